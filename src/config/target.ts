@@ -1,0 +1,137 @@
+// The one normalized target every check reads. Built by src/config/load.ts from
+// flags > env > flytectl config > values files > chart defaults, with provenance for each field.
+import type { Secret } from './secret.js';
+
+export type Chart = 'flyte-binary' | 'flyte-core';
+
+/** Where a field's value came from, e.g. "values.yaml: configuration.database.host", "--endpoint", "chart default". */
+export type Provenance = Record<string, string>;
+
+export interface KubernetesTarget {
+  /** Path of the kubeconfig file used (undefined: default loading rules, i.e. $KUBECONFIG or ~/.kube/config). */
+  kubeconfigPath?: string;
+  context?: string;
+  namespace: string;
+  /** Helm release name (fullname of flyte-binary objects derives from it); default 'flyte-backend' for binary. */
+  release: string;
+}
+
+export interface DatabaseTarget {
+  /** Which Flyte component uses this database. */
+  role: 'flyteadmin' | 'datacatalog';
+  host: string;
+  port: number;
+  dbname: string;
+  user: string;
+  password?: Secret;
+  /** Where the password came from, e.g. 'configuration.database.password', 'passwordPath /etc/db/pass.txt', 'env PGPASSWORD'. */
+  passwordSource?: string;
+  /** libpq sslmode parsed from `options` (e.g. "sslmode=require"); undefined means Flyte's default (disable in pgx? see docs). */
+  sslmode?: 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+  /** CA file for verify-ca / verify-full (sslrootcert in options). */
+  sslrootcert?: string;
+  /** Values key prefix to name in hints: 'configuration.database' (binary), 'db.admin.database' / 'db.datacatalog.database' (core). */
+  valuesKey: string;
+  /** Flyte's connection pool size for this component (maxOpenConnections), used by the headroom check. */
+  maxOpenConnections?: number;
+}
+
+export type StorageProvider = 's3' | 'gcs' | 'azure' | 'other';
+
+export interface StorageTarget {
+  provider: StorageProvider;
+  /** Raw `type`/`provider` value from the values (e.g. 'minio', 's3', 'custom', 'gcs'). */
+  rawType?: string;
+  metadataBucket?: string;
+  userDataBucket?: string;
+  /** Raw output prefix, e.g. s3://bucket/raw (flyte-core `rawoutput-prefix`). */
+  rawOutputPrefix?: string;
+  /** Custom endpoint (MinIO, on-prem), e.g. http://minio.flyte.svc:9000. */
+  endpoint?: string;
+  region?: string;
+  forcePathStyle?: boolean;
+  disableSSL?: boolean;
+  /** 'iam' = default credential chain / IRSA / workload identity; 'accesskey' = static keys; 'keyfile' = GCS JSON key. */
+  authType: 'iam' | 'accesskey' | 'adc' | 'keyfile';
+  accessKey?: string;
+  secretKey?: Secret;
+  /** GCS project id, when set. */
+  projectId?: string;
+  keyFile?: string;
+  /** Values key of the signed-URL endpoint override, used in hints. */
+  signedUrlKey: string;
+  /** Values key prefix for storage, used in hints: 'configuration.storage' or 'storage'. */
+  valuesKey: string;
+}
+
+export interface IngressTarget {
+  /** Public host, e.g. flyte.example.com. */
+  host?: string;
+  /** https://host[:port] for HTTP paths. */
+  httpUrl?: string;
+  /** gRPC target host:port (TLS unless `insecure`). */
+  grpcAddress?: string;
+  className?: string;
+  annotations: Record<string, string>;
+  grpcAnnotations: Record<string, string>;
+  separateGrpcIngress: boolean;
+  tls: boolean;
+  /** Values key prefix: 'ingress' (binary) or 'common.ingress' (core). */
+  valuesKey: string;
+  /** Whether the chart renders an ingress at all (binary `ingress.create`, core `common.ingress.enabled`). */
+  enabled: boolean;
+}
+
+export interface ClientTarget {
+  /** Path of the flytectl/flytekit config file read, if any. */
+  configPath?: string;
+  /** Raw admin.endpoint, e.g. dns:///flyte.example.com or localhost:30080. */
+  endpoint?: string;
+  /** Parsed host and port (default 443) from `endpoint`. */
+  host?: string;
+  port?: number;
+  insecure: boolean;
+  insecureSkipVerify: boolean;
+  caCertFilePath?: string;
+  authType?: string;
+  clientId?: string;
+  clientSecret?: Secret;
+}
+
+export interface AuthTarget {
+  enabled: boolean;
+  /** OIDC issuer / baseUrl of the IdP, e.g. https://accounts.google.com. */
+  oidcIssuer?: string;
+  oidcClientId?: string;
+  internalClientId?: string;
+  clientSecret?: Secret;
+  /** 'Self' or 'External'. */
+  authServerType?: string;
+  /** Values key prefix: 'configuration.auth' or 'configmap.adminServer.auth'. */
+  valuesKey: string;
+}
+
+export interface Target {
+  chart?: Chart;
+  /** How the chart was decided: '--chart', or 'auto-detected from values (configuration.*)'. */
+  chartSource?: string;
+  /** Files that were read, in order. */
+  inputs: string[];
+  kubernetes: KubernetesTarget;
+  databases: DatabaseTarget[];
+  storage?: StorageTarget;
+  ingress?: IngressTarget;
+  client: ClientTarget;
+  auth: AuthTarget;
+  /** Resolver for DNS checks (`--dns-server host:port`); undefined = system resolver. */
+  dnsServer?: string;
+  /** Projects known from values (seed projects) for project-domain namespace checks. */
+  projects: string[];
+  domains: string[];
+  /** Task resource defaults from values (for the capacity check), e.g. { cpu: '100m', memory: '500Mi' }. */
+  taskResourceDefaults?: { cpu?: string; memory?: string };
+  /** Provenance of every field above, keyed by dotted path (e.g. 'databases[0].host', 'client.endpoint'). */
+  provenance: Provenance;
+  /** Every secret value known to the run, for the redactor. */
+  secrets: string[];
+}

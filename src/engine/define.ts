@@ -1,0 +1,26 @@
+import { AREAS, type Area, type Check, type CheckSpec } from './types.js';
+
+/** Where the per-check docs live (docs/checks.md is generated from the registry; see README). */
+export const DOCS_BASE = 'https://github.com/flyte-doctor/flyte-doctor/blob/main/docs/checks.md';
+
+/** GitHub's heading anchor for a check id heading (`## storage.s3.delete` -> #storages3delete). */
+export function docsAnchor(id: string): string {
+  return id.toLowerCase().replace(/[^a-z0-9 _-]/g, '').replace(/ /g, '-');
+}
+
+export function docsUrlFor(id: string): string {
+  return `${DOCS_BASE}#${docsAnchor(id)}`;
+}
+
+const ID_RE = /^[a-z][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*){2,3}$/;
+
+/**
+ * Declares a check. The area and docsUrl are derived from the id so they cannot drift:
+ * `storage.s3.delete` lives in checks/storage/s3.delete.ts, area 'storage'.
+ */
+export function defineCheck(spec: CheckSpec): Check {
+  if (!ID_RE.test(spec.id)) throw new Error(`check id "${spec.id}" must look like area.subject.aspect`);
+  const area = spec.id.split('.')[0] as Area;
+  if (!(AREAS as readonly string[]).includes(area)) throw new Error(`check id "${spec.id}": unknown area "${area}"`);
+  return Object.freeze({ ...spec, area, docsUrl: docsUrlFor(spec.id) });
+}

@@ -1,0 +1,123 @@
+// The contract every check is written against. src/ names no check: checks/ owns the registry.
+import type { Target } from '../config/target.js';
+
+export type Status = 'pass' | 'warn' | 'fail' | 'skip' | 'error';
+export const STATUSES: readonly Status[] = ['pass', 'warn', 'fail', 'skip', 'error'];
+export type Phase = 'preflight' | 'verify';
+export const AREAS = ['kubernetes', 'database', 'storage', 'dns', 'tls', 'client', 'ingress', 'auth', 'flyte'] as const;
+export type Area = (typeof AREAS)[number];
+export type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
+
+/**
+ * A part of the target a check needs. When it is not configured the engine reports the check as
+ * `skip` with the reason, without running it. See src/engine/needs.ts for the reasons.
+ */
+export type Need =
+  | 'kubernetes'      // a kubeconfig/context is available
+  | 'database'        // at least one database is configured
+  | 'storage'         // an object store is configured (any provider)
+  | 'storage.s3'      // provider is s3 (AWS or S3-compatible)
+  | 'storage.gcs'     // provider is gcs
+  | 'endpoint'        // a Flyte admin endpoint is known (client config, --endpoint or ingress host)
+  | 'ingress'         // an ingress host / URL is known
+  | 'auth';           // auth is enabled in the values or the client config
+
+/** What a check's run() returns: its finding. Anything it cannot classify it throws (-> error). */
+export interface Outcome {
+  status: Exclude<Status, never>;
+  /** One line: what was observed. Never contains a secret (the engine redacts anyway). */
+  message: string;
+  /** The fix: the exact Helm values key for the detected chart, or a command. Required for warn/fail. */
+  hint?: string;
+  /** Stable id of this kind of outcome, e.g. 'authFailed'; also the anchor in the docs. */
+  messageId?: string;
+  /** Structured evidence (observed values, endpoints used, error codes). */
+  details?: Record<string, Json>;
+}
+
+/** One concrete subject a check runs for, e.g. the flyteadmin database or the metadata bucket. */
+export interface Instance {
+  /** Short stable key, e.g. 'flyteadmin', 'datacatalog', 'metadata', 'userdata'. */
+  key: string;
+  /** Human label, e.g. 'flyteadmin db flyte@db.example:5432/flyteadmin'. */
+  label: string;
+}
+
+export interface CheckSpec {
+  /** `area.subject.aspect`, e.g. 'storage.s3.delete'. The first segment is the area. */
+  id: string;
+  /** One-line title, shown by `list` and in reports. */
+  title: string;
+  phases: readonly Phase[];
+  /** Ids of checks that must pass (or warn) first; otherwise this one is `skip` with blockedBy. */
+  dependsOn?: readonly string[];
+  /** Target parts this check needs; when absent, `skip` with the reason. */
+  needs?: readonly Need[];
+  /** Per-check budget; the engine aborts ctx.signal after it (default: --timeout, 10 s). */
+  timeoutMs?: number;
+  /**
+   * Run once per instance (databases, buckets). When a dependency has instances with the same
+   * keys, this check's instance waits for (and is blocked by) the dependency's same-key instance.
+   */
+  instances?: (target: Target) => Instance[];
+  /** For `explain`: what it checks, why it matters, how to fix typical failures (Markdown). */
+  explain: { what: string; why: string; fix: string };
+  /** Does this check create anything? Only probe objects under flyte-doctor/<run-id>/ are allowed. */
+  writes?: 'none' | 'probe-object';
+  run(ctx: CheckContext): Promise<Outcome>;
+}
+
+export interface Check extends CheckSpec {
+  readonly area: Area;
+  readonly docsUrl: string;
+}
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface CheckContext {
+  readonly target: Target;
+  readonly phase: Phase;
+  /** This check's instance, when the check declares `instances`. */
+  readonly instance: Instance | undefined;
+  /** Fires at this check's timeout or on Ctrl-C/deadline. Pass it to every network call. */
+  readonly signal: AbortSignal;
+  /** Milliseconds left before `signal` fires because of the timeout (for gRPC deadlines, pg timeouts). */
+  remainingMs(): number;
+  readonly clock: Clock;
+  /** Unique per run; probe objects live under `flyte-doctor/<runId>/`. */
+  readonly runId: string;
+  /** Result of a dependency (same instance key when both have instances). */
+  result(id: string, instanceKey?: string): CheckResult | undefined;
+  /**
+   * Memoized per run by key (one client / one pool / one probe object per run). `close` runs once at
+   * the end of the run (also on Ctrl-C). make() receives a signal that fires only when the run ends,
+   * so a shared resource outlives the check that created it.
+   */
+  shared<T>(key: string, make: (runSignal: AbortSignal) => Promise<T>, close?: (value: T) => Promise<void> | void): Promise<T>;
+  /** Cleanup that must run even on failure/timeout/Ctrl-C (e.g. delete the probe object). */
+  defer(label: string, cleanup: () => Promise<void>): void;
+  /** Tell the redactor about a secret value learned at run time (e.g. a token read from a file). */
+  addSecret(value: string | undefined): void;
+  log(msg: string, data?: Json): void;
+}
+
+export interface CheckResult {
+  id: string;
+  area: Area;
+  title: string;
+  /** Instance key and label when the check runs per instance. */
+  instance?: string;
+  instanceLabel?: string;
+  status: Status;
+  message: string;
+  hint?: string;
+  messageId?: string;
+  docsUrl: string;
+  durationMs: number;
+  /** For `skip` caused by a dependency: the id (and instance) that did not pass. */
+  blockedBy?: string;
+  details?: Record<string, Json>;
+}
