@@ -1,0 +1,94 @@
+// Markdown for pasting into a support channel or an issue: versions, the target header, a summary,
+// a results table, and the details (hint, docs, evidence) of every non-pass result.
+import type { CheckResult, Status } from '../src/engine/types.js';
+import type { Report, ReportWriter } from './schema.js';
+import { displayId, formatDuration, skipReason, STATUS_ORDER } from './text.js';
+
+export const STATUS_BADGE: Record<Status, string> = { pass: '✅ pass', warn: '⚠️ warn', fail: '❌ fail', skip: '⏭️ skip', error: '❓ error' };
+
+/** Escapes inline text so it cannot open HTML or break the surrounding line. */
+function inline(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** A table cell: inline-escaped, `|` escaped, line breaks as <br>. */
+export function cell(text: string): string {
+  return inline(text).replace(/\|/g, '\\|').replace(/\r\n|\r|\n/g, '<br>');
+}
+
+/** A prose value on one list item: continuation lines indented so they stay in the item. */
+function prose(text: string): string {
+  return inline(text).replace(/\r\n|\r|\n/g, '\n  ');
+}
+
+/** A fenced block whose fence is longer than any backtick run inside it. */
+function fenced(lang: string, text: string): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}${lang}\n${text}\n${fence}`;
+}
+
+function table(head: string[], rows: string[][]): string[] {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => ' --- ').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+}
+
+function code(text: string): string {
+  return /[`|\n\r]/.test(text) ? cell(text) : `\`${text}\``;
+}
+
+function lineMessage(r: CheckResult): string {
+  return r.status === 'skip' ? skipReason(r) : r.message;
+}
+
+function details(r: CheckResult): string[] {
+  const out = ['', `### ${STATUS_BADGE[r.status]}: ${inline(displayId(r))}: ${prose(r.title)}`, ''];
+  if (r.instanceLabel) out.push(`- **Instance:** ${prose(r.instanceLabel)}`);
+  out.push(`- **${r.status === 'skip' ? 'Reason' : 'Message'}:** ${prose(lineMessage(r))}`);
+  if (r.blockedBy) out.push(`- **Blocked by:** \`${r.blockedBy}\``);
+  if (r.hint) out.push(`- **Fix:** ${prose(r.hint)}`);
+  if (r.messageId) out.push(`- **Message id:** \`${r.messageId}\``);
+  out.push(`- **Docs:** <${r.docsUrl}>`);
+  if (r.details && Object.keys(r.details).length > 0) out.push('', fenced('json', JSON.stringify(r.details, null, 2)));
+  return out;
+}
+
+export function renderMarkdown(report: Report): string {
+  const t = report.target;
+  const out: string[] = [`# flyte-doctor ${report.command} report`, ''];
+  const s = report.summary;
+  const verdict = s.fail > 0 ? '❌ failed' : s.error > 0 ? '❓ could not check everything' : s.warn > 0 ? '⚠️ passed with warnings' : '✅ passed';
+  out.push(`**Result:** ${verdict} (exit code ${report.exitCode})`, '');
+  out.push(`Run \`${report.runId}\`, started ${report.startedAt}, finished ${report.finishedAt}, took ${formatDuration(report.durationMs)}.`);
+  if (report.interrupted) out.push('', `> **Interrupted:** ${prose(report.interrupted)}`);
+
+  out.push('', '## Versions', '');
+  const versions: string[][] = [['flyte-doctor', cell(report.tool.version)], ['node', cell(report.tool.node)]];
+  for (const [k, v] of Object.entries(report.versions)) versions.push([cell(k), cell(v)]);
+  out.push(...table(['component', 'version'], versions));
+
+  out.push('', '## Target', '');
+  const rows: string[][] = [['command', cell(report.command), '']];
+  if (t.chart) rows.push(['chart', cell(t.chart), cell(t.chartSource ?? '')]);
+  rows.push(['namespace', cell(t.namespace), '']);
+  if (t.kubeContext) rows.push(['context', cell(t.kubeContext), '']);
+  rows.push(['inputs', t.inputs.length > 0 ? t.inputs.map(cell).join('<br>') : 'none', '']);
+  for (const f of t.fields) rows.push([code(f.field), cell(f.value), cell(f.source)]);
+  out.push(...table(['field', 'value', 'source'], rows));
+
+  out.push('', '## Summary', '');
+  out.push(...table([...STATUS_ORDER, 'total', 'time'], [[...STATUS_ORDER.map((st) => String(s[st])), String(s.total), formatDuration(report.durationMs)]]));
+  out.push('', `Residue: ${report.residue.length === 0 ? 'none' : report.residue.map(code).join(', ')}`);
+
+  out.push('', '## Results', '');
+  if (report.results.length === 0) out.push('No checks ran.');
+  else out.push(...table(['status', 'check', 'message', 'time'], report.results.map((r) => [STATUS_BADGE[r.status], code(displayId(r)), cell(lineMessage(r)), formatDuration(r.durationMs)])));
+
+  const nonPass = report.results.filter((r) => r.status !== 'pass');
+  if (nonPass.length > 0) {
+    out.push('', '## Details');
+    for (const r of nonPass) out.push(...details(r));
+  }
+  return out.join('\n') + '\n';
+}
+
+export const markdownWriter: ReportWriter = { name: 'markdown', render: (report) => renderMarkdown(report) };

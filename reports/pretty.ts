@@ -1,0 +1,89 @@
+// The terminal view: a "what was checked" header, results grouped by area (AREAS order), a fix
+// and docs link under every non-pass, then the summary and the residue line.
+import { AREAS, type CheckResult, type Status } from '../src/engine/types.js';
+import type { RenderOptions, Report, ReportWriter } from './schema.js';
+import { displayId, formatDuration, groupByArea, skipReason } from './text.js';
+
+export const SYMBOLS: Record<Status, string> = { pass: '✓', warn: '!', fail: '✗', skip: '-', error: '?' };
+
+const SGR = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', magenta: '\x1b[35m', cyan: '\x1b[36m' } as const;
+const STATUS_COLOR: Record<Status, string> = { pass: SGR.green, warn: SGR.yellow, fail: SGR.red, skip: SGR.dim, error: SGR.magenta };
+
+type Paint = (codes: string, text: string) => string;
+const painter = (color: boolean): Paint => (color ? (codes, text) => (text ? `${codes}${text}${SGR.reset}` : text) : (_codes, text) => text);
+
+/** Lines of a possibly multi-line text; continuation lines get `indent`. */
+function indentLines(text: string, indent: string): string {
+  return text.split(/\r\n|\r|\n/).join(`\n${indent}`);
+}
+
+/** The line's message for a result: a skip shows its reason. */
+function lineMessage(r: CheckResult): string {
+  return r.status === 'skip' ? skipReason(r) : r.message;
+}
+
+function header(report: Report, paint: Paint): string[] {
+  const t = report.target;
+  const rows: [string, string][] = [['command', report.command]];
+  if (t.chart) rows.push(['chart', t.chartSource ? `${t.chart} (${t.chartSource})` : t.chart]);
+  rows.push(['namespace', t.namespace]);
+  if (t.kubeContext) rows.push(['context', t.kubeContext]);
+  rows.push(['inputs', t.inputs.length > 0 ? t.inputs.join(', ') : 'none']);
+  const w = Math.max(...rows.map(([k]) => k.length));
+  const out = [paint(SGR.bold, `flyte-doctor ${report.command}`) + paint(SGR.dim, `  run ${report.runId}, started ${report.startedAt}`), '', paint(SGR.bold, 'What was checked')];
+  for (const [k, v] of rows) out.push(`  ${k.padEnd(w)}  ${indentLines(v, ' '.repeat(w + 4))}`);
+  if (t.fields.length > 0) {
+    const fw = Math.max(...t.fields.map((f) => f.field.length));
+    const vw = Math.min(40, Math.max(...t.fields.map((f) => f.value.length)));
+    out.push('  target:');
+    for (const f of t.fields) {
+      out.push(`    ${f.field.padEnd(fw)}  ${f.value.padEnd(vw)}  ${paint(SGR.dim, `(${f.source})`)}`);
+    }
+  }
+  const versions = Object.entries(report.versions);
+  if (versions.length > 0) out.push(`  versions: ${versions.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  return out;
+}
+
+function resultLines(r: CheckResult, opts: RenderOptions, paint: Paint): string[] {
+  const symbol = paint(STATUS_COLOR[r.status], SYMBOLS[r.status]);
+  const id = r.status === 'pass' ? displayId(r) : paint(SGR.bold, displayId(r));
+  const out = [`  ${symbol} ${id}  ${indentLines(lineMessage(r), '      ')}  ${paint(SGR.dim, formatDuration(r.durationMs))}`];
+  if (r.status !== 'pass') {
+    if (r.hint) out.push(`      ${paint(SGR.cyan, 'Fix:')} ${indentLines(r.hint, '           ')}`);
+    out.push(`      ${paint(SGR.dim, 'Docs:')} ${r.docsUrl}`);
+  }
+  if (opts.verbose) {
+    if (r.instanceLabel) out.push(`      ${paint(SGR.dim, 'Instance:')} ${r.instanceLabel}`);
+    if (r.details && Object.keys(r.details).length > 0) {
+      out.push(`      ${paint(SGR.dim, 'Details:')} ${indentLines(JSON.stringify(r.details, null, 2), '      ')}`);
+    }
+  }
+  return out;
+}
+
+function summaryLine(report: Report, paint: Paint): string {
+  const s = report.summary;
+  const parts = (['pass', 'warn', 'fail', 'skip', 'error'] as const).map((st) => {
+    const text = `${s[st]} ${st}`;
+    return s[st] > 0 && st !== 'skip' ? paint(STATUS_COLOR[st], text) : text;
+  });
+  return `${paint(SGR.bold, 'Summary:')} ${parts.join(', ')} (${s.total} checks) in ${formatDuration(report.durationMs)}`;
+}
+
+export function renderPretty(report: Report, opts: RenderOptions): string {
+  const paint = painter(opts.color);
+  const out = header(report, paint);
+  const groups = groupByArea(report.results, AREAS);
+  if (groups.length === 0) out.push('', 'No checks ran.');
+  for (const g of groups) {
+    out.push('', paint(SGR.bold, g.area));
+    for (const r of g.results) out.push(...resultLines(r, opts, paint));
+  }
+  out.push('', summaryLine(report, paint));
+  if (report.interrupted) out.push(paint(SGR.yellow, `interrupted: ${report.interrupted}`));
+  out.push(report.residue.length === 0 ? 'residue: none' : paint(SGR.red, `residue: ${report.residue.join(', ')}`));
+  return out.join('\n') + '\n';
+}
+
+export const prettyWriter: ReportWriter = { name: 'pretty', render: renderPretty };
