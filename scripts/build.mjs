@@ -1,0 +1,36 @@
+// Bundles the CLI with esbuild into dist/flyte-doctor.mjs (the file `bin` points to).
+// Heavy SDKs are only reached through dynamic import() in src/clients/*, so with code splitting
+// each lands in its own lazily loaded chunk next to the entry: `--version`/`--help` parse only the
+// entry (yargs, yaml, the engine and the checks), never client-node, the AWS/GCS SDKs, pg or grpc-js.
+// FLYTE_DOCTOR_SINGLE_FILE=1 builds everything into the one file instead (for comparison in bench/).
+import { build } from 'esbuild';
+import { readFileSync, rmSync, chmodSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const single = process.env.FLYTE_DOCTOR_SINGLE_FILE === '1';
+rmSync('dist', { recursive: true, force: true });
+const t0 = Date.now();
+const result = await build({
+  entryPoints: { 'flyte-doctor': 'src/cli.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  entryNames: '[name]',
+  chunkNames: 'chunks/[name]-[hash]',
+  bundle: true,
+  splitting: !single,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20.19',
+  minify: true,
+  sourcemap: false,
+  legalComments: 'none',
+  metafile: true,
+  define: { __FLYTE_DOCTOR_VERSION__: JSON.stringify(pkg.version) },
+  // CommonJS dependencies inside an ESM bundle need require/__dirname.
+  banner: { js: "#!/usr/bin/env node\nimport{createRequire as __cr}from'node:module';import{fileURLToPath as __fu}from'node:url';import{dirname as __dn}from'node:path';const require=__cr(import.meta.url);const __filename=__fu(import.meta.url);const __dirname=__dn(__filename);" },
+  logLevel: 'warning',
+});
+chmodSync('dist/flyte-doctor.mjs', 0o755);
+const outs = Object.entries(result.metafile.outputs).map(([f, o]) => [f, o.bytes]);
+const entry = outs.find(([f]) => f.endsWith('flyte-doctor.mjs'));
+console.log(`built dist/flyte-doctor.mjs (${(entry[1] / 1024).toFixed(0)} KiB${single ? ', single file' : `, + ${outs.length - 1} lazy chunks ${(outs.filter(([f]) => f !== entry[0]).reduce((s, [, b]) => s + b, 0) / 1048576).toFixed(1)} MiB`}) in ${Date.now() - t0} ms`);
