@@ -4,7 +4,7 @@
 // the final pretty view). No timers, so it never keeps the process alive.
 import type { CheckResult, Status } from '../src/engine/types.js';
 import { SYMBOLS } from './pretty.js';
-import { displayId, formatDuration, skipReason } from './text.js';
+import { displayId, escapeControls, formatDuration, skipReason } from './text.js';
 
 export interface LiveStream {
   write(chunk: string): unknown;
@@ -32,7 +32,7 @@ const COLOR: Record<Status, string> = { pass: '\x1b[32m', warn: '\x1b[33m', fail
 const DIM = '\x1b[2m';
 const RESET = '\x1b[0m';
 
-const oneLine = (text: string): string => text.replace(/\s*(\r\n|\r|\n)\s*/g, ' ');
+const oneLine = (text: string): string => escapeControls(text.replace(/\s*(\r\n|\r|\n)\s*/g, ' '));
 
 /** Cuts to `width` columns (code points; good enough for the status line) with an ellipsis. */
 function truncate(text: string, width: number): string {
@@ -78,11 +78,11 @@ export function createLiveReporter(stream: LiveStream, opts: LiveOptions): LiveR
       print(paint(DIM, `Running ${planned} check${planned === 1 ? '' : 's'}…`));
     },
     onStart(id, instance) {
-      running.push(instance ? `${id} [${instance}]` : id);
+      running.push(oneLine(instance ? `${id} [${instance}]` : id));
       draw();
     },
     onResult(r) {
-      const key = displayId(r);
+      const key = oneLine(displayId(r));
       const i = running.indexOf(key);
       if (i >= 0) running.splice(i, 1);
       if (waiting === undefined) done += 1;
@@ -91,7 +91,7 @@ export function createLiveReporter(stream: LiveStream, opts: LiveOptions): LiveR
     },
     onWaiting(failingIds, attempt, message) {
       const n = failingIds.length;
-      waiting = `waiting (attempt ${attempt}): ${n} check${n === 1 ? '' : 's'} failing (${failingIds.join(', ')}): ${oneLine(message)}`;
+      waiting = `waiting (attempt ${attempt}): ${n} check${n === 1 ? '' : 's'} failing (${oneLine(failingIds.join(', '))}): ${oneLine(message)}`;
       status = '';
       draw();
     },

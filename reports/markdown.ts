@@ -2,13 +2,13 @@
 // a results table, and the details (hint, docs, evidence) of every non-pass result.
 import type { CheckResult, Status } from '../src/engine/types.js';
 import type { Report, ReportWriter } from './schema.js';
-import { displayId, formatDuration, skipReason, STATUS_ORDER } from './text.js';
+import { displayId, escapeControls, formatDuration, skipReason, STATUS_ORDER } from './text.js';
 
 export const STATUS_BADGE: Record<Status, string> = { pass: '✅ pass', warn: '⚠️ warn', fail: '❌ fail', skip: '⏭️ skip', error: '❓ error' };
 
-/** Escapes inline text so it cannot open HTML or break the surrounding line. */
+/** Escapes inline text so it cannot open HTML; control characters are made visible. */
 function inline(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return escapeControls(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** A table cell: inline-escaped, `|` escaped, line breaks as <br>. */
@@ -56,10 +56,10 @@ export function renderMarkdown(report: Report): string {
   const t = report.target;
   const out: string[] = [`# flyte-doctor ${report.command} report`, ''];
   const s = report.summary;
-  const verdict = s.fail > 0 ? '❌ failed' : s.error > 0 ? '❓ could not check everything' : s.warn > 0 ? '⚠️ passed with warnings' : '✅ passed';
+  const verdict = s.total === 0 ? 'nothing was checked' : s.fail > 0 ? '❌ failed' : s.error > 0 ? '❓ could not check everything' : s.warn > 0 ? '⚠️ passed with warnings' : '✅ passed';
   out.push(`**Result:** ${verdict} (exit code ${report.exitCode})`, '');
   out.push(`Run \`${report.runId}\`, started ${report.startedAt}, finished ${report.finishedAt}, took ${formatDuration(report.durationMs)}.`);
-  if (report.interrupted) out.push('', `> **Interrupted:** ${prose(report.interrupted)}`);
+  if (report.interrupted) out.push('', `> **Interrupted:** ${inline(report.interrupted).replace(/\r\n|\r|\n/g, '\n> ')}`);
 
   out.push('', '## Versions', '');
   const versions: string[][] = [['flyte-doctor', cell(report.tool.version)], ['node', cell(report.tool.node)]];

@@ -2,7 +2,7 @@
 // and docs link under every non-pass, then the summary and the residue line.
 import { AREAS, type CheckResult, type Status } from '../src/engine/types.js';
 import type { RenderOptions, Report, ReportWriter } from './schema.js';
-import { displayId, formatDuration, groupByArea, skipReason } from './text.js';
+import { displayId, escapeControls as safe, formatDuration, groupByArea, skipReason } from './text.js';
 
 export const SYMBOLS: Record<Status, string> = { pass: '✓', warn: '!', fail: '✗', skip: '-', error: '?' };
 
@@ -14,7 +14,7 @@ const painter = (color: boolean): Paint => (color ? (codes, text) => (text ? `${
 
 /** Lines of a possibly multi-line text; continuation lines get `indent`. */
 function indentLines(text: string, indent: string): string {
-  return text.split(/\r\n|\r|\n/).join(`\n${indent}`);
+  return safe(text).split(/\r\n|\r|\n/).join(`\n${indent}`);
 }
 
 /** The line's message for a result: a skip shows its reason. */
@@ -30,31 +30,31 @@ function header(report: Report, paint: Paint): string[] {
   if (t.kubeContext) rows.push(['context', t.kubeContext]);
   rows.push(['inputs', t.inputs.length > 0 ? t.inputs.join(', ') : 'none']);
   const w = Math.max(...rows.map(([k]) => k.length));
-  const out = [paint(SGR.bold, `flyte-doctor ${report.command}`) + paint(SGR.dim, `  run ${report.runId}, started ${report.startedAt}`), '', paint(SGR.bold, 'What was checked')];
+  const out = [paint(SGR.bold, `flyte-doctor ${report.command}`) + paint(SGR.dim, `  run ${safe(report.runId)}, started ${safe(report.startedAt)}`), '', paint(SGR.bold, 'What was checked')];
   for (const [k, v] of rows) out.push(`  ${k.padEnd(w)}  ${indentLines(v, ' '.repeat(w + 4))}`);
   if (t.fields.length > 0) {
     const fw = Math.max(...t.fields.map((f) => f.field.length));
     const vw = Math.min(40, Math.max(...t.fields.map((f) => f.value.length)));
     out.push('  target:');
     for (const f of t.fields) {
-      out.push(`    ${f.field.padEnd(fw)}  ${f.value.padEnd(vw)}  ${paint(SGR.dim, `(${f.source})`)}`);
+      out.push(`    ${safe(f.field).padEnd(fw)}  ${indentLines(f.value, '    ').padEnd(vw)}  ${paint(SGR.dim, `(${indentLines(f.source, '    ')})`)}`);
     }
   }
   const versions = Object.entries(report.versions);
-  if (versions.length > 0) out.push(`  versions: ${versions.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (versions.length > 0) out.push(`  versions: ${versions.map(([k, v]) => indentLines(`${k} ${v}`, '    ')).join(', ')}`);
   return out;
 }
 
 function resultLines(r: CheckResult, opts: RenderOptions, paint: Paint): string[] {
   const symbol = paint(STATUS_COLOR[r.status], SYMBOLS[r.status]);
-  const id = r.status === 'pass' ? displayId(r) : paint(SGR.bold, displayId(r));
+  const id = r.status === 'pass' ? safe(displayId(r)) : paint(SGR.bold, safe(displayId(r)));
   const out = [`  ${symbol} ${id}  ${indentLines(lineMessage(r), '      ')}  ${paint(SGR.dim, formatDuration(r.durationMs))}`];
   if (r.status !== 'pass') {
     if (r.hint) out.push(`      ${paint(SGR.cyan, 'Fix:')} ${indentLines(r.hint, '           ')}`);
-    out.push(`      ${paint(SGR.dim, 'Docs:')} ${r.docsUrl}`);
+    out.push(`      ${paint(SGR.dim, 'Docs:')} ${safe(r.docsUrl)}`);
   }
   if (opts.verbose) {
-    if (r.instanceLabel) out.push(`      ${paint(SGR.dim, 'Instance:')} ${r.instanceLabel}`);
+    if (r.instanceLabel) out.push(`      ${paint(SGR.dim, 'Instance:')} ${indentLines(r.instanceLabel, '      ')}`);
     if (r.details && Object.keys(r.details).length > 0) {
       out.push(`      ${paint(SGR.dim, 'Details:')} ${indentLines(JSON.stringify(r.details, null, 2), '      ')}`);
     }
@@ -77,12 +77,12 @@ export function renderPretty(report: Report, opts: RenderOptions): string {
   const groups = groupByArea(report.results, AREAS);
   if (groups.length === 0) out.push('', 'No checks ran.');
   for (const g of groups) {
-    out.push('', paint(SGR.bold, g.area));
+    out.push('', paint(SGR.bold, safe(g.area)));
     for (const r of g.results) out.push(...resultLines(r, opts, paint));
   }
   out.push('', summaryLine(report, paint));
-  if (report.interrupted) out.push(paint(SGR.yellow, `interrupted: ${report.interrupted}`));
-  out.push(report.residue.length === 0 ? 'residue: none' : paint(SGR.red, `residue: ${report.residue.join(', ')}`));
+  if (report.interrupted) out.push(paint(SGR.yellow, `interrupted: ${indentLines(report.interrupted, '  ')}`));
+  out.push(report.residue.length === 0 ? 'residue: none' : paint(SGR.red, `residue: ${indentLines(report.residue.join(', '), '  ')}`));
   return out.join('\n') + '\n';
 }
 
