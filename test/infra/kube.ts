@@ -73,13 +73,14 @@ function openssl(args: string[]): void {
   execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-export async function startKube(ctx: InfraContext, opts: { stallPort: number }): Promise<Testbed['kube']> {
+/** `ports` overrides the default ports (tests run a private instance beside the shared test bed). */
+export async function startKube(ctx: InfraContext, opts: { stallPort: number; ports?: Partial<Record<keyof typeof KUBE_PORTS, number>> }): Promise<Testbed['kube']> {
   const bin = join(ctx.binDir, `kube-apiserver-${KUBE_VERSION}`);
   if (!existsSync(bin)) throw new Error(`kube-apiserver ${KUBE_VERSION} is not built (${bin} missing): run \`bash test/infra/ensure-bins.sh kube\` (cold build ~9 min)`);
   const t0 = Date.now();
   const dir = join(ctx.dir, 'kube');
   mkdirSync(join(dir, 'etcd'), { recursive: true, mode: 0o700 });
-  const P = KUBE_PORTS;
+  const P = { ...KUBE_PORTS, ...opts.ports };
 
   // etcd (Debian etcd-server 3.4)
   startDaemon(ctx, 'etcd', 'etcd', [
