@@ -9,7 +9,7 @@ let http: number, grpcPort: number, authHttp: number, authGrpc: number, issuer: 
 let stop: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  if (testbedIsUp()) {
+  if (testbedIsUp() && bed().admin) {
     const tb = bed();
     ({ httpPort: http, grpcPort } = tb.admin);
     issuer = tb.oidc.issuer;

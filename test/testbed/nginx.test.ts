@@ -15,7 +15,7 @@ let ca: Buffer;
 let stop: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  if (testbedIsUp()) {
+  if (testbedIsUp() && bed().nginx) {
     const tb = bed();
     ng = tb.nginx;
     ca = readFileSync(tb.caCert);
