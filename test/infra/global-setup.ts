@@ -1,7 +1,8 @@
 // vitest globalSetup: reuse a healthy test bed (and leave it running), otherwise bring it up and,
 // at the end, stop only the processes this run started. Tests read .testbed/state.json through
 // getTestbed(). Under CI=true a server that cannot start fails the run, naming the server and its
-// log; locally the error says which command to run.
+// log; locally the error says which command to run. FLYTE_DOCTOR_TESTBED_KEEP=1 leaves what this
+// run started running.
 import { ServerStartError, runningProcesses, status, stopProcesses, up } from './testbed.js';
 
 let startedHere: string[] = [];
@@ -32,6 +33,10 @@ export async function setup(): Promise<void> {
 
 export async function teardown(): Promise<void> {
   if (startedHere.length === 0) return;
+  if (process.env.FLYTE_DOCTOR_TESTBED_KEEP === '1') {
+    process.stderr.write('[testbed] FLYTE_DOCTOR_TESTBED_KEEP=1: leaving the test bed running (`npm run testbed:down` stops it)\n');
+    return;
+  }
   await stopProcesses(startedHere, undefined, (m) => process.stderr.write(`[testbed] ${m}\n`));
   startedHere = [];
 }

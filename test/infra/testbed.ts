@@ -1,7 +1,7 @@
 // Orchestrates the real-server test bed: starts every server (reusing ones already running and
 // healthy), writes .testbed/state.json (the Testbed contract of test/harness/testbed.ts) and the
 // generated target files (values.yaml, flytectl.yaml, kubeconfig, env), and stops them again.
-import { copyFileSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
@@ -74,9 +74,36 @@ function writeState(dir: string, patch: Partial<Testbed>): Partial<Testbed> {
   return next;
 }
 
+/**
+ * Serializes concurrent `up` calls (two vitest runs, or a run and `npm run testbed:up`): a lock
+ * directory holding the owner's PID; a stale lock (owner gone) is taken over.
+ */
+async function withLock<T>(ctx: InfraContext, fn: () => Promise<T>): Promise<T> {
+  const lock = join(ctx.dir, 'up.lock');
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch {
+      let owner = 0;
+      try { owner = Number(readFileSync(join(lock, 'pid'), 'utf8')); } catch { /* being written */ }
+      if (owner && !isAlive(owner)) { rmSync(lock, { recursive: true, force: true }); continue; }
+      if (Date.now() > deadline) throw new Error(`another \`testbed up\` (pid ${owner}) holds ${lock} for over 5 minutes`);
+      await sleep(250);
+    }
+  }
+  try { return await fn(); } finally { rmSync(lock, { recursive: true, force: true }); }
+}
+
 export async function up(opts: UpOptions = {}): Promise<Testbed> {
-  const t0 = Date.now();
   const ctx = context(opts.log);
+  return withLock(ctx, () => upLocked(ctx, opts));
+}
+
+async function upLocked(ctx: InfraContext, opts: UpOptions): Promise<Testbed> {
+  const t0 = Date.now();
   const want = new Set<Part>(opts.only ?? ALL_PARTS);
   if (want.has('kube')) want.add('stall');
   if (want.has('nginx')) want.add('admin');
