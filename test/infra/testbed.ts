@@ -41,11 +41,11 @@ function context(log?: (m: string) => void): InfraContext {
   return makeContext(testbedDir(), log);
 }
 
-async function step<T>(ctx: InfraContext, part: Part, fn: () => Promise<T>): Promise<T> {
+async function step<T>(ctx: InfraContext, part: Part, fn: () => Promise<T>, label = `${part} ready`): Promise<T> {
   const t0 = Date.now();
   try {
     const r = await fn();
-    ctx.log(`${part} ready (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+    ctx.log(`${label} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
     return r;
   } catch (e) {
     if (e instanceof ServerStartError) throw e;
@@ -156,7 +156,7 @@ async function upLocked(ctx: InfraContext, opts: UpOptions): Promise<Testbed> {
     await step(ctx, 'kube', async () => {
       const m = await importInfra<{ installFlyte(tb: Testbed, chart: 'flyte-binary' | 'flyte-core'): Promise<void> }>('flyte-install.ts');
       await m.installFlyte(state as Testbed, opts.install!);
-    });
+    }, `healthy ${opts.install} install loaded into the API server`);
   }
   writeGenerated(ctx, state);
   ctx.log(`test bed up in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
