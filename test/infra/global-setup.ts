@@ -21,7 +21,7 @@ export async function setup(): Promise<void> {
   } catch (e) {
     startedHere = runningProcesses().filter((n) => !before.has(n));
     const what = e instanceof ServerStartError ? e.message : `test bed: ${e instanceof Error ? e.message : String(e)}`;
-    const hint = process.env.CI === 'true'
+    const hint = process.env.CI && process.env.CI !== 'false'
       ? 'CI: the test bed must start; failing the run (no test is skipped).'
       : 'Run `test/infra/install-deps.sh` (packages + Go servers) and `npm run testbed:up`, or set FLYTE_DOCTOR_NO_TESTBED=1 for pure-logic tests.';
     await teardown();
