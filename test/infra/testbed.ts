@@ -260,7 +260,9 @@ export async function stopProcesses(names: string[], dir = testbedDir(), log: (m
   for (const [n, pid] of pids) {
     if (!isAlive(pid)) continue;
     log(`stopping ${n} (pid ${pid})`);
-    try { process.kill(-pid, 'SIGTERM'); } catch { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
+    // Postgres: SIGINT is "fast" shutdown (SIGTERM would wait for every client session to end).
+    const sig = n.startsWith('postgres-') ? 'SIGINT' : 'SIGTERM';
+    try { process.kill(-pid, sig); } catch { try { process.kill(pid, sig); } catch { /* gone */ } }
   }
   const deadline = Date.now() + 10_000;
   while (pids.some(([, p]) => isAlive(p)) && Date.now() < deadline) await sleep(100);
