@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { getTestbed } from '../../harness/testbed.js';
+import { runCheck } from '../../harness/run-check.js';
+import { pgDb, pgTarget } from './pg-target.js';
+
+describe('database.postgres.dns', () => {
+  it('passes for an IP literal and for a name in the test zone', async () => {
+    const ip = await runCheck('database.postgres.dns', pgTarget());
+    expect(ip.result.status).toBe('pass');
+    expect(ip.result.messageId).toBe('ipLiteral');
+    const named = await runCheck('database.postgres.dns', pgTarget(pgDb({ host: getTestbed().dns.names.database })));
+    expect(named.result.status).toBe('pass');
+    expect(named.result.details?.addresses).toContain('127.0.0.1');
+  });
+
+  it('fails on NXDOMAIN and names the host key', async () => {
+    const { result } = await runCheck('database.postgres.dns', pgTarget(pgDb({ host: getTestbed().dns.nxdomain })));
+    expect(result.status).toBe('fail');
+    expect(result.messageId).toBe('nxdomain');
+    expect(result.hint).toContain('configuration.database.host');
+  });
+});
