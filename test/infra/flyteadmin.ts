@@ -18,8 +18,9 @@ async function httpOk(url: string): Promise<boolean> {
   return r.ok;
 }
 
-export async function startAdmin(ctx: InfraContext): Promise<{ admin: Testbed['admin']; authAdmin: { httpPort: number; grpcPort: number }; oidc: Testbed['oidc'] }> {
-  const p = ADMIN_PORTS;
+/** `opts.ports` overrides the default ports (tests run private instances beside the shared test bed). */
+export async function startAdmin(ctx: InfraContext, opts: { ports?: Partial<Record<keyof typeof ADMIN_PORTS, number>> } = {}): Promise<{ admin: Testbed['admin']; authAdmin: { httpPort: number; grpcPort: number }; oidc: Testbed['oidc'] }> {
+  const p = { ...ADMIN_PORTS, ...opts.ports };
   const issuer = `http://127.0.0.1:${p.authHttp}/oidc`;
   const t0 = Date.now();
   const common = ['--import', 'tsx', SERVER, '--version', ADMIN_VERSION, '--token', TESTBED_ADMIN_TOKEN];

@@ -26,9 +26,11 @@ function httpLocations(b: Backend): string {
 function grpcLocations(b: Backend): string {
   return GRPC_PATHS.map((p) => `    location ${p} { grpc_pass grpc://127.0.0.1:${b.grpc}; grpc_read_timeout 300s; }`).join('\n');
 }
-/** The classic misroute: gRPC prefixes sent with proxy_pass (HTTP/1.1) to the h2c gRPC port. */
+/** The classic misroute: gRPC prefixes sent with proxy_pass (HTTP/1.1) to the h2c gRPC port. The h2c
+ * server answers SETTINGS+GOAWAY (26 bytes) and closes; nginx takes that for an HTTP/0.9 response. In
+ * about 1 call of 4 nginx then waits on the upstream; proxy_read_timeout bounds that to 2 s. */
 function grpcAsHttp1Locations(b: Backend): string {
-  return GRPC_PATHS.map((p) => `    location ${p} { proxy_pass http://127.0.0.1:${b.grpc}; proxy_http_version 1.1; proxy_set_header Host $host; }`).join('\n');
+  return GRPC_PATHS.map((p) => `    location ${p} { proxy_pass http://127.0.0.1:${b.grpc}; proxy_http_version 1.1; proxy_set_header Host $host; proxy_read_timeout 2s; }`).join('\n');
 }
 
 function server(port: number, tls: { cert: string; key: string } | undefined, body: string, serverName = `${NGINX_HOST} localhost`): string {
@@ -38,7 +40,7 @@ function server(port: number, tls: { cert: string; key: string } | undefined, bo
   return `  server {\n    ${listen}\n    server_name ${serverName};${ssl}\n${body}\n    location / { return 404; }\n  }\n`;
 }
 
-export function nginxConfig(prefix: string, certs: Record<'healthy' | 'expired' | 'wrongHost' | 'selfSigned', { cert: string; key: string }>, admin: Backend, authAdmin: Backend, P = NGINX_PORTS): string {
+export function nginxConfig(prefix: string, certs: Record<'healthy' | 'expired' | 'wrongHost' | 'selfSigned', { cert: string; key: string }>, admin: Backend, authAdmin: Backend, P: Record<keyof typeof NGINX_PORTS, number> = NGINX_PORTS): string {
   const healthy = `${httpLocations(admin)}\n${grpcLocations(admin)}`;
   // As root, workers would run as nobody and could not read a 0700 temp prefix: keep them root.
   const user = process.getuid?.() === 0 ? 'user root;\n' : '';
@@ -74,7 +76,9 @@ ${server(P.authHttps, certs.healthy, `${httpLocations(authAdmin)}\n${grpcLocatio
 `;
 }
 
-export async function startNginx(ctx: InfraContext, backends: { httpPort: number; grpcPort: number; authHttpPort: number; authGrpcPort: number }): Promise<Testbed['nginx']> {
+/** `opts.ports` overrides the default ports (tests run private instances beside the shared test bed). */
+export async function startNginx(ctx: InfraContext, backends: { httpPort: number; grpcPort: number; authHttpPort: number; authGrpcPort: number }, opts: { ports?: Partial<Record<keyof typeof NGINX_PORTS, number>> } = {}): Promise<Testbed['nginx']> {
+  const P = { ...NGINX_PORTS, ...opts.ports };
   const t0 = Date.now();
   const prefix = join(ctx.dir, 'nginx');
   for (const d of ['logs', 'tmp']) mkdirSync(join(prefix, d), { recursive: true });
@@ -86,15 +90,15 @@ export async function startNginx(ctx: InfraContext, backends: { httpPort: number
     selfSigned: issueCert(ctx, 'nginx-selfsigned', { sans, selfSigned: true }),
   };
   const conf = join(prefix, 'nginx.conf');
-  writeFileSync(conf, nginxConfig(prefix, certs, { http: backends.httpPort, grpc: backends.grpcPort }, { http: backends.authHttpPort, grpc: backends.authGrpcPort }));
+  writeFileSync(conf, nginxConfig(prefix, certs, { http: backends.httpPort, grpc: backends.grpcPort }, { http: backends.authHttpPort, grpc: backends.authGrpcPort }, P));
   try {
     execFileSync('nginx', ['-t', '-q', '-p', prefix, '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
     throw new Error(`nginx config test failed (${conf}): ${String((e as { stderr?: Buffer }).stderr ?? e)}`);
   }
   startDaemon(ctx, 'nginx', 'nginx', ['-p', prefix, '-c', conf, '-g', 'daemon off;']);
-  const ports = Object.values(NGINX_PORTS);
+  const ports = Object.values(P);
   await waitFor(ctx, 'nginx', async () => (await Promise.all(ports.map((p) => tcpOpen(p)))).every(Boolean), 15_000, 'nginx');
-  ctx.log(`nginx up in ${Date.now() - t0} ms (https ${NGINX_PORTS.https}, variants ${ports.slice(1).join(', ')})`);
-  return { host: NGINX_HOST, ...NGINX_PORTS };
+  ctx.log(`nginx up in ${Date.now() - t0} ms (https ${P.https}, variants ${ports.slice(1).join(', ')})`);
+  return { host: NGINX_HOST, ...P };
 }

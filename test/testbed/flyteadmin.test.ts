@@ -18,7 +18,7 @@ beforeAll(async () => {
   } else {
     const t = tempContext();
     stop = t.stop;
-    const r = await startAdmin(t.ctx);
+    const r = await startAdmin(t.ctx, { ports: { http: 28088, grpc: 28089, authHttp: 28188, authGrpc: 28189 } });
     ({ httpPort: http, grpcPort } = r.admin);
     ({ httpPort: authHttp, grpcPort: authGrpc } = r.authAdmin);
     issuer = r.oidc.issuer;

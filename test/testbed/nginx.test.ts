@@ -22,8 +22,9 @@ beforeAll(async () => {
   } else {
     const t = tempContext();
     stop = t.stop;
-    const a = await startAdmin(t.ctx);
-    ng = await startNginx(t.ctx, { httpPort: a.admin.httpPort, grpcPort: a.admin.grpcPort, authHttpPort: a.authAdmin.httpPort, authGrpcPort: a.authAdmin.grpcPort });
+    const a = await startAdmin(t.ctx, { ports: { http: 38088, grpc: 38089, authHttp: 38188, authGrpc: 38189 } });
+    ng = await startNginx(t.ctx, { httpPort: a.admin.httpPort, grpcPort: a.admin.grpcPort, authHttpPort: a.authAdmin.httpPort, authGrpcPort: a.authAdmin.grpcPort },
+      { ports: { https: 38443, grpcAsHttp1: 38444, noGrpcRoutes: 38445, plaintext: 38446, expired: 38447, wrongHost: 38448, selfSigned: 38449, authHttps: 38450 } });
     ca = readFileSync(t.ctx.ca.cert);
   }
 });
@@ -92,14 +93,16 @@ describe('healthy TLS + h2 listener', () => {
 });
 
 describe('broken variants', () => {
-  it('grpcAsHttp1: HTTP works, gRPC proxied as HTTP/1.1 fails (nginx relays the h2c server\'s bytes as an HTTP/0.9 body; grpc-js: INTERNAL, call ended without gRPC status)', async () => {
+  it('grpcAsHttp1: HTTP works, gRPC proxied as HTTP/1.1 fails (nginx relays the h2c server\'s bytes as an HTTP/0.9 body; grpc-js: INTERNAL, RST_STREAM without gRPC status)', async () => {
     expect((await h2get(ng.grpcAsHttp1, '/healthcheck')).status).toBe(200);
     const { target, o } = via(ng.grpcAsHttp1);
-    const e = await rejection(getVersion(target, o));
-    expect(e.code).toBe(grpc.status.INTERNAL);
-    expect(e.details).toMatch(/without gRPC status/);
-    const h = await rejection(healthCheck(target, o));
-    expect(h.code).not.toBe(grpc.status.OK);
+    // Usually at once (RST_STREAM code 0, "Call ended without gRPC status"); in ~1 of 4 calls nginx
+    // keeps waiting on the upstream until proxy_read_timeout (2 s), then resets (RST_STREAM code 2).
+    for (const call of [getVersion(target, o), healthCheck(target, o), getVersion(target, o)]) {
+      const e = await rejection(call);
+      expect(e.code).toBe(grpc.status.INTERNAL);
+      expect(e.details).toMatch(/RST_STREAM/);
+    }
   });
 
   it('noGrpcRoutes: HTTP works, gRPC prefixes get nginx 404 (grpc-js: UNIMPLEMENTED, HTTP status 404)', async () => {
