@@ -1,0 +1,367 @@
+// gRPC the way flytectl/pyflyte dial flyteadmin: @grpc/grpc-js as the transport, Flyte's real
+// service and message definitions from @flyteorg/flyteidl's static protobufjs module (rpcImpl hook),
+// grpc.health.v1 from grpc-health-check. Names are resolved here (through --dns-server when given)
+// and the address is dialled with ssl_target_name_override/default_authority = the name, so TLS
+// verifies the name the user configured. One channel per endpoint per run (ctx.shared); every call
+// has a deadline inside the check's budget and is cancelled with ctx.signal.
+// Also: where the admin/ingress endpoints come from in the Target, and an HTTP/2 evidence probe
+// that shows what the ingress answered (status, content-type) when a call fails below gRPC.
+import type { Target } from '../config/target.js';
+import type { CheckContext, Json } from '../engine/types.js';
+import { DnsError, resolveHost } from './resolve.js';
+import { ProbeError, classifyNetError, readPemFile, splitPem, type NetErrorKind } from './tls.js';
+
+// ---------------------------------------------------------------- endpoints
+
+export interface ParsedEndpoint {
+  host: string;
+  port: number;
+  /** The port was given explicitly (otherwise 443, as gRPC DNS and flytekit default to). */
+  explicitPort: boolean;
+  scheme?: string;
+}
+
+export class EndpointSyntaxError extends Error {
+  override readonly name = 'EndpointSyntaxError';
+  constructor(readonly raw: string, readonly reason: string, readonly suggestion?: string) { super(`admin.endpoint "${raw}": ${reason}`); }
+}
+
+/**
+ * Parses admin.endpoint the way the Go admin client accepts it: `dns:///host[:port]` or `host[:port]`.
+ * Throws EndpointSyntaxError for what flytectl/pyflyte reject or misread (URL schemes, paths,
+ * `dns://host` with two slashes, empty host, bad port).
+ */
+export function parseAdminEndpoint(raw: string): ParsedEndpoint {
+  const s = raw.trim();
+  const suggestHost = (h: string) => `dns:///${h}`;
+  if (!s) throw new EndpointSyntaxError(raw, 'empty endpoint (flytectl: "dial tcp: missing address")');
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(s)?.[1]?.toLowerCase();
+  if (scheme === 'http' || scheme === 'https' || scheme === 'grpc' || scheme === 'grpcs') {
+    const u = (() => { try { return new URL(s); } catch { return undefined; } })();
+    const hp = u ? `${u.hostname}${u.port ? `:${u.port}` : ''}` : s.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
+    throw new EndpointSyntaxError(raw, `"${scheme}://" is not a gRPC target; the scheme says nothing about TLS (admin.insecure does)`, suggestHost(hp));
+  }
+  let rest = s;
+  if (scheme === 'dns') {
+    if (!s.startsWith('dns:///')) {
+      const h = s.slice('dns://'.length).replace(/^[^/]*\//, '');
+      throw new EndpointSyntaxError(raw, '"dns://x" names a DNS server x; the target needs three slashes', suggestHost(h || s.slice(6)));
+    }
+    rest = s.slice('dns:///'.length);
+  } else if (scheme) {
+    throw new EndpointSyntaxError(raw, `unsupported scheme "${scheme}://"`, suggestHost(s.replace(/^[a-z]+:\/\//i, '')));
+  }
+  if (rest.includes('/')) {
+    const h = rest.replace(/\/.*$/, '');
+    throw new EndpointSyntaxError(raw, 'an endpoint has no path or trailing slash', suggestHost(h));
+  }
+  let host: string; let portText: string | undefined;
+  const v6 = /^\[([^\]]+)\](?::(.*))?$/.exec(rest);
+  if (v6) { host = v6[1]!; portText = v6[2]; } else {
+    const i = rest.lastIndexOf(':');
+    if (i >= 0 && rest.indexOf(':') === i) { host = rest.slice(0, i); portText = rest.slice(i + 1); } else { host = rest; }
+  }
+  if (!host) throw new EndpointSyntaxError(raw, 'no host (flytectl: "dial tcp: missing address")');
+  if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw new EndpointSyntaxError(raw, `"${host}" is not a host name`);
+  if (portText !== undefined) {
+    if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) throw new EndpointSyntaxError(raw, `"${portText}" is not a port`, suggestHost(host));
+    return { host, port: Number(portText), explicitPort: true, ...(scheme ? { scheme } : {}) };
+  }
+  return { host, port: 443, explicitPort: false, ...(scheme ? { scheme } : {}) };
+}
+
+export interface GrpcTarget {
+  host: string;
+  port: number;
+  /** TLS (false: plaintext h2c, flytectl `insecure: true`). */
+  tls: boolean;
+  /** Where this endpoint came from, for messages: 'admin.endpoint', 'ingress'. */
+  source: string;
+}
+
+/** host:port for messages. */
+export function hostPort(t: { host: string; port: number }): string {
+  return t.host.includes(':') ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`;
+}
+
+function splitHostPort(s: string, defPort: number): { host: string; port: number } {
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(s);
+  if (v6) return { host: v6[1]!, port: v6[2] ? Number(v6[2]) : defPort };
+  const m = /^([^:]+)(?::(\d+))?$/.exec(s.replace(/^dns:\/\/\//, ''));
+  return m ? { host: m[1]!, port: m[2] ? Number(m[2]) : defPort } : { host: s, port: defPort };
+}
+
+/** The endpoint flytectl/pyflyte dial: admin.endpoint (host, port, insecure), else the ingress gRPC address. */
+export function adminEndpoint(target: Target): GrpcTarget | undefined {
+  const c = target.client;
+  if (c.host) return { host: c.host, port: c.port ?? 443, tls: !c.insecure, source: 'admin.endpoint' };
+  if (c.endpoint) {
+    try { const p = parseAdminEndpoint(c.endpoint); return { host: p.host, port: p.port, tls: !c.insecure, source: 'admin.endpoint' }; } catch { /* client.config.endpoint reports it */ }
+  }
+  return ingressGrpcEndpoint(target);
+}
+
+/** gRPC through the ingress: ingress.grpcAddress, else ingress.host on 443 (TLS) / 80. */
+export function ingressGrpcEndpoint(target: Target): GrpcTarget | undefined {
+  const i = target.ingress;
+  if (!i) return undefined;
+  if (i.grpcAddress) return { ...splitHostPort(i.grpcAddress, i.tls ? 443 : 80), tls: i.tls, source: 'ingress' };
+  if (i.httpUrl) { const u = new URL(i.httpUrl); return { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : (u.protocol === 'https:' ? 443 : 80), tls: u.protocol === 'https:', source: 'ingress' }; }
+  if (i.host) return { host: i.host, port: i.tls ? 443 : 80, tls: i.tls, source: 'ingress' };
+  return undefined;
+}
+
+/** Base URL of the HTTP side of the ingress (no trailing slash). */
+export function ingressHttpBase(target: Target): string | undefined {
+  const i = target.ingress;
+  if (i?.httpUrl) return i.httpUrl.replace(/\/+$/, '');
+  if (i?.host) return `${i.tls ? 'https' : 'http'}://${i.host}`;
+  return undefined;
+}
+
+/** Base URL for admin's HTTP surface: the ingress, else the admin endpoint itself (secure admin serves both). */
+export function adminHttpBase(target: Target): string | undefined {
+  const b = ingressHttpBase(target);
+  if (b) return b;
+  const e = adminEndpoint(target);
+  if (!e) return undefined;
+  const h = e.host.includes(':') ? `[${e.host}]` : e.host;
+  return `${e.tls ? 'https' : 'http'}://${h}${(e.tls && e.port === 443) || (!e.tls && e.port === 80) ? '' : `:${e.port}`}`;
+}
+
+export interface ClientTrust {
+  /** PEMs to verify against: Node's bundled roots plus caCertFilePath; undefined = bundled roots only. */
+  ca?: string[];
+  skipVerify: boolean;
+  caFile?: string;
+  /** Set when caCertFilePath is configured but cannot be read. */
+  caFileError?: string;
+  /** Certificates found in caCertFilePath. */
+  caFileCerts: string[];
+}
+
+/** The trust the client config implies: system roots + admin.caCertFilePath, insecureSkipVerify. */
+export async function clientTrust(target: Target): Promise<ClientTrust> {
+  const { rootCertificates } = await import('node:tls');
+  const c = target.client;
+  const base: ClientTrust = { skipVerify: c.insecureSkipVerify, caFileCerts: [], ...(c.caCertFilePath ? { caFile: c.caCertFilePath } : {}) };
+  if (!c.caCertFilePath) return base;
+  try {
+    const pem = (await readPemFile(c.caCertFilePath)) ?? '';
+    const certs = splitPem(pem);
+    if (!certs.length) return { ...base, caFileError: 'no PEM certificate in the file' };
+    return { ...base, ca: [...rootCertificates, ...certs], caFileCerts: certs };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return { ...base, caFileError: err.code === 'ENOENT' ? 'file does not exist' : err.code === 'EACCES' ? 'file is not readable' : err.message };
+  }
+}
+
+/** The probe's own I/O timeout: at most `capMs`, and always short of the check's budget so a dead endpoint is a finding. */
+export function probeTimeout(ctx: CheckContext, capMs = 5000): number {
+  const left = ctx.remainingMs();
+  return Math.max(200, Math.min(capMs, left - Math.max(300, Math.round(left * 0.15))));
+}
+
+export function seconds(ms: number): string { return `${Math.round(ms / 100) / 10}s`; }
+
+// ---------------------------------------------------------------- calls
+
+type GrpcJs = typeof import('@grpc/grpc-js');
+type GrpcClient = import('@grpc/grpc-js').Client;
+
+export class GrpcCallError extends Error {
+  override readonly name = 'GrpcCallError';
+  constructor(readonly code: number, readonly codeName: string, readonly details: string, readonly path: string, readonly address: string) {
+    super(`${path}: ${codeName}: ${details}`);
+  }
+}
+
+export interface GrpcOptions { ca?: string[]; skipVerify?: boolean }
+
+async function grpcJs(): Promise<GrpcJs> {
+  const m = (await import('@grpc/grpc-js')) as GrpcJs & { default?: GrpcJs };
+  return (m.default ?? m) as GrpcJs;
+}
+
+interface Channel { client: GrpcClient; address: string }
+
+async function channelFor(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, timeoutMs: number): Promise<Channel> {
+  const key = `grpc:${hostPort(t)}:${t.tls ? 'tls' : 'plain'}:${o.skipVerify ? 'skip' : 'verify'}:${(o.ca ?? []).length}:${ctx.target.dnsServer ?? 'system'}`;
+  return ctx.shared(key, async () => {
+    const grpc = await grpcJs();
+    let address: string;
+    try {
+      address = (await resolveHost(t.host, ctx.target.dnsServer, timeoutMs)).address;
+    } catch (e) {
+      if (e instanceof DnsError) throw new ProbeError(e.kind === 'nxdomain' ? 'nxdomain' : 'dns', e.message, e.code);
+      throw e;
+    }
+    const { isIP } = await import('node:net');
+    const dial = isIP(address) === 6 ? `ipv6:[${address}]:${t.port}` : `${address}:${t.port}`;
+    const authority = t.port === (t.tls ? 443 : 80) ? t.host : hostPort(t);
+    const creds = t.tls
+      ? grpc.credentials.createSsl(o.ca ? Buffer.from(o.ca.join('\n')) : null, null, null, o.skipVerify ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {})
+      : grpc.credentials.createInsecure();
+    const client = new grpc.Client(dial, creds, {
+      'grpc.default_authority': authority,
+      ...(t.tls && !isIP(t.host) ? { 'grpc.ssl_target_name_override': t.host } : {}),
+      'grpc.max_receive_message_length': 16 * 1024 * 1024,
+      'grpc.enable_retries': 0,
+      'grpc.initial_reconnect_backoff_ms': 200,
+      'grpc.max_reconnect_backoff_ms': 1000,
+    });
+    return { client, address };
+  }, (ch) => { ch.client.close(); });
+}
+
+/** One unary call with raw (de)serializers; rejects with GrpcCallError (or ProbeError for DNS). */
+export async function unaryCall<Req, Res>(
+  ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, path: string,
+  serialize: (r: Req) => Buffer, deserialize: (b: Buffer) => Res, req: Req,
+  timeoutMs: number, metadata?: Record<string, string>,
+): Promise<Res> {
+  const grpc = await grpcJs();
+  const ch = await channelFor(ctx, t, o, timeoutMs);
+  const md = new grpc.Metadata();
+  for (const [k, v] of Object.entries(metadata ?? {})) md.set(k, v);
+  return new Promise<Res>((resolve, reject) => {
+    const call = ch.client.makeUnaryRequest(path, serialize, deserialize, req, md, { deadline: new Date(Date.now() + timeoutMs) }, (err, res) => {
+      ctx.signal.removeEventListener('abort', onAbort);
+      if (err) {
+        const code = err.code ?? grpc.status.UNKNOWN;
+        reject(new GrpcCallError(code, grpc.status[code] ?? String(code), err.details ?? err.message, path, `${ch.address}:${t.port}`));
+      } else resolve(res as Res);
+    });
+    const onAbort = () => call.cancel();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+type FlyteIdl = typeof import('@flyteorg/flyteidl/gen/pb-js/flyteidl.js');
+export async function flyteidlModule(): Promise<FlyteIdl['flyteidl']> {
+  const m = (await import('@flyteorg/flyteidl/gen/pb-js/flyteidl.js')) as FlyteIdl & { default?: FlyteIdl };
+  return (m.default ?? m).flyteidl;
+}
+
+/** A protobufjs rpcImpl backed by grpc-js, for a Flyte service of the static module. */
+function rpcImplFor(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, service: string, timeoutMs: number, metadata?: Record<string, string>) {
+  const id = (b: Buffer) => b;
+  return (method: { name: string }, data: Uint8Array, cb: (err: Error | null, res?: Uint8Array) => void) => {
+    unaryCall<Buffer, Buffer>(ctx, t, o, `/${service}/${method.name}`, id, id, Buffer.from(data), timeoutMs, metadata)
+      .then((r) => cb(null, r), (e: Error) => cb(e));
+  };
+}
+
+export interface AdminVersion { version: string; build: string; buildTime: string }
+
+/** flyteidl.service.AdminService/GetVersion. */
+export async function getVersion(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, timeoutMs: number): Promise<AdminVersion> {
+  const f = await flyteidlModule();
+  const svc = f.service.AdminService.create(rpcImplFor(ctx, t, o, 'flyteidl.service.AdminService', timeoutMs) as never, false, false);
+  const res = await svc.getVersion({});
+  const v = res.controlPlaneVersion;
+  return { version: v?.Version ?? '', build: v?.Build ?? '', buildTime: v?.BuildTime ?? '' };
+}
+
+export interface AuthMetadata { oauth2: Record<string, Json>; publicClient: Record<string, Json> }
+
+/** flyteidl.service.AuthMetadataService GetOAuth2Metadata + GetPublicClientConfig (anonymous). */
+export async function authMetadata(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, timeoutMs: number): Promise<AuthMetadata> {
+  const f = await flyteidlModule();
+  const svc = f.service.AuthMetadataService.create(rpcImplFor(ctx, t, o, 'flyteidl.service.AuthMetadataService', timeoutMs) as never, false, false);
+  const oauth = await svc.getOAuth2Metadata({});
+  const pub = await svc.getPublicClientConfig({});
+  const plain = (m: object): Record<string, Json> => JSON.parse(JSON.stringify(m)) as Record<string, Json>;
+  return { oauth2: plain(oauth), publicClient: plain(pub) };
+}
+
+/** grpc.health.v1.Health/Check; returns the serving status name ('SERVING', 'NOT_SERVING', ...). */
+export async function healthCheck(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, timeoutMs: number, service = ''): Promise<string> {
+  const hm = (await import('grpc-health-check')) as typeof import('grpc-health-check') & { default?: typeof import('grpc-health-check') };
+  const def = (hm.service ?? hm.default?.service)!.Check!;
+  const res = await unaryCall<{ service: string }, { status?: string | number }>(ctx, t, o, def.path,
+    def.requestSerialize as (r: { service: string }) => Buffer, def.responseDeserialize as (b: Buffer) => { status?: string | number },
+    { service }, timeoutMs);
+  return String(res.status ?? 'UNKNOWN');
+}
+
+// ---------------------------------------------------------------- classification
+
+export type GrpcFailureKind =
+  | 'http1Proxy'     // the proxy talks HTTP/1.1 to a gRPC backend (or serves gRPC on an HTTP/1.1 listener): 400/502/426
+  | 'notRouted'      // HTTP 404 / text/html: the gRPC prefix is not routed by the ingress
+  | 'unimplemented'  // a gRPC server answered UNIMPLEMENTED: routed to a backend without this service
+  | 'unauthenticated'
+  | 'permissionDenied'
+  | 'unavailable'    // backend down behind the proxy (503/504) or the server refused the stream
+  | 'deadline'
+  | NetErrorKind;    // transport: dns, refused, timeout, plaintext, expired, selfSigned, ...
+
+export interface GrpcFailure { kind: GrpcFailureKind; code?: string; httpStatus?: number; detail: string }
+
+/** Turns a GrpcCallError/ProbeError into a failure kind, using the HTTP status grpc-js reports. */
+export function classifyGrpcError(err: unknown): GrpcFailure {
+  if (err instanceof ProbeError) return { kind: err.kind, ...(err.code ? { code: err.code } : {}), detail: err.message };
+  if (!(err instanceof GrpcCallError)) { const c = classifyNetError(err); return { kind: c.kind, ...(c.code ? { code: c.code } : {}), detail: (err as Error)?.message ?? String(err) }; }
+  const http = /Received HTTP status code (\d+)/.exec(err.details);
+  const httpStatus = http ? Number(http[1]) : undefined;
+  const base = { code: err.codeName, ...(httpStatus ? { httpStatus } : {}), detail: err.details };
+  if (httpStatus === 404) return { kind: 'notRouted', ...base };
+  if (httpStatus === 400 || httpStatus === 502 || httpStatus === 426 || httpStatus === 505 || /http1\.x|HTTP\/1/i.test(err.details)) return { kind: 'http1Proxy', ...base };
+  if (httpStatus === 503 || httpStatus === 504) return { kind: 'unavailable', ...base };
+  if (httpStatus === 401 || err.codeName === 'UNAUTHENTICATED') return { kind: 'unauthenticated', ...base };
+  if (httpStatus === 403 || err.codeName === 'PERMISSION_DENIED') return { kind: 'permissionDenied', ...base };
+  if (err.codeName === 'UNIMPLEMENTED') return { kind: 'unimplemented', ...base };
+  if (err.codeName === 'DEADLINE_EXCEEDED') return { kind: 'deadline', ...base };
+  if (err.codeName === 'UNAVAILABLE' || err.codeName === 'INTERNAL' || err.codeName === 'UNKNOWN' || err.codeName === 'CANCELLED') {
+    const net = classifyNetError(err.details);
+    if (net.kind !== 'other') return { ...base, kind: net.kind, ...(net.code ? { code: net.code } : {}) };
+    if (/RST_STREAM|Protocol error|without gRPC status/i.test(err.details)) return { kind: 'http1Proxy', ...base };
+    return { kind: 'unavailable', ...base };
+  }
+  return { kind: 'other', ...base };
+}
+
+export interface H2Evidence { alpn?: string; status?: number; contentType?: string; grpcStatus?: string; server?: string; snippet?: string; error?: string }
+
+/**
+ * What the endpoint answers to a gRPC-shaped HTTP/2 POST (node:http2): the HTTP status and
+ * content-type grpc-js does not surface. Evidence only; never throws.
+ */
+export async function h2Evidence(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, path: string, timeoutMs: number): Promise<H2Evidence> {
+  try {
+    const http2 = await import('node:http2');
+    const address = (await resolveHost(t.host, ctx.target.dnsServer, timeoutMs)).address;
+    const { isIP } = await import('node:net');
+    const origin = `${t.tls ? 'https' : 'http'}://${hostPort(t)}`;
+    return await new Promise<H2Evidence>((resolve) => {
+      const ev: H2Evidence = {};
+      let done = false;
+      const session = http2.connect(origin, {
+        ...(t.tls ? { ca: o.ca, rejectUnauthorized: false, ...(isIP(t.host) ? {} : { servername: t.host }), ALPNProtocols: ['h2'] } : {}),
+        lookup: ((_h: string, opts: { all?: boolean }, cb: (...a: unknown[]) => void) => opts?.all ? cb(null, [{ address, family: isIP(address) }]) : cb(null, address, isIP(address))) as never,
+      });
+      const finish = () => { if (done) return; done = true; clearTimeout(timer); ctx.signal.removeEventListener('abort', finish); session.destroy(); resolve(ev); };
+      const timer = setTimeout(() => { ev.error ??= `no answer within ${seconds(timeoutMs)}`; finish(); }, timeoutMs);
+      ctx.signal.addEventListener('abort', finish, { once: true });
+      session.on('error', (e) => { ev.error = e.message; finish(); });
+      session.on('connect', (s) => { const a = (s.socket as { alpnProtocol?: string | false }).alpnProtocol; if (a) ev.alpn = a; });
+      const req = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' });
+      req.on('response', (h) => {
+        ev.status = Number(h[':status']);
+        if (h['content-type']) ev.contentType = String(h['content-type']);
+        if (h['grpc-status'] !== undefined) ev.grpcStatus = String(h['grpc-status']);
+        if (h.server) ev.server = String(h.server);
+      });
+      req.on('trailers', (h) => { if (h['grpc-status'] !== undefined) ev.grpcStatus = String(h['grpc-status']); });
+      let body = '';
+      req.on('data', (d: Buffer) => { if (body.length < 300) body += d.toString('utf8'); });
+      req.on('end', () => { const s = body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 160); if (s && !/^[\x00-\x08]/.test(body)) ev.snippet = s; finish(); });
+      req.on('error', (e) => { ev.error = e.message; finish(); });
+      req.end(Buffer.from([0, 0, 0, 0, 0]));
+    });
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}

@@ -1,0 +1,119 @@
+// HTTP probes through undici 7: one Agent per origin and TLS setting per run (ctx.shared), names
+// resolved through --dns-server when given (TLS still verifies the name), every request bounded by
+// the check's signal and the probe's own I/O timeout. Redirects are not followed automatically: the
+// caller sees each hop (a 307 to /console/ or to an IdP is evidence).
+import type { CheckContext } from '../engine/types.js';
+import { lookupFor } from './resolve.js';
+import { ProbeError, classifyNetError } from './tls.js';
+
+export interface HttpTls {
+  /** PEMs to trust (undefined: Node's bundled roots). */
+  ca?: string[];
+  /** Do not verify the chain or the name (the client's insecureSkipVerify). */
+  skipVerify?: boolean;
+}
+
+export interface HttpResponse {
+  url: string;
+  status: number;
+  headers: Record<string, string>;
+  contentType: string;
+  /** The body as text, cut at maxBodyBytes. */
+  body: string;
+  /** The Location header resolved against url, for 3xx. */
+  location?: string;
+}
+
+export interface HttpRequestOptions extends HttpTls {
+  method?: 'GET' | 'POST' | 'OPTIONS' | 'HEAD';
+  headers?: Record<string, string>;
+  /** The probe's own timeout: exceeding it throws ProbeError('timeout'). */
+  timeoutMs: number;
+  maxBodyBytes?: number;
+}
+
+type Agent = import('undici').Agent;
+
+async function agentFor(ctx: CheckContext, origin: string, o: HttpTls): Promise<Agent> {
+  const key = `http-agent:${origin}:${o.skipVerify ? 'skip' : 'verify'}:${(o.ca ?? []).length}:${ctx.target.dnsServer ?? 'system'}`;
+  return ctx.shared(key, async () => {
+    const { Agent } = await import('undici');
+    const lookup = lookupFor(ctx.target.dnsServer);
+    return new Agent({
+      connect: {
+        ...(o.ca ? { ca: o.ca } : {}),
+        rejectUnauthorized: !o.skipVerify,
+        ...(lookup ? { lookup } : {}),
+        timeout: 30_000,
+      },
+      connections: 4,
+      pipelining: 0,
+    });
+  }, async (a) => { await a.destroy(); });
+}
+
+/** GET/POST one URL. Throws ProbeError (kind dns/refused/timeout/tls...) when no HTTP answer came. */
+export async function httpRequest(ctx: CheckContext, url: string, o: HttpRequestOptions): Promise<HttpResponse> {
+  const { request } = await import('undici');
+  const u = new URL(url);
+  const dispatcher = await agentFor(ctx, u.origin, o);
+  const ioTimeout = AbortSignal.timeout(Math.max(1, o.timeoutMs));
+  const signal = AbortSignal.any([ctx.signal, ioTimeout]);
+  const where = `${u.host}`;
+  try {
+    const res = await request(url, {
+      dispatcher, signal, method: o.method ?? 'GET',
+      headers: { 'user-agent': 'flyte-doctor', ...(o.headers ?? {}) },
+      headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs,
+    });
+    const max = o.maxBodyBytes ?? 64 * 1024;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      const b = chunk as Buffer;
+      chunks.push(b); size += b.length;
+      if (size >= max) { res.body.destroy(); break; }
+    }
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
+    const location = headers.location ? new URL(headers.location, url).toString() : undefined;
+    return {
+      url, status: res.statusCode, headers, contentType: headers['content-type'] ?? '',
+      body: Buffer.concat(chunks).subarray(0, max).toString('utf8'), ...(location ? { location } : {}),
+    };
+  } catch (err) {
+    if (ioTimeout.aborted && !ctx.signal.aborted) {
+      throw new ProbeError('timeout', `no answer from ${where} within ${Math.round(o.timeoutMs / 100) / 10}s`, 'ETIMEDOUT');
+    }
+    if (ctx.signal.aborted) throw err; // the engine reports its own timeout / interruption
+    const c = classifyNetError(err);
+    const e = err as Error & { cause?: Error };
+    const text = e.cause?.message && e.cause.message !== e.message ? `${e.message}: ${e.cause.message}` : e.message;
+    throw new ProbeError(c.kind, `${where}: ${text}`, c.code);
+  }
+}
+
+/** Follows up to `max` redirects within the same request options; returns every hop. */
+export async function httpGetFollow(ctx: CheckContext, url: string, o: HttpRequestOptions, max = 3): Promise<HttpResponse[]> {
+  const hops: HttpResponse[] = [];
+  let next: string | undefined = url;
+  while (next && hops.length <= max) {
+    const r = await httpRequest(ctx, next, o);
+    hops.push(r);
+    next = r.status >= 300 && r.status < 400 && r.location && new URL(r.location).origin === new URL(url).origin ? r.location : undefined;
+  }
+  return hops;
+}
+
+/** Parses a JSON body; undefined when it is not JSON. */
+export function jsonBody(r: HttpResponse): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(r.body) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch { return undefined; }
+}
+
+/** True when the response looks like an HTML page (a console/SPA or an error page of a proxy). */
+export function isHtml(r: HttpResponse): boolean {
+  return /text\/html/i.test(r.contentType) || /^\s*<(!doctype html|html)/i.test(r.body);
+}

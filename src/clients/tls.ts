@@ -1,0 +1,394 @@
+// Raw TLS and plaintext probes of one host:port, the way gRPC clients see it: resolve the name
+// first (through --dns-server when given, so DNS failures are told apart), connect to the address,
+// send SNI = the name, offer ALPN h2 + http/1.1, and hand back what the server presented.
+// Verification is never enforced here (rejectUnauthorized: false): the checks judge the chain,
+// the names and the dates themselves from what this returns.
+import type { PeerCertificate, TLSSocket } from 'node:tls';
+import { DnsError, resolveHost } from './resolve.js';
+
+/** Why a connection attempt failed, in the words the checks use. */
+export type NetErrorKind =
+  | 'nxdomain' | 'dns'                // name does not exist / other resolver failure
+  | 'refused'                         // nothing listens
+  | 'timeout'                         // no answer within the probe's own timeout
+  | 'reset'                           // connection closed or reset during the handshake
+  | 'plaintext'                       // the port does not speak TLS (WRONG_VERSION_NUMBER & co)
+  | 'expired' | 'notYetValid'
+  | 'selfSigned'                      // self-signed leaf or a root nobody trusts
+  | 'untrusted'                       // unknown issuer / incomplete chain
+  | 'hostname'                        // name not in the certificate
+  | 'tlsVersion'                      // no common TLS version
+  | 'tlsAlert'                        // the server aborted the handshake
+  | 'aborted'                         // our own signal fired (the check's budget)
+  | 'other';
+
+export class ProbeError extends Error {
+  override readonly name = 'ProbeError';
+  constructor(readonly kind: NetErrorKind, message: string, readonly code?: string, readonly address?: string) { super(message); }
+}
+
+const TLS_CODES: Record<string, NetErrorKind> = {
+  CERT_HAS_EXPIRED: 'expired',
+  CERT_NOT_YET_VALID: 'notYetValid',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'selfSigned',
+  SELF_SIGNED_CERT_IN_CHAIN: 'selfSigned',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'untrusted',
+  UNABLE_TO_GET_ISSUER_CERT: 'untrusted',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'untrusted',
+  CERT_UNTRUSTED: 'untrusted',
+  CERT_SIGNATURE_FAILURE: 'untrusted',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'hostname',
+  ERR_SSL_WRONG_VERSION_NUMBER: 'plaintext',
+  ERR_SSL_PACKET_LENGTH_TOO_LONG: 'plaintext',
+  ERR_SSL_HTTP_REQUEST: 'plaintext',
+  ERR_SSL_UNSUPPORTED_PROTOCOL: 'tlsVersion',
+  ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION: 'tlsVersion',
+  ERR_SSL_NO_PROTOCOLS_AVAILABLE: 'tlsVersion',
+  ECONNREFUSED: 'refused',
+  ECONNRESET: 'reset',
+  EPIPE: 'reset',
+  ETIMEDOUT: 'timeout',
+  ENOTFOUND: 'nxdomain',
+  EAI_AGAIN: 'dns',
+  ESERVFAIL: 'dns',
+  EREFUSED: 'dns',
+  UND_ERR_CONNECT_TIMEOUT: 'timeout',
+  UND_ERR_HEADERS_TIMEOUT: 'timeout',
+  UND_ERR_BODY_TIMEOUT: 'timeout',
+  UND_ERR_SOCKET: 'reset',
+  UND_ERR_ABORTED: 'aborted',
+  ABORT_ERR: 'aborted',
+};
+
+/**
+ * Classifies an error from net/tls/undici/grpc-js (also a message text, e.g. grpc-js details)
+ * into a NetErrorKind. Looks at `code`, then `cause`, then well-known OpenSSL/Node texts.
+ */
+export function classifyNetError(err: unknown): { kind: NetErrorKind; code?: string } {
+  if (err instanceof ProbeError) return { kind: err.kind, ...(err.code ? { code: err.code } : {}) };
+  if (err instanceof DnsError) return { kind: err.kind === 'nxdomain' ? 'nxdomain' : 'dns', code: err.code };
+  const seen = new Set<unknown>();
+  let e: unknown = err;
+  while (e && typeof e === 'object' && !seen.has(e)) {
+    seen.add(e);
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && TLS_CODES[code]) return { kind: TLS_CODES[code]!, code };
+    if ((e as Error).name === 'AbortError') return { kind: 'aborted', code: 'ABORT_ERR' };
+    e = (e as { cause?: unknown }).cause;
+  }
+  const text = typeof err === 'string' ? err : err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}` : String(err);
+  const byText: [RegExp, NetErrorKind, string][] = [
+    [/wrong version number|packet length too long|http request|WRONG_VERSION_NUMBER/i, 'plaintext', 'ERR_SSL_WRONG_VERSION_NUMBER'],
+    [/certificate has expired|CERT_HAS_EXPIRED/i, 'expired', 'CERT_HAS_EXPIRED'],
+    [/certificate is not yet valid/i, 'notYetValid', 'CERT_NOT_YET_VALID'],
+    [/self[- ]signed certificate/i, 'selfSigned', 'DEPTH_ZERO_SELF_SIGNED_CERT'],
+    [/unable to (verify the first certificate|get local issuer certificate|get issuer certificate)/i, 'untrusted', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
+    [/does not match certificate's altnames|ERR_TLS_CERT_ALTNAME_INVALID/i, 'hostname', 'ERR_TLS_CERT_ALTNAME_INVALID'],
+    [/unsupported protocol|protocol version/i, 'tlsVersion', 'ERR_SSL_UNSUPPORTED_PROTOCOL'],
+    [/ECONNREFUSED|connection refused/i, 'refused', 'ECONNREFUSED'],
+    [/ENOTFOUND|NXDOMAIN/i, 'nxdomain', 'ENOTFOUND'],
+    [/ECONNRESET|socket hang up|Client network socket disconnected|Connection dropped/i, 'reset', 'ECONNRESET'],
+    [/alert|handshake failure/i, 'tlsAlert', 'TLS_ALERT'],
+    [/timed? ?out|deadline exceeded/i, 'timeout', 'ETIMEDOUT'],
+  ];
+  for (const [re, kind, code] of byText) if (re.test(text)) return { kind, code };
+  return { kind: 'other' };
+}
+
+export interface CertInfo {
+  subject: string;
+  issuer: string;
+  /** DNS and IP names of subjectAltName, e.g. ["DNS:flyte.test", "IP:127.0.0.1"]. */
+  altNames: string[];
+  commonName?: string;
+  validFrom: string;
+  validTo: string;
+  notAfterMs: number;
+  notBeforeMs: number;
+  fingerprint256: string;
+  selfIssued: boolean;
+  pem: string;
+}
+
+export interface TlsProbeResult {
+  host: string;
+  port: number;
+  address: string;
+  servername?: string;
+  /** e.g. 'TLSv1.3' */
+  protocol: string;
+  /** Negotiated ALPN protocol ('h2', 'http/1.1') or false when the server chose none. */
+  alpn: string | false;
+  cipher: string;
+  /** OpenSSL chain + hostname verdict with the CA list given (default: Node's bundled roots). */
+  authorized: boolean;
+  authorizationError?: string;
+  /** Leaf first, as presented (roots the server does not send are not included). */
+  chain: CertInfo[];
+  /** The raw peer certificate of the leaf, for tls.checkServerIdentity. */
+  leaf: PeerCertificate;
+}
+
+export interface ProbeOptions {
+  host: string;
+  port: number;
+  dnsServer?: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+function toPem(raw: Buffer): string {
+  const b64 = raw.toString('base64').match(/.{1,64}/g)!.join('\n');
+  return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
+}
+
+function nameOf(x: unknown): string {
+  if (!x || typeof x !== 'object') return '';
+  return Object.entries(x as Record<string, unknown>).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : String(v)}`).join(', ');
+}
+
+export function certInfo(c: PeerCertificate): CertInfo {
+  const alt = (c.subjectaltname ?? '').split(',').map((s) => s.trim()).filter(Boolean).map((s) => s.replace(/^IP Address:/, 'IP:'));
+  const cn = (c.subject as unknown as Record<string, unknown> | undefined)?.CN;
+  const subject = nameOf(c.subject);
+  const issuer = nameOf(c.issuer);
+  return {
+    subject, issuer, altNames: alt,
+    ...(cn !== undefined ? { commonName: Array.isArray(cn) ? String(cn[0]) : String(cn) } : {}),
+    validFrom: c.valid_from, validTo: c.valid_to,
+    notAfterMs: Date.parse(c.valid_to), notBeforeMs: Date.parse(c.valid_from),
+    fingerprint256: c.fingerprint256, selfIssued: subject === issuer, pem: c.raw ? toPem(c.raw) : '',
+  };
+}
+
+/** Resolves the host (IP literals as is); DNS failures become ProbeError nxdomain/dns. */
+async function resolveAddress(o: ProbeOptions): Promise<string> {
+  try {
+    return (await resolveHost(o.host, o.dnsServer, o.timeoutMs)).address;
+  } catch (e) {
+    if (e instanceof DnsError) throw new ProbeError(e.kind === 'nxdomain' ? 'nxdomain' : 'dns', e.message, e.code);
+    throw e;
+  }
+}
+
+/**
+ * One TLS handshake to host:port. `ca`: PEMs to verify against (undefined = Node's bundled roots).
+ * Throws ProbeError for anything that prevents a completed handshake.
+ */
+export async function tlsProbe(o: ProbeOptions & { ca?: string[]; alpn?: string[] }): Promise<TlsProbeResult> {
+  const tls = await import('node:tls');
+  const net = await import('node:net');
+  const address = await resolveAddress(o);
+  const servername = net.isIP(o.host) ? undefined : o.host;
+  return new Promise<TlsProbeResult>((resolve, reject) => {
+    let settled = false;
+    const where = `${o.host}:${o.port}${address !== o.host ? ` (${address})` : ''}`;
+    const sock: TLSSocket = tls.connect({
+      host: address, port: o.port, ...(servername ? { servername } : {}),
+      ALPNProtocols: o.alpn ?? ['h2', 'http/1.1'], rejectUnauthorized: false, minVersion: 'TLSv1',
+      ...(o.ca ? { ca: o.ca } : {}),
+      // Node runs checkServerIdentity on the name given as servername; IP endpoints use the address.
+      checkServerIdentity: (_h, cert) => tls.checkServerIdentity(o.host, cert),
+    });
+    const done = (err?: Error, res?: TlsProbeResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
+      sock.destroy();
+      if (err) reject(err); else resolve(res!);
+    };
+    const timer = setTimeout(() => done(new ProbeError('timeout', `no TLS answer from ${where} within ${Math.round(o.timeoutMs / 100) / 10}s`, 'ETIMEDOUT', address)), o.timeoutMs);
+    const onAbort = () => done(new ProbeError('aborted', `aborted while connecting to ${where}`, 'ABORT_ERR', address));
+    if (o.signal?.aborted) return onAbort();
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    sock.once('secureConnect', () => {
+      const leaf = sock.getPeerCertificate(true);
+      const chain: CertInfo[] = [];
+      const seen = new Set<string>();
+      for (let c: PeerCertificate | undefined = leaf; c && c.raw && !seen.has(c.fingerprint256); c = (c as { issuerCertificate?: PeerCertificate }).issuerCertificate) {
+        seen.add(c.fingerprint256);
+        chain.push(certInfo(c));
+      }
+      const cipher = sock.getCipher();
+      const authErr = sock.authorizationError as unknown as Error | string | null | undefined;
+      done(undefined, {
+        host: o.host, port: o.port, address, ...(servername ? { servername } : {}),
+        protocol: sock.getProtocol() ?? 'unknown', alpn: sock.alpnProtocol ?? false, cipher: cipher?.standardName ?? cipher?.name ?? '',
+        authorized: sock.authorized,
+        ...(authErr ? { authorizationError: typeof authErr === 'string' ? authErr : ((authErr as { code?: string }).code ?? authErr.message) } : {}),
+        chain, leaf,
+      });
+    });
+    sock.once('error', (err: NodeJS.ErrnoException) => {
+      const c = classifyNetError(err);
+      done(new ProbeError(c.kind, `${where}: ${err.message}`, c.code ?? err.code, address));
+    });
+    sock.once('close', () => done(new ProbeError('reset', `${where} closed the connection during the TLS handshake`, 'ECONNRESET', address)));
+  });
+}
+
+export type PlainKind = 'h2c' | 'http1' | 'tls' | 'closed' | 'silent';
+export interface PlainProbeResult { kind: PlainKind; address: string; statusLine?: string; snippet?: string }
+
+/**
+ * Speaks plaintext to host:port: sends the HTTP/2 connection preface (what a plaintext gRPC client
+ * sends first) and reads the first answer. h2c: an HTTP/2 SETTINGS frame came back (a plaintext
+ * gRPC port such as flyteadmin's 8089); http1: an HTTP/1.x response (an HTTP-only port such as 8088,
+ * or nginx's "plain HTTP request was sent to HTTPS port", which is reported as tls); tls: a TLS alert.
+ */
+export async function plainProbe(o: ProbeOptions): Promise<PlainProbeResult> {
+  const net = await import('node:net');
+  const address = await resolveAddress(o);
+  const where = `${o.host}:${o.port}`;
+  return new Promise<PlainProbeResult>((resolve, reject) => {
+    let settled = false;
+    let buf = Buffer.alloc(0);
+    const sock = net.connect({ host: address, port: o.port });
+    const finish = (err?: Error, res?: PlainProbeResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer); clearTimeout(quiet);
+      o.signal?.removeEventListener('abort', onAbort);
+      sock.destroy();
+      if (err) reject(err); else resolve(res!);
+    };
+    const classify = (): PlainProbeResult | undefined => {
+      if (buf.length === 0) return undefined;
+      const text = buf.toString('latin1');
+      if (text.startsWith('HTTP/')) {
+        const statusLine = text.split('\r\n')[0]!;
+        const body = text.slice(text.indexOf('\r\n\r\n') + 4).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 160);
+        const tlsPort = /plain HTTP request was sent to HTTPS port|client sent an HTTP request to an HTTPS server/i.test(text);
+        return { kind: tlsPort ? 'tls' : 'http1', address, statusLine, ...(body ? { snippet: body } : {}) };
+      }
+      if (buf[0] === 0x15 && buf[1] === 0x03) return { kind: 'tls', address };
+      if (buf.length >= 9 && buf[3] === 0x04) return { kind: 'h2c', address };
+      if (buf.length >= 9 && buf[3] === 0x07) return { kind: 'h2c', address, snippet: 'GOAWAY' };
+      return undefined;
+    };
+    const timer = setTimeout(() => {
+      const r = classify();
+      if (r) finish(undefined, r);
+      else if (connected) finish(undefined, { kind: 'silent', address });
+      else finish(new ProbeError('timeout', `no answer from ${where} within ${Math.round(o.timeoutMs / 100) / 10}s`, 'ETIMEDOUT', address));
+    }, o.timeoutMs);
+    let quiet: NodeJS.Timeout | undefined;
+    let connected = false;
+    const onAbort = () => finish(new ProbeError('aborted', `aborted while connecting to ${where}`, 'ABORT_ERR', address));
+    if (o.signal?.aborted) return onAbort();
+    o.signal?.addEventListener('abort', onAbort, { once: true });
+    sock.once('connect', () => {
+      connected = true;
+      // HTTP/2 preface + an empty SETTINGS frame.
+      sock.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]));
+    });
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]).subarray(0, 4096);
+      const r = classify();
+      if (r && (r.kind !== 'http1' && r.kind !== 'tls' || buf.includes('\r\n\r\n'))) {
+        clearTimeout(quiet);
+        // give an HTTP body a moment to arrive for the snippet
+        quiet = setTimeout(() => finish(undefined, classify() ?? r), r.kind === 'h2c' ? 0 : 100);
+      }
+    });
+    sock.once('error', (err: NodeJS.ErrnoException) => {
+      const r = classify();
+      if (r) return finish(undefined, r);
+      if (connected && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) return finish(undefined, { kind: 'closed', address });
+      const c = classifyNetError(err);
+      finish(new ProbeError(c.kind, `${where}: ${err.message}`, c.code ?? err.code, address));
+    });
+    sock.once('end', () => finish(undefined, classify() ?? { kind: 'closed', address }));
+    sock.once('close', () => finish(undefined, classify() ?? { kind: 'closed', address }));
+  });
+}
+
+/** Reads a PEM bundle from disk. Undefined when the path is not set; throws ENOENT as is. */
+export async function readPemFile(path: string | undefined): Promise<string | undefined> {
+  if (!path) return undefined;
+  const { readFile } = await import('node:fs/promises');
+  const { homedir } = await import('node:os');
+  return readFile(path.replace(/^~(?=\/)/, homedir()), 'utf8');
+}
+
+/** Splits a PEM bundle into its certificates. */
+export function splitPem(bundle: string): string[] {
+  return bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+}
+
+export interface TrustVerdict {
+  /** The chain (ignoring dates) ends at a certificate of this store. */
+  anchored: boolean;
+  /** Subject of the trust anchor found (a root of the store, or a presented cert that is in the store). */
+  anchor?: string;
+}
+
+/**
+ * Whether the presented chain leads to a certificate of `store` (PEMs), ignoring validity dates and
+ * names (those are judged separately). Used when OpenSSL's single verdict is about dates only.
+ */
+export async function anchoredIn(chain: CertInfo[], store: readonly string[]): Promise<TrustVerdict> {
+  const { X509Certificate } = await import('node:crypto');
+  const certs = chain.map((c) => new X509Certificate(c.pem));
+  const roots = store.map((p) => { try { return new X509Certificate(p); } catch { return undefined; } }).filter((x): x is InstanceType<typeof X509Certificate> => !!x);
+  const rootsFp = new Set(roots.map((r) => r.fingerprint256));
+  for (let i = 0; i < certs.length; i++) {
+    const c = certs[i]!;
+    if (rootsFp.has(c.fingerprint256)) return { anchored: true, anchor: c.subject.replace(/\n/g, ', ') };
+    // each presented cert must be signed by the next one (or by a root)
+    const root = roots.find((r) => c.checkIssued(r) && c.verify(r.publicKey));
+    if (root) return { anchored: true, anchor: root.subject.replace(/\n/g, ', ') };
+    const next = certs[i + 1];
+    if (!next || !(c.checkIssued(next) && c.verify(next.publicKey))) return { anchored: false };
+  }
+  return { anchored: false };
+}
+
+export interface ChainTrust {
+  bySystem: TrustVerdict;
+  byCaFile: TrustVerdict;
+  /** Presented leaf is self-signed (one certificate, subject = issuer). */
+  selfSigned: boolean;
+  /** ingress-nginx's default certificate: TLS is not configured on the Ingress. */
+  fakeIngressCert: boolean;
+}
+
+/** Whether the presented chain is anchored in Node's bundled roots and/or in caCertFilePath's certificates (dates and names aside). */
+export async function chainTrust(chain: CertInfo[], caFileCerts: readonly string[]): Promise<ChainTrust> {
+  const { rootCertificates } = await import('node:tls');
+  const leaf = chain[0];
+  return {
+    bySystem: await anchoredIn(chain, rootCertificates),
+    byCaFile: caFileCerts.length ? await anchoredIn(chain, caFileCerts) : { anchored: false },
+    selfSigned: !!leaf && leaf.selfIssued && chain.length === 1,
+    fakeIngressCert: !!leaf && /Kubernetes Ingress Controller Fake Certificate/i.test(leaf.subject),
+  };
+}
+
+export interface NetFinding { messageId: string; message: string; hint: string }
+
+/**
+ * The finding for a connection that did not get as far as an answer. `where` is host:port;
+ * `timeoutMs` the probe's own timeout (a timeout is a finding: fail, never error).
+ */
+export function describeNetFailure(kind: NetErrorKind, where: string, detail: string, timeoutMs: number): NetFinding {
+  const host = where.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  switch (kind) {
+    case 'nxdomain': return { messageId: 'nxdomain', message: `${host} does not exist in DNS (NXDOMAIN)`, hint: `create the DNS record for ${host} (pointing at the ingress load balancer: kubectl get ingress -o wide), or fix the host name in admin.endpoint / the ingress host` };
+    case 'dns': return { messageId: 'dnsFailure', message: `${host} could not be resolved: ${detail}`, hint: 'check the resolver (--dns-server, /etc/resolv.conf, VPN split DNS); the name server answered with an error, not with "no such name"' };
+    case 'refused': return { messageId: 'refused', message: `nothing listens on ${where} (connection refused)`, hint: `check the port in admin.endpoint / the ingress URL (the ingress listens on 443), and that the ingress controller / load balancer exists` };
+    case 'timeout': return { messageId: 'noAnswer', message: `no answer from ${where} within ${Math.round(timeoutMs / 100) / 10}s`, hint: `a firewall / security group drops the traffic, or the load balancer is not provisioned (internal-only?): open TCP ${where.replace(/^.*:/, '')} from this machine` };
+    case 'reset': return { messageId: 'connectionReset', message: `${where} closed the connection: ${detail}`, hint: 'the port accepts connections but drops this protocol: check that it is the TLS/gRPC port of the ingress and not a proxy that filters it' };
+    case 'plaintext': return { messageId: 'plaintextPort', message: `${where} does not speak TLS (${/WRONG_VERSION_NUMBER|wrong version number/i.test(detail) ? 'WRONG_VERSION_NUMBER' : detail})`, hint: 'this is a plaintext port: point admin.endpoint / the ingress URL at the TLS listener (443, ingress TLS enabled), or set admin.insecure: true when you really dial a plaintext admin port (8089, port-forward)' };
+    case 'expired': return { messageId: 'certExpired', message: `the certificate of ${where} has expired`, hint: 'renew the certificate in the ingress TLS Secret (cert-manager: check the Certificate and its Issuer)' };
+    case 'notYetValid': return { messageId: 'certNotYetValid', message: `the certificate of ${where} is not valid yet`, hint: 'check the clock of this machine and the notBefore date of the certificate' };
+    case 'selfSigned': return { messageId: 'certSelfSigned', message: `${where} presents a self-signed certificate`, hint: 'set admin.caCertFilePath to the PEM of that certificate/CA (flytekit: FLYTE_PLATFORM_CA_CERT_FILE_PATH), or serve a certificate from a trusted CA' };
+    case 'untrusted': return { messageId: 'certUntrusted', message: `the certificate chain of ${where} is not trusted: ${detail}`, hint: 'set admin.caCertFilePath to the CA that issued the certificate, and serve the full chain (leaf + intermediates) on the ingress' };
+    case 'hostname': return { messageId: 'certHostname', message: `the certificate of ${where} is not valid for ${host}: ${detail}`, hint: `dial a name the certificate has, or reissue the certificate with ${host} in subjectAltName` };
+    case 'tlsVersion': return { messageId: 'tlsVersion', message: `no common TLS version with ${where}: ${detail}`, hint: 'enable TLS 1.2 or 1.3 on the ingress (nginx ssl_protocols TLSv1.2 TLSv1.3); gRPC clients refuse older versions' };
+    case 'tlsAlert': return { messageId: 'tlsAlert', message: `${where} aborted the TLS handshake: ${detail}`, hint: 'the server refused the handshake: check that the host name has a TLS server block (SNI) and a certificate on the ingress' };
+    case 'aborted': return { messageId: 'aborted', message: `aborted while talking to ${where}`, hint: 'the check ran out of time; raise --timeout' };
+    default: return { messageId: 'connectFailed', message: `${where}: ${detail}`, hint: 'check the endpoint host and port' };
+  }
+}
