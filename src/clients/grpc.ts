@@ -9,7 +9,7 @@
 import type { Target } from '../config/target.js';
 import type { CheckContext, Json } from '../engine/types.js';
 import { DnsError, resolveHost } from './resolve.js';
-import { ProbeError, classifyNetError, readPemFile, splitPem, type NetErrorKind } from './tls.js';
+import { ProbeError, classifyNetError, readPemFile, splitPem, tlsProbe, type NetErrorKind, type TlsProbeResult } from './tls.js';
 
 // ---------------------------------------------------------------- endpoints
 
@@ -364,4 +364,13 @@ export async function h2Evidence(ctx: CheckContext, t: GrpcTarget, o: GrpcOption
   } catch (e) {
     return { error: (e as Error).message };
   }
+}
+
+// ---------------------------------------------------------------- shared probes
+
+
+/** One TLS handshake per endpoint per run (shared by tls.admin.* and client.config.tls-mode). */
+export async function sharedTlsProbe(ctx: CheckContext, t: { host: string; port: number }, timeoutMs: number): Promise<TlsProbeResult> {
+  return ctx.shared(`tls-probe:${hostPort(t)}:${ctx.target.dnsServer ?? 'system'}`, () =>
+    tlsProbe({ host: t.host, port: t.port, timeoutMs, signal: ctx.signal, ...(ctx.target.dnsServer ? { dnsServer: ctx.target.dnsServer } : {}) }));
 }

@@ -1,0 +1,48 @@
+import { EndpointSyntaxError, parseAdminEndpoint } from '../../src/clients/grpc.js';
+import { defineCheck } from '../../src/engine/define.js';
+import type { CheckContext, Outcome } from '../../src/engine/types.js';
+
+const STALE_SANDBOX = new Set([30081, 30082, 30084, 30086]);
+
+export default defineCheck({
+  id: 'client.config.endpoint',
+  title: 'admin.endpoint in the client config is well-formed',
+  phases: ['preflight', 'verify'],
+  needs: ['endpoint'],
+  explain: {
+    what: 'Parses `admin.endpoint` the way flytectl and pyflyte do (`dns:///host[:port]`, default port 443) and flags URL schemes, paths, `dns://` with two slashes, bad ports, flyteadmin\'s HTTP-only port 8088 and the stale sandbox ports 30081/30082.',
+    why: '`https://host`, a trailing slash or a missing host produce "dial tcp: missing address" / "Please use a valid endpoint"; 8088 has no gRPC handler when admin is not `secure`.',
+    fix: 'Write `admin.endpoint: dns:///<host>[:<port>]` (or run `flytectl config init --host <host>`); use the ingress on 443, flyteadmin\'s gRPC port 8089, or the demo sandbox on 30080.',
+  },
+  async run(ctx: CheckContext): Promise<Outcome> {
+    const c = ctx.target.client;
+    const file = c.configPath ? ` in ${c.configPath}` : '';
+    if (!c.endpoint) {
+      if (!c.host) return { status: 'skip', message: 'no admin.endpoint in the client config (the ingress address is used)' };
+      return { status: 'pass', message: `endpoint ${c.host}:${c.port ?? 443} (not from a client config file)`, details: { host: c.host, port: c.port ?? 443 } };
+    }
+    let p;
+    try {
+      p = parseAdminEndpoint(c.endpoint);
+    } catch (e) {
+      if (!(e instanceof EndpointSyntaxError)) throw e;
+      return {
+        status: 'fail', messageId: 'malformed', message: `admin.endpoint "${c.endpoint}"${file}: ${e.reason}`,
+        hint: e.suggestion ? `set admin.endpoint: ${e.suggestion}${file} (flytectl config init --host ${e.suggestion.replace(/^dns:\/\/\//, '')} writes it)` : `set admin.endpoint: dns:///<host>[:<port>]${file}`,
+        details: { endpoint: c.endpoint, reason: e.reason, ...(c.configPath ? { configPath: c.configPath } : {}) },
+      };
+    }
+    const details = { endpoint: c.endpoint, host: p.host, port: p.port, insecure: c.insecure, ...(c.configPath ? { configPath: c.configPath } : {}) };
+    if (p.port === 8088) {
+      return { status: 'warn', messageId: 'httpPort', message: `admin.endpoint${file} uses port 8088, flyteadmin's HTTP port: it serves gRPC only when server.security.secure is true`, hint: `dial gRPC instead: the ingress (admin.endpoint: dns:///<ingress host>, insecure: false) or flyteadmin's gRPC port (admin.endpoint: dns:///${p.host}:8089, admin.insecure: true)`, details };
+    }
+    if (STALE_SANDBOX.has(p.port)) {
+      return { status: 'warn', messageId: 'staleSandboxPort', message: `admin.endpoint${file} uses port ${p.port}, a port of the old flytectl sandbox; flytectl demo serves HTTP and gRPC on 30080`, hint: `set admin.endpoint: dns:///${p.host}:30080 (flytectl config init, or export FLYTECTL_CONFIG=~/.flyte/config-sandbox.yaml)`, details };
+    }
+    const ingHost = ctx.target.ingress?.host;
+    if ((p.host === 'localhost' || p.host === '127.0.0.1') && ingHost && ingHost !== p.host && !/^(localhost|127\.)/.test(ingHost)) {
+      return { status: 'warn', messageId: 'localhost', message: `admin.endpoint${file} dials ${p.host}:${p.port} while the deployment's ingress host is ${ingHost}`, hint: `set admin.endpoint: dns:///${ingHost} unless you mean a port-forward`, details };
+    }
+    return { status: 'pass', message: `admin.endpoint ${c.endpoint}: host ${p.host}, port ${p.port}${p.explicitPort ? '' : ' (default)'}`, details };
+  },
+});
