@@ -1,0 +1,657 @@
+// Maps the merged Helm values of flyte-binary / flyte-core to the Target's database, storage,
+// ingress, auth and resource fields, with provenance for each field.
+// Chart defaults (trimmed copies of each chart's values.yaml, flyteorg/flyte master 89cf9cc7) and
+// the flytestdlib defaults the charts leave in place (facts §C1) carry the 'chart default' source.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UserError } from '../errors.js';
+import { Secret } from './secret.js';
+import type { AuthTarget, Chart, DatabaseTarget, IngressTarget, Provenance, StorageProvider, StorageTarget } from './target.js';
+import { CHART_DEFAULT, formatPath, isDict, shortJson } from './values.js';
+import type { Dict, Layer, MergedValues, Path } from './values.js';
+
+// ---------------------------------------------------------------------------------------------
+// chart defaults
+
+const BINARY_DEFAULTS: Dict = {
+  'flyte-core-components': { admin: { seedProjects: ['flytesnacks'] } },
+  configuration: {
+    database: { username: 'postgres', password: '', passwordPath: '', host: '127.0.0.1', port: 5432, dbname: 'flyte', options: 'sslmode=disable' },
+    storage: {
+      metadataContainer: 'my-organization-flyte-container',
+      userDataContainer: 'my-organization-flyte-container',
+      provider: 's3',
+      providerConfig: {
+        s3: { region: 'us-east-1', disableSSL: false, v2Signing: false, endpoint: '', authType: 'iam', accessKey: '', secretKey: '' },
+        gcs: { project: 'my-organization-gcp-project' },
+        azure: { configDomainSuffix: '', configUploadConcurrency: 4, account: 'storage-account-name', key: '' },
+      },
+    },
+    auth: {
+      enabled: false,
+      enableAuthServer: true,
+      oidc: { baseUrl: '', clientId: '', clientSecret: '' },
+      internal: { clientId: 'flytepropeller', clientSecret: '', clientSecretHash: '' },
+      flyteClient: { clientId: 'flytectl', redirectUri: 'http://localhost:53593/callback', scopes: ['all'], audience: '' },
+      authorizedUris: [],
+    },
+    inline: {},
+  },
+  ingress: {
+    create: false, host: '', separateGrpcIngress: true, commonAnnotations: {}, httpAnnotations: {}, grpcAnnotations: {},
+    ingressClassName: '', httpIngressClassName: '', grpcIngressClassName: '', tls: [], httpTls: [], grpcTls: [],
+  },
+};
+
+const CORE_DEFAULTS: Dict = {
+  flyteadmin: { enabled: true, initialProjects: ['flytesnacks', 'flytetester', 'flyteexamples'] },
+  datacatalog: { enabled: true },
+  secrets: { adminOauthClientCredentials: { enabled: true, clientSecret: 'foobar', clientId: 'flytepropeller', secretName: 'flyte-secret-auth' } },
+  common: {
+    databaseSecret: { name: '', secretManifest: {} },
+    ingress: {
+      albSSLRedirect: false, enabled: true, separateGrpcIngress: false,
+      annotations: { 'nginx.ingress.kubernetes.io/app-root': '/console', 'nginx.ingress.kubernetes.io/service-upstream': 'true' },
+      separateGrpcIngressAnnotations: { 'nginx.ingress.kubernetes.io/backend-protocol': 'GRPC' },
+      tls: { enabled: false },
+    },
+  },
+  storage: {
+    type: 'sandbox', bucketName: 'my-s3-bucket',
+    s3: { region: 'us-east-1', endpoint: '', authType: 'iam', accessKey: '', secretKey: '' },
+    custom: {}, enableMultiContainer: false,
+  },
+  db: {
+    admin: { database: { port: 5432, username: 'postgres', host: 'postgres', dbname: 'flyteadmin' } },
+    datacatalog: { database: { port: 5432, username: 'postgres', host: 'postgres', dbname: 'datacatalog' } },
+  },
+  configmap: {
+    domain: { domains: [{ id: 'development', name: 'development' }, { id: 'staging', name: 'staging' }, { id: 'production', name: 'production' }] },
+    adminServer: {
+      server: { httpPort: 8088, grpc: { port: 8089 }, security: { secure: false, useAuth: false } },
+      auth: {
+        userAuth: { openId: { baseUrl: 'https://accounts.google.com', clientId: '657465813211-6eog7ek7li5k7i7fvgv2921075063hpe.apps.googleusercontent.com' } },
+      },
+    },
+    task_resource_defaults: { task_resources: { defaults: { cpu: '100m', memory: '500Mi' } } },
+    core: { propeller: { 'rawoutput-prefix': 's3://{{ .Values.storage.bucketName }}/' } },
+  },
+};
+
+/** The chart-default layer, nested under the umbrella prefix when there is one. */
+export function chartDefaultsLayer(chart: Chart, prefix: Path): Layer {
+  let values: Dict = structuredClone(chart === 'flyte-binary' ? BINARY_DEFAULTS : CORE_DEFAULTS);
+  for (const seg of [...prefix].reverse()) values = { [String(seg)]: values };
+  return { label: CHART_DEFAULT, values };
+}
+
+/** flytestdlib defaults the charts leave in place (facts §C1, D1). */
+export const STDLIB = { dbPassword: 'postgres', dbOptions: 'sslmode=disable', maxOpenConnections: 100, s3Region: 'us-east-1' };
+
+// ---------------------------------------------------------------------------------------------
+// typed reads with provenance
+
+export class Reader {
+  constructor(readonly mv: MergedValues) {}
+
+  abs(p: string | Path): Path {
+    return [...this.mv.prefix, ...(typeof p === 'string' ? p.split('.') : p)];
+  }
+
+  raw(p: string | Path): unknown {
+    return this.mv.rawAt(this.abs(p));
+  }
+
+  has(p: string | Path): boolean {
+    const v = this.raw(p);
+    return v !== undefined && v !== null && v !== '';
+  }
+
+  /** Provenance text for a values key: `<file>: <key>`, `--set: <key>`, or `chart default`. */
+  prov(p: string | Path): string {
+    const abs = this.abs(p);
+    const origin = this.mv.originOf(abs);
+    let s = origin === CHART_DEFAULT ? CHART_DEFAULT : `${origin}: ${formatPath(abs)}`;
+    const t = this.mv.templatesAt(abs);
+    if (t?.length) {
+      s += ' (' + t.map((r) => (r.from ? `via .Values.${r.ref} from ${r.from}` : `unresolved {{ .Values.${r.ref} }}`)).join(', ') + ')';
+    }
+    return s;
+  }
+
+  private fail(p: string | Path, expected: string, v: unknown): never {
+    const abs = this.abs(p);
+    const origin = this.mv.originOf(abs);
+    throw new UserError(`${origin}: ${formatPath(abs)}: expected ${expected}, got ${shortJson(v)}`);
+  }
+
+  /** A scalar as a string; '' and null count as unset. */
+  str(p: string | Path): string | undefined {
+    const v = this.raw(p);
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'string') return v === '' ? undefined : v;
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    return this.fail(p, 'a string', v);
+  }
+
+  num(p: string | Path, what = 'a number'): number | undefined {
+    const v = this.raw(p);
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+    if (typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v)) return Number(v);
+    return this.fail(p, what, v);
+  }
+
+  port(p: string | Path): number | undefined {
+    const n = this.num(p, 'a port number (1-65535)');
+    if (n === undefined) return undefined;
+    if (!Number.isInteger(n) || n < 1 || n > 65535) this.fail(p, 'a port number (1-65535)', this.raw(p));
+    return n;
+  }
+
+  bool(p: string | Path): boolean | undefined {
+    const v = this.raw(p);
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v === 'boolean') return v;
+    if (typeof v === 'string' && /^(true|false)$/i.test(v.trim())) return v.trim().toLowerCase() === 'true';
+    return this.fail(p, 'a boolean (true or false)', v);
+  }
+
+  dict(p: string | Path): Dict | undefined {
+    const v = this.raw(p);
+    if (v === undefined || v === null) return undefined;
+    if (isDict(v)) return v;
+    return this.fail(p, 'a map', v);
+  }
+
+  list(p: string | Path): unknown[] | undefined {
+    const v = this.raw(p);
+    if (v === undefined || v === null) return undefined;
+    if (Array.isArray(v)) return v;
+    return this.fail(p, 'a list', v);
+  }
+
+  /** A map of string values (annotations). */
+  strMap(p: string | Path): Record<string, string> {
+    const d = this.dict(p) ?? {};
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(d)) {
+      if (v === null || v === undefined) continue;
+      if (typeof v === 'object') this.fail([...(typeof p === 'string' ? p.split('.') : p), k], 'a string', v);
+      out[k] = String(v);
+    }
+    return out;
+  }
+
+  /** A list of strings. */
+  strList(p: string | Path): string[] | undefined {
+    const l = this.list(p);
+    if (!l) return undefined;
+    return l.map((x, i) => {
+      if (isDict(x) || Array.isArray(x)) this.fail([...(typeof p === 'string' ? p.split('.') : p), i], 'a string', x);
+      return String(x);
+    });
+  }
+
+  oneOf<T extends string>(p: string | Path, allowed: readonly T[]): T | undefined {
+    const s = this.str(p);
+    if (s === undefined) return undefined;
+    if (!(allowed as readonly string[]).includes(s)) this.fail(p, `one of ${allowed.join(', ')}`, this.raw(p));
+    return s as T;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// mapping
+
+export interface ChartMapping {
+  databases: DatabaseTarget[];
+  storage?: StorageTarget;
+  ingress?: IngressTarget;
+  auth: AuthTarget;
+  projects?: string[];
+  domains?: string[];
+  taskResourceDefaults?: { cpu?: string; memory?: string };
+  provenance: Provenance;
+  secrets: string[];
+}
+
+export interface MapOptions {
+  namespace: string;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+type SslMode = NonNullable<DatabaseTarget['sslmode']>;
+const SSLMODES: readonly SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+
+/** libpq `key=value` options (space separated). */
+function parseOptions(options: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of options.trim().split(/\s+/)) {
+    const eq = part.indexOf('=');
+    if (eq > 0) out[part.slice(0, eq)] = part.slice(eq + 1).replace(/^'(.*)'$/, '$1');
+  }
+  return out;
+}
+
+/** Bucket of `s3://bucket/prefix`, `gs://bucket/...`, `abfs://container@account.../...`. */
+export function bucketOf(url: string): string | undefined {
+  const m = /^[a-z0-9]+:\/\/([^/@]+)(?:@[^/]*)?(?:\/|$)/i.exec(url);
+  return m?.[1];
+}
+
+/** Password inside a URL (`scheme://user:pass@host`). */
+export function urlPassword(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/:@]*:([^/@]+)@/i.exec(url);
+  return m?.[1] ? decodeURIComponentSafe(m[1]) : undefined;
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try { return decodeURIComponent(s); } catch { return s; }
+}
+
+class Builder {
+  readonly provenance: Provenance = {};
+  readonly secrets = new Set<string>();
+  constructor(readonly r: Reader, readonly opts: MapOptions) {}
+
+  /** Reads a values key into a target field, recording provenance when set. */
+  set<T>(field: string, key: string | Path, value: T | undefined): T | undefined {
+    if (value !== undefined) this.provenance[field] = this.r.prov(key);
+    return value;
+  }
+
+  fixed<T>(field: string, value: T, source: string): T {
+    this.provenance[field] = source;
+    return value;
+  }
+
+  /**
+   * Wraps a secret value and tells the redactor about it, unless it is a published chart/library
+   * default (postgres, miniostorage, foobar): those are not secrets, and redacting 'postgres'
+   * would also hide the default user name.
+   */
+  secret(value: string | undefined, key?: string | Path): Secret | undefined {
+    if (value === undefined || value === '') return undefined;
+    const isDefault = key === undefined ? false : this.r.mv.originOf(this.r.abs(key)) === CHART_DEFAULT;
+    if (!isDefault) this.secrets.add(value);
+    return new Secret(value);
+  }
+
+  /** A published default secret value (never added to the redaction list). */
+  defaultSecret(value: string): Secret {
+    return new Secret(value);
+  }
+
+  /** Resolves the password of one database. `idx` is the index in target.databases. */
+  password(db: DatabaseTarget, idx: number, prefix: string, chart: Chart): void {
+    const r = this.r;
+    const field = `databases[${idx}].password`;
+    const pwPath = r.str(`${prefix}.passwordPath`);
+    const pw = r.str(`${prefix}.password`);
+    if (pwPath) {
+      // passwordPath replaces password (flyteadmin resolvePassword). Follow it when it is a local file.
+      const abs = resolve(this.opts.cwd, pwPath);
+      let fileErr: string | undefined;
+      try {
+        const text = readFileSync(abs, 'utf8').trim();
+        db.password = this.secret(text);
+        db.passwordSource = `passwordPath ${pwPath}`;
+        this.provenance[field] = `${r.prov(`${prefix}.passwordPath`)} (file ${pwPath})`;
+        return;
+      } catch (e) {
+        fileErr = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not a local file' : (e as Error).message;
+      }
+      // flyte-core: the file usually comes from common.databaseSecret.secretManifest (mounted at /etc/db).
+      if (chart === 'flyte-core' && pwPath.startsWith('/etc/db/')) {
+        const key = pwPath.slice('/etc/db/'.length);
+        for (const kind of ['stringData', 'data'] as const) {
+          const mk: Path = ['common', 'databaseSecret', 'secretManifest', kind, key];
+          const v = r.str(mk);
+          if (v === undefined) continue;
+          const text = kind === 'data' ? Buffer.from(v, 'base64').toString('utf8').trim() : v.trim();
+          db.password = this.secret(text);
+          db.passwordSource = `common.databaseSecret.secretManifest.${kind}.${key} (mounted as ${pwPath})`;
+          this.provenance[field] = r.prov(mk);
+          return;
+        }
+      }
+      const env = this.opts.env['PGPASSWORD'];
+      if (env) {
+        db.password = this.secret(env);
+        db.passwordSource = 'env PGPASSWORD';
+        this.provenance[field] = 'env PGPASSWORD';
+        return;
+      }
+      db.passwordSource = `passwordPath ${pwPath} (${fileErr}; set PGPASSWORD to check the password)`;
+      this.provenance[field] = r.prov(`${prefix}.passwordPath`);
+      return;
+    }
+    if (pw !== undefined) {
+      db.password = this.secret(pw);
+      db.passwordSource = `${prefix}.password`;
+      this.provenance[field] = r.prov(`${prefix}.password`);
+      return;
+    }
+    // No password configured: flytestdlib's default password applies (facts §C1).
+    db.password = this.defaultSecret(STDLIB.dbPassword);
+    db.passwordSource = 'flytestdlib default (database.postgres.password)';
+    this.provenance[field] = CHART_DEFAULT;
+  }
+
+  database(idx: number, role: DatabaseTarget['role'], prefix: string, chart: Chart, overrides?: string): DatabaseTarget {
+    const r = this.r;
+    const f = `databases[${idx}]`;
+    // flyte-binary: configuration.inline.database.postgres.* is loaded after 002-database.yaml.
+    const pick = <T>(name: string, key: string, read: (k: string) => T | undefined): T | undefined => {
+      if (overrides) {
+        const v = read(`${overrides}.${key}`);
+        if (v !== undefined) return this.set(`${f}.${name}`, `${overrides}.${key}`, v);
+      }
+      return this.set(`${f}.${name}`, `${prefix}.${key}`, read(`${prefix}.${key}`));
+    };
+    const host = pick('host', 'host', (k) => r.str(k)) ?? this.fixed(`${f}.host`, 'localhost', CHART_DEFAULT);
+    const port = pick('port', 'port', (k) => r.port(k)) ?? this.fixed(`${f}.port`, 30001, CHART_DEFAULT);
+    const dbname = pick('dbname', 'dbname', (k) => r.str(k)) ?? this.fixed(`${f}.dbname`, 'postgres', CHART_DEFAULT);
+    const user = pick('user', 'username', (k) => r.str(k)) ?? this.fixed(`${f}.user`, 'postgres', CHART_DEFAULT);
+    const db: DatabaseTarget = { role, host, port, dbname, user, valuesKey: prefix };
+    const options = r.str(`${prefix}.options`) ?? (overrides ? r.str(`${overrides}.options`) : undefined);
+    const optionsKey = r.str(`${prefix}.options`) !== undefined ? `${prefix}.options` : `${overrides}.options`;
+    const opts = parseOptions(options ?? STDLIB.dbOptions);
+    if (opts['sslmode'] !== undefined) {
+      if (!(SSLMODES as readonly string[]).includes(opts['sslmode'])) {
+        throw new UserError(`${r.mv.originOf(r.abs(optionsKey))}: ${formatPath(r.abs(optionsKey))}: expected sslmode one of ${SSLMODES.join(', ')}, got ${shortJson(opts['sslmode'])}`);
+      }
+      db.sslmode = opts['sslmode'] as SslMode;
+      this.provenance[`${f}.sslmode`] = options === undefined ? CHART_DEFAULT : r.prov(optionsKey);
+    }
+    if (opts['sslrootcert']) {
+      db.sslrootcert = opts['sslrootcert'];
+      this.provenance[`${f}.sslrootcert`] = r.prov(optionsKey);
+    }
+    const moc = chart === 'flyte-binary' ? 'configuration.inline.database.maxOpenConnections' : `${prefix}.maxOpenConnections`;
+    db.maxOpenConnections = this.set(`${f}.maxOpenConnections`, moc, r.num(moc)) ?? this.fixed(`${f}.maxOpenConnections`, STDLIB.maxOpenConnections, CHART_DEFAULT);
+    this.password(db, idx, prefix, chart);
+    return db;
+  }
+}
+
+function providerOf(raw: string): StorageProvider {
+  switch (raw) {
+    case 's3': case 'minio': case 'sandbox': return 's3';
+    case 'gcs': case 'google': return 'gcs';
+    case 'azure': return 'azure';
+    default: return 'other';
+  }
+}
+
+function mapBinary(b: Builder): Omit<ChartMapping, 'provenance' | 'secrets'> {
+  const r = b.r;
+  const databases = [b.database(0, 'flyteadmin', 'configuration.database', 'flyte-binary', 'configuration.inline.database.postgres')];
+
+  // storage
+  const provRaw = r.str('configuration.storage.provider') ?? 's3';
+  const provider = providerOf(provRaw);
+  const st: StorageTarget = {
+    provider, rawType: provRaw, authType: 'iam',
+    signedUrlKey: 'configuration.inline.storage.signedUrl.stowConfigOverride.endpoint',
+    valuesKey: 'configuration.storage',
+  };
+  b.set('storage.provider', 'configuration.storage.provider', provider);
+  b.set('storage.rawType', 'configuration.storage.provider', provRaw);
+  st.metadataBucket = b.set('storage.metadataBucket', 'configuration.inline.storage.container', r.str('configuration.inline.storage.container'))
+    ?? b.set('storage.metadataBucket', 'configuration.storage.metadataContainer', r.str('configuration.storage.metadataContainer'));
+  const inlineRaw = r.str(['configuration', 'inline', 'propeller', 'rawoutput-prefix']);
+  const userData = r.str('configuration.storage.userDataContainer');
+  if (inlineRaw) {
+    st.rawOutputPrefix = b.set('storage.rawOutputPrefix', ['configuration', 'inline', 'propeller', 'rawoutput-prefix'], inlineRaw);
+    st.userDataBucket = b.set('storage.userDataBucket', ['configuration', 'inline', 'propeller', 'rawoutput-prefix'], bucketOf(inlineRaw));
+  } else if (userData) {
+    st.userDataBucket = b.set('storage.userDataBucket', 'configuration.storage.userDataContainer', userData);
+    const scheme = provider === 'gcs' ? 'gs' : provider === 'azure' ? 'abfs' : 's3';
+    st.rawOutputPrefix = b.set('storage.rawOutputPrefix', 'configuration.storage.userDataContainer', `${scheme}://${userData}/data`);
+  }
+  if (provider === 's3') {
+    const s3 = 'configuration.storage.providerConfig.s3';
+    st.region = b.set('storage.region', `${s3}.region`, r.str(`${s3}.region`)) ?? b.fixed('storage.region', STDLIB.s3Region, CHART_DEFAULT);
+    st.endpoint = b.set('storage.endpoint', `${s3}.endpoint`, r.str(`${s3}.endpoint`));
+    st.disableSSL = b.set('storage.disableSSL', `${s3}.disableSSL`, r.bool(`${s3}.disableSSL`));
+    r.bool(`${s3}.v2Signing`);
+    if (st.endpoint) st.forcePathStyle = b.fixed('storage.forcePathStyle', true, `${r.prov(`${s3}.endpoint`)} (custom endpoint: path-style)`);
+    st.authType = b.set('storage.authType', `${s3}.authType`, r.oneOf(`${s3}.authType`, ['iam', 'accesskey'] as const)) ?? 'iam';
+    st.accessKey = b.set('storage.accessKey', `${s3}.accessKey`, r.str(`${s3}.accessKey`));
+    st.secretKey = b.secret(b.set('storage.secretKey', `${s3}.secretKey`, r.str(`${s3}.secretKey`)), `${s3}.secretKey`);
+  } else if (provider === 'gcs') {
+    st.authType = b.fixed('storage.authType', 'adc', CHART_DEFAULT);
+    st.projectId = b.set('storage.projectId', 'configuration.storage.providerConfig.gcs.project', r.str('configuration.storage.providerConfig.gcs.project'));
+  } else if (provider === 'azure') {
+    const az = 'configuration.storage.providerConfig.azure';
+    r.str(`${az}.account`);
+    const key = r.str(`${az}.key`);
+    st.authType = key ? b.fixed('storage.authType', 'accesskey', r.prov(`${az}.key`)) : b.fixed('storage.authType', 'iam', CHART_DEFAULT);
+    st.secretKey = b.secret(b.set('storage.secretKey', `${az}.key`, key));
+  }
+  st.endpoint ??= undefined;
+  validateBinaryStorageTypes(r);
+
+  // ingress
+  const ig = 'ingress';
+  const common = r.strMap(`${ig}.commonAnnotations`);
+  const annotations = { ...common, ...r.strMap(`${ig}.httpAnnotations`) };
+  const grpcAnnotations = { ...common, ...r.strMap(`${ig}.grpcAnnotations`) };
+  const tlsList = [...(r.list(`${ig}.tls`) ?? []), ...(r.list(`${ig}.httpTls`) ?? [])];
+  const ingress: IngressTarget = {
+    enabled: b.set('ingress.enabled', `${ig}.create`, r.bool(`${ig}.create`)) ?? false,
+    annotations, grpcAnnotations,
+    separateGrpcIngress: b.set('ingress.separateGrpcIngress', `${ig}.separateGrpcIngress`, r.bool(`${ig}.separateGrpcIngress`)) ?? true,
+    tls: tlsList.length > 0 || albTls(annotations),
+    valuesKey: 'ingress',
+  };
+  b.provenance['ingress.tls'] = tlsList.length ? r.prov(`${ig}.tls`) : albTls(annotations) ? `${r.prov(`${ig}.commonAnnotations`)} (ALB HTTPS listener)` : CHART_DEFAULT;
+  const host = b.set('ingress.host', `${ig}.host`, r.str(`${ig}.host`));
+  if (host) ingress.host = host;
+  const cls = b.set('ingress.className', `${ig}.httpIngressClassName`, r.str(`${ig}.httpIngressClassName`))
+    ?? b.set('ingress.className', `${ig}.ingressClassName`, r.str(`${ig}.ingressClassName`));
+  if (cls) ingress.className = cls;
+
+  // auth
+  const a = 'configuration.auth';
+  const auth: AuthTarget = {
+    enabled: b.set('auth.enabled', `${a}.enabled`, r.bool(`${a}.enabled`)) ?? false,
+    valuesKey: 'configuration.auth',
+  };
+  const issuer = b.set('auth.oidcIssuer', `${a}.oidc.baseUrl`, r.str(`${a}.oidc.baseUrl`));
+  if (issuer) auth.oidcIssuer = issuer;
+  const cid = b.set('auth.oidcClientId', `${a}.oidc.clientId`, r.str(`${a}.oidc.clientId`));
+  if (cid) auth.oidcClientId = cid;
+  const icid = b.set('auth.internalClientId', `${a}.internal.clientId`, r.str(`${a}.internal.clientId`));
+  if (icid) auth.internalClientId = icid;
+  const cs = b.secret(b.set('auth.clientSecret', `${a}.oidc.clientSecret`, r.str(`${a}.oidc.clientSecret`)), `${a}.oidc.clientSecret`);
+  if (cs) auth.clientSecret = cs;
+  b.secret(r.str(`${a}.internal.clientSecret`), `${a}.internal.clientSecret`);
+  const ast = r.str('configuration.inline.auth.appAuth.authServerType');
+  auth.authServerType = ast ? b.set('auth.authServerType', 'configuration.inline.auth.appAuth.authServerType', ast)! : b.fixed('auth.authServerType', 'Self', CHART_DEFAULT);
+  r.bool(`${a}.enableAuthServer`);
+
+  const projects = b.set('projects', 'flyte-core-components.admin.seedProjects', r.strList('flyte-core-components.admin.seedProjects'));
+  const trd = taskDefaults(b, 'configuration.inline.task_resources.defaults');
+  const out: Omit<ChartMapping, 'provenance' | 'secrets'> = { databases, storage: st, ingress, auth };
+  if (projects) out.projects = projects;
+  if (trd) out.taskResourceDefaults = trd;
+  return out;
+}
+
+function validateBinaryStorageTypes(r: Reader): void {
+  r.str('configuration.storage.metadataContainer');
+  r.str('configuration.storage.userDataContainer');
+  r.dict('configuration.storage.providerConfig');
+}
+
+function albTls(annotations: Record<string, string>): boolean {
+  if (annotations['alb.ingress.kubernetes.io/certificate-arn']) return true;
+  return /HTTPS/.test(annotations['alb.ingress.kubernetes.io/listen-ports'] ?? '');
+}
+
+function taskDefaults(b: Builder, key: string): { cpu?: string; memory?: string } | undefined {
+  const r = b.r;
+  const cpu = b.set('taskResourceDefaults.cpu', `${key}.cpu`, r.str(`${key}.cpu`));
+  const memory = b.set('taskResourceDefaults.memory', `${key}.memory`, r.str(`${key}.memory`));
+  if (cpu === undefined && memory === undefined) return undefined;
+  const out: { cpu?: string; memory?: string } = {};
+  if (cpu !== undefined) out.cpu = cpu;
+  if (memory !== undefined) out.memory = memory;
+  return out;
+}
+
+function mapCore(b: Builder): Omit<ChartMapping, 'provenance' | 'secrets'> {
+  const r = b.r;
+  const databases: DatabaseTarget[] = [];
+  if (r.bool('flyteadmin.enabled') !== false) databases.push(b.database(databases.length, 'flyteadmin', 'db.admin.database', 'flyte-core'));
+  if (r.bool('datacatalog.enabled') !== false) databases.push(b.database(databases.length, 'datacatalog', 'db.datacatalog.database', 'flyte-core'));
+
+  // storage
+  const type = r.oneOf('storage.type', ['s3', 'minio', 'custom', 'gcs', 'sandbox'] as const) ?? 'sandbox';
+  const st: StorageTarget = {
+    provider: 's3', rawType: type, authType: 'iam',
+    signedUrlKey: 'configmap.adminServer.storage.signedUrl.stowConfigOverride.endpoint',
+    valuesKey: 'storage',
+  };
+  b.set('storage.rawType', 'storage.type', type);
+  st.metadataBucket = b.set('storage.metadataBucket', 'storage.bucketName', r.str('storage.bucketName'));
+  if (type === 'sandbox') {
+    const src = `${r.prov('storage.type')} (chart renders MinIO)`;
+    st.provider = b.fixed('storage.provider', 's3', src);
+    st.endpoint = b.fixed('storage.endpoint', `http://minio.${b.opts.namespace}.svc.cluster.local:9000`, src);
+    st.region = b.fixed('storage.region', STDLIB.s3Region, CHART_DEFAULT);
+    st.authType = b.fixed('storage.authType', 'accesskey', src);
+    st.accessKey = b.fixed('storage.accessKey', 'minio', src);
+    st.secretKey = b.defaultSecret(b.fixed('storage.secretKey', 'miniostorage', src));
+    st.disableSSL = b.fixed('storage.disableSSL', true, src);
+    st.forcePathStyle = b.fixed('storage.forcePathStyle', true, src);
+  } else if (type === 's3' || type === 'minio') {
+    b.set('storage.provider', 'storage.type', (st.provider = 's3'));
+    st.region = b.set('storage.region', 'storage.s3.region', r.str('storage.s3.region')) ?? b.fixed('storage.region', STDLIB.s3Region, CHART_DEFAULT);
+    st.endpoint = b.set('storage.endpoint', 'storage.s3.endpoint', r.str('storage.s3.endpoint'));
+    if (st.endpoint || type === 'minio') st.forcePathStyle = b.fixed('storage.forcePathStyle', true, r.prov(st.endpoint ? 'storage.s3.endpoint' : 'storage.type'));
+    if (st.endpoint?.startsWith('http://')) st.disableSSL = b.fixed('storage.disableSSL', true, r.prov('storage.s3.endpoint'));
+    st.authType = b.set('storage.authType', 'storage.s3.authType', r.oneOf('storage.s3.authType', ['iam', 'accesskey'] as const)) ?? 'iam';
+    st.accessKey = b.set('storage.accessKey', 'storage.s3.accessKey', r.str('storage.s3.accessKey'));
+    st.secretKey = b.secret(b.set('storage.secretKey', 'storage.s3.secretKey', r.str('storage.s3.secretKey')), 'storage.s3.secretKey');
+  } else if (type === 'gcs') {
+    b.set('storage.provider', 'storage.type', (st.provider = 'gcs'));
+    st.authType = b.fixed('storage.authType', 'adc', CHART_DEFAULT);
+    st.projectId = b.set('storage.projectId', 'storage.gcs.projectId', r.str('storage.gcs.projectId'));
+  } else {
+    mapCoreCustom(b, st);
+  }
+  const rop: Path = ['configmap', 'core', 'propeller', 'rawoutput-prefix'];
+  const raw = r.str(rop);
+  if (raw) {
+    st.rawOutputPrefix = b.set('storage.rawOutputPrefix', rop, raw);
+    st.userDataBucket = b.set('storage.userDataBucket', rop, bucketOf(raw));
+  }
+
+  // ingress
+  const ig = 'common.ingress';
+  const annotations = r.strMap(`${ig}.annotations`);
+  const separate = b.set('ingress.separateGrpcIngress', `${ig}.separateGrpcIngress`, r.bool(`${ig}.separateGrpcIngress`)) ?? false;
+  const tlsOn = r.bool(`${ig}.tls.enabled`) ?? false;
+  const ingress: IngressTarget = {
+    enabled: b.set('ingress.enabled', `${ig}.enabled`, r.bool(`${ig}.enabled`)) ?? true,
+    annotations,
+    grpcAnnotations: { ...annotations, ...r.strMap(`${ig}.separateGrpcIngressAnnotations`) },
+    separateGrpcIngress: separate,
+    tls: tlsOn || albTls(annotations),
+    valuesKey: 'common.ingress',
+  };
+  b.provenance['ingress.tls'] = tlsOn ? r.prov(`${ig}.tls.enabled`) : albTls(annotations) ? `${r.prov(`${ig}.annotations`)} (ALB HTTPS listener)` : r.prov(`${ig}.tls.enabled`);
+  const host = b.set('ingress.host', `${ig}.host`, r.str(`${ig}.host`));
+  if (host) ingress.host = host;
+  const cls = b.set('ingress.className', `${ig}.ingressClassName`, r.str(`${ig}.ingressClassName`))
+    ?? b.set('ingress.className', [...`${ig}.annotations`.split('.'), 'kubernetes.io/ingress.class'], annotations['kubernetes.io/ingress.class']);
+  if (cls) ingress.className = cls;
+
+  // auth
+  const as = 'configmap.adminServer';
+  const auth: AuthTarget = {
+    enabled: b.set('auth.enabled', `${as}.server.security.useAuth`, r.bool(`${as}.server.security.useAuth`)) ?? false,
+    valuesKey: 'configmap.adminServer.auth',
+  };
+  r.bool(`${as}.server.security.secure`);
+  const issuer = b.set('auth.oidcIssuer', `${as}.auth.userAuth.openId.baseUrl`, r.str(`${as}.auth.userAuth.openId.baseUrl`));
+  if (issuer) auth.oidcIssuer = issuer;
+  const cid = b.set('auth.oidcClientId', `${as}.auth.userAuth.openId.clientId`, r.str(`${as}.auth.userAuth.openId.clientId`));
+  if (cid) auth.oidcClientId = cid;
+  const sc = 'secrets.adminOauthClientCredentials';
+  const icid = b.set('auth.internalClientId', `${sc}.clientId`, r.str(`${sc}.clientId`));
+  if (icid) auth.internalClientId = icid;
+  const cs = b.secret(b.set('auth.clientSecret', `${sc}.clientSecret`, r.str(`${sc}.clientSecret`)), `${sc}.clientSecret`);
+  if (cs) auth.clientSecret = cs;
+  auth.authServerType = b.set('auth.authServerType', `${as}.auth.appAuth.authServerType`, r.str(`${as}.auth.appAuth.authServerType`)) ?? b.fixed('auth.authServerType', 'Self', CHART_DEFAULT);
+
+  const projects = b.set('projects', 'flyteadmin.initialProjects', r.strList('flyteadmin.initialProjects'));
+  const domainList = r.list('configmap.domain.domains');
+  let domains: string[] | undefined;
+  if (domainList) {
+    domains = domainList.map((d, i) => {
+      if (isDict(d) && d['id'] !== undefined) return String(d['id']);
+      if (typeof d === 'string') return d;
+      return r.str(['configmap', 'domain', 'domains', i, 'id']) ?? '';
+    }).filter(Boolean);
+    b.set('domains', 'configmap.domain.domains', domains);
+  }
+  const trd = taskDefaults(b, 'configmap.task_resource_defaults.task_resources.defaults');
+  const out: Omit<ChartMapping, 'provenance' | 'secrets'> = { databases, storage: st, ingress, auth };
+  if (projects) out.projects = projects;
+  if (domains) out.domains = domains;
+  if (trd) out.taskResourceDefaults = trd;
+  return out;
+}
+
+/** flyte-core `storage.type: custom`: `storage.custom` is pasted verbatim as flytestdlib `storage.*`. */
+function mapCoreCustom(b: Builder, st: StorageTarget): void {
+  const r = b.r;
+  const c = 'storage.custom';
+  const kind = r.str(`${c}.stow.kind`);
+  const ctype = r.str(`${c}.type`);
+  const raw = kind ?? ctype ?? 'custom';
+  st.provider = b.set('storage.provider', kind ? `${c}.stow.kind` : `${c}.type`, providerOf(raw)) ?? 'other';
+  if (!kind && !ctype) b.provenance['storage.provider'] = r.prov('storage.type');
+  const container = r.str(`${c}.container`);
+  if (container) st.metadataBucket = b.set('storage.metadataBucket', `${c}.container`, container);
+  const cfg = kind ? `${c}.stow.config` : `${c}.connection`;
+  const k = kind
+    ? { region: 'region', endpoint: 'endpoint', auth: 'auth_type', access: 'access_key_id', secret: 'secret_key', ssl: 'disable_ssl' }
+    : { region: 'region', endpoint: 'endpoint', auth: 'auth-type', access: 'access-key', secret: 'secret-key', ssl: 'disable-ssl' };
+  if (st.provider === 's3') {
+    st.region = b.set('storage.region', `${cfg}.${k.region}`, r.str(`${cfg}.${k.region}`)) ?? b.fixed('storage.region', STDLIB.s3Region, CHART_DEFAULT);
+    st.endpoint = b.set('storage.endpoint', `${cfg}.${k.endpoint}`, r.str(`${cfg}.${k.endpoint}`));
+    if (st.endpoint) st.forcePathStyle = b.fixed('storage.forcePathStyle', true, r.prov(`${cfg}.${k.endpoint}`));
+    st.disableSSL = b.set('storage.disableSSL', `${cfg}.${k.ssl}`, r.bool(`${cfg}.${k.ssl}`));
+    const auth = r.str(`${cfg}.${k.auth}`);
+    st.authType = auth === 'accesskey' ? b.set('storage.authType', `${cfg}.${k.auth}`, 'accesskey' as const)! : 'iam';
+    st.accessKey = b.set('storage.accessKey', `${cfg}.${k.access}`, r.str(`${cfg}.${k.access}`));
+    st.secretKey = b.secret(b.set('storage.secretKey', `${cfg}.${k.secret}`, r.str(`${cfg}.${k.secret}`)), `${cfg}.${k.secret}`);
+  } else if (st.provider === 'gcs') {
+    st.authType = r.str(`${c}.stow.config.json`) ? 'keyfile' : 'adc';
+    st.projectId = b.set('storage.projectId', `${c}.stow.config.project_id`, r.str(`${c}.stow.config.project_id`));
+  } else if (st.provider === 'azure') {
+    const key = r.str(`${c}.stow.config.key`);
+    st.authType = key ? 'accesskey' : 'iam';
+    st.secretKey = b.secret(b.set('storage.secretKey', `${c}.stow.config.key`, key));
+  }
+}
+
+export function mapChart(chart: Chart, r: Reader, opts: MapOptions): ChartMapping {
+  const b = new Builder(r, opts);
+  const m = chart === 'flyte-binary' ? mapBinary(b) : mapCore(b);
+  // Passwords inside URLs (storage endpoint, IdP URL) are secrets too.
+  for (const u of [m.storage?.endpoint, m.auth.oidcIssuer]) {
+    const p = urlPassword(u);
+    if (p) b.secrets.add(p);
+  }
+  if (m.storage && m.storage.endpoint === undefined) delete m.storage.endpoint;
+  return { ...m, provenance: b.provenance, secrets: [...b.secrets] };
+}

@@ -1,0 +1,210 @@
+// flytectl / flytekit client config (`admin.*`), file lookup, flytekit env overrides, endpoint parsing.
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { UserError } from '../errors.js';
+import { Secret } from './secret.js';
+import type { ClientTarget, Provenance } from './target.js';
+import { isDict, parseYaml, readTextFile, shortJson } from './values.js';
+import type { Dict } from './values.js';
+
+export interface ParsedEndpoint {
+  host: string;
+  port: number;
+  /** 'dns', 'http', 'https' or undefined (bare host[:port]). */
+  scheme?: string;
+  /** Something a check should report (e.g. an http(s):// scheme on a gRPC target). Never thrown. */
+  problem?: string;
+}
+
+/**
+ * Parses a gRPC target the way flytectl/flytekit read `admin.endpoint`: `dns:///host[:port]`,
+ * bare `host[:port]`, or `http(s)://host[:port]` (accepted, with a problem noted). Port default 443
+ * (gRPC DNS default, also for http:// since flytectl strips the scheme). Returns undefined when no host can be found.
+ */
+export function parseEndpoint(raw: string): ParsedEndpoint | undefined {
+  let s = raw.trim();
+  let scheme: string | undefined;
+  let problem: string | undefined;
+  const m = /^([a-z][a-z0-9+.-]*):\/\/\/?/i.exec(s);
+  if (m) {
+    scheme = m[1]!.toLowerCase();
+    s = s.slice(m[0].length);
+    if (scheme === 'http' || scheme === 'https') {
+      problem = `admin.endpoint has the scheme ${scheme}:// but is a gRPC target; use dns:///${hostPortOnly(s)} (flytectl config init strips http(s)://)`;
+    } else if (scheme !== 'dns' && scheme !== 'passthrough') {
+      problem = `admin.endpoint has an unknown scheme ${scheme}://`;
+    }
+  }
+  s = s.replace(/^[^@/]*@/, ''); // user:pass@
+  s = s.split('/')[0]!;
+  if (!s) return undefined;
+  let host = s;
+  let port: number | undefined;
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(s);
+  if (v6) {
+    host = v6[1]!;
+    if (v6[2]) port = Number(v6[2]);
+  } else {
+    const i = s.lastIndexOf(':');
+    if (i >= 0 && s.indexOf(':') === i) {
+      host = s.slice(0, i);
+      const p = s.slice(i + 1);
+      if (!/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 65535) {
+        problem = `admin.endpoint port "${p}" is not a port number (1-65535)`;
+      } else port = Number(p);
+    }
+  }
+  if (!host) return undefined;
+  const out: ParsedEndpoint = { host, port: port ?? 443 };
+  if (scheme) out.scheme = scheme;
+  if (problem) out.problem = problem;
+  return out;
+}
+
+function hostPortOnly(s: string): string {
+  return s.split('/')[0] ?? s;
+}
+
+export interface ClientResult {
+  client: ClientTarget;
+  /** The parsed endpoint of client.endpoint, if any. */
+  parsed?: ParsedEndpoint;
+  provenance: Provenance;
+  secrets: string[];
+  inputs: string[];
+}
+
+export interface ClientInput {
+  flytectlConfig?: string;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  home: string;
+}
+
+/** Which config file to read: --flytectl-config, then $FLYTECTL_CONFIG, then ~/.flyte/config.yaml. */
+function locate(input: ClientInput): { path: string; flag: string } | undefined {
+  if (input.flytectlConfig) return { path: input.flytectlConfig, flag: '--flytectl-config' };
+  const envPath = input.env['FLYTECTL_CONFIG'];
+  if (envPath) return { path: envPath, flag: 'env FLYTECTL_CONFIG' };
+  const def = join(input.home, '.flyte', 'config.yaml');
+  if (existsSync(def)) return { path: def, flag: '~/.flyte/config.yaml' };
+  return undefined;
+}
+
+function parseBool(v: string): boolean | undefined {
+  const s = v.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(s)) return false;
+  return undefined;
+}
+
+export function loadClient(input: ClientInput): ClientResult {
+  const provenance: Provenance = {};
+  const secrets = new Set<string>();
+  const inputs: string[] = [];
+  const client: ClientTarget = { insecure: false, insecureSkipVerify: false };
+  const loc = locate(input);
+  let admin: Dict = {};
+  let label = '';
+  if (loc) {
+    const text = readTextFile(loc.flag, loc.path, input.cwd);
+    inputs.push(loc.path);
+    label = loc.path;
+    client.configPath = loc.path;
+    const data = parseYaml(loc.path, text);
+    if (data !== null && data !== undefined && !isDict(data)) throw new UserError(`${loc.path}: expected a map at the top level, got ${shortJson(data)}`);
+    const root = (data ?? {}) as Dict;
+    if (root['admin'] !== undefined && root['admin'] !== null && !isDict(root['admin'])) throw new UserError(`${loc.path}: admin: expected a map, got ${shortJson(root['admin'])}`);
+    admin = (root['admin'] as Dict | undefined) ?? {};
+    // storage.connection secret-key (flytekit's S3 access) is a secret the redactor must know.
+    const conn = isDict(root['storage']) && isDict((root['storage'] as Dict)['connection']) ? (root['storage'] as Dict)['connection'] as Dict : undefined;
+    if (conn && typeof conn['secret-key'] === 'string' && conn['secret-key']) secrets.add(conn['secret-key']);
+  }
+  const fileStr = (key: string): string | undefined => {
+    const v = admin[key];
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v === 'string' || typeof v === 'number') return String(v);
+    throw new UserError(`${label}: admin.${key}: expected a string, got ${shortJson(v)}`);
+  };
+  const fileBool = (key: string): boolean | undefined => {
+    const v = admin[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'boolean') return v;
+    if (typeof v === 'string' && parseBool(v) !== undefined && v.trim() !== '') return parseBool(v);
+    throw new UserError(`${label}: admin.${key}: expected a boolean (true or false), got ${shortJson(v)}`);
+  };
+  const env = input.env;
+  const envStr = (name: string): string | undefined => (env[name] !== undefined && env[name] !== '' ? env[name] : undefined);
+  const envBool = (name: string): boolean | undefined => {
+    const v = envStr(name);
+    if (v === undefined) return undefined;
+    const b = parseBool(v);
+    if (b === undefined) throw new UserError(`env ${name}: expected a boolean (true or false), got ${shortJson(v)}`);
+    return b;
+  };
+
+  // flytekit env vars override file values.
+  const pickStr = (field: keyof ClientTarget, key: string, envName: string): string | undefined => {
+    const e = envStr(envName);
+    if (e !== undefined) { provenance[`client.${field}`] = `env ${envName}`; return e; }
+    const f = fileStr(key);
+    if (f !== undefined) { provenance[`client.${field}`] = `${label}: admin.${key}`; return f; }
+    return undefined;
+  };
+  const pickBool = (field: 'insecure' | 'insecureSkipVerify', key: string, envName: string): void => {
+    const e = envBool(envName);
+    if (e !== undefined) { client[field] = e; provenance[`client.${field}`] = `env ${envName}`; return; }
+    const f = fileBool(key);
+    if (f !== undefined) { client[field] = f; provenance[`client.${field}`] = `${label}: admin.${key}`; return; }
+    provenance[`client.${field}`] = 'default';
+  };
+
+  const endpoint = pickStr('endpoint', 'endpoint', 'FLYTE_PLATFORM_URL');
+  pickBool('insecure', 'insecure', 'FLYTE_PLATFORM_INSECURE');
+  pickBool('insecureSkipVerify', 'insecureSkipVerify', 'FLYTE_PLATFORM_INSECURE_SKIP_VERIFY');
+  const ca = pickStr('caCertFilePath', 'caCertFilePath', 'FLYTE_PLATFORM_CA_CERT_FILE_PATH');
+  if (ca) client.caCertFilePath = ca;
+  const authType = pickStr('authType', 'authType', 'FLYTE_CREDENTIALS_AUTH_MODE');
+  if (authType) client.authType = authType;
+  const clientId = pickStr('clientId', 'clientId', 'FLYTE_CREDENTIALS_CLIENT_ID');
+  if (clientId) client.clientId = clientId;
+
+  // Client secret: clientSecretEnvVar names an env var; clientSecretLocation is a file.
+  const envVarName = envStr('FLYTE_CREDENTIALS_CLIENT_SECRET_ENV_VAR') ?? fileStr('clientSecretEnvVar');
+  const location = envStr('FLYTE_CREDENTIALS_CLIENT_SECRET_LOCATION') ?? fileStr('clientSecretLocation');
+  if (envVarName && env[envVarName]) {
+    client.clientSecret = new Secret(env[envVarName]!);
+    secrets.add(env[envVarName]!);
+    provenance['client.clientSecret'] = `env ${envVarName}`;
+  } else if (location) {
+    const candidates = isAbsolute(location) ? [location] : [resolve(input.cwd, location), ...(label ? [resolve(label, '..', location)] : [])];
+    for (const p of candidates) {
+      try {
+        const s = readFileSync(p, 'utf8').trim();
+        if (s) {
+          client.clientSecret = new Secret(s);
+          secrets.add(s);
+          provenance['client.clientSecret'] = `file ${location}`;
+        }
+        break;
+      } catch { /* not readable here: the auth checks report a missing secret */ }
+    }
+  }
+
+  const out: ClientResult = { client, provenance, secrets: [...secrets], inputs };
+  if (endpoint) {
+    client.endpoint = endpoint;
+    const parsed = parseEndpoint(endpoint);
+    if (parsed) {
+      client.host = parsed.host;
+      client.port = parsed.port;
+      provenance['client.host'] = provenance['client.endpoint']!;
+      provenance['client.port'] = /:\d+$/.test(endpoint.split('/').filter(Boolean).pop() ?? '') ? provenance['client.endpoint']! : 'default (443)';
+      out.parsed = parsed;
+      if (parsed.problem) provenance['client.endpoint.problem'] = parsed.problem;
+    } else {
+      provenance['client.endpoint.problem'] = `admin.endpoint ${JSON.stringify(endpoint)} has no host`;
+    }
+  }
+  return out;
+}

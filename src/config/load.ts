@@ -1,0 +1,243 @@
+// Builds the one normalized Target from flags > env > flytectl config > values files > chart
+// defaults, with provenance for each field. Throws UserError on bad input (the CLI exits 2).
+import { UserError } from '../errors.js';
+import { chartDefaultsLayer, mapChart, Reader, urlPassword } from './charts.js';
+import { loadClient, parseEndpoint } from './flytectl.js';
+import type { ParsedEndpoint } from './flytectl.js';
+import { loadKubeconfig } from './kubeconfig.js';
+import type { Chart, IngressTarget, Target } from './target.js';
+import { detectChart, flyte2Reasons, MergedValues, parseSets, readValuesFile } from './values.js';
+import type { Detection, Layer, Path } from './values.js';
+
+export interface TargetInput {
+  values: string[];
+  set: string[];
+  chart?: 'flyte-binary' | 'flyte-core';
+  flytectlConfig?: string;
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  endpoint?: string;
+  dnsServer?: string;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  home: string;
+}
+
+const CHARTS: readonly Chart[] = ['flyte-binary', 'flyte-core'];
+const DEFAULT_NAMESPACE = 'flyte';
+const DEFAULT_PROJECTS = ['flytesnacks'];
+const DEFAULT_DOMAINS = ['development', 'staging', 'production'];
+
+/** `host[:port]` (IPv6 as `[addr]:port`), port default 53; returns `host:port`. */
+export function parseDnsServer(source: string, raw: string): string {
+  const bad = (): never => { throw new UserError(`${source} ${raw}: expected host[:port], e.g. 1.1.1.1:53 or [2606:4700::1111]:53`); };
+  const s = raw.trim();
+  let host: string;
+  let port = 53;
+  const v6 = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(s);
+  if (v6) {
+    host = `[${v6[1]}]`;
+    if (v6[2]) port = Number(v6[2]);
+  } else if (/^[0-9a-fA-F]*:[0-9a-fA-F:]*:[0-9a-fA-F:.]*$/.test(s)) {
+    host = `[${s}]`; // bare IPv6 address
+  } else {
+    const m = /^([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(\d+))?$/.exec(s);
+    if (!m) return bad();
+    host = m[1]!;
+    if (m[2]) port = Number(m[2]);
+  }
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return bad();
+  return `${host}:${port}`;
+}
+
+const fmtHostPort = (host: string, port: number): string => `${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+export function loadTarget(input: TargetInput): Target {
+  const env = input.env;
+  const provenance: Target['provenance'] = {};
+  const secrets = new Set<string>();
+  const inputs: string[] = [];
+
+  if (input.chart !== undefined && !CHARTS.includes(input.chart)) {
+    throw new UserError(`--chart ${String(input.chart)}: expected one of ${CHARTS.join(', ')}`);
+  }
+
+  // dns server: flag > env
+  let dnsServer: string | undefined;
+  if (input.dnsServer !== undefined && input.dnsServer !== '') {
+    dnsServer = parseDnsServer('--dns-server', input.dnsServer);
+    provenance['dnsServer'] = '--dns-server';
+  } else if (env['FLYTE_DOCTOR_DNS_SERVER']) {
+    dnsServer = parseDnsServer('env FLYTE_DOCTOR_DNS_SERVER', env['FLYTE_DOCTOR_DNS_SERVER']);
+    provenance['dnsServer'] = 'env FLYTE_DOCTOR_DNS_SERVER';
+  }
+
+  // namespace: flag > env > default
+  let namespace = DEFAULT_NAMESPACE;
+  provenance['kubernetes.namespace'] = 'default';
+  if (input.namespace) { namespace = input.namespace; provenance['kubernetes.namespace'] = '--namespace'; }
+  else if (env['FLYTE_DOCTOR_NAMESPACE']) { namespace = env['FLYTE_DOCTOR_NAMESPACE']; provenance['kubernetes.namespace'] = 'env FLYTE_DOCTOR_NAMESPACE'; }
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) {
+    throw new UserError(`${provenance['kubernetes.namespace']} ${namespace}: expected a Kubernetes namespace name (lowercase letters, digits and '-', at most 63 characters)`);
+  }
+
+  // --endpoint is validated early so a typo fails before any file is read.
+  let flagEndpoint: ParsedEndpoint | undefined;
+  if (input.endpoint !== undefined) {
+    flagEndpoint = parseEndpoint(input.endpoint);
+    if (!flagEndpoint || (flagEndpoint.problem && /port/.test(flagEndpoint.problem))) {
+      throw new UserError(`--endpoint ${input.endpoint}: expected host[:port], dns:///host[:port] or https://host[:port]`);
+    }
+  }
+
+  // values files, in order
+  const layers: Layer[] = [];
+  let detected: (Detection & { file: string }) | undefined;
+  for (const file of input.values) {
+    const layer = readValuesFile(file, input.cwd);
+    inputs.push(file);
+    const v2 = flyte2Reasons(layer.values);
+    if (v2.length) {
+      throw new UserError(`${file}: this is a Flyte 2 values file (has ${v2.join(', ')}); flyte-doctor checks Flyte 1.x charts (flyte-binary, flyte-core)`);
+    }
+    const d = detectChart(layer.values);
+    if (d && !input.chart) {
+      if (detected && detected.chart !== d.chart) {
+        throw new UserError(`${file}: looks like ${d.chart} values (${d.reason}) but ${detected.file} looks like ${detected.chart}; pass --chart flyte-binary or --chart flyte-core`);
+      }
+      detected ??= { ...d, file };
+    }
+    layers.push(layer);
+  }
+  const setLayer = parseSets(input.set);
+
+  let chart: Chart | undefined;
+  let chartSource: string | undefined;
+  let prefix: Path = [];
+  if (input.chart) {
+    chart = input.chart;
+    chartSource = '--chart';
+    // An umbrella chart's values (flyte-sandbox / flyte) hold the subchart's values under its key.
+    const merged = new MergedValues(layers).root;
+    const d = detectChart(merged);
+    if (d && d.chart === chart) prefix = d.prefix;
+  } else if (detected) {
+    chart = detected.chart;
+    chartSource = `auto-detected from ${detected.file}: ${detected.reason}`;
+    prefix = detected.prefix;
+  } else if (input.set.length) {
+    const d = detectChart(setLayer.values);
+    if (d) { chart = d.chart; chartSource = `auto-detected from --set: ${d.reason}`; prefix = d.prefix; }
+  }
+
+  const target: Target = {
+    inputs,
+    kubernetes: { namespace, release: chart === 'flyte-core' ? 'flyte' : 'flyte-backend' },
+    databases: [],
+    client: { insecure: false, insecureSkipVerify: false },
+    auth: { enabled: false, valuesKey: chart === 'flyte-core' ? 'configmap.adminServer.auth' : 'configuration.auth' },
+    projects: DEFAULT_PROJECTS,
+    domains: DEFAULT_DOMAINS,
+    provenance,
+    secrets: [],
+  };
+  provenance['kubernetes.release'] = 'default';
+  if (chart) {
+    target.chart = chart;
+    target.chartSource = chartSource!;
+    provenance['chart'] = chartSource!;
+    const mv = new MergedValues([chartDefaultsLayer(chart, prefix), ...layers, setLayer]);
+    mv.prefix = prefix;
+    mv.resolveTemplates();
+    const reader = new Reader(mv);
+    if (chart === 'flyte-binary' && reader.str('fullnameOverride')) {
+      // fullnameOverride names the objects; the release stays the default for labels.
+      provenance['kubernetes.release'] = 'default (objects named by fullnameOverride)';
+    }
+    const m = mapChart(chart, reader, { namespace, env, cwd: input.cwd });
+    target.databases = m.databases;
+    if (m.storage) target.storage = m.storage;
+    if (m.ingress) target.ingress = m.ingress;
+    target.auth = m.auth;
+    if (m.projects) target.projects = m.projects;
+    if (m.domains) target.domains = m.domains;
+    if (m.taskResourceDefaults) target.taskResourceDefaults = m.taskResourceDefaults;
+    Object.assign(provenance, m.provenance);
+    for (const s of m.secrets) secrets.add(s);
+  }
+  provenance['projects'] ??= 'default';
+  provenance['domains'] ??= 'default';
+
+  // client config (flytectl/flytekit), env overrides inside
+  const c = loadClient({ ...(input.flytectlConfig !== undefined ? { flytectlConfig: input.flytectlConfig } : {}), env, cwd: input.cwd, home: input.home });
+  target.client = c.client;
+  inputs.push(...c.inputs);
+  Object.assign(provenance, c.provenance);
+  for (const s of c.secrets) secrets.add(s);
+  let clientEp = c.parsed;
+  if (flagEndpoint) {
+    target.client.endpoint = input.endpoint!;
+    target.client.host = flagEndpoint.host;
+    target.client.port = flagEndpoint.port;
+    for (const k of ['client.endpoint', 'client.host', 'client.port']) provenance[k] = '--endpoint';
+    delete provenance['client.endpoint.problem'];
+    if (flagEndpoint.problem && !/^admin\.endpoint has the scheme http/.test(flagEndpoint.problem)) provenance['client.endpoint.problem'] = flagEndpoint.problem.replace('admin.endpoint', '--endpoint');
+    clientEp = flagEndpoint;
+  }
+
+  // kubeconfig
+  const k = loadKubeconfig({
+    ...(input.kubeconfig !== undefined ? { kubeconfig: input.kubeconfig } : {}),
+    ...(input.context !== undefined ? { context: input.context } : {}),
+    env, cwd: input.cwd, home: input.home,
+  });
+  if (k.kubeconfigPath) target.kubernetes.kubeconfigPath = k.kubeconfigPath;
+  if (k.context) target.kubernetes.context = k.context;
+  inputs.push(...k.inputs);
+  Object.assign(provenance, k.provenance);
+
+  deriveEndpoints(target, clientEp, flagEndpoint ? '--endpoint' : c.provenance['client.endpoint']);
+
+  if (dnsServer) target.dnsServer = dnsServer;
+  for (const u of [target.client.endpoint, target.ingress?.httpUrl]) {
+    const p = urlPassword(u);
+    if (p) secrets.add(p);
+  }
+  target.secrets = [...secrets].filter((s) => s !== '');
+  return target;
+}
+
+/**
+ * ingress.httpUrl / grpcAddress from (1) --endpoint, (2) the client endpoint, (3) the ingress
+ * host with port 443.
+ */
+function deriveEndpoints(target: Target, ep: ParsedEndpoint | undefined, epSource: string | undefined): void {
+  const p = target.provenance;
+  if (ep) {
+    const ingress: IngressTarget = target.ingress ?? {
+      annotations: {}, grpcAnnotations: {}, separateGrpcIngress: false, tls: !target.client.insecure,
+      valuesKey: target.chart === 'flyte-core' ? 'common.ingress' : 'ingress', enabled: false,
+    };
+    const scheme = ep.scheme === 'http' || ep.scheme === 'https' ? ep.scheme : target.client.insecure ? 'http' : 'https';
+    const defaultPort = scheme === 'https' ? 443 : 80;
+    const hostPart = ep.host.includes(':') ? `[${ep.host}]` : ep.host;
+    ingress.httpUrl = `${scheme}://${hostPart}${ep.port === defaultPort ? '' : `:${ep.port}`}`;
+    ingress.grpcAddress = fmtHostPort(ep.host, ep.port);
+    p['ingress.httpUrl'] = epSource ?? 'client endpoint';
+    p['ingress.grpcAddress'] = epSource ?? 'client endpoint';
+    if (!ingress.host) {
+      ingress.host = ep.host;
+      p['ingress.host'] = epSource ?? 'client endpoint';
+    }
+    target.ingress = ingress;
+    return;
+  }
+  const ing = target.ingress;
+  if (ing?.host) {
+    ing.httpUrl = `https://${ing.host.includes(':') && !ing.host.startsWith('[') ? `[${ing.host}]` : ing.host}`;
+    ing.grpcAddress = fmtHostPort(ing.host, 443);
+    p['ingress.httpUrl'] = `${p['ingress.host']} (port 443)`;
+    p['ingress.grpcAddress'] = `${p['ingress.host']} (port 443)`;
+  }
+}

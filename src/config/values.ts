@@ -1,0 +1,393 @@
+// Helm values: read files, merge them like helm (maps deep-merged, everything else replaced),
+// apply --set, resolve `{{ .Values.x.y }}` references, detect the chart, and look keys up with
+// the source that set them (for provenance and for UserError messages).
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { UserError } from '../errors.js';
+import type { Chart } from './target.js';
+
+export type Seg = string | number;
+export type Path = Seg[];
+export type Dict = Record<string, unknown>;
+
+/** One source of values: a file (label = path as the user gave it), `--set`, or `chart default`. */
+export interface Layer {
+  label: string;
+  values: Dict;
+}
+
+export const CHART_DEFAULT = 'chart default';
+const SET_LABEL = '--set';
+
+export function isDict(v: unknown): v is Dict {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** `a.b[0].c`, with dots inside keys escaped (`a\.b`) so the text stays unambiguous. */
+export function formatPath(path: Path): string {
+  let out = '';
+  for (const s of path) {
+    if (typeof s === 'number') out += `[${s}]`;
+    else out += (out ? '.' : '') + s;
+  }
+  return out;
+}
+
+const pathKey = (path: Path): string => JSON.stringify(path);
+
+function fsReason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  switch (e.code) {
+    case 'ENOENT': return 'no such file or directory';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'EISDIR': return 'is a directory, expected a file';
+    case 'ENOTDIR': return 'a parent path is not a directory';
+    default: return e.message ?? String(err);
+  }
+}
+
+/** Reads a text file; a missing/unreadable file or a directory is a UserError naming `flag`. */
+export function readTextFile(flag: string, given: string, cwd: string): string {
+  const abs = resolve(cwd, given);
+  try {
+    if (statSync(abs).isDirectory()) throw new UserError(`${flag}: cannot read ${given}: is a directory, expected a file`);
+    return readFileSync(abs, 'utf8');
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`${flag}: cannot read ${given}: ${fsReason(err)}`);
+  }
+}
+
+/** Parses one YAML document; errors become `<label>:<line>:<col>: invalid YAML: <reason>`. */
+export function parseYaml(label: string, text: string): unknown {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const err = doc.errors[0];
+  if (err) {
+    const { line, col } = lineCounter.linePos(err.pos[0]);
+    const reason = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
+    throw new UserError(`${label}:${line}:${col}: invalid YAML: ${reason}`);
+  }
+  try {
+    return doc.toJS({ maxAliasCount: 1000 });
+  } catch (e) {
+    throw new UserError(`${label}: invalid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** Reads a values file. An empty file (or one holding only comments) gives `{}`. */
+export function readValuesFile(given: string, cwd: string): Layer {
+  const text = readTextFile('--values', given, cwd);
+  const data = parseYaml(given, text);
+  if (data === null || data === undefined) return { label: given, values: {} };
+  if (!isDict(data)) throw new UserError(`${given}: expected a map of values at the top level, got ${shortJson(data)}`);
+  return { label: given, values: data };
+}
+
+export function shortJson(v: unknown): string {
+  let s: string;
+  try { s = JSON.stringify(v) ?? String(v); } catch { s = String(v); }
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// --set (helm strvals syntax)
+
+const SET_EXAMPLE = 'expected key=value, e.g. --set configuration.database.host=db.example.com';
+
+function setError(item: string, reason: string): UserError {
+  return new UserError(`--set ${item}: ${reason}; ${SET_EXAMPLE}`);
+}
+
+/** Splits `a=1,b=2` on commas that are neither escaped nor inside `{...}`. */
+function splitAssignments(raw: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let depth = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c === '\\' && i + 1 < raw.length) { cur += c + raw[i + 1]; i++; continue; }
+    if (c === '{') depth++;
+    if (c === '}') depth = Math.max(0, depth - 1);
+    if (c === ',' && depth === 0) { out.push(cur); cur = ''; continue; }
+    cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+
+/** Parses `a.b[0].c` (with `\.` for a literal dot) into segments. */
+export function parseSetKey(item: string, key: string): Path {
+  const path: Path = [];
+  let i = 0;
+  let seg = '';
+  let segStarted = false;
+  const pushSeg = (): void => {
+    if (!segStarted) throw setError(item, `empty key segment in "${key}"`);
+    path.push(seg);
+    seg = '';
+    segStarted = false;
+  };
+  while (i < key.length) {
+    const c = key[i]!;
+    if (c === '\\' && i + 1 < key.length) { seg += key[i + 1]; segStarted = true; i += 2; continue; }
+    if (c === '.') { pushSeg(); i++; continue; }
+    if (c === '[') {
+      if (segStarted) pushSeg();
+      else if (path.length === 0 || typeof path[path.length - 1] !== 'number') throw setError(item, `list index without a key in "${key}"`);
+      const close = key.indexOf(']', i);
+      if (close < 0) throw setError(item, `unclosed "[" in "${key}"`);
+      const idx = key.slice(i + 1, close);
+      if (!/^\d+$/.test(idx)) throw setError(item, `list index "${idx}" is not a non-negative integer`);
+      const n = Number(idx);
+      if (n > 10_000) throw setError(item, `list index ${n} is too large (at most 10000)`);
+      path.push(n);
+      i = close + 1;
+      if (i < key.length && key[i] !== '.' && key[i] !== '[') throw setError(item, `unexpected "${key[i]}" after "]" in "${key}"`);
+      if (key[i] === '.') {
+        i++;
+        if (i >= key.length) throw setError(item, `empty key segment in "${key}"`);
+      }
+      continue;
+    }
+    if (c === ']') throw setError(item, `unexpected "]" in "${key}"`);
+    seg += c;
+    segStarted = true;
+    i++;
+  }
+  if (segStarted) path.push(seg);
+  else if (path.length === 0 || typeof path[path.length - 1] !== 'number') throw setError(item, `empty key segment in "${key}"`);
+  return path;
+}
+
+function unescapeValue(s: string): string {
+  return s.replace(/\\(.)/g, '$1');
+}
+
+/** helm's typed values: true/false/null and integers become typed; everything else is a string. */
+export function typedValue(s: string): unknown {
+  if (s === 'true') return true;
+  if (s === 'false') return false;
+  if (s === 'null') return null;
+  if (/^-?(0|[1-9]\d{0,15})$/.test(s)) return Number(s);
+  return s;
+}
+
+function parseSetValue(raw: string): unknown {
+  if (raw.startsWith('{') && raw.endsWith('}')) {
+    const inner = raw.slice(1, -1);
+    if (inner === '') return [];
+    return splitAssignments(inner).map((x) => typedValue(unescapeValue(x)));
+  }
+  return typedValue(unescapeValue(raw));
+}
+
+function assign(root: Dict, path: Path, value: unknown): void {
+  let cur: unknown = root;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i]!;
+    const last = i === path.length - 1;
+    const nextIsIndex = !last && typeof path[i + 1] === 'number';
+    if (typeof seg === 'number') {
+      const arr = cur as unknown[];
+      while (arr.length <= seg) arr.push(null);
+      if (last) arr[seg] = value;
+      else {
+        if (nextIsIndex ? !Array.isArray(arr[seg]) : !isDict(arr[seg])) arr[seg] = nextIsIndex ? [] : {};
+        cur = arr[seg];
+      }
+    } else {
+      const obj = cur as Dict;
+      if (last) obj[seg] = value;
+      else {
+        if (nextIsIndex ? !Array.isArray(obj[seg]) : !isDict(obj[seg])) obj[seg] = nextIsIndex ? [] : {};
+        cur = obj[seg];
+      }
+    }
+  }
+}
+
+/** Builds the `--set` layer from the repeatable flag values, in order. */
+export function parseSets(sets: string[]): Layer {
+  const values: Dict = {};
+  for (const raw of sets) {
+    for (const item of splitAssignments(raw)) {
+      let eq = -1;
+      for (let i = 0; i < item.length; i++) {
+        if (item[i] === '\\') { i++; continue; }
+        if (item[i] === '=') { eq = i; break; }
+      }
+      if (eq < 0) throw setError(item, 'missing "="');
+      const key = item.slice(0, eq);
+      if (key.trim() === '') throw setError(item, 'empty key');
+      const path = parseSetKey(item, key);
+      assign(values, path, parseSetValue(item.slice(eq + 1)));
+    }
+  }
+  return { label: SET_LABEL, values };
+}
+
+// ---------------------------------------------------------------------------------------------
+// merge with origins
+
+export interface Resolution { ref: string; from?: string; }
+
+export class MergedValues {
+  readonly root: Dict = {};
+  /** pathKey -> label of the layer that last wrote that node. */
+  readonly origins = new Map<string, string>();
+  /** pathKey -> template references found in that string (resolved or not). */
+  readonly templates = new Map<string, Resolution[]>();
+  /** Subchart prefix (umbrella charts: flyte-sandbox puts flyte-binary values under `flyte-binary`). */
+  prefix: Path = [];
+
+  constructor(layers: Layer[]) {
+    for (const layer of layers) this.mergeInto(this.root, layer.values, [], layer.label);
+  }
+
+  private mergeInto(dst: Dict, src: Dict, path: Path, label: string): void {
+    for (const [k, v] of Object.entries(src)) {
+      const p = [...path, k];
+      if (v === null) {
+        // helm: null removes the key (including a chart default).
+        delete dst[k];
+        this.dropBelow(p);
+        this.origins.set(pathKey(p), label);
+        continue;
+      }
+      if (isDict(v) && isDict(dst[k])) {
+        this.origins.set(pathKey(p), label);
+        this.mergeInto(dst[k] as Dict, v, p, label);
+        continue;
+      }
+      this.dropBelow(p);
+      dst[k] = structuredClone(v);
+      this.markAll(p, v, label);
+    }
+  }
+
+  private markAll(path: Path, v: unknown, label: string): void {
+    this.origins.set(pathKey(path), label);
+    if (isDict(v)) for (const [k, x] of Object.entries(v)) this.markAll([...path, k], x, label);
+    else if (Array.isArray(v)) v.forEach((x, i) => this.markAll([...path, i], x, label));
+  }
+
+  private dropBelow(path: Path): void {
+    const pre = pathKey(path).slice(0, -1) + ',';
+    for (const k of [...this.origins.keys()]) if (k.startsWith(pre)) this.origins.delete(k);
+  }
+
+  /** Raw value at an absolute path. */
+  rawAt(path: Path): unknown {
+    let cur: unknown = this.root;
+    for (const s of path) {
+      if (typeof s === 'number') { if (!Array.isArray(cur)) return undefined; cur = cur[s]; }
+      else { if (!isDict(cur)) return undefined; cur = cur[s]; }
+    }
+    return cur;
+  }
+
+  /** Label of the layer that set the node at `path` (nearest ancestor written as a whole). */
+  originOf(path: Path): string {
+    for (let n = path.length; n > 0; n--) {
+      const o = this.origins.get(pathKey(path.slice(0, n)));
+      if (o !== undefined) return o;
+    }
+    return CHART_DEFAULT;
+  }
+
+  /** Resolves `{{ .Values.a.b }}` (also `{{- tpl .Values.a.b . -}}`) in every string. */
+  resolveTemplates(): void {
+    const walk = (v: unknown, path: Path): unknown => {
+      if (typeof v === 'string') return v.includes('{{') ? this.resolveString(v, path) : v;
+      if (Array.isArray(v)) return v.map((x, i) => walk(x, [...path, i]));
+      if (isDict(v)) {
+        for (const k of Object.keys(v)) v[k] = walk(v[k], [...path, k]);
+        return v;
+      }
+      return v;
+    };
+    walk(this.root, []);
+  }
+
+  private resolveString(s: string, path: Path): string {
+    const found: Resolution[] = [];
+    const re = /\{\{-?\s*(?:tpl\s+)?\.Values\.([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)(?:\s+\.)?\s*-?\}\}/g;
+    let out = s;
+    for (let round = 0; round < 5 && out.includes('.Values.'); round++) {
+      let changed = false;
+      out = out.replace(re, (whole, ref: string) => {
+        const refPath = ref.split('.');
+        // Inside an umbrella chart's subchart, .Values is the subchart's values.
+        const candidates = this.prefix.length && pathStartsWith(path, this.prefix) ? [[...this.prefix, ...refPath], refPath] : [refPath];
+        for (const abs of candidates) {
+          const v = this.rawAt(abs);
+          if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
+            found.push({ ref: formatPath(refPath), from: this.originOf(abs) });
+            changed = true;
+            return String(v);
+          }
+        }
+        found.push({ ref: formatPath(refPath) });
+        return whole;
+      });
+      if (!changed) break;
+    }
+    if (found.length) this.templates.set(pathKey(path), found);
+    return out;
+  }
+
+  templatesAt(path: Path): Resolution[] | undefined {
+    return this.templates.get(pathKey(path));
+  }
+}
+
+function pathStartsWith(path: Path, prefix: Path): boolean {
+  return prefix.every((s, i) => path[i] === s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// chart detection
+
+const CORE_KEYS = ['db', 'configmap', 'flyteadmin', 'flytepropeller', 'datacatalog', 'flyteconsole', 'flytescheduler', 'workflow_scheduler', 'cluster_resource_manager'];
+
+export interface Detection {
+  chart: Chart;
+  /** e.g. 'has configuration.* (flyte-binary)'. */
+  reason: string;
+  /** Subchart key when the file is an umbrella chart's values (flyte-sandbox, flyte). */
+  prefix: Path;
+}
+
+/** Reasons a values map is a Flyte 2 (flyteorg/flyte `main`) file, empty when it is not. */
+export function flyte2Reasons(values: Dict): string[] {
+  const reasons: string[] = [];
+  const check = (v: Dict, pre: string): void => {
+    const conf = v['configuration'];
+    if (isDict(conf) && isDict(conf['database']) && isDict((conf['database'] as Dict)['postgres'])) reasons.push(`${pre}configuration.database.postgres`);
+    const comps = v['flyte-core-components'];
+    if (isDict(comps)) for (const k of ['runs', 'actions', 'dataproxy', 'secret']) if (k in comps) reasons.push(`${pre}flyte-core-components.${k}`);
+    if (isDict(conf) && isDict(conf['inline']) && isDict((conf['inline'] as Dict)['runs'])) reasons.push(`${pre}configuration.inline.runs`);
+    const svc = v['service'];
+    if (isDict(svc) && isDict(svc['ports']) && Number((svc['ports'] as Dict)['http']) === 8090) reasons.push(`${pre}service.ports.http: 8090`);
+  };
+  check(values, '');
+  if (isDict(values['flyte-binary'])) check(values['flyte-binary'] as Dict, 'flyte-binary.');
+  if ('rustfs' in values) reasons.push('rustfs');
+  return reasons;
+}
+
+export function detectChart(values: Dict): Detection | undefined {
+  if (isDict(values['configuration']) || (isDict(values['deployment']) && !('db' in values))) {
+    const which = isDict(values['configuration']) ? 'configuration.*' : 'deployment.*';
+    return { chart: 'flyte-binary', reason: `has ${which} (flyte-binary)`, prefix: [] };
+  }
+  const core = CORE_KEYS.filter((k) => k in values);
+  if (core.length) return { chart: 'flyte-core', reason: `has ${core.slice(0, 2).map((k) => `${k}.*`).join(', ')} (flyte-core)`, prefix: [] };
+  if (isDict(values['flyte-binary']) && isDict((values['flyte-binary'] as Dict)['configuration']))
+    return { chart: 'flyte-binary', reason: 'has flyte-binary.configuration.* (flyte-binary subchart)', prefix: ['flyte-binary'] };
+  if (isDict(values['flyte']) && CORE_KEYS.some((k) => k in (values['flyte'] as Dict)))
+    return { chart: 'flyte-core', reason: 'has flyte.db.* (flyte-core subchart of the flyte chart)', prefix: ['flyte'] };
+  return undefined;
+}
