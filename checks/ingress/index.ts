@@ -1,4 +1,10 @@
 // Checks of area 'ingress', sorted by id. Kept equal to the files in this folder by test/checks.conformance.test.ts.
 import type { Check } from '../../src/engine/types.js';
+import annotationsGrpc from './annotations.grpc.js';
+import grpcAdmin from './grpc.admin.js';
+import grpcHealth from './grpc.health.js';
+import httpApi from './http.api.js';
+import httpConsole from './http.console.js';
+import httpHealthcheck from './http.healthcheck.js';
 
-export const checks: readonly Check[] = [];
+export const checks: readonly Check[] = [annotationsGrpc, grpcAdmin, grpcHealth, httpApi, httpConsole, httpHealthcheck];

@@ -7,9 +7,9 @@
 // Also: where the admin/ingress endpoints come from in the Target, and an HTTP/2 evidence probe
 // that shows what the ingress answered (status, content-type) when a call fails below gRPC.
 import type { Target } from '../config/target.js';
-import type { CheckContext, Json } from '../engine/types.js';
+import type { CheckContext, Json, Outcome } from '../engine/types.js';
 import { DnsError, resolveHost } from './resolve.js';
-import { ProbeError, classifyNetError, readPemFile, splitPem, tlsProbe, type NetErrorKind, type TlsProbeResult } from './tls.js';
+import { ProbeError, classifyNetError, describeNetFailure, readPemFile, splitPem, tlsProbe, type NetErrorKind, type TlsProbeResult } from './tls.js';
 
 // ---------------------------------------------------------------- endpoints
 
@@ -373,4 +373,79 @@ export async function h2Evidence(ctx: CheckContext, t: GrpcTarget, o: GrpcOption
 export async function sharedTlsProbe(ctx: CheckContext, t: { host: string; port: number }, timeoutMs: number): Promise<TlsProbeResult> {
   return ctx.shared(`tls-probe:${hostPort(t)}:${ctx.target.dnsServer ?? 'system'}`, () =>
     tlsProbe({ host: t.host, port: t.port, timeoutMs, signal: ctx.signal, ...(ctx.target.dnsServer ? { dnsServer: ctx.target.dnsServer } : {}) }));
+}
+
+// ---------------------------------------------------------------- findings for failed gRPC calls
+
+
+/** The annotation the gRPC ingress needs for its controller, and the values key to put it in. */
+export function grpcIngressFix(target: Target): string {
+  const i = target.ingress;
+  const cls = (i?.className ?? i?.annotations['kubernetes.io/ingress.class'] ?? '').toLowerCase();
+  const core = target.chart === 'flyte-core';
+  const vk = i?.valuesKey ?? (core ? 'common.ingress' : 'ingress');
+  const annKey = core ? `${vk}.separateGrpcIngressAnnotations` : `${vk}.grpcAnnotations`;
+  const sep = `${vk}.separateGrpcIngress: true`;
+  if (cls.includes('alb')) return `set alb.ingress.kubernetes.io/backend-protocol-version: GRPC in ${annKey} (with ${sep}; HTTPS-only listen-ports on the gRPC ingress)`;
+  if (cls.includes('traefik')) return 'have Traefik speak h2c to flyteadmin\'s gRPC port: annotate the gRPC Service with traefik.ingress.kubernetes.io/service.serversscheme: h2c';
+  if (cls.includes('contour')) return 'annotate the gRPC Service with projectcontour.io/upstream-protocol.h2c: "<grpc port>"';
+  if (cls.includes('gce')) return 'GCE needs HTTP/2 with TLS to the backend: set server.security.secure: true on flyteadmin and cloud.google.com/app-protocols on the Service';
+  return `set nginx.ingress.kubernetes.io/backend-protocol: GRPC in ${annKey} (with ${sep}: nginx applies it per Ingress object); plain nginx: grpc_pass instead of proxy_pass`;
+}
+
+export const GRPC_PATHS = ['/flyteidl.service.AdminService', '/flyteidl.service.AuthMetadataService', '/flyteidl.service.DataProxyService', '/flyteidl.service.IdentityService', '/flyteidl.service.SignalService', '/grpc.health.v1.Health'];
+
+/**
+ * The outcome for a failed gRPC call to `t` (through an ingress or direct). Transport failures,
+ * gRPC-over-HTTP/1.1 proxies, unrouted prefixes, wrong backends and deadlines each get their own
+ * message, evidence and fix. `unauthenticated` is returned as undefined: the caller decides.
+ */
+export async function grpcFailureOutcome(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, err: unknown, path: string, timeoutMs: number): Promise<Outcome | undefined> {
+  if (err instanceof ProbeError && err.kind === 'aborted') throw err;
+  if (ctx.signal.aborted) throw err;
+  const where = hostPort(t);
+  const f = classifyGrpcError(err);
+  const details: Record<string, Json> = { endpoint: where, path, tls: t.tls, ...(err instanceof GrpcCallError ? { address: err.address, grpcCode: err.codeName, grpcDetails: err.details.slice(0, 300) } : {}), ...(f.httpStatus ? { httpStatus: f.httpStatus } : {}) };
+  const withEvidence = async () => {
+    const ev = await h2Evidence(ctx, t, o, path, Math.min(timeoutMs, Math.max(200, ctx.remainingMs() - 300)));
+    for (const [k, v] of Object.entries(ev)) if (v !== undefined) details[k === 'status' ? 'evidenceHttpStatus' : k] = v as Json;
+    return ev;
+  };
+  const service = path.split('/')[1] ?? path;
+  switch (f.kind) {
+    case 'unauthenticated': return undefined;
+    case 'http1Proxy': {
+      const ev = await withEvidence();
+      if (ev.status === 200 && ev.contentType && /text\/html/i.test(ev.contentType)) {
+        return { status: 'fail', messageId: 'grpcNotRouted', message: `gRPC call ${path} to ${where} got an HTML page (HTTP 200 ${ev.contentType}): the gRPC prefix is routed to the console/HTTP backend`, hint: `route the gRPC prefixes (${GRPC_PATHS.join(', ')}, each also with /*) to flyteadmin's gRPC port on the gRPC ingress`, details };
+      }
+      const seen = f.httpStatus ? `HTTP ${f.httpStatus}` : ev.status !== undefined && ev.status !== 200 ? `HTTP ${ev.status}${ev.contentType ? ` ${ev.contentType}` : ''}` : /Protocol error/i.test(f.detail) ? 'an HTTP/1.x answer to the HTTP/2 preface' : 'no gRPC status';
+      const plainListener = /Protocol error/i.test(f.detail);
+      return {
+        status: 'fail', messageId: 'grpcAsHttp1',
+        message: plainListener ? `${where} answered gRPC with HTTP/1.x (${seen}): gRPC reached an HTTP/1.1-only listener ("Trying to connect an http1.x server")`
+          : `gRPC call ${path} through ${where} ended with ${seen} (${f.detail}): the ingress proxies gRPC to flyteadmin as HTTP/1.1`,
+        hint: plainListener ? `dial the ingress TLS listener (gRPC needs HTTP/2: TLS + ALPN h2 on 443), not its plain HTTP port; ${grpcIngressFix(ctx.target)}` : grpcIngressFix(ctx.target),
+        details,
+      };
+    }
+    case 'notRouted': {
+      const ev = await withEvidence();
+      return { status: 'fail', messageId: 'grpcNotRouted', message: `gRPC call ${path} through ${where}: HTTP 404${ev.contentType ? ` ${ev.contentType}` : ''}${ev.server ? ` from ${ev.server}` : ''}: the ingress does not route ${service}`, hint: `add the gRPC paths to the gRPC ingress, each as X and X/* (${GRPC_PATHS.join(', ')}) → flyteadmin's gRPC port (binary <fullname>-grpc:8089, core flyteadmin:81); the charts render them with ${ctx.target.ingress?.valuesKey ?? 'ingress'}.separateGrpcIngress`, details };
+    }
+    case 'unimplemented':
+      return { status: 'fail', messageId: 'wrongBackend', message: `a gRPC server behind ${where} answered UNIMPLEMENTED for ${path} (${f.detail}): the route reaches a backend that does not serve ${service}`, hint: 'point the gRPC paths at flyteadmin\'s gRPC port (binary <fullname>-grpc:8089; core flyteadmin:81, or :80 when server.security.secure), not datacatalog or another service', details };
+    case 'permissionDenied':
+      return { status: 'fail', messageId: 'permissionDenied', message: `${where} answered PERMISSION_DENIED for ${path}${f.httpStatus ? ` (HTTP ${f.httpStatus})` : ''}`, hint: 'something in front of flyteadmin (WAF, ingress auth, IP allow-list) rejects the call: allow the gRPC paths from this network', details };
+    case 'unavailable':
+      return { status: 'fail', messageId: 'backendUnavailable', message: `gRPC call ${path} through ${where} failed: ${f.detail}`, hint: 'the ingress has no healthy flyteadmin backend: kubectl -n <ns> get pods,endpoints (flyteadmin gRPC port 8089 / 81)', details };
+    case 'deadline':
+    case 'timeout':
+      return { status: 'fail', messageId: 'noAnswer', message: `no answer from ${where} for ${path} within ${seconds(timeoutMs)} (DEADLINE_EXCEEDED)`, hint: `a firewall / security group drops ${where}, the load balancer is not provisioned, or the proxy waits on a dead backend (check the gRPC backend and its read timeout)`, details };
+    default: {
+      const nf = describeNetFailure(f.kind === 'other' ? 'other' : f.kind, where, f.detail, timeoutMs);
+      if (f.kind === 'plaintext' && t.tls) nf.hint = `this port speaks plaintext: use the ingress TLS port (443, ingress TLS enabled), or admin.insecure: true when you dial a plaintext admin port`;
+      return { status: 'fail', ...nf, details };
+    }
+  }
 }

@@ -1,0 +1,94 @@
+import { defineCheck } from '../../src/engine/define.js';
+import type { CheckContext, Outcome } from '../../src/engine/types.js';
+
+type Controller = 'nginx' | 'alb' | 'traefik' | 'gce' | 'contour' | 'haproxy';
+
+function controllerOf(className: string | undefined): Controller | undefined {
+  const c = (className ?? '').toLowerCase();
+  if (!c) return undefined;
+  if (c.includes('alb')) return 'alb';
+  if (c.includes('traefik')) return 'traefik';
+  if (c.includes('gce')) return 'gce';
+  if (c.includes('contour')) return 'contour';
+  if (c.includes('haproxy')) return 'haproxy';
+  if (c.includes('nginx')) return 'nginx';
+  return undefined;
+}
+
+export default defineCheck({
+  id: 'ingress.annotations.grpc',
+  title: 'The gRPC ingress has what its controller needs for gRPC',
+  phases: ['preflight'],
+  needs: ['ingress'],
+  explain: {
+    what: 'From the values: the ingress class (nginx, alb, traefik, gce, contour, haproxy) and the annotations of the gRPC Ingress (common + gRPC-specific).',
+    why: 'Each controller proxies HTTP/1.1 by default; without its gRPC switch clients see "Trying to connect an http1.x server", HTTP 464/502 or 400.',
+    fix: 'nginx: separate gRPC Ingress with `nginx.ingress.kubernetes.io/backend-protocol: GRPC` and TLS; ALB: `alb.ingress.kubernetes.io/backend-protocol-version: GRPC`, HTTPS-only listener; Traefik/Contour: h2c on the Service; GCE: TLS to the backend (admin `secure: true`).',
+  },
+  async run(ctx: CheckContext): Promise<Outcome> {
+    const t = ctx.target;
+    const i = t.ingress!;
+    const core = t.chart === 'flyte-core';
+    const vk = i.valuesKey;
+    if (!i.enabled) return { status: 'skip', message: `the chart renders no Ingress (${core ? `${vk}.enabled` : `${vk}.create`} is false)` };
+    const cls = i.className ?? i.annotations['kubernetes.io/ingress.class'];
+    const ctl = controllerOf(cls);
+    const grpcAnn: Record<string, string> = { ...i.annotations, ...i.grpcAnnotations };
+    const annKey = core ? `${vk}.separateGrpcIngressAnnotations` : `${vk}.grpcAnnotations`;
+    const details = { className: cls ?? '', controller: ctl ?? 'unknown', separateGrpcIngress: i.separateGrpcIngress, tls: i.tls, grpcAnnotations: grpcAnn };
+    if (!ctl) return { status: 'skip', message: cls ? `ingress class "${cls}": flyte-doctor does not know what this controller needs for gRPC` : `no ingress class set (${vk}.ingressClassName): cannot tell which controller serves it`, details };
+    const lower = Object.fromEntries(Object.entries(grpcAnn).map(([k, v]) => [k.toLowerCase(), String(v)]));
+    const problems: string[] = [];
+    const fixes: string[] = [];
+    switch (ctl) {
+      case 'nginx': {
+        const bp = lower['nginx.ingress.kubernetes.io/backend-protocol'];
+        if (!i.separateGrpcIngress) { problems.push('HTTP and gRPC share one Ingress, but ingress-nginx applies backend-protocol per Ingress object'); fixes.push(`${vk}.separateGrpcIngress: true`); }
+        if (!bp || !/^grpcs?$/i.test(bp)) { problems.push(bp ? `backend-protocol is "${bp}", not GRPC` : 'the gRPC Ingress has no nginx.ingress.kubernetes.io/backend-protocol: GRPC'); fixes.push(`nginx.ingress.kubernetes.io/backend-protocol: GRPC in ${annKey}`); }
+        if (!i.tls) { problems.push('no TLS: ingress-nginx serves gRPC (HTTP/2) only on its TLS listener'); fixes.push(core ? `${vk}.tls.enabled: true` : `${vk}.tls (a TLS secret for ${i.host ?? 'the host'})`); }
+        break;
+      }
+      case 'alb': {
+        const pv = lower['alb.ingress.kubernetes.io/backend-protocol-version'];
+        if (!pv || pv.toUpperCase() !== 'GRPC') { problems.push(pv ? `backend-protocol-version is "${pv}" (HTTP2 is not enough), not GRPC` : 'no alb.ingress.kubernetes.io/backend-protocol-version: GRPC'); fixes.push(`alb.ingress.kubernetes.io/backend-protocol-version: GRPC in ${annKey}`); }
+        const lp = lower['alb.ingress.kubernetes.io/listen-ports'];
+        if (i.separateGrpcIngress && lp && /"HTTP"\s*:/i.test(lp)) { problems.push(`the gRPC Ingress listens on plain HTTP (${lp}): "Listener protocol 'HTTP' is not supported with a target group with the protocol-version 'GRPC'"`); fixes.push(`alb.ingress.kubernetes.io/listen-ports: '[{"HTTPS":443}]' in ${annKey}`); }
+        const sc = lower['alb.ingress.kubernetes.io/success-codes'];
+        if (sc && sc.split(/[,-]/).some((x) => Number(x) > 99)) { problems.push(`success-codes "${sc}" are HTTP codes; a GRPC target group needs gRPC codes 0-99`); fixes.push(`alb.ingress.kubernetes.io/success-codes: "0-99" (or "0,12") in ${annKey}`); }
+        break;
+      }
+      case 'traefik': {
+        const all = { ...lower };
+        if (!Object.entries(all).some(([k, v]) => k.endsWith('service.serversscheme') && v === 'h2c')) {
+          problems.push('Traefik proxies HTTP/1.1 unless the backend scheme is h2c (not visible in the Ingress annotations)');
+          fixes.push('annotate the flyteadmin gRPC Service with traefik.ingress.kubernetes.io/service.serversscheme: h2c');
+        }
+        break;
+      }
+      case 'contour': {
+        if (!Object.keys(lower).some((k) => k.startsWith('projectcontour.io/upstream-protocol.h2'))) {
+          problems.push('Contour proxies HTTP/1.1 unless the Service says the port speaks h2c');
+          fixes.push('annotate the flyteadmin gRPC Service with projectcontour.io/upstream-protocol.h2c: "<grpc port>"');
+        }
+        break;
+      }
+      case 'haproxy': {
+        const bp = lower['ingress.kubernetes.io/backend-protocol'] ?? lower['haproxy.org/server-proto'];
+        if (!bp || !/^(grpc|h2)$/i.test(bp)) { problems.push('no gRPC backend protocol annotation'); fixes.push(`ingress.kubernetes.io/backend-protocol: grpc (haproxy.org/server-proto: h2) in ${annKey}`); }
+        if (!i.tls) { problems.push('no TLS: gRPC is exposed on 443 only with TLS'); fixes.push(core ? `${vk}.tls.enabled: true` : `${vk}.tls`); }
+        break;
+      }
+      case 'gce': {
+        if (!i.tls) { problems.push('no TLS on the GCE ingress'); fixes.push(core ? `${vk}.tls.enabled: true` : `${vk}.tls`); }
+        if (!Object.keys(lower).some((k) => k.startsWith('cloud.google.com/') || k.includes('backend-config'))) {
+          problems.push('GCLB speaks HTTP/2 to a backend only over TLS and health-checks / by default');
+          fixes.push('flyteadmin server.security.secure: true (TLS on the backend), cloud.google.com/app-protocols on the Service, and a BackendConfig with healthCheck requestPath /healthcheck');
+        }
+        break;
+      }
+    }
+    if (!problems.length) return { status: 'pass', message: `gRPC ingress (${ctl}${cls && cls !== ctl ? `, class ${cls}` : ''}) has the gRPC settings its controller needs`, details };
+    const soft = ctl === 'traefik' || ctl === 'contour' || (ctl === 'gce' && i.tls);
+    return { status: soft ? 'warn' : 'fail', messageId: `${ctl}Grpc`, message: `gRPC ingress (${ctl}): ${problems.join('; ')}`, hint: `set ${fixes.join('; ')}`, details };
+  },
+});
