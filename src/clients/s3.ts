@@ -275,7 +275,7 @@ export function httpProbe(url: string, opts: { method?: 'GET' | 'HEAD'; dnsServe
 function httpErr(e: NodeJS.ErrnoException, u: URL): HttpProbeError {
   const where = u.host;
   const code = e.code ?? '';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ESERVFAIL' || code === 'ENODATA') return new HttpProbeError('dns', `${u.hostname} does not resolve (${code})`, code);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ESERVFAIL' || code === 'ENODATA' || code === 'EREFUSED' || code === 'ETIMEOUT' || code === 'ENOTIMP') return new HttpProbeError('dns', `${u.hostname} does not resolve (${code})`, code);
   if (code === 'ECONNREFUSED') return new HttpProbeError('refused', `connection refused by ${where}`, code);
   if (code === 'ETIMEDOUT' || code === 'ABORT_ERR' || e.name === 'AbortError') return new HttpProbeError('timeout', `no answer from ${where}`, code || 'timeout');
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return new HttpProbeError('unreachable', `${where} is unreachable (${code})`, code);

@@ -1,0 +1,38 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { getTestbed } from '../../harness/testbed.js';
+import { runCheck, runSelection } from '../../harness/run-check.js';
+import { assertS3Clean, s3Target } from './store-target.js';
+
+describe('storage.s3.bucket', () => {
+  afterEach(assertS3Clean);
+
+  it('both buckets exist in the configured region', async () => {
+    const run = await runSelection(s3Target(), 'preflight', ['storage.s3.bucket']);
+    expect(run.results.filter((r) => r.id === 'storage.s3.bucket').map((r) => [r.instance, r.status])).toEqual([['metadata', 'pass'], ['userdata', 'pass']]);
+  });
+
+  it('a missing bucket is NoSuchBucket with the create command and the values key', async () => {
+    const m = getTestbed().minio;
+    const { result } = await runCheck('storage.s3.bucket', s3Target(undefined, { metadataBucket: m.missingBucket }), { instance: 'metadata' });
+    expect(result.status).toBe('fail');
+    expect(result.messageId).toBe('noSuchBucket');
+    expect(result.hint).toContain(`aws s3 mb s3://${m.missingBucket}`);
+    expect(result.hint).toContain('configuration.storage.metadataContainer');
+  });
+
+  it('a region other than the server\'s is a region mismatch naming the region key', async () => {
+    const { result } = await runCheck('storage.s3.bucket', s3Target(undefined, { region: 'eu-west-3' }), { instance: 'metadata' });
+    expect(result.status).toBe('fail');
+    expect(result.messageId).toBe('wrongRegion');
+    expect(result.hint).toContain('configuration.storage.providerConfig.s3.region');
+  });
+
+  it('a user with no rights is AccessDenied, and nothing is written', async () => {
+    const run = await runSelection(s3Target(getTestbed().minio.users.none), 'preflight', ['storage.s3']);
+    const b = run.results.find((r) => r.id === 'storage.s3.bucket' && r.instance === 'metadata')!;
+    expect(b.status).toBe('fail');
+    expect(b.messageId).toBe('accessDenied');
+    expect(b.message).toContain('s3:ListBucket');
+    expect(run.results.find((r) => r.id === 'storage.s3.put')?.status).toBe('skip');
+  });
+});
