@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { bed, bedTarget, brief, run } from '../client/bed.js';
+
+describe('dns.hosts.resolve', () => {
+  const target = () => bedTarget(bed().nginx.https, {}, {
+    databases: [{ role: 'flyteadmin', host: bed().dns.names.database, port: 5432, dbname: 'flyteadmin', user: 'flyte', valuesKey: 'configuration.database' }],
+    storage: { provider: 's3', endpoint: `http://${bed().dns.nxdomain}:9000`, authType: 'accesskey', signedUrlKey: 'x', valuesKey: 'configuration.storage' },
+    auth: { enabled: true, oidcIssuer: `https://${bed().dns.names.nowhere}/oidc`, valuesKey: 'configuration.auth' },
+  });
+
+  it('resolves each named host as its own instance', async () => {
+    const { result } = await run('dns.hosts.resolve', target(), { phase: 'preflight', instance: 'database-flyteadmin' });
+    expect(result.status, brief(result)).toBe('pass');
+    expect(result.message).toContain(bed().dns.names.database);
+  });
+
+  it('NXDOMAIN for the storage endpoint host', async () => {
+    const { result } = await run('dns.hosts.resolve', target(), { phase: 'preflight', instance: 'storage' });
+    expect(result.status).toBe('fail');
+    expect(result.messageId).toBe('nxdomain');
+    expect(result.hint).toContain(bed().dns.nxdomain);
+  });
+
+  it('the nowhere name resolves (to an address where nothing listens)', async () => {
+    const { result } = await run('dns.hosts.resolve', target(), { phase: 'preflight', instance: 'oidc' });
+    expect(result.status, brief(result)).toBe('pass');
+    expect(result.details?.addresses).toEqual([bed().dns.nowhereAddress]);
+  });
+
+  it('skips cluster-internal names', async () => {
+    const t = target();
+    t.databases[0]!.host = 'postgres.flyte.svc.cluster.local';
+    const { result } = await run('dns.hosts.resolve', t, { phase: 'preflight', instance: 'database-flyteadmin' });
+    expect(result.status).toBe('skip');
+  });
+});
