@@ -305,3 +305,6 @@ export function s3OpFailure(st: StorageTarget, bucket: string, op: string, permi
   if (e.network) return { status: 'fail', messageId: 'network', message: `${op} on s3://${bucket} failed: ${e.network} (${e.message})`, hint: `check ${storageKey(st, 'endpoint')} and the network path to the object store`, details };
   return undefined;
 }
+
+/** Run ids that created probe state in this process (for tests and the CLI's residue line). */
+export function probeRuns(): string[] { return [...ledger.keys()]; }

@@ -29,8 +29,8 @@ describe('storage.s3.delete', () => {
       expect(residueLine(run.runId)).toContain('remain');
       expect(await s3Keys(m.buckets.metadata, `flyte-doctor/${run.runId}/`)).toHaveLength(2);
     } finally {
-      await s3RemoveProbeResidue(m.buckets.metadata);
-      await s3RemoveProbeResidue(m.buckets.userdata);
+      await s3RemoveProbeResidue(m.buckets.metadata, run.runId);
+      await s3RemoveProbeResidue(m.buckets.userdata, run.runId);
     }
   });
 });

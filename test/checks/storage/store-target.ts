@@ -2,6 +2,7 @@
 // prove what the checks leave behind (pre-existing objects intact, nothing under flyte-doctor/).
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Storage } from '@google-cloud/storage';
+import { probeRuns } from '../../../src/clients/s3.js';
 import { Secret } from '../../../src/config/secret.js';
 import type { StorageTarget, Target } from '../../../src/config/target.js';
 import { makeTarget } from '../../harness/target.js';
@@ -55,11 +56,11 @@ export async function gcsKeys(bucket: string, prefix = ''): Promise<string[]> {
 }
 
 /** Removes what a run left under flyte-doctor/ (root), for tests where leaving it is the expected outcome. */
-export async function s3RemoveProbeResidue(bucket: string): Promise<void> {
+export async function s3RemoveProbeResidue(bucket: string, runId: string): Promise<void> {
   const { DeleteObjectCommand } = await import('@aws-sdk/client-s3');
   const c = rootS3();
   try {
-    for (const k of await s3Keys(bucket, 'flyte-doctor/')) await c.send(new DeleteObjectCommand({ Bucket: bucket, Key: k }));
+    for (const k of await s3Keys(bucket, `flyte-doctor/${runId}/`)) await c.send(new DeleteObjectCommand({ Bucket: bucket, Key: k }));
   } finally { c.destroy(); }
 }
 
@@ -69,7 +70,8 @@ export async function assertS3Clean(): Promise<void> {
   for (const b of [m.buckets.metadata, m.buckets.userdata]) {
     const keys = await s3Keys(b);
     for (const k of m.preexistingKeys) if (!keys.includes(k)) throw new Error(`pre-existing object s3://${b}/${k} is gone`);
-    const left = keys.filter((k) => k.startsWith('flyte-doctor/'));
+    // Only this test file's runs: other files run in parallel and may be mid-probe.
+    const left = keys.filter((k) => probeRuns().some((id) => k.startsWith(`flyte-doctor/${id}/`)));
     if (left.length) throw new Error(`probe residue in s3://${b}: ${left.join(', ')}`);
   }
 }
@@ -79,7 +81,7 @@ export async function assertGcsClean(): Promise<void> {
   for (const b of [g.buckets.metadata, g.buckets.userdata]) {
     const keys = await gcsKeys(b);
     for (const k of g.preexistingKeys) if (!keys.includes(k)) throw new Error(`pre-existing object gs://${b}/${k} is gone`);
-    const left = keys.filter((k) => k.startsWith('flyte-doctor/'));
+    const left = keys.filter((k) => probeRuns().some((id) => k.startsWith(`flyte-doctor/${id}/`)));
     if (left.length) throw new Error(`probe residue in gs://${b}: ${left.join(', ')}`);
   }
 }
