@@ -8,7 +8,7 @@ export default defineCheck({
   id: 'client.config.endpoint',
   title: 'admin.endpoint in the client config is well-formed',
   phases: ['preflight', 'verify'],
-  needs: ['endpoint'],
+  // no needs: a malformed admin.endpoint leaves the target without a parsed host, which is what this reports
   explain: {
     what: 'Parses `admin.endpoint` the way flytectl and pyflyte do (`dns:///host[:port]`, default port 443) and flags URL schemes, paths, `dns://` with two slashes, bad ports, flyteadmin\'s HTTP-only port 8088 and the stale sandbox ports 30081/30082.',
     why: '`https://host`, a trailing slash or a missing host produce "dial tcp: missing address" / "Please use a valid endpoint"; 8088 has no gRPC handler when admin is not `secure`.',
@@ -18,7 +18,7 @@ export default defineCheck({
     const c = ctx.target.client;
     const file = c.configPath ? ` in ${c.configPath}` : '';
     if (!c.endpoint) {
-      if (!c.host) return { status: 'skip', message: 'no admin.endpoint in the client config (the ingress address is used)' };
+      if (!c.host) return { status: 'skip', message: 'no admin.endpoint in the client config (set it in ~/.flyte/config.yaml, $FLYTECTL_CONFIG or --flytectl-config)' };
       return { status: 'pass', message: `endpoint ${c.host}:${c.port ?? 443} (not from a client config file)`, details: { host: c.host, port: c.port ?? 443 } };
     }
     let p;

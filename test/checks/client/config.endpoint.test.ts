@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { makeTarget } from '../../harness/target.js';
+import { brief, run } from './bed.js';
+
+const t = (endpoint: string, extra: Parameters<typeof makeTarget>[0] = {}) => makeTarget({ client: { endpoint, insecure: false, insecureSkipVerify: false, configPath: '/home/u/.flyte/config.yaml' }, ...extra });
+
+describe('client.config.endpoint', () => {
+  it('accepts dns:///host and host:port', async () => {
+    for (const e of ['dns:///flyte.example.com', 'dns:///flyte.example.com:443', 'localhost:30080']) {
+      const { result } = await run('client.config.endpoint', t(e), { phase: 'preflight' });
+      expect(result.status, brief(result)).toBe('pass');
+    }
+  });
+  it.each([
+    ['https://flyte.example.com', 'dns:///flyte.example.com'],
+    ['http://localhost:30080/', 'dns:///localhost:30080'],
+    ['dns:///flyte.example.com/', 'dns:///flyte.example.com'],
+    ['dns://flyte.example.com', 'dns:///flyte.example.com'],
+    ['dns:///flyte.example.com:99999', 'dns:///flyte.example.com'],
+  ])('fails on the malformed endpoint %s and suggests %s', async (endpoint, fix) => {
+    const { result } = await run('client.config.endpoint', t(endpoint), { phase: 'preflight' });
+    expect(result.status).toBe('fail');
+    expect(result.messageId).toBe('malformed');
+    expect(result.hint).toContain(`admin.endpoint: ${fix}`);
+    expect(result.hint).toContain('/home/u/.flyte/config.yaml');
+  });
+  it('fails on an empty host', async () => {
+    const { result } = await run('client.config.endpoint', t('dns:///:443'), { phase: 'preflight' });
+    expect(result.status).toBe('fail');
+    expect(result.message).toContain('missing address');
+  });
+  it('warns on flyteadmin\'s HTTP-only port 8088 and names 8089', async () => {
+    const { result } = await run('client.config.endpoint', t('dns:///localhost:8088'), { phase: 'preflight' });
+    expect(result.status).toBe('warn');
+    expect(result.messageId).toBe('httpPort');
+    expect(result.hint).toContain('8089');
+  });
+  it('warns on the stale sandbox port 30081', async () => {
+    const { result } = await run('client.config.endpoint', t('dns:///localhost:30081'), { phase: 'preflight' });
+    expect(result.messageId).toBe('staleSandboxPort');
+    expect(result.hint).toContain('30080');
+  });
+});
