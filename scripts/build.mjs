@@ -4,7 +4,7 @@
 // entry (yargs, yaml, the engine and the checks), never client-node, the AWS/GCS SDKs, pg or grpc-js.
 // FLYTE_DOCTOR_SINGLE_FILE=1 builds everything into the one file instead (for comparison in bench/).
 import { build } from 'esbuild';
-import { readFileSync, rmSync, chmodSync } from 'node:fs';
+import { readFileSync, rmSync, chmodSync, writeFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const single = process.env.FLYTE_DOCTOR_SINGLE_FILE === '1';
@@ -27,10 +27,14 @@ const result = await build({
   metafile: true,
   define: { __FLYTE_DOCTOR_VERSION__: JSON.stringify(pkg.version) },
   // CommonJS dependencies inside an ESM bundle need require/__dirname.
-  banner: { js: "#!/usr/bin/env node\nimport{createRequire as __cr}from'node:module';import{fileURLToPath as __fu}from'node:url';import{dirname as __dn}from'node:path';const require=__cr(import.meta.url);const __filename=__fu(import.meta.url);const __dirname=__dn(__filename);" },
+  banner: { js: "import{createRequire as __cr}from'node:module';import{fileURLToPath as __fu}from'node:url';import{dirname as __dn}from'node:path';const require=__cr(import.meta.url);const __filename=__fu(import.meta.url);const __dirname=__dn(__filename);" },
   logLevel: 'warning',
 });
 chmodSync('dist/flyte-doctor.mjs', 0o755);
+// Which npm packages each output file holds (tests and bench/ use it to prove `--version` loads no SDK).
+const pkgOf = (input) => { const m = input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/); return m ? m[1] : 'flyte-doctor'; };
+const manifest = Object.fromEntries(Object.entries(result.metafile.outputs).map(([f, o]) => [f.replace(/^dist\//, ''), [...new Set(Object.keys(o.inputs).map(pkgOf))].sort()]));
+writeFileSync('dist/bundle-manifest.json', JSON.stringify(manifest, null, 2) + '\n');
 const outs = Object.entries(result.metafile.outputs).map(([f, o]) => [f, o.bytes]);
 const entry = outs.find(([f]) => f.endsWith('flyte-doctor.mjs'));
 console.log(`built dist/flyte-doctor.mjs (${(entry[1] / 1024).toFixed(0)} KiB${single ? ', single file' : `, + ${outs.length - 1} lazy chunks ${(outs.filter(([f]) => f !== entry[0]).reduce((s, [, b]) => s + b, 0) / 1048576).toFixed(1)} MiB`}) in ${Date.now() - t0} ms`);

@@ -1,0 +1,165 @@
+#!/usr/bin/env node
+// yargs only: argv -> a request for src/main.ts. Bad input (UserError, yargs usage errors) is one
+// line on stderr and exit 2; never a stack trace. Internal errors exit 4.
+import { homedir } from 'node:os';
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { UserError } from './errors.js';
+import { parseDuration } from './duration.js';
+import { EXIT } from './engine/exit-code.js';
+import { explainCommand, listCommand, runCommand, type Io, type OutputFormat, type RunRequest } from './main.js';
+import { VERSION } from './version.js';
+
+const FORMATS: readonly OutputFormat[] = ['pretty', 'json', 'junit', 'markdown'];
+
+const EPILOG = `Exit codes:
+  0  nothing at or above the --fail-on level
+  1  a check failed (or warned, with --fail-on warn)
+  2  bad input or usage (a file, a flag, a values key)
+  3  no failure, but some checks could not run (error/timeout), or a probe object was left behind
+  4  internal error
+  130 interrupted (Ctrl-C); reports hold what finished
+
+Docs: https://github.com/flyte-doctor/flyte-doctor#readme`;
+
+function splitList(v: unknown): string[] {
+  const arr = Array.isArray(v) ? v : v === undefined ? [] : [v];
+  return arr.flatMap((x) => String(x).split(',')).map((s) => s.trim()).filter((s) => s.length > 0 || false);
+}
+
+const oneLine = (s: string) => s.replace(/\s*\n\s*/g, '; ').trim();
+
+function rawList(v: unknown): string[] {
+  return (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String);
+}
+
+function parseReport(spec: string): { format: OutputFormat; path: string } {
+  const i = spec.indexOf('=');
+  const format = (i > 0 ? spec.slice(0, i) : '') as OutputFormat;
+  const path = i > 0 ? spec.slice(i + 1) : '';
+  if (i <= 0 || !path) throw new UserError(`--report ${spec}: expected FORMAT=PATH, e.g. junit=out.xml`);
+  if (!FORMATS.includes(format)) throw new UserError(`--report ${spec}: unknown format "${format}"; expected one of ${FORMATS.join(', ')}`);
+  return { format, path };
+}
+
+function intFlag(flag: string, v: unknown, min: number): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} ${JSON.stringify(v)}: expected a whole number >= ${min}`);
+  return n;
+}
+
+function targetOptions(y: Argv) {
+  return y
+    .option('values', { alias: 'f', type: 'string', array: true, describe: 'Helm values file (repeatable, merged in order like helm)' })
+    .option('set', { type: 'string', array: true, describe: 'Set a values key, helm style: key=value (repeatable)' })
+    .option('chart', { type: 'string', describe: 'Chart: flyte-binary or flyte-core (auto-detected from the values when absent)' })
+    .option('flytectl-config', { type: 'string', describe: 'flytectl/flytekit config (default $FLYTECTL_CONFIG, then ~/.flyte/config.yaml)' })
+    .option('kubeconfig', { type: 'string', describe: 'kubeconfig file (default $KUBECONFIG, then ~/.kube/config)' })
+    .option('context', { type: 'string', describe: 'kubeconfig context (default: current-context)' })
+    .option('namespace', { alias: 'n', type: 'string', describe: 'Flyte namespace (default flyte)' })
+    .option('endpoint', { type: 'string', describe: 'Flyte admin endpoint override, e.g. dns:///flyte.example.com or flyte.example.com:443' })
+    .option('dns-server', { type: 'string', describe: 'Resolver for DNS checks and connections, host:port (default: the system resolver)' })
+    .option('only', { type: 'string', array: true, describe: 'Run only these checks: ids, areas or globs like storage.* (repeatable, comma-separated)' })
+    .option('skip', { type: 'string', array: true, describe: 'Skip these checks: ids, areas or globs (repeatable, comma-separated)' })
+    .option('timeout', { type: 'string', default: '10s', describe: 'Per-check timeout' })
+    .option('deadline', { type: 'string', describe: 'Timeout for the whole run, e.g. 2m' })
+    .option('concurrency', { type: 'number', default: 8, describe: 'Checks run at once' })
+    .option('fail-on', { type: 'string', choices: ['warn', 'fail'], default: 'fail', describe: 'Lowest status that makes the exit code 1' })
+    .option('output', { alias: 'o', type: 'string', choices: FORMATS as string[], default: 'pretty', describe: 'Format on stdout (json, junit, markdown keep stdout clean)' })
+    .option('report', { type: 'string', array: true, describe: 'Also write a report: FORMAT=PATH (repeatable), e.g. junit=out.xml' })
+    .option('color', { type: 'boolean', describe: 'Colour in the terminal view (--no-color to disable; NO_COLOR is respected)' })
+    .option('dry-run', { type: 'boolean', default: false, describe: 'Resolve the target and print it with provenance and the plan, without touching the network' })
+    .option('plugin', { type: 'string', array: true, describe: 'Load user checks from a module (repeatable)' })
+    .option('config', { type: 'string', describe: 'flyte-doctor config file with a plugins: list (default ./flyte-doctor.yaml when present)' })
+    .option('verbose', { type: 'boolean', default: false, describe: 'Log what each check does (redacted) to stderr' });
+}
+
+function toRequest(command: 'preflight' | 'verify', a: Record<string, unknown>): RunRequest {
+  const str = (k: string) => (a[k] === undefined ? undefined : String(a[k]));
+  for (const k of ['chart', 'flytectl-config', 'kubeconfig', 'context', 'namespace', 'endpoint', 'dns-server', 'timeout', 'deadline', 'config', 'wait']) {
+    if (Array.isArray(a[k])) throw new UserError(`--${k}: given more than once; expected a single value`);
+    if (a[k] === '') throw new UserError(`--${k}: empty value; expected a value`);
+  }
+  const chart = str('chart');
+  if (chart !== undefined && chart !== 'flyte-binary' && chart !== 'flyte-core') throw new UserError(`--chart ${chart}: expected flyte-binary or flyte-core`);
+  const input: RunRequest['input'] = {
+    values: rawList(a.values), set: rawList(a.set),
+    ...(chart ? { chart } : {}),
+    ...(str('flytectl-config') ? { flytectlConfig: str('flytectl-config')! } : {}),
+    ...(str('kubeconfig') ? { kubeconfig: str('kubeconfig')! } : {}),
+    ...(str('context') ? { context: str('context')! } : {}),
+    ...(str('namespace') ? { namespace: str('namespace')! } : {}),
+    ...(str('endpoint') ? { endpoint: str('endpoint')! } : {}),
+    ...(str('dns-server') ? { dnsServer: str('dns-server')! } : {}),
+  };
+  return {
+    command, input,
+    only: splitList(a.only), skip: splitList(a.skip),
+    timeoutMs: parseDuration('--timeout', String(a.timeout ?? '10s')),
+    ...(a.deadline !== undefined ? { deadlineMs: parseDuration('--deadline', String(a.deadline)) } : {}),
+    concurrency: intFlag('--concurrency', a.concurrency, 1),
+    failOn: a['fail-on'] as 'warn' | 'fail',
+    output: a.output as OutputFormat,
+    reports: rawList(a.report).map(parseReport),
+    ...(typeof a.color === 'boolean' ? { color: a.color } : {}),
+    dryRun: Boolean(a['dry-run']),
+    ...(a.wait !== undefined ? { waitMs: parseDuration('--wait', String(a.wait)) } : {}),
+    plugins: rawList(a.plugin),
+    ...(str('config') ? { configFile: str('config')! } : {}),
+    verbose: Boolean(a.verbose),
+  };
+}
+
+export async function cli(argv: string[], io: Io): Promise<number> {
+  let code: number = EXIT.ok;
+  const parser = yargs(argv)
+    .scriptName('flyte-doctor')
+    .usage('$0 <command> [options]\n\nChecks a Flyte deployment target and says what is wrong and how to fix it.')
+    .command('preflight', 'Check the target before installing Flyte', (y) => targetOptions(y), async (a) => { code = await runCommand(toRequest('preflight', a), io); })
+    .command('verify', 'Check a Flyte install (post-install smoke test)', (y) => targetOptions(y).option('wait', { type: 'string', describe: 'Re-run failing checks until all pass or this time is up, e.g. 5m' }), async (a) => { code = await runCommand(toRequest('verify', a), io); })
+    .command('list', 'List every check: id, area, phases, title', (y) => y
+      .option('output', { alias: 'o', type: 'string', choices: ['pretty', 'json'], default: 'pretty' })
+      .option('plugin', { type: 'string', array: true }).option('config', { type: 'string' }),
+      async (a) => { code = await listCommand({ output: a.output as 'pretty' | 'json', plugins: rawList(a.plugin), ...(a.config ? { configFile: a.config } : {}) }, io); })
+    .command('explain <id>', 'What a check checks, why it matters, how to fix typical failures', (y) => y
+      .positional('id', { type: 'string', demandOption: true })
+      .option('plugin', { type: 'string', array: true }).option('config', { type: 'string' }),
+      async (a) => { code = await explainCommand({ id: String(a.id), plugins: rawList(a.plugin), ...(a.config ? { configFile: a.config } : {}) }, io); })
+    .demandCommand(1, 'a command is required: preflight, verify, list or explain')
+    .strict()
+    .version(VERSION)
+    .alias('h', 'help')
+    .epilogue(EPILOG)
+    .wrap(Math.min(110, io.stdout.columns ?? 100))
+    .exitProcess(false)
+    .showHelpOnFail(false)
+    .fail((msg, err) => { if (err) throw err; throw new UserError(`${oneLine(msg ?? 'invalid usage')} (see flyte-doctor --help)`); });
+  try {
+    await parser.parseAsync();
+  } catch (e) {
+    if (e instanceof UserError) { io.stderr.write(`flyte-doctor: ${e.message}\n`); return EXIT.usage; }
+    io.stderr.write(`flyte-doctor: internal error: ${(e as Error)?.message ?? String(e)}\n${io.env.FLYTE_DOCTOR_DEBUG ? `${(e as Error)?.stack}\n` : 'Set FLYTE_DOCTOR_DEBUG=1 for the stack trace, and please report it.\n'}`);
+    return EXIT.internal;
+  }
+  return code;
+}
+
+// Entry point (also the bundle's): run, write, exit. Exiting explicitly makes sure no client a
+// check started (a socket, a gRPC channel) keeps the process alive.
+const isMain = process.argv[1] && /(cli\.(ts|js)|flyte-doctor(\.mjs)?)$/.test(process.argv[1]);
+if (isMain) {
+  const ac = new AbortController();
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(EXIT.interrupted);
+    process.stderr.write('\nflyte-doctor: interrupted; cleaning up probe objects and writing reports (Ctrl-C again to quit now)\n');
+    ac.abort();
+  });
+  process.on('SIGTERM', () => ac.abort());
+  const io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), home: homedir(), signal: ac.signal };
+  cli(hideBin(process.argv), io).then(
+    (code) => { process.stdout.write('', () => process.exit(code)); },
+    (e) => { process.stderr.write(`flyte-doctor: internal error: ${(e as Error)?.message}\n`); process.exit(EXIT.internal); },
+  );
+}

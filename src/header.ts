@@ -1,0 +1,26 @@
+// The "what was checked" header: every target field with its value and where it came from.
+import type { Target } from './config/target.js';
+import type { TargetField } from '../reports/schema.js';
+
+const SKIP = new Set(['provenance', 'secrets', 'inputs', 'chart', 'chartSource', 'projects', 'domains']);
+
+export function targetFields(t: Target): TargetField[] {
+  const out: TargetField[] = [];
+  const walk = (v: unknown, path: string) => {
+    if (v === undefined || v === null || v === '') return;
+    if (typeof v === 'object' && typeof (v as { reveal?: unknown }).reveal === 'function') {
+      out.push({ field: path, value: '***', source: t.provenance[path] ?? 'default' });
+      return;
+    }
+    if (Array.isArray(v)) { v.forEach((x, i) => walk(x, `${path}[${i}]`)); return; }
+    if (typeof v === 'object') {
+      const entries = Object.entries(v as Record<string, unknown>);
+      if (!entries.length) return;
+      for (const [k, x] of entries) walk(x, path ? `${path}.${k}` : k);
+      return;
+    }
+    out.push({ field: path, value: String(v), source: t.provenance[path] ?? 'default' });
+  };
+  for (const [k, v] of Object.entries(t)) if (!SKIP.has(k)) walk(v, k);
+  return out;
+}

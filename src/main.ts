@@ -1,0 +1,236 @@
+// The run flow behind the CLI: argv already parsed by src/cli.ts into a Request. Returns the exit
+// code; never throws for user errors (UserError -> one line on stderr, exit 2).
+import { mkdirSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { builtinChecks } from '../checks/index.js';
+import { loadTarget, type TargetInput } from './config/load.js';
+import type { Target } from './config/target.js';
+import { UserError } from './errors.js';
+import { EXIT, exitCodeFor, type FailOn } from './engine/exit-code.js';
+import { plan as makePlan, validateRegistry, type Plan } from './engine/plan.js';
+import { makeRedactor, redactDeep } from './engine/redact.js';
+import { newRunId, nodeKey, realClock, runChecks, summarize, type RunResult } from './engine/run.js';
+import type { Check, CheckResult, Clock, Phase } from './engine/types.js';
+import { targetFields } from './header.js';
+import { loadPlugins } from './plugins.js';
+import { getWriter, type WriterName } from '../reports/index.js';
+import { createLiveReporter } from '../reports/live.js';
+import { SCHEMA_VERSION, type Report } from '../reports/schema.js';
+import { VERSION } from './version.js';
+
+export type OutputFormat = WriterName;
+
+export interface RunRequest {
+  command: Phase;
+  input: Omit<TargetInput, 'env' | 'cwd' | 'home'>;
+  only: string[];
+  skip: string[];
+  timeoutMs: number;
+  deadlineMs?: number;
+  concurrency: number;
+  failOn: FailOn;
+  output: OutputFormat;
+  reports: { format: OutputFormat; path: string }[];
+  color?: boolean;       // undefined = auto (TTY and no NO_COLOR)
+  dryRun: boolean;
+  waitMs?: number;
+  plugins: string[];
+  configFile?: string;
+  verbose: boolean;
+}
+
+export interface Io {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  home: string;
+  clock?: Clock;
+  /** Fires on Ctrl-C. */
+  signal?: AbortSignal;
+}
+
+/** Every check the run knows: built-ins plus plugins (from --plugin and the config file). */
+export async function allChecks(plugins: string[], configFile: string | undefined, io: Io): Promise<Check[]> {
+  const extra = await loadPlugins(plugins, configFile, io.cwd);
+  const all = [...builtinChecks, ...extra];
+  validateRegistry(all);
+  return all;
+}
+
+function colorFor(req: { color?: boolean; output: OutputFormat }, io: Io): boolean {
+  if (req.output !== 'pretty') return false;
+  if (req.color !== undefined) return req.color;
+  return Boolean(io.stdout.isTTY) && !('NO_COLOR' in io.env) && io.env.TERM !== 'dumb';
+}
+
+function checkReportPaths(reports: RunRequest['reports'], cwd: string): void {
+  for (const r of reports) {
+    const p = resolve(cwd, r.path);
+    const dir = dirname(p);
+    if (existsSync(p) && statSync(p).isDirectory()) throw new UserError(`--report ${r.format}=${r.path}: is a directory; expected a file path`);
+    if (!existsSync(dir)) { try { mkdirSync(dir, { recursive: true }); } catch (e) { throw new UserError(`--report ${r.format}=${r.path}: cannot create directory ${dir}: ${(e as Error).message}`); } }
+  }
+}
+
+const VERSION_KEYS: [RegExp, string][] = [[/^flyte\.admin\./, 'flyteadmin'], [/^kubernetes\./, 'kubernetes'], [/^database\./, 'postgres']];
+
+export function buildReport(o: { command: Phase; target: Target; run: RunResult; residue: string[]; exitCode: number }): Report {
+  const versions: Record<string, string> = {};
+  for (const r of o.run.results) {
+    const v = r.details?.version;
+    if (typeof v !== 'string' || r.status === 'skip') continue;
+    const comp = typeof r.details?.component === 'string' ? r.details.component : VERSION_KEYS.find(([re]) => re.test(r.id))?.[1] ?? r.id;
+    const key = r.instance && comp === 'postgres' ? `postgres (${r.instance})` : comp;
+    versions[key] ??= v;
+  }
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'flyte-doctor', version: VERSION, node: process.version },
+    runId: o.run.runId,
+    command: o.command,
+    startedAt: new Date(o.run.startedAt).toISOString(),
+    finishedAt: new Date(o.run.finishedAt).toISOString(),
+    durationMs: o.run.finishedAt - o.run.startedAt,
+    target: {
+      ...(o.target.chart ? { chart: o.target.chart } : {}),
+      ...(o.target.chartSource ? { chartSource: o.target.chartSource } : {}),
+      namespace: o.target.kubernetes.namespace,
+      ...(o.target.kubernetes.context ? { kubeContext: o.target.kubernetes.context } : {}),
+      inputs: o.target.inputs,
+      fields: targetFields(o.target),
+    },
+    versions,
+    summary: summarize(o.run.results),
+    results: o.run.results,
+    residue: o.residue,
+    ...(o.run.interrupted ? { interrupted: o.run.interrupted } : {}),
+    exitCode: o.exitCode,
+  };
+}
+
+/** Residue: probe objects a cleanup could not delete, plus cleanup failures. */
+function residueOf(run: RunResult): string[] {
+  const out: string[] = [];
+  for (const r of run.results) {
+    const left = r.details?.residue;
+    if (Array.isArray(left)) for (const k of left) if (typeof k === 'string') out.push(k);
+  }
+  for (const f of run.cleanupFailures) out.push(`cleanup "${f.label}" (${f.checkId}) failed: ${f.error}`);
+  return [...new Set(out)];
+}
+
+export async function runCommand(req: RunRequest, io: Io): Promise<number> {
+  const clock = io.clock ?? realClock;
+  const checks = await allChecks(req.plugins, req.configFile, io);
+  const target = loadTarget({ ...req.input, env: io.env, cwd: io.cwd, home: io.home });
+  const redact = makeRedactor(target.secrets);
+  const plan = makePlan(checks, req.command, { only: req.only, skip: req.skip }, target);
+  checkReportPaths(req.reports, io.cwd);
+  const color = colorFor(req, io);
+
+  if (req.dryRun) {
+    io.stdout.write(redact(renderDryRun(req, target, plan, color)));
+    return EXIT.ok;
+  }
+
+  const live = req.output === 'pretty' ? createLiveReporter(io.stdout, { color, isTTY: Boolean(io.stdout.isTTY) }) : undefined;
+  live?.onPlan(plan.checks.map((p) => ({ id: p.check.id, title: p.check.title })));
+  const runId = newRunId(clock);
+  const waitUntil = req.waitMs !== undefined ? clock.now() + req.waitMs : undefined;
+  const deadlineAt = req.deadlineMs !== undefined ? clock.now() + req.deadlineMs : undefined;
+  let run: RunResult;
+  let carry: Map<string, CheckResult> | undefined;
+  let attempt = 1;
+  for (;;) {
+    run = await runChecks({
+      target, plan, timeoutMs: req.timeoutMs, concurrency: req.concurrency, clock, runId,
+      ...(deadlineAt !== undefined ? { deadlineAt } : {}), ...(io.signal ? { signal: io.signal } : {}), ...(carry ? { carry } : {}),
+      onStart: (id, inst) => live?.onStart(id, inst),
+      onResult: (r) => live?.onResult(redactDeep(r, redact)),
+      ...(req.verbose ? { log: (id: string, msg: string) => io.stderr.write(redact(`[${id}] ${msg}\n`)) } : {}),
+    });
+    const failing = run.results.filter((r) => r.status === 'fail' || r.status === 'error' || (r.status === 'skip' && r.blockedBy));
+    if (waitUntil === undefined || run.interrupted || !failing.length || clock.now() >= waitUntil || io.signal?.aborted) break;
+    const first = failing.find((r) => r.status !== 'skip') ?? failing[0]!;
+    live?.onWaiting(failing.map((r) => nodeKey(r.id, r.instance)), attempt, redact(`${nodeKey(first.id, first.instance)}: ${first.message}`));
+    if (!live) io.stderr.write(redact(`waiting (attempt ${attempt}): ${failing.length} check(s) not passing; ${nodeKey(first.id, first.instance)}: ${first.message}\n`));
+    await clock.sleep(Math.min(5000, Math.max(0, waitUntil - clock.now())), io.signal);
+    if (io.signal?.aborted) break;
+    carry = new Map(run.results.map((r) => [nodeKey(r.id, r.instance), r]));
+    attempt++;
+  }
+  live?.finish();
+
+  const residue = residueOf(run);
+  const summary = summarize(run.results);
+  let exitCode = exitCodeFor(summary, req.failOn, Boolean(run.interrupted && io.signal?.aborted));
+  if (exitCode === EXIT.ok && residue.length) exitCode = EXIT.incomplete;
+  const report = redactDeep(buildReport({ command: req.command, target, run, residue, exitCode }), redact);
+  const opts = { color, width: io.stdout.columns ?? 100, verbose: req.verbose };
+  io.stdout.write(getWriter(req.output).render(report, opts));
+  for (const r of req.reports) {
+    writeFileSync(resolve(io.cwd, r.path), getWriter(r.format).render(report, { ...opts, color: false }));
+  }
+  return exitCode;
+}
+
+function renderDryRun(req: RunRequest, target: Target, plan: Plan, color: boolean): string {
+  const fields = targetFields(target);
+  const steps = plan.checks.map((p) => ({
+    id: p.check.id, title: p.check.title,
+    action: p.skip ? 'skip' : 'run',
+    reason: p.skip ?? (p.reason === 'dependency' ? 'needed by a selected check' : 'selected'),
+    ...(p.check.dependsOn?.length ? { dependsOn: [...p.check.dependsOn] } : {}),
+    ...(p.check.instances && !p.skip ? { instances: p.check.instances(target).map((i) => i.key) } : {}),
+  }));
+  if (req.output === 'json') {
+    return JSON.stringify({
+      schemaVersion: SCHEMA_VERSION, dryRun: true, command: req.command,
+      target: { chart: target.chart ?? null, chartSource: target.chartSource ?? null, namespace: target.kubernetes.namespace, inputs: target.inputs, fields },
+      plan: steps,
+    }, null, 2) + '\n';
+  }
+  const b = (s: string) => (color ? `\x1b[1m${s}\x1b[0m` : s);
+  const lines = [b(`flyte-doctor ${req.command} --dry-run`), '', b('Target (what would be checked)')];
+  lines.push(`  chart: ${target.chart ?? 'unknown'}${target.chartSource ? `  (${target.chartSource})` : ''}`);
+  lines.push(`  inputs: ${target.inputs.length ? target.inputs.join(', ') : '(none)'}`);
+  const w = Math.min(40, Math.max(...fields.map((f) => f.field.length), 5));
+  for (const f of fields) lines.push(`  ${f.field.padEnd(w)}  ${f.value}  [${f.source}]`);
+  lines.push('', b(`Plan: ${steps.filter((s) => s.action === 'run').length} to run, ${steps.filter((s) => s.action === 'skip').length} to skip`));
+  for (const s of steps) lines.push(`  ${s.action === 'run' ? 'run ' : 'skip'}  ${s.id}${s.instances ? ` [${s.instances.join(', ')}]` : ''}  ${s.action === 'skip' || s.reason !== 'selected' ? `(${s.reason})` : ''}`.trimEnd());
+  lines.push('', 'Nothing was contacted (dry run).', '');
+  return lines.join('\n');
+}
+
+export async function listCommand(o: { output: 'pretty' | 'json'; plugins: string[]; configFile?: string }, io: Io): Promise<number> {
+  const checks = (await allChecks(o.plugins, o.configFile, io)).sort((a, b) => (a.area === b.area ? (a.id < b.id ? -1 : 1) : a.area < b.area ? -1 : 1));
+  if (o.output === 'json') {
+    io.stdout.write(JSON.stringify(checks.map((c) => ({ id: c.id, area: c.area, phases: c.phases, title: c.title, dependsOn: c.dependsOn ?? [], docsUrl: c.docsUrl })), null, 2) + '\n');
+    return EXIT.ok;
+  }
+  const w = Math.max(...checks.map((c) => c.id.length), 2);
+  io.stdout.write(`${'ID'.padEnd(w)}  ${'AREA'.padEnd(10)}  ${'PHASES'.padEnd(17)}  TITLE\n`);
+  for (const c of checks) io.stdout.write(`${c.id.padEnd(w)}  ${c.area.padEnd(10)}  ${c.phases.join(',').padEnd(17)}  ${c.title}\n`);
+  return EXIT.ok;
+}
+
+export async function explainCommand(o: { id: string; plugins: string[]; configFile?: string }, io: Io): Promise<number> {
+  const checks = await allChecks(o.plugins, o.configFile, io);
+  const c = checks.find((x) => x.id === o.id);
+  if (!c) {
+    const near = checks.filter((x) => x.id.startsWith(o.id.split('.')[0] ?? '')).map((x) => x.id).slice(0, 5);
+    throw new UserError(`explain ${o.id}: unknown check id; expected one of \`flyte-doctor list\`${near.length ? ` (e.g. ${near.join(', ')})` : ''}`);
+  }
+  io.stdout.write([
+    `${c.id} — ${c.title}`, '',
+    `Area: ${c.area}    Phases: ${c.phases.join(', ')}${c.dependsOn?.length ? `    Depends on: ${c.dependsOn.join(', ')}` : ''}`, '',
+    'What it checks', indent(c.explain.what), '',
+    'Why it matters', indent(c.explain.why), '',
+    'How to fix typical failures', indent(c.explain.fix), '',
+    `Docs: ${c.docsUrl}`, '',
+  ].join('\n'));
+  return EXIT.ok;
+}
+
+const indent = (s: string) => s.trim().split('\n').map((l) => `  ${l}`).join('\n');

@@ -1,0 +1,68 @@
+// Bad input never yields a stack trace: exit 2 and one line naming the file/flag, the key and
+// what was expected.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fixture } from '../harness/fixtures.js';
+import { runCli, tmpFiles } from './helpers.js';
+
+const dir = tmpFiles({
+  'bad.yaml': 'configuration:\n  database:\n    host: db\n   port: 5432\n',
+  'wrongtype.yaml': 'configuration:\n  database:\n    port: five\n',
+  'ok.yaml': 'configuration:\n  database:\n    host: db.example.com\n    port: 5432\n    dbname: flyteadmin\n    username: flyte\n',
+  'kubeconfig': 'apiVersion: v1\nkind: Config\ncurrent-context: a\ncontexts:\n- name: a\n  context: {cluster: c, user: u}\n- name: b\n  context: {cluster: c, user: u}\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:1"}\nusers:\n- name: u\n  user: {token: t}\n',
+  'badkube': 'apiVersion: v1\nkind: Config\nclusters: [\n',
+  'badflytectl.yaml': 'admin:\n  endpoint: dns:///x\n  insecure: [\n',
+  'noexport.mjs': 'export const x = 1;\n',
+  'cfg-bad.yaml': 'plugins: ./one.mjs\n',
+  'v2.yaml': '',
+});
+
+const cases: { name: string; args: string[]; expect: RegExp }[] = [
+  { name: 'unknown flag', args: ['preflight', '--bogus'], expect: /Unknown argument: bogus/ },
+  { name: 'no command', args: [], expect: /a command is required/ },
+  { name: 'unknown command', args: ['doctorate'], expect: /Unknown argument: doctorate/ },
+  { name: 'missing values file', args: ['preflight', '--dry-run', '-f', join(dir, 'nope.yaml')], expect: /nope\.yaml.*(cannot read|no such file|ENOENT)/i },
+  { name: 'values file is a directory', args: ['preflight', '--dry-run', '-f', dir], expect: /cannot read|directory|EISDIR/i },
+  { name: 'invalid YAML with line and column', args: ['preflight', '--dry-run', '-f', join(dir, 'bad.yaml')], expect: /bad\.yaml:\d+:\d+: invalid YAML/ },
+  { name: 'values key of the wrong type', args: ['preflight', '--dry-run', '-f', join(dir, 'wrongtype.yaml')], expect: /wrongtype\.yaml: configuration\.database\.port: expected .*number.*five/ },
+  { name: 'malformed --set', args: ['preflight', '--dry-run', '--set', 'configuration.database.host'], expect: /--set configuration\.database\.host.*expected.*key=value/ },
+  { name: 'unknown check id in --only', args: ['preflight', '--dry-run', '--only', 'storage.s3.teleport'], expect: /--only storage\.s3\.teleport: no check matches; expected a check id, an area/ },
+  { name: 'unknown area in --skip', args: ['preflight', '--dry-run', '--skip', 'weather'], expect: /--skip weather: no check matches/ },
+  { name: 'bad --timeout', args: ['preflight', '--dry-run', '--timeout', 'soon'], expect: /--timeout "soon": expected a duration like 10s/ },
+  { name: 'zero --deadline', args: ['preflight', '--dry-run', '--deadline', '0s'], expect: /--deadline "0s": expected a duration/ },
+  { name: '--concurrency 0', args: ['preflight', '--dry-run', '--concurrency', '0'], expect: /--concurrency 0: expected a whole number >= 1/ },
+  { name: '--concurrency 1.5', args: ['preflight', '--dry-run', '--concurrency', '1.5'], expect: /--concurrency 1\.5: expected a whole number/ },
+  { name: 'bad --fail-on', args: ['preflight', '--dry-run', '--fail-on', 'maybe'], expect: /fail-on.*Invalid values|Choices/ },
+  { name: 'bad --output', args: ['preflight', '--dry-run', '-o', 'xml'], expect: /output.*Invalid values|Choices/ },
+  { name: '--report without a path', args: ['preflight', '--dry-run', '--report', 'junit'], expect: /--report junit: expected FORMAT=PATH/ },
+  { name: '--report unknown format', args: ['preflight', '--dry-run', '--report', 'xml=out.xml'], expect: /--report xml=out\.xml: unknown format "xml"; expected one of pretty, json, junit, markdown/ },
+  { name: '--report to a directory', args: ['preflight', '--dry-run', '--report', `json=${dir}`], expect: /--report json=.*is a directory/ },
+  { name: 'bad --chart', args: ['preflight', '--dry-run', '--chart', 'flyte-lite'], expect: /--chart flyte-lite: expected flyte-binary or flyte-core/ },
+  { name: 'unknown kube context', args: ['preflight', '--dry-run', '--kubeconfig', join(dir, 'kubeconfig'), '--context', 'prod'], expect: /--context prod.*(a, b|"a", "b"|a,b)/ },
+  { name: 'missing kubeconfig', args: ['preflight', '--dry-run', '--kubeconfig', join(dir, 'nokube')], expect: /--kubeconfig.*nokube/ },
+  { name: 'invalid kubeconfig YAML', args: ['preflight', '--dry-run', '--kubeconfig', join(dir, 'badkube'), '--context', 'a'], expect: /badkube.*(invalid YAML|:\d+:\d+)/ },
+  { name: 'missing flytectl config', args: ['preflight', '--dry-run', '--flytectl-config', join(dir, 'nope-config.yaml')], expect: /nope-config\.yaml/ },
+  { name: 'invalid flytectl config YAML', args: ['preflight', '--dry-run', '--flytectl-config', join(dir, 'badflytectl.yaml')], expect: /badflytectl\.yaml:\d+:\d+: invalid YAML/ },
+  { name: 'bad --dns-server', args: ['preflight', '--dry-run', '--dns-server', 'dns:server:x'], expect: /--dns-server dns:server:x: expected host\[:port\]/ },
+  { name: 'explain an unknown id', args: ['explain', 'storage.s3.teleport'], expect: /explain storage\.s3\.teleport: unknown check id/ },
+  { name: 'missing plugin', args: ['list', '--plugin', join(dir, 'nope.mjs')], expect: /--plugin .*nope\.mjs: cannot read/ },
+  { name: 'plugin that exports no check', args: ['list', '--plugin', join(dir, 'noexport.mjs')], expect: /does not export a check/ },
+  { name: 'config file with a malformed plugins list', args: ['list', '--config', join(dir, 'cfg-bad.yaml')], expect: /cfg-bad\.yaml: plugins: expected a list of file paths/ },
+  { name: 'flag given twice', args: ['preflight', '--dry-run', '--timeout', '1s', '--timeout', '2s'], expect: /--timeout: given more than once/ },
+  { name: 'bad --wait', args: ['verify', '--dry-run', '--wait', 'forever'], expect: /--wait "forever": expected a duration/ },
+  { name: '--wait is for verify only', args: ['preflight', '--dry-run', '--wait', '5m'], expect: /Unknown argument: wait/ },
+  { name: 'Flyte 2 values file', args: ['preflight', '--dry-run', '-f', fixture('flyte-values', 'flyte-binary-v2main__values.yaml')], expect: /Flyte 2/ },
+];
+
+describe('bad input: exit 2, one line, no stack trace', () => {
+  for (const c of cases) {
+    it(c.name, async () => {
+      const r = await runCli(c.args, { cwd: dir });
+      expect(r.stderr).toMatch(c.expect);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stdout).toBe('');
+    });
+  }
+});

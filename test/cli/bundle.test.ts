@@ -1,0 +1,103 @@
+// The published CLI: dist/flyte-doctor.mjs, spawned as a user would run it. `npm test` builds it first.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const bin = join(root, 'dist', 'flyte-doctor.mjs');
+const env = { PATH: process.env.PATH, HOME: mkdtempSync(join(tmpdir(), 'fd-home-')) };
+const run = (args: string[], extra: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...env, ...extra }, cwd: root, timeout: 30_000 });
+
+beforeAll(() => {
+  if (!existsSync(bin)) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
+});
+
+describe('the bundled CLI', () => {
+  it('--version prints the package version and exits 0', () => {
+    const r = run(['--version']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+  });
+
+  it('--help documents the commands and the exit codes', () => {
+    const r = run(['--help']);
+    expect(r.status).toBe(0);
+    for (const s of ['preflight', 'verify', 'list', 'explain', 'Exit codes:', '130']) expect(r.stdout).toContain(s);
+  });
+
+  it('--version and --help load no lazy SDK chunk', () => {
+    const hookDir = mkdtempSync(join(tmpdir(), 'fd-hook-'));
+    writeFileSync(join(hookDir, 'hooks.mjs'), `export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.includes('/dist/chunks/') || r.url.includes('/node_modules/')) process.stderr.write('LOADED ' + r.url + '\\n'); return r; }\n`);
+    const manifest = JSON.parse(readFileSync(join(root, 'dist', 'bundle-manifest.json'), 'utf8')) as Record<string, string[]>;
+    const heavy = /^(@kubernetes\/client-node|@aws-sdk\/.*|@smithy\/.*|@google-cloud\/storage|pg|pg-protocol|@grpc\/grpc-js|undici|@flyteorg\/flyteidl|protobufjs|grpc-health-check)$/;
+    // the lazy chunks do hold the SDKs (so this test can fail)
+    expect(Object.values(manifest).flat().some((p) => heavy.test(p))).toBe(true);
+    expect(manifest['flyte-doctor.mjs']!.filter((p) => heavy.test(p))).toEqual([]);
+    writeFileSync(join(hookDir, 'register.mjs'), `import { register } from 'node:module'; register(${JSON.stringify('file://' + join(hookDir, 'hooks.mjs'))});\n`);
+    expect(readdirSync(join(root, 'dist', 'chunks')).length).toBeGreaterThan(0);
+    for (const args of [['--version'], ['--help'], ['list']]) {
+      const r = spawnSync(process.execPath, ['--import', join(hookDir, 'register.mjs'), bin, ...args], { encoding: 'utf8', env, timeout: 30_000 });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).not.toContain('/node_modules/');
+      const loaded = [...r.stderr.matchAll(/LOADED \S*\/dist\/(chunks\/\S+)/g)].map((m) => m[1]!);
+      const sdks = loaded.flatMap((f) => (manifest[f] ?? ['unknown chunk ' + f]).filter((p) => heavy.test(p) || p.startsWith('unknown')));
+      expect(sdks, `${args.join(' ')} loaded ${loaded.join(', ')}`).toEqual([]);
+    }
+  });
+
+  it('list prints every check with its area and phases; -o json is parseable', () => {
+    const r = run(['list', '-o', 'json']);
+    expect(r.status).toBe(0);
+    const list = JSON.parse(r.stdout) as { id: string; area: string; phases: string[] }[];
+    expect(list.length).toBeGreaterThan(20);
+    for (const c of list) expect(c.id.startsWith(c.area + '.')).toBe(true);
+    const pretty = run(['list']);
+    expect(pretty.stdout.split('\n')[0]).toMatch(/^ID\s+AREA\s+PHASES\s+TITLE/);
+  });
+
+  it('explain prints what, why, fix and the docs link', () => {
+    const id = (JSON.parse(run(['list', '-o', 'json']).stdout) as { id: string }[])[0]!.id;
+    const r = run(['explain', id]);
+    expect(r.status).toBe(0);
+    for (const s of ['What it checks', 'Why it matters', 'How to fix typical failures', 'Docs: https://']) expect(r.stdout).toContain(s);
+  });
+
+  it('a bad flag is one line on stderr and exit 2', () => {
+    const r = run(['preflight', '--timeout', 'soon']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout).toBe('');
+  });
+
+  it('--dry-run -o json is one JSON document with the target and the plan, and touches nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fd-dry-'));
+    writeFileSync(join(dir, 'v.yaml'), 'configuration:\n  database:\n    host: db.example.invalid\n    port: 5432\n    dbname: flyteadmin\n    username: flyte\n    password: hunter2-secret\n');
+    const r = run(['preflight', '--dry-run', '-o', 'json', '-f', join(dir, 'v.yaml'), '--timeout', '1s']);
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.dryRun).toBe(true);
+    expect(doc.target.fields.find((f: { field: string }) => f.field === 'databases[0].host')).toMatchObject({ value: 'db.example.invalid' });
+    expect(doc.target.fields.find((f: { field: string }) => f.field === 'databases[0].host').source).toMatch(/v\.yaml: configuration\.database\.host/);
+    expect(doc.plan.some((s: { action: string }) => s.action === 'run')).toBe(true);
+    expect(r.stdout).not.toContain('hunter2-secret');
+  });
+
+  it('machine formats keep stdout clean; --report writes several formats in one run; NO_COLOR removes colour', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fd-rep-'));
+    const args = ['preflight', '--only', 'client', '--endpoint', 'dns:///127.0.0.1:1', '--timeout', '2s'];
+    const json = run([...args, '-o', 'json', '--report', `junit=${join(dir, 'out.xml')}`, '--report', `markdown=${join(dir, 'out.md')}`]);
+    expect([0, 1, 3]).toContain(json.status);
+    const doc = JSON.parse(json.stdout);
+    expect(doc.schemaVersion).toBe(1);
+    expect(doc.results.length).toBeGreaterThan(0);
+    expect(readFileSync(join(dir, 'out.xml'), 'utf8')).toMatch(/^<\?xml[^]*<testsuites/);
+    expect(readFileSync(join(dir, 'out.md'), 'utf8')).toMatch(/flyte-doctor/);
+    const pretty = run([...args, '--color'], { NO_COLOR: '1' });
+    expect(pretty.stdout).toContain('\x1b['); // --color forces colour even with NO_COLOR
+    const plain = run(args, { NO_COLOR: '1' });
+    expect(plain.stdout).not.toContain('\x1b[');
+    expect(plain.stdout).toMatch(/pass|fail|warn|skip|error/);
+  });
+});
