@@ -18,7 +18,7 @@ export default defineCheck({
     const t = adminEndpoint(ctx.target)!;
     const trust = await clientTrust(ctx.target);
     const o = { ...(trust.ca ? { ca: trust.ca } : {}), skipVerify: trust.skipVerify };
-    const timeoutMs = probeTimeout(ctx);
+    const timeoutMs = probeTimeout(ctx, 3000);
     const where = hostPort(t);
     try {
       const m = await authMetadata(ctx, t, o, timeoutMs);

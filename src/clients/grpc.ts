@@ -439,7 +439,24 @@ export async function grpcFailureOutcome(ctx: CheckContext, t: GrpcTarget, o: Gr
       return { status: 'fail', messageId: 'permissionDenied', message: `${where} answered PERMISSION_DENIED for ${path}${f.httpStatus ? ` (HTTP ${f.httpStatus})` : ''}`, hint: 'something in front of flyteadmin (WAF, ingress auth, IP allow-list) rejects the call: allow the gRPC paths from this network', details };
     case 'unavailable':
       return { status: 'fail', messageId: 'backendUnavailable', message: `gRPC call ${path} through ${where} failed: ${f.detail}`, hint: 'the ingress has no healthy flyteadmin backend: kubectl -n <ns> get pods,endpoints (flyteadmin gRPC port 8089 / 81)', details };
-    case 'deadline':
+    case 'deadline': {
+      // Connected (remote_addr known) but no gRPC answer: a proxy waiting on an upstream it talks
+      // HTTP/1.1 to hangs like this. Ask the endpoint directly what it answers (a few short tries).
+      if (/remote_addr=/.test(f.detail)) {
+        for (let i = 0; i < 3 && ctx.remainingMs() > 900; i++) {
+          const ev = await h2Evidence(ctx, t, o, path, Math.min(1500, ctx.remainingMs() - 500));
+          if (ev.status === undefined) continue;
+          for (const [k, v] of Object.entries(ev)) if (v !== undefined) details[k === 'status' ? 'evidenceHttpStatus' : k] = v as Json;
+          if (ev.status === 404) return { status: 'fail', messageId: 'grpcNotRouted', message: `gRPC call ${path} through ${where}: HTTP 404${ev.contentType ? ` ${ev.contentType}` : ''}: the ingress does not route ${service}`, hint: `add the gRPC paths to the gRPC ingress, each as X and X/* (${GRPC_PATHS.join(', ')}) → flyteadmin's gRPC port`, details };
+          if (!(ev.status === 200 && /application\/grpc/.test(ev.contentType ?? ''))) {
+            return { status: 'fail', messageId: 'grpcAsHttp1', message: `gRPC call ${path} through ${where} got no gRPC answer within ${seconds(timeoutMs)}, and a gRPC-shaped request gets HTTP ${ev.status}${ev.contentType ? ` ${ev.contentType}` : ''} without grpc-status: the ingress proxies gRPC to flyteadmin as HTTP/1.1`, hint: grpcIngressFix(ctx.target), details };
+          }
+          break;
+        }
+        return { status: 'fail', messageId: 'noAnswer', message: `connected to ${where}, but ${path} got no answer within ${seconds(timeoutMs)} (DEADLINE_EXCEEDED)`, hint: `the proxy waits on its upstream: flyteadmin's gRPC backend is down or slow, or gRPC is proxied as HTTP/1.1 (${grpcIngressFix(ctx.target)})`, details };
+      }
+      return { status: 'fail', messageId: 'noAnswer', message: `no answer from ${where} for ${path} within ${seconds(timeoutMs)} (DEADLINE_EXCEEDED)`, hint: `a firewall / security group drops ${where}, or the load balancer is not provisioned: open the port from this machine`, details };
+    }
     case 'timeout':
       return { status: 'fail', messageId: 'noAnswer', message: `no answer from ${where} for ${path} within ${seconds(timeoutMs)} (DEADLINE_EXCEEDED)`, hint: `a firewall / security group drops ${where}, the load balancer is not provisioned, or the proxy waits on a dead backend (check the gRPC backend and its read timeout)`, details };
     default: {

@@ -61,11 +61,20 @@ export async function httpRequest(ctx: CheckContext, url: string, o: HttpRequest
   const signal = AbortSignal.any([ctx.signal, ioTimeout]);
   const where = `${u.host}`;
   try {
-    const res = await request(url, {
+    // undici does not abort a connection still in its TLS handshake: race the signal ourselves
+    // (the socket is closed when the run ends and the shared Agent is destroyed).
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(Object.assign(new Error('aborted'), { name: 'AbortError', code: 'ABORT_ERR' }));
+      if (signal.aborted) onAbort(); else signal.addEventListener('abort', onAbort, { once: true });
+    });
+    const pending = request(url, {
       dispatcher, signal, method: o.method ?? 'GET',
       headers: { 'user-agent': 'flyte-doctor', ...(o.headers ?? {}) },
       headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs,
     });
+    pending.catch(() => undefined);
+    const res = await Promise.race([pending, aborted]).finally(() => signal.removeEventListener('abort', onAbort!));
     const max = o.maxBodyBytes ?? 64 * 1024;
     const chunks: Buffer[] = [];
     let size = 0;

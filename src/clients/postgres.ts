@@ -324,8 +324,15 @@ export function pgSession(ctx: CheckContext, db: DatabaseTarget): Promise<PgSess
 }
 
 /** Runs a read-only query on the session, bounded by the check's remaining time. */
+// One session is shared by the checks of a database, which run in parallel: queue their queries
+// (pg would queue them too, but warns that this goes away in pg 9).
+const queues = new WeakMap<object, Promise<unknown>>();
+
 export async function pgQuery<R extends Record<string, unknown>>(ctx: CheckContext, client: PgClient, text: string, values: unknown[] = []): Promise<R[]> {
-  const res = await raceSignal(client.query<R>({ text, values, query_timeout: stepBudget(ctx, 15_000) } as never), ctx.signal);
+  const prev = queues.get(client) ?? Promise.resolve();
+  const run = prev.catch(() => {}).then(() => client.query<R>({ text, values, query_timeout: stepBudget(ctx, 15_000) } as never));
+  queues.set(client, run.catch(() => {}));
+  const res = await raceSignal(run, ctx.signal);
   return (res as { rows: R[] }).rows;
 }
 

@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { bed, bedTarget, brief, run } from '../client/bed.js';
+
+describe('ingress.grpc.*', () => {
+  it("ingress.grpc.health: SERVING through nginx", async () => {
+    const { result } = await run('ingress.grpc.health', bedTarget(bed().nginx.https));
+    expect(result.status, brief(result)).toBe('pass');
+  });
+  it("ingress.grpc.admin: plaintext h2c straight to a backend that is not flyteadmin's HTTP port", async () => {
+    const t = bedTarget(bed().nginx.https);
+    t.ingress = { ...t.ingress!, tls: false, grpcAddress: `127.0.0.1:${bed().admin.httpPort}` };
+    const { result } = await run('ingress.grpc.admin', t);
+    expect(result.status).toBe('fail');
+    expect(result.messageId).toBe('grpcAsHttp1');
+    expect(result.message).toContain('http1.x');
+  });
+});

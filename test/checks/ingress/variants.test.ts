@@ -1,0 +1,80 @@
+// Ingress HTTP and gRPC checks through each nginx variant of the test bed.
+import { describe, expect, it } from 'vitest';
+import { bed, bedTarget, brief, runMany } from '../client/bed.js';
+
+const SEL = ['ingress.http.*', 'ingress.grpc.*'];
+const byId = (rs: { id: string }[], id: string) => rs.find((r) => r.id === id) as import('../../../src/engine/types.js').CheckResult;
+
+describe('ingress checks on the nginx variants', () => {
+  it('healthy: HTTP paths and gRPC through TLS + h2 all pass', async () => {
+    const rs = await runMany(SEL, bedTarget(bed().nginx.https));
+    for (const r of rs) expect(r.status, brief(r)).toBe('pass');
+    expect(byId(rs, 'ingress.grpc.admin').details?.version).toBe(bed().admin.version);
+    expect(byId(rs, 'ingress.http.api').details?.projects).toContain('flytesnacks');
+  });
+
+  it('gRPC proxied as HTTP/1.1: ingress.grpc.* fail with the backend-protocol fix, HTTP passes', async () => {
+    const rs = await runMany(SEL, bedTarget(bed().nginx.grpcAsHttp1));
+    expect(byId(rs, 'ingress.http.healthcheck').status).toBe('pass');
+    for (const id of ['ingress.grpc.admin', 'ingress.grpc.health']) {
+      const r = byId(rs, id);
+      expect(r.status, brief(r)).toBe('fail');
+      expect(r.messageId).toBe('grpcAsHttp1');
+      expect(r.message).toContain('HTTP/1.1');
+      expect(r.hint).toContain('nginx.ingress.kubernetes.io/backend-protocol: GRPC');
+      expect(r.hint).toContain('ingress.grpcAnnotations');
+      expect(r.details?.alpn).toBe('h2');
+    }
+  });
+
+  it('ALB class: the same failure names backend-protocol-version GRPC', async () => {
+    const t = bedTarget(bed().nginx.grpcAsHttp1);
+    t.ingress!.className = 'alb';
+    const rs = await runMany(['ingress.grpc.admin'], t);
+    expect(byId(rs, 'ingress.grpc.admin').hint).toContain('alb.ingress.kubernetes.io/backend-protocol-version: GRPC');
+  });
+
+  it('gRPC prefixes not routed: 404 text/html from nginx', async () => {
+    const rs = await runMany(SEL, bedTarget(bed().nginx.noGrpcRoutes));
+    const r = byId(rs, 'ingress.grpc.admin');
+    expect(r.status).toBe('fail');
+    expect(r.messageId).toBe('grpcNotRouted');
+    expect(r.details).toMatchObject({ httpStatus: 404, contentType: 'text/html' });
+    expect(r.hint).toContain('/flyteidl.service.AdminService');
+    expect(byId(rs, 'ingress.http.api').status).toBe('pass');
+  });
+
+  it('plaintext where TLS is expected: every ingress check fails with the TLS fix', async () => {
+    const rs = await runMany(SEL, bedTarget(bed().nginx.plaintext));
+    for (const r of rs) {
+      expect(r.status, brief(r)).toBe('fail');
+      expect(r.messageId).toBe('plaintextPort');
+      expect(r.hint).toMatch(/TLS/);
+    }
+  });
+
+  it('expired / wrong host / self-signed certificates fail with the TLS cause', async () => {
+    const cases: [number, string][] = [[bed().nginx.expired, 'certExpired'], [bed().nginx.wrongHost, 'certHostname'], [bed().nginx.selfSigned, 'certSelfSigned']];
+    for (const [port, id] of cases) {
+      const rs = await runMany(['ingress.grpc.admin', 'ingress.http.healthcheck'], bedTarget(port));
+      for (const r of rs) { expect(r.status, brief(r)).toBe('fail'); expect(r.messageId, brief(r)).toBe(id); }
+    }
+  });
+
+  it('auth on: 401 / UNAUTHENTICATED count as routed', async () => {
+    const rs = await runMany(SEL, bedTarget(bed().nginx.authHttps));
+    for (const r of rs) expect(r.status, brief(r)).toBe('pass');
+    expect(byId(rs, 'ingress.http.api').messageId).toBe('authRequired');
+    expect(byId(rs, 'ingress.grpc.admin').messageId).toBe('authRequired');
+  });
+
+  it('stalled ingress: no answer within the budget (fail, not error)', async () => {
+    const s = bed().stall;
+    const t = bedTarget(s.port);
+    t.ingress = { ...t.ingress!, httpUrl: `https://${s.host}:${s.port}`, grpcAddress: `${s.host}:${s.port}`, host: s.host };
+    const t0 = Date.now();
+    const rs = await runMany(['ingress.grpc.admin', 'ingress.http.healthcheck'], t, 'verify', 3000);
+    expect(Date.now() - t0).toBeLessThan(4000);
+    for (const r of rs) { expect(r.status, brief(r)).toBe('fail'); expect(r.messageId).toBe('noAnswer'); }
+  });
+});
