@@ -4,7 +4,26 @@
 // entry (yargs, yaml, the engine and the checks), never client-node, the AWS/GCS SDKs, pg or grpc-js.
 // FLYTE_DOCTOR_SINGLE_FILE=1 builds everything into the one file instead (for comparison in bench/).
 import { build } from 'esbuild';
+import { createRequire } from 'node:module';
 import { readFileSync, rmSync, chmodSync, writeFileSync } from 'node:fs';
+
+// esbuild gives a dynamic import() of a CommonJS package only `default` when the importer is an ES
+// module ("node mode"), where Node itself also finds the named exports (cjs-module-lexer), so
+// `const { Agent } = await import('undici')` works in tests and breaks in the bundle. This plugin
+// puts the named exports back for the CommonJS packages the clients import.
+const CJS_NAMED = ['undici', '@grpc/grpc-js', 'yaml', 'pg'];
+const req = createRequire(import.meta.url);
+const cjsNamedExports = {
+  name: 'cjs-named-exports',
+  setup(b) {
+    const filter = new RegExp(`^(${CJS_NAMED.map((n) => n.replace(/[/.]/g, '\\$&')).join('|')})$`);
+    b.onResolve({ filter }, (a) => (a.namespace === 'cjs-named' ? undefined : { path: a.path, namespace: 'cjs-named' }));
+    b.onLoad({ filter: /.*/, namespace: 'cjs-named' }, (a) => {
+      const names = Object.keys(req(a.path)).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default');
+      return { contents: `import m from ${JSON.stringify(a.path)};\nexport default m;\nexport const { ${names.join(', ')} } = m;\n`, resolveDir: process.cwd(), loader: 'js' };
+    });
+  },
+};
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const single = process.env.FLYTE_DOCTOR_SINGLE_FILE === '1';
@@ -19,6 +38,11 @@ const result = await build({
   bundle: true,
   splitting: !single,
   platform: 'node',
+  // prefer the packages' ES module builds (the AWS SDK's dist-es): real named exports, better tree-shaking
+  mainFields: ['module', 'main'],
+  // reads its .proto files relative to its own directory at run time: load it from node_modules
+  external: ['grpc-health-check'],
+  plugins: [cjsNamedExports],
   format: 'esm',
   target: 'node20.19',
   minify: true,

@@ -112,7 +112,7 @@ async function ensureCluster(ctx: InfraContext, bin: string, user: string, cl: C
     `ssl_key_file = 'server.key'`,
     `ssl_ca_file = 'ca.crt'`,
     `password_encryption = 'scram-sha-256'`,
-    `max_connections = 100`,
+    `max_connections = 250`, // Flyte's default pools open up to 100 per component: keep the healthy bed healthy
     `shared_buffers = '32MB'`,
     `fsync = off`,
     `logging_collector = off`,

@@ -4,21 +4,21 @@ import { runCheck } from '../../harness/run-check.js';
 import { pgDb, pgTarget } from './pg-target.js';
 
 describe('database.postgres.connections', () => {
-  it('small pools fit (max_connections 100 on the test bed)', async () => {
+  it('small pools fit (max_connections 250 on the test bed)', async () => {
     const { result } = await runCheck('database.postgres.connections', pgTarget());
     expect(result.status).toBe('pass');
-    expect(result.details?.maxConnections).toBe(100);
+    expect(result.details?.maxConnections).toBe(250);
   });
 
-  it('default pools (100 per component) for two databases on one server do not fit: warn', async () => {
+  it('pools larger than the free connections on one server: warn', async () => {
     const tb = getTestbed().postgres;
     const { result } = await runCheck('database.postgres.connections', pgTarget(
-      pgDb({ maxOpenConnections: undefined as never }),
-      pgDb({ role: 'datacatalog', dbname: tb.databases.datacatalog, maxOpenConnections: undefined as never }),
+      pgDb({ maxOpenConnections: 150 }),
+      pgDb({ role: 'datacatalog', dbname: tb.databases.datacatalog, maxOpenConnections: 150 }),
     ));
     expect(result.status).toBe('warn');
     expect(result.messageId).toBe('insufficient');
-    expect(result.details?.flyteMaxTotal).toBe(200);
+    expect(result.details?.flyteMaxTotal).toBe(300);
     expect(result.hint).toContain('configuration.inline.database.maxOpenConnections');
   });
 });
