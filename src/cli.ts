@@ -157,6 +157,9 @@ if (isMain) {
     ac.abort();
   });
   process.on('SIGTERM', () => ac.abort());
+  // SDK notices (e.g. the AWS SDK's Node-version support warning) are not findings: keep stderr for
+  // what flyte-doctor has to say, unless debugging.
+  if (!process.env.FLYTE_DOCTOR_DEBUG) process.removeAllListeners('warning');
   const io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), home: homedir(), signal: ac.signal };
   cli(hideBin(process.argv), io).then(
     (code) => { process.stdout.write('', () => process.exit(code)); },

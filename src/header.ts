@@ -3,6 +3,8 @@ import type { Target } from './config/target.js';
 import type { TargetField } from '../reports/schema.js';
 
 const SKIP = new Set(['provenance', 'secrets', 'inputs', 'chart', 'chartSource', 'projects', 'domains']);
+/** Internal fields (which values key a hint names) are not part of what was checked. */
+const INTERNAL = /(^|\.)(valuesKey|signedUrlKey)$/;
 
 export function targetFields(t: Target): TargetField[] {
   const out: TargetField[] = [];
@@ -19,6 +21,7 @@ export function targetFields(t: Target): TargetField[] {
       for (const [k, x] of entries) walk(x, path ? `${path}.${k}` : k);
       return;
     }
+    if (INTERNAL.test(path)) return;
     out.push({ field: path, value: String(v), source: t.provenance[path] ?? 'default' });
   };
   for (const [k, v] of Object.entries(t)) if (!SKIP.has(k)) walk(v, k);
