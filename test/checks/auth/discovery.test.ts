@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { bed, bedTarget, brief, run } from '../client/bed.js';
+
+const authOn = (client: Parameters<typeof bedTarget>[1] = {}) => bedTarget(bed().nginx.authHttps, { authType: 'Pkce', ...client }, { auth: { enabled: true, oidcIssuer: bed().oidc.issuer, valuesKey: 'configuration.auth' } });
+const authOffServer = () => bedTarget(bed().nginx.https, { authType: 'Pkce' }, { auth: { enabled: true, oidcIssuer: bed().oidc.issuer, valuesKey: 'configuration.auth' } });
+
+describe('auth discovery against the auth-on admin backend', () => {
+  it('auth.discovery.metadata: both documents served, anonymously', async () => {
+    const { result } = await run('auth.discovery.metadata', authOn());
+    expect(result.status, brief(result)).toBe('pass');
+    expect(result.details).toMatchObject({ client_id: 'flytectl', authorization_metadata_key: 'flyte-authorization' });
+    expect(String(result.details?.token_endpoint)).toMatch(/^http/);
+  });
+  it('auth.discovery.metadata: 501 from a server without auth names the useAuth values key', async () => {
+    const { result } = await run('auth.discovery.metadata', authOffServer());
+    expect(result.status).toBe('fail');
+    expect(result.messageId).toBe('authOffOnServer');
+    expect(result.hint).toContain('configuration.auth.enabled: true');
+  });
+  it('auth.discovery.grpc: AuthMetadataService answers through the ingress', async () => {
+    const { result } = await run('auth.discovery.grpc', authOn());
+    expect(result.status, brief(result)).toBe('pass');
+    expect(result.details?.clientId).toBe('flytectl');
+  });
+  it('auth.discovery.grpc: UNIMPLEMENTED when the server has auth off', async () => {
+    const { result } = await run('auth.discovery.grpc', authOffServer());
+    expect(result.status).toBe('fail');
+    expect(result.messageId).toBe('authOffOnServer');
+  });
+  it('auth.discovery.grpc: prefix not routed through the ingress', async () => {
+    const t = authOn();
+    t.client = { ...t.client, endpoint: `dns:///flyte.test:${bed().nginx.noGrpcRoutes}`, port: bed().nginx.noGrpcRoutes };
+    const { result } = await run('auth.discovery.grpc', t);
+    expect(result.status).toBe('fail');
+    expect(result.messageId).toBe('grpcNotRouted');
+    expect(result.hint).toContain('/flyteidl.service.AuthMetadataService/*');
+  });
+});
+
+describe('auth.oidc.issuer', () => {
+  it('the issuer serves its discovery document and the issuer matches', async () => {
+    const { result } = await run('auth.oidc.issuer', authOn(), { phase: 'preflight' });
+    expect(result.status, brief(result)).toBe('pass');
+    expect(result.details?.issuer).toBe(bed().oidc.issuer);
+  });
+  it('a base URL that is not the issuer fails (404) with the values key', async () => {
+    const t = authOn();
+    t.auth.oidcIssuer = `${bed().oidc.issuer}/oauth2/v2.0/authorize`;
+    const { result } = await run('auth.oidc.issuer', t, { phase: 'preflight' });
+    expect(result.status).toBe('fail');
+    expect(result.messageId).toBe('noDiscovery');
+    expect(result.hint).toContain('configuration.auth.oidc.baseUrl');
+  });
+  it('issuer mismatch (same IdP reached through another address)', async () => {
+    const t = authOn();
+    t.auth.oidcIssuer = bed().oidc.issuer.replace('127.0.0.1', bed().nginx.host);
+    const { result } = await run('auth.oidc.issuer', t, { phase: 'preflight' });
+    expect(result.status, brief(result)).toBe('fail');
+    expect(result.messageId).toBe('issuerMismatch');
+    expect(result.hint).toContain(bed().oidc.issuer);
+  });
+  it('an issuer on a name where nothing listens: refused, not error', async () => {
+    const t = authOn();
+    t.auth.oidcIssuer = `https://${bed().dns.names.nowhere}/oidc`;
+    const { result } = await run('auth.oidc.issuer', t, { phase: 'preflight' });
+    expect(result.status).toBe('fail');
+    expect(result.messageId).toBe('refused');
+  });
+});
+
+describe('auth.client.type', () => {
+  it('Pkce is offered by the server', async () => {
+    const { result } = await run('auth.client.type', authOn());
+    expect(result.status, brief(result)).toBe('pass');
+  });
+  it('wrong case is rejected in preflight with the right spelling', async () => {
+    const { result } = await run('auth.client.type', authOn({ authType: 'pkce' }), { phase: 'preflight' });
+    expect(result.status).toBe('fail');
+    expect(result.messageId).toBe('invalidAuthType');
+    expect(result.hint).toContain('admin.authType: Pkce');
+  });
+  it('unknown type fails', async () => {
+    const { result } = await run('auth.client.type', authOn({ authType: 'Password' }), { phase: 'preflight' });
+    expect(result.status).toBe('fail');
+  });
+  it('ClientSecret and DeviceFlow are checked against grant_types_supported', async () => {
+    for (const a of ['ClientSecret', 'DeviceFlow', 'ExternalCommand']) {
+      const { result } = await run('auth.client.type', authOn({ authType: a }));
+      expect(result.status, brief(result)).toBe('pass');
+    }
+  });
+});

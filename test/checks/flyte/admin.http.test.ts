@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { bed, bedTarget, brief, run } from '../client/bed.js';
+
+describe('flyte.admin.http (verify)', () => {
+  it('reads control_plane_version through the ingress', async () => {
+    const { result } = await run('flyte.admin.http', bedTarget(bed().nginx.https));
+    expect(result.status, brief(result)).toBe('pass');
+    expect(result.details?.version).toBe(bed().admin.version);
+  });
+  it('auth on: 401 counts as reachable', async () => {
+    const { result } = await run('flyte.admin.http', bedTarget(bed().nginx.authHttps));
+    expect(result.status).toBe('pass');
+    expect(result.messageId).toBe('authRequired');
+  });
+  it('plaintext port where TLS is expected fails with the TLS fix', async () => {
+    const { result } = await run('flyte.admin.http', bedTarget(bed().nginx.plaintext));
+    expect(result.status).toBe('fail');
+    expect(result.messageId).toBe('plaintextPort');
+  });
+});
