@@ -3,6 +3,7 @@
 // explain text present, README table and docs/checks.md generated from the registry.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { builtinChecks } from '../checks/index.js';
 import { validateRegistry } from '../src/engine/plan.js';
@@ -25,12 +26,12 @@ describe('check registry conformance', () => {
   for (const area of AREAS) {
     it(`checks/${area}: the files, the index and the ids agree`, async () => {
       const files = readdirSync(join(root, 'checks', area)).filter((f) => f.endsWith('.ts') && f !== 'index.ts').sort();
-      const { checks } = await import(`../checks/${area}/index.js`);
+      const { checks } = await import(/* @vite-ignore */ pathToFileURL(join(root, 'checks', area, 'index.ts')).href);
       const ids = (checks as { id: string }[]).map((c) => c.id);
       expect(ids).toEqual([...ids].sort());
       expect(files.map((f) => `${area}.${f.slice(0, -3)}`)).toEqual([...ids].sort());
       for (const f of files) {
-        const mod = await import(`../checks/${area}/${f.slice(0, -3)}.js`);
+        const mod = await import(/* @vite-ignore */ pathToFileURL(join(root, 'checks', area, f)).href);
         expect(mod.default?.id, `checks/${area}/${f} default export`).toBe(`${area}.${f.slice(0, -3)}`);
         expect(checks).toContain(mod.default);
       }
