@@ -35,6 +35,8 @@ export async function dnsOutcome(ctx: CheckContext, host: string, role: string, 
   if (CLUSTER_LOCAL.test(host) || (!host.includes('.') && host !== 'localhost' && !host.includes(':'))) {
     return { status: 'skip', message: `${host} is a cluster-internal name (${role}); it resolves only inside the cluster` , details: { host } };
   }
+  const { isIP } = await import('node:net');
+  if (isIP(host)) return { status: 'pass', message: `${host} is an IP address (${role}); nothing to resolve`, details: { host, addresses: [host], resolver: 'none (IP literal)' } };
   try {
     const r = await resolveHost(host, ctx.target.dnsServer, timeoutMs);
     return { status: 'pass', message: `${host} resolves to ${r.addresses.join(', ')} (${role}, via ${resolver})`, details: { host, addresses: r.addresses, resolver } };

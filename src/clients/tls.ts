@@ -328,10 +328,16 @@ export interface TrustVerdict {
  * Whether the presented chain leads to a certificate of `store` (PEMs), ignoring validity dates and
  * names (those are judged separately). Used when OpenSSL's single verdict is about dates only.
  */
+const parsed = new Map<string, import('node:crypto').X509Certificate | null>();
+
 export async function anchoredIn(chain: CertInfo[], store: readonly string[]): Promise<TrustVerdict> {
   const { X509Certificate } = await import('node:crypto');
   const certs = chain.map((c) => new X509Certificate(c.pem));
-  const roots = store.map((p) => { try { return new X509Certificate(p); } catch { return undefined; } }).filter((x): x is InstanceType<typeof X509Certificate> => !!x);
+  const roots = store.map((p) => {
+    let c = parsed.get(p);
+    if (c === undefined) { try { c = new X509Certificate(p); } catch { c = null; } parsed.set(p, c); }
+    return c;
+  }).filter((x): x is InstanceType<typeof X509Certificate> => !!x);
   const rootsFp = new Set(roots.map((r) => r.fingerprint256));
   for (let i = 0; i < certs.length; i++) {
     const c = certs[i]!;
