@@ -419,7 +419,7 @@ export async function grpcFailureOutcome(ctx: CheckContext, t: GrpcTarget, o: Gr
       if (ev.status === 200 && ev.contentType && /text\/html/i.test(ev.contentType)) {
         return { status: 'fail', messageId: 'grpcNotRouted', message: `gRPC call ${path} to ${where} got an HTML page (HTTP 200 ${ev.contentType}): the gRPC prefix is routed to the console/HTTP backend`, hint: `route the gRPC prefixes (${GRPC_PATHS.join(', ')}, each also with /*) to flyteadmin's gRPC port on the gRPC ingress`, details };
       }
-      const seen = f.httpStatus ? `HTTP ${f.httpStatus}` : ev.status !== undefined && ev.status !== 200 ? `HTTP ${ev.status}${ev.contentType ? ` ${ev.contentType}` : ''}` : /Protocol error/i.test(f.detail) ? 'an HTTP/1.x answer to the HTTP/2 preface' : 'no gRPC status';
+      const seen = f.httpStatus ? `HTTP ${f.httpStatus}` : ev.status !== undefined && ev.status !== 200 ? `HTTP ${ev.status === 0 ? '000' : ev.status}${ev.contentType ? ` ${ev.contentType}` : ''}` : /Protocol error/i.test(f.detail) ? 'an HTTP/1.x answer to the HTTP/2 preface' : 'no gRPC status';
       const plainListener = /Protocol error/i.test(f.detail);
       return {
         status: 'fail', messageId: 'grpcAsHttp1',
@@ -449,7 +449,7 @@ export async function grpcFailureOutcome(ctx: CheckContext, t: GrpcTarget, o: Gr
           for (const [k, v] of Object.entries(ev)) if (v !== undefined) details[k === 'status' ? 'evidenceHttpStatus' : k] = v as Json;
           if (ev.status === 404) return { status: 'fail', messageId: 'grpcNotRouted', message: `gRPC call ${path} through ${where}: HTTP 404${ev.contentType ? ` ${ev.contentType}` : ''}: the ingress does not route ${service}`, hint: `add the gRPC paths to the gRPC ingress, each as X and X/* (${GRPC_PATHS.join(', ')}) → flyteadmin's gRPC port`, details };
           if (!(ev.status === 200 && /application\/grpc/.test(ev.contentType ?? ''))) {
-            return { status: 'fail', messageId: 'grpcAsHttp1', message: `gRPC call ${path} through ${where} got no gRPC answer within ${seconds(timeoutMs)}, and a gRPC-shaped request gets HTTP ${ev.status}${ev.contentType ? ` ${ev.contentType}` : ''} without grpc-status: the ingress proxies gRPC to flyteadmin as HTTP/1.1`, hint: grpcIngressFix(ctx.target), details };
+            return { status: 'fail', messageId: 'grpcAsHttp1', message: `gRPC call ${path} through ${where} got no gRPC answer within ${seconds(timeoutMs)}, and a gRPC-shaped request gets HTTP ${ev.status === 0 ? '000 (the proxy relayed an upstream answer that is not HTTP/1.x)' : ev.status}${ev.contentType ? ` ${ev.contentType}` : ''} without grpc-status: the ingress proxies gRPC to flyteadmin as HTTP/1.1`, hint: grpcIngressFix(ctx.target), details };
           }
           break;
         }
