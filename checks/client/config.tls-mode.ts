@@ -6,7 +6,7 @@ import type { CheckContext, Json, Outcome } from '../../src/engine/types.js';
 export default defineCheck({
   id: 'client.config.tls-mode',
   title: 'insecure / insecureSkipVerify / caCertFilePath match what the endpoint speaks',
-  phases: ['verify'],
+  phases: ['preflight', 'verify'],
   needs: ['endpoint'],
   dependsOn: ['dns.admin.resolve'],
   timeoutMs: 8000,

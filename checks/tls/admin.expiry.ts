@@ -8,7 +8,7 @@ export const WARN_DAYS = 21;
 export default defineCheck({
   id: 'tls.admin.expiry',
   title: 'The admin certificate is not expired or about to expire',
-  phases: ['verify'],
+  phases: ['preflight', 'verify'],
   needs: ['endpoint'],
   dependsOn: ['tls.admin.handshake'],
   timeoutMs: 8000,

@@ -6,7 +6,7 @@ import type { CheckContext, Outcome } from '../../src/engine/types.js';
 export default defineCheck({
   id: 'tls.admin.handshake',
   title: 'TLS handshake with the admin endpoint (version, ALPN h2)',
-  phases: ['verify'],
+  phases: ['preflight', 'verify'],
   needs: ['endpoint'],
   dependsOn: ['dns.admin.resolve'],
   timeoutMs: 8000,

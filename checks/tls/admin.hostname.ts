@@ -5,7 +5,7 @@ import type { CheckContext, Outcome } from '../../src/engine/types.js';
 export default defineCheck({
   id: 'tls.admin.hostname',
   title: 'The admin certificate is valid for the endpoint host',
-  phases: ['verify'],
+  phases: ['preflight', 'verify'],
   needs: ['endpoint'],
   dependsOn: ['tls.admin.handshake'],
   timeoutMs: 8000,

@@ -10,7 +10,7 @@ export function ingressTlsKey(chart: string | undefined, valuesKey = 'ingress'):
 export default defineCheck({
   id: 'tls.admin.trust',
   title: 'The admin certificate chain is trusted (system store + caCertFilePath)',
-  phases: ['verify'],
+  phases: ['preflight', 'verify'],
   needs: ['endpoint'],
   dependsOn: ['tls.admin.handshake'],
   timeoutMs: 8000,

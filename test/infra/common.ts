@@ -95,7 +95,7 @@ export function ensureCA(pkiDir: string, name = 'ca'): { cert: string; key: stri
   mkdirSync(pkiDir, { recursive: true });
   const cert = join(pkiDir, `${name}.crt`), key = join(pkiDir, `${name}.key`);
   if (!existsSync(cert)) {
-    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '30',
+    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '3650',
       '-subj', `/CN=flyte-doctor test ${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
   }
   return { cert, key };
@@ -121,7 +121,7 @@ export function issueCert(ctx: InfraContext, name: string, o: IssueOptions): { c
   writeFileSync(ext, `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n`);
   const cn = o.sans.find((s) => !s.startsWith('IP:')) ?? name;
   if (o.selfSigned) {
-    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', String(o.days ?? 30), '-subj', `/CN=${cn}`, '-addext', `subjectAltName=${san}`]);
+    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', String(o.days ?? 825), '-subj', `/CN=${cn}`, '-addext', `subjectAltName=${san}`]);
     return { cert, key };
   }
   const csr = join(dir, `${name}.csr`);
@@ -139,7 +139,7 @@ export function issueCert(ctx: InfraContext, name: string, o: IssueOptions): { c
     openssl(['ca', '-batch', '-config', cnf, '-cert', ctx.ca.cert, '-keyfile', ctx.ca.key, '-in', csr, '-out', cert,
       '-startdate', fmt(start), '-enddate', fmt(end), '-extfile', ext, '-notext']);
   } else {
-    openssl(['x509', '-req', '-in', csr, '-CA', ctx.ca.cert, '-CAkey', ctx.ca.key, '-CAcreateserial', '-days', String(o.days ?? 30), '-extfile', ext, '-out', cert]);
+    openssl(['x509', '-req', '-in', csr, '-CA', ctx.ca.cert, '-CAkey', ctx.ca.key, '-CAcreateserial', '-days', String(o.days ?? 825), '-extfile', ext, '-out', cert]);
   }
   return { cert, key };
 }

@@ -23,9 +23,10 @@ describe('healthy path over TLS with the test CA', () => {
     expect(rs.filter((r) => r.messageId === 'authRequired').map((r) => r.id).sort()).toEqual(['flyte.admin.grpc', 'flyte.admin.http', 'ingress.grpc.admin', 'ingress.http.api']);
   });
 
-  it('preflight: the static checks run without any server', async () => {
+  it('preflight: DNS, TLS and client config run (the endpoint and its certificate exist before Flyte); routing and auth discovery wait for verify', async () => {
     const rs = await runMany(ALL, bedTarget(bed().nginx.https), 'preflight');
-    expect(rs.map((r) => r.id).sort()).toEqual(['auth.client.type', 'auth.oidc.issuer', 'client.config.endpoint', 'dns.admin.resolve', 'dns.hosts.resolve', 'ingress.annotations.grpc']);
-    for (const r of rs) expect(r.status, brief(r)).toBe(['client.config.endpoint', 'dns.admin.resolve', 'ingress.annotations.grpc'].includes(r.id) ? 'pass' : 'skip');
+    expect(rs.map((r) => r.id).sort()).toEqual(['auth.client.type', 'auth.oidc.issuer', 'client.config.endpoint', 'client.config.tls-mode', 'dns.admin.resolve', 'dns.hosts.resolve', 'ingress.annotations.grpc',
+      'tls.admin.expiry', 'tls.admin.handshake', 'tls.admin.hostname', 'tls.admin.trust']);
+    for (const r of rs) expect(r.status, brief(r)).toBe(['auth.client.type', 'auth.oidc.issuer', 'dns.hosts.resolve'].includes(r.id) ? 'skip' : 'pass');
   });
 });
