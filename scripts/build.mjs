@@ -20,7 +20,7 @@ const cjsNamedExports = {
     b.onResolve({ filter }, (a) => (a.namespace === 'cjs-named' ? undefined : { path: a.path, namespace: 'cjs-named' }));
     b.onLoad({ filter: /.*/, namespace: 'cjs-named' }, (a) => {
       const names = Object.keys(req(a.path)).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default');
-      return { contents: `import m from ${JSON.stringify(a.path)};\nexport default m;\nexport const { ${names.join(', ')} } = m;\n`, resolveDir: process.cwd(), loader: 'js' };
+      return { contents: `const m = require(${JSON.stringify(a.path)});\nexport default m;\nexport const { ${names.join(', ')} } = m;\n`, resolveDir: process.cwd(), loader: 'js' };
     });
   },
 };

@@ -73,7 +73,7 @@ function checkReportPaths(reports: RunRequest['reports'], cwd: string): void {
   }
 }
 
-const VERSION_KEYS: [RegExp, string][] = [[/^flyte\.admin\./, 'flyteadmin'], [/^kubernetes\./, 'kubernetes'], [/^database\./, 'postgres']];
+const VERSION_KEYS: [RegExp, string][] = [[/^(flyte\.admin\.|ingress\.grpc\.admin$)/, 'flyteadmin'], [/^kubernetes\./, 'kubernetes'], [/^database\./, 'postgres']];
 
 export function buildReport(o: { command: Phase; target: Target; run: RunResult; residue: string[]; exitCode: number }): Report {
   const versions: Record<string, string> = {};
@@ -82,7 +82,7 @@ export function buildReport(o: { command: Phase; target: Target; run: RunResult;
     if (typeof v !== 'string' || r.status === 'skip') continue;
     const comp = typeof r.details?.component === 'string' ? r.details.component : VERSION_KEYS.find(([re]) => re.test(r.id))?.[1] ?? r.id;
     const key = r.instance && comp === 'postgres' ? `postgres (${r.instance})` : comp;
-    versions[key] ??= v;
+    versions[key] ??= v.replace(/ on \S+-linux.*$/, ''); // PostgreSQL's version() carries the build platform
   }
   return {
     schemaVersion: SCHEMA_VERSION,

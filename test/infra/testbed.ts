@@ -157,6 +157,7 @@ async function upLocked(ctx: InfraContext, opts: UpOptions): Promise<Testbed> {
       const m = await importInfra<{ installFlyte(tb: Testbed, chart: 'flyte-binary' | 'flyte-core'): Promise<void> }>('flyte-install.ts');
       await m.installFlyte(state as Testbed, opts.install!);
     }, `healthy ${opts.install} install loaded into the API server`);
+    if (state.postgres) await step(ctx, 'postgres', () => applyFlyteMigrations(state as Testbed), 'flyteadmin migrations and datacatalog tables recorded (as run-migrations would)');
   }
   writeGenerated(ctx, state);
   ctx.log(`test bed up in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
@@ -309,4 +310,25 @@ export async function status(): Promise<{ up: boolean; parts: PartStatus[] }> {
   }
   add('kube', kubeOk, s.kube?.server ?? 'not started');
   return { up: parts.every((p) => p.ok), parts };
+}
+
+/**
+ * What Flyte's run-migrations steps leave in the databases of a healthy install: flyteadmin's
+ * gormigrate `migrations` table with the latest 1.16 id, and datacatalog's tables. The test bed
+ * writes them (flyte-doctor itself never writes to a database).
+ */
+export async function applyFlyteMigrations(tb: Testbed): Promise<void> {
+  const { LATEST_ADMIN_MIGRATION, DATACATALOG_TABLES } = await import('../../checks/database/postgres.migrations.js');
+  const pg = (await import('pg')).default;
+  const pgc = tb.postgres;
+  const run = async (db: string, sql: string[]) => {
+    const c = new pg.Client({ host: pgc.host, port: pgc.port, user: pgc.owner.user, password: pgc.owner.password, database: db, ssl: { rejectUnauthorized: false } });
+    await c.connect();
+    try { for (const q of sql) await c.query(q); } finally { await c.end(); }
+  };
+  await run(pgc.databases.flyteadmin, [
+    'CREATE TABLE IF NOT EXISTS migrations (id varchar(255) PRIMARY KEY)',
+    `INSERT INTO migrations (id) VALUES ('2019-11-19-initial'), ('${LATEST_ADMIN_MIGRATION}') ON CONFLICT DO NOTHING`,
+  ]);
+  await run(pgc.databases.datacatalog, DATACATALOG_TABLES.map((t: string) => `CREATE TABLE IF NOT EXISTS ${t} (id bigserial PRIMARY KEY)`));
 }

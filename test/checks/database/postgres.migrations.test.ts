@@ -8,6 +8,7 @@ import { pgDb, pgTarget } from './pg-target.js';
 // A scratch database (made by the test with the superuser, dropped afterwards) holds a migrations
 // table like flyteadmin's; the shared flyteadmin/datacatalog databases are never written.
 const scratch = `fd_migr_${process.pid}`;
+const empty = `fd_migr_empty_${process.pid}`; // an un-migrated database (the shared ones may be migrated by `testbed:up --install`)
 function su(sql: string, db = 'postgres'): void {
   const tb = getTestbed().postgres;
   const psql = ['/usr/lib/postgresql/15/bin/psql', '/usr/bin/psql'].find((p) => { try { execFileSync(p, ['--version']); return true; } catch { return false; } }) ?? 'psql';
@@ -19,12 +20,14 @@ describe('database.postgres.migrations (verify)', () => {
     const tb = getTestbed().postgres;
     su(`DROP DATABASE IF EXISTS ${scratch}`);
     su(`CREATE DATABASE ${scratch} OWNER ${tb.owner.user}`);
+    su(`DROP DATABASE IF EXISTS ${empty}`);
+    su(`CREATE DATABASE ${empty} OWNER ${tb.owner.user}`);
     su(`SET ROLE ${tb.owner.user}; CREATE TABLE migrations (id varchar(255) PRIMARY KEY); INSERT INTO migrations VALUES ('2019-05-22-projects'), ('2024-01-01-something'), ('2025-05-29-add-index-executions-phase')`, scratch);
   });
-  afterAll(() => su(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`));
+  afterAll(() => { su(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`); su(`DROP DATABASE IF EXISTS ${empty} WITH (FORCE)`); });
 
   it('an un-migrated flyteadmin database fails: no migrations table', async () => {
-    const { result } = await runCheck('database.postgres.migrations', pgTarget(), { phase: 'verify' });
+    const { result } = await runCheck('database.postgres.migrations', pgTarget(pgDb({ dbname: empty })), { phase: 'verify' });
     expect(result.status).toBe('fail');
     expect(result.messageId).toBe('noMigrationsTable');
   });
@@ -36,8 +39,7 @@ describe('database.postgres.migrations (verify)', () => {
   });
 
   it('datacatalog: missing AutoMigrate tables fail', async () => {
-    const tb = getTestbed().postgres;
-    const { result } = await runCheck('database.postgres.migrations', pgTarget(pgDb({ role: 'datacatalog', dbname: tb.databases.datacatalog })), { phase: 'verify' });
+    const { result } = await runCheck('database.postgres.migrations', pgTarget(pgDb({ role: 'datacatalog', dbname: empty })), { phase: 'verify' });
     expect(result.status).toBe('fail');
     expect(result.messageId).toBe('datacatalogTablesMissing');
   });
