@@ -1,0 +1,34 @@
+// The published CLI against the real, healthy test bed (issue 3's acceptance): the generated
+// values, flytectl config and kubeconfig pass preflight; machine formats are valid. This also
+// guards the bundle itself: SDK interop problems only show up there, not in unit tests.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { getTestbed } from '../harness/testbed.js';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const bin = join(root, 'dist', 'flyte-doctor.mjs');
+
+function doctor(args: string[]) {
+  const tb = getTestbed();
+  const r = spawnSync(process.execPath, [bin, ...args,
+    '-f', join(tb.dir, 'values.yaml'), '--flytectl-config', join(tb.dir, 'flytectl.yaml'), '--kubeconfig', join(tb.dir, 'kubeconfig'),
+    '--dns-server', tb.dns.server, '-o', 'json'], { encoding: 'utf8', cwd: root, env: { PATH: process.env.PATH, HOME: tb.dir }, timeout: 60_000 });
+  return { ...r, doc: r.stdout ? JSON.parse(r.stdout) as { results: { id: string; instance?: string; status: string; message: string }[]; summary: Record<string, number>; residue: string[]; versions: Record<string, string> } : undefined };
+}
+const bad = (rs: { id: string; instance?: string; status: string; message: string }[]) => rs.filter((r) => r.status === 'fail' || r.status === 'error' || r.status === 'warn').map((r) => `${r.id}[${r.instance ?? ''}] ${r.status}: ${r.message}`);
+
+describe('flyte-doctor against the healthy test bed (bundled CLI)', () => {
+  it('the bundle exists (npm test builds it)', () => expect(existsSync(bin)).toBe(true));
+
+  it('preflight passes: every area that applies runs, nothing fails, warns or errors, no residue', () => {
+    const r = doctor(['preflight']);
+    expect(bad(r.doc!.results)).toEqual([]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const areas = new Set(r.doc!.results.filter((x) => x.status === 'pass').map((x) => x.id.split('.')[0]));
+    for (const a of ['kubernetes', 'database', 'storage', 'dns', 'tls', 'client']) expect(areas, a).toContain(a);
+    expect(r.doc!.residue).toEqual([]);
+  });
+});
