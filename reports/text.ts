@@ -53,7 +53,10 @@ export function groupByArea<T extends { area: string }>(results: readonly T[], a
 /**
  * Makes control characters visible (`\x1b`, `\x01`, `\x9b`) so text from a server cannot move the
  * cursor, recolour or retitle a terminal. Tab, newline and CR are kept (the writers lay out lines).
+ * A lone surrogate becomes U+FFFD, as UTF-8 output would make it anyway (so output is valid UTF-8).
  */
 export function escapeControls(text: string): string {
-  return text.replace(/[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return text
+    .replace(/[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    .replace(/\p{Cs}/gu, '\uFFFD');
 }

@@ -93,6 +93,8 @@ describe('pretty writer', () => {
     const t = renderPretty(makeReport([r]), plain);
     expect(t).not.toContain('\x1b');
     expect(t).toContain('evil \\x1b]0;title\\x07 \\x1b[2J end');
+    // a lone surrogate becomes U+FFFD so the output is valid UTF-8 (and golden files round-trip)
+    expect(renderPretty(makeReport([{ ...r, message: 'a\uD800b' }]), plain)).toContain('a\uFFFDb');
   });
 
   it('verbose adds the instance label and details', () => {
