@@ -55,10 +55,12 @@ export function createLiveReporter(stream: LiveStream, opts: LiveOptions): LiveR
   const width = () => Math.max(20, (stream.columns ?? 80) - 1);
   const draw = () => {
     if (finished) return;
+    // per-instance checks can make more results than planned checks
+    const total = Math.max(planned, done);
     let text: string;
     if (waiting !== undefined) text = waiting;
-    else if (running.length > 0) text = `${done}/${planned} done, running: ${running.join(', ')}`;
-    else text = planned > 0 && done < planned ? `${done}/${planned} done` : '';
+    else if (running.length > 0) text = `${done}/${total} done, running: ${running.join(', ')}`;
+    else text = done < total ? `${done}/${total} done` : '';
     const next = truncate(text, width());
     if (next === status) return;
     stream.write(CLEAR_LINE + (next ? paint(DIM, next) : ''));
