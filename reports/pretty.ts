@@ -51,7 +51,7 @@ function resultLines(r: CheckResult, opts: RenderOptions, paint: Paint): string[
   const out = [`  ${symbol} ${id}  ${indentLines(lineMessage(r), '      ')}  ${paint(SGR.dim, formatDuration(r.durationMs))}`];
   if (r.status !== 'pass') {
     if (r.hint) out.push(`      ${paint(SGR.cyan, 'Fix:')} ${indentLines(r.hint, '           ')}`);
-    out.push(`      ${paint(SGR.dim, 'Docs:')} ${safe(r.docsUrl)}`);
+    if (r.status !== 'skip') out.push(`      ${paint(SGR.dim, 'Docs:')} ${safe(r.docsUrl)}`); // a skip's line already says why
   }
   if (opts.verbose) {
     if (r.instanceLabel) out.push(`      ${paint(SGR.dim, 'Instance:')} ${indentLines(r.instanceLabel, '      ')}`);
