@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# flyte-doctor benchmarks (issue 7): `npm run bench`, or `bash bench/bench.sh [--only a,b] [--quick]`.
+#
+# Sections (default: all, in this order):
+#   coldstart   node -e 0 vs flyte-doctor --version / --help (entry + lazy chunks), and the same for a single-file build
+#   preflight   full `preflight` against the healthy test bed
+#   runbook     bench/runbook.sh (kubectl, psql, mc, curl, grpcurl, dig, openssl) vs flyte-doctor preflight and verify
+#   stall       every endpoint stalled, --timeout 2s (preflight and verify)
+#   rss         peak RSS of preflight and verify
+#   profile     node --cpu-prof of --version, preflight and verify; top self-time functions
+#   scale       verify against a private kube-apiserver holding 0 / 100 / 1,000 / 10,000 pods (+ size/10 namespaces)
+# Results: bench/results/ (hyperfine JSON, rss.tsv, profiles, summary.md). Targets are checked in
+# summary.md; no timing assertion lives in the test suite.
+#
+# Environment: BENCH_RUNS (default 10), BENCH_SCALE_SIZES (default "0 100 1000 10000"),
+# BENCH_KEEP_KUBE=1 keeps the private API server (bench/results/kube) running afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$PWD
+R=$REPO/bench/results
+CACHE=${FLYTE_DOCTOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flyte-doctor}
+BIN=$CACHE/bin
+RUNS=${BENCH_RUNS:-10}
+SIZES=${BENCH_SCALE_SIZES:-0 100 1000 10000}
+ONLY=coldstart,preflight,runbook,stall,rss,profile,scale
+STALL_DNS_PORT=${BENCH_STALL_DNS_PORT:-15997}
+KUBE_DIR=$R/kube
+while [ $# -gt 0 ]; do
+  case $1 in
+    --only) ONLY=$2; shift 2 ;;
+    --only=*) ONLY=${1#--only=}; shift ;;
+    --quick) RUNS=3; SIZES=${BENCH_SCALE_SIZES:-0 100 1000}; shift ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+want() { [[ ",$ONLY," == *",$1,"* ]]; }
+log() { printf '\n[bench] %s\n' "$*" >&2; }
+
+# ---------------------------------------------------------------- tools
+apt_ready=
+need_apt() { # need_apt <command> <package>
+  command -v "$1" >/dev/null 2>&1 && return 0
+  [ -n "$apt_ready" ] || { apt-get update -qq; apt_ready=1; }
+  log "installing $2 (for $1)"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+}
+need_apt hyperfine hyperfine
+need_apt dig bind9-dnsutils
+[ -x /usr/bin/time ] || { need_apt /usr/bin/time time; }
+need_apt psql postgresql-client
+need_apt openssl openssl
+need_apt curl curl
+command -v kubectl >/dev/null || { echo "bench: kubectl not found (test/infra/install-deps.sh installs it)" >&2; exit 1; }
+mkdir -p "$BIN"
+if [ ! -x "$BIN/grpcurl" ]; then
+  log "building grpcurl v1.9.3 into $BIN (Go module proxy)"
+  GOTOOLCHAIN=local GOBIN=$BIN go install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.3
+fi
+ls "$BIN"/mc-* >/dev/null 2>&1 || bash test/infra/ensure-bins.sh
+
+# ---------------------------------------------------------------- build, test bed, inputs
+mkdir -p "$R"
+log "building the CLI"; npm run -s build
+log "test bed"; npm run -s testbed:up >/dev/null
+TB=$REPO/.testbed
+node bench/prepare.mjs "$TB/state.json" "$R" "$STALL_DNS_PORT" >/dev/null
+DNS=$(node -p "require('$TB/state.json').dns.server")
+CLI=(node "$REPO/dist/flyte-doctor.mjs")
+HEALTHY="-f $TB/values.yaml --flytectl-config $TB/flytectl.yaml --kubeconfig $TB/kubeconfig --dns-server $DNS"
+S=$R/stall
+STALLED="-f $S/values.yaml --flytectl-config $S/flytectl.yaml --kubeconfig $S/kubeconfig --dns-server 127.0.0.1:$STALL_DNS_PORT --timeout 2s"
+
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ -d "$KUBE_DIR" ] && [ "${BENCH_KEEP_KUBE:-}" != 1 ]; then npx -s tsx bench/load-kube.ts down "$KUBE_DIR" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+
+machine() {
+  {
+    echo "date: $(date -u +%FT%TZ)"
+    echo "commit: $(git rev-parse --short HEAD)"
+    echo "nproc: $(nproc)"
+    echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+    echo "memory: $(free -m | awk '/^Mem:/{print $2" MiB total, "$7" MiB available"}')"
+    echo "loadavg: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "node: $(node --version)"
+    echo "hyperfine: $(hyperfine --version | cut -d' ' -f2)"
+  } > "$R/machine.txt"
+}
+machine
+
+hf() { # hf <name> [hyperfine args...] -- results in $R/<name>.json
+  local name=$1; shift
+  hyperfine -N --style basic --export-json "$R/$name.json" "$@" >&2
+}
+# peak RSS (kB) and wall time of one command, N times: lines "<label>\t<maxrss_kb>\t<wall_s>\t<exit>" in rss.tsv
+rss() { # rss <label> <runs> cmd...
+  local label=$1 n=$2; shift 2
+  for _ in $(seq "$n"); do
+    /usr/bin/time -f '%M %e %x' -o "$R/.time" "$@" >/dev/null 2>&1 || true
+    read -r kb wall code < <(tail -1 "$R/.time")
+    printf '%s\t%s\t%s\t%s\n' "$label" "$kb" "$wall" "$code" >> "$R/rss.tsv"
+  done
+}
+
+need_private_kube() {
+  [ -f "$KUBE_DIR/bench-kube.json" ] && return 0
+  log "private kube-apiserver + etcd (ports 26443 / 22379-22381) with flyte-binary installed"
+  npx -s tsx bench/load-kube.ts up "$KUBE_DIR" >/dev/null
+}
+PRIVATE="-f $TB/values.yaml --flytectl-config $TB/flytectl.yaml --kubeconfig $KUBE_DIR/kubeconfig --dns-server $DNS"
+
+# ---------------------------------------------------------------- 1. cold start
+if want coldstart; then
+  log "cold start (entry + lazy chunks)"
+  hf coldstart --warmup 3 --runs $((RUNS * 2)) \
+    -n 'node -e 0' 'node -e 0' \
+    -n 'flyte-doctor --version' "node $REPO/dist/flyte-doctor.mjs --version" \
+    -n 'flyte-doctor --help' "node $REPO/dist/flyte-doctor.mjs --help"
+  log "cold start (single-file build, in a temp copy)"
+  SF=$(mktemp -d)
+  tar -C "$REPO" --exclude=./node_modules --exclude=./dist --exclude=./.testbed --exclude=./bench/results --exclude=./.git -cf - . | tar -C "$SF" -xf -
+  ln -s "$REPO/node_modules" "$SF/node_modules"
+  (cd "$SF" && FLYTE_DOCTOR_SINGLE_FILE=1 node scripts/build.mjs >&2)
+  ls -l "$SF/dist/flyte-doctor.mjs" dist/flyte-doctor.mjs | awk '{print $5, $9}' > "$R/bundle-sizes.txt"
+  du -sb dist/chunks | awk '{print $1, "dist/chunks (lazy)"}' >> "$R/bundle-sizes.txt"
+  hf coldstart-single --warmup 3 --runs $((RUNS * 2)) \
+    -n 'node -e 0' 'node -e 0' \
+    -n 'single-file --version' "node $SF/dist/flyte-doctor.mjs --version" \
+    -n 'single-file --help' "node $SF/dist/flyte-doctor.mjs --help" \
+    -n 'single-file preflight' "node $SF/dist/flyte-doctor.mjs preflight $HEALTHY -o json" \
+    -n 'split preflight' "node $REPO/dist/flyte-doctor.mjs preflight $HEALTHY -o json"
+  rm -rf "$SF"
+fi
+
+# ---------------------------------------------------------------- 2. full preflight
+if want preflight; then
+  log "full preflight against the healthy test bed"
+  "${CLI[@]}" preflight $HEALTHY -o json > "$R/preflight-report.json" || true
+  hf preflight --warmup 2 --runs "$RUNS" -i -n 'preflight' "node $REPO/dist/flyte-doctor.mjs preflight $HEALTHY -o json"
+fi
+
+# ---------------------------------------------------------------- 3. runbook vs flyte-doctor
+if want runbook; then
+  need_private_kube
+  log "runbook (real CLIs) vs flyte-doctor"
+  RUNBOOK_VERBOSE=1 bash bench/runbook.sh 2> "$R/runbook-steps.txt" # also proves it passes; keeps per-step times
+  RUNBOOK_VERBOSE=1 bash bench/runbook.sh 2> "$R/runbook-steps.txt"
+  hf runbook --warmup 1 --runs "$(( RUNS > 5 ? 5 : RUNS ))" -i \
+    -n 'runbook.sh' "bash $REPO/bench/runbook.sh" \
+    -n 'flyte-doctor preflight' "node $REPO/dist/flyte-doctor.mjs preflight $HEALTHY -o json" \
+    -n 'flyte-doctor verify' "node $REPO/dist/flyte-doctor.mjs verify $PRIVATE -o json"
+fi
+
+# ---------------------------------------------------------------- 4. every endpoint stalled
+if want stall; then
+  log "every endpoint stalled, --timeout 2s"
+  node bench/udp-stall.mjs "$STALL_DNS_PORT" >/dev/null & pids+=($!)
+  sleep 0.3
+  "${CLI[@]}" preflight $STALLED -o json > "$R/stall-preflight-report.json" || true
+  "${CLI[@]}" verify $STALLED -o json > "$R/stall-verify-report.json" || true
+  hf stall --warmup 1 --runs "$(( RUNS > 5 ? 5 : RUNS ))" -i \
+    -n 'preflight (stalled)' "node $REPO/dist/flyte-doctor.mjs preflight $STALLED -o json" \
+    -n 'verify (stalled)' "node $REPO/dist/flyte-doctor.mjs verify $STALLED -o json" \
+    -n 'verify (stalled, --concurrency 32)' "node $REPO/dist/flyte-doctor.mjs verify $STALLED --concurrency 32 -o json"
+fi
+
+# ---------------------------------------------------------------- 5. peak RSS
+if want rss; then
+  need_private_kube
+  log "peak RSS"
+  rss 'node -e 0' 5 node -e 0
+  rss '--version' 5 "${CLI[@]}" --version
+  rss 'preflight' 5 "${CLI[@]}" preflight $HEALTHY -o json
+  rss 'verify' 5 "${CLI[@]}" verify $PRIVATE -o json
+fi
+
+# ---------------------------------------------------------------- 6. CPU profile
+if want profile; then
+  log "CPU profiles"
+  rm -rf "$R/prof"; mkdir -p "$R/prof"
+  node --cpu-prof --cpu-prof-dir="$R/prof/version" --cpu-prof-interval 200 dist/flyte-doctor.mjs --version >/dev/null
+  node --cpu-prof --cpu-prof-dir="$R/prof/preflight" --cpu-prof-interval 200 dist/flyte-doctor.mjs preflight $HEALTHY -o json >/dev/null || true
+  if [ -f "$KUBE_DIR/bench-kube.json" ]; then
+    node --cpu-prof --cpu-prof-dir="$R/prof/verify" --cpu-prof-interval 200 dist/flyte-doctor.mjs verify $PRIVATE -o json >/dev/null || true
+  fi
+  for p in "$R"/prof/*/; do node bench/cpuprofile-top.mjs "$p"/*.cpuprofile > "${p%/}.txt"; done
+fi
+
+# ---------------------------------------------------------------- 7. scale (last: the private API server keeps what it was loaded with)
+if want scale; then
+  need_private_kube
+  : > "$R/scale.tsv"
+  for size in $SIZES; do
+    log "scale: load $size pods + namespaces into the private API server"
+    npx -s tsx bench/load-kube.ts load "$KUBE_DIR" "$size"
+    counts=$(npx -s tsx bench/load-kube.ts count "$KUBE_DIR")
+    printf '%s\t%s\n' "$size" "$counts" >> "$R/scale.tsv"
+    "${CLI[@]}" verify $PRIVATE -o json > "$R/scale-$size-report.json" || true
+    hf "scale-$size" --warmup 1 --runs "$(( RUNS > 5 ? 5 : RUNS ))" -i -n "verify ($size)" "node $REPO/dist/flyte-doctor.mjs verify $PRIVATE -o json"
+    rss "scale-$size" 3 "${CLI[@]}" verify $PRIVATE -o json
+  done
+  # the private instance is deleted on exit; with BENCH_KEEP_KUBE=1 delete the load by label instead
+  if [ "${BENCH_KEEP_KUBE:-}" = 1 ]; then npx -s tsx bench/load-kube.ts clean "$KUBE_DIR"; fi
+fi
+
+node bench/summarize.mjs "$R" | tee "$R/summary.md"
