@@ -1,4 +1,17 @@
 // Checks of area 'kubernetes', sorted by id. Kept equal to the files in this folder by test/checks.conformance.test.ts.
 import type { Check } from '../../src/engine/types.js';
+import apiReachable from './api.reachable.js';
+import capacityResources from './capacity.resources.js';
+import configLoad from './config.load.js';
+import namespaceExists from './namespace.exists.js';
+import rbacInstall from './rbac.install.js';
+import versionSupported from './version.supported.js';
 
-export const checks: readonly Check[] = [];
+export const checks: readonly Check[] = [
+  apiReachable,
+  capacityResources,
+  configLoad,
+  namespaceExists,
+  rbacInstall,
+  versionSupported,
+];

@@ -1,0 +1,133 @@
+import { KubeError, formatCpu, formatMem, kubeSession, kubectl, parseQuantity } from '../../src/clients/kube.js';
+import type { Target } from '../../src/config/target.js';
+import { defineCheck } from '../../src/engine/define.js';
+import type { Outcome } from '../../src/engine/types.js';
+
+export interface PodNeed { name: string; cpu: number; mem: number }
+
+/** Default requests of the chart's pods (facts §H, flyte-core values.yaml; flyte-binary sets none). */
+export function chartRequests(target: Target): PodNeed[] {
+  if ((target.chart ?? 'flyte-binary') === 'flyte-binary') return [];
+  const Mi = 2 ** 20;
+  return [
+    { name: 'flyteadmin', cpu: 0.01, mem: 50 * Mi },
+    { name: 'datacatalog', cpu: 0.01, mem: 50 * Mi },
+    { name: 'flytepropeller', cpu: 0.01, mem: 100 * Mi },
+    { name: 'flyteconsole', cpu: 0.01, mem: 50 * Mi },
+    { name: 'flyte-pod-webhook', cpu: 0.2, mem: 500 * Mi },
+  ];
+}
+
+/** One task pod with the task resource defaults (values, else flyte-core's 100m / 500Mi). */
+export function taskPod(target: Target): PodNeed {
+  const d = target.taskResourceDefaults ?? {};
+  return { name: 'task pod (task resource defaults)', cpu: parseQuantity(d.cpu ?? '100m'), mem: parseQuantity(d.memory ?? '500Mi') };
+}
+
+interface NodeObj {
+  metadata: { name: string };
+  spec?: { unschedulable?: boolean; taints?: { key: string; effect: string }[] };
+  status?: { allocatable?: Record<string, string>; conditions?: { type: string; status: string }[] };
+}
+interface PodObj {
+  spec?: { nodeName?: string; containers?: { resources?: { requests?: Record<string, string> } }[]; initContainers?: { resources?: { requests?: Record<string, string> } }[]; overhead?: Record<string, string> };
+}
+
+/** Effective request of a pod: max(sum of containers, largest init container) + overhead. */
+export function podRequest(p: PodObj): { cpu: number; mem: number } {
+  type C = { resources?: { requests?: Record<string, string> } };
+  const sum = (cs: C[] | undefined, key: string) => (cs ?? []).reduce((a, c) => a + parseQuantity(c.resources?.requests?.[key]), 0);
+  const maxInit = (key: string) => Math.max(0, ...(p.spec?.initContainers ?? []).map((c) => parseQuantity(c.resources?.requests?.[key])));
+  const one = (key: string) => Math.max(sum(p.spec?.containers, key), maxInit(key)) + parseQuantity(p.spec?.overhead?.[key]);
+  return { cpu: one('cpu'), mem: one('memory') };
+}
+
+export interface NodeFree { name: string; cpu: number; mem: number; allocCpu: number; allocMem: number }
+
+/** First-fit decreasing placement of `pods` on the nodes' free capacity; returns the pods that fit nowhere. */
+export function place(pods: readonly PodNeed[], nodes: readonly NodeFree[]): { unplaced: PodNeed[]; free: NodeFree[] } {
+  const free = nodes.map((n) => ({ ...n }));
+  const unplaced: PodNeed[] = [];
+  for (const p of [...pods].sort((a, b) => b.mem - a.mem || b.cpu - a.cpu)) {
+    const n = free.find((f) => f.cpu >= p.cpu && f.mem >= p.mem);
+    if (!n) { unplaced.push(p); continue; }
+    n.cpu -= p.cpu; n.mem -= p.mem;
+  }
+  return { unplaced, free };
+}
+
+export const TIGHT = 0.8;
+
+export default defineCheck({
+  id: 'kubernetes.capacity.resources',
+  title: 'Schedulable nodes have room for the chart\'s pods and a task pod',
+  phases: ['preflight'],
+  needs: ['kubernetes'],
+  dependsOn: ['kubernetes.api.reachable'],
+  timeoutMs: 30_000,
+  explain: {
+    what: 'Lists nodes and running pods (paginated) and compares the free allocatable CPU and memory of schedulable nodes (Ready, not cordoned, no NoSchedule/NoExecute taint) with the requests of the chart\'s pods (flyte-core defaults; flyte-binary sets none) plus one task pod with the task resource defaults.',
+    why: 'Pods that fit nowhere stay Pending ("0/3 nodes are available: Insufficient cpu") and executions sit in Queued without a visible reason.',
+    fix: 'Add nodes (or let the autoscaler), lower the requests in the values (flyte-core `<component>.resources.requests`, task defaults `configmap.task_resource_defaults`), or remove taints the Flyte pods do not tolerate.',
+  },
+  async run(ctx): Promise<Outcome> {
+    const s = await kubeSession(ctx);
+    const k = kubectl(ctx.target.kubernetes);
+    let nodes: NodeObj[], pods: PodObj[];
+    try {
+      nodes = await s.list<NodeObj>('/api/v1/nodes', ctx.signal);
+      pods = await s.list<PodObj>('/api/v1/pods', ctx.signal, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' });
+    } catch (e) {
+      if (e instanceof KubeError && e.kind === 'forbidden') {
+        return { status: 'warn', messageId: 'cannotList', message: `user "${s.identity.user}" may not list nodes or pods cluster-wide, so capacity cannot be checked: ${e.message}`, details: { error: e.message },
+          hint: `check as an admin: \`${k} describe nodes | grep -A5 Allocated\`; or grant list on nodes and pods (\`kubectl create clusterrolebinding <name> --clusterrole=view --user=${s.identity.user}\` covers pods; nodes need a ClusterRole with list nodes)` };
+      }
+      throw e;
+    }
+    const used = new Map<string, { cpu: number; mem: number }>();
+    for (const p of pods) {
+      const n = p.spec?.nodeName; if (!n) continue;
+      const r = podRequest(p), u = used.get(n) ?? { cpu: 0, mem: 0 };
+      u.cpu += r.cpu; u.mem += r.mem; used.set(n, u);
+    }
+    const excluded: string[] = [];
+    const free: NodeFree[] = [];
+    for (const n of nodes) {
+      const ready = n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+      const taint = n.spec?.taints?.find((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+      if (n.spec?.unschedulable) { excluded.push(`${n.metadata.name} (cordoned)`); continue; }
+      if (!ready) { excluded.push(`${n.metadata.name} (not Ready)`); continue; }
+      if (taint) { excluded.push(`${n.metadata.name} (taint ${taint.key}:${taint.effect})`); continue; }
+      const allocCpu = parseQuantity(n.status?.allocatable?.cpu), allocMem = parseQuantity(n.status?.allocatable?.memory);
+      const u = used.get(n.metadata.name) ?? { cpu: 0, mem: 0 };
+      free.push({ name: n.metadata.name, allocCpu, allocMem, cpu: Math.max(0, allocCpu - u.cpu), mem: Math.max(0, allocMem - u.mem) });
+    }
+    const need = [...chartRequests(ctx.target), taskPod(ctx.target)];
+    const needCpu = need.reduce((a, p) => a + p.cpu, 0), needMem = need.reduce((a, p) => a + p.mem, 0);
+    const freeCpu = free.reduce((a, n) => a + n.cpu, 0), freeMem = free.reduce((a, n) => a + n.mem, 0);
+    const allocCpu = free.reduce((a, n) => a + n.allocCpu, 0), allocMem = free.reduce((a, n) => a + n.allocMem, 0);
+    const chart = ctx.target.chart ?? 'flyte-binary';
+    const details = {
+      chart, nodes: nodes.length, schedulableNodes: free.length, excludedNodes: excluded, podsCounted: pods.length,
+      allocatable: { cpu: formatCpu(allocCpu), memory: formatMem(allocMem) }, free: { cpu: formatCpu(freeCpu), memory: formatMem(freeMem) },
+      needed: { cpu: formatCpu(needCpu), memory: formatMem(needMem) }, pods: need.map((p) => `${p.name} ${formatCpu(p.cpu)}/${formatMem(p.mem)}`),
+      ...(chart === 'flyte-binary' ? { note: 'flyte-binary sets no resource requests by default (deployment.resources); only a task pod is counted' } : {}),
+    };
+    const lowerHint = chart === 'flyte-core' ? 'lower `<component>.resources.requests` (e.g. `webhook.resources.requests`) or `configmap.task_resource_defaults.task_resources.defaults`' : 'lower the task defaults (`configuration.inline.task_resources.defaults`)';
+    if (free.length === 0) {
+      return { status: 'warn', messageId: 'noSchedulableNodes', message: `no schedulable nodes (${nodes.length} node(s)${excluded.length ? `: ${excluded.join(', ')}` : ''}); Flyte pods will stay Pending unless the cluster autoscales from zero`, details,
+        hint: `\`${k} get nodes\`; add a node pool, uncordon nodes (\`kubectl uncordon <node>\`) or add tolerations for the taints` };
+    }
+    const { unplaced } = place(need, free);
+    const summary = `free on ${free.length} schedulable node(s): ${formatCpu(freeCpu)} CPU / ${formatMem(freeMem)}; needed: ${formatCpu(needCpu)} CPU / ${formatMem(needMem)}`;
+    if (unplaced.length > 0) {
+      return { status: 'fail', messageId: 'insufficient', message: `${unplaced.map((p) => `${p.name} (${formatCpu(p.cpu)} CPU / ${formatMem(p.mem)})`).join(', ')} fit(s) on no node; ${summary}`, details: { ...details, unplaced: unplaced.map((p) => p.name) },
+        hint: `add nodes or ${lowerHint}; see \`${k} describe nodes | grep -A8 "Allocated resources"\`` };
+    }
+    if (needCpu > TIGHT * freeCpu || needMem > TIGHT * freeMem) {
+      return { status: 'warn', messageId: 'tight', message: `capacity is tight: ${summary} (more than ${TIGHT * 100}% of what is free)`, details,
+        hint: `add nodes or ${lowerHint}; see \`${k} describe nodes | grep -A8 "Allocated resources"\`` };
+    }
+    return { status: 'pass', messageId: 'enough', message: summary, details };
+  },
+});

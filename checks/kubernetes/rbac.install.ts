@@ -1,0 +1,124 @@
+import { kubeSession, kubectl, type AccessAttributes, type AccessDecision } from '../../src/clients/kube.js';
+import type { Chart, Target } from '../../src/config/target.js';
+import { defineCheck } from '../../src/engine/define.js';
+import type { Outcome } from '../../src/engine/types.js';
+
+/** Verbs helm needs to install and later upgrade/uninstall an object it owns. */
+export const HELM_VERBS = ['get', 'list', 'create', 'patch', 'update', 'delete'] as const;
+
+export interface Requirement extends AccessAttributes {
+  /** Why it is needed, for the message. */
+  why: string;
+  /** Rules a chart ClusterRole grants: needed only when the installer lacks escalate/bind on clusterroles. */
+  grant?: string;
+}
+
+const R = (resource: string, group: string, verbs: readonly string[], namespace: string | undefined, why: string, grant?: string): Requirement[] =>
+  verbs.map((verb) => ({ verb, group, resource, ...(namespace ? { namespace } : {}), why, ...(grant ? { grant } : {}) }));
+
+/**
+ * What installing the chart needs (facts §A1-§A4). Objects helm creates: the namespaced objects in the
+ * release namespace and the cluster-scoped CRD, ClusterRoles and ClusterRoleBindings; helm keeps its
+ * release in a Secret. The ClusterRoles grant rules (§A3) the installer must hold itself unless it may
+ * `escalate` (create a role with more rights) and `bind` (bind it).
+ */
+export function requirements(target: Target): Requirement[] {
+  const ns = target.kubernetes.namespace;
+  const chart: Chart = target.chart ?? 'flyte-binary';
+  const ingress = target.ingress ? target.ingress.enabled : true;
+  const out: Requirement[] = [
+    ...R('namespaces', '', ['get', 'list', 'create'], undefined, 'release and project namespaces'),
+    ...R('deployments', 'apps', HELM_VERBS, ns, 'Flyte Deployments'),
+    ...R('services', '', HELM_VERBS, ns, 'Flyte Services'),
+    ...R('serviceaccounts', '', HELM_VERBS, ns, 'Flyte ServiceAccounts'),
+    ...R('configmaps', '', HELM_VERBS, ns, 'Flyte configuration'),
+    ...R('secrets', '', HELM_VERBS, ns, 'Flyte secrets and the helm release record'),
+    ...(ingress ? R('ingresses', 'networking.k8s.io', HELM_VERBS, ns, 'Flyte Ingresses') : []),
+    ...R('customresourcedefinitions', 'apiextensions.k8s.io', HELM_VERBS, undefined, 'the flyteworkflows.flyte.lyft.com CRD'),
+    ...R('clusterroles', 'rbac.authorization.k8s.io', HELM_VERBS, undefined, 'the Flyte ClusterRoles'),
+    ...R('clusterrolebindings', 'rbac.authorization.k8s.io', HELM_VERBS, undefined, 'the Flyte ClusterRoleBindings'),
+    ...R('mutatingwebhookconfigurations', 'admissionregistration.k8s.io', ['get', 'list'], undefined, 'the Flyte pod webhook (registered at runtime)'),
+    ...R('clusterroles', 'rbac.authorization.k8s.io', ['escalate', 'bind'], undefined, 'granting the ClusterRole rules without holding them'),
+  ];
+  if (chart === 'flyte-binary') {
+    const g = 'ClusterRole <fullname>-cluster-role';
+    for (const res of ['namespaces', 'resourcequotas', 'secrets', 'serviceaccounts']) out.push(...R(res, '', ['create', 'get', 'list', 'patch', 'update'], undefined, g, g));
+    out.push(...R('pods', '', ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], undefined, g, g));
+    out.push(...R('flyteworkflows', 'flyte.lyft.com', ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], undefined, g, g));
+    out.push(...R('customresourcedefinitions', 'apiextensions.k8s.io', ['create', 'get', 'list'], undefined, g, g));
+    out.push(...R('mutatingwebhookconfigurations', 'admissionregistration.k8s.io', ['create', 'get', 'list', 'patch', 'update'], undefined, g, g));
+  } else {
+    const p = `ClusterRole ${ns}-flytepropeller`, a = `ClusterRole ${ns}-flyteadmin`, w = `ClusterRole ${ns}-flyte-pod-webhook`;
+    out.push(...R('*', '*', ['get', 'list', 'watch', 'create', 'update', 'delete', 'patch'], undefined, p, p));
+    for (const res of ['configmaps', 'namespaces', 'pods', 'resourcequotas', 'secrets', 'services', 'serviceaccounts', 'limitranges']) out.push(...R(res, '', ['*'], undefined, a, a));
+    for (const res of ['roles', 'rolebindings']) out.push(...R(res, 'rbac.authorization.k8s.io', ['*'], undefined, a, a));
+    out.push(...R('flyteworkflows', 'flyte.lyft.com', ['*'], undefined, a, a));
+    out.push(...R('mutatingwebhookconfigurations', 'admissionregistration.k8s.io', ['get', 'create', 'update', 'patch'], undefined, w, w));
+  }
+  return out;
+}
+
+const resName = (a: AccessAttributes) => (a.group && a.group !== '' ? `${a.resource}.${a.group}` : a.resource);
+const scope = (a: AccessAttributes) => (a.namespace ? ` in namespace ${a.namespace}` : ' (cluster-wide)');
+
+/** Missing permissions grouped per resource+scope: "create, delete deployments.apps in namespace flyte". */
+export function summarize(missing: readonly AccessDecision[]): string[] {
+  const groups = new Map<string, string[]>();
+  for (const m of missing) {
+    const key = `${resName(m)}${scope(m)}`;
+    const verbs = groups.get(key) ?? [];
+    if (!verbs.includes(m.verb)) verbs.push(m.verb);
+    groups.set(key, verbs);
+  }
+  return [...groups].map(([k, verbs]) => `${verbs.join(',')} ${k}`);
+}
+
+/** Decides what is missing: direct needs always; ClusterRole grants only without escalate+bind. */
+export function evaluate(reqs: readonly Requirement[], decisions: readonly AccessDecision[]): { missing: (AccessDecision & Requirement)[]; escalateAndBind: boolean } {
+  const both = reqs.map((r, i) => ({ ...r, ...decisions[i]! }));
+  const allowed = (verb: string) => both.some((d) => !d.grant && d.resource === 'clusterroles' && d.verb === verb && d.allowed);
+  const escalateAndBind = allowed('escalate') && allowed('bind');
+  const missingGrants = both.filter((d) => d.grant && !d.allowed);
+  const missing = both.filter((d) => {
+    if (d.allowed) return false;
+    if (d.grant) return !escalateAndBind;
+    if (d.verb === 'escalate' || d.verb === 'bind') return missingGrants.length > 0;
+    return true;
+  });
+  return { missing, escalateAndBind };
+}
+
+export default defineCheck({
+  id: 'kubernetes.rbac.install',
+  title: 'The installing identity has every permission installing the chart needs',
+  phases: ['preflight'],
+  needs: ['kubernetes'],
+  dependsOn: ['kubernetes.api.reachable'],
+  timeoutMs: 20_000,
+  explain: {
+    what: 'Asks the API server (SelfSubjectAccessReview, which creates nothing) whether the current identity may create and manage every kind of object the detected chart installs: namespaces, the CRD, ClusterRoles and ClusterRoleBindings, Deployments, Services, ServiceAccounts, ConfigMaps, Secrets, Ingresses and (at runtime) the MutatingWebhookConfiguration. The chart ClusterRoles grant rights the installer must hold itself unless it has `escalate` and `bind` on clusterroles.',
+    why: 'In locked-down clusters `helm install` stops half-way with "is forbidden", leaving a partial release; flyte-core\'s propeller ClusterRole grants `*/*`, which only a cluster admin (or an identity with escalate) can create.',
+    fix: 'Run the install as a cluster admin, or have an admin bind the installing identity (e.g. `kubectl create clusterrolebinding flyte-installer --clusterrole=cluster-admin --user=<you>`), or apply the cluster-scoped objects out of band.',
+  },
+  async run(ctx): Promise<Outcome> {
+    const s = await kubeSession(ctx);
+    const reqs = requirements(ctx.target);
+    const decisions = await s.canI(reqs, ctx.signal);
+    const { missing, escalateAndBind } = evaluate(reqs, decisions);
+    const chart = ctx.target.chart ?? 'flyte-binary';
+    const user = s.identity.user;
+    const details = { chart, user, context: s.identity.context, checked: reqs.length, escalateAndBind, missing: summarize(missing) };
+    if (missing.length === 0) {
+      return { status: 'pass', messageId: 'allowed', message: `user "${user}" may install ${chart} into namespace ${ctx.target.kubernetes.namespace} (${reqs.length} permissions checked)`, details };
+    }
+    const lines = summarize(missing);
+    const k = kubectl(ctx.target.kubernetes);
+    const first = missing[0]!;
+    return {
+      status: 'fail', messageId: 'missingPermissions',
+      message: `user "${user}" lacks ${missing.length} permission(s) needed to install ${chart}: ${lines.join('; ')}`,
+      details: { ...details, missingDetail: missing.map((m) => ({ verb: m.verb, resource: resName(m), namespace: m.namespace ?? null, neededFor: m.why })) },
+      hint: `have a cluster admin grant them (e.g. \`kubectl create clusterrolebinding flyte-installer --clusterrole=cluster-admin --user=${user || '<you>'}\`), or install as an admin; check one with \`${k} auth can-i ${first.verb} ${resName(first)}${first.namespace ? ` -n ${first.namespace}` : ''}\``,
+    };
+  },
+});

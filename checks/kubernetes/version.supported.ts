@@ -1,0 +1,92 @@
+import { kubeSession, kubectl } from '../../src/clients/kube.js';
+import { defineCheck } from '../../src/engine/define.js';
+import type { Outcome } from '../../src/engine/types.js';
+
+/**
+ * Lowest version the charts can install on: both charts render Ingress as networking.k8s.io/v1
+ * unconditionally (served since 1.19) and the webhook registers admissionregistration.k8s.io/v1
+ * (1.16). Neither Chart.yaml sets kubeVersion (facts §H).
+ */
+export const MIN_MINOR = 19;
+
+/**
+ * Upstream Kubernetes support, dated. Release dates: the v0.<minor>.0 tags of k8s.io/api on
+ * proxy.golang.org (checked 2026-11-23: 1.35 2025-12-17, 1.36 2026-04-22, 1.37 2026-08-26). End of
+ * life: kubernetes.io/releases (patch releases for ~14 months: 12 months plus 2 months of maintenance,
+ * ending on the 28th); the dates for 1.35-1.37 follow that rule and are expected, not yet past.
+ * Upstream therefore supports the three newest minors; on 2026-11-23 that is 1.35-1.37.
+ * Update this table when a minor is released.
+ */
+export const UPSTREAM: readonly { minor: number; released: string; endOfLife: string }[] = [
+  { minor: 28, released: '2023-08-15', endOfLife: '2024-10-28' },
+  { minor: 29, released: '2023-12-13', endOfLife: '2025-02-28' },
+  { minor: 30, released: '2024-04-17', endOfLife: '2025-06-28' },
+  { minor: 31, released: '2024-08-13', endOfLife: '2025-10-28' },
+  { minor: 32, released: '2024-12-11', endOfLife: '2026-02-28' },
+  { minor: 33, released: '2025-04-23', endOfLife: '2026-06-28' },
+  { minor: 34, released: '2025-08-27', endOfLife: '2026-10-27' },
+  { minor: 35, released: '2025-12-17', endOfLife: '2027-02-28' },
+  { minor: 36, released: '2026-04-22', endOfLife: '2027-06-28' },
+  { minor: 37, released: '2026-08-26', endOfLife: '2027-10-28' },
+];
+
+export function parseGitVersion(v: string): { major: number; minor: number; patch: number } | undefined {
+  const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(v.trim());
+  return m ? { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0) } : undefined;
+}
+
+export type Support =
+  | { kind: 'below-floor' }
+  | { kind: 'supported'; range: string }
+  | { kind: 'out-of-support'; range: string; endedOn?: string }
+  | { kind: 'newer-than-table'; range: string };
+
+/** Upstream-supported minors on `today` (ISO date), e.g. [35, 36, 37]. */
+export function supportedMinors(today: string): number[] {
+  return UPSTREAM.filter((r) => r.released <= today && today < r.endOfLife).map((r) => r.minor);
+}
+
+export function classify(minor: number, today: string): Support {
+  if (minor < MIN_MINOR) return { kind: 'below-floor' };
+  const sup = supportedMinors(today);
+  const range = sup.length ? `1.${Math.min(...sup)}-1.${Math.max(...sup)}` : 'unknown';
+  const newest = Math.max(...UPSTREAM.map((r) => r.minor));
+  if (minor > newest) return { kind: 'newer-than-table', range };
+  if (sup.includes(minor)) return { kind: 'supported', range };
+  const row = UPSTREAM.find((r) => r.minor === minor);
+  return { kind: 'out-of-support', range, ...(row && row.endOfLife <= today ? { endedOn: row.endOfLife } : {}) };
+}
+
+export default defineCheck({
+  id: 'kubernetes.version.supported',
+  title: 'The Kubernetes version is one the charts install on and upstream still supports',
+  phases: ['preflight', 'verify'],
+  needs: ['kubernetes'],
+  dependsOn: ['kubernetes.api.reachable'],
+  explain: {
+    what: `Reads the server version (\`GET /version\`). Below 1.${MIN_MINOR} fails: both charts render Ingress as \`networking.k8s.io/v1\`. A minor that upstream Kubernetes no longer patches (upstream supports the three newest minors) is a warning.`,
+    why: 'An API the chart uses that the server does not serve makes `helm install` fail with "no matches for kind"; an unsupported version gets no security fixes. Flyte CI validates the rendered manifests against 1.27-1.29 only.',
+    fix: 'Upgrade the cluster (managed: the provider\'s upgrade command, e.g. `aws eks update-cluster-version`, `gcloud container clusters upgrade`, `az aks upgrade`).',
+  },
+  async run(ctx): Promise<Outcome> {
+    const s = await kubeSession(ctx);
+    const v = await s.get<{ gitVersion?: string; major?: string; minor?: string }>('/version', ctx.signal);
+    const git = v.gitVersion ?? `v${v.major}.${v.minor}`;
+    const parsed = parseGitVersion(git) ?? (v.major && v.minor ? { major: Number(v.major), minor: parseInt(v.minor, 10), patch: 0 } : undefined);
+    if (!parsed || Number.isNaN(parsed.minor)) throw new Error(`cannot parse the server version ${JSON.stringify(v)}`);
+    const today = new Date(ctx.clock.now()).toISOString().slice(0, 10);
+    const c = classify(parsed.minor, today);
+    const details = { gitVersion: git, minor: parsed.minor, minimum: `1.${MIN_MINOR}`, checkedOn: today, flyteCiValidated: '1.27-1.29', ...('range' in c ? { upstreamSupported: c.range } : {}) };
+    const upgrade = `upgrade the cluster to a supported minor (managed: \`aws eks update-cluster-version\`, \`gcloud container clusters upgrade\`, \`az aks upgrade\`); check with \`${kubectl(ctx.target.kubernetes)} version\``;
+    switch (c.kind) {
+      case 'below-floor':
+        return { status: 'fail', messageId: 'belowMinimum', message: `Kubernetes ${git} is below 1.${MIN_MINOR}, the minimum the Flyte charts need (Ingress networking.k8s.io/v1)`, details, hint: upgrade };
+      case 'out-of-support':
+        return { status: 'warn', messageId: 'outOfUpstreamSupport', message: `Kubernetes ${git} is out of upstream support${c.endedOn ? ` since ${c.endedOn}` : ''}; upstream supports ${c.range} (as of ${today}); the Flyte charts need 1.${MIN_MINOR}+`, details, hint: upgrade };
+      case 'newer-than-table':
+        return { status: 'pass', messageId: 'newerThanKnown', message: `Kubernetes ${git} is newer than the versions flyte-doctor knows (upstream supports ${c.range} as of ${today}); the Flyte charts need 1.${MIN_MINOR}+`, details };
+      case 'supported':
+        return { status: 'pass', messageId: 'supported', message: `Kubernetes ${git} is supported (upstream supports ${c.range} as of ${today}; the Flyte charts need 1.${MIN_MINOR}+)`, details };
+    }
+  },
+});
