@@ -467,3 +467,111 @@ export function kubectl(k: Pick<KubernetesTarget, 'kubeconfigPath' | 'context'>,
 export function binaryFullname(release: string): string {
   return release.includes('flyte-binary') ? release : `${release}-flyte-binary`;
 }
+
+export interface FlyteComponent {
+  /** Deployment name(s): the first is the usual one, others are alternatives (propeller manager mode). */
+  deployments: string[];
+  /** Human name. */
+  component: string;
+  /** Values key prefix of this component for the detected chart (image, resources). */
+  valuesKey: string;
+  /** Optional components are checked only when their Deployment exists (disabled by default / by values). */
+  optional: boolean;
+}
+
+/** The Deployments of the detected chart (facts §A1, §A2). */
+export function flyteComponents(t: { chart?: 'flyte-binary' | 'flyte-core'; kubernetes: { release: string } }): FlyteComponent[] {
+  if ((t.chart ?? 'flyte-binary') === 'flyte-binary') {
+    return [{ deployments: [binaryFullname(t.kubernetes.release)], component: 'flyte-binary', valuesKey: 'deployment', optional: false }];
+  }
+  return [
+    { deployments: ['flyteadmin'], component: 'flyteadmin', valuesKey: 'flyteadmin', optional: false },
+    { deployments: ['flytepropeller', 'flytepropeller-manager'], component: 'flytepropeller', valuesKey: 'flytepropeller', optional: false },
+    { deployments: ['datacatalog'], component: 'datacatalog', valuesKey: 'datacatalog', optional: false },
+    { deployments: ['flyteconsole'], component: 'flyteconsole', valuesKey: 'flyteconsole', optional: false },
+    { deployments: ['flyte-pod-webhook'], component: 'flyte-pod-webhook', valuesKey: 'webhook', optional: false },
+    { deployments: ['flytescheduler'], component: 'flytescheduler', valuesKey: 'flytescheduler', optional: true },
+    { deployments: ['syncresources'], component: 'cluster resource sync', valuesKey: 'cluster_resource_manager', optional: true },
+  ];
+}
+
+export interface FlyteService { name: string; optional: boolean; component: string }
+
+/** The Services clients and the API server call (facts §A1, §A2). */
+export function flyteServices(t: { chart?: 'flyte-binary' | 'flyte-core'; kubernetes: { release: string }; ingress?: { separateGrpcIngress: boolean } | undefined }): FlyteService[] {
+  if ((t.chart ?? 'flyte-binary') === 'flyte-binary') {
+    const fn = binaryFullname(t.kubernetes.release);
+    return [
+      { name: `${fn}-http`, optional: false, component: 'flyte-binary' },
+      { name: `${fn}-grpc`, optional: t.ingress ? !t.ingress.separateGrpcIngress : true, component: 'flyte-binary' },
+      { name: `${fn}-webhook`, optional: false, component: 'flyte-binary' },
+    ];
+  }
+  return [
+    { name: 'flyteadmin', optional: false, component: 'flyteadmin' },
+    { name: 'datacatalog', optional: false, component: 'datacatalog' },
+    { name: 'flyteconsole', optional: false, component: 'flyteconsole' },
+    { name: 'flyte-pod-webhook', optional: false, component: 'flyte-pod-webhook' },
+  ];
+}
+
+/** Name of the MutatingWebhookConfiguration the webhook registers (facts §A4). */
+export function webhookConfigName(t: { chart?: 'flyte-binary' | 'flyte-core'; kubernetes: { release: string } }): string {
+  return (t.chart ?? 'flyte-binary') === 'flyte-binary' ? `${binaryFullname(t.kubernetes.release)}-webhook` : 'flyte-pod-webhook';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pod diagnosis (why a Deployment is not ready)
+// ---------------------------------------------------------------------------------------------
+
+interface ContainerStatus {
+  name: string; ready?: boolean; restartCount?: number;
+  state?: { running?: unknown; waiting?: { reason?: string; message?: string }; terminated?: { reason?: string; message?: string; exitCode?: number } };
+  lastState?: { terminated?: { reason?: string; message?: string; exitCode?: number } };
+}
+export interface PodLike {
+  metadata: { name: string; deletionTimestamp?: string };
+  status?: {
+    phase?: string; reason?: string; message?: string;
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[];
+  };
+}
+
+export interface PodDiagnosis {
+  pod: string;
+  /** ImagePullBackOff, CrashLoopBackOff, Unschedulable, CreateContainerConfigError, Error, ... */
+  reason: string;
+  container?: string;
+  init?: boolean;
+  message?: string;
+  restarts?: number;
+  lastTermination?: { reason?: string; exitCode?: number; message?: string };
+}
+
+/** The most telling reason a pod is not ready, or undefined when it is Running and Ready. */
+export function diagnosePod(p: PodLike): PodDiagnosis | undefined {
+  const s = p.status ?? {};
+  const pod = p.metadata.name;
+  const sched = s.conditions?.find((c) => c.type === 'PodScheduled');
+  if (sched && sched.status === 'False') return { pod, reason: sched.reason ?? 'Unschedulable', ...(sched.message ? { message: sched.message } : {}) };
+  if (s.phase === 'Failed') return { pod, reason: s.reason ?? 'Failed', ...(s.message ? { message: s.message } : {}) };
+  const look = (cs: ContainerStatus[] | undefined, init: boolean): PodDiagnosis | undefined => {
+    for (const c of cs ?? []) {
+      const w = c.state?.waiting, t = c.state?.terminated, last = c.lastState?.terminated;
+      const lastTermination = last ?? (t && (t.exitCode ?? 0) !== 0 ? t : undefined);
+      const base = { pod, container: c.name, ...(init ? { init: true } : {}), ...(c.restartCount ? { restarts: c.restartCount } : {}),
+        ...(lastTermination ? { lastTermination: { ...(lastTermination.reason ? { reason: lastTermination.reason } : {}), ...(lastTermination.exitCode !== undefined ? { exitCode: lastTermination.exitCode } : {}), ...(lastTermination.message ? { message: lastTermination.message.trim().slice(-500) } : {}) } } : {}) };
+      if (w?.reason && w.reason !== 'PodInitializing' && w.reason !== 'ContainerCreating') return { ...base, reason: w.reason, ...(w.message ? { message: w.message } : {}) };
+      if (t && (t.exitCode ?? 0) !== 0) return { ...base, reason: t.reason ?? 'Error', ...(t.message ? { message: t.message.trim().slice(-500) } : {}) };
+      if (!init && c.ready === false) return { ...base, reason: w?.reason ?? (c.state?.running ? 'NotReady' : 'ContainerNotReady'), ...(w?.message ? { message: w.message } : {}) };
+    }
+    return undefined;
+  };
+  const d = look(s.initContainerStatuses, true) ?? look(s.containerStatuses, false);
+  if (d) return d;
+  const ready = s.conditions?.find((c) => c.type === 'Ready');
+  if (ready && ready.status !== 'True') return { pod, reason: ready.reason ?? 'NotReady', ...(ready.message ? { message: ready.message } : {}) };
+  if (s.phase && s.phase !== 'Running') return { pod, reason: s.phase };
+  return undefined;
+}
