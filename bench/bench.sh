@@ -8,7 +8,7 @@
 #   stall       every endpoint stalled, --timeout 2s (preflight and verify)
 #   rss         peak RSS of preflight and verify
 #   profile     node --cpu-prof of --version, preflight and verify; top self-time functions
-#   scale       verify against a private kube-apiserver holding 0 / 100 / 1,000 / 10,000 pods (+ size/10 namespaces)
+#   scale       verify and preflight against a private kube-apiserver holding 0 / 100 / 1,000 / 10,000 pods (+ size/10 namespaces)
 # Results: bench/results/ (hyperfine JSON, rss.tsv, profiles, summary.md). Targets are checked in
 # summary.md; no timing assertion lives in the test suite.
 #
@@ -60,12 +60,22 @@ ls "$BIN"/mc-* >/dev/null 2>&1 || bash test/infra/ensure-bins.sh
 
 # ---------------------------------------------------------------- build, test bed, inputs
 mkdir -p "$R"
-log "building the CLI"; npm run -s build
+# Build and measure a snapshot of the working tree in $R/build, so that another `npm run build` in
+# the repo (several people share it) can neither break a run mid-measurement nor be clobbered by it.
+snapshot() { # snapshot <dir>: the working tree without node_modules, dist, .testbed, bench/results, .git
+  rm -rf "$1"; mkdir -p "$1"
+  tar -C "$REPO" --exclude=./node_modules --exclude=./dist --exclude=./.testbed --exclude=./bench/results --exclude=./.git -cf - . | tar -C "$1" -xf -
+  ln -s "$REPO/node_modules" "$1/node_modules"
+}
+BUILD=$R/build
+log "building the CLI (snapshot of the working tree in $BUILD)"
+snapshot "$BUILD"; (cd "$BUILD" && node scripts/build.mjs >&2)
 log "test bed"; npm run -s testbed:up >/dev/null
 TB=$REPO/.testbed
 node bench/prepare.mjs "$TB/state.json" "$R" "$STALL_DNS_PORT" >/dev/null
 DNS=$(node -p "require('$TB/state.json').dns.server")
-CLI=(node "$REPO/dist/flyte-doctor.mjs")
+DIST=$BUILD/dist
+CLI=(node "$DIST/flyte-doctor.mjs")
 HEALTHY="-f $TB/values.yaml --flytectl-config $TB/flytectl.yaml --kubeconfig $TB/kubeconfig --dns-server $DNS"
 S=$R/stall
 STALLED="-f $S/values.yaml --flytectl-config $S/flytectl.yaml --kubeconfig $S/kubeconfig --dns-server 127.0.0.1:$STALL_DNS_PORT --timeout 2s"
@@ -76,6 +86,7 @@ cleanup() {
   if [ -d "$KUBE_DIR" ] && [ "${BENCH_KEEP_KUBE:-}" != 1 ]; then npx -s tsx bench/load-kube.ts down "$KUBE_DIR" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 machine() {
   {
@@ -96,8 +107,14 @@ hf() { # hf <name> [hyperfine args...] -- results in $R/<name>.json
   hyperfine -N --style basic --export-json "$R/$name.json" "$@" >&2
 }
 # peak RSS (kB) and wall time of one command, N times: lines "<label>\t<maxrss_kb>\t<wall_s>\t<exit>" in rss.tsv
+rss_seen=","
 rss() { # rss <label> <runs> cmd...
   local label=$1 n=$2; shift 2
+  # a label measured again replaces its rows from an earlier run
+  if [[ $rss_seen != *",$label,"* ]] && [ -f "$R/rss.tsv" ]; then
+    awk -F'\t' -v l="$label" '$1 != l' "$R/rss.tsv" > "$R/.rss" && mv "$R/.rss" "$R/rss.tsv"
+  fi
+  rss_seen+="$label,"
   for _ in $(seq "$n"); do
     /usr/bin/time -f '%M %e %x' -o "$R/.time" "$@" >/dev/null 2>&1 || true
     read -r kb wall code < <(tail -1 "$R/.time")
@@ -117,21 +134,20 @@ if want coldstart; then
   log "cold start (entry + lazy chunks)"
   hf coldstart --warmup 3 --runs $((RUNS * 2)) \
     -n 'node -e 0' 'node -e 0' \
-    -n 'flyte-doctor --version' "node $REPO/dist/flyte-doctor.mjs --version" \
-    -n 'flyte-doctor --help' "node $REPO/dist/flyte-doctor.mjs --help"
+    -n 'flyte-doctor --version' "node $DIST/flyte-doctor.mjs --version" \
+    -n 'flyte-doctor --help' "node $DIST/flyte-doctor.mjs --help"
   log "cold start (single-file build, in a temp copy)"
-  SF=$(mktemp -d)
-  tar -C "$REPO" --exclude=./node_modules --exclude=./dist --exclude=./.testbed --exclude=./bench/results --exclude=./.git -cf - . | tar -C "$SF" -xf -
-  ln -s "$REPO/node_modules" "$SF/node_modules"
+  SF=$R/build-single
+  snapshot "$SF"
   (cd "$SF" && FLYTE_DOCTOR_SINGLE_FILE=1 node scripts/build.mjs >&2)
-  ls -l "$SF/dist/flyte-doctor.mjs" dist/flyte-doctor.mjs | awk '{print $5, $9}' > "$R/bundle-sizes.txt"
-  du -sb dist/chunks | awk '{print $1, "dist/chunks (lazy)"}' >> "$R/bundle-sizes.txt"
+  { echo "$(stat -c %s "$SF/dist/flyte-doctor.mjs") single-file"; echo "$(stat -c %s "$DIST/flyte-doctor.mjs") split-entry"
+    echo "$(du -sb "$DIST/chunks" | cut -f1) split-lazy-chunks"; } > "$R/bundle-sizes.txt"
   hf coldstart-single --warmup 3 --runs $((RUNS * 2)) \
     -n 'node -e 0' 'node -e 0' \
     -n 'single-file --version' "node $SF/dist/flyte-doctor.mjs --version" \
     -n 'single-file --help' "node $SF/dist/flyte-doctor.mjs --help" \
     -n 'single-file preflight' "node $SF/dist/flyte-doctor.mjs preflight $HEALTHY -o json" \
-    -n 'split preflight' "node $REPO/dist/flyte-doctor.mjs preflight $HEALTHY -o json"
+    -n 'split preflight' "node $DIST/flyte-doctor.mjs preflight $HEALTHY -o json"
   rm -rf "$SF"
 fi
 
@@ -139,7 +155,7 @@ fi
 if want preflight; then
   log "full preflight against the healthy test bed"
   "${CLI[@]}" preflight $HEALTHY -o json > "$R/preflight-report.json" || true
-  hf preflight --warmup 2 --runs "$RUNS" -i -n 'preflight' "node $REPO/dist/flyte-doctor.mjs preflight $HEALTHY -o json"
+  hf preflight --warmup 2 --runs "$RUNS" -i -n 'preflight' "node $DIST/flyte-doctor.mjs preflight $HEALTHY -o json"
 fi
 
 # ---------------------------------------------------------------- 3. runbook vs flyte-doctor
@@ -150,8 +166,8 @@ if want runbook; then
   RUNBOOK_VERBOSE=1 bash bench/runbook.sh 2> "$R/runbook-steps.txt"
   hf runbook --warmup 1 --runs "$(( RUNS > 5 ? 5 : RUNS ))" -i \
     -n 'runbook.sh' "bash $REPO/bench/runbook.sh" \
-    -n 'flyte-doctor preflight' "node $REPO/dist/flyte-doctor.mjs preflight $HEALTHY -o json" \
-    -n 'flyte-doctor verify' "node $REPO/dist/flyte-doctor.mjs verify $PRIVATE -o json"
+    -n 'flyte-doctor preflight' "node $DIST/flyte-doctor.mjs preflight $HEALTHY -o json" \
+    -n 'flyte-doctor verify' "node $DIST/flyte-doctor.mjs verify $PRIVATE -o json"
 fi
 
 # ---------------------------------------------------------------- 4. every endpoint stalled
@@ -162,9 +178,9 @@ if want stall; then
   "${CLI[@]}" preflight $STALLED -o json > "$R/stall-preflight-report.json" || true
   "${CLI[@]}" verify $STALLED -o json > "$R/stall-verify-report.json" || true
   hf stall --warmup 1 --runs "$(( RUNS > 5 ? 5 : RUNS ))" -i \
-    -n 'preflight (stalled)' "node $REPO/dist/flyte-doctor.mjs preflight $STALLED -o json" \
-    -n 'verify (stalled)' "node $REPO/dist/flyte-doctor.mjs verify $STALLED -o json" \
-    -n 'verify (stalled, --concurrency 32)' "node $REPO/dist/flyte-doctor.mjs verify $STALLED --concurrency 32 -o json"
+    -n 'preflight (stalled)' "node $DIST/flyte-doctor.mjs preflight $STALLED -o json" \
+    -n 'verify (stalled)' "node $DIST/flyte-doctor.mjs verify $STALLED -o json" \
+    -n 'verify (stalled, --concurrency 32)' "node $DIST/flyte-doctor.mjs verify $STALLED --concurrency 32 -o json"
 fi
 
 # ---------------------------------------------------------------- 5. peak RSS
@@ -181,12 +197,12 @@ fi
 if want profile; then
   log "CPU profiles"
   rm -rf "$R/prof"; mkdir -p "$R/prof"
-  node --cpu-prof --cpu-prof-dir="$R/prof/version" --cpu-prof-interval 200 dist/flyte-doctor.mjs --version >/dev/null
-  node --cpu-prof --cpu-prof-dir="$R/prof/preflight" --cpu-prof-interval 200 dist/flyte-doctor.mjs preflight $HEALTHY -o json >/dev/null || true
+  node --cpu-prof --cpu-prof-dir="$R/prof/version" --cpu-prof-interval 200 "$DIST/flyte-doctor.mjs" --version >/dev/null
+  node --cpu-prof --cpu-prof-dir="$R/prof/preflight" --cpu-prof-interval 200 "$DIST/flyte-doctor.mjs" preflight $HEALTHY -o json >/dev/null || true
   if [ -f "$KUBE_DIR/bench-kube.json" ]; then
-    node --cpu-prof --cpu-prof-dir="$R/prof/verify" --cpu-prof-interval 200 dist/flyte-doctor.mjs verify $PRIVATE -o json >/dev/null || true
+    node --cpu-prof --cpu-prof-dir="$R/prof/verify" --cpu-prof-interval 200 "$DIST/flyte-doctor.mjs" verify $PRIVATE -o json >/dev/null || true
   fi
-  for p in "$R"/prof/*/; do node bench/cpuprofile-top.mjs "$p"/*.cpuprofile > "${p%/}.txt"; done
+  for p in "$R"/prof/*/; do BENCH_DIST=$DIST node bench/cpuprofile-top.mjs "$p"/*.cpuprofile > "${p%/}.txt"; done
 fi
 
 # ---------------------------------------------------------------- 7. scale (last: the private API server keeps what it was loaded with)
@@ -198,9 +214,14 @@ if want scale; then
     npx -s tsx bench/load-kube.ts load "$KUBE_DIR" "$size"
     counts=$(npx -s tsx bench/load-kube.ts count "$KUBE_DIR")
     printf '%s\t%s\n' "$size" "$counts" >> "$R/scale.tsv"
-    "${CLI[@]}" verify $PRIVATE -o json > "$R/scale-$size-report.json" || true
-    hf "scale-$size" --warmup 1 --runs "$(( RUNS > 5 ? 5 : RUNS ))" -i -n "verify ($size)" "node $REPO/dist/flyte-doctor.mjs verify $PRIVATE -o json"
-    rss "scale-$size" 3 "${CLI[@]}" verify $PRIVATE -o json
+    # verify (what the issue names) and preflight (kubernetes.capacity.resources lists every pod in the cluster)
+    "${CLI[@]}" verify $PRIVATE -o json > "$R/scale-$size-verify-report.json" || true
+    "${CLI[@]}" preflight $PRIVATE -o json > "$R/scale-$size-preflight-report.json" || true
+    hf "scale-$size" --warmup 1 --runs "$(( RUNS > 5 ? 5 : RUNS ))" -i \
+      -n "verify ($size)" "node $DIST/flyte-doctor.mjs verify $PRIVATE -o json" \
+      -n "preflight ($size)" "node $DIST/flyte-doctor.mjs preflight $PRIVATE -o json"
+    rss "scale-$size verify" 3 "${CLI[@]}" verify $PRIVATE -o json
+    rss "scale-$size preflight" 3 "${CLI[@]}" preflight $PRIVATE -o json
   done
   # the private instance is deleted on exit; with BENCH_KEEP_KUBE=1 delete the load by label instead
   if [ "${BENCH_KEEP_KUBE:-}" = 1 ]; then npx -s tsx bench/load-kube.ts clean "$KUBE_DIR"; fi

@@ -9,7 +9,7 @@ const [file, topArg] = process.argv.slice(2);
 if (!file) { process.stderr.write('usage: node bench/cpuprofile-top.mjs <file.cpuprofile> [top]\n'); process.exit(2); }
 const top = Number(topArg ?? 25);
 const prof = JSON.parse(readFileSync(file, 'utf8'));
-const manifestFile = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bundle-manifest.json');
+const manifestFile = join(process.env.BENCH_DIST ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'dist'), 'bundle-manifest.json');
 const manifest = existsSync(manifestFile) ? JSON.parse(readFileSync(manifestFile, 'utf8')) : {};
 
 // self time per node = sum of its samples' time deltas
@@ -19,7 +19,7 @@ const total = [...self.values()].reduce((a, b) => a + b, 0);
 
 const where = (url) => {
   if (!url) return '(native/vm)';
-  const m = url.match(/dist\/(.+)$/);
+  const m = url.match(/\/dist\/(.+)$/);
   if (m) return `dist/${m[1]}`;
   if (url.startsWith('node:')) return url;
   const nm = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);

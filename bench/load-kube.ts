@@ -46,9 +46,9 @@ function api(p: Private): Api { return { kube: { server: p.kube.server, caFile: 
 export function namespaceName(i: number): string {
   return `bench-p${String(Math.floor(i / DOMAINS.length)).padStart(4, '0')}-${DOMAINS[i % DOMAINS.length]}`;
 }
-/** How the load of `size` objects is made up: size/10 namespaces (at least 1) and `size` pods, 10 per namespace. */
+/** How the load of `size` objects is made up: size/10 namespaces and `size` pods, 10 per namespace. */
 export function shape(size: number): { namespaces: number; pods: number } {
-  return { namespaces: Math.max(1, Math.ceil(size / PODS_PER_NS)), pods: size };
+  return { namespaces: Math.ceil(size / PODS_PER_NS), pods: size };
 }
 
 /** Runs fn over items with at most `limit` in flight; rejects on the first failure. */
