@@ -17,7 +17,10 @@ function doctor(args: string[]) {
     '--dns-server', tb.dns.server, '-o', 'json'], { encoding: 'utf8', cwd: root, env: { PATH: process.env.PATH, HOME: tb.dir }, timeout: 60_000 });
   return { ...r, doc: r.stdout ? JSON.parse(r.stdout) as { results: { id: string; instance?: string; status: string; message: string }[]; summary: Record<string, number>; residue: string[]; versions: Record<string, string> } : undefined };
 }
-const bad = (rs: { id: string; instance?: string; status: string; message: string }[]) => rs.filter((r) => r.status === 'fail' || r.status === 'error' || r.status === 'warn').map((r) => `${r.id}[${r.instance ?? ''}] ${r.status}: ${r.message}`);
+// The test bed's kube-apiserver is pinned (1.33): the support window moves with the calendar, so its
+// "out of upstream support" warning is expected and must not break this test on some future date.
+const EXPECTED_WARN = new Set(['kubernetes.version.supported']);
+const bad = (rs: { id: string; instance?: string; status: string; message: string }[]) => rs.filter((r) => r.status === 'fail' || r.status === 'error' || (r.status === 'warn' && !EXPECTED_WARN.has(r.id))).map((r) => `${r.id}[${r.instance ?? ''}] ${r.status}: ${r.message}`);
 
 describe('flyte-doctor against the healthy test bed (bundled CLI)', () => {
   it('the bundle exists (npm test builds it)', () => expect(existsSync(bin)).toBe(true));

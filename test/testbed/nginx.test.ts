@@ -98,10 +98,11 @@ describe('broken variants', () => {
     const { target, o } = via(ng.grpcAsHttp1);
     // Usually at once (RST_STREAM code 0, "Call ended without gRPC status"); in ~1 of 4 calls nginx
     // keeps waiting on the upstream until proxy_read_timeout (2 s), then resets (RST_STREAM code 2).
+    // Under load the client's deadline can come first: DEADLINE_EXCEEDED is the same misroute.
     for (const call of [getVersion(target, o), healthCheck(target, o), getVersion(target, o)]) {
       const e = await rejection(call);
-      expect(e.code).toBe(grpc.status.INTERNAL);
-      expect(e.details).toMatch(/RST_STREAM/);
+      expect([grpc.status.INTERNAL, grpc.status.DEADLINE_EXCEEDED]).toContain(e.code);
+      if (e.code === grpc.status.INTERNAL) expect(e.details).toMatch(/RST_STREAM/);
     }
   });
 
