@@ -62,10 +62,10 @@ const resName = (a: AccessAttributes) => (a.group && a.group !== '' ? `${a.resou
 const scope = (a: AccessAttributes) => (a.namespace ? ` in namespace ${a.namespace}` : ' (cluster-wide)');
 
 /** Missing permissions grouped per resource+scope: "create, delete deployments.apps in namespace flyte". */
-export function summarize(missing: readonly AccessDecision[]): string[] {
+export function summarize(missing: readonly (AccessDecision & { grant?: string })[]): string[] {
   const groups = new Map<string, string[]>();
   for (const m of missing) {
-    const key = `${resName(m)}${scope(m)}`;
+    const key = `${resName(m)}${scope(m)}${m.grant ? ` [granted by ${m.grant}]` : ''}`;
     const verbs = groups.get(key) ?? [];
     if (!verbs.includes(m.verb)) verbs.push(m.verb);
     groups.set(key, verbs);

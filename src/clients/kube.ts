@@ -292,7 +292,10 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
       } while (cont);
       return items;
     },
-    async canI(attrs, signal) {
+    async canI(all, signal) {
+      // One review per distinct attribute set, answers mapped back in input order.
+      const keyOf = (a: AccessAttributes) => [a.verb, a.group, a.resource, a.namespace ?? '', a.name ?? '', a.subresource ?? ''].join('|');
+      const attrs = [...new Map(all.map((a) => [keyOf(a), a])).values()];
       const out: AccessDecision[] = new Array(attrs.length);
       let next = 0;
       const worker = async () => {
@@ -311,7 +314,8 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
         }
       };
       await Promise.all(Array.from({ length: Math.min(8, attrs.length) }, worker));
-      return out;
+      const byKey = new Map(out.map((d) => [keyOf(d), d]));
+      return all.map((a) => ({ ...byKey.get(keyOf(a))!, ...a }));
     },
     close() { (agent as { destroy?: () => void } | undefined)?.destroy?.(); execAgent?.destroy(); },
   };
