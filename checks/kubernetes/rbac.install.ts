@@ -1,4 +1,4 @@
-import { kubeSession, kubectl, type AccessAttributes, type AccessDecision } from '../../src/clients/kube.js';
+import { binaryFullname, kubeSession, kubectl, type AccessAttributes, type AccessDecision } from '../../src/clients/kube.js';
 import type { Chart, Target } from '../../src/config/target.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Outcome } from '../../src/engine/types.js';
@@ -41,7 +41,7 @@ export function requirements(target: Target): Requirement[] {
     ...R('clusterroles', 'rbac.authorization.k8s.io', ['escalate', 'bind'], undefined, 'granting the ClusterRole rules without holding them'),
   ];
   if (chart === 'flyte-binary') {
-    const g = 'ClusterRole <fullname>-cluster-role';
+    const g = `ClusterRole ${binaryFullname(target.kubernetes.release)}-cluster-role`;
     for (const res of ['namespaces', 'resourcequotas', 'secrets', 'serviceaccounts']) out.push(...R(res, '', ['create', 'get', 'list', 'patch', 'update'], undefined, g, g));
     out.push(...R('pods', '', ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], undefined, g, g));
     out.push(...R('flyteworkflows', 'flyte.lyft.com', ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], undefined, g, g));

@@ -310,12 +310,12 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
           const r = await request('POST', path, signal, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: spec } });
           if (r.status < 200 || r.status >= 300) throw httpError('POST', path, r);
           const s = r.json?.status ?? {};
-          out[i] = { ...a, allowed: s.allowed === true, ...(s.denied ? { denied: true } : {}), ...(s.reason ? { reason: s.reason } : {}), ...(s.evaluationError ? { evaluationError: s.evaluationError } : {}) };
+          out[i] = { verb: a.verb, group: a.group, resource: a.resource, ...(a.namespace ? { namespace: a.namespace } : {}), ...(a.name ? { name: a.name } : {}), ...(a.subresource ? { subresource: a.subresource } : {}), allowed: s.allowed === true, ...(s.denied ? { denied: true } : {}), ...(s.reason ? { reason: s.reason } : {}), ...(s.evaluationError ? { evaluationError: s.evaluationError } : {}) };
         }
       };
       await Promise.all(Array.from({ length: Math.min(8, attrs.length) }, worker));
       const byKey = new Map(out.map((d) => [keyOf(d), d]));
-      return all.map((a) => ({ ...byKey.get(keyOf(a))!, ...a }));
+      return all.map((a) => ({ ...byKey.get(keyOf(a))! }));
     },
     close() { (agent as { destroy?: () => void } | undefined)?.destroy?.(); execAgent?.destroy(); },
   };

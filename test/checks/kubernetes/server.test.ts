@@ -1,0 +1,175 @@
+// The Kubernetes preflight checks against the test bed's real kube-apiserver v1.33.13 (RBAC on,
+// token users admin = system:masters and restricted = view in namespace flyte, audit log).
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Target } from '../../../src/config/target.js';
+import { runCheck, runSelection } from '../../harness/run-check.js';
+import { makeTarget } from '../../harness/target.js';
+import { getTestbed } from '../../harness/testbed.js';
+
+const tb = () => getTestbed();
+const target = (context: string, over: Partial<Target> = {}): Target =>
+  makeTarget({ ...over, kubernetes: { kubeconfigPath: tb().kube.kubeconfig, context, namespace: 'flyte', release: 'flyte', ...(over.kubernetes ?? {}) } } as never);
+const expectNonPassShape = (r: { status: string; hint?: string; messageId?: string; details?: unknown; message: string }) => {
+  if (r.status === 'warn' || r.status === 'fail') {
+    expect(r.hint, r.message).toBeTruthy();
+    expect(r.messageId).toBeTruthy();
+    expect(r.details).toBeTruthy();
+  }
+};
+
+/** A kubeconfig variant of the test bed's, written to a temp dir. */
+function kubeconfigWith(opts: { token?: string; caFile?: string | null }): string {
+  const k = tb().kube;
+  const dir = mkdtempSync(join(tmpdir(), 'fd-kc-'));
+  const ca = opts.caFile === null ? '' : `    certificate-authority: ${opts.caFile ?? k.caFile}\n`;
+  const file = join(dir, 'kubeconfig');
+  writeFileSync(file, `apiVersion: v1\nkind: Config\nclusters:\n- name: tb\n  cluster:\n    server: ${k.server}\n${ca}users:\n- name: someone\n  user:\n    token: ${opts.token ?? k.tokens.admin}\ncontexts:\n- name: ctx\n  context: {cluster: tb, user: someone}\ncurrent-context: ctx\n`);
+  return file;
+}
+
+describe('kubernetes preflight, admin identity (healthy)', () => {
+  it('every kubernetes preflight check passes; the version check warns only because 1.33 left upstream support on 2026-06-28', async () => {
+    const run = await runSelection(target('admin'), 'preflight', ['kubernetes']);
+    const byId = Object.fromEntries(run.results.map((r) => [r.id, r]));
+    expect(Object.keys(byId).sort()).toEqual(['kubernetes.api.reachable', 'kubernetes.capacity.resources', 'kubernetes.config.load', 'kubernetes.namespace.exists', 'kubernetes.rbac.install', 'kubernetes.version.supported']);
+    for (const id of ['kubernetes.config.load', 'kubernetes.api.reachable', 'kubernetes.rbac.install', 'kubernetes.namespace.exists', 'kubernetes.capacity.resources']) {
+      expect(byId[id]!.status, `${id}: ${byId[id]!.message}`).toBe('pass');
+    }
+    expect(byId['kubernetes.api.reachable']!.message).toContain('v1.33.13');
+    expect(byId['kubernetes.rbac.install']!.messageId).toBe('allowed');
+    const v = byId['kubernetes.version.supported']!;
+    expect(v.status).toBe('warn');
+    expect(v.messageId).toBe('outOfUpstreamSupport');
+    expect(v.message).toContain('v1.33.13');
+    expect(v.message).toMatch(/upstream supports 1\.\d+-1\.\d+/);
+    expectNonPassShape(v);
+    expect(byId['kubernetes.capacity.resources']!.details).toMatchObject({ schedulableNodes: expect.any(Number) });
+  });
+
+  it('flyte-core RBAC passes too (admin holds */*, so the propeller ClusterRole can be created)', async () => {
+    const { result } = await runCheck('kubernetes.rbac.install', target('admin', { chart: 'flyte-core' }));
+    expect(result.status).toBe('pass');
+  });
+
+  it('a namespace that does not exist passes when the identity may create it', async () => {
+    const { result } = await runCheck('kubernetes.namespace.exists', target('admin', { kubernetes: { namespace: 'fd-not-created-yet' } as never }));
+    expect(result).toMatchObject({ status: 'pass', messageId: 'canCreate' });
+  });
+
+  it('capacity: a task default bigger than any node fails; one that barely fits warns', async () => {
+    const big = (await runCheck('kubernetes.capacity.resources', target('admin', { taskResourceDefaults: { cpu: '64', memory: '1Gi' } }))).result;
+    expect(big).toMatchObject({ status: 'fail', messageId: 'insufficient' });
+    expect(big.message).toContain('task pod (task resource defaults) (64 CPU / 1Gi) fit(s) on no node');
+    expectNonPassShape(big);
+    const tight = (await runCheck('kubernetes.capacity.resources', target('admin', { taskResourceDefaults: { cpu: '6500m', memory: '1Gi' } }))).result;
+    expect(tight).toMatchObject({ status: 'warn', messageId: 'tight' });
+    expectNonPassShape(tight);
+  });
+});
+
+describe('kubernetes preflight, restricted identity (view in namespace flyte only)', () => {
+  it('RBAC: one fail listing each missing verb/resource exactly', async () => {
+    const { result } = await runCheck('kubernetes.rbac.install', target('restricted'));
+    expect(result).toMatchObject({ status: 'fail', messageId: 'missingPermissions' });
+    expectNonPassShape(result);
+    const g = '[granted by ClusterRole flyte-flyte-binary-cluster-role]';
+    expect(result.details!.missing).toEqual([
+      'get,list,create namespaces (cluster-wide)',
+      'create,patch,update,delete deployments.apps in namespace flyte',
+      'create,patch,update,delete services in namespace flyte',
+      'create,patch,update,delete serviceaccounts in namespace flyte',
+      'create,patch,update,delete configmaps in namespace flyte',
+      'get,list,create,patch,update,delete secrets in namespace flyte',
+      'create,patch,update,delete ingresses.networking.k8s.io in namespace flyte',
+      'get,list,create,patch,update,delete customresourcedefinitions.apiextensions.k8s.io (cluster-wide)',
+      'get,list,create,patch,update,delete,escalate,bind clusterroles.rbac.authorization.k8s.io (cluster-wide)',
+      'get,list,create,patch,update,delete clusterrolebindings.rbac.authorization.k8s.io (cluster-wide)',
+      'get,list mutatingwebhookconfigurations.admissionregistration.k8s.io (cluster-wide)',
+      `create,get,list,patch,update namespaces (cluster-wide) ${g}`,
+      `create,get,list,patch,update resourcequotas (cluster-wide) ${g}`,
+      `create,get,list,patch,update secrets (cluster-wide) ${g}`,
+      `create,get,list,patch,update serviceaccounts (cluster-wide) ${g}`,
+      `create,delete,get,list,patch,update,watch pods (cluster-wide) ${g}`,
+      `create,delete,deletecollection,get,list,patch,update,watch flyteworkflows.flyte.lyft.com (cluster-wide) ${g}`,
+      `create,get,list customresourcedefinitions.apiextensions.k8s.io (cluster-wide) ${g}`,
+      `create,get,list,patch,update mutatingwebhookconfigurations.admissionregistration.k8s.io (cluster-wide) ${g}`,
+    ]);
+    expect(result.message).toContain('user "restricted" lacks');
+    expect(result.hint).toContain('auth can-i get namespaces');
+  });
+
+  it('namespace and capacity cannot be checked: warn (never fail), with the 403 as evidence', async () => {
+    const ns = (await runCheck('kubernetes.namespace.exists', target('restricted'))).result;
+    expect(ns).toMatchObject({ status: 'warn', messageId: 'cannotRead' });
+    expectNonPassShape(ns);
+    const cap = (await runCheck('kubernetes.capacity.resources', target('restricted'))).result;
+    expect(cap).toMatchObject({ status: 'warn', messageId: 'cannotList' });
+    expect(cap.message).toContain('cannot list resource "nodes"');
+  });
+});
+
+describe('kubernetes connection failures', () => {
+  it('a stalled API server fails kubernetes.api.reachable within the timeout, and costs one timeout', async () => {
+    const timeoutMs = 2500;
+    const t0 = Date.now();
+    const run = await runSelection(target('stalled'), 'preflight', ['kubernetes'], { timeoutMs });
+    const elapsed = Date.now() - t0;
+    const r = run.results.find((x) => x.id === 'kubernetes.api.reachable')!;
+    expect(r).toMatchObject({ status: 'fail', messageId: 'timeout' });
+    expect(r.message).toMatch(/no answer from the API server https:\/\/127\.0\.0\.1:\d+ within \d\.\d s/);
+    expectNonPassShape(r);
+    expect(elapsed).toBeLessThan(timeoutMs + 1500);
+    for (const id of ['kubernetes.version.supported', 'kubernetes.rbac.install', 'kubernetes.namespace.exists', 'kubernetes.capacity.resources']) {
+      expect(run.results.find((x) => x.id === id)).toMatchObject({ status: 'skip', blockedBy: 'kubernetes.api.reachable' });
+    }
+  });
+
+  it('a missing exec plugin is a clear failure naming the plugin binary', async () => {
+    const { result, results } = await runCheck('kubernetes.config.load', target('missing-plugin'));
+    expect(result).toMatchObject({ status: 'fail', messageId: 'execPluginMissing' });
+    expect(result.message).toContain('exec credential plugin `flyte-doctor-missing-plugin-xyz` was not found on PATH');
+    expect(result.hint).toContain('flyte-doctor-missing-plugin-xyz');
+    expect(results).toHaveLength(1);
+  });
+
+  it('a context that is not in the kubeconfig fails with the known contexts', async () => {
+    const { result } = await runCheck('kubernetes.config.load', target('no-such-context'));
+    expect(result).toMatchObject({ status: 'fail', messageId: 'contextMissing' });
+    expect(result.message).toContain('admin');
+  });
+
+  it('401 (credentials rejected) and TLS trust have their own messages and hints', async () => {
+    const bad = makeTarget({ kubernetes: { kubeconfigPath: kubeconfigWith({ token: 'not-a-valid-token' }), namespace: 'flyte', release: 'flyte' } });
+    const u = (await runCheck('kubernetes.api.reachable', bad)).result;
+    expect(u).toMatchObject({ status: 'fail', messageId: 'unauthorized' });
+    expect(u.message).toContain('401');
+    expect(u.hint).toContain('auth whoami');
+    const untrusted = makeTarget({ kubernetes: { kubeconfigPath: kubeconfigWith({ caFile: null }), namespace: 'flyte', release: 'flyte' } });
+    const t = (await runCheck('kubernetes.api.reachable', untrusted)).result;
+    expect(t).toMatchObject({ status: 'fail', messageId: 'tlsUntrusted' });
+    expect(t.hint).toContain('--certificate-authority');
+  });
+});
+
+describe('read-only: the audit log', () => {
+  it('preflight (admin and restricted) made only GET/LIST/WATCH and SelfSubjectAccessReview creates', async () => {
+    const runIds = [`audit-admin-${Date.now()}`, `audit-restricted-${Date.now()}`];
+    await runSelection(target('admin'), 'preflight', ['kubernetes'], { runId: runIds[0]! });
+    await runSelection(target('restricted'), 'preflight', ['kubernetes'], { runId: runIds[1]! });
+    type Ev = { verb: string; userAgent?: string; requestURI: string; objectRef?: { resource?: string } };
+    let mine: Ev[] = [];
+    for (let i = 0; i < 50; i++) {
+      const lines = readFileSync(tb().kube.auditLog, 'utf8').split('\n').filter((l) => l.includes('flyte-doctor (run audit-'));
+      mine = lines.map((l) => JSON.parse(l) as Ev).filter((e) => runIds.some((id) => e.userAgent === `flyte-doctor (run ${id})`));
+      if (runIds.every((id) => mine.some((e) => e.userAgent?.includes(id)))) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(mine.filter((e) => e.verb === 'list').length).toBeGreaterThan(0);
+    expect(mine.filter((e) => e.verb === 'create').length).toBeGreaterThan(50);
+    const writes = mine.filter((e) => !['get', 'list', 'watch'].includes(e.verb) && !(e.verb === 'create' && e.objectRef?.resource === 'selfsubjectaccessreviews'));
+    expect(writes.map((e) => `${e.verb} ${e.requestURI}`)).toEqual([]);
+  });
+});
