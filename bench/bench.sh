@@ -22,7 +22,7 @@ CACHE=${FLYTE_DOCTOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flyte-doctor}
 BIN=$CACHE/bin
 RUNS=${BENCH_RUNS:-10}
 SIZES=${BENCH_SCALE_SIZES:-0 100 1000 10000}
-ONLY=coldstart,preflight,runbook,stall,rss,profile,scale
+ONLY=all
 STALL_DNS_PORT=${BENCH_STALL_DNS_PORT:-15997}
 KUBE_DIR=$R/kube
 while [ $# -gt 0 ]; do
@@ -34,6 +34,8 @@ while [ $# -gt 0 ]; do
     *) echo "bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
+ALL=coldstart,preflight,runbook,stall,rss,profile,scale
+[ "$ONLY" = all ] && ONLY=$ALL
 want() { [[ ",$ONLY," == *",$1,"* ]]; }
 log() { printf '\n[bench] %s\n' "$*" >&2; }
 
@@ -60,6 +62,8 @@ ls "$BIN"/mc-* >/dev/null 2>&1 || bash test/infra/ensure-bins.sh
 
 # ---------------------------------------------------------------- build, test bed, inputs
 mkdir -p "$R"
+# a full run starts from a clean slate; a partial run (--only) keeps the other sections' last results
+if [ "$ONLY" = "$ALL" ]; then rm -rf "$R"/*.json "$R"/*.tsv "$R"/*.txt "$R"/*.md "$R/prof"; fi
 # Build and measure a snapshot of the working tree in $R/build, so that another `npm run build` in
 # the repo (several people share it) can neither break a run mid-measurement nor be clobbered by it.
 snapshot() { # snapshot <dir>: the working tree without node_modules, dist, .testbed, bench/results, .git
@@ -203,6 +207,8 @@ if want profile; then
     node --cpu-prof --cpu-prof-dir="$R/prof/verify" --cpu-prof-interval 200 "$DIST/flyte-doctor.mjs" verify $PRIVATE -o json >/dev/null || true
   fi
   for p in "$R"/prof/*/; do BENCH_DIST=$DIST node bench/cpuprofile-top.mjs "$p"/*.cpuprofile > "${p%/}.txt"; done
+  log "what each lazily loaded SDK chunk costs to import"
+  node bench/chunk-cost.mjs "$DIST" 5 > "$R/chunk-cost.md"
 fi
 
 # ---------------------------------------------------------------- 7. scale (last: the private API server keeps what it was loaded with)

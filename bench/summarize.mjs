@@ -75,6 +75,9 @@ if (st) {
   for (const r of st) if (!r.command.includes('--concurrency')) targets.push([`${r.command} ≤ 2.3 s`, s(r.median), mark(r.median <= 2.3)]);
 }
 
+const chunks = read('chunk-cost.md');
+if (chunks) out.push('## What each lazily loaded SDK chunk costs (fresh Node, `import()` of the chunk alone)', '', chunks.trim(), '');
+
 if (rss.size) {
   out.push('## Peak RSS (median of `/usr/bin/time -v` maximum resident set size)', '', '| command | peak RSS | wall (median) | runs |', '| --- | --- | --- | --- |');
   for (const [label, e] of rss) out.push(`| ${label} | ${mb(median(e.kb))} | ${s(median(e.wall))} | ${e.kb.length} |`);
