@@ -91,7 +91,8 @@ export default defineCheck({
       if (want > 0 && fresh && (st.availableReplicas ?? 0) >= want && (st.updatedReplicas ?? want) >= want) { ready.push(d.metadata.name); continue; }
       const sel = selectorString(d.spec?.selector);
       const pods = want > 0 && sel ? await s.list<PodLike>(`/api/v1/namespaces/${encodeURIComponent(ns)}/pods`, ctx.signal, { labelSelector: sel }) : [];
-      const diag = pods.filter((p) => !p.metadata.deletionTimestamp).map(diagnosePod).find((x) => x !== undefined);
+      const live = pods.filter((p) => !p.metadata.deletionTimestamp);
+      const diag = (live.length ? live : pods).map(diagnosePod).find((x) => x !== undefined);
       unready.push(explainUnready(c, d, diag, pods.length));
     }
     const details: Record<string, Json> = { chart, namespace: ns, ready, notDeployed, missing: missing.map((c) => c.deployments[0]!), unready: unready.map((u) => ({ ...u })) };

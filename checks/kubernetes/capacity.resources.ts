@@ -110,6 +110,7 @@ export default defineCheck({
     const details = {
       chart, nodes: nodes.length, schedulableNodes: free.length, excludedNodes: excluded, podsCounted: pods.length,
       allocatable: { cpu: formatCpu(allocCpu), memory: formatMem(allocMem) }, free: { cpu: formatCpu(freeCpu), memory: formatMem(freeMem) },
+      freeCores: Number(freeCpu.toFixed(3)), freeBytes: freeMem, largestNodeFreeCores: Number(Math.max(0, ...free.map((n) => n.cpu)).toFixed(3)),
       needed: { cpu: formatCpu(needCpu), memory: formatMem(needMem) }, pods: need.map((p) => `${p.name} ${formatCpu(p.cpu)}/${formatMem(p.mem)}`),
       ...(chart === 'flyte-binary' ? { note: 'flyte-binary sets no resource requests by default (deployment.resources); only a task pod is counted' } : {}),
     };

@@ -64,7 +64,12 @@ describe('kubernetes preflight, admin identity (healthy)', () => {
     expect(big).toMatchObject({ status: 'fail', messageId: 'insufficient' });
     expect(big.message).toContain('task pod (task resource defaults) (64 CPU / 1Gi) fit(s) on no node');
     expectNonPassShape(big);
-    const tight = (await runCheck('kubernetes.capacity.resources', target('admin', { taskResourceDefaults: { cpu: '6500m', memory: '1Gi' } }))).result;
+    // Other tests add pods to the shared node: size the task pod from what is free right now.
+    const now = (await runCheck('kubernetes.capacity.resources', target('admin', { taskResourceDefaults: { cpu: '1m', memory: '1Mi' } }))).result;
+    const largest = now.details!.largestNodeFreeCores as number, total = now.details!.freeCores as number;
+    const cpu = `${Math.floor(Math.min(largest * 0.97, total * 0.9) * 1000)}m`;
+    expect(Math.min(largest * 0.97, total * 0.9)).toBeGreaterThan(0.8 * total);
+    const tight = (await runCheck('kubernetes.capacity.resources', target('admin', { taskResourceDefaults: { cpu, memory: '1Gi' } }))).result;
     expect(tight).toMatchObject({ status: 'warn', messageId: 'tight' });
     expectNonPassShape(tight);
   });
