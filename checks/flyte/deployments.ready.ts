@@ -1,4 +1,4 @@
-import { diagnosePod, flyteComponents, kubeSession, kubectl, selectorString, type FlyteComponent, type PodDiagnosis, type PodLike } from '../../src/clients/kube.js';
+import { diagnosePod, flyteComponents, kubeSession, resolveChartNames, kubectl, selectorString, type FlyteComponent, type PodDiagnosis, type PodLike } from '../../src/clients/kube.js';
 import type { Chart } from '../../src/config/target.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Json, Outcome } from '../../src/engine/types.js';
@@ -67,7 +67,8 @@ export default defineCheck({
     const k = kubectl(ctx.target.kubernetes, ns);
     const all = await s.list<Deployment>(`/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments`, ctx.signal);
     const byName = new Map(all.map((d) => [d.metadata.name, d]));
-    const comps = flyteComponents(ctx.target);
+    const names = await resolveChartNames(s, ctx.target, ctx.signal);
+    const comps = flyteComponents(names);
     const found: { c: FlyteComponent; d: Deployment }[] = [];
     const missing: FlyteComponent[] = [];
     const notDeployed: string[] = [];
@@ -95,9 +96,9 @@ export default defineCheck({
       const diag = (live.length ? live : pods).map(diagnosePod).find((x) => x !== undefined);
       unready.push(explainUnready(c, d, diag, pods.length));
     }
-    const details: Record<string, Json> = { chart, namespace: ns, ready, notDeployed, missing: missing.map((c) => c.deployments[0]!), unready: unready.map((u) => ({ ...u })) };
+    const details: Record<string, Json> = { chart, namespace: ns, ...(names.detected ? { detected: names.detected } : {}), ready, notDeployed, missing: missing.map((c) => c.deployments[0]!), unready: unready.map((u) => ({ ...u })) };
     if (unready.length === 0 && missing.length === 0) {
-      return { status: 'pass', messageId: 'ready', message: `${ready.length} Deployment(s) available in ${ns}: ${ready.join(', ')}${notDeployed.length ? ` (not deployed: ${notDeployed.join(', ')})` : ''}`, details };
+      return { status: 'pass', messageId: 'ready', message: `${ready.length} Deployment(s) available in ${ns}: ${ready.join(', ')}${notDeployed.length ? ` (not deployed: ${notDeployed.join(', ')})` : ''}${names.detected ? ` (release "${names.kubernetes.release}" found by label)` : ''}`, details };
     }
     const parts = [...unready.map((u) => u.text), ...missing.map((c) => `${c.deployments[0]}: Deployment missing`)];
     const first = unready[0];

@@ -1,4 +1,4 @@
-import { KubeError, flyteServices, kubeSession, kubectl } from '../../src/clients/kube.js';
+import { KubeError, flyteServices, kubeSession, kubectl, resolveChartNames } from '../../src/clients/kube.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Outcome } from '../../src/engine/types.js';
 
@@ -43,7 +43,8 @@ export default defineCheck({
     const byName = new Map(services.map((x) => [x.metadata.name, x]));
     const problems: string[] = [], ok: string[] = [], missing: string[] = [];
     const counts: Record<string, { ready: number; notReady: number; source: string }> = {};
-    for (const want of flyteServices(ctx.target)) {
+    const names = await resolveChartNames(s, ctx.target, ctx.signal);
+    for (const want of flyteServices(names)) {
       const svc = byName.get(want.name);
       if (!svc) { if (!want.optional) { missing.push(want.name); problems.push(`${want.name}: Service missing`); } continue; }
       if (!svc.spec?.selector || svc.spec.type === 'ExternalName') { ok.push(`${want.name} (no selector)`); continue; }
@@ -52,7 +53,7 @@ export default defineCheck({
       if (c.ready > 0) ok.push(`${want.name} (${c.ready} ready)`);
       else problems.push(`${want.name}: no ready endpoints${c.notReady ? ` (${c.notReady} not ready)` : ''}`);
     }
-    const details = { namespace: ns, chart: ctx.target.chart ?? 'flyte-binary', ok, problems, missing, counts };
+    const details = { namespace: ns, chart: ctx.target.chart ?? 'flyte-binary', ...(names.detected ? { detected: names.detected } : {}), ok, problems, missing, counts };
     if (problems.length === 0) return { status: 'pass', messageId: 'ready', message: `Services with ready endpoints in ${ns}: ${ok.join(', ')}`, details };
     const firstNoEp = Object.entries(counts).find(([, c]) => c.ready === 0)?.[0];
     return {

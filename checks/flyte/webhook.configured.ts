@@ -1,4 +1,4 @@
-import { kubeSession, kubectl, webhookConfigName } from '../../src/clients/kube.js';
+import { kubeSession, kubectl, resolveChartNames, webhookConfigName } from '../../src/clients/kube.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Outcome } from '../../src/engine/types.js';
 
@@ -18,7 +18,8 @@ export default defineCheck({
   },
   async run(ctx): Promise<Outcome> {
     const s = await kubeSession(ctx);
-    const name = webhookConfigName(ctx.target);
+    const names = await resolveChartNames(s, ctx.target, ctx.signal);
+    const name = webhookConfigName(names);
     const ns = ctx.target.kubernetes.namespace;
     const chart = ctx.target.chart ?? 'flyte-binary';
     const k = kubectl(ctx.target.kubernetes, ns);

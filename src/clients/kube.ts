@@ -484,9 +484,9 @@ export interface FlyteComponent {
 }
 
 /** The Deployments of the detected chart (facts §A1, §A2). */
-export function flyteComponents(t: { chart?: 'flyte-binary' | 'flyte-core'; kubernetes: { release: string } }): FlyteComponent[] {
+export function flyteComponents(t: ChartNames): FlyteComponent[] {
   if ((t.chart ?? 'flyte-binary') === 'flyte-binary') {
-    return [{ deployments: [binaryFullname(t.kubernetes.release)], component: 'flyte-binary', valuesKey: 'deployment', optional: false }];
+    return [{ deployments: [t.fullname ?? binaryFullname(t.kubernetes.release)], component: 'flyte-binary', valuesKey: 'deployment', optional: false }];
   }
   return [
     { deployments: ['flyteadmin'], component: 'flyteadmin', valuesKey: 'flyteadmin', optional: false },
@@ -502,9 +502,9 @@ export function flyteComponents(t: { chart?: 'flyte-binary' | 'flyte-core'; kube
 export interface FlyteService { name: string; optional: boolean; component: string }
 
 /** The Services clients and the API server call (facts §A1, §A2). */
-export function flyteServices(t: { chart?: 'flyte-binary' | 'flyte-core'; kubernetes: { release: string }; ingress?: { separateGrpcIngress: boolean } | undefined }): FlyteService[] {
+export function flyteServices(t: ChartNames & { ingress?: { separateGrpcIngress: boolean } | undefined }): FlyteService[] {
   if ((t.chart ?? 'flyte-binary') === 'flyte-binary') {
-    const fn = binaryFullname(t.kubernetes.release);
+    const fn = t.fullname ?? binaryFullname(t.kubernetes.release);
     return [
       { name: `${fn}-http`, optional: false, component: 'flyte-binary' },
       { name: `${fn}-grpc`, optional: t.ingress ? !t.ingress.separateGrpcIngress : true, component: 'flyte-binary' },
@@ -520,8 +520,30 @@ export function flyteServices(t: { chart?: 'flyte-binary' | 'flyte-core'; kubern
 }
 
 /** Name of the MutatingWebhookConfiguration the webhook registers (facts §A4). */
-export function webhookConfigName(t: { chart?: 'flyte-binary' | 'flyte-core'; kubernetes: { release: string } }): string {
-  return (t.chart ?? 'flyte-binary') === 'flyte-binary' ? `${binaryFullname(t.kubernetes.release)}-webhook` : 'flyte-pod-webhook';
+export function webhookConfigName(t: ChartNames): string {
+  return (t.chart ?? 'flyte-binary') === 'flyte-binary' ? `${t.fullname ?? binaryFullname(t.kubernetes.release)}-webhook` : 'flyte-pod-webhook';
+}
+
+/** What names a chart's objects: the chart, the release and (flyte-binary) a fullname found on the cluster. */
+export interface ChartNames { chart?: 'flyte-binary' | 'flyte-core'; kubernetes: { release: string; namespace?: string }; fullname?: string }
+
+/**
+ * flyte-binary objects are named after the release (`<release>-flyte-binary`), which the values do not
+ * say. When the Deployment for the target's release is absent and exactly one Deployment in the
+ * namespace carries the chart's label `app.kubernetes.io/name=flyte-binary`, that one is the install:
+ * its name is the fullname (also covers fullnameOverride). flyte-core names are fixed.
+ */
+export async function resolveChartNames<T extends ChartNames>(s: KubeSession, t: T, signal: AbortSignal): Promise<T & { detected?: string }> {
+  if ((t.chart ?? 'flyte-binary') !== 'flyte-binary' || t.fullname) return t;
+  const ns = encodeURIComponent(t.kubernetes.namespace ?? 'flyte');
+  const expected = binaryFullname(t.kubernetes.release);
+  if (await s.getOptional(`/apis/apps/v1/namespaces/${ns}/deployments/${encodeURIComponent(expected)}`, signal)) return t;
+  const found = await s.list<{ metadata: { name: string; labels?: Record<string, string> } }>(`/apis/apps/v1/namespaces/${ns}/deployments`, signal, { labelSelector: 'app.kubernetes.io/name=flyte-binary' });
+  if (found.length !== 1) return t;
+  const d = found[0]!;
+  const release = d.metadata.labels?.['app.kubernetes.io/instance'] ?? t.kubernetes.release;
+  return { ...t, fullname: d.metadata.name, kubernetes: { ...t.kubernetes, release },
+    detected: `no Deployment ${expected} (release "${t.kubernetes.release}"); using ${d.metadata.name}, the only flyte-binary Deployment (release "${release}")` };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -40,6 +40,13 @@ describe.sequential('flyte verify checks', () => {
     expect(r['flyte.projects.namespaces']!.details!.checked).toEqual(['flytesnacks-development', 'flytesnacks-staging', 'flytesnacks-production']);
   });
 
+  it('flyte-binary under another release name than the target\'s default is found by its chart label', async () => {
+    const r = await verify(target({ chart: 'flyte-binary', kubernetes: { release: 'flyte-backend' } as never }));
+    for (const id of IDS) expect(r[id]!.status, `${id}: ${r[id]!.message}`).toBe('pass');
+    expect(r['flyte.deployments.ready']!.message).toContain('(release "flyte" found by label)');
+    expect(r['flyte.deployments.ready']!.details!.detected).toBe('no Deployment flyte-backend-flyte-binary (release "flyte-backend"); using flyte-flyte-binary, the only flyte-binary Deployment (release "flyte")');
+  });
+
   it('healthy flyte-core install: all seven Deployments available, Services served, webhook registered', async () => {
     await installFlyte(tb(), 'flyte-core');
     const r = await verify(target({ chart: 'flyte-core' }));
@@ -74,11 +81,11 @@ describe.sequential('flyte verify checks', () => {
     expect((await runCheck('flyte.deployments.ready', target({ chart: 'flyte-core' }))).result.status).toBe('pass');
   });
 
-  it('no Flyte installed for the target release: verify fails clearly', async () => {
-    const r = await verify(target({ chart: 'flyte-binary', projects: ['ghost'], kubernetes: { release: 'nothing-here' } as never }));
+  it('no Flyte installed in the target namespace: verify fails clearly', async () => {
+    const r = await verify(target({ chart: 'flyte-binary', projects: ['ghost'], kubernetes: { release: 'nothing-here', namespace: 'flytesnacks-staging' } as never }));
     const d = r['flyte.deployments.ready']!;
     expect(d).toMatchObject({ status: 'fail', messageId: 'notInstalled' });
-    expect(d.message).toContain('no flyte-binary Deployments in namespace flyte (expected nothing-here-flyte-binary;');
+    expect(d.message).toBe('no flyte-binary Deployments in namespace flytesnacks-staging (expected nothing-here-flyte-binary; found none)');
     expect(d.hint).toContain('helm list -A');
     shaped(d);
     expect(r['flyte.services.endpoints']).toMatchObject({ status: 'fail', messageId: 'serviceMissing' });
