@@ -66,7 +66,7 @@ export default defineCheck({
   dependsOn: ['kubernetes.api.reachable'],
   timeoutMs: 30_000,
   explain: {
-    what: 'Lists nodes and running pods (paginated) and compares the free allocatable CPU and memory of schedulable nodes (Ready, not cordoned, no NoSchedule/NoExecute taint) with the requests of the chart\'s pods (flyte-core defaults; flyte-binary sets none) plus one task pod with the task resource defaults.',
+    what: 'Lists nodes and the pods bound to nodes (paginated; a backlog of Pending pods is not transferred) and compares the free allocatable CPU and memory of schedulable nodes (Ready, not cordoned, no NoSchedule/NoExecute taint) with the requests of the chart\'s pods (flyte-core defaults; flyte-binary sets none) plus one task pod with the task resource defaults.',
     why: 'Pods that fit nowhere stay Pending ("0/3 nodes are available: Insufficient cpu") and executions sit in Queued without a visible reason.',
     fix: 'Add nodes (or let the autoscaler), lower the requests in the values (flyte-core `<component>.resources.requests`, task defaults `configmap.task_resource_defaults`), or remove taints the Flyte pods do not tolerate.',
   },
@@ -76,7 +76,7 @@ export default defineCheck({
     let nodes: NodeObj[], pods: PodObj[];
     try {
       nodes = await s.list<NodeObj>('/api/v1/nodes', ctx.signal);
-      pods = await s.list<PodObj>('/api/v1/pods', ctx.signal, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' });
+      pods = await s.list<PodObj>('/api/v1/pods', ctx.signal, { fieldSelector: 'spec.nodeName!=,status.phase!=Succeeded,status.phase!=Failed' });
     } catch (e) {
       if (e instanceof KubeError && e.kind === 'forbidden') {
         return { status: 'warn', messageId: 'cannotList', message: `user "${s.identity.user}" may not list nodes or pods cluster-wide, so capacity cannot be checked: ${e.message}`, details: { error: e.message },
