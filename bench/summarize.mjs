@@ -111,12 +111,12 @@ if (scaleRows.length) {
     const kubeRows = rows.map((x) => {
       const t = read(`scale-${x.size}-${cmd}-report.json`);
       const rep = t ? JSON.parse(t) : undefined;
-      const k = (rep?.results ?? []).filter((c) => c.id.startsWith('kubernetes.'));
+      const k = (rep?.results ?? []).filter((c) => /^(kubernetes\.|flyte\.(?!admin\.))/.test(c.id));
       return { size: x.size, checks: k, cap: k.find((c) => c.id === 'kubernetes.capacity.resources') };
     });
     if (kubeRows.some((k) => k.checks.length)) {
       const ids = [...new Set(kubeRows.flatMap((k) => k.checks.map((c) => c.id)))];
-      out.push(`Duration of each kubernetes check in one \`${cmd}\` run per size (ms; status at the top size):`, '', `| check | ${kubeRows.map((k) => `${k.size} pods`).join(' | ')} |`, `| --- | ${kubeRows.map(() => '---').join(' | ')} |`);
+      out.push(`Duration of each check that reads the API server in one \`${cmd}\` run per size (ms; status at the top size):`, '', `| check | ${kubeRows.map((k) => `${k.size} pods`).join(' | ')} |`, `| --- | ${kubeRows.map(() => '---').join(' | ')} |`);
       for (const id of ids) out.push(`| ${id} (${kubeRows.at(-1).checks.find((c) => c.id === id)?.status ?? '?'}) | ${kubeRows.map((k) => k.checks.find((c) => c.id === id)?.durationMs ?? '-').join(' | ')} |`);
       out.push('');
     }
