@@ -306,7 +306,8 @@ export async function uninstallFlyte(tb: Testbed, chart: Chart): Promise<void> {
   await del(itemPath('MutatingWebhookConfiguration', webhookName(chart)));
   const objs = chartObjects(chart).reverse();
   for (const o of objs) {
-    if (o.kind === 'Deployment') await del(itemPath('Pod', podName(o.metadata.name)));
+    // no kubelet: only an immediate delete removes a pod (a graceful one stays Terminating forever)
+    if (o.kind === 'Deployment') await del(`${itemPath('Pod', podName(o.metadata.name))}?gracePeriodSeconds=0`);
     if (o.kind === 'Service') { await del(itemPath('Endpoints', o.metadata.name)); await del(itemPath('EndpointSlice', `${o.metadata.name}-testbed`)); }
     // The CRD is shared by both charts' installs; removeCrd() deletes it explicitly.
     if (o.kind === 'CustomResourceDefinition') continue;
