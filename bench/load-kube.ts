@@ -8,10 +8,12 @@
 //   tsx bench/load-kube.ts clean <dir>          delete the loaded pods and namespaces by label
 //   tsx bench/load-kube.ts down  <dir>          stop the private etcd + API server and delete <dir>
 //
-// Everything loaded carries the label flyte-doctor.bench/load=true. Pods have valid specs and no
-// nodeName: without a scheduler they stay Pending (like a backlog of task pods), and an unbound pod
-// is deleted at once. Namespaces are named like Flyte's project-domain namespaces
-// (bench-p0001-development). Writes use the admin token with bounded concurrency (default 16,
+// Everything loaded carries the label flyte-doctor.bench/load=true. Pods have valid specs and are
+// bound to Ready nodes (nodeName set at creation, no scheduler needed; 100 pods per node, under the
+// nodes' 110-pod allocatable), like a busy cluster's task pods; there is no kubelet, so they stay
+// phase Pending and are deleted with gracePeriodSeconds=0. The nodes (bench-node-000, ...) are
+// created Ready with allocatable cpu/memory like the test bed's node. Namespaces are named like
+// Flyte's project-domain namespaces (bench-p0001-development). Writes use the admin token with bounded concurrency (default 16,
 // env BENCH_LOAD_CONCURRENCY), reads use paginated label-selected lists.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -31,6 +33,8 @@ export const PRIVATE_PORTS = {
 };
 const DOMAINS = ['development', 'staging', 'production'] as const;
 const PODS_PER_NS = 10;
+const PODS_PER_NODE = 100;
+export const nodeName = (i: number) => `bench-node-${String(i).padStart(3, '0')}`;
 
 interface Private { kube: Testbed['kube'] }
 interface Api { kube: KubeTarget; token: string }
@@ -46,9 +50,9 @@ function api(p: Private): Api { return { kube: { server: p.kube.server, caFile: 
 export function namespaceName(i: number): string {
   return `bench-p${String(Math.floor(i / DOMAINS.length)).padStart(4, '0')}-${DOMAINS[i % DOMAINS.length]}`;
 }
-/** How the load of `size` objects is made up: size/10 namespaces and `size` pods, 10 per namespace. */
-export function shape(size: number): { namespaces: number; pods: number } {
-  return { namespaces: Math.ceil(size / PODS_PER_NS), pods: size };
+/** How the load of `size` objects is made up: `size` pods, 10 per namespace (size/10 namespaces), 100 per node (size/100 nodes). */
+export function shape(size: number): { namespaces: number; pods: number; nodes: number } {
+  return { namespaces: Math.ceil(size / PODS_PER_NS), pods: size, nodes: Math.ceil(size / PODS_PER_NODE) };
 }
 
 /** Runs fn over items with at most `limit` in flight; rejects on the first failure. */
@@ -102,25 +106,50 @@ export async function load(dir: string, size: number): Promise<void> {
   await pool(nsToCreate, conc, async (name) => {
     await kubeCall(a.kube, a.token, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { [LABEL_KEY]: 'true' } } }, undefined, (s) => s < 300 || s === 409);
   });
+  const haveNodes = new Set((await listNames(a, '/api/v1/nodes')).map((n) => n.name));
+  const nodesToCreate = Array.from({ length: want.nodes }, (_, i) => nodeName(i)).filter((n) => !haveNodes.has(n));
+  await pool(nodesToCreate, conc, (name) => createNode(a, name));
   const havePods = new Set((await listNames(a, '/api/v1/pods')).map((p) => `${p.namespace}/${p.name}`));
-  const pods = Array.from({ length: want.pods }, (_, i) => ({ ns: namespaceName(Math.floor(i / PODS_PER_NS)), name: `bench-task-${String(i).padStart(5, '0')}` }))
+  const pods = Array.from({ length: want.pods }, (_, i) => ({ ns: namespaceName(Math.floor(i / PODS_PER_NS)), node: nodeName(Math.floor(i / PODS_PER_NODE)), name: `bench-task-${String(i).padStart(5, '0')}` }))
     .filter((p) => !havePods.has(`${p.ns}/${p.name}`));
-  await pool(pods, conc, async ({ ns, name }) => {
+  await pool(pods, conc, async ({ ns, node, name }) => {
     await kubeCall(a.kube, a.token, 'POST', `/api/v1/namespaces/${ns}/pods`, {
       apiVersion: 'v1', kind: 'Pod',
       metadata: { name, namespace: ns, labels: { [LABEL_KEY]: 'true', 'execution-id': name, 'node-id': 'n0', 'task-name': 'bench.task' } },
       spec: {
         restartPolicy: 'Never',
+        nodeName: node,
         containers: [{ name: 'task', image: 'cr.flyte.org/flyteorg/flytekit:py3.11-latest', args: ['pyflyte-execute', '--inputs', 's3://flyte-metadata/bench/inputs.pb'] }],
       },
     }, undefined, (s) => s < 300 || s === 409);
   });
-  log(`load ${size}: created ${nsToCreate.length} namespaces and ${pods.length} pods (now ${want.namespaces} + ${want.pods}) in ${Date.now() - t0} ms`);
+  log(`load ${size}: created ${nsToCreate.length} namespaces, ${nodesToCreate.length} nodes and ${pods.length} pods (now ${want.namespaces} + ${want.nodes} + ${want.pods}) in ${Date.now() - t0} ms`);
 }
 
-export async function count(dir: string): Promise<{ namespaces: number; pods: number }> {
+export async function count(dir: string): Promise<{ namespaces: number; nodes: number; pods: number }> {
   const a = api(readState(dir));
-  return { namespaces: (await listNames(a, '/api/v1/namespaces')).length, pods: (await listNames(a, '/api/v1/pods')).length };
+  return { namespaces: (await listNames(a, '/api/v1/namespaces')).length, nodes: (await listNames(a, '/api/v1/nodes')).length, pods: (await listNames(a, '/api/v1/pods')).length };
+}
+
+/** A Ready node with allocatable resources, like the test bed's (no kubelet: status written directly). */
+async function createNode(a: Api, name: string): Promise<void> {
+  const r = await kubeRequest(a.kube, a.token, 'POST', '/api/v1/nodes', {
+    apiVersion: 'v1', kind: 'Node',
+    metadata: { name, labels: { [LABEL_KEY]: 'true', 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' } },
+  });
+  if (r.status === 409) return;
+  if (r.status >= 300) throw new Error(`POST node ${name} -> HTTP ${r.status}: ${JSON.stringify(r.body).slice(0, 400)}`);
+  const merge = 'application/merge-patch+json';
+  await kubeCall(a.kube, a.token, 'PATCH', `/api/v1/nodes/${name}`, { spec: { taints: null } }, merge);
+  const t = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const res = { cpu: '8', memory: '32Gi', pods: '110', 'ephemeral-storage': '100Gi' };
+  const cond = (type: string, status: string, reason: string) => ({ type, status, reason, message: 'flyte-doctor bench node', lastHeartbeatTime: t, lastTransitionTime: t });
+  await kubeCall(a.kube, a.token, 'PATCH', `/api/v1/nodes/${name}/status`, {
+    status: {
+      capacity: res, allocatable: res,
+      conditions: [cond('Ready', 'True', 'KubeletReady'), cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory'), cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure'), cond('PIDPressure', 'False', 'KubeletHasSufficientPID')],
+    },
+  }, merge);
 }
 
 /** Deletes the loaded pods (deletecollection by label, per namespace) and namespaces (by label). */
@@ -129,13 +158,15 @@ export async function clean(dir: string): Promise<void> {
   const nss = await listNames(a, '/api/v1/namespaces');
   const q = `labelSelector=${encodeURIComponent(SELECTOR)}`;
   await pool(nss, 8, async ({ name }) => {
-    await kubeCall(a.kube, a.token, 'DELETE', `/api/v1/namespaces/${name}/pods?${q}`, undefined, undefined, (s) => s < 300 || s === 404);
+    // bound pods wait for a kubelet to confirm termination: there is none, so no grace period
+    await kubeCall(a.kube, a.token, 'DELETE', `/api/v1/namespaces/${name}/pods?${q}&gracePeriodSeconds=0`, undefined, undefined, (s) => s < 300 || s === 404);
   });
+  await kubeCall(a.kube, a.token, 'DELETE', `/api/v1/nodes?${q}`, undefined, undefined, (s) => s < 300 || s === 404);
   // Without kube-controller-manager a deleted namespace stays Terminating; `down` removes the whole private instance.
   await pool(nss, 8, async ({ name }) => {
     await kubeCall(a.kube, a.token, 'DELETE', `/api/v1/namespaces/${name}`, undefined, undefined, (s) => s < 300 || s === 404);
   });
-  log(`clean: deleted the loaded pods of ${nss.length} namespaces and the namespaces`);
+  log(`clean: deleted the loaded pods of ${nss.length} namespaces, the loaded nodes and the namespaces`);
 }
 
 export async function down(dir: string): Promise<void> {

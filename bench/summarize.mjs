@@ -97,8 +97,8 @@ if (scaleRows.length) {
     }
     if (!rows.length) continue;
     const base = rows[0];
-    out.push(`## Scale: \`${cmd}\` against a private kube-apiserver`, '', `| load (pods + namespaces) | ${cmd} median | peak RSS | time above ${base.size} pods |`, '| --- | --- | --- | --- |');
-    for (const x of rows) out.push(`| ${x.counts.pods} pods + ${x.counts.namespaces} ns | ${spread(x.r)} | ${x.kb ? mb(x.kb) : '?'} | ${s(Math.max(0, x.r.median - base.r.median))} |`);
+    out.push(`## Scale: \`${cmd}\` against a private kube-apiserver`, '', `| load (pods + namespaces + nodes) | ${cmd} median | peak RSS | time above ${base.size} pods |`, '| --- | --- | --- | --- |');
+    for (const x of rows) out.push(`| ${x.counts.pods} pods + ${x.counts.namespaces} ns + ${x.counts.nodes ?? 0} nodes | ${spread(x.r)} | ${x.kb ? mb(x.kb) : '?'} | ${s(Math.max(0, x.r.median - base.r.median))} |`);
     out.push('');
     const topRow = rows.at(-1);
     if (topRow.size >= 10000) {
