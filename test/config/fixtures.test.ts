@@ -1,4 +1,5 @@
 // The target model against the real values and client config files in ../shared/fixtures.
+import { SHARED_FIXTURES } from '../harness/fixtures.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { loadTarget } from '../../src/config/load.js';
 import type { TargetInput } from '../../src/config/load.js';
 import { UserError } from '../../src/errors.js';
 
-const FIX = '/work/shared/fixtures';
+const FIX = SHARED_FIXTURES;
 const VALUES = join(FIX, 'flyte-values');
 const CLIENT = join(FIX, 'flytectl-config');
 const HOME = '/nonexistent-home';

@@ -1,5 +1,5 @@
 // Loads a "healthy Flyte install" into the test bed's kube-apiserver from the REAL rendered chart
-// manifests (/work/shared/fixtures/flyte-rendered, or $FLYTE_DOCTOR_FIXTURES/flyte-rendered), retargeted
+// manifests (../shared/fixtures/flyte-rendered beside the repo, or $FLYTE_DOCTOR_FIXTURES/flyte-rendered), retargeted
 // to namespace flyte. There is no kubelet and no controller-manager, so what controllers would do is
 // written directly: Deployment status (ready), one Running+Ready Pod per Deployment, Endpoints and
 // EndpointSlices with ready addresses for every Service, the MutatingWebhookConfiguration the
@@ -27,7 +27,7 @@ export const PROJECT_NAMESPACES = ['flytesnacks-development', 'flytesnacks-stagi
 const NS = 'flyte';
 
 export function fixturesDir(): string {
-  const candidates = [process.env.FLYTE_DOCTOR_FIXTURES, resolve(REPO_ROOT, '..', 'shared', 'fixtures'), '/work/shared/fixtures'].filter((x): x is string => !!x);
+  const candidates = [process.env.FLYTE_DOCTOR_FIXTURES, resolve(REPO_ROOT, '..', 'shared', 'fixtures')].filter((x): x is string => !!x);
   const found = candidates.find((d) => existsSync(join(d, 'flyte-rendered')));
   if (!found) throw new Error(`rendered Flyte manifests not found (looked in ${candidates.join(', ')}); set FLYTE_DOCTOR_FIXTURES`);
   return join(found, 'flyte-rendered');
