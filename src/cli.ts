@@ -63,7 +63,7 @@ function targetOptions(y: Argv) {
     .option('skip', { type: 'string', array: true, describe: 'Skip these checks: ids, areas or globs (repeatable, comma-separated)' })
     .option('timeout', { type: 'string', default: '10s', describe: 'Per-check timeout' })
     .option('deadline', { type: 'string', describe: 'Timeout for the whole run, e.g. 2m' })
-    .option('concurrency', { type: 'number', default: 8, describe: 'Checks run at once' })
+    .option('concurrency', { type: 'number', default: 32, describe: 'Checks run at once (they mostly wait on the network)' })
     .option('fail-on', { type: 'string', choices: ['warn', 'fail'], default: 'fail', describe: 'Lowest status that makes the exit code 1' })
     .option('output', { alias: 'o', type: 'string', choices: FORMATS as string[], default: 'pretty', describe: 'Format on stdout (json, junit, markdown keep stdout clean)' })
     .option('report', { type: 'string', array: true, describe: 'Also write a report: FORMAT=PATH (repeatable), e.g. junit=out.xml' })

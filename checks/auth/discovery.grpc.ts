@@ -1,4 +1,4 @@
-import { adminEndpoint, authMetadata, clientTrust, grpcFailureOutcome, hostPort, probeTimeout } from '../../src/clients/grpc.js';
+import { adminEndpoint, authMetadata, grpcCallSetup, grpcFailureOutcome } from '../../src/clients/grpc.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Outcome } from '../../src/engine/types.js';
 import { useAuthKey } from './discovery.metadata.js';
@@ -16,10 +16,7 @@ export default defineCheck({
   },
   async run(ctx: CheckContext): Promise<Outcome> {
     const t = adminEndpoint(ctx.target)!;
-    const trust = await clientTrust(ctx.target);
-    const o = { ...(trust.ca ? { ca: trust.ca } : {}), skipVerify: trust.skipVerify };
-    const timeoutMs = probeTimeout(ctx, 3000);
-    const where = hostPort(t);
+    const { o, timeoutMs, where } = await grpcCallSetup(ctx, t);
     try {
       const m = await authMetadata(ctx, t, o, timeoutMs);
       return { status: 'pass', message: `AuthMetadataService at ${where}: issuer ${String(m.oauth2.issuer ?? '?')}, client_id ${String(m.publicClient.clientId ?? '?')}`, details: { endpoint: where, issuer: m.oauth2.issuer ?? '', tokenEndpoint: m.oauth2.tokenEndpoint ?? '', clientId: m.publicClient.clientId ?? '', authorizationMetadataKey: m.publicClient.authorizationMetadataKey ?? '' } };

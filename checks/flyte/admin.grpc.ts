@@ -1,4 +1,4 @@
-import { adminEndpoint, clientTrust, getVersion, grpcFailureOutcome, hostPort, probeTimeout } from '../../src/clients/grpc.js';
+import { adminEndpoint, getVersion, grpcCallSetup, grpcFailureOutcome } from '../../src/clients/grpc.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Outcome } from '../../src/engine/types.js';
 
@@ -16,10 +16,7 @@ export default defineCheck({
   },
   async run(ctx: CheckContext): Promise<Outcome> {
     const t = adminEndpoint(ctx.target)!;
-    const trust = await clientTrust(ctx.target);
-    const o = { ...(trust.ca ? { ca: trust.ca } : {}), skipVerify: trust.skipVerify };
-    const timeoutMs = probeTimeout(ctx, 3000);
-    const where = hostPort(t);
+    const { o, timeoutMs, where } = await grpcCallSetup(ctx, t);
     try {
       const v = await getVersion(ctx, t, o, timeoutMs);
       if (!v.version || v.version === 'unknown') return { status: 'warn', messageId: 'versionUnknown', message: `flyteadmin at ${where} reports version "${v.version || 'empty'}" (build ${v.build || '?'})`, hint: 'the image was built without version ldflags: use an official flyteadmin/flyte-binary image tag to know which release runs', details: { endpoint: where, version: v.version, build: v.build } };

@@ -1,4 +1,4 @@
-import { clientTrust, getVersion, grpcFailureOutcome, hostPort, ingressGrpcEndpoint, probeTimeout } from '../../src/clients/grpc.js';
+import { getVersion, grpcCallSetup, grpcFailureOutcome, ingressGrpcEndpoint } from '../../src/clients/grpc.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Outcome } from '../../src/engine/types.js';
 
@@ -15,10 +15,7 @@ export default defineCheck({
   },
   async run(ctx: CheckContext): Promise<Outcome> {
     const t = ingressGrpcEndpoint(ctx.target)!;
-    const trust = await clientTrust(ctx.target);
-    const o = { ...(trust.ca ? { ca: trust.ca } : {}), skipVerify: trust.skipVerify };
-    const timeoutMs = probeTimeout(ctx, 3000);
-    const where = hostPort(t);
+    const { o, timeoutMs, where } = await grpcCallSetup(ctx, t);
     try {
       const v = await getVersion(ctx, t, o, timeoutMs);
       return { status: 'pass', message: `AdminService/GetVersion through ${where}: flyteadmin ${v.version || 'unknown'}`, details: { endpoint: where, version: v.version, build: v.build, buildTime: v.buildTime } };

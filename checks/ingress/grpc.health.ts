@@ -1,4 +1,4 @@
-import { clientTrust, grpcFailureOutcome, healthCheck, hostPort, ingressGrpcEndpoint, probeTimeout } from '../../src/clients/grpc.js';
+import { grpcCallSetup, grpcFailureOutcome, healthCheck, ingressGrpcEndpoint } from '../../src/clients/grpc.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Outcome } from '../../src/engine/types.js';
 
@@ -15,10 +15,7 @@ export default defineCheck({
   },
   async run(ctx: CheckContext): Promise<Outcome> {
     const t = ingressGrpcEndpoint(ctx.target)!;
-    const trust = await clientTrust(ctx.target);
-    const o = { ...(trust.ca ? { ca: trust.ca } : {}), skipVerify: trust.skipVerify };
-    const timeoutMs = probeTimeout(ctx, 3000);
-    const where = hostPort(t);
+    const { o, timeoutMs, where } = await grpcCallSetup(ctx, t);
     try {
       const status = await healthCheck(ctx, t, o, timeoutMs);
       const details = { endpoint: where, servingStatus: status, tls: t.tls };

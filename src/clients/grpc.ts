@@ -158,6 +158,12 @@ export async function clientTrust(target: Target): Promise<ClientTrust> {
 }
 
 /** The probe's own I/O timeout: at most `capMs`, and always short of the check's budget so a dead endpoint is a finding. */
+/** The per-call setup every gRPC check shares: the client's trust options, a probe timeout within the check's budget, and the address for messages. */
+export async function grpcCallSetup(ctx: CheckContext, t: GrpcTarget, capMs = 3000): Promise<{ o: GrpcOptions; timeoutMs: number; where: string }> {
+  const trust = await clientTrust(ctx.target);
+  return { o: { ...(trust.ca ? { ca: trust.ca } : {}), skipVerify: trust.skipVerify }, timeoutMs: probeTimeout(ctx, capMs), where: hostPort(t) };
+}
+
 export function probeTimeout(ctx: CheckContext, capMs = 5000): number {
   const left = ctx.remainingMs();
   return Math.max(200, Math.min(capMs, left - Math.max(300, Math.round(left * 0.15))));
