@@ -5,6 +5,7 @@
 // FLYTE_DOCTOR_SINGLE_FILE=1 builds everything into the one file instead (for comparison in bench/).
 import { build } from 'esbuild';
 import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, chmodSync, writeFileSync } from 'node:fs';
 
 // esbuild gives a dynamic import() of a CommonJS package only `default` when the importer is an ES
@@ -30,7 +31,7 @@ const single = process.env.FLYTE_DOCTOR_SINGLE_FILE === '1';
 rmSync('dist', { recursive: true, force: true });
 const t0 = Date.now();
 const result = await build({
-  entryPoints: { 'flyte-doctor': 'src/cli.ts' },
+  entryPoints: { cli: 'src/cli.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   entryNames: '[name]',
@@ -54,11 +55,20 @@ const result = await build({
   banner: { js: "import{createRequire as __cr}from'node:module';import{fileURLToPath as __fu}from'node:url';import{dirname as __dn}from'node:path';const require=__cr(import.meta.url);const __filename=__fu(import.meta.url);const __dirname=__dn(__filename);" },
   logLevel: 'warning',
 });
+// The launcher (what `bin` points to): answers a bare --version/--help from text captured from the
+// CLI just built, and imports dist/cli.mjs for everything else.
+const help = execFileSync(process.execPath, ['dist/cli.mjs', '--help'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+await build({
+  entryPoints: ['src/launcher.ts'], outfile: 'dist/flyte-doctor.mjs', bundle: true, platform: 'node', format: 'esm', target: 'node20.19',
+  minify: true, logLevel: 'warning', external: ['./cli.mjs'],
+  define: { __FLYTE_DOCTOR_VERSION__: JSON.stringify(pkg.version), __FLYTE_DOCTOR_HELP__: JSON.stringify(help) },
+  banner: { js: '#!/usr/bin/env node' },
+});
 chmodSync('dist/flyte-doctor.mjs', 0o755);
 // Which npm packages each output file holds (tests and bench/ use it to prove `--version` loads no SDK).
 const pkgOf = (input) => { const m = input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/); return m ? m[1] : 'flyte-doctor'; };
 const manifest = Object.fromEntries(Object.entries(result.metafile.outputs).map(([f, o]) => [f.replace(/^dist\//, ''), [...new Set(Object.keys(o.inputs).map(pkgOf))].sort()]));
 writeFileSync('dist/bundle-manifest.json', JSON.stringify(manifest, null, 2) + '\n');
 const outs = Object.entries(result.metafile.outputs).map(([f, o]) => [f, o.bytes]);
-const entry = outs.find(([f]) => f.endsWith('flyte-doctor.mjs'));
-console.log(`built dist/flyte-doctor.mjs (${(entry[1] / 1024).toFixed(0)} KiB${single ? ', single file' : `, + ${outs.length - 1} lazy chunks ${(outs.filter(([f]) => f !== entry[0]).reduce((s, [, b]) => s + b, 0) / 1048576).toFixed(1)} MiB`}) in ${Date.now() - t0} ms`);
+const entry = outs.find(([f]) => f.endsWith('cli.mjs'));
+console.log(`built dist/flyte-doctor.mjs (launcher) + dist/cli.mjs (${(entry[1] / 1024).toFixed(0)} KiB${single ? ', single file' : `, + ${outs.length - 1} lazy chunks ${(outs.filter(([f]) => f !== entry[0]).reduce((s, [, b]) => s + b, 0) / 1048576).toFixed(1)} MiB`}) in ${Date.now() - t0} ms`);

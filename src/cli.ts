@@ -146,7 +146,7 @@ export async function cli(argv: string[], io: Io): Promise<number> {
 
 // Entry point (also the bundle's): run, write, exit. Exiting explicitly makes sure no client a
 // check started (a socket, a gRPC channel) keeps the process alive.
-const isMain = process.argv[1] && /(cli\.(ts|js)|flyte-doctor(\.mjs)?)$/.test(process.argv[1]);
+const isMain = process.argv[1] && /(cli\.(ts|js|mjs)|flyte-doctor(\.mjs)?)$/.test(process.argv[1]);
 if (isMain) {
   const ac = new AbortController();
   let interrupts = 0;

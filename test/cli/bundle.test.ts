@@ -27,6 +27,13 @@ describe('the bundled CLI', () => {
     for (const s of ['preflight', 'verify', 'list', 'explain', 'Exit codes:', '130']) expect(r.stdout).toContain(s);
   });
 
+  it('the launcher answers --help with exactly the CLI\'s help, and passes everything else to the CLI', () => {
+    const real = spawnSync(process.execPath, [join(root, 'dist', 'cli.mjs'), '--help'], { encoding: 'utf8', env: { ...env, NO_COLOR: '1' } });
+    expect(run(['--help']).stdout).toBe(real.stdout);
+    expect(run(['-h']).stdout).toBe(real.stdout);
+    expect(run(['explain', '--help']).stdout).toMatch(/explain <id>/);
+  });
+
   it('--version and --help load no lazy SDK chunk', () => {
     const hookDir = mkdtempSync(join(tmpdir(), 'fd-hook-'));
     writeFileSync(join(hookDir, 'hooks.mjs'), `export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.includes('/dist/chunks/') || r.url.includes('/node_modules/')) process.stderr.write('LOADED ' + r.url + '\\n'); return r; }\n`);
@@ -34,7 +41,7 @@ describe('the bundled CLI', () => {
     const heavy = /^(@kubernetes\/client-node|@aws-sdk\/.*|@smithy\/.*|@google-cloud\/storage|pg|pg-protocol|@grpc\/grpc-js|undici|@flyteorg\/flyteidl|protobufjs|grpc-health-check)$/;
     // the lazy chunks do hold the SDKs (so this test can fail)
     expect(Object.values(manifest).flat().some((p) => heavy.test(p))).toBe(true);
-    expect(manifest['flyte-doctor.mjs']!.filter((p) => heavy.test(p))).toEqual([]);
+    expect(manifest['cli.mjs']!.filter((p) => heavy.test(p))).toEqual([]); // the CLI entry itself holds no SDK
     writeFileSync(join(hookDir, 'register.mjs'), `import { register } from 'node:module'; register(${JSON.stringify('file://' + join(hookDir, 'hooks.mjs'))});\n`);
     expect(readdirSync(join(root, 'dist', 'chunks')).length).toBeGreaterThan(0);
     for (const args of [['--version'], ['--help'], ['list']]) {
