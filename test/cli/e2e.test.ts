@@ -2,7 +2,9 @@
 // values, flytectl config and kubeconfig pass preflight; machine formats are valid. This also
 // guards the bundle itself: SDK interop problems only show up there, not in unit tests.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getTestbed } from '../harness/testbed.js';
@@ -33,5 +35,10 @@ describe('flyte-doctor against the healthy test bed (bundled CLI)', () => {
     const areas = new Set(r.doc!.results.filter((x) => x.status === 'pass').map((x) => x.id.split('.')[0]));
     for (const a of ['kubernetes', 'database', 'storage', 'dns', 'tls', 'client']) expect(areas, a).toContain(a);
     expect(r.doc!.residue).toEqual([]);
+    // the real output is valid against the published report schema
+    const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false });
+    addFormats.default(ajv);
+    const validate = ajv.compile(JSON.parse(readFileSync(join(root, 'reports', 'report.schema.json'), 'utf8')));
+    expect(validate(r.doc), JSON.stringify(validate.errors)).toBe(true);
   });
 });
