@@ -40,6 +40,27 @@ export function startDaemon(ctx: InfraContext, name: string, cmd: string, args: 
   return child.pid;
 }
 
+/** Stops this test bed's own daemon `name` (by its PID file), if it runs, and waits until it is gone. */
+export async function stopDaemon(ctx: InfraContext, name: string): Promise<void> {
+  const f = join(ctx.dir, 'pids', `${name}.pid`);
+  if (!existsSync(f)) return;
+  const pid = Number(readFileSync(f, 'utf8'));
+  if (isAlive(pid)) {
+    try { process.kill(-pid, 'SIGTERM'); } catch { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
+    const deadline = Date.now() + 5000;
+    while (isAlive(pid) && Date.now() < deadline) await sleep(50);
+    if (isAlive(pid)) { try { process.kill(-pid, 'SIGKILL'); } catch { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } } }
+  }
+  rmSync(f, { force: true });
+}
+
+/** Throws when one of `ports` is already taken (by a process this test bed does not know). */
+export async function assertPortsFree(what: string, ports: number[]): Promise<void> {
+  for (const port of ports) {
+    if (await tcpOpen(port)) throw new Error(`${what}: port 127.0.0.1:${port} is taken by another process (a leftover test bed? \`ss -ltnp | grep ${port}\`)`);
+  }
+}
+
 export function isAlive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch { return false; }
 }
@@ -66,14 +87,19 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 /** Polls probe() until it returns true (or a truthy value), or throws after timeoutMs naming what and the log. */
 export async function waitFor(ctx: InfraContext, what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 30_000, logName?: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const logFile = logName ? join(ctx.dir, 'logs', `${logName}.log`) : undefined;
+  const tail = () => (logFile && existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '');
+  // A daemon that already exited (e.g. its port is taken) will never become ready: say so at once.
+  const pidFile = logName ? join(ctx.dir, 'pids', `${logName}.pid`) : undefined;
+  const pid = pidFile && existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : undefined;
   let last: unknown;
   while (Date.now() < deadline) {
     try { if (await probe()) return; } catch (e) { last = e; }
+    if (pid && !isAlive(pid)) throw new Error(`${what} exited before becoming ready (pid ${pid})${last ? ` (last error: ${String(last)})` : ''}\n--- ${logFile}\n${tail()}`);
     await sleep(150);
   }
-  const logFile = logName ? join(ctx.dir, 'logs', `${logName}.log`) : undefined;
-  const tail = logFile && existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
-  throw new Error(`${what} did not become ready within ${timeoutMs / 1000}s${last ? ` (last error: ${String(last)})` : ''}${tail ? `\n--- ${logFile}\n${tail}` : ''}`);
+  const t = tail();
+  throw new Error(`${what} did not become ready within ${timeoutMs / 1000}s${last ? ` (last error: ${String(last)})` : ''}${t ? `\n--- ${logFile}\n${t}` : ''}`);
 }
 
 export function tcpOpen(port: number, host = '127.0.0.1'): Promise<boolean> {

@@ -3,7 +3,7 @@
 // nginx :authHttps), which also serves the OIDC issuer's discovery document.
 import { join } from 'node:path';
 import type { Testbed } from '../harness/testbed.js';
-import { REPO_ROOT, startDaemon, tcpOpen, waitFor, type InfraContext } from './common.js';
+import { assertPortsFree, REPO_ROOT, startDaemon, stopDaemon, tcpOpen, waitFor, type InfraContext } from './common.js';
 
 export const ADMIN_PORTS = { http: 18088, grpc: 18089, authHttp: 18188, authGrpc: 18189 } as const;
 export const ADMIN_VERSION = 'v1.16.8';
@@ -24,6 +24,10 @@ export async function startAdmin(ctx: InfraContext, opts: { ports?: Partial<Reco
   const issuer = `http://127.0.0.1:${p.authHttp}/oidc`;
   const t0 = Date.now();
   const common = ['--import', 'tsx', SERVER, '--version', ADMIN_VERSION, '--token', TESTBED_ADMIN_TOKEN];
+  // Restart our own backends (cheap, and picks up code changes); refuse ports held by others.
+  await stopDaemon(ctx, 'flyteadmin');
+  await stopDaemon(ctx, 'flyteadmin-auth');
+  await assertPortsFree('flyteadmin test backend', [p.http, p.grpc, p.authHttp, p.authGrpc]);
   // cwd = repo root so that `--import tsx` resolves from the repo's node_modules.
   startDaemon(ctx, 'flyteadmin', process.execPath, [...common, '--http-port', String(p.http), '--grpc-port', String(p.grpc)], { cwd: REPO_ROOT });
   startDaemon(ctx, 'flyteadmin-auth', process.execPath, [...common, '--http-port', String(p.authHttp), '--grpc-port', String(p.authGrpc), '--auth', '--issuer', issuer], { cwd: REPO_ROOT });

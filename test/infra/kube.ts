@@ -11,7 +11,7 @@ import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Testbed } from '../harness/testbed.js';
-import { issueCert, startDaemon, waitFor, type InfraContext } from './common.js';
+import { assertPortsFree, isAlive, issueCert, startDaemon, tcpOpen, waitFor, type InfraContext } from './common.js';
 
 export const KUBE_VERSION = '1.33.13';
 export const KUBE_PORTS = { apiserver: 16443, etcdClient: 12379, etcdPeer: 12380, etcdMetrics: 12381 } as const;
@@ -82,8 +82,17 @@ export async function startKube(ctx: InfraContext, opts: { stallPort: number; po
   mkdirSync(join(dir, 'etcd'), { recursive: true, mode: 0o700 });
   const P = { ...KUBE_PORTS, ...opts.ports };
 
+  // Reuse our own daemons when they run (a warm `testbed:up`). A port held by a process this test
+  // bed did not start (e.g. an earlier bed whose PID files are gone) would make us talk to the
+  // wrong server, and a second daemon would die on the busy port and overwrite the PID file of the
+  // live one: refuse clearly instead.
+  const ours = (name: string) => { const f = join(ctx.dir, 'pids', `${name}.pid`); return existsSync(f) && isAlive(Number(readFileSync(f, 'utf8'))); };
+  const reuseEtcd = ours('etcd'), reuseApi = reuseEtcd && ours('kube-apiserver');
+  if (!reuseEtcd) await assertPortsFree('etcd', [P.etcdClient, P.etcdPeer]);
+  if (!reuseApi) await assertPortsFree('kube-apiserver', [P.apiserver]);
+
   // etcd (Debian etcd-server 3.4)
-  startDaemon(ctx, 'etcd', 'etcd', [
+  if (!reuseEtcd) startDaemon(ctx, 'etcd', 'etcd', [
     '--name', 'testbed', '--data-dir', join(dir, 'etcd'),
     '--listen-client-urls', `http://127.0.0.1:${P.etcdClient}`, '--advertise-client-urls', `http://127.0.0.1:${P.etcdClient}`,
     '--listen-peer-urls', `http://127.0.0.1:${P.etcdPeer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${P.etcdPeer}`,
@@ -110,7 +119,7 @@ export async function startKube(ctx: InfraContext, opts: { stallPort: number; po
   const auditLog = join(dir, 'audit.log');
 
   const server = `https://127.0.0.1:${P.apiserver}`;
-  startDaemon(ctx, 'kube-apiserver', bin, [
+  if (!reuseApi) startDaemon(ctx, 'kube-apiserver', bin, [
     `--etcd-servers=http://127.0.0.1:${P.etcdClient}`,
     '--bind-address=127.0.0.1', `--secure-port=${P.apiserver}`, '--advertise-address=127.0.0.1',
     '--endpoint-reconciler-type=none',

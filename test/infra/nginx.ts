@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { Testbed } from '../harness/testbed.js';
-import { issueCert, startDaemon, tcpOpen, waitFor, type InfraContext } from './common.js';
+import { assertPortsFree, issueCert, startDaemon, stopDaemon, tcpOpen, waitFor, type InfraContext } from './common.js';
 
 export const NGINX_HOST = 'flyte.test';
 export const NGINX_PORTS = {
@@ -96,8 +96,11 @@ export async function startNginx(ctx: InfraContext, backends: { httpPort: number
   } catch (e) {
     throw new Error(`nginx config test failed (${conf}): ${String((e as { stderr?: Buffer }).stderr ?? e)}`);
   }
-  startDaemon(ctx, 'nginx', 'nginx', ['-p', prefix, '-c', conf, '-g', 'daemon off;']);
   const ports = Object.values(P);
+  // Restart our own nginx (0.1 s, and picks up config changes); refuse ports held by others.
+  await stopDaemon(ctx, 'nginx');
+  await assertPortsFree('nginx', ports);
+  startDaemon(ctx, 'nginx', 'nginx', ['-p', prefix, '-c', conf, '-g', 'daemon off;']);
   await waitFor(ctx, 'nginx', async () => (await Promise.all(ports.map((p) => tcpOpen(p)))).every(Boolean), 15_000, 'nginx');
   ctx.log(`nginx up in ${Date.now() - t0} ms (https ${P.https}, variants ${ports.slice(1).join(', ')})`);
   return { host: NGINX_HOST, ...P };
