@@ -1,6 +1,6 @@
-// Live progress for a terminal. On a TTY every finished check prints its pretty line at once and a
-// single status line at the bottom (redrawn in place) says what is running, or, for `verify --wait`,
-// which checks are still failing and their current error. Not a TTY: prints nothing (the CLI prints
+// Live progress for a terminal. On a TTY a single status line (redrawn in place) says how many checks
+// are done, how many fail and what is running, or, for `verify --wait`, which checks are still
+// failing and their current error; the result lines come once, in the final report. Not a TTY: prints nothing (the CLI prints
 // the final pretty view). No timers, so it never keeps the process alive.
 import type { CheckResult, Status } from '../src/engine/types.js';
 import { SYMBOLS } from './pretty.js';
@@ -51,17 +51,18 @@ export function createLiveReporter(stream: LiveStream, opts: LiveOptions): LiveR
   let status = '';
   let waiting: string | undefined;
   let finished = false;
+  let failed = 0;
 
   const width = () => Math.max(20, (stream.columns ?? 80) - 1);
   const draw = () => {
     if (finished) return;
     // per-instance checks can make more results than planned checks
-    const total = Math.max(planned, done);
+    const total = Math.max(planned, done + running.length);
     let text: string;
     if (waiting !== undefined) text = waiting;
-    else if (running.length > 0) text = `${done}/${total} done, running: ${running.join(', ')}`;
+    else if (running.length > 0) text = `${done}/${total} done${failed ? `, ${failed} failing` : ''}, running: ${running.join(', ')}`;
     else text = done < total ? `${done}/${total} done` : '';
-    const next = truncate(text, width());
+    const next = truncate(escapeControls(text), width());
     if (next === status) return;
     stream.write(CLEAR_LINE + (next ? paint(DIM, next) : ''));
     status = next;
@@ -88,8 +89,9 @@ export function createLiveReporter(stream: LiveStream, opts: LiveOptions): LiveR
       const i = running.indexOf(key);
       if (i >= 0) running.splice(i, 1);
       if (waiting === undefined) done += 1;
-      const message = oneLine(r.status === 'skip' ? skipReason(r) : r.message);
-      print(`  ${paint(COLOR[r.status], SYMBOLS[r.status])} ${key}  ${message}  ${paint(DIM, formatDuration(r.durationMs))}`);
+      if (r.status === 'fail' || r.status === 'error') failed += 1;
+      // Only the status line moves: the full result lines come once, in the final report.
+      draw();
     },
     onWaiting(failingIds, attempt, message) {
       const n = failingIds.length;

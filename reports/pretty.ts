@@ -22,7 +22,10 @@ function lineMessage(r: CheckResult): string {
   return r.status === 'skip' ? skipReason(r) : r.message;
 }
 
-function header(report: Report, paint: Paint): string[] {
+/** Fields set by nobody (built-in defaults) are in --verbose, JSON and Markdown; the terminal shows what the inputs set. */
+const isDefault = (source: string) => source === 'default' || source === 'chart default';
+
+function header(report: Report, paint: Paint, verbose: boolean): string[] {
   const t = report.target;
   const rows: [string, string][] = [['command', report.command]];
   if (t.chart) rows.push(['chart', t.chartSource ? `${t.chart} (${t.chartSource})` : t.chart]);
@@ -32,11 +35,12 @@ function header(report: Report, paint: Paint): string[] {
   const w = Math.max(...rows.map(([k]) => k.length));
   const out = [paint(SGR.bold, `flyte-doctor ${report.command}`) + paint(SGR.dim, `  run ${safe(report.runId)}, started ${safe(report.startedAt)}`), '', paint(SGR.bold, 'What was checked')];
   for (const [k, v] of rows) out.push(`  ${k.padEnd(w)}  ${indentLines(v, ' '.repeat(w + 4))}`);
-  if (t.fields.length > 0) {
-    const fw = Math.max(...t.fields.map((f) => f.field.length));
-    const vw = Math.min(40, Math.max(...t.fields.map((f) => f.value.length)));
-    out.push('  target:');
-    for (const f of t.fields) {
+  const fields = verbose ? t.fields : t.fields.filter((f) => !isDefault(f.source));
+  if (fields.length > 0) {
+    const fw = Math.min(34, Math.max(...fields.map((f) => f.field.length)));
+    const vw = Math.min(40, Math.max(...fields.map((f) => f.value.length)));
+    out.push(verbose || fields.length === t.fields.length ? '  target:' : `  target (from your inputs; ${t.fields.length - fields.length} defaults with --verbose):`);
+    for (const f of fields) {
       out.push(`    ${safe(f.field).padEnd(fw)}  ${indentLines(f.value, '    ').padEnd(vw)}  ${paint(SGR.dim, `(${indentLines(f.source, '    ')})`)}`);
     }
   }
@@ -73,7 +77,7 @@ function summaryLine(report: Report, paint: Paint): string {
 
 export function renderPretty(report: Report, opts: RenderOptions): string {
   const paint = painter(opts.color);
-  const out = header(report, paint);
+  const out = header(report, paint, opts.verbose);
   const groups = groupByArea(report.results, AREAS);
   if (groups.length === 0) out.push('', 'No checks ran.');
   for (const g of groups) {

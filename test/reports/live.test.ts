@@ -32,7 +32,7 @@ describe('live reporter', () => {
     expect(s.chunks).toEqual([]);
   });
 
-  it('on a TTY: a line per finished check and a status line with what is running', () => {
+  it('on a TTY: one status line with done, failing and running; the result lines come once, in the final report', () => {
     const s = sink();
     const live = createLiveReporter(s.stream, { color: false, isTTY: true });
     live.onPlan(checks);
@@ -40,16 +40,13 @@ describe('live reporter', () => {
     live.onStart('database.postgres.auth', 'flyteadmin');
     expect(screen(s.text()).at(-1)).toBe('0/8 done, running: kubernetes.api.reachable, database.postgres.auth [flyteadmin]');
     live.onResult(fixtureResults[0]!);
-    expect(screen(s.text())).toEqual([
-      'Running 8 checks…',
-      '  ✓ kubernetes.api.reachable  API server https://127.0.0.1:6443 answered (v1.30.2)  42ms',
-      '1/8 done, running: database.postgres.auth [flyteadmin]',
-    ]);
+    expect(screen(s.text())).toEqual(['Running 8 checks…', '1/8 done, running: database.postgres.auth [flyteadmin]']);
+    live.onStart('tls.ingress.expiry');
     live.onResult(fixtureResults[2]!);
+    expect(screen(s.text())).toEqual(['Running 8 checks…', '2/8 done, 1 failing, running: tls.ingress.expiry']);
     live.finish();
-    const final = screen(s.text());
-    expect(final.at(-2)).toBe('  ✗ database.postgres.auth [flyteadmin]  password authentication failed for user "flyte" (28P01)  1.2s');
-    expect(final.at(-1)).toBe(''); // the status line is cleared
+    expect(screen(s.text())).toEqual(['Running 8 checks…', '']); // the status line is cleared
+    expect(s.text()).not.toContain('password authentication failed'); // no duplicate of the final report
     expect(s.text()).not.toContain('\x1b[3'); // no colour when color=false
   });
 
@@ -73,19 +70,22 @@ describe('live reporter', () => {
     const last = screen(s.text()).at(-1)!;
     expect([...last].length).toBeLessThanOrEqual(39);
     expect(last.endsWith('…')).toBe(true);
-    live.onResult({ ...fixtureResults[0]!, message: 'evil \x1b[2J' });
-    expect(s.text()).toContain('evil \\x1b[2J');
+    const t = sink(200);
+    const live2 = createLiveReporter(t.stream, { color: false, isTTY: true });
+    live2.onStart('evil\x1b[2J');
+    expect(screen(t.text()).at(-1)).toBe('0/1 done, running: evil\\x1b[2J');
   });
 
-  it('colours the symbol when color=true; finish is idempotent and silences later events', () => {
+  it('dims the status line when color=true; finish is idempotent and silences later events', () => {
     const s = sink();
     const live = createLiveReporter(s.stream, { color: true, isTTY: true });
-    live.onResult(fixtureResults[2]!);
-    expect(s.text()).toContain('\x1b[31m✗\x1b[0m');
+    live.onStart('kubernetes.api.reachable');
+    expect(s.text()).toContain('\x1b[2m0/1 done, running: kubernetes.api.reachable\x1b[0m');
     live.finish();
     const n = s.chunks.length;
     live.finish();
     live.onResult(fixtureResults[0]!);
+    live.onStart('x');
     expect(s.chunks.length).toBe(n);
   });
 });

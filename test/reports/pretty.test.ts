@@ -109,4 +109,23 @@ describe('pretty writer', () => {
     expect(t).toContain('No checks ran.');
     expect(t).toContain('(0 checks)');
   });
+
+  it('the terminal header lists what the inputs set; built-in defaults only with --verbose', () => {
+    const report = makeReport();
+    report.target.fields = [
+      { field: 'databases[0].host', value: 'db.example.com', source: 'values.yaml: configuration.database.host' },
+      { field: 'kubernetes.release', value: 'flyte-backend', source: 'default' },
+      { field: 'databases[0].maxOpenConnections', value: '100', source: 'chart default' },
+      { field: 'ingress.grpcAnnotations.nginx.ingress.kubernetes.io/backend-protocol', value: 'GRPC', source: 'values.yaml: ingress.grpcAnnotations' },
+    ];
+    const short = renderPretty(report, plain);
+    expect(short).toContain('db.example.com');
+    expect(short).not.toContain('flyte-backend');
+    expect(short).toContain('target (from your inputs; 2 defaults with --verbose):');
+    const long = renderPretty(report, { ...plain, verbose: true });
+    expect(long).toContain('flyte-backend');
+    expect(long).toContain('maxOpenConnections');
+    // a very long field name does not widen the column for every row
+    expect(short.split('\n').find((l) => l.includes('databases[0].host'))!.indexOf('db.example.com')).toBeLessThan(45);
+  });
 });
