@@ -232,7 +232,10 @@ export async function unaryCall<Req, Res>(
   const md = new grpc.Metadata();
   for (const [k, v] of Object.entries(metadata ?? {})) md.set(k, v);
   return new Promise<Res>((resolve, reject) => {
-    const call = ch.client.makeUnaryRequest(path, serialize, deserialize, req, md, { deadline: new Date(Date.now() + timeoutMs) }, (err, res) => {
+    // The SDKs load before the call (CPU time): keep the deadline inside what is left of the check's
+    // budget, so a dead endpoint ends as this check's own finding, not as the engine's timeout.
+    const deadlineMs = Math.max(100, Math.min(timeoutMs, ctx.remainingMs() - 250));
+    const call = ch.client.makeUnaryRequest(path, serialize, deserialize, req, md, { deadline: new Date(Date.now() + deadlineMs) }, (err, res) => {
       ctx.signal.removeEventListener('abort', onAbort);
       if (err) {
         const code = err.code ?? grpc.status.UNKNOWN;
