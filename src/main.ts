@@ -78,7 +78,7 @@ const VERSION_KEYS: [RegExp, string][] = [[/^(flyte\.admin\.|ingress\.grpc\.admi
 export function buildReport(o: { command: Phase; target: Target; run: RunResult; residue: string[]; exitCode: number }): Report {
   const versions: Record<string, string> = {};
   for (const r of o.run.results) {
-    const v = r.details?.version;
+    const v = r.details?.version ?? r.details?.gitVersion; // gitVersion: the Kubernetes /version field
     if (typeof v !== 'string' || r.status === 'skip') continue;
     const comp = typeof r.details?.component === 'string' ? r.details.component : VERSION_KEYS.find(([re]) => re.test(r.id))?.[1] ?? r.id;
     const key = r.instance && comp === 'postgres' ? `postgres (${r.instance})` : comp;
