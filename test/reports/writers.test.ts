@@ -7,7 +7,7 @@ import { UserError } from '../../src/errors.js';
 import { fixtureResults, makeReport } from './fixtures/report.js';
 
 const opts = { color: false, width: 100, verbose: false };
-const SECRET = 'AKIAIOSFODNN7EXAMPLE-wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY';
+const SECRET = 'Sekret0Value1For2The3Writer4Test5zz';
 
 describe('report writers', () => {
   it('registers exactly pretty, json, junit and markdown, each under its own name', () => {
