@@ -85,6 +85,9 @@ export interface KubeIdentity {
 
 export interface ListOptions { labelSelector?: string; fieldSelector?: string; pageSize?: number }
 
+/** Items of a LIST, page by page: memory stays at one page however large the cluster. */
+export type ItemVisitor<T> = (item: T) => void;
+
 export interface AccessAttributes { verb: string; group: string; resource: string; namespace?: string; name?: string; subresource?: string }
 export interface AccessDecision extends AccessAttributes { allowed: boolean; denied?: boolean; reason?: string; evaluationError?: string }
 
@@ -98,6 +101,8 @@ export interface KubeSession {
   getOptional<T = any>(path: string, signal: AbortSignal): Promise<T | undefined>;
   /** LIST with limit/continue pagination; returns every item. */
   list<T = any>(path: string, signal: AbortSignal, opts?: ListOptions): Promise<T[]>;
+  /** LIST with pagination, handing each item to `visit` without keeping it; returns the item count. */
+  forEach<T = any>(path: string, signal: AbortSignal, visit: ItemVisitor<T>, opts?: ListOptions): Promise<number>;
   /** SelfSubjectAccessReview for each attribute set (bounded parallelism), in input order. */
   canI(attrs: readonly AccessAttributes[], signal: AbortSignal): Promise<AccessDecision[]>;
   close(): void;
@@ -279,6 +284,11 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
     },
     async list<T>(path: string, signal: AbortSignal, lo: ListOptions = {}): Promise<T[]> {
       const items: T[] = [];
+      await this.forEach<T>(path, signal, (it) => { items.push(it); }, lo);
+      return items;
+    },
+    async forEach<T>(path: string, signal: AbortSignal, visit: ItemVisitor<T>, lo: ListOptions = {}): Promise<number> {
+      let n = 0;
       let cont: string | undefined;
       do {
         const q = new URLSearchParams();
@@ -287,10 +297,10 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
         if (lo.fieldSelector) q.set('fieldSelector', lo.fieldSelector);
         if (cont) q.set('continue', cont);
         const page = await get<{ items?: T[]; metadata?: { continue?: string } }>(`${path}?${q}`, signal);
-        for (const it of page.items ?? []) items.push(it);
+        for (const it of page.items ?? []) { visit(it); n++; }
         cont = page.metadata?.continue || undefined;
       } while (cont);
-      return items;
+      return n;
     },
     async canI(all, signal) {
       // One review per distinct attribute set, answers mapped back in input order.
