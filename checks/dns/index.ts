@@ -2,5 +2,6 @@
 import type { Check } from '../../src/engine/types.js';
 import adminResolve from './admin.resolve.js';
 import hostsResolve from './hosts.resolve.js';
+import ingressAddress from './ingress.address.js';
 
-export const checks: readonly Check[] = [adminResolve, hostsResolve];
+export const checks: readonly Check[] = [adminResolve, hostsResolve, ingressAddress];

@@ -117,6 +117,26 @@ export async function installFlyte(tb: Testbed, chart: Chart): Promise<void> {
   }
   for (const s of services) await writeEndpoints(a, s, deployments, podIps, true);
   await createWebhookConfig(a, chart);
+  await publishIngresses(a, chart, objs, tb.nginx?.host ?? 'flyte.test');
+}
+
+/** flyte-binary's ingresses as the test bed's values render them (ingress.create: true, host = the nginx host). */
+function binaryIngresses(host: string): Obj[] {
+  const fn = 'flyte-flyte-binary';
+  return [['http', 8088], ['grpc', 8089]].map(([suffix, port]) => ({
+    apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: `${fn}-${suffix}`, namespace: NS },
+    spec: { ingressClassName: 'nginx', tls: [{ hosts: [host], secretName: 'flyte-tls' }], rules: [{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: `${fn}-${suffix}`, port: { number: port } } } }] } }] },
+  }));
+}
+
+/** Every Ingress gets the load-balancer address an ingress controller would write: 127.0.0.1, where the test bed's nginx listens. */
+async function publishIngresses(a: Api, chart: Chart, objs: Obj[], host: string): Promise<void> {
+  const ingresses = chart === 'flyte-binary' ? binaryIngresses(host) : objs.filter((o) => o.kind === 'Ingress');
+  for (const ing of ingresses) {
+    await createIfMissing(a.kube, a.token, collection('Ingress'), ing);
+    const cur = await kubeCall<Obj>(a.kube, a.token, 'GET', itemPath('Ingress', ing.metadata.name));
+    await kubeCall(a.kube, a.token, 'PUT', `${itemPath('Ingress', ing.metadata.name)}/status`, { ...cur, status: { loadBalancer: { ingress: [{ ip: '127.0.0.1' }] } } });
+  }
 }
 
 async function waitEstablished(a: Api, name: string): Promise<void> {
@@ -304,6 +324,7 @@ export async function uninstallFlyte(tb: Testbed, chart: Chart): Promise<void> {
   const a = api(tb);
   const del = (path: string) => kubeCall(a.kube, a.token, 'DELETE', path, undefined, undefined, (s) => s < 300 || s === 404);
   await del(itemPath('MutatingWebhookConfiguration', webhookName(chart)));
+  if (chart === 'flyte-binary') for (const ing of binaryIngresses('flyte.test')) await del(itemPath('Ingress', ing.metadata.name));
   const objs = chartObjects(chart).reverse();
   for (const o of objs) {
     // no kubelet: only an immediate delete removes a pod (a graceful one stays Terminating forever)

@@ -1,0 +1,104 @@
+// dns.ingress.address against the test bed's kube-apiserver and dnsmasq: Ingress objects in a
+// namespace of their own, with their status written as an ingress controller would (there is no
+// controller), and flyte.test resolved through dnsmasq (127.0.0.1).
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Target } from '../../../src/config/target.js';
+import { runCheck } from '../../harness/run-check.js';
+import { makeTarget } from '../../harness/target.js';
+import { getTestbed } from '../../harness/testbed.js';
+import { createIfMissing, kubeCall } from '../../infra/kube.js';
+
+const NS = 'fd-ingress-address';
+const ING = '/apis/networking.k8s.io/v1/namespaces/' + NS + '/ingresses';
+const tb = () => getTestbed();
+const api = () => ({ kube: { server: tb().kube.server, caFile: tb().kube.caFile }, token: tb().kube.tokens.admin });
+
+function target(host: string, context = 'admin'): Target {
+  return makeTarget({
+    chart: 'flyte-binary', dnsServer: tb().dns.server,
+    kubernetes: { kubeconfigPath: tb().kube.kubeconfig, context, namespace: NS, release: 'flyte-backend' },
+    ingress: { host, httpUrl: `https://${host}`, enabled: true, annotations: {}, grpcAnnotations: {}, separateGrpcIngress: true, tls: true, valuesKey: 'ingress' },
+  } as never);
+}
+
+async function ingress(name: string, host: string | undefined, lb: { ip?: string; hostname?: string }[]): Promise<void> {
+  const { kube, token } = api();
+  await kubeCall(kube, token, 'POST', ING, { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name },
+    spec: { rules: [{ ...(host ? { host } : {}), http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'flyte-backend-flyte-binary-http', port: { number: 8088 } } } }] } }] } });
+  if (lb.length) {
+    const obj = await kubeCall(kube, token, 'GET', `${ING}/${name}`);
+    await kubeCall(kube, token, 'PUT', `${ING}/${name}/status`, { ...obj, status: { loadBalancer: { ingress: lb } } });
+  }
+}
+
+describe('dns.ingress.address (verify)', () => {
+  beforeAll(async () => {
+    const { kube, token } = api();
+    await createIfMissing(kube, token, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+  });
+  afterEach(async () => {
+    const { kube, token } = api();
+    await kubeCall(kube, token, 'DELETE', ING, undefined, undefined, (s) => s < 300 || s === 404); // deletecollection
+  });
+
+  it('passes when the host resolves to the Ingress load-balancer IP', async () => {
+    await ingress('flyte-grpc', 'flyte.test', [{ ip: '127.0.0.1' }]);
+    const { result } = await runCheck('dns.ingress.address', target('flyte.test'), { phase: 'verify' });
+    expect(result.status, result.message).toBe('pass');
+    expect(result.message).toBe('flyte.test resolves to 127.0.0.1, the address of Ingress flyte-grpc (127.0.0.1)');
+  });
+
+  it('passes when the load balancer has a hostname (ALB) that resolves to the same address', async () => {
+    await ingress('flyte-alb', 'flyte.test', [{ hostname: 'db.flyte.test' }]);
+    const { result } = await runCheck('dns.ingress.address', target('flyte.test'), { phase: 'verify' });
+    expect(result.status, result.message).toBe('pass');
+  });
+
+  it('a rule without a host serves every host (as in the flyte-core render)', async () => {
+    await ingress('flyte-core', undefined, [{ ip: '127.0.0.1' }]);
+    const { result } = await runCheck('dns.ingress.address', target('flyte.test'), { phase: 'verify' });
+    expect(result.status, result.message).toBe('pass');
+    expect(result.details?.ingresses).toEqual(['flyte-core']);
+  });
+
+  it('fails when the DNS record points elsewhere than the Ingress address, naming both', async () => {
+    await ingress('flyte-grpc', 'flyte.test', [{ ip: '10.20.30.40' }]);
+    const { result } = await runCheck('dns.ingress.address', target('flyte.test'), { phase: 'verify' });
+    expect(result).toMatchObject({ status: 'fail', messageId: 'addressMismatch' });
+    expect(result.message).toBe('flyte.test resolves to 127.0.0.1, but its Ingress flyte-grpc has address 10.20.30.40: the DNS record points elsewhere');
+    expect(result.hint).toContain('update the DNS record of flyte.test to 10.20.30.40');
+  });
+
+  it('fails when the host does not resolve at all', async () => {
+    await ingress('flyte-grpc', 'missing.test', [{ ip: '127.0.0.1' }]);
+    const { result } = await runCheck('dns.ingress.address', target('missing.test'), { phase: 'verify' });
+    expect(result).toMatchObject({ status: 'fail', messageId: 'noResolve' });
+    expect(result.hint).toBe('create the DNS record missing.test → 127.0.0.1');
+  });
+
+  it('warns when the Ingress has no load-balancer address yet', async () => {
+    await ingress('flyte-grpc', 'flyte.test', []);
+    const { result } = await runCheck('dns.ingress.address', target('flyte.test'), { phase: 'verify' });
+    expect(result).toMatchObject({ status: 'warn', messageId: 'notProvisioned' });
+    expect(result.hint).toContain('describe ingress flyte-grpc');
+  });
+
+  it('warns when no Ingress serves the host, naming the values key', async () => {
+    await ingress('other', 'other.flyte.test', [{ ip: '127.0.0.1' }]);
+    const { result } = await runCheck('dns.ingress.address', target('flyte.test'), { phase: 'verify' });
+    expect(result).toMatchObject({ status: 'warn', messageId: 'noIngress' });
+    expect(result.hint).toContain('ingress.host');
+  });
+
+  it('a user who may not list Ingresses gets a warning with the command to run as admin (could not check is not fail)', async () => {
+    await ingress('flyte-grpc', 'flyte.test', [{ ip: '127.0.0.1' }]);
+    const { result } = await runCheck('dns.ingress.address', target('flyte.test', 'restricted'), { phase: 'verify' });
+    expect(result).toMatchObject({ status: 'warn', messageId: 'cannotList' });
+    expect(result.hint).toContain('get ingress -o wide');
+  });
+
+  it('is blocked, not failed, when the API server does not answer', async () => {
+    const { result } = await runCheck('dns.ingress.address', target('flyte.test', 'stalled'), { phase: 'verify', timeoutMs: 1500 });
+    expect(result).toMatchObject({ status: 'skip', blockedBy: 'kubernetes.api.reachable' });
+  });
+});
