@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { bed, bedTarget, brief, runMany } from './bed.js';
 
-const ALL = ['dns.*', 'tls.*', 'client.*', 'ingress.*', 'auth.*', 'flyte.admin.*'];
+const ALL = ['dns.admin.*', 'dns.hosts.*', 'tls.*', 'client.*', 'ingress.*', 'auth.*', 'flyte.admin.*'];
 
 describe('healthy path over TLS with the test CA', () => {
   it('auth off: everything passes (auth checks skip: auth is not enabled)', async () => {
