@@ -109,15 +109,9 @@ export function buildReport(o: { command: Phase; target: Target; run: RunResult;
   };
 }
 
-/** Residue: probe objects a cleanup could not delete, plus cleanup failures. */
+/** Residue: what a deferred cleanup could not undo (the probe cleanups confirm their prefix is empty and fail otherwise, naming the leftovers and the delete command). */
 function residueOf(run: RunResult): string[] {
-  const out: string[] = [];
-  for (const r of run.results) {
-    const left = r.details?.residue;
-    if (Array.isArray(left)) for (const k of left) if (typeof k === 'string') out.push(k);
-  }
-  for (const f of run.cleanupFailures) out.push(`cleanup "${f.label}" (${f.checkId}) failed: ${f.error}`);
-  return [...new Set(out)];
+  return [...new Set(run.cleanupFailures.map((f) => `cleanup "${f.label}" (${f.checkId}) failed: ${f.error}`))];
 }
 
 export async function runCommand(req: RunRequest, io: Io): Promise<number> {

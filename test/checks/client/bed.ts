@@ -1,12 +1,8 @@
 // Targets pointing at the test bed's nginx variants, dnsmasq and admin backend, for the network checks.
 import { builtinChecks } from '../../../checks/index.js';
-import adminGrpc from '../../../checks/flyte/admin.grpc.js';
-import adminHttp from '../../../checks/flyte/admin.http.js';
 import type { IngressTarget, Target } from '../../../src/config/target.js';
-import { plan } from '../../../src/engine/plan.js';
-import { runChecks } from '../../../src/engine/run.js';
 import type { CheckResult, Phase } from '../../../src/engine/types.js';
-import { assertNoSecrets } from '../../harness/run-check.js';
+import { runCheck, runSelection } from '../../harness/run-check.js';
 import { makeTarget } from '../../harness/target.js';
 import { getTestbed } from '../../harness/testbed.js';
 
@@ -34,31 +30,22 @@ export function bedTarget(port: number, client: ClientOver = {}, extra: Paramete
   });
 }
 
-// flyte.admin.* are not in checks/flyte/index.ts (owned by another engineer) until the lead registers them.
-const all = [...builtinChecks, ...[adminGrpc, adminHttp].filter((c) => !builtinChecks.some((x) => x.id === c.id))];
-
-/** Runs one check (and its dependencies) through the real engine. */
+/** Runs one check (and its dependencies) through the real engine (test/harness/run-check.ts). */
 export async function run(id: string, target: Target, opts: { phase?: Phase; timeoutMs?: number; instance?: string } = {}): Promise<{ result: CheckResult; results: CheckResult[] }> {
-  const check = all.find((c) => c.id === id)!;
-  const phase = opts.phase ?? (check.phases.includes('verify') ? 'verify' : 'preflight');
-  const r = await runChecks({ target, plan: plan(all, phase, { only: [id] }, target), timeoutMs: opts.timeoutMs ?? 10_000, concurrency: 8 });
-  assertNoSecrets(target, r);
-  const mine = r.results.filter((x) => x.id === id);
-  const result = (opts.instance !== undefined ? mine.find((x) => x.instance === opts.instance) : mine[0])!;
-  return { result, results: r.results };
+  const phase = opts.phase ?? (builtinChecks.find((c) => c.id === id)?.phases.includes('verify') ? 'verify' : 'preflight');
+  const { result, results } = await runCheck(id, target, { ...opts, phase });
+  return { result, results };
 }
 
 /** Runs a selection (ids/globs) and returns the results in engine order. */
 export async function runMany(only: string[], target: Target, phase: Phase = 'verify', timeoutMs = 10_000): Promise<CheckResult[]> {
-  const r = await runChecks({ target, plan: plan(all, phase, { only }, target), timeoutMs, concurrency: 8 });
-  assertNoSecrets(target, r);
-  return r.results;
+  return (await runSelection(target, phase, only, { timeoutMs })).results;
 }
 
 /** The first failing result in dependency order: a fail whose dependencies all passed. */
 export function firstFail(results: CheckResult[]): CheckResult | undefined {
   const fails = results.filter((r) => r.status === 'fail');
-  return fails.find((f) => { const c = all.find((x) => x.id === f.id); return (c?.dependsOn ?? []).every((d) => results.find((r) => r.id === d)?.status !== 'fail'); });
+  return fails.find((f) => { const c = builtinChecks.find((x) => x.id === f.id); return (c?.dependsOn ?? []).every((d) => results.find((r) => r.id === d)?.status !== 'fail'); });
 }
 
 export function brief(r: CheckResult | undefined): string {
