@@ -26,6 +26,12 @@ export function renderChecksDoc(checks: readonly Check[] = builtinChecks): strin
     for (const c of list) {
       out.push(`### ${c.id}`, '', `**${c.title}**`, '', `Phases: ${c.phases.join(', ')}${c.dependsOn?.length ? ` · Depends on: ${c.dependsOn.map((d) => `\`${d}\``).join(', ')}` : ''}${c.needs?.length ? ` · Needs: ${c.needs.join(', ')}` : ''}${c.writes === 'probe-object' ? ' · Writes: a probe object under `flyte-doctor/<run-id>/`, always deleted' : ''}`, '');
       out.push('**What it checks.** ' + c.explain.what.trim(), '', '**Why it matters.** ' + c.explain.why.trim(), '', '**How to fix.** ' + c.explain.fix.trim(), '');
+      const msgs = Object.entries(c.messages ?? {});
+      if (msgs.length) {
+        out.push('**Findings.**', '', '| messageId | status | meaning |', '| --- | --- | --- |');
+        for (const [id, m] of msgs) out.push(`| \`${id}\` | ${m.status} | ${m.summary.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);
+        out.push('');
+      }
     }
   }
   return out.join('\n');

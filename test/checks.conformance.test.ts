@@ -25,7 +25,8 @@ describe('check registry conformance', () => {
 
   for (const area of AREAS) {
     it(`checks/${area}: the files, the index and the ids agree`, async () => {
-      const files = readdirSync(join(root, 'checks', area)).filter((f) => f.endsWith('.ts') && f !== 'index.ts').sort();
+      // `_name.ts` files hold outcome builders shared by checks of the area (not checks themselves).
+      const files = readdirSync(join(root, 'checks', area)).filter((f) => f.endsWith('.ts') && f !== 'index.ts' && !f.startsWith('_')).sort();
       const { checks } = await import(/* @vite-ignore */ pathToFileURL(join(root, 'checks', area, 'index.ts')).href);
       const ids = (checks as { id: string }[]).map((c) => c.id);
       expect(ids).toEqual([...ids].sort());
@@ -43,6 +44,16 @@ describe('check registry conformance', () => {
       expect(c.title.length, c.id).toBeGreaterThan(5);
       expect(c.phases.length, c.id).toBeGreaterThan(0);
       for (const k of ['what', 'why', 'fix'] as const) expect(c.explain[k].trim().length, `${c.id} explain.${k}`).toBeGreaterThan(10);
+    }
+  });
+
+  it('declared messages are well formed: a status, a summary, ids in camelCase', () => {
+    for (const c of builtinChecks) {
+      for (const [id, m] of Object.entries(c.messages ?? {})) {
+        expect(id, `${c.id} messageId`).toMatch(/^[a-z][A-Za-z0-9]*$/);
+        expect(['pass', 'warn', 'fail', 'skip', 'error'], `${c.id}.${id} status`).toContain(m.status);
+        expect(m.summary.trim().length, `${c.id}.${id} summary`).toBeGreaterThan(10);
+      }
     }
   });
 

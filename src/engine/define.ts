@@ -1,4 +1,4 @@
-import { AREAS, type Area, type Check, type CheckSpec } from './types.js';
+import { AREAS, type Area, type Check, type CheckSpec, type Messages } from './types.js';
 
 /** Where the per-check docs live (docs/checks.md is generated from the registry; see README). */
 export const DOCS_BASE = 'https://github.com/flyte-doctor/flyte-doctor/blob/main/docs/checks.md';
@@ -18,9 +18,9 @@ const ID_RE = /^[a-z][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*){2,3}$/;
  * Declares a check. The area and docsUrl are derived from the id so they cannot drift:
  * `storage.s3.delete` lives in checks/storage/s3.delete.ts, area 'storage'.
  */
-export function defineCheck(spec: CheckSpec): Check {
+export function defineCheck<const M extends Messages = Messages>(spec: CheckSpec<M>): Check {
   if (!ID_RE.test(spec.id)) throw new Error(`check id "${spec.id}" must look like area.subject.aspect`);
   const area = spec.id.split('.')[0] as Area;
   if (!(AREAS as readonly string[]).includes(area)) throw new Error(`check id "${spec.id}": unknown area "${area}"`);
-  return Object.freeze({ ...spec, area, docsUrl: docsUrlFor(spec.id) });
+  return Object.freeze({ ...(spec as unknown as CheckSpec<Messages>), area, docsUrl: docsUrlFor(spec.id) });
 }

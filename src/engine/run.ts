@@ -5,6 +5,7 @@
 // run at the end, also after an abort.
 import { randomBytes } from 'node:crypto';
 import type { Target } from '../config/target.js';
+import { markRootCauses } from './causes.js';
 import type { Plan } from './plan.js';
 import type { Check, CheckContext, CheckResult, Clock, Instance, Json, Outcome, Phase, Status } from './types.js';
 import { STATUSES } from './types.js';
@@ -199,6 +200,7 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
         ...(outcome.hint ? { hint: outcome.hint } : {}),
         ...(outcome.messageId ? { messageId: outcome.messageId } : {}),
         ...(outcome.details ? { details: outcome.details } : {}),
+        ...(outcome.cause ? { cause: outcome.cause } : {}),
       });
     } finally {
       release();
@@ -224,9 +226,11 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
     try { const v = await e.value; await withTimeout(Promise.resolve(e.close(v)), 5000, 'close timed out'); } catch { /* the resource never opened or is already gone */ }
   }
 
+  const sorted = [...results.values()].sort(compareResults);
+  markRootCauses(sorted, new Map(o.plan.checks.map((p) => [p.check.id, p.check])));
   return {
     runId, startedAt, finishedAt: clock.now(),
-    results: [...results.values()].sort(compareResults),
+    results: sorted,
     cleanupFailures,
     ...(interrupted ? { interrupted } : {}),
   };

@@ -22,17 +22,35 @@ export type Need =
   | 'ingress'         // an ingress host / URL is known
   | 'auth';           // auth is enabled in the values or the client config
 
+/**
+ * One finding a check can produce, declared up front (ESLint's `meta.messages`): the docs list
+ * every finding of every check, tests assert messageIds, and the harness fails a run that returns
+ * an undeclared id or a status other than the declared one.
+ */
+export interface MessageSpec {
+  status: Status;
+  /** What this finding means, for the docs (plain text, no placeholders). */
+  summary: string;
+}
+export type Messages = Readonly<Record<string, MessageSpec>>;
+
 /** What a check's run() returns: its finding. Anything it cannot classify it throws (-> error). */
-export interface Outcome {
-  status: Exclude<Status, never>;
+export interface Outcome<Id extends string = string> {
+  status: Status;
   /** One line: what was observed. Never contains a secret (the engine redacts anyway). */
   message: string;
   /** The fix: the exact Helm values key for the detected chart, or a command. Required for warn/fail. */
   hint?: string;
-  /** Stable id of this kind of outcome, e.g. 'authFailed'; also the anchor in the docs. */
-  messageId?: string;
+  /** Stable id of this kind of outcome, declared in the check's `messages`; also the anchor in the docs. */
+  messageId?: Id;
   /** Structured evidence (observed values, endpoints used, error codes). */
   details?: Record<string, Json>;
+  /**
+   * The fault this finding observes, as a stable key built with src/engine/causes.ts (e.g.
+   * `tls-untrusted:flyte.example.com:443`). Non-passing results that share a key have one root
+   * cause: the engine marks it (`rootCause`) and points the others at it (`explainedBy`).
+   */
+  cause?: string;
 }
 
 /** One concrete subject a check runs for, e.g. the flyteadmin database or the metadata bucket. */
@@ -43,7 +61,7 @@ export interface Instance {
   label: string;
 }
 
-export interface CheckSpec {
+export interface CheckSpec<M extends Messages = Messages> {
   /** `area.subject.aspect`, e.g. 'storage.s3.delete'. The first segment is the area. */
   id: string;
   /** One-line title, shown by `list` and in reports. */
@@ -64,10 +82,12 @@ export interface CheckSpec {
   explain: { what: string; why: string; fix: string };
   /** Does this check create anything? Only probe objects under flyte-doctor/<run-id>/ are allowed. */
   writes?: 'none' | 'probe-object';
-  run(ctx: CheckContext): Promise<Outcome>;
+  /** Every finding run() can return, by messageId (see MessageSpec). */
+  messages?: M;
+  run(ctx: CheckContext): Promise<Outcome<Extract<keyof M, string>>>;
 }
 
-export interface Check extends CheckSpec {
+export interface Check extends CheckSpec<Messages> {
   readonly area: Area;
   readonly docsUrl: string;
 }
@@ -120,4 +140,10 @@ export interface CheckResult {
   /** For `skip` caused by a dependency: the id (and instance) that did not pass. */
   blockedBy?: string;
   details?: Record<string, Json>;
+  /** The outcome's fault key (see Outcome.cause). */
+  cause?: string;
+  /** This result explains other non-passing results (they carry `explainedBy` = this node's key). */
+  rootCause?: true;
+  /** Node key (`id` or `id[instance]`) of the root cause this result is a consequence of. */
+  explainedBy?: string;
 }

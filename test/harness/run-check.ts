@@ -26,6 +26,7 @@ export async function runCheck(id: string, target: Target, opts: RunCheckOptions
     ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.runId ? { runId: opts.runId } : {}),
   });
   assertNoSecrets(target, run);
+  assertDeclared(run);
   const mine = run.results.filter((r) => r.id === id);
   const result = opts.instance !== undefined ? mine.find((r) => r.instance === opts.instance) : mine[0];
   if (!result) throw new Error(`check ${id} produced no result${opts.instance ? ` for instance ${opts.instance}` : ''}; got ${run.results.map((r) => `${r.id}[${r.instance ?? ''}]`).join(', ')}`);
@@ -39,7 +40,27 @@ export async function runSelection(target: Target, phase: Phase, only: string[],
     ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.runId ? { runId: opts.runId } : {}),
   });
   assertNoSecrets(target, run);
+  assertDeclared(run);
   return run;
+}
+
+/** Ids the engine itself gives (timeouts, exceptions, interruptions): not declared by checks. */
+export const ENGINE_MESSAGE_IDS = new Set(['timeout', 'aborted', 'exception', 'badOutcome', 'internal']);
+
+/**
+ * Every result of a check that declares messages uses a declared messageId with its declared
+ * status, and every warn/fail carries a fix (ESLint's RuleTester rejects unknown messageIds).
+ */
+export function assertDeclared(run: RunResult): void {
+  for (const r of run.results) {
+    if (r.status === 'skip' || (r.messageId && ENGINE_MESSAGE_IDS.has(r.messageId))) continue;
+    const check = builtinChecks.find((c) => c.id === r.id);
+    if (!check?.messages) continue;
+    const spec = r.messageId ? check.messages[r.messageId] : undefined;
+    if (!spec) throw new Error(`${r.id} returned messageId ${JSON.stringify(r.messageId)}, which its messages do not declare (${Object.keys(check.messages).join(', ')})`);
+    if (spec.status !== r.status) throw new Error(`${r.id} returned ${r.messageId} with status ${r.status}; its messages declare ${spec.status}`);
+    if ((r.status === 'warn' || r.status === 'fail') && !r.hint) throw new Error(`${r.id} returned ${r.status} ${r.messageId} without a fix (hint)`);
+  }
 }
 
 export function assertNoSecrets(target: Target, run: RunResult): void {

@@ -1,0 +1,119 @@
+// Root causes. A finding names the fault it observes with a stable key (Outcome.cause), built here
+// so two checks that see the same fault build the same key: a TLS certificate nobody trusts fails
+// the TLS check, every routing check and the auth discovery alike, and all of them say
+// `tls-untrusted:flyte.example.com:443`. After a run, markRootCauses() picks, per key, the result
+// that explains the rest and points every other one (and every check blocked by them) at it.
+import { AREAS, type Check, type CheckResult } from './types.js';
+
+const lower = (s: string) => s.trim().toLowerCase();
+
+/** `host:port` with IPv6 in brackets, lower case, the form every key uses. */
+export function hostPortKey(host: string, port: number | string): string {
+  const h = lower(host).replace(/^\[|\]$/g, '');
+  return `${h.includes(':') ? `[${h}]` : h}:${port}`;
+}
+
+/**
+ * Key builders, one per kind of fault. `subject` is what is broken (a host, a host:port, a
+ * component, a values key), never a secret: keys appear in the JSON report.
+ */
+export const cause = {
+  /** The name does not resolve (NXDOMAIN, SERVFAIL, no answer). */
+  dns: (host: string) => `dns:${lower(host)}`,
+  /** Nothing reachable at host:port: refused, dropped (timeout), no route. */
+  unreachable: (hostPort: string) => `unreachable:${lower(hostPort)}`,
+  /** Something other than the expected service answers at host:port (HTTP, SSH, TLS-only, plain where TLS is expected...). */
+  wrongService: (hostPort: string) => `wrong-service:${lower(hostPort)}`,
+  /** A TLS problem of what host:port serves. */
+  tls: (kind: 'untrusted' | 'name' | 'expired' | 'chain' | 'default-cert' | 'version' | 'alpn' | 'plaintext' | 'handshake', hostPort: string) => `tls-${kind}:${lower(hostPort)}`,
+  /** A backend behind a proxy or Service is down or not ready (component or Service name). */
+  backend: (component: string) => `backend:${lower(component)}`,
+  /** Credentials rejected by a service (`s3`, `gcs`, `postgres`, `kubernetes`, `oidc`...) for one identity (masked). */
+  credentials: (service: string, identity: string) => `credentials:${service}:${identity}`,
+  /** A permission missing for an identity on a resource. */
+  denied: (service: string, identity: string, resource: string) => `denied:${service}:${identity}:${resource}`,
+  /** A configuration value is wrong or missing: the key (values key, client config key or env var). */
+  config: (key: string) => `config:${key}`,
+  /** Something in front of the service (an auth proxy, basic auth, a WAF) rejects requests. */
+  frontAuth: (hostPort: string) => `front-auth:${lower(hostPort)}`,
+  /** A Kubernetes object in a bad state (kind/namespace/name). */
+  object: (kind: string, namespace: string | undefined, name: string) => `object:${lower(kind)}/${namespace ? `${namespace}/` : ''}${name}`,
+} as const;
+
+/** Order used to break ties between results of one cause: lower layers explain higher ones. */
+const AREA_RANK: Record<string, number> = { kubernetes: 0, dns: 1, database: 2, storage: 3, tls: 4, client: 5, flyte: 6, ingress: 7, auth: 8 };
+const rank = (area: string) => AREA_RANK[area] ?? AREAS.length;
+const severity = (r: CheckResult) => (r.status === 'fail' || r.status === 'error' ? 0 : 1);
+
+export function resultKey(r: Pick<CheckResult, 'id' | 'instance'>): string {
+  return r.instance === undefined ? r.id : `${r.id}[${r.instance}]`;
+}
+
+/** Every check id `id` depends on, directly or not. */
+function ancestorsOf(id: string, checks: ReadonlyMap<string, Pick<Check, 'dependsOn'>>, memo: Map<string, Set<string>>): Set<string> {
+  const hit = memo.get(id);
+  if (hit) return hit;
+  const out = new Set<string>();
+  memo.set(id, out); // cycles are refused by the registry; this only guards the recursion
+  for (const d of checks.get(id)?.dependsOn ?? []) {
+    out.add(d);
+    for (const a of ancestorsOf(d, checks, memo)) out.add(a);
+  }
+  return out;
+}
+
+/**
+ * Marks root causes in place. Per cause key, among the results that did not pass: the root is the
+ * one whose check the others depend on (directly or not), then the more severe one, then the lower
+ * layer (kubernetes, dns, database, storage, tls, client, flyte, ingress, auth), then the id.
+ * Results blocked by a dependency (skip with blockedBy) are explained by their blocker's root. Every
+ * fail or error that nothing explains is a root cause of its own.
+ */
+export function markRootCauses(results: CheckResult[], checks: ReadonlyMap<string, Pick<Check, 'dependsOn'>>): void {
+  const memo = new Map<string, Set<string>>();
+  const byKey = new Map<string, CheckResult>();
+  for (const r of results) {
+    delete r.rootCause; delete r.explainedBy;
+    byKey.set(resultKey(r), r);
+  }
+  const groups = new Map<string, CheckResult[]>();
+  for (const r of results) {
+    if (!r.cause || r.status === 'pass' || r.status === 'skip') continue;
+    const g = groups.get(r.cause);
+    if (g) g.push(r); else groups.set(r.cause, [r]);
+  }
+  for (const g of groups.values()) {
+    if (g.length < 2) continue;
+    const explains = (a: CheckResult) => g.filter((b) => b !== a && ancestorsOf(b.id, checks, memo).has(a.id)).length;
+    const root = [...g].sort((a, b) => explains(b) - explains(a) || severity(a) - severity(b) || rank(a.area) - rank(b.area) || (resultKey(a) < resultKey(b) ? -1 : resultKey(a) > resultKey(b) ? 1 : 0))[0]!;
+    for (const r of g) if (r !== root) r.explainedBy = resultKey(root);
+  }
+  // A skip blocked by a dependency is explained by whatever explains the blocker.
+  const rootOf = (key: string, seen = new Set<string>()): string => {
+    const r = byKey.get(key);
+    if (!r || seen.has(key)) return key;
+    seen.add(key);
+    if (r.explainedBy) return rootOf(r.explainedBy, seen);
+    if (r.status === 'skip' && r.blockedBy) return rootOf(r.blockedBy, seen);
+    return key;
+  };
+  for (const r of results) {
+    if (r.status === 'skip' && r.blockedBy) r.explainedBy = rootOf(r.blockedBy);
+    else if (r.explainedBy) r.explainedBy = rootOf(r.explainedBy);
+  }
+  const referenced = new Set(results.map((r) => r.explainedBy).filter((k): k is string => !!k));
+  for (const r of results) {
+    if (r.explainedBy) continue;
+    if (referenced.has(resultKey(r)) || r.status === 'fail' || r.status === 'error') r.rootCause = true;
+  }
+}
+
+/** Root causes first (in result order), each followed by what it explains: for reports. */
+export function rootCauseGroups(results: readonly CheckResult[]): { root: CheckResult; consequences: CheckResult[] }[] {
+  const out: { root: CheckResult; consequences: CheckResult[] }[] = [];
+  const byRoot = new Map<string, CheckResult[]>();
+  for (const r of results) if (r.explainedBy) (byRoot.get(r.explainedBy) ?? byRoot.set(r.explainedBy, []).get(r.explainedBy)!).push(r);
+  for (const r of results) if (r.rootCause) out.push({ root: r, consequences: byRoot.get(resultKey(r)) ?? [] });
+  const sev = (r: CheckResult) => (r.status === 'fail' ? 0 : r.status === 'error' ? 1 : 2);
+  return out.sort((a, b) => sev(a.root) - sev(b.root));
+}

@@ -1,0 +1,82 @@
+// Root-cause marking through the real engine path, with fake checks (pure logic).
+import { describe, expect, it } from 'vitest';
+import { cause, hostPortKey, markRootCauses, rootCauseGroups } from '../../src/engine/causes.js';
+import { defineCheck } from '../../src/engine/define.js';
+import { plan, validateRegistry } from '../../src/engine/plan.js';
+import { runChecks } from '../../src/engine/run.js';
+import type { Check, CheckResult, CheckSpec, Outcome } from '../../src/engine/types.js';
+import { makeTarget } from '../harness/target.js';
+
+const explain = { what: 'w', why: 'y', fix: 'f' };
+const fake = (id: string, out: Outcome, extra: Partial<CheckSpec> = {}): Check =>
+  defineCheck({ id, title: id, phases: ['verify'], explain, run: async () => out, ...extra });
+const fail = (c?: string): Outcome => ({ status: 'fail', message: 'x', hint: 'h', ...(c ? { cause: c } : {}) });
+
+async function run(checks: Check[]) {
+  validateRegistry(checks);
+  const target = makeTarget();
+  const r = await runChecks({ target, plan: plan(checks, 'verify', { only: [], skip: [] }, target), timeoutMs: 2000, concurrency: 4 });
+  return Object.fromEntries(r.results.map((x) => [x.id, x]));
+}
+
+describe('root causes', () => {
+  const tls = cause.tls('untrusted', hostPortKey('Flyte.Example.com', 443));
+
+  it('keys are normalised: one fault, one key', () => {
+    expect(tls).toBe('tls-untrusted:flyte.example.com:443');
+    expect(hostPortKey('::1', 8089)).toBe('[::1]:8089');
+    expect(cause.dns('DB.example.com')).toBe(cause.dns('db.example.com'));
+  });
+
+  it('one fault seen by checks in several areas: the lowest layer is the root, the rest point at it', async () => {
+    const r = await run([
+      fake('tls.admin.trust', fail(tls)),
+      fake('ingress.grpc.admin', fail(tls)),
+      fake('auth.discovery.metadata', fail(tls)),
+      fake('ingress.http.console', { status: 'pass', message: 'ok' }),
+      fake('database.postgres.auth', fail()),
+    ]);
+    expect(r['tls.admin.trust']!.rootCause).toBe(true);
+    expect(r['ingress.grpc.admin']!.explainedBy).toBe('tls.admin.trust');
+    expect(r['auth.discovery.metadata']!.explainedBy).toBe('tls.admin.trust');
+    expect(r['ingress.grpc.admin']!.rootCause).toBeUndefined();
+    expect(r['ingress.http.console']!.rootCause).toBeUndefined();
+    // an unrelated failure nothing explains is a root cause of its own
+    expect(r['database.postgres.auth']!.rootCause).toBe(true);
+    expect(r['database.postgres.auth']!.explainedBy).toBeUndefined();
+  });
+
+  it('a dependency wins over the layer order, and blocked checks follow their blocker to the root', async () => {
+    const c = cause.backend('flyteadmin');
+    const r = await run([
+      fake('ingress.grpc.health', fail(c), { dependsOn: ['ingress.http.healthcheck'] }),
+      fake('ingress.http.healthcheck', { status: 'warn', message: 'w', hint: 'h', cause: c }),
+      fake('flyte.admin.grpc', fail(c), { dependsOn: ['ingress.grpc.health'] }),
+      fake('auth.discovery.grpc', { status: 'pass', message: 'ok' }, { dependsOn: ['flyte.admin.grpc'] }),
+    ]);
+    // flyte.admin.grpc was blocked (ingress.grpc.health failed): its skip points at the root
+    expect(r['ingress.http.healthcheck']!.rootCause).toBe(true);
+    expect(r['ingress.grpc.health']!.explainedBy).toBe('ingress.http.healthcheck');
+    expect(r['flyte.admin.grpc']!.status).toBe('skip');
+    expect(r['flyte.admin.grpc']!.explainedBy).toBe('ingress.http.healthcheck');
+    expect(r['auth.discovery.grpc']!.explainedBy).toBe('ingress.http.healthcheck');
+  });
+
+  it('a fail outranks a warn of the same fault; groups come out root first', () => {
+    const mk = (id: string, area: CheckResult['area'], status: CheckResult['status'], c?: string): CheckResult => ({ id, area, title: id, status, message: id, docsUrl: '', durationMs: 0, ...(c ? { cause: c } : {}) });
+    const results = [mk('dns.admin.resolve', 'dns', 'warn', 'k'), mk('ingress.grpc.admin', 'ingress', 'fail', 'k'), mk('tls.admin.trust', 'tls', 'pass', 'k')];
+    markRootCauses(results, new Map());
+    expect(results[1]!.rootCause).toBe(true);
+    expect(results[0]!.explainedBy).toBe('ingress.grpc.admin');
+    expect(results[2]!.explainedBy).toBeUndefined(); // a pass is never a consequence
+    const groups = rootCauseGroups(results);
+    expect(groups.map((g) => [g.root.id, g.consequences.map((x) => x.id)])).toEqual([['ingress.grpc.admin', ['dns.admin.resolve']]]);
+  });
+
+  it('instances are keyed separately: one bad database does not explain the other', async () => {
+    const r = (id: string, instance: string, c: string): CheckResult => ({ id, area: 'database', title: id, status: 'fail', message: '', docsUrl: '', durationMs: 0, instance, cause: c });
+    const results = [r('database.postgres.connect', 'datacatalog', 'unreachable:a:5432'), r('database.postgres.connect', 'flyteadmin', 'unreachable:b:5432')];
+    markRootCauses(results, new Map());
+    expect(results.every((x) => x.rootCause && !x.explainedBy)).toBe(true);
+  });
+});
