@@ -9,7 +9,7 @@
 // no `skipped` attribute for the same reason; every suite carries its own.
 import { AREAS, type CheckResult } from '../src/engine/types.js';
 import type { Report, ReportWriter } from './schema.js';
-import { displayId, seconds, skipReason } from './text.js';
+import { displayId, displayKey, nodeKeyOf, seconds, skipReason } from './text.js';
 import { escapeXml, escapeXmlAttr } from './xml.js';
 
 const attrs = (pairs: [string, string | number][]): string => pairs.map(([k, v]) => ` ${k}="${escapeXmlAttr(String(v))}"`).join('');
@@ -29,6 +29,7 @@ function properties(report: Report): [string, string][] {
   if (report.target.kubeContext) p.push(['kubeContext', report.target.kubeContext]);
   if (report.target.inputs.length > 0) p.push(['inputs', report.target.inputs.join(', ')]);
   for (const [k, v] of Object.entries(report.versions)) p.push([`version.${k}`, v]);
+  p.push(['rootCauses', report.rootCauses.length > 0 ? report.rootCauses.map(displayKey).join(', ') : 'none']);
   p.push(['residue', report.residue.length > 0 ? report.residue.join(', ') : 'none']);
   if (report.interrupted) p.push(['interrupted', report.interrupted]);
   p.push(['exitCode', String(report.exitCode)]);
@@ -47,10 +48,13 @@ function systemOut(r: CheckResult): string {
 
 function testcase(r: CheckResult): string {
   const open = `    <testcase${attrs([['classname', r.area], ['name', `${displayId(r)}: ${r.title}`], ['time', seconds(r.durationMs)]])}`;
-  const body = [r.message, r.hint && `Fix: ${r.hint}`, `Docs: ${r.docsUrl}`].filter(Boolean).join('\n');
+  // Root causes say so; consequences name their root first, so the first failure a CI view shows is the one to fix.
+  const lead = r.rootCause ? 'ROOT CAUSE: ' : r.explainedBy ? `caused by ${displayKey(r.explainedBy)}: ` : '';
+  const message = `${lead}${r.message}`;
+  const body = [message, r.hint && `Fix: ${r.hint}`, `Docs: ${r.docsUrl}`].filter(Boolean).join('\n');
   const inner: string[] = [];
-  if (r.status === 'fail') inner.push(`<failure${attrs([['type', r.messageId ?? 'fail'], ['message', r.message]])}>${escapeXml(body)}</failure>`);
-  if (r.status === 'error') inner.push(`<error${attrs([['type', r.messageId ?? 'error'], ['message', r.message]])}>${escapeXml(body)}</error>`);
+  if (r.status === 'fail') inner.push(`<failure${attrs([['type', r.messageId ?? 'fail'], ['message', message]])}>${escapeXml(body)}</failure>`);
+  if (r.status === 'error') inner.push(`<error${attrs([['type', r.messageId ?? 'error'], ['message', message]])}>${escapeXml(body)}</error>`);
   if (r.status === 'skip') inner.push(`<skipped${attrs([['message', skipReason(r)]])}/>`);
   const out = systemOut(r);
   if (out) inner.push(`<system-out>${escapeXml(out)}</system-out>`);
@@ -62,12 +66,17 @@ export function renderJunit(report: Report): string {
   const props = properties(report);
   const propsXml = ['    <properties>', ...props.map(([name, value]) => `      <property${attrs([['name', name], ['value', value]])}/>`), '    </properties>'];
   const suites: string[] = [];
-  const areaOrder = [...AREAS, ...[...new Set(report.results.map((r) => r.area))].filter((a) => !(AREAS as readonly string[]).includes(a)).sort()];
+  // Suites holding root causes come first (in rootCauses order), and inside a suite root causes lead.
+  const rootIndex = new Map(report.rootCauses.map((k, i) => [k, i]));
+  const rootRank = (r: CheckResult) => rootIndex.get(nodeKeyOf(r)) ?? Infinity;
+  const natural = [...AREAS, ...[...new Set(report.results.map((r) => r.area))].filter((a) => !(AREAS as readonly string[]).includes(a)).sort()];
+  const areaRank = (a: string) => Math.min(...report.results.filter((r) => r.area === a).map(rootRank));
+  const areaOrder = [...natural].sort((a, b) => areaRank(a) - areaRank(b) || natural.indexOf(a) - natural.indexOf(b));
   let tests = 0;
   let failures = 0;
   let errors = 0;
   for (const area of areaOrder) {
-    const rs = report.results.filter((r) => r.area === area);
+    const rs = report.results.filter((r) => r.area === area).map((r, i) => ({ r, i })).sort((a, b) => rootRank(a.r) - rootRank(b.r) || a.i - b.i).map((x) => x.r);
     if (rs.length === 0) continue;
     const count = (s: CheckResult['status']) => rs.filter((r) => r.status === s).length;
     const f = count('fail');

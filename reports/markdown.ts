@@ -2,7 +2,7 @@
 // a results table, and the details (hint, docs, evidence) of every non-pass result.
 import type { CheckResult, Status } from '../src/engine/types.js';
 import type { Report, ReportWriter } from './schema.js';
-import { displayId, escapeControls, formatDuration, skipReason, STATUS_ORDER } from './text.js';
+import { displayId, displayKey, escapeControls, formatDuration, listSome, rootCauseGroups, skipReason, STATUS_ORDER } from './text.js';
 
 export const STATUS_BADGE: Record<Status, string> = { pass: '✅ pass', warn: '⚠️ warn', fail: '❌ fail', skip: '⏭️ skip', error: '❓ error' };
 
@@ -45,6 +45,8 @@ function details(r: CheckResult): string[] {
   if (r.instanceLabel) out.push(`- **Instance:** ${prose(r.instanceLabel)}`);
   out.push(`- **${r.status === 'skip' ? 'Reason' : 'Message'}:** ${prose(lineMessage(r))}`);
   if (r.blockedBy) out.push(`- **Blocked by:** \`${r.blockedBy}\``);
+  if (r.rootCause) out.push('- **Root cause:** yes (fix this first)');
+  if (r.explainedBy) out.push(`- **Caused by:** \`${displayKey(r.explainedBy)}\` (fix that first)`);
   if (r.hint) out.push(`- **Fix:** ${prose(r.hint)}`);
   if (r.messageId) out.push(`- **Message id:** \`${r.messageId}\``);
   out.push(`- **Docs:** <${r.docsUrl}>`);
@@ -60,6 +62,18 @@ export function renderMarkdown(report: Report): string {
   out.push(`**Result:** ${verdict} (exit code ${report.exitCode})`, '');
   out.push(`Run \`${report.runId}\`, started ${report.startedAt}, finished ${report.finishedAt}, took ${formatDuration(report.durationMs)}.`);
   if (report.interrupted) out.push('', `> **Interrupted:** ${inline(report.interrupted).replace(/\r\n|\r|\n/g, '\n> ')}`);
+
+  const roots = rootCauseGroups(report).filter((g) => g.root.status !== 'warn' || g.consequences.length > 0);
+  if (roots.length > 0) {
+    out.push('', roots.length === 1 ? '## Root cause (fix this first)' : `## Root causes (${roots.length}; fix these first)`, '');
+    roots.forEach((g, i) => {
+      const r = g.root;
+      out.push(`${i + 1}. ${STATUS_BADGE[r.status]} \`${inline(displayId(r))}\`: ${prose(r.message)}`);
+      if (r.hint) out.push(`   - **Fix:** ${prose(r.hint).replace(/\n  /g, '\n     ')}`);
+      out.push(`   - **Docs:** <${r.docsUrl}>`);
+      if (g.consequences.length > 0) out.push(`   - **Also explains (${g.consequences.length}):** ${g.consequences.map((c) => code(displayId(c))).join(', ')}`);
+    });
+  }
 
   out.push('', '## Versions', '');
   const versions: string[][] = [['flyte-doctor', cell(report.tool.version)], ['node', cell(report.tool.node)]];

@@ -2,7 +2,7 @@
 // and docs link under every non-pass, then the summary and the residue line.
 import { AREAS, type CheckResult, type Status } from '../src/engine/types.js';
 import type { RenderOptions, Report, ReportWriter } from './schema.js';
-import { displayId, escapeControls as safe, formatDuration, groupByArea, skipReason } from './text.js';
+import { displayId, displayKey, escapeControls as safe, formatDuration, groupByArea, listSome, rootCauseGroups, skipReason } from './text.js';
 
 export const SYMBOLS: Record<Status, string> = { pass: '✓', warn: '!', fail: '✗', skip: '-', error: '?' };
 
@@ -53,7 +53,13 @@ function resultLines(r: CheckResult, opts: RenderOptions, paint: Paint): string[
   const symbol = paint(STATUS_COLOR[r.status], SYMBOLS[r.status]);
   const id = r.status === 'pass' ? safe(displayId(r)) : paint(SGR.bold, safe(displayId(r)));
   const out = [`  ${symbol} ${id}  ${indentLines(lineMessage(r), '      ')}  ${paint(SGR.dim, formatDuration(r.durationMs))}`];
-  if (r.status !== 'pass') {
+  if (r.explainedBy && r.status === 'skip' && r.blockedBy && displayKey(r.blockedBy) === displayKey(r.explainedBy)) {
+    // "blocked by X" already names the cause
+  } else if (r.explainedBy && r.status !== 'pass') {
+    // A consequence: the fix is the root cause's (listed first); its own evidence stays in JSON/--verbose.
+    out.push(`      ${paint(SGR.yellow, 'Cause:')} ${safe(displayKey(r.explainedBy))} (fix that first)`);
+    if (opts.verbose && r.hint) out.push(`      ${paint(SGR.dim, 'Own fix:')} ${indentLines(r.hint, '           ')}`);
+  } else if (r.status !== 'pass') {
     if (r.hint) out.push(`      ${paint(SGR.cyan, 'Fix:')} ${indentLines(r.hint, '           ')}`);
     if (r.status !== 'skip') out.push(`      ${paint(SGR.dim, 'Docs:')} ${safe(r.docsUrl)}`); // a skip's line already says why
   }
@@ -78,6 +84,17 @@ function summaryLine(report: Report, paint: Paint): string {
 export function renderPretty(report: Report, opts: RenderOptions): string {
   const paint = painter(opts.color);
   const out = header(report, paint, opts.verbose);
+  const roots = rootCauseGroups(report).filter((g) => g.root.status !== 'warn' || g.consequences.length > 0);
+  if (roots.length > 0) {
+    out.push('', paint(SGR.bold, roots.length === 1 ? 'Root cause (fix this first)' : `Root causes (${roots.length}; fix these first)`));
+    roots.forEach((g, i) => {
+      const r = g.root;
+      out.push(`  ${i + 1}. ${paint(STATUS_COLOR[r.status], SYMBOLS[r.status])} ${paint(SGR.bold, safe(displayId(r)))}  ${indentLines(r.message, '       ')}`);
+      if (r.hint) out.push(`       ${paint(SGR.cyan, 'Fix:')} ${indentLines(r.hint, '            ')}`);
+      out.push(`       ${paint(SGR.dim, 'Docs:')} ${safe(r.docsUrl)}`);
+      if (g.consequences.length > 0) out.push(`       ${paint(SGR.dim, `Also explains (${g.consequences.length}):`)} ${safe(listSome(g.consequences.map((c) => displayId(c))))}`);
+    });
+  }
   const groups = groupByArea(report.results, AREAS);
   if (groups.length === 0) out.push('', 'No checks ran.');
   for (const g of groups) {

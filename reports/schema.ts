@@ -2,7 +2,7 @@
 // JSON Schema (tests validate real output against it).
 import type { CheckResult, Phase, Status } from '../src/engine/types.js';
 
-export const SCHEMA_VERSION = 1 as const;
+export const SCHEMA_VERSION = 2 as const;
 
 export interface TargetField {
   /** Dotted field name, e.g. 'database.flyteadmin.host', 'client.endpoint'. */
@@ -34,6 +34,8 @@ export interface Report {
   summary: Record<Status, number> & { total: number };
   /** Sorted by area, then id, then instance. */
   results: CheckResult[];
+  /** Node keys of the root causes (results marked rootCause), most severe first: what to fix first. */
+  rootCauses: string[];
   /** Probe objects left behind (empty when cleanup succeeded). */
   residue: string[];
   /** Set when the run was interrupted (Ctrl-C) or hit --deadline. */

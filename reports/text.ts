@@ -20,6 +20,29 @@ export function skipReason(r: Pick<CheckResult, 'message' | 'blockedBy'>): strin
   return r.message || 'skipped';
 }
 
+/** `id` or `id[instance]`: the key `explainedBy` and `rootCauses` use. */
+export function nodeKeyOf(r: Pick<CheckResult, 'id' | 'instance'>): string {
+  return r.instance === undefined ? r.id : `${r.id}[${r.instance}]`;
+}
+
+/** `id [instance]` for a node key `id[instance]`. */
+export function displayKey(key: string): string {
+  return key.replace(/\[([^\]]*)\]$/, ' [$1]');
+}
+
+/** The report's root causes in order, each with the results it explains. */
+export function rootCauseGroups(report: Pick<Report, 'results' | 'rootCauses'>): { root: CheckResult; consequences: CheckResult[] }[] {
+  const byKey = new Map(report.results.map((r) => [nodeKeyOf(r), r]));
+  return (report.rootCauses ?? []).map((k) => byKey.get(k)).filter((r): r is CheckResult => !!r).map((root) => ({
+    root, consequences: report.results.filter((r) => r.explainedBy === nodeKeyOf(root)),
+  }));
+}
+
+/** `a, b, c and 4 more`. */
+export function listSome(items: readonly string[], max = 6): string {
+  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
 /** 850ms, 1.2s, 2m05s. */
 export function formatDuration(ms: number): string {
   const v = Math.max(0, Math.round(ms));

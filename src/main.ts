@@ -9,6 +9,7 @@ import { UserError } from './errors.js';
 import { EXIT, exitCodeFor, type FailOn } from './engine/exit-code.js';
 import { plan as makePlan, validateRegistry, type Plan } from './engine/plan.js';
 import { makeRedactor, redactDeep } from './engine/redact.js';
+import { resultKey, rootCauseGroups } from './engine/causes.js';
 import { newRunId, nodeKey, realClock, runChecks, summarize, type RunResult } from './engine/run.js';
 import type { Check, CheckResult, Clock, Phase } from './engine/types.js';
 import { targetFields } from './header.js';
@@ -103,6 +104,7 @@ export function buildReport(o: { command: Phase; target: Target; run: RunResult;
     versions,
     summary: summarize(o.run.results),
     results: o.run.results,
+    rootCauses: rootCauseGroups(o.run.results).map((g) => resultKey(g.root)),
     residue: o.residue,
     ...(o.run.interrupted ? { interrupted: o.run.interrupted } : {}),
     exitCode: o.exitCode,

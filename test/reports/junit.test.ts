@@ -37,15 +37,17 @@ describe('junit writer', () => {
 
   it('root: name "flyte-doctor <command>", totals, wall time in seconds', () => {
     expect(xpath(xml, '/testsuites/@name')).toBe('flyte-doctor preflight');
-    expect(xpath(xml, '/testsuites/@tests')).toBe('8');
-    expect(xpath(xml, '/testsuites/@failures')).toBe('2');
+    expect(xpath(xml, '/testsuites/@tests')).toBe('9');
+    expect(xpath(xml, '/testsuites/@failures')).toBe('3');
     expect(xpath(xml, '/testsuites/@errors')).toBe('1');
     expect(xpath(xml, '/testsuites/@time')).toBe('12.345');
   });
 
-  it('one testsuite per area, in AREAS order, with per-suite counts', () => {
+  it('one testsuite per area: suites holding root causes first (in rootCauses order), then AREAS order; per-suite counts', () => {
     const names = Array.from({ length: count(xml, '/testsuites/testsuite') }, (_, i) => xpath(xml, `/testsuites/testsuite[${i + 1}]/@name`));
-    expect(names).toEqual(['kubernetes', 'database', 'storage', 'dns', 'tls', 'auth']);
+    expect(names).toEqual(['database', 'tls', 'storage', 'kubernetes', 'dns', 'ingress', 'auth']);
+    // the first failure in the document is a root cause, and says so
+    expect(xpath(xml, '(//failure)[1]/@message')).toMatch(/^ROOT CAUSE: password authentication failed/);
     const suite = (name: string, attr: string) => xpath(xml, `/testsuites/testsuite[@name="${name}"]/@${attr}`);
     expect([suite('database', 'tests'), suite('database', 'failures'), suite('database', 'errors'), suite('database', 'skipped'), suite('database', 'time')])
       .toEqual(['2', '1', '0', '1', '1.234']);
@@ -53,7 +55,7 @@ describe('junit writer', () => {
     expect(suite('auth', 'skipped')).toBe('1');
     // totals agree with the suites and with the fixture
     expect(count(xml, '//testcase')).toBe(fixtureResults.length);
-    expect(Number(xpath(xml, 'sum(/testsuites/testsuite/@tests)'))).toBe(8);
+    expect(Number(xpath(xml, 'sum(/testsuites/testsuite/@tests)'))).toBe(9);
   });
 
   it('testcase: classname = area, name = id [instance]: title, time in seconds with 3 decimals', () => {
@@ -73,7 +75,9 @@ describe('junit writer', () => {
     expect(xpath(xml, `${tc('kubernetes.namespace.exists')}/system-out`)).toMatch(/^WARN: namespace "flyte" does not exist yet/);
     // fail: <failure type=messageId message=message>
     expect(xpath(xml, `${tc('database.postgres.auth')}/failure/@type`)).toBe('authFailed');
-    expect(xpath(xml, `${tc('database.postgres.auth')}/failure/@message`)).toBe('password authentication failed for user "flyte" (28P01)');
+    expect(xpath(xml, `${tc('database.postgres.auth')}/failure/@message`)).toBe('ROOT CAUSE: password authentication failed for user "flyte" (28P01)');
+    // a consequence names its root cause first
+    expect(xpath(xml, `${tc('ingress.grpc.health')}/failure/@message`)).toBe('caused by tls.ingress.expiry: TLS handshake with flyte.example.com:443 failed: certificate has expired');
     expect(xpath(xml, `${tc('database.postgres.auth')}/failure`)).toContain('Fix: configuration.database.password (values.yaml)');
     // error: <error>
     expect(xpath(xml, `${tc('storage.s3.put')}/error/@type`)).toBe('timeout');
@@ -93,9 +97,9 @@ describe('junit writer', () => {
 
   it('escapes hostile text and strips characters XML forbids; attribute newlines survive parsing', () => {
     const msg = xpath(xml, '//testcase[starts-with(@name, "storage.s3.put")]/error/@message');
-    expect(msg).toBe(`timed out after 10s; server said: bad <tag> & "quotes" 'apos' ctl lone  end`);
+    expect(msg).toBe(`ROOT CAUSE: timed out after 10s; server said: bad <tag> & "quotes" 'apos' ctl lone  end`);
     expect(xml).not.toMatch(/[\u0001\uFFFF]/);
-    expect(xpath(xml, '//testcase[starts-with(@name, "tls.ingress.expiry")]/failure/@message')).toBe('certificate expires in 3 days | issuer: CN=R3\nsecond line');
+    expect(xpath(xml, '//testcase[starts-with(@name, "tls.ingress.expiry")]/failure/@message')).toBe('ROOT CAUSE: certificate expires in 3 days | issuer: CN=R3\nsecond line');
   });
 
   it('run metadata as properties', () => {
@@ -108,6 +112,7 @@ describe('junit writer', () => {
     expect(prop('startedAt')).toBe('2025-01-15T10:20:30.000Z');
     expect(prop('version.postgres')).toBe('16.3');
     expect(prop('residue')).toBe('none');
+    expect(prop('rootCauses')).toBe('database.postgres.auth [flyteadmin], tls.ingress.expiry, storage.s3.put [metadata]');
   });
 
   it('an empty run is an empty <testsuites> with zero totals', () => {

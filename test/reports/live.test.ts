@@ -38,14 +38,14 @@ describe('live reporter', () => {
     live.onPlan(checks);
     live.onStart('kubernetes.api.reachable');
     live.onStart('database.postgres.auth', 'flyteadmin');
-    expect(screen(s.text()).at(-1)).toBe('0/8 done, running: kubernetes.api.reachable, database.postgres.auth [flyteadmin]');
+    expect(screen(s.text()).at(-1)).toBe('0/9 done, running: kubernetes.api.reachable, database.postgres.auth [flyteadmin]');
     live.onResult(fixtureResults[0]!);
-    expect(screen(s.text())).toEqual(['Running 8 checks…', '1/8 done, running: database.postgres.auth [flyteadmin]']);
+    expect(screen(s.text())).toEqual(['Running 9 checks…', '1/9 done, running: database.postgres.auth [flyteadmin]']);
     live.onStart('tls.ingress.expiry');
     live.onResult(fixtureResults[2]!);
-    expect(screen(s.text())).toEqual(['Running 8 checks…', '2/8 done, 1 failing, running: tls.ingress.expiry']);
+    expect(screen(s.text())).toEqual(['Running 9 checks…', '2/9 done, 1 failing, running: tls.ingress.expiry']);
     live.finish();
-    expect(screen(s.text())).toEqual(['Running 8 checks…', '']); // the status line is cleared
+    expect(screen(s.text())).toEqual(['Running 9 checks…', '']); // the status line is cleared
     expect(s.text()).not.toContain('password authentication failed'); // no duplicate of the final report
     expect(s.text()).not.toContain('\x1b[3'); // no colour when color=false
   });

@@ -30,13 +30,13 @@ describe('markdown writer', () => {
     expect(target).toContainEqual(['chart', 'flyte-binary', 'detected from values.yaml (configuration.* keys)']);
     expect(target).toContainEqual(['context', 'kind-flyte', '']);
     expect(target).toContainEqual(['`database.flyteadmin.host`', 'db.example', 'values.yaml: configuration.database.host']);
-    expect(tableAfter(md, 'Summary')).toContainEqual(['2', '1', '2', '2', '1', '8', '12.3s']);
+    expect(tableAfter(md, 'Summary')).toContainEqual(['2', '1', '3', '2', '1', '9', '12.3s']);
   });
 
   it('results table: one row per check with status word, id [instance], message', () => {
     const rows = tableAfter(md, 'Results').slice(2);
     expect(rows).toHaveLength(fixtureResults.length);
-    expect(rows.map((r) => r[0])).toEqual(['✅ pass', '⚠️ warn', '❌ fail', '⏭️ skip', '❓ error', '✅ pass', '❌ fail', '⏭️ skip']);
+    expect(rows.map((r) => r[0])).toEqual(['✅ pass', '⚠️ warn', '❌ fail', '⏭️ skip', '❓ error', '✅ pass', '❌ fail', '❌ fail', '⏭️ skip']);
     expect(rows[2]).toEqual(['❌ fail', '`database.postgres.auth [flyteadmin]`', 'password authentication failed for user "flyte" (28P01)', '1.2s']);
   });
 
@@ -57,8 +57,16 @@ describe('markdown writer', () => {
       '### ⏭️ skip: database.postgres.createdb [flyteadmin]: Role may create the database',
       '### ❓ error: storage.s3.put [metadata]: Probe object can be written',
       '### ❌ fail: tls.ingress.expiry: Certificate is valid long enough',
+      '### ❌ fail: ingress.grpc.health: gRPC health answers through the ingress',
       '### ⏭️ skip: auth.oidc.discovery: OIDC discovery document loads',
     ]);
+    expect(details).toContain('- **Caused by:** `tls.ingress.expiry` (fix that first)');
+    expect(details).toContain('- **Root cause:** yes (fix this first)');
+    // the root causes lead the page, right after the verdict
+    const top = md.slice(0, md.indexOf('## Versions'));
+    expect(top).toContain('## Root causes (3; fix these first)');
+    expect(top).toContain('1. ❌ fail `database.postgres.auth [flyteadmin]`: password authentication failed');
+    expect(top).toContain('   - **Also explains (1):** `ingress.grpc.health`');
     expect(details).toContain('- **Fix:** configuration.database.password (values.yaml)');
     expect(details).toContain('- **Docs:** <https://github.com/flyte-doctor/flyte-doctor/blob/main/docs/checks.md#databasepostgresauth>');
     expect(details).toContain('- **Blocked by:** `database.postgres.auth`');

@@ -38,13 +38,14 @@ describe('pretty writer', () => {
 
   it('groups by area in AREAS order', () => {
     const headings = text.split('\n').filter((l) => /^[a-z]+$/.test(l));
-    expect(headings).toEqual(['kubernetes', 'database', 'storage', 'dns', 'tls', 'auth']);
-    expect(text.indexOf('kubernetes.namespace.exists')).toBeLessThan(text.indexOf('database.postgres.auth'));
+    expect(headings).toEqual(['kubernetes', 'database', 'storage', 'dns', 'tls', 'ingress', 'auth']);
+    const body = text.slice(text.indexOf('\nkubernetes\n'));
+    expect(body.indexOf('kubernetes.namespace.exists')).toBeLessThan(body.indexOf('database.postgres.auth'));
   });
 
   it('puts Fix: and Docs: under every warn, fail and error; a skip only says why; never under a pass', () => {
     const lines = text.split('\n');
-    const after = (id: string) => lines.slice(lines.indexOf(lineOf(text, id)) + 1, lines.indexOf(lineOf(text, id)) + 3);
+    const after = (id: string) => lines.slice(lines.lastIndexOf(lineOf(text, id)) + 1, lines.lastIndexOf(lineOf(text, id)) + 3);
     expect(after('database.postgres.auth [flyteadmin]')).toEqual([
       '      Fix: configuration.database.password (values.yaml)',
       '      Docs: https://github.com/flyte-doctor/flyte-doctor/blob/main/docs/checks.md#databasepostgresauth',
@@ -53,7 +54,20 @@ describe('pretty writer', () => {
     expect(after('auth.oidc.discovery')[0]).not.toMatch(/Docs:/);
     expect(after('kubernetes.api.reachable')[0]).not.toMatch(/Fix:|Docs:/);
     const docsLines = lines.filter((l) => l.startsWith('      Docs: '));
-    expect(docsLines).toHaveLength(fixtureResults.filter((r) => r.status !== 'pass' && r.status !== 'skip').length);
+    // consequences point at their root cause instead of repeating a fix
+    expect(docsLines).toHaveLength(fixtureResults.filter((r) => r.status !== 'pass' && r.status !== 'skip' && !r.explainedBy).length);
+    expect(after('ingress.grpc.health')[0]).toBe('      Cause: tls.ingress.expiry (fix that first)');
+  });
+
+  it('leads with the root causes: the fix, the docs and what each one explains', () => {
+    const head = text.slice(0, text.indexOf('\nkubernetes\n'));
+    expect(head).toContain('Root causes (3; fix these first)');
+    expect(head).toMatch(/^  1\. ✗ database\.postgres\.auth \[flyteadmin\]  password authentication failed/m);
+    expect(head).toContain('Also explains (1): database.postgres.createdb [flyteadmin]');
+    expect(head).toMatch(/^  2\. ✗ tls\.ingress\.expiry/m);
+    expect(head).toContain('Also explains (1): ingress.grpc.health');
+    expect(head).toMatch(/^  3\. \? storage\.s3\.put \[metadata\]/m);
+    expect(renderPretty(makeEmptyReport(), plain)).not.toContain('Root cause');
   });
 
   it('a dependency skip says "blocked by <id>" even when the message does not', () => {
@@ -76,7 +90,7 @@ describe('pretty writer', () => {
   });
 
   it('summary line with counts per status and total time; residue line', () => {
-    expect(text).toContain('Summary: 2 pass, 1 warn, 2 fail, 2 skip, 1 error (8 checks) in 12.3s');
+    expect(text).toContain('Summary: 2 pass, 1 warn, 3 fail, 2 skip, 1 error (9 checks) in 12.3s');
     expect(text.trimEnd().split('\n').at(-1)).toBe('residue: none');
     const left = renderPretty(makeReport(fixtureResults, { residue: ['s3://b/flyte-doctor/run/probe'], interrupted: 'interrupted by Ctrl-C' }), plain);
     expect(left).toContain('residue: s3://b/flyte-doctor/run/probe');
