@@ -4,7 +4,7 @@ import type { TargetField } from '../reports/schema.js';
 
 const SKIP = new Set(['provenance', 'secrets', 'inputs', 'chart', 'chartSource', 'projects', 'domains']);
 /** Internal fields (which values key a hint names) are not part of what was checked. */
-const INTERNAL = /(^|\.)(valuesKey|signedUrlKey)$/;
+const INTERNAL = /(^|\.)(valuesKey|signedUrlKey)$|^endpoints\.[A-Za-z]+\.source$/;
 
 export function targetFields(t: Target): TargetField[] {
   const out: TargetField[] = [];

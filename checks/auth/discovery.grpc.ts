@@ -1,4 +1,5 @@
-import { adminEndpoint, authMetadata, grpcCallSetup, grpcFailureOutcome } from '../../src/clients/grpc.js';
+import { adminEndpoint } from '../../src/config/endpoints.js';
+import { authMetadata, grpcCallSetup, grpcFailureOutcome } from '../../src/clients/grpc.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Outcome } from '../../src/engine/types.js';
 import { useAuthKey } from './discovery.metadata.js';

@@ -1,4 +1,5 @@
-import { adminHttpBase, clientTrust, probeTimeout } from '../../src/clients/grpc.js';
+import { adminHttpBase } from '../../src/config/endpoints.js';
+import { clientTrust, probeTimeout } from '../../src/clients/grpc.js';
 import { httpRequest, isHtml, jsonBody, type HttpResponse } from '../../src/clients/http.js';
 import { ProbeError, describeNetFailure } from '../../src/clients/tls.js';
 import type { Target } from '../../src/config/target.js';

@@ -1,4 +1,4 @@
-import { EndpointSyntaxError, parseAdminEndpoint } from '../../src/clients/grpc.js';
+import { EndpointSyntaxError, parseAdminEndpoint } from '../../src/config/endpoints.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Outcome } from '../../src/engine/types.js';
 

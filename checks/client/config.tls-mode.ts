@@ -1,4 +1,5 @@
-import { adminEndpoint, clientTrust, hostPort, probeTimeout, sharedTlsProbe } from '../../src/clients/grpc.js';
+import { adminEndpoint, hostPort } from '../../src/config/endpoints.js';
+import { clientTrust, probeTimeout, sharedTlsProbe } from '../../src/clients/grpc.js';
 import { ProbeError, chainTrust, describeNetFailure, plainProbe, type PlainProbeResult, type TlsProbeResult } from '../../src/clients/tls.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Json, Outcome } from '../../src/engine/types.js';

@@ -1,5 +1,6 @@
 import { resolveHost, DnsError } from '../../src/clients/resolve.js';
-import { adminEndpoint, ingressHttpBase, probeTimeout, seconds } from '../../src/clients/grpc.js';
+import { adminEndpoint, ingressHttpBase } from '../../src/config/endpoints.js';
+import { probeTimeout, seconds } from '../../src/clients/grpc.js';
 import type { Target } from '../../src/config/target.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Instance, Outcome } from '../../src/engine/types.js';

@@ -1,4 +1,5 @@
-import { adminEndpoint, getVersion, grpcCallSetup, grpcFailureOutcome } from '../../src/clients/grpc.js';
+import { adminEndpoint } from '../../src/config/endpoints.js';
+import { getVersion, grpcCallSetup, grpcFailureOutcome } from '../../src/clients/grpc.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Outcome } from '../../src/engine/types.js';
 

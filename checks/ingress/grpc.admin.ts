@@ -1,4 +1,5 @@
-import { getVersion, grpcCallSetup, grpcFailureOutcome, ingressGrpcEndpoint } from '../../src/clients/grpc.js';
+import { ingressGrpcEndpoint } from '../../src/config/endpoints.js';
+import { getVersion, grpcCallSetup, grpcFailureOutcome } from '../../src/clients/grpc.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Outcome } from '../../src/engine/types.js';
 

@@ -1,4 +1,5 @@
-import { grpcCallSetup, grpcFailureOutcome, healthCheck, ingressGrpcEndpoint } from '../../src/clients/grpc.js';
+import { ingressGrpcEndpoint } from '../../src/config/endpoints.js';
+import { grpcCallSetup, grpcFailureOutcome, healthCheck } from '../../src/clients/grpc.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Outcome } from '../../src/engine/types.js';
 

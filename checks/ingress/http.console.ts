@@ -1,4 +1,5 @@
-import { clientTrust, ingressHttpBase, probeTimeout } from '../../src/clients/grpc.js';
+import { ingressHttpBase } from '../../src/config/endpoints.js';
+import { clientTrust, probeTimeout } from '../../src/clients/grpc.js';
 import { httpGetFollow, isHtml } from '../../src/clients/http.js';
 import { ProbeError, describeNetFailure } from '../../src/clients/tls.js';
 import { defineCheck } from '../../src/engine/define.js';

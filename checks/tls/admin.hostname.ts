@@ -1,4 +1,5 @@
-import { adminEndpoint, hostPort, probeTimeout, sharedTlsProbe } from '../../src/clients/grpc.js';
+import { adminEndpoint, hostPort } from '../../src/config/endpoints.js';
+import { probeTimeout, sharedTlsProbe } from '../../src/clients/grpc.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Outcome } from '../../src/engine/types.js';
 

@@ -4,130 +4,18 @@
 // and the address is dialled with ssl_target_name_override/default_authority = the name, so TLS
 // verifies the name the user configured. One channel per endpoint per run (ctx.shared); every call
 // has a deadline inside the check's budget and is cancelled with ctx.signal.
-// Also: where the admin/ingress endpoints come from in the Target, and an HTTP/2 evidence probe
-// that shows what the ingress answered (status, content-type) when a call fails below gRPC.
+// Also an HTTP/2 evidence probe that shows what the ingress answered (status, content-type) when a
+// call fails below gRPC. Endpoints come from target.endpoints (src/config/endpoints.ts).
+import { hostPort, type GrpcTarget } from '../config/endpoints.js';
+import { probeTimeout, seconds } from '../engine/budget.js';
 import type { Target } from '../config/target.js';
 import type { CheckContext, Json, Outcome } from '../engine/types.js';
 import { DnsError, resolveHost } from './resolve.js';
 import { ProbeError, classifyNetError, describeNetFailure, readPemFile, splitPem, tlsProbe, type NetErrorKind, type TlsProbeResult } from './tls.js';
 
-// ---------------------------------------------------------------- endpoints
+// ---------------------------------------------------------------- trust and budgets
 
-export interface ParsedEndpoint {
-  host: string;
-  port: number;
-  /** The port was given explicitly (otherwise 443, as gRPC DNS and flytekit default to). */
-  explicitPort: boolean;
-  scheme?: string;
-}
-
-export class EndpointSyntaxError extends Error {
-  override readonly name = 'EndpointSyntaxError';
-  constructor(readonly raw: string, readonly reason: string, readonly suggestion?: string) { super(`admin.endpoint "${raw}": ${reason}`); }
-}
-
-/**
- * Parses admin.endpoint the way the Go admin client accepts it: `dns:///host[:port]` or `host[:port]`.
- * Throws EndpointSyntaxError for what flytectl/pyflyte reject or misread (URL schemes, paths,
- * `dns://host` with two slashes, empty host, bad port).
- */
-export function parseAdminEndpoint(raw: string): ParsedEndpoint {
-  const s = raw.trim();
-  const suggestHost = (h: string) => `dns:///${h}`;
-  if (!s) throw new EndpointSyntaxError(raw, 'empty endpoint (flytectl: "dial tcp: missing address")');
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(s)?.[1]?.toLowerCase();
-  if (scheme === 'http' || scheme === 'https' || scheme === 'grpc' || scheme === 'grpcs') {
-    const u = (() => { try { return new URL(s); } catch { return undefined; } })();
-    const hp = u ? `${u.hostname}${u.port ? `:${u.port}` : ''}` : s.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
-    throw new EndpointSyntaxError(raw, `"${scheme}://" is not a gRPC target; the scheme says nothing about TLS (admin.insecure does)`, suggestHost(hp));
-  }
-  let rest = s;
-  if (scheme === 'dns') {
-    if (!s.startsWith('dns:///')) {
-      const h = s.slice('dns://'.length).replace(/^[^/]*\//, '');
-      throw new EndpointSyntaxError(raw, '"dns://x" names a DNS server x; the target needs three slashes', suggestHost(h || s.slice(6)));
-    }
-    rest = s.slice('dns:///'.length);
-  } else if (scheme) {
-    throw new EndpointSyntaxError(raw, `unsupported scheme "${scheme}://"`, suggestHost(s.replace(/^[a-z]+:\/\//i, '')));
-  }
-  if (rest.includes('/')) {
-    const h = rest.replace(/\/.*$/, '');
-    throw new EndpointSyntaxError(raw, 'an endpoint has no path or trailing slash', suggestHost(h));
-  }
-  let host: string; let portText: string | undefined;
-  const v6 = /^\[([^\]]+)\](?::(.*))?$/.exec(rest);
-  if (v6) { host = v6[1]!; portText = v6[2]; } else {
-    const i = rest.lastIndexOf(':');
-    if (i >= 0 && rest.indexOf(':') === i) { host = rest.slice(0, i); portText = rest.slice(i + 1); } else { host = rest; }
-  }
-  if (!host) throw new EndpointSyntaxError(raw, 'no host (flytectl: "dial tcp: missing address")');
-  if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw new EndpointSyntaxError(raw, `"${host}" is not a host name`);
-  if (portText !== undefined) {
-    if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) throw new EndpointSyntaxError(raw, `"${portText}" is not a port`, suggestHost(host));
-    return { host, port: Number(portText), explicitPort: true, ...(scheme ? { scheme } : {}) };
-  }
-  return { host, port: 443, explicitPort: false, ...(scheme ? { scheme } : {}) };
-}
-
-export interface GrpcTarget {
-  host: string;
-  port: number;
-  /** TLS (false: plaintext h2c, flytectl `insecure: true`). */
-  tls: boolean;
-  /** Where this endpoint came from, for messages: 'admin.endpoint', 'ingress'. */
-  source: string;
-}
-
-/** host:port for messages. */
-export function hostPort(t: { host: string; port: number }): string {
-  return t.host.includes(':') ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`;
-}
-
-function splitHostPort(s: string, defPort: number): { host: string; port: number } {
-  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(s);
-  if (v6) return { host: v6[1]!, port: v6[2] ? Number(v6[2]) : defPort };
-  const m = /^([^:]+)(?::(\d+))?$/.exec(s.replace(/^dns:\/\/\//, ''));
-  return m ? { host: m[1]!, port: m[2] ? Number(m[2]) : defPort } : { host: s, port: defPort };
-}
-
-/** The endpoint flytectl/pyflyte dial: admin.endpoint (host, port, insecure), else the ingress gRPC address. */
-export function adminEndpoint(target: Target): GrpcTarget | undefined {
-  const c = target.client;
-  if (c.host) return { host: c.host, port: c.port ?? 443, tls: !c.insecure, source: 'admin.endpoint' };
-  if (c.endpoint) {
-    try { const p = parseAdminEndpoint(c.endpoint); return { host: p.host, port: p.port, tls: !c.insecure, source: 'admin.endpoint' }; } catch { /* client.config.endpoint reports it */ }
-  }
-  return ingressGrpcEndpoint(target);
-}
-
-/** gRPC through the ingress: ingress.grpcAddress, else ingress.host on 443 (TLS) / 80. */
-export function ingressGrpcEndpoint(target: Target): GrpcTarget | undefined {
-  const i = target.ingress;
-  if (!i) return undefined;
-  if (i.grpcAddress) return { ...splitHostPort(i.grpcAddress, i.tls ? 443 : 80), tls: i.tls, source: 'ingress' };
-  if (i.httpUrl) { const u = new URL(i.httpUrl); return { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : (u.protocol === 'https:' ? 443 : 80), tls: u.protocol === 'https:', source: 'ingress' }; }
-  if (i.host) return { host: i.host, port: i.tls ? 443 : 80, tls: i.tls, source: 'ingress' };
-  return undefined;
-}
-
-/** Base URL of the HTTP side of the ingress (no trailing slash). */
-export function ingressHttpBase(target: Target): string | undefined {
-  const i = target.ingress;
-  if (i?.httpUrl) return i.httpUrl.replace(/\/+$/, '');
-  if (i?.host) return `${i.tls ? 'https' : 'http'}://${i.host}`;
-  return undefined;
-}
-
-/** Base URL for admin's HTTP surface: the ingress, else the admin endpoint itself (secure admin serves both). */
-export function adminHttpBase(target: Target): string | undefined {
-  const b = ingressHttpBase(target);
-  if (b) return b;
-  const e = adminEndpoint(target);
-  if (!e) return undefined;
-  const h = e.host.includes(':') ? `[${e.host}]` : e.host;
-  return `${e.tls ? 'https' : 'http'}://${h}${(e.tls && e.port === 443) || (!e.tls && e.port === 80) ? '' : `:${e.port}`}`;
-}
+export { probeTimeout, seconds } from '../engine/budget.js';
 
 export interface ClientTrust {
   /** PEMs to verify against: Node's bundled roots plus caCertFilePath; undefined = bundled roots only. */
@@ -157,19 +45,13 @@ export async function clientTrust(target: Target): Promise<ClientTrust> {
   }
 }
 
-/** The probe's own I/O timeout: at most `capMs`, and always short of the check's budget so a dead endpoint is a finding. */
 /** The per-call setup every gRPC check shares: the client's trust options, a probe timeout within the check's budget, and the address for messages. */
 export async function grpcCallSetup(ctx: CheckContext, t: GrpcTarget, capMs = 3000): Promise<{ o: GrpcOptions; timeoutMs: number; where: string }> {
   const trust = await clientTrust(ctx.target);
   return { o: { ...(trust.ca ? { ca: trust.ca } : {}), skipVerify: trust.skipVerify }, timeoutMs: probeTimeout(ctx, capMs), where: hostPort(t) };
 }
 
-export function probeTimeout(ctx: CheckContext, capMs = 5000): number {
-  const left = ctx.remainingMs();
-  return Math.max(200, Math.min(capMs, left - Math.max(300, Math.round(left * 0.15))));
-}
 
-export function seconds(ms: number): string { return `${Math.round(ms / 100) / 10}s`; }
 
 // ---------------------------------------------------------------- calls
 

@@ -40,11 +40,8 @@ export function databaseFor(ctx: CheckContext): DatabaseTarget {
 }
 export const dbInstances = (t: { databases: DatabaseTarget[] }) => t.databases.map((d) => ({ key: instanceKeyOf(d), label: instanceLabelOf(d) }));
 
-/** The budget for one network step: what is left of the check's time, minus a margin to report it. */
-export function stepBudget(ctx: CheckContext, capMs = 30_000): number {
-  return Math.max(200, Math.min(capMs, ctx.remainingMs() - 400));
-}
-export function secs(ms: number): string { return `${Math.round(ms / 100) / 10}s`; }
+export { stepBudget, seconds as secs } from '../engine/budget.js';
+import { seconds as secs, stepBudget } from '../engine/budget.js';
 
 // ---------------------------------------------------------------- raw protocol
 

@@ -2,68 +2,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { parseEndpoint, type ParsedEndpoint } from './endpoints.js';
 import { Secret } from './secret.js';
 import type { ClientTarget, Provenance } from './target.js';
 import { isDict, parseYaml, readTextFile, shortJson } from './values.js';
 import type { Dict } from './values.js';
 
-export interface ParsedEndpoint {
-  host: string;
-  port: number;
-  /** 'dns', 'http', 'https' or undefined (bare host[:port]). */
-  scheme?: string;
-  /** Something a check should report (e.g. an http(s):// scheme on a gRPC target). Never thrown. */
-  problem?: string;
-}
-
-/**
- * Parses a gRPC target the way flytectl/flytekit read `admin.endpoint`: `dns:///host[:port]`,
- * bare `host[:port]`, or `http(s)://host[:port]` (accepted, with a problem noted). Port default 443
- * (gRPC DNS default, also for http:// since flytectl strips the scheme). Returns undefined when no host can be found.
- */
-export function parseEndpoint(raw: string): ParsedEndpoint | undefined {
-  let s = raw.trim();
-  let scheme: string | undefined;
-  let problem: string | undefined;
-  const m = /^([a-z][a-z0-9+.-]*):\/\/\/?/i.exec(s);
-  if (m) {
-    scheme = m[1]!.toLowerCase();
-    s = s.slice(m[0].length);
-    if (scheme === 'http' || scheme === 'https') {
-      problem = `admin.endpoint has the scheme ${scheme}:// but is a gRPC target; use dns:///${hostPortOnly(s)} (flytectl config init strips http(s)://)`;
-    } else if (scheme !== 'dns' && scheme !== 'passthrough') {
-      problem = `admin.endpoint has an unknown scheme ${scheme}://`;
-    }
-  }
-  s = s.replace(/^[^@/]*@/, ''); // user:pass@
-  s = s.split('/')[0]!;
-  if (!s) return undefined;
-  let host = s;
-  let port: number | undefined;
-  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(s);
-  if (v6) {
-    host = v6[1]!;
-    if (v6[2]) port = Number(v6[2]);
-  } else {
-    const i = s.lastIndexOf(':');
-    if (i >= 0 && s.indexOf(':') === i) {
-      host = s.slice(0, i);
-      const p = s.slice(i + 1);
-      if (!/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 65535) {
-        problem = `admin.endpoint port "${p}" is not a port number (1-65535)`;
-      } else port = Number(p);
-    }
-  }
-  if (!host) return undefined;
-  const out: ParsedEndpoint = { host, port: port ?? 443 };
-  if (scheme) out.scheme = scheme;
-  if (problem) out.problem = problem;
-  return out;
-}
-
-function hostPortOnly(s: string): string {
-  return s.split('/')[0] ?? s;
-}
+export { parseEndpoint, type ParsedEndpoint } from './endpoints.js';
 
 export interface ClientResult {
   client: ClientTarget;

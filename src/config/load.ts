@@ -2,8 +2,8 @@
 // defaults, with provenance for each field. Throws UserError on bad input (the CLI exits 2).
 import { UserError } from '../errors.js';
 import { chartDefaultsLayer, mapChart, Reader, urlPassword } from './charts.js';
-import { loadClient, parseEndpoint } from './flytectl.js';
-import type { ParsedEndpoint } from './flytectl.js';
+import { computeEndpoints, parseEndpoint, type ParsedEndpoint } from './endpoints.js';
+import { loadClient } from './flytectl.js';
 import { loadKubeconfig } from './kubeconfig.js';
 import type { Chart, IngressTarget, Target } from './target.js';
 import { detectChart, flyte2Reasons, MergedValues, parseSets, readValuesFile } from './values.js';
@@ -205,7 +205,27 @@ export function loadTarget(input: TargetInput): Target {
     if (p) secrets.add(p);
   }
   target.secrets = [...secrets].filter((s) => s !== '');
+  setEndpoints(target);
   return target;
+}
+
+/** target.endpoints, with the provenance of each part. */
+function setEndpoints(target: Target): void {
+  const p = target.provenance;
+  const ep = target.endpoints = computeEndpoints(target);
+  const ingressSrc = p['ingress.grpcAddress'] ?? p['ingress.httpUrl'] ?? p['ingress.host'] ?? 'default';
+  if (ep.admin) {
+    const viaClient = ep.admin.source === 'admin.endpoint';
+    p['endpoints.admin.host'] = viaClient ? p['client.host'] ?? p['client.endpoint'] ?? 'default' : ingressSrc;
+    p['endpoints.admin.port'] = viaClient ? p['client.port'] ?? p['client.endpoint'] ?? 'default' : ingressSrc;
+    p['endpoints.admin.tls'] = viaClient ? `${p['client.insecure'] ?? 'default'} (admin.insecure)` : p['ingress.tls'] ?? ingressSrc;
+  }
+  if (ep.ingressGrpc) {
+    for (const k of ['host', 'port']) p[`endpoints.ingressGrpc.${k}`] = ingressSrc;
+    p['endpoints.ingressGrpc.tls'] = p['ingress.tls'] ?? ingressSrc;
+  }
+  if (ep.ingressHttp) p['endpoints.ingressHttp'] = p['ingress.httpUrl'] ?? p['ingress.host'] ?? 'default';
+  if (ep.adminHttp) p['endpoints.adminHttp'] = ep.ingressHttp ? p['endpoints.ingressHttp']! : p['endpoints.admin.host'] ?? 'default';
 }
 
 /**

@@ -1,5 +1,6 @@
 // The one normalized target every check reads. Built by src/config/load.ts from
 // flags > env > flytectl config > values files > chart defaults, with provenance for each field.
+import type { Endpoints } from './endpoints.js';
 import type { Secret } from './secret.js';
 
 export type Chart = 'flyte-binary' | 'flyte-core';
@@ -123,6 +124,8 @@ export interface Target {
   ingress?: IngressTarget;
   client: ClientTarget;
   auth: AuthTarget;
+  /** Every admin/ingress address, parsed once from client and ingress (src/config/endpoints.ts). */
+  endpoints?: Endpoints;
   /** Resolver for DNS checks (`--dns-server host:port`); undefined = system resolver. */
   dnsServer?: string;
   /** Projects known from values (seed projects) for project-domain namespace checks. */
