@@ -7,3 +7,11 @@ export class Secret {
   toJSON(): string { return '***'; }
   [Symbol.for('nodejs.util.inspect.custom')](): string { return 'Secret(***)'; }
 }
+
+/**
+ * An identifier that is half a credential (an AWS access key id, a client id used with a secret):
+ * shown as its first and last four characters, never whole. Short values show as ***.
+ */
+export function maskIdentifier(value: string): string {
+  return value.length >= 12 ? `${value.slice(0, 4)}…${value.slice(-4)}` : '***';
+}

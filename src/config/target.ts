@@ -29,6 +29,12 @@ export interface DatabaseTarget {
   passwordSource?: string;
   /** libpq sslmode parsed from `options` (e.g. "sslmode=require"); undefined means Flyte's default (disable in pgx? see docs). */
   sslmode?: 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+  /**
+   * An sslmode value in `options` that PostgreSQL does not know (e.g. `sslmode=requried`): kept here
+   * (sslmode stays unset) so database.postgres.tls fails naming the key and the allowed values,
+   * instead of the whole run exiting 2.
+   */
+  sslmodeInvalid?: string;
   /** CA file for verify-ca / verify-full (sslrootcert in options). */
   sslrootcert?: string;
   /** Values key prefix to name in hints: 'configuration.database' (binary), 'db.admin.database' / 'db.datacatalog.database' (core). */
