@@ -1,4 +1,5 @@
-import { clientTrust, probeTimeout } from '../../src/clients/grpc.js';
+import { probeTimeout } from '../../src/engine/budget.js';
+import { clientTrust } from '../../src/clients/trust.js';
 import { httpRequest, jsonBody } from '../../src/clients/http.js';
 import { ProbeError, describeNetFailure } from '../../src/clients/tls.js';
 import type { Target } from '../../src/config/target.js';

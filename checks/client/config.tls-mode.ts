@@ -1,5 +1,7 @@
 import { adminEndpoint, hostPort } from '../../src/config/endpoints.js';
-import { clientTrust, probeTimeout, sharedTlsProbe } from '../../src/clients/grpc.js';
+import { probeTimeout } from '../../src/engine/budget.js';
+import { sharedTlsProbe } from '../../src/clients/tls.js';
+import { clientTrust } from '../../src/clients/trust.js';
 import { ProbeError, chainTrust, describeNetFailure, plainProbe, type PlainProbeResult, type TlsProbeResult } from '../../src/clients/tls.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Json, Outcome } from '../../src/engine/types.js';

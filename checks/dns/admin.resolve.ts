@@ -1,5 +1,5 @@
 import { adminEndpoint } from '../../src/config/endpoints.js';
-import { probeTimeout } from '../../src/clients/grpc.js';
+import { probeTimeout } from '../../src/engine/budget.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Outcome } from '../../src/engine/types.js';
 import { dnsOutcome } from './hosts.resolve.js';

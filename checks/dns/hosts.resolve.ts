@@ -1,6 +1,6 @@
 import { resolveHost, DnsError } from '../../src/clients/resolve.js';
 import { adminEndpoint, ingressHttpBase } from '../../src/config/endpoints.js';
-import { probeTimeout, seconds } from '../../src/clients/grpc.js';
+import { probeTimeout, seconds } from '../../src/engine/budget.js';
 import type { Target } from '../../src/config/target.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Instance, Outcome } from '../../src/engine/types.js';

@@ -1,5 +1,6 @@
 import { ingressHttpBase } from '../../src/config/endpoints.js';
-import { clientTrust, probeTimeout } from '../../src/clients/grpc.js';
+import { probeTimeout } from '../../src/engine/budget.js';
+import { clientTrust } from '../../src/clients/trust.js';
 import { httpGetFollow, isHtml } from '../../src/clients/http.js';
 import { ProbeError, describeNetFailure } from '../../src/clients/tls.js';
 import { defineCheck } from '../../src/engine/define.js';

@@ -1,5 +1,6 @@
 import { adminEndpoint, hostPort } from '../../src/config/endpoints.js';
-import { probeTimeout, sharedTlsProbe } from '../../src/clients/grpc.js';
+import { probeTimeout } from '../../src/engine/budget.js';
+import { sharedTlsProbe } from '../../src/clients/tls.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Outcome } from '../../src/engine/types.js';
 

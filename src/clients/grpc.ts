@@ -7,6 +7,7 @@
 // Also an HTTP/2 evidence probe that shows what the ingress answered (status, content-type) when a
 // call fails below gRPC. Endpoints come from target.endpoints (src/config/endpoints.ts).
 import { hostPort, type GrpcTarget } from '../config/endpoints.js';
+import { clientTrust } from './trust.js';
 import { probeTimeout, seconds } from '../engine/budget.js';
 import type { Target } from '../config/target.js';
 import type { CheckContext, Json, Outcome } from '../engine/types.js';
@@ -15,35 +16,6 @@ import { ProbeError, classifyNetError, describeNetFailure, readPemFile, splitPem
 
 // ---------------------------------------------------------------- trust and budgets
 
-export { probeTimeout, seconds } from '../engine/budget.js';
-
-export interface ClientTrust {
-  /** PEMs to verify against: Node's bundled roots plus caCertFilePath; undefined = bundled roots only. */
-  ca?: string[];
-  skipVerify: boolean;
-  caFile?: string;
-  /** Set when caCertFilePath is configured but cannot be read. */
-  caFileError?: string;
-  /** Certificates found in caCertFilePath. */
-  caFileCerts: string[];
-}
-
-/** The trust the client config implies: system roots + admin.caCertFilePath, insecureSkipVerify. */
-export async function clientTrust(target: Target): Promise<ClientTrust> {
-  const { rootCertificates } = await import('node:tls');
-  const c = target.client;
-  const base: ClientTrust = { skipVerify: c.insecureSkipVerify, caFileCerts: [], ...(c.caCertFilePath ? { caFile: c.caCertFilePath } : {}) };
-  if (!c.caCertFilePath) return base;
-  try {
-    const pem = (await readPemFile(c.caCertFilePath)) ?? '';
-    const certs = splitPem(pem);
-    if (!certs.length) return { ...base, caFileError: 'no PEM certificate in the file' };
-    return { ...base, ca: [...rootCertificates, ...certs], caFileCerts: certs };
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    return { ...base, caFileError: err.code === 'ENOENT' ? 'file does not exist' : err.code === 'EACCES' ? 'file is not readable' : err.message };
-  }
-}
 
 /** The per-call setup every gRPC check shares: the client's trust options, a probe timeout within the check's budget, and the address for messages. */
 export async function grpcCallSetup(ctx: CheckContext, t: GrpcTarget, capMs = 3000): Promise<{ o: GrpcOptions; timeoutMs: number; where: string }> {
@@ -259,12 +231,6 @@ export async function h2Evidence(ctx: CheckContext, t: GrpcTarget, o: GrpcOption
 
 // ---------------------------------------------------------------- shared probes
 
-
-/** One TLS handshake per endpoint per run (shared by tls.admin.* and client.config.tls-mode). */
-export async function sharedTlsProbe(ctx: CheckContext, t: { host: string; port: number }, timeoutMs: number): Promise<TlsProbeResult> {
-  return ctx.shared(`tls-probe:${hostPort(t)}:${ctx.target.dnsServer ?? 'system'}`, () =>
-    tlsProbe({ host: t.host, port: t.port, timeoutMs, signal: ctx.signal, ...(ctx.target.dnsServer ? { dnsServer: ctx.target.dnsServer } : {}) }));
-}
 
 // ---------------------------------------------------------------- findings for failed gRPC calls
 

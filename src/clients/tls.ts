@@ -5,6 +5,7 @@
 // the names and the dates themselves from what this returns.
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { DnsError, resolveHost } from './resolve.js';
+import type { CheckContext } from '../engine/types.js';
 
 /** Why a connection attempt failed, in the words the checks use. */
 export type NetErrorKind =
@@ -398,3 +399,11 @@ export function describeNetFailure(kind: NetErrorKind, where: string, detail: st
     default: return { messageId: 'connectFailed', message: `${where}: ${detail}`, hint: 'check the endpoint host and port' };
   }
 }
+
+/** One TLS handshake per endpoint per run (shared by tls.admin.* and client.config.tls-mode). */
+export async function sharedTlsProbe(ctx: CheckContext, t: { host: string; port: number }, timeoutMs: number): Promise<TlsProbeResult> {
+  const hostPort = (x: { host: string; port: number }) => (x.host.includes(':') ? `[${x.host}]:${x.port}` : `${x.host}:${x.port}`);
+  return ctx.shared(`tls-probe:${hostPort(t)}:${ctx.target.dnsServer ?? 'system'}`, () =>
+    tlsProbe({ host: t.host, port: t.port, timeoutMs, signal: ctx.signal, ...(ctx.target.dnsServer ? { dnsServer: ctx.target.dnsServer } : {}) }));
+}
+

@@ -97,7 +97,7 @@ describe('the bundled CLI', () => {
     const json = run([...args, '-o', 'json', '--report', `junit=${join(dir, 'out.xml')}`, '--report', `markdown=${join(dir, 'out.md')}`]);
     expect([0, 1, 3]).toContain(json.status);
     const doc = JSON.parse(json.stdout);
-    expect(doc.schemaVersion).toBe(1);
+    expect(doc.schemaVersion).toBe(2);
     expect(doc.results.length).toBeGreaterThan(0);
     expect(readFileSync(join(dir, 'out.xml'), 'utf8')).toMatch(/^<\?xml[^]*<testsuites/);
     expect(readFileSync(join(dir, 'out.md'), 'utf8')).toMatch(/flyte-doctor/);
