@@ -2,14 +2,26 @@
 // it at dnsmasq on loopback), else the system resolver. Clients that dial by name use
 // `lookupFor(dnsServer)` as the `lookup` option of net/tls/undici/http agents, so a name that only
 // the configured resolver knows still connects, and TLS still verifies the name (servername).
+//
+// Failures are evidence with the DNS answer told apart: NXDOMAIN (also through a CNAME whose target
+// does not exist), SERVFAIL, no answer (timeout), REFUSED, and NOERROR without an address record.
+// The system resolver (getaddrinfo) folds most of these into ENOTFOUND / EAI_AGAIN, so after a
+// failed lookup the same question goes to the system's name servers directly (c-ares, as in
+// /etc/resolv.conf) to learn which answer it was.
 import { isIP } from 'node:net';
 import type { LookupFunction } from 'node:net';
 
 export type DnsErrorKind = 'nxdomain' | 'servfail' | 'timeout' | 'refused' | 'nodata' | 'other';
 
 export class DnsError extends Error {
-  constructor(readonly host: string, readonly kind: DnsErrorKind, readonly code: string, readonly server: string) {
-    super(`${host}: ${kind === 'nxdomain' ? 'no such host (NXDOMAIN)' : kind === 'servfail' ? 'resolver failure (SERVFAIL)' : kind === 'timeout' ? 'DNS timeout' : kind === 'refused' ? 'query refused' : kind === 'nodata' ? 'no address records' : code} via ${server}`);
+  /** When the name is a CNAME: its target (the name that does not exist / has no address). */
+  cnameTarget?: string;
+  constructor(readonly host: string, readonly kind: DnsErrorKind, readonly code: string, readonly server: string, extra: { cnameTarget?: string } = {}) {
+    const what = kind === 'nxdomain' ? (extra.cnameTarget ? `CNAME to ${extra.cnameTarget}, which does not exist (NXDOMAIN)` : 'no such host (NXDOMAIN)')
+      : kind === 'servfail' ? 'resolver failure (SERVFAIL)' : kind === 'timeout' ? 'DNS timeout' : kind === 'refused' ? 'query refused'
+        : kind === 'nodata' ? (extra.cnameTarget ? `CNAME to ${extra.cnameTarget}, which has no address records` : 'no address records') : code;
+    super(`${host}: ${what} via ${server}`);
+    if (extra.cnameTarget) this.cnameTarget = extra.cnameTarget;
   }
 }
 
@@ -24,34 +36,104 @@ function kindOf(code: string): DnsErrorKind {
   }
 }
 
-export interface Resolved { address: string; family: 4 | 6; addresses: string[] }
+export interface Resolved {
+  address: string;
+  family: 4 | 6;
+  addresses: string[];
+}
+
+/** Everything one resolution learned, for the DNS checks. */
+export interface ResolvedDetail extends Resolved {
+  /** IPv4 addresses (A). */
+  v4: string[];
+  /** IPv6 addresses (AAAA). */
+  v6: string[];
+  /** The CNAME the name points to, when known. */
+  cname?: string;
+  /** 'system resolver' or the --dns-server address. */
+  resolver: string;
+}
+
+const SYSTEM = 'system resolver';
+
+async function resolver(dnsServer: string | undefined, timeoutMs: number) {
+  const dns = await import('node:dns');
+  const r = new dns.promises.Resolver({ timeout: Math.max(200, Math.min(timeoutMs, 5000)), tries: 1 });
+  if (dnsServer) r.setServers([dnsServer]);
+  return r;
+}
+
+const codeOf = (e: unknown) => (e as NodeJS.ErrnoException)?.code ?? 'EOTHER';
+
+/**
+ * Asks `server` (the --dns-server, or the system's name servers) directly: A, then AAAA when there
+ * is no A. Throws DnsError with the CNAME target when the name is an alias.
+ */
+async function ask(host: string, dnsServer: string | undefined, timeoutMs: number): Promise<ResolvedDetail> {
+  const label = dnsServer ?? SYSTEM;
+  const r = await resolver(dnsServer, timeoutMs);
+  const cnameOf = async (): Promise<string | undefined> => {
+    try { return (await r.resolveCname(host))[0]; } catch { return undefined; }
+  };
+  let v4: string[] = [];
+  let code4: string | undefined;
+  try { v4 = await r.resolve4(host); } catch (e) { code4 = codeOf(e); }
+  if (code4 && code4 !== 'ENODATA') {
+    const kind = kindOf(code4);
+    // NXDOMAIN for an alias is the answer for its target: say which name is missing.
+    const cnameTarget = kind === 'nxdomain' ? await cnameOf() : undefined;
+    throw new DnsError(host, kind, code4, label, cnameTarget ? { cnameTarget } : {});
+  }
+  let v6: string[] = [];
+  if (!v4.length) {
+    try { v6 = await r.resolve6(host); } catch (e) {
+      const c6 = codeOf(e);
+      const cnameTarget = await cnameOf();
+      throw new DnsError(host, c6 === 'ENODATA' || c6 === 'ENOTFOUND' ? 'nodata' : kindOf(c6), c6 === 'ENOTFOUND' ? 'ENODATA' : c6, label, cnameTarget ? { cnameTarget } : {});
+    }
+  }
+  const addresses = [...v4, ...v6];
+  const cname = await cnameOf();
+  if (!addresses.length) throw new DnsError(host, 'nodata', 'ENODATA', label, cname ? { cnameTarget: cname } : {});
+  return { address: addresses[0]!, family: v4.length ? 4 : 6, addresses, v4, v6, resolver: label, ...(cname ? { cname } : {}) };
+}
+
+/**
+ * After the system resolver (getaddrinfo) failed: which DNS answer was it? Asks the system's name
+ * servers directly; falls back to what getaddrinfo said when they cannot be asked.
+ */
+async function refineSystemFailure(host: string, code: string, timeoutMs: number): Promise<DnsError> {
+  const fallback = new DnsError(host, code === 'EAI_AGAIN' ? 'timeout' : kindOf(code), code, SYSTEM);
+  try {
+    await ask(host, undefined, timeoutMs);
+    return fallback; // the name servers answer, getaddrinfo did not (nsswitch, search domains): keep its word
+  } catch (e) {
+    return e instanceof DnsError ? e : fallback;
+  }
+}
 
 /** Resolves `host` (an IP literal resolves to itself). Throws DnsError. */
 export async function resolveHost(host: string, dnsServer?: string, timeoutMs = 5000): Promise<Resolved> {
-  const fam = isIP(host);
-  if (fam) return { address: host, family: fam as 4 | 6, addresses: [host] };
+  const d = await resolveDetailed(host, dnsServer, timeoutMs);
+  return { address: d.address, family: d.family, addresses: d.addresses };
+}
+
+/** Like resolveHost, with A and AAAA apart, the CNAME and the resolver used. Throws DnsError. */
+export async function resolveDetailed(host: string, dnsServer?: string, timeoutMs = 5000): Promise<ResolvedDetail> {
+  const name = host.replace(/^\[|\]$/g, '');
+  const fam = isIP(name);
+  if (fam) return { address: name, family: fam as 4 | 6, addresses: [name], v4: fam === 4 ? [name] : [], v6: fam === 6 ? [name] : [], resolver: 'none (IP literal)' };
+  if (dnsServer) return ask(name, dnsServer, timeoutMs);
   const dns = await import('node:dns');
-  if (!dnsServer) {
-    try {
-      const all = await dns.promises.lookup(host, { all: true });
-      const first = all[0]!;
-      return { address: first.address, family: first.family as 4 | 6, addresses: all.map((a) => a.address) };
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? 'EOTHER';
-      throw new DnsError(host, code === 'EAI_AGAIN' ? 'timeout' : kindOf(code), code, 'system resolver');
-    }
-  }
-  const r = new dns.promises.Resolver({ timeout: Math.max(200, Math.min(timeoutMs, 5000)), tries: 1 });
-  r.setServers([dnsServer]);
   try {
-    const a = await r.resolve4(host);
-    return { address: a[0]!, family: 4, addresses: a };
-  } catch (e4) {
-    const code = (e4 as NodeJS.ErrnoException).code ?? 'EOTHER';
-    if (code === 'ENODATA') {
-      try { const a6 = await r.resolve6(host); return { address: a6[0]!, family: 6, addresses: a6 }; } catch { /* report the A error */ }
-    }
-    throw new DnsError(host, kindOf(code), code, dnsServer);
+    const all = await dns.promises.lookup(name, { all: true });
+    if (!all.length) throw Object.assign(new Error('no addresses'), { code: 'ENODATA' });
+    const v4 = all.filter((a) => a.family === 4).map((a) => a.address);
+    const v6 = all.filter((a) => a.family === 6).map((a) => a.address);
+    const first = all.find((a) => a.family === 4) ?? all[0]!;
+    return { address: first.address, family: first.family as 4 | 6, addresses: all.map((a) => a.address), v4, v6, resolver: SYSTEM };
+  } catch (e) {
+    throw await refineSystemFailure(name, codeOf(e), timeoutMs);
   }
 }
 
@@ -60,7 +142,7 @@ export function lookupFor(dnsServer?: string): LookupFunction | undefined {
   if (!dnsServer) return undefined;
   return ((hostname: string, options: { all?: boolean }, callback: (...a: unknown[]) => void) => {
     resolveHost(hostname, dnsServer).then(
-      (r) => (options && options.all ? callback(null, r.addresses.map((address) => ({ address, family: r.family }))) : callback(null, r.address, r.family)),
+      (r) => (options && options.all ? callback(null, r.addresses.map((address) => ({ address, family: isIP(address) }))) : callback(null, r.address, r.family)),
       (e: DnsError) => callback(Object.assign(new Error(e.message), { code: e.code })),
     );
   }) as unknown as LookupFunction;
