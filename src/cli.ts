@@ -5,8 +5,11 @@ import { homedir } from 'node:os';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UserError } from './errors.js';
+import { Credentials, collectEnv } from './config/credentials.js';
 import { parseDuration } from './duration.js';
-import { EXIT } from './engine/exit-code.js';
+import { EXIT, SIGNAL_EXIT } from './engine/exit-code.js';
+import { makeRedactor } from './engine/redact.js';
+import { pendingCleanups } from './engine/run.js';
 import { explainCommand, listCommand, runCommand, type Io, type OutputFormat, type RunRequest } from './main.js';
 import { VERSION } from './version.js';
 
@@ -18,7 +21,8 @@ const EPILOG = `Exit codes:
   2  bad input or usage (a file, a flag, a values key)
   3  no failure, but some checks could not run (error/timeout), or a probe object was left behind
   4  internal error
-  130 interrupted (Ctrl-C); reports hold what finished
+  129 hang-up (SIGHUP), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM): probe objects are cleaned
+     up and the reports hold what finished
 
 Docs: https://github.com/flyte-doctor/flyte-doctor#readme`;
 
@@ -42,10 +46,26 @@ function parseReport(spec: string): { format: OutputFormat; path: string } {
   return { format, path };
 }
 
-function intFlag(flag: string, v: unknown, min: number): number {
+function intFlag(flag: string, v: unknown, min: number, max: number): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`${flag} ${JSON.stringify(v)}: expected a whole number >= ${min}`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UserError(`${flag} ${JSON.stringify(v)}: expected a whole number from ${min} to ${max}`);
   return n;
+}
+
+/** Options that take a value: `--timeout -1s` must reach the option (yargs would read `-1s` as flags). */
+const VALUE_OPTIONS = new Set(['--values', '-f', '--set', '--chart', '--flytectl-config', '--kubeconfig', '--context', '--namespace', '-n', '--endpoint',
+  '--dns-server', '--only', '--skip', '--timeout', '--deadline', '--concurrency', '--fail-on', '--output', '-o', '--report', '--plugin', '--config', '--wait']);
+
+/** `--timeout -1s` -> `--timeout=-1s`, so a negative value is reported as one clear line. */
+export function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    if (VALUE_OPTIONS.has(a) && next !== undefined && /^-[\d.]/.test(next)) { out.push(`${a}=${next}`); i++; continue; }
+    out.push(a);
+  }
+  return out;
 }
 
 function targetOptions(y: Argv) {
@@ -97,7 +117,7 @@ function toRequest(command: 'preflight' | 'verify', a: Record<string, unknown>):
     only: splitList(a.only), skip: splitList(a.skip),
     timeoutMs: parseDuration('--timeout', String(a.timeout ?? '10s')),
     ...(a.deadline !== undefined ? { deadlineMs: parseDuration('--deadline', String(a.deadline)) } : {}),
-    concurrency: intFlag('--concurrency', a.concurrency, 1),
+    concurrency: intFlag('--concurrency', a.concurrency, 1, 1024),
     failOn: a['fail-on'] as 'warn' | 'fail',
     output: a.output as OutputFormat,
     reports: rawList(a.report).map(parseReport),
@@ -112,7 +132,12 @@ function toRequest(command: 'preflight' | 'verify', a: Record<string, unknown>):
 
 export async function cli(argv: string[], io: Io): Promise<number> {
   let code: number = EXIT.ok;
-  const parser = yargs(argv)
+  // Lines printed before a target is loaded (bad flags, loader errors, internal errors) are redacted
+  // with the environment's credentials; the loader and the run redact with everything they know.
+  const envCreds = new Credentials();
+  collectEnv(io.env, envCreds);
+  const redact = makeRedactor({ secrets: [...envCreds.secrets], identifiers: [...envCreds.identifiers] });
+  const parser = yargs(joinNegativeValues(argv))
     .scriptName('flyte-doctor')
     .usage('$0 <command> [options]\n\nChecks a Flyte deployment target and says what is wrong and how to fix it.')
     .command('preflight', 'Check the target before installing Flyte', (y) => targetOptions(y), async (a) => { code = await runCommand(toRequest('preflight', a), io); })
@@ -137,11 +162,19 @@ export async function cli(argv: string[], io: Io): Promise<number> {
   try {
     await parser.parseAsync();
   } catch (e) {
-    if (e instanceof UserError) { io.stderr.write(`flyte-doctor: ${e.message}\n`); return EXIT.usage; }
-    io.stderr.write(`flyte-doctor: internal error: ${(e as Error)?.message ?? String(e)}\n${io.env.FLYTE_DOCTOR_DEBUG ? `${(e as Error)?.stack}\n` : 'Set FLYTE_DOCTOR_DEBUG=1 for the stack trace, and please report it.\n'}`);
+    if (e instanceof UserError) { io.stderr.write(`flyte-doctor: ${oneLine(redact(e.message))}\n`); return EXIT.usage; }
+    const err = e as Error;
+    io.stderr.write(`flyte-doctor: internal error: ${oneLine(redact(err?.message ?? String(e)))}\n${io.env.FLYTE_DOCTOR_DEBUG ? `${redact(String(err?.stack))}\n` : 'Set FLYTE_DOCTOR_DEBUG=1 for the stack trace, and please report it.\n'}`);
     return EXIT.internal;
   }
   return code;
+}
+
+/** What a second signal prints before quitting: the cleanups that did not finish, and how to finish them. */
+export function residueNotice(): string {
+  const left = pendingCleanups();
+  if (!left.length) return '';
+  return left.map((c) => `flyte-doctor: left behind: ${c.label} did not finish${c.command ? `; remove with: ${c.command}` : ''}\n`).join('');
 }
 
 // Entry point (also the bundle's): run, write, exit. Exiting explicitly makes sure no client a
@@ -149,20 +182,29 @@ export async function cli(argv: string[], io: Io): Promise<number> {
 const isMain = process.argv[1] && /(cli\.(ts|js|mjs)|flyte-doctor(\.mjs)?)$/.test(process.argv[1]);
 if (isMain) {
   const ac = new AbortController();
-  let interrupts = 0;
-  process.on('SIGINT', () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(EXIT.interrupted);
-    process.stderr.write('\nflyte-doctor: interrupted; cleaning up probe objects and writing reports (Ctrl-C again to quit now)\n');
-    ac.abort();
-  });
-  process.on('SIGTERM', () => ac.abort());
+  let first: string | undefined;
+  // Ctrl-C, a closed terminal or SSH session (SIGHUP) and SIGTERM: abort the checks, run the
+  // cleanups (bounded), write the reports, exit 128+signal. A second signal quits at once, after
+  // saying what may be left behind and how to remove it.
+  for (const sig of Object.keys(SIGNAL_EXIT) as NodeJS.Signals[]) {
+    process.on(sig, () => {
+      if (first) {
+        try { process.stderr.write(`\nflyte-doctor: ${sig} again: quitting now\n${residueNotice()}`); } catch { /* stderr may be gone */ }
+        process.exit(SIGNAL_EXIT[first]);
+      }
+      first = sig;
+      try { process.stderr.write(`\nflyte-doctor: ${sig === 'SIGINT' ? 'interrupted' : sig}; cleaning up probe objects and writing reports (Ctrl-C again to quit now)\n`); } catch { /* stderr may be gone (SIGHUP) */ }
+      ac.abort(sig);
+    });
+  }
+  // A closed stdout/stderr (a pipe to `head`, a hung-up terminal) is not a crash.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => { /* nothing to say it on */ });
   // SDK notices (e.g. the AWS SDK's Node-version support warning) are not findings: keep stderr for
   // what flyte-doctor has to say, unless debugging.
   if (!process.env.FLYTE_DOCTOR_DEBUG) process.removeAllListeners('warning');
   const io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), home: homedir(), signal: ac.signal };
   cli(hideBin(process.argv), io).then(
-    (code) => { process.stdout.write('', () => process.exit(code)); },
+    (code) => { process.stdout.write('', () => process.exit(code)); setTimeout(() => process.exit(code), 2000); },
     (e) => { process.stderr.write(`flyte-doctor: internal error: ${(e as Error)?.message}\n`); process.exit(EXIT.internal); },
   );
 }

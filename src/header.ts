@@ -1,4 +1,5 @@
 // The "what was checked" header: every target field with its value and where it came from.
+import { isIdentifierKeyName, isSecretKeyName, maskIdentifier } from './config/secret.js';
 import type { Target } from './config/target.js';
 import type { TargetField } from '../reports/schema.js';
 
@@ -6,8 +7,13 @@ const SKIP = new Set(['provenance', 'secrets', 'inputs', 'chart', 'chartSource',
 /** Internal fields (which values key a hint names) are not part of what was checked. */
 const INTERNAL = /(^|\.)(valuesKey|signedUrlKey)$|^endpoints\.[A-Za-z]+\.source$/;
 
+/**
+ * Every field with its value as shown to people: a Secret (or any field named like a credential)
+ * as ***, an access key id as first4…last4 (maskIdentifier), never whole.
+ */
 export function targetFields(t: Target): TargetField[] {
   const out: TargetField[] = [];
+  const ids = new Set(t.identifiers ?? []);
   const walk = (v: unknown, path: string) => {
     if (v === undefined || v === null || v === '') return;
     if (typeof v === 'object' && typeof (v as { reveal?: unknown }).reveal === 'function') {
@@ -22,7 +28,11 @@ export function targetFields(t: Target): TargetField[] {
       return;
     }
     if (INTERNAL.test(path)) return;
-    out.push({ field: path, value: String(v), source: t.provenance[path] ?? 'default' });
+    const name = path.split('.').pop()!.replace(/\[\d+\]$/, '');
+    const text = String(v);
+    const value = isSecretKeyName(name) && typeof v === 'string' ? '***'
+      : ids.has(text) || (isIdentifierKeyName(name) && typeof v === 'string') ? maskIdentifier(text) : text;
+    out.push({ field: path, value, source: t.provenance[path] ?? 'default' });
   };
   for (const [k, v] of Object.entries(t)) if (!SKIP.has(k)) walk(v, k);
   return out;

@@ -1,19 +1,21 @@
 // The run flow behind the CLI: argv already parsed by src/cli.ts into a Request. Returns the exit
 // code; never throws for user errors (UserError -> one line on stderr, exit 2).
-import { mkdirSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, mkdirSync, openSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { builtinChecks } from '../checks/index.js';
+import { plainValues } from './config/credentials.js';
 import { loadTarget, type TargetInput } from './config/load.js';
+import { fileKind, fsReason } from './config/read.js';
 import type { Target } from './config/target.js';
 import { UserError } from './errors.js';
-import { EXIT, exitCodeFor, type FailOn } from './engine/exit-code.js';
+import { EXIT, exitCodeFor, interruptExitCode, type FailOn } from './engine/exit-code.js';
 import { plan as makePlan, validateRegistry, type Plan } from './engine/plan.js';
-import { makeRedactor, redactDeep } from './engine/redact.js';
+import { makeRedactor, redactReport, type Redactor } from './engine/redact.js';
 import { resultKey, rootCauseGroups } from './engine/causes.js';
 import { newRunId, nodeKey, realClock, runChecks, summarize, type RunResult } from './engine/run.js';
 import type { Check, CheckResult, Clock, Phase } from './engine/types.js';
 import { targetFields } from './header.js';
-import { loadPlugins } from './plugins.js';
+import { loadPlugins, pluginSource } from './plugins.js';
 import { getWriter, type WriterName } from '../reports/index.js';
 import { createLiveReporter } from '../reports/live.js';
 import { SCHEMA_VERSION, type Report } from '../reports/schema.js';
@@ -54,9 +56,42 @@ export interface Io {
 /** Every check the run knows: built-ins plus plugins (from --plugin and the config file). */
 export async function allChecks(plugins: string[], configFile: string | undefined, io: Io): Promise<Check[]> {
   const extra = await loadPlugins(plugins, configFile, io.cwd);
+  const builtin = new Set(builtinChecks.map((c) => c.id));
+  const seen = new Map<string, string>();
+  for (const c of extra) {
+    const from = pluginSource.get(c) ?? 'a plugin';
+    if (builtin.has(c.id)) throw new UserError(`${from}: check id "${c.id}" is a built-in check; expected an id of your own (e.g. myorg.${c.id.split('.')[0]}.mycheck)`);
+    const other = seen.get(c.id);
+    if (other) throw new UserError(`${from}: check id "${c.id}" is also defined by ${other}; expected each check id once`);
+    seen.set(c.id, from);
+  }
   const all = [...builtinChecks, ...extra];
-  validateRegistry(all);
+  try {
+    validateRegistry(all);
+  } catch (e) {
+    // A plugin's dependsOn (unknown id, other phases, a cycle) is bad input naming the plugin.
+    const msg = (e as Error).message;
+    const culprit = extra.find((c) => msg.includes(c.id));
+    if (culprit || extra.length) throw new UserError(`${culprit ? pluginSource.get(culprit) : 'plugins'}: ${msg}; expected dependsOn to name existing checks of the same phases, without cycles`);
+    throw e;
+  }
   return all;
+}
+
+/** Words flyte-doctor itself prints (check titles, explanations, findings): see BASE_VOCABULARY in redact.ts. */
+function vocabularyOf(checks: readonly Check[]): Set<string> {
+  const words = new Set<string>();
+  const add = (t: string | undefined) => { for (const w of (t ?? '').toLowerCase().split(/[^a-z0-9]+/)) if (w.length >= 4) words.add(w); };
+  for (const c of checks) {
+    add(c.id); add(c.title); add(c.explain?.what); add(c.explain?.why); add(c.explain?.fix);
+    for (const m of Object.values(c.messages ?? {})) add(m.summary);
+  }
+  return words;
+}
+
+/** The run's redactor: the target's secrets and identifiers (live), never corrupting its non-secret values. */
+export function redactorFor(target: Target, checks: readonly Check[] = builtinChecks): Redactor {
+  return makeRedactor(target, { vocabulary: vocabularyOf(checks), plain: () => plainValues(target) });
 }
 
 function colorFor(req: { color?: boolean; output: OutputFormat }, io: Io): boolean {
@@ -65,13 +100,59 @@ function colorFor(req: { color?: boolean; output: OutputFormat }, io: Io): boole
   return Boolean(io.stdout.isTTY) && !('NO_COLOR' in io.env) && io.env.TERM !== 'dumb';
 }
 
-function checkReportPaths(reports: RunRequest['reports'], cwd: string): void {
+const ALLOWED_DEVICES = new Set(['/dev/stdout', '/dev/stderr', '/dev/null']);
+
+/**
+ * Every --report target is checked before the run: a directory, a path below a file, a device
+ * (/dev/full), anything under /proc or /sys, an unwritable place, one of the run's own inputs, or
+ * two reports to one file are exit 2 at once (not a crash or a spin found after the whole run).
+ */
+export function checkReportPaths(reports: RunRequest['reports'], cwd: string, inputs: readonly string[] = []): void {
+  const seen = new Map<string, string>();
+  const inputSet = new Set(inputs.map((i) => resolve(cwd, i)));
   for (const r of reports) {
+    const flag = `--report ${r.format}=${r.path}`;
     const p = resolve(cwd, r.path);
+    const fail = (why: string): never => { throw new UserError(`${flag}: ${why}; expected a writable file path`); };
+    const other = seen.get(p);
+    if (other) fail(`the same file as --report ${other}`);
+    seen.set(p, `${r.format}=${r.path}`);
+    if (ALLOWED_DEVICES.has(p)) continue;
+    if (/^\/(proc|sys)(\/|$)/.test(p)) fail(`${p} is a kernel interface (/proc, /sys), not a file`);
+    if (inputSet.has(p)) fail(`${r.path} is an input of this run and would be overwritten`);
+    let st: Stats | undefined;
+    try { st = statSync(p); } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR') fail(`a parent of ${p} is a file, not a directory`);
+      if (code !== 'ENOENT') fail(`cannot use ${p}: ${fsReason(e)}`);
+    }
+    if (st) {
+      if (st.isDirectory()) fail(`${r.path} is a directory`);
+      if (!st.isFile()) fail(`${r.path} is ${fileKind(st)}, not a regular file`);
+      // Opening for writing without truncating proves it is writable (also on a read-only mount).
+      try { closeSync(openSync(p, constants.O_WRONLY | constants.O_NONBLOCK)); } catch (e) { fail(`cannot write ${p}: ${fsReason(e)}`); }
+      continue;
+    }
     const dir = dirname(p);
-    if (existsSync(p) && statSync(p).isDirectory()) throw new UserError(`--report ${r.format}=${r.path}: is a directory; expected a file path`);
-    if (!existsSync(dir)) { try { mkdirSync(dir, { recursive: true }); } catch (e) { throw new UserError(`--report ${r.format}=${r.path}: cannot create directory ${dir}: ${(e as Error).message}`); } }
+    try { mkdirSync(dir, { recursive: true }); } catch (e) {
+      fail((e as NodeJS.ErrnoException).code === 'ENOTDIR' || (e as NodeJS.ErrnoException).code === 'EEXIST' ? `a parent of ${p} is a file, not a directory` : `cannot create directory ${dir}: ${fsReason(e)}`);
+    }
+    try { accessSync(dir, constants.W_OK); closeSync(openSync(p, 'wx')); unlinkSync(p); } catch (e) { fail(`cannot create ${p}: ${fsReason(e)}`); }
   }
+}
+
+/** Writes the report files; a write that still fails is one line on stderr (returns false), never a crash. */
+function writeReports(reports: RunRequest['reports'], cwd: string, render: (format: OutputFormat) => string, stderr: Io['stderr']): boolean {
+  let ok = true;
+  for (const r of reports) {
+    try {
+      writeFileSync(resolve(cwd, r.path), render(r.format));
+    } catch (e) {
+      ok = false;
+      stderr.write(`flyte-doctor: --report ${r.format}=${r.path}: could not write the report: ${fsReason(e)}\n`);
+    }
+  }
+  return ok;
 }
 
 const VERSION_KEYS: [RegExp, string][] = [[/^(flyte\.admin\.|ingress\.grpc\.admin$)/, 'flyteadmin'], [/^kubernetes\./, 'kubernetes'], [/^database\./, 'postgres']];
@@ -120,13 +201,27 @@ export async function runCommand(req: RunRequest, io: Io): Promise<number> {
   const clock = io.clock ?? realClock;
   const checks = await allChecks(req.plugins, req.configFile, io);
   const target = loadTarget({ ...req.input, env: io.env, cwd: io.cwd, home: io.home });
-  const redact = makeRedactor(target.secrets);
+  // Live: secrets a check registers at run time (ctx.addSecret) apply to everything printed after.
+  const redact = redactorFor(target, checks);
+  try {
+    return await runLoaded(req, io, clock, checks, target, redact);
+  } catch (e) {
+    // Whatever ends the run early is printed by the CLI: it must not carry a secret either.
+    if (e instanceof UserError) throw new UserError(redact(e.message));
+    const err = e instanceof Error ? e : new Error(String(e));
+    const safe = new Error(redact(err.message));
+    if (err.stack) safe.stack = redact(err.stack);
+    throw safe;
+  }
+}
+
+async function runLoaded(req: RunRequest, io: Io, clock: Clock, checks: Check[], target: Target, redact: Redactor): Promise<number> {
   const plan = makePlan(checks, req.command, { only: req.only, skip: req.skip }, target);
-  checkReportPaths(req.reports, io.cwd);
+  checkReportPaths(req.reports, io.cwd, target.inputs);
   const color = colorFor(req, io);
 
   if (req.dryRun) {
-    io.stdout.write(redact(renderDryRun(req, target, plan, color)));
+    io.stdout.write(redact.structured(renderDryRun(req, target, plan, color, redact)));
     return EXIT.ok;
   }
 
@@ -143,14 +238,14 @@ export async function runCommand(req: RunRequest, io: Io): Promise<number> {
       target, plan, timeoutMs: req.timeoutMs, concurrency: req.concurrency, clock, runId,
       ...(deadlineAt !== undefined ? { deadlineAt } : {}), ...(io.signal ? { signal: io.signal } : {}), ...(carry ? { carry } : {}),
       onStart: (id, inst) => live?.onStart(id, inst),
-      onResult: (r) => live?.onResult(redactDeep(r, redact)),
-      ...(req.verbose ? { log: (id: string, msg: string) => io.stderr.write(redact(`[${id}] ${msg}\n`)) } : {}),
+      onResult: (r) => live?.onResult(redactReport(r, redact)),
+      ...(req.verbose ? { log: (id: string, msg: string, data?: unknown) => io.stderr.write(`${redact(`[${id}] ${msg}${data === undefined ? '' : ` ${safeJson(data)}`}`)}\n`) } : {}),
     });
     const failing = run.results.filter((r) => r.status === 'fail' || r.status === 'error' || (r.status === 'skip' && r.blockedBy));
     if (waitUntil === undefined || run.interrupted || !failing.length || clock.now() >= waitUntil || io.signal?.aborted) break;
     const first = failing.find((r) => r.status !== 'skip') ?? failing[0]!;
     live?.onWaiting(failing.map((r) => nodeKey(r.id, r.instance)), attempt, redact(`${nodeKey(first.id, first.instance)}: ${first.message}`));
-    if (!live) io.stderr.write(redact(`waiting (attempt ${attempt}): ${failing.length} check(s) not passing; ${nodeKey(first.id, first.instance)}: ${first.message}\n`));
+    if (!live) io.stderr.write(redact(`waiting (attempt ${attempt}): ${failing.length} check(s) not passing; ${nodeKey(first.id, first.instance)}: ${first.message}`) + '\n');
     await clock.sleep(Math.min(5000, Math.max(0, waitUntil - clock.now())), io.signal);
     if (io.signal?.aborted) break;
     carry = new Map(run.results.map((r) => [nodeKey(r.id, r.instance), r]));
@@ -160,19 +255,25 @@ export async function runCommand(req: RunRequest, io: Io): Promise<number> {
 
   const residue = residueOf(run);
   const summary = summarize(run.results);
-  let exitCode = exitCodeFor(summary, req.failOn, Boolean(run.interrupted && io.signal?.aborted));
+  const signalled = Boolean(run.interrupted && io.signal?.aborted);
+  let exitCode = exitCodeFor(summary, req.failOn, signalled ? interruptExitCode(io.signal?.reason) : false);
   if (exitCode === EXIT.ok && residue.length) exitCode = EXIT.incomplete;
-  const report = redactDeep(buildReport({ command: req.command, target, run, residue, exitCode }), redact);
+  const report = redactReport(buildReport({ command: req.command, target, run, residue, exitCode }), redact);
   const opts = { color, width: io.stdout.columns ?? 100, verbose: req.verbose };
-  io.stdout.write(getWriter(req.output).render(report, opts));
-  for (const r of req.reports) {
-    writeFileSync(resolve(io.cwd, r.path), getWriter(r.format).render(report, { ...opts, color: false }));
-  }
+  // The structured pass again over the rendered text: a long secret in any form never gets out.
+  const render = (format: OutputFormat, o = opts) => redact.structured(getWriter(format).render(report, o));
+  io.stdout.write(render(req.output));
+  const written = writeReports(req.reports, io.cwd, (f) => render(f, { ...opts, color: false }), io.stderr);
+  if (!written && !signalled) exitCode = EXIT.usage;
   return exitCode;
 }
 
-function renderDryRun(req: RunRequest, target: Target, plan: Plan, color: boolean): string {
-  const fields = targetFields(target);
+function safeJson(v: unknown): string {
+  try { return JSON.stringify(v) ?? ''; } catch { return String(v); }
+}
+
+function renderDryRun(req: RunRequest, target: Target, plan: Plan, color: boolean, redact: Redactor): string {
+  const fields = redactReport(targetFields(target), redact);
   const steps = plan.checks.map((p) => ({
     id: p.check.id, title: p.check.title,
     action: p.skip ? 'skip' : 'run',

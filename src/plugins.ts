@@ -1,24 +1,27 @@
 // User check modules: `--plugin PATH` (repeatable) and a `plugins:` list in an optional config file
 // (`--config FILE`, default ./flyte-doctor.yaml when present). A plugin module default-exports a
 // check, an array of checks, or { checks: [...] }, made with defineCheck (or a plain spec).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { defineCheck } from './engine/define.js';
 import type { Check, CheckSpec } from './engine/types.js';
 import { UserError } from './errors.js';
+import { fileKind, INPUT_LIMIT, mib, readInputFile } from './config/read.js';
+import { parseYaml } from './config/values.js';
+
+/** Where each plugin check came from (`--plugin ./x.mjs` or `flyte-doctor.yaml: plugins`, and the file), for messages. */
+export const pluginSource = new WeakMap<Check, string>();
 
 export async function loadPlugins(paths: string[], configFile: string | undefined, cwd: string): Promise<Check[]> {
   const all: { path: string; from: string }[] = paths.map((p) => ({ path: resolve(cwd, p), from: `--plugin ${p}` }));
   const cfg = configFile ?? (existsSync(resolve(cwd, 'flyte-doctor.yaml')) ? 'flyte-doctor.yaml' : undefined);
   if (cfg) {
     const file = resolve(cwd, cfg);
-    let text: string;
-    try { text = readFileSync(file, 'utf8'); } catch (e) { throw new UserError(`--config ${cfg}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
-    const { parse } = await import('yaml');
-    let doc: unknown;
-    try { doc = parse(text) ?? {}; } catch (e) { throw new UserError(`${cfg}: invalid YAML: ${(e as Error).message.split('\n')[0]}`); }
-    if (typeof doc !== 'object' || Array.isArray(doc)) throw new UserError(`${cfg}: expected a mapping with a plugins: list`);
+    // Only a regular file up to the input cap; YAML errors (aliases, depth) are exit 2 like values files.
+    const text = readInputFile(`--config ${cfg}`, file, cwd, { what: 'a flyte-doctor config file' });
+    const doc: unknown = parseYaml(cfg, text) ?? {};
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new UserError(`${cfg}: expected a mapping with a plugins: list`);
     const list = (doc as Record<string, unknown>).plugins;
     if (list !== undefined) {
       if (!Array.isArray(list) || list.some((x) => typeof x !== 'string')) throw new UserError(`${cfg}: plugins: expected a list of file paths, got ${JSON.stringify(list)}`);
@@ -27,7 +30,11 @@ export async function loadPlugins(paths: string[], configFile: string | undefine
   }
   const out: Check[] = [];
   for (const { path, from } of all) {
-    if (!existsSync(path)) throw new UserError(`${from}: cannot read ${path}: no such file`);
+    let st;
+    try { st = statSync(path); } catch { throw new UserError(`${from}: cannot read ${path}: no such file`); }
+    // import() of a FIFO or device would block forever: only a regular file is loaded.
+    if (!st.isFile()) throw new UserError(`${from}: cannot read ${path}: is ${fileKind(st)}, expected a regular file (a JavaScript module)`);
+    if (st.size > INPUT_LIMIT) throw new UserError(`${from}: cannot read ${path}: is ${mib(st.size)}, over the ${mib(INPUT_LIMIT)} limit for plugin modules`);
     let mod: Record<string, unknown>;
     try { mod = await import(pathToFileURL(path).href); } catch (e) { throw new UserError(`${from}: cannot load ${path}: ${(e as Error).message.split('\n')[0]}`); }
     const exp = (mod.default ?? mod.checks ?? mod) as unknown;
@@ -37,8 +44,11 @@ export async function loadPlugins(paths: string[], configFile: string | undefine
       if (!spec || typeof spec !== 'object' || typeof spec.id !== 'string' || typeof spec.run !== 'function' || !Array.isArray(spec.phases)) {
         throw new UserError(`${from}: ${path} does not export a check (expected defineCheck({ id, title, phases, explain, run }))`);
       }
-      try { out.push('docsUrl' in spec ? (spec as Check) : defineCheck({ ...spec, explain: spec.explain ?? { what: spec.title, why: '', fix: '' } })); }
+      let check: Check;
+      try { check = 'docsUrl' in spec ? (spec as Check) : defineCheck({ ...spec, explain: spec.explain ?? { what: spec.title, why: '', fix: '' } }); }
       catch (e) { throw new UserError(`${from}: ${path}: ${(e as Error).message}`); }
+      pluginSource.set(check, `${from} (${path})`);
+      out.push(check);
     }
   }
   return out;

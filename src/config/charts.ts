@@ -2,9 +2,8 @@
 // ingress, auth and resource fields, with provenance for each field.
 // Chart defaults (trimmed copies of each chart's values.yaml, flyteorg/flyte master 89cf9cc7) and
 // the flytestdlib defaults the charts leave in place (facts §C1) carry the 'chart default' source.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { readInputFile, SECRET_FILE_LIMIT } from './read.js';
 import { Secret } from './secret.js';
 import type { AuthTarget, Chart, DatabaseTarget, IngressTarget, Provenance, StorageProvider, StorageTarget } from './target.js';
 import { CHART_DEFAULT, formatPath, isDict, shortJson } from './values.js';
@@ -98,8 +97,26 @@ export class Reader {
     return [...this.mv.prefix, ...(typeof p === 'string' ? p.split('.') : p)];
   }
 
+  /**
+   * The value at a key. An intermediate node that exists and is not a map (or not a list, before an
+   * index) is an error: `configuration.database: postgres://…` must not read as "no database
+   * configured" and fall back to chart defaults.
+   */
   raw(p: string | Path): unknown {
-    return this.mv.rawAt(this.abs(p));
+    const abs = this.abs(p);
+    let cur: unknown = this.mv.root;
+    for (let i = 0; i < abs.length; i++) {
+      const seg = abs[i]!;
+      if (cur === undefined || cur === null) return undefined;
+      if (typeof seg === 'number') {
+        if (!Array.isArray(cur)) this.failAbs(abs.slice(0, i), 'a list', cur);
+        cur = (cur as unknown[])[seg];
+      } else {
+        if (!isDict(cur)) this.failAbs(abs.slice(0, i), `a map (it holds ${formatPath(abs.slice(i))})`, cur);
+        cur = (cur as Dict)[seg];
+      }
+    }
+    return cur;
   }
 
   has(p: string | Path): boolean {
@@ -120,9 +137,17 @@ export class Reader {
   }
 
   private fail(p: string | Path, expected: string, v: unknown): never {
-    const abs = this.abs(p);
+    return this.failAbs(this.abs(p), expected, v);
+  }
+
+  private failAbs(abs: Path, expected: string, v: unknown): never {
     const origin = this.mv.originOf(abs);
-    throw new UserError(`${origin}: ${formatPath(abs)}: expected ${expected}, got ${shortJson(v)}`);
+    throw new UserError(`${origin}: ${formatPath(abs) || '(top level)'}: expected ${expected}, got ${shortJson(v, abs[abs.length - 1])}`);
+  }
+
+  /** Fails like a wrong type, for a value of the right type that is not allowed. */
+  invalid(p: string | Path, expected: string): never {
+    return this.fail(p, expected, this.raw(p));
   }
 
   /** A scalar as a string; '' and null count as unset. */
@@ -293,17 +318,19 @@ class Builder {
     const pw = r.str(`${prefix}.password`);
     if (pwPath) {
       // passwordPath replaces password (flyteadmin resolvePassword). Follow it when it is a local file.
-      const abs = resolve(this.opts.cwd, pwPath);
-      let fileErr: string | undefined;
-      try {
-        const text = readFileSync(abs, 'utf8').trim();
-        db.password = this.secret(text);
-        db.passwordSource = `passwordPath ${pwPath}`;
-        this.provenance[field] = `${r.prov(`${prefix}.passwordPath`)} (file ${pwPath})`;
-        return;
-      } catch (e) {
-        fileErr = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not a local file' : (e as Error).message;
+      // Only a regular local file, up to SECRET_FILE_LIMIT (a FIFO or device is exit 2, never opened).
+      const text = readInputFile(`${r.mv.originOf(r.abs(`${prefix}.passwordPath`))}: ${formatPath(r.abs(`${prefix}.passwordPath`))}`, pwPath, this.opts.cwd,
+        { optional: true, limit: SECRET_FILE_LIMIT, what: 'a password file' });
+      if (text !== undefined) {
+        const pw = text.replace(/\r?\n$/, '').trim();
+        if (pw) {
+          db.password = this.secret(pw);
+          db.passwordSource = `passwordPath ${pwPath}`;
+          this.provenance[field] = `${r.prov(`${prefix}.passwordPath`)} (file ${pwPath})`;
+          return;
+        }
       }
+      const fileErr = text === undefined ? 'not a local file' : 'the local file is empty';
       // flyte-core: the file usually comes from common.databaseSecret.secretManifest (mounted at /etc/db).
       if (chart === 'flyte-core' && pwPath.startsWith('/etc/db/')) {
         const key = pwPath.slice('/etc/db/'.length);
@@ -362,10 +389,13 @@ class Builder {
     const opts = parseOptions(options ?? STDLIB.dbOptions);
     if (opts['sslmode'] !== undefined) {
       if (!(SSLMODES as readonly string[]).includes(opts['sslmode'])) {
-        throw new UserError(`${r.mv.originOf(r.abs(optionsKey))}: ${formatPath(r.abs(optionsKey))}: expected sslmode one of ${SSLMODES.join(', ')}, got ${shortJson(opts['sslmode'])}`);
+        // Not exit 2: database.postgres.tls fails naming the key and the allowed values.
+        db.sslmodeInvalid = opts['sslmode'];
+        this.provenance[`${f}.sslmodeInvalid`] = r.prov(optionsKey);
+      } else {
+        db.sslmode = opts['sslmode'] as SslMode;
+        this.provenance[`${f}.sslmode`] = options === undefined ? CHART_DEFAULT : r.prov(optionsKey);
       }
-      db.sslmode = opts['sslmode'] as SslMode;
-      this.provenance[`${f}.sslmode`] = options === undefined ? CHART_DEFAULT : r.prov(optionsKey);
     }
     if (opts['sslrootcert']) {
       db.sslrootcert = opts['sslrootcert'];
@@ -392,7 +422,8 @@ function mapBinary(b: Builder): Omit<ChartMapping, 'provenance' | 'secrets'> {
   const databases = [b.database(0, 'flyteadmin', 'configuration.database', 'flyte-binary', 'configuration.inline.database.postgres')];
 
   // storage
-  const provRaw = r.str('configuration.storage.provider') ?? 's3';
+  // The chart renders s3, gcs (stow kind google) or azure; anything else fails the template.
+  const provRaw = r.oneOf('configuration.storage.provider', ['s3', 'gcs', 'azure'] as const) ?? 's3';
   const provider = providerOf(provRaw);
   const st: StorageTarget = {
     provider, rawType: provRaw, authType: 'iam',
@@ -614,8 +645,9 @@ function mapCore(b: Builder): Omit<ChartMapping, 'provenance' | 'secrets'> {
 function mapCoreCustom(b: Builder, st: StorageTarget): void {
   const r = b.r;
   const c = 'storage.custom';
-  const kind = r.str(`${c}.stow.kind`);
-  const ctype = r.str(`${c}.type`);
+  // flytestdlib: storage.type s3/minio/local/mem/stow; stow.kind s3/google/azure/oracle/swift/local.
+  const kind = r.oneOf(`${c}.stow.kind`, ['s3', 'google', 'azure', 'oracle', 'swift', 'local'] as const);
+  const ctype = r.oneOf(`${c}.type`, ['s3', 'minio', 'local', 'mem', 'stow'] as const);
   const raw = kind ?? ctype ?? 'custom';
   st.provider = b.set('storage.provider', kind ? `${c}.stow.kind` : `${c}.type`, providerOf(raw)) ?? 'other';
   if (!kind && !ctype) b.provenance['storage.provider'] = r.prov('storage.type');

@@ -1,8 +1,10 @@
 // flytectl / flytekit client config (`admin.*`), file lookup, flytekit env overrides, endpoint parsing.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { Credentials } from './credentials.js';
 import { parseEndpoint, type ParsedEndpoint } from './endpoints.js';
+import { readInputFile, SECRET_FILE_LIMIT } from './read.js';
 import { Secret } from './secret.js';
 import type { ClientTarget, Provenance } from './target.js';
 import { isDict, parseYaml, readTextFile, shortJson } from './values.js';
@@ -16,6 +18,8 @@ export interface ClientResult {
   parsed?: ParsedEndpoint;
   provenance: Provenance;
   secrets: string[];
+  /** Access key ids (storage.connection.access-key): shown as first4…last4. */
+  identifiers: string[];
   inputs: string[];
 }
 
@@ -45,7 +49,8 @@ function parseBool(v: string): boolean | undefined {
 
 export function loadClient(input: ClientInput): ClientResult {
   const provenance: Provenance = {};
-  const secrets = new Set<string>();
+  const creds = new Credentials();
+  const secrets = creds.secrets;
   const inputs: string[] = [];
   const client: ClientTarget = { insecure: false, insecureSkipVerify: false };
   const loc = locate(input);
@@ -61,9 +66,9 @@ export function loadClient(input: ClientInput): ClientResult {
     const root = (data ?? {}) as Dict;
     if (root['admin'] !== undefined && root['admin'] !== null && !isDict(root['admin'])) throw new UserError(`${loc.path}: admin: expected a map, got ${shortJson(root['admin'])}`);
     admin = (root['admin'] as Dict | undefined) ?? {};
-    // storage.connection secret-key (flytekit's S3 access) is a secret the redactor must know.
-    const conn = isDict(root['storage']) && isDict((root['storage'] as Dict)['connection']) ? (root['storage'] as Dict)['connection'] as Dict : undefined;
-    if (conn && typeof conn['secret-key'] === 'string' && conn['secret-key']) secrets.add(conn['secret-key']);
+    // Every credential in the file by key name: admin.clientSecret, storage.connection.secret-key
+    // (flytekit's S3 access; access-key is an identifier), tokens, URL passwords.
+    creds.scanTree(root);
   }
   const fileStr = (key: string): string | undefined => {
     const v = admin[key];
@@ -114,29 +119,38 @@ export function loadClient(input: ClientInput): ClientResult {
   const clientId = pickStr('clientId', 'clientId', 'FLYTE_CREDENTIALS_CLIENT_ID');
   if (clientId) client.clientId = clientId;
 
-  // Client secret: clientSecretEnvVar names an env var; clientSecretLocation is a file.
+  // Client secret (flytekit order): FLYTE_CREDENTIALS_CLIENT_SECRET itself, then clientSecretEnvVar
+  // (names an env var), then clientSecretLocation (a file). Every one of them is a secret.
+  const direct = envStr('FLYTE_CREDENTIALS_CLIENT_SECRET');
   const envVarName = envStr('FLYTE_CREDENTIALS_CLIENT_SECRET_ENV_VAR') ?? fileStr('clientSecretEnvVar');
-  const location = envStr('FLYTE_CREDENTIALS_CLIENT_SECRET_LOCATION') ?? fileStr('clientSecretLocation');
-  if (envVarName && env[envVarName]) {
+  const locationEnv = envStr('FLYTE_CREDENTIALS_CLIENT_SECRET_LOCATION');
+  const location = locationEnv ?? fileStr('clientSecretLocation');
+  if (envVarName && env[envVarName]) creds.secret(env[envVarName]);
+  if (direct) {
+    client.clientSecret = new Secret(direct);
+    creds.secret(direct);
+    provenance['client.clientSecret'] = 'env FLYTE_CREDENTIALS_CLIENT_SECRET';
+  } else if (envVarName && env[envVarName]) {
     client.clientSecret = new Secret(env[envVarName]!);
-    secrets.add(env[envVarName]!);
     provenance['client.clientSecret'] = `env ${envVarName}`;
   } else if (location) {
-    const candidates = isAbsolute(location) ? [location] : [resolve(input.cwd, location), ...(label ? [resolve(label, '..', location)] : [])];
+    const where = locationEnv ? 'env FLYTE_CREDENTIALS_CLIENT_SECRET_LOCATION' : `${label}: admin.clientSecretLocation`;
+    const candidates = isAbsolute(location) ? [location] : [resolve(input.cwd, location), ...(label ? [resolve(input.cwd, label, '..', location)] : [])];
     for (const p of candidates) {
-      try {
-        const s = readFileSync(p, 'utf8').trim();
-        if (s) {
-          client.clientSecret = new Secret(s);
-          secrets.add(s);
-          provenance['client.clientSecret'] = `file ${location}`;
-        }
-        break;
-      } catch { /* not readable here: the auth checks report a missing secret */ }
+      // Only a regular file up to SECRET_FILE_LIMIT; missing here = the auth checks report it.
+      const text = readInputFile(where, p, input.cwd, { optional: true, limit: SECRET_FILE_LIMIT, what: 'a client secret file' });
+      if (text === undefined) continue;
+      const s = text.trim();
+      if (s) {
+        client.clientSecret = new Secret(s);
+        creds.secret(s);
+        provenance['client.clientSecret'] = `file ${location}`;
+      }
+      break;
     }
   }
 
-  const out: ClientResult = { client, provenance, secrets: [...secrets], inputs };
+  const out: ClientResult = { client, provenance, secrets: [...secrets], identifiers: [...creds.identifiers], inputs };
   if (endpoint) {
     client.endpoint = endpoint;
     const parsed = parseEndpoint(endpoint);

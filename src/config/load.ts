@@ -1,7 +1,9 @@
 // Builds the one normalized Target from flags > env > flytectl config > values files > chart
 // defaults, with provenance for each field. Throws UserError on bad input (the CLI exits 2).
 import { UserError } from '../errors.js';
+import { makeRedactor } from '../engine/redact.js';
 import { chartDefaultsLayer, mapChart, Reader, urlPassword } from './charts.js';
+import { collectCloudFiles, collectEnv, Credentials } from './credentials.js';
 import { computeEndpoints, parseEndpoint, type ParsedEndpoint } from './endpoints.js';
 import { loadClient } from './flytectl.js';
 import { loadKubeconfig } from './kubeconfig.js';
@@ -53,10 +55,30 @@ export function parseDnsServer(source: string, raw: string): string {
 
 const fmtHostPort = (host: string, port: number): string => `${host.includes(':') ? `[${host}]` : host}:${port}`;
 
+/**
+ * Loads the target. Every credential of every input is collected as it is read (secrets by
+ * construction, src/config/credentials.ts), so a UserError that quotes one is redacted too.
+ */
 export function loadTarget(input: TargetInput): Target {
+  const early = new Credentials();
+  collectEnv(input.env, early);
+  try {
+    return loadTargetWith(input, early);
+  } catch (e) {
+    if (e instanceof UserError) {
+      const redact = makeRedactor({ secrets: [...early.secrets], identifiers: [...early.identifiers] });
+      throw new UserError(redact(e.message));
+    }
+    throw e;
+  }
+}
+
+function loadTargetWith(input: TargetInput, early: Credentials): Target {
   const env = input.env;
   const provenance: Target['provenance'] = {};
-  const secrets = new Set<string>();
+  const creds = new Credentials();
+  collectEnv(env, creds);
+  const secrets = creds.secrets;
   const inputs: string[] = [];
 
   if (input.chart !== undefined && !CHARTS.includes(input.chart)) {
@@ -96,6 +118,7 @@ export function loadTarget(input: TargetInput): Target {
   let detected: (Detection & { file: string }) | undefined;
   for (const file of input.values) {
     const layer = readValuesFile(file, input.cwd);
+    early.scanTree(layer.values);
     inputs.push(file);
     const v2 = flyte2Reasons(layer.values);
     if (v2.length) {
@@ -111,6 +134,7 @@ export function loadTarget(input: TargetInput): Target {
     layers.push(layer);
   }
   const setLayer = parseSets(input.set);
+  early.scanTree(setLayer.values);
 
   let chart: Chart | undefined;
   let chartSource: string | undefined;
@@ -147,7 +171,12 @@ export function loadTarget(input: TargetInput): Target {
     target.chart = chart;
     target.chartSource = chartSource!;
     provenance['chart'] = chartSource!;
-    const mv = new MergedValues([chartDefaultsLayer(chart, prefix), ...layers, setLayer]);
+    const defaults = chartDefaultsLayer(chart, prefix);
+    // Every credential-named value of the user's layers, except a chart's own published default
+    // repeated in a file (flyte-core's clientSecret `foobar`): that is no secret.
+    const defaultsMv = new MergedValues([defaults]);
+    for (const l of [...layers, setLayer]) creds.scanTree(l.values, { skip: (path, v) => { const d = defaultsMv.rawAt(path); return d !== undefined && d !== '' && String(d) === String(v); } });
+    const mv = new MergedValues([defaults, ...layers, setLayer]);
     mv.prefix = prefix;
     mv.resolveTemplates();
     const reader = new Reader(mv);
@@ -164,7 +193,10 @@ export function loadTarget(input: TargetInput): Target {
     if (m.domains) target.domains = m.domains;
     if (m.taskResourceDefaults) target.taskResourceDefaults = m.taskResourceDefaults;
     Object.assign(provenance, m.provenance);
-    for (const s of m.secrets) secrets.add(s);
+    for (const s of m.secrets) creds.secret(s);
+    if (m.storage?.accessKey) creds.identifier(m.storage.accessKey);
+  } else {
+    for (const l of [...layers, setLayer]) creds.scanTree(l.values);
   }
   provenance['projects'] ??= 'default';
   provenance['domains'] ??= 'default';
@@ -174,7 +206,8 @@ export function loadTarget(input: TargetInput): Target {
   target.client = c.client;
   inputs.push(...c.inputs);
   Object.assign(provenance, c.provenance);
-  for (const s of c.secrets) secrets.add(s);
+  for (const s of c.secrets) { creds.secret(s); early.secret(s); }
+  for (const s of c.identifiers) { creds.identifier(s); early.identifier(s); }
   let clientEp = c.parsed;
   if (flagEndpoint) {
     target.client.endpoint = input.endpoint!;
@@ -196,6 +229,16 @@ export function loadTarget(input: TargetInput): Target {
   if (k.context) target.kubernetes.context = k.context;
   inputs.push(...k.inputs);
   Object.assign(provenance, k.provenance);
+  // The kubeconfig module registers its credentials (tokens, passwords, client keys, exec env).
+  const kc = k as { secrets?: Iterable<string>; identifiers?: Iterable<string> };
+  for (const s of kc.secrets ?? []) creds.secret(s);
+  for (const s of kc.identifiers ?? []) creds.identifier(s);
+
+  // The cloud SDKs' credential files (AWS, GCP, Azure): what they hold is a secret too.
+  const cloud = new Credentials();
+  collectCloudFiles(env, input.home, input.cwd, cloud);
+  for (const s of cloud.secrets) { creds.secret(s); early.secret(s); }
+  for (const s of cloud.identifiers) { creds.identifier(s); early.identifier(s); }
 
   deriveEndpoints(target, clientEp, flagEndpoint ? '--endpoint' : c.provenance['client.endpoint']);
 
@@ -205,6 +248,7 @@ export function loadTarget(input: TargetInput): Target {
     if (p) secrets.add(p);
   }
   target.secrets = [...secrets].filter((s) => s !== '');
+  target.identifiers = [...creds.identifiers].filter((s) => s !== '' && !secrets.has(s));
   setEndpoints(target);
   return target;
 }

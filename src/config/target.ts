@@ -143,4 +143,9 @@ export interface Target {
   provenance: Provenance;
   /** Every secret value known to the run, for the redactor. */
   secrets: string[];
+  /**
+   * Identifiers that are half a credential (access key ids from values, flytectl config, AWS env
+   * and files): shown as first4…last4 (maskIdentifier) in every output, never whole.
+   */
+  identifiers?: string[];
 }

@@ -1,10 +1,10 @@
 // Helm values: read files, merge them like helm (maps deep-merged, everything else replaced),
 // apply --set, resolve `{{ .Values.x.y }}` references, detect the chart, and look keys up with
 // the source that set them (for provenance and for UserError messages).
-import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { UserError } from '../errors.js';
+import { readInputFile } from './read.js';
+import { isIdentifierKeyName, isSecretKeyName } from './secret.js';
 import type { Chart } from './target.js';
 
 export type Seg = string | number;
@@ -36,44 +36,62 @@ export function formatPath(path: Path): string {
 
 const pathKey = (path: Path): string => JSON.stringify(path);
 
-function fsReason(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  switch (e.code) {
-    case 'ENOENT': return 'no such file or directory';
-    case 'EACCES': case 'EPERM': return 'permission denied';
-    case 'EISDIR': return 'is a directory, expected a file';
-    case 'ENOTDIR': return 'a parent path is not a directory';
-    default: return e.message ?? String(err);
-  }
+/**
+ * Reads a text input file: only a regular file, up to INPUT_LIMIT (src/config/read.ts); a missing
+ * or unreadable file, a directory, a FIFO or device, or an oversized file is a UserError naming `flag`.
+ */
+export function readTextFile(flag: string, given: string, cwd: string): string {
+  return readInputFile(flag, given, cwd, { what: 'input files (values, configs, kubeconfigs)' });
 }
 
-/** Reads a text file; a missing/unreadable file or a directory is a UserError naming `flag`. */
-export function readTextFile(flag: string, given: string, cwd: string): string {
-  const abs = resolve(cwd, given);
-  try {
-    if (statSync(abs).isDirectory()) throw new UserError(`${flag}: cannot read ${given}: is a directory, expected a file`);
-    return readFileSync(abs, 'utf8');
-  } catch (err) {
-    if (err instanceof UserError) throw err;
-    throw new UserError(`${flag}: cannot read ${given}: ${fsReason(err)}`);
-  }
-}
+/** Deeper than any real values file; deeper YAML is refused before it can overflow the stack. */
+const MAX_DEPTH = 64;
+/** Nodes walked after aliases are expanded (a real values file has a few thousand). */
+const MAX_NODES = 500_000;
 
 /** Parses one YAML document; errors become `<label>:<line>:<col>: invalid YAML: <reason>`. */
 export function parseYaml(label: string, text: string): unknown {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  } catch (e) {
+    if (e instanceof RangeError) throw new UserError(`${label}: invalid YAML: nested too deeply (expected at most ${MAX_DEPTH} levels)`);
+    throw new UserError(`${label}: invalid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
   const err = doc.errors[0];
   if (err) {
     const { line, col } = lineCounter.linePos(err.pos[0]);
     const reason = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
     throw new UserError(`${label}:${line}:${col}: invalid YAML: ${reason}`);
   }
+  let data: unknown;
   try {
-    return doc.toJS({ maxAliasCount: 1000 });
+    data = doc.toJS({ maxAliasCount: 1000 });
   } catch (e) {
+    if (e instanceof RangeError) throw new UserError(`${label}: invalid YAML: nested too deeply (expected at most ${MAX_DEPTH} levels)`);
     throw new UserError(`${label}: invalid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
+  checkShape(label, data);
+  return data;
+}
+
+/** Refuses a self-referencing alias (a cycle), nesting deeper than MAX_DEPTH and alias bombs. */
+function checkShape(label: string, root: unknown): void {
+  let nodes = 0;
+  const stack = new Set<object>();
+  const walk = (v: unknown, path: Path): void => {
+    if (++nodes > MAX_NODES) throw new UserError(`${label}: invalid YAML: more than ${MAX_NODES} values after expanding aliases (an alias bomb?)`);
+    if (typeof v !== 'object' || v === null) return;
+    if (stack.has(v)) throw new UserError(`${label}: ${formatPath(path) || '(top level)'}: invalid YAML: a self-referencing alias (the anchor contains an alias to itself); expected plain values`);
+    if (path.length > MAX_DEPTH) throw new UserError(`${label}: ${formatPath(path.slice(0, 6))}...: invalid YAML: nested too deeply (expected at most ${MAX_DEPTH} levels)`);
+    stack.add(v);
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+    else if (v instanceof Map || v instanceof Set) throw new UserError(`${label}: ${formatPath(path) || '(top level)'}: invalid YAML: expected plain maps with string keys`);
+    else for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+    stack.delete(v);
+  };
+  walk(root, []);
 }
 
 /** Reads a values file. An empty file (or one holding only comments) gives `{}`. */
@@ -85,7 +103,20 @@ export function readValuesFile(given: string, cwd: string): Layer {
   return { label: given, values: data };
 }
 
-export function shortJson(v: unknown): string {
+/**
+ * A value for an error message: a scalar as JSON (cut at 80 characters), a map or list by its
+ * shape (never its contents, which may hold a secret), a value under a secret-named key hidden.
+ */
+export function shortJson(v: unknown, key?: Seg): string {
+  if (typeof key === 'string' && (isSecretKeyName(key, { bareKey: true }) || isIdentifierKeyName(key)) && v !== null && typeof v !== 'object') {
+    return `a ${typeof v} (not shown: ${key} is a credential)`;
+  }
+  if (Array.isArray(v)) return v.length ? `a list of ${v.length} item${v.length === 1 ? '' : 's'}` : 'an empty list';
+  if (isDict(v)) {
+    const keys = Object.keys(v);
+    if (!keys.length) return 'an empty map';
+    return `a map (keys ${keys.slice(0, 5).map((k) => JSON.stringify(k.length > 40 ? `${k.slice(0, 37)}...` : k)).join(', ')}${keys.length > 5 ? ', ...' : ''})`;
+  }
   let s: string;
   try { s = JSON.stringify(v) ?? String(v); } catch { s = String(v); }
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
@@ -97,7 +128,15 @@ export function shortJson(v: unknown): string {
 const SET_EXAMPLE = 'expected key=value, e.g. --set configuration.database.host=db.example.com';
 
 function setError(item: string, reason: string): UserError {
-  return new UserError(`--set ${item}: ${reason}; ${SET_EXAMPLE}`);
+  return new UserError(`--set ${hideSetValue(item)}: ${reason}; ${SET_EXAMPLE}`);
+}
+
+/** `a.password=x` -> `a.password=***` for messages: a --set value under a secret-named key is not repeated. */
+function hideSetValue(item: string): string {
+  const eq = item.indexOf('=');
+  if (eq < 0) return item;
+  const last = item.slice(0, eq).split(/[.[\]]/).filter(Boolean).pop() ?? '';
+  return isSecretKeyName(last, { bareKey: true }) ? `${item.slice(0, eq)}=***` : item;
 }
 
 /** Splits `a=1,b=2` on commas that are neither escaped nor inside `{...}`. */

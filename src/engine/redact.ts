@@ -1,23 +1,262 @@
-// The last pass over everything a run prints: every secret the run knows becomes ***, as do
-// credentials inside URLs and bearer tokens. Applied to free text (messages, hints, details,
-// target values, error lines), never to ids.
-export type Redactor = (text: string) => string;
+// The last pass over everything a run prints. Every secret the run knows becomes ***, and every
+// identifier (an access key id) its first4…last4 mask, in each form a server or a library may
+// echo it: raw, base64 (standard and URL-safe, at each byte alignment, so a secret inside a longer
+// blob such as `Basic base64(user:pass)` is caught), URL-encoded, hex, JSON- and XML-escaped.
+// Credentials the run does not know are caught by their context: URL userinfo, `Bearer`/`Basic`
+// tokens, SigV4/SigV2 credentials, `password=…` / `"client_secret": "…"`, PEM private keys.
+//
+// The list is live: secrets a check registers at run time (ctx.addSecret pushes onto
+// target.secrets) apply to every later call.
+//
+// It must not corrupt what is not secret. The design:
+// - Structured non-secret fields (ids, field names, hosts, users, provenance, JSON keys) only get
+//   the `structured` pass: long/random secrets in any form, URL userinfo, PEM blocks. Never word
+//   matching, never key=value patterns.
+// - Free text (messages, hints, details, error lines) gets everything. A *strong* secret (long or
+//   mixed: see strength()) is replaced wherever it occurs, even inside a longer word. A *weak*
+//   secret (short, one character class) is replaced only as a whole token: `postgres` as a
+//   password hides `… password postgres` but not `postgres.flyte.svc` or `databases[0].passwordSource`.
+// - A secret equal to a non-secret value of the inputs (the user name, a host, a bucket) is not
+//   hidden in free text: that text prints the value in its own right, and hiding it would corrupt
+//   the user name everywhere while hiding nothing (the value is printed as the user anyway). One
+//   that is a word flyte-doctor itself prints (`password`, `postgres`, `flyte`) is hidden only
+//   where it stands as a credential (key=value, URL userinfo, Basic/Bearer, encoded forms).
+//   Secrets shorter than 4 characters are hidden only in those credential contexts too.
+import { isSecretKeyName, maskIdentifier } from '../config/secret.js';
 
-const URL_CREDS = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:)([^\s/@]+)@/gi;
-const BEARER = /\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
-const KV_SECRET = /\b((?:password|passwd|secret[-_]?key|secret|token|client[-_]?secret)\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;&]+)/gi;
+export interface Redactor {
+  /** Free text: messages, hints, details, error lines, logs. */
+  (text: string): string;
+  /** Structured non-secret values (hosts, users, field names, provenance): long/random secrets and URL credentials only. */
+  structured(text: string): string;
+}
 
-export function makeRedactor(secrets: Iterable<string>): Redactor {
-  const known = [...new Set([...secrets].filter((s) => typeof s === 'string' && s.length >= 3))].sort((a, b) => b.length - a.length);
-  return (text: string) => {
-    let out = text;
-    for (const s of known) if (out.includes(s)) out = out.split(s).join('***');
-    return out.replace(URL_CREDS, '$1***@').replace(BEARER, '$1***').replace(KV_SECRET, '$1***');
+/** Where the secrets come from. Arrays are read on every call (live), never copied. */
+export interface SecretSource {
+  readonly secrets: readonly string[];
+  readonly identifiers?: readonly string[] | undefined;
+}
+
+export interface RedactorOptions {
+  /** Words flyte-doctor itself prints (check titles, explanations): a weak secret equal to one is hidden only in credential contexts. */
+  vocabulary?: Iterable<string>;
+  /** Non-secret values of the inputs (hosts, users, names), read when the secret list changes. */
+  plain?: () => Iterable<string>;
+}
+
+/** Common words of the product and its protocols (a password equal to one cannot be hidden as a word without corrupting text). */
+export const BASE_VOCABULARY = [
+  'password', 'passwd', 'secret', 'token', 'postgres', 'postgresql', 'flyte', 'flyteadmin', 'datacatalog', 'admin', 'administrator',
+  'minio', 'root', 'user', 'default', 'changeme', 'example', 'test', 'testing', 'public', 'private', 'storage', 'database', 'kubernetes',
+  'access', 'denied', 'error', 'failed', 'invalid', 'bucket', 'object', 'server', 'client', 'service', 'secure', 'insecure', 'none',
+  'true', 'false', 'null', 'undefined', 'guest', 'demo', 'local', 'localhost', 'sandbox', 'master', 'main', 'flytepropeller',
+  'flyteconsole', 'flytectl', 'flytekit', 'propeller', 'console', 'minioadmin', 'foobar', 'secret123', 'password123', 'letmein',
+  'welcome', 'qwerty', 'dragon', 'monkey', 'abc123', '123456', '12345678', 'pass', 'login', 'auth', 'http', 'https', 'grpc',
+];
+
+const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+function classes(s: string): number {
+  return [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) => re.test(s)).length;
+}
+
+/** strong: long or mixed enough that finding it inside a longer word is not a coincidence. */
+export function strength(s: string): 'strong' | 'weak' | 'short' {
+  if (s.length < 4) return 'short';
+  if (s.length >= 12 || (s.length >= 8 && classes(s) >= 2) || (s.length >= 6 && classes(s) >= 3)) return 'strong';
+  return 'weak';
+}
+
+/** The stable base64 characters of `s` when it sits at byte offset `align` (mod 3) inside a longer blob. */
+function base64Fragments(s: string): string[] {
+  const bytes = Buffer.from(s, 'utf8');
+  const out: string[] = [];
+  for (let a = 0; a < 3; a++) {
+    const enc = Buffer.concat([Buffer.alloc(a), bytes]).toString('base64');
+    const start = Math.ceil((8 * a) / 6);
+    const end = Math.floor((8 * (a + bytes.length)) / 6);
+    const frag = enc.slice(start, end);
+    if (frag.length >= 8) out.push(frag);
+  }
+  return out;
+}
+
+/** Every printable form of a secret besides the raw one. */
+export function encodedForms(s: string): string[] {
+  const forms = new Set<string>();
+  const json = JSON.stringify(s).slice(1, -1);
+  forms.add(json);
+  forms.add(json.replace(/\//g, '\\/'));
+  forms.add(JSON.stringify(json).slice(1, -1)); // JSON inside JSON
+  forms.add(s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;'));
+  forms.add(s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;'));
+  forms.add(s.replace(/\|/g, '\\|'));
+  const uri = encodeURIComponent(s);
+  forms.add(uri);
+  forms.add(uri.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
+  forms.add(uri.replace(/%20/g, '+'));
+  forms.add(uri.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`));
+  forms.add(encodeURI(s));
+  if (s.length >= 6) {
+    for (const f of base64Fragments(s)) { forms.add(f); forms.add(f.replace(/\+/g, '-').replace(/\//g, '_')); }
+    const hex = Buffer.from(s, 'utf8').toString('hex');
+    forms.add(hex); forms.add(hex.toUpperCase());
+  }
+  forms.delete(s);
+  forms.delete('');
+  return [...forms];
+}
+
+interface Compiled {
+  /** Literal forms replaced wherever they occur, with their replacement. */
+  anywhere: Map<string, string>;
+  anywhereRe: RegExp | null;
+  /** Literal forms replaced only as whole tokens. */
+  token: Map<string, string>;
+  tokenRe: RegExp | null;
+}
+
+const TOKEN_BEFORE = '(?<![A-Za-z0-9_.\\-+/~])';
+const TOKEN_AFTER = '(?![A-Za-z0-9_\\-+/~]|\\.[A-Za-z0-9])';
+
+function alternation(keys: Iterable<string>): string {
+  return [...keys].sort((a, b) => b.length - a.length).map(esc).join('|');
+}
+
+function compile(secrets: readonly string[], identifiers: readonly string[], vocabulary: ReadonlySet<string>, plain: readonly string[]): Compiled {
+  const anywhere = new Map<string, string>();
+  const token = new Map<string, string>();
+  const plainSet = new Set(plain);
+  const plainLower = plain.map((p) => p.toLowerCase());
+  const add = (value: string, replacement: string, encodedReplacement: string) => {
+    const v = value.trim();
+    if (!v) return;
+    const kind = strength(v);
+    for (const f of encodedForms(v)) if (!anywhere.has(f) && f.length >= 6) anywhere.set(f, encodedReplacement);
+    if (kind === 'short') return;
+    const lower = v.toLowerCase();
+    if (plainSet.has(v)) return;                                      // printed anyway as a non-secret value
+    if (vocabulary.has(lower)) return;                                // a word of the product: credential contexts only
+    const insidePlain = plainLower.some((p) => p.includes(lower));
+    if (kind === 'strong' && !insidePlain) { anywhere.set(v, replacement); return; }
+    token.set(v, replacement);
+  };
+  for (const s of secrets) if (typeof s === 'string') add(s, '***', '***');
+  for (const id of identifiers) if (typeof id === 'string' && !anywhere.has(id.trim())) add(id, maskIdentifier(id.trim()), '***');
+  return {
+    anywhere, anywhereRe: anywhere.size ? new RegExp(alternation(anywhere.keys()), 'g') : null,
+    token, tokenRe: token.size ? new RegExp(`${TOKEN_BEFORE}(?:${alternation(token.keys())})${TOKEN_AFTER}`, 'g') : null,
   };
 }
 
-/** Deep-redacts every string in a JSON-like value (keys kept). */
-export function redactDeep<T>(value: T, r: Redactor): T {
+// --- credentials recognised by their context (free text)
+
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:'"]*:)([^\s/?#@'"]+)@/gi;
+const PEM = /(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----)/g;
+const PEM_OPEN = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?:\\n|\n|\r)[\s\S]*$/g; // a truncated key block
+const BEARER = /\b(bearer|token)(\s+)([A-Za-z0-9._~+/=-]{8,})/gi;
+const BASIC = /\b(basic)(\s+)([A-Za-z0-9+/_-]{6,}={0,2})/gi;
+const AWS_SIGV4 = /\b(Credential=)([A-Z0-9]{12,128})(\/|%2F)/g;
+const AWS_SIGV2 = /\b(AWS )([A-Z0-9]{16,128}):([A-Za-z0-9+/=]{16,})/g;
+const AWS_KEY_ID = /(?<![A-Za-z0-9])((?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|ABIA|ACCA)[A-Z0-9]{12,124})(?![A-Za-z0-9])/g;
+const KV = /(?<![A-Za-z0-9_-])([A-Za-z][A-Za-z0-9_.-]{1,63})(=)([^\s&;,'"<>)}\]]+)/g;
+const JSON_KV = /("|\\")([A-Za-z][A-Za-z0-9_ .-]{0,63})\1(\s*:\s*)(\\?")((?:[^"\\]|\\.)*?)\4/g;
+const HEADER_KV = /\b(authorization|proxy-authorization|x-amz-security-token|x-goog-iam-authorization-token|x-api-key|api-key|x-auth-token)(["']?\s*:\s*["']?)([^\s"',;}][^"',;}\r\n]*)/gi;
+
+/** Already masked: *** or an identifier's first4…last4. */
+const MASKED = /^(\*\*\*|[A-Za-z0-9]{4}…[A-Za-z0-9]{4})/;
+
+/** A value that stands for a placeholder in a fix, not a credential: `<password>`, `$PGPASSWORD`, `***`. */
+const placeholder = (v: string): boolean => /^(<.*>|\$.*|\{\{.*|\*+|…|\.\.\.)$/.test(v);
+
+function looksLikeCredential(v: string): boolean {
+  return v.length >= 8 && !/^[a-z]+$/.test(v) && !/^[A-Z][a-z]+$/.test(v) && (/\d/.test(v) || (/[A-Z]/.test(v) && /[a-z]/.test(v)) || /[._~+/=-]/.test(v));
+}
+
+const AUTH_SCHEME = /^(bearer|basic|aws4-hmac-sha256|aws|token|negotiate|digest|signature|sharedkey|sharedkeylite|goog4-rsa-sha256|goog4-hmac-sha256)$/i;
+
+/** The value of an Authorization-like header: a scheme and its credential, or a bare credential. */
+function headerCredential(v: string): boolean {
+  const words = v.trim().split(/\s+/);
+  const first = words[0] ?? '';
+  if (placeholder(first) || /^\*{3}/.test(first)) return false;
+  if (AUTH_SCHEME.test(first)) return words.length > 1 && !/^\*{3}$/.test(words[1] ?? '');
+  return looksLikeCredential(first);
+}
+
+function isBasicCredential(b64: string): boolean {
+  let text: string;
+  try { text = Buffer.from(b64.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'); } catch { return false; }
+  return text.includes(':') && /^[\x20-\x7e]+$/.test(text);
+}
+
+function contextual(text: string, maskId: (id: string) => string): string {
+  return text
+    .replace(PEM, '$1***$2')
+    .replace(PEM_OPEN, (m) => m.slice(0, m.indexOf('-----', 5) + 5) + '***')
+    .replace(URL_USERINFO, '$1***@')
+    .replace(AWS_SIGV4, (_m, pre: string, id: string, sep: string) => `${pre}${maskId(id)}${sep}`)
+    .replace(AWS_SIGV2, (_m, pre: string, id: string) => `${pre}${maskId(id)}:***`)
+    .replace(AWS_KEY_ID, (_m, id: string) => maskId(id))
+    .replace(BASIC, (m, w: string, sp: string, v: string) => (isBasicCredential(v) ? `${w}${sp}***` : m))
+    .replace(BEARER, (m, w: string, sp: string, v: string) => (looksLikeCredential(v) ? `${w}${sp}***` : m))
+    .replace(HEADER_KV, (m, k: string, sep: string, v: string) => (headerCredential(v) ? `${k}${sep}***` : m))
+    .replace(KV, (m, k: string, eq: string, v: string) => (isSecretKeyName(k.split('.').pop() ?? k) && !placeholder(v) && !MASKED.test(v) ? `${k}${eq}***` : m))
+    .replace(JSON_KV, (m, q: string, k: string, sep: string, vq: string, v: string) => (isSecretKeyName(k) && v !== '' && !placeholder(v) ? `${q}${k}${q}${sep}${vq}***${vq}` : m));
+}
+
+function structuredContext(text: string, maskId: (id: string) => string): string {
+  return text.replace(PEM, '$1***$2').replace(URL_USERINFO, '$1***@').replace(AWS_KEY_ID, (_m, id: string) => maskId(id));
+}
+
+function isLiveList(v: unknown): v is readonly string[] {
+  return Array.isArray(v);
+}
+
+/**
+ * A redactor over `source`: an array of secrets (read live), or { secrets, identifiers } whose
+ * arrays are read live. Re-compiles only when a list changed.
+ */
+export function makeRedactor(source: Iterable<string> | SecretSource, opts: RedactorOptions = {}): Redactor {
+  const vocabulary = new Set([...BASE_VOCABULARY, ...(opts.vocabulary ?? [])].map((w) => w.toLowerCase()));
+  const fixed = !isLiveList(source) && !(source && typeof source === 'object' && 'secrets' in source) ? [...(source as Iterable<string>)] : undefined;
+  const lists = (): [readonly string[], readonly string[]] => {
+    if (fixed) return [fixed, []];
+    if (isLiveList(source)) return [source, []];
+    const s = source as SecretSource;
+    return [s.secrets ?? [], s.identifiers ?? []];
+  };
+  let sig = '';
+  let c: Compiled | undefined;
+  const current = (): Compiled => {
+    const [secrets, ids] = lists();
+    const next = `${secrets.length}:${secrets[secrets.length - 1] ?? ''}:${ids.length}:${ids[ids.length - 1] ?? ''}`;
+    if (!c || next !== sig) {
+      sig = next;
+      c = compile(secrets, ids, vocabulary, opts.plain ? [...opts.plain()].filter((p) => typeof p === 'string' && p.length > 0) : []);
+    }
+    return c;
+  };
+  const maskId = (id: string) => (current().anywhere.get(id) ?? current().token.get(id) ?? maskIdentifier(id));
+  const literal = (text: string, cc: Compiled, tokens: boolean): string => {
+    let out = text;
+    if (cc.anywhereRe) out = out.replace(cc.anywhereRe, (m) => cc.anywhere.get(m) ?? '***');
+    if (tokens && cc.tokenRe) out = out.replace(cc.tokenRe, (m) => cc.token.get(m) ?? '***');
+    return out;
+  };
+  const free = ((text: string): string => {
+    if (typeof text !== 'string' || !text) return text;
+    return literal(contextual(text, maskId), current(), true);
+  }) as Redactor;
+  free.structured = (text: string): string => {
+    if (typeof text !== 'string' || !text) return text;
+    return literal(structuredContext(text, maskId), current(), false);
+  };
+  return free;
+}
+
+/** Deep-redacts every string in a JSON-like value as free text (keys kept). */
+export function redactDeep<T>(value: T, r: Redactor | ((s: string) => string)): T {
   if (typeof value === 'string') return r(value) as T;
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, r)) as T;
   if (value && typeof value === 'object') {
@@ -26,4 +265,26 @@ export function redactDeep<T>(value: T, r: Redactor): T {
     return out as T;
   }
   return value;
+}
+
+/** Free-text fields of a result or report; everything else is structured. */
+const FREE_KEYS = new Set(['message', 'hint', 'details', 'residue', 'interrupted']);
+
+/**
+ * Redacts a result or a whole report: free-text fields (message, hint, details, residue,
+ * interrupted) fully, every other string (ids, field names, hosts, provenance) with the
+ * structured pass only. Object keys are never touched.
+ */
+export function redactReport<T>(value: T, r: Redactor): T {
+  const walk = (v: unknown, free: boolean): unknown => {
+    if (typeof v === 'string') return free ? r(v) : r.structured(v);
+    if (Array.isArray(v)) return v.map((x) => walk(x, free));
+    if (v && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = walk(x, free || FREE_KEYS.has(k));
+      return out;
+    }
+    return v;
+  };
+  return walk(value, false) as T;
 }

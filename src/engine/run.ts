@@ -211,20 +211,28 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
   if (deadlineTimer) clearTimeout(deadlineTimer);
   o.signal?.removeEventListener('abort', onExternal);
 
-  // --- cleanup: deferred actions (reverse order, each bounded), then shared resources
+  // --- cleanup: deferred actions in parallel (they are independent: one per bucket), bounded as a
+  // whole; what has not finished by then is reported as residue (the action keeps going in the
+  // background until the process exits). Then shared resources, closed in parallel, bounded too.
   const cleanupFailures: CleanupFailure[] = [];
-  for (const d of deferred.reverse()) {
+  const budget = interrupted ? CLEANUP_BUDGET_INTERRUPTED_MS : CLEANUP_BUDGET_MS;
+  await Promise.all(deferred.map(async (d) => {
+    const entry: PendingCleanup = { label: d.label, checkId: d.checkId, ...cleanupCommand(d.label, o.target) };
+    pending.add(entry);
+    const work = Promise.resolve().then(d.fn);
+    work.then(() => pending.delete(entry), () => pending.delete(entry));
     try {
-      await withTimeout(d.fn(), 15_000, `cleanup "${d.label}" timed out after 15s`);
+      await withTimeout(work, budget, `did not finish within ${secondsText(budget)}${entry.command ? `; remove with: ${entry.command}` : ''}`);
     } catch (e) {
       cleanupFailures.push({ label: d.label, checkId: d.checkId, error: firstLine((e as Error)?.message ?? String(e)) });
     }
-  }
+  }));
   runAbort.abort(new Error('run finished'));
-  for (const [, e] of shared) {
-    if (!e.close) continue;
-    try { const v = await e.value; await withTimeout(Promise.resolve(e.close(v)), 5000, 'close timed out'); } catch { /* the resource never opened or is already gone */ }
-  }
+  await Promise.all([...shared.values()].map(async (e) => {
+    if (!e.close) return;
+    // A value still being made (a stalled connect) is not waited for beyond the bound.
+    try { await withTimeout(e.value.then((v) => e.close!(v)), CLOSE_BUDGET_MS, 'close timed out'); } catch { /* never opened, already gone, or slow: the process exit ends it */ }
+  }));
 
   const sorted = [...results.values()].sort(compareResults);
   markRootCauses(sorted, new Map(o.plan.checks.map((p) => [p.check.id, p.check])));
@@ -237,6 +245,31 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
 }
 
 function firstLine(s: string): string { return s.split('\n')[0]!.slice(0, 500); }
+
+/** The deferred cleanups (probe-object deletes) of a run, together (ms); after Ctrl-C a little less. */
+export const CLEANUP_BUDGET_MS = 8000;
+export const CLEANUP_BUDGET_INTERRUPTED_MS = 5000;
+/** Closing the shared clients at the end of a run (sockets, pools): never worth waiting on. */
+export const CLOSE_BUDGET_MS = 100;
+
+export interface PendingCleanup { label: string; checkId: string; command?: string }
+
+/** Deferred cleanups that have not finished (across runs in this process), for a second Ctrl-C. */
+const pending = new Set<PendingCleanup>();
+export function pendingCleanups(): PendingCleanup[] { return [...pending]; }
+
+/** The command that removes what a probe cleanup (`… s3://bucket/prefix` / `gs://…`) would have deleted. */
+function cleanupCommand(label: string, target: Target): { command?: string } {
+  const s3 = /\bs3:\/\/[^\s]+/.exec(label)?.[0];
+  if (s3) {
+    const st = target.storage;
+    const ep = st?.endpoint ? (/^[a-z][a-z0-9+.-]*:\/\//i.test(st.endpoint) ? st.endpoint : `${st.disableSSL ? 'http' : 'https'}://${st.endpoint}`) : undefined;
+    return { command: `aws s3 rm --recursive ${s3}${ep ? ` --endpoint-url ${ep.replace(/\/\/[^/@]*@/, '//')}` : ''}` };
+  }
+  const gs = /\bgs:\/\/[^\s]+/.exec(label)?.[0];
+  if (gs) return { command: `gcloud storage rm --recursive ${gs}` };
+  return {};
+}
 
 function withTimeout<T>(p: Promise<T>, ms: number, msg: string): Promise<T> {
   let t: NodeJS.Timeout;

@@ -1,0 +1,189 @@
+// Secrets by construction: every credential-bearing value of every input is collected here for the
+// redactor, by key name over whole trees (values files, flytectl config, credential files) and by
+// name over the environment, plus the cloud SDKs' credential files the checks' SDKs would read.
+// Identifiers (access key ids) are collected apart: they print as first4…last4.
+import { join } from 'node:path';
+import { readInputFile, SECRET_FILE_LIMIT } from './read.js';
+import { isIdentifierKeyName, isSecretKeyName } from './secret.js';
+import type { Target } from './target.js';
+
+export class Credentials {
+  readonly secrets = new Set<string>();
+  readonly identifiers = new Set<string>();
+
+  secret(v: unknown): void {
+    if (typeof v === 'number' && Number.isFinite(v)) v = String(v);
+    if (typeof v !== 'string') return;
+    const s = v.trim();
+    if (!s || s.includes('{{')) return;
+    this.secrets.add(s);
+    if (s !== v && v.length) this.secrets.add(v.replace(/\r?\n$/, ''));
+    // A PEM private key: its base64 lines may be echoed one at a time.
+    if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(s)) {
+      for (const line of s.split(/\r?\n|\\n/)) if (/^[A-Za-z0-9+/=]{16,}$/.test(line.trim())) this.secrets.add(line.trim());
+    }
+  }
+
+  identifier(v: unknown): void {
+    if (typeof v !== 'string') return;
+    const s = v.trim();
+    if (s && !s.includes('{{')) this.identifiers.add(s);
+  }
+
+  /** Passwords in URLs and connection strings inside any string value. */
+  scanText(text: string): void {
+    for (const m of text.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#@:'"]*:([^\s/?#@'"]+)@/gi)) {
+      this.secret(m[1]);
+      try { this.secret(decodeURIComponent(m[1]!)); } catch { /* not URL-encoded */ }
+    }
+    for (const m of text.matchAll(/(?<![A-Za-z0-9_-])([A-Za-z][A-Za-z0-9_-]{1,63})\s*=\s*('[^']*'|"[^"]*"|[^\s;&,]+)/g)) {
+      const value = m[2]!.replace(/^(['"])(.*)\1$/, '$2');
+      if (isSecretKeyName(m[1]!)) this.secret(value);
+      else if (isIdentifierKeyName(m[1]!)) this.identifier(value);
+    }
+    if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text)) {
+      const block = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----/.exec(text);
+      this.secret(block ? block[0] : text);
+    }
+    const t = text.trim();
+    if (t.startsWith('{') && /private_key|client_secret|refresh_token|"type"\s*:/.test(t)) {
+      try { this.scanTree(JSON.parse(t)); } catch { /* not JSON */ }
+    }
+  }
+
+  /**
+   * Every string under a key whose name says it holds a credential (isSecretKeyName), every access
+   * key id, every Kubernetes Secret's data, every URL password. `bareKey`: Azure's `key`.
+   */
+  scanTree(root: unknown, o: { skip?: (path: (string | number)[], value: unknown) => boolean } = {}): void {
+    const seen = new Set<object>();
+    const walk = (v: unknown, path: (string | number)[], parent: Record<string, unknown> | undefined, allSecret: boolean): void => {
+      if (v === null || v === undefined) return;
+      const key = [...path].reverse().find((x): x is string => typeof x === 'string');
+      if (typeof v === 'string' || typeof v === 'number') {
+        if (o.skip?.(path, v)) return;
+        if (typeof v === 'string') this.scanText(v);
+        if (allSecret) { this.secret(v); if (typeof v === 'string') this.secret(decodeBase64(v)); return; }
+        if (key === undefined) return;
+        const azureKey = key === 'key' && parent !== undefined && ('account' in parent || 'account_name' in parent || 'accountName' in parent);
+        if (isSecretKeyName(key, { bareKey: azureKey })) this.secret(v);
+        else if (isIdentifierKeyName(key)) this.identifier(String(v));
+        return;
+      }
+      if (typeof v !== 'object' || seen.has(v)) return;
+      seen.add(v);
+      if (Array.isArray(v)) { v.forEach((x, i) => walk(x, [...path, i], parent, allSecret)); return; }
+      const d = v as Record<string, unknown>;
+      const isSecretObject = d['kind'] === 'Secret';
+      for (const [k, x] of Object.entries(d)) {
+        // A Kubernetes Secret (extraObjects, secretManifest): everything under data/stringData.
+        const under = allSecret || ((isSecretObject || key === 'secretManifest') && (k === 'data' || k === 'stringData'));
+        walk(x, [...path, k], d, under);
+      }
+    };
+    walk(root, [], undefined, false);
+  }
+}
+
+function decodeBase64(v: string): string | undefined {
+  const s = v.trim();
+  if (s.length < 8 || !/^[A-Za-z0-9+/]+={0,2}$/.test(s) || s.length % 4 !== 0) return undefined;
+  const text = Buffer.from(s, 'base64').toString('utf8');
+  return /^[\x20-\x7e\t\r\n]+$/.test(text) ? text : undefined;
+}
+
+const BOOLEANISH = /^(true|false|yes|no|on|off|enabled|disabled|none|null|[0-9]{1,5})$/i;
+
+/** Env vars that name a file, not a credential, although their names say "credentials". */
+const ENV_FILE_NAMES = new Set(['GOOGLE_APPLICATION_CREDENTIALS', 'GOOGLE_GHA_CREDS_PATH', 'CLOUDSDK_CONFIG', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE']);
+
+/**
+ * Secrets and identifiers of the environment: every variable whose name says it holds a credential
+ * (AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AZURE_CLIENT_SECRET, AZURE_STORAGE_KEY,
+ * AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_SAS_TOKEN, PGPASSWORD, FLYTE_CREDENTIALS_CLIENT_SECRET,
+ * any *_TOKEN / *_PASSWORD / *_SECRET), access key ids (AWS_ACCESS_KEY_ID), URL passwords in any
+ * variable (HTTPS_PROXY=http://user:pass@…). No file is read.
+ */
+export function collectEnv(env: NodeJS.ProcessEnv, into: Credentials): void {
+  for (const [name, value] of Object.entries(env)) {
+    if (!value || ENV_FILE_NAMES.has(name)) continue;
+    if (value.includes('://')) into.scanText(value);
+    if (isIdentifierKeyName(name)) { into.identifier(value); continue; }
+    if (!isSecretKeyName(name) || BOOLEANISH.test(value.trim())) continue;
+    into.secret(value);
+    into.scanText(value.replace(/;/g, ' ')); // connection strings: AccountKey=…;SharedAccessSignature=…
+    for (const m of value.matchAll(/(?:^|[?&;])(?:sig|SharedAccessSignature|AccountKey)=([^&;\s]+)/g)) {
+      into.secret(m[1]);
+      try { into.secret(decodeURIComponent(m[1]!)); } catch { /* raw */ }
+    }
+  }
+}
+
+/** An INI file (AWS credentials/config): `key = value` lines. */
+function scanIni(text: string, into: Credentials): void {
+  for (const line of text.split(/\r?\n/)) {
+    const m = /^\s*([A-Za-z0-9_.-]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!m || !m[2]) continue;
+    if (isIdentifierKeyName(m[1]!)) into.identifier(m[2]);
+    else if (isSecretKeyName(m[1]!)) into.secret(m[2]);
+  }
+}
+
+interface FileSpec { label: string; path: string; kind: 'ini' | 'json' | 'token' | 'pem' }
+
+/**
+ * The credential files the cloud SDKs of the checks would read, so what they hold is a secret
+ * before any server can echo it: AWS shared credentials and config (AWS_SHARED_CREDENTIALS_FILE,
+ * AWS_CONFIG_FILE or ~/.aws), AWS_WEB_IDENTITY_TOKEN_FILE, GOOGLE_APPLICATION_CREDENTIALS and the
+ * gcloud application-default credentials, AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_CERTIFICATE_PATH.
+ * Only regular files up to a cap are read; a FIFO or device there is a UserError (an SDK would hang
+ * on it), a missing file is the SDK's business.
+ */
+export function collectCloudFiles(env: NodeJS.ProcessEnv, home: string, cwd: string, into: Credentials): string[] {
+  const files: FileSpec[] = [];
+  const fromEnv = (name: string, def: string | undefined, kind: FileSpec['kind']) => {
+    const v = env[name];
+    if (v) files.push({ label: `env ${name}`, path: v, kind });
+    else if (def) files.push({ label: def.replace(home, '~'), path: def, kind });
+  };
+  fromEnv('AWS_SHARED_CREDENTIALS_FILE', join(home, '.aws', 'credentials'), 'ini');
+  fromEnv('AWS_CONFIG_FILE', join(home, '.aws', 'config'), 'ini');
+  fromEnv('AWS_WEB_IDENTITY_TOKEN_FILE', undefined, 'token');
+  fromEnv('GOOGLE_APPLICATION_CREDENTIALS', undefined, 'json');
+  files.push({ label: 'gcloud application-default credentials', path: join(env['CLOUDSDK_CONFIG'] || join(home, '.config', 'gcloud'), 'application_default_credentials.json'), kind: 'json' });
+  fromEnv('AZURE_FEDERATED_TOKEN_FILE', undefined, 'token');
+  fromEnv('AZURE_CLIENT_CERTIFICATE_PATH', undefined, 'pem');
+  const read: string[] = [];
+  for (const f of files) {
+    const text = readInputFile(f.label, f.path, cwd, { optional: true, limit: f.kind === 'token' ? SECRET_FILE_LIMIT : 1024 * 1024, what: 'credential files' });
+    if (text === undefined) continue;
+    read.push(f.path);
+    if (f.kind === 'ini') scanIni(text, into);
+    else if (f.kind === 'token') into.secret(text);
+    else if (f.kind === 'pem') into.scanText(text);
+    else {
+      try { into.scanTree(JSON.parse(text)); } catch { into.scanText(text); }
+      // A broken JSON key file still must not leak its key material.
+      for (const m of text.matchAll(/"(private_key|private_key_id|client_secret|refresh_token)"\s*:\s*"((?:[^"\\]|\\.)*)"/g)) {
+        try { into.secret(JSON.parse(`"${m[2]}"`)); } catch { into.secret(m[2]); }
+      }
+    }
+  }
+  return read;
+}
+
+/** Non-secret values of a target (hosts, users, names, buckets...), for the redactor: never corrupted. */
+export function plainValues(t: Target): string[] {
+  const out = new Set<string>();
+  const ids = new Set(t.identifiers ?? []);
+  const walk = (v: unknown, key: string): void => {
+    if (v === null || v === undefined) return;
+    if (typeof v === 'string') { if (v && !ids.has(v)) out.add(v.replace(/(:\/\/[^\s/?#@:]*:)[^\s/?#@]+@/g, '$1@')); return; }
+    if (typeof v !== 'object') return;
+    if (typeof (v as { reveal?: unknown }).reveal === 'function') return;
+    if (Array.isArray(v)) { for (const x of v) walk(x, key); return; }
+    for (const [k, x] of Object.entries(v)) if (!['secrets', 'identifiers', 'provenance', 'inputs'].includes(k)) walk(x, k);
+  };
+  walk(t, '');
+  return [...out];
+}

@@ -1,0 +1,103 @@
+// Reading an input file safely: only a regular file is opened (a FIFO is never opened, a device
+// never read), and only up to a size cap, so a wrong path cannot hang the run or grow its memory.
+// Every failure is a UserError naming the flag or file that pointed here (exit 2).
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { resolve } from 'node:path';
+import { UserError } from '../errors.js';
+
+/** Values files, flytectl config, kubeconfig, plugin config: a few MiB (real ones are tens of KiB). */
+export const INPUT_LIMIT = 4 * 1024 * 1024;
+/** A file holding one secret (passwordPath, clientSecretLocation, a token file). */
+export const SECRET_FILE_LIMIT = 64 * 1024;
+
+export function mib(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(n % (1024 * 1024) ? 1 : 0)} MiB` : `${Math.ceil(n / 1024)} KiB`;
+}
+
+/** What a non-regular file is, for messages. */
+export function fileKind(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+export function fsReason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  switch (e?.code) {
+    case 'ENOENT': return 'no such file or directory';
+    case 'EACCES': case 'EPERM': return 'permission denied';
+    case 'EISDIR': return 'is a directory, expected a file';
+    case 'ENOTDIR': return 'a parent path is not a directory';
+    case 'ELOOP': return 'too many symbolic links';
+    case 'ENAMETOOLONG': return 'the path is too long';
+    default: return e?.code ?? e?.message ?? String(err);
+  }
+}
+
+export interface ReadOptions {
+  /** Size cap in bytes (default INPUT_LIMIT). */
+  limit?: number;
+  /** Return undefined instead of failing when the file does not exist. */
+  optional?: boolean;
+  /** What the file is, for the size message ("a Helm values file"). */
+  what?: string;
+}
+
+/**
+ * Reads `given` (relative to `cwd`) as UTF-8 text when it is a regular file no larger than the cap.
+ * `label` names where the path came from (`--values`, `env KUBECONFIG`, `values.yaml: ...passwordPath`).
+ */
+export function readInputFile(label: string, given: string, cwd: string, o: ReadOptions & { optional: true }): string | undefined;
+export function readInputFile(label: string, given: string, cwd: string, o?: ReadOptions): string;
+export function readInputFile(label: string, given: string, cwd: string, o: ReadOptions = {}): string | undefined {
+  const limit = o.limit ?? INPUT_LIMIT;
+  const abs = resolve(cwd, given);
+  const fail = (why: string): never => { throw new UserError(`${label}: cannot read ${given}: ${why}`); };
+  let st: Stats;
+  try { st = statSync(abs); } catch (e) {
+    if (o.optional && (e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return fail(fsReason(e));
+  }
+  // stat() never opens: a FIFO is refused here without blocking on it.
+  if (!st.isFile()) return fail(`is ${fileKind(st)}, expected a regular file`);
+  if (st.size > limit) return fail(tooLarge(st.size, limit, o.what));
+  let fd: number;
+  // O_NONBLOCK: if the path was swapped for a FIFO since the stat, open() still returns at once.
+  try { fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0)); } catch (e) { return fail(fsReason(e)); }
+  try {
+    const fst = fstatSync(fd);
+    if (!fst.isFile()) return fail(`is ${fileKind(fst)}, expected a regular file`);
+    // Files like /proc/* report size 0 and still hold data: read in chunks up to the cap.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(64 * 1024, limit + 1 - total));
+      let n: number;
+      try { n = readSync(fd, buf, 0, buf.length, null); } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return fail('is not ready to read (not a regular file?)');
+        return fail(fsReason(e));
+      }
+      if (n === 0) break;
+      chunks.push(buf.subarray(0, n));
+      total += n;
+      if (total > limit) return fail(tooLarge(total, limit, o.what, true));
+    }
+    const data = Buffer.concat(chunks, total);
+    if (data.includes(0)) return fail('is a binary file, expected text (YAML, JSON or plain text)');
+    return data.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function tooLarge(size: number, limit: number, what: string | undefined, atLeast = false): string {
+  return `is ${atLeast ? 'more than ' : ''}${mib(size)}, over the ${mib(limit)} limit for ${what ?? 'input files'} (flyte-doctor reads inputs whole and caps them so a wrong path cannot exhaust memory); pass the right file`;
+}
+
+/** Stat without opening: undefined when missing. */
+export function statQuiet(abs: string): Stats | undefined {
+  try { return statSync(abs); } catch { return undefined; }
+}
