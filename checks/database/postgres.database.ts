@@ -1,41 +1,86 @@
-import { dbInstances, databaseFor, dbKey, pgQuery, pgSession } from '../../src/clients/postgres.js';
+import { PgProbeError } from '../../src/clients/postgres.js';
+import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
+import type { Messages, Outcome } from '../../src/engine/types.js';
+import { adminSql, dbSettingKey, dbSource, ident } from '../../src/flyte/database.js';
+import { carryNotFromHere, databaseFor, dbInstances, flytePoolTotal, hpKey, NOT_FROM_HERE_MESSAGES, query, QUERY_MESSAGES, queryFinding, serverDetails, sessionFor, where } from './_support.js';
+
+const MESSAGES = {
+  exists: { status: 'pass', summary: 'The configured database exists and the role may connect to it.' },
+  willBeCreated: { status: 'pass', summary: 'The database does not exist yet, and the role may create it (Flyte creates it at start).' },
+  missingNoCreatedb: { status: 'fail', summary: 'The database does not exist (SQLSTATE 3D000) and the role may not create it (no CREATEDB).' },
+  missingAfterInstall: { status: 'fail', summary: 'After install the database still does not exist although the role may create it: Flyte has not started against this server.' },
+  missingCannotCheck: { status: 'fail', summary: 'The database does not exist and the role cannot connect to `postgres` either, which Flyte\'s auto-create uses.' },
+  connectRevoked: { status: 'fail', summary: 'The role may not connect to the database: its CONNECT privilege is revoked (SQLSTATE 42501).' },
+  notAcceptingConnections: { status: 'fail', summary: 'The database does not accept connections (datallowconn = false, SQLSTATE 55000).' },
+  databaseConnectionLimit: { status: 'fail', summary: 'The database\'s CONNECTION LIMIT is reached (SQLSTATE 53300).' },
+  ...QUERY_MESSAGES,
+  ...NOT_FROM_HERE_MESSAGES,
+} as const satisfies Messages;
 
 export default defineCheck({
   id: 'database.postgres.database',
-  title: 'The configured database exists (or Flyte may create it)',
+  title: 'The configured database exists and accepts the role (or Flyte may create it)',
   phases: ['preflight', 'verify'],
   needs: ['database'],
   dependsOn: ['database.postgres.auth'],
   instances: dbInstances,
   writes: 'none',
+  messages: MESSAGES,
   explain: {
-    what: 'Connects to the configured database; when it does not exist (SQLSTATE 3D000), reads from the `postgres` database whether the role may CREATE DATABASE (rolcreatedb or superuser).',
-    why: 'flyteadmin and datacatalog try `CREATE DATABASE` when their database is missing; managed databases usually deny it, and the components crash-loop.',
-    fix: 'Create the database beforehand and make the Flyte role its owner, or grant CREATEDB, or point the dbname values key at an existing database.',
+    what: 'Connects to the configured database. When the server refuses it after accepting the login, says why: it does not exist (SQLSTATE 3D000; then reads from the `postgres` database whether the role may CREATE DATABASE), the role has no CONNECT privilege on it (42501), it does not accept connections (55000), or its connection limit is reached (53300).',
+    why: 'flyteadmin and datacatalog try `CREATE DATABASE` when their database is missing; managed databases usually deny it, and the components crash-loop. A revoked CONNECT privilege or a database closed to connections stops them the same way.',
+    fix: 'Create the database beforehand and make the Flyte role its owner, grant CONNECT or CREATEDB, or point the dbname values key at an existing database.',
   },
-  async run(ctx) {
+  async run(ctx): Promise<Outcome<keyof typeof MESSAGES>> {
     const db = databaseFor(ctx);
-    const s = await pgSession(ctx, db);
-    const details = { dbname: db.dbname, user: db.user, host: db.host };
-    if (!s.dbMissing) {
-      if (!s.client) throw s.error ?? new Error('no database session');
-      const [row] = await pgQuery<{ owner: string }>(ctx, s.client, 'SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = current_database()');
-      return { status: 'pass', messageId: 'exists', message: `database ${db.dbname} exists (owner ${row?.owner ?? '?'})`, details: { ...details, owner: row?.owner ?? null } };
+    const carried = carryNotFromHere(ctx, db, ['database.postgres.auth']);
+    if (carried) return carried;
+    const w = where(db);
+    const s = await sessionFor(ctx, db);
+    const details = { dbname: db.dbname, user: db.user, host: db.host, port: db.port };
+    const dbKeyName = dbSettingKey(ctx.target, db, 'dbname');
+    const refused = s.dbRefused?.server;
+    try {
+      if (!refused) {
+        if (!s.client) return { status: 'skip', messageId: 'noSession', message: `not checked: no session on ${w} (${s.error?.message ?? 'database.postgres.auth says why'})`, details };
+        const [row] = await query<{ owner: string }>(ctx, db, s.client, 'SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = current_database()');
+        return { status: 'pass', messageId: 'exists', message: `database ${db.dbname} exists (owner ${row?.owner ?? '?'})`, details: { ...details, owner: row?.owner ?? null } };
+      }
+      const d = { ...details, ...serverDetails(refused) };
+      if (refused.code === '42501') {
+        return {
+          status: 'fail', messageId: 'connectRevoked', cause: cause.denied('postgres', `${db.user}@${hpKey(db)}`, `database ${db.dbname}`),
+          message: `role ${db.user} may not connect to database ${db.dbname} on ${w}: its CONNECT privilege is revoked (SQLSTATE 42501: ${refused.message}${refused.detail ? `; ${refused.detail}` : ''}); the password was accepted`,
+          hint: `as an admin (the database owner or a superuser): ${adminSql(db, `GRANT CONNECT ON DATABASE ${ident(db.dbname)} TO ${ident(db.user)}`)}`,
+          details: d,
+        };
+      }
+      if (refused.code === '55000') {
+        return { status: 'fail', messageId: 'notAcceptingConnections', message: `database ${db.dbname} on ${w} does not accept connections (SQLSTATE 55000: ${refused.message}; datallowconn is false)`, hint: `as an admin: ${adminSql(db, `ALTER DATABASE ${ident(db.dbname)} ALLOW_CONNECTIONS true`)}; or set ${dbKeyName} to the database Flyte should use${dbSource(ctx.target, db, 'dbname')}`, details: d };
+      }
+      if (refused.code === '53300') {
+        const need = flytePoolTotal(ctx.target, db);
+        return { status: 'fail', messageId: 'databaseConnectionLimit', message: `database ${db.dbname} on ${w} reached its CONNECTION LIMIT (SQLSTATE 53300: ${refused.message})`, hint: `as an admin: ${adminSql(db, `ALTER DATABASE ${ident(db.dbname)} CONNECTION LIMIT ${need + 10}`)} (Flyte's pools open up to ${need}; -1 is unlimited)`, details: d };
+      }
+      // 3D000: the database does not exist.
+      const create = `CREATE DATABASE ${ident(db.dbname)} OWNER ${ident(db.user)}`;
+      if (!s.client) {
+        return { status: 'fail', messageId: 'missingCannotCheck', message: `database ${db.dbname} does not exist (3D000), and ${db.user} cannot connect to database postgres, which Flyte's auto-create uses: ${s.fallbackError?.message ?? ''}`, hint: `create it as an admin: ${adminSql(db, create)}; or set ${dbKeyName} to an existing database${dbSource(ctx.target, db, 'dbname')}`, details: { ...d } };
+      }
+      const [r] = await query<{ rolcreatedb: boolean; rolsuper: boolean }>(ctx, db, s.client, 'SELECT rolcreatedb, rolsuper FROM pg_roles WHERE rolname = current_user');
+      const canCreate = !!(r?.rolcreatedb || r?.rolsuper);
+      const dd = { ...d, rolcreatedb: !!r?.rolcreatedb, rolsuper: !!r?.rolsuper };
+      if (!canCreate) {
+        return { status: 'fail', messageId: 'missingNoCreatedb', message: `database ${db.dbname} does not exist (3D000) and role ${db.user} may not create it (no CREATEDB, not superuser); Flyte's CREATE DATABASE at start will fail`, hint: `create it as an admin: ${adminSql(db, create)}; or ALTER ROLE ${ident(db.user)} CREATEDB; or set ${dbKeyName} to an existing database${dbSource(ctx.target, db, 'dbname')}`, details: dd };
+      }
+      if (ctx.phase === 'verify') {
+        return { status: 'fail', messageId: 'missingAfterInstall', message: `database ${db.dbname} does not exist after install although ${db.user} may create it: Flyte has not started successfully against this server`, hint: `check the flyteadmin/datacatalog logs; or create it: ${adminSql(db, create)}`, details: dd };
+      }
+      return { status: 'pass', messageId: 'willBeCreated', message: `database ${db.dbname} does not exist yet; role ${db.user} has ${r?.rolsuper ? 'superuser' : 'CREATEDB'}, so Flyte will create it at start`, details: dd };
+    } catch (e) {
+      if (e instanceof PgProbeError && e.kind !== 'aborted') return queryFinding(ctx.target, db, e, 'reading the database owner');
+      throw e;
     }
-    const create = `CREATE DATABASE ${db.dbname} OWNER ${db.user}`;
-    if (!s.client) {
-      return { status: 'fail', messageId: 'missingCannotCheck', message: `database ${db.dbname} does not exist (3D000), and ${db.user} cannot connect to database postgres, which Flyte's auto-create uses: ${s.fallbackError?.message ?? ''}`, hint: `create it as an admin: psql -h ${db.host} -c "${create}"; or set ${dbKey(db, 'dbname')} to an existing database`, details: { ...details, sqlstate: '3D000' } };
-    }
-    const [r] = await pgQuery<{ rolcreatedb: boolean; rolsuper: boolean }>(ctx, s.client, 'SELECT rolcreatedb, rolsuper FROM pg_roles WHERE rolname = current_user');
-    const canCreate = !!(r?.rolcreatedb || r?.rolsuper);
-    const d = { ...details, sqlstate: '3D000', rolcreatedb: !!r?.rolcreatedb, rolsuper: !!r?.rolsuper };
-    if (!canCreate) {
-      return { status: 'fail', messageId: 'missingNoCreatedb', message: `database ${db.dbname} does not exist (3D000) and role ${db.user} may not create it (no CREATEDB, not superuser); Flyte's CREATE DATABASE at start will fail`, hint: `create it as an admin: psql -h ${db.host} -c "${create}"; or ALTER ROLE ${db.user} CREATEDB; or set ${dbKey(db, 'dbname')} to an existing database`, details: d };
-    }
-    if (ctx.phase === 'verify') {
-      return { status: 'fail', messageId: 'missingAfterInstall', message: `database ${db.dbname} does not exist after install although ${db.user} may create it: Flyte has not started successfully against this server`, hint: `check the flyteadmin/datacatalog logs; or create it: psql -h ${db.host} -c "${create}"`, details: d };
-    }
-    return { status: 'pass', messageId: 'willBeCreated', message: `database ${db.dbname} does not exist yet; role ${db.user} has ${r?.rolsuper ? 'superuser' : 'CREATEDB'}, so Flyte will create it at start`, details: d };
   },
 });

@@ -1,6 +1,20 @@
-import { dbInstances, databaseFor, dbKey, stepBudget } from '../../src/clients/postgres.js';
+import { stepBudget } from '../../src/clients/postgres.js';
 import { DnsError, resolveHost } from '../../src/clients/resolve.js';
+import { cause, hostPortKey } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
+import type { Messages, Outcome } from '../../src/engine/types.js';
+import { dbSettingKey, dbSource } from '../../src/flyte/database.js';
+import { databaseFor, dbInstances, IN_CLUSTER_FIX, runsInCluster } from './_support.js';
+import { isClusterInternal } from '../../src/config/endpoints.js';
+
+const MESSAGES = {
+  ipLiteral: { status: 'pass', summary: 'The host is an IP address: nothing to resolve.' },
+  resolved: { status: 'pass', summary: 'The host name resolves.' },
+  nxdomain: { status: 'fail', summary: 'The host name does not exist (NXDOMAIN) or has no address records.' },
+  resolverFailure: { status: 'fail', summary: 'The resolver failed (SERVFAIL) or refused the query.' },
+  dnsTimeout: { status: 'fail', summary: 'No DNS answer for the host name.' },
+  notFromHere: { status: 'warn', summary: 'A cluster-internal name (a Kubernetes Service) that this machine cannot resolve: cannot be checked from here (run with --in-cluster).' },
+} as const satisfies Messages;
 
 export default defineCheck({
   id: 'database.postgres.dns',
@@ -10,17 +24,19 @@ export default defineCheck({
   instances: dbInstances,
   timeoutMs: 8000,
   writes: 'none',
+  messages: MESSAGES,
   explain: {
     what: 'Resolves the configured PostgreSQL host (through `--dns-server` when given).',
-    why: 'flyteadmin and datacatalog cannot connect to a name that does not resolve; the binary chart\'s wait-for-db init container then waits forever.',
-    fix: 'Set the database host values key to a resolvable name (managed database endpoint, in-cluster service name as seen from the Flyte namespace).',
+    why: 'flyteadmin and datacatalog cannot connect to a name that does not resolve; the binary chart\'s wait-for-db init container then waits forever. A cluster-internal name (`postgres.flyte.svc.cluster.local`, `postgres`) only resolves inside the cluster: from a laptop that is not a fault.',
+    fix: 'Set the database host values key to a resolvable name (managed database endpoint, in-cluster service name as seen from the Flyte namespace); check cluster-internal names with `--in-cluster`.',
   },
-  async run(ctx) {
+  async run(ctx): Promise<Outcome<keyof typeof MESSAGES>> {
     const db = databaseFor(ctx);
     const where = `${db.host}:${db.port}`;
+    const hostKey = dbSettingKey(ctx.target, db, 'host');
     try {
       const r = await resolveHost(db.host, ctx.target.dnsServer, stepBudget(ctx, 5000));
-      const literal = r.address === db.host;
+      const literal = r.address === db.host.replace(/^\[|\]$/g, '');
       return {
         status: 'pass', messageId: literal ? 'ipLiteral' : 'resolved',
         message: literal ? `${db.host} is an IP address (no lookup needed)` : `${db.host} resolves to ${r.addresses.join(', ')}`,
@@ -29,16 +45,22 @@ export default defineCheck({
     } catch (e) {
       if (!(e instanceof DnsError)) throw e;
       const details = { host: db.host, port: db.port, resolver: e.server, code: e.code, kind: e.kind };
-      const fixHost = `set ${dbKey(db, 'host')} to the database's real host name (the value in use is ${db.host})`;
+      if (isClusterInternal(db.host) && !runsInCluster(ctx.target)) {
+        return {
+          status: 'warn', messageId: 'notFromHere', cause: cause.unreachable(hostPortKey(db.host, db.port)),
+          message: `cannot be checked from this machine: ${db.host} is a cluster-internal name (a Kubernetes Service), which only the cluster's DNS resolves; here it gave ${e.kind === 'nxdomain' ? 'NXDOMAIN' : e.code} via ${e.server}`,
+          hint: IN_CLUSTER_FIX,
+          details: { ...details, clusterInternal: true, ranFrom: 'this machine' },
+        };
+      }
+      const fixHost = `set ${hostKey} to the database's real host name${dbSource(ctx.target, db, 'host')}`;
       switch (e.kind) {
         case 'nxdomain': case 'nodata':
-          return { status: 'fail', messageId: 'nxdomain', message: `database host ${db.host} does not resolve (${e.kind === 'nxdomain' ? 'NXDOMAIN' : 'no address records'}) via ${e.server}; Flyte cannot reach ${where}`, hint: `${fixHost}; for a cluster-internal name run flyte-doctor where that name resolves (or pass --dns-server)`, details };
+          return { status: 'fail', messageId: 'nxdomain', cause: cause.dns(db.host), message: `database host ${db.host} does not resolve (${e.kind === 'nxdomain' ? 'NXDOMAIN' : 'no address records'}) via ${e.server}; Flyte cannot reach ${where}`, hint: `${fixHost}`, details };
         case 'servfail': case 'refused':
-          return { status: 'fail', messageId: 'resolverFailure', message: `the resolver ${e.server} failed to resolve ${db.host} (${e.code})`, hint: `check the DNS zone of ${db.host} and the resolver; or ${fixHost}`, details };
-        case 'timeout':
-          return { status: 'fail', messageId: 'dnsTimeout', message: `no DNS answer for ${db.host} from ${e.server}`, hint: `check that the resolver ${e.server} is reachable; or ${fixHost}`, details };
+          return { status: 'fail', messageId: 'resolverFailure', cause: cause.dns(db.host), message: `the resolver ${e.server} failed to resolve ${db.host} (${e.code})`, hint: `check the DNS zone of ${db.host} and the resolver; or ${fixHost}`, details };
         default:
-          throw e;
+          return { status: 'fail', messageId: 'dnsTimeout', cause: cause.dns(db.host), message: `no DNS answer for ${db.host} from ${e.server} (${e.code})`, hint: `check that the resolver ${e.server} is reachable; or ${fixHost}`, details };
       }
     }
   },

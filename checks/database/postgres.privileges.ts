@@ -1,55 +1,117 @@
-import { dbInstances, databaseFor, dbKey, pgQuery, pgSession } from '../../src/clients/postgres.js';
+import { PgProbeError } from '../../src/clients/postgres.js';
+import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
+import type { Messages, Outcome } from '../../src/engine/types.js';
+import { adminSql, dbSettingKey, dbSource, ident } from '../../src/flyte/database.js';
+import { carryNotFromHere, databaseFor, dbInstances, hpKey, NOT_FROM_HERE_MESSAGES, query, QUERY_MESSAGES, queryFinding, sessionFor, where } from './_support.js';
 
-interface Row { usr: string; schema: string | null; superuser: boolean; owns_db: boolean; db_owner: string; db_create: boolean; schema_create: boolean; owns_schema: boolean; schema_owner: string | null }
+interface Row {
+  usr: string; schema: string | null; superuser: boolean; owns_db: boolean; db_owner: string; db_create: boolean; schema_create: boolean; schema_usage: boolean; owns_schema: boolean; schema_owner: string | null;
+  in_recovery: boolean; tx_read_only: string; default_read_only: string; read_only_source: string | null;
+}
+
+const MESSAGES = {
+  canCreate: { status: 'pass', summary: 'The role may create tables where Flyte\'s migrations put them.' },
+  willOwn: { status: 'pass', summary: 'The database does not exist yet: the role will own it when Flyte creates it.' },
+  readReplica: { status: 'fail', summary: 'The host is a read-only replica (pg_is_in_recovery() is true): Flyte needs the primary.' },
+  readOnlyTransactions: { status: 'fail', summary: 'Sessions of this role/database are read-only (default_transaction_read_only = on): Flyte\'s migrations would fail with SQLSTATE 25006.' },
+  noSchema: { status: 'fail', summary: 'No schema of the role\'s search_path exists, so Flyte\'s tables have nowhere to go (SQLSTATE 3F000 at migration).' },
+  noCreateOnSchema: { status: 'fail', summary: 'The role may not create tables in the schema (no CREATE privilege, not the owner, not superuser).' },
+  foreignTables: { status: 'warn', summary: 'Tables in the schema belong to other roles; migrations that ALTER them will fail.' },
+  ...QUERY_MESSAGES,
+  ...NOT_FROM_HERE_MESSAGES,
+} as const satisfies Messages;
 
 export default defineCheck({
   id: 'database.postgres.privileges',
-  title: 'The role may create Flyte\'s tables in the database',
+  title: 'The role may create Flyte\'s tables in the database, on a writable primary',
   phases: ['preflight', 'verify'],
   needs: ['database'],
   dependsOn: ['database.postgres.database'],
   instances: dbInstances,
   writes: 'none',
+  messages: MESSAGES,
   explain: {
-    what: 'Determines, without writing anything, whether the role can create tables where Flyte\'s migrations put them: the first schema of the search_path (`current_schema()`, normally `public`), via has_schema_privilege(CREATE), schema or database ownership, or superuser. Also lists existing tables there that the role does not own (migrations ALTER them).',
-    why: 'Since PostgreSQL 15 the public schema no longer grants CREATE to everyone; a role that can log in but not create tables makes flyteadmin\'s migrations fail with "permission denied for schema public".',
-    fix: 'Make the Flyte role the owner of the database (`ALTER DATABASE <db> OWNER TO <role>`) or grant `CREATE ON SCHEMA public`.',
+    what: 'Determines, without writing anything, whether the role can create tables where Flyte\'s migrations put them: that the server is a writable primary (`pg_is_in_recovery()`, `default_transaction_read_only` and where it is set), the first schema of the search_path (`current_schema()`, normally `public`), the CREATE privilege there (has_schema_privilege), schema ownership or superuser. Also lists existing tables there that the role does not own (migrations ALTER them).',
+    why: 'Since PostgreSQL 15 the public schema no longer grants CREATE to everyone; a role that can log in but not create tables makes flyteadmin\'s migrations fail with "permission denied for schema public". A replica (a reader endpoint) or a role with read-only sessions fails them with "cannot execute CREATE TABLE in a read-only transaction".',
+    fix: 'Point the host at the primary; reset default_transaction_read_only; make the Flyte role the owner of the database (`ALTER DATABASE <db> OWNER TO <role>`) or grant `CREATE ON SCHEMA public`.',
   },
-  async run(ctx) {
+  async run(ctx): Promise<Outcome<keyof typeof MESSAGES>> {
     const db = databaseFor(ctx);
-    const s = await pgSession(ctx, db);
-    if (s.dbMissing) {
+    const carried = carryNotFromHere(ctx, db, ['database.postgres.database']);
+    if (carried) return carried;
+    const w = where(db);
+    const s = await sessionFor(ctx, db);
+    if (s.dbRefused?.code === '3D000') {
       return { status: 'pass', messageId: 'willOwn', message: `database ${db.dbname} does not exist yet; when Flyte creates it, ${db.user} owns it and may create tables`, details: { dbname: db.dbname, user: db.user } };
     }
-    if (!s.client) throw s.error ?? new Error('no database session');
-    const [r] = await pgQuery<Row & Record<string, unknown>>(ctx, s.client, `
-      SELECT current_user AS usr, current_schema() AS schema,
-        (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,
-        pg_has_role(current_user, d.datdba, 'USAGE') AS owns_db, pg_get_userbyid(d.datdba) AS db_owner,
-        has_database_privilege(current_database(), 'CREATE') AS db_create,
-        COALESCE(has_schema_privilege(n.oid, 'CREATE'), false) AS schema_create,
-        COALESCE(pg_has_role(current_user, n.nspowner, 'USAGE'), false) AS owns_schema,
-        pg_get_userbyid(n.nspowner) AS schema_owner
-      FROM pg_database d LEFT JOIN pg_namespace n ON n.nspname = current_schema()
-      WHERE d.datname = current_database()`);
-    const row = r!;
-    const details = { user: row.usr, dbname: db.dbname, schema: row.schema, superuser: row.superuser, ownsDatabase: row.owns_db, databaseOwner: row.db_owner, databaseCreate: row.db_create, schemaCreate: row.schema_create, ownsSchema: row.owns_schema, schemaOwner: row.schema_owner };
-    const grant = `psql -h ${db.host} -d ${db.dbname} -c "GRANT CREATE ON SCHEMA ${row.schema ?? 'public'} TO ${db.user}"`;
-    if (!row.schema) {
-      return { status: 'fail', messageId: 'noSchema', message: `no schema of ${db.user}'s search_path exists in ${db.dbname}, so Flyte's tables have nowhere to go`, hint: `create the schema or fix the role's search_path: psql -h ${db.host} -d ${db.dbname} -c "ALTER ROLE ${db.user} SET search_path = public"`, details };
+    if (!s.client || s.dbRefused) return { status: 'skip', messageId: 'noSession', message: `not checked: no session on database ${db.dbname} (database.postgres.database says why)`, details: { dbname: db.dbname } };
+    try {
+      const [r] = await query<Row & Record<string, unknown>>(ctx, db, s.client, `
+        SELECT current_user AS usr, current_schema() AS schema,
+          (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,
+          pg_has_role(current_user, d.datdba, 'USAGE') AS owns_db, pg_get_userbyid(d.datdba) AS db_owner,
+          has_database_privilege(current_database(), 'CREATE') AS db_create,
+          COALESCE(has_schema_privilege(n.oid, 'CREATE'), false) AS schema_create,
+          COALESCE(has_schema_privilege(n.oid, 'USAGE'), false) AS schema_usage,
+          COALESCE(pg_has_role(current_user, n.nspowner, 'USAGE'), false) AS owns_schema,
+          pg_get_userbyid(n.nspowner) AS schema_owner,
+          pg_is_in_recovery() AS in_recovery,
+          current_setting('transaction_read_only') AS tx_read_only,
+          current_setting('default_transaction_read_only') AS default_read_only,
+          (SELECT source FROM pg_settings WHERE name = 'default_transaction_read_only') AS read_only_source
+        FROM pg_database d LEFT JOIN pg_namespace n ON n.nspname = current_schema()
+        WHERE d.datname = current_database()`);
+      if (!r) throw new PgProbeError('other', 'the server returned no row for the current database', { step: 'query' });
+      const row = r;
+      const details = { user: row.usr, dbname: db.dbname, schema: row.schema, superuser: row.superuser, ownsDatabase: row.owns_db, databaseOwner: row.db_owner, databaseCreate: row.db_create, schemaCreate: row.schema_create, ownsSchema: row.owns_schema, schemaOwner: row.schema_owner, inRecovery: row.in_recovery, transactionReadOnly: row.tx_read_only, defaultTransactionReadOnly: row.default_read_only, readOnlySource: row.read_only_source };
+      const hostKey = dbSettingKey(ctx.target, db, 'host');
+      if (row.in_recovery) {
+        return { status: 'fail', messageId: 'readReplica', cause: cause.config(hostKey), message: `${w} is a read-only replica (pg_is_in_recovery() is true): Flyte's migrations and writes fail there with "cannot execute … in a read-only transaction" (SQLSTATE 25006)`, hint: `set ${hostKey}${dbSource(ctx.target, db, 'host')} to the primary's (writer) endpoint; on RDS/Aurora the cluster (writer) endpoint, not the reader or a replica instance`, details };
+      }
+      if (row.tx_read_only === 'on' || row.default_read_only === 'on') {
+        const src = row.read_only_source ?? 'unknown';
+        const fix = src === 'user' ? adminSql(db, `ALTER ROLE ${ident(db.user)} RESET default_transaction_read_only`)
+          : src === 'database' ? adminSql(db, `ALTER DATABASE ${ident(db.dbname)} RESET default_transaction_read_only`)
+            : src === 'database user' ? adminSql(db, `ALTER ROLE ${ident(db.user)} IN DATABASE ${ident(db.dbname)} RESET default_transaction_read_only`)
+              : src === 'configuration file' || src === 'default' ? `set default_transaction_read_only = off in the server's postgresql.conf (or the managed instance's parameter group) and reload (SELECT pg_reload_conf())`
+                : `find where default_transaction_read_only is set (${src}: ${adminSql(db, 'SELECT * FROM pg_db_role_setting')}) and reset it`;
+        const by = src === 'user' ? `role ${db.user}` : src === 'database' ? `database ${db.dbname}` : src === 'database user' ? `role ${db.user} in database ${db.dbname}` : src === 'configuration file' ? 'the server configuration' : src;
+        return { status: 'fail', messageId: 'readOnlyTransactions', message: `sessions of ${db.user} on ${db.dbname} are read-only: default_transaction_read_only = on, set by ${by}; Flyte's migrations would fail with "cannot execute CREATE TABLE in a read-only transaction" (SQLSTATE 25006)`, hint: `as an admin: ${fix}`, details };
+      }
+      const schema = row.schema ?? 'public';
+      if (!row.schema) {
+        return { status: 'fail', messageId: 'noSchema', message: `no schema of ${db.user}'s search_path exists in ${db.dbname}, so Flyte's tables have nowhere to go (migrations fail with "no schema has been selected to create in", SQLSTATE 3F000)`, hint: `as an admin: ${adminSql(db, `ALTER ROLE ${ident(db.user)} SET search_path = public`, db.dbname)} (or create the schema the search_path names)`, details };
+      }
+      if (!(row.superuser || row.schema_create || row.owns_schema)) {
+        const owner = row.schema_owner ?? '?';
+        const viaOwner = owner === 'pg_database_owner' ? `; or make ${db.user} the database owner, which owns schema ${schema} through pg_database_owner: ${adminSql(db, `ALTER DATABASE ${ident(db.dbname)} OWNER TO ${ident(db.user)}`)}` : '';
+        return {
+          status: 'fail', messageId: 'noCreateOnSchema', cause: cause.denied('postgres', `${db.user}@${hpKey(db)}`, `schema ${db.dbname}.${schema}`),
+          message: `role ${db.user} may not create tables in schema ${schema} of ${db.dbname} (no CREATE privilege${row.schema_usage ? '' : ', no USAGE'}, not the schema owner ${owner}${row.owns_db ? '' : `, database owned by ${row.db_owner}`}); Flyte's migrations will fail with "permission denied for schema ${schema}" (SQLSTATE 42501)`,
+          hint: `as the schema owner or a superuser: ${adminSql(db, `GRANT ${row.schema_usage ? '' : 'USAGE, '}CREATE ON SCHEMA ${ident(schema)} TO ${ident(db.user)}`, db.dbname)}${viaOwner}; or set ${dbSettingKey(ctx.target, db, 'username')} to the role that owns the schema`,
+          details,
+        };
+      }
+      const foreign = await query<{ schemaname: string; relname: string; owner: string }>(ctx, db, s.client, `
+        SELECT n.nspname AS schemaname, c.relname, pg_get_userbyid(c.relowner) AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT pg_has_role(current_user, c.relowner, 'USAGE')
+        ORDER BY c.relname LIMIT 20`);
+      if (foreign.length && !row.superuser) {
+        // REASSIGN OWNED BY would move every object of those roles (and is refused for the bootstrap superuser): name the tables.
+        const alters = foreign.map((t) => `ALTER TABLE ${ident(t.schemaname)}.${ident(t.relname)} OWNER TO ${ident(db.user)}`).join('; ');
+        return {
+          status: 'warn', messageId: 'foreignTables',
+          message: `${db.user} may create tables in ${schema}, but ${foreign.length}${foreign.length === 20 ? '+' : ''} existing tables there belong to other roles (${foreign.slice(0, 5).map((t) => `${t.relname} owned by ${t.owner}`).join(', ')}); migrations that ALTER them will fail with "must be owner of table"`,
+          hint: `as a superuser (or a member of the owning roles), hand them over: ${adminSql(db, alters, db.dbname)}; or run Flyte as the owning role`,
+          details: { ...details, foreignTables: foreign.map((t) => `${t.relname}:${t.owner}`) },
+        };
+      }
+      const how = row.superuser ? 'superuser' : row.owns_schema ? `owner of schema ${schema}` : `CREATE on schema ${schema}`;
+      return { status: 'pass', messageId: 'canCreate', message: `${db.user} may create tables in ${db.dbname}.${schema} (${how}) on a writable primary`, details };
+    } catch (e) {
+      if (e instanceof PgProbeError && e.kind !== 'aborted') return queryFinding(ctx.target, db, e, 'reading the role\'s privileges');
+      throw e;
     }
-    if (!(row.superuser || row.schema_create || row.owns_schema)) {
-      return { status: 'fail', messageId: 'noCreateOnSchema', message: `role ${db.user} may not create tables in schema ${row.schema} of ${db.dbname} (no CREATE privilege, not the schema owner${row.owns_db ? '' : `, database owned by ${row.db_owner}`}); Flyte's migrations will fail with "permission denied for schema ${row.schema}"`, hint: `${grant}; or make it the owner: ALTER DATABASE ${db.dbname} OWNER TO ${db.user} (PostgreSQL 15+ gives the database owner CREATE on public); or use another role in ${dbKey(db, 'username')}`, details };
-    }
-    const foreign = await pgQuery<{ relname: string; owner: string }>(ctx, s.client, `
-      SELECT c.relname, pg_get_userbyid(c.relowner) AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT pg_has_role(current_user, c.relowner, 'USAGE')
-      ORDER BY c.relname LIMIT 20`);
-    if (foreign.length && !row.superuser) {
-      return { status: 'warn', messageId: 'foreignTables', message: `${db.user} may create tables in ${row.schema}, but ${foreign.length}${foreign.length === 20 ? '+' : ''} existing tables there belong to other roles (${foreign.slice(0, 5).map((t) => `${t.relname} owned by ${t.owner}`).join(', ')}); migrations that ALTER them will fail`, hint: `transfer ownership, e.g. psql -h ${db.host} -d ${db.dbname} -c "REASSIGN OWNED BY ${foreign[0]!.owner} TO ${db.user}" (as an admin), or run Flyte as the owning role`, details: { ...details, foreignTables: foreign.map((t) => `${t.relname}:${t.owner}`) } };
-    }
-    const how = row.superuser ? 'superuser' : row.owns_schema ? `owner of schema ${row.schema}` : `CREATE on schema ${row.schema}`;
-    return { status: 'pass', messageId: 'canCreate', message: `${db.user} may create tables in ${db.dbname}.${row.schema} (${how})`, details };
   },
 });

@@ -1,4 +1,6 @@
-// PostgreSQL probing for the database.postgres.* checks.
+// PostgreSQL probing for the database.postgres.* checks. Evidence only: what answered, which
+// protocol byte, which SQLSTATE with which fields, which certificate problem. The checks turn it
+// into findings (checks/database/_support.ts); Flyte's values keys live in src/flyte/database.ts.
 //  - Raw protocol steps (TCP connect, SSLRequest, TLS handshake, StartupMessage) that answer one
 //    question each without sending a password: is something speaking PostgreSQL there, does it
 //    offer TLS, is the certificate trusted, does pg_hba let this user/db/address in with this
@@ -9,39 +11,76 @@ import { readFile } from 'node:fs/promises';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { Client as PgClient, ClientConfig } from 'pg';
-import type { DatabaseTarget } from '../config/target.js';
+import { seconds as secs, stepBudget } from '../engine/budget.js';
 import type { CheckContext } from '../engine/types.js';
-import { DnsError, resolveHost } from './resolve.js';
-
-export type SslMode = NonNullable<DatabaseTarget['sslmode']>;
-
-/** Flyte's default `options` is `sslmode=disable` (flytestdlib database config, both charts). */
-export const DEFAULT_SSLMODE: SslMode = 'disable';
-export function sslmodeOf(db: DatabaseTarget): SslMode { return db.sslmode ?? DEFAULT_SSLMODE; }
-
-/** A classified failure of any step. `kind` drives the check's outcome. */
-export class PgProbeError extends Error {
-  constructor(
-    readonly kind: 'dns' | 'refused' | 'timeout' | 'unreachable' | 'reset' | 'not-postgres' | 'no-ssl' | 'tls-untrusted' | 'tls-name' | 'tls-other'
-      | 'auth' | 'hba' | 'no-db' | 'too-many' | 'aborted' | 'other',
-    message: string,
-    readonly code?: string,
-    readonly extra: Record<string, string> = {},
-  ) { super(message); this.name = 'PgProbeError'; }
-}
-
-export function instanceKeyOf(db: DatabaseTarget): string { return db.role; }
-export function instanceLabelOf(db: DatabaseTarget): string { return `${db.role} db ${db.user}@${db.host}:${db.port}/${db.dbname}`; }
-export function databaseFor(ctx: CheckContext): DatabaseTarget {
-  const key = ctx.instance?.key;
-  const db = ctx.target.databases.find((d) => d.role === key) ?? ctx.target.databases[0];
-  if (!db) throw new Error('no database configured');
-  return db;
-}
-export const dbInstances = (t: { databases: DatabaseTarget[] }) => t.databases.map((d) => ({ key: instanceKeyOf(d), label: instanceLabelOf(d) }));
+import { DnsError, resolveHost, type DnsErrorKind } from './resolve.js';
+import { classifyBytes, identifyService, printable, type ServiceEvidence } from './sniff.js';
 
 export { stepBudget, seconds as secs } from '../engine/budget.js';
-import { seconds as secs, stepBudget } from '../engine/budget.js';
+
+export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+
+/** What a PostgreSQL ErrorResponse said (the fields of the protocol message). */
+export interface PgServerError {
+  /** SQLSTATE, e.g. 28P01. */
+  code: string;
+  severity: string;
+  message: string;
+  detail?: string;
+  hint?: string;
+  routine?: string;
+}
+
+export type TlsProblem = 'untrusted' | 'self-signed' | 'expired' | 'not-yet-valid' | 'name' | 'chain' | 'version' | 'handshake';
+
+export type PgErrorKind =
+  | 'dns'            // the name does not resolve (dnsKind says how)
+  | 'refused'        // TCP refused: nothing listens
+  | 'timeout'        // TCP connect not answered (dropped)
+  | 'unreachable'    // no route (EHOSTUNREACH, ENETUNREACH)
+  | 'closed'         // TCP accepted, then closed without a byte
+  | 'silent'         // TCP accepted, no answer within the time
+  | 'reset'          // the connection broke in the middle of an exchange
+  | 'not-postgres'   // answered with bytes that are not PostgreSQL's (seen)
+  | 'no-ssl'         // answered 'N' to SSLRequest where TLS is required
+  | 'tls'            // the TLS handshake failed (tlsProblem, tlsCode)
+  | 'server'         // a PostgreSQL ErrorResponse (server)
+  | 'aborted'
+  | 'other';
+
+/** A classified failure of any step: evidence of what happened, never a finding. */
+export class PgProbeError extends Error {
+  readonly kind: PgErrorKind;
+  /** SQLSTATE for 'server', errno/TLS code otherwise. */
+  readonly code: string | undefined;
+  /** The ErrorResponse, for 'server'. */
+  readonly server: PgServerError | undefined;
+  /** The bytes that answered, printable, for 'not-postgres'. */
+  readonly seen: string | undefined;
+  /** What classifyBytes made of them. */
+  readonly service: ServiceEvidence | undefined;
+  readonly tlsProblem: TlsProblem | undefined;
+  readonly dnsKind: DnsErrorKind | undefined;
+  /** Which step failed: 'tcp', 'sslrequest', 'tls', 'startup', 'login', 'query'. */
+  readonly step: string | undefined;
+  constructor(kind: PgErrorKind, message: string, o: { code?: string | undefined; server?: PgServerError; seen?: string; service?: ServiceEvidence; tlsProblem?: TlsProblem; dnsKind?: DnsErrorKind; step?: string } = {}) {
+    super(message);
+    this.name = 'PgProbeError';
+    this.kind = kind; this.code = o.code ?? o.server?.code; this.server = o.server; this.seen = o.seen; this.service = o.service;
+    this.tlsProblem = o.tlsProblem; this.dnsKind = o.dnsKind; this.step = o.step;
+  }
+}
+
+/** Connection parameters of one probe (what Flyte's driver would use). */
+export interface PgConn {
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+  password?: { reveal(): string } | undefined;
+  sslmode: SslMode;
+  sslrootcert?: string | undefined;
+}
 
 // ---------------------------------------------------------------- raw protocol
 
@@ -50,12 +89,12 @@ const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]); // length
 export interface RawConn { socket: Socket; address: string; connectMs: number }
 
 /** TCP connect to host:port (name resolved through --dns-server when set). */
-export async function tcpConnect(host: string, port: number, opts: { dnsServer?: string; timeoutMs: number; signal: AbortSignal }): Promise<RawConn> {
+export async function tcpConnect(host: string, port: number, opts: { dnsServer?: string | undefined; timeoutMs: number; signal: AbortSignal }): Promise<RawConn> {
   let address: string;
   try {
     address = (await resolveHost(host, opts.dnsServer, opts.timeoutMs)).address;
   } catch (e) {
-    if (e instanceof DnsError) throw new PgProbeError('dns', e.message, e.code);
+    if (e instanceof DnsError) throw new PgProbeError('dns', e.message, { code: e.code, dnsKind: e.kind, step: 'dns' });
     throw e;
   }
   const t0 = Date.now();
@@ -67,98 +106,186 @@ export async function tcpConnect(host: string, port: number, opts: { dnsServer?:
       if (err) { socket.destroy(); reject(err); } else { socket.on('error', () => {}); resolve({ socket, address, connectMs: Date.now() - t0 }); }
     };
     const onAbort = () => done(new PgProbeError('aborted', 'aborted'));
-    const timer = setTimeout(() => done(new PgProbeError('timeout', `no answer from ${host}:${port} within ${secs(opts.timeoutMs)}`)), opts.timeoutMs);
+    const timer = setTimeout(() => done(new PgProbeError('timeout', `no answer to the TCP connection to ${host}:${port} within ${secs(opts.timeoutMs)}`, { step: 'tcp' })), opts.timeoutMs);
+    if (opts.signal.aborted) { done(new PgProbeError('aborted', 'aborted')); return; }
     opts.signal.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => done());
     socket.once('error', (e: NodeJS.ErrnoException) => done(netError(e, host, port)));
   });
 }
 
-function netError(e: NodeJS.ErrnoException, host: string, port: number): PgProbeError {
+export function netError(e: NodeJS.ErrnoException, host: string, port: number, step = 'tcp'): PgProbeError {
   switch (e.code) {
-    case 'ECONNREFUSED': return new PgProbeError('refused', `connection refused by ${host}:${port}`, e.code);
-    case 'EHOSTUNREACH': case 'ENETUNREACH': case 'EADDRNOTAVAIL': return new PgProbeError('unreachable', `${host}:${port} is unreachable (${e.code})`, e.code);
-    case 'ETIMEDOUT': return new PgProbeError('timeout', `no answer from ${host}:${port} (${e.code})`, e.code);
-    case 'ECONNRESET': case 'EPIPE': return new PgProbeError('reset', `${host}:${port} closed the connection (${e.code})`, e.code);
-    default: return new PgProbeError('other', `${host}:${port}: ${e.message}`, e.code);
+    case 'ECONNREFUSED': return new PgProbeError('refused', `connection refused by ${host}:${port}`, { code: e.code, step });
+    case 'EHOSTUNREACH': case 'ENETUNREACH': case 'EADDRNOTAVAIL': case 'EHOSTDOWN': case 'ENETDOWN':
+      return new PgProbeError('unreachable', `${host}:${port} is unreachable (${e.code})`, { code: e.code, step });
+    case 'ETIMEDOUT': return new PgProbeError('timeout', `no answer from ${host}:${port} (${e.code})`, { code: e.code, step });
+    case 'ECONNRESET': case 'EPIPE': return new PgProbeError('reset', `${host}:${port} reset the connection (${e.code})`, { code: e.code, step });
+    default: return new PgProbeError('other', `${host}:${port}: ${e.message}`, { code: e.code, step });
   }
 }
 
-/** Reads exactly n bytes (or fails on close/timeout/abort). */
-function readBytes(sock: Socket, n: number, timeoutMs: number, signal: AbortSignal, what: string): Promise<Buffer> {
+/**
+ * Reads what the server says: resolves with at least `min` bytes; a short answer that could be
+ * complete is held `graceMs` longer to see whether more follows. Fails on close (with what was
+ * received), timeout or abort.
+ */
+function readAnswer(sock: Socket, o: { min: number; timeoutMs: number; graceMs?: number; signal: AbortSignal; what: string; step: string }): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     let buf = Buffer.alloc(0);
-    const cleanup = () => { clearTimeout(timer); sock.off('data', onData); sock.off('close', onClose); sock.off('error', onError); signal.removeEventListener('abort', onAbort); };
+    let grace: NodeJS.Timeout | undefined;
+    const cleanup = () => { clearTimeout(timer); clearTimeout(grace); sock.off('data', onData); sock.off('close', onClose); sock.off('error', onError); o.signal.removeEventListener('abort', onAbort); sock.pause(); };
+    const finish = () => { cleanup(); resolve(buf); };
     const onData = (d: Buffer) => {
       buf = Buffer.concat([buf, d]);
-      if (buf.length >= n) { cleanup(); sock.pause(); if (buf.length > n) sock.unshift(buf.subarray(n)); resolve(buf.subarray(0, n)); }
+      if (buf.length > 65_536) return finish();
+      if (buf.length >= o.min) {
+        if (!o.graceMs) return finish();
+        clearTimeout(grace);
+        grace = setTimeout(finish, o.graceMs);
+      }
     };
-    const onClose = () => { cleanup(); reject(new PgProbeError('reset', `the server closed the connection ${what}`)); };
-    const onError = (e: NodeJS.ErrnoException) => { cleanup(); reject(new PgProbeError('reset', `${what}: ${e.code ?? e.message}`, e.code)); };
+    const onClose = () => {
+      cleanup();
+      if (buf.length >= o.min) return resolve(buf);
+      reject(buf.length ? notPostgres(buf, `${o.what}: the server sent ${buf.length} byte(s) and closed the connection`, o.step) : new PgProbeError('closed', `the server closed the connection without answering ${o.what}`, { step: o.step }));
+    };
+    const onError = (e: NodeJS.ErrnoException) => {
+      cleanup();
+      if (buf.length && buf.length < o.min) return reject(notPostgres(buf, `${o.what}: the server sent ${buf.length} byte(s), then ${e.code ?? e.message}`, o.step));
+      reject(e.code === 'ECONNRESET' && !buf.length ? new PgProbeError('closed', `the server reset the connection without answering ${o.what}`, { code: e.code, step: o.step }) : new PgProbeError('reset', `${o.what}: ${e.code ?? e.message}`, { code: e.code, step: o.step }));
+    };
     const onAbort = () => { cleanup(); reject(new PgProbeError('aborted', 'aborted')); };
-    const timer = setTimeout(() => { cleanup(); reject(new PgProbeError('timeout', `no answer ${what} within ${secs(timeoutMs)}`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      cleanup();
+      if (buf.length >= o.min) return resolve(buf);
+      reject(buf.length ? notPostgres(buf, `${o.what}: an incomplete answer (${buf.length} byte(s)) within ${secs(o.timeoutMs)}`, o.step) : new PgProbeError('silent', `no answer ${o.what} within ${secs(o.timeoutMs)}`, { step: o.step }));
+    }, o.timeoutMs);
     sock.on('data', onData); sock.once('close', onClose); sock.once('error', onError);
-    signal.addEventListener('abort', onAbort, { once: true });
+    if (o.signal.aborted) { onAbort(); return; }
+    o.signal.addEventListener('abort', onAbort, { once: true });
     sock.resume();
   });
 }
 
-/** Sends SSLRequest; 'S' = server offers TLS, 'N' = it does not. Anything else: not PostgreSQL. */
-export async function sslRequest(sock: Socket, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
-  sock.write(SSL_REQUEST);
-  const b = await readBytes(sock, 1, timeoutMs, signal, 'to the PostgreSQL SSLRequest');
-  const c = String.fromCharCode(b[0]!);
-  if (c === 'S') return true;
-  if (c === 'N') return false;
-  throw new PgProbeError('not-postgres', `the server answered the PostgreSQL SSLRequest with byte 0x${b[0]!.toString(16)}; is this a PostgreSQL port?`);
+function notPostgres(b: Buffer, message: string, step: string): PgProbeError {
+  const service = classifyBytes(b);
+  return new PgProbeError('not-postgres', message, { seen: printable(b), ...(service ? { service } : {}), step });
 }
 
-export interface TlsVerify { mode: 'none' | 'ca' | 'full'; ca?: string | Buffer; host: string }
+/**
+ * PostgreSQL never speaks first and answers SSLRequest with exactly one byte, 'S' (TLS offered) or
+ * 'N', then waits for the client. Anything else (an SSH or SMTP banner, an HTTP page, a TLS
+ * alert, a second byte after 'S') is not PostgreSQL. How long to wait for a stray second byte.
+ */
+export const SSL_ANSWER_GRACE_MS = 60;
 
-export interface TlsInfo { protocol: string | null; cipher: string; subject: string; issuer: string; validTo: string; altNames: string }
+export type SslAnswer = { offers: boolean } | { error: PgServerError };
 
-/** TLS handshake on the socket after 'S'. Verification per sslmode. */
+/** Sends SSLRequest; `offers` true for 'S', false for 'N'; an old server may answer with an ErrorResponse. */
+export async function sslRequest(sock: Socket, timeoutMs: number, signal: AbortSignal): Promise<SslAnswer> {
+  sock.write(SSL_REQUEST);
+  const b = await readAnswer(sock, { min: 1, timeoutMs, graceMs: SSL_ANSWER_GRACE_MS, signal, what: 'to the PostgreSQL SSLRequest', step: 'sslrequest' });
+  if (b.length === 1 && (b[0] === 0x53 || b[0] === 0x4e)) return { offers: b[0] === 0x53 };
+  if (b[0] === 0x45 && b.length >= 5) {
+    const err = parseErrorResponse(b);
+    if (err) return { error: err };
+  }
+  const first = b[0] === 0x53 || b[0] === 0x4e ? `'${String.fromCharCode(b[0])}' followed by ${b.length - 1} more byte(s) (PostgreSQL sends one byte and waits)` : `byte 0x${b[0]!.toString(16).padStart(2, '0')}`;
+  throw notPostgres(b, `the server answered the PostgreSQL SSLRequest with ${first}`, 'sslrequest');
+}
+
+/** Parses one complete ErrorResponse ('E', length, fields) or undefined when it is not one. */
+export function parseErrorResponse(b: Buffer): PgServerError | undefined {
+  if (b[0] !== 0x45 || b.length < 5) return undefined;
+  const len = b.readInt32BE(1);
+  if (len < 4 || len > 65_536 || b.length < len + 1) return undefined;
+  const body = b.subarray(5, len + 1);
+  const f: Record<string, string> = {};
+  let i = 0;
+  while (i < body.length && body[i] !== 0) {
+    const k = String.fromCharCode(body[i]!);
+    const end = body.indexOf(0, i + 1);
+    if (end < 0) return undefined;
+    f[k] = body.subarray(i + 1, end).toString('utf8');
+    i = end + 1;
+  }
+  if (!f.C || !/^[0-9A-Z]{5}$/.test(f.C)) return undefined;
+  return { code: f.C, severity: f.V ?? f.S ?? 'FATAL', message: f.M ?? '', ...(f.D ? { detail: f.D } : {}), ...(f.H ? { hint: f.H } : {}), ...(f.R ? { routine: f.R } : {}) };
+}
+
+export interface TlsVerify { mode: 'none' | 'ca' | 'full'; ca?: string | Buffer | undefined; host: string }
+
+export interface TlsInfo { protocol: string | null; cipher: string; subject: string; issuer: string; validFrom: string; validTo: string; altNames: string; selfSigned: boolean }
+
+function tlsInfo(c: PeerCertificate | undefined, tls: TLSSocket): TlsInfo {
+  const subject = String(c?.subject?.CN ?? '');
+  const issuer = String(c?.issuer?.CN ?? '');
+  return { protocol: tls.getProtocol(), cipher: tls.getCipher()?.name ?? '', subject, issuer, validFrom: c?.valid_from ?? '', validTo: c?.valid_to ?? '', altNames: c?.subjectaltname ?? '', selfSigned: !!c && c.fingerprint256 === (c as { issuerCertificate?: PeerCertificate }).issuerCertificate?.fingerprint256 };
+}
+
+/** TLS handshake on the socket after 'S'. Verification per sslmode; on failure the certificate facts are attached. */
 export function tlsHandshake(sock: Socket, v: TlsVerify, timeoutMs: number, signal: AbortSignal): Promise<{ tls: TLSSocket; info: TlsInfo }> {
   return new Promise((resolve, reject) => {
     const tls = tlsConnect({
       socket: sock,
       ...(isIP(v.host) ? {} : { servername: v.host }),
-      rejectUnauthorized: v.mode !== 'none',
+      rejectUnauthorized: false, // verified below, so a failure can say what the certificate is
       ...(v.ca ? { ca: v.ca } : {}),
-      checkServerIdentity: v.mode === 'full' ? (_h: string, cert: PeerCertificate) => checkServerIdentity(v.host, cert) : () => undefined,
     });
     const cleanup = () => { clearTimeout(timer); signal.removeEventListener('abort', onAbort); };
     const onAbort = () => { cleanup(); tls.destroy(); reject(new PgProbeError('aborted', 'aborted')); };
-    const timer = setTimeout(() => { cleanup(); tls.destroy(); reject(new PgProbeError('timeout', `no TLS handshake answer within ${secs(timeoutMs)}`)); }, timeoutMs);
+    const timer = setTimeout(() => { cleanup(); tls.destroy(); reject(new PgProbeError('silent', `no TLS handshake answer within ${secs(timeoutMs)}`, { step: 'tls' })); }, timeoutMs);
+    if (signal.aborted) { onAbort(); return; }
     signal.addEventListener('abort', onAbort, { once: true });
     tls.once('secureConnect', () => {
       cleanup();
       tls.removeAllListeners('error'); tls.on('error', () => {});
-      const c = tls.getPeerCertificate();
-      resolve({ tls, info: { protocol: tls.getProtocol(), cipher: tls.getCipher()?.name ?? '', subject: String(c?.subject?.CN ?? ''), issuer: String(c?.issuer?.CN ?? ''), validTo: c?.valid_to ?? '', altNames: c?.subjectaltname ?? '' } });
+      const cert = tls.getPeerCertificate(true);
+      const info = tlsInfo(cert, tls);
+      if (v.mode !== 'none') {
+        const authErr = tls.authorizationError as unknown as string | Error | null;
+        const code = authErr ? (typeof authErr === 'string' ? authErr : ((authErr as NodeJS.ErrnoException).code ?? authErr.message)) : undefined;
+        if (code) { tls.destroy(); reject(tlsError(code, `certificate verification failed: ${code}`, info)); return; }
+        if (v.mode === 'full') {
+          const idErr = checkServerIdentity(v.host, cert);
+          if (idErr) { tls.destroy(); reject(tlsError('ERR_TLS_CERT_ALTNAME_INVALID', idErr.message, info)); return; }
+        }
+      }
+      resolve({ tls, info });
     });
-    tls.once('error', (e: NodeJS.ErrnoException) => { cleanup(); tls.destroy(); reject(tlsError(e)); });
+    tls.once('error', (e: NodeJS.ErrnoException) => { cleanup(); tls.destroy(); reject(tlsError(e.code ?? '', `TLS handshake failed: ${e.message}`)); });
   });
 }
 
-const UNTRUSTED = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED', 'CERT_REJECTED']);
-function tlsError(e: NodeJS.ErrnoException): PgProbeError {
-  const code = e.code ?? '';
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return new PgProbeError('tls-name', e.message, code);
-  if (UNTRUSTED.has(code)) return new PgProbeError('tls-untrusted', `${e.message} (${code})`, code);
-  return new PgProbeError('tls-other', `TLS handshake failed: ${e.message}${code ? ` (${code})` : ''}`, code);
+/** The certificate facts of a failed verification, for the finding. */
+export class PgTlsError extends PgProbeError {
+  constructor(message: string, o: { code: string; tlsProblem: TlsProblem }, readonly cert?: TlsInfo) { super('tls', message, { ...o, step: 'tls' }); }
+}
+
+function tlsError(code: string, message: string, cert?: TlsInfo): PgTlsError {
+  const problem: TlsProblem =
+    code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH' ? 'name'
+      : code === 'CERT_HAS_EXPIRED' ? 'expired'
+        : code === 'CERT_NOT_YET_VALID' ? 'not-yet-valid'
+          : code === 'DEPTH_ZERO_SELF_SIGNED_CERT' ? 'self-signed'
+            : code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' ? 'chain'
+              : ['SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'CERT_SIGNATURE_FAILURE', 'INVALID_CA'].includes(code) ? 'untrusted'
+                : /UNSUPPORTED_PROTOCOL|WRONG_VERSION|VERSION_TOO_LOW|TLSV1_ALERT_PROTOCOL_VERSION|NO_PROTOCOLS_AVAILABLE/i.test(code + message) ? 'version'
+                  : 'handshake';
+  return new PgTlsError(code && !message.includes(code) ? `${message} (${code})` : message, { code, tlsProblem: problem }, cert);
 }
 
 export type StartupAnswer =
   | { kind: 'auth'; method: string }
-  | { kind: 'error'; code: string; message: string; severity: string };
+  | { kind: 'error'; error: PgServerError };
 
 const AUTH_METHODS: Record<number, string> = { 0: 'trust', 2: 'kerberos', 3: 'password (cleartext)', 5: 'md5', 7: 'gss', 9: 'sspi', 10: 'scram-sha-256' };
 
 /**
  * Sends a StartupMessage for user/database and reads the first answer: an authentication request
- * (the server will ask for a password: pg_hba accepted this user/db/address/encryption) or an
- * error (28000 no pg_hba entry, 3D000 ...). No password is sent; the connection is then closed.
+ * (pg_hba accepted this user/db/address/encryption and asks for a password) or an ErrorResponse
+ * (28000 no pg_hba entry, 57P03 starting up, 53300 too many clients...). No password is sent.
  */
 export async function startupProbe(sock: Socket, user: string, database: string, timeoutMs: number, signal: AbortSignal): Promise<StartupAnswer> {
   const params = Buffer.from(`user\0${user}\0database\0${database}\0application_name\0flyte-doctor\0\0`, 'utf8');
@@ -166,44 +293,44 @@ export async function startupProbe(sock: Socket, user: string, database: string,
   head.writeInt32BE(8 + params.length, 0);
   head.writeInt32BE(196608, 4); // protocol 3.0
   sock.write(Buffer.concat([head, params]));
-  const h = await readBytes(sock, 5, timeoutMs, signal, 'to the PostgreSQL startup message');
+  const h = await readAnswer(sock, { min: 5, timeoutMs, signal, what: 'to the PostgreSQL startup message', step: 'startup' });
   const type = String.fromCharCode(h[0]!);
   const len = h.readInt32BE(1);
-  if (len < 4 || len > 65536) throw new PgProbeError('not-postgres', `unexpected startup answer (type ${JSON.stringify(type)}, length ${len})`);
-  const body = len > 4 ? await readBytes(sock, len - 4, timeoutMs, signal, 'to the PostgreSQL startup message') : Buffer.alloc(0);
+  if ((type !== 'R' && type !== 'E') || len < 4 || len > 65_536) throw notPostgres(h, `unexpected answer to the PostgreSQL startup message (type ${JSON.stringify(type)}, length ${len})`, 'startup');
+  let msg = h;
+  if (msg.length < len + 1) {
+    sock.unshift(h);
+    msg = await readAnswer(sock, { min: len + 1, timeoutMs, signal, what: 'to the PostgreSQL startup message', step: 'startup' });
+  }
   if (type === 'R') {
-    const code = body.readInt32BE(0);
+    const code = msg.readInt32BE(5);
     let method = AUTH_METHODS[code] ?? `auth code ${code}`;
-    if (code === 10) method = body.subarray(4).toString('utf8').split('\0').filter(Boolean).join(', ') || 'SASL';
+    if (code === 10) method = msg.subarray(9, len + 1).toString('utf8').split('\0').filter(Boolean).join(', ') || 'SASL';
     return { kind: 'auth', method };
   }
-  if (type === 'E') {
-    const f: Record<string, string> = {};
-    let i = 0;
-    while (i < body.length && body[i] !== 0) {
-      const k = String.fromCharCode(body[i]!);
-      const end = body.indexOf(0, i + 1);
-      f[k] = body.subarray(i + 1, end).toString('utf8');
-      i = end + 1;
-    }
-    return { kind: 'error', code: f.C ?? '', message: f.M ?? '', severity: f.S ?? 'FATAL' };
-  }
-  throw new PgProbeError('not-postgres', `unexpected startup answer of type ${JSON.stringify(type)}`);
+  const err = parseErrorResponse(msg);
+  if (!err) throw notPostgres(msg, 'an unreadable ErrorResponse to the PostgreSQL startup message', 'startup');
+  return { kind: 'error', error: err };
 }
 
-// ---------------------------------------------------------------- TLS config per sslmode
+/** What listens at address:port, for failure paths (an HTTP server waiting on binary garbage, a TLS-only port, a black hole). */
+export function whatListens(address: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<ServiceEvidence> {
+  return identifyService(address, port, { timeoutMs, ...(signal ? { signal } : {}) });
+}
+
+// ---------------------------------------------------------------- TLS per sslmode
 
 export interface SslPlan { mode: SslMode; verify: TlsVerify['mode']; caFile?: string; caFileMissing?: boolean; ca?: Buffer }
 
 /** libpq/pgx semantics: require + sslrootcert behaves like verify-ca; verify-* without a CA uses the system roots. */
-export async function sslPlanOf(db: DatabaseTarget): Promise<SslPlan> {
-  const mode = sslmodeOf(db);
-  const verify: TlsVerify['mode'] = mode === 'verify-full' ? 'full' : mode === 'verify-ca' || (mode === 'require' && db.sslrootcert) ? 'ca' : 'none';
-  if (!db.sslrootcert || verify === 'none') return { mode, verify };
+export async function sslPlanOf(c: Pick<PgConn, 'sslmode' | 'sslrootcert'>): Promise<SslPlan> {
+  const mode = c.sslmode;
+  const verify: TlsVerify['mode'] = mode === 'verify-full' ? 'full' : mode === 'verify-ca' || (mode === 'require' && c.sslrootcert) ? 'ca' : 'none';
+  if (!c.sslrootcert || verify === 'none') return { mode, verify };
   try {
-    return { mode, verify, caFile: db.sslrootcert, ca: await readFile(db.sslrootcert) };
+    return { mode, verify, caFile: c.sslrootcert, ca: await readFile(c.sslrootcert) };
   } catch {
-    return { mode, verify, caFile: db.sslrootcert, caFileMissing: true };
+    return { mode, verify, caFile: c.sslrootcert, caFileMissing: true };
   }
 }
 
@@ -211,43 +338,54 @@ export async function sslPlanOf(db: DatabaseTarget): Promise<SslPlan> {
 
 export interface PgSession {
   client?: PgClient;
-  /** The database the session is connected to (the configured one, or `postgres` when it is missing). */
+  /** The database the session is connected to (the configured one, or a fallback). */
   database: string;
-  dbMissing: boolean;
   /** Whether TLS was used. */
   tls: boolean;
+  /** Logging in failed: the session has no client. */
   error?: PgProbeError;
-  /** When the configured database is missing and the fallback connection also failed. */
+  /**
+   * The server accepted the login (authentication comes first) but refused the configured
+   * database: 3D000 (missing), 42501 (no CONNECT), 55000 (not accepting connections), 53300 (its
+   * connection limit). The session is then opened on `postgres` (as Flyte's auto-create does).
+   */
+  dbRefused?: PgProbeError;
+  /** When the database was refused and the fallback databases refused too. */
   fallbackError?: PgProbeError;
 }
 
-export function classifyPgError(e: unknown, host: string, port: number): PgProbeError {
-  if (e instanceof PgProbeError) return e;
-  const err = e as NodeJS.ErrnoException & { code?: string; message?: string };
-  const msg = err?.message ?? String(e);
-  const code = typeof err?.code === 'string' ? err.code : undefined;
-  switch (code) {
-    case '28P01': return new PgProbeError('auth', msg, code);
-    case '28000': {
-      const m = /pg_hba\.conf entry for host "([^"]+)"/.exec(msg);
-      return new PgProbeError('hba', msg, code, m ? { clientAddress: m[1]! } : {});
-    }
-    case '3D000': return new PgProbeError('no-db', msg, code);
-    case '53300': return new PgProbeError('too-many', msg, code);
-    case 'ECONNREFUSED': case 'EHOSTUNREACH': case 'ENETUNREACH': case 'ECONNRESET': case 'ETIMEDOUT': return netError(err, host, port);
-  }
-  if (/timeout expired|Connection terminated due to connection timeout|timeout exceeded when trying to connect/i.test(msg)) return new PgProbeError('timeout', `no answer from ${host}:${port} during the PostgreSQL handshake`, 'timeout');
-  if (/does not support SSL/i.test(msg)) return new PgProbeError('no-ssl', msg);
-  if (err?.code && /^(ERR_TLS|UNABLE_|SELF_SIGNED|DEPTH_ZERO|CERT_)/.test(err.code)) return tlsError(err);
-  return new PgProbeError('other', msg, code);
+/** SQLSTATEs that the server raises after authentication, about the database asked for. */
+export function isDatabaseRefusal(e: PgProbeError): boolean {
+  if (e.kind !== 'server' || !e.server) return false;
+  const { code, message } = e.server;
+  return code === '3D000' || (code === '42501' && /for database/i.test(message)) || (code === '55000' && /not currently accepting connections/i.test(message)) || (code === '53300' && /for database/i.test(message));
 }
 
-async function pgConnectOnce(db: DatabaseTarget, address: string, database: string, ssl: ClientConfig['ssl'], timeoutMs: number, runSignal: AbortSignal): Promise<PgClient> {
+export function classifyPgError(e: unknown, host: string, port: number, step = 'login'): PgProbeError {
+  if (e instanceof PgProbeError) return e;
+  const err = e as NodeJS.ErrnoException & { code?: unknown; message?: string; severity?: unknown; detail?: unknown; hint?: unknown; routine?: unknown };
+  const msg = err?.message ?? String(e);
+  const code = typeof err?.code === 'string' ? err.code : undefined;
+  if (code && /^[0-9A-Z]{5}$/.test(code) && typeof err.severity === 'string') {
+    const server: PgServerError = { code, severity: err.severity, message: msg, ...(typeof err.detail === 'string' ? { detail: err.detail } : {}), ...(typeof err.hint === 'string' ? { hint: err.hint } : {}), ...(typeof err.routine === 'string' ? { routine: err.routine } : {}) };
+    return new PgProbeError('server', msg, { server, step });
+  }
+  if (code && /^E[A-Z]+$/.test(code)) return netError(err, host, port, step);
+  if (/^timeout expired$|connection timeout|timeout exceeded when trying to connect/i.test(msg)) return new PgProbeError('silent', `no answer from ${host}:${port} during the PostgreSQL handshake`, { code: 'timeout', step });
+  if (/Query read timeout/i.test(msg)) return new PgProbeError('silent', `no answer from ${host}:${port} to a query`, { code: 'timeout', step });
+  if (/does not support SSL/i.test(msg)) return new PgProbeError('no-ssl', msg, { step });
+  if (/error establishing an SSL connection/i.test(msg)) return new PgProbeError('not-postgres', msg, { step });
+  if (/Connection terminated/i.test(msg)) return new PgProbeError('reset', `${host}:${port} closed the connection${step === 'query' ? ' during a query' : ' during login'}`, { step });
+  if (code && /^(ERR_TLS|ERR_SSL|UNABLE_|SELF_SIGNED|DEPTH_ZERO|CERT_)/.test(code)) return tlsError(code, msg);
+  return new PgProbeError('other', msg, { ...(code ? { code } : {}), step });
+}
+
+async function pgConnectOnce(c: PgConn, address: string, database: string, ssl: ClientConfig['ssl'], timeoutMs: number, runSignal: AbortSignal): Promise<PgClient> {
   const pg = (await import('pg')).default;
   const client = new pg.Client({
-    host: address, port: db.port, user: db.user, database,
+    host: address, port: c.port, user: c.user, database,
     // An empty password is sent as-is (never PGPASSWORD from this process): what Flyte would send.
-    password: db.password?.reveal() ?? '',
+    password: c.password?.reveal() ?? '',
     ssl, connectionTimeoutMillis: timeoutMs, query_timeout: 15_000, application_name: 'flyte-doctor',
   });
   client.on('error', () => { /* a dropped shared session surfaces on the next query */ });
@@ -259,78 +397,88 @@ async function pgConnectOnce(db: DatabaseTarget, address: string, database: stri
   } catch (e) {
     runSignal.removeEventListener('abort', onAbort);
     void client.end().catch(() => {});
-    throw classifyPgError(e, db.host, db.port);
+    throw classifyPgError(e, c.host, c.port, 'login');
   }
 }
 
-async function pgSslOption(db: DatabaseTarget, wantTls: boolean): Promise<ClientConfig['ssl']> {
+async function pgSslOption(c: PgConn, wantTls: boolean): Promise<ClientConfig['ssl']> {
   if (!wantTls) return false;
-  const plan = await sslPlanOf(db);
+  const plan = await sslPlanOf(c);
   if (plan.verify === 'none' || plan.caFileMissing) return { rejectUnauthorized: false };
   return {
     rejectUnauthorized: true,
     ...(plan.ca ? { ca: plan.ca } : {}),
-    ...(isIP(db.host) ? {} : { servername: db.host }),
-    checkServerIdentity: plan.verify === 'full' ? (_h: string, cert: PeerCertificate) => checkServerIdentity(db.host, cert) : () => undefined,
+    ...(isIP(c.host) ? {} : { servername: c.host }),
+    checkServerIdentity: plan.verify === 'full' ? (_h: string, cert: PeerCertificate) => checkServerIdentity(c.host, cert) : () => undefined,
   };
 }
+
+/** Databases a session falls back to when the configured one is refused. */
+export const FALLBACK_DATABASES = ['postgres', 'template1'];
 
 /**
  * One authenticated session per (server, user, database, sslmode) per run, shared by the checks.
  * Never rejects: a failure is returned in `error` so every dependent check reports the same cause.
- * When the configured database does not exist, `dbMissing` is set and the session is opened on
- * `postgres` (as Flyte's auto-create does) so server-level questions can still be answered.
  */
-export function pgSession(ctx: CheckContext, db: DatabaseTarget): Promise<PgSession> {
-  const key = `pg:${db.host}:${db.port}:${db.user}:${db.dbname}:${sslmodeOf(db)}:${db.sslrootcert ?? ''}`;
+export function pgSession(ctx: CheckContext, c: PgConn): Promise<PgSession> {
+  const key = `pg:${c.host}:${c.port}:${c.user}:${c.database}:${c.sslmode}:${c.sslrootcert ?? ''}`;
   const timeoutMs = stepBudget(ctx, 15_000);
-  ctx.addSecret(db.password?.reveal());
+  ctx.addSecret(c.password?.reveal());
   const p = ctx.shared<PgSession>(key, async (runSignal) => {
-    const mode = sslmodeOf(db);
+    const mode = c.sslmode;
     let address: string;
-    try { address = (await resolveHost(db.host, ctx.target.dnsServer, timeoutMs)).address; } catch (e) {
-      return { database: db.dbname, dbMissing: false, tls: false, error: e instanceof DnsError ? new PgProbeError('dns', e.message, e.code) : classifyPgError(e, db.host, db.port) };
+    try { address = (await resolveHost(c.host, ctx.target.dnsServer, timeoutMs)).address; } catch (e) {
+      return { database: c.database, tls: false, error: e instanceof DnsError ? new PgProbeError('dns', e.message, { code: e.code, dnsKind: e.kind, step: 'dns' }) : classifyPgError(e, c.host, c.port) };
     }
-    // allow: plaintext first, TLS if refused; prefer: TLS first, plaintext if the server has none.
+    // allow: plaintext first, TLS if refused; prefer: TLS first, plaintext if the server has none or refuses it.
     const attempts: boolean[] = mode === 'disable' ? [false] : mode === 'allow' ? [false, true] : mode === 'prefer' ? [true, false] : [true];
     const open = async (database: string): Promise<{ client: PgClient; tls: boolean } | PgProbeError> => {
       let last: PgProbeError | undefined;
       for (const useTls of attempts) {
         try {
-          return { client: await pgConnectOnce(db, address, database, await pgSslOption(db, useTls), timeoutMs, runSignal), tls: useTls };
+          return { client: await pgConnectOnce(c, address, database, await pgSslOption(c, useTls), timeoutMs, runSignal), tls: useTls };
         } catch (e) {
-          last = classifyPgError(e, db.host, db.port);
-          const retry = (mode === 'prefer' && last.kind === 'no-ssl') || (mode === 'allow' && last.kind === 'hba');
+          last = classifyPgError(e, c.host, c.port);
+          const hba = last.kind === 'server' && last.code === '28000';
+          const retry = (mode === 'prefer' && (last.kind === 'no-ssl' || hba)) || (mode === 'allow' && hba);
           if (!retry) break;
         }
       }
       return last!;
     };
-    const r = await open(db.dbname);
-    if (!(r instanceof PgProbeError)) return { client: r.client, database: db.dbname, dbMissing: false, tls: r.tls };
-    if (r.kind !== 'no-db') return { database: db.dbname, dbMissing: false, tls: false, error: r };
-    // The configured database is missing: authentication itself succeeded (3D000 comes after it).
-    for (const fallback of ['postgres', 'template1']) {
+    const r = await open(c.database);
+    if (!(r instanceof PgProbeError)) return { client: r.client, database: c.database, tls: r.tls };
+    if (!isDatabaseRefusal(r)) return { database: c.database, tls: false, error: r };
+    // The login itself succeeded (these come after authentication): open the session elsewhere.
+    let fallbackError: PgProbeError | undefined;
+    for (const fallback of FALLBACK_DATABASES.filter((d) => d !== c.database)) {
       const f = await open(fallback);
-      if (!(f instanceof PgProbeError)) return { client: f.client, database: fallback, dbMissing: true, tls: f.tls };
-      if (fallback === 'template1') return { database: fallback, dbMissing: true, tls: false, fallbackError: f };
+      if (!(f instanceof PgProbeError)) return { client: f.client, database: fallback, tls: f.tls, dbRefused: r };
+      fallbackError = f;
     }
-    return { database: db.dbname, dbMissing: true, tls: false };
+    return { database: c.database, tls: false, dbRefused: r, ...(fallbackError ? { fallbackError } : {}) };
   }, (s) => s.client?.end().catch(() => {}));
   return raceSignal(p, ctx.signal);
 }
 
-/** Runs a read-only query on the session, bounded by the check's remaining time. */
 // One session is shared by the checks of a database, which run in parallel: queue their queries
 // (pg would queue them too, but warns that this goes away in pg 9).
 const queues = new WeakMap<object, Promise<unknown>>();
 
-export async function pgQuery<R extends Record<string, unknown>>(ctx: CheckContext, client: PgClient, text: string, values: unknown[] = []): Promise<R[]> {
+/** Runs a read-only query on the session, bounded by the check's remaining time. Failures are PgProbeError. */
+export async function pgQuery<R extends Record<string, unknown>>(ctx: CheckContext, client: PgClient, text: string, values: unknown[] = [], where = { host: '', port: 0 }): Promise<R[]> {
   const prev = queues.get(client) ?? Promise.resolve();
   const run = prev.catch(() => {}).then(() => client.query<R>({ text, values, query_timeout: stepBudget(ctx, 15_000) } as never));
   queues.set(client, run.catch(() => {}));
-  const res = await raceSignal(run, ctx.signal);
-  return (res as { rows: R[] }).rows;
+  try {
+    const res = await raceSignal(run, ctx.signal);
+    const rows = (res as { rows?: unknown })?.rows;
+    if (!Array.isArray(rows)) throw new PgProbeError('other', 'the server answered a query without rows', { step: 'query' });
+    return rows as R[];
+  } catch (e) {
+    if (ctx.signal.aborted) throw e;
+    throw classifyPgError(e, where.host, where.port, 'query');
+  }
 }
 
 export function raceSignal<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -340,13 +488,4 @@ export function raceSignal<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
     signal.addEventListener('abort', onAbort, { once: true });
     p.then((v) => { signal.removeEventListener('abort', onAbort); resolve(v); }, (e) => { signal.removeEventListener('abort', onAbort); reject(e); });
   });
-}
-
-// ---------------------------------------------------------------- values keys for hints
-
-export function dbKey(db: DatabaseTarget, field: 'host' | 'port' | 'dbname' | 'username' | 'password' | 'passwordPath' | 'options' | 'maxOpenConnections'): string {
-  if (field === 'maxOpenConnections') {
-    return db.valuesKey.startsWith('configuration.') ? 'configuration.inline.database.maxOpenConnections' : `${db.valuesKey}.maxOpenConnections`;
-  }
-  return `${db.valuesKey}.${field}`;
 }

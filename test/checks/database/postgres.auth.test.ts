@@ -36,6 +36,7 @@ describe('database.postgres.auth', () => {
   it('a missing database still authenticates and says so', async () => {
     const { result } = await runCheck('database.postgres.auth', pgTarget(pgDb({ dbname: getTestbed().postgres.missingDb })));
     expect(result.status).toBe('pass');
-    expect(result.messageId).toBe('authenticatedDbMissing');
+    expect(result.messageId).toBe('authenticatedDbRefused');
+    expect(result.message).toContain('3D000');
   });
 });

@@ -53,7 +53,7 @@ describe('database.postgres.tls', () => {
     const t0 = Date.now();
     const { result, results } = await runCheck('database.postgres.tls', pgTarget(pgDb({ host: tb.stall.host, port: tb.stall.port })), { timeoutMs: 3000 });
     expect(Date.now() - t0).toBeLessThan(6000);
-    expect(results.find((r) => r.id === 'database.postgres.connect')?.messageId).toBe('timeout');
+    expect(results.find((r) => r.id === 'database.postgres.connect')?.messageId).toBe('noAnswer');
     expect(result.status).toBe('skip');
     expect(result.blockedBy).toBe('database.postgres.connect[flyteadmin]');
   });

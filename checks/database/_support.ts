@@ -1,0 +1,422 @@
+// Outcome builders shared by the database.postgres.* checks: evidence from src/clients/postgres.ts
+// (network errors, what else listens, TLS problems, PostgreSQL ErrorResponses by SQLSTATE) plus
+// the target's provenance become findings with a fix. Every SQLSTATE a probe can meet maps to a
+// finding; a code without a specific one is reported as "unrecognised: SQLSTATE <code> <message>".
+import { isIP } from 'node:net';
+import { type PgConn, type PgProbeError, type PgServerError, type PgSession, pgQuery, pgSession, PgTlsError } from '../../src/clients/postgres.js';
+import { describeService, type ServiceEvidence } from '../../src/clients/sniff.js';
+import { isClusterInternal } from '../../src/config/endpoints.js';
+import type { DatabaseTarget, Target } from '../../src/config/target.js';
+import { cause, hostPortKey } from '../../src/engine/causes.js';
+import type { CheckContext, Json, Messages, Outcome } from '../../src/engine/types.js';
+import { adminSql, dbFix, dbKey, dbSettingKey, dbSource, ident, literal, passwordOrigin, sslmodeOf, waitForDbNote } from '../../src/flyte/database.js';
+import { describeSqlstate } from './_sqlstate.js';
+
+// ---------------------------------------------------------------- instances and connection
+
+export function instanceKeyOf(db: DatabaseTarget): string { return db.role; }
+export function instanceLabelOf(db: DatabaseTarget): string { return `${db.role} db ${db.user}@${db.host}:${db.port}/${db.dbname}`; }
+export const dbInstances = (t: { databases: DatabaseTarget[] }) => t.databases.map((d) => ({ key: instanceKeyOf(d), label: instanceLabelOf(d) }));
+
+export function databaseFor(ctx: CheckContext): DatabaseTarget {
+  const key = ctx.instance?.key;
+  const db = ctx.target.databases.find((d) => d.role === key) ?? ctx.target.databases[0];
+  if (!db) throw new Error('no database configured');
+  return db;
+}
+
+/** What Flyte's driver connects with. */
+export function connOf(db: DatabaseTarget): PgConn {
+  return { host: db.host, port: db.port, user: db.user, database: db.dbname, password: db.password, sslmode: sslmodeOf(db), sslrootcert: db.sslrootcert };
+}
+
+export const where = (db: DatabaseTarget) => `${db.host}:${db.port}`;
+export const hpKey = (db: DatabaseTarget) => hostPortKey(db.host, db.port);
+
+export function sessionFor(ctx: CheckContext, db: DatabaseTarget): Promise<PgSession> { return pgSession(ctx, connOf(db)); }
+
+/** A read-only query on the shared session; failures are PgProbeError (queryFinding turns them into findings). */
+export function query<R extends Record<string, unknown>>(ctx: CheckContext, db: DatabaseTarget, client: NonNullable<PgSession['client']>, text: string, values: unknown[] = []): Promise<R[]> {
+  return pgQuery<R>(ctx, client, text, values, { host: db.host, port: db.port });
+}
+
+// ---------------------------------------------------------------- what can be judged from here
+
+/** flyte-doctor runs inside the cluster (the --in-cluster mode, or a pod). */
+export function runsInCluster(target: Target): boolean {
+  return (target as { inCluster?: boolean }).inCluster === true || !!process.env['KUBERNETES_SERVICE_HOST'];
+}
+
+/** RFC 1918, CGNAT, link-local and IPv6 unique-local addresses: reachable only inside some network. */
+export function isPrivateAddress(addr: string): boolean {
+  const a = addr.replace(/^\[|\]$/g, '').toLowerCase();
+  if (isIP(a) === 4) {
+    const [x, y] = a.split('.').map(Number) as [number, number];
+    return x === 10 || (x === 172 && y >= 16 && y <= 31) || (x === 192 && y === 168) || (x === 100 && y >= 64 && y <= 127) || (x === 169 && y === 254);
+  }
+  if (isIP(a) === 6) return /^f[cd]/.test(a) || /^fe[89ab]/.test(a);
+  return false;
+}
+
+/**
+ * Why a network failure toward this database cannot be judged from this machine, or undefined:
+ * a cluster-internal name (only the cluster's DNS knows it, only pods reach it), or a private
+ * address that does not answer here (Flyte's pods may well reach it).
+ */
+export function notJudgeableHere(target: Target, db: DatabaseTarget, e: PgProbeError, address?: string): string | undefined {
+  if (runsInCluster(target)) return undefined;
+  if (!['dns', 'refused', 'timeout', 'unreachable', 'silent', 'closed', 'reset', 'not-postgres'].includes(e.kind)) return undefined;
+  if (isClusterInternal(db.host)) {
+    return `${db.host} is a cluster-internal name (a Kubernetes Service): only the cluster's DNS resolves it and only pods reach it, and this check ran from this machine`;
+  }
+  const ip = address ?? (isIP(db.host.replace(/^\[|\]$/g, '')) ? db.host : undefined);
+  if (ip && isPrivateAddress(ip)) {
+    return `${db.host}${ip !== db.host ? ` (${ip})` : ''} is a private-network address and this check ran from this machine, whose network is not the cluster's: what answers (or not) here says nothing about what Flyte's pods reach`;
+  }
+  return undefined;
+}
+
+export const IN_CLUSTER_FIX = 'run flyte-doctor from inside the cluster (`flyte-doctor preflight --in-cluster`), where Flyte\'s pods resolve and reach the database; or from a machine on the same network (VPN, bastion), or pass --dns-server with a resolver that knows the name';
+
+// ---------------------------------------------------------------- message sets
+
+/** Every database check: a dependency could not be judged from here, so this one was not either. */
+export const NOT_FROM_HERE_MESSAGES = {
+  notFromHere: { status: 'warn', summary: 'Cannot be checked from this machine: the database host is cluster-internal or a private address that this machine does not reach (run with --in-cluster).' },
+} as const satisfies Messages;
+
+/** Network and protocol findings: the server could not be reached, or something else answers. */
+export const NETWORK_MESSAGES = {
+  refused: { status: 'fail', summary: 'Connection refused: nothing listens on the database host and port (wrong port, server down).' },
+  timeout: { status: 'fail', summary: 'The TCP connection is not answered: a firewall, security group or NetworkPolicy drops it, or the host is wrong.' },
+  unreachable: { status: 'fail', summary: 'No network route to the database host.' },
+  dns: { status: 'fail', summary: 'The database host name does not resolve.' },
+  notPostgres: { status: 'fail', summary: 'Something other than PostgreSQL answers on the database host and port (SSH, HTTP, TLS-only, another database): the host or port is wrong.' },
+  noAnswer: { status: 'fail', summary: 'The port accepts connections but never answers, or closes them at once: a black hole (a proxy or load balancer without a backend, a half-open firewall).' },
+} as const satisfies Messages;
+
+export const TLS_FAILED_MESSAGES = {
+  tlsFailed: { status: 'fail', summary: 'TLS failed while logging in (database.postgres.tls has the details).' },
+} as const satisfies Messages;
+
+/** Server faults any session or query can meet (classes 08, 0A, 53, 54, 57, 58, F0, XX and the rest). */
+export const SERVER_MESSAGES = {
+  serverNotReady: { status: 'fail', summary: 'The server refuses connections for now: starting up, shutting down, in recovery, or a standby without hot standby (SQLSTATE 57P03).' },
+  serverTerminated: { status: 'fail', summary: 'The server ended the session: administrator command, crash of another process, shutdown, idle timeout (SQLSTATE 57P01, 57P02, 57P05, 57000).' },
+  serverResources: { status: 'fail', summary: 'The server is out of a resource: disk, memory, a configured limit (SQLSTATE class 53, 54).' },
+  protocolRejected: { status: 'fail', summary: 'A PostgreSQL-protocol server or pooler refused the connection at the protocol level (SQLSTATE 08P01, 0A000: unsupported protocol or startup parameter, PgBouncer limits).' },
+  connectionException: { status: 'fail', summary: 'The server reported a connection exception (SQLSTATE class 08).' },
+  serverInternalError: { status: 'fail', summary: 'The server reported an internal, I/O or configuration-file error (SQLSTATE XX000, XX001, XX002, class 58, F0).' },
+  unrecognised: { status: 'fail', summary: 'The server answered with an SQLSTATE no finding covers: reported verbatim with its class.' },
+} as const satisfies Messages;
+
+/** Login refusals (classes 28, 53300 and the server faults), for the auth check. */
+export const LOGIN_MESSAGES = {
+  passwordRejected: { status: 'fail', summary: 'The server rejected the password (SQLSTATE 28P01): a wrong password, a role that does not exist, or an expired password (VALID UNTIL).' },
+  roleNoLogin: { status: 'fail', summary: 'The role exists but may not log in (NOLOGIN, SQLSTATE 28000).' },
+  roleMissing: { status: 'fail', summary: 'The role does not exist (SQLSTATE 28000).' },
+  noHbaEntry: { status: 'fail', summary: 'No pg_hba.conf line lets this user, database and address in, or a reject line matches (SQLSTATE 28000).' },
+  hbaEncryption: { status: 'fail', summary: 'pg_hba.conf refuses this connection because of its encryption: plaintext where TLS is required, or TLS where only plaintext lines exist (SQLSTATE 28000).' },
+  authMethodUnsupported: { status: 'fail', summary: 'pg_hba.conf asks for an authentication method Flyte\'s connection cannot satisfy (ident, peer, GSSAPI, SSPI, client certificate) (SQLSTATE 28000).' },
+  loginRefused: { status: 'fail', summary: 'The server refused the login with another SQLSTATE 28000 message (reported verbatim).' },
+  tooManyConnections: { status: 'fail', summary: 'The server refuses new connections: max_connections is reached, or the free slots are reserved for superusers (SQLSTATE 53300).' },
+  roleConnectionLimit: { status: 'fail', summary: 'The role\'s CONNECTION LIMIT is reached (SQLSTATE 53300).' },
+  ...SERVER_MESSAGES,
+} as const satisfies Messages;
+
+/** Findings of a read-only query on an open session. */
+export const QUERY_MESSAGES = {
+  readOnly: { status: 'fail', summary: 'The session is read-only (SQLSTATE 25006): a replica or default_transaction_read_only.' },
+  permissionDenied: { status: 'fail', summary: 'The role lacks a privilege a query needs (SQLSTATE 42501).' },
+  statementTimeout: { status: 'fail', summary: 'The server cancelled a query: statement_timeout (or a cancel request) (SQLSTATE 57014).' },
+  transientConflict: { status: 'fail', summary: 'A query met a lock, serialization or recovery conflict (SQLSTATE 40001, 40P01, 55P03, 55006).' },
+  incompatibleServer: { status: 'fail', summary: 'The server does not answer PostgreSQL\'s catalog queries (syntax, function, table or column unknown): not PostgreSQL, or too old (SQLSTATE 42601, 42883, 42P01, 42703, 0A000).' },
+  invalidSchema: { status: 'fail', summary: 'No schema of the search_path exists (SQLSTATE 3F000).' },
+  connectionLost: { status: 'fail', summary: 'The connection broke or stopped answering during a query.' },
+  noSession: { status: 'skip', summary: 'Not checked: no session could be opened (the failing dependency says why).' },
+  ...SERVER_MESSAGES,
+} as const satisfies Messages;
+
+export type LoginId = keyof typeof LOGIN_MESSAGES | keyof typeof NETWORK_MESSAGES | keyof typeof TLS_FAILED_MESSAGES | keyof typeof NOT_FROM_HERE_MESSAGES;
+export type QueryId = keyof typeof QUERY_MESSAGES;
+type ServerId = keyof typeof SERVER_MESSAGES;
+
+// ---------------------------------------------------------------- helpers
+
+const sq = (e: PgServerError) => `SQLSTATE ${e.code}`;
+const verbatim = (e: PgServerError) => `${e.severity ? `${e.severity}: ` : ''}${e.message}${e.detail ? ` (DETAIL: ${e.detail})` : ''}${e.hint ? ` (HINT: ${e.hint})` : ''}`;
+
+export function serverDetails(e: PgServerError): Record<string, Json> {
+  return { sqlstate: e.code, sqlstateName: describeSqlstate(e.code), severity: e.severity, serverMessage: e.message, ...(e.detail ? { serverDetail: e.detail } : {}), ...(e.hint ? { serverHint: e.hint } : {}), ...(e.routine ? { routine: e.routine } : {}) };
+}
+
+function baseDetails(target: Target, db: DatabaseTarget): Record<string, Json> {
+  return { host: db.host, port: db.port, user: db.user, dbname: db.dbname, sslmode: db.sslmodeInvalid ?? sslmodeOf(db), passwordSource: passwordOrigin(target, db).text };
+}
+
+/** Pools Flyte opens against this server, for connection-limit fixes. */
+export function flytePoolTotal(target: Target, db: DatabaseTarget, sameUser = false): number {
+  return target.databases.filter((d) => d.host === db.host && d.port === db.port && (!sameUser || d.user === db.user)).reduce((a, d) => a + (d.maxOpenConnections ?? 100), 0);
+}
+
+/** Parses `no pg_hba.conf entry for host "a", user "u", database "d", SSL encryption`. */
+export function parseHba(message: string): { clientAddress?: string; encryption?: 'plain' | 'ssl' | 'gss'; reject: boolean } {
+  const addr = /for host "([^"]+)"/.exec(message)?.[1];
+  const enc = /no encryption|SSL off/i.test(message) ? 'plain' : /SSL encryption|SSL on/i.test(message) ? 'ssl' : /GSS encryption/i.test(message) ? 'gss' : undefined;
+  return { ...(addr ? { clientAddress: addr } : {}), ...(enc ? { encryption: enc } : {}), reject: /rejects connection/i.test(message) };
+}
+
+// ---------------------------------------------------------------- server faults (any stage)
+
+type F<Id extends string> = Outcome<Id>;
+
+/** Faults every stage shares; undefined when the code belongs to a stage-specific finding. */
+function serverFault(target: Target, db: DatabaseTarget, e: PgServerError, stage: string): F<ServerId> | undefined {
+  const w = where(db);
+  const d = { ...baseDetails(target, db), ...serverDetails(e), stage };
+  const code = e.code;
+  const cls = code.slice(0, 2);
+  if (code === '57P03') {
+    const standby = /not accepting connections/i.test(e.message) && /hot standby/i.test(`${e.detail ?? ''} ${e.message}`);
+    const what = /starting up/i.test(e.message) ? 'is starting up' : /shutting down/i.test(e.message) ? 'is shutting down' : /recovery mode/i.test(e.message) ? 'is in crash recovery'
+      : standby ? 'is a standby (replica) with hot_standby off' : /not yet accepting/i.test(e.message) ? 'is a standby that has not reached a consistent state yet' : 'does not accept connections now';
+    const fix = standby || /not yet accepting/i.test(e.message)
+      ? `Flyte needs the primary: set ${dbSettingKey(target, db, 'host')} to the primary's (writer) endpoint${dbSource(target, db, 'host')}`
+      : /shutting down/i.test(e.message) ? `start the server again and find out what stopped it (its log); re-run when it accepts connections` : `wait until the server accepts connections and re-run; if it stays like this, read the server log (a crash loop, a long recovery)`;
+    return { status: 'fail', messageId: 'serverNotReady', cause: cause.unreachable(hpKey(db)), message: `the server at ${w} ${what} (${sq(e)}): ${verbatim(e)}`, hint: fix, details: d };
+  }
+  if (code === '57P01' || code === '57P02' || code === '57P04' || code === '57P05' || code === '57000') {
+    const why = code === '57P01' ? 'an administrator or a shutdown terminated the session (pg_terminate_backend, a fast shutdown, a failover)'
+      : code === '57P02' ? 'another server process crashed and the server is restarting'
+        : code === '57P05' ? 'the session was idle longer than idle_session_timeout' : code === '57P04' ? 'the database was dropped' : 'an operator intervened';
+    const fix = code === '57P02' ? `read the server log for the crash (out of memory, a failing extension) and re-run when ${w} is back`
+      : code === '57P05' ? `re-run; if Flyte's pools meet it too, raise idle_session_timeout for role ${db.user} (ALTER ROLE ${ident(db.user)} RESET idle_session_timeout) or lower their idle time`
+        : `re-run; if it repeats, find what ends sessions on ${w} (a restart loop, a failover, a pooler, pg_terminate_backend in a cron job) in the server log`;
+    return { status: 'fail', messageId: 'serverTerminated', message: `the server at ${w} ended the session: ${why} (${sq(e)}): ${verbatim(e)}`, hint: fix, details: d };
+  }
+  if (cls === '53' || cls === '54') {
+    if (code === '53300') return undefined; // stage-specific
+    const what = code === '53100' ? 'out of disk space' : code === '53200' ? 'out of memory' : code === '53400' ? 'past a configured limit' : cls === '54' ? 'past a program limit' : 'out of a resource';
+    const fix = code === '53100' ? `free or grow the disk of the server at ${w} (data and WAL volumes); Flyte's migrations and writes fail until then`
+      : code === '53200' ? `give the server at ${w} more memory or lower work_mem/shared_buffers/max_connections; re-run`
+        : code === '53400' ? `raise the server setting the message names (e.g. max_locks_per_transaction, max_pred_locks_per_transaction, max_wal_senders) on ${w}, then restart or reload it`
+          : `read the server log on ${w} for the exhausted resource`;
+    return { status: 'fail', messageId: 'serverResources', message: `the server at ${w} is ${what} (${describeSqlstate(code)}): ${verbatim(e)}`, hint: fix, details: d };
+  }
+  if (code === '08P01' || (code === '0A000' && stage !== 'query')) {
+    const pooler = /startup parameter|max_client_conn|no more connections allowed|pool/i.test(e.message);
+    const fix = /startup parameter/i.test(e.message)
+      ? `the pooler in front of ${w} (PgBouncer) refuses a startup parameter Flyte's driver sends: add it to ignore_startup_parameters (e.g. "extra_float_digits, search_path") in pgbouncer.ini and reload`
+      : /max_client_conn|no more connections allowed/i.test(e.message) ? `raise max_client_conn of the pooler in front of ${w}, or lower ${dbKey(db, 'maxOpenConnections')}`
+        : /unsupported frontend protocol/i.test(e.message) ? `the server at ${w} does not speak protocol 3.0 as Flyte's driver does: point ${dbSettingKey(target, db, 'host')} / ${dbSettingKey(target, db, 'port')} at a PostgreSQL 12+ server`
+          : `check what serves ${w} (a pooler or proxy?) and its log: it rejected the connection at the protocol level`;
+    return { status: 'fail', messageId: 'protocolRejected', message: `${pooler ? 'a pooler' : 'the server'} at ${w} refused the connection at the protocol level (${describeSqlstate(code)}): ${verbatim(e)}`, hint: fix, details: d };
+  }
+  if (cls === '08') {
+    return { status: 'fail', messageId: 'connectionException', message: `the server at ${w} reported a connection exception (${describeSqlstate(code)}): ${verbatim(e)}`, hint: `read the log of the server or pooler at ${w} for this connection; 08004 means it rejected the connection on its own terms (often a pooler's limit or an authentication proxy)`, details: d };
+  }
+  if (cls === 'XX' || cls === '58' || cls === 'F0') {
+    const fix = code === 'XX001' || code === 'XX002' ? `the server at ${w} reports data corruption: have its administrator check the log, run amcheck/REINDEX or restore from a backup before Flyte writes to it`
+      : cls === 'F0' ? `the server at ${w} cannot load its configuration files (pg_hba.conf, postgresql.conf): fix the file the message names and reload (SELECT pg_reload_conf())`
+        : `read the server log on ${w} around this time: ${cls === '58' ? 'an operating-system or I/O error' : 'an internal error'} (report it to the server's operator)`;
+    return { status: 'fail', messageId: 'serverInternalError', message: `the server at ${w} reported ${cls === '58' ? 'a system or I/O error' : cls === 'F0' ? 'a configuration-file error' : 'an internal error'} (${describeSqlstate(code)}): ${verbatim(e)}`, hint: fix, details: d };
+  }
+  return undefined;
+}
+
+function unrecognised(target: Target, db: DatabaseTarget, e: PgServerError, stage: string): F<'unrecognised'> {
+  return {
+    status: 'fail', messageId: 'unrecognised',
+    message: `unrecognised: SQLSTATE ${e.code} ${e.message} — ${describeSqlstate(e.code)}, during ${stage} on ${where(db)}${e.detail ? ` (DETAIL: ${e.detail})` : ''}`,
+    hint: `look SQLSTATE ${e.code} up in PostgreSQL's error table (https://www.postgresql.org/docs/current/errcodes-appendix.html) and read the server log on ${where(db)} for this ${stage}${e.hint ? `; the server suggests: ${e.hint}` : ''}`,
+    details: { ...baseDetails(target, db), ...serverDetails(e), stage },
+  };
+}
+
+// ---------------------------------------------------------------- login (startup + authentication)
+
+/** A login refused by the server (ErrorResponse during startup/authentication). */
+export function loginServerFinding(target: Target, db: DatabaseTarget, e: PgServerError, o: { tls?: boolean } = {}): F<LoginId> {
+  const w = where(db);
+  const hp = hpKey(db);
+  const who = `${db.user}@${hp}`;
+  const d = { ...baseDetails(target, db), ...serverDetails(e) };
+  const userKey = dbSettingKey(target, db, 'username');
+  const pw = passwordOrigin(target, db);
+  const admin = (sql: string) => adminSql(db, sql);
+  const m = e.message;
+  if (e.code === '28P01' || (e.code === '28000' && /(LDAP|PAM|RADIUS|BSD) authentication failed/i.test(m))) {
+    const ext = /(LDAP|PAM|RADIUS|BSD) authentication/i.exec(m)?.[1];
+    return {
+      status: 'fail', messageId: 'passwordRejected', cause: cause.credentials('postgres', who),
+      message: `${ext ? `${ext} ` : 'password '}authentication failed for user "${db.user}" on ${w} (${sq(e)}); the password came from ${pw.text}. PostgreSQL answers the same for a wrong password, a role that does not exist and an expired password (VALID UNTIL)`,
+      hint: `${pw.fix}${ext ? ` (the server checks it against ${ext})` : ''}; or, as an admin, set the role's password to the configured one: ALTER ROLE ${ident(db.user)} PASSWORD '…'. If the password is right, an admin can tell the other two apart: ${admin(`SELECT rolname, rolvaliduntil FROM pg_roles WHERE rolname = ${literal(db.user)}`)} (no row: the role does not exist, set ${userKey}; rolvaliduntil in the past: the password expired, ALTER ROLE ${ident(db.user)} VALID UNTIL 'infinity')`,
+      details: { ...d, passwordKey: pw.key },
+    };
+  }
+  if (e.code === '28000') {
+    if (/is not permitted to log in/i.test(m)) {
+      return { status: 'fail', messageId: 'roleNoLogin', cause: cause.credentials('postgres', who), message: `role "${db.user}" exists and the password was accepted, but the role may not log in (NOLOGIN) on ${w} (${sq(e)})`, hint: `as an admin: ${admin(`ALTER ROLE ${ident(db.user)} LOGIN`)}; or set ${userKey} to a role that may log in`, details: d };
+    }
+    if (/role "[^"]*" does not exist/i.test(m)) {
+      return { status: 'fail', messageId: 'roleMissing', cause: cause.credentials('postgres', who), message: `role "${db.user}" does not exist on ${w} (${sq(e)})${dbSource(target, db, 'username')}`, hint: `set ${userKey} to an existing role, or create it as an admin: ${admin(`CREATE ROLE ${ident(db.user)} LOGIN PASSWORD '…'`)}`, details: d };
+    }
+    if (/pg_hba\.conf/i.test(m) && /no pg_hba\.conf entry|rejects connection/i.test(m)) {
+      const h = parseHba(m);
+      const addr = h.clientAddress ?? 'this machine';
+      const fromHere = `the server saw this check come from ${addr}; Flyte's pods connect from the pod or node network`;
+      if (h.encryption === 'plain') {
+        const fix = dbFix(target, db, 'options', 'sslmode=require');
+        return { status: 'fail', messageId: 'hbaEncryption', cause: cause.config(dbSettingKey(target, db, 'options')), message: `the server at ${w} refuses unencrypted connections for ${db.user}/${db.dbname} (${sq(e)}): ${m}`, hint: `${fix ?? `sslmode is already require in ${dbSettingKey(target, db, 'options')}, yet this connection was plaintext: check the options Flyte renders`} (or "sslmode=verify-full sslrootcert=<CA file mounted in the pods>"); or add a host line for plaintext on the server`, details: { ...d, clientAddress: addr } };
+      }
+      if (h.encryption === 'ssl') {
+        const fix = dbFix(target, db, 'options', 'sslmode=prefer');
+        return { status: 'fail', messageId: 'hbaEncryption', cause: cause.config(dbSettingKey(target, db, 'options')), message: `pg_hba.conf on ${w} has no line for TLS connections of ${db.user}/${db.dbname} from ${addr}, only plaintext ones (${sq(e)}): ${m}`, hint: `add a hostssl line for the pods' network (e.g. "hostssl ${db.dbname} ${db.user} <pod CIDR> scram-sha-256") and reload; or ${fix ?? 'let the connection fall back to plaintext'} (${fromHere})`, details: { ...d, clientAddress: addr } };
+      }
+      const type = o.tls ? 'hostssl' : 'host';
+      return {
+        status: 'fail', messageId: 'noHbaEntry', cause: cause.denied('postgres', who, 'pg_hba'),
+        message: `${h.reject ? 'a reject line in pg_hba.conf matches' : 'no pg_hba.conf line matches'} user ${db.user}, database ${db.dbname}, address ${addr}${h.encryption ? `, ${o.tls ? 'TLS' : 'plaintext'}` : ''} on ${w} (${sq(e)}): ${m}`,
+        hint: `add a pg_hba.conf line before any reject line, e.g. "${type} ${db.dbname} ${db.user} <pod CIDR> scram-sha-256", and reload (SELECT pg_reload_conf()); ${fromHere}. Managed databases: allow the cluster's network in the instance's access settings`,
+        details: { ...d, clientAddress: h.clientAddress ?? null },
+      };
+    }
+    if (/(Ident|Peer|GSSAPI|SSPI|certificate|Kerberos|RADIUS) authentication failed|requires a valid client certificate|no password supplied for|certificate/i.test(m)) {
+      const method = /requires a valid client certificate|certificate/i.test(m) ? 'client certificate (cert / clientcert=verify-*)' : (/(Ident|Peer|GSSAPI|SSPI|Kerberos)/i.exec(m)?.[1] ?? 'another method');
+      return { status: 'fail', messageId: 'authMethodUnsupported', cause: cause.denied('postgres', who, 'pg_hba'), message: `pg_hba.conf on ${w} asks ${db.user} for ${method} authentication, which Flyte's password login cannot satisfy (${sq(e)}): ${m}`, hint: `change the matching pg_hba.conf line for ${db.user}/${db.dbname} to scram-sha-256 (or md5) and reload${/certificate/i.test(m) ? `; or give Flyte a client certificate: sslcert=… sslkey=… in ${dbSettingKey(target, db, 'options')}, mounted into the pods` : ''}`, details: d };
+    }
+    return { status: 'fail', messageId: 'loginRefused', cause: cause.credentials('postgres', who), message: `the server at ${w} refused the login of ${db.user} (${sq(e)}): ${verbatim(e)}`, hint: `read the server log on ${w} for this connection (log_connections); the message names what pg_hba.conf or the role's settings refuse`, details: d };
+  }
+  if (e.code === '53300') {
+    if (/for role/i.test(m)) {
+      const need = flytePoolTotal(target, db, true);
+      return { status: 'fail', messageId: 'roleConnectionLimit', message: `role ${db.user} reached its CONNECTION LIMIT on ${w} (${sq(e)}): ${m}`, hint: `as an admin: ${admin(`ALTER ROLE ${ident(db.user)} CONNECTION LIMIT ${need + 10}`)} (Flyte's pools open up to ${need}; -1 is unlimited), or lower ${dbKey(db, 'maxOpenConnections')}`, details: d };
+    }
+    const reserved = /reserved/i.test(m);
+    return { status: 'fail', messageId: 'tooManyConnections', message: `${w} refuses new connections: ${m} (${sq(e)})${reserved ? '; the remaining slots are reserved for superusers' : ''}`, hint: `raise max_connections on ${w} (restart needed), put PgBouncer in front, or lower ${dbKey(db, 'maxOpenConnections')} (Flyte's pools open up to ${flytePoolTotal(target, db)} connections here); see who holds them: SELECT usename, application_name, count(*) FROM pg_stat_activity GROUP BY 1, 2`, details: d };
+  }
+  return serverFault(target, db, e, 'login') ?? unrecognised(target, db, e, 'login');
+}
+
+// ---------------------------------------------------------------- queries on an open session
+
+/** A query failed: the finding, by SQLSTATE (or by what broke). `what` names the query's purpose. */
+export function queryFinding(target: Target, db: DatabaseTarget, e: PgProbeError, what: string): F<QueryId> {
+  const w = where(db);
+  if (e.kind !== 'server' || !e.server) {
+    return { status: 'fail', messageId: 'connectionLost', cause: cause.unreachable(hpKey(db)), message: `the connection to ${w} ${e.kind === 'silent' ? 'stopped answering' : 'broke'} while ${what}: ${e.message}`, hint: `re-run; if it repeats, check the server's health and anything between (a pooler, a proxy with an idle timeout, a failover) on ${w}`, details: { ...baseDetails(target, db), kind: e.kind, error: e.message } };
+  }
+  const s = e.server;
+  const d = { ...baseDetails(target, db), ...serverDetails(s), query: what };
+  const code = s.code;
+  if (code === '25006') {
+    return { status: 'fail', messageId: 'readOnly', message: `the session on ${w} is read-only (${sq(s)}) while ${what}: ${s.message}`, hint: `Flyte needs a writable primary: set ${dbSettingKey(target, db, 'host')} to the primary's (writer) endpoint, or reset default_transaction_read_only for role ${db.user}`, details: d };
+  }
+  if (code === '42501') {
+    return { status: 'fail', messageId: 'permissionDenied', cause: cause.denied('postgres', `${db.user}@${hpKey(db)}`, what), message: `role ${db.user} lacks a privilege while ${what} on ${w} (${sq(s)}): ${verbatim(s)}`, hint: `grant the privilege the message names to ${db.user} as an admin (e.g. GRANT SELECT ON <table> TO ${ident(db.user)}), or run Flyte as the owning role`, details: d };
+  }
+  if (code === '57014') {
+    return { status: 'fail', messageId: 'statementTimeout', message: `the server on ${w} cancelled a query while ${what} (${sq(s)}): ${s.message}`, hint: `a statement_timeout this low also cancels Flyte's migrations: as an admin, ${adminSql(db, `ALTER ROLE ${ident(db.user)} RESET statement_timeout`)} (or ALTER DATABASE ${ident(db.dbname)} RESET statement_timeout)`, details: d };
+  }
+  if (['40001', '40P01', '55P03', '55006'].includes(code) || code.startsWith('40')) {
+    return { status: 'fail', messageId: 'transientConflict', message: `a query met a conflict on ${w} while ${what} (${describeSqlstate(code)}): ${s.message}`, hint: `re-run; if it repeats, look for long-running transactions or locks on ${w} (SELECT pid, state, query FROM pg_stat_activity WHERE state <> 'idle'), or replication conflicts on a standby`, details: d };
+  }
+  if (['42601', '42883', '42P01', '42703', '42704', '0A000'].includes(code)) {
+    return { status: 'fail', messageId: 'incompatibleServer', message: `the server on ${w} does not answer PostgreSQL's catalog queries while ${what} (${describeSqlstate(code)}): ${s.message}; it is not PostgreSQL (CockroachDB, Redshift, another PostgreSQL-compatible system) or it is older than PostgreSQL 12`, hint: `Flyte needs PostgreSQL 12 or newer: point ${dbSettingKey(target, db, 'host')} / ${dbSettingKey(target, db, 'port')} at a PostgreSQL server`, details: d };
+  }
+  if (code === '3F000') {
+    return { status: 'fail', messageId: 'invalidSchema', message: `no schema of ${db.user}'s search_path exists in ${db.dbname} (${sq(s)}) while ${what}: ${s.message}`, hint: `as an admin: ${adminSql(db, `ALTER ROLE ${ident(db.user)} SET search_path = public`, db.dbname)} (or create the schema the search_path names)`, details: d };
+  }
+  return serverFault(target, db, s, 'query') ?? (code === '53300' ? { status: 'fail', messageId: 'serverResources', message: `the server on ${w} refused: ${s.message} (${sq(s)})`, hint: `raise max_connections on ${w} or lower ${dbKey(db, 'maxOpenConnections')}`, details: d } : unrecognised(target, db, s, 'query'));
+}
+
+// ---------------------------------------------------------------- network, wrong service, TLS
+
+export interface NetworkOpts { address?: string; evidence?: ServiceEvidence; budgetMs?: number }
+
+/** A network failure or wrong answer toward the database. */
+export function networkFinding(target: Target, db: DatabaseTarget, e: PgProbeError, o: NetworkOpts = {}): F<keyof typeof NETWORK_MESSAGES | 'notFromHere'> {
+  const w = where(db);
+  const hp = hpKey(db);
+  const hostKey = dbSettingKey(target, db, 'host');
+  const portKey = dbSettingKey(target, db, 'port');
+  const details: Record<string, Json> = { host: db.host, port: db.port, ...(o.address ? { address: o.address } : {}), kind: e.kind, ...(e.code ? { code: e.code } : {}), ...(e.step ? { step: e.step } : {}), error: e.message };
+  const why = notJudgeableHere(target, db, e, o.address);
+  if (why) {
+    const seen = o.evidence ?? e.service;
+    return { status: 'warn', messageId: 'notFromHere', cause: cause.unreachable(hp), message: `cannot be checked from this machine: ${e.message}${seen ? ` (${describeService(seen)} answered here)` : ''}; ${why}`, hint: IN_CLUSTER_FIX, details: { ...details, ranFrom: 'this machine', inCluster: false } };
+  }
+  const ev = o.evidence ?? e.service;
+  if (e.kind === 'not-postgres' || (ev && ['ssh', 'smtp', 'ftp', 'mysql', 'redis', 'imap', 'pop3', 'http', 'tls', 'unknown'].includes(ev.kind))) {
+    const what = ev ? describeService(ev) : `a service that answered "${e.seen ?? ''}"`;
+    const tlsOnly = ev?.kind === 'tls';
+    return {
+      status: 'fail', messageId: 'notPostgres', cause: cause.wrongService(hp),
+      message: `something else listens on ${w}: ${what}${e.seen && ev?.kind !== 'http' ? `; it answered the PostgreSQL SSLRequest with "${e.seen}"` : ''}${ev?.kind === 'http' && e.kind === 'silent' ? '; it waited for more input after PostgreSQL\'s SSLRequest, as HTTP servers do' : ''}`,
+      hint: tlsOnly
+        ? `${w} expects a TLS handshake first (a TLS-only port or a TLS-terminating proxy); PostgreSQL negotiates TLS inside its own protocol (SSLRequest), which Flyte's driver uses: point ${hostKey} / ${portKey} at PostgreSQL itself (5432 by default)`
+        : `point ${hostKey}${dbSource(target, db, 'host')} / ${portKey}${dbSource(target, db, 'port')} at the PostgreSQL server (port 5432 by default); ${w} is another service`,
+      details: { ...details, service: ev?.kind ?? 'unknown', ...(ev ? { serviceDetail: describeService(ev) } : {}), ...(e.seen ? { answered: e.seen } : {}) },
+    };
+  }
+  switch (e.kind) {
+    case 'dns':
+      return { status: 'fail', messageId: 'dns', cause: cause.dns(db.host), message: e.message, hint: `set ${hostKey} to the database's real host name${dbSource(target, db, 'host')}`, details };
+    case 'refused':
+      return { status: 'fail', messageId: 'refused', cause: cause.unreachable(hp), message: `connection refused by ${w}: nothing listens on port ${db.port} there${o.address && o.address !== db.host ? ` (${o.address})` : ''}`, hint: `check that PostgreSQL runs and listens on ${w} (listen_addresses, port); or fix ${hostKey}${dbSource(target, db, 'host')} / ${portKey}${dbSource(target, db, 'port')}${waitForDbNote(target)}`, details };
+    case 'timeout':
+      return { status: 'fail', messageId: 'timeout', cause: cause.unreachable(hp), message: `no answer to a TCP connection to ${w}${o.address && o.address !== db.host ? ` (${o.address})` : ''} from this machine: the packets are dropped`, hint: `a firewall, security group or NetworkPolicy drops traffic to ${w}, or ${hostKey} / ${portKey} point at the wrong machine; allow TCP ${db.port} from the Flyte namespace${waitForDbNote(target)}`, details };
+    case 'unreachable':
+      return { status: 'fail', messageId: 'unreachable', cause: cause.unreachable(hp), message: `${e.message}: no network route from this machine`, hint: `check ${hostKey}${dbSource(target, db, 'host')} and the route (VPC, peering, VPN) to ${db.host}`, details };
+    case 'silent': case 'closed': case 'reset': {
+      const closes = e.kind !== 'silent' || ev?.kind === 'closes';
+      return {
+        status: 'fail', messageId: 'noAnswer', cause: cause.unreachable(hp),
+        message: closes ? `${w} accepts TCP connections and closes them without a word: not PostgreSQL (it always answers the SSLRequest)${ev ? `; ${describeService(ev)}` : ''}` : `${w} accepts TCP connections but never answers PostgreSQL's SSLRequest${ev ? ` nor an HTTP request, a TLS hello or a second SSLRequest (${describeService(ev)})` : ''}: a black hole`,
+        hint: `something accepts connections on ${w} without a PostgreSQL behind it: a proxy or load balancer whose backend is down (kubectl port-forward to a dead pod, cloud-sql-proxy without credentials, an NLB target group without healthy targets), or the wrong port; point ${hostKey} / ${portKey} at PostgreSQL, or fix the proxy`,
+        details: { ...details, ...(ev ? { service: ev.kind } : {}) },
+      };
+    }
+    default:
+      return { status: 'fail', messageId: 'unreachable', cause: cause.unreachable(hp), message: `could not connect to ${w}: ${e.message}`, hint: `check ${hostKey} / ${portKey} and the network path to ${w}`, details };
+  }
+}
+
+/** Certificate and handshake problems, with the options key and what the certificate says. */
+export function tlsProblemText(e: PgProbeError): { what: string; kind: Parameters<typeof cause.tls>[0] } {
+  const c = e instanceof PgTlsError ? e.cert : undefined;
+  const cert = c ? ` (certificate CN=${c.subject || '?'}, issuer ${c.issuer || '?'}, valid ${c.validFrom} to ${c.validTo}${c.altNames ? `, ${c.altNames}` : ''})` : '';
+  switch (e.tlsProblem) {
+    case 'expired': return { what: `the certificate has expired${cert}`, kind: 'expired' };
+    case 'not-yet-valid': return { what: `the certificate is not valid yet (or this machine's clock is behind)${cert}`, kind: 'expired' };
+    case 'self-signed': return { what: `the certificate is self-signed and not in the trusted CA file${cert}`, kind: 'untrusted' };
+    case 'chain': return { what: `the certificate's issuer is unknown: the server sends no intermediate certificate and the CA file does not contain it, or the CA file is for another CA${cert}`, kind: 'chain' };
+    case 'untrusted': return { what: `the certificate is signed by a CA that is not trusted${cert}`, kind: 'untrusted' };
+    case 'name': return { what: `the certificate does not cover the name${cert}`, kind: 'name' };
+    case 'version': return { what: 'no TLS protocol version in common (the server offers only TLS 1.0/1.1, which Flyte\'s driver refuses)', kind: 'version' };
+    default: return { what: `the TLS handshake failed${cert}`, kind: 'handshake' };
+  }
+}
+
+/** Faults of the server outside login and queries (an ErrorResponse to the SSLRequest): shared classes or unrecognised. */
+export function serverOnlyFinding(target: Target, db: DatabaseTarget, e: PgServerError, stage: string): F<ServerId> {
+  return serverFault(target, db, e, stage) ?? unrecognised(target, db, e, stage);
+}
+
+/**
+ * When a dependency could not be judged from this machine (a cluster-internal host, a private
+ * address), this check cannot be either: the same warn, the same cause, so the report groups them.
+ */
+export function carryNotFromHere(ctx: CheckContext, db: DatabaseTarget, deps: readonly string[]): F<'notFromHere'> | undefined {
+  for (const id of deps) {
+    const r = ctx.result(id, ctx.instance?.key);
+    if (r?.messageId !== 'notFromHere') continue;
+    return {
+      status: 'warn', messageId: 'notFromHere', cause: r.cause ?? cause.unreachable(hpKey(db)),
+      message: `cannot be checked from this machine: ${id} could not reach ${where(db)} from here (${r.message.replace(/^cannot be checked from this machine: /, '')})`,
+      hint: IN_CLUSTER_FIX,
+      details: { host: db.host, port: db.port, ranFrom: 'this machine', dependency: id },
+    };
+  }
+  return undefined;
+}
