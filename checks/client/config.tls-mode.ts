@@ -1,10 +1,13 @@
 import { adminEndpoint, hostPort } from '../../src/config/endpoints.js';
 import { probeTimeout } from '../../src/engine/budget.js';
-import { sharedTlsProbe } from '../../src/clients/tls.js';
-import { clientTrust } from '../../src/clients/trust.js';
-import { ProbeError, chainTrust, describeNetFailure, plainProbe, type PlainProbeResult, type TlsProbeResult } from '../../src/clients/tls.js';
+import { ProbeError, type TlsProbeResult } from '../../src/clients/tls.js';
+import { describeService } from '../../src/clients/sniff.js';
+import { cause, hostPortKey } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
-import type { CheckContext, Json, Outcome } from '../../src/engine/types.js';
+import type { Json } from '../../src/engine/types.js';
+import { clientFix, clientSettingText, clientUnset, CLIENT_BEHAVIOUR } from '../../src/flyte/client.js';
+import { endpointView, handshakeFailure, HANDSHAKE_FAILURE_MESSAGES, whatListens } from '../tls/_support.js';
+import { uncheckableHere } from './_support.js';
 
 export default defineCheck({
   id: 'client.config.tls-mode',
@@ -13,67 +16,74 @@ export default defineCheck({
   needs: ['endpoint'],
   dependsOn: ['dns.admin.resolve'],
   timeoutMs: 8000,
-  explain: {
-    what: 'Probes the admin endpoint both ways (a TLS handshake, and a plaintext HTTP/2 preface) and compares the answer with `admin.insecure`, `admin.insecureSkipVerify` and `admin.caCertFilePath`.',
-    why: '`insecure: true` means no TLS at all: against a TLS port clients fail with "Trying to connect an http1.x server"; `insecure: false` against a plaintext port fails with WRONG_VERSION_NUMBER. `insecureSkipVerify` is often set to silence a certificate problem that caCertFilePath fixes properly.',
-    fix: 'Set `admin.insecure` to what the port speaks; for a private CA set `admin.caCertFilePath` and drop `insecureSkipVerify`.',
+  messages: {
+    tlsMatches: { status: 'pass', summary: 'The endpoint speaks TLS and the client config asks for TLS.' },
+    plaintextGrpc: { status: 'pass', summary: 'The endpoint speaks plaintext gRPC (h2c) and the client config asks for plaintext (insecure: true).' },
+    insecureAgainstTls: { status: 'fail', summary: 'insecure: true (plaintext) against a TLS listener: clients fail with "Trying to connect an http1.x server".' },
+    tlsAgainstPlaintext: { status: 'fail', summary: 'insecure: false (TLS) against a plaintext gRPC port: clients fail with WRONG_VERSION_NUMBER.' },
+    httpOnlyPort: { status: 'fail', summary: 'The port answers plain HTTP/1.x, not gRPC (flyteadmin\'s 8088, an ingress\'s port 80).' },
+    notGrpc: { status: 'fail', summary: 'Something other than a gRPC server listens on the port.' },
+    caFileMissing: { status: 'fail', summary: 'admin.caCertFilePath cannot be read or holds no certificate: both clients stop before connecting.' },
+    skipVerifyUnneeded: { status: 'warn', summary: 'insecureSkipVerify is on although verification would succeed: it only weakens security.' },
+    ...HANDSHAKE_FAILURE_MESSAGES,
   },
-  async run(ctx: CheckContext): Promise<Outcome> {
+  explain: {
+    what: 'Probes the admin endpoint both ways (a TLS handshake, and a plaintext HTTP/2 preface) and compares what it speaks with `admin.insecure`, `admin.insecureSkipVerify` and `admin.caCertFilePath` — and with the environment variables that override them (FLYTE_PLATFORM_INSECURE, FLYTE_PLATFORM_INSECURE_SKIP_VERIFY, FLYTE_PLATFORM_CA_CERT_FILE_PATH), which the finding names.',
+    why: '`insecure: true` means no TLS at all: against a TLS port clients fail with "Trying to connect an http1.x server"; `insecure: false` against a plaintext port fails with WRONG_VERSION_NUMBER. `insecureSkipVerify` is often set to silence a certificate problem that caCertFilePath fixes properly. These are client settings: the server is fine, so only this check fails for them.',
+    fix: 'Set `admin.insecure` (or FLYTE_PLATFORM_INSECURE) to what the port speaks; for a private CA set `admin.caCertFilePath` and drop `insecureSkipVerify`.',
+  },
+  async run(ctx) {
     const c = ctx.target.client;
     const e = adminEndpoint(ctx.target)!;
     const where = hostPort(e);
-    const file = c.configPath ? ` (${c.configPath})` : '';
-    const trust = await clientTrust(ctx.target);
+    const hp = hostPortKey(e.host, e.port);
+    const here = uncheckableHere(ctx);
+    if (here) return here;
+    const v = await endpointView(ctx, e);
     const base: Record<string, Json> = { endpoint: where, insecure: c.insecure, insecureSkipVerify: c.insecureSkipVerify, ...(c.caCertFilePath ? { caCertFilePath: c.caCertFilePath } : {}), ...(c.configPath ? { configPath: c.configPath } : {}) };
-    if (trust.caFileError) {
-      return { status: 'fail', messageId: 'caFileMissing', message: `admin.caCertFilePath ${c.caCertFilePath}${file}: ${trust.caFileError}`, hint: 'point admin.caCertFilePath at an existing PEM file with the CA that signed the server certificate, or remove the key (flytectl reads it even with insecureSkipVerify and fails when it is missing)', details: base };
+    const insecureText = clientSettingText(ctx.target, 'insecure');
+    if (!c.insecure && v.trust.caFileError) {
+      return { status: 'fail', messageId: 'caFileMissing', cause: cause.config('admin.caCertFilePath'), message: `${clientSettingText(ctx.target, 'caCertFilePath')}: ${v.trust.caFileError}; flytectl and pyflyte stop before connecting`, hint: `point admin.caCertFilePath at an existing PEM file with the CA that signed ${where}'s certificate (${clientUnset(ctx.target, 'caCertFilePath')} when the certificate is publicly trusted); flytectl reads it even with insecureSkipVerify`, details: base };
     }
     const timeoutMs = probeTimeout(ctx);
     let tls: TlsProbeResult | undefined;
     let tlsErr: ProbeError | undefined;
-    try { tls = await sharedTlsProbe(ctx, e, timeoutMs); } catch (err) {
-      if (!(err instanceof ProbeError) || err.kind === 'aborted') throw err;
-      tlsErr = err;
-    }
-    if (tlsErr && !['plaintext', 'reset', 'tlsAlert', 'other'].includes(tlsErr.kind)) {
-      return { status: 'fail', ...describeNetFailure(tlsErr.kind, where, tlsErr.message, timeoutMs), details: { ...base, error: tlsErr.code ?? tlsErr.kind } };
+    if (v.probe) tls = v.probe; else tlsErr = v.error;
+    if (tlsErr && ['nxdomain', 'dns', 'refused', 'timeout'].includes(tlsErr.kind)) {
+      if (!c.insecure) return { status: 'skip', message: `${where} did not answer a TLS handshake (${tlsErr.code ?? tlsErr.kind}): tls.admin.handshake reports it` };
+      return handshakeFailure(ctx, e, tlsErr, timeoutMs);
     }
     if (tls) {
       const details = { ...base, serverSpeaks: 'TLS', tlsVersion: tls.protocol, alpn: tls.alpn || 'none' };
       if (c.insecure) {
-        return { status: 'fail', messageId: 'insecureAgainstTls', message: `admin.insecure is true but ${where} speaks TLS (${tls.protocol}); clients send plaintext and fail with "Trying to connect an http1.x server"`, hint: `set admin.insecure: false${file}${trust.caFileCerts.length ? '' : ' (and admin.caCertFilePath if the CA is private)'}`, details };
+        const fix = clientFix(ctx.target, 'insecure', false);
+        return { status: 'fail', messageId: 'insecureAgainstTls', cause: cause.tls('plaintext', hp), message: `${insecureText} makes clients send plaintext, but ${where} speaks TLS (${tls.protocol}): they fail with "Trying to connect an http1.x server"`, hint: `${fix ?? 'set admin.insecure: false'}${v.trust.caFileCerts.length ? '' : ' (and admin.caCertFilePath when the CA is private)'}; the server is fine, this is a client setting`, details };
       }
-      const v = await chainTrust(tls.chain, trust.caFileCerts);
-      const trusted = v.bySystem.anchored || v.byCaFile.anchored;
-      const issuer = tls.chain[0]?.issuer ?? '';
-      if (trusted && c.insecureSkipVerify) {
-        return { status: 'warn', messageId: 'skipVerifyUnneeded', message: `admin.insecureSkipVerify is true although the chain of ${where} is trusted (${v.bySystem.anchored ? 'system store' : 'admin.caCertFilePath'})`, hint: `remove admin.insecureSkipVerify${file}: verification works, and skipping it lets anyone in the path read the token`, details };
+      if (c.insecureSkipVerify && v.verifies) {
+        return { status: 'warn', messageId: 'skipVerifyUnneeded', message: `${clientSettingText(ctx.target, 'insecureSkipVerify')} although ${where} verifies (${v.verifiesThrough}): ${CLIENT_BEHAVIOUR.skipVerifyFlytectl}`, hint: `${clientUnset(ctx.target, 'insecureSkipVerify')}: verification works, and skipping it lets anyone in the path read your token`, details };
       }
-      if (!trusted && c.insecureSkipVerify) {
-        return { status: 'warn', messageId: 'skipVerifyHidesUntrusted', message: `the chain of ${where} (issuer "${issuer}") is not trusted; only admin.insecureSkipVerify: true makes flytectl accept it`, hint: `set admin.caCertFilePath to the CA PEM and admin.insecureSkipVerify: false${file}; pyflyte's insecureSkipVerify behaves differently and may still fail`, details };
-      }
-      if (!trusted && c.caCertFilePath) {
-        return { status: 'fail', messageId: 'caFileWrong', message: `admin.caCertFilePath ${c.caCertFilePath} does not sign the chain of ${where} (issuer "${issuer}")`, hint: `set admin.caCertFilePath to the CA that issued the certificate ("${issuer}")${v.selfSigned ? ', here the self-signed certificate itself' : ''}`, details };
-      }
-      if (!trusted) {
-        return { status: 'fail', messageId: 'untrustedNoCa', message: `the chain of ${where} (issuer "${issuer}") is not trusted by the system store and no admin.caCertFilePath is set`, hint: `set admin.caCertFilePath: <path to the CA PEM>${file} (flytekit: FLYTE_PLATFORM_CA_CERT_FILE_PATH); do not use insecureSkipVerify`, details };
-      }
-      return { status: 'pass', message: `${where} speaks TLS and the client config verifies it (insecure: false${c.caCertFilePath ? ', caCertFilePath set' : ''})`, details };
+      return { status: 'pass', messageId: 'tlsMatches', message: `${where} speaks TLS and the client asks for TLS (${insecureText}${c.caCertFilePath ? `, ${clientSettingText(ctx.target, 'caCertFilePath')}` : ''}); tls.admin.* judge the certificate`, details };
     }
-    // No TLS: what does the port speak in plaintext?
-    let plain: PlainProbeResult;
-    try { plain = await plainProbe({ host: e.host, port: e.port, timeoutMs, signal: ctx.signal, ...(ctx.target.dnsServer ? { dnsServer: ctx.target.dnsServer } : {}) }); } catch (err) {
-      if (!(err instanceof ProbeError) || err.kind === 'aborted') throw err;
-      return { status: 'fail', ...describeNetFailure(err.kind, where, err.message, timeoutMs), details: { ...base, error: err.code ?? err.kind } };
+    // No TLS answer: what does the port speak?
+    const seen = await whatListens(ctx, e, tlsErr!.address, Math.min(timeoutMs, 2000));
+    const details: Record<string, Json> = { ...base, serverSpeaks: seen.plain?.kind ?? seen.service?.kind ?? 'unknown', tlsError: tlsErr!.code ?? tlsErr!.kind, ...(seen.plain?.statusLine ? { httpStatusLine: seen.plain.statusLine } : {}), ...(seen.plain?.snippet ? { body: seen.plain.snippet } : {}), ...(seen.service ? { service: describeService(seen.service) } : {}) };
+    if (seen.plain?.kind === 'h2c') {
+      if (c.insecure) return { status: 'pass', messageId: 'plaintextGrpc', message: `${where} speaks plaintext gRPC (h2c), matching ${insecureText}`, details };
+      const fix = clientFix(ctx.target, 'insecure', true);
+      return { status: 'fail', messageId: 'tlsAgainstPlaintext', cause: cause.tls('plaintext', hp), message: `${insecureText} makes clients start TLS, but ${where} speaks plaintext gRPC (h2c): they fail with WRONG_VERSION_NUMBER`, hint: `${fix ?? 'set admin.insecure: true'} for this plaintext port (a port-forward, or flyteadmin's gRPC port 8089), or dial the TLS ingress instead (admin.endpoint: dns:///<ingress host>)`, details };
     }
-    const details = { ...base, serverSpeaks: plain.kind, tlsError: tlsErr?.code ?? tlsErr?.kind ?? '', ...(plain.statusLine ? { httpStatusLine: plain.statusLine } : {}), ...(plain.snippet ? { body: plain.snippet } : {}) };
-    if (plain.kind === 'h2c') {
-      if (c.insecure) return { status: 'pass', messageId: 'plaintextGrpc', message: `${where} speaks plaintext gRPC (h2c), matching admin.insecure: true`, details };
-      return { status: 'fail', messageId: 'tlsAgainstPlaintext', message: `admin.insecure is false but ${where} speaks plaintext gRPC (TLS handshake: WRONG_VERSION_NUMBER)`, hint: `set admin.insecure: true${file} for this plaintext port (a port-forward or flyteadmin's 8089), or dial the TLS ingress instead (admin.endpoint: dns:///<ingress host>)`, details };
+    if (seen.plain?.kind === 'http1') {
+      return { status: 'fail', messageId: 'httpOnlyPort', cause: c.insecure ? cause.wrongService(hp) : cause.tls('plaintext', hp), message: `${where} answers plain HTTP/1.x (${seen.plain.statusLine}), not gRPC: an HTTP-only port (flyteadmin's 8088, or an ingress's plain HTTP listener)`, hint: `point admin.endpoint at a gRPC port: the TLS ingress (admin.endpoint: dns:///<ingress host>, TLS on) or flyteadmin's gRPC port 8089 with plaintext (insecure: true)`, details };
     }
-    if (plain.kind === 'http1') {
-      return { status: 'fail', messageId: 'httpOnlyPort', message: `${where} answers plaintext HTTP/1.1 (${plain.statusLine}), not gRPC: it is an HTTP-only port (flyteadmin's 8088, or an ingress's plain HTTP listener)`, hint: `point admin.endpoint at a gRPC port: the TLS ingress (admin.endpoint: dns:///<ingress host>, admin.insecure: false) or flyteadmin's gRPC port 8089 with admin.insecure: true`, details };
+    if (seen.plain?.kind === 'tls') {
+      // A TLS server that refused our handshake: the mode matches; tls.admin.handshake names the refusal.
+      if (c.insecure) {
+        const fix = clientFix(ctx.target, 'insecure', false);
+        return { status: 'fail', messageId: 'insecureAgainstTls', cause: cause.tls('plaintext', hp), message: `${insecureText} makes clients send plaintext, but ${where} is a TLS port (it answers plaintext with a TLS alert / "plain HTTP request was sent to HTTPS port")`, hint: `${fix ?? 'set admin.insecure: false'}; the server is fine, this is a client setting`, details };
+      }
+      return { status: 'pass', messageId: 'tlsMatches', message: `${where} is a TLS port and the client asks for TLS; the handshake itself failed (tls.admin.handshake reports why)`, details };
     }
-    return { status: 'fail', messageId: 'notGrpc', message: `${where} accepted the connection but answered neither TLS nor plaintext gRPC (${plain.kind})`, hint: 'check that admin.endpoint names the ingress TLS port (443) or flyteadmin\'s gRPC port (8089)', details };
+    if (!c.insecure) return { status: 'skip', message: `${where} answered neither TLS nor plaintext gRPC (${details.serverSpeaks}): tls.admin.handshake reports what listens there` };
+    return { status: 'fail', messageId: 'notGrpc', cause: cause.wrongService(hp), message: `${where} accepted the connection but answered neither TLS nor plaintext gRPC: ${seen.service ? describeService(seen.service) : String(details.serverSpeaks)}`, hint: 'admin.endpoint names a port of another service: point it at the ingress TLS port (443) or flyteadmin\'s gRPC port (8089, plaintext)', details };
   },
 });

@@ -1,8 +1,8 @@
 import { adminEndpoint } from '../../src/config/endpoints.js';
 import { probeTimeout } from '../../src/engine/budget.js';
 import { defineCheck } from '../../src/engine/define.js';
-import type { CheckContext, Outcome } from '../../src/engine/types.js';
-import { dnsOutcome } from './hosts.resolve.js';
+import { clientSource } from '../../src/flyte/client.js';
+import { DNS_MESSAGES, dnsOutcome } from './hosts.resolve.js';
 
 export default defineCheck({
   id: 'dns.admin.resolve',
@@ -10,13 +10,15 @@ export default defineCheck({
   phases: ['preflight', 'verify'],
   needs: ['endpoint'],
   timeoutMs: 8000,
+  messages: DNS_MESSAGES,
   explain: {
-    what: 'Resolves the host of `admin.endpoint` (or the ingress gRPC address) through the system resolver, or through `--dns-server`.',
-    why: 'flytectl and pyflyte dial this name; NXDOMAIN, SERVFAIL and a resolver timeout are different problems with different owners.',
-    fix: 'NXDOMAIN: create the record pointing at the ingress load balancer. SERVFAIL: fix the zone/resolver. Timeout: the resolver is unreachable (VPN split DNS).',
+    what: 'Resolves the host of `admin.endpoint` (or the ingress gRPC address) through the system resolver, or through `--dns-server` (the message says which). A cluster-internal host (`flyteadmin.flyte.svc.cluster.local`, a single-label Service name) that does not resolve here is reported as not checkable from this machine, and the TLS and client checks of the endpoint are skipped.',
+    why: 'flytectl and pyflyte dial this name; NXDOMAIN, a CNAME to a deleted load balancer, SERVFAIL, a resolver timeout and a name with only AAAA records are different problems with different owners.',
+    fix: 'NXDOMAIN: create the record pointing at the ingress load balancer. Dangling CNAME: point it at the current load balancer. SERVFAIL: fix the zone/resolver. Timeout: the resolver is unreachable (VPN split DNS). A cluster-internal name: run with --in-cluster.',
   },
-  async run(ctx: CheckContext): Promise<Outcome> {
+  async run(ctx) {
     const e = adminEndpoint(ctx.target)!;
-    return dnsOutcome(ctx, e.host, `admin endpoint (${e.source})`, probeTimeout(ctx));
+    const from = e.source === 'admin.endpoint' ? `admin endpoint, ${clientSource(ctx.target, 'endpoint')}` : `admin endpoint (${e.source})`;
+    return dnsOutcome(ctx, e.host, from, probeTimeout(ctx));
   },
 });

@@ -1,6 +1,7 @@
-import { resolveHost, DnsError } from '../../src/clients/resolve.js';
-import { adminEndpoint, ingressHttpBase } from '../../src/config/endpoints.js';
+import { resolveDetailed, DnsError } from '../../src/clients/resolve.js';
+import { adminEndpoint, ingressHttpBase, isClusterInternal } from '../../src/config/endpoints.js';
 import { probeTimeout, seconds } from '../../src/engine/budget.js';
+import { cause } from '../../src/engine/causes.js';
 import type { Target } from '../../src/config/target.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Instance, Outcome } from '../../src/engine/types.js';
@@ -28,28 +29,58 @@ export function namedHosts(t: Target): NamedHost[] {
   return out;
 }
 
-const CLUSTER_LOCAL = /(\.svc|\.svc\.cluster\.local|\.cluster\.local)\.?$/i;
+/** Every finding of a DNS resolution: declared by dns.admin.resolve and dns.hosts.resolve. */
+export const DNS_MESSAGES = {
+  resolved: { status: 'pass', summary: 'The name resolves (A and/or AAAA records, possibly through a CNAME).' },
+  ipLiteral: { status: 'pass', summary: 'The host is an IP address: nothing to resolve.' },
+  clusterInternalResolves: { status: 'pass', summary: 'A cluster-internal name that resolves from this machine too (port-forward, VPN, telepresence).' },
+  clusterInternal: { status: 'warn', summary: 'A cluster-internal name (`*.svc`, `*.cluster.local`, a single-label Service name): it resolves only inside the cluster, so it cannot be checked from this machine.' },
+  ipv6Only: { status: 'warn', summary: 'NOERROR with AAAA records only, no A record: clients without IPv6 connectivity cannot reach it.' },
+  nxdomain: { status: 'fail', summary: 'The name does not exist (NXDOMAIN).' },
+  danglingCname: { status: 'fail', summary: 'The name is a CNAME to a name that does not exist (or has no address): a dangling record.' },
+  noAddress: { status: 'fail', summary: 'The name exists but has no A or AAAA record (NOERROR, no data).' },
+  servfail: { status: 'fail', summary: 'The resolver answered SERVFAIL: the zone\'s name servers are broken or unreachable for it (DNSSEC, lame delegation).' },
+  dnsTimeout: { status: 'fail', summary: 'The resolver did not answer in time (unreachable resolver, VPN split DNS).' },
+  dnsRefused: { status: 'fail', summary: 'The resolver refused the query (it neither serves the zone nor recurses).' },
+} as const;
+
+type DnsId = keyof typeof DNS_MESSAGES;
 
 /** Shared by dns.admin.resolve and dns.hosts.resolve. */
-export async function dnsOutcome(ctx: CheckContext, host: string, role: string, timeoutMs: number): Promise<Outcome> {
-  const resolver = ctx.target.dnsServer ?? 'system resolver';
-  if (CLUSTER_LOCAL.test(host) || (!host.includes('.') && host !== 'localhost' && !host.includes(':'))) {
-    return { status: 'skip', message: `${host} is a cluster-internal name (${role}); it resolves only inside the cluster` , details: { host } };
-  }
+export async function dnsOutcome(ctx: CheckContext, host: string, role: string, timeoutMs: number): Promise<Outcome<DnsId>> {
+  const viaFlag = !!ctx.target.dnsServer;
+  const resolver = viaFlag ? `--dns-server ${ctx.target.dnsServer}` : 'the system resolver';
   const { isIP } = await import('node:net');
-  if (isIP(host)) return { status: 'pass', message: `${host} is an IP address (${role}); nothing to resolve`, details: { host, addresses: [host], resolver: 'none (IP literal)' } };
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (isIP(bare)) return { status: 'pass', messageId: 'ipLiteral', message: `${host} is an IP address (${role}); nothing to resolve`, details: { host, addresses: [bare], resolver: 'none (IP literal)' } };
+  const key = cause.dns(bare);
+  const internal = isClusterInternal(bare);
   try {
-    const r = await resolveHost(host, ctx.target.dnsServer, timeoutMs);
-    return { status: 'pass', message: `${host} resolves to ${r.addresses.join(', ')} (${role}, via ${resolver})`, details: { host, addresses: r.addresses, resolver } };
+    const r = await resolveDetailed(bare, ctx.target.dnsServer, internal ? Math.min(timeoutMs, 1500) : timeoutMs);
+    const details = { host, addresses: r.addresses, v4: r.v4, v6: r.v6, resolver, ...(r.cname ? { cname: r.cname } : {}) };
+    const via = r.cname ? ` through the CNAME ${r.cname}` : '';
+    if (internal) return { status: 'pass', messageId: 'clusterInternalResolves', message: `${host} is a cluster-internal name (${role}) that also resolves from this machine, to ${r.addresses.join(', ')} (via ${resolver})`, details };
+    if (!r.v4.length && r.v6.length) {
+      return { status: 'warn', messageId: 'ipv6Only', cause: key, message: `${host} resolves only to IPv6 (${r.v6.join(', ')})${via}: NOERROR with AAAA records and no A record (${role}, via ${resolver})`, hint: `add an A record for ${host} (next to the AAAA), e.g. the load balancer's IPv4 address: clients and networks without IPv6 cannot reach it`, details };
+    }
+    return { status: 'pass', messageId: 'resolved', message: `${host} resolves to ${r.addresses.join(', ')}${via} (${role}, via ${resolver})`, details };
   } catch (e) {
     if (!(e instanceof DnsError)) throw e;
-    const details = { host, resolver, code: e.code, kind: e.kind };
+    const details = { host, resolver, code: e.code, kind: e.kind, ...(e.cnameTarget ? { cnameTarget: e.cnameTarget } : {}) };
+    if (internal) {
+      return { status: 'warn', messageId: 'clusterInternal', cause: key, message: `${host} is a cluster-internal name (${role}): it resolves only inside the cluster (${resolver}: ${e.kind}), so it cannot be checked from this machine`, hint: 'run flyte-doctor with --in-cluster to check it from inside the cluster; from a laptop, dial the ingress host instead (or a port-forward on localhost)', details };
+    }
+    const other = viaFlag ? ' (asked --dns-server only: the system resolver may know more)' : '';
     switch (e.kind) {
-      case 'nxdomain': return { status: 'fail', messageId: 'nxdomain', message: `${host} does not exist (NXDOMAIN from ${resolver}); ${role}`, hint: `create a DNS record for ${host} (for the ingress: an A/CNAME to the load balancer address shown by kubectl get ingress), or fix the name in the values / admin.endpoint`, details };
-      case 'servfail': return { status: 'fail', messageId: 'servfail', message: `resolving ${host} failed with SERVFAIL from ${resolver}; ${role}`, hint: `the name servers of ${host.split('.').slice(-2).join('.')} are broken or unreachable for ${resolver} (DNSSEC, lame delegation): fix the zone or use a resolver that can reach it (--dns-server)`, details };
-      case 'timeout': return { status: 'fail', messageId: 'dnsTimeout', message: `no DNS answer for ${host} from ${resolver} within ${seconds(timeoutMs)}; ${role}`, hint: 'the resolver is unreachable from here (VPN/split DNS?): check /etc/resolv.conf or pass --dns-server host:port', details };
-      case 'refused': return { status: 'fail', messageId: 'dnsRefused', message: `${resolver} refused to resolve ${host}; ${role}`, hint: `${resolver} does not serve this zone and does not recurse: use a resolver that knows ${host} (--dns-server)`, details };
-      case 'nodata': return { status: 'fail', messageId: 'noAddress', message: `${host} exists but has no A/AAAA record (${resolver}); ${role}`, hint: `add an A or AAAA record (or a CNAME to the load balancer) for ${host}`, details };
+      case 'nxdomain':
+        if (e.cnameTarget) return { status: 'fail', messageId: 'danglingCname', cause: key, message: `${host} is a CNAME to ${e.cnameTarget}, which does not exist (NXDOMAIN from ${resolver}); ${role}`, hint: `point the CNAME ${host} at the load balancer's current name (kubectl get ingress -o wide shows it), or replace it with an A record: ${e.cnameTarget} is gone (a deleted load balancer?)`, details };
+        return { status: 'fail', messageId: 'nxdomain', cause: key, message: `${host} does not exist (NXDOMAIN from ${resolver})${other}; ${role}`, hint: `create a DNS record for ${host} (for the ingress: an A/CNAME to the load balancer address shown by kubectl get ingress -o wide), or fix the name in the values / admin.endpoint`, details };
+      case 'nodata':
+        if (e.cnameTarget) return { status: 'fail', messageId: 'danglingCname', cause: key, message: `${host} is a CNAME to ${e.cnameTarget}, which has no A/AAAA record (${resolver}); ${role}`, hint: `give ${e.cnameTarget} an address record, or point the CNAME ${host} at the load balancer's current name`, details };
+        return { status: 'fail', messageId: 'noAddress', cause: key, message: `${host} exists but has no A or AAAA record (NOERROR without data from ${resolver}); ${role}`, hint: `add an A (or AAAA, or CNAME to the load balancer) record for ${host}: the name exists only with other record types`, details };
+      case 'servfail': return { status: 'fail', messageId: 'servfail', cause: key, message: `resolving ${host} failed with SERVFAIL from ${resolver}; ${role}`, hint: `the name servers of ${bare.split('.').slice(-2).join('.')} are broken or unreachable for ${resolver} (DNSSEC validation, lame delegation): fix the zone${viaFlag ? '' : ', or pass --dns-server host:port to ask another resolver'}`, details };
+      case 'timeout': return { status: 'fail', messageId: 'dnsTimeout', cause: key, message: `no DNS answer for ${host} from ${resolver} within ${seconds(timeoutMs)}; ${role}`, hint: viaFlag ? `${ctx.target.dnsServer} does not answer from here: check the --dns-server address` : 'the resolver in /etc/resolv.conf is unreachable from here (VPN / split DNS?): fix it, or pass --dns-server host:port', details };
+      case 'refused': return { status: 'fail', messageId: 'dnsRefused', cause: key, message: `${resolver} refused to resolve ${host}; ${role}`, hint: `${resolver} neither serves this zone nor recurses: use a resolver that knows ${host}${viaFlag ? ' (another --dns-server, or none for the system resolver)' : ' (--dns-server host:port)'}`, details };
       default: throw e;
     }
   }
@@ -61,12 +92,13 @@ export default defineCheck({
   phases: ['preflight', 'verify'],
   timeoutMs: 8000,
   instances: (t) => namedHosts(t).map(({ key, label }) => ({ key, label })),
+  messages: DNS_MESSAGES,
   explain: {
-    what: 'Resolves each host named by the target other than the admin endpoint: ingress/console host, database hosts, object-store endpoint, OIDC issuer.',
-    why: 'A name that does not resolve from here is the first thing that breaks the console, registration (signed URLs) and login.',
-    fix: 'Create the missing record, fix the resolver, or correct the host in the values. Cluster-internal names (*.svc) are skipped: they resolve only inside the cluster.',
+    what: 'Resolves each host named by the target other than the admin endpoint: ingress/console host, database hosts, object-store endpoint, OIDC issuer; through the system resolver or `--dns-server` (the message says which).',
+    why: 'A name that does not resolve from here is the first thing that breaks the console, registration (signed URLs) and login. NXDOMAIN, a dangling CNAME, SERVFAIL, a resolver timeout and a name with only AAAA records are different problems with different owners.',
+    fix: 'Create the missing record, fix the resolver, or correct the host in the values. Cluster-internal names (*.svc) resolve only inside the cluster: they are reported as not checkable from here (use --in-cluster).',
   },
-  async run(ctx: CheckContext): Promise<Outcome> {
+  async run(ctx) {
     const h = namedHosts(ctx.target).find((x) => x.key === ctx.instance?.key);
     if (!h) return { status: 'skip', message: 'host no longer in the target' };
     return dnsOutcome(ctx, h.host, h.role, probeTimeout(ctx));

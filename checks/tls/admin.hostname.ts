@@ -1,8 +1,17 @@
 import { adminEndpoint, hostPort } from '../../src/config/endpoints.js';
-import { probeTimeout } from '../../src/engine/budget.js';
-import { sharedTlsProbe } from '../../src/clients/tls.js';
 import { defineCheck } from '../../src/engine/define.js';
-import type { CheckContext, Outcome } from '../../src/engine/types.js';
+import { clientFix, clientSettingText, ingressTlsSecretFix, CLIENT_BEHAVIOUR } from '../../src/flyte/client.js';
+import { certNames, chartIngressHost, tlsCause, tlsView } from './_support.js';
+
+const CONTROLLER: Record<string, string> = { 'ingress-nginx': '"Kubernetes Ingress Controller Fake Certificate"', traefik: '"TRAEFIK DEFAULT CERT"', kong: 'Kong\'s default certificate' };
+
+/** Does `name` (a SAN entry without prefix) cover `host`? Wildcards cover one label. */
+function covers(name: string, host: string): boolean {
+  const n = name.toLowerCase(), h = host.toLowerCase();
+  if (n === h) return true;
+  if (n.startsWith('*.')) { const rest = h.split('.').slice(1).join('.'); return rest === n.slice(2) && h.split('.').length > 2; }
+  return false;
+}
 
 export default defineCheck({
   id: 'tls.admin.hostname',
@@ -11,29 +20,54 @@ export default defineCheck({
   needs: ['endpoint'],
   dependsOn: ['tls.admin.handshake'],
   timeoutMs: 8000,
-  explain: {
-    what: 'Checks that the host of `admin.endpoint` is among the certificate\'s subjectAltNames (wildcards cover one label), and lists the names the certificate has.',
-    why: 'Dialling the load balancer\'s own name or an IP while the certificate is for the vanity name fails with "x509: certificate is valid for X, not Y".',
-    fix: 'Dial a name on the certificate (fix DNS so that name reaches the ingress), or reissue the certificate with the dialled name in its SANs.',
+  messages: {
+    nameMatches: { status: 'pass', summary: 'The endpoint host is in the certificate\'s subjectAltNames.' },
+    nameMismatch: { status: 'fail', summary: 'The certificate is for other names than the host the client dials.' },
+    nameMismatchSkipVerify: { status: 'fail', summary: 'The names do not match: flytectl accepts it only because insecureSkipVerify skips every check, pyflyte still fails.' },
+    wrongNameDialled: { status: 'fail', summary: 'The client dials another name (an IP, a load balancer name) than the one the certificate and the Ingress are for.' },
+    defaultCertificate: { status: 'fail', summary: 'The ingress serves its controller\'s default certificate (not for this host): the Ingress TLS Secret is missing or invalid.' },
+    cnOnly: { status: 'fail', summary: 'The certificate has no subjectAltName, only a Common Name: Go clients (flytectl) refuse it.' },
   },
-  async run(ctx: CheckContext): Promise<Outcome> {
+  explain: {
+    what: 'Checks that the host of `admin.endpoint` is among the certificate\'s subjectAltNames (wildcards cover one label), lists the names the certificate has, and tells a client that dials the wrong name (an IP, the load balancer\'s own name) from an Ingress that serves a certificate for other names (its TLS Secret is missing or wrong).',
+    why: 'Dialling the load balancer\'s own name or an IP while the certificate is for the vanity name fails with "x509: certificate is valid for X, not Y". pyflyte checks the name even with insecureSkipVerify.',
+    fix: 'Dial a name on the certificate (fix DNS so that name reaches the ingress), or reissue the certificate with the dialled name in its SANs (the Ingress TLS Secret / cert-manager Certificate dnsNames).',
+  },
+  async run(ctx) {
     const { checkServerIdentity } = await import('node:tls');
     const e = adminEndpoint(ctx.target)!;
     const where = hostPort(e);
-    const p = await sharedTlsProbe(ctx, e, probeTimeout(ctx));
-    const leaf = p.chain[0];
-    const names = leaf?.altNames.length ? leaf.altNames : leaf?.commonName ? [`CN:${leaf.commonName}`] : [];
-    const details = { endpoint: where, host: e.host, certificateNames: names, subject: leaf?.subject ?? '' };
-    const err = checkServerIdentity(e.host, p.leaf);
-    if (!err) return { status: 'pass', message: `${e.host} is in the certificate of ${where} (names: ${names.join(', ')})`, details };
-    const list = names.map((n) => n.replace(/^(DNS|IP|CN):/, '')).join(', ') || 'no names';
-    if (ctx.target.client.insecureSkipVerify) {
-      return { status: 'warn', messageId: 'mismatchSkipVerify', message: `certificate of ${where} is valid for ${list}, not ${e.host}; works only because admin.insecureSkipVerify is true`, hint: `dial a name on the certificate (admin.endpoint: dns:///${names.find((n) => n.startsWith('DNS:') && !n.includes('*'))?.slice(4) ?? '<name on the certificate>'}:${e.port}) or reissue it with ${e.host} in subjectAltName, then set admin.insecureSkipVerify: false`, details };
+    const v = await tlsView(ctx, e);
+    const leaf = v.probe.chain[0];
+    const names = certNames(v);
+    const list = names.join(', ') || 'no names';
+    const details = { endpoint: where, host: e.host, certificateNames: leaf?.altNames.length ? leaf.altNames : leaf?.commonName ? [`CN:${leaf.commonName}`] : [], subject: leaf?.subject ?? '' };
+    const key = tlsCause(v.facts.defaultCert ? 'default-cert' : 'name', e);
+    if (v.facts.defaultCert) {
+      return { status: 'fail', messageId: 'defaultCertificate', cause: key, message: `${where} presents the ingress controller's default certificate ${CONTROLLER[v.facts.defaultCert]} (names: ${list}), not one for ${e.host}`, hint: `${ingressTlsSecretFix(ctx.target)}; do not dial ${list} or skip verification`, details };
     }
-    const onCert = names.find((n) => n.startsWith('DNS:') && !n.includes('*'))?.slice(4);
+    const err = checkServerIdentity(e.host, v.probe.leaf);
+    if (!err && v.facts.cnOnly) {
+      return { status: 'fail', messageId: 'cnOnly', cause: key, message: `the certificate of ${where} has no subjectAltName, only CN=${leaf?.commonName}: flytectl (Go) refuses it ("x509: certificate relies on legacy Common Name field")`, hint: `reissue the certificate with ${e.host} in subjectAltName (cert-manager Certificate dnsNames; openssl -addext "subjectAltName=DNS:${e.host}")`, details };
+    }
+    if (!err) return { status: 'pass', messageId: 'nameMatches', message: `${e.host} is in the certificate of ${where} (names: ${list})`, details };
+    const ingressHost = chartIngressHost(ctx.target);
+    const onCert = names.find((n) => !n.includes('*') && !/^[\d.:]+$/.test(n));
+    const port = e.port === 443 ? '' : `:${e.port}`;
+    if (ctx.target.client.insecureSkipVerify) {
+      return { status: 'fail', messageId: 'nameMismatchSkipVerify', cause: key, message: `certificate of ${where} is valid for ${list}, not ${e.host}; ${clientSettingText(ctx.target, 'insecureSkipVerify')} hides it from flytectl, but ${CLIENT_BEHAVIOUR.skipVerifyPyflyte}`, hint: `${onCert ? `dial a name on the certificate (${clientFix(ctx.target, 'endpoint', `dns:///${onCert}${port}`) ?? `admin.endpoint: dns:///${onCert}${port}`})` : 'dial a name on the certificate'} or reissue it with ${e.host} in subjectAltName; then drop insecureSkipVerify`, details };
+    }
+    // The client dials another name than the one the Ingress (and its certificate) is for.
+    if (ingressHost && ingressHost.toLowerCase() !== e.host.toLowerCase() && names.some((n) => covers(n, ingressHost))) {
+      const fix = clientFix(ctx.target, 'endpoint', `dns:///${ingressHost}${port}`);
+      return { status: 'fail', messageId: 'wrongNameDialled', cause: key, message: `the client dials ${e.host}, but the certificate of ${where} is for ${list} (the Ingress host is ${ingressHost})`, hint: `${fix ?? `dial ${ingressHost}`}: the certificate and the Ingress are for ${ingressHost}; make that name resolve to the load balancer (DNS record), rather than dialling ${e.host}`, details };
+    }
+    const onIngress = !ingressHost || ingressHost.toLowerCase() === e.host.toLowerCase();
     return {
-      status: 'fail', messageId: 'hostnameMismatch', message: `certificate of ${where} is valid for ${list}, not ${e.host}`,
-      hint: `reissue the certificate with ${e.host} in subjectAltName (ingress TLS Secret / cert-manager Certificate dnsNames, and the ingress host ${ctx.target.ingress?.valuesKey ?? 'ingress'}.host)${onCert ? `, or dial the name on it: admin.endpoint: dns:///${onCert}${e.port === 443 ? '' : `:${e.port}`}` : ''}`,
+      status: 'fail', messageId: 'nameMismatch', cause: key, message: `certificate of ${where} is valid for ${list}, not ${e.host}`,
+      hint: onIngress
+        ? `the Ingress for ${e.host} serves a certificate for other names: reissue it with ${e.host} in subjectAltName (cert-manager Certificate dnsNames), or ${ingressTlsSecretFix(ctx.target)}${onCert ? `; or dial the name on it (admin.endpoint: dns:///${onCert}${port})` : ''}`
+        : `reissue the certificate with ${e.host} in subjectAltName${onCert ? `, or dial the name on it (${clientFix(ctx.target, 'endpoint', `dns:///${onCert}${port}`) ?? `admin.endpoint: dns:///${onCert}${port}`})` : ''}`,
       details,
     };
   },

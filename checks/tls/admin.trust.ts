@@ -1,51 +1,113 @@
 import { adminEndpoint, hostPort } from '../../src/config/endpoints.js';
+import { fetchIssuer, pemFacts } from '../../src/clients/tls.js';
 import { probeTimeout } from '../../src/engine/budget.js';
-import { sharedTlsProbe } from '../../src/clients/tls.js';
-import { clientTrust } from '../../src/clients/trust.js';
-import { chainTrust } from '../../src/clients/tls.js';
 import { defineCheck } from '../../src/engine/define.js';
-import type { CheckContext, Outcome } from '../../src/engine/types.js';
+import type { Json } from '../../src/engine/types.js';
+import { clientFix, clientSettingText, clientUnset, ingressTlsSecretFix, CLIENT_BEHAVIOUR } from '../../src/flyte/client.js';
+import { intermediateNotSent, tlsCause, tlsView } from './_support.js';
 
+/** Kept for importers: the values key that turns on the ingress TLS of a chart. */
 export function ingressTlsKey(chart: string | undefined, valuesKey = 'ingress'): string {
   return chart === 'flyte-core' ? `${valuesKey}.tls.enabled: true (and ${valuesKey}.tls.secretName)` : `${valuesKey}.tls (or ${valuesKey}.httpTls/grpcTls) with the certificate Secret`;
 }
 
+const CONTROLLER: Record<string, string> = { 'ingress-nginx': 'ingress-nginx\'s built-in "Kubernetes Ingress Controller Fake Certificate"', traefik: 'Traefik\'s built-in "TRAEFIK DEFAULT CERT"', kong: 'Kong\'s built-in default certificate' };
+
 export default defineCheck({
   id: 'tls.admin.trust',
-  title: 'The admin certificate chain is trusted (system store + caCertFilePath)',
+  title: 'The admin certificate chain is trusted the way flytectl and pyflyte verify it',
   phases: ['preflight', 'verify'],
   needs: ['endpoint'],
   dependsOn: ['tls.admin.handshake'],
   timeoutMs: 8000,
-  explain: {
-    what: 'Checks that the chain the admin endpoint presents leads to a root of the system store (Node\'s bundled Mozilla roots), or to a certificate in `admin.caCertFilePath`. Dates and names are judged by tls.admin.expiry and tls.admin.hostname.',
-    why: 'flytectl uses the system store plus caCertFilePath; pyflyte uses the roots bundled with Python gRPC. A private CA or a self-signed certificate fails with CERTIFICATE_VERIFY_FAILED / "certificate signed by unknown authority".',
-    fix: 'Set `admin.caCertFilePath` to the CA PEM (flytekit: `FLYTE_PLATFORM_CA_CERT_FILE_PATH`), serve the full chain with intermediates, or use a publicly trusted certificate.',
+  messages: {
+    trusted: { status: 'pass', summary: 'The chain leads to a publicly trusted root that both clients know.' },
+    privateCa: { status: 'warn', summary: 'Trusted only through a private CA this machine has (caCertFilePath or an env bundle): Flyte\'s task pods and browsers need that CA too.' },
+    intermediateNotSentHidden: { status: 'warn', summary: 'The server does not send its intermediate certificate; it works here only because a local bundle holds it.' },
+    untrustedSkipVerify: { status: 'warn', summary: 'The chain is not trusted; only insecureSkipVerify makes the clients accept it.' },
+    defaultCertificate: { status: 'fail', summary: 'The ingress serves its controller\'s built-in default certificate: the Ingress TLS Secret is missing or invalid.' },
+    intermediateNotSent: { status: 'fail', summary: 'The server sends its certificate without the intermediate CA that issued it: serve the full chain.' },
+    selfSigned: { status: 'fail', summary: 'A self-signed certificate that no configured CA bundle holds.' },
+    untrustedRoot: { status: 'fail', summary: 'The chain ends at a root CA that no configured bundle trusts (a private CA).' },
+    untrusted: { status: 'fail', summary: 'The certificate is issued by a CA that no configured bundle knows.' },
+    caFileDoesNotSign: { status: 'fail', summary: 'admin.caCertFilePath is set, but no certificate in it signs the server\'s chain.' },
+    caFileReplacesSystem: { status: 'fail', summary: 'The certificate is publicly trusted, but caCertFilePath replaces the system roots and does not hold its root.' },
+    onlyOneClient: { status: 'fail', summary: 'Only one of flytectl and pyflyte trusts the chain (they read different CA bundles).' },
   },
-  async run(ctx: CheckContext): Promise<Outcome> {
+  explain: {
+    what: 'Follows the chain the admin endpoint sends (leaf, then intermediates) to a trust anchor, in the stores each client really uses: `admin.caCertFilePath` ALONE when it is set (flytectl and pyflyte both replace the system roots with it), else the system roots (flytectl: the OS store, SSL_CERT_FILE on Linux; pyflyte: the roots bundled with grpcio, GRPC_DEFAULT_SSL_ROOTS_FILE_PATH). A missing intermediate is told from an unknown CA by whether the issuer can be found (its AIA caIssuers URL, or a local bundle that holds it). Dates and names are judged by tls.admin.expiry and tls.admin.hostname.',
+    why: 'Clients fail with CERTIFICATE_VERIFY_FAILED / "certificate signed by unknown authority". The fixes differ: a missing intermediate is fixed on the server (the TLS Secret\'s tls.crt must hold leaf + intermediates), a private CA by distributing it (caCertFilePath), the controller\'s default certificate by the Ingress TLS Secret.',
+    fix: 'Serve the full chain; give the Ingress a valid TLS Secret; set `admin.caCertFilePath` (flytekit: `FLYTE_PLATFORM_CA_CERT_FILE_PATH`) to your private CA, or remove it for a publicly trusted certificate.',
+  },
+  async run(ctx) {
     const e = adminEndpoint(ctx.target)!;
     const where = hostPort(e);
-    const trust = await clientTrust(ctx.target);
-    const p = await sharedTlsProbe(ctx, e, probeTimeout(ctx));
+    const v = await tlsView(ctx, e);
+    const { trust, facts: f, probe: p } = v;
     const leaf = p.chain[0];
-    const v = await chainTrust(p.chain, trust.caFileCerts);
-    const details = {
-      endpoint: where, subject: leaf?.subject ?? '', issuer: leaf?.issuer ?? '', chain: p.chain.map((c) => c.subject),
-      ...(p.authorizationError ? { opensslVerdict: p.authorizationError } : {}), ...(trust.caFile ? { caCertFilePath: trust.caFile } : {}),
-      insecureSkipVerify: trust.skipVerify,
+    const details: Record<string, Json> = {
+      endpoint: where, subject: leaf?.subject ?? '', issuer: leaf?.issuer ?? '', chainSent: p.chain.map((c) => c.subject),
+      ...(f.missingIssuer ? { missingIssuer: f.missingIssuer } : {}), ...(f.caIssuers ? { caIssuers: f.caIssuers } : {}),
+      anchors: Object.fromEntries(Object.entries(f.anchors).map(([k, a]) => [k, a.subject])), flytectlStore: v.stores.flytectl, pyflyteStore: v.stores.pyflyte,
+      ...(p.authorizationError ? { opensslVerdict: p.authorizationError } : {}), ...(trust.caFile ? { caCertFilePath: trust.caFile } : {}), insecureSkipVerify: trust.skipVerify,
     };
     if (trust.caFileError) {
-      return { status: 'fail', messageId: 'caFileUnreadable', message: `admin.caCertFilePath ${trust.caFile}: ${trust.caFileError}`, hint: `point admin.caCertFilePath at the PEM file of the CA that signed ${where}'s certificate (flytectl refuses to start when the file cannot be read, even with insecureSkipVerify)`, details };
+      return { status: 'skip', message: `${clientSettingText(ctx.target, 'caCertFilePath')} cannot be read (${trust.caFileError}): client.config.tls-mode reports it` };
     }
-    if (v.bySystem.anchored) return { status: 'pass', message: `chain of ${where} is trusted by the system store (anchor: ${v.bySystem.anchor})`, details: { ...details, anchor: v.bySystem.anchor ?? '' } };
-    if (v.byCaFile.anchored) return { status: 'pass', messageId: 'trustedByCaFile', message: `chain of ${where} is trusted through admin.caCertFilePath (anchor: ${v.byCaFile.anchor}); not by the system store, so every client needs this CA`, details: { ...details, anchor: v.byCaFile.anchor ?? '' } };
-    const what = v.fakeIngressCert ? 'the ingress controller\'s default "Kubernetes Ingress Controller Fake Certificate"' : v.selfSigned ? `a self-signed certificate (${leaf?.subject})` : `a chain issued by "${leaf?.issuer}" that no trusted root anchors`;
+    const key = (k: Parameters<typeof tlsCause>[0]) => tlsCause(k, e);
+    const ca = clientSettingText(ctx.target, 'caCertFilePath');
+    const caFix = (pem: string) => clientFix(ctx.target, 'caCertFilePath', pem);
+    // The controller's default certificate: the Ingress has no usable TLS Secret. Never "trust it".
+    if (f.defaultCert) {
+      return { status: 'fail', messageId: 'defaultCertificate', cause: key('default-cert'), message: `${where} presents ${CONTROLLER[f.defaultCert]} (${leaf?.subject}), not a certificate for ${e.host}: the Ingress serves no TLS Secret of its own`, hint: `${ingressTlsSecretFix(ctx.target)}; do not trust the default certificate or skip verification`, details };
+    }
+    const af = v.anchorFor.flytectl, ap = v.anchorFor.pyflyte;
+    const hidden = af?.viaStoreIntermediate ?? ap?.viaStoreIntermediate;
+    if (af && ap) {
+      if (hidden) {
+        return { status: 'warn', messageId: 'intermediateNotSentHidden', cause: key('chain'), message: `${where} sends ${p.chain.length} certificate(s) without the intermediate "${hidden}"; it verifies here only because ${v.stores.flytectl === 'system' ? 'a local bundle' : v.stores.flytectl} holds that intermediate`, hint: `serve the full chain: put the leaf followed by the intermediate "${hidden}" in tls.crt of the Ingress TLS Secret (cert-manager does this itself); clients without this bundle, task pods and browsers fail now`, details };
+      }
+      if (v.stores.flytectl === 'system' && v.stores.pyflyte === 'system') {
+        return { status: 'pass', messageId: 'trusted', message: `chain of ${where} is publicly trusted (anchor: ${af.subject})`, details: { ...details, anchor: af.subject } };
+      }
+      const via = [...new Set([v.stores.flytectl, v.stores.pyflyte].filter((s) => s !== 'system'))].map((s) => (s === 'caCertFilePath' ? ca : `env ${s}`)).join(' and ');
+      return { status: 'warn', messageId: 'privateCa', message: `chain of ${where} is trusted through ${via} (anchor: ${af.subject}), a private CA this machine has: it cannot be checked from here whether Flyte's task pods and browsers trust it`, hint: `give every client the CA "${af.subject}": task pods that call Flyte (FlyteRemote, dynamic workflows) need it in their image or as FLYTE_PLATFORM_CA_CERT_FILE_PATH, browsers in their trust store; or serve a publicly trusted certificate (cert-manager with Let's Encrypt, ACM)`, details: { ...details, anchor: af.subject } };
+    }
     if (trust.skipVerify) {
-      return { status: 'warn', messageId: 'untrustedSkipVerify', message: `${where} presents ${what}; it works only because admin.insecureSkipVerify is true`, hint: 'set admin.caCertFilePath to the CA PEM and admin.insecureSkipVerify: false (skip-verify also hides a man in the middle; flytekit treats it differently and may still fail)', details };
+      return { status: 'warn', messageId: 'untrustedSkipVerify', message: `the chain of ${where} (issuer "${leaf?.issuer}") is not trusted; clients accept it only because ${clientSettingText(ctx.target, 'insecureSkipVerify')} (${CLIENT_BEHAVIOUR.skipVerifyPyflyte})`, hint: `${intermediateNotSent(f) ? `serve the full chain (leaf + intermediate "${f.missingIssuer}" in tls.crt of the TLS Secret)` : `set admin.caCertFilePath to the CA that issued it ("${f.missingIssuer ?? leaf?.issuer}")`}, then ${clientUnset(ctx.target, 'insecureSkipVerify')}: skipping verification lets anyone in the path read your token`, details };
     }
-    if (v.fakeIngressCert) return { status: 'fail', messageId: 'fakeCertificate', message: `${where} presents ${what}: TLS is not configured on the Ingress`, hint: `enable ingress TLS: ${ingressTlsKey(ctx.target.chart, ctx.target.ingress?.valuesKey)}; e.g. with cert-manager (cert-manager.io/cluster-issuer annotation)`, details };
-    if (trust.caFile) return { status: 'fail', messageId: 'caFileDoesNotSign', message: `${where} presents ${what}; admin.caCertFilePath ${trust.caFile} does not sign it`, hint: `set admin.caCertFilePath to the CA that issued the certificate (issuer: ${leaf?.issuer}), or the certificate itself when it is self-signed`, details };
-    if (v.selfSigned) return { status: 'fail', messageId: 'selfSigned', message: `${where} presents ${what}, trusted by no CA`, hint: 'set admin.caCertFilePath to this certificate\'s PEM (flytekit: FLYTE_PLATFORM_CA_CERT_FILE_PATH), or serve a certificate from a CA your clients trust (cert-manager, ACM)', details };
-    return { status: 'fail', messageId: 'untrusted', message: `${where} presents ${what}`, hint: `set admin.caCertFilePath to the PEM of the CA "${leaf?.issuer}" (flytekit: FLYTE_PLATFORM_CA_CERT_FILE_PATH), and serve the full chain (leaf + intermediates) in the ingress TLS Secret`, details };
+    if (af || ap) {
+      const ok = af ? 'flytectl' : 'pyflyte', bad = af ? 'pyflyte' : 'flytectl';
+      const okStore = af ? v.stores.flytectl : v.stores.pyflyte, badStore = af ? v.stores.pyflyte : v.stores.flytectl;
+      return { status: 'fail', messageId: 'onlyOneClient', cause: key('untrusted'), message: `the chain of ${where} is trusted by ${ok} (through ${okStore === 'system' ? 'the system roots' : `env ${okStore}`}) but not by ${bad} (${badStore === 'system' ? 'system roots' : `env ${badStore}`})`, hint: `${caFix('<path to the CA PEM>') ?? 'point admin.caCertFilePath at the CA PEM'} so both clients use the same CA (anchor: ${(af ?? ap)!.subject})`, details };
+    }
+    // Not trusted by either client. Why?
+    if (trust.caFileCerts.length && f.anchors['system']) {
+      return { status: 'fail', messageId: 'caFileReplacesSystem', cause: key('untrusted'), message: `the certificate of ${where} is publicly trusted (anchor: ${f.anchors['system'].subject}), but ${ca} holds other CAs and ${CLIENT_BEHAVIOUR.caCertFilePath}`, hint: `${clientUnset(ctx.target, 'caCertFilePath')}, or add the root "${f.anchors['system'].subject}" to that file`, details };
+    }
+    if (intermediateNotSent(f)) {
+      // The issuer is findable: fetch it (AIA) to confirm it is an intermediate, not a root nobody trusts.
+      let fetched: string | undefined;
+      for (const url of f.caIssuers ?? []) { fetched = await fetchIssuer(url, { timeoutMs: Math.min(2000, probeTimeout(ctx)), signal: ctx.signal, ...(ctx.target.dnsServer ? { dnsServer: ctx.target.dnsServer } : {}) }); if (fetched) break; }
+      const fetchedFacts = fetched ? await pemFacts(fetched) : undefined;
+      if (fetchedFacts) details.fetchedIssuer = fetchedFacts.subject;
+      if (!fetchedFacts?.selfSigned) {
+        const found = f.issuerInStore ? `a local bundle (${f.issuerInStore.store === 'caCertFilePath' ? 'admin.caCertFilePath' : f.issuerInStore.store}) holds it` : fetchedFacts ? `it is published at ${f.caIssuers![0]}` : `the certificate names where it is published: ${f.caIssuers![0]}`;
+        return { status: 'fail', messageId: 'intermediateNotSent', cause: key('chain'), message: `${where} sends its certificate without the intermediate CA "${f.missingIssuer}" that issued it (${p.chain.length} certificate(s) sent; ${found}): gRPC clients do not fetch missing intermediates`, hint: `serve the full chain on the server: tls.crt of the Ingress TLS Secret must hold the leaf followed by the intermediate "${f.missingIssuer}" (kubectl -n ${ctx.target.kubernetes.namespace} create secret tls <name> --cert=fullchain.pem --key=...; cert-manager does this itself); no client setting needs to change`, details };
+      }
+    }
+    if (trust.caFileCerts.length) {
+      return { status: 'fail', messageId: 'caFileDoesNotSign', cause: key('untrusted'), message: `${where} presents ${f.selfSigned ? `a self-signed certificate (${leaf?.subject})` : `a chain issued by "${f.missingIssuer ?? leaf?.issuer}"`}; no certificate in ${ca} signs it`, hint: `${caFix('<PEM of the CA that issued it>') ?? 'point admin.caCertFilePath at the right CA PEM'}: the issuing CA is "${f.missingIssuer ?? leaf?.issuer}"${f.selfSigned ? ' (here the certificate itself)' : ''}; if that name is an intermediate of your CA, the server must send it (serve the full chain)`, details };
+    }
+    if (f.selfSigned) {
+      return { status: 'fail', messageId: 'selfSigned', cause: key('untrusted'), message: `${where} presents a self-signed certificate (${leaf?.subject}) that no trusted CA signs`, hint: `${caFix('<PEM of this certificate>') ?? 'set admin.caCertFilePath to this certificate\'s PEM'} (pyflyte: FLYTE_PLATFORM_CA_CERT_FILE_PATH), or serve a certificate from a CA your clients trust (cert-manager, ACM); do not use insecureSkipVerify`, details };
+    }
+    const localOnly = trust.envStores.filter((s) => f.anchors[s.variable]).map((s) => `${s.variable} (read by ${s.usedBy})`);
+    const note = localOnly.length ? `; this machine trusts it through ${localOnly.join(', ')}` : '';
+    if (f.sentRoot) {
+      const root = p.chain[p.chain.length - 1]!.subject;
+      return { status: 'fail', messageId: 'untrustedRoot', cause: key('untrusted'), message: `the chain of ${where} ends at the root "${root}", which no configured bundle trusts${note}`, hint: `${caFix('<PEM of the root CA>') ?? 'set admin.caCertFilePath to the root CA PEM'}: the root is "${root}"`, details };
+    }
+    return { status: 'fail', messageId: 'untrusted', cause: key('untrusted'), message: `the certificate of ${where} is issued by "${f.missingIssuer ?? leaf?.issuer}", a CA that neither the system roots nor a configured bundle knows${note}`, hint: `${caFix('<PEM of the CA that issued it>') ?? 'set admin.caCertFilePath to the issuing CA PEM'} (issuer: "${f.missingIssuer ?? leaf?.issuer}"; pyflyte: FLYTE_PLATFORM_CA_CERT_FILE_PATH); if that issuer is an intermediate of a public CA, serve the full chain instead`, details };
   },
 });

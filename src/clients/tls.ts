@@ -25,7 +25,40 @@ export type NetErrorKind =
 
 export class ProbeError extends Error {
   override readonly name = 'ProbeError';
-  constructor(readonly kind: NetErrorKind, message: string, readonly code?: string, readonly address?: string) { super(message); }
+  /** The TLS alert the server sent, when the handshake ended with one. */
+  readonly alert?: TlsAlert;
+  constructor(readonly kind: NetErrorKind, message: string, readonly code?: string, readonly address?: string, extra: { alert?: TlsAlert } = {}) {
+    super(message);
+    if (extra.alert) this.alert = extra.alert;
+  }
+}
+
+/** A TLS alert (RFC 8446 §6, RFC 5246 §7.2): its number and its name. */
+export interface TlsAlert { code: number; name: string }
+
+/** Every alert a server can send a client during or right after the handshake (RFC 8446 §6, RFC 5246 §7.2, RFC 7301). */
+export const TLS_ALERTS: Readonly<Record<number, string>> = {
+  0: 'close_notify', 10: 'unexpected_message', 20: 'bad_record_mac', 21: 'decryption_failed', 22: 'record_overflow',
+  30: 'decompression_failure', 40: 'handshake_failure', 41: 'no_certificate', 42: 'bad_certificate',
+  43: 'unsupported_certificate', 44: 'certificate_revoked', 45: 'certificate_expired', 46: 'certificate_unknown',
+  47: 'illegal_parameter', 48: 'unknown_ca', 49: 'access_denied', 50: 'decode_error', 51: 'decrypt_error',
+  60: 'export_restriction', 70: 'protocol_version', 71: 'insufficient_security', 80: 'internal_error',
+  86: 'inappropriate_fallback', 90: 'user_canceled', 100: 'no_renegotiation', 109: 'missing_extension',
+  110: 'unsupported_extension', 111: 'certificate_unobtainable', 112: 'unrecognized_name', 113: 'bad_certificate_status_response',
+  114: 'bad_certificate_hash_value', 115: 'unknown_psk_identity', 116: 'certificate_required', 120: 'no_application_protocol',
+};
+
+/** The alert in an OpenSSL/Node error ("SSL alert number 40", ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE), if any. */
+export function alertOf(err: unknown): TlsAlert | undefined {
+  const e = err as { message?: unknown; code?: unknown } | undefined;
+  const text = `${typeof e?.message === 'string' ? e.message : String(err ?? '')} ${typeof e?.code === 'string' ? e.code : ''}`;
+  const n = /alert number (\d+)/i.exec(text);
+  if (n) { const code = Number(n[1]); return { code, name: TLS_ALERTS[code] ?? `alert ${code}` }; }
+  const m = /(?:ERR_SSL_)?(?:SSLV3|TLSV1|TLSV13)_ALERT_([A-Z_]+)|(?:sslv3|tlsv1|tlsv13) alert ([a-z ]+)/i.exec(text);
+  const name = (m?.[1] ?? m?.[2])?.trim().toLowerCase().replace(/ /g, '_');
+  if (!name) return /TLSV1_UNRECOGNIZED_NAME|tlsv1 unrecognized name/i.test(text) ? { code: 112, name: 'unrecognized_name' } : undefined;
+  const entry = Object.entries(TLS_ALERTS).find(([, v]) => v === name);
+  return entry ? { code: Number(entry[0]), name } : { code: -1, name };
 }
 
 const TLS_CODES: Record<string, NetErrorKind> = {
@@ -109,6 +142,14 @@ export interface CertInfo {
   fingerprint256: string;
   selfIssued: boolean;
   pem: string;
+  /** basicConstraints CA:TRUE. */
+  isCa?: boolean;
+  /** Authority Information Access "CA Issuers" URLs: where the issuer's certificate is published. */
+  caIssuers?: string[];
+  /** Extended key usage OIDs (serverAuth is 1.3.6.1.5.5.7.3.1). */
+  extKeyUsage?: string[];
+  /** Public key size in bits. */
+  bits?: number;
 }
 
 export interface TlsProbeResult {
@@ -159,7 +200,17 @@ export function certInfo(c: PeerCertificate): CertInfo {
     validFrom: c.valid_from, validTo: c.valid_to,
     notAfterMs: Date.parse(c.valid_to), notBeforeMs: Date.parse(c.valid_from),
     fingerprint256: c.fingerprint256, selfIssued: subject === issuer, pem: c.raw ? toPem(c.raw) : '',
+    ...(typeof (c as { ca?: unknown }).ca === 'boolean' ? { isCa: (c as { ca: boolean }).ca } : {}),
+    ...(caIssuersOf(c).length ? { caIssuers: caIssuersOf(c) } : {}),
+    ...(Array.isArray(c.ext_key_usage) ? { extKeyUsage: c.ext_key_usage } : {}),
+    ...(typeof c.bits === 'number' ? { bits: c.bits } : {}),
   };
+}
+
+function caIssuersOf(c: PeerCertificate): string[] {
+  const ia = (c as { infoAccess?: Record<string, string[]> }).infoAccess;
+  if (!ia || typeof ia !== 'object') return [];
+  return Object.entries(ia).filter(([k]) => /CA Issuers/i.test(k)).flatMap(([, v]) => (Array.isArray(v) ? v : [String(v)])).map((u) => u.replace(/^URI:/, ''));
 }
 
 /** Resolves the host (IP literals as is); DNS failures become ProbeError nxdomain/dns. */
@@ -187,6 +238,9 @@ export async function tlsProbe(o: ProbeOptions & { ca?: string[]; alpn?: string[
     const sock: TLSSocket = tls.connect({
       host: address, port: o.port, ...(servername ? { servername } : {}),
       ALPNProtocols: o.alpn ?? ['h2', 'http/1.1'], rejectUnauthorized: false, minVersion: 'TLSv1',
+      // Offer everything OpenSSL can still speak, so a TLS 1.0/1.1-only server or a weak key is
+      // seen (and named by the checks) instead of ending as "no protocols available".
+      ciphers: 'DEFAULT:@SECLEVEL=0',
       ...(o.ca ? { ca: o.ca } : {}),
       // Node runs checkServerIdentity on the name given as servername; IP endpoints use the address.
       checkServerIdentity: (_h, cert) => tls.checkServerIdentity(o.host, cert),
@@ -223,7 +277,8 @@ export async function tlsProbe(o: ProbeOptions & { ca?: string[]; alpn?: string[
     });
     sock.once('error', (err: NodeJS.ErrnoException) => {
       const c = classifyNetError(err);
-      done(new ProbeError(c.kind, `${where}: ${err.message}`, c.code ?? err.code, address));
+      const alert = alertOf(err);
+      done(new ProbeError(c.kind, `${where}: ${err.message}`, c.code ?? err.code, address, alert ? { alert } : {}));
     });
     sock.once('close', () => done(new ProbeError('reset', `${where} closed the connection during the TLS handshake`, 'ECONNRESET', address)));
   });
@@ -371,6 +426,165 @@ export async function chainTrust(chain: CertInfo[], caFileCerts: readonly string
     selfSigned: !!leaf && leaf.selfIssued && chain.length === 1,
     fakeIngressCert: !!leaf && /Kubernetes Ingress Controller Fake Certificate/i.test(leaf.subject),
   };
+}
+
+/** A set of trust anchors: Node's bundled roots ('system'), admin.caCertFilePath, an env var's bundle. */
+export interface TrustStore { label: string; certs: readonly string[] }
+
+export interface StoreAnchor {
+  /** Subject of the certificate of the store the chain ends at. */
+  subject: string;
+  /** The store holds an intermediate the server did not send (subject): clients without this store fail. */
+  viaStoreIntermediate?: string;
+}
+
+/** What the certificate chain a server sent shows, judged against trust stores (dates and names aside). */
+export interface ChainFacts {
+  /** How many certificates the server sent. */
+  sent: number;
+  /** The server sent one certificate, signed by itself. */
+  selfSigned: boolean;
+  /** Each certificate sent is signed by the next one. */
+  linked: boolean;
+  /** The server's chain ends with a self-signed (root) certificate it sent itself. */
+  sentRoot: boolean;
+  /** The issuer (DN) of the last certificate sent, when that one is not self-signed: the certificate a client must find. */
+  missingIssuer?: string;
+  /** Per store label: where the chain is anchored, or absent. */
+  anchors: Record<string, StoreAnchor>;
+  /** Where the last certificate's issuer is published (AIA caIssuers). */
+  caIssuers?: string[];
+  /** The last certificate sent is a CA (an intermediate): its missing issuer is then usually a root. */
+  lastIsCa: boolean;
+  /** A store holds the missing issuer as a non-root (intermediate) certificate. */
+  issuerInStore?: { store: string; subject: string };
+  /** The leaf is an ingress controller's built-in default certificate. */
+  defaultCert?: 'ingress-nginx' | 'traefik' | 'kong';
+  /** The leaf has no subjectAltName (only a CN): Go clients refuse it. */
+  cnOnly: boolean;
+  /** The leaf does not allow serverAuth (extendedKeyUsage without it). */
+  noServerAuth: boolean;
+}
+
+const DEFAULT_CERTS: [RegExp, NonNullable<ChainFacts['defaultCert']>][] = [
+  [/Kubernetes Ingress Controller Fake Certificate/i, 'ingress-nginx'],
+  [/TRAEFIK DEFAULT CERT/i, 'traefik'],
+  [/O=Kong\b[\s\S]*CN=localhost|CN=localhost[\s\S]*O=Kong\b/, 'kong'],
+];
+
+/** Which built-in default certificate of an ingress controller this is, if any. */
+export function defaultCertOf(c: CertInfo | undefined): ChainFacts['defaultCert'] {
+  if (!c) return undefined;
+  for (const [re, name] of DEFAULT_CERTS) if (re.test(c.subject)) return name;
+  if (c.altNames.includes('DNS:ingress.local') && c.selfIssued) return 'ingress-nginx';
+  return undefined;
+}
+
+type X509 = import('node:crypto').X509Certificate;
+const x509Cache = new Map<string, X509 | null>();
+async function x509(pem: string): Promise<X509 | null> {
+  let c = x509Cache.get(pem);
+  if (c === undefined) {
+    const { X509Certificate } = await import('node:crypto');
+    try { c = new X509Certificate(pem); } catch { c = null; }
+    if (x509Cache.size > 2000) x509Cache.clear();
+    x509Cache.set(pem, c);
+  }
+  return c;
+}
+const signs = (issuer: X509, c: X509) => { try { return c.checkIssued(issuer) && c.verify(issuer.publicKey); } catch { return false; } };
+const selfSigned = (c: X509) => signs(c, c);
+const dn = (c: X509) => c.subject.replace(/\n/g, ', ');
+
+/** Anchors `sent` in one store the way Go and gRPC clients do: any certificate of the store is a trust anchor. */
+async function anchorIn(sent: X509[], store: X509[]): Promise<StoreAnchor | undefined> {
+  const fps = new Map(store.map((r) => [r.fingerprint256, r]));
+  for (let i = 0; i < sent.length; i++) {
+    const c = sent[i]!;
+    const same = fps.get(c.fingerprint256);
+    if (same) return { subject: dn(same) };
+    const issuer = store.find((r) => signs(r, c));
+    if (issuer) {
+      if (selfSigned(issuer)) return { subject: dn(issuer) };
+      // An intermediate of the store: clients take it as an anchor, but only this store has it.
+      let top = issuer;
+      for (let d = 0; d < 5; d++) { const up = store.find((r) => r !== top && signs(r, top)); if (!up) break; top = up; }
+      return { subject: dn(top), ...(!sent.some((x) => x.fingerprint256 === issuer.fingerprint256) ? { viaStoreIntermediate: dn(issuer) } : {}) };
+    }
+    const next = sent[i + 1];
+    if (!next || !signs(next, c)) return undefined;
+  }
+  return undefined;
+}
+
+/** The subject of a PEM certificate and whether it signs itself (a root); undefined when it does not parse. */
+export async function pemFacts(pem: string): Promise<{ subject: string; selfSigned: boolean } | undefined> {
+  const c = await x509(pem);
+  return c ? { subject: dn(c), selfSigned: selfSigned(c) } : undefined;
+}
+
+/** Facts about the chain a server sent (leaf first), judged against each trust store. Never throws. */
+export async function analyzeChain(chain: CertInfo[], stores: readonly TrustStore[]): Promise<ChainFacts> {
+  const sent = (await Promise.all(chain.map((c) => x509(c.pem)))).filter((x): x is X509 => !!x);
+  const leaf = chain[0];
+  const last = sent[sent.length - 1];
+  const linked = sent.every((c, i) => i === sent.length - 1 || signs(sent[i + 1]!, c));
+  const lastSelf = !!last && selfSigned(last);
+  const anchors: Record<string, StoreAnchor> = {};
+  let issuerInStore: ChainFacts['issuerInStore'];
+  for (const st of stores) {
+    const certs = (await Promise.all(st.certs.map((p) => x509(p)))).filter((x): x is X509 => !!x);
+    const a = await anchorIn(sent, certs);
+    if (a) anchors[st.label] = a;
+    if (last && !lastSelf && !issuerInStore) {
+      const i = certs.find((r) => signs(r, last) && !selfSigned(r));
+      if (i) issuerInStore = { store: st.label, subject: dn(i) };
+    }
+  }
+  const lastInfo = chain[chain.length - 1];
+  const sans = leaf?.altNames ?? [];
+  return {
+    sent: chain.length,
+    selfSigned: chain.length === 1 && lastSelf,
+    linked,
+    sentRoot: chain.length > 1 && lastSelf,
+    ...(last && !lastSelf ? { missingIssuer: lastInfo!.issuer } : {}),
+    anchors,
+    ...(lastInfo?.caIssuers?.length && !lastSelf ? { caIssuers: lastInfo.caIssuers } : {}),
+    lastIsCa: chain.length > 1 && !!lastInfo?.isCa,
+    ...(issuerInStore ? { issuerInStore } : {}),
+    ...(defaultCertOf(leaf) ? { defaultCert: defaultCertOf(leaf)! } : {}),
+    cnOnly: !!leaf && !sans.some((n) => /^(DNS|IP):/.test(n)),
+    noServerAuth: !!leaf?.extKeyUsage && leaf.extKeyUsage.length > 0 && !leaf.extKeyUsage.includes('1.3.6.1.5.5.7.3.1') && !leaf.extKeyUsage.includes('2.5.29.37.0'),
+  };
+}
+
+/**
+ * Downloads a certificate from an AIA caIssuers URL (http only, as CAs publish them), DER or PEM,
+ * within `timeoutMs`. Returns the PEM, or undefined when it cannot be had.
+ */
+export async function fetchIssuer(url: string, o: { timeoutMs: number; signal?: AbortSignal; dnsServer?: string }): Promise<string | undefined> {
+  if (!/^http:\/\//i.test(url)) return undefined;
+  const http = await import('node:http');
+  const { lookupFor } = await import('./resolve.js');
+  const lookup = lookupFor(o.dnsServer);
+  const body = await new Promise<Buffer | undefined>((resolve) => {
+    const req = http.get(url, { timeout: o.timeoutMs, ...(lookup ? { lookup } : {}), ...(o.signal ? { signal: o.signal } : {}) }, (res) => {
+      if (res.statusCode !== 200) { res.resume(); return resolve(undefined); }
+      const parts: Buffer[] = [];
+      let n = 0;
+      res.on('data', (d: Buffer) => { n += d.length; if (n > 64 * 1024) { req.destroy(); resolve(undefined); } else parts.push(d); });
+      res.on('end', () => resolve(Buffer.concat(parts)));
+      res.on('error', () => resolve(undefined));
+    });
+    req.on('timeout', () => { req.destroy(); resolve(undefined); });
+    req.on('error', () => resolve(undefined));
+  });
+  if (!body?.length) return undefined;
+  const text = body.toString('latin1');
+  if (text.includes('-----BEGIN CERTIFICATE-----')) return splitPem(text)[0];
+  const { X509Certificate } = await import('node:crypto');
+  try { return new X509Certificate(body).toString(); } catch { return undefined; }
 }
 
 export interface NetFinding { messageId: string; message: string; hint: string }

@@ -1,103 +1,247 @@
-// Every nginx variant of the test bed through the TLS and client-config checks: status, the first
-// failing check, and that the hint names the fix.
-import { describe, expect, it } from 'vitest';
-import { bed, bedTarget, brief, firstFail, run, runMany } from '../client/bed.js';
+// The TLS and client-config checks against real TLS servers: the shared test bed's nginx variants and
+// private ones (test/checks/tls/servers.ts: an intermediate-CA chain with and without the
+// intermediate, TLS 1.0/1.1 only, no h2, ingress-nginx's fake certificate, not yet valid, CN only,
+// mutual TLS). Each case asserts the finding (messageId), its cause key and what the fix names.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { impostors, startTcp, type Running } from '../../harness/private-servers.js';
+import { bed, bedTarget, brief, run, runMany } from '../client/bed.js';
+import { startTlsVariants, type TlsVariants } from './servers.js';
 
 const SEL = ['tls.*', 'client.*'];
+const by = (rs: Awaited<ReturnType<typeof runMany>>, id: string) => rs.find((r) => r.id === id)!;
+const show = (rs: Awaited<ReturnType<typeof runMany>>) => rs.map(brief).join('\n');
+/** Provenance as the loader writes it when the values render the Ingress for flyte.test. */
+const fromValues = { provenance: { 'ingress.host': 'values.yaml: ingress.host' } };
 
-describe('tls.admin.* on the nginx variants', () => {
-  it('healthy TLS with the test CA: every TLS and client check passes', async () => {
-    const results = await runMany(SEL, bedTarget(bed().nginx.https));
-    for (const r of results) expect(r.status, brief(r)).toBe('pass');
-    const hs = results.find((r) => r.id === 'tls.admin.handshake')!;
-    expect(hs.details).toMatchObject({ alpn: 'h2' });
-    expect(String(hs.details?.tlsVersion)).toMatch(/TLSv1\.[23]/);
-    expect(results.find((r) => r.id === 'tls.admin.trust')?.messageId).toBe('trustedByCaFile');
-    expect(results.find((r) => r.id === 'tls.admin.hostname')?.details?.certificateNames).toContain('DNS:flyte.test');
+describe('tls.admin.* and client.config.tls-mode on the shared test bed variants', () => {
+  it('healthy TLS with the private test CA in caCertFilePath: everything passes, trust warns that the CA is private', async () => {
+    const rs = await runMany(SEL, bedTarget(bed().nginx.https));
+    for (const r of rs) expect(r.status, brief(r)).toBe(r.id === 'tls.admin.trust' ? 'warn' : 'pass');
+    expect(by(rs, 'tls.admin.trust').messageId).toBe('privateCa');
+    expect(by(rs, 'tls.admin.trust').hint).toMatch(/task pods/);
+    expect(by(rs, 'tls.admin.handshake').details).toMatchObject({ alpn: 'h2' });
+    expect(by(rs, 'tls.admin.hostname').details?.certificateNames).toContain('DNS:flyte.test');
+    expect(by(rs, 'client.config.tls-mode').messageId).toBe('tlsMatches');
   });
 
-  it('plaintext where TLS is expected: tls.admin.handshake fails with WRONG_VERSION_NUMBER', async () => {
-    const results = await runMany(SEL, bedTarget(bed().nginx.plaintext));
-    const hs = results.find((r) => r.id === 'tls.admin.handshake')!;
+  it('plain HTTP where TLS is expected: the handshake names the plaintext port, the certificate checks are blocked', async () => {
+    const rs = await runMany(SEL, bedTarget(bed().nginx.plaintext));
+    const hs = by(rs, 'tls.admin.handshake');
     expect(hs.status).toBe('fail');
     expect(hs.messageId).toBe('plaintextPort');
-    expect(hs.message).toContain('WRONG_VERSION_NUMBER');
-    expect(hs.hint).toContain('admin.insecure: true');
-    expect(results.find((r) => r.id === 'tls.admin.trust')?.status).toBe('skip');
-    const mode = results.find((r) => r.id === 'client.config.tls-mode')!;
-    expect(mode.status).toBe('fail');
+    expect(hs.message).toMatch(/plain HTTP\/1\.x .*WRONG_VERSION_NUMBER/);
+    expect(hs.cause).toBe(`tls-plaintext:flyte.test:${bed().nginx.plaintext}`);
+    expect(by(rs, 'tls.admin.trust').status).toBe('skip');
+    const mode = by(rs, 'client.config.tls-mode');
     expect(mode.messageId).toBe('httpOnlyPort');
+    expect(mode.cause).toBe(hs.cause);
   });
 
-  it('expired certificate: tls.admin.expiry fails, the chain itself is trusted', async () => {
-    const results = await runMany(SEL, bedTarget(bed().nginx.expired));
-    expect(firstFail(results)?.id, results.map(brief).join('\n')).toBe('tls.admin.expiry');
-    const ex = results.find((r) => r.id === 'tls.admin.expiry')!;
-    expect(ex.messageId).toBe('expired');
+  it('expired certificate: tls.admin.expiry fails with the tls-expired cause; chain and name are fine', async () => {
+    const rs = await runMany(SEL, bedTarget(bed().nginx.expired));
+    const ex = by(rs, 'tls.admin.expiry');
+    expect(ex.messageId, show(rs)).toBe('expired');
+    expect(ex.cause).toBe(`tls-expired:flyte.test:${bed().nginx.expired}`);
     expect(ex.hint).toMatch(/renew the certificate/);
-    expect(results.find((r) => r.id === 'tls.admin.trust')?.status).toBe('pass');
-    expect(results.find((r) => r.id === 'tls.admin.hostname')?.status).toBe('pass');
+    expect(by(rs, 'tls.admin.trust').messageId).toBe('privateCa');
+    expect(by(rs, 'tls.admin.hostname').status).toBe('pass');
   });
 
-  it('wrong-host certificate: tls.admin.hostname fails and names the certificate\'s names', async () => {
-    const results = await runMany(SEL, bedTarget(bed().nginx.wrongHost));
-    expect(firstFail(results)?.id).toBe('tls.admin.hostname');
-    const h = results.find((r) => r.id === 'tls.admin.hostname')!;
-    expect(h.messageId).toBe('hostnameMismatch');
+  it('a certificate for another name on the Ingress host: the Ingress TLS Secret is wrong (tls.secretName named)', async () => {
+    const rs = await runMany(SEL, bedTarget(bed().nginx.wrongHost, {}, fromValues));
+    const h = by(rs, 'tls.admin.hostname');
+    expect(h.messageId, show(rs)).toBe('nameMismatch');
     expect(h.message).toContain('valid for other.example, not flyte.test');
+    expect(h.hint).toContain('ingress.tls[].secretName');
     expect(h.hint).toContain('subjectAltName');
-    expect(h.hint).toContain('dns:///other.example');
+    expect(h.cause).toBe(`tls-name:flyte.test:${bed().nginx.wrongHost}`);
   });
 
-  it('self-signed certificate: trust fails (caCertFilePath does not sign it), tls-mode says which CA to set', async () => {
-    const results = await runMany(SEL, bedTarget(bed().nginx.selfSigned));
-    const trust = results.find((r) => r.id === 'tls.admin.trust')!;
-    expect(trust.status).toBe('fail');
-    expect(trust.messageId).toBe('caFileDoesNotSign');
+  it('the client dials another name than the Ingress host the certificate is for: dial the Ingress host', async () => {
+    const port = bed().nginx.https;
+    const t = bedTarget(port, { endpoint: `dns:///lb.flyte.test:${port}`, host: 'lb.flyte.test', port }, { provenance: { 'ingress.host': 'values.yaml: ingress.host', 'client.endpoint': '/home/u/.flyte/config.yaml: admin.endpoint' } });
+    const { result } = await run('tls.admin.hostname', t);
+    expect(result.messageId, brief(result)).toBe('wrongNameDialled');
+    expect(result.hint).toContain(`admin.endpoint: "dns:///flyte.test:${port}" in /home/u/.flyte/config.yaml`);
+  });
+
+  it('self-signed certificate while caCertFilePath holds another CA: caFileDoesNotSign; the mode itself matches', async () => {
+    const rs = await runMany(SEL, bedTarget(bed().nginx.selfSigned));
+    const trust = by(rs, 'tls.admin.trust');
+    expect(trust.messageId, show(rs)).toBe('caFileDoesNotSign');
     expect(trust.hint).toContain('admin.caCertFilePath');
-    const mode = results.find((r) => r.id === 'client.config.tls-mode')!;
-    expect(mode.messageId).toBe('caFileWrong');
+    expect(trust.cause).toBe(`tls-untrusted:flyte.test:${bed().nginx.selfSigned}`);
+    expect(by(rs, 'client.config.tls-mode').messageId).toBe('tlsMatches');
   });
 
-  it('self-signed without caCertFilePath: selfSigned / untrustedNoCa with the caCertFilePath fix', async () => {
-    const results = await runMany(SEL, bedTarget(bed().nginx.selfSigned, { caCertFilePath: undefined }));
-    expect(results.find((r) => r.id === 'tls.admin.trust')?.messageId).toBe('selfSigned');
-    const mode = results.find((r) => r.id === 'client.config.tls-mode')!;
-    expect(mode.status).toBe('fail');
-    expect(mode.messageId).toBe('untrustedNoCa');
-    expect(mode.hint).toContain('admin.caCertFilePath');
-  });
-
-  it('private CA without caCertFilePath: untrusted, hint names the issuing CA', async () => {
-    const { result } = await run('tls.admin.trust', bedTarget(bed().nginx.https, { caCertFilePath: undefined }));
-    expect(result.status).toBe('fail');
-    expect(result.messageId).toBe('untrusted');
+  it('self-signed without caCertFilePath: selfSigned, fix sets caCertFilePath (pyflyte: FLYTE_PLATFORM_CA_CERT_FILE_PATH)', async () => {
+    const { result } = await run('tls.admin.trust', bedTarget(bed().nginx.selfSigned, { caCertFilePath: undefined }));
+    expect(result.messageId).toBe('selfSigned');
     expect(result.hint).toContain('admin.caCertFilePath');
+    expect(result.hint).toContain('FLYTE_PLATFORM_CA_CERT_FILE_PATH');
   });
 
-  it('untrusted chain with insecureSkipVerify: warn, not fail', async () => {
-    const { result } = await run('tls.admin.trust', bedTarget(bed().nginx.selfSigned, { caCertFilePath: undefined, insecureSkipVerify: true }));
-    expect(result.status).toBe('warn');
-    expect(result.messageId).toBe('untrustedSkipVerify');
+  it('private CA without caCertFilePath: untrusted, the issuer named', async () => {
+    const { result } = await run('tls.admin.trust', bedTarget(bed().nginx.https, { caCertFilePath: undefined }));
+    expect(result.messageId).toBe('untrusted');
+    expect(result.message).toContain('CN=flyte-doctor test ca');
   });
 
-  it('stalled endpoint: tls.admin.handshake fails with "no answer" within the budget', async () => {
+  it('untrusted chain hidden by insecureSkipVerify: warn (both clients accept it), and the fix drops skip-verify', async () => {
+    const rs = await runMany(SEL, bedTarget(bed().nginx.selfSigned, { caCertFilePath: undefined, insecureSkipVerify: true }));
+    expect(by(rs, 'tls.admin.trust').messageId, show(rs)).toBe('untrustedSkipVerify');
+    expect(by(rs, 'tls.admin.trust').hint).toContain('admin.insecureSkipVerify');
+    expect(by(rs, 'client.config.tls-mode').status).toBe('pass');
+  });
+
+  it('a name mismatch is a fail even with insecureSkipVerify: pyflyte still checks the name', async () => {
+    const { result } = await run('tls.admin.hostname', bedTarget(bed().nginx.wrongHost, { insecureSkipVerify: true }));
+    expect(result.status).toBe('fail');
+    expect(result.messageId).toBe('nameMismatchSkipVerify');
+    expect(result.message).toMatch(/pyflyte/);
+  });
+
+  it('insecureSkipVerify on a chain that verifies: warn, remove it from the file that sets it', async () => {
+    const t = bedTarget(bed().nginx.https, { insecureSkipVerify: true }, { provenance: { 'client.insecureSkipVerify': '/home/u/.flyte/config.yaml: admin.insecureSkipVerify' } });
+    const { result } = await run('client.config.tls-mode', t);
+    expect(result.messageId).toBe('skipVerifyUnneeded');
+    expect(result.hint).toContain('remove admin.insecureSkipVerify from /home/u/.flyte/config.yaml');
+  });
+
+  it('insecure: true against TLS: a client finding naming FLYTE_PLATFORM_INSECURE when the env sets it; the handshake check is skipped', async () => {
+    const t = bedTarget(bed().nginx.https, { insecure: true }, { provenance: { 'client.insecure': 'env FLYTE_PLATFORM_INSECURE' } });
+    const rs = await runMany(SEL, t);
+    const mode = by(rs, 'client.config.tls-mode');
+    expect(mode.messageId, show(rs)).toBe('insecureAgainstTls');
+    expect(mode.message).toContain('FLYTE_PLATFORM_INSECURE=true');
+    expect(mode.hint).toContain('FLYTE_PLATFORM_INSECURE=false');
+    expect(mode.cause).toBe(`tls-plaintext:flyte.test:${bed().nginx.https}`);
+    expect(by(rs, 'tls.admin.handshake').status).toBe('skip');
+  });
+
+  it('stalled endpoint: "no answer" within the budget', async () => {
     const s = bed().stall;
     const t0 = Date.now();
     const { result } = await run('tls.admin.handshake', bedTarget(s.port, { endpoint: `dns:///${s.host}:${s.port}`, host: s.host, port: s.port }), { timeoutMs: 3000 });
-    const elapsed = Date.now() - t0;
-    expect(result.status, brief(result)).toBe('fail');
-    expect(result.messageId).toBe('noAnswer');
-    expect(result.message).toMatch(/no answer from 127\.0\.0\.1:\d+ within \d/);
-    expect(elapsed).toBeLessThan(3500);
+    expect(result.messageId, brief(result)).toBe('noAnswer');
+    expect(result.cause).toBe(`unreachable:127.0.0.1:${s.port}`);
+    expect(Date.now() - t0).toBeLessThan(3500);
   });
 
-  it('nowhere name: resolves, nothing listens -> refused', async () => {
+  it('nowhere name: resolves, nothing listens -> refused (unreachable cause)', async () => {
     const n = bed().dns.names.nowhere;
     const { result, results } = await run('tls.admin.handshake', bedTarget(443, { endpoint: `dns:///${n}`, host: n, port: 443 }));
     expect(results.find((r) => r.id === 'dns.admin.resolve')?.status).toBe('pass');
-    expect(result.status).toBe('fail');
     expect(result.messageId).toBe('refused');
-    expect(result.hint).toContain('port');
+    expect(result.cause).toBe(`unreachable:${n}:443`);
+  });
+
+  it('an SSH server on the port: named as such', async () => {
+    const ssh: Running = await startTcp(impostors.ssh);
+    try {
+      const { result } = await run('tls.admin.handshake', bedTarget(ssh.port, { endpoint: `dns:///127.0.0.1:${ssh.port}`, host: '127.0.0.1', port: ssh.port }));
+      expect(result.messageId, brief(result)).toBe('wrongService');
+      expect(result.message).toMatch(/SSH server/);
+      expect(result.cause).toBe(`wrong-service:127.0.0.1:${ssh.port}`);
+    } finally { await ssh.stop(); }
+  });
+});
+
+describe('tls.admin.* on private TLS servers', () => {
+  let v: TlsVariants;
+  beforeAll(async () => { v = await startTlsVariants(); }, 60_000);
+  afterAll(async () => { await v?.stop(); });
+  const at = (variant: keyof TlsVariants['ports'], client: Parameters<typeof bedTarget>[1] = {}, extra: Parameters<typeof bedTarget>[2] = {}) => bedTarget(v.ports[variant], client, extra);
+
+  it('full chain from a private root in caCertFilePath: trusted (privateCa warn), nothing fails', async () => {
+    const rs = await runMany(SEL, at('chainFull', { caCertFilePath: v.pki.root }));
+    for (const r of rs) expect(r.status, brief(r)).toBe(r.id === 'tls.admin.trust' ? 'warn' : 'pass');
+    expect(by(rs, 'tls.admin.trust').messageId).toBe('privateCa');
+  });
+
+  it('the server does not send its intermediate (AIA names it): serve the full chain, never change caCertFilePath', async () => {
+    const rs = await runMany(SEL, at('leafOnlyAia', { caCertFilePath: v.pki.root }));
+    const trust = by(rs, 'tls.admin.trust');
+    expect(trust.messageId, show(rs)).toBe('intermediateNotSent');
+    expect(trust.message).toContain('CN=flyte-doctor tls-client intermediate');
+    expect(trust.hint).toMatch(/full chain/);
+    expect(trust.hint).toContain('tls.crt');
+    expect(trust.hint).not.toMatch(/set admin\.caCertFilePath|caCertFilePath:/);
+    expect(trust.cause).toBe(`tls-chain:flyte.test:${v.ports.leafOnlyAia}`);
+    expect(trust.details?.fetchedIssuer).toContain('tls-client intermediate');
+    expect(by(rs, 'client.config.tls-mode').status).toBe('pass');
+  });
+
+  it('the server does not send its intermediate, but the local bundle has it: warn (works only here)', async () => {
+    const { result } = await run('tls.admin.trust', at('leafOnly', { caCertFilePath: v.pki.rootAndIntermediate }));
+    expect(result.status, brief(result)).toBe('warn');
+    expect(result.messageId).toBe('intermediateNotSentHidden');
+    expect(result.hint).toMatch(/full chain/);
+    expect(result.cause).toBe(`tls-chain:flyte.test:${v.ports.leafOnly}`);
+  });
+
+  it('an untrusted root the server sends itself: untrustedRoot names the root', async () => {
+    const { result } = await run('tls.admin.trust', at('sentRoot', { caCertFilePath: undefined }));
+    expect(result.messageId, brief(result)).toBe('untrustedRoot');
+    expect(result.message).toContain('CN=flyte-doctor tls-client root');
+  });
+
+  it('TLS 1.0/1.1 only: oldTls with the tls-version cause', async () => {
+    const rs = await runMany(SEL, at('tls10'));
+    const hs = by(rs, 'tls.admin.handshake');
+    expect(hs.messageId, show(rs)).toBe('oldTls');
+    expect(hs.message).toMatch(/TLSv1\.1/);
+    expect(hs.cause).toBe(`tls-version:flyte.test:${v.ports.tls10}`);
+    expect(hs.hint).toMatch(/TLSv1\.2/);
+  });
+
+  it('TLS without h2 in ALPN: noH2 with the tls-alpn cause', async () => {
+    const { result } = await run('tls.admin.handshake', at('noH2'));
+    expect(result.messageId, brief(result)).toBe('noH2');
+    expect(result.message).toMatch(/ALPN http\/1\.1/);
+    expect(result.cause).toBe(`tls-alpn:flyte.test:${v.ports.noH2}`);
+  });
+
+  it('ingress-nginx fake certificate: the Ingress TLS Secret (tls.secretName per chart), never "trust it"', async () => {
+    const rs = await runMany(SEL, at('fakeCert'));
+    const trust = by(rs, 'tls.admin.trust');
+    expect(trust.messageId, show(rs)).toBe('defaultCertificate');
+    expect(trust.message).toContain('Kubernetes Ingress Controller Fake Certificate');
+    expect(trust.hint).toContain('ingress.tls[].secretName');
+    expect(trust.hint).not.toMatch(/set admin\.caCertFilePath/);
+    expect(trust.cause).toBe(`tls-default-cert:flyte.test:${v.ports.fakeCert}`);
+    const name = by(rs, 'tls.admin.hostname');
+    expect(name.messageId).toBe('defaultCertificate');
+    expect(name.cause).toBe(trust.cause);
+    const core = await run('tls.admin.trust', at('fakeCert', {}, { chart: 'flyte-core', ingress: { host: 'flyte.test', valuesKey: 'common.ingress', tls: true, annotations: {}, grpcAnnotations: {}, separateGrpcIngress: false, enabled: true } }));
+    expect(core.result.hint).toContain('common.ingress.tls.secretName');
+  });
+
+  it('a certificate that is not valid yet: notYetValid names the clock', async () => {
+    const { result } = await run('tls.admin.expiry', at('notYetValid'));
+    expect(result.messageId, brief(result)).toBe('notYetValid');
+    expect(result.hint).toMatch(/clock/);
+  });
+
+  it('a certificate with only a CN: cnOnly (flytectl refuses it)', async () => {
+    const { result } = await run('tls.admin.hostname', at('cnOnly'));
+    expect(result.messageId, brief(result)).toBe('cnOnly');
+    expect(result.hint).toContain('subjectAltName');
+  });
+
+  it('a server that requires a client certificate: the handshake_failure alert is named', async () => {
+    const { result } = await run('tls.admin.handshake', at('mtls'));
+    expect(result.messageId, brief(result)).toBe('handshakeFailure');
+    expect(result.details?.tlsAlert).toBe('handshake_failure (40)');
+    expect(result.hint).toMatch(/client certificate/);
+  });
+
+  it('SSL_CERT_FILE makes flytectl trust a private CA, not pyflyte: onlyOneClient', async () => {
+    process.env.SSL_CERT_FILE = bed().caCert;
+    try {
+      const { result } = await run('tls.admin.trust', bedTarget(bed().nginx.https, { caCertFilePath: undefined }));
+      expect(result.messageId, brief(result)).toBe('onlyOneClient');
+      expect(result.message).toMatch(/trusted by flytectl .* not by pyflyte/);
+    } finally { delete process.env.SSL_CERT_FILE; }
   });
 });

@@ -1,0 +1,235 @@
+// Shared by the tls.admin.* checks and client.config.tls-mode: one TLS handshake per endpoint, the
+// chain judged once against the stores each client really uses, and the outcomes for a handshake
+// that did not complete (with the TLS alert, and what listens when it is not TLS).
+//
+// Cause keys: every fault here is keyed with src/engine/causes.ts so the gRPC/HTTP checks that fail
+// on the same endpoint for the same reason are explained by the tls.* check. Other areas can call
+// tlsFailureCause() / netFailureCause() to build the same key.
+import { hostPort, type GrpcTarget } from '../../src/config/endpoints.js';
+import type { Target } from '../../src/config/target.js';
+import { analyzeChain, defaultCertOf, ProbeError, plainProbe, sharedTlsProbe, type ChainFacts, type NetErrorKind, type PlainProbeResult, type StoreAnchor, type TlsProbeResult } from '../../src/clients/tls.js';
+import { clientTrust, trustStores, type ClientTrust } from '../../src/clients/trust.js';
+import { describeService, identifyService, type ServiceEvidence } from '../../src/clients/sniff.js';
+import { cause, hostPortKey } from '../../src/engine/causes.js';
+import { probeTimeout, seconds } from '../../src/engine/budget.js';
+import type { CheckContext, Json, Outcome } from '../../src/engine/types.js';
+import { clientFix } from '../../src/flyte/client.js';
+
+export type TlsCauseKind = Parameters<typeof cause.tls>[0];
+
+/** The cause key of a TLS fault of `e`. */
+export const tlsCause = (kind: TlsCauseKind, e: { host: string; port: number }) => cause.tls(kind, hostPortKey(e.host, e.port));
+
+/** Which client reads which store: caCertFilePath alone when set, else its own system store. */
+export function effectiveStores(trust: ClientTrust): { flytectl: string; pyflyte: string } {
+  if (trust.caFileCerts.length) return { flytectl: 'caCertFilePath', pyflyte: 'caCertFilePath' };
+  const env = (v: string) => trust.envStores.find((s) => s.variable === v && s.certs.length) ? v : 'system';
+  return { flytectl: env('SSL_CERT_FILE'), pyflyte: env('GRPC_DEFAULT_SSL_ROOTS_FILE_PATH') };
+}
+
+export interface TlsView {
+  where: string;
+  probe: TlsProbeResult;
+  trust: ClientTrust;
+  facts: ChainFacts;
+  /** The store each client uses, and where the chain is anchored in it (absent: not trusted). */
+  stores: { flytectl: string; pyflyte: string };
+  anchorFor: { flytectl?: StoreAnchor; pyflyte?: StoreAnchor };
+}
+
+/** The handshake and the chain facts of `e`, once per run. Throws the probe's ProbeError. */
+export async function tlsView(ctx: CheckContext, e: { host: string; port: number }): Promise<TlsView> {
+  const probe = await sharedTlsProbe(ctx, e, probeTimeout(ctx));
+  return ctx.shared(`tls-view:${hostPort(e)}:${ctx.target.dnsServer ?? 'system'}`, async () => {
+    const trust = await clientTrust(ctx.target);
+    const facts = await analyzeChain(probe.chain, await trustStores(trust));
+    const stores = effectiveStores(trust);
+    const af = facts.anchors[stores.flytectl];
+    const ap = facts.anchors[stores.pyflyte];
+    return { where: hostPort(e), probe, trust, facts, stores, anchorFor: { ...(af ? { flytectl: af } : {}), ...(ap ? { pyflyte: ap } : {}) } };
+  });
+}
+
+export interface EndpointView {
+  trust: ClientTrust;
+  probe?: TlsProbeResult;
+  error?: ProbeError;
+  /** Both clients would verify the server (chain, name, dates) with the config as it is, skip-verify aside. */
+  verifies: boolean;
+  /** Through which store, for messages. */
+  verifiesThrough?: string;
+}
+
+/** The TLS side of `e` for client.config.tls-mode: never throws a ProbeError (aborts propagate). */
+export async function endpointView(ctx: CheckContext, e: { host: string; port: number }): Promise<EndpointView> {
+  let v: TlsView;
+  try { v = await tlsView(ctx, e); } catch (err) {
+    if (!(err instanceof ProbeError) || err.kind === 'aborted') throw err;
+    return { trust: await clientTrust(ctx.target), error: err, verifies: false };
+  }
+  const { checkServerIdentity } = await import('node:tls');
+  const now = ctx.clock.now();
+  const anchored = !!v.anchorFor.flytectl && !!v.anchorFor.pyflyte && !v.anchorFor.flytectl.viaStoreIntermediate;
+  const named = !checkServerIdentity(e.host, v.probe.leaf) && !v.facts.cnOnly;
+  const dated = v.probe.chain.every((c, i) => (i > 0 && c.selfIssued) || (c.notAfterMs >= now && c.notBeforeMs <= now));
+  const verifies = anchored && named && dated && !v.facts.defaultCert;
+  const through = v.stores.flytectl === 'system' ? 'system roots' : v.stores.flytectl;
+  return { trust: v.trust, probe: v.probe, verifies, ...(verifies ? { verifiesThrough: through } : {}) };
+}
+
+/** Whether a chain problem is a missing intermediate (the issuer is findable) rather than an unknown CA. */
+export function intermediateNotSent(f: ChainFacts): boolean {
+  // A leaf's issuer with a published AIA URL is an intermediate (public CAs never issue leaves from
+  // their roots); an intermediate's missing issuer is usually the root, unless a bundle shows otherwise.
+  return !!f.missingIssuer && (!!f.issuerInStore || (!!f.caIssuers?.length && !f.lastIsCa));
+}
+
+/**
+ * The cause key of what is wrong with the TLS of `e` as the client config sees it (for gRPC/HTTP
+ * checks whose call failed on TLS), or undefined when the handshake is fine for both clients.
+ * Order: handshake, chain, name, dates.
+ */
+export async function tlsFailureCause(ctx: CheckContext, e: { host: string; port: number }): Promise<string | undefined> {
+  let v: TlsView;
+  try { v = await tlsView(ctx, e); } catch (err) {
+    return err instanceof ProbeError ? netFailureCause(err.kind, e, err) : undefined;
+  }
+  if (v.trust.caFileError) return cause.config('admin.caCertFilePath');
+  if (v.probe.protocol === 'TLSv1' || v.probe.protocol === 'TLSv1.1') return tlsCause('version', e);
+  if (v.probe.alpn !== 'h2') return tlsCause('alpn', e);
+  if (v.facts.defaultCert) return tlsCause('default-cert', e);
+  if (!v.trust.skipVerify && (!v.anchorFor.flytectl || !v.anchorFor.pyflyte)) return tlsCause(intermediateNotSent(v.facts) ? 'chain' : 'untrusted', e);
+  const { checkServerIdentity } = await import('node:tls');
+  if (checkServerIdentity(e.host, v.probe.leaf) || v.facts.cnOnly) return tlsCause('name', e);
+  const now = ctx.clock.now();
+  if (v.probe.chain.some((c) => c.notAfterMs < now || c.notBeforeMs > now)) return tlsCause('expired', e);
+  return undefined;
+}
+
+/** The cause key of a connection that failed before TLS completed. */
+export function netFailureCause(kind: NetErrorKind, e: { host: string; port: number }, err?: ProbeError): string {
+  const hp = hostPortKey(e.host, e.port);
+  switch (kind) {
+    case 'nxdomain': case 'dns': return cause.dns(e.host);
+    case 'refused': case 'timeout': return cause.unreachable(hp);
+    case 'plaintext': return cause.tls('plaintext', hp);
+    case 'tlsVersion': return cause.tls('version', hp);
+    case 'expired': case 'notYetValid': return cause.tls('expired', hp);
+    case 'hostname': return cause.tls('name', hp);
+    case 'selfSigned': case 'untrusted': return cause.tls('untrusted', hp);
+    default:
+      if (err?.alert?.code === 70) return cause.tls('version', hp);
+      if (err?.alert?.code === 120) return cause.tls('alpn', hp);
+      return cause.tls('handshake', hp);
+  }
+}
+
+/** Messages of a handshake that did not complete: declared by every check that uses handshakeFailure(). */
+export const HANDSHAKE_FAILURE_MESSAGES = {
+  nxdomain: { status: 'fail', summary: 'The endpoint host does not resolve (dns.admin.resolve has the DNS answer).' },
+  dnsFailure: { status: 'fail', summary: 'The endpoint host could not be resolved.' },
+  refused: { status: 'fail', summary: 'Nothing listens on the endpoint port (connection refused).' },
+  noAnswer: { status: 'fail', summary: 'The endpoint did not answer within the probe timeout (a firewall drops it, or the load balancer is not there).' },
+  plaintextPort: { status: 'fail', summary: 'The port speaks plaintext (HTTP/1.1 or h2c gRPC), not TLS: WRONG_VERSION_NUMBER.' },
+  wrongService: { status: 'fail', summary: 'Something other than a TLS/gRPC server listens on the port (SSH, PostgreSQL, ...).' },
+  protocolVersion: { status: 'fail', summary: 'The server and the client share no TLS version (protocol_version alert or unsupported protocol).' },
+  handshakeFailure: { status: 'fail', summary: 'The server aborted the handshake with handshake_failure (no shared cipher, or a client certificate it wants).' },
+  unrecognizedName: { status: 'fail', summary: 'The server has no TLS configuration for this host name (unrecognized_name alert to the SNI).' },
+  clientCertRequired: { status: 'fail', summary: 'The server requires a client certificate (mutual TLS) that Flyte clients do not send.' },
+  noApplicationProtocol: { status: 'fail', summary: 'The server refused the ALPN protocols offered (no_application_protocol): it does not speak h2.' },
+  serverInternalError: { status: 'fail', summary: 'The server failed inside the handshake (internal_error alert): its certificate or key is broken.' },
+  accessDenied: { status: 'fail', summary: 'The server refused the handshake (access_denied alert): an allow-list or WAF in front.' },
+  tlsAlert: { status: 'fail', summary: 'The server aborted the handshake with another TLS alert (named in the message).' },
+  connectionReset: { status: 'fail', summary: 'The server accepted TCP but closed the connection during the handshake without an alert.' },
+  connectFailed: { status: 'fail', summary: 'The connection failed for another reason (the message has the error).' },
+} as const;
+
+export type HandshakeFailureId = keyof typeof HANDSHAKE_FAILURE_MESSAGES;
+
+/** What listens on `e` when TLS did not happen: the plaintext probe (h2c / HTTP/1.x), then identifyService. */
+export async function whatListens(ctx: CheckContext, e: { host: string; port: number }, address: string | undefined, timeoutMs: number): Promise<{ plain?: PlainProbeResult; service?: ServiceEvidence }> {
+  return ctx.shared(`what-listens:${hostPort(e)}:${ctx.target.dnsServer ?? 'system'}`, async () => {
+    let plain: PlainProbeResult | undefined;
+    try { plain = await plainProbe({ host: e.host, port: e.port, timeoutMs, signal: ctx.signal, ...(ctx.target.dnsServer ? { dnsServer: ctx.target.dnsServer } : {}) }); } catch { /* below */ }
+    if (plain && (plain.kind === 'h2c' || plain.kind === 'http1' || plain.kind === 'tls')) return { plain };
+    if (!address) return plain ? { plain } : {};
+    const service = await identifyService(address, e.port, { timeoutMs, signal: ctx.signal, servername: e.host });
+    return { ...(plain ? { plain } : {}), service };
+  });
+}
+
+const ALERT_IDS: Record<number, HandshakeFailureId> = { 40: 'handshakeFailure', 112: 'unrecognizedName', 116: 'clientCertRequired', 120: 'noApplicationProtocol', 80: 'serverInternalError', 49: 'accessDenied', 70: 'protocolVersion', 71: 'protocolVersion' };
+
+/**
+ * The finding for a TLS handshake with `e` that did not complete (the client config asks for TLS).
+ * Fixes name admin.insecure only when the port speaks plaintext gRPC.
+ */
+export async function handshakeFailure(ctx: CheckContext, e: GrpcTarget, err: ProbeError, timeoutMs: number): Promise<Outcome<HandshakeFailureId>> {
+  const where = hostPort(e);
+  const details: Record<string, Json> = { endpoint: where, ...(err.address ? { address: err.address } : {}), error: err.code ?? err.kind, ...(err.alert ? { tlsAlert: `${err.alert.name} (${err.alert.code})` } : {}) };
+  const c = netFailureCause(err.kind, e, err);
+  switch (err.kind) {
+    case 'nxdomain': return { status: 'fail', messageId: 'nxdomain', cause: c, message: `${e.host} does not exist in DNS: ${err.message}`, hint: `see dns.admin.resolve: create the record for ${e.host}, or fix the host in admin.endpoint`, details };
+    case 'dns': return { status: 'fail', messageId: 'dnsFailure', cause: c, message: `${e.host} could not be resolved: ${err.message}`, hint: 'see dns.admin.resolve: the resolver answered with an error, not with "no such name"', details };
+    case 'refused': return { status: 'fail', messageId: 'refused', cause: c, message: `nothing listens on ${where} (connection refused${err.address && err.address !== e.host ? ` at ${err.address}` : ''})`, hint: `check the port of admin.endpoint (an ingress listens on 443) and that the ingress controller / load balancer for ${e.host} exists and points at this address`, details };
+    case 'timeout': return { status: 'fail', messageId: 'noAnswer', cause: c, message: `no answer from ${where} within ${seconds(timeoutMs)}`, hint: `a firewall or security group drops TCP ${e.port} from this machine, or the load balancer is not provisioned (internal-only?): open the port, or run from inside the network`, details };
+    default: break;
+  }
+  // The port accepted TCP: what speaks there?
+  const seen = await whatListens(ctx, e, err.address, Math.min(timeoutMs, 2000));
+  if (seen.plain) details.serverSpeaks = seen.plain.kind;
+  if (seen.plain?.statusLine) details.httpStatusLine = seen.plain.statusLine;
+  if (seen.service) details.service = describeService(seen.service);
+  if (err.kind === 'plaintext' || seen.plain?.kind === 'h2c' || seen.plain?.kind === 'http1') {
+    if (seen.plain?.kind === 'h2c') {
+      const fix = clientFix(ctx.target, 'insecure', true);
+      return { status: 'fail', messageId: 'plaintextPort', cause: cause.tls('plaintext', hostPortKey(e.host, e.port)), message: `${where} speaks plaintext gRPC (h2c), not TLS: the TLS handshake got WRONG_VERSION_NUMBER`, hint: `${fix ? `${fix} for this plaintext port (a port-forward or flyteadmin's gRPC port 8089)` : 'the client already asks for plaintext: see client.config.tls-mode'}, or dial the TLS ingress instead (admin.endpoint: dns:///<ingress host>)`, details };
+    }
+    if (seen.plain?.kind === 'http1') {
+      return { status: 'fail', messageId: 'plaintextPort', cause: cause.tls('plaintext', hostPortKey(e.host, e.port)), message: `${where} speaks plain HTTP/1.x (${seen.plain.statusLine ?? 'HTTP'}), not TLS: the TLS handshake got WRONG_VERSION_NUMBER`, hint: `this is a plain HTTP listener (an ingress's port 80, or flyteadmin's 8088) where gRPC over TLS is needed: point admin.endpoint at the TLS listener (${e.host}:443 with the ingress TLS Secret configured)`, details };
+    }
+    if (seen.service && !['tls', 'http', 'unknown', 'silent', 'closes'].includes(seen.service.kind)) {
+      return { status: 'fail', messageId: 'wrongService', cause: cause.wrongService(hostPortKey(e.host, e.port)), message: `${where} is not a TLS endpoint: ${describeService(seen.service)} listens there`, hint: `admin.endpoint names a port of another service: point it at the Flyte ingress (443) or flyteadmin's gRPC port`, details };
+    }
+    return { status: 'fail', messageId: 'plaintextPort', cause: c, message: `${where} does not speak TLS (${err.code ?? 'WRONG_VERSION_NUMBER'})${seen.service ? `: ${describeService(seen.service)}` : ''}`, hint: 'point admin.endpoint at a TLS listener (the ingress on 443)', details };
+  }
+  if (seen.service && ['ssh', 'smtp', 'ftp', 'mysql', 'redis', 'imap', 'pop3', 'postgres'].includes(seen.service.kind)) {
+    return { status: 'fail', messageId: 'wrongService', cause: cause.wrongService(hostPortKey(e.host, e.port)), message: `${where} is not a TLS endpoint: ${describeService(seen.service)} listens there`, hint: `admin.endpoint names a port of another service: point it at the Flyte ingress (443) or flyteadmin's gRPC port`, details };
+  }
+  const alertId = err.alert ? ALERT_IDS[err.alert.code] : undefined;
+  const alertText = err.alert ? `TLS alert ${err.alert.name} (${err.alert.code})` : '';
+  if (err.kind === 'tlsVersion' || alertId === 'protocolVersion') {
+    return { status: 'fail', messageId: 'protocolVersion', cause: cause.tls('version', hostPortKey(e.host, e.port)), message: `${where} and this client share no TLS version${alertText ? ` (${alertText})` : ''}: ${err.message}`, hint: 'enable TLS 1.2 and 1.3 on the ingress / load balancer (ingress-nginx ConfigMap ssl-protocols: "TLSv1.2 TLSv1.3"; ALB: an ELBSecurityPolicy-TLS13-* policy); Flyte clients refuse anything older', details };
+  }
+  switch (alertId) {
+    case 'handshakeFailure': return { status: 'fail', messageId: 'handshakeFailure', cause: c, message: `${where} aborted the handshake (${alertText}): it found no cipher suite in common, or wants a client certificate`, hint: 'allow the usual TLS 1.2/1.3 cipher suites on the ingress (ingress-nginx ssl-ciphers; ALB security policy); if it requires client certificates (mutual TLS), Flyte clients cannot present one: turn that off for the Flyte host', details };
+    case 'unrecognizedName': return { status: 'fail', messageId: 'unrecognizedName', cause: c, message: `${where} has no TLS configuration for the name ${e.host} (${alertText})`, hint: `the ingress/load balancer serves no certificate for ${e.host} (SNI): add the host to the Ingress (ingress host and its TLS hosts) or dial a name it serves`, details };
+    case 'clientCertRequired': return { status: 'fail', messageId: 'clientCertRequired', cause: c, message: `${where} requires a client certificate (${alertText}): mutual TLS`, hint: 'Flyte clients do not present client certificates: turn off client-certificate verification for the Flyte host (ingress-nginx auth-tls-verify-client: "off"), or put Flyte behind a listener without mTLS', details };
+    case 'noApplicationProtocol': return { status: 'fail', messageId: 'noApplicationProtocol', cause: c, message: `${where} refused the offered ALPN protocols h2/http/1.1 (${alertText})`, hint: 'enable HTTP/2 (ALPN h2) on the TLS listener: gRPC needs it (ingress-nginx use-http2: "true"; AWS: an ALB HTTPS listener)', details };
+    case 'serverInternalError': return { status: 'fail', messageId: 'serverInternalError', cause: c, message: `${where} failed inside the TLS handshake (${alertText})`, hint: 'the server could not use its certificate or key: check the TLS Secret (tls.crt and tls.key must match) and the ingress controller\'s log', details };
+    case 'accessDenied': return { status: 'fail', messageId: 'accessDenied', cause: c, message: `${where} refused the handshake (${alertText})`, hint: 'something in front (WAF, allow-list by source address) rejects this machine: allow it, or run from an allowed network', details };
+    default: break;
+  }
+  if (err.alert) return { status: 'fail', messageId: 'tlsAlert', cause: c, message: `${where} aborted the handshake with ${alertText}: ${err.message}`, hint: 'the server rejected the handshake: check its TLS configuration (certificate, key, protocols) and its log', details };
+  if (err.kind === 'reset') {
+    const what = seen.service ? `; ${describeService(seen.service)} listens there` : '';
+    return { status: 'fail', messageId: 'connectionReset', cause: c, message: `${where} accepted the connection but closed it during the TLS handshake${what}`, hint: `a load balancer or proxy that routes TLS by SNI has nothing for ${e.host}, or the port is not the TLS port: check the listener for ${e.host}:${e.port}`, details };
+  }
+  return { status: 'fail', messageId: 'connectFailed', cause: c, message: `${where}: ${err.message}`, hint: 'check the endpoint host and port', details };
+}
+
+/** The leaf's names for messages: `flyte.test, localhost, 127.0.0.1` (CN when it has no SAN). */
+export function certNames(v: TlsView): string[] {
+  const leaf = v.probe.chain[0];
+  if (!leaf) return [];
+  return leaf.altNames.length ? leaf.altNames.map((n) => n.replace(/^(DNS|IP):/, '')) : leaf.commonName ? [leaf.commonName] : [];
+}
+
+/** The ingress host from the values (what the chart renders the Ingress and its certificate for), when there are values. */
+export function chartIngressHost(t: Target): string | undefined {
+  const src = t.provenance['ingress.host'] ?? '';
+  if (!t.ingress?.host || src === '' || /admin\.endpoint|--endpoint|FLYTE_PLATFORM_URL|client endpoint/.test(src)) return undefined;
+  return t.ingress.host;
+}
+
+export { defaultCertOf };
