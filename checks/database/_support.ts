@@ -116,7 +116,6 @@ export const LOGIN_MESSAGES = {
   roleNoLogin: { status: 'fail', summary: 'The role exists but may not log in (NOLOGIN, SQLSTATE 28000).' },
   roleMissing: { status: 'fail', summary: 'The role does not exist (SQLSTATE 28000).' },
   noHbaEntry: { status: 'fail', summary: 'No pg_hba.conf line lets this user, database and address in, or a reject line matches (SQLSTATE 28000).' },
-  hbaEncryption: { status: 'fail', summary: 'pg_hba.conf refuses this connection because of its encryption: plaintext where TLS is required, or TLS where only plaintext lines exist (SQLSTATE 28000).' },
   authMethodUnsupported: { status: 'fail', summary: 'pg_hba.conf asks for an authentication method Flyte\'s connection cannot satisfy (ident, peer, GSSAPI, SSPI, client certificate) (SQLSTATE 28000).' },
   loginRefused: { status: 'fail', summary: 'The server refused the login with another SQLSTATE 28000 message (reported verbatim).' },
   tooManyConnections: { status: 'fail', summary: 'The server refuses new connections: max_connections is reached, or the free slots are reserved for superusers (SQLSTATE 53300).' },
@@ -265,18 +264,10 @@ export function loginServerFinding(target: Target, db: DatabaseTarget, e: PgServ
       const h = parseHba(m);
       const addr = h.clientAddress ?? 'this machine';
       const fromHere = `the server saw this check come from ${addr}; Flyte's pods connect from the pod or node network`;
-      if (h.encryption === 'plain') {
-        const fix = dbFix(target, db, 'options', 'sslmode=require');
-        return { status: 'fail', messageId: 'hbaEncryption', cause: cause.config(dbSettingKey(target, db, 'options')), message: `the server at ${w} refuses unencrypted connections for ${db.user}/${db.dbname} (${sq(e)}): ${m}`, hint: `${fix ?? `sslmode is already require in ${dbSettingKey(target, db, 'options')}, yet this connection was plaintext: check the options Flyte renders`} (or "sslmode=verify-full sslrootcert=<CA file mounted in the pods>"); or add a host line for plaintext on the server`, details: { ...d, clientAddress: addr } };
-      }
-      if (h.encryption === 'ssl') {
-        const fix = dbFix(target, db, 'options', 'sslmode=prefer');
-        return { status: 'fail', messageId: 'hbaEncryption', cause: cause.config(dbSettingKey(target, db, 'options')), message: `pg_hba.conf on ${w} has no line for TLS connections of ${db.user}/${db.dbname} from ${addr}, only plaintext ones (${sq(e)}): ${m}`, hint: `add a hostssl line for the pods' network (e.g. "hostssl ${db.dbname} ${db.user} <pod CIDR> scram-sha-256") and reload; or ${fix ?? 'let the connection fall back to plaintext'} (${fromHere})`, details: { ...d, clientAddress: addr } };
-      }
-      const type = o.tls ? 'hostssl' : 'host';
+      const type = h.encryption === 'ssl' || o.tls ? 'hostssl' : 'host';
       return {
         status: 'fail', messageId: 'noHbaEntry', cause: cause.denied('postgres', who, 'pg_hba'),
-        message: `${h.reject ? 'a reject line in pg_hba.conf matches' : 'no pg_hba.conf line matches'} user ${db.user}, database ${db.dbname}, address ${addr}${h.encryption ? `, ${o.tls ? 'TLS' : 'plaintext'}` : ''} on ${w} (${sq(e)}): ${m}`,
+        message: `${h.reject ? 'a reject line in pg_hba.conf matches' : 'no pg_hba.conf line matches'} user ${db.user}, database ${db.dbname}, address ${addr}${h.encryption ? `, ${h.encryption === 'plain' ? 'without TLS' : h.encryption === 'ssl' ? 'over TLS' : 'over GSS encryption'}` : ''} on ${w} (${sq(e)}): ${m}`,
         hint: `add a pg_hba.conf line before any reject line, e.g. "${type} ${db.dbname} ${db.user} <pod CIDR> scram-sha-256", and reload (SELECT pg_reload_conf()); ${fromHere}. Managed databases: allow the cluster's network in the instance's access settings`,
         details: { ...d, clientAddress: h.clientAddress ?? null },
       };

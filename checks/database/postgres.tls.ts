@@ -4,7 +4,7 @@ import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Json, Messages, Outcome } from '../../src/engine/types.js';
 import { dbFix, dbSettingKey, dbSource, SSLMODES } from '../../src/flyte/database.js';
-import { carryNotFromHere, connOf, databaseFor, dbInstances, hpKey, NETWORK_MESSAGES, networkFinding, NOT_FROM_HERE_MESSAGES, parseHba, SERVER_MESSAGES, serverOnlyFinding, tlsProblemText, where } from './_support.js';
+import { carryNotFromHere, connOf, databaseFor, dbInstances, hpKey, NETWORK_MESSAGES, networkFinding, NOT_FROM_HERE_MESSAGES, SERVER_MESSAGES, serverOnlyFinding, tlsProblemText, where } from './_support.js';
 
 const MESSAGES = {
   plaintext: { status: 'pass', summary: 'TLS is off as configured and the server accepts plaintext.' },
@@ -36,7 +36,9 @@ function distance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-const hbaEncryption = (a: StartupAnswer) => (a.kind === 'error' && a.error.code === '28000' && /pg_hba\.conf/.test(a.error.message) ? parseHba(a.error.message).encryption : undefined);
+/** pg_hba.conf refused this startup (no line, or a reject line). Its message always names the encryption used, so only a second try with the other encryption tells whether encryption is the reason. */
+const hbaRefused = (a: StartupAnswer) => a.kind === 'error' && a.error.code === '28000' && /pg_hba\.conf/.test(a.error.message);
+const admitted = (a: StartupAnswer) => a.kind === 'auth' || !hbaRefused(a);
 const startupText = (a: StartupAnswer) => (a.kind === 'auth' ? `password requested (${a.method})` : `${a.error.code} ${a.error.message}`);
 
 export default defineCheck({
@@ -122,26 +124,27 @@ export default defineCheck({
     try {
       if (plan.mode === 'disable' || plan.mode === 'allow') {
         const { offers, answer } = await probePlain();
-        if (hbaEncryption(answer) === 'plain') {
-          if (plan.mode === 'allow' && offers) {
-            const t = await probeTls('none');
-            if (t !== 'no-tls') return { status: 'pass', messageId: 'tlsAfterPlainRefused', message: `server ${w} refuses plaintext; sslmode=allow falls back to TLS (${t.info.protocol}), certificate not verified`, details: { ...base, ...tlsDetails(t.info) } };
+        if (hbaRefused(answer) && offers) {
+          const t = await probeTls('none');
+          if (t !== 'no-tls' && admitted(t.answer)) {
+            if (plan.mode === 'allow') return { status: 'pass', messageId: 'tlsAfterPlainRefused', message: `server ${w} refuses plaintext; sslmode=allow falls back to TLS (${t.info.protocol}), certificate not verified`, details: { ...base, ...tlsDetails(t.info) } };
+            const fix = dbFix(ctx.target, db, 'options', 'sslmode=require');
+            return {
+              status: 'fail', messageId: 'serverRequiresTls', cause: cause.config(optKey),
+              message: `server ${w} requires TLS but the config connects without it (sslmode=${plan.mode}${defaulted ? ', Flyte\'s default when options sets none' : dbSource(ctx.target, db, 'options')}): plaintext gets "${answer.kind === 'error' ? answer.error.message : ''}", TLS is let in`,
+              hint: `${fix ?? `set ${optKey}: "sslmode=require"`} (or "sslmode=verify-full sslrootcert=<CA file mounted in the pods>")`,
+              details: { ...base, serverOffersTls: offers, sqlstate: '28000' },
+            };
           }
-          const fix = dbFix(ctx.target, db, 'options', offers ? 'sslmode=require' : 'sslmode=require');
-          return {
-            status: 'fail', messageId: 'serverRequiresTls', cause: cause.config(optKey),
-            message: `server ${w} requires TLS but the config connects without it (sslmode=${plan.mode}${defaulted ? ', Flyte\'s default when options sets none' : dbSource(ctx.target, db, 'options')}): ${answer.kind === 'error' ? answer.error.message : ''}`,
-            hint: `${fix ?? `set ${optKey}: "sslmode=require"`} (or "sslmode=verify-full sslrootcert=<CA file mounted in the pods>")`,
-            details: { ...base, serverOffersTls: offers, sqlstate: '28000' },
-          };
         }
         return { status: 'pass', messageId: 'plaintext', message: `TLS off as configured (sslmode=${plan.mode}); ${w} accepts plaintext${offers ? ' (the server offers TLS: consider sslmode=require)' : ''}`, details: { ...base, serverOffersTls: offers, startup: startupText(answer) } };
       }
 
       if (plan.mode === 'prefer') {
         const t = await probeTls('none');
-        if (t === 'no-tls' || hbaEncryption(t.answer) === 'ssl') {
-          const { answer } = await probePlain();
+        const plainAfter = t !== 'no-tls' && hbaRefused(t.answer) ? await probePlain() : undefined;
+        if (t === 'no-tls' || (plainAfter && admitted(plainAfter.answer))) {
+          const answer = plainAfter?.answer ?? (await probePlain()).answer;
           return { status: 'pass', messageId: 'preferPlaintext', message: `${t === 'no-tls' ? `server ${w} does not offer TLS` : `server ${w} refuses TLS for ${db.user}/${db.dbname} (pg_hba has only plaintext lines)`}; sslmode=prefer connects in plaintext`, details: { ...base, serverOffersTls: t !== 'no-tls', startup: startupText(answer) } };
         }
         return { status: 'pass', messageId: 'tls', message: `TLS (${t.info.protocol}) negotiated with ${w} (sslmode=prefer, certificate not verified)`, details: { ...base, ...tlsDetails(t.info) } };
@@ -151,12 +154,12 @@ export default defineCheck({
       if (plan.caFileMissing) {
         const t = await probeTls('none');
         if (t === 'no-tls') return noTls();
-        if (hbaEncryption(t.answer) === 'ssl') return refusesTls(t.answer, t.info);
+        if (hbaRefused(t.answer) && admitted((await probePlain()).answer)) return refusesTls(t.answer, t.info);
         return { status: 'warn', messageId: 'caFileNotHere', message: `sslrootcert ${plan.caFile} is not readable where flyte-doctor runs, so the certificate chain was not verified here; TLS (${t.info.protocol}) works (certificate CN=${t.info.subject}, issuer ${t.info.issuer})`, hint: `run flyte-doctor with the CA at ${plan.caFile} (the path the Flyte pods use, e.g. mounted from the secret), or check the CA mount in the pods`, details: { ...base, ...tlsDetails(t.info) } };
       }
       const t = await probeTls(plan.verify);
       if (t === 'no-tls') return noTls();
-      if (hbaEncryption(t.answer) === 'ssl') return refusesTls(t.answer, t.info);
+      if (hbaRefused(t.answer) && admitted((await probePlain()).answer)) return refusesTls(t.answer, t.info);
       const verified = plan.verify === 'full' ? 'chain and host name verified' : plan.verify === 'ca' ? 'chain verified, host name not checked' : 'certificate not verified';
       return { status: 'pass', messageId: 'tls', message: `TLS (${t.info.protocol}) with ${w}, sslmode=${plan.mode}: ${verified}${plan.verify !== 'none' ? ` against ${plan.caFile ?? 'the system CA bundle'}` : ''}`, details: { ...base, ...tlsDetails(t.info) } };
     } catch (e) {

@@ -1,9 +1,48 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { startTcp, type Running } from '../../harness/private-servers.js';
 import { getTestbed } from '../../harness/testbed.js';
 import { runCheck } from '../../harness/run-check.js';
 import { pgDb, pgTarget } from './pg-target.js';
+import { dropRole, ensureRole, sqlOf, startPrivatePg, su, type PrivatePg } from './pg-servers.js';
+
+const NOLOGIN = 'fd_db_auth_nologin', EXPIRED = 'fd_db_auth_expired', LIMITED = 'fd_db_auth_limited';
+const PW = 'fd-db-auth-pw-1';
+
+/** A PostgreSQL-protocol impostor: 'N' to SSLRequest, then this ErrorResponse to the startup message. */
+function pgErrorServer(code: string, message: string): Promise<Running> {
+  return startTcp((s) => {
+    s.on('data', (d: Buffer) => {
+      if (d.length === 8 && d.readInt32BE(4) === 80877103) { s.write('N'); return; }
+      const body = Buffer.from(`SFATAL\0VFATAL\0C${code}\0M${message}\0\0`, 'utf8');
+      const head = Buffer.alloc(5); head.write('E', 0); head.writeInt32BE(body.length + 4, 1);
+      s.end(Buffer.concat([head, body]));
+    });
+  });
+}
 
 describe('database.postgres.auth', () => {
+  let hbaUserOnly: PrivatePg, ident: PrivatePg, tiny: PrivatePg, standbyNoHot: PrivatePg;
+  const impostors: Record<string, Running> = {};
+  beforeAll(async () => {
+    await ensureRole(NOLOGIN, PW, 'NOLOGIN');
+    await ensureRole(EXPIRED, PW, "LOGIN VALID UNTIL '2001-01-01'");
+    await ensureRole(LIMITED, PW, 'LOGIN CONNECTION LIMIT 0');
+    [hbaUserOnly, ident, tiny, standbyNoHot] = await Promise.all([
+      startPrivatePg({ hba: ['host all someone_else 127.0.0.1/32 scram-sha-256'] }),
+      startPrivatePg({ hba: ['host all all 127.0.0.1/32 ident'] }),
+      startPrivatePg({ conf: ['max_connections = 4', 'superuser_reserved_connections = 2'], setup: [`CREATE ROLE fd_db_app LOGIN PASSWORD '${PW}'`] }),
+      startPrivatePg({ conf: ['hot_standby = off'], standby: true }),
+    ]);
+    impostors.pgbouncer = await pgErrorServer('08P01', 'unsupported startup parameter: application_name');
+    impostors.unknown = await pgErrorServer('P0001', 'custom proxy says no');
+  });
+  afterAll(async () => {
+    for (const r of [NOLOGIN, EXPIRED, LIMITED]) await dropRole(r);
+    for (const p of [hbaUserOnly, ident, tiny, standbyNoHot]) p?.stop();
+    for (const s of Object.values(impostors)) await s.stop();
+  });
+
   it('the owner authenticates over TLS (verify-full)', async () => {
     const { result } = await runCheck('database.postgres.auth', pgTarget());
     expect(result.status).toBe('pass');
@@ -17,14 +56,134 @@ describe('database.postgres.auth', () => {
     expect(mine.map((r) => [r.instance, r.status])).toEqual([['datacatalog', 'pass'], ['flyteadmin', 'pass']]);
   });
 
-  it('a wrong password is 28P01, names the password key and never prints the password', async () => {
+  it('a wrong password is 28P01: names the password key, says it may be a missing role or an expired password, never prints it', async () => {
     const tb = getTestbed().postgres;
     const { result } = await runCheck('database.postgres.auth', pgTarget(pgDb({ user: tb.wrongPasswordUser, pw: 'not-the-password-xyz' })));
     expect(result.status).toBe('fail');
     expect(result.messageId).toBe('passwordRejected');
     expect(result.message).toContain('28P01');
-    expect(result.hint).toContain('configuration.database.password');
+    expect(result.message).toMatch(/expired password \(VALID UNTIL\)/);
+    expect(result.hint).toContain('set configuration.database.password');
+    expect(result.hint).toContain(`SELECT rolname, rolvaliduntil FROM pg_roles WHERE rolname = '${tb.wrongPasswordUser}'`);
+    expect(result.cause).toBe(`credentials:postgres:${tb.wrongPasswordUser}@127.0.0.1:${tb.port}`);
     expect(JSON.stringify(result)).not.toContain('not-the-password-xyz'); // runCheck also asserts this for every secret
+  });
+
+  it('an expired password (VALID UNTIL) looks like a wrong one; the query the fix gives tells them apart', async () => {
+    const { result } = await runCheck('database.postgres.auth', pgTarget(pgDb({ user: EXPIRED, pw: PW })));
+    expect(result.messageId).toBe('passwordRejected');
+    const rows = await su<{ rolname: string; rolvaliduntil: Date | null }>(sqlOf(result.hint));
+    expect(rows[0]?.rolname).toBe(EXPIRED);
+    expect(rows[0]!.rolvaliduntil!.getTime()).toBeLessThan(Date.now());
+    expect(result.hint).toContain(`ALTER ROLE ${EXPIRED} VALID UNTIL 'infinity'`);
+    await su(`ALTER ROLE ${EXPIRED} VALID UNTIL 'infinity'`);
+    try {
+      expect((await runCheck('database.postgres.auth', pgTarget(pgDb({ user: EXPIRED, pw: PW })))).result.status).toBe('pass');
+    } finally { await su(`ALTER ROLE ${EXPIRED} VALID UNTIL '2001-01-01'`); }
+  });
+
+  it('the password from a passwordPath file: the fix names the file, not the values password key', async () => {
+    const t = pgTarget(pgDb({ user: getTestbed().postgres.wrongPasswordUser, pw: 'wrong-from-file', passwordSource: 'passwordPath /etc/db/pass.txt' }));
+    const { result } = await runCheck('database.postgres.auth', t);
+    expect(result.messageId).toBe('passwordRejected');
+    expect(result.message).toContain('the file /etc/db/pass.txt named by configuration.database.passwordPath');
+    expect(result.hint).toContain('put the role\'s password in the file /etc/db/pass.txt');
+    expect(result.hint).not.toContain('set configuration.database.password');
+  });
+
+  it('the password from env PGPASSWORD (passwordPath not readable here): the fix says so', async () => {
+    const t = pgTarget(pgDb({ user: getTestbed().postgres.wrongPasswordUser, pw: 'wrong-from-env', passwordSource: 'env PGPASSWORD' }));
+    const { result } = await runCheck('database.postgres.auth', t);
+    expect(result.message).toContain('env PGPASSWORD');
+    expect(result.hint).toMatch(/flyte-doctor used env PGPASSWORD/);
+  });
+
+  it('a NOLOGIN role with the right password: roleNoLogin, and the suggested ALTER ROLE … LOGIN works', async () => {
+    const { result } = await runCheck('database.postgres.auth', pgTarget(pgDb({ user: NOLOGIN, pw: PW })));
+    expect(result.status).toBe('fail');
+    expect(result.messageId).toBe('roleNoLogin');
+    expect(result.details?.sqlstate).toBe('28000');
+    const sql = sqlOf(result.hint);
+    expect(sql).toBe(`ALTER ROLE ${NOLOGIN} LOGIN`);
+    await su(sql);
+    try {
+      expect((await runCheck('database.postgres.auth', pgTarget(pgDb({ user: NOLOGIN, pw: PW })))).result.status).toBe('pass');
+    } finally { await su(`ALTER ROLE ${NOLOGIN} NOLOGIN`); }
+  });
+
+  it('a role at its CONNECTION LIMIT: roleConnectionLimit with an ALTER ROLE the server accepts', async () => {
+    const { result } = await runCheck('database.postgres.auth', pgTarget(pgDb({ user: LIMITED, pw: PW })));
+    expect(result.messageId).toBe('roleConnectionLimit');
+    await su(sqlOf(result.hint));
+    try {
+      expect((await runCheck('database.postgres.auth', pgTarget(pgDb({ user: LIMITED, pw: PW })))).result.status).toBe('pass');
+    } finally { await su(`ALTER ROLE ${LIMITED} CONNECTION LIMIT 0`); }
+  });
+
+  it('no pg_hba.conf line for this user: noHbaEntry, names the client address the server saw', async () => {
+    const { result } = await runCheck('database.postgres.auth', pgTarget(pgDb({ port: hbaUserOnly.port, user: 'postgres', pw: hbaUserOnly.password, dbname: 'postgres', sslmode: 'disable' })));
+    expect(result.messageId).toBe('noHbaEntry');
+    expect(result.details?.clientAddress).toBe('127.0.0.1');
+    expect(result.hint).toMatch(/host postgres postgres <pod CIDR> scram-sha-256/);
+    expect(result.hint).toMatch(/Flyte's pods connect from the pod or node network/);
+  });
+
+  it('pg_hba asks for ident: authMethodUnsupported', async () => {
+    const { result } = await runCheck('database.postgres.auth', pgTarget(pgDb({ port: ident.port, user: 'postgres', pw: ident.password, dbname: 'postgres', sslmode: 'disable' })));
+    expect(result.messageId).toBe('authMethodUnsupported');
+    expect(result.hint).toMatch(/scram-sha-256/);
+  });
+
+  it('all non-reserved slots taken: tooManyConnections (53300)', async () => {
+    const held: pg.Client[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const c = new pg.Client({ host: '127.0.0.1', port: tiny.port, user: 'fd_db_app', password: PW, database: 'postgres' });
+        await c.connect();
+        held.push(c);
+      }
+      const { result } = await runCheck('database.postgres.auth', pgTarget(pgDb({ port: tiny.port, user: 'fd_db_app', pw: PW, dbname: 'postgres', sslmode: 'disable' })));
+      expect(result.messageId).toBe('tooManyConnections');
+      expect(result.details?.sqlstate).toBe('53300');
+      expect(result.hint).toContain('configuration.inline.database.maxOpenConnections');
+    } finally { for (const c of held) await c.end(); }
+  });
+
+  it('a standby without hot standby: serverNotReady (57P03), points at the primary', async () => {
+    const t = pgTarget(pgDb({ port: standbyNoHot.port, user: 'postgres', pw: standbyNoHot.password, dbname: 'postgres', sslmode: 'disable' }));
+    t.provenance['databases[0].host'] = 'values.yaml: configuration.database.host';
+    const { result } = await runCheck('database.postgres.auth', t);
+    expect(result.messageId).toBe('serverNotReady');
+    expect(result.details?.sqlstate).toBe('57P03');
+    expect(result.hint).toContain('configuration.database.host');
+    expect(result.hint).toMatch(/primary/);
+  });
+
+  it('a server shutting down: serverNotReady (57P03)', async () => {
+    const p = await startPrivatePg();
+    const holder = new pg.Client({ host: '127.0.0.1', port: p.port, user: 'postgres', password: p.password, database: 'postgres' });
+    await holder.connect();
+    holder.on('error', () => {});
+    try {
+      p.stop('smart', false); // a smart shutdown waits for the open session and refuses new ones
+      const { result } = await runCheck('database.postgres.auth', pgTarget(pgDb({ port: p.port, user: 'postgres', pw: p.password, dbname: 'postgres', sslmode: 'disable' })));
+      expect(result.messageId).toBe('serverNotReady');
+      expect(result.message).toMatch(/shutting down/);
+    } finally { await holder.end().catch(() => {}); p.stop('immediate'); }
+  });
+
+  it('a pooler refusing a startup parameter (08P01): protocolRejected with the pooler fix', async () => {
+    const { result } = await runCheck('database.postgres.auth', pgTarget(pgDb({ port: impostors.pgbouncer!.port, sslmode: 'disable' })));
+    expect(result.messageId).toBe('protocolRejected');
+    expect(result.hint).toContain('ignore_startup_parameters');
+  });
+
+  it('an SQLSTATE no finding covers: unrecognised, verbatim with its class, not an error', async () => {
+    const { result } = await runCheck('database.postgres.auth', pgTarget(pgDb({ port: impostors.unknown!.port, sslmode: 'disable' })));
+    expect(result.status).toBe('fail');
+    expect(result.messageId).toBe('unrecognised');
+    expect(result.message).toContain('unrecognised: SQLSTATE P0001 custom proxy says no');
+    expect(result.message).toContain('class P0: PL/pgSQL Error');
   });
 
   it('a plaintext login on the TLS-only listener (sslmode=allow falls back) authenticates', async () => {

@@ -1,9 +1,25 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testCert } from '../../harness/private-servers.js';
 import { getTestbed } from '../../harness/testbed.js';
 import { runCheck } from '../../harness/run-check.js';
 import { pgDb, pgTarget } from './pg-target.js';
+import { startPrivatePg, type PrivatePg } from './pg-servers.js';
 
 describe('database.postgres.tls', () => {
+  let plain: PrivatePg, expired: PrivatePg, selfSigned: PrivatePg, plainOnlyHba: PrivatePg, oldTls: PrivatePg;
+  beforeAll(async () => {
+    const sans = ['localhost', 'db.flyte.test', 'IP:127.0.0.1'];
+    [plain, expired, selfSigned, plainOnlyHba, oldTls] = await Promise.all([
+      startPrivatePg(),
+      startPrivatePg({ tls: testCert('db-expired', { sans, expired: true }) }),
+      startPrivatePg({ tls: testCert('db-self-signed', { sans, selfSigned: true }) }),
+      startPrivatePg({ tls: testCert('db-valid', { sans }), hba: ['hostnossl all all 127.0.0.1/32 scram-sha-256'] }),
+      startPrivatePg({ tls: testCert('db-valid', { sans }), conf: [`ssl_min_protocol_version = 'TLSv1'`, `ssl_max_protocol_version = 'TLSv1.1'`, `ssl_ciphers = 'DEFAULT:@SECLEVEL=0'`] }),
+    ]);
+  });
+  afterAll(() => { for (const p of [plain, expired, selfSigned, plainOnlyHba, oldTls]) p?.stop(); });
+  const su = (p: PrivatePg) => ({ port: p.port, user: 'postgres', pw: p.password, dbname: 'postgres' });
+
   it('verify-full with the test CA passes', async () => {
     const { result } = await runCheck('database.postgres.tls', pgTarget());
     expect(result.status).toBe('pass');
@@ -13,6 +29,22 @@ describe('database.postgres.tls', () => {
   it('verify-full by a name in the certificate passes through the test resolver', async () => {
     const { result } = await runCheck('database.postgres.tls', pgTarget(pgDb({ host: getTestbed().dns.names.database })));
     expect(result.status).toBe('pass');
+  });
+
+  it('an sslmode PostgreSQL does not know fails here, naming the options key and the allowed values; only its dependants are blocked', async () => {
+    const db = pgDb({ sslmode: undefined as never, sslmodeInvalid: 'requried' });
+    const t = pgTarget(db);
+    t.provenance['databases[0].sslmode'] = 'values.yaml: configuration.database.options';
+    const { result, results } = await runCheck('database.postgres.auth', t);
+    const tls = results.find((r) => r.id === 'database.postgres.tls')!;
+    expect(tls.status).toBe('fail');
+    expect(tls.messageId).toBe('sslmodeInvalid');
+    expect(tls.hint).toContain('configuration.database.options: "sslmode=require"');
+    expect(tls.hint).toContain('disable, allow, prefer, require, verify-ca, verify-full');
+    expect(tls.cause).toBe('config:configuration.database.options');
+    expect(results.find((r) => r.id === 'database.postgres.connect')!.status).toBe('pass');
+    expect(result.status).toBe('skip');
+    expect(result.blockedBy).toBe('database.postgres.tls[flyteadmin]');
   });
 
   it('sslmode=disable against the TLS-only listener fails with the options key', async () => {
@@ -34,6 +66,20 @@ describe('database.postgres.tls', () => {
     expect(result.status).toBe('pass');
   });
 
+  it('verify-full (and require) against a server without TLS: serverWithoutTls; prefer and disable pass', async () => {
+    for (const sslmode of ['verify-full', 'require'] as const) {
+      const { result } = await runCheck('database.postgres.tls', pgTarget(pgDb({ ...su(plain), sslmode })));
+      expect(result.messageId, sslmode).toBe('serverWithoutTls');
+      expect(result.cause).toBe(`tls-plaintext:127.0.0.1:${plain.port}`);
+      expect(result.hint).toMatch(/enable TLS on the server/);
+    }
+    for (const [sslmode, id] of [['prefer', 'preferPlaintext'], ['disable', 'plaintext']] as const) {
+      const { result } = await runCheck('database.postgres.tls', pgTarget(pgDb({ ...su(plain), sslmode })));
+      expect(result.status, sslmode).toBe('pass');
+      expect(result.messageId, sslmode).toBe(id);
+    }
+  });
+
   it('verify-ca without the test CA fails as untrusted', async () => {
     const { result } = await runCheck('database.postgres.tls', pgTarget(pgDb({ sslmode: 'verify-ca', sslrootcert: undefined as never })));
     expect(result.status).toBe('fail');
@@ -41,11 +87,48 @@ describe('database.postgres.tls', () => {
     expect(result.hint).toContain('sslrootcert');
   });
 
+  it('an expired certificate is its own finding: renew it, not "change the CA"', async () => {
+    const { result } = await runCheck('database.postgres.tls', pgTarget(pgDb({ ...su(expired) })));
+    expect(result.messageId).toBe('certExpired');
+    expect(result.cause).toBe(`tls-expired:127.0.0.1:${expired.port}`);
+    expect(result.hint).toMatch(/renew the server certificate/);
+    expect(result.message).toMatch(/expired .*valid .* to /);
+    // Without verification the expired certificate is not looked at (what pgx does with require).
+    const req = await runCheck('database.postgres.tls', pgTarget(pgDb({ ...su(expired), sslmode: 'require', sslrootcert: undefined as never })));
+    expect(req.result.status).toBe('pass');
+  });
+
+  it('a self-signed server certificate is untrusted', async () => {
+    const { result } = await runCheck('database.postgres.tls', pgTarget(pgDb({ ...su(selfSigned) })));
+    expect(result.messageId).toBe('certUntrusted');
+    expect(result.message).toMatch(/self-signed/);
+    expect(result.cause).toBe(`tls-untrusted:127.0.0.1:${selfSigned.port}`);
+  });
+
   it('verify-full by a name the certificate does not cover fails as name mismatch', async () => {
     // The ingress name resolves to 127.0.0.1 in the test zone but is not in the database certificate.
     const { result } = await runCheck('database.postgres.tls', pgTarget(pgDb({ host: getTestbed().dns.names.ingress })));
     expect(result.status).toBe('fail');
     expect(result.messageId).toBe('certNameMismatch');
+    expect(result.hint).toContain('DNS:db.flyte.test');
+  });
+
+  it('a server whose pg_hba.conf has only plaintext lines: require fails (serverRefusesTls), prefer falls back', async () => {
+    const req = await runCheck('database.postgres.tls', pgTarget(pgDb({ ...su(plainOnlyHba), sslmode: 'require', sslrootcert: undefined as never })));
+    expect(req.result.messageId).toBe('serverRefusesTls');
+    expect(req.result.hint).toMatch(/hostssl/);
+    const prefer = await runCheck('database.postgres.tls', pgTarget(pgDb({ ...su(plainOnlyHba), sslmode: 'prefer' })));
+    expect(prefer.result.messageId).toBe('preferPlaintext');
+    const auth = await runCheck('database.postgres.auth', pgTarget(pgDb({ ...su(plainOnlyHba), sslmode: 'prefer' })));
+    expect(auth.result.status).toBe('pass');
+    expect(auth.result.details?.tls).toBe(false);
+  });
+
+  it('a server offering only TLS 1.0/1.1 is named as such', async () => {
+    const { result } = await runCheck('database.postgres.tls', pgTarget(pgDb({ ...su(oldTls), sslmode: 'require', sslrootcert: undefined as never })));
+    expect(result.status).toBe('fail');
+    expect(result.messageId).toBe('tlsVersion');
+    expect(result.hint).toContain('ssl_min_protocol_version');
   });
 
   it('a stalled endpoint fails in connect (within the budget) and blocks the TLS check', async () => {
