@@ -1,9 +1,20 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getTestbed } from '../../harness/testbed.js';
 import { runCheck } from '../../harness/run-check.js';
 import { pgDb, pgTarget } from './pg-target.js';
+import { dropDb, ensureDb, sqlOf, su } from './pg-servers.js';
+
+const NOCONNECT = 'fd_db_dbchk_noconnect', CLOSED = 'fd_db_dbchk_closed', LIMITED = 'fd_db_dbchk_limited';
 
 describe('database.postgres.database', () => {
+  beforeAll(async () => {
+    for (const d of [NOCONNECT, CLOSED, LIMITED]) await ensureDb(d);
+    await su(`REVOKE CONNECT ON DATABASE ${NOCONNECT} FROM PUBLIC`);
+    await su(`ALTER DATABASE ${CLOSED} ALLOW_CONNECTIONS false`);
+    await su(`ALTER DATABASE ${LIMITED} CONNECTION LIMIT 0`);
+  });
+  afterAll(async () => { for (const d of [NOCONNECT, CLOSED, LIMITED]) await dropDb(d); });
+
   it('passes when the database exists and reports its owner', async () => {
     const { result } = await runCheck('database.postgres.database', pgTarget());
     expect(result.status).toBe('pass');
@@ -29,5 +40,37 @@ describe('database.postgres.database', () => {
     const post = await runCheck('database.postgres.database', pgTarget(db), { phase: 'verify' });
     expect(post.result.status).toBe('fail');
     expect(post.result.messageId).toBe('missingAfterInstall');
+  });
+
+  it('CONNECT revoked (42501 at login): auth passes, this check fails with a GRANT the server accepts', async () => {
+    const { result, results } = await runCheck('database.postgres.database', pgTarget(pgDb({ dbname: NOCONNECT })));
+    expect(results.find((r) => r.id === 'database.postgres.auth')!.messageId).toBe('authenticatedDbRefused');
+    expect(result.status).toBe('fail');
+    expect(result.messageId).toBe('connectRevoked');
+    expect(result.details?.sqlstate).toBe('42501');
+    const sql = sqlOf(result.hint);
+    expect(sql).toBe(`GRANT CONNECT ON DATABASE ${NOCONNECT} TO ${getTestbed().postgres.owner.user}`);
+    await su(sql);
+    try {
+      expect((await runCheck('database.postgres.database', pgTarget(pgDb({ dbname: NOCONNECT })))).result.status).toBe('pass');
+    } finally { await su(`REVOKE CONNECT ON DATABASE ${NOCONNECT} FROM ${getTestbed().postgres.owner.user}`); }
+  });
+
+  it('a database that does not accept connections (55000): the ALTER DATABASE the fix gives works', async () => {
+    const { result } = await runCheck('database.postgres.database', pgTarget(pgDb({ dbname: CLOSED })));
+    expect(result.messageId).toBe('notAcceptingConnections');
+    await su(sqlOf(result.hint));
+    try {
+      expect((await runCheck('database.postgres.database', pgTarget(pgDb({ dbname: CLOSED })))).result.status).toBe('pass');
+    } finally { await su(`ALTER DATABASE ${CLOSED} ALLOW_CONNECTIONS false`); }
+  });
+
+  it('a database at its CONNECTION LIMIT (53300): databaseConnectionLimit', async () => {
+    const { result } = await runCheck('database.postgres.database', pgTarget(pgDb({ dbname: LIMITED })));
+    expect(result.messageId).toBe('databaseConnectionLimit');
+    await su(sqlOf(result.hint));
+    try {
+      expect((await runCheck('database.postgres.database', pgTarget(pgDb({ dbname: LIMITED })))).result.status).toBe('pass');
+    } finally { await su(`ALTER DATABASE ${LIMITED} CONNECTION LIMIT 0`); }
   });
 });

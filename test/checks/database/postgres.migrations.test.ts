@@ -8,7 +8,8 @@ import { pgDb, pgTarget } from './pg-target.js';
 // A scratch database (made by the test with the superuser, dropped afterwards) holds a migrations
 // table like flyteadmin's; the shared flyteadmin/datacatalog databases are never written.
 const scratch = `fd_migr_${process.pid}`;
-const empty = `fd_migr_empty_${process.pid}`; // an un-migrated database (the shared ones may be migrated by `testbed:up --install`)
+const empty = `fd_migr_empty_${process.pid}`;
+const unreadable = 'fd_db_migr_unreadable', foreign = 'fd_db_migr_foreign'; // an un-migrated database (the shared ones may be migrated by `testbed:up --install`)
 function su(sql: string, db = 'postgres'): void {
   const tb = getTestbed().postgres;
   const psql = ['/usr/lib/postgresql/15/bin/psql', '/usr/bin/psql'].find((p) => { try { execFileSync(p, ['--version']); return true; } catch { return false; } }) ?? 'psql';
@@ -22,9 +23,29 @@ describe('database.postgres.migrations (verify)', () => {
     su(`CREATE DATABASE ${scratch} OWNER ${tb.owner.user}`);
     su(`DROP DATABASE IF EXISTS ${empty}`);
     su(`CREATE DATABASE ${empty} OWNER ${tb.owner.user}`);
+    for (const d of [unreadable, foreign]) { su(`DROP DATABASE IF EXISTS ${d}`); su(`CREATE DATABASE ${d} OWNER ${tb.owner.user}`); }
+    su(`CREATE TABLE migrations (id varchar(255) PRIMARY KEY); REVOKE ALL ON migrations FROM PUBLIC`, unreadable); // owned by the superuser
+    su(`SET ROLE ${tb.owner.user}; CREATE TABLE migrations (version int, applied_at timestamptz)`, foreign); // another tool's table
     su(`SET ROLE ${tb.owner.user}; CREATE TABLE migrations (id varchar(255) PRIMARY KEY); INSERT INTO migrations VALUES ('2019-05-22-projects'), ('2024-01-01-something'), ('2025-05-29-add-index-executions-phase')`, scratch);
   });
-  afterAll(() => { su(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`); su(`DROP DATABASE IF EXISTS ${empty} WITH (FORCE)`); });
+  afterAll(() => { for (const d of [scratch, empty, unreadable, foreign]) su(`DROP DATABASE IF EXISTS ${d} WITH (FORCE)`); });
+
+  it('a migrations table the role may not read (42501): migrationsUnreadable, with an ALTER TABLE the server accepts', async () => {
+    const { result } = await runCheck('database.postgres.migrations', pgTarget(pgDb({ dbname: unreadable })), { phase: 'verify' });
+    expect(result.status).toBe('fail');
+    expect(result.messageId).toBe('migrationsUnreadable');
+    expect(result.details?.sqlstate).toBe('42501');
+    const sql = /-c "([^"]+)"/.exec(result.hint ?? '')![1]!;
+    su(sql, unreadable);
+    expect((await runCheck('database.postgres.migrations', pgTarget(pgDb({ dbname: unreadable })), { phase: 'verify' })).result.messageId).toBe('emptyMigrations');
+  });
+
+  it("another application's migrations table (no id column, 42703): foreignMigrationsTable", async () => {
+    const { result } = await runCheck('database.postgres.migrations', pgTarget(pgDb({ dbname: foreign })), { phase: 'verify' });
+    expect(result.status).toBe('fail');
+    expect(result.messageId).toBe('foreignMigrationsTable');
+    expect(result.details?.sqlstate).toBe('42703');
+  });
 
   it('an un-migrated flyteadmin database fails: no migrations table', async () => {
     const { result } = await runCheck('database.postgres.migrations', pgTarget(pgDb({ dbname: empty })), { phase: 'verify' });
