@@ -1,7 +1,7 @@
-import { gcs, gcsClientFor, gcsErrorOf, gcsOpFailure } from '../../src/clients/gcs.js';
-import { bucketFor, bucketInstances } from '../../src/clients/s3.js';
+import { gcsCall, gcsIdentity, type GcsIdentity } from '../../src/clients/gcs.js';
 import { defineCheck } from '../../src/engine/define.js';
-import type { Outcome } from '../../src/engine/types.js';
+import { bucketInstances } from '../../src/flyte/storage.js';
+import { bucketFor, GCS_FAILURES, gcsFailure, gcsNotGcs, gcsWhoNote, type GcsOp } from './_support.js';
 
 export default defineCheck({
   id: 'storage.gcs.bucket',
@@ -11,22 +11,30 @@ export default defineCheck({
   dependsOn: ['storage.config.coherent'],
   instances: bucketInstances,
   writes: 'none',
+  messages: {
+    exists: { status: 'pass', summary: 'The bucket exists (a storage#bucket resource came back).' },
+    ...GCS_FAILURES,
+  },
   explain: {
-    what: 'Reads the bucket\'s metadata (location, storage class).',
+    what: 'Resolves whose credentials the probes use (the configured key file, this machine\'s Application Default Credentials, or none for an emulator), then reads the bucket\'s metadata (location, storage class) through the JSON API. 401 (rejected credentials, invalid_grant), 403 (a missing permission, named with the principal), 404, billing, requester-pays and rate limits are each their own finding.',
     why: 'Flyte looks the container up at start (`Container [<bucket>] lookup failed`); a missing bucket or missing storage.buckets.get stops admin and datacatalog.',
     fix: 'Create the bucket, fix the bucket name, or grant storage.buckets.get to the Google service account.',
   },
-  async run(ctx): Promise<Outcome> {
+  async run(ctx) {
     const st = ctx.target.storage!;
     const bucket = bucketFor(ctx);
-    const client = await gcsClientFor(ctx);
+    const op: GcsOp = { bucket, op: 'bucket lookup', permission: 'storage.buckets.get', instanceKey: ctx.instance?.key };
+    let id: GcsIdentity;
+    try { id = await gcsIdentity(ctx); } catch (e) { return gcsFailure(ctx, op, e); }
+    const who = gcsWhoNote(st, id);
     try {
-      const [md] = await gcs(ctx, client.bucket(bucket).getMetadata());
-      return { status: 'pass', messageId: 'exists', message: `bucket gs://${bucket} exists${md.location ? ` in ${md.location}` : ''}`, details: { bucket, location: md.location ?? null, storageClass: md.storageClass ?? null } };
+      const a = await gcsCall(ctx, op.op, 'GET', `/storage/v1/b/${encodeURIComponent(bucket)}`);
+      const md = a.json as { kind?: unknown; name?: unknown; location?: unknown; storageClass?: unknown } | undefined;
+      if (md?.kind !== 'storage#bucket' && md?.name !== bucket) return gcsNotGcs(ctx, a, `bucket lookup of gs://${bucket}`, { bucket });
+      const location = typeof md?.location === 'string' ? md.location : null;
+      return { status: 'pass', messageId: 'exists', message: `bucket gs://${bucket} exists${location ? ` in ${location}` : ''}${who.suffix}`, details: { bucket, location, storageClass: typeof md?.storageClass === 'string' ? md.storageClass : null, ...who.details } };
     } catch (e) {
-      const f = gcsOpFailure(st, bucket, 'bucket lookup', 'storage.buckets.get', gcsErrorOf(e));
-      if (f) return f;
-      throw e;
+      return gcsFailure(ctx, op, e, id);
     }
   },
 });

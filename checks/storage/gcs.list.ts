@@ -1,7 +1,8 @@
-import { gcs, gcsClientFor, gcsErrorOf, gcsOpFailure } from '../../src/clients/gcs.js';
-import { bucketFor, bucketInstances, probeState } from '../../src/clients/s3.js';
+import { gcsCall, gcsIdentity, listedNames, listPath, type GcsIdentity } from '../../src/clients/gcs.js';
+import { probeState } from '../../src/clients/s3.js';
 import { defineCheck } from '../../src/engine/define.js';
-import type { Outcome } from '../../src/engine/types.js';
+import { bucketInstances } from '../../src/flyte/storage.js';
+import { bucketFor, CANNOT_PROBE, GCS_FAILURES, gcsFailure, gcsNotGcs, gcsWhoNote, notCheckedHere, SKIP_MESSAGES, type GcsOp } from './_support.js';
 
 export default defineCheck({
   id: 'storage.gcs.list',
@@ -11,21 +12,33 @@ export default defineCheck({
   dependsOn: ['storage.gcs.put'],
   instances: bucketInstances,
   writes: 'none',
+  messages: {
+    listed: { status: 'pass', summary: 'A listing (storage#objects) of this run\'s prefix shows the probe object.' },
+    probeNotListed: { status: 'fail', summary: 'The listing does not show the probe object that was just written.' },
+    ...SKIP_MESSAGES,
+    ...GCS_FAILURES,
+  },
   explain: { what: 'Lists only `flyte-doctor/<run-id>/` and expects the probe object.', why: 'Flyte (propeller) lists prefixes.', fix: 'Grant storage.objects.list on the bucket.' },
-  async run(ctx): Promise<Outcome> {
+  async run(ctx) {
+    const skip = notCheckedHere(ctx, ['storage.gcs.bucket'], CANNOT_PROBE);
+    if (skip) return { status: 'skip', messageId: 'notCheckedHere', message: skip };
     const st = ctx.target.storage!;
     const bucket = bucketFor(ctx);
+    const op: GcsOp = { bucket, op: 'object list', permission: 'storage.objects.list', instanceKey: ctx.instance?.key };
+    let id: GcsIdentity;
+    try { id = await gcsIdentity(ctx); } catch (e) { return gcsFailure(ctx, op, e); }
     const state = await probeState(ctx, 'gcs', bucket);
-    const client = await gcsClientFor(ctx);
+    const who = gcsWhoNote(st, id);
     try {
-      const [files] = await gcs(ctx, client.bucket(bucket).getFiles({ prefix: state.prefix, maxResults: 100, autoPaginate: false }));
-      const seen = files.map((f) => f.name).filter((n) => n.startsWith(state.prefix));
-      if (!seen.includes(state.probeKey)) return { status: 'fail', messageId: 'probeNotListed', message: `listing gs://${bucket}/${state.prefix} does not show the probe object`, hint: 'check IAM conditions on the bucket', details: { bucket, prefix: state.prefix, seen } };
-      return { status: 'pass', messageId: 'listed', message: `listing gs://${bucket}/${state.prefix} shows the probe object`, details: { bucket, prefix: state.prefix, seen } };
+      const a = await gcsCall(ctx, op.op, 'GET', listPath(bucket, state.prefix));
+      const l = listedNames(a);
+      if (!l) return gcsNotGcs(ctx, a, `object list of gs://${bucket}`, { bucket, prefix: state.prefix });
+      const seen = l.names.filter((n) => n.startsWith(state.prefix));
+      const details = { bucket, prefix: state.prefix, seen, ...who.details };
+      if (!seen.includes(state.probeKey)) return { status: 'fail', messageId: 'probeNotListed', message: `listing gs://${bucket}/${state.prefix} does not show the probe object`, hint: 'check IAM conditions on the bucket (resource.name prefixes) and the endpoint', details };
+      return { status: 'pass', messageId: 'listed', message: `listing gs://${bucket}/${state.prefix} shows the probe object${who.suffix}`, details };
     } catch (e) {
-      const f = gcsOpFailure(st, bucket, 'object list', 'storage.objects.list', gcsErrorOf(e));
-      if (f) return f;
-      throw e;
+      return gcsFailure(ctx, op, e, id);
     }
   },
 });

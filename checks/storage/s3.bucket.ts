@@ -1,6 +1,8 @@
-import { bucketFor, bucketInstances, grantHint, s3ClientFor, s3ErrorOf, s3OpFailure, storageKey } from '../../src/clients/s3.js';
+import { s3Identity, s3Send, S3ProbeError, type S3Answer } from '../../src/clients/s3.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Outcome } from '../../src/engine/types.js';
+import { bucketInstances, probePrefixRoot, s3GrantHint, type S3Identity } from '../../src/flyte/storage.js';
+import { bucketFor, CANNOT_PROBE, notCheckedHere, regionFailure, S3_FAILURES, s3Failure, s3NotS3, s3Who, SKIP_MESSAGES, type S3Op } from './_support.js';
 
 export default defineCheck({
   id: 'storage.s3.bucket',
@@ -10,62 +12,59 @@ export default defineCheck({
   dependsOn: ['storage.s3.endpoint'],
   instances: bucketInstances,
   writes: 'none',
-  explain: {
-    what: 'GetBucketLocation (falls back to HeadBucket when denied) on each configured bucket, and compares the bucket\'s region with the configured one.',
-    why: 'Flyte loads its container with create-if-missing: a missing bucket becomes a CreateBucket call the role may not make; a bucket in another region answers PermanentRedirect; AccessDenied means the identity cannot even look at it.',
-    fix: 'Create the bucket beforehand, set the right region, or grant the identity access to the bucket.',
+  messages: {
+    exists: { status: 'pass', summary: 'The bucket exists in the configured region.' },
+    locationDenied: { status: 'warn', summary: 'The bucket exists (HeadBucket or a listing works), but s3:GetBucketLocation is denied, so the region could not be compared.' },
+    ...SKIP_MESSAGES,
+    ...S3_FAILURES,
   },
-  async run(ctx): Promise<Outcome> {
+  explain: {
+    what: 'Resolves whose credentials the probes use (the values\' access key, or with authType iam this machine\'s default chain), then GetBucketLocation on each configured bucket (HeadBucket when that is denied, and a listing when HeadBucket\'s 403 carries no error code), and compares the bucket\'s region with the configured one. Every S3 error code is its own finding: wrong secret key, unknown or disabled key, expired token, clock, region, missing bucket, permission.',
+    why: 'Flyte loads its container with create-if-missing: a missing bucket becomes a CreateBucket call the role may not make; a bucket in another region answers PermanentRedirect; rejected credentials or a missing permission stop admin and datacatalog at start.',
+    fix: 'Create the bucket beforehand, set the right region, fix the access key / secret key, or grant the identity access to the bucket.',
+  },
+  async run(ctx) {
+    const skip = notCheckedHere(ctx, ['storage.s3.endpoint'], CANNOT_PROBE);
+    if (skip) return { status: 'skip', messageId: 'notCheckedHere', message: skip };
     const st = ctx.target.storage!;
     const bucket = bucketFor(ctx);
-    const client = await s3ClientFor(ctx);
-    const { GetBucketLocationCommand, HeadBucketCommand } = await import('@aws-sdk/client-s3');
+    const op: S3Op = { bucket, op: 'GetBucketLocation', action: 's3:GetBucketLocation', objectLevel: false, instanceKey: ctx.instance?.key };
+    let id: S3Identity;
+    try { id = await s3Identity(ctx); } catch (e) { return s3Failure(ctx, op, e); }
+    const who = s3Who(st, id);
+    const { GetBucketLocationCommand, HeadBucketCommand, ListObjectsV2Command } = await import('@aws-sdk/client-s3');
     const configured = st.region ?? 'us-east-1';
-    const regionKey = storageKey(st, 'region');
-    const wrongRegion = (actual: string | undefined, how: string): Outcome => ({
-      status: 'fail', messageId: 'wrongRegion', message: `bucket ${bucket} is ${actual ? `in region ${actual}` : 'in another region'}, the config says ${configured} (${how})`,
-      hint: `set ${regionKey}: ${actual ?? '<the bucket\'s region>'}`, details: { bucket, configuredRegion: configured, bucketRegion: actual ?? null },
-    });
-    const notFound = (): Outcome => ({
-      status: 'fail', messageId: 'noSuchBucket', message: `bucket ${bucket} does not exist (NoSuchBucket); Flyte would try CreateBucket at start, which its role usually may not do`,
-      hint: `create it beforehand (aws s3 mb s3://${bucket}${st.endpoint ? ' --endpoint-url ' + st.endpoint : ''} --region ${configured}), or fix ${storageKey(st, ctx.instance?.key === 'userdata' ? 'userDataBucket' : 'metadataBucket')}`,
-      details: { bucket },
-    });
-    const classify = (raw: unknown): Outcome | undefined => {
-      const e = s3ErrorOf(raw);
-      if (e.name === 'NoSuchBucket' || e.status === 404) return notFound();
-      if (e.name === 'PermanentRedirect' || e.status === 301) return wrongRegion(e.region, 'PermanentRedirect');
-      if (e.name === 'AuthorizationHeaderMalformed' || e.name === 'IllegalLocationConstraintException') {
-        const m = /expecting '([a-z0-9-]+)'/.exec(e.message);
-        return wrongRegion(m?.[1] ?? e.region, e.name);
-      }
-      if (!(e.status === 403 || e.name === 'AccessDenied')) {
-        const f = s3OpFailure(st, bucket, 'GetBucketLocation', 's3:GetBucketLocation', false, e);
-        if (f) return f;
-        throw raw;
-      }
-      return undefined;
-    };
+    const details = { bucket, configuredRegion: configured, ...who.details };
     try {
-      const r = await client.send(new GetBucketLocationCommand({ Bucket: bucket }), { abortSignal: ctx.signal });
-      const loc = r.LocationConstraint as string | undefined;
+      const { output, answer } = await s3Send<{ LocationConstraint?: string }>(ctx, 'GetBucketLocation', new GetBucketLocationCommand({ Bucket: bucket }));
+      if (!answer.s3 || !/<LocationConstraint/.test(answer.body.toString('utf8'))) return s3NotS3(ctx, answer, `GetBucketLocation on s3://${bucket}`, details);
+      const loc = output.LocationConstraint as string | undefined;
       const actual = !loc ? 'us-east-1' : loc === 'EU' ? 'eu-west-1' : loc;
-      if (st.region && actual !== st.region && !(st.endpoint && !loc)) return wrongRegion(actual, 'GetBucketLocation');
-      return { status: 'pass', messageId: 'exists', message: `bucket ${bucket} exists in ${actual}`, details: { bucket, region: actual, configuredRegion: configured } };
+      if (st.region && actual !== st.region && !(st.endpoint && !loc)) return regionFailure(ctx.target, op, actual, 'GetBucketLocation', details);
+      return { status: 'pass', messageId: 'exists', message: `bucket ${bucket} exists in ${actual}${who.suffix}`, details: { ...details, region: actual } };
     } catch (e1) {
-      const o = classify(e1);
-      if (o) return o;
+      if (!(e1 instanceof S3ProbeError && e1.kind === 'answer' && e1.code === 'AccessDenied' && !/kms/i.test(e1.answer?.message ?? ''))) return s3Failure(ctx, op, e1, id);
     }
-    // GetBucketLocation denied: HeadBucket needs s3:ListBucket.
+    // GetBucketLocation denied. HeadBucket needs s3:ListBucket; its 403 has no body, so a listing of
+    // flyte-doctor/ (a GET) tells which error it is.
+    const visible = (a: S3Answer, how: string): Outcome<'locationDenied' | 'notS3' | 'plainToTlsPort' | 'serverError' | 'wrongRegion'> => {
+      if (!a.s3) return s3NotS3(ctx, a, `${how} on s3://${bucket}`, details);
+      if (a.region && st.region && a.region !== st.region && !st.endpoint) return regionFailure(ctx.target, op, a.region, how, details);
+      return { status: 'warn', messageId: 'locationDenied', message: `bucket ${bucket} exists (${how}), but GetBucketLocation is denied for ${who.details.identity}: missing s3:GetBucketLocation, so its region was not compared`, hint: s3GrantHint(st, 's3:GetBucketLocation', bucket, false), details: { ...details, permission: 's3:GetBucketLocation' } };
+    };
+    let err: unknown;
     try {
-      const h = await client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: ctx.signal });
-      const actual = (h as { BucketRegion?: string }).BucketRegion;
-      if (actual && st.region && actual !== st.region) return wrongRegion(actual, 'HeadBucket');
-      return { status: 'warn', messageId: 'locationDenied', message: `bucket ${bucket} exists (HeadBucket), but GetBucketLocation is denied: missing s3:GetBucketLocation`, hint: grantHint(st, 's3:GetBucketLocation', bucket, false), details: { bucket, permission: 's3:GetBucketLocation' } };
-    } catch (e2) {
-      const o = classify(e2);
-      if (o) return o;
-      return { status: 'fail', messageId: 'accessDenied', message: `access to bucket ${bucket} denied (AccessDenied on GetBucketLocation and HeadBucket): missing s3:ListBucket and s3:GetBucketLocation, or the bucket belongs to another account`, hint: `${grantHint(st, 's3:ListBucket', bucket, false)}; also check the bucket policy and that ${bucket} is this account's bucket`, details: { bucket, permission: 's3:ListBucket' } };
+      const { answer } = await s3Send(ctx, 'HeadBucket', new HeadBucketCommand({ Bucket: bucket }));
+      return visible(answer, 'HeadBucket');
+    } catch (e2) { err = e2; }
+    if (err instanceof S3ProbeError && err.kind === 'answer' && !err.code && err.status === 403) {
+      try {
+        const { answer } = await s3Send(ctx, 'ListObjectsV2', new ListObjectsV2Command({ Bucket: bucket, Prefix: probePrefixRoot, MaxKeys: 1 }));
+        return visible(answer, 'ListObjectsV2');
+      } catch (e3) { err = e3; }
     }
+    const out = await s3Failure(ctx, { ...op, op: 'GetBucketLocation and HeadBucket', action: 's3:ListBucket' }, err, id);
+    if (out.messageId === 'permissionDenied') return { ...out, message: `${out.message}; s3:GetBucketLocation is denied too, or the bucket belongs to another account` };
+    return out;
   },
 });

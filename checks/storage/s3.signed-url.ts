@@ -1,7 +1,9 @@
-import { bucketFor, bucketInstances, HttpProbeError, httpProbe, probeState, s3ClientFor } from '../../src/clients/s3.js';
-import { stepBudget } from '../../src/clients/postgres.js';
+import { answerOf, HttpProbeError, httpProbe, probeState, s3ClientFor, s3Identity, S3ProbeError } from '../../src/clients/s3.js';
+import { stepBudget } from '../../src/engine/budget.js';
+import { cause, hostPortKey } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
-import type { Outcome } from '../../src/engine/types.js';
+import { bucketInstances, type S3Identity } from '../../src/flyte/storage.js';
+import { bucketFor, CANNOT_PROBE, notCheckedHere, S3_FAILURES, s3Failure, s3NotS3, s3Who, SKIP_MESSAGES, type S3Op } from './_support.js';
 
 export default defineCheck({
   id: 'storage.s3.signed-url',
@@ -12,30 +14,52 @@ export default defineCheck({
   instances: bucketInstances,
   timeoutMs: 12_000,
   writes: 'none',
+  messages: {
+    fetched: { status: 'pass', summary: 'The pre-signed URL was fetched from here and returned the probe object.' },
+    bytesDiffer: { status: 'fail', summary: 'The pre-signed URL returned other bytes than the probe object.' },
+    urlUnreachable: { status: 'fail', summary: 'The host of the pre-signed URL cannot be reached from here: clients outside the cluster cannot upload or download.' },
+    hostRewritten: { status: 'fail', summary: 'The store rejects the URL\'s signature although the same key works: something between here and the store changes the Host header or path.' },
+    ...SKIP_MESSAGES,
+    ...S3_FAILURES,
+  },
   explain: {
     what: 'Pre-signs a GET for this run\'s probe object with the configured endpoint and credentials, fetches it from where flyte-doctor runs and compares the bytes.',
     why: 'Flyte\'s data proxy hands such URLs to pyflyte, flytectl and the console; an endpoint only reachable inside the cluster makes `pyflyte run --remote` fail with "Failed to establish a new connection".',
-    fix: 'Set the signed-URL endpoint override (`storage.signedUrl.stowConfigOverride.endpoint`) to an endpoint reachable by clients.',
+    fix: 'Set the signed-URL endpoint override (`storage.signedUrl.stowConfigOverride.endpoint`) to an endpoint reachable by clients; keep the Host header unchanged in proxies in front of the store.',
   },
-  async run(ctx): Promise<Outcome> {
+  async run(ctx) {
+    const skip = notCheckedHere(ctx, ['storage.s3.endpoint', 'storage.s3.bucket'], CANNOT_PROBE);
+    if (skip) return { status: 'skip', messageId: 'notCheckedHere', message: skip };
     const st = ctx.target.storage!;
     const bucket = bucketFor(ctx);
+    const op: S3Op = { bucket, op: 'GET with a pre-signed URL', action: 's3:GetObject', objectLevel: true, instanceKey: ctx.instance?.key };
+    let id: S3Identity;
+    try { id = await s3Identity(ctx); } catch (e) { return s3Failure(ctx, op, e); }
     const state = await probeState(ctx, 's3', bucket);
     const client = await s3ClientFor(ctx);
     const [{ GetObjectCommand }, { getSignedUrl }] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]);
     const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: state.probeKey }), { expiresIn: 300 });
     const u = new URL(url);
     const shown = `${u.origin}${u.pathname}`; // without the signature query
-    const details = { url: shown, expiresInSeconds: 300 };
+    const who = s3Who(st, id);
+    const details = { url: shown, expiresInSeconds: 300, ...who.details };
+    let r;
     try {
-      const r = await httpProbe(url, { ...(ctx.target.dnsServer ? { dnsServer: ctx.target.dnsServer } : {}), timeoutMs: stepBudget(ctx, 8000), signal: ctx.signal });
-      if (r.status === 200 && r.body.equals(state.body)) return { status: 'pass', messageId: 'fetched', message: `fetched the probe through a pre-signed URL (${u.host}): ${r.body.length} bytes, identical`, details: { ...details, httpStatus: 200 } };
-      const code = /<Code>([^<]+)<\/Code>/.exec(r.body.toString('utf8'))?.[1];
-      if (r.status === 200) return { status: 'fail', messageId: 'bytesDiffer', message: `the pre-signed URL returned other bytes than the probe object`, hint: 'a proxy in front of the object store rewrites responses; check the endpoint', details: { ...details, httpStatus: 200 } };
-      return { status: 'fail', messageId: 'rejected', message: `the pre-signed URL was rejected: HTTP ${r.status}${code ? ` ${code}` : ''}`, hint: code === 'SignatureDoesNotMatch' ? `a proxy changes the Host header or path; keep the Host header when exposing the store, and set ${st.signedUrlKey} to the address clients use` : `check the signing identity's s3:GetObject permission and ${st.signedUrlKey}`, details: { ...details, httpStatus: r.status, error: code ?? null } };
+      r = await httpProbe(url, { ...(ctx.target.dnsServer ? { dnsServer: ctx.target.dnsServer } : {}), timeoutMs: stepBudget(ctx, 8000), signal: ctx.signal });
     } catch (e) {
       if (!(e instanceof HttpProbeError)) throw e;
-      return { status: 'fail', messageId: 'unreachable', message: `the pre-signed URL points at ${u.host}, which cannot be reached from here: ${e.message}`, hint: `set ${st.signedUrlKey} to an endpoint clients outside the cluster can reach (an ingress or LoadBalancer for the object store)`, details: { ...details, kind: e.kind } };
+      const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+      return { status: 'fail', messageId: 'urlUnreachable', cause: e.kind === 'dns' ? cause.dns(u.hostname) : cause.unreachable(hostPortKey(u.hostname, port)), message: `the pre-signed URL points at ${u.host}, which cannot be reached from here: ${e.message}; pyflyte run --remote and console downloads fail the same way`, hint: `set ${st.signedUrlKey} to an endpoint of the store that clients outside the cluster can reach (an ingress or LoadBalancer for the S3 API)`, details: { ...details, kind: e.kind } };
     }
+    const a = answerOf(r.status, r.headers as Record<string, unknown>, r.body);
+    if (r.status === 200 && r.body.equals(state.body)) return { status: 'pass', messageId: 'fetched', message: `fetched the probe through a pre-signed URL (${u.host}): ${r.body.length} bytes, identical${who.suffix}`, details: { ...details, httpStatus: 200 } };
+    if (r.status === 200) {
+      if (!a.s3) return s3NotS3(ctx, a, `GET with a pre-signed URL (${u.host})`, details);
+      return { status: 'fail', messageId: 'bytesDiffer', message: 'the pre-signed URL returned other bytes than the probe object', hint: 'a proxy in front of the object store rewrites responses; check the endpoint', details: { ...details, httpStatus: 200 } };
+    }
+    if (a.code === 'SignatureDoesNotMatch' && a.s3) {
+      return { status: 'fail', messageId: 'hostRewritten', cause: cause.wrongService(hostPortKey(u.hostname, u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80)), message: `the store rejects the pre-signed URL's signature (SignatureDoesNotMatch) although the same key signs API calls fine: something between here and the store changes the Host header or the path`, hint: `keep the Host header and path unchanged in the proxy or ingress in front of the store (nginx: proxy_set_header Host $http_host), and set ${st.signedUrlKey} to the address clients use`, details: { ...details, httpStatus: r.status, code: a.code } };
+    }
+    return s3Failure(ctx, op, new S3ProbeError('answer', op.op, `HTTP ${a.status}`, { answer: a }), id);
   },
 });

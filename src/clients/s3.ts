@@ -1,137 +1,299 @@
-// Object-store probing shared by the storage.* checks: the S3 client (imported lazily), the probe
-// object ledger (what this run created, under flyte-doctor/<runId>/ only), the deferred cleanup
-// that deletes it and confirms nothing remains (the "residue" report), and a plain HTTP probe for
-// endpoint reachability, clock skew and signed URLs.
+// S3 transport for the storage.* checks. Returns evidence, never findings: every request's raw
+// answer (status, headers, the start of the body, the S3 error code and whether anything in it
+// proves an S3 server answered) or a typed S3ProbeError carrying what happened (the answer, a
+// network failure, missing credentials). Also: the probe-object ledger (what this run created,
+// under flyte-doctor/<runId>/ only), the bounded parallel cleanup that deletes it and confirms
+// what remains, and a plain HTTP probe (endpoint reachability, clock, signed URLs).
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest, Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
+import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { StorageTarget, Target } from '../config/target.js';
-import type { CheckContext, Instance } from '../engine/types.js';
-import { lookupFor } from './resolve.js';
+import type { StorageTarget } from '../config/target.js';
+import { maskIdentifier } from '../config/secret.js';
+import type { CheckContext } from '../engine/types.js';
+import { awsSourceText, effectiveEndpoint, type S3Identity } from '../flyte/storage.js';
+import { lookupFor, resolveHost } from './resolve.js';
+import { identifyService, type ServiceEvidence } from './sniff.js';
 
-// ---------------------------------------------------------------- buckets and instances
+// ---------------------------------------------------------------- evidence of one answer
 
-export function bucketFromUrl(url: string | undefined): string | undefined {
-  const m = url ? /^[a-z0-9]+:\/\/([^/]+)/i.exec(url) : null;
-  return m?.[1];
+/** What answered one HTTP request, as evidence. */
+export interface S3Answer {
+  status: number;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+  /** Start of the body (at most 1 MiB; probes only read their own small objects). */
+  body: Buffer;
+  /** S3 error code: `<Code>` of an XML error body, or MinIO's x-minio-error-code (HEAD answers have no body). */
+  code?: string;
+  message?: string;
+  /** x-amz-bucket-region or `<Region>`. */
+  region?: string;
+  /** `<Endpoint>` of a PermanentRedirect. */
+  redirectEndpoint?: string;
+  /** Something in the answer proves an S3 API answered (request-id headers, MinIO headers, S3 XML). */
+  s3: boolean;
 }
 
-export function userDataBucketOf(st: StorageTarget): string | undefined {
-  return st.userDataBucket ?? bucketFromUrl(st.rawOutputPrefix) ?? st.metadataBucket;
+const MAX_BODY = 1 << 20;
+
+function xmlField(body: string, tag: string): string | undefined {
+  const m = new RegExp(`<${tag}>([^<]{0,2000})</${tag}>`).exec(body);
+  return m ? m[1]!.replace(/&quot;/g, '"').replace(/&apos;/g, '\'').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&') : undefined;
 }
 
-/** metadata and userdata buckets; one instance when both are the same bucket. */
-export function bucketInstances(t: Target): Instance[] {
-  const st = t.storage;
-  if (!st) return [];
-  const scheme = st.provider === 'gcs' ? 'gs' : 's3';
-  const md = st.metadataBucket, ud = userDataBucketOf(st);
-  if (md && ud && md === ud) return [{ key: 'metadata', label: `metadata+userdata bucket ${scheme}://${md}` }];
-  return [
-    ...(md ? [{ key: 'metadata', label: `metadata bucket ${scheme}://${md}` }] : []),
-    ...(ud ? [{ key: 'userdata', label: `userdata bucket ${scheme}://${ud}` }] : []),
-  ];
+/** Headers an S3 implementation sends on every answer (AWS, MinIO, Ceph RGW, Wasabi, Spaces, B2, GCS XML API). */
+export function hasS3Headers(h: Record<string, string>): boolean {
+  return !!(h['x-amz-request-id'] || h['x-amz-id-2'] || h['x-amz-bucket-region'] || Object.keys(h).some((k) => k.startsWith('x-minio-') || k.startsWith('x-rgw-') || k.startsWith('x-goog-') || k === 'x-guploader-uploadid')
+    || /^(AmazonS3|MinIO|Ceph|RGW|SeaweedFS|Garage|UploadServer)/i.test(h.server ?? ''));
 }
 
-export function bucketFor(ctx: CheckContext): string {
-  const st = ctx.target.storage;
-  if (!st) throw new Error('no object store configured');
-  const b = ctx.instance?.key === 'userdata' ? userDataBucketOf(st) : st.metadataBucket;
-  if (!b) throw new Error(`no ${ctx.instance?.key ?? 'metadata'} bucket configured`);
-  return b;
+/** S3 XML in a body: an `<Error><Code>`, a listing, a location, a bucket list. */
+export function isS3Xml(body: string): boolean {
+  return /<Error>\s*<Code>[^<]+<\/Code>/.test(body) || /<(ListBucketResult|ListAllMyBucketsResult|LocationConstraint|DeleteResult|InitiateMultipartUploadResult|CopyObjectResult)[\s>/]/.test(body);
 }
 
-/** Values key for a storage field, per chart (derived from `valuesKey`). */
-export function storageKey(st: StorageTarget, field: 'metadataBucket' | 'userDataBucket' | 'provider' | 'region' | 'endpoint' | 'disableSSL' | 'authType' | 'accessKey' | 'secretKey' | 'gcsProject' | 'keyFile'): string {
-  const binary = st.valuesKey.startsWith('configuration.');
-  const v = st.valuesKey;
-  if (binary) {
-    switch (field) {
-      case 'metadataBucket': return `${v}.metadataContainer`;
-      case 'userDataBucket': return `${v}.userDataContainer`;
-      case 'provider': return `${v}.provider`;
-      case 'gcsProject': return `${v}.providerConfig.gcs.project`;
-      case 'keyFile': return `${v}.providerConfig.gcs (json key via configuration.inline.storage.stow.config.json)`;
-      default: return `${v}.providerConfig.s3.${field}`;
-    }
-  }
-  switch (field) {
-    case 'metadataBucket': return `${v}.bucketName`;
-    case 'userDataBucket': return 'configmap.core.propeller.rawoutput-prefix';
-    case 'provider': return `${v}.type`;
-    case 'gcsProject': return `${v}.gcs.projectId`;
-    case 'keyFile': return `${v}.gcs (custom stow config json)`;
-    default: return `${v}.s3.${field}`;
-  }
+export function answerOf(status: number, rawHeaders: Record<string, unknown>, body: Buffer): S3Answer {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(rawHeaders)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
+  const text = body.subarray(0, 64 * 1024).toString('utf8');
+  const code = xmlField(text, 'Code') ?? headers['x-minio-error-code'];
+  const message = xmlField(text, 'Message') ?? headers['x-minio-error-desc']?.replace(/^"|"$/g, '');
+  const region = headers['x-amz-bucket-region'] ?? xmlField(text, 'Region');
+  const redirectEndpoint = xmlField(text, 'Endpoint');
+  return {
+    status, headers, body, s3: hasS3Headers(headers) || isS3Xml(text),
+    ...(code ? { code } : {}), ...(message ? { message } : {}), ...(region ? { region } : {}), ...(redirectEndpoint ? { redirectEndpoint } : {}),
+  };
 }
 
-/** The endpoint URL requests go to: the custom endpoint (scheme from disableSSL when absent) or AWS's regional one. */
-export function effectiveEndpoint(st: StorageTarget): string {
-  if (st.endpoint) return /^[a-z][a-z0-9+.-]*:\/\//i.test(st.endpoint) ? st.endpoint : `${st.disableSSL ? 'http' : 'https'}://${st.endpoint}`;
-  const region = st.region ?? 'us-east-1';
-  return `https://s3.${region}.amazonaws.com`;
+/** "an HTML page (title "Sign in") from nginx/1.25.3, HTTP 200" — what answered, for messages. */
+export function describeAnswer(a: Pick<S3Answer, 'status' | 'headers' | 'body'>): string {
+  const ct = (a.headers['content-type'] ?? '').toLowerCase();
+  const text = a.body.subarray(0, 8192).toString('utf8');
+  const server = a.headers.server ? ` from ${a.headers.server}` : a.headers['x-powered-by'] ? ` from ${a.headers['x-powered-by']}` : '';
+  const title = /<title[^>]*>([^<]{1,80})<\/title>/i.exec(text)?.[1]?.trim().replace(/\s+/g, ' ');
+  let what: string;
+  if (!a.body.length) what = `an empty answer`;
+  else if (ct.includes('html') || /^\s*(<!doctype html|<html)/i.test(text)) what = `an HTML page${title ? ` ("${title}")` : ''}`;
+  else if (ct.includes('json') || /^\s*[{[]/.test(text)) what = `a JSON document (${JSON.stringify(text.slice(0, 60))})`;
+  else if (ct.includes('xml') || /^\s*<\?xml|^\s*</.test(text)) what = `an XML document that is not S3's (${JSON.stringify(text.replace(/\s+/g, ' ').slice(0, 60))})`;
+  else what = `${a.body.length} bytes of ${ct || 'untyped data'} (${JSON.stringify(text.replace(/\s+/g, ' ').slice(0, 60))})`;
+  return `${what}${server}, HTTP ${a.status}`;
 }
 
-/** A host only resolvable inside a cluster (service names). */
-export function isClusterInternal(host: string): boolean {
-  return /\.svc(\.cluster\.local)?$|\.cluster\.local$/i.test(host) || !host.includes('.') && host !== 'localhost' && !/^[0-9:]+$/.test(host);
+// ---------------------------------------------------------------- typed errors
+
+export type NetKind = 'dns' | 'refused' | 'timeout' | 'unreachable' | 'reset' | 'tls-plaintext' | 'tls-untrusted' | 'tls-name' | 'tls-expired' | 'tls-other' | 'not-http' | 'other';
+
+export interface NetFailure { kind: NetKind; code: string; message: string }
+
+export type S3ErrorKind =
+  | 'answer'              // the server answered with an error status (see answer.code)
+  | 'network'             // no HTTP answer (see net)
+  | 'no-credentials'      // authType iam and the default chain found nothing on this machine
+  | 'credentials-provider'// the default chain failed (profile missing, SSO expired, web identity...)
+  | 'unparseable';        // a 2xx answer the SDK could not read (not S3)
+
+/** A failed S3 call with its evidence. */
+export class S3ProbeError extends Error {
+  constructor(
+    readonly kind: S3ErrorKind,
+    readonly op: string,
+    message: string,
+    readonly evidence: { answer?: S3Answer; net?: NetFailure; sdkName?: string } = {},
+  ) { super(message); this.name = 'S3ProbeError'; }
+  get answer(): S3Answer | undefined { return this.evidence.answer; }
+  get net(): NetFailure | undefined { return this.evidence.net; }
+  get status(): number | undefined { return this.evidence.answer?.status; }
+  get code(): string | undefined { return this.evidence.answer?.code; }
 }
 
-// ---------------------------------------------------------------- S3 client
+/** Classifies a Node/SDK network error. */
+export function netFailureOf(e: unknown): NetFailure | undefined {
+  const err = e as NodeJS.ErrnoException & { $metadata?: unknown; cause?: NodeJS.ErrnoException };
+  const code = err?.code ?? err?.cause?.code ?? '';
+  const msg = (err?.message ?? String(e)).split('\n')[0]!;
+  const name = err?.name ?? '';
+  if (/^(ENOTFOUND|EAI_AGAIN|EAI_NONAME|ESERVFAIL|ENODATA|EREFUSED|ENOTIMP|ETIMEOUT)$/.test(code)) return { kind: 'dns', code, message: msg };
+  if (code === 'ECONNREFUSED') return { kind: 'refused', code, message: msg };
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL') return { kind: 'unreachable', code, message: msg };
+  if (code === 'ETIMEDOUT' || name === 'TimeoutError' || code === 'ABORT_ERR' || name === 'AbortError' || /timed? ?out/i.test(msg) && !code) return { kind: 'timeout', code: code || name || 'timeout', message: msg };
+  if (/wrong version number|packet length too long|unknown protocol|http request/i.test(msg) || code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') return { kind: 'tls-plaintext', code: code || 'EPROTO', message: msg };
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return { kind: 'tls-expired', code, message: msg };
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return { kind: 'tls-name', code, message: msg };
+  if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code)) return { kind: 'tls-untrusted', code, message: msg };
+  if (code === 'EPROTO' || /^ERR_SSL|^ERR_TLS/.test(code) || /SSL|TLS/.test(msg) && !code.startsWith('HPE')) return { kind: 'tls-other', code: code || 'EPROTO', message: msg };
+  if (code.startsWith('HPE_') || /Parse Error/i.test(msg)) return { kind: 'not-http', code: code || 'HPE', message: msg };
+  if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(msg)) return { kind: 'reset', code: code || 'ECONNRESET', message: msg };
+  if (code && /^E[A-Z]+$/.test(code)) return { kind: 'other', code, message: msg };
+  return undefined;
+}
 
-export function s3ClientFor(ctx: CheckContext): Promise<S3Client> {
+// ---------------------------------------------------------------- the client
+
+interface ClientBox { client: S3Client; identity?: S3Identity }
+
+function agentOpts(ctx: CheckContext) {
+  const lookup = lookupFor(ctx.target.dnsServer);
+  return { keepAlive: true, maxSockets: 32, ...(lookup ? { lookup } : {}) };
+}
+
+async function buildClient(st: StorageTarget, ctx: CheckContext, endpoint?: string): Promise<S3Client> {
+  const [{ S3Client }, { NodeHttpHandler }] = await Promise.all([import('@aws-sdk/client-s3'), import('@smithy/node-http-handler')]);
+  const custom = endpoint ?? (st.endpoint ? effectiveEndpoint(st) : undefined);
+  return new S3Client({
+    region: st.region ?? 'us-east-1',
+    ...(custom ? { endpoint: custom } : {}),
+    forcePathStyle: st.forcePathStyle ?? !!st.endpoint,
+    ...(st.authType === 'accesskey' ? { credentials: { accessKeyId: st.accessKey ?? '', secretAccessKey: st.secretKey?.reveal() ?? '' } } : {}),
+    maxAttempts: 1,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 5000, requestTimeout: 10_000,
+      httpAgent: new HttpAgent(agentOpts(ctx)),
+      httpsAgent: new HttpsAgent(agentOpts(ctx)),
+    }),
+  });
+}
+
+function clientKey(st: StorageTarget, endpoint?: string): string {
+  return `s3:${endpoint ?? effectiveEndpoint(st)}:${st.region ?? ''}:${st.authType}:${st.accessKey ?? ''}`;
+}
+
+/** The shared S3 client of the run (one per endpoint/credentials). */
+export async function s3ClientFor(ctx: CheckContext): Promise<S3Client> {
+  return (await box(ctx)).client;
+}
+
+function box(ctx: CheckContext): Promise<ClientBox> {
   const st = ctx.target.storage!;
   ctx.addSecret(st.secretKey?.reveal());
-  const key = `s3:${effectiveEndpoint(st)}:${st.region ?? ''}:${st.authType}:${st.accessKey ?? ''}`;
-  return ctx.shared(key, async () => {
-    const [{ S3Client }, { NodeHttpHandler }] = await Promise.all([import('@aws-sdk/client-s3'), import('@smithy/node-http-handler')]);
-    const lookup = lookupFor(ctx.target.dnsServer);
-    return new S3Client({
-      region: st.region ?? 'us-east-1',
-      ...(st.endpoint ? { endpoint: effectiveEndpoint(st) } : {}),
-      forcePathStyle: st.forcePathStyle ?? !!st.endpoint,
-      ...(st.authType === 'accesskey' && st.accessKey ? { credentials: { accessKeyId: st.accessKey, secretAccessKey: st.secretKey?.reveal() ?? '' } } : {}),
-      maxAttempts: 1,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: new NodeHttpHandler({
-        connectionTimeout: 5000, requestTimeout: 10_000,
-        httpAgent: new HttpAgent({ keepAlive: true, ...(lookup ? { lookup } : {}) }),
-        httpsAgent: new HttpsAgent({ keepAlive: true, ...(lookup ? { lookup } : {}) }),
-      }),
+  return ctx.shared(clientKey(st), async () => ({ client: await buildClient(st, ctx) }), (b) => b.client.destroy());
+}
+
+/**
+ * Who the probes run as. authType accesskey: the values' key (Flyte uses the same). authType iam:
+ * this machine's default credential chain, resolved once (its secrets registered with the
+ * redactor). Throws S3ProbeError 'no-credentials' / 'credentials-provider'.
+ */
+export async function s3Identity(ctx: CheckContext): Promise<S3Identity> {
+  const st = ctx.target.storage!;
+  if (st.authType === 'accesskey') return { mode: 'accesskey', ...(st.accessKey ? { keyId: maskIdentifier(st.accessKey) } : {}), source: 'values' };
+  const b = await box(ctx);
+  if (b.identity) return b.identity;
+  return ctx.shared(`${clientKey(st)}:identity`, async () => {
+    let creds: { accessKeyId: string; secretAccessKey: string; sessionToken?: string; $source?: Record<string, string> };
+    try {
+      creds = await withDeadline(b.client.config.credentials(), 4000, () => new S3ProbeError('credentials-provider', 'resolve credentials', 'the AWS default credential chain did not answer within 4s (instance metadata service?)'));
+    } catch (e) {
+      if (e instanceof S3ProbeError) throw e;
+      const err = e as Error;
+      const msg = (err?.message ?? String(e)).split('\n')[0]!;
+      if (/could not load credentials from any providers/i.test(msg)) throw new S3ProbeError('no-credentials', 'resolve credentials', msg, { sdkName: err?.name ?? 'CredentialsProviderError' });
+      throw new S3ProbeError('credentials-provider', 'resolve credentials', msg, { sdkName: err?.name ?? 'Error' });
+    }
+    ctx.addSecret(creds.secretAccessKey);
+    ctx.addSecret(creds.sessionToken);
+    const id: S3Identity = { mode: 'machine', ...(creds.accessKeyId ? { keyId: maskIdentifier(creds.accessKeyId) } : {}), source: awsSourceText(Object.keys(creds.$source ?? {})) };
+    b.identity = id;
+    return id;
+  });
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number, err: () => Error): Promise<T> {
+  let t: NodeJS.Timeout;
+  return Promise.race([p, new Promise<T>((_, rej) => { t = setTimeout(() => rej(err()), ms); })]).finally(() => clearTimeout(t));
+}
+
+export interface S3Result<T> { output: T; answer: S3Answer }
+
+/**
+ * Sends one S3 command with the check's signal and an own timeout (a stalled store ends as a
+ * 'timeout' network failure inside the check's budget). Returns the SDK output and the raw answer;
+ * throws S3ProbeError with the evidence otherwise. 2xx answers are returned as they are: callers
+ * decide whether they prove S3 (answer.s3, ETag...).
+ */
+export async function s3Send<T>(ctx: CheckContext, op: string, command: { middlewareStack: unknown }, o: { timeoutMs?: number; client?: S3Client; signal?: AbortSignal } = {}): Promise<S3Result<T>> {
+  const client = o.client ?? await s3ClientFor(ctx);
+  let answer: S3Answer | undefined;
+  (command.middlewareStack as { add(fn: unknown, opts: unknown): void }).add((next: (a: unknown) => Promise<{ response: { statusCode: number; headers: Record<string, string>; body: unknown } }>) => async (args: unknown) => {
+    const out = await next(args);
+    const res = out.response;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const body = res.body as AsyncIterable<Uint8Array> | undefined;
+    if (body && typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function') {
+      for await (const ch of body) { size += ch.length; if (size <= MAX_BODY) chunks.push(Buffer.from(ch)); }
+    }
+    const buf = Buffer.concat(chunks);
+    answer = answerOf(res.statusCode, res.headers, buf);
+    res.body = Readable.from(buf.length ? [buf] : []);
+    return out;
+  }, { step: 'deserialize', name: 'flyteDoctorCapture', priority: 'low' });
+  const timeoutMs = Math.max(200, o.timeoutMs ?? Math.min(10_000, ctx.remainingMs() - 400));
+  const timer = AbortSignal.timeout(timeoutMs);
+  const signal = AbortSignal.any([o.signal ?? ctx.signal, timer]);
+  try {
+    const output = await (client.send as (c: unknown, o: unknown) => Promise<T>)(command, { abortSignal: signal });
+    return { output, answer: answer ?? answerOf(0, {}, Buffer.alloc(0)) };
+  } catch (e) {
+    if (e instanceof S3ProbeError) throw e;
+    const err = e as Error & { $metadata?: { httpStatusCode?: number } };
+    if (answer) {
+      if (answer.status >= 200 && answer.status < 300) throw new S3ProbeError('unparseable', op, `${op}: the answer could not be read as S3 (${firstLine(err?.message)})`, { answer, sdkName: err?.name });
+      throw new S3ProbeError('answer', op, `${op}: HTTP ${answer.status}${answer.code ? ` ${answer.code}` : ''}${answer.message ? `: ${answer.message}` : ''}`, { answer, sdkName: err?.name });
+    }
+    if (timer.aborted && !(o.signal ?? ctx.signal).aborted) throw new S3ProbeError('network', op, `${op}: no answer within ${Math.round(timeoutMs / 100) / 10}s`, { net: { kind: 'timeout', code: 'ETIMEDOUT', message: `no answer within ${Math.round(timeoutMs / 100) / 10}s` } });
+    if ((o.signal ?? ctx.signal).aborted) throw e; // the engine reports the abort/timeout
+    const net = netFailureOf(e);
+    if (net) throw new S3ProbeError('network', op, `${op}: ${net.message}`, { net, sdkName: err?.name });
+    if (err?.name === 'CredentialsProviderError' || /could not load credentials/i.test(err?.message ?? '')) {
+      throw new S3ProbeError(/any providers/i.test(err.message) ? 'no-credentials' : 'credentials-provider', op, firstLine(err.message), { sdkName: err.name });
+    }
+    throw e;
+  }
+}
+
+function firstLine(s: string | undefined): string { return (s ?? '').split('\n')[0]!.slice(0, 300); }
+
+// ---------------------------------------------------------------- what listens on a port
+
+export interface PortEvidence {
+  /** A TLS handshake succeeded on the port. */
+  tls?: { protocol: string; alpn?: string; subject?: string };
+  /** What identifyService saw (banner, HTTP status line, silent...). */
+  service?: ServiceEvidence;
+}
+
+/** TLS handshake attempt (no verification), bounded. */
+export function probeTls(address: string, port: number, servername: string | undefined, timeoutMs: number): Promise<PortEvidence['tls'] | undefined> {
+  return new Promise((resolve) => {
+    const s = tlsConnect({ host: address, port, rejectUnauthorized: false, ALPNProtocols: ['h2', 'http/1.1'], ...(servername && !/^[\d.:]+$/.test(servername) ? { servername } : {}) });
+    const t = setTimeout(() => { s.destroy(); resolve(undefined); }, timeoutMs);
+    s.once('secureConnect', () => {
+      clearTimeout(t);
+      const c = s.getPeerCertificate();
+      const out = { protocol: s.getProtocol() ?? 'TLS', ...(s.alpnProtocol ? { alpn: s.alpnProtocol } : {}), ...(c?.subject?.CN ? { subject: `CN=${c.subject.CN}` } : {}) };
+      s.destroy();
+      resolve(out);
     });
-  }, (c) => c.destroy());
+    s.once('error', () => { clearTimeout(t); resolve(undefined); });
+  });
 }
 
-export interface S3Err { name: string; status?: number; message: string; region?: string; network?: string }
-
-/** Classifies an S3 SDK error; network-level failures carry `network`. */
-export function s3ErrorOf(e: unknown): S3Err {
-  const err = e as { name?: string; Code?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number }; $response?: { headers?: Record<string, string> }; cause?: { code?: string } };
-  const status = err?.$metadata?.httpStatusCode;
-  const region = err?.$response?.headers?.['x-amz-bucket-region'];
-  const code = err?.code ?? err?.cause?.code;
-  const name = err?.Code ?? err?.name ?? 'Error';
-  const network = code && /^E[A-Z]+/.test(code) ? code : name === 'TimeoutError' || name === 'RequestTimeout' && !status ? 'timeout' : name === 'AbortError' ? 'aborted' : undefined;
-  let n = name;
-  if (status === 301 && (n === 'Unknown' || n === 'UnknownError' || /^\d+$/.test(n) || n === 'MovedPermanently')) n = 'PermanentRedirect';
-  if (status === 403 && (n === 'Unknown' || n === 'UnknownError' || n === 'Forbidden' || /^\d+$/.test(n))) n = 'AccessDenied';
-  if (status === 404 && (n === 'Unknown' || n === 'UnknownError' || n === 'NotFound' || /^\d+$/.test(n))) n = 'NotFound';
-  return { name: n, ...(status ? { status } : {}), message: err?.message ?? String(e), ...(region ? { region } : {}), ...(network ? { network } : {}) };
-}
-
-export function isDenied(e: S3Err): boolean { return e.status === 403 || e.name === 'AccessDenied' || e.name === 'Forbidden'; }
-
-/** "who": the identity the permission must be granted to, for hints. */
-export function identityOf(st: StorageTarget): string {
-  if (st.authType === 'accesskey') return `the user of access key ${st.accessKey ?? '(unset)'} (${storageKey(st, 'accessKey')})`;
-  return 'the IAM role of the Flyte service account (IRSA annotation eks.amazonaws.com/role-arn)';
-}
-
-export function grantHint(st: StorageTarget, action: string, bucket: string, objectLevel: boolean): string {
-  const res = objectLevel ? `arn:aws:s3:::${bucket}/*` : `arn:aws:s3:::${bucket}`;
-  return `allow "${action}" on ${res} for ${identityOf(st)}; Flyte needs s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket`;
+/** What answers at host:port (a TLS handshake, and identifyService), within timeoutMs. Never throws. */
+export async function whatListens(host: string, port: number, dnsServer: string | undefined, timeoutMs: number): Promise<PortEvidence> {
+  let address: string;
+  try { address = (await resolveHost(host, dnsServer, Math.min(2000, timeoutMs))).address; } catch { return {}; }
+  const [tls, service] = await Promise.all([
+    probeTls(address, port, host, timeoutMs),
+    identifyService(address, port, { timeoutMs, servername: host }).catch(() => undefined),
+  ]);
+  return { ...(tls ? { tls } : {}), ...(service ? { service } : {}) };
 }
 
 // ---------------------------------------------------------------- probe ledger and residue
@@ -151,7 +313,11 @@ export interface ProbeBucket {
   /** Set by the cleanup: [] = nothing remains; null = could not confirm. */
   remaining?: string[] | null;
   deleteCommand?: string;
+  /** Why the cleanup could not confirm (timeout, denied...). */
+  cleanupNote?: string;
   cleanupRegistered: boolean;
+  /** The deletion, run once for every bucket of the run (set by the first cleanup to start). */
+  cleanup?: () => Promise<void>;
 }
 
 const ledger = new Map<string, Map<string, ProbeBucket>>();
@@ -172,19 +338,23 @@ export function probeState(ctx: CheckContext, store: 's3' | 'gcs', bucket: strin
   });
 }
 
-export interface ResidueEntry { store: 's3' | 'gcs'; bucket: string; prefix: string; remaining: string[] | null; deleteCommand?: string }
+export interface ResidueEntry { store: 's3' | 'gcs'; bucket: string; prefix: string; remaining: string[] | null; deleteCommand?: string; note?: string }
 
 /**
- * What the run left behind, for the final "residue" line of a report: one entry per bucket the
- * run wrote to, after the deferred cleanups ran. `remaining: []` = confirmed none; null = could
- * not confirm (no list/read permission); otherwise the keys and `deleteCommand`.
- * Empty array when the run wrote nothing. Call after runChecks() returned.
+ * What the run left behind: one entry per bucket the run wrote to. `remaining: []` = confirmed
+ * none; null = not confirmed (cleanup not run, interrupted, timed out or not permitted);
+ * otherwise the keys. Call after runChecks() returned, or at any time (e.g. on a second Ctrl-C).
  */
 export function probeResidue(runId: string): ResidueEntry[] {
   return [...(ledger.get(runId)?.values() ?? [])].filter((b) => b.keys.size > 0).map((b) => ({
     store: b.store, bucket: b.bucket, prefix: b.prefix, remaining: b.remaining === undefined ? null : b.remaining,
-    ...(b.deleteCommand ? { deleteCommand: b.deleteCommand } : {}),
+    ...(b.deleteCommand ? { deleteCommand: b.deleteCommand } : {}), ...(b.cleanupNote ? { note: b.cleanupNote } : {}),
   }));
+}
+
+/** Entries of probeResidue that may still hold objects (not confirmed empty), for the exit path. */
+export function pendingResidue(runId: string): ResidueEntry[] {
+  return probeResidue(runId).filter((r) => r.remaining === null || r.remaining.length > 0);
 }
 
 /** One line for reports: "residue: none" or the leftovers with the command. */
@@ -192,55 +362,91 @@ export function residueLine(runId: string): string | undefined {
   const r = probeResidue(runId);
   if (!r.length) return undefined;
   const left = r.filter((x) => x.remaining === null || x.remaining.length);
-  if (!left.length) return `residue: none (probe objects under ${r.map((x) => `${x.store === 'gcs' ? 'gs' : 's3'}://${x.bucket}/${x.prefix}`).join(', ')} deleted)`;
-  return `residue: ${left.map((x) => x.remaining === null ? `could not confirm ${x.bucket}/${x.prefix} is empty` : `${x.remaining.map((k) => `${x.bucket}/${k}`).join(', ')} remain`).join('; ')}${left.map((x) => x.deleteCommand ? `; delete with: ${x.deleteCommand}` : '').join('')}`;
+  const url = (x: ResidueEntry, k = x.prefix) => `${x.store === 'gcs' ? 'gs' : 's3'}://${x.bucket}/${k}`;
+  if (!left.length) return `residue: none (probe objects under ${r.map((x) => url(x)).join(', ')} deleted)`;
+  return `residue: ${left.map((x) => x.remaining === null ? `${url(x)} may still hold probe objects${x.note ? ` (${x.note})` : ''}` : `${x.remaining.map((k) => url(x, k)).join(', ')} remain`).join('; ')}${left.map((x) => x.deleteCommand ? `; delete with: ${x.deleteCommand}` : '').join('')}`;
 }
 
-function s3DeleteCommand(st: StorageTarget, bucket: string, prefix: string): string {
+/** Run ids that created probe state in this process (for tests and the CLI's residue line). */
+export function probeRuns(): string[] { return [...ledger.keys()]; }
+
+/** Total time every probe cleanup of a run may take (deletes in parallel, then one confirmation). */
+export const CLEANUP_BUDGET_MS = 4000;
+
+/**
+ * Registers the bucket's cleanup with the engine. The first cleanup of the run to start deletes
+ * the probe objects of every bucket of the run in parallel, bounded by CLEANUP_BUDGET_MS in total;
+ * each deferred cleanup then reports its own bucket: it throws with the bucket, prefix, what may
+ * remain and the delete command (the engine turns that into the report's residue).
+ */
+export function registerCleanup(ctx: CheckContext, state: ProbeBucket, run: (signal: AbortSignal) => Promise<void>, deleteCommand: string, listCommand: string): void {
+  if (state.cleanupRegistered) return;
+  state.cleanupRegistered = true;
+  state.deleteCommand = deleteCommand;
+  state.cleanup = async () => {
+    const signal = AbortSignal.timeout(CLEANUP_BUDGET_MS);
+    try { await run(signal); } catch (e) { state.remaining ??= null; state.cleanupNote ??= firstLine((e as Error)?.message ?? String(e)); }
+    if (state.remaining === undefined) state.remaining = null;
+  };
+  const scheme = state.store === 'gcs' ? 'gs' : 's3';
+  // One group per run (ctx.shared is per run): the first deferred cleanup to start runs them all.
+  const group = ctx.shared('probe-cleanup-group', async () => ({ states: new Set<ProbeBucket>(), all: undefined as Promise<void> | undefined }));
+  void group.then((g) => g.states.add(state));
+  ctx.defer(`delete probe objects ${scheme}://${state.bucket}/${state.prefix}`, async () => {
+    const g = await group;
+    g.all ??= Promise.all([...g.states].map((b) => b.cleanup!())).then(() => undefined);
+    await g.all;
+    const left = state.remaining;
+    if (left === null || left === undefined) throw new Error(`residue unknown: could not confirm ${scheme}://${state.bucket}/${state.prefix} is empty${state.cleanupNote ? ` (${state.cleanupNote})` : ''}; it may hold ${[...state.keys].map((k) => k.slice(state.prefix.length)).join(', ')}; check with: ${listCommand}; delete with: ${deleteCommand}`);
+    if (left.length) throw new Error(`residue: ${left.map((k) => `${scheme}://${state.bucket}/${k}`).join(', ')} could not be deleted${state.cleanupNote ? ` (${state.cleanupNote})` : ''}; delete with: ${deleteCommand}`);
+  });
+}
+
+export function s3DeleteCommand(st: StorageTarget, bucket: string, prefix: string): string {
   return `aws s3 rm --recursive s3://${bucket}/${prefix}${st.endpoint ? ` --endpoint-url ${effectiveEndpoint(st)}` : ''}`;
 }
 
-/**
- * Registers (once per bucket per run) the cleanup that deletes every key the run created and
- * confirms nothing is left under the prefix; leftovers make it throw, which the engine reports
- * as a cleanup failure. Runs on failure, timeout and Ctrl-C as well.
- */
+function s3ListCommand(st: StorageTarget, bucket: string, prefix: string): string {
+  return `aws s3 ls s3://${bucket}/${prefix}${st.endpoint ? ` --endpoint-url ${effectiveEndpoint(st)}` : ''}`;
+}
+
+/** Deletes every key of the run in the bucket in parallel, then confirms the prefix is empty. */
 export function registerS3Cleanup(ctx: CheckContext, state: ProbeBucket): void {
-  if (state.cleanupRegistered) return;
-  state.cleanupRegistered = true;
   const st = ctx.target.storage!;
   const clientP = s3ClientFor(ctx);
-  state.deleteCommand = s3DeleteCommand(st, state.bucket, state.prefix);
-  ctx.defer(`delete probe objects s3://${state.bucket}/${state.prefix}`, async () => {
+  registerCleanup(ctx, state, async (signal) => {
     const { DeleteObjectCommand, ListObjectsV2Command, HeadObjectCommand } = await import('@aws-sdk/client-s3');
     const client = await clientP;
-    const opts = () => ({ abortSignal: AbortSignal.timeout(5000) });
-    const del = async () => {
-      for (const k of state.keys) {
-        try { await client.send(new DeleteObjectCommand({ Bucket: state.bucket, Key: k }), opts()); } catch { /* confirmed below */ }
-      }
-    };
+    const left = Math.max(500, CLEANUP_BUDGET_MS / 2);
+    const send = <T>(op: string, cmd: { middlewareStack: unknown }, ms: number) => s3Send<T>(ctx, op, cmd, { client, signal, timeoutMs: ms });
+    const errors: string[] = [];
+    const del = () => Promise.all([...state.keys].map((k) => send('DeleteObject', new DeleteObjectCommand({ Bucket: state.bucket, Key: k }), left).catch((e: unknown) => { errors.push(shortErr(e)); })));
     const confirm = async (): Promise<string[] | null> => {
       try {
-        const r = await client.send(new ListObjectsV2Command({ Bucket: state.bucket, Prefix: state.prefix, MaxKeys: 100 }), opts());
-        return (r.Contents ?? []).map((o) => o.Key!).filter((k) => k.startsWith(state.prefix));
+        const r = await send<{ Contents?: { Key?: string }[] }>('ListObjectsV2', new ListObjectsV2Command({ Bucket: state.bucket, Prefix: state.prefix, MaxKeys: 100 }), left / 2);
+        if (!r.answer.s3) return null;
+        return (r.output.Contents ?? []).map((o) => o.Key!).filter((k) => k?.startsWith(state.prefix));
       } catch {
-        const left: string[] = [];
-        for (const k of state.keys) {
-          try { await client.send(new HeadObjectCommand({ Bucket: state.bucket, Key: k }), opts()); left.push(k); } catch (e) {
-            if (s3ErrorOf(e).status !== 404) return null;
+        const found = await Promise.all([...state.keys].map(async (k) => {
+          try { await send('HeadObject', new HeadObjectCommand({ Bucket: state.bucket, Key: k }), left / 2); return k; } catch (e) {
+            return e instanceof S3ProbeError && e.status === 404 ? '' : null;
           }
-        }
-        return left;
+        }));
+        return found.includes(null) ? null : found.filter((k): k is string => !!k);
       }
     };
     await del();
-    let left = await confirm();
-    if (left?.length) { await new Promise((r) => setTimeout(r, 300)); await del(); left = await confirm(); }
-    state.remaining = left;
-    if (left === null) throw new Error(`residue unknown: could not confirm s3://${state.bucket}/${state.prefix} is empty (no list/read permission); check with: aws s3 ls s3://${state.bucket}/${state.prefix}`);
-    if (left.length) throw new Error(`residue: ${left.map((k) => `s3://${state.bucket}/${k}`).join(', ')} could not be deleted; delete with: ${state.deleteCommand}`);
-  });
+    let remaining = await confirm();
+    if (remaining?.length && !signal.aborted) { await del(); remaining = await confirm(); }
+    state.remaining = remaining;
+    if (remaining === null || remaining.length) state.cleanupNote = signal.aborted ? `cleanup stopped after ${CLEANUP_BUDGET_MS / 1000}s` : errors[0] ?? (remaining === null ? 'no list or read permission to confirm' : undefined);
+    if (!state.cleanupNote) delete state.cleanupNote;
+  }, s3DeleteCommand(st, state.bucket, state.prefix), s3ListCommand(st, state.bucket, state.prefix));
+}
+
+function shortErr(e: unknown): string {
+  if (e instanceof S3ProbeError) return e.answer ? `HTTP ${e.answer.status}${e.answer.code ? ` ${e.answer.code}` : ''}` : e.net ? e.net.message : e.message;
+  return firstLine((e as Error)?.message ?? String(e));
 }
 
 // ---------------------------------------------------------------- plain HTTP probe
@@ -248,7 +454,7 @@ export function registerS3Cleanup(ctx: CheckContext, state: ProbeBucket): void {
 export interface HttpProbe { status: number; headers: IncomingHttpHeaders; body: Buffer; ms: number }
 
 export class HttpProbeError extends Error {
-  constructor(readonly kind: 'dns' | 'refused' | 'timeout' | 'tls' | 'tls-untrusted' | 'reset' | 'unreachable' | 'other', message: string, readonly code?: string) { super(message); this.name = 'HttpProbeError'; }
+  constructor(readonly kind: NetKind, message: string, readonly code?: string) { super(message); this.name = 'HttpProbeError'; }
 }
 
 /** GET/HEAD a URL (through --dns-server when set), bounded; reads at most maxBody bytes. */
@@ -274,37 +480,20 @@ export function httpProbe(url: string, opts: { method?: 'GET' | 'HEAD'; dnsServe
 
 function httpErr(e: NodeJS.ErrnoException, u: URL): HttpProbeError {
   const where = u.host;
-  const code = e.code ?? '';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ESERVFAIL' || code === 'ENODATA' || code === 'EREFUSED' || code === 'ETIMEOUT' || code === 'ENOTIMP') return new HttpProbeError('dns', `${u.hostname} does not resolve (${code})`, code);
-  if (code === 'ECONNREFUSED') return new HttpProbeError('refused', `connection refused by ${where}`, code);
-  if (code === 'ETIMEDOUT' || code === 'ABORT_ERR' || e.name === 'AbortError') return new HttpProbeError('timeout', `no answer from ${where}`, code || 'timeout');
-  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return new HttpProbeError('unreachable', `${where} is unreachable (${code})`, code);
-  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'HPE_INVALID_CONSTANT') return new HttpProbeError('reset', `${where} closed the connection (${code})`, code);
-  if (/CERT|SELF_SIGNED|UNABLE_TO_/.test(code)) return new HttpProbeError('tls-untrusted', `${where}: certificate not trusted (${code})`, code);
-  if (code === 'EPROTO' || /SSL|TLS|wrong version/i.test(e.message)) return new HttpProbeError('tls', `${where}: TLS failed (${e.message.split('\n')[0]})`, code);
-  return new HttpProbeError('other', `${where}: ${e.message}`, code);
+  const n = netFailureOf(e) ?? { kind: 'other' as const, code: e.code ?? '', message: e.message };
+  const text: Record<NetKind, string> = {
+    dns: `${u.hostname} does not resolve (${n.code})`,
+    refused: `connection refused by ${where}`,
+    timeout: `no answer from ${where}`,
+    unreachable: `${where} is unreachable (${n.code})`,
+    reset: `${where} closed the connection (${n.code})`,
+    'tls-plaintext': `${where} answered the TLS handshake with plain text: it speaks plain HTTP, not TLS (${n.message})`,
+    'tls-untrusted': `${where}: certificate not trusted (${n.code})`,
+    'tls-name': `${where}: certificate is not for ${u.hostname} (${n.code})`,
+    'tls-expired': `${where}: certificate expired or not yet valid (${n.code})`,
+    'tls-other': `${where}: TLS failed (${n.message})`,
+    'not-http': `${where} does not answer HTTP (${n.code})`,
+    other: `${where}: ${n.message}`,
+  };
+  return new HttpProbeError(n.kind, text[n.kind], n.code);
 }
-
-/** Classifies a clock difference: warn above 1 minute, fail above S3's 15-minute limit. */
-export function skewStatus(skewMs: number): 'pass' | 'warn' | 'fail' {
-  const a = Math.abs(skewMs);
-  return a > 15 * 60_000 ? 'fail' : a > 60_000 ? 'warn' : 'pass';
-}
-
-/**
- * The outcome for a failed probe operation: a denied permission is named exactly; network
- * failures and other server errors are `fail` with the error; returns undefined for errors the
- * caller must handle itself (or rethrow).
- */
-export function s3OpFailure(st: StorageTarget, bucket: string, op: string, permission: string, objectLevel: boolean, e: S3Err): { status: 'fail'; messageId: string; message: string; hint: string; details: Record<string, string | number> } | undefined {
-  const details = { bucket, operation: op, error: e.name, ...(e.status ? { httpStatus: e.status } : {}), ...(e.network ? { network: e.network } : {}) };
-  if (isDenied(e)) return { status: 'fail', messageId: 'permissionDenied', message: `${op} on s3://${bucket} denied (${e.name}): missing ${permission}`, hint: grantHint(st, permission, bucket, objectLevel), details: { ...details, permission } };
-  if (e.name === 'NoSuchBucket') return { status: 'fail', messageId: 'noSuchBucket', message: `${op}: bucket ${bucket} does not exist`, hint: `create the bucket, or fix ${storageKey(st, 'metadataBucket')} / ${storageKey(st, 'userDataBucket')}`, details };
-  if (e.name === 'RequestTimeTooSkewed') return { status: 'fail', messageId: 'clockSkew', message: `${op} rejected: ${e.message}`, hint: 'synchronise this machine\'s clock (NTP)', details };
-  if (e.name === 'SignatureDoesNotMatch' || e.name === 'InvalidAccessKeyId') return { status: 'fail', messageId: 'badCredentials', message: `${op} rejected: ${e.name} (${e.message})`, hint: `check ${storageKey(st, 'accessKey')} / ${storageKey(st, 'secretKey')}`, details };
-  if (e.network) return { status: 'fail', messageId: 'network', message: `${op} on s3://${bucket} failed: ${e.network} (${e.message})`, hint: `check ${storageKey(st, 'endpoint')} and the network path to the object store`, details };
-  return undefined;
-}
-
-/** Run ids that created probe state in this process (for tests and the CLI's residue line). */
-export function probeRuns(): string[] { return [...ledger.keys()]; }

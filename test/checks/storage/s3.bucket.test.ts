@@ -31,8 +31,10 @@ describe('storage.s3.bucket', () => {
     const run = await runSelection(s3Target(getTestbed().minio.users.none), 'preflight', ['storage.s3']);
     const b = run.results.find((r) => r.id === 'storage.s3.bucket' && r.instance === 'metadata')!;
     expect(b.status).toBe('fail');
-    expect(b.messageId).toBe('accessDenied');
+    expect(b.messageId).toBe('permissionDenied');
     expect(b.message).toContain('s3:ListBucket');
+    expect(b.message).toContain('arn:aws:s3:::flyte-metadata');
+    expect(b.cause).toBe('denied:s3:***:arn:aws:s3:::flyte-metadata');
     expect(run.results.find((r) => r.id === 'storage.s3.put')?.status).toBe('skip');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { skewStatus } from '../../../src/clients/s3.js';
+import { skewStatus } from '../../../checks/storage/_support.js';
 import { runCheck } from '../../harness/run-check.js';
 import { s3Target } from './store-target.js';
 

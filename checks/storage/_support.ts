@@ -1,0 +1,482 @@
+// Findings shared by the storage checks: every way an S3 or GCS call can fail, mapped from the
+// evidence (HTTP status, S3 error code / GCS reason, what answered, network failure, credential
+// chain) to one declared messageId with its message, fix and cause key. Started from the S3
+// "Error responses" code list and the GCS JSON API error reasons; anything else is an honest
+// "unrecognised" finding with the evidence. Only AccessDenied / forbidden means the policy.
+import { maskIdentifier } from '../../src/config/secret.js';
+import type { StorageTarget, Target } from '../../src/config/target.js';
+import { cause, hostPortKey } from '../../src/engine/causes.js';
+import type { CheckContext, Json, MessageSpec, Outcome } from '../../src/engine/types.js';
+import { isClusterInternal } from '../../src/config/endpoints.js';
+import { describeAnswer, S3ProbeError, whatListens, type NetFailure, type S3Answer } from '../../src/clients/s3.js';
+import { GcsProbeError, type GcsAnswer, type GcsIdentity } from '../../src/clients/gcs.js';
+import { describeService } from '../../src/clients/sniff.js';
+import {
+  AWS_CHAIN_SOURCES, bucketOfInstance, changeHint, credentialPrecedence, effectiveEndpoint, endpointParts, flyteIdentityText, gcsGrantHint,
+  iamNote, identityText, s3GrantHint, s3ResourceArn, storageField, storageFix, storageKey, type S3Identity,
+} from '../../src/flyte/storage.js';
+import { setting } from '../../src/flyte/settings.js';
+
+const m = (status: MessageSpec['status'], summary: string): MessageSpec => ({ status, summary });
+
+// ---------------------------------------------------------------- shared
+
+export function bucketFor(ctx: CheckContext): string {
+  return bucketOfInstance(ctx.target.storage!, ctx.instance?.key);
+}
+
+/** Values key naming the bucket of this instance (from provenance when the loader recorded one). */
+export function bucketKey(t: Target, instanceKey: string | undefined): string {
+  const st = t.storage!;
+  const field = instanceKey === 'userdata' ? 'userDataBucket' : 'metadataBucket';
+  return setting(t, storageField(field)).key ?? storageKey(st, field);
+}
+
+/** Replaces credential material a server may echo (access key id, SigV4 Credential=...) in text we show. */
+export function scrub(text: string, st: StorageTarget): string {
+  let s = text.replace(/(Credential=)[A-Za-z0-9+/=_-]{4,}/g, '$1***').replace(/\bAKIA[A-Z0-9]{12,}\b|\bASIA[A-Z0-9]{12,}\b/g, (k) => maskIdentifier(k));
+  if (st.accessKey && st.accessKey.length >= 4) s = s.split(st.accessKey).join(maskIdentifier(st.accessKey));
+  return s.slice(0, 400);
+}
+
+function hp(st: StorageTarget): { host: string; port: number; key: string; url: string; tls: boolean } {
+  const p = endpointParts(st) ?? { url: effectiveEndpoint(st), host: 'unknown', port: 0, tls: true };
+  return { ...p, key: hostPortKey(p.host, p.port) };
+}
+
+/** Did a dependency report a state in which this check cannot say anything from here? */
+export function notCheckedHere(ctx: CheckContext, deps: string[], ids: string[]): string | undefined {
+  for (const d of deps) {
+    const r = ctx.result(d);
+    if (r && r.messageId && ids.includes(r.messageId)) return `not checked from this machine: ${r.id}${r.instance ? `[${r.instance}]` : ''} reports ${r.messageId} (${r.message.split(':')[0]})`;
+  }
+  return undefined;
+}
+
+/** Dependency outcomes that stop the probes from running here (warn, so not a blocker for the engine). */
+export const CANNOT_PROBE = ['clusterInternal', 'noCredentialsHere', 'localCredentialsFailed', 'thisMachineCredentialsRejected'];
+
+/** Classifies a clock difference: warn above 1 minute, fail above S3's 15-minute limit. */
+export function skewStatus(skewMs: number): 'pass' | 'warn' | 'fail' {
+  const a = Math.abs(skewMs);
+  return a > 15 * 60_000 ? 'fail' : a > 60_000 ? 'warn' : 'pass';
+}
+
+export const SKIP_MESSAGES = {
+  notCheckedHere: m('skip', 'An earlier storage check found that this machine cannot probe the store (cluster-internal endpoint, or no usable credentials here).'),
+} as const;
+
+// ---------------------------------------------------------------- S3
+
+export const S3_FAILURES = {
+  permissionDenied: m('fail', 'AccessDenied: the policy of Flyte\'s identity does not allow this action; the action, resource ARN and identity are named.'),
+  deniedForThisMachine: m('warn', 'authType iam: this machine\'s AWS identity was denied; Flyte\'s own pod identity (IRSA) cannot be judged from here.'),
+  kmsDenied: m('fail', 'KMS refused the operation: kms:GenerateDataKey/kms:Decrypt missing, the key disabled or missing, or a bucket policy requiring SSE-KMS headers.'),
+  unknownAccessKey: m('fail', 'InvalidAccessKeyId: the store does not know the access key id (mistyped, deleted, or of another account or store).'),
+  wrongSecretKey: m('fail', 'SignatureDoesNotMatch: the secret key does not belong to the access key id.'),
+  accountDisabled: m('fail', 'The access key exists but its user or account is disabled (AccountProblem, AllAccessDisabled, NotSignedUp, a disabled MinIO user).'),
+  sessionTokenExpired: m('fail', 'ExpiredToken / TokenRefreshRequired: the temporary credentials have expired.'),
+  sessionTokenInvalid: m('fail', 'InvalidToken / InvalidSecurity: the session token is malformed or does not belong to the key.'),
+  thisMachineCredentialsRejected: m('warn', 'authType iam: the store rejected this machine\'s AWS credentials; Flyte uses its pod identity, which cannot be judged from here.'),
+  clockSkew: m('fail', 'RequestTimeTooSkewed: this machine\'s clock differs from the store\'s by more than 15 minutes.'),
+  wrongRegion: m('fail', 'The bucket is in another region than configured (AuthorizationHeaderMalformed, PermanentRedirect, IllegalLocationConstraintException).'),
+  noSuchBucket: m('fail', 'NoSuchBucket: the bucket does not exist (Flyte would try CreateBucket at start).'),
+  invalidBucketName: m('fail', 'InvalidBucketName: the configured bucket name is not a valid S3 bucket name.'),
+  serverError: m('fail', 'The store (or a proxy in front of it) answered a server-side error: InternalError, ServiceUnavailable, SlowDown, 5xx.'),
+  notS3Api: m('fail', 'NotImplemented / MethodNotAllowed: a gateway or server that does not implement this S3 operation answers.'),
+  notS3: m('fail', 'Something other than an S3 API answered (an HTML page, an empty answer, JSON): the endpoint is not the store\'s S3 port.'),
+  requestAltered: m('fail', 'XAmzContentSHA256Mismatch / BadDigest: the request arrived changed: a proxy between here and the store rewrites it.'),
+  requestRejected: m('fail', 'InvalidRequest / InvalidArgument / MissingSecurityHeader / InvalidURI: the store refuses the form of the request (signature version, required headers, addressing).'),
+  unreachable: m('fail', 'No answer from the endpoint: connection refused, dropped (timeout) or no route.'),
+  dnsFailed: m('fail', 'The endpoint host does not resolve.'),
+  tlsToPlainPort: m('fail', 'The endpoint is https:// but the port speaks plain HTTP.'),
+  plainToTlsPort: m('fail', 'The endpoint is http:// but the port speaks TLS (HTTPS).'),
+  tlsFailed: m('fail', 'TLS with the endpoint failed: certificate not trusted, expired or for another name, or the handshake failed.'),
+  iamKeysIgnored: m('fail', 'authType iam while access keys are set: Flyte and flyte-doctor ignore the keys, and this machine has no other AWS credentials.'),
+  noCredentialsHere: m('warn', 'authType iam and no AWS credentials on this machine: Flyte\'s pod identity cannot be checked from here.'),
+  localCredentialsFailed: m('warn', 'authType iam: this machine\'s AWS credential chain failed (profile, SSO, web identity); nothing was probed.'),
+  unrecognised: m('fail', 'An answer no other finding covers; the status, error code and message are shown.'),
+} as const satisfies Record<string, MessageSpec>;
+
+export type S3FailureId = keyof typeof S3_FAILURES;
+type S3Outcome = Outcome<S3FailureId>;
+
+export interface S3Op {
+  bucket: string;
+  /** S3 operation name (PutObject...). */
+  op: string;
+  /** IAM action the operation needs (s3:PutObject). */
+  action: string;
+  objectLevel: boolean;
+  /** Instance key, for the bucket's values key. */
+  instanceKey?: string | undefined;
+}
+
+function keyId(st: StorageTarget, id: S3Identity | undefined): string {
+  if (id?.mode === 'machine') return id.keyId ?? 'this-machine';
+  return st.accessKey ? maskIdentifier(st.accessKey) : '(unset)';
+}
+
+/** "set X to Y" fixes joined, without the ones the inputs already have. */
+function fixes(...parts: (string | undefined)[]): string | undefined {
+  const p = parts.filter((x): x is string => !!x);
+  return p.length ? p.join('; ') : undefined;
+}
+
+function endpointWithScheme(st: StorageTarget, tls: boolean): string {
+  const p = hp(st);
+  const defPort = tls ? 443 : 80;
+  return `${tls ? 'https' : 'http'}://${p.host.includes(':') ? `[${p.host}]` : p.host}${p.port && p.port !== defPort ? `:${p.port}` : ''}`;
+}
+
+/** The fix for a scheme that does not match what the port speaks. */
+export function schemeFix(t: Target, speaksTls: boolean): string {
+  const st = t.storage!;
+  const hasScheme = !!st.endpoint && /^[a-z][a-z0-9+.-]*:\/\//i.test(st.endpoint);
+  if (!st.endpoint) return `the AWS endpoint ${effectiveEndpoint(st)} always speaks TLS: check the network path (a proxy intercepting HTTPS?)`;
+  const f = fixes(
+    hasScheme ? storageFix(t, 'endpoint', endpointWithScheme(st, speaksTls)) : undefined,
+    storageFix(t, 'disableSSL', !speaksTls),
+  );
+  return f ?? `the values already say ${speaksTls ? 'https' : 'http'}; the store listens differently on this port: check ${storageKey(st, 'endpoint')}`;
+}
+
+async function portEvidence(st: StorageTarget, ctx: CheckContext): Promise<string | undefined> {
+  const p = hp(st);
+  const ev = await whatListens(p.host, p.port, ctx.target.dnsServer, Math.min(1500, Math.max(300, ctx.remainingMs() - 500)));
+  if (ev.tls) return `a TLS server (${ev.tls.protocol}${ev.tls.alpn ? `, ALPN ${ev.tls.alpn}` : ''}${ev.tls.subject ? `, ${ev.tls.subject}` : ''})`;
+  return ev.service ? describeService(ev.service) : undefined;
+}
+
+/** Outcome for a network failure of an S3 call (any check). */
+export async function s3NetFailure(ctx: CheckContext, net: NetFailure, what: string, details: Record<string, Json>): Promise<Outcome<'dnsFailed' | 'unreachable' | 'tlsToPlainPort' | 'tlsFailed' | 'plainToTlsPort' | 'notS3'>> {
+  const t = ctx.target, st = t.storage!;
+  const p = hp(st);
+  const ep = storageKey(st, 'endpoint');
+  const d = { ...details, network: net.kind, code: net.code };
+  switch (net.kind) {
+    case 'dns':
+      return { status: 'fail', messageId: 'dnsFailed', cause: cause.dns(p.host), message: `${what}: the endpoint host ${p.host} does not resolve (${net.code})${isClusterInternal(p.host) ? '; it is a cluster-internal name' : ''}`, hint: st.endpoint ? `fix the host in ${ep}, or run flyte-doctor where the name resolves (--in-cluster)` : `check DNS and network access to ${p.host} from this machine`, details: d };
+    case 'refused': case 'timeout': case 'unreachable': {
+      let how = net.kind === 'refused' ? `connection refused by ${p.key}: nothing listens there` : `${p.key} is unreachable (${net.code})`;
+      if (net.kind === 'timeout') {
+        // Accepted but silent, or dropped? One short TCP look tells them apart.
+        const left = ctx.remainingMs() - 300;
+        const ev = left > 400 ? await whatListens(p.host, p.port, ctx.target.dnsServer, Math.min(800, left)) : {};
+        how = ev.service?.kind === 'silent' ? `${p.key} accepts connections but never answers (${net.message})`
+          : ev.service?.kind === 'unreachable' ? `connections to ${p.key} time out: dropped by a firewall, or a wrong address (${net.message})`
+          : `no answer from ${p.key} (${net.message})`;
+      }
+      return { status: 'fail', messageId: 'unreachable', cause: cause.unreachable(p.key), message: `${what}: ${how}`, hint: `check ${ep} (host and port) and that the object store runs and is reachable from here (firewall, proxy)`, details: d };
+    }
+    case 'tls-plaintext':
+      return { status: 'fail', messageId: 'tlsToPlainPort', cause: cause.tls('plaintext', p.key), message: `${what}: ${p.key} answered the TLS handshake with plain text: the port speaks HTTP, not HTTPS`, hint: schemeFix(t, false), details: d };
+    case 'tls-untrusted': case 'tls-name': case 'tls-expired': case 'tls-other': {
+      const kind = net.kind === 'tls-untrusted' ? 'untrusted' : net.kind === 'tls-name' ? 'name' : net.kind === 'tls-expired' ? 'expired' : 'handshake';
+      return { status: 'fail', messageId: 'tlsFailed', cause: cause.tls(kind, p.key), message: `${what}: TLS with ${p.key} failed: ${net.message}`, hint: kind === 'untrusted' ? 'serve a certificate from a CA the Flyte pods and clients trust, or add the CA to their trust stores (NODE_EXTRA_CA_CERTS / SSL_CERT_FILE for flyte-doctor)' : kind === 'name' ? `serve a certificate for ${p.host}, or use the name on the certificate in ${ep}` : kind === 'expired' ? `renew the certificate of ${p.key}` : `check the TLS setup of ${p.key} (protocol versions, ciphers)`, details: d };
+    }
+    default: {
+      const seen = await portEvidence(st, ctx);
+      if (seen?.startsWith('a TLS server') && !p.tls) return { status: 'fail', messageId: 'plainToTlsPort', cause: cause.wrongService(p.key), message: `${what}: ${p.key} closed the plain HTTP request (${net.code}): it speaks TLS: ${seen}`, hint: schemeFix(t, true), details: { ...d, listening: seen } };
+      if (seen && !/plain HTTP server/.test(seen)) return { status: 'fail', messageId: 'notS3', cause: cause.wrongService(p.key), message: `${what}: ${p.key} does not answer HTTP (${net.code}): ${seen} listens there`, hint: `point ${ep} at the object store's S3 API port`, details: { ...d, listening: seen } };
+      return { status: 'fail', messageId: 'unreachable', cause: cause.unreachable(p.key), message: `${what}: ${p.key} closed the connection (${net.code}: ${net.message})`, hint: `check ${ep} and the network path (a proxy or load balancer dropping connections?)`, details: d };
+    }
+  }
+}
+
+const PLAIN_TO_TLS = /plain HTTP request was sent to HTTPS port|Client sent an HTTP request to an HTTPS server|speak(s|ing)? plain HTTP to an SSL/i;
+
+/** Outcome for an answer without S3 evidence. */
+export function s3NotS3(ctx: CheckContext, a: Pick<S3Answer, 'status' | 'headers' | 'body'>, what: string, details: Record<string, Json>): Outcome<'plainToTlsPort' | 'serverError' | 'notS3'> {
+  const t = ctx.target, st = t.storage!;
+  const p = hp(st);
+  const seen = describeAnswer(a);
+  const d = { ...details, httpStatus: a.status, answeredBy: seen };
+  if (PLAIN_TO_TLS.test(a.body.subarray(0, 4096).toString('utf8'))) return { status: 'fail', messageId: 'plainToTlsPort', cause: cause.wrongService(p.key), message: `${what}: ${p.key} speaks HTTPS: it answered the plain HTTP request with ${seen}`, hint: schemeFix(t, true), details: d };
+  if (a.status === 502 || a.status === 503 || a.status === 504) return { status: 'fail', messageId: 'serverError', cause: cause.backend(`s3 ${p.key}`), message: `${what}: a proxy at ${p.key} answered ${seen}: the store behind it is down or unreachable`, hint: `check the object store behind the proxy at ${p.key} (is it running and ready?) and the proxy's upstream`, details: d };
+  return { status: 'fail', messageId: 'notS3', cause: cause.wrongService(p.key), message: `${what}: not an S3 answer: ${seen}`, hint: `point ${storageKey(st, 'endpoint')} at the object store's S3 API (MinIO: the API port, usually 9000, not the console), not at ${p.url}${st.endpoint ? '' : ' (a proxy intercepts it?)'}`, details: d };
+}
+
+/**
+ * The outcome for a failed S3 call. `identity` is whose credentials were used (for messages and
+ * cause keys). Async: a closed connection is explained by looking at what listens on the port.
+ */
+export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identity?: S3Identity): Promise<S3Outcome> {
+  if (!(e instanceof S3ProbeError)) throw e;
+  const t = ctx.target, st = t.storage!;
+  const p = hp(st);
+  const iam = st.authType === 'iam';
+  const who = identityText(st, identity);
+  const what = `${op.op} on s3://${op.bucket}`;
+  const base: Record<string, Json> = { bucket: op.bucket, operation: op.op, endpoint: p.url, identity: who, authType: st.authType };
+  const credCause = cause.credentials('s3', keyId(st, identity));
+  const accessKeyKey = storageKey(st, 'accessKey'), secretKeyKey = storageKey(st, 'secretKey');
+
+  switch (e.kind) {
+    case 'no-credentials':
+      if (iam && st.accessKey) {
+        return {
+          status: 'fail', messageId: 'iamKeysIgnored', cause: cause.config(storageKey(st, 'authType')),
+          message: `authType is iam, so Flyte and flyte-doctor ignore the access key ${maskIdentifier(st.accessKey)} set in ${accessKeyKey}; no other AWS credentials were found on this machine either (${e.message})`,
+          hint: `${storageFix(t, 'authType', 'accesskey') ?? `set ${storageKey(st, 'authType')}: accesskey`} to use the keys; or remove them and give Flyte's service account an IAM role (IRSA)`,
+          details: { ...base, sdkError: e.message, precedence: credentialPrecedence(st) },
+        };
+      }
+      return {
+        status: 'warn', messageId: 'noCredentialsHere', cause: cause.credentials('s3', 'this-machine'),
+        message: `cannot be checked from this machine: authType iam (Flyte uses the IAM role of its pods, IRSA) and no AWS credentials were found here (${e.message})`,
+        hint: `run flyte-doctor --in-cluster to probe with Flyte's own identity, or provide credentials of a role with the same policy here (the default chain reads ${AWS_CHAIN_SOURCES})`,
+        details: { ...base, sdkError: e.message, precedence: credentialPrecedence(st) },
+      };
+    case 'credentials-provider':
+      return {
+        status: 'warn', messageId: 'localCredentialsFailed', cause: cause.credentials('s3', 'this-machine'),
+        message: `cannot be checked from this machine: its AWS credential chain failed: ${scrub(e.message, st)}`,
+        hint: `fix the local AWS credentials (AWS_PROFILE and ~/.aws/config, aws sso login, AWS_WEB_IDENTITY_TOKEN_FILE) or run flyte-doctor --in-cluster; Flyte's pods use their own identity (authType iam)`,
+        details: { ...base, sdkError: scrub(e.message, st) },
+      };
+    case 'network':
+      return s3NetFailure(ctx, e.net!, what, base);
+    case 'unparseable':
+      return s3NotS3(ctx, e.answer!, what, base);
+    case 'answer':
+      break;
+  }
+  const a = e.answer!;
+  const code = a.code;
+  const msg = a.message ? scrub(a.message, st) : undefined;
+  const d: Record<string, Json> = { ...base, httpStatus: a.status, code: code ?? null, serverMessage: msg ?? null, requestId: a.headers['x-amz-request-id'] ?? null };
+  const said = `HTTP ${a.status}${code ? ` ${code}` : ''}${msg ? `: ${msg}` : ''}`;
+  if (!code) {
+    if (!a.s3) return s3NotS3(ctx, a, what, base);
+    if (a.status === 301 || a.status === 307) return regionFailure(t, op, a.region, `${a.status} redirect`, d);
+    if (a.status === 404 && !op.objectLevel) return noSuchBucket(t, op, d);
+    if (a.status >= 500) return { status: 'fail', messageId: 'serverError', cause: cause.backend(`s3 ${p.key}`), message: `${what}: the store answered ${said} (server-side; usually transient)`, hint: 'retry; if it persists, check the object store\'s health and logs', details: d };
+    return { status: 'fail', messageId: 'unrecognised', message: `${what}: unrecognised answer: ${said} without an error code (${describeAnswer(a)})`, hint: `look at the store's logs for request ${a.headers['x-amz-request-id'] ?? '(no request id)'}`, details: d };
+  }
+  const kms = /\bkms\b|KMS\.|key management|x-amz-server-side-encryption|SSE-KMS/i.test(`${code} ${msg ?? ''}`);
+  switch (code) {
+    case 'AccessDenied': case 'AllAccessDisabled': {
+      if (code === 'AllAccessDisabled') return accountDisabled(t, op, said, d, credCause);
+      if (kms) return kmsFailure(st, op, said, d);
+      const named = /not authorized to perform: ([a-z0-9-]+:[A-Za-z0-9]+)/.exec(msg ?? '')?.[1] ?? op.action;
+      const principal = /User: (arn:[^\s]+) is not authorized/.exec(msg ?? '')?.[1];
+      const arn = s3ResourceArn(op.bucket, op.objectLevel);
+      const dd = { ...d, permission: named, resource: arn, ...(principal ? { principal } : {}) };
+      if (iam) {
+        return { status: 'warn', messageId: 'deniedForThisMachine', cause: cause.denied('s3', keyId(st, identity), arn), message: `${what} denied (AccessDenied) for ${who}: it lacks ${named} on ${arn}; this says nothing about Flyte's own role (${iamNote(st)})`, hint: `run flyte-doctor --in-cluster to check Flyte's role; Flyte's role needs ${named} on ${arn} (${flyteIdentityText(st)})`, details: dd };
+      }
+      return { status: 'fail', messageId: 'permissionDenied', cause: cause.denied('s3', keyId(st, identity), arn), message: `${what} denied (AccessDenied) for ${principal ? `${principal}, ` : ''}${who}: missing ${named} on ${arn}${msg && !/^access denied\.?$/i.test(msg) ? ` (${msg})` : ''}`, hint: s3GrantHint(st, named, op.bucket, op.objectLevel), details: dd };
+    }
+    case 'InvalidAccessKeyId':
+      if (/disabled|inactive/i.test(msg ?? '')) return accountDisabled(t, op, said, d, credCause);
+      if (iam) return machineRejected(st, what, said, d, identity);
+      return { status: 'fail', messageId: 'unknownAccessKey', cause: credCause, message: `${what} rejected: the store does not know access key ${keyId(st, identity)} (${said})`, hint: `${changeHint(t, 'storage.accessKey', accessKeyKey, 'an access key id that exists on this store')}, with its secret in ${secretKeyKey}${st.endpoint ? ' (MinIO: mc admin user list / mc admin user svcacct list)' : ' (aws iam list-access-keys)'}`, details: d };
+    case 'SignatureDoesNotMatch':
+      if (iam) return machineRejected(st, what, said, d, identity);
+      return { status: 'fail', messageId: 'wrongSecretKey', cause: credCause, message: `${what} rejected: the secret key is not the one of access key ${keyId(st, identity)} (SignatureDoesNotMatch)`, hint: `${changeHint(t, 'storage.secretKey', secretKeyKey, `the secret key of access key ${keyId(st, identity)}`)} (no whitespace or newline around it); if a proxy sits in front of the store, it must not change the Host header or path`, details: d };
+    case 'AccountProblem': case 'NotSignedUp': case 'InvalidPayment': case 'AccountDisabled': case 'XMinioAccountDisabled':
+      return accountDisabled(t, op, said, d, credCause);
+    case 'ExpiredToken': case 'TokenRefreshRequired': case 'ExpiredTokenException':
+      if (iam) return machineRejected(st, what, said, d, identity);
+      return { status: 'fail', messageId: 'sessionTokenExpired', cause: credCause, message: `${what} rejected: the temporary credentials of ${who} have expired (${code})`, hint: `temporary (session) credentials cannot live in ${accessKeyKey}/${secretKeyKey}: use a long-lived access key there, or authType iam with IRSA`, details: d };
+    case 'InvalidToken': case 'InvalidSecurity': case 'CredentialsNotSupported': case 'InvalidTokenId':
+      if (iam) return machineRejected(st, what, said, d, identity);
+      return { status: 'fail', messageId: 'sessionTokenInvalid', cause: credCause, message: `${what} rejected: ${said}`, hint: `the credentials of ${who} need a session token that the values cannot carry, or it is invalid: use a long-lived access key in ${accessKeyKey}/${secretKeyKey}, or authType iam with IRSA`, details: d };
+    case 'RequestTimeTooSkewed': case 'RequestExpired':
+      return { status: 'fail', messageId: 'clockSkew', cause: cause.config('clock'), message: `${what} rejected: this machine's clock differs from the store's by more than S3 allows (${said})`, hint: 'synchronise the clocks with NTP on this machine, the Kubernetes nodes and the store (e.g. `timedatectl set-ntp true`, `chronyc makestep`)', details: { ...d, serverTime: /<ServerTime>([^<]+)</.exec(a.body.toString('utf8'))?.[1] ?? null } };
+    case 'AuthorizationHeaderMalformed': case 'AuthorizationQueryParametersError': {
+      const expect = /expecting '([a-z0-9-]+)'/i.exec(msg ?? '')?.[1] ?? a.region;
+      if (expect || /region/i.test(msg ?? '')) return regionFailure(t, op, expect, code, d);
+      return { status: 'fail', messageId: 'requestRejected', cause: credCause, message: `${what} rejected: ${said}`, hint: `check the access key id in ${accessKeyKey} (no spaces, slashes or line breaks)`, details: d };
+    }
+    case 'PermanentRedirect': case 'TemporaryRedirect': case 'IllegalLocationConstraintException': case 'InvalidRegion': case 'IncorrectEndpoint':
+      return regionFailure(t, op, a.region ?? /expecting '([a-z0-9-]+)'/.exec(msg ?? '')?.[1], code, { ...d, redirectEndpoint: a.redirectEndpoint ?? null });
+    case 'NoSuchBucket':
+      return noSuchBucket(t, op, d);
+    case 'InvalidBucketName': {
+      const k = bucketKey(t, op.instanceKey);
+      return { status: 'fail', messageId: 'invalidBucketName', cause: cause.config(k), message: `${what}: "${op.bucket}" is not a valid bucket name (${said})`, hint: `set ${k} to a valid bucket name (3-63 characters: lower-case letters, digits, dots and hyphens; no scheme or path)`, details: d };
+    }
+    case 'InternalError': case 'ServiceUnavailable': case 'SlowDown': case 'RequestTimeout': case 'OperationAborted': case 'XMinioServerNotInitialized': case 'XMinioStorageFull': case 'XMinioBackendDown': case 'XMinioReadQuorum': case 'XMinioWriteQuorum': case 'InsufficientCapacity': case 'Busy':
+      return { status: 'fail', messageId: 'serverError', cause: cause.backend(`s3 ${p.key}`), message: `${what}: the store answered ${said} (server-side${code === 'SlowDown' ? ': request rate too high' : ''})`, hint: code === 'SlowDown' ? 'reduce the request rate (other clients?) and retry' : 'retry; if it persists, check the object store\'s health, disks and logs', details: d };
+    case 'NotImplemented': case 'MethodNotAllowed': case 'XMinioNotImplemented': case 'UnsupportedOperation':
+      return { status: 'fail', messageId: 'notS3Api', cause: cause.wrongService(p.key), message: `${what}: ${p.key} does not implement this S3 operation (${said}): a gateway or a server that is not a full S3 API`, hint: `point ${storageKey(st, 'endpoint')} at the store's S3 API itself (not a gateway, a website endpoint or an S3-like proxy)`, details: d };
+    case 'XAmzContentSHA256Mismatch': case 'BadDigest': case 'InvalidDigest': case 'XAmzContentChecksumMismatch': case 'IncompleteBody':
+      return { status: 'fail', messageId: 'requestAltered', cause: cause.wrongService(p.key), message: `${what}: the request body arrived changed (${said}): something between here and the store rewrites requests`, hint: `connect to the store directly, or configure the proxy in front of ${p.key} to pass request bodies unchanged (no re-chunking, no compression)`, details: d };
+    case 'MissingSecurityHeader': case 'InvalidRequest': case 'InvalidArgument': case 'InvalidURI': case 'MissingContentLength': case 'InvalidEncryptionAlgorithmError': case 'MalformedXML': case 'UnexpectedContent':
+      if (kms) return kmsFailure(st, op, said, d);
+      return { status: 'fail', messageId: 'requestRejected', message: `${what}: the store refuses the request: ${said}`, hint: requestHint(st, msg ?? ''), details: d };
+    default:
+      if (code.startsWith('KMS.') || kms) return kmsFailure(st, op, said, d);
+      if (a.status >= 500) return { status: 'fail', messageId: 'serverError', cause: cause.backend(`s3 ${p.key}`), message: `${what}: the store answered ${said} (server-side)`, hint: 'retry; if it persists, check the object store\'s health and logs', details: d };
+      return { status: 'fail', messageId: 'unrecognised', message: `${what}: unrecognised S3 error: ${said}`, hint: `look the code up in the S3 error reference (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html) or the store's documentation; request id ${a.headers['x-amz-request-id'] ?? 'none'}`, details: d };
+  }
+}
+
+function requestHint(st: StorageTarget, msg: string): string {
+  if (/AWS4-HMAC-SHA256|signature version|SigV2|Signature Version 2/i.test(msg)) return `the store wants another signature version: set ${st.valuesKey.startsWith('configuration.') ? 'configuration.storage.providerConfig.s3.v2Signing' : 'the stow config v2_signing'} to match it`;
+  if (/virtual|path.?style|host.?style|bucket.*host/i.test(msg)) return 'the store wants another addressing style (path-style vs virtual-hosted): check the endpoint and the store\'s domain settings';
+  if (/security-token|session token/i.test(msg)) return 'temporary credentials need their session token; use a long-lived access key in the values, or authType iam';
+  return `the store refuses the request form; compare its S3 compatibility notes with Flyte's use (path-style, SigV4) and check ${storageKey(st, 'endpoint')}`;
+}
+
+function machineRejected(st: StorageTarget, what: string, said: string, d: Record<string, Json>, id: S3Identity | undefined): S3Outcome {
+  return { status: 'warn', messageId: 'thisMachineCredentialsRejected', cause: cause.credentials('s3', keyId(st, id)), message: `cannot be checked from this machine: the store rejected ${identityText(st, id)} for ${what} (${said}); authType iam: Flyte uses its pods' identity instead`, hint: `fix or unset this machine's AWS credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, AWS_PROFILE; aws sso login), or run flyte-doctor --in-cluster`, details: { ...d, precedence: credentialPrecedence(st) } };
+}
+
+function accountDisabled(t: Target, op: S3Op, said: string, d: Record<string, Json>, credCause: string): S3Outcome {
+  const st = t.storage!;
+  const k = st.accessKey ? maskIdentifier(st.accessKey) : '(unset)';
+  return { status: 'fail', messageId: 'accountDisabled', cause: credCause, message: `${op.op} on s3://${op.bucket} rejected: the user or account of access key ${k} is disabled (${said})`, hint: `re-enable it (MinIO: mc admin user enable <alias> <user>; AWS: make the access key Active and check the account's standing), or ${changeHint(t, 'storage.accessKey', storageKey(st, 'accessKey'), 'an enabled access key')}`, details: d };
+}
+
+function kmsFailure(st: StorageTarget, op: S3Op, said: string, d: Record<string, Json>): S3Outcome {
+  return { status: 'fail', messageId: 'kmsDenied', message: `${op.op} on s3://${op.bucket} refused by KMS or the bucket's encryption policy: ${said}`, hint: `grant kms:GenerateDataKey and kms:Decrypt on the bucket's KMS key to ${flyteIdentityText(st)} (key policy and IAM), make sure the key is enabled, or use default bucket encryption instead of a policy that requires SSE headers (Flyte does not send them)`, details: d };
+}
+
+function noSuchBucket(t: Target, op: S3Op, d: Record<string, Json>): S3Outcome {
+  const st = t.storage!;
+  const k = bucketKey(t, op.instanceKey);
+  return { status: 'fail', messageId: 'noSuchBucket', cause: cause.config(`${k}=${op.bucket}`), message: `bucket ${op.bucket} does not exist (NoSuchBucket); Flyte would try CreateBucket at start, which its identity usually may not do`, hint: `create it beforehand (aws s3 mb s3://${op.bucket}${st.endpoint ? ` --endpoint-url ${effectiveEndpoint(st)}` : ''} --region ${st.region ?? 'us-east-1'}${st.endpoint ? `, or mc mb <alias>/${op.bucket}` : ''}), or fix the name in ${k}`, details: d };
+}
+
+export function regionFailure(t: Target, op: S3Op, actual: string | undefined, how: string, d: Record<string, Json>): Outcome<'wrongRegion'> {
+  const st = t.storage!;
+  const configured = st.region ?? 'us-east-1';
+  const regionKey = storageKey(st, 'region');
+  const fix = actual ? storageFix(t, 'region', actual) : undefined;
+  return {
+    status: 'fail', messageId: 'wrongRegion', cause: cause.config(regionKey),
+    message: `bucket ${op.bucket} is ${actual ? `in region ${actual}` : 'in another region'}, the configuration says ${configured} (${how})`,
+    hint: fix ?? (actual ? `the region is already ${actual}: the endpoint ${effectiveEndpoint(st)} serves another region; fix ${storageKey(st, 'endpoint')}` : `set ${regionKey} to the bucket's region (aws s3api get-bucket-location --bucket ${op.bucket})`),
+    details: { ...d, configuredRegion: configured, bucketRegion: actual ?? null },
+  };
+}
+
+/** Pass-message suffix and details for whose identity a probe used. */
+export function s3Who(st: StorageTarget, id: S3Identity | undefined): { suffix: string; details: Record<string, Json> } {
+  if (st.authType === 'iam') return { suffix: ` as ${identityText(st, id)}, ${iamNote(st).replace(/^with this machine's AWS identity, /, '')}`, details: { identity: identityText(st, id), judgedFor: 'this machine (authType iam)', precedence: credentialPrecedence(st) } };
+  return { suffix: '', details: { identity: identityText(st, id) } };
+}
+
+// ---------------------------------------------------------------- GCS
+
+export const GCS_FAILURES = {
+  permissionDenied: m('fail', 'forbidden: the service account of Flyte\'s key file lacks the storage permission; the permission and principal are named.'),
+  deniedForThisMachine: m('warn', 'Application Default Credentials: this machine\'s Google identity was denied; Flyte\'s Workload Identity cannot be judged from here.'),
+  credentialsRejected: m('fail', 'The key file\'s credentials were rejected (HTTP 401, invalid_grant: key deleted or revoked, invalid_client).'),
+  thisMachineCredentialsRejected: m('warn', 'Application Default Credentials: this machine\'s credentials were rejected (401, invalid_grant); Flyte\'s own identity cannot be judged from here.'),
+  noCredentialsHere: m('warn', 'No Google credentials on this machine (GOOGLE_APPLICATION_CREDENTIALS, gcloud ADC, metadata server): Flyte\'s Workload Identity cannot be checked from here.'),
+  keyFileUnreadable: m('fail', 'The service-account key file is missing, not JSON, not a service-account key, or its private key cannot sign.'),
+  clockSkew: m('fail', 'The token endpoint refused the JWT because of this machine\'s clock (iat/exp out of range).'),
+  accountDisabled: m('fail', 'The project\'s billing or the account is disabled (accountDisabled, userProjectAccountProblem).'),
+  requesterPays: m('fail', 'The bucket is requester-pays (userProjectMissing): Flyte does not send a billing project.'),
+  noSuchBucket: m('fail', 'The bucket does not exist (404 notFound).'),
+  invalidBucketName: m('fail', 'The configured bucket name is not a valid GCS bucket name.'),
+  rateLimited: m('fail', 'rateLimitExceeded / 429: too many requests; retry later.'),
+  serverError: m('fail', 'GCS (or a proxy in front of the endpoint) answered a 5xx server error.'),
+  notGcs: m('fail', 'Something other than the GCS JSON API answered (an HTML page, an empty answer).'),
+  unreachable: m('fail', 'No answer from the endpoint or token endpoint: refused, dropped, no route.'),
+  dnsFailed: m('fail', 'The endpoint or token host does not resolve.'),
+  tlsFailed: m('fail', 'TLS with the endpoint failed (plain-HTTP port, untrusted, expired or wrong-name certificate).'),
+  unrecognised: m('fail', 'An answer no other finding covers; the status, reason and message are shown.'),
+} as const satisfies Record<string, MessageSpec>;
+
+export type GcsFailureId = keyof typeof GCS_FAILURES;
+type GcsOutcome = Outcome<GcsFailureId>;
+
+export interface GcsOp { bucket: string; op: string; permission: string; instanceKey?: string | undefined }
+
+function gcsHostPort(st: StorageTarget, url?: string): { host: string; key: string } {
+  const u = new URL(url ?? (st.endpoint ? (/^[a-z]+:\/\//i.test(st.endpoint) ? st.endpoint : `https://${st.endpoint}`) : 'https://storage.googleapis.com'));
+  const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+  return { host: u.hostname, key: hostPortKey(u.hostname, port) };
+}
+
+/** Outcome for an answer without GCS evidence. */
+export function gcsNotGcs(ctx: CheckContext, a: GcsAnswer, what: string, details: Record<string, Json>): GcsOutcome {
+  const st = ctx.target.storage!;
+  const h = gcsHostPort(st);
+  const seen = describeAnswer(a);
+  if (a.status === 502 || a.status === 503 || a.status === 504) return { status: 'fail', messageId: 'serverError', cause: cause.backend(`gcs ${h.key}`), message: `${what}: a proxy at ${h.key} answered ${seen}: what is behind it is down`, hint: `check the GCS endpoint ${st.endpoint ?? 'storage.googleapis.com'} and the proxy's upstream`, details: { ...details, answeredBy: seen } };
+  return { status: 'fail', messageId: 'notGcs', cause: cause.wrongService(h.key), message: `${what}: not a GCS answer: ${seen}`, hint: st.endpoint ? `point the GCS endpoint at a GCS JSON API (${st.endpoint} answers something else)` : 'a proxy on the path to storage.googleapis.com answers instead of GCS: check HTTPS_PROXY and the network path', details: { ...details, answeredBy: seen } };
+}
+
+function gcsWho(st: StorageTarget, id: GcsIdentity | undefined, principal?: string): string {
+  const p = principal ?? id?.principal;
+  if (!id || id.mode === 'none') return p ?? 'no credentials (custom endpoint)';
+  return `${p ?? 'this machine\'s credentials'} (from ${id.source})`;
+}
+
+export function gcsFailure(ctx: CheckContext, op: GcsOp, e: unknown, id?: GcsIdentity): GcsOutcome {
+  if (!(e instanceof GcsProbeError)) throw e;
+  const t = ctx.target, st = t.storage!;
+  const machine = st.authType !== 'keyfile';
+  const what = `${op.op} on gs://${op.bucket}`;
+  const base: Record<string, Json> = { bucket: op.bucket, operation: op.op, endpoint: st.endpoint ?? 'https://storage.googleapis.com', identity: gcsWho(st, id), authType: st.authType };
+  const credCause = cause.credentials('gcs', id?.principal ?? (machine ? 'this-machine' : st.keyFile ?? 'key-file'));
+  switch (e.kind) {
+    case 'no-credentials':
+      return { status: 'warn', messageId: 'noCredentialsHere', cause: cause.credentials('gcs', 'this-machine'), message: `cannot be checked from this machine: Flyte uses the Google service account of its pods (Workload Identity), and no Google credentials were found here (${e.message.split('. ')[0]})`, hint: 'run flyte-doctor --in-cluster to probe with Flyte\'s identity, or provide credentials here: GOOGLE_APPLICATION_CREDENTIALS=<service-account key of the Flyte GSA> or `gcloud auth application-default login` (an account with the same roles)', details: base };
+    case 'key-file':
+      return { status: 'fail', messageId: 'keyFileUnreadable', cause: cause.config(storageKey(st, 'keyFile')), message: `${e.message}`, hint: `point ${machine ? 'GOOGLE_APPLICATION_CREDENTIALS' : storageKey(st, 'keyFile')} at the service account's JSON key (gcloud iam service-accounts keys create)`, details: base };
+    case 'token': {
+      const desc = `${e.evidence.tokenError ?? ''} ${e.evidence.tokenDescription ?? ''} ${e.message}`;
+      if (/iat|exp|short-lived|reasonable timeframe|clock/i.test(desc)) return { status: 'fail', messageId: 'clockSkew', cause: cause.config('clock'), message: `the token endpoint refused the signed JWT: ${e.message} (this machine's clock is off)`, hint: 'synchronise this machine\'s clock with NTP (`timedatectl set-ntp true`)', details: base };
+      if (e.answer && !e.evidence.tokenError && !e.answer.json) return gcsNotGcs(ctx, e.answer, 'token request', base);
+      const text = `${e.message}: ${/invalid_grant/.test(desc) ? 'the key was deleted or revoked, or the account disabled' : /invalid_client|unauthorized_client/.test(desc) ? 'the client (service account) is unknown or not allowed' : 'the credentials were refused'}`;
+      if (machine) return { status: 'warn', messageId: 'thisMachineCredentialsRejected', cause: credCause, message: `cannot be checked from this machine: ${text}`, hint: 'refresh this machine\'s Google credentials (gcloud auth application-default login, or a valid key in GOOGLE_APPLICATION_CREDENTIALS) or run flyte-doctor --in-cluster', details: base };
+      return { status: 'fail', messageId: 'credentialsRejected', cause: credCause, message: text, hint: `create a new key for the service account (gcloud iam service-accounts keys create) and point ${storageKey(st, 'keyFile')} at it`, details: base };
+    }
+    case 'network': {
+      const n = e.evidence.net!;
+      const h = gcsHostPort(st);
+      const d = { ...base, network: n.kind, code: n.code };
+      if (n.kind === 'dns') return { status: 'fail', messageId: 'dnsFailed', cause: cause.dns(h.host), message: `${what}: ${h.host} does not resolve (${n.code})`, hint: st.endpoint ? 'fix the GCS endpoint host' : 'check DNS and network access to storage.googleapis.com from this machine', details: d };
+      if (n.kind.startsWith('tls')) return { status: 'fail', messageId: 'tlsFailed', cause: n.kind === 'tls-plaintext' ? cause.tls('plaintext', h.key) : cause.tls(n.kind === 'tls-untrusted' ? 'untrusted' : n.kind === 'tls-name' ? 'name' : n.kind === 'tls-expired' ? 'expired' : 'handshake', h.key), message: `${what}: TLS with ${h.key} failed: ${n.message}`, hint: n.kind === 'tls-plaintext' ? `${h.key} speaks plain HTTP: use http:// for the endpoint` : 'trust the endpoint\'s CA (NODE_EXTRA_CA_CERTS) or fix its certificate', details: d };
+      return { status: 'fail', messageId: 'unreachable', cause: cause.unreachable(h.key), message: `${what}: ${n.kind === 'refused' ? `connection refused by ${h.key}` : n.kind === 'timeout' ? `no answer from ${h.key} (${n.message})` : `${h.key}: ${n.message}`}`, hint: st.endpoint ? 'check the GCS endpoint (host, port) and that it runs' : 'check network access to storage.googleapis.com (firewall, proxy)', details: d };
+    }
+    case 'answer':
+      break;
+  }
+  const a = e.answer!;
+  const reason = a.reason;
+  const msg = a.message ?? a.body.subarray(0, 200).toString('utf8').trim();
+  const said = `HTTP ${a.status}${reason ? ` ${reason}` : ''}${msg ? `: ${msg.slice(0, 300)}` : ''}`;
+  const d: Record<string, Json> = { ...base, httpStatus: a.status, reason: reason ?? null, serverMessage: msg.slice(0, 300) || null };
+  const h = gcsHostPort(st);
+  if (!a.gcs && !(a.status === 404 && op.op === 'object read')) return gcsNotGcs(ctx, a, what, base);
+  if (/billing|accountDisabled|userProjectAccountProblem/i.test(`${reason} ${msg}`)) return { status: 'fail', messageId: 'accountDisabled', cause: cause.config('gcs-billing'), message: `${what}: ${said}`, hint: 'enable billing for the bucket\'s project (or re-enable the account): gcloud billing projects link <project> --billing-account=<id>', details: d };
+  if (/userProjectMissing|requester pays/i.test(`${reason} ${msg}`)) return { status: 'fail', messageId: 'requesterPays', message: `${what}: gs://${op.bucket} is a requester-pays bucket (${said}); Flyte does not send a billing project`, hint: `disable requester pays (gcloud storage buckets update gs://${op.bucket} --no-requester-pays) or use another bucket`, details: d };
+  if (a.status === 429 || /rateLimitExceeded|userRateLimitExceeded|quotaExceeded/.test(reason ?? '')) return { status: 'fail', messageId: 'rateLimited', message: `${what}: rate limited (${said})`, hint: 'retry later; reduce request rates of other clients of the bucket or project', details: d };
+  if (a.status === 401) {
+    const anonymous = /anonymous caller/i.test(msg);
+    if (machine) return { status: 'warn', messageId: 'thisMachineCredentialsRejected', cause: credCause, message: `cannot be checked from this machine: ${anonymous ? 'the request went without credentials' : 'this machine\'s Google credentials were rejected'} (${said})`, hint: 'provide valid credentials here (GOOGLE_APPLICATION_CREDENTIALS, gcloud auth application-default login) or run flyte-doctor --in-cluster', details: d };
+    return { status: 'fail', messageId: 'credentialsRejected', cause: credCause, message: `${what}: the key file's credentials were rejected (${said})`, hint: `create a new key (gcloud iam service-accounts keys create) and point ${storageKey(st, 'keyFile')} at it`, details: d };
+  }
+  if (a.status === 403) {
+    const named = /does not have ([a-z]+\.[a-zA-Z]+\.[a-zA-Z]+) access/.exec(msg)?.[1] ?? /Permission '([a-z]+\.[a-zA-Z]+\.[a-zA-Z]+)'/.exec(msg)?.[1] ?? op.permission;
+    const principal = /^(\S+@\S+) does not have/.exec(msg)?.[1] ?? id?.principal;
+    const dd = { ...d, permission: named, ...(principal ? { principal } : {}) };
+    if (machine) return { status: 'warn', messageId: 'deniedForThisMachine', cause: cause.denied('gcs', principal ?? 'this-machine', `gs://${op.bucket}`), message: `${what} denied for ${gcsWho(st, id, principal)}: it lacks ${named}; this says nothing about Flyte's own service account (${iamNote(st)})`, hint: `run flyte-doctor --in-cluster to check Flyte's identity; it needs ${named} on gs://${op.bucket}`, details: dd };
+    return { status: 'fail', messageId: 'permissionDenied', cause: cause.denied('gcs', principal ?? 'key-file', `gs://${op.bucket}`), message: `${what} denied (403 ${reason ?? 'forbidden'}) for ${gcsWho(st, id, principal)}: missing ${named}`, hint: gcsGrantHint(st, named, op.bucket, principal), details: dd };
+  }
+  if (a.status === 404 && op.op === 'bucket lookup') {
+    const k = bucketKey(t, op.instanceKey);
+    return { status: 'fail', messageId: 'noSuchBucket', cause: cause.config(`${k}=${op.bucket}`), message: `bucket gs://${op.bucket} does not exist (${said})`, hint: `create it (gcloud storage buckets create gs://${op.bucket}) or fix the name in ${k}`, details: d };
+  }
+  if (a.status === 400 && /invalid/i.test(`${reason} ${msg}`) && /bucket/i.test(msg)) {
+    const k = bucketKey(t, op.instanceKey);
+    return { status: 'fail', messageId: 'invalidBucketName', cause: cause.config(k), message: `${what}: ${said}`, hint: `set ${k} to a valid bucket name (3-63 lower-case letters, digits, dashes, underscores, dots; no gs:// or path)`, details: d };
+  }
+  if (a.status >= 500) return { status: 'fail', messageId: 'serverError', cause: cause.backend(`gcs ${h.key}`), message: `${what}: GCS answered ${said} (server-side, usually transient)`, hint: 'retry; check https://status.cloud.google.com if it persists', details: d };
+  return { status: 'fail', messageId: 'unrecognised', message: `${what}: unrecognised answer: ${said}`, hint: 'look the reason up in the Cloud Storage JSON API error reference (https://cloud.google.com/storage/docs/json_api/v1/status-codes)', details: d };
+}
+
+/** Pass suffix and details: whose identity the GCS probe used. */
+export function gcsWhoNote(st: StorageTarget, id: GcsIdentity | undefined): { suffix: string; details: Record<string, Json> } {
+  const who = gcsWho(st, id);
+  if (st.authType !== 'keyfile' && id?.mode === 'adc') return { suffix: ` as ${who}, ${iamNote(st).replace(/^with this machine's Google credentials, /, '')}`, details: { identity: who, judgedFor: 'this machine (Application Default Credentials)' } };
+  return { suffix: '', details: { identity: who } };
+}

@@ -1,0 +1,234 @@
+// Flyte/Helm knowledge about object storage: which values key holds each storage setting per
+// chart, which buckets Flyte uses, whose identity Flyte's storage calls run as (and whose
+// flyte-doctor's probes run as), the permissions Flyte needs, and fixes phrased for where a value
+// lives. No network here; findings are built in checks/storage/_support.ts.
+import type { StorageTarget, Target } from '../config/target.js';
+import { maskIdentifier } from '../config/secret.js';
+import type { Instance } from '../engine/types.js';
+import { fixSetting, setting } from './settings.js';
+
+export type StorageField = 'metadataBucket' | 'userDataBucket' | 'provider' | 'region' | 'endpoint' | 'disableSSL' | 'authType' | 'accessKey' | 'secretKey' | 'gcsProject' | 'keyFile';
+
+/** Values key for a storage field, per chart (derived from `valuesKey`). */
+export function storageKey(st: StorageTarget, field: StorageField): string {
+  const binary = st.valuesKey.startsWith('configuration.');
+  const v = st.valuesKey;
+  if (binary) {
+    switch (field) {
+      case 'metadataBucket': return `${v}.metadataContainer`;
+      case 'userDataBucket': return `${v}.userDataContainer`;
+      case 'provider': return `${v}.provider`;
+      case 'gcsProject': return `${v}.providerConfig.gcs.project`;
+      case 'keyFile': return `${v}.providerConfig.gcs (json key via configuration.inline.storage.stow.config.json)`;
+      default: return `${v}.providerConfig.s3.${field}`;
+    }
+  }
+  switch (field) {
+    case 'metadataBucket': return `${v}.bucketName`;
+    case 'userDataBucket': return 'configmap.core.propeller.rawoutput-prefix';
+    case 'provider': return `${v}.type`;
+    case 'gcsProject': return `${v}.gcs.projectId`;
+    case 'keyFile': return `${v}.gcs (custom stow config json)`;
+    default: return `${v}.s3.${field}`;
+  }
+}
+
+/** Target field (for provenance) of a storage field. */
+export function storageField(field: StorageField): string {
+  return field === 'gcsProject' ? 'storage.projectId' : `storage.${field}`;
+}
+
+// ---------------------------------------------------------------- buckets
+
+export function bucketFromUrl(url: string | undefined): string | undefined {
+  const m = url ? /^[a-z0-9]+:\/\/([^/]+)/i.exec(url) : null;
+  return m?.[1];
+}
+
+export function userDataBucketOf(st: StorageTarget): string | undefined {
+  return st.userDataBucket ?? bucketFromUrl(st.rawOutputPrefix) ?? st.metadataBucket;
+}
+
+/** metadata and userdata buckets; one instance when both are the same bucket. */
+export function bucketInstances(t: Target): Instance[] {
+  const st = t.storage;
+  if (!st) return [];
+  const scheme = st.provider === 'gcs' ? 'gs' : 's3';
+  const md = st.metadataBucket, ud = userDataBucketOf(st);
+  if (md && ud && md === ud) return [{ key: 'metadata', label: `metadata+userdata bucket ${scheme}://${md}` }];
+  return [
+    ...(md ? [{ key: 'metadata', label: `metadata bucket ${scheme}://${md}` }] : []),
+    ...(ud ? [{ key: 'userdata', label: `userdata bucket ${scheme}://${ud}` }] : []),
+  ];
+}
+
+/** The bucket of an instance key ('metadata' | 'userdata'). */
+export function bucketOfInstance(st: StorageTarget, instanceKey: string | undefined): string {
+  const b = instanceKey === 'userdata' ? userDataBucketOf(st) : st.metadataBucket;
+  if (!b) throw new Error(`no ${instanceKey ?? 'metadata'} bucket configured`);
+  return b;
+}
+
+/** The values key naming the bucket of an instance. */
+export function bucketKeyOf(st: StorageTarget, instanceKey: string | undefined): string {
+  if (instanceKey === 'userdata') {
+    // flyte-binary: userDataContainer unless the raw output prefix is set inline.
+    const src = st.rawOutputPrefix && !st.userDataBucket ? 'userDataBucket' : 'userDataBucket';
+    return storageKey(st, src);
+  }
+  return storageKey(st, 'metadataBucket');
+}
+
+/** Every bucket the configuration names (deduplicated). */
+export function configuredBuckets(st: StorageTarget): string[] {
+  return [...new Set([st.metadataBucket, userDataBucketOf(st)].filter((b): b is string => !!b))];
+}
+
+/** Where probe objects live: flyte-doctor/<run-id>/ under this root. */
+export const probePrefixRoot = 'flyte-doctor/';
+
+// ---------------------------------------------------------------- endpoints
+
+/** The endpoint URL requests go to: the custom endpoint (scheme from disableSSL when absent) or AWS's regional one. */
+export function effectiveEndpoint(st: StorageTarget): string {
+  if (st.endpoint) return /^[a-z][a-z0-9+.-]*:\/\//i.test(st.endpoint) ? st.endpoint : `${st.disableSSL ? 'http' : 'https'}://${st.endpoint}`;
+  const region = st.region ?? 'us-east-1';
+  return `https://s3.${region}.amazonaws.com`;
+}
+
+/** host, port and scheme of the effective endpoint (undefined when it is not a URL). */
+export function endpointParts(st: StorageTarget): { url: string; host: string; port: number; tls: boolean } | undefined {
+  try {
+    const u = new URL(effectiveEndpoint(st));
+    const tls = u.protocol === 'https:';
+    return { url: u.origin, host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : tls ? 443 : 80, tls };
+  } catch { return undefined; }
+}
+
+/** The signed-URL endpoint override when the loader knows it (values key `signedUrlKey`). */
+export function signedUrlEndpoint(st: StorageTarget): string | undefined {
+  const v = (st as StorageTarget & { signedUrlEndpoint?: unknown }).signedUrlEndpoint;
+  return typeof v === 'string' && v ? v : undefined;
+}
+
+// ---------------------------------------------------------------- identities
+
+/** The environment variables the AWS SDK default credential chain reads (in order), for messages. */
+export const AWS_CHAIN_SOURCES = 'AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN), AWS_PROFILE and ~/.aws/credentials or ~/.aws/config (SSO, credential_process, role_arn), AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, the ECS/EC2 metadata endpoints';
+
+const AWS_SOURCE_TEXT: Record<string, string> = {
+  CREDENTIALS_ENV_VARS: 'env AWS_ACCESS_KEY_ID',
+  CREDENTIALS_ENV_VARS_STS_WEB_ID_TOKEN: 'env AWS_WEB_IDENTITY_TOKEN_FILE',
+  CREDENTIALS_STS_WEB_ID_TOKEN: 'a web identity token (AWS_WEB_IDENTITY_TOKEN_FILE)',
+  CREDENTIALS_PROFILE: `an AWS profile (${'AWS_PROFILE'} or default, ~/.aws)`,
+  CREDENTIALS_PROFILE_SOURCE_PROFILE: 'an AWS profile with source_profile',
+  CREDENTIALS_PROFILE_NAMED_PROVIDER: 'an AWS profile with credential_source',
+  CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN: 'an AWS profile with web_identity_token_file',
+  CREDENTIALS_PROFILE_SSO: 'an AWS SSO profile',
+  CREDENTIALS_SSO: 'AWS SSO',
+  CREDENTIALS_PROFILE_SSO_LEGACY: 'an AWS SSO profile',
+  CREDENTIALS_SSO_LEGACY: 'AWS SSO',
+  CREDENTIALS_PROFILE_PROCESS: 'an AWS profile with credential_process',
+  CREDENTIALS_PROCESS: 'credential_process',
+  CREDENTIALS_HTTP: 'the container credentials endpoint',
+  CREDENTIALS_IMDS: 'the EC2 instance metadata service',
+  CREDENTIALS_STS_ASSUME_ROLE: 'an assumed role',
+  CREDENTIALS_CODE: 'static credentials',
+};
+
+/** Text for the credential source markers of the AWS SDK (`$source` of resolved credentials). */
+export function awsSourceText(markers: string[]): string {
+  const texts = markers.map((m) => AWS_SOURCE_TEXT[m]).filter((s): s is string => !!s);
+  return texts.length ? [...new Set(texts)].join(' via ') : 'the AWS default credential chain';
+}
+
+/** Who the S3 probes run as, and who Flyte runs as: for messages and grant hints. */
+export interface S3Identity {
+  /** `accesskey`: the values' keys (Flyte uses the same). `machine`: this machine's default chain (authType iam: Flyte uses its pod identity instead). */
+  mode: 'accesskey' | 'machine';
+  /** Masked access key id, when known. */
+  keyId?: string;
+  /** Where the credentials came from ("values key ...", "env AWS_ACCESS_KEY_ID", "an AWS profile"). */
+  source: string;
+}
+
+/** Identity text for messages: "access key no-p…-put (configuration.storage.providerConfig.s3.accessKey)". */
+export function identityText(st: StorageTarget, id: S3Identity | undefined): string {
+  if (!id || id.mode === 'accesskey') {
+    const k = st.accessKey ? maskIdentifier(st.accessKey) : '(unset)';
+    return `access key ${k} (${keySource(st)})`;
+  }
+  return `this machine's AWS identity${id.keyId ? ` (access key ${id.keyId}` : ' ('}${id.keyId ? ', ' : ''}from ${id.source})`;
+}
+
+function keySource(st: StorageTarget): string {
+  return storageKey(st, 'accessKey');
+}
+
+/** Who Flyte's own storage calls run as (what a grant must name). */
+export function flyteIdentityText(st: StorageTarget): string {
+  if (st.provider === 'gcs') {
+    return st.authType === 'keyfile' ? 'the service account of the JSON key Flyte is configured with' : 'the Google service account bound to the Flyte Kubernetes service account (Workload Identity annotation iam.gke.io/gcp-service-account)';
+  }
+  if (st.authType === 'accesskey') return `the user of access key ${st.accessKey ? maskIdentifier(st.accessKey) : '(unset)'} (${storageKey(st, 'accessKey')})`;
+  return 'the IAM role of the Flyte service account (IRSA annotation eks.amazonaws.com/role-arn), or the node role';
+}
+
+/** The note every probe result carries when authType is iam: whose identity was used. */
+export function iamNote(st: StorageTarget): string {
+  if (st.provider === 'gcs') return 'with this machine\'s Google credentials, not the Workload Identity of Flyte\'s pods: run flyte-doctor --in-cluster for the backend\'s view';
+  return 'with this machine\'s AWS identity, not the IRSA role Flyte\'s pods use (authType iam): run flyte-doctor --in-cluster for the backend\'s view';
+}
+
+// ---------------------------------------------------------------- permissions and grants
+
+export const S3_FLYTE_ACTIONS = 's3:GetObject, s3:PutObject and s3:DeleteObject on arn:aws:s3:::<bucket>/*, s3:ListBucket and s3:GetBucketLocation on arn:aws:s3:::<bucket>';
+
+export function s3ResourceArn(bucket: string, objectLevel: boolean): string {
+  return objectLevel ? `arn:aws:s3:::${bucket}/*` : `arn:aws:s3:::${bucket}`;
+}
+
+/** The grant that fixes a missing S3 permission for Flyte's identity. */
+export function s3GrantHint(st: StorageTarget, action: string, bucket: string, objectLevel: boolean): string {
+  const minio = !!st.endpoint;
+  return `allow "${action}" on ${s3ResourceArn(bucket, objectLevel)} in the policy of ${flyteIdentityText(st)}${minio ? ' (MinIO: mc admin policy create/attach)' : ''}; Flyte needs ${S3_FLYTE_ACTIONS.replace(/<bucket>/g, bucket)}`;
+}
+
+/** The GCS grant that fixes a missing permission. */
+export function gcsGrantHint(st: StorageTarget, permission: string, bucket: string, principal?: string): string {
+  const who = principal ? `${principal} (${flyteIdentityText(st)})` : flyteIdentityText(st);
+  return `grant ${permission} on gs://${bucket} to ${who}, e.g. gcloud storage buckets add-iam-policy-binding gs://${bucket} --member=serviceAccount:<email> --role=roles/storage.objectAdmin (plus storage.buckets.get: roles/storage.legacyBucketReader)`;
+}
+
+// ---------------------------------------------------------------- fixes phrased for where values live
+
+/**
+ * "set <key> to <what>" for a value that must change (a secret, or one whose right value is not
+ * known here): names the env var or --set flag when one sets it. `what` is a description, never a value.
+ */
+export function changeHint(t: Target, field: string, key: string, what: string): string {
+  const s = setting(t, field);
+  switch (s.origin) {
+    case 'env': return `set ${s.envVar} to ${what} (the environment variable overrides ${key})`;
+    case 'flag': return s.flag === '--set' ? `pass --set ${s.key ?? key}=<${what}>` : `pass ${s.flag} <${what}>`;
+    case 'file': return s.file === '--set' ? `pass --set ${s.key ?? key}=<${what}>` : `set ${s.key ?? key} in ${s.file} to ${what}`;
+    default: return `set ${key} to ${what}`;
+  }
+}
+
+/** fixSetting for a storage field, with --set spelled as a flag; undefined when already set so. */
+export function storageFix(t: Target, field: StorageField, value: string | number | boolean): string | undefined {
+  const st = t.storage!;
+  const key = storageKey(st, field);
+  const tf = storageField(field);
+  const s = setting(t, tf);
+  if (s.value !== undefined && s.value === String(value)) return undefined;
+  if (t.provenance[tf]?.startsWith('--set')) return `pass --set ${s.key ?? key}=${String(value)}`;
+  return fixSetting(t, tf, key, value);
+}
+
+/** Which credentials win, for Flyte and for flyte-doctor (for details and hints). */
+export function credentialPrecedence(st: StorageTarget): string {
+  if (st.authType === 'accesskey') return 'authType accesskey: Flyte and flyte-doctor both use the keys from the values; AWS_* environment variables are ignored by both (only flytekit in task pods reads FLYTE_AWS_ACCESS_KEY_ID/FLYTE_AWS_SECRET_ACCESS_KEY)';
+  return 'authType iam: Flyte\'s pods use their own identity (IRSA env AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE, else the node role) and ignore access keys in the values; flyte-doctor uses this machine\'s default chain (AWS_ACCESS_KEY_ID... env first, then profiles)';
+}
