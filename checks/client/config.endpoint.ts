@@ -1,6 +1,8 @@
 import { EndpointSyntaxError, parseAdminEndpoint } from '../../src/config/endpoints.js';
+import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
-import type { CheckContext, Outcome } from '../../src/engine/types.js';
+import { clientFix, clientSettingText } from '../../src/flyte/client.js';
+import type { Json } from '../../src/engine/types.js';
 
 const STALE_SANDBOX = new Set([30081, 30082, 30084, 30086]);
 
@@ -9,27 +11,37 @@ export default defineCheck({
   title: 'admin.endpoint in the client config is well-formed',
   phases: ['preflight', 'verify'],
   // no needs: a malformed admin.endpoint leaves the target without a parsed host, which is what this reports
+  messages: {
+    wellFormed: { status: 'pass', summary: 'admin.endpoint parses as dns:///host[:port].' },
+    notFromFile: { status: 'pass', summary: 'The endpoint comes from --endpoint or the values, not from a client config file.' },
+    malformed: { status: 'fail', summary: 'admin.endpoint is not a gRPC target flytectl/pyflyte accept (URL scheme, path, two slashes, bad port, no host).' },
+    httpPort: { status: 'warn', summary: 'Port 8088 is flyteadmin\'s HTTP port; gRPC answers there only when server.security.secure is on.' },
+    staleSandboxPort: { status: 'warn', summary: 'A port of the old flytectl sandbox (30081/30082/...); the demo sandbox serves on 30080.' },
+    localhost: { status: 'warn', summary: 'The client dials localhost while the deployment\'s ingress host is another name.' },
+  },
   explain: {
     what: 'Parses `admin.endpoint` the way flytectl and pyflyte do (`dns:///host[:port]`, default port 443) and flags URL schemes, paths, `dns://` with two slashes, bad ports, flyteadmin\'s HTTP-only port 8088 and the stale sandbox ports 30081/30082.',
     why: '`https://host`, a trailing slash or a missing host produce "dial tcp: missing address" / "Please use a valid endpoint"; 8088 has no gRPC handler when admin is not `secure`.',
     fix: 'Write `admin.endpoint: dns:///<host>[:<port>]` (or run `flytectl config init --host <host>`); use the ingress on 443, flyteadmin\'s gRPC port 8089, or the demo sandbox on 30080.',
   },
-  async run(ctx: CheckContext): Promise<Outcome> {
+  async run(ctx) {
     const c = ctx.target.client;
     const file = c.configPath ? ` in ${c.configPath}` : '';
     if (!c.endpoint) {
       if (!c.host) return { status: 'skip', message: 'no admin.endpoint in the client config (set it in ~/.flyte/config.yaml, $FLYTECTL_CONFIG or --flytectl-config)' };
-      return { status: 'pass', message: `endpoint ${c.host}:${c.port ?? 443} (not from a client config file)`, details: { host: c.host, port: c.port ?? 443 } };
+      return { status: 'pass', messageId: 'notFromFile', message: `endpoint ${c.host}:${c.port ?? 443} (not from a client config file)`, details: { host: c.host, port: c.port ?? 443 } };
     }
+    const ep = clientSettingText(ctx.target, 'endpoint');
     let p;
     try {
       p = parseAdminEndpoint(c.endpoint);
     } catch (e) {
       if (!(e instanceof EndpointSyntaxError)) throw e;
+      const fix = e.suggestion ? clientFix(ctx.target, 'endpoint', e.suggestion) : undefined;
       return {
-        status: 'fail', messageId: 'malformed', message: `admin.endpoint "${c.endpoint}"${file}: ${e.reason}`,
-        hint: e.suggestion ? `set admin.endpoint: ${e.suggestion}${file} (flytectl config init --host ${e.suggestion.replace(/^dns:\/\/\//, '')} writes it)` : `set admin.endpoint: dns:///<host>[:<port>]${file}`,
-        details: { endpoint: c.endpoint, reason: e.reason, ...(c.configPath ? { configPath: c.configPath } : {}) },
+        status: 'fail', messageId: 'malformed', cause: cause.config('admin.endpoint'), message: `${ep}: ${e.reason}`,
+        hint: fix ? `${fix} (flytectl config init --host ${e.suggestion!.replace(/^dns:\/\/\//, '')} writes it)` : `set admin.endpoint: dns:///<host>[:<port>]${file}`,
+        details: { endpoint: c.endpoint, reason: e.reason, ...(c.configPath ? { configPath: c.configPath } : {}) } as Record<string, Json>,
       };
     }
     const details = { endpoint: c.endpoint, host: p.host, port: p.port, insecure: c.insecure, ...(c.configPath ? { configPath: c.configPath } : {}) };
@@ -43,6 +55,6 @@ export default defineCheck({
     if ((p.host === 'localhost' || p.host === '127.0.0.1') && ingHost && ingHost !== p.host && !/^(localhost|127\.)/.test(ingHost)) {
       return { status: 'warn', messageId: 'localhost', message: `admin.endpoint${file} dials ${p.host}:${p.port} while the deployment's ingress host is ${ingHost}`, hint: `set admin.endpoint: dns:///${ingHost} unless you mean a port-forward`, details };
     }
-    return { status: 'pass', message: `admin.endpoint ${c.endpoint}: host ${p.host}, port ${p.port}${p.explicitPort ? '' : ' (default)'}`, details };
+    return { status: 'pass', messageId: 'wellFormed', message: `admin.endpoint ${c.endpoint}: host ${p.host}, port ${p.port}${p.explicitPort ? '' : ' (default)'}`, details };
   },
 });

@@ -71,7 +71,14 @@ const codeOf = (e: unknown) => (e as NodeJS.ErrnoException)?.code ?? 'EOTHER';
  */
 async function ask(host: string, dnsServer: string | undefined, timeoutMs: number): Promise<ResolvedDetail> {
   const label = dnsServer ?? SYSTEM;
-  const r = await resolver(dnsServer, timeoutMs);
+  const raw = await resolver(dnsServer, timeoutMs);
+  // c-ares rounds its timeout up to whole seconds: bound each query ourselves and cancel it.
+  const deadline = Date.now() + timeoutMs;
+  const bounded = <T>(p: Promise<T>): Promise<T> => new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => { raw.cancel(); reject(Object.assign(new Error('DNS timeout'), { code: 'ETIMEOUT' })); }, Math.max(1, deadline - Date.now()));
+    p.then((v) => { clearTimeout(t); resolve(v); }, (e) => { clearTimeout(t); reject((e as NodeJS.ErrnoException)?.code === 'ECANCELLED' ? Object.assign(new Error('DNS timeout'), { code: 'ETIMEOUT' }) : e); });
+  });
+  const r = { resolve4: (h: string) => bounded(raw.resolve4(h)), resolve6: (h: string) => bounded(raw.resolve6(h)), resolveCname: (h: string) => bounded(raw.resolveCname(h)) };
   const cnameOf = async (): Promise<string | undefined> => {
     try { return (await r.resolveCname(host))[0]; } catch { return undefined; }
   };

@@ -9,6 +9,7 @@ describe('client.config.endpoint', () => {
     for (const e of ['dns:///flyte.example.com', 'dns:///flyte.example.com:443', 'localhost:30080']) {
       const { result } = await run('client.config.endpoint', t(e), { phase: 'preflight' });
       expect(result.status, brief(result)).toBe('pass');
+      expect(result.messageId).toBe('wellFormed');
     }
   });
   it.each([
@@ -21,8 +22,16 @@ describe('client.config.endpoint', () => {
     const { result } = await run('client.config.endpoint', t(endpoint), { phase: 'preflight' });
     expect(result.status).toBe('fail');
     expect(result.messageId).toBe('malformed');
-    expect(result.hint).toContain(`admin.endpoint: ${fix}`);
-    expect(result.hint).toContain('/home/u/.flyte/config.yaml');
+    expect(result.hint).toContain(`admin.endpoint: "${fix}" in /home/u/.flyte/config.yaml`);
+    expect(result.hint).toContain(`FLYTE_PLATFORM_URL=${fix}`);
+    expect(result.cause).toBe('config:admin.endpoint');
+  });
+  it('a malformed FLYTE_PLATFORM_URL is named as the variable that overrides the file', async () => {
+    const t = makeTarget({ client: { endpoint: 'https://flyte.example.com', insecure: false, insecureSkipVerify: false, configPath: '/home/u/.flyte/config.yaml' }, provenance: { 'client.endpoint': 'env FLYTE_PLATFORM_URL' } });
+    const { result } = await run('client.config.endpoint', t, { phase: 'preflight' });
+    expect(result.messageId).toBe('malformed');
+    expect(result.message).toContain('FLYTE_PLATFORM_URL=https://flyte.example.com');
+    expect(result.hint).toContain('set FLYTE_PLATFORM_URL=dns:///flyte.example.com in the environment');
   });
   it('fails on an empty host', async () => {
     const { result } = await run('client.config.endpoint', t('dns:///:443'), { phase: 'preflight' });

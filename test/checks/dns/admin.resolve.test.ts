@@ -1,37 +1,114 @@
-import { describe, expect, it } from 'vitest';
+// dns.admin.resolve against real resolvers: the test bed's dnsmasq and a DNS server of the test's own
+// (test/checks/client/dns-server.ts) that answers SERVFAIL, NXDOMAIN through a CNAME, AAAA only,
+// NOERROR without data, REFUSED, or nothing at all.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed, bedTarget, brief, run, runMany } from '../client/bed.js';
+import { startDnsServer, type DnsServer } from '../client/dns-server.js';
+
+const at = (host: string, port = 443) => bedTarget(port, { endpoint: `dns:///${host}:${port}`, host, port });
 
 describe('dns.admin.resolve (dnsmasq on the test bed)', () => {
-  it('passes for flyte.test through --dns-server', async () => {
+  it('passes for flyte.test through --dns-server, and says which resolver answered', async () => {
     const { result } = await run('dns.admin.resolve', bedTarget(bed().nginx.https));
     expect(result.status, brief(result)).toBe('pass');
+    expect(result.messageId).toBe('resolved');
     expect(result.details?.addresses).toEqual(['127.0.0.1']);
+    expect(result.message).toContain(`--dns-server ${bed().dns.server}`);
   });
 
-  it('fails with NXDOMAIN for a missing name and blocks the TLS checks', async () => {
-    const t = bedTarget(443, { endpoint: `dns:///${bed().dns.nxdomain}`, host: bed().dns.nxdomain, port: 443 });
+  it('fails with NXDOMAIN for a missing name, keyed dns:<host>, and blocks the TLS checks', async () => {
+    const t = at(bed().dns.nxdomain);
     const { result } = await run('dns.admin.resolve', t);
     expect(result.status).toBe('fail');
     expect(result.messageId).toBe('nxdomain');
     expect(result.message).toContain('NXDOMAIN');
+    expect(result.cause).toBe(`dns:${bed().dns.nxdomain}`);
     expect(result.hint).toMatch(/create a DNS record/);
-    const all = await runMany(['tls.*'], t);
+    const all = await runMany(['tls.*', 'client.*'], t);
     expect(all.find((r) => r.id === 'tls.admin.handshake')?.blockedBy).toBe('dns.admin.resolve');
+    expect(all.find((r) => r.id === 'client.config.tls-mode')?.blockedBy).toBe('dns.admin.resolve');
   });
 
   it('tells a refusing resolver from NXDOMAIN', async () => {
-    const { result } = await run('dns.admin.resolve', bedTarget(443, { endpoint: 'dns:///flyte.example.com', host: 'flyte.example.com', port: 443 }));
+    const { result } = await run('dns.admin.resolve', at('flyte.example.com'));
     expect(result.status).toBe('fail');
     expect(result.messageId).toBe('dnsRefused');
   });
 
   it('a resolver that is not there is a finding (fail), not an error, within the budget', async () => {
-    const t = bedTarget(443, { endpoint: 'dns:///flyte.test', host: 'x.flyte.test', port: 443 });
+    const t = at('x.flyte.test');
     t.dnsServer = `${bed().stall.host}:${bed().closedPort}`; // UDP to a closed port
     const t0 = Date.now();
     const { result } = await run('dns.admin.resolve', t, { timeoutMs: 3000 });
     expect(Date.now() - t0).toBeLessThan(6000);
     expect(result.status, brief(result)).toBe('fail');
     expect(['dnsTimeout', 'dnsRefused']).toContain(result.messageId);
+  });
+
+  it('an IP literal needs no resolution', async () => {
+    const { result } = await run('dns.admin.resolve', at('127.0.0.1', bed().nginx.https));
+    expect(result.messageId).toBe('ipLiteral');
+  });
+});
+
+describe('dns.admin.resolve against a DNS server of the test\'s own', () => {
+  let dns: DnsServer;
+  beforeAll(async () => {
+    dns = await startDnsServer({
+      'ok.example': { a: ['127.0.0.1'] },
+      'alias.example': { cname: 'ok.example' },
+      'dangling.example': { cname: 'deleted-lb-123.elb.example' },
+      'v6only.example': { aaaa: ['::1'] },
+      'nodata.example': {},
+      'broken.example': { rcode: 'SERVFAIL' },
+      'refused.example': { rcode: 'REFUSED' },
+      'slow.example': { silent: true },
+    });
+  });
+  afterAll(async () => { await dns?.stop(); });
+  const via = (host: string) => { const t = at(host); t.dnsServer = dns.server; return t; };
+
+  it.each([
+    ['alias.example', 'pass', 'resolved', /through the CNAME ok\.example/],
+    ['dangling.example', 'fail', 'danglingCname', /CNAME to deleted-lb-123\.elb\.example, which does not exist/],
+    ['v6only.example', 'warn', 'ipv6Only', /only to IPv6 \(::1\).*no A record/],
+    ['nodata.example', 'fail', 'noAddress', /no A or AAAA record/],
+    ['broken.example', 'fail', 'servfail', /SERVFAIL/],
+    ['refused.example', 'fail', 'dnsRefused', /refused/],
+    ['missing.example', 'fail', 'nxdomain', /NXDOMAIN/],
+  ] as const)('%s: %s %s', async (host, status, id, text) => {
+    const { result } = await run('dns.admin.resolve', via(host));
+    expect(result.status, brief(result)).toBe(status);
+    expect(result.messageId).toBe(id);
+    expect(result.message).toMatch(text);
+    expect(result.message).toContain(`--dns-server ${dns.server}`);
+    if (status !== 'pass') expect(result.cause).toBe(`dns:${host}`);
+  });
+
+  it('a resolver that never answers: dnsTimeout within the budget', async () => {
+    const t0 = Date.now();
+    const { result } = await run('dns.admin.resolve', via('slow.example'), { timeoutMs: 3000 });
+    expect(result.messageId, brief(result)).toBe('dnsTimeout');
+    expect(Date.now() - t0).toBeLessThan(3500);
+  });
+
+  it('a cluster-internal admin host: warn "cannot be checked from this machine" (--in-cluster), and the TLS/client checks skip instead of failing', async () => {
+    const t = via('flyteadmin.flyte.svc.cluster.local');
+    t.client.port = 81; t.client.endpoint = 'dns:///flyteadmin.flyte.svc.cluster.local:81'; t.client.insecure = true;
+    t.endpoints = undefined;
+    const rs = await runMany(['dns.admin.resolve', 'tls.*', 'client.*'], t);
+    const d = rs.find((r) => r.id === 'dns.admin.resolve')!;
+    expect(d.status, brief(d)).toBe('warn');
+    expect(d.messageId).toBe('clusterInternal');
+    expect(d.message).toContain('cannot be checked from this machine');
+    expect(d.hint).toContain('--in-cluster');
+    for (const r of rs.filter((x) => x.id !== 'dns.admin.resolve')) expect(['pass', 'skip'], brief(r)).toContain(r.status);
+    expect(rs.find((r) => r.id === 'client.config.tls-mode')?.message).toContain('cannot be checked from this machine');
+  });
+
+  it('a single-label Service name is cluster-internal too', async () => {
+    const t = via('flyteadmin');
+    const { result } = await run('dns.admin.resolve', t);
+    expect(result.messageId, brief(result)).toBe('clusterInternal');
   });
 });

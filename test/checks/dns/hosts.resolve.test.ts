@@ -11,14 +11,16 @@ describe('dns.hosts.resolve', () => {
   it('resolves each named host as its own instance', async () => {
     const { result } = await run('dns.hosts.resolve', target(), { phase: 'preflight', instance: 'database-flyteadmin' });
     expect(result.status, brief(result)).toBe('pass');
+    expect(result.messageId).toBe('resolved');
     expect(result.message).toContain(bed().dns.names.database);
   });
 
-  it('NXDOMAIN for the storage endpoint host', async () => {
+  it('NXDOMAIN for the storage endpoint host, keyed dns:<host>', async () => {
     const { result } = await run('dns.hosts.resolve', target(), { phase: 'preflight', instance: 'storage' });
     expect(result.status).toBe('fail');
     expect(result.messageId).toBe('nxdomain');
     expect(result.hint).toContain(bed().dns.nxdomain);
+    expect(result.cause).toBe(`dns:${bed().dns.nxdomain}`);
   });
 
   it('the nowhere name resolves (to an address where nothing listens)', async () => {
@@ -27,10 +29,12 @@ describe('dns.hosts.resolve', () => {
     expect(result.details?.addresses).toEqual([bed().dns.nowhereAddress]);
   });
 
-  it('skips cluster-internal names', async () => {
+  it('a cluster-internal database host: warn that it cannot be checked from here, never a fail', async () => {
     const t = target();
     t.databases[0]!.host = 'postgres.flyte.svc.cluster.local';
     const { result } = await run('dns.hosts.resolve', t, { phase: 'preflight', instance: 'database-flyteadmin' });
-    expect(result.status).toBe('skip');
+    expect(result.status, brief(result)).toBe('warn');
+    expect(result.messageId).toBe('clusterInternal');
+    expect(result.message).toContain('cannot be checked from this machine');
   });
 });
