@@ -36,6 +36,8 @@ export function bucketKey(t: Target, instanceKey: string | undefined): string {
 export function scrub(text: string, st: StorageTarget): string {
   let s = text.replace(/(Credential=)[A-Za-z0-9+/=_-]{4,}/g, '$1***').replace(/\bAKIA[A-Z0-9]{12,}\b|\bASIA[A-Z0-9]{12,}\b/g, (k) => maskIdentifier(k));
   if (st.accessKey && st.accessKey.length >= 4) s = s.split(st.accessKey).join(maskIdentifier(st.accessKey));
+  const secret = st.secretKey?.reveal();
+  if (secret && secret.length >= 4) s = s.split(secret).join('***');
   return s.slice(0, 400);
 }
 

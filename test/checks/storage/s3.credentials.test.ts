@@ -1,0 +1,128 @@
+// Credentials vs permissions on the real MinIO: a wrong secret, an unknown key, a disabled user,
+// and authType iam (this machine's identity, not Flyte's) each have their own finding and fix.
+import { afterEach, describe, expect, it } from 'vitest';
+import { getTestbed } from '../../harness/testbed.js';
+import { runCheck, runSelection } from '../../harness/run-check.js';
+import { minioUser } from './mc.js';
+import { assertS3Clean, s3Target } from './store-target.js';
+
+const AWS_VARS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'];
+function withAwsEnv(vars: Record<string, string>): () => void {
+  const saved = Object.fromEntries(AWS_VARS.map((k) => [k, process.env[k]]));
+  for (const k of AWS_VARS) delete process.env[k];
+  Object.assign(process.env, vars);
+  return () => { for (const k of AWS_VARS) { if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k]; } };
+}
+
+const failing = (run: Awaited<ReturnType<typeof runSelection>>) => run.results.filter((r) => r.status === 'fail' || r.status === 'error').map((r) => `${r.id}[${r.instance ?? ''}]`).sort();
+
+describe('S3 credentials on MinIO', () => {
+  afterEach(assertS3Clean);
+
+  it('a wrong secret key is SignatureDoesNotMatch with the secretKey fix, on both buckets, one cause', async () => {
+    const m = getTestbed().minio;
+    const run = await runSelection(s3Target({ accessKey: m.root.accessKey, secretKey: 'not-the-right-secret' }), 'preflight', ['storage.s3']);
+    expect(failing(run)).toEqual(['storage.s3.bucket[metadata]', 'storage.s3.bucket[userdata]']);
+    const b = run.results.find((r) => r.id === 'storage.s3.bucket' && r.instance === 'metadata')!;
+    expect(b.messageId).toBe('wrongSecretKey');
+    expect(b.hint).toContain('configuration.storage.providerConfig.s3.secretKey');
+    expect(b.rootCause).toBe(true);
+    expect(run.results.find((r) => r.id === 'storage.s3.bucket' && r.instance === 'userdata')!.explainedBy).toBe('storage.s3.bucket[metadata]');
+    expect(b.cause).toBe('credentials:s3:test…root');
+  });
+
+  it('an unknown access key is InvalidAccessKeyId', async () => {
+    const { result } = await runCheck('storage.s3.bucket', s3Target({ accessKey: 'fd-st-nobody-at-all', secretKey: 'whatever-secret' }), { instance: 'metadata' });
+    expect(result.messageId).toBe('unknownAccessKey');
+    expect(result.message).toContain('fd-s…-all');
+    expect(result.hint).toContain('configuration.storage.providerConfig.s3.accessKey');
+  });
+
+  it('a disabled MinIO user is its own finding (not a permission)', async () => {
+    const u = minioUser('disabled', { disabled: true });
+    try {
+      const { result } = await runCheck('storage.s3.bucket', s3Target(u), { instance: 'metadata' });
+      expect(result.messageId).toBe('accountDisabled');
+      expect(result.hint).toContain('mc admin user enable');
+    } finally { u.remove(); }
+  });
+
+  it('an enabled user of our own with readwrite passes (the disabled case is the only difference)', async () => {
+    const u = minioUser('enabled');
+    try {
+      const { result } = await runCheck('storage.s3.put', s3Target(u), { instance: 'metadata' });
+      expect(result.status).toBe('pass');
+    } finally { u.remove(); }
+  });
+});
+
+describe('authType iam: this machine\'s identity', () => {
+  afterEach(assertS3Clean);
+
+  it('with credentials in the environment the probes pass and say whose identity they used', async () => {
+    const m = getTestbed().minio;
+    const undo = withAwsEnv({ AWS_ACCESS_KEY_ID: m.root.accessKey, AWS_SECRET_ACCESS_KEY: m.root.secretKey });
+    try {
+      const run = await runSelection(s3Target(undefined, { authType: 'iam', accessKey: undefined as never, secretKey: undefined as never }), 'preflight', ['storage.s3.put']);
+      const put = run.results.find((r) => r.id === 'storage.s3.put' && r.instance === 'metadata')!;
+      expect(put.status).toBe('pass');
+      expect(put.message).toContain('this machine\'s AWS identity (access key test…root, from env AWS_ACCESS_KEY_ID)');
+      expect(put.message).toContain('--in-cluster');
+      expect(put.details?.judgedFor).toBe('this machine (authType iam)');
+      expect(JSON.stringify(run.results)).not.toContain(m.root.secretKey);
+    } finally { undo(); }
+  });
+
+  it('a denied permission for this machine\'s identity is a warn, not a fail about Flyte\'s role', async () => {
+    const m = getTestbed().minio;
+    const undo = withAwsEnv({ AWS_ACCESS_KEY_ID: m.users.noPut.accessKey, AWS_SECRET_ACCESS_KEY: m.users.noPut.secretKey });
+    try {
+      const run = await runSelection(s3Target(undefined, { authType: 'iam', accessKey: undefined as never, secretKey: undefined as never }), 'preflight', ['storage.s3.put']);
+      const put = run.results.find((r) => r.id === 'storage.s3.put' && r.instance === 'metadata')!;
+      expect(put.status).toBe('warn');
+      expect(put.messageId).toBe('deniedForThisMachine');
+      expect(put.hint).toContain('--in-cluster');
+      expect(failing(run)).toEqual([]);
+    } finally { undo(); }
+  });
+
+  it('rejected credentials of this machine are a warn naming the env vars', async () => {
+    const undo = withAwsEnv({ AWS_ACCESS_KEY_ID: 'fd-st-unknown-env-key', AWS_SECRET_ACCESS_KEY: 'nope-nope-nope' });
+    try {
+      const { result } = await runCheck('storage.s3.bucket', s3Target(undefined, { authType: 'iam', accessKey: undefined as never, secretKey: undefined as never }), { instance: 'metadata' });
+      expect(result.status).toBe('warn');
+      expect(result.messageId).toBe('thisMachineCredentialsRejected');
+      expect(result.hint).toContain('AWS_ACCESS_KEY_ID');
+    } finally { undo(); }
+  });
+
+  it('no credentials anywhere: a warn (cannot be checked here) naming the chain, and the probes are skipped', async () => {
+    const undo = withAwsEnv({});
+    try {
+      const run = await runSelection(s3Target(undefined, { authType: 'iam', accessKey: undefined as never, secretKey: undefined as never }), 'preflight', ['storage.s3']);
+      const b = run.results.find((r) => r.id === 'storage.s3.bucket' && r.instance === 'metadata')!;
+      expect(b.status).toBe('warn');
+      expect(b.messageId).toBe('noCredentialsHere');
+      expect(b.message).toContain('cannot be checked from this machine');
+      expect(b.hint).toContain('AWS_ACCESS_KEY_ID');
+      expect(b.hint).toContain('--in-cluster');
+      expect(failing(run)).toEqual([]);
+      expect(run.results.filter((r) => r.id === 'storage.s3.put').every((r) => r.status === 'skip' && r.messageId === 'notCheckedHere')).toBe(true);
+    } finally { undo(); }
+  });
+
+  it('authType iam with keys set and no other credentials: the keys are ignored; the fix is authType accesskey', async () => {
+    const undo = withAwsEnv({});
+    try {
+      const run = await runSelection(s3Target(undefined, { authType: 'iam' }), 'preflight', ['storage.s3']);
+      expect(failing(run)).toEqual(['storage.s3.bucket[metadata]', 'storage.s3.bucket[userdata]']);
+      const b = run.results.find((r) => r.id === 'storage.s3.bucket' && r.instance === 'metadata')!;
+      expect(b.messageId).toBe('iamKeysIgnored');
+      expect(b.hint).toContain('configuration.storage.providerConfig.s3.authType: accesskey');
+      const c = run.results.find((r) => r.id === 'storage.config.coherent')!;
+      expect(c.messageId).toBe('keysIgnored');
+      expect(c.rootCause).toBe(true);
+      expect(b.explainedBy).toBe('storage.config.coherent');
+    } finally { undo(); }
+  });
+});
