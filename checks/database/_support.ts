@@ -335,7 +335,8 @@ export function networkFinding(target: Target, db: DatabaseTarget, e: PgProbeErr
   const why = notJudgeableHere(target, db, e, o.address);
   if (why) {
     const seen = o.evidence ?? e.service;
-    return { status: 'warn', messageId: 'notFromHere', cause: cause.unreachable(hp), message: `cannot be checked from this machine: ${e.message}${seen ? ` (${describeService(seen)} answered here)` : ''}; ${why}`, hint: IN_CLUSTER_FIX, details: { ...details, ranFrom: 'this machine', inCluster: false } };
+    const reason = `${e.message}${seen ? ` (${describeService(seen)} answered here)` : ''}; ${why}`;
+    return { status: 'warn', messageId: 'notFromHere', cause: cause.unreachable(hp), message: `cannot be checked from this machine: ${reason}`, hint: IN_CLUSTER_FIX, details: { ...details, ranFrom: 'this machine', inCluster: false, reason } };
   }
   const ev = o.evidence ?? e.service;
   if (e.kind === 'not-postgres' || (ev && ['ssh', 'smtp', 'ftp', 'mysql', 'redis', 'imap', 'pop3', 'http', 'tls', 'unknown'].includes(ev.kind))) {
@@ -402,11 +403,13 @@ export function carryNotFromHere(ctx: CheckContext, db: DatabaseTarget, deps: re
   for (const id of deps) {
     const r = ctx.result(id, ctx.instance?.key);
     if (r?.messageId !== 'notFromHere') continue;
+    const origin = typeof r.details?.['notFromHereOrigin'] === 'string' ? r.details['notFromHereOrigin'] : id;
+    const reason = typeof r.details?.['reason'] === 'string' ? r.details['reason'] : r.message.replace(/^cannot be checked from this machine: /, '');
     return {
       status: 'warn', messageId: 'notFromHere', cause: r.cause ?? cause.unreachable(hpKey(db)),
-      message: `cannot be checked from this machine: ${id} could not reach ${where(db)} from here (${r.message.replace(/^cannot be checked from this machine: /, '')})`,
+      message: `cannot be checked from this machine: ${where(db)} was not reached from here (${origin} says why)`,
       hint: IN_CLUSTER_FIX,
-      details: { host: db.host, port: db.port, ranFrom: 'this machine', dependency: id },
+      details: { host: db.host, port: db.port, ranFrom: 'this machine', notFromHereOrigin: origin, reason },
     };
   }
   return undefined;

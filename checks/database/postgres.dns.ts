@@ -50,7 +50,7 @@ export default defineCheck({
           status: 'warn', messageId: 'notFromHere', cause: cause.unreachable(hostPortKey(db.host, db.port)),
           message: `cannot be checked from this machine: ${db.host} is a cluster-internal name (a Kubernetes Service), which only the cluster's DNS resolves; here it gave ${e.kind === 'nxdomain' ? 'NXDOMAIN' : e.code} via ${e.server}`,
           hint: IN_CLUSTER_FIX,
-          details: { ...details, clusterInternal: true, ranFrom: 'this machine' },
+          details: { ...details, clusterInternal: true, ranFrom: 'this machine', reason: `${db.host} is a cluster-internal name that only the cluster's DNS resolves (${e.kind === 'nxdomain' ? 'NXDOMAIN' : e.code} here)` },
         };
       }
       const fixHost = `set ${hostKey} to the database's real host name${dbSource(ctx.target, db, 'host')}`;

@@ -37,7 +37,7 @@ export function dbIndex(target: Target, db: DatabaseTarget): number {
 
 /** Provenance of one database setting (file and key, `--set`, env, chart default). */
 export function dbSetting(target: Target, db: DatabaseTarget, field: DbField): Setting | undefined {
-  const f = TARGET_FIELD[field];
+  const f = field === 'options' && db.sslmodeInvalid !== undefined ? 'sslmodeInvalid' : TARGET_FIELD[field];
   if (!f) return undefined;
   const s = setting(target, `databases[${dbIndex(target, db)}].${f}`);
   // `--set: configuration.database.port` names the key it set: a key, not a flag value.

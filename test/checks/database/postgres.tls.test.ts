@@ -34,7 +34,7 @@ describe('database.postgres.tls', () => {
   it('an sslmode PostgreSQL does not know fails here, naming the options key and the allowed values; only its dependants are blocked', async () => {
     const db = pgDb({ sslmode: undefined as never, sslmodeInvalid: 'requried' });
     const t = pgTarget(db);
-    t.provenance['databases[0].sslmode'] = 'values.yaml: configuration.database.options';
+    t.provenance['databases[0].sslmodeInvalid'] = 'values.yaml: configuration.database.options';
     const { result, results } = await runCheck('database.postgres.auth', t);
     const tls = results.find((r) => r.id === 'database.postgres.tls')!;
     expect(tls.status).toBe('fail');
