@@ -1,6 +1,6 @@
 import { adminEndpoint, hostPort } from '../../src/config/endpoints.js';
 import { defineCheck } from '../../src/engine/define.js';
-import { clientFix, clientSettingText, ingressTlsSecretFix, CLIENT_BEHAVIOUR } from '../../src/flyte/client.js';
+import { clientFix, clientSettingText, clientUnset, ingressTlsSecretFix } from '../../src/flyte/client.js';
 import { certNames, chartIngressHost, tlsCause, tlsView } from './_support.js';
 
 const CONTROLLER: Record<string, string> = { 'ingress-nginx': '"Kubernetes Ingress Controller Fake Certificate"', traefik: '"TRAEFIK DEFAULT CERT"', kong: 'Kong\'s default certificate' };
@@ -55,7 +55,7 @@ export default defineCheck({
     const onCert = names.find((n) => !n.includes('*') && !/^[\d.:]+$/.test(n));
     const port = e.port === 443 ? '' : `:${e.port}`;
     if (ctx.target.client.insecureSkipVerify) {
-      return { status: 'fail', messageId: 'nameMismatchSkipVerify', cause: key, message: `certificate of ${where} is valid for ${list}, not ${e.host}; ${clientSettingText(ctx.target, 'insecureSkipVerify')} hides it from flytectl, but ${CLIENT_BEHAVIOUR.skipVerifyPyflyte}`, hint: `${onCert ? `dial a name on the certificate (${clientFix(ctx.target, 'endpoint', `dns:///${onCert}${port}`) ?? `admin.endpoint: dns:///${onCert}${port}`})` : 'dial a name on the certificate'} or reissue it with ${e.host} in subjectAltName; then drop insecureSkipVerify`, details };
+      return { status: 'fail', messageId: 'nameMismatchSkipVerify', cause: key, message: `certificate of ${where} is valid for ${list}, not ${e.host}; ${clientSettingText(ctx.target, 'insecureSkipVerify')} hides it from flytectl only: pyflyte still fails (it trusts the served certificate but checks the host name and the dates)`, hint: `reissue the certificate with ${e.host} in subjectAltName${onCert ? `, or dial a name on it (${clientFix(ctx.target, 'endpoint', `dns:///${onCert}${port}`) ?? `admin.endpoint: dns:///${onCert}${port}`})` : ''}; then ${clientUnset(ctx.target, 'insecureSkipVerify')}`, details };
     }
     // The client dials another name than the one the Ingress (and its certificate) is for.
     if (ingressHost && ingressHost.toLowerCase() !== e.host.toLowerCase() && names.some((n) => covers(n, ingressHost))) {

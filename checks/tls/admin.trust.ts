@@ -56,7 +56,7 @@ export default defineCheck({
     }
     const key = (k: Parameters<typeof tlsCause>[0]) => tlsCause(k, e);
     const ca = clientSettingText(ctx.target, 'caCertFilePath');
-    const caFix = (pem: string) => clientFix(ctx.target, 'caCertFilePath', pem);
+    const caFix = (what: string) => clientFix(ctx.target, 'caCertFilePath', `<path to the PEM of ${what}>`);
     // The controller's default certificate: the Ingress has no usable TLS Secret. Never "trust it".
     if (f.defaultCert) {
       return { status: 'fail', messageId: 'defaultCertificate', cause: key('default-cert'), message: `${where} presents ${CONTROLLER[f.defaultCert]} (${leaf?.subject}), not a certificate for ${e.host}: the Ingress serves no TLS Secret of its own`, hint: `${ingressTlsSecretFix(ctx.target)}; do not trust the default certificate or skip verification`, details };
@@ -79,7 +79,7 @@ export default defineCheck({
     if (af || ap) {
       const ok = af ? 'flytectl' : 'pyflyte', bad = af ? 'pyflyte' : 'flytectl';
       const okStore = af ? v.stores.flytectl : v.stores.pyflyte, badStore = af ? v.stores.pyflyte : v.stores.flytectl;
-      return { status: 'fail', messageId: 'onlyOneClient', cause: key('untrusted'), message: `the chain of ${where} is trusted by ${ok} (through ${okStore === 'system' ? 'the system roots' : `env ${okStore}`}) but not by ${bad} (${badStore === 'system' ? 'system roots' : `env ${badStore}`})`, hint: `${caFix('<path to the CA PEM>') ?? 'point admin.caCertFilePath at the CA PEM'} so both clients use the same CA (anchor: ${(af ?? ap)!.subject})`, details };
+      return { status: 'fail', messageId: 'onlyOneClient', cause: key('untrusted'), message: `the chain of ${where} is trusted by ${ok} (through ${okStore === 'system' ? 'the system roots' : `env ${okStore}`}) but not by ${bad} (${badStore === 'system' ? 'system roots' : `env ${badStore}`})`, hint: `${caFix((af ?? ap)!.subject) ?? 'point admin.caCertFilePath at the CA PEM'} so both clients use the same CA`, details };
     }
     // Not trusted by either client. Why?
     if (trust.caFileCerts.length && f.anchors['system']) {
@@ -97,17 +97,17 @@ export default defineCheck({
       }
     }
     if (trust.caFileCerts.length) {
-      return { status: 'fail', messageId: 'caFileDoesNotSign', cause: key('untrusted'), message: `${where} presents ${f.selfSigned ? `a self-signed certificate (${leaf?.subject})` : `a chain issued by "${f.missingIssuer ?? leaf?.issuer}"`}; no certificate in ${ca} signs it`, hint: `${caFix('<PEM of the CA that issued it>') ?? 'point admin.caCertFilePath at the right CA PEM'}: the issuing CA is "${f.missingIssuer ?? leaf?.issuer}"${f.selfSigned ? ' (here the certificate itself)' : ''}; if that name is an intermediate of your CA, the server must send it (serve the full chain)`, details };
+      return { status: 'fail', messageId: 'caFileDoesNotSign', cause: key('untrusted'), message: `${where} presents ${f.selfSigned ? `a self-signed certificate (${leaf?.subject})` : `a chain issued by "${f.missingIssuer ?? leaf?.issuer}"`}; no certificate in ${ca} signs it`, hint: `${caFix(f.selfSigned ? 'this self-signed certificate' : (f.missingIssuer ?? leaf?.issuer ?? 'the issuing CA')) ?? 'point admin.caCertFilePath at the right CA PEM'}${f.selfSigned ? '' : `; if "${f.missingIssuer ?? leaf?.issuer}" is an intermediate of your CA, the server must send it instead (serve the full chain)`}`, details };
     }
     if (f.selfSigned) {
-      return { status: 'fail', messageId: 'selfSigned', cause: key('untrusted'), message: `${where} presents a self-signed certificate (${leaf?.subject}) that no trusted CA signs`, hint: `${caFix('<PEM of this certificate>') ?? 'set admin.caCertFilePath to this certificate\'s PEM'} (pyflyte: FLYTE_PLATFORM_CA_CERT_FILE_PATH), or serve a certificate from a CA your clients trust (cert-manager, ACM); do not use insecureSkipVerify`, details };
+      return { status: 'fail', messageId: 'selfSigned', cause: key('untrusted'), message: `${where} presents a self-signed certificate (${leaf?.subject}) that no trusted CA signs`, hint: `${caFix('this self-signed certificate') ?? 'set admin.caCertFilePath to this certificate\'s PEM'}, or serve a certificate from a CA your clients trust (cert-manager, ACM); do not use insecureSkipVerify`, details };
     }
     const localOnly = trust.envStores.filter((s) => f.anchors[s.variable]).map((s) => `${s.variable} (read by ${s.usedBy})`);
     const note = localOnly.length ? `; this machine trusts it through ${localOnly.join(', ')}` : '';
     if (f.sentRoot) {
       const root = p.chain[p.chain.length - 1]!.subject;
-      return { status: 'fail', messageId: 'untrustedRoot', cause: key('untrusted'), message: `the chain of ${where} ends at the root "${root}", which no configured bundle trusts${note}`, hint: `${caFix('<PEM of the root CA>') ?? 'set admin.caCertFilePath to the root CA PEM'}: the root is "${root}"`, details };
+      return { status: 'fail', messageId: 'untrustedRoot', cause: key('untrusted'), message: `the chain of ${where} ends at the root "${root}", which no configured bundle trusts${note}`, hint: `${caFix(`the root ${root}`) ?? 'set admin.caCertFilePath to the root CA PEM'}`, details };
     }
-    return { status: 'fail', messageId: 'untrusted', cause: key('untrusted'), message: `the certificate of ${where} is issued by "${f.missingIssuer ?? leaf?.issuer}", a CA that neither the system roots nor a configured bundle knows${note}`, hint: `${caFix('<PEM of the CA that issued it>') ?? 'set admin.caCertFilePath to the issuing CA PEM'} (issuer: "${f.missingIssuer ?? leaf?.issuer}"; pyflyte: FLYTE_PLATFORM_CA_CERT_FILE_PATH); if that issuer is an intermediate of a public CA, serve the full chain instead`, details };
+    return { status: 'fail', messageId: 'untrusted', cause: key('untrusted'), message: `the certificate of ${where} is issued by "${f.missingIssuer ?? leaf?.issuer}", a CA that neither the system roots nor a configured bundle knows${note}`, hint: `${caFix(f.missingIssuer ?? leaf?.issuer ?? 'the issuing CA') ?? 'set admin.caCertFilePath to the issuing CA PEM'}; if that issuer is an intermediate of a public CA, serve the full chain instead`, details };
   },
 });
