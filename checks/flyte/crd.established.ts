@@ -1,11 +1,10 @@
-import { kubeSession, kubectl } from '../../src/clients/kube.js';
+import { isObj, kubectl } from '../../src/clients/kube.js';
+import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
-import type { Outcome } from '../../src/engine/types.js';
+import { API_MESSAGES, withKube } from '../kubernetes/_support.js';
 
 export const CRD = 'flyteworkflows.flyte.lyft.com';
 const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
-
-interface Crd { spec?: { versions?: { name: string; served?: boolean }[] }; status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] } }
 
 export default defineCheck({
   id: 'flyte.crd.established',
@@ -13,39 +12,66 @@ export default defineCheck({
   phases: ['verify'],
   needs: ['kubernetes'],
   dependsOn: ['kubernetes.api.reachable'],
+  messages: {
+    established: { status: 'pass', summary: 'The CRD is Established and serves v1alpha1.' },
+    crdMissing: { status: 'fail', summary: 'The FlyteWorkflow CRD does not exist.' },
+    flyte2Installed: { status: 'fail', summary: 'The cluster has Flyte 2\'s CRD instead (taskactions.flyte.org).' },
+    namesNotAccepted: { status: 'fail', summary: 'The CRD\'s names conflict with another CRD (NamesAccepted=False).' },
+    notEstablished: { status: 'fail', summary: 'The CRD exists but is not Established; its condition is named.' },
+    terminating: { status: 'fail', summary: 'The CRD is being deleted (its FlyteWorkflow objects are being removed).' },
+    wrongVersion: { status: 'fail', summary: 'The CRD does not serve v1alpha1, the version Flyte 1.x uses.' },
+    ...API_MESSAGES,
+  },
   explain: {
-    what: `Reads the CustomResourceDefinition \`${CRD}\` and its Established condition.`,
+    what: `Reads the CustomResourceDefinition \`${CRD}\` and its conditions (Established, NamesAccepted, Terminating) and served versions.`,
     why: 'flyteadmin creates one FlyteWorkflow object per execution and propeller watches them; without the CRD every execution fails to launch. flyte-binary creates it at start-up (configuration.propeller.createCRDs), flyte-core installs it from the chart\'s crds/ folder.',
     fix: 'flyte-binary: read the pod log for "failed to create FlyteWorkflow CRD" (RBAC), or set `configuration.propeller.createCRDs: false` and let helm install it. flyte-core: `helm upgrade` does not install CRDs that were deleted; apply the chart\'s crds/flyteworkflow.yaml.',
   },
-  async run(ctx): Promise<Outcome> {
-    const s = await kubeSession(ctx);
+  async run(ctx) {
     const k = kubectl(ctx.target.kubernetes);
     const chart = ctx.target.chart ?? 'flyte-binary';
-    const crd = await s.getOptional<Crd>(`${CRD_PATH}/${CRD}`, ctx.signal);
-    if (!crd) {
-      const v2 = await s.getOptional<Crd>(`${CRD_PATH}/taskactions.flyte.org`, ctx.signal);
-      if (v2) {
-        return { status: 'fail', messageId: 'flyte2Installed', message: `${CRD} is missing but taskactions.flyte.org (Flyte 2) exists: this cluster runs Flyte 2, which flyte-doctor (Flyte 1.x) does not check`, details: { crd: CRD, found: 'taskactions.flyte.org' },
-          hint: 'install the Flyte 1.x charts from the flyteorg/flyte `master` branch (the `main` branch is Flyte 2), or use Flyte 2 tooling' };
+    const key = cause.object('customresourcedefinition', undefined, CRD);
+    return withKube(ctx, `the CRD ${CRD}`, async (s, signal) => {
+      const crd = await s.getOptional<Record<string, unknown>>(`${CRD_PATH}/${CRD}`, signal);
+      if (!crd) {
+        const v2 = await s.getOptional<Record<string, unknown>>(`${CRD_PATH}/taskactions.flyte.org`, signal);
+        if (v2) {
+          return { status: 'fail' as const, messageId: 'flyte2Installed' as const, cause: key, message: `${CRD} is missing but taskactions.flyte.org (Flyte 2) exists: this cluster runs Flyte 2, which flyte-doctor (Flyte 1.x) does not check`, details: { crd: CRD, found: 'taskactions.flyte.org' },
+            hint: 'install the Flyte 1.x charts from the flyteorg/flyte `master` branch (the `main` branch is Flyte 2), or use Flyte 2 tooling' };
+        }
+        return { status: 'fail' as const, messageId: 'crdMissing' as const, cause: key, message: `CRD ${CRD} does not exist; flyteadmin cannot create executions`, details: { crd: CRD, chart },
+          hint: chart === 'flyte-binary'
+            ? `the binary creates it at start-up: \`${kubectl(ctx.target.kubernetes, ctx.target.kubernetes.namespace)} logs deploy/<fullname> | grep -i crd\` (RBAC on customresourcedefinitions); or set \`configuration.propeller.createCRDs: false\` so helm installs it`
+            : `\`kubectl apply -f https://raw.githubusercontent.com/flyteorg/flyte/master/charts/flyte-core/crds/flyteworkflow.yaml\` (helm does not re-create CRDs on upgrade); check with \`${k} get crd ${CRD}\`` };
       }
-      return { status: 'fail', messageId: 'crdMissing', message: `CRD ${CRD} does not exist; flyteadmin cannot create executions`, details: { crd: CRD, chart },
-        hint: chart === 'flyte-binary'
-          ? `the binary creates it at start-up: \`${kubectl(ctx.target.kubernetes, ctx.target.kubernetes.namespace)} logs deploy/<fullname> | grep -i crd\` (RBAC on customresourcedefinitions); or set \`configuration.propeller.createCRDs: false\` so helm installs it`
-          : `\`kubectl apply -f https://raw.githubusercontent.com/flyteorg/flyte/master/charts/flyte-core/crds/flyteworkflow.yaml\` (helm does not re-create CRDs on upgrade); check with \`${k} get crd ${CRD}\`` };
-    }
-    const cond = crd.status?.conditions?.find((c) => c.type === 'Established');
-    const versions = (crd.spec?.versions ?? []).filter((v) => v.served !== false).map((v) => v.name);
-    if (cond?.status !== 'True') {
-      const names = crd.status?.conditions?.find((c) => c.type === 'NamesAccepted' && c.status === 'False');
-      return { status: 'fail', messageId: 'notEstablished', message: `CRD ${CRD} exists but is not Established${cond ? ` (${cond.reason ?? cond.status}: ${cond.message ?? ''})` : ''}${names ? `; names not accepted: ${names.message ?? names.reason}` : ''}`,
-        details: { crd: CRD, established: cond?.status ?? null, reason: cond?.reason ?? null, versions },
-        hint: `\`${k} get crd ${CRD} -o jsonpath='{.status.conditions}'\`; a NamesAccepted=False conflict means another CRD uses the same names` };
-    }
-    if (!versions.includes('v1alpha1')) {
-      return { status: 'fail', messageId: 'wrongVersion', message: `CRD ${CRD} is Established but does not serve v1alpha1 (serves ${versions.join(', ') || 'nothing'}), which Flyte 1.x uses`, details: { crd: CRD, versions },
-        hint: `re-apply the CRD from the chart version you install: \`${k} get crd ${CRD} -o yaml\`` };
-    }
-    return { status: 'pass', messageId: 'established', message: `CRD ${CRD} is Established (serves ${versions.join(', ')})`, details: { crd: CRD, versions } };
+      const st = isObj(crd['status']) ? crd['status'] : {};
+      const spec = isObj(crd['spec']) ? crd['spec'] : {};
+      const md = isObj(crd['metadata']) ? crd['metadata'] : {};
+      const conds = (Array.isArray(st['conditions']) ? st['conditions'] : []).filter(isObj);
+      const cond = (type: string) => conds.find((c) => c['type'] === type);
+      const text = (c: Record<string, any>) => `${c['type']}=${c['status']}${typeof c['reason'] === 'string' ? ` (${c['reason']}${typeof c['message'] === 'string' && c['message'] ? `: ${c['message']}` : ''})` : ''}`;
+      const versions = (Array.isArray(spec['versions']) ? spec['versions'] : []).filter(isObj).filter((v) => v['served'] !== false && typeof v['name'] === 'string').map((v) => v['name'] as string);
+      const details = { crd: CRD, versions, conditions: conds.map(text) };
+      const term = cond('Terminating');
+      if (typeof md['deletionTimestamp'] === 'string' || term?.['status'] === 'True') {
+        return { status: 'fail' as const, messageId: 'terminating' as const, cause: key, message: `CRD ${CRD} is being deleted (since ${typeof md['deletionTimestamp'] === 'string' ? md['deletionTimestamp'] : '?'})${term ? `: ${text(term)}` : ''}; every FlyteWorkflow object goes with it`, details,
+          hint: `FlyteWorkflow objects with finalizers block the deletion until propeller removes them: \`${k} get flyteworkflows -A\`; once deleted, re-create the CRD (${chart === 'flyte-binary' ? 'restart the binary, which creates it' : 'apply the chart\'s crds/flyteworkflow.yaml'})` };
+      }
+      const names = cond('NamesAccepted');
+      if (names && names['status'] === 'False') {
+        return { status: 'fail' as const, messageId: 'namesNotAccepted' as const, cause: key, message: `CRD ${CRD} is not served: ${text(names)}`, details,
+          hint: `another CRD claims the same plural/kind in flyte.lyft.com: \`${k} get crd -o custom-columns=NAME:.metadata.name,GROUP:.spec.group,PLURAL:.spec.names.plural | grep flyte\`; delete the conflicting one` };
+      }
+      const est = cond('Established');
+      if (est?.['status'] !== 'True') {
+        return { status: 'fail' as const, messageId: 'notEstablished' as const, cause: key, message: `CRD ${CRD} exists but is not Established (${est ? text(est) : 'no Established condition yet'})`, details,
+          hint: `\`${k} get crd ${CRD} -o jsonpath='{.status.conditions}'\` shows the conditions; the apiextensions controller of the API server sets Established within seconds, so a lasting False points at the API server (\`${k} get --raw /readyz?verbose\`)` };
+      }
+      if (!versions.includes('v1alpha1')) {
+        return { status: 'fail' as const, messageId: 'wrongVersion' as const, cause: key, message: `CRD ${CRD} is Established but does not serve v1alpha1 (serves ${versions.join(', ') || 'nothing'}), which Flyte 1.x uses`, details,
+          hint: `re-apply the CRD from the chart version you install: \`${k} get crd ${CRD} -o yaml\`` };
+      }
+      return { status: 'pass' as const, messageId: 'established' as const, message: `CRD ${CRD} is Established (serves ${versions.join(', ')})`, details };
+    });
   },
 });

@@ -1,51 +1,86 @@
-import { diagnosePod, flyteComponents, kubeSession, resolveChartNames, kubectl, selectorString, type FlyteComponent, type PodDiagnosis, type PodLike } from '../../src/clients/kube.js';
-import type { Chart } from '../../src/config/target.js';
+import { isObj, kubectl, selectorString, type KubeSession } from '../../src/clients/kube.js';
+import type { Chart, Target } from '../../src/config/target.js';
+import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
-import type { Json, Outcome } from '../../src/engine/types.js';
+import type { Json } from '../../src/engine/types.js';
+import { flyteComponents, podValuesKeys, resolveChartNames, type FlyteComponent } from '../../src/flyte/kubernetes.js';
+import type { PodDiagnosis } from '../../src/flyte/pods.js';
+import { API_MESSAGES, withKube } from '../kubernetes/_support.js';
+import { deploymentReady, eventsFor, explainDiagnosis, podsWithDiagnosis, type DiagnosisFindingId } from './_support.js';
 
-interface Deployment {
-  metadata: { name: string; generation?: number };
-  spec?: { replicas?: number; selector?: { matchLabels?: Record<string, string> } };
-  status?: { observedGeneration?: number; availableReplicas?: number; readyReplicas?: number; updatedReplicas?: number; conditions?: { type: string; status: string; reason?: string; message?: string }[] };
-}
+export interface DeploymentLike { metadata: { name: string; generation?: unknown }; spec?: unknown; status?: unknown }
 
-export interface Unready { deployment: string; component: string; valuesKey: string; reason: string; text: string; pod?: string; container?: string }
+export interface Unready { deployment: string; component: string; valuesKey: string; reason: string; id: DiagnosisFindingId | 'scaledToZero' | 'podCreationFailed' | 'rolloutStuck' | 'rolloutPending' | 'noPods'; text: string; hint: string; cause: string; pod?: string; container?: string }
 
-/** One line for an unready Deployment, from its pods' diagnosis or its own conditions. */
-export function explainUnready(c: FlyteComponent, d: Deployment, diag: PodDiagnosis | undefined, podCount: number): Unready {
-  const want = d.spec?.replicas ?? 1;
-  const base = { deployment: d.metadata.name, component: c.component, valuesKey: c.valuesKey };
-  if (want === 0) return { ...base, reason: 'ScaledToZero', text: `${d.metadata.name}: scaled to 0 replicas` };
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const conditionsOf = (d: DeploymentLike): Record<string, any>[] => (isObj(d.status) && Array.isArray(d.status['conditions']) ? d.status['conditions'].filter(isObj) : []);
+
+export { deploymentReady };
+
+/** Why a Deployment is not available: its pods' diagnosis first, then its own conditions. */
+export function explainUnready(c: FlyteComponent, d: DeploymentLike, diag: PodDiagnosis | undefined, podCount: number, chart: Chart, k: string, target: Target, rsEvent?: string): Unready {
+  const spec = isObj(d.spec) ? d.spec : {};
+  const st = isObj(d.status) ? d.status : {};
+  const want = num(spec['replicas']) ?? 1;
+  const name = d.metadata.name;
+  const base = { deployment: name, component: c.component, valuesKey: c.valuesKey };
+  const keys = podValuesKeys(chart, c.valuesKey);
+  const backend = cause.backend(c.backend);
+  const conds = conditionsOf(d);
+  const progressing = conds.find((x) => x['type'] === 'Progressing' && x['status'] === 'False');
+  const replicaFailure = conds.find((x) => x['type'] === 'ReplicaFailure' && x['status'] === 'True');
+  const condText = (x: Record<string, any>) => `${typeof x['reason'] === 'string' ? x['reason'] : x['type']}${typeof x['message'] === 'string' ? `: ${x['message']}` : ''}`;
+  if (want === 0) {
+    return { ...base, reason: 'ScaledToZero', id: 'scaledToZero', text: `${name}: scaled to 0 replicas`, cause: backend,
+      hint: `\`${k} scale deployment ${name} --replicas=1\`${chart === 'flyte-core' ? ` (and set \`${keys.replicas}\` so helm keeps it)` : ''}; something scaled it down (an autoscaler, a manual scale, a cost policy)` };
+  }
+  const stuck = progressing && progressing['reason'] === 'ProgressDeadlineExceeded' ? `; rollout stuck (ProgressDeadlineExceeded: ${typeof progressing['message'] === 'string' ? progressing['message'] : 'no progress'})` : '';
   if (diag) {
-    const last = diag.lastTermination;
-    const lastText = last ? `; last termination: ${[last.reason, last.exitCode !== undefined ? `exit ${last.exitCode}` : '', last.message].filter(Boolean).join(', ')}` : '';
-    const where = diag.container ? ` (${diag.init ? 'init container' : 'container'} ${diag.container} of pod ${diag.pod})` : ` (pod ${diag.pod})`;
-    return { ...base, reason: diag.reason, pod: diag.pod, ...(diag.container ? { container: diag.container } : {}),
-      text: `${d.metadata.name}: ${diag.reason}${where}${diag.message ? `: ${diag.message}` : ''}${diag.restarts ? `; ${diag.restarts} restarts` : ''}${lastText}` };
+    const e = explainDiagnosis(diag, c, chart, k, target);
+    return { ...base, reason: diag.reason, id: e.id, text: `${name}: ${e.text}${stuck}`, hint: e.hint, cause: e.cause, pod: diag.pod, ...(diag.container ? { container: diag.container } : {}) };
   }
-  const failure = d.status?.conditions?.find((x) => (x.type === 'ReplicaFailure' && x.status === 'True') || (x.type === 'Progressing' && x.status === 'False'));
-  if (failure) return { ...base, reason: failure.reason ?? failure.type, text: `${d.metadata.name}: ${failure.reason ?? failure.type}: ${failure.message ?? ''}`.trim() };
-  const avail = d.status?.availableReplicas ?? 0;
-  return { ...base, reason: podCount === 0 ? 'NoPods' : 'NotAvailable', text: `${d.metadata.name}: ${avail}/${want} replicas available${podCount === 0 ? '; no pods found for its selector' : ''}` };
+  if (replicaFailure || rsEvent) {
+    const msg = replicaFailure ? condText(replicaFailure) : rsEvent!;
+    const quota = /exceeded quota|forbidden: exceeded/i.test(msg);
+    const sa = /serviceaccount "([^"]+)" not found/i.exec(msg);
+    const psa = /violates PodSecurity|pod security/i.test(msg);
+    const webhook = /admission webhook "([^"]+)" denied/i.exec(msg);
+    const hint = quota ? `a ResourceQuota in ${target.kubernetes.namespace} forbids the pods: \`${k} describe resourcequota\`; raise the quota or lower \`${keys.resources}\``
+      : sa ? `the ServiceAccount ${sa[1]} does not exist: set \`serviceAccount.create: true\`${chart === 'flyte-core' ? ` (\`${c.valuesKey}.serviceAccount.create\`)` : ''} or create it (\`${k} create serviceaccount ${sa[1]}\`)`
+        : psa ? `the namespace's Pod Security level rejects the pod: set the pod securityContext (\`${chart === 'flyte-binary' ? 'deployment.podSecurityContext' : `${c.valuesKey}.podSecurityContext`}\`) or the namespace's pod-security labels`
+          : webhook ? `the admission webhook ${webhook[1]} denies the pod: its policy says why (${msg.slice(0, 120)})`
+            : `\`${k} describe replicaset -l ${selectorString(spec['selector'])}\` shows why the pods cannot be created`;
+    return { ...base, reason: 'FailedCreate', id: 'podCreationFailed', text: `${name}: its pods cannot be created: ${msg}${stuck}`, hint, cause: backend };
+  }
+  if (progressing && progressing['reason'] === 'ProgressDeadlineExceeded') {
+    return { ...base, reason: 'ProgressDeadlineExceeded', id: 'rolloutStuck', text: `${name}: rollout stuck: ${condText(progressing)}`, cause: backend,
+      hint: `\`${k} rollout status deployment/${name}\` and \`${k} describe deployment ${name}\`; \`${k} rollout undo deployment/${name}\` returns to the last working version` };
+  }
+  const gen = num(d.metadata.generation), obs = num(st['observedGeneration']);
+  if (gen !== undefined && (obs ?? 0) < gen) {
+    return { ...base, reason: 'NotObserved', id: 'rolloutPending', text: `${name}: the Deployment controller has not processed the latest spec (generation ${gen}, observed ${obs ?? 'none'})`, cause: backend,
+      hint: `wait a moment; if it stays, kube-controller-manager is not running or cannot reach the API server (\`kubectl get --raw /readyz?verbose\`, \`${k} get events\`)` };
+  }
+  const avail = num(st['availableReplicas']) ?? 0;
+  if (podCount === 0) {
+    return { ...base, reason: 'NoPods', id: 'noPods', text: `${name}: ${avail}/${want} replicas available; no pods exist for its selector ${selectorString(spec['selector']) || '(none)'} and no condition says why`, cause: backend,
+      hint: `\`${k} get replicasets,events\` shows whether the ReplicaSet tries to create pods; without events kube-controller-manager may not be running` };
+  }
+  return { ...base, reason: 'NotAvailable', id: 'notReady', text: `${name}: ${avail}/${want} replicas available (pods are ready but not yet available: minReadySeconds or a rollout in progress)`, cause: backend,
+    hint: `\`${k} rollout status deployment/${name}\`` };
 }
 
-export function hintFor(u: Unready, chart: Chart, k: string): string {
-  const img = chart === 'flyte-binary' ? 'deployment.image.repository / deployment.image.tag' : `${u.valuesKey}.image.repository / ${u.valuesKey}.image.tag`;
-  const res = chart === 'flyte-binary' ? 'deployment.resources' : `${u.valuesKey}.resources`;
-  switch (u.reason) {
-    case 'ImagePullBackOff': case 'ErrImagePull': case 'InvalidImageName':
-      return `\`${k} describe pod ${u.pod}\` shows the pull error; fix the image (\`${img}\`) or the registry credentials (imagePullSecrets)`;
-    case 'CrashLoopBackOff': case 'Error': case 'OOMKilled':
-      return `\`${k} logs ${u.pod}${u.container ? ` -c ${u.container}` : ''} --previous\` shows why it exits (database, storage or auth configuration is the usual cause)${u.reason === 'OOMKilled' ? `; raise \`${res}.limits.memory\`` : ''}`;
-    case 'Unschedulable':
-      return `add nodes or lower \`${res}.requests\`; \`${k} describe pod ${u.pod}\` shows the FailedScheduling event`;
-    case 'CreateContainerConfigError':
-      return `a Secret or ConfigMap the pod references is missing: \`${k} describe pod ${u.pod}\``;
-    case 'ScaledToZero':
-      return `\`${k} scale deployment ${u.deployment} --replicas=1\` (or fix \`${chart === 'flyte-binary' ? 'deployment' : u.valuesKey}.replicaCount\`)`;
-    default:
-      return `\`${k} describe deployment ${u.deployment}\` and \`${k} get pods\` show the state`;
+async function replicaSetEvent(s: KubeSession, ns: string, d: DeploymentLike, signal: AbortSignal): Promise<string | undefined> {
+  const spec = isObj(d.spec) ? d.spec : {};
+  const sel = selectorString(spec['selector']);
+  if (!sel) return undefined;
+  const rss = await s.list<{ metadata: { name: string } }>(`/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/replicasets`, signal, { labelSelector: sel, maxItems: 20 });
+  for (const rs of rss) {
+    const evs = await eventsFor(s, ns, rs.metadata.name, signal);
+    const fc = evs.find((e) => e.reason === 'FailedCreate' && typeof e.message === 'string');
+    if (fc) return `FailedCreate: ${String(fc.message).replace(/\s+/g, ' ').slice(0, 400)}`;
   }
+  return undefined;
 }
 
 export default defineCheck({
@@ -55,58 +90,93 @@ export default defineCheck({
   needs: ['kubernetes'],
   dependsOn: ['kubernetes.api.reachable'],
   timeoutMs: 20_000,
-  explain: {
-    what: 'flyte-binary: the single Deployment `<fullname>`. flyte-core: flyteadmin, flytepropeller, datacatalog, flyteconsole, flyte-pod-webhook, and flytescheduler / syncresources when they are deployed. For each one not available, reads its pods (by the Deployment\'s selector) and reports why: ImagePullBackOff, CrashLoopBackOff with the last termination message, Pending for lack of resources, a missing Secret.',
-    why: 'A Flyte component that is not running makes every later symptom (console errors, executions stuck in Queued) misleading; the underlying reason is almost always in the pod status.',
-    fix: 'Follow the hint for the reason shown: fix the image, read the previous container logs, add capacity or lower requests.',
+  messages: {
+    ready: { status: 'pass', summary: 'Every Deployment of the chart is available.' },
+    notInstalled: { status: 'fail', summary: 'No Deployment of the chart exists in the namespace (wrong namespace, release or chart).' },
+    deploymentMissing: { status: 'fail', summary: 'Some Deployments of the chart are missing (a component disabled or deleted).' },
+    scaledToZero: { status: 'fail', summary: 'A Deployment is scaled to 0 replicas.' },
+    imagePullFailed: { status: 'fail', summary: 'An image cannot be pulled (ErrImagePull/ImagePullBackOff): auth, not found, rate limit or network, from the kubelet\'s event.' },
+    invalidImage: { status: 'fail', summary: 'An image reference is malformed (InvalidImageName).' },
+    crashLooping: { status: 'fail', summary: 'A container keeps crashing (CrashLoopBackOff), with its last exit code and reason.' },
+    containerFailed: { status: 'fail', summary: 'A container terminated with an error (exit code and reason named).' },
+    oomKilled: { status: 'fail', summary: 'A container was killed for using more memory than its limit (OOMKilled).' },
+    configMissing: { status: 'fail', summary: 'A Secret, ConfigMap or key the pod references is missing (CreateContainerConfigError): it is named.' },
+    containerCreateFailed: { status: 'fail', summary: 'The runtime could not create or start a container (CreateContainerError, RunContainerError, ContainerCannotRun, hook errors).' },
+    volumeMountFailed: { status: 'fail', summary: 'A volume cannot be attached or mounted (FailedMount, FailedAttachVolume); a missing Secret/ConfigMap/PVC is named.' },
+    sandboxFailed: { status: 'fail', summary: 'The node cannot set up the pod sandbox or network (FailedCreatePodSandBox, NetworkNotReady).' },
+    unschedulable: { status: 'fail', summary: 'A pod cannot be scheduled (FailedScheduling): insufficient CPU/memory, taints, affinity, unbound PVCs are named.' },
+    waitingForDatabase: { status: 'fail', summary: 'The wait-for-db init container loops: the pods cannot reach the database it names.' },
+    initContainerStuck: { status: 'fail', summary: 'An init container runs and does not finish; what it does is named.' },
+    initContainerFailed: { status: 'fail', summary: 'An init container fails (migrations, secret generation...), with its exit code.' },
+    evicted: { status: 'fail', summary: 'A pod was evicted for node pressure.' },
+    podFailed: { status: 'fail', summary: 'A pod failed (OutOfcpu, OutOfmemory, NodeAffinity, Shutdown, UnexpectedAdmissionError...).' },
+    nodeLost: { status: 'fail', summary: 'The node of a pod stopped reporting (phase Unknown, NodeLost).' },
+    podTerminating: { status: 'fail', summary: 'A pod is stuck Terminating.' },
+    readinessFailing: { status: 'fail', summary: 'A container runs but its readiness probe fails (Unhealthy events quoted).' },
+    podCreationFailed: { status: 'fail', summary: 'The ReplicaSet cannot create pods (FailedCreate: quota, missing ServiceAccount, Pod Security, an admission webhook).' },
+    rolloutStuck: { status: 'fail', summary: 'The rollout exceeded its progress deadline (ProgressDeadlineExceeded).' },
+    rolloutPending: { status: 'fail', summary: 'The Deployment controller has not processed the latest spec (generation not observed).' },
+    noPods: { status: 'fail', summary: 'No pod exists for a Deployment and nothing says why.' },
+    notReady: { status: 'fail', summary: 'Pods are not ready for another reason (named from the pod condition or events).' },
+    unrecognised: { status: 'fail', summary: 'A pod state or event reason flyte-doctor does not know: quoted as is.' },
+    ...API_MESSAGES,
   },
-  async run(ctx): Promise<Outcome> {
-    const s = await kubeSession(ctx);
+  explain: {
+    what: 'flyte-binary: the single Deployment `<fullname>`. flyte-core: flyteadmin, flyteconsole, datacatalog, flytepropeller, flyte-pod-webhook, and flytescheduler / syncresources when they are deployed. For each one not available, reads its pods (by the Deployment\'s selector) and their events and reports why: the init container that does not finish and what it waits for (wait-for-db: the database host), Pending with the scheduler\'s reason, ImagePullBackOff with the registry\'s answer, CrashLoopBackOff with the last exit code, a missing Secret or ConfigMap, evictions, failing readiness probes; or the Deployment\'s own conditions (ProgressDeadlineExceeded, ReplicaFailure, scaled to 0).',
+    why: 'A Flyte component that is not running makes every later symptom (502 from the ingress, console errors, executions stuck in Queued) misleading; the underlying reason is almost always in the pod status and events.',
+    fix: 'Follow the fix shown for the reason: the values key of the image, resources, scheduling or pull secret; create the missing Secret; read the previous container logs; fix the database host the init container waits for.',
+  },
+  async run(ctx) {
     const ns = ctx.target.kubernetes.namespace;
     const chart: Chart = ctx.target.chart ?? 'flyte-binary';
     const k = kubectl(ctx.target.kubernetes, ns);
-    const all = await s.list<Deployment>(`/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments`, ctx.signal);
-    const byName = new Map(all.map((d) => [d.metadata.name, d]));
-    const names = await resolveChartNames(s, ctx.target, ctx.signal);
-    const comps = flyteComponents(names);
-    const found: { c: FlyteComponent; d: Deployment }[] = [];
-    const missing: FlyteComponent[] = [];
-    const notDeployed: string[] = [];
-    for (const c of comps) {
-      const d = c.deployments.map((n) => byName.get(n)).find(Boolean);
-      if (d) found.push({ c, d });
-      else if (c.optional) notDeployed.push(c.deployments[0]!);
-      else missing.push(c);
-    }
-    if (found.length === 0) {
-      return { status: 'fail', messageId: 'notInstalled', message: `no ${chart} Deployments in namespace ${ns} (expected ${missing.map((c) => c.deployments[0]).join(', ')}; found ${all.length ? all.map((d) => d.metadata.name).join(', ') : 'none'})`,
-        details: { chart, namespace: ns, expected: missing.map((c) => c.deployments[0]!), found: all.map((d) => d.metadata.name) },
-        hint: `Flyte is not installed here: \`helm list -A | grep -i flyte\` finds the release; check the namespace, release name${chart === 'flyte-binary' ? ' (the Deployment is named <release>-flyte-binary)' : ''} and chart, or install it` };
-    }
-    const unready: Unready[] = [];
-    const ready: string[] = [];
-    for (const { c, d } of found) {
-      const want = d.spec?.replicas ?? 1;
-      const st = d.status ?? {};
-      const fresh = (st.observedGeneration ?? 0) >= (d.metadata.generation ?? 0);
-      if (want > 0 && fresh && (st.availableReplicas ?? 0) >= want && (st.updatedReplicas ?? want) >= want) { ready.push(d.metadata.name); continue; }
-      const sel = selectorString(d.spec?.selector);
-      const pods = want > 0 && sel ? await s.list<PodLike>(`/api/v1/namespaces/${encodeURIComponent(ns)}/pods`, ctx.signal, { labelSelector: sel }) : [];
-      const live = pods.filter((p) => !p.metadata.deletionTimestamp);
-      const diag = (live.length ? live : pods).map(diagnosePod).find((x) => x !== undefined);
-      unready.push(explainUnready(c, d, diag, pods.length));
-    }
-    const details: Record<string, Json> = { chart, namespace: ns, ...(names.detected ? { detected: names.detected } : {}), ready, notDeployed, missing: missing.map((c) => c.deployments[0]!), unready: unready.map((u) => ({ ...u })) };
-    if (unready.length === 0 && missing.length === 0) {
-      return { status: 'pass', messageId: 'ready', message: `${ready.length} Deployment(s) available in ${ns}: ${ready.join(', ')}${notDeployed.length ? ` (not deployed: ${notDeployed.join(', ')})` : ''}${names.detected ? ` (release "${names.kubernetes.release}" found by label)` : ''}`, details };
-    }
-    const parts = [...unready.map((u) => u.text), ...missing.map((c) => `${c.deployments[0]}: Deployment missing`)];
-    const first = unready[0];
-    return {
-      status: 'fail', messageId: 'notReady',
-      message: `${parts.length} Flyte Deployment(s) not ready in ${ns}: ${parts.join('; ')}`,
-      details,
-      hint: first ? hintFor(first, chart, k) : `the chart did not create ${missing.map((c) => c.deployments[0]).join(', ')}: check \`${chart === 'flyte-core' ? `${missing[0]!.valuesKey}.enabled` : 'the release'}\` and \`helm status <release> -n ${ns}\``,
-    };
+    return withKube(ctx, `the Deployments in ${ns}`, async (s, signal) => {
+      const all = await s.list<DeploymentLike>(`/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments`, signal);
+      const byName = new Map(all.map((d) => [d.metadata.name, d]));
+      const names = await resolveChartNames(s, ctx.target, signal);
+      const comps = flyteComponents(names);
+      const found: { c: FlyteComponent; d: DeploymentLike }[] = [];
+      const missing: FlyteComponent[] = [];
+      const notDeployed: string[] = [];
+      for (const c of comps) {
+        const d = c.deployments.map((n) => byName.get(n)).find(Boolean);
+        if (d) found.push({ c, d });
+        else if (c.optional) notDeployed.push(c.deployments[0]!);
+        else missing.push(c);
+      }
+      if (found.length === 0) {
+        return { status: 'fail' as const, messageId: 'notInstalled' as const, cause: cause.object('flyte-install', ns, chart),
+          message: `no ${chart} Deployments in namespace ${ns} (expected ${missing.map((c) => c.deployments[0]).join(', ')}; found ${all.length ? all.map((d) => d.metadata.name).join(', ') : 'none'})`,
+          details: { chart, namespace: ns, expected: missing.map((c) => c.deployments[0]!), found: all.map((d) => d.metadata.name) },
+          hint: `Flyte is not installed here: \`helm list -A | grep -i flyte\` finds the release; check the namespace (-n), release name${chart === 'flyte-binary' ? ' (the Deployment is named <release>-flyte-binary)' : ''} and chart, or install it` };
+      }
+      const unready: Unready[] = [];
+      const ready: string[] = [];
+      let eventsDenied = false;
+      for (const { c, d } of found) {
+        if (deploymentReady(d)) { ready.push(d.metadata.name); continue; }
+        const spec = isObj(d.spec) ? d.spec : {};
+        const want = num(spec['replicas']) ?? 1;
+        const sel = selectorString(spec['selector']);
+        const r = want > 0 && sel ? await podsWithDiagnosis(s, ns, sel, signal) : { pods: [] };
+        if ('eventsDenied' in r && r.eventsDenied) eventsDenied = true;
+        const rsEvent = want > 0 && r.pods.length === 0 ? await replicaSetEvent(s, ns, d, signal).catch(() => undefined) : undefined;
+        unready.push(explainUnready(c, d, 'diag' in r ? r.diag : undefined, r.pods.length, chart, k, ctx.target, rsEvent));
+      }
+      const details: Record<string, Json> = { chart, namespace: ns, ...(names.detected ? { detected: names.detected } : {}), ready, notDeployed, missing: missing.map((c) => c.deployments[0]!),
+        unready: unready.map((u) => ({ deployment: u.deployment, component: u.component, reason: u.reason, finding: u.id, text: u.text, ...(u.pod ? { pod: u.pod } : {}), ...(u.container ? { container: u.container } : {}) })),
+        ...(eventsDenied ? { eventsDenied: true } : {}) };
+      if (unready.length === 0 && missing.length === 0) {
+        return { status: 'pass' as const, messageId: 'ready' as const, message: `${ready.length} Deployment(s) available in ${ns}: ${ready.join(', ')}${notDeployed.length ? ` (not deployed: ${notDeployed.join(', ')})` : ''}${names.detected ? ` (release "${names.kubernetes.release}" found by label)` : ''}`, details };
+      }
+      const parts = [...unready.map((u) => u.text), ...missing.map((c) => `${c.deployments[0]}: Deployment missing`)];
+      const first = unready[0];
+      const message = `${parts.length} Flyte Deployment(s) not ready in ${ns}: ${parts.join('; ')}`;
+      if (!first) {
+        return { status: 'fail' as const, messageId: 'deploymentMissing' as const, cause: cause.backend(missing[0]!.backend), message, details,
+          hint: `the chart did not create ${missing.map((c) => c.deployments[0]).join(', ')}: check \`${chart === 'flyte-core' ? `${missing[0]!.valuesKey}.enabled` : 'the release'}\` and \`helm status <release> -n ${ns}\`` };
+      }
+      return { status: 'fail' as const, messageId: first.id, cause: first.cause, message, details, hint: first.hint };
+    });
   },
 });

@@ -1,23 +1,41 @@
-import { KubeError, flyteServices, kubeSession, kubectl, resolveChartNames } from '../../src/clients/kube.js';
+import { isObj, KubeError, kubectl } from '../../src/clients/kube.js';
+import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
-import type { Outcome } from '../../src/engine/types.js';
+import type { Json } from '../../src/engine/types.js';
+import { flyteServices, resolveChartNames } from '../../src/flyte/kubernetes.js';
+import { diagnosisText, podReady } from '../../src/flyte/pods.js';
+import { API_MESSAGES, withKube } from '../kubernetes/_support.js';
+import { diagnosisCause, podsWithDiagnosis } from './_support.js';
 
-interface Service { metadata: { name: string }; spec?: { selector?: Record<string, string>; type?: string; externalName?: string } }
-interface Slice { metadata: { labels?: Record<string, string> }; endpoints?: { addresses: string[]; conditions?: { ready?: boolean | null } }[] }
-interface Endpoints { metadata: { name: string }; subsets?: { addresses?: unknown[]; notReadyAddresses?: unknown[] }[] }
+interface Service { metadata: { name: string }; spec?: unknown }
+interface Slice { metadata: { name?: string; labels?: unknown }; endpoints?: unknown }
+interface Endpoints { metadata: { name: string }; subsets?: unknown }
 
-/** Ready / not-ready endpoint counts of a Service: EndpointSlices when there are any, else v1 Endpoints. */
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** Ready / not-ready endpoint counts of a Service: EndpointSlices when there are any, else v1 Endpoints. Tolerant of odd shapes. */
 export function countEndpoints(name: string, slices: readonly Slice[], endpoints: readonly Endpoints[]): { ready: number; notReady: number; source: 'endpointslices' | 'endpoints' | 'none' } {
-  const mine = slices.filter((s) => s.metadata.labels?.['kubernetes.io/service-name'] === name);
+  const mine = slices.filter((s) => isObj(s.metadata.labels) && s.metadata.labels['kubernetes.io/service-name'] === name);
   if (mine.length) {
     let ready = 0, notReady = 0;
-    for (const s of mine) for (const e of s.endpoints ?? []) { if (e.conditions?.ready === false) notReady += e.addresses.length; else ready += e.addresses.length; }
+    for (const s of mine) {
+      for (const e of arr(s.endpoints)) {
+        if (!isObj(e)) continue;
+        const n = arr(e['addresses']).length;
+        if (isObj(e['conditions']) && e['conditions']['ready'] === false) notReady += n; else ready += n;
+      }
+    }
     return { ready, notReady, source: 'endpointslices' };
   }
   const ep = endpoints.find((e) => e.metadata.name === name);
   if (!ep) return { ready: 0, notReady: 0, source: 'none' };
-  const sum = (f: (s: NonNullable<Endpoints['subsets']>[number]) => unknown[] | undefined) => (ep.subsets ?? []).reduce((a, s) => a + (f(s)?.length ?? 0), 0);
-  return { ready: sum((s) => s.addresses), notReady: sum((s) => s.notReadyAddresses), source: 'endpoints' };
+  const sum = (key: string) => arr(ep.subsets).reduce((a: number, s) => a + (isObj(s) ? arr(s[key]).length : 0), 0);
+  return { ready: sum('addresses'), notReady: sum('notReadyAddresses'), source: 'endpoints' };
+}
+
+/** `a=b,c=d` for a Service's map selector. */
+function mapSelector(sel: unknown): string {
+  return isObj(sel) ? Object.entries(sel).filter(([, v]) => typeof v === 'string').map(([k, v]) => `${k}=${v as string}`).join(',') : '';
 }
 
 export default defineCheck({
@@ -26,43 +44,75 @@ export default defineCheck({
   phases: ['verify'],
   needs: ['kubernetes'],
   dependsOn: ['kubernetes.api.reachable'],
-  explain: {
-    what: 'For the detected chart\'s Services (flyte-binary: `<fullname>-http`, `-grpc`, `-webhook`; flyte-core: flyteadmin, datacatalog, flyteconsole, flyte-pod-webhook), reads the EndpointSlices (or v1 Endpoints) and counts ready addresses.',
-    why: 'A Service without ready endpoints makes the ingress answer 502/503, and for the webhook Service it makes the API server reject every Flyte task pod that requests secrets (failurePolicy Fail).',
-    fix: 'Make the backing Deployment ready (see flyte.deployments.ready); check that the Service selector matches the pod labels.',
+  timeoutMs: 20_000,
+  messages: {
+    ready: { status: 'pass', summary: 'Every Flyte Service has ready endpoints.' },
+    serviceMissing: { status: 'fail', summary: 'A Service of the chart does not exist.' },
+    noReadyEndpoints: { status: 'fail', summary: 'A Service has no ready endpoints because its pods are not ready (the pods\' reason is named).' },
+    selectorMatchesNothing: { status: 'fail', summary: 'A Service\'s selector matches no pod (selector and labels disagree).' },
+    endpointsMissing: { status: 'fail', summary: 'The pods are ready but the Service has no ready endpoints (targetPort not declared by the pods, or the endpoints controller is behind).' },
+    ...API_MESSAGES,
   },
-  async run(ctx): Promise<Outcome> {
-    const s = await kubeSession(ctx);
+  explain: {
+    what: 'For the detected chart\'s Services (flyte-binary: `<fullname>-http`, `-grpc`, `-webhook`; flyte-core: flyteadmin, flyteconsole, datacatalog, flyte-pod-webhook), reads the EndpointSlices (or v1 Endpoints) and counts ready addresses. For a Service without ready endpoints it reads the pods its selector matches and says why none serves: no pod matches, the pods are not ready (with their reason), or the pods do not declare the target port.',
+    why: 'A Service without ready endpoints makes the ingress answer 502/503, and for the webhook Service it makes the API server reject every Flyte task pod that requests secrets (failurePolicy Fail).',
+    fix: 'Make the backing pods ready (see flyte.deployments.ready); align the Service selector with the pod labels; make the targetPort a port the container declares.',
+  },
+  async run(ctx) {
     const ns = ctx.target.kubernetes.namespace;
     const base = `/namespaces/${encodeURIComponent(ns)}`;
     const k = kubectl(ctx.target.kubernetes, ns);
-    const services = await s.list<Service>(`/api/v1${base}/services`, ctx.signal);
-    let slices: Slice[] = [];
-    try { slices = await s.list<Slice>(`/apis/discovery.k8s.io/v1${base}/endpointslices`, ctx.signal); } catch (e) { if (!(e instanceof KubeError) || e.kind !== 'forbidden') throw e; }
-    const endpoints = await s.list<Endpoints>(`/api/v1${base}/endpoints`, ctx.signal);
-    const byName = new Map(services.map((x) => [x.metadata.name, x]));
-    const problems: string[] = [], ok: string[] = [], missing: string[] = [];
-    const counts: Record<string, { ready: number; notReady: number; source: string }> = {};
-    const names = await resolveChartNames(s, ctx.target, ctx.signal);
-    for (const want of flyteServices(names)) {
-      const svc = byName.get(want.name);
-      if (!svc) { if (!want.optional) { missing.push(want.name); problems.push(`${want.name}: Service missing`); } continue; }
-      if (!svc.spec?.selector || svc.spec.type === 'ExternalName') { ok.push(`${want.name} (no selector)`); continue; }
-      const c = countEndpoints(want.name, slices, endpoints);
-      counts[want.name] = c;
-      if (c.ready > 0) ok.push(`${want.name} (${c.ready} ready)`);
-      else problems.push(`${want.name}: no ready endpoints${c.notReady ? ` (${c.notReady} not ready)` : ''}`);
-    }
-    const details = { namespace: ns, chart: ctx.target.chart ?? 'flyte-binary', ...(names.detected ? { detected: names.detected } : {}), ok, problems, missing, counts };
-    if (problems.length === 0) return { status: 'pass', messageId: 'ready', message: `Services with ready endpoints in ${ns}: ${ok.join(', ')}`, details };
-    const firstNoEp = Object.entries(counts).find(([, c]) => c.ready === 0)?.[0];
-    return {
-      status: 'fail', messageId: missing.length === problems.length ? 'serviceMissing' : 'noReadyEndpoints',
-      message: `${problems.length} Flyte Service(s) cannot serve in ${ns}: ${problems.join('; ')}`,
-      details,
-      hint: firstNoEp
-        ? `\`${k} get endpointslices -l kubernetes.io/service-name=${firstNoEp}\` and \`${k} describe service ${firstNoEp}\`: the backing pods are not ready (see flyte.deployments.ready) or the selector matches no pod`
-        : `the chart did not create ${missing.join(', ')}: \`helm status <release> -n ${ns}\`; is Flyte installed in this namespace with this release name?`,
-    };
+    return withKube(ctx, `the Services in ${ns}`, async (s, signal) => {
+      const services = await s.list<Service>(`/api/v1${base}/services`, signal);
+      let slices: Slice[] = [];
+      try { slices = await s.list<Slice>(`/apis/discovery.k8s.io/v1${base}/endpointslices`, signal); } catch (e) { if (!(e instanceof KubeError) || (e.kind !== 'forbidden' && e.kind !== 'not-found')) throw e; }
+      const endpoints = await s.list<Endpoints>(`/api/v1${base}/endpoints`, signal);
+      const byName = new Map(services.map((x) => [x.metadata.name, x]));
+      const names = await resolveChartNames(s, ctx.target, signal);
+      const wanted = flyteServices(names);
+      type Problem = { service: string; id: 'serviceMissing' | 'noReadyEndpoints' | 'selectorMatchesNothing' | 'endpointsMissing'; text: string; hint: string; cause: string };
+      const problems: Problem[] = [];
+      const ok: string[] = [];
+      const counts: Record<string, Json> = {};
+      const none = wanted.filter((w) => !w.optional).every((w) => !byName.has(w.name));
+      for (const want of wanted) {
+        const svc = byName.get(want.name);
+        if (!svc) {
+          if (!want.optional) problems.push({ service: want.name, id: 'serviceMissing', text: `${want.name}: Service missing`, cause: none ? cause.object('flyte-install', ns, ctx.target.chart ?? 'flyte-binary') : cause.object('service', ns, want.name),
+            hint: `the chart did not create ${want.name}: \`helm status <release> -n ${ns}\`; is Flyte installed in this namespace (-n) with this release name?` });
+          continue;
+        }
+        const spec = isObj(svc.spec) ? svc.spec : {};
+        const sel = mapSelector(spec['selector']);
+        if (!sel || spec['type'] === 'ExternalName') { ok.push(`${want.name} (no selector)`); continue; }
+        const c = countEndpoints(want.name, slices, endpoints);
+        counts[want.name] = c;
+        if (c.ready > 0) { ok.push(`${want.name} (${c.ready} ready)`); continue; }
+        const r = await podsWithDiagnosis(s, ns, sel, signal);
+        const live = r.pods.filter((p) => !p.metadata.deletionTimestamp);
+        if (live.length === 0) {
+          problems.push({ service: want.name, id: 'selectorMatchesNothing', cause: cause.backend(want.backend),
+            text: `${want.name}: no ready endpoints; its selector ${sel} matches no pod`,
+            hint: `\`${k} get pods -l ${sel}\` finds nothing: the Service selector and the pod labels disagree (\`${k} get pods --show-labels\`); a Service edited by hand or a release label changed by fullnameOverride/nameOverride are the usual causes; \`helm upgrade\` restores the chart's selector` });
+          continue;
+        }
+        const readyPods = live.filter(podReady).map((p) => p.metadata.name);
+        if (readyPods.length && !r.diag) {
+          const ports = arr(spec['ports']).filter(isObj).map((p) => p['targetPort']).filter((p) => p !== undefined);
+          problems.push({ service: want.name, id: 'endpointsMissing', cause: cause.backend(want.backend),
+            text: `${want.name}: no ready endpoints although pod(s) ${readyPods.join(', ')} matched by ${sel} are ready (targetPort ${ports.map(String).join(', ') || '?'})`,
+            hint: `a named targetPort must be a port the container declares (\`${k} get pod ${readyPods[0]} -o jsonpath='{.spec.containers[*].ports}'\`); otherwise the endpoints controller is behind (\`${k} get endpointslices -l kubernetes.io/service-name=${want.name}\`)` });
+          continue;
+        }
+        const why = r.diag ? diagnosisText(r.diag) : 'not ready';
+        problems.push({ service: want.name, id: 'noReadyEndpoints', cause: diagnosisCause(r.diag, want, ctx.target),
+          text: `${want.name}: no ready endpoints${c.notReady ? ` (${c.notReady} not ready)` : ''}: its pods (selector ${sel}) are not ready: ${why}`,
+          hint: `the backing pods are not ready (flyte.deployments.ready has the reason and the fix); \`${k} describe service ${want.name}\` and \`${k} get endpointslices -l kubernetes.io/service-name=${want.name}\` show the endpoints` });
+      }
+      const details = { namespace: ns, chart: ctx.target.chart ?? 'flyte-binary', ...(names.detected ? { detected: names.detected } : {}), ok, problems: problems.map((p) => p.text), missing: problems.filter((p) => p.id === 'serviceMissing').map((p) => p.service), counts };
+      if (problems.length === 0) return { status: 'pass' as const, messageId: 'ready' as const, message: `Services with ready endpoints in ${ns}: ${ok.join(', ')}`, details };
+      const first = problems.find((p) => p.id !== 'serviceMissing') ?? problems[0]!;
+      return { status: 'fail' as const, messageId: first.id, cause: first.cause, message: `${problems.length} Flyte Service(s) cannot serve in ${ns}: ${problems.map((p) => p.text).join('; ')}`, details, hint: first.hint };
+    });
   },
 });

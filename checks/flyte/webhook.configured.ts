@@ -1,9 +1,23 @@
-import { kubeSession, kubectl, resolveChartNames, webhookConfigName } from '../../src/clients/kube.js';
+import { X509Certificate } from 'node:crypto';
+import { isObj, kubectl } from '../../src/clients/kube.js';
+import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
-import type { Outcome } from '../../src/engine/types.js';
+import { flyteComponents, resolveChartNames, webhookConfigName, webhookOwner } from '../../src/flyte/kubernetes.js';
+import { API_MESSAGES, withKube } from '../kubernetes/_support.js';
+import { deploymentReady } from './_support.js';
 
-interface Mwc { webhooks?: { name: string; failurePolicy?: string; clientConfig?: { url?: string; caBundle?: string; service?: { name: string; namespace: string; port?: number; path?: string } } }[] }
-interface Service { spec?: { ports?: { port: number; name?: string }[] } }
+/** What a caBundle holds: a PEM certificate (and when it expires), or why it is unusable. */
+export function inspectCaBundle(b64: string): { ok: true; notAfter: string; subject: string } | { ok: false; why: string } {
+  const pem = Buffer.from(b64.replace(/\s+/g, ''), 'base64').toString('latin1');
+  const first = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem)?.[0];
+  if (!first) return { ok: false, why: 'it is not a base64-encoded PEM certificate' };
+  try {
+    const c = new X509Certificate(first);
+    return { ok: true, notAfter: new Date(c.validTo).toISOString(), subject: c.subject.replace(/\n/g, ', ') };
+  } catch (e) {
+    return { ok: false, why: `its certificate cannot be parsed (${(e as Error).message.split('\n')[0]})` };
+  }
+}
 
 export default defineCheck({
   id: 'flyte.webhook.configured',
@@ -11,46 +25,82 @@ export default defineCheck({
   phases: ['verify'],
   needs: ['kubernetes'],
   dependsOn: ['kubernetes.api.reachable'],
-  explain: {
-    what: 'Reads the MutatingWebhookConfiguration the webhook registers at start-up (flyte-binary: `<fullname>-webhook`; flyte-core: `flyte-pod-webhook`) and checks that its Service exists with the port it names and that the caBundle is set.',
-    why: 'Without the configuration, task pods that request secrets start without them; with a dangling Service (failurePolicy Fail) the API server rejects those pods: "failed calling webhook flyte-pod-webhook.flyte.org".',
-    fix: 'Read the webhook logs (it needs RBAC to create mutatingwebhookconfigurations), restart it to re-register, and make sure the Service exists.',
+  messages: {
+    configured: { status: 'pass', summary: 'The webhook configuration calls an existing Service port with a valid caBundle.' },
+    urlConfigured: { status: 'pass', summary: 'The webhook configuration calls a URL (not a Service); its reachability is not checked.' },
+    notRegistered: { status: 'fail', summary: 'The MutatingWebhookConfiguration does not exist.' },
+    noWebhooks: { status: 'fail', summary: 'The MutatingWebhookConfiguration has no webhooks.' },
+    serviceMissing: { status: 'fail', summary: 'The configuration calls a Service that does not exist.' },
+    serviceElsewhere: { status: 'fail', summary: 'The configuration calls a Service in another namespace than this install (a stale registration from another install).' },
+    portMissing: { status: 'fail', summary: 'The Service has no port the configuration calls.' },
+    caBundleEmpty: { status: 'fail', summary: 'The configuration has no caBundle: the API server cannot verify the webhook.' },
+    caBundleInvalid: { status: 'fail', summary: 'The caBundle is not a PEM certificate.' },
+    caBundleExpired: { status: 'fail', summary: 'The CA certificate in the caBundle has expired (the webhook certificates are valid one year).' },
+    ...API_MESSAGES,
   },
-  async run(ctx): Promise<Outcome> {
-    const s = await kubeSession(ctx);
-    const names = await resolveChartNames(s, ctx.target, ctx.signal);
-    const name = webhookConfigName(names);
+  explain: {
+    what: 'Reads the MutatingWebhookConfiguration the webhook registers at start-up (flyte-binary: `<fullname>-webhook`; flyte-core: `flyte-pod-webhook`) and checks that its Service exists in this install\'s namespace with the port it names, and that the caBundle is a valid, unexpired certificate. It does not read Secrets.',
+    why: 'Without the configuration, task pods that request secrets start without them; with a dangling Service or a bad caBundle (failurePolicy Fail) the API server rejects those pods: "failed calling webhook flyte-pod-webhook.flyte.org".',
+    fix: 'Read the webhook logs (it needs RBAC to create mutatingwebhookconfigurations), delete its certificate Secret and restart it to regenerate certificates and registration, and make sure the Service exists.',
+  },
+  async run(ctx) {
     const ns = ctx.target.kubernetes.namespace;
     const chart = ctx.target.chart ?? 'flyte-binary';
     const k = kubectl(ctx.target.kubernetes, ns);
-    const deploy = chart === 'flyte-binary' ? name.replace(/-webhook$/, '') : 'flyte-pod-webhook';
-    const mwc = await s.getOptional<Mwc>(`/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${encodeURIComponent(name)}`, ctx.signal);
-    if (!mwc) {
-      return { status: 'fail', messageId: 'notRegistered', message: `MutatingWebhookConfiguration ${name} does not exist; task pods that request secrets will not get them`, details: { name, chart },
-        hint: `the webhook creates it at start-up: \`${k} logs deploy/${deploy} | grep -i webhook\` (RBAC on mutatingwebhookconfigurations), then \`${k} rollout restart deploy/${deploy}\`; it is not created when \`webhook.disableCreateMutatingWebhookConfig\` is true` };
-    }
-    const hooks = mwc.webhooks ?? [];
-    const hook = hooks.find((h) => h.name === 'flyte-pod-webhook.flyte.org') ?? hooks[0];
-    if (!hook) return { status: 'fail', messageId: 'noWebhooks', message: `MutatingWebhookConfiguration ${name} has no webhooks`, details: { name }, hint: `\`${k} rollout restart deploy/${deploy}\` re-registers it` };
-    const cc = hook.clientConfig ?? {};
-    const details = { name, webhook: hook.name, failurePolicy: hook.failurePolicy ?? null, service: cc.service ? `${cc.service.namespace}/${cc.service.name}:${cc.service.port ?? 443}${cc.service.path ?? ''}` : null, url: cc.url ?? null, caBundle: Boolean(cc.caBundle) };
-    if (!cc.service) {
-      return { status: 'pass', messageId: 'urlConfigured', message: `MutatingWebhookConfiguration ${name} calls ${cc.url ?? '(no url)'} (not a Service; reachability not checked)`, details };
-    }
-    const svcNs = cc.service.namespace, svcName = cc.service.name, port = cc.service.port ?? 443;
-    const svc = await s.getOptional<Service>(`/api/v1/namespaces/${encodeURIComponent(svcNs)}/services/${encodeURIComponent(svcName)}`, ctx.signal);
-    if (!svc) {
-      return { status: 'fail', messageId: 'serviceMissing', message: `MutatingWebhookConfiguration ${name} points at Service ${svcNs}/${svcName}, which does not exist; the API server rejects Flyte task pods that request secrets (failurePolicy ${hook.failurePolicy ?? 'Fail'})`, details,
-        hint: `re-create the Service (\`helm upgrade\` the release), or delete the stale configuration: \`kubectl delete mutatingwebhookconfiguration ${name}\` and \`${k} rollout restart deploy/${deploy}\`` };
-    }
-    if (!(svc.spec?.ports ?? []).some((p) => p.port === port)) {
-      return { status: 'fail', messageId: 'portMissing', message: `Service ${svcNs}/${svcName} has no port ${port}, which MutatingWebhookConfiguration ${name} calls (ports: ${(svc.spec?.ports ?? []).map((p) => p.port).join(', ') || 'none'})`, details,
-        hint: `align \`webhook.servicePort\` in the Flyte config with the Service port: \`${k} get service ${svcName} -o yaml\`` };
-    }
-    if (!cc.caBundle) {
-      return { status: 'fail', messageId: 'caBundleEmpty', message: `MutatingWebhookConfiguration ${name} has an empty caBundle; the API server cannot verify the webhook's certificate`, details,
-        hint: `delete the webhook Secret (${chart === 'flyte-binary' ? `${deploy}-webhook-secret` : 'flyte-pod-webhook'}) and restart: \`${k} rollout restart deploy/${deploy}\`, so the certificates and the configuration are regenerated` };
-    }
-    return { status: 'pass', messageId: 'configured', message: `MutatingWebhookConfiguration ${name} calls Service ${svcNs}/${svcName}:${port}${cc.service.path ?? ''} (exists, caBundle set)`, details };
+    return withKube(ctx, 'the webhook configuration', async (s, signal) => {
+      const names = await resolveChartNames(s, ctx.target, signal);
+      const name = webhookConfigName(names);
+      const owner = webhookOwner(names);
+      const comp = flyteComponents(names).find((c) => c.deployments.includes(owner.deployment)) ?? flyteComponents(names)[0]!;
+      const mwc = await s.getOptional<Record<string, unknown>>(`/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${encodeURIComponent(name)}`, signal);
+      if (!mwc) {
+        const dep = await s.getOptional<{ metadata: { name: string; generation?: unknown }; spec?: unknown; status?: unknown }>(`/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments/${encodeURIComponent(owner.deployment)}`, signal);
+        const c = !dep ? cause.object('flyte-install', ns, chart) : !deploymentReady(dep) ? cause.backend(comp.backend) : cause.object('mutatingwebhookconfiguration', undefined, name);
+        return { status: 'fail' as const, messageId: 'notRegistered' as const, cause: c,
+          message: `MutatingWebhookConfiguration ${name} does not exist; task pods that request secrets will not get them${!dep ? ` (Deployment ${owner.deployment} is not in ${ns} either)` : !deploymentReady(dep) ? ` (Deployment ${owner.deployment}, which registers it at start-up, is not ready)` : ''}`,
+          details: { name, chart, deployment: owner.deployment, deploymentExists: !!dep },
+          hint: !dep ? `Flyte is not installed in ${ns}: check the namespace (-n) and release` : `the webhook creates it at start-up: \`${k} logs deploy/${owner.deployment} | grep -i webhook\` (RBAC on mutatingwebhookconfigurations), then \`${k} rollout restart deploy/${owner.deployment}\`; it is not created when \`webhook.disableCreateMutatingWebhookConfig\` is true` };
+      }
+      const hooks = (Array.isArray(mwc['webhooks']) ? mwc['webhooks'] : []).filter(isObj);
+      const hook = hooks.find((h) => h['name'] === 'flyte-pod-webhook.flyte.org') ?? hooks[0];
+      if (!hook) return { status: 'fail' as const, messageId: 'noWebhooks' as const, cause: cause.object('mutatingwebhookconfiguration', undefined, name), message: `MutatingWebhookConfiguration ${name} has no webhooks`, details: { name }, hint: `\`${k} rollout restart deploy/${owner.deployment}\` re-registers it` };
+      const cc = isObj(hook['clientConfig']) ? hook['clientConfig'] : {};
+      const svcRef = isObj(cc['service']) && typeof cc['service']['name'] === 'string' ? cc['service'] : undefined;
+      const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+      const failurePolicy = str(hook['failurePolicy']) ?? 'Fail';
+      const svcNs = str(svcRef?.['namespace']) ?? 'default', svcName = str(svcRef?.['name']) ?? '', port = typeof svcRef?.['port'] === 'number' ? svcRef['port'] : 443;
+      const caBundle = str(cc['caBundle']);
+      const details = { name, webhook: str(hook['name']) ?? null, failurePolicy, service: svcRef ? `${svcNs}/${svcName}:${port}${str(svcRef['path']) ?? ''}` : null, url: str(cc['url']) ?? null, caBundle: Boolean(caBundle) };
+      const objCause = cause.object('mutatingwebhookconfiguration', undefined, name);
+      const regenerate = `delete the webhook certificate Secret (${owner.secret}) and restart: \`${k} delete secret ${owner.secret}\` then \`${k} rollout restart deploy/${owner.deployment}\`, so the certificates and the configuration are regenerated`;
+      if (!svcRef) {
+        return { status: 'pass' as const, messageId: 'urlConfigured' as const, message: `MutatingWebhookConfiguration ${name} calls ${str(cc['url']) ?? '(no url)'} (not a Service; reachability not checked)`, details };
+      }
+      if (svcNs !== ns) {
+        return { status: 'fail' as const, messageId: 'serviceElsewhere' as const, cause: objCause, message: `MutatingWebhookConfiguration ${name} calls Service ${svcNs}/${svcName}, not this install's namespace ${ns}: another install registered it (failurePolicy ${failurePolicy})`, details,
+          hint: `one cluster-wide registration serves one install: \`${k} rollout restart deploy/${owner.deployment}\` re-registers this install's webhook; remove the other install or give it another name` };
+      }
+      const svc = await s.getOptional<Record<string, unknown>>(`/api/v1/namespaces/${encodeURIComponent(svcNs)}/services/${encodeURIComponent(svcName)}`, signal);
+      if (!svc) {
+        return { status: 'fail' as const, messageId: 'serviceMissing' as const, cause: objCause, message: `MutatingWebhookConfiguration ${name} points at Service ${svcNs}/${svcName}, which does not exist; the API server rejects Flyte task pods that request secrets (failurePolicy ${failurePolicy})`, details,
+          hint: `re-create the Service (\`helm upgrade\` the release), or delete the stale configuration: \`kubectl delete mutatingwebhookconfiguration ${name}\` and \`${k} rollout restart deploy/${owner.deployment}\`` };
+      }
+      const ports = (isObj(svc['spec']) && Array.isArray(svc['spec']['ports']) ? svc['spec']['ports'] : []).filter(isObj).map((p) => p['port']).filter((p): p is number => typeof p === 'number');
+      if (!ports.includes(port)) {
+        return { status: 'fail' as const, messageId: 'portMissing' as const, cause: objCause, message: `Service ${svcNs}/${svcName} has no port ${port}, which MutatingWebhookConfiguration ${name} calls (ports: ${ports.join(', ') || 'none'})`, details,
+          hint: `align \`webhook.servicePort\` in the Flyte config with the Service port (\`${k} get service ${svcName} -o yaml\`), then \`${k} rollout restart deploy/${owner.deployment}\`` };
+      }
+      if (!caBundle) {
+        return { status: 'fail' as const, messageId: 'caBundleEmpty' as const, cause: objCause, message: `MutatingWebhookConfiguration ${name} has an empty caBundle; the API server cannot verify the webhook's certificate`, details, hint: regenerate };
+      }
+      const ca = inspectCaBundle(caBundle);
+      if (!ca.ok) {
+        return { status: 'fail' as const, messageId: 'caBundleInvalid' as const, cause: objCause, message: `the caBundle of MutatingWebhookConfiguration ${name} is unusable: ${ca.why}`, details, hint: regenerate };
+      }
+      if (Date.parse(ca.notAfter) <= ctx.clock.now()) {
+        return { status: 'fail' as const, messageId: 'caBundleExpired' as const, cause: objCause, message: `the CA certificate in the caBundle of MutatingWebhookConfiguration ${name} (${ca.subject}) expired at ${ca.notAfter}; the API server rejects the webhook's certificate (x509)`, details: { ...details, caNotAfter: ca.notAfter }, hint: regenerate };
+      }
+      return { status: 'pass' as const, messageId: 'configured' as const, message: `MutatingWebhookConfiguration ${name} calls Service ${svcNs}/${svcName}:${port}${str(svcRef['path']) ?? ''} (exists, caBundle valid until ${ca.notAfter.slice(0, 10)})`, details: { ...details, caNotAfter: ca.notAfter } };
+    });
   },
 });

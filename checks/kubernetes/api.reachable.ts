@@ -1,6 +1,22 @@
-import { KubeError, kubeSession, kubectl, probeSignal } from '../../src/clients/kube.js';
+import { isObj, KubeError, kubeSession, kubectl, probeSignal, type KubeSession } from '../../src/clients/kube.js';
+import { resolveHost } from '../../src/clients/resolve.js';
+import { describeService, identifyService, type ServiceEvidence } from '../../src/clients/sniff.js';
+import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
-import type { Outcome } from '../../src/engine/types.js';
+import type { CheckContext, Json } from '../../src/engine/types.js';
+import { identityKey, refreshHint, serverHostPort } from './_support.js';
+
+/** What listens at the API server's host:port (for answers that are not TLS / not Kubernetes). */
+async function sniff(server: string, ctx: CheckContext): Promise<ServiceEvidence | undefined> {
+  try {
+    const u = new URL(server);
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    const port = Number(u.port || (u.protocol === 'http:' ? 80 : 443));
+    const budget = Math.max(300, Math.min(1500, ctx.remainingMs() - 500));
+    const addr = (await resolveHost(host, undefined, budget)).address;
+    return await identifyService(addr, port, { timeoutMs: budget, servername: host });
+  } catch { return undefined; }
+}
 
 export default defineCheck({
   id: 'kubernetes.api.reachable',
@@ -8,66 +24,147 @@ export default defineCheck({
   phases: ['preflight', 'verify'],
   needs: ['kubernetes'],
   dependsOn: ['kubernetes.config.load'],
-  explain: {
-    what: 'Calls `GET /version` and `GET /api` on the API server of the selected context, with the context\'s CA and credentials.',
-    why: 'Separates the network (timeout, refused, DNS), TLS trust (unknown CA, wrong host name) and identity (401: credentials rejected; 403: authenticated but not allowed) problems that `helm install` reports as one opaque error.',
-    fix: 'Timeout/refused: VPN, private endpoint, firewall, or a stale server URL. TLS: set the right CA (`kubectl config set-cluster <cluster> --certificate-authority=<ca.crt> --embed-certs`). 401: refresh the credentials. 403: bind the identity to a role.',
+  messages: {
+    reachable: { status: 'pass', summary: 'The API server answered /version and /api and accepted the credentials.' },
+    timeout: { status: 'fail', summary: 'No answer from the API server within the time (VPN, private endpoint, firewall).' },
+    refused: { status: 'fail', summary: 'Nothing listens at the server URL (connection refused): a stale URL or a stopped cluster.' },
+    dnsFailed: { status: 'fail', summary: 'The host name of the server URL does not resolve.' },
+    networkError: { status: 'fail', summary: 'The connection broke (reset, no route) before an answer.' },
+    proxyFailed: { status: 'fail', summary: 'The proxy the requests go through (proxy-url, HTTPS_PROXY) refused or failed.' },
+    tlsUntrusted: { status: 'fail', summary: 'The API server certificate is not signed by the CA in the kubeconfig.' },
+    tlsHostname: { status: 'fail', summary: 'The API server certificate does not cover the host name of the server URL.' },
+    tlsExpired: { status: 'fail', summary: 'The API server certificate is expired or not yet valid.' },
+    tlsPlaintext: { status: 'fail', summary: 'The https:// server URL points at a port that speaks plain HTTP, not TLS.' },
+    tlsExpected: { status: 'fail', summary: 'The http:// server URL points at a TLS port: it needs https://.' },
+    tlsClientCert: { status: 'fail', summary: 'The server refused the client certificate during the TLS handshake.' },
+    tlsFailed: { status: 'fail', summary: 'The TLS handshake failed for another reason (named in the message).' },
+    wrongService: { status: 'fail', summary: 'Something other than a Kubernetes API server listens at the server URL (SSH, PostgreSQL, another TLS service...).' },
+    unauthorized: { status: 'fail', summary: 'The API server rejected the credentials (401): expired token, wrong certificate; the fix depends on the credential kind.' },
+    forbidden: { status: 'fail', summary: 'Authenticated (or anonymous) but not allowed even to read API discovery (403).' },
+    notKubernetes: { status: 'fail', summary: 'An HTTP server answers, but not like a Kubernetes API server (404, HTML, not the /version or /api JSON).' },
+    throttled: { status: 'warn', summary: 'The API server throttled the requests (429).' },
+    serverError: { status: 'fail', summary: 'The API server answered with a server error (5xx).' },
+    credentials: { status: 'fail', summary: 'The credentials could not be obtained (kubernetes.config.load has the details).' },
   },
-  async run(ctx): Promise<Outcome> {
+  explain: {
+    what: 'Calls `GET /version` and `GET /api` on the API server of the selected context, with the context\'s CA and credentials. When the answer is not TLS or not Kubernetes, it looks at what listens on the port instead (plain HTTP, SSH, PostgreSQL...).',
+    why: 'Separates the network (timeout, refused, DNS), the port (plain HTTP where TLS is expected and the reverse, another service), TLS trust (unknown CA, wrong host name) and identity (401: credentials rejected; 403: authenticated but not allowed) problems that `helm install` reports as one opaque error.',
+    fix: 'Timeout/refused: VPN, private endpoint, firewall, or a stale server URL. Wrong port or protocol: fix the server URL (`kubectl config set-cluster <cluster> --server=https://<host>:<port>`). TLS: set the right CA (`kubectl config set-cluster <cluster> --certificate-authority=<ca.crt> --embed-certs`). 401: refresh the credentials with the tool that made them. 403: bind the identity to a role.',
+  },
+  async run(ctx) {
     const s = await kubeSession(ctx);
     const id = s.identity;
-    const budget = Math.max(200, ctx.remainingMs() - 300);
+    const budget = Math.max(200, ctx.remainingMs() - 400);
     const signal = probeSignal(ctx.signal, budget);
     const k = kubectl({ ...ctx.target.kubernetes, context: id.context });
-    const details = { server: id.server, context: id.context, user: id.user };
-    let version: { gitVersion?: string; platform?: string };
+    const hp = serverHostPort(id.server);
+    const details: Record<string, Json> = { server: id.server, context: id.context, user: id.user, auth: id.auth, ...(id.proxy ? { proxy: id.proxy } : {}) };
+    let gitVersion: string;
     try {
-      version = await s.get('/version', signal);
-      await s.get('/api', signal);
+      const version = await s.get<Record<string, unknown>>('/version', signal);
+      const gv = typeof version['gitVersion'] === 'string' ? version['gitVersion'] : typeof version['major'] === 'string' && typeof version['minor'] === 'string' ? `v${version['major']}.${version['minor']}` : undefined;
+      if (!gv) throw new KubeError('bad-response', `GET /version: the JSON has no gitVersion (keys: ${Object.keys(version).slice(0, 8).join(', ') || 'none'})`, { request: 'GET /version' });
+      gitVersion = gv;
+      const apis = await s.get<Record<string, unknown>>('/api', signal);
+      if (apis['kind'] !== 'APIVersions' && !Array.isArray(apis['versions'])) throw new KubeError('bad-response', `GET /api: the JSON is not an APIVersions list (kind ${JSON.stringify(apis['kind'] ?? null)})`, { request: 'GET /api' });
     } catch (e) {
       if (!(e instanceof KubeError)) throw e;
-      const d = { ...details, kind: e.kind, error: e.message, ...(e.extra.code ? { code: e.extra.code } : {}), ...(e.extra.status ? { httpStatus: e.extra.status } : {}) };
-      switch (e.kind) {
-        case 'timeout':
-          if (ctx.signal.aborted) throw e; // the run was interrupted: not our finding
-          return { status: 'fail', messageId: 'timeout', message: `no answer from the API server ${id.server} within ${(budget / 1000).toFixed(1)} s`, details: { ...d, timeoutMs: budget },
-            hint: `check the network path to ${id.server} (VPN, private cluster endpoint, firewall / authorized networks); \`${k} get --raw /readyz\` shows whether kubectl gets through` };
-        case 'refused':
-          return { status: 'fail', messageId: 'refused', message: `the API server ${id.server} refused the connection`, details: d,
-            hint: `the server URL may be stale (cluster recreated or stopped): \`${k} config view --minify\`; regenerate the kubeconfig for the cluster` };
-        case 'dns':
-          return { status: 'fail', messageId: 'dnsFailed', message: e.message, details: d, hint: `the API server host name does not resolve; check the cluster still exists and your DNS/VPN (\`${k} config view --minify\`)` };
-        case 'network':
-          return { status: 'fail', messageId: 'networkError', message: e.message, details: d, hint: `check proxies and firewalls between this machine and ${id.server}` };
-        case 'tls-untrusted':
-          return { status: 'fail', messageId: 'tlsUntrusted', message: `the API server certificate at ${id.server} is not signed by the CA in the kubeconfig (${e.extra.code})`, details: d,
-            hint: `set the cluster CA: \`kubectl config set-cluster ${id.cluster} --certificate-authority=<ca.crt> --embed-certs=true\` (or regenerate the kubeconfig); do not use insecure-skip-tls-verify` };
-        case 'tls-hostname':
-          return { status: 'fail', messageId: 'tlsHostname', message: e.message, details: d,
-            hint: `use a server URL whose name is in the certificate, or \`kubectl config set-cluster ${id.cluster} --tls-server-name=<name in the certificate>\`` };
-        case 'tls-expired':
-          return { status: 'fail', messageId: 'tlsExpired', message: e.message, details: d, hint: 'the API server certificate is outside its validity window: check the machine clock, or rotate the cluster certificates' };
-        case 'tls-other':
-          return { status: 'fail', messageId: 'tlsFailed', message: e.message, details: d, hint: `check the server URL scheme and port (\`${k} config view --minify\`) and any TLS-intercepting proxy` };
-        case 'unauthorized':
-          return { status: 'fail', messageId: 'unauthorized', message: `the API server rejected the credentials of user "${id.user}" (401 Unauthorized)`, details: d,
-            hint: id.auth === 'exec'
-              ? `the token from \`${id.execCommand}\` was refused: log in again and regenerate the kubeconfig (\`aws eks update-kubeconfig\`, \`gcloud container clusters get-credentials\`, \`az aks get-credentials\`); check with \`${k} auth whoami\``
-              : `the ${id.auth} credentials are expired or wrong: \`kubectl config set-credentials ${id.user} --token=<new token>\` (or new client certificate); check with \`${k} auth whoami\`` };
-        case 'forbidden':
-          return { status: 'fail', messageId: 'forbidden', message: `the API server accepted the connection but refused API discovery for user "${id.user}" (403 Forbidden): ${e.message}`, details: d,
-            hint: `the request was likely treated as anonymous or the identity has no role at all: \`${k} auth whoami\`; ask a cluster admin for a binding (\`kubectl create clusterrolebinding <name> --clusterrole=<role> --user=<you>\`)` };
-        case 'http':
-        case 'not-found':
-          return { status: 'fail', messageId: 'notKubernetes', message: `${id.server} does not answer like a Kubernetes API server: ${e.message}`, details: d, hint: `check the server URL and port: \`${k} config view --minify\`` };
-        default:
-          throw e;
-      }
+      if (e.kind === 'timeout' && ctx.signal.aborted) throw e; // the run was interrupted: not our finding
+      return await failure(e, s, ctx, k, hp, { ...details, kind: e.kind, error: e.message, ...(e.extra.code ? { code: e.extra.code } : {}), ...(e.extra.status ? { httpStatus: e.extra.status } : {}) }, budget);
     }
     return {
       status: 'pass', messageId: 'reachable',
-      message: `API server ${id.server} answered (${version.gitVersion ?? 'unknown version'}) and accepted user "${id.user}"`,
-      details: { ...details, gitVersion: version.gitVersion ?? null },
+      message: `API server ${id.server} answered (${gitVersion}) and accepted user "${id.user}" (${id.auth === 'exec' ? `exec plugin \`${id.execCommand}\`` : id.auth === 'auth-provider' ? `${id.authProvider} auth-provider` : id.auth} credentials)`,
+      details: { ...details, gitVersion },
     };
   },
 });
+
+async function failure(e: KubeError, s: KubeSession, ctx: CheckContext, k: string, hp: string, d: Record<string, Json>, budget: number) {
+  const id = s.identity;
+  const setServer = (scheme: string) => {
+    try { const u = new URL(id.server); return `\`kubectl config set-cluster ${id.cluster} --server=${scheme}//${u.host}${u.pathname === '/' ? '' : u.pathname}\``; } catch { return `\`kubectl config set-cluster ${id.cluster} --server=<url>\``; }
+  };
+  switch (e.kind) {
+    case 'timeout':
+      return { status: 'fail' as const, messageId: 'timeout' as const, cause: cause.unreachable(hp), message: `no answer from the API server ${id.server} within ${(budget / 1000).toFixed(1)} s`, details: { ...d, timeoutMs: budget },
+        hint: `check the network path to ${id.server} (VPN, private cluster endpoint, firewall / authorized networks${id.proxy ? `, the proxy ${id.proxy} from ${id.proxySource}` : ''}); \`${k} get --raw /readyz\` shows whether kubectl gets through` };
+    case 'refused':
+      return { status: 'fail' as const, messageId: 'refused' as const, cause: cause.unreachable(hp), message: `the API server ${id.server} refused the connection`, details: d,
+        hint: `nothing listens there: the server URL may be stale (cluster recreated or stopped, wrong port): \`${k} config view --minify\`; regenerate the kubeconfig for the cluster` };
+    case 'dns':
+      return { status: 'fail' as const, messageId: 'dnsFailed' as const, cause: cause.dns(new URL(id.server).hostname), message: e.message, details: d, hint: `the API server host name does not resolve; check the cluster still exists and your DNS/VPN (\`${k} config view --minify\`)` };
+    case 'proxy':
+      return { status: 'fail' as const, messageId: 'proxyFailed' as const, cause: cause.unreachable(id.proxy ?? hp), message: `${e.message}; the requests to ${id.server} go through it`, details: { ...d, proxy: id.proxy ?? null, proxySource: id.proxySource ?? null },
+        hint: id.proxySource?.startsWith('env ') ? `fix or unset ${id.proxySource.slice(4)} (add the API server host to NO_PROXY if it is reachable directly)` : `fix proxy-url of cluster "${id.cluster}" (\`kubectl config set clusters.${id.cluster}.proxy-url <url>\`) or remove it` };
+    case 'tls-untrusted':
+      return { status: 'fail' as const, messageId: 'tlsUntrusted' as const, cause: cause.tls('untrusted', hp), message: `the API server certificate at ${id.server} is not signed by the CA in the kubeconfig (${e.extra.code})`, details: d,
+        hint: `set the cluster CA: \`kubectl config set-cluster ${id.cluster} --certificate-authority=<ca.crt> --embed-certs=true\` (or regenerate the kubeconfig); do not use insecure-skip-tls-verify` };
+    case 'tls-hostname':
+      return { status: 'fail' as const, messageId: 'tlsHostname' as const, cause: cause.tls('name', hp), message: e.message, details: d,
+        hint: `use a server URL whose name is in the certificate, or \`kubectl config set-cluster ${id.cluster} --tls-server-name=<name in the certificate>\`` };
+    case 'tls-expired':
+      return { status: 'fail' as const, messageId: 'tlsExpired' as const, cause: cause.tls('expired', hp), message: e.message, details: d, hint: 'the API server certificate is outside its validity window: check this machine\'s clock, or rotate the cluster certificates (`kubeadm certs renew all` on kubeadm clusters)' };
+    case 'tls-client-cert':
+      return { status: 'fail' as const, messageId: 'tlsClientCert' as const, cause: cause.credentials('kubernetes', identityKey(s)), message: `${e.message}${id.clientCertNotAfter ? `; the client certificate is valid until ${id.clientCertNotAfter}` : ''}`, details: d, hint: refreshHint(s, k) };
+    case 'tls-expected':
+      return { status: 'fail' as const, messageId: 'tlsExpected' as const, cause: cause.wrongService(hp), message: `${id.server} is a TLS port but the server URL says http://: ${e.message}`, details: d,
+        hint: `use https:// for this port: ${setServer('https:')}` };
+    case 'tls-plaintext': case 'tls-other': case 'network': case 'bad-response': {
+      const ev = e.kind === 'bad-response' && e.extra.status ? undefined : await sniff(id.server, ctx);
+      const said = ev ? describeService(ev) : undefined;
+      if (ev) d['listening'] = said!;
+      const isHttps = id.server.startsWith('https:');
+      if (ev?.kind === 'http' && isHttps) {
+        return { status: 'fail' as const, messageId: 'tlsPlaintext' as const, cause: cause.tls('plaintext', hp), message: `the server URL ${id.server} says https://, but that port speaks plain HTTP: ${said} answers (${e.message})`, details: d,
+          hint: `point the server URL at the API server's TLS port (usually 6443 or 443): ${setServer('https:')} with the right port; a plain HTTP port is an insecure port, a proxy or another service, not the API server` };
+      }
+      if (ev?.kind === 'tls' && !isHttps) {
+        return { status: 'fail' as const, messageId: 'tlsExpected' as const, cause: cause.wrongService(hp), message: `${id.server} is a TLS port (${said}) but the server URL says http://`, details: d, hint: `use https:// for this port: ${setServer('https:')}` };
+      }
+      if (ev && ['ssh', 'smtp', 'ftp', 'mysql', 'redis', 'imap', 'pop3', 'postgres'].includes(ev.kind)) {
+        return { status: 'fail' as const, messageId: 'wrongService' as const, cause: cause.wrongService(hp), message: `${said} listens at ${id.server}, not a Kubernetes API server (${e.message})`, details: d,
+          hint: `the server URL points at another service: find the API server's address (\`${k} config view --minify\`, or the provider's get-credentials command) and set it with ${setServer(isHttps ? 'https:' : 'http:')}` };
+      }
+      if (e.kind === 'tls-plaintext') {
+        return { status: 'fail' as const, messageId: 'tlsPlaintext' as const, cause: cause.tls('plaintext', hp), message: `${e.message}${said ? `; ${said} answers there` : ''}`, details: d,
+          hint: `point the server URL at the API server's TLS port: ${setServer('https:')} with the right port` };
+      }
+      if (e.kind === 'bad-response') {
+        return { status: 'fail' as const, messageId: 'notKubernetes' as const, cause: cause.wrongService(hp), message: `${id.server} does not answer like a Kubernetes API server: ${e.message}${said ? ` (${said})` : ''}`, details: d,
+          hint: `check the server URL and port (\`${k} config view --minify\`): it may point at a load balancer page, a proxy or another HTTP service; \`${k} get --raw /api\` must answer a JSON APIVersions object` };
+      }
+      if (e.kind === 'tls-other') {
+        return { status: 'fail' as const, messageId: 'tlsFailed' as const, cause: cause.tls('handshake', hp), message: `${e.message}${said ? `; ${said} answers there` : ''}`, details: d, hint: `check the server URL scheme and port (\`${k} config view --minify\`) and any TLS-intercepting proxy` };
+      }
+      return { status: 'fail' as const, messageId: 'networkError' as const, cause: cause.unreachable(hp), message: `${e.message}${said ? `; ${said} answers there` : ''}`, details: d, hint: `check proxies and firewalls between this machine and ${id.server}` };
+    }
+    case 'unauthorized':
+      return { status: 'fail' as const, messageId: 'unauthorized' as const, cause: cause.credentials('kubernetes', identityKey(s)),
+        message: `the API server rejected the ${id.auth === 'exec' ? `token from the exec plugin \`${id.execCommand}\`` : id.auth === 'auth-provider' ? `${id.authProvider} auth-provider token` : `${id.auth} credentials`} of user "${id.user}" (401 Unauthorized)${id.clientCertNotAfter && Date.parse(id.clientCertNotAfter) < Date.now() ? `; the client certificate expired at ${id.clientCertNotAfter}` : ''}`,
+        details: d, hint: refreshHint(s, k) };
+    case 'forbidden': {
+      if (id.auth !== 'none' && /system:anonymous/.test(e.message)) {
+        // Credentials the server does not know as an identity (basic auth since 1.19, a header a proxy strips): it treats the request as anonymous.
+        return { status: 'fail' as const, messageId: 'unauthorized' as const, cause: cause.credentials('kubernetes', identityKey(s)),
+          message: `the API server did not accept the ${id.auth === 'basic' ? 'basic-auth (username/password)' : id.auth} credentials of user "${id.user}" as an identity and treated the request as anonymous (403 for system:anonymous)`, details: d, hint: refreshHint(s, k) };
+      }
+      const w = e.extra.verb && e.extra.resource ? `${e.extra.verb} ${e.extra.resource}` : (e.extra.request ?? 'API discovery');
+      return { status: 'fail' as const, messageId: 'forbidden' as const, cause: cause.denied('kubernetes', id.user || 'anonymous', w),
+        message: `the API server accepted the connection but user "${id.user}" may not ${w} (403 Forbidden)${id.auth === 'none' ? '; the context sends no credentials, so the request was anonymous' : ''}: ${e.message}`, details: d,
+        hint: id.auth === 'none' ? `add credentials to user "${id.user}" in the kubeconfig (token, client certificate or the provider's exec plugin); \`${k} auth whoami\` shows who you are`
+          : `\`${k} auth whoami\` shows the identity; a cluster admin can bind it to a role (\`kubectl create clusterrolebinding <name> --clusterrole=view --user=<you>\`)` };
+    }
+    case 'not-found': case 'http':
+      return { status: 'fail' as const, messageId: 'notKubernetes' as const, cause: cause.wrongService(hp), message: `${id.server} does not answer like a Kubernetes API server: ${e.message}`, details: d,
+        hint: `check the server URL, its port and path (\`${k} config view --minify\`): \`${k} get --raw /version\` must answer` };
+    case 'throttled':
+      return { status: 'warn' as const, messageId: 'throttled' as const, cause: cause.backend('kube-apiserver'), message: `the API server ${id.server} throttled the requests: ${e.message}`, details: d,
+        hint: `run again later; if it persists, the API server is overloaded (\`${k} get --raw /debug/api_priority_and_fairness/dump_priority_levels\`)` };
+    case 'server-error':
+      return { status: 'fail' as const, messageId: 'serverError' as const, cause: cause.backend('kube-apiserver'), message: `the API server ${id.server} failed: ${e.message}`, details: d,
+        hint: `the control plane is unhealthy: \`${k} get --raw /readyz?verbose\` shows which part; a proxy or load balancer in front may also answer 5xx` };
+    default:
+      return { status: 'fail' as const, messageId: 'credentials' as const, cause: cause.credentials('kubernetes', identityKey(s)), message: e.message, details: d, hint: 'kubernetes.config.load has the fix: it obtains the same credentials' };
+  }
+}

@@ -1,7 +1,7 @@
-import { KubeError, formatCpu, formatMem, kubeSession, kubectl, parseQuantity } from '../../src/clients/kube.js';
+import { isObj, KubeError, formatCpu, formatMem, kubectl, parseQuantity, quantityOr0 } from '../../src/clients/kube.js';
+import { API_MESSAGES, withKube } from './_support.js';
 import type { Target } from '../../src/config/target.js';
 import { defineCheck } from '../../src/engine/define.js';
-import type { Outcome } from '../../src/engine/types.js';
 
 export interface PodNeed { name: string; cpu: number; mem: number }
 
@@ -24,21 +24,17 @@ export function taskPod(target: Target): PodNeed {
   return { name: 'task pod (task resource defaults)', cpu: parseQuantity(d.cpu ?? '100m'), mem: parseQuantity(d.memory ?? '500Mi') };
 }
 
-interface NodeObj {
-  metadata: { name: string };
-  spec?: { unschedulable?: boolean; taints?: { key: string; effect: string }[] };
-  status?: { allocatable?: Record<string, string>; conditions?: { type: string; status: string }[] };
-}
-interface PodObj {
-  spec?: { nodeName?: string; containers?: { resources?: { requests?: Record<string, string> } }[]; initContainers?: { resources?: { requests?: Record<string, string> } }[]; overhead?: Record<string, string> };
-}
+interface NodeObj { metadata: { name: string }; spec?: unknown; status?: unknown }
+interface PodObj { spec?: unknown }
 
-/** Effective request of a pod: max(sum of containers, largest init container) + overhead. */
+/** Effective request of a pod: max(sum of containers, largest init container) + overhead. Odd values count as 0. */
 export function podRequest(p: PodObj): { cpu: number; mem: number } {
-  type C = { resources?: { requests?: Record<string, string> } };
-  const sum = (cs: C[] | undefined, key: string) => (cs ?? []).reduce((a, c) => a + parseQuantity(c.resources?.requests?.[key]), 0);
-  const maxInit = (key: string) => Math.max(0, ...(p.spec?.initContainers ?? []).map((c) => parseQuantity(c.resources?.requests?.[key])));
-  const one = (key: string) => Math.max(sum(p.spec?.containers, key), maxInit(key)) + parseQuantity(p.spec?.overhead?.[key]);
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const req = (c: unknown, key: string) => { const r = isObj(c) && isObj(c['resources']) && isObj(c['resources']['requests']) ? c['resources']['requests'][key] : undefined; return quantityOr0(r); };
+  const spec: Record<string, any> = isObj(p.spec) ? p.spec : {};
+  const sum = (cs: unknown, key: string) => list(cs).reduce((a: number, c) => a + req(c, key), 0);
+  const maxInit = (key: string) => Math.max(0, ...list(spec.initContainers).map((c) => req(c, key)));
+  const one = (key: string) => Math.max(sum(spec.containers, key), maxInit(key)) + quantityOr0(isObj(spec.overhead) ? spec.overhead[key] : undefined);
   return { cpu: one('cpu'), mem: one('memory') };
 }
 
@@ -65,28 +61,36 @@ export default defineCheck({
   needs: ['kubernetes'],
   dependsOn: ['kubernetes.api.reachable'],
   timeoutMs: 30_000,
+  messages: {
+    enough: { status: 'pass', summary: 'The schedulable nodes have room for the chart\'s pods and a task pod.' },
+    tight: { status: 'warn', summary: 'The pods fit, but they take more than 80% of what is free.' },
+    insufficient: { status: 'fail', summary: 'A pod the install needs fits on no schedulable node; it would stay Pending.' },
+    noSchedulableNodes: { status: 'warn', summary: 'No node is schedulable (all cordoned, not Ready or tainted).' },
+    cannotList: { status: 'warn', summary: 'The identity may not list nodes or pods cluster-wide, so capacity cannot be checked.' },
+    ...API_MESSAGES,
+  },
   explain: {
     what: 'Lists nodes and the pods bound to nodes (paginated; a backlog of Pending pods is not transferred) and compares the free allocatable CPU and memory of schedulable nodes (Ready, not cordoned, no NoSchedule/NoExecute taint) with the requests of the chart\'s pods (flyte-core defaults; flyte-binary sets none) plus one task pod with the task resource defaults.',
     why: 'Pods that fit nowhere stay Pending ("0/3 nodes are available: Insufficient cpu") and executions sit in Queued without a visible reason.',
     fix: 'Add nodes (or let the autoscaler), lower the requests in the values (flyte-core `<component>.resources.requests`, task defaults `configmap.task_resource_defaults`), or remove taints the Flyte pods do not tolerate.',
   },
-  async run(ctx): Promise<Outcome> {
-    const s = await kubeSession(ctx);
+  async run(ctx) {
+    return withKube(ctx, 'nodes and pods', async (s, signal) => {
     const k = kubectl(ctx.target.kubernetes);
     let nodes: NodeObj[];
     let podsCounted: number;
     // Requests of the pods bound to each node, folded page by page (10,000 pods never sit in memory).
     const used = new Map<string, { cpu: number; mem: number }>();
     try {
-      nodes = await s.list<NodeObj>('/api/v1/nodes', ctx.signal);
-      podsCounted = await s.forEach<PodObj>('/api/v1/pods', ctx.signal, (p) => {
-        const n = p.spec?.nodeName; if (!n) return;
+      nodes = await s.list<NodeObj>('/api/v1/nodes', signal);
+      podsCounted = await s.forEach<PodObj>('/api/v1/pods', signal, (p) => {
+        const n = isObj(p.spec) && typeof p.spec.nodeName === 'string' ? p.spec.nodeName : undefined; if (!n) return;
         const r = podRequest(p), u = used.get(n) ?? { cpu: 0, mem: 0 };
         u.cpu += r.cpu; u.mem += r.mem; used.set(n, u);
       }, { fieldSelector: 'spec.nodeName!=,status.phase!=Succeeded,status.phase!=Failed' });
     } catch (e) {
       if (e instanceof KubeError && e.kind === 'forbidden') {
-        return { status: 'warn', messageId: 'cannotList', message: `user "${s.identity.user}" may not list nodes or pods cluster-wide, so capacity cannot be checked: ${e.message}`, details: { error: e.message },
+        return { status: 'warn' as const, messageId: 'cannotList' as const, message: `user "${s.identity.user}" may not list nodes or pods cluster-wide, so capacity cannot be checked: ${e.message}`, details: { error: e.message },
           hint: `check as an admin: \`${k} describe nodes | grep -A5 Allocated\`; or grant list on nodes and pods (\`kubectl create clusterrolebinding <name> --clusterrole=view --user=${s.identity.user}\` covers pods; nodes need a ClusterRole with list nodes)` };
       }
       throw e;
@@ -94,12 +98,15 @@ export default defineCheck({
     const excluded: string[] = [];
     const free: NodeFree[] = [];
     for (const n of nodes) {
-      const ready = n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-      const taint = n.spec?.taints?.find((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
-      if (n.spec?.unschedulable) { excluded.push(`${n.metadata.name} (cordoned)`); continue; }
+      const st: Record<string, any> = isObj(n.status) ? n.status : {};
+      const spec: Record<string, any> = isObj(n.spec) ? n.spec : {};
+      const ready = (Array.isArray(st.conditions) ? st.conditions : []).some((c: unknown) => isObj(c) && c.type === 'Ready' && c.status === 'True');
+      const taint = (Array.isArray(spec.taints) ? spec.taints : []).find((t: unknown) => isObj(t) && (t.effect === 'NoSchedule' || t.effect === 'NoExecute')) as { key?: string; effect?: string } | undefined;
+      if (spec.unschedulable === true) { excluded.push(`${n.metadata.name} (cordoned)`); continue; }
       if (!ready) { excluded.push(`${n.metadata.name} (not Ready)`); continue; }
       if (taint) { excluded.push(`${n.metadata.name} (taint ${taint.key}:${taint.effect})`); continue; }
-      const allocCpu = parseQuantity(n.status?.allocatable?.cpu), allocMem = parseQuantity(n.status?.allocatable?.memory);
+      const alloc: Record<string, any> = isObj(st.allocatable) ? st.allocatable : {};
+      const allocCpu = quantityOr0(alloc.cpu), allocMem = quantityOr0(alloc.memory);
       const u = used.get(n.metadata.name) ?? { cpu: 0, mem: 0 };
       free.push({ name: n.metadata.name, allocCpu, allocMem, cpu: Math.max(0, allocCpu - u.cpu), mem: Math.max(0, allocMem - u.mem) });
     }
@@ -117,19 +124,20 @@ export default defineCheck({
     };
     const lowerHint = chart === 'flyte-core' ? 'lower `<component>.resources.requests` (e.g. `webhook.resources.requests`) or `configmap.task_resource_defaults.task_resources.defaults`' : 'lower the task defaults (`configuration.inline.task_resources.defaults`)';
     if (free.length === 0) {
-      return { status: 'warn', messageId: 'noSchedulableNodes', message: `no schedulable nodes (${nodes.length} node(s)${excluded.length ? `: ${excluded.join(', ')}` : ''}); Flyte pods will stay Pending unless the cluster autoscales from zero`, details,
+      return { status: 'warn' as const, messageId: 'noSchedulableNodes' as const, message: `no schedulable nodes (${nodes.length} node(s)${excluded.length ? `: ${excluded.join(', ')}` : ''}); Flyte pods will stay Pending unless the cluster autoscales from zero`, details,
         hint: `\`${k} get nodes\`; add a node pool, uncordon nodes (\`kubectl uncordon <node>\`) or add tolerations for the taints` };
     }
     const { unplaced } = place(need, free);
     const summary = `free on ${free.length} schedulable node(s): ${formatCpu(freeCpu)} CPU / ${formatMem(freeMem)}; needed: ${formatCpu(needCpu)} CPU / ${formatMem(needMem)}`;
     if (unplaced.length > 0) {
-      return { status: 'fail', messageId: 'insufficient', message: `${unplaced.map((p) => `${p.name} (${formatCpu(p.cpu)} CPU / ${formatMem(p.mem)})`).join(', ')} fit(s) on no node; ${summary}`, details: { ...details, unplaced: unplaced.map((p) => p.name) },
+      return { status: 'fail' as const, messageId: 'insufficient' as const, message: `${unplaced.map((p) => `${p.name} (${formatCpu(p.cpu)} CPU / ${formatMem(p.mem)})`).join(', ')} fit(s) on no node; ${summary}`, details: { ...details, unplaced: unplaced.map((p) => p.name) },
         hint: `add nodes or ${lowerHint}; see \`${k} describe nodes | grep -A8 "Allocated resources"\`` };
     }
     if (needCpu > TIGHT * freeCpu || needMem > TIGHT * freeMem) {
-      return { status: 'warn', messageId: 'tight', message: `capacity is tight: ${summary} (more than ${TIGHT * 100}% of what is free)`, details,
+      return { status: 'warn' as const, messageId: 'tight' as const, message: `capacity is tight: ${summary} (more than ${TIGHT * 100}% of what is free)`, details,
         hint: `add nodes or ${lowerHint}; see \`${k} describe nodes | grep -A8 "Allocated resources"\`` };
     }
-    return { status: 'pass', messageId: 'enough', message: summary, details };
+    return { status: 'pass' as const, messageId: 'enough' as const, message: summary, details };
+    });
   },
 });

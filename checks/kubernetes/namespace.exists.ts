@@ -1,6 +1,7 @@
-import { KubeError, kubeSession, kubectl } from '../../src/clients/kube.js';
+import { isObj, KubeError, kubectl } from '../../src/clients/kube.js';
+import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
-import type { Outcome } from '../../src/engine/types.js';
+import { API_MESSAGES, terminatingNamespace, withKube } from './_support.js';
 
 export default defineCheck({
   id: 'kubernetes.namespace.exists',
@@ -8,39 +9,52 @@ export default defineCheck({
   phases: ['preflight'],
   needs: ['kubernetes'],
   dependsOn: ['kubernetes.api.reachable'],
-  explain: {
-    what: 'Reads the release namespace. When it does not exist, asks (SelfSubjectAccessReview) whether the identity may create it.',
-    why: '`helm install -n <ns>` fails when the namespace is missing (unless `--create-namespace`), and a namespace stuck in Terminating rejects every new object.',
-    fix: '`kubectl create namespace <ns>` (or `helm install --create-namespace`), as an identity allowed to create namespaces.',
+  messages: {
+    exists: { status: 'pass', summary: 'The namespace exists and is Active.' },
+    canCreate: { status: 'pass', summary: 'The namespace does not exist yet and the identity may create it (helm install --create-namespace).' },
+    missingCannotCreate: { status: 'fail', summary: 'The namespace does not exist and the identity may not create it.' },
+    terminating: { status: 'fail', summary: 'The namespace is being deleted and stuck Terminating: the finalizers or remaining objects that block it are named.' },
+    cannotRead: { status: 'warn', summary: 'The identity may not read the namespace (403), so whether it exists is unknown.' },
+    ...API_MESSAGES,
   },
-  async run(ctx): Promise<Outcome> {
-    const s = await kubeSession(ctx);
+  explain: {
+    what: 'Reads the release namespace. When it does not exist, asks (SelfSubjectAccessReview) whether the identity may create it. When it is Terminating, reads its status conditions (content remaining, finalizers remaining, API discovery failures) to name what blocks the deletion.',
+    why: '`helm install -n <ns>` fails when the namespace is missing (unless `--create-namespace`), and a namespace stuck in Terminating rejects every new object: "unable to create new content in namespace because it is being terminated".',
+    fix: 'Missing: `kubectl create namespace <ns>` (or `helm install --create-namespace`), as an identity allowed to create namespaces. Terminating: remove what blocks the deletion (finalizers of objects whose controller is gone, an unavailable APIService), or install into another namespace.',
+  },
+  async run(ctx) {
     const ns = ctx.target.kubernetes.namespace;
     const k = kubectl(ctx.target.kubernetes);
-    let obj: { status?: { phase?: string }; metadata?: { deletionTimestamp?: string } } | undefined;
-    try {
-      obj = await s.getOptional(`/api/v1/namespaces/${encodeURIComponent(ns)}`, ctx.signal);
-    } catch (e) {
-      if (!(e instanceof KubeError) || e.kind !== 'forbidden') throw e;
-      // Cannot read it: fall back to the access review alone.
-      const [create] = await s.canI([{ verb: 'create', group: '', resource: 'namespaces' }], ctx.signal);
-      return { status: 'warn', messageId: 'cannotRead', message: `user "${s.identity.user}" may not read namespace ${ns} (403), so whether it exists is unknown${create!.allowed ? '; the user may create namespaces' : ''}`,
-        details: { namespace: ns, user: s.identity.user, canCreate: create!.allowed, error: e.message },
-        hint: `check as an admin: \`${k} get namespace ${ns}\`; or grant read access: \`kubectl create clusterrole ns-reader --verb=get,list --resource=namespaces && kubectl create clusterrolebinding ns-reader --clusterrole=ns-reader --user=${s.identity.user}\`` };
-    }
-    if (obj) {
-      if (obj.status?.phase === 'Terminating' || obj.metadata?.deletionTimestamp) {
-        return { status: 'fail', messageId: 'terminating', message: `namespace ${ns} is being deleted (Terminating since ${obj.metadata?.deletionTimestamp ?? '?'}); new objects in it are rejected`, details: { namespace: ns, phase: obj.status?.phase ?? null },
-          hint: `wait for the deletion to finish or find what blocks it: \`${k} get namespace ${ns} -o jsonpath='{.status.conditions}'\`` };
+    return withKube(ctx, `namespace ${ns}`, async (s, signal) => {
+      let obj: Record<string, unknown> | undefined;
+      try {
+        obj = await s.getOptional<Record<string, unknown>>(`/api/v1/namespaces/${encodeURIComponent(ns)}`, signal);
+      } catch (e) {
+        if (!(e instanceof KubeError) || e.kind !== 'forbidden') throw e;
+        // Cannot read it: fall back to the access review alone.
+        const [create] = await s.canI([{ verb: 'create', group: '', resource: 'namespaces' }], signal);
+        return { status: 'warn' as const, messageId: 'cannotRead' as const, message: `user "${s.identity.user}" may not read namespace ${ns} (403), so whether it exists is unknown${create!.allowed ? '; the user may create namespaces' : ''}`,
+          details: { namespace: ns, user: s.identity.user, canCreate: create!.allowed, error: e.message },
+          hint: `check as an admin: \`${k} get namespace ${ns}\`; or grant read access: \`kubectl create clusterrole ns-reader --verb=get,list --resource=namespaces && kubectl create clusterrolebinding ns-reader --clusterrole=ns-reader --user=${s.identity.user}\`` };
       }
-      return { status: 'pass', messageId: 'exists', message: `namespace ${ns} exists (${obj.status?.phase ?? 'Active'})`, details: { namespace: ns, phase: obj.status?.phase ?? null } };
-    }
-    const [create] = await s.canI([{ verb: 'create', group: '', resource: 'namespaces' }], ctx.signal);
-    if (create!.allowed) {
-      return { status: 'pass', messageId: 'canCreate', message: `namespace ${ns} does not exist yet; user "${s.identity.user}" may create it (helm install --create-namespace)`, details: { namespace: ns, exists: false, canCreate: true } };
-    }
-    return { status: 'fail', messageId: 'missingCannotCreate', message: `namespace ${ns} does not exist and user "${s.identity.user}" may not create it${create!.reason ? ` (${create!.reason})` : ''}`,
-      details: { namespace: ns, exists: false, canCreate: false },
-      hint: `ask a cluster admin to run \`kubectl create namespace ${ns}\` (or choose an existing namespace)` };
+      if (obj) {
+        const st = isObj(obj['status']) ? obj['status'] : {};
+        const md = isObj(obj['metadata']) ? obj['metadata'] : {};
+        const phase = typeof st['phase'] === 'string' ? st['phase'] : undefined;
+        if (phase === 'Terminating' || typeof md['deletionTimestamp'] === 'string') {
+          const t = terminatingNamespace(obj, ns, k);
+          return { status: 'fail' as const, messageId: 'terminating' as const, cause: cause.object('namespace', undefined, ns), message: t.message, details: t.details, hint: t.hint };
+        }
+        return { status: 'pass' as const, messageId: 'exists' as const, message: `namespace ${ns} exists (${phase ?? 'Active'})`, details: { namespace: ns, phase: phase ?? null } };
+      }
+      const [create] = await s.canI([{ verb: 'create', group: '', resource: 'namespaces' }], signal);
+      if (create!.allowed) {
+        return { status: 'pass' as const, messageId: 'canCreate' as const, message: `namespace ${ns} does not exist yet; user "${s.identity.user}" may create it (helm install --create-namespace)`, details: { namespace: ns, exists: false, canCreate: true } };
+      }
+      return { status: 'fail' as const, messageId: 'missingCannotCreate' as const, cause: cause.denied('kubernetes', s.identity.user || 'anonymous', 'create namespaces'),
+        message: `namespace ${ns} does not exist and user "${s.identity.user}" may not create it (no create on namespaces)${create!.reason ? ` (${create!.reason})` : ''}`,
+        details: { namespace: ns, exists: false, canCreate: false },
+        hint: `ask a cluster admin to run \`kubectl create namespace ${ns}\` (or choose an existing namespace with -n)` };
+    });
   },
 });

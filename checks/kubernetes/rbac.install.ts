@@ -1,7 +1,9 @@
-import { binaryFullname, kubeSession, kubectl, type AccessAttributes, type AccessDecision } from '../../src/clients/kube.js';
+import { kubectl, type AccessAttributes, type AccessDecision } from '../../src/clients/kube.js';
+import { binaryFullname } from '../../src/flyte/kubernetes.js';
+import { cause } from '../../src/engine/causes.js';
+import { API_MESSAGES, withKube } from './_support.js';
 import type { Chart, Target } from '../../src/config/target.js';
 import { defineCheck } from '../../src/engine/define.js';
-import type { Outcome } from '../../src/engine/types.js';
 
 /** Verbs helm needs to install and later upgrade/uninstall an object it owns. */
 export const HELM_VERBS = ['get', 'list', 'create', 'patch', 'update', 'delete'] as const;
@@ -95,30 +97,37 @@ export default defineCheck({
   needs: ['kubernetes'],
   dependsOn: ['kubernetes.api.reachable'],
   timeoutMs: 20_000,
+  messages: {
+    allowed: { status: 'pass', summary: 'The identity holds every permission installing the chart needs.' },
+    missingPermissions: { status: 'fail', summary: 'Permissions the install needs are missing; each missing verb and resource is named.' },
+    ...API_MESSAGES,
+  },
   explain: {
     what: 'Asks the API server (SelfSubjectAccessReview, which creates nothing) whether the current identity may create and manage every kind of object the detected chart installs: namespaces, the CRD, ClusterRoles and ClusterRoleBindings, Deployments, Services, ServiceAccounts, ConfigMaps, Secrets, Ingresses and (at runtime) the MutatingWebhookConfiguration. The chart ClusterRoles grant rights the installer must hold itself unless it has `escalate` and `bind` on clusterroles.',
     why: 'In locked-down clusters `helm install` stops half-way with "is forbidden", leaving a partial release; flyte-core\'s propeller ClusterRole grants `*/*`, which only a cluster admin (or an identity with escalate) can create.',
     fix: 'Run the install as a cluster admin, or have an admin bind the installing identity (e.g. `kubectl create clusterrolebinding flyte-installer --clusterrole=cluster-admin --user=<you>`), or apply the cluster-scoped objects out of band.',
   },
-  async run(ctx): Promise<Outcome> {
-    const s = await kubeSession(ctx);
+  async run(ctx) {
     const reqs = requirements(ctx.target);
-    const decisions = await s.canI(reqs, ctx.signal);
-    const { missing, escalateAndBind } = evaluate(reqs, decisions);
     const chart = ctx.target.chart ?? 'flyte-binary';
-    const user = s.identity.user;
-    const details = { chart, user, context: s.identity.context, checked: reqs.length, escalateAndBind, missing: summarize(missing) };
-    if (missing.length === 0) {
-      return { status: 'pass', messageId: 'allowed', message: `user "${user}" may install ${chart} into namespace ${ctx.target.kubernetes.namespace} (${reqs.length} permissions checked)`, details };
-    }
-    const lines = summarize(missing);
-    const k = kubectl(ctx.target.kubernetes);
-    const first = missing[0]!;
-    return {
-      status: 'fail', messageId: 'missingPermissions',
-      message: `user "${user}" lacks ${missing.length} permission(s) needed to install ${chart}: ${lines.join('; ')}`,
-      details: { ...details, missingDetail: missing.map((m) => ({ verb: m.verb, resource: resName(m), namespace: m.namespace ?? null, neededFor: m.why })) },
-      hint: `have a cluster admin grant them (e.g. \`kubectl create clusterrolebinding flyte-installer --clusterrole=cluster-admin --user=${user || '<you>'}\`), or install as an admin; check one with \`${k} auth can-i ${first.verb} ${resName(first)}${first.namespace ? ` -n ${first.namespace}` : ''}\``,
-    };
+    return withKube(ctx, 'the install permissions', async (s, signal) => {
+      const decisions = await s.canI(reqs, signal);
+      const { missing, escalateAndBind } = evaluate(reqs, decisions);
+      const user = s.identity.user;
+      const details = { chart, user, context: s.identity.context, checked: reqs.length, escalateAndBind, missing: summarize(missing) };
+      if (missing.length === 0) {
+        return { status: 'pass' as const, messageId: 'allowed' as const, message: `user "${user}" may install ${chart} into namespace ${ctx.target.kubernetes.namespace} (${reqs.length} permissions checked)`, details };
+      }
+      const lines = summarize(missing);
+      const k = kubectl(ctx.target.kubernetes);
+      const first = missing[0]!;
+      return {
+        status: 'fail' as const, messageId: 'missingPermissions' as const,
+        cause: cause.denied('kubernetes', user || 'anonymous', `install ${chart}`),
+        message: `user "${user}" lacks ${missing.length} permission(s) needed to install ${chart}: ${lines.join('; ')}`,
+        details: { ...details, missingDetail: missing.map((m) => ({ verb: m.verb, resource: resName(m), namespace: m.namespace ?? null, neededFor: m.why })) },
+        hint: `have a cluster admin grant them (e.g. \`kubectl create clusterrolebinding flyte-installer --clusterrole=cluster-admin --user=${user || '<you>'}\`), or install as an admin; check one with \`${k} auth can-i ${first.verb} ${resName(first)}${first.namespace ? ` -n ${first.namespace}` : ''}\``,
+      };
+    });
   },
 });

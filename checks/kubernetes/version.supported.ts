@@ -1,6 +1,6 @@
-import { kubeSession, kubectl } from '../../src/clients/kube.js';
+import { KubeError, kubectl } from '../../src/clients/kube.js';
+import { API_MESSAGES, withKube } from './_support.js';
 import { defineCheck } from '../../src/engine/define.js';
-import type { Outcome } from '../../src/engine/types.js';
 
 /**
  * Lowest version the charts can install on: both charts render Ingress as networking.k8s.io/v1
@@ -63,30 +63,39 @@ export default defineCheck({
   phases: ['preflight', 'verify'],
   needs: ['kubernetes'],
   dependsOn: ['kubernetes.api.reachable'],
+  messages: {
+    supported: { status: 'pass', summary: 'The version is one the charts install on and upstream Kubernetes still patches.' },
+    newerThanKnown: { status: 'pass', summary: 'The version is newer than the support table flyte-doctor knows.' },
+    outOfUpstreamSupport: { status: 'warn', summary: 'Upstream Kubernetes no longer patches this minor version.' },
+    belowMinimum: { status: 'fail', summary: 'The version is below what the charts need (Ingress networking.k8s.io/v1, 1.19).' },
+    ...API_MESSAGES,
+  },
   explain: {
     what: `Reads the server version (\`GET /version\`). Below 1.${MIN_MINOR} fails: both charts render Ingress as \`networking.k8s.io/v1\`. A minor that upstream Kubernetes no longer patches (upstream supports the three newest minors) is a warning.`,
     why: 'An API the chart uses that the server does not serve makes `helm install` fail with "no matches for kind"; an unsupported version gets no security fixes. Flyte CI validates the rendered manifests against 1.27-1.29 only.',
     fix: 'Upgrade the cluster (managed: the provider\'s upgrade command, e.g. `aws eks update-cluster-version`, `gcloud container clusters upgrade`, `az aks upgrade`).',
   },
-  async run(ctx): Promise<Outcome> {
-    const s = await kubeSession(ctx);
-    const v = await s.get<{ gitVersion?: string; major?: string; minor?: string }>('/version', ctx.signal);
-    const git = v.gitVersion ?? `v${v.major}.${v.minor}`;
-    const parsed = parseGitVersion(git) ?? (v.major && v.minor ? { major: Number(v.major), minor: parseInt(v.minor, 10), patch: 0 } : undefined);
-    if (!parsed || Number.isNaN(parsed.minor)) throw new Error(`cannot parse the server version ${JSON.stringify(v)}`);
-    const today = new Date(ctx.clock.now()).toISOString().slice(0, 10);
-    const c = classify(parsed.minor, today);
-    const details = { gitVersion: git, minor: parsed.minor, minimum: `1.${MIN_MINOR}`, checkedOn: today, flyteCiValidated: '1.27-1.29', ...('range' in c ? { upstreamSupported: c.range } : {}) };
-    const upgrade = `upgrade the cluster to a supported minor (managed: \`aws eks update-cluster-version\`, \`gcloud container clusters upgrade\`, \`az aks upgrade\`); check with \`${kubectl(ctx.target.kubernetes)} version\``;
-    switch (c.kind) {
-      case 'below-floor':
-        return { status: 'fail', messageId: 'belowMinimum', message: `Kubernetes ${git} is below 1.${MIN_MINOR}, the minimum the Flyte charts need (Ingress networking.k8s.io/v1)`, details, hint: upgrade };
-      case 'out-of-support':
-        return { status: 'warn', messageId: 'outOfUpstreamSupport', message: `Kubernetes ${git} is out of upstream support${c.endedOn ? ` since ${c.endedOn}` : ''}; upstream supports ${c.range} (as of ${today}); the Flyte charts need 1.${MIN_MINOR}+`, details, hint: upgrade };
-      case 'newer-than-table':
-        return { status: 'pass', messageId: 'newerThanKnown', message: `Kubernetes ${git} is newer than the versions flyte-doctor knows (upstream supports ${c.range} as of ${today}); the Flyte charts need 1.${MIN_MINOR}+`, details };
-      case 'supported':
-        return { status: 'pass', messageId: 'supported', message: `Kubernetes ${git} is supported (upstream supports ${c.range} as of ${today}; the Flyte charts need 1.${MIN_MINOR}+)`, details };
-    }
+  async run(ctx) {
+    return withKube(ctx, 'the server version', async (s, signal) => {
+      const v = await s.get<Record<string, unknown>>('/version', signal);
+      const str = (x: unknown) => (typeof x === 'string' ? x : undefined);
+      const git = str(v['gitVersion']) ?? (str(v['major']) && str(v['minor']) ? `v${str(v['major'])}.${str(v['minor'])}` : undefined);
+      const parsed = (git ? parseGitVersion(git) : undefined) ?? (str(v['major']) && str(v['minor']) ? { major: Number(v['major']), minor: parseInt(str(v['minor'])!, 10), patch: 0 } : undefined);
+      if (!git || !parsed || Number.isNaN(parsed.minor)) throw new KubeError('bad-response', `GET /version: no version in the answer (${s.scrub(JSON.stringify(v).slice(0, 120))})`, { request: 'GET /version' });
+      const today = new Date(ctx.clock.now()).toISOString().slice(0, 10);
+      const c = classify(parsed.minor, today);
+      const details = { gitVersion: git, minor: parsed.minor, minimum: `1.${MIN_MINOR}`, checkedOn: today, flyteCiValidated: '1.27-1.29', ...('range' in c ? { upstreamSupported: c.range } : {}) };
+      const upgrade = `upgrade the cluster to a supported minor (managed: \`aws eks update-cluster-version\`, \`gcloud container clusters upgrade\`, \`az aks upgrade\`); check with \`${kubectl(ctx.target.kubernetes)} version\``;
+      switch (c.kind) {
+        case 'below-floor':
+          return { status: 'fail' as const, messageId: 'belowMinimum' as const, message: `Kubernetes ${git} is below 1.${MIN_MINOR}, the minimum the Flyte charts need (Ingress networking.k8s.io/v1)`, details, hint: upgrade };
+        case 'out-of-support':
+          return { status: 'warn' as const, messageId: 'outOfUpstreamSupport' as const, message: `Kubernetes ${git} is out of upstream support${c.endedOn ? ` since ${c.endedOn}` : ''}; upstream supports ${c.range} (as of ${today}); the Flyte charts need 1.${MIN_MINOR}+`, details, hint: upgrade };
+        case 'newer-than-table':
+          return { status: 'pass' as const, messageId: 'newerThanKnown' as const, message: `Kubernetes ${git} is newer than the versions flyte-doctor knows (upstream supports ${c.range} as of ${today}); the Flyte charts need 1.${MIN_MINOR}+`, details };
+        case 'supported':
+          return { status: 'pass' as const, messageId: 'supported' as const, message: `Kubernetes ${git} is supported (upstream supports ${c.range} as of ${today}; the Flyte charts need 1.${MIN_MINOR}+)`, details };
+      }
+    });
   },
 });

@@ -1,15 +1,32 @@
-// The Kubernetes client for the checks. @kubernetes/client-node 1.x is used to load the kubeconfig
-// (merging, relative paths, tokens, token files, client certificates, legacy auth providers); it is
-// imported only here and only dynamically (it costs ~1 s to import). The transport is node:https with
-// the check's AbortSignal on every request, because client-node 1.3's fetch layer takes no signal (an
-// abort destroys the socket, so a stalled API server costs exactly one timeout). Exec credential
-// plugins (aws eks get-token, gke-gcloud-auth-plugin, kubelogin) are run here, also bounded by the
-// signal, so a missing plugin binary is reported by name.
+// The Kubernetes client for the checks: node:https with the check's AbortSignal on every request (an
+// abort destroys the socket, so a stalled API server costs exactly one timeout). The kubeconfig is
+// read and merged by src/config/kubeconfig.ts (kubectl's rules), the same module the loader uses,
+// so the loader and the client always agree on files, context and credentials. Credentials
+// supported: token, tokenFile (re-read like kubectl, every minute), basic auth, client certificate
+// and key (data or file), exec credential plugins (env, args, installHint, provideClusterInfo,
+// apiVersion v1/v1beta1; bounded by the signal; re-run once after a 401), auth-provider oidc
+// (id-token) and gcp/azure (access-token), impersonation; TLS: certificate-authority(-data),
+// insecure-skip-tls-verify, tls-server-name; proxy-url (http, https, socks5) and the
+// HTTPS_PROXY/NO_PROXY environment like client-go.
+//
+// Evidence only: every failure is a typed KubeError (what answered, status, reason); checks turn it
+// into findings. Every credential the session knows (and its base64, URL-encoded and hex forms) is
+// scrubbed from any text a server or a plugin sends back before it enters an error, and handed to
+// `onSecret` for the run's redactor.
 //
 // Read-only by construction: a session can only GET, LIST (paginated) and create
 // SelfSubjectAccessReviews. There is no write method.
+import { X509Certificate } from 'node:crypto';
 import type { KubernetesTarget } from '../config/target.js';
+import {
+  authKind, AUTH_PROVIDER_SECRET_KEYS, credentialSecrets, KubeconfigError, kubeconfigFileList, readKubeFile, readMergedKubeconfig, selectContext,
+  type AuthKind, type KubeCluster, type KubeExec, type KubeUser, type SelectedContext,
+} from '../config/kubeconfig.js';
 import type { Json } from '../engine/types.js';
+
+export type { AuthKind } from '../config/kubeconfig.js';
+/** @deprecated Flyte knowledge lives in src/flyte/kubernetes.ts: import it from there. Re-exported for callers not yet moved. */
+export { binaryFullname, flyteComponents, flyteServices, resolveChartNames, webhookConfigName } from '../flyte/kubernetes.js';
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -17,59 +34,130 @@ import type { Json } from '../engine/types.js';
 
 export type KubeErrorKind =
   | 'no-kubeconfig'      // no file at the path / $KUBECONFIG / ~/.kube/config
-  | 'kubeconfig-invalid' // unparsable YAML or a broken entry
-  | 'no-context'         // no --kube-context and no current-context
-  | 'context-missing'    // the named context is not in the file
-  | 'cluster-missing'    // the context names a cluster that is not in the file
-  | 'user-missing'       // the context names a user that is not in the file
-  | 'credential-file'    // a file the user entry names (token, cert, key) cannot be read
-  | 'exec-not-found'     // exec plugin binary not on PATH
-  | 'exec-failed'        // exec plugin ran and failed (non-zero exit, bad output)
+  | 'kubeconfig-invalid' // unparsable YAML, wrong types, a cluster without a server URL
+  | 'no-context'         // no --context and no current-context
+  | 'context-missing'    // the named context is not in the files
+  | 'cluster-missing'    // the context names a cluster that is not defined
+  | 'user-missing'       // the context names a user that is not defined
+  | 'credential-file'    // a file the entry names (CA, client cert/key, tokenFile) cannot be read
+  | 'credential-invalid' // CA / client certificate / key data that is not valid PEM, an empty token file
+  | 'credential-expired' // a credential whose expiry is in the kubeconfig and is past (oidc id-token, gcp/azure access-token)
+  | 'auth-unsupported'   // an auth-provider or exec apiVersion kubectl no longer supports, interactive-only plugin
+  | 'exec-not-found'     // exec plugin binary not on PATH / not executable
+  | 'exec-failed'        // exec plugin ran and exited non-zero
+  | 'exec-bad-output'    // exec plugin printed something that is not a valid ExecCredential
+  | 'proxy'              // the proxy (proxy-url / HTTPS_PROXY) refused, failed or is not reachable
   | 'dns' | 'refused' | 'timeout' | 'network'
-  | 'tls-untrusted' | 'tls-hostname' | 'tls-expired' | 'tls-other'
+  | 'tls-untrusted' | 'tls-hostname' | 'tls-expired'
+  | 'tls-plaintext'      // https:// to a port that does not speak TLS (plain HTTP, SSH, ...): "wrong version number"
+  | 'tls-expected'       // http:// to a TLS port ("Client sent an HTTP request to an HTTPS server")
+  | 'tls-client-cert'    // the server refused our client certificate during the handshake
+  | 'tls-other'
   | 'unauthorized'       // HTTP 401: the credentials were rejected
   | 'forbidden'          // HTTP 403: authenticated (or anonymous), not allowed
   | 'not-found'          // HTTP 404
-  | 'http';              // any other non-2xx
+  | 'throttled'          // HTTP 429
+  | 'server-error'       // HTTP 5xx
+  | 'bad-response'       // 2xx that is not the JSON shape a Kubernetes API server sends (HTML, a list where an object is expected...)
+  | 'http';              // any other status
+
+export interface KubeErrorExtra {
+  status?: number; reason?: string; code?: string; command?: string; path?: string; stderr?: string; installHint?: string;
+  /** The request that failed: `GET /api/v1/...`. */
+  request?: string;
+  /** From a 403 Status: what was denied. */
+  verb?: string; resource?: string; group?: string; namespace?: string; name?: string;
+  contentType?: string;
+  retryAfter?: string;
+  /** A short, scrubbed start of a body that was not what was expected. */
+  body?: string;
+  /** Which credential field or file is concerned (e.g. 'tokenFile', 'client-key-data'). */
+  field?: string;
+}
 
 export class KubeError extends Error {
   override readonly name = 'KubeError';
-  constructor(
-    readonly kind: KubeErrorKind,
-    message: string,
-    readonly extra: { status?: number; reason?: string; code?: string; command?: string; path?: string; stderr?: string; installHint?: string } = {},
-  ) { super(message); }
+  constructor(readonly kind: KubeErrorKind, message: string, readonly extra: KubeErrorExtra = {}) { super(message); }
 }
 
 const TLS_UNTRUSTED = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED']);
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED', 'INVALID_CA', 'CERT_REJECTED']);
 
-/** Classifies a transport error (not an HTTP status). `signal` tells a timeout from other aborts. */
+/** Classifies a transport error (not an HTTP status). Never throws for an error of the network. */
 export function classifyTransportError(err: unknown, server: string): KubeError {
   if (err instanceof KubeError) return err;
-  const e = err as NodeJS.ErrnoException & { reason?: string };
+  if (err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError) throw err; // our bug, not the network
+  const e = err as NodeJS.ErrnoException & { reason?: string; rawPacket?: Buffer };
   const code = e?.code ?? '';
-  const msg = e?.message ?? String(err);
-  if (e?.name === 'AbortError' || code === 'ABORT_ERR') return new KubeError('timeout', `no answer from ${server} before the time was up`, { code });
+  const msg = (e?.message ?? String(err)).split('\n')[0]!.replace(/^(write|read) EPROTO [0-9A-F]+:error:[0-9A-F]+:/, '').trim();
+  if (e?.name === 'AbortError' || code === 'ABORT_ERR') return new KubeError('timeout', `no answer from ${server} before the time was up`, { code: code || 'ABORT_ERR' });
   if (code === 'ECONNREFUSED') return new KubeError('refused', `connection refused by ${server}`, { code });
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new KubeError('dns', `cannot resolve the host of ${server} (${code})`, { code });
-  if (code === 'ETIMEDOUT') return new KubeError('timeout', `connection to ${server} timed out`, { code });
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return new KubeError('dns', `cannot resolve the host of ${server} (${code})`, { code });
+  if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') return new KubeError('timeout', `connection to ${server} timed out`, { code });
   if (TLS_UNTRUSTED.has(code)) return new KubeError('tls-untrusted', `the API server certificate is not trusted (${code}): ${msg}`, { code });
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return new KubeError('tls-hostname', `the API server certificate does not cover the host: ${e.reason ?? msg}`, { code });
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH') return new KubeError('tls-hostname', `the API server certificate does not cover the host: ${e.reason ?? msg}`, { code });
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return new KubeError('tls-expired', `the API server certificate is not valid now (${code})`, { code });
-  if (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /ssl|tls/i.test(code)) return new KubeError('tls-other', `TLS handshake with ${server} failed (${code}): ${msg}`, { code });
-  if (['ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ECONNABORTED'].includes(code)) return new KubeError('network', `${server}: ${code} ${msg}`, { code });
-  throw err instanceof Error ? err : new Error(String(err));
+  if (/wrong version number|packet length too long|unknown protocol|record layer failure|http request/i.test(msg) || code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || code === 'ERR_SSL_HTTP_REQUEST') {
+    return new KubeError('tls-plaintext', `${server} did not answer the TLS handshake with TLS (${msg}): the port speaks something else, e.g. plain HTTP`, { code: code || 'EPROTO' });
+  }
+  if (/alert (bad certificate|certificate required|unknown ca|certificate expired|certificate revoked|certificate unknown|access denied)|TLSV13_ALERT_CERTIFICATE_REQUIRED|SSLV3_ALERT_BAD_CERTIFICATE|TLSV1_ALERT_UNKNOWN_CA|SSLV3_ALERT_CERTIFICATE_EXPIRED/i.test(`${code} ${msg}`)) {
+    return new KubeError('tls-client-cert', `${server} refused the client certificate during the TLS handshake (${code || msg})`, { code: code || 'EPROTO' });
+  }
+  if (code.startsWith('HPE_')) {
+    const raw = e.rawPacket;
+    if (raw && raw[0] === 0x15 && raw[1] === 0x03) return new KubeError('tls-expected', `${server} answered a plain HTTP request with a TLS alert: the port speaks TLS (use https://)`, { code });
+    return new KubeError('bad-response', `${server} did not answer with HTTP (${e.reason ?? msg})`, { code });
+  }
+  if (code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || code === 'EPROTO' || /ssl|tls/i.test(code) || /TLS connection was established/.test(msg)) return new KubeError('tls-other', `TLS handshake with ${server} failed (${code || 'no code'}): ${msg}`, { code: code || 'TLS' });
+  if (code === 'ERR_OSSL_PEM_NO_START_LINE' || code.startsWith('ERR_OSSL')) return new KubeError('credential-invalid', `the TLS material in the kubeconfig cannot be used (${code})`, { code });
+  if (code === 'ERR_STREAM_PREMATURE_CLOSE') return new KubeError('network', `${server} closed the connection before the answer was complete`, { code });
+  return new KubeError('network', `${server}: ${code ? `${code} ` : ''}${msg}`, { ...(code ? { code } : {}) });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets
+// ---------------------------------------------------------------------------------------------
+
+/** Every form in which a secret can come back in a server's or a plugin's text. */
+export function secretForms(s: string): string[] {
+  if (!s || s.length < 3) return [];
+  const b = Buffer.from(s, 'utf8');
+  const out = new Set<string>([s, s.trim(), encodeURIComponent(s), b.toString('hex'), b.toString('hex').toUpperCase()]);
+  // base64 of the secret at each alignment inside a longer base64 text (a Basic header, a JSON blob)
+  for (let k = 0; k < 3; k++) {
+    for (const enc of [Buffer.concat([Buffer.alloc(k), b]).toString('base64'), Buffer.concat([Buffer.alloc(k), b]).toString('base64url')]) {
+      const start = Math.ceil((8 * k) / 6), end = Math.floor((8 * (k + b.length)) / 6);
+      const core = enc.slice(start, end);
+      if (core.length >= 4) out.add(core);
+    }
+  }
+  out.add(b.toString('base64'));
+  return [...out].filter((x) => x.length >= 3);
+}
+
+/** Replaces every known secret (in every form) by ***. */
+export class Scrubber {
+  #forms: string[] = [];
+  #raw = new Set<string>();
+  add(s: string | undefined): boolean {
+    if (!s || s.trim().length < 3 || this.#raw.has(s)) return false;
+    this.#raw.add(s);
+    this.#forms = [...new Set([...this.#forms, ...secretForms(s)])].sort((a, b) => b.length - a.length);
+    return true;
+  }
+  scrub(text: string): string {
+    let out = text;
+    for (const f of this.#forms) if (out.includes(f)) out = out.split(f).join('***');
+    return out;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Session
 // ---------------------------------------------------------------------------------------------
 
-export type AuthKind = 'exec' | 'token' | 'token-file' | 'client-certificate' | 'basic' | 'auth-provider' | 'none';
-
 export interface KubeIdentity {
-  /** Kubeconfig files read (first one wins for current-context). */
+  /** Kubeconfig files merged (first one wins for current-context). */
   files: string[];
   context: string;
   cluster: string;
@@ -78,12 +166,23 @@ export interface KubeIdentity {
   /** Namespace the context names, if any. */
   contextNamespace?: string;
   auth: AuthKind;
+  /** auth-provider name (oidc, gcp, azure), when auth is auth-provider. */
+  authProvider?: string;
   /** Exec plugin command (as written in the kubeconfig) and its installHint, when auth is exec. */
   execCommand?: string;
+  execArgs?: string[];
   execInstallHint?: string;
+  tokenFile?: string;
+  /** Client certificate expiry (ISO), when the kubeconfig has one. */
+  clientCertNotAfter?: string;
+  /** The proxy requests go through (credentials removed), and where that setting comes from. */
+  proxy?: string;
+  proxySource?: string;
+  insecureSkipTlsVerify?: boolean;
+  tlsServerName?: string;
 }
 
-export interface ListOptions { labelSelector?: string; fieldSelector?: string; pageSize?: number }
+export interface ListOptions { labelSelector?: string; fieldSelector?: string; pageSize?: number; /** Stop after this many items (default unlimited). */ maxItems?: number }
 
 /** Items of a LIST, page by page: memory stays at one page however large the cluster. */
 export type ItemVisitor<T> = (item: T) => void;
@@ -91,196 +190,360 @@ export type ItemVisitor<T> = (item: T) => void;
 export interface AccessAttributes { verb: string; group: string; resource: string; namespace?: string; name?: string; subresource?: string }
 export interface AccessDecision extends AccessAttributes { allowed: boolean; denied?: boolean; reason?: string; evaluationError?: string }
 
+/** A Kubernetes object as the client hands it out: a JSON map whose metadata.name is a string. */
+export interface KubeObject { metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown }
+
 export interface KubeSession {
   readonly identity: KubeIdentity;
   /** Obtains credentials (runs the exec plugin once; later calls reuse them until they expire). */
   credentials(signal: AbortSignal): Promise<void>;
-  /** GET a path (e.g. /version, /api/v1/namespaces/flyte). Throws KubeError on non-2xx. */
+  /** GET a path (e.g. /version, /api/v1/namespaces/flyte). Throws KubeError on non-2xx and on a body that is not a JSON object. */
   get<T = any>(path: string, signal: AbortSignal): Promise<T>;
   /** GET, returning undefined on 404. */
   getOptional<T = any>(path: string, signal: AbortSignal): Promise<T | undefined>;
-  /** LIST with limit/continue pagination; returns every item. */
+  /** GET a text resource (pod logs), at most `maxBytes`. */
+  getText(path: string, signal: AbortSignal, maxBytes?: number): Promise<string>;
+  /** LIST with limit/continue pagination; returns every item (each a map with metadata.name). */
   list<T = any>(path: string, signal: AbortSignal, opts?: ListOptions): Promise<T[]>;
   /** LIST with pagination, handing each item to `visit` without keeping it; returns the item count. */
   forEach<T = any>(path: string, signal: AbortSignal, visit: ItemVisitor<T>, opts?: ListOptions): Promise<number>;
   /** SelfSubjectAccessReview for each attribute set (bounded parallelism), in input order. */
   canI(attrs: readonly AccessAttributes[], signal: AbortSignal): Promise<AccessDecision[]>;
+  /** Removes every credential the session knows from `text`. */
+  scrub(text: string): string;
   close(): void;
 }
 
 export interface OpenOptions {
   userAgent?: string;
+  /** Environment for exec plugins and proxy variables (default process.env). */
   env?: NodeJS.ProcessEnv;
   /** Home directory for ~/.kube/config (tests). */
   home?: string;
+  /** Base for relative kubeconfig paths in the target (default process.cwd()). */
+  cwd?: string;
+  /** Every credential the session learns (at open and at run time: token files, exec output). */
+  onSecret?: (secret: string) => void;
 }
 
-type KubeConfigT = import('@kubernetes/client-node').KubeConfig;
-type UserT = import('@kubernetes/client-node').User;
-
-function describeAuth(user: UserT | null, raw: Record<string, unknown> | undefined): AuthKind {
-  if (!user) return 'none';
-  if (user.exec) return 'exec';
-  if (user.authProvider) return 'auth-provider';
-  if (user.token) return 'token';
-  if (raw && typeof raw['tokenFile'] === 'string') return 'token-file';
-  if (user.certData || user.certFile) return 'client-certificate';
-  if (user.username) return 'basic';
-  return 'none';
-}
-
-/** Which kubeconfig files apply: target path, else $KUBECONFIG (path list), else ~/.kube/config. */
-export function kubeconfigFiles(k: Pick<KubernetesTarget, 'kubeconfigPath'>, env: NodeJS.ProcessEnv = process.env, home?: string): { files: string[]; source: string } {
-  if (k.kubeconfigPath) return { files: [k.kubeconfigPath], source: 'kubeconfig path from the target' };
+/** Which kubeconfig files apply: the target's (a file, or a $KUBECONFIG path list), else $KUBECONFIG, else ~/.kube/config. */
+export function kubeconfigFiles(k: Pick<KubernetesTarget, 'kubeconfigPath'>, env: NodeJS.ProcessEnv = process.env, home?: string, cwd = process.cwd()): { files: string[]; source: string } {
+  if (k.kubeconfigPath) return { files: kubeconfigFileList(k.kubeconfigPath, cwd), source: 'kubeconfig path from the target' };
   const sep = process.platform === 'win32' ? ';' : ':';
-  if (env.KUBECONFIG) return { files: env.KUBECONFIG.split(sep).filter(Boolean), source: '$KUBECONFIG' };
+  if (env.KUBECONFIG) return { files: [...new Set(env.KUBECONFIG.split(sep).filter(Boolean))], source: '$KUBECONFIG' };
   const h = home ?? env.HOME ?? '';
   return { files: [`${h}/.kube/config`], source: '~/.kube/config' };
 }
+
+const KIND_OF: Record<KubeconfigError['kind'], KubeErrorKind> = {
+  file: 'kubeconfig-invalid', invalid: 'kubeconfig-invalid', 'context-missing': 'context-missing', 'no-context': 'no-context',
+  'cluster-missing': 'cluster-missing', 'user-missing': 'user-missing', 'no-server': 'kubeconfig-invalid',
+};
+
+/** A credential/file problem as a KubeError (never quoting file content). */
+function fileError(e: unknown, field: string, what: string): KubeError {
+  if (e instanceof KubeconfigError) return new KubeError('credential-file', `${what} (${field}): ${e.expectation}`, { field, path: e.where });
+  return new KubeError('credential-file', `${what} (${field}) cannot be read: ${(e as Error)?.message ?? String(e)}`, { field });
+}
+
+/** PEM from a `*-data` field (base64 of PEM) or a file. */
+function pemFrom(data: string | undefined, file: string | undefined, field: string, what: string): Buffer | undefined {
+  if (data) {
+    const buf = Buffer.from(data.replace(/\s+/g, ''), 'base64');
+    if (!buf.length || !/-----BEGIN /.test(buf.toString('latin1'))) throw new KubeError('credential-invalid', `${what} (${field}-data) is not base64-encoded PEM`, { field: `${field}-data` });
+    return buf;
+  }
+  if (file) {
+    let text: string;
+    try { text = readKubeFile(file, file, 2 ** 20); } catch (e) { throw fileError(e, field, what); }
+    if (!/-----BEGIN /.test(text)) throw new KubeError('credential-invalid', `${what} (${field} ${file}) is not a PEM file`, { field, path: file });
+    return Buffer.from(text);
+  }
+  return undefined;
+}
+
+const EXEC_API_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1'];
 
 /**
  * Loads the kubeconfig and selects the context. Throws KubeError for every configuration problem.
  * Does not contact the server and does not run exec plugins (see credentials()).
  */
-export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promise<KubeSession> {
-  const { existsSync, readFileSync } = await import('node:fs');
-  const { dirname, isAbsolute, resolve } = await import('node:path');
+export async function openKube(k: KubernetesTarget & { kubeconfigFiles?: string[] }, o: OpenOptions = {}): Promise<KubeSession> {
   const env = o.env ?? process.env;
-  const { files: candidates, source } = kubeconfigFiles(k, env, o.home);
-  const files = candidates.filter((f) => existsSync(f));
+  const { existsSync } = await import('node:fs');
+  const candidates = k.kubeconfigFiles?.length ? { files: k.kubeconfigFiles, source: 'kubeconfig files from the target' } : kubeconfigFiles(k, env, o.home, o.cwd);
+  const files = candidates.files.filter((f) => existsSync(f));
   if (files.length === 0) {
-    throw new KubeError('no-kubeconfig', `no kubeconfig found (${source}: ${candidates.join(', ')} does not exist)`, { path: candidates.join(',') });
+    throw new KubeError('no-kubeconfig', `no kubeconfig found (${candidates.source}: ${candidates.files.join(', ') || k.kubeconfigPath || '(none)'} does not exist)`, { path: candidates.files.join(',') });
   }
-  const kn = await import('@kubernetes/client-node');
-  let kc: KubeConfigT;
+  let sel: SelectedContext;
   try {
-    kc = new kn.KubeConfig();
-    kc.loadFromFile(files[0]!);
-    for (const f of files.slice(1)) { const more = new kn.KubeConfig(); more.loadFromFile(f); kc.mergeConfig(more, true); }
+    sel = selectContext(readMergedKubeconfig(files), k.context, 'context');
   } catch (e) {
-    throw new KubeError('kubeconfig-invalid', `kubeconfig ${files.join(', ')} cannot be parsed: ${(e as Error).message}`, { path: files.join(',') });
+    if (e instanceof KubeconfigError) throw new KubeError(KIND_OF[e.kind], e.message, { path: files.join(',') });
+    const m = (e as Error)?.message ?? String(e);
+    throw new KubeError('kubeconfig-invalid', `kubeconfig ${files.join(', ')} cannot be parsed: ${m}`, { path: files.join(',') });
   }
-  const contextName = k.context ?? kc.getCurrentContext();
-  if (!contextName) throw new KubeError('no-context', `kubeconfig ${files[0]} has no current-context and no context was given`, { path: files[0]! });
-  const ctxObj = kc.getContextObject(contextName);
-  if (!ctxObj) {
-    const known = kc.getContexts().map((c) => c.name);
-    throw new KubeError('context-missing', `context "${contextName}" is not in ${files.join(', ')} (contexts: ${known.join(', ') || 'none'})`, { path: files.join(',') });
-  }
-  kc.setCurrentContext(contextName);
-  const cluster = kc.getCluster(ctxObj.cluster);
-  if (!cluster) throw new KubeError('cluster-missing', `context "${contextName}" names cluster "${ctxObj.cluster}", which is not in the kubeconfig`);
-  const user = ctxObj.user ? kc.getUser(ctxObj.user) : null;
-  if (ctxObj.user && !user) throw new KubeError('user-missing', `context "${contextName}" names user "${ctxObj.user}", which is not in the kubeconfig`);
+  const { cluster, user } = sel;
+  const scrubber = new Scrubber();
+  const secret = (s: string | undefined) => { if (s && scrubber.add(s)) { o.onSecret?.(s); } };
+  for (const s of credentialSecrets(user)) secret(s);
 
-  // The raw user entry, for fields client-node does not model (tokenFile, exec.installHint).
-  let rawUser: Record<string, unknown> | undefined;
-  try {
-    const yaml = await import('yaml');
-    for (const f of files) {
-      const doc = yaml.parse(readFileSync(f, 'utf8')) as { users?: { name: string; user?: Record<string, unknown> }[] } | null;
-      const u = doc?.users?.find((x) => x.name === ctxObj.user);
-      if (u) { rawUser = u.user ?? {}; break; }
-    }
-  } catch { /* client-node parsed it; extra fields are optional */ }
-
-  const exec = user?.exec as undefined | { command?: string; args?: string[]; env?: { name: string; value: string }[]; apiVersion?: string; installHint?: string; provideClusterInfo?: boolean };
-  const identity: KubeIdentity = {
-    files, context: contextName, cluster: cluster.name, server: cluster.server, user: ctxObj.user ?? '',
-    ...(ctxObj.namespace ? { contextNamespace: ctxObj.namespace } : {}),
-    auth: describeAuth(user, rawUser),
-    ...(exec?.command ? { execCommand: exec.command } : {}),
-    ...(exec?.installHint ? { execInstallHint: exec.installHint } : {}),
-  };
-  if (exec && !exec.command) throw new KubeError('kubeconfig-invalid', `user "${identity.user}" has an exec section without a command`);
-
-  // Static TLS + auth options from client-node, with the exec plugin taken out (we run it ourselves).
-  const staticKc = new kn.KubeConfig();
-  const userNoExec = user ? ({ ...user, exec: undefined } as UserT) : ({ name: 'anonymous' } as UserT);
-  staticKc.loadFromClusterAndUser(cluster, userNoExec);
-  const base: import('node:https').RequestOptions & { headers: Record<string, string> } = { headers: {} };
-  try {
-    await staticKc.applyToHTTPSOptions(base);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT' || err.code === 'EACCES') throw new KubeError('credential-file', `a file named in the kubeconfig cannot be read: ${err.message}`, { code: err.code, ...(err.path ? { path: err.path } : {}) });
-    throw e;
-  }
-  const url = new URL(cluster.server);
+  const auth = authKind(user);
+  const server = cluster.server!;
+  const url = new URL(server);
   const isHttps = url.protocol === 'https:';
+  const identity: KubeIdentity = {
+    files, context: sel.name, cluster: cluster.name, server, user: user.name,
+    ...(sel.context.namespace ? { contextNamespace: sel.context.namespace } : {}),
+    auth,
+    ...(user.authProvider ? { authProvider: user.authProvider.name } : {}),
+    ...(user.exec ? { execCommand: user.exec.command, execArgs: user.exec.args } : {}),
+    ...(user.exec?.installHint ? { execInstallHint: user.exec.installHint } : {}),
+    ...(user.tokenFile ? { tokenFile: user.tokenFile } : {}),
+    ...(cluster.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
+    ...(cluster.tlsServerName ? { tlsServerName: cluster.tlsServerName } : {}),
+  };
+  const proxy = proxyFor(cluster, url, env);
+  if (proxy) { identity.proxy = proxy.shown; identity.proxySource = proxy.source; }
+
   const https = await import('node:https');
   const http = await import('node:http');
-  // Our own keep-alive agent with client-node's TLS material (a proxyUrl keeps client-node's agent).
-  const proxied = Boolean(cluster.proxyUrl);
-  const agent = proxied ? base.agent : isHttps
-    ? new https.Agent({ keepAlive: true, maxSockets: 16, ...pick(base, ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername']) })
-    : new http.Agent({ keepAlive: true, maxSockets: 16 });
-
-  let execCred: { token?: string; cert?: string; key?: string; expires?: number } | undefined;
-  let execAgent: import('node:https').Agent | undefined;
+  const tls = await import('node:tls');
   const ua = o.userAgent ?? 'flyte-doctor';
 
-  async function credentials(signal: AbortSignal): Promise<void> {
+  // ---- TLS material (read once, lazily: a missing file is config.load's finding, not a crash at open)
+  let tlsOpts: import('node:tls').ConnectionOptions | undefined;
+  function tlsMaterial(): import('node:tls').ConnectionOptions {
+    if (tlsOpts) return tlsOpts;
+    const ca = pemFrom(cluster.certificateAuthorityData, cluster.certificateAuthority, 'certificate-authority', `the CA of cluster "${cluster.name}"`);
+    const cert = pemFrom(user.clientCertificateData, user.clientCertificate, 'client-certificate', `the client certificate of user "${user.name}"`);
+    const key = pemFrom(user.clientKeyData, user.clientKey, 'client-key', `the client key of user "${user.name}"`);
+    if (key) secret(key.toString('utf8'));
+    if ((cert && !key) || (key && !cert)) throw new KubeError('credential-invalid', `user "${user.name}" has a client ${cert ? 'certificate without a key' : 'key without a certificate'} (client-certificate and client-key go together)`, { field: cert ? 'client-key' : 'client-certificate' });
+    const opts: import('node:tls').ConnectionOptions = {
+      ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}),
+      rejectUnauthorized: !cluster.insecureSkipTlsVerify,
+      ...(cluster.tlsServerName ? { servername: cluster.tlsServerName } : {}),
+    };
+    try { tls.createSecureContext(opts); } catch (e) {
+      const m = (e as Error).message;
+      const which = /key/i.test(m) ? 'client key' : /ca|certificate authority/i.test(m) && ca ? 'CA' : 'client certificate or key';
+      throw new KubeError('credential-invalid', `the ${which} in the kubeconfig cannot be used (${(e as NodeJS.ErrnoException).code ?? m.split('\n')[0]})`, { field: which });
+    }
+    if (cert) {
+      try {
+        identity.clientCertNotAfter = new Date(new X509Certificate(cert).validTo).toISOString();
+      } catch { /* not parsable: the server will say */ }
+    }
+    tlsOpts = opts;
+    return opts;
+  }
+
+  let agent: import('node:http').Agent | undefined;
+  let execAgent: import('node:http').Agent | undefined;
+  const makeAgent = (extra: import('node:tls').ConnectionOptions = {}): import('node:http').Agent => {
+    const base = { keepAlive: true, maxSockets: 16 };
+    if (!isHttps) {
+      if (!proxy) return new http.Agent(base);
+      return new http.Agent(base); // plain http through an HTTP proxy: absolute-form requests, see request()
+    }
+    const t = { ...tlsMaterial(), ...extra };
+    if (!proxy) return new https.Agent({ ...base, ...t });
+    const a = new https.Agent({ ...base, ...t });
+    (a as unknown as { createConnection: unknown }).createConnection = (opts: { host?: string; port?: number; servername?: string }, cb: (err: Error | null, s?: import('node:net').Socket) => void) => {
+      tunnel(proxy, url.hostname, Number(url.port || 443), t).then((raw) => {
+        const s = tls.connect({ ...t, socket: raw, ...(t.servername ? {} : isIpLiteral(url.hostname) ? {} : { servername: url.hostname }) });
+        cb(null, s);
+      }, (e: Error) => cb(e));
+      return undefined;
+    };
+    return a;
+  };
+
+  // ---- credentials
+  let execCred: { token?: string; cert?: string; key?: string; expires?: number } | undefined;
+  let fileToken: { value: string; readAt: number } | undefined;
+
+  function readTokenFile(): string | undefined {
+    if (!user.tokenFile) return undefined;
+    if (fileToken && Date.now() - fileToken.readAt < 60_000) return fileToken.value;
+    let text: string;
+    try { text = readKubeFile(user.tokenFile, user.tokenFile, 2 ** 20); } catch (e) {
+      if (user.token) return user.token; // kubectl falls back to the static token when the file is unreadable
+      throw fileError(e, 'tokenFile', `the token file of user "${user.name}"`);
+    }
+    const tok = text.trim();
+    if (!tok) {
+      if (user.token) return user.token;
+      throw new KubeError('credential-invalid', `the token file of user "${user.name}" (tokenFile ${user.tokenFile}) is empty`, { field: 'tokenFile', path: user.tokenFile });
+    }
+    secret(tok);
+    fileToken = { value: tok, readAt: Date.now() };
+    return tok;
+  }
+
+  function providerToken(): string | undefined {
+    const ap = user.authProvider;
+    if (!ap) return undefined;
+    const c = ap.config;
+    for (const [key, v] of Object.entries(c)) if (AUTH_PROVIDER_SECRET_KEYS.test(key)) secret(v);
+    if (ap.name === 'oidc') {
+      const tok = c['id-token'];
+      if (!tok) throw new KubeError('credential-expired', `user "${user.name}" uses the oidc auth-provider but has no id-token yet (kubectl obtains one with the refresh-token on first use)`, { field: 'auth-provider.config.id-token' });
+      const exp = jwtExpiry(tok);
+      if (exp !== undefined && exp <= Date.now()) throw new KubeError('credential-expired', `the oidc id-token of user "${user.name}" expired at ${new Date(exp).toISOString()}${c['refresh-token'] ? ' (kubectl would refresh it with the refresh-token; flyte-doctor does not change your kubeconfig)' : ''}`, { field: 'auth-provider.config.id-token' });
+      return tok;
+    }
+    if (ap.name === 'gcp' || ap.name === 'azure') {
+      const tok = c['access-token'];
+      const expText = c['expiry'] ?? c['expires-on'];
+      const exp = expText ? (/^\d+$/.test(expText) ? Number(expText) * 1000 : Date.parse(expText)) : undefined;
+      const plugin = ap.name === 'gcp' ? 'gke-gcloud-auth-plugin' : 'kubelogin';
+      if (!tok) throw new KubeError('auth-unsupported', `user "${user.name}" uses the ${ap.name} auth-provider without an access-token; kubectl removed that provider in 1.26 (use the ${plugin} exec plugin)`, { field: 'auth-provider' });
+      if (exp !== undefined && !Number.isNaN(exp) && exp <= Date.now()) throw new KubeError('credential-expired', `the ${ap.name} access-token of user "${user.name}" expired at ${new Date(exp).toISOString()}; kubectl removed the ${ap.name} auth-provider in 1.26 and cannot refresh it (use the ${plugin} exec plugin)`, { field: 'auth-provider.config.access-token' });
+      return tok;
+    }
+    throw new KubeError('auth-unsupported', `user "${user.name}" uses the auth-provider "${ap.name}", which kubectl does not support (only oidc; gcp and azure were removed in 1.26)`, { field: 'auth-provider.name' });
+  }
+
+  async function credentials(signal: AbortSignal, force = false): Promise<void> {
+    if (isHttps) tlsMaterial();
+    if (user.tokenFile) readTokenFile();
+    if (user.authProvider) providerToken();
+    const exec = user.exec;
     if (!exec) return;
-    if (execCred && (execCred.expires === undefined || execCred.expires > Date.now() + 10_000)) return;
-    let command = exec.command!;
-    if (command.includes('/') && !isAbsolute(command)) command = resolve(dirname(files[0]!), command);
-    execCred = await runExecPlugin({ command, shown: exec.command!, args: exec.args ?? [], env: exec.env ?? [], apiVersion: exec.apiVersion ?? 'client.authentication.k8s.io/v1beta1', installHint: exec.installHint, baseEnv: env, signal, server: cluster!.server, provideClusterInfo: exec.provideClusterInfo === true });
-    if (execCred.cert && execCred.key && isHttps && !proxied) {
+    if (!force && execCred && (execCred.expires === undefined || execCred.expires > Date.now() + 10_000)) return;
+    if (!exec.apiVersion || !EXEC_API_VERSIONS.includes(exec.apiVersion)) {
+      throw new KubeError('auth-unsupported', `exec plugin \`${exec.command}\` of user "${user.name}" has apiVersion ${exec.apiVersion ? `"${exec.apiVersion}"` : '(none)'}; kubectl accepts ${EXEC_API_VERSIONS.join(' or ')} (v1alpha1 was removed in 1.24)`, { field: 'exec.apiVersion', command: exec.command });
+    }
+    if (exec.interactiveMode === 'Always') {
+      throw new KubeError('auth-unsupported', `exec plugin \`${exec.command}\` of user "${user.name}" has interactiveMode Always: it needs a terminal, which flyte-doctor does not give it`, { field: 'exec.interactiveMode', command: exec.command });
+    }
+    execCred = await runExecPlugin({ exec, user: user.name, baseEnv: env, signal, cluster, caData: clusterCaBase64(cluster), scrubber, secret });
+    if (execCred.cert && execCred.key && isHttps) {
       execAgent?.destroy();
-      execAgent = new https.Agent({ keepAlive: true, maxSockets: 16, ...pick(base, ['ca', 'rejectUnauthorized', 'servername']), cert: execCred.cert, key: execCred.key });
+      execAgent = makeAgent({ cert: execCred.cert, key: execCred.key });
     }
   }
 
-  async function request(method: 'GET' | 'POST', path: string, signal: AbortSignal, body?: Json): Promise<{ status: number; json: any; text: string }> {
+  function authHeaders(): Record<string, string> {
+    const h: Record<string, string> = {};
+    let bearer: string | undefined;
+    if (execCred?.token) bearer = execCred.token;
+    else if (user.authProvider) bearer = providerToken();
+    else if (user.tokenFile) bearer = readTokenFile();
+    else if (user.token) bearer = user.token;
+    if (bearer) h.authorization = `Bearer ${bearer}`;
+    else if (user.username !== undefined || user.password !== undefined) h.authorization = `Basic ${Buffer.from(`${user.username ?? ''}:${user.password ?? ''}`).toString('base64')}`;
+    if (user.impersonate) h['impersonate-user'] = user.impersonate;
+    if (user.impersonateUid) h['impersonate-uid'] = user.impersonateUid;
+    for (const [key, vals] of Object.entries(user.impersonateExtra ?? {})) h[`impersonate-extra-${encodeURIComponent(key)}`] = vals.join(',');
+    return h;
+  }
+
+  const MAX_BODY = 64 * 2 ** 20;
+
+  async function rawRequest(method: 'GET' | 'POST', path: string, signal: AbortSignal, body?: Json, maxBytes = MAX_BODY): Promise<{ status: number; json: unknown; text: string; contentType: string; retryAfter?: string }> {
     await credentials(signal);
-    const headers: Record<string, string> = { ...(base.headers as Record<string, string>), accept: 'application/json', 'user-agent': ua };
-    if (base.auth) headers.authorization = `Basic ${Buffer.from(base.auth).toString('base64')}`;
-    if (execCred?.token) headers.authorization = `Bearer ${execCred.token}`;
+    agent ??= makeAgent();
+    const headers: Record<string, string | string[]> = { ...authHeaders(), accept: 'application/json', 'user-agent': ua };
+    if (user.impersonateGroups?.length) headers['impersonate-group'] = user.impersonateGroups;
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     if (payload) { headers['content-type'] = 'application/json'; headers['content-length'] = String(payload.length); }
     const target = new URL(url.pathname.replace(/\/$/, '') + path, url);
     const lib = isHttps ? https : http;
+    const plainViaProxy = !isHttps && proxy && proxy.scheme !== 'socks5:';
     return new Promise((res, rej) => {
-      if (signal.aborted) return rej(classifyTransportError(Object.assign(new Error('aborted'), { name: 'AbortError' }), cluster!.server));
-      const req = lib.request(target, { method, headers, agent: execAgent ?? agent, signal, ...(isHttps && !proxied ? pick(base, ['servername']) : {}) }, (resp) => {
+      if (signal.aborted) return rej(classifyTransportError(Object.assign(new Error('aborted'), { name: 'AbortError' }), server));
+      const reqOpts: import('node:https').RequestOptions = plainViaProxy
+        ? { host: proxy!.host, port: proxy!.port, path: target.href, method, headers: { ...headers, host: target.host, ...(proxy!.auth ? { 'proxy-authorization': `Basic ${Buffer.from(proxy!.auth).toString('base64')}` } : {}) }, signal }
+        : { method, headers, agent: execAgent ?? agent, signal, ...(isHttps && cluster.tlsServerName ? { servername: cluster.tlsServerName } : {}) };
+      if (!isHttps && proxy?.scheme === 'socks5:') {
+        (reqOpts as { createConnection?: unknown }).createConnection = (_o: unknown, cb: (e: Error | null, s?: import('node:net').Socket) => void) => { tunnel(proxy, url.hostname, Number(url.port || 80), {}).then((s) => cb(null, s), (e: Error) => cb(e)); return undefined; };
+        delete reqOpts.agent;
+      }
+      const req = plainViaProxy ? http.request(reqOpts) : lib.request(target, reqOpts);
+      req.on('response', (resp) => {
         const chunks: Buffer[] = [];
-        resp.on('data', (c: Buffer) => chunks.push(c));
-        resp.on('error', (e) => { try { rej(classifyTransportError(e, cluster!.server)); } catch (x) { rej(x); } });
+        let size = 0;
+        resp.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > maxBytes) { req.destroy(); return rej(new KubeError('bad-response', `${method} ${path}: the answer is larger than ${Math.round(maxBytes / 2 ** 20)} MB`, { request: `${method} ${path}` })); }
+          chunks.push(c);
+        });
+        resp.on('error', (e) => { try { rej(classifyTransportError(e, server)); } catch (x) { rej(x); } });
         resp.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          let json: any;
+          let json: unknown;
           try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
-          res({ status: resp.statusCode ?? 0, json, text });
+          const ra = resp.headers['retry-after'];
+          res({ status: resp.statusCode ?? 0, json, text, contentType: String(resp.headers['content-type'] ?? ''), ...(typeof ra === 'string' ? { retryAfter: ra } : {}) });
         });
       });
-      req.on('error', (e) => {
-        try { rej(classifyTransportError(e, cluster!.server)); } catch (x) { rej(x); }
-      });
+      req.on('error', (e) => { try { rej(classifyTransportError(e, server)); } catch (x) { rej(x); } });
       req.end(payload);
     });
   }
 
-  function httpError(method: string, path: string, r: { status: number; json: any; text: string }): KubeError {
-    const st = r.json?.kind === 'Status' ? r.json : undefined;
-    const detail = st?.message ?? r.text.slice(0, 300).trim();
-    const kind: KubeErrorKind = r.status === 401 ? 'unauthorized' : r.status === 403 ? 'forbidden' : r.status === 404 ? 'not-found' : 'http';
-    return new KubeError(kind, `${method} ${path}: HTTP ${r.status}${detail ? `: ${detail}` : ''}`, { status: r.status, ...(st?.reason ? { reason: st.reason } : {}) });
+  /** A request with kubectl's retries: after a 401 an exec plugin runs again once; a 429 with a short Retry-After is retried once. */
+  async function request(method: 'GET' | 'POST', path: string, signal: AbortSignal, body?: Json, maxBytes?: number) {
+    let r = await rawRequest(method, path, signal, body, maxBytes);
+    if (r.status === 401 && user.exec && execCred) {
+      await credentials(signal, true);
+      r = await rawRequest(method, path, signal, body, maxBytes);
+    }
+    if (r.status === 429) {
+      const wait = Number(r.retryAfter ?? '1');
+      if (Number.isFinite(wait) && wait <= 1 && !signal.aborted) {
+        await new Promise((ok) => setTimeout(ok, Math.max(100, wait * 1000)));
+        r = await rawRequest(method, path, signal, body, maxBytes);
+      }
+    }
+    return r;
+  }
+
+  function httpError(method: string, path: string, r: { status: number; json: unknown; text: string; contentType: string; retryAfter?: string }): KubeError {
+    const st = isObj(r.json) && r.json['kind'] === 'Status' ? r.json : undefined;
+    const stMsg = st && typeof st['message'] === 'string' ? st['message'] : undefined;
+    const detail = scrubber.scrub((stMsg ?? r.text.slice(0, 300)).replace(/\s+/g, ' ').trim()).slice(0, 400);
+    const request = `${method} ${path.split('?')[0]}`;
+    const extra: KubeErrorExtra = { status: r.status, request, ...(st && typeof st['reason'] === 'string' ? { reason: st['reason'] } : {}), ...(r.contentType ? { contentType: r.contentType } : {}), ...(r.retryAfter ? { retryAfter: r.retryAfter } : {}) };
+    if (r.status === 400 && /HTTP request to an HTTPS server|plain HTTP request was sent to HTTPS port/i.test(r.text)) {
+      return new KubeError('tls-expected', `${server} speaks TLS: it answered the plain HTTP request with "${detail.slice(0, 120)}"`, extra);
+    }
+    if (r.status === 403) {
+      const denied = parseForbidden(stMsg ?? '', st);
+      return new KubeError('forbidden', `${request}: HTTP 403${detail ? `: ${detail}` : ''}`, { ...extra, ...denied });
+    }
+    const kind: KubeErrorKind = r.status === 401 ? 'unauthorized' : r.status === 404 ? 'not-found' : r.status === 429 ? 'throttled' : r.status >= 500 ? 'server-error' : 'http';
+    return new KubeError(kind, `${request}: HTTP ${r.status}${detail ? `: ${detail}` : ''}`, { ...extra, ...(st ? {} : { body: detail.slice(0, 120) }) });
+  }
+
+  function notJson(method: string, path: string, r: { status: number; text: string; contentType: string }, what: string): KubeError {
+    const start = scrubber.scrub(r.text.replace(/\s+/g, ' ').trim()).slice(0, 120);
+    const html = /^\s*</.test(r.text) || /html/i.test(r.contentType);
+    return new KubeError('bad-response', `${method} ${path.split('?')[0]}: HTTP ${r.status} with ${html ? 'an HTML page' : r.text.trim() ? 'a body' : 'an empty body'}${r.contentType ? ` (${r.contentType.split(';')[0]})` : ''} where ${what} was expected${start && !html ? `: "${start}"` : ''}`, { status: r.status, request: `${method} ${path.split('?')[0]}`, contentType: r.contentType, body: start });
   }
 
   async function get<T>(path: string, signal: AbortSignal): Promise<T> {
     const r = await request('GET', path, signal);
     if (r.status < 200 || r.status >= 300) throw httpError('GET', path, r);
-    if (r.json === undefined) throw new KubeError('http', `GET ${path}: HTTP ${r.status} with a body that is not JSON: ${r.text.slice(0, 120)}`, { status: r.status });
+    if (!isObj(r.json)) throw notJson('GET', path, r, 'a JSON object');
     return r.json as T;
   }
 
   const session: KubeSession = {
     identity,
-    credentials,
+    credentials: (signal) => credentials(signal),
     get,
     async getOptional<T>(path: string, signal: AbortSignal): Promise<T | undefined> {
       try { return await get<T>(path, signal); } catch (e) { if (e instanceof KubeError && e.kind === 'not-found') return undefined; throw e; }
+    },
+    async getText(path, signal, maxBytes = 256 * 1024) {
+      const r = await request('GET', path, signal, undefined, maxBytes * 4);
+      if (r.status < 200 || r.status >= 300) throw httpError('GET', path, r);
+      return scrubber.scrub(r.text.slice(-maxBytes));
     },
     async list<T>(path: string, signal: AbortSignal, lo: ListOptions = {}): Promise<T[]> {
       const items: T[] = [];
@@ -290,17 +553,34 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
     async forEach<T>(path: string, signal: AbortSignal, visit: ItemVisitor<T>, lo: ListOptions = {}): Promise<number> {
       let n = 0;
       let cont: string | undefined;
-      do {
+      const seen = new Set<string>();
+      for (let page = 0; ; page++) {
         const q = new URLSearchParams();
         q.set('limit', String(lo.pageSize ?? 500));
         if (lo.labelSelector) q.set('labelSelector', lo.labelSelector);
         if (lo.fieldSelector) q.set('fieldSelector', lo.fieldSelector);
         if (cont) q.set('continue', cont);
-        const page = await get<{ items?: T[]; metadata?: { continue?: string } }>(`${path}?${q}`, signal);
-        for (const it of page.items ?? []) { visit(it); n++; }
-        cont = page.metadata?.continue || undefined;
-      } while (cont);
-      return n;
+        const r = await request('GET', `${path}?${q}`, signal);
+        if (r.status < 200 || r.status >= 300) throw httpError('GET', path, r);
+        if (!isObj(r.json)) throw notJson('GET', path, r, 'a JSON list');
+        const items = r.json['items'];
+        // `items: null` is how Go encodes an empty list; anything else that is not a list is not an API server's answer.
+        if (items !== null && items !== undefined && !Array.isArray(items)) throw new KubeError('bad-response', `GET ${path}: "items" is ${typeName(items)}, not a list`, { status: r.status, request: `GET ${path}` });
+        if (items === undefined && !('kind' in r.json) && !('metadata' in r.json)) throw new KubeError('bad-response', `GET ${path}: the answer is a JSON object without "items", not a Kubernetes list`, { status: r.status, request: `GET ${path}` });
+        for (const [i, it] of ((items as unknown[] | null) ?? []).entries()) {
+          if (!isObj(it) || !isObj(it['metadata']) || typeof it['metadata']['name'] !== 'string') {
+            throw new KubeError('bad-response', `GET ${path}: item ${i} is not a Kubernetes object (no metadata.name)`, { status: r.status, request: `GET ${path}` });
+          }
+          visit(it as T); n++;
+          if (lo.maxItems !== undefined && n >= lo.maxItems) return n;
+        }
+        const md = r.json['metadata'];
+        const next = isObj(md) && typeof md['continue'] === 'string' && md['continue'] ? md['continue'] : undefined;
+        if (!next) return n;
+        if (seen.has(next) || page >= 10_000) throw new KubeError('bad-response', `GET ${path}: the server keeps answering the same continue token (pagination does not end)`, { request: `GET ${path}` });
+        seen.add(next);
+        cont = next;
+      }
     },
     async canI(all, signal) {
       // One review per distinct attribute set, answers mapped back in input order.
@@ -319,23 +599,134 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
           const path = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
           const r = await request('POST', path, signal, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: spec } });
           if (r.status < 200 || r.status >= 300) throw httpError('POST', path, r);
-          const s = r.json?.status ?? {};
-          out[i] = { verb: a.verb, group: a.group, resource: a.resource, ...(a.namespace ? { namespace: a.namespace } : {}), ...(a.name ? { name: a.name } : {}), ...(a.subresource ? { subresource: a.subresource } : {}), allowed: s.allowed === true, ...(s.denied ? { denied: true } : {}), ...(s.reason ? { reason: s.reason } : {}), ...(s.evaluationError ? { evaluationError: s.evaluationError } : {}) };
+          if (!isObj(r.json)) throw notJson('POST', path, r, 'a SelfSubjectAccessReview');
+          const s = r.json['status'];
+          if (!isObj(s) || typeof s['allowed'] !== 'boolean') throw new KubeError('bad-response', `POST ${path}: the answer has no status.allowed, not a SelfSubjectAccessReview`, { status: r.status, request: `POST ${path}` });
+          const str = (v: unknown) => (typeof v === 'string' && v ? scrubber.scrub(v) : undefined);
+          const reason = str(s['reason']), evaluationError = str(s['evaluationError']);
+          out[i] = { verb: a.verb, group: a.group, resource: a.resource, ...(a.namespace ? { namespace: a.namespace } : {}), ...(a.name ? { name: a.name } : {}), ...(a.subresource ? { subresource: a.subresource } : {}), allowed: s['allowed'], ...(s['denied'] === true ? { denied: true } : {}), ...(reason ? { reason } : {}), ...(evaluationError ? { evaluationError } : {}) };
         }
       };
       await Promise.all(Array.from({ length: Math.min(8, attrs.length) }, worker));
       const byKey = new Map(out.map((d) => [keyOf(d), d]));
       return all.map((a) => ({ ...byKey.get(keyOf(a))! }));
     },
-    close() { (agent as { destroy?: () => void } | undefined)?.destroy?.(); execAgent?.destroy(); },
+    scrub: (t) => scrubber.scrub(t),
+    close() { agent?.destroy(); execAgent?.destroy(); },
   };
   return session;
 }
 
-function pick<T extends object>(o: T, keys: string[]): Record<string, unknown> {
-  const r: Record<string, unknown> = {};
-  for (const k of keys) { const v = (o as Record<string, unknown>)[k]; if (v !== undefined) r[k] = v; }
-  return r;
+export function isObj(v: unknown): v is Record<string, any> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+const typeName = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'an object' : `a ${typeof v}`);
+const isIpLiteral = (h: string) => /^[\d.]+$/.test(h) || h.includes(':');
+
+/** Exp (ms) of a JWT, or undefined. */
+function jwtExpiry(token: string): number | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  try { const p = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { exp?: unknown }; return typeof p.exp === 'number' ? p.exp * 1000 : undefined; } catch { return undefined; }
+}
+
+function clusterCaBase64(c: KubeCluster): string | undefined {
+  if (c.certificateAuthorityData) return c.certificateAuthorityData;
+  if (c.certificateAuthority) { try { return Buffer.from(readKubeFile(c.certificateAuthority, c.certificateAuthority, 2 ** 20)).toString('base64'); } catch { return undefined; } }
+  return undefined;
+}
+
+/** What a 403 Status says was denied: `User "x" cannot list resource "pods" in API group "" in the namespace "flyte"`. */
+export function parseForbidden(message: string, st?: Record<string, any>): Pick<KubeErrorExtra, 'verb' | 'resource' | 'group' | 'namespace' | 'name'> {
+  const out: Pick<KubeErrorExtra, 'verb' | 'resource' | 'group' | 'namespace' | 'name'> = {};
+  const m = /cannot (\S+) resource "([^"]*)" in API group "([^"]*)"(?: in the namespace "([^"]*)")?/.exec(message);
+  if (m) { out.verb = m[1]!; out.resource = m[2]!; out.group = m[3]!; if (m[4]) out.namespace = m[4]; }
+  const nr = /cannot (\S+) path "([^"]*)"/.exec(message);
+  if (nr) { out.verb = nr[1]!; out.resource = nr[2]!; }
+  const d = isObj(st?.['details']) ? st!['details'] : undefined;
+  if (d && typeof d['name'] === 'string' && d['name']) out.name = d['name'];
+  if (!out.resource && d && typeof d['kind'] === 'string') out.resource = d['kind'];
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Proxies (proxy-url, HTTPS_PROXY / HTTP_PROXY / NO_PROXY like Go's ProxyFromEnvironment)
+// ---------------------------------------------------------------------------------------------
+
+interface Proxy { scheme: 'http:' | 'https:' | 'socks5:'; host: string; port: number; auth?: string; shown: string; source: string }
+
+function proxyFor(cluster: KubeCluster, target: URL, env: NodeJS.ProcessEnv): Proxy | undefined {
+  let raw: string | undefined, source: string;
+  if (cluster.proxyUrl) { raw = cluster.proxyUrl; source = `proxy-url of cluster "${cluster.name}"`; }
+  else {
+    const host = target.hostname.replace(/^\[|\]$/g, '');
+    if (host === 'localhost' || /^127\./.test(host) || host === '::1') return undefined;
+    const noProxy = env['NO_PROXY'] ?? env['no_proxy'] ?? '';
+    if (noProxy.split(',').map((s) => s.trim()).filter(Boolean).some((p) => p === '*' || host === p.replace(/^\./, '') || host.endsWith(p.startsWith('.') ? p : `.${p}`) || (p.includes('/') && false))) return undefined;
+    const name = target.protocol === 'https:' ? ['HTTPS_PROXY', 'https_proxy'] : ['HTTP_PROXY', 'http_proxy'];
+    const key = name.find((n) => env[n]);
+    if (!key) return undefined;
+    raw = env[key]!; source = `env ${key}`;
+  }
+  let u: URL;
+  try { u = new URL(raw.includes('://') ? raw : `http://${raw}`); } catch { throw new KubeError('kubeconfig-invalid', `${source}: "${raw.replace(/\/\/[^@/]*@/, '//***@')}" is not a proxy URL`, { field: 'proxy-url' }); }
+  const scheme = u.protocol === 'socks5h:' ? 'socks5:' : u.protocol;
+  if (scheme !== 'http:' && scheme !== 'https:' && scheme !== 'socks5:') throw new KubeError('kubeconfig-invalid', `${source}: proxy scheme ${u.protocol} is not supported (http, https, socks5)`, { field: 'proxy-url' });
+  const auth = u.username ? `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}` : undefined;
+  return { scheme, host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || (scheme === 'https:' ? 443 : scheme === 'socks5:' ? 1080 : 80)), ...(auth ? { auth } : {}), shown: `${scheme}//${u.host}`, source };
+}
+
+/** A raw TCP stream to host:port through the proxy (CONNECT for http/https proxies, SOCKS5 CONNECT). */
+async function tunnel(p: Proxy, host: string, port: number, _tls: object): Promise<import('node:net').Socket> {
+  const net = await import('node:net');
+  const tls = await import('node:tls');
+  const where = `proxy ${p.shown} (${p.source})`;
+  const connectTo = (): Promise<import('node:net').Socket> => new Promise((res, rej) => {
+    const s: import('node:net').Socket = p.scheme === 'https:' ? tls.connect({ host: p.host, port: p.port, servername: p.host }) : net.connect({ host: p.host, port: p.port });
+    s.once(p.scheme === 'https:' ? 'secureConnect' : 'connect', () => res(s));
+    s.once('error', (e) => rej(new KubeError('proxy', `${where} cannot be reached: ${(e as NodeJS.ErrnoException).code ?? e.message}`, { code: (e as NodeJS.ErrnoException).code ?? 'PROXY' })));
+  });
+  const s = await connectTo();
+  const readSome = (n: number): Promise<Buffer> => new Promise((res, rej) => {
+    let buf = Buffer.alloc(0);
+    const onData = (d: Buffer) => { buf = Buffer.concat([buf, d]); if (buf.length >= n) { cleanup(); res(buf); } };
+    const onEnd = () => { cleanup(); rej(new KubeError('proxy', `${where} closed the connection`, { code: 'PROXY' })); };
+    const cleanup = () => { s.off('data', onData); s.off('end', onEnd); s.off('error', onEnd); };
+    s.on('data', onData); s.once('end', onEnd); s.once('error', onEnd);
+  });
+  if (p.scheme === 'socks5:') {
+    s.write(Buffer.from(p.auth ? [5, 2, 0, 2] : [5, 1, 0]));
+    const hello = await readSome(2);
+    if (hello[0] !== 5 || hello[1] === 0xff) { s.destroy(); throw new KubeError('proxy', `${where} refused every SOCKS5 authentication method`, { code: 'PROXY' }); }
+    if (hello[1] === 2) {
+      const [u, pw] = (p.auth ?? ':').split(/:(.*)/s) as [string, string];
+      s.write(Buffer.concat([Buffer.from([1, Buffer.byteLength(u)]), Buffer.from(u), Buffer.from([Buffer.byteLength(pw ?? '')]), Buffer.from(pw ?? '')]));
+      const ok = await readSome(2);
+      if (ok[1] !== 0) { s.destroy(); throw new KubeError('proxy', `${where} rejected the SOCKS5 user name and password`, { code: 'PROXY_AUTH' }); }
+    }
+    const h = Buffer.from(host);
+    s.write(Buffer.concat([Buffer.from([5, 1, 0, 3, h.length]), h, Buffer.from([port >> 8, port & 0xff])]));
+    const rep = await readSome(2);
+    if (rep[1] !== 0) { s.destroy(); throw new KubeError('proxy', `${where} could not connect to ${host}:${port} (SOCKS5 reply ${rep[1]})`, { code: 'PROXY_CONNECT' }); }
+    // the rest of the reply (bound address) is consumed as it arrives: wait for the full header
+    const full = rep.length >= 5 ? rep : Buffer.concat([rep, await readSome(5 - rep.length)]);
+    const need = full[3] === 1 ? 10 : full[3] === 4 ? 22 : 7 + full[4]!;
+    if (full.length < need) await readSome(need - full.length);
+    return s;
+  }
+  s.write(`CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\n${p.auth ? `Proxy-Authorization: Basic ${Buffer.from(p.auth).toString('base64')}\r\n` : ''}\r\n`);
+  let head = Buffer.alloc(0);
+  while (!head.includes('\r\n\r\n')) {
+    head = Buffer.concat([head, await readSome(1)]);
+    if (head.length > 16 * 1024) { s.destroy(); throw new KubeError('proxy', `${where} answered CONNECT with an oversized header`, { code: 'PROXY' }); }
+  }
+  const status = /^HTTP\/\d\.\d (\d{3})/.exec(head.toString('latin1'));
+  if (!status || status[1] !== '200') {
+    s.destroy();
+    const code = status?.[1] ?? 'no HTTP status';
+    throw new KubeError('proxy', `${where} refused CONNECT ${host}:${port} (${code}${code === '407' ? ': proxy authentication required' : ''})`, { code: `PROXY_${code}` });
+  }
+  return s;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -352,9 +743,20 @@ export const KNOWN_EXEC_PLUGINS: Record<string, string> = {
   doctl: 'install doctl (https://docs.digitalocean.com/reference/doctl/how-to/install/), then `doctl kubernetes cluster kubeconfig save <cluster>`',
 };
 
+/** How to log in again for the credentials a plugin hands out (for 401 and plugin failures). */
+export const EXEC_REFRESH: Record<string, string> = {
+  aws: '`aws sso login` (or refresh the profile\'s keys), then `aws eks update-kubeconfig --name <cluster> --region <region>`',
+  'aws-iam-authenticator': 'refresh the AWS credentials of the profile, or switch to `aws eks update-kubeconfig --name <cluster>`',
+  'gke-gcloud-auth-plugin': '`gcloud auth login`, then `gcloud container clusters get-credentials <cluster> --region <region>`',
+  kubelogin: '`az login` (or `kubelogin remove-tokens`), then `az aks get-credentials -n <cluster> -g <group>`',
+  'kubectl-oidc_login': '`kubectl oidc-login clean` and log in again',
+  doctl: '`doctl auth init`, then `doctl kubernetes cluster kubeconfig save <cluster>`',
+};
+
+export const basename = (command: string) => command.split(/[\\/]/).pop() ?? command;
+
 export function execInstallHint(command: string, installHint?: string): string {
-  const base = command.split(/[\\/]/).pop() ?? command;
-  const known = KNOWN_EXEC_PLUGINS[base];
+  const known = KNOWN_EXEC_PLUGINS[basename(command)];
   const parts = [`the kubeconfig runs \`${command}\` to get credentials; make sure it is on PATH`];
   if (installHint) parts.push(installHint.trim().replace(/\s+/g, ' '));
   else if (known) parts.push(known);
@@ -362,65 +764,93 @@ export function execInstallHint(command: string, installHint?: string): string {
 }
 
 interface ExecRun {
-  command: string; shown: string; args: string[]; env: { name: string; value: string }[]; apiVersion: string; installHint?: string | undefined;
-  baseEnv: NodeJS.ProcessEnv; signal: AbortSignal; server: string; provideClusterInfo: boolean;
+  exec: KubeExec; user: string; baseEnv: NodeJS.ProcessEnv; signal: AbortSignal; cluster: KubeCluster; caData: string | undefined;
+  scrubber: Scrubber; secret: (s: string) => void;
 }
 
 async function runExecPlugin(x: ExecRun): Promise<{ token?: string; cert?: string; key?: string; expires?: number }> {
   const { spawn } = await import('node:child_process');
+  const shown = x.exec.command;
+  const apiVersion = x.exec.apiVersion!;
   const env: NodeJS.ProcessEnv = { ...x.baseEnv };
-  for (const e of x.env) env[e.name] = e.value;
-  env.KUBERNETES_EXEC_INFO = JSON.stringify({ apiVersion: x.apiVersion, kind: 'ExecCredential', spec: { interactive: false, ...(x.provideClusterInfo ? { cluster: { server: x.server } } : {}) } });
+  for (const e of x.exec.env) env[e.name] = e.value;
+  const cluster = x.exec.provideClusterInfo ? {
+    server: x.cluster.server, ...(x.cluster.tlsServerName ? { 'tls-server-name': x.cluster.tlsServerName } : {}),
+    ...(x.cluster.insecureSkipTlsVerify ? { 'insecure-skip-tls-verify': true } : {}), ...(x.caData ? { 'certificate-authority-data': x.caData } : {}),
+    ...(x.cluster.proxyUrl ? { 'proxy-url': x.cluster.proxyUrl } : {}), ...(x.cluster.execExtension !== undefined ? { config: x.cluster.execExtension } : {}),
+  } : undefined;
+  env.KUBERNETES_EXEC_INFO = JSON.stringify({ apiVersion, kind: 'ExecCredential', spec: { interactive: false, ...(cluster ? { cluster } : {}) } });
+  const timeoutErr = () => new KubeError('timeout', `exec plugin \`${shown}\` did not finish before the time was up`, { command: shown });
   return new Promise((res, rej) => {
     let out = '', errText = '';
     let child: import('node:child_process').ChildProcess;
     try {
-      child = spawn(x.command, x.args, { env, signal: x.signal, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(x.exec.command, x.exec.args, { env, signal: x.signal, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (e) {
       return rej(execSpawnError(e, x));
     }
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => { errText += d; });
+    const cap = 4 * 2 ** 20;
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => { if (out.length < cap) out += d; });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => { if (errText.length < 64 * 1024) errText += d; });
     child.on('error', (e) => rej(execSpawnError(e, x)));
     child.on('close', (code, sig) => {
-      if (x.signal.aborted) return rej(new KubeError('timeout', `exec plugin \`${x.shown}\` did not finish before the time was up`, { command: x.shown }));
-      const stderr = errText.trim().split('\n').slice(-5).join(' | ').slice(0, 500);
-      if (code !== 0) return rej(new KubeError('exec-failed', `exec plugin \`${x.shown} ${x.args.join(' ')}\` exited with ${code ?? sig}${stderr ? `: ${stderr}` : ''}`, { command: x.shown, stderr }));
-      let cred: { status?: { token?: string; clientCertificateData?: string; clientKeyData?: string; expirationTimestamp?: string } };
-      try { cred = JSON.parse(out); } catch {
-        return rej(new KubeError('exec-failed', `exec plugin \`${x.shown}\` printed no ExecCredential JSON (${out.length} bytes on stdout)`, { command: x.shown, stderr }));
+      if (x.signal.aborted) return rej(timeoutErr());
+      const quoted = () => x.scrubber.scrub(errText.trim().split('\n').slice(-5).join(' | ')).slice(0, 500);
+      if (code !== 0) {
+        const stderr = quoted();
+        return rej(new KubeError('exec-failed', `exec plugin \`${shown}${x.exec.args.length ? ` ${x.exec.args.join(' ')}` : ''}\` exited with ${code ?? sig}${stderr ? `: ${stderr}` : ''}`, { command: shown, ...(stderr ? { stderr } : {}) }));
       }
-      const s = cred.status ?? {};
-      if (!s.token && !(s.clientCertificateData && s.clientKeyData)) return rej(new KubeError('exec-failed', `exec plugin \`${x.shown}\` returned no token and no client certificate`, { command: x.shown }));
-      const expires = s.expirationTimestamp ? Date.parse(s.expirationTimestamp) : undefined;
-      res({ ...(s.token ? { token: s.token } : {}), ...(s.clientCertificateData ? { cert: s.clientCertificateData } : {}), ...(s.clientKeyData ? { key: s.clientKeyData } : {}), ...(expires && !Number.isNaN(expires) ? { expires } : {}) });
+      const badOut = (why: string) => rej(new KubeError('exec-bad-output', `exec plugin \`${shown}\` printed ${why}`, { command: shown, ...(errText.trim() ? { stderr: quoted() } : {}) }));
+      let cred: unknown;
+      try { cred = JSON.parse(out); } catch { return badOut(`no ExecCredential JSON on stdout (${out.length} bytes${out.trim() ? ', not JSON' : ''})`); }
+      if (!isObj(cred)) return badOut('JSON that is not an ExecCredential object');
+      const st = cred['status'];
+      // Register whatever credential it returned before any further validation message is built.
+      if (isObj(st)) for (const k of ['token', 'clientKeyData']) if (typeof st[k] === 'string') { x.secret(st[k]); }
+      if (cred['kind'] !== 'ExecCredential') return badOut(`an object of kind ${JSON.stringify(cred['kind'] ?? null)}, not ExecCredential`);
+      if (cred['apiVersion'] !== apiVersion) return badOut(`apiVersion ${JSON.stringify(cred['apiVersion'] ?? null)}, but the kubeconfig asks for ${apiVersion}`);
+      if (!isObj(st)) return badOut('an ExecCredential without status');
+      const s = st as { token?: unknown; clientCertificateData?: unknown; clientKeyData?: unknown; expirationTimestamp?: unknown };
+      const token = typeof s.token === 'string' && s.token ? s.token : undefined;
+      const cert = typeof s.clientCertificateData === 'string' && s.clientCertificateData ? s.clientCertificateData : undefined;
+      const key = typeof s.clientKeyData === 'string' && s.clientKeyData ? s.clientKeyData : undefined;
+      if (!token && !(cert && key)) return badOut(`an ExecCredential with ${cert || key ? `only ${cert ? 'clientCertificateData' : 'clientKeyData'}` : 'no token and no client certificate'}`);
+      let expires: number | undefined;
+      if (s.expirationTimestamp !== undefined && s.expirationTimestamp !== null) {
+        expires = typeof s.expirationTimestamp === 'string' ? Date.parse(s.expirationTimestamp) : NaN;
+        if (Number.isNaN(expires)) return badOut(`an expirationTimestamp that is not a timestamp (${JSON.stringify(s.expirationTimestamp).slice(0, 40)})`);
+        if (expires <= Date.now()) return badOut(`a credential that already expired at ${new Date(expires).toISOString()}`);
+      }
+      res({ ...(token ? { token } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}), ...(expires !== undefined ? { expires } : {}) });
     });
   });
 }
 
 function execSpawnError(e: unknown, x: ExecRun): KubeError {
   const err = e as NodeJS.ErrnoException;
-  if (err.name === 'AbortError') return new KubeError('timeout', `exec plugin \`${x.shown}\` did not finish before the time was up`, { command: x.shown });
-  if (err.code === 'ENOENT') return new KubeError('exec-not-found', `exec credential plugin \`${x.shown}\` was not found on PATH`, { command: x.shown, code: 'ENOENT', ...(x.installHint ? { installHint: x.installHint } : {}) });
-  if (err.code === 'EACCES') return new KubeError('exec-not-found', `exec credential plugin \`${x.shown}\` is not executable (EACCES)`, { command: x.shown, code: 'EACCES' });
-  return new KubeError('exec-failed', `exec credential plugin \`${x.shown}\` could not be started: ${err.message}`, { command: x.shown, ...(err.code ? { code: err.code } : {}) });
+  const shown = x.exec.command;
+  if (err.name === 'AbortError') return new KubeError('timeout', `exec plugin \`${shown}\` did not finish before the time was up`, { command: shown });
+  if (err.code === 'ENOENT') return new KubeError('exec-not-found', `exec credential plugin \`${shown}\` was not found${shown.includes('/') ? '' : ' on PATH'}`, { command: shown, code: 'ENOENT', ...(x.exec.installHint ? { installHint: x.exec.installHint } : {}) });
+  if (err.code === 'EACCES') return new KubeError('exec-not-found', `exec credential plugin \`${shown}\` is not executable (EACCES)`, { command: shown, code: 'EACCES' });
+  return new KubeError('exec-failed', `exec credential plugin \`${shown}\` could not be started: ${x.scrubber.scrub(err.message)}`, { command: shown, ...(err.code ? { code: err.code } : {}) });
 }
 
 // ---------------------------------------------------------------------------------------------
-// Per-run session through the engine's shared(): one KubeConfig + agent per run.
+// Per-run session through the engine's shared(): one session + agent per run.
 // ---------------------------------------------------------------------------------------------
 
 interface SessionCtx {
   readonly target: { kubernetes: KubernetesTarget };
   readonly runId: string;
   shared<T>(key: string, make: (runSignal: AbortSignal) => Promise<T>, close?: (value: T) => Promise<void> | void): Promise<T>;
+  addSecret?(value: string | undefined): void;
 }
 
 /** The run's Kubernetes session (memoized by kubeconfig+context). Throws KubeError for config problems. */
 export function kubeSession(ctx: SessionCtx): Promise<KubeSession> {
-  const k = ctx.target.kubernetes;
-  return ctx.shared(`kube:${k.kubeconfigPath ?? ''}:${k.context ?? ''}`,
-    () => openKube(k, { userAgent: `flyte-doctor (run ${ctx.runId})` }), (s) => s.close());
+  const k = ctx.target.kubernetes as KubernetesTarget & { kubeconfigFiles?: string[] };
+  return ctx.shared(`kube:${k.kubeconfigFiles?.join(',') ?? k.kubeconfigPath ?? ''}:${k.context ?? ''}`,
+    () => openKube(k, { userAgent: `flyte-doctor (run ${ctx.runId})`, ...(ctx.addSecret ? { onSecret: (s: string) => ctx.addSecret!(s) } : {}) }), (s) => s.close());
 }
 
 /** A signal that fires `ms` before `signal` would (or at `ms` from now), so a check can report its own timeout. */
@@ -439,11 +869,17 @@ const DEC: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, 
 export function parseQuantity(q: string | number | undefined | null): number {
   if (q === undefined || q === null || q === '') return 0;
   if (typeof q === 'number') return q;
+  if (typeof q !== 'string') throw new Error(`not a Kubernetes quantity: ${JSON.stringify(q)}`);
   const m = /^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|K|M|G|T|P|E)?$/.exec(q.trim());
   if (!m) throw new Error(`not a Kubernetes quantity: "${q}"`);
   const n = Number(m[1]);
   const suf = m[2] ?? '';
   return n * (BIN[suf] ?? DEC[suf] ?? 1);
+}
+
+/** parseQuantity that reads an unparsable value as 0 (for answers from a server that may be odd). */
+export function quantityOr0(q: unknown): number {
+  try { const n = parseQuantity(q as string); return Number.isFinite(n) ? n : 0; } catch { return 0; }
 }
 
 export function formatCpu(cores: number): string {
@@ -455,159 +891,24 @@ export function formatMem(bytes: number): string {
   return gi >= 1 ? `${Number(gi.toFixed(2))}Gi` : `${Math.round(bytes / 2 ** 20)}Mi`;
 }
 
-/** A LabelSelector object as a selector string (matchLabels + matchExpressions). */
-export function selectorString(sel: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined): string {
-  if (!sel) return '';
-  const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
-  for (const e of sel.matchExpressions ?? []) {
-    if (e.operator === 'In') parts.push(`${e.key} in (${(e.values ?? []).join(',')})`);
-    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${(e.values ?? []).join(',')})`);
-    else if (e.operator === 'Exists') parts.push(e.key);
-    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+/** A LabelSelector object as a selector string (matchLabels + matchExpressions); tolerant of odd shapes. */
+export function selectorString(sel: unknown): string {
+  if (!isObj(sel)) return '';
+  const parts = isObj(sel['matchLabels']) ? Object.entries(sel['matchLabels']).filter(([, v]) => typeof v === 'string').map(([k, v]) => `${k}=${v as string}`) : [];
+  for (const e of Array.isArray(sel['matchExpressions']) ? sel['matchExpressions'] : []) {
+    if (!isObj(e) || typeof e['key'] !== 'string') continue;
+    const values = Array.isArray(e['values']) ? e['values'].filter((v): v is string => typeof v === 'string') : [];
+    if (e['operator'] === 'In') parts.push(`${e['key']} in (${values.join(',')})`);
+    else if (e['operator'] === 'NotIn') parts.push(`${e['key']} notin (${values.join(',')})`);
+    else if (e['operator'] === 'Exists') parts.push(e['key']);
+    else if (e['operator'] === 'DoesNotExist') parts.push(`!${e['key']}`);
   }
   return parts.join(',');
 }
 
-/** `kubectl` prefix with --kubeconfig/--context when the target names them, for hints. */
-export function kubectl(k: Pick<KubernetesTarget, 'kubeconfigPath' | 'context'>, ns?: string): string {
-  return ['kubectl', k.kubeconfigPath ? `--kubeconfig ${k.kubeconfigPath}` : '', k.context ? `--context ${k.context}` : '', ns ? `-n ${ns}` : ''].filter(Boolean).join(' ');
-}
-
-// ---------------------------------------------------------------------------------------------
-// Flyte chart object names (facts §A1, §A2, §A4)
-// ---------------------------------------------------------------------------------------------
-
-/** flyte-binary fullname: the release name if it contains "flyte-binary", else `<release>-flyte-binary`. */
-export function binaryFullname(release: string): string {
-  return release.includes('flyte-binary') ? release : `${release}-flyte-binary`;
-}
-
-export interface FlyteComponent {
-  /** Deployment name(s): the first is the usual one, others are alternatives (propeller manager mode). */
-  deployments: string[];
-  /** Human name. */
-  component: string;
-  /** Values key prefix of this component for the detected chart (image, resources). */
-  valuesKey: string;
-  /** Optional components are checked only when their Deployment exists (disabled by default / by values). */
-  optional: boolean;
-}
-
-/** The Deployments of the detected chart (facts §A1, §A2). */
-export function flyteComponents(t: ChartNames): FlyteComponent[] {
-  if ((t.chart ?? 'flyte-binary') === 'flyte-binary') {
-    return [{ deployments: [t.fullname ?? binaryFullname(t.kubernetes.release)], component: 'flyte-binary', valuesKey: 'deployment', optional: false }];
-  }
-  return [
-    { deployments: ['flyteadmin'], component: 'flyteadmin', valuesKey: 'flyteadmin', optional: false },
-    { deployments: ['flytepropeller', 'flytepropeller-manager'], component: 'flytepropeller', valuesKey: 'flytepropeller', optional: false },
-    { deployments: ['datacatalog'], component: 'datacatalog', valuesKey: 'datacatalog', optional: false },
-    { deployments: ['flyteconsole'], component: 'flyteconsole', valuesKey: 'flyteconsole', optional: false },
-    { deployments: ['flyte-pod-webhook'], component: 'flyte-pod-webhook', valuesKey: 'webhook', optional: false },
-    { deployments: ['flytescheduler'], component: 'flytescheduler', valuesKey: 'flytescheduler', optional: true },
-    { deployments: ['syncresources'], component: 'cluster resource sync', valuesKey: 'cluster_resource_manager', optional: true },
-  ];
-}
-
-export interface FlyteService { name: string; optional: boolean; component: string }
-
-/** The Services clients and the API server call (facts §A1, §A2). */
-export function flyteServices(t: ChartNames & { ingress?: { separateGrpcIngress: boolean } | undefined }): FlyteService[] {
-  if ((t.chart ?? 'flyte-binary') === 'flyte-binary') {
-    const fn = t.fullname ?? binaryFullname(t.kubernetes.release);
-    return [
-      { name: `${fn}-http`, optional: false, component: 'flyte-binary' },
-      { name: `${fn}-grpc`, optional: t.ingress ? !t.ingress.separateGrpcIngress : true, component: 'flyte-binary' },
-      { name: `${fn}-webhook`, optional: false, component: 'flyte-binary' },
-    ];
-  }
-  return [
-    { name: 'flyteadmin', optional: false, component: 'flyteadmin' },
-    { name: 'datacatalog', optional: false, component: 'datacatalog' },
-    { name: 'flyteconsole', optional: false, component: 'flyteconsole' },
-    { name: 'flyte-pod-webhook', optional: false, component: 'flyte-pod-webhook' },
-  ];
-}
-
-/** Name of the MutatingWebhookConfiguration the webhook registers (facts §A4). */
-export function webhookConfigName(t: ChartNames): string {
-  return (t.chart ?? 'flyte-binary') === 'flyte-binary' ? `${t.fullname ?? binaryFullname(t.kubernetes.release)}-webhook` : 'flyte-pod-webhook';
-}
-
-/** What names a chart's objects: the chart, the release and (flyte-binary) a fullname found on the cluster. */
-export interface ChartNames { chart?: 'flyte-binary' | 'flyte-core'; kubernetes: { release: string; namespace?: string }; fullname?: string }
-
-/**
- * flyte-binary objects are named after the release (`<release>-flyte-binary`), which the values do not
- * say. When the Deployment for the target's release is absent and exactly one Deployment in the
- * namespace carries the chart's label `app.kubernetes.io/name=flyte-binary`, that one is the install:
- * its name is the fullname (also covers fullnameOverride). flyte-core names are fixed.
- */
-export async function resolveChartNames<T extends ChartNames>(s: KubeSession, t: T, signal: AbortSignal): Promise<T & { detected?: string }> {
-  if ((t.chart ?? 'flyte-binary') !== 'flyte-binary' || t.fullname) return t;
-  const ns = encodeURIComponent(t.kubernetes.namespace ?? 'flyte');
-  const expected = binaryFullname(t.kubernetes.release);
-  if (await s.getOptional(`/apis/apps/v1/namespaces/${ns}/deployments/${encodeURIComponent(expected)}`, signal)) return t;
-  const found = await s.list<{ metadata: { name: string; labels?: Record<string, string> } }>(`/apis/apps/v1/namespaces/${ns}/deployments`, signal, { labelSelector: 'app.kubernetes.io/name=flyte-binary' });
-  if (found.length !== 1) return t;
-  const d = found[0]!;
-  const release = d.metadata.labels?.['app.kubernetes.io/instance'] ?? t.kubernetes.release;
-  return { ...t, fullname: d.metadata.name, kubernetes: { ...t.kubernetes, release },
-    detected: `no Deployment ${expected} (release "${t.kubernetes.release}"); using ${d.metadata.name}, the only flyte-binary Deployment (release "${release}")` };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Pod diagnosis (why a Deployment is not ready)
-// ---------------------------------------------------------------------------------------------
-
-interface ContainerStatus {
-  name: string; ready?: boolean; restartCount?: number;
-  state?: { running?: unknown; waiting?: { reason?: string; message?: string }; terminated?: { reason?: string; message?: string; exitCode?: number } };
-  lastState?: { terminated?: { reason?: string; message?: string; exitCode?: number } };
-}
-export interface PodLike {
-  metadata: { name: string; deletionTimestamp?: string };
-  status?: {
-    phase?: string; reason?: string; message?: string;
-    conditions?: { type: string; status: string; reason?: string; message?: string }[];
-    containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[];
-  };
-}
-
-export interface PodDiagnosis {
-  pod: string;
-  /** ImagePullBackOff, CrashLoopBackOff, Unschedulable, CreateContainerConfigError, Error, ... */
-  reason: string;
-  container?: string;
-  init?: boolean;
-  message?: string;
-  restarts?: number;
-  lastTermination?: { reason?: string; exitCode?: number; message?: string };
-}
-
-/** The most telling reason a pod is not ready, or undefined when it is Running and Ready. */
-export function diagnosePod(p: PodLike): PodDiagnosis | undefined {
-  const s = p.status ?? {};
-  const pod = p.metadata.name;
-  const sched = s.conditions?.find((c) => c.type === 'PodScheduled');
-  if (sched && sched.status === 'False') return { pod, reason: sched.reason ?? 'Unschedulable', ...(sched.message ? { message: sched.message } : {}) };
-  if (s.phase === 'Failed') return { pod, reason: s.reason ?? 'Failed', ...(s.message ? { message: s.message } : {}) };
-  const look = (cs: ContainerStatus[] | undefined, init: boolean): PodDiagnosis | undefined => {
-    for (const c of cs ?? []) {
-      const w = c.state?.waiting, t = c.state?.terminated, last = c.lastState?.terminated;
-      const lastTermination = last ?? (t && (t.exitCode ?? 0) !== 0 ? t : undefined);
-      const base = { pod, container: c.name, ...(init ? { init: true } : {}), ...(c.restartCount ? { restarts: c.restartCount } : {}),
-        ...(lastTermination ? { lastTermination: { ...(lastTermination.reason ? { reason: lastTermination.reason } : {}), ...(lastTermination.exitCode !== undefined ? { exitCode: lastTermination.exitCode } : {}), ...(lastTermination.message ? { message: lastTermination.message.trim().slice(-500) } : {}) } } : {}) };
-      if (w?.reason && w.reason !== 'PodInitializing' && w.reason !== 'ContainerCreating') return { ...base, reason: w.reason, ...(w.message ? { message: w.message } : {}) };
-      if (t && (t.exitCode ?? 0) !== 0) return { ...base, reason: t.reason ?? 'Error', ...(t.message ? { message: t.message.trim().slice(-500) } : {}) };
-      if (!init && c.ready === false) return { ...base, reason: w?.reason ?? (c.state?.running ? 'NotReady' : 'ContainerNotReady'), ...(w?.message ? { message: w.message } : {}) };
-    }
-    return undefined;
-  };
-  const d = look(s.initContainerStatuses, true) ?? look(s.containerStatuses, false);
-  if (d) return d;
-  const ready = s.conditions?.find((c) => c.type === 'Ready');
-  if (ready && ready.status !== 'True') return { pod, reason: ready.reason ?? 'NotReady', ...(ready.message ? { message: ready.message } : {}) };
-  if (s.phase && s.phase !== 'Running') return { pod, reason: s.phase };
-  return undefined;
+/** `kubectl` prefix with --kubeconfig (or KUBECONFIG=a:b for a merged list) and --context when the target names them, for hints. */
+export function kubectl(k: Pick<KubernetesTarget, 'kubeconfigPath' | 'context'> & { kubeconfigFiles?: string[] }, ns?: string): string {
+  const files = k.kubeconfigFiles && k.kubeconfigFiles.length > 1 ? k.kubeconfigFiles : undefined;
+  const multi = files ?? (k.kubeconfigPath && k.kubeconfigPath.includes(':') && kubeconfigFileList(k.kubeconfigPath).length > 1 ? kubeconfigFileList(k.kubeconfigPath) : undefined);
+  return [multi ? `KUBECONFIG=${multi.join(':')} kubectl` : 'kubectl', !multi && k.kubeconfigPath ? `--kubeconfig ${k.kubeconfigPath}` : '', k.context ? `--context ${k.context}` : '', ns ? `-n ${ns}` : ''].filter(Boolean).join(' ');
 }

@@ -8,8 +8,10 @@ import { chartRequests, place, podRequest, taskPod } from '../../../checks/kuber
 import { evaluate, requirements, summarize } from '../../../checks/kubernetes/rbac.install.js';
 import { classify, parseGitVersion, supportedMinors } from '../../../checks/kubernetes/version.supported.js';
 import { countEndpoints } from '../../../checks/flyte/services.endpoints.js';
-import { explainUnready, hintFor } from '../../../checks/flyte/deployments.ready.js';
-import { binaryFullname, classifyTransportError, diagnosePod, execInstallHint, flyteComponents, KubeError, kubeconfigFiles, openKube, parseQuantity, selectorString } from '../../../src/clients/kube.js';
+import { explainUnready } from '../../../checks/flyte/deployments.ready.js';
+import { classifyTransportError, execInstallHint, KubeError, kubeconfigFiles, openKube, parseQuantity, selectorString } from '../../../src/clients/kube.js';
+import { binaryFullname, flyteComponents } from '../../../src/flyte/kubernetes.js';
+import { diagnosePod } from '../../../src/flyte/pods.js';
 import { makeTarget } from '../../harness/target.js';
 
 const Mi = 2 ** 20, Gi = 2 ** 30;
@@ -92,19 +94,22 @@ describe('kubernetes.capacity.resources placement', () => {
 describe('pod diagnosis and Deployment explanations', () => {
   it('reports waiting reasons, last termination, unschedulable', () => {
     expect(diagnosePod({ metadata: { name: 'p' }, status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient cpu.' }] } }))
-      .toEqual({ pod: 'p', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient cpu.' });
+      .toMatchObject({ pod: 'p', kind: 'unschedulable', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient cpu.', scheduling: { insufficient: ['cpu'] } });
     const crash = diagnosePod({ metadata: { name: 'p' }, status: { phase: 'Running', containerStatuses: [{ name: 'flyte', ready: false, restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { reason: 'Error', exitCode: 1, message: 'failed to connect to database' } } }] } });
-    expect(crash).toMatchObject({ reason: 'CrashLoopBackOff', container: 'flyte', restarts: 4, lastTermination: { exitCode: 1, message: 'failed to connect to database' } });
+    expect(crash).toMatchObject({ kind: 'crash-loop', reason: 'CrashLoopBackOff', container: 'flyte', restarts: 4, lastTermination: { exitCode: 1, message: 'failed to connect to database' } });
     expect(diagnosePod({ metadata: { name: 'p' }, status: { phase: 'Pending', initContainerStatuses: [{ name: 'wait-for-db', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "postgres:15-alpine"' } } }] } }))
-      .toMatchObject({ reason: 'ImagePullBackOff', container: 'wait-for-db', init: true });
+      .toMatchObject({ kind: 'image-pull', reason: 'ImagePullBackOff', container: 'wait-for-db', init: true });
     expect(diagnosePod({ metadata: { name: 'p' }, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [{ name: 'c', ready: true, state: { running: {} } }] } })).toBeUndefined();
   });
-  it('explains and hints with the chart values key', () => {
-    const core = flyteComponents(makeTarget({ chart: 'flyte-core' })).find((c) => c.component === 'flyte-pod-webhook')!;
-    const u = explainUnready(core, { metadata: { name: 'flyte-pod-webhook' }, spec: { replicas: 1 } }, { pod: 'w-1', reason: 'Unschedulable', message: 'Insufficient memory' }, 1);
-    expect(u.text).toBe('flyte-pod-webhook: Unschedulable (pod w-1): Insufficient memory');
-    expect(hintFor(u, 'flyte-core', 'kubectl -n flyte')).toContain('`webhook.resources.requests`');
-    const scaled = explainUnready(core, { metadata: { name: 'flyte-pod-webhook' }, spec: { replicas: 0 } }, undefined, 0);
+  it('explains with the chart values key', () => {
+    const target = makeTarget({ chart: 'flyte-core' });
+    const core = flyteComponents(target).find((c) => c.component === 'flyte-pod-webhook')!;
+    const diag = diagnosePod({ metadata: { name: 'w-1' }, status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient memory.' }] } })!;
+    const u = explainUnready(core, { metadata: { name: 'flyte-pod-webhook' }, spec: { replicas: 1 } }, diag, 1, 'flyte-core', 'kubectl -n flyte', target);
+    expect(u.text).toBe('flyte-pod-webhook: Unschedulable (pod w-1): 0/1 nodes are available: 1 Insufficient memory.');
+    expect(u.id).toBe('unschedulable');
+    expect(u.hint).toContain('`webhook.resources.requests`');
+    const scaled = explainUnready(core, { metadata: { name: 'flyte-pod-webhook' }, spec: { replicas: 0 } }, undefined, 0, 'flyte-core', 'kubectl -n flyte', target);
     expect(scaled.reason).toBe('ScaledToZero');
   });
   it('names the binary Deployment from the release', () => {
@@ -134,11 +139,13 @@ describe('kubeconfig loading and error classes', () => {
     const f = write('ok.yaml', kc);
     const e = await err(openKube({ kubeconfigPath: f, context: 'other', namespace: 'flyte', release: 'r' }));
     expect(e.kind).toBe('context-missing');
-    expect(e.message).toContain('(contexts: x)');
+    expect(e.message).toContain('available: x');
     const g = write('broken.yaml', kc.replace('cluster: c, user: u', 'cluster: gone, user: u'));
     expect((await err(openKube({ kubeconfigPath: g, namespace: 'flyte', release: 'r' }))).kind).toBe('cluster-missing');
     const h = write('certfile.yaml', kc.replace('{token: t}', `{client-certificate: ${join(dir, 'missing.crt')}, client-key: ${join(dir, 'missing.key')}}`));
-    expect((await err(openKube({ kubeconfigPath: h, namespace: 'flyte', release: 'r' }))).kind).toBe('credential-file');
+    const hs = await openKube({ kubeconfigPath: h, namespace: 'flyte', release: 'r' });
+    expect((await err(hs.credentials(AbortSignal.timeout(2000)))).kind).toBe('credential-file');
+    hs.close();
     const s = await openKube({ kubeconfigPath: f, namespace: 'flyte', release: 'r' });
     expect(s.identity).toMatchObject({ context: 'x', cluster: 'c', user: 'u', auth: 'token', server: 'https://127.0.0.1:1' });
     s.close();
@@ -160,7 +167,10 @@ describe('kubeconfig loading and error classes', () => {
     expect(execInstallHint('gke-gcloud-auth-plugin')).toContain('gcloud components install gke-gcloud-auth-plugin');
     expect(execInstallHint('/usr/local/bin/aws')).toContain('aws eks update-kubeconfig');
   });
-  it('transport errors: TLS trust vs host name vs refused; unknown errors are rethrown', () => {
+  it('transport errors: TLS trust vs host name vs refused vs plaintext; our own bugs are rethrown', () => {
+    expect(classifyTransportError(Object.assign(new Error('write EPROTO 80:error:0A00010B:SSL routines:ssl3_get_record:wrong version number'), { code: 'EPROTO' }), 's').kind).toBe('tls-plaintext');
+    expect(classifyTransportError(Object.assign(new Error('Parse Error'), { code: 'HPE_INVALID_CONSTANT', rawPacket: Buffer.from([0x15, 0x03, 0x01, 0, 2, 2, 0x46]) }), 's').kind).toBe('tls-expected');
+    expect(classifyTransportError(Object.assign(new Error('odd'), { code: 'ESOMETHINGNEW' }), 's').kind).toBe('network');
     expect(classifyTransportError(Object.assign(new Error('x'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }), 's').kind).toBe('tls-untrusted');
     expect(classifyTransportError(Object.assign(new Error('x'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }), 's').kind).toBe('tls-hostname');
     expect(classifyTransportError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), 's').kind).toBe('refused');

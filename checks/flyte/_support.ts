@@ -1,0 +1,195 @@
+// Shared by the Flyte component checks (flyte.deployments.ready, flyte.services.endpoints): read the
+// pods behind a Deployment or Service with their events, and turn the diagnosis (src/flyte/pods.ts)
+// into one line, a fix naming the chart's values key or the command, and the cause key other checks
+// share (a down backend is cause.backend(<component>), the key the ingress uses for 502/503; a
+// wait-for-db that loops is the database host, so the database check becomes the root when it also
+// fails).
+import { isObj, KubeError, type KubeSession } from '../../src/clients/kube.js';
+import type { Chart, Target } from '../../src/config/target.js';
+import { cause, hostPortKey } from '../../src/engine/causes.js';
+import type { FlyteComponent } from '../../src/flyte/kubernetes.js';
+import { podValuesKeys } from '../../src/flyte/kubernetes.js';
+import { diagnosePod, diagnosisText, podReady, worstDiagnosis, type EventLike, type PodDiagnosis } from '../../src/flyte/pods.js';
+
+export interface PodLike { metadata: { name: string; deletionTimestamp?: unknown; labels?: unknown; ownerReferences?: unknown }; spec?: unknown; status?: unknown }
+
+/** Pods matching a selector, with the events of those that do not serve (at most `maxPods` looked at). */
+export async function podsWithDiagnosis(s: KubeSession, ns: string, selector: string, signal: AbortSignal, maxPods = 5): Promise<{ pods: PodLike[]; diag?: PodDiagnosis; eventsDenied?: boolean }> {
+  const pods = await s.list<PodLike>(`/api/v1/namespaces/${encodeURIComponent(ns)}/pods`, signal, { labelSelector: selector, maxItems: 200 });
+  const live = pods.filter((p) => !p.metadata.deletionTimestamp);
+  const candidates = (live.length ? live : pods).filter((p) => !podReady(p)).slice(0, maxPods);
+  let eventsDenied = false;
+  const diags: (PodDiagnosis | undefined)[] = [];
+  for (const p of candidates) {
+    let events: EventLike[] = [];
+    try { events = await eventsFor(s, ns, p.metadata.name, signal); } catch (e) { if (e instanceof KubeError && e.kind === 'forbidden') eventsDenied = true; else throw e; }
+    diags.push(diagnosePod(p, events));
+  }
+  const diag = worstDiagnosis(diags);
+  return { pods, ...(diag ? { diag } : {}), ...(eventsDenied ? { eventsDenied } : {}) };
+}
+
+/** Events of one object (core/v1 events, field selector on the involved object's name). */
+export async function eventsFor(s: KubeSession, ns: string, name: string, signal: AbortSignal): Promise<EventLike[]> {
+  return s.list<EventLike>(`/api/v1/namespaces/${encodeURIComponent(ns)}/events`, signal, { fieldSelector: `involvedObject.name=${name}`, maxItems: 100 });
+}
+
+/** The database the component uses (flyte-binary and flyteadmin: the flyteadmin database; datacatalog: its own). */
+function dbOf(target: Target, component: string) {
+  return target.databases.find((d) => d.role === (component === 'datacatalog' ? 'datacatalog' : 'flyteadmin')) ?? target.databases[0];
+}
+
+const DB_AUTH = /28P01|password authentication failed|authentication failed for user/i;
+const DB_UNREACHABLE = /connection refused|no such host|i\/o timeout|dial tcp|could not translate host|timeout expired|network is unreachable|no route to host/i;
+
+/** The fault a diagnosis observes, as the key other checks use for it. */
+export function diagnosisCause(d: PodDiagnosis | undefined, comp: Pick<FlyteComponent, 'backend' | 'component'>, target: Target): string {
+  if (d?.waitsFor && (d.kind === 'init-waiting' || d.kind === 'crash-loop' || d.kind === 'terminated')) return cause.unreachable(hostPortKey(d.waitsFor.host, d.waitsFor.port));
+  const db = dbOf(target, comp.component);
+  const text = [d?.message, d?.lastTermination?.message].filter(Boolean).join(' ');
+  if (db && d?.init && /migrat|seed|wait-for-db/.test(d.container ?? '') && text) {
+    if (DB_AUTH.test(text)) return cause.credentials('postgres', `${db.user}@${hostPortKey(db.host, db.port)}`);
+    if (DB_UNREACHABLE.test(text)) return cause.unreachable(hostPortKey(db.host, db.port));
+  }
+  return cause.backend(comp.backend);
+}
+
+const exitMeaning = (code: number | undefined): string => {
+  switch (code) {
+    case undefined: return '';
+    case 137: return ' (137 = killed by SIGKILL: out of memory or a failed liveness probe)';
+    case 139: return ' (139 = segmentation fault)';
+    case 143: return ' (143 = stopped by SIGTERM)';
+    case 126: return ' (126 = the command is not executable)';
+    case 127: return ' (127 = the command was not found in the image)';
+    case 128: return ' (128 = invalid exit argument)';
+    case 255: return ' (255 = exit status out of range / fatal error)';
+    case 0: return ' (0 = the process exited on its own: a server must keep running)';
+    default: return code === 1 ? ' (1 = the application failed: its log says why)' : '';
+  }
+};
+
+export type DiagnosisFindingId = 'imagePullFailed' | 'invalidImage' | 'configMissing' | 'volumeMountFailed' | 'containerCreateFailed' | 'sandboxFailed' | 'unschedulable'
+  | 'waitingForDatabase' | 'initContainerStuck' | 'oomKilled' | 'initContainerFailed' | 'crashLooping' | 'containerFailed' | 'evicted' | 'podFailed' | 'nodeLost'
+  | 'podTerminating' | 'readinessFailing' | 'notReady' | 'unrecognised';
+
+export interface Explained {
+  /** messageId of the finding. */
+  id: DiagnosisFindingId;
+  text: string;
+  hint: string;
+  cause: string;
+}
+
+/** One line, the fix and the cause for a diagnosis of `comp`'s pods. */
+export function explainDiagnosis(d: PodDiagnosis, comp: FlyteComponent, chart: Chart, k: string, target: Target): Explained {
+  const keys = podValuesKeys(chart, comp.valuesKey);
+  const c = diagnosisCause(d, comp, target);
+  const text = diagnosisText(d);
+  const describe = `\`${k} describe pod ${d.pod}\``;
+  const logs = `\`${k} logs ${d.pod}${d.container ? ` -c ${d.container}` : ''} --previous\``;
+  const imageKey = d.container === 'wait-for-db' ? 'deployment.waitForDB.image.repository / deployment.waitForDB.image.tag' : keys.image;
+  const last = d.lastTermination;
+  switch (d.kind) {
+    case 'image-pull': {
+      const img = d.image ? ` ${d.image}` : '';
+      const by: Record<string, string> = {
+        auth: `the registry refuses to hand out${img} without credentials: add or fix the pull secret (\`${keys.pullSecrets}\`; \`kubectl create secret docker-registry <name> -n ${target.kubernetes.namespace} --docker-server=<registry> --docker-username=<user> --docker-password=<token>\`)`,
+        'not-found': `the image${img} does not exist in the registry: fix \`${imageKey}\` (tag or repository)`,
+        'auth-or-not-found': `the image${img} does not exist or needs credentials ("pull access denied"): check \`${imageKey}\` first, then the pull secret (\`${keys.pullSecrets}\`)`,
+        'rate-limit': `the registry rate-limits anonymous pulls (Docker Hub: toomanyrequests): authenticate the pulls with a pull secret (\`${keys.pullSecrets}\`) or use a mirror in \`${imageKey}\``,
+        network: `the nodes cannot reach the registry${img ? ` of${img}` : ''}: check the nodes' egress (NAT, proxy, firewall) and DNS; ${describe} shows the error`,
+        tls: `the nodes do not trust the registry's certificate: add its CA to the container runtime of the nodes, or use a registry with a public certificate`,
+        platform: `the image${img} has no variant for the nodes' CPU architecture: use a multi-arch tag in \`${imageKey}\``,
+        unknown: `${describe} shows the pull error; fix the image (\`${imageKey}\`) or the pull secret (\`${keys.pullSecrets}\`)`,
+      };
+      return { id: 'imagePullFailed', text, hint: by[d.imageProblem ?? 'unknown']!, cause: c };
+    }
+    case 'invalid-image':
+      return { id: 'invalidImage', text, hint: `the image reference is malformed: fix \`${imageKey}\` (registry/repository:tag, lower case, no spaces)`, cause: c };
+    case 'image-never-pull':
+      return { id: 'imagePullFailed', text, hint: `imagePullPolicy is Never and the image is not on the node: set the pull policy to IfNotPresent (\`${chart === 'flyte-binary' ? 'deployment.image.pullPolicy' : `${comp.valuesKey}.image.pullPolicy`}\`) or pre-load the image`, cause: c };
+    case 'config-error': case 'mount-failed': {
+      const m = d.missing;
+      if (m) {
+        const what = `${m.kind} ${m.name === '?' ? '' : `"${m.name}" `}${m.key ? `(key ${m.key}) ` : ''}`;
+        const generated = chart === 'flyte-binary' && /-config-secret$|-admin-auth$|-client-secrets$/.test(m.name);
+        return { id: d.kind === 'config-error' ? 'configMissing' : 'volumeMountFailed', text,
+          hint: generated ? `${what}is created by the chart: \`helm upgrade\` the release (or \`helm status <release> -n ${target.kubernetes.namespace}\` to see why it is missing)`
+            : `create the missing ${what}in namespace ${target.kubernetes.namespace} (\`${k} get ${m.kind.toLowerCase()} ${m.name === '?' ? '' : m.name}\`), or fix the reference in the values (\`${keys.env}\`, extra volumes)`, cause: c };
+      }
+      if (d.kind === 'mount-failed') return { id: 'volumeMountFailed', text, hint: `${describe} shows the volume error (attach, mount, CSI driver); \`${k} get pvc\` shows unbound claims`, cause: c };
+      return { id: 'configMissing', text, hint: `${describe} shows which reference is wrong (a Secret, a ConfigMap, a key, or runAsNonRoot with a root image)`, cause: c };
+    }
+    case 'create-error':
+      return { id: 'containerCreateFailed', text, hint: `the runtime could not create or start the container: ${describe}; a wrong command/args (\`${chart === 'flyte-binary' ? 'deployment.command / deployment.args' : `${comp.valuesKey}.command`}\`), a missing executable or a bad securityContext are the usual causes`, cause: c };
+    case 'sandbox-failed':
+      return { id: 'sandboxFailed', text, hint: `the node could not set up the pod's network (CNI): check the network plugin pods on that node (\`kubectl get pods -n kube-system -o wide\`) and ${describe}`, cause: c };
+    case 'unschedulable': {
+      const sc = d.scheduling;
+      const parts: string[] = [];
+      if (sc?.insufficient.length) parts.push(`not enough free ${sc.insufficient.join(' and ')} on any node: add nodes (or let the autoscaler) or lower \`${keys.resources}.requests\``);
+      if (sc?.taints.length) parts.push(`node taints the pod does not tolerate (${sc.taints.join('; ')}): add tolerations via \`${keys.scheduling}\` or remove the taint`);
+      if (sc?.affinity) parts.push(`no node matches the pod's nodeSelector/affinity: fix \`${keys.scheduling}\` or label a node`);
+      if (sc?.pvc) parts.push('a PersistentVolumeClaim of the pod is not bound: check its StorageClass and provisioner (`kubectl get pvc`)');
+      if (sc?.volumeAffinity) parts.push('the pod\'s volume is in another zone than the free nodes');
+      if (sc?.unschedulableNodes) parts.push('nodes are cordoned: `kubectl uncordon <node>`');
+      if (sc?.tooManyPods) parts.push('nodes are at their pod limit: add nodes');
+      if (sc?.ports) parts.push('the pod asks for a host port already in use');
+      return { id: 'unschedulable', text, hint: parts.length ? parts.join('; ') : `${describe} shows the FailedScheduling event`, cause: c };
+    }
+    case 'init-waiting': case 'crash-loop': case 'terminated': {
+      if (d.waitsFor) {
+        const db = dbOf(target, comp.component);
+        const differs = db && (db.host.toLowerCase() !== d.waitsFor.host.toLowerCase() || db.port !== d.waitsFor.port);
+        return { id: 'waitingForDatabase', text: `${text}; it waits for the database ${d.waitsFor.host}:${d.waitsFor.port}${d.waitsFor.user ? ` (user ${d.waitsFor.user})` : ''}, which does not answer from the pod`,
+          hint: `the pods cannot reach PostgreSQL at ${d.waitsFor.host}:${d.waitsFor.port} (wait-for-db loops on pg_isready): ${differs ? `the installed release waits for ${d.waitsFor.host}:${d.waitsFor.port} but the values say ${db!.host}:${db!.port}: \`helm upgrade\` with the values, or fix ${db!.valuesKey}.host / port` : `check ${db?.valuesKey ?? 'configuration.database'}.host / port and the network path from the pods (security group, NetworkPolicy, in-cluster DNS; database.postgres.connect checks it from this machine)`}`, cause: c };
+      }
+      if (d.kind === 'init-waiting') {
+        return { id: 'initContainerStuck', text: `${text}${d.initRole ? ` (it ${d.initRole})` : ''}`, hint: `\`${k} logs ${d.pod} -c ${d.container}\` shows what it waits for`, cause: c };
+      }
+      const oom = d.reason === 'OOMKilled' || last?.reason === 'OOMKilled';
+      if (oom) return { id: 'oomKilled', text, hint: `the container ran out of memory: raise \`${keys.resources}.limits.memory\` (and requests); ${logs} shows what it did last`, cause: c };
+      const exit = last?.exitCode;
+      if (d.init) {
+        const dbText = [d.message, last?.message].filter(Boolean).join(' ');
+        const dbHint = DB_AUTH.test(dbText) ? 'the database refuses the password: fix the password in the values (database.postgres.auth checks it)'
+          : DB_UNREACHABLE.test(dbText) ? 'the database is not reachable from the pod: check its host/port and the network path' : undefined;
+        return { id: 'initContainerFailed', text: `${text}${d.initRole ? ` (it ${d.initRole})` : ''}${exitMeaning(exit)}`,
+          hint: dbHint ?? `${logs} shows why it fails${d.initRole && /database/.test(d.initRole) ? ' (database host, password and privileges are the usual causes)' : d.initRole && /Secret/.test(d.initRole) ? ' (RBAC on secrets is the usual cause)' : ''}`, cause: c };
+      }
+      if (last?.reason === 'Completed' || exit === 0) return { id: 'crashLooping', text: `${text}${exitMeaning(0)}`, hint: `the container exits right after starting: its command/args are wrong (\`${chart === 'flyte-binary' ? 'deployment.command / deployment.args' : `${comp.valuesKey}.command`}\`); ${logs}`, cause: c };
+      return { id: d.kind === 'crash-loop' ? 'crashLooping' : 'containerFailed', text: `${text}${exitMeaning(exit)}`, hint: `${logs} shows why it exits (the database, storage or auth configuration is the usual cause)${exit === 127 || exit === 126 ? `; check \`${chart === 'flyte-binary' ? 'deployment.command' : `${comp.valuesKey}.command`}\` and the image` : ''}`, cause: c };
+    }
+    case 'evicted':
+      return { id: 'evicted', text, hint: `the node ran out of a resource and evicted the pod: set \`${keys.resources}\` requests so it is scheduled where it fits (pods without requests are evicted first), and free the node (\`kubectl describe node\`); delete the evicted pod once fixed`, cause: c };
+    case 'pod-failed':
+      return { id: 'podFailed', text, hint: /^OutOf/.test(d.reason) ? `the node had no room when the pod started (${d.reason}): lower \`${keys.resources}.requests\` or add nodes; delete the failed pod` : `${describe} shows why the pod failed; delete it so the Deployment makes a new one`, cause: c };
+    case 'node-lost':
+      return { id: 'nodeLost', text, hint: `the node of the pod stopped reporting: \`kubectl get nodes\`; the pod moves once the node is removed or recovers`, cause: c };
+    case 'terminating':
+      return { id: 'podTerminating', text, hint: `the pod does not finish terminating: if its node is gone, \`${k} delete pod ${d.pod} --grace-period=0 --force\`; finalizers on it need their controller`, cause: c };
+    case 'probe-failed':
+      return { id: 'readinessFailing', text, hint: `the container runs but its ${d.probe?.kind.toLowerCase() ?? 'readiness'} probe fails: ${logs.replace(' --previous', '')} shows why /healthcheck fails (database, storage); if it only needs longer to start, raise \`${keys.probe}.initialDelaySeconds\``, cause: c };
+    case 'scheduling-gated':
+      return { id: 'notReady', text, hint: `the pod waits for its scheduling gates to be removed by the controller that set them: ${describe}`, cause: c };
+    case 'not-ready': case 'creating': case 'pending':
+      return { id: 'notReady', text, hint: `${describe} and \`${k} get events --field-selector involvedObject.name=${d.pod}\` show what it waits for`, cause: c };
+    default:
+      return { id: 'unrecognised', text: `unrecognised: ${d.reason}${d.message ? ` ${d.message}` : ''} (pod ${d.pod}${d.container ? `, container ${d.container}` : ''})`, hint: `${describe} shows the full state and events`, cause: c };
+  }
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/** Whether a Deployment is rolled out and available (the way `kubectl rollout status` decides). */
+export function deploymentReady(d: { metadata: { generation?: unknown }; spec?: unknown; status?: unknown }): boolean {
+  const spec = isObj(d.spec) ? d.spec : {};
+  const st = isObj(d.status) ? d.status : {};
+  const want = num(spec['replicas']) ?? 1;
+  const fresh = (num(st['observedGeneration']) ?? 0) >= (num(d.metadata.generation) ?? 0);
+  return want > 0 && fresh && (num(st['availableReplicas']) ?? 0) >= want && (num(st['updatedReplicas']) ?? want) >= want;
+}
+
+/** `isObj` for check code that reads raw API objects. */
+export { isObj };

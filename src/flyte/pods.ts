@@ -1,0 +1,287 @@
+// Why a pod is not serving, from the real API objects: its status (phase, conditions, container and
+// init-container states, last termination) and its events (scheduler, kubelet, volume, sandbox,
+// probe). Every waiting/terminated reason and event reason Kubernetes documents maps to a kind of
+// diagnosis; anything else is kept as "unrecognised" with its reason and message, never dropped.
+// Typed evidence only (no findings): checks/flyte/_support.ts turns it into text, fix and cause.
+// Every field is read defensively: an odd answer from a server never throws here.
+import { INIT_CONTAINERS, waitForDbTarget } from './kubernetes.js';
+
+const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export interface EventLike { reason?: unknown; message?: unknown; type?: unknown; count?: unknown; involvedObject?: unknown; lastTimestamp?: unknown; eventTime?: unknown; series?: unknown }
+
+export type DiagnosisKind =
+  | 'unschedulable' | 'scheduling-gated'
+  | 'image-pull' | 'invalid-image' | 'image-never-pull'
+  | 'crash-loop' | 'terminated'
+  | 'config-error'      // CreateContainerConfigError: a Secret/ConfigMap/key the pod references is missing
+  | 'create-error'      // CreateContainerError, RunContainerError, ContainerCannotRun, StartError, hook errors
+  | 'mount-failed'      // ContainerCreating with FailedMount / FailedAttachVolume
+  | 'sandbox-failed'    // FailedCreatePodSandBox, NetworkNotReady
+  | 'init-waiting'      // an init container runs and does not finish (wait-for-db...)
+  | 'evicted' | 'pod-failed' | 'node-lost' | 'terminating'
+  | 'probe-failed'      // running, not ready, Unhealthy events
+  | 'not-ready' | 'creating' | 'pending'
+  | 'unrecognised';
+
+export type ImageProblem = 'auth' | 'not-found' | 'auth-or-not-found' | 'rate-limit' | 'network' | 'tls' | 'platform' | 'unknown';
+
+export interface Scheduling { insufficient: string[]; taints: string[]; affinity: boolean; pvc: boolean; volumeAffinity: boolean; ports: boolean; unschedulableNodes: boolean; tooManyPods: boolean; nodeCount?: number }
+
+export interface PodDiagnosis {
+  pod: string;
+  kind: DiagnosisKind;
+  /** The Kubernetes reason as written (ImagePullBackOff, Unschedulable, CrashLoopBackOff, Evicted...). */
+  reason: string;
+  container?: string;
+  init?: boolean;
+  message?: string;
+  restarts?: number;
+  lastTermination?: { reason?: string; exitCode?: number; signal?: number; message?: string };
+  /** The most telling Warning event of this pod. */
+  event?: { reason: string; message: string; count?: number };
+  image?: string;
+  imageProblem?: ImageProblem;
+  /** A Secret / ConfigMap / key / PVC / ServiceAccount the pod needs and that does not exist. */
+  missing?: { kind: 'Secret' | 'ConfigMap' | 'PersistentVolumeClaim' | 'ServiceAccount'; name: string; key?: string };
+  scheduling?: Scheduling;
+  probe?: { kind: string; message: string };
+  /** wait-for-db: the database it waits for (from the container's pg_isready arguments). */
+  waitsFor?: { host: string; port: number; user?: string };
+  /** What the init container does (from INIT_CONTAINERS). */
+  initRole?: string;
+}
+
+const s = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+const n = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const obj = (v: unknown): Record<string, any> => (isObj(v) ? v : {});
+const one = (text: string | undefined, max = 400) => text?.replace(/\s+/g, ' ').trim().slice(0, max);
+
+/** Severity order: a diagnosis earlier in this list explains more than one later. */
+const RANK: DiagnosisKind[] = ['config-error', 'image-pull', 'invalid-image', 'image-never-pull', 'unschedulable', 'init-waiting', 'crash-loop', 'terminated', 'create-error', 'mount-failed', 'sandbox-failed',
+  'evicted', 'pod-failed', 'node-lost', 'probe-failed', 'scheduling-gated', 'terminating', 'unrecognised', 'not-ready', 'creating', 'pending'];
+export const rankOf = (d: PodDiagnosis) => RANK.indexOf(d.kind);
+
+/** Classifies an image pull error message (kubelet's Failed / ErrImagePull event, or the waiting message). */
+export function classifyImagePull(message: string): ImageProblem {
+  const m = message.toLowerCase();
+  if (/toomanyrequests|too many requests|rate limit|429/.test(m)) return 'rate-limit';
+  if (/pull access denied|repository does not exist or may require/.test(m)) return 'auth-or-not-found';
+  if (/unauthorized|authentication required|denied|forbidden|403|401|no basic auth credentials|insufficient_scope|access to the resource is denied/.test(m)) return 'auth';
+  if (/not found|manifest unknown|name unknown|404|does not exist|no such image/.test(m)) return 'not-found';
+  if (/x509|certificate|tls:/.test(m)) return 'tls';
+  if (/no match for platform|exec format error|not match the (specified|detected) platform/.test(m)) return 'platform';
+  if (/i\/o timeout|no such host|connection refused|dial tcp|network is unreachable|tls handshake timeout|context deadline exceeded|eof|connection reset/.test(m)) return 'network';
+  return 'unknown';
+}
+
+/** What a FailedScheduling message says ("0/3 nodes are available: 2 Insufficient cpu, 1 node(s) had untolerated taint {...}"). */
+export function parseScheduling(message: string): Scheduling {
+  const m = message;
+  const insufficient = [...new Set([...m.matchAll(/Insufficient ([\w./-]+)/g)].map((x) => x[1]!.replace(/\.+$/, '')))];
+  const taints = [...new Set([...m.matchAll(/(?:untolerated )?taint(?:s)? \{([^}]*)\}/g)].map((x) => x[1]!.trim()))];
+  const nodes = /(\d+)\/(\d+) nodes are available/.exec(m);
+  return {
+    insufficient, taints,
+    affinity: /didn't match Pod's node affinity|node affinity\/selector|didn't match node selector|MatchNodeSelector/i.test(m),
+    pvc: /unbound (immediate )?PersistentVolumeClaims|persistentvolumeclaim "[^"]+" not found|PersistentVolumeClaim is not bound/i.test(m),
+    volumeAffinity: /volume node affinity conflict/i.test(m),
+    ports: /didn't have free ports/i.test(m),
+    unschedulableNodes: /node\(s\) were unschedulable|unschedulable: true/i.test(m),
+    tooManyPods: /Too many pods/i.test(m),
+    ...(nodes ? { nodeCount: Number(nodes[2]) } : {}),
+  };
+}
+
+/** A Secret / ConfigMap / key / PVC / ServiceAccount named as missing in a kubelet or controller message. */
+export function parseMissing(message: string): PodDiagnosis['missing'] | undefined {
+  let m = /couldn't find key (\S+) in (Secret|ConfigMap) [\w.-]+\/([\w.-]+)/i.exec(message);
+  if (m) return { kind: m[2]!.toLowerCase() === 'secret' ? 'Secret' : 'ConfigMap', name: m[3]!, key: m[1]! };
+  m = /(secret|configmap)s? "([^"]+)" not found/i.exec(message);
+  if (m) { const key = /references non-existent (?:secret|config) key:? (\S+)/i.exec(message)?.[1]; return { kind: m[1]!.toLowerCase() === 'secret' ? 'Secret' : 'ConfigMap', name: m[2]!, ...(key ? { key } : {}) }; }
+  m = /persistentvolumeclaim "([^"]+)" not found/i.exec(message);
+  if (m) return { kind: 'PersistentVolumeClaim', name: m[1]! };
+  m = /serviceaccount "([^"]+)" not found/i.exec(message);
+  if (m) return { kind: 'ServiceAccount', name: m[1]! };
+  m = /references non-existent (secret|config) key:? (\S+)/i.exec(message);
+  if (m) return { kind: m[1]!.toLowerCase() === 'secret' ? 'Secret' : 'ConfigMap', name: '?', key: m[2]! };
+  return undefined;
+}
+
+/** Warning events that explain a pod, most telling first. */
+const EVENT_RANK = ['FailedScheduling', 'FailedMount', 'FailedAttachVolume', 'FailedMapVolume', 'FailedCreatePodSandBox', 'NetworkNotReady', 'Failed', 'ErrImageNeverPull', 'InspectFailed',
+  'FailedCreatePodContainer', 'FailedPostStartHook', 'FailedPreStopHook', 'Unhealthy', 'ProbeWarning', 'BackOff', 'Evicted', 'Preempted', 'Preempting', 'FailedKillPod', 'FailedSync', 'FailedValidation', 'Killing', 'OutOfDisk', 'FailedPrepareDynamicResources'];
+/** Normal (informational) event reasons: never a diagnosis on their own. */
+const NORMAL_EVENTS = new Set(['Scheduled', 'Pulling', 'Pulled', 'Created', 'Started', 'SuccessfulAttachVolume', 'SuccessfulMountVolume', 'SandboxChanged', 'Killing', 'TaintManagerEviction', 'Preempting', 'NodeNotReady']);
+
+function eventsOf(events: readonly EventLike[]) {
+  return events.map((e) => ({ reason: s(e.reason) ?? '', message: one(s(e.message)) ?? '', type: s(e.type) ?? 'Normal', count: n(e.count) ?? n(obj(e.series)['count']) ?? 1, fieldPath: s(obj(e.involvedObject)['fieldPath']) ?? '' }))
+    .filter((e) => e.reason);
+}
+
+function containerImage(spec: Record<string, any>, name: string, init: boolean): string | undefined {
+  const list = arr(init ? spec['initContainers'] : spec['containers']);
+  return s(obj(list.find((c) => isObj(c) && c['name'] === name))['image']);
+}
+
+/**
+ * The most telling reason a pod does not serve, or undefined when it is Running and Ready.
+ * `events` are this pod's events (any order).
+ */
+export function diagnosePod(pod: unknown, events: readonly EventLike[] = []): PodDiagnosis | undefined {
+  const p = obj(pod);
+  const md = obj(p['metadata']);
+  const name = s(md['name']) ?? '(unnamed pod)';
+  const st = obj(p['status']);
+  const spec = obj(p['spec']);
+  const evs = eventsOf(events);
+  const warnings = evs.filter((e) => e.type === 'Warning' || !NORMAL_EVENTS.has(e.reason));
+  const ev = (reasons: string[]) => {
+    const hits = warnings.filter((e) => reasons.includes(e.reason));
+    return hits.sort((a, b) => reasons.indexOf(a.reason) - reasons.indexOf(b.reason))[0];
+  };
+  const base = { pod: name };
+  const conditions = arr(st['conditions']).map(obj);
+  const cond = (type: string) => conditions.find((c) => c['type'] === type);
+  const phase = s(st['phase']);
+
+  // Being deleted and stuck
+  if (s(md['deletionTimestamp'])) {
+    const fins = arr(md['finalizers']).filter((f): f is string => typeof f === 'string');
+    return { ...base, kind: 'terminating', reason: 'Terminating', message: `deletion requested at ${md['deletionTimestamp']}${fins.length ? `; finalizers: ${fins.join(', ')}` : ''}` };
+  }
+
+  // Failed pods: Evicted, OutOfcpu/OutOfmemory, NodeAffinity, Shutdown, UnexpectedAdmissionError, DeadlineExceeded...
+  if (phase === 'Failed') {
+    const reason = s(st['reason']) ?? 'Failed';
+    return { ...base, kind: reason === 'Evicted' ? 'evicted' : 'pod-failed', reason, ...(s(st['message']) ? { message: one(s(st['message'])) } : {}) };
+  }
+  if (phase === 'Unknown' || s(st['reason']) === 'NodeLost') return { ...base, kind: 'node-lost', reason: s(st['reason']) ?? 'Unknown', message: one(s(st['message'])) ?? 'the node stopped reporting the pod' };
+
+  // Not scheduled
+  const sched = cond('PodScheduled');
+  if (sched && sched['status'] === 'False') {
+    const reason = s(sched['reason']) ?? 'Unschedulable';
+    const e = ev(['FailedScheduling']);
+    const message = e?.message ?? one(s(sched['message'])) ?? '';
+    if (reason === 'SchedulingGated') return { ...base, kind: 'scheduling-gated', reason, message: message || `scheduling gates: ${arr(spec['schedulingGates']).map((g) => s(obj(g)['name'])).filter(Boolean).join(', ')}` };
+    return { ...base, kind: 'unschedulable', reason, message, scheduling: parseScheduling(message), ...(e ? { event: { reason: e.reason, message: e.message, count: e.count } } : {}) };
+  }
+  if (!s(spec['nodeName']) && (phase === 'Pending' || !phase)) {
+    const e = ev(['FailedScheduling']);
+    if (e) return { ...base, kind: 'unschedulable', reason: 'Unschedulable', message: e.message, scheduling: parseScheduling(e.message), event: { reason: e.reason, message: e.message, count: e.count } };
+  }
+
+  const look = (list: unknown, init: boolean): PodDiagnosis | undefined => {
+    for (const raw of arr(list)) {
+      const c = obj(raw);
+      const cname = s(c['name']) ?? '?';
+      const state = obj(c['state']);
+      const w = isObj(state['waiting']) ? state['waiting'] : undefined;
+      const t = isObj(state['terminated']) ? state['terminated'] : undefined;
+      const running = isObj(state['running']) ? state['running'] : undefined;
+      const lastT = obj(obj(c['lastState'])['terminated']);
+      const restarts = n(c['restartCount']);
+      const term = (x: Record<string, any>) => ({ ...(s(x['reason']) ? { reason: s(x['reason'])! } : {}), ...(n(x['exitCode']) !== undefined ? { exitCode: n(x['exitCode'])! } : {}), ...(n(x['signal']) ? { signal: n(x['signal'])! } : {}), ...(s(x['message']) ? { message: one(s(x['message']), 500)! } : {}) });
+      const lastTermination = Object.keys(lastT).length ? term(lastT) : t && n(t['exitCode']) !== 0 ? term(t) : undefined;
+      const image = containerImage(spec, cname, init);
+      const role = init ? INIT_CONTAINERS[cname] : undefined;
+      const cbase = { ...base, container: cname, ...(init ? { init: true } : {}), ...(restarts ? { restarts } : {}), ...(lastTermination && Object.keys(lastTermination).length ? { lastTermination } : {}), ...(image ? { image } : {}), ...(role ? { initRole: role.does } : {}) };
+      const waitsFor = init && cname === 'wait-for-db' ? waitForDbTarget(arr(spec['initContainers']).find((x) => isObj(x) && x['name'] === cname)) : undefined;
+      if (w) {
+        const reason = s(w['reason']) ?? 'Waiting';
+        const message = one(s(w['message']));
+        const withMsg = message ? { message } : {};
+        switch (reason) {
+          case 'ImagePullBackOff': case 'ErrImagePull': case 'RegistryUnavailable': case 'ErrImageInspect': case 'ImageInspectError': case 'SignatureValidationFailed': {
+            const e = ev(['Failed', 'InspectFailed', 'BackOff']);
+            const text = e && /pull|image/i.test(e.message) ? e.message : message ?? '';
+            return { ...cbase, kind: 'image-pull', reason, ...(text ? { message: text } : {}), imageProblem: classifyImagePull(text), ...(e ? { event: { reason: e.reason, message: e.message, count: e.count } } : {}) };
+          }
+          case 'InvalidImageName': return { ...cbase, kind: 'invalid-image', reason, ...withMsg };
+          case 'ErrImageNeverPull': return { ...cbase, kind: 'image-never-pull', reason, ...withMsg };
+          case 'CrashLoopBackOff': {
+            return { ...cbase, kind: 'crash-loop', reason, ...withMsg, ...(waitsFor ? { waitsFor } : {}) };
+          }
+          case 'CreateContainerConfigError': {
+            const missing = parseMissing(message ?? '');
+            return { ...cbase, kind: 'config-error', reason, ...withMsg, ...(missing ? { missing } : {}) };
+          }
+          case 'CreateContainerError': case 'RunContainerError': case 'PreStartHookError': case 'PostStartHookError': case 'PreCreateHookError': case 'ContainerCannotRun': case 'StartError':
+            return { ...cbase, kind: 'create-error', reason, ...withMsg };
+          case 'ContainerCreating': case 'PodInitializing': {
+            const e = ev(['FailedMount', 'FailedAttachVolume', 'FailedMapVolume']);
+            if (e) { const missing = parseMissing(e.message); return { ...cbase, kind: 'mount-failed', reason: e.reason, message: e.message, event: { reason: e.reason, message: e.message, count: e.count }, ...(missing ? { missing } : {}) }; }
+            const sb = ev(['FailedCreatePodSandBox', 'NetworkNotReady']);
+            if (sb) return { ...cbase, kind: 'sandbox-failed', reason: sb.reason, message: sb.message, event: { reason: sb.reason, message: sb.message, count: sb.count } };
+            if (reason === 'PodInitializing' && !init) break; // an init container explains it
+            return { ...cbase, kind: 'creating', reason, ...withMsg };
+          }
+          default:
+            return { ...cbase, kind: 'unrecognised', reason, ...withMsg };
+        }
+      }
+      if (t && n(t['exitCode']) !== 0 && !(init && n(t['exitCode']) === 0)) {
+        const reason = s(t['reason']) ?? 'Error';
+        return { ...cbase, kind: 'terminated', reason, ...(s(t['message']) ? { message: one(s(t['message']), 500)! } : {}) };
+      }
+      if (init && running) {
+        return { ...cbase, kind: 'init-waiting', reason: 'Init:Running', message: `running since ${s(running['startedAt']) ?? '?'}`, ...(waitsFor ? { waitsFor } : {}) };
+      }
+      if (init && w === undefined && !t && !running) continue;
+      if (!init && c['ready'] === false) {
+        const e = ev(['Unhealthy', 'ProbeWarning']);
+        if (e) {
+          const kind = /^(\w+) probe/i.exec(e.message)?.[1] ?? 'Readiness';
+          return { ...cbase, kind: 'probe-failed', reason: e.reason, message: e.message, probe: { kind, message: e.message }, event: { reason: e.reason, message: e.message, count: e.count } };
+        }
+        if (running) return { ...cbase, kind: 'not-ready', reason: 'NotReady', message: `running since ${s(running['startedAt']) ?? '?'} but not ready` };
+        return { ...cbase, kind: 'not-ready', reason: 'ContainerNotReady' };
+      }
+    }
+    return undefined;
+  };
+  const d = look(st['initContainerStatuses'], true) ?? look(st['containerStatuses'], false);
+  if (d) return d;
+
+  // No container explains it: pod-level events, then conditions.
+  const e = ev(EVENT_RANK);
+  const ready = cond('Ready');
+  if (ready && ready['status'] === 'True') return undefined;
+  if (e) {
+    if (e.reason === 'FailedMount' || e.reason === 'FailedAttachVolume' || e.reason === 'FailedMapVolume') { const missing = parseMissing(e.message); return { ...base, kind: 'mount-failed', reason: e.reason, message: e.message, event: e, ...(missing ? { missing } : {}) }; }
+    if (e.reason === 'FailedCreatePodSandBox' || e.reason === 'NetworkNotReady') return { ...base, kind: 'sandbox-failed', reason: e.reason, message: e.message, event: e };
+    if (e.reason === 'Unhealthy') return { ...base, kind: 'probe-failed', reason: e.reason, message: e.message, probe: { kind: /^(\w+) probe/i.exec(e.message)?.[1] ?? 'Readiness', message: e.message }, event: e };
+    if (e.reason === 'Failed' && /pull|image/i.test(e.message)) return { ...base, kind: 'image-pull', reason: 'ErrImagePull', message: e.message, imageProblem: classifyImagePull(e.message), event: e };
+  }
+  const unknownWarning = warnings.find((x) => !EVENT_RANK.includes(x.reason) && x.type === 'Warning');
+  if (unknownWarning) return { ...base, kind: 'unrecognised', reason: unknownWarning.reason, message: unknownWarning.message, event: unknownWarning };
+  if (ready && ready['status'] !== 'True') {
+    const gates = arr(spec['readinessGates']).map((g) => s(obj(g)['conditionType'])).filter((x): x is string => !!x);
+    const unmet = gates.filter((g) => cond(g)?.['status'] !== 'True');
+    if (unmet.length) return { ...base, kind: 'not-ready', reason: 'ReadinessGatesNotReady', message: `readiness gate(s) not met: ${unmet.join(', ')}` };
+    return { ...base, kind: 'not-ready', reason: s(ready['reason']) ?? 'NotReady', ...(s(ready['message']) ? { message: one(s(ready['message'])) } : {}) };
+  }
+  if (phase && phase !== 'Running' && phase !== 'Succeeded') return { ...base, kind: 'pending', reason: phase };
+  if (!phase) return { ...base, kind: 'pending', reason: 'NoStatus', message: 'the pod has no status yet (no kubelet has reported it)' };
+  return undefined;
+}
+
+/** The diagnosis that explains most among several pods' (undefined for pods that serve). */
+export function worstDiagnosis(ds: readonly (PodDiagnosis | undefined)[]): PodDiagnosis | undefined {
+  return ds.filter((d): d is PodDiagnosis => !!d).sort((a, b) => rankOf(a) - rankOf(b))[0];
+}
+
+/** Ready per the pod's Ready condition. */
+export function podReady(pod: unknown): boolean {
+  return arr(obj(obj(pod)['status'])['conditions']).some((c) => isObj(c) && c['type'] === 'Ready' && c['status'] === 'True');
+}
+
+/** One line for a diagnosis: "ImagePullBackOff (container flyte of pod x): Back-off pulling image ...; 4 restarts; last termination: Error, exit 1". */
+export function diagnosisText(d: PodDiagnosis): string {
+  const where = d.container ? ` (${d.init ? 'init container' : 'container'} ${d.container} of pod ${d.pod})` : ` (pod ${d.pod})`;
+  const last = d.lastTermination;
+  const lastText = last && (last.reason || last.exitCode !== undefined) ? `; last termination: ${[last.reason, last.exitCode !== undefined ? `exit ${last.exitCode}` : '', last.signal ? `signal ${last.signal}` : '', last.message].filter(Boolean).join(', ')}` : '';
+  return `${d.reason}${where}${d.message ? `: ${d.message}` : ''}${d.restarts ? `; ${d.restarts} restarts` : ''}${lastText}`;
+}
