@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHttp, type Running } from '../../harness/private-servers.js';
 
+/** status < 0: never answer. */
 export interface Reply { status: number; headers?: Record<string, string>; body?: string | Buffer }
 
 export type S3OpName = 'root' | 'location' | 'head-bucket' | 'list' | 'put' | 'get' | 'head-object' | 'delete';
@@ -49,6 +50,7 @@ export async function startFakeS3(override: (op: S3OpName, req: IncomingMessage)
     requests.push(`${req.method} ${op}`);
     const head = req.method === 'HEAD';
     const o = override(op, req);
+    if (o && o.status < 0) return; // never answer (a store that stopped answering)
     if (o) return send(res, o, head);
     const u = new URL(req.url ?? '/', 'http://x');
     const key = decodeURIComponent(u.pathname.slice(1));
