@@ -143,10 +143,10 @@ type ServerId = keyof typeof SERVER_MESSAGES;
 // ---------------------------------------------------------------- helpers
 
 const sq = (e: PgServerError) => `SQLSTATE ${e.code}`;
-const verbatim = (e: PgServerError) => `${e.severity ? `${e.severity}: ` : ''}${e.message}${e.detail ? ` (DETAIL: ${e.detail})` : ''}${e.hint ? ` (HINT: ${e.hint})` : ''}`;
+const verbatim = (e: PgServerError) => `${e.severity ? `${e.severity}: ` : ''}${e.message}${e.detail ? ` (DETAIL: ${e.detail})` : ''}${e.serverSuggestion ? ` (HINT: ${e.serverSuggestion})` : ''}`;
 
 export function serverDetails(e: PgServerError): Record<string, Json> {
-  return { sqlstate: e.code, sqlstateName: describeSqlstate(e.code), severity: e.severity, serverMessage: e.message, ...(e.detail ? { serverDetail: e.detail } : {}), ...(e.hint ? { serverHint: e.hint } : {}), ...(e.routine ? { routine: e.routine } : {}) };
+  return { sqlstate: e.code, sqlstateName: describeSqlstate(e.code), severity: e.severity, serverMessage: e.message, ...(e.detail ? { serverDetail: e.detail } : {}), ...(e.serverSuggestion ? { serverHint: e.serverSuggestion } : {}), ...(e.routine ? { routine: e.routine } : {}) };
 }
 
 function baseDetails(target: Target, db: DatabaseTarget): Record<string, Json> {
@@ -227,7 +227,7 @@ function unrecognised(target: Target, db: DatabaseTarget, e: PgServerError, stag
   return {
     status: 'fail', messageId: 'unrecognised',
     message: `unrecognised: SQLSTATE ${e.code} ${e.message} — ${describeSqlstate(e.code)}, during ${stage} on ${where(db)}${e.detail ? ` (DETAIL: ${e.detail})` : ''}`,
-    hint: `look SQLSTATE ${e.code} up in PostgreSQL's error table (https://www.postgresql.org/docs/current/errcodes-appendix.html) and read the server log on ${where(db)} for this ${stage}${e.hint ? `; the server suggests: ${e.hint}` : ''}`,
+    hint: `look SQLSTATE ${e.code} up in PostgreSQL's error table (https://www.postgresql.org/docs/current/errcodes-appendix.html) and read the server log on ${where(db)} for this ${stage}${e.serverSuggestion ? `; the server suggests: ${e.serverSuggestion}` : ''}`,
     details: { ...baseDetails(target, db), ...serverDetails(e), stage },
   };
 }

@@ -7,7 +7,7 @@ import { carryNotFromHere, databaseFor, dbInstances, hpKey, NOT_FROM_HERE_MESSAG
 
 interface Row {
   usr: string; schema: string | null; superuser: boolean; owns_db: boolean; db_owner: string; db_create: boolean; schema_create: boolean; schema_usage: boolean; owns_schema: boolean; schema_owner: string | null;
-  in_recovery: boolean; tx_read_only: string; default_read_only: string; read_only_source: string | null;
+  in_recovery: boolean; tx_read_only: string; default_read_only: string; read_only_source: string | null; no_usage_schema: string | null;
 }
 
 const MESSAGES = {
@@ -59,7 +59,10 @@ export default defineCheck({
           pg_is_in_recovery() AS in_recovery,
           current_setting('transaction_read_only') AS tx_read_only,
           current_setting('default_transaction_read_only') AS default_read_only,
-          (SELECT source FROM pg_settings WHERE name = 'default_transaction_read_only') AS read_only_source
+          (SELECT source FROM pg_settings WHERE name = 'default_transaction_read_only') AS read_only_source,
+          (SELECT n.nspname FROM unnest(string_to_array(current_setting('search_path'), ',')) WITH ORDINALITY AS p(name, i)
+             JOIN pg_namespace n ON n.nspname = btrim(replace(btrim(p.name), '$user', current_user), '"')
+             WHERE NOT has_schema_privilege(n.oid, 'USAGE') ORDER BY p.i LIMIT 1) AS no_usage_schema
         FROM pg_database d LEFT JOIN pg_namespace n ON n.nspname = current_schema()
         WHERE d.datname = current_database()`);
       if (!r) throw new PgProbeError('other', 'the server returned no row for the current database', { step: 'query' });
@@ -79,8 +82,13 @@ export default defineCheck({
         const by = src === 'user' ? `role ${db.user}` : src === 'database' ? `database ${db.dbname}` : src === 'database user' ? `role ${db.user} in database ${db.dbname}` : src === 'configuration file' ? 'the server configuration' : src;
         return { status: 'fail', messageId: 'readOnlyTransactions', message: `sessions of ${db.user} on ${db.dbname} are read-only: default_transaction_read_only = on, set by ${by}; Flyte's migrations would fail with "cannot execute CREATE TABLE in a read-only transaction" (SQLSTATE 25006)`, hint: `as an admin: ${fix}`, details };
       }
-      const schema = row.schema ?? 'public';
-      if (!row.schema) {
+      // current_schema() skips schemas the role has no USAGE on: that is a privilege, not a missing schema.
+      const schema = row.schema ?? row.no_usage_schema ?? 'public';
+      if (!row.schema && row.no_usage_schema) {
+        const [o] = await query<{ owner: string; create: boolean; owns: boolean }>(ctx, db, s.client, `SELECT pg_get_userbyid(nspowner) AS owner, has_schema_privilege(oid, 'CREATE') AS create, pg_has_role(current_user, nspowner, 'USAGE') AS owns FROM pg_namespace WHERE nspname = $1`, [row.no_usage_schema]);
+        Object.assign(row, { schema_usage: false, schema_create: !!o?.create, owns_schema: !!o?.owns, schema_owner: o?.owner ?? null });
+      }
+      if (!row.schema && !row.no_usage_schema) {
         return { status: 'fail', messageId: 'noSchema', message: `no schema of ${db.user}'s search_path exists in ${db.dbname}, so Flyte's tables have nowhere to go (migrations fail with "no schema has been selected to create in", SQLSTATE 3F000)`, hint: `as an admin: ${adminSql(db, `ALTER ROLE ${ident(db.user)} SET search_path = public`, db.dbname)} (or create the schema the search_path names)`, details };
       }
       if (!(row.superuser || row.schema_create || row.owns_schema)) {

@@ -56,6 +56,33 @@ describe('database.postgres.privileges', () => {
     } finally { await su(`ALTER ROLE ${RO} SET default_transaction_read_only = on`); }
   });
 
+  it.each([
+    ['database', `ALTER DATABASE ${RODB} SET default_transaction_read_only = on`, `ALTER DATABASE ${RODB} RESET default_transaction_read_only`],
+    ['role in database', `ALTER ROLE ${RO} IN DATABASE ${RODB} SET default_transaction_read_only = on`, `ALTER ROLE ${RO} IN DATABASE ${RODB} RESET default_transaction_read_only`],
+  ])('read-only sessions set on the %s: the fix resets it there', async (_where, set, reset) => {
+    await su(`ALTER ROLE ${RO} RESET default_transaction_read_only`);
+    await su(set);
+    try {
+      const { result } = await runCheck('database.postgres.privileges', pgTarget(pgDb({ user: RO, pw: PW, dbname: RODB })));
+      expect(result.messageId).toBe('readOnlyTransactions');
+      expect(sqlOf(result.hint)).toBe(reset);
+      await su(sqlOf(result.hint));
+      expect((await runCheck('database.postgres.privileges', pgTarget(pgDb({ user: RO, pw: PW, dbname: RODB })))).result.status).toBe('pass');
+    } finally { await su(reset); await su(`ALTER ROLE ${RO} SET default_transaction_read_only = on`); }
+  });
+
+  it('a role without USAGE nor CREATE on public: the GRANT the fix gives lets it create tables', async () => {
+    await su(`REVOKE ALL ON SCHEMA public FROM PUBLIC; REVOKE ALL ON SCHEMA public FROM ${RO}`, NOSCHDB);
+    await su(`ALTER ROLE ${RO} RESET default_transaction_read_only`);
+    try {
+      const { result } = await runCheck('database.postgres.privileges', pgTarget(pgDb({ user: RO, pw: PW, dbname: NOSCHDB })));
+      expect(result.messageId).toBe('noCreateOnSchema');
+      expect(sqlOf(result.hint)).toBe(`GRANT USAGE, CREATE ON SCHEMA public TO ${RO}`);
+      await su(sqlOf(result.hint), NOSCHDB);
+      expect((await runCheck('database.postgres.privileges', pgTarget(pgDb({ user: RO, pw: PW, dbname: NOSCHDB })))).result.status).toBe('pass');
+    } finally { await su(`ALTER ROLE ${RO} SET default_transaction_read_only = on`); }
+  });
+
   it('a replica (pg_is_in_recovery): readReplica, points at the primary', async () => {
     const { result } = await runCheck('database.postgres.privileges', pgTarget(pgDb({ port: standby.port, user: 'postgres', pw: standby.password, dbname: 'postgres', sslmode: 'disable' })));
     expect(result.status).toBe('fail');

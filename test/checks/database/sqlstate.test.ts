@@ -7,7 +7,7 @@ import { LOGIN_MESSAGES, loginServerFinding, QUERY_MESSAGES, queryFinding } from
 import { describeSqlstate, SQLSTATE_CLASSES, SQLSTATE_NAMES } from '../../../checks/database/_sqlstate.js';
 import { getTestbed } from '../../harness/testbed.js';
 import { pgDb, pgTarget } from './pg-target.js';
-import { dropDb, ensureDb, su } from './pg-servers.js';
+import { dropDb, ensureDb, sqlOf, su } from './pg-servers.js';
 
 const DB = 'fd_db_sqlstate';
 
@@ -83,6 +83,13 @@ describe('SQLSTATE findings', () => {
       await c.query('RESET ALL').catch(() => {});
       expect(f.messageId).toBe(id);
       expect(f.details?.sqlstate).toBe(code);
+    });
+
+    it('the statement_timeout fix is SQL the server accepts', async () => {
+      const f = await finding('SET statement_timeout = 50; SELECT pg_sleep(2)');
+      await c.query('RESET ALL').catch(() => {});
+      expect(f.messageId).toBe('statementTimeout');
+      await su(sqlOf(f.hint));
     });
 
     it('a session terminated by an administrator (57P01): serverTerminated', async () => {
