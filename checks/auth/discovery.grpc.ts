@@ -1,34 +1,35 @@
 import { adminEndpoint } from '../../src/config/endpoints.js';
-import { authMetadata, grpcCallSetup, grpcFailureOutcome } from '../../src/clients/grpc.js';
+import { callFlyteMethod } from '../../src/clients/grpc.js';
 import { defineCheck } from '../../src/engine/define.js';
-import type { CheckContext, Outcome } from '../../src/engine/types.js';
-import { useAuthKey } from './discovery.metadata.js';
+import { GRPC_SERVICES } from '../../src/flyte/ingress.js';
+import { GRPC_MESSAGES, grpcProbe } from '../ingress/_support.js';
 
 export default defineCheck({
   id: 'auth.discovery.grpc',
   title: 'AuthMetadataService answers over gRPC (anonymously)',
   phases: ['verify'],
   needs: ['auth', 'endpoint'],
+  dependsOn: ['client.config.tls-mode'],
   timeoutMs: 8000,
+  messages: { ...GRPC_MESSAGES, answers: { status: 'pass', summary: 'AuthMetadataService served the OAuth2 metadata and the public client config without a token.' } },
   explain: {
     what: 'Calls `flyteidl.service.AuthMetadataService` GetOAuth2Metadata and GetPublicClientConfig on the admin endpoint, without a token, as flytectl does before it logs in.',
     why: 'Go clients fetch auth metadata over gRPC; when /flyteidl.service.AuthMetadataService is not routed (or auth is off on the server) they fail with "failed to fetch auth metadata" and fall back to an unauthenticated client.',
-    fix: 'Route `/flyteidl.service.AuthMetadataService` and `/flyteidl.service.AuthMetadataService/*` on the gRPC ingress; enable auth on the server.',
+    fix: 'Route `/flyteidl.service.AuthMetadataService` and `/flyteidl.service.AuthMetadataService/*` on the gRPC ingress; enable auth on the server (and roll it out) when the values turn it on.',
   },
-  async run(ctx: CheckContext): Promise<Outcome> {
+  async run(ctx) {
     const t = adminEndpoint(ctx.target)!;
-    const { o, timeoutMs, where } = await grpcCallSetup(ctx, t);
-    try {
-      const m = await authMetadata(ctx, t, o, timeoutMs);
-      return { status: 'pass', message: `AuthMetadataService at ${where}: issuer ${String(m.oauth2.issuer ?? '?')}, client_id ${String(m.publicClient.clientId ?? '?')}`, details: { endpoint: where, issuer: m.oauth2.issuer ?? '', tokenEndpoint: m.oauth2.tokenEndpoint ?? '', clientId: m.publicClient.clientId ?? '', authorizationMetadataKey: m.publicClient.authorizationMetadataKey ?? '' } };
-    } catch (err) {
-      const out = await grpcFailureOutcome(ctx, t, o, err, '/flyteidl.service.AuthMetadataService/GetOAuth2Metadata', timeoutMs);
-      if (!out) return { status: 'fail', messageId: 'notAnonymous', message: `AuthMetadataService at ${where} answered UNAUTHENTICATED; it must be anonymous so clients can discover how to log in`, hint: 'remove authentication in front of /flyteidl.service.AuthMetadataService (ingress auth, WAF); flyteadmin serves it without a token', details: { endpoint: where, grpcCode: 'UNAUTHENTICATED' } };
-      if (out.messageId === 'wrongBackend') {
-        return { ...out, messageId: 'authOffOnServer', message: `AuthMetadataService at ${where} is UNIMPLEMENTED: flyteadmin registers it only when auth is on`, hint: `enable auth on the server (${useAuthKey(ctx.target)}), or drop admin.authType from the client config for an open deployment` };
-      }
-      if (out.messageId === 'grpcNotRouted') out.hint = 'add /flyteidl.service.AuthMetadataService and /flyteidl.service.AuthMetadataService/* to the gRPC ingress paths (flyte-binary before PR #5185 listed the prefix without /*)';
-      return out;
-    }
+    const svc = GRPC_SERVICES.authmetadata;
+    const p = await grpcProbe(ctx, t, svc, async (o, ms) => ({
+      oauth2: await callFlyteMethod(ctx, t, o, svc.service, 'GetOAuth2Metadata', ms),
+      client: await callFlyteMethod(ctx, t, o, svc.service, 'GetPublicClientConfig', ms),
+    }), 'client');
+    if (!p.ok) return p.outcome;
+    const { oauth2, client } = p.value;
+    return {
+      status: 'pass', messageId: 'answers',
+      message: `AuthMetadataService at ${p.where}: issuer ${String(oauth2.issuer ?? '?')}, client_id ${String(client.clientId ?? '?')}`,
+      details: { endpoint: p.where, issuer: oauth2.issuer ?? '', tokenEndpoint: oauth2.tokenEndpoint ?? '', clientId: client.clientId ?? '', authorizationMetadataKey: client.authorizationMetadataKey ?? '' },
+    };
   },
 });

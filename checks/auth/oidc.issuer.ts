@@ -1,10 +1,10 @@
 import { probeTimeout } from '../../src/engine/budget.js';
 import { clientTrust } from '../../src/clients/trust.js';
 import { httpRequest, jsonBody } from '../../src/clients/http.js';
-import { ProbeError, describeNetFailure } from '../../src/clients/tls.js';
+import { ProbeError } from '../../src/clients/tls.js';
+import { cause, hostPortKey } from '../../src/engine/causes.js';
 import type { Target } from '../../src/config/target.js';
 import { defineCheck } from '../../src/engine/define.js';
-import type { CheckContext, Outcome } from '../../src/engine/types.js';
 
 function baseUrlKey(t: Target): string {
   return t.chart === 'flyte-core' || t.auth.valuesKey.startsWith('configmap') ? `${t.auth.valuesKey}.userAuth.openId.baseUrl` : `${t.auth.valuesKey}.oidc.baseUrl`;
@@ -16,14 +16,27 @@ export default defineCheck({
   phases: ['preflight', 'verify'],
   needs: ['auth'],
   timeoutMs: 8000,
+  messages: {
+    matches: { status: 'pass', summary: 'The discovery document is served and its issuer matches the configured base URL.' },
+    notConfigured: { status: 'skip', summary: 'No OIDC issuer is configured (or auth is off, so Flyte does not use it).' },
+    noDiscovery: { status: 'fail', summary: 'The base URL does not serve an OpenID discovery document.' },
+    issuerMismatch: { status: 'fail', summary: 'The document names another issuer than the configured base URL (flyteadmin refuses to start).' },
+    nxdomain: { status: 'fail', summary: 'The issuer host does not exist in DNS.' },
+    dnsFailure: { status: 'fail', summary: 'The issuer host could not be resolved.' },
+    refused: { status: 'fail', summary: 'Nothing listens on the issuer\'s host and port.' },
+    noAnswer: { status: 'fail', summary: 'The issuer did not answer in time.' },
+    unreachable: { status: 'fail', summary: 'The issuer could not be reached over TLS/HTTP (the message has the error).' },
+  },
   explain: {
     what: 'GET `<issuer>/.well-known/openid-configuration` from this machine and compare its `issuer` with the configured base URL.',
     why: 'flyteadmin fetches this document at start-up and refuses to start ("Error creating oidc provider", "issuer did not match") when it is unreachable or the issuer differs. Run from here it does not prove the pod\'s egress, but a wrong URL shows.',
     fix: 'Set the OIDC base URL to the issuer exactly as the document states it (Azure: https://login.microsoftonline.com/<tenant>/v2.0), or set `issuerUrl` when they legitimately differ.',
   },
-  async run(ctx: CheckContext): Promise<Outcome> {
+  async run(ctx) {
     const issuer = ctx.target.auth.oidcIssuer;
-    if (!issuer) return { status: 'skip', message: `no OIDC issuer configured (${baseUrlKey(ctx.target)})` };
+    // A chart default Flyte does not use (auth off) is not probed.
+    if (!ctx.target.auth.enabled) return { status: 'skip', messageId: 'notConfigured', message: 'auth is off in the values: Flyte does not use the OIDC issuer' };
+    if (!issuer) return { status: 'skip', messageId: 'notConfigured', message: `no OIDC issuer configured (${baseUrlKey(ctx.target)})` };
     const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
     const trust = await clientTrust(ctx.target);
     const timeoutMs = probeTimeout(ctx);
@@ -31,7 +44,16 @@ export default defineCheck({
     try { r = await httpRequest(ctx, url, { ...(trust.ca ? { ca: trust.ca } : {}), timeoutMs, headers: { accept: 'application/json' } }); } catch (err) {
       if (!(err instanceof ProbeError) || err.kind === 'aborted') throw err;
       const u = new URL(url);
-      return { status: 'fail', ...describeNetFailure(err.kind, `${u.hostname}:${u.port || (u.protocol === 'https:' ? 443 : 80)}`, err.message, timeoutMs), details: { url, error: err.code ?? err.kind } };
+      const host = u.hostname.replace(/^\[|\]$/g, '');
+      const hp = hostPortKey(host, u.port || (u.protocol === 'https:' ? 443 : 80));
+      const d = { url, error: err.code ?? err.kind };
+      switch (err.kind) {
+        case 'nxdomain': return { status: 'fail', messageId: 'nxdomain', cause: cause.dns(host), message: `${host} (the OIDC issuer) does not exist in DNS`, hint: `set ${baseUrlKey(ctx.target)} to the issuer URL your IdP documents`, details: d };
+        case 'dns': return { status: 'fail', messageId: 'dnsFailure', cause: cause.dns(host), message: `${host} (the OIDC issuer) could not be resolved: ${err.message}`, hint: 'check the resolver (VPN split DNS, --dns-server)', details: d };
+        case 'refused': return { status: 'fail', messageId: 'refused', cause: cause.unreachable(hp), message: `nothing listens on ${hp} (the OIDC issuer)`, hint: `set ${baseUrlKey(ctx.target)} to the issuer URL your IdP documents (https, its real port)`, details: d };
+        case 'timeout': return { status: 'fail', messageId: 'noAnswer', cause: cause.unreachable(hp), message: `no answer from ${hp} (the OIDC issuer) within ${Math.round(timeoutMs / 100) / 10}s`, hint: 'a firewall or proxy blocks the IdP from here; flyteadmin needs to reach it too (egress / auth.userAuth.httpProxyURL)', details: d };
+        default: return { status: 'fail', messageId: 'unreachable', message: `${url} could not be fetched: ${err.message}`, hint: `check ${baseUrlKey(ctx.target)} (scheme, host, port) and the IdP's certificate`, details: d };
+      }
     }
     const details = { url, httpStatus: r.status, contentType: r.contentType, configuredIssuer: issuer };
     const doc = jsonBody(r);
@@ -43,6 +65,6 @@ export default defineCheck({
     if (norm(got) !== norm(issuer)) {
       return { status: 'fail', messageId: 'issuerMismatch', message: `the discovery document at ${url} names issuer "${got}", not "${issuer}" (flyteadmin: "issuer did not match the issuer returned by provider")`, hint: `set ${baseUrlKey(ctx.target)}: ${got} — or, when the IdP is reached through another address, keep the base URL and set ${ctx.target.auth.valuesKey.startsWith('configmap') ? `${ctx.target.auth.valuesKey}.userAuth.openId` : 'auth.userAuth.openId'}.issuerUrl: ${got}`, details: { ...details, issuer: got } };
     }
-    return { status: 'pass', message: `${url}: issuer ${got} matches; authorization endpoint ${String(doc.authorization_endpoint ?? '?')}`, details: { ...details, issuer: got, ...(doc.jwks_uri ? { jwksUri: String(doc.jwks_uri) } : {}) } };
+    return { status: 'pass', messageId: 'matches', message: `${url}: issuer ${got} matches; authorization endpoint ${String(doc.authorization_endpoint ?? '?')}`, details: { ...details, issuer: got, ...(doc.jwks_uri ? { jwksUri: String(doc.jwks_uri) } : {}) } };
   },
 });

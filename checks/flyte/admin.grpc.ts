@@ -1,30 +1,33 @@
 import { adminEndpoint } from '../../src/config/endpoints.js';
-import { getVersion, grpcCallSetup, grpcFailureOutcome } from '../../src/clients/grpc.js';
+import { getVersion } from '../../src/clients/grpc.js';
 import { defineCheck } from '../../src/engine/define.js';
-import type { CheckContext, Outcome } from '../../src/engine/types.js';
+import { GRPC_SERVICES } from '../../src/flyte/ingress.js';
+import { GRPC_MESSAGES, grpcProbe } from '../ingress/_support.js';
 
 export default defineCheck({
   id: 'flyte.admin.grpc',
   title: 'flyteadmin answers GetVersion over gRPC on the client endpoint',
   phases: ['verify'],
   needs: ['endpoint'],
-  dependsOn: ['dns.admin.resolve'],
+  // The client's own dial path: when its TLS mode does not match the server, that check is the finding.
+  dependsOn: ['dns.admin.resolve', 'client.config.tls-mode'],
   timeoutMs: 8000,
+  messages: {
+    ...GRPC_MESSAGES,
+    answers: { status: 'pass', summary: 'flyteadmin answered GetVersion; its version goes into the report header.' },
+    versionUnknown: { status: 'warn', summary: 'flyteadmin answered GetVersion without a version (an image built without version ldflags).' },
+  },
   explain: {
-    what: 'Calls `AdminService/GetVersion` on `admin.endpoint` with the client\'s `insecure` / `caCertFilePath` / `insecureSkipVerify`, exactly as flytectl dials it, and reports the flyteadmin version (details.version).',
+    what: 'Calls `AdminService/GetVersion` on `admin.endpoint` with the client\'s `insecure` / `caCertFilePath` / `insecureSkipVerify`, exactly as flytectl dials it, and reports the flyteadmin version (details.version). UNAUTHENTICATED counts only when auth is on.',
     why: 'This is the call every flytectl/pyflyte command starts with; its version goes into the report header.',
     fix: 'See the message: the TLS, routing and auth checks name the cause.',
   },
-  async run(ctx: CheckContext): Promise<Outcome> {
+  async run(ctx) {
     const t = adminEndpoint(ctx.target)!;
-    const { o, timeoutMs, where } = await grpcCallSetup(ctx, t);
-    try {
-      const v = await getVersion(ctx, t, o, timeoutMs);
-      if (!v.version || v.version === 'unknown') return { status: 'warn', messageId: 'versionUnknown', message: `flyteadmin at ${where} reports version "${v.version || 'empty'}" (build ${v.build || '?'})`, hint: 'the image was built without version ldflags: use an official flyteadmin/flyte-binary image tag to know which release runs', details: { endpoint: where, version: v.version, build: v.build } };
-      return { status: 'pass', message: `flyteadmin ${v.version} (build ${v.build}) over gRPC at ${where}`, details: { endpoint: where, version: v.version, build: v.build, buildTime: v.buildTime } };
-    } catch (err) {
-      const out = await grpcFailureOutcome(ctx, t, o, err, '/flyteidl.service.AdminService/GetVersion', timeoutMs);
-      return out ?? { status: 'pass', messageId: 'authRequired', message: `flyteadmin at ${where} answered UNAUTHENTICATED: reachable, but GetVersion needs a token, so the version is not known`, details: { endpoint: where, grpcCode: 'UNAUTHENTICATED' } };
-    }
+    const p = await grpcProbe(ctx, t, GRPC_SERVICES.admin, (o, ms) => getVersion(ctx, t, o, ms), 'client');
+    if (!p.ok) return p.outcome;
+    const v = p.value;
+    if (!v.version || v.version === 'unknown') return { status: 'warn', messageId: 'versionUnknown', message: `flyteadmin at ${p.where} reports version "${v.version || 'empty'}" (build ${v.build || '?'})`, hint: 'the image was built without version ldflags: use an official flyteadmin/flyte-binary image tag to know which release runs', details: { endpoint: p.where, version: v.version, build: v.build } };
+    return { status: 'pass', messageId: 'answers', message: `flyteadmin ${v.version} (build ${v.build}) over gRPC at ${p.where}`, details: { endpoint: p.where, version: v.version, build: v.build, buildTime: v.buildTime } };
   },
 });

@@ -1,5 +1,5 @@
 import { defineCheck } from '../../src/engine/define.js';
-import type { CheckContext, Outcome } from '../../src/engine/types.js';
+import type { CheckContext } from '../../src/engine/types.js';
 
 type Controller = 'nginx' | 'alb' | 'traefik' | 'gce' | 'contour' | 'haproxy';
 
@@ -20,23 +20,35 @@ export default defineCheck({
   title: 'The gRPC ingress has what its controller needs for gRPC',
   phases: ['preflight'],
   needs: ['ingress'],
+  messages: {
+    configured: { status: 'pass', summary: 'The gRPC Ingress has the settings its controller needs to proxy gRPC.' },
+    noIngress: { status: 'skip', summary: 'The chart renders no Ingress.' },
+    unknownController: { status: 'skip', summary: 'No ingress class, or a controller flyte-doctor does not know.' },
+    nginxGrpc: { status: 'fail', summary: 'ingress-nginx: no separate gRPC Ingress, no backend-protocol GRPC, or no TLS (nginx serves gRPC only on TLS).' },
+    albGrpc: { status: 'fail', summary: 'AWS ALB: no backend-protocol-version GRPC, an HTTP listener for the gRPC target group, or HTTP success codes.' },
+    haproxyGrpc: { status: 'fail', summary: 'HAProxy: no gRPC backend protocol annotation, or no TLS.' },
+    gceGrpc: { status: 'fail', summary: 'GCE: no TLS on the ingress (GCLB speaks HTTP/2 only with TLS).' },
+    gceBackend: { status: 'warn', summary: 'GCE: TLS to the backend and a /healthcheck BackendConfig are not visible in the Ingress annotations.' },
+    traefikGrpc: { status: 'warn', summary: 'Traefik: the backend scheme h2c is not visible in the Ingress annotations (it lives on the Service).' },
+    contourGrpc: { status: 'warn', summary: 'Contour: the h2c upstream protocol is not visible in the Ingress annotations (it lives on the Service).' },
+  },
   explain: {
     what: 'From the values: the ingress class (nginx, alb, traefik, gce, contour, haproxy) and the annotations of the gRPC Ingress (common + gRPC-specific).',
     why: 'Each controller proxies HTTP/1.1 by default; without its gRPC switch clients see "Trying to connect an http1.x server", HTTP 464/502 or 400.',
     fix: 'nginx: separate gRPC Ingress with `nginx.ingress.kubernetes.io/backend-protocol: GRPC` and TLS; ALB: `alb.ingress.kubernetes.io/backend-protocol-version: GRPC`, HTTPS-only listener; Traefik/Contour: h2c on the Service; GCE: TLS to the backend (admin `secure: true`).',
   },
-  async run(ctx: CheckContext): Promise<Outcome> {
+  async run(ctx: CheckContext) {
     const t = ctx.target;
     const i = t.ingress!;
     const core = t.chart === 'flyte-core';
     const vk = i.valuesKey;
-    if (!i.enabled) return { status: 'skip', message: `the chart renders no Ingress (${core ? `${vk}.enabled` : `${vk}.create`} is false)` };
+    if (!i.enabled) return { status: 'skip', messageId: 'noIngress', message: `the chart renders no Ingress (${core ? `${vk}.enabled` : `${vk}.create`} is false)` };
     const cls = i.className ?? i.annotations['kubernetes.io/ingress.class'];
     const ctl = controllerOf(cls);
     const grpcAnn: Record<string, string> = { ...i.annotations, ...i.grpcAnnotations };
     const annKey = core ? `${vk}.separateGrpcIngressAnnotations` : `${vk}.grpcAnnotations`;
     const details = { className: cls ?? '', controller: ctl ?? 'unknown', separateGrpcIngress: i.separateGrpcIngress, tls: i.tls, grpcAnnotations: grpcAnn };
-    if (!ctl) return { status: 'skip', message: cls ? `ingress class "${cls}": flyte-doctor does not know what this controller needs for gRPC` : `no ingress class set (${vk}.ingressClassName): cannot tell which controller serves it`, details };
+    if (!ctl) return { status: 'skip', messageId: 'unknownController', message: cls ? `ingress class "${cls}": flyte-doctor does not know what this controller needs for gRPC` : `no ingress class set (${vk}.ingressClassName): cannot tell which controller serves it`, details };
     const lower = Object.fromEntries(Object.entries(grpcAnn).map(([k, v]) => [k.toLowerCase(), String(v)]));
     const problems: string[] = [];
     const fixes: string[] = [];
@@ -87,8 +99,16 @@ export default defineCheck({
         break;
       }
     }
-    if (!problems.length) return { status: 'pass', message: `gRPC ingress (${ctl}${cls && cls !== ctl ? `, class ${cls}` : ''}) has the gRPC settings its controller needs`, details };
-    const soft = ctl === 'traefik' || ctl === 'contour' || (ctl === 'gce' && i.tls);
-    return { status: soft ? 'warn' : 'fail', messageId: `${ctl}Grpc`, message: `gRPC ingress (${ctl}): ${problems.join('; ')}`, hint: `set ${fixes.join('; ')}`, details };
+    if (!problems.length) return { status: 'pass', messageId: 'configured', message: `gRPC ingress (${ctl}${cls && cls !== ctl ? `, class ${cls}` : ''}) has the gRPC settings its controller needs`, details };
+    const message = `gRPC ingress (${ctl}): ${problems.join('; ')}`;
+    const hint = `set ${fixes.join('; ')}`;
+    switch (ctl) {
+      case 'traefik': return { status: 'warn', messageId: 'traefikGrpc', message, hint, details };
+      case 'contour': return { status: 'warn', messageId: 'contourGrpc', message, hint, details };
+      case 'gce': return i.tls ? { status: 'warn', messageId: 'gceBackend', message, hint, details } : { status: 'fail', messageId: 'gceGrpc', message, hint, details };
+      case 'alb': return { status: 'fail', messageId: 'albGrpc', message, hint, details };
+      case 'haproxy': return { status: 'fail', messageId: 'haproxyGrpc', message, hint, details };
+      default: return { status: 'fail', messageId: 'nginxGrpc', message, hint, details };
+    }
   },
 });

@@ -1,28 +1,13 @@
-import { ingressGrpcEndpoint } from '../../src/config/endpoints.js';
-import { getVersion, grpcCallSetup, grpcFailureOutcome } from '../../src/clients/grpc.js';
-import { defineCheck } from '../../src/engine/define.js';
-import type { CheckContext, Outcome } from '../../src/engine/types.js';
+import { GRPC_SERVICES } from '../../src/flyte/ingress.js';
+import { grpcRouteCheck } from './_support.js';
 
-export default defineCheck({
+export default grpcRouteCheck({
   id: 'ingress.grpc.admin',
+  svc: GRPC_SERVICES.admin,
   title: 'AdminService GetVersion answers through the ingress',
-  phases: ['verify'],
-  needs: ['ingress'],
-  timeoutMs: 8000,
   explain: {
-    what: 'Calls `flyteidl.service.AdminService/GetVersion` through the ingress gRPC address (definitions from @flyteorg/flyteidl, transport grpc-js). UNAUTHENTICATED counts as routed.',
-    why: 'This is the call path of flytectl/pyflyte. HTTP 400/502 means gRPC is proxied as HTTP/1.1, 404 or text/html means the gRPC prefixes are not routed, UNIMPLEMENTED means the wrong backend.',
-    fix: 'nginx: `nginx.ingress.kubernetes.io/backend-protocol: GRPC` on a separate gRPC Ingress; ALB: `alb.ingress.kubernetes.io/backend-protocol-version: GRPC`; Traefik: h2c to the backend; route every gRPC prefix (X and X/*).',
-  },
-  async run(ctx: CheckContext): Promise<Outcome> {
-    const t = ingressGrpcEndpoint(ctx.target)!;
-    const { o, timeoutMs, where } = await grpcCallSetup(ctx, t);
-    try {
-      const v = await getVersion(ctx, t, o, timeoutMs);
-      return { status: 'pass', message: `AdminService/GetVersion through ${where}: flyteadmin ${v.version || 'unknown'}`, details: { endpoint: where, version: v.version, build: v.build, buildTime: v.buildTime } };
-    } catch (err) {
-      const out = await grpcFailureOutcome(ctx, t, o, err, '/flyteidl.service.AdminService/GetVersion', timeoutMs);
-      return out ?? { status: 'pass', messageId: 'authRequired', message: `AdminService/GetVersion through ${where}: UNAUTHENTICATED, so the call was routed to flyteadmin (auth is on; a token is needed)`, details: { endpoint: where, grpcCode: 'UNAUTHENTICATED' } };
-    }
+    what: 'Calls `flyteidl.service.AdminService/GetVersion` through the ingress gRPC address, dialled as the values define the ingress (TLS from the values, the client\'s CA file for trust; definitions from @flyteorg/flyteidl, transport grpc-js). UNAUTHENTICATED is "routed" only when auth is on; with auth off it is a finding (auth on the live server, or something in front).',
+    why: 'This is the call path of every flytectl/pyflyte command. No grpc-status (HTTP 400/502/504 while flyteadmin\'s HTTP side answers, a stream reset) means gRPC is proxied as HTTP/1.1; the ingress\'s own 404 means the prefix is not routed; an HTTP 404 of flyteadmin\'s HTTP port means the route points at the wrong port; UNIMPLEMENTED means another gRPC server.',
+    fix: 'nginx: `nginx.ingress.kubernetes.io/backend-protocol: GRPC` on a separate gRPC Ingress; ALB: `alb.ingress.kubernetes.io/backend-protocol-version: GRPC`; Traefik: h2c to the backend; route every gRPC prefix (X and X/*) to flyteadmin\'s gRPC port.',
   },
 });

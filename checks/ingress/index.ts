@@ -2,9 +2,13 @@
 import type { Check } from '../../src/engine/types.js';
 import annotationsGrpc from './annotations.grpc.js';
 import grpcAdmin from './grpc.admin.js';
+import grpcAuthmetadata from './grpc.authmetadata.js';
+import grpcDataproxy from './grpc.dataproxy.js';
 import grpcHealth from './grpc.health.js';
+import grpcIdentity from './grpc.identity.js';
+import grpcSignal from './grpc.signal.js';
 import httpApi from './http.api.js';
 import httpConsole from './http.console.js';
 import httpHealthcheck from './http.healthcheck.js';
 
-export const checks: readonly Check[] = [annotationsGrpc, grpcAdmin, grpcHealth, httpApi, httpConsole, httpHealthcheck];
+export const checks: readonly Check[] = [annotationsGrpc, grpcAdmin, grpcAuthmetadata, grpcDataproxy, grpcHealth, grpcIdentity, grpcSignal, httpApi, httpConsole, httpHealthcheck];

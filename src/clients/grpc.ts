@@ -4,26 +4,25 @@
 // and the address is dialled with ssl_target_name_override/default_authority = the name, so TLS
 // verifies the name the user configured. One channel per endpoint per run (ctx.shared); every call
 // has a deadline inside the check's budget and is cancelled with ctx.signal.
-// Also an HTTP/2 evidence probe that shows what the ingress answered (status, content-type) when a
-// call fails below gRPC. Endpoints come from target.endpoints (src/config/endpoints.ts).
+//
+// Evidence only: a failed call is a GrpcCallError (status, details, peer address) that
+// classifyGrpcError() sorts into transport / HTTP-status / peer-status / protocol evidence, and
+// h2Evidence() shows what the endpoint answers to a gRPC-shaped HTTP/2 request (status,
+// content-type, grpc-status, headers, body start). The checks turn that into findings.
 import { hostPort, type GrpcTarget } from '../config/endpoints.js';
 import { clientTrust } from './trust.js';
 import { probeTimeout, seconds } from '../engine/budget.js';
-import type { Target } from '../config/target.js';
-import type { CheckContext, Json, Outcome } from '../engine/types.js';
+import type { CheckContext, Json } from '../engine/types.js';
 import { DnsError, resolveHost } from './resolve.js';
-import { ProbeError, classifyNetError, describeNetFailure, readPemFile, splitPem, tlsProbe, type NetErrorKind, type TlsProbeResult } from './tls.js';
+import { ProbeError, classifyNetError, type NetErrorKind } from './tls.js';
 
 // ---------------------------------------------------------------- trust and budgets
-
 
 /** The per-call setup every gRPC check shares: the client's trust options, a probe timeout within the check's budget, and the address for messages. */
 export async function grpcCallSetup(ctx: CheckContext, t: GrpcTarget, capMs = 3000): Promise<{ o: GrpcOptions; timeoutMs: number; where: string }> {
   const trust = await clientTrust(ctx.target);
   return { o: { ...(trust.ca ? { ca: trust.ca } : {}), skipVerify: trust.skipVerify }, timeoutMs: probeTimeout(ctx, capMs), where: hostPort(t) };
 }
-
-
 
 // ---------------------------------------------------------------- calls
 
@@ -149,48 +148,105 @@ export async function healthCheck(ctx: CheckContext, t: GrpcTarget, o: GrpcOptio
   return String(res.status ?? 'UNKNOWN');
 }
 
-// ---------------------------------------------------------------- classification
-
-export type GrpcFailureKind =
-  | 'http1Proxy'     // the proxy talks HTTP/1.1 to a gRPC backend (or serves gRPC on an HTTP/1.1 listener): 400/502/426
-  | 'notRouted'      // HTTP 404 / text/html: the gRPC prefix is not routed by the ingress
-  | 'unimplemented'  // a gRPC server answered UNIMPLEMENTED: routed to a backend without this service
-  | 'unauthenticated'
-  | 'permissionDenied'
-  | 'unavailable'    // backend down behind the proxy (503/504) or the server refused the stream
-  | 'deadline'
-  | NetErrorKind;    // transport: dns, refused, timeout, plaintext, expired, selfSigned, ...
-
-export interface GrpcFailure { kind: GrpcFailureKind; code?: string; httpStatus?: number; detail: string }
-
-/** Turns a GrpcCallError/ProbeError into a failure kind, using the HTTP status grpc-js reports. */
-export function classifyGrpcError(err: unknown): GrpcFailure {
-  if (err instanceof ProbeError) return { kind: err.kind, ...(err.code ? { code: err.code } : {}), detail: err.message };
-  if (!(err instanceof GrpcCallError)) { const c = classifyNetError(err); return { kind: c.kind, ...(c.code ? { code: c.code } : {}), detail: (err as Error)?.message ?? String(err) }; }
-  const http = /Received HTTP status code (\d+)/.exec(err.details);
-  const httpStatus = http ? Number(http[1]) : undefined;
-  const base = { code: err.codeName, ...(httpStatus ? { httpStatus } : {}), detail: err.details };
-  if (httpStatus === 404) return { kind: 'notRouted', ...base };
-  if (httpStatus === 400 || httpStatus === 502 || httpStatus === 426 || httpStatus === 505 || /http1\.x|HTTP\/1/i.test(err.details)) return { kind: 'http1Proxy', ...base };
-  if (httpStatus === 503 || httpStatus === 504) return { kind: 'unavailable', ...base };
-  if (httpStatus === 401 || err.codeName === 'UNAUTHENTICATED') return { kind: 'unauthenticated', ...base };
-  if (httpStatus === 403 || err.codeName === 'PERMISSION_DENIED') return { kind: 'permissionDenied', ...base };
-  if (err.codeName === 'UNIMPLEMENTED') return { kind: 'unimplemented', ...base };
-  if (err.codeName === 'DEADLINE_EXCEEDED') return { kind: 'deadline', ...base };
-  if (err.codeName === 'UNAVAILABLE' || err.codeName === 'INTERNAL' || err.codeName === 'UNKNOWN' || err.codeName === 'CANCELLED') {
-    const net = classifyNetError(err.details);
-    if (net.kind !== 'other') return { ...base, kind: net.kind, ...(net.code ? { code: net.code } : {}) };
-    if (/RST_STREAM|Protocol error|without gRPC status/i.test(err.details)) return { kind: 'http1Proxy', ...base };
-    return { kind: 'unavailable', ...base };
-  }
-  return { kind: 'other', ...base };
-}
-
-export interface H2Evidence { alpn?: string; status?: number; contentType?: string; grpcStatus?: string; server?: string; snippet?: string; error?: string }
 
 /**
- * What the endpoint answers to a gRPC-shaped HTTP/2 POST (node:http2): the HTTP status and
- * content-type grpc-js does not surface. Evidence only; never throws.
+ * One unary method of a Flyte service (`DataProxyService`, `SignalService`, `IdentityService`,
+ * `AuthMetadataService`, `AdminService`) with `request` (default: an empty message), through the
+ * static flyteidl module. Resolves the response as plain JSON; rejects like unaryCall, or with the
+ * protobufjs decode error when the peer's answer is not the method's response message.
+ */
+export async function callFlyteMethod(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, service: string, method: string, timeoutMs: number, request: Record<string, unknown> = {}, metadata?: Record<string, string>): Promise<Record<string, Json>> {
+  const f = await flyteidlModule();
+  const short = service.replace(/^flyteidl\.service\./, '');
+  const Svc = (f.service as unknown as Record<string, { create(rpcImpl: unknown, a: boolean, b: boolean): Record<string, (req: unknown) => Promise<object>> } | undefined>)[short];
+  if (!Svc) throw new Error(`flyteidl has no service ${service}`);
+  const svc = Svc.create(rpcImplFor(ctx, t, o, `flyteidl.service.${short}`, timeoutMs, metadata), false, false);
+  const name = method.charAt(0).toLowerCase() + method.slice(1);
+  const fn = svc[name];
+  if (typeof fn !== 'function') throw new Error(`flyteidl service ${service} has no method ${method}`);
+  const res = await fn.call(svc, request);
+  return JSON.parse(JSON.stringify(res ?? {})) as Record<string, Json>;
+}
+
+// ---------------------------------------------------------------- classification (evidence)
+
+/**
+ * What a failed call tells:
+ * - a NetErrorKind: no HTTP/2 exchange happened (DNS, refused, timeout, TLS, plaintext, reset);
+ * - 'http': an HTTP answer without grpc-status (grpc-js maps the HTTP status to a gRPC code);
+ * - 'status': the peer sent a grpc-status (a gRPC server or a gRPC-aware proxy);
+ * - 'protocol': the peer does not speak gRPC over HTTP/2 (HTTP/1.x answer to the preface, a stream
+ *   ended without status, an answer that is not the method's response message);
+ * - 'deadline': connected (or not) but no answer before the deadline.
+ */
+export type GrpcFailureKind = 'http' | 'status' | 'protocol' | 'deadline' | NetErrorKind;
+
+export interface GrpcFailure {
+  kind: GrpcFailureKind;
+  /** gRPC status name (UNAVAILABLE, UNIMPLEMENTED, ...), as the client reported it. */
+  code?: string;
+  /** The HTTP status when the answer had none (kind 'http'). */
+  httpStatus?: number;
+  /** Error code of a transport failure (ECONNREFUSED, CERT_HAS_EXPIRED, ...). */
+  errorCode?: string;
+  /** The status details / error text. */
+  detail: string;
+  /** The address dialled (ip:port), when known. */
+  address?: string;
+  /** For 'deadline': a connection was established (grpc-js reports remote_addr). */
+  connected?: boolean;
+}
+
+/** Texts grpc-js synthesizes itself (no status came from the peer). */
+const CLIENT_SIDE = /^(No connection established|Connection dropped|Stream refused by server|Call cancelled|Bandwidth exhausted|Protocol not secure enough|Received RST_STREAM|No status information received|failed to connect to all addresses|Deadline exceeded|Waiting for LB pick|Name resolution failed|Failed to parse server response|Received message larger than max|Response message parsing error|read ECONNRESET|Error: )/i;
+
+/** Sorts a GrpcCallError / ProbeError / decode error into evidence. Never throws. */
+export function classifyGrpcError(err: unknown): GrpcFailure {
+  if (err instanceof ProbeError) return { kind: err.kind, ...(err.code ? { errorCode: err.code } : {}), detail: err.message, ...(err.address ? { address: err.address } : {}) };
+  if (!(err instanceof GrpcCallError)) {
+    const msg = (err as Error)?.message ?? String(err);
+    // protobufjs decoding the peer's answer as the response message failed: not this method's answer.
+    if (/index out of range|invalid wire type|illegal tag|invalid (?:utf8|varint)|Unexpected end|premature end/i.test(msg)) return { kind: 'protocol', code: 'INTERNAL', detail: `the answer is not the method's response message: ${msg}` };
+    const c = classifyNetError(err);
+    return { kind: c.kind, ...(c.code ? { errorCode: c.code } : {}), detail: msg };
+  }
+  const d = err.details;
+  const base = { code: err.codeName, detail: d, address: err.address };
+  const http = /^Received HTTP status code (\d+)$/.exec(d.trim());
+  if (http) return { ...base, kind: 'http', httpStatus: Number(http[1]) };
+  if (err.codeName === 'DEADLINE_EXCEEDED') return { ...base, kind: 'deadline', connected: /remote_addr=\S+/.test(d) };
+  if (err.codeName === 'CANCELLED' && /Call cancelled/i.test(d)) return { ...base, kind: 'aborted' };
+  if (CLIENT_SIDE.test(d.trim()) || (err.codeName === 'UNAVAILABLE' && !d.trim())) {
+    if (/Protocol error|RST_STREAM with code \d+ \(Call ended without gRPC status\)|No status information received|Failed to parse server response|Response message parsing error|http1\.x/i.test(d)) return { ...base, kind: 'protocol' };
+    if (/Received RST_STREAM with code 2/i.test(d) && !/triggered by internal client error: (?!Protocol error)/i.test(d)) return { ...base, kind: 'protocol' };
+    if (/Received message larger than max|Bandwidth exhausted/i.test(d)) return { ...base, kind: 'status' };
+    const net = classifyNetError(d);
+    if (net.kind !== 'other') return { ...base, kind: net.kind, ...(net.code ? { errorCode: net.code } : {}) };
+    if (/Connection dropped|Stream refused|RST_STREAM/i.test(d)) return { ...base, kind: 'reset', errorCode: 'ECONNRESET' };
+    return { ...base, kind: 'other' };
+  }
+  return { ...base, kind: 'status' };
+}
+
+export interface H2Evidence {
+  alpn?: string;
+  status?: number;
+  contentType?: string;
+  grpcStatus?: string;
+  grpcMessage?: string;
+  server?: string;
+  location?: string;
+  wwwAuthenticate?: string;
+  /** Printable start of the body (markup stripped), for messages. */
+  snippet?: string;
+  /** The raw start of the body (up to 2 KB, text), for shape detection. */
+  body?: string;
+  error?: string;
+}
+
+/**
+ * What the endpoint answers to a gRPC-shaped HTTP/2 POST (node:http2): the HTTP status, headers and
+ * body start that grpc-js does not surface. Evidence only; never throws.
  */
 export async function h2Evidence(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, path: string, timeoutMs: number): Promise<H2Evidence> {
   try {
@@ -211,115 +267,37 @@ export async function h2Evidence(ctx: CheckContext, t: GrpcTarget, o: GrpcOption
       session.on('error', (e) => { ev.error = e.message; finish(); });
       session.on('connect', (s) => { const a = (s.socket as { alpnProtocol?: string | false }).alpnProtocol; if (a) ev.alpn = a; });
       const req = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' });
+      const one = (v: unknown) => (Array.isArray(v) ? v.join(', ') : String(v));
       req.on('response', (h) => {
         ev.status = Number(h[':status']);
-        if (h['content-type']) ev.contentType = String(h['content-type']);
-        if (h['grpc-status'] !== undefined) ev.grpcStatus = String(h['grpc-status']);
-        if (h.server) ev.server = String(h.server);
+        if (h['content-type']) ev.contentType = one(h['content-type']);
+        if (h['grpc-status'] !== undefined) ev.grpcStatus = one(h['grpc-status']);
+        if (h['grpc-message'] !== undefined) ev.grpcMessage = decodeURIComponent(one(h['grpc-message'])).slice(0, 300);
+        if (h.server) ev.server = one(h.server);
+        if (h.location) ev.location = one(h.location);
+        if (h['www-authenticate']) ev.wwwAuthenticate = one(h['www-authenticate']).slice(0, 200);
       });
-      req.on('trailers', (h) => { if (h['grpc-status'] !== undefined) ev.grpcStatus = String(h['grpc-status']); });
-      let body = '';
-      req.on('data', (d: Buffer) => { if (body.length < 300) body += d.toString('utf8'); });
-      req.on('end', () => { const s = body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 160); if (s && !/^[\x00-\x08]/.test(body)) ev.snippet = s; finish(); });
+      req.on('trailers', (h) => {
+        if (h['grpc-status'] !== undefined) ev.grpcStatus = one(h['grpc-status']);
+        if (h['grpc-message'] !== undefined) ev.grpcMessage = decodeURIComponent(one(h['grpc-message'])).slice(0, 300);
+      });
+      let body = Buffer.alloc(0);
+      req.on('data', (d: Buffer) => { if (body.length < 2048) body = Buffer.concat([body, d]).subarray(0, 2048); });
+      req.on('end', () => {
+        if (body.length) {
+          const text = body.toString('utf8');
+          if (!/^[\x00-\x08]/.test(text)) {
+            ev.body = text;
+            const s = text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 160);
+            if (s) ev.snippet = s;
+          }
+        }
+        finish();
+      });
       req.on('error', (e) => { ev.error = e.message; finish(); });
       req.end(Buffer.from([0, 0, 0, 0, 0]));
     });
   } catch (e) {
     return { error: (e as Error).message };
-  }
-}
-
-// ---------------------------------------------------------------- shared probes
-
-
-// ---------------------------------------------------------------- findings for failed gRPC calls
-
-
-/** The annotation the gRPC ingress needs for its controller, and the values key to put it in. */
-export function grpcIngressFix(target: Target): string {
-  const i = target.ingress;
-  const cls = (i?.className ?? i?.annotations['kubernetes.io/ingress.class'] ?? '').toLowerCase();
-  const core = target.chart === 'flyte-core';
-  const vk = i?.valuesKey ?? (core ? 'common.ingress' : 'ingress');
-  const annKey = core ? `${vk}.separateGrpcIngressAnnotations` : `${vk}.grpcAnnotations`;
-  const sep = `${vk}.separateGrpcIngress: true`;
-  if (cls.includes('alb')) return `set alb.ingress.kubernetes.io/backend-protocol-version: GRPC in ${annKey} (with ${sep}; HTTPS-only listen-ports on the gRPC ingress)`;
-  if (cls.includes('traefik')) return 'have Traefik speak h2c to flyteadmin\'s gRPC port: annotate the gRPC Service with traefik.ingress.kubernetes.io/service.serversscheme: h2c';
-  if (cls.includes('contour')) return 'annotate the gRPC Service with projectcontour.io/upstream-protocol.h2c: "<grpc port>"';
-  if (cls.includes('gce')) return 'GCE needs HTTP/2 with TLS to the backend: set server.security.secure: true on flyteadmin and cloud.google.com/app-protocols on the Service';
-  return `set nginx.ingress.kubernetes.io/backend-protocol: GRPC in ${annKey} (with ${sep}: nginx applies it per Ingress object); plain nginx: grpc_pass instead of proxy_pass`;
-}
-
-export const GRPC_PATHS = ['/flyteidl.service.AdminService', '/flyteidl.service.AuthMetadataService', '/flyteidl.service.DataProxyService', '/flyteidl.service.IdentityService', '/flyteidl.service.SignalService', '/grpc.health.v1.Health'];
-
-/**
- * The outcome for a failed gRPC call to `t` (through an ingress or direct). Transport failures,
- * gRPC-over-HTTP/1.1 proxies, unrouted prefixes, wrong backends and deadlines each get their own
- * message, evidence and fix. `unauthenticated` is returned as undefined: the caller decides.
- */
-export async function grpcFailureOutcome(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, err: unknown, path: string, timeoutMs: number): Promise<Outcome | undefined> {
-  if (err instanceof ProbeError && err.kind === 'aborted') throw err;
-  if (ctx.signal.aborted) throw err;
-  const where = hostPort(t);
-  const f = classifyGrpcError(err);
-  const details: Record<string, Json> = { endpoint: where, path, tls: t.tls, ...(err instanceof GrpcCallError ? { address: err.address, grpcCode: err.codeName, grpcDetails: err.details.slice(0, 300) } : {}), ...(f.httpStatus ? { httpStatus: f.httpStatus } : {}) };
-  const withEvidence = async () => {
-    const ev = await h2Evidence(ctx, t, o, path, Math.min(timeoutMs, Math.max(200, ctx.remainingMs() - 300)));
-    for (const [k, v] of Object.entries(ev)) if (v !== undefined) details[k === 'status' ? 'evidenceHttpStatus' : k] = v as Json;
-    return ev;
-  };
-  const service = path.split('/')[1] ?? path;
-  switch (f.kind) {
-    case 'unauthenticated': return undefined;
-    case 'http1Proxy': {
-      const ev = await withEvidence();
-      if (ev.status === 200 && ev.contentType && /text\/html/i.test(ev.contentType)) {
-        return { status: 'fail', messageId: 'grpcNotRouted', message: `gRPC call ${path} to ${where} got an HTML page (HTTP 200 ${ev.contentType}): the gRPC prefix is routed to the console/HTTP backend`, hint: `route the gRPC prefixes (${GRPC_PATHS.join(', ')}, each also with /*) to flyteadmin's gRPC port on the gRPC ingress`, details };
-      }
-      const seen = f.httpStatus ? `HTTP ${f.httpStatus}` : ev.status !== undefined && ev.status !== 200 ? `HTTP ${ev.status === 0 ? '000' : ev.status}${ev.contentType ? ` ${ev.contentType}` : ''}` : /Protocol error/i.test(f.detail) ? 'an HTTP/1.x answer to the HTTP/2 preface' : 'no gRPC status';
-      const plainListener = /Protocol error/i.test(f.detail);
-      return {
-        status: 'fail', messageId: 'grpcAsHttp1',
-        message: plainListener ? `${where} answered gRPC with HTTP/1.x (${seen}): gRPC reached an HTTP/1.1-only listener ("Trying to connect an http1.x server")`
-          : `gRPC call ${path} through ${where} ended with ${seen} (${f.detail}): the ingress proxies gRPC to flyteadmin as HTTP/1.1`,
-        hint: plainListener ? `dial the ingress TLS listener (gRPC needs HTTP/2: TLS + ALPN h2 on 443), not its plain HTTP port; ${grpcIngressFix(ctx.target)}` : grpcIngressFix(ctx.target),
-        details,
-      };
-    }
-    case 'notRouted': {
-      const ev = await withEvidence();
-      return { status: 'fail', messageId: 'grpcNotRouted', message: `gRPC call ${path} through ${where}: HTTP 404${ev.contentType ? ` ${ev.contentType}` : ''}${ev.server ? ` from ${ev.server}` : ''}: the ingress does not route ${service}`, hint: `add the gRPC paths to the gRPC ingress, each as X and X/* (${GRPC_PATHS.join(', ')}) → flyteadmin's gRPC port (binary <fullname>-grpc:8089, core flyteadmin:81); the charts render them with ${ctx.target.ingress?.valuesKey ?? 'ingress'}.separateGrpcIngress`, details };
-    }
-    case 'unimplemented':
-      return { status: 'fail', messageId: 'wrongBackend', message: `a gRPC server behind ${where} answered UNIMPLEMENTED for ${path} (${f.detail}): the route reaches a backend that does not serve ${service}`, hint: 'point the gRPC paths at flyteadmin\'s gRPC port (binary <fullname>-grpc:8089; core flyteadmin:81, or :80 when server.security.secure), not datacatalog or another service', details };
-    case 'permissionDenied':
-      return { status: 'fail', messageId: 'permissionDenied', message: `${where} answered PERMISSION_DENIED for ${path}${f.httpStatus ? ` (HTTP ${f.httpStatus})` : ''}`, hint: 'something in front of flyteadmin (WAF, ingress auth, IP allow-list) rejects the call: allow the gRPC paths from this network', details };
-    case 'unavailable':
-      return { status: 'fail', messageId: 'backendUnavailable', message: `gRPC call ${path} through ${where} failed: ${f.detail}`, hint: 'the ingress has no healthy flyteadmin backend: kubectl -n <ns> get pods,endpoints (flyteadmin gRPC port 8089 / 81)', details };
-    case 'deadline': {
-      // Connected (remote_addr known) but no gRPC answer: a proxy waiting on an upstream it talks
-      // HTTP/1.1 to hangs like this. Ask the endpoint directly what it answers (a few short tries).
-      if (/remote_addr=/.test(f.detail)) {
-        for (let i = 0; i < 3 && ctx.remainingMs() > 900; i++) {
-          const ev = await h2Evidence(ctx, t, o, path, Math.min(1500, ctx.remainingMs() - 500));
-          if (ev.status === undefined) continue;
-          for (const [k, v] of Object.entries(ev)) if (v !== undefined) details[k === 'status' ? 'evidenceHttpStatus' : k] = v as Json;
-          if (ev.status === 404) return { status: 'fail', messageId: 'grpcNotRouted', message: `gRPC call ${path} through ${where}: HTTP 404${ev.contentType ? ` ${ev.contentType}` : ''}: the ingress does not route ${service}`, hint: `add the gRPC paths to the gRPC ingress, each as X and X/* (${GRPC_PATHS.join(', ')}) → flyteadmin's gRPC port`, details };
-          if (!(ev.status === 200 && /application\/grpc/.test(ev.contentType ?? ''))) {
-            return { status: 'fail', messageId: 'grpcAsHttp1', message: `gRPC call ${path} through ${where} got no gRPC answer within ${seconds(timeoutMs)}, and a gRPC-shaped request gets HTTP ${ev.status === 0 ? '000 (the proxy relayed an upstream answer that is not HTTP/1.x)' : ev.status}${ev.contentType ? ` ${ev.contentType}` : ''} without grpc-status: the ingress proxies gRPC to flyteadmin as HTTP/1.1`, hint: grpcIngressFix(ctx.target), details };
-          }
-          break;
-        }
-        return { status: 'fail', messageId: 'noAnswer', message: `connected to ${where}, but ${path} got no answer within ${seconds(timeoutMs)} (DEADLINE_EXCEEDED)`, hint: `the proxy waits on its upstream: flyteadmin's gRPC backend is down or slow, or gRPC is proxied as HTTP/1.1 (${grpcIngressFix(ctx.target)})`, details };
-      }
-      return { status: 'fail', messageId: 'noAnswer', message: `no answer from ${where} for ${path} within ${seconds(timeoutMs)} (DEADLINE_EXCEEDED)`, hint: `a firewall / security group drops ${where}, or the load balancer is not provisioned: open the port from this machine`, details };
-    }
-    case 'timeout':
-      return { status: 'fail', messageId: 'noAnswer', message: `no answer from ${where} for ${path} within ${seconds(timeoutMs)} (DEADLINE_EXCEEDED)`, hint: `a firewall / security group drops ${where}, the load balancer is not provisioned, or the proxy waits on a dead backend (check the gRPC backend and its read timeout)`, details };
-    default: {
-      const nf = describeNetFailure(f.kind === 'other' ? 'other' : f.kind, where, f.detail, timeoutMs);
-      if (f.kind === 'plaintext' && t.tls) nf.hint = `this port speaks plaintext: use the ingress TLS port (443, ingress TLS enabled), or admin.insecure: true when you dial a plaintext admin port`;
-      return { status: 'fail', ...nf, details };
-    }
   }
 }

@@ -3,7 +3,7 @@
 // the check's signal and the probe's own I/O timeout. Redirects are not followed automatically: the
 // caller sees each hop (a 307 to /console/ or to an IdP is evidence).
 import type { CheckContext } from '../engine/types.js';
-import { lookupFor } from './resolve.js';
+import { lookupFor, resolveHost } from './resolve.js';
 import { ProbeError, classifyNetError } from './tls.js';
 
 export interface HttpTls {
@@ -125,4 +125,58 @@ export function jsonBody(r: HttpResponse): Record<string, unknown> | undefined {
 /** True when the response looks like an HTML page (a console/SPA or an error page of a proxy). */
 export function isHtml(r: HttpResponse): boolean {
   return /text\/html/i.test(r.contentType) || /^\s*<(!doctype html|html)/i.test(r.body);
+}
+
+export interface RawAnswer {
+  /** The first bytes the server sent (up to 512), or none. */
+  bytes: Buffer;
+  /** It answered with an HTTP/1.x status line. */
+  http1: boolean;
+  /** It answered with HTTP/2 frames (SETTINGS / GOAWAY): an h2c server such as a gRPC port. */
+  h2Frames: boolean;
+  /** It closed without a byte. */
+  closed: boolean;
+}
+
+/**
+ * A raw `GET path HTTP/1.1` on a fresh connection (TLS when the URL is https, never verifying: this
+ * is evidence of what answers, not a trust decision), returning the first bytes. For answers undici
+ * refuses to parse (an HTTP/2 frame relayed as HTTP/0.9 by a proxy). Never throws.
+ */
+export async function rawHttpProbe(ctx: CheckContext, url: string, timeoutMs: number): Promise<RawAnswer | undefined> {
+  try {
+    const u = new URL(url);
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    const address = (await resolveHost(host, ctx.target.dnsServer, timeoutMs)).address;
+    const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+    const net = await import('node:net');
+    const tls = await import('node:tls');
+    return await new Promise<RawAnswer | undefined>((resolve) => {
+      let buf = Buffer.alloc(0);
+      let settled = false;
+      const sock = u.protocol === 'https:'
+        ? tls.connect({ host: address, port, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'], ...(net.isIP(host) ? {} : { servername: host }) })
+        : net.connect({ host: address, port });
+      const done = (closed: boolean) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer); ctx.signal.removeEventListener('abort', abort);
+        sock.destroy();
+        const s = buf.toString('latin1');
+        resolve({ bytes: buf, http1: /^HTTP\/1\.[01] \d{3}/.test(s), h2Frames: buf.length >= 9 && buf[0] === 0 && (buf[3] === 0x04 || buf[3] === 0x07), closed: closed && buf.length === 0 });
+      };
+      const abort = () => done(false);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      ctx.signal.addEventListener('abort', abort, { once: true });
+      sock.once(u.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
+        sock.write(`GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nUser-Agent: flyte-doctor\r\nConnection: close\r\n\r\n`);
+      });
+      sock.on('data', (d: Buffer) => { buf = Buffer.concat([buf, d]).subarray(0, 512); if (buf.length >= 512) done(false); });
+      sock.once('end', () => done(true));
+      sock.once('close', () => done(true));
+      sock.once('error', () => done(true));
+    });
+  } catch {
+    return undefined;
+  }
 }

@@ -12,6 +12,10 @@
 // the OIDC discovery document of the issuer is served under <issuer path>/.well-known/openid-configuration.
 // Without --auth, AuthMetadataService is not registered (gRPC UNIMPLEMENTED), and its gateway routes
 // answer HTTP 501 — what flyteadmin does (facts §B2/§B3).
+// DataProxyService and SignalService are always registered (auth-guarded like AdminService); their
+// handlers reject an empty request with INVALID_ARGUMENT exactly as flyteadmin's validation does.
+// IdentityService is registered only with --auth. `--max-message-bytes N` sets the gRPC server's
+// send and receive limits (flyteadmin `server.grpc.maxMessageSizeBytes`).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
@@ -33,6 +37,7 @@ const { values: args } = parseArgs({
     version: { type: 'string', default: 'v1.16.8' },
     token: { type: 'string', default: DEFAULT_TOKEN },
     host: { type: 'string', default: '127.0.0.1' },
+    'max-message-bytes': { type: 'string' },
   },
 });
 const httpPort = Number(args['http-port']);
@@ -43,6 +48,7 @@ const host = args.host ?? '127.0.0.1';
 const version = args.version ?? 'v1.16.8';
 const token = args.token ?? DEFAULT_TOKEN;
 const issuer = (args.issuer ?? `http://${host}:${httpPort}/oidc`).replace(/\/$/, '');
+const maxMessageBytes = args['max-message-bytes'] ? Number(args['max-message-bytes']) : undefined;
 const BUILD = 'f0e2c7d3a';
 const BUILD_TIME = '2026-07-09T12:00:00Z';
 
@@ -91,6 +97,15 @@ const adminService = {
   ListProjects: unary('flyteidl.service.AdminService', 'ListProjects', A.ProjectListRequest, A.Projects),
   GetDomains: unary('flyteidl.service.AdminService', 'GetDomains', A.GetDomainRequest, A.GetDomainsResponse),
 } satisfies grpc.ServiceDefinition;
+const dataProxyService = {
+  CreateUploadLocation: unary('flyteidl.service.DataProxyService', 'CreateUploadLocation', S.CreateUploadLocationRequest, S.CreateUploadLocationResponse),
+} satisfies grpc.ServiceDefinition;
+const signalService = {
+  ListSignals: unary('flyteidl.service.SignalService', 'ListSignals', A.SignalListRequest, A.SignalList),
+} satisfies grpc.ServiceDefinition;
+const identityService = {
+  UserInfo: unary('flyteidl.service.IdentityService', 'UserInfo', S.UserInfoRequest, S.UserInfoResponse),
+} satisfies grpc.ServiceDefinition;
 const authMetadataService = {
   GetOAuth2Metadata: unary('flyteidl.service.AuthMetadataService', 'GetOAuth2Metadata', S.OAuth2MetadataRequest, S.OAuth2MetadataResponse),
   GetPublicClientConfig: unary('flyteidl.service.AuthMetadataService', 'GetPublicClientConfig', S.PublicClientAuthConfigRequest, S.PublicClientAuthConfigResponse),
@@ -111,13 +126,41 @@ function guarded<Req, Res>(fn: (req: Req) => Res): grpc.handleUnaryCall<Req, Res
   };
 }
 
-const server = new grpc.Server();
+/** Like guarded(), for handlers that can reject the request (flyteadmin validates after the auth interceptor). */
+function guardedValidated<Req, Res>(fn: (req: Req) => Res | { code: grpc.status; details: string }): grpc.handleUnaryCall<Req, Res> {
+  return (call, cb) => {
+    if (auth && !grpcAuthorized(call.metadata)) { cb({ code: grpc.status.UNAUTHENTICATED, details: UNAUTH_MSG }); return; }
+    const r = fn(call.request);
+    if (r && typeof r === 'object' && 'code' in r && 'details' in r && typeof (r as { code: unknown }).code === 'number') cb(r as { code: grpc.status; details: string });
+    else cb(null, r as Res);
+  };
+}
+
+const server = new grpc.Server({ ...(maxMessageBytes ? { 'grpc.max_send_message_length': maxMessageBytes, 'grpc.max_receive_message_length': maxMessageBytes } : {}) });
 server.addService(adminService, {
   GetVersion: guarded(() => A.GetVersionResponse.create({ controlPlaneVersion: versionMsg })),
   ListProjects: guarded(() => A.Projects.create({ projects, token: '' })),
   GetDomains: guarded(() => A.GetDomainsResponse.create({ domains })),
 });
+type UploadReq = { project?: string; domain?: string; filenameRoot?: string; contentMd5?: Uint8Array };
+server.addService(dataProxyService, {
+  CreateUploadLocation: guardedValidated((req: UploadReq) => {
+    if (!req.project || !req.domain) return { code: grpc.status.INVALID_ARGUMENT, details: 'project and domain are required parameters' };
+    if (!req.filenameRoot && !req.contentMd5?.length) return { code: grpc.status.INVALID_ARGUMENT, details: 'content_md5 or filename_root is a required parameter' };
+    return S.CreateUploadLocationResponse.create({ signedUrl: `http://${host}:${httpPort}/upload/${req.project}/${req.domain}/${req.filenameRoot ?? 'x'}`, nativeUrl: `s3://flyte-userdata/${req.project}/${req.domain}` });
+  }) as grpc.handleUnaryCall<unknown, unknown>,
+});
+server.addService(signalService, {
+  ListSignals: guardedValidated((req: { workflowExecutionId?: { project?: string; domain?: string; name?: string } }) => {
+    const id = req.workflowExecutionId;
+    if (!id?.project || !id.domain || !id.name) return { code: grpc.status.INVALID_ARGUMENT, details: 'missing execution_id' };
+    return A.SignalList.create({ signals: [], token: '' });
+  }) as grpc.handleUnaryCall<unknown, unknown>,
+});
 if (auth) {
+  server.addService(identityService, {
+    UserInfo: guarded(() => S.UserInfoResponse.create({ subject: 'testbed-user', name: 'Test Bed User', preferredUsername: 'testbed' })) as grpc.handleUnaryCall<unknown, unknown>,
+  });
   server.addService(authMetadataService, {
     GetOAuth2Metadata: ((_call, cb) => cb(null, S.OAuth2MetadataResponse.create(oauthMeta))) as grpc.handleUnaryCall<unknown, unknown>,
     GetPublicClientConfig: ((_call, cb) => cb(null, S.PublicClientAuthConfigResponse.create(publicClient))) as grpc.handleUnaryCall<unknown, unknown>,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Secret } from '../../../src/config/secret.js';
 import { bed, bedTarget, brief, run } from '../client/bed.js';
 
 const authOn = (client: Parameters<typeof bedTarget>[1] = {}) => bedTarget(bed().nginx.authHttps, { authType: 'Pkce', ...client }, { auth: { enabled: true, oidcIssuer: bed().oidc.issuer, valuesKey: 'configuration.auth' } });
@@ -11,11 +12,14 @@ describe('auth discovery against the auth-on admin backend', () => {
     expect(result.details).toMatchObject({ client_id: 'flytectl', authorization_metadata_key: 'flyte-authorization' });
     expect(String(result.details?.token_endpoint)).toMatch(/^http/);
   });
-  it('auth.discovery.metadata: 501 from a server without auth names the useAuth values key', async () => {
+  it('auth.discovery.metadata: 501 from a server without auth: values and server disagree, roll the values out', async () => {
     const { result } = await run('auth.discovery.metadata', authOffServer());
     expect(result.status).toBe('fail');
     expect(result.messageId).toBe('authOffOnServer');
-    expect(result.hint).toContain('configuration.auth.enabled: true');
+    expect(result.cause).toBe('config:configuration.auth.enabled');
+    expect(result.message).toContain('configuration.auth.enabled');
+    expect(result.hint).toMatch(/helm upgrade .*kubectl -n flyte rollout restart deploy\//);
+    expect(result.hint).not.toContain('configuration.auth.enabled: true');
   });
   it('auth.discovery.grpc: AuthMetadataService answers through the ingress', async () => {
     const { result } = await run('auth.discovery.grpc', authOn());
@@ -26,6 +30,7 @@ describe('auth discovery against the auth-on admin backend', () => {
     const { result } = await run('auth.discovery.grpc', authOffServer());
     expect(result.status).toBe('fail');
     expect(result.messageId).toBe('authOffOnServer');
+    expect(result.cause).toBe('config:configuration.auth.enabled');
   });
   it('auth.discovery.grpc: prefix not routed through the ingress', async () => {
     const t = authOn();
@@ -38,6 +43,11 @@ describe('auth discovery against the auth-on admin backend', () => {
 });
 
 describe('auth.oidc.issuer', () => {
+  it('a chart default issuer Flyte does not use (auth off) is not probed', async () => {
+    const t = bedTarget(bed().nginx.https, {}, { auth: { enabled: false, oidcIssuer: 'https://accounts.google.com', valuesKey: 'configmap.adminServer.auth' } });
+    const { result } = await run('auth.oidc.issuer', t, { phase: 'preflight' });
+    expect(result.status).toBe('skip');
+  });
   it('the issuer serves its discovery document and the issuer matches', async () => {
     const { result } = await run('auth.oidc.issuer', authOn(), { phase: 'preflight' });
     expect(result.status, brief(result)).toBe('pass');
@@ -83,10 +93,27 @@ describe('auth.client.type', () => {
     const { result } = await run('auth.client.type', authOn({ authType: 'Password' }), { phase: 'preflight' });
     expect(result.status).toBe('fail');
   });
-  it('ClientSecret and DeviceFlow are checked against grant_types_supported', async () => {
+  it('ClientSecret (with its secret) and DeviceFlow are checked against grant_types_supported', async () => {
     for (const a of ['ClientSecret', 'DeviceFlow', 'ExternalCommand']) {
-      const { result } = await run('auth.client.type', authOn({ authType: a }));
+      const { result } = await run('auth.client.type', authOn({ authType: a, clientSecret: new Secret('ci-client-secret-value') }));
       expect(result.status, brief(result)).toBe('pass');
     }
+  });
+  it('class 8: ClientSecret without a secret does not pass (preflight and verify)', async () => {
+    for (const phase of ['preflight', 'verify'] as const) {
+      const { result } = await run('auth.client.type', authOn({ authType: 'ClientSecret' }), { phase });
+      expect(result.status, brief(result)).toBe('fail');
+      expect(result.messageId).toBe('noClientSecret');
+      expect(result.hint).toContain('admin.clientSecretLocation');
+      expect(result.cause).toBe('config:admin.clientSecretLocation');
+    }
+  });
+  it('no authType: flytectl\'s default ClientSecret without a secret fails and offers Pkce for people', async () => {
+    const t = authOn();
+    delete t.client.authType;
+    const { result } = await run('auth.client.type', t, { phase: 'preflight' });
+    expect(result.status).toBe('fail');
+    expect(result.messageId).toBe('noClientSecret');
+    expect(result.hint).toContain('admin.authType: Pkce');
   });
 });

@@ -6,12 +6,13 @@ describe('ingress.grpc.*', () => {
     const { result } = await run('ingress.grpc.health', bedTarget(bed().nginx.https));
     expect(result.status, brief(result)).toBe('pass');
   });
-  it("ingress.grpc.admin: plaintext h2c straight to a backend that is not flyteadmin's HTTP port", async () => {
+  it("ingress.grpc.admin: plaintext h2c to flyteadmin's HTTP port is an HTTP/1.1 listener", async () => {
     const t = bedTarget(bed().nginx.https);
     t.ingress = { ...t.ingress!, tls: false, grpcAddress: `127.0.0.1:${bed().admin.httpPort}` };
     const { result } = await run('ingress.grpc.admin', t);
     expect(result.status).toBe('fail');
-    expect(result.messageId).toBe('grpcAsHttp1');
+    expect(result.messageId).toBe('http1Listener');
     expect(result.message).toContain('http1.x');
+    expect(result.cause).toBe('config:ingress.tls');
   });
 });

@@ -1,13 +1,16 @@
-// Ingress HTTP and gRPC checks through each nginx variant of the test bed.
+// Ingress HTTP and gRPC checks through each nginx variant of the shared test bed. The shared admin
+// daemon may predate DataProxy/Signal (it is restarted only by \`npm run testbed:up\`): these tests
+// select the checks it serves; routes.test.ts covers every service against private backends.
 import { describe, expect, it } from 'vitest';
 import { bed, bedTarget, brief, runMany } from '../client/bed.js';
 
-const SEL = ['ingress.http.*', 'ingress.grpc.*'];
+const SEL = ['ingress.http.*', 'ingress.grpc.admin', 'ingress.grpc.health', 'ingress.grpc.authmetadata'];
 const byId = (rs: { id: string }[], id: string) => rs.find((r) => r.id === id) as import('../../../src/engine/types.js').CheckResult;
 
 describe('ingress checks on the nginx variants', () => {
   it('healthy: HTTP paths and gRPC through TLS + h2 all pass', async () => {
     const rs = await runMany(SEL, bedTarget(bed().nginx.https));
+    expect(byId(rs, 'ingress.grpc.authmetadata').messageId).toBe('notRegisteredAuthOff');
     for (const r of rs) expect(r.status, brief(r)).toBe('pass');
     expect(byId(rs, 'ingress.grpc.admin').details?.version).toBe(bed().admin.version);
     expect(byId(rs, 'ingress.http.api').details?.projects).toContain('flytesnacks');
@@ -23,13 +26,14 @@ describe('ingress checks on the nginx variants', () => {
       expect(r.message).toContain('HTTP/1.1');
       expect(r.hint).toContain('nginx.ingress.kubernetes.io/backend-protocol: GRPC');
       expect(r.hint).toContain('ingress.grpcAnnotations');
-      expect(r.details?.alpn).toBe('h2');
+      expect(r.cause).toBe('config:ingress.grpcAnnotations');
     }
   });
 
   it('ALB class: the same failure names backend-protocol-version GRPC', async () => {
     const t = bedTarget(bed().nginx.grpcAsHttp1);
     t.ingress!.className = 'alb';
+    t.ingress!.grpcAnnotations = {};
     const rs = await runMany(['ingress.grpc.admin'], t);
     expect(byId(rs, 'ingress.grpc.admin').hint).toContain('alb.ingress.kubernetes.io/backend-protocol-version: GRPC');
   });
@@ -40,6 +44,7 @@ describe('ingress checks on the nginx variants', () => {
     expect(r.status).toBe('fail');
     expect(r.messageId).toBe('grpcNotRouted');
     expect(r.details).toMatchObject({ httpStatus: 404, contentType: 'text/html' });
+    expect(r.cause).toBe('config:ingress.grpc-routes');
     expect(r.hint).toContain('/flyteidl.service.AdminService');
     expect(byId(rs, 'ingress.http.api').status).toBe('pass');
   });
@@ -50,19 +55,20 @@ describe('ingress checks on the nginx variants', () => {
       expect(r.status, brief(r)).toBe('fail');
       expect(r.messageId).toBe('plaintextPort');
       expect(r.hint).toMatch(/TLS/);
+      expect(r.cause).toBe(`tls-plaintext:flyte.test:${bed().nginx.plaintext}`);
     }
   });
 
   it('expired / wrong host / self-signed certificates fail with the TLS cause', async () => {
-    const cases: [number, string][] = [[bed().nginx.expired, 'certExpired'], [bed().nginx.wrongHost, 'certHostname'], [bed().nginx.selfSigned, 'certSelfSigned']];
-    for (const [port, id] of cases) {
+    const cases: [number, string, string][] = [[bed().nginx.expired, 'certExpired', 'expired'], [bed().nginx.wrongHost, 'certHostname', 'name'], [bed().nginx.selfSigned, 'certSelfSigned', 'untrusted']];
+    for (const [port, id, kind] of cases) {
       const rs = await runMany(['ingress.grpc.admin', 'ingress.http.healthcheck'], bedTarget(port));
-      for (const r of rs) { expect(r.status, brief(r)).toBe('fail'); expect(r.messageId, brief(r)).toBe(id); }
+      for (const r of rs) { expect(r.status, brief(r)).toBe('fail'); expect(r.messageId, brief(r)).toBe(id); expect(r.cause, brief(r)).toBe(`tls-${kind}:flyte.test:${port}`); }
     }
   });
 
-  it('auth on: 401 / UNAUTHENTICATED count as routed', async () => {
-    const rs = await runMany(SEL, bedTarget(bed().nginx.authHttps));
+  it('auth on (values and server): 401 / UNAUTHENTICATED count as routed', async () => {
+    const rs = await runMany(SEL, bedTarget(bed().nginx.authHttps, {}, { auth: { enabled: true, valuesKey: 'configuration.auth' } }));
     for (const r of rs) expect(r.status, brief(r)).toBe('pass');
     expect(byId(rs, 'ingress.http.api').messageId).toBe('authRequired');
     expect(byId(rs, 'ingress.grpc.admin').messageId).toBe('authRequired');

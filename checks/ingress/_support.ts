@@ -1,0 +1,799 @@
+// Findings shared by the routing checks (ingress.*, flyte.admin.*, auth.discovery.*): what a gRPC or
+// HTTP answer means in context. Evidence comes from src/clients (typed errors, h2Evidence, raw
+// probes, identifyService, the TLS probe, the Kubernetes API); Flyte knowledge from src/flyte. Every
+// status the probes can meet maps to a finding with its cause key, or to an honest "unrecognised"
+// finding with the evidence. Nothing passes on a wrong answer.
+import { hostPort, ingressGrpcEndpoint, ingressHttpBase, type GrpcTarget } from '../../src/config/endpoints.js';
+import type { Target } from '../../src/config/target.js';
+import { callFlyteMethod, classifyGrpcError, grpcCallSetup, h2Evidence, type GrpcFailure, type GrpcOptions, type H2Evidence } from '../../src/clients/grpc.js';
+import { httpGetFollow, httpRequest, isHtml, jsonBody, rawHttpProbe, type HttpResponse } from '../../src/clients/http.js';
+import { KubeError, kubeSession, kubectl, probeSignal } from '../../src/clients/kube.js';
+import { resolveChartNames, type ChartNames } from '../../src/flyte/kubernetes.js';
+import { describeService, identifyService, type ServiceEvidence } from '../../src/clients/sniff.js';
+import { ProbeError, plainProbe, tlsProbe, type NetErrorKind } from '../../src/clients/tls.js';
+import { netFailureCause, tlsFailureCause, tlsView } from '../tls/_support.js';
+import { ingressTlsSecretFix, ingressTlsSecretKey } from '../../src/flyte/client.js';
+import { clientTrust } from '../../src/clients/trust.js';
+import { resolveHost } from '../../src/clients/resolve.js';
+import { probeTimeout, seconds } from '../../src/engine/budget.js';
+import { cause, hostPortKey } from '../../src/engine/causes.js';
+import { defineCheck } from '../../src/engine/define.js';
+import type { CheckContext, Json, Messages, Outcome } from '../../src/engine/types.js';
+import {
+  FLYTEADMIN_UNAUTH_RE, GRPC_SERVICES, adminGrpcBackend, adminHttpBackend, consoleBackend, flyteadminShape, grpcIngressFix, grpcRoutesFix,
+  htmlTitle, httpAnnotationsKey, ingressKey, ingressTlsKey, looksLikeConsole, maxMessageSizeKey, rewriteTargetAnnotation, rolloutCommand,
+  useAuthKey, type BackendService, type GrpcServiceSpec,
+} from '../../src/flyte/ingress.js';
+import { fixSetting, setting, whereSet } from '../../src/flyte/settings.js';
+
+// ================================================================ messages
+
+/** Findings of a connection that got no HTTP answer (shared by the gRPC and HTTP families). */
+export const TRANSPORT_MESSAGES = {
+  nxdomain: { status: 'fail', summary: 'The host name does not exist in DNS (NXDOMAIN).' },
+  dnsFailure: { status: 'fail', summary: 'The host name could not be resolved (SERVFAIL, resolver timeout, no address).' },
+  refused: { status: 'fail', summary: 'Nothing listens on the host and port (connection refused).' },
+  noAnswer: { status: 'fail', summary: 'No answer within the time: dropped by a firewall / security group, or a proxy that waits on a dead or slow upstream.' },
+  connectionReset: { status: 'fail', summary: 'The port accepts connections and closes them without an answer.' },
+  wrongService: { status: 'fail', summary: 'Something other than an HTTP/gRPC ingress listens on the port (an SSH, database or other server, named from its banner).' },
+  plaintextPort: { status: 'fail', summary: 'TLS is expected but the port speaks plaintext HTTP.' },
+  tlsPortAsPlain: { status: 'fail', summary: 'The values say the ingress has no TLS, but the port speaks TLS ("plain HTTP request was sent to HTTPS port").' },
+  certExpired: { status: 'fail', summary: 'The certificate has expired.' },
+  certNotYetValid: { status: 'fail', summary: 'The certificate is not valid yet (clock or notBefore).' },
+  certSelfSigned: { status: 'fail', summary: 'A self-signed certificate nobody trusts.' },
+  certUntrusted: { status: 'fail', summary: 'The certificate chain ends at a CA the client does not trust.' },
+  chainIncomplete: { status: 'fail', summary: 'The server sends its certificate without the intermediate CA: serve the full chain.' },
+  defaultCert: { status: 'fail', summary: 'The ingress controller serves its default (fake) certificate: the Ingress TLS Secret is missing or invalid.' },
+  certHostname: { status: 'fail', summary: 'The certificate is not valid for the host name dialled.' },
+  tlsVersion: { status: 'fail', summary: 'No common TLS version (the server offers only TLS 1.0/1.1 or the reverse).' },
+  noH2Alpn: { status: 'fail', summary: 'The TLS listener does not offer HTTP/2 (ALPN h2), which gRPC needs.' },
+  tlsAlert: { status: 'fail', summary: 'The server aborted the TLS handshake with an alert (no server block for the name, no certificate).' },
+  caFileUnreadable: { status: 'fail', summary: 'admin.caCertFilePath cannot be read, so the certificate is checked against the system roots only.' },
+  unrecognised: { status: 'fail', summary: 'An answer flyte-doctor does not recognise; the message carries the evidence.' },
+} as const satisfies Messages;
+
+/** Findings of a gRPC routing probe. */
+export const GRPC_MESSAGES = {
+  ...TRANSPORT_MESSAGES,
+  answers: { status: 'pass', summary: 'The service answered the call.' },
+  handlerAnswered: { status: 'pass', summary: 'The service\'s handler rejected the empty probe request (INVALID_ARGUMENT and the like): the route reaches it.' },
+  authRequired: { status: 'pass', summary: 'flyteadmin answered UNAUTHENTICATED and auth is on (or the values do not say): routed, a token is needed.' },
+  notRegisteredAuthOff: { status: 'pass', summary: 'A gRPC server answered UNIMPLEMENTED for a service flyteadmin registers only with auth on, and auth is off: routed.' },
+  grpcAsHttp1: { status: 'fail', summary: 'The ingress proxies gRPC to flyteadmin as HTTP/1.1 (no grpc-status, HTTP 400/502/504 while flyteadmin\'s HTTP side answers, a stream reset).' },
+  http1Listener: { status: 'fail', summary: 'gRPC reached an HTTP/1.1-only listener (plain port of the ingress): gRPC needs HTTP/2.' },
+  grpcNotRouted: { status: 'fail', summary: 'The ingress answers 404 itself for this gRPC prefix: it does not route it.' },
+  httpBackend: { status: 'fail', summary: 'An HTTP server (flyteadmin\'s HTTP port, the console) answers the gRPC path: the gRPC route points at the wrong port.' },
+  wrongBackend: { status: 'fail', summary: 'A gRPC server without this service answers the path (UNIMPLEMENTED "unknown service", or an answer that is not the response message).' },
+  methodMissing: { status: 'fail', summary: 'flyteadmin has the service but not the method: server and client versions differ.' },
+  backendDown: { status: 'fail', summary: 'The ingress has no working flyteadmin backend (HTTP 502/503/504 or UNAVAILABLE); names the Service and its ready endpoints when the Kubernetes API answers.' },
+  frontAuth: { status: 'fail', summary: 'Something in front of flyteadmin (basic auth, an auth proxy, a WAF) rejects the call (HTTP 401/403/407 or a login redirect).' },
+  authOnServer: { status: 'fail', summary: 'flyteadmin requires a token although the values turn auth off: the live server runs with other values (not rolled out, or deployed from other values).' },
+  authOffOnServer: { status: 'fail', summary: 'The values turn auth on, but the live server does not (a service registered only with auth is missing, or a guarded call succeeds without a token).' },
+  permissionDenied: { status: 'fail', summary: 'PERMISSION_DENIED from an authorization layer in front of or in flyteadmin.' },
+  messageTooLarge: { status: 'fail', summary: 'RESOURCE_EXHAUSTED: a message or header size limit of flyteadmin or the proxy (server.grpc.maxMessageSizeBytes, proxy buffers).' },
+  rateLimited: { status: 'fail', summary: 'The ingress rate-limits the call (HTTP 429, RESOURCE_EXHAUSTED quota).' },
+  misdirected: { status: 'fail', summary: 'HTTP 421 Misdirected Request: the ingress has no server for this host on this connection (SNI / Host mismatch).' },
+  serverError: { status: 'fail', summary: 'flyteadmin (or the proxy) failed internally (INTERNAL / UNKNOWN / HTTP 500).' },
+  notServing: { status: 'fail', summary: 'grpc.health.v1 says NOT_SERVING (health probe only).' },
+} as const satisfies Messages;
+
+/** Findings of an HTTP routing probe. */
+export const HTTP_MESSAGES = {
+  ...TRANSPORT_MESSAGES,
+  authRequired: { status: 'pass', summary: 'flyteadmin answered 401 with its own JSON and auth is on (or the values do not say): routed, a token is needed.' },
+  notRouted: { status: 'fail', summary: 'The ingress (or its default backend) answers 404 itself: the path is not routed.' },
+  pathRewritten: { status: 'fail', summary: 'flyteadmin itself answers 404 (its JSON or Go "404 page not found"): the path reached it rewritten (a rewrite-target annotation).' },
+  htmlNotJson: { status: 'fail', summary: 'An HTML page answers where flyteadmin answers JSON: the path is routed to the console or a default backend.' },
+  grpcBackend: { status: 'fail', summary: 'The HTTP path reaches a gRPC (h2c) port: it answers with HTTP/2 frames, not HTTP/1.1.' },
+  notFlyteadmin: { status: 'fail', summary: 'Something other than flyteadmin answers 200 (an HTML catch-all, another app).' },
+  notConsole: { status: 'fail', summary: 'An HTML page that is not the Flyte console (an error or maintenance page) answers /console.' },
+  frontAuth: GRPC_MESSAGES.frontAuth,
+  authOnServer: GRPC_MESSAGES.authOnServer,
+  authOffOnServer: GRPC_MESSAGES.authOffOnServer,
+  permissionDenied: GRPC_MESSAGES.permissionDenied,
+  backendDown: { status: 'fail', summary: 'The ingress has no working backend (HTTP 502/503/504); names the Service and its ready endpoints when the Kubernetes API answers.' },
+  serverError: { status: 'fail', summary: 'flyteadmin (its JSON) or the proxy answered 500 or another 5xx.' },
+  httpsRedirect: { status: 'fail', summary: 'The values say the ingress has no TLS, but it redirects to https.' },
+  redirected: { status: 'fail', summary: 'An unexpected redirect (or a redirect loop) instead of the answer.' },
+  requestTooLarge: { status: 'fail', summary: 'HTTP 413/414/431 or "Request Header Or Cookie Too Large": a proxy buffer limit.' },
+  rateLimited: GRPC_MESSAGES.rateLimited,
+  misdirected: GRPC_MESSAGES.misdirected,
+  protocolMismatch: { status: 'fail', summary: 'HTTP 426/505: the ingress wants another protocol version.' },
+  unexpectedAnswer: { status: 'fail', summary: 'flyteadmin\'s path answered, but not with the expected document.' },
+} as const satisfies Messages;
+
+export type TransportId = keyof typeof TRANSPORT_MESSAGES;
+export type GrpcId = keyof typeof GRPC_MESSAGES;
+export type HttpId = keyof typeof HTTP_MESSAGES;
+
+// ================================================================ context
+
+export type AuthExpectation = 'on' | 'off' | 'unknown';
+
+/** What the values say about auth: on, off (values given, auth not enabled), unknown (no values). */
+export function authExpectation(t: Target): AuthExpectation {
+  if (t.auth.enabled) return 'on';
+  return t.chart ? 'off' : 'unknown';
+}
+
+/** "configuration.auth.enabled is false in values.yaml" */
+function authSettingText(t: Target): string {
+  const s = setting(t, 'auth.enabled');
+  const where = s.origin === 'file' || s.origin === 'flag' || s.origin === 'env' ? ` (${whereSet(s)})` : !t.auth.enabled ? ' (chart default)' : '';
+  return `${useAuthKey(t)} is ${t.auth.enabled ? 'true' : 'false'}${where}`;
+}
+
+/** The gRPC address of the ingress as the values define it (TLS from the values, not from the client's admin.insecure). */
+export function serverGrpcTarget(t: Target): GrpcTarget | undefined {
+  return ingressGrpcEndpoint(t);
+}
+
+/**
+ * Base URL of the HTTP side of the ingress as the values define it: the scheme follows the values'
+ * ingress TLS when the chart renders the ingress; a client-only setting (admin.insecure) does not
+ * change how the server is judged.
+ */
+export function serverHttpBase(t: Target): string | undefined {
+  const base = ingressHttpBase(t);
+  if (!base) return undefined;
+  const i = t.ingress;
+  if (!i?.enabled) return base;
+  const u = new URL(base);
+  const want = i.tls ? 'https:' : 'http:';
+  if (u.protocol === want) return base;
+  const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+  const defaultPort = want === 'https:' ? '443' : '80';
+  return `${want}//${u.hostname}${port === defaultPort ? '' : `:${port}`}${u.pathname.replace(/\/+$/, '')}`;
+}
+
+const hpOf = (e: { host: string; port: number }) => hostPortKey(e.host, e.port);
+const endpointOfUrl = (url: string) => { const u = new URL(url); return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)), tls: u.protocol === 'https:' }; };
+
+/** Cause key of faults in the gRPC routes of the ingress (missing prefixes, wrong backend). */
+const grpcRoutesCause = (t: Target) => cause.config(`${ingressKey(t)}.grpc-routes`);
+/** Cause key of faults in the HTTP routes of the ingress. */
+const httpRoutesCause = (t: Target) => cause.config(`${ingressKey(t)}.http-routes`);
+/** Cause key of the gRPC ingress proxying HTTP/1.1. */
+const grpcProtocolCause = (t: Target) => cause.config(t.chart === 'flyte-core' ? `${ingressKey(t)}.separateGrpcIngressAnnotations` : `${ingressKey(t)}.grpcAnnotations`);
+
+// ================================================================ Kubernetes evidence
+
+export interface EndpointsEvidence { service: string; port: number; ready: number; notReady: number; exists: boolean }
+
+/**
+ * Ready endpoints of the Service behind a route, read-only through the Kubernetes API, when it
+ * answers within what the check can spare (the client SDK loads in about a second). Undefined when
+ * it cannot be read from here.
+ */
+export async function backendEndpoints(ctx: CheckContext, pick: (t: Target, fullname?: string) => BackendService): Promise<(EndpointsEvidence & { backend: BackendService }) | undefined> {
+  const spare = Math.min(2500, ctx.remainingMs() - 700);
+  if (spare < 600) return undefined;
+  const ns = ctx.target.kubernetes.namespace;
+  const work = (async () => {
+    const s = await kubeSession(ctx);
+    const sig = probeSignal(ctx.signal, spare);
+    const names = await resolveChartNames(s, { ...(ctx.target.chart ? { chart: ctx.target.chart } : {}), kubernetes: ctx.target.kubernetes } as ChartNames, sig);
+    const b = pick(ctx.target, names.fullname);
+    const enc = encodeURIComponent;
+    const svc = await s.getOptional(`/api/v1/namespaces/${enc(ns)}/services/${enc(b.name)}`, sig);
+    if (!svc) return { service: b.name, port: b.port, ready: 0, notReady: 0, exists: false, backend: b };
+    let ready = 0, notReady = 0, seen = false;
+    try {
+      const slices = await s.list<{ endpoints?: { addresses?: string[]; conditions?: { ready?: boolean | null } }[] }>(`/apis/discovery.k8s.io/v1/namespaces/${enc(ns)}/endpointslices`, sig, { labelSelector: `kubernetes.io/service-name=${b.name}` });
+      for (const sl of slices) for (const e of sl.endpoints ?? []) { seen = true; const n = Array.isArray(e.addresses) ? e.addresses.length : 0; if (e.conditions?.ready === false) notReady += n; else ready += n; }
+    } catch (e) { if (!(e instanceof KubeError)) throw e; }
+    if (!seen) {
+      const ep = await s.getOptional<{ subsets?: { addresses?: unknown[]; notReadyAddresses?: unknown[] }[] }>(`/api/v1/namespaces/${enc(ns)}/endpoints/${enc(b.name)}`, sig);
+      for (const sub of ep?.subsets ?? []) { ready += Array.isArray(sub.addresses) ? sub.addresses.length : 0; notReady += Array.isArray(sub.notReadyAddresses) ? sub.notReadyAddresses.length : 0; }
+    }
+    return { service: b.name, port: b.port, ready, notReady, exists: true, backend: b };
+  })();
+  work.catch(() => undefined);
+  const timer = new Promise<undefined>((r) => { const t = setTimeout(() => r(undefined), spare); t.unref?.(); });
+  try { return await Promise.race([work, timer]); } catch { return undefined; }
+}
+
+function endpointsText(e: EndpointsEvidence): string {
+  if (!e.exists) return `Service ${e.service} does not exist in namespace`;
+  return `Service ${e.service} has ${e.ready} ready endpoint(s)${e.notReady ? ` and ${e.notReady} not ready` : ''}`;
+}
+
+// ================================================================ transport
+
+interface Ep { host: string; port: number; tls: boolean }
+
+/** What listens on ep (for "something else listens here"), bounded by what the check can spare. */
+async function sniff(ctx: CheckContext, ep: Ep): Promise<ServiceEvidence | undefined> {
+  const ms = Math.min(1500, ctx.remainingMs() - 500);
+  if (ms < 300) return undefined;
+  try {
+    const address = (await resolveHost(ep.host, ctx.target.dnsServer, ms)).address;
+    return await identifyService(address, ep.port, { timeoutMs: ms, signal: ctx.signal, servername: ep.host });
+  } catch { return undefined; }
+}
+
+function tlsFixForIngress(t: Target): string {
+  return ingressTlsSecretKey(t);
+}
+
+/** Whether ep completes a TLS handshake (nginx answers plaintext on its TLS port with HTTP 400, so an HTTP answer alone does not tell). */
+async function speaksTls(ctx: CheckContext, ep: Ep): Promise<boolean> {
+  const ms = Math.min(1200, ctx.remainingMs() - 500);
+  if (ms < 200) return false;
+  try { await tlsProbe({ host: ep.host, port: ep.port, timeoutMs: ms, signal: ctx.signal, ...(ctx.target.dnsServer ? { dnsServer: ctx.target.dnsServer } : {}) }); return true; } catch { return false; }
+}
+
+/** The port speaks TLS but was dialled in plaintext: the values (server side) or admin.insecure (client side) say no TLS. */
+function tlsPortAsPlainOutcome(ctx: CheckContext, ep: Ep, observed: string, details: Record<string, Json>, side: 'server' | 'client'): Outcome<'tlsPortAsPlain'> {
+  const t = ctx.target;
+  const key = ingressTlsKey(t);
+  const where = hostPort(ep);
+  if (side === 'client') {
+    return { status: 'fail', messageId: 'tlsPortAsPlain', cause: cause.tls('plaintext', hpOf(ep)), message: `${where} ${observed}, but admin.insecure is true, so clients dial it in plaintext ("Trying to connect an http1.x server")`, hint: fixSetting(t, 'client.insecure', 'admin.insecure', false) ?? 'dial the port with TLS (see client.config.tls-mode)', details };
+  }
+  return { status: 'fail', messageId: 'tlsPortAsPlain', cause: cause.config(key), message: `${where} ${observed}, but ${key === 'admin.insecure' ? 'admin.insecure says plaintext' : `the values give the ingress no TLS (${key})`}, so it was dialled in plaintext: the values do not describe the ingress that runs`, hint: key === 'admin.insecure' ? (fixSetting(t, 'client.insecure', 'admin.insecure', false) ?? 'dial the port with TLS') : `set ${tlsFixForIngress(t)} so the values match what runs (or give the ingress's plaintext port)`, details };
+}
+
+/** The finding for a TLS handshake that failed, keyed like the tls.* checks key the same fault (checks/tls/_support.ts). */
+async function tlsOutcome(ctx: CheckContext, ep: Ep, kind: NetErrorKind, detail: string, details: Record<string, Json>, side: 'server' | 'client'): Promise<Outcome<TransportId>> {
+  const where = hostPort(ep);
+  const t = ctx.target;
+  const c = (await tlsFailureCause(ctx, ep).catch(() => undefined)) ?? netFailureCause(kind, ep);
+  const view = await tlsView(ctx, ep).catch(() => undefined);
+  const leaf = view?.probe.chain[0];
+  if (leaf) { details.subject = leaf.subject; details.issuer = leaf.issuer; }
+  const tk = /^tls-([a-z-]+):/.exec(c)?.[1];
+  if (c === cause.config('admin.caCertFilePath')) return { status: 'fail', messageId: 'caFileUnreadable', cause: c, message: `admin.caCertFilePath ${t.client.caCertFilePath ?? ''} cannot be read (${view?.trust.caFileError ?? 'unreadable'}), so ${where}'s certificate is checked against the system roots only: ${detail}`, hint: 'point admin.caCertFilePath at an existing PEM file with the CA that signed the certificate (see client.config.tls-mode)', details };
+  switch (tk) {
+    case 'default-cert': return { status: 'fail', messageId: 'defaultCert', cause: c, message: `${where} presents the ingress controller's default certificate (${leaf?.subject ?? 'Kubernetes Ingress Controller Fake Certificate'}): the Ingress has no valid TLS Secret for ${ep.host}`, hint: `${ingressTlsSecretFix(t)}; never "trust" the default certificate`, details };
+    case 'chain': return { status: 'fail', messageId: 'chainIncomplete', cause: c, message: `${where} sends its certificate without the intermediate CA${leaf ? ` ("${leaf.issuer}")` : ''}: clients cannot build the chain`, hint: 'serve the full chain: leaf + intermediate(s) in tls.crt of the ingress TLS Secret (cert-manager writes it; a hand-made Secret often lacks it); changing caCertFilePath would only hide it for one client', details };
+    case 'expired': return { status: 'fail', messageId: kind === 'notYetValid' ? 'certNotYetValid' : 'certExpired', cause: c, message: `the certificate of ${where} ${kind === 'notYetValid' ? 'is not valid yet' : 'has expired'}${leaf ? ` (valid ${leaf.validFrom} to ${leaf.validTo})` : ''}: ${detail}`, hint: kind === 'notYetValid' ? 'check this machine\'s clock and the certificate\'s notBefore' : `renew the certificate in the ingress TLS Secret (cert-manager: kubectl -n ${t.kubernetes.namespace} describe certificate)`, details };
+    case 'name': return { status: 'fail', messageId: 'certHostname', cause: c, message: `the certificate of ${where} is not valid for ${ep.host}${leaf ? ` (names: ${leaf.altNames.join(', ') || leaf.subject})` : ''}: ${detail}`, hint: `reissue the certificate with ${ep.host} in subjectAltName, or dial a name it has`, details };
+    case 'version': return { status: 'fail', messageId: 'tlsVersion', cause: c, message: `no common TLS version with ${where}${view ? ` (server: ${view.probe.protocol})` : ''}: ${detail}`, hint: 'enable TLS 1.2 and 1.3 on the ingress (ingress-nginx ssl-protocols "TLSv1.2 TLSv1.3"); gRPC clients refuse TLS 1.0/1.1', details };
+    case 'alpn': return { status: 'fail', messageId: 'noH2Alpn', cause: c, message: `${where} does not offer HTTP/2 (ALPN ${view ? (view.probe.alpn || 'none') : 'h2 refused'}): its TLS listener serves HTTP/1.1 only, and gRPC needs HTTP/2`, hint: 'enable HTTP/2 on the ingress TLS listener (nginx: listen 443 ssl http2; an ALB: HTTPS listener with a GRPC target group)', details };
+    case 'untrusted': {
+      const ca = t.client.caCertFilePath;
+      return {
+        status: 'fail', messageId: kind === 'selfSigned' || leaf?.selfIssued ? 'certSelfSigned' : 'certUntrusted', cause: c,
+        message: `${where} presents ${leaf?.selfIssued ? 'a self-signed certificate' : `a chain${leaf ? ` issued by "${leaf.issuer}"` : ''}`} that ${ca ? `admin.caCertFilePath ${ca} does not anchor` : 'no trusted CA anchors'}: ${detail}`,
+        hint: ca ? `set admin.caCertFilePath to the CA that issued the certificate${leaf ? ` ("${leaf.issuer}")` : ''}` : 'set admin.caCertFilePath to the CA PEM (flytekit: FLYTE_PLATFORM_CA_CERT_FILE_PATH), or serve a certificate from a CA the clients trust',
+        details,
+      };
+    }
+    case 'plaintext': return transportFailure(ctx, ep, 'plaintext', detail, 0, details, side);
+    default: return { status: 'fail', messageId: 'tlsAlert', cause: c, message: `${where} aborted the TLS handshake: ${detail}`, hint: `the ingress has no TLS server for ${ep.host} (SNI), or refuses this client: add ${ep.host} to the Ingress tls.hosts and its host rules`, details };
+  }
+}
+
+/**
+ * The finding for a connection that got no HTTP answer. `side`: 'server' judges the ingress as the
+ * values define it; 'client' dials the way the client config says (flyte.admin.grpc).
+ */
+export async function transportFailure(ctx: CheckContext, ep: Ep, kind: NetErrorKind | 'protocol', detail: string, timeoutMs: number, details: Record<string, Json>, side: 'server' | 'client' = 'server'): Promise<Outcome<TransportId>> {
+  const where = hostPort(ep);
+  const hp = hpOf(ep);
+  const t = ctx.target;
+  details.error = kind;
+  switch (kind) {
+    case 'nxdomain':
+      return { status: 'fail', messageId: 'nxdomain', cause: cause.dns(ep.host), message: `${ep.host} does not exist in DNS (NXDOMAIN)${t.dnsServer ? ` at ${t.dnsServer}` : ''}`, hint: `create the DNS record for ${ep.host} pointing at the ingress load balancer (kubectl -n ${t.kubernetes.namespace} get ingress -o wide), or fix the host (${side === 'client' ? 'admin.endpoint' : `${ingressKey(t)}.host`})`, details };
+    case 'dns':
+      return { status: 'fail', messageId: 'dnsFailure', cause: cause.dns(ep.host), message: `${ep.host} could not be resolved: ${detail}`, hint: 'the resolver answered with an error, not "no such name": check it (--dns-server, /etc/resolv.conf, VPN split DNS)', details };
+    case 'refused':
+      return { status: 'fail', messageId: 'refused', cause: cause.unreachable(hp), message: `nothing listens on ${where} (connection refused)`, hint: `check the port (the ingress listens on 443 with TLS, 80 without) and that the ingress controller / load balancer for ${ep.host} exists`, details };
+    case 'timeout':
+      return { status: 'fail', messageId: 'noAnswer', cause: cause.unreachable(hp), message: `no answer from ${where} within ${seconds(timeoutMs)}`, hint: `a firewall / security group drops TCP ${ep.port} from this machine, or the load balancer is not provisioned (internal-only?)`, details };
+    case 'expired': case 'notYetValid': case 'selfSigned': case 'untrusted': case 'hostname': case 'tlsVersion': case 'tlsAlert':
+      return tlsOutcome(ctx, ep, kind, detail, details, side);
+    case 'plaintext': {
+      const s = await sniff(ctx, ep);
+      if (s) details.listener = describeService(s);
+      if (s && s.kind !== 'http' && s.kind !== 'unknown' && s.kind !== 'silent' && s.kind !== 'closes') {
+        return { status: 'fail', messageId: 'wrongService', cause: cause.wrongService(hp), message: `${where} is not the ingress: ${describeService(s)} listens there`, hint: `point ${side === 'client' ? 'admin.endpoint' : 'the ingress host/port'} at the ingress TLS listener (443)`, details };
+      }
+      return {
+        status: 'fail', messageId: 'plaintextPort', cause: cause.tls('plaintext', hp),
+        message: `${where} does not speak TLS (${/WRONG_VERSION_NUMBER|wrong version number/i.test(detail) ? 'WRONG_VERSION_NUMBER' : detail})${s ? `: ${describeService(s)}` : ''}, though ${side === 'client' ? 'the client' : 'the values'} expect TLS`,
+        hint: side === 'client' ? 'point admin.endpoint at the TLS listener of the ingress (443), or set admin.insecure: true when you dial a plaintext admin port (8089, port-forward)' : `serve TLS on this port (${tlsFixForIngress(t)}), or use the ingress's TLS port`,
+        details,
+      };
+    }
+    case 'reset': case 'protocol': case 'other': {
+      const s = await sniff(ctx, ep);
+      if (s) details.listener = describeService(s);
+      if (!ep.tls && (s?.kind === 'tls' || (s?.kind === 'http' && (await speaksTls(ctx, ep))))) return tlsPortAsPlainOutcome(ctx, ep, `speaks TLS (${s.detail ?? 'TLS'})`, details, side);
+      if (s && s.kind !== 'http' && s.kind !== 'tls' && s.kind !== 'unknown' && s.kind !== 'silent') {
+        return { status: 'fail', messageId: s.kind === 'closes' ? 'connectionReset' : 'wrongService', cause: cause.wrongService(hp), message: `${where} ${s.kind === 'closes' ? 'accepts connections and closes them without a word' : `is not the ingress: ${describeService(s)} listens there`}`, hint: `point ${side === 'client' ? 'admin.endpoint' : 'the ingress host/port'} at the ingress (443 with TLS)`, details };
+      }
+      if (kind === 'reset') return { status: 'fail', messageId: 'connectionReset', cause: cause.wrongService(hp), message: `${where} closed the connection: ${detail}${s ? ` (${describeService(s)})` : ''}`, hint: 'the port accepts connections but drops this protocol: check that it is the ingress\'s TLS port and not a filtering proxy', details };
+      return { status: 'fail', messageId: 'unrecognised', message: `unrecognised answer from ${where}: ${detail}${s ? ` (${describeService(s)})` : ''}`, hint: 'check that the host and port are the ingress of this Flyte install', details };
+    }
+    default:
+      return { status: 'fail', messageId: 'unrecognised', message: `unrecognised failure talking to ${where}: ${kind}: ${detail}`, hint: 'check that the host and port are the ingress of this Flyte install', details };
+  }
+}
+
+// ================================================================ auth cross-checks
+
+/** Whether flyteadmin at `t` has auth on, from AuthMetadataService (registered only with useAuth). Shared per run. */
+async function serverHasAuth(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions): Promise<boolean | undefined> {
+  const ms = Math.min(1500, ctx.remainingMs() - 600);
+  if (ms < 300) return undefined;
+  return ctx.shared(`ingress-server-auth:${hostPort(t)}:${t.tls}`, async () => {
+    try { await callFlyteMethod(ctx, t, o, 'flyteidl.service.AuthMetadataService', 'GetOAuth2Metadata', ms); return true; } catch (e) {
+      const f = classifyGrpcError(e);
+      if (f.kind === 'status' && f.code === 'UNIMPLEMENTED') return false;
+      return undefined;
+    }
+  });
+}
+
+function authOnServerOutcome(ctx: CheckContext, where: string, observed: string, details: Record<string, Json>): Outcome<'authOnServer'> {
+  const t = ctx.target;
+  const turnOn = fixSetting(t, 'auth.enabled', useAuthKey(t), true);
+  return {
+    status: 'fail', messageId: 'authOnServer', cause: cause.config(useAuthKey(t)),
+    message: `${where}: ${observed}, although ${authSettingText(t)}: the live flyteadmin runs with auth on, so the values and the server disagree (the values were not rolled out, or the server was deployed from other values)`,
+    hint: `to run without auth as the values say: ${rolloutCommand(t)}; if auth is meant to be on, ${turnOn ?? `keep ${useAuthKey(t)}: true`} and give the clients admin.authType`,
+    details,
+  };
+}
+
+function authOffOnServerOutcome(ctx: CheckContext, where: string, observed: string, details: Record<string, Json>): Outcome<'authOffOnServer'> {
+  const t = ctx.target;
+  return {
+    status: 'fail', messageId: 'authOffOnServer', cause: cause.config(useAuthKey(t)),
+    message: `${where}: ${observed}, although ${authSettingText(t)}: the live flyteadmin runs without auth, so the values and the server disagree`,
+    hint: `roll the values out: ${rolloutCommand(t)} (flyteadmin reads useAuth at start-up); if the deployment is meant to be open, set ${useAuthKey(t)}: false`,
+    details,
+  };
+}
+
+/** The finding for an HTTP 401/403/407 or login redirect that is not flyteadmin's own. */
+function frontAuthOutcome(ctx: CheckContext, ep: Ep, observed: string, evidence: { wwwAuthenticate?: string; title?: string; location?: string; server?: string }, details: Record<string, Json>): Outcome<'frontAuth'> {
+  const hp = hpOf(ep);
+  const what = /^basic/i.test(evidence.wwwAuthenticate ?? '') ? `HTTP basic auth (WWW-Authenticate: ${evidence.wwwAuthenticate})`
+    : evidence.location && /oauth2\/(start|sign_in)|oauth2-proxy/i.test(evidence.location) ? `an oauth2-proxy login redirect (${evidence.location})`
+      : evidence.location ? `a login redirect (${evidence.location})`
+        : /^bearer/i.test(evidence.wwwAuthenticate ?? '') ? `a token-checking proxy (WWW-Authenticate: ${evidence.wwwAuthenticate})`
+          : `an auth proxy or WAF${evidence.title ? ` ("${evidence.title}")` : ''}${evidence.server ? ` (server ${evidence.server})` : ''}`;
+  const auth = authExpectation(ctx.target);
+  return {
+    status: 'fail', messageId: 'frontAuth', cause: cause.frontAuth(hp),
+    message: `${observed} from ${what} in front of flyteadmin${auth === 'off' ? `, while ${authSettingText(ctx.target)}` : ''}: flytectl/pyflyte cannot get through it`,
+    hint: `remove the authentication in front of flyteadmin's paths (ingress annotations such as nginx.ingress.kubernetes.io/auth-type / auth-url / auth-signin, an oauth2-proxy, a WAF rule); Flyte's own auth is ${useAuthKey(ctx.target)}`,
+    details,
+  };
+}
+
+// ================================================================ gRPC
+
+export interface GrpcProbe<T> { ok: true; value: T; where: string; o: GrpcOptions; t: GrpcTarget }
+export interface GrpcProbeFail { ok: false; outcome: Outcome<GrpcId> }
+
+/**
+ * Calls one service through `t` and judges a failure. `call` gets the trust options and the timeout.
+ * `side` says whose setting decides how to dial (see transportFailure).
+ */
+export async function grpcProbe<T>(ctx: CheckContext, t: GrpcTarget, svc: GrpcServiceSpec, call: (o: GrpcOptions, timeoutMs: number) => Promise<T>, side: 'server' | 'client' = 'server'): Promise<GrpcProbe<T> | GrpcProbeFail> {
+  const { o, timeoutMs, where } = await grpcCallSetup(ctx, t);
+  try {
+    return { ok: true, value: await call(o, timeoutMs), where, o, t };
+  } catch (err) {
+    return { ok: false, outcome: await judgeGrpcFailure(ctx, t, o, svc, err, timeoutMs, side) };
+  }
+}
+
+/** True when the call answered OK although a token is required when auth is on: the server has auth off. */
+export function answeredWithoutToken(ctx: CheckContext, svc: GrpcServiceSpec): boolean {
+  return svc.needsToken && authExpectation(ctx.target) === 'on';
+}
+
+/** The authOffOnServer finding for a guarded call that succeeded anonymously. */
+export function anonymousAnswerOutcome(ctx: CheckContext, where: string, what: string, details: Record<string, Json>): Outcome<'authOffOnServer'> {
+  return authOffOnServerOutcome(ctx, where, `${what} answered without a token`, details);
+}
+
+function grpcDetails(t: GrpcTarget, svc: GrpcServiceSpec, f: GrpcFailure): Record<string, Json> {
+  return { endpoint: hostPort(t), path: svc.path, tls: t.tls, ...(f.code ? { grpcCode: f.code } : {}), grpcDetails: f.detail.slice(0, 300), ...(f.httpStatus ? { httpStatus: f.httpStatus } : {}), ...(f.address ? { address: f.address } : {}) };
+}
+
+async function evidence(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, path: string, details: Record<string, Json>, capMs = 1500): Promise<H2Evidence> {
+  const ms = Math.min(capMs, Math.max(200, ctx.remainingMs() - 400));
+  const ev = await h2Evidence(ctx, t, o, path, ms);
+  for (const [k, v] of Object.entries(ev)) if (v !== undefined && k !== 'body') details[k === 'status' ? 'evidenceHttpStatus' : k] = v as Json;
+  return ev;
+}
+
+/** GET /healthcheck on the HTTP side of the same ingress, once per run: does flyteadmin answer HTTP there? */
+async function httpSideAnswers(ctx: CheckContext): Promise<boolean | undefined> {
+  const base = serverHttpBase(ctx.target);
+  if (!base) return undefined;
+  const ms = Math.min(1500, ctx.remainingMs() - 600);
+  if (ms < 300) return undefined;
+  return ctx.shared(`ingress-http-side:${base}`, async () => {
+    try {
+      const trust = await clientTrust(ctx.target);
+      const r = await httpRequest(ctx, `${base}/healthcheck`, { ...(trust.ca ? { ca: trust.ca } : {}), skipVerify: true, timeoutMs: ms });
+      return r.status === 200 && !isHtml(r);
+    } catch { return undefined; }
+  });
+}
+
+async function backendDownGrpc(ctx: CheckContext, t: GrpcTarget, svc: GrpcServiceSpec, observed: string, details: Record<string, Json>): Promise<Outcome<GrpcId>> {
+  const ep = await backendEndpoints(ctx, adminGrpcBackend);
+  const b = ep?.backend ?? adminGrpcBackend(ctx.target);
+  if (ep) details.backendEndpoints = { service: ep.service, ready: ep.ready, notReady: ep.notReady, exists: ep.exists };
+  const ns = ctx.target.kubernetes.namespace;
+  const k = kubectl(ctx.target.kubernetes, ns);
+  return {
+    status: 'fail', messageId: 'backendDown', cause: cause.backend('flyteadmin'),
+    message: `${svc.label}/${svc.method} through ${hostPort(t)}: ${observed}: the ingress has no working flyteadmin gRPC backend${ep ? ` (${endpointsText(ep)} ${ns})` : ''}`,
+    hint: ep && ep.exists && ep.ready === 0
+      ? `flyteadmin is not ready: \`${k} get pods\` and \`${k} describe deploy/${b.deployment}\` (see flyte.deployments.ready); the Service ${b.name} gets endpoints when the pods are Ready`
+      : ep && !ep.exists ? `the gRPC Service ${b.name} is missing: the ingress routes to a Service that does not exist (check the Ingress backend and ${ingressKey(ctx.target)}.separateGrpcIngress)`
+        : `check flyteadmin and its Service: \`${k} get pods,endpointslices -l kubernetes.io/service-name=${b.name}\`, and that the gRPC Ingress's backend is ${b.name}:${b.port}`,
+    details,
+  };
+}
+
+/** Judges a failed gRPC call through `t` to `svc`. Never returns for our own abort (rethrows). */
+export async function judgeGrpcFailure(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, svc: GrpcServiceSpec, err: unknown, timeoutMs: number, side: 'server' | 'client' = 'server'): Promise<Outcome<GrpcId>> {
+  if (ctx.signal.aborted) throw err;
+  const f = classifyGrpcError(err);
+  if (f.kind === 'aborted') throw err;
+  const where = hostPort(t);
+  const ep: Ep = { host: t.host, port: t.port, tls: t.tls };
+  const details = grpcDetails(t, svc, f);
+  const target = ctx.target;
+  const auth = authExpectation(target);
+  const call = `${svc.label}/${svc.method} through ${where}`;
+  switch (f.kind) {
+    case 'http': return judgeHttpStatusOnGrpc(ctx, t, o, svc, f.httpStatus!, details);
+    case 'status': {
+      const code = f.code ?? 'UNKNOWN';
+      const d = f.detail;
+      switch (code) {
+        case 'UNIMPLEMENTED':
+          if (svc.registered === 'auth') {
+            if (auth === 'on') return authOffOnServerOutcome(ctx, where, `${svc.label} is UNIMPLEMENTED ("${d}"); flyteadmin registers it only with auth on`, details);
+            return { status: 'pass', messageId: 'notRegisteredAuthOff', message: `${call}: UNIMPLEMENTED from a gRPC server ("${d}"): the prefix is routed; flyteadmin registers ${svc.label} only with auth on, and ${auth === 'off' ? authSettingText(target) : 'the values do not turn auth on'}`, details };
+          }
+          if (/unknown method/i.test(d)) return { status: 'fail', messageId: 'methodMissing', message: `${call}: the server has ${svc.label} but not ${svc.method} ("${d}"): its version does not match the clients'`, hint: 'upgrade flyteadmin to the release the clients use (flyte-doctor reads its version in flyte.admin.grpc), or pin the clients to the server\'s release', details };
+          return { status: 'fail', messageId: 'wrongBackend', cause: grpcRoutesCause(target), message: `${call}: a gRPC server that does not serve ${svc.label} answered UNIMPLEMENTED ("${d}"): the route reaches another gRPC server (datacatalog, a connector, another app)`, hint: `point ${svc.service} on the gRPC ingress at flyteadmin's gRPC port (${adminGrpcBackend(target).name}:${adminGrpcBackend(target).port})`, details };
+        case 'UNAUTHENTICATED': {
+          if (svc.id === 'authmetadata') {
+            return frontAuthOutcome(ctx, ep, `${call}: UNAUTHENTICATED ("${d}"), though flyteadmin serves ${svc.label} without a token; it comes`, {}, details);
+          }
+          if (auth !== 'off') return { status: 'pass', messageId: 'authRequired', message: `${call}: UNAUTHENTICATED from flyteadmin: routed; auth is on${auth === 'unknown' ? ' on the server' : ''}, so a token is needed`, details };
+          if (FLYTEADMIN_UNAUTH_RE.test(d) || (await serverHasAuth(ctx, t, o)) === true) return authOnServerOutcome(ctx, where, `${svc.label}/${svc.method} answered UNAUTHENTICATED ("${d.slice(0, 140)}")`, details);
+          return frontAuthOutcome(ctx, ep, `${call}: UNAUTHENTICATED ("${d.slice(0, 140)}"), not flyteadmin's auth (AuthMetadataService is not registered), so it comes`, {}, details);
+        }
+        case 'PERMISSION_DENIED':
+          return { status: 'fail', messageId: 'permissionDenied', cause: cause.frontAuth(hpOf(ep)), message: `${call}: PERMISSION_DENIED ("${d}")${auth === 'off' ? `, while ${authSettingText(target)}` : ''}: an authorization layer (service mesh policy, WAF, ext_authz) refuses the call`, hint: 'allow flyteadmin\'s gRPC paths from the clients in the policy in front of it (e.g. an Istio AuthorizationPolicy, an ingress allow-list)', details };
+        case 'RESOURCE_EXHAUSTED': {
+          if (/^Received message larger than max/i.test(d)) {
+            const ev = await evidence(ctx, t, o, svc.path, details);
+            if (ev.status === 200 && ev.contentType && !/grpc/i.test(ev.contentType)) return httpBackendOutcome(ctx, t, svc, `HTTP 200 ${ev.contentType}${ev.body ? ` ("${htmlTitle(ev.body) ?? ev.snippet ?? ''}")` : ''}`, details);
+          }
+          if (/metadata size|header/i.test(d)) return { status: 'fail', messageId: 'messageTooLarge', message: `${call}: RESOURCE_EXHAUSTED ("${d}"): response headers exceed a limit`, hint: 'raise the proxy header buffers (nginx.ingress.kubernetes.io/proxy-buffer-size: 256k, as the AKS example does) and use a client with a larger metadata limit (flytekit ≥ 1.13)', details };
+          if (/quota|rate|too many/i.test(d)) return { status: 'fail', messageId: 'rateLimited', cause: cause.frontAuth(hpOf(ep)), message: `${call}: RESOURCE_EXHAUSTED ("${d}"): rate-limited`, hint: 'raise or remove the rate limit in front of flyteadmin (ingress limit-rps / mesh rate limit) for the clients\' address', details };
+          const key = maxMessageSizeKey(target);
+          return { status: 'fail', messageId: 'messageTooLarge', cause: cause.config(key), message: `${call}: RESOURCE_EXHAUSTED ("${d}"): flyteadmin's gRPC message size limit is smaller than its answers`, hint: `raise ${key} (flyteadmin server.grpc.maxMessageSizeBytes; e.g. 16777216), then ${rolloutCommand(target, 'none')}`, details };
+        }
+        case 'UNAVAILABLE': case 'DEADLINE_EXCEEDED':
+          return backendDownGrpc(ctx, t, svc, `${code} from the proxy/server ("${d}")`, details);
+        case 'INTERNAL': case 'UNKNOWN': case 'DATA_LOSS':
+          return { status: 'fail', messageId: 'serverError', cause: cause.backend('flyteadmin'), message: `${call}: ${code} ("${d}"): flyteadmin failed while answering`, hint: `read flyteadmin's log: \`${kubectl(target.kubernetes, target.kubernetes.namespace)} logs deploy/${adminGrpcBackend(target).deployment}\``, details };
+        default:
+          if (svc.handlerAnswers.includes(code)) {
+            if (answeredWithoutToken(ctx, svc)) return anonymousAnswerOutcome(ctx, where, `${svc.label}/${svc.method}`, details);
+            return { status: 'pass', messageId: 'handlerAnswered', message: `${call}: ${svc.label} rejected the empty probe request with ${code} ("${d}"): routed to flyteadmin's handler`, details };
+          }
+          return { status: 'fail', messageId: 'unrecognised', message: `unrecognised answer to ${call}: ${code} ("${d}")`, hint: `${svc.method} takes no arguments on flyteadmin; check what serves ${svc.service} behind ${where}`, details };
+      }
+    }
+    case 'protocol': {
+      if (!t.tls && /Protocol error/i.test(f.detail)) {
+        // A plaintext dial: what does the port speak?
+        try {
+          const p = await plainProbe({ host: t.host, port: t.port, timeoutMs: Math.min(1500, Math.max(200, ctx.remainingMs() - 500)), signal: ctx.signal, ...(target.dnsServer ? { dnsServer: target.dnsServer } : {}) });
+          details.listener = p.kind + (p.statusLine ? ` (${p.statusLine})` : '');
+          if (p.kind === 'tls' || (p.kind === 'http1' && (await speaksTls(ctx, ep)))) {
+            details.listener = 'TLS';
+            return tlsPortAsPlainOutcome(ctx, ep, `answers the HTTP/2 preface with ${p.statusLine ?? 'an HTTP error'} and completes a TLS handshake`, details, side);
+          }
+          if (p.kind === 'http1') {
+            const key = ingressTlsKey(target);
+            return { status: 'fail', messageId: 'http1Listener', cause: side === 'client' ? cause.config('admin.insecure') : cause.config(key), message: `${where} answers gRPC with HTTP/1.x (${p.statusLine ?? 'an HTTP/1 answer to the HTTP/2 preface'}): a plaintext HTTP/1.1 listener; pyflyte says "Trying to connect an http1.x server"`, hint: side === 'client' ? 'dial the ingress TLS listener: admin.insecure: false and the ingress port 443' : `gRPC through the ingress needs its TLS listener (HTTP/2): set ${tlsFixForIngress(target)}`, details };
+          }
+        } catch { /* fall through */ }
+      }
+      const streamLevel = /RST_STREAM|No status information received|without gRPC status/i.test(f.detail);
+      const ev = await evidence(ctx, t, o, svc.path, details);
+      if (ev.error && ev.status === undefined && !streamLevel) return transportFailure(ctx, ep, 'protocol', `${f.detail} (${ev.error})`, timeoutMs, details, side);
+      if (ev.status === 200 && ev.contentType && !/grpc/i.test(ev.contentType)) return httpBackendOutcome(ctx, t, svc, `HTTP 200 ${ev.contentType}${ev.body ? ` ("${htmlTitle(ev.body) ?? ev.snippet ?? ''}")` : ''}`, details);
+      if (/answer is not the method/i.test(f.detail)) return { status: 'fail', messageId: 'wrongBackend', cause: grpcRoutesCause(target), message: `${call}: the answer is not ${svc.label}'s response message (${f.detail}): another gRPC server answers the path`, hint: `point ${svc.service} at flyteadmin's gRPC port (${adminGrpcBackend(target).name}:${adminGrpcBackend(target).port})`, details };
+      return grpcAsHttp1Outcome(ctx, t, svc, ev.status === 0 ? 'a response without status line (an HTTP/1.x or HTTP/0.9 answer relayed from the upstream)' : ev.status !== undefined ? `HTTP ${ev.status}${ev.contentType ? ` ${ev.contentType}` : ''} without grpc-status` : `the stream ended without a gRPC status ("${f.detail}")`, details);
+    }
+    case 'deadline': {
+      if (f.connected) {
+        for (let i = 0; i < 3 && ctx.remainingMs() > 900; i++) {
+          const ev = await evidence(ctx, t, o, svc.path, details, Math.min(1500, ctx.remainingMs() - 500));
+          if (ev.status === undefined) continue;
+          if (ev.status === 404) return notRoutedOutcome(ctx, t, svc, ev, details);
+          if (!(ev.status === 200 && /application\/grpc/.test(ev.contentType ?? ''))) return grpcAsHttp1Outcome(ctx, t, svc, `no gRPC answer within ${seconds(timeoutMs)}, and a gRPC-shaped request gets HTTP ${ev.status === 0 ? '000 (an upstream answer that is not HTTP/1.x)' : ev.status}${ev.contentType ? ` ${ev.contentType}` : ''} without grpc-status`, details);
+          break;
+        }
+        return { status: 'fail', messageId: 'noAnswer', cause: cause.backend('flyteadmin'), message: `connected to ${where}, but ${svc.path} got no answer within ${seconds(timeoutMs)} (DEADLINE_EXCEEDED)`, hint: `the proxy waits on its upstream: flyteadmin's gRPC backend is slow or hangs (${kubectl(target.kubernetes, target.kubernetes.namespace)} logs deploy/${adminGrpcBackend(target).deployment}), or gRPC is proxied as HTTP/1.1 (${grpcIngressFix(target)})`, details };
+      }
+      return transportFailure(ctx, ep, 'timeout', f.detail, timeoutMs, details, side);
+    }
+    default:
+      return transportFailure(ctx, ep, f.kind, f.detail, timeoutMs, details, side);
+  }
+}
+
+function grpcAsHttp1Outcome(ctx: CheckContext, t: GrpcTarget, svc: GrpcServiceSpec, observed: string, details: Record<string, Json>): Outcome<GrpcId> {
+  return { status: 'fail', messageId: 'grpcAsHttp1', cause: grpcProtocolCause(ctx.target), message: `${svc.label}/${svc.method} through ${hostPort(t)}: ${observed}: the ingress proxies gRPC to flyteadmin as HTTP/1.1`, hint: grpcIngressFix(ctx.target), details };
+}
+
+function httpBackendOutcome(ctx: CheckContext, t: GrpcTarget, svc: GrpcServiceSpec, observed: string, details: Record<string, Json>): Outcome<GrpcId> {
+  const target = ctx.target;
+  const g = adminGrpcBackend(target), h = adminHttpBackend(target);
+  return { status: 'fail', messageId: 'httpBackend', cause: grpcRoutesCause(target), message: `${svc.label}/${svc.method} through ${hostPort(t)}: ${observed}: an HTTP server answers the gRPC path, so the gRPC route points at an HTTP port (flyteadmin's HTTP port ${h.name}:${h.port}, the console), not at flyteadmin's gRPC port`, hint: `point the gRPC Ingress paths (${svc.service} and the other gRPC prefixes) at ${g.name}:${g.port} and proxy them as gRPC (${grpcIngressFix(target)})`, details };
+}
+
+function notRoutedOutcome(ctx: CheckContext, t: GrpcTarget, svc: GrpcServiceSpec, ev: H2Evidence, details: Record<string, Json>): Outcome<GrpcId> {
+  return { status: 'fail', messageId: 'grpcNotRouted', cause: grpcRoutesCause(ctx.target), message: `${svc.label}/${svc.method} through ${hostPort(t)}: HTTP 404${ev.contentType ? ` ${ev.contentType}` : ''}${ev.server ? ` from ${ev.server}` : ''}${ev.body && htmlTitle(ev.body) ? ` ("${htmlTitle(ev.body)}")` : ''}: the ingress does not route ${svc.service} (${svc.usedBy} calls it)`, hint: grpcRoutesFix(ctx.target, [`/${svc.service}`]), details };
+}
+
+async function judgeHttpStatusOnGrpc(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, svc: GrpcServiceSpec, status: number, details: Record<string, Json>): Promise<Outcome<GrpcId>> {
+  const target = ctx.target;
+  const ep: Ep = { host: t.host, port: t.port, tls: t.tls };
+  const ev = await evidence(ctx, t, o, svc.path, details);
+  const call = `${svc.label}/${svc.method} through ${hostPort(t)}`;
+  const title = ev.body ? htmlTitle(ev.body) : undefined;
+  const seen = `HTTP ${status}${ev.contentType ? ` ${ev.contentType}` : ''}${title ? ` ("${title}")` : ''}`;
+  if (status === 401 || status === 403 || status === 407) {
+    return frontAuthOutcome(ctx, ep, `${call}: ${seen} without grpc-status`, { ...(ev.wwwAuthenticate ? { wwwAuthenticate: ev.wwwAuthenticate } : {}), ...(title ? { title } : {}), ...(ev.server ? { server: ev.server } : {}) }, details);
+  }
+  if (status >= 300 && status < 400) {
+    const loc = ev.location ?? '';
+    if (LOGIN_RE.test(loc)) return frontAuthOutcome(ctx, ep, `${call}: a ${status} redirect`, { location: loc }, details);
+    if (/^https:/i.test(loc) && !t.tls) {
+      const key = ingressTlsKey(target);
+      return { status: 'fail', messageId: 'tlsPortAsPlain', cause: cause.config(key), message: `${call}: ${status} redirect to ${loc}: the ingress forces TLS, but ${key} does not turn TLS on in the values`, hint: `set ${tlsFixForIngress(target)} so the values match what runs`, details };
+    }
+    return { status: 'fail', messageId: 'unrecognised', message: `unrecognised answer to ${call}: a ${status} redirect to ${loc || '(no Location)'}`, hint: 'gRPC cannot follow redirects: remove the redirect (app-root / ssl-redirect annotations) from the gRPC Ingress', details };
+  }
+  if (status === 404) {
+    if (ev.body && flyteadminShape({ status, contentType: ev.contentType ?? '', body: ev.body, headers: {} })) return httpBackendOutcome(ctx, t, svc, `${seen}, flyteadmin's HTTP 404`, details);
+    return notRoutedOutcome(ctx, t, svc, ev, details);
+  }
+  if (status === 405 || status === 415) return httpBackendOutcome(ctx, t, svc, seen, details);
+  if (status === 400 || status === 426 || status === 464 || status === 505) return grpcAsHttp1Outcome(ctx, t, svc, `${seen} without grpc-status`, details);
+  if (status === 413 || status === 431 || status === 414) return { status: 'fail', messageId: 'messageTooLarge', message: `${call}: ${seen}: the proxy refuses the request size`, hint: 'raise the proxy\'s limits for the gRPC Ingress (nginx.ingress.kubernetes.io/proxy-body-size, client-header-buffer-size / large-client-header-buffers)', details };
+  if (status === 421) return { status: 'fail', messageId: 'misdirected', cause: cause.config(`${ingressKey(target)}.host`), message: `${call}: ${seen}: the ingress has no server for ${t.host} on this connection`, hint: `make ${t.host} a host of the gRPC Ingress (rules and tls.hosts), so SNI and :authority select it`, details };
+  if (status === 429) return { status: 'fail', messageId: 'rateLimited', cause: cause.frontAuth(hpOf(ep)), message: `${call}: ${seen}: rate-limited by the ingress`, hint: 'raise the ingress rate limit (nginx.ingress.kubernetes.io/limit-rps / limit-connections) for the clients', details };
+  if (status === 502 || status === 503 || status === 504) {
+    // Is flyteadmin up behind the same ingress? Then the gRPC upstream is reached the wrong way.
+    const httpUp = await httpSideAnswers(ctx);
+    if (httpUp === true && status !== 503) {
+      const ep2 = await backendEndpoints(ctx, adminGrpcBackend);
+      if (ep2) details.backendEndpoints = { service: ep2.service, ready: ep2.ready, notReady: ep2.notReady, exists: ep2.exists };
+      if (!ep2 || (ep2.exists && ep2.ready > 0)) {
+        return grpcAsHttp1Outcome(ctx, t, svc, `${seen}, while flyteadmin answers /healthcheck through the same ingress${ep2 ? ` and ${endpointsText(ep2)}` : ''}: its gRPC upstream is reached with the wrong protocol (HTTP/1.1, or h2c to the HTTP port)`, details);
+      }
+    }
+    return backendDownGrpc(ctx, t, svc, `${seen}${httpUp === true ? ' (flyteadmin\'s HTTP side answers)' : ''}`, details);
+  }
+  if (status === 500) return { status: 'fail', messageId: 'serverError', cause: cause.backend('flyteadmin'), message: `${call}: ${seen} without grpc-status: the proxy failed`, hint: 'read the ingress controller\'s log for the request (kubectl logs of the controller pod)', details };
+  if (status === 200) return httpBackendOutcome(ctx, t, svc, `${seen} without grpc-status`, details);
+  return { status: 'fail', messageId: 'unrecognised', message: `unrecognised answer to ${call}: ${seen} without grpc-status${ev.snippet ? `: ${ev.snippet}` : ''}`, hint: `check what serves ${svc.service} behind ${hostPort(t)}`, details };
+}
+
+// ================================================================ HTTP
+
+export interface HttpSpec {
+  /** Path on the ingress, e.g. /healthcheck. */
+  path: string;
+  /** What serves it (for the 5xx Service evidence). */
+  backend: (t: Target, fullname?: string) => BackendService;
+  /** flyteadmin requires a token for it when auth is on. */
+  guarded: boolean;
+  /** The expected answer. */
+  accept: (r: HttpResponse) => boolean;
+  /** Follow same-origin redirects (the console). */
+  follow?: boolean;
+  /** Headers (accept). */
+  headers?: Record<string, string>;
+  /** What serves it, in words ("flyteadmin's HTTP port", "the console"). */
+  what: string;
+  /** Base URL; default the ingress HTTP base as the values define it. */
+  base?: string;
+}
+
+export interface HttpProbe { ok: true; res: HttpResponse; url: string; details: Record<string, Json>; hops: HttpResponse[] }
+export interface HttpProbeFail { ok: false; outcome: Outcome<HttpId>; res?: HttpResponse; url: string; details: Record<string, Json> }
+
+/** GET spec.path and judge it. ok: the accepted answer (the check words its pass). */
+export async function httpProbe(ctx: CheckContext, spec: HttpSpec): Promise<HttpProbe | HttpProbeFail> {
+  const base = spec.base ?? serverHttpBase(ctx.target) ?? '';
+  const url = `${base}${spec.path}`;
+  const ep = endpointOfUrl(url);
+  const trust = await clientTrust(ctx.target);
+  const timeoutMs = probeTimeout(ctx);
+  const details: Record<string, Json> = { url };
+  const opts = { ...(trust.ca ? { ca: trust.ca } : {}), skipVerify: trust.skipVerify, timeoutMs, ...(spec.headers ? { headers: spec.headers } : {}) };
+  let hops: HttpResponse[];
+  try {
+    hops = spec.follow ? await httpGetFollow(ctx, url, opts) : [await httpRequest(ctx, url, opts)];
+  } catch (err) {
+    if (!(err instanceof ProbeError) || err.kind === 'aborted' || ctx.signal.aborted) throw err;
+    const notHttp1 = err.kind === 'other' && /does not match the HTTP\/1\.1 protocol|Expected HTTP\/|HPE_/i.test(err.message);
+    if (notHttp1 || err.kind === 'reset') {
+      let raw = await rawHttpProbe(ctx, url, Math.min(1500, Math.max(200, ctx.remainingMs() - 400)));
+      for (let i = 0; i < 2 && raw && !raw.h2Frames && !raw.http1 && ctx.remainingMs() > 1200; i++) raw = await rawHttpProbe(ctx, url, Math.min(1000, ctx.remainingMs() - 600));
+      if (raw?.h2Frames) {
+        const g = adminGrpcBackend(ctx.target), h = spec.backend(ctx.target);
+        details.firstBytes = raw.bytes.subarray(0, 24).toString('hex');
+        return { ok: false, url, details, outcome: { status: 'fail', messageId: 'grpcBackend', cause: httpRoutesCause(ctx.target), message: `${url} answers with HTTP/2 frames relayed as HTTP/0.9 (SETTINGS/GOAWAY): the HTTP path reaches a gRPC (h2c) port, flyteadmin's ${g.name}:${g.port}, not ${h.name}:${h.port}`, hint: `point ${spec.path} (and the other HTTP paths) on the HTTP Ingress at ${h.name}:${h.port}; only the gRPC prefixes go to ${g.name}:${g.port}`, details } };
+      }
+    }
+    if (notHttp1) {
+      return { ok: false, url, details, outcome: { status: 'fail', messageId: 'unrecognised', cause: httpRoutesCause(ctx.target), message: `${url} answered with something that is not HTTP/1.x (${err.message}): the proxy relays the answer of a non-HTTP upstream (a gRPC h2c port, another protocol) for ${spec.path}`, hint: `point ${spec.path} on the HTTP Ingress at ${spec.what} (${spec.backend(ctx.target).name}:${spec.backend(ctx.target).port})`, details } };
+    }
+    const o = await transportFailure(ctx, { host: ep.host, port: ep.port, tls: ep.tls }, err.kind, err.message, timeoutMs, details);
+    return { ok: false, url, details, outcome: o };
+  }
+  const r = hops[hops.length - 1]!;
+  details.httpStatus = r.status;
+  details.contentType = r.contentType;
+  if (r.headers.server) details.server = r.headers.server;
+  if (hops.length > 1) { details.finalUrl = r.url; details.redirects = hops.slice(0, -1).map((h) => `${h.status} ${h.location ?? ''}`); }
+  if (spec.accept(r)) {
+    return { ok: true, res: r, url, details, hops };
+  }
+  return { ok: false, res: r, url, details, outcome: await judgeHttpAnswer(ctx, spec, url, r, details, hops) };
+}
+
+export function snippet(r: { body: string }): string {
+  return r.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120);
+}
+
+const LOGIN_RE = /oauth2\/(start|sign_in)|\/authorize\b|\/login\b|\/saml|\/sso\b|signin|auth\/realms|accounts\.google\.com|login\.microsoftonline|okta\.com|auth0\.com/i;
+const LOGIN_PAGE_RE = /Sign in with|oauth2[- ]proxy|type="password"|<title>[^<]*(log ?in|sign ?in)[^<]*<\/title>|keycloak/i;
+
+/** Judges an HTTP answer that is not the expected one. */
+export async function judgeHttpAnswer(ctx: CheckContext, spec: HttpSpec, url: string, r: HttpResponse, details: Record<string, Json>, hops: HttpResponse[] = [r]): Promise<Outcome<HttpId>> {
+  const t = ctx.target;
+  const ep = endpointOfUrl(url);
+  const auth = authExpectation(t);
+  const title = isHtml(r) ? htmlTitle(r.body) : undefined;
+  const seen = `${r.status}${r.contentType ? ` ${r.contentType}` : ''}${title ? ` ("${title}")` : ''}${r.headers.server ? ` from ${r.headers.server}` : ''}`;
+  const shape = flyteadminShape(r);
+  const j = jsonBody(r);
+  const s = r.status;
+  if (s === 401 || s === 403 || s === 407) {
+    const adminUnauth = shape === 'gateway-json' && (j?.code === 16 || FLYTEADMIN_UNAUTH_RE.test(String(j?.message ?? '')));
+    if (adminUnauth && spec.guarded) {
+      if (auth !== 'off') return { status: 'pass', messageId: 'authRequired', message: `${url} answered ${s} with flyteadmin's JSON: routed; auth is on, so a token is needed`, details };
+      return authOnServerOutcome(ctx, url, `flyteadmin answered ${s} ("${String(j?.message ?? '').slice(0, 120)}")`, details);
+    }
+    if (shape === 'gateway-json' && j?.code === 7) return { status: 'fail', messageId: 'permissionDenied', cause: cause.frontAuth(hpOf(ep)), message: `${url} answered ${s} PERMISSION_DENIED from flyteadmin ("${String(j?.message ?? '')}")`, hint: 'the identity has no permission on this path: check flyteadmin\'s authorization (RBAC) configuration', details };
+    return frontAuthOutcome(ctx, ep, `${url} answered ${seen}`, { ...(r.headers['www-authenticate'] ? { wwwAuthenticate: r.headers['www-authenticate'] } : {}), ...(title ? { title } : {}), ...(r.headers.server ? { server: r.headers.server } : {}) }, details);
+  }
+  if (s >= 300 && s < 400) {
+    const loc = r.location ?? r.headers.location ?? '';
+    details.location = loc;
+    if (LOGIN_RE.test(loc) && !(loc.startsWith(new URL(url).origin) && /\/oauth2\/authorize|\/login/.test(new URL(loc, url).pathname) && spec.path.startsWith('/login'))) return frontAuthOutcome(ctx, ep, `${url} answered a ${s} redirect`, { location: loc }, details);
+    if (/^https:/i.test(loc) && url.startsWith('http:') && new URL(loc).hostname === ep.host) {
+      const key = ingressTlsKey(t);
+      return { status: 'fail', messageId: 'httpsRedirect', cause: cause.config(key), message: `${url} redirects to ${loc}: the ingress serves TLS (ssl-redirect), but ${key} does not turn TLS on in the values`, hint: `set ${tlsFixForIngress(t)} so the values match what runs (clients need admin.insecure: false and port 443)`, details };
+    }
+    return { status: 'fail', messageId: 'redirected', message: hops.length > 1 ? `${url} keeps redirecting (${hops.map((h) => `${h.status} ${h.location ?? ''}`).join(' → ')})` : `${url} answered a ${s} redirect to ${loc || '(no Location)'} instead of ${spec.what}`, hint: `fix the redirect annotations of the HTTP Ingress (app-root /console is fine for /, not for ${spec.path}; ssl-redirect loops behind a TLS-terminating load balancer need use-forwarded-headers)`, details };
+  }
+  if (s === 404) {
+    if (shape || /Cannot GET \//.test(r.body)) {
+      const rw = rewriteTargetAnnotation(t);
+      const key = rw?.key ?? httpAnnotationsKey(t);
+      return {
+        status: 'fail', messageId: 'pathRewritten', cause: cause.config(key),
+        message: `${url} answered ${seen}: that is ${shape === 'gateway-json' ? 'flyteadmin\'s grpc-gateway JSON' : shape === 'go-404' ? 'flyteadmin\'s own "404 page not found"' : 'the backend\'s own 404'}, so ${spec.path} reached the backend under another path: the ingress rewrites it${rw ? ` (${rw.annotation}: "${rw.value}" in ${rw.key})` : ''}`,
+        hint: rw ? `remove ${rw.annotation} from ${rw.key} (Flyte's paths must reach flyteadmin unchanged)` : `remove the rewrite (nginx.ingress.kubernetes.io/rewrite-target, a path-prefix strip middleware) from the HTTP Ingress in ${key} or your own Ingress: Flyte's paths must reach ${spec.what} unchanged`,
+        details,
+      };
+    }
+    return { status: 'fail', messageId: 'notRouted', cause: httpRoutesCause(t), message: `${url} answered ${seen}: the ingress does not route ${spec.path}`, hint: `route ${spec.path} and ${spec.path}/* to ${spec.what} (${spec.backend(t).name}:${spec.backend(t).port}); the chart ingress renders them when ${ingressKey(t)}.${t.chart === 'flyte-core' ? 'enabled' : 'create'} is true`, details };
+  }
+  if (s === 400 && /plain HTTP request was sent to HTTPS port|client sent an HTTP request to an HTTPS server/i.test(r.body)) {
+    return tlsPortAsPlainOutcome(ctx, ep, `answered ${url} with ${seen} ("plain HTTP request was sent to HTTPS port"): it speaks TLS`, details, 'server');
+  }
+  if (s === 413 || s === 414 || s === 431 || (s === 400 && /Header Or Cookie Too Large|header too (long|large)/i.test(r.body))) {
+    return { status: 'fail', messageId: 'requestTooLarge', message: `${url} answered ${seen}: the proxy refuses the request's size`, hint: 'raise the proxy limits on the HTTP Ingress (nginx.ingress.kubernetes.io/proxy-buffer-size, large-client-header-buffers; the AKS example sets 256k): auth cookies and tokens are large', details };
+  }
+  if (s === 421) return { status: 'fail', messageId: 'misdirected', cause: cause.config(`${ingressKey(t)}.host`), message: `${url} answered ${seen}: the ingress has no server for ${ep.host} on this connection`, hint: `make ${ep.host} a host of the HTTP Ingress (rules and tls.hosts)`, details };
+  if (s === 426 || s === 505) return { status: 'fail', messageId: 'protocolMismatch', message: `${url} answered ${seen}: the ingress wants another protocol version`, hint: 'serve HTTP/1.1 on the HTTP paths (the console and REST clients use it)', details };
+  if (s === 429) return { status: 'fail', messageId: 'rateLimited', cause: cause.frontAuth(hpOf(ep)), message: `${url} answered ${seen}: rate-limited by the ingress`, hint: 'raise the ingress rate limit (nginx.ingress.kubernetes.io/limit-rps) for the clients', details };
+  if (s === 502 || s === 503 || s === 504) {
+    const b = await backendEndpoints(ctx, spec.backend);
+    const svc = b?.backend ?? spec.backend(t);
+    if (b) details.backendEndpoints = { service: b.service, ready: b.ready, notReady: b.notReady, exists: b.exists };
+    const k = kubectl(t.kubernetes, t.kubernetes.namespace);
+    const why = s === 502 ? 'the upstream refused the connection or answered garbage' : s === 503 ? 'the ingress has no available upstream' : 'the upstream did not answer in time';
+    return {
+      status: 'fail', messageId: 'backendDown', cause: cause.backend(svc.component),
+      message: `${url} answered ${seen}: ${why}; ${svc.component} is down or not ready behind the ingress${b ? ` (${endpointsText(b)} ${t.kubernetes.namespace})` : ''}`,
+      hint: b && b.exists && b.ready === 0 ? `${svc.component} has no ready pod: \`${k} get pods\`, \`${k} describe deploy/${svc.deployment}\` (see flyte.deployments.ready)`
+        : b && !b.exists ? `the Service ${svc.name} does not exist: the Ingress points at a missing backend`
+          : `check ${svc.component} and the Ingress backend: \`${k} get pods,endpointslices -l kubernetes.io/service-name=${svc.name}\`; the Ingress must point at ${svc.name}:${svc.port}`,
+      details,
+    };
+  }
+  if (s >= 500) {
+    const adminErr = shape === 'gateway-json';
+    return { status: 'fail', messageId: 'serverError', cause: cause.backend(adminErr ? 'flyteadmin' : spec.backend(t).component), message: `${url} answered ${seen}${adminErr ? `: flyteadmin failed ("${String(j?.message ?? '').slice(0, 140)}")` : `: ${snippet(r)}`}`, hint: `read ${adminErr ? 'flyteadmin\'s' : 'the backend\'s'} log: \`${kubectl(t.kubernetes, t.kubernetes.namespace)} logs deploy/${spec.backend(t).deployment}\``, details };
+  }
+  if (s >= 200 && s < 300) {
+    if (isHtml(r)) {
+      if (LOGIN_PAGE_RE.test(r.body)) return frontAuthOutcome(ctx, ep, `${url} answered a login page (${seen})`, { ...(title ? { title } : {}) }, details);
+      if (spec.path.startsWith('/console')) {
+        return { status: 'fail', messageId: 'notConsole', message: `${r.url} answered ${seen}, an HTML page that is not the Flyte console (no console markup): ${snippet(r)}`, hint: `route /console and /console/* to the console (${consoleBackend(t).name}:${consoleBackend(t).port}); an error or maintenance page answers now`, details };
+      }
+      return { status: 'fail', messageId: 'htmlNotJson', cause: httpRoutesCause(t), message: `${url} answered ${seen} with an HTML page${looksLikeConsole(r.body) ? ' (the console)' : ''}: ${spec.path} is routed to ${looksLikeConsole(r.body) ? 'the console' : 'a default backend or another app'}, not ${spec.what}`, hint: `route ${spec.path} and ${spec.path}/* to ${spec.what} (${spec.backend(t).name}:${spec.backend(t).port}); the console shows "invalid wire type" / "Failed to fetch data" otherwise`, details };
+    }
+    if (spec.path === '/healthcheck') return { status: 'fail', messageId: 'notFlyteadmin', cause: httpRoutesCause(t), message: `${url} answered ${seen} with a body flyteadmin does not send (${snippet(r) || 'empty'})`, hint: `route /healthcheck to ${spec.what} (${spec.backend(t).name}:${spec.backend(t).port})`, details };
+    return { status: 'fail', messageId: 'unexpectedAnswer', message: `${url} answered ${seen}, not ${spec.what}'s document: ${snippet(r) || '(empty body)'}`, hint: `route ${spec.path} to ${spec.what} (${spec.backend(t).name}:${spec.backend(t).port}) with nothing rewriting the path or the body`, details };
+  }
+  return { status: 'fail', messageId: 'unrecognised', message: `unrecognised answer from ${url}: ${seen}${snippet(r) ? `: ${snippet(r)}` : ''}`, hint: `check what serves ${spec.path} behind ${hostPort(ep)}`, details };
+}
+
+
+// ================================================================ one routing check per gRPC service
+
+export interface GrpcRouteCheckSpec {
+  id: string;
+  svc: GrpcServiceSpec;
+  title: string;
+  explain: { what: string; why: string; fix: string };
+}
+
+/**
+ * The check for one gRPC service through the ingress (as the values define it): calls the
+ * service's harmless method and judges the answer. A success where auth is on but no token was
+ * sent is the values/server auth mismatch; grpc.health's NOT_SERVING is its own finding.
+ */
+export function grpcRouteCheck(spec: GrpcRouteCheckSpec) {
+  const svc = spec.svc;
+  return defineCheck({
+    id: spec.id,
+    title: spec.title,
+    phases: ['verify'],
+    needs: ['ingress'],
+    timeoutMs: 8000,
+    messages: GRPC_MESSAGES,
+    explain: spec.explain,
+    async run(ctx) {
+      const t = serverGrpcTarget(ctx.target)!;
+      const p = await grpcProbe(ctx, t, svc, (o, ms) => callService(ctx, t, o, svc, ms));
+      if (!p.ok) return p.outcome;
+      const details: Record<string, Json> = { endpoint: p.where, path: svc.path, tls: t.tls, ...p.value.details };
+      if (svc.id === 'health' && p.value.serving !== 'SERVING') {
+        return { status: 'fail', messageId: 'notServing', cause: cause.backend('flyteadmin'), message: `grpc.health.v1 Check through ${p.where}: ${p.value.serving}`, hint: `flyteadmin reports itself not serving: read its log (\`${kubectl(ctx.target.kubernetes, ctx.target.kubernetes.namespace)} logs deploy/${adminGrpcBackend(ctx.target).deployment}\`) and readiness`, details };
+      }
+      if (answeredWithoutToken(ctx, svc)) return anonymousAnswerOutcome(ctx, p.where, `${svc.label}/${svc.method}`, details);
+      return { status: 'pass', messageId: 'answers', message: `${svc.label}/${svc.method} through ${p.where}: ${p.value.summary}`, details };
+    },
+  });
+}
+
+/** Calls `svc`'s probe method; a summary for the pass message and details. */
+async function callService(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, svc: GrpcServiceSpec, ms: number): Promise<{ summary: string; serving?: string; details: Record<string, Json> }> {
+  const { getVersion, healthCheck } = await import('../../src/clients/grpc.js');
+  if (svc.id === 'admin') { const v = await getVersion(ctx, t, o, ms); return { summary: `flyteadmin ${v.version || 'unknown'}`, details: { version: v.version, build: v.build, buildTime: v.buildTime } }; }
+  if (svc.id === 'health') { const s = await healthCheck(ctx, t, o, ms); return { summary: s, serving: s, details: { servingStatus: s } }; }
+  const r = await callFlyteMethod(ctx, t, o, svc.service, svc.method, ms);
+  if (svc.id === 'authmetadata') return { summary: `client_id ${String(r.clientId ?? '?')}, authorization_metadata_key ${String(r.authorizationMetadataKey ?? '?')}`, details: { clientId: r.clientId ?? '', authorizationMetadataKey: r.authorizationMetadataKey ?? '' } };
+  return { summary: 'answered', details: {} };
+}
