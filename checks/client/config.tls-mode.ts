@@ -64,6 +64,15 @@ export default defineCheck({
       }
       return { status: 'pass', messageId: 'tlsMatches', message: `${where} speaks TLS and the client asks for TLS (${insecureText}${c.caCertFilePath ? `, ${clientSettingText(ctx.target, 'caCertFilePath')}` : ''}); tls.admin.* judge the certificate`, details };
     }
+    // A TLS alert (or a version refusal) is a TLS server talking: the mode matches, the handshake check names the refusal.
+    if (tlsErr && (tlsErr.alert || tlsErr.kind === 'tlsVersion')) {
+      const details = { ...base, serverSpeaks: 'TLS', tlsError: tlsErr.alert ? `${tlsErr.alert.name} (${tlsErr.alert.code})` : tlsErr.code ?? tlsErr.kind };
+      if (c.insecure) {
+        const fix = clientFix(ctx.target, 'insecure', false);
+        return { status: 'fail', messageId: 'insecureAgainstTls', cause: cause.tls('plaintext', hp), message: `${insecureText} makes clients send plaintext, but ${where} speaks TLS (it answered a handshake with ${details.tlsError})`, hint: `${fix ?? 'set admin.insecure: false'}; then see tls.admin.handshake for why the server refuses the handshake`, details };
+      }
+      return { status: 'pass', messageId: 'tlsMatches', message: `${where} speaks TLS and the client asks for TLS; the server refused the handshake (${details.tlsError}): tls.admin.handshake reports why`, details };
+    }
     // No TLS answer: what does the port speak?
     const seen = await whatListens(ctx, e, tlsErr!.address, Math.min(timeoutMs, 2000));
     const details: Record<string, Json> = { ...base, serverSpeaks: seen.plain?.kind ?? seen.service?.kind ?? 'unknown', tlsError: tlsErr!.code ?? tlsErr!.kind, ...(seen.plain?.statusLine ? { httpStatusLine: seen.plain.statusLine } : {}), ...(seen.plain?.snippet ? { body: seen.plain.snippet } : {}), ...(seen.service ? { service: describeService(seen.service) } : {}) };

@@ -13,7 +13,7 @@ import { describeService, identifyService, type ServiceEvidence } from '../../sr
 import { cause, hostPortKey } from '../../src/engine/causes.js';
 import { probeTimeout, seconds } from '../../src/engine/budget.js';
 import type { CheckContext, Json, Outcome } from '../../src/engine/types.js';
-import { clientFix } from '../../src/flyte/client.js';
+import { clientFix, clientWhere } from '../../src/flyte/client.js';
 
 export type TlsCauseKind = Parameters<typeof cause.tls>[0];
 
@@ -168,10 +168,12 @@ export async function handshakeFailure(ctx: CheckContext, e: GrpcTarget, err: Pr
   const where = hostPort(e);
   const details: Record<string, Json> = { endpoint: where, ...(err.address ? { address: err.address } : {}), error: err.code ?? err.kind, ...(err.alert ? { tlsAlert: `${err.alert.name} (${err.alert.code})` } : {}) };
   const c = netFailureCause(err.kind, e, err);
+  // Where the dialled address comes from (FLYTE_PLATFORM_URL overrides the file), for the fixes below.
+  const from = e.source === 'admin.endpoint' ? clientWhere(ctx.target, 'endpoint') : `the ingress address (${e.source})`;
   switch (err.kind) {
-    case 'nxdomain': return { status: 'fail', messageId: 'nxdomain', cause: c, message: `${e.host} does not exist in DNS: ${err.message}`, hint: `see dns.admin.resolve: create the record for ${e.host}, or fix the host in admin.endpoint`, details };
+    case 'nxdomain': return { status: 'fail', messageId: 'nxdomain', cause: c, message: `${e.host} does not exist in DNS: ${err.message}`, hint: `see dns.admin.resolve: create the record for ${e.host}, or fix the host in ${from}`, details };
     case 'dns': return { status: 'fail', messageId: 'dnsFailure', cause: c, message: `${e.host} could not be resolved: ${err.message}`, hint: 'see dns.admin.resolve: the resolver answered with an error, not with "no such name"', details };
-    case 'refused': return { status: 'fail', messageId: 'refused', cause: c, message: `nothing listens on ${where} (connection refused${err.address && err.address !== e.host ? ` at ${err.address}` : ''})`, hint: `check the port of admin.endpoint (an ingress listens on 443) and that the ingress controller / load balancer for ${e.host} exists and points at this address`, details };
+    case 'refused': return { status: 'fail', messageId: 'refused', cause: c, message: `nothing listens on ${where} (connection refused${err.address && err.address !== e.host ? ` at ${err.address}` : ''})`, hint: `check the port in ${from} (an ingress listens on 443), and that the ingress controller / load balancer for ${e.host} exists and points at this address`, details };
     case 'timeout': return { status: 'fail', messageId: 'noAnswer', cause: c, message: `no answer from ${where} within ${seconds(timeoutMs)}`, hint: `a firewall or security group drops TCP ${e.port} from this machine, or the load balancer is not provisioned (internal-only?): open the port, or run from inside the network`, details };
     default: break;
   }

@@ -44,6 +44,20 @@ export function clientSettingText(t: Target, name: ClientSettingName): string {
 }
 
 /**
+ * Where a client setting lives, without its value (for fixes: a hint never shows `key: value` of a
+ * value already set): `FLYTE_PLATFORM_URL (environment; it overrides admin.endpoint)`,
+ * `admin.endpoint in ~/.flyte/config.yaml`, `--endpoint`, `admin.endpoint`.
+ */
+export function clientWhere(t: Target, name: ClientSettingName): string {
+  const s = setting(t, field(name));
+  const k = CLIENT_SETTINGS[name];
+  if (s.origin === 'env') return `${k.env} (environment; it overrides ${k.key})`;
+  if (s.origin === 'flag') return s.flag!;
+  if (s.origin === 'file') return `${s.key ?? k.key} in ${s.file}`;
+  return t.client.configPath ? `${k.key} in ${t.client.configPath}` : k.key;
+}
+
+/**
  * The fix that sets a client setting, phrased for where it lives (the env var that overrides the
  * file, else the file), or undefined when the inputs already have that value.
  */
