@@ -12,7 +12,7 @@ import { describeAnswer, S3ProbeError, whatListens, type NetFailure, type S3Answ
 import { GcsProbeError, type GcsAnswer, type GcsIdentity } from '../../src/clients/gcs.js';
 import { describeService } from '../../src/clients/sniff.js';
 import {
-  AWS_CHAIN_SOURCES, bucketOfInstance, changeHint, credentialPrecedence, effectiveEndpoint, endpointParts, flyteIdentityText, gcsGrantHint,
+  AWS_CHAIN_SOURCES, bucketOfInstance, changeHint, credentialPrecedence, effectiveEndpoint, endpointParts, shownEndpoint, flyteIdentityText, gcsGrantHint,
   iamNote, identityText, s3GrantHint, s3ResourceArn, storageField, storageFix, storageKey, type S3Identity,
 } from '../../src/flyte/storage.js';
 import { setting } from '../../src/flyte/settings.js';
@@ -135,7 +135,7 @@ function endpointWithScheme(st: StorageTarget, tls: boolean): string {
 export function schemeFix(t: Target, speaksTls: boolean): string {
   const st = t.storage!;
   const hasScheme = !!st.endpoint && /^[a-z][a-z0-9+.-]*:\/\//i.test(st.endpoint);
-  if (!st.endpoint) return `the AWS endpoint ${effectiveEndpoint(st)} always speaks TLS: check the network path (a proxy intercepting HTTPS?)`;
+  if (!st.endpoint) return `the AWS endpoint ${shownEndpoint(st)} always speaks TLS: check the network path (a proxy intercepting HTTPS?)`;
   const f = fixes(
     hasScheme ? storageFix(t, 'endpoint', endpointWithScheme(st, speaksTls)) : undefined,
     storageFix(t, 'disableSSL', !speaksTls),
@@ -340,7 +340,7 @@ function kmsFailure(st: StorageTarget, op: S3Op, said: string, d: Record<string,
 function noSuchBucket(t: Target, op: S3Op, d: Record<string, Json>): S3Outcome {
   const st = t.storage!;
   const k = bucketKey(t, op.instanceKey);
-  return { status: 'fail', messageId: 'noSuchBucket', cause: cause.config(`${k}=${op.bucket}`), message: `bucket ${op.bucket} does not exist (NoSuchBucket); Flyte would try CreateBucket at start, which its identity usually may not do`, hint: `create it beforehand (aws s3 mb s3://${op.bucket}${st.endpoint ? ` --endpoint-url ${effectiveEndpoint(st)}` : ''} --region ${st.region ?? 'us-east-1'}${st.endpoint ? `, or mc mb <alias>/${op.bucket}` : ''}), or fix the name in ${k}`, details: d };
+  return { status: 'fail', messageId: 'noSuchBucket', cause: cause.config(`${k}=${op.bucket}`), message: `bucket ${op.bucket} does not exist (NoSuchBucket); Flyte would try CreateBucket at start, which its identity usually may not do`, hint: `create it beforehand (aws s3 mb s3://${op.bucket}${st.endpoint ? ` --endpoint-url ${shownEndpoint(st)}` : ''} --region ${st.region ?? 'us-east-1'}${st.endpoint ? `, or mc mb <alias>/${op.bucket}` : ''}), or fix the name in ${k}`, details: d };
 }
 
 export function regionFailure(t: Target, op: S3Op, actual: string | undefined, how: string, d: Record<string, Json>): Outcome<'wrongRegion'> {
@@ -351,7 +351,7 @@ export function regionFailure(t: Target, op: S3Op, actual: string | undefined, h
   return {
     status: 'fail', messageId: 'wrongRegion', cause: cause.config(regionKey),
     message: `bucket ${op.bucket} is ${actual ? `in region ${actual}` : 'in another region'}, the configuration says ${configured} (${how})`,
-    hint: fix ?? (actual ? `the region is already ${actual}: the endpoint ${effectiveEndpoint(st)} serves another region; fix ${storageKey(st, 'endpoint')}` : `set ${regionKey} to the bucket's region (aws s3api get-bucket-location --bucket ${op.bucket})`),
+    hint: fix ?? (actual ? `the region is already ${actual}: the endpoint ${shownEndpoint(st)} serves another region; fix ${storageKey(st, 'endpoint')}` : `set ${regionKey} to the bucket's region (aws s3api get-bucket-location --bucket ${op.bucket})`),
     details: { ...d, configuredRegion: configured, bucketRegion: actual ?? null },
   };
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Json, Outcome } from '../../src/engine/types.js';
-import { bucketFromUrl, credentialPrecedence, effectiveEndpoint, storageFix, storageKey, userDataBucketOf } from '../../src/flyte/storage.js';
+import { bucketFromUrl, credentialPrecedence, effectiveEndpoint, shownEndpoint, storageFix, storageKey, userDataBucketOf } from '../../src/flyte/storage.js';
 
 type Problem = { id: 'noMetadataBucket' | 'rawPrefixScheme' | 'missingKeys' | 'badAuthType' | 'noRegion' | 'badEndpoint' | 'keyFileMissing' | 'rawPrefixBucket' | 'keysIgnored' | 'sslFlagMismatch' | 'endpointNoScheme'; msg: string; hint: string; cause?: string };
 
@@ -43,7 +43,7 @@ export default defineCheck({
     const details: Record<string, Json> = {
       provider: st.provider, rawType: st.rawType ?? null, metadataBucket: st.metadataBucket ?? null, userDataBucket: ud ?? null,
       rawOutputPrefix: st.rawOutputPrefix ?? null, authType: st.authType,
-      ...(st.provider === 's3' ? { endpoint: effectiveEndpoint(st), customEndpoint: !!st.endpoint, region: st.region ?? null, forcePathStyle: st.forcePathStyle ?? !!st.endpoint, disableSSL: st.disableSSL ?? false, credentials: credentialPrecedence(st) } : { projectId: st.projectId ?? null, endpoint: st.endpoint ?? null }),
+      ...(st.provider === 's3' ? { endpoint: shownEndpoint(st), customEndpoint: !!st.endpoint, region: st.region ?? null, forcePathStyle: st.forcePathStyle ?? !!st.endpoint, disableSSL: st.disableSSL ?? false, credentials: credentialPrecedence(st) } : { projectId: st.projectId ?? null, endpoint: st.endpoint ?? null }),
     };
     const fails: Problem[] = [];
     const warns: Problem[] = [];
@@ -66,7 +66,7 @@ export default defineCheck({
         try { url = new URL(effectiveEndpoint(st)); } catch { fails.push({ id: 'badEndpoint', msg: `endpoint ${st.endpoint} is not a URL`, hint: `set ${ep} to e.g. http://minio.flyte.svc.cluster.local:9000`, cause: cause.config(ep) }); }
         if (url && url.protocol !== 'http:' && url.protocol !== 'https:') fails.push({ id: 'badEndpoint', msg: `endpoint ${st.endpoint} uses ${url.protocol}; expected http or https`, hint: `set ${ep} to http(s)://host:port`, cause: cause.config(ep) });
         if (url && hasScheme && (url.protocol === 'http:') !== !!st.disableSSL ) warns.push({ id: 'sslFlagMismatch', msg: `endpoint ${st.endpoint} is ${url.protocol.slice(0, -1)} but disableSSL is ${!!st.disableSSL}: Flyte's backend follows the scheme, clients that build the URL from disableSSL use ${st.disableSSL ? 'http' : 'https'}`, hint: `make ${ep} and ${storageKey(st, 'disableSSL')} agree on what the port speaks (storage.s3.endpoint shows whether it answers ${url.protocol.slice(0, -1)})` });
-        if (!hasScheme) warns.push({ id: 'endpointNoScheme', msg: `endpoint ${st.endpoint} has no scheme; ${effectiveEndpoint(st)} is assumed from disableSSL`, hint: `write the scheme in ${ep} (${effectiveEndpoint(st)})` });
+        if (!hasScheme) warns.push({ id: 'endpointNoScheme', msg: `endpoint ${st.endpoint} has no scheme; ${shownEndpoint(st)} is assumed from disableSSL`, hint: `write the scheme in ${ep} (${shownEndpoint(st)})` });
       }
     }
     if (st.provider === 'gcs' && st.authType === 'keyfile' && (!st.keyFile || !existsSync(st.keyFile))) {
@@ -76,6 +76,6 @@ export default defineCheck({
     if (fails.length) return { status: 'fail', messageId: fails[0]!.id, ...(fails[0]!.cause ? { cause: fails[0]!.cause } : {}), message: all.map((f) => f.msg).join('; '), hint: all.map((f) => f.hint).join('; '), details: { ...details, problems: all.map((f) => f.id) } };
     if (warns.length) return { status: 'warn', messageId: warns[0]!.id, ...(warns[0]!.cause ? { cause: warns[0]!.cause } : {}), message: warns.map((f) => f.msg).join('; '), hint: warns.map((f) => f.hint).join('; '), details: { ...details, problems: warns.map((f) => f.id) } };
     const buckets = st.metadataBucket === ud ? `${scheme}://${st.metadataBucket} (metadata and raw data)` : `${scheme}://${st.metadataBucket} (metadata), ${scheme}://${ud} (raw data)`;
-    return { status: 'pass', messageId: 'coherent', message: `${st.provider === 's3' ? (st.endpoint ? `S3-compatible at ${effectiveEndpoint(st)}` : `AWS S3 in ${st.region}`) : 'GCS'}, ${buckets}, auth ${st.authType}`, details };
+    return { status: 'pass', messageId: 'coherent', message: `${st.provider === 's3' ? (st.endpoint ? `S3-compatible at ${shownEndpoint(st)}` : `AWS S3 in ${st.region}`) : 'GCS'}, ${buckets}, auth ${st.authType}`, details };
   },
 });

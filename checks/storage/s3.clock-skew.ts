@@ -3,7 +3,7 @@ import { stepBudget } from '../../src/engine/budget.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Outcome } from '../../src/engine/types.js';
-import { effectiveEndpoint } from '../../src/flyte/storage.js';
+import { effectiveEndpoint, shownEndpoint } from '../../src/flyte/storage.js';
 import { CANNOT_PROBE, notCheckedHere, skewStatus } from './_support.js';
 
 export default defineCheck({
@@ -30,23 +30,24 @@ export default defineCheck({
     const skip = notCheckedHere(ctx, ['storage.s3.endpoint'], CANNOT_PROBE);
     if (skip) return { status: 'skip', messageId: 'notCheckedHere', message: skip };
     const url = effectiveEndpoint(ctx.target.storage!);
+    const shown = shownEndpoint(ctx.target.storage!);
     const t0 = ctx.clock.now();
     let r;
     try {
       r = await httpProbe(url, { method: 'HEAD', ...(ctx.target.dnsServer ? { dnsServer: ctx.target.dnsServer } : {}), timeoutMs: stepBudget(ctx, 8000), signal: ctx.signal });
     } catch (e) {
       if (!(e instanceof HttpProbeError)) throw e;
-      return { status: 'skip', messageId: 'noAnswer', message: `${url} did not answer the clock probe (${e.message}); clock skew not measured`, details: { endpoint: url, kind: e.kind } };
+      return { status: 'skip', messageId: 'noAnswer', message: `${shown} did not answer the clock probe (${e.message}); clock skew not measured`, details: { endpoint: shown, kind: e.kind } };
     }
     const t1 = ctx.clock.now();
     const date = r.headers.date;
     if (!date || Number.isNaN(Date.parse(date))) {
-      return { status: 'skip', messageId: 'noDate', message: `${url} sent no usable Date header; clock skew not measured`, details: { endpoint: url } };
+      return { status: 'skip', messageId: 'noDate', message: `${shown} sent no usable Date header; clock skew not measured`, details: { endpoint: shown } };
     }
     const skew = Date.parse(date) - (t0 + t1) / 2;
     const s = skewStatus(skew);
     const secs = Math.round(skew / 1000);
-    const details = { endpoint: url, serverDate: date, localTime: new Date((t0 + t1) / 2).toISOString(), skewSeconds: secs, roundTripMs: t1 - t0 };
+    const details = { endpoint: shown, serverDate: date, localTime: new Date((t0 + t1) / 2).toISOString(), skewSeconds: secs, roundTripMs: t1 - t0 };
     const dir = skew > 0 ? 'behind' : 'ahead of';
     if (s === 'fail') return { status: 'fail', messageId: 'skewTooLarge', cause: cause.config('clock'), message: `local clock is ${Math.abs(secs)} s ${dir} the object store (over S3's 15-minute limit: requests fail with RequestTimeTooSkewed)`, hint: 'synchronise the clocks with NTP (e.g. `chronyc makestep`, `timedatectl set-ntp true`)', details };
     if (s === 'warn') return { status: 'warn', messageId: 'skew', cause: cause.config('clock'), message: `local clock is ${Math.abs(secs)} s ${dir} the object store`, hint: 'synchronise the clocks with NTP (e.g. `timedatectl set-ntp true`)', details };

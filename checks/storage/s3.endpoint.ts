@@ -4,7 +4,7 @@ import { isClusterInternal } from '../../src/config/endpoints.js';
 import { stepBudget } from '../../src/engine/budget.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
-import { effectiveEndpoint, endpointParts, signedUrlEndpoint, storageKey } from '../../src/flyte/storage.js';
+import { effectiveEndpoint, endpointParts, shownEndpoint, signedUrlEndpoint, storageKey } from '../../src/flyte/storage.js';
 import { s3NetFailure, s3NotS3 } from './_support.js';
 
 export default defineCheck({
@@ -36,13 +36,13 @@ export default defineCheck({
   async run(ctx) {
     const st = ctx.target.storage!;
     const parts = endpointParts(st);
-    const url = effectiveEndpoint(st);
+    const url = shownEndpoint(st);
     if (!parts) return { status: 'fail', messageId: 'unrecognised', cause: cause.config(storageKey(st, 'endpoint')), message: `the endpoint ${url} is not a URL`, hint: `set ${storageKey(st, 'endpoint')} to http(s)://host:port`, details: { endpoint: url } };
     const budget = stepBudget(ctx, 8000);
     const details = { endpoint: url, custom: !!st.endpoint };
     let r;
     try {
-      r = await httpProbe(url, { method: 'GET', ...(ctx.target.dnsServer ? { dnsServer: ctx.target.dnsServer } : {}), timeoutMs: Math.max(200, budget - 1600), signal: ctx.signal, maxBody: 16 * 1024 });
+      r = await httpProbe(effectiveEndpoint(st), { method: 'GET', ...(ctx.target.dnsServer ? { dnsServer: ctx.target.dnsServer } : {}), timeoutMs: Math.max(200, budget - 1600), signal: ctx.signal, maxBody: 16 * 1024 });
     } catch (e) {
       if (!(e instanceof HttpProbeError)) throw e;
       if (e.kind === 'dns' && isClusterInternal(parts.host)) {

@@ -13,7 +13,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { StorageTarget } from '../config/target.js';
 import { maskIdentifier } from '../config/secret.js';
 import type { CheckContext } from '../engine/types.js';
-import { awsSourceText, effectiveEndpoint, type S3Identity } from '../flyte/storage.js';
+import { awsSourceText, effectiveEndpoint, shownEndpoint, type S3Identity } from '../flyte/storage.js';
 import { lookupFor, resolveHost } from './resolve.js';
 import { identifyService, type ServiceEvidence } from './sniff.js';
 
@@ -403,11 +403,11 @@ export function registerCleanup(ctx: CheckContext, state: ProbeBucket, run: (sig
 }
 
 export function s3DeleteCommand(st: StorageTarget, bucket: string, prefix: string): string {
-  return `aws s3 rm --recursive s3://${bucket}/${prefix}${st.endpoint ? ` --endpoint-url ${effectiveEndpoint(st)}` : ''}`;
+  return `aws s3 rm --recursive s3://${bucket}/${prefix}${st.endpoint ? ` --endpoint-url ${shownEndpoint(st)}` : ''}`;
 }
 
 function s3ListCommand(st: StorageTarget, bucket: string, prefix: string): string {
-  return `aws s3 ls s3://${bucket}/${prefix}${st.endpoint ? ` --endpoint-url ${effectiveEndpoint(st)}` : ''}`;
+  return `aws s3 ls s3://${bucket}/${prefix}${st.endpoint ? ` --endpoint-url ${shownEndpoint(st)}` : ''}`;
 }
 
 /** Deletes every key of the run in the bucket in parallel, then confirms the prefix is empty. */

@@ -96,6 +96,11 @@ export function effectiveEndpoint(st: StorageTarget): string {
   return `https://s3.${region}.amazonaws.com`;
 }
 
+/** The effective endpoint for messages and commands: without credentials written into the URL. */
+export function shownEndpoint(st: StorageTarget): string {
+  return effectiveEndpoint(st).replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+}
+
 /** host, port and scheme of the effective endpoint (undefined when it is not a URL). */
 export function endpointParts(st: StorageTarget): { url: string; host: string; port: number; tls: boolean } | undefined {
   try {
