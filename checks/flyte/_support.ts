@@ -8,7 +8,7 @@ import { isObj, KubeError, type KubeSession } from '../../src/clients/kube.js';
 import type { Chart, Target } from '../../src/config/target.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
 import type { FlyteComponent } from '../../src/flyte/kubernetes.js';
-import { podValuesKeys } from '../../src/flyte/kubernetes.js';
+import { chartCreatedObject, podValuesKeys } from '../../src/flyte/kubernetes.js';
 import { diagnosePod, diagnosisText, podReady, worstDiagnosis, type EventLike, type PodDiagnosis } from '../../src/flyte/pods.js';
 
 export interface PodLike { metadata: { name: string; deletionTimestamp?: unknown; labels?: unknown; ownerReferences?: unknown }; spec?: unknown; status?: unknown }
@@ -113,7 +113,7 @@ export function explainDiagnosis(d: PodDiagnosis, comp: FlyteComponent, chart: C
       const m = d.missing;
       if (m) {
         const what = `${m.kind} ${m.name === '?' ? '' : `"${m.name}" `}${m.key ? `(key ${m.key}) ` : ''}`;
-        const generated = chart === 'flyte-binary' && /-config-secret$|-admin-auth$|-client-secrets$/.test(m.name);
+        const generated = chartCreatedObject({ chart, kubernetes: target.kubernetes, ...(chart === 'flyte-binary' ? { fullname: comp.deployments[0]! } : {}) }, m.name);
         return { id: d.kind === 'config-error' ? 'configMissing' : 'volumeMountFailed', text,
           hint: generated ? `${what}is created by the chart: \`helm upgrade\` the release (or \`helm status <release> -n ${target.kubernetes.namespace}\` to see why it is missing)`
             : `create the missing ${what}in namespace ${target.kubernetes.namespace} (\`${k} get ${m.kind.toLowerCase()} ${m.name === '?' ? '' : m.name}\`), or fix the reference in the values (\`${keys.env}\`, extra volumes)`, cause: c };
@@ -151,6 +151,10 @@ export function explainDiagnosis(d: PodDiagnosis, comp: FlyteComponent, chart: C
       const oom = d.reason === 'OOMKilled' || last?.reason === 'OOMKilled';
       if (oom) return { id: 'oomKilled', text, hint: `the container ran out of memory: raise \`${keys.resources}.limits.memory\` (and requests); ${logs} shows what it did last`, cause: c };
       const exit = last?.exitCode;
+      if (d.init && (exit === 126 || exit === 127)) {
+        return { id: 'initContainerFailed', text: `${text}${d.initRole ? ` (it ${d.initRole})` : ''}${exitMeaning(exit)}`,
+          hint: `the init container's command is not in its image: check the image (${d.container === 'wait-for-db' ? '`deployment.waitForDB.image.repository / deployment.waitForDB.image.tag`' : `\`${imageKey}\``}) and its command; ${logs}`, cause: c };
+      }
       if (d.init) {
         const dbText = [d.message, last?.message].filter(Boolean).join(' ');
         const dbHint = DB_AUTH.test(dbText) ? 'the database refuses the password: fix the password in the values (database.postgres.auth checks it)'

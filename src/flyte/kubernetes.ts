@@ -95,6 +95,13 @@ export async function resolveChartNames<T extends ChartNames>(s: KubeSession, t:
     detected: `no Deployment ${expected} (release "${t.kubernetes.release}"); using ${d.metadata.name}, the only flyte-binary Deployment (release "${release}")` };
 }
 
+/** ConfigMaps and Secrets the chart itself creates (a missing one means the release is incomplete: helm upgrade). */
+export function chartCreatedObject(t: ChartNames, name: string): boolean {
+  if ((t.chart ?? 'flyte-binary') === 'flyte-binary') return name.startsWith(t.fullname ?? binaryFullname(t.kubernetes.release));
+  return ['flyte-admin-base-config', 'flyte-admin-clusters-config', 'datacatalog-config', 'flyte-propeller-config', 'flyte-console-config', 'flyte-scheduler-config',
+    'clusterresource-template', 'flyte-clusterresourcesync-config', 'flyte-admin-secrets', 'flyte-pod-webhook', 'flyte-secret-auth', 'flyte-sandbox-config'].includes(name);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Init containers the charts add (facts §A1, §A2, C1)
 // ---------------------------------------------------------------------------------------------
