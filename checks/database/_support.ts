@@ -362,6 +362,10 @@ export function networkFinding(target: Target, db: DatabaseTarget, e: PgProbeErr
       return { status: 'fail', messageId: 'unreachable', cause: cause.unreachable(hp), message: `${e.message}: no network route from this machine`, hint: `check ${hostKey}${dbSource(target, db, 'host')} and the route (VPC, peering, VPN) to ${db.host}`, details };
     case 'silent': case 'closed': case 'reset': {
       const closes = e.kind !== 'silent' || ev?.kind === 'closes';
+      if (e.step && e.step !== 'sslrequest' && e.step !== 'tcp') {
+        // PostgreSQL answered the SSLRequest: it is the later exchange that stalls or breaks.
+        return { status: 'fail', messageId: 'noAnswer', cause: cause.unreachable(hp), message: `${w} answered PostgreSQL's SSLRequest but then ${e.kind === 'silent' ? 'stopped answering' : 'closed the connection'} during the ${e.step === 'tls' ? 'TLS handshake' : e.step === 'startup' ? 'startup message' : e.step}: ${e.message}`, hint: `check the server's load and log on ${w}; a pooler or proxy in front of it may have no healthy backend (PgBouncer, pgpool, cloud-sql-proxy, RDS Proxy)`, details };
+      }
       return {
         status: 'fail', messageId: 'noAnswer', cause: cause.unreachable(hp),
         message: closes ? `${w} accepts TCP connections and closes them without a word: not PostgreSQL (it always answers the SSLRequest)${ev ? `; ${describeService(ev)}` : ''}` : `${w} accepts TCP connections but never answers PostgreSQL's SSLRequest${ev ? ` nor an HTTP request, a TLS hello or a second SSLRequest (${describeService(ev)})` : ''}: a black hole`,

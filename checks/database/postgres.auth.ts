@@ -8,6 +8,7 @@ import { carryNotFromHere, databaseFor, dbInstances, hpKey, LOGIN_MESSAGES, logi
 const MESSAGES = {
   authenticated: { status: 'pass', summary: 'The user logged in with the configured password.' },
   authenticatedDbRefused: { status: 'pass', summary: 'The password was accepted, but the configured database refused the session (missing, no CONNECT, not accepting connections, its limit): database.postgres.database reports it.' },
+  loginNoAnswer: { status: 'fail', summary: 'PostgreSQL answered the SSLRequest but did not finish the login in time: an overloaded server, a slow LDAP/RADIUS lookup, or a pooler waiting for a backend.' },
   ...LOGIN_MESSAGES,
   ...NETWORK_MESSAGES,
   ...TLS_FAILED_MESSAGES,
@@ -51,6 +52,9 @@ export default defineCheck({
       return { status: 'fail', messageId: 'tlsFailed', cause: cause.tls(t.kind, hpKey(db)), message: `TLS failed while logging in to ${w}: ${t.what}: ${e.message}`, hint: `fix the sslmode in ${dbSettingKey(ctx.target, db, 'options')} or the server's certificate (see database.postgres.tls)`, details: { ...details, kind: e.kind, error: e.message } };
     }
     if (e.kind === 'aborted') throw e;
+    if ((e.kind === 'silent' || e.kind === 'reset') && ctx.result('database.postgres.connect', ctx.instance?.key)?.status === 'pass') {
+      return { status: 'fail', messageId: 'loginNoAnswer', cause: cause.unreachable(hpKey(db)), message: `${w} answered PostgreSQL's SSLRequest but ${e.kind === 'silent' ? 'did not finish the login in time' : 'closed the connection during the login'}: ${e.message}`, hint: `check the server's load and log on ${w} (log_connections), the authentication method of its pg_hba.conf line (an LDAP/RADIUS server that does not answer), or the pooler's backend (PgBouncer waiting for a server connection: its server_login_retry and pool limits)`, details: { ...details, kind: e.kind, error: e.message } };
+    }
     return networkFinding(ctx.target, db, e);
   },
 });

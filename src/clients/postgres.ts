@@ -27,7 +27,8 @@ export interface PgServerError {
   severity: string;
   message: string;
   detail?: string;
-  hint?: string;
+  /** The ErrorResponse's H field (the server's own suggestion). */
+  serverSuggestion?: string;
   routine?: string;
 }
 
@@ -211,7 +212,7 @@ export function parseErrorResponse(b: Buffer): PgServerError | undefined {
     i = end + 1;
   }
   if (!f.C || !/^[0-9A-Z]{5}$/.test(f.C)) return undefined;
-  return { code: f.C, severity: f.V ?? f.S ?? 'FATAL', message: f.M ?? '', ...(f.D ? { detail: f.D } : {}), ...(f.H ? { hint: f.H } : {}), ...(f.R ? { routine: f.R } : {}) };
+  return { code: f.C, severity: f.V ?? f.S ?? 'FATAL', message: f.M ?? '', ...(f.D ? { detail: f.D } : {}), ...(f.H ? { serverSuggestion: f.H } : {}), ...(f.R ? { routine: f.R } : {}) };
 }
 
 export interface TlsVerify { mode: 'none' | 'ca' | 'full'; ca?: string | Buffer | undefined; host: string }
@@ -363,11 +364,11 @@ export function isDatabaseRefusal(e: PgProbeError): boolean {
 
 export function classifyPgError(e: unknown, host: string, port: number, step = 'login'): PgProbeError {
   if (e instanceof PgProbeError) return e;
-  const err = e as NodeJS.ErrnoException & { code?: unknown; message?: string; severity?: unknown; detail?: unknown; hint?: unknown; routine?: unknown };
+  const err = e as NodeJS.ErrnoException & { code?: unknown; message?: string; severity?: unknown; detail?: unknown; routine?: unknown } & Record<string, unknown>;
   const msg = err?.message ?? String(e);
   const code = typeof err?.code === 'string' ? err.code : undefined;
   if (code && /^[0-9A-Z]{5}$/.test(code) && typeof err.severity === 'string') {
-    const server: PgServerError = { code, severity: err.severity, message: msg, ...(typeof err.detail === 'string' ? { detail: err.detail } : {}), ...(typeof err.hint === 'string' ? { hint: err.hint } : {}), ...(typeof err.routine === 'string' ? { routine: err.routine } : {}) };
+    const server: PgServerError = { code, severity: err.severity, message: msg, ...(typeof err.detail === 'string' ? { detail: err.detail } : {}), ...(typeof err['hint'] === 'string' ? { serverSuggestion: err['hint'] } : {}), ...(typeof err.routine === 'string' ? { routine: err.routine } : {}) };
     return new PgProbeError('server', msg, { server, step });
   }
   if (code && /^E[A-Z]+$/.test(code)) return netError(err, host, port, step);
@@ -425,6 +426,9 @@ export function pgSession(ctx: CheckContext, c: PgConn): Promise<PgSession> {
   const timeoutMs = stepBudget(ctx, 15_000);
   ctx.addSecret(c.password?.reveal());
   const p = ctx.shared<PgSession>(key, async (runSignal) => {
+    // Every attempt (TLS then plaintext, fallback databases) shares the first caller's budget.
+    const deadline = Date.now() + timeoutMs;
+    const left = () => Math.max(200, deadline - Date.now());
     const mode = c.sslmode;
     let address: string;
     try { address = (await resolveHost(c.host, ctx.target.dnsServer, timeoutMs)).address; } catch (e) {
@@ -436,12 +440,12 @@ export function pgSession(ctx: CheckContext, c: PgConn): Promise<PgSession> {
       let last: PgProbeError | undefined;
       for (const useTls of attempts) {
         try {
-          return { client: await pgConnectOnce(c, address, database, await pgSslOption(c, useTls), timeoutMs, runSignal), tls: useTls };
+          return { client: await pgConnectOnce(c, address, database, await pgSslOption(c, useTls), left(), runSignal), tls: useTls };
         } catch (e) {
           last = classifyPgError(e, c.host, c.port);
           const hba = last.kind === 'server' && last.code === '28000';
           const retry = (mode === 'prefer' && (last.kind === 'no-ssl' || hba)) || (mode === 'allow' && hba);
-          if (!retry) break;
+          if (!retry || deadline - Date.now() < 300) break;
         }
       }
       return last!;
@@ -452,6 +456,7 @@ export function pgSession(ctx: CheckContext, c: PgConn): Promise<PgSession> {
     // The login itself succeeded (these come after authentication): open the session elsewhere.
     let fallbackError: PgProbeError | undefined;
     for (const fallback of FALLBACK_DATABASES.filter((d) => d !== c.database)) {
+      if (deadline - Date.now() < 300) break;
       const f = await open(fallback);
       if (!(f instanceof PgProbeError)) return { client: f.client, database: fallback, tls: f.tls, dbRefused: r };
       fallbackError = f;

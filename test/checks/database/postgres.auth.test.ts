@@ -36,6 +36,14 @@ describe('database.postgres.auth', () => {
     ]);
     impostors.pgbouncer = await pgErrorServer('08P01', 'unsupported startup parameter: application_name');
     impostors.unknown = await pgErrorServer('P0001', 'custom proxy says no');
+    // Asks for a cleartext password, then never answers it (a pooler waiting for a backend).
+    impostors.hangs = await startTcp((s) => {
+      s.on('data', (d: Buffer) => {
+        if (d.length === 8 && d.readInt32BE(4) === 80877103) { s.write('N'); return; }
+        if (d[0] === 0x70) return; // PasswordMessage: silence
+        const r = Buffer.alloc(9); r.write('R', 0); r.writeInt32BE(8, 1); r.writeInt32BE(3, 5); s.write(r);
+      });
+    });
   });
   afterAll(async () => {
     for (const r of [NOLOGIN, EXPIRED, LIMITED]) await dropRole(r);
@@ -176,6 +184,15 @@ describe('database.postgres.auth', () => {
     const { result } = await runCheck('database.postgres.auth', pgTarget(pgDb({ port: impostors.pgbouncer!.port, sslmode: 'disable' })));
     expect(result.messageId).toBe('protocolRejected');
     expect(result.hint).toContain('ignore_startup_parameters');
+  });
+
+  it('a login that never completes after the password: loginNoAnswer within the budget', async () => {
+    const t0 = Date.now();
+    const { result, results } = await runCheck('database.postgres.auth', pgTarget(pgDb({ port: impostors.hangs!.port, sslmode: 'disable' })), { timeoutMs: 3000 });
+    expect(Date.now() - t0).toBeLessThan(7000);
+    expect(results.find((r) => r.id === 'database.postgres.tls')!.status).toBe('pass');
+    expect(result.status).toBe('fail');
+    expect(result.messageId).toBe('loginNoAnswer');
   });
 
   it('an SQLSTATE no finding covers: unrecognised, verbatim with its class, not an error', async () => {
