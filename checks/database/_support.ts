@@ -279,7 +279,7 @@ export function loginServerFinding(target: Target, db: DatabaseTarget, e: PgServ
     return { status: 'fail', messageId: 'loginRefused', cause: cause.credentials('postgres', who), message: `the server at ${w} refused the login of ${db.user} (${sq(e)}): ${verbatim(e)}`, hint: `read the server log on ${w} for this connection (log_connections); the message names what pg_hba.conf or the role's settings refuse`, details: d };
   }
   if (e.code === '53300') {
-    if (/for role/i.test(m)) {
+    if (/too many connections for role/i.test(m)) {
       const need = flytePoolTotal(target, db, true);
       return { status: 'fail', messageId: 'roleConnectionLimit', message: `role ${db.user} reached its CONNECTION LIMIT on ${w} (${sq(e)}): ${m}`, hint: `as an admin: ${admin(`ALTER ROLE ${ident(db.user)} CONNECTION LIMIT ${need + 10}`)} (Flyte's pools open up to ${need}; -1 is unlimited), or lower ${dbKey(db, 'maxOpenConnections')}`, details: d };
     }
@@ -346,7 +346,7 @@ export function networkFinding(target: Target, db: DatabaseTarget, e: PgProbeErr
       status: 'fail', messageId: 'notPostgres', cause: cause.wrongService(hp),
       message: `something else listens on ${w}: ${what}${e.seen && ev?.kind !== 'http' ? `; it answered the PostgreSQL SSLRequest with "${e.seen}"` : ''}${ev?.kind === 'http' && e.kind === 'silent' ? '; it waited for more input after PostgreSQL\'s SSLRequest, as HTTP servers do' : ''}`,
       hint: tlsOnly
-        ? `${w} expects a TLS handshake first (a TLS-only port or a TLS-terminating proxy); PostgreSQL negotiates TLS inside its own protocol (SSLRequest), which Flyte's driver uses: point ${hostKey} / ${portKey} at PostgreSQL itself (5432 by default)`
+        ? `${w} expects a TLS handshake first (a TLS-only port or a TLS-terminating proxy); PostgreSQL negotiates TLS inside its own protocol (SSLRequest), which Flyte's driver uses: point ${hostKey} / ${portKey} at PostgreSQL itself (5432 by default). (PostgreSQL 17 also accepts TLS first, but only with sslnegotiation=direct, which flyte-doctor does not probe)`
         : `point ${hostKey}${dbSource(target, db, 'host')} / ${portKey}${dbSource(target, db, 'port')} at the PostgreSQL server (port 5432 by default); ${w} is another service`,
       details: { ...details, service: ev?.kind ?? 'unknown', ...(ev ? { serviceDetail: describeService(ev) } : {}), ...(e.seen ? { answered: e.seen } : {}) },
     };

@@ -359,7 +359,7 @@ export interface PgSession {
 export function isDatabaseRefusal(e: PgProbeError): boolean {
   if (e.kind !== 'server' || !e.server) return false;
   const { code, message } = e.server;
-  return code === '3D000' || (code === '42501' && /for database/i.test(message)) || (code === '55000' && /not currently accepting connections/i.test(message)) || (code === '53300' && /for database/i.test(message));
+  return code === '3D000' || (code === '42501' && /for database/i.test(message)) || (code === '55000' && /not currently accepting connections/i.test(message)) || (code === '53300' && /too many connections for database/i.test(message));
 }
 
 export function classifyPgError(e: unknown, host: string, port: number, step = 'login'): PgProbeError {

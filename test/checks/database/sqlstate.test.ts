@@ -39,6 +39,30 @@ describe('SQLSTATE findings', () => {
     }
   });
 
+  it.each([
+    ['53300', 'sorry, too many clients already', 'tooManyConnections'],
+    ['53300', 'remaining connection slots are reserved for roles with the SUPERUSER attribute', 'tooManyConnections'],
+    ['53400', 'out of shared memory', 'serverResources'],
+    ['53200', 'out of memory', 'serverResources'],
+    ['53100', 'could not extend file: No space left on device', 'serverResources'],
+    ['57P01', 'terminating connection due to administrator command', 'serverTerminated'],
+    ['57P02', 'terminating connection because of crash of another server process', 'serverTerminated'],
+    ['57P03', 'the database system is starting up', 'serverNotReady'],
+    ['57P03', 'the database system is in recovery mode', 'serverNotReady'],
+    ['0A000', 'unsupported frontend protocol 3.0: server supports 2.0 to 2.0', 'protocolRejected'],
+    ['08P01', 'invalid length of startup packet', 'protocolRejected'],
+    ['08006', 'connection failure', 'connectionException'],
+    ['08004', 'server rejected the connection', 'connectionException'],
+    ['XX000', 'cache lookup failed for relation 1234', 'serverInternalError'],
+    ['XX001', 'invalid page in block 0 of relation base/1/2', 'serverInternalError'],
+    ['F0000', 'could not load pg_hba.conf', 'serverInternalError'],
+    ['58030', 'could not read block', 'serverInternalError'],
+  ])('at login %s "%s" -> %s', (code, message, id) => {
+    const f = loginServerFinding(target, db, { code, severity: 'FATAL', message });
+    expect(f.messageId).toBe(id);
+    expect(f.message).toContain(code);
+  });
+
   it('28000 texts are told apart', () => {
     const f = (message: string) => loginServerFinding(target, db, { code: '28000', severity: 'FATAL', message }).messageId;
     expect(f('role "x" is not permitted to log in')).toBe('roleNoLogin');
