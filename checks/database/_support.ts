@@ -42,9 +42,13 @@ export function query<R extends Record<string, unknown>>(ctx: CheckContext, db: 
 
 // ---------------------------------------------------------------- what can be judged from here
 
-/** flyte-doctor runs inside the cluster (the --in-cluster mode, or a pod). */
+/**
+ * flyte-doctor runs inside the cluster (the --in-cluster mode, built in another issue, sets
+ * `target.inCluster`). Deliberately not guessed from KUBERNETES_SERVICE_HOST: a CI job in some
+ * other cluster is not Flyte's network either.
+ */
 export function runsInCluster(target: Target): boolean {
-  return (target as { inCluster?: boolean }).inCluster === true || !!process.env['KUBERNETES_SERVICE_HOST'];
+  return (target as { inCluster?: boolean }).inCluster === true;
 }
 
 /** RFC 1918, CGNAT, link-local and IPv6 unique-local addresses: reachable only inside some network. */

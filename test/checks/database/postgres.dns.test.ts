@@ -19,4 +19,22 @@ describe('database.postgres.dns', () => {
     expect(result.messageId).toBe('nxdomain');
     expect(result.hint).toContain('configuration.database.host');
   });
+
+  it('a cluster-internal name that does not resolve here: warn, cannot be checked from this machine (--in-cluster)', async () => {
+    for (const host of ['flyte-db.flyte.svc.cluster.local', 'postgres.flyte.svc', 'postgres']) {
+      const { result } = await runCheck('database.postgres.dns', pgTarget(pgDb({ host })));
+      expect(result.status, host).toBe('warn');
+      expect(result.messageId, host).toBe('notFromHere');
+      expect(result.hint, host).toContain('--in-cluster');
+      expect(result.cause, host).toBe(`unreachable:${host}:${getTestbed().postgres.port}`);
+    }
+  });
+
+  it('inside the cluster (--in-cluster) the same name not resolving is a failure', async () => {
+    const t = pgTarget(pgDb({ host: 'flyte-db.flyte.svc.cluster.local' }));
+    (t as { inCluster?: boolean }).inCluster = true;
+    const { result } = await runCheck('database.postgres.dns', t);
+    expect(result.status).toBe('fail');
+    expect(result.hint).toContain('configuration.database.host');
+  });
 });
