@@ -2,6 +2,7 @@ import { basename, EXEC_REFRESH, execInstallHint, KubeError, kubeSession, kubect
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext } from '../../src/engine/types.js';
+import { serverHostPort } from './_support.js';
 
 export default defineCheck({
   id: 'kubernetes.config.load',
@@ -57,7 +58,7 @@ function failure(e: KubeError, ctx: CheckContext, id: KubeIdentity | undefined) 
   const context = kt.context ?? id?.context;
   const k = kubectl(kt);
   const details = { kind: e.kind, error: e.message, ...(e.extra.command ? { command: e.extra.command } : {}), ...(e.extra.path ? { path: e.extra.path } : {}), ...(e.extra.field ? { field: e.extra.field } : {}) };
-  const who = `${id?.user || context || 'kubernetes'}@${id?.server ?? 'kubeconfig'}`;
+  const who = `${id?.user || context || 'kubernetes'}@${id ? serverHostPort(id.server) : 'kubeconfig'}`;
   const minify = `\`${k} config view --minify${context && !kt.context ? ` --context ${context}` : ''}\``;
   const cmd = e.extra.command ?? id?.execCommand ?? '';
   switch (e.kind) {

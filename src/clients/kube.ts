@@ -795,7 +795,7 @@ async function runExecPlugin(x: ExecRun): Promise<{ token?: string; cert?: strin
     child.on('error', (e) => rej(execSpawnError(e, x)));
     child.on('close', (code, sig) => {
       if (x.signal.aborted) return rej(timeoutErr());
-      const quoted = () => x.scrubber.scrub(errText.trim().split('\n').slice(-5).join(' | ')).slice(0, 500);
+      const quoted = () => maskTokenish(x.scrubber.scrub(errText.trim().split('\n').slice(-5).join(' | '))).slice(0, 500);
       if (code !== 0) {
         const stderr = quoted();
         return rej(new KubeError('exec-failed', `exec plugin \`${shown}${x.exec.args.length ? ` ${x.exec.args.join(' ')}` : ''}\` exited with ${code ?? sig}${stderr ? `: ${stderr}` : ''}`, { command: shown, ...(stderr ? { stderr } : {}) }));
@@ -824,6 +824,17 @@ async function runExecPlugin(x: ExecRun): Promise<{ token?: string; cert?: strin
       res({ ...(token ? { token } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}), ...(expires !== undefined ? { expires } : {}) });
     });
   });
+}
+
+/**
+ * A plugin's stderr may print credentials the session never learns (the token it failed to
+ * refresh): mask the word after token/secret/password/key, and long mixed letter-digit words.
+ */
+export function maskTokenish(text: string): string {
+  return text
+    .replace(/\b(token|secret|password|passwd|apikey|api[-_]key|key|credentials?|bearer|authorization)(\s*[:=]\s*)(["']?)([^\s"',;|]{3,})/gi, '$1$2$3***')
+    .replace(/\b(token|secret|password|passwd|apikey|api[-_]key|key|credentials?|bearer)(\s+)(["']?)([^\s"',;|]{8,})/gi, (m, a: string, b: string, c: string, w: string) => (/\d/.test(w) ? `${a}${b}${c}***` : m))
+    .replace(/[A-Za-z0-9._~+/=-]{20,}/g, (w) => (/[0-9]/.test(w) && /[A-Za-z]/.test(w) && !/^[a-z]+(?:[._/-][a-z]+)*$/.test(w) ? '***' : w));
 }
 
 function execSpawnError(e: unknown, x: ExecRun): KubeError {

@@ -1,0 +1,205 @@
+// A misbehaving Kubernetes API server of our own (an in-test HTTP server): odd JSON shapes on every
+// path, HTML and empty answers, 401/403/404/429/5xx in the middle of a run, and the wrong thing on
+// the API port (plain HTTP given as https, the TLS API given as http, an SSH banner). Every
+// Kubernetes-reading check (kubernetes.*, flyte.* component checks, dns.ingress.address) must end
+// as a finding with a declared messageId: never `error`, never a TypeError.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtinChecks } from '../../../checks/index.js';
+import type { Target } from '../../../src/config/target.js';
+import type { CheckResult } from '../../../src/engine/types.js';
+import { impostors, startHttp, startTcp, type Running } from '../../harness/private-servers.js';
+import { runCheck, runSelection } from '../../harness/run-check.js';
+import { makeTarget } from '../../harness/target.js';
+import { getTestbed } from '../../harness/testbed.js';
+
+type Mode = { name: string; handle: (path: string, req: IncomingMessage) => { status?: number; body: unknown; raw?: boolean; type?: string } | undefined };
+
+const VERSION = { major: '1', minor: '33', gitVersion: 'v1.33.13' };
+const APIS = { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] };
+const sent = (req: IncomingMessage) => req.headers.authorization ?? '';
+
+/** Objects with every field the checks read set to the wrong type. */
+const wrongTypes = {
+  metadata: { name: 'flyte-flyte-binary', generation: 'two', labels: 'x', deletionTimestamp: 5, finalizers: 'f' },
+  spec: { replicas: '1', selector: 'app=x', template: 7, containers: { a: 1 }, initContainers: 'no', taints: 'none', ports: { port: 443 }, versions: 'v1alpha1', selector2: null, nodeName: 9, unschedulable: 'yes', rules: 'r', tls: 3 },
+  status: { conditions: 'Ready', availableReplicas: '1', observedGeneration: null, containerStatuses: 5, initContainerStatuses: { x: 1 }, phase: 7, allocatable: 'lots', loadBalancer: { ingress: 'x' }, allowed: 'yes' },
+  webhooks: 'w', subsets: 'none', endpoints: 'e', involvedObject: 1, reason: {}, message: [],
+};
+const list = (items: unknown[]) => ({ kind: 'List', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items });
+
+const MODES: Mode[] = [
+  { name: 'an object where a list is expected', handle: (p) => (isList(p) ? { body: { kind: 'Pod', metadata: { name: 'x' } } } : undefined) },
+  { name: '"items" that is not an array', handle: (p) => (isList(p) ? { body: { kind: 'List', items: { a: 1 } } } : undefined) },
+  { name: 'items without metadata', handle: (p) => (isList(p) ? { body: list([1, null, 'x', {}, { metadata: null }]) } : undefined) },
+  { name: 'objects with null status and spec', handle: (p) => ({ body: isList(p) ? list([{ metadata: { name: 'flyte-flyte-binary' }, spec: null, status: null }]) : { metadata: { name: 'x' }, spec: null, status: null, webhooks: null } }) },
+  { name: 'every field of the wrong type', handle: (p) => ({ body: isList(p) ? list([wrongTypes, { ...wrongTypes, metadata: { name: 'flyte-flyte-binary-http', labels: { 'kubernetes.io/service-name': 5 } } }]) : wrongTypes }) },
+  { name: 'a 200 with an HTML page', handle: () => ({ body: '<!DOCTYPE html><html><body>Welcome to nginx!</body></html>', raw: true, type: 'text/html' }) },
+  { name: 'a 200 with an empty body', handle: () => ({ body: '', raw: true }) },
+  { name: 'a JSON array at the top', handle: () => ({ body: [1, 2, 3] }) },
+  { name: 'a pagination that never ends', handle: (p) => (isList(p) ? { body: { kind: 'List', metadata: { continue: 'same-token' }, items: [] } } : undefined) },
+  { name: '401 after discovery', handle: () => ({ status: 401, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 } }) },
+  { name: '403 after discovery', handle: (p) => ({ status: 403, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: `pods is forbidden: User "someone" cannot list resource "pods" in API group "" in the namespace "flyte"`, reason: 'Forbidden', details: { kind: 'pods' }, code: 403, path: p } }) },
+  { name: '404 after discovery', handle: () => ({ status: 404, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', code: 404 } }) },
+  { name: '429 after discovery', handle: () => ({ status: 429, body: { kind: 'Status', message: 'Too many requests, please try again later.', reason: 'TooManyRequests', code: 429 } }) },
+  { name: '500 after discovery', handle: () => ({ status: 500, body: { kind: 'Status', message: 'etcdserver: request timed out', reason: 'InternalError', code: 500 } }) },
+  { name: '503 with a proxy page', handle: () => ({ status: 503, body: '<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>', raw: true, type: 'text/html' }) },
+  { name: '410 Gone on a list', handle: (p) => (isList(p) ? { status: 410, body: { kind: 'Status', message: 'The provided continue parameter is too old', reason: 'Expired', code: 410 } } : undefined) },
+  { name: 'SelfSubjectAccessReviews without status', handle: (p) => (p.includes('selfsubjectaccessreviews') ? { status: 201, body: { kind: 'SelfSubjectAccessReview', status: 'allowed' } } : undefined) },
+];
+
+function isList(p: string): boolean {
+  const path = p.split('?')[0]!;
+  return /\/(pods|nodes|deployments|services|endpoints|endpointslices|events|ingresses|replicasets)$/.test(path);
+}
+
+let current: Mode | undefined;
+let server: Running;
+let kubeconfig: string;
+
+function handler(req: IncomingMessage, res: ServerResponse): void {
+  const p = req.url ?? '/';
+  const send = (status: number, body: unknown, raw = false, type = 'application/json') => { res.writeHead(status, { 'content-type': type }); res.end(raw ? String(body) : JSON.stringify(body)); };
+  if (p === '/version') return send(200, VERSION);
+  if (p === '/api') return send(200, APIS);
+  const r = current?.handle(p, req);
+  if (r) return send(r.status ?? 200, r.body, r.raw, r.type);
+  return send(404, { kind: 'Status', message: 'not found', reason: 'NotFound', code: 404, auth: sent(req) });
+}
+
+const target = (over: Partial<Target> = {}): Target => makeTarget({
+  chart: 'flyte-binary', dnsServer: getTestbed().dns.server,
+  ingress: { host: 'flyte.test', httpUrl: 'https://flyte.test', enabled: true, annotations: {}, grpcAnnotations: {}, separateGrpcIngress: true, tls: true, valuesKey: 'ingress' },
+  ...over,
+  kubernetes: { kubeconfigPath: kubeconfig, namespace: 'flyte', release: 'flyte', ...(over.kubernetes ?? {}) },
+} as never);
+
+const KUBE_CHECKS = builtinChecks.filter((c) => c.id.startsWith('kubernetes.') || (c.id.startsWith('flyte.') && !c.id.startsWith('flyte.admin.')) || c.id === 'dns.ingress.address').map((c) => c.id);
+
+function writeKubeconfig(server: string, extra: Record<string, unknown> = {}): string {
+  const d = mkdtempSync(join(tmpdir(), 'fd-k8s-fake-'));
+  const f = join(d, 'config');
+  writeFileSync(f, stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'fake', cluster: { server, ...extra } }], users: [{ name: 'someone', user: { token: 'fake-api-token-1234' } }], contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'someone' } }], 'current-context': 'fake' }));
+  return f;
+}
+
+beforeAll(async () => {
+  server = await startHttp((req, res) => handler(req, res));
+  kubeconfig = writeKubeconfig(`http://127.0.0.1:${server.port}`);
+});
+afterAll(async () => { await server.stop(); });
+
+const noError = (results: CheckResult[], label: string) => {
+  const bad = results.filter((r) => r.status === 'error' || r.messageId === 'exception');
+  expect(bad.map((r) => `${r.id} ${r.status} ${r.messageId}: ${r.message}`), label).toEqual([]);
+};
+
+describe('a misbehaving Kubernetes API server: every check ends as a finding', () => {
+  for (const mode of MODES) {
+    it(mode.name, async () => {
+      current = mode;
+      try {
+        for (const phase of ['preflight', 'verify'] as const) {
+          const run = await runSelection(target(), phase, KUBE_CHECKS, { timeoutMs: 5000 });
+          noError(run.results, `${mode.name} (${phase})`);
+          expect(run.results.find((r) => r.id === 'kubernetes.api.reachable')!.status).toBe('pass');
+          // at least one check read the odd answer and said so
+          expect(run.results.filter((r) => r.status === 'fail' || r.status === 'warn').length, `${mode.name} (${phase})`).toBeGreaterThan(0);
+          for (const r of run.results) if (r.status === 'fail' || r.status === 'warn') expect(r.hint, `${r.id}: ${r.message}`).toBeTruthy();
+        }
+      } finally { current = undefined; }
+    });
+  }
+
+  it('the fault classes carry their own finding in a dependent check', async () => {
+    const id = async (modeName: string, check = 'flyte.deployments.ready') => {
+      current = MODES.find((m) => m.name === modeName)!;
+      try { return (await runCheck(check, target(), { phase: check.startsWith('flyte') || check.startsWith('dns') ? 'verify' : 'preflight' })).result; } finally { current = undefined; }
+    };
+    expect((await id('401 after discovery')).messageId).toBe('apiUnauthorized');
+    const f = await id('403 after discovery');
+    expect(f).toMatchObject({ status: 'warn', messageId: 'apiForbidden' });
+    expect(f.message).toContain('may not list pods in namespace flyte');
+    expect(f.hint).toContain('auth can-i list pods -n flyte');
+    expect((await id('429 after discovery')).messageId).toBe('apiThrottled');
+    expect((await id('500 after discovery'))).toMatchObject({ messageId: 'apiServerError', cause: 'backend:kube-apiserver' });
+    expect((await id('a 200 with an HTML page')).messageId).toBe('apiBadResponse');
+    expect((await id('a pagination that never ends')).message).toContain('continue token');
+    expect((await id('SelfSubjectAccessReviews without status', 'kubernetes.rbac.install')).messageId).toBe('apiBadResponse');
+  });
+});
+
+describe('CRD states from a server of our own (the shared CRD is never touched)', () => {
+  const crd = (status: unknown, extra: Record<string, unknown> = {}) => ({ name: 'crd', handle: (p: string) => (p.startsWith('/apis/apiextensions.k8s.io/v1/customresourcedefinitions/flyteworkflows') ? { body: { kind: 'CustomResourceDefinition', metadata: { name: 'flyteworkflows.flyte.lyft.com', ...extra }, spec: { versions: [{ name: 'v1alpha1', served: true }] }, status } } : undefined) });
+  const check = async (mode: Mode, chart: 'flyte-binary' | 'flyte-core' = 'flyte-binary') => { current = mode; try { return (await runCheck('flyte.crd.established', target({ chart }), { phase: 'verify' })).result; } finally { current = undefined; } };
+  it('missing (chart-specific fix), not Established, names not accepted, being deleted, Flyte 2', async () => {
+    const missing = await check({ name: 'none', handle: () => undefined });
+    expect(missing).toMatchObject({ status: 'fail', messageId: 'crdMissing' });
+    expect(missing.hint).toContain('configuration.propeller.createCRDs');
+    expect((await check({ name: 'none', handle: () => undefined }, 'flyte-core')).hint).toContain('charts/flyte-core/crds/flyteworkflow.yaml');
+    const notEst = await check(crd({ conditions: [{ type: 'NamesAccepted', status: 'True', reason: 'NoConflicts' }, { type: 'Established', status: 'False', reason: 'Installing', message: 'the initial names have not been accepted' }] }));
+    expect(notEst).toMatchObject({ status: 'fail', messageId: 'notEstablished' });
+    expect(notEst.message).toContain('Established=False (Installing: the initial names have not been accepted)');
+    const names = await check(crd({ conditions: [{ type: 'NamesAccepted', status: 'False', reason: 'KindConflict', message: '"FlyteWorkflow" is already in use' }] }));
+    expect(names).toMatchObject({ status: 'fail', messageId: 'namesNotAccepted' });
+    expect(names.message).toContain('KindConflict');
+    const term = await check(crd({ conditions: [{ type: 'Established', status: 'True' }, { type: 'Terminating', status: 'True', reason: 'InstanceDeletionInProgress', message: 'CustomResource deletion is in progress' }] }, { deletionTimestamp: '2026-11-01T00:00:00Z' }));
+    expect(term).toMatchObject({ status: 'fail', messageId: 'terminating' });
+    const v2 = await check({ name: 'v2', handle: (p) => (p.includes('taskactions.flyte.org') ? { body: { kind: 'CustomResourceDefinition', metadata: { name: 'taskactions.flyte.org' } } } : undefined) });
+    expect(v2).toMatchObject({ status: 'fail', messageId: 'flyte2Installed' });
+    const ok = await check(crd({ conditions: [{ type: 'Established', status: 'True' }] }));
+    expect(ok).toMatchObject({ status: 'pass', messageId: 'established' });
+  });
+});
+
+describe('the wrong thing on the API port', () => {
+  const reach = async (server: string, extra: Record<string, unknown> = {}) => (await runCheck('kubernetes.api.reachable', makeTarget({ kubernetes: { kubeconfigPath: writeKubeconfig(server, extra), namespace: 'flyte', release: 'flyte' } } as never))).result;
+  it('a plain-HTTP port given as https: "speaks plain HTTP", with the fix to use the TLS port', async () => {
+    const r = await reach(`https://127.0.0.1:${server.port}`);
+    expect(r).toMatchObject({ status: 'fail', messageId: 'tlsPlaintext', cause: `tls-plaintext:127.0.0.1:${server.port}` });
+    expect(r.message).toContain('that port speaks plain HTTP: a plain HTTP server');
+    expect(r.hint).toContain('kubectl config set-cluster fake --server=https://');
+  });
+  it('the TLS API port given as http://: use https', async () => {
+    const r = await reach(getTestbed().kube.server.replace('https:', 'http:'));
+    expect(r).toMatchObject({ status: 'fail', messageId: 'tlsExpected' });
+    expect(r.message).toContain('Client sent an HTTP request to an HTTPS server');
+    expect(r.hint).toContain(`--server=https://127.0.0.1:${new URL(getTestbed().kube.server).port}`);
+  });
+  it('an SSH server, a closed port, something silent', async () => {
+    const ssh = await startTcp(impostors.ssh);
+    try {
+      const r = await reach(`https://127.0.0.1:${ssh.port}`);
+      expect(r).toMatchObject({ status: 'fail', messageId: 'wrongService', cause: `wrong-service:127.0.0.1:${ssh.port}` });
+      expect(r.message).toContain('an SSH server (SSH-2.0-OpenSSH_9.2p1)');
+    } finally { await ssh.stop(); }
+    expect((await reach(`https://127.0.0.1:${getTestbed().closedPort}`))).toMatchObject({ status: 'fail', messageId: 'refused' });
+  });
+  it('an HTTP server that is not Kubernetes (404 on /version, HTML)', async () => {
+    const web = await startHttp((_q, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<html>hello</html>'); });
+    try {
+      const r = await reach(`http://127.0.0.1:${web.port}`);
+      expect(r).toMatchObject({ status: 'fail', messageId: 'notKubernetes' });
+      expect(r.message).toContain('an HTML page (text/html) where a JSON object was expected');
+    } finally { await web.stop(); }
+  });
+  it('discovery answered 401 / 403 (anonymous) / 500 / 429', async () => {
+    const codes = async (status: number, message: string) => {
+      const s = await startHttp((_q, res) => { res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '30' }); res.end(JSON.stringify({ kind: 'Status', status: 'Failure', message, code: status })); });
+      try { return await reach(`http://127.0.0.1:${s.port}`); } finally { await s.stop(); }
+    };
+    expect(await codes(401, 'Unauthorized')).toMatchObject({ messageId: 'unauthorized' });
+    const anon = await codes(403, 'forbidden: User "system:anonymous" cannot get path "/version"');
+    expect(anon).toMatchObject({ messageId: 'unauthorized' });
+    expect(anon.message).toContain('treated the request as anonymous');
+    const denied = await codes(403, 'forbidden: User "someone" cannot get path "/version"');
+    expect(denied).toMatchObject({ messageId: 'forbidden' });
+    expect(denied.message).toContain('may not get /version');
+    expect(await codes(500, 'boom')).toMatchObject({ messageId: 'serverError' });
+    expect(await codes(429, 'slow down')).toMatchObject({ status: 'warn', messageId: 'throttled' });
+  });
+});
