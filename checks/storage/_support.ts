@@ -55,8 +55,23 @@ export function notCheckedHere(ctx: CheckContext, deps: string[], ids: string[])
   return undefined;
 }
 
+/**
+ * The first check after a dependency that found the store cannot be probed from here (a warn the
+ * engine does not treat as a blocker): a warn with the dependency's cause, so reports group it
+ * under that root cause. Later checks skip (notCheckedHere).
+ */
+export function cannotProbeWarn(ctx: CheckContext, dep: string): Outcome<'cannotCheckHere'> | undefined {
+  const r = ctx.result(dep);
+  if (!r || r.messageId !== 'clusterInternal') return undefined;
+  return { status: 'warn', messageId: 'cannotCheckHere', ...(r.cause ? { cause: r.cause } : {}), message: `cannot be checked from this machine: ${r.message.split(';')[0]!.replace(/^cannot be checked from this machine: /, '')} (see ${r.id})`, hint: r.hint ?? 'run flyte-doctor --in-cluster', details: { dependency: r.id } };
+}
+
+export const CANNOT_CHECK_HERE = {
+  cannotCheckHere: m('warn', 'The endpoint is cluster-internal: the bucket cannot be checked from this machine (run --in-cluster); grouped under the endpoint\'s finding.'),
+} as const;
+
 /** Dependency outcomes that stop the probes from running here (warn, so not a blocker for the engine). */
-export const CANNOT_PROBE = ['clusterInternal', 'noCredentialsHere', 'localCredentialsFailed', 'thisMachineCredentialsRejected'];
+export const CANNOT_PROBE = ['clusterInternal', 'cannotCheckHere', 'noCredentialsHere', 'localCredentialsFailed', 'thisMachineCredentialsRejected'];
 
 /** Classifies a clock difference: warn above 1 minute, fail above S3's 15-minute limit. */
 export function skewStatus(skewMs: number): 'pass' | 'warn' | 'fail' {
@@ -266,9 +281,9 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
       const arn = s3ResourceArn(op.bucket, op.objectLevel);
       const dd = { ...d, permission: named, resource: arn, ...(principal ? { principal } : {}) };
       if (iam) {
-        return { status: 'warn', messageId: 'deniedForThisMachine', cause: cause.denied('s3', keyId(st, identity), arn), message: `${what} denied (AccessDenied) for ${who}: it lacks ${named} on ${arn}; this says nothing about Flyte's own role (${iamNote(st)})`, hint: `run flyte-doctor --in-cluster to check Flyte's role; Flyte's role needs ${named} on ${arn} (${flyteIdentityText(st)})`, details: dd };
+        return { status: 'warn', messageId: 'deniedForThisMachine', cause: cause.denied('s3', keyId(st, identity), named), message: `${what} denied (AccessDenied) for ${who}: it lacks ${named} on ${arn}; this says nothing about Flyte's own role (${iamNote(st)})`, hint: `run flyte-doctor --in-cluster to check Flyte's role; Flyte's role needs ${named} on ${arn} (${flyteIdentityText(st)})`, details: dd };
       }
-      return { status: 'fail', messageId: 'permissionDenied', cause: cause.denied('s3', keyId(st, identity), arn), message: `${what} denied (AccessDenied) for ${principal ? `${principal}, ` : ''}${who}: missing ${named} on ${arn}${msg && !/^access denied\.?$/i.test(msg) ? ` (${msg})` : ''}`, hint: s3GrantHint(st, named, op.bucket, op.objectLevel), details: dd };
+      return { status: 'fail', messageId: 'permissionDenied', cause: cause.denied('s3', keyId(st, identity), named), message: `${what} denied (AccessDenied) for ${principal ? `${principal}, ` : ''}${who}: missing ${named} on ${arn}${msg && !/^access denied\.?$/i.test(msg) ? ` (${msg})` : ''}`, hint: s3GrantHint(st, named, op.bucket, op.objectLevel), details: dd };
     }
     case 'InvalidAccessKeyId':
       if (/disabled|inactive/i.test(msg ?? '')) return accountDisabled(t, op, said, d, credCause);
@@ -461,8 +476,8 @@ export function gcsFailure(ctx: CheckContext, op: GcsOp, e: unknown, id?: GcsIde
     const named = /does not have ([a-z]+\.[a-zA-Z]+\.[a-zA-Z]+) access/.exec(msg)?.[1] ?? /Permission '([a-z]+\.[a-zA-Z]+\.[a-zA-Z]+)'/.exec(msg)?.[1] ?? op.permission;
     const principal = /^(\S+@\S+) does not have/.exec(msg)?.[1] ?? id?.principal;
     const dd = { ...d, permission: named, ...(principal ? { principal } : {}) };
-    if (machine) return { status: 'warn', messageId: 'deniedForThisMachine', cause: cause.denied('gcs', principal ?? 'this-machine', `gs://${op.bucket}`), message: `${what} denied for ${gcsWho(st, id, principal)}: it lacks ${named}; this says nothing about Flyte's own service account (${iamNote(st)})`, hint: `run flyte-doctor --in-cluster to check Flyte's identity; it needs ${named} on gs://${op.bucket}`, details: dd };
-    return { status: 'fail', messageId: 'permissionDenied', cause: cause.denied('gcs', principal ?? 'key-file', `gs://${op.bucket}`), message: `${what} denied (403 ${reason ?? 'forbidden'}) for ${gcsWho(st, id, principal)}: missing ${named}`, hint: gcsGrantHint(st, named, op.bucket, principal), details: dd };
+    if (machine) return { status: 'warn', messageId: 'deniedForThisMachine', cause: cause.denied('gcs', principal ?? 'this-machine', named), message: `${what} denied for ${gcsWho(st, id, principal)}: it lacks ${named}; this says nothing about Flyte's own service account (${iamNote(st)})`, hint: `run flyte-doctor --in-cluster to check Flyte's identity; it needs ${named} on gs://${op.bucket}`, details: dd };
+    return { status: 'fail', messageId: 'permissionDenied', cause: cause.denied('gcs', principal ?? 'key-file', named), message: `${what} denied (403 ${reason ?? 'forbidden'}) for ${gcsWho(st, id, principal)}: missing ${named}`, hint: gcsGrantHint(st, named, op.bucket, principal), details: dd };
   }
   if (a.status === 404 && op.op === 'bucket lookup') {
     const k = bucketKey(t, op.instanceKey);

@@ -2,7 +2,7 @@ import { s3Identity, s3Send, S3ProbeError, type S3Answer } from '../../src/clien
 import { defineCheck } from '../../src/engine/define.js';
 import type { Outcome } from '../../src/engine/types.js';
 import { bucketInstances, probePrefixRoot, s3GrantHint, type S3Identity } from '../../src/flyte/storage.js';
-import { bucketFor, CANNOT_PROBE, notCheckedHere, regionFailure, S3_FAILURES, s3Failure, s3NotS3, s3Who, SKIP_MESSAGES, type S3Op } from './_support.js';
+import { bucketFor, CANNOT_CHECK_HERE, cannotProbeWarn, regionFailure, S3_FAILURES, s3Failure, s3NotS3, s3Who, type S3Op } from './_support.js';
 
 export default defineCheck({
   id: 'storage.s3.bucket',
@@ -15,7 +15,7 @@ export default defineCheck({
   messages: {
     exists: { status: 'pass', summary: 'The bucket exists in the configured region.' },
     locationDenied: { status: 'warn', summary: 'The bucket exists (HeadBucket or a listing works), but s3:GetBucketLocation is denied, so the region could not be compared.' },
-    ...SKIP_MESSAGES,
+    ...CANNOT_CHECK_HERE,
     ...S3_FAILURES,
   },
   explain: {
@@ -24,8 +24,8 @@ export default defineCheck({
     fix: 'Create the bucket beforehand, set the right region, fix the access key / secret key, or grant the identity access to the bucket.',
   },
   async run(ctx) {
-    const skip = notCheckedHere(ctx, ['storage.s3.endpoint'], CANNOT_PROBE);
-    if (skip) return { status: 'skip', messageId: 'notCheckedHere', message: skip };
+    const here = cannotProbeWarn(ctx, 'storage.s3.endpoint');
+    if (here) return here;
     const st = ctx.target.storage!;
     const bucket = bucketFor(ctx);
     const op: S3Op = { bucket, op: 'GetBucketLocation', action: 's3:GetBucketLocation', objectLevel: false, instanceKey: ctx.instance?.key };

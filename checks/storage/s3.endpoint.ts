@@ -56,7 +56,7 @@ export default defineCheck({
           }
         }
         return {
-          status: 'warn', messageId: 'clusterInternal',
+          status: 'warn', messageId: 'clusterInternal', cause: cause.dns(parts.host),
           message: `cannot be checked from this machine: ${parts.host} is a cluster-internal name (it does not resolve here); Flyte's pods may well reach it${override ? '' : `. Signed URLs handed to clients outside the cluster (pyflyte run --remote, console downloads) point at it too unless ${st.signedUrlKey} is set`}`,
           hint: `run flyte-doctor --in-cluster for the backend's view of the store${override ? '' : `; for clients outside the cluster set ${st.signedUrlKey} to an address they reach (an ingress or LoadBalancer for the S3 API)`}`,
           details: { ...details, signedUrlEndpoint: override ?? null },

@@ -54,7 +54,7 @@ describe('GCS errors (storage.gcs.bucket, key-file credentials)', () => {
     answer = () => gcsError(403, 'forbidden', 'flyte-gsa@fd-test.iam.gserviceaccount.com does not have storage.buckets.get access to the Google Cloud Storage bucket.');
     const { result } = await runCheck('storage.gcs.bucket', keyTarget(), { instance: 'metadata' });
     expect(result.message).toContain('flyte-gsa@fd-test.iam.gserviceaccount.com');
-    expect(result.cause).toBe('denied:gcs:flyte-gsa@fd-test.iam.gserviceaccount.com:gs://flyte-metadata');
+    expect(result.cause).toBe('denied:gcs:flyte-gsa@fd-test.iam.gserviceaccount.com:storage.buckets.get');
     expect(srv.requests.at(-1)).toMatch(/ auth$/);
   });
 

@@ -34,7 +34,7 @@ describe('storage.s3.bucket', () => {
     expect(b.messageId).toBe('permissionDenied');
     expect(b.message).toContain('s3:ListBucket');
     expect(b.message).toContain('arn:aws:s3:::flyte-metadata');
-    expect(b.cause).toBe('denied:s3:***:arn:aws:s3:::flyte-metadata');
+    expect(b.cause).toBe('denied:s3:***:s3:ListBucket');
     expect(run.results.find((r) => r.id === 'storage.s3.put')?.status).toBe('skip');
   });
 });
