@@ -288,10 +288,10 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
     case 'InvalidAccessKeyId':
       if (/disabled|inactive/i.test(msg ?? '')) return accountDisabled(t, op, said, d, credCause);
       if (iam) return machineRejected(st, what, said, d, identity);
-      return { status: 'fail', messageId: 'unknownAccessKey', cause: credCause, message: `${what} rejected: the store does not know access key ${keyId(st, identity)} (${said})`, hint: `${changeHint(t, 'storage.accessKey', accessKeyKey, 'an access key id that exists on this store')}, with its secret in ${secretKeyKey}${st.endpoint ? ' (MinIO: mc admin user list / mc admin user svcacct list)' : ' (aws iam list-access-keys)'}`, details: d };
+      return { status: 'fail', messageId: 'unknownAccessKey', cause: credCause, message: `${what} rejected: the store does not know access key ${keyId(st, identity)} (${said})`, hint: `${changeHint(t, 'storage.accessKey', accessKeyKey, 'an access key id that exists on this store')}, with its secret in ${secretKeyKey}${st.endpoint ? ' (MinIO: mc admin user list / mc admin user svcacct list)' : ' (aws iam list-access-keys)'}${envNote(st)}`, details: { ...d, precedence: credentialPrecedence(st) } };
     case 'SignatureDoesNotMatch':
       if (iam) return machineRejected(st, what, said, d, identity);
-      return { status: 'fail', messageId: 'wrongSecretKey', cause: credCause, message: `${what} rejected: the secret key is not the one of access key ${keyId(st, identity)} (SignatureDoesNotMatch)`, hint: `${changeHint(t, 'storage.secretKey', secretKeyKey, `the secret key of access key ${keyId(st, identity)}`)} (no whitespace or newline around it); if a proxy sits in front of the store, it must not change the Host header or path`, details: d };
+      return { status: 'fail', messageId: 'wrongSecretKey', cause: credCause, message: `${what} rejected: the secret key is not the one of access key ${keyId(st, identity)} (SignatureDoesNotMatch)`, hint: `${changeHint(t, 'storage.secretKey', secretKeyKey, `the secret key of access key ${keyId(st, identity)}`)} (no whitespace or newline around it)${envNote(st)}; if a proxy sits in front of the store, it must not change the Host header or path`, details: { ...d, precedence: credentialPrecedence(st) } };
     case 'AccountProblem': case 'NotSignedUp': case 'InvalidPayment': case 'AccountDisabled': case 'XMinioAccountDisabled':
       return accountDisabled(t, op, said, d, credCause);
     case 'ExpiredToken': case 'TokenRefreshRequired': case 'ExpiredTokenException':
@@ -336,6 +336,13 @@ function requestHint(st: StorageTarget, msg: string): string {
   if (/virtual|path.?style|host.?style|bucket.*host/i.test(msg)) return 'the store wants another addressing style (path-style vs virtual-hosted): check the endpoint and the store\'s domain settings';
   if (/security-token|session token/i.test(msg)) return 'temporary credentials need their session token; use a long-lived access key in the values, or authType iam';
   return `the store refuses the request form; compare its S3 compatibility notes with Flyte's use (path-style, SigV4) and check ${storageKey(st, 'endpoint')}`;
+}
+
+/** With authType accesskey, AWS_* variables in this environment change nothing: say so when they are set. */
+function envNote(st: StorageTarget): string {
+  if (st.authType !== 'accesskey') return '';
+  const set = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE'].filter((k) => process.env[k]);
+  return set.length ? ` (${set.join('/')} in this environment ${set.length > 1 ? 'are' : 'is'} ignored: with authType accesskey the values' keys win, for Flyte and flyte-doctor alike)` : '';
 }
 
 function machineRejected(st: StorageTarget, what: string, said: string, d: Record<string, Json>, id: S3Identity | undefined): S3Outcome {

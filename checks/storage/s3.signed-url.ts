@@ -1,8 +1,8 @@
-import { answerOf, HttpProbeError, httpProbe, probeState, s3ClientFor, s3Identity, S3ProbeError } from '../../src/clients/s3.js';
+import { answerOf, HttpProbeError, httpProbe, probeState, s3Identity, s3PresignClient, S3ProbeError } from '../../src/clients/s3.js';
 import { stepBudget } from '../../src/engine/budget.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
-import { bucketInstances, type S3Identity } from '../../src/flyte/storage.js';
+import { bucketInstances, signedUrlEndpoint, type S3Identity } from '../../src/flyte/storage.js';
 import { bucketFor, CANNOT_PROBE, notCheckedHere, S3_FAILURES, s3Failure, s3NotS3, s3Who, SKIP_MESSAGES, type S3Op } from './_support.js';
 
 export default defineCheck({
@@ -23,7 +23,7 @@ export default defineCheck({
     ...S3_FAILURES,
   },
   explain: {
-    what: 'Pre-signs a GET for this run\'s probe object with the configured endpoint and credentials, fetches it from where flyte-doctor runs and compares the bytes.',
+    what: 'Pre-signs a GET for this run\'s probe object the way Flyte\'s data proxy does (the signed-URL endpoint override when set, else the store endpoint) with the configured credentials, fetches it from where flyte-doctor runs and compares the bytes.',
     why: 'Flyte\'s data proxy hands such URLs to pyflyte, flytectl and the console; an endpoint only reachable inside the cluster makes `pyflyte run --remote` fail with "Failed to establish a new connection".',
     fix: 'Set the signed-URL endpoint override (`storage.signedUrl.stowConfigOverride.endpoint`) to an endpoint reachable by clients; keep the Host header unchanged in proxies in front of the store.',
   },
@@ -36,13 +36,13 @@ export default defineCheck({
     let id: S3Identity;
     try { id = await s3Identity(ctx); } catch (e) { return s3Failure(ctx, op, e); }
     const state = await probeState(ctx, 's3', bucket);
-    const client = await s3ClientFor(ctx);
+    const client = await s3PresignClient(ctx);
     const [{ GetObjectCommand }, { getSignedUrl }] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]);
     const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: state.probeKey }), { expiresIn: 300 });
     const u = new URL(url);
     const shown = `${u.origin}${u.pathname}`; // without the signature query
     const who = s3Who(st, id);
-    const details = { url: shown, expiresInSeconds: 300, ...who.details };
+    const details = { url: shown, expiresInSeconds: 300, signedWith: signedUrlEndpoint(st) ? `${st.signedUrlKey} (override)` : 'the store endpoint', ...who.details };
     let r;
     try {
       r = await httpProbe(url, { ...(ctx.target.dnsServer ? { dnsServer: ctx.target.dnsServer } : {}), timeoutMs: stepBudget(ctx, 8000), signal: ctx.signal });

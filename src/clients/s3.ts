@@ -13,7 +13,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { StorageTarget } from '../config/target.js';
 import { maskIdentifier } from '../config/secret.js';
 import type { CheckContext } from '../engine/types.js';
-import { awsSourceText, effectiveEndpoint, shownEndpoint, type S3Identity } from '../flyte/storage.js';
+import { awsSourceText, effectiveEndpoint, shownEndpoint, signedUrlEndpoint, type S3Identity } from '../flyte/storage.js';
 import { lookupFor, resolveHost } from './resolve.js';
 import { identifyService, type ServiceEvidence } from './sniff.js';
 
@@ -167,6 +167,19 @@ function clientKey(st: StorageTarget, endpoint?: string): string {
 /** The shared S3 client of the run (one per endpoint/credentials). */
 export async function s3ClientFor(ctx: CheckContext): Promise<S3Client> {
   return (await box(ctx)).client;
+}
+
+/**
+ * The client that signs URLs the way Flyte's data proxy does: with the signed-URL endpoint
+ * override when the values set one (storage.signedUrl.stowConfigOverride.endpoint), else the
+ * store's endpoint. Same credentials.
+ */
+export async function s3PresignClient(ctx: CheckContext): Promise<S3Client> {
+  const st = ctx.target.storage!;
+  const override = signedUrlEndpoint(st);
+  if (!override) return s3ClientFor(ctx);
+  await box(ctx); // credentials registered with the redactor
+  return ctx.shared(`${clientKey(st, override)}:presign`, () => buildClient(st, ctx, override), (c) => c.destroy());
 }
 
 function box(ctx: CheckContext): Promise<ClientBox> {

@@ -31,6 +31,17 @@ describe('S3 credentials on MinIO', () => {
     expect(b.cause).toBe('credentials:s3:test…root');
   });
 
+  it('with authType accesskey, AWS_* variables in the environment are ignored, and the fix says so', async () => {
+    const m = getTestbed().minio;
+    const undo = withAwsEnv({ AWS_ACCESS_KEY_ID: m.root.accessKey, AWS_SECRET_ACCESS_KEY: m.root.secretKey });
+    try {
+      const { result } = await runCheck('storage.s3.bucket', s3Target({ accessKey: m.root.accessKey, secretKey: 'not-the-right-secret' }), { instance: 'metadata' });
+      expect(result.messageId).toBe('wrongSecretKey');
+      expect(result.hint).toContain('AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in this environment are ignored');
+      expect(result.details?.precedence).toContain('authType accesskey');
+    } finally { undo(); }
+  });
+
   it('an unknown access key is InvalidAccessKeyId', async () => {
     const { result } = await runCheck('storage.s3.bucket', s3Target({ accessKey: 'fd-st-nobody-at-all', secretKey: 'whatever-secret' }), { instance: 'metadata' });
     expect(result.messageId).toBe('unknownAccessKey');
