@@ -199,11 +199,13 @@ function residueOf(run: RunResult): string[] {
 
 export async function runCommand(req: RunRequest, io: Io): Promise<number> {
   const clock = io.clock ?? realClock;
-  const checks = await allChecks(req.plugins, req.configFile, io);
+  // The target first: its secrets are known before anything else can fail (a plugin error quoting one).
   const target = loadTarget({ ...req.input, env: io.env, cwd: io.cwd, home: io.home });
-  // Live: secrets a check registers at run time (ctx.addSecret) apply to everything printed after.
-  const redact = redactorFor(target, checks);
+  let redact = redactorFor(target);
   try {
+    const checks = await allChecks(req.plugins, req.configFile, io);
+    // Live: secrets a check registers at run time (ctx.addSecret) apply to everything printed after.
+    redact = redactorFor(target, checks);
     return await runLoaded(req, io, clock, checks, target, redact);
   } catch (e) {
     // Whatever ends the run early is printed by the CLI: it must not carry a secret either.

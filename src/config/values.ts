@@ -135,7 +135,7 @@ function setError(item: string, reason: string): UserError {
 function hideSetValue(item: string): string {
   const eq = item.indexOf('=');
   if (eq < 0) return item;
-  const last = item.slice(0, eq).split(/[.[\]]/).filter(Boolean).pop() ?? '';
+  const last = item.slice(0, eq).replace(/\[[^\]]*\]?/g, '').split('.').filter(Boolean).pop() ?? '';
   return isSecretKeyName(last, { bareKey: true }) ? `${item.slice(0, eq)}=***` : item;
 }
 

@@ -114,6 +114,8 @@ interface Compiled {
   /** Literal forms replaced only as whole tokens. */
   token: Map<string, string>;
   tokenRe: RegExp | null;
+  /** Parts of the long secrets and identifiers, for texts cut inside one. */
+  partIndex: PartIndex;
 }
 
 const TOKEN_BEFORE = '(?<![A-Za-z0-9_.\\-+/~])';
@@ -143,10 +145,54 @@ function compile(secrets: readonly string[], identifiers: readonly string[], voc
   };
   for (const s of secrets) if (typeof s === 'string') add(s, '***', '***');
   for (const id of identifiers) if (typeof id === 'string' && !anywhere.has(id.trim())) add(id, maskIdentifier(id.trim()), '***');
+  const raw = [...secrets, ...identifiers].map((x) => (typeof x === 'string' ? x.trim() : ''));
   return {
+    partIndex: partIndex(raw.filter((x) => anywhere.has(x)).map((x) => [x, anywhere.get(x)!] as [string, string])),
     anywhere, anywhereRe: anywhere.size ? new RegExp(alternation(anywhere.keys()), 'g') : null,
     token, tokenRe: token.size ? new RegExp(`${TOKEN_BEFORE}(?:${alternation(token.keys())})${TOKEN_AFTER}`, 'g') : null,
   };
+}
+
+/** Shortest part of a long secret that counts when a text was cut inside it. */
+const MIN_PART = 8;
+const ELLIPSIS = /(\.\.\.|…)$/;
+
+/**
+ * A text cut inside a secret (a message truncated to N characters, a server that echoes the first
+ * bytes of a header): the start of a secret at the end of the text (or before a trailing `...`),
+ * or its end at the start (after a leading `...`), is hidden too.
+ */
+function truncated(text: string, cc: Compiled): string {
+  if (text.length < MIN_PART || !cc.partIndex.ends.size) return text;
+  let out = text;
+  const tail = ELLIPSIS.exec(out)?.[0] ?? '';
+  const body = out.slice(0, out.length - tail.length);
+  for (const [s, k, rep] of cc.partIndex.ends.get(body.slice(-MIN_PART)) ?? []) {
+    if (body.endsWith(s.slice(0, k))) { out = `${body.slice(0, body.length - k)}${rep}${tail}`; break; }
+  }
+  const lead = /^(\.\.\.|…)/.exec(out)?.[0] ?? '';
+  const rest = out.slice(lead.length);
+  for (const [s, k, rep] of cc.partIndex.starts.get(rest.slice(0, MIN_PART)) ?? []) {
+    if (rest.startsWith(s.slice(s.length - k))) { out = `${lead}${rep}${rest.slice(k)}`; break; }
+  }
+  return out;
+}
+
+/** Parts of long secrets by their 8 characters at the cut, longest first. */
+interface PartIndex { ends: Map<string, [string, number, string][]>; starts: Map<string, [string, number, string][]> }
+
+function partIndex(entries: Iterable<[string, string]>): PartIndex {
+  const ends = new Map<string, [string, number, string][]>();
+  const starts = new Map<string, [string, number, string][]>();
+  const push = (m: Map<string, [string, number, string][]>, key: string, v: [string, number, string]) => { const l = m.get(key); if (l) l.push(v); else m.set(key, [v]); };
+  for (const [s, rep] of entries) {
+    if (s.length <= MIN_PART) continue;
+    for (let k = s.length - 1; k >= MIN_PART; k--) {
+      push(ends, s.slice(k - MIN_PART, k), [s, k, rep]);
+      push(starts, s.slice(s.length - k, s.length - k + MIN_PART), [s, k, rep]);
+    }
+  }
+  return { ends, starts };
 }
 
 // --- credentials recognised by their context (free text)
@@ -242,7 +288,7 @@ export function makeRedactor(source: Iterable<string> | SecretSource, opts: Reda
     let out = text;
     if (cc.anywhereRe) out = out.replace(cc.anywhereRe, (m) => cc.anywhere.get(m) ?? '***');
     if (tokens && cc.tokenRe) out = out.replace(cc.tokenRe, (m) => cc.token.get(m) ?? '***');
-    return out;
+    return truncated(out, cc);
   };
   const free = ((text: string): string => {
     if (typeof text !== 'string' || !text) return text;
