@@ -43,7 +43,7 @@ export default defineCheck({
     const base: Record<string, Json> = { endpoint: where, insecure: c.insecure, insecureSkipVerify: c.insecureSkipVerify, ...(c.caCertFilePath ? { caCertFilePath: c.caCertFilePath } : {}), ...(c.configPath ? { configPath: c.configPath } : {}) };
     const insecureText = clientSettingText(ctx.target, 'insecure');
     if (!c.insecure && v.trust.caFileError) {
-      return { status: 'fail', messageId: 'caFileMissing', cause: cause.config('admin.caCertFilePath'), message: `${clientSettingText(ctx.target, 'caCertFilePath')}: ${v.trust.caFileError}; flytectl and pyflyte stop before connecting`, hint: `${clientFix(ctx.target, 'caCertFilePath', '<path to an existing PEM of the CA>') ?? 'point admin.caCertFilePath at an existing PEM file'} that signed ${where}'s certificate, or ${clientUnset(ctx.target, 'caCertFilePath')} when the certificate is publicly trusted; flytectl reads it even with insecureSkipVerify`, details: base };
+      return { status: 'fail', messageId: 'caFileMissing', cause: cause.config('admin.caCertFilePath'), message: `${clientSettingText(ctx.target, 'caCertFilePath')}: ${v.trust.caFileError}; ${c.insecureSkipVerify ? 'flytectl stops before connecting (it reads the file even with insecureSkipVerify; pyflyte skips it then)' : 'flytectl and pyflyte stop before connecting'}`, hint: `${clientFix(ctx.target, 'caCertFilePath', '<path to an existing PEM of the CA>') ?? 'point admin.caCertFilePath at an existing PEM file'} that signed ${where}'s certificate, or ${clientUnset(ctx.target, 'caCertFilePath')} when the certificate is publicly trusted; flytectl reads it even with insecureSkipVerify`, details: base };
     }
     const timeoutMs = probeTimeout(ctx);
     let tls: TlsProbeResult | undefined;
