@@ -455,11 +455,12 @@ export function gcsFailure(ctx: CheckContext, op: GcsOp, e: unknown, id?: GcsIde
     }
     case 'network': {
       const n = e.evidence.net!;
-      const h = gcsHostPort(st);
+      const h = e.evidence.where ? gcsHostPort(st, `http://${e.evidence.where}`) : gcsHostPort(st);
+      const tokenNote = e.op === 'token' ? ' (the token endpoint)' : '';
       const d = { ...base, network: n.kind, code: n.code };
       if (n.kind === 'dns') return { status: 'fail', messageId: 'dnsFailed', cause: cause.dns(h.host), message: `${what}: ${h.host} does not resolve (${n.code})`, hint: st.endpoint ? 'fix the GCS endpoint host' : 'check DNS and network access to storage.googleapis.com from this machine', details: d };
       if (n.kind.startsWith('tls')) return { status: 'fail', messageId: 'tlsFailed', cause: n.kind === 'tls-plaintext' ? cause.tls('plaintext', h.key) : cause.tls(n.kind === 'tls-untrusted' ? 'untrusted' : n.kind === 'tls-name' ? 'name' : n.kind === 'tls-expired' ? 'expired' : 'handshake', h.key), message: `${what}: TLS with ${h.key} failed: ${n.message}`, hint: n.kind === 'tls-plaintext' ? `${h.key} speaks plain HTTP: use http:// for the endpoint` : 'trust the endpoint\'s CA (NODE_EXTRA_CA_CERTS) or fix its certificate', details: d };
-      return { status: 'fail', messageId: 'unreachable', cause: cause.unreachable(h.key), message: `${what}: ${n.kind === 'refused' ? `connection refused by ${h.key}` : n.kind === 'timeout' ? `no answer from ${h.key} (${n.message})` : `${h.key}: ${n.message}`}`, hint: st.endpoint ? 'check the GCS endpoint (host, port) and that it runs' : 'check network access to storage.googleapis.com (firewall, proxy)', details: d };
+      return { status: 'fail', messageId: 'unreachable', cause: cause.unreachable(h.key), message: `${what}: ${n.kind === 'refused' ? `connection refused by ${h.key}${tokenNote}` : n.kind === 'timeout' ? `no answer from ${h.key}${tokenNote} (${n.message})` : `${h.key}${tokenNote}: ${n.message}`}`, hint: st.endpoint ? 'check the GCS endpoint (host, port) and that it runs' : 'check network access to storage.googleapis.com (firewall, proxy)', details: d };
     }
     case 'answer':
       break;

@@ -60,7 +60,7 @@ export class GcsProbeError extends Error {
     readonly kind: GcsErrorKind,
     readonly op: string,
     message: string,
-    readonly evidence: { answer?: GcsAnswer; net?: NetFailure; tokenError?: string; tokenDescription?: string } = {},
+    readonly evidence: { answer?: GcsAnswer; net?: NetFailure; tokenError?: string; tokenDescription?: string; /** host:port the failed request went to. */ where?: string } = {},
   ) { super(message); this.name = 'GcsProbeError'; }
   get answer(): GcsAnswer | undefined { return this.evidence.answer; }
   get status(): number | undefined { return this.evidence.answer?.status; }
@@ -114,7 +114,8 @@ async function jwtToken(ctx: CheckContext, key: ServiceAccountKey, path: string,
 export function gcsIdentity(ctx: CheckContext): Promise<GcsIdentity> {
   const st = ctx.target.storage!;
   return ctx.shared(`gcs-identity:${st.endpoint ?? ''}:${st.authType}:${st.keyFile ?? ''}`, async (runSignal) => {
-    const signal = AbortSignal.any([runSignal, AbortSignal.timeout(8000)]);
+    const limit = Math.max(300, Math.min(8000, ctx.remainingMs() - 500));
+    const signal = AbortSignal.any([runSignal, AbortSignal.timeout(limit)]);
     if (st.authType === 'keyfile' && st.keyFile) {
       const key = readKey(st.keyFile);
       const token = await jwtToken(ctx, key, st.keyFile, signal);
@@ -133,7 +134,7 @@ export function gcsIdentity(ctx: CheckContext): Promise<GcsIdentity> {
     try {
       const token = await Promise.race([
         auth.getAccessToken(),
-        new Promise<never>((_, rej) => signal.addEventListener('abort', () => rej(new GcsProbeError('network', 'token', 'no token within 8s (metadata server or token endpoint does not answer)', { net: { kind: 'timeout', code: 'ETIMEDOUT', message: 'no answer' } })), { once: true })),
+        new Promise<never>((_, rej) => signal.addEventListener('abort', () => rej(new GcsProbeError('network', 'token', `no token within ${Math.round(limit / 100) / 10}s (metadata server or token endpoint does not answer)`, { net: { kind: 'timeout', code: 'ETIMEDOUT', message: 'no answer' } })), { once: true })),
       ]);
       if (!token) throw new GcsProbeError('no-credentials', 'token', 'Application Default Credentials returned no token');
       ctx.addSecret(token);
@@ -184,17 +185,18 @@ export function rawRequest(ctx: CheckContext, op: string, method: string, url: s
       let size = 0;
       res.on('data', (d: Buffer) => { size += d.length; if (size <= 1 << 20) chunks.push(d); });
       res.on('end', () => resolve(gcsAnswerOf(res.statusCode ?? 0, res.headers as Record<string, unknown>, Buffer.concat(chunks))));
-      res.on('error', (e) => reject(netError(op, e, o.signal)));
+      res.on('error', (e) => reject(netError(op, e, o.signal, u)));
     });
-    req.on('error', (e) => reject(netError(op, e, o.signal)));
+    req.on('error', (e) => reject(netError(op, e, o.signal, u)));
     req.end(o.body);
   });
 }
 
-function netError(op: string, e: unknown, signal: AbortSignal): GcsProbeError {
-  if (signal.aborted) return new GcsProbeError('network', op, `${op}: no answer in time`, { net: { kind: 'timeout', code: 'ETIMEDOUT', message: 'no answer in time' } });
+function netError(op: string, e: unknown, signal: AbortSignal, u: URL): GcsProbeError {
+  const where = `${u.hostname}:${u.port || (u.protocol === 'https:' ? 443 : 80)}`;
+  if (signal.aborted) return new GcsProbeError('network', op, `${op}: no answer from ${where} in time`, { net: { kind: 'timeout', code: 'ETIMEDOUT', message: 'no answer in time' }, where });
   const net = netFailureOf(e) ?? { kind: 'other' as const, code: (e as NodeJS.ErrnoException)?.code ?? '', message: (e as Error)?.message ?? String(e) };
-  return new GcsProbeError('network', op, `${op}: ${net.message}`, { net });
+  return new GcsProbeError('network', op, `${op}: ${net.message}`, { net, where });
 }
 
 /**
@@ -213,7 +215,7 @@ export async function gcsCall(ctx: CheckContext, op: string, method: string, pat
     a = await rawRequest(ctx, op, method, `${gcsEndpoint(st)}${path}`, { ...(o.body ? { body: o.body } : {}), ...(o.contentType ? { contentType: o.contentType } : {}), ...(id.token ? { token: id.token } : {}), signal });
   } catch (e) {
     if (outer.aborted) throw e;
-    if (e instanceof GcsProbeError && timer.aborted) throw new GcsProbeError('network', op, `${op}: no answer within ${Math.round(timeoutMs / 100) / 10}s`, { net: { kind: 'timeout', code: 'ETIMEDOUT', message: `no answer within ${Math.round(timeoutMs / 100) / 10}s` } });
+    if (e instanceof GcsProbeError && timer.aborted) throw new GcsProbeError('network', op, `${op}: no answer within ${Math.round(timeoutMs / 100) / 10}s`, { net: { kind: 'timeout', code: 'ETIMEDOUT', message: `no answer within ${Math.round(timeoutMs / 100) / 10}s` }, ...(e.evidence.where ? { where: e.evidence.where } : {}) });
     throw e;
   }
   if (a.status >= 200 && a.status < 300) return a;

@@ -201,7 +201,8 @@ export async function s3Identity(ctx: CheckContext): Promise<S3Identity> {
   return ctx.shared(`${clientKey(st)}:identity`, async () => {
     let creds: { accessKeyId: string; secretAccessKey: string; sessionToken?: string; $source?: Record<string, string> };
     try {
-      creds = await withDeadline(b.client.config.credentials(), 4000, () => new S3ProbeError('credentials-provider', 'resolve credentials', 'the AWS default credential chain did not answer within 4s (instance metadata service?)'));
+      const limit = Math.max(300, Math.min(4000, ctx.remainingMs() - 500));
+      creds = await withDeadline(b.client.config.credentials(), limit, () => new S3ProbeError('credentials-provider', 'resolve credentials', `the AWS default credential chain did not answer within ${Math.round(limit / 100) / 10}s (instance metadata or SSO endpoint not answering?)`));
     } catch (e) {
       if (e instanceof S3ProbeError) throw e;
       const err = e as Error;

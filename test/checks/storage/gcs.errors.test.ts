@@ -74,6 +74,18 @@ describe('GCS errors (storage.gcs.bucket, key-file credentials)', () => {
     expect(result.cause).toBe('config:clock');
   });
 
+  it('a token endpoint that never answers: a finding within the check budget, naming the token endpoint', async () => {
+    const { getTestbed } = await import('../../harness/testbed.js');
+    const tb = getTestbed();
+    const stalledKey = serviceAccountKey(`http://${tb.stall.host}:${tb.stall.port}/token`);
+    const t0 = Date.now();
+    const { result } = await runCheck('storage.gcs.bucket', gcsTarget({ endpoint: `http://127.0.0.1:${srv.port}`, authType: 'keyfile', keyFile: stalledKey, userDataBucket: 'flyte-metadata' }), { instance: 'metadata', timeoutMs: 3000 });
+    expect(Date.now() - t0).toBeLessThan(4500);
+    expect(result.status).toBe('fail');
+    expect(result.messageId).toBe('unreachable');
+    expect(result.message).toContain(`${tb.stall.host}:${tb.stall.port} (the token endpoint)`);
+  });
+
   it('a key file that is not a service-account key is named as such', async () => {
     token = undefined;
     const bad = `${keyFile}.bad.json`;
