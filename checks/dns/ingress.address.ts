@@ -2,6 +2,7 @@ import { isObj, KubeError, kubectl } from '../../src/clients/kube.js';
 import { DnsError, resolveHost } from '../../src/clients/resolve.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
+import { fixSetting } from '../../src/flyte/settings.js';
 import { API_MESSAGES, withKube } from '../kubernetes/_support.js';
 
 interface IngressObj { metadata: { name: string }; spec?: unknown; status?: unknown }
@@ -63,7 +64,12 @@ export default defineCheck({
       const facts = items.map((i) => ({ name: i.metadata.name, ...ingressFacts(i) }));
       const mine = facts.filter((f) => f.hosts.some((h) => !h || h === host) || f.tlsHosts.includes(host));
       if (!mine.length) {
-        return { status: 'warn' as const, messageId: 'noIngress' as const, message: `no Ingress in namespace ${ns} serves host ${host} (${items.length} Ingress${items.length === 1 ? '' : 'es'} there)`, hint: `set ${ing.valuesKey}.host to ${host} (and ${ctx.target.chart === 'flyte-core' ? 'common.ingress.enabled: true' : 'ingress.create: true'}), or check \`${k} get ingress\``, details: { host, namespace: ns, ingresses: items.map((i) => i.metadata.name) } };
+        const createKey = ctx.target.chart === 'flyte-core' ? 'common.ingress.enabled' : 'ingress.create';
+        const fixes = [fixSetting(ctx.target, 'ingress.host', `${ing.valuesKey}.host`, host), fixSetting(ctx.target, 'ingress.enabled', createKey, true)].filter((x): x is string => !!x);
+        const hint = fixes.length
+          ? `${fixes.join('; ')}; or check \`${k} get ingress\``
+          : `the values already render an Ingress for ${host}, but none is in namespace ${ns}: the release is not installed here (-n) or was installed with other values (\`helm get values <release> -n ${ns}\`); \`${k} get ingress\``;
+        return { status: 'warn' as const, messageId: 'noIngress' as const, message: `no Ingress in namespace ${ns} serves host ${host} (${items.length} Ingress${items.length === 1 ? '' : 'es'} there)`, hint, details: { host, namespace: ns, ingresses: items.map((i) => i.metadata.name) } };
       }
       const lb = mine.flatMap((f) => f.lb.map((a) => ({ ingress: f.name, ...a })));
       if (!lb.length) {

@@ -33,6 +33,13 @@ export function countEndpoints(name: string, slices: readonly Slice[], endpoints
   return { ready: sum('addresses'), notReady: sum('notReadyAddresses'), source: 'endpoints' };
 }
 
+/** Whether a Service's map selector matches a Deployment's pod template labels. */
+function selectsTemplate(sel: unknown, d: { spec?: unknown }): boolean {
+  if (!isObj(sel) || !Object.keys(sel).length) return false;
+  const tpl = isObj(d.spec) && isObj(d.spec['template']) && isObj(d.spec['template']['metadata']) && isObj(d.spec['template']['metadata']['labels']) ? d.spec['template']['metadata']['labels'] : undefined;
+  return !!tpl && Object.entries(sel).every(([k, v]) => tpl[k] === v);
+}
+
 /** `a=b,c=d` for a Service's map selector. */
 function mapSelector(sel: unknown): string {
   return isObj(sel) ? Object.entries(sel).filter(([, v]) => typeof v === 'string').map(([k, v]) => `${k}=${v as string}`).join(',') : '';
@@ -68,6 +75,7 @@ export default defineCheck({
       try { slices = await s.list<Slice>(`/apis/discovery.k8s.io/v1${base}/endpointslices`, signal); } catch (e) { if (!(e instanceof KubeError) || (e.kind !== 'forbidden' && e.kind !== 'not-found')) throw e; }
       const endpoints = await s.list<Endpoints>(`/api/v1${base}/endpoints`, signal);
       const byName = new Map(services.map((x) => [x.metadata.name, x]));
+      const deployments = await s.list<{ metadata: { name: string }; spec?: unknown }>(`/apis/apps/v1${base}/deployments`, signal);
       const names = await resolveChartNames(s, ctx.target, signal);
       const wanted = flyteServices(names);
       type Problem = { service: string; id: 'serviceMissing' | 'noReadyEndpoints' | 'selectorMatchesNothing' | 'endpointsMissing'; text: string; hint: string; cause: string };
@@ -91,6 +99,15 @@ export default defineCheck({
         const r = await podsWithDiagnosis(s, ns, sel, signal);
         const live = r.pods.filter((p) => !p.metadata.deletionTimestamp);
         if (live.length === 0) {
+          // A Deployment whose pod template the selector matches explains an empty Service (scaled to 0, pods not created).
+          const owner = deployments.find((d) => selectsTemplate(spec['selector'], d));
+          if (owner) {
+            const replicas = isObj(owner.spec) && typeof owner.spec['replicas'] === 'number' ? owner.spec['replicas'] : 1;
+            problems.push({ service: want.name, id: 'noReadyEndpoints', cause: cause.backend(want.backend),
+              text: `${want.name}: no ready endpoints: Deployment ${owner.metadata.name}, whose pods it selects (${sel}), ${replicas === 0 ? 'is scaled to 0 replicas' : 'has no pods'}`,
+              hint: `flyte.deployments.ready has the reason and the fix for Deployment ${owner.metadata.name}` });
+            continue;
+          }
           problems.push({ service: want.name, id: 'selectorMatchesNothing', cause: cause.backend(want.backend),
             text: `${want.name}: no ready endpoints; its selector ${sel} matches no pod`,
             hint: `\`${k} get pods -l ${sel}\` finds nothing: the Service selector and the pod labels disagree (\`${k} get pods --show-labels\`); a Service edited by hand or a release label changed by fullnameOverride/nameOverride are the usual causes; \`helm upgrade\` restores the chart's selector` });

@@ -82,7 +82,7 @@ export default defineCheck({
       }
       const svc = await s.getOptional<Record<string, unknown>>(`/api/v1/namespaces/${encodeURIComponent(svcNs)}/services/${encodeURIComponent(svcName)}`, signal);
       if (!svc) {
-        return { status: 'fail' as const, messageId: 'serviceMissing' as const, cause: objCause, message: `MutatingWebhookConfiguration ${name} points at Service ${svcNs}/${svcName}, which does not exist; the API server rejects Flyte task pods that request secrets (failurePolicy ${failurePolicy})`, details,
+        return { status: 'fail' as const, messageId: 'serviceMissing' as const, cause: cause.object('service', svcNs, svcName), message: `MutatingWebhookConfiguration ${name} points at Service ${svcNs}/${svcName}, which does not exist; the API server rejects Flyte task pods that request secrets (failurePolicy ${failurePolicy})`, details,
           hint: `re-create the Service (\`helm upgrade\` the release), or delete the stale configuration: \`kubectl delete mutatingwebhookconfiguration ${name}\` and \`${k} rollout restart deploy/${owner.deployment}\`` };
       }
       const ports = (isObj(svc['spec']) && Array.isArray(svc['spec']['ports']) ? svc['spec']['ports'] : []).filter(isObj).map((p) => p['port']).filter((p): p is number => typeof p === 'number');

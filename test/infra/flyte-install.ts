@@ -294,7 +294,7 @@ async function writePodStatus(a: Api, ns: string, d: Obj, podIp: string, state: 
   const initStatuses = inits.map((c) => render(c, state.init?.[c.name], true));
   const containerStatuses = containers.map((c) => render(c, state.containers?.[c.name] ?? state.containers?.['*'], false));
   const initDone = initStatuses.every((s) => s.state.terminated && s.state.terminated.exitCode === 0);
-  const allReady = state.ready ?? (initDone && containerStatuses.every((s) => s.ready));
+  const allReady = state.ready ?? (state.phase !== 'Failed' && state.phase !== 'Unknown' && initDone && containerStatuses.every((s) => s.ready));
   const scheduled = !state.unscheduled;
   const cond = (type: string, ok: boolean, reason?: string, message?: string) => ({ type, status: ok ? 'True' : 'False', lastTransitionTime: t, ...(ok ? {} : { reason: reason ?? 'ContainersNotReady', message: message ?? `containers with unready status: [${containers.map((c) => c.name).join(' ')}]` }) });
   const phase = state.phase ?? (scheduled && initDone && containerStatuses.every((s) => s.state.running) ? 'Running' : 'Pending');
@@ -358,12 +358,16 @@ export async function setDeploymentStatus(tb: Testbed, name: string, status: Rec
   await kubeCall(a.kube, a.token, 'PATCH', `${itemPath('Deployment', name, ns)}/status`, { status: { observedGeneration: d.metadata.generation, ...status } }, MERGE);
 }
 
-/** Scales a Deployment (spec.replicas) and writes the status its controller would. */
+/** Scales a Deployment (spec.replicas): its pod goes (or comes back), the status and endpoints follow, as the controllers would. */
 export async function scaleDeployment(tb: Testbed, name: string, replicas: number, o: InstallOptions | string = {}): Promise<void> {
   const a = api(tb);
   const ns = nsOf(o);
   await kubeCall(a.kube, a.token, 'PATCH', itemPath('Deployment', name, ns), { spec: { replicas } }, MERGE);
+  const d = await kubeCall<Obj>(a.kube, a.token, 'GET', itemPath('Deployment', name, ns));
+  if (replicas === 0) await kubeCall(a.kube, a.token, 'DELETE', `${itemPath('Pod', podName(name), ns)}?gracePeriodSeconds=0`, undefined, undefined, (s) => s < 300 || s === 404);
+  else if ((await kubeRequest(a.kube, a.token, 'GET', itemPath('Pod', podName(name), ns))).status === 404) await createPod(a, ns, d, `10.244.250.${hash(name) % 250}`);
   await setDeploymentReady(a, ns, name, replicas > 0);
+  await rewriteAllEndpoints(a, ns, await unreadyDeployments(a, ns));
 }
 
 /** A merge patch on any object of the install's namespace. */

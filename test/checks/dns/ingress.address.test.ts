@@ -106,11 +106,17 @@ describe('dns.ingress.address (verify)', () => {
     expect(result.hint).toContain('describe ingress flyte-grpc');
   });
 
-  it('warns when no Ingress serves the host, naming the values key', async () => {
+  it('warns when no Ingress serves the host: the values key when the values do not render one, the namespace/release when they do', async () => {
     await ingress('other', 'other.flyte.test', [{ ip: '127.0.0.1' }]);
     const { result } = await runCheck('dns.ingress.address', target('flyte.test'), { phase: 'verify' });
     expect(result).toMatchObject({ status: 'warn', messageId: 'noIngress' });
-    expect(result.hint).toContain('ingress.host');
+    expect(result.hint).toContain('the values already render an Ingress for flyte.test, but none is in namespace fd-ingress-address');
+    expect(result.hint).not.toContain('ingress.create: true');
+    const off = target('flyte.test');
+    off.ingress!.enabled = false;
+    off.provenance['ingress.enabled'] = 'values.yaml: ingress.create';
+    const r2 = (await runCheck('dns.ingress.address', off, { phase: 'verify' })).result;
+    expect(r2.hint).toContain('set ingress.create: true in values.yaml');
   });
 
   it('a user who may not list Ingresses gets a warning with the command to run as admin (could not check is not fail)', async () => {
