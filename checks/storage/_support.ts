@@ -241,7 +241,7 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
       }
       return {
         status: 'warn', messageId: 'noCredentialsHere', cause: cause.credentials('s3', 'this-machine'),
-        message: `cannot be checked from this machine: authType iam (Flyte uses the IAM role of its pods, IRSA) and no AWS credentials were found here (${e.message})`,
+        message: `cannot be checked from this machine: authType iam (Flyte uses the IAM role of its pods, IRSA) and no AWS credentials were found here (${e.message})${process.env.AWS_PROFILE ? `; AWS_PROFILE=${process.env.AWS_PROFILE} is set, but that profile gives no usable credentials (missing, or its SSO/credential_process failed)` : ''}`,
         hint: `run flyte-doctor --in-cluster to probe with Flyte's own identity, or provide credentials of a role with the same policy here (the default chain reads ${AWS_CHAIN_SOURCES})`,
         details: { ...base, sdkError: e.message, precedence: credentialPrecedence(st) },
       };

@@ -107,6 +107,21 @@ describe('authType iam: this machine\'s identity', () => {
     } finally { undo(); }
   });
 
+  it('a local credential chain whose AWS_PROFILE gives nothing: the warn names the profile', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'fd-st-aws-'));
+    const undo = withAwsEnv({ AWS_PROFILE: 'fd-st-no-such-profile', AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), AWS_CONFIG_FILE: join(dir, 'config') } as Record<string, string>);
+    try {
+      const { result } = await runCheck('storage.s3.bucket', s3Target(undefined, { authType: 'iam', accessKey: undefined as never, secretKey: undefined as never }), { instance: 'metadata' });
+      expect(result.status).toBe('warn');
+      expect(result.messageId).toBe('noCredentialsHere');
+      expect(result.message).toContain('cannot be checked from this machine');
+      expect(result.message).toContain('AWS_PROFILE=fd-st-no-such-profile is set, but that profile gives no usable credentials');
+    } finally { undo(); delete process.env.AWS_SHARED_CREDENTIALS_FILE; delete process.env.AWS_CONFIG_FILE; }
+  });
+
   it('no credentials anywhere: a warn (cannot be checked here) naming the chain, and the probes are skipped', async () => {
     const undo = withAwsEnv({});
     try {
