@@ -6,7 +6,7 @@ import { cause, hostPortKey } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Json } from '../../src/engine/types.js';
 import { clientFix, clientSettingText, clientUnset, CLIENT_BEHAVIOUR } from '../../src/flyte/client.js';
-import { endpointView, handshakeFailure, HANDSHAKE_FAILURE_MESSAGES, whatListens } from '../tls/_support.js';
+import { endpointView, handshakeFailure, HANDSHAKE_FAILURE_MESSAGES, NOT_FROM_HERE_MESSAGE, whatListens } from '../tls/_support.js';
 import { uncheckableHere } from './_support.js';
 
 export default defineCheck({
@@ -26,6 +26,7 @@ export default defineCheck({
     caFileMissing: { status: 'fail', summary: 'admin.caCertFilePath cannot be read or holds no certificate: both clients stop before connecting.' },
     skipVerifyUnneeded: { status: 'warn', summary: 'insecureSkipVerify is on although verification would succeed: it only weakens security.' },
     ...HANDSHAKE_FAILURE_MESSAGES,
+    ...NOT_FROM_HERE_MESSAGE,
   },
   explain: {
     what: 'Probes the admin endpoint both ways (a TLS handshake, and a plaintext HTTP/2 preface) and compares what it speaks with `admin.insecure`, `admin.insecureSkipVerify` and `admin.caCertFilePath` — and with the environment variables that override them (FLYTE_PLATFORM_INSECURE, FLYTE_PLATFORM_INSECURE_SKIP_VERIFY, FLYTE_PLATFORM_CA_CERT_FILE_PATH), which the finding names.',

@@ -144,7 +144,24 @@ export const HANDSHAKE_FAILURE_MESSAGES = {
   connectFailed: { status: 'fail', summary: 'The connection failed for another reason (the message has the error).' },
 } as const;
 
-export type HandshakeFailureId = keyof typeof HANDSHAKE_FAILURE_MESSAGES;
+export type HandshakeFailureId = keyof typeof HANDSHAKE_FAILURE_MESSAGES | 'notFromHere';
+
+/** The warn a check declares when it can return handshakeFailure(): a private address that does not answer from here. */
+export const NOT_FROM_HERE_MESSAGE = { notFromHere: { status: 'warn', summary: 'A private or cluster address (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) that does not answer from this machine: it cannot be checked from here.' } } as const;
+
+/** RFC 1918 / CGNAT / unique-local addresses: pod, Service and internal load balancer networks. */
+export function isPrivateAddress(ip: string | undefined): boolean {
+  if (!ip) return false;
+  const m = /^(\d+)\.(\d+)\./.exec(ip);
+  if (m) { const a = Number(m[1]), b = Number(m[2]); return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127); }
+  return /^f[cd][0-9a-f]{2}:/i.test(ip);
+}
+
+/** A skip for the certificate checks when tls.admin.handshake could not reach the endpoint from here. */
+export function handshakeNotFromHere(ctx: CheckContext): Outcome<never> | undefined {
+  const r = ctx.result('tls.admin.handshake');
+  return r?.messageId === 'notFromHere' ? { status: 'skip', message: 'the endpoint does not answer from this machine (tls.admin.handshake): its certificate cannot be checked from here' } : undefined;
+}
 
 /** What listens on `e` when TLS did not happen: the plaintext probe (h2c / HTTP/1.x), then identifyService. */
 export async function whatListens(ctx: CheckContext, e: { host: string; port: number }, address: string | undefined, timeoutMs: number): Promise<{ plain?: PlainProbeResult; service?: ServiceEvidence }> {
@@ -174,7 +191,9 @@ export async function handshakeFailure(ctx: CheckContext, e: GrpcTarget, err: Pr
     case 'nxdomain': return { status: 'fail', messageId: 'nxdomain', cause: c, message: `${e.host} does not exist in DNS: ${err.message}`, hint: `see dns.admin.resolve: create the record for ${e.host}, or fix the host in ${from}`, details };
     case 'dns': return { status: 'fail', messageId: 'dnsFailure', cause: c, message: `${e.host} could not be resolved: ${err.message}`, hint: 'see dns.admin.resolve: the resolver answered with an error, not with "no such name"', details };
     case 'refused': return { status: 'fail', messageId: 'refused', cause: c, message: `nothing listens on ${where} (connection refused${err.address && err.address !== e.host ? ` at ${err.address}` : ''})`, hint: `check the port in ${from} (an ingress listens on 443), and that the ingress controller / load balancer for ${e.host} exists and points at this address`, details };
-    case 'timeout': return { status: 'fail', messageId: 'noAnswer', cause: c, message: `no answer from ${where} within ${seconds(timeoutMs)}`, hint: `a firewall or security group drops TCP ${e.port} from this machine, or the load balancer is not provisioned (internal-only?): open the port, or run from inside the network`, details };
+    case 'timeout':
+      if (isPrivateAddress(err.address)) return { status: 'warn', messageId: 'notFromHere', cause: c, message: `${where} (${err.address}, a private network address) does not answer from this machine within ${seconds(timeoutMs)}: it cannot be checked from here`, hint: `run flyte-doctor with --in-cluster (or from a machine on that network, e.g. over the VPN); clients outside that network cannot reach ${e.host} either: give them the public ingress host`, details };
+      return { status: 'fail', messageId: 'noAnswer', cause: c, message: `no answer from ${where} within ${seconds(timeoutMs)}`, hint: `a firewall or security group drops TCP ${e.port} from this machine, or the load balancer is not provisioned (internal-only?): open the port, or run from inside the network`, details };
     default: break;
   }
   // The port accepted TCP: what speaks there?

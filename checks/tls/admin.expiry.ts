@@ -2,6 +2,7 @@ import { adminEndpoint, hostPort } from '../../src/config/endpoints.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { CLIENT_BEHAVIOUR } from '../../src/flyte/client.js';
 import { tlsCause, tlsView } from './_support.js';
+import { handshakeNotFromHere } from './_support.js';
 
 const DAY = 86_400_000;
 export const WARN_DAYS = 21;
@@ -26,6 +27,8 @@ export default defineCheck({
     fix: 'Renew the certificate in the ingress TLS Secret; with cert-manager check `kubectl describe certificate` and the Issuer.',
   },
   async run(ctx) {
+    const notHere = handshakeNotFromHere(ctx);
+    if (notHere) return notHere;
     const e = adminEndpoint(ctx.target)!;
     const where = hostPort(e);
     const { probe: p } = await tlsView(ctx, e);

@@ -2,7 +2,7 @@ import { adminEndpoint, hostPort } from '../../src/config/endpoints.js';
 import { probeTimeout } from '../../src/engine/budget.js';
 import { ProbeError } from '../../src/clients/tls.js';
 import { defineCheck } from '../../src/engine/define.js';
-import { HANDSHAKE_FAILURE_MESSAGES, handshakeFailure, tlsCause, tlsView } from './_support.js';
+import { NOT_FROM_HERE_MESSAGE, HANDSHAKE_FAILURE_MESSAGES, handshakeFailure, tlsCause, tlsView } from './_support.js';
 import { uncheckableHere } from '../client/_support.js';
 
 export default defineCheck({
@@ -17,6 +17,7 @@ export default defineCheck({
     oldTls: { status: 'fail', summary: 'The server speaks only TLS 1.0/1.1, which flytectl and pyflyte refuse.' },
     noH2: { status: 'fail', summary: 'The TLS listener does not offer HTTP/2 (ALPN h2), which gRPC needs.' },
     ...HANDSHAKE_FAILURE_MESSAGES,
+    ...NOT_FROM_HERE_MESSAGE,
   },
   explain: {
     what: 'Completes a TLS handshake with the admin endpoint (SNI = its host), offering every TLS version and ALPN h2 + http/1.1, and reports the version and the protocol the server chose; a handshake that fails is named by the TLS alert the server sent, or by what listens on the port instead (plain HTTP, h2c gRPC, SSH, ...).',

@@ -2,6 +2,7 @@ import { adminEndpoint, hostPort } from '../../src/config/endpoints.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { clientFix, clientSettingText, clientUnset, ingressTlsSecretFix } from '../../src/flyte/client.js';
 import { certNames, chartIngressHost, tlsCause, tlsView } from './_support.js';
+import { handshakeNotFromHere } from './_support.js';
 
 const CONTROLLER: Record<string, string> = { 'ingress-nginx': '"Kubernetes Ingress Controller Fake Certificate"', traefik: '"TRAEFIK DEFAULT CERT"', kong: 'Kong\'s default certificate' };
 
@@ -35,6 +36,8 @@ export default defineCheck({
   },
   async run(ctx) {
     const { checkServerIdentity } = await import('node:tls');
+    const notHere = handshakeNotFromHere(ctx);
+    if (notHere) return notHere;
     const e = adminEndpoint(ctx.target)!;
     const where = hostPort(e);
     const v = await tlsView(ctx, e);

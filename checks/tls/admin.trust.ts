@@ -5,6 +5,7 @@ import { defineCheck } from '../../src/engine/define.js';
 import type { Json } from '../../src/engine/types.js';
 import { clientFix, clientSettingText, clientUnset, ingressTlsSecretFix, CLIENT_BEHAVIOUR } from '../../src/flyte/client.js';
 import { intermediateNotSent, tlsCause, tlsView } from './_support.js';
+import { handshakeNotFromHere } from './_support.js';
 
 /** Kept for importers: the values key that turns on the ingress TLS of a chart. */
 export function ingressTlsKey(chart: string | undefined, valuesKey = 'ingress'): string {
@@ -40,6 +41,8 @@ export default defineCheck({
     fix: 'Serve the full chain; give the Ingress a valid TLS Secret; set `admin.caCertFilePath` (flytekit: `FLYTE_PLATFORM_CA_CERT_FILE_PATH`) to your private CA, or remove it for a publicly trusted certificate.',
   },
   async run(ctx) {
+    const notHere = handshakeNotFromHere(ctx);
+    if (notHere) return notHere;
     const e = adminEndpoint(ctx.target)!;
     const where = hostPort(e);
     const v = await tlsView(ctx, e);
