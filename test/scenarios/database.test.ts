@@ -26,7 +26,7 @@ function withServer(start: () => Promise<Running | PrivatePg>): { setup: Scenari
 }
 
 async function tlsOnlyServer(): Promise<Running> {
-  const c = testCert('db-tls-only');
+  const c = testCert('db-scn-tls-only');
   const server = createTlsServer({ cert: readFileSync(c.cert), key: readFileSync(c.key) }, (s) => { s.on('error', () => {}); s.end(); });
   server.on('tlsClientError', () => {});
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -48,11 +48,11 @@ const http = withServer(() => startTcp(impostors.http400));
 const tlsOnly = withServer(tlsOnlyServer);
 const plainPg = withServer(() => startPrivatePg());
 const replica = withServer(() => startPrivatePg({
-  tls: testCert('db-valid', { sans: ['localhost', 'db.flyte.test', 'IP:127.0.0.1'] }), standby: true,
+  tls: testCert('db-scn-valid', { sans: ['localhost', 'db.flyte.test', 'IP:127.0.0.1'] }), standby: true,
   setup: [`CREATE ROLE ${getTestbed().postgres.owner.user} LOGIN PASSWORD '${getTestbed().postgres.owner.password}'`, `CREATE DATABASE flyteadmin OWNER ${getTestbed().postgres.owner.user}`],
 }));
 const expiredCert = withServer(() => startPrivatePg({
-  tls: testCert('db-expired', { sans: ['localhost', 'db.flyte.test', 'IP:127.0.0.1'], expired: true }),
+  tls: testCert('db-scn-expired', { sans: ['localhost', 'db.flyte.test', 'IP:127.0.0.1'], expired: true }),
   setup: [`CREATE ROLE ${getTestbed().postgres.owner.user} LOGIN PASSWORD '${getTestbed().postgres.owner.password}'`, `CREATE DATABASE flyteadmin OWNER ${getTestbed().postgres.owner.user}`],
 }));
 

@@ -4,7 +4,7 @@
 //  - startPrivatePg(): a PostgreSQL cluster of the test's own on a free port (ssl off, a chosen
 //    certificate, a chosen pg_hba.conf, a standby...), from the same server binaries as the bed.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, renameSync, rmSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -106,7 +106,15 @@ export interface PrivatePgOptions {
 
 /** Starts a private PostgreSQL cluster on a free 127.0.0.1 port. Call stop() (immediate) when done. */
 export async function startPrivatePg(o: PrivatePgOptions = {}): Promise<PrivatePg> {
-  const port = await freePort();
+  // The free port is released before the server binds it: another test may take it first, so retry.
+  for (let attempt = 1; ; attempt++) {
+    try { return await startOnce(o, await freePort()); } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
+}
+
+async function startOnce(o: PrivatePgOptions, port: number): Promise<PrivatePg> {
   const base = mkdtempSync(join(tmpdir(), 'fd-db-pg-'));
   const dataDir = join(base, 'data');
   cpSync(template(), dataDir, { recursive: true });
@@ -127,7 +135,11 @@ export async function startPrivatePg(o: PrivatePgOptions = {}): Promise<PrivateP
   const bin = pgBin();
   const ctl = (args: string[]) => run(join(bin, 'pg_ctl'), ['-D', dataDir, '-l', join(base, 'log'), ...args]);
   const psql = (sql: string, db = 'postgres') => execFileSync(join(bin, 'psql'), ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', dataDir, '-p', String(port), '-U', 'postgres', '-d', db, '-c', sql], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-  ctl(['-w', 'start']);
+  try { ctl(['-w', 'start']); } catch (e) {
+    const log = (() => { try { return readFileSync(join(base, 'log'), 'utf8').slice(-2000); } catch { return ''; } })();
+    rmSync(base, { recursive: true, force: true });
+    throw new Error(`private PostgreSQL on port ${port} did not start: ${(e as Error).message}\n${log}`);
+  }
   psql(`ALTER ROLE postgres PASSWORD '${password}'`);
   for (const s of o.setup ?? []) psql(s);
   if (o.standby) {
