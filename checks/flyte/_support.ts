@@ -9,7 +9,7 @@ import type { Chart, Target } from '../../src/config/target.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
 import type { FlyteComponent } from '../../src/flyte/kubernetes.js';
 import { chartCreatedObject, podValuesKeys } from '../../src/flyte/kubernetes.js';
-import { diagnosePod, diagnosisText, podReady, worstDiagnosis, type EventLike, type PodDiagnosis } from '../../src/flyte/pods.js';
+import { diagnosePod, diagnosisText, podReady, tellingLogLine, worstDiagnosis, type EventLike, type PodDiagnosis } from '../../src/flyte/pods.js';
 
 export interface PodLike { metadata: { name: string; deletionTimestamp?: unknown; labels?: unknown; ownerReferences?: unknown }; spec?: unknown; status?: unknown }
 
@@ -26,6 +26,15 @@ export async function podsWithDiagnosis(s: KubeSession, ns: string, selector: st
     diags.push(diagnosePod(p, events));
   }
   const diag = worstDiagnosis(diags);
+  if (diag && diag.container && !diag.lastTermination?.message && (diag.kind === 'crash-loop' || diag.kind === 'terminated')) {
+    // The termination message is often empty (terminationMessagePolicy File): the previous log says why. Best effort, bounded.
+    try {
+      const q = new URLSearchParams({ container: diag.container, previous: 'true', tailLines: '40', limitBytes: '16384' });
+      const log = await s.getText(`/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(diag.pod)}/log?${q}`, AbortSignal.any([signal, AbortSignal.timeout(1500)]), 16384);
+      const line = tellingLogLine(log);
+      if (line) diag.logLine = line;
+    } catch { /* no kubelet reachable, no pods/log right: the status is what we have */ }
+  }
   return { pods, ...(diag ? { diag } : {}), ...(eventsDenied ? { eventsDenied } : {}) };
 }
 
@@ -46,8 +55,9 @@ const DB_UNREACHABLE = /connection refused|no such host|i\/o timeout|dial tcp|co
 export function diagnosisCause(d: PodDiagnosis | undefined, comp: Pick<FlyteComponent, 'backend' | 'component'>, target: Target): string {
   if (d?.waitsFor && (d.kind === 'init-waiting' || d.kind === 'crash-loop' || d.kind === 'terminated')) return cause.unreachable(hostPortKey(d.waitsFor.host, d.waitsFor.port));
   const db = dbOf(target, comp.component);
-  const text = [d?.message, d?.lastTermination?.message].filter(Boolean).join(' ');
-  if (db && d?.init && /migrat|seed|wait-for-db/.test(d.container ?? '') && text) {
+  const text = [d?.message, d?.lastTermination?.message, d?.logLine].filter(Boolean).join(' ');
+  const usesDb = d?.init ? /migrat|seed|wait-for-db|check/.test(d.container ?? '') : ['flyte-binary', 'flyteadmin', 'datacatalog', 'flytescheduler'].includes(comp.component);
+  if (db && usesDb && text && (d?.kind === 'crash-loop' || d?.kind === 'terminated' || d?.kind === 'init-waiting')) {
     if (DB_AUTH.test(text)) return cause.credentials('postgres', `${db.user}@${hostPortKey(db.host, db.port)}`);
     if (DB_UNREACHABLE.test(text)) return cause.unreachable(hostPortKey(db.host, db.port));
   }
@@ -162,8 +172,12 @@ export function explainDiagnosis(d: PodDiagnosis, comp: FlyteComponent, chart: C
         return { id: 'initContainerFailed', text: `${text}${d.initRole ? ` (it ${d.initRole})` : ''}${exitMeaning(exit)}`,
           hint: dbHint ?? `${logs} shows why it fails${d.initRole && /database/.test(d.initRole) ? ' (database host, password and privileges are the usual causes)' : d.initRole && /Secret/.test(d.initRole) ? ' (RBAC on secrets is the usual cause)' : ''}`, cause: c };
       }
+      const crashText = [d.message, last?.message, d.logLine].filter(Boolean).join(' ');
+      const db = dbOf(target, comp.component);
+      if (db && DB_AUTH.test(crashText)) return { id: d.kind === 'crash-loop' ? 'crashLooping' : 'containerFailed', text: `${text}${d.logLine ? `; log: ${d.logLine}` : ''}`, hint: `the database refuses the password of ${db.user}: fix ${db.valuesKey}.password (or the passwordPath file); database.postgres.auth checks it from here`, cause: c };
+      if (db && DB_UNREACHABLE.test(crashText)) return { id: d.kind === 'crash-loop' ? 'crashLooping' : 'containerFailed', text: `${text}${d.logLine ? `; log: ${d.logLine}` : ''}`, hint: `the pod cannot reach the database ${db.host}:${db.port}: check ${db.valuesKey}.host / port and the network path from the pods (database.postgres.connect checks it from here)`, cause: c };
       if (last?.reason === 'Completed' || exit === 0) return { id: 'crashLooping', text: `${text}${exitMeaning(0)}`, hint: `the container exits right after starting: its command/args are wrong (\`${chart === 'flyte-binary' ? 'deployment.command / deployment.args' : `${comp.valuesKey}.command`}\`); ${logs}`, cause: c };
-      return { id: d.kind === 'crash-loop' ? 'crashLooping' : 'containerFailed', text: `${text}${exitMeaning(exit)}`, hint: `${logs} shows why it exits (the database, storage or auth configuration is the usual cause)${exit === 127 || exit === 126 ? `; check \`${chart === 'flyte-binary' ? 'deployment.command' : `${comp.valuesKey}.command`}\` and the image` : ''}`, cause: c };
+      return { id: d.kind === 'crash-loop' ? 'crashLooping' : 'containerFailed', text: `${text}${exitMeaning(exit)}${d.logLine ? `; log: ${d.logLine}` : ''}`, hint: `${logs} shows why it exits (the database, storage or auth configuration is the usual cause)${exit === 127 || exit === 126 ? `; check \`${chart === 'flyte-binary' ? 'deployment.command' : `${comp.valuesKey}.command`}\` and the image` : ''}`, cause: c };
     }
     case 'evicted':
       return { id: 'evicted', text, hint: `the node ran out of a resource and evicted the pod: set \`${keys.resources}\` requests so it is scheduled where it fits (pods without requests are evicted first), and free the node (\`kubectl describe node\`); delete the evicted pod once fixed`, cause: c };

@@ -50,6 +50,17 @@ export interface PodDiagnosis {
   waitsFor?: { host: string; port: number; user?: string };
   /** What the init container does (from INIT_CONTAINERS). */
   initRole?: string;
+  /** The most telling line of the container's previous log (read by the check when the status has no termination message). */
+  logLine?: string;
+}
+
+/** The last line of a log that says why a process stopped (error, fatal, panic...), trimmed. */
+export function tellingLogLine(log: string): string | undefined {
+  const lines = log.split('\n').map((l) => l.trim()).filter(Boolean);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (/\b(error|fatal|panic|failed|denied|refused|unable|cannot|could not|timeout|no such host|not found)\b/i.test(lines[i]!)) return lines[i]!.replace(/\s+/g, ' ').slice(0, 240);
+  }
+  return undefined;
 }
 
 const s = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);

@@ -133,6 +133,30 @@ describe('a misbehaving Kubernetes API server: every check ends as a finding', (
   });
 });
 
+describe('a crash-looping pod whose status has no termination message: its previous log says why', () => {
+  it('reads the log (bounded) and names the database password as the cause', async () => {
+    const dep = { metadata: { name: 'flyte-flyte-binary', generation: 1, labels: { 'app.kubernetes.io/name': 'flyte-binary', 'app.kubernetes.io/instance': 'flyte' } }, spec: { replicas: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'flyte-binary' } } }, status: { observedGeneration: 1, availableReplicas: 0 } };
+    const podObj = { metadata: { name: 'flyte-flyte-binary-abc' }, spec: { containers: [{ name: 'flyte', image: 'flyte:1' }] }, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }], containerStatuses: [{ name: 'flyte', ready: false, restartCount: 6, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { reason: 'Error', exitCode: 1 } } }] } };
+    const logs: string[] = [];
+    current = { name: 'log', handle: (p) => {
+      if (p.includes('/log?')) { logs.push(p); return { body: '{"level":"info","msg":"starting"}\n{"level":"fatal","msg":"failed to connect to `host=db.example user=flyte database=flyteadmin`: server error (FATAL: password authentication failed for user \\"flyte\\" (SQLSTATE 28P01))"}\n', raw: true, type: 'text/plain' }; }
+      if (p.includes('/deployments/flyte-flyte-binary')) return { body: dep };
+      if (p.split('?')[0]!.endsWith('/deployments')) return { body: list([dep]) };
+      if (p.split('?')[0]!.endsWith('/pods')) return { body: list([podObj]) };
+      if (p.split('?')[0]!.endsWith('/events')) return { body: list([]) };
+      return undefined;
+    } };
+    try {
+      const t = target({ databases: [{ role: 'flyteadmin', host: 'db.example', port: 5432, dbname: 'flyteadmin', user: 'flyte', valuesKey: 'configuration.database' }] as never });
+      const { result } = await runCheck('flyte.deployments.ready', t, { phase: 'verify' });
+      expect(result).toMatchObject({ status: 'fail', messageId: 'crashLooping', cause: 'credentials:postgres:flyte@db.example:5432' });
+      expect(result.message).toContain('log: {"level":"fatal","msg":"failed to connect to');
+      expect(result.hint).toContain('configuration.database.password');
+      expect(logs[0]).toContain('container=flyte&previous=true&tailLines=40');
+    } finally { current = undefined; }
+  });
+});
+
 describe('CRD states from a server of our own (the shared CRD is never touched)', () => {
   const crd = (status: unknown, extra: Record<string, unknown> = {}) => ({ name: 'crd', handle: (p: string) => (p.startsWith('/apis/apiextensions.k8s.io/v1/customresourcedefinitions/flyteworkflows') ? { body: { kind: 'CustomResourceDefinition', metadata: { name: 'flyteworkflows.flyte.lyft.com', ...extra }, spec: { versions: [{ name: 'v1alpha1', served: true }] }, status } } : undefined) });
   const check = async (mode: Mode, chart: 'flyte-binary' | 'flyte-core' = 'flyte-binary') => { current = mode; try { return (await runCheck('flyte.crd.established', target({ chart }), { phase: 'verify' })).result; } finally { current = undefined; } };
