@@ -104,6 +104,10 @@ export interface PrivatePgOptions {
   setup?: string[];
 }
 
+/** Every cluster this process started and has not stopped: stopped at exit if a test could not (a failed beforeAll). */
+const running = new Set<PrivatePg>();
+process.once('exit', () => { for (const p of running) p.stop('immediate'); });
+
 /** Starts a private PostgreSQL cluster on a free 127.0.0.1 port. Call stop() (immediate) when done. */
 export async function startPrivatePg(o: PrivatePgOptions = {}): Promise<PrivatePg> {
   // The free port is released before the server binds it: another test may take it first, so retry.
@@ -140,22 +144,30 @@ async function startOnce(o: PrivatePgOptions, port: number): Promise<PrivatePg> 
     rmSync(base, { recursive: true, force: true });
     throw new Error(`private PostgreSQL on port ${port} did not start: ${(e as Error).message}\n${log}`);
   }
-  psql(`ALTER ROLE postgres PASSWORD '${password}'`);
-  for (const s of o.setup ?? []) psql(s);
-  if (o.standby) {
-    ctl(['-w', '-m', 'fast', 'stop']);
-    writeFileSync(join(dataDir, 'standby.signal'), '');
-    own(dataDir);
-    ctl(['-w', 'start']);
+  try {
+    psql(`ALTER ROLE postgres PASSWORD '${password}'`);
+    for (const s of o.setup ?? []) psql(s);
+    if (o.standby) {
+      ctl(['-w', '-m', 'fast', 'stop']);
+      writeFileSync(join(dataDir, 'standby.signal'), '');
+      own(dataDir);
+      ctl(['-w', 'start']);
+    }
+  } catch (e) {
+    try { ctl(['-w', '-m', 'immediate', 'stop']); } catch { /* not running */ }
+    rmSync(base, { recursive: true, force: true });
+    throw e;
   }
   let stopped = false;
-  return {
+  const handle: PrivatePg = {
     port, dataDir, psql, password,
     stop(mode = 'immediate', wait = true) {
       if (stopped) return;
-      if (mode !== 'smart') stopped = true;
+      if (mode !== 'smart') { stopped = true; running.delete(handle); }
       try { ctl([wait ? '-w' : '-W', '-m', mode, 'stop']); } catch { /* already down */ }
       if (stopped) rmSync(base, { recursive: true, force: true });
     },
   };
+  running.add(handle);
+  return handle;
 }
