@@ -43,6 +43,15 @@ export const cause = {
 /** Order used to break ties between results of one cause: lower layers explain higher ones. */
 const AREA_RANK: Record<string, number> = { kubernetes: 0, dns: 1, database: 2, storage: 3, tls: 4, client: 5, flyte: 6, ingress: 7, auth: 8 };
 const rank = (area: string) => AREA_RANK[area] ?? AREAS.length;
+
+/**
+ * The key results are grouped by. An endpoint where nothing usable answers is one fault whether a
+ * check saw silence (`unreachable`) or the wrong service (`wrong-service`): a pod's wait-for-db
+ * that never gets through and this machine finding an HTTP server on the database port agree.
+ */
+export function groupKey(c: string): string {
+  return c.replace(/^(unreachable|wrong-service):/, 'endpoint:');
+}
 const severity = (r: CheckResult) => (r.status === 'fail' || r.status === 'error' ? 0 : 1);
 
 export function resultKey(r: Pick<CheckResult, 'id' | 'instance'>): string {
@@ -79,8 +88,9 @@ export function markRootCauses(results: CheckResult[], checks: ReadonlyMap<strin
   const groups = new Map<string, CheckResult[]>();
   for (const r of results) {
     if (!r.cause || r.status === 'pass' || r.status === 'skip') continue;
-    const g = groups.get(r.cause);
-    if (g) g.push(r); else groups.set(r.cause, [r]);
+    const k = groupKey(r.cause);
+    const g = groups.get(k);
+    if (g) g.push(r); else groups.set(k, [r]);
   }
   for (const g of groups.values()) {
     if (g.length < 2) continue;

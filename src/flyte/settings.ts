@@ -44,6 +44,9 @@ export function parseSource(source: string | undefined): Omit<Setting, 'field' |
   if (!source) return { origin: 'unset' };
   let m = /^env ([A-Za-z_][A-Za-z0-9_]*)/.exec(source);
   if (m) return { origin: 'env', envVar: m[1]! };
+  // `--set: configuration.database.port`: a values key given on the command line.
+  m = /^--set(?:-string|-file)?: ([^\s(]+)/.exec(source);
+  if (m) return { origin: 'file', file: '--set', key: m[1]! };
   m = /^(--[a-z][a-z0-9-]*)/.exec(source);
   if (m) return { origin: 'flag', flag: m[1]! };
   if (source.startsWith('chart default')) return { origin: 'chart-default' };
@@ -88,7 +91,7 @@ export function fixSetting(target: Target, field: string, key: string, value: st
     case 'flag':
       return `pass ${s.flag} ${String(value)}`;
     case 'file':
-      return `set ${s.key ?? key}: ${fmt(value)} in ${s.file}`;
+      return s.file === '--set' ? `set ${s.key ?? key}: ${fmt(value)} (given with --set)` : `set ${s.key ?? key}: ${fmt(value)} in ${s.file}`;
     default:
       return `set ${key}: ${fmt(value)}`;
   }

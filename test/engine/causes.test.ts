@@ -80,3 +80,14 @@ describe('root causes', () => {
     expect(results.every((x) => x.rootCause && !x.explainedBy)).toBe(true);
   });
 });
+
+describe('grouping and fix provenance', () => {
+  it('unreachable and wrong-service on one host:port are one fault', () => {
+    const mk = (id: string, area: CheckResult['area'], c: string): CheckResult => ({ id, area, title: id, status: 'fail', message: id, docsUrl: '', durationMs: 0, cause: c });
+    const results = [mk('database.postgres.connect', 'database', cause.wrongService('db.example:5432')), mk('flyte.deployments.ready', 'flyte', cause.unreachable('db.example:5432')), mk('storage.s3.endpoint', 'storage', cause.unreachable('db.example:9000'))];
+    markRootCauses(results, new Map());
+    expect(results[0]!.rootCause).toBe(true);
+    expect(results[1]!.explainedBy).toBe('database.postgres.connect');
+    expect(results[2]!.explainedBy).toBeUndefined();
+  });
+});
