@@ -39,7 +39,13 @@ export default defineCheck({
           return { status: 'fail' as const, messageId: 'flyte2Installed' as const, cause: key, message: `${CRD} is missing but taskactions.flyte.org (Flyte 2) exists: this cluster runs Flyte 2, which flyte-doctor (Flyte 1.x) does not check`, details: { crd: CRD, found: 'taskactions.flyte.org' },
             hint: 'install the Flyte 1.x charts from the flyteorg/flyte `master` branch (the `main` branch is Flyte 2), or use Flyte 2 tooling' };
         }
-        return { status: 'fail' as const, messageId: 'crdMissing' as const, cause: key, message: `CRD ${CRD} does not exist; flyteadmin cannot create executions`, details: { crd: CRD, chart },
+        // flyte-binary creates the CRD at start-up: without an install in the namespace, that is the cause.
+        const ns = encodeURIComponent(ctx.target.kubernetes.namespace);
+        const installed = chart === 'flyte-binary'
+          ? (await s.list(`/apis/apps/v1/namespaces/${ns}/deployments`, signal, { labelSelector: 'app.kubernetes.io/name=flyte-binary', maxItems: 1 })).length > 0
+          : !!(await s.getOptional(`/apis/apps/v1/namespaces/${ns}/deployments/flyteadmin`, signal));
+        return { status: 'fail' as const, messageId: 'crdMissing' as const, cause: installed ? key : cause.object('flyte-install', ctx.target.kubernetes.namespace, chart),
+          message: `CRD ${CRD} does not exist; flyteadmin cannot create executions${installed ? '' : ` (and Flyte is not installed in namespace ${ctx.target.kubernetes.namespace})`}`, details: { crd: CRD, chart, installedInNamespace: installed },
           hint: chart === 'flyte-binary'
             ? `the binary creates it at start-up: \`${kubectl(ctx.target.kubernetes, ctx.target.kubernetes.namespace)} logs deploy/<fullname> | grep -i crd\` (RBAC on customresourcedefinitions); or set \`configuration.propeller.createCRDs: false\` so helm installs it`
             : `\`kubectl apply -f https://raw.githubusercontent.com/flyteorg/flyte/master/charts/flyte-core/crds/flyteworkflow.yaml\` (helm does not re-create CRDs on upgrade); check with \`${k} get crd ${CRD}\`` };

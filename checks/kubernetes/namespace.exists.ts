@@ -6,19 +6,20 @@ import { API_MESSAGES, terminatingNamespace, withKube } from './_support.js';
 export default defineCheck({
   id: 'kubernetes.namespace.exists',
   title: 'The target namespace exists or can be created',
-  phases: ['preflight'],
+  phases: ['preflight', 'verify'],
   needs: ['kubernetes'],
   dependsOn: ['kubernetes.api.reachable'],
   messages: {
     exists: { status: 'pass', summary: 'The namespace exists and is Active.' },
     canCreate: { status: 'pass', summary: 'The namespace does not exist yet and the identity may create it (helm install --create-namespace).' },
     missingCannotCreate: { status: 'fail', summary: 'The namespace does not exist and the identity may not create it.' },
+    notInstalled: { status: 'fail', summary: 'verify: the namespace does not exist, so nothing is installed there (a wrong -n, or the release is elsewhere).' },
     terminating: { status: 'fail', summary: 'The namespace is being deleted and stuck Terminating: the finalizers or remaining objects that block it are named.' },
     cannotRead: { status: 'warn', summary: 'The identity may not read the namespace (403), so whether it exists is unknown.' },
     ...API_MESSAGES,
   },
   explain: {
-    what: 'Reads the release namespace. When it does not exist, asks (SelfSubjectAccessReview) whether the identity may create it. When it is Terminating, reads its status conditions (content remaining, finalizers remaining, API discovery failures) to name what blocks the deletion.',
+    what: 'Reads the release namespace. In verify, a namespace that does not exist means nothing is installed there. In preflight, when it does not exist, asks (SelfSubjectAccessReview) whether the identity may create it. When it is Terminating, reads its status conditions (content remaining, finalizers remaining, API discovery failures) to name what blocks the deletion.',
     why: '`helm install -n <ns>` fails when the namespace is missing (unless `--create-namespace`), and a namespace stuck in Terminating rejects every new object: "unable to create new content in namespace because it is being terminated".',
     fix: 'Missing: `kubectl create namespace <ns>` (or `helm install --create-namespace`), as an identity allowed to create namespaces. Terminating: remove what blocks the deletion (finalizers of objects whose controller is gone, an unavailable APIService), or install into another namespace.',
   },
@@ -46,6 +47,13 @@ export default defineCheck({
           return { status: 'fail' as const, messageId: 'terminating' as const, cause: cause.object('namespace', undefined, ns), message: t.message, details: t.details, hint: t.hint };
         }
         return { status: 'pass' as const, messageId: 'exists' as const, message: `namespace ${ns} exists (${phase ?? 'Active'})`, details: { namespace: ns, phase: phase ?? null } };
+      }
+      if (ctx.phase === 'verify') {
+        const src = ctx.target.provenance['kubernetes.namespace'] ?? 'default';
+        return { status: 'fail' as const, messageId: 'notInstalled' as const, cause: cause.object('flyte-install', ns, ctx.target.chart ?? 'flyte-binary'),
+          message: `namespace ${ns} does not exist, so Flyte is not installed there (namespace from ${src === 'default' ? 'the default' : src})`,
+          details: { namespace: ns, exists: false, source: src },
+          hint: `pass the namespace of the release with -n (\`helm list -A | grep -i flyte\` shows it)${src.startsWith('env ') ? `, or fix ${src.slice(4)}` : ''}` };
       }
       const [create] = await s.canI([{ verb: 'create', group: '', resource: 'namespaces' }], signal);
       if (create!.allowed) {

@@ -147,6 +147,10 @@ const scenarios: Scenario[] = [
     },
     expect: { failing: [DEP, SVC, 'flyte.webhook.configured'], root: DEP, messageId: 'notInstalled', fix: ['helm list -A'], warnings: ['dns.ingress.address'] },
   }),
+  verify('fd-k8s-scn-nowhere', {
+    name: 'verify -n a namespace that does not exist: the namespace is the root of every component failure',
+    expect: { failing: ['kubernetes.namespace.exists', DEP, SVC, 'flyte.webhook.configured'], root: 'kubernetes.namespace.exists', messageId: 'notInstalled', fix: ['helm list -A'], warnings: ['dns.ingress.address'] },
+  }),
   {
     name: 'preflight: the release namespace is stuck Terminating (namespace.exists names what blocks it)',
     phase: 'preflight', only: PREFLIGHT_ONLY,
