@@ -41,9 +41,9 @@ export default defineCheck({
         }
         // flyte-binary creates the CRD at start-up: without an install in the namespace, that is the cause.
         const ns = encodeURIComponent(ctx.target.kubernetes.namespace);
-        const installed = chart === 'flyte-binary'
-          ? (await s.list(`/apis/apps/v1/namespaces/${ns}/deployments`, signal, { labelSelector: 'app.kubernetes.io/name=flyte-binary', maxItems: 1 })).length > 0
-          : !!(await s.getOptional(`/apis/apps/v1/namespaces/${ns}/deployments/flyteadmin`, signal));
+        const installed = await (chart === 'flyte-binary'
+          ? s.list(`/apis/apps/v1/namespaces/${ns}/deployments`, signal, { labelSelector: 'app.kubernetes.io/name=flyte-binary', maxItems: 1 }).then((l) => l.length > 0)
+          : s.getOptional(`/apis/apps/v1/namespaces/${ns}/deployments/flyteadmin`, signal).then((d) => !!d)).catch(() => true);
         return { status: 'fail' as const, messageId: 'crdMissing' as const, cause: installed ? key : cause.object('flyte-install', ctx.target.kubernetes.namespace, chart),
           message: `CRD ${CRD} does not exist; flyteadmin cannot create executions${installed ? '' : ` (and Flyte is not installed in namespace ${ctx.target.kubernetes.namespace})`}`, details: { crd: CRD, chart, installedInNamespace: installed },
           hint: chart === 'flyte-binary'
