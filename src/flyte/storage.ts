@@ -69,16 +69,6 @@ export function bucketOfInstance(st: StorageTarget, instanceKey: string | undefi
   return b;
 }
 
-/** The values key naming the bucket of an instance. */
-export function bucketKeyOf(st: StorageTarget, instanceKey: string | undefined): string {
-  if (instanceKey === 'userdata') {
-    // flyte-binary: userDataContainer unless the raw output prefix is set inline.
-    const src = st.rawOutputPrefix && !st.userDataBucket ? 'userDataBucket' : 'userDataBucket';
-    return storageKey(st, src);
-  }
-  return storageKey(st, 'metadataBucket');
-}
-
 /** Every bucket the configuration names (deduplicated). */
 export function configuredBuckets(st: StorageTarget): string[] {
   return [...new Set([st.metadataBucket, userDataBucketOf(st)].filter((b): b is string => !!b))];

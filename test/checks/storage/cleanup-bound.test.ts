@@ -2,7 +2,7 @@
 // costs the run a few seconds in total (not 15 s per bucket), and the report says exactly what may
 // remain (bucket, prefix, keys) with the delete command.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLEANUP_BUDGET_MS, pendingResidue, probeResidue, residueLine } from '../../../src/clients/s3.js';
+import { CLEANUP_BUDGET_MS, pendingResidue, residueLine } from '../../../src/clients/s3.js';
 import { runSelection } from '../../harness/run-check.js';
 import { startFakeS3, type S3OpName } from './fake-stores.js';
 import { s3Target } from './store-target.js';
