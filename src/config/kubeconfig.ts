@@ -314,6 +314,9 @@ export function selectContext(m: MergedKubeconfig, name?: string, flag = '--cont
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname) {
     throw new KubeconfigError(cluster.origin, `cluster "${cluster.name}".server`, `"${cluster.server}" is not an http(s) URL; expected e.g. https://<host>:6443`, 'no-server');
   }
+  if (cluster.insecureSkipTlsVerify && (cluster.certificateAuthority || cluster.certificateAuthorityData) && url.protocol === 'https:') {
+    throw new KubeconfigError(cluster.origin, `cluster "${cluster.name}"`, 'sets both insecure-skip-tls-verify and a certificate-authority, which kubectl refuses ("specifying a root certificates file with the insecure flag is not allowed"); keep the CA and remove insecure-skip-tls-verify', 'invalid');
+  }
   let user: KubeUser;
   if (context.user) {
     const u = m.users.get(context.user);

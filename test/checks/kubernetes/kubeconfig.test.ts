@@ -136,6 +136,8 @@ describe('kubeconfig files and merge rules (kubectl\'s)', () => {
     const noServer = write(d, 'noserver.yaml', kubeconfig({ clusters: { c: {} }, contexts: { a: { cluster: 'c' } }, current: 'a' }));
     expect(userError(() => load({ kubeconfig: noServer }))).toContain('cluster "c".server: not set; expected the API server URL');
     expect(userError(() => load({ kubeconfig: d }))).toMatch(/is a directory/);
+    const both = write(d, 'both.yaml', kubeconfig({ clusters: { c: { ...bed(), 'insecure-skip-tls-verify': true } }, contexts: { a: { cluster: 'c' } }, current: 'a' }));
+    expect(userError(() => load({ kubeconfig: both }))).toContain('sets both insecure-skip-tls-verify and a certificate-authority');
   });
 
   it('collects every credential of the selected user: token, tokenFile content, basic password and its base64, client key, exec env, auth-provider tokens', () => {
