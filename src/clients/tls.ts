@@ -416,7 +416,7 @@ export interface ChainTrust {
   fakeIngressCert: boolean;
 }
 
-/** Whether the presented chain is anchored in Node's bundled roots and/or in caCertFilePath's certificates (dates and names aside). */
+/** @deprecated Use analyzeChain() with the stores of clientTrust (trustStores()). Whether the presented chain is anchored in Node's bundled roots and/or in caCertFilePath's certificates (dates and names aside). */
 export async function chainTrust(chain: CertInfo[], caFileCerts: readonly string[]): Promise<ChainTrust> {
   const { rootCertificates } = await import('node:tls');
   const leaf = chain[0];
@@ -590,6 +590,8 @@ export async function fetchIssuer(url: string, o: { timeoutMs: number; signal?: 
 export interface NetFinding { messageId: string; message: string; hint: string }
 
 /**
+ * @deprecated Kept for importers; the checks use handshakeFailure() / netFailureCause() in
+ * checks/tls/_support.ts (findings belong in checks/, not in src/clients). Nothing in the tree calls it.
  * The finding for a connection that did not get as far as an answer. `where` is host:port;
  * `timeoutMs` the probe's own timeout (a timeout is a finding: fail, never error).
  */
