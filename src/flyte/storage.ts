@@ -205,21 +205,15 @@ export function changeHint(t: Target, field: string, key: string, what: string):
   const s = setting(t, field);
   switch (s.origin) {
     case 'env': return `set ${s.envVar} to ${what} (the environment variable overrides ${key})`;
-    case 'flag': return s.flag === '--set' ? `pass --set ${s.key ?? key}=<${what}>` : `pass ${s.flag} <${what}>`;
-    case 'file': return s.file === '--set' ? `pass --set ${s.key ?? key}=<${what}>` : `set ${s.key ?? key} in ${s.file} to ${what}`;
+    case 'flag': return `pass ${s.flag} <${what}>`;
+    case 'file': return s.file === '--set' ? `set ${s.key ?? key} to ${what} (given with --set)` : `set ${s.key ?? key} in ${s.file} to ${what}`;
     default: return `set ${key} to ${what}`;
   }
 }
 
-/** fixSetting for a storage field, with --set spelled as a flag; undefined when already set so. */
+/** fixSetting for a storage field; undefined when the inputs already have that value. */
 export function storageFix(t: Target, field: StorageField, value: string | number | boolean): string | undefined {
-  const st = t.storage!;
-  const key = storageKey(st, field);
-  const tf = storageField(field);
-  const s = setting(t, tf);
-  if (s.value !== undefined && s.value === String(value)) return undefined;
-  if (t.provenance[tf]?.startsWith('--set')) return `pass --set ${s.key ?? key}=${String(value)}`;
-  return fixSetting(t, tf, key, value);
+  return fixSetting(t, storageField(field), storageKey(t.storage!, field), value);
 }
 
 /** Which credentials win, for Flyte and for flyte-doctor (for details and hints). */

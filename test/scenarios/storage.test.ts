@@ -111,19 +111,19 @@ const scenarios: Scenario[] = [
     name: 'wrong region: the store names the right one, and the fix sets it',
     phase: 'preflight', only,
     inputs: { set: [`${S3}.region=eu-west-3`] },
-    expect: { failing: BUCKETS, root: 'storage.s3.bucket[metadata]', messageId: 'wrongRegion', fix: [`${S3}.region=us-east-1`] },
+    expect: { failing: BUCKETS, root: 'storage.s3.bucket[metadata]', messageId: 'wrongRegion', fix: [`${S3}.region: us-east-1`] },
   },
   {
     name: 'authType iam left on while keys are set (no AWS credentials here): the keys are ignored; fix authType',
     phase: 'preflight', only,
     inputs: { set: [`${S3}.authType=iam`] },
-    expect: { failing: BUCKETS, root: 'storage.config.coherent', messageId: 'keysIgnored', fix: [`${S3}.authType=accesskey`] },
+    expect: { failing: BUCKETS, root: 'storage.config.coherent', messageId: 'keysIgnored', fix: [`${S3}.authType: accesskey`] },
   },
   {
     name: 'https endpoint on the plain-HTTP MinIO port: the port speaks HTTP, fix the scheme',
     phase: 'preflight', only,
     inputs: { set: [`${S3}.endpoint=https://127.0.0.1:19000`] },
-    expect: { failing: ['storage.s3.endpoint'], root: 'storage.s3.endpoint', messageId: 'tlsToPlainPort', fix: [`${S3}.endpoint=http://127.0.0.1:19000`] },
+    expect: { failing: ['storage.s3.endpoint'], root: 'storage.s3.endpoint', messageId: 'tlsToPlainPort', fix: [`${S3}.endpoint: "http://127.0.0.1:19000"`] },
   },
   {
     name: 'http endpoint on a TLS port: the port speaks TLS, fix the scheme and disableSSL',
@@ -133,7 +133,7 @@ const scenarios: Scenario[] = [
       return startPrivateNginx(([p]) => `server { listen 127.0.0.1:${p} ssl; ssl_certificate ${c.cert}; ssl_certificate_key ${c.key}; location / { proxy_pass ${getTestbed().minio.endpoint}; proxy_set_header Host $http_host; } }`);
     }),
     inputs: endpointAt('http'),
-    expect: { failing: ['storage.s3.endpoint'], root: 'storage.s3.endpoint', messageId: 'plainToTlsPort', fix: [`${S3}.endpoint=https://127.0.0.1:`, `${S3}.disableSSL: false`] },
+    expect: { failing: ['storage.s3.endpoint'], root: 'storage.s3.endpoint', messageId: 'plainToTlsPort', fix: [`${S3}.endpoint: "https://127.0.0.1:`, `${S3}.disableSSL: false`] },
   },
   {
     name: 'an HTML web server as the endpoint: not S3, what answered is named',
