@@ -67,6 +67,9 @@ export function clientFix(t: Target, name: ClientSettingName, value: string | nu
   if (!f) return undefined;
   const s = setting(t, field(name));
   if ((s.origin === 'default' || s.origin === 'unset' || s.origin === 'chart-default') && t.client.configPath) return `${f} in ${t.client.configPath} (pyflyte: ${k.env}=${String(value)})`;
+  // The variable overrides the file: fix the variable, or drop it and let the file decide (without
+  // asking to set the file to a value it may already have).
+  if (s.origin === 'env') return `set ${k.env}=${String(value)} in the environment, or unset ${k.env} so that ${k.key}${t.client.configPath ? ` in ${t.client.configPath}` : ''} applies (it must say ${String(value)})`;
   return f;
 }
 
