@@ -7,7 +7,7 @@ import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Json } from '../../src/engine/types.js';
 import { adminHttpBackend, rolloutCommand, useAuthKey } from '../../src/flyte/ingress.js';
-import { HTTP_MESSAGES, judgeHttpAnswer, serverHttpBase, transportFailure } from '../ingress/_support.js';
+import { HTTP_MESSAGES, judgeHttpAnswer, named, serverHttpBase, transportFailure } from '../ingress/_support.js';
 
 export interface MetadataFetch { url: string; res?: HttpResponse; error?: ProbeError }
 
@@ -56,6 +56,7 @@ export default defineCheck({
       details[`${name}HttpStatus`] = r.status;
       details[`${name}ContentType`] = r.contentType;
       if (r.status === 501) {
+        ctx = await named(ctx);
         return { status: 'fail', messageId: 'authOffOnServer', cause: cause.config(useAuthKey(ctx.target)), message: `${f.url} answered 501: flyteadmin runs without auth, though ${useAuthKey(ctx.target)} is true in the values (not rolled out, or deployed from other values)`, hint: `roll the values out: ${rolloutCommand(ctx.target)}; if the deployment is meant to be open, set ${useAuthKey(ctx.target)}: false`, details };
       }
       if (r.status !== 200 || !jsonBody(r)) {

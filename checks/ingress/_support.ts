@@ -22,7 +22,7 @@ import type { CheckContext, Json, Messages, Outcome } from '../../src/engine/typ
 import {
   FLYTEADMIN_UNAUTH_RE, GRPC_SERVICES, adminGrpcBackend, adminHttpBackend, consoleBackend, flyteadminShape, grpcIngressFix, grpcRoutesFix,
   htmlTitle, httpAnnotationsKey, ingressKey, ingressTlsKey, looksLikeConsole, maxMessageSizeKey, rewriteTargetAnnotation, rolloutCommand,
-  useAuthKey, type BackendService, type GrpcServiceSpec,
+  useAuthKey, type BackendService, type GrpcServiceSpec, type NamedTarget,
 } from '../../src/flyte/ingress.js';
 import { fixSetting, setting, whereSet } from '../../src/flyte/settings.js';
 
@@ -172,8 +172,7 @@ export async function backendEndpoints(ctx: CheckContext, pick: (t: Target, full
   const work = (async () => {
     const s = await kubeSession(ctx);
     const sig = probeSignal(ctx.signal, spare);
-    const names = await resolveChartNames(s, { ...(ctx.target.chart ? { chart: ctx.target.chart } : {}), kubernetes: ctx.target.kubernetes } as ChartNames, sig);
-    const b = pick(ctx.target, names.fullname);
+    const b = pick(ctx.target, (ctx.target as NamedTarget).fullname);
     const enc = encodeURIComponent;
     const svc = await s.getOptional(`/api/v1/namespaces/${enc(ns)}/services/${enc(b.name)}`, sig);
     if (!svc) return { service: b.name, port: b.port, ready: 0, notReady: 0, exists: false, backend: b };
@@ -191,6 +190,35 @@ export async function backendEndpoints(ctx: CheckContext, pick: (t: Target, full
   work.catch(() => undefined);
   const timer = new Promise<undefined>((r) => { const t = setTimeout(() => r(undefined), spare); t.unref?.(); });
   try { return await Promise.race([work, timer]); } catch { return undefined; }
+}
+
+/**
+ * The chart's object names as the cluster has them (flyte-binary's fullname comes from the Helm
+ * release, which the values do not say), once per run and only on failure paths, within what the
+ * check can spare. Undefined when the Kubernetes API cannot tell from here.
+ */
+async function chartNames(ctx: CheckContext): Promise<{ release: string; fullname?: string } | undefined> {
+  if (ctx.target.chart === 'flyte-core') return undefined;
+  const spare = Math.min(1500, ctx.remainingMs() - 900);
+  if (spare < 300) return undefined;
+  const work = ctx.shared(`ingress-chart-names:${ctx.target.kubernetes.namespace}`, async (runSignal) => {
+    try {
+      const s = await kubeSession(ctx);
+      const names = await resolveChartNames(s, { ...(ctx.target.chart ? { chart: ctx.target.chart } : {}), kubernetes: ctx.target.kubernetes } as ChartNames, probeSignal(runSignal, 4000));
+      return names.fullname ? { release: names.kubernetes.release, fullname: names.fullname } : undefined;
+    } catch { return undefined; }
+  });
+  const timer = new Promise<undefined>((r) => { const t = setTimeout(() => r(undefined), spare); t.unref?.(); });
+  return Promise.race([work, timer]).catch(() => undefined);
+}
+
+/** ctx with the target's object names resolved on the cluster when it can tell (for fixes that name Services and Deployments). */
+export async function named(ctx: CheckContext): Promise<CheckContext> {
+  if ((ctx.target as NamedTarget).fullname) return ctx;
+  const n = await chartNames(ctx);
+  if (!n) return ctx;
+  const target: NamedTarget = { ...ctx.target, kubernetes: { ...ctx.target.kubernetes, release: n.release }, ...(n.fullname ? { fullname: n.fullname } : {}) };
+  return { ...ctx, target };
 }
 
 function endpointsText(e: EndpointsEvidence): string {
@@ -377,10 +405,15 @@ export interface GrpcProbeFail { ok: false; outcome: Outcome<GrpcId> }
  */
 export async function grpcProbe<T>(ctx: CheckContext, t: GrpcTarget, svc: GrpcServiceSpec, call: (o: GrpcOptions, timeoutMs: number) => Promise<T>, side: 'server' | 'client' = 'server'): Promise<GrpcProbe<T> | GrpcProbeFail> {
   const { o, timeoutMs, where } = await grpcCallSetup(ctx, t);
+  // A call that takes long may end as a deadline: ask the HTTP side of the same ingress meanwhile
+  // (once per run), so the finding can tell a hanging backend from a proxy that waits on gRPC spoken as HTTP/1.1.
+  const early = side === 'server' ? setTimeout(() => { void httpSideAnswers(ctx).catch(() => undefined); }, Math.round(timeoutMs * 0.4)) : undefined;
   try {
     return { ok: true, value: await call(o, timeoutMs), where, o, t };
   } catch (err) {
     return { ok: false, outcome: await judgeGrpcFailure(ctx, t, o, svc, err, timeoutMs, side) };
+  } finally {
+    clearTimeout(early);
   }
 }
 
@@ -445,9 +478,23 @@ export async function judgeGrpcFailure(ctx: CheckContext, t: GrpcTarget, o: Grpc
   const where = hostPort(t);
   const ep: Ep = { host: t.host, port: t.port, tls: t.tls };
   const details = grpcDetails(t, svc, f);
-  const target = ctx.target;
-  const auth = authExpectation(target);
+  const auth = authExpectation(ctx.target);
   const call = `${svc.label}/${svc.method} through ${where}`;
+  // Answers that prove the route come first: they need no names from the cluster.
+  if (f.kind === 'status') {
+    const code = f.code ?? 'UNKNOWN';
+    if (code === 'UNIMPLEMENTED' && svc.registered === 'auth' && auth !== 'on') {
+      return { status: 'pass', messageId: 'notRegisteredAuthOff', message: `${call}: UNIMPLEMENTED from a gRPC server ("${f.detail}"): the prefix is routed; flyteadmin registers ${svc.label} only with auth on, and ${auth === 'off' ? authSettingText(ctx.target) : 'the values do not turn auth on'}`, details };
+    }
+    if (code === 'UNAUTHENTICATED' && svc.id !== 'authmetadata' && auth !== 'off') {
+      return { status: 'pass', messageId: 'authRequired', message: `${call}: UNAUTHENTICATED from flyteadmin: routed; auth is on${auth === 'unknown' ? ' on the server' : ''}, so a token is needed`, details };
+    }
+    if (svc.handlerAnswers.includes(code) && !answeredWithoutToken(ctx, svc)) {
+      return { status: 'pass', messageId: 'handlerAnswered', message: `${call}: ${svc.label} rejected the empty probe request with ${code} ("${f.detail}"): routed to flyteadmin's handler`, details };
+    }
+  }
+  ctx = await named(ctx);
+  const target = ctx.target;
   switch (f.kind) {
     case 'http': return judgeHttpStatusOnGrpc(ctx, t, o, svc, f.httpStatus!, details);
     case 'status': {
@@ -455,17 +502,13 @@ export async function judgeGrpcFailure(ctx: CheckContext, t: GrpcTarget, o: Grpc
       const d = f.detail;
       switch (code) {
         case 'UNIMPLEMENTED':
-          if (svc.registered === 'auth') {
-            if (auth === 'on') return authOffOnServerOutcome(ctx, where, `${svc.label} is UNIMPLEMENTED ("${d}"); flyteadmin registers it only with auth on`, details);
-            return { status: 'pass', messageId: 'notRegisteredAuthOff', message: `${call}: UNIMPLEMENTED from a gRPC server ("${d}"): the prefix is routed; flyteadmin registers ${svc.label} only with auth on, and ${auth === 'off' ? authSettingText(target) : 'the values do not turn auth on'}`, details };
-          }
+          if (svc.registered === 'auth') return authOffOnServerOutcome(ctx, where, `${svc.label} is UNIMPLEMENTED ("${d}"); flyteadmin registers it only with auth on`, details);
           if (/unknown method/i.test(d)) return { status: 'fail', messageId: 'methodMissing', message: `${call}: the server has ${svc.label} but not ${svc.method} ("${d}"): its version does not match the clients'`, hint: 'upgrade flyteadmin to the release the clients use (flyte-doctor reads its version in flyte.admin.grpc), or pin the clients to the server\'s release', details };
           return { status: 'fail', messageId: 'wrongBackend', cause: grpcRoutesCause(target), message: `${call}: a gRPC server that does not serve ${svc.label} answered UNIMPLEMENTED ("${d}"): the route reaches another gRPC server (datacatalog, a connector, another app)`, hint: `point ${svc.service} on the gRPC ingress at flyteadmin's gRPC port (${adminGrpcBackend(target).name}:${adminGrpcBackend(target).port})`, details };
         case 'UNAUTHENTICATED': {
           if (svc.id === 'authmetadata') {
             return frontAuthOutcome(ctx, ep, `${call}: UNAUTHENTICATED ("${d}"), though flyteadmin serves ${svc.label} without a token; it comes`, {}, details);
           }
-          if (auth !== 'off') return { status: 'pass', messageId: 'authRequired', message: `${call}: UNAUTHENTICATED from flyteadmin: routed; auth is on${auth === 'unknown' ? ' on the server' : ''}, so a token is needed`, details };
           if (FLYTEADMIN_UNAUTH_RE.test(d) || (await serverHasAuth(ctx, t, o)) === true) return authOnServerOutcome(ctx, where, `${svc.label}/${svc.method} answered UNAUTHENTICATED ("${d.slice(0, 140)}")`, details);
           return frontAuthOutcome(ctx, ep, `${call}: UNAUTHENTICATED ("${d.slice(0, 140)}"), not flyteadmin's auth (AuthMetadataService is not registered), so it comes`, {}, details);
         }
@@ -486,10 +529,7 @@ export async function judgeGrpcFailure(ctx: CheckContext, t: GrpcTarget, o: Grpc
         case 'INTERNAL': case 'UNKNOWN': case 'DATA_LOSS':
           return { status: 'fail', messageId: 'serverError', cause: cause.backend('flyteadmin'), message: `${call}: ${code} ("${d}"): flyteadmin failed while answering`, hint: `read flyteadmin's log: \`${kubectl(target.kubernetes, target.kubernetes.namespace)} logs deploy/${adminGrpcBackend(target).deployment}\``, details };
         default:
-          if (svc.handlerAnswers.includes(code)) {
-            if (answeredWithoutToken(ctx, svc)) return anonymousAnswerOutcome(ctx, where, `${svc.label}/${svc.method}`, details);
-            return { status: 'pass', messageId: 'handlerAnswered', message: `${call}: ${svc.label} rejected the empty probe request with ${code} ("${d}"): routed to flyteadmin's handler`, details };
-          }
+          if (svc.handlerAnswers.includes(code)) return anonymousAnswerOutcome(ctx, where, `${svc.label}/${svc.method}`, details);
           return { status: 'fail', messageId: 'unrecognised', message: `unrecognised answer to ${call}: ${code} ("${d}")`, hint: `${svc.method} takes no arguments on flyteadmin; check what serves ${svc.service} behind ${where}`, details };
       }
     }
@@ -525,7 +565,9 @@ export async function judgeGrpcFailure(ctx: CheckContext, t: GrpcTarget, o: Grpc
           if (!(ev.status === 200 && /application\/grpc/.test(ev.contentType ?? ''))) return grpcAsHttp1Outcome(ctx, t, svc, `no gRPC answer within ${seconds(timeoutMs)}, and a gRPC-shaped request gets HTTP ${ev.status === 0 ? '000 (an upstream answer that is not HTTP/1.x)' : ev.status}${ev.contentType ? ` ${ev.contentType}` : ''} without grpc-status`, details);
           break;
         }
-        return { status: 'fail', messageId: 'noAnswer', cause: cause.backend('flyteadmin'), message: `connected to ${where}, but ${svc.path} got no answer within ${seconds(timeoutMs)} (DEADLINE_EXCEEDED)`, hint: `the proxy waits on its upstream: flyteadmin's gRPC backend is slow or hangs (${kubectl(target.kubernetes, target.kubernetes.namespace)} logs deploy/${adminGrpcBackend(target).deployment}), or gRPC is proxied as HTTP/1.1 (${grpcIngressFix(target)})`, details };
+        const httpUp = await Promise.race([httpSideAnswers(ctx), new Promise<undefined>((r) => setTimeout(() => r(undefined), Math.max(0, ctx.remainingMs() - 300)).unref?.())]);
+        if (httpUp === true) return grpcAsHttp1Outcome(ctx, t, svc, `no gRPC answer within ${seconds(timeoutMs)} although the connection stands, while flyteadmin answers /healthcheck through the same ingress at once: the proxy waits on a gRPC upstream it speaks HTTP/1.1 to`, details);
+        return { status: 'fail', messageId: 'noAnswer', cause: cause.backend('flyteadmin'), message: `connected to ${where}, but ${svc.path} got no answer within ${seconds(timeoutMs)} (DEADLINE_EXCEEDED)${httpUp === false ? ', and flyteadmin\'s HTTP side does not answer either' : ''}`, hint: `the proxy waits on its upstream: flyteadmin's gRPC backend is slow or hangs (${kubectl(target.kubernetes, target.kubernetes.namespace)} logs deploy/${adminGrpcBackend(target).deployment}), or gRPC is proxied as HTTP/1.1 (${grpcIngressFix(target)})`, details };
       }
       return transportFailure(ctx, ep, 'timeout', f.detail, timeoutMs, details, side);
     }
@@ -667,18 +709,18 @@ const LOGIN_PAGE_RE = /Sign in with|oauth2[- ]proxy|type="password"|<title>[^<]*
 
 /** Judges an HTTP answer that is not the expected one. */
 export async function judgeHttpAnswer(ctx: CheckContext, spec: HttpSpec, url: string, r: HttpResponse, details: Record<string, Json>, hops: HttpResponse[] = [r]): Promise<Outcome<HttpId>> {
-  const t = ctx.target;
-  const ep = endpointOfUrl(url);
-  const auth = authExpectation(t);
-  const title = isHtml(r) ? htmlTitle(r.body) : undefined;
-  const seen = `${r.status}${r.contentType ? ` ${r.contentType}` : ''}${title ? ` ("${title}")` : ''}${r.headers.server ? ` from ${r.headers.server}` : ''}`;
   const shape = flyteadminShape(r);
   const j = jsonBody(r);
   const s = r.status;
+  const adminUnauth = (s === 401 || s === 403) && shape === 'gateway-json' && (j?.code === 16 || FLYTEADMIN_UNAUTH_RE.test(String(j?.message ?? '')));
+  if (adminUnauth && spec.guarded && authExpectation(ctx.target) !== 'off') return { status: 'pass', messageId: 'authRequired', message: `${url} answered ${s} with flyteadmin's JSON: routed; auth is on, so a token is needed`, details };
+  ctx = await named(ctx);
+  const t = ctx.target;
+  const ep = endpointOfUrl(url);
+  const title = isHtml(r) ? htmlTitle(r.body) : undefined;
+  const seen = `${r.status}${r.contentType ? ` ${r.contentType}` : ''}${title ? ` ("${title}")` : ''}${r.headers.server ? ` from ${r.headers.server}` : ''}`;
   if (s === 401 || s === 403 || s === 407) {
-    const adminUnauth = shape === 'gateway-json' && (j?.code === 16 || FLYTEADMIN_UNAUTH_RE.test(String(j?.message ?? '')));
     if (adminUnauth && spec.guarded) {
-      if (auth !== 'off') return { status: 'pass', messageId: 'authRequired', message: `${url} answered ${s} with flyteadmin's JSON: routed; auth is on, so a token is needed`, details };
       return authOnServerOutcome(ctx, url, `flyteadmin answered ${s} ("${String(j?.message ?? '').slice(0, 120)}")`, details);
     }
     if (shape === 'gateway-json' && j?.code === 7) return { status: 'fail', messageId: 'permissionDenied', cause: cause.frontAuth(hpOf(ep)), message: `${url} answered ${s} PERMISSION_DENIED from flyteadmin ("${String(j?.message ?? '')}")`, hint: 'the identity has no permission on this path: check flyteadmin\'s authorization (RBAC) configuration', details };
@@ -782,7 +824,7 @@ export function grpcRouteCheck(spec: GrpcRouteCheckSpec) {
       if (svc.id === 'health' && p.value.serving !== 'SERVING') {
         return { status: 'fail', messageId: 'notServing', cause: cause.backend('flyteadmin'), message: `grpc.health.v1 Check through ${p.where}: ${p.value.serving}`, hint: `flyteadmin reports itself not serving: read its log (\`${kubectl(ctx.target.kubernetes, ctx.target.kubernetes.namespace)} logs deploy/${adminGrpcBackend(ctx.target).deployment}\`) and readiness`, details };
       }
-      if (answeredWithoutToken(ctx, svc)) return anonymousAnswerOutcome(ctx, p.where, `${svc.label}/${svc.method}`, details);
+      if (answeredWithoutToken(ctx, svc)) return anonymousAnswerOutcome(await named(ctx), p.where, `${svc.label}/${svc.method}`, details);
       return { status: 'pass', messageId: 'answers', message: `${svc.label}/${svc.method} through ${p.where}: ${p.value.summary}`, details };
     },
   });

@@ -1,7 +1,7 @@
 import { jsonBody } from '../../src/clients/http.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { adminHttpBackend } from '../../src/flyte/ingress.js';
-import { HTTP_MESSAGES, anonymousAnswerOutcome, authExpectation, httpProbe } from './_support.js';
+import { HTTP_MESSAGES, anonymousAnswerOutcome, authExpectation, httpProbe, named } from './_support.js';
 
 export default defineCheck({
   id: 'ingress.http.api',
@@ -23,7 +23,7 @@ export default defineCheck({
     if (!p.ok) return p.outcome;
     const names = (jsonBody(p.res)!.projects as { id?: unknown }[]).map((x) => (x && typeof x === 'object' && typeof x.id === 'string' ? x.id : '?'));
     const details = { ...p.details, projects: names };
-    if (authExpectation(ctx.target) === 'on') return anonymousAnswerOutcome(ctx, p.url, 'GET /api/v1/projects', details);
+    if (authExpectation(ctx.target) === 'on') return anonymousAnswerOutcome(await named(ctx), p.url, 'GET /api/v1/projects', details);
     return { status: 'pass', messageId: 'answers', message: `${p.url} answered JSON with ${names.length} project(s)${names.length ? `: ${names.slice(0, 5).join(', ')}` : ''}`, details };
   },
 });

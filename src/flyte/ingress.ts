@@ -55,9 +55,12 @@ const isCore = (t: Target) => t.chart === 'flyte-core';
 /** Values key prefix of the ingress. */
 export const ingressKey = (t: Target) => t.ingress?.valuesKey ?? (isCore(t) ? 'common.ingress' : 'ingress');
 
-/** flyte-binary fullname (objects are named after it), or the given one found on the cluster. */
+/** A target with the chart's object names as found on the cluster (flyte-binary's fullname depends on the release name the values do not say). */
+export type NamedTarget = Target & { fullname?: string };
+
+/** flyte-binary fullname (objects are named after it): the one found on the cluster, else derived from the release. */
 export function fullnameOf(t: Target, found?: string): string {
-  return found ?? binaryFullname(t.kubernetes.release);
+  return found ?? (t as NamedTarget).fullname ?? binaryFullname(t.kubernetes.release);
 }
 
 export interface BackendService {

@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Secret } from '../../../src/config/secret.js';
 import { bed, bedTarget, brief, run } from '../client/bed.js';
+import { warmUp } from '../ingress/private-bed.js';
+
+beforeAll(warmUp, 60_000);
 
 const authOn = (client: Parameters<typeof bedTarget>[1] = {}) => bedTarget(bed().nginx.authHttps, { authType: 'Pkce', ...client }, { auth: { enabled: true, oidcIssuer: bed().oidc.issuer, valuesKey: 'configuration.auth' } });
 const authOffServer = () => bedTarget(bed().nginx.https, { authType: 'Pkce' }, { auth: { enabled: true, oidcIssuer: bed().oidc.issuer, valuesKey: 'configuration.auth' } });

@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { bed, bedTarget, brief, run } from '../client/bed.js';
+import { warmUp } from '../ingress/private-bed.js';
+
+beforeAll(warmUp, 60_000);
 
 describe('flyte.admin.grpc (verify)', () => {
   it('reads the flyteadmin version over TLS through the ingress', async () => {

@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { bed, bedTarget, brief, run } from '../client/bed.js';
+import { warmUp } from './private-bed.js';
+
+beforeAll(warmUp, 60_000);
 
 describe('ingress.grpc.*', () => {
   it("ingress.grpc.health: SERVING through nginx", async () => {

@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { bed, bedTarget, brief, run } from '../client/bed.js';
+import { warmUp } from './private-bed.js';
+
+beforeAll(warmUp, 60_000);
 
 describe('ingress.http.*', () => {
   it("ingress.http.healthcheck: 200 through nginx", async () => {

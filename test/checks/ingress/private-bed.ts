@@ -47,6 +47,15 @@ export async function startPrivateAdmin(o: { auth?: boolean; maxMessageBytes?: n
   };
 }
 
+/**
+ * Loads the SDKs the probes use, so a cold import on a busy machine is not billed to the first
+ * check's budget (the CLI bundle loads them in milliseconds; a test worker transforms and loads them
+ * on first use). Call from beforeAll.
+ */
+export async function warmUp(): Promise<void> {
+  await Promise.all([import('@grpc/grpc-js'), import('@flyteorg/flyteidl/gen/pb-js/flyteidl.js'), import('grpc-health-check'), import('undici'), import('../../../src/clients/grpc.js'), import('../../../src/clients/http.js'), import('../../../checks/ingress/_support.js'), import('../../../src/clients/kube.js')]);
+}
+
 /** HTTP paths of the charts' HTTP ingress (facts §E), plus /oidc where the test issuer lives. */
 export const HTTP_PATHS = ['/console', '/api', '/healthcheck', '/v1', '/.well-known', '/login', '/logout', '/callback', '/me', '/config', '/oauth2', '/oidc'];
 /** The six gRPC prefixes of the charts' gRPC ingress. */
@@ -170,6 +179,7 @@ export function ingressLab(): Promise<Lab> {
       plaintext: { tls: false },
     };
     const ng = await startPrivateNginx((ports) => VARIANTS.map((v, i) => serverBlock(ports[i]!, body[v](), opts[v] ?? {})).join('\n'), { count: VARIANTS.length });
+    await warmUp();
     const port = Object.fromEntries(VARIANTS.map((v, i) => [v, ng.ports[i]!])) as Record<Variant, number>;
     return {
       port, admin, authAdmin, tinyAdmin, ssh,

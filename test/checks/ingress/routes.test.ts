@@ -29,7 +29,7 @@ const show = (rs: CheckResult[]) => rs.filter((r) => r.status !== 'pass').map(br
 async function run(v: Variant, over: (t: Target) => void = () => {}): Promise<CheckResult[]> {
   const t = bedTarget(lab.port[v]);
   over(t);
-  return runMany(SEL, t, 'verify', 6000);
+  return runMany(SEL, t, 'verify', 8000);
 }
 
 /** `failing`: id -> messageId of the checks that fail; every other selected check is what HEALTHY says. */
@@ -207,7 +207,7 @@ describe('routing checks through a private ingress, one broken thing per variant
 
   it('something else listens (SSH): wrongService from gRPC and HTTP alike', async () => {
     const t = bedTarget(lab.ssh.port);
-    const rs = await runMany(['ingress.grpc.*', 'ingress.http.*', 'flyte.admin.http'], t, 'verify', 6000);
+    const rs = await runMany(['ingress.grpc.*', 'ingress.http.*', 'flyte.admin.http'], t, 'verify', 8000);
     for (const id of [...GRPC, ...HTTP, 'flyte.admin.http']) { const r = byId(rs, id); expect(r.status, brief(r)).toBe('fail'); expect(r.messageId, brief(r)).toBe('wrongService'); expect(r.message).toContain('SSH'); expect(r.cause).toBe(`wrong-service:flyte.test:${lab.ssh.port}`); }
   });
 });

@@ -1,8 +1,11 @@
 // Ingress HTTP and gRPC checks through each nginx variant of the shared test bed. The shared admin
 // daemon may predate DataProxy/Signal (it is restarted only by \`npm run testbed:up\`): these tests
 // select the checks it serves; routes.test.ts covers every service against private backends.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { bed, bedTarget, brief, runMany } from '../client/bed.js';
+import { warmUp } from './private-bed.js';
+
+beforeAll(warmUp, 60_000);
 
 const SEL = ['ingress.http.*', 'ingress.grpc.admin', 'ingress.grpc.health', 'ingress.grpc.authmetadata'];
 const byId = (rs: { id: string }[], id: string) => rs.find((r) => r.id === id) as import('../../../src/engine/types.js').CheckResult;
