@@ -58,7 +58,7 @@ export function refreshHint(s: KubeSession, k: string): string {
 }
 
 function what(e: KubeError): string {
-  return e.extra.verb && e.extra.resource ? `${e.extra.verb} ${e.extra.resource}${e.extra.group ? `.${e.extra.group}` : ''}${e.extra.namespace ? ` in namespace ${e.extra.namespace}` : ''}` : (e.extra.request ?? 'the request');
+  return e.extra.verb && e.extra.resource ? `${e.extra.verb} ${e.extra.resource}${e.extra.group ? `.${e.extra.group}` : ''}${e.extra.name ? `/${e.extra.name}` : ''}${e.extra.namespace ? ` in namespace ${e.extra.namespace}` : ''}` : (e.extra.request ?? 'the request');
 }
 
 /** The finding for a KubeError met in the middle of a check (after kubernetes.api.reachable passed). */
@@ -77,7 +77,9 @@ export function apiFailure(e: KubeError, ctx: CheckContext, s: KubeSession | und
       const w = what(e);
       return { status: 'warn', messageId: 'apiForbidden', cause: cause.denied('kubernetes', s?.identity.user || 'anonymous', w), details: { ...details, ...(e.extra.verb ? { verb: e.extra.verb } : {}), ...(e.extra.resource ? { resource: e.extra.resource } : {}) },
         message: `user "${s?.identity.user ?? ''}" may not ${w} (403), so ${purpose} cannot be checked with these credentials`,
-        hint: `check as a user who may, or grant it: \`${k} auth can-i ${e.extra.verb ?? 'get'} ${e.extra.resource ? `${e.extra.resource}${e.extra.group ? `.${e.extra.group}` : ''}` : '<resource>'}${e.extra.namespace ? ` -n ${e.extra.namespace}` : ''}\` shows the answer; a cluster admin can bind a role with that verb (e.g. \`kubectl create rolebinding flyte-doctor-view --clusterrole=view --user=${s?.identity.user || '<you>'}${e.extra.namespace ? ` -n ${e.extra.namespace}` : ''}\`)` };
+        hint: `check as a user who may, or grant it: \`${k} auth can-i ${e.extra.verb ?? 'get'} ${e.extra.resource ? `${e.extra.resource}${e.extra.group ? `.${e.extra.group}` : ''}${e.extra.name ? `/${e.extra.name}` : ''}` : '<resource>'}${e.extra.namespace ? ` -n ${e.extra.namespace}` : ''}\` shows the answer; a cluster admin can grant it (${e.extra.namespace
+          ? `\`kubectl create rolebinding flyte-doctor-view --clusterrole=view --user=${s?.identity.user || '<you>'} -n ${e.extra.namespace}\``
+          : `\`kubectl create clusterrole flyte-doctor-read --verb=get,list --resource=${e.extra.resource ? `${e.extra.resource}${e.extra.group ? `.${e.extra.group}` : ''}` : '<resource>'}\` and \`kubectl create clusterrolebinding flyte-doctor-read --clusterrole=flyte-doctor-read --user=${s?.identity.user || '<you>'}\``})` };
     }
     case 'timeout': case 'refused': case 'dns': case 'network': case 'proxy':
     case 'tls-untrusted': case 'tls-hostname': case 'tls-expired': case 'tls-plaintext': case 'tls-expected': case 'tls-client-cert': case 'tls-other':

@@ -640,7 +640,11 @@ function clusterCaBase64(c: KubeCluster): string | undefined {
 export function parseForbidden(message: string, st?: Record<string, any>): Pick<KubeErrorExtra, 'verb' | 'resource' | 'group' | 'namespace' | 'name'> {
   const out: Pick<KubeErrorExtra, 'verb' | 'resource' | 'group' | 'namespace' | 'name'> = {};
   const m = /cannot (\S+) resource "([^"]*)" in API group "([^"]*)"(?: in the namespace "([^"]*)")?/.exec(message);
-  if (m) { out.verb = m[1]!; out.resource = m[2]!; out.group = m[3]!; if (m[4]) out.namespace = m[4]; }
+  if (m) {
+    out.verb = m[1]!; out.resource = m[2]!; out.group = m[3]!;
+    // for the cluster-scoped namespaces resource, the "namespace" the API server names is the object
+    if (m[4]) { if (m[2] === 'namespaces' && m[3] === '') out.name = m[4]; else out.namespace = m[4]; }
+  }
   const nr = /cannot (\S+) path "([^"]*)"/.exec(message);
   if (nr) { out.verb = nr[1]!; out.resource = nr[2]!; }
   const d = isObj(st?.['details']) ? st!['details'] : undefined;

@@ -116,6 +116,20 @@ describe('kubernetes preflight, restricted identity (view in namespace flyte onl
   });
 });
 
+describe('verify as the restricted identity (view in namespace flyte only)', () => {
+  it('what it may not read is a warning naming the verb and resource (cluster-scoped: a ClusterRole), never a failure', async () => {
+    const run = await runSelection(target('restricted'), 'verify', ['flyte.crd.established', 'flyte.deployments.ready', 'flyte.projects.namespaces', 'flyte.services.endpoints', 'flyte.webhook.configured']);
+    const by = Object.fromEntries(run.results.map((r) => [r.id, r]));
+    expect(by['flyte.deployments.ready']!.status).toBe('pass');
+    expect(by['flyte.services.endpoints']!.status).toBe('pass');
+    expect(by['flyte.crd.established']).toMatchObject({ status: 'warn', messageId: 'apiForbidden' });
+    expect(by['flyte.crd.established']!.message).toContain('may not get customresourcedefinitions.apiextensions.k8s.io/flyteworkflows.flyte.lyft.com (403)');
+    expect(by['flyte.crd.established']!.hint).toContain('kubectl create clusterrole flyte-doctor-read --verb=get,list --resource=customresourcedefinitions.apiextensions.k8s.io');
+    expect(by['flyte.projects.namespaces']!.message).toMatch(/may not get namespaces\/flytesnacks-\w+ \(403\)/);
+    expect(by['flyte.webhook.configured']).toMatchObject({ status: 'warn', messageId: 'apiForbidden' });
+  });
+});
+
 describe('kubernetes connection failures', () => {
   it('a stalled API server fails kubernetes.api.reachable within the timeout, and costs one timeout', async () => {
     const timeoutMs = 2500;
