@@ -14,8 +14,12 @@ import type { Report } from '../../reports/schema.js';
 import { runCli } from '../cli/helpers.js';
 import { getTestbed } from '../harness/testbed.js';
 
-/** Warnings the healthy test bed has by design (its pinned kube-apiserver 1.33 is past upstream support). */
-export const TESTBED_WARNINGS = new Set(['kubernetes.version.supported']);
+/**
+ * Warnings the healthy test bed has by design: its pinned kube-apiserver 1.33 is past upstream
+ * support, and its ingress certificate comes from a private CA (this machine trusts it through
+ * caCertFilePath; Flyte's pods may not).
+ */
+export const TESTBED_WARNINGS = new Set(['kubernetes.version.supported', 'tls.admin.trust']);
 
 export interface ScenarioInputs {
   /** Extra `--set` flags (helm syntax), applied after the test bed's values.yaml. */
@@ -106,7 +110,8 @@ export function repeatedSettings(report: Report): string[] {
   const out: string[] = [];
   const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   for (const f of report.target.fields) {
-    if (f.value === '***' || f.value === '') continue;
+    // endpoints.* are derived (endpoints.admin.tls is the negation of admin.insecure): not settings.
+    if (f.value === '***' || f.value === '' || f.field.startsWith('endpoints.')) continue;
     const m = /^env ([A-Za-z_][A-Za-z0-9_]*)/.exec(f.source) ?? /^[^:]+: ([^\s(]+)/.exec(f.source);
     if (!m) continue;
     const k = m[1]!;
