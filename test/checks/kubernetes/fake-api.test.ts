@@ -38,6 +38,25 @@ const MODES: Mode[] = [
   { name: 'items without metadata', handle: (p) => (isList(p) ? { body: list([1, null, 'x', {}, { metadata: null }]) } : undefined) },
   { name: 'objects with null status and spec', handle: (p) => ({ body: isList(p) ? list([{ metadata: { name: 'flyte-flyte-binary' }, spec: null, status: null }]) : { metadata: { name: 'x' }, spec: null, status: null, webhooks: null } }) },
   { name: 'every field of the wrong type', handle: (p) => ({ body: isList(p) ? list([wrongTypes, { ...wrongTypes, metadata: { name: 'flyte-flyte-binary-http', labels: { 'kubernetes.io/service-name': 5 } } }]) : wrongTypes }) },
+  { name: 'a valid unready Deployment whose pods, events, Services and endpoints have odd shapes', handle: (p) => {
+    const path = p.split('?')[0]!;
+    const dep = { metadata: { name: 'flyte-flyte-binary', generation: 2, labels: { 'app.kubernetes.io/name': 'flyte-binary' } }, spec: { replicas: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'flyte-binary' } }, template: { metadata: { labels: { 'app.kubernetes.io/name': 'flyte-binary' } } } }, status: { observedGeneration: 1, conditions: [null, 5, { type: 'Progressing', status: 'False', reason: 7 }] } };
+    const oddPod = (name: string, status: unknown) => ({ metadata: { name, deletionTimestamp: null }, spec: { initContainers: 'x', containers: [null, { name: 5 }] }, status });
+    if (path.endsWith('/deployments/flyte-flyte-binary')) return { body: dep };
+    if (path.endsWith('/deployments')) return { body: list([dep]) };
+    if (path.endsWith('/pods')) return { body: list([
+      oddPod('a', { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: null, message: 42 }] }),
+      oddPod('b', { phase: 'Running', containerStatuses: [{ name: null, state: { waiting: 'x' } }, { state: { terminated: { exitCode: 'one' } } }, 7] }),
+      oddPod('c', { phase: 'Running', initContainerStatuses: [{ name: 'wait-for-db', state: { running: {} } }], conditions: 'no' }),
+      oddPod('d', null),
+    ]) };
+    if (path.endsWith('/events')) return { body: list([{ metadata: { name: 'e' }, reason: null, message: { a: 1 }, type: 7 }, { metadata: { name: 'f' }, reason: 'FailedScheduling', message: null, count: 'x', series: 5 }]) };
+    if (path.endsWith('/services')) return { body: list([{ metadata: { name: 'flyte-flyte-binary-http' }, spec: { selector: { 'app.kubernetes.io/name': 'flyte-binary' }, ports: 'p' } }]) };
+    if (path.endsWith('/endpointslices')) return { body: list([{ metadata: { name: 's', labels: { 'kubernetes.io/service-name': 'flyte-flyte-binary-http' } }, endpoints: [null, { addresses: 'x', conditions: 5 }] }]) };
+    if (path.endsWith('/endpoints')) return { body: list([{ metadata: { name: 'flyte-flyte-binary-http' }, subsets: [null, { addresses: 3 }] }]) };
+    if (path.includes('/log')) return { body: 12345 };
+    return undefined;
+  } },
   { name: 'a 200 with an HTML page', handle: () => ({ body: '<!DOCTYPE html><html><body>Welcome to nginx!</body></html>', raw: true, type: 'text/html' }) },
   { name: 'a 200 with an empty body', handle: () => ({ body: '', raw: true }) },
   { name: 'a JSON array at the top', handle: () => ({ body: [1, 2, 3] }) },
