@@ -221,9 +221,17 @@ export async function named(ctx: CheckContext): Promise<CheckContext> {
   return { ...ctx, target };
 }
 
-function endpointsText(e: EndpointsEvidence): string {
-  if (!e.exists) return `Service ${e.service} does not exist in namespace`;
-  return `Service ${e.service} has ${e.ready} ready endpoint(s)${e.notReady ? ` and ${e.notReady} not ready` : ''}`;
+function endpointsText(e: EndpointsEvidence, ns: string): string {
+  if (!e.exists) return `Service ${e.service} does not exist in namespace ${ns}`;
+  return `Service ${e.service} in namespace ${ns} has ${e.ready} ready endpoint(s)${e.notReady ? ` and ${e.notReady} not ready` : ''}`;
+}
+
+/** What the endpoints say about a 502/503/504: no ready pod, a missing Service, or pods that are up while the ingress cannot use them. */
+function backendVerdict(e: EndpointsEvidence | undefined, component: string, ns: string): string {
+  if (!e) return `${component} is down or not ready behind the ingress (the Kubernetes API cannot tell from here which)`;
+  if (!e.exists) return `the ingress routes to ${endpointsText(e, ns)}`;
+  if (e.ready === 0) return `${component} has no ready pod: ${endpointsText(e, ns)}`;
+  return `${endpointsText(e, ns)}, so the pods are up: the Ingress backend names the wrong Service port, or the controller cannot reach the pods (a NetworkPolicy) or lags behind them`;
 }
 
 // ================================================================ transport
@@ -322,7 +330,9 @@ export async function transportFailure(ctx: CheckContext, ep: Ep, kind: NetError
       return {
         status: 'fail', messageId: 'plaintextPort', cause: cause.tls('plaintext', hp),
         message: `${where} does not speak TLS (${/WRONG_VERSION_NUMBER|wrong version number/i.test(detail) ? 'WRONG_VERSION_NUMBER' : detail})${s ? `: ${describeService(s)}` : ''}, though ${side === 'client' ? 'the client' : 'the values'} expect TLS`,
-        hint: side === 'client' ? 'point admin.endpoint at the TLS listener of the ingress (443), or set admin.insecure: true when you dial a plaintext admin port (8089, port-forward)' : `serve TLS on this port (${tlsFixForIngress(t)}), or use the ingress's TLS port`,
+        hint: side === 'client' ? 'point admin.endpoint at the TLS listener of the ingress (443), or set admin.insecure: true when you dial a plaintext admin port (8089, port-forward)'
+          : t.ingress?.enabled && t.ingress.tls ? `the values already give the ingress TLS (${ingressTlsKey(t)}), but port ${ep.port} answers in plaintext: dial the ingress's TLS listener (443; the endpoint names its plain port?), or check that the controller really serves TLS for ${ep.host} (\`kubectl -n ${t.kubernetes.namespace} get ingress -o wide\`, the TLS Secret exists)`
+            : `serve TLS on this port (${tlsFixForIngress(t)}), or use the ingress's TLS port`,
         details,
       };
     }
@@ -461,7 +471,7 @@ async function backendDownGrpc(ctx: CheckContext, t: GrpcTarget, svc: GrpcServic
   const k = kubectl(ctx.target.kubernetes, ns);
   return {
     status: 'fail', messageId: 'backendDown', cause: cause.backend('flyteadmin'),
-    message: `${svc.label}/${svc.method} through ${hostPort(t)}: ${observed}: the ingress has no working flyteadmin gRPC backend${ep ? ` (${endpointsText(ep)} ${ns})` : ''}`,
+    message: `${svc.label}/${svc.method} through ${hostPort(t)}: ${observed}: the ingress has no working flyteadmin gRPC backend; ${backendVerdict(ep, 'flyteadmin', ns)}`,
     hint: ep && ep.exists && ep.ready === 0
       ? `flyteadmin is not ready: \`${k} get pods\` and \`${k} describe deploy/${b.deployment}\` (see flyte.deployments.ready); the Service ${b.name} gets endpoints when the pods are Ready`
       : ep && !ep.exists ? `the gRPC Service ${b.name} is missing: the ingress routes to a Service that does not exist (check the Ingress backend and ${ingressKey(ctx.target)}.separateGrpcIngress)`
@@ -526,6 +536,8 @@ export async function judgeGrpcFailure(ctx: CheckContext, t: GrpcTarget, o: Grpc
         }
         case 'UNAVAILABLE': case 'DEADLINE_EXCEEDED':
           return backendDownGrpc(ctx, t, svc, `${code} from the proxy/server ("${d}")`, details);
+        case 'CANCELLED':
+          return { status: 'fail', messageId: 'unrecognised', message: `${call}: CANCELLED ("${d}") by the peer: the proxy or server reset the stream (RST_STREAM CANCEL) before answering`, hint: `read the ingress controller's log for ${svc.path} and flyteadmin's log: a proxy cancels when its upstream resets or times out`, details };
         case 'INTERNAL': case 'UNKNOWN': case 'DATA_LOSS':
           return { status: 'fail', messageId: 'serverError', cause: cause.backend('flyteadmin'), message: `${call}: ${code} ("${d}"): flyteadmin failed while answering`, hint: `read flyteadmin's log: \`${kubectl(target.kubernetes, target.kubernetes.namespace)} logs deploy/${adminGrpcBackend(target).deployment}\``, details };
         default:
@@ -625,7 +637,7 @@ async function judgeHttpStatusOnGrpc(ctx: CheckContext, t: GrpcTarget, o: GrpcOp
       const ep2 = await backendEndpoints(ctx, adminGrpcBackend);
       if (ep2) details.backendEndpoints = { service: ep2.service, ready: ep2.ready, notReady: ep2.notReady, exists: ep2.exists };
       if (!ep2 || (ep2.exists && ep2.ready > 0)) {
-        return grpcAsHttp1Outcome(ctx, t, svc, `${seen}, while flyteadmin answers /healthcheck through the same ingress${ep2 ? ` and ${endpointsText(ep2)}` : ''}: its gRPC upstream is reached with the wrong protocol (HTTP/1.1, or h2c to the HTTP port)`, details);
+        return grpcAsHttp1Outcome(ctx, t, svc, `${seen}, while flyteadmin answers /healthcheck through the same ingress${ep2 ? ` and ${endpointsText(ep2, target.kubernetes.namespace)}` : ''}: its gRPC upstream is reached with the wrong protocol (HTTP/1.1, or h2c to the HTTP port)`, details);
       }
     }
     return backendDownGrpc(ctx, t, svc, `${seen}${httpUp === true ? ' (flyteadmin\'s HTTP side answers)' : ''}`, details);
@@ -766,7 +778,7 @@ export async function judgeHttpAnswer(ctx: CheckContext, spec: HttpSpec, url: st
     const why = s === 502 ? 'the upstream refused the connection or answered garbage' : s === 503 ? 'the ingress has no available upstream' : 'the upstream did not answer in time';
     return {
       status: 'fail', messageId: 'backendDown', cause: cause.backend(svc.component),
-      message: `${url} answered ${seen}: ${why}; ${svc.component} is down or not ready behind the ingress${b ? ` (${endpointsText(b)} ${t.kubernetes.namespace})` : ''}`,
+      message: `${url} answered ${seen}: ${why}; ${backendVerdict(b, svc.component, t.kubernetes.namespace)}`,
       hint: b && b.exists && b.ready === 0 ? `${svc.component} has no ready pod: \`${k} get pods\`, \`${k} describe deploy/${svc.deployment}\` (see flyte.deployments.ready)`
         : b && !b.exists ? `the Service ${svc.name} does not exist: the Ingress points at a missing backend`
           : `check ${svc.component} and the Ingress backend: \`${k} get pods,endpointslices -l kubernetes.io/service-name=${svc.name}\`; the Ingress must point at ${svc.name}:${svc.port}`,

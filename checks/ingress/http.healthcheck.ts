@@ -16,7 +16,7 @@ export default defineCheck({
     fix: 'Route `/healthcheck` to flyteadmin\'s HTTP port (the charts render it); a 502/503 means the ingress has no ready flyteadmin endpoint.',
   },
   async run(ctx) {
-    const p = await httpProbe(ctx, { path: '/healthcheck', backend: adminHttpBackend, guarded: false, what: 'flyteadmin\'s HTTP port', accept: (r) => r.status === 200 && !isHtml(r) && r.body.trim().length < 64 });
+    const p = await httpProbe(ctx, { path: '/healthcheck', backend: adminHttpBackend, guarded: false, what: 'flyteadmin\'s HTTP port', accept: (r) => r.status === 200 && !isHtml(r) && r.body.trim() === '' });
     if (!p.ok) return p.outcome;
     return { status: 'pass', messageId: 'answers', message: `${p.url} answered 200`, details: p.details };
   },

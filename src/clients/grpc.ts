@@ -215,7 +215,8 @@ export function classifyGrpcError(err: unknown): GrpcFailure {
   const http = /^Received HTTP status code (\d+)$/.exec(d.trim());
   if (http) return { ...base, kind: 'http', httpStatus: Number(http[1]) };
   if (err.codeName === 'DEADLINE_EXCEEDED') return { ...base, kind: 'deadline', connected: /remote_addr=\S+/.test(d) };
-  if (err.codeName === 'CANCELLED' && /Call cancelled/i.test(d)) return { ...base, kind: 'aborted' };
+  // "Call cancelled": our own cancel (the check's signal; the caller knows) or an RST_STREAM(CANCEL) from the peer.
+  if (err.codeName === 'CANCELLED' && /Call cancelled/i.test(d)) return { ...base, kind: 'status' };
   if (CLIENT_SIDE.test(d.trim()) || (err.codeName === 'UNAVAILABLE' && !d.trim())) {
     if (/Protocol error|RST_STREAM with code \d+ \(Call ended without gRPC status\)|No status information received|Failed to parse server response|Response message parsing error|http1\.x/i.test(d)) return { ...base, kind: 'protocol' };
     if (/Received RST_STREAM with code 2/i.test(d) && !/triggered by internal client error: (?!Protocol error)/i.test(d)) return { ...base, kind: 'protocol' };

@@ -158,6 +158,16 @@ const scenarios: Scenario[] = ([
     expect: { failing: [...GRPC, ...HTTP, 'flyte.admin.http'], root: 'flyte.admin.http', messageId: 'wrongService', fix: ['443'] },
   },
   {
+    name: 'preflight: rewrite-target in the HTTP Ingress annotations of the values',
+    phase: 'preflight', only: ['ingress'], inputs: { values: { ingress: { httpAnnotations: { 'nginx.ingress.kubernetes.io/rewrite-target': '/' } } } },
+    expect: { failing: ['ingress.annotations.http'], root: 'ingress.annotations.http', messageId: 'rewriteTarget', fix: ['remove nginx.ingress.kubernetes.io/rewrite-target from ingress.httpAnnotations'] },
+  },
+  {
+    name: 'preflight: basic auth annotated on the gRPC Ingress',
+    phase: 'preflight', only: ['ingress'], inputs: { values: { ingress: { grpcAnnotations: { 'nginx.ingress.kubernetes.io/auth-type': 'basic' } } } },
+    expect: { failing: ['ingress.annotations.http'], root: 'ingress.annotations.http', messageId: 'frontAuthOnGrpc', fix: ['nginx.ingress.kubernetes.io/auth-type', 'configuration.auth.enabled'] },
+  },
+  {
     name: 'the ingress host does not resolve (NXDOMAIN)',
     phase: 'verify', only: ['ingress'],
     inputs: () => ({ args: ['--endpoint', `dns:///${getTestbed().dns.nxdomain}:443`] }),
