@@ -407,26 +407,6 @@ export async function anchoredIn(chain: CertInfo[], store: readonly string[]): P
   return { anchored: false };
 }
 
-export interface ChainTrust {
-  bySystem: TrustVerdict;
-  byCaFile: TrustVerdict;
-  /** Presented leaf is self-signed (one certificate, subject = issuer). */
-  selfSigned: boolean;
-  /** ingress-nginx's default certificate: TLS is not configured on the Ingress. */
-  fakeIngressCert: boolean;
-}
-
-/** @deprecated Use analyzeChain() with the stores of clientTrust (trustStores()). Whether the presented chain is anchored in Node's bundled roots and/or in caCertFilePath's certificates (dates and names aside). */
-export async function chainTrust(chain: CertInfo[], caFileCerts: readonly string[]): Promise<ChainTrust> {
-  const { rootCertificates } = await import('node:tls');
-  const leaf = chain[0];
-  return {
-    bySystem: await anchoredIn(chain, rootCertificates),
-    byCaFile: caFileCerts.length ? await anchoredIn(chain, caFileCerts) : { anchored: false },
-    selfSigned: !!leaf && leaf.selfIssued && chain.length === 1,
-    fakeIngressCert: !!leaf && /Kubernetes Ingress Controller Fake Certificate/i.test(leaf.subject),
-  };
-}
 
 /** A set of trust anchors: Node's bundled roots ('system'), admin.caCertFilePath, an env var's bundle. */
 export interface TrustStore { label: string; certs: readonly string[] }
@@ -585,35 +565,6 @@ export async function fetchIssuer(url: string, o: { timeoutMs: number; signal?: 
   if (text.includes('-----BEGIN CERTIFICATE-----')) return splitPem(text)[0];
   const { X509Certificate } = await import('node:crypto');
   try { return new X509Certificate(body).toString(); } catch { return undefined; }
-}
-
-export interface NetFinding { messageId: string; message: string; hint: string }
-
-/**
- * @deprecated Kept for importers; the checks use handshakeFailure() / netFailureCause() in
- * checks/tls/_support.ts (findings belong in checks/, not in src/clients). Nothing in the tree calls it.
- * The finding for a connection that did not get as far as an answer. `where` is host:port;
- * `timeoutMs` the probe's own timeout (a timeout is a finding: fail, never error).
- */
-export function describeNetFailure(kind: NetErrorKind, where: string, detail: string, timeoutMs: number): NetFinding {
-  const host = where.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-  switch (kind) {
-    case 'nxdomain': return { messageId: 'nxdomain', message: `${host} does not exist in DNS (NXDOMAIN)`, hint: `create the DNS record for ${host} (pointing at the ingress load balancer: kubectl get ingress -o wide), or fix the host name in admin.endpoint / the ingress host` };
-    case 'dns': return { messageId: 'dnsFailure', message: `${host} could not be resolved: ${detail}`, hint: 'check the resolver (--dns-server, /etc/resolv.conf, VPN split DNS); the name server answered with an error, not with "no such name"' };
-    case 'refused': return { messageId: 'refused', message: `nothing listens on ${where} (connection refused)`, hint: `check the port in admin.endpoint / the ingress URL (the ingress listens on 443), and that the ingress controller / load balancer exists` };
-    case 'timeout': return { messageId: 'noAnswer', message: `no answer from ${where} within ${Math.round(timeoutMs / 100) / 10}s`, hint: `a firewall / security group drops the traffic, or the load balancer is not provisioned (internal-only?): open TCP ${where.replace(/^.*:/, '')} from this machine` };
-    case 'reset': return { messageId: 'connectionReset', message: `${where} closed the connection: ${detail}`, hint: 'the port accepts connections but drops this protocol: check that it is the TLS/gRPC port of the ingress and not a proxy that filters it' };
-    case 'plaintext': return { messageId: 'plaintextPort', message: `${where} does not speak TLS (${/WRONG_VERSION_NUMBER|wrong version number/i.test(detail) ? 'WRONG_VERSION_NUMBER' : detail})`, hint: 'this is a plaintext port: point admin.endpoint / the ingress URL at the TLS listener (443, ingress TLS enabled), or set admin.insecure: true when you really dial a plaintext admin port (8089, port-forward)' };
-    case 'expired': return { messageId: 'certExpired', message: `the certificate of ${where} has expired`, hint: 'renew the certificate in the ingress TLS Secret (cert-manager: check the Certificate and its Issuer)' };
-    case 'notYetValid': return { messageId: 'certNotYetValid', message: `the certificate of ${where} is not valid yet`, hint: 'check the clock of this machine and the notBefore date of the certificate' };
-    case 'selfSigned': return { messageId: 'certSelfSigned', message: `${where} presents a self-signed certificate`, hint: 'set admin.caCertFilePath to the PEM of that certificate/CA (flytekit: FLYTE_PLATFORM_CA_CERT_FILE_PATH), or serve a certificate from a trusted CA' };
-    case 'untrusted': return { messageId: 'certUntrusted', message: `the certificate chain of ${where} is not trusted: ${detail}`, hint: 'set admin.caCertFilePath to the CA that issued the certificate, and serve the full chain (leaf + intermediates) on the ingress' };
-    case 'hostname': return { messageId: 'certHostname', message: `the certificate of ${where} is not valid for ${host}: ${detail}`, hint: `dial a name the certificate has, or reissue the certificate with ${host} in subjectAltName` };
-    case 'tlsVersion': return { messageId: 'tlsVersion', message: `no common TLS version with ${where}: ${detail}`, hint: 'enable TLS 1.2 or 1.3 on the ingress (nginx ssl_protocols TLSv1.2 TLSv1.3); gRPC clients refuse older versions' };
-    case 'tlsAlert': return { messageId: 'tlsAlert', message: `${where} aborted the TLS handshake: ${detail}`, hint: 'the server refused the handshake: check that the host name has a TLS server block (SNI) and a certificate on the ingress' };
-    case 'aborted': return { messageId: 'aborted', message: `aborted while talking to ${where}`, hint: 'the check ran out of time; raise --timeout' };
-    default: return { messageId: 'connectFailed', message: `${where}: ${detail}`, hint: 'check the endpoint host and port' };
-  }
 }
 
 /** One TLS handshake per endpoint per run (shared by tls.admin.* and client.config.tls-mode). */
