@@ -373,41 +373,6 @@ export function splitPem(bundle: string): string[] {
   return bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }
 
-export interface TrustVerdict {
-  /** The chain (ignoring dates) ends at a certificate of this store. */
-  anchored: boolean;
-  /** Subject of the trust anchor found (a root of the store, or a presented cert that is in the store). */
-  anchor?: string;
-}
-
-/**
- * Whether the presented chain leads to a certificate of `store` (PEMs), ignoring validity dates and
- * names (those are judged separately). Used when OpenSSL's single verdict is about dates only.
- */
-const parsed = new Map<string, import('node:crypto').X509Certificate | null>();
-
-export async function anchoredIn(chain: CertInfo[], store: readonly string[]): Promise<TrustVerdict> {
-  const { X509Certificate } = await import('node:crypto');
-  const certs = chain.map((c) => new X509Certificate(c.pem));
-  const roots = store.map((p) => {
-    let c = parsed.get(p);
-    if (c === undefined) { try { c = new X509Certificate(p); } catch { c = null; } parsed.set(p, c); }
-    return c;
-  }).filter((x): x is InstanceType<typeof X509Certificate> => !!x);
-  const rootsFp = new Set(roots.map((r) => r.fingerprint256));
-  for (let i = 0; i < certs.length; i++) {
-    const c = certs[i]!;
-    if (rootsFp.has(c.fingerprint256)) return { anchored: true, anchor: c.subject.replace(/\n/g, ', ') };
-    // each presented cert must be signed by the next one (or by a root)
-    const root = roots.find((r) => c.checkIssued(r) && c.verify(r.publicKey));
-    if (root) return { anchored: true, anchor: root.subject.replace(/\n/g, ', ') };
-    const next = certs[i + 1];
-    if (!next || !(c.checkIssued(next) && c.verify(next.publicKey))) return { anchored: false };
-  }
-  return { anchored: false };
-}
-
-
 /** A set of trust anchors: Node's bundled roots ('system'), admin.caCertFilePath, an env var's bundle. */
 export interface TrustStore { label: string; certs: readonly string[] }
 
