@@ -56,13 +56,20 @@ function intFlag(flag: string, v: unknown, min: number, max: number): number {
 const VALUE_OPTIONS = new Set(['--values', '-f', '--set', '--chart', '--flytectl-config', '--kubeconfig', '--context', '--namespace', '-n', '--endpoint',
   '--dns-server', '--only', '--skip', '--timeout', '--deadline', '--concurrency', '--fail-on', '--output', '-o', '--report', '--plugin', '--config', '--wait']);
 
-/** `--timeout -1s` -> `--timeout=-1s`, so a negative value is reported as one clear line. */
+/** Short flags yargs knows: anything else after a value option is that option's value. */
+const SHORT_FLAGS = new Set(['-f', '-n', '-o', '-h']);
+
+/**
+ * `--timeout -1s` -> `--timeout=-1s` (and `--namespace -x` -> `--namespace=-x`): a value that starts
+ * with one dash reaches its option, so it is reported as one clear line naming the option instead
+ * of yargs' "Unknown arguments: 1, s".
+ */
 export function joinNegativeValues(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = argv[i + 1];
-    if (VALUE_OPTIONS.has(a) && next !== undefined && /^-[\d.]/.test(next)) { out.push(`${a}=${next}`); i++; continue; }
+    if (VALUE_OPTIONS.has(a) && next !== undefined && /^-[^-]/.test(next) && !SHORT_FLAGS.has(next)) { out.push(`${a}=${next}`); i++; continue; }
     out.push(a);
   }
   return out;

@@ -5,8 +5,8 @@ import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Sta
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
 
-/** Values files, flytectl config, kubeconfig, plugin config: a few MiB (real ones are tens of KiB). */
-export const INPUT_LIMIT = 4 * 1024 * 1024;
+/** Values files, flytectl config, plugin config: 2 MiB (real ones are tens of KiB; parsing 2 MiB of YAML takes ~170 MB and a few seconds). */
+export const INPUT_LIMIT = 2 * 1024 * 1024;
 /** A file holding one secret (passwordPath, clientSecretLocation, a token file). */
 export const SECRET_FILE_LIMIT = 64 * 1024;
 

@@ -1,7 +1,7 @@
 // Helm values: read files, merge them like helm (maps deep-merged, everything else replaced),
 // apply --set, resolve `{{ .Values.x.y }}` references, detect the chart, and look keys up with
 // the source that set them (for provenance and for UserError messages).
-import { LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { UserError } from '../errors.js';
 import { readInputFile } from './read.js';
 import { isIdentifierKeyName, isSecretKeyName } from './secret.js';
@@ -41,7 +41,7 @@ const pathKey = (path: Path): string => JSON.stringify(path);
  * or unreadable file, a directory, a FIFO or device, or an oversized file is a UserError naming `flag`.
  */
 export function readTextFile(flag: string, given: string, cwd: string): string {
-  return readInputFile(flag, given, cwd, { what: 'input files (values, configs, kubeconfigs)' });
+  return readInputFile(flag, given, cwd, { what: 'values and config files' });
 }
 
 /** Deeper than any real values file; deeper YAML is refused before it can overflow the stack. */
@@ -54,12 +54,20 @@ export function parseYaml(label: string, text: string): unknown {
   const lineCounter = new LineCounter();
   let doc: ReturnType<typeof parseDocument>;
   try {
-    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+    // uniqueKeys is checked below in linear time (yaml's own check is quadratic in the keys of a map).
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   } catch (e) {
     if (e instanceof RangeError) throw new UserError(`${label}: invalid YAML: nested too deeply (expected at most ${MAX_DEPTH} levels)`);
     throw new UserError(`${label}: invalid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
   const err = doc.errors[0];
+  if (!err) {
+    const dup = duplicateKey(doc.contents);
+    if (dup) {
+      const { line, col } = lineCounter.linePos(dup.pos);
+      throw new UserError(`${label}:${line}:${col}: invalid YAML: Map keys must be unique (${dup.key} appears twice)`);
+    }
+  }
   if (err) {
     const { line, col } = lineCounter.linePos(err.pos[0]);
     const reason = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
@@ -74,6 +82,30 @@ export function parseYaml(label: string, text: string): unknown {
   }
   checkShape(label, data);
   return data;
+}
+
+/** The first key repeated within one map (by value), with its position. Aliases are not followed. */
+function duplicateKey(root: unknown): { key: string; pos: number } | undefined {
+  const stack: { node: unknown; depth: number }[] = [{ node: root, depth: 0 }];
+  while (stack.length) {
+    const { node, depth } = stack.pop()!;
+    if (depth > MAX_DEPTH + 1) continue; // reported by checkShape
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const k = pair.key;
+        const id = isScalar(k) ? `${typeof k.value}:${String(k.value)}` : undefined;
+        if (id !== undefined) {
+          if (seen.has(id)) return { key: JSON.stringify(String((k as { value: unknown }).value)).slice(0, 60), pos: (k as { range?: [number] }).range?.[0] ?? 0 };
+          seen.add(id);
+        }
+        stack.push({ node: pair.value, depth: depth + 1 });
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push({ node: item, depth: depth + 1 });
+    }
+  }
+  return undefined;
 }
 
 /** Refuses a self-referencing alias (a cycle), nesting deeper than MAX_DEPTH and alias bombs. */
@@ -290,8 +322,8 @@ export class MergedValues {
       const p = [...path, k];
       if (v === null) {
         // helm: null removes the key (including a chart default).
+        this.dropBelow(p, dst[k]);
         delete dst[k];
-        this.dropBelow(p);
         this.origins.set(pathKey(p), label);
         continue;
       }
@@ -300,7 +332,7 @@ export class MergedValues {
         this.mergeInto(dst[k] as Dict, v, p, label);
         continue;
       }
-      this.dropBelow(p);
+      this.dropBelow(p, dst[k]);
       dst[k] = structuredClone(v);
       this.markAll(p, v, label);
     }
@@ -312,9 +344,10 @@ export class MergedValues {
     else if (Array.isArray(v)) v.forEach((x, i) => this.markAll([...path, i], x, label));
   }
 
-  private dropBelow(path: Path): void {
-    const pre = pathKey(path).slice(0, -1) + ',';
-    for (const k of [...this.origins.keys()]) if (k.startsWith(pre)) this.origins.delete(k);
+  /** Forgets the origins below `path`, walking only the value being replaced (linear in its size). */
+  private dropBelow(path: Path, old: unknown): void {
+    if (isDict(old)) for (const [k, x] of Object.entries(old)) { const p = [...path, k]; this.origins.delete(pathKey(p)); this.dropBelow(p, x); }
+    else if (Array.isArray(old)) old.forEach((x, i) => { const p = [...path, i]; this.origins.delete(pathKey(p)); this.dropBelow(p, x); });
   }
 
   /** Raw value at an absolute path. */
@@ -424,6 +457,8 @@ export function detectChart(values: Dict): Detection | undefined {
   }
   const core = CORE_KEYS.filter((k) => k in values);
   if (core.length) return { chart: 'flyte-core', reason: `has ${core.slice(0, 2).map((k) => `${k}.*`).join(', ')} (flyte-core)`, prefix: [] };
+  // `configuration` of the wrong type is still flyte-binary's key: the reader then says it must be a map.
+  if (values['configuration'] !== undefined && values['configuration'] !== null) return { chart: 'flyte-binary', reason: 'has configuration (flyte-binary)', prefix: [] };
   if (isDict(values['flyte-binary']) && isDict((values['flyte-binary'] as Dict)['configuration']))
     return { chart: 'flyte-binary', reason: 'has flyte-binary.configuration.* (flyte-binary subchart)', prefix: ['flyte-binary'] };
   if (isDict(values['flyte']) && CORE_KEYS.some((k) => k in (values['flyte'] as Dict)))

@@ -1,0 +1,139 @@
+// Hostile input at the CLI: every flag with values it must refuse, every kind of file where an
+// input or a report goes (FIFO, device, /proc, /sys, a directory, a path below a file), plugins
+// that clash with built-in checks. Each is exit 2 with one line naming the flag or file, the key
+// and the expectation, before anything runs; never exit 4, never a hang, bounded memory.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers.js';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const bin = join(root, 'dist', 'flyte-doctor.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'fd-cli-hostile-'));
+const w = (name: string, text: string) => { writeFileSync(join(dir, name), text); return join(dir, name); };
+const values = w('values.yaml', 'configuration:\n  database:\n    host: db.example.com\n');
+w('plain.txt', 'x');
+const fifo = join(dir, 'fifo');
+execFileSync('mkfifo', [fifo]);
+const plugin = (name: string, id: string, extra = '') => w(name, `export default { id: '${id}', title: 't', phases: ['preflight'], explain: { what: 't', why: 't', fix: 't' }, ${extra} async run() { return { status: 'pass', message: 'ok' }; } };\n`);
+plugin('dup-builtin.mjs', 'database.postgres.auth');
+plugin('mine-a.mjs', 'flyte.mine.check');
+plugin('mine-b.mjs', 'flyte.mine.check');
+plugin('bad-dep.mjs', 'flyte.mine.dep', "dependsOn: ['flyte.nope.nothing'],");
+w('cfg-alias.yaml', 'plugins: &p [*p]\n');
+w('cfg-list.yaml', '- a\n- b\n');
+
+const P = ['preflight', '-f', values, '--dry-run'];
+const cases: { name: string; args: string[]; expect: RegExp }[] = [
+  // durations
+  { name: '--timeout 600h (would overflow the timer)', args: [...P, '--timeout', '600h'], expect: /^--timeout "600h": more than 1h; expected a positive duration like 10s, 500ms or 5m \(at most 1h\)$/ },
+  { name: '--timeout -1s', args: [...P, '--timeout', '-1s'], expect: /^--timeout "-1s": a negative duration; expected a positive duration/ },
+  { name: '--timeout=-1s', args: [...P, '--timeout=-1s'], expect: /^--timeout "-1s": a negative duration/ },
+  { name: '--timeout -5', args: [...P, '--timeout', '-5'], expect: /^--timeout "-5": a negative duration/ },
+  { name: '--timeout 0', args: [...P, '--timeout', '0'], expect: /^--timeout "0": zero; expected a positive duration/ },
+  { name: '--timeout 0ms', args: [...P, '--timeout', '0ms'], expect: /^--timeout "0ms": zero/ },
+  { name: '--timeout 1e9', args: [...P, '--timeout', '1e9'], expect: /^--timeout "1e9": expected a positive duration/ },
+  { name: '--timeout 10 s', args: [...P, '--timeout', '10 s'], expect: /^--timeout "10 s": expected a positive duration/ },
+  { name: '--timeout 99999999999999999999999s', args: [...P, '--timeout', '99999999999999999999999s'], expect: /^--timeout "99999999999999999999999s": more than 1h/ },
+  { name: '--timeout Infinity', args: [...P, '--timeout', 'Infinity'], expect: /^--timeout "Infinity": expected a positive duration/ },
+  { name: '--timeout 0.0001ms', args: [...P, '--timeout', '0.0001ms'], expect: /^--timeout "0.0001ms": less than 1ms/ },
+  { name: '--deadline 48h', args: [...P, '--deadline', '48h'], expect: /^--deadline "48h": more than 24h/ },
+  { name: '--deadline -5m', args: [...P, '--deadline', '-5m'], expect: /^--deadline "-5m": a negative duration/ },
+  { name: '--wait 30d', args: ['verify', '-f', values, '--dry-run', '--wait', '30d'], expect: /^--wait "30d": expected a positive duration/ },
+  { name: '--wait -1s', args: ['verify', '-f', values, '--dry-run', '--wait', '-1s'], expect: /^--wait "-1s": a negative duration/ },
+  { name: '--wait 25h', args: ['verify', '-f', values, '--dry-run', '--wait', '25h'], expect: /^--wait "25h": more than 24h/ },
+  // numbers and choices
+  { name: '--concurrency -1', args: [...P, '--concurrency', '-1'], expect: /^--concurrency -1: expected a whole number from 1 to 1024$/ },
+  { name: '--concurrency 100000', args: [...P, '--concurrency', '100000'], expect: /^--concurrency 100000: expected a whole number from 1 to 1024$/ },
+  { name: '--concurrency many', args: [...P, '--concurrency', 'many'], expect: /^--concurrency .*: expected a whole number from 1 to 1024$/ },
+  { name: '--namespace with a leading dash', args: [...P, '--namespace', '-x'], expect: /^--namespace -x: expected a Kubernetes namespace name/ },
+  { name: '--namespace too long', args: [...P, '--namespace', 'a'.repeat(64)], expect: /^--namespace a+: expected a Kubernetes namespace name/ },
+  { name: '--endpoint with a path', args: [...P, '--endpoint', 'dns:///'], expect: /^--endpoint dns:\/\/\/: expected host\[:port\]/ },
+  { name: '--dns-server port out of range', args: [...P, '--dns-server', '1.1.1.1:99999'], expect: /^--dns-server 1\.1\.1\.1:99999: expected host\[:port\]/ },
+  { name: '--chart unknown', args: [...P, '--chart', 'flyte'], expect: /^--chart flyte: expected flyte-binary or flyte-core$/ },
+  { name: '--context without a kubeconfig', args: [...P, '--context', 'prod'], expect: /^--context prod: no kubeconfig found/ },
+  // report targets: checked before anything runs
+  { name: '--report below a file (ENOTDIR)', args: [...P, '--report', `json=${join(dir, 'plain.txt', 'out.json')}`], expect: /^--report json=.*plain\.txt\/out\.json: a parent of .* is a file, not a directory; expected a writable file path$/ },
+  { name: '--report /dev/full', args: [...P, '--report', 'json=/dev/full'], expect: /^--report json=\/dev\/full: \/dev\/full is a character device, not a regular file; expected a writable file path$/ },
+  { name: '--report under /proc', args: [...P, '--report', 'junit=/proc/self/status'], expect: /^--report junit=\/proc\/self\/status: \/proc\/self\/status is a kernel interface \(\/proc, \/sys\), not a file/ },
+  { name: '--report /proc itself', args: [...P, '--report', 'junit=/proc'], expect: /^--report junit=\/proc: \/proc is a kernel interface/ },
+  { name: '--report under /sys', args: [...P, '--report', 'markdown=/sys/kernel/out.md'], expect: /^--report markdown=\/sys\/kernel\/out\.md: .* is a kernel interface/ },
+  { name: '--report to a directory', args: [...P, '--report', `pretty=${dir}`], expect: /^--report pretty=.*: .* is a directory; expected a writable file path$/ },
+  { name: '--report to a FIFO', args: [...P, '--report', `json=${fifo}`], expect: /^--report json=.*fifo: .*fifo is a FIFO \(named pipe\), not a regular file/ },
+  { name: '--report twice to one file', args: [...P, '--report', `json=${join(dir, 'r.out')}`, '--report', `junit=${join(dir, 'r.out')}`], expect: /^--report junit=.*r\.out: the same file as --report json=/ },
+  { name: '--report over an input file', args: [...P, '--report', `json=${values}`], expect: /^--report json=.*values\.yaml: .*values\.yaml is an input of this run and would be overwritten/ },
+  // input files
+  { name: '-f FIFO', args: ['preflight', '-f', fifo, '--dry-run'], expect: /^--values: cannot read .*fifo: is a FIFO \(named pipe\), expected a regular file$/ },
+  { name: '-f /dev/zero', args: ['preflight', '-f', '/dev/zero', '--dry-run'], expect: /^--values: cannot read \/dev\/zero: is a character device, expected a regular file$/ },
+  { name: '-f /dev/urandom', args: ['preflight', '-f', '/dev/urandom', '--dry-run'], expect: /^--values: cannot read \/dev\/urandom: is a character device/ },
+  { name: '--flytectl-config FIFO', args: [...P, '--flytectl-config', fifo], expect: /^--flytectl-config: cannot read .*fifo: is a FIFO/ },
+  { name: '--config FIFO', args: ['list', '--config', fifo], expect: /^--config .*fifo: cannot read .*fifo: is a FIFO/ },
+  { name: '--config /dev/zero', args: ['list', '--config', '/dev/zero'], expect: /^--config \/dev\/zero: cannot read \/dev\/zero: is a character device/ },
+  { name: '--config self-referencing alias', args: ['list', '--config', join(dir, 'cfg-alias.yaml')], expect: /cfg-alias\.yaml: plugins(\[0\])?: invalid YAML: a self-referencing alias/ },
+  { name: '--config a list', args: ['list', '--config', join(dir, 'cfg-list.yaml')], expect: /cfg-list\.yaml: expected a mapping with a plugins: list/ },
+  // plugins
+  { name: '--plugin FIFO', args: ['list', '--plugin', fifo], expect: /^--plugin .*fifo: cannot read .*fifo: is a FIFO \(named pipe\), expected a regular file/ },
+  { name: '--plugin /dev/zero', args: ['list', '--plugin', '/dev/zero'], expect: /^--plugin \/dev\/zero: cannot read \/dev\/zero: is a character device/ },
+  { name: '--plugin a directory', args: ['list', '--plugin', dir], expect: /^--plugin .*: cannot read .*: is a directory/ },
+  { name: '--plugin reusing a built-in id', args: ['list', '--plugin', join(dir, 'dup-builtin.mjs')], expect: /^--plugin .*dup-builtin\.mjs \(.*dup-builtin\.mjs\): check id "database\.postgres\.auth" is a built-in check; expected an id of your own/ },
+  { name: 'two plugins with one id', args: ['list', '--plugin', join(dir, 'mine-a.mjs'), '--plugin', join(dir, 'mine-b.mjs')], expect: /^--plugin .*mine-b\.mjs .*: check id "flyte\.mine\.check" is also defined by --plugin .*mine-a\.mjs/ },
+  { name: 'a plugin depending on an unknown check', args: ['list', '--plugin', join(dir, 'bad-dep.mjs')], expect: /^--plugin .*bad-dep\.mjs .*: check flyte\.mine\.dep depends on unknown check flyte\.nope\.nothing; expected dependsOn to name existing checks/ },
+];
+
+function assertOneLine(r: { code: number | null; stdout: string; stderr: string }, re: RegExp): void {
+  expect(r.stderr.replace(/^flyte-doctor: /, '').trimEnd(), r.stderr).toMatch(re);
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+  expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
+  expect(r.stdout).toBe('');
+}
+
+describe('hostile flags and files: exit 2, one line, before anything runs', () => {
+  for (const c of cases) {
+    // FIFOs and devices run in a child process with a deadline: a hang fails the test instead of the suite.
+    const spawned = c.args.some((a) => a === fifo || a.startsWith('/dev/') || a.includes('=/dev/') || a.endsWith(`=${fifo}`));
+    it(`${c.name}${spawned ? ' (bundled CLI)' : ''}`, async () => {
+      if (spawned) {
+        const t0 = Date.now();
+        const r = spawnSync(process.execPath, [bin, ...c.args], { encoding: 'utf8', cwd: dir, env: { PATH: process.env.PATH, HOME: dir }, timeout: 20_000 });
+        expect(r.signal, 'the CLI hung and was killed').toBeNull();
+        assertOneLine({ code: r.status, stdout: r.stdout, stderr: r.stderr }, c.expect);
+        expect(Date.now() - t0).toBeLessThan(10_000);
+      } else {
+        assertOneLine(await runCli(c.args, { cwd: dir, home: dir }), c.expect);
+      }
+    });
+  }
+
+  it('a report target that is fine is not created before the run (only checked)', async () => {
+    const out = join(dir, 'sub', 'dir', 'report.json');
+    const r = await runCli([...P, '--report', `json=${out}`], { cwd: dir, home: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(out)).toBe(false); // a dry run writes no report; the directory may exist
+  });
+});
+
+describe('bounded memory: the size cap answers a huge values file', () => {
+  it('a valid 50 MB values file is exit 2 at once, saying so, in a 96 MB heap', () => {
+    const big = join(dir, 'big.yaml');
+    const line = '    key: value-abcdefghijklmnopqrstuvwxyz-0123456789\n';
+    writeFileSync(big, `configuration:\n  inline:\n${line.repeat(Math.ceil(50 * 2 ** 20 / line.length))}`);
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, ['--max-old-space-size=96', bin, 'preflight', '-f', big, '--dry-run'], { encoding: 'utf8', cwd: dir, env: { PATH: process.env.PATH, HOME: dir }, timeout: 30_000 });
+    assertOneLine({ code: r.status, stdout: r.stdout, stderr: r.stderr }, /^--values: cannot read .*big\.yaml: is 50\.0 MiB, over the 2 MiB limit for values and config files \(flyte-doctor reads inputs whole and caps them so a wrong path cannot exhaust memory\); pass the right file$/);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('a values file just under the cap loads in a bounded heap', () => {
+    const near = join(dir, 'near.yaml');
+    const keys: string[] = [];
+    let size = 0;
+    for (let i = 0; size < 1.9 * 2 ** 20; i++) { const l = `    key${i}: value-${i}-abcdefghij\n`; keys.push(l); size += l.length; }
+    writeFileSync(near, `configuration:\n  inline:\n${keys.join('')}`);
+    const r = spawnSync(process.execPath, ['--max-old-space-size=400', bin, 'preflight', '-f', near, '--dry-run', '-o', 'json'], { encoding: 'utf8', cwd: dir, env: { PATH: process.env.PATH, HOME: dir }, timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).dryRun).toBe(true);
+  });
+});
