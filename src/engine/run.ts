@@ -126,7 +126,8 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
     id: n.check.id, area: n.check.area, title: n.check.title, docsUrl: n.check.docsUrl,
     ...(n.instance ? { instance: n.instance.key, instanceLabel: n.instance.label } : {}),
   });
-  const finish = (n: Node, r: CheckResult) => { results.set(n.key, r); o.onResult?.(r); n.resolve(r); };
+  const endedAt = new Map<Node, number>();
+  const finish = (n: Node, r: CheckResult) => { endedAt.set(n, clock.now()); results.set(n.key, r); o.onResult?.(r); n.resolve(r); };
 
   // --- concurrency limiter
   let active = 0;
@@ -136,6 +137,7 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
 
   const runNode = async (n: Node): Promise<void> => {
     const depResults = await Promise.all(n.deps.map((d) => d.done));
+    const readyAt = Math.max(startedAt, ...n.deps.map((d) => endedAt.get(d) ?? startedAt));
     if (n.planSkip) return finish(n, { ...base(n), status: 'skip', message: n.planSkip, durationMs: 0 });
     const carried = o.carry?.get(n.key);
     if (carried && (carried.status === 'pass' || carried.status === 'warn')) return finish(n, carried);
@@ -149,8 +151,8 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
     try {
       if (interrupted) return finish(n, { ...base(n), status: 'skip', message: `not run: ${interrupted}`, durationMs: 0 });
       o.onStart?.(n.check.id, n.instance?.key);
-      const budget = effectiveTimeout(n.check, o.timeoutMs);
       const t0 = clock.now();
+      const budget = stallBound(effectiveTimeout(n.check, o.timeoutMs), o.timeoutMs, startedAt, readyAt);
       const ac = new AbortController();
       const timer = setTimeout(() => ac.abort(new TimeoutError(`timed out after ${secondsText(budget)}`)), budget);
       const onRunAbort = () => ac.abort(runAbort.signal.reason);
@@ -245,6 +247,19 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
 }
 
 function firstLine(s: string): string { return s.split('\n')[0]!.slice(0, 500); }
+
+/**
+ * The stall bound: a fully stalled environment ends within --timeout, not --timeout plus the time
+ * the quick local steps before the first network call took (config parsing, SDK loading). A check
+ * whose dependencies finished within the first half of the --timeout counts that time against its
+ * budget (its clock starts with the run); one whose dependencies took longer (real network work)
+ * gets its whole budget. So a check always has at least half the --timeout.
+ */
+export function stallBound(budget: number, timeoutMs: number, runStart: number, readyAt: number): number {
+  const preamble = readyAt - runStart;
+  if (preamble <= 0 || preamble > timeoutMs / 2) return budget;
+  return Math.max(1, Math.min(budget, timeoutMs - preamble));
+}
 
 /** The deferred cleanups (probe-object deletes) of a run, together (ms); after Ctrl-C a little less. */
 export const CLEANUP_BUDGET_MS = 8000;
