@@ -41,7 +41,11 @@ export async function loadPlugins(paths: string[], configFile: string | undefine
     const list = Array.isArray(exp) ? exp : exp && typeof exp === 'object' && Array.isArray((exp as { checks?: unknown }).checks) ? (exp as { checks: unknown[] }).checks : [exp];
     for (const c of list) {
       const spec = c as CheckSpec;
-      if (!spec || typeof spec !== 'object' || typeof spec.id !== 'string' || typeof spec.run !== 'function' || !Array.isArray(spec.phases)) {
+      let valid: boolean;
+      // A getter that throws is a broken plugin (exit 2), not an internal error.
+      try { valid = Boolean(spec && typeof spec === 'object' && typeof spec.id === 'string' && typeof spec.run === 'function' && Array.isArray(spec.phases)); }
+      catch (e) { throw new UserError(`${from}: ${path}: reading its check failed: ${(e as Error)?.message?.split('\n')[0] ?? String(e)}`); }
+      if (!valid) {
         throw new UserError(`${from}: ${path} does not export a check (expected defineCheck({ id, title, phases, explain, run }))`);
       }
       let check: Check;

@@ -3,7 +3,7 @@
 // Chart defaults (trimmed copies of each chart's values.yaml, flyteorg/flyte master 89cf9cc7) and
 // the flytestdlib defaults the charts leave in place (facts §C1) carry the 'chart default' source.
 import { UserError } from '../errors.js';
-import { readInputFile, SECRET_FILE_LIMIT } from './read.js';
+import { checkReadableLater, readInputFile, SECRET_FILE_LIMIT } from './read.js';
 import { Secret } from './secret.js';
 import type { AuthTarget, Chart, DatabaseTarget, IngressTarget, Provenance, StorageProvider, StorageTarget } from './target.js';
 import { CHART_DEFAULT, formatPath, isDict, shortJson } from './values.js';
@@ -398,6 +398,7 @@ class Builder {
       }
     }
     if (opts['sslrootcert']) {
+      checkReadableLater(`${r.mv.originOf(r.abs(optionsKey))}: ${formatPath(r.abs(optionsKey))} sslrootcert`, opts['sslrootcert'], this.opts.cwd);
       db.sslrootcert = opts['sslrootcert'];
       this.provenance[`${f}.sslrootcert`] = r.prov(optionsKey);
     }

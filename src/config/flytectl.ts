@@ -4,7 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { Credentials } from './credentials.js';
 import { parseEndpoint, type ParsedEndpoint } from './endpoints.js';
-import { readInputFile, SECRET_FILE_LIMIT } from './read.js';
+import { checkReadableLater, readInputFile, SECRET_FILE_LIMIT } from './read.js';
 import { Secret } from './secret.js';
 import type { ClientTarget, Provenance } from './target.js';
 import { isDict, parseYaml, readTextFile, shortJson } from './values.js';
@@ -113,7 +113,10 @@ export function loadClient(input: ClientInput): ClientResult {
   pickBool('insecure', 'insecure', 'FLYTE_PLATFORM_INSECURE');
   pickBool('insecureSkipVerify', 'insecureSkipVerify', 'FLYTE_PLATFORM_INSECURE_SKIP_VERIFY');
   const ca = pickStr('caCertFilePath', 'caCertFilePath', 'FLYTE_PLATFORM_CA_CERT_FILE_PATH');
-  if (ca) client.caCertFilePath = ca;
+  if (ca) {
+    client.caCertFilePath = ca;
+    checkReadableLater(provenance['client.caCertFilePath']!, ca, input.cwd);
+  }
   const authType = pickStr('authType', 'authType', 'FLYTE_CREDENTIALS_AUTH_MODE');
   if (authType) client.authType = authType;
   const clientId = pickStr('clientId', 'clientId', 'FLYTE_CREDENTIALS_CLIENT_ID');

@@ -101,3 +101,16 @@ function tooLarge(size: number, limit: number, what: string | undefined, atLeast
 export function statQuiet(abs: string): Stats | undefined {
   try { return statSync(abs); } catch { return undefined; }
 }
+
+/**
+ * A path a check will read later (a CA bundle, sslrootcert): when it exists it must be a regular
+ * file under `limit` (a FIFO there would block the check's read forever); missing is the check's
+ * finding, not an input error.
+ */
+export function checkReadableLater(label: string, given: string, cwd: string, limit = 4 * 1024 * 1024): void {
+  const abs = resolve(cwd, given);
+  let st: Stats;
+  try { st = statSync(abs); } catch { return; }
+  if (!st.isFile()) throw new UserError(`${label}: cannot read ${given}: is ${fileKind(st)}, expected a regular file`);
+  if (st.size > limit) throw new UserError(`${label}: cannot read ${given}: is ${mib(st.size)}, over the ${mib(limit)} limit for certificate files; pass the right file`);
+}

@@ -146,6 +146,8 @@ beforeAll(async () => {
     async run(ctx) { throw new Error('boom ' + ctx.target.secrets.join(',') + ' ' + process.env.AZURE_CLIENT_SECRET); } }];\n`);
   file('wait.mjs', `export default { id: 'flyte.canary.wait', title: 'Waits to be interrupted', phases: ['preflight', 'verify'], explain: { what: 't', why: 't', fix: 't' },
     async run(ctx) { process.stderr.write('WAITING\\n'); await new Promise((r) => ctx.signal.addEventListener('abort', r)); return { status: 'pass', message: 'waited' }; } };\n`);
+  file('instances.mjs', `export default { id: 'flyte.canary.instances', title: 't', phases: ['preflight'], explain: { what: 't', why: 't', fix: 't' },
+    instances(target) { throw new Error('instances failed: ' + target.secrets.join(' ') + ' ' + process.env.AZURE_STORAGE_KEY); }, async run() { return { status: 'pass', message: 'x' }; } };\n`);
   file('crash.mjs', `export default { id: 'flyte.canary.crash', title: 't', get phases() { throw new Error('getter ' + process.env.AWS_SECRET_ACCESS_KEY + ' ' + process.env.PGPASSWORD); }, run() {} };\n`);
 
   env = {
@@ -210,7 +212,7 @@ const base = (values: string, ctx: string) => ['-f', values, '--flytectl-config'
 
 // Every command × format × failure mode. Each run writes all four formats (stdout plus --report
 // files) and --verbose logs; the kube context decides which server (401/403/500) answers which credential.
-const runs: { name: string; args: string[]; reports?: string[]; expectCode?: number[] }[] = [
+const runs: { name: string; args: string[]; reports?: string[]; expectCode?: number[]; stderr?: RegExp }[] = [
   { name: 'preflight, flyte-binary, kube token -> 401, -o json', args: ['preflight', ...base('binary.yaml', 'tok401'), '-o', 'json', '--verbose', '--plugin', 'leak.mjs'], reports: ALL },
   { name: 'verify, flyte-core (AWS env keys), kube tokenFile -> 403, -o pretty', args: ['verify', ...base('core.yaml', 'tokfile403'), '-o', 'pretty', '--verbose', '--plugin', 'leak.mjs'], reports: ALL },
   { name: 'preflight, flyte-binary, kube basic auth -> 401, -o markdown', args: ['preflight', ...base('binary.yaml', 'basic401'), '-o', 'markdown', '--verbose'], reports: ALL },
@@ -225,9 +227,10 @@ const runs: { name: string; args: string[]; reports?: string[]; expectCode?: num
   { name: 'dry-run -o json, every kube user', args: ['preflight', ...base('binary.yaml', 'exec403'), '--dry-run', '-o', 'json', '--verbose'], expectCode: [0] },
   { name: 'list with the leaking plugin', args: ['list', '-o', 'json', '--plugin', 'leak.mjs'], expectCode: [0] },
   { name: 'explain the leaking plugin', args: ['explain', 'flyte.canary.leak', '--plugin', 'leak.mjs'], expectCode: [0] },
-  { name: 'bad input whose line quotes a secret (password pasted as the port)', args: ['preflight', ...base('binary.yaml', 'tok401'), '--set', `configuration.database.port=${'PLACEHOLDER'}`], expectCode: [2] },
-  { name: 'bad --set value quoting a secret key', args: ['preflight', '--set', 'configuration.storage.providerConfig.s3.secretKey[x]=PLACEHOLDER2', '--dry-run'], expectCode: [2] },
-  { name: 'a plugin that crashes the loader (internal error line)', args: ['preflight', ...base('binary.yaml', 'tok401'), '--plugin', 'crash.mjs'], expectCode: [2, 4] },
+  { name: 'bad input whose line quotes a secret (password pasted as the port)', args: ['preflight', ...base('binary.yaml', 'tok401'), '--set', `configuration.database.port=${'PLACEHOLDER'}`], expectCode: [2], stderr: /^flyte-doctor: --set: configuration\.database\.port: expected a port number \(1-65535\), got "\*\*\*"\n$/ },
+  { name: 'bad --set value quoting a secret key', args: ['preflight', '--set', 'configuration.storage.providerConfig.s3.secretKey[x]=PLACEHOLDER2', '--dry-run'], expectCode: [2], stderr: /^flyte-doctor: --set configuration\.storage\.providerConfig\.s3\.secretKey\[x\]=\*\*\*: list index "x"/ },
+  { name: 'a plugin broken at load: one UserError line', args: ['preflight', ...base('binary.yaml', 'tok401'), '--plugin', 'crash.mjs'], expectCode: [2], stderr: /^flyte-doctor: --plugin crash\.mjs: .*crash\.mjs: reading its check failed: getter \*\*\* \*\*\*\n$/ },
+  { name: 'an internal error line (a plugin whose instances() throws inside the engine)', args: ['preflight', ...base('binary.yaml', 'tok401'), '--plugin', 'instances.mjs'], expectCode: [4], stderr: /^flyte-doctor: internal error: instances failed: \*\*\* \*\*\*/ },
   { name: 'interrupted by SIGINT mid-run, reports written', args: ['verify', ...base('core.yaml', 'tok401').slice(0, -2), '--timeout', '20s', '-o', 'json', '--verbose', '--plugin', 'leak.mjs', '--plugin', 'wait.mjs'], reports: ['markdown'], expectCode: [130] },
 ];
 
@@ -241,6 +244,7 @@ describe('canaries: no planted secret appears in any output, in any encoding', (
       if (r.expectCode) expect(r.expectCode, `exit ${run.code}: ${run.texts.stderr}`).toContain(run.code);
       else expect(run.code, run.texts.stderr).toBeGreaterThanOrEqual(1); // the echo servers make checks fail
       expect(leaks(run)).toEqual([]);
+      if (r.stderr) expect(run.texts.stderr).toMatch(r.stderr);
       if (r.reports?.length) for (const f of r.reports) expect(run.texts[`--report ${f}`], `--report ${f} was written (exit ${run.code}, stderr ${run.texts.stderr.slice(0, 300)})`).not.toBe('');
       if (r.args.includes('leak.mjs') && r.args.includes('json') && !r.args.includes('list')) {
         // the leaking plugin really ran and its output is in the report, redacted

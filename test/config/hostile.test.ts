@@ -182,6 +182,9 @@ describe('input files: only regular files, up to a size cap', () => {
     ['passwordPath /dev/urandom', { values: [write('configuration:\n  database:\n    passwordPath: /dev/urandom\n')] }, /configuration\.database\.passwordPath: cannot read \/dev\/urandom: is a character device/],
     ['passwordPath too large', { values: [write(`configuration:\n  database:\n    passwordPath: ${write('x'.repeat(100_000), 'bigpw.txt')}\n`)] }, /passwordPath: cannot read bigpw\.txt: is 98 KiB, over the 64 KiB limit for a password file/],
     ['clientSecretLocation FIFO', { flytectlConfig: write(`admin:\n  endpoint: dns:///x:1\n  clientSecretLocation: ${fifo}\n`) }, /admin\.clientSecretLocation: cannot read .*fifo\.yaml: is a FIFO/],
+    ['caCertFilePath FIFO (a TLS check would block reading it)', { flytectlConfig: write(`admin:\n  endpoint: dns:///x:1\n  caCertFilePath: ${fifo}\n`, 'c-ca.yaml') }, /^c-ca\.yaml: admin\.caCertFilePath: cannot read .*fifo\.yaml: is a FIFO \(named pipe\), expected a regular file$/],
+    ['FLYTE_PLATFORM_CA_CERT_FILE_PATH /dev/zero', { env: { FLYTE_PLATFORM_CA_CERT_FILE_PATH: '/dev/zero' } }, /^env FLYTE_PLATFORM_CA_CERT_FILE_PATH: cannot read \/dev\/zero: is a character device/],
+    ['sslrootcert FIFO', { values: [write(`configuration:\n  database:\n    options: "sslmode=verify-full sslrootcert=${fifo}"\n`)] }, /: configuration\.database\.options sslrootcert: cannot read .*fifo\.yaml: is a FIFO/],
     ['GOOGLE_APPLICATION_CREDENTIALS FIFO', { env: { GOOGLE_APPLICATION_CREDENTIALS: fifo } }, /^env GOOGLE_APPLICATION_CREDENTIALS: cannot read .*fifo\.yaml: is a FIFO/],
     ['AWS_SHARED_CREDENTIALS_FILE /dev/zero', { env: { AWS_SHARED_CREDENTIALS_FILE: '/dev/zero' } }, /^env AWS_SHARED_CREDENTIALS_FILE: cannot read \/dev\/zero: is a character device/],
   ];
