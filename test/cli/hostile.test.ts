@@ -115,6 +115,24 @@ describe('hostile flags and files: exit 2, one line, before anything runs', () =
   });
 });
 
+describe('a report that cannot be written at the end', () => {
+  it('is one clear line and exit 2, never a crash; the other formats are still written', async () => {
+    const out = join(dir, 'late');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(out, { recursive: true });
+    // A plugin check replaces the report's directory with a file while the run is going on.
+    w('swap.mjs', `import { rmSync, writeFileSync } from 'node:fs';
+      export default { id: 'flyte.test.swap', title: 't', phases: ['preflight'], explain: { what: 't', why: 't', fix: 't' },
+        async run() { rmSync(${JSON.stringify(out)}, { recursive: true }); writeFileSync(${JSON.stringify(out)}, 'now a file'); return { status: 'pass', message: 'swapped' }; } };\n`);
+    const r = await runCli(['preflight', '--plugin', join(dir, 'swap.mjs'), '--only', 'flyte.test.swap', '-o', 'json',
+      '--report', `json=${join(out, 'r.json')}`, '--report', `junit=${join(dir, 'ok.xml')}`], { cwd: dir, home: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^flyte-doctor: --report json=.*late\/r\.json: could not write the report: a parent path is not a directory\n$/);
+    expect(JSON.parse(r.stdout).results[0].status).toBe('pass');
+    expect(existsSync(join(dir, 'ok.xml'))).toBe(true);
+  });
+});
+
 describe('bounded memory: the size cap answers a huge values file', () => {
   it('a valid 50 MB values file is exit 2 at once, saying so, in a 96 MB heap', () => {
     const big = join(dir, 'big.yaml');

@@ -46,3 +46,30 @@ describe('redaction', () => {
     expect(json.target.fields.find((f: { field: string }) => f.field === 'databases[0].password').value).toBe('***');
   });
 });
+
+describe('redaction does not corrupt non-secret text', () => {
+  it('a password that is a common word leaves hosts, users, JSON keys and field names intact', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fd-redact-words-'));
+    writeFileSync(join(dir, 'values.yaml'), [
+      'configuration:',
+      '  database: {host: postgres.flyte.svc, port: 5432, dbname: postgres, username: postgres, password: postgres}',
+      '  storage: {metadataContainer: flyte, userDataContainer: flyte, provider: s3, providerConfig: {s3: {region: us-east-1, authType: accesskey, accessKey: flyte, secretKey: password}}}',
+    ].join('\n') + '\n');
+    for (const o of ['json', 'pretty']) {
+      const r = await runCli(['preflight', '-f', join(dir, 'values.yaml'), '--dry-run', '-o', o], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      for (const s of ['postgres.flyte.svc', 'databases[0].passwordSource', 'databases[0].user', 'storage.secretKey']) expect(r.stdout).toContain(s);
+      expect(r.stdout).not.toMatch(/\*\*\*Source|\*\*\*\.flyte\.svc|databases\[0\]\.\*\*\*/);
+      if (o === 'json') {
+        const fields = JSON.parse(r.stdout).target.fields as { field: string; value: string }[];
+        const v = (f: string) => fields.find((x) => x.field === f)?.value;
+        expect(v('databases[0].host')).toBe('postgres.flyte.svc');
+        expect(v('databases[0].user')).toBe('postgres');
+        expect(v('databases[0].dbname')).toBe('postgres');
+        expect(v('databases[0].password')).toBe('***');
+        expect(v('storage.secretKey')).toBe('***');
+        expect(v('storage.accessKey')).toBe('***'); // an access key id shorter than 12 shows as ***
+      }
+    }
+  });
+});
