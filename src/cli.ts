@@ -209,7 +209,7 @@ if (isMain) {
   // SDK notices (e.g. the AWS SDK's Node-version support warning) are not findings: keep stderr for
   // what flyte-doctor has to say, unless debugging.
   if (!process.env.FLYTE_DOCTOR_DEBUG) process.removeAllListeners('warning');
-  const io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), home: homedir(), signal: ac.signal };
+  const io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), home: homedir(), signal: ac.signal, startedAt: Math.round(performance.timeOrigin) };
   cli(hideBin(process.argv), io).then(
     (code) => { process.stdout.write('', () => process.exit(code)); setTimeout(() => process.exit(code), 2000); },
     (e) => { process.stderr.write(`flyte-doctor: internal error: ${(e as Error)?.message}\n`); process.exit(EXIT.internal); },

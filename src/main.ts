@@ -51,6 +51,8 @@ export interface Io {
   clock?: Clock;
   /** Fires on Ctrl-C. */
   signal?: AbortSignal;
+  /** When the command started (ms since the epoch; the CLI passes its process start): the stall bound counts from here. */
+  startedAt?: number;
 }
 
 /** Every check the run knows: built-ins plus plugins (from --plugin and the config file). */
@@ -239,6 +241,7 @@ async function runLoaded(req: RunRequest, io: Io, clock: Clock, checks: Check[],
     run = await runChecks({
       target, plan, timeoutMs: req.timeoutMs, concurrency: req.concurrency, clock, runId,
       ...(deadlineAt !== undefined ? { deadlineAt } : {}), ...(io.signal ? { signal: io.signal } : {}), ...(carry ? { carry } : {}),
+      ...(attempt === 1 && io.startedAt !== undefined && !io.clock ? { origin: io.startedAt } : {}),
       onStart: (id, inst) => live?.onStart(id, inst),
       onResult: (r) => live?.onResult(redactReport(r, redact)),
       ...(req.verbose ? { log: (id: string, msg: string, data?: unknown) => io.stderr.write(`${redact(`[${id}] ${msg}${data === undefined ? '' : ` ${safeJson(data)}`}`)}\n`) } : {}),

@@ -30,6 +30,12 @@ export interface RunOptions {
   deadlineAt?: number;
   /** External abort (Ctrl-C). */
   signal?: AbortSignal;
+  /**
+   * When the user started the command (clock ms; the CLI passes its process start). The stall bound
+   * counts from here, so the process, start-up included, ends within --timeout when all stalls.
+   * Default: the start of this run.
+   */
+  origin?: number;
   clock?: Clock;
   runId?: string;
   /** Results of an earlier attempt (verify --wait): nodes that passed/warned are not run again. */
@@ -152,7 +158,7 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
       if (interrupted) return finish(n, { ...base(n), status: 'skip', message: `not run: ${interrupted}`, durationMs: 0 });
       o.onStart?.(n.check.id, n.instance?.key);
       const t0 = clock.now();
-      const budget = stallBound(effectiveTimeout(n.check, o.timeoutMs), o.timeoutMs, startedAt, readyAt);
+      const budget = stallBound(effectiveTimeout(n.check, o.timeoutMs), o.timeoutMs, Math.min(o.origin ?? startedAt, startedAt), readyAt);
       const ac = new AbortController();
       const timer = setTimeout(() => ac.abort(new TimeoutError(`timed out after ${secondsText(budget)}`)), budget);
       const onRunAbort = () => ac.abort(runAbort.signal.reason);
@@ -250,10 +256,10 @@ function firstLine(s: string): string { return s.split('\n')[0]!.slice(0, 500); 
 
 /**
  * The stall bound: a fully stalled environment ends within --timeout, not --timeout plus the time
- * the quick local steps before the first network call took (config parsing, SDK loading). A check
- * whose dependencies finished within the first half of the --timeout counts that time against its
- * budget (its clock starts with the run); one whose dependencies took longer (real network work)
- * gets its whole budget. So a check always has at least half the --timeout.
+ * the quick local steps before the first network call took (process start-up, config parsing, SDK
+ * loading). A check that became ready within the first half of the --timeout (counted from
+ * `origin`: the command's start) counts that time against its budget; one whose dependencies took
+ * longer (real network work) gets its whole budget. So a check always has at least half the --timeout.
  */
 export function stallBound(budget: number, timeoutMs: number, runStart: number, readyAt: number): number {
   const preamble = readyAt - runStart;

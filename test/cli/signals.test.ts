@@ -128,7 +128,7 @@ describe('cleanup is bounded and reports its residue', () => {
   });
 });
 
-describe('a fully stalled environment ends within --timeout + 0.15 s', () => {
+describe('a fully stalled environment ends within --timeout + 0.15 s, start-up included', () => {
   for (const command of ['preflight', 'verify']) {
     it(`${command} against the stall port`, async () => {
       const tb = getTestbed();
@@ -150,10 +150,13 @@ describe('a fully stalled environment ends within --timeout + 0.15 s', () => {
       const code = await c.code;
       expect(code, c.err()).toBe(1);
       const doc = JSON.parse(c.out()) as { durationMs: number; finishedAt: string; results: { status: string }[] };
-      // The run itself (first check started to last result, cleanups and client closes included).
-      expect(doc.durationMs, 'run duration').toBeLessThanOrEqual(timeout + 150);
+      // The whole process, from spawn to exit (start-up counts against the checks' budgets: the stall
+      // bound runs from the process start). Measured +0.06 s on a quiet machine; the margin beyond
+      // 0.15 s is only for spawning on a loaded CI box.
+      expect(c.exitedAt() - c.startedAt, 'spawn to exit').toBeLessThanOrEqual(timeout + 250);
+      expect(doc.durationMs, 'run duration').toBeLessThanOrEqual(timeout);
       // After the run: rendering the report and exiting.
-      expect(c.exitedAt() - Date.parse(doc.finishedAt), 'time from the end of the run to the exit').toBeLessThan(400);
+      expect(c.exitedAt() - Date.parse(doc.finishedAt), 'time from the end of the run to the exit').toBeLessThan(150);
       expect(doc.results.filter((r) => r.status === 'fail' || r.status === 'error').length).toBeGreaterThan(3);
     });
   }
