@@ -179,6 +179,7 @@ export function plainValues(t: Target): string[] {
   const walk = (v: unknown, key: string): void => {
     if (v === null || v === undefined) return;
     if (typeof v === 'string') { if (v && !ids.has(v)) out.add(v.replace(/(:\/\/[^\s/?#@:]*:)[^\s/?#@]+@/g, '$1@')); return; }
+    if (typeof v === 'number') { out.add(String(v)); return; }
     if (typeof v !== 'object') return;
     if (typeof (v as { reveal?: unknown }).reveal === 'function') return;
     if (Array.isArray(v)) { for (const x of v) walk(x, key); return; }

@@ -272,15 +272,23 @@ export function makeRedactor(source: Iterable<string> | SecretSource, opts: Reda
     const s = source as SecretSource;
     return [s.secrets ?? [], s.identifiers ?? []];
   };
-  let sig = '';
+  // Re-compile only when a list gained a value not seen before (ctx.addSecret may push the same
+  // password once per connection) or was replaced.
   let c: Compiled | undefined;
+  let seenLists: [readonly string[], readonly string[]] | undefined;
+  let seenLen: [number, number] = [0, 0];
+  const seen = new Set<string>();
   const current = (): Compiled => {
     const [secrets, ids] = lists();
-    const next = `${secrets.length}:${secrets[secrets.length - 1] ?? ''}:${ids.length}:${ids[ids.length - 1] ?? ''}`;
-    if (!c || next !== sig) {
-      sig = next;
-      c = compile(secrets, ids, vocabulary, opts.plain ? [...opts.plain()].filter((p) => typeof p === 'string' && p.length > 0) : []);
+    let changed = !c || !seenLists || seenLists[0] !== secrets || seenLists[1] !== ids || secrets.length < seenLen[0] || ids.length < seenLen[1];
+    if (changed) seen.clear();
+    const from: [number, number] = changed ? [0, 0] : seenLen;
+    for (const [list, i0, tag] of [[secrets, from[0], 's'], [ids, from[1], 'i']] as const) {
+      for (let i = i0; i < list.length; i++) { const k = `${tag}:${list[i]}`; if (!seen.has(k)) { seen.add(k); changed = true; } }
     }
+    seenLists = [secrets, ids];
+    seenLen = [secrets.length, ids.length];
+    if (changed || !c) c = compile(secrets, ids, vocabulary, opts.plain ? [...opts.plain()].filter((p) => typeof p === 'string' && p.length > 0) : []);
     return c;
   };
   const maskId = (id: string) => (current().anywhere.get(id) ?? current().token.get(id) ?? maskIdentifier(id));
