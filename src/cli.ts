@@ -10,7 +10,7 @@ import { parseDuration } from './duration.js';
 import { EXIT, SIGNAL_EXIT } from './engine/exit-code.js';
 import { makeRedactor } from './engine/redact.js';
 import { pendingCleanups } from './engine/run.js';
-import { explainCommand, listCommand, runCommand, type Io, type OutputFormat, type RunRequest } from './main.js';
+import { cleanupRunCommand, explainCommand, listCommand, runCommand, type Io, type OutputFormat, type RunRequest } from './main.js';
 import { VERSION } from './version.js';
 
 const FORMATS: readonly OutputFormat[] = ['pretty', 'json', 'junit', 'markdown'];
@@ -23,6 +23,8 @@ const EPILOG = `Exit codes:
   4  internal error
   129 hang-up (SIGHUP), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM): probe objects are cleaned
      up and the reports hold what finished
+cleanup: 0 nothing stale is left, 1 stale probe prefixes listed (delete with --yes), 3 some could not
+  be listed or deleted
 
 Docs: https://github.com/flyte-doctor/flyte-doctor#readme`;
 
@@ -54,7 +56,7 @@ function intFlag(flag: string, v: unknown, min: number, max: number): number {
 
 /** Options that take a value: `--timeout -1s` must reach the option (yargs would read `-1s` as flags). */
 const VALUE_OPTIONS = new Set(['--values', '-f', '--set', '--chart', '--flytectl-config', '--kubeconfig', '--context', '--namespace', '-n', '--endpoint',
-  '--dns-server', '--only', '--skip', '--timeout', '--deadline', '--concurrency', '--fail-on', '--output', '-o', '--report', '--plugin', '--config', '--wait']);
+  '--dns-server', '--only', '--skip', '--timeout', '--deadline', '--concurrency', '--fail-on', '--output', '-o', '--report', '--plugin', '--config', '--wait', '--older-than']);
 
 /** Short flags yargs knows: anything else after a value option is that option's value. */
 const SHORT_FLAGS = new Set(['-f', '-n', '-o', '-h']);
@@ -157,7 +159,26 @@ export async function cli(argv: string[], io: Io): Promise<number> {
       .positional('id', { type: 'string', demandOption: true })
       .option('plugin', { type: 'string', array: true }).option('config', { type: 'string' }),
       async (a) => { code = await explainCommand({ id: String(a.id), plugins: rawList(a.plugin), ...(a.config ? { configFile: a.config } : {}) }, io); })
-    .demandCommand(1, 'a command is required: preflight, verify, list or explain')
+    .command('cleanup', 'Find probe objects (flyte-doctor/<run-id>/) that killed runs left in the buckets; delete them with --yes', (y) => y
+      .option('values', { alias: 'f', type: 'string', array: true, describe: 'Helm values file (repeatable): the buckets and credentials to use' })
+      .option('set', { type: 'string', array: true, describe: 'Set a values key, helm style: key=value (repeatable)' })
+      .option('chart', { type: 'string', describe: 'Chart: flyte-binary or flyte-core (auto-detected from the values when absent)' })
+      .option('namespace', { alias: 'n', type: 'string', describe: 'Flyte namespace (default flyte)' })
+      .option('dns-server', { type: 'string', describe: 'Resolver for connections, host:port (default: the system resolver)' })
+      .option('older-than', { type: 'string', default: '1h', describe: 'Only runs that started longer ago (a run in progress is never touched)' })
+      .option('yes', { type: 'boolean', default: false, describe: 'Delete them (default: list only)' })
+      .option('timeout', { type: 'string', default: '10s', describe: 'Per-request timeout' })
+      .option('output', { alias: 'o', type: 'string', choices: ['pretty', 'json'], default: 'pretty' }),
+      async (a) => {
+        const chart = a.chart === undefined ? undefined : String(a.chart);
+        if (chart !== undefined && chart !== 'flyte-binary' && chart !== 'flyte-core') throw new UserError(`--chart ${chart}: expected flyte-binary or flyte-core`);
+        code = await cleanupRunCommand({
+          input: { values: rawList(a.values), set: rawList(a.set), ...(chart ? { chart } : {}), ...(a.namespace ? { namespace: String(a.namespace) } : {}), ...(a['dns-server'] ? { dnsServer: String(a['dns-server']) } : {}) },
+          olderThanMs: parseDuration('--older-than', String(a['older-than'])), yes: Boolean(a.yes), output: a.output as 'pretty' | 'json',
+          timeoutMs: parseDuration('--timeout', String(a.timeout)),
+        }, io);
+      })
+    .demandCommand(1, 'a command is required: preflight, verify, list, explain or cleanup')
     .strict()
     .version(VERSION)
     .alias('h', 'help')

@@ -5,6 +5,7 @@ export const DURATION_LIMITS: Readonly<Record<string, number>> = {
   '--timeout': 3_600_000,      // 1h per check
   '--deadline': 86_400_000,    // 24h for the whole run
   '--wait': 86_400_000,        // 24h of re-runs
+  '--older-than': 366 * 86_400_000, // cleanup: an age, not a timer
 };
 const DEFAULT_LIMIT = 86_400_000;
 

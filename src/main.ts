@@ -199,6 +199,30 @@ function residueOf(run: RunResult): string[] {
   return [...new Set(run.cleanupFailures.map((f) => `cleanup "${f.label}" (${f.checkId}) failed: ${f.error}`))];
 }
 
+export interface CleanupRunRequest {
+  input: RunRequest['input'];
+  olderThanMs: number;
+  yes: boolean;
+  output: 'pretty' | 'json';
+  timeoutMs: number;
+}
+
+/**
+ * `flyte-doctor cleanup`: probe prefixes (`flyte-doctor/<run-id>/`) that killed runs left in the
+ * target's buckets, older than --older-than; listed, deleted only with --yes (src/cleanup.ts).
+ * Everything it prints goes through the run's redactor.
+ */
+export async function cleanupRunCommand(req: CleanupRunRequest, io: Io): Promise<number> {
+  const target = loadTarget({ ...req.input, env: io.env, cwd: io.cwd, home: io.home });
+  const redact = redactorFor(target);
+  const through = (s: NodeJS.WritableStream): NodeJS.WritableStream => Object.assign(Object.create(s) as NodeJS.WritableStream, {
+    write: (chunk: unknown, ...rest: unknown[]) => (s.write as (...a: unknown[]) => boolean)(redact.structured(String(chunk)), ...rest),
+  });
+  const { cleanupCommand } = await import('./cleanup.js');
+  return cleanupCommand({ target, olderThanMs: req.olderThanMs, yes: req.yes, output: req.output, timeoutMs: req.timeoutMs },
+    { stdout: through(io.stdout), stderr: through(io.stderr), ...(io.signal ? { signal: io.signal } : {}), ...(io.clock ? { clock: io.clock } : {}) });
+}
+
 export async function runCommand(req: RunRequest, io: Io): Promise<number> {
   const clock = io.clock ?? realClock;
   // The target first: its secrets are known before anything else can fail (a plugin error quoting one).
