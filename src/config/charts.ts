@@ -466,6 +466,7 @@ function mapBinary(b: Builder): Omit<ChartMapping, 'provenance' | 'secrets'> {
     st.secretKey = b.secret(b.set('storage.secretKey', `${az}.key`, key));
   }
   st.endpoint ??= undefined;
+  signedUrlOverride(b, st);
   validateBinaryStorageTypes(r);
 
   // ingress
@@ -513,6 +514,12 @@ function mapBinary(b: Builder): Omit<ChartMapping, 'provenance' | 'secrets'> {
   if (projects) out.projects = projects;
   if (trd) out.taskResourceDefaults = trd;
   return out;
+}
+
+/** The signed-URL endpoint override (`…storage.signedUrl.stowConfigOverride.endpoint`): where signed URLs point. */
+function signedUrlOverride(b: Builder, st: StorageTarget): void {
+  const v = b.set('storage.signedUrlEndpoint', st.signedUrlKey, b.r.str(st.signedUrlKey));
+  if (v) st.signedUrlEndpoint = v;
 }
 
 function validateBinaryStorageTypes(r: Reader): void {
@@ -578,6 +585,7 @@ function mapCore(b: Builder): Omit<ChartMapping, 'provenance' | 'secrets'> {
   } else {
     mapCoreCustom(b, st);
   }
+  signedUrlOverride(b, st);
   const rop: Path = ['configmap', 'core', 'propeller', 'rawoutput-prefix'];
   const raw = r.str(rop);
   if (raw) {

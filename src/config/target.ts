@@ -67,6 +67,8 @@ export interface StorageTarget {
   keyFile?: string;
   /** Values key of the signed-URL endpoint override, used in hints. */
   signedUrlKey: string;
+  /** The signed-URL endpoint override (the value at signedUrlKey), when set: signed URLs point there. */
+  signedUrlEndpoint?: string;
   /** Values key prefix for storage, used in hints: 'configuration.storage' or 'storage'. */
   valuesKey: string;
 }

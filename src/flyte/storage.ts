@@ -100,10 +100,9 @@ export function endpointParts(st: StorageTarget): { url: string; host: string; p
   } catch { return undefined; }
 }
 
-/** The signed-URL endpoint override when the loader knows it (values key `signedUrlKey`). */
+/** The signed-URL endpoint override, when the values set it (`signedUrlKey`). */
 export function signedUrlEndpoint(st: StorageTarget): string | undefined {
-  const v = (st as StorageTarget & { signedUrlEndpoint?: unknown }).signedUrlEndpoint;
-  return typeof v === 'string' && v ? v : undefined;
+  return st.signedUrlEndpoint;
 }
 
 // ---------------------------------------------------------------- identities

@@ -148,6 +148,15 @@ describe('values merge and --set', () => {
     expect(t3.databases[0]?.passwordSource).toContain('passwordPath /etc/db/pass.txt (not a local file');
   });
 
+  it('reads the signed-URL endpoint override of both charts, with provenance', () => {
+    const bin = load({ set: ['configuration.storage.provider=s3', 'configuration.inline.storage.signedUrl.stowConfigOverride.endpoint=https://s3.example.com'] });
+    expect(bin.storage?.signedUrlEndpoint).toBe('https://s3.example.com');
+    expect(bin.provenance['storage.signedUrlEndpoint']).toBe('--set: configuration.inline.storage.signedUrl.stowConfigOverride.endpoint');
+    const core = load({ chart: 'flyte-core', set: ['storage.type=minio', 'configmap.adminServer.storage.signedUrl.stowConfigOverride.endpoint=http://minio.example.com:30084'] });
+    expect(core.storage?.signedUrlEndpoint).toBe('http://minio.example.com:30084');
+    expect(load({ set: ['configuration.storage.provider=s3'] }).storage?.signedUrlEndpoint).toBeUndefined();
+  });
+
   it('collects secrets: S3 keys, passwords inside URLs', () => {
     write('urlpw.yaml', 'configuration:\n  storage:\n    providerConfig:\n      s3:\n        endpoint: "http://minio:url-secret@minio.local:9000"\n');
     const t = load({ values: ['base.yaml', 'urlpw.yaml'] });
