@@ -55,8 +55,11 @@ async function readBundle(path: string): Promise<{ certs: string[]; error?: stri
   }
 }
 
-/** The trust the client config implies: caCertFilePath (alone) or the system roots, insecureSkipVerify, and the env bundles. */
-export async function clientTrust(target: Target, env: NodeJS.ProcessEnv = process.env): Promise<ClientTrust> {
+/**
+ * The trust the client config implies: caCertFilePath (alone) or the system roots, insecureSkipVerify,
+ * and the env bundles (as the loader read them from the run's environment: target.client.trustEnv).
+ */
+export async function clientTrust(target: Target, env: Readonly<Record<string, string | undefined>> = target.client.trustEnv ?? {}): Promise<ClientTrust> {
   const { rootCertificates } = await import('node:tls');
   const c = target.client;
   const envStores: EnvStore[] = [];

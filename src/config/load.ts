@@ -250,8 +250,19 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
   target.secrets = [...secrets].filter((s) => s !== '');
   target.identifiers = [...creds.identifiers].filter((s) => s !== '' && !secrets.has(s));
   setEndpoints(target);
+  const trustEnv: Record<string, string> = {};
+  for (const v of TRUST_ENV) {
+    const path = env[v];
+    if (!path) continue;
+    trustEnv[v] = path;
+    provenance[`client.trustEnv.${v}`] = `env ${v}`;
+  }
+  if (Object.keys(trustEnv).length) target.client.trustEnv = trustEnv;
   return target;
 }
+
+/** Environment variables that add CA bundles (which clients read which: src/clients/trust.ts). */
+const TRUST_ENV = ['SSL_CERT_FILE', 'GRPC_DEFAULT_SSL_ROOTS_FILE_PATH', 'REQUESTS_CA_BUNDLE', 'NODE_EXTRA_CA_CERTS'] as const;
 
 /** target.endpoints, with the provenance of each part. */
 function setEndpoints(target: Target): void {

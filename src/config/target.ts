@@ -105,6 +105,11 @@ export interface ClientTarget {
   authType?: string;
   clientId?: string;
   clientSecret?: Secret;
+  /**
+   * CA bundles this machine adds through the environment (SSL_CERT_FILE, GRPC_DEFAULT_SSL_ROOTS_FILE_PATH,
+   * REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS): variable -> path, read from the run's environment.
+   */
+  trustEnv?: Record<string, string>;
 }
 
 export interface AuthTarget {

@@ -148,6 +148,13 @@ describe('values merge and --set', () => {
     expect(t3.databases[0]?.passwordSource).toContain('passwordPath /etc/db/pass.txt (not a local file');
   });
 
+  it('records the CA-bundle variables of the run\'s environment (client.trustEnv) with provenance', () => {
+    const t = load({ env: { SSL_CERT_FILE: '/etc/ssl/corp.pem', GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: '/opt/roots.pem', HOME: '/x' } });
+    expect(t.client.trustEnv).toEqual({ SSL_CERT_FILE: '/etc/ssl/corp.pem', GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: '/opt/roots.pem' });
+    expect(t.provenance['client.trustEnv.SSL_CERT_FILE']).toBe('env SSL_CERT_FILE');
+    expect(load({}).client.trustEnv).toBeUndefined();
+  });
+
   it('reads the signed-URL endpoint override of both charts, with provenance', () => {
     const bin = load({ set: ['configuration.storage.provider=s3', 'configuration.inline.storage.signedUrl.stowConfigOverride.endpoint=https://s3.example.com'] });
     expect(bin.storage?.signedUrlEndpoint).toBe('https://s3.example.com');

@@ -139,17 +139,10 @@ describe('differential: flyte-doctor\'s client-path verdict agrees with flytekit
   for (const c of CASES) {
     it(c.name, async () => {
       const { file, home } = configs.get(c.name)!;
-      const extra = c.processEnv?.() ?? {};
-      const saved = Object.fromEntries(Object.keys(extra).map((k) => [k, process.env[k]]));
-      Object.assign(process.env, extra);
-      let report: Report;
-      try {
-        const r = await runCli(['verify', '--flytectl-config', file, ...['dns.admin.resolve', 'client', 'tls', 'flyte.admin.grpc'].flatMap((o) => ['--only', o]), '-o', 'json', '--timeout', '10s'],
-          { env: { PATH: process.env.PATH ?? '', ...(c.env ?? {}) }, home, cwd: home });
-        report = JSON.parse(r.stdout) as Report;
-      } finally {
-        for (const [k, x] of Object.entries(saved)) { if (x === undefined) delete process.env[k]; else process.env[k] = x; }
-      }
+      // The CA-bundle variables reach flyte-doctor through the run's environment, as in a shell.
+      const r = await runCli(['verify', '--flytectl-config', file, ...['dns.admin.resolve', 'client', 'tls', 'flyte.admin.grpc'].flatMap((o) => ['--only', o]), '-o', 'json', '--timeout', '10s'],
+        { env: { PATH: process.env.PATH ?? '', ...(c.env ?? {}), ...(c.processEnv?.() ?? {}) }, home, cwd: home });
+      const report = JSON.parse(r.stdout) as Report;
       const ground = await grounds.get(c.name)!;
       const path = report.results.filter((x) => CLIENT_PATH.includes(x.id));
       const failing = path.filter((x) => x.status === 'fail' || x.status === 'error');

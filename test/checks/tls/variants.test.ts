@@ -237,11 +237,10 @@ describe('tls.admin.* on private TLS servers', () => {
   });
 
   it('SSL_CERT_FILE makes flytectl trust a private CA, not pyflyte: onlyOneClient', async () => {
-    process.env.SSL_CERT_FILE = bed().caCert;
-    try {
-      const { result } = await run('tls.admin.trust', bedTarget(bed().nginx.https, { caCertFilePath: undefined }));
-      expect(result.messageId, brief(result)).toBe('onlyOneClient');
-      expect(result.message).toMatch(/trusted by flytectl .* not by pyflyte/);
-    } finally { delete process.env.SSL_CERT_FILE; }
+    const t = bedTarget(bed().nginx.https, { caCertFilePath: undefined });
+    t.client.trustEnv = { SSL_CERT_FILE: bed().caCert }; // as the loader reads it from the environment
+    const { result } = await run('tls.admin.trust', t);
+    expect(result.messageId, brief(result)).toBe('onlyOneClient');
+    expect(result.message).toMatch(/trusted by flytectl .* not by pyflyte/);
   });
 });
