@@ -273,7 +273,7 @@ function setEndpoints(target: Target): void {
     const viaClient = ep.admin.source === 'admin.endpoint';
     p['endpoints.admin.host'] = viaClient ? p['client.host'] ?? p['client.endpoint'] ?? 'default' : ingressSrc;
     p['endpoints.admin.port'] = viaClient ? p['client.port'] ?? p['client.endpoint'] ?? 'default' : ingressSrc;
-    p['endpoints.admin.tls'] = viaClient ? `${p['client.insecure'] ?? 'default'} (admin.insecure)` : p['ingress.tls'] ?? ingressSrc;
+    p['endpoints.admin.tls'] = viaClient ? `derived: not admin.insecure (${p['client.insecure'] ?? 'default'})` : p['ingress.tls'] ?? ingressSrc;
   }
   if (ep.ingressGrpc) {
     for (const k of ['host', 'port']) p[`endpoints.ingressGrpc.${k}`] = ingressSrc;

@@ -4,7 +4,7 @@
 // through fixSetting(), and the scenario matrix asserts no hint repeats a value already set.
 import type { Target } from '../config/target.js';
 
-export type SettingOrigin = 'flag' | 'env' | 'file' | 'chart-default' | 'default' | 'unset';
+export type SettingOrigin = 'flag' | 'env' | 'file' | 'chart-default' | 'default' | 'derived' | 'unset';
 
 export interface Setting {
   /** Target field, e.g. 'client.insecure', 'databases[0].host'. */
@@ -42,6 +42,8 @@ function text(v: unknown): string | undefined {
 /** Parses a provenance text: `env X`, `--flag`, `<file>: <key> (...)`, `chart default`, `default...`. */
 export function parseSource(source: string | undefined): Omit<Setting, 'field' | 'value' | 'source'> {
   if (!source) return { origin: 'unset' };
+  // `derived: not admin.insecure (…)`: computed from another setting (fix that one, not this).
+  if (source.startsWith('derived')) return { origin: 'derived' };
   let m = /^env ([A-Za-z_][A-Za-z0-9_]*)/.exec(source);
   if (m) return { origin: 'env', envVar: m[1]! };
   // `--set: configuration.database.port`: a values key given on the command line.
@@ -71,6 +73,7 @@ export function whereSet(s: Setting): string {
     case 'file': return s.key ? `${s.file}: ${s.key}` : s.file!;
     case 'chart-default': return 'the chart default';
     case 'default': return 'the default';
+    case 'derived': return s.source;
     default: return 'not set';
   }
 }

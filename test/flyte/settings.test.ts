@@ -22,6 +22,7 @@ describe('fix provenance', () => {
     expect(parseSource('values.yaml: configuration.database.host (via x)')).toEqual({ origin: 'file', file: 'values.yaml', key: 'configuration.database.host' });
     expect(parseSource('chart default')).toEqual({ origin: 'chart-default' });
     expect(parseSource(undefined)).toEqual({ origin: 'unset' });
+    expect(parseSource('derived: not admin.insecure (/home/u/.flyte/config.yaml: admin.insecure)')).toEqual({ origin: 'derived' });
   });
 
   it('never asks to set what is already set', () => {
