@@ -5,7 +5,7 @@
 // checks fail, the root cause and its messageId, every other failure explained by it, a fix that
 // names the real key or variable and never repeats a value already set.
 import { afterAll, describe, expect, it } from 'vitest';
-import { assertScenario, runScenario, type Scenario, type ScenarioReport } from './harness.js';
+import { describeScenarios, runScenario, type Scenario } from './harness.js';
 import { getTestbed } from '../harness/testbed.js';
 import { startTlsVariants, type TlsVariants } from '../checks/tls/servers.js';
 
@@ -150,32 +150,7 @@ const scenarios: Scenario[] = [
   },
 ];
 
-/**
- * describeScenarios, except that the derived `endpoints.*` fields are left out of the "fix repeats a
- * value already set" comparison: their provenance names the key they derive from
- * (`endpoints.admin.tls` = NOT admin.insecure, source "<file>: admin.insecure"), so a correct
- * "set admin.insecure: false" reads as repeating `tls: false`. The client.* fields themselves are
- * still compared. (Reported to the lead: the harness or the loader's provenance text should do this.)
- */
-function describeClientScenarios(title: string, list: readonly Scenario[]): void {
-  describe.sequential(title, () => {
-    for (const s of list) {
-      it(s.name, async () => {
-        const undo = await s.setup?.();
-        try {
-          const inputs = typeof s.inputs === 'function' ? await s.inputs() : s.inputs;
-          const report = await runScenario(s.phase, inputs, { ...(s.only ? { only: s.only } : {}), ...(s.timeout ? { timeout: s.timeout } : {}) });
-          const own: ScenarioReport = { ...report, target: { ...report.target, fields: report.target.fields.filter((f) => !f.field.startsWith('endpoints.')) } };
-          assertScenario(own, s.expect);
-        } finally {
-          if (typeof undo === 'function') await undo();
-        }
-      }, 60_000);
-    }
-  });
-}
-
-describeClientScenarios('client path: TLS, client config, DNS (issue 10 classes 4-6)', scenarios);
+describeScenarios('client path: TLS, client config, DNS (issue 10 classes 4-6)', scenarios);
 
 describe('client path: what cannot be judged from here', () => {
   it('a cluster-internal admin host (flyteadmin.flyte.svc.cluster.local:81) from FLYTE_PLATFORM_URL: a warn pointing to --in-cluster, nothing fails', async () => {
