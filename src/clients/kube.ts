@@ -268,7 +268,7 @@ const EXEC_API_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentica
  * Loads the kubeconfig and selects the context. Throws KubeError for every configuration problem.
  * Does not contact the server and does not run exec plugins (see credentials()).
  */
-export async function openKube(k: KubernetesTarget & { kubeconfigFiles?: string[] }, o: OpenOptions = {}): Promise<KubeSession> {
+export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promise<KubeSession> {
   const env = o.env ?? process.env;
   const { existsSync } = await import('node:fs');
   const candidates = k.kubeconfigFiles?.length ? { files: k.kubeconfigFiles, source: 'kubeconfig files from the target' } : kubeconfigFiles(k, env, o.home, o.cwd);
@@ -863,7 +863,7 @@ interface SessionCtx {
 
 /** The run's Kubernetes session (memoized by kubeconfig+context). Throws KubeError for config problems. */
 export function kubeSession(ctx: SessionCtx): Promise<KubeSession> {
-  const k = ctx.target.kubernetes as KubernetesTarget & { kubeconfigFiles?: string[] };
+  const k = ctx.target.kubernetes;
   return ctx.shared(`kube:${k.kubeconfigFiles?.join(',') ?? k.kubeconfigPath ?? ''}:${k.context ?? ''}`,
     () => openKube(k, { userAgent: `flyte-doctor (run ${ctx.runId})`, ...(ctx.addSecret ? { onSecret: (s: string) => ctx.addSecret!(s) } : {}) }), (s) => s.close());
 }
@@ -922,7 +922,7 @@ export function selectorString(sel: unknown): string {
 }
 
 /** `kubectl` prefix with --kubeconfig (or KUBECONFIG=a:b for a merged list) and --context when the target names them, for hints. */
-export function kubectl(k: Pick<KubernetesTarget, 'kubeconfigPath' | 'context'> & { kubeconfigFiles?: string[] }, ns?: string): string {
+export function kubectl(k: Pick<KubernetesTarget, 'kubeconfigPath' | 'kubeconfigFiles' | 'context'>, ns?: string): string {
   const files = k.kubeconfigFiles && k.kubeconfigFiles.length > 1 ? k.kubeconfigFiles : undefined;
   const multi = files ?? (k.kubeconfigPath && k.kubeconfigPath.includes(':') && kubeconfigFileList(k.kubeconfigPath).length > 1 ? kubeconfigFileList(k.kubeconfigPath) : undefined);
   return [multi ? `KUBECONFIG=${multi.join(':')} kubectl` : 'kubectl', !multi && k.kubeconfigPath ? `--kubeconfig ${k.kubeconfigPath}` : '', k.context ? `--context ${k.context}` : '', ns ? `-n ${ns}` : ''].filter(Boolean).join(' ');

@@ -226,6 +226,10 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
     env, cwd: input.cwd, home: input.home,
   });
   if (k.kubeconfigPath) target.kubernetes.kubeconfigPath = k.kubeconfigPath;
+  if (k.kubeconfigFiles.length) {
+    target.kubernetes.kubeconfigFiles = k.kubeconfigFiles;
+    k.kubeconfigFiles.forEach((_, i) => { provenance[`kubernetes.kubeconfigFiles[${i}]`] = `${k.provenance['kubernetes.kubeconfigPath'] ?? 'default'} (merged like kubectl)`; });
+  }
   if (k.context) target.kubernetes.context = k.context;
   inputs.push(...k.inputs);
   Object.assign(provenance, k.provenance);

@@ -11,6 +11,8 @@ export type Provenance = Record<string, string>;
 export interface KubernetesTarget {
   /** Path of the kubeconfig file used (undefined: default loading rules, i.e. $KUBECONFIG or ~/.kube/config). */
   kubeconfigPath?: string;
+  /** The kubeconfig files merged (kubectl's rules), absolute, in order. */
+  kubeconfigFiles?: string[];
   context?: string;
   namespace: string;
   /** Helm release name (fullname of flyte-binary objects derives from it); default 'flyte-backend' for binary. */
