@@ -9,10 +9,11 @@
 // Used by the loader (src/config/load.ts: bad input exits 2 with one line) and by the Kubernetes
 // client at run time (src/clients/kube.ts: the same merge, so both always agree). No network, no
 // @kubernetes/client-node.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import type { Provenance } from './target.js';
+import { INPUT_LIMIT, readInputFile } from './read.js';
 import { isDict, parseYaml, readTextFile } from './values.js';
 import type { Dict } from './values.js';
 
@@ -90,16 +91,20 @@ export class KubeconfigError extends Error {
 }
 
 /** Largest kubeconfig or credential file read (a kubeconfig with many embedded certificates is ~1 MB). */
-export const KUBE_FILE_CAP = 16 * 2 ** 20;
+/** A kubeconfig or a credential file it names: the input cap (real ones are a few KiB; parsing 2 MiB of YAML takes ~170 MB). */
+export const KUBE_FILE_CAP = INPUT_LIMIT;
 
-/** Reads a regular file up to the cap (never a FIFO, a device or a directory). Throws KubeconfigError(kind 'file'). */
+/**
+ * Reads a regular file up to the cap (never a FIFO, a device or a directory; opened non-blocking,
+ * so a path swapped for a FIFO cannot hang). Throws KubeconfigError(kind 'file').
+ */
 export function readKubeFile(path: string, label = path, cap = KUBE_FILE_CAP): string {
-  let st;
-  try { st = statSync(path); } catch (e) { throw new KubeconfigError(label, '', `cannot read ${path}: ${fsReason(e)}`, 'file'); }
-  if (st.isDirectory()) throw new KubeconfigError(label, '', `cannot read ${path}: is a directory, expected a file`, 'file');
-  if (!st.isFile()) throw new KubeconfigError(label, '', `cannot read ${path}: not a regular file`, 'file');
-  if (st.size > cap) throw new KubeconfigError(label, '', `cannot read ${path}: ${st.size} bytes, more than the ${Math.round(cap / 2 ** 20)} MB a kubeconfig or credential file can be`, 'file');
-  try { return readFileSync(path, 'utf8'); } catch (e) { throw new KubeconfigError(label, '', `cannot read ${path}: ${fsReason(e)}`, 'file'); }
+  try {
+    return readInputFile(label, path, '/', { limit: cap, what: 'a kubeconfig or credential file' });
+  } catch (e) {
+    if (e instanceof UserError) throw new KubeconfigError(label, '', e.message.startsWith(`${label}: `) ? e.message.slice(label.length + 2) : e.message, 'file');
+    throw e;
+  }
 }
 
 function fsReason(err: unknown): string {
@@ -478,9 +483,7 @@ export function loadKubeconfig(input: KubeInput): KubeResult {
   const parsed = loc.files.map((f, i) => {
     const label = loc.given[i]!;
     try {
-      const st = statSync(f);
-      if (!st.isFile()) throw new UserError(`${loc.source}: cannot read ${label}: ${st.isDirectory() ? 'is a directory, expected a file' : 'not a regular file'}`);
-      if (st.size > KUBE_FILE_CAP) throw new UserError(`${loc.source}: cannot read ${label}: ${st.size} bytes, more than the ${KUBE_FILE_CAP / 2 ** 20} MB a kubeconfig can be`);
+      // Regular files only, up to the input cap (src/config/read.ts).
       return parseKubeconfig(f, readTextFile(loc.source!, label, input.cwd), label);
     } catch (e) {
       if (e instanceof KubeconfigError) throw new UserError(e.message);
