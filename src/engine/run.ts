@@ -178,7 +178,7 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
           return e.value as Promise<T>;
         },
         defer: (label, fn) => { deferred.push({ label, checkId: n.key, fn }); },
-        addSecret: (v) => { if (v) o.target.secrets.push(v); },
+        addSecret: (v) => { if (v && !o.target.secrets.includes(v)) o.target.secrets.push(v); },
         log: (msg, data) => o.log?.(n.key, msg, data),
       };
       const aborted = new Promise<'aborted'>((r) => { if (ac.signal.aborted) r('aborted'); else ac.signal.addEventListener('abort', () => r('aborted'), { once: true }); });
