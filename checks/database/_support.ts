@@ -5,7 +5,7 @@
 import { isIP } from 'node:net';
 import { type PgConn, type PgProbeError, type PgServerError, type PgSession, pgQuery, pgSession, PgTlsError } from '../../src/clients/postgres.js';
 import { describeService, type ServiceEvidence } from '../../src/clients/sniff.js';
-import { isClusterInternal } from '../../src/config/endpoints.js';
+import { isClusterInternal, isPrivateAddress } from '../../src/config/endpoints.js';
 import type { DatabaseTarget, Target } from '../../src/config/target.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
 import type { CheckContext, Json, Messages, Outcome } from '../../src/engine/types.js';
@@ -48,18 +48,7 @@ export function query<R extends Record<string, unknown>>(ctx: CheckContext, db: 
  * other cluster is not Flyte's network either.
  */
 export function runsInCluster(target: Target): boolean {
-  return (target as { inCluster?: boolean }).inCluster === true;
-}
-
-/** RFC 1918, CGNAT, link-local and IPv6 unique-local addresses: reachable only inside some network. */
-export function isPrivateAddress(addr: string): boolean {
-  const a = addr.replace(/^\[|\]$/g, '').toLowerCase();
-  if (isIP(a) === 4) {
-    const [x, y] = a.split('.').map(Number) as [number, number];
-    return x === 10 || (x === 172 && y >= 16 && y <= 31) || (x === 192 && y === 168) || (x === 100 && y >= 64 && y <= 127) || (x === 169 && y === 254);
-  }
-  if (isIP(a) === 6) return /^f[cd]/.test(a) || /^fe[89ab]/.test(a);
-  return false;
+  return target.inCluster === true;
 }
 
 /**

@@ -3,7 +3,7 @@
 // probes, identifyService, the TLS probe, the Kubernetes API); Flyte knowledge from src/flyte. Every
 // status the probes can meet maps to a finding with its cause key, or to an honest "unrecognised"
 // finding with the evidence. Nothing passes on a wrong answer.
-import { hostPort, ingressGrpcEndpoint, ingressHttpBase, type GrpcTarget } from '../../src/config/endpoints.js';
+import { hostPort, ingressGrpcEndpoint, ingressHttpBase, isClusterInternal, isPrivateAddress, type GrpcTarget } from '../../src/config/endpoints.js';
 import type { Target } from '../../src/config/target.js';
 import { callFlyteMethod, classifyGrpcError, grpcCallSetup, h2Evidence, type GrpcFailure, type GrpcOptions, type H2Evidence } from '../../src/clients/grpc.js';
 import { httpGetFollow, httpRequest, isHtml, jsonBody, rawHttpProbe, type HttpResponse } from '../../src/clients/http.js';
@@ -30,6 +30,7 @@ import { fixSetting, setting, whereSet } from '../../src/flyte/settings.js';
 
 /** Findings of a connection that got no HTTP answer (shared by the gRPC and HTTP families). */
 export const TRANSPORT_MESSAGES = {
+  notFromHere: { status: 'warn', summary: 'A cluster-internal name or a private address that does not resolve or answer from this machine: it cannot be checked from here (run with --in-cluster, or dial the public ingress host).' },
   nxdomain: { status: 'fail', summary: 'The host name does not exist in DNS (NXDOMAIN).' },
   dnsFailure: { status: 'fail', summary: 'The host name could not be resolved (SERVFAIL, resolver timeout, no address).' },
   refused: { status: 'fail', summary: 'Nothing listens on the host and port (connection refused).' },
@@ -310,6 +311,17 @@ export async function transportFailure(ctx: CheckContext, ep: Ep, kind: NetError
   const hp = hpOf(ep);
   const t = ctx.target;
   details.error = kind;
+  // A Service name or a private address that does not resolve or answer from here says nothing about
+  // the ingress: Flyte's pods may reach it. Warn with the same cause as dns.admin.resolve / tls.admin.handshake.
+  const internalName = isClusterInternal(ep.host);
+  if (!t.inCluster && ((internalName && (kind === 'nxdomain' || kind === 'dns' || kind === 'refused' || kind === 'timeout')) || (isPrivateAddress(ep.host) && kind === 'timeout'))) {
+    return {
+      status: 'warn', messageId: 'notFromHere', cause: kind === 'nxdomain' || kind === 'dns' ? cause.dns(ep.host) : cause.unreachable(hp),
+      message: `cannot be checked from this machine: ${where} is ${internalName ? 'a cluster-internal name (a Kubernetes Service)' : 'a private network address'} that ${kind === 'nxdomain' || kind === 'dns' ? 'does not resolve' : 'does not answer'} here; Flyte's pods may well reach it`,
+      hint: `run flyte-doctor with --in-cluster for the cluster's view${side === 'client' ? '; clients outside the cluster (flytectl, pyflyte) need the public ingress host in admin.endpoint' : ''}`,
+      details,
+    };
+  }
   switch (kind) {
     case 'nxdomain':
       return { status: 'fail', messageId: 'nxdomain', cause: cause.dns(ep.host), message: `${ep.host} does not exist in DNS (NXDOMAIN)${t.dnsServer ? ` at ${t.dnsServer}` : ''}`, hint: `create the DNS record for ${ep.host} pointing at the ingress load balancer (kubectl -n ${t.kubernetes.namespace} get ingress -o wide), or fix the host (${side === 'client' ? 'admin.endpoint' : `${ingressKey(t)}.host`})`, details };

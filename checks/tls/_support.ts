@@ -5,7 +5,7 @@
 // Cause keys: every fault here is keyed with src/engine/causes.ts so the gRPC/HTTP checks that fail
 // on the same endpoint for the same reason are explained by the tls.* check. Other areas can call
 // tlsFailureCause() / netFailureCause() to build the same key.
-import { hostPort, type GrpcTarget } from '../../src/config/endpoints.js';
+import { hostPort, isPrivateAddress, type GrpcTarget } from '../../src/config/endpoints.js';
 import type { Target } from '../../src/config/target.js';
 import { analyzeChain, defaultCertOf, ProbeError, plainProbe, sharedTlsProbe, type ChainFacts, type NetErrorKind, type PlainProbeResult, type StoreAnchor, type TlsProbeResult } from '../../src/clients/tls.js';
 import { clientTrust, trustStores, type ClientTrust } from '../../src/clients/trust.js';
@@ -148,14 +148,6 @@ export type HandshakeFailureId = keyof typeof HANDSHAKE_FAILURE_MESSAGES | 'notF
 
 /** The warn a check declares when it can return handshakeFailure(): a private address that does not answer from here. */
 export const NOT_FROM_HERE_MESSAGE = { notFromHere: { status: 'warn', summary: 'A private or cluster address (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) that does not answer from this machine: it cannot be checked from here.' } } as const;
-
-/** RFC 1918 / CGNAT / unique-local addresses: pod, Service and internal load balancer networks. */
-export function isPrivateAddress(ip: string | undefined): boolean {
-  if (!ip) return false;
-  const m = /^(\d+)\.(\d+)\./.exec(ip);
-  if (m) { const a = Number(m[1]), b = Number(m[2]); return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127); }
-  return /^f[cd][0-9a-f]{2}:/i.test(ip);
-}
 
 /** A skip for the certificate checks when tls.admin.handshake could not reach the endpoint from here. */
 export function handshakeNotFromHere(ctx: CheckContext): Outcome<never> | undefined {

@@ -2,6 +2,7 @@
 // target, the ingress gRPC address, the HTTP bases) is parsed here, once, and computed into
 // `target.endpoints` by the loader (with provenance). Clients and checks read target.endpoints.
 import type { Target } from './target.js';
+import { isIP } from 'node:net';
 
 export interface ParsedEndpoint {
   host: string;
@@ -189,4 +190,16 @@ export const adminHttpBase = (t: Target): string | undefined => endpointsOf(t).a
 export function isClusterInternal(host: string): boolean {
   const h = host.replace(/\.$/, '').toLowerCase();
   return /\.svc(\.cluster\.local)?$|\.cluster\.local$/.test(h) || (!h.includes('.') && h !== 'localhost' && !/^[0-9a-f:.[\]]+$/.test(h));
+}
+
+/** RFC 1918, CGNAT, link-local and IPv6 unique-/link-local addresses: reachable only inside some network (pods, Services, internal load balancers). */
+export function isPrivateAddress(addr: string | undefined): boolean {
+  if (!addr) return false;
+  const a = addr.replace(/^\[|\]$/g, '').toLowerCase();
+  if (isIP(a) === 4) {
+    const [x, y] = a.split('.').map(Number) as [number, number];
+    return x === 10 || (x === 172 && y >= 16 && y <= 31) || (x === 192 && y === 168) || (x === 100 && y >= 64 && y <= 127) || (x === 169 && y === 254);
+  }
+  if (isIP(a) === 6) return /^f[cd]/.test(a) || /^fe[89ab]/.test(a);
+  return false;
 }

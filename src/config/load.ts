@@ -4,7 +4,7 @@ import { UserError } from '../errors.js';
 import { makeRedactor } from '../engine/redact.js';
 import { chartDefaultsLayer, mapChart, Reader, urlPassword } from './charts.js';
 import { collectCloudFiles, collectEnv, Credentials } from './credentials.js';
-import { computeEndpoints, parseEndpoint, type ParsedEndpoint } from './endpoints.js';
+import { computeEndpoints, isClusterInternal, parseEndpoint, type ParsedEndpoint } from './endpoints.js';
 import { loadClient } from './flytectl.js';
 import { loadKubeconfig } from './kubeconfig.js';
 import type { Chart, IngressTarget, Target } from './target.js';
@@ -293,6 +293,11 @@ function setEndpoints(target: Target): void {
  */
 function deriveEndpoints(target: Target, ep: ParsedEndpoint | undefined, epSource: string | undefined): void {
   const p = target.provenance;
+  // The client dials a cluster-internal Service name while the values name the Ingress host: the
+  // ingress checks judge the Ingress (reachable from here); the client's own path has its own checks.
+  // (Otherwise the client endpoint is how the ingress is reached: it carries the port the values lack.)
+  const valuesHost = target.ingress?.host;
+  if (ep && valuesHost && isClusterInternal(ep.host) && !isClusterInternal(valuesHost)) ep = undefined;
   if (ep) {
     const ingress: IngressTarget = target.ingress ?? {
       annotations: {}, grpcAnnotations: {}, separateGrpcIngress: false, tls: !target.client.insecure,
@@ -314,9 +319,10 @@ function deriveEndpoints(target: Target, ep: ParsedEndpoint | undefined, epSourc
   }
   const ing = target.ingress;
   if (ing?.host) {
-    ing.httpUrl = `https://${ing.host.includes(':') && !ing.host.startsWith('[') ? `[${ing.host}]` : ing.host}`;
-    ing.grpcAddress = fmtHostPort(ing.host, 443);
-    p['ingress.httpUrl'] = `${p['ingress.host']} (port 443)`;
-    p['ingress.grpcAddress'] = `${p['ingress.host']} (port 443)`;
+    const port = ing.tls ? 443 : 80;
+    ing.httpUrl = `${ing.tls ? 'https' : 'http'}://${ing.host.includes(':') && !ing.host.startsWith('[') ? `[${ing.host}]` : ing.host}`;
+    ing.grpcAddress = fmtHostPort(ing.host, port);
+    p['ingress.httpUrl'] = `${p['ingress.host']} (port ${port})`;
+    p['ingress.grpcAddress'] = `${p['ingress.host']} (port ${port})`;
   }
 }

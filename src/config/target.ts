@@ -139,6 +139,11 @@ export interface Target {
   ingress?: IngressTarget;
   client: ClientTarget;
   auth: AuthTarget;
+  /**
+   * The run happens inside the cluster as Flyte's identity (the `--in-cluster` mode of issue 12, not
+   * built yet): cluster-internal names and private addresses are then judged, not warned about.
+   */
+  inCluster?: boolean;
   /** Every admin/ingress address, parsed once from client and ingress (src/config/endpoints.ts). */
   endpoints?: Endpoints;
   /** Resolver for DNS checks (`--dns-server host:port`); undefined = system resolver. */

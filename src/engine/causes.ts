@@ -107,13 +107,16 @@ export function markRootCauses(results: CheckResult[], checks: ReadonlyMap<strin
     if (r.status === 'skip' && r.blockedBy) return rootOf(r.blockedBy, seen);
     return key;
   };
+  // A chain that ends at a check's own skip (nothing configured, cannot be checked from here) has
+  // no fault to point at: blocked dependents then just say whom they wait for (blockedBy).
+  const isFault = (key: string) => { const r = byKey.get(key); return !!r && r.status !== 'skip' && r.status !== 'pass'; };
   for (const r of results) {
-    if (r.status === 'skip' && r.blockedBy) r.explainedBy = rootOf(r.blockedBy);
-    else if (r.explainedBy) r.explainedBy = rootOf(r.explainedBy);
+    const root = r.status === 'skip' && r.blockedBy ? rootOf(r.blockedBy) : r.explainedBy ? rootOf(r.explainedBy) : undefined;
+    if (root && isFault(root)) r.explainedBy = root; else delete r.explainedBy;
   }
   const referenced = new Set(results.map((r) => r.explainedBy).filter((k): k is string => !!k));
   for (const r of results) {
-    if (r.explainedBy) continue;
+    if (r.explainedBy || r.status === 'skip' || r.status === 'pass') continue;
     if (referenced.has(resultKey(r)) || r.status === 'fail' || r.status === 'error') r.rootCause = true;
   }
 }

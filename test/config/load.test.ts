@@ -148,6 +148,13 @@ describe('values merge and --set', () => {
     expect(t3.databases[0]?.passwordSource).toContain('passwordPath /etc/db/pass.txt (not a local file');
   });
 
+  it('a cluster-internal admin.endpoint leaves the ingress checks on the Ingress host of the values', () => {
+    const t = load({ values: ['base.yaml'], env: { FLYTE_PLATFORM_URL: 'dns:///flyteadmin.flyte.svc.cluster.local:81' } });
+    expect(t.client.host).toBe('flyteadmin.flyte.svc.cluster.local');
+    expect(t.ingress).toMatchObject({ host: 'flyte.a.example.com', grpcAddress: 'flyte.a.example.com:443' });
+    expect(t.endpoints?.admin?.host).toBe('flyteadmin.flyte.svc.cluster.local');
+  });
+
   it('records the CA-bundle variables of the run\'s environment (client.trustEnv) with provenance', () => {
     const t = load({ env: { SSL_CERT_FILE: '/etc/ssl/corp.pem', GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: '/opt/roots.pem', HOME: '/x' } });
     expect(t.client.trustEnv).toEqual({ SSL_CERT_FILE: '/etc/ssl/corp.pem', GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: '/opt/roots.pem' });

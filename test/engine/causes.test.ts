@@ -91,3 +91,16 @@ describe('grouping and fix provenance', () => {
     expect(results[2]!.explainedBy).toBeUndefined();
   });
 });
+
+describe('skips are never root causes', () => {
+  it('a check that skips on its own (nothing to check) explains nothing; its blocked dependents only say whom they wait for', async () => {
+    const r = await run([
+      fake('client.config.tls-mode', { status: 'skip', message: 'the admin endpoint is cluster-internal' }),
+      fake('flyte.admin.grpc', { status: 'pass', message: 'ok' }, { dependsOn: ['client.config.tls-mode'] }),
+    ]);
+    expect(r['flyte.admin.grpc']!.status).toBe('skip');
+    expect(r['flyte.admin.grpc']!.blockedBy).toBe('client.config.tls-mode');
+    expect(r['flyte.admin.grpc']!.explainedBy).toBeUndefined();
+    expect(r['client.config.tls-mode']!.rootCause).toBeUndefined();
+  });
+});

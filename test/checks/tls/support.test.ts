@@ -3,10 +3,11 @@
 // that stays silent cannot be staged), plus the TLS alert table.
 import { describe, expect, it } from 'vitest';
 import { alertOf, TLS_ALERTS } from '../../../src/clients/tls.js';
-import { isPrivateAddress, netFailureCause } from '../../../checks/tls/_support.js';
+import { netFailureCause } from '../../../checks/tls/_support.js';
+import { isPrivateAddress } from '../../../src/config/endpoints.js';
 
 describe('isPrivateAddress: pod, Service and internal load-balancer networks', () => {
-  it.each([['10.96.0.15', true], ['172.20.1.2', true], ['192.168.49.2', true], ['100.64.0.10', true], ['fd12:3456::1', true],
+  it.each([['10.96.0.15', true], ['172.20.1.2', true], ['192.168.49.2', true], ['100.64.0.10', true], ['fd12:3456::1', true], ['169.254.169.254', true], ['[fe80::1]', true],
     ['172.32.0.1', false], ['8.8.8.8', false], ['127.0.0.1', false], ['2001:db8::1', false], [undefined, false]] as const)('%s -> %s', (ip, want) => {
     expect(isPrivateAddress(ip)).toBe(want);
   });
