@@ -39,11 +39,7 @@ export function dbIndex(target: Target, db: DatabaseTarget): number {
 export function dbSetting(target: Target, db: DatabaseTarget, field: DbField): Setting | undefined {
   const f = field === 'options' && db.sslmodeInvalid !== undefined ? 'sslmodeInvalid' : TARGET_FIELD[field];
   if (!f) return undefined;
-  const s = setting(target, `databases[${dbIndex(target, db)}].${f}`);
-  // `--set: configuration.database.port` names the key it set: a key, not a flag value.
-  const m = /^--set(?:-string|-file)?: (\S+)/.exec(s.source);
-  if (m) return { ...s, origin: 'file', file: '--set', key: m[1]! };
-  return s;
+  return setting(target, `databases[${dbIndex(target, db)}].${f}`); // `--set: key` reads as file '--set' + key
 }
 
 /** The key that really holds a setting (the inline override, the key a `--set` named), else the chart's key. */
@@ -80,10 +76,6 @@ export function dbFix(target: Target, db: DatabaseTarget, field: DbField, value:
     if (want && cur === want && !db.sslmodeInvalid) return undefined;
     const where = s?.origin === 'file' && s.file && s.file !== '--set' ? ` in ${s.file}` : '';
     return `set ${key}: "${String(value)}"${where}${db.sslrootcert && !/sslrootcert=/.test(String(value)) ? ` (keep sslrootcert=${db.sslrootcert} if the server's CA is needed)` : ''}`;
-  }
-  if (s?.origin === 'file' && s.file === '--set') {
-    if (s.value !== undefined && s.value === String(value)) return undefined;
-    return `set ${key}: ${String(value)} (given with --set)`;
   }
   const f = TARGET_FIELD[field];
   return fixSetting(target, `databases[${dbIndex(target, db)}].${String(f ?? field)}`, key, value);
