@@ -47,6 +47,16 @@ describe('check registry conformance', () => {
     }
   });
 
+  it('every built-in check declares its findings (messages); the harness holds every run to them', () => {
+    expect(builtinChecks.filter((c) => !c.messages || Object.keys(c.messages).length === 0).map((c) => c.id)).toEqual([]);
+    // a check that can pass says how (its pass finding), and every check has a finding that is not a pass
+    for (const c of builtinChecks) {
+      const st = new Set(Object.values(c.messages ?? {}).map((m) => m.status));
+      expect(st.has('pass') || st.has('skip'), `${c.id} declares how it passes`).toBe(true);
+      expect([...st].some((s) => s !== 'pass'), `${c.id} declares what it finds when something is wrong`).toBe(true);
+    }
+  });
+
   it('declared messages are well formed: a status, a summary, ids in camelCase', () => {
     for (const c of builtinChecks) {
       for (const [id, m] of Object.entries(c.messages ?? {})) {
