@@ -40,9 +40,17 @@ export const cause = {
   object: (kind: string, namespace: string | undefined, name: string) => `object:${lower(kind)}/${namespace ? `${namespace}/` : ''}${name}`,
 } as const;
 
-/** Order used to break ties between results of one cause: lower layers explain higher ones. */
-const AREA_RANK: Record<string, number> = { kubernetes: 0, dns: 1, database: 2, storage: 3, tls: 4, client: 5, flyte: 6, ingress: 7, auth: 8 };
-const rank = (area: string) => AREA_RANK[area] ?? AREAS.length;
+/**
+ * Order used to break ties between results of one cause: lower layers explain higher ones, and a
+ * check that reads the state of a thing (a Deployment's pods) explains the probes that only see
+ * its symptoms (a 502 through the ingress). First matching prefix wins.
+ */
+const LAYERS: readonly string[] = [
+  'kubernetes.', 'dns.', 'database.', 'storage.',
+  'flyte.crd.', 'flyte.deployments.', 'flyte.services.', 'flyte.webhook.', 'flyte.projects.',
+  'tls.', 'client.', 'flyte.', 'ingress.', 'auth.',
+];
+const rankOf = (id: string) => { const i = LAYERS.findIndex((p) => id.startsWith(p)); return i < 0 ? LAYERS.length + AREAS.length : i; };
 
 /**
  * The key results are grouped by. An endpoint where nothing usable answers is one fault whether a
@@ -74,7 +82,7 @@ function ancestorsOf(id: string, checks: ReadonlyMap<string, Pick<Check, 'depend
 /**
  * Marks root causes in place. Per cause key, among the results that did not pass: the root is the
  * one whose check the others depend on (directly or not), then the more severe one, then the lower
- * layer (kubernetes, dns, database, storage, tls, client, flyte, ingress, auth), then the id.
+ * layer (LAYERS: kubernetes, dns, database, storage, Flyte's objects, tls, client, admin probes, ingress, auth), then the id.
  * Results blocked by a dependency (skip with blockedBy) are explained by their blocker's root. Every
  * fail or error that nothing explains is a root cause of its own.
  */
@@ -95,7 +103,7 @@ export function markRootCauses(results: CheckResult[], checks: ReadonlyMap<strin
   for (const g of groups.values()) {
     if (g.length < 2) continue;
     const explains = (a: CheckResult) => g.filter((b) => b !== a && ancestorsOf(b.id, checks, memo).has(a.id)).length;
-    const root = [...g].sort((a, b) => explains(b) - explains(a) || severity(a) - severity(b) || rank(a.area) - rank(b.area) || (resultKey(a) < resultKey(b) ? -1 : resultKey(a) > resultKey(b) ? 1 : 0))[0]!;
+    const root = [...g].sort((a, b) => explains(b) - explains(a) || severity(a) - severity(b) || rankOf(a.id) - rankOf(b.id) || (resultKey(a) < resultKey(b) ? -1 : resultKey(a) > resultKey(b) ? 1 : 0))[0]!;
     for (const r of g) if (r !== root) r.explainedBy = resultKey(root);
   }
   // A skip blocked by a dependency is explained by whatever explains the blocker.

@@ -104,3 +104,13 @@ describe('skips are never root causes', () => {
     expect(r['client.config.tls-mode']!.rootCause).toBeUndefined();
   });
 });
+
+describe('layers', () => {
+  it('the check that reads the backend\'s state explains the probes that see its symptoms', () => {
+    const mk = (id: string, area: CheckResult['area']): CheckResult => ({ id, area, title: id, status: 'fail', message: id, docsUrl: '', durationMs: 0, cause: cause.backend('flyteadmin') });
+    const results = [mk('flyte.admin.grpc', 'flyte'), mk('flyte.deployments.ready', 'flyte'), mk('flyte.services.endpoints', 'flyte'), mk('ingress.grpc.admin', 'ingress')];
+    markRootCauses(results, new Map());
+    expect(results.filter((r) => r.rootCause).map((r) => r.id)).toEqual(['flyte.deployments.ready']);
+    expect(results.filter((r) => r.explainedBy === 'flyte.deployments.ready').map((r) => r.id)).toEqual(['flyte.admin.grpc', 'flyte.services.endpoints', 'ingress.grpc.admin']);
+  });
+});
