@@ -39,5 +39,5 @@ t0=$(date +%s)
 echo "== Go servers ($(go version | awk '{print $3}'))"
 bash test/infra/ensure-bins.sh
 echo "== Go servers took $(( $(date +%s) - t0 ))s"
-echo "== install-deps took $(( $(date +%s) - t_all ))s"
 bash test/infra/flytekit.sh   # the real Python client (flytekit) for the differential test, in a cached venv
+echo "== install-deps took $(( $(date +%s) - t_all ))s"
