@@ -107,17 +107,6 @@ export function readKubeFile(path: string, label = path, cap = KUBE_FILE_CAP): s
   }
 }
 
-function fsReason(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  switch (e?.code) {
-    case 'ENOENT': return 'no such file or directory';
-    case 'EACCES': case 'EPERM': return 'permission denied';
-    case 'EISDIR': return 'is a directory, expected a file';
-    case 'ENOTDIR': return 'a parent path is not a directory';
-    default: return e?.message ?? String(err);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Parsing one file (types checked like client-go's strict decode of the known fields)
 // ---------------------------------------------------------------------------------------------
