@@ -7,7 +7,7 @@ import { runSelection } from '../../harness/run-check.js';
 import { startFakeS3, type S3OpName } from './fake-stores.js';
 import { s3Target } from './store-target.js';
 
-const KEY = { accessKey: 'AKIAFAKESTORE0KEY123', secretKey: 'fake-store-secret-key-1' };
+const KEY = { accessKey: 'FAKESTORE0KEY1234567', secretKey: 'fake-store-secret-key-1' };
 let srv: Awaited<ReturnType<typeof startFakeS3>>;
 const stalled = new Set<S3OpName>();
 beforeAll(async () => {

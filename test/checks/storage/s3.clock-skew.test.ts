@@ -26,7 +26,7 @@ describe('storage.s3.clock-skew against a store whose clock is off', () => {
       return { ...s3Error(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.'), headers: { 'x-amz-request-id': 'R', 'content-type': 'application/xml', date: skewed() } };
     });
     try {
-      const run = await runSelection(s3Target({ accessKey: 'AKIAFAKESTORE0KEY123', secretKey: 'fake-secret-0000' }, { endpoint: `http://127.0.0.1:${srv.port}`, userDataBucket: 'flyte-metadata' }), 'preflight', ['storage.s3.clock-skew', 'storage.s3.bucket']);
+      const run = await runSelection(s3Target({ accessKey: 'FAKESTORE0KEY1234567', secretKey: 'fake-secret-0000' }, { endpoint: `http://127.0.0.1:${srv.port}`, userDataBucket: 'flyte-metadata' }), 'preflight', ['storage.s3.clock-skew', 'storage.s3.bucket']);
       const c = run.results.find((r) => r.id === 'storage.s3.clock-skew')!;
       expect(c.status).toBe('fail');
       expect(c.messageId).toBe('skewTooLarge');

@@ -7,7 +7,7 @@ import { runCheck, runSelection } from '../../harness/run-check.js';
 import { empty204, html, s3Error, startFakeS3, type Reply, type S3OpName } from './fake-stores.js';
 import { s3Target } from './store-target.js';
 
-const KEY = { accessKey: 'AKIAFAKESTORE0KEY123', secretKey: 'fake-store-secret-key-1' };
+const KEY = { accessKey: 'FAKESTORE0KEY1234567', secretKey: 'fake-store-secret-key-1' };
 
 let answer: (op: S3OpName) => Reply | undefined = () => undefined;
 let srv: Awaited<ReturnType<typeof startFakeS3>>;
@@ -62,8 +62,8 @@ describe('S3 error codes: each its own finding (storage.s3.bucket)', () => {
   it('credentials findings share one cause key per access key (masked), whichever check sees them', async () => {
     answer = onBucket(s3Error(403, 'SignatureDoesNotMatch'));
     const { result } = await runCheck('storage.s3.bucket', target(), { instance: 'metadata' });
-    expect(result.cause).toBe('credentials:s3:AKIA…Y123');
-    expect(result.message).toContain('AKIA…Y123');
+    expect(result.cause).toBe('credentials:s3:FAKE…4567');
+    expect(result.message).toContain('FAKE…4567');
   });
 
   it('AccessDenied on GetBucketLocation and a HEAD 403 without a code: the code comes from a follow-up GET, not a guess', async () => {
