@@ -3,7 +3,7 @@
 // getTestbed(). Under CI=true a server that cannot start fails the run, naming the server and its
 // log; locally the error says which command to run. FLYTE_DOCTOR_TESTBED_KEEP=1 leaves what this
 // run started running.
-import { ServerStartError, runningProcesses, status, stopProcesses, up } from './testbed.js';
+import { ServerStartError, ensureSharedInstall, runningProcesses, status, stopProcesses, up } from './testbed.js';
 
 let startedHere: string[] = [];
 
@@ -13,11 +13,14 @@ export async function setup(): Promise<void> {
   const s = await status();
   if (s.up) {
     log('reusing the running test bed (`npm run testbed:down` stops it)');
+    // verify tests read the shared healthy install in namespace flyte: make sure it is there
+    await ensureSharedInstall((m) => { if (!m.startsWith('endpoints')) log(m); });
     return;
   }
   const before = new Set(runningProcesses());
   try {
-    await up({ log: (m) => { if (!m.startsWith('endpoints')) log(m); } });
+    // with the healthy flyte-binary install in namespace flyte that verify tests read
+    await up({ install: 'flyte-binary', log: (m) => { if (!m.startsWith('endpoints')) log(m); } });
   } catch (e) {
     startedHere = runningProcesses().filter((n) => !before.has(n));
     const what = e instanceof ServerStartError ? e.message : `test bed: ${e instanceof Error ? e.message : String(e)}`;

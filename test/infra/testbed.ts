@@ -97,6 +97,23 @@ async function withLock<T>(ctx: InfraContext, fn: () => Promise<T>): Promise<T> 
   try { return await fn(); } finally { rmSync(lock, { recursive: true, force: true }); }
 }
 
+/**
+ * The healthy flyte-binary install in namespace `flyte` that verify tests read (never change it:
+ * broken installs go in namespaces of their own). Idempotent; for a test bed that is already up.
+ */
+export async function ensureSharedInstall(log?: (m: string) => void): Promise<void> {
+  const ctx = context(log);
+  await withLock(ctx, async () => {
+    const state = readState(ctx.dir);
+    if (!state.kube) return;
+    await step(ctx, 'kube', async () => {
+      const m = await importInfra<{ installFlyte(tb: Testbed, chart: 'flyte-binary' | 'flyte-core'): Promise<void> }>('flyte-install.ts');
+      await m.installFlyte(state as Testbed, 'flyte-binary');
+    }, 'healthy flyte-binary install present in the API server');
+    if (state.postgres) await step(ctx, 'postgres', () => applyFlyteMigrations(state as Testbed), 'flyteadmin migrations and datacatalog tables recorded');
+  });
+}
+
 export async function up(opts: UpOptions = {}): Promise<Testbed> {
   const ctx = context(opts.log);
   return withLock(ctx, () => upLocked(ctx, opts));
