@@ -96,10 +96,11 @@ export function redactorFor(target: Target, checks: readonly Check[] = builtinCh
   return makeRedactor(target, { vocabulary: vocabularyOf(checks), plain: () => plainValues(target) });
 }
 
-function colorFor(req: { color?: boolean; output: OutputFormat }, io: Io): boolean {
+export function colorFor(req: { color?: boolean; output: OutputFormat }, io: Pick<Io, 'stdout' | 'env'>): boolean {
   if (req.output !== 'pretty') return false;
   if (req.color !== undefined) return req.color;
-  return Boolean(io.stdout.isTTY) && !('NO_COLOR' in io.env) && io.env.TERM !== 'dumb';
+  // no-color.org: NO_COLOR disables colour only when set to a non-empty value.
+  return Boolean(io.stdout.isTTY) && !io.env.NO_COLOR && io.env.TERM !== 'dumb';
 }
 
 const ALLOWED_DEVICES = new Set(['/dev/stdout', '/dev/stderr', '/dev/null']);
