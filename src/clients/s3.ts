@@ -413,7 +413,7 @@ export function registerCleanup(ctx: CheckContext, state: ProbeBucket, run: (sig
     const left = state.remaining;
     if (left === null || left === undefined) throw new Error(`residue unknown: could not confirm ${scheme}://${state.bucket}/${state.prefix} is empty${state.cleanupNote ? ` (${state.cleanupNote})` : ''}; it may hold ${[...state.keys].map((k) => k.slice(state.prefix.length)).join(', ')}; check with: ${listCommand}; delete with: ${deleteCommand}`);
     if (left.length) throw new Error(`residue: ${left.map((k) => `${scheme}://${state.bucket}/${k}`).join(', ')} could not be deleted${state.cleanupNote ? ` (${state.cleanupNote})` : ''}; delete with: ${deleteCommand}`);
-  });
+  }, { command: deleteCommand });
 }
 
 export function s3DeleteCommand(st: StorageTarget, bucket: string, prefix: string): string {

@@ -126,7 +126,7 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
 
   const results = new Map<string, CheckResult>();
   const shared = new Map<string, { value: Promise<unknown>; close?: (v: unknown) => unknown }>();
-  const deferred: { label: string; checkId: string; fn: () => Promise<void> }[] = [];
+  const deferred: { label: string; checkId: string; fn: () => Promise<void>; command?: string }[] = [];
 
   const base = (n: Node) => ({
     id: n.check.id, area: n.check.area, title: n.check.title, docsUrl: n.check.docsUrl,
@@ -177,7 +177,7 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
           }
           return e.value as Promise<T>;
         },
-        defer: (label, fn) => { deferred.push({ label, checkId: n.key, fn }); },
+        defer: (label, fn, d) => { deferred.push({ label, checkId: n.key, fn, ...(d?.command ? { command: d.command } : {}) }); },
         addSecret: (v) => { if (v && !o.target.secrets.includes(v)) o.target.secrets.push(v); },
         log: (msg, data) => o.log?.(n.key, msg, data),
       };
@@ -225,7 +225,7 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
   const cleanupFailures: CleanupFailure[] = [];
   const budget = interrupted ? CLEANUP_BUDGET_INTERRUPTED_MS : CLEANUP_BUDGET_MS;
   await Promise.all(deferred.map(async (d) => {
-    const entry: PendingCleanup = { label: d.label, checkId: d.checkId, ...cleanupCommand(d.label, o.target) };
+    const entry: PendingCleanup = { label: d.label, checkId: d.checkId, ...(d.command ? { command: d.command } : {}) };
     pending.add(entry);
     const work = Promise.resolve().then(d.fn);
     work.then(() => pending.delete(entry), () => pending.delete(entry));
@@ -278,19 +278,6 @@ export interface PendingCleanup { label: string; checkId: string; command?: stri
 /** Deferred cleanups that have not finished (across runs in this process), for a second Ctrl-C. */
 const pending = new Set<PendingCleanup>();
 export function pendingCleanups(): PendingCleanup[] { return [...pending]; }
-
-/** The command that removes what a probe cleanup (`… s3://bucket/prefix` / `gs://…`) would have deleted. */
-function cleanupCommand(label: string, target: Target): { command?: string } {
-  const s3 = /\bs3:\/\/[^\s]+/.exec(label)?.[0];
-  if (s3) {
-    const st = target.storage;
-    const ep = st?.endpoint ? (/^[a-z][a-z0-9+.-]*:\/\//i.test(st.endpoint) ? st.endpoint : `${st.disableSSL ? 'http' : 'https'}://${st.endpoint}`) : undefined;
-    return { command: `aws s3 rm --recursive ${s3}${ep ? ` --endpoint-url ${ep.replace(/\/\/[^/@]*@/, '//')}` : ''}` };
-  }
-  const gs = /\bgs:\/\/[^\s]+/.exec(label)?.[0];
-  if (gs) return { command: `gcloud storage rm --recursive ${gs}` };
-  return {};
-}
 
 function withTimeout<T>(p: Promise<T>, ms: number, msg: string): Promise<T> {
   let t: NodeJS.Timeout;

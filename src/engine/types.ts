@@ -117,8 +117,11 @@ export interface CheckContext {
    * so a shared resource outlives the check that created it.
    */
   shared<T>(key: string, make: (runSignal: AbortSignal) => Promise<T>, close?: (value: T) => Promise<void> | void): Promise<T>;
-  /** Cleanup that must run even on failure/timeout/Ctrl-C (e.g. delete the probe object). */
-  defer(label: string, cleanup: () => Promise<void>): void;
+  /**
+   * Cleanup that must run even on failure/timeout/Ctrl-C (e.g. delete the probe object). `command`
+   * is what a person runs to do it by hand: printed when the cleanup does not finish in time.
+   */
+  defer(label: string, cleanup: () => Promise<void>, o?: { command?: string }): void;
   /** Tell the redactor about a secret value learned at run time (e.g. a token read from a file). */
   addSecret(value: string | undefined): void;
   log(msg: string, data?: Json): void;

@@ -50,7 +50,8 @@ function pluginDir(): string {
     id: 'storage.test.stuck-cleanup-' + i, title: 'Registers a cleanup that never finishes', phases: ['preflight'],
     explain: { what: 't', why: 't', fix: 't' },
     async run(ctx) {
-      ctx.defer('delete probe objects s3://stuck-bucket-' + i + '/flyte-doctor/' + ctx.runId + '/', () => new Promise(() => {}));
+      const url = 's3://stuck-bucket-' + i + '/flyte-doctor/' + ctx.runId + '/';
+      ctx.defer('delete probe objects ' + url, () => new Promise(() => {}), { command: 'aws s3 rm --recursive ' + url });
       process.stderr.write('CLEANUP-REGISTERED\\n');
       if (process.env.NO_WAIT) return { status: 'pass', message: 'registered' };
       await new Promise((r) => ctx.signal.addEventListener('abort', r));
