@@ -25,8 +25,6 @@ import {
 import type { Json } from '../engine/types.js';
 
 export type { AuthKind } from '../config/kubeconfig.js';
-/** @deprecated Flyte knowledge lives in src/flyte/kubernetes.ts: import it from there. Re-exported for callers not yet moved. */
-export { binaryFullname, flyteComponents, flyteServices, resolveChartNames, webhookConfigName } from '../flyte/kubernetes.js';
 
 // ---------------------------------------------------------------------------------------------
 // Errors
