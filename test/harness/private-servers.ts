@@ -42,6 +42,10 @@ export function testCert(name: string, o: { sans?: string[]; expired?: boolean; 
 
 export interface Running { port: number; ports: number[]; stop(): Promise<void> }
 
+/** nginx processes this test process started: killed when it exits, even if a test never stopped them. */
+const children = new Set<ChildProcess>();
+process.once('exit', () => { for (const c of children) { try { c.kill('SIGKILL'); } catch { /* gone */ } } });
+
 /**
  * An nginx of the test's own. `servers(ports)` returns the `server { ... }` blocks (inside `http {}`)
  * for `count` free ports; add `http2` / `ssl` to `listen` as needed. `httpExtra` goes into `http {}`.
@@ -54,6 +58,8 @@ export async function startPrivateNginx(servers: (ports: number[]) => string, o:
   const conf = `${user}worker_processes 1;\npid ${join(prefix, 'nginx.pid')};\nerror_log ${join(prefix, 'logs', 'error.log')} info;\nevents { worker_connections 64; }\nhttp {\n  access_log ${join(prefix, 'logs', 'access.log')};\n  client_body_temp_path ${join(prefix, 'tmp')};\n  proxy_temp_path ${join(prefix, 'tmp')};\n  fastcgi_temp_path ${join(prefix, 'tmp')};\n  uwsgi_temp_path ${join(prefix, 'tmp')};\n  scgi_temp_path ${join(prefix, 'tmp')};\n${o.httpExtra ?? ''}\n${servers(ports)}\n}\n`;
   writeFileSync(join(prefix, 'nginx.conf'), conf);
   const child: ChildProcess = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   let err = '';
   child.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
   try {

@@ -3,7 +3,7 @@
 // asserts that the report names ONE root cause (the check that says why) and that every other
 // failure points at it. The area files (database, storage, kubernetes, tls-client, ingress) hold
 // the per-area matrices.
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { endpointFor, ingressLab } from '../checks/ingress/private-bed.js';
 import { getTestbed } from '../harness/testbed.js';
 import { installFlyte, removeInstall, scaleDeployment, setPodState, type InstallOptions } from '../infra/flyte-install.js';
@@ -88,3 +88,4 @@ const scenarios: Scenario[] = [
 ];
 
 describeScenarios('one fault, several areas: one root cause (full runs)', scenarios);
+afterAll(async () => { await (await ingressLab()).stop(); });
