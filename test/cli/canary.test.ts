@@ -108,7 +108,7 @@ beforeAll(async () => {
       },
       inline: {
         plugins: { someplugin: { apiToken: c('values-inline-plugin-token') } },
-        storage: { stow: { config: { secret_key: c('values-inline-stow-secret') } } },
+        storage: { stow: { config: { secret_key: c('values-inline-stow-secret') } }, signedUrl: { stowConfigOverride: { endpoint: `http://signer:${c('values-signedUrl-endpoint-password')}@127.0.0.1:${s3.port}` } } },
         notifications: { webhook: { url: `https://hook:${c('values-inline-url-password')}@hooks.invalid/x` } },
         auth: { appAuth: { selfAuthServer: { staticClients: { flytepropeller: { client_secret: c('values-inline-static-client-secret') } } } } },
       },
@@ -124,7 +124,8 @@ beforeAll(async () => {
     storage: { type: 'custom', bucketName: 'canary-meta', custom: { type: 'stow', container: 'canary-meta',
       stow: { kind: 's3', config: { auth_type: 'iam', region: 'us-east-1', endpoint: `http://127.0.0.1:${s3.port}`, disable_ssl: true, access_key_id: akid('core-stow-access-key-id'), secret_key: c('core-stow-secret-key') } } } },
     secrets: { adminOauthClientCredentials: { enabled: true, clientId: 'flytepropeller', clientSecret: c('core-oauth-client-secret') } },
-    configmap: { adminServer: { server: { security: { useAuth: true } }, auth: { userAuth: { openId: { baseUrl: `http://127.0.0.1:${http.port}/oidc`, clientId: 'flytectl' } } } } },
+    configmap: { adminServer: { server: { security: { useAuth: true } }, auth: { userAuth: { openId: { baseUrl: `http://127.0.0.1:${http.port}/oidc`, clientId: 'flytectl' } } },
+      storage: { signedUrl: { stowConfigOverride: { endpoint: `http://signer:${c('core-signedUrl-endpoint-password')}@127.0.0.1:${s3.port}` } } } } },
   }) + '\n');
   file('flytectl.yaml', yaml({
     admin: { endpoint: `dns:///127.0.0.1:${http.port}`, insecure: true, authType: 'ClientSecret', clientId: 'flytepropeller', clientSecretLocation: csFile, clientSecretEnvVar: 'FD_CANARY_CLIENT_SECRET' },
