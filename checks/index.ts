@@ -10,7 +10,8 @@ import { checks as ingress } from './ingress/index.js';
 import { checks as kubernetes } from './kubernetes/index.js';
 import { checks as storage } from './storage/index.js';
 import { checks as tls } from './tls/index.js';
+import { checks as values } from './values/index.js';
 
 export const builtinChecks: readonly Check[] = [
-  ...kubernetes, ...database, ...storage, ...dns, ...tls, ...client, ...ingress, ...auth, ...flyte,
+  ...values, ...kubernetes, ...database, ...storage, ...dns, ...tls, ...client, ...ingress, ...auth, ...flyte,
 ];

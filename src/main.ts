@@ -1,5 +1,6 @@
 // The run flow behind the CLI: argv already parsed by src/cli.ts into a Request. Returns the exit
 // code; never throws for user errors (UserError -> one line on stderr, exit 2).
+import { PLACEHOLDER_CHECK } from './engine/needs.js';
 import { accessSync, closeSync, constants, mkdirSync, openSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { builtinChecks } from '../checks/index.js';
@@ -310,11 +311,13 @@ function renderDryRun(req: RunRequest, target: Target, plan: Plan, color: boolea
     reason: p.skip ?? (p.reason === 'dependency' ? 'needed by a selected check' : 'selected'),
     ...(p.check.dependsOn?.length ? { dependsOn: [...p.check.dependsOn] } : {}),
     ...(p.check.instances && !p.skip ? { instances: p.check.instances(target).map((i) => i.key) } : {}),
+    ...(p.placeholders && !p.skip ? { blockedBy: PLACEHOLDER_CHECK } : {}),
   }));
+  const placeholders = (target.placeholders ?? []).map((ph) => ({ key: ph.key, origin: ph.origin, value: ph.shown, kind: ph.kind, usedBy: ph.fields, ...(ph.why ? { why: ph.why } : {}) }));
   if (req.output === 'json') {
     return JSON.stringify({
       schemaVersion: SCHEMA_VERSION, dryRun: true, command: req.command,
-      target: { chart: target.chart ?? null, chartSource: target.chartSource ?? null, namespace: target.kubernetes.namespace, inputs: target.inputs, fields },
+      target: { chart: target.chart ?? null, chartSource: target.chartSource ?? null, namespace: target.kubernetes.namespace, inputs: target.inputs, fields, placeholders: redactReport(placeholders, redact) },
       plan: steps,
     }, null, 2) + '\n';
   }
@@ -324,8 +327,12 @@ function renderDryRun(req: RunRequest, target: Target, plan: Plan, color: boolea
   lines.push(`  inputs: ${target.inputs.length ? target.inputs.join(', ') : '(none)'}`);
   const w = Math.min(40, Math.max(...fields.map((f) => f.field.length), 5));
   for (const f of fields) lines.push(`  ${f.field.padEnd(w)}  ${f.value}  [${f.source}]`);
+  if (placeholders.length) {
+    lines.push('', b(`Placeholders (${PLACEHOLDER_CHECK} fails; the probes that would use them are blocked)`));
+    for (const ph of redactReport(placeholders, redact)) lines.push(`  ${ph.key} = ${ph.value}  [${ph.origin}]${ph.usedBy.length ? `  used by ${ph.usedBy.join(', ')}` : ''}`);
+  }
   lines.push('', b(`Plan: ${steps.filter((s) => s.action === 'run').length} to run, ${steps.filter((s) => s.action === 'skip').length} to skip`));
-  for (const s of steps) lines.push(`  ${s.action === 'run' ? 'run ' : 'skip'}  ${s.id}${s.instances ? ` [${s.instances.join(', ')}]` : ''}  ${s.action === 'skip' || s.reason !== 'selected' ? `(${s.reason})` : ''}`.trimEnd());
+  for (const s of steps) lines.push(`  ${s.action === 'run' ? 'run ' : 'skip'}  ${s.id}${s.instances ? ` [${s.instances.join(', ')}]` : ''}  ${s.action === 'skip' || s.reason !== 'selected' ? `(${s.reason})` : ''}${s.blockedBy ? ` (blocked by ${s.blockedBy}: a placeholder)` : ''}`.trimEnd());
   lines.push('', 'Nothing was contacted (dry run).', '');
   return lines.join('\n');
 }

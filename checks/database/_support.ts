@@ -16,7 +16,7 @@ import { describeSqlstate } from './_sqlstate.js';
 
 export function instanceKeyOf(db: DatabaseTarget): string { return db.role; }
 export function instanceLabelOf(db: DatabaseTarget): string { return `${db.role} db ${db.user}@${db.host}:${db.port}/${db.dbname}`; }
-export const dbInstances = (t: { databases: DatabaseTarget[] }) => t.databases.map((d) => ({ key: instanceKeyOf(d), label: instanceLabelOf(d) }));
+export const dbInstances = (t: { databases: DatabaseTarget[] }) => t.databases.map((d, i) => ({ key: instanceKeyOf(d), label: instanceLabelOf(d), fields: [`databases[${i}].`] }));
 
 export function databaseFor(ctx: CheckContext): DatabaseTarget {
   const key = ctx.instance?.key;

@@ -17,15 +17,15 @@ function hostOfUrl(u: string | undefined): string | undefined {
 export function namedHosts(t: Target): NamedHost[] {
   const out: NamedHost[] = [];
   const admin = adminEndpoint(t)?.host;
-  const add = (key: string, role: string, host: string | undefined) => {
+  const add = (key: string, role: string, host: string | undefined, field: string) => {
     if (!host || out.some((h) => h.key === key)) return;
-    out.push({ key, label: `${role} ${host}`, host, role });
+    out.push({ key, label: `${role} ${host}`, host, role, fields: [field] });
   };
   const ing = hostOfUrl(ingressHttpBase(t)) ?? t.ingress?.host;
-  if (ing && ing !== admin) add('ingress', 'ingress/console host', ing);
-  for (const db of t.databases) add(`database-${db.role}`, `${db.role} database host`, db.host);
-  add('storage', 'object store endpoint', hostOfUrl(t.storage?.endpoint));
-  add('oidc', 'OIDC issuer', hostOfUrl(t.auth.oidcIssuer));
+  if (ing && ing !== admin) add('ingress', 'ingress/console host', ing, 'ingress.host');
+  t.databases.forEach((db, i) => add(`database-${db.role}`, `${db.role} database host`, db.host, `databases[${i}].host`));
+  add('storage', 'object store endpoint', hostOfUrl(t.storage?.endpoint), 'storage.endpoint');
+  add('oidc', 'OIDC issuer', hostOfUrl(t.auth.oidcIssuer), 'auth.oidcIssuer');
   return out;
 }
 
@@ -91,7 +91,7 @@ export default defineCheck({
   title: 'Every host the target names resolves',
   phases: ['preflight', 'verify'],
   timeoutMs: 8000,
-  instances: (t) => namedHosts(t).map(({ key, label }) => ({ key, label })),
+  instances: (t) => namedHosts(t).map(({ key, label, fields }) => ({ key, label, ...(fields ? { fields } : {}) })),
   messages: DNS_MESSAGES,
   explain: {
     what: 'Resolves each host named by the target other than the admin endpoint: ingress/console host, database hosts, object-store endpoint, OIDC issuer; through the system resolver or `--dns-server` (the message says which).',

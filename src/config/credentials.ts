@@ -3,6 +3,7 @@
 // name over the environment, plus the cloud SDKs' credential files the checks' SDKs would read.
 // Identifiers (access key ids) are collected apart: they print as first4…last4.
 import { join } from 'node:path';
+import { isPlaceholderOnly } from './hygiene.js';
 import { readInputFile, SECRET_FILE_LIMIT } from './read.js';
 import { isIdentifierKeyName, isSecretKeyName } from './secret.js';
 import type { Target } from './target.js';
@@ -15,7 +16,8 @@ export class Credentials {
     if (typeof v === 'number' && Number.isFinite(v)) v = String(v);
     if (typeof v !== 'string') return;
     const s = v.trim();
-    if (!s || s.includes('{{')) return;
+    // A template or a bare placeholder (`<DB_PASSWORD>`) is no credential: values.placeholders shows it.
+    if (!s || s.includes('{{') || isPlaceholderOnly(s)) return;
     this.secrets.add(s);
     if (s !== v && v.length) this.secrets.add(v.replace(/\r?\n$/, ''));
     // A PEM private key: its base64 lines may be echoed one at a time.
@@ -27,7 +29,7 @@ export class Credentials {
   identifier(v: unknown): void {
     if (typeof v !== 'string') return;
     const s = v.trim();
-    if (s && !s.includes('{{')) this.identifiers.add(s);
+    if (s && !s.includes('{{') && !isPlaceholderOnly(s)) this.identifiers.add(s);
   }
 
   /** Passwords in URLs and connection strings inside any string value. */

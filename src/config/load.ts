@@ -6,6 +6,7 @@ import { chartDefaultsLayer, mapChart, Reader, urlPassword } from './charts.js';
 import { collectCloudFiles, collectEnv, Credentials } from './credentials.js';
 import { computeEndpoints, isClusterInternal, parseEndpoint, type ParsedEndpoint } from './endpoints.js';
 import { loadClient } from './flytectl.js';
+import { findPlaceholders } from './hygiene.js';
 import { loadKubeconfig } from './kubeconfig.js';
 import type { Chart, IngressTarget, Target } from './target.js';
 import { detectChart, flyte2Reasons, MergedValues, parseSets, readValuesFile } from './values.js';
@@ -136,6 +137,7 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
   const setLayer = parseSets(input.set);
   early.scanTree(setLayer.values);
 
+  let merged: MergedValues | undefined;
   let chart: Chart | undefined;
   let chartSource: string | undefined;
   let prefix: Path = [];
@@ -179,6 +181,7 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
     const mv = new MergedValues([defaults, ...layers, setLayer]);
     mv.prefix = prefix;
     mv.resolveTemplates();
+    merged = mv;
     const reader = new Reader(mv);
     if (chart === 'flyte-binary' && reader.str('fullnameOverride')) {
       // fullnameOverride names the objects; the release stays the default for labels.
@@ -262,6 +265,12 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
     provenance[`client.trustEnv.${v}`] = `env ${v}`;
   }
   if (Object.keys(trustEnv).length) target.client.trustEnv = trustEnv;
+  if (!merged && (layers.length || input.set.length)) {
+    merged = new MergedValues([...layers, setLayer]);
+    merged.resolveTemplates();
+  }
+  const placeholders = findPlaceholders(target, merged);
+  if (placeholders.length) target.placeholders = placeholders;
   return target;
 }
 

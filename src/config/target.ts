@@ -127,6 +127,25 @@ export interface AuthTarget {
   valuesKey: string;
 }
 
+export type PlaceholderKind = 'marker' | 'variable' | 'template' | 'chart-placeholder' | 'pod-loopback' | 'example-domain';
+
+/** A value left for the deployer to fill in (src/config/hygiene.ts). */
+export interface Placeholder {
+  /** The key as written (`configuration.database.host`, `userSettings.rdsHost`, `admin.endpoint`). */
+  key: string;
+  /** The file (or `--set`, `env X`, `chart default`) it comes from. */
+  origin: string;
+  /** The value as shown: whole, except under a credential key (then only its placeholder tokens). */
+  shown: string;
+  /** The placeholder tokens in it (`<RDS_HOST_DNS>`, `${bucket_name}`, `{{ .Values.x }}`). */
+  tokens: string[];
+  kind: PlaceholderKind;
+  /** Target fields that use it (`databases[0].host`): the probes reading them are blocked. */
+  fields: string[];
+  /** Why a real-looking value is a placeholder (chart defaults, documentation domains). */
+  why?: string;
+}
+
 export interface Target {
   chart?: Chart;
   /** How the chart was decided: '--chart', or 'auto-detected from values (configuration.*)'. */
@@ -144,6 +163,8 @@ export interface Target {
    * built yet): cluster-internal names and private addresses are then judged, not warned about.
    */
   inCluster?: boolean;
+  /** Placeholders in the inputs (values.placeholders reports them; probes using them are blocked). */
+  placeholders?: Placeholder[];
   /** Every admin/ingress address, parsed once from client and ingress (src/config/endpoints.ts). */
   endpoints?: Endpoints;
   /** Resolver for DNS checks (`--dns-server host:port`); undefined = system resolver. */

@@ -46,7 +46,7 @@ export const cause = {
  * its symptoms (a 502 through the ingress). First matching prefix wins.
  */
 const LAYERS: readonly string[] = [
-  'kubernetes.', 'dns.', 'database.', 'storage.',
+  'values.', 'kubernetes.', 'dns.', 'database.', 'storage.',
   'flyte.crd.', 'flyte.deployments.', 'flyte.services.', 'flyte.webhook.', 'flyte.projects.',
   'tls.', 'client.', 'flyte.', 'ingress.', 'auth.',
 ];

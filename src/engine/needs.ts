@@ -1,6 +1,6 @@
 // Whether the target has the part a check needs; otherwise the reason it is skipped.
-import type { Target } from '../config/target.js';
-import type { Need } from './types.js';
+import type { Placeholder, Target } from '../config/target.js';
+import type { Instance, Need } from './types.js';
 
 export function missingNeed(target: Target, need: Need): string | undefined {
   switch (need) {
@@ -23,4 +23,33 @@ export function missingNeed(target: Target, need: Need): string | undefined {
     case 'auth':
       return target.auth.enabled ? undefined : 'auth is not enabled (configuration.auth.enabled / configmap.adminServer.server.security.useAuth)';
   }
+}
+
+/** The check that reports placeholders; probes reading a placeholder wait for it (and are blocked). */
+export const PLACEHOLDER_CHECK = 'values.inputs.placeholders';
+
+/** Target fields each need's probes read. */
+const NEED_FIELDS: Record<Need, RegExp | undefined> = {
+  kubernetes: undefined,
+  database: /^databases\[/,
+  // the buckets are per instance (bucketInstances): a bucket placeholder blocks only its own probes
+  storage: /^storage\.(endpoint|region|accessKey|secretKey|projectId)$/,
+  'storage.s3': /^storage\.(endpoint|region|accessKey|secretKey)$/,
+  'storage.gcs': /^storage\.projectId$/,
+  endpoint: /^(client\.(endpoint|host)|ingress\.(host|grpcAddress|httpUrl))$/,
+  ingress: /^ingress\.(host|httpUrl|grpcAddress)$/,
+  auth: /^auth\.(oidcIssuer|oidcClientId|clientSecret)$/,
+};
+
+/**
+ * The placeholders a check (or one instance of it) would probe: the instance's own fields when it
+ * declares them, otherwise the fields of the check's needs.
+ */
+export function placeholderHits(target: Target, needs: readonly Need[] | undefined, instance?: Instance): Placeholder[] {
+  const all = target.placeholders ?? [];
+  if (!all.length) return [];
+  const match = instance?.fields
+    ? (f: string) => instance.fields!.some((x) => (x.endsWith('.') ? f.startsWith(x) : f === x))
+    : (f: string) => (needs ?? []).some((n) => NEED_FIELDS[n]?.test(f) ?? false);
+  return all.filter((p) => p.fields.some(match));
 }

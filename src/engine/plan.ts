@@ -1,7 +1,7 @@
 // Registry validation and check selection (--only / --skip, by id, area or glob), in dependency order.
 import { UserError } from '../errors.js';
 import type { Target } from '../config/target.js';
-import { missingNeed } from './needs.js';
+import { missingNeed, PLACEHOLDER_CHECK, placeholderHits } from './needs.js';
 import { AREAS, type Check, type Phase } from './types.js';
 
 /** Throws (an internal error, not a user error) when the registry is inconsistent. */
@@ -60,7 +60,11 @@ function checkPatterns(flag: string, patterns: readonly string[], all: readonly 
 }
 
 export type PlanReason = 'selected' | 'dependency';
-export interface PlannedCheck { check: Check; reason: PlanReason; skip?: string }
+export interface PlannedCheck {
+  check: Check; reason: PlanReason; skip?: string;
+  /** The check probes a placeholder: its runs (those instances that read one) wait for values.placeholders. */
+  placeholders?: boolean;
+}
 export interface Plan { phase: Phase; checks: PlannedCheck[] }
 
 /**
@@ -75,10 +79,22 @@ export function plan(all: readonly Check[], phase: Phase, sel: { only?: readonly
   const inPhase = all.filter((c) => c.phases.includes(phase));
   const byId = new Map(inPhase.map((c) => [c.id, c]));
   const chosen = new Map<string, PlanReason>();
+  // A probe of a placeholder is blocked by values.placeholders (unless that check is --skip'ped:
+  // then the user asked to probe the values as they are).
+  const hygiene = byId.get(PLACEHOLDER_CHECK);
+  const guarded = new Set<string>();
+  if (target?.placeholders?.length && hygiene && !skip.some((p) => matches(p, hygiene))) {
+    for (const c of inPhase) {
+      if (c.id === PLACEHOLDER_CHECK) continue;
+      const insts = c.instances ? c.instances(target) : [undefined];
+      if (insts.some((i) => placeholderHits(target, c.needs, i).length)) guarded.add(c.id);
+    }
+  }
   const add = (c: Check, reason: PlanReason) => {
     if (chosen.has(c.id)) return;
     chosen.set(c.id, reason);
     for (const d of c.dependsOn ?? []) { const dep = byId.get(d); if (dep) add(dep, 'dependency'); }
+    if (guarded.has(c.id) && hygiene) add(hygiene, 'dependency');
   };
   for (const c of inPhase) if (!only.length || only.some((p) => matches(p, c))) add(c, 'selected');
   if (only.length && chosen.size === 0) throw new UserError(`--only ${only.join(',')}: no check of the ${phase} phase matches; see \`flyte-doctor list\``);
@@ -89,7 +105,7 @@ export function plan(all: readonly Check[], phase: Phase, sel: { only?: readonly
       const skipBy = skip.find((p) => matches(p, check));
       const need = target ? (check.needs ?? []).map((n) => missingNeed(target, n)).find(Boolean) : undefined;
       const reasonText = skipBy ? `excluded by --skip ${skipBy}` : need;
-      return { check, reason: chosen.get(check.id)!, ...(reasonText ? { skip: reasonText } : {}) };
+      return { check, reason: chosen.get(check.id)!, ...(reasonText ? { skip: reasonText } : {}), ...(guarded.has(check.id) ? { placeholders: true } : {}) };
     }),
   };
 }

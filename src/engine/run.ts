@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Target } from '../config/target.js';
 import { markRootCauses } from './causes.js';
+import { PLACEHOLDER_CHECK, placeholderHits } from './needs.js';
 import type { Plan } from './plan.js';
 import type { Check, CheckContext, CheckResult, Clock, Instance, Json, Outcome, Phase, Status } from './types.js';
 import { STATUSES } from './types.js';
@@ -116,7 +117,10 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
     }
     byId.set(p.check.id, list);
   }
+  const guarded = new Set(o.plan.checks.filter((p) => p.placeholders).map((p) => p.check.id));
   for (const n of nodes) {
+    // A probe of a placeholder waits for values.placeholders, which fails: it is then blocked by it.
+    if (guarded.has(n.check.id) && placeholderHits(o.target, n.check.needs, n.instance).length) n.deps.push(...(byId.get(PLACEHOLDER_CHECK) ?? []));
     for (const d of n.check.dependsOn ?? []) {
       const depNodes = byId.get(d) ?? [];
       const same = n.instance ? depNodes.filter((x) => x.instance?.key === n.instance!.key) : [];

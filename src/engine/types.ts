@@ -4,7 +4,7 @@ import type { Target } from '../config/target.js';
 export type Status = 'pass' | 'warn' | 'fail' | 'skip' | 'error';
 export const STATUSES: readonly Status[] = ['pass', 'warn', 'fail', 'skip', 'error'];
 export type Phase = 'preflight' | 'verify';
-export const AREAS = ['kubernetes', 'database', 'storage', 'dns', 'tls', 'client', 'ingress', 'auth', 'flyte'] as const;
+export const AREAS = ['values', 'kubernetes', 'database', 'storage', 'dns', 'tls', 'client', 'ingress', 'auth', 'flyte'] as const;
 export type Area = (typeof AREAS)[number];
 export type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 
@@ -59,6 +59,11 @@ export interface Instance {
   key: string;
   /** Human label, e.g. 'flyteadmin db flyte@db.example:5432/flyteadmin'. */
   label: string;
+  /**
+   * Target fields (or prefixes ending in `.`) this instance's probes read, e.g. `databases[1].`: a
+   * placeholder there blocks this instance only. Without it the check's `needs` decide.
+   */
+  fields?: string[];
 }
 
 export interface CheckSpec<M extends Messages = Messages> {

@@ -55,10 +55,14 @@ export function bucketInstances(t: Target): Instance[] {
   if (!st) return [];
   const scheme = st.provider === 'gcs' ? 'gs' : 's3';
   const md = st.metadataBucket, ud = userDataBucketOf(st);
-  if (md && ud && md === ud) return [{ key: 'metadata', label: `metadata+userdata bucket ${scheme}://${md}` }];
+  // The target fields each instance's probes read (a placeholder in one blocks only its probes).
+  const common = ['storage.endpoint', 'storage.region', 'storage.accessKey', 'storage.secretKey', 'storage.projectId'];
+  const mdFields = ['storage.metadataBucket', ...common];
+  const udFields = ['storage.userDataBucket', 'storage.rawOutputPrefix', ...common];
+  if (md && ud && md === ud) return [{ key: 'metadata', label: `metadata+userdata bucket ${scheme}://${md}`, fields: [...mdFields, ...udFields] }];
   return [
-    ...(md ? [{ key: 'metadata', label: `metadata bucket ${scheme}://${md}` }] : []),
-    ...(ud ? [{ key: 'userdata', label: `userdata bucket ${scheme}://${ud}` }] : []),
+    ...(md ? [{ key: 'metadata', label: `metadata bucket ${scheme}://${md}`, fields: mdFields }] : []),
+    ...(ud ? [{ key: 'userdata', label: `userdata bucket ${scheme}://${ud}`, fields: ud === st.metadataBucket ? mdFields : udFields }] : []),
   ];
 }
 

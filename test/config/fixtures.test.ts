@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadTarget } from '../../src/config/load.js';
 import type { TargetInput } from '../../src/config/load.js';
 import { UserError } from '../../src/errors.js';
+import { isPlaceholderOnly } from '../../src/config/hygiene.js';
 
 const FIX = SHARED_FIXTURES;
 const VALUES = join(FIX, 'flyte-values');
@@ -32,7 +33,14 @@ describe('every fixture loads', () => {
         expect(t.kubernetes.namespace).toBe('flyte');
         for (const d of t.databases) if (d.password) expect(JSON.stringify(d.password)).toBe('"***"');
         if (t.storage?.secretKey) expect(JSON.stringify(t.storage.secretKey)).toBe('"***"');
-        for (const d of t.databases) if (d.password && d.passwordSource !== 'flytestdlib default (database.postgres.password)') expect(t.secrets).toContain(d.password.reveal());
+        for (const d of t.databases) {
+          if (!d.password || d.passwordSource === 'flytestdlib default (database.postgres.password)') continue;
+          // A placeholder password (`<DB_PASSWORD>`, `${db_password}`) is no secret: values.inputs.placeholders shows it.
+          if (isPlaceholderOnly(d.password.reveal())) {
+            expect(t.secrets).not.toContain(d.password.reveal());
+            expect(t.placeholders?.some((p) => p.fields.includes(`databases[${t.databases.indexOf(d)}].password`))).toBe(true);
+          } else expect(t.secrets).toContain(d.password.reveal());
+        }
       });
     }
   }
@@ -68,7 +76,14 @@ describe('flyte-binary fixtures', () => {
     expect(t.ingress?.annotations['alb.ingress.kubernetes.io/backend-protocol-version']).toBeUndefined();
     expect(t.provenance['ingress.grpcAddress']).toBe(`${file}: ingress.host (port 443)`);
     expect(t.auth).toMatchObject({ enabled: false, oidcIssuer: '<YOUR_IDP_BASE_URL>', oidcClientId: '<IDP_CLIENT_ID>', internalClientId: 'flytepropeller', authServerType: 'Self' });
-    expect(t.secrets).toEqual(expect.arrayContaining(['<DB_PASSWORD>', '<IDP_CLIENT_SECRET>', '<CC_PASSWD>']));
+    // placeholders are no secrets: they are listed (and shown) as placeholders instead
+    for (const v of ['<DB_PASSWORD>', '<IDP_CLIENT_SECRET>', '<CC_PASSWD>']) expect(t.secrets).not.toContain(v);
+    expect(t.placeholders?.map((p) => [p.key, p.shown, p.fields])).toEqual(expect.arrayContaining([
+      ['configuration.database.password', '<DB_PASSWORD>', ['databases[0].password']],
+      ['configuration.database.host', '<RDS_HOST_DNS>', ['databases[0].host']],
+      ['configuration.auth.oidc.clientSecret', '<IDP_CLIENT_SECRET>', ['auth.clientSecret']],
+      ['configuration.auth.internal.clientSecret', '<CC_PASSWD>', []],
+    ]));
   });
 
   it('eks-production differs only in dbname', () => {
@@ -134,7 +149,8 @@ describe('flyte-core fixtures', () => {
     expect(t.taskResourceDefaults).toEqual({ cpu: '1000m', memory: '1000Mi' });
     expect(t.projects).toEqual(['flytesnacks', 'flytetester', 'flyteexamples']);
     expect(t.auth).toMatchObject({ enabled: false, valuesKey: 'configmap.adminServer.auth' });
-    expect(t.secrets).toContain('<DB_PASSWORD>');
+    expect(t.secrets).not.toContain('<DB_PASSWORD>'); // a placeholder, listed as such
+    expect(t.placeholders?.find((p) => p.key === 'userSettings.dbPassword')?.fields).toEqual(['databases[0].password', 'databases[1].password']);
     expect(t.secrets).not.toContain('foobar'); // the chart's published default
   });
 

@@ -1,0 +1,61 @@
+// Broken-environment scenarios for the inputs themselves: the healthy test bed's values with one
+// placeholder left in. values.inputs.placeholders is the root cause; every probe that would use the
+// placeholder is blocked (skip, explained by it), the others still run against the real servers.
+import { expect } from 'vitest';
+import { describeScenarios, type Scenario, type ScenarioReport } from './harness.js';
+
+const ID = 'values.inputs.placeholders';
+const blocked = (r: ScenarioReport, prefix: string) => r.results.filter((x) => x.id.startsWith(prefix));
+
+const scenarios: Scenario[] = [
+  {
+    name: 'a <MARKER> left as the database host: the database probes are blocked, storage still runs and passes',
+    phase: 'preflight', only: ['database', 'storage.s3'],
+    inputs: { values: { configuration: { database: { host: '<RDS_HOST_DNS>' } } } },
+    expect: {
+      failing: [ID], root: ID, messageId: 'placeholders', fix: ['configuration.database.host in'],
+      check: (r) => {
+        const db = blocked(r, 'database.');
+        expect(db.length).toBeGreaterThan(5);
+        for (const x of db) expect(x, x.id).toMatchObject({ status: 'skip', blockedBy: ID, explainedBy: ID });
+        expect(r.results.filter((x) => x.id.startsWith('storage.s3.')).every((x) => x.status === 'pass' || x.status === 'warn')).toBe(true);
+        expect(r.results.find((x) => x.id === ID)!.message).toContain('configuration.database.host = <RDS_HOST_DNS>');
+      },
+    },
+  },
+  {
+    name: 'a Terraform ${var} in the metadata bucket only: that instance is blocked, the other bucket is probed',
+    phase: 'preflight', only: ['storage.s3'],
+    inputs: { values: { configuration: { storage: { metadataContainer: '${bucket_name}' } } } },
+    expect: {
+      failing: [ID], root: ID, messageId: 'placeholders', fix: ['templatefile()', 'configuration.storage.metadataContainer'],
+      check: (r) => {
+        const md = r.results.filter((x) => x.id.startsWith('storage.s3.') && x.instance === 'metadata');
+        expect(md.length).toBeGreaterThan(3);
+        for (const x of md) expect(x, `${x.id}[metadata]`).toMatchObject({ status: 'skip', blockedBy: ID });
+        const ud = r.results.filter((x) => x.id === 'storage.s3.put' && x.instance === 'userdata');
+        expect(ud.map((x) => x.status)).toEqual(['pass']);
+      },
+    },
+  },
+  {
+    name: "the chart's 127.0.0.1:5432 from a values file: the pod's loopback, never this machine's PostgreSQL",
+    phase: 'preflight', only: ['database'],
+    inputs: { values: { configuration: { database: { port: 5432 } } } },
+    expect: {
+      failing: [ID], root: ID, messageId: 'podLoopback', fix: ['--in-cluster', 'configuration.database.host'],
+      check: (r) => { for (const x of blocked(r, 'database.')) expect(x.blockedBy, x.id).toBe(ID); },
+    },
+  },
+  {
+    name: 'a documentation domain as the flytectl endpoint: the endpoint, TLS and ingress probes are blocked',
+    phase: 'preflight', only: ['dns.admin.resolve', 'tls', 'client.config.tls-mode'],
+    inputs: { flytectl: { admin: { endpoint: 'dns:///flyte.example.com' } } },
+    expect: {
+      failing: [ID], root: ID, messageId: 'exampleDomain', fix: ['admin.endpoint'],
+      check: (r) => { for (const id of ['dns.admin.resolve', 'tls.admin.handshake', 'client.config.tls-mode']) expect(r.results.find((x) => x.id === id), id).toMatchObject({ status: 'skip', blockedBy: ID }); },
+    },
+  },
+];
+
+describeScenarios('scenarios: placeholders in the inputs', scenarios);
