@@ -7,6 +7,7 @@ import { collectCloudFiles, collectEnv, Credentials } from './credentials.js';
 import { computeEndpoints, isClusterInternal, parseEndpoint, type ParsedEndpoint } from './endpoints.js';
 import { loadClient } from './flytectl.js';
 import { findPlaceholders } from './hygiene.js';
+import { unknownKeys } from '../flyte/chart-keys.js';
 import { loadKubeconfig } from './kubeconfig.js';
 import type { Chart, IngressTarget, Target } from './target.js';
 import { detectChart, flyte2Reasons, MergedValues, parseSets, readValuesFile } from './values.js';
@@ -182,6 +183,8 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
     mv.prefix = prefix;
     mv.resolveTemplates();
     merged = mv;
+    const unknown = unknownKeys(chart, mv);
+    if (unknown.length) target.unknownKeys = unknown;
     const reader = new Reader(mv);
     if (chart === 'flyte-binary' && reader.str('fullnameOverride')) {
       // fullnameOverride names the objects; the release stays the default for labels.

@@ -163,6 +163,8 @@ export interface Target {
    * built yet): cluster-internal names and private addresses are then judged, not warned about.
    */
   inCluster?: boolean;
+  /** Values keys no chart reads, under the sections flyte-doctor reads (values.inputs.keys). */
+  unknownKeys?: { key: string; origin: string; suggestion?: string; section: string }[];
   /** Placeholders in the inputs (values.placeholders reports them; probes using them are blocked). */
   placeholders?: Placeholder[];
   /** Every admin/ingress address, parsed once from client and ingress (src/config/endpoints.ts). */
