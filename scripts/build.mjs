@@ -1,4 +1,4 @@
-// Bundles the CLI with esbuild into dist/flyte-doctor.mjs (the file `bin` points to).
+// Bundles the CLI with esbuild into dist/ (dist/flyte-doctor.mjs is the file `bin` points to).
 // Heavy SDKs are only reached through dynamic import() in src/clients/*, so with code splitting
 // each lands in its own lazily loaded chunk next to the entry: `--version`/`--help` parse only the
 // entry (yargs, yaml, the engine and the checks), never client-node, the AWS/GCS SDKs, pg or grpc-js.
@@ -6,7 +6,8 @@
 import { build } from 'esbuild';
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 // esbuild gives a dynamic import() of a CommonJS package only `default` when the importer is an ES
 // module ("node mode"), where Node itself also finds the named exports (cjs-module-lexer), so
@@ -26,13 +27,41 @@ const cjsNamedExports = {
   },
 };
 
+// grpc-health-check reads its .proto file from its own directory when it is loaded
+// (proto-loader's loadSync with includeDirs: [`${__dirname}/../../proto`]), which a bundle cannot
+// follow. This plugin parses that .proto at build time, with the package's own loader and options,
+// and swaps the call for proto-loader's fromJSON of the result: the same package definition, no
+// file read at run time, so grpc-health-check is bundled like everything else and the published
+// package needs no dependency at all. A changed grpc-health-check fails the build here, loudly.
+const inlineHealthProto = {
+  name: 'inline-health-proto',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]grpc-health-check[\\/]build[\\/]src[\\/]health\.js$/ }, (a) => {
+      const src = readFileSync(a.path, 'utf8');
+      const call = /\(0, proto_loader_1\.loadSync\)\(('[^']+\.proto'), (\{[\s\S]*?\n\})\)/;
+      const m = src.match(call);
+      if (!m) throw new Error(`${a.path}: the proto-loader loadSync call this build inlines is gone; update scripts/build.mjs (inline-health-proto)`);
+      const options = new Function('__dirname', `return ${m[2]}`)(dirname(a.path));
+      const loaderUtil = createRequire(createRequire(a.path).resolve('@grpc/proto-loader'))('./util.js');
+      const json = loaderUtil.loadProtosWithOptionsSync(JSON.parse(m[1].replace(/'/g, '"')), options).toJSON();
+      // the same options text (longs: String, enums: String are functions); fromJSON ignores includeDirs
+      return { contents: src.replace(call, `(0, proto_loader_1.fromJSON)(${JSON.stringify(json)}, ${m[2]})`), loader: 'js' };
+    });
+  },
+};
+
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const single = process.env.FLYTE_DOCTOR_SINGLE_FILE === '1';
-rmSync('dist', { recursive: true, force: true });
+// Built into a directory of its own and swapped in at the end (two renames): a build never leaves
+// dist/ missing or half-written for a CLI or test that runs it meanwhile, and a failed build leaves
+// the previous dist/ in place.
+const out = `node_modules/.cache/flyte-doctor-build-${process.pid}`;
+rmSync(out, { recursive: true, force: true });
+process.on('exit', () => rmSync(out, { recursive: true, force: true }));
 const t0 = Date.now();
 const result = await build({
   entryPoints: { cli: 'src/cli.ts' },
-  outdir: 'dist',
+  outdir: out,
   outExtension: { '.js': '.mjs' },
   entryNames: '[name]',
   chunkNames: 'chunks/[name]-[hash]',
@@ -41,9 +70,7 @@ const result = await build({
   platform: 'node',
   // prefer the packages' ES module builds (the AWS SDK's dist-es): real named exports, better tree-shaking
   mainFields: ['module', 'main'],
-  // reads its .proto files relative to its own directory at run time: load it from node_modules
-  external: ['grpc-health-check'],
-  plugins: [cjsNamedExports],
+  plugins: [cjsNamedExports, inlineHealthProto],
   format: 'esm',
   target: 'node20.19',
   minify: true,
@@ -57,18 +84,22 @@ const result = await build({
 });
 // The launcher (what `bin` points to): answers a bare --version/--help from text captured from the
 // CLI just built, and imports dist/cli.mjs for everything else.
-const help = execFileSync(process.execPath, ['dist/cli.mjs', '--help'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+const help = execFileSync(process.execPath, [`${out}/cli.mjs`, '--help'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 await build({
-  entryPoints: ['src/launcher.ts'], outfile: 'dist/flyte-doctor.mjs', bundle: true, platform: 'node', format: 'esm', target: 'node20.19',
+  entryPoints: ['src/launcher.ts'], outfile: `${out}/flyte-doctor.mjs`, bundle: true, platform: 'node', format: 'esm', target: 'node20.19',
   minify: true, logLevel: 'warning', external: ['./cli.mjs'],
   define: { __FLYTE_DOCTOR_VERSION__: JSON.stringify(pkg.version), __FLYTE_DOCTOR_HELP__: JSON.stringify(help) },
   banner: { js: '#!/usr/bin/env node' },
 });
-chmodSync('dist/flyte-doctor.mjs', 0o755);
+chmodSync(`${out}/flyte-doctor.mjs`, 0o755);
 // Which npm packages each output file holds (tests and bench/ use it to prove `--version` loads no SDK).
 const pkgOf = (input) => { const m = input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/); return m ? m[1] : 'flyte-doctor'; };
-const manifest = Object.fromEntries(Object.entries(result.metafile.outputs).map(([f, o]) => [f.replace(/^dist\//, ''), [...new Set(Object.keys(o.inputs).map(pkgOf))].sort()]));
-writeFileSync('dist/bundle-manifest.json', JSON.stringify(manifest, null, 2) + '\n');
+const manifest = Object.fromEntries(Object.entries(result.metafile.outputs).map(([f, o]) => [f.slice(out.length + 1), [...new Set(Object.keys(o.inputs).map(pkgOf))].sort()]));
+writeFileSync(`${out}/bundle-manifest.json`, JSON.stringify(manifest, null, 2) + '\n');
+const old = `${out}-old`;
+if (existsSync('dist')) renameSync('dist', old);
+renameSync(out, 'dist');
+rmSync(old, { recursive: true, force: true });
 const outs = Object.entries(result.metafile.outputs).map(([f, o]) => [f, o.bytes]);
 const entry = outs.find(([f]) => f.endsWith('cli.mjs'));
 console.log(`built dist/flyte-doctor.mjs (launcher) + dist/cli.mjs (${(entry[1] / 1024).toFixed(0)} KiB${single ? ', single file' : `, + ${outs.length - 1} lazy chunks ${(outs.filter(([f]) => f !== entry[0]).reduce((s, [, b]) => s + b, 0) / 1048576).toFixed(1)} MiB`}) in ${Date.now() - t0} ms`);

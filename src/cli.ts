@@ -4,6 +4,7 @@
 import { homedir } from 'node:os';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { builtinChecks } from '../checks/index.js';
 import { UserError } from './errors.js';
 import { Credentials, collectEnv } from './config/credentials.js';
 import { parseDuration } from './duration.js';
@@ -27,6 +28,23 @@ cleanup: 0 nothing stale is left, 1 stale probe prefixes listed (delete with --y
   be listed or deleted
 
 Docs: https://github.com/flyte-doctor/flyte-doctor#readme`;
+
+/**
+ * Shell completion (`flyte-doctor completion` prints the script; the shell calls back with
+ * `--get-yargs-completions <words>`): check ids after `explain`, check ids and areas after
+ * `--only`/`--skip` (also after a comma of a list); undefined leaves the rest to yargs (commands,
+ * options, choices).
+ */
+export function completeCheckWords(words: readonly string[]): string[] | undefined {
+  const current = words[words.length - 1] ?? '';
+  const prev = words[words.length - 2];
+  const ids = builtinChecks.map((c) => c.id).sort();
+  if (prev === 'explain' && !current.startsWith('-')) return ids.filter((id) => id.startsWith(current));
+  if (prev !== '--only' && prev !== '--skip') return undefined;
+  const head = current.slice(0, current.lastIndexOf(',') + 1);
+  const areas = [...new Set(builtinChecks.map((c) => c.area))].sort().map((a) => `${a}.*`);
+  return [...areas, ...ids].filter((w) => w.startsWith(current.slice(head.length))).map((w) => head + w);
+}
 
 function splitList(v: unknown): string[] {
   const arr = Array.isArray(v) ? v : v === undefined ? [] : [v];
@@ -178,6 +196,17 @@ export async function cli(argv: string[], io: Io): Promise<number> {
           timeoutMs: parseDuration('--timeout', String(a.timeout)),
         }, io);
       })
+    .completion('completion', 'Print a shell completion script (bash; zsh when $SHELL is zsh), e.g. flyte-doctor completion >> ~/.bashrc', (_current: string, _a: unknown, defaults: () => unknown, done: (completions: string[]) => void) => {
+      const ids = completeCheckWords(argv.slice(argv.indexOf('--get-yargs-completions') + 1));
+      if (ids) done(ids); else defaults(); // yargs' own: commands, options, choices
+    })
+    .example('$0 preflight -f values.yaml --flytectl-config ~/.flyte/config.yaml', 'before installing: the values you will install with and your client config')
+    .example('$0 preflight -f values.yaml --only database,storage', 'only the database and object store checks (areas, ids or globs like storage.s3.*)')
+    .example('$0 preflight -f values.yaml --dry-run', 'the resolved target (where each value came from) and the plan; contacts nothing')
+    .example('$0 verify -f values.yaml --wait 5m --report junit=flyte-doctor.xml', 'after installing (e.g. in CI): wait until healthy, also write a JUnit report')
+    .example('$0 preflight -f values.yaml -o markdown > report.md', 'a report to paste into a support channel')
+    .example('$0 explain database.postgres.auth', 'what a check checks, why it matters, how to fix its failures')
+    .example('$0 completion >> ~/.bashrc', 'shell completion of commands, options and check ids (zsh: >> ~/.zshrc)')
     .demandCommand(1, 'a command is required: preflight, verify, list, explain or cleanup')
     .strict()
     .version(VERSION)

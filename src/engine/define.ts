@@ -1,13 +1,20 @@
 import { AREAS, type Area, type Check, type CheckSpec, type Messages } from './types.js';
 
-/** Where the per-check docs live (docs/checks.md is generated from the registry; see README). */
-export const DOCS_BASE = 'https://github.com/flyte-doctor/flyte-doctor/blob/main/docs/checks.md';
+/**
+ * Where the per-check docs live: docs/checks.md (generated from the registry; see README), a path
+ * relative to the package root. The npm package ships that file, so the reference resolves in the
+ * installed copy of exactly the version that wrote the report (the report's tool.version), and in a
+ * checkout of the source at that version; `flyte-doctor explain <id>` prints the check's explanation. No
+ * hosted, versioned URL exists for the project, so none is made up here.
+ */
+export const DOCS_BASE = 'docs/checks.md';
 
 /** GitHub's heading anchor for a check id heading (`## storage.s3.delete` -> #storages3delete). */
 export function docsAnchor(id: string): string {
   return id.toLowerCase().replace(/[^a-z0-9 _-]/g, '').replace(/ /g, '-');
 }
 
+/** The docs reference of a check: `docs/checks.md#<anchor>` (a URI reference relative to the package root). */
 export function docsUrlFor(id: string): string {
   return `${DOCS_BASE}#${docsAnchor(id)}`;
 }
