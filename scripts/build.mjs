@@ -52,10 +52,10 @@ const inlineHealthProto = {
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const single = process.env.FLYTE_DOCTOR_SINGLE_FILE === '1';
-// Built into a directory of its own and swapped in at the end (two renames): a build never leaves
-// dist/ missing or half-written for a CLI or test that runs it meanwhile, and a failed build leaves
-// the previous dist/ in place.
-const out = `node_modules/.cache/flyte-doctor-build-${process.pid}`;
+// Built into a directory of its own beside dist/ (same file system) and swapped in at the end (two
+// renames): a build never leaves dist/ missing or half-written for a CLI or test that runs it
+// meanwhile, and a failed build leaves the previous dist/ in place.
+const out = `.dist-build-${process.pid}`;
 rmSync(out, { recursive: true, force: true });
 process.on('exit', () => rmSync(out, { recursive: true, force: true }));
 const t0 = Date.now();
