@@ -70,7 +70,7 @@ describe('the bundled CLI', () => {
     expect(r.status).toBe(0);
     for (const s of ['What it checks', 'Why it matters', 'How to fix typical failures']) expect(r.stdout).toContain(s);
     // the docs reference is the shipped docs/checks.md (relative to the package root), at this check's heading
-    const ref = r.stdout.match(/^Docs: (\S+)$/m)?.[1];
+    const ref = r.stdout.match(/^Docs: (\S+)/m)?.[1];
     expect(ref).toMatch(/^docs\/checks\.md#[a-z0-9-]+$/);
     const [file, anchor] = ref!.split('#');
     const headings = readFileSync(join(root, file!), 'utf8').split('\n').filter((l) => l.startsWith('### ')).map((l) => l.slice(4).toLowerCase().replace(/[^a-z0-9 _-]/g, '').replace(/ /g, '-'));

@@ -174,7 +174,7 @@ describe('the npm package', () => {
     }
     const verify = doc(fromInstalled(['verify', '--only', 'ingress.grpc.health', '-o', 'json']));
     expect(verify.results.find((x) => x.id === 'ingress.grpc.health')).toMatchObject({ status: 'pass', message: expect.stringContaining('SERVING') });
-  });
+  }, 180_000);
 
   it('the GCS SDK path (application default credentials) runs from the installed copy like from this checkout', () => {
     const args = ['preflight', '--only', 'storage.gcs.*', '--set', 'configuration.storage.provider=gcs', '--set', `configuration.storage.providerConfig.gcs.project=${getTestbed().gcs.projectId}`, '-o', 'json'];
