@@ -82,7 +82,9 @@ export function renderMarkdown(report: Report): string {
 
   out.push('', '## Target', '');
   const rows: string[][] = [['command', cell(report.command), '']];
-  if (t.chart) rows.push(['chart', cell(t.chart), cell(t.chartSource ?? '')]);
+  const chartText = t.chartName && t.chartName !== t.chart ? `${t.chartName}${t.chart ? ` (${t.chart} subchart)` : ''}` : t.chart;
+  if (chartText) rows.push(['chart', cell(chartText), cell(t.chartSource ?? '')]);
+  for (const l of t.scope ?? []) rows.push(['scope', cell(l), '']);
   rows.push(['namespace', cell(t.namespace), '']);
   if (t.kubeContext) rows.push(['context', cell(t.kubeContext), '']);
   rows.push(['inputs', t.inputs.length > 0 ? t.inputs.map(cell).join('<br>') : 'none', '']);

@@ -28,7 +28,9 @@ const isDefault = (source: string) => source === 'default' || source === 'chart 
 function header(report: Report, paint: Paint, verbose: boolean): string[] {
   const t = report.target;
   const rows: [string, string][] = [['command', report.command]];
-  if (t.chart) rows.push(['chart', t.chartSource ? `${t.chart} (${t.chartSource})` : t.chart]);
+  const chartText = t.chartName && t.chartName !== t.chart ? `${t.chartName}${t.chart ? ` (${t.chart} subchart)` : ''}` : t.chart;
+  if (chartText) rows.push(['chart', t.chartSource ? `${chartText} (${t.chartSource})` : chartText]);
+  for (const l of t.scope ?? []) rows.push(['scope', l]);
   rows.push(['namespace', t.namespace]);
   if (t.kubeContext) rows.push(['context', t.kubeContext]);
   rows.push(['inputs', t.inputs.length > 0 ? t.inputs.join(', ') : 'none']);

@@ -24,6 +24,10 @@ export interface Report {
   target: {
     chart?: string;
     chartSource?: string;
+    /** The chart whose values were given when not the Flyte chart itself (flyte, flyte-sandbox, flyte-deps, flyteconnector). */
+    chartName?: string;
+    /** What this run checks and what it does not. */
+    scope?: string[];
     namespace: string;
     kubeContext?: string;
     inputs: string[];

@@ -3,7 +3,7 @@ import { isIdentifierKeyName, isSecretKeyName, maskIdentifier } from './config/s
 import type { Target } from './config/target.js';
 import type { TargetField } from '../reports/schema.js';
 
-const SKIP = new Set(['provenance', 'secrets', 'inputs', 'chart', 'chartSource', 'projects', 'domains']);
+const SKIP = new Set(['provenance', 'secrets', 'inputs', 'chart', 'chartSource', 'projects', 'domains', 'scope', 'placeholders', 'unknownKeys', 'components', 'identities', 'chartName', 'identifiers', 'valuesFiles']);
 /** Internal fields (which values key a hint names) are not part of what was checked. */
 const INTERNAL = /(^|\.)(valuesKey|signedUrlKey)$|^endpoints\.[A-Za-z]+\.source$/;
 
@@ -35,5 +35,8 @@ export function targetFields(t: Target): TargetField[] {
     out.push({ field: path, value, source: t.provenance[path] ?? 'default' });
   };
   for (const [k, v] of Object.entries(t)) if (!SKIP.has(k)) walk(v, k);
+  // One line per component and per workload identity (the structure is in --dry-run -o json).
+  for (const c of t.components ?? []) out.push({ field: `components.${c.name}`, value: c.enabled ? 'deployed' : c.note ? `not deployed: ${c.note}` : 'not deployed', source: c.source });
+  for (const i of t.identities ?? []) out.push({ field: `identities.${i.component}`, value: `${i.value} (${i.kind})`, source: i.source });
   return out;
 }

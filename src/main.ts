@@ -181,6 +181,8 @@ export function buildReport(o: { command: Phase; target: Target; run: RunResult;
     target: {
       ...(o.target.chart ? { chart: o.target.chart } : {}),
       ...(o.target.chartSource ? { chartSource: o.target.chartSource } : {}),
+      ...(o.target.chartName ? { chartName: o.target.chartName } : {}),
+      ...(o.target.scope?.length ? { scope: o.target.scope } : {}),
       namespace: o.target.kubernetes.namespace,
       ...(o.target.kubernetes.context ? { kubeContext: o.target.kubernetes.context } : {}),
       inputs: o.target.inputs,
@@ -317,13 +319,14 @@ function renderDryRun(req: RunRequest, target: Target, plan: Plan, color: boolea
   if (req.output === 'json') {
     return JSON.stringify({
       schemaVersion: SCHEMA_VERSION, dryRun: true, command: req.command,
-      target: { chart: target.chart ?? null, chartSource: target.chartSource ?? null, namespace: target.kubernetes.namespace, inputs: target.inputs, fields, placeholders: redactReport(placeholders, redact) },
+      target: { chart: target.chart ?? null, chartName: target.chartName ?? null, chartSource: target.chartSource ?? null, scope: target.scope ?? [], namespace: target.kubernetes.namespace, inputs: target.inputs, fields, placeholders: redactReport(placeholders, redact) },
       plan: steps,
     }, null, 2) + '\n';
   }
   const b = (s: string) => (color ? `\x1b[1m${s}\x1b[0m` : s);
   const lines = [b(`flyte-doctor ${req.command} --dry-run`), '', b('Target (what would be checked)')];
-  lines.push(`  chart: ${target.chart ?? 'unknown'}${target.chartSource ? `  (${target.chartSource})` : ''}`);
+  lines.push(`  chart: ${target.chartName && target.chartName !== target.chart ? `${target.chartName}${target.chart ? ` (${target.chart} subchart)` : ''}` : target.chart ?? 'unknown'}${target.chartSource ? `  (${target.chartSource})` : ''}`);
+  for (const l of target.scope ?? []) lines.push(`  scope: ${l}`);
   lines.push(`  inputs: ${target.inputs.length ? target.inputs.join(', ') : '(none)'}`);
   const w = Math.min(40, Math.max(...fields.map((f) => f.field.length), 5));
   for (const f of fields) lines.push(`  ${f.field.padEnd(w)}  ${f.value}  [${f.source}]`);

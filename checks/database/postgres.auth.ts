@@ -7,6 +7,7 @@ import { carryNotFromHere, databaseFor, dbInstances, hpKey, LOGIN_MESSAGES, logi
 
 const MESSAGES = {
   authenticated: { status: 'pass', summary: 'The user logged in with the configured password.' },
+  passwordNotHere: { status: 'warn', summary: 'The password Flyte uses is in a file or Secret this machine cannot read (passwordPath not local, configuration.inlineSecretRef): the server asks for one, so the login cannot be checked from here; set PGPASSWORD to check it.' },
   authenticatedDbRefused: { status: 'pass', summary: 'The password was accepted, but the configured database refused the session (missing, no CONNECT, not accepting connections, its limit): database.postgres.database reports it.' },
   loginNoAnswer: { status: 'fail', summary: 'PostgreSQL answered the SSLRequest but did not finish the login in time: an overloaded server, a slow LDAP/RADIUS lookup, or a pooler waiting for a backend.' },
   ...LOGIN_MESSAGES,
@@ -46,6 +47,16 @@ export default defineCheck({
       };
     }
     const e = s.error;
+    const origin = passwordOrigin(ctx.target, db);
+    const unknownPassword = origin.kind === 'secret-ref' || origin.kind === 'unreadable-file';
+    if (e.kind === 'password-required' && !unknownPassword) {
+      // No password configured anywhere: Flyte sends an empty one and the server answers 28P01.
+      return loginServerFinding(ctx.target, db, { code: '28P01', severity: 'FATAL', message: `password authentication failed for user "${db.user}" (no password configured: ${e.message})` });
+    }
+    if ((e.kind === 'password-required' || (e.kind === 'server' && e.server?.code === '28P01')) && unknownPassword) {
+      // The password lives where this machine cannot read it: a refusal of no password proves nothing.
+      return { status: 'warn', messageId: 'passwordNotHere', message: `${w} asks for a password, and the one Flyte uses is in ${origin.text}: it cannot be checked from here (${e.kind === 'password-required' ? 'it asked for one' : 'SQLSTATE 28P01 for the attempt without it'})`, hint: origin.fix, details: { ...details, code: '28P01' } };
+    }
     if (e.kind === 'server' && e.server) return loginServerFinding(ctx.target, db, e.server, { tls: sslmodeOf(db) !== 'disable' && sslmodeOf(db) !== 'allow' });
     if (e.kind === 'tls' || e.kind === 'no-ssl') {
       const t = e.kind === 'tls' ? tlsProblemText(e) : { what: 'the server does not offer TLS', kind: 'plaintext' as const };

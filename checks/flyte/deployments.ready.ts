@@ -4,6 +4,7 @@ import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Json } from '../../src/engine/types.js';
 import { flyteComponents, podValuesKeys, resolveChartNames, type FlyteComponent } from '../../src/flyte/kubernetes.js';
+import type { ComponentSetting } from '../../src/config/target.js';
 import type { PodDiagnosis } from '../../src/flyte/pods.js';
 import { API_MESSAGES, withKube } from '../kubernetes/_support.js';
 import { deploymentReady, eventsFor, explainDiagnosis, podsWithDiagnosis, type DiagnosisFindingId } from './_support.js';
@@ -174,9 +175,23 @@ export default defineCheck({
       const message = `${parts.length} Flyte Deployment(s) not ready in ${ns}: ${parts.join('; ')}`;
       if (!first) {
         return { status: 'fail' as const, messageId: 'deploymentMissing' as const, cause: cause.backend(missing[0]!.backend), message, details,
-          hint: `the chart did not create ${missing.map((c) => c.deployments[0]).join(', ')}: check \`${chart === 'flyte-core' ? `${missing[0]!.valuesKey}.enabled` : 'the release'}\` and \`helm status <release> -n ${ns}\`` };
+          hint: missingHint(ctx.target, missing.map((c) => c.deployments[0]!), chart === 'flyte-core' ? `${missing[0]!.valuesKey}.enabled` : 'the release', ns) };
       }
       return { status: 'fail' as const, messageId: first.id, cause: first.cause, message, details, hint: first.hint };
     });
   },
 });
+
+/**
+ * A Deployment the values deploy (their `<component>.enabled`, or the scheduler's
+ * workflow_scheduler.enabled + type native) but the cluster lacks: the release runs other values
+ * (an upgrade never applied, another release); without values, say which key decides it.
+ */
+function missingHint(t: { components?: ComponentSetting[] | undefined; valuesFiles?: string[] | undefined }, names: string[], key: string, ns: string): string {
+  const decided = names.map((n) => t.components?.find((c) => c.deployment === n && c.enabled)).filter((c): c is ComponentSetting => !!c);
+  if (decided.length) {
+    const files = t.valuesFiles ?? [];
+    return `these values deploy ${decided.map((c) => `${c.deployment} (${c.source})`).join('; ')} but the cluster has no such Deployment: the release was installed or upgraded with other values; apply these: \`helm upgrade <release> flyteorg/flyte-core -n ${ns}${files.map((f) => ` -f ${f}`).join('')}\` (\`helm get values <release> -n ${ns}\` shows what it runs with)`;
+  }
+  return `the chart did not create ${names.join(', ')}: check \`${key}\` and \`helm status <release> -n ${ns}\``;
+}

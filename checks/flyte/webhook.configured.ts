@@ -23,7 +23,7 @@ export default defineCheck({
   id: 'flyte.webhook.configured',
   title: 'The Flyte pod webhook is registered and points at an existing Service',
   phases: ['verify'],
-  needs: ['kubernetes'],
+  needs: ['kubernetes', 'webhook'],
   dependsOn: ['kubernetes.api.reachable'],
   messages: {
     configured: { status: 'pass', summary: 'The webhook configuration calls an existing Service port with a valid caBundle.' },

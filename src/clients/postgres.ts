@@ -46,6 +46,7 @@ export type PgErrorKind =
   | 'no-ssl'         // answered 'N' to SSLRequest where TLS is required
   | 'tls'            // the TLS handshake failed (tlsProblem, tlsCode)
   | 'server'         // a PostgreSQL ErrorResponse (server)
+  | 'password-required' // the server asked for a password and there was none to send
   | 'aborted'
   | 'other';
 
@@ -375,6 +376,8 @@ export function classifyPgError(e: unknown, host: string, port: number, step = '
   if (/^timeout expired$|connection timeout|timeout exceeded when trying to connect/i.test(msg)) return new PgProbeError('silent', `no answer from ${host}:${port} during the PostgreSQL handshake`, { code: 'timeout', step });
   if (/Query read timeout/i.test(msg)) return new PgProbeError('silent', `no answer from ${host}:${port} to a query`, { code: 'timeout', step });
   if (/does not support SSL/i.test(msg)) return new PgProbeError('no-ssl', msg, { step });
+  // node-postgres refuses to answer a password request (SCRAM, md5, cleartext) without a password.
+  if (/password must be a (non-empty )?string/i.test(msg)) return new PgProbeError('password-required', `${host}:${port} asked for a password and there was none to send (${msg})`, { step });
   if (/error establishing an SSL connection/i.test(msg)) return new PgProbeError('not-postgres', msg, { step });
   if (/Connection terminated/i.test(msg)) return new PgProbeError('reset', `${host}:${port} closed the connection${step === 'query' ? ' during a query' : ' during login'}`, { step });
   if (code && /^(ERR_TLS|ERR_SSL|UNABLE_|SELF_SIGNED|DEPTH_ZERO|CERT_)/.test(code)) return tlsError(code, msg);

@@ -5,7 +5,9 @@
 import { UserError } from '../errors.js';
 import { checkReadableLater, readInputFile, SECRET_FILE_LIMIT } from './read.js';
 import { Secret } from './secret.js';
-import type { AuthTarget, Chart, DatabaseTarget, IngressTarget, Provenance, StorageProvider, StorageTarget } from './target.js';
+import { componentsFromValues } from '../flyte/components.js';
+import { identitiesFromValues } from '../flyte/identity.js';
+import type { AuthTarget, Chart, ComponentSetting, WorkloadIdentity, DatabaseTarget, IngressTarget, Provenance, StorageProvider, StorageTarget } from './target.js';
 import { CHART_DEFAULT, formatPath, isDict, shortJson } from './values.js';
 import type { Dict, Layer, MergedValues, Path } from './values.js';
 
@@ -231,6 +233,8 @@ export class Reader {
 
 export interface ChartMapping {
   databases: DatabaseTarget[];
+  components?: ComponentSetting[];
+  identities?: WorkloadIdentity[];
   storage?: StorageTarget;
   ingress?: IngressTarget;
   auth: AuthTarget;
@@ -360,6 +364,20 @@ class Builder {
       db.password = this.secret(pw);
       db.passwordSource = `${prefix}.password`;
       this.provenance[field] = r.prov(`${prefix}.password`);
+      return;
+    }
+    // flyte-binary: a Secret of config files (inlineSecretRef / externalSecretRef) may carry the password.
+    const ref = chart === 'flyte-binary' ? (['configuration.inlineSecretRef', 'configuration.externalSecretRef'] as const).find((k) => r.str(k)) : undefined;
+    if (ref) {
+      const env = this.opts.env['PGPASSWORD'];
+      if (env) {
+        db.password = this.secret(env);
+        db.passwordSource = 'env PGPASSWORD';
+        this.provenance[field] = 'env PGPASSWORD';
+        return;
+      }
+      db.passwordSource = `secretRef ${r.str(ref)} (${ref})`;
+      this.provenance[field] = r.prov(ref);
       return;
     }
     // No password configured: flytestdlib's default password applies (facts §C1).
@@ -687,7 +705,10 @@ function mapCoreCustom(b: Builder, st: StorageTarget): void {
 
 export function mapChart(chart: Chart, r: Reader, opts: MapOptions): ChartMapping {
   const b = new Builder(r, opts);
-  const m = chart === 'flyte-binary' ? mapBinary(b) : mapCore(b);
+  const m: Omit<ChartMapping, 'provenance' | 'secrets'> = chart === 'flyte-binary' ? mapBinary(b) : mapCore(b);
+  m.components = componentsFromValues(chart, r);
+  const ids = identitiesFromValues(chart, r);
+  if (ids.length) m.identities = ids;
   // Passwords inside URLs (storage endpoint, IdP URL) are secrets too.
   for (const u of [m.storage?.endpoint, m.auth.oidcIssuer]) {
     const p = urlPassword(u);

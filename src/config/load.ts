@@ -10,7 +10,8 @@ import { findPlaceholders } from './hygiene.js';
 import { unknownKeys } from '../flyte/chart-keys.js';
 import { loadKubeconfig } from './kubeconfig.js';
 import type { Chart, IngressTarget, Target } from './target.js';
-import { detectChart, flyte2Reasons, MergedValues, parseSets, readValuesFile } from './values.js';
+import { detectChart, detectOtherChart, flyte2Reasons, MergedValues, parseSets, readValuesFile } from './values.js';
+import { scopeLines } from '../flyte/scope.js';
 import type { Detection, Layer, Path } from './values.js';
 
 export interface TargetInput {
@@ -139,6 +140,8 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
   early.scanTree(setLayer.values);
 
   let merged: MergedValues | undefined;
+  let otherChart: string | undefined;
+  let otherSource: string | undefined;
   let chart: Chart | undefined;
   let chartSource: string | undefined;
   let prefix: Path = [];
@@ -153,6 +156,12 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
     chart = detected.chart;
     chartSource = `auto-detected from ${detected.file}: ${detected.reason}`;
     prefix = detected.prefix;
+  } else if (layers.length) {
+    // Not a Flyte chart's values: flyte-deps or flyteconnector (said so; no chart-default probes).
+    for (const [i, l] of layers.entries()) {
+      const o = detectOtherChart(l.values);
+      if (o) { otherChart = o.chart; otherSource = `auto-detected from ${input.values[i]}: ${o.reason}`; break; }
+    }
   } else if (input.set.length) {
     const d = detectChart(setLayer.values);
     if (d) { chart = d.chart; chartSource = `auto-detected from --set: ${d.reason}`; prefix = d.prefix; }
@@ -170,6 +179,13 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
     secrets: [],
   };
   provenance['kubernetes.release'] = 'default';
+  if (input.values.length) target.valuesFiles = [...input.values];
+  if (chart && prefix.length) target.chartName = prefix[0] === 'flyte' ? 'flyte' : 'flyte-sandbox';
+  if (otherChart) {
+    target.chartName = otherChart;
+    target.chartSource = otherSource!;
+    provenance['chartName'] = otherSource!;
+  }
   if (chart) {
     target.chart = chart;
     target.chartSource = chartSource!;
@@ -192,6 +208,11 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
     }
     const m = mapChart(chart, reader, { namespace, env, cwd: input.cwd });
     target.databases = m.databases;
+    if (m.identities) target.identities = m.identities;
+    if (m.components) {
+      target.components = m.components;
+      for (const c of m.components) provenance[`components.${c.name}`] = c.source;
+    }
     if (m.storage) target.storage = m.storage;
     if (m.ingress) target.ingress = m.ingress;
     target.auth = m.auth;
@@ -272,6 +293,8 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
     merged = new MergedValues([...layers, setLayer]);
     merged.resolveTemplates();
   }
+  const scope = scopeLines(target);
+  if (scope.length) target.scope = scope;
   const placeholders = findPlaceholders(target, merged);
   if (placeholders.length) target.placeholders = placeholders;
   return target;

@@ -146,12 +146,51 @@ export interface Placeholder {
   why?: string;
 }
 
+/** A cloud identity bound to a Flyte service account by an annotation in the values. */
+export interface WorkloadIdentity {
+  kind: 'AWS IAM role (IRSA)' | 'GCP service account (GKE Workload Identity)' | 'Azure managed identity (Azure Workload Identity)';
+  /** The role ARN / GSA email / client id (a placeholder stays visible as such). */
+  value: string;
+  /** The annotation key in the values, e.g. serviceAccount.annotations.eks.amazonaws.com/role-arn. */
+  key: string;
+  /** Where it came from. */
+  source: string;
+  /** The component whose service account carries it (flyte-binary, flyteadmin, datacatalog, flytepropeller, …). */
+  component: string;
+}
+
+/** A Flyte component as the values decide it (src/flyte/components.ts). */
+export interface ComponentSetting {
+  /** flyte-core: flyteadmin, flyteconsole, datacatalog, flytepropeller, flyte-pod-webhook, flytescheduler, syncresources, flyteconnector; flyte-binary: admin, propeller, webhook, datacatalog, scheduler, cluster-resource-sync (inside the binary). */
+  name: string;
+  /** Its Deployment (flyte-core). */
+  deployment?: string;
+  enabled: boolean;
+  /** The values key that decides it. */
+  key: string;
+  /** Provenance of that decision. */
+  source: string;
+  /** Why an enabled-looking setting deploys nothing (scheduler type, sync inside flyteadmin). */
+  note?: string;
+}
+
 export interface Target {
   chart?: Chart;
+  /**
+   * The chart whose values were given, when it is not the Flyte chart itself: 'flyte' (umbrella of
+   * flyte-core), 'flyte-sandbox' (of flyte-binary), 'flyte-deps', 'flyteconnector'.
+   */
+  chartName?: string;
+  /** What the run checks and what it does not (src/flyte/scope.ts), for --dry-run and the reports. */
+  scope?: string[];
+  /** Workload identities the values give Flyte's service accounts (IRSA, GKE / Azure Workload Identity). */
+  identities?: WorkloadIdentity[];
   /** How the chart was decided: '--chart', or 'auto-detected from values (configuration.*)'. */
   chartSource?: string;
   /** Files that were read, in order. */
   inputs: string[];
+  /** The Helm values files given (-f), in order (for `helm upgrade … -f` commands). */
+  valuesFiles?: string[];
   kubernetes: KubernetesTarget;
   databases: DatabaseTarget[];
   storage?: StorageTarget;
@@ -163,6 +202,8 @@ export interface Target {
    * built yet): cluster-internal names and private addresses are then judged, not warned about.
    */
   inCluster?: boolean;
+  /** The components the values deploy (undefined without values). */
+  components?: ComponentSetting[];
   /** Values keys no chart reads, under the sections flyte-doctor reads (values.inputs.keys). */
   unknownKeys?: { key: string; origin: string; suggestion?: string; section: string }[];
   /** Placeholders in the inputs (values.placeholders reports them; probes using them are blocked). */

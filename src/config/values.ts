@@ -465,3 +465,19 @@ export function detectChart(values: Dict): Detection | undefined {
     return { chart: 'flyte-core', reason: 'has flyte.db.* (flyte-core subchart of the flyte chart)', prefix: ['flyte'] };
   return undefined;
 }
+
+/** Flyte charts that are not flyte-binary / flyte-core themselves: what their values are. */
+export type OtherChart = 'flyte-deps' | 'flyteconnector';
+
+/**
+ * flyte-deps (the dependencies of a flyte-core sandbox: PostgreSQL, MinIO, contour, redis, the
+ * Kubernetes dashboard, operators) and flyteconnector (the connector service): recognised so the
+ * report can say what it checks from them, instead of "chart: unknown".
+ */
+export function detectOtherChart(values: Dict): { chart: OtherChart; reason: string } | undefined {
+  const deps = ['postgres', 'minio', 'contour', 'redis', 'redoc', 'kubernetes-dashboard', 'sparkoperator', 'daskoperator', 'webhook'].filter((k) => isDict(values[k]));
+  if (deps.length >= 2 && !detectChart(values)) return { chart: 'flyte-deps', reason: `has ${deps.slice(0, 3).map((k) => `${k}.*`).join(', ')} (flyte-deps: Flyte's dependencies)` };
+  const image = isDict(values['image']) ? String((values['image'] as Dict)['repository'] ?? '') : '';
+  if ('connectorSecret' in values || /flyte(connector|agent)/.test(image)) return { chart: 'flyteconnector', reason: `has ${'connectorSecret' in values ? 'connectorSecret' : 'image.repository ' + image} (flyteconnector)` };
+  return undefined;
+}

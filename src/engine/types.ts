@@ -20,7 +20,9 @@ export type Need =
   | 'storage.gcs'     // provider is gcs
   | 'endpoint'        // a Flyte admin endpoint is known (client config, --endpoint or ingress host)
   | 'ingress'         // an ingress host / URL is known
-  | 'auth';           // auth is enabled in the values or the client config
+  | 'auth'            // auth is enabled in the values or the client config
+  | 'flyteadmin'      // the values deploy flyteadmin in this cluster (not a data-plane-only install)
+  | 'webhook';        // the values deploy Flyte's pod webhook
 
 /**
  * One finding a check can produce, declared up front (ESLint's `meta.messages`): the docs list

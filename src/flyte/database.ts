@@ -83,7 +83,7 @@ export function dbFix(target: Target, db: DatabaseTarget, field: DbField, value:
 
 /** Where the password Flyte will send comes from, for fixes (never the password itself). */
 export interface PasswordOrigin {
-  kind: 'file' | 'secret-manifest' | 'env' | 'values' | 'default' | 'unreadable-file';
+  kind: 'file' | 'secret-manifest' | 'env' | 'values' | 'default' | 'unreadable-file' | 'secret-ref';
   /** The values key to change (password, passwordPath, the secretManifest key). */
   key: string;
   /** passwordPath: the file the pods read. */
@@ -102,6 +102,13 @@ export function passwordOrigin(target: Target, db: DatabaseTarget): PasswordOrig
   if (m) {
     return { kind: 'unreadable-file', key: pathKey, path: m[1]!, text: `the file ${m[1]} named by ${pathKey} (not readable here: ${m[2]})`,
       fix: `put the role's password in the file ${m[1]} the pods read (the Secret mounted there), or run flyte-doctor with PGPASSWORD set to that file's content` };
+  }
+  // flyte-binary configuration.inlineSecretRef / externalSecretRef: a Secret of config files the pod
+  // loads after the values' config: it may set database.postgres.password; its content is not here.
+  m = /^secretRef (\S+) \((\S+)\)$/.exec(src);
+  if (m) {
+    return { kind: 'secret-ref', key: m[2]!, path: m[1]!, text: `the Secret ${m[1]} named by ${m[2]} (config the pod loads; not readable from the values)`,
+      fix: `run flyte-doctor with PGPASSWORD set to the database.postgres.password in Secret ${m[1]} (kubectl -n ${target.kubernetes.namespace} get secret ${m[1]} -o yaml)` };
   }
   m = /^passwordPath (\S+)$/.exec(src);
   if (m) {

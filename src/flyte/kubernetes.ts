@@ -3,7 +3,7 @@
 // (the cause key a down component shares with the ingress's 502/503), what each init container
 // waits for, and the values keys that change them (facts §A1, §A2, §A4).
 import type { KubeSession } from '../clients/kube.js';
-import type { Chart } from '../config/target.js';
+import type { Chart, ComponentSetting } from '../config/target.js';
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -26,14 +26,29 @@ export interface FlyteComponent {
 }
 
 /** What names a chart's objects: the chart, the release and (flyte-binary) a fullname found on the cluster. */
-export interface ChartNames { chart?: Chart; kubernetes: { release: string; namespace?: string }; fullname?: string }
+export interface ChartNames { chart?: Chart; kubernetes: { release: string; namespace?: string }; fullname?: string; components?: ComponentSetting[] | undefined }
+
+/**
+ * flyte-core: what the values deploy decides what is expected. A component the values turn off is
+ * not expected; one they turn on is required (no longer "checked only when present").
+ */
+function byValues<T extends { deployments?: string[]; name?: string; optional: boolean }>(t: ChartNames, list: T[], nameOf: (x: T) => string): T[] {
+  if (!t.components?.length) return list;
+  const out: T[] = [];
+  for (const x of list) {
+    const c = t.components.find((s) => s.deployment === nameOf(x));
+    if (!c) { out.push(x); continue; }
+    if (c.enabled) out.push({ ...x, optional: false });
+  }
+  return out;
+}
 
 /** The Deployments of the detected chart (facts §A1, §A2), most important first. */
 export function flyteComponents(t: ChartNames): FlyteComponent[] {
   if ((t.chart ?? 'flyte-binary') === 'flyte-binary') {
     return [{ deployments: [t.fullname ?? binaryFullname(t.kubernetes.release)], component: 'flyte-binary', backend: 'flyteadmin', valuesKey: 'deployment', optional: false }];
   }
-  return [
+  return byValues(t, [
     { deployments: ['flyteadmin'], component: 'flyteadmin', backend: 'flyteadmin', valuesKey: 'flyteadmin', optional: false },
     { deployments: ['flyteconsole'], component: 'flyteconsole', backend: 'flyteconsole', valuesKey: 'flyteconsole', optional: false },
     { deployments: ['datacatalog'], component: 'datacatalog', backend: 'datacatalog', valuesKey: 'datacatalog', optional: false },
@@ -41,7 +56,8 @@ export function flyteComponents(t: ChartNames): FlyteComponent[] {
     { deployments: ['flyte-pod-webhook'], component: 'flyte-pod-webhook', backend: 'flyte-pod-webhook', valuesKey: 'webhook', optional: false },
     { deployments: ['flytescheduler'], component: 'flytescheduler', backend: 'flytescheduler', valuesKey: 'flytescheduler', optional: true },
     { deployments: ['syncresources'], component: 'cluster resource sync', backend: 'syncresources', valuesKey: 'cluster_resource_manager', optional: true },
-  ];
+    { deployments: ['flyteconnector'], component: 'flyteconnector', backend: 'flyteconnector', valuesKey: 'flyteconnector', optional: true },
+  ], (x) => x.deployments[0]!);
 }
 
 export interface FlyteService { name: string; optional: boolean; component: string; backend: string }
@@ -56,12 +72,12 @@ export function flyteServices(t: ChartNames & { ingress?: { separateGrpcIngress:
       { name: `${fn}-webhook`, optional: false, component: 'flyte-binary', backend: 'flyteadmin' },
     ];
   }
-  return [
+  return byValues(t, [
     { name: 'flyteadmin', optional: false, component: 'flyteadmin', backend: 'flyteadmin' },
     { name: 'flyteconsole', optional: false, component: 'flyteconsole', backend: 'flyteconsole' },
     { name: 'datacatalog', optional: false, component: 'datacatalog', backend: 'datacatalog' },
     { name: 'flyte-pod-webhook', optional: false, component: 'flyte-pod-webhook', backend: 'flyte-pod-webhook' },
-  ];
+  ], (x) => x.name);
 }
 
 /** Name of the MutatingWebhookConfiguration the webhook registers (facts §A4). */

@@ -2,7 +2,9 @@
 // placeholder left in. values.inputs.placeholders is the root cause; every probe that would use the
 // placeholder is blocked (skip, explained by it), the others still run against the real servers.
 import { expect } from 'vitest';
-import { describeScenarios, type Scenario, type ScenarioReport } from './harness.js';
+import { describe, it } from 'vitest';
+import { getTestbed } from '../harness/testbed.js';
+import { describeScenarios, runScenario, type Scenario, type ScenarioReport } from './harness.js';
 
 const ID = 'values.inputs.placeholders';
 const blocked = (r: ScenarioReport, prefix: string) => r.results.filter((x) => x.id.startsWith(prefix));
@@ -59,3 +61,17 @@ const scenarios: Scenario[] = [
 ];
 
 describeScenarios('scenarios: placeholders in the inputs', scenarios);
+
+describe('settings the values point elsewhere', () => {
+  it('flyte-binary configuration.inlineSecretRef and no password in the values: the login cannot be judged from here (warn naming the Secret), never "password rejected" or "unreachable"', async () => {
+    const r = await runScenario('preflight', { values: { configuration: { database: { password: null }, inlineSecretRef: 'flyte-inline-config' } } }, { only: ['database'] });
+    const auth = r.results.find((x) => x.id === 'database.postgres.auth')!;
+    expect(auth).toMatchObject({ status: 'warn', messageId: 'passwordNotHere' });
+    expect(auth.message).toContain('the Secret flyte-inline-config named by configuration.inlineSecretRef');
+    expect(auth.hint).toContain('PGPASSWORD');
+    expect(r.results.filter((x) => x.status === 'fail' || x.status === 'error').map((x) => `${x.id}: ${x.message}`)).toEqual([]);
+    // With the password given the way the finding says, the login is checked for real.
+    const ok = await runScenario('preflight', { values: { configuration: { database: { password: null }, inlineSecretRef: 'flyte-inline-config' } }, env: { PGPASSWORD: getTestbed().postgres.owner.password } }, { only: ['database.postgres.auth'] });
+    expect(ok.results.find((x) => x.id === 'database.postgres.auth')).toMatchObject({ status: 'pass', messageId: 'authenticated' });
+  }, 60_000);
+});
