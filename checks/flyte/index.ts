@@ -3,6 +3,7 @@
 import type { Check } from '../../src/engine/types.js';
 import adminGrpc from './admin.grpc.js';
 import adminHttp from './admin.http.js';
+import configLive from './config.live.js';
 import crdEstablished from './crd.established.js';
 import deploymentsReady from './deployments.ready.js';
 import projectsNamespaces from './projects.namespaces.js';
@@ -12,6 +13,7 @@ import webhookConfigured from './webhook.configured.js';
 export const checks: readonly Check[] = [
   adminGrpc,
   adminHttp,
+  configLive,
   crdEstablished,
   deploymentsReady,
   projectsNamespaces,

@@ -383,8 +383,26 @@ function leaves(v: unknown, into: Credentials, depth = 0): void {
  * subdirectories too) or `-` (stdin). `readStdin` replaces the stdin reader (tests).
  */
 export function readManifests(given: string, cwd: string, readStdin: () => string = () => readStdinText()): ManifestSet {
-  const set = new ManifestSet();
   const inputs = readInputs(given, cwd, readStdin);
+  return buildSet(inputs.map((input) => {
+    const docs = parseDocuments(input.label, input.text);
+    if (!docs.length && inputs.length === 1) {
+      throw new UserError(given === '-' ? '--manifests -: standard input holds no Kubernetes objects: pipe helm template output into it' : `${input.label}: no Kubernetes objects in it: expected rendered manifests (helm template output)`);
+    }
+    return { label: input.label, docs };
+  }));
+}
+
+/**
+ * A ManifestSet from objects already parsed (read from the API server: verify's live config).
+ * `where` names each object's origin, e.g. `cluster: ConfigMap flyte/x`.
+ */
+export function manifestSetFromObjects(label: string, objects: { obj: unknown; where: string }[]): ManifestSet {
+  return buildSet([{ label, docs: objects.map((o, i) => ({ doc: o.obj, line: i + 1, where: o.where })) }]);
+}
+
+function buildSet(inputs: { label: string; docs: { doc: unknown; line: number; where?: string }[] }[]): ManifestSet {
+  const set = new ManifestSet();
   const creds = new Credentials();
   const configMaps: RawConfigMap[] = [];
   const charts = new Map<string, ChartRef>();
@@ -392,14 +410,10 @@ export function readManifests(given: string, cwd: string, readStdin: () => strin
   const releases = new Set<string>();
   for (const input of inputs) {
     set.inputs.push(input.label);
-    const docs = parseDocuments(input.label, input.text);
-    if (!docs.length && inputs.length === 1) {
-      throw new UserError(given === '-' ? '--manifests -: standard input holds no Kubernetes objects: pipe helm template output into it' : `${input.label}: no Kubernetes objects in it: expected rendered manifests (helm template output)`);
-    }
-    const queue: { doc: unknown; line: number; inList?: string }[] = docs.map((d) => ({ ...d }));
+    const queue: { doc: unknown; line: number; where?: string; inList?: string }[] = input.docs.map((d) => ({ ...d }));
     for (let qi = 0; qi < queue.length; qi++) {
       const { doc, line, inList } = queue[qi]!;
-      const where = `${input.label}:${line}${inList ? ` (${inList})` : ''}`;
+      const where = `${queue[qi]!.where ?? `${input.label}:${line}`}${inList ? ` (${inList})` : ''}`;
       if (doc === null || doc === undefined) continue;
       if (!isObj(doc)) throw new UserError(`${where}: expected a Kubernetes object (a map with apiVersion, kind and metadata), got ${shortJson(doc)}`);
       const kind = doc['kind'];
@@ -411,7 +425,7 @@ export function readManifests(given: string, cwd: string, readStdin: () => strin
       if (kind === 'List' || (kind.endsWith('List') && Array.isArray(doc['items']))) {
         if (!Array.isArray(doc['items'])) throw new UserError(`${where}: ${kind}: expected items to be a list, got ${shortJson(doc['items'])}`);
         if (queue.length + doc['items'].length > MAX_OBJECTS) throw new UserError(`${input.label}: more than ${MAX_OBJECTS} objects: expected the manifests of one release`);
-        doc['items'].forEach((item, i) => queue.push({ doc: item, line, inList: `${kind} item ${i}` }));
+        doc['items'].forEach((item, i) => queue.push({ doc: item, line, ...(queue[qi]!.where ? { where: queue[qi]!.where! } : {}), inList: `${kind} item ${i}` }));
         continue;
       }
       const md = doc['metadata'];
@@ -675,9 +689,9 @@ export interface ManifestMapping {
 }
 
 /** Resolves a passwordPath through the Deployment's volume mounted there (Secret key, or where it comes from). */
-function passwordFollower(set: ManifestSet, d: ManifestDeployment | undefined): (path: string) => { value?: string; source: string } | undefined {
+function passwordFollower(set: ManifestSet, d: ManifestDeployment | undefined, from: string): (path: string) => { value?: string; source: string } | undefined {
   return (path) => {
-    if (!d) return undefined;
+    if (!d) return { source: `no Deployment ${from} mounts it: the file is read inside the pod` };
     const m = [...d.mounts].filter((x) => !x.subPath && (path.startsWith(`${x.mountPath}/`) || (x.mountPath === '/' && path.startsWith('/'))))
       .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
     if (!m) return { source: `Deployment ${d.name} mounts no volume at ${posix.dirname(path)}: the file does not exist in the pod` };
@@ -688,7 +702,7 @@ function passwordFollower(set: ManifestSet, d: ManifestDeployment | undefined): 
       const key = item?.key ?? rel;
       const where = `${src.kind} ${d.namespace ? `${d.namespace}/` : ''}${src.name} key ${key}, mounted at ${m.mountPath} by Deployment ${d.name}`;
       if (src.kind === 'Secret') {
-        if (!set.hasSecret(d.namespace, src.name)) return { source: `${where}; the Secret is not in the manifests (created outside the chart): its password cannot be checked from here` };
+        if (!set.hasSecret(d.namespace, src.name)) return { source: `${where}; the Secret is not in ${from}${from === 'the manifests' ? ' (created outside the chart)' : ''}: its password cannot be checked from here` };
         const v = set.secretValue(d.namespace, src.name, key);
         if (v === undefined) { if (src.items || m.sources.length > 1) continue; return { source: `${where}; the Secret has no key ${key}: the pod cannot read the password` }; }
         return { value: v, source: where };
@@ -727,7 +741,8 @@ function mapIngress(set: ManifestSet, prov: Provenance): IngressTarget | undefin
  * Deployment's volume to the Secret key, ingress host/class/TLS from the Ingress objects, workload
  * identity from the ServiceAccounts the Deployments run as.
  */
-export function mapManifests(set: ManifestSet, opts: { env: NodeJS.ProcessEnv; cwd: string; namespace: string }): ManifestMapping {
+export function mapManifests(set: ManifestSet, opts: { env: NodeJS.ProcessEnv; cwd: string; namespace: string; from?: string }): ManifestMapping {
+  const from = opts.from ?? 'the manifests';
   const provenance: Provenance = {};
   const secrets = new Set(set.secretValues());
   const identifiers = new Set(set.identifiers);
@@ -739,15 +754,15 @@ export function mapManifests(set: ManifestSet, opts: { env: NodeJS.ProcessEnv; c
     const d = set.deployments.find((x) => x.name === c.deployment && x.namespace === c.namespace);
     const layers = set.layersOf(c);
     if (!layers.length) {
-      for (const miss of c.missing) warnings.push({ key: miss, source: `Deployment ${c.deployment}`, message: `Deployment ${c.deployment} reads its Flyte config from ${miss}, which is not in the manifests` });
+      for (const miss of c.missing) warnings.push({ key: miss, source: `Deployment ${c.deployment}`, message: `Deployment ${c.deployment} reads its Flyte config from ${miss}, which is not in ${from}` });
       continue;
     }
     const dbKey = set.chart === 'flyte-core' ? (c.component === 'datacatalog' ? 'db.datacatalog.database' : 'db.admin.database') : valuesKeys?.database;
-    const m = mapServerConfig(layers, { ...opts, resolvePasswordPath: passwordFollower(set, d), ...(valuesKeys ? { valuesKeys: { ...valuesKeys, ...(dbKey ? { database: dbKey } : {}) } } : {}) });
+    const m = mapServerConfig(layers, { env: opts.env, cwd: opts.cwd, namespace: opts.namespace, localFiles: false, resolvePasswordPath: passwordFollower(set, d, from), ...(valuesKeys ? { valuesKeys: { ...valuesKeys, ...(dbKey ? { database: dbKey } : {}) } } : {}) });
     for (const s of m.secrets) secrets.add(s);
     for (const s of m.identifiers) identifiers.add(s);
     for (const w of m.warnings) warnings.push({ ...w, message: `${c.deployment}: ${w.message}` });
-    for (const miss of c.missing) warnings.push({ key: miss, source: `Deployment ${c.deployment}`, message: `Deployment ${c.deployment} also reads its Flyte config from ${miss}, which is not in the manifests` });
+    for (const miss of c.missing) warnings.push({ key: miss, source: `Deployment ${c.deployment}`, message: `Deployment ${c.deployment} also reads its Flyte config from ${miss}, which is not in ${from}` });
     mapped.push({ c, m });
   }
   const by = (k: ServerKind, prefer?: string) => mapped.find((x) => x.m.kinds.includes(k) && (!prefer || x.c.deployment === prefer)) ?? mapped.find((x) => x.m.kinds.includes(k));

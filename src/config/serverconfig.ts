@@ -70,6 +70,11 @@ export interface ServerMapOptions {
    * `source` says where the password lives.
    */
   resolvePasswordPath?: (path: string) => { value?: string; source: string } | undefined;
+  /**
+   * Whether paths in the config (passwordPath, sslrootcert) may be read on this machine (default
+   * true: a config file given here). False for configs of a cluster: those paths are inside the pod.
+   */
+  localFiles?: boolean;
   /** Values key prefix for hints, when the layers were rendered from a chart (`configuration.storage`, `storage`). */
   valuesKeys?: { storage?: string; database?: string; auth?: string };
 }
@@ -310,7 +315,7 @@ function mapDatabase(b: Builder, role: DatabaseTarget['role']): DatabaseTarget |
     }
   }
   if (o['sslrootcert']) {
-    checkReadableLater(`${r.prov(optKey)} sslrootcert`, o['sslrootcert'], b.opts.cwd);
+    if (b.opts.localFiles !== false) checkReadableLater(`${r.prov(optKey)} sslrootcert`, o['sslrootcert'], b.opts.cwd);
     db.sslrootcert = o['sslrootcert'];
     b.provenance[`${f}.sslrootcert`] = r.prov(optKey);
   }
@@ -335,7 +340,8 @@ function password(b: Builder, db: DatabaseTarget, pathKey: string, pwKey: string
       return;
     }
     let where = via?.source;
-    if (!via) {
+    if (!via && b.opts.localFiles === false) where = 'read inside the pod';
+    else if (!via) {
       const text = readInputFile(r.prov(pathKey), pwPath, b.opts.cwd, { optional: true, limit: SECRET_FILE_LIMIT, what: 'a password file' });
       const pwText = text?.replace(/\r?\n$/, '').trim();
       if (pwText) {
