@@ -1,5 +1,6 @@
 // Checks of area 'values', sorted by id. Kept equal to the files in this folder by test/checks.conformance.test.ts.
 import type { Check } from '../../src/engine/types.js';
+import inputsKeys from './inputs.keys.js';
 import inputsPlaceholders from './inputs.placeholders.js';
 
-export const checks: readonly Check[] = [inputsPlaceholders];
+export const checks: readonly Check[] = [inputsKeys, inputsPlaceholders];

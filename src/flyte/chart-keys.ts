@@ -65,7 +65,8 @@ function isSoft(chart: Chart, path: string): boolean {
 }
 
 /**
- * The same setting in the other chart, [flyte-binary, flyte-core], matched on the longest prefix:
+ * The same setting in the other chart, [flyte-binary, flyte-core], matched on the longest prefix (in
+ * segments):
  * a flyte-core key in flyte-binary values (or the reverse) is suggested under this chart's name.
  */
 const EQUIV: readonly (readonly [string, string])[] = [
@@ -84,7 +85,8 @@ const EQUIV: readonly (readonly [string, string])[] = [
   ['configuration.auth.flyteClient', 'configmap.adminServer.auth.appAuth.thirdPartyConfig.flyteClient'],
   ['configuration.auth.enabled', 'configmap.adminServer.server.security.useAuth'],
   ['configuration.auth', 'configmap.adminServer.auth'],
-  ['configuration.inline', 'configmap'],
+  // configmap.<file> holds whole Flyte config sections, as configuration.inline does
+  ['configuration.inline', 'configmap.*'],
   ['ingress.create', 'common.ingress.enabled'],
   ['ingress.commonAnnotations', 'common.ingress.annotations'],
   ['ingress.grpcAnnotations', 'common.ingress.separateGrpcIngressAnnotations'],
@@ -138,15 +140,17 @@ export function chartReads(chart: Chart, key: string, exact = false): boolean {
 /** `key` under the other chart's names (EQUIV entries on the longest matching prefix); empty without one. */
 function translate(key: string, from: Chart, to: Chart): string[] {
   const fi = from === 'flyte-binary' ? 0 : 1;
-  const ti = 1 - fi;
+  const segs = key.split('.');
   let best = -1;
   const out: string[] = [];
   for (const e of EQUIV) {
-    const f = e[fi];
-    if (key !== f && !key.startsWith(`${f}.`)) continue;
+    const f = e[fi].split('.');
+    const t = e[1 - fi];
+    // `*` matches any one segment (a flyte-core config file name); it cannot be filled in the other direction.
+    if (t.includes('*') || f.length > segs.length || !f.every((s, i) => s === '*' || s === segs[i])) continue;
     if (f.length < best) continue;
     if (f.length > best) { best = f.length; out.length = 0; }
-    out.push(e[ti] + key.slice(f.length));
+    out.push([t, ...segs.slice(f.length)].join('.'));
   }
   return out;
 }
@@ -239,6 +243,14 @@ function isScoped(chart: Chart, key: string): boolean {
   return false;
 }
 
+/** Whether flyte-doctor judges the keys directly below `key` (a scope, or below a 'full' one). */
+function judgesBelow(chart: Chart, key: string): boolean {
+  if (SCOPES[chart][key]) return true;
+  const segs = key.split('.');
+  for (let i = segs.length - 1; i >= 1; i--) if (SCOPES[chart][segs.slice(0, i).join('.')] === 'full') return true;
+  return false;
+}
+
 /** The suggestion from the other chart: `key` is its name for a setting this chart reads under another. */
 function fromOtherChart(chart: Chart, key: string): { suggestion?: string; readBy?: Chart; otherKey?: string } {
   const other = OTHER[chart];
@@ -321,7 +333,7 @@ export function unknownKeys(chart: Chart, mv: MergedValues): UnknownKey[] {
   /** A section of the other chart at the top level: every key in it, with this chart's name for it. */
   const foreign = (path: string[], user: unknown, node: KeyNode | undefined, section: string): void => {
     const rel = path.join('.');
-    if (isDict(user) && node && !node.open && node.children.size) {
+    if (isDict(user) && node && !node.open && node.children.size && judgesBelow(OTHER[chart], rel)) {
       for (const [k, v] of Object.entries(user)) foreign([...path, k], v, node.children.get(k), section);
       return;
     }
@@ -339,5 +351,5 @@ export function unknownKeys(chart: Chart, mv: MergedValues): UnknownKey[] {
     const theirs = other.children.get(k);
     if (theirs && !used(k)) foreign([k], v, theirs, k);
   }
-  return out;
+  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
