@@ -144,6 +144,7 @@ describe.sequential('flyte-binary: a private install whose live config is change
   it('a different password in the live config Secret: "differs", never either value', async () => {
     const sec = 'fdlive-flyte-binary-config-secret';
     await patchObject(tb(), 'Secret', sec, { stringData: { '012-database-secrets.yaml': 'database:\n  postgres:\n    password: "Live-Db-Pw-4567"\n' } }, ns);
+    await restart(); // rolled out: the pods are not older than the Secret
     try {
       const { result: r, results } = await runCheck(ID, t([valuesFile('configuration:\n  database:\n    password: Values-Db-Pw-1234\n')]));
       expect(r).toMatchObject({ status: 'fail', messageId: 'differs', cause: cause.config('configuration.database.password') });
