@@ -208,7 +208,15 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
     }
     const m = mapChart(chart, reader, { namespace, env, cwd: input.cwd });
     target.databases = m.databases;
-    if (m.identities) target.identities = m.identities;
+    if (m.identities) {
+      target.identities = m.identities;
+      // The identity the backend reaches the object store with (binary: its one account; core: admin/propeller).
+      const backend = m.identities.find((i) => ['flyte-binary', 'flytepropeller', 'flyteadmin'].includes(i.component));
+      if (backend && m.storage) {
+        m.storage.flyteIdentity = `${backend.kind} ${backend.value} of ${backend.component}, ${backend.key}`;
+        provenance['storage.flyteIdentity'] = backend.source;
+      }
+    }
     if (m.components) {
       target.components = m.components;
       for (const c of m.components) provenance[`components.${c.name}`] = c.source;

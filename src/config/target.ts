@@ -73,6 +73,8 @@ export interface StorageTarget {
   signedUrlEndpoint?: string;
   /** Values key prefix for storage, used in hints: 'configuration.storage' or 'storage'. */
   valuesKey: string;
+  /** The workload identity Flyte's backend uses for the store, from the values (e.g. `role arn:… from serviceAccount.annotations.eks.amazonaws.com/role-arn`). */
+  flyteIdentity?: string;
 }
 
 export interface IngressTarget {

@@ -174,8 +174,9 @@ export function flyteIdentityText(st: StorageTarget): string {
 
 /** The note every probe result carries when authType is iam: whose identity was used. */
 export function iamNote(st: StorageTarget): string {
-  if (st.provider === 'gcs') return 'with this machine\'s Google credentials, not the Workload Identity of Flyte\'s pods: run flyte-doctor --in-cluster for the backend\'s view';
-  return 'with this machine\'s AWS identity, not the IRSA role Flyte\'s pods use (authType iam): run flyte-doctor --in-cluster for the backend\'s view';
+  const named = st.flyteIdentity ? ` (${st.flyteIdentity})` : '';
+  if (st.provider === 'gcs') return `with this machine's Google credentials, not the Workload Identity of Flyte's pods${named}: run flyte-doctor --in-cluster for the backend's view`;
+  return `with this machine's AWS identity, not the IRSA role Flyte's pods use${named || ' (authType iam)'}: run flyte-doctor --in-cluster for the backend's view`;
 }
 
 // ---------------------------------------------------------------- permissions and grants

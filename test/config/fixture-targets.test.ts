@@ -20,7 +20,7 @@ function summary(t: Target, findings: Record<string, string>) {
   return {
     chart: t.chart ?? null, chartName: t.chartName ?? null,
     databases: t.databases.map((d) => `${d.role} ${d.user}@${d.host}:${d.port}/${d.dbname} sslmode=${d.sslmode ?? d.sslmodeInvalid ?? '-'} password=${d.passwordSource ?? '-'}`),
-    storage: t.storage ? `${t.storage.provider}(${t.storage.rawType}) metadata=${t.storage.metadataBucket ?? '-'} userdata=${t.storage.userDataBucket ?? '-'} endpoint=${t.storage.endpoint ?? '-'} region=${t.storage.region ?? '-'} auth=${t.storage.authType}` : null,
+    storage: t.storage ? `${t.storage.provider}(${t.storage.rawType}) metadata=${t.storage.metadataBucket ?? '-'} userdata=${t.storage.userDataBucket ?? '-'} endpoint=${t.storage.endpoint ?? '-'} region=${t.storage.region ?? '-'} auth=${t.storage.authType}${t.storage.flyteIdentity ? ` flyte-identity=${t.storage.flyteIdentity}` : ""}` : null,
     ingress: t.ingress ? `enabled=${t.ingress.enabled} host=${t.ingress.host ?? '-'} class=${t.ingress.className ?? '-'} tls=${t.ingress.tls} separateGrpc=${t.ingress.separateGrpcIngress} http=${t.ingress.httpUrl ?? '-'} grpc=${t.ingress.grpcAddress ?? '-'}` : null,
     auth: `enabled=${t.auth.enabled} issuer=${t.auth.oidcIssuer ?? '-'} server=${t.auth.authServerType ?? '-'}`,
     identities: (t.identities ?? []).map((i) => `${i.component}: ${i.kind} ${i.value}`),

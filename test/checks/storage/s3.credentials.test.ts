@@ -84,6 +84,18 @@ describe('authType iam: this machine\'s identity', () => {
     } finally { undo(); }
   });
 
+  it('the IRSA role the values give Flyte is named: the probe says it used this machine\'s identity, not that role', async () => {
+    const m = getTestbed().minio;
+    const undo = withAwsEnv({ AWS_ACCESS_KEY_ID: m.root.accessKey, AWS_SECRET_ACCESS_KEY: m.root.secretKey });
+    try {
+      const role = 'arn:aws:iam::123456789012:role/flyte-backend';
+      const t = s3Target(undefined, { authType: 'iam', accessKey: undefined as never, secretKey: undefined as never, flyteIdentity: `AWS IAM role (IRSA) ${role} of flyte-binary, serviceAccount.annotations.eks.amazonaws.com/role-arn` });
+      const put = (await runSelection(t, 'preflight', ['storage.s3.put'])).results.find((r) => r.id === 'storage.s3.put' && r.instance === 'metadata')!;
+      expect(put.status).toBe('pass');
+      expect(put.message).toContain(`not the IRSA role Flyte's pods use (AWS IAM role (IRSA) ${role} of flyte-binary, serviceAccount.annotations.eks.amazonaws.com/role-arn)`);
+    } finally { undo(); }
+  });
+
   it('a denied permission for this machine\'s identity is a warn, not a fail about Flyte\'s role', async () => {
     const m = getTestbed().minio;
     const undo = withAwsEnv({ AWS_ACCESS_KEY_ID: m.users.noPut.accessKey, AWS_SECRET_ACCESS_KEY: m.users.noPut.secretKey });
