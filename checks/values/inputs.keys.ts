@@ -4,6 +4,7 @@ import type { UnknownKey } from '../../src/flyte/chart-keys.js';
 import type { Json } from '../../src/engine/types.js';
 
 const SHOWN = 8;
+const DETAILS = 200;
 
 /** One line per key: what it is and the key meant. */
 function line(u: UnknownKey, chart: string): string {
@@ -80,12 +81,14 @@ export default defineCheck({
     const unset = list.filter((u) => u.suggestion && !u.suggestionSet);
     return {
       status: 'warn', messageId: allForeign ? 'otherChart' : 'unknown',
-      message: `${lead}${list.length} key${list.length === 1 ? '' : 's'} ${chart} does not read (Helm ignores ${list.length === 1 ? 'it' : 'them'} silently) ${shown}${list.length > SHOWN ? `; and ${list.length - SHOWN} more (details.unknownKeys)` : ''}`,
+      message: `${lead}${list.length} key${list.length === 1 ? '' : 's'} ${chart} does not read (Helm ignores ${list.length === 1 ? 'it' : 'them'} silently) ${shown}${list.length > SHOWN ? `; and ${list.length - SHOWN} more (details.unknownKeys${list.length > DETAILS ? `, the first ${DETAILS}` : ''})` : ''}`,
       hint: `${fixes}${list.length > 6 ? `; and ${list.length - 6} more (details.unknownKeys)` : ''}`,
       ...(unset.length === 1 ? { cause: cause.config(unset[0]!.suggestion!) } : {}),
       details: {
         chart,
-        unknownKeys: list.map((u) => ({
+        total: list.length,
+        // the first DETAILS (the rest are the same kind of mistake; the count says how many)
+        unknownKeys: ranked.slice(0, DETAILS).map((u) => ({
           key: u.key, origin: u.origin, section: u.section,
           ...(u.suggestion ? { suggestion: u.suggestion } : {}),
           ...(u.reason ? { reason: u.reason } : {}),

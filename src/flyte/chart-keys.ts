@@ -33,7 +33,11 @@ interface KeyNode {
   children: Map<string, KeyNode>;
   /** A map users fill with their own keys: never judged below. */
   open: boolean;
+  /** The children's names with their normalised form (built on first use). */
+  names?: (readonly [string, string])[];
 }
+
+const namesOf = (node: KeyNode): (readonly [string, string])[] => (node.names ??= [...node.children.keys()].map((c) => [c, norm(c)] as const));
 
 const OTHER: Record<Chart, Chart> = { 'flyte-binary': 'flyte-core', 'flyte-core': 'flyte-binary' };
 
@@ -53,6 +57,10 @@ const SCOPES: Record<Chart, Record<string, 'first' | 'full'>> = {
     webhook: 'first', cluster_resource_manager: 'first',
   },
 };
+
+function scopeOf(chart: Chart, key: string): 'first' | 'full' | undefined {
+  return Object.hasOwn(SCOPES[chart], key) ? SCOPES[chart][key] : undefined;
+}
 
 /**
  * Flyte's own config, pasted verbatim by flyte-core (db.<component> -> db.yaml, configmap.adminServer ->
@@ -138,19 +146,20 @@ export function chartReads(chart: Chart, key: string, exact = false): boolean {
 }
 
 /** `key` under the other chart's names (EQUIV entries on the longest matching prefix); empty without one. */
-function translate(key: string, from: Chart, to: Chart): string[] {
+const EQUIV_SEGS = EQUIV.map(([b, c]) => [b.split('.'), c.split('.')] as const);
+
+function translate(key: string, from: Chart): string[] {
   const fi = from === 'flyte-binary' ? 0 : 1;
   const segs = key.split('.');
   let best = -1;
   const out: string[] = [];
-  for (const e of EQUIV) {
-    const f = e[fi].split('.');
+  for (const e of EQUIV_SEGS) {
+    const f = e[fi];
     const t = e[1 - fi];
     // `*` matches any one segment (a flyte-core config file name); it cannot be filled in the other direction.
-    if (t.includes('*') || f.length > segs.length || !f.every((s, i) => s === '*' || s === segs[i])) continue;
-    if (f.length < best) continue;
+    if (f.length > segs.length || f.length < best || t.includes('*') || !f.every((x, i) => x === '*' || x === segs[i])) continue;
     if (f.length > best) { best = f.length; out.length = 0; }
-    out.push([t, ...segs.slice(f.length)].join('.'));
+    out.push([...t, ...segs.slice(f.length)].join('.'));
   }
   return out;
 }
@@ -159,17 +168,21 @@ const norm = (s: string): string => s.toLowerCase().replace(/[-_]/g, '');
 
 /** Optimal string alignment distance (Damerau-Levenshtein with adjacent transpositions). */
 function distance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 0; j <= b.length; j++) d[0]![j] = j;
+  const w = b.length + 1;
+  let prev2 = new Array<number>(w).fill(0);
+  let prev = Array.from({ length: w }, (_, j) => j);
+  let cur = new Array<number>(w).fill(0);
   for (let i = 1; i <= a.length; i++) {
+    cur[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
+      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2]! + 1);
+      cur[j] = v;
     }
+    [prev2, prev, cur] = [prev, cur, prev2];
   }
-  return d[a.length]![b.length]!;
+  return prev[b.length]!;
 }
 
 /**
@@ -177,16 +190,20 @@ function distance(a: string, b: string): number {
  * (1 up to 4 characters, 2 up to 8, 3 beyond), then one a prefix of the other (`hostname`/`host`).
  */
 export function nearest(seg: string, candidates: Iterable<string>): string | undefined {
+  return nearestOf(seg, [...candidates].map((c) => [c, norm(c)] as const));
+}
+
+function nearestOf(seg: string, candidates: readonly (readonly [string, string])[]): string | undefined {
   const n = norm(seg);
   let best: { c: string; score: number } | undefined;
-  for (const c of candidates) {
+  for (const [c, m] of candidates) {
     if (c === seg) continue;
-    const m = norm(c);
     let score: number;
     if (m === n) score = 0;
     else {
-      const dist = distance(n, m);
       const limit = Math.min(n.length, m.length) <= 4 ? 1 : Math.min(n.length, m.length) <= 8 ? 2 : 3;
+      // (the length difference bounds the distance: a long key is never aligned in full)
+      const dist = Math.abs(n.length - m.length) > limit ? Infinity : distance(n, m);
       if (dist <= limit) score = dist;
       else if (Math.min(n.length, m.length) >= 4 && (n.startsWith(m) || m.startsWith(n))) score = 3.5;
       else continue;
@@ -220,7 +237,7 @@ const GENERIC = new Set(['enabled', 'enable', 'create', 'name', 'type', 'annotat
 function elsewhere(chart: Chart, key: string): string | undefined {
   const segs = key.split('.');
   const generic = GENERIC.has(norm(segs[segs.length - 1]!));
-  const cands = (byLastSegment(chart).get(norm(segs[segs.length - 1]!)) ?? []).filter((c) => c !== key && isScoped(chart, c));
+  const cands = (byLastSegment(chart).get(norm(segs[segs.length - 1]!)) ?? []).filter((c) => c !== key);
   let best = -1;
   let picks: string[] = [];
   for (const c of cands) {
@@ -233,21 +250,11 @@ function elsewhere(chart: Chart, key: string): string | undefined {
   return picks.length === 1 ? picks[0] : undefined;
 }
 
-/** Whether flyte-doctor judges keys at this path (it lies in one of the chart's scopes). */
-function isScoped(chart: Chart, key: string): boolean {
-  const segs = key.split('.');
-  for (let i = segs.length - 1; i >= 1; i--) {
-    const scope = SCOPES[chart][segs.slice(0, i).join('.')];
-    if (scope === 'full' || (scope === 'first' && i === segs.length - 1)) return true;
-  }
-  return false;
-}
-
 /** Whether flyte-doctor judges the keys directly below `key` (a scope, or below a 'full' one). */
 function judgesBelow(chart: Chart, key: string): boolean {
-  if (SCOPES[chart][key]) return true;
+  if (scopeOf(chart, key)) return true;
   const segs = key.split('.');
-  for (let i = segs.length - 1; i >= 1; i--) if (SCOPES[chart][segs.slice(0, i).join('.')] === 'full') return true;
+  for (let i = segs.length - 1; i >= 1; i--) if (scopeOf(chart, segs.slice(0, i).join('.')) === 'full') return true;
   return false;
 }
 
@@ -255,11 +262,11 @@ function judgesBelow(chart: Chart, key: string): boolean {
 function fromOtherChart(chart: Chart, key: string): { suggestion?: string; readBy?: Chart; otherKey?: string } {
   const other = OTHER[chart];
   const theirs = chartReads(other, key, true);
-  const asOther = theirs ? [key] : translate(key, chart, other).filter((k) => chartReads(other, k, true));
+  const asOther = theirs ? [key] : translate(key, chart).filter((k) => chartReads(other, k, true));
   if (!asOther.length) return {};
   const who = theirs ? { readBy: other } : { otherKey: asOther[0]! };
   for (const k of asOther) {
-    for (const back of translate(k, other, chart)) {
+    for (const back of translate(k, other)) {
       if (back !== key && chartReads(chart, back, true)) return { suggestion: back, ...who, ...(theirs ? {} : { otherKey: k }) };
     }
   }
@@ -274,9 +281,14 @@ export function unknownKeys(chart: Chart, mv: MergedValues): UnknownKey[] {
   const prefix = mv.prefix.map(String);
   const out: UnknownKey[] = [];
   // Keys the values' own `{{ .Values.x }}` templates read are used, whatever the chart reads.
-  const templateRefs: string[] = [];
-  for (const list of mv.templates.values()) for (const r of list) templateRefs.push(r.ref);
-  const used = (key: string): boolean => templateRefs.some((r) => r === key || r.startsWith(`${key}.`));
+  const usedKeys = new Set<string>();
+  for (const list of mv.templates.values()) {
+    for (const r of list) {
+      const segs = r.ref.split('.');
+      for (let i = 1; i <= segs.length; i++) usedKeys.add(segs.slice(0, i).join('.'));
+    }
+  }
+  const used = (key: string): boolean => usedKeys.has(key);
   const full = (rel: string): string => [...prefix, rel].join('.');
   const origin = (rel: string): string => mv.originOf([...mv.prefix, ...rel.split('.')] as Path);
   const push = (rel: string, section: string, extra: Omit<UnknownKey, 'key' | 'origin' | 'section'> = {}): void => {
@@ -301,31 +313,35 @@ export function unknownKeys(chart: Chart, mv: MergedValues): UnknownKey[] {
       const rel = parent ? `${parent}.${k}` : k;
       const child = node.children.get(k);
       if (child) {
-        const scope = SCOPES[chart][rel] ?? (mode === 'full' ? 'full' : undefined);
+        const scope = scopeOf(chart, rel) ?? (mode === 'full' ? 'full' : undefined);
         if (scope && !child.open && child.children.size && isDict(v)) judge([...path, k], v, child, scope, section);
         continue;
       }
-      const renamed = CHART_KEY_DATA[chart].renamed[rel];
+      const renamedKeys = CHART_KEY_DATA[chart].renamed;
+      const renamed = Object.hasOwn(renamedKeys, rel) ? renamedKeys[rel] : undefined;
       if (renamed) { push(rel, section, { suggestion: renamed, reason: 'renamed' }); continue; }
-      const near = nearest(k, node.children.keys());
+      const near = nearestOf(k, namesOf(node));
       if (near) { push(rel, section, { suggestion: parent ? `${parent}.${near}` : near, reason: 'spelling' }); continue; }
-      // A doubled segment: its own keys are keys of its parent (configmap.configmap.console).
-      if (isDict(v)) {
+      // A doubled segment: its own keys are keys of its parent (configmap.configmap.console). Taken
+      // first when the segment repeats its parent's name; otherwise only when nothing else fits.
+      const doubled = (): boolean => {
+        if (!isDict(v)) return false;
         const inner = Object.keys(v);
         const known = inner.filter((x) => node.children.has(x));
-        if (known.length && known.length * 2 >= inner.length) {
-          for (const x of inner) {
-            const sub = nearest(x, node.children.keys());
-            const target = node.children.has(x) ? x : sub;
-            push(`${rel}.${x}`, section, target ? { suggestion: parent ? `${parent}.${target}` : target, reason: 'doubled' } : {});
-          }
-          continue;
+        if (!known.length || known.length * 2 < inner.length) return false;
+        for (const x of inner) {
+          const target = node.children.has(x) ? x : nearestOf(x, namesOf(node));
+          push(`${rel}.${x}`, section, target ? { suggestion: parent ? `${parent}.${target}` : target, reason: 'doubled' } : {});
         }
-      }
+        return true;
+      };
+      const parentName = path[path.length - 1]!;
+      if ((norm(k) === norm(parentName) || nearest(k, [parentName])) && doubled()) continue;
       const oc = fromOtherChart(chart, rel);
       if (oc.suggestion || oc.readBy || oc.otherKey) { push(rel, section, { ...oc, reason: 'otherChart' }); continue; }
       const there = elsewhere(chart, rel);
       if (there) { push(rel, section, { suggestion: there, reason: 'elsewhere' }); continue; }
+      if (doubled()) continue;
       if (!isSoft(chart, parent)) push(rel, section);
     }
   };
@@ -337,14 +353,14 @@ export function unknownKeys(chart: Chart, mv: MergedValues): UnknownKey[] {
       for (const [k, v] of Object.entries(user)) foreign([...path, k], v, node.children.get(k), section);
       return;
     }
-    const back = translate(rel, OTHER[chart], chart).find((k) => chartReads(chart, k));
+    const back = translate(rel, OTHER[chart]).find((k) => chartReads(chart, k));
     push(rel, section, { ...(back ? { suggestion: back } : {}), ...(node ? { readBy: OTHER[chart], reason: 'otherChart' as const } : {}) });
   };
 
   for (const [k, v] of Object.entries(base)) {
     const node = root.children.get(k);
     if (node) {
-      const scope = SCOPES[chart][k];
+      const scope = scopeOf(chart, k);
       if (scope && isDict(v) && !node.open && node.children.size) judge([k], v, node, scope, k);
       continue;
     }

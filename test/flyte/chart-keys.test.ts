@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadTarget, type TargetInput } from '../../src/config/load.js';
 import { CHART_KEY_DATA } from '../../src/flyte/chart-keys.data.js';
-import { chartReads, nearest, type UnknownKey } from '../../src/flyte/chart-keys.js';
+import { chartReads, nearest, unknownKeys, type UnknownKey } from '../../src/flyte/chart-keys.js';
+import { MergedValues, readValuesFile } from '../../src/config/values.js';
 import { DATA_FILE, renderChartKeys } from '../../scripts/gen-chart-keys.js';
 import { SHARED_FIXTURES } from '../harness/fixtures.js';
 
@@ -171,6 +172,14 @@ flyte-core-components:
     expect(got.every((u) => u.origin === '--set')).toBe(true);
   });
 
+  it('a key one level off: the same name where the chart reads it, before guessing a doubled segment', () => {
+    const got = unknown({ chart: 'flyte-binary', set: ['configuration.clusterResourceTemplates.inline.a=b', 'configuration.host=db.internal'] });
+    expect(got.map((u) => [u.key, u.suggestion, u.reason])).toEqual([
+      ['configuration.clusterResourceTemplates', 'clusterResourceTemplates', 'elsewhere'],
+      ['configuration.host', 'configuration.database.host', 'elsewhere'],
+    ]);
+  });
+
   it('a doubled segment names every key inside it, under its parent', () => {
     const f = file('configmap:\n  configmap:\n    console:\n      BASE_URL: /console\n    adminServer:\n      server:\n        httpPort: 8088\n');
     const got = unknown({ values: [f] });
@@ -230,6 +239,25 @@ flyteadmin:
       .toEqual([['flyte-binary.configuration.databse', 'flyte-binary.configuration.database']]);
     expect(pairs(unknown({ values: [join(VALUES, 'flyte__values.yaml')], set: ['flyte.common.ingres.host=x'] })))
       .toEqual([['flyte.common.ingres', 'flyte.common.ingress']]);
+  });
+});
+
+describe('hostile values', () => {
+  it('prototype names, a very long key and tens of thousands of unknown keys: reported as keys, fast', () => {
+    const big: Record<string, unknown> = { constructor: 1, __proto__x: 1, toString: { a: 1 }, ['k'.repeat(200_000)]: 1 };
+    for (let i = 0; i < 20_000; i++) big[`unknown${i}`] = i;
+    const f = file(`${JSON.stringify({ configuration: big, deployment: { constructor: { image: 1 } }, constructor: { x: 1 } })}\n`);
+    const got = unknown({ values: [f] });
+    // the judging itself (the loader's YAML parsing aside) stays well inside a preflight's budget
+    const mv = new MergedValues([readValuesFile(f, tmp)]);
+    const started = performance.now();
+    expect(unknownKeys('flyte-binary', mv)).toHaveLength(got.length);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(got.length).toBe(20_000 + 4 + 1);
+    expect(got.find((u) => u.key === 'configuration.constructor')).toMatchObject({ origin: f, section: 'configuration' });
+    expect(got.find((u) => u.key === 'configuration.toString')?.suggestion).toBeUndefined();
+    expect(got.find((u) => u.key === 'deployment.constructor.image')).toMatchObject({ suggestion: 'deployment.image', reason: 'doubled' });
+    expect(got.some((u) => u.key.startsWith('constructor'))).toBe(false); // a top-level key of the user's own
   });
 });
 

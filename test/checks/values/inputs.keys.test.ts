@@ -69,6 +69,16 @@ describe(ID, () => {
     expect((r.details?.['unknownKeys'] as unknown[]).length).toBeGreaterThan(20);
   });
 
+  it('hundreds of unknown keys: the count, the first eight in the message and the first 200 in the details', async () => {
+    const file = join(tmp, 'many.yaml');
+    writeFileSync(file, `configuration:\n${Array.from({ length: 300 }, (_, i) => `  unknown${i}: ${i}\n`).join('')}`);
+    const r = await run({ values: [file] });
+    expect(r.message).toMatch(/^300 keys flyte-binary does not read \(Helm ignores them silently\) in .*; and 292 more \(details\.unknownKeys, the first 200\)$/);
+    expect(r.details?.['total']).toBe(300);
+    expect(r.details?.['unknownKeys']).toHaveLength(200);
+    expect(r.hint).toMatch(/; and 294 more \(details\.unknownKeys\)$/);
+  });
+
   it('a key renamed before this chart version names its new key', async () => {
     const r = await run({ set: ['configuration.agentService.defaultAgent.endpoint=dns:///agent:8000'] });
     expect(r.message).toBe('1 key flyte-binary does not read (Helm ignores it silently) in --set: configuration.agentService: renamed to configuration.connectorService');
