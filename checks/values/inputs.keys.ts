@@ -66,6 +66,10 @@ export default defineCheck({
     }
     const chart = t.chart;
     const list = (t.unknownKeys ?? []) as UnknownKey[];
+    const given = !!t.valuesFiles?.length || Object.values(t.provenance).some((p) => p.startsWith('--set'));
+    if (!list.length && !given) {
+      return { status: 'skip', messageId: 'noValues', message: `no values file was given (--values) and no --set sets a key flyte-doctor maps: only --chart ${chart}, whose defaults are its own keys` };
+    }
     if (!list.length) return { status: 'pass', messageId: 'none', message: `every key under the sections flyte-doctor reads is one ${chart} reads` };
     const foreign = list.filter((u) => u.readBy);
     const allForeign = foreign.length === list.length;

@@ -86,12 +86,16 @@ describe(ID, () => {
   });
 
   it('keys in maps users fill freely never warn', async () => {
-    const r = await run({ set: ['deployment.podAnnotations.a=b', 'configuration.inline.storage.x=1', 'userSettings.y=1', 'serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=arn:aws:iam::1:role/r'] });
+    const file = join(tmp, 'free.yaml');
+    writeFileSync(file, 'userSettings:\n  y: 1\nconfiguration:\n  inline:\n    storage:\n      x: 1\ndeployment:\n  podAnnotations:\n    a: b\nserviceAccount:\n  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::1:role/r\n');
+    const r = await run({ values: [file] });
     expect(r).toMatchObject({ status: 'pass', messageId: 'none' });
   });
 
   it('skips with the reason when no Flyte values were given', async () => {
     expect(await run({})).toMatchObject({ status: 'skip', messageId: 'noValues', message: "no Helm values were given (--values, --set): nothing to compare with the chart's keys" });
+    expect(await run({ chart: 'flyte-core' })).toMatchObject({ status: 'skip', messageId: 'noValues', message: 'no values file was given (--values) and no --set sets a key flyte-doctor maps: only --chart flyte-core, whose defaults are its own keys' });
+    expect(await run({ chart: 'flyte-core', set: ['db.admin.database.host=db.internal'] })).toMatchObject({ status: 'pass', messageId: 'none' });
     const deps = await run({ values: [join(VALUES, 'flyte-deps__values.yaml')] });
     expect(deps).toMatchObject({ status: 'skip', messageId: 'noValues' });
     expect(deps.message).toMatch(/^the values are .+ values: flyte-doctor knows the keys of flyte-binary and flyte-core only$/);
