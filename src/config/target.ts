@@ -2,6 +2,7 @@
 // flags > env > flytectl config > values files > chart defaults, with provenance for each field.
 import type { Endpoints } from './endpoints.js';
 import type { Secret } from './secret.js';
+import type { UnknownKey } from '../flyte/chart-keys.js';
 
 export type Chart = 'flyte-binary' | 'flyte-core';
 
@@ -207,7 +208,7 @@ export interface Target {
   /** The components the values deploy (undefined without values). */
   components?: ComponentSetting[];
   /** Values keys no chart reads, under the sections flyte-doctor reads (values.inputs.keys). */
-  unknownKeys?: { key: string; origin: string; suggestion?: string; section: string }[];
+  unknownKeys?: UnknownKey[];
   /** Placeholders in the inputs (values.placeholders reports them; probes using them are blocked). */
   placeholders?: Placeholder[];
   /** Every admin/ingress address, parsed once from client and ingress (src/config/endpoints.ts). */

@@ -116,6 +116,32 @@ function withDb(d: Obj, db: NonNullable<InstallOptions['db']>): Obj {
   return c;
 }
 
+/**
+ * flyte-binary's config as the chart renders it from the test bed's values.yaml (the sandbox render
+ * carries the chart's example values): the database, the MinIO storage and their secrets, so the
+ * live config of the shared install is what `verify -f .testbed/values.yaml` expects (flyte.config.live).
+ * `o.db` (a scenario's database) is the database the config names too.
+ */
+function withTestbedConfig(x: Obj, tb: Testbed, o: InstallOptions): Obj {
+  const fn = binaryFullname(releaseOf(o));
+  const db = o.db ?? { host: '127.0.0.1', port: tb.postgres.port, user: tb.postgres.owner.user };
+  const m = tb.minio;
+  if (x.kind === 'ConfigMap' && x.metadata.name === `${fn}-config`) {
+    return { ...x, data: {
+      ...x.data,
+      '002-database.yaml': `database:\n  postgres:\n    username: ${db.user ?? tb.postgres.owner.user}\n    host: ${db.host}\n    port: ${db.port}\n    dbname: ${tb.postgres.databases.flyteadmin}\n    options: "sslmode=require"\n`,
+      '003-storage.yaml': `propeller:\n  rawoutput-prefix: s3://${m.buckets.userdata}/data\nstorage:\n  type: stow\n  stow:\n    kind: s3\n    config:\n      region: ${m.region}\n      disable_ssl: true\n      v2_signing: false\n      endpoint: ${m.endpoint}\n      auth_type: accesskey\n  container: ${m.buckets.metadata}\n`,
+    } };
+  }
+  if (x.kind === 'Secret' && x.metadata.name === `${fn}-config-secret`) {
+    return { ...x, stringData: {
+      '012-database-secrets.yaml': `database:\n  postgres:\n    password: ${JSON.stringify(tb.postgres.owner.password)}\n`,
+      '013-storage-secrets.yaml': `storage:\n  stow:\n    config:\n      access_key_id: ${JSON.stringify(m.root.accessKey)}\n      secret_key: ${JSON.stringify(m.root.secretKey)}\n`,
+    } };
+  }
+  return x;
+}
+
 /** Name of the MutatingWebhookConfiguration (facts §A4): flyte-binary `<fullname>-webhook`, flyte-core `flyte-pod-webhook`. */
 export function webhookName(chart: Chart, o: InstallOptions = {}): string {
   return chart === 'flyte-core' ? 'flyte-pod-webhook' : `${binaryFullname(releaseOf(o))}-webhook`;
@@ -177,11 +203,16 @@ export async function installFlyte(tb: Testbed, chart: Chart, o: InstallOptions 
   const a = api(tb);
   const ns = nsOf(o);
   for (const n of [ns, ...PROJECT_NAMESPACES]) await createIfMissing(a.kube, a.token, collection('Namespace'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: n } });
-  const objs = chartObjects(chart, o);
+  const objs = chart === 'flyte-binary' ? chartObjects(chart, o).map((x) => withTestbedConfig(x, tb, o)) : chartObjects(chart, o);
+  const fn = binaryFullname(releaseOf(o));
+  const config = new Set(chart === 'flyte-binary' ? [`ConfigMap/${fn}-config`, `Secret/${fn}-config-secret`] : []);
+  let configChanged = false;
   for (const x of objs) {
     const clean: Obj = { ...x, metadata: { ...x.metadata } };
     delete clean.status;
-    await createIfMissing(a.kube, a.token, collection(x.kind, ns), clean);
+    // The config the pods run with is rewritten even on a running bed (flyte.config.live compares it with the values).
+    if (config.has(`${x.kind}/${x.metadata.name}`)) configChanged = (await ensureContent(a, ns, clean)) || configChanged;
+    else await createIfMissing(a.kube, a.token, collection(x.kind, ns), clean);
     if (x.kind === 'CustomResourceDefinition') await waitEstablished(a, x.metadata.name);
   }
   const deployments = objs.filter((x) => x.kind === 'Deployment');
@@ -192,6 +223,8 @@ export async function installFlyte(tb: Testbed, chart: Chart, o: InstallOptions 
   for (const d of deployments) {
     const podIp = `10.244.${third}.${ip++}`;
     podIps.set(d.metadata.name, podIp);
+    // A pod older than a config change would run the old config: recreate it, as a rollout would.
+    if (configChanged) await kubeCall(a.kube, a.token, 'DELETE', `${itemPath('Pod', podName(d.metadata.name), ns)}?gracePeriodSeconds=0`, undefined, undefined, (st) => st < 300 || st === 404);
     await createPod(a, ns, d, podIp);
     await setDeploymentReady(a, ns, d.metadata.name, true);
   }
@@ -452,6 +485,20 @@ async function writeEndpoints(a: Api, ns: string, svc: Obj, deployments: Obj[], 
     ports,
   };
   await upsert(a, ns, 'EndpointSlice', `${name}-testbed`, slice);
+}
+
+/** Creates the object, or replaces it when its data differ (a Secret's stringData compared decoded); true when written. */
+async function ensureContent(a: Api, ns: string, obj: Obj): Promise<boolean> {
+  const cur = await kubeRequest<Obj>(a.kube, a.token, 'GET', itemPath(obj.kind, obj.metadata.name, ns));
+  if (cur.status === 200) {
+    const want: Record<string, string> = obj.kind === 'Secret' ? { ...(obj.stringData ?? {}) } : { ...(obj.data ?? {}) };
+    const have: Record<string, string> = obj.kind === 'Secret'
+      ? Object.fromEntries(Object.entries((cur.body.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]))
+      : { ...(cur.body.data ?? {}) };
+    if (JSON.stringify(Object.entries(want).sort()) === JSON.stringify(Object.entries(have).sort())) return false;
+  }
+  await upsert(a, ns, obj.kind, obj.metadata.name, obj);
+  return true;
 }
 
 async function upsert(a: Api, ns: string, kind: string, name: string, obj: Obj): Promise<void> {

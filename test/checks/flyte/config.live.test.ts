@@ -2,7 +2,7 @@
 // (test/infra/flyte-install.ts). The shared install in `flyte` is only read; every break happens in a
 // private install in a namespace of its own (fd-live-*), created and removed here. Targets come from
 // the real loader (values files), so provenance and fixes are what a user sees.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,15 +48,15 @@ async function editConfigMap(ns: string, name: string, key: string, edit: (text:
   };
 }
 
-// flyte-binary chart defaults are what the sandbox-binary render was made from (the shared install).
-const BINARY_DEFAULTS = 'configuration:\n  database:\n    host: 127.0.0.1\n  storage:\n    metadataContainer: my-organization-flyte-container\n';
+// The test bed's values.yaml: what its flyte-binary installs' config is rendered from (test/infra/flyte-install.ts).
+const bedValues = () => readFileSync(join(tb().dir, 'values.yaml'), 'utf8');
 
 describe('the shared flyte-binary install (read only)', () => {
   it('values that render the installed config: pass, naming the release, the component and what was compared', async () => {
-    const r = await run(target({ values: [valuesFile(BINARY_DEFAULTS)], namespace: 'flyte' }));
+    const r = await run(target({ values: [valuesFile(bedValues())], namespace: 'flyte' }));
     expect(r.status, r.message).toBe('pass');
     expect(r.messageId).toBe('matches');
-    expect(r.message).toBe('release flyte in flyte runs with the values\' configuration (databases, storage, auth; flyte-flyte-binary (4 config files))');
+    expect(r.message).toBe('release flyte in flyte runs with the values\' configuration (databases, storage, auth; flyte-flyte-binary (6 config files))');
     expect(r.details!['configMaps']).toEqual(['flyte-flyte-binary-config']);
     expect(r.details!['secretsRead']).toEqual(['flyte-flyte-binary-config-secret']);
   });
@@ -68,7 +68,7 @@ describe('the shared flyte-binary install (read only)', () => {
   });
 
   it('a namespace without Flyte: a finding naming what is missing (the install cause the CRD check also uses)', async () => {
-    const r = await run(target({ values: [valuesFile(BINARY_DEFAULTS)], namespace: 'default' }));
+    const r = await run(target({ values: [valuesFile(bedValues())], namespace: 'default' }));
     expect(r).toMatchObject({ status: 'fail', messageId: 'notInstalled', cause: cause.object('flyte-install', 'default', 'flyte-binary') });
     expect(r.message).toMatch(/^no Flyte flyte-binary install in namespace default: none of the Deployments flyte-backend-flyte-binary and none of the config ConfigMaps flyte-backend-flyte-binary-config exist$/);
     expect(r.hint).toContain('helm upgrade --install');
@@ -87,7 +87,7 @@ describe.sequential('flyte-binary: a private install whose live config is change
   beforeAll(async () => {
     await removeInstall(tb(), 'flyte-binary', o);
     await installFlyte(tb(), 'flyte-binary', o);
-    values = valuesFile(BINARY_DEFAULTS);
+    values = valuesFile(bedValues());
   }, 60_000);
   afterAll(async () => { await removeInstall(tb(), 'flyte-binary', o); }, 60_000);
 
@@ -98,11 +98,11 @@ describe.sequential('flyte-binary: a private install whose live config is change
   });
 
   it('another bucket in the live ConfigMap: the field, the values key and file, the ConfigMap key, both values, helm upgrade', async () => {
-    const undo = await editConfigMap(ns, cm, '003-storage.yaml', (x) => x.replace('container: my-organization-flyte-container', 'container: live-other-bucket'), [dep]);
+    const undo = await editConfigMap(ns, cm, '003-storage.yaml', (x) => x.replace(`container: ${tb().minio.buckets.metadata}`, 'container: live-other-bucket'), [dep]);
     try {
       const r = await run(t());
       expect(r).toMatchObject({ status: 'fail', messageId: 'differs', cause: cause.config('configuration.storage.metadataContainer') });
-      expect(r.message).toBe(`release fdlive in ${ns} runs with another configuration than these values: metadata bucket: the values say "my-organization-flyte-container" (${values}: configuration.storage.metadataContainer), the live config says "live-other-bucket" (ConfigMap ${ns}/${cm} key 003-storage.yaml: storage.container)`);
+      expect(r.message).toBe(`release fdlive in ${ns} runs with another configuration than these values: metadata bucket: the values say "${tb().minio.buckets.metadata}" (${values}: configuration.storage.metadataContainer), the live config says "live-other-bucket" (ConfigMap ${ns}/${cm} key 003-storage.yaml: storage.container)`);
       expect(r.hint).toContain(`\`helm upgrade fdlive flyteorg/flyte-binary -n ${ns} -f ${values}\``);
       expect(r.hint).toContain('change configuration.storage.metadataContainer in the values instead');
       expect((r.details!['differences'] as unknown[])).toHaveLength(1);
@@ -116,12 +116,12 @@ describe.sequential('flyte-binary: a private install whose live config is change
   });
 
   it('another database host and port in the live ConfigMap: both differences, each with its source', async () => {
-    const undo = await editConfigMap(ns, cm, '002-database.yaml', (x) => x.replace('host: 127.0.0.1', 'host: db.live.example.com').replace('port: 5432', 'port: 6543'), [dep]);
+    const undo = await editConfigMap(ns, cm, '002-database.yaml', (x) => x.replace('host: 127.0.0.1', 'host: db.live.example.com').replace(`port: ${tb().postgres.port}`, 'port: 6543'), [dep]);
     try {
       const r = await run(t());
       expect(r).toMatchObject({ status: 'fail', messageId: 'differs', cause: cause.config('configuration.database.host') });
       expect(r.message).toContain(`flyteadmin database host: the values say "127.0.0.1" (${values}: configuration.database.host), the live config says "db.live.example.com" (ConfigMap ${ns}/${cm} key 002-database.yaml: database.postgres.host)`);
-      expect(r.message).toContain('flyteadmin database port: the values say "5432" (chart default), the live config says "6543"');
+      expect(r.message).toContain(`flyteadmin database port: the values say "${tb().postgres.port}" (${values}: configuration.database.port), the live config says "6543"`);
     } finally { await undo(); }
   });
 
@@ -136,13 +136,14 @@ describe.sequential('flyte-binary: a private install whose live config is change
     await patchObject(tb(), 'ConfigMap', cm, { data: { '004-auth.yaml': 'server:\n  security:\n    useAuth: true\n' } }, ns);
     try {
       const r = await run(t());
-      expect(r).toMatchObject({ status: 'fail', messageId: 'differs', cause: cause.config('auth.enabled') });
-      expect(r.message).toContain(`auth enabled: the values say "false" (chart default), the live config says "true" (ConfigMap ${ns}/${cm} key 004-auth.yaml: server.security.useAuth)`);
+      expect(r).toMatchObject({ status: 'fail', messageId: 'differs', cause: cause.config('configuration.auth.enabled') });
+      expect(r.message).toContain(`auth enabled: the values say "false" (${values}: configuration.auth.enabled), the live config says "true" (ConfigMap ${ns}/${cm} key 004-auth.yaml: server.security.useAuth)`);
     } finally { await patchObject(tb(), 'ConfigMap', cm, { data: { '004-auth.yaml': null } }, ns); await restart(); }
   });
 
   it('a different password in the live config Secret: "differs", never either value', async () => {
     const sec = 'fdlive-flyte-binary-config-secret';
+    const original = (await kubeCall<{ data?: Record<string, string> }>(admin(), tb().kube.tokens.admin, 'GET', `/api/v1/namespaces/${ns}/secrets/${sec}`)).data ?? {};
     await patchObject(tb(), 'Secret', sec, { stringData: { '012-database-secrets.yaml': 'database:\n  postgres:\n    password: "Live-Db-Pw-4567"\n' } }, ns);
     await restart(); // rolled out: the pods are not older than the Secret
     try {
@@ -156,7 +157,7 @@ describe.sequential('flyte-binary: a private install whose live config is change
       const same = await run(t([valuesFile('configuration:\n  database:\n    password: Live-Db-Pw-4567\n')]));
       expect(same.status, same.message).toBe('pass');
     } finally {
-      await kubeCall(admin(), tb().kube.tokens.admin, 'PUT', `/api/v1/namespaces/${ns}/secrets/${sec}`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: sec, namespace: ns }, type: 'Opaque', data: {} });
+      await kubeCall(admin(), tb().kube.tokens.admin, 'PUT', `/api/v1/namespaces/${ns}/secrets/${sec}`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: sec, namespace: ns }, type: 'Opaque', data: original });
       await restart();
     }
   });
