@@ -73,7 +73,7 @@ function intFlag(flag: string, v: unknown, min: number, max: number): number {
 }
 
 /** Options that take a value: `--timeout -1s` must reach the option (yargs would read `-1s` as flags). */
-const VALUE_OPTIONS = new Set(['--values', '-f', '--set', '--chart', '--flytectl-config', '--kubeconfig', '--context', '--namespace', '-n', '--endpoint',
+const VALUE_OPTIONS = new Set(['--values', '-f', '--server-config', '--manifests', '--set', '--chart', '--flytectl-config', '--kubeconfig', '--context', '--namespace', '-n', '--endpoint',
   '--dns-server', '--only', '--skip', '--timeout', '--deadline', '--concurrency', '--fail-on', '--output', '-o', '--report', '--plugin', '--config', '--wait', '--older-than']);
 
 /** Short flags yargs knows: anything else after a value option is that option's value. */
@@ -89,7 +89,8 @@ export function joinNegativeValues(argv: readonly string[]): string[] {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = argv[i + 1];
-    if (VALUE_OPTIONS.has(a) && next !== undefined && /^-[^-]/.test(next) && !SHORT_FLAGS.has(next)) { out.push(`${a}=${next}`); i++; continue; }
+    // `-` (stdin, e.g. --manifests -) is a value too; yargs would read a lone `-` as a positional.
+    if (VALUE_OPTIONS.has(a) && next !== undefined && (next === '-' || /^-[^-]/.test(next)) && !SHORT_FLAGS.has(next)) { out.push(`${a}=${next}`); i++; continue; }
     out.push(a);
   }
   return out;
@@ -99,6 +100,8 @@ function targetOptions(y: Argv) {
   return y
     .option('values', { alias: 'f', type: 'string', array: true, describe: 'Helm values file (repeatable, merged in order like helm)' })
     .option('set', { type: 'string', array: true, describe: 'Set a values key, helm style: key=value (repeatable)' })
+    .option('server-config', { type: 'string', array: true, describe: 'Flyte server config file (flyteadmin, datacatalog, propeller or single binary; repeatable, merged in order): what the servers read' })
+    .option('manifests', { type: 'string', describe: 'Rendered manifests: a file, a directory, or - for stdin (helm template ... | flyte-doctor preflight --manifests -)' })
     .option('chart', { type: 'string', describe: 'Chart: flyte-binary or flyte-core (auto-detected from the values when absent)' })
     .option('flytectl-config', { type: 'string', describe: 'flytectl/flytekit config (default $FLYTECTL_CONFIG, then ~/.flyte/config.yaml)' })
     .option('kubeconfig', { type: 'string', describe: 'kubeconfig file (default $KUBECONFIG, then ~/.kube/config)' })
@@ -123,7 +126,7 @@ function targetOptions(y: Argv) {
 
 function toRequest(command: 'preflight' | 'verify', a: Record<string, unknown>): RunRequest {
   const str = (k: string) => (a[k] === undefined ? undefined : String(a[k]));
-  for (const k of ['chart', 'flytectl-config', 'kubeconfig', 'context', 'namespace', 'endpoint', 'dns-server', 'timeout', 'deadline', 'config', 'wait']) {
+  for (const k of ['chart', 'flytectl-config', 'kubeconfig', 'context', 'namespace', 'endpoint', 'dns-server', 'timeout', 'deadline', 'config', 'wait', 'manifests']) {
     if (Array.isArray(a[k])) throw new UserError(`--${k}: given more than once; expected a single value`);
     if (a[k] === '') throw new UserError(`--${k}: empty value; expected a value`);
   }
@@ -131,6 +134,8 @@ function toRequest(command: 'preflight' | 'verify', a: Record<string, unknown>):
   if (chart !== undefined && chart !== 'flyte-binary' && chart !== 'flyte-core') throw new UserError(`--chart ${chart}: expected flyte-binary or flyte-core`);
   const input: RunRequest['input'] = {
     values: rawList(a.values), set: rawList(a.set),
+    ...(rawList(a['server-config']).length ? { serverConfigs: rawList(a['server-config']) } : {}),
+    ...(str('manifests') !== undefined ? { manifests: str('manifests')! } : {}),
     ...(chart ? { chart } : {}),
     ...(str('flytectl-config') ? { flytectlConfig: str('flytectl-config')! } : {}),
     ...(str('kubeconfig') ? { kubeconfig: str('kubeconfig')! } : {}),
@@ -180,6 +185,8 @@ export async function cli(argv: string[], io: Io): Promise<number> {
     .command('cleanup', 'Find probe objects (flyte-doctor/<run-id>/) that killed runs left in the buckets; delete them with --yes', (y) => y
       .option('values', { alias: 'f', type: 'string', array: true, describe: 'Helm values file (repeatable): the buckets and credentials to use' })
       .option('set', { type: 'string', array: true, describe: 'Set a values key, helm style: key=value (repeatable)' })
+    .option('server-config', { type: 'string', array: true, describe: 'Flyte server config file (flyteadmin, datacatalog, propeller or single binary; repeatable, merged in order): what the servers read' })
+    .option('manifests', { type: 'string', describe: 'Rendered manifests: a file, a directory, or - for stdin (helm template ... | flyte-doctor preflight --manifests -)' })
       .option('chart', { type: 'string', describe: 'Chart: flyte-binary or flyte-core (auto-detected from the values when absent)' })
       .option('namespace', { alias: 'n', type: 'string', describe: 'Flyte namespace (default flyte)' })
       .option('dns-server', { type: 'string', describe: 'Resolver for connections, host:port (default: the system resolver)' })

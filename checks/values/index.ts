@@ -2,5 +2,6 @@
 import type { Check } from '../../src/engine/types.js';
 import inputsKeys from './inputs.keys.js';
 import inputsPlaceholders from './inputs.placeholders.js';
+import inputsServerConfig from './inputs.server-config.js';
 
-export const checks: readonly Check[] = [inputsKeys, inputsPlaceholders];
+export const checks: readonly Check[] = [inputsKeys, inputsPlaceholders, inputsServerConfig];

@@ -7,15 +7,24 @@ import { collectCloudFiles, collectEnv, Credentials } from './credentials.js';
 import { computeEndpoints, isClusterInternal, parseEndpoint, type ParsedEndpoint } from './endpoints.js';
 import { loadClient } from './flytectl.js';
 import { findPlaceholders } from './hygiene.js';
+import { mapManifests, readManifests, type IdentityProvider, type ManifestMapping } from './manifests.js';
+import { mapServerConfig, readServerConfigFile, type ServerConfigMapping } from './serverconfig.js';
+import { SERVER_CONFIG_STORAGE } from '../flyte/storage.js';
 import { unknownKeys } from '../flyte/chart-keys.js';
 import { loadKubeconfig } from './kubeconfig.js';
-import type { Chart, IngressTarget, Target } from './target.js';
+import type { Chart, IngressTarget, Target, WorkloadIdentity } from './target.js';
 import { detectChart, detectOtherChart, flyte2Reasons, MergedValues, parseSets, readValuesFile } from './values.js';
 import { scopeLines } from '../flyte/scope.js';
 import type { Detection, Layer, Path } from './values.js';
 
 export interface TargetInput {
   values: string[];
+  /** Flyte server config files (flyteadmin / datacatalog / propeller / single binary), merged in order. */
+  serverConfigs?: string[];
+  /** Rendered manifests: a file, a directory, or '-' (stdin). */
+  manifests?: string;
+  /** Reads stdin for `--manifests -` (tests pass their own). */
+  readStdin?: () => string;
   set: string[];
   chart?: 'flyte-binary' | 'flyte-core';
   flytectlConfig?: string;
@@ -236,6 +245,9 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
   provenance['projects'] ??= 'default';
   provenance['domains'] ??= 'default';
 
+  // What the servers really read: rendered manifests, then Flyte server configs (later wins).
+  applyDeployed(target, input, creds, early, inputs);
+
   // client config (flytectl/flytekit), env overrides inside
   const c = loadClient({ ...(input.flytectlConfig !== undefined ? { flytectlConfig: input.flytectlConfig } : {}), env, cwd: input.cwd, home: input.home });
   target.client = c.client;
@@ -367,5 +379,74 @@ function deriveEndpoints(target: Target, ep: ParsedEndpoint | undefined, epSourc
     ing.grpcAddress = fmtHostPort(ing.host, port);
     p['ingress.httpUrl'] = `${p['ingress.host']} (port ${port})`;
     p['ingress.grpcAddress'] = `${p['ingress.host']} (port ${port})`;
+  }
+}
+
+const IDENTITY_KIND: Record<IdentityProvider, WorkloadIdentity['kind']> = {
+  'aws-irsa': 'AWS IAM role (IRSA)',
+  'gke-workload-identity': 'GCP service account (GKE Workload Identity)',
+  'azure-workload-identity': 'Azure managed identity (Azure Workload Identity)',
+};
+
+/**
+ * `--manifests` and `--server-config`: the config the servers read. For every part they set
+ * (databases, storage, auth, ingress, identities, projects), they replace what the values say: the
+ * probes then check what Flyte will really use. Their findings (settings Flyte ignores or refuses)
+ * go to target.configWarnings (values.inputs.server-config).
+ */
+function applyDeployed(target: Target, input: TargetInput, creds: Credentials, early: Credentials, inputs: string[]): void {
+  const p = target.provenance;
+  const opts = { env: input.env, cwd: input.cwd, namespace: target.kubernetes.namespace };
+  const mappings: { m: ServerConfigMapping | ManifestMapping; from: string }[] = [];
+  if (input.manifests !== undefined) {
+    const set = readManifests(input.manifests, input.cwd, input.readStdin);
+    for (const v of set.secretValues()) { creds.secret(v); early.secret(v); }
+    const label = input.manifests === '-' ? 'manifests from stdin' : input.manifests;
+    inputs.push(label);
+    target.deployedInputs = [...(target.deployedInputs ?? []), label];
+    const m = mapManifests(set, opts);
+    if (!target.chart && m.chart) {
+      target.chart = m.chart;
+      target.chartSource = m.provenance['chart'] ?? 'manifests';
+      p['chart'] = target.chartSource;
+    }
+    if (m.release && p['kubernetes.release']?.startsWith('default')) { target.kubernetes.release = m.release; p['kubernetes.release'] = m.provenance['kubernetes.release'] ?? 'manifests'; }
+    if (m.namespace && p['kubernetes.namespace'] === 'default') { target.kubernetes.namespace = m.namespace; p['kubernetes.namespace'] = m.provenance['kubernetes.namespace'] ?? 'manifests'; }
+    mappings.push({ m, from: 'manifests' });
+  }
+  if (input.serverConfigs?.length) {
+    const layers = input.serverConfigs.map((f) => {
+      const layer = readServerConfigFile(f, input.cwd);
+      early.scanTree(layer.values);
+      inputs.push(f);
+      target.deployedInputs = [...(target.deployedInputs ?? []), f];
+      return layer;
+    });
+    const m = mapServerConfig(layers, opts);
+    if (m.storage && m.storage.valuesKey === 'storage') m.storage.valuesKey = SERVER_CONFIG_STORAGE;
+    mappings.push({ m, from: 'server config' });
+  }
+  for (const { m } of mappings) {
+    const take = (prefix: RegExp) => {
+      for (const k of Object.keys(p)) if (prefix.test(k)) delete p[k];
+      for (const [k, v] of Object.entries(m.provenance)) if (prefix.test(k)) p[k] = v;
+    };
+    if (m.databases.length) { target.databases = m.databases; take(/^databases\[/); }
+    if (m.storage) { target.storage = m.storage; take(/^storage\./); }
+    if (m.auth) { target.auth = m.auth; take(/^auth\./); }
+    if ('ingress' in m && m.ingress) { target.ingress = m.ingress; take(/^ingress\./); }
+    if (m.projects) { target.projects = m.projects; take(/^projects$/); }
+    if (m.domains) { target.domains = m.domains; take(/^domains$/); }
+    if (m.taskResourceDefaults) { target.taskResourceDefaults = m.taskResourceDefaults; take(/^taskResourceDefaults\./); }
+    if ('identities' in m && m.identities.length) {
+      target.identities = m.identities.map((i) => ({
+        kind: IDENTITY_KIND[i.provider], value: i.value, key: `ServiceAccount ${i.serviceAccount}: metadata.annotations.${i.annotation}`,
+        source: m.provenance[`identity.${i.serviceAccount}`] ?? `ServiceAccount ${i.serviceAccount}`, component: i.deployments[0] ?? i.serviceAccount,
+      }));
+    }
+    for (const s of m.secrets) { creds.secret(s); early.secret(s); }
+    for (const s of m.identifiers) { creds.identifier(s); early.identifier(s); }
+    if (m.storage?.accessKey) creds.identifier(m.storage.accessKey);
+    if (m.warnings.length) target.configWarnings = [...(target.configWarnings ?? []), ...m.warnings];
   }
 }

@@ -205,6 +205,10 @@ export interface Target {
    * built yet): cluster-internal names and private addresses are then judged, not warned about.
    */
   inCluster?: boolean;
+  /** The --server-config files and --manifests source read (values.inputs.server-config). */
+  deployedInputs?: string[];
+  /** What --server-config / --manifests set that Flyte ignores or refuses (values.inputs.server-config). */
+  configWarnings?: { key: string; source: string; message: string }[];
   /** The components the values deploy (undefined without values). */
   components?: ComponentSetting[];
   /** Values keys no chart reads, under the sections flyte-doctor reads (values.inputs.keys). */

@@ -18,6 +18,8 @@ export function scopeLines(t: Target): string[] {
     out.push('flyteconnector values: the connector service only: checked are the Kubernetes cluster and namespace; Flyte itself is checked from the flyte-binary or flyte-core values (-f), whose enabled_plugins/connector settings point at this service');
   } else if (name === 'flyte' || name === 'flyte-sandbox') {
     out.push(`${name} umbrella chart: checked is its ${t.chart} subchart as configured under ${name === 'flyte' ? 'flyte.*' : 'flyte-binary.*'} (database, storage, ingress, auth, components); its bundled dependencies (${DEPENDENCIES[name]}) are not checked as components, only through Flyte's use of them (the database and object-store probes)`);
+  } else if (!t.chart && t.deployedInputs?.length) {
+    out.push(`from Flyte's server config (${t.deployedInputs.join(', ')}): the database, object store and auth as the servers read them; Flyte's Kubernetes objects (components, Services, webhook) need the values (-f) or the rendered manifests (--manifests)`);
   } else if (!t.chart) {
     out.push('no chart values given: checked are the Kubernetes cluster, the client config and the endpoint; the database, object store and Flyte components need the values file (-f)');
   }

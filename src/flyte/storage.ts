@@ -13,6 +13,18 @@ export type StorageField = 'metadataBucket' | 'userDataBucket' | 'provider' | 'r
 export function storageKey(st: StorageTarget, field: StorageField): string {
   const binary = st.valuesKey.startsWith('configuration.');
   const v = st.valuesKey;
+  if (v === SERVER_CONFIG_STORAGE) {
+    // A Flyte server config (--server-config): flytestdlib's own keys.
+    const stow: Record<string, string> = { region: 'region', endpoint: 'endpoint', accessKey: 'access_key_id', secretKey: 'secret_key', disableSSL: 'disable_ssl', authType: 'auth_type' };
+    switch (field) {
+      case 'metadataBucket': return 'storage.container';
+      case 'userDataBucket': return 'propeller.rawoutput-prefix';
+      case 'provider': return 'storage.type / storage.stow.kind';
+      case 'gcsProject': return 'storage.stow.config.project_id';
+      case 'keyFile': return 'storage.stow.config.json';
+      default: return `storage.stow.config.${stow[field] ?? field}`;
+    }
+  }
   if (binary) {
     switch (field) {
       case 'metadataBucket': return `${v}.metadataContainer`;
@@ -32,6 +44,9 @@ export function storageKey(st: StorageTarget, field: StorageField): string {
     default: return `${v}.s3.${field}`;
   }
 }
+
+/** StorageTarget.valuesKey of storage read from a Flyte server config (flytestdlib keys, not values keys). */
+export const SERVER_CONFIG_STORAGE = 'storage@server-config';
 
 /** Target field (for provenance) of a storage field. */
 export function storageField(field: StorageField): string {
