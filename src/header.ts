@@ -3,7 +3,7 @@ import { isIdentifierKeyName, isSecretKeyName, maskIdentifier } from './config/s
 import type { Target } from './config/target.js';
 import type { TargetField } from '../reports/schema.js';
 
-const SKIP = new Set(['provenance', 'secrets', 'inputs', 'chart', 'chartSource', 'projects', 'domains', 'scope', 'placeholders', 'unknownKeys', 'components', 'identities', 'chartName', 'identifiers', 'valuesFiles', 'configWarnings', 'deployedInputs']);
+const SKIP = new Set(['provenance', 'secrets', 'inputs', 'chart', 'chartSource', 'projects', 'domains', 'scope', 'placeholders', 'unknownKeys', 'components', 'identities', 'chartName', 'identifiers', 'valuesFiles', 'configWarnings', 'deployedInputs', 'references']);
 /** Internal fields (which values key a hint names) are not part of what was checked. */
 const INTERNAL = /(^|\.)(valuesKey|signedUrlKey)$|^endpoints\.[A-Za-z]+\.source$/;
 

@@ -11,6 +11,7 @@ import { mapManifests, readManifests, type IdentityProvider, type ManifestMappin
 import { mapServerConfig, readServerConfigFile, type ServerConfigMapping } from './serverconfig.js';
 import { SERVER_CONFIG_STORAGE } from '../flyte/storage.js';
 import { unknownKeys } from '../flyte/chart-keys.js';
+import { referencesFromManifests, referencesFromValues } from '../flyte/references.js';
 import { loadKubeconfig } from './kubeconfig.js';
 import type { Chart, IngressTarget, Target, WorkloadIdentity } from './target.js';
 import { detectChart, detectOtherChart, flyte2Reasons, MergedValues, parseSets, readValuesFile } from './values.js';
@@ -216,6 +217,8 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
       provenance['kubernetes.release'] = 'default (objects named by fullnameOverride)';
     }
     const m = mapChart(chart, reader, { namespace, env, cwd: input.cwd });
+    const refs = referencesFromValues(chart, reader, namespace);
+    if (refs.length) target.references = refs;
     target.databases = m.databases;
     if (m.identities) {
       target.identities = m.identities;
@@ -405,6 +408,8 @@ function applyDeployed(target: Target, input: TargetInput, creds: Credentials, e
     inputs.push(label);
     target.deployedInputs = [...(target.deployedInputs ?? []), label];
     const m = mapManifests(set, opts);
+    const mrefs = referencesFromManifests(set, target.kubernetes.namespace);
+    if (mrefs.length) target.references = mrefs; // the render is what will be installed
     if (!target.chart && m.chart) {
       target.chart = m.chart;
       target.chartSource = m.provenance['chart'] ?? 'manifests';

@@ -149,6 +149,27 @@ export interface Placeholder {
   why?: string;
 }
 
+/** An object the install relies on, named by the values or the manifests (src/flyte/references.ts). */
+export interface ObjectReference {
+  /** Kubernetes kind: Secret, ConfigMap, IngressClass, ClusterIssuer, Issuer, StorageClass, or any kind a render uses. */
+  kind: string;
+  /** apiVersion when it matters (API kinds of a render; cert-manager), e.g. networking.k8s.io/v1. */
+  apiVersion?: string;
+  name: string;
+  /** For namespaced kinds: the namespace it must be in. */
+  namespace?: string;
+  /** For Secrets/ConfigMaps: the keys read from it (e.g. pass.txt). */
+  keys?: string[];
+  /** The values key (or manifest object) that names it, with its file: provenance. */
+  source: string;
+  /** What uses it, e.g. 'the database password', 'TLS of the Ingress', 'image pulls of flyteadmin'. */
+  purpose: string;
+  /** The chart creates it itself (e.g. secretManifest given): then its absence before install is expected. */
+  createdByChart?: boolean;
+  /** Optional (e.g. `optional: true` volumes): a missing one is a warning, not a failure. */
+  optional?: boolean;
+}
+
 /** A cloud identity bound to a Flyte service account by an annotation in the values. */
 export interface WorkloadIdentity {
   kind: 'AWS IAM role (IRSA)' | 'GCP service account (GKE Workload Identity)' | 'Azure managed identity (Azure Workload Identity)';
@@ -207,6 +228,8 @@ export interface Target {
   inCluster?: boolean;
   /** The --server-config files and --manifests source read (values.inputs.server-config). */
   deployedInputs?: string[];
+  /** Objects the values / manifests reference (kubernetes.objects.referenced). */
+  references?: ObjectReference[];
   /** What --server-config / --manifests set that Flyte ignores or refuses (values.inputs.server-config). */
   configWarnings?: { key: string; source: string; message: string }[];
   /** The components the values deploy (undefined without values). */
