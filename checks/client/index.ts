@@ -2,5 +2,6 @@
 import type { Check } from '../../src/engine/types.js';
 import configEndpoint from './config.endpoint.js';
 import configTlsMode from './config.tls-mode.js';
+import proxyPath from './proxy.path.js';
 
-export const checks: readonly Check[] = [configEndpoint, configTlsMode];
+export const checks: readonly Check[] = [configEndpoint, configTlsMode, proxyPath];

@@ -10,6 +10,7 @@ import { findPlaceholders } from './hygiene.js';
 import { mapManifests, readManifests, type IdentityProvider, type ManifestMapping } from './manifests.js';
 import { mapServerConfig, readServerConfigFile, type ServerConfigMapping } from './serverconfig.js';
 import { SERVER_CONFIG_STORAGE } from '../flyte/storage.js';
+import { PROXY_VARS } from '../flyte/proxy.js';
 import { unknownKeys } from '../flyte/chart-keys.js';
 import { referencesFromManifests, referencesFromValues } from '../flyte/references.js';
 import { loadKubeconfig } from './kubeconfig.js';
@@ -312,6 +313,14 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
     provenance[`client.trustEnv.${v}`] = `env ${v}`;
   }
   if (Object.keys(trustEnv).length) target.client.trustEnv = trustEnv;
+  const proxyEnv: Record<string, string> = {};
+  for (const v of PROXY_VARS) {
+    const value = env[v];
+    if (!value) continue;
+    proxyEnv[v] = value;
+    provenance[`client.proxyEnv.${v}`] = `env ${v}`;
+  }
+  if (Object.keys(proxyEnv).length) target.client.proxyEnv = proxyEnv;
   if (!merged && (layers.length || input.set.length)) {
     merged = new MergedValues([...layers, setLayer]);
     merged.resolveTemplates();

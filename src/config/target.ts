@@ -115,6 +115,8 @@ export interface ClientTarget {
    * REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS): variable -> path, read from the run's environment.
    */
   trustEnv?: Record<string, string>;
+  /** Proxy variables of the run's environment (HTTPS_PROXY, https_proxy, grpc_proxy, NO_PROXY…): variable -> value. */
+  proxyEnv?: Record<string, string>;
 }
 
 export interface AuthTarget {
@@ -168,6 +170,33 @@ export interface ObjectReference {
   createdByChart?: boolean;
   /** Optional (e.g. `optional: true` volumes): a missing one is a warning, not a failure. */
   optional?: boolean;
+  /** The key to change, as the user writes it (umbrella prefix included), e.g. `ingress.tls[0].secretName`. */
+  key?: string;
+  /** At least one of these keys must be there (image pull secrets: `.dockerconfigjson` or `.dockercfg`). */
+  anyKeys?: string[];
+  /** Secret types that work for this use (the kubelet reads pull secrets only of the docker types). */
+  secretTypes?: string[];
+  /** Created by the chart from a manifest in the values (`common.databaseSecret.secretManifest`): the keys that manifest holds. */
+  manifestKeys?: string[];
+  /** The manifest in the values is not a Secret (an ExternalSecret, a SealedSecret): its operator creates the Secret. */
+  manifestKind?: string;
+  /** cert-manager issues it (TLS Secret of an Ingress with cert-manager annotations): the Certificate is named after it. */
+  issuedBy?: { kind: 'ClusterIssuer' | 'Issuer' | 'default'; name?: string; group?: string };
+  /** Named by this annotation rather than a spec field (`kubernetes.io/ingress.class`, `cert-manager.io/cluster-issuer`). */
+  annotation?: string;
+  /** No name given: the cluster's default object of this kind is used (IngressClass, StorageClass). */
+  useDefault?: boolean;
+  /** An (apiVersion, kind) the install uses (kubernetes.objects.apis); `name` is one object of it, `count` how many. */
+  api?: boolean;
+  count?: number;
+  /** IngressClass: the annotation keys of the Ingresses that use it (which controller they were written for). */
+  ingressAnnotations?: string[];
+  /** Service: its type when it exposes flyteadmin outside the cluster (LoadBalancer, NodePort). */
+  serviceType?: string;
+  /** StorageClass / PersistentVolumeClaim of a bundled dependency (umbrella charts): what its volume is. */
+  bundled?: { dependency: string; volume: 'emptyDir' | 'chart' | 'claim' | 'dynamic' };
+  /** What the values get wrong about it before any lookup (e.g. a passwordPath under /etc/db with no Secret named). */
+  problem?: string;
 }
 
 /** A cloud identity bound to a Flyte service account by an annotation in the values. */
