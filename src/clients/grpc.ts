@@ -220,6 +220,7 @@ export function classifyGrpcError(err: unknown): GrpcFailure {
   if (CLIENT_SIDE.test(d.trim()) || (err.codeName === 'UNAVAILABLE' && !d.trim())) {
     if (/Protocol error|RST_STREAM with code \d+ \(Call ended without gRPC status\)|No status information received|Failed to parse server response|Response message parsing error|http1\.x/i.test(d)) return { ...base, kind: 'protocol' };
     if (/Received RST_STREAM with code 2/i.test(d) && !/triggered by internal client error: (?!Protocol error)/i.test(d)) return { ...base, kind: 'protocol' };
+    if (/Received RST_STREAM with code 1\b/i.test(d)) return { ...base, kind: 'protocol' }; // Node >= 24 resets an answer that is not valid HTTP/2 (':status: 0' relayed from an HTTP/1.x upstream) with PROTOCOL_ERROR
     if (/Received message larger than max|Bandwidth exhausted/i.test(d)) return { ...base, kind: 'status' };
     const net = classifyNetError(d);
     if (net.kind !== 'other') return { ...base, kind: net.kind, ...(net.code ? { errorCode: net.code } : {}) };
@@ -295,7 +296,7 @@ export async function h2Evidence(ctx: CheckContext, t: GrpcTarget, o: GrpcOption
         }
         finish();
       });
-      req.on('error', (e) => { ev.error = e.message; finish(); });
+      req.on('error', (e) => { ev.error = e.message; if (ev.status === undefined && /NGHTTP2_PROTOCOL_ERROR/.test(e.message)) ev.status = 0; finish(); });
       req.end(Buffer.from([0, 0, 0, 0, 0]));
     });
   } catch (e) {

@@ -122,6 +122,7 @@ async function startOnce(o: PrivatePgOptions, port: number): Promise<PrivatePg> 
   const base = mkdtempSync(join(tmpdir(), 'fd-db-pg-'));
   const dataDir = join(base, 'data');
   cpSync(template(), dataDir, { recursive: true });
+  chmodSync(dataDir, 0o700); // Node >= 22's cpSync does not keep the directory mode; PostgreSQL refuses a data directory other than 0700/0750
   if (o.tls) {
     copyFileSync(o.tls.cert, join(dataDir, 'server.crt'));
     copyFileSync(o.tls.key, join(dataDir, 'server.key'));
