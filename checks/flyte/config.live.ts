@@ -11,6 +11,7 @@ import { manifestSetFromObjects, mapManifests, type ManifestMapping, type Manife
 import type { Chart, Target } from '../../src/config/target.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
+import { secretsOf } from '../../src/config/credentials.js';
 import { UserError } from '../../src/errors.js';
 import { flyteComponents, resolveChartNames, type ChartNames } from '../../src/flyte/kubernetes.js';
 import { parseSource } from '../../src/flyte/settings.js';
@@ -165,7 +166,8 @@ async function fetchLive(s: KubeSession, ns: string, deploymentNames: string[], 
         // Every value is a secret before anything else touches it.
         for (const field of ['data', 'stringData']) {
           const data = sec[field];
-          if (isObj(data)) for (const v of Object.values(data)) if (typeof v === 'string') { addSecret(v); if (field === 'data') addSecret(Buffer.from(v, 'base64').toString('utf8')); }
+          // A config document in a Secret gives its values, never the document (its keys are words every report prints).
+          if (isObj(data)) for (const v of Object.values(data)) if (typeof v === 'string') { if (field === 'data') addSecret(v); for (const x of secretsOf(field === 'data' ? Buffer.from(v, 'base64').toString('utf8') : v)) addSecret(x); }
         }
         const clean = { apiVersion: 'v1', kind: 'Secret', metadata: sec['metadata'], ...(isObj(sec['data']) ? { data: sec['data'] } : {}), ...(isObj(sec['stringData']) ? { stringData: sec['stringData'] } : {}) };
         out.secrets.set(name, clean);

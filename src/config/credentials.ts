@@ -3,10 +3,20 @@
 // name over the environment, plus the cloud SDKs' credential files the checks' SDKs would read.
 // Identifiers (access key ids) are collected apart: they print as first4…last4.
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { isPlaceholderOnly } from './hygiene.js';
 import { readInputFile, SECRET_FILE_LIMIT } from './read.js';
 import { isIdentifierKeyName, isSecretKeyName } from './secret.js';
 import type { Target } from './target.js';
+
+/** A multi-line YAML/JSON mapping (`key: value` lines), parsed; undefined for anything else. */
+function configDocument(s: string): Record<string, unknown> | undefined {
+  if (!s.includes('\n') || /-----BEGIN /.test(s) || !/^[\s{]*"?[A-Za-z0-9_.-]+"?\s*:/m.test(s)) return undefined;
+  try {
+    const v: unknown = parseYaml(s);
+    return v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length ? v as Record<string, unknown> : undefined;
+  } catch { return undefined; }
+}
 
 export class Credentials {
   readonly secrets = new Set<string>();
@@ -18,6 +28,10 @@ export class Credentials {
     const s = v.trim();
     // A template or a bare placeholder (`<DB_PASSWORD>`) is no credential: values.placeholders shows it.
     if (!s || s.includes('{{') || isPlaceholderOnly(s)) return;
+    // A config document kept in a Secret (flyte-binary's `012-database-secrets.yaml`): its values are
+    // the secrets, not the document, whose keys (`database:`) are words every report prints.
+    const doc = configDocument(s);
+    if (doc) { this.scanTree(doc, { all: true }); return; }
     this.secrets.add(s);
     if (s !== v && v.length) this.secrets.add(v.replace(/\r?\n$/, ''));
     // A PEM private key: its base64 lines may be echoed one at a time.
@@ -57,7 +71,7 @@ export class Credentials {
    * Every string under a key whose name says it holds a credential (isSecretKeyName), every access
    * key id, every Kubernetes Secret's data, every URL password. `bareKey`: Azure's `key`.
    */
-  scanTree(root: unknown, o: { skip?: (path: (string | number)[], value: unknown) => boolean } = {}): void {
+  scanTree(root: unknown, o: { skip?: (path: (string | number)[], value: unknown) => boolean; all?: boolean } = {}): void {
     const seen = new Set<object>();
     const walk = (v: unknown, path: (string | number)[], parent: Record<string, unknown> | undefined, allSecret: boolean): void => {
       if (v === null || v === undefined) return;
@@ -83,7 +97,7 @@ export class Credentials {
         walk(x, [...path, k], d, under);
       }
     };
-    walk(root, [], undefined, false);
+    walk(root, [], undefined, o.all ?? false);
   }
 }
 
@@ -189,4 +203,11 @@ export function plainValues(t: Target): string[] {
   };
   walk(t, '');
   return [...out];
+}
+
+/** The secrets in one secret value: the value itself, or the values of a config document it holds. */
+export function secretsOf(value: string): string[] {
+  const c = new Credentials();
+  c.secret(value);
+  return [...c.secrets];
 }
