@@ -27,7 +27,7 @@ const EPILOG = `Exit codes:
 cleanup: 0 nothing stale is left, 1 stale probe prefixes listed (delete with --yes), 3 some could not
   be listed or deleted
 
-Docs: https://github.com/flyte-doctor/flyte-doctor#readme`;
+Docs: README.md and docs/checks.md in the installed package ($(npm root -g)/flyte-doctor/); flyte-doctor explain <id> for one check`;
 
 /**
  * Shell completion (`flyte-doctor completion` prints the script; the shell calls back with
