@@ -5,7 +5,8 @@ import { defineCheck } from '../../src/engine/define.js';
 import type { Messages, Outcome } from '../../src/engine/types.js';
 import { dbSettingKey, dbSource } from '../../src/flyte/database.js';
 import { databaseFor, dbInstances, IN_CLUSTER_FIX, runsInCluster } from './_support.js';
-import { isClusterInternal } from '../../src/config/endpoints.js';
+import { isClusterInternal, validHostName } from '../../src/config/endpoints.js';
+import { isIP } from 'node:net';
 
 const MESSAGES = {
   ipLiteral: { status: 'pass', summary: 'The host is an IP address: nothing to resolve.' },
@@ -13,6 +14,7 @@ const MESSAGES = {
   nxdomain: { status: 'fail', summary: 'The host name does not exist (NXDOMAIN) or has no address records.' },
   resolverFailure: { status: 'fail', summary: 'The resolver failed (SERVFAIL) or refused the query.' },
   dnsTimeout: { status: 'fail', summary: 'No DNS answer for the host name.' },
+  invalidName: { status: 'fail', summary: 'The host is not a valid DNS name (spaces, braces, quotes, an unrendered Helm template): Flyte fails before any lookup.' },
   notFromHere: { status: 'warn', summary: 'A cluster-internal name (a Kubernetes Service) that this machine cannot resolve: cannot be checked from here (run with --in-cluster).' },
 } as const satisfies Messages;
 
@@ -34,6 +36,12 @@ export default defineCheck({
     const db = databaseFor(ctx);
     const where = `${db.host}:${db.port}`;
     const hostKey = dbSettingKey(ctx.target, db, 'host');
+    const bare = db.host.replace(/^\[|\]$/g, '');
+    if (!isIP(bare) && !validHostName(bare)) {
+      const tpl = bare.includes('{{');
+      return { status: 'fail', messageId: 'invalidName', cause: cause.dns(db.host), message: `the database host ${JSON.stringify(db.host.length > 120 ? `${db.host.slice(0, 117)}...` : db.host)} is not a valid host name${tpl ? ': a Helm template the chart renders at install time' : ''}${dbSource(ctx.target, db, 'host')}`,
+        hint: tpl ? `flyte-doctor cannot render it: check the render (\`helm template … | flyte-doctor preflight --manifests -\`), or give the rendered host with --set ${hostKey}=<host>` : `set ${hostKey} to a DNS name or an IP address`, details: { host: db.host } };
+    }
     try {
       const r = await resolveHost(db.host, ctx.target.dnsServer, stepBudget(ctx, 5000));
       const literal = r.address === db.host.replace(/^\[|\]$/g, '');

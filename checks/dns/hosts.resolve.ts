@@ -1,5 +1,5 @@
 import { resolveDetailed, DnsError } from '../../src/clients/resolve.js';
-import { adminEndpoint, ingressHttpBase, isClusterInternal } from '../../src/config/endpoints.js';
+import { adminEndpoint, ingressHttpBase, isClusterInternal, validHostName } from '../../src/config/endpoints.js';
 import { probeTimeout, seconds } from '../../src/engine/budget.js';
 import { cause } from '../../src/engine/causes.js';
 import type { Target } from '../../src/config/target.js';
@@ -42,6 +42,7 @@ export const DNS_MESSAGES = {
   servfail: { status: 'fail', summary: 'The resolver answered SERVFAIL: the zone\'s name servers are broken or unreachable for it (DNSSEC, lame delegation).' },
   dnsTimeout: { status: 'fail', summary: 'The resolver did not answer in time (unreachable resolver, VPN split DNS).' },
   dnsRefused: { status: 'fail', summary: 'The resolver refused the query (it neither serves the zone nor recurses).' },
+  invalidName: { status: 'fail', summary: 'The host is not a valid DNS name (spaces, braces, quotes, an unrendered template): every client fails before any lookup.' },
 } as const;
 
 type DnsId = keyof typeof DNS_MESSAGES;
@@ -54,6 +55,11 @@ export async function dnsOutcome(ctx: CheckContext, host: string, role: string, 
   const bare = host.replace(/^\[|\]$/g, '');
   if (isIP(bare)) return { status: 'pass', messageId: 'ipLiteral', message: `${host} is an IP address (${role}); nothing to resolve`, details: { host, addresses: [bare], resolver: 'none (IP literal)' } };
   const key = cause.dns(bare);
+  if (!validHostName(bare)) {
+    const tpl = bare.includes('{{');
+    return { status: 'fail', messageId: 'invalidName', cause: key, message: `${JSON.stringify(host.length > 120 ? `${host.slice(0, 117)}...` : host)} (${role}) is not a valid host name${tpl ? ': a Helm template the chart renders at install time' : ''}`,
+      hint: tpl ? `give the rendered name (e.g. --set with the value \`helm template\` produces), or check the render itself: \`helm template … | flyte-doctor preflight --manifests -\`` : `set the ${role} to a DNS name or an IP address (letters, digits, '-', '.')`, details: { host } };
+  }
   const internal = isClusterInternal(bare);
   try {
     const r = await resolveDetailed(bare, ctx.target.dnsServer, internal ? Math.min(timeoutMs, 1500) : timeoutMs);

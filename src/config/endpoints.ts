@@ -203,3 +203,9 @@ export function isPrivateAddress(addr: string | undefined): boolean {
   if (isIP(a) === 6) return /^f[cd]/.test(a) || /^fe[89ab]/.test(a);
   return false;
 }
+
+/** A name a resolver can be asked for: dot-separated labels of letters, digits, '-' and '_' (SRV-style). */
+export function validHostName(h: string): boolean {
+  const n = h.replace(/\.$/, '');
+  return n.length > 0 && n.length <= 253 && n.split('.').every((l) => /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/.test(l));
+}

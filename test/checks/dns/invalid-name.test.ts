@@ -1,0 +1,38 @@
+// A host that is not a DNS name (the flyte-sandbox chart's `{{ printf "%s-postgresql" .Release.Name … }}`,
+// rendered by Helm at install time; a typo with a space) is a finding naming it, never "could not
+// run" (the resolver's EBADNAME) or "no DNS answer".
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadTarget } from '../../../src/config/load.js';
+import { SHARED_FIXTURES } from '../../harness/fixtures.js';
+import { assertDeclared, runSelection } from '../../harness/run-check.js';
+import { builtinChecks } from '../../../checks/index.js';
+import { plan } from '../../../src/engine/plan.js';
+import { runChecks } from '../../../src/engine/run.js';
+import { getTestbed } from '../../harness/testbed.js';
+
+describe('invalid host names', () => {
+  it('the flyte-sandbox values: the database host is a Helm template: invalidName in both DNS checks, the connection checks blocked by them', async () => {
+    const t = loadTarget({ values: [join(SHARED_FIXTURES, 'flyte-values', 'flyte-sandbox__values.yaml')], set: [], env: {}, cwd: SHARED_FIXTURES, home: '/nonexistent-home', dnsServer: getTestbed().dns.server });
+    // (runChecks directly: the sandbox's published password `postgres` is a word of every check id,
+    // which the harness's raw secret scan would flag; the CLI's redactor knows its own vocabulary.)
+    const run = await runChecks({ target: t, plan: plan(builtinChecks, 'preflight', { only: ['dns.hosts.resolve', 'database.postgres.dns', 'database.postgres.connect'] }, t), timeoutMs: 5000, concurrency: 8 });
+    assertDeclared(run);
+    const hosts = run.results.find((r) => r.id === 'dns.hosts.resolve' && r.instance === 'database-flyteadmin')!;
+    expect(hosts).toMatchObject({ status: 'fail', messageId: 'invalidName' });
+    expect(hosts.message).toContain('a Helm template the chart renders at install time');
+    const db = run.results.find((r) => r.id === 'database.postgres.dns')!;
+    expect(db).toMatchObject({ status: 'fail', messageId: 'invalidName' });
+    expect(db.hint).toContain('--manifests');
+    expect(run.results.find((r) => r.id === 'database.postgres.connect')).toMatchObject({ status: 'skip', blockedBy: 'database.postgres.dns[flyteadmin]' });
+    expect(run.results.some((r) => r.status === 'error')).toBe(false);
+  });
+
+  it('a host with a space: invalidName naming the values key', async () => {
+    const t = loadTarget({ values: [], set: ['configuration.database.host=db .example.org', 'configuration.database.port=5432'], env: {}, cwd: SHARED_FIXTURES, home: '/nonexistent-home', dnsServer: getTestbed().dns.server });
+    const run = await runSelection(t, 'preflight', ['database.postgres.dns']);
+    const db = run.results.find((r) => r.id === 'database.postgres.dns')!;
+    expect(db).toMatchObject({ status: 'fail', messageId: 'invalidName' });
+    expect(db.hint).toContain('configuration.database.host');
+  });
+});
