@@ -3,10 +3,11 @@ import { cause } from '../../src/engine/causes.js';
 import type { Placeholder, PlaceholderKind } from '../../src/config/target.js';
 import type { Json } from '../../src/engine/types.js';
 
-const ORDER: readonly PlaceholderKind[] = ['marker', 'variable', 'template', 'pod-loopback', 'chart-placeholder', 'example-domain'];
+const ORDER: readonly PlaceholderKind[] = ['marker', 'variable', 'template', 'pod-loopback', 'chart-placeholder', 'example-domain', 'render-template'];
 const ID = {
   marker: 'placeholders', variable: 'placeholders', template: 'unresolvedTemplate',
   'pod-loopback': 'podLoopback', 'chart-placeholder': 'chartPlaceholder', 'example-domain': 'exampleDomain',
+  'render-template': 'renderedAtInstall',
 } as const;
 
 const FIELD_LABEL: [RegExp, string][] = [
@@ -44,6 +45,7 @@ export default defineCheck({
     podLoopback: { status: 'fail', summary: "The database host is 127.0.0.1:5432 from a values file or the chart default: the Flyte pod's own loopback (only right with a database sidecar), not a database this machine can judge; probing it would test this machine's own PostgreSQL." },
     chartPlaceholder: { status: 'fail', summary: "The chart's example values (`my-organization-flyte-container`, `my-s3-bucket` on AWS/GCS, `my-organization-gcp-project`, flyte-core's unset `postgres` host, the example OAuth client id): somebody else's bucket, or nothing." },
     exampleDomain: { status: 'fail', summary: 'A documentation domain (`*.example.com`, `.example`) as a host: no deployment answers there.' },
+    renderedAtInstall: { status: 'warn', summary: 'A value Helm computes at install time (`{{ printf "%s-postgresql" .Release.Name }}`, `{{ include … }}`): right for the chart, but not known before rendering, so its probes are skipped; check the render with --manifests.' },
   },
   explain: {
     what: 'Lists every value in the Helm values, the flytectl/flytekit config, `--set` and the flags that was left for the deployer to fill in: `<MARKER>`-style placeholders of the example files, `${var}` of Terraform templates, `{{ .Values.x }}` templates that read a key nothing sets, the chart\'s own example defaults and documentation domains. Each is named with its key, file and value; secrets are never shown (only their placeholder).',
@@ -55,6 +57,14 @@ export default defineCheck({
     if (!list.length) return { status: 'pass', messageId: 'none', message: 'no placeholders in the inputs' };
     const kinds = new Set(list.map((p) => p.kind));
     const main = ORDER.find((k) => kinds.has(k))!;
+    if (main === 'render-template') {
+      return {
+        status: 'warn', messageId: 'renderedAtInstall',
+        message: `${list.length} value${list.length === 1 ? '' : 's'} Helm renders at install time, so not known here: ${list.slice(0, 6).map(line).join('; ')} — their probes are skipped`,
+        hint: `check the rendered install instead: \`helm template <release> <chart> -f <values> | flyte-doctor preflight --manifests -\`, or give the rendered value with --set ${list[0]!.key}=<value>`,
+        details: { placeholders: list.map((p) => ({ key: p.key, origin: p.origin, value: p.shown, kind: p.kind, usedBy: p.fields })) as Json },
+      };
+    }
     const used = [...new Set(list.flatMap((p) => p.fields.map((f) => FIELD_LABEL.find(([re]) => re.test(f))?.[1]).filter((x): x is string => !!x)))];
     const shown = list.slice(0, 8).map(line);
     return {

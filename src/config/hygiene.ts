@@ -132,6 +132,15 @@ export function findPlaceholders(target: Target, mv: MergedValues | undefined): 
     if (!s) continue;
     const tokens = placeholderTokens(s);
     for (const m of (p[field] ?? '').matchAll(/unresolved (\{\{ \.Values\.[^}]+\}\})/g)) tokens.push(m[1]!);
+    if (!tokens.length && s.includes('{{')) {
+      // A template Helm renders at install time (`{{ printf "%s-postgresql" .Release.Name }}`, `{{ include … }}`):
+      // not the deployer's mistake, but nothing a probe can use before it is rendered.
+      const src = parseSource(p[field]);
+      const key = src.key ?? field;
+      const tpl = /\{\{[^}]*\}\}/.exec(s)?.[0] ?? s;
+      out.push({ key, origin: src.file ?? p[field] ?? '', shown: s.length > 100 ? `${tpl.slice(0, 97)}...` : s, tokens: [tpl], kind: 'render-template', fields: [field], why: 'a template Helm renders at install time (the release name, a helper): its value is not known before rendering' });
+      continue;
+    }
     if (!tokens.length) continue;
     let hit = false;
     for (const t of tokens) for (const ph of byToken.get(t) ?? []) { if (!ph.fields.includes(field)) ph.fields.push(field); hit = true; }

@@ -132,7 +132,7 @@ export interface AuthTarget {
   valuesKey: string;
 }
 
-export type PlaceholderKind = 'marker' | 'variable' | 'template' | 'chart-placeholder' | 'pod-loopback' | 'example-domain';
+export type PlaceholderKind = 'marker' | 'variable' | 'template' | 'render-template' | 'chart-placeholder' | 'pod-loopback' | 'example-domain';
 
 /** A value left for the deployer to fill in (src/config/hygiene.ts). */
 export interface Placeholder {

@@ -151,7 +151,9 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
     if (n.planSkip) return finish(n, { ...base(n), status: 'skip', message: n.planSkip, durationMs: 0 });
     const carried = o.carry?.get(n.key);
     if (carried && (carried.status === 'pass' || carried.status === 'warn')) return finish(n, carried);
-    const blocker = depResults.find((r) => r.status !== 'pass' && r.status !== 'warn');
+    // values.inputs.placeholders blocks the probes of a placeholder also when it only warns (a
+    // value Helm renders at install time cannot be probed either).
+    const blocker = depResults.find((r) => (r.status !== 'pass' && r.status !== 'warn') || (r.id === PLACEHOLDER_CHECK && r.status === 'warn'));
     if (blocker) {
       const bk = nodeKey(blocker.id, blocker.instance);
       return finish(n, { ...base(n), status: 'skip', message: `blocked by ${bk} (${blocker.status})`, blockedBy: bk, durationMs: 0 });

@@ -12,20 +12,27 @@ import { runChecks } from '../../../src/engine/run.js';
 import { getTestbed } from '../../harness/testbed.js';
 
 describe('invalid host names', () => {
-  it('the flyte-sandbox values: the database host is a Helm template: invalidName in both DNS checks, the connection checks blocked by them', async () => {
+  it('the flyte-sandbox values: the database host is a template Helm renders at install time: a warn naming it, its probes skipped (never an error)', async () => {
     const t = loadTarget({ values: [join(SHARED_FIXTURES, 'flyte-values', 'flyte-sandbox__values.yaml')], set: [], env: {}, cwd: SHARED_FIXTURES, home: '/nonexistent-home', dnsServer: getTestbed().dns.server });
     // (runChecks directly: the sandbox's published password `postgres` is a word of every check id,
     // which the harness's raw secret scan would flag; the CLI's redactor knows its own vocabulary.)
     const run = await runChecks({ target: t, plan: plan(builtinChecks, 'preflight', { only: ['dns.hosts.resolve', 'database.postgres.dns', 'database.postgres.connect'] }, t), timeoutMs: 5000, concurrency: 8 });
     assertDeclared(run);
-    const hosts = run.results.find((r) => r.id === 'dns.hosts.resolve' && r.instance === 'database-flyteadmin')!;
-    expect(hosts).toMatchObject({ status: 'fail', messageId: 'invalidName' });
-    expect(hosts.message).toContain('a Helm template the chart renders at install time');
-    const db = run.results.find((r) => r.id === 'database.postgres.dns')!;
-    expect(db).toMatchObject({ status: 'fail', messageId: 'invalidName' });
-    expect(db.hint).toContain('--manifests');
-    expect(run.results.find((r) => r.id === 'database.postgres.connect')).toMatchObject({ status: 'skip', blockedBy: 'database.postgres.dns[flyteadmin]' });
+    const ph = run.results.find((r) => r.id === 'values.inputs.placeholders')!;
+    expect(ph).toMatchObject({ status: 'warn', messageId: 'renderedAtInstall' });
+    expect(ph.message).toContain('flyte-binary.configuration.database.host = {{ printf "%s-postgresql" .Release.Name');
+    expect(ph.hint).toContain('--manifests');
+    for (const id of ['database.postgres.dns', 'database.postgres.connect']) expect(run.results.find((r) => r.id === id), id).toMatchObject({ status: 'skip', blockedBy: 'values.inputs.placeholders' });
+    expect(run.results.find((r) => r.id === 'dns.hosts.resolve' && r.instance === 'database-flyteadmin')).toMatchObject({ status: 'skip', blockedBy: 'values.inputs.placeholders' });
     expect(run.results.some((r) => r.status === 'error')).toBe(false);
+  });
+
+  it('an invalid name that reaches the DNS checks (--skip values.inputs.placeholders): invalidName, never EBADNAME', async () => {
+    const t = loadTarget({ values: [join(SHARED_FIXTURES, 'flyte-values', 'flyte-sandbox__values.yaml')], set: [], env: {}, cwd: SHARED_FIXTURES, home: '/nonexistent-home', dnsServer: getTestbed().dns.server });
+    const run = await runChecks({ target: t, plan: plan(builtinChecks, 'preflight', { only: ['dns.hosts.resolve', 'database.postgres.dns'], skip: ['values.inputs.placeholders'] }, t), timeoutMs: 5000, concurrency: 8 });
+    assertDeclared(run);
+    expect(run.results.find((r) => r.id === 'dns.hosts.resolve' && r.instance === 'database-flyteadmin')).toMatchObject({ status: 'fail', messageId: 'invalidName' });
+    expect(run.results.find((r) => r.id === 'database.postgres.dns')).toMatchObject({ status: 'fail', messageId: 'invalidName' });
   });
 
   it('a host with a space: invalidName naming the values key', async () => {
