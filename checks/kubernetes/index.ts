@@ -4,6 +4,11 @@ import apiReachable from './api.reachable.js';
 import capacityResources from './capacity.resources.js';
 import configLoad from './config.load.js';
 import namespaceExists from './namespace.exists.js';
+import objectsApis from './objects.apis.js';
+import objectsCertmanager from './objects.certmanager.js';
+import objectsIngressclass from './objects.ingressclass.js';
+import objectsSecrets from './objects.secrets.js';
+import objectsStorageclass from './objects.storageclass.js';
 import rbacInstall from './rbac.install.js';
 import versionSupported from './version.supported.js';
 
@@ -12,6 +17,11 @@ export const checks: readonly Check[] = [
   capacityResources,
   configLoad,
   namespaceExists,
+  objectsApis,
+  objectsCertmanager,
+  objectsIngressclass,
+  objectsSecrets,
+  objectsStorageclass,
   rbacInstall,
   versionSupported,
 ];

@@ -255,6 +255,12 @@ export interface Target {
    * built yet): cluster-internal names and private addresses are then judged, not warned about.
    */
   inCluster?: boolean;
+  /**
+   * The pod this run executes in (src/incluster/runtime.ts), set with `inCluster`: where every result
+   * ran (`in-cluster/<namespace>/<serviceaccount>`), the API server, and the cloud identity the
+   * storage SDKs' default chains find in the pod (IRSA, GKE metadata, Azure federated token).
+   */
+  runtime?: { ranAt: string; apiServer: string; serviceAccount?: string; podNamespace?: string; storageIdentity?: string };
   /** The --server-config files and --manifests source read (values.inputs.server-config). */
   deployedInputs?: string[];
   /** Objects the values / manifests reference (kubernetes.objects.referenced). */

@@ -25,7 +25,7 @@ import { pathToFileURL } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { getTestbed, type Testbed } from '../harness/testbed.js';
 import { REPO_ROOT } from './common.js';
-import { createIfMissing, kubeCall, kubeRequest, NODE_NAME, type KubeTarget } from './kube.js';
+import { createIfMissing, ensureIngressObjects, kubeCall, kubeRequest, NODE_NAME, type KubeTarget } from './kube.js';
 
 export type Chart = 'flyte-binary' | 'flyte-core';
 export type UnreadyReason = 'ImagePullBackOff' | 'CrashLoopBackOff';
@@ -203,6 +203,9 @@ export async function installFlyte(tb: Testbed, chart: Chart, o: InstallOptions 
   const a = api(tb);
   const ns = nsOf(o);
   for (const n of [ns, ...PROJECT_NAMESPACES]) await createIfMissing(a.kube, a.token, collection('Namespace'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: n } });
+  // What a real install has around the chart: the ingress controller's IngressClass and the Ingress TLS Secret.
+  const pki = (n: string) => ({ cert: join(tb.dir, 'pki', `${n}.crt`), key: join(tb.dir, 'pki', `${n}.key`) });
+  await ensureIngressObjects(a.kube, a.token, ns, existsSync(pki('flyte-tls').cert) ? pki('flyte-tls') : pki('nginx'));
   const objs = chart === 'flyte-binary' ? chartObjects(chart, o).map((x) => withTestbedConfig(x, tb, o)) : chartObjects(chart, o);
   const fn = binaryFullname(releaseOf(o));
   const config = new Set(chart === 'flyte-binary' ? [`ConfigMap/${fn}-config`, `Secret/${fn}-config-secret`] : []);

@@ -141,6 +141,7 @@ export async function startKube(ctx: InfraContext, opts: { stallPort: number; po
 
   // bootstrap objects (idempotent)
   await bootstrap(kube, adminToken!);
+  await ensureIngressObjects(kube, adminToken!, KUBE_NAMESPACE, issueCert(ctx, 'flyte-tls', { sans: [INGRESS_HOST] }));
   const version = (await kubeCall<{ gitVersion: string }>(kube, adminToken!, 'GET', '/version')).gitVersion;
 
   // kubeconfig
@@ -172,6 +173,31 @@ export async function startKube(ctx: InfraContext, opts: { stallPort: number; po
     tokens: { admin: adminToken!, restricted: restrictedToken! },
     auditLog, namespace: KUBE_NAMESPACE,
   };
+}
+
+/** The host of the bed's ingress (nginx.ts serves it; the values' ingress.host). */
+const INGRESS_HOST = 'flyte.test';
+/** The IngressClass the bed's values name, as a real ingress-nginx install creates it (controller.ingressClassResource). */
+export const INGRESS_CLASS = 'nginx';
+/** The TLS Secret the bed's values name (ingress.tls[0].secretName). */
+export const TLS_SECRET = 'flyte-tls';
+
+/**
+ * What a real install around the chart has (idempotent): the `nginx` IngressClass of an ingress-nginx
+ * install (not marked default, as its chart leaves it) and the Ingress TLS Secret `flyte-tls` in
+ * `namespace` (type kubernetes.io/tls, a certificate of the test CA for the ingress host). `tls` are PEM files.
+ */
+export async function ensureIngressObjects(kube: KubeTarget, token: string, namespace: string, tls: { cert: string; key: string }): Promise<void> {
+  await createIfMissing(kube, token, '/apis/networking.k8s.io/v1/ingressclasses', {
+    apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass',
+    metadata: { name: INGRESS_CLASS, labels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/instance': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' } },
+    spec: { controller: 'k8s.io/ingress-nginx' },
+  });
+  await createIfMissing(kube, token, `/api/v1/namespaces/${namespace}/secrets`, {
+    apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls',
+    metadata: { name: TLS_SECRET, namespace },
+    data: { 'tls.crt': readFileSync(tls.cert).toString('base64'), 'tls.key': readFileSync(tls.key).toString('base64') },
+  });
 }
 
 async function bootstrap(kube: KubeTarget, token: string): Promise<void> {
