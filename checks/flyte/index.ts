@@ -7,6 +7,8 @@ import configLive from './config.live.js';
 import crdEstablished from './crd.established.js';
 import deploymentsReady from './deployments.ready.js';
 import projectsNamespaces from './projects.namespaces.js';
+import projectsQuota from './projects.quota.js';
+import rbacRuntime from './rbac.runtime.js';
 import servicesEndpoints from './services.endpoints.js';
 import webhookConfigured from './webhook.configured.js';
 
@@ -17,6 +19,8 @@ export const checks: readonly Check[] = [
   crdEstablished,
   deploymentsReady,
   projectsNamespaces,
+  projectsQuota,
+  rbacRuntime,
   servicesEndpoints,
   webhookConfigured,
 ];
