@@ -36,9 +36,10 @@ function properties(report: Report): [string, string][] {
   return p;
 }
 
-function systemOut(r: CheckResult): string {
+function systemOut(r: CheckResult, showRanAt = false): string {
   const lines: string[] = [];
   if (r.status === 'warn') lines.push(`WARN: ${r.message}`);
+  if (showRanAt && r.ranAt) lines.push(`Ran at: ${r.ranAt}`);
   if (r.instanceLabel) lines.push(`Instance: ${r.instanceLabel}`);
   if (r.hint) lines.push(`Fix: ${r.hint}`);
   if (r.status !== 'pass') lines.push(`Docs: ${r.docsUrl}`);
@@ -46,7 +47,7 @@ function systemOut(r: CheckResult): string {
   return lines.join('\n');
 }
 
-function testcase(r: CheckResult): string {
+function testcase(r: CheckResult, showRanAt = false): string {
   const open = `    <testcase${attrs([['classname', r.area], ['name', `${displayId(r)}: ${r.title}`], ['time', seconds(r.durationMs)]])}`;
   // Root causes say so; consequences name their root first, so the first failure a CI view shows is the one to fix.
   const lead = r.rootCause ? 'ROOT CAUSE: ' : r.explainedBy ? `caused by ${displayKey(r.explainedBy)}: ` : '';
@@ -56,7 +57,7 @@ function testcase(r: CheckResult): string {
   if (r.status === 'fail') inner.push(`<failure${attrs([['type', r.messageId ?? 'fail'], ['message', message]])}>${escapeXml(body)}</failure>`);
   if (r.status === 'error') inner.push(`<error${attrs([['type', r.messageId ?? 'error'], ['message', message]])}>${escapeXml(body)}</error>`);
   if (r.status === 'skip') inner.push(`<skipped${attrs([['message', skipReason(r)]])}/>`);
-  const out = systemOut(r);
+  const out = systemOut(r, showRanAt);
   if (out) inner.push(`<system-out>${escapeXml(out)}</system-out>`);
   if (inner.length === 0) return `${open}/>`;
   return `${open}>\n${inner.map((l) => `      ${l}`).join('\n')}\n    </testcase>`;
@@ -64,6 +65,10 @@ function testcase(r: CheckResult): string {
 
 export function renderJunit(report: Report): string {
   const props = properties(report);
+  // Where the checks ran, when not all on this machine (--in-cluster, the Job, the helm test): every case says it.
+  const places = [...new Set(report.results.map((r) => r.ranAt).filter((x): x is string => !!x))];
+  const showRanAt = places.some((p) => p !== 'local');
+  if (showRanAt) props.push(['ranAt', places.join(', ')]);
   const propsXml = ['    <properties>', ...props.map(([name, value]) => `      <property${attrs([['name', name], ['value', value]])}/>`), '    </properties>'];
   const suites: string[] = [];
   // Suites holding root causes come first (in rootCauses order), and inside a suite root causes lead.
@@ -88,7 +93,7 @@ export function renderJunit(report: Report): string {
     suites.push(
       `  <testsuite${attrs([['name', area], ['tests', rs.length], ['failures', f], ['errors', e], ['skipped', count('skip')], ['time', time], ['timestamp', report.startedAt]])}>`,
       ...propsXml,
-      ...rs.map(testcase),
+      ...rs.map((r) => testcase(r, showRanAt)),
       '  </testsuite>',
     );
   }

@@ -40,9 +40,10 @@ function lineMessage(r: CheckResult): string {
   return r.status === 'skip' ? skipReason(r) : r.message;
 }
 
-function details(r: CheckResult): string[] {
+function details(r: CheckResult, showRanAt = false): string[] {
   const out = ['', `### ${STATUS_BADGE[r.status]}: ${inline(displayId(r))}: ${prose(r.title)}`, ''];
   if (r.instanceLabel) out.push(`- **Instance:** ${prose(r.instanceLabel)}`);
+  if (showRanAt && r.ranAt) out.push(`- **Ran at:** \`${inline(r.ranAt)}\``);
   out.push(`- **${r.status === 'skip' ? 'Reason' : 'Message'}:** ${prose(lineMessage(r))}`);
   if (r.blockedBy) out.push(`- **Blocked by:** \`${r.blockedBy}\``);
   if (r.rootCause) out.push('- **Root cause:** yes (fix this first)');
@@ -95,14 +96,17 @@ export function renderMarkdown(report: Report): string {
   out.push(...table([...STATUS_ORDER, 'total', 'time'], [[...STATUS_ORDER.map((st) => String(s[st])), String(s.total), formatDuration(report.durationMs)]]));
   out.push('', `Residue: ${report.residue.length === 0 ? 'none' : report.residue.map(code).join(', ')}`);
 
+  // Where the checks ran, when not all on this machine (--in-cluster, the Job, the helm test).
+  const showRanAt = report.results.some((r) => r.ranAt && r.ranAt !== 'local');
   out.push('', '## Results', '');
   if (report.results.length === 0) out.push('No checks ran.');
+  else if (showRanAt) out.push(...table(['status', 'check', 'ran at', 'message', 'time'], report.results.map((r) => [STATUS_BADGE[r.status], code(displayId(r)), cell(r.ranAt ?? ''), cell(lineMessage(r)), formatDuration(r.durationMs)])));
   else out.push(...table(['status', 'check', 'message', 'time'], report.results.map((r) => [STATUS_BADGE[r.status], code(displayId(r)), cell(lineMessage(r)), formatDuration(r.durationMs)])));
 
   const nonPass = report.results.filter((r) => r.status !== 'pass');
   if (nonPass.length > 0) {
     out.push('', '## Details');
-    for (const r of nonPass) out.push(...details(r));
+    for (const r of nonPass) out.push(...details(r, showRanAt));
   }
   return out.join('\n') + '\n';
 }

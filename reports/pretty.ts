@@ -33,6 +33,8 @@ function header(report: Report, paint: Paint, verbose: boolean): string[] {
   for (const l of t.scope ?? []) rows.push(['scope', l]);
   rows.push(['namespace', t.namespace]);
   if (t.kubeContext) rows.push(['context', t.kubeContext]);
+  const places = [...new Set(report.results.map((r) => r.ranAt).filter((x): x is string => !!x))];
+  if (places.some((p) => p !== 'local')) rows.push(['ran at', places.map((p) => (p === 'local' ? 'local (this machine)' : p)).join(', ')]);
   rows.push(['inputs', t.inputs.length > 0 ? t.inputs.join(', ') : 'none']);
   const w = Math.max(...rows.map(([k]) => k.length));
   const out = [paint(SGR.bold, `flyte-doctor ${report.command}`) + paint(SGR.dim, `  run ${safe(report.runId)}, started ${safe(report.startedAt)}`), '', paint(SGR.bold, 'What was checked')];
@@ -51,10 +53,16 @@ function header(report: Report, paint: Paint, verbose: boolean): string[] {
   return out;
 }
 
-function resultLines(r: CheckResult, opts: RenderOptions, paint: Paint): string[] {
+/** Where results ran, when not all on this machine (--in-cluster, the Job, the helm test): every line says it. */
+function ranAtOf(report: Report): (r: CheckResult) => string {
+  const show = report.results.some((x) => x.ranAt && x.ranAt !== 'local');
+  return (r) => (show && r.ranAt ? ` [${safe(r.ranAt)}]` : '');
+}
+
+function resultLines(r: CheckResult, opts: RenderOptions, paint: Paint, where: (r: CheckResult) => string = () => ''): string[] {
   const symbol = paint(STATUS_COLOR[r.status], SYMBOLS[r.status]);
   const id = r.status === 'pass' ? safe(displayId(r)) : paint(SGR.bold, safe(displayId(r)));
-  const out = [`  ${symbol} ${id}  ${indentLines(lineMessage(r), '      ')}  ${paint(SGR.dim, formatDuration(r.durationMs))}`];
+  const out = [`  ${symbol} ${id}${paint(SGR.dim, where(r))}  ${indentLines(lineMessage(r), '      ')}  ${paint(SGR.dim, formatDuration(r.durationMs))}`];
   if (r.explainedBy && r.status === 'skip' && r.blockedBy && displayKey(r.blockedBy) === displayKey(r.explainedBy)) {
     // "blocked by X" already names the cause
   } else if (r.explainedBy && r.status !== 'pass') {
@@ -91,17 +99,18 @@ export function renderPretty(report: Report, opts: RenderOptions): string {
     out.push('', paint(SGR.bold, roots.length === 1 ? 'Root cause (fix this first)' : `Root causes (${roots.length}; fix these first)`));
     roots.forEach((g, i) => {
       const r = g.root;
-      out.push(`  ${i + 1}. ${paint(STATUS_COLOR[r.status], SYMBOLS[r.status])} ${paint(SGR.bold, safe(displayId(r)))}  ${indentLines(r.message, '       ')}`);
+      out.push(`  ${i + 1}. ${paint(STATUS_COLOR[r.status], SYMBOLS[r.status])} ${paint(SGR.bold, safe(displayId(r)))}${paint(SGR.dim, ranAtOf(report)(r))}  ${indentLines(r.message, '       ')}`);
       if (r.hint) out.push(`       ${paint(SGR.cyan, 'Fix:')} ${indentLines(r.hint, '            ')}`);
       out.push(`       ${paint(SGR.dim, 'Docs:')} ${safe(r.docsUrl)}`);
       if (g.consequences.length > 0) out.push(`       ${paint(SGR.dim, `Also explains (${g.consequences.length}):`)} ${safe(listSome(g.consequences.map((c) => displayId(c))))}`);
     });
   }
+  const where = ranAtOf(report);
   const groups = groupByArea(report.results, AREAS);
   if (groups.length === 0) out.push('', 'No checks ran.');
   for (const g of groups) {
     out.push('', paint(SGR.bold, safe(g.area)));
-    for (const r of g.results) out.push(...resultLines(r, opts, paint));
+    for (const r of g.results) out.push(...resultLines(r, opts, paint, where));
   }
   out.push('', summaryLine(report, paint));
   if (report.interrupted) out.push(paint(SGR.yellow, `interrupted: ${indentLines(report.interrupted, '  ')}`));

@@ -11,6 +11,7 @@ import { parseDuration } from './duration.js';
 import { EXIT, SIGNAL_EXIT } from './engine/exit-code.js';
 import { makeRedactor } from './engine/redact.js';
 import { pendingCleanups } from './engine/run.js';
+import { pendingInCluster } from './incluster/launcher.js';
 import { cleanupRunCommand, explainCommand, listCommand, runCommand, type Io, type OutputFormat, type RunRequest } from './main.js';
 import { VERSION } from './version.js';
 
@@ -74,7 +75,8 @@ function intFlag(flag: string, v: unknown, min: number, max: number): number {
 
 /** Options that take a value: `--timeout -1s` must reach the option (yargs would read `-1s` as flags). */
 const VALUE_OPTIONS = new Set(['--values', '-f', '--server-config', '--manifests', '--set', '--chart', '--flytectl-config', '--kubeconfig', '--context', '--namespace', '-n', '--endpoint',
-  '--dns-server', '--only', '--skip', '--timeout', '--deadline', '--concurrency', '--fail-on', '--output', '-o', '--report', '--plugin', '--config', '--wait', '--older-than']);
+  '--dns-server', '--only', '--skip', '--timeout', '--deadline', '--concurrency', '--fail-on', '--output', '-o', '--report', '--plugin', '--config', '--wait', '--older-than',
+  '--service-account', '--project-domain', '--in-cluster-image', '--in-cluster-timeout']);
 
 /** Short flags yargs knows: anything else after a value option is that option's value. */
 const SHORT_FLAGS = new Set(['-f', '-n', '-o', '-h']);
@@ -121,12 +123,17 @@ function targetOptions(y: Argv) {
     .option('dry-run', { type: 'boolean', default: false, describe: 'Resolve the target and print it with provenance and the plan, without touching the network' })
     .option('plugin', { type: 'string', array: true, describe: 'Load user checks from a module (repeatable)' })
     .option('config', { type: 'string', describe: 'flyte-doctor config file with a plugins: list (default ./flyte-doctor.yaml when present)' })
-    .option('verbose', { type: 'boolean', default: false, describe: 'Log what each check does (redacted) to stderr' });
+    .option('verbose', { type: 'boolean', default: false, describe: 'Log what each check does (redacted) to stderr' })
+    .option('in-cluster', { type: 'boolean', default: false, describe: 'Also run the checks in a pod (a Job in the Flyte namespace) as Flyte\'s service account, and merge its report' })
+    .option('service-account', { type: 'string', describe: 'With --in-cluster: the service account the pod runs as (default: the chart\'s: flyte-binary\'s account, flyte-core\'s flyteadmin)' })
+    .option('project-domain', { type: 'string', describe: 'With --in-cluster: run in namespace PROJECT-DOMAIN as its default service account (the task pods\' identity), e.g. flytesnacks-development' })
+    .option('in-cluster-image', { type: 'string', describe: `With --in-cluster: the flyte-doctor image the pod runs (default flyte-doctor:${VERSION}; build it from deploy/Dockerfile)` })
+    .option('in-cluster-timeout', { type: 'string', describe: 'With --in-cluster: how long to wait for the pod and its report (default 5m)' });
 }
 
 function toRequest(command: 'preflight' | 'verify', a: Record<string, unknown>): RunRequest {
   const str = (k: string) => (a[k] === undefined ? undefined : String(a[k]));
-  for (const k of ['chart', 'flytectl-config', 'kubeconfig', 'context', 'namespace', 'endpoint', 'dns-server', 'timeout', 'deadline', 'config', 'wait', 'manifests']) {
+  for (const k of ['chart', 'flytectl-config', 'kubeconfig', 'context', 'namespace', 'endpoint', 'dns-server', 'timeout', 'deadline', 'config', 'wait', 'manifests', 'service-account', 'project-domain', 'in-cluster-image', 'in-cluster-timeout']) {
     if (Array.isArray(a[k])) throw new UserError(`--${k}: given more than once; expected a single value`);
     if (a[k] === '') throw new UserError(`--${k}: empty value; expected a value`);
   }
@@ -159,7 +166,27 @@ function toRequest(command: 'preflight' | 'verify', a: Record<string, unknown>):
     plugins: rawList(a.plugin),
     ...(str('config') ? { configFile: str('config')! } : {}),
     verbose: Boolean(a.verbose),
+    ...inClusterRequest(a),
   };
+}
+
+const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** --in-cluster and its options (each of them without --in-cluster is a usage error, not silently ignored). */
+function inClusterRequest(a: Record<string, unknown>): Pick<RunRequest, 'inCluster'> {
+  const str = (k: string) => (a[k] === undefined ? undefined : String(a[k]));
+  const given = ['service-account', 'project-domain', 'in-cluster-image', 'in-cluster-timeout'].filter((k) => a[k] !== undefined);
+  if (!a['in-cluster']) {
+    if (given.length) throw new UserError(`--${given[0]}: only with --in-cluster; add --in-cluster or remove it`);
+    return {};
+  }
+  if (a['dry-run']) throw new UserError('--in-cluster with --dry-run: a dry run contacts nothing; remove one of them');
+  const sa = str('service-account'), pd = str('project-domain'), image = str('in-cluster-image');
+  if (sa !== undefined && (!K8S_NAME.test(sa) || sa.length > 253)) throw new UserError(`--service-account ${sa}: expected a service account name (lowercase letters, digits and '-')`);
+  if (pd !== undefined && (!K8S_NAME.test(pd) || pd.length > 63 || !pd.includes('-'))) throw new UserError(`--project-domain ${pd}: expected PROJECT-DOMAIN, the namespace Flyte gives a project's domain (e.g. flytesnacks-development)`);
+  if (image !== undefined && /\s/.test(image)) throw new UserError(`--in-cluster-image ${image}: expected an image reference (registry/name:tag), without spaces`);
+  const timeoutMs = a['in-cluster-timeout'] !== undefined ? parseDuration('--in-cluster-timeout', String(a['in-cluster-timeout'])) : undefined;
+  return { inCluster: { ...(sa ? { serviceAccount: sa } : {}), ...(pd ? { projectDomain: pd } : {}), ...(image ? { image } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) } };
 }
 
 export async function cli(argv: string[], io: Io): Promise<number> {
@@ -236,7 +263,7 @@ export async function cli(argv: string[], io: Io): Promise<number> {
 
 /** What a second signal prints before quitting: the cleanups that did not finish, and how to finish them. */
 export function residueNotice(): string {
-  const left = pendingCleanups();
+  const left = [...pendingCleanups(), ...pendingInCluster()];
   if (!left.length) return '';
   return left.map((c) => `flyte-doctor: left behind: ${c.label} did not finish${c.command ? `; remove with: ${c.command}` : ''}\n`).join('');
 }

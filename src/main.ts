@@ -21,6 +21,9 @@ import { getWriter, type WriterName } from '../reports/index.js';
 import { createLiveReporter } from '../reports/live.js';
 import { SCHEMA_VERSION, type Report } from '../reports/schema.js';
 import { VERSION } from './version.js';
+import { DEFAULT_IMAGE_REPOSITORY, placement, type LaunchResult } from './incluster/launcher.js';
+import { mergeResults } from './incluster/merge.js';
+import { reportSinkName, writePodReport } from './incluster/sink.js';
 
 export type OutputFormat = WriterName;
 
@@ -41,6 +44,8 @@ export interface RunRequest {
   plugins: string[];
   configFile?: string;
   verbose: boolean;
+  /** --in-cluster (src/incluster/launcher.ts): also run the checks in a pod as Flyte's service account and merge its report. */
+  inCluster?: { serviceAccount?: string; projectDomain?: string; image?: string; timeoutMs?: number };
 }
 
 export interface Io {
@@ -260,6 +265,11 @@ async function runLoaded(req: RunRequest, io: Io, clock: Clock, checks: Check[],
   const live = req.output === 'pretty' ? createLiveReporter(io.stdout, { color, isTTY: Boolean(io.stdout.isTTY) }) : undefined;
   live?.onPlan(plan.checks.map((p) => ({ id: p.check.id, title: p.check.title })));
   const runId = newRunId(clock);
+  // --in-cluster: the pod runs beside the local checks (bounded by --in-cluster-timeout, cleaned up by the launcher).
+  // `--skip kubernetes.incluster.pod` keeps only the preflight of the launcher (kubernetes.incluster.rbac).
+  const podSkipped = req.skip.some((sel) => sel === 'kubernetes' || new RegExp(`^${sel.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test('kubernetes.incluster.pod'));
+  const launch = req.inCluster && !podSkipped ? await startInCluster(req, io, target, runId) : undefined;
+  if (req.inCluster && podSkipped) setInClusterPlacement(req, target);
   const waitUntil = req.waitMs !== undefined ? clock.now() + req.waitMs : undefined;
   const deadlineAt = req.deadlineMs !== undefined ? clock.now() + req.deadlineMs : undefined;
   let run: RunResult;
@@ -286,7 +296,11 @@ async function runLoaded(req: RunRequest, io: Io, clock: Clock, checks: Check[],
   }
   live?.finish();
 
-  const residue = residueOf(run);
+  const ranAt = target.runtime?.ranAt ?? 'local';
+  for (const r of run.results) r.ranAt ??= ranAt;
+  const launched = launch ? await launch : undefined;
+  if (launched) run = { ...run, results: mergeLaunch(run.results, launched, checks) };
+  const residue = [...residueOf(run), ...(launched?.residue ?? [])];
   const summary = summarize(run.results);
   const signalled = Boolean(run.interrupted && io.signal?.aborted);
   let exitCode = exitCodeFor(summary, req.failOn, signalled ? interruptExitCode(io.signal?.reason) : false);
@@ -295,10 +309,55 @@ async function runLoaded(req: RunRequest, io: Io, clock: Clock, checks: Check[],
   const opts = { color, width: io.stdout.columns ?? 100, verbose: req.verbose };
   // The structured pass again over the rendered text: a long secret in any form never gets out.
   const render = (format: OutputFormat, o = opts) => redact.structured(getWriter(format).render(report, o));
+  // In a pod started by --in-cluster: the report goes to the launcher's ConfigMap too (logs truncate).
+  if (target.inCluster && reportSinkName(io.env)) {
+    const failed = await writePodReport(target, render('json', { ...opts, color: false }), io.env);
+    if (failed) { io.stderr.write(`flyte-doctor: ${redact(failed)}\n`); if (exitCode === EXIT.ok) exitCode = EXIT.incomplete; }
+  }
   io.stdout.write(render(req.output));
   const written = writeReports(req.reports, io.cwd, (f) => render(f, { ...opts, color: false }), io.stderr);
   if (!written && !signalled) exitCode = EXIT.usage;
   return exitCode;
+}
+
+/** Starts the launcher (it never throws: every failure is its outcome); the target learns where the pod runs. */
+async function startInCluster(req: RunRequest, io: Io, target: Target, runId: string): Promise<Promise<LaunchResult>> {
+  const { launchInCluster, DEFAULT_IN_CLUSTER_TIMEOUT_MS } = await import('./incluster/launcher.js');
+  const ic = req.inCluster!;
+  const { where, image } = setInClusterPlacement(req, target, placement, DEFAULT_IMAGE_REPOSITORY);
+  return launchInCluster({
+    command: req.command, target, input: req.input, only: req.only, skip: req.skip, checkTimeoutMs: req.timeoutMs,
+    ...(ic.serviceAccount ? { serviceAccount: ic.serviceAccount } : {}), ...(ic.projectDomain ? { projectDomain: ic.projectDomain } : {}),
+    image, timeoutMs: ic.timeoutMs ?? DEFAULT_IN_CLUSTER_TIMEOUT_MS, runId, env: io.env, cwd: io.cwd, ...(io.signal ? { signal: io.signal } : {}),
+    ...(io.env['FLYTE_DOCTOR_IN_CLUSTER_POLL_MS'] ? { pollMs: Number(io.env['FLYTE_DOCTOR_IN_CLUSTER_POLL_MS']) } : {}),
+  }).catch((e): LaunchResult => ({
+    outcome: { status: 'error', messageId: 'apiFailed', message: `the in-cluster run failed: ${(e as Error)?.message ?? String(e)}`, hint: 'set FLYTE_DOCTOR_DEBUG=1 and report it', details: {} },
+    ranAt: `in-cluster/${where.namespace}/${where.serviceAccount}`, created: [], residue: [], durationMs: 0,
+  }));
+}
+
+/** target.inClusterLaunch: where the pod runs, as whom, which image (kubernetes.incluster.rbac reads it). */
+function setInClusterPlacement(req: RunRequest, target: Target, place: typeof placement = placement, repo = DEFAULT_IMAGE_REPOSITORY) {
+  const ic = req.inCluster!;
+  const where = place(target, ic);
+  const image = ic.image ?? `${repo}:${VERSION}`;
+  target.inClusterLaunch = { namespace: where.namespace, serviceAccount: where.serviceAccount, image };
+  target.provenance['inClusterLaunch.namespace'] = ic.projectDomain ? '--project-domain' : target.provenance['kubernetes.namespace'] ?? 'default';
+  target.provenance['inClusterLaunch.serviceAccount'] = where.why;
+  target.provenance['inClusterLaunch.image'] = ic.image ? '--in-cluster-image' : 'default';
+  return { where, image };
+}
+
+/** The launcher's outcome as kubernetes.incluster.pod's result, and the pod's results merged (src/incluster/merge.ts). */
+function mergeLaunch(local: CheckResult[], l: LaunchResult, checks: readonly Check[]): CheckResult[] {
+  const podCheck = checks.find((c) => c.id === 'kubernetes.incluster.pod');
+  const own: CheckResult[] = podCheck ? [{
+    id: podCheck.id, area: podCheck.area, title: podCheck.title, docsUrl: podCheck.docsUrl, durationMs: l.durationMs,
+    status: l.outcome.status, messageId: l.outcome.messageId, message: l.outcome.message,
+    ...(l.outcome.hint ? { hint: l.outcome.hint } : {}), details: { ...l.outcome.details, created: l.created }, ...(l.outcome.cause ? { cause: l.outcome.cause } : {}), ranAt: 'local',
+  }] : [];
+  const rest = local.filter((r) => r.id !== 'kubernetes.incluster.pod');
+  return mergeResults([...rest, ...own], l.report?.results ?? [], l.ranAt, checks);
 }
 
 function safeJson(v: unknown): string {

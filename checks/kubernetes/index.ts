@@ -3,6 +3,8 @@ import type { Check } from '../../src/engine/types.js';
 import apiReachable from './api.reachable.js';
 import capacityResources from './capacity.resources.js';
 import configLoad from './config.load.js';
+import inclusterPod from './incluster.pod.js';
+import inclusterRbac from './incluster.rbac.js';
 import namespaceExists from './namespace.exists.js';
 import objectsApis from './objects.apis.js';
 import objectsCertmanager from './objects.certmanager.js';
@@ -16,6 +18,8 @@ export const checks: readonly Check[] = [
   apiReachable,
   capacityResources,
   configLoad,
+  inclusterPod,
+  inclusterRbac,
   namespaceExists,
   objectsApis,
   objectsCertmanager,

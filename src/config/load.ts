@@ -14,6 +14,7 @@ import { PROXY_VARS } from '../flyte/proxy.js';
 import { unknownKeys } from '../flyte/chart-keys.js';
 import { referencesFromManifests, referencesFromValues } from '../flyte/references.js';
 import { loadKubeconfig } from './kubeconfig.js';
+import { detectPod, podKubeconfig, readPodToken, storageIdentity } from '../incluster/runtime.js';
 import type { Chart, IngressTarget, Target, WorkloadIdentity } from './target.js';
 import { detectChart, detectOtherChart, flyte2Reasons, MergedValues, parseSets, readValuesFile } from './values.js';
 import { scopeLines } from '../flyte/scope.js';
@@ -288,6 +289,29 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
   const kc = k as { secrets?: Iterable<string>; identifiers?: Iterable<string> };
   for (const s of kc.secrets ?? []) creds.secret(s);
   for (const s of kc.identifiers ?? []) creds.identifier(s);
+  // In a pod without a kubeconfig: the pod's service account (client-go's InClusterConfig). The run
+  // then happens from Flyte's network as a service account: cluster-internal names are judged.
+  if (!k.kubeconfigFiles.length && !input.kubeconfig) {
+    const pod = detectPod(env);
+    if (pod) {
+      const file = podKubeconfig(pod);
+      target.kubernetes.kubeconfigPath = file;
+      target.kubernetes.kubeconfigFiles = [file];
+      target.kubernetes.context = 'in-cluster';
+      provenance['kubernetes.kubeconfigPath'] = `in-pod service account (${pod.sources['server']}, ${pod.dir})`;
+      provenance['kubernetes.kubeconfigFiles[0]'] = provenance['kubernetes.kubeconfigPath'];
+      provenance['kubernetes.context'] = 'in-pod service account';
+      const tok = readPodToken(pod.tokenFile);
+      if (tok) creds.secret(tok);
+      target.inCluster = true;
+      provenance['inCluster'] = `in-pod service account (${pod.sources['server']})`;
+      target.runtime = { ranAt: pod.ranAt, apiServer: pod.server, ...(pod.serviceAccount ? { serviceAccount: pod.serviceAccount } : {}), ...(pod.namespace ? { podNamespace: pod.namespace } : {}) };
+      provenance['runtime.ranAt'] = pod.sources['serviceAccount'] ?? pod.sources['token']!;
+      provenance['runtime.apiServer'] = pod.sources['server']!;
+      if (pod.serviceAccount) provenance['runtime.serviceAccount'] = pod.sources['serviceAccount']!;
+      if (pod.namespace) provenance['runtime.podNamespace'] = pod.sources['namespace']!;
+    }
+  }
 
   // The cloud SDKs' credential files (AWS, GCP, Azure): what they hold is a secret too.
   const cloud = new Credentials();
@@ -324,6 +348,10 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
   if (!merged && (layers.length || input.set.length)) {
     merged = new MergedValues([...layers, setLayer]);
     merged.resolveTemplates();
+  }
+  if (target.runtime && target.storage) {
+    const who = storageIdentity(target.storage.provider, env);
+    if (who && !(target.storage.authType === 'accesskey' || target.storage.authType === 'keyfile')) { target.runtime.storageIdentity = who; provenance['runtime.storageIdentity'] = 'the pod environment (the SDK default chain)'; }
   }
   const scope = scopeLines(target);
   if (scope.length) target.scope = scope;

@@ -261,6 +261,8 @@ export interface Target {
    * storage SDKs' default chains find in the pod (IRSA, GKE metadata, Azure federated token).
    */
   runtime?: { ranAt: string; apiServer: string; serviceAccount?: string; podNamespace?: string; storageIdentity?: string };
+  /** `--in-cluster` on this machine: where the launcher runs the pod and as whom (src/incluster/launcher.ts). */
+  inClusterLaunch?: { namespace: string; serviceAccount: string; image: string };
   /** The --server-config files and --manifests source read (values.inputs.server-config). */
   deployedInputs?: string[];
   /** Objects the values / manifests reference (kubernetes.objects.referenced). */

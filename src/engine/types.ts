@@ -156,4 +156,6 @@ export interface CheckResult {
   rootCause?: true;
   /** Node key (`id` or `id[instance]`) of the root cause this result is a consequence of. */
   explainedBy?: string;
+  /** Where it ran: `local` (this machine) or `in-cluster/<namespace>/<serviceaccount>` (a pod: --in-cluster, the Job, the helm test). */
+  ranAt?: string;
 }
