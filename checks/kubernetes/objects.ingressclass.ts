@@ -5,7 +5,7 @@ import { cause, hostPortKey } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { missingNeed } from '../../src/engine/needs.js';
 import type { CheckContext } from '../../src/engine/types.js';
-import { annotationController, DEFAULT_INGRESS_CLASS_ANNOTATION, ingressController } from '../../src/flyte/references.js';
+import { annotationController, DEFAULT_INGRESS_CLASS_ANNOTATION, GRPC_ANNOTATION, ingressController } from '../../src/flyte/references.js';
 import { forbiddenHint, forbiddenText, getOr, isForbidden, isPlaceholder, keyOf, rollUp, type Item } from './_objects.js';
 import { API_MESSAGES, withKube } from './_support.js';
 
@@ -112,11 +112,14 @@ async function checkClass(ctx: CheckContext, s: KubeSession, r: ObjectReference,
 function annotationItems(r: ObjectReference, cls: ClassObj, t: Target, classKey: string): Item<Id>[] {
   const ctl = ingressController(controllerOf(cls));
   if (!ctl) return [];
-  const foreign = (r.ingressAnnotations ?? []).map((a) => ({ a, c: annotationController(a) })).filter((x) => x.c && x.c.name !== ctl.name);
+  const anns = r.ingressAnnotations ?? [];
+  // A foreign gRPC annotation is harmless when the class's own controller got its gRPC annotation too.
+  const ownGrpc = anns.some((a) => GRPC_ANNOTATION.test(a) && annotationController(a)?.name === ctl.name);
+  const foreign = anns.map((a) => ({ a, c: annotationController(a) })).filter((x) => x.c && x.c.name !== ctl.name && !(ownGrpc && GRPC_ANNOTATION.test(x.a)));
   if (!foreign.length) return [];
   const owners = [...new Set(foreign.map((x) => x.c!.name))];
   const keys = foreign.map((x) => x.a);
-  const grpc = keys.some((a) => /backend-protocol|grpc/i.test(a));
+  const grpc = keys.some((a) => GRPC_ANNOTATION.test(a));
   const annKey = t.chart === 'flyte-core' ? prefixed(t, 'common.ingress.annotations') : prefixed(t, 'ingress.grpcAnnotations / ingress.commonAnnotations');
   return [{ status: 'warn', id: 'foreignAnnotations',
     text: `IngressClass ${cls.metadata.name} belongs to ${ctl.name} (${controllerOf(cls)}), but the Ingress annotations ${keys.join(', ')} are for ${owners.join(', ')}: ${ctl.name} ignores them${grpc ? ', so the gRPC routes lose their backend protocol' : ''}`,

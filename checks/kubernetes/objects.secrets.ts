@@ -119,9 +119,9 @@ async function checkOne(ctx: CheckContext, s: KubeSession, r: ObjectReference, s
   const lacking = (r.keys ?? []).filter((x) => !(x in all));
   const noneOf = r.anyKeys && !r.anyKeys.some((x) => x in all) ? r.anyKeys : undefined;
   if (lacking.length || noneOf) {
-    const what = lacking.length ? `the key${lacking.length > 1 ? 's' : ''} ${lacking.join(', ')}` : `any of the keys ${noneOf!.join(', ')}`;
+    const what = lacking.length ? `no key${lacking.length > 1 ? 's' : ''} ${lacking.join(', ')}` : `none of the keys ${noneOf!.join(', ')}`;
     const status = r.optional ? 'warn' : 'fail';
-    return { status: status as 'fail', id: status === 'warn' ? 'optionalMissing' : 'keyMissing', text: `${obj} exists but has no ${what} (${purpose}); it has: ${have.join(', ') || 'no keys'}`, details: { ...withKeys, lacking: lacking.length ? lacking : noneOf! },
+    return { status: status as 'fail', id: status === 'warn' ? 'optionalMissing' : 'keyMissing', text: `${obj} exists but has ${what} (${purpose}); it has: ${have.join(', ') || 'no keys'}`, details: { ...withKeys, lacking: lacking.length ? lacking : noneOf! },
       hint: keyHint(r, name, ns, k, lacking.length ? lacking : noneOf!, have), cause: cause.object(r.kind.toLowerCase(), ns, name) };
   }
   const empty = [...(r.keys ?? []), ...(r.anyKeys ?? []).filter((x) => x in all)].filter((x) => all[x] === '');
@@ -164,6 +164,10 @@ async function missing(ctx: CheckContext, s: KubeSession, r: ObjectReference, na
     const runtime = r.purpose.startsWith('created by Flyte');
     return { status: 'fail', id: 'chartObjectMissing', text: `${obj} is missing: ${runtime ? 'Flyte creates it at start-up' : 'the chart creates it'} (${r.purpose})`, details: d,
       hint: runtime ? `its creator has not run or failed: \`${k} get pods\` and flyte.deployments.ready show the init container or webhook that writes it` : `the release is incomplete: \`helm status <release> -n ${ns}\`, then \`helm upgrade <release> <chart> -n ${ns}${(t.valuesFiles ?? []).map((f) => ` -f ${f}`).join('')}\` re-creates it`, cause: c };
+  }
+  if (ctx.phase === 'preflight' && r.issuedBy) {
+    const by = r.issuedBy.kind === 'default' ? 'cert-manager\'s default issuer' : `${r.issuedBy.kind} ${r.issuedBy.name}`;
+    return { status: 'pass', id: 'issuedByCertManager', text: `${obj} does not exist yet: cert-manager will issue it (${by}, from the Ingress annotation; kubernetes.objects.certmanager checks the issuer)`, details: d };
   }
   if (ctx.phase === 'verify' && r.issuedBy) {
     return { status: 'fail', id: 'missing', text: `${obj} does not exist: cert-manager has not issued it (${r.purpose})`, details: d,

@@ -58,9 +58,9 @@ export default defineCheck({
         if (classes === undefined) { try { classes = await s.list<Obj>('/apis/storage.k8s.io/v1/storageclasses', signal, { maxItems: 200 }); } catch (e) { if (isForbidden(e)) classes = e; else throw e; } }
         return classes;
       };
-      const items = [...local];
+      const items: Item<Id>[] = [];
       for (const r of needsCluster) items.push(await checkOne(ctx, s, r, signal, list));
-      return rollUp(items, { what: 'the volumes of the bundled dependencies', details: { chart: t.chartName ?? null } });
+      return rollUp([...items, ...local], { what: 'the volumes of the bundled dependencies', details: { chart: t.chartName ?? null } });
     });
   },
 });

@@ -278,7 +278,7 @@ function pullSecretRefs(v: Values, refs: Refs, key: string, namespace: string, p
 interface IngressSpec {
   /** Ingress object name, for messages. */
   name: string;
-  annotations: { values: Record<string, string>; keyOf: (annotation: string) => Path };
+  annotations: { values: Record<string, string>; keyOf: (annotation: string) => Path; telling: string[] };
   className?: { name: string; key: Path };
   tls: TlsEntry[];
 }
@@ -302,7 +302,7 @@ function tlsList(v: Values, key: string): TlsEntry[] {
 /** References of one Ingress the chart renders: its class, its TLS Secrets, cert-manager's issuer. */
 function ingressRefs(v: Values, refs: Refs, ing: IngressSpec, namespace: string): void {
   const ann = ing.annotations.values;
-  const annKeys = Object.keys(ann).sort();
+  const annKeys = ing.annotations.telling;
   // cert-manager's ingress-shim (https://cert-manager.io/docs/usage/ingress/): cluster-issuer wins over issuer.
   const clusterIssuer = str(ann['cert-manager.io/cluster-issuer']);
   const issuer = str(ann['cert-manager.io/issuer']);
@@ -358,8 +358,14 @@ function annotationsOf(v: Values, keys: string[]): IngressSpec['annotations'] {
       from[a] = [...k.split('.'), a];
     }
   }
-  return { values, keyOf: (a) => from[a] ?? keys[0]!.split('.') };
+  // Which annotations say something about the controller: the user's own, and the chart's defaults that
+  // carry the gRPC protocol (flyte-core's nginx app-root / service-upstream defaults are no choice of the user's).
+  const telling = Object.keys(values).filter((a) => GRPC_ANNOTATION.test(a) || v.provAbs(v.abs(from[a]!)) !== CHART_DEFAULT).sort();
+  return { values, keyOf: (a) => from[a] ?? keys[0]!.split('.'), telling };
 }
+
+/** An annotation that sets the backend protocol (gRPC) for some controller. */
+export const GRPC_ANNOTATION = /backend-protocol|grpc|serversscheme|server-proto|upstream-protocol|konghq\.com\/protocols/i;
 
 function binaryRefs(v: Values, refs: Refs, ns: string): void {
   const external = v.has('configuration.externalConfigMap') || v.has('configuration.externalSecretRef');
