@@ -167,7 +167,7 @@ export default defineCheck({
   },
   explain: {
     what: "For every ServiceAccount the Flyte Deployments run as (flyte-binary: its one account; flyte-core: flyteadmin, flytepropeller, flyte-pod-webhook, the cluster resource sync's account, datacatalog and flytescheduler, only those the values enable), asks the API server with a SubjectAccessReview per right whether it may do what its components do at run time: flytepropeller watches FlyteWorkflows, pods and PodTemplates everywhere and creates pods, events and updates FlyteWorkflows in the project-domain namespaces; flyteadmin creates and deletes FlyteWorkflows; the cluster resource sync creates the namespaces and the other kinds of its templates (read from the live template ConfigMap); the webhook writes its certificate Secret and registers its MutatingWebhookConfiguration. A denied right is traced to the chart's binding and role as they are on the cluster. The ServiceAccounts themselves must exist. This is Flyte's own rights; the operator's rights to install the chart are kubernetes.rbac.install.",
-    why: 'An install whose RBAC was deleted or edited starts fine and then fails at run time: executions stay queued because propeller may not create pods ("pods is forbidden: User \\"system:serviceaccount:flyte:flytepropeller\\" cannot create resource \\"pods\\""), namespaces are never created, or the webhook cannot register. Pod logs show it only after the fact.',
+    why: 'An install whose RBAC was deleted or edited starts fine and then fails at run time: executions stay queued because propeller may not create pods (`pods is forbidden: User "system:serviceaccount:flyte:flytepropeller" cannot create resource "pods"`), namespaces are never created, or the webhook cannot register. Pod logs show it only after the fact.',
     fix: 'Restore the chart\'s RBAC with `helm upgrade` of the release (it re-creates a deleted ClusterRole/ClusterRoleBinding and restores edited rules), or bind the chart\'s ClusterRole to the ServiceAccount (`kubectl create clusterrolebinding … --clusterrole=<role> --serviceaccount=<ns>:<sa>`). Running flyte-doctor needs `create subjectaccessreviews` (cluster-admin has it).',
   },
   async run(ctx) {
@@ -299,11 +299,13 @@ export default defineCheck({
       if (missingSa.length) {
         const a = missingSa[0]!;
         const others = [...missingSa.slice(1).map((x) => `ServiceAccount ${saNs(ns, x.sa)} is missing too`), ...alsoDenied(a.sa)];
-        const chartMade = a.bindings.length > 0 || ['flyteadmin', 'flytepropeller', 'flyte-pod-webhook', 'datacatalog', 'flytescheduler'].includes(a.sa) || chart === 'flyte-binary';
+        // the chart creates flyte-binary's account (serviceAccount.create; `default` when not) and flyte-core's fixed ones, never a custom sync account
+        const made = chart === 'flyte-binary' ? (a.sa !== 'default' ? ['serviceAccount.create'] : []) : specs.filter((x) => x.account === a.sa && x.accountKey.endsWith('.create')).map((x) => x.accountKey);
+        const chartMade = made.length > 0;
         return {
           status: 'fail' as const, messageId: 'serviceAccountMissing' as const, cause: cause.object('serviceaccount', ns, a.sa), details,
           message: `ServiceAccount ${saNs(ns, a.sa)} does not exist, but ${a.deployments.map((d) => `Deployment ${d}`).join(', ')} (${a.components.join(', ')}) runs as it: its pods cannot be created ("error looking up service account ${saNs(ns, a.sa)}: serviceaccount \\"${a.sa}\\" not found")${others.length ? `; also: ${others.join('; ')}` : ''}`,
-          hint: `${chartMade ? `\`${helm}\` re-creates it (the chart creates it when ${a.accountKeys.map((x) => x.endsWith('.create') ? `${x} is true` : `${x} names it`).join(' / ')}), or` : ''} create it: \`${kn} create serviceaccount ${a.sa}\`; then \`${kn} rollout restart deploy/${a.deployments[0]}\``,
+          hint: `${chartMade ? `\`${helm}\` re-creates it (the chart creates it while ${[...new Set(made)].join(' / ')} is true), or` : ''} create it: \`${kn} create serviceaccount ${a.sa}\`; then \`${kn} rollout restart deploy/${a.deployments[0]}\``,
         };
       }
 

@@ -4,15 +4,18 @@
 // really has its rights there); every broken case runs on a private install in a namespace of its
 // own (fd-rbac-*) with its own copies of the chart's ClusterRoles/ClusterRoleBindings, named
 // fd-rbac-*: the shared ClusterRoles of the `flyte` install are never touched.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComponentSetting, Target } from '../../../src/config/target.js';
 import type { CheckResult } from '../../../src/engine/types.js';
 import { defaultTemplateKinds, kindResource, ruleAllows, rulesAllow, rulesOf, runtimeAccounts, templateObjects, type RbacInputs } from '../../../src/flyte/rbac.js';
 import { fixturesDir, installFlyte, removeInstall, type InstallOptions } from '../../infra/flyte-install.js';
 import { createIfMissing, kubeCall, kubeRequest } from '../../infra/kube.js';
+import { startHttp, type Running } from '../../harness/private-servers.js';
 import { runCheck } from '../../harness/run-check.js';
 import { makeTarget } from '../../harness/target.js';
 import { getTestbed } from '../../harness/testbed.js';
@@ -174,6 +177,19 @@ function rbacCopies(chart: 'flyte-binary' | 'flyte-core', ns: string, release: s
   });
 }
 const pathOf = (o: Obj) => `${RBAC}/${o.kind === 'ClusterRole' ? 'clusterroles' : 'clusterrolebindings'}/${o.metadata.name}`;
+/**
+ * Leaves only this test's RBAC for a private install: a ClusterRoleBinding that binds a ServiceAccount
+ * of the namespace and is not one of `mine` (e.g. one the install helper binds for a healthy private
+ * install) is deleted, so the breaks below are the only RBAC the ServiceAccounts have.
+ */
+async function onlyMine(ns: string, mine: Obj[]): Promise<void> {
+  const all = await call<{ items: Obj[] }>('GET', `${RBAC}/clusterrolebindings`);
+  const keep = new Set(mine.map((o) => o.metadata.name));
+  for (const b of all.items) {
+    if (keep.has(b.metadata.name)) continue;
+    if ((b.subjects ?? []).some((x: Obj) => x.kind === 'ServiceAccount' && x.namespace === ns)) await del(`${RBAC}/clusterrolebindings/${b.metadata.name}`);
+  }
+}
 async function apply(objs: Obj[]): Promise<void> {
   for (const o of objs) { await del(pathOf(o)); await createIfMissing(api().kube, api().token, pathOf(o).replace(/\/[^/]+$/, ''), o); }
 }
@@ -190,6 +206,7 @@ describe.sequential('flyte-binary: a private install whose RBAC is broken one wa
     await installFlyte(tb(), 'flyte-binary', o);
     rbac = rbacCopies('flyte-binary', ns, release);
     await apply(rbac);
+    await onlyMine(ns, rbac);
   });
   afterAll(async () => {
     for (const x of rbac) await del(pathOf(x));
@@ -297,6 +314,7 @@ describe.sequential('flyte-core: a private install with its own <ns>-* ClusterRo
     await installFlyte(tb(), 'flyte-core', o);
     rbac = rbacCopies('flyte-core', ns, 'flyte');
     await apply(rbac);
+    await onlyMine(ns, rbac);
   });
   afterAll(async () => {
     for (const x of rbac) await del(pathOf(x));
@@ -381,4 +399,97 @@ it('an API server that is not reachable skips the check behind kubernetes.api.re
   const r = (await runCheck(ID, target('flyte', 'flyte', { kubernetes: { context: 'stalled' } as never }), { timeoutMs: 1500 })).result;
   expect(r).toMatchObject({ status: 'skip', blockedBy: 'kubernetes.api.reachable' });
   expect((await kubeRequest(api().kube, api().token, 'GET', '/version')).status).toBe(200);
+});
+
+/**
+ * Answers the test bed's kube-apiserver (RBAC only) cannot give: an authorizer that explicitly
+ * denies (a webhook authorizer), RBAC objects that look right while the answer is no, odd
+ * SubjectAccessReview answers and statuses. A Kubernetes API of our own on 127.0.0.1, serving the
+ * shared install's names (flyte-binary, release flyte, namespace flyte).
+ */
+describe('SubjectAccessReview answers from an API server of our own', () => {
+  type Answer = { status?: number; body: unknown; raw?: boolean };
+  let sar: (attrs: Record<string, string>) => Answer = () => ({ body: { status: { allowed: true } } });
+  let rbacReadable = true;
+  let server: Running;
+  let kubeconfig: string;
+  const fn = 'flyte-flyte-binary';
+  const role = render(BINARY).find((o) => o.kind === 'ClusterRole')!;
+  const binding = render(BINARY).find((o) => o.kind === 'ClusterRoleBinding')!;
+  const handler = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+    const send = (a: Answer) => { res.writeHead(a.status ?? 200, { 'content-type': a.raw ? 'text/html' : 'application/json' }); res.end(a.raw ? String(a.body) : JSON.stringify(a.body)); };
+    const p = (req.url ?? '/').split('?')[0]!;
+    const forbidden = { status: 403, body: { kind: 'Status', status: 'Failure', reason: 'Forbidden', code: 403, message: 'forbidden: User "someone" cannot get resource' } };
+    if (p === '/version') return send({ body: { major: '1', minor: '33', gitVersion: 'v1.33.13' } });
+    if (p === '/api') return send({ body: { kind: 'APIVersions', versions: ['v1'] } });
+    if (p === `/apis/apps/v1/namespaces/flyte/deployments/${fn}`) return send({ body: { metadata: { name: fn }, spec: { template: { spec: { serviceAccountName: fn, containers: [{ name: 'flyte' }] } } } } });
+    if (p === `/api/v1/namespaces/flyte/serviceaccounts/${fn}`) return send({ body: { metadata: { name: fn, namespace: 'flyte' } } });
+    if (p === '/apis/authorization.k8s.io/v1/subjectaccessreviews' && req.method === 'POST') {
+      const review = JSON.parse(body.toString('utf8')) as { spec: { user: string; resourceAttributes: Record<string, string> } };
+      expect(review.spec.user).toBe(`system:serviceaccount:flyte:${fn}`);
+      return send(sar(review.spec.resourceAttributes));
+    }
+    if (p === `${RBAC}/clusterrolebindings/${fn}-cluster-role-binding`) return send(rbacReadable ? { body: binding } : forbidden);
+    if (p === `${RBAC}/clusterroles/${fn}-cluster-role`) return send(rbacReadable ? { body: role } : forbidden);
+    return send({ status: 404, body: { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404, message: 'not found' } });
+  };
+  const t = () => makeTarget({ chart: 'flyte-binary', kubernetes: { kubeconfigPath: kubeconfig, namespace: 'flyte', release: 'flyte' } } as never);
+  const run = async () => (await runCheck(ID, t())).result;
+  const podsCreate = (a: Record<string, string>) => a['verb'] === 'create' && a['resource'] === 'pods';
+
+  beforeAll(async () => {
+    server = await startHttp(handler);
+    const d = mkdtempSync(join(tmpdir(), 'fd-rbac-fake-'));
+    kubeconfig = join(d, 'config');
+    writeFileSync(kubeconfig, stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'fake', cluster: { server: `http://127.0.0.1:${server.port}` } }], users: [{ name: 'someone', user: { token: 'fd-rbac-fake-token' } }], contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'someone' } }], 'current-context': 'fake' }));
+  });
+  afterAll(async () => { await server.stop(); });
+
+  it('everything allowed: pass', async () => {
+    sar = () => ({ body: { kind: 'SubjectAccessReview', status: { allowed: true, reason: 'RBAC: allowed by ClusterRoleBinding' } } });
+    expect((await run())).toMatchObject({ status: 'pass', messageId: 'granted' });
+  });
+
+  it('an authorizer explicitly denies (a webhook authorizer): fail explicitlyDenied with its reason', async () => {
+    sar = (a) => ({ body: { status: podsCreate(a) ? { allowed: false, denied: true, reason: 'policy no-pods-in-projects forbids it' } : { allowed: true } } });
+    const r = await run();
+    expect(r).toMatchObject({ status: 'fail', messageId: 'explicitlyDenied', cause: `denied:kubernetes:system:serviceaccount:flyte:${fn}:create pods` });
+    expect(r.message).toContain('An authorizer explicitly denies it ("policy no-pods-in-projects forbids it")');
+    expect(r.hint).toContain('an authorizer other than RBAC');
+  });
+
+  it('denied while the chart\'s binding and role grant it: fail denied, said as such (not blamed on the chart)', async () => {
+    sar = (a) => ({ body: { status: podsCreate(a) ? { allowed: false, reason: 'webhook authorizer: no opinion; RBAC: no match' } : { allowed: true } } });
+    const r = await run();
+    expect(r).toMatchObject({ status: 'fail', messageId: 'denied' });
+    expect(r.message).toContain(`ClusterRoleBinding ${fn}-cluster-role-binding binds it to ClusterRole ${fn}-cluster-role, whose rules allow it, yet the API server's authorizer denies it`);
+    expect(r.message).toContain('(the authorizer says: webhook authorizer: no opinion; RBAC: no match)');
+  });
+
+  it('denied and the RBAC objects are not readable with these credentials: fail denied, saying it cannot tell why', async () => {
+    rbacReadable = false;
+    sar = (a) => ({ body: { status: podsCreate(a) ? { allowed: false } : { allowed: true } } });
+    try {
+      const r = await run();
+      expect(r).toMatchObject({ status: 'fail', messageId: 'denied' });
+      expect(r.message).toContain(`ClusterRoleBinding ${fn}-cluster-role-binding cannot be read with these credentials to say why`);
+    } finally { rbacReadable = true; }
+  });
+
+  it('odd answers and statuses end as the API findings, never an error', async () => {
+    const cases: [Answer, string, string][] = [
+      [{ body: { kind: 'SubjectAccessReview', status: { allowed: 'yes' } } }, 'fail', 'apiBadResponse'],
+      [{ body: { kind: 'SubjectAccessReview' } }, 'fail', 'apiBadResponse'],
+      [{ body: '<html><body>login</body></html>', raw: true }, 'fail', 'apiBadResponse'],
+      [{ status: 500, body: { kind: 'Status', code: 500, message: 'webhook authorizer unavailable' } }, 'fail', 'apiServerError'],
+      [{ status: 401, body: { kind: 'Status', code: 401, reason: 'Unauthorized', message: 'Unauthorized' } }, 'fail', 'apiUnauthorized'],
+      [{ status: 429, body: { kind: 'Status', code: 429, reason: 'TooManyRequests', message: 'slow down' } }, 'warn', 'apiThrottled'],
+      [{ status: 404, body: { kind: 'Status', code: 404, reason: 'NotFound', message: 'the server could not find the requested resource' } }, 'fail', 'apiNotServed'],
+    ];
+    for (const [answer, status, messageId] of cases) {
+      sar = () => answer;
+      const r = await run();
+      expect({ status: r.status, messageId: r.messageId }, JSON.stringify(answer)).toEqual({ status, messageId });
+    }
+  });
 });
