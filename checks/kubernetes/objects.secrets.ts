@@ -29,6 +29,8 @@ const MESSAGES = {
   ...API_MESSAGES,
 } as const;
 type Id = keyof typeof MESSAGES;
+/** References looked up per run (a real install names a handful). */
+const MAX_REFS = 60;
 
 export default defineCheck({
   id: 'kubernetes.objects.secrets',
@@ -58,8 +60,11 @@ export default defineCheck({
         if (!nsState.has(n)) nsState.set(n, getOr(s, `/api/v1/namespaces/${encodeURIComponent(n)}`, signal).then((x) => (x instanceof KubeError ? undefined : !!x)));
         return nsState.get(n)!;
       };
-      const items = await mapLimit(refs, 4, (r) => checkOne(ctx, s, r, signal, nsExists));
-      return rollUp(items, { what: 'the Secrets and ConfigMaps the install reads', details: { phase: ctx.phase, namespace: ns } });
+      // Bounded work whatever the values hold: the first MAX_REFS references are looked up, the rest counted.
+      const items = await mapLimit(refs.slice(0, MAX_REFS), 4, (r) => checkOne(ctx, s, r, signal, nsExists));
+      const out = rollUp(items, { what: 'the Secrets and ConfigMaps the install reads', details: { phase: ctx.phase, namespace: ns, ...(refs.length > MAX_REFS ? { notChecked: refs.length - MAX_REFS } : {}) } });
+      if (refs.length > MAX_REFS) out.message += ` (${refs.length - MAX_REFS} more references not looked up: only the first ${MAX_REFS} are)`;
+      return out;
     });
   },
 });

@@ -122,6 +122,15 @@ describe('flyte-binary', () => {
   });
 });
 
+describe('odd shapes', () => {
+  it('lists where maps are expected and the other way round (in keys only these references read) read as unset, never an exception', () => {
+    const t = load({ values: [{ configuration: { database: { host: 'db.fdref.test' } }, serviceAccount: { imagePullSecrets: 'regcred' },
+      deployment: { extraVolumes: { name: 'x' }, extraEnvVars: [null, 5, { name: 'A', valueFrom: 'x' }] }, commonAnnotations: ['a'],
+      ingress: { create: true, httpTls: [null, 'y', { secretName: ['z'] }], ingressClassName: 7 } }] });
+    expect(refs(t).map((r) => `${r.kind}/${r.name}`)).toEqual(['IngressClass/7']);
+  });
+});
+
 describe('rendered manifests', () => {
   it('the gcp flyte-core render: cert-manager Issuer and the TLS Secret it issues, the class by annotation, one API reference per kind; Secrets of the render are not references', () => {
     const t = load({ manifests: join(SHARED_FIXTURES, 'flyte-rendered', 'gcp__flyte_helm_generated.yaml') });

@@ -158,6 +158,14 @@ describe('preflight: the values name Secrets and ConfigMaps', () => {
     expect(objs).toEqual(['fd-ref-db-ok present', 'fd-ref-render-missing missing']);
   });
 
+  it('hostile values (2000 pull secrets): bounded work, the rest counted', async () => {
+    const t0 = Date.now();
+    const r = await run(target({ values: [{ configuration: { database: { host: 'db.fdref.test' } }, serviceAccount: { imagePullSecrets: Array.from({ length: 2000 }, (_, i) => ({ name: `fd-ref-many-${i}` })) } }] }));
+    expect(r).toMatchObject({ status: 'fail', messageId: 'missing' });
+    expect(r.message).toMatch(/\(1940 more references not looked up: only the first 60 are\)$/);
+    expect(Date.now() - t0).toBeLessThan(8000);
+  });
+
   it('no Secret referenced: skip with the reason', async () => {
     const r = await run(target({ values: [{ configuration: { database: { host: 'db.fdref.test' } } }] }));
     expect(r).toMatchObject({ status: 'skip', messageId: 'nothingReferenced' });
