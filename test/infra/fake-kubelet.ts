@@ -43,7 +43,7 @@ export interface FakeKubeletOptions {
   pollMs?: number;
 }
 
-export interface PodRecord { namespace: string; job: string; pod: string; behaviour: Behaviour; args?: string[]; exitCode?: number; stdout?: string; stderr?: string; terminationMessage?: string }
+export interface PodRecord { namespace: string; job: string; pod: string; behaviour: Behaviour; args?: string[]; exitCode?: number; stdout?: string; stderr?: string; terminationMessage?: string; /** What the fake kubelet itself failed at. */ kubeletError?: string; /** mountPath -> the temp dir standing for it (read emptyDir report files here; removed at stop()). */ mounts?: Record<string, string> }
 
 export interface FakeKubelet {
   pods: PodRecord[];
@@ -70,7 +70,11 @@ export function startFakeKubelet(o: FakeKubeletOptions): FakeKubelet {
   async function setJobStatus(ns: string, name: string, status: Record<string, unknown>): Promise<void> {
     const cur = await kubeRequest(o.kube, o.adminToken, 'GET', `/apis/batch/v1/namespaces/${ns}/jobs/${name}`);
     if (cur.status !== 200) return;
-    await kubeRequest(o.kube, o.adminToken, 'PUT', `/apis/batch/v1/namespaces/${ns}/jobs/${name}/status`, { ...cur.body, status: { ...(cur.body.status ?? {}), ...status } });
+    const prev = cur.body.status ?? {};
+    // startTime is set once (the API server refuses to change it for a running Job).
+    const next = { ...prev, ...status, ...(prev.startTime ? { startTime: prev.startTime } : {}) };
+    const r = await kubeRequest(o.kube, o.adminToken, 'PUT', `/apis/batch/v1/namespaces/${ns}/jobs/${name}/status`, { ...cur.body, status: next });
+    if (r.status >= 300) throw new Error(`fake kubelet: job status ${ns}/${name}: HTTP ${r.status}: ${JSON.stringify(r.body).slice(0, 500)}`);
   }
 
   async function podEnvironment(ns: string, pod: any, container: any, saDir: string, termLog: string): Promise<NodeJS.ProcessEnv> {
@@ -118,8 +122,10 @@ export function startFakeKubelet(o: FakeKubeletOptions): FakeKubelet {
     if (env['HOME'] === '/tmp' && mounts.has('/tmp')) env['HOME'] = mounts.get('/tmp')!;
     // $(VAR) expansion (the kubelet's), then mount paths rewritten to the temp dirs.
     const args: string[] = [...(container.command ?? []).slice(1), ...(container.args ?? [])].map((a: string) => a.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (all, n) => (env[n] !== undefined ? env[n]! : all)))
-      .map((a) => { for (const [mp, dir] of mounts) if (a === mp || a.startsWith(`${mp}/`)) return dir + a.slice(mp.length); return a; });
+      // No mount namespace here: a path under a mount (alone, or after `=` as in --report junit=/reports/x.xml) points into its temp dir.
+      .map((a) => { for (const [mp, dir] of mounts) { const m = new RegExp(`(^|=)${mp.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=/|$)`).exec(a); if (m) return a.slice(0, m.index + m[1]!.length) + dir + a.slice(m.index + m[0].length); } return a; });
     rec.args = args;
+    rec.mounts = Object.fromEntries(mounts);
     // tsx by absolute URL: the pod's working directory is its own temp dir.
     const cmd = process.env.FAKE_KUBELET_BUNDLE ? [join(REPO, 'dist', 'flyte-doctor.mjs')] : ['--import', pathToFileURL(join(REPO, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href, join(REPO, 'src', 'cli.ts')];
     if (o.beforeRun) await o.beforeRun(job, pod);
@@ -166,7 +172,7 @@ export function startFakeKubelet(o: FakeKubeletOptions): FakeKubelet {
       return;
     }
     if (behaviour === 'hang') return;
-    await run(ns, job, pod, rec).catch((e) => { rec.stderr = `fake kubelet: ${(e as Error).message}`; });
+    await run(ns, job, pod, rec).catch((e) => { rec.kubeletError = (e as Error).message; });
   }
 
   async function tick(): Promise<void> {
