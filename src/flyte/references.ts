@@ -481,10 +481,10 @@ function coreRefs(v: Values, refs: Refs, ns: string): void {
   if (v.bool('common.ingress.enabled') !== false) {
     const host = v.str('common.ingress.host');
     const secretName = v.str('common.ingress.tls.secretName');
-    // The template's default secretName is `<release>-flyte-tls`; the release is not in the values: flyte-doctor assumes `flyte`, the documented one.
+    // The template's default secretName is `<release>-flyte-tls`: the release is not in the values, the checks render it from the target's.
     const tls: TlsEntry[] = v.bool('common.ingress.tls.enabled') === true ? [{
-      secretName: secretName ?? 'flyte-flyte-tls', hosts: host ? [host] : [], key: v.key('common.ingress.tls.secretName'),
-      source: secretName ? v.prov('common.ingress.tls.secretName') : `${v.prov('common.ingress.tls.enabled')} (chart default secretName <release>-flyte-tls, release flyte assumed)`,
+      secretName: secretName ?? '{{ .Release.Name }}-flyte-tls', hosts: host ? [host] : [], key: v.key('common.ingress.tls.secretName'),
+      source: secretName ? v.prov('common.ingress.tls.secretName') : `${v.prov('common.ingress.tls.enabled')} (chart default secretName <release>-flyte-tls)`,
     }] : [];
     const clsName = v.str('common.ingress.ingressClassName');
     const className = clsName ? { className: { name: clsName, key: ['common', 'ingress', 'ingressClassName'] as Path } } : {};

@@ -46,9 +46,9 @@ describe('flyte-core', () => {
     const t = fixture('flyte-core__values-gcp.yaml');
     expect(find(t, 'Secret', 'db-pass')).toMatchObject({ keys: ['pass.txt'], createdByChart: true, manifestKeys: ['pass.txt'], key: 'common.databaseSecret.name' });
     expect(find(t, 'Issuer', 'letsencrypt-production')).toMatchObject({ apiVersion: 'cert-manager.io/v1', namespace: 'flyte', annotation: 'cert-manager.io/issuer', key: 'common.ingress.annotations.cert-manager.io/issuer' });
-    const tls = find(t, 'Secret', 'flyte-flyte-tls')!;
+    const tls = find(t, 'Secret', '{{ .Release.Name }}-flyte-tls')!;
     expect(tls).toMatchObject({ keys: ['tls.crt', 'tls.key'], issuedBy: { kind: 'Issuer', name: 'letsencrypt-production' }, key: 'common.ingress.tls.secretName' });
-    expect(tls.source).toContain('chart default secretName <release>-flyte-tls, release flyte assumed');
+    expect(tls.source).toContain('chart default secretName <release>-flyte-tls');
     expect(find(t, 'IngressClass', 'nginx')).toMatchObject({ annotation: 'kubernetes.io/ingress.class' });
     expect(find(t, 'Secret', 'flyte-secret-auth')).toMatchObject({ keys: ['client_secret'], createdByChart: true });
   });

@@ -91,6 +91,15 @@ describe('preflight: the values name Secrets and ConfigMaps', () => {
     expect(r).toMatchObject({ status: 'fail', messageId: 'keyEmpty', message: `Secret ${NS}/fd-ref-db-empty: the key pass.txt is empty (the database password (db.admin.database.passwordPath: /etc/db/pass.txt), mounted at /etc/db)` });
   });
 
+  it('flyte-core: common.ingress.tls.enabled without secretName: the chart\'s default <release>-flyte-tls, rendered with the release', async () => {
+    const r = await run(target({ values: [{ db: { admin: { database: { host: 'db.fdref.test' } } }, common: { ingress: { host: 'flyte.test', ingressClassName: 'nginx', tls: { enabled: true } } } }] }));
+    expect(r).toMatchObject({ status: 'fail', messageId: 'tlsSecretMissing', cause: cause.object('secret', NS, 'flyte-flyte-tls') });
+    expect(r.message).toContain('(chart default secretName <release>-flyte-tls)');
+    expect(r.hint).toContain('create secret tls flyte-flyte-tls');
+    expect(r.hint).toContain('`common.ingress.annotations`');
+    expect(r.hint).toContain('`common.ingress.tls.secretName`');
+  });
+
   it('flyte-core: secretManifest makes the chart create the Secret: not looked up in preflight, but a manifest without the key is a finding', async () => {
     const base = { db: { admin: { database: { host: 'db.fdref.test', passwordPath: '/etc/db/pass.txt' } } }, datacatalog: { enabled: false } };
     const ok = await run(target({ values: [{ ...base, common: { databaseSecret: { name: 'fd-ref-nope', secretManifest: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'fd-ref-nope' }, stringData: { 'pass.txt': DB_PW } } } } }] }));
