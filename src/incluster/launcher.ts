@@ -15,6 +15,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Target } from '../config/target.js';
 import { kubectl } from '../clients/kube.js';
+import { cause } from '../engine/causes.js';
 import { binaryFullname } from '../flyte/kubernetes.js';
 import type { Json, Phase, Status } from '../engine/types.js';
 import type { Report } from '../../reports/schema.js';
@@ -203,7 +204,7 @@ export async function launchInCluster(o: LaunchOptions): Promise<LaunchResult> {
         } catch (e) {
           if (!(e instanceof ApiError)) throw e;
           const msg = api.scrub(e.message);
-          if (e.status === 403) return result({ status: 'fail', messageId: 'forbidden', message: `creating ${step.ref.kind} ${step.ref.name} in ${where.namespace} was refused (HTTP 403) for user "${api.user}": ${msg}`, hint: `grant the launcher's permissions in ${where.namespace} (kubernetes.incluster.rbac lists them; e.g. \`${k} create rolebinding flyte-doctor-launcher --clusterrole=admin --user=<you>\`)`, details: { request: e.request ?? null, httpStatus: 403 }, cause: `denied:kubernetes:${api.user}:in-cluster run` });
+          if (e.status === 403) return result({ status: 'fail', messageId: 'forbidden', message: `creating ${step.ref.kind} ${step.ref.name} in ${where.namespace} was refused (HTTP 403) for user "${api.user}": ${msg}`, hint: `grant the launcher's permissions in ${where.namespace} (kubernetes.incluster.rbac lists them; e.g. \`${k} create rolebinding flyte-doctor-launcher --clusterrole=admin --user=<you>\`)`, details: { request: e.request ?? null, httpStatus: 403 }, cause: cause.denied('kubernetes', api.user || 'anonymous', 'in-cluster run') });
           return result({ status: 'error', messageId: 'apiFailed', message: `creating ${step.ref.kind} ${step.ref.name} failed: ${msg}`, hint: 'see the API server\'s answer; kubernetes.api.reachable checks the connection', details: { request: e.request ?? null, httpStatus: e.status } });
         }
       }
