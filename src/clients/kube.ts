@@ -15,7 +15,7 @@
 // `onSecret` for the run's redactor.
 //
 // Read-only by construction: a session can only GET, LIST (paginated) and create
-// SelfSubjectAccessReviews. There is no write method.
+// SelfSubjectAccessReviews and SubjectAccessReviews (answered, never stored). There is no write method.
 import { X509Certificate } from 'node:crypto';
 import type { KubernetesTarget } from '../config/target.js';
 import {
@@ -207,6 +207,13 @@ export interface KubeSession {
   forEach<T = any>(path: string, signal: AbortSignal, visit: ItemVisitor<T>, opts?: ListOptions): Promise<number>;
   /** SelfSubjectAccessReview for each attribute set (bounded parallelism), in input order. */
   canI(attrs: readonly AccessAttributes[], signal: AbortSignal): Promise<AccessDecision[]>;
+  /**
+   * POSTs one SubjectAccessReview (authorization.k8s.io/v1): the API server answers it and stores
+   * nothing, so the session stays read-only. Returns the answer's JSON object; throws KubeError on a
+   * non-2xx answer (403: the identity may not create subjectaccessreviews) or a body that is not a
+   * JSON object. src/clients/access.ts builds the reviews and validates the answers.
+   */
+  postSubjectAccessReview(body: Json, signal: AbortSignal): Promise<Record<string, unknown>>;
   /** Removes every credential the session knows from `text`. */
   scrub(text: string): string;
   close(): void;
@@ -608,6 +615,13 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
       await Promise.all(Array.from({ length: Math.min(8, attrs.length) }, worker));
       const byKey = new Map(out.map((d) => [keyOf(d), d]));
       return all.map((a) => ({ ...byKey.get(keyOf(a))! }));
+    },
+    async postSubjectAccessReview(body, signal) {
+      const path = '/apis/authorization.k8s.io/v1/subjectaccessreviews';
+      const r = await request('POST', path, signal, body);
+      if (r.status < 200 || r.status >= 300) throw httpError('POST', path, r);
+      if (!isObj(r.json)) throw notJson('POST', path, r, 'a SubjectAccessReview');
+      return r.json;
     },
     scrub: (t) => scrubber.scrub(t),
     close() { agent?.destroy(); execAgent?.destroy(); },

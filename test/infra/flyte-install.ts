@@ -232,9 +232,44 @@ export async function installFlyte(tb: Testbed, chart: Chart, o: InstallOptions 
     await setDeploymentReady(a, ns, d.metadata.name, true);
   }
   for (const s of services) await writeEndpoints(a, ns, s, deployments, podIps, true);
+  if (ns !== SHARED_NS) await bindPrivateRbac(a, chart, o);
   if (!o.noWebhook) await createWebhookConfig(tb, a, chart, o);
   await publishIngresses(a, chart, o, objs, tb.nginx?.host ?? 'flyte.test');
   return describeInstall(chart, o);
+}
+
+/** Label of the cluster-scoped RBAC a private install gets (removeInstall deletes by it). */
+const INSTALL_LABEL = 'flyte-doctor.test/install';
+
+/**
+ * A private install's ServiceAccounts get the rights a real install gives them (flyte.rbac.runtime
+ * reviews them). flyte-core: its ClusterRoles and ClusterRoleBindings as the chart renders them for
+ * the namespace (`<ns>-flyteadmin`, `<ns>-flytepropeller`, `<ns>-flyte-pod-webhook`: unique per
+ * namespace). flyte-binary names them after the release, which private installs share (`fdrel`): its
+ * ServiceAccount is bound to the shared install's ClusterRole (never changed) by a binding of this
+ * namespace's own, `fd-install-<ns>`. All labelled; removeInstall() deletes them.
+ */
+async function bindPrivateRbac(a: Api, chart: Chart, o: InstallOptions): Promise<void> {
+  const ns = nsOf(o);
+  const labels = { [INSTALL_LABEL]: ns };
+  const rendered = chartObjects(chart, { namespace: SHARED_NS }).filter((x) => x.kind === 'ClusterRole' || x.kind === 'ClusterRoleBinding');
+  if (chart === 'flyte-binary') {
+    const b = rendered.find((x) => x.kind === 'ClusterRoleBinding')!;
+    await createIfMissing(a.kube, a.token, collection('ClusterRoleBinding'), {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: `fd-install-${ns}`, labels },
+      roleRef: b.roleRef, subjects: [{ kind: 'ServiceAccount', name: binaryFullname(releaseOf(o)), namespace: ns }],
+    });
+    return;
+  }
+  const rename = (n: string) => n.replace(/^flyte-/, `${ns}-`);
+  for (const x of rendered) {
+    const { namespace: _n, ...meta } = x.metadata;
+    await createIfMissing(a.kube, a.token, collection(x.kind), {
+      ...x, metadata: { ...meta, name: rename(x.metadata.name), labels: { ...(x.metadata.labels ?? {}), ...labels } },
+      ...(x.roleRef ? { roleRef: { ...x.roleRef, name: rename(x.roleRef.name) } } : {}),
+      ...(x.subjects ? { subjects: x.subjects.map((s: { namespace?: string }) => ({ ...s, namespace: ns })) } : {}),
+    });
+  }
 }
 
 function hash(s: string): number { let h = 0; for (const c of s) h = (h * 31 + c.charCodeAt(0)) >>> 0; return h; }
@@ -633,6 +668,10 @@ export async function removeInstall(tb: Testbed, chart: Chart, o: InstallOptions
   const mwc = await kubeRequest<Obj>(a.kube, a.token, 'GET', itemPath('MutatingWebhookConfiguration', name));
   if (mwc.status === 200 && mwc.body.webhooks?.[0]?.clientConfig?.service?.namespace === ns) {
     await kubeCall(a.kube, a.token, 'DELETE', itemPath('MutatingWebhookConfiguration', name), undefined, undefined, (s) => s < 300 || s === 404);
+  }
+  for (const kind of ['ClusterRoleBinding', 'ClusterRole']) {
+    const list = await kubeCall<{ items: Obj[] }>(a.kube, a.token, 'GET', `${collection(kind)}?labelSelector=${encodeURIComponent(`${INSTALL_LABEL}=${ns}`)}`);
+    for (const x of list.items ?? []) await kubeCall(a.kube, a.token, 'DELETE', itemPath(kind, x.metadata.name), undefined, undefined, (st) => st < 300 || st === 404);
   }
   await removeNamespace(tb, ns);
 }
