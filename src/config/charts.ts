@@ -3,6 +3,7 @@
 // Chart defaults (trimmed copies of each chart's values.yaml, flyteorg/flyte master 89cf9cc7) and
 // the flytestdlib defaults the charts leave in place (facts §C1) carry the 'chart default' source.
 import { UserError } from '../errors.js';
+import { publishedDefault } from './credentials.js';
 import { checkReadableLater, readInputFile, SECRET_FILE_LIMIT } from './read.js';
 import { Secret } from './secret.js';
 import { componentsFromValues } from '../flyte/components.js';
@@ -304,7 +305,7 @@ class Builder {
    */
   secret(value: string | undefined, key?: string | Path): Secret | undefined {
     if (value === undefined || value === '') return undefined;
-    const isDefault = key === undefined ? false : this.r.mv.originOf(this.r.abs(key)) === CHART_DEFAULT;
+    const isDefault = key === undefined ? publishedDefault(['password'], value) : this.r.mv.originOf(this.r.abs(key)) === CHART_DEFAULT || publishedDefault(this.r.abs(key), value);
     if (!isDefault) this.secrets.add(value);
     return new Secret(value);
   }

@@ -211,3 +211,18 @@ export function secretsOf(value: string): string[] {
   c.secret(value);
   return [...c.secrets];
 }
+
+/**
+ * The bundled dependencies' published default passwords, repeated in the umbrella charts' own values
+ * (flyte-sandbox `postgresql.auth.postgresPassword: postgres`, `minio.auth.rootPassword: miniostorage`;
+ * flyte / flyte-deps `postgres`/`minio`): known to everyone, so no secret, and redacting `postgres`
+ * would hide a word of every database check id and key.
+ */
+const PUBLISHED_DEFAULTS: [RegExp, string][] = [
+  [/password$/i, 'postgres'],                                   // PostgreSQL's and flytestdlib's default
+  [/(secretKey|secret_key|rootPassword|password|SECRET_ACCESS_KEY)$/i, 'miniostorage'], // the sandbox MinIO's
+];
+export function publishedDefault(path: (string | number)[], v: unknown): boolean {
+  const key = path.filter((x): x is string => typeof x === 'string').join('.');
+  return PUBLISHED_DEFAULTS.some(([re, value]) => re.test(key) && String(v) === value);
+}

@@ -3,7 +3,7 @@
 import { UserError } from '../errors.js';
 import { makeRedactor } from '../engine/redact.js';
 import { chartDefaultsLayer, mapChart, Reader, urlPassword } from './charts.js';
-import { collectCloudFiles, collectEnv, Credentials } from './credentials.js';
+import { collectCloudFiles, collectEnv, Credentials, publishedDefault } from './credentials.js';
 import { computeEndpoints, isClusterInternal, parseEndpoint, type ParsedEndpoint } from './endpoints.js';
 import { loadClient } from './flytectl.js';
 import { findPlaceholders } from './hygiene.js';
@@ -206,7 +206,7 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
     // Every credential-named value of the user's layers, except a chart's own published default
     // repeated in a file (flyte-core's clientSecret `foobar`): that is no secret.
     const defaultsMv = new MergedValues([defaults]);
-    for (const l of [...layers, setLayer]) creds.scanTree(l.values, { skip: (path, v) => { const d = defaultsMv.rawAt(path); return d !== undefined && d !== '' && String(d) === String(v); } });
+    for (const l of [...layers, setLayer]) creds.scanTree(l.values, { skip: (path, v) => { const d = defaultsMv.rawAt(path); return (d !== undefined && d !== '' && String(d) === String(v)) || publishedDefault(path, v); } });
     const mv = new MergedValues([defaults, ...layers, setLayer]);
     mv.prefix = prefix;
     mv.resolveTemplates();
@@ -245,7 +245,7 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
     for (const s of m.secrets) creds.secret(s);
     if (m.storage?.accessKey) creds.identifier(m.storage.accessKey);
   } else {
-    for (const l of [...layers, setLayer]) creds.scanTree(l.values);
+    for (const l of [...layers, setLayer]) creds.scanTree(l.values, { skip: publishedDefault });
   }
   provenance['projects'] ??= 'default';
   provenance['domains'] ??= 'default';

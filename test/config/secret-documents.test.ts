@@ -22,3 +22,16 @@ describe('secret values that are config documents', () => {
     expect(secretsOf('line one\nline two of a multi-line password')).toContain('line one\nline two of a multi-line password');
   });
 });
+
+describe('published default passwords of the bundled dependencies', () => {
+  it('flyte-sandbox values: postgres / miniostorage are no secrets (they would hide the word "postgres" everywhere)', async () => {
+    const { loadTarget } = await import('../../src/config/load.js');
+    const { SHARED_FIXTURES } = await import('../harness/fixtures.js');
+    const { join } = await import('node:path');
+    const t = loadTarget({ values: [join(SHARED_FIXTURES, 'flyte-values', 'flyte-sandbox__values.yaml')], set: [], env: {}, cwd: SHARED_FIXTURES, home: '/nonexistent-home' });
+    expect(t.secrets).not.toContain('postgres');
+    expect(t.secrets).not.toContain('miniostorage');
+    const real = loadTarget({ values: [join(SHARED_FIXTURES, 'flyte-values', 'flyte-sandbox__values.yaml')], set: ['flyte-binary.configuration.database.password=Real-Pw-7731'], env: {}, cwd: SHARED_FIXTURES, home: '/nonexistent-home' });
+    expect(real.secrets).toContain('Real-Pw-7731');
+  });
+});
