@@ -73,7 +73,7 @@ export async function dnsOutcome(ctx: CheckContext, host: string, role: string, 
   } catch (e) {
     if (!(e instanceof DnsError)) throw e;
     const details = { host, resolver, code: e.code, kind: e.kind, ...(e.cnameTarget ? { cnameTarget: e.cnameTarget } : {}) };
-    if (internal) {
+    if (internal && !ctx.target.inCluster) {
       return { status: 'warn', messageId: 'clusterInternal', cause: key, message: `${host} is a cluster-internal name (${role}): it resolves only inside the cluster (${resolver}: ${e.kind}), so it cannot be checked from this machine`, hint: 'run flyte-doctor with --in-cluster to check it from inside the cluster; from a laptop, dial the ingress host instead (or a port-forward on localhost)', details };
     }
     const other = viaFlag ? ' (asked --dns-server only: the system resolver may know more)' : '';

@@ -111,6 +111,8 @@ export const S3_FAILURES = {
   tlsFailed: m('fail', 'TLS with the endpoint failed: certificate not trusted, expired or for another name, or the handshake failed.'),
   iamKeysIgnored: m('fail', 'authType iam while access keys are set: Flyte and flyte-doctor ignore the keys, and this machine has no other AWS credentials.'),
   noCredentialsHere: m('warn', 'authType iam and no AWS credentials on this machine: Flyte\'s pod identity cannot be checked from here.'),
+  podHasNoIdentity: m('fail', 'In the cluster (--in-cluster): authType iam and the pod has no AWS credentials: IRSA is not wired (no role annotation on the service account, or the pods were not restarted).'),
+  podIdentityFailed: m('fail', 'In the cluster (--in-cluster): the pod\'s web identity could not be exchanged for AWS credentials (the role\'s trust policy, the OIDC provider, the token file).'),
   localCredentialsFailed: m('warn', 'authType iam: this machine\'s AWS credential chain failed (profile, SSO, web identity); nothing was probed.'),
   unrecognised: m('fail', 'An answer no other finding covers; the status, error code and message are shown.'),
 } as const satisfies Record<string, MessageSpec>;
@@ -222,7 +224,11 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
   if (!(e instanceof S3ProbeError)) throw e;
   const t = ctx.target, st = t.storage!;
   const p = hp(st);
-  const iam = st.authType === 'iam';
+  // authType iam judged from this machine (its own AWS identity) vs from inside the cluster, where
+  // the identity is the pod's (IRSA): there every refusal is Flyte's own.
+  const pod = t.inCluster === true;
+  const iam = st.authType === 'iam' && !pod;
+  const podIam = st.authType === 'iam' && pod;
   const who = identityText(st, identity);
   const what = `${op.op} on s3://${op.bucket}`;
   const base: Record<string, Json> = { bucket: op.bucket, operation: op.op, endpoint: p.url, identity: who, authType: st.authType };
@@ -239,6 +245,14 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
           details: { ...base, sdkError: e.message, precedence: credentialPrecedence(st) },
         };
       }
+      if (podIam) {
+        return {
+          status: 'fail', messageId: 'podHasNoIdentity', cause: cause.credentials('s3', 'pod'),
+          message: `the pod (${t.runtime?.ranAt ?? 'in-cluster'}) has no AWS credentials: authType iam needs IRSA (a role on the service account) and none reached the pod (${e.message})`,
+          hint: `annotate Flyte's service account with eks.amazonaws.com/role-arn: <role> (flyte-binary: serviceAccount.annotations; flyte-core: <component>.serviceAccount.annotations), with the cluster's OIDC provider in the role's trust policy, and restart the pods`,
+          details: { ...base, sdkError: e.message },
+        };
+      }
       return {
         status: 'warn', messageId: 'noCredentialsHere', cause: cause.credentials('s3', 'this-machine'),
         message: `cannot be checked from this machine: authType iam (Flyte uses the IAM role of its pods, IRSA) and no AWS credentials were found here (${e.message})${process.env.AWS_PROFILE ? `; AWS_PROFILE=${process.env.AWS_PROFILE} is set, but that profile gives no usable credentials (missing, or its SSO/credential_process failed)` : ''}`,
@@ -246,6 +260,14 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
         details: { ...base, sdkError: e.message, precedence: credentialPrecedence(st) },
       };
     case 'credentials-provider':
+      if (podIam) {
+        return {
+          status: 'fail', messageId: 'podIdentityFailed', cause: cause.credentials('s3', 'pod'),
+          message: `the pod's AWS identity failed (${t.runtime?.ranAt ?? 'in-cluster'}): ${scrub(e.message, st)}`,
+          hint: 'IRSA: the role\'s trust policy must allow sts:AssumeRoleWithWebIdentity for this service account (its sub claim system:serviceaccount:<namespace>:<name>) from the cluster\'s OIDC provider; the token file AWS_WEB_IDENTITY_TOKEN_FILE must be mounted',
+          details: { ...base, sdkError: scrub(e.message, st) },
+        };
+      }
       return {
         status: 'warn', messageId: 'localCredentialsFailed', cause: cause.credentials('s3', 'this-machine'),
         message: `cannot be checked from this machine: its AWS credential chain failed: ${scrub(e.message, st)}`,
@@ -392,6 +414,7 @@ export const GCS_FAILURES = {
   credentialsRejected: m('fail', 'The key file\'s credentials were rejected (HTTP 401, invalid_grant: key deleted or revoked, invalid_client).'),
   thisMachineCredentialsRejected: m('warn', 'Application Default Credentials: this machine\'s credentials were rejected (401, invalid_grant); Flyte\'s own identity cannot be judged from here.'),
   noCredentialsHere: m('warn', 'No Google credentials on this machine (GOOGLE_APPLICATION_CREDENTIALS, gcloud ADC, metadata server): Flyte\'s Workload Identity cannot be checked from here.'),
+  podHasNoGoogleIdentity: m('fail', 'In the cluster (--in-cluster): the pod has no Google credentials: Workload Identity is not wired (annotation, IAM binding, metadata server).'),
   keyFileUnreadable: m('fail', 'The service-account key file is missing, not JSON, not a service-account key, or its private key cannot sign.'),
   clockSkew: m('fail', 'The token endpoint refused the JWT because of this machine\'s clock (iat/exp out of range).'),
   accountDisabled: m('fail', 'The project\'s billing or the account is disabled (accountDisabled, userProjectAccountProblem).'),
@@ -436,12 +459,13 @@ function gcsWho(st: StorageTarget, id: GcsIdentity | undefined, principal?: stri
 export function gcsFailure(ctx: CheckContext, op: GcsOp, e: unknown, id?: GcsIdentity): GcsOutcome {
   if (!(e instanceof GcsProbeError)) throw e;
   const t = ctx.target, st = t.storage!;
-  const machine = st.authType !== 'keyfile';
+  const machine = st.authType !== 'keyfile' && !t.inCluster; // in the cluster the identity is the pod's own (Workload Identity)
   const what = `${op.op} on gs://${op.bucket}`;
   const base: Record<string, Json> = { bucket: op.bucket, operation: op.op, endpoint: st.endpoint ?? 'https://storage.googleapis.com', identity: gcsWho(st, id), authType: st.authType };
   const credCause = cause.credentials('gcs', id?.principal ?? (machine ? 'this-machine' : st.keyFile ?? 'key-file'));
   switch (e.kind) {
     case 'no-credentials':
+      if (t.inCluster) return { status: 'fail', messageId: 'podHasNoGoogleIdentity', cause: cause.credentials('gcs', 'pod'), message: `the pod (${t.runtime?.ranAt ?? 'in-cluster'}) has no Google credentials: Workload Identity is not wired (${e.message.split('. ')[0]})`, hint: 'annotate Flyte\'s service account with iam.gke.io/gcp-service-account: <gsa>@<project>.iam.gserviceaccount.com, grant that GSA roles/iam.workloadIdentityUser for serviceAccount:<project>.svc.id.goog[<namespace>/<name>], enable the GKE metadata server on the node pool, and restart the pods', details: base };
       return { status: 'warn', messageId: 'noCredentialsHere', cause: cause.credentials('gcs', 'this-machine'), message: `cannot be checked from this machine: Flyte uses the Google service account of its pods (Workload Identity), and no Google credentials were found here (${e.message.split('. ')[0]})`, hint: 'run flyte-doctor --in-cluster to probe with Flyte\'s identity, or provide credentials here: GOOGLE_APPLICATION_CREDENTIALS=<service-account key of the Flyte GSA> or `gcloud auth application-default login` (an account with the same roles)', details: base };
     case 'key-file':
       return { status: 'fail', messageId: 'keyFileUnreadable', cause: cause.config(storageKey(st, 'keyFile')), message: `${e.message}`, hint: `point ${machine ? 'GOOGLE_APPLICATION_CREDENTIALS' : storageKey(st, 'keyFile')} at the service account's JSON key (gcloud iam service-accounts keys create)`, details: base };

@@ -45,7 +45,7 @@ export default defineCheck({
       r = await httpProbe(effectiveEndpoint(st), { method: 'GET', ...(ctx.target.dnsServer ? { dnsServer: ctx.target.dnsServer } : {}), timeoutMs: Math.max(200, budget - 1600), signal: ctx.signal, maxBody: 16 * 1024 });
     } catch (e) {
       if (!(e instanceof HttpProbeError)) throw e;
-      if (e.kind === 'dns' && isClusterInternal(parts.host)) {
+      if (e.kind === 'dns' && isClusterInternal(parts.host) && !ctx.target.inCluster) {
         const override = signedUrlEndpoint(st);
         if (override) {
           try {

@@ -33,8 +33,12 @@ export function scopeLines(t: Target): string[] {
   } else if (t.chart === 'flyte-binary' && off.length) {
     out.push(`turned off inside the binary, so not checked: ${off.map((c) => `${c.name} (${c.source})`).join('; ')}`);
   }
-  for (const id of t.identities ?? []) {
-    out.push(`${id.component} runs as ${id.kind} ${id.value} (${id.source}); storage probes from here use this machine's credentials, not that identity: run with --in-cluster to check Flyte's own rights`);
+  if (t.inCluster) {
+    out.push(`running inside the cluster (${t.runtime?.ranAt ?? 'in-cluster'}): cluster-internal names are judged, and storage probes use the pod's identity${t.runtime?.storageIdentity ? ` (${t.runtime.storageIdentity})` : ''}`);
+  } else {
+    for (const id of t.identities ?? []) {
+      out.push(`${id.component} runs as ${id.kind} ${id.value} (${id.source}); storage probes from here use this machine's credentials, not that identity: run with --in-cluster to check Flyte's own rights`);
+    }
   }
   return out;
 }

@@ -43,3 +43,14 @@ describe('invalid host names', () => {
     expect(db.hint).toContain('configuration.database.host');
   });
 });
+
+describe('cluster-internal names from inside the cluster (target.inCluster)', () => {
+  it('a Service name that does not resolve in the pod is a real failure there, a "cannot check from here" warning outside', async () => {
+    const base = loadTarget({ values: [], set: ['configuration.database.host=postgres.fd-nowhere.svc.cluster.local', 'configuration.database.port=5432'], env: {}, cwd: SHARED_FIXTURES, home: '/nonexistent-home', dnsServer: getTestbed().dns.server });
+    const outside = (await runSelection(base, 'preflight', ['dns.hosts.resolve'])).results.find((r) => r.id === 'dns.hosts.resolve' && r.instance === 'database-flyteadmin')!;
+    expect(outside).toMatchObject({ status: 'warn', messageId: 'clusterInternal' });
+    const inside = (await runSelection({ ...base, inCluster: true }, 'preflight', ['dns.hosts.resolve'])).results.find((r) => r.id === 'dns.hosts.resolve' && r.instance === 'database-flyteadmin')!;
+    expect(inside.status, inside.message).toBe('fail');
+    expect(['nxdomain', 'dnsRefused', 'servfail', 'noAddress']).toContain(inside.messageId);
+  });
+});

@@ -155,3 +155,18 @@ describe('GCS with Application Default Credentials', () => {
     expect(result.hint).toContain('--in-cluster');
   });
 });
+
+describe('GCS Workload Identity from inside the cluster (target.inCluster)', () => {
+  it('no Google credentials in the pod: a fail naming the annotation and the IAM binding, not "cannot be checked from here"', async () => {
+    const saved = process.env.GOOGLE_APPLICATION_CREDENTIALS;
+    delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
+    try {
+      const t = { ...gcsTarget({ endpoint: undefined as never }), inCluster: true, runtime: { ranAt: 'in-cluster/flyte/flyteadmin', apiServer: 'https://127.0.0.1' } };
+      const run = await runSelection(t as never, 'preflight', ['storage.gcs.bucket']);
+      const b = run.results.find((r) => r.id === 'storage.gcs.bucket' && r.instance === 'metadata')!;
+      expect(b).toMatchObject({ status: 'fail', messageId: 'podHasNoGoogleIdentity' });
+      expect(b.hint).toContain('iam.gke.io/gcp-service-account');
+      expect(b.hint).toContain('roles/iam.workloadIdentityUser');
+    } finally { if (saved !== undefined) process.env.GOOGLE_APPLICATION_CREDENTIALS = saved; }
+  });
+});

@@ -164,3 +164,29 @@ describe('authType iam: this machine\'s identity', () => {
     } finally { undo(); }
   });
 });
+
+describe('authType iam from inside the cluster (target.inCluster): the identity is the pod\'s, every refusal is a finding', () => {
+  afterEach(assertS3Clean);
+  const podTarget = () => ({ ...s3Target(undefined, { authType: 'iam', accessKey: undefined as never, secretKey: undefined as never }), inCluster: true, runtime: { ranAt: 'in-cluster/flyte/flyte-binary', apiServer: 'https://127.0.0.1' } });
+
+  it('no AWS credentials in the pod: a fail (IRSA not wired), not "cannot be checked from here"', async () => {
+    const undo = withAwsEnv({});
+    try {
+      const { result } = await runCheck('storage.s3.bucket', podTarget() as never, { instance: 'metadata' });
+      expect(result).toMatchObject({ status: 'fail', messageId: 'podHasNoIdentity' });
+      expect(result.message).toContain('in-cluster/flyte/flyte-binary');
+      expect(result.hint).toContain('eks.amazonaws.com/role-arn');
+    } finally { undo(); }
+  });
+
+  it('the pod\'s identity denied a permission: permissionDenied (fail) naming it, not the this-machine warning', async () => {
+    const m = getTestbed().minio;
+    const undo = withAwsEnv({ AWS_ACCESS_KEY_ID: m.users.noPut.accessKey, AWS_SECRET_ACCESS_KEY: m.users.noPut.secretKey });
+    try {
+      const run = await runSelection(podTarget() as never, 'preflight', ['storage.s3.put']);
+      const put = run.results.find((r) => r.id === 'storage.s3.put' && r.instance === 'metadata')!;
+      expect(put).toMatchObject({ status: 'fail', messageId: 'permissionDenied' });
+      expect(put.message).toContain('s3:PutObject');
+    } finally { undo(); }
+  });
+});
