@@ -43,7 +43,7 @@ export function query<R extends Record<string, unknown>>(ctx: CheckContext, db: 
 // ---------------------------------------------------------------- what can be judged from here
 
 /**
- * flyte-doctor runs inside the cluster (the --in-cluster mode, built in another issue, sets
+ * flyte-doctor runs inside the cluster (the --in-cluster mode, or a run in a pod, sets
  * `target.inCluster`). Deliberately not guessed from KUBERNETES_SERVICE_HOST: a CI job in some
  * other cluster is not Flyte's network either.
  */

@@ -251,8 +251,8 @@ export interface Target {
   client: ClientTarget;
   auth: AuthTarget;
   /**
-   * The run happens inside the cluster as Flyte's identity (the `--in-cluster` mode of issue 12, not
-   * built yet): cluster-internal names and private addresses are then judged, not warned about.
+   * The run happens inside the cluster as Flyte's identity (the `--in-cluster` pod, or a run in a
+   * pod): cluster-internal names and private addresses are then judged, not warned about.
    */
   inCluster?: boolean;
   /**

@@ -3,7 +3,7 @@
 // `azure.workload.identity/client-id`), and the default identity of task pods from the cluster
 // resource templates' customData (defaultIamRole / defaultIamServiceAccount). From the operator's
 // machine the storage probes use the operator's credentials, so the report says whose rights were
-// not checked (issue 12 builds --in-cluster).
+// not checked (--in-cluster checks them).
 import type { Reader } from '../config/charts.js';
 import type { Chart, WorkloadIdentity } from '../config/target.js';
 import { isDict } from '../config/values.js';
