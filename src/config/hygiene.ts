@@ -6,6 +6,7 @@
 // values.placeholders check reports them and the engine blocks every probe that would use one.
 import { isIP } from 'node:net';
 import { parseSource, valueAt } from '../flyte/settings.js';
+import { storageKey, type StorageField } from '../flyte/storage.js';
 import type { Placeholder, PlaceholderKind, Target } from './target.js';
 import { CHART_DEFAULT, formatPath, isDict } from './values.js';
 import type { MergedValues, Path } from './values.js';
@@ -157,7 +158,7 @@ export function findPlaceholders(target: Target, mv: MergedValues | undefined): 
   const chartDefault = (field: string, value: string, why: string, kind: PlaceholderKind = 'chart-placeholder') => {
     if (out.some((x) => x.fields.includes(field))) return;
     const src = parseSource(p[field]);
-    out.push({ key: src.key ?? field, origin: src.file ?? CHART_DEFAULT, shown: value, tokens: [value], kind, fields: [field], why });
+    out.push({ key: src.key ?? valuesKeyOf(target, field) ?? field, origin: src.file ?? CHART_DEFAULT, shown: value, tokens: [value], kind, fields: [field], why });
   };
   const st = target.storage;
   if (st) {
@@ -199,6 +200,17 @@ export function findPlaceholders(target: Target, mv: MergedValues | undefined): 
     chartDefault(field, host, 'a documentation domain (RFC 2606): no deployment answers there', 'example-domain');
   }
   return out;
+}
+
+/** The values key of a target field the chart default set (no provenance key to name). */
+function valuesKeyOf(t: Target, field: string): string | undefined {
+  const st = t.storage;
+  const sf: Record<string, StorageField> = { 'storage.metadataBucket': 'metadataBucket', 'storage.userDataBucket': 'userDataBucket', 'storage.projectId': 'gcsProject', 'storage.endpoint': 'endpoint', 'storage.region': 'region' };
+  if (st && sf[field]) return storageKey(st, sf[field]!);
+  const m = /^databases\[(\d+)\]\.(host|port|dbname|user)$/.exec(field);
+  if (m) { const db = t.databases[Number(m[1])]; if (db) return `${db.valuesKey}.${m[2] === 'user' ? 'username' : m[2]}`; }
+  if (field === 'auth.oidcClientId') return t.chart === 'flyte-core' ? `${t.auth.valuesKey}.userAuth.openId.clientId` : `${t.auth.valuesKey}.oidc.clientId`;
+  return undefined;
 }
 
 function mvString(mv: MergedValues, dotted: string): string | undefined {

@@ -123,6 +123,7 @@ function withDb(d: Obj, db: NonNullable<InstallOptions['db']>): Obj {
  * `o.db` (a scenario's database) is the database the config names too.
  */
 function withTestbedConfig(x: Obj, tb: Testbed, o: InstallOptions): Obj {
+  if (!tb.postgres || !tb.minio) return x; // a private API server without the bed's servers: the render as is
   const fn = binaryFullname(releaseOf(o));
   const db = o.db ?? { host: '127.0.0.1', port: tb.postgres.port, user: tb.postgres.owner.user };
   const m = tb.minio;
@@ -204,8 +205,11 @@ export async function installFlyte(tb: Testbed, chart: Chart, o: InstallOptions 
   const ns = nsOf(o);
   for (const n of [ns, ...PROJECT_NAMESPACES]) await createIfMissing(a.kube, a.token, collection('Namespace'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: n } });
   // What a real install has around the chart: the ingress controller's IngressClass and the Ingress TLS Secret.
-  const pki = (n: string) => ({ cert: join(tb.dir, 'pki', `${n}.crt`), key: join(tb.dir, 'pki', `${n}.key`) });
-  await ensureIngressObjects(a.kube, a.token, ns, existsSync(pki('flyte-tls').cert) ? pki('flyte-tls') : pki('nginx'));
+  // (A private API server of its own, tb = { kube }, has no PKI directory and no servers to point at.)
+  if (tb.dir) {
+    const pki = (n: string) => ({ cert: join(tb.dir, 'pki', `${n}.crt`), key: join(tb.dir, 'pki', `${n}.key`) });
+    await ensureIngressObjects(a.kube, a.token, ns, existsSync(pki('flyte-tls').cert) ? pki('flyte-tls') : pki('nginx'));
+  }
   const objs = chart === 'flyte-binary' ? chartObjects(chart, o).map((x) => withTestbedConfig(x, tb, o)) : chartObjects(chart, o);
   const fn = binaryFullname(releaseOf(o));
   const config = new Set(chart === 'flyte-binary' ? [`ConfigMap/${fn}-config`, `Secret/${fn}-config-secret`] : []);

@@ -2,6 +2,7 @@
 // credentials vs permissions, missing buckets, region, authType, TLS mismatches both ways, servers
 // that are not S3, a cluster-internal endpoint, a stalled endpoint, and GCS without credentials.
 // Each asserts the exact failing set, the root cause and its messageId, and the fix's key.
+import { expect } from 'vitest';
 import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { getTestbed } from '../harness/testbed.js';
 import { startHttp, startPrivateNginx, testCert } from '../harness/private-servers.js';
@@ -186,12 +187,23 @@ const scenarios: Scenario[] = [
   {
     name: 'GCS without Google credentials on this machine: warn naming GOOGLE_APPLICATION_CREDENTIALS, nothing fails',
     phase: 'preflight', only,
-    inputs: { set: ['configuration.storage.provider=gcs'] },
+    // (a real project: the chart's default my-organization-gcp-project is a placeholder finding of its own)
+    inputs: { set: ['configuration.storage.provider=gcs', 'configuration.storage.providerConfig.gcs.project=fd-scn-project'] },
     expect: {
       failing: [], root: 'storage.gcs.bucket[metadata]', messageId: 'noCredentialsHere', fix: ['GOOGLE_APPLICATION_CREDENTIALS', '--in-cluster'],
       warnings: both('storage.gcs.bucket'),
     },
   },
 ];
+
+scenarios.push({
+  name: "GCS with the chart's example project (my-organization-gcp-project): a placeholder finding naming the values key; the GCS probes are blocked by it",
+  phase: 'preflight', only,
+  inputs: { set: ['configuration.storage.provider=gcs'] },
+  expect: {
+    failing: ['values.inputs.placeholders'], root: 'values.inputs.placeholders', messageId: 'chartPlaceholder', fix: ['configuration.storage.providerConfig.gcs.project'],
+    check: (r) => { for (const x of r.results.filter((y) => y.id.startsWith('storage.gcs.'))) expect(x, x.id).toMatchObject({ status: 'skip', blockedBy: 'values.inputs.placeholders' }); },
+  },
+});
 
 describeScenarios('storage: broken object stores', scenarios);

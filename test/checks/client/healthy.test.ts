@@ -9,7 +9,7 @@ const MINE = ['dns.admin.*', 'dns.hosts.*', 'tls.*', 'client.*'];
 describe('healthy client path over TLS with the test CA', () => {
   it('auth off: everything passes; trust warns that the test CA is private', async () => {
     const rs = await runMany(MINE, bedTarget(bed().nginx.https));
-    expect(rs.map((r) => r.id).sort()).toEqual(['client.config.endpoint', 'client.config.tls-mode', 'dns.admin.resolve', 'dns.hosts.resolve', 'tls.admin.expiry', 'tls.admin.handshake', 'tls.admin.hostname', 'tls.admin.trust']);
+    expect(rs.map((r) => r.id).sort()).toEqual(['client.config.endpoint', 'client.config.tls-mode', 'client.proxy.path', 'dns.admin.resolve', 'dns.hosts.resolve', 'tls.admin.expiry', 'tls.admin.handshake', 'tls.admin.hostname', 'tls.admin.trust']);
     for (const r of rs) {
       if (r.id === 'dns.hosts.resolve') expect(r.status, brief(r)).toBe('skip'); // no other host named
       else if (r.id === 'tls.admin.trust') expect(r.messageId, brief(r)).toBe('privateCa'); // the test CA is private: a warn by design
@@ -28,7 +28,7 @@ describe('healthy client path over TLS with the test CA', () => {
 
   it('preflight: DNS, TLS and client config run (the endpoint and its certificate exist before Flyte)', async () => {
     const rs = await runMany(MINE, bedTarget(bed().nginx.https), 'preflight');
-    expect(rs.map((r) => r.id).sort()).toEqual(['client.config.endpoint', 'client.config.tls-mode', 'dns.admin.resolve', 'dns.hosts.resolve', 'tls.admin.expiry', 'tls.admin.handshake', 'tls.admin.hostname', 'tls.admin.trust']);
+    expect(rs.map((r) => r.id).sort()).toEqual(['client.config.endpoint', 'client.config.tls-mode', 'client.proxy.path', 'dns.admin.resolve', 'dns.hosts.resolve', 'tls.admin.expiry', 'tls.admin.handshake', 'tls.admin.hostname', 'tls.admin.trust']);
     for (const r of rs) expect(r.status, brief(r)).toBe(r.id === 'dns.hosts.resolve' ? 'skip' : r.id === 'tls.admin.trust' ? 'warn' : 'pass');
   });
 });
