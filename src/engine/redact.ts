@@ -188,8 +188,10 @@ function partIndex(entries: Iterable<[string, string]>): PartIndex {
   for (const [s, rep] of entries) {
     if (s.length <= MIN_PART) continue;
     for (let k = s.length - 1; k >= MIN_PART; k--) {
-      push(ends, s.slice(k - MIN_PART, k), [s, k, rep]);
-      push(starts, s.slice(s.length - k, s.length - k + MIN_PART), [s, k, rep]);
+      // Only a strong piece counts as a cut secret: the end of `not-the-password` is the word
+      // `password`, which starts every "password authentication failed" line.
+      if (strength(s.slice(0, k)) === 'strong') push(ends, s.slice(k - MIN_PART, k), [s, k, rep]);
+      if (strength(s.slice(s.length - k)) === 'strong') push(starts, s.slice(s.length - k, s.length - k + MIN_PART), [s, k, rep]);
     }
   }
   return { ends, starts };

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maskIdentifier } from '../../src/config/secret.js';
 import { testCert } from '../harness/private-servers.js';
 import { getTestbed } from '../harness/testbed.js';
+import { SHARED_FIXTURES } from '../harness/fixtures.js';
 import { startHttpEcho, startKubeEcho, startPgEcho, startS3Echo, type EchoServer } from '../infra/echo-servers.js';
 import { decodeAll, findIn } from './leaks.js';
 
@@ -39,6 +40,9 @@ let dir: string;
 let s3: EchoServer, http: EchoServer, pg: EchoServer, k401: EchoServer, k403: EchoServer, k500: EchoServer;
 let env: NodeJS.ProcessEnv;
 let clientKeyLines: string[] = [];
+let proxyEcho: import('node:net').Server | undefined;
+let proxyUrl = '';
+let proxyHits = 0;
 
 function yaml(o: unknown, indent = 0): string {
   const pad = ' '.repeat(indent);
@@ -151,6 +155,22 @@ beforeAll(async () => {
     instances(target) { throw new Error('instances failed: ' + target.secrets.join(' ') + ' ' + process.env.AZURE_STORAGE_KEY); }, async run() { return { status: 'pass', message: 'x' }; } };\n`);
   file('crash.mjs', `export default { id: 'flyte.canary.crash', title: 't', get phases() { throw new Error('getter ' + process.env.AWS_SECRET_ACCESS_KEY + ' ' + process.env.PGPASSWORD); }, run() {} };\n`);
 
+  // --- a Flyte server config (--server-config) and a rendered install (--manifests) holding credentials
+  file('server.yaml', yaml({
+    database: { postgres: { host: '127.0.0.1', port: pg.port, username: 'srvuser', password: c('server-config-db-password'), dbname: 'flyteadmin', options: 'sslmode=disable' } },
+    storage: { type: 'stow', container: 'canary-meta', stow: { kind: 's3', config: { region: 'us-east-1', endpoint: `http://127.0.0.1:${s3.port}`, auth_type: 'accesskey', disable_ssl: true, access_key_id: akid('server-config-access-key-id'), secret_key: c('server-config-secret-key') } } },
+    auth: { appAuth: { selfAuthServer: { staticClients: { flytepropeller: { client_secret: c('server-config-static-client-secret') } } } } },
+  }) + '\n');
+  const render = readFileSync(join(SHARED_FIXTURES, 'flyte-rendered', 'sandbox-binary__flyte_sandbox_binary_helm_generated.yaml'), 'utf8')
+    .replace('host: 127.0.0.1\n        port: 5432', `host: 127.0.0.1\n        port: ${pg.port}`)
+    .replace(/(name: flyte-flyte-binary-config-secret[\s\S]*?)stringData:\n/, `$1stringData:\n  012-database-secrets.yaml: |\n    database:\n      postgres:\n        password: "${c('manifests-secret-config-db-password')}"\n  extra.txt: "${c('manifests-secret-plain-value')}"\n`);
+  file('render.yaml', render);
+  // --- a proxy that answers CONNECT with 407 and quotes the Proxy-Authorization it got (a misbehaving proxy)
+  const { createServer } = await import('node:net');
+  proxyEcho = createServer((sock) => { sock.on('error', () => {}); sock.once('data', (d) => { proxyHits++; const a = /proxy-authorization: ([^\r\n]*)/i.exec(d.toString('latin1'))?.[1] ?? ''; sock.end(`HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="you sent ${a}"\r\nContent-Length: 0\r\n\r\n`); }); });
+  await new Promise<void>((r) => proxyEcho!.listen(0, '127.0.0.1', r));
+  proxyUrl = `http://canary-proxy-user:${c('env-HTTPS_PROXY-password')}@127.0.0.1:${(proxyEcho.address() as { port: number }).port}`;
+
   env = {
     PATH: process.env.PATH, HOME: dir, NO_COLOR: '1',
     AWS_ACCESS_KEY_ID: akid('env-AWS_ACCESS_KEY_ID'), AWS_SECRET_ACCESS_KEY: c('env-AWS_SECRET_ACCESS_KEY'), AWS_SESSION_TOKEN: c('env-AWS_SESSION_TOKEN'),
@@ -169,15 +189,16 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([s3, http, pg, k401, k403, k500].filter(Boolean).map((s) => s.stop()));
+  await new Promise<void>((r) => (proxyEcho ? proxyEcho.close(() => r()) : r()));
 });
 
 interface Run { code: number; texts: Record<string, string> }
 
-function cli(args: string[], reports: string[] = []): Promise<Run> {
+function cli(args: string[], reports: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
   const files = reports.map((f) => join(dir, `out-${hex()}.${f}`));
   const all = [...args, ...reports.flatMap((f, i) => ['--report', `${f}=${files[i]}`])];
   return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, [bin, ...all], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...all], { cwd: dir, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
@@ -213,7 +234,11 @@ const base = (values: string, ctx: string) => ['-f', values, '--flytectl-config'
 
 // Every command × format × failure mode. Each run writes all four formats (stdout plus --report
 // files) and --verbose logs; the kube context decides which server (401/403/500) answers which credential.
-const runs: { name: string; args: string[]; reports?: string[]; expectCode?: number[]; stderr?: RegExp }[] = [
+const runs: { name: string; args: string[]; reports?: string[]; expectCode?: number[]; stderr?: RegExp; proxy?: boolean }[] = [
+  { name: 'preflight --server-config (database and stow credentials, static client secret), -o json', args: ['preflight', '--server-config', 'server.yaml', '--flytectl-config', 'flytectl.yaml', '--kubeconfig', 'kubeconfig', '--context', 'tok401', '--timeout', '4s', '-o', 'json', '--verbose'], reports: ALL },
+  { name: 'preflight --manifests (a Secret holding a config document and a plain value), -o pretty', args: ['preflight', '--manifests', 'render.yaml', '--flytectl-config', 'flytectl.yaml', '--kubeconfig', 'kubeconfig', '--context', 'tok401', '--timeout', '4s', '-o', 'pretty', '--verbose'], reports: ALL },
+  { name: 'dry-run of both, -o json', args: ['preflight', '--manifests', 'render.yaml', '--server-config', 'server.yaml', '--dry-run', '-o', 'json'], expectCode: [0] },
+  { name: 'a proxy URL with a password (HTTPS_PROXY, https_proxy) and a proxy that quotes it back, -o markdown', args: ['preflight', ...base('binary.yaml', 'tok401'), '--only', 'client.proxy.path', '-o', 'markdown', '--verbose'], reports: ALL, proxy: true },
   { name: 'preflight, flyte-binary, kube token -> 401, -o json', args: ['preflight', ...base('binary.yaml', 'tok401'), '-o', 'json', '--verbose', '--plugin', 'leak.mjs'], reports: ALL },
   { name: 'verify, flyte-core (AWS env keys), kube tokenFile -> 403, -o pretty', args: ['verify', ...base('core.yaml', 'tokfile403'), '-o', 'pretty', '--verbose', '--plugin', 'leak.mjs'], reports: ALL },
   { name: 'preflight, flyte-binary, kube basic auth -> 401, -o markdown', args: ['preflight', ...base('binary.yaml', 'basic401'), '-o', 'markdown', '--verbose'], reports: ALL },
@@ -241,7 +266,7 @@ describe('canaries: no planted secret appears in any output, in any encoding', (
   for (const r of runs) {
     it(r.name, async () => {
       const args = r.args.map((a) => a === `configuration.database.port=PLACEHOLDER` ? `configuration.database.port=${canaries.get('values-db-password')}` : a.replace('PLACEHOLDER2', canaries.get('values-s3-secret-key')!));
-      const run = r.name.startsWith('interrupted') ? await interrupted(args, r.reports ?? []) : await cli(args, r.reports ?? []);
+      const run = r.name.startsWith('interrupted') ? await interrupted(args, r.reports ?? []) : await cli(args, r.reports ?? [], r.proxy ? { HTTPS_PROXY: proxyUrl, https_proxy: proxyUrl } : {});
       if (r.expectCode) expect(r.expectCode, `exit ${run.code}: ${run.texts.stderr}`).toContain(run.code);
       else expect(run.code, run.texts.stderr).toBeGreaterThanOrEqual(1); // the echo servers make checks fail
       expect(leaks(run)).toEqual([]);
@@ -258,6 +283,9 @@ describe('canaries: no planted secret appears in any output, in any encoding', (
   it('the echo servers really received the credentials (the paths above were exercised)', () => {
     const seen = [...pg.requests, ...s3.requests, ...http.requests, ...k401.requests, ...k403.requests, ...k500.requests].join('\n');
     expect(seen).toContain(canaries.get('values-passwordPath-file')); // the PostgreSQL echo got the password file's content
+    expect(seen).toContain(canaries.get('server-config-db-password')); // … the server config's
+    expect(seen).toContain(canaries.get('manifests-secret-config-db-password')); // … the one in the rendered Secret's config document
+    expect(proxyHits).toBeGreaterThan(0); // the proxy that quotes Proxy-Authorization back was asked
     expect(seen).toContain(canaries.get('core-secretManifest-stringData'));
     expect(seen).toContain(ids.get('values-s3-access-key')); // SigV4 Credential= from the values keys
     expect(seen).toContain(ids.get('env-AWS_ACCESS_KEY_ID')); // IAM: the SDK's env chain

@@ -35,3 +35,13 @@ describe('published default passwords of the bundled dependencies', () => {
     expect(real.secrets).toContain('Real-Pw-7731');
   });
 });
+
+describe('a secret that ends or starts with a plain word', () => {
+  it('does not hide that word at the start or end of other text (a cut secret must be a strong piece)', () => {
+    const redact = makeRedactor({ secrets: ['not-the-password', 'admin-secret-pw9'], identifiers: [] });
+    expect(redact('password authentication failed for user "flyte"')).toBe('password authentication failed for user "flyte"');
+    expect(redact('the value was not-the-password')).toBe('the value was ***');
+    // a real cut inside a strong secret is still hidden
+    expect(redact('header echoed: admin-secret-p')).not.toContain('admin-secret-p');
+  });
+});
