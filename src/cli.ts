@@ -212,8 +212,6 @@ export async function cli(argv: string[], io: Io): Promise<number> {
     .command('cleanup', 'Find probe objects (flyte-doctor/<run-id>/) that killed runs left in the buckets; delete them with --yes', (y) => y
       .option('values', { alias: 'f', type: 'string', array: true, describe: 'Helm values file (repeatable): the buckets and credentials to use' })
       .option('set', { type: 'string', array: true, describe: 'Set a values key, helm style: key=value (repeatable)' })
-    .option('server-config', { type: 'string', array: true, describe: 'Flyte server config file (flyteadmin, datacatalog, propeller or single binary; repeatable, merged in order): what the servers read' })
-    .option('manifests', { type: 'string', describe: 'Rendered manifests: a file, a directory, or - for stdin (helm template ... | flyte-doctor preflight --manifests -)' })
       .option('chart', { type: 'string', describe: 'Chart: flyte-binary or flyte-core (auto-detected from the values when absent)' })
       .option('namespace', { alias: 'n', type: 'string', describe: 'Flyte namespace (default flyte)' })
       .option('dns-server', { type: 'string', describe: 'Resolver for connections, host:port (default: the system resolver)' })
@@ -250,6 +248,11 @@ export async function cli(argv: string[], io: Io): Promise<number> {
     .exitProcess(false)
     .showHelpOnFail(false)
     .fail((msg, err) => { if (err) throw err; throw new UserError(`${oneLine(msg ?? 'invalid usage')} (see flyte-doctor --help)`); });
+  // yargs renders the whole help text right after a command handler starts, only to cache it for a
+  // later showHelp() (~70 ms of CPU in the middle of every run, measured); flyte-doctor never calls
+  // showHelp() from a handler, and `--help` renders it on its own path.
+  const usage = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
   try {
     await parser.parseAsync();
   } catch (e) {

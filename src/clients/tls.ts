@@ -441,19 +441,83 @@ const signs = (issuer: X509, c: X509) => { try { return c.checkIssued(issuer) &&
 const selfSigned = (c: X509) => signs(c, c);
 const dn = (c: X509) => c.subject.replace(/\n/g, ', ');
 
+/**
+ * The DER names of a certificate (issuer and subject, as hex) and its SHA-256 fingerprint, read by a
+ * minimal walk of the TBSCertificate: lets a trust store be searched without parsing its ~150
+ * certificates (X509Certificate costs ~0.5 ms each; only the candidates are parsed).
+ */
+interface NameKeys { issuer: string; subject: string; fp: string }
+const nameKeyCache = new Map<string, NameKeys | null>();
+function nameKeys(pem: string): NameKeys | null {
+  let k = nameKeyCache.get(pem);
+  if (k !== undefined) return k;
+  k = null;
+  try {
+    const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+    const tlv = (b: Buffer, at: number): { tag: number; start: number; end: number } => {
+      const tag = b[at]!;
+      let len = b[at + 1]!, off = at + 2;
+      if (len & 0x80) { const n = len & 0x7f; if (n > 4) throw new Error('length'); len = 0; for (let i = 0; i < n; i++) len = len * 256 + b[off + i]!; off += n; }
+      if (off + len > b.length) throw new Error('truncated');
+      return { tag, start: off, end: off + len };
+    };
+    const cert = tlv(der, 0);
+    const tbs = tlv(der, cert.start);
+    let at = tbs.start;
+    const next = () => { const t = tlv(der, at); const whole = der.subarray(at, t.end); at = t.end; return { ...t, whole }; };
+    let f = next();
+    if (f.tag === 0xa0) f = next();            // [0] version
+    next();                                    // signature algorithm (f was the serial)
+    const issuer = next(); next(); const subject = next();
+    const { createHash } = require_crypto();
+    const fp = createHash('sha256').update(der).digest('hex').toUpperCase().match(/../g)!.join(':');
+    k = { issuer: issuer.whole.toString('hex'), subject: subject.whole.toString('hex'), fp };
+  } catch { k = null; }
+  if (nameKeyCache.size > 5000) nameKeyCache.clear();
+  nameKeyCache.set(pem, k);
+  return k;
+}
+let cryptoMod: typeof import('node:crypto') | undefined;
+const require_crypto = () => cryptoMod!;
+
+/** A trust store indexed by subject name and fingerprint (built once per store array). */
+interface StoreIndex { bySubject: Map<string, string[]>; byFp: Map<string, string> }
+const storeIndexes = new WeakMap<readonly string[], StoreIndex>();
+function storeIndex(certs: readonly string[]): StoreIndex {
+  let ix = storeIndexes.get(certs);
+  if (ix) return ix;
+  ix = { bySubject: new Map(), byFp: new Map() };
+  for (const pem of certs) {
+    const k = nameKeys(pem);
+    if (!k) continue;
+    ix.byFp.set(k.fp, pem);
+    const l = ix.bySubject.get(k.subject);
+    if (l) l.push(pem); else ix.bySubject.set(k.subject, [pem]);
+  }
+  storeIndexes.set(certs, ix);
+  return ix;
+}
+
+/** The store certificates whose subject is the issuer of `c` (parsed), i.e. that may have signed it. */
+async function issuersIn(ix: StoreIndex, c: X509): Promise<X509[]> {
+  const k = nameKeys(c.toString());
+  const pems = k ? ix.bySubject.get(k.issuer) ?? [] : [];
+  return (await Promise.all(pems.map((p) => x509(p)))).filter((x): x is X509 => !!x);
+}
+
 /** Anchors `sent` in one store the way Go and gRPC clients do: any certificate of the store is a trust anchor. */
-async function anchorIn(sent: X509[], store: X509[]): Promise<StoreAnchor | undefined> {
-  const fps = new Map(store.map((r) => [r.fingerprint256, r]));
+async function anchorIn(sent: X509[], ix: StoreIndex): Promise<StoreAnchor | undefined> {
   for (let i = 0; i < sent.length; i++) {
     const c = sent[i]!;
-    const same = fps.get(c.fingerprint256);
+    const samePem = ix.byFp.get(c.fingerprint256);
+    const same = samePem ? await x509(samePem) : null;
     if (same) return { subject: dn(same) };
-    const issuer = store.find((r) => signs(r, c));
+    const issuer = (await issuersIn(ix, c)).find((r) => signs(r, c));
     if (issuer) {
       if (selfSigned(issuer)) return { subject: dn(issuer) };
       // An intermediate of the store: clients take it as an anchor, but only this store has it.
       let top = issuer;
-      for (let d = 0; d < 5; d++) { const up = store.find((r) => r !== top && signs(r, top)); if (!up) break; top = up; }
+      for (let d = 0; d < 5; d++) { const up = (await issuersIn(ix, top)).find((r) => r !== top && signs(r, top)); if (!up) break; top = up; }
       return { subject: dn(top), ...(!sent.some((x) => x.fingerprint256 === issuer.fingerprint256) ? { viaStoreIntermediate: dn(issuer) } : {}) };
     }
     const next = sent[i + 1];
@@ -477,12 +541,13 @@ export async function analyzeChain(chain: CertInfo[], stores: readonly TrustStor
   const lastSelf = !!last && selfSigned(last);
   const anchors: Record<string, StoreAnchor> = {};
   let issuerInStore: ChainFacts['issuerInStore'];
+  cryptoMod ??= await import('node:crypto');
   for (const st of stores) {
-    const certs = (await Promise.all(st.certs.map((p) => x509(p)))).filter((x): x is X509 => !!x);
-    const a = await anchorIn(sent, certs);
+    const ix = storeIndex(st.certs);
+    const a = await anchorIn(sent, ix);
     if (a) anchors[st.label] = a;
     if (last && !lastSelf && !issuerInStore) {
-      const i = certs.find((r) => signs(r, last) && !selfSigned(r));
+      const i = (await issuersIn(ix, last)).find((r) => signs(r, last) && !selfSigned(r));
       if (i) issuerInStore = { store: st.label, subject: dn(i) };
     }
   }
