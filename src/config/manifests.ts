@@ -79,6 +79,12 @@ export interface ManifestDeployment {
   configGlobs: string[];
   /** Every mount of a ConfigMap or Secret volume (projected sources included): which Secret is where. */
   mounts: ManifestMount[];
+  /** `envFrom` of every container (init containers too). */
+  envFrom: { kind: 'Secret' | 'ConfigMap'; name: string; optional?: boolean; container?: string }[];
+  /** `env[].valueFrom.secretKeyRef / configMapKeyRef` of every container. */
+  envRefs: { kind: 'Secret' | 'ConfigMap'; name: string; key?: string; optional?: boolean; container?: string; env?: string }[];
+  /** The pod's imagePullSecrets. */
+  imagePullSecrets: string[];
   source: string;
 }
 
@@ -90,7 +96,7 @@ export const IDENTITY_ANNOTATIONS: Record<string, IdentityProvider> = {
   'azure.workload.identity/client-id': 'azure-workload-identity',
 };
 
-export interface ManifestServiceAccount { name: string; namespace?: string; annotations: Record<string, string>; identities: WorkloadIdentity[]; source: string }
+export interface ManifestServiceAccount { name: string; namespace?: string; annotations: Record<string, string>; identities: WorkloadIdentity[]; imagePullSecrets: string[]; source: string }
 /** A Secret by name and key names only. */
 export interface ManifestSecret { name: string; namespace?: string; keys: string[]; type?: string; source: string }
 
@@ -484,7 +490,7 @@ function buildSet(inputs: { label: string; docs: { doc: unknown; line: number; w
           const annotations = strMap(md['annotations']);
           const identities: WorkloadIdentity[] = Object.entries(annotations).filter(([k, v]) => IDENTITY_ANNOTATIONS[k] && v.trim())
             .map(([k, v]) => ({ provider: IDENTITY_ANNOTATIONS[k]!, annotation: k, value: v, serviceAccount: name, ...(namespace ? { namespace } : {}) }));
-          set.serviceAccounts.push({ name, ...(namespace ? { namespace } : {}), annotations, identities, source });
+          set.serviceAccounts.push({ name, ...(namespace ? { namespace } : {}), annotations, identities, imagePullSecrets: pullSecrets(doc['imagePullSecrets']), source });
           break;
         }
         case 'Ingress': set.ingresses.push(readIngress(md, spec, name, namespace, source)); break;
@@ -553,6 +559,29 @@ function readDeployment(spec: Dict, name: string, namespace: string | undefined,
       mounts.push({ container: cname, volume: vol, mountPath: mountPath.replace(/\/+$/, '') || '/', ...(str(m['subPath']) ? { subPath: str(m['subPath'])! } : {}), sources: vs.sources, ...(vs.other ? { other: vs.other } : {}) });
     }
   }
+  const envFrom: ManifestDeployment['envFrom'] = [];
+  const envRefs: ManifestDeployment['envRefs'] = [];
+  for (const c of [...containers, ...inits]) {
+    const container = str(c['name']);
+    for (const e of arr(c['envFrom']).filter(isObj)) {
+      for (const [field, kind] of [['secretRef', 'Secret'], ['configMapRef', 'ConfigMap']] as const) {
+        const ref = e[field];
+        const n = isObj(ref) ? str(ref['name']) : undefined;
+        if (n) envFrom.push({ kind, name: n, ...(isObj(ref) && ref['optional'] === true ? { optional: true } : {}), ...(container ? { container } : {}) });
+      }
+    }
+    for (const e of arr(c['env']).filter(isObj)) {
+      const vf = e['valueFrom'];
+      if (!isObj(vf)) continue;
+      for (const [field, kind] of [['secretKeyRef', 'Secret'], ['configMapKeyRef', 'ConfigMap']] as const) {
+        const ref = vf[field];
+        const n = isObj(ref) ? str(ref['name']) : undefined;
+        if (!n || !isObj(ref)) continue;
+        const key = str(ref['key']), env = str(e['name']);
+        envRefs.push({ kind, name: n, ...(key ? { key } : {}), ...(ref['optional'] === true ? { optional: true } : {}), ...(container ? { container } : {}), ...(env ? { env } : {}) });
+      }
+    }
+  }
   const all = { ...labels, ...podLabels };
   const component = all['app.kubernetes.io/component'] ?? all['app.kubernetes.io/name'] ?? all['app'] ?? name;
   const replicas = typeof spec['replicas'] === 'number' ? spec['replicas'] : undefined;
@@ -562,8 +591,13 @@ function readDeployment(spec: Dict, name: string, namespace: string | undefined,
     images: [...new Set([...containers, ...inits].map((c) => str(c['image'])).filter((i): i is string => !!i))],
     initContainers: inits.map((c) => str(c['name'])).filter((n): n is string => !!n),
     configGlobs: [...new Set(containers.flatMap(configArgs))],
-    mounts, source,
+    mounts, envFrom, envRefs, imagePullSecrets: pullSecrets(pod['imagePullSecrets']), source,
   };
+}
+
+/** `imagePullSecrets: [{name}]` (or plain names, as some renders have them). */
+function pullSecrets(v: unknown): string[] {
+  return arr(v).map((x) => (isObj(x) ? str(x['name']) : str(x))).filter((n): n is string => !!n);
 }
 
 function buildComponents(set: ManifestSet, configMaps: RawConfigMap[], creds: Credentials): void {
