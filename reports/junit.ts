@@ -42,7 +42,7 @@ function systemOut(r: CheckResult, showRanAt = false): string {
   if (showRanAt && r.ranAt) lines.push(`Ran at: ${r.ranAt}`);
   if (r.instanceLabel) lines.push(`Instance: ${r.instanceLabel}`);
   if (r.hint) lines.push(`Fix: ${r.hint}`);
-  if (r.status !== 'pass') lines.push(`Docs: ${r.docsUrl}`);
+  if (r.status !== 'pass') lines.push(`Docs: flyte-doctor explain ${r.id} · ${r.docsUrl}`);
   if (r.details && Object.keys(r.details).length > 0) lines.push(`Details: ${JSON.stringify(r.details, null, 2)}`);
   return lines.join('\n');
 }
@@ -52,7 +52,7 @@ function testcase(r: CheckResult, showRanAt = false): string {
   // Root causes say so; consequences name their root first, so the first failure a CI view shows is the one to fix.
   const lead = r.rootCause ? 'ROOT CAUSE: ' : r.explainedBy ? `caused by ${displayKey(r.explainedBy)}: ` : '';
   const message = `${lead}${r.message}`;
-  const body = [message, r.hint && `Fix: ${r.hint}`, `Docs: ${r.docsUrl}`].filter(Boolean).join('\n');
+  const body = [message, r.hint && `Fix: ${r.hint}`, `Docs: flyte-doctor explain ${r.id} · ${r.docsUrl}`].filter(Boolean).join('\n');
   const inner: string[] = [];
   if (r.status === 'fail') inner.push(`<failure${attrs([['type', r.messageId ?? 'fail'], ['message', message]])}>${escapeXml(body)}</failure>`);
   if (r.status === 'error') inner.push(`<error${attrs([['type', r.messageId ?? 'error'], ['message', message]])}>${escapeXml(body)}</error>`);

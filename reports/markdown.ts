@@ -50,7 +50,7 @@ function details(r: CheckResult, showRanAt = false): string[] {
   if (r.explainedBy) out.push(`- **Caused by:** \`${displayKey(r.explainedBy)}\` (fix that first)`);
   if (r.hint) out.push(`- **Fix:** ${prose(r.hint)}`);
   if (r.messageId) out.push(`- **Message id:** \`${r.messageId}\``);
-  out.push(`- **Docs:** <${r.docsUrl}>`);
+  out.push(`- **Docs:** \`flyte-doctor explain ${r.id}\` · <${r.docsUrl}>`);
   if (r.details && Object.keys(r.details).length > 0) out.push('', fenced('json', JSON.stringify(r.details, null, 2)));
   return out;
 }
@@ -71,7 +71,7 @@ export function renderMarkdown(report: Report): string {
       const r = g.root;
       out.push(`${i + 1}. ${STATUS_BADGE[r.status]} \`${inline(displayId(r))}\`: ${prose(r.message)}`);
       if (r.hint) out.push(`   - **Fix:** ${prose(r.hint).replace(/\n  /g, '\n     ')}`);
-      out.push(`   - **Docs:** <${r.docsUrl}>`);
+      out.push(`   - **Docs:** \`flyte-doctor explain ${r.id}\` · <${r.docsUrl}>`);
       if (g.consequences.length > 0) out.push(`   - **Also explains (${g.consequences.length}):** ${g.consequences.map((c) => code(displayId(c))).join(', ')}`);
     });
   }

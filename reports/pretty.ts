@@ -71,7 +71,7 @@ function resultLines(r: CheckResult, opts: RenderOptions, paint: Paint, where: (
     if (opts.verbose && r.hint) out.push(`      ${paint(SGR.dim, 'Own fix:')} ${indentLines(r.hint, '           ')}`);
   } else if (r.status !== 'pass') {
     if (r.hint) out.push(`      ${paint(SGR.cyan, 'Fix:')} ${indentLines(r.hint, '           ')}`);
-    if (r.status !== 'skip') out.push(`      ${paint(SGR.dim, 'Docs:')} ${safe(r.docsUrl)}`); // a skip's line already says why
+    if (r.status !== 'skip') out.push(`      ${paint(SGR.dim, 'Docs:')} flyte-doctor explain ${safe(r.id)} · ${safe(r.docsUrl)}`); // a skip's line already says why
   }
   if (opts.verbose) {
     if (r.instanceLabel) out.push(`      ${paint(SGR.dim, 'Instance:')} ${indentLines(r.instanceLabel, '      ')}`);
@@ -101,7 +101,7 @@ export function renderPretty(report: Report, opts: RenderOptions): string {
       const r = g.root;
       out.push(`  ${i + 1}. ${paint(STATUS_COLOR[r.status], SYMBOLS[r.status])} ${paint(SGR.bold, safe(displayId(r)))}${paint(SGR.dim, ranAtOf(report)(r))}  ${indentLines(r.message, '       ')}`);
       if (r.hint) out.push(`       ${paint(SGR.cyan, 'Fix:')} ${indentLines(r.hint, '            ')}`);
-      out.push(`       ${paint(SGR.dim, 'Docs:')} ${safe(r.docsUrl)}`);
+      out.push(`       ${paint(SGR.dim, 'Docs:')} flyte-doctor explain ${safe(r.id)} · ${safe(r.docsUrl)}`);
       if (g.consequences.length > 0) out.push(`       ${paint(SGR.dim, `Also explains (${g.consequences.length}):`)} ${safe(listSome(g.consequences.map((c) => displayId(c))))}`);
     });
   }

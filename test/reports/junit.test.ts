@@ -90,7 +90,7 @@ describe('junit writer', () => {
   it('hint and evidence (details JSON) are in system-out', () => {
     const out = xpath(xml, '//testcase[starts-with(@name, "database.postgres.auth")]/system-out');
     expect(out).toContain('Fix: configuration.database.password (values.yaml)');
-    expect(out).toContain('Docs: docs/checks.md#databasepostgresauth');
+    expect(out).toContain('Docs: flyte-doctor explain database.postgres.auth · docs/checks.md#databasepostgresauth');
     const json = out.slice(out.indexOf('Details: ') + 'Details: '.length);
     expect(JSON.parse(json)).toEqual(fixtureResults[2]!.details);
   });

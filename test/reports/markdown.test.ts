@@ -68,7 +68,7 @@ describe('markdown writer', () => {
     expect(top).toContain('1. ❌ fail `database.postgres.auth [flyteadmin]`: password authentication failed');
     expect(top).toContain('   - **Also explains (1):** `ingress.grpc.health`');
     expect(details).toContain('- **Fix:** configuration.database.password (values.yaml)');
-    expect(details).toContain('- **Docs:** <docs/checks.md#databasepostgresauth>');
+    expect(details).toContain('- **Docs:** `flyte-doctor explain database.postgres.auth` · <docs/checks.md#databasepostgresauth>');
     expect(details).toContain('- **Blocked by:** `database.postgres.auth`');
     const block = /```json\n([\s\S]*?)\n```/.exec(details.slice(details.indexOf('database.postgres.auth [flyteadmin]')))!;
     expect(JSON.parse(block[1]!)).toEqual(fixtureResults[2]!.details);

@@ -48,9 +48,9 @@ describe('pretty writer', () => {
     const after = (id: string) => lines.slice(lines.lastIndexOf(lineOf(text, id)) + 1, lines.lastIndexOf(lineOf(text, id)) + 3);
     expect(after('database.postgres.auth [flyteadmin]')).toEqual([
       '      Fix: configuration.database.password (values.yaml)',
-      '      Docs: docs/checks.md#databasepostgresauth',
+      '      Docs: flyte-doctor explain database.postgres.auth · docs/checks.md#databasepostgresauth',
     ]);
-    expect(after('storage.s3.put [metadata]')[0]).toBe('      Docs: docs/checks.md#storages3put');
+    expect(after('storage.s3.put [metadata]')[0]).toBe('      Docs: flyte-doctor explain storage.s3.put · docs/checks.md#storages3put');
     expect(after('auth.oidc.discovery')[0]).not.toMatch(/Docs:/);
     expect(after('kubernetes.api.reachable')[0]).not.toMatch(/Fix:|Docs:/);
     const docsLines = lines.filter((l) => l.startsWith('      Docs: '));
