@@ -4,6 +4,7 @@
 // the flytestdlib defaults the charts leave in place (facts §C1) carry the 'chart default' source.
 import { UserError } from '../errors.js';
 import { publishedDefault } from './credentials.js';
+import { knownSslmode, parseLibpqOptions } from './libpq.js';
 import { checkReadableLater, readInputFile, SECRET_FILE_LIMIT } from './read.js';
 import { Secret } from './secret.js';
 import { componentsFromValues } from '../flyte/components.js';
@@ -252,18 +253,6 @@ export interface MapOptions {
   cwd: string;
 }
 
-type SslMode = NonNullable<DatabaseTarget['sslmode']>;
-const SSLMODES: readonly SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
-
-/** libpq `key=value` options (space separated). */
-function parseOptions(options: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of options.trim().split(/\s+/)) {
-    const eq = part.indexOf('=');
-    if (eq > 0) out[part.slice(0, eq)] = part.slice(eq + 1).replace(/^'(.*)'$/, '$1');
-  }
-  return out;
-}
 
 /** Bucket of `s3://bucket/prefix`, `gs://bucket/...`, `abfs://container@account.../...`. */
 export function bucketOf(url: string): string | undefined {
@@ -405,14 +394,15 @@ class Builder {
     const db: DatabaseTarget = { role, host, port, dbname, user, valuesKey: prefix };
     const options = r.str(`${prefix}.options`) ?? (overrides ? r.str(`${overrides}.options`) : undefined);
     const optionsKey = r.str(`${prefix}.options`) !== undefined ? `${prefix}.options` : `${overrides}.options`;
-    const opts = parseOptions(options ?? STDLIB.dbOptions);
+    const opts = parseLibpqOptions(options ?? STDLIB.dbOptions);
     if (opts['sslmode'] !== undefined) {
-      if (!(SSLMODES as readonly string[]).includes(opts['sslmode'])) {
+      const mode = knownSslmode(opts['sslmode']);
+      if (!mode) {
         // Not exit 2: database.postgres.tls fails naming the key and the allowed values.
         db.sslmodeInvalid = opts['sslmode'];
         this.provenance[`${f}.sslmodeInvalid`] = r.prov(optionsKey);
       } else {
-        db.sslmode = opts['sslmode'] as SslMode;
+        db.sslmode = mode;
         this.provenance[`${f}.sslmode`] = options === undefined ? CHART_DEFAULT : r.prov(optionsKey);
       }
     }

@@ -18,8 +18,8 @@ import { join, posix, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { Credentials } from './credentials.js';
 import { fsReason, mib, readInputFile } from './read.js';
-import { mapServerConfig, parseServerConfig, serverConfigReason, type ServerConfigLayer, type ServerConfigMapping, type ServerConfigWarning, type ServerKind } from './serverconfig.js';
-import type { AuthTarget, Chart, DatabaseTarget, IngressTarget, Provenance, StorageTarget } from './target.js';
+import { mapServerConfig, serverConfigReason, type ServerConfigLayer, type ServerConfigMapping, type ServerConfigWarning, type ServerKind } from './serverconfig.js';
+import type { Chart, DatabaseTarget, IngressTarget, Provenance } from './target.js';
 import { isDict, parseYaml, shortJson } from './values.js';
 import type { Dict } from './values.js';
 
@@ -698,28 +698,15 @@ function buildComponents(set: ManifestSet, configMaps: RawConfigMap[], creds: Cr
 
 export interface ManifestComponentMapping { deployment: string; component: string; kinds: ServerKind[]; layers: string[]; missing: string[] }
 
-export interface ManifestMapping {
+/** The whole install, mapped: a server-config mapping per component merged, plus what only a render has. */
+export interface ManifestMapping extends Omit<ServerConfigMapping, 'kindReasons' | 'catalogEndpoint' | 'layers'> {
   chart?: Chart;
   release?: string;
   namespace?: string;
-  kinds: ServerKind[];
   components: ManifestComponentMapping[];
-  databases: DatabaseTarget[];
-  storage?: StorageTarget;
-  storageAccount?: string;
-  auth?: AuthTarget;
-  authEnabled?: boolean;
-  adminEndpoint?: { endpoint: string; insecure: boolean };
   ingress?: IngressTarget;
   /** Workload identity of the ServiceAccounts the Flyte Deployments run as. */
   identities: (WorkloadIdentity & { deployments: string[] })[];
-  projects?: string[];
-  domains?: string[];
-  taskResourceDefaults?: { cpu?: string; memory?: string };
-  provenance: Provenance;
-  secrets: string[];
-  identifiers: string[];
-  warnings: ServerConfigWarning[];
 }
 
 /** Resolves a passwordPath through the Deployment's volume mounted there (Secret key, or where it comes from). */

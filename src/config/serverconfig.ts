@@ -7,6 +7,7 @@
 // field, where a layer is a file or `ConfigMap ns/name key 002-database.yaml` from rendered
 // manifests (src/config/manifests.ts). Every credential is a secret; provenance never holds a value.
 import { UserError } from '../errors.js';
+import { knownSslmode, parseLibpqOptions } from './libpq.js';
 import { bucketOf, Reader, STDLIB, urlPassword } from './charts.js';
 import { Credentials } from './credentials.js';
 import { checkReadableLater, readInputFile, SECRET_FILE_LIMIT } from './read.js';
@@ -267,17 +268,6 @@ export function detectKinds(root: Dict): { kinds: ServerKind[]; reasons: string[
   return { kinds, reasons };
 }
 
-type SslMode = NonNullable<DatabaseTarget['sslmode']>;
-const SSLMODES: readonly SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
-
-function libpqOptions(options: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of options.trim().split(/\s+/)) {
-    const eq = part.indexOf('=');
-    if (eq > 0) out[part.slice(0, eq)] = part.slice(eq + 1).replace(/^'(.*)'$/, '$1');
-  }
-  return out;
-}
 
 /** flytestdlib database: the deprecated flat `database.*` keys are copied over `database.postgres.*` (facts §C1). */
 function mapDatabase(b: Builder, role: DatabaseTarget['role']): DatabaseTarget | undefined {
@@ -304,13 +294,14 @@ function mapDatabase(b: Builder, role: DatabaseTarget['role']): DatabaseTarget |
   const db: DatabaseTarget = { role, host, port, dbname, user, valuesKey };
   const optKey = keyOf('options');
   const options = r.str(optKey);
-  const o = libpqOptions(options ?? STDLIB.dbOptions);
+  const o = parseLibpqOptions(options ?? STDLIB.dbOptions);
   if (o['sslmode'] !== undefined) {
-    if (!(SSLMODES as readonly string[]).includes(o['sslmode'])) {
+    const mode = knownSslmode(o['sslmode']);
+    if (!mode) {
       db.sslmodeInvalid = o['sslmode'];
       b.provenance[`${f}.sslmodeInvalid`] = r.prov(optKey);
     } else {
-      db.sslmode = o['sslmode'] as SslMode;
+      db.sslmode = mode;
       b.provenance[`${f}.sslmode`] = options === undefined ? DEFAULT('database.postgres.options') : r.prov(optKey);
     }
   }

@@ -26,7 +26,7 @@
 //    bitnami subcharts' `existingClaim`); bitnami postgresql/minio `persistence.storageClass`,
 //    `global.storageClass` / `global.defaultStorageClass` ("-" = no dynamic provisioning).
 import type { Reader } from '../config/charts.js';
-import type { ManifestDeployment, ManifestSet } from '../config/manifests.js';
+import type { ManifestSet } from '../config/manifests.js';
 import type { Chart, ObjectReference } from '../config/target.js';
 import { CHART_DEFAULT, formatPath, isDict, type Path } from '../config/values.js';
 
@@ -583,23 +583,12 @@ export function referencesFromValues(chart: Chart, r: Reader, namespace: string)
 // ---------------------------------------------------------------------------------------------
 // From rendered manifests
 
-/**
- * Deployment fields the manifest reader may carry (envFrom, env valueFrom, imagePullSecrets): used
- * when present. src/config/manifests.ts reads volumes today; the others are picked up once it keeps them.
- */
-interface DeploymentRefsExtra {
-  envFrom?: { kind: 'Secret' | 'ConfigMap'; name: string; optional?: boolean; container?: string }[];
-  envRefs?: { kind: 'Secret' | 'ConfigMap'; name: string; key?: string; optional?: boolean; container?: string; env?: string }[];
-  imagePullSecrets?: string[];
-}
-interface ServiceAccountRefsExtra { imagePullSecrets?: string[] }
-
 /** What rendered manifests reference (volumes, imagePullSecrets, Ingress TLS and class, envFrom, API kinds). */
 export function referencesFromManifests(set: ManifestSet, namespace: string): ObjectReference[] {
   const refs = new Refs();
   const inRender = (kind: string, ns: string | undefined, name: string) => set.objects.some((o) => o.kind === kind && o.name === name && (o.namespace ?? namespace) === (ns ?? namespace));
   const external = (kind: 'Secret' | 'ConfigMap', ns: string, name: string) => !inRender(kind, ns, name);
-  for (const d of set.deployments as (ManifestDeployment & DeploymentRefsExtra)[]) {
+  for (const d of set.deployments) {
     const ns = d.namespace ?? namespace;
     const where = `Deployment ${ns}/${d.name} (${d.source})`;
     const seen = new Set<string>();
@@ -614,19 +603,19 @@ export function referencesFromManifests(set: ManifestSet, namespace: string): Ob
           source: `${where}: volume ${m.volume}`, purpose: `${runtime ? 'created by Flyte at start-up; ' : ''}mounted at ${m.mountPath} in ${d.name}` });
       }
     }
-    for (const e of d.envFrom ?? []) {
+    for (const e of d.envFrom) {
       if (external(e.kind, ns, e.name)) refs.add({ kind: e.kind, name: e.name, namespace: ns, ...(e.optional ? { optional: true } : {}), source: `${where}: envFrom`, purpose: `environment of ${d.name}${e.container ? `/${e.container}` : ''} (envFrom)` });
     }
-    for (const e of d.envRefs ?? []) {
+    for (const e of d.envRefs) {
       if (external(e.kind, ns, e.name)) refs.add({ kind: e.kind, name: e.name, namespace: ns, ...(e.key ? { keys: [e.key] } : {}), ...(e.optional ? { optional: true } : {}), source: `${where}: env${e.env ? ` ${e.env}` : ''}`, purpose: `environment of ${d.name}${e.container ? `/${e.container}` : ''}` });
     }
-    for (const p of d.imagePullSecrets ?? []) {
+    for (const p of d.imagePullSecrets) {
       if (external('Secret', ns, p)) refs.add({ kind: 'Secret', name: p, namespace: ns, anyKeys: PULL_SECRET_KEYS, secretTypes: PULL_SECRET_TYPES, source: `${where}: imagePullSecrets`, purpose: `image pulls of ${d.name}` });
     }
   }
-  for (const sa of set.serviceAccounts as (typeof set.serviceAccounts[number] & ServiceAccountRefsExtra)[]) {
+  for (const sa of set.serviceAccounts) {
     const ns = sa.namespace ?? namespace;
-    for (const p of sa.imagePullSecrets ?? []) {
+    for (const p of sa.imagePullSecrets) {
       if (external('Secret', ns, p)) refs.add({ kind: 'Secret', name: p, namespace: ns, anyKeys: PULL_SECRET_KEYS, secretTypes: PULL_SECRET_TYPES, source: `ServiceAccount ${ns}/${sa.name} (${sa.source}): imagePullSecrets`, purpose: `image pulls of the pods of ServiceAccount ${sa.name}` });
     }
   }
