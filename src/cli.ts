@@ -76,7 +76,7 @@ function intFlag(flag: string, v: unknown, min: number, max: number): number {
 /** Options that take a value: `--timeout -1s` must reach the option (yargs would read `-1s` as flags). */
 const VALUE_OPTIONS = new Set(['--values', '-f', '--server-config', '--manifests', '--set', '--chart', '--flytectl-config', '--kubeconfig', '--context', '--namespace', '-n', '--endpoint',
   '--dns-server', '--only', '--skip', '--timeout', '--deadline', '--concurrency', '--fail-on', '--output', '-o', '--report', '--plugin', '--config', '--wait', '--older-than',
-  '--service-account', '--project-domain', '--in-cluster-image', '--in-cluster-timeout']);
+  '--service-account', '--project-domain', '--in-cluster-image', '--in-cluster-timeout', '--data-plane']);
 
 /** Short flags yargs knows: anything else after a value option is that option's value. */
 const SHORT_FLAGS = new Set(['-f', '-n', '-o', '-h']);
@@ -124,6 +124,7 @@ function targetOptions(y: Argv) {
     .option('plugin', { type: 'string', array: true, describe: 'Load user checks from a module (repeatable)' })
     .option('config', { type: 'string', describe: 'flyte-doctor config file with a plugins: list (default ./flyte-doctor.yaml when present)' })
     .option('verbose', { type: 'boolean', default: false, describe: 'Log what each check does (redacted) to stderr' })
+    .option('data-plane', { type: 'string', array: true, describe: 'Multi-cluster flyte-core: check data plane NAME through kubeconfig context CONTEXT: NAME=CONTEXT (repeatable)' })
     .option('in-cluster', { type: 'boolean', default: false, describe: 'Also run the checks in a pod (a Job in the Flyte namespace) as Flyte\'s service account, and merge its report' })
     .option('service-account', { type: 'string', describe: 'With --in-cluster: the service account the pod runs as (default: the chart\'s: flyte-binary\'s account, flyte-core\'s flyteadmin)' })
     .option('project-domain', { type: 'string', describe: 'With --in-cluster: run in namespace PROJECT-DOMAIN as its default service account (the task pods\' identity), e.g. flytesnacks-development' })
@@ -150,6 +151,7 @@ function toRequest(command: 'preflight' | 'verify', a: Record<string, unknown>):
     ...(str('namespace') ? { namespace: str('namespace')! } : {}),
     ...(str('endpoint') ? { endpoint: str('endpoint')! } : {}),
     ...(str('dns-server') ? { dnsServer: str('dns-server')! } : {}),
+    ...(rawList(a['data-plane']).length ? { dataPlanes: rawList(a['data-plane']) } : {}),
   };
   return {
     command, input,

@@ -18,6 +18,9 @@ import { detectPod, podKubeconfig, readPodToken, storageIdentity } from '../incl
 import type { Chart, IngressTarget, Target, WorkloadIdentity } from './target.js';
 import { detectChart, detectOtherChart, flyte2Reasons, MergedValues, parseSets, readValuesFile } from './values.js';
 import { scopeLines } from '../flyte/scope.js';
+import { observabilityFromValues } from '../flyte/observability.js';
+import { backendPluginsFromValues } from '../flyte/backend-plugins.js';
+import { dataPlanesFromValues } from '../flyte/dataplanes.js';
 import type { Detection, Layer, Path } from './values.js';
 
 export interface TargetInput {
@@ -36,6 +39,8 @@ export interface TargetInput {
   namespace?: string;
   endpoint?: string;
   dnsServer?: string;
+  /** `--data-plane NAME=CONTEXT` flags (multi-cluster flyte-core). */
+  dataPlanes?: string[];
   env: NodeJS.ProcessEnv;
   cwd: string;
   home: string;
@@ -152,6 +157,7 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
   early.scanTree(setLayer.values);
 
   let merged: MergedValues | undefined;
+  let dataPlaneReader: Reader | undefined;
   let otherChart: string | undefined;
   let otherSource: string | undefined;
   let chart: Chart | undefined;
@@ -221,6 +227,11 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
     const m = mapChart(chart, reader, { namespace, env, cwd: input.cwd });
     const refs = referencesFromValues(chart, reader, namespace);
     if (refs.length) target.references = refs;
+    const obs = observabilityFromValues(chart, reader, namespace);
+    if (obs) target.observability = obs;
+    const plugins = backendPluginsFromValues(chart, reader, namespace);
+    if (plugins) target.backendPlugins = plugins;
+    dataPlaneReader = reader;
     target.databases = m.databases;
     if (m.identities) {
       target.identities = m.identities;
@@ -247,6 +258,8 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
   } else {
     for (const l of [...layers, setLayer]) creds.scanTree(l.values, { skip: publishedDefault });
   }
+  const planes = dataPlanesFromValues(chart, dataPlaneReader, input.dataPlanes ?? []);
+  if (planes) target.dataPlanes = planes;
   provenance['projects'] ??= 'default';
   provenance['domains'] ??= 'default';
 

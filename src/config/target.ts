@@ -269,6 +269,12 @@ export interface Target {
   references?: ObjectReference[];
   /** What --server-config / --manifests set that Flyte ignores or refuses (values.inputs.server-config). */
   configWarnings?: { key: string; source: string; message: string }[];
+  /** Prometheus metrics and task-log links the values configure (src/flyte/observability.ts). */
+  observability?: import('../flyte/observability.js').Observability;
+  /** Backend plugins and connectors the values enable (src/flyte/backend-plugins.ts). */
+  backendPlugins?: import('../flyte/backend-plugins.js').BackendPlugins;
+  /** Multi-cluster data planes (flyte-core cluster configs, --data-plane; src/flyte/dataplanes.ts). */
+  dataPlanes?: import('../flyte/dataplanes.js').DataPlanes;
   /** The components the values deploy (undefined without values). */
   components?: ComponentSetting[];
   /** Values keys no chart reads, under the sections flyte-doctor reads (values.inputs.keys). */
