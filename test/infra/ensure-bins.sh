@@ -34,11 +34,12 @@ build_minio()   { go_install minio github.com/minio/minio "$MINIO_V"; }
 build_mc()      { GONOSUMDB=github.com/minio/mc go_install mc github.com/minio/mc "$MC_V"; }
 build_fakegcs() { go_install fake-gcs-server github.com/fsouza/fake-gcs-server "$FAKEGCS_V"; }
 
-build_kube() {
-  local K=$KUBE_V S="0.${KUBE_V#1.}" out="$BIN/kube-apiserver-$KUBE_V"
-  [ -x "$out" ] && { echo "cached kube-apiserver $K"; return 0; }
-  local t0; t0=$(stamp)
-  local dir="$CACHE/src/kube-apiserver-$K"; mkdir -p "$dir"
+# Kubernetes commands from the k8s.io/kubernetes module through a wrapper module (the staging
+# modules are pinned by replace). Each command is cached as <cmd>-<version>; the missing ones are
+# built in ONE go build (shared packages compile once). Usage: build_kube_cmds kube-apiserver kubelet ...
+kube_wrapper() { # writes the wrapper module for $KUBE_V into $1
+  local dir=$1 K=$KUBE_V S="0.${KUBE_V#1.}"
+  mkdir -p "$dir"
   {
     printf 'module local/kube-apiserver-build\n\ngo 1.24.0\n\ngodebug default=go1.24\n\nrequire k8s.io/kubernetes v%s\n\nreplace (\n' "$K"
     for m in api apiextensions-apiserver apimachinery apiserver cli-runtime client-go cloud-provider \
@@ -49,15 +50,76 @@ build_kube() {
       printf '\tk8s.io/%s => k8s.io/%s v%s\n' "$m" "$m" "$S"
     done
     printf ')\n'
-  } > "$dir/go.mod"
+  } > "$dir/go.mod.new"
+  # keep go.sum and the resolved requirements of an earlier run when the header did not change
+  [ -f "$dir/go.mod" ] || mv "$dir/go.mod.new" "$dir/go.mod"
+  rm -f "$dir/go.mod.new"
+}
+
+build_kube_cmds() {
+  local K=$KUBE_V todo=() c
+  for c in "$@"; do
+    if [ -x "$BIN/$c-$K" ]; then echo "cached $c $K"; else todo+=("$c"); fi
+  done
+  [ ${#todo[@]} -eq 0 ] && return 0
+  local t0; t0=$(stamp)
+  # the directory name is historical (it was the apiserver's only); reusing it keeps go.sum warm
+  local dir="$CACHE/src/kube-apiserver-$K"; kube_wrapper "$dir"
   local minor=${K#1.}; minor=${minor%%.*}
   local V=k8s.io/component-base/version C=k8s.io/client-go/pkg/version
   local LD="-s -w -X $V.gitVersion=v$K -X $V.gitMajor=1 -X $V.gitMinor=$minor -X $V.gitTreeState=clean -X $V.buildDate=2025-01-01T00:00:00Z -X $C.gitVersion=v$K -X $C.gitMajor=1 -X $C.gitMinor=$minor"
-  ( cd "$dir" && GOFLAGS="-mod=mod -trimpath" go get "k8s.io/kubernetes/cmd/kube-apiserver@v$K" \
-      && GOFLAGS="-mod=mod -trimpath" go build -ldflags "$LD" -o "$out.tmp" k8s.io/kubernetes/cmd/kube-apiserver ) \
-      >"$LOG/kube-apiserver.log" 2>&1 || { echo "FAILED kube-apiserver (see $LOG/kube-apiserver.log)"; tail -20 "$LOG/kube-apiserver.log"; return 1; }
+  local pkgs=() out; out=$(mktemp -d "$CACHE/src/kubeout.XXXXXX")
+  for c in "${todo[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+  local log="$LOG/kube-$(IFS=-; echo "${todo[*]}").log"
+  ( cd "$dir" && for p in "${pkgs[@]}"; do GOFLAGS="-mod=mod -trimpath" go get "$p@v$K" || exit 1; done \
+      && GOFLAGS="-mod=mod -trimpath" go build -ldflags "$LD" -o "$out/" "${pkgs[@]}" ) \
+      >"$log" 2>&1 || { echo "FAILED ${todo[*]} (see $log)"; tail -20 "$log"; rm -rf "$out"; return 1; }
+  for c in "${todo[@]}"; do mv "$out/$c" "$BIN/$c-$K"; done
+  rm -rf "$out"
+  built "${todo[*]} $K" "$t0"
+}
+
+build_kube() { build_kube_cmds kube-apiserver; }
+# kubelet, Job controller + garbage collector, scheduler: only for the real-pod test (test/incluster/real-pod.test.ts)
+build_kube_node() { build_kube_cmds kubelet kube-controller-manager kube-scheduler; }
+# the pause container of the real-pod test's pods: a static Go program that sleeps until SIGTERM
+build_pause() {
+  local out="$BIN/pause-1"
+  [ -x "$out" ] && { echo "cached pause 1"; return 0; }
+  local t0; t0=$(stamp) dir="$CACHE/src/pause-1"
+  mkdir -p "$dir"
+  printf 'module local/pause\n\ngo 1.22\n' > "$dir/go.mod"
+  cat > "$dir/main.go" <<'GO'
+// pause: the infra container of a pod sandbox. Holds the namespaces, reaps zombies, exits on TERM/INT.
+package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGCHLD)
+	for s := range sigs {
+		if s == syscall.SIGCHLD {
+			for {
+				var ws syscall.WaitStatus
+				pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+				if pid <= 0 || err != nil {
+					break
+				}
+			}
+			continue
+		}
+		os.Exit(0)
+	}
+}
+GO
+  ( cd "$dir" && go build -ldflags "-s -w" -o "$out.tmp" . ) >"$LOG/pause.log" 2>&1 || { echo "FAILED pause"; tail -20 "$LOG/pause.log"; return 1; }
   mv "$out.tmp" "$out"
-  built "kube-apiserver $K" "$t0"
+  built "pause 1" "$t0"
 }
 
 want=("$@"); [ ${#want[@]} -eq 0 ] && want=(kube fakegcs minio mc)
@@ -65,6 +127,8 @@ rc=0
 for w in "${want[@]}"; do
   case "$w" in
     kube|kube-apiserver) build_kube || rc=1 ;;
+    kube-node) build_kube_node || rc=1 ;;
+    pause) build_pause || rc=1 ;;
     minio) build_minio || rc=1 ;;
     mc) build_mc || rc=1 ;;
     fakegcs|fake-gcs-server) build_fakegcs || rc=1 ;;
