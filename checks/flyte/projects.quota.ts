@@ -2,6 +2,7 @@ import { isObj, KubeError, kubectl, type KubeSession } from '../../src/clients/k
 import type { Chart, Target } from '../../src/config/target.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
+import { projectNamespaces } from '../../src/flyte/namespaces.js';
 import { resolveChartNames, type ChartNames } from '../../src/flyte/kubernetes.js';
 import { FLYTEADMIN_TASK_DEFAULTS, taskDefaultsKey, templateConfigMap, templateObjects } from '../../src/flyte/rbac.js';
 import { fixSetting, setting, whereSet } from '../../src/flyte/settings.js';
@@ -218,7 +219,7 @@ export default defineCheck({
     ...API_MESSAGES,
   },
   explain: {
-    what: "For each project-domain namespace (`<project>-<domain>`) that exists, reads its ResourceQuotas and LimitRanges and checks that one task pod with the default task resources from the values (flyte-binary `configuration.inline.task_resources.defaults`, flyte-core `configmap.task_resource_defaults.task_resources.defaults`, else flyteadmin's built-in 2 CPU / 200Mi; flytepropeller sets requests = limits = these) is admitted: each quota's hard limit and remaining room (hard − used) for requests/limits cpu and memory and pods, quotas that require a request or limit the defaults leave unset, quota scopes (BestEffort, Terminating, PriorityClass), LimitRange defaults, minimums and maximums. Quantities are parsed exactly (m, Ki/Mi/Gi, k/M/G, exponents).",
+    what: "For each project-domain namespace (`<project>-<domain>`, or what the configured namespace mapping gives) that exists, reads its ResourceQuotas and LimitRanges and checks that one task pod with the default task resources from the values (flyte-binary `configuration.inline.task_resources.defaults`, flyte-core `configmap.task_resource_defaults.task_resources.defaults`, else flyteadmin's built-in 2 CPU / 200Mi; flytepropeller sets requests = limits = these) is admitted: each quota's hard limit and remaining room (hard − used) for requests/limits cpu and memory and pods, quotas that require a request or limit the defaults leave unset, quota scopes (BestEffort, Terminating, PriorityClass), LimitRange defaults, minimums and maximums. Quantities are parsed exactly (m, Ki/Mi/Gi, k/M/G, exponents).",
     why: 'A task that cannot be admitted does not fail: propeller retries "exceeded quota" until the node deadline (48 h by default) with no Kubernetes event, so executions sit queued with no visible reason.',
     fix: 'Raise the quota (`kubectl -n <ns> edit resourcequota <name>`, or in the cluster resource templates that create it: flyte-core `cluster_resource_manager.customData` / `cluster_resource_manager.templates`, flyte-binary `clusterResourceTemplates.inline`), relax the LimitRange, or change the default task resources in the values key named.',
   },
@@ -235,7 +236,7 @@ export default defineCheck({
         details: { [field]: invalid!.value },
         hint: fixSetting(t, field, `${key}.${invalid!.r}`, invalid!.r === 'cpu' ? '500m' : '512Mi') ?? `fix ${key}.${invalid!.r}` };
     }
-    const wanted = t.projects.flatMap((p) => t.domains.map((d) => `${p}-${d}`));
+    const wanted = projectNamespaces(t).map((n) => n.namespace);
     const k = kubectl(t.kubernetes);
     return withKube(ctx, 'the project namespaces\' ResourceQuotas and LimitRanges', async (s, signal) => {
       const present: string[] = [];

@@ -3,6 +3,7 @@ import { isObj, KubeError, kubectl, type AccessAttributes, type KubeSession } fr
 import type { Chart } from '../../src/config/target.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
+import { projectNamespaces } from '../../src/flyte/namespaces.js';
 import { resolveChartNames, type ChartNames } from '../../src/flyte/kubernetes.js';
 import {
   defaultTemplateKinds, helmUpgradeCommand, kindResource, resourceName, rulesAllow, rulesOf, runtimeAccounts, syncRuns, templateConfigMap, templateObjects,
@@ -226,7 +227,7 @@ export default defineCheck({
       }));
 
       // One SubjectAccessReview per right and namespace.
-      const projectNs = t.projects.flatMap((p) => t.domains.map((d) => `${p}-${d}`));
+      const projectNs = projectNamespaces(t).map((n) => n.namespace);
       const reviewedNs = projectNs.slice(0, MAX_PROJECT_NAMESPACES);
       const reviews: Review[] = [];
       for (const a of accounts.values()) {

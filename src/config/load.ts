@@ -21,6 +21,7 @@ import { scopeLines } from '../flyte/scope.js';
 import { observabilityFromValues } from '../flyte/observability.js';
 import { backendPluginsFromValues } from '../flyte/backend-plugins.js';
 import { dataPlanesFromValues } from '../flyte/dataplanes.js';
+import { namespaceMappingFromValues } from '../flyte/namespaces.js';
 import type { Detection, Layer, Path } from './values.js';
 
 export interface TargetInput {
@@ -227,6 +228,8 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
     const m = mapChart(chart, reader, { namespace, env, cwd: input.cwd });
     const refs = referencesFromValues(chart, reader, namespace);
     if (refs.length) target.references = refs;
+    const nsMapping = namespaceMappingFromValues(chart, reader);
+    if (nsMapping) { target.namespaceMapping = nsMapping; provenance['namespaceMapping.template'] = nsMapping.source; }
     const obs = observabilityFromValues(chart, reader, namespace);
     if (obs) target.observability = obs;
     const plugins = backendPluginsFromValues(chart, reader, namespace);
@@ -493,6 +496,7 @@ function applyDeployed(target: Target, input: TargetInput, creds: Credentials, e
     if (m.projects) { target.projects = m.projects; take(/^projects$/); }
     if (m.domains) { target.domains = m.domains; take(/^domains$/); }
     if (m.taskResourceDefaults) { target.taskResourceDefaults = m.taskResourceDefaults; take(/^taskResourceDefaults\./); }
+    if (m.namespaceMapping) { target.namespaceMapping = m.namespaceMapping; take(/^namespaceMapping\./); }
     if ('identities' in m && m.identities.length) {
       target.identities = m.identities.map((i) => ({
         kind: IDENTITY_KIND[i.provider], value: i.value, key: `ServiceAccount ${i.serviceAccount}: metadata.annotations.${i.annotation}`,

@@ -20,6 +20,7 @@ import { Credentials } from './credentials.js';
 import { fsReason, mib, readInputFile } from './read.js';
 import { mapServerConfig, serverConfigReason, type ServerConfigLayer, type ServerConfigMapping, type ServerConfigWarning, type ServerKind } from './serverconfig.js';
 import type { Chart, DatabaseTarget, IngressTarget, Provenance } from './target.js';
+import { DEFAULT_NAMESPACE_TEMPLATE, type NamespaceMapping } from '../flyte/namespaces.js';
 import { isDict, parseYaml, shortJson } from './values.js';
 import type { Dict } from './values.js';
 
@@ -843,6 +844,16 @@ export function mapManifests(set: ManifestSet, opts: { env: NodeJS.ProcessEnv; c
   if (src?.projects) { out.projects = src.projects; provenance['projects'] = src.provenance['projects']!; }
   if (src?.domains) { out.domains = src.domains; provenance['domains'] = src.provenance['domains']!; }
   if (src?.taskResourceDefaults) { out.taskResourceDefaults = src.taskResourceDefaults; for (const k of ['cpu', 'memory']) if (src.provenance[`taskResourceDefaults.${k}`]) provenance[`taskResourceDefaults.${k}`] = src.provenance[`taskResourceDefaults.${k}`]!; }
+  // flyteadmin's namespace mapping, and the cluster resource sync's when it differs (it then creates other namespaces).
+  const syncCfg = mapped.find((x) => x.m.kinds.includes('clusterresource'))?.m.namespaceMapping;
+  const adminNs = src?.namespaceMapping;
+  if (adminNs || syncCfg) {
+    const nm: NamespaceMapping = adminNs ? { ...adminNs } : { template: DEFAULT_NAMESPACE_TEMPLATE, source: 'default (flyteadmin\'s config sets no namespace_mapping)', key: 'namespace_mapping.template' };
+    const syncTemplate = syncCfg?.template ?? DEFAULT_NAMESPACE_TEMPLATE;
+    if (mapped.some((x) => x.m.kinds.includes('clusterresource')) && syncTemplate !== nm.template) nm.sync = { template: syncTemplate, source: syncCfg?.source ?? 'default (the sync\'s config sets no namespace_mapping)' };
+    out.namespaceMapping = nm;
+    provenance['namespaceMapping.template'] = nm.source;
+  }
   const ingress = mapIngress(set, provenance);
   if (ingress) out.ingress = ingress;
   // Workload identity of the ServiceAccounts the Flyte Deployments run as.

@@ -13,6 +13,7 @@ import { Credentials } from './credentials.js';
 import { checkReadableLater, readInputFile, SECRET_FILE_LIMIT } from './read.js';
 import { Secret } from './secret.js';
 import type { AuthTarget, DatabaseTarget, Provenance, StorageProvider, StorageTarget } from './target.js';
+import { templateOf, type NamespaceMapping } from '../flyte/namespaces.js';
 import { CHART_DEFAULT, formatPath, isDict, MergedValues, parseYaml, shortJson } from './values.js';
 import type { Dict, Path } from './values.js';
 
@@ -52,6 +53,8 @@ export interface ServerConfigMapping {
   projects?: string[];
   domains?: string[];
   taskResourceDefaults?: { cpu?: string; memory?: string };
+  /** `namespace_mapping` (template, or the legacy mapping), when set. */
+  namespaceMapping?: NamespaceMapping;
   provenance: Provenance;
   secrets: string[];
   /** Access key ids (shown as first4…last4). */
@@ -543,6 +546,12 @@ export function mapServerConfig(layers: ServerConfigLayer[], opts: ServerMapOpti
   const cpu = b.set('taskResourceDefaults.cpu', 'task_resources.defaults.cpu', r.str('task_resources.defaults.cpu'));
   const memory = b.set('taskResourceDefaults.memory', 'task_resources.defaults.memory', r.str('task_resources.defaults.memory'));
   if (cpu !== undefined || memory !== undefined) out.taskResourceDefaults = { ...(cpu !== undefined ? { cpu } : {}), ...(memory !== undefined ? { memory } : {}) };
+  const nsTemplate = templateOf({ template: r.str('namespace_mapping.template'), mapping: r.str('namespace_mapping.mapping') });
+  if (nsTemplate !== undefined) {
+    const key = r.str('namespace_mapping.template') ? 'namespace_mapping.template' : 'namespace_mapping.mapping';
+    out.namespaceMapping = { template: nsTemplate, source: r.prov(key), key };
+    b.provenance['namespaceMapping.template'] = out.namespaceMapping.source;
+  }
   for (const u of [out.storage?.endpoint, out.storage?.signedUrlEndpoint, out.auth?.oidcIssuer, out.adminEndpoint?.endpoint]) {
     const p = urlPassword(u);
     if (p) b.creds.secret(p);

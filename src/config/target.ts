@@ -76,6 +76,17 @@ export interface StorageTarget {
   valuesKey: string;
   /** The workload identity Flyte's backend uses for the store, from the values (e.g. `role arn:… from serviceAccount.annotations.eks.amazonaws.com/role-arn`). */
   flyteIdentity?: string;
+  /** Azure Blob: the storage account name (stow `account`, flyte-binary `providerConfig.azure.account`). */
+  account?: string;
+  /** Azure Blob: the endpoint suffix (stow `domain_suffix`/`base_url`, binary `configDomainSuffix`); unset means core.windows.net. */
+  domainSuffix?: string;
+  /**
+   * Azure Blob: how the probes authenticate. 'key': the account key (in `secretKey`); 'sas': a SAS
+   * token (`sasToken`); 'token': Azure AD through the default chain (Workload Identity in the pods).
+   */
+  azureAuth?: 'key' | 'sas' | 'token';
+  /** Azure Blob: a SAS token (without the leading `?`), a secret (its `sig=` is never shown). */
+  sasToken?: Secret;
 }
 
 export interface IngressTarget {
@@ -285,6 +296,8 @@ export interface Target {
   endpoints?: Endpoints;
   /** Resolver for DNS checks (`--dns-server host:port`); undefined = system resolver. */
   dnsServer?: string;
+  /** flyteadmin's namespace mapping (project-domain → namespace), when the inputs set one (src/flyte/namespaces.ts). */
+  namespaceMapping?: import('../flyte/namespaces.js').NamespaceMapping;
   /** Projects known from values (seed projects) for project-domain namespace checks. */
   projects: string[];
   domains: string[];

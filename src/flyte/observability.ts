@@ -1,14 +1,384 @@
 // Prometheus metrics (serviceMonitor) and task-log links (task_logs plugins) the values configure.
-// Stub: filled in by the issue-14 observability work.
+//
+// Metrics (flyte-core, charts/flyte-core/templates/*/service-monitor.yaml and service.yaml at
+// flyteorg/flyte master 89cf9cc7, chart v0.1.10): every component serves Prometheus text on its
+// profiler port (10254, flytestdlib profutils `/metrics`). A ServiceMonitor `<component>` in the
+// release namespace selects `app.kubernetes.io/name=<component>, app.kubernetes.io/instance=<release>`
+// on port name `http-metrics`, path /metrics. It is rendered only when:
+//   flyteadmin:      flyteadmin.enabled && flyteadmin.serviceMonitor.enabled          (Service flyteadmin has http-metrics 10254)
+//   datacatalog:     datacatalog.enabled && datacatalog.serviceMonitor.enabled        (Service datacatalog has http-metrics 10254)
+//   flytepropeller:  flytepropeller.service.enabled && flytepropeller.serviceMonitor.enabled (Service only with service.enabled)
+//   flytescheduler:  workflow_scheduler.enabled && type native && flytescheduler.service.enabled && serviceMonitor.enabled
+//                    (Service port configmap.schedulerConfig.scheduler.profilerPort, default 10254)
+//   flyteconsole:    flyteconsole.enabled && flyteconsole.serviceMonitor.enabled: its Service has only port
+//                    `http` 80, so the ServiceMonitor's `http-metrics` selects nothing (a chart bug).
+// flyte-binary 1.x renders no ServiceMonitor and no Service port for 10254 (the key
+// `serviceMonitor` is Flyte 2's chart).
+//
+// Task logs (flyteplugins/go/tasks/logs/config.go LogConfig, logging_utils.go InitializeLogPlugins,
+// pluginmachinery/tasklog/template.go): flyte-binary renders `configuration.logging.plugins.<kind>.
+// {enabled,templateUri}` and `custom` into plugins.logs (`kubernetes-enabled` is always written, so
+// Flyte's own default, a kubernetes link to localhost:30082, never applies) without tpl;
+// `configuration.inline.plugins.logs` overrides it through tpl. flyte-core pastes
+// `configmap.task_logs` into task_logs.yaml through tpl, so a `{{ .podName }}` written there is
+// rendered by Helm (to nothing) unless escaped as {{ "{{" }} .podName {{ "}}" }} or {{`{{ .podName }}`}}.
 import type { Reader } from '../config/charts.js';
 import type { Chart } from '../config/target.js';
+import { isDict } from '../config/values.js';
+
+// ---------------------------------------------------------------------------------------------
+// metrics
+
+export interface MetricsComponent {
+  /** flyteadmin, datacatalog, flytepropeller, flytescheduler, flyteconsole (flyte-core); flyte-binary. */
+  component: string;
+  /** The component is deployed by these values. */
+  deployed: boolean;
+  /** The metrics Service (flyte-core: the component's Service), when the chart renders one with a metrics port. */
+  service?: string;
+  /** The Service port name and number Prometheus scrapes (http-metrics 10254). */
+  portName: string;
+  port: number;
+  path: string;
+  /** `<component>.serviceMonitor.enabled` is true in the values. */
+  serviceMonitor: boolean;
+  /** The values key that enables it and where its value came from. */
+  serviceMonitorKey: string;
+  serviceMonitorSource?: string;
+  /** The chart renders the ServiceMonitor (all its conditions hold). */
+  rendered: boolean;
+  /** Why an enabled serviceMonitor renders nothing or scrapes nothing, with the key to set. */
+  problem?: { text: string; key: string; value: string };
+  /** `<component>.serviceMonitor.labels` (what a Prometheus serviceMonitorSelector must match). */
+  labels: Record<string, string>;
+  labelsKey: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// task logs
+
+export type TaskLogKind = 'kubernetes' | 'cloudwatch' | 'stackdriver' | 'template';
+
+export interface TaskLogTemplate {
+  /** The template as Flyte receives it (after Helm's rendering: escapes undone). */
+  uri: string;
+  /** As written in the values (before Helm's rendering), when it differs. */
+  written?: string;
+  /** The values key it is set at, and where the value came from. */
+  key: string;
+  source: string;
+  /** Built by Flyte from deprecated fields (region/log group, project/resource, kubernetes-url) instead of a template. */
+  builtFrom?: string[];
+  /** `{{ .x }}` that Helm's tpl replaces (with nothing) before Flyte sees the template. */
+  eatenByHelm?: string[];
+}
+
+export interface TaskLogPlugin {
+  kind: TaskLogKind;
+  /** The display name Flyte gives the link (Kubernetes Logs, Cloudwatch Logs, …, or a template's displayName). */
+  displayName: string;
+  /** The values key that enables it. */
+  enabledKey: string;
+  enabledSource: string;
+  templates: TaskLogTemplate[];
+  /** cloudwatch-region / cloudwatch-log-group, gcp-project / stackdriver-logresourcename, kubernetes-url (deprecated form). */
+  fields: Record<string, { value?: string; key: string }>;
+  /** flyte-binary: enabled without templateUri (the chart's `required` fails helm install). */
+  missingTemplateKey?: string;
+  /** Templates whose dynamic links (`dynamicTemplateUris`) need `{{ .taskConfig.x }}`. */
+  dynamic?: boolean;
+}
+
+export interface TaskLogs {
+  /** The values key under which the logs plugins are configured (what a fix names). */
+  key: string;
+  /** Helm's tpl renders these values (flyte-core; flyte-binary's inline). */
+  plugins: TaskLogPlugin[];
+  /** Shapes the chart or Flyte cannot read (a string where a map belongs), as `key: problem`. */
+  malformed: string[];
+}
 
 export interface Observability {
-  /** Placeholder until the mapping is written. */
-  readonly _stub?: never;
+  metrics: MetricsComponent[];
+  taskLogs: TaskLogs;
+}
+
+/** Every variable Flyte's task-log templates substitute (tasklog/template.go; case-insensitive, `.x` or `$x`). */
+export const TASKLOG_VARIABLES: readonly string[] = [
+  'podName', 'podUID', 'namespace', 'containerName', 'containerID', 'logName', 'hostname', 'nodeName',
+  'podRFC3339StartTime', 'podRFC3339FinishTime', 'podUnixStartTime', 'podUnixFinishTime',
+  'taskID', 'taskVersion', 'taskProject', 'taskDomain', 'taskRetryAttempt', 'nodeID',
+  'executionName', 'executionProject', 'executionDomain', 'generatedName',
+];
+/** Variables only some plugins add (ExtraTemplateVars): map tasks, Ray, and connector/web-API tasks. */
+export const PLUGIN_TASKLOG_VARIABLES: Readonly<Record<string, string>> = {
+  subtaskExecutionIndex: 'map tasks (k8s-array)', subtaskParentName: 'map tasks (k8s-array)', subtaskRetryAttempt: 'map tasks (k8s-array)', subtaskParentRetryAttempt: 'map tasks (k8s-array)',
+  rayClusterName: 'Ray tasks', rayJobID: 'Ray tasks',
+  taskStartTime: 'connector tasks', taskStartTimeUnixMs: 'connector tasks', taskEndTime: 'connector tasks', taskEndTimeUnixMs: 'connector tasks',
+};
+
+/** A sample task pod, for showing what a template resolves to. */
+export const SAMPLE_TASK: Readonly<Record<string, string>> = {
+  podName: 'f7a1c2b3d4e5f6a7b8c9-n0-0', podUID: '3f2b8c1e-5d4a-4e7b-9c0d-1a2b3c4d5e6f', namespace: 'flytesnacks-development',
+  containerName: 'f7a1c2b3d4e5f6a7b8c9-n0-0', containerID: '0a1b2c3d4e5f', logName: ' (User)', hostname: '', nodeName: 'node-1',
+  podRFC3339StartTime: '2026-01-01T12:00:00Z', podRFC3339FinishTime: '2026-01-01T12:05:00Z', podUnixStartTime: '1767268800', podUnixFinishTime: '1767269100',
+  taskID: 'my_module.my_task', taskVersion: 'v1', taskProject: 'flytesnacks', taskDomain: 'development', taskRetryAttempt: '0', nodeID: 'n0',
+  executionName: 'f7a1c2b3d4e5f6a7b8c9', executionProject: 'flytesnacks', executionDomain: 'development', generatedName: 'f7a1c2b3d4e5f6a7b8c9-n0-0',
+  subtaskExecutionIndex: '0', subtaskParentName: 'f7a1c2b3d4e5f6a7b8c9-n0', subtaskRetryAttempt: '0', subtaskParentRetryAttempt: '0',
+  rayClusterName: 'f7a1c2b3d4e5f6a7b8c9-n0-0', rayJobID: 'f7a1c2b3d4e5f6a7b8c9-n0-0-job',
+  taskStartTime: '2026-01-01T12:00:00Z', taskStartTimeUnixMs: '1767268800000', taskEndTime: '2026-01-01T12:05:00Z', taskEndTimeUnixMs: '1767269100000',
+};
+
+/** `{{ .x }}` / `{{ $x }}` variables in a template (Flyte's regex: `{{\s*[.$]name\s*}}`), and `{{ .taskConfig.x }}`. */
+export function templateVariables(uri: string): { name: string; raw: string }[] {
+  const out: { name: string; raw: string }[] = [];
+  for (const m of uri.matchAll(/\{\{(-?)\s*([^{}]*?)\s*(-?)\}\}/g)) {
+    const inner = m[2]!;
+    const v = /^[.$]([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)$/.exec(inner);
+    out.push({ name: v ? v[1]! : inner, raw: m[0] });
+  }
+  return out;
+}
+
+/** The canonical spelling of a variable Flyte knows (case-insensitive), or undefined. */
+export function knownVariable(name: string): string | undefined {
+  const l = name.toLowerCase();
+  if (l.startsWith('taskconfig.')) return name;
+  return [...TASKLOG_VARIABLES, ...Object.keys(PLUGIN_TASKLOG_VARIABLES)].find((v) => v.toLowerCase() === l);
+}
+
+/** The template with every known variable replaced by the sample task's value (unknown ones stay). */
+export function resolveTemplate(uri: string, sample: Readonly<Record<string, string>> = SAMPLE_TASK): string {
+  return uri.replace(/\{\{-?\s*[.$]([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}/g, (whole, name: string) => {
+    const k = knownVariable(name);
+    return k && sample[k] !== undefined ? sample[k]! : whole;
+  });
+}
+
+/**
+ * What Helm's `tpl` makes of a string Flyte should receive as a template: escapes are undone
+ * (`{{ "{{" }}`, `{{`…`}}` raw strings), `{{ .x }}` (not .Values/.Release, already resolved by the
+ * loader) renders as nothing. Returns the result and the variables Helm ate.
+ */
+export function helmTpl(s: string): { out: string; eaten: string[] } {
+  const eaten: string[] = [];
+  const out = s.replace(/\{\{-?\s*("(?:[^"\\]|\\.)*"|`[^`]*`|[^{}]*?)\s*-?\}\}/g, (whole, inner: string) => {
+    if (inner.startsWith('"')) { try { return JSON.parse(inner) as string; } catch { return whole; } }
+    if (inner.startsWith('`')) return inner.slice(1, -1);
+    if (/^\.(Values|Release|Chart|Capabilities|Template)\b/.test(inner)) return whole; // the loader's business (unresolved: a placeholder)
+    if (/^[.$][A-Za-z_][A-Za-z0-9_]*$/.test(inner)) { eaten.push(whole); return ''; }
+    return whole;
+  });
+  return { out, eaten };
+}
+
+/** A YAML block-scalar value that itself is a quoted string (gke-starter's `templateUri: |` + `"https://…"`). */
+function unquote(s: string): string {
+  const t = s.trim();
+  if (t.length >= 2 && ((t.startsWith('"') && t.endsWith('"')) || (t.startsWith("'") && t.endsWith("'")))) {
+    if (t.startsWith('"')) { try { return JSON.parse(t) as string; } catch { return t.slice(1, -1); } }
+    return t.slice(1, -1).replace(/''/g, "'");
+  }
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// mapping
+
+type R = Reader;
+
+function safe<T>(f: () => T): T | undefined {
+  try { return f(); } catch { return undefined; }
+}
+
+function str(r: R, key: string, bad: string[]): string | undefined {
+  try { return r.str(key); } catch { bad.push(`${key}: expected a string`); return undefined; }
+}
+
+function bool(r: R, key: string, bad: string[]): boolean | undefined {
+  try { return r.bool(key); } catch { bad.push(`${key}: expected true or false`); return undefined; }
+}
+
+function metricsFromValues(chart: Chart, r: R): MetricsComponent[] {
+  const bad: string[] = [];
+  if (chart === 'flyte-binary') {
+    const on = bool(r, 'serviceMonitor.enabled', bad) ?? false;
+    return [{
+      component: 'flyte-binary', deployed: true, portName: 'http-metrics', port: 10254, path: '/metrics',
+      serviceMonitor: on, serviceMonitorKey: 'serviceMonitor.enabled', ...(on ? { serviceMonitorSource: r.prov('serviceMonitor.enabled') } : {}),
+      rendered: false, labels: {}, labelsKey: 'serviceMonitor.labels',
+      ...(on ? { problem: { text: 'the flyte-binary chart (1.x, v0.1.10) renders no ServiceMonitor and no Service port for the metrics port 10254: `serviceMonitor` is a key of Flyte 2\'s chart', key: 'service.extraPorts', value: '[{name: http-metrics, port: 10254, targetPort: 10254}] and a ServiceMonitor of your own' } } : {}),
+    }];
+  }
+  const enabled = (c: string, def = true) => bool(r, `${c}.enabled`, bad) ?? def;
+  const smOn = (c: string) => bool(r, `${c}.serviceMonitor.enabled`, bad) ?? false;
+  const labels = (c: string) => safe(() => r.strMap(`${c}.serviceMonitor.labels`)) ?? {};
+  const base = (c: string, deployed: boolean, service: string | undefined, port = 10254): MetricsComponent => {
+    const on = smOn(c);
+    return {
+      component: c, deployed, ...(service ? { service } : {}), portName: 'http-metrics', port, path: '/metrics',
+      serviceMonitor: on, serviceMonitorKey: `${c}.serviceMonitor.enabled`, ...(on ? { serviceMonitorSource: r.prov(`${c}.serviceMonitor.enabled`) } : {}),
+      rendered: on && deployed, labels: labels(c), labelsKey: `${c}.serviceMonitor.labels`,
+    };
+  };
+  const out: MetricsComponent[] = [];
+  const admin = enabled('flyteadmin');
+  out.push(base('flyteadmin', admin, admin ? 'flyteadmin' : undefined));
+  const dc = enabled('datacatalog');
+  out.push(base('datacatalog', dc, dc ? 'datacatalog' : undefined));
+
+  const prop = enabled('flytepropeller');
+  const propSvc = prop && (bool(r, 'flytepropeller.service.enabled', bad) ?? false);
+  const p = base('flytepropeller', prop, propSvc ? 'flytepropeller' : undefined);
+  p.rendered = p.serviceMonitor && propSvc;
+  if (p.serviceMonitor && prop && !propSvc) p.problem = { text: 'flytepropeller.serviceMonitor.enabled is true but flytepropeller.service.enabled is not: the chart renders neither the Service nor the ServiceMonitor', key: 'flytepropeller.service.enabled', value: 'true' };
+  out.push(p);
+
+  const schedOn = (bool(r, 'workflow_scheduler.enabled', bad) ?? false) && (str(r, 'workflow_scheduler.type', bad) ?? '') === 'native';
+  const schedSvc = schedOn && (bool(r, 'flytescheduler.service.enabled', bad) ?? false);
+  const schedPort = safe(() => r.port('configmap.schedulerConfig.scheduler.profilerPort')) ?? 10254;
+  const s = base('flytescheduler', schedOn, schedSvc ? 'flytescheduler' : undefined, schedPort);
+  s.rendered = s.serviceMonitor && schedSvc;
+  if (s.serviceMonitor && !schedOn) s.problem = { text: 'flytescheduler.serviceMonitor.enabled is true but the native scheduler is not deployed (workflow_scheduler.enabled with type native): nothing to monitor', key: 'flytescheduler.serviceMonitor.enabled', value: 'false' };
+  else if (s.serviceMonitor && !schedSvc) s.problem = { text: 'flytescheduler.serviceMonitor.enabled is true but flytescheduler.service.enabled is not: the chart renders neither the Service nor the ServiceMonitor', key: 'flytescheduler.service.enabled', value: 'true' };
+  out.push(s);
+
+  const consoleOn = enabled('flyteconsole');
+  const c = base('flyteconsole', consoleOn, undefined);
+  if (c.serviceMonitor && consoleOn) c.problem = { text: 'the chart\'s flyteconsole Service has only port `http` (80): the ServiceMonitor it renders scrapes port `http-metrics`, which does not exist, so Prometheus gets no console metrics', key: 'flyteconsole.serviceMonitor.enabled', value: 'false' };
+  out.push(c);
+  return out;
+}
+
+interface Raw { value: unknown; key: string }
+
+function taskLogsFromValues(chart: Chart, r: R): TaskLogs {
+  const malformed: string[] = [];
+  const plugins: TaskLogPlugin[] = [];
+  const dictAt = (key: string): Record<string, unknown> | undefined => {
+    let v: unknown;
+    try { v = r.raw(key); } catch { malformed.push(`${key}: a parent key is not a map`); return undefined; }
+    if (v === undefined || v === null) return undefined;
+    if (!isDict(v)) { malformed.push(`${key}: expected a map, got ${typeof v}`); return undefined; }
+    return v as Record<string, unknown>;
+  };
+  const asBool = (x: Raw): boolean | undefined => {
+    if (x.value === undefined || x.value === null || x.value === '') return undefined;
+    if (typeof x.value === 'boolean') return x.value;
+    if (typeof x.value === 'string' && /^(true|false)$/i.test(x.value.trim())) return x.value.trim().toLowerCase() === 'true';
+    malformed.push(`${x.key}: expected true or false`);
+    return undefined;
+  };
+  const asStr = (x: Raw): string | undefined => {
+    if (x.value === undefined || x.value === null || x.value === '') return undefined;
+    if (typeof x.value === 'string') return x.value;
+    if (typeof x.value === 'number' || typeof x.value === 'boolean') return String(x.value);
+    malformed.push(`${x.key}: expected a string`);
+    return undefined;
+  };
+  const tplTemplate = (written: string, key: string, viaTpl: boolean, extra: Partial<TaskLogTemplate> = {}): TaskLogTemplate => {
+    const un = unquote(written);
+    const t = viaTpl ? helmTpl(un) : { out: un, eaten: [] };
+    return { uri: t.out, ...(t.out !== written.trim() ? { written: written.trim() } : {}), key, source: safe(() => r.prov(key)) ?? key, ...(t.eaten.length ? { eatenByHelm: t.eaten } : {}), ...extra };
+  };
+  /** Flyte's LogConfig (plugins.logs) as a map, from `base` (keys relative to the chart root). */
+  const fromLogConfig = (base: string, cfg: Record<string, unknown>, viaTpl: boolean, defaults: boolean) => {
+    const at = (k: string): Raw => ({ value: cfg[k], key: `${base}.${k}` });
+    const on = (k: string): boolean | undefined => asBool(at(k));
+    const kube = on('kubernetes-enabled') ?? (defaults ? true : false);
+    if (kube) {
+      const tpl = asStr(at('kubernetes-template-uri'));
+      const url = asStr(at('kubernetes-url'));
+      const templates = tpl !== undefined
+        ? [tplTemplate(tpl, `${base}.kubernetes-template-uri`, viaTpl)]
+        : cfg['kubernetes-enabled'] === undefined
+          ? [{ uri: 'http://localhost:30082/#!/log/{{ .namespace }}/{{ .podName }}/pod?namespace={{ .namespace }}', key: `${base}.kubernetes-template-uri`, source: "Flyte's built-in default (kubernetes-enabled is not set)" }]
+          : [{ uri: `${url ?? ''}/#!/log/{{ .namespace }}/{{ .podName }}/pod?namespace={{ .namespace }}`, key: `${base}.kubernetes-url`, source: url !== undefined ? (safe(() => r.prov(`${base}.kubernetes-url`)) ?? base) : 'not set', builtFrom: ['kubernetes-url'] }];
+      plugins.push({ kind: 'kubernetes', displayName: 'Kubernetes Logs', enabledKey: `${base}.kubernetes-enabled`, enabledSource: cfg['kubernetes-enabled'] === undefined ? "Flyte's built-in default" : (safe(() => r.prov(`${base}.kubernetes-enabled`)) ?? base), templates,
+        fields: { 'kubernetes-url': { ...(url !== undefined ? { value: url } : {}), key: `${base}.kubernetes-url` } } });
+    }
+    if (on('cloudwatch-enabled')) {
+      const tpl = asStr(at('cloudwatch-template-uri'));
+      const region = asStr(at('cloudwatch-region'));
+      const group = asStr(at('cloudwatch-log-group'));
+      const templates = tpl !== undefined
+        ? [tplTemplate(tpl, `${base}.cloudwatch-template-uri`, viaTpl)]
+        : [{ uri: `https://console.aws.amazon.com/cloudwatch/home?region=${region ?? ''}#logEventViewer:group=${group ?? ''};stream=var.log.containers.{{ .podName }}_{{ .namespace }}_{{ .containerName }}-{{ .containerId }}.log`, key: `${base}.cloudwatch-log-group`, source: safe(() => r.prov(`${base}.cloudwatch-enabled`)) ?? base, builtFrom: ['cloudwatch-region', 'cloudwatch-log-group'] }];
+      plugins.push({ kind: 'cloudwatch', displayName: 'Cloudwatch Logs', enabledKey: `${base}.cloudwatch-enabled`, enabledSource: safe(() => r.prov(`${base}.cloudwatch-enabled`)) ?? base, templates,
+        fields: { 'cloudwatch-region': { ...(region !== undefined ? { value: region } : {}), key: `${base}.cloudwatch-region` }, 'cloudwatch-log-group': { ...(group !== undefined ? { value: group } : {}), key: `${base}.cloudwatch-log-group` } } });
+    }
+    if (on('stackdriver-enabled')) {
+      const tpl = asStr(at('stackdriver-template-uri'));
+      const project = asStr(at('gcp-project'));
+      const res = asStr(at('stackdriver-logresourcename'));
+      const templates = tpl !== undefined
+        ? [tplTemplate(tpl, `${base}.stackdriver-template-uri`, viaTpl)]
+        : [{ uri: `https://console.cloud.google.com/logs/viewer?project=${project ?? ''}&angularJsUrl=%2Flogs%2Fviewer%3Fproject%3D${project ?? ''}&resource=${res ?? ''}&advancedFilter=resource.labels.pod_name%3D{{ .podName }}`, key: `${base}.gcp-project`, source: safe(() => r.prov(`${base}.stackdriver-enabled`)) ?? base, builtFrom: ['gcp-project', 'stackdriver-logresourcename'] }];
+      plugins.push({ kind: 'stackdriver', displayName: 'Stackdriver Logs', enabledKey: `${base}.stackdriver-enabled`, enabledSource: safe(() => r.prov(`${base}.stackdriver-enabled`)) ?? base, templates,
+        fields: { 'gcp-project': { ...(project !== undefined ? { value: project } : {}), key: `${base}.gcp-project` }, 'stackdriver-logresourcename': { ...(res !== undefined ? { value: res } : {}), key: `${base}.stackdriver-logresourcename` } } });
+    }
+    templatesFrom(`${base}.templates`, cfg['templates'], viaTpl);
+  };
+  const templatesFrom = (key: string, list: unknown, viaTpl: boolean) => {
+    if (list === undefined || list === null) return;
+    if (!Array.isArray(list)) { malformed.push(`${key}: expected a list of {displayName, templateUris}`); return; }
+    list.forEach((t, i) => {
+      const k = `${key}[${i}]`;
+      if (!isDict(t)) { malformed.push(`${k}: expected a map with displayName and templateUris`); return; }
+      const name = typeof t['displayName'] === 'string' ? t['displayName'] : typeof t['name'] === 'string' ? t['name'] : `template ${i + 1}`;
+      const uris = t['templateUris'] ?? t['templateURIs'];
+      const dyn = t['dynamicTemplateUris'];
+      const templates: TaskLogTemplate[] = [];
+      const collect = (v: unknown, field: string) => {
+        if (v === undefined || v === null) return;
+        const arr = typeof v === 'string' ? [v] : Array.isArray(v) ? v : undefined;
+        if (!arr) { malformed.push(`${k}.${field}: expected a list of URL templates`); return; }
+        arr.forEach((u, j) => {
+          if (typeof u !== 'string') { malformed.push(`${k}.${field}[${j}]: expected a string`); return; }
+          templates.push(tplTemplate(u, `${k}.${field}[${j}]`, viaTpl));
+        });
+      };
+      collect(uris, 'templateUris');
+      collect(dyn, 'dynamicTemplateUris');
+      plugins.push({ kind: 'template', displayName: name, enabledKey: k, enabledSource: safe(() => r.prov(k)) ?? k, templates, fields: {}, ...(dyn !== undefined && dyn !== null ? { dynamic: true } : {}) });
+    });
+  };
+
+  if (chart === 'flyte-binary') {
+    const base = 'configuration.logging.plugins';
+    const inline = dictAt('configuration.inline.plugins.logs');
+    if (inline) {
+      fromLogConfig('configuration.inline.plugins.logs', inline, true, false);
+      return { key: 'configuration.inline.plugins.logs', plugins, malformed };
+    }
+    const lp = dictAt(base) ?? {};
+    for (const kind of ['kubernetes', 'cloudwatch', 'stackdriver'] as const) {
+      const m = lp[kind];
+      if (m === undefined || m === null) continue;
+      if (!isDict(m)) { malformed.push(`${base}.${kind}: expected a map with enabled and templateUri`); continue; }
+      const on = asBool({ value: m['enabled'], key: `${base}.${kind}.enabled` });
+      if (!on) continue;
+      const tpl = asStr({ value: m['templateUri'], key: `${base}.${kind}.templateUri` });
+      plugins.push({
+        kind, displayName: kind === 'kubernetes' ? 'Kubernetes Logs' : kind === 'cloudwatch' ? 'Cloudwatch Logs' : 'Stackdriver Logs',
+        enabledKey: `${base}.${kind}.enabled`, enabledSource: safe(() => r.prov(`${base}.${kind}.enabled`)) ?? base,
+        templates: tpl !== undefined ? [tplTemplate(tpl, `${base}.${kind}.templateUri`, false)] : [], fields: {},
+        ...(tpl === undefined ? { missingTemplateKey: `${base}.${kind}.templateUri` } : {}),
+      });
+    }
+    templatesFrom(`${base}.custom`, lp['custom'], false);
+    return { key: base, plugins, malformed };
+  }
+  const base = 'configmap.task_logs.plugins.logs';
+  const cfg = dictAt(base);
+  // The chart's values.yaml sets kubernetes-enabled/cloudwatch-enabled false; `null` removes them (Flyte's default then applies).
+  let explicitNull = false;
+  try { explicitNull = r.raw('configmap.task_logs') === null || r.raw('configmap.task_logs.plugins') === null || r.raw(base) === null; } catch { /* malformed, reported */ }
+  fromLogConfig(base, cfg ?? {}, true, explicitNull);
+  return { key: base, plugins, malformed };
 }
 
 /** What the values say about metrics and task logs; undefined when they say nothing. */
-export function observabilityFromValues(_chart: Chart, _r: Reader, _namespace: string): Observability | undefined {
-  return undefined;
+export function observabilityFromValues(chart: Chart, r: Reader, _namespace: string): Observability | undefined {
+  return { metrics: metricsFromValues(chart, r), taskLogs: taskLogsFromValues(chart, r) };
 }
