@@ -13,6 +13,11 @@ type Paint = (codes: string, text: string) => string;
 const painter = (color: boolean): Paint => (color ? (codes, text) => (text ? `${codes}${text}${SGR.reset}` : text) : (_codes, text) => text);
 
 /** Lines of a possibly multi-line text; continuation lines get `indent`. */
+/** A setting on one line: line breaks and tabs in it are shown as \n, \r, \t (a value cannot add lines to the table). */
+function oneLine(text: string): string {
+  return safe(text).replace(/\r/g, '\\r').replace(/\n/g, '\\n').replace(/\t/g, '\\t');
+}
+
 function indentLines(text: string, indent: string): string {
   return safe(text).split(/\r\n|\r|\n/).join(`\n${indent}`);
 }
@@ -45,7 +50,7 @@ function header(report: Report, paint: Paint, verbose: boolean): string[] {
     const vw = Math.min(40, Math.max(...fields.map((f) => f.value.length)));
     out.push(verbose || fields.length === t.fields.length ? '  target:' : `  target (from your inputs; ${t.fields.length - fields.length} defaults with --verbose):`);
     for (const f of fields) {
-      out.push(`    ${safe(f.field).padEnd(fw)}  ${indentLines(f.value, '    ').padEnd(vw)}  ${paint(SGR.dim, `(${indentLines(f.source, '    ')})`)}`);
+      out.push(`    ${oneLine(f.field).padEnd(fw)}  ${oneLine(f.value).padEnd(vw)}  ${paint(SGR.dim, `(${oneLine(f.source)})`)}`);
     }
   }
   const versions = Object.entries(report.versions);

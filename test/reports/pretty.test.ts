@@ -142,4 +142,13 @@ describe('pretty writer', () => {
     // a very long field name does not widen the column for every row
     expect(short.split('\n').find((l) => l.includes('databases[0].host'))!.indexOf('db.example.com')).toBeLessThan(45);
   });
+
+  it('a setting with a line break or tab stays on its row: shown as \\n / \\t, never a new table line', () => {
+    const report = makeReport();
+    report.target.fields = [{ field: 'databases[0].host', value: 'db\nX-Injected: 1\tz', source: 'values.yaml: configuration.database.host' }];
+    const lines = renderPretty(report, plain).split('\n');
+    const row = lines.find((l) => l.includes('databases[0].host'))!;
+    expect(row).toContain('db\\nX-Injected: 1\\tz');
+    expect(lines.filter((l) => l.includes('X-Injected'))).toHaveLength(1);
+  });
 });
