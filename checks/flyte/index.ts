@@ -5,6 +5,10 @@ import adminGrpc from './admin.grpc.js';
 import adminHttp from './admin.http.js';
 import configLive from './config.live.js';
 import crdEstablished from './crd.established.js';
+import dataplaneApi from './dataplane.api.js';
+import dataplaneComponents from './dataplane.components.js';
+import dataplaneConfig from './dataplane.config.js';
+import dataplaneStorage from './dataplane.storage.js';
 import deploymentsReady from './deployments.ready.js';
 import projectsNamespaces from './projects.namespaces.js';
 import projectsQuota from './projects.quota.js';
@@ -17,6 +21,10 @@ export const checks: readonly Check[] = [
   adminHttp,
   configLive,
   crdEstablished,
+  dataplaneApi,
+  dataplaneComponents,
+  dataplaneConfig,
+  dataplaneStorage,
   deploymentsReady,
   projectsNamespaces,
   projectsQuota,
