@@ -42,7 +42,7 @@ function problemsOf(dp: DataPlanes, p: DataPlane, ns: string): Problem[] {
     if (!p.endpoint) out.push({ id: 'endpointMissing', text: `${k} (${p.name}) has no endpoint: flyteadmin has no API server to create executions on`, hint: `set ${k}.endpoint to the data plane's API server URL (\`kubectl --context <data plane> cluster-info\` prints it), e.g. https://<api-server>:443`, cause: cause.config(`${k}.endpoint`) });
     else {
       const u = endpointUrl(p.endpoint);
-      const placeholder = /[<>{}]|\b(your|example|testcluster\d*_endpoint|changeme)\b/i.test(p.endpoint);
+      const placeholder = /[<>{}]|\b(your|testcluster\d*_endpoint|changeme)\b/i.test(p.endpoint);
       const why = !u ? 'is not a URL' : placeholder ? 'is a placeholder' : u.protocol === 'http:' ? 'uses http://: the bearer token would travel in clear and flyteadmin\'s client expects TLS with the CA of certPath' : u.protocol !== 'https:' ? `has scheme ${u.protocol} (expected https://)` : !u.hostname ? 'has no host' : (u.pathname !== '/' && u.pathname !== '') ? undefined : undefined;
       if (why) out.push({ id: 'endpointInvalid', text: `${k}.endpoint "${p.endpoint}" ${why}`, hint: `set ${k}.endpoint to the data plane's API server URL, https://<host>[:port] (\`kubectl --context <data plane> cluster-info\` prints it)`, cause: cause.config(`${k}.endpoint`) });
     }
