@@ -6,12 +6,12 @@
 // what the control plane's flyteadmin uses. The control-plane side lives in the shared bed in
 // namespace `fd-dataplane` (the credentials Secret), created and removed by the test.
 // The test that starts it stops it (stop()); the shared bed is never touched beyond that namespace.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Testbed } from '../harness/testbed.js';
-import { makeContext, stopAll } from './common.js';
+import { makeContext, sleep, stopAll, tcpOpen } from './common.js';
 import { installFlyte } from './flyte-install.js';
 import { createIfMissing, kubeCall, startKube } from './kube.js';
 
@@ -34,15 +34,19 @@ export interface DataPlaneBed {
 export async function startDataPlane(): Promise<DataPlaneBed> {
   const dir = mkdtempSync(join(tmpdir(), 'flyte-doctor-dp-bed-'));
   const ctx = makeContext(dir, () => {});
+  // test/testbed/kube.test.ts starts its private API server on the same ports for ~a minute: wait for it.
+  const ports = Object.values(DP_PORTS);
+  const until = Date.now() + 150_000;
+  while ((await Promise.all(ports.map((p) => tcpOpen(p)))).some(Boolean) && Date.now() < until) await sleep(1000);
   let kube: Testbed['kube'];
   try {
     kube = await startKube(ctx, { stallPort: DP_DEAD_PORT, ports: DP_PORTS });
-  } catch (e) { await stopAll(dir); throw e; }
+  } catch (e) { await stopAll(dir); rmSync(dir, { recursive: true, force: true }); throw e; }
   const tb = { kube } as Testbed;
   await installFlyte(tb, 'flyte-core', { namespace: DP_NS, noWebhook: true });
   const tr = await kubeCall<{ status: { token: string } }>(kube, kube.tokens.admin, 'POST', `/api/v1/namespaces/${DP_NS}/serviceaccounts/flyteadmin/token`,
     { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } });
-  return { kube, caFile: ctx.ca.cert, flyteadminToken: tr.status.token, dir, stop: () => stopAll(dir) };
+  return { kube, caFile: ctx.ca.cert, flyteadminToken: tr.status.token, dir, stop: async () => { await stopAll(dir); rmSync(dir, { recursive: true, force: true }); } };
 }
 
 /** Creates (or replaces) an Opaque Secret in the control plane (the shared bed) with `data` (raw values, base64-encoded here). */

@@ -1,0 +1,261 @@
+// Multi-cluster flyte-core against two real API servers: the shared bed is the control plane (the
+// credentials Secret lives in namespace fd-dataplane there), and a second kube-apiserver started by
+// this file (test/infra/dataplane.ts, port 26443) is the data plane, with flyte-core installed and
+// flyteadmin's ServiceAccount token. Each case writes the control plane's values (clusterConfigs
+// pointing at keys of the Secret) and runs the real loader and checks.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { loadTarget } from '../../src/config/load.js';
+import type { Target } from '../../src/config/target.js';
+import type { CheckResult } from '../../src/engine/types.js';
+import { runCheck } from '../harness/run-check.js';
+import { getTestbed, type Testbed } from '../harness/testbed.js';
+import { DP_DEAD_PORT, DP_NS, pem, putSecret, startDataPlane, writeKubeconfig, type DataPlaneBed } from '../infra/dataplane.js';
+import { installFlyte, makeReady, makeUnready, removeCrd, removeNamespace } from '../infra/flyte-install.js';
+
+let cp: Testbed;
+let dp: DataPlaneBed;
+let kubeconfig: string;
+const dir = mkdtempSync(join(tmpdir(), 'fd-dp-test-'));
+const SECRET = 'cluster-credentials';
+
+beforeAll(async () => {
+  cp = getTestbed();
+  dp = await startDataPlane();
+  kubeconfig = writeKubeconfig(dir, cp, dp);
+  const tok = dp.flyteadminToken;
+  await putSecret(cp, DP_NS, SECRET, {
+    dp1_token: tok, dp1_cacert: pem(dp.caFile),
+    bad_token: 'eyJhbGciOiJSUzI1NiJ9.not-a-token-of-this-cluster.c2lnbmF0dXJl',
+    norights_token: dp.kube.tokens.restricted,
+    wrongca_cacert: pem(cp.kube.caFile),
+    twice_token: Buffer.from(tok).toString('base64'),
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await dp?.stop();
+  if (cp) await removeNamespace(cp, DP_NS).catch(() => undefined);
+});
+
+interface Case { token?: string; ca?: string; endpoint?: string; context?: string; flags?: string[]; projects?: string[]; secretName?: string }
+let n = 0;
+function target(c: Case = {}): Target {
+  const f = join(dir, `values-${n++}.yaml`);
+  writeFileSync(f, stringify({
+    flytepropeller: { enabled: false },
+    flyteadmin: {
+      initialProjects: c.projects ?? ['flytesnacks'],
+      additionalVolumes: [{ name: 'cluster-credentials', secret: { secretName: c.secretName ?? SECRET } }],
+      additionalVolumeMounts: [{ name: 'cluster-credentials', mountPath: '/var/run/credentials' }],
+      initContainerClusterSyncAdditionalVolumeMounts: [{ name: 'cluster-credentials', mountPath: '/var/run/credentials' }],
+    },
+    configmap: { clusters: {
+      labelClusterMap: { team1: [{ id: 'dp1', weight: 1 }] },
+      clusterConfigs: [{ name: 'dp1', endpoint: c.endpoint ?? dp.kube.server, enabled: true,
+        auth: { type: 'file_path', tokenPath: `/var/run/credentials/${c.token ?? 'dp1_token'}`, certPath: `/var/run/credentials/${c.ca ?? 'dp1_cacert'}` } }],
+    } },
+  }));
+  return loadTarget({ values: [f], set: [], kubeconfig, context: c.context ?? 'cp-admin', namespace: DP_NS, env: {}, cwd: dir, home: join(dir, 'home'), ...(c.flags ? { dataPlanes: c.flags } : {}) });
+}
+
+const brief = (r: CheckResult) => `${r.status} ${r.messageId}: ${r.message} | ${r.hint ?? ''}`;
+async function api(c: Case = {}, phase: 'preflight' | 'verify' = 'preflight') { return (await runCheck('flyte.dataplane.api', target(c), { instance: 'dp1', phase, timeoutMs: 15_000 })).result; }
+async function components(c: Case = {}) { return (await runCheck('flyte.dataplane.components', target(c), { instance: 'dp1', phase: 'verify', timeoutMs: 20_000 })).result; }
+const dpKey = () => `127.0.0.1:${new URL(dp.kube.server).port}`;
+
+describe('flyte.dataplane.api (two real API servers)', () => {
+  it('healthy: the data plane answers flyteadmin\'s token and CA read from the Secret, and the token may create FlyteWorkflows and namespaces', async () => {
+    const r = await api();
+    expect(r.status, brief(r)).toBe('pass');
+    expect(r.messageId).toBe('reachable');
+    expect(r.instance).toBe('dp1');
+    expect(r.details).toMatchObject({ via: 'secret', secret: `${DP_NS}/${SECRET}`, tokenKey: 'dp1_token', version: 'v1.33.13' });
+    expect(r.message).toContain('flyteadmin (token of Secret');
+    expect(JSON.stringify(r)).not.toContain(dp.flyteadminToken);
+  });
+
+  it('also in verify, with the config check as its dependency', async () => {
+    const { result, results } = await runCheck('flyte.dataplane.api', target(), { instance: 'dp1', phase: 'verify' });
+    expect(result.status, brief(result)).toBe('pass');
+    expect(results.map((x) => x.id)).not.toContain('flyte.dataplane.config'); // preflight only
+  });
+
+  it('the Secret may not be read (restricted identity) and no context: cannot be checked from here, with the flag to pass', async () => {
+    const r = await api({ context: 'cp-restricted' });
+    expect(r.status, brief(r)).toBe('warn');
+    expect(r.messageId).toBe('secretUnreadable');
+    expect(r.message).toContain('cannot be checked from this machine');
+    expect(r.hint).toContain('--data-plane dp1=<context>');
+  });
+
+  it('the Secret may not be read, a --data-plane context is given: checked through it, saying whose identity answered', async () => {
+    const r = await api({ context: 'cp-restricted', flags: ['dp1=dp-admin'] });
+    expect(r.status, brief(r)).toBe('pass');
+    expect(r.messageId).toBe('reachableViaContext');
+    expect(r.message).toContain('your context dp-admin');
+    expect(r.message).toContain('may not be read from here (403)');
+  });
+
+  it('data plane down (dead port): unreachable, keyed by host:port', async () => {
+    const r = await api({ endpoint: `https://127.0.0.1:${DP_DEAD_PORT}` });
+    expect(r.status, brief(r)).toBe('fail');
+    expect(r.messageId).toBe('unreachable');
+    expect(r.cause).toBe(`unreachable:127.0.0.1:${DP_DEAD_PORT}`);
+    expect(r.hint).toContain('clusterConfigs[0].endpoint');
+  });
+
+  it('a token of no account of this cluster: 401 token rejected, with how to make flyteadmin\'s token', async () => {
+    const r = await api({ token: 'bad_token' });
+    expect(r.status, brief(r)).toBe('fail');
+    expect(r.messageId).toBe('tokenRejected');
+    expect(r.cause).toBe(`credentials:kubernetes:flyteadmin@${dpKey()}`);
+    expect(r.hint).toContain('kubernetes.io/service-account-token');
+    expect(r.hint).toContain('bad_token');
+  });
+
+  it('a token without rights: authenticated, but RBAC denies creating FlyteWorkflows', async () => {
+    const r = await api({ token: 'norights_token' });
+    expect(r.status, brief(r)).toBe('fail');
+    expect(r.messageId).toBe('rbacMissing');
+    expect(r.message).toContain('create flyteworkflows.flyte.lyft.com in flytesnacks-development');
+    expect(r.cause).toMatch(/^denied:kubernetes:flyteadmin@/);
+  });
+
+  it('the CA of another cluster: the certificate is untrusted', async () => {
+    const r = await api({ ca: 'wrongca_cacert' });
+    expect(r.status, brief(r)).toBe('fail');
+    expect(r.messageId).toBe('tlsUntrusted');
+    expect(r.cause).toBe(`tls-untrusted:${dpKey()}`);
+    expect(r.hint).toContain('wrongca_cacert');
+  });
+
+  it('an endpoint whose certificate is for another host: hostname mismatch', async () => {
+    const r = await api({ ca: 'wrongca_cacert', endpoint: `https://127.0.0.1:${cp.nginx.wrongHost}` });
+    expect(r.status, brief(r)).toBe('fail');
+    expect(r.messageId).toBe('tlsHostname');
+  });
+
+  it('an endpoint that is not a Kubernetes API server (the ingress): not Kubernetes', async () => {
+    const r = await api({ ca: 'wrongca_cacert', endpoint: `https://127.0.0.1:${cp.nginx.https}` });
+    expect(r.status, brief(r)).toBe('fail');
+    expect(r.messageId).toBe('notKubernetes');
+    expect(r.cause).toBe(`wrong-service:127.0.0.1:${cp.nginx.https}`);
+  });
+
+  it('https to a plain HTTP port: TLS fails', async () => {
+    const r = await api({ endpoint: `https://127.0.0.1:${cp.admin.httpPort}` });
+    expect(r.status, brief(r)).toBe('fail');
+    expect(r.messageId).toBe('tlsFailed');
+  });
+
+  it('the Secret does not exist in the control plane', async () => {
+    const r = await api({ secretName: 'no-such-credentials' });
+    expect(r.status, brief(r)).toBe('fail');
+    expect(r.messageId).toBe('secretMissing');
+    expect(r.hint).toContain(`kubectl create secret generic no-such-credentials -n ${DP_NS}`);
+  });
+
+  it('the Secret lacks the key the token file is read from', async () => {
+    const r = await api({ token: 'absent_token' });
+    expect(r.status, brief(r)).toBe('fail');
+    expect(r.messageId).toBe('secretKeyMissing');
+    expect(r.message).toContain('absent_token');
+  });
+
+  it('a token base64-encoded twice (copied from jsonpath into stringData)', async () => {
+    const r = await api({ token: 'twice_token' });
+    expect(r.status, brief(r)).toBe('fail');
+    expect(r.messageId).toBe('credentialEncoding');
+    expect(r.hint).toContain('data:');
+    expect(JSON.stringify(r)).not.toContain(dp.flyteadminToken);
+  });
+
+  it('a --data-plane context that does not exist in the kubeconfig', async () => {
+    const r = await api({ context: 'cp-restricted', flags: ['dp1=no-such-context'] });
+    expect(r.status, brief(r)).toBe('fail');
+    expect(r.messageId).toBe('contextInvalid');
+    expect(r.hint).toContain('--data-plane dp1=<context>');
+  });
+});
+
+describe('flyte.dataplane.components (two real API servers)', () => {
+  it('healthy through the operator\'s context: propeller, webhook (and syncresources) available, CRD Established, namespaces present', async () => {
+    const r = await components({ flags: ['dp1=dp-admin'] });
+    expect(r.status, brief(r)).toBe('pass');
+    expect(r.messageId).toBe('ready');
+    expect(r.message).toContain('flytepropeller');
+    expect(r.message).toContain('flyte-pod-webhook');
+    expect(r.details).toMatchObject({ via: 'context dp-admin' });
+  });
+
+  it('with flyteadmin\'s token only: it may not read Deployments there, said as such with the flag to pass', async () => {
+    const r = await components();
+    expect(r.status, brief(r)).toBe('warn');
+    expect(r.messageId).toBe('forbidden');
+    expect(r.hint).toContain('--data-plane dp1=<context>');
+  });
+
+  it('blocked when the data plane does not answer', async () => {
+    const { result } = await runCheck('flyte.dataplane.components', target({ endpoint: `https://127.0.0.1:${DP_DEAD_PORT}` }), { instance: 'dp1', phase: 'verify' });
+    expect(result.status).toBe('skip');
+    expect(result.blockedBy).toBe('flyte.dataplane.api[dp1]');
+  });
+
+  it('a project namespace missing in the data plane', async () => {
+    const r = await components({ flags: ['dp1=dp-admin'], projects: ['flytesnacks', 'ghostproject'] });
+    expect(r.status, brief(r)).toBe('fail');
+    expect(r.messageId).toBe('namespacesMissing');
+    expect(r.message).toContain('ghostproject-development');
+    expect(r.message).not.toContain('flytesnacks-development,');
+    expect(r.hint).toContain('create namespace ghostproject-development');
+  });
+
+  it('flytepropeller not ready (CrashLoopBackOff): the pod\'s reason, keyed to this data plane', async () => {
+    const tb = { kube: dp.kube } as Testbed;
+    await makeUnready(tb, 'flytepropeller', 'CrashLoopBackOff', DP_NS);
+    try {
+      const r = await components({ flags: ['dp1=dp-admin'] });
+      expect(r.status, brief(r)).toBe('fail');
+      expect(r.messageId).toBe('deploymentNotReady');
+      expect(r.message).toContain('flytepropeller');
+      expect(r.message).toMatch(/CrashLoopBackOff|crash/i);
+      expect(r.cause).toBe('backend:dp1/flytepropeller');
+    } finally {
+      await makeReady(tb, 'flytepropeller', DP_NS);
+    }
+  });
+
+  it('the FlyteWorkflow CRD missing in the data plane', async () => {
+    const tb = { kube: dp.kube } as Testbed;
+    await removeCrd(tb);
+    try {
+      const r = await components({ flags: ['dp1=dp-admin'] });
+      expect(r.status, brief(r)).toBe('fail');
+      expect(r.messageId).toBe('crdMissing');
+      expect(r.hint).toContain('--context dp-admin apply -f');
+    } finally {
+      await installFlyte(tb, 'flyte-core', { namespace: DP_NS, noWebhook: true });
+    }
+  });
+});
+
+describe('flyte.dataplane.storage', () => {
+  it('says it cannot be checked from this machine and how to check it in the data plane', async () => {
+    const { results } = await runCheck('flyte.dataplane.api', target({ flags: ['dp1=dp-admin'] }), { instance: 'dp1', phase: 'verify' });
+    expect(results.length).toBeGreaterThan(0);
+    const t = target({ flags: ['dp1=dp-admin'] });
+    const { result } = await runCheck('flyte.dataplane.storage', t, { instance: 'dp1', phase: 'verify' });
+    if (t.storage) {
+      expect(result.status, brief(result)).toBe('warn');
+      expect(result.messageId).toBe('notFromHere');
+      expect(result.message).toContain('cannot be checked from this machine');
+      expect(result.hint).toContain('--in-cluster --context dp-admin');
+    } else {
+      expect(result.status).toBe('skip');
+    }
+  });
+});
