@@ -16,7 +16,7 @@
 //
 // Read-only by construction: a session can only GET, LIST (paginated) and create
 // SelfSubjectAccessReviews and SubjectAccessReviews (answered, never stored). There is no write method.
-import { X509Certificate } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import type { KubernetesTarget } from '../config/target.js';
 import {
   authKind, AUTH_PROVIDER_SECRET_KEYS, credentialSecrets, KubeconfigError, kubeconfigFileList, readKubeFile, readMergedKubeconfig, selectContext,
@@ -186,6 +186,26 @@ export interface ListOptions { labelSelector?: string; fieldSelector?: string; p
 export type ItemVisitor<T> = (item: T) => void;
 
 export interface AccessAttributes { verb: string; group: string; resource: string; namespace?: string; name?: string; subresource?: string }
+/** One RBAC resource rule as a SelfSubjectRulesReview lists it. */
+export interface ResourceRule { verbs: string[]; apiGroups: string[]; resources: string[]; resourceNames: string[] }
+
+/**
+ * Whether an RBAC rule grants these attributes, exactly as the RBAC authorizer matches
+ * (rbac/v1 helpers VerbMatches, APIGroupMatches, ResourceMatches, ResourceNameMatches): `*` matches
+ * any verb, group or resource; `resource/subresource` and `*\/subresource` (not `resource/*`); a rule
+ * with resourceNames grants only requests that name one of them (never a create or list without a name).
+ */
+export function ruleAllows(rule: ResourceRule, a: AccessAttributes): boolean {
+  if (!rule.verbs.includes('*') && !rule.verbs.includes(a.verb)) return false;
+  if (!rule.apiGroups.includes('*') && !rule.apiGroups.includes(a.group)) return false;
+  const combined = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+  const resOk = rule.resources.some((r) => r === '*' || r === combined
+    || (a.subresource ? r === `*/${a.subresource}` : false));
+  if (!resOk) return false;
+  if (rule.resourceNames.length === 0) return true;
+  return !!a.name && rule.resourceNames.includes(a.name);
+}
+
 export interface AccessDecision extends AccessAttributes { allowed: boolean; denied?: boolean; reason?: string; evaluationError?: string }
 
 /** A Kubernetes object as the client hands it out: a JSON map whose metadata.name is a string. */
@@ -538,6 +558,30 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
     return r.json as T;
   }
 
+  /** The RBAC resource rules of this identity in a namespace; undefined when they cannot be read (then every right is reviewed). */
+  async function rulesReview(namespace: string, signal: AbortSignal): Promise<ResourceRule[] | undefined> {
+    const path = '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews';
+    let r: Awaited<ReturnType<typeof request>>;
+    try {
+      r = await request('POST', path, signal, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace } });
+    } catch (e) {
+      if (signal.aborted) throw e;
+      return undefined;
+    }
+    if (r.status < 200 || r.status >= 300 || !isObj(r.json) || !isObj(r.json['status'])) return undefined;
+    const rr = r.json['status']['resourceRules'];
+    if (!Array.isArray(rr)) return undefined;
+    const strs = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined);
+    const out: ResourceRule[] = [];
+    for (const x of rr) {
+      if (!isObj(x)) return undefined;
+      const verbs = strs(x['verbs']), apiGroups = strs(x['apiGroups'] ?? []), resources = strs(x['resources'] ?? []), resourceNames = strs(x['resourceNames'] ?? []);
+      if (!verbs || !apiGroups || !resources || !resourceNames) return undefined;
+      out.push({ verbs, apiGroups, resources, resourceNames });
+    }
+    return out;
+  }
+
   const session: KubeSession = {
     identity,
     credentials: (signal) => credentials(signal),
@@ -588,9 +632,27 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
       }
     },
     async canI(all, signal) {
-      // One review per distinct attribute set, answers mapped back in input order.
+      // One review per distinct attribute set, answers mapped back in input order. A
+      // SelfSubjectRulesReview per namespace asked about (cluster-scoped rights: a namespace that
+      // cannot exist, so only ClusterRoleBindings count) pre-screens them: a right a listed RBAC rule
+      // grants is allowed without its own review; every other one (and all of them when the rules
+      // cannot be read) is asked with a SelfSubjectAccessReview, so a denial is always the
+      // authorizer's own answer, with its reason.
       const keyOf = (a: AccessAttributes) => [a.verb, a.group, a.resource, a.namespace ?? '', a.name ?? '', a.subresource ?? ''].join('|');
-      const attrs = [...new Map(all.map((a) => [keyOf(a), a])).values()];
+      const unique = [...new Map(all.map((a) => [keyOf(a), a])).values()];
+      const byKey = new Map<string, AccessDecision>();
+      const shape = (a: AccessAttributes) => ({ verb: a.verb, group: a.group, resource: a.resource, ...(a.namespace ? { namespace: a.namespace } : {}), ...(a.name ? { name: a.name } : {}), ...(a.subresource ? { subresource: a.subresource } : {}) });
+      if (unique.length > 2) {
+        const clusterNs = `flyte-doctor-no-such-namespace-${randomBytes(4).toString('hex')}`;
+        const nss = [...new Set(unique.map((a) => a.namespace ?? clusterNs))];
+        const rules = new Map<string, ResourceRule[] | undefined>();
+        await Promise.all(nss.map(async (ns) => { rules.set(ns, await rulesReview(ns, signal)); }));
+        for (const a of unique) {
+          const r = rules.get(a.namespace ?? clusterNs);
+          if (r && r.some((rule) => ruleAllows(rule, a))) byKey.set(keyOf(a), { ...shape(a), allowed: true, reason: 'allowed by an RBAC rule of this identity (SelfSubjectRulesReview)' });
+        }
+      }
+      const attrs = unique.filter((a) => !byKey.has(keyOf(a)));
       const out: AccessDecision[] = new Array(attrs.length);
       let next = 0;
       const worker = async () => {
@@ -613,7 +675,7 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
         }
       };
       await Promise.all(Array.from({ length: Math.min(8, attrs.length) }, worker));
-      const byKey = new Map(out.map((d) => [keyOf(d), d]));
+      for (const d of out) byKey.set(keyOf(d), d);
       return all.map((a) => ({ ...byKey.get(keyOf(a))! }));
     },
     async postSubjectAccessReview(body, signal) {

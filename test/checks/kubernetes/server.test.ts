@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Target } from '../../../src/config/target.js';
+import { openKube, ruleAllows, type AccessAttributes, type ResourceRule } from '../../../src/clients/kube.js';
+import { requirements as installRequirements } from '../../../checks/kubernetes/rbac.install.js';
+import { kubeRequest } from '../../infra/kube.js';
 import { runCheck, runSelection } from '../../harness/run-check.js';
 import { makeTarget } from '../../harness/target.js';
 import { getTestbed } from '../../harness/testbed.js';
@@ -191,8 +194,68 @@ describe('read-only: the audit log', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(mine.filter((e) => e.verb === 'list').length).toBeGreaterThan(0);
-    expect(mine.filter((e) => e.verb === 'create').length).toBeGreaterThan(50);
-    const writes = mine.filter((e) => !['get', 'list', 'watch'].includes(e.verb) && !(e.verb === 'create' && e.objectRef?.resource === 'selfsubjectaccessreviews'));
+    const reviews = (id: string, resource: string) => mine.filter((e) => e.userAgent === `flyte-doctor (run ${id})` && e.verb === 'create' && e.objectRef?.resource === resource).length;
+    // admin: every install right is granted by a rule its SelfSubjectRulesReviews list: no access review needed
+    expect(reviews(runIds[0]!, 'selfsubjectrulesreviews')).toBeGreaterThan(0);
+    expect(reviews(runIds[0]!, 'selfsubjectaccessreviews')).toBeLessThan(5);
+    // restricted: what its rules do not grant is asked one by one (the denials are the authorizer's own)
+    expect(reviews(runIds[1]!, 'selfsubjectaccessreviews')).toBeGreaterThan(20);
+    const writes = mine.filter((e) => !['get', 'list', 'watch'].includes(e.verb) && !(e.verb === 'create' && /^selfsubject(access|rules)reviews$/.test(e.objectRef?.resource ?? '')));
     expect(writes.map((e) => `${e.verb} ${e.requestURI}`)).toEqual([]);
+  });
+});
+
+describe('access checks: the rules pre-screen answers like one review per right', () => {
+  // Every right rbac.install asks about, plus rights a rule grants only by name or by */subresource.
+  const rights: AccessAttributes[] = [
+    ...installRequirements(makeTarget({ chart: 'flyte-core', kubernetes: { namespace: 'flyte' } } as never)),
+    ...installRequirements(makeTarget({ chart: 'flyte-binary', kubernetes: { namespace: 'flyte' } } as never)),
+    { verb: 'get', group: '', resource: 'pods', subresource: 'log', namespace: 'flyte' },
+    { verb: 'list', group: 'apps', resource: 'deployments', namespace: 'flyte' },
+    { verb: 'list', group: 'apps', resource: 'deployments', namespace: 'default' },
+    { verb: 'get', group: '', resource: 'configmaps', namespace: 'flyte', name: 'flyte-doctor-x' },
+    { verb: 'create', group: '', resource: 'namespaces' },
+  ];
+  for (const context of ['admin', 'restricted']) {
+    it(`${context}: the same allowed/denied for every right as SelfSubjectAccessReviews alone`, async () => {
+      const t = target(context);
+      const ac = new AbortController();
+      const s = await openKube(t.kubernetes); await s.credentials(ac.signal);
+      try {
+        const got = await s.canI(rights, ac.signal);
+        // The authorizer's own answer for each, one review per right.
+        const k = tb().kube;
+        const token = context === 'admin' ? k.tokens.admin : k.tokens.restricted;
+        for (const [i, a] of rights.entries()) {
+          const spec: Record<string, string> = { verb: a.verb, group: a.group, resource: a.resource };
+          if (a.namespace) spec['namespace'] = a.namespace;
+          if (a.name) spec['name'] = a.name;
+          if (a.subresource) spec['subresource'] = a.subresource;
+          const r = await kubeRequest<{ status: { allowed: boolean } }>(k, token, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: spec } });
+          expect(got[i]!.allowed, `${context} ${JSON.stringify(a)}`).toBe(r.body.status.allowed);
+        }
+        if (context === 'restricted') {
+          expect(got.some((d) => !d.allowed)).toBe(true);
+          expect(got.some((d) => d.allowed)).toBe(true);
+        }
+      } finally { s.close(); }
+    });
+  }
+
+  it('ruleAllows matches like the RBAC authorizer: wildcards, resource/subresource, */subresource, resourceNames', () => {
+    const rule = (r: Partial<ResourceRule>): ResourceRule => ({ verbs: ['get'], apiGroups: [''], resources: ['pods'], resourceNames: [], ...r });
+    const pods = { verb: 'get', group: '', resource: 'pods', namespace: 'n' };
+    expect(ruleAllows(rule({}), pods)).toBe(true);
+    expect(ruleAllows(rule({ verbs: ['list'] }), pods)).toBe(false);
+    expect(ruleAllows(rule({ verbs: ['*'] }), pods)).toBe(true);
+    expect(ruleAllows(rule({ apiGroups: ['apps'] }), pods)).toBe(false);
+    expect(ruleAllows(rule({ apiGroups: ['*'], resources: ['*'] }), { ...pods, group: 'apps', resource: 'deployments' })).toBe(true);
+    expect(ruleAllows(rule({}), { ...pods, subresource: 'log' })).toBe(false);
+    expect(ruleAllows(rule({ resources: ['pods/log'] }), { ...pods, subresource: 'log' })).toBe(true);
+    expect(ruleAllows(rule({ resources: ['*/log'] }), { ...pods, subresource: 'log' })).toBe(true);
+    expect(ruleAllows(rule({ resources: ['pods/*'] }), { ...pods, subresource: 'log' })).toBe(false);
+    expect(ruleAllows(rule({ resourceNames: ['a'] }), { ...pods, name: 'a' })).toBe(true);
+    expect(ruleAllows(rule({ resourceNames: ['a'] }), { ...pods, name: 'b' })).toBe(false);
+    expect(ruleAllows(rule({ verbs: ['create'], resourceNames: ['a'] }), { ...pods, verb: 'create' })).toBe(false);
   });
 });
