@@ -10,10 +10,15 @@ import dataplaneComponents from './dataplane.components.js';
 import dataplaneConfig from './dataplane.config.js';
 import dataplaneStorage from './dataplane.storage.js';
 import deploymentsReady from './deployments.ready.js';
+import metricsEndpoints from './metrics.endpoints.js';
+import metricsServicemonitor from './metrics.servicemonitor.js';
+import pluginsCrds from './plugins.crds.js';
 import projectsNamespaces from './projects.namespaces.js';
 import projectsQuota from './projects.quota.js';
 import rbacRuntime from './rbac.runtime.js';
 import servicesEndpoints from './services.endpoints.js';
+import tasklogsConfig from './tasklogs.config.js';
+import tasklogsKubernetes from './tasklogs.kubernetes.js';
 import webhookConfigured from './webhook.configured.js';
 
 export const checks: readonly Check[] = [
@@ -26,9 +31,14 @@ export const checks: readonly Check[] = [
   dataplaneConfig,
   dataplaneStorage,
   deploymentsReady,
+  metricsEndpoints,
+  metricsServicemonitor,
+  pluginsCrds,
   projectsNamespaces,
   projectsQuota,
   rbacRuntime,
   servicesEndpoints,
+  tasklogsConfig,
+  tasklogsKubernetes,
   webhookConfigured,
 ];

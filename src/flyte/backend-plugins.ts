@@ -11,6 +11,7 @@
 // Connectors: binary `configuration.connectorService.defaultConnector.endpoint` and the `flyteconnector`
 // subchart (`flyteconnector.enabled`, Deployment/Service `flyteconnector`, gRPC 8000); core
 // `flyteconnector.enabled` and `flyteconnector.plugin_config.plugins.connector-service`.
+import type { KubeSession } from '../clients/kube.js';
 import type { Reader } from '../config/charts.js';
 import type { Chart } from '../config/target.js';
 import { isDict } from '../config/values.js';
@@ -211,4 +212,40 @@ export function imageReferenceProblem(ref: string): string | undefined {
     if (!/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/.test(p)) return `the path component "${p}" is not valid (lower case letters, digits, separators . _ __ -)`;
   }
   return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CRD state, as evidence (the checks build the findings)
+
+
+export interface CrdState {
+  name: string;
+  state: 'missing' | 'established' | 'not-established' | 'terminating' | 'names-conflict';
+  /** Served versions. */
+  versions: string[];
+  /** The telling condition, as `Type=Status (Reason: message)`. */
+  condition?: string;
+}
+
+const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+
+/** Reads a CustomResourceDefinition and its conditions. KubeErrors (403, 5xx…) propagate. */
+export async function readCrd(s: KubeSession, name: string, signal: AbortSignal): Promise<CrdState> {
+  const crd = await s.getOptional<Record<string, unknown>>(`${CRD_PATH}/${encodeURIComponent(name)}`, signal);
+  if (!crd) return { name, state: 'missing', versions: [] };
+  const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  const st = obj(crd['status']);
+  const spec = obj(crd['spec']);
+  const md = obj(crd['metadata']);
+  const conds = (Array.isArray(st['conditions']) ? st['conditions'] : []).map(obj);
+  const text = (c: Record<string, unknown>) => `${String(c['type'])}=${String(c['status'])}${typeof c['reason'] === 'string' ? ` (${c['reason']}${typeof c['message'] === 'string' && c['message'] ? `: ${c['message']}` : ''})` : ''}`;
+  const cond = (t: string) => conds.find((c) => c['type'] === t);
+  const versions = (Array.isArray(spec['versions']) ? spec['versions'] : []).map(obj).filter((v) => v['served'] !== false && typeof v['name'] === 'string').map((v) => v['name'] as string);
+  const term = cond('Terminating');
+  if (typeof md['deletionTimestamp'] === 'string' || term?.['status'] === 'True') return { name, state: 'terminating', versions, ...(term ? { condition: text(term) } : {}) };
+  const names = cond('NamesAccepted');
+  if (names?.['status'] === 'False') return { name, state: 'names-conflict', versions, condition: text(names) };
+  const est = cond('Established');
+  if (est?.['status'] !== 'True') return { name, state: 'not-established', versions, condition: est ? text(est) : 'no Established condition yet' };
+  return { name, state: 'established', versions };
 }

@@ -382,3 +382,70 @@ function taskLogsFromValues(chart: Chart, r: R): TaskLogs {
 export function observabilityFromValues(chart: Chart, r: Reader, _namespace: string): Observability | undefined {
   return { metrics: metricsFromValues(chart, r), taskLogs: taskLogsFromValues(chart, r) };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Prometheus text exposition format (0.0.4) and OpenMetrics, as evidence for flyte.metrics.endpoints
+
+export interface ExpositionParse {
+  /** Sample lines read. */
+  samples: number;
+  /** Metric families named by `# TYPE`. */
+  families: number;
+  /** Sample names starting with `flyte` (Flyte's own metrics: flyte:admin:…, flyte:propeller:…). */
+  flyteSamples: number;
+  /** First line that is not valid exposition text (1-based), with the line. */
+  error?: { line: number; text: string; why: string };
+}
+
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const VALUE = /^(?:[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|Inf|inf)|NaN|nan)$/;
+
+/** Parses Prometheus text format (what client_golang serves on /metrics); stops at the first bad line. */
+export function parseExposition(body: string): ExpositionParse {
+  const out: ExpositionParse = { samples: 0, families: 0, flyteSamples: 0 };
+  const lines = body.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.replace(/\r$/, '');
+    if (!line.trim()) continue;
+    const bad = (why: string) => { out.error = { line: i + 1, text: line.slice(0, 120), why }; return out; };
+    if (line.startsWith('#')) {
+      const m = /^#\s+(HELP|TYPE|UNIT|EOF)\b\s*(\S*)\s*(.*)$/.exec(line);
+      if (m && m[1] === 'TYPE') {
+        if (!METRIC_NAME.test(m[2]!)) return bad(`"${m[2]}" is not a metric name`);
+        if (!/^(counter|gauge|histogram|summary|untyped|unknown|gaugehistogram|stateset|info)$/.test(m[3]!.trim())) return bad(`"${m[3]}" is not a metric type`);
+        out.families++;
+      } else if (m && m[1] !== 'EOF' && m[2] && !METRIC_NAME.test(m[2])) return bad(`"${m[2]}" is not a metric name`);
+      continue;
+    }
+    // name{labels} value [timestamp]
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})?\s+(\S+)(?:\s+(-?\d+(?:\.\d+)?))?\s*(?:#.*)?$/.exec(line);
+    if (!m) return bad('not a sample line (name{labels} value)');
+    if (!VALUE.test(m[3]!)) return bad(`"${m[3]}" is not a sample value`);
+    out.samples++;
+    if (/^flyte/.test(m[1]!)) out.flyteSamples++;
+  }
+  return out;
+}
+
+/** Whether a LabelSelector (matchLabels + matchExpressions) matches a label map; an empty selector matches everything. */
+export function selectorMatches(sel: unknown, labels: Readonly<Record<string, string>>): boolean {
+  if (!sel || typeof sel !== 'object') return true;
+  const s = sel as Record<string, unknown>;
+  const ml = s['matchLabels'] && typeof s['matchLabels'] === 'object' ? (s['matchLabels'] as Record<string, unknown>) : {};
+  for (const [k, v] of Object.entries(ml)) if (labels[k] !== String(v)) return false;
+  for (const e of Array.isArray(s['matchExpressions']) ? s['matchExpressions'] : []) {
+    if (!e || typeof e !== 'object') continue;
+    const x = e as Record<string, unknown>;
+    const key = String(x['key']);
+    const vals = Array.isArray(x['values']) ? x['values'].map(String) : [];
+    const has = Object.prototype.hasOwnProperty.call(labels, key);
+    switch (x['operator']) {
+      case 'In': if (!has || !vals.includes(labels[key]!)) return false; break;
+      case 'NotIn': if (has && vals.includes(labels[key]!)) return false; break;
+      case 'Exists': if (!has) return false; break;
+      case 'DoesNotExist': if (has) return false; break;
+      default: return false;
+    }
+  }
+  return true;
+}
