@@ -20,7 +20,7 @@ import { binaryFullname } from '../flyte/kubernetes.js';
 import type { Json, Phase, Status } from '../engine/types.js';
 import type { Report } from '../../reports/schema.js';
 import { ApiError, openApi, type Api } from './api.js';
-import { creationOrder, INPUTS_DIR, objectName, REPORT_KEY, RUN_LABEL, runObjects, type ObjectRef, type PodInputs } from './objects.js';
+import { creationOrder, HOST_NETWORK_ENV, INPUTS_DIR, objectName, REPORT_KEY, RUN_LABEL, runObjects, type ObjectRef, type PodInputs } from './objects.js';
 
 export const DEFAULT_IMAGE_REPOSITORY = 'flyte-doctor';
 export const DEFAULT_IN_CLUSTER_TIMEOUT_MS = 5 * 60_000;
@@ -43,6 +43,8 @@ export interface LaunchOptions {
   signal?: AbortSignal;
   /** Poll interval (tests). */
   pollMs?: number;
+  /** The pod on the node's network (default: $FLYTE_DOCTOR_IN_CLUSTER_HOST_NETWORK, see objects.ts). */
+  hostNetwork?: boolean;
 }
 
 export type LaunchMessageId =
@@ -195,7 +197,7 @@ export async function launchInCluster(o: LaunchOptions): Promise<LaunchResult> {
       const sa = await api.getOptional(`/api/v1/namespaces/${where.namespace}/serviceaccounts/${where.serviceAccount}`, call);
       if (!sa) return result({ status: 'fail', messageId: 'serviceAccountMissing', message: `service account ${where.serviceAccount} does not exist in namespace ${where.namespace} (${where.why})`, hint: `pass the service account Flyte runs as with --service-account (\`${k} get serviceaccounts\`), or install the chart first (preflight before an install: create it, or use --service-account default)`, details: {} });
       // 2. create
-      const objs = runObjects({ runId: o.runId, namespace: where.namespace, serviceAccount: where.serviceAccount, image: o.image, command: o.command, inputs: podInputs(o, o.target.kubernetes.namespace), deadlineSeconds: Math.ceil(o.timeoutMs / 1000) + 30 });
+      const objs = runObjects({ runId: o.runId, namespace: where.namespace, serviceAccount: where.serviceAccount, image: o.image, command: o.command, inputs: podInputs(o, o.target.kubernetes.namespace), deadlineSeconds: Math.ceil(o.timeoutMs / 1000) + 30, hostNetwork: o.hostNetwork ?? /^(1|true|yes)$/i.test(o.env[HOST_NETWORK_ENV] ?? '') });
       for (const step of creationOrder(objs)) {
         if (signal?.aborted) return result({ status: 'error', messageId: 'interrupted', message: 'the in-cluster run was interrupted before its pod started', details: {} });
         try {

@@ -13,6 +13,14 @@ export const RUN_LABEL = 'flyte-doctor/run-id';
 export const REPORT_KEY = 'report.json.gz.b64';
 export const REPORT_ENV = 'FLYTE_DOCTOR_REPORT_CONFIGMAP';
 export const INPUTS_DIR = '/inputs';
+/**
+ * `FLYTE_DOCTOR_IN_CLUSTER_HOST_NETWORK=true`: the Job's pod uses the node's network namespace
+ * (hostNetwork, dnsPolicy ClusterFirstWithHostNet). Only for clusters whose services listen on the
+ * node's loopback (the real-pod test's single-node cluster reaches the test bed's 127.0.0.1 servers
+ * this way) or to tell a pod-network problem from a service problem; off by default, since a pod on
+ * the host network does not see what Flyte's pods see (network policies do not apply to it).
+ */
+export const HOST_NETWORK_ENV = 'FLYTE_DOCTOR_IN_CLUSTER_HOST_NETWORK';
 /** The image's user (deploy/Dockerfile): a numeric uid so runAsNonRoot can be verified by the kubelet. */
 export const POD_UID = 65532;
 
@@ -45,7 +53,7 @@ export interface RunObjects {
   job: Record<string, unknown>;
 }
 
-export function runObjects(o: { runId: string; namespace: string; serviceAccount: string; image: string; command: Phase; inputs: PodInputs; deadlineSeconds: number }): RunObjects {
+export function runObjects(o: { runId: string; namespace: string; serviceAccount: string; image: string; command: Phase; inputs: PodInputs; deadlineSeconds: number; hostNetwork?: boolean }): RunObjects {
   const name = objectName(o.runId);
   const labels = { ...MANAGED_BY, [RUN_LABEL]: o.runId.toLowerCase() };
   const meta = (n: string) => ({ name: n, namespace: o.namespace, labels });
@@ -80,6 +88,7 @@ export function runObjects(o: { runId: string; namespace: string; serviceAccount
           spec: {
             serviceAccountName: o.serviceAccount,
             automountServiceAccountToken: true,
+            ...(o.hostNetwork ? { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } : {}),
             restartPolicy: 'Never',
             securityContext: { runAsNonRoot: true, runAsUser: POD_UID, runAsGroup: POD_UID, fsGroup: POD_UID, seccompProfile: { type: 'RuntimeDefault' } },
             containers: [{

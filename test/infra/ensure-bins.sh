@@ -2,6 +2,8 @@
 # Builds every Go server the test bed needs into a cache outside the repo, keyed by version,
 # through the Go module proxy (go install, or go build in a wrapper module). A second run is
 # instant. Usage: test/infra/ensure-bins.sh [name...]   (default: all)
+# Names: kube (kube-apiserver), kube-node (kubelet, kube-controller-manager, kube-scheduler: the real-pod
+# test's node), pause (the pod sandbox program of the real-pod test), fakegcs, minio, mc.
 set -euo pipefail
 CACHE="${FLYTE_DOCTOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flyte-doctor}"
 BIN="$CACHE/bin"
@@ -122,7 +124,7 @@ GO
   built "pause 1" "$t0"
 }
 
-want=("$@"); [ ${#want[@]} -eq 0 ] && want=(kube fakegcs minio mc)
+want=("$@"); [ ${#want[@]} -eq 0 ] && want=(kube kube-node pause fakegcs minio mc)
 rc=0
 for w in "${want[@]}"; do
   case "$w" in

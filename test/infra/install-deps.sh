@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 t_all=$(date +%s)
-PKGS=(nginx-light dnsmasq-base etcd-server etcd-client libxml2-utils hyperfine postgresql-15 openssl)
+# containerd, runc, containernetworking-plugins: the real-pod test's node (test/incluster/real-pod.test.ts
+# starts its own containerd under a temp dir; the package's service is never started)
+PKGS=(nginx-light dnsmasq-base etcd-server etcd-client libxml2-utils hyperfine postgresql-15 openssl containerd runc containernetworking-plugins)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -19,7 +21,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "== apt-get install ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   # policy-rc.d keeps the packages' services (postgresql, nginx, etcd) from starting: the test bed
-  # runs its own instances on 127.0.0.1 ports.
+  # runs its own instances on 127.0.0.1 ports (containerd: the real-pod test starts its own).
   if [ ! -e /usr/sbin/policy-rc.d ]; then
     printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null; $SUDO chmod +x /usr/sbin/policy-rc.d; created_policy=1
   fi

@@ -17,13 +17,14 @@
 // the kubelet created, and deletes the dir.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { assertPortsFree, isAlive, issueCert, makeContext, sleep, startDaemon, stopDaemon, waitFor, type InfraContext } from './common.js';
 import { kubeCall, kubeRequest, type KubeTarget } from './kube.js';
+import { flyteDoctorImageSpec, pauseImageSpec, writeOciImage } from './oci-image.js';
 
 export const REAL_KUBE_VERSION = '1.33.13';
 export const REAL_PORTS = {
@@ -36,6 +37,13 @@ export const SERVICE_RANGE = '127.17.0.0/24';
 export const SERVICE_IP = '127.17.0.1';
 export const PAUSE_IMAGE = 'registry.local/flyte-doctor-test/pause:1';
 export const CNI_BIN_DIR = '/usr/lib/cni';
+/**
+ * Paths outside the temp dir that the components use whatever their flags say: the kubelet's
+ * /var/log/containers symlinks and /var/lib/kubelet/device-plugins, the containerd shims' sockets
+ * under /run/containerd/s. Those that did not exist before the cluster started are removed by stop();
+ * in those that did, only entries pointing into the temp dir are.
+ */
+const HOST_PATHS = ['/var/lib/kubelet', '/var/log/containers', '/var/log/pods', '/run/containerd', '/etc/cni'];
 
 export interface RealCluster {
   dir: string;
@@ -49,7 +57,8 @@ export interface RealCluster {
   /** `ctr` against this containerd, namespace k8s.io. */
   ctr(args: string[], input?: Buffer): string;
   log(name: string): string;
-  stop(): Promise<void>;
+  /** Stops everything; returns what could not be removed (empty when clean). */
+  stop(): Promise<string[]>;
 }
 
 /** What this machine lacks for real pods: one line each (empty when everything is there). */
@@ -64,6 +73,16 @@ export function realPodsMissing(binDir: string): string[] {
   }
   if (!existsSync(join(binDir, 'pause-1'))) miss.push('the pause program (bash test/infra/ensure-bins.sh pause)');
   return miss;
+}
+
+/** A client certificate of the test CA (clientAuth), e.g. the API server's to the kubelet. */
+function clientCert(ctx: InfraContext, name: string): { cert: string; key: string } {
+  const d = join(ctx.dir, 'pki');
+  const cert = join(d, `${name}.crt`), key = join(d, `${name}.key`), csr = join(d, `${name}.csr`), ext = join(d, `${name}.ext`);
+  writeFileSync(ext, 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n');
+  execFileSync('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${name}/O=system:masters`], { stdio: 'ignore' });
+  execFileSync('openssl', ['x509', '-req', '-in', csr, '-CA', ctx.ca.cert, '-CAkey', ctx.ca.key, '-CAcreateserial', '-days', '2', '-extfile', ext, '-out', cert], { stdio: 'ignore' });
+  return { cert, key };
 }
 
 /** kube-proxy's part for the one Service the pods need: SERVICE_IP:443 -> the API server. */
@@ -139,10 +158,11 @@ export async function startRealCluster(o: { log?: (m: string) => void } = {}): P
   const ctr = (args: string[], input?: Buffer) => execFileSync('ctr', ['--address', containerdSock, '-n', 'k8s.io', ...args], { encoding: 'utf8', ...(input ? { input } : {}), stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'], timeout: 120_000 });
   const logOf = (n: string) => { const f = join(dir, 'logs', `${n}.log`); return existsSync(f) ? readFileSync(f, 'utf8') : ''; };
 
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
+  const hostPathsBefore = new Set(HOST_PATHS.filter((p) => existsSync(p)));
+  let stopped: string[] | undefined;
+  const stop = async (): Promise<string[]> => {
+    if (stopped) return stopped;
+    stopped = [];
     const t = Date.now();
     // the kubelet first (it would restart what we remove), then the pods' containers, then containerd
     for (const n of ['kube-scheduler', 'kube-controller-manager', 'kubelet']) if (started.includes(n)) await stopDaemon(ctx, n);
@@ -152,13 +172,26 @@ export async function startRealCluster(o: { log?: (m: string) => void } = {}): P
     await new Promise<void>((r) => (forwarder ? forwarder.close(() => r()) : r()));
     for (const m of mountsUnder(dir).reverse()) spawnSync('umount', ['-l', m]);
     for (const d of cgroupDirs()) { try { execFileSync('rmdir', [d], { stdio: 'ignore' }); } catch { /* busy or gone */ } }
+    if (existsSync('/var/log/containers')) {
+      for (const l of readdirSync('/var/log/containers')) {
+        try { if (readlinkSync(join('/var/log/containers', l)).startsWith(`${dir}/`)) rmSync(join('/var/log/containers', l)); } catch { /* not a link */ }
+      }
+    }
+    for (const p of HOST_PATHS) if (!hostPathsBefore.has(p) && !mountsUnder(p).length) rmSync(p, { recursive: true, force: true });
+    const leftHost = HOST_PATHS.filter((p) => !hostPathsBefore.has(p) && existsSync(p));
     const leftMounts = mountsUnder(dir), leftProcs = processesMentioning(dir).filter(isAlive), leftCgroups = cgroupDirs();
     if (!leftMounts.length) rmSync(dir, { recursive: true, force: true });
-    log(`private cluster stopped in ${Date.now() - t} ms${leftMounts.length || leftProcs.length || leftCgroups.length ? `; LEFT: mounts ${leftMounts.join(' ')} processes ${leftProcs.join(' ')} cgroups ${leftCgroups.join(' ')}` : ''}`);
+    stopped = [...leftHost.map((p) => `path ${p}`), ...leftMounts.map((m) => `mount ${m}`), ...leftProcs.map((p) => `process ${p}`), ...leftCgroups.map((g) => `cgroup ${g}`)];
+    log(`private cluster stopped in ${Date.now() - t} ms${stopped.length ? `; LEFT: ${stopped.join(', ')}` : ''}`);
+    return stopped;
   };
 
   try {
     await assertPortsFree('private cluster', [P.apiserver, P.etcdClient, P.etcdPeer, P.etcdMetrics, P.kubelet, P.kubeletHealthz, P.controllerManager, P.scheduler]);
+    // The kubelet refuses a loopback node IP ("nodeIP can't be loopback address"): the node's address is
+    // this machine's first non-internal IPv4; the kubelet listens there, for clients of the test CA only.
+    const nodeIp = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+    if (!nodeIp) throw new Error('real pods: this machine has no non-loopback IPv4 address for the node (the kubelet refuses a loopback node IP)');
     // etcd
     mkdirSync(join(dir, 'etcd'), { mode: 0o700 });
     startDaemon(ctx, 'etcd', 'etcd', [
@@ -186,10 +219,12 @@ export async function startRealCluster(o: { log?: (m: string) => void } = {}): P
     writeFileSync(policy, 'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: ["RequestReceived"]\nrules:\n  - level: Metadata\n');
     const auditLog = join(dir, 'audit.log');
     const server = `https://127.0.0.1:${P.apiserver}`;
+    const kubeletClient = clientCert(ctx, 'apiserver-kubelet-client');
     startDaemon(ctx, 'kube-apiserver', bin('kube-apiserver'), [
       `--etcd-servers=http://127.0.0.1:${P.etcdClient}`,
       '--bind-address=127.0.0.1', `--secure-port=${P.apiserver}`, '--advertise-address=127.0.0.1',
-      '--endpoint-reconciler-type=none',
+      '--endpoint-reconciler-type=none', '--kubelet-preferred-address-types=InternalIP',
+      `--kubelet-client-certificate=${kubeletClient.cert}`, `--kubelet-client-key=${kubeletClient.key}`,
       `--cert-dir=${join(dir, 'apiserver-certs')}`, `--tls-cert-file=${cert.cert}`, `--tls-private-key-file=${cert.key}`,
       `--client-ca-file=${ctx.ca.cert}`, `--token-auth-file=${join(dir, 'tokens.csv')}`,
       '--authorization-mode=RBAC',
@@ -233,7 +268,7 @@ export async function startRealCluster(o: { log?: (m: string) => void } = {}): P
       '  disable_apparmor = true', '  enable_selinux = false', '  restrict_oom_score_adj = true', '  disable_cgroup = false',
       '  [plugins."io.containerd.grpc.v1.cri".containerd]', `    snapshotter = "${snapshotter}"`, '    default_runtime_name = "runc"',
       '    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]', '      runtime_type = "io.containerd.runc.v2"',
-      '      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]', '        SystemdCgroup = false',
+      '      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]', '        SystemdCgroup = false', `        Root = "${join(cdir, 'runc')}"`,
       '  [plugins."io.containerd.grpc.v1.cri".cni]', `    bin_dir = "${CNI_BIN_DIR}"`, `    conf_dir = "${join(dir, 'cni', 'net.d')}"`,
       '',
     ].join('\n'));
@@ -246,12 +281,14 @@ export async function startRealCluster(o: { log?: (m: string) => void } = {}): P
     // kubelet
     const kdir = join(dir, 'kubelet');
     mkdirSync(kdir, { recursive: true });
-    const kcert = issueCert(ctx, 'kubelet', { sans: ['localhost', REAL_NODE, 'IP:127.0.0.1'] });
+    const kcert = issueCert(ctx, 'kubelet', { sans: ['localhost', REAL_NODE, `IP:${nodeIp}`] });
     writeFileSync(join(dir, 'kubelet-config.yaml'), stringify({
       apiVersion: 'kubelet.config.k8s.io/v1beta1', kind: 'KubeletConfiguration',
-      address: '127.0.0.1', port: P.kubelet, readOnlyPort: 0, healthzBindAddress: '127.0.0.1', healthzPort: P.kubeletHealthz,
+      address: nodeIp, port: P.kubelet, readOnlyPort: 0, healthzBindAddress: '127.0.0.1', healthzPort: P.kubeletHealthz,
       tlsCertFile: kcert.cert, tlsPrivateKeyFile: kcert.key,
+      // only clients with a certificate of the test CA (the API server, for `kubectl logs`)
       authentication: { anonymous: { enabled: false }, webhook: { enabled: false }, x509: { clientCAFile: ctx.ca.cert } },
+      podLogsDir: join(dir, 'pod-logs'),
       authorization: { mode: 'AlwaysAllow' },
       containerRuntimeEndpoint: `unix://${containerdSock}`,
       cgroupDriver: 'cgroupfs', failSwapOn: false,
@@ -267,7 +304,7 @@ export async function startRealCluster(o: { log?: (m: string) => void } = {}): P
     }));
     startDaemon(ctx, 'kubelet', bin('kubelet'), [
       `--config=${join(dir, 'kubelet-config.yaml')}`, `--kubeconfig=${kubeconfigFor('kubelet', tokens.kubelet)}`,
-      `--root-dir=${kdir}`, `--cert-dir=${join(kdir, 'pki')}`, `--hostname-override=${REAL_NODE}`, '--node-ip=127.0.0.1', '--v=2',
+      `--root-dir=${kdir}`, `--cert-dir=${join(kdir, 'pki')}`, `--hostname-override=${REAL_NODE}`, `--node-ip=${nodeIp}`, '--v=2',
     ]);
     started.push('kubelet');
 
@@ -315,4 +352,24 @@ export async function waitForPodPhase(c: RealCluster, ns: string, selector: stri
     await sleep(500);
   }
   throw new Error(`no pod ${selector} in ${ns} reached ${phases.join('/')} within ${ms / 1000}s; last: ${JSON.stringify(last?.status ?? null).slice(0, 1500)}`);
+}
+
+/**
+ * Builds the pause image and the flyte-doctor image of this checkout (dist/ must be built: `npm run
+ * build`) as OCI tarballs and imports them into the cluster's containerd (namespace k8s.io), so
+ * pods with imagePullPolicy IfNotPresent/Never start without any registry. Returns the timings.
+ */
+export function loadImages(c: RealCluster, repo: string, ref: string): { buildMs: number; importMs: number } {
+  const dist = join(repo, 'dist', 'flyte-doctor.mjs');
+  if (!existsSync(dist)) throw new Error(`${dist} is missing: run \`npm run build\` first (npm test does)`);
+  const t0 = Date.now();
+  const pauseTar = join(c.dir, 'pause.oci.tar'), fdTar = join(c.dir, 'flyte-doctor.oci.tar');
+  writeOciImage(pauseImageSpec(join(c.ctx.binDir, 'pause-1'), PAUSE_IMAGE), pauseTar);
+  writeOciImage(flyteDoctorImageSpec(repo, ref), fdTar);
+  const t1 = Date.now();
+  const snap = process.env.FLYTE_DOCTOR_REALPODS_SNAPSHOTTER ?? 'overlayfs';
+  c.ctr(['images', 'import', '--snapshotter', snap, pauseTar]);
+  c.ctr(['images', 'import', '--snapshotter', snap, fdTar]);
+  rmSync(pauseTar); rmSync(fdTar);
+  return { buildMs: t1 - t0, importMs: Date.now() - t1 };
 }
