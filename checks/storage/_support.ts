@@ -10,10 +10,12 @@ import type { CheckContext, Json, MessageSpec, Outcome } from '../../src/engine/
 import { isClusterInternal } from '../../src/config/endpoints.js';
 import { describeAnswer, S3ProbeError, whatListens, type NetFailure, type S3Answer } from '../../src/clients/s3.js';
 import { GcsProbeError, type GcsAnswer, type GcsIdentity } from '../../src/clients/gcs.js';
+import { AzureProbeError, type AzureAnswer } from '../../src/clients/azure.js';
 import { describeService } from '../../src/clients/sniff.js';
 import {
   AWS_CHAIN_SOURCES, bucketOfInstance, changeHint, credentialPrecedence, effectiveEndpoint, endpointParts, shownEndpoint, flyteIdentityText, gcsGrantHint,
   iamNote, identityText, s3GrantHint, s3ResourceArn, storageField, storageFix, storageKey, type S3Identity,
+  AZURE_OPS, azureAccountUrl, azureEndpointParts, azureRoleHint, azureSasHint, type AzureIdentity, type AzureOpName,
 } from '../../src/flyte/storage.js';
 import { setting } from '../../src/flyte/settings.js';
 
@@ -528,4 +530,236 @@ export function gcsWhoNote(st: StorageTarget, id: GcsIdentity | undefined): { su
   const who = gcsWho(st, id);
   if (st.authType !== 'keyfile' && id?.mode === 'adc') return { suffix: ` as ${who}, ${iamNote(st).replace(/^with this machine's Google credentials, /, '')}`, details: { identity: who, judgedFor: 'this machine (Application Default Credentials)' } };
   return { suffix: '', details: { identity: who } };
+}
+
+// ---------------------------------------------------------------- Azure Blob
+
+// Started from the Azure Blob REST error codes (common and blob service codes) a probe can meet.
+// Azurite answers authentication failures with AuthorizationFailure and the AuthenticationFailed
+// text, and real Azure adds <AuthenticationErrorDetail>: both are read, and for a SAS its own
+// start/expiry are compared with this machine's clock and the server's Date header.
+export const AZURE_FAILURES = {
+  permissionDenied: m('fail', 'AuthorizationPermissionMismatch: the identity (role assignment or SAS permissions) does not allow this operation; the missing permission, role and command are named.'),
+  deniedForThisMachine: m('warn', 'Azure AD from this machine was denied; Flyte\'s Workload Identity cannot be judged from here.'),
+  sasScopeMismatch: m('fail', 'AuthorizationResourceTypeMismatch / AuthorizationServiceMismatch: the account SAS does not cover this resource type (srt) or the blob service (ss).'),
+  sourceIpMismatch: m('fail', 'AuthorizationSourceIPMismatch: the SAS is limited to other IP addresses (sip).'),
+  protocolMismatch: m('fail', 'AuthorizationProtocolMismatch: the SAS requires HTTPS (spr=https) and the endpoint is http://.'),
+  networkRulesDenied: m('fail', 'AuthorizationFailure: the storage account\'s firewall / virtual network rules (or private endpoint) refuse this address, or the identity has no data role at all.'),
+  keyAuthNotPermitted: m('fail', 'KeyBasedAuthenticationNotPermitted: the account disallows shared key (and key-signed SAS) access (allowSharedKeyAccess=false).'),
+  wrongAccountKey: m('fail', 'AuthenticationFailed with the account key: the key is not one of the account\'s keys (rotated, mistyped, another account\'s).'),
+  sasExpired: m('fail', 'AuthenticationFailed with a SAS whose expiry (se) has passed, or whose start (st) is after its expiry.'),
+  sasNotYetValid: m('fail', 'AuthenticationFailed with a SAS whose start time (st) is still in the future (or this machine\'s clock is behind).'),
+  sasSignatureInvalid: m('fail', 'AuthenticationFailed with a valid-looking SAS: its signature does not match (signed with a rotated or another key, or altered).'),
+  clockSkew: m('fail', 'AuthenticationFailed because this machine\'s clock differs from the server\'s by more than 15 minutes.'),
+  credentialsRejected: m('fail', 'InvalidAuthenticationInfo / 401 / AuthenticationFailed with an Azure AD token: the token is not accepted (audience, tenant, expired).'),
+  thisMachineCredentialsRejected: m('warn', 'Azure AD from this machine was rejected; Flyte\'s Workload Identity cannot be judged from here.'),
+  accountDisabled: m('fail', 'AccountIsDisabled / AccountBeingCreated: the storage account cannot be used.'),
+  insufficientAccountPermissions: m('fail', 'InsufficientAccountPermissions: the storage account (its kind or tier) does not allow this operation.'),
+  containerNotFound: m('fail', 'ContainerNotFound: the container does not exist in the account (Flyte would try to create it at start).'),
+  accountNotFound: m('fail', 'The storage account does not exist: its blob host does not resolve, or the server answers ResourceNotFound for the account.'),
+  invalidName: m('fail', 'InvalidResourceName / OutOfRangeInput: the container name is not a valid Azure container name.'),
+  objectLocked: m('fail', 'LeaseIdMissing / BlobImmutableDueToPolicy / ContainerBeingDeleted: a lease, immutability policy or deletion in progress blocks the operation.'),
+  requestRejected: m('fail', 'InvalidHeaderValue / UnsupportedHeader / InvalidQueryParameterValue / Md5Mismatch: the server refuses the form of the request (API version too new for Azurite or Azure Stack, a proxy changing it).'),
+  serverError: m('fail', 'Azure Storage (or a proxy in front) answered a server-side error: ServerBusy, InternalError, OperationTimedOut, 5xx.'),
+  notAzure: m('fail', 'Something other than Azure Blob Storage answered (an HTML page, an empty answer, another API).'),
+  unreachable: m('fail', 'No answer from the blob endpoint: connection refused, dropped (timeout) or no route.'),
+  dnsFailed: m('fail', 'The blob endpoint host does not resolve (not an account name: a custom endpoint or DNS).'),
+  tlsToPlainPort: m('fail', 'The endpoint is https:// but the port speaks plain HTTP.'),
+  plainToTlsPort: m('fail', 'The endpoint is http:// but the port speaks TLS (HTTPS).'),
+  tlsFailed: m('fail', 'TLS with the blob endpoint failed: certificate not trusted, expired or for another name, or the handshake failed.'),
+  noAccount: m('fail', 'Neither a storage account nor an endpoint is configured: nothing to dial.'),
+  noCredentialsHere: m('warn', 'No account key or SAS in the configuration and no Azure AD credential on this machine: Flyte\'s Workload Identity cannot be checked from here.'),
+  localCredentialsFailed: m('warn', 'An Azure AD credential on this machine failed to give a token (az login expired, a wrong federated token); nothing was probed.'),
+  podHasNoIdentity: m('fail', 'In the cluster (--in-cluster): no account key and the pod has no Azure identity: Workload Identity is not wired (label azure.workload.identity/use, annotation azure.workload.identity/client-id, federated credential).'),
+  podIdentityFailed: m('fail', 'In the cluster (--in-cluster): the pod\'s federated token could not be exchanged for an Azure AD token (federated credential subject/issuer, client id, tenant).'),
+  unrecognised: m('fail', 'An answer no other finding covers; the status, error code and message are shown.'),
+} as const satisfies Record<string, MessageSpec>;
+
+export type AzureFailureId = keyof typeof AZURE_FAILURES;
+type AzureOutcome = Outcome<AzureFailureId>;
+
+/** Azure probe states in which the later checks cannot say anything from here. */
+export const AZURE_CANNOT_PROBE = ['noCredentialsHere', 'localCredentialsFailed', 'thisMachineCredentialsRejected'];
+
+export interface AzureOp { container: string; op: AzureOpName; name: string; instanceKey?: string | undefined }
+
+function azHp(st: StorageTarget): { host: string; port: number; key: string; tls: boolean; url: string } {
+  const p = azureEndpointParts(st) ?? { url: azureAccountUrl(st) ?? '(none)', host: 'unknown', port: 0, tls: true };
+  return { ...p, key: hostPortKey(p.host, p.port) };
+}
+
+/** "with the account key (…key)" / "with a SAS (sp=rl, expires …)" / "as Azure AD … from …": the auth mode, for pass messages and details. */
+export function azureWho(st: StorageTarget, id: AzureIdentity | undefined, t?: Target): { suffix: string; details: Record<string, Json> } {
+  if (!id) return { suffix: '', details: {} };
+  if (id.mode === 'key') return { suffix: ` (auth: account key of ${st.account ?? 'the account'}, ${storageKey(st, 'secretKey')})`, details: { authMode: 'account key', keySource: storageKey(st, 'secretKey') } };
+  if (id.mode === 'sas') {
+    const s = id.sas;
+    const src = t ? (setting(t, 'storage.sasToken').source ?? 'a SAS token') : 'a SAS token';
+    return { suffix: ` (auth: SAS token from ${src}${s?.permissions ? `, permissions sp=${s.permissions}` : ''}${s?.expiry ? `, expires ${s.expiry}` : ''}${s?.userDelegation ? ', user delegation' : ''})`, details: { authMode: 'SAS token', sasSource: src, sasPermissions: s?.permissions ?? null, sasExpiry: s?.expiry ?? null } };
+  }
+  const machine = !t?.inCluster;
+  return {
+    suffix: ` (auth: Azure AD token from ${id.source}${id.principal ? `, ${id.principal}` : ''}${machine ? `; this machine's identity, not the Workload Identity of Flyte's pods${st.flyteIdentity ? ` (${st.flyteIdentity})` : ''}: run flyte-doctor --in-cluster for the backend's view` : ''})`,
+    details: { authMode: 'Azure AD token', credential: id.source, principal: id.principal ?? null, judgedFor: machine ? 'this machine' : 'the pod' },
+  };
+}
+
+/** Outcome for an answer without Azure evidence. */
+export function azureNotAzure(ctx: CheckContext, a: AzureAnswer, what: string, details: Record<string, Json>): AzureOutcome {
+  const st = ctx.target.storage!;
+  const h = azHp(st);
+  const seen = describeAnswer({ status: a.status, headers: a.headers, body: Buffer.from(a.body) });
+  if (a.status === 502 || a.status === 503 || a.status === 504) return { status: 'fail', messageId: 'serverError', cause: cause.backend(`azure ${h.key}`), message: `${what}: a proxy at ${h.key} answered ${seen}: what is behind it is down`, hint: `check the blob endpoint ${h.url} and the proxy's upstream`, details: { ...details, answeredBy: seen } };
+  return { status: 'fail', messageId: 'notAzure', cause: cause.wrongService(h.key), message: `${what}: not an Azure Blob Storage answer: ${seen}`, hint: st.endpoint ? `point ${storageKey(st, 'endpoint')} at the blob service (${st.endpoint} answers something else)` : `a proxy on the path to ${h.host} answers instead of Azure Storage: check HTTPS_PROXY and the network path`, details: { ...details, answeredBy: seen } };
+}
+
+function sasTimes(id: AzureIdentity | undefined, now: number): { expired?: boolean; notYet?: boolean; inverted?: boolean; expiry?: string; start?: string } {
+  const s = id?.sas;
+  if (!s) return {};
+  const se = s.expiry ? Date.parse(s.expiry) : NaN, stt = s.start ? Date.parse(s.start) : NaN;
+  return {
+    ...(s.expiry ? { expiry: s.expiry } : {}), ...(s.start ? { start: s.start } : {}),
+    ...(Number.isFinite(se) && se <= now ? { expired: true } : {}),
+    ...(Number.isFinite(stt) && stt > now ? { notYet: true } : {}),
+    ...(Number.isFinite(se) && Number.isFinite(stt) && stt >= se ? { inverted: true } : {}),
+  };
+}
+
+/** Outcome for a network failure of an Azure call. */
+async function azureNetFailure(ctx: CheckContext, net: NetFailure, what: string, details: Record<string, Json>): Promise<AzureOutcome> {
+  const st = ctx.target.storage!;
+  const p = azHp(st);
+  const d = { ...details, network: net.kind, code: net.code };
+  const ep = st.endpoint ? storageKey(st, 'endpoint') : storageKey(st, 'account');
+  switch (net.kind) {
+    case 'dns':
+      if (!st.endpoint && st.account && /\.blob\./.test(p.host)) {
+        const suffix = st.domainSuffix ?? 'core.windows.net';
+        return { status: 'fail', messageId: 'accountNotFound', cause: cause.dns(p.host), message: `${what}: ${p.host} does not resolve (${net.code}): there is no storage account ${st.account}${st.domainSuffix ? ` under ${suffix}` : ''} (or DNS from here fails)`, hint: `check the account name in ${storageKey(st, 'account')} (az storage account list --query "[].name")${st.domainSuffix ? ` and the suffix in ${storageKey(st, 'domainSuffix')}` : ''}; a private endpoint needs the privatelink.blob.${suffix} DNS zone where flyte-doctor runs`, details: d };
+      }
+      return { status: 'fail', messageId: 'dnsFailed', cause: cause.dns(p.host), message: `${what}: the endpoint host ${p.host} does not resolve (${net.code})${isClusterInternal(p.host) ? '; it is a cluster-internal name' : ''}`, hint: `fix the host in ${ep}, or run flyte-doctor where the name resolves (--in-cluster)`, details: d };
+    case 'refused': case 'timeout': case 'unreachable': {
+      let how = net.kind === 'refused' ? `connection refused by ${p.key}: nothing listens there` : `${p.key} is unreachable (${net.code})`;
+      if (net.kind === 'timeout') {
+        const left = ctx.remainingMs() - 300;
+        const ev = left > 400 ? await whatListens(p.host, p.port, ctx.target.dnsServer, Math.min(800, left)) : {};
+        how = ev.service?.kind === 'silent' ? `${p.key} accepts connections but never answers (${net.message})` : ev.service?.kind === 'unreachable' ? `connections to ${p.key} time out: dropped by a firewall, or a wrong address (${net.message})` : `no answer from ${p.key} (${net.message})`;
+      }
+      return { status: 'fail', messageId: 'unreachable', cause: cause.unreachable(p.key), message: `${what}: ${how}`, hint: `check ${ep} and that the blob service runs and is reachable from here (firewall, proxy, private endpoint)`, details: d };
+    }
+    case 'tls-plaintext':
+      return { status: 'fail', messageId: 'tlsToPlainPort', cause: cause.tls('plaintext', p.key), message: `${what}: ${p.key} answered the TLS handshake with plain text: the port speaks HTTP, not HTTPS`, hint: `use http:// in ${ep}, or serve TLS on ${p.key}`, details: d };
+    case 'tls-untrusted': case 'tls-name': case 'tls-expired': case 'tls-other': {
+      const kind = net.kind === 'tls-untrusted' ? 'untrusted' : net.kind === 'tls-name' ? 'name' : net.kind === 'tls-expired' ? 'expired' : 'handshake';
+      return { status: 'fail', messageId: 'tlsFailed', cause: cause.tls(kind, p.key), message: `${what}: TLS with ${p.key} failed: ${net.message}`, hint: kind === 'untrusted' ? 'serve a certificate from a CA the Flyte pods and clients trust, or add the CA to their trust stores (NODE_EXTRA_CA_CERTS for flyte-doctor); a TLS-inspecting proxy on the path does the same' : kind === 'name' ? `serve a certificate for ${p.host}, or use the name on the certificate in ${ep}` : kind === 'expired' ? `renew the certificate of ${p.key}` : `check the TLS setup of ${p.key} (protocol versions, ciphers)`, details: d };
+    }
+    default: {
+      const ev = await whatListens(p.host, p.port, ctx.target.dnsServer, Math.min(1500, Math.max(300, ctx.remainingMs() - 500)));
+      if (ev.tls && !p.tls) return { status: 'fail', messageId: 'plainToTlsPort', cause: cause.wrongService(p.key), message: `${what}: ${p.key} closed the plain HTTP request (${net.code}): it speaks TLS (${ev.tls.protocol}${ev.tls.subject ? `, ${ev.tls.subject}` : ''})`, hint: `use https:// in ${ep}`, details: { ...d, listening: 'tls' } };
+      const seen = ev.service ? describeService(ev.service) : undefined;
+      if (seen && ev.service?.kind !== 'http') return { status: 'fail', messageId: 'notAzure', cause: cause.wrongService(p.key), message: `${what}: something else listens on ${p.key}: ${seen} (${net.message})`, hint: `point ${ep} at the blob service`, details: { ...d, listening: seen } };
+      return { status: 'fail', messageId: 'unreachable', cause: cause.unreachable(p.key), message: `${what}: ${p.key} closed the connection without an HTTP answer (${net.code}: ${net.message})`, hint: `check ${ep} and the network path (a proxy or load balancer dropping requests)`, details: d };
+    }
+  }
+}
+
+/** Every way an Azure Blob call can fail, mapped from the evidence to a finding. */
+export async function azureFailure(ctx: CheckContext, op: AzureOp, e: unknown, id?: AzureIdentity): Promise<AzureOutcome> {
+  if (!(e instanceof AzureProbeError)) throw e;
+  const t = ctx.target, st = t.storage!;
+  const what = `${op.name} on abfs://${op.container}`;
+  const who = azureWho(st, id, t);
+  const base: Record<string, Json> = { container: op.container, account: st.account ?? null, operation: op.name, endpoint: azureAccountUrl(st) ?? null, ...who.details };
+  const machine = id?.mode === 'token' && !t.inCluster;
+  const credWho = id?.mode === 'key' ? `key:${st.account ?? '?'}` : id?.mode === 'sas' ? `sas:${st.account ?? '?'}` : machine ? 'this-machine' : 'pod';
+  const credCause = cause.credentials('azure', credWho);
+  switch (e.kind) {
+    case 'config':
+      return { status: 'fail', messageId: 'noAccount', cause: cause.config(storageKey(st, 'account')), message: `${what}: ${e.message}`, hint: `set ${storageKey(st, 'account')} to the storage account name`, details: base };
+    case 'no-credentials':
+      if (t.inCluster) return { status: 'fail', messageId: 'podHasNoIdentity', cause: cause.credentials('azure', 'pod'), message: `the pod (${t.runtime?.ranAt ?? 'in-cluster'}) has no Azure identity and the configuration no account key: ${e.message}`, hint: 'label the pods azure.workload.identity/use: "true", annotate Flyte\'s service account with azure.workload.identity/client-id: <client-id>, add a federated credential for system:serviceaccount:<namespace>:<name> to that identity (az identity federated-credential create), and restart the pods', details: { ...base, tried: (e.evidence.tried ?? []) as Json } };
+      return { status: 'warn', messageId: 'noCredentialsHere', cause: cause.credentials('azure', 'this-machine'), message: `cannot be checked from this machine: there is no account key in ${storageKey(st, 'secretKey')}, so Flyte uses the Workload Identity of its pods${st.flyteIdentity ? ` (${st.flyteIdentity})` : ''}, and ${e.message}`, hint: 'run flyte-doctor --in-cluster to probe with Flyte\'s identity, or sign in here with an identity holding the same roles (az login), or give a SAS for the container in AZURE_STORAGE_SAS_TOKEN', details: { ...base, tried: (e.evidence.tried ?? []) as Json } };
+    case 'credentials-provider':
+      if (t.inCluster) return { status: 'fail', messageId: 'podIdentityFailed', cause: cause.credentials('azure', 'pod'), message: `the pod's Azure identity failed: ${e.message}`, hint: 'check the federated credential of the managed identity (issuer = the cluster\'s OIDC issuer URL, subject = system:serviceaccount:<namespace>:<service-account>), AZURE_CLIENT_ID / AZURE_TENANT_ID injected by the webhook, and the token file', details: base };
+      return { status: 'warn', messageId: 'localCredentialsFailed', cause: cause.credentials('azure', 'this-machine'), message: `cannot be checked from this machine: ${e.message}`, hint: 'refresh this machine\'s Azure login (az login) or run flyte-doctor --in-cluster', details: base };
+    case 'network': {
+      const o = await azureNetFailure(ctx, e.net!, what, base);
+      return o;
+    }
+    case 'answer':
+      break;
+  }
+  const a = e.answer!;
+  const code = a.code ?? '';
+  const msg = a.message ?? a.body.replace(/\s+/g, ' ').slice(0, 200);
+  const said = `HTTP ${a.status}${code ? ` ${code}` : ''}${msg ? `: ${msg.slice(0, 240)}` : ''}${a.authDetail ? ` (${a.authDetail.slice(0, 200)})` : ''}`;
+  const d: Record<string, Json> = { ...base, httpStatus: a.status, code: code || null, serverMessage: msg.slice(0, 300) || null, ...(a.authDetail ? { authenticationErrorDetail: a.authDetail.slice(0, 300) } : {}) };
+  if (!a.azure) return azureNotAzure(ctx, a, what, base);
+  const h = azHp(st);
+  const ops = AZURE_OPS[op.op];
+  const authText = `${code} ${msg} ${a.authDetail ?? ''}`;
+  const authFailed = code === 'AuthenticationFailed' || /failed to authenticate|Signature (did not match|not valid|fields not well formed)|MAC signature|Signed expiry|signed start|Request date header/i.test(authText);
+  // ---- authentication (who), before authorization (what)
+  if (code === 'KeyBasedAuthenticationNotPermitted') return { status: 'fail', messageId: 'keyAuthNotPermitted', cause: cause.config(`azure-shared-key:${st.account ?? h.key}`), message: `${what}: the storage account ${st.account ?? ''} does not allow shared key access (${said}); Flyte's account key${id?.mode === 'sas' ? ' and key-signed SASs' : ''} cannot work`, hint: `use Azure AD instead: remove ${storageKey(st, 'secretKey')} so Flyte uses its Workload Identity (annotation azure.workload.identity/client-id, role Storage Blob Data Contributor), or allow shared keys: az storage account update --name ${st.account ?? '<account>'} --allow-shared-key-access true`, details: d };
+  if (code === 'AccountIsDisabled' || code === 'AccountBeingCreated') return { status: 'fail', messageId: 'accountDisabled', cause: cause.config(`azure-account:${st.account ?? h.key}`), message: `${what}: ${said}`, hint: code === 'AccountBeingCreated' ? 'wait until the storage account is provisioned' : `re-enable the storage account ${st.account ?? ''} (subscription state, az storage account show --name ${st.account ?? '<account>'})`, details: d };
+  if (authFailed || code === 'InvalidAuthenticationInfo' || code === 'NoAuthenticationInformation' || a.status === 401) {
+    const now = ctx.clock.now();
+    const server = a.date ? Date.parse(a.date) : NaN;
+    const skew = Number.isFinite(server) ? now - server : undefined;
+    const dd = { ...d, ...(skew !== undefined ? { clockSkewMs: skew } : {}) };
+    if (skew !== undefined && Math.abs(skew) > 15 * 60_000 || /Request date header too old|too skewed|x-ms-date/i.test(authText)) return { status: 'fail', messageId: 'clockSkew', cause: cause.config('clock'), message: `${what}: the server refused the request because of the time: this machine's clock is ${skew !== undefined ? `${Math.round(Math.abs(skew) / 60_000)} min ${skew > 0 ? 'ahead of' : 'behind'}` : 'off from'} the server's (${said})`, hint: 'synchronise this machine\'s clock with NTP (`timedatectl set-ntp true`); Azure refuses requests more than 15 minutes off', details: dd };
+    if (id?.mode === 'sas') {
+      const times = sasTimes(id, Number.isFinite(server) ? server : now);
+      const sasD = { ...dd, sasStart: times.start ?? null, sasExpiry: times.expiry ?? null, sasPermissions: id.sas?.permissions ?? null };
+      const src = setting(t, 'storage.sasToken').source ?? 'the SAS token';
+      if (times.inverted || /Signed expiry time .* must be after signed start time/i.test(authText)) return { status: 'fail', messageId: 'sasExpired', cause: credCause, message: `${what}: the SAS's expiry (se=${times.expiry ?? '?'}) is not after its start (st=${times.start ?? '?'}) (${said})`, hint: azureSasHint(st, op.container, 'access for a period that has not ended').replace('issue a SAS', 'issue a new SAS with se after st'), details: sasD };
+      if (times.expired || /expired|not valid in the specified time frame/i.test(authText) && !times.notYet) return { status: 'fail', messageId: 'sasExpired', cause: credCause, message: `${what}: the SAS from ${src} expired at ${times.expiry ?? '(see the server message)'} (${said})`, hint: azureSasHint(st, op.container, 'access until a later expiry (se)').replace('issue a SAS', 'issue a new SAS'), details: sasD };
+      if (times.notYet) return { status: 'fail', messageId: 'sasNotYetValid', cause: credCause, message: `${what}: the SAS from ${src} starts at ${times.start}, still in the future for the server (${said})`, hint: 'issue the SAS with a start time (st) a few minutes in the past, or leave st out; check this machine\'s clock (timedatectl)', details: sasD };
+      return { status: 'fail', messageId: 'sasSignatureInvalid', cause: credCause, message: `${what}: the SAS from ${src} is within its validity (st=${times.start ?? 'unset'}, se=${times.expiry ?? '?'}) but its signature is refused (${said}): it was signed with a key that was rotated since, with another account's key, or it was altered`, hint: azureSasHint(st, op.container, 'the same permissions, signed with a current account key (or a user delegation key)').replace('issue a SAS', 'issue a new SAS'), details: sasD };
+    }
+    if (id?.mode === 'key') return { status: 'fail', messageId: 'wrongAccountKey', cause: credCause, message: `${what}: the account key in ${storageKey(st, 'secretKey')} is not a key of storage account ${st.account ?? '?'} (${said})`, hint: `${changeHint(t, 'storage.secretKey', storageKey(st, 'secretKey'), 'a current key of the account')} (az storage account keys list --account-name ${st.account ?? '<account>'}); check also that ${storageKey(st, 'account')} names the account the key belongs to`, details: d };
+    if (machine) return { status: 'warn', messageId: 'thisMachineCredentialsRejected', cause: credCause, message: `cannot be checked from this machine: this machine's Azure AD token (${id?.source ?? 'default chain'}) was rejected (${said})`, hint: 'refresh this machine\'s Azure login (az login --tenant <tenant of the storage account>) or run flyte-doctor --in-cluster', details: d };
+    return { status: 'fail', messageId: 'credentialsRejected', cause: credCause, message: `${what}: the Azure AD token of ${id?.source ?? 'Flyte\'s identity'} was rejected (${said})`, hint: 'check the tenant of the managed identity (AZURE_TENANT_ID) matches the storage account\'s, and its federated credential; an audience other than https://storage.azure.com is rejected', details: d };
+  }
+  // ---- authorization (what)
+  if (code === 'AuthorizationPermissionMismatch') {
+    if (machine) return { status: 'warn', messageId: 'deniedForThisMachine', cause: cause.denied('azure', id?.principal ?? 'this-machine', ops.action), message: `${what} denied for this machine's Azure AD identity (${id?.source ?? ''}${id?.principal ? `, ${id.principal}` : ''}): it lacks ${ops.action}; this says nothing about Flyte's Workload Identity${st.flyteIdentity ? ` (${st.flyteIdentity})` : ''}`, hint: `run flyte-doctor --in-cluster to check Flyte's identity; it needs ${ops.role === 'Storage Blob Data Reader' ? 'Storage Blob Data Reader at least (Contributor for Flyte)' : 'Storage Blob Data Contributor'} on the container`, details: { ...d, permission: ops.action } };
+    if (id?.mode === 'sas') {
+      const have = id.sas?.permissions ?? '?';
+      return { status: 'fail', messageId: 'permissionDenied', cause: cause.denied('azure', `sas:${st.account ?? '?'}`, ops.sas || ops.action), message: `${what} denied (${said}): the SAS allows sp=${have}, ${op.op} needs ${ops.sasName} (${ops.sas.split('').join('+')})`, hint: azureSasHint(st, op.container, `${ops.sasName} (${ops.sas})`), details: { ...d, permission: ops.sas, sasPermissions: have } };
+    }
+    return { status: 'fail', messageId: 'permissionDenied', cause: cause.denied('azure', id?.principal ?? 'workload-identity', ops.action), message: `${what} denied (${said}) for ${id?.source ?? 'Flyte\'s identity'}${id?.principal ? ` (${id.principal})` : ''}: missing ${ops.action} (role ${ops.role === 'Storage Blob Data Reader' && (op.op === 'get' || op.op === 'list' || op.op === 'container') ? 'Storage Blob Data Reader or Contributor' : 'Storage Blob Data Contributor'})`, hint: azureRoleHint(st, op.op, op.container, id?.principal?.match(/object ([0-9a-f-]+)/)?.[1]), details: { ...d, permission: ops.action } };
+  }
+  if (code === 'AuthorizationResourceTypeMismatch' || code === 'AuthorizationServiceMismatch') return { status: 'fail', messageId: 'sasScopeMismatch', cause: credCause, message: `${what}: ${said}: the account SAS does not cover ${code === 'AuthorizationServiceMismatch' ? 'the blob service (ss must include b)' : 'this resource type (srt must include c for containers and o for blobs)'}`, hint: `issue an account SAS with ss=b and srt=co (az storage account generate-sas --services b --resource-types co --permissions racwdl ...), or a container SAS: ${azureSasHint(st, op.container, 'racwdl')}`, details: { ...d, sasServices: id?.sas?.services ?? null, sasResourceTypes: id?.sas?.resourceTypes ?? null } };
+  if (code === 'AuthorizationSourceIPMismatch') return { status: 'fail', messageId: 'sourceIpMismatch', cause: credCause, message: `${what}: ${said}: the SAS is limited to ${id?.sas?.ip ?? 'other addresses'} (sip), and this request came from elsewhere`, hint: 'issue the SAS without --ip, or with the addresses Flyte\'s pods egress from (the cluster\'s NAT/outbound IPs) and this machine\'s', details: { ...d, sasIp: id?.sas?.ip ?? null } };
+  if (code === 'AuthorizationProtocolMismatch') return { status: 'fail', messageId: 'protocolMismatch', cause: credCause, message: `${what}: ${said}: the SAS allows ${id?.sas?.protocol ?? 'https'} only and the endpoint is ${h.tls ? 'https' : 'http'}://`, hint: `use the https:// endpoint${st.endpoint ? ` in ${storageKey(st, 'endpoint')}` : ''}, or issue the SAS with --https-only off for an http-only emulator`, details: d };
+  if (code === 'AuthorizationFailure') {
+    if (id?.mode === 'token' && machine) return { status: 'warn', messageId: 'deniedForThisMachine', cause: cause.denied('azure', id.principal ?? 'this-machine', ops.action), message: `${what} refused for this machine's Azure AD identity (${said}): the account's network rules refuse this address, or the identity has no data role; this says nothing about Flyte's Workload Identity`, hint: 'run flyte-doctor --in-cluster; or allow this address in the account\'s networking settings (az storage account network-rule add --ip-address <ip>)', details: d };
+    return { status: 'fail', messageId: 'networkRulesDenied', cause: cause.config(`azure-network-rules:${st.account ?? h.key}`), message: `${what}: ${said}: ${id?.mode === 'token' ? 'the storage account\'s firewall / virtual network rules refuse the caller, or the identity has no data role on the account' : `the storage account's firewall / virtual network rules (or a private endpoint) refuse requests from this address; the ${id?.mode === 'sas' ? 'SAS' : 'key'} itself was accepted`}`, hint: `allow the AKS subnet (az storage account network-rule add --account-name ${st.account ?? '<account>'} --vnet-name <vnet> --subnet <aks-subnet>) and this machine's address (--ip-address <ip>), or run flyte-doctor --in-cluster${id?.mode === 'token' ? `; ${azureRoleHint(st, op.op, op.container)}` : ''}`, details: d };
+  }
+  if (code === 'InsufficientAccountPermissions') return { status: 'fail', messageId: 'insufficientAccountPermissions', message: `${what}: ${said}`, hint: `the storage account ${st.account ?? ''} (its kind or performance tier) does not support this operation: use a StorageV2 (general-purpose v2) account with block blobs`, details: d };
+  // ---- resources
+  if (code === 'ContainerNotFound' || (a.status === 404 && op.op === 'container' && code !== 'ResourceNotFound')) {
+    const k = azureContainerKey(t, op.instanceKey);
+    return { status: 'fail', messageId: 'containerNotFound', cause: cause.config(`${k}=${op.container}`), message: `container ${op.container} does not exist in storage account ${st.account ?? h.key} (${said})`, hint: `create it (az storage container create --account-name ${st.account ?? '<account>'} --name ${op.container} --auth-mode login) or fix the name in ${k}`, details: d };
+  }
+  if (code === 'ResourceNotFound' || code === 'AccountNotFound') return { status: 'fail', messageId: 'accountNotFound', cause: cause.config(`${storageKey(st, 'account')}=${st.account ?? ''}`), message: `${what}: the server at ${h.key} does not know storage account ${st.account ?? '(none)'} (${said})`, hint: `check the account name in ${storageKey(st, 'account')}${st.endpoint ? ` and the endpoint ${storageKey(st, 'endpoint')} (Azurite: the accounts in AZURITE_ACCOUNTS)` : ''}`, details: d };
+  if (code === 'InvalidResourceName' || code === 'OutOfRangeInput' || (code === 'InvalidUri' && op.op === 'container')) {
+    const k = azureContainerKey(t, op.instanceKey);
+    return { status: 'fail', messageId: 'invalidName', cause: cause.config(k), message: `${what}: ${said}`, hint: `set ${k} to a valid container name (3-63 lower-case letters, digits and single dashes, starting with a letter or digit; no abfs:// or path)`, details: d };
+  }
+  if (/^(LeaseIdMissing|LeaseIdMismatchWithBlobOperation|LeaseNotPresentWithBlobOperation|BlobImmutableDueToPolicy|BlobImmutableDueToLegalHold|ContainerBeingDeleted|ContainerDisabled|BlobArchived|BlobBeingRehydrated|OperationNotAllowedOnImmutableBlob)$/.test(code) || (a.status === 409 && code)) return { status: 'fail', messageId: 'objectLocked', message: `${what}: ${said}`, hint: /Immutable|LegalHold/.test(code) ? `an immutability policy or legal hold on ${op.container} forbids changes under flyte-doctor/; Flyte needs to overwrite and delete its objects: remove the policy from the container` : /ContainerBeing/.test(code) ? `container ${op.container} is being deleted: wait and create it again` : 'a lease or state blocks the blob: release it (az storage blob lease break) or check the container\'s policies', details: d };
+  if (a.status >= 500) return { status: 'fail', messageId: 'serverError', cause: cause.backend(`azure ${h.key}`), message: `${what}: Azure Storage answered ${said} (server-side, usually transient)`, hint: code === 'ServerBusy' ? 'the account is throttled (ServerBusy): retry later; check the account\'s request rate and its scalability targets' : 'retry; check https://status.azure.com and the account\'s health if it persists', details: d };
+  if (/^(InvalidHeaderValue|UnsupportedHeader|MissingRequiredHeader|InvalidQueryParameterValue|UnsupportedQueryParameter|InvalidHttpVerb|Md5Mismatch|InvalidMd5|InvalidInput|InvalidXmlDocument|InvalidUri|RequestBodyTooLarge|UnsupportedHttpVerb|InvalidRange)$/.test(code)) return { status: 'fail', messageId: 'requestRejected', message: `${what}: the server refused the form of the request (${said})`, hint: /Md5/.test(code) ? 'something between here and the store changes request bodies: check proxies' : /HeaderValue|Header|Query/.test(code) && /version/i.test(authText) ? 'the server does not support this API version (an old Azurite or Azure Stack Hub): update it (Azurite: run with --skipApiVersionCheck, or a newer release)' : 'check proxies between here and the store, and the endpoint (it may be an Azure Stack or emulator with another API version)', details: d };
+  return { status: 'fail', messageId: 'unrecognised', message: `${what}: unrecognised answer: ${said}`, hint: 'look the code up in the Azure Blob Storage error codes (https://learn.microsoft.com/rest/api/storageservices/blob-service-error-codes)', details: d };
+}
+
+/** Values key naming the container of this instance. */
+export function azureContainerKey(t: Target, instanceKey: string | undefined): string {
+  return bucketKey(t, instanceKey);
+}
+
+/** The container of this instance. */
+export function containerFor(ctx: CheckContext): string {
+  return bucketOfInstance(ctx.target.storage!, ctx.instance?.key);
 }

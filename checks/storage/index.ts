@@ -1,5 +1,11 @@
 // Checks of area 'storage', sorted by id. Kept equal to the files in this folder by test/checks.conformance.test.ts.
 import type { Check } from '../../src/engine/types.js';
+import azureContainer from './azure.container.js';
+import azureDelete from './azure.delete.js';
+import azureGet from './azure.get.js';
+import azureList from './azure.list.js';
+import azurePut from './azure.put.js';
+import azureSignedUrl from './azure.signed-url.js';
 import config from './config.coherent.js';
 import gcsBucket from './gcs.bucket.js';
 import gcsDelete from './gcs.delete.js';
@@ -17,6 +23,7 @@ import s3Put from './s3.put.js';
 import s3SignedUrl from './s3.signed-url.js';
 
 export const checks: readonly Check[] = [
+  azureContainer, azureDelete, azureGet, azureList, azurePut, azureSignedUrl,
   config, gcsBucket, gcsDelete, gcsGet, gcsList, gcsPut, gcsSignedUrl,
   s3Bucket, s3ClockSkew, s3Delete, s3Endpoint, s3Get, s3List, s3Put, s3SignedUrl,
 ];

@@ -469,10 +469,10 @@ function mapBinary(b: Builder): Omit<ChartMapping, 'provenance' | 'secrets'> {
     st.projectId = b.set('storage.projectId', 'configuration.storage.providerConfig.gcs.project', r.str('configuration.storage.providerConfig.gcs.project'));
   } else if (provider === 'azure') {
     const az = 'configuration.storage.providerConfig.azure';
-    r.str(`${az}.account`);
-    const key = r.str(`${az}.key`);
+    const key = r.str(`${az}.key`) || undefined;
     st.authType = key ? b.fixed('storage.authType', 'accesskey', r.prov(`${az}.key`)) : b.fixed('storage.authType', 'iam', CHART_DEFAULT);
     st.secretKey = b.secret(b.set('storage.secretKey', `${az}.key`, key));
+    azureAccess(b, st, { account: `${az}.account`, suffix: `${az}.configDomainSuffix`, key: `${az}.key` });
   }
   st.endpoint ??= undefined;
   signedUrlOverride(b, st);
@@ -688,10 +688,43 @@ function mapCoreCustom(b: Builder, st: StorageTarget): void {
     st.authType = r.str(`${c}.stow.config.json`) ? 'keyfile' : 'adc';
     st.projectId = b.set('storage.projectId', `${c}.stow.config.project_id`, r.str(`${c}.stow.config.project_id`));
   } else if (st.provider === 'azure') {
-    const key = r.str(`${c}.stow.config.key`);
-    st.authType = key ? 'accesskey' : 'iam';
-    st.secretKey = b.secret(b.set('storage.secretKey', `${c}.stow.config.key`, key));
+    const ac = `${c}.stow.config`;
+    const key = r.str(`${ac}.key`) || undefined;
+    st.authType = key ? b.fixed('storage.authType', 'accesskey', r.prov(`${ac}.key`)) : b.fixed('storage.authType', 'iam', `${r.prov(`${c}.stow.kind`)} (no key: the Azure default credential chain)`);
+    st.secretKey = b.secret(b.set('storage.secretKey', `${ac}.key`, key));
+    azureAccess(b, st, { account: `${ac}.account`, suffix: r.str(`${ac}.domain_suffix`) ? `${ac}.domain_suffix` : `${ac}.base_url`, key: `${ac}.key` });
   }
+}
+
+/**
+ * Azure Blob (stow kind azure): the account, the endpoint suffix (a full URL there is a custom
+ * endpoint: Azurite, Azure Stack; a SAS query in it is a secret), and the auth mode: the account
+ * key, else a SAS (AZURE_STORAGE_SAS_TOKEN on this machine), else Azure AD through the default
+ * chain (Workload Identity in Flyte's pods).
+ */
+function azureAccess(b: Builder, st: StorageTarget, keys: { account: string; suffix: string; key: string }): void {
+  const r = b.r;
+  const account = b.set('storage.account', keys.account, r.str(keys.account) || undefined);
+  if (account) st.account = account;
+  const suffix = r.str(keys.suffix) || undefined;
+  if (suffix && /^https?:\/\//i.test(suffix)) {
+    const [base, query] = suffix.split('?', 2) as [string, string | undefined];
+    st.endpoint = b.set('storage.endpoint', keys.suffix, base)!;
+    if (query && /(^|&)sig=/.test(query)) {
+      st.sasToken = b.secret(query);
+      b.fixed('storage.sasToken', '', `${r.prov(keys.suffix)} (SAS query of the URL)`);
+    }
+  } else if (suffix) {
+    st.domainSuffix = b.set('storage.domainSuffix', keys.suffix, suffix.replace(/^\.+|\/+$/g, ''))!;
+  }
+  const envSas = b.opts.env['AZURE_STORAGE_SAS_TOKEN']?.trim().replace(/^\?/, '');
+  if (st.secretKey) st.azureAuth = b.fixed('storage.azureAuth', 'key', r.prov(keys.key));
+  else if (st.sasToken) st.azureAuth = b.fixed('storage.azureAuth', 'sas', b.provenance['storage.sasToken']!);
+  else if (envSas) {
+    st.sasToken = b.secret(envSas);
+    b.fixed('storage.sasToken', '', 'env AZURE_STORAGE_SAS_TOKEN');
+    st.azureAuth = b.fixed('storage.azureAuth', 'sas', 'env AZURE_STORAGE_SAS_TOKEN (this machine; Flyte\'s pods use their own identity)');
+  } else st.azureAuth = b.fixed('storage.azureAuth', 'token', `${r.prov(keys.key)} (no key: Azure AD through the default credential chain, Workload Identity in the pods)`);
 }
 
 export function mapChart(chart: Chart, r: Reader, opts: MapOptions): ChartMapping {

@@ -421,12 +421,28 @@ function mapStorage(b: Builder): { storage?: StorageTarget; account?: string } {
       const pid = b.set('storage.projectId', `${c}.project_id`, r.str(`${c}.project_id`));
       if (pid) st.projectId = pid;
     } else if (kind === 'azure') {
-      account = r.str(`${c}.account`);
-      if (account) b.provenance['storageAccount'] = r.prov(`${c}.account`);
-      const key = r.str(`${c}.key`);
+      account = r.str(`${c}.account`) || undefined;
+      if (account) { b.provenance['storageAccount'] = r.prov(`${c}.account`); st.account = b.set('storage.account', `${c}.account`, account)!; }
+      const key = r.str(`${c}.key`) || undefined;
       st.authType = key ? b.fixed('storage.authType', 'accesskey' as const, r.prov(`${c}.key`)) : b.fixed('storage.authType', 'iam' as const, DEFAULT('storage.stow.config.key (Azure default credential chain)'));
       const sk = b.secret(b.set('storage.secretKey', `${c}.key`, key));
       if (sk) st.secretKey = sk;
+      // domain_suffix (legacy base_url): a full URL there is a custom endpoint (Azurite, Azure Stack); a SAS query in it is a secret.
+      const suffixKey = r.str(`${c}.domain_suffix`) ? `${c}.domain_suffix` : `${c}.base_url`;
+      const suffix = r.str(suffixKey) || undefined;
+      if (suffix && /^https?:\/\//i.test(suffix)) {
+        const [base, query] = suffix.split('?', 2) as [string, string | undefined];
+        st.endpoint = b.set('storage.endpoint', suffixKey, base)!;
+        if (query && /(^|&)sig=/.test(query)) { st.sasToken = b.secret(query)!; b.fixed('storage.sasToken', '', `${r.prov(suffixKey)} (SAS query of the URL)`); }
+      } else if (suffix) st.domainSuffix = b.set('storage.domainSuffix', suffixKey, suffix.replace(/^\.+|\/+$/g, ''))!;
+      const envSas = b.opts.env['AZURE_STORAGE_SAS_TOKEN']?.trim().replace(/^\?/, '');
+      if (sk) st.azureAuth = b.fixed('storage.azureAuth', 'key' as const, r.prov(`${c}.key`));
+      else if (st.sasToken) st.azureAuth = b.fixed('storage.azureAuth', 'sas' as const, b.provenance['storage.sasToken']!);
+      else if (envSas) {
+        st.sasToken = b.secret(envSas)!;
+        b.fixed('storage.sasToken', '', 'env AZURE_STORAGE_SAS_TOKEN');
+        st.azureAuth = b.fixed('storage.azureAuth', 'sas' as const, 'env AZURE_STORAGE_SAS_TOKEN (this machine; Flyte\'s pods use their own identity)');
+      } else st.azureAuth = b.fixed('storage.azureAuth', 'token' as const, DEFAULT('storage.stow.config.key (no key: Azure AD through the default credential chain, Workload Identity in the pods)'));
       if (!account) b.warn(`${c}.account`, 'stow kind azure without account: stow cannot dial the storage account');
     } else {
       // oracle, swift, local: their credentials are secrets; nothing more is probed.

@@ -7,12 +7,16 @@ import { maskIdentifier } from '../config/secret.js';
 import type { Instance } from '../engine/types.js';
 import { fixSetting, setting } from './settings.js';
 
-export type StorageField = 'metadataBucket' | 'userDataBucket' | 'provider' | 'region' | 'endpoint' | 'disableSSL' | 'authType' | 'accessKey' | 'secretKey' | 'gcsProject' | 'keyFile';
+export type StorageField = 'metadataBucket' | 'userDataBucket' | 'provider' | 'region' | 'endpoint' | 'disableSSL' | 'authType' | 'accessKey' | 'secretKey' | 'gcsProject' | 'keyFile' | 'account' | 'domainSuffix';
 
 /** Values key for a storage field, per chart (derived from `valuesKey`). */
 export function storageKey(st: StorageTarget, field: StorageField): string {
   const binary = st.valuesKey.startsWith('configuration.');
   const v = st.valuesKey;
+  if (st.provider === 'azure') {
+    const az = azureKey(st, field);
+    if (az) return az;
+  }
   if (v === SERVER_CONFIG_STORAGE) {
     // A Flyte server config (--server-config): flytestdlib's own keys.
     const stow: Record<string, string> = { region: 'region', endpoint: 'endpoint', accessKey: 'access_key_id', secretKey: 'secret_key', disableSSL: 'disable_ssl', authType: 'auth_type' };
@@ -45,12 +49,135 @@ export function storageKey(st: StorageTarget, field: StorageField): string {
   }
 }
 
+/** Values keys of the Azure fields (stow kind azure), per chart; undefined for the common ones. */
+function azureKey(st: StorageTarget, field: StorageField): string | undefined {
+  const v = st.valuesKey;
+  const stow: Partial<Record<StorageField, string>> = { account: 'account', secretKey: 'key', domainSuffix: 'domain_suffix', endpoint: 'domain_suffix' };
+  if (v === SERVER_CONFIG_STORAGE) return stow[field] ? `storage.stow.config.${stow[field]}` : undefined;
+  if (v.startsWith('configuration.')) {
+    const bin: Partial<Record<StorageField, string>> = { account: 'account', secretKey: 'key', domainSuffix: 'configDomainSuffix', endpoint: 'configDomainSuffix' };
+    return bin[field] ? `${v}.providerConfig.azure.${bin[field]}` : undefined;
+  }
+  return stow[field] ? `${v}.custom.stow.config.${stow[field]}` : undefined;
+}
+
 /** StorageTarget.valuesKey of storage read from a Flyte server config (flytestdlib keys, not values keys). */
 export const SERVER_CONFIG_STORAGE = 'storage@server-config';
 
 /** Target field (for provenance) of a storage field. */
 export function storageField(field: StorageField): string {
   return field === 'gcsProject' ? 'storage.projectId' : `storage.${field}`;
+}
+
+// ---------------------------------------------------------------- Azure Blob
+
+/** The blob service URL: the custom endpoint (Azurite/Azure Stack: path-style `/<account>`), else https://<account>.blob.<suffix>. */
+export function azureAccountUrl(st: StorageTarget): string | undefined {
+  if (st.endpoint) {
+    try {
+      const u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(st.endpoint) ? st.endpoint : `https://${st.endpoint}`);
+      const path = u.pathname.replace(/\/+$/, '');
+      // Azurite and other emulators address the account in the path (http://127.0.0.1:10000/devstoreaccount1).
+      const withAccount = path || !st.account || !/^(\d+\.\d+\.\d+\.\d+|\[[0-9a-f:]+\]|localhost)$/i.test(u.hostname) ? path : `/${st.account}`;
+      return `${u.protocol}//${u.host}${withAccount}`;
+    } catch { return undefined; }
+  }
+  if (!st.account) return undefined;
+  return `https://${st.account}.blob.${st.domainSuffix ?? 'core.windows.net'}`;
+}
+
+/** host, port and scheme of the blob service URL. */
+export function azureEndpointParts(st: StorageTarget): { url: string; host: string; port: number; tls: boolean } | undefined {
+  const url = azureAccountUrl(st);
+  if (!url) return undefined;
+  try {
+    const u = new URL(url);
+    const tls = u.protocol === 'https:';
+    return { url, host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : tls ? 443 : 80, tls };
+  } catch { return undefined; }
+}
+
+/** What a SAS allows, from its query (never the signature). */
+export interface AzureSasFacts {
+  /** sp: r read, a add, c create, w write, d delete, l list, ... */
+  permissions?: string;
+  start?: string;
+  expiry?: string;
+  /** sr (service SAS: b blob, c container) */
+  resource?: string;
+  /** ss, srt (account SAS: services, resource types) */
+  services?: string;
+  resourceTypes?: string;
+  ip?: string;
+  protocol?: string;
+  version?: string;
+  /** skoid present: a user delegation SAS. */
+  userDelegation: boolean;
+}
+
+export function azureSasFacts(query: string): AzureSasFacts {
+  const p = new URLSearchParams(query.replace(/^\?/, ''));
+  const g = (k: string) => p.get(k) ?? undefined;
+  const out: AzureSasFacts = { userDelegation: p.has('skoid') };
+  const set = (k: keyof AzureSasFacts, q: string) => { const v = g(q); if (v !== undefined) (out as unknown as Record<string, string>)[k] = v; };
+  set('permissions', 'sp'); set('start', 'st'); set('expiry', 'se'); set('resource', 'sr'); set('services', 'ss'); set('resourceTypes', 'srt'); set('ip', 'sip'); set('protocol', 'spr'); set('version', 'sv');
+  return out;
+}
+
+/** Who the Azure probes run as (never a credential). */
+export interface AzureIdentity {
+  /** key: the account key (Flyte uses the same); sas: a SAS token; token: Azure AD (this machine's, or the pod's in the cluster). */
+  mode: 'key' | 'sas' | 'token';
+  /** Where it came from ("the account key", "Azure Workload Identity (client …)", "the Azure CLI login"). */
+  source: string;
+  /** Token claims: upn / app id / object id. */
+  principal?: string;
+  sas?: AzureSasFacts;
+}
+
+/** Probe operations and what each needs: SAS permission letter and the RBAC role. */
+export const AZURE_OPS = {
+  container: { sas: 'r', sasName: 'read', role: 'Storage Blob Data Reader', action: 'Microsoft.Storage/storageAccounts/blobServices/containers/read' },
+  put: { sas: 'cw', sasName: 'create and write', role: 'Storage Blob Data Contributor', action: 'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write' },
+  get: { sas: 'r', sasName: 'read', role: 'Storage Blob Data Reader', action: 'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read' },
+  list: { sas: 'l', sasName: 'list', role: 'Storage Blob Data Reader', action: 'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read (list)' },
+  delete: { sas: 'd', sasName: 'delete', role: 'Storage Blob Data Contributor', action: 'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete' },
+  sign: { sas: '', sasName: '', role: 'Storage Blob Delegator (or Reader/Contributor)', action: 'Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action' },
+} as const;
+export type AzureOpName = keyof typeof AZURE_OPS;
+
+/** Who Flyte's own Azure calls run as (what a role assignment must name). */
+export function azureFlyteIdentityText(st: StorageTarget): string {
+  if (st.azureAuth === 'key' || st.secretKey) return `the account key of ${st.account ?? 'the storage account'} (${storageKey(st, 'secretKey')})`;
+  return `the managed identity of Flyte's pods (Azure Workload Identity: service-account annotation azure.workload.identity/client-id${st.flyteIdentity ? `; ${st.flyteIdentity}` : ''})`;
+}
+
+/** The role assignment that fixes a missing Azure data permission, with the az command. */
+export function azureRoleHint(st: StorageTarget, op: AzureOpName, container: string, principal?: string): string {
+  const o = AZURE_OPS[op];
+  const scope = `/subscriptions/<subscription>/resourceGroups/<resource-group>/providers/Microsoft.Storage/storageAccounts/${st.account ?? '<account>'}${op === 'sign' ? '' : `/blobServices/default/containers/${container}`}`;
+  const who = principal ?? '<client-id of the managed identity>';
+  return `assign "${op === 'put' || op === 'delete' ? 'Storage Blob Data Contributor' : o.role}" (${o.action}) to ${azureFlyteIdentityText(st)}${op === 'sign' ? ' on the storage account' : ` on the container ${container} (or the storage account)`}: az role assignment create --assignee ${who} --role "${op === 'put' || op === 'delete' ? 'Storage Blob Data Contributor' : op === 'sign' ? 'Storage Blob Delegator' : o.role}" --scope ${scope}; Flyte needs Storage Blob Data Contributor (read, write, list, delete); role assignments take up to 10 minutes to apply`;
+}
+
+/** A SAS with the permissions Flyte needs, for the container. */
+export function azureSasHint(st: StorageTarget, container: string, missing: string): string {
+  return `issue a SAS that allows ${missing} (Flyte needs racwdl: read, add, create, write, delete, list): az storage container generate-sas --account-name ${st.account ?? '<account>'} --name ${container} --permissions racwdl --expiry <date> --https-only, and put it where it came from (${st.azureAuth === 'sas' ? 'AZURE_STORAGE_SAS_TOKEN or the endpoint URL' : 'the configuration'})`;
+}
+
+/** metadata and userdata containers (abfs://), one instance when both are the same. */
+export function azureInstances(t: Target): Instance[] {
+  const st = t.storage;
+  if (!st || st.provider !== 'azure') return [];
+  const md = st.metadataBucket, ud = userDataBucketOf(st);
+  const common = ['storage.account', 'storage.endpoint', 'storage.domainSuffix', 'storage.secretKey', 'storage.sasToken'];
+  const mdFields = ['storage.metadataBucket', ...common];
+  const udFields = ['storage.userDataBucket', 'storage.rawOutputPrefix', ...common];
+  if (md && ud && md === ud) return [{ key: 'metadata', label: `metadata+userdata container abfs://${md}`, fields: [...mdFields, ...udFields] }];
+  return [
+    ...(md ? [{ key: 'metadata', label: `metadata container abfs://${md}`, fields: mdFields }] : []),
+    ...(ud ? [{ key: 'userdata', label: `userdata container abfs://${ud}`, fields: ud === st.metadataBucket ? mdFields : udFields }] : []),
+  ];
 }
 
 // ---------------------------------------------------------------- buckets

@@ -1,0 +1,53 @@
+import { azureCall, azureService, AzureProbeError, okAnswer } from '../../src/clients/azure.js';
+import { defineCheck } from '../../src/engine/define.js';
+import { azureInstances, probePrefixRoot, type AzureIdentity } from '../../src/flyte/storage.js';
+import { AZURE_FAILURES, azureFailure, azureNotAzure, azureWho, containerFor, type AzureOp } from './_support.js';
+
+export default defineCheck({
+  id: 'storage.azure.container',
+  title: 'The Azure Blob container exists and the credentials are accepted',
+  phases: ['preflight', 'verify'],
+  needs: ['storage'],
+  instances: azureInstances,
+  writes: 'none',
+  messages: {
+    exists: { status: 'pass', summary: 'The container exists (Get Container Properties, or a listing when a SAS does not allow the properties); the auth mode in use is named.' },
+    ...AZURE_FAILURES,
+  },
+  explain: {
+    what: 'Builds the blob service URL (`https://<account>.blob.<configDomainSuffix|core.windows.net>`, or the custom endpoint of Azurite / Azure Stack), picks the auth mode Flyte uses (the account key; otherwise Azure AD: Workload Identity in the pods, this machine\'s Azure login here; or a SAS from AZURE_STORAGE_SAS_TOKEN), and reads the properties of each configured container (metadata and raw-data). Every Azure Storage error code is its own finding: wrong key, expired or not-yet-valid SAS, signature, clock, firewall rules, shared key disabled, missing role, missing container or account.',
+    why: 'Flyte loads its container at start (and tries to create a missing one); a wrong key, a firewall rule or a missing role stops flyteadmin, datacatalog and every task.',
+    fix: 'Create the container, fix the account key or name, allow the network path, or assign Storage Blob Data Contributor to Flyte\'s managed identity.',
+  },
+  async run(ctx) {
+    const st = ctx.target.storage!;
+    const container = containerFor(ctx);
+    const op: AzureOp = { container, op: 'container', name: 'GetContainerProperties', instanceKey: ctx.instance?.key };
+    let id: AzureIdentity;
+    let box;
+    try { box = await azureService(ctx); id = box.identity; } catch (e) { return azureFailure(ctx, op, e); }
+    const who = azureWho(st, id, ctx.target);
+    const c = box.service.getContainerClient(container);
+    const details = { container, account: st.account ?? null, endpoint: c.url.split('?')[0]!, ...who.details };
+    try {
+      const res = await azureCall(ctx, 'GetContainerProperties', (s) => c.getProperties({ abortSignal: s }));
+      const a = okAnswer(res);
+      if (!a.azure) return azureNotAzure(ctx, a, `GetContainerProperties on abfs://${container}`, details);
+      return { status: 'pass', messageId: 'exists', message: `container ${container} exists in ${st.account ?? details.endpoint}${who.suffix}`, details };
+    } catch (e) {
+      // A container SAS may not allow the properties (it is not a read of a blob): a listing tells.
+      if (!(e instanceof AzureProbeError && e.code === 'AuthorizationPermissionMismatch' && id.mode === 'sas')) return azureFailure(ctx, op, e, id);
+    }
+    try {
+      const page = await azureCall(ctx, 'ListBlobs', async (s) => {
+        const it = c.listBlobsFlat({ prefix: probePrefixRoot, abortSignal: s }).byPage({ maxPageSize: 1 });
+        return (await it.next()).value;
+      });
+      const a = okAnswer(page);
+      if (!a.azure) return azureNotAzure(ctx, a, `ListBlobs on abfs://${container}`, details);
+      return { status: 'pass', messageId: 'exists', message: `container ${container} exists in ${st.account ?? details.endpoint} (a listing; the SAS does not allow reading the container's properties)${who.suffix}`, details: { ...details, how: 'ListBlobs' } };
+    } catch (e) {
+      return azureFailure(ctx, { ...op, op: 'list', name: 'GetContainerProperties and ListBlobs' }, e, id);
+    }
+  },
+});
