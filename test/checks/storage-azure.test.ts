@@ -187,6 +187,7 @@ describe('Azure targets from values', () => {
       'v.yaml': `configuration:\n  storage:\n    provider: azure\n    metadataContainer: flyte\n    userDataContainer: flyte\n    providerConfig:\n      azure:\n        account: ${DEV_ACCOUNT}\n        key: ${canaryKey}\n        configDomainSuffix: ${az.endpoint}\n`,
     });
     const r = await runCli(['preflight', '--values', 'v.yaml', '--only', 'storage.azure.*', '-o', 'json', '--report', `markdown=${join(dir, 'r.md')}`], { cwd: dir, home: dir, env: { PATH: process.env.PATH ?? '' } });
+    if (!r.stdout.trim().startsWith("{")) throw new Error(`CLI exit ${r.code}: ${r.stderr.slice(0, 800)} ${r.stdout.slice(0, 800)}`);
     const md = readFileSync(join(dir, 'r.md'), 'utf8');
     const report = JSON.parse(r.stdout) as { results: CheckResult[] };
     expect(report.results.find((x) => x.id === 'storage.azure.signed-url')?.status, r.stdout.slice(0, 2000)).toBe('pass');
