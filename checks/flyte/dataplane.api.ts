@@ -209,7 +209,8 @@ export default defineCheck({
       const why = sr?.kind === 'forbidden' ? `the Secret ${ns}/${sr.secret} with flyteadmin's token and CA may not be read with your credentials (403)`
         : sr?.kind === 'untraceable' ? `flyteadmin's token and CA are not traced to a Secret (${sr.why})`
           : sr?.kind === 'error' ? `the Secret ${ns}/${sr.secret} could not be read (${sr.error.message})` : 'no credentials are known';
-      return { status: 'warn', messageId: 'secretUnreadable', cause: cause.denied('kubernetes', 'operator', `get secrets/${secretName}`), details: J({ endpoint: a.server, reason: why }),
+      // No cause key: each data plane has its own way out (its own --data-plane flag).
+      return { status: 'warn', messageId: 'secretUnreadable', details: J({ endpoint: a.server, reason: why }),
         message: `${p.name}: cannot be checked from this machine: ${why}, and no local context is given for it`,
         hint: `pass a kubeconfig context of the data plane: --data-plane ${p.name}=<context>; or run as someone who may \`kubectl auth can-i get secret/${secretName} -n ${ns}\`` };
     }

@@ -34,7 +34,10 @@ function problemsOf(dp: DataPlanes, p: DataPlane, ns: string): Problem[] {
       text: `configmap.clusters.labelClusterMap ${p.labels.map((l) => `"${l.label}"`).join(', ')} route${p.labels.length === 1 ? 's' : ''} to "${p.name}", which configmap.clusters.clusterConfigs does not define (it defines ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'nothing'}): flyteadmin skips it, and executions of such a label go to any enabled cluster instead`,
       hint: `spell the id as a clusterConfigs name (configmap.clusters.labelClusterMap.${p.labels[0]!.label}[].id: one of ${names.join(', ') || '(none defined)'}), or add a clusterConfigs entry named "${p.name}"` });
   }
-  if (p.index === undefined && !p.labels.length && p.context) {
+  if (p.index === undefined && !p.labels.length && p.context && dp.role === 'flags-only') {
+    out.push({ id: 'flagOnly', text: `--data-plane names "${p.name}" (context ${p.context}), but these values are not a flyte-core control plane: flyte-binary (or no values) runs executions in its own cluster only, so no data plane is configured to check against`,
+      hint: `pass the control plane's flyte-core values (-f) with configmap.clusters.clusterConfigs, or drop --data-plane ${p.name}=${p.context}` });
+  } else if (p.index === undefined && !p.labels.length && p.context) {
     out.push({ id: 'flagOnly', text: `--data-plane names "${p.name}" (context ${p.context}), which configmap.clusters.clusterConfigs does not define${names.length ? ` (it defines ${names.map((n) => `"${n}"`).join(', ')})` : ''}: flyteadmin never sends executions there`,
       hint: names.length ? `use a configured name: --data-plane ${names[0]}=${p.context}; or add an entry named "${p.name}" to configmap.clusters.clusterConfigs` : `add an entry named "${p.name}" to configmap.clusters.clusterConfigs (name, endpoint, enabled: true, auth.tokenPath / certPath); see ${DOCS_MULTICLUSTER}` });
   }
@@ -85,7 +88,7 @@ const posixDir = (p: string) => p.replace(/\/[^/]*$/, '') || '/';
 export default defineCheck({
   id: 'flyte.dataplane.config',
   title: 'Each data plane of flyteadmin\'s cluster configuration is complete and consistent',
-  phases: ['preflight'],
+  phases: ['preflight', 'verify'],
   instances: configInstances,
   messages: {
     configured: { status: 'pass', summary: 'The data plane is defined, enabled, with an https endpoint, and its token and CA files come from a mounted Secret.' },

@@ -88,6 +88,8 @@ export interface DataPlanes {
 }
 
 const CLUSTERS = 'configmap.clusters';
+/** At most this many clusters are read from clusterConfigs (and label targets added). */
+export const MAX_PLANES = 64;
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 /** Parses `--data-plane NAME=CONTEXT` flags. Throws UserError naming the flag and the value. */
@@ -173,7 +175,8 @@ export function dataPlanesFromValues(chart: Chart | undefined, r: Reader | undef
   }
   const adminOn = r.bool('flyteadmin.enabled') ?? true;
   const propellerOn = r.bool('flytepropeller.enabled') ?? true;
-  const configs = r.list(`${CLUSTERS}.clusterConfigs`) ?? [];
+  // Bounded: a hostile values file with thousands of entries gets the first MAX_PLANES (each is probed).
+  const configs = (r.list(`${CLUSTERS}.clusterConfigs`) ?? []).slice(0, MAX_PLANES);
   const labelMap = r.dict(`${CLUSTERS}.labelClusterMap`) ?? {};
   const defaultLabel = r.str(`${CLUSTERS}.defaultExecutionLabel`);
   const saKey = 'flyteadmin.serviceAccount.alwaysCreate';
@@ -231,8 +234,8 @@ export function dataPlanesFromValues(chart: Chart | undefined, r: Reader | undef
       labels: [], problems,
     });
   });
-  for (const [label, list] of Object.entries(labelMap)) {
-    const items = Array.isArray(list) ? list : [];
+  for (const [label, list] of Object.entries(labelMap).slice(0, MAX_PLANES)) {
+    const items = Array.isArray(list) ? list.slice(0, MAX_PLANES) : [];
     if (!Array.isArray(list)) throw new UserError(`${r.prov(`${CLUSTERS}.labelClusterMap.${label}`)}: expected a list of {id, weight}, got ${typeof list}`);
     for (const it of items) {
       if (!isObj(it) || (typeof it['id'] !== 'string' && typeof it['id'] !== 'number')) throw new UserError(`${r.prov(`${CLUSTERS}.labelClusterMap.${label}`)}: expected entries {id: <cluster name>, weight: 0..1}, got ${JSON.stringify(it)?.slice(0, 60)}`);
@@ -240,6 +243,7 @@ export function dataPlanesFromValues(chart: Chart | undefined, r: Reader | undef
       const w = it['weight'];
       const weight = typeof w === 'number' ? w : typeof w === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(w) ? Number(w) : undefined;
       let p = planes.find((x) => x.name === id);
+      if (!p && planes.length >= MAX_PLANES) continue;
       if (!p) { p = { name: id, entries: 0, enabled: false, enabledSet: false, labels: [], problems: [] }; planes.push(p); }
       p.labels.push({ label, ...(weight !== undefined ? { weight } : {}), ...(w !== undefined && weight === undefined ? { weightRaw: w } : {}) });
     }

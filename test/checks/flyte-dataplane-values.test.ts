@@ -115,6 +115,18 @@ describe('--data-plane NAME=CONTEXT', () => {
     expect(r.messageId).toBe('flagOnly');
     expect(r.hint).toContain('--data-plane dp1=ctx2');
   });
+  it('flags with flyte-binary values: no data plane can be configured there, said as such', async () => {
+    const t = load([fixture('flyte-values', 'flyte-binary__eks-starter.yaml')], ['dp1=ctx']);
+    expect(t.dataPlanes?.role).toBe('flags-only');
+    const r = await config(t, 'dp1');
+    expect(r.status).toBe('warn');
+    expect(r.messageId).toBe('flagOnly');
+    expect(r.message).toContain('not a flyte-core control plane');
+  });
+  it('a hostile values file with thousands of clusters is bounded', () => {
+    const t = load(controlPlane({ clusterConfigs: Array.from({ length: 3000 }, (_, i) => entry(`dp${i}`)), labelClusterMap: { l: Array.from({ length: 3000 }, (_, i) => ({ id: `x${i}` })) } }));
+    expect(t.dataPlanes!.planes.length).toBeLessThanOrEqual(64);
+  });
   it('flags alone on a single-cluster install still give per-cluster results', () => {
     const t = load([fixture('flyte-values', 'flyte-core__values-eks.yaml')], ['dp1=ctx']);
     expect(t.dataPlanes?.role).toBe('control-plane');
