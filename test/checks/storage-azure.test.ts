@@ -166,6 +166,17 @@ describe('storage.azure.* against Azurite', () => {
   });
 });
 
+describe('an Azurite that checks API versions (an old emulator or Azure Stack)', () => {
+  it('InvalidHeaderValue for the API version: requestRejected naming the version, not a credential', async () => {
+    const strict = await startAzurite({ apiVersionCheck: true });
+    try {
+      const c = (await run(target({ endpoint: strict.accountUrl() }))).get('storage.azure.container')!;
+      expect(c).toMatchObject({ status: 'fail', messageId: 'requestRejected' });
+      expect(c.hint).toMatch(/API version/);
+    } finally { await strict.stop(); }
+  }, 30_000);
+});
+
 describe('Azure targets from values', () => {
   it('the AKS fixture (flyte-core, storage.type custom, stow kind azure) maps to Azure probes', () => {
     const t = loadTarget({ values: [join(SHARED_FIXTURES, 'flyte-values', 'flyte-core__deploy-flyte-azure-values-aks.yaml')], set: [], env: {}, cwd: SHARED_FIXTURES, home: '/nonexistent-home' });

@@ -38,10 +38,11 @@ function azuriteMain(): string {
   return main;
 }
 
-export async function startAzurite(): Promise<Azurite> {
+/** `apiVersionCheck`: Azurite refuses SDK API versions newer than it knows (as an old Azurite or Azure Stack does). */
+export async function startAzurite(o: { apiVersionCheck?: boolean } = {}): Promise<Azurite> {
   const main = azuriteMain();
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [main, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--inMemoryPersistence', '--disableTelemetry', '--skipApiVersionCheck', '--silent'], {
+  const child: ChildProcess = spawn(process.execPath, [main, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--inMemoryPersistence', '--disableTelemetry', ...(o.apiVersionCheck ? [] : ['--skipApiVersionCheck']), '--silent'], {
     env: { ...process.env, AZURITE_ACCOUNTS: `${DEV_ACCOUNT}:${DEV_KEY};${SECOND_ACCOUNT}:${SECOND_KEY}` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
