@@ -103,7 +103,7 @@ export default defineCheck({
     ...API_MESSAGES,
   },
   explain: {
-    what: 'Asks the API server (SelfSubjectAccessReview, which creates nothing) whether the current identity may create and manage every kind of object the detected chart installs: namespaces, the CRD, ClusterRoles and ClusterRoleBindings, Deployments, Services, ServiceAccounts, ConfigMaps, Secrets, Ingresses and (at runtime) the MutatingWebhookConfiguration. The chart ClusterRoles grant rights the installer must hold itself unless it has `escalate` and `bind` on clusterroles.',
+    what: 'Asks the API server (one SelfSubjectRulesReview per namespace, then a SelfSubjectAccessReview for each right no listed rule grants; both create nothing) whether the current identity may create and manage every kind of object the detected chart installs: namespaces, the CRD, ClusterRoles and ClusterRoleBindings, Deployments, Services, ServiceAccounts, ConfigMaps, Secrets, Ingresses and (at runtime) the MutatingWebhookConfiguration. The chart ClusterRoles grant rights the installer must hold itself unless it has `escalate` and `bind` on clusterroles.',
     why: 'In locked-down clusters `helm install` stops half-way with "is forbidden", leaving a partial release; flyte-core\'s propeller ClusterRole grants `*/*`, which only a cluster admin (or an identity with escalate) can create.',
     fix: 'Run the install as a cluster admin, or have an admin bind the installing identity (e.g. `kubectl create clusterrolebinding flyte-installer --clusterrole=cluster-admin --user=<you>`), or apply the cluster-scoped objects out of band.',
   },

@@ -11,6 +11,7 @@
 // content-type, grpc-status, headers, body start). The checks turn that into findings.
 import { hostPort, type GrpcTarget } from '../config/endpoints.js';
 import { clientTrust } from './trust.js';
+import { sharedSecureContext } from './secure-context.js';
 import { probeTimeout, seconds } from '../engine/budget.js';
 import type { CheckContext, Json } from '../engine/types.js';
 import { DnsError, resolveHost } from './resolve.js';
@@ -59,9 +60,11 @@ async function channelFor(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, time
     const { isIP } = await import('node:net');
     const dial = isIP(address) === 6 ? `ipv6:[${address}]:${t.port}` : `${address}:${t.port}`;
     const authority = t.port === (t.tls ? 443 : 80) ? t.host : hostPort(t);
-    const creds = t.tls
-      ? grpc.credentials.createSsl(o.ca ? Buffer.from(o.ca.join('\n')) : null, null, null, o.skipVerify ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {})
-      : grpc.credentials.createInsecure();
+    const verify = o.skipVerify ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {};
+    const shared = t.tls && o.ca ? await sharedSecureContext({ ca: o.ca }) : undefined;
+    const creds = !t.tls ? grpc.credentials.createInsecure()
+      : shared ? grpc.credentials.createFromSecureContext(shared, verify)
+        : grpc.credentials.createSsl(o.ca ? Buffer.from(o.ca.join('\n')) : null, null, null, verify);
     const client = new grpc.Client(dial, creds, {
       'grpc.default_authority': authority,
       ...(t.tls && !isIP(t.host) ? { 'grpc.ssl_target_name_override': t.host } : {}),
@@ -256,11 +259,12 @@ export async function h2Evidence(ctx: CheckContext, t: GrpcTarget, o: GrpcOption
     const address = (await resolveHost(t.host, ctx.target.dnsServer, timeoutMs)).address;
     const { isIP } = await import('node:net');
     const origin = `${t.tls ? 'https' : 'http'}://${hostPort(t)}`;
+    const h2Context = t.tls && o.ca ? await sharedSecureContext({ ca: o.ca }) : undefined;
     return await new Promise<H2Evidence>((resolve) => {
       const ev: H2Evidence = {};
       let done = false;
       const session = http2.connect(origin, {
-        ...(t.tls ? { ca: o.ca, rejectUnauthorized: false, ...(isIP(t.host) ? {} : { servername: t.host }), ALPNProtocols: ['h2'] } : {}),
+        ...(t.tls ? { ...(h2Context ? { secureContext: h2Context } : { ca: o.ca }), rejectUnauthorized: false, ...(isIP(t.host) ? {} : { servername: t.host }), ALPNProtocols: ['h2'] } : {}),
         lookup: ((_h: string, opts: { all?: boolean }, cb: (...a: unknown[]) => void) => opts?.all ? cb(null, [{ address, family: isIP(address) }]) : cb(null, address, isIP(address))) as never,
       });
       const finish = () => { if (done) return; done = true; clearTimeout(timer); ctx.signal.removeEventListener('abort', finish); session.destroy(); resolve(ev); };

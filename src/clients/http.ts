@@ -3,6 +3,7 @@
 // the check's signal and the probe's own I/O timeout. Redirects are not followed automatically: the
 // caller sees each hop (a 307 to /console/ or to an IdP is evidence).
 import type { CheckContext } from '../engine/types.js';
+import { sharedSecureContext } from './secure-context.js';
 import { lookupFor, resolveHost } from './resolve.js';
 import { ProbeError, classifyNetError } from './tls.js';
 
@@ -39,9 +40,10 @@ async function agentFor(ctx: CheckContext, origin: string, o: HttpTls): Promise<
   return ctx.shared(key, async () => {
     const { Agent } = await import('undici');
     const lookup = lookupFor(ctx.target.dnsServer);
+    const secureContext = o.ca ? await sharedSecureContext({ ca: o.ca }) : undefined;
     return new Agent({
       connect: {
-        ...(o.ca ? { ca: o.ca } : {}),
+        ...(secureContext ? { secureContext } : o.ca ? { ca: o.ca } : {}),
         rejectUnauthorized: !o.skipVerify,
         ...(lookup ? { lookup } : {}),
         timeout: 30_000,

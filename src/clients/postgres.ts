@@ -14,6 +14,7 @@ import type { Client as PgClient, ClientConfig } from 'pg';
 import { seconds as secs, stepBudget } from '../engine/budget.js';
 import type { CheckContext } from '../engine/types.js';
 import { DnsError, resolveHost, type DnsErrorKind } from './resolve.js';
+import { sharedSecureContext } from './secure-context.js';
 import { classifyBytes, identifyService, printable, type ServiceEvidence } from './sniff.js';
 
 export { stepBudget, seconds as secs } from '../engine/budget.js';
@@ -409,9 +410,10 @@ async function pgSslOption(c: PgConn, wantTls: boolean): Promise<ClientConfig['s
   if (!wantTls) return false;
   const plan = await sslPlanOf(c);
   if (plan.verify === 'none' || plan.caFileMissing) return { rejectUnauthorized: false };
+  const secureContext = plan.ca ? await sharedSecureContext({ ca: plan.ca }) : undefined;
   return {
     rejectUnauthorized: true,
-    ...(plan.ca ? { ca: plan.ca } : {}),
+    ...(secureContext ? { secureContext } : plan.ca ? { ca: plan.ca } : {}),
     ...(isIP(c.host) ? {} : { servername: c.host }),
     checkServerIdentity: plan.verify === 'full' ? (_h: string, cert: PeerCertificate) => checkServerIdentity(c.host, cert) : () => undefined,
   };

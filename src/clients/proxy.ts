@@ -4,6 +4,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { certInfo, classifyNetError, type CertInfo } from './tls.js';
+import { sharedSecureContext } from './secure-context.js';
 
 export type TunnelStep = 'connect' | 'proxy-tls' | 'connect-request' | 'tls';
 export interface TunnelEvidence {
@@ -42,12 +43,14 @@ export async function tunnel(o: {
   const cleanup = () => { try { sock?.destroy(); } catch { /* gone */ } };
   const onAbort = () => cleanup();
   o.signal?.addEventListener('abort', onAbort, { once: true });
+  const shared = o.ca ? await sharedSecureContext({ ca: o.ca }) : undefined;
+  const trust = shared ? { secureContext: shared } : o.ca ? { ca: o.ca } : {};
   try {
     // 1. TCP (or TLS, for an https:// proxy) to the proxy
     let step: TunnelStep = 'connect';
     try {
       sock = await new Promise<Socket>((resolve, reject) => {
-        const s = o.proxy.protocol === 'https:' ? tlsConnect({ host: proxyHost, port: proxyPort, servername: proxyHost, ...(o.ca ? { ca: o.ca } : {}) }) : netConnect({ host: proxyHost, port: proxyPort });
+        const s = o.proxy.protocol === 'https:' ? tlsConnect({ host: proxyHost, port: proxyPort, servername: proxyHost, ...trust }) : netConnect({ host: proxyHost, port: proxyPort });
         sock = s;
         const timer = setTimeout(() => reject(Object.assign(new Error(`no answer from the proxy ${shown} in ${o.timeoutMs} ms`), { code: 'ETIMEDOUT' })), left());
         s.once(o.proxy.protocol === 'https:' ? 'secureConnect' : 'connect', () => { clearTimeout(timer); resolve(s); });
@@ -91,7 +94,7 @@ export async function tunnel(o: {
     // 3. TLS to the target inside the tunnel
     step = 'tls';
     const r = await new Promise<TunnelEvidence>((resolve) => {
-      const s = tlsConnect({ socket: sock as Socket, servername: o.servername ?? (/^[\d.]+$|:/.test(o.host) ? undefined as never : o.host), ALPNProtocols: ['h2', 'http/1.1'], rejectUnauthorized: false, ...(o.ca ? { ca: o.ca } : {}) });
+      const s = tlsConnect({ socket: sock as Socket, servername: o.servername ?? (/^[\d.]+$|:/.test(o.host) ? undefined as never : o.host), ALPNProtocols: ['h2', 'http/1.1'], rejectUnauthorized: false, ...trust });
       const timer = setTimeout(() => { s.destroy(); resolve(done({ step, ok: false, status, statusLine: first, error: { kind: 'timeout', message: `no TLS answer from ${hp} through the proxy in ${o.timeoutMs} ms` } })); }, left());
       s.once('secureConnect', () => {
         clearTimeout(timer);

@@ -5,6 +5,7 @@
 // the names and the dates themselves from what this returns.
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { DnsError, resolveHost } from './resolve.js';
+import { sharedSecureContext } from './secure-context.js';
 import type { CheckContext } from '../engine/types.js';
 
 /** Why a connection attempt failed, in the words the checks use. */
@@ -232,16 +233,17 @@ export async function tlsProbe(o: ProbeOptions & { ca?: string[]; alpn?: string[
   const net = await import('node:net');
   const address = await resolveAddress(o);
   const servername = net.isIP(o.host) ? undefined : o.host;
+  // Offer everything OpenSSL can still speak, so a TLS 1.0/1.1-only server or a weak key is
+  // seen (and named by the checks) instead of ending as "no protocols available".
+  const protocol = { ciphers: 'DEFAULT:@SECLEVEL=0', minVersion: 'TLSv1' as const };
+  const secureContext = await sharedSecureContext({ ...protocol, ...(o.ca ? { ca: o.ca } : {}) });
   return new Promise<TlsProbeResult>((resolve, reject) => {
     let settled = false;
     const where = `${o.host}:${o.port}${address !== o.host ? ` (${address})` : ''}`;
     const sock: TLSSocket = tls.connect({
       host: address, port: o.port, ...(servername ? { servername } : {}),
-      ALPNProtocols: o.alpn ?? ['h2', 'http/1.1'], rejectUnauthorized: false, minVersion: 'TLSv1',
-      // Offer everything OpenSSL can still speak, so a TLS 1.0/1.1-only server or a weak key is
-      // seen (and named by the checks) instead of ending as "no protocols available".
-      ciphers: 'DEFAULT:@SECLEVEL=0',
-      ...(o.ca ? { ca: o.ca } : {}),
+      ALPNProtocols: o.alpn ?? ['h2', 'http/1.1'], rejectUnauthorized: false,
+      ...(secureContext ? { secureContext } : { ...protocol, ...(o.ca ? { ca: o.ca } : {}) }),
       // Node runs checkServerIdentity on the name given as servername; IP endpoints use the address.
       checkServerIdentity: (_h, cert) => tls.checkServerIdentity(o.host, cert),
     });
