@@ -161,6 +161,15 @@ describe('flyte.dataplane.config findings', () => {
       expect(r.instance).toBe(c.instance);
     });
   }
+  it('an inCluster entry is flyteadmin\'s own cluster: fine with flytepropeller here, a failure without it', async () => {
+    const withProp = load({ flyteadmin: creds, configmap: { clusters: { clusterConfigs: [entry('dp1'), { name: 'controlplane', enabled: true, inCluster: true }] } } });
+    expect((await config(withProp, 'controlplane')).messageId).toBe('inCluster');
+    const without = load(controlPlane({ clusterConfigs: [entry('dp1'), { name: 'controlplane', enabled: true, inCluster: true }] }));
+    const r = await config(without, 'controlplane');
+    expect(r.status).toBe('fail');
+    expect(r.messageId).toBe('inClusterWithoutPropeller');
+    expect((await runCheck('flyte.dataplane.api', withProp, { instance: 'controlplane' })).result.messageId).toBe('inCluster');
+  });
   it('one result per data plane, each named', async () => {
     const t = load(controlPlane({ labelClusterMap: { a: [{ id: 'dp1', weight: 0.5 }, { id: 'dp2', weight: 0.5 }] }, clusterConfigs: [entry('dp1'), entry('dp2')] }));
     const { results } = await runCheck('flyte.dataplane.config', t);

@@ -139,6 +139,20 @@ describe('flyte.dataplane.api (two real API servers)', () => {
     expect(r.messageId).toBe('tlsHostname');
   });
 
+  it('an endpoint whose certificate expired', async () => {
+    const r = await api({ ca: 'wrongca_cacert', endpoint: `https://127.0.0.1:${cp.nginx.expired}` });
+    expect(r.status, brief(r)).toBe('fail');
+    expect(r.messageId).toBe('tlsExpired');
+    expect(r.cause).toBe(`tls-expired:127.0.0.1:${cp.nginx.expired}`);
+  });
+
+  it('an endpoint whose host does not resolve', async () => {
+    const r = await api({ endpoint: 'https://dataplane-1.no-such-zone.invalid:443' });
+    expect(r.status, brief(r)).toBe('fail');
+    expect(r.messageId).toBe('dnsFailed');
+    expect(r.cause).toBe('dns:dataplane-1.no-such-zone.invalid');
+  });
+
   it('an endpoint that is not a Kubernetes API server (the ingress): not Kubernetes', async () => {
     const r = await api({ ca: 'wrongca_cacert', endpoint: `https://127.0.0.1:${cp.nginx.https}` });
     expect(r.status, brief(r)).toBe('fail');
