@@ -6,6 +6,7 @@
 // for the launcher, set in the manifests by the test) because the shared bed's PostgreSQL, MinIO and
 // flyteadmin listen on 127.0.0.1 only. Nothing is skipped: a machine without containerd, runc, the
 // CNI plugins or the kubernetes binaries fails here with the command that installs them.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -15,6 +16,8 @@ import { getTestbed } from '../harness/testbed.js';
 import { kubeCall, kubeRequest } from '../infra/kube.js';
 import { loadImages, startRealCluster, REAL_NODE, type RealCluster } from '../infra/realpods-cluster.js';
 import { runCli, tmpFiles } from '../cli/helpers.js';
+import { decodeReport } from '../../src/incluster/launcher.js';
+import { REPORT_KEY } from '../../src/incluster/objects.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 const bed = getTestbed();
@@ -93,7 +96,7 @@ describe('--in-cluster with a real pod (kubelet + containerd + runc on this mach
     const ranAt = `in-cluster/${ns}/${SA}`;
     const inPod = rep.results.filter((x: any) => x.ranAt === ranAt);
     const ids = inPod.map((x: any) => x.id);
-    for (const id of ['database.postgres.connect', 'database.postgres.auth', 'database.postgres.tls', 'storage.s3.put', 'storage.s3.get', 'storage.s3.delete', 'flyte.admin.grpc']) expect(ids, id).toContain(id);
+    for (const id of ['database.postgres.connect', 'database.postgres.auth', 'database.postgres.tls', 'storage.s3.put', 'storage.s3.get', 'storage.s3.delete']) expect(ids, id).toContain(id);
     // From the pod (host network): the bed's servers answer as they do from here.
     for (const x of inPod) expect(x.status, `${x.id}: ${x.message}`).toBe(x.details?.local?.status ?? 'pass');
     expect(rep.results.every((x: any) => x.ranAt === 'local' || x.ranAt === ranAt)).toBe(true);
@@ -110,6 +113,16 @@ describe('--in-cluster with a real pod (kubelet + containerd + runc on this mach
     expect(by('realpods-scheduler', 'create', 'pods', 'binding'), `scheduler bound the pod to ${REAL_NODE}`).toBe(true);
     expect(by('realpods-kubelet', 'patch', 'pods', 'status'), 'kubelet reported the pod status').toBe(true);
     expect(ev.some((e) => e.user?.username === `system:serviceaccount:${ns}:${SA}` && e.verb === 'patch' && e.objectRef?.name === `${job}-report` && e.responseStatus?.code === 200), 'the pod patched its report ConfigMap as its service account').toBe(true);
+    // The pod's own report, as it patched it into the ConfigMap (the audit log keeps that request's
+    // body): every selected check ran in the pod, flyteadmin's gRPC answered it too (the merge keeps
+    // the local result where both agree, so it is only visible here).
+    const patch = ev.find((e) => e.user?.username === `system:serviceaccount:${ns}:${SA}` && e.verb === 'patch' && e.objectRef?.name === `${job}-report`);
+    const podReport = decodeReport(patch.requestObject.data[REPORT_KEY]);
+    const podStatus = Object.fromEntries(podReport.results.map((x) => [x.id, x.status]));
+    expect(podStatus['flyte.admin.grpc'], JSON.stringify(podStatus)).toBe('pass');
+    expect(podStatus['database.postgres.connect']).toBe('pass');
+    expect(podStatus['storage.s3.put']).toBe('pass');
+    expect(podReport.results.length).toBe(pod.details.results);
     // The launcher (admin) created exactly the announced objects and deleted each of them.
     const mine = ev.filter((e) => e.user?.username === 'admin' && e.objectRef?.name?.startsWith(job) && !e.objectRef?.subresource);
     const created = mine.filter((e) => e.verb === 'create' && e.responseStatus?.code < 300).map((e) => `${e.objectRef.resource}/${e.objectRef.name}`).sort();
@@ -135,6 +148,15 @@ describe('--in-cluster with a real pod (kubelet + containerd + runc on this mach
   }, 120_000);
 });
 
+/** The JUnit XML cut out of a pod log the way deploy/job.yaml and deploy/helm-test.yaml say (their sed command), checked well-formed by xmllint. */
+function junitFromLog(log: string, manifest: string): string {
+  const cmd = /\| (sed -n '[^']+')/.exec(readFileSync(join(REPO, 'deploy', manifest), 'utf8'))?.[1];
+  expect(cmd, `${manifest} documents how to cut the JUnit XML out of the log`).toBeDefined();
+  const xml = execFileSync('sh', ['-c', cmd!], { input: log, encoding: 'utf8' });
+  execFileSync('xmllint', ['--noout', '-'], { input: xml });
+  return xml;
+}
+
 /** The verify arguments of a manifest with a short --wait: the checks of Flyte's own objects fail in this empty namespace, and 5m of retries would only slow the test. */
 const shortWait = (args: string[]) => args.map((a, i) => (args[i - 1] === '--wait' ? '2s' : a));
 
@@ -156,9 +178,9 @@ describe('deploy/ manifests on the real cluster', () => {
         if (!podName) await new Promise((r) => setTimeout(r, 500));
       }
       expect(podName).not.toBe('');
-      const { exitCode, log } = await podResult(podName, 150_000);
-      // the JUnit report on stdout (what step 3 of the manifest collects)
-      expect(log).toMatch(/^<\?xml/);
+      const { exitCode, log: rawLog } = await podResult(podName, 150_000);
+      // the JUnit report on stdout, cut out as step 3 of the manifest says (--wait progress lines are in the log too)
+      const log = junitFromLog(rawLog, 'job.yaml');
       expect(log).toContain('<testsuites');
       const tc = (id: string) => new RegExp(`<testcase[^>]*name="${id.replace(/\./g, '\\.')}[^"]*"[^>]*>([\\s\\S]*?)</testcase>|<testcase[^>]*name="${id.replace(/\./g, '\\.')}[^"]*"[^>]*/>`).exec(log);
       const connect = tc('database.postgres.connect');
@@ -202,7 +224,8 @@ describe('deploy/ manifests on the real cluster', () => {
     await call('POST', `/api/v1/namespaces/${ns}/secrets`, secret);
     try {
       await call('POST', `/api/v1/namespaces/${ns}/pods`, pod);
-      const { pod: done, exitCode, log } = await podResult(`${release}-flyte-doctor`, 150_000);
+      const { pod: done, exitCode, log: rawLog } = await podResult(`${release}-flyte-doctor`, 150_000);
+      const log = junitFromLog(rawLog, 'helm-test.yaml');
       expect(log).toContain('<testsuites');
       expect(log).toMatch(/<testcase[^>]*name="database\.postgres\.connect/);
       // helm test reports a hook pod that ends Failed as a failed test

@@ -216,7 +216,8 @@ export async function startRealCluster(o: { log?: (m: string) => void } = {}): P
       `${tokens.kcm},realpods-controller-manager,3,"system:masters"`, `${tokens.scheduler},realpods-scheduler,4,"system:masters"`, '',
     ].join('\n'), { mode: 0o600 });
     const policy = join(dir, 'audit-policy.yaml');
-    writeFileSync(policy, 'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: ["RequestReceived"]\nrules:\n  - level: Metadata\n');
+    // ConfigMap patches with their body (the pod's report as it wrote it); everything else: metadata
+    writeFileSync(policy, 'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: ["RequestReceived"]\nrules:\n  - level: Request\n    verbs: ["patch"]\n    resources: [{ group: "", resources: ["configmaps"] }]\n  - level: Metadata\n');
     const auditLog = join(dir, 'audit.log');
     const server = `https://127.0.0.1:${P.apiserver}`;
     const kubeletClient = clientCert(ctx, 'apiserver-kubelet-client');
