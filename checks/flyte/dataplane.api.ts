@@ -31,6 +31,8 @@ export interface PlaneAccess {
   operator?: KubeSession;
   operatorError?: KubeError;
   server?: string;
+  /** The context's API server is not the configured endpoint (another cluster, or another address of it). */
+  contextServerDiffers?: string;
 }
 
 export function planeOf(ctx: CheckContext): DataPlane {
@@ -69,6 +71,7 @@ export function planeAccess(ctx: CheckContext, p: DataPlane): Promise<PlaneAcces
         a.operatorError = e;
       }
       if (a.operator && !a.server) a.server = a.operator.identity.server;
+      else if (a.operator && a.server && hostPortOf(a.operator.identity.server).key !== hostPortOf(a.server).key) a.contextServerDiffers = a.operator.identity.server;
     }
     return a;
   }, (a) => { a.flyteadmin?.close(); a.operator?.close(); });
@@ -232,7 +235,8 @@ export default defineCheck({
     }
     const details = J({ via, server, version, ...(via === 'secret' ? { secret: `${ns}/${secretName}`, tokenKey: p.token?.key ?? '', caKey: p.ca?.key ?? '' } : { context: p.context ?? '', user: s.identity.user }) });
     if (via === 'context') {
-      return { status: 'pass', messageId: 'reachableViaContext', details, message: `${p.name}: ${server} answers as Kubernetes ${version || '(version unknown)'} as ${who}${note}` };
+      const differs = a.contextServerDiffers && p.endpoint ? `; note: context ${p.context} talks to ${a.contextServerDiffers}, not to the configured endpoint ${p.endpoint}: make sure both are the same cluster` : '';
+      return { status: 'pass', messageId: 'reachableViaContext', details, message: `${p.name}: ${server} answers as Kubernetes ${version || '(version unknown)'} as ${who}${note}${differs}` };
     }
     // What flyteadmin must be allowed to do there.
     const rights = neededRights(ctx.target);

@@ -56,7 +56,7 @@ export default defineCheck({
     const a = await planeAccess(ctx, p);
     const s: KubeSession | undefined = a.operator ?? a.flyteadmin;
     if (!s) return { status: 'skip', messageId: 'noAccess', message: `${p.name}: no session to the data plane (see flyte.dataplane.api)` };
-    const via = a.operator ? `context ${p.context}` : 'flyteadmin\'s token';
+    const via = a.operator ? `context ${p.context}${a.contextServerDiffers ? ` (server ${a.contextServerDiffers}, not the configured endpoint ${p.endpoint})` : ''}` : 'flyteadmin\'s token';
     const ns = ctx.target.kubernetes.namespace;
     const k = planeKubectl(ctx.target.kubernetes, p, ns);
     const signal = probeSignal(ctx.signal, Math.max(300, ctx.remainingMs() - 500));

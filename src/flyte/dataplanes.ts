@@ -14,7 +14,7 @@
 //     cluster at all panics (`entries is empty`);
 //   - labelClusterMap: label -> [{id, weight 0..1}]; an id that is not an enabled cluster is
 //     silently skipped, and a label left without clusters falls back to every enabled cluster.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { isObj, KubeError, openKube, type KubeSession } from '../clients/kube.js';
@@ -310,11 +310,13 @@ export async function readPlaneSecret(s: KubeSession, ns: string, p: DataPlane, 
 /**
  * A session to `server` with a bearer token and a CA (PEM), as flyteadmin builds its client. The
  * client reads kubeconfig files only: the credentials go into a private temporary kubeconfig
- * (directory 0700, file 0600) that is removed as soon as the session is open (the client keeps
+ * (directory 0700, file 0600, on /dev/shm when it exists) that is removed as soon as the session is open (the client keeps
  * the token and the embedded CA in memory).
  */
 export async function openTokenSession(server: string, token: string, caPem: string | undefined, namespace: string, onSecret: (s: string) => void, userAgent: string): Promise<KubeSession> {
-  const dir = mkdtempSync(join(tmpdir(), 'flyte-doctor-dp-'));
+  // tmpfs when there is one (/dev/shm): the token never reaches a disk.
+  const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  const dir = mkdtempSync(join(base, 'flyte-doctor-dp-'));
   const file = join(dir, 'kubeconfig');
   try {
     const cluster: Record<string, unknown> = { server, ...(caPem ? { 'certificate-authority-data': Buffer.from(caPem).toString('base64') } : {}) };

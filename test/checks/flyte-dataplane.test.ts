@@ -100,6 +100,12 @@ describe('flyte.dataplane.api (two real API servers)', () => {
     expect(r.message).toContain('may not be read from here (403)');
   });
 
+  it('a --data-plane context of another cluster (the control plane\'s) is named as such', async () => {
+    const r = await api({ context: 'cp-restricted', flags: ['dp1=cp-admin'] });
+    expect(r.status, brief(r)).toBe('pass');
+    expect(r.message).toContain(`context cp-admin talks to ${cp.kube.server}, not to the configured endpoint ${dp.kube.server}`);
+  });
+
   it('data plane down (dead port): unreachable, keyed by host:port', async () => {
     const r = await api({ endpoint: `https://127.0.0.1:${DP_DEAD_PORT}` });
     expect(r.status, brief(r)).toBe('fail');
