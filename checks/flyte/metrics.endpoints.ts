@@ -5,6 +5,7 @@ import { ProbeError } from '../../src/clients/tls.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext } from '../../src/engine/types.js';
+import { resolveChartNames } from '../../src/flyte/kubernetes.js';
 import { parseExposition, type MetricsComponent } from '../../src/flyte/observability.js';
 import { mapLimit, rollUp, type Item } from '../kubernetes/_objects.js';
 import { API_MESSAGES, withKube } from '../kubernetes/_support.js';
@@ -57,7 +58,9 @@ async function addresses(ctx: CheckContext, s: KubeSession, m: MetricsComponent,
   const k = kubectl(t.kubernetes, ns);
   const e = encodeURIComponent;
   if (m.component === 'flyte-binary') {
-    const sel = `app.kubernetes.io/component=flyte-binary,app.kubernetes.io/instance=${t.kubernetes.release}`;
+    // the release the install really has (the values do not say it; resolveChartNames reads the Deployment)
+    const names = await resolveChartNames(s, { chart: 'flyte-binary' as const, kubernetes: { ...t.kubernetes } }, signal);
+    const sel = `app.kubernetes.io/component=flyte-binary,app.kubernetes.io/instance=${names.kubernetes.release}`;
     const pods = await s.list<Obj>(`/api/v1/namespaces/${e(ns)}/pods`, signal, { labelSelector: sel, maxItems: 10 });
     if (!pods.length) return { status: 'fail', id: 'serviceMissing', cause: cause.backend('flyteadmin'), text: `no flyte-binary pod (${sel}) in namespace ${ns}`, hint: `\`${k} get pods -l ${sel}\`; flyte.deployments.ready says why` };
     const ready = pods.filter((p) => isObj(p['status']) && typeof p['status']['podIP'] === 'string' && Array.isArray(p['status']['conditions']) && p['status']['conditions'].some((c: unknown) => isObj(c) && c['type'] === 'Ready' && c['status'] === 'True'));

@@ -14,11 +14,13 @@ import type { Target } from '../../src/config/target.js';
 import { cause } from '../../src/engine/causes.js';
 import type { CheckResult } from '../../src/engine/types.js';
 import { helmTpl, parseExposition, resolveTemplate } from '../../src/flyte/observability.js';
-import { startHttp, type Running } from '../harness/private-servers.js';
+import { freePort, startHttp, type Running } from '../harness/private-servers.js';
 import { runCheck } from '../harness/run-check.js';
 import { getTestbed } from '../harness/testbed.js';
 import { removeNamespace } from '../infra/flyte-install.js';
+import { startAdmin } from '../infra/flyteadmin.js';
 import { createIfMissing, kubeCall, kubeRequest } from '../infra/kube.js';
+import { tempContext } from '../testbed/kube-ingress-helpers.js';
 
 const FIX = join(__dirname, '../../../shared/fixtures/flyte-values');
 const NS = 'fd-obs-sm';
@@ -217,6 +219,21 @@ describe('flyte.tasklogs.kubernetes (verify)', () => {
     const dead = await run(ID, t(`http://127.0.0.1:${tb().closedPort}/#/log/{{ .namespace }}/{{ .podName }}`), 'verify');
     expect(dead).toMatchObject({ status: 'fail', messageId: 'dead', cause: cause.unreachable(`127.0.0.1:${tb().closedPort}`) });
   });
+
+  it('the bed\'s admin backend (a private instance of test/infra/flyteadmin-server.ts) serves a dashboard page and Prometheus text', async () => {
+    const tc = tempContext();
+    try {
+      const ports = { http: await freePort(), grpc: await freePort(), authHttp: await freePort(), authGrpc: await freePort() };
+      const r = await startAdmin(tc.ctx, { ports });
+      const http = r.admin.httpPort;
+      const pass = await run(ID, t(`http://127.0.0.1:${http}/kubernetes-dashboard/#/log/{{ .namespace }}/{{ .podName }}/pod?namespace={{ .namespace }}`), 'verify');
+      expect(pass).toMatchObject({ status: 'pass', messageId: 'answers' });
+      const m = await fetch(`http://127.0.0.1:${http}/metrics`);
+      expect(parseExposition(await m.text())).toEqual({ samples: 2, families: 2, flyteSamples: 1 });
+      const wrong = await run(ID, t(`http://127.0.0.1:${http}/dashboard/#/log/{{ .namespace }}/{{ .podName }}`), 'verify');
+      expect(wrong).toMatchObject({ status: 'fail', messageId: 'notFound' });
+    } finally { await tc.stop(); }
+  }, 60_000);
 
   it('a cluster-internal dashboard: cannot be checked from this machine; no kubernetes plugin: skip', async () => {
     expect(await run(ID, t('http://kubernetes-dashboard.kube-system.svc:443/#/log/{{ .namespace }}/{{ .podName }}'), 'verify')).toMatchObject({ status: 'warn', messageId: 'notFromHere' });

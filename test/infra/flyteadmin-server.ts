@@ -183,10 +183,25 @@ const CONSOLE_HTML = '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Fl
 const issuerPath = new URL(issuer).pathname.replace(/\/$/, '');
 const servesIssuer = new URL(issuer).port === String(httpPort);
 
+// Issue 14: a Kubernetes-dashboard page for the bed's task-log link (flyte.tasklogs.kubernetes), and
+// Prometheus text as the components' profiler port serves it (flytestdlib profutils /metrics).
+const DASHBOARD_HTML = '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Kubernetes Dashboard</title></head><body><kd-root>Kubernetes Dashboard (flyte-doctor test bed)</kd-root></body></html>\n';
+const METRICS_TEXT = '# HELP flyte:admin:admin:create_execution:codes:OK count of OK\n# TYPE flyte:admin:admin:create_execution:codes:OK counter\nflyte:admin:admin:create_execution:codes:OK 0\n# HELP go_goroutines Number of goroutines that currently exist.\n# TYPE go_goroutines gauge\ngo_goroutines 12\n';
+
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://x');
   const p = url.pathname;
   if (p === '/healthcheck') { res.writeHead(200, { 'content-length': 0 }); res.end(); return; }
+  if (p === '/kubernetes-dashboard' || p.startsWith('/kubernetes-dashboard/')) {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(DASHBOARD_HTML) });
+    res.end(DASHBOARD_HTML);
+    return;
+  }
+  if (p === '/metrics') {
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(METRICS_TEXT) });
+    res.end(METRICS_TEXT);
+    return;
+  }
   if (p === '/console' || p.startsWith('/console/')) {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(CONSOLE_HTML) });
     res.end(CONSOLE_HTML);
