@@ -220,7 +220,8 @@ export default defineCheck({
     const server = s.identity.server;
     const who = via === 'secret' ? `flyteadmin (token of Secret ${ns}/${secretName}, key ${p.token?.key})` : `your context ${p.context} (user ${s.identity.user}), not flyteadmin's token`;
     const whoKey = via === 'secret' ? `flyteadmin@${hostPortOf(server).key}` : `${s.identity.user}@${hostPortOf(server).key}`;
-    const signal = probeSignal(ctx.signal, Math.max(300, ctx.remainingMs() - 500));
+    // A stalled API server costs at most 8 s (client-go's own dial/TLS timeouts are of that order).
+    const signal = probeSignal(ctx.signal, Math.max(300, Math.min(8000, ctx.remainingMs() - 500)));
     let version = '';
     try {
       const api = await s.get<Record<string, unknown>>('/api', signal);

@@ -114,6 +114,15 @@ describe('flyte.dataplane.api (two real API servers)', () => {
     expect(r.hint).toContain('clusterConfigs[0].endpoint');
   });
 
+  it('a data plane that accepts connections and never answers: unreachable within the check\'s budget, not an engine timeout', async () => {
+    const t0 = Date.now();
+    const r = await api({ endpoint: `https://127.0.0.1:${cp.stall.port}` });
+    expect(r.status, brief(r)).toBe('fail');
+    expect(r.messageId).toBe('unreachable');
+    expect(r.cause).toBe(`unreachable:127.0.0.1:${cp.stall.port}`);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
   it('a token of no account of this cluster: 401 token rejected, with how to make flyteadmin\'s token', async () => {
     const r = await api({ token: 'bad_token' });
     expect(r.status, brief(r)).toBe('fail');
