@@ -7,7 +7,7 @@ export default defineCheck({
   id: 'storage.azure.container',
   title: 'The Azure Blob container exists and the credentials are accepted',
   phases: ['preflight', 'verify'],
-  needs: ['storage'],
+  needs: ['storage.azure'],
   instances: azureInstances,
   writes: 'none',
   messages: {

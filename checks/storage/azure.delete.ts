@@ -8,7 +8,7 @@ export default defineCheck({
   id: 'storage.azure.delete',
   title: 'Flyte\'s identity may delete blobs (Delete Blob)',
   phases: ['preflight', 'verify'],
-  needs: ['storage'],
+  needs: ['storage.azure'],
   dependsOn: ['storage.azure.container'],
   instances: azureInstances,
   timeoutMs: 12_000,

@@ -20,7 +20,7 @@ export default defineCheck({
   id: 'storage.azure.get',
   title: 'Flyte\'s identity may read blobs back, byte for byte (Get Blob)',
   phases: ['preflight', 'verify'],
-  needs: ['storage'],
+  needs: ['storage.azure'],
   dependsOn: ['storage.azure.container'],
   instances: azureInstances,
   writes: 'none',

@@ -7,7 +7,7 @@ export default defineCheck({
   id: 'storage.azure.list',
   title: 'Flyte\'s identity may list blobs (List Blobs)',
   phases: ['preflight', 'verify'],
-  needs: ['storage'],
+  needs: ['storage.azure'],
   dependsOn: ['storage.azure.container'],
   instances: azureInstances,
   writes: 'none',

@@ -7,7 +7,7 @@ export default defineCheck({
   id: 'storage.azure.put',
   title: 'Flyte\'s identity may write blobs (Put Blob)',
   phases: ['preflight', 'verify'],
-  needs: ['storage'],
+  needs: ['storage.azure'],
   dependsOn: ['storage.azure.container'],
   instances: azureInstances,
   writes: 'probe-object',

@@ -10,7 +10,7 @@ export default defineCheck({
   id: 'storage.azure.signed-url',
   title: 'A SAS URL for the probe blob can be made and fetched from here',
   phases: ['preflight', 'verify'],
-  needs: ['storage'],
+  needs: ['storage.azure'],
   dependsOn: ['storage.azure.container'],
   instances: azureInstances,
   timeoutMs: 12_000,

@@ -4,7 +4,7 @@ import { defineCheck } from '../../src/engine/define.js';
 import type { Json, Outcome } from '../../src/engine/types.js';
 import { bucketFromUrl, credentialPrecedence, effectiveEndpoint, shownEndpoint, storageFix, storageKey, userDataBucketOf } from '../../src/flyte/storage.js';
 
-type Problem = { id: 'noMetadataBucket' | 'rawPrefixScheme' | 'missingKeys' | 'badAuthType' | 'noRegion' | 'badEndpoint' | 'keyFileMissing' | 'rawPrefixBucket' | 'keysIgnored' | 'sslFlagMismatch' | 'endpointNoScheme'; msg: string; hint: string; cause?: string };
+type Problem = { id: 'noMetadataBucket' | 'rawPrefixScheme' | 'missingKeys' | 'badAuthType' | 'noRegion' | 'badEndpoint' | 'keyFileMissing' | 'rawPrefixBucket' | 'keysIgnored' | 'sslFlagMismatch' | 'endpointNoScheme' | 'noAccount'; msg: string; hint: string; cause?: string };
 
 export default defineCheck({
   id: 'storage.config.coherent',
@@ -14,13 +14,14 @@ export default defineCheck({
   writes: 'none',
   messages: {
     coherent: { status: 'pass', summary: 'Provider, buckets, endpoint, region and credentials mode fit together.' },
-    unsupportedProvider: { status: 'skip', summary: 'Azure and other providers are not probed yet.' },
+    unsupportedProvider: { status: 'skip', summary: 'Providers other than S3, GCS and Azure Blob (stow oracle, swift, local) are not probed.' },
     noMetadataBucket: { status: 'fail', summary: 'No metadata bucket is configured (Flyte\'s storage.container is required).' },
-    rawPrefixScheme: { status: 'fail', summary: 'The raw output prefix uses another scheme than the provider (s3:// vs gs://).' },
+    rawPrefixScheme: { status: 'fail', summary: 'The raw output prefix uses another scheme than the provider (s3:// vs gs:// vs abfs://).' },
     missingKeys: { status: 'fail', summary: 'authType accesskey without the access key or the secret key.' },
     badAuthType: { status: 'fail', summary: 'An authType the chart does not accept (iam or accesskey).' },
     noRegion: { status: 'fail', summary: 'AWS S3 without a region.' },
     badEndpoint: { status: 'fail', summary: 'The endpoint is not an http(s) URL.' },
+    noAccount: { status: 'fail', summary: 'Azure Blob without a storage account: stow cannot dial it.' },
     keyFileMissing: { status: 'fail', summary: 'The GCS key file is not readable here.' },
     rawPrefixBucket: { status: 'warn', summary: 'The raw output prefix names another bucket than the userdata bucket.' },
     keysIgnored: { status: 'warn', summary: 'Access keys are set but authType is iam: Flyte ignores them and uses its pods\' identity (IRSA).' },
@@ -28,29 +29,33 @@ export default defineCheck({
     endpointNoScheme: { status: 'warn', summary: 'The endpoint has no scheme; it is taken from disableSSL.' },
   },
   explain: {
-    what: 'Reads the storage settings from the values: provider, metadata and raw-data buckets (`metadataContainer`/`userDataContainer`, flyte-core `bucketName` and `rawoutput-prefix`), endpoint, region, path-style addressing, `disableSSL` and the credentials mode, and checks they fit together. Azure and other providers are skipped with the reason.',
+    what: 'Reads the storage settings from the values: provider, metadata and raw-data buckets (`metadataContainer`/`userDataContainer`, flyte-core `bucketName` and `rawoutput-prefix`), endpoint, region, path-style addressing, `disableSSL` and the credentials mode, and checks they fit together. Azure Blob (stow kind azure) too; other stow kinds are skipped with the reason.',
     why: 'A missing bucket name, a raw-output prefix with the wrong scheme, `authType: accesskey` without keys, keys left in the values with `authType: iam`, or an endpoint whose scheme contradicts `disableSSL` break Flyte at start or at the first task.',
     fix: 'Set the named values key.',
   },
   async run(ctx): Promise<Outcome<Problem['id'] | 'coherent' | 'unsupportedProvider'>> {
     const t = ctx.target;
     const st = t.storage!;
-    if (st.provider === 'azure' || st.provider === 'other') {
-      return { status: 'skip', messageId: 'unsupportedProvider', message: `storage provider ${st.rawType ?? st.provider} is not supported by flyte-doctor yet (S3, S3-compatible and GCS are); the object store was not checked`, details: { provider: st.provider, rawType: st.rawType ?? null } };
+    if (st.provider === 'other') {
+      return { status: 'skip', messageId: 'unsupportedProvider', message: `storage provider ${st.rawType ?? st.provider} is not probed by flyte-doctor (S3, S3-compatible, GCS and Azure Blob are); the object store was not checked`, details: { provider: st.provider, rawType: st.rawType ?? null } };
     }
-    const scheme = st.provider === 'gcs' ? 'gs' : 's3';
+    const scheme = st.provider === 'gcs' ? 'gs' : st.provider === 'azure' ? 'abfs' : 's3';
+    // Azure: stow reads abfs:// (and abfss://, wasb(s)://) prefixes alike.
+    const schemeOk = (s: string) => s === scheme || (st.provider === 'azure' && ['abfs', 'abfss', 'wasb', 'wasbs'].includes(s.toLowerCase()));
     const ud = userDataBucketOf(st);
     const details: Record<string, Json> = {
       provider: st.provider, rawType: st.rawType ?? null, metadataBucket: st.metadataBucket ?? null, userDataBucket: ud ?? null,
       rawOutputPrefix: st.rawOutputPrefix ?? null, authType: st.authType,
-      ...(st.provider === 's3' ? { endpoint: shownEndpoint(st), customEndpoint: !!st.endpoint, region: st.region ?? null, forcePathStyle: st.forcePathStyle ?? !!st.endpoint, disableSSL: st.disableSSL ?? false, credentials: credentialPrecedence(st) } : { projectId: st.projectId ?? null, endpoint: st.endpoint ?? null }),
+      ...(st.provider === 's3' ? { endpoint: shownEndpoint(st), customEndpoint: !!st.endpoint, region: st.region ?? null, forcePathStyle: st.forcePathStyle ?? !!st.endpoint, disableSSL: st.disableSSL ?? false, credentials: credentialPrecedence(st) }
+        : st.provider === 'azure' ? { account: st.account ?? null, endpoint: st.endpoint ?? null, domainSuffix: st.domainSuffix ?? null, azureAuth: st.azureAuth ?? null }
+          : { projectId: st.projectId ?? null, endpoint: st.endpoint ?? null }),
     };
     const fails: Problem[] = [];
     const warns: Problem[] = [];
     if (!st.metadataBucket) fails.push({ id: 'noMetadataBucket', msg: 'no metadata bucket configured (Flyte\'s storage.container is required)', hint: `set ${storageKey(st, 'metadataBucket')}`, cause: cause.config(storageKey(st, 'metadataBucket')) });
     if (st.rawOutputPrefix) {
       const mm = /^([a-z0-9]+):\/\//i.exec(st.rawOutputPrefix);
-      if (!mm || mm[1] !== scheme) fails.push({ id: 'rawPrefixScheme', msg: `raw output prefix ${st.rawOutputPrefix} does not use ${scheme}:// for provider ${st.provider}`, hint: `set ${storageKey(st, 'userDataBucket')} to ${scheme}://<bucket>/<path>` });
+      if (!mm || !schemeOk(mm[1]!)) fails.push({ id: 'rawPrefixScheme', msg: `raw output prefix ${st.rawOutputPrefix} does not use ${scheme}:// for provider ${st.provider}`, hint: `set ${storageKey(st, 'userDataBucket')} to ${scheme}://<bucket>/<path>` });
       else if (st.userDataBucket && bucketFromUrl(st.rawOutputPrefix) !== st.userDataBucket) warns.push({ id: 'rawPrefixBucket', msg: `raw output prefix ${st.rawOutputPrefix} names another bucket than the userdata bucket ${st.userDataBucket}`, hint: `make ${storageKey(st, 'userDataBucket')} and the raw output prefix agree` });
     }
     if (st.provider === 's3') {
@@ -69,6 +74,9 @@ export default defineCheck({
         if (!hasScheme) warns.push({ id: 'endpointNoScheme', msg: `endpoint ${st.endpoint} has no scheme; ${shownEndpoint(st)} is assumed from disableSSL`, hint: `write the scheme in ${ep} (${shownEndpoint(st)})` });
       }
     }
+    if (st.provider === 'azure' && !st.account) {
+      fails.push({ id: 'noAccount', msg: 'Azure Blob storage without a storage account name', hint: `set ${storageKey(st, 'account')} to the storage account`, cause: cause.config(storageKey(st, 'account')) });
+    }
     if (st.provider === 'gcs' && st.authType === 'keyfile' && (!st.keyFile || !existsSync(st.keyFile))) {
       fails.push({ id: 'keyFileMissing', msg: `GCS key file ${st.keyFile ?? '(unset)'} is not readable here`, hint: `point ${storageKey(st, 'keyFile')} at the service-account JSON key, or use Workload Identity (adc)`, cause: cause.config(storageKey(st, 'keyFile')) });
     }
@@ -76,6 +84,7 @@ export default defineCheck({
     if (fails.length) return { status: 'fail', messageId: fails[0]!.id, ...(fails[0]!.cause ? { cause: fails[0]!.cause } : {}), message: all.map((f) => f.msg).join('; '), hint: all.map((f) => f.hint).join('; '), details: { ...details, problems: all.map((f) => f.id) } };
     if (warns.length) return { status: 'warn', messageId: warns[0]!.id, ...(warns[0]!.cause ? { cause: warns[0]!.cause } : {}), message: warns.map((f) => f.msg).join('; '), hint: warns.map((f) => f.hint).join('; '), details: { ...details, problems: warns.map((f) => f.id) } };
     const buckets = st.metadataBucket === ud ? `${scheme}://${st.metadataBucket} (metadata and raw data)` : `${scheme}://${st.metadataBucket} (metadata), ${scheme}://${ud} (raw data)`;
-    return { status: 'pass', messageId: 'coherent', message: `${st.provider === 's3' ? (st.endpoint ? `S3-compatible at ${shownEndpoint(st)}` : `AWS S3 in ${st.region}`) : 'GCS'}, ${buckets}, auth ${st.authType}`, details };
+    const where = st.provider === 's3' ? (st.endpoint ? `S3-compatible at ${shownEndpoint(st)}` : `AWS S3 in ${st.region}`) : st.provider === 'azure' ? `Azure Blob account ${st.account ?? '(unset)'}${st.endpoint ? ` at ${st.endpoint}` : ''}` : 'GCS';
+    return { status: 'pass', messageId: 'coherent', message: `${where}, ${buckets}, auth ${st.provider === 'azure' ? (st.azureAuth === 'key' ? 'account key' : st.azureAuth === 'sas' ? 'SAS token' : 'Azure AD (workload identity / default chain)') : st.authType}`, details };
   },
 });

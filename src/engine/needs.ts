@@ -34,6 +34,9 @@ export function missingNeed(target: Target, need: Need): string | undefined {
     case 'storage.gcs':
       if (!target.storage) return 'no object store configured';
       return target.storage.provider === 'gcs' ? undefined : `storage provider is ${target.storage.provider}, not GCS`;
+    case 'storage.azure':
+      if (!target.storage) return 'no object store configured';
+      return target.storage.provider === 'azure' ? undefined : `storage provider is ${target.storage.provider}, not Azure Blob`;
     case 'endpoint':
       // A client endpoint (flytectl config, --endpoint) points at the control plane: still checkable.
       if (!target.client.host && adminOff(target)) return adminOff(target);
@@ -59,6 +62,7 @@ const NEED_FIELDS: Record<Need, RegExp | undefined> = {
   storage: /^storage\.(endpoint|region|accessKey|secretKey|projectId)$/,
   'storage.s3': /^storage\.(endpoint|region|accessKey|secretKey)$/,
   'storage.gcs': /^storage\.projectId$/,
+  'storage.azure': /^storage\.(account|endpoint|domainSuffix|secretKey|sasToken)$/,
   endpoint: /^(client\.(endpoint|host)|ingress\.(host|grpcAddress|httpUrl))$/,
   ingress: /^ingress\.(host|httpUrl|grpcAddress)$/,
   auth: /^auth\.(oidcIssuer|oidcClientId|clientSecret)$/,

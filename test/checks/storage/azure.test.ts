@@ -5,16 +5,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Secret } from '../../src/config/secret.js';
-import type { StorageTarget } from '../../src/config/target.js';
-import { loadTarget } from '../../src/config/load.js';
-import type { CheckResult } from '../../src/engine/types.js';
-import { runSelection } from '../harness/run-check.js';
-import { freePort, startHttp, type Running } from '../harness/private-servers.js';
-import { makeTarget } from '../harness/target.js';
-import { SHARED_FIXTURES } from '../harness/fixtures.js';
-import { runCli, tmpFiles } from '../cli/helpers.js';
-import { DEV_ACCOUNT, DEV_KEY, SECOND_ACCOUNT, SECOND_KEY, startAzurite, type Azurite } from '../infra/azurite.js';
+import { Secret } from '../../../src/config/secret.js';
+import type { StorageTarget } from '../../../src/config/target.js';
+import { loadTarget } from '../../../src/config/load.js';
+import type { CheckResult } from '../../../src/engine/types.js';
+import { runSelection } from '../../harness/run-check.js';
+import { freePort, startHttp, type Running } from '../../harness/private-servers.js';
+import { makeTarget } from '../../harness/target.js';
+import { SHARED_FIXTURES } from '../../harness/fixtures.js';
+import { runCli, tmpFiles } from '../../cli/helpers.js';
+import { DEV_ACCOUNT, DEV_KEY, SECOND_ACCOUNT, SECOND_KEY, startAzurite, type Azurite } from '../../infra/azurite.js';
 
 let az: Azurite;
 let html: Running;

@@ -10,12 +10,31 @@ describe('storage.config.coherent', () => {
     expect((await runCheck('storage.config.coherent', gcsTarget())).result.status).toBe('pass');
   });
 
-  it('Azure is a skip with the reason, not a crash, and the S3 checks are skipped too', async () => {
-    const t = makeTarget({ storage: { provider: 'azure', rawType: 'azure', metadataBucket: 'c', authType: 'iam', signedUrlKey: 'x', valuesKey: 'configuration.storage' } });
+  it('Azure: judged (account, abfs:// prefix), and the S3 checks skip naming the provider', async () => {
+    const az = { provider: 'azure' as const, rawType: 'azure', metadataBucket: 'c', authType: 'iam' as const, signedUrlKey: 'x', valuesKey: 'configuration.storage' };
+    const t = makeTarget({ storage: { ...az, account: 'acct', azureAuth: 'token', rawOutputPrefix: 'abfs://c/raw' } });
     const { result, results } = await runCheck('storage.s3.put', t).catch(async () => runCheck('storage.config.coherent', t));
-    expect(results.find((r) => r.id === 'storage.config.coherent')?.status).toBe('skip');
-    expect(results.find((r) => r.id === 'storage.config.coherent')?.message).toContain('azure');
-    expect(result.status).toBe('skip');
+    const coherent = results.find((r) => r.id === 'storage.config.coherent')!;
+    expect(coherent).toMatchObject({ status: 'pass', messageId: 'coherent' });
+    expect(coherent.message).toContain('Azure Blob account acct');
+    expect(coherent.message).toContain('abfs://c');
+    expect(result).toMatchObject({ status: 'skip' });
+    expect(result.message).toContain('storage provider is azure, not S3');
+    // no account; an s3:// prefix on Azure
+    const bad = (await runCheck('storage.config.coherent', makeTarget({ storage: { ...az, rawOutputPrefix: 's3://c/raw' } }))).result;
+    expect(bad).toMatchObject({ status: 'fail', messageId: 'rawPrefixScheme' });
+    expect(bad.message).toContain('Azure Blob storage without a storage account name');
+    expect(bad.hint).toContain('configuration.storage.providerConfig.azure.account');
+    // the other stow kinds are still skipped with the reason
+    const other = (await runCheck('storage.config.coherent', makeTarget({ storage: { ...az, provider: 'other', rawType: 'swift' } }))).result;
+    expect(other).toMatchObject({ status: 'skip', messageId: 'unsupportedProvider' });
+    expect(other.message).toContain('swift');
+  });
+
+  it('the Azure checks skip on an S3 target, naming the provider', async () => {
+    const { result } = await runCheck('storage.azure.container', s3Target());
+    expect(result).toMatchObject({ status: 'skip' });
+    expect(result.message).toContain('storage provider is s3, not Azure Blob');
   });
 
   it('accesskey without a secret key, and a raw prefix with the wrong scheme, fail with the keys (flyte-core)', async () => {
