@@ -3,7 +3,7 @@
 // this file (test/infra/dataplane.ts, port 26443) is the data plane, with flyte-core installed and
 // flyteadmin's ServiceAccount token. Each case writes the control plane's values (clusterConfigs
 // pointing at keys of the Secret) and runs the real loader and checks.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import type { CheckResult } from '../../src/engine/types.js';
 import { runCheck } from '../harness/run-check.js';
 import { getTestbed, type Testbed } from '../harness/testbed.js';
 import { DP_DEAD_PORT, DP_NS, pem, putSecret, startDataPlane, writeKubeconfig, type DataPlaneBed } from '../infra/dataplane.js';
+import { startKubeEcho } from '../infra/echo-servers.js';
 import { installFlyte, makeReady, makeUnready, removeCrd, removeNamespace } from '../infra/flyte-install.js';
 
 let cp: Testbed;
@@ -180,6 +181,20 @@ describe('flyte.dataplane.api (two real API servers)', () => {
     expect(r.status, brief(r)).toBe('fail');
     expect(r.messageId).toBe('tlsFailed');
   });
+
+  for (const [code, id] of [[403, 'forbidden'], [500, 'apiError']] as const) {
+    it(`a server answering ${code} to discovery, quoting the token back: ${id}, and the token never printed`, async () => {
+      const cert = { cert: readFileSync(join(cp.dir, 'pki', 'nginx.crt'), 'utf8'), key: readFileSync(join(cp.dir, 'pki', 'nginx.key'), 'utf8') };
+      const echo = await startKubeEcho(cert, () => code);
+      try {
+        const r = await api({ ca: 'wrongca_cacert', endpoint: `https://127.0.0.1:${echo.port}` });
+        expect(r.status, brief(r)).toBe('fail');
+        expect(r.messageId).toBe(id);
+        expect(echo.requests.join('\n')).toContain(dp.flyteadminToken.slice(0, 20)); // it was sent, and echoed
+        expect(JSON.stringify(r)).not.toContain(dp.flyteadminToken.slice(0, 20));
+      } finally { await echo.stop(); }
+    });
+  }
 
   it('the Secret does not exist in the control plane', async () => {
     const r = await api({ secretName: 'no-such-credentials' });
