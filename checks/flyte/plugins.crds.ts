@@ -19,6 +19,7 @@ const MESSAGES = {
   operatorFlagOnly: { status: 'warn', summary: 'flyte-core sparkoperator.enabled / daskoperator.enabled is true but the plugin is not in enabled-plugins (the flag adds its config only).' },
   badImage: { status: 'fail', summary: 'The CoPilot image is not a well-formed image reference (no pod using raw containers could pull it).' },
   malformed: { status: 'fail', summary: 'enabled-plugins (or an item) has a shape propeller cannot read.' },
+  defaultNotEnabled: { status: 'fail', summary: 'default-for-task-types names a plugin that is not in enabled-plugins: propeller refuses to start ("cannot set default plugin … when it is not configured to be an enabled plugin").' },
   cannotRead: { status: 'warn', summary: 'The identity may not read CRDs or Deployments (403): cannot be checked with these credentials.' },
   ...API_MESSAGES,
 } as const;
@@ -50,6 +51,17 @@ export default defineCheck({
     return withKube<Id>(ctx, 'the backend plugins\' CRDs', async (s, signal) => {
       const items: Item<Id>[] = [];
       for (const m of bp.malformed) items.push({ status: 'fail', id: 'malformed', cause: cause.config(bp.key), text: m, hint: `\`${bp.key}\` is a list of plugin ids, e.g. [container, sidecar, k8s-array, spark]` });
+      if (bp.enabled.length) {
+        // propeller's TaskPluginConfig.GetEnabledPlugins: every default must be an enabled plugin (an empty list enables all)
+        const byPlugin = new Map<string, string[]>();
+        for (const [type, plugin] of Object.entries(bp.defaults)) if (!bp.enabled.includes(plugin)) byPlugin.set(plugin, [...(byPlugin.get(plugin) ?? []), type]);
+        const defaultsKey = bp.key.replace(/enabled-plugins$/, 'default-for-task-types');
+        for (const [plugin, types] of byPlugin) {
+          items.push({ status: 'fail', id: 'defaultNotEnabled', cause: cause.config(defaultsKey),
+            text: `${defaultsKey} maps task type${types.length > 1 ? 's' : ''} ${types.join(', ')} to plugin ${plugin}, which is not in ${bp.key} (${bp.enabled.join(', ')}): flytepropeller exits at start with "cannot set default plugin [${plugin}] for task types [${types.join(' ')}] when it is not configured to be an enabled plugin"`,
+            hint: `add \`${plugin}\` to \`${bp.key}\`, or remove ${types.map((x) => `\`${x}\``).join(', ')} from \`${defaultsKey}\`` });
+        }
+      }
       items.push(...await operators(ctx, s, bp, signal));
       items.push(...await connector(ctx, s, bp, signal));
       for (const f of bp.operatorFlags) {

@@ -69,7 +69,7 @@ async function removeCrds(): Promise<void> {
   }
 }
 
-async function put(collection: string, obj: { metadata: { name: string } } & Record<string, unknown>): Promise<void> {
+async function put(collection: string, obj: { metadata: { name: string; [k: string]: unknown } } & Record<string, unknown>): Promise<void> {
   await kubeCall(admin(), tok(), 'DELETE', `${collection}/${obj.metadata.name}`, undefined, undefined, ok);
   await kubeCall(admin(), tok(), 'POST', collection, obj);
 }

@@ -180,6 +180,13 @@ describe.sequential('flyte.plugins.crds against the bed', () => {
     expect(await run(target([deployed]), 'verify')).toMatchObject({ status: 'pass', messageId: 'ready' });
   });
 
+  it('default-for-task-types naming a plugin that is not enabled: propeller would not start', async () => {
+    const r = await run(target([binary(['container', 'sidecar'], { defaults: { container_array: 'k8s-array' } })]));
+    expect(r).toMatchObject({ status: 'fail', messageId: 'defaultNotEnabled', cause: cause.config('enabled_plugins.tasks.task-plugins.default-for-task-types') });
+    expect(r.message).toContain('cannot set default plugin [k8s-array] for task types [container_array]');
+    expect(r.hint).toBe('add `k8s-array` to `enabled_plugins.tasks.task-plugins.enabled-plugins`, or remove `container_array` from `enabled_plugins.tasks.task-plugins.default-for-task-types`');
+  });
+
   it('a malformed CoPilot image and a malformed enabled-plugins list', async () => {
     const img = await run(target([{ configuration: { database: { host: 'db.fdplg.test' }, 'co-pilot': { image: { repository: 'cr.flyte.org/flyteorg/FlyteCopilot', tag: 'v1' } } } }]));
     expect(img).toMatchObject({ status: 'fail', messageId: 'badImage', cause: cause.config('configuration.co-pilot.image') });
