@@ -43,6 +43,8 @@ export interface LaunchOptions {
   signal?: AbortSignal;
   /** Poll interval (tests). */
   pollMs?: number;
+  /** --wait: the pod re-runs its failing checks too, within timeoutMs (see podInputs). */
+  waitMs?: number;
   /** The pod on the node's network (default: $FLYTE_DOCTOR_IN_CLUSTER_HOST_NETWORK, see objects.ts). */
   hostNetwork?: boolean;
 }
@@ -98,12 +100,52 @@ function holdsSecret(text: string, secrets: readonly string[]): boolean {
   return secrets.some((s) => s.length >= 4 && (text.includes(s) || text.includes(Buffer.from(s).toString('base64'))));
 }
 
-/** Ships the inputs: files without a secret in a ConfigMap, files with one, --set values and PGPASSWORD in the Secret. */
-export function podInputs(o: Pick<LaunchOptions, 'input' | 'target' | 'only' | 'skip' | 'checkTimeoutMs' | 'env' | 'cwd'>, flyteNamespace: string): PodInputs {
-  const out: PodInputs = { config: {}, secret: {}, args: [], secretEnv: {} };
+/** Absolute paths in an input's text: a YAML/JSON scalar, a libpq `key=/path` option, a list item. */
+const PATH_IN_TEXT = /(?<=^|[\s"'=,[(])(\/[A-Za-z0-9._@+~-]+(?:\/[A-Za-z0-9._@+~-]+)+)(?=$|[\s"',\])}])/gm;
+/** Never shipped: the pod's own mounts and kernel files are the pod's, not this machine's. */
+const NOT_SHIPPED = /^\/(proc|sys|dev|var\/run\/secrets|run\/secrets)\//;
+export const MAX_SHIPPED_FILE = 1024 * 1024;
+const VOLUME_PATH_KEY = /\b(mountPath|subPath|hostPath|path|mountpath)\s*[:=]\s*["']?$/;
+
+/**
+ * Ships the inputs: files without a secret in a ConfigMap, files with one, --set values and PGPASSWORD
+ * in the Secret. Files the inputs name by absolute path that exist on this machine (a CA bundle in
+ * `sslrootcert=`, flytectl's `caCertFilePath`, a client key or password file; regular files up to
+ * 1 MiB of UTF-8 text) are shipped too, into the ConfigMap, or the Secret when they hold a secret or a
+ * private key, and the path is rewritten in the shipped text to where the pod mounts it
+ * (`/inputs/config/file-<n>-<name>` or `/inputs/secret/...`). A path that does not exist here is left
+ * as is (it names a file inside the pod: a projected token, a mounted Secret).
+ * With `waitMs` (--wait), the pod waits too, within the in-cluster timeout: at most the timeout less
+ * a third of it (at most 60 s kept for the pod to start and report).
+ */
+export function podInputs(o: Pick<LaunchOptions, 'input' | 'target' | 'only' | 'skip' | 'checkTimeoutMs' | 'env' | 'cwd'> & { waitMs?: number; timeoutMs?: number }, flyteNamespace: string): PodInputs {
+  const out: PodInputs = { config: {}, secret: {}, args: [], secretEnv: {}, files: {} };
   const secrets = o.target.secrets;
+  const shipped = new Map<string, string>(); // local path -> path in the pod
+  const referenced = (text: string): string => text.replace(PATH_IN_TEXT, (p: string, _g: string, at: number) => {
+    // Kubernetes volume paths describe Flyte's pods, not files of this machine: never rewritten.
+    if (VOLUME_PATH_KEY.test(text.slice(Math.max(0, at - 40), at))) return p;
+    const known = shipped.get(p);
+    if (known) return known;
+    if (NOT_SHIPPED.test(p)) return p;
+    let buf: Buffer;
+    try {
+      const st = statSync(p);
+      if (!st.isFile() || st.size > MAX_SHIPPED_FILE) return p;
+      buf = readFileSync(p);
+    } catch { return p; }
+    const content = buf.toString('utf8');
+    if (!Buffer.from(content, 'utf8').equals(buf)) return p; // not text: a ConfigMap/Secret stringData cannot carry it
+    const key = keyFor('file', shipped.size, p);
+    const secret = holdsSecret(content, secrets) || /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(content);
+    (secret ? out.secret : out.config)[key] = content;
+    const inPod = `${INPUTS_DIR}/${secret ? 'secret' : 'config'}/${key}`;
+    shipped.set(p, inPod);
+    out.files![p] = inPod;
+    return inPod;
+  });
   const ship = (flag: string, prefix: string, file: string, i: number) => {
-    const text = readFileSync(resolve(o.cwd, file), 'utf8');
+    const text = referenced(readFileSync(resolve(o.cwd, file), 'utf8'));
     const key = keyFor(prefix, i, file);
     const secret = holdsSecret(text, secrets);
     (secret ? out.secret : out.config)[key] = text;
@@ -114,7 +156,7 @@ export function podInputs(o: Pick<LaunchOptions, 'input' | 'target' | 'only' | '
   if (o.input.manifests && o.input.manifests !== '-') {
     const p = resolve(o.cwd, o.input.manifests);
     const files = statSync(p).isDirectory() ? readdirSync(p).filter((f) => /\.(ya?ml|json)$/i.test(f)).sort().map((f) => join(p, f)) : [p];
-    const text = files.map((f) => readFileSync(f, 'utf8')).join('\n---\n');
+    const text = referenced(files.map((f) => readFileSync(f, 'utf8')).join('\n---\n'));
     const secret = holdsSecret(text, secrets);
     (secret ? out.secret : out.config)['manifests.yaml'] = text;
     out.args.push('--manifests', `${INPUTS_DIR}/${secret ? 'secret' : 'config'}/manifests.yaml`);
@@ -122,7 +164,7 @@ export function podInputs(o: Pick<LaunchOptions, 'input' | 'target' | 'only' | '
   const fc = o.input.flytectlConfig ?? o.target.client.configPath;
   if (fc && existsSync(resolve(o.cwd, fc))) ship('--flytectl-config', 'flytectl', fc, 0);
   o.input.set.forEach((s, i) => {
-    out.secret[`set-${i}`] = s;
+    out.secret[`set-${i}`] = referenced(s);
     out.secretEnv[`FLYTE_DOCTOR_SET_${i}`] = `set-${i}`;
     out.args.push('--set', `$(FLYTE_DOCTOR_SET_${i})`); // expanded by the kubelet from the Secret: never in the Job spec
   });
@@ -134,6 +176,11 @@ export function podInputs(o: Pick<LaunchOptions, 'input' | 'target' | 'only' | '
   if (only.length) out.args.push('--only', only.join(','));
   const skip = [...o.skip, 'kubernetes.incluster.*'];
   out.args.push('--skip', skip.join(','));
+  if (o.waitMs !== undefined && o.waitMs > 0) {
+    const limit = o.timeoutMs === undefined ? o.waitMs : Math.max(0, o.timeoutMs - Math.min(60_000, Math.ceil(o.timeoutMs / 3)));
+    const wait = Math.min(o.waitMs, limit);
+    if (wait > 0) out.args.push('--wait', `${wait}ms`);
+  }
   out.args.push('--timeout', `${o.checkTimeoutMs}ms`, '-o', 'json');
   return out;
 }
@@ -197,7 +244,9 @@ export async function launchInCluster(o: LaunchOptions): Promise<LaunchResult> {
       const sa = await api.getOptional(`/api/v1/namespaces/${where.namespace}/serviceaccounts/${where.serviceAccount}`, call);
       if (!sa) return result({ status: 'fail', messageId: 'serviceAccountMissing', message: `service account ${where.serviceAccount} does not exist in namespace ${where.namespace} (${where.why})`, hint: `pass the service account Flyte runs as with --service-account (\`${k} get serviceaccounts\`), or install the chart first (preflight before an install: create it, or use --service-account default)`, details: {} });
       // 2. create
-      const objs = runObjects({ runId: o.runId, namespace: where.namespace, serviceAccount: where.serviceAccount, image: o.image, command: o.command, inputs: podInputs(o, o.target.kubernetes.namespace), deadlineSeconds: Math.ceil(o.timeoutMs / 1000) + 30, hostNetwork: o.hostNetwork ?? /^(1|true|yes)$/i.test(o.env[HOST_NETWORK_ENV] ?? '') });
+      const inputs = podInputs(o, o.target.kubernetes.namespace);
+      if (Object.keys(inputs.files ?? {}).length) base['shippedFiles'] = Object.keys(inputs.files!);
+      const objs = runObjects({ runId: o.runId, namespace: where.namespace, serviceAccount: where.serviceAccount, image: o.image, command: o.command, inputs, deadlineSeconds: Math.ceil(o.timeoutMs / 1000) + 30, hostNetwork: o.hostNetwork ?? /^(1|true|yes)$/i.test(o.env[HOST_NETWORK_ENV] ?? '') });
       for (const step of creationOrder(objs)) {
         if (signal?.aborted) return result({ status: 'error', messageId: 'interrupted', message: 'the in-cluster run was interrupted before its pod started', details: {} });
         try {

@@ -38,6 +38,8 @@ export interface PodInputs {
   args: string[];
   /** Env vars from the Secret: name -> key. */
   secretEnv: Record<string, string>;
+  /** Local files the inputs name that were shipped too: local path -> path in the pod. */
+  files?: Record<string, string>;
 }
 
 export interface ObjectRef { kind: string; apiPath: string; name: string; namespace: string }

@@ -131,6 +131,25 @@ describe('--in-cluster with a real pod (kubelet + containerd + runc on this mach
     for (const x of created) expect(deleted.has(x), x).toBe(true);
   }, 180_000);
 
+  it('a CA file the values point at (sslmode=verify-full sslrootcert=<file on this machine>) is shipped to the pod and the option rewritten: the pod verifies the server certificate with it', async () => {
+    const values = parse(readFileSync(join(bed.dir, 'values.yaml'), 'utf8'));
+    values.configuration.database.options = `sslmode=verify-full sslrootcert=${bed.caCert}`;
+    const dir = tmpFiles({ 'values.yaml': stringify(values) });
+    const r = await runCli(['preflight', '-f', join(dir, 'values.yaml'), '--kubeconfig', c.kubeconfig, '-n', ns, '--in-cluster', '--service-account', SA,
+      '--in-cluster-image', IMAGE, '--in-cluster-timeout', '120s', '--only', 'database.postgres.tls,database.postgres.connect', '-o', 'json'],
+    { env: { PATH: process.env.PATH, FLYTE_DOCTOR_IN_CLUSTER_HOST_NETWORK: 'true', FLYTE_DOCTOR_IN_CLUSTER_POLL_MS: '300' } });
+    expect(r.stdout, r.stderr).not.toBe('');
+    const rep = JSON.parse(r.stdout);
+    const pod = rep.results.find((x: any) => x.id === 'kubernetes.incluster.pod');
+    expect(pod.status, JSON.stringify(pod)).toBe('pass');
+    expect(pod.details.shippedFiles).toEqual([bed.caCert]);
+    const tls = rep.results.find((x: any) => x.id === 'database.postgres.tls');
+    expect(tls.ranAt).toBe(`in-cluster/${ns}/${SA}`);
+    expect(tls.status, `${tls.message} ${JSON.stringify(tls.details)}`).toBe('pass');
+    expect(r.code).toBe(0);
+    expect(await leftovers()).toEqual([]);
+  }, 180_000);
+
   it('an image the node does not have and may not pull (imagePullPolicy IfNotPresent, no registry): the kubelet\'s ErrImagePull/ImagePullBackOff is the finding; nothing is left', async () => {
     const dir = inputs();
     const r = await runCli(['verify', '-f', join(dir, 'values.yaml'), '--kubeconfig', c.kubeconfig, '-n', ns, '--in-cluster', '--service-account', SA,
