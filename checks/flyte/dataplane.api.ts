@@ -218,7 +218,8 @@ export default defineCheck({
         hint: `pass a kubeconfig context of the data plane: --data-plane ${p.name}=<context>; or run as someone who may \`kubectl auth can-i get secret/${secretName} -n ${ns}\`` };
     }
     const server = s.identity.server;
-    const who = via === 'secret' ? `flyteadmin (token of Secret ${ns}/${secretName}, key ${p.token?.key})` : `your context ${p.context} (user ${s.identity.user}), not flyteadmin's token`;
+    const sub = via === 'secret' && sr?.kind === 'ok' ? sr.claims?.sub : undefined;
+    const who = via === 'secret' ? `flyteadmin (token of Secret ${ns}/${secretName}, key ${p.token?.key}${sub ? `: ${sub}` : ''})` : `your context ${p.context} (user ${s.identity.user}), not flyteadmin's token`;
     const whoKey = via === 'secret' ? `flyteadmin@${hostPortOf(server).key}` : `${s.identity.user}@${hostPortOf(server).key}`;
     // A stalled API server costs at most 8 s (client-go's own dial/TLS timeouts are of that order).
     const signal = probeSignal(ctx.signal, Math.max(300, Math.min(8000, ctx.remainingMs() - 500)));
@@ -232,7 +233,10 @@ export default defineCheck({
       if (ctx.signal.aborted) throw e;
       if (!(e instanceof KubeError)) { if (e instanceof TypeError) throw e; throw e; }
       const f = planeFailure(e, p, server, whoKey, via, ns, secretName);
-      return { status: 'fail', messageId: f.id, cause: f.cause, message: `${f.message} [as ${who}]`, hint: f.hint, details: J({ via, server, error: e.message }) };
+      const cl = via === 'secret' && sr?.kind === 'ok' ? sr.claims : undefined;
+      const expired = cl?.exp !== undefined && cl.exp * 1000 <= Date.now();
+      const about = f.id === 'tokenRejected' && cl ? ` (the token names ${cl.sub ?? 'no subject'}${cl.iss ? `, issued by ${cl.iss}` : ''}${cl.exp !== undefined ? `, ${expired ? 'expired' : 'expires'} ${new Date(cl.exp * 1000).toISOString()}` : ', no expiry'})` : '';
+      return { status: 'fail', messageId: f.id, cause: f.cause, message: `${f.message}${about} [as ${who}]`, hint: f.hint, details: J({ via, server, error: e.message, ...(cl && f.id === 'tokenRejected' ? { tokenSubject: cl.sub, tokenIssuer: cl.iss, tokenExpires: cl.exp !== undefined ? new Date(cl.exp * 1000).toISOString() : undefined, tokenExpired: expired } : {}) }) };
     }
     const details = J({ via, server, version, ...(via === 'secret' ? { secret: `${ns}/${secretName}`, tokenKey: p.token?.key ?? '', caKey: p.ca?.key ?? '' } : { context: p.context ?? '', user: s.identity.user }) });
     if (via === 'context') {

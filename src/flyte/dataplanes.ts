@@ -266,12 +266,29 @@ export function endpointUrl(endpoint: string): URL | undefined {
 
 /** What was read from the credentials Secret in the control plane for one data plane. */
 export type SecretRead =
-  | { kind: 'ok'; namespace: string; secret: string; tokenKey: string; caKey: string; token: string; caPem: string; tokenEncoding?: 'base64-twice' | 'whitespace'; caEncoding?: 'base64-twice' | 'not-pem' }
+  | { kind: 'ok'; namespace: string; secret: string; tokenKey: string; caKey: string; token: string; caPem: string; tokenEncoding?: 'base64-twice' | 'whitespace'; caEncoding?: 'base64-twice' | 'not-pem'; claims?: TokenClaims }
   | { kind: 'missing'; namespace: string; secret: string }
   | { kind: 'key-missing'; namespace: string; secret: string; keys: string[]; missing: string[] }
   | { kind: 'forbidden'; namespace: string; secret: string; error: KubeError }
   | { kind: 'untraceable'; why: string }
   | { kind: 'error'; namespace: string; secret: string; error: KubeError };
+
+/** The public claims of a JWT bearer token (never the token): whom it names, who issued it, when it expires. */
+export interface TokenClaims { sub?: string; iss?: string; exp?: number }
+
+export function tokenClaims(token: string): TokenClaims | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  try {
+    const c = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    if (!isObj(c)) return undefined;
+    const out: TokenClaims = {};
+    if (typeof c['sub'] === 'string') out.sub = c['sub'].slice(0, 200);
+    if (typeof c['iss'] === 'string') out.iss = c['iss'].slice(0, 200);
+    if (typeof c['exp'] === 'number' && Number.isFinite(c['exp'])) out.exp = c['exp'];
+    return out;
+  } catch { return undefined; }
+}
 
 const b64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
 const looksB64 = (s: string) => /^[A-Za-z0-9+/=\s]+$/.test(s) && s.replace(/\s/g, '').length % 4 === 0;
@@ -303,7 +320,8 @@ export async function readPlaneSecret(s: KubeSession, ns: string, p: DataPlane, 
   if (!/-----BEGIN CERTIFICATE-----/.test(caPem)) {
     if (looksB64(caPem) && /-----BEGIN CERTIFICATE-----/.test(b64(caPem.trim()))) { caEncoding = 'base64-twice'; caPem = b64(caPem.trim()); } else caEncoding = 'not-pem';
   }
-  return { kind: 'ok', namespace: ns, secret: t.secret, tokenKey: t.key, caKey: c.key, token, caPem,
+  const claims = tokenClaims(token);
+  return { kind: 'ok', namespace: ns, secret: t.secret, tokenKey: t.key, caKey: c.key, token, caPem, ...(claims ? { claims } : {}),
     ...(tokenEncoding ? { tokenEncoding } : {}), ...(caEncoding ? { caEncoding } : {}) };
 }
 

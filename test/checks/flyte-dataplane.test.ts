@@ -34,6 +34,8 @@ beforeAll(async () => {
     norights_token: dp.kube.tokens.restricted,
     wrongca_cacert: pem(cp.kube.caFile),
     twice_token: Buffer.from(tok).toString('base64'),
+    expired_token: [{ alg: 'RS256' }, { sub: `system:serviceaccount:${DP_NS}:flyteadmin`, iss: dp.kube.server, exp: Math.floor(Date.now() / 1000) - 3600 }, 'c2ln']
+      .map((x) => (typeof x === 'string' ? x : Buffer.from(JSON.stringify(x)).toString('base64url'))).join('.'),
   });
 }, 180_000);
 
@@ -75,7 +77,7 @@ describe('flyte.dataplane.api (two real API servers)', () => {
     expect(r.messageId).toBe('reachable');
     expect(r.instance).toBe('dp1');
     expect(r.details).toMatchObject({ via: 'secret', secret: `${DP_NS}/${SECRET}`, tokenKey: 'dp1_token', version: 'v1.33.13' });
-    expect(r.message).toContain('flyteadmin (token of Secret');
+    expect(r.message).toContain(`flyteadmin (token of Secret ${DP_NS}/${SECRET}, key dp1_token: system:serviceaccount:${DP_NS}:flyteadmin)`);
     expect(JSON.stringify(r)).not.toContain(dp.flyteadminToken);
   });
 
@@ -131,6 +133,15 @@ describe('flyte.dataplane.api (two real API servers)', () => {
     expect(r.cause).toBe(`credentials:kubernetes:flyteadmin@${dpKey()}`);
     expect(r.hint).toContain('kubernetes.io/service-account-token');
     expect(r.hint).toContain('bad_token');
+  });
+
+  it('an expired token: 401, with the token\'s subject, issuer and expiry (never the token)', async () => {
+    const r = await api({ token: 'expired_token' });
+    expect(r.status, brief(r)).toBe('fail');
+    expect(r.messageId).toBe('tokenRejected');
+    expect(r.message).toContain(`names system:serviceaccount:${DP_NS}:flyteadmin`);
+    expect(r.message).toMatch(/expired \d{4}-/);
+    expect(r.details).toMatchObject({ tokenExpired: true });
   });
 
   it('a token without rights: authenticated, but RBAC denies creating FlyteWorkflows', async () => {
