@@ -5,7 +5,7 @@ import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Json } from '../../src/engine/types.js';
 import type { Instance } from '../../src/engine/types.js';
-import { endpointUrl, type DataPlane, type DataPlanes } from '../../src/flyte/dataplanes.js';
+import { endpointUrl, inClusterService, type DataPlane, type DataPlanes } from '../../src/flyte/dataplanes.js';
 
 /** Details as JSON (drops the optional-undefined union members object literals infer). */
 const J = (d: Record<string, unknown>): Record<string, Json> => JSON.parse(JSON.stringify(d)) as Record<string, Json>;
@@ -96,6 +96,8 @@ export default defineCheck({
     inCluster: { status: 'pass', summary: 'The entry is flyteadmin\'s own cluster (inCluster: true) and flytepropeller runs there.' },
     dataPlaneInstall: { status: 'pass', summary: 'A data-plane-only install that creates the flyteadmin ServiceAccount the control plane connects with.' },
     adminServiceAccountMissing: { status: 'fail', summary: 'A data-plane-only install that does not create the flyteadmin ServiceAccount: the control plane has no identity here.' },
+    adminEndpointLocal: { status: 'fail', summary: 'A data-plane-only install whose flytepropeller reports to flyteadmin in its own cluster (configmap.admin.admin.endpoint: flyteadmin:81), where none runs.' },
+    catalogEndpointLocal: { status: 'warn', summary: 'A data-plane-only install whose cache points at datacatalog in its own cluster, where none runs.' },
     entryInvalid: { status: 'fail', summary: 'A clusterConfigs entry is not a map, has no name, or has fields of the wrong type.' },
     duplicate: { status: 'fail', summary: 'Two clusterConfigs entries share a name: flyteadmin refuses to start.' },
     unknownLabelTarget: { status: 'fail', summary: 'labelClusterMap routes a label to a cluster clusterConfigs does not define.' },
@@ -123,10 +125,27 @@ export default defineCheck({
     const ns = ctx.target.kubernetes.namespace;
     if (p.local) {
       const sa = dp.adminServiceAccount ?? { created: false, source: 'chart default (flyteadmin.serviceAccount.alwaysCreate: false)' };
-      if (sa.created) return { status: 'pass', messageId: 'dataPlaneInstall', message: `this is a data-plane install (flyteadmin disabled, flytepropeller enabled); it creates the flyteadmin ServiceAccount (${sa.source}) whose token the control plane uses; check the control plane with its own values`, details: J({ role: dp.role, serviceAccount: sa.source }) };
-      return { status: 'fail', messageId: 'adminServiceAccountMissing', cause: cause.config('flyteadmin.serviceAccount.alwaysCreate'),
-        message: `this is a data-plane install (flyteadmin disabled) that does not create the flyteadmin ServiceAccount (${sa.source}): the control plane's flyteadmin has no identity (and no token Secret) in this cluster`,
-        hint: `set flyteadmin.serviceAccount.alwaysCreate: true in the data plane's values, then create its token Secret (type kubernetes.io/service-account-token, annotation kubernetes.io/service-account.name: flyteadmin) in ${ns}` };
+      const adminEp = dp.propellerAdmin?.endpoint ?? 'flyteadmin:81';
+      const catEp = dp.propellerCatalog?.endpoint ?? 'datacatalog:89';
+      const adminLocal = inClusterService(adminEp, ['flyteadmin']);
+      const catLocal = dp.propellerCatalog?.type !== 'noop' ? inClusterService(catEp, ['datacatalog']) : undefined;
+      const details = J({ role: dp.role, serviceAccount: sa.source, adminEndpoint: adminEp, adminEndpointSource: dp.propellerAdmin?.source, catalogEndpoint: catEp });
+      const found: { id: 'adminServiceAccountMissing' | 'adminEndpointLocal' | 'catalogEndpointLocal'; text: string; hint: string; cause?: string }[] = [];
+      if (!sa.created) found.push({ id: 'adminServiceAccountMissing', cause: cause.config('flyteadmin.serviceAccount.alwaysCreate'),
+        text: `it does not create the flyteadmin ServiceAccount (${sa.source}): the control plane's flyteadmin has no identity (and no token Secret) in this cluster`,
+        hint: `set flyteadmin.serviceAccount.alwaysCreate: true in the data plane's values, then create its token Secret (type kubernetes.io/service-account-token, annotation kubernetes.io/service-account.name: flyteadmin) in ${ns}` });
+      if (adminLocal) found.push({ id: 'adminEndpointLocal', cause: cause.config('configmap.admin.admin.endpoint'),
+        text: `flytepropeller here sends execution events to configmap.admin.admin.endpoint "${adminEp}" (${dp.propellerAdmin?.source ?? 'chart default'}), the flyteadmin Service of this cluster, which a data-plane install does not deploy: executions never report their progress to the control plane`,
+        hint: 'set configmap.admin.admin.endpoint to the control plane\'s flyteadmin address as seen from this cluster (its ingress, e.g. flyte.example.com:443) and configmap.admin.admin.insecure: false (with auth: configmap.admin.admin.clientId / clientSecretLocation)' });
+      if (catLocal) found.push({ id: 'catalogEndpointLocal', cause: cause.config('configmap.catalog.catalog-cache.endpoint'),
+        text: `the cache (configmap.catalog.catalog-cache.endpoint "${catEp}") is the datacatalog Service of this cluster, which a data-plane install does not deploy: cached tasks fail their cache lookups`,
+        hint: 'set configmap.catalog.catalog-cache.endpoint to the control plane\'s datacatalog as reachable from this cluster (an internal load balancer; datacatalog has no auth), or configmap.catalog.catalog-cache.type: noop to run without the cache' });
+      const first = found[0];
+      if (first) {
+        return { status: first.id === 'catalogEndpointLocal' ? 'warn' : 'fail', messageId: first.id, ...(first.cause ? { cause: first.cause } : {}), hint: first.hint, details,
+          message: `this is a data-plane install (flyteadmin disabled, flytepropeller enabled): ${found.map((f) => f.text).join('; ')}` };
+      }
+      return { status: 'pass', messageId: 'dataPlaneInstall', message: `this is a data-plane install (flyteadmin disabled, flytepropeller enabled); it creates the flyteadmin ServiceAccount (${sa.source}) whose token the control plane uses, and flytepropeller reports to ${adminEp}; check the control plane with its own values`, details };
     }
     const probs = problemsOf(dp, p, ns);
     const details = J({

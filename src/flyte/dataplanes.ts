@@ -81,6 +81,9 @@ export interface DataPlanes {
   propellerHere: boolean;
   /** flyteadmin.serviceAccount.alwaysCreate (data-plane installs need the ServiceAccount for the control plane's token). */
   adminServiceAccount?: { created: boolean; source: string };
+  /** Data-plane installs: where flytepropeller here sends events (configmap.admin.admin.endpoint) and looks up the cache (configmap.catalog.catalog-cache.endpoint). */
+  propellerAdmin?: { endpoint?: string; source: string };
+  propellerCatalog?: { endpoint?: string; source: string; type?: string };
   /** The flyteadmin volumes could be read from the values (false: other keys hold them, not cross-checked). */
   volumesKnown: boolean;
   /** The sync-cluster-resources init container runs (cluster_resource_manager.enabled, not standalone). */
@@ -186,7 +189,11 @@ export function dataPlanesFromValues(chart: Chart | undefined, r: Reader | undef
   if (!adminOn) {
     // A data-plane install: this cluster is a data plane; the control plane's config is elsewhere.
     if (!propellerOn && !flagMap.size) return undefined;
+    const ak = 'configmap.admin.admin.endpoint', ck = 'configmap.catalog.catalog-cache.endpoint', ct = 'configmap.catalog.catalog-cache.type';
+    const adminEp = r.str(ak), catEp = r.str(ck), catType = r.str(ct);
     return withFlags({ role: 'data-plane', ...base, adminServiceAccount: sa, volumesKnown: false, syncInit: false,
+      propellerAdmin: { ...(adminEp ? { endpoint: adminEp } : {}), source: r.has(ak) ? r.prov(ak) : 'chart default' },
+      propellerCatalog: { ...(catEp ? { endpoint: catEp } : {}), source: r.has(ck) ? r.prov(ck) : 'chart default', ...(catType ? { type: catType } : {}) },
       planes: propellerOn ? [{ name: 'this-cluster', local: true, entries: 0, enabled: true, enabledSet: false, labels: [], problems: [] }] : [] });
   }
   if (!configs.length && propellerOn && !flagMap.size && !Object.keys(labelMap).length) return undefined; // single cluster
@@ -359,4 +366,17 @@ export function planeKubectl(k: Pick<KubernetesTarget, 'kubeconfigPath'>, p: Dat
   else parts.push(`--context <${p.name}>`);
   if (ns) parts.push(`-n ${ns}`);
   return parts.join(' ');
+}
+
+/**
+ * The Kubernetes Service an endpoint names inside the cluster (`flyteadmin:81`,
+ * `dns:///flyteadmin.flyte.svc.cluster.local:81`), when it is one of `names`: a data-plane install
+ * does not deploy flyteadmin or datacatalog, so such an address leads nowhere there.
+ */
+export function inClusterService(endpoint: string | undefined, names: readonly string[]): string | undefined {
+  if (!endpoint) return undefined;
+  const host = endpoint.trim().replace(/^[a-z][a-z0-9+.-]*:\/\/\/?/i, '').replace(/\/.*$/, '').replace(/:\d+$/, '').toLowerCase();
+  const first = host.split('.')[0]!;
+  if (!names.includes(first)) return undefined;
+  return !host.includes('.') || /\.svc(\.cluster\.local)?$/.test(host) || host.split('.').length === 2 ? first : undefined;
 }

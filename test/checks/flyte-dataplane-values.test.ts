@@ -54,9 +54,29 @@ describe('data planes from the values', () => {
     expect(t.dataPlanes?.planes.map((p) => ({ name: p.name, local: p.local }))).toEqual([{ name: 'this-cluster', local: true }]);
     expect(t.dataPlanes?.adminServiceAccount?.created).toBe(true);
     expect(t.dataPlanes?.adminServiceAccount?.source).toContain('flyteadmin.serviceAccount.alwaysCreate');
+    // The fixture alone keeps the chart's flyteadmin:81 for propeller's events: the docs add the control plane's address.
     const r = await config(t, 'this-cluster');
-    expect(r.status).toBe('pass');
+    expect(r.status).toBe('fail');
+    expect(r.messageId).toBe('adminEndpointLocal');
+    expect(r.message).toContain('"flyteadmin:81"');
+    expect(r.message).toContain('datacatalog:89');
+    expect(r.hint).toContain('configmap.admin.admin.endpoint');
+  });
+
+  it('the data-plane fixture with the docs\' addition (the control plane\'s admin and catalog addresses) passes', async () => {
+    const extra = join(dir, 'dp-extra.yaml');
+    writeFileSync(extra, stringify({ configmap: { admin: { admin: { endpoint: 'flyte.example.com:443', insecure: false } }, catalog: { 'catalog-cache': { endpoint: 'datacatalog.internal.example.com:89', insecure: false } } } }));
+    const t = load([fixture('flyte-values', 'flyte-core__values-eks.yaml'), fixture('flyte-values', 'flyte-core__values-dataplane.yaml'), extra]);
+    const r = await config(t, 'this-cluster');
+    expect(r.status, r.message).toBe('pass');
     expect(r.messageId).toBe('dataPlaneInstall');
+  });
+
+  it('a data-plane install with only the cache left in-cluster warns', async () => {
+    const t = load({ flyteadmin: { enabled: false, serviceAccount: { alwaysCreate: true } }, configmap: { admin: { admin: { endpoint: 'dns:///flyte.example.com' } } } });
+    const r = await config(t, 'this-cluster');
+    expect(r.status).toBe('warn');
+    expect(r.messageId).toBe('catalogEndpointLocal');
   });
 
   it('a data-plane install without the flyteadmin ServiceAccount fails naming the key', async () => {
