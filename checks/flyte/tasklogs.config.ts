@@ -10,6 +10,7 @@ const MESSAGES = {
   noValues: { status: 'skip', summary: 'No Helm values were given: the task-log configuration is not known.' },
   missingTemplate: { status: 'fail', summary: 'flyte-binary: a logging plugin is enabled without templateUri; the chart\'s `required` makes helm install fail.' },
   unknownVariable: { status: 'fail', summary: 'A template uses a variable Flyte does not substitute (it stays literally in every link); the variable and the ones that exist are named.' },
+  helmEscapeLiteral: { status: 'fail', summary: 'flyte-binary: a template carries Helm escapes (`{{ "{{" }}`, `{{`…`}}`, copied from flyte-core docs) in a key the chart does not render with tpl, so they reach Flyte and the link literally.' },
   eatenByHelm: { status: 'fail', summary: 'flyte-core (or flyte-binary inline): the values go through Helm\'s tpl, which renders an unescaped `{{ .podName }}` as nothing; the escaped spelling is given.' },
   incomplete: { status: 'fail', summary: 'A plugin built from deprecated fields lacks one (cloudwatch region/log group, stackdriver gcp-project/logresourcename, kubernetes-url), so the link has an empty part.' },
   notAUrl: { status: 'fail', summary: 'The resolved link is not an absolute http(s) URL (relative, another scheme, or no host).' },
@@ -35,6 +36,12 @@ function checkTemplate(p: TaskLogPlugin, tpl: TaskLogTemplate, chart: string | u
     items.push({ status: 'fail', id: 'eatenByHelm', cause: cause.config(tpl.key),
       text: `${label}: ${tpl.eatenByHelm.join(', ')} ${tpl.eatenByHelm.length > 1 ? 'are' : 'is'} rendered by Helm's tpl (to nothing) before Flyte sees the template, so the link is "${tpl.uri}"`,
       hint: `escape the Flyte variables in \`${tpl.key}\`: ${vars.map((v) => `\`${escaped(v)}\``).join(', ')} (or \`{{\`{{ .${vars[0]} }}\`}}\`)` });
+  }
+  if (tpl.literalEscapes?.length) {
+    items.push({ status: 'fail', id: 'helmEscapeLiteral', cause: cause.config(tpl.key),
+      text: `${label}: ${tpl.literalEscapes.join(', ')} ${tpl.literalEscapes.length > 1 ? 'are Helm escapes' : 'is a Helm escape'}, but the chart copies \`${tpl.key}\` without tpl, so Flyte receives it literally and every link contains it`,
+      hint: `write Flyte's variables directly in \`${tpl.key}\` (e.g. {{ .namespace }}/{{ .podName }}): only flyte-core's configmap.task_logs and flyte-binary's configuration.inline go through Helm's tpl` });
+    return items;
   }
   const unknown = templateVariables(tpl.uri).filter((v) => !knownVariable(v.name));
   if (unknown.length) {

@@ -71,6 +71,8 @@ export interface TaskLogTemplate {
   builtFrom?: string[];
   /** `{{ .x }}` that Helm's tpl replaces (with nothing) before Flyte sees the template. */
   eatenByHelm?: string[];
+  /** Helm escapes (`{{ "{{" }}`, `{{`…`}}`) in a value the chart does not pass through tpl: they reach Flyte literally. */
+  literalEscapes?: string[];
 }
 
 export interface TaskLogPlugin {
@@ -279,45 +281,49 @@ function taskLogsFromValues(chart: Chart, r: R): TaskLogs {
   const tplTemplate = (written: string, key: string, viaTpl: boolean, extra: Partial<TaskLogTemplate> = {}): TaskLogTemplate => {
     const un = unquote(written);
     const t = viaTpl ? helmTpl(un) : { out: un, eaten: [] };
-    return { uri: t.out, ...(t.out !== written.trim() ? { written: written.trim() } : {}), key, source: safe(() => r.prov(key)) ?? key, ...(t.eaten.length ? { eatenByHelm: t.eaten } : {}), ...extra };
+    const literal = viaTpl ? [] : [...new Set([...un.matchAll(/\{\{-?\s*(?:"(?:\{\{|\}\})"|`[^`]*`)\s*-?\}\}/g)].map((m) => m[0]))];
+    return { uri: t.out, ...(t.out !== written.trim() ? { written: written.trim() } : {}), key, source: safe(() => r.prov(key)) ?? key, ...(t.eaten.length ? { eatenByHelm: t.eaten } : {}), ...(literal.length ? { literalEscapes: literal } : {}), ...extra };
   };
-  /** Flyte's LogConfig (plugins.logs) as a map, from `base` (keys relative to the chart root). */
-  const fromLogConfig = (base: string, cfg: Record<string, unknown>, viaTpl: boolean, defaults: boolean) => {
-    const at = (k: string): Raw => ({ value: cfg[k], key: `${base}.${k}` });
+  /**
+   * Flyte's LogConfig (plugins.logs) as a map; `keyOf` names the values key each field comes from,
+   * `tplOf` whether Helm renders that key with tpl.
+   */
+  const fromLogConfig = (cfg: Record<string, unknown>, keyOf: (k: string) => string, tplOf: (k: string) => boolean, defaults: boolean) => {
+    const at = (k: string): Raw => ({ value: cfg[k], key: keyOf(k) });
     const on = (k: string): boolean | undefined => asBool(at(k));
     const kube = on('kubernetes-enabled') ?? (defaults ? true : false);
     if (kube) {
       const tpl = asStr(at('kubernetes-template-uri'));
       const url = asStr(at('kubernetes-url'));
       const templates = tpl !== undefined
-        ? [tplTemplate(tpl, `${base}.kubernetes-template-uri`, viaTpl)]
+        ? [tplTemplate(tpl, keyOf('kubernetes-template-uri'), tplOf('kubernetes-template-uri'))]
         : cfg['kubernetes-enabled'] === undefined
-          ? [{ uri: 'http://localhost:30082/#!/log/{{ .namespace }}/{{ .podName }}/pod?namespace={{ .namespace }}', key: `${base}.kubernetes-template-uri`, source: "Flyte's built-in default (kubernetes-enabled is not set)" }]
-          : [{ uri: `${url ?? ''}/#!/log/{{ .namespace }}/{{ .podName }}/pod?namespace={{ .namespace }}`, key: `${base}.kubernetes-url`, source: url !== undefined ? (safe(() => r.prov(`${base}.kubernetes-url`)) ?? base) : 'not set', builtFrom: ['kubernetes-url'] }];
-      plugins.push({ kind: 'kubernetes', displayName: 'Kubernetes Logs', enabledKey: `${base}.kubernetes-enabled`, enabledSource: cfg['kubernetes-enabled'] === undefined ? "Flyte's built-in default" : (safe(() => r.prov(`${base}.kubernetes-enabled`)) ?? base), templates,
-        fields: { 'kubernetes-url': { ...(url !== undefined ? { value: url } : {}), key: `${base}.kubernetes-url` } } });
+          ? [{ uri: 'http://localhost:30082/#!/log/{{ .namespace }}/{{ .podName }}/pod?namespace={{ .namespace }}', key: keyOf('kubernetes-template-uri'), source: "Flyte's built-in default (kubernetes-enabled is not set)" }]
+          : [{ uri: `${url ?? ''}/#!/log/{{ .namespace }}/{{ .podName }}/pod?namespace={{ .namespace }}`, key: keyOf('kubernetes-url'), source: url !== undefined ? (safe(() => r.prov(keyOf('kubernetes-url'))) ?? keyOf('kubernetes-enabled')) : 'not set', builtFrom: ['kubernetes-url'] }];
+      plugins.push({ kind: 'kubernetes', displayName: 'Kubernetes Logs', enabledKey: keyOf('kubernetes-enabled'), enabledSource: cfg['kubernetes-enabled'] === undefined ? "Flyte's built-in default" : (safe(() => r.prov(keyOf('kubernetes-enabled'))) ?? keyOf('kubernetes-enabled')), templates,
+        fields: { 'kubernetes-url': { ...(url !== undefined ? { value: url } : {}), key: keyOf('kubernetes-url') } } });
     }
     if (on('cloudwatch-enabled')) {
       const tpl = asStr(at('cloudwatch-template-uri'));
       const region = asStr(at('cloudwatch-region'));
       const group = asStr(at('cloudwatch-log-group'));
       const templates = tpl !== undefined
-        ? [tplTemplate(tpl, `${base}.cloudwatch-template-uri`, viaTpl)]
-        : [{ uri: `https://console.aws.amazon.com/cloudwatch/home?region=${region ?? ''}#logEventViewer:group=${group ?? ''};stream=var.log.containers.{{ .podName }}_{{ .namespace }}_{{ .containerName }}-{{ .containerId }}.log`, key: `${base}.cloudwatch-log-group`, source: safe(() => r.prov(`${base}.cloudwatch-enabled`)) ?? base, builtFrom: ['cloudwatch-region', 'cloudwatch-log-group'] }];
-      plugins.push({ kind: 'cloudwatch', displayName: 'Cloudwatch Logs', enabledKey: `${base}.cloudwatch-enabled`, enabledSource: safe(() => r.prov(`${base}.cloudwatch-enabled`)) ?? base, templates,
-        fields: { 'cloudwatch-region': { ...(region !== undefined ? { value: region } : {}), key: `${base}.cloudwatch-region` }, 'cloudwatch-log-group': { ...(group !== undefined ? { value: group } : {}), key: `${base}.cloudwatch-log-group` } } });
+        ? [tplTemplate(tpl, keyOf('cloudwatch-template-uri'), tplOf('cloudwatch-template-uri'))]
+        : [{ uri: `https://console.aws.amazon.com/cloudwatch/home?region=${region ?? ''}#logEventViewer:group=${group ?? ''};stream=var.log.containers.{{ .podName }}_{{ .namespace }}_{{ .containerName }}-{{ .containerId }}.log`, key: keyOf('cloudwatch-log-group'), source: safe(() => r.prov(keyOf('cloudwatch-enabled'))) ?? keyOf('cloudwatch-enabled'), builtFrom: ['cloudwatch-region', 'cloudwatch-log-group'] }];
+      plugins.push({ kind: 'cloudwatch', displayName: 'Cloudwatch Logs', enabledKey: keyOf('cloudwatch-enabled'), enabledSource: safe(() => r.prov(keyOf('cloudwatch-enabled'))) ?? keyOf('cloudwatch-enabled'), templates,
+        fields: { 'cloudwatch-region': { ...(region !== undefined ? { value: region } : {}), key: keyOf('cloudwatch-region') }, 'cloudwatch-log-group': { ...(group !== undefined ? { value: group } : {}), key: keyOf('cloudwatch-log-group') } } });
     }
     if (on('stackdriver-enabled')) {
       const tpl = asStr(at('stackdriver-template-uri'));
       const project = asStr(at('gcp-project'));
       const res = asStr(at('stackdriver-logresourcename'));
       const templates = tpl !== undefined
-        ? [tplTemplate(tpl, `${base}.stackdriver-template-uri`, viaTpl)]
-        : [{ uri: `https://console.cloud.google.com/logs/viewer?project=${project ?? ''}&angularJsUrl=%2Flogs%2Fviewer%3Fproject%3D${project ?? ''}&resource=${res ?? ''}&advancedFilter=resource.labels.pod_name%3D{{ .podName }}`, key: `${base}.gcp-project`, source: safe(() => r.prov(`${base}.stackdriver-enabled`)) ?? base, builtFrom: ['gcp-project', 'stackdriver-logresourcename'] }];
-      plugins.push({ kind: 'stackdriver', displayName: 'Stackdriver Logs', enabledKey: `${base}.stackdriver-enabled`, enabledSource: safe(() => r.prov(`${base}.stackdriver-enabled`)) ?? base, templates,
-        fields: { 'gcp-project': { ...(project !== undefined ? { value: project } : {}), key: `${base}.gcp-project` }, 'stackdriver-logresourcename': { ...(res !== undefined ? { value: res } : {}), key: `${base}.stackdriver-logresourcename` } } });
+        ? [tplTemplate(tpl, keyOf('stackdriver-template-uri'), tplOf('stackdriver-template-uri'))]
+        : [{ uri: `https://console.cloud.google.com/logs/viewer?project=${project ?? ''}&angularJsUrl=%2Flogs%2Fviewer%3Fproject%3D${project ?? ''}&resource=${res ?? ''}&advancedFilter=resource.labels.pod_name%3D{{ .podName }}`, key: keyOf('gcp-project'), source: safe(() => r.prov(keyOf('stackdriver-enabled'))) ?? keyOf('stackdriver-enabled'), builtFrom: ['gcp-project', 'stackdriver-logresourcename'] }];
+      plugins.push({ kind: 'stackdriver', displayName: 'Stackdriver Logs', enabledKey: keyOf('stackdriver-enabled'), enabledSource: safe(() => r.prov(keyOf('stackdriver-enabled'))) ?? keyOf('stackdriver-enabled'), templates,
+        fields: { 'gcp-project': { ...(project !== undefined ? { value: project } : {}), key: keyOf('gcp-project') }, 'stackdriver-logresourcename': { ...(res !== undefined ? { value: res } : {}), key: keyOf('stackdriver-logresourcename') } } });
     }
-    templatesFrom(`${base}.templates`, cfg['templates'], viaTpl);
+    templatesFrom(keyOf('templates'), cfg['templates'], tplOf('templates'));
   };
   const templatesFrom = (key: string, list: unknown, viaTpl: boolean) => {
     if (list === undefined || list === null) return;
@@ -345,36 +351,44 @@ function taskLogsFromValues(chart: Chart, r: R): TaskLogs {
   };
 
   if (chart === 'flyte-binary') {
+    // 001-plugins.yaml (no tpl) as Flyte reads it, then 100-inline-config.yaml (tpl) over it, key by key.
     const base = 'configuration.logging.plugins';
-    const inline = dictAt('configuration.inline.plugins.logs');
-    if (inline) {
-      fromLogConfig('configuration.inline.plugins.logs', inline, true, false);
-      return { key: 'configuration.inline.plugins.logs', plugins, malformed };
-    }
+    const inlineBase = 'configuration.inline.plugins.logs';
+    const cfg: Record<string, unknown> = {};
+    const keys: Record<string, string> = {};
+    const viaTpl = new Set<string>();
+    const missing: { kind: string; key: string }[] = [];
     const lp = dictAt(base) ?? {};
     for (const kind of ['kubernetes', 'cloudwatch', 'stackdriver'] as const) {
       const m = lp[kind];
+      cfg[`${kind}-enabled`] = false;
+      keys[`${kind}-enabled`] = `${base}.${kind}.enabled`;
       if (m === undefined || m === null) continue;
       if (!isDict(m)) { malformed.push(`${base}.${kind}: expected a map with enabled and templateUri`); continue; }
-      const on = asBool({ value: m['enabled'], key: `${base}.${kind}.enabled` });
+      const on = asBool({ value: m['enabled'], key: `${base}.${kind}.enabled` }) ?? false;
+      cfg[`${kind}-enabled`] = on;
       if (!on) continue;
       const tpl = asStr({ value: m['templateUri'], key: `${base}.${kind}.templateUri` });
-      plugins.push({
-        kind, displayName: kind === 'kubernetes' ? 'Kubernetes Logs' : kind === 'cloudwatch' ? 'Cloudwatch Logs' : 'Stackdriver Logs',
-        enabledKey: `${base}.${kind}.enabled`, enabledSource: safe(() => r.prov(`${base}.${kind}.enabled`)) ?? base,
-        templates: tpl !== undefined ? [tplTemplate(tpl, `${base}.${kind}.templateUri`, false)] : [], fields: {},
-        ...(tpl === undefined ? { missingTemplateKey: `${base}.${kind}.templateUri` } : {}),
-      });
+      if (tpl === undefined) { missing.push({ kind, key: `${base}.${kind}.templateUri` }); continue; }
+      cfg[`${kind}-template-uri`] = tpl;
+      keys[`${kind}-template-uri`] = `${base}.${kind}.templateUri`;
     }
-    templatesFrom(`${base}.custom`, lp['custom'], false);
-    return { key: base, plugins, malformed };
+    if (lp['custom'] !== undefined && lp['custom'] !== null) { cfg['templates'] = lp['custom']; keys['templates'] = `${base}.custom`; }
+    const inline = dictAt(inlineBase);
+    for (const [k, v] of Object.entries(inline ?? {})) { cfg[k] = v; keys[k] = `${inlineBase}.${k}`; viaTpl.add(k); }
+    fromLogConfig(cfg, (k) => keys[k] ?? `${inline ? inlineBase : base}.${k}`, (k) => viaTpl.has(k), false);
+    for (const m of missing) {
+      const p = plugins.find((x) => x.kind === m.kind);
+      if (p && !viaTpl.has(`${m.kind}-template-uri`)) { p.templates = []; p.missingTemplateKey = m.key; p.fields = {}; }
+    }
+    return { key: inline ? inlineBase : base, plugins, malformed };
   }
   const base = 'configmap.task_logs.plugins.logs';
   const cfg = dictAt(base);
   // The chart's values.yaml sets kubernetes-enabled/cloudwatch-enabled false; `null` removes them (Flyte's default then applies).
   let explicitNull = false;
   try { explicitNull = r.raw('configmap.task_logs') === null || r.raw('configmap.task_logs.plugins') === null || r.raw(base) === null; } catch { /* malformed, reported */ }
-  fromLogConfig(base, cfg ?? {}, true, explicitNull);
+  fromLogConfig(cfg ?? {}, (k) => `${base}.${k}`, () => true, explicitNull);
   return { key: base, plugins, malformed };
 }
 

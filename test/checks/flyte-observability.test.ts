@@ -165,6 +165,24 @@ describe('flyte.tasklogs.config (preflight)', () => {
     expect(r.hint).toContain('`{{ "{{" }} .namespace {{ "}}" }}`');
   });
 
+  it('flyte-binary: Helm escapes copied from flyte-core docs reach Flyte literally', async () => {
+    const r = await run(ID, target([binaryLogs({ kubernetes: { enabled: true, templateUri: 'https://dash.fdobs.test/#/log/{{ "{{" }} .namespace {{ "}}" }}/{{ "{{" }} .podName {{ "}}" }}' } })]));
+    expect(r).toMatchObject({ status: 'fail', messageId: 'helmEscapeLiteral', cause: cause.config('configuration.logging.plugins.kubernetes.templateUri') });
+    expect(r.message).toContain('{{ "{{" }}, {{ "}}" }} are Helm escapes');
+    const inline = await run(ID, target([{ configuration: { database: { host: 'db.fdobs.test' }, inline: { plugins: { logs: { 'kubernetes-enabled': true, 'kubernetes-template-uri': 'https://dash.fdobs.test/#/log/{{ "{{" }} .namespace {{ "}}" }}/{{ "{{" }} .podName {{ "}}" }}/pod' } } } } }]));
+    expect(inline).toMatchObject({ status: 'pass', messageId: 'wellFormed' });
+    // configuration.inline is merged over the chart's logging section key by key (a later config file)
+    const merged = target([{ configuration: { database: { host: 'db.fdobs.test' }, logging: { plugins: { kubernetes: { enabled: true, templateUri: 'https://dash.fdobs.test/#/log/{{ .namespace }}/{{ .podName }}' }, cloudwatch: { enabled: true, templateUri: 'https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#logEventViewer:group=g;stream=var.log.containers.{{ .podName }}' } } }, inline: { plugins: { logs: { 'cloudwatch-enabled': false, 'kubernetes-template-uri': 'https://dash.fdobs.test/#/log/{{ .podname }}/{{ .pod_uid }}' } } } } }]);
+    expect(merged.observability!.taskLogs.plugins.map((p) => [p.kind, p.templates[0]!.key])).toEqual([['kubernetes', 'configuration.inline.plugins.logs.kubernetes-template-uri']]);
+    const m = await run(ID, merged);
+    // inline goes through Helm's tpl: unescaped variables are rendered away before Flyte sees them
+    expect(m).toMatchObject({ status: 'fail', messageId: 'eatenByHelm', cause: cause.config('configuration.inline.plugins.logs.kubernetes-template-uri') });
+    expect(m.message).toContain('{{ .podname }}, {{ .pod_uid }} are rendered by Helm\'s tpl (to nothing)');
+    const esc = await run(ID, target([{ configuration: { database: { host: 'db.fdobs.test' }, inline: { plugins: { logs: { 'kubernetes-enabled': true, 'kubernetes-template-uri': 'https://dash.fdobs.test/#/log/{{ "{{" }} .namespace {{ "}}" }}/{{ "{{" }} .pod_uid {{ "}}" }}' } } } } }]));
+    expect(esc).toMatchObject({ status: 'fail', messageId: 'unknownVariable' });
+    expect(esc.message).toContain('{{ .pod_uid }} is not a variable Flyte substitutes');
+  });
+
   it('the GCP fixture: stackdriver without gcp-project builds a link with an empty project (fail naming the key)', async () => {
     const r = await run(ID, fixture('flyte-core__values-gcp.yaml'));
     expect(r).toMatchObject({ status: 'fail', messageId: 'incomplete', cause: cause.config('configmap.task_logs.plugins.logs.gcp-project') });
