@@ -150,6 +150,39 @@ describe('--in-cluster with a real pod (kubelet + containerd + runc on this mach
     expect(await leftovers()).toEqual([]);
   }, 180_000);
 
+  it('Ctrl-C while the real pod runs (its check stalls on a server that never answers): exit 130, the launcher deletes everything, the kubelet stops the container', async () => {
+    const values = parse(readFileSync(join(bed.dir, 'values.yaml'), 'utf8'));
+    values.configuration.database.port = bed.stall.port; // accepts, never answers
+    const dir = tmpFiles({ 'values.yaml': stringify(values) });
+    const ac = new AbortController();
+    const p = runCli(['preflight', '-f', join(dir, 'values.yaml'), '--kubeconfig', c.kubeconfig, '-n', ns, '--in-cluster', '--service-account', SA,
+      '--in-cluster-image', IMAGE, '--in-cluster-timeout', '120s', '--only', 'database.postgres.connect', '--timeout', '60s', '-o', 'json'],
+    { env: { PATH: process.env.PATH, FLYTE_DOCTOR_IN_CLUSTER_HOST_NETWORK: 'true', FLYTE_DOCTOR_IN_CLUSTER_POLL_MS: '300' }, signal: ac.signal });
+    let running = false;
+    for (let i = 0; i < 120 && !running; i++) {
+      const l = await call('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent('app.kubernetes.io/managed-by=flyte-doctor')}`);
+      running = (l.items ?? []).some((x: any) => x.status?.phase === 'Running');
+      if (!running) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(running, 'the pod reached Running').toBe(true);
+    const t0 = Date.now();
+    ac.abort('SIGINT');
+    const r = await p;
+    expect(r.code).toBe(130);
+    const rep = JSON.parse(r.stdout);
+    expect(rep.results.find((x: any) => x.id === 'kubernetes.incluster.pod').messageId).toBe('interrupted');
+    expect(rep.residue).toEqual([]);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(await leftovers()).toEqual([]);
+    // the kubelet stops and removes the pod's containers (only the sandbox-less state remains)
+    let tasks = ['?'];
+    for (let i = 0; i < 60 && tasks.length; i++) {
+      tasks = c.ctr(['tasks', 'ls']).split('\n').slice(1).filter((l) => /RUNNING/.test(l));
+      if (tasks.length) await new Promise((res) => setTimeout(res, 500));
+    }
+    expect(tasks).toEqual([]);
+  }, 180_000);
+
   it('an image the node does not have and may not pull (imagePullPolicy IfNotPresent, no registry): the kubelet\'s ErrImagePull/ImagePullBackOff is the finding; nothing is left', async () => {
     const dir = inputs();
     const r = await runCli(['verify', '-f', join(dir, 'values.yaml'), '--kubeconfig', c.kubeconfig, '-n', ns, '--in-cluster', '--service-account', SA,
