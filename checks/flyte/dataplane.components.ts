@@ -64,65 +64,81 @@ export default defineCheck({
     const ready: string[] = [];
     const scoped = (n: string) => `${p.name}/${n}`;
     try {
-      // Deployments
-      const all = await s.list<DeploymentLike>(`/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments`, signal);
-      const byName = new Map(all.map((d) => [d.metadata.name, d]));
-      const found = COMPONENTS.map((c) => ({ c, d: c.deployments.map((n) => byName.get(n)).find(Boolean) }));
-      if (found.every((f) => !f.d || f.c.optional) && !found.some((f) => f.d && !f.c.optional)) {
-        problems.push({ id: 'notInstalled', cause: cause.object('flyte-install', scoped(ns), 'flyte-core'),
-          text: `no flytepropeller or flyte-pod-webhook Deployment in namespace ${ns} (found ${all.length ? all.map((d) => d.metadata.name).join(', ') : 'none'})`,
-          hint: `install the data plane there: \`helm install flyte-core-data flyteorg/flyte-core -n ${ns} --values values-dataplane.yaml\` with the kube context of ${p.name}; check the namespace (\`${k} get deploy\`)` });
-      } else {
-        for (const { c, d } of found) {
-          if (!d) {
-            if (!c.optional) problems.push({ id: 'deploymentMissing', cause: cause.backend(scoped(c.backend)), text: `${c.deployments[0]}: Deployment missing`, hint: `the data plane's release does not deploy ${c.deployments[0]}: check \`${c.valuesKey}.enabled\` in the data plane's values and \`helm status <release> -n ${ns}\` there` });
-            continue;
-          }
-          if (deploymentReady(d)) { ready.push(d.metadata.name); continue; }
-          const spec = isObj(d.spec) ? d.spec : {};
-          const want = typeof spec['replicas'] === 'number' ? spec['replicas'] : 1;
-          const sel = selectorString(spec['selector']);
-          const r = want > 0 && sel ? await podsWithDiagnosis(s, ns, sel, signal) : { pods: [] };
-          const u = explainUnready(c, d, 'diag' in r ? r.diag : undefined, r.pods.length, 'flyte-core', k, ctx.target);
-          problems.push({ id: 'deploymentNotReady', cause: cause.backend(scoped(c.backend)), text: u.text, hint: u.hint });
-        }
-      }
-      // CRD
-      const crd = await s.getOptional<Record<string, unknown>>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${CRD}`, signal);
-      const crdKey = cause.object('customresourcedefinition', p.name, CRD);
-      if (!crd) {
-        problems.push({ id: 'crdMissing', cause: crdKey, text: `CRD ${CRD} does not exist: flyteadmin cannot create executions in ${p.name}`,
-          hint: `apply it in the data plane: \`${planeKubectl(ctx.target.kubernetes, p)} apply -f https://raw.githubusercontent.com/flyteorg/flyte/master/charts/flyte-core/crds/flyteworkflow.yaml\` (helm does not re-create deleted CRDs)` });
-      } else {
-        const st = isObj(crd['status']) ? crd['status'] : {};
-        const conds = (Array.isArray(st['conditions']) ? st['conditions'] : []).filter(isObj);
-        const est = conds.find((c) => c['type'] === 'Established');
-        const md = isObj(crd['metadata']) ? crd['metadata'] : {};
-        const spec = isObj(crd['spec']) ? crd['spec'] : {};
-        const versions = (Array.isArray(spec['versions']) ? spec['versions'] : []).filter(isObj).filter((v) => v['served'] !== false).map((v) => String(v['name']));
-        const why = typeof md['deletionTimestamp'] === 'string' ? 'is being deleted' : est?.['status'] !== 'True' ? `is not Established (${est ? `${String(est['reason'] ?? '')} ${String(est['message'] ?? '')}`.trim() : 'no condition yet'})` : !versions.includes('v1alpha1') ? `does not serve v1alpha1 (serves ${versions.join(', ') || 'nothing'})` : undefined;
-        if (why) problems.push({ id: 'crdNotEstablished', cause: crdKey, text: `CRD ${CRD} ${why}`, hint: `\`${planeKubectl(ctx.target.kubernetes, p)} get crd ${CRD} -o yaml\` shows its conditions; re-apply the chart's crds/flyteworkflow.yaml` });
-      }
-      // Namespaces
+      // Each part separately: an identity that may not read one (flyteadmin's token: no Deployments, no CRDs) still checks the others.
+      const denied: string[] = [];
       const wanted = ctx.target.projects.flatMap((pr) => ctx.target.domains.map((d) => `${pr}-${d}`));
-      const missing: string[] = [], terminating: string[] = [];
-      for (const name of wanted.slice(0, 60)) {
-        const o = await s.getOptional<Record<string, unknown>>(`/api/v1/namespaces/${encodeURIComponent(name)}`, signal);
-        if (!o) { missing.push(name); continue; }
-        const st = isObj(o['status']) ? o['status'] : {};
-        if (st['phase'] === 'Terminating') terminating.push(name);
-      }
-      if (missing.length || terminating.length) {
-        problems.push({ id: 'namespacesMissing', cause: cause.object('namespace', p.name, (missing[0] ?? terminating[0])!),
-          text: `${missing.length ? `project-domain namespaces missing: ${missing.join(', ')}` : ''}${missing.length && terminating.length ? '; ' : ''}${terminating.length ? `Terminating: ${terminating.join(', ')}` : ''} (executions routed to ${p.name} fail with "namespaces \\"${missing[0] ?? terminating[0]}\\" not found")`,
-          hint: `the control plane's cluster resource sync creates them in every data plane of configmap.clusters.clusterConfigs: check its logs in the control plane (\`kubectl logs deploy/syncresources -n ${ns}\` or flyteadmin's sync-cluster-resources init container) and that it mounts the credentials; or create them: \`${planeKubectl(ctx.target.kubernetes, p)} create namespace ${missing[0] ?? terminating[0]}\`` });
-      }
+      const section = async (what: string, f: () => Promise<void>) => { try { await f(); } catch (e) { if (e instanceof KubeError && e.kind === 'forbidden') denied.push(`${what} (${e.extra.verb ?? 'read'} ${e.extra.resource ?? ''}${e.extra.namespace ? ` in ${e.extra.namespace}` : ''})`); else throw e; } };
+      // Deployments
+      await section('Deployments', async () => {
+        const all = await s.list<DeploymentLike>(`/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments`, signal);
+        const byName = new Map(all.map((d) => [d.metadata.name, d]));
+        const found = COMPONENTS.map((c) => ({ c, d: c.deployments.map((n) => byName.get(n)).find(Boolean) }));
+        if (found.every((f) => !f.d || f.c.optional) && !found.some((f) => f.d && !f.c.optional)) {
+          problems.push({ id: 'notInstalled', cause: cause.object('flyte-install', scoped(ns), 'flyte-core'),
+            text: `no flytepropeller or flyte-pod-webhook Deployment in namespace ${ns} (found ${all.length ? all.map((d) => d.metadata.name).join(', ') : 'none'})`,
+            hint: `install the data plane there: \`helm install flyte-core-data flyteorg/flyte-core -n ${ns} --values values-dataplane.yaml\` with the kube context of ${p.name}; check the namespace (\`${k} get deploy\`)` });
+        } else {
+          for (const { c, d } of found) {
+            if (!d) {
+              if (!c.optional) problems.push({ id: 'deploymentMissing', cause: cause.backend(scoped(c.backend)), text: `${c.deployments[0]}: Deployment missing`, hint: `the data plane's release does not deploy ${c.deployments[0]}: check \`${c.valuesKey}.enabled\` in the data plane's values and \`helm status <release> -n ${ns}\` there` });
+              continue;
+            }
+            if (deploymentReady(d)) { ready.push(d.metadata.name); continue; }
+            const spec = isObj(d.spec) ? d.spec : {};
+            const want = typeof spec['replicas'] === 'number' ? spec['replicas'] : 1;
+            const sel = selectorString(spec['selector']);
+            const r = want > 0 && sel ? await podsWithDiagnosis(s, ns, sel, signal) : { pods: [] };
+            const u = explainUnready(c, d, 'diag' in r ? r.diag : undefined, r.pods.length, 'flyte-core', k, ctx.target);
+            problems.push({ id: 'deploymentNotReady', cause: cause.backend(scoped(c.backend)), text: u.text, hint: u.hint });
+          }
+        }
+      });
+      // CRD
+      await section('the CRD', async () => {
+        const crd = await s.getOptional<Record<string, unknown>>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${CRD}`, signal);
+        const crdKey = cause.object('customresourcedefinition', p.name, CRD);
+        if (!crd) {
+          problems.push({ id: 'crdMissing', cause: crdKey, text: `CRD ${CRD} does not exist: flyteadmin cannot create executions in ${p.name}`,
+            hint: `apply it in the data plane: \`${planeKubectl(ctx.target.kubernetes, p)} apply -f https://raw.githubusercontent.com/flyteorg/flyte/master/charts/flyte-core/crds/flyteworkflow.yaml\` (helm does not re-create deleted CRDs)` });
+        } else {
+          const st = isObj(crd['status']) ? crd['status'] : {};
+          const conds = (Array.isArray(st['conditions']) ? st['conditions'] : []).filter(isObj);
+          const est = conds.find((c) => c['type'] === 'Established');
+          const md = isObj(crd['metadata']) ? crd['metadata'] : {};
+          const spec = isObj(crd['spec']) ? crd['spec'] : {};
+          const versions = (Array.isArray(spec['versions']) ? spec['versions'] : []).filter(isObj).filter((v) => v['served'] !== false).map((v) => String(v['name']));
+          const why = typeof md['deletionTimestamp'] === 'string' ? 'is being deleted' : est?.['status'] !== 'True' ? `is not Established (${est ? `${String(est['reason'] ?? '')} ${String(est['message'] ?? '')}`.trim() : 'no condition yet'})` : !versions.includes('v1alpha1') ? `does not serve v1alpha1 (serves ${versions.join(', ') || 'nothing'})` : undefined;
+          if (why) problems.push({ id: 'crdNotEstablished', cause: crdKey, text: `CRD ${CRD} ${why}`, hint: `\`${planeKubectl(ctx.target.kubernetes, p)} get crd ${CRD} -o yaml\` shows its conditions; re-apply the chart's crds/flyteworkflow.yaml` });
+        }
+      });
+      // Namespaces
+      await section('namespaces', async () => {
+        const wanted = ctx.target.projects.flatMap((pr) => ctx.target.domains.map((d) => `${pr}-${d}`));
+        const missing: string[] = [], terminating: string[] = [];
+        for (const name of wanted.slice(0, 60)) {
+          const o = await s.getOptional<Record<string, unknown>>(`/api/v1/namespaces/${encodeURIComponent(name)}`, signal);
+          if (!o) { missing.push(name); continue; }
+          const st = isObj(o['status']) ? o['status'] : {};
+          if (st['phase'] === 'Terminating') terminating.push(name);
+        }
+        if (missing.length || terminating.length) {
+          problems.push({ id: 'namespacesMissing', cause: cause.object('namespace', p.name, (missing[0] ?? terminating[0])!),
+            text: `${missing.length ? `project-domain namespaces missing: ${missing.join(', ')}` : ''}${missing.length && terminating.length ? '; ' : ''}${terminating.length ? `Terminating: ${terminating.join(', ')}` : ''} (executions routed to ${p.name} fail with "namespaces \\"${missing[0] ?? terminating[0]}\\" not found")`,
+            hint: `the control plane's cluster resource sync creates them in every data plane of configmap.clusters.clusterConfigs: check its logs in the control plane (\`kubectl logs deploy/syncresources -n ${ns}\` or flyteadmin's sync-cluster-resources init container) and that it mounts the credentials; or create them: \`${planeKubectl(ctx.target.kubernetes, p)} create namespace ${missing[0] ?? terminating[0]}\`` });
+        }
+      });
       const details = J({ via, server: s.identity.server, namespace: ns, ready, checkedNamespaces: wanted.length, findings: problems.map((x) => x.id) });
       problems.sort((x, y) => ORDER.indexOf(x.id) - ORDER.indexOf(y.id));
       const first = problems[0];
       if (first) {
         return { status: 'fail', messageId: first.id, cause: first.cause, hint: first.hint, details,
           message: `${p.name} (${via}): ${problems.map((x) => x.text).join('; ')}` };
+      }
+      if (denied.length) {
+        const checked = [!denied.some((d) => d.startsWith('Deployments')) ? `Deployments ready (${ready.join(', ')})` : '', !denied.some((d) => d.startsWith('the CRD')) ? 'CRD Established' : '', !denied.some((d) => d.startsWith('namespaces')) ? `${wanted.length} project-domain namespaces exist` : ''].filter(Boolean);
+        return { status: 'warn', messageId: 'forbidden', details: J({ ...details, denied }),
+          message: `${p.name}: ${via} may not read ${denied.join(', ')} (403), so ${denied.length === 3 ? 'the data plane\'s components cannot be checked with it' : `that part cannot be checked with it${checked.length ? `; checked: ${checked.join('; ')}` : ''}`}`,
+          hint: a.operator ? `use a context with read rights in the data plane: --data-plane ${p.name}=<context>` : `flyteadmin's token is not meant to read Deployments or CRDs: pass your own context of the data plane with --data-plane ${p.name}=<context>` };
       }
       return { status: 'pass', messageId: 'ready', details, message: `${p.name} (${via}): ${ready.join(', ')} available in ${ns}; CRD ${CRD} Established; ${wanted.length} project-domain namespaces exist` };
     } catch (e) {

@@ -252,6 +252,13 @@ describe('flyte.dataplane.components (two real API servers)', () => {
     expect(r.status, brief(r)).toBe('warn');
     expect(r.messageId).toBe('forbidden');
     expect(r.hint).toContain('--data-plane dp1=<context>');
+    expect(r.message).toContain('checked: 3 project-domain namespaces exist'); // what the token may read is still checked
+  });
+
+  it('with flyteadmin\'s token only, a missing namespace is still found', async () => {
+    const r = await components({ projects: ['flytesnacks', 'ghostproject'] });
+    expect(r.status, brief(r)).toBe('fail');
+    expect(r.messageId).toBe('namespacesMissing');
   });
 
   it('blocked when the data plane does not answer', async () => {
