@@ -203,7 +203,9 @@ export function dataPlanesFromValues(chart: Chart | undefined, r: Reader | undef
   const crm = r.bool('cluster_resource_manager.enabled') ?? true;
   const standalone = (r.bool('cluster_resource_manager.standalone_deploy') ?? false) || (r.bool('cluster_resource_manager.standaloneDeployment') ?? false);
   const syncInit = crm && !standalone;
-  const syncMounts = syncInit ? mountsOf(r, 'flyteadmin.initContainerClusterSyncAdditionalVolumeMounts') : undefined;
+  // Only when the values use the key (newer charts): older charts have no way to mount anything into that init container.
+  const syncKey = 'flyteadmin.initContainerClusterSyncAdditionalVolumeMounts';
+  const syncMounts = syncInit && r.has(syncKey) ? mountsOf(r, syncKey) : undefined;
   const volumesKnown = !!vols && !!mounts;
   const planes: DataPlane[] = [];
   configs.forEach((c, i) => {

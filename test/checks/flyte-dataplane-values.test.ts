@@ -190,6 +190,11 @@ describe('flyte.dataplane.config findings', () => {
     expect(r.messageId).toBe('inClusterWithoutPropeller');
     expect((await runCheck('flyte.dataplane.api', withProp, { instance: 'controlplane' })).result.messageId).toBe('inCluster');
   });
+  it('without initContainerClusterSyncAdditionalVolumeMounts (older charts have no such key) nothing is said about the init container', async () => {
+    const { initContainerClusterSyncAdditionalVolumeMounts: _drop, ...noSync } = creds;
+    const r = await config(load(controlPlane({ clusterConfigs: [entry('dp1')] }, noSync)), 'dp1');
+    expect(r.messageId).toBe('configured');
+  });
   it('one result per data plane, each named', async () => {
     const t = load(controlPlane({ labelClusterMap: { a: [{ id: 'dp1', weight: 0.5 }, { id: 'dp2', weight: 0.5 }] }, clusterConfigs: [entry('dp1'), entry('dp2')] }));
     const { results } = await runCheck('flyte.dataplane.config', t);
