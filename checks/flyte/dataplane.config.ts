@@ -76,7 +76,7 @@ function problemsOf(dp: DataPlanes, p: DataPlane, ns: string): Problem[] {
   }
   if (dp.syncInit && p.index !== undefined && !p.inCluster) {
     const miss = [p.token, p.ca].filter((f) => f && !f.problem && f.syncInitMissing).map((f) => f!.path);
-    if (miss.length) out.push({ id: 'syncInitMissing', text: `flyteadmin's sync-cluster-resources init container reads the same cluster configuration, but flyteadmin.initContainerClusterSyncAdditionalVolumeMounts does not mount ${miss.join(' and ')} into it: it cannot read ${p.name}'s credentials and the pod stays in Init`,
+    if (miss.length) out.push({ id: 'syncInitMissing', text: `flyteadmin.initContainerClusterSyncAdditionalVolumeMounts does not mount the credentials where the cluster configuration reads them (${miss.join(' and ')}): the sync-cluster-resources init container, which reads the same configuration, cannot find ${p.name}'s token and CA (flyteadmin then stays in Init)`,
       hint: `mount the credentials Secret into the init container at the same path: flyteadmin.initContainerClusterSyncAdditionalVolumeMounts: [{name: ${p.token?.volume ?? 'cluster-credentials'}, mountPath: ${posixDir(miss[0]!)}}]` });
   }
   void ns;
