@@ -1,5 +1,5 @@
 import { httpRequest } from '../../src/clients/http.js';
-import { isObj, kubectl, type KubeSession } from '../../src/clients/kube.js';
+import { isObj, KubeError, kubectl, probeSignal, type KubeSession } from '../../src/clients/kube.js';
 import { describeService, identifyService } from '../../src/clients/sniff.js';
 import { ProbeError } from '../../src/clients/tls.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
@@ -12,7 +12,7 @@ import { API_MESSAGES, withKube } from '../kubernetes/_support.js';
 
 const MESSAGES = {
   answers: { status: 'pass', summary: 'Each component\'s metrics endpoint answers Prometheus text format (`# TYPE` and sample lines parse).' },
-  notFromHere: { status: 'warn', summary: 'The metrics endpoints are pod addresses inside the cluster: cannot be checked from this machine (run with --in-cluster).' },
+  notFromHere: { status: 'warn', summary: 'The metrics endpoints are pod addresses inside the cluster and the API server\'s proxy could not reach them for this identity (403 on services/proxy, the control plane cannot dial pods): cannot be checked from this machine (run with --in-cluster).' },
   noComponents: { status: 'skip', summary: 'No component with a metrics Service is deployed by the values (or no values were given).' },
   noMetricsPort: { status: 'fail', summary: 'The component Service has no http-metrics port.' },
   serviceMissing: { status: 'fail', summary: 'The component Service (or, for flyte-binary, its pod) does not exist.' },
@@ -37,7 +37,7 @@ export default defineCheck({
   timeoutMs: 15_000,
   messages: MESSAGES,
   explain: {
-    what: 'For each deployed component with a metrics port (flyte-core: the `http-metrics` port 10254 of the flyteadmin and datacatalog Services, flytepropeller/flytescheduler when their `service.enabled`; flyte-binary: port 10254 of its pod): reads the Service and its ready endpoints (EndpointSlices) from the API, and in the cluster (--in-cluster) GETs `http://<pod IP>:<port>/metrics` the way Prometheus scrapes it. The answer must be Prometheus text: an HTML page, JSON or lines that do not parse fail, with the first bad line quoted.',
+    what: 'For each deployed component with a metrics port (flyte-core: the `http-metrics` port 10254 of the flyteadmin and datacatalog Services, flytepropeller/flytescheduler when their `service.enabled`; flyte-binary: port 10254 of its pod): reads the Service and its ready endpoints (EndpointSlices) from the API. From this machine it GETs /metrics through the API server\'s proxy (`kubectl get --raw /api/v1/namespaces/<ns>/services/<svc>:http-metrics/proxy/metrics`, or the pod\'s proxy for flyte-binary); in the cluster (--in-cluster) it GETs `http://<pod IP>:<port>/metrics` the way Prometheus scrapes it. The answer must be Prometheus text: an HTML page, JSON or lines that do not parse fail, with the first bad line quoted. When the proxy is refused (RBAC) or cannot dial the pod, it says so instead of judging.',
     why: 'A ServiceMonitor or scrape config that reaches a port serving something else records nothing (the target shows up "down" or with parse errors), and alerts on Flyte\'s own metrics (flyte:propeller:*, flyte:admin:*) never fire.',
     fix: 'Point the Service\'s `http-metrics` port at the profiler port of the component (`prof-port`, default 10254); make the pods ready; run with `--in-cluster` to scrape from inside the cluster.',
   },
@@ -92,10 +92,7 @@ async function one(ctx: CheckContext, s: KubeSession, m: MetricsComponent, signa
   const found = await addresses(ctx, s, m, signal);
   if (!Array.isArray(found)) return found;
   const where = m.component === 'flyte-binary' ? `pod ${found[0]!.pod ?? found[0]!.ip} port ${m.port}` : `Service ${m.service}:${m.portName}`;
-  if (!ctx.target.inCluster) {
-    return { status: 'warn', id: 'notFromHere', text: `${m.component}: ${where} has ${found.length} ready endpoint(s) (${found.slice(0, 3).map((a) => `${a.ip}:${a.port}`).join(', ')}), pod addresses inside the cluster: cannot be checked from this machine`,
-      hint: 'run flyte-doctor with `--in-cluster` to scrape them from a pod, or `kubectl port-forward` and `curl localhost:<port>/metrics`' };
-  }
+  if (!ctx.target.inCluster) return viaApiProxy(ctx, s, m, found, where, signal);
   const a = found[0]!;
   const host = a.ip.includes(':') ? `[${a.ip}]` : a.ip;
   const url = `http://${host}:${a.port}${m.path}`;
@@ -108,26 +105,7 @@ async function one(ctx: CheckContext, s: KubeSession, m: MetricsComponent, signa
         text: `${m.component}: GET ${url} answered HTTP ${r.status}${r.status === 404 ? ': no /metrics handler on this port (it is not the profiler port)' : front ? ': something in front of the metrics port requires authentication' : ''}`,
         hint: r.status === 404 ? `the profiler (metrics) port of ${m.component} is its \`prof-port\`/profilerPort (default 10254): point ${where} at it` : front ? 'Prometheus scrapes without credentials here: remove the auth proxy from the metrics port or give the ServiceMonitor the credentials (spec.endpoints[].authorization)' : `\`kubectl logs\` of the ${m.component} pod says why it fails` };
     }
-    const body = r.body;
-    const html = /text\/html/i.test(r.contentType) || /^\s*<(!doctype|html)/i.test(body);
-    let json = false;
-    try { const j = JSON.parse(body) as unknown; json = typeof j === 'object' && j !== null; } catch { /* not JSON */ }
-    if (html || json) {
-      return { status: 'fail', id: 'notPrometheus', cause: cause.wrongService(hp), details: { url, contentType: r.contentType },
-        text: `${m.component}: GET ${url} answered ${html ? 'an HTML page' : 'JSON'} (${r.contentType || 'no content type'}), not Prometheus text: the port serves something else`,
-        hint: `point ${where} at the profiler port of ${m.component} (\`prof-port\`, default 10254), which serves /metrics` };
-    }
-    const p = parseExposition(body);
-    if (p.error) {
-      return { status: 'fail', id: 'notPrometheus', cause: cause.wrongService(hp), details: { url, line: p.error.line, samplesBefore: p.samples },
-        text: `${m.component}: GET ${url} is not Prometheus text: line ${p.error.line} "${p.error.text}" (${p.error.why})`,
-        hint: `Prometheus rejects the whole scrape; point ${where} at the profiler port of ${m.component} (default 10254)` };
-    }
-    if (!p.samples) {
-      return { status: 'fail', id: 'emptyMetrics', cause: cause.wrongService(hp), details: { url }, text: `${m.component}: GET ${url} answered 200 with no samples`, hint: `the port answers but serves no metrics: point ${where} at the profiler port of ${m.component} (default 10254)` };
-    }
-    return { status: 'pass', id: 'answers', details: { url, samples: p.samples, families: p.families, flyteSamples: p.flyteSamples },
-      text: `${m.component}: ${url} answers Prometheus text (${p.samples} samples, ${p.families} families${p.flyteSamples ? `, ${p.flyteSamples} flyte:*` : ''})` };
+    return judge(m, url, r.contentType, r.body, hp, where);
   } catch (err) {
     if (!(err instanceof ProbeError)) throw err;
     const ev = err.kind === 'refused' || err.kind === 'timeout' ? undefined : await identifyService(a.ip, a.port, { timeoutMs: 1500 }).catch(() => undefined);
@@ -135,4 +113,76 @@ async function one(ctx: CheckContext, s: KubeSession, m: MetricsComponent, signa
       text: `${m.component}: no HTTP answer from ${url} (${err.kind}: ${err.message})${ev ? `; ${describeService(ev)}` : ''}`,
       hint: err.kind === 'refused' ? `nothing listens on ${a.port} in the pod: the component's \`prof-port\` differs from the Service's ${m.portName} port, or the profiler is off` : err.kind === 'timeout' ? 'a NetworkPolicy may block traffic to the pod\'s metrics port from this pod (Prometheus needs the same access)' : `something else answers on ${a.port}` };
   }
+}
+
+/** Judges a 200 answer of a metrics endpoint: Prometheus text, or what it is instead. */
+function judge(m: MetricsComponent, url: string, contentType: string, body: string, hp: string, where: string): Item<Id> {
+  const r = { contentType };
+  const html = /text\/html/i.test(r.contentType) || /^\s*<(!doctype|html)/i.test(body);
+  let json = false;
+  try { const j = JSON.parse(body) as unknown; json = typeof j === 'object' && j !== null; } catch { /* not JSON */ }
+  if (html || json) {
+    return { status: 'fail', id: 'notPrometheus', cause: cause.wrongService(hp), details: { url, contentType: r.contentType },
+      text: `${m.component}: GET ${url} answered ${html ? 'an HTML page' : 'JSON'} (${r.contentType || 'no content type'}), not Prometheus text: the port serves something else`,
+      hint: `point ${where} at the profiler port of ${m.component} (\`prof-port\`, default 10254), which serves /metrics` };
+  }
+  const p = parseExposition(body);
+  if (p.error) {
+    return { status: 'fail', id: 'notPrometheus', cause: cause.wrongService(hp), details: { url, line: p.error.line, samplesBefore: p.samples },
+      text: `${m.component}: GET ${url} is not Prometheus text: line ${p.error.line} "${p.error.text}" (${p.error.why})`,
+      hint: `Prometheus rejects the whole scrape; point ${where} at the profiler port of ${m.component} (default 10254)` };
+  }
+  if (!p.samples) {
+    return { status: 'fail', id: 'emptyMetrics', cause: cause.wrongService(hp), details: { url }, text: `${m.component}: GET ${url} answered 200 with no samples`, hint: `the port answers but serves no metrics: point ${where} at the profiler port of ${m.component} (default 10254)` };
+  }
+  return { status: 'pass', id: 'answers', details: { url, samples: p.samples, families: p.families, flyteSamples: p.flyteSamples },
+    text: `${m.component}: ${url} answers Prometheus text (${p.samples} samples, ${p.families} families${p.flyteSamples ? `, ${p.flyteSamples} flyte:*` : ''})` };
+}
+
+/** From this machine: GET /metrics through the API server's service (or pod) proxy. */
+async function viaApiProxy(ctx: CheckContext, s: KubeSession, m: MetricsComponent, found: Address[], where: string, signal: AbortSignal): Promise<Item<Id>> {
+  const t = ctx.target;
+  const ns = t.kubernetes.namespace;
+  const k = kubectl(t.kubernetes, ns);
+  const e = encodeURIComponent;
+  const a = found[0]!;
+  const hp = hostPortKey(a.ip, a.port);
+  const path = m.component === 'flyte-binary' || !m.service
+    ? `/api/v1/namespaces/${e(ns)}/pods/${e(a.pod ?? '')}:${a.port}/proxy${m.path}`
+    : `/api/v1/namespaces/${e(ns)}/services/${e(m.service)}:${e(m.portName)}/proxy${m.path}`;
+  const shown = `${k} get --raw ${path}`;
+  const cannot = (why: string, details: Record<string, string | number>): Item<Id> => ({ status: 'warn', id: 'notFromHere', details: { ...details, request: path },
+    text: `${m.component}: ${where} has ${found.length} ready endpoint(s) (${found.slice(0, 3).map((x) => `${x.ip}:${x.port}`).join(', ')}), pod addresses inside the cluster, and ${why}: cannot be checked from this machine`,
+    hint: `run flyte-doctor with \`--in-cluster\` to scrape them from a pod, or \`${k} port-forward\` and \`curl localhost:<port>${m.path}\`` });
+  let body: string;
+  try {
+    body = await s.getText(path, probeSignal(signal, Math.min(4000, Math.max(300, ctx.remainingMs() - 800))), 2 * 2 ** 20);
+  } catch (err) {
+    if (!(err instanceof KubeError)) throw err;
+    if (ctx.signal.aborted) throw err;
+    const msg = err.message;
+    if (err.kind === 'forbidden' && /services\/proxy|pods\/proxy|cannot get resource/i.test(msg)) {
+      return cannot(`user "${s.identity.user}" may not use the API server's proxy (403 on ${m.component === 'flyte-binary' ? 'pods/proxy' : 'services/proxy'})`, { error: msg });
+    }
+    if (err.kind === 'timeout') return cannot('the API server\'s proxy did not answer in time (the control plane may not reach the pod network)', { error: msg });
+    if (/error trying to reach service|dial tcp|no route to host|i\/o timeout|denied destination|connection refused/i.test(msg)) {
+      const refused = /connection refused/i.test(msg);
+      if (refused) {
+        return { status: 'fail', id: 'unreachable', cause: cause.unreachable(hp), details: { request: path, error: msg },
+          text: `${m.component}: the API server reached the pod but nothing listens on its metrics port (${msg})`,
+          hint: `nothing listens on ${a.port} in the pod: the component's \`prof-port\` differs from the Service's ${m.portName} port, or the profiler is off` };
+      }
+      return cannot(`the API server's proxy could not reach the pod (${msg.replace(/^GET \S+: /, '')})`, { error: msg });
+    }
+    if (/no endpoints available/i.test(msg)) {
+      return { status: 'fail', id: 'noEndpoints', cause: cause.backend(m.component), details: { request: path, error: msg }, text: `${m.component}: the API server finds no endpoint for ${where} (${msg})`, hint: `\`${k} get endpoints ${m.service ?? ''}\`; flyte.deployments.ready says why the pods are not ready` };
+    }
+    // Anything else came from the pod itself, through the proxy.
+    const status = err.extra.status ?? 0;
+    const front = status === 401 || status === 403;
+    return { status: 'fail', id: 'httpError', cause: front ? cause.frontAuth(hp) : cause.wrongService(hp), details: { request: path, status, error: msg },
+      text: `${m.component}: ${shown} answered HTTP ${status}${status === 404 ? ': no /metrics handler on this port (it is not the profiler port)' : ''} (${msg.replace(/^GET \S+: /, '')})`,
+      hint: status === 404 ? `the profiler (metrics) port of ${m.component} is its \`prof-port\`/profilerPort (default 10254): point ${where} at it` : `\`${shown}\` reproduces it; \`kubectl logs\` of the ${m.component} pod says why` };
+  }
+  return judge(m, `${path} (through the API server)`, '', body, hp, where);
 }

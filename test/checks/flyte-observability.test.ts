@@ -356,45 +356,69 @@ describe.sequential('flyte.metrics.endpoints (verify)', () => {
   const server = createServer((_q: IncomingMessage, s: ServerResponse) => { s.writeHead(status, { 'content-type': ctype }); s.end(body); });
   let port = 0;
   let ip = '';
-  const t = (inCluster: boolean) => { const x = target([core({ datacatalog: { enabled: false } })], NS_ME, 'flyte-core'); if (inCluster) x.inCluster = true; return x; };
-  const slice = (ready: boolean) => ({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'flyteadmin-fdobs', namespace: NS_ME, labels: { 'kubernetes.io/service-name': 'flyteadmin' } },
-    addressType: 'IPv4', endpoints: [{ addresses: [ip], conditions: { ready } }], ports: [{ name: 'http-metrics', port, protocol: 'TCP' }] });
+  const t = (inCluster: boolean, datacatalog = false) => { const x = target([core({ datacatalog: { enabled: datacatalog } })], NS_ME, 'flyte-core'); if (inCluster) x.inCluster = true; return x; };
+  const slice = (svc: string, addr: string, ready: boolean) => ({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: `${svc}-fdobs`, namespace: NS_ME, labels: { 'kubernetes.io/service-name': svc } },
+    addressType: 'IPv4', endpoints: [{ addresses: [addr], conditions: { ready }, targetRef: { kind: 'Pod', name: `${svc}-pod`, namespace: NS_ME } }], ports: [{ name: 'http-metrics', port, protocol: 'TCP' }] });
+  /** A pod whose status carries the IP (no kubelet here), the Endpoints the API server's service proxy reads, and the EndpointSlice. */
+  async function backend(svc: string, addr: string): Promise<void> {
+    await put(`/api/v1/namespaces/${NS_ME}/pods`, { apiVersion: 'v1', kind: 'Pod', metadata: { name: `${svc}-pod`, namespace: NS_ME, labels: { 'app.kubernetes.io/name': svc } }, spec: { containers: [{ name: 'c', image: 'ghcr.io/example/none:v1' }] } });
+    await kubeCall(admin(), tok(), 'PATCH', `/api/v1/namespaces/${NS_ME}/pods/${svc}-pod/status`, { status: { phase: 'Running', podIP: addr, podIPs: [{ ip: addr }] } }, 'application/merge-patch+json');
+    await put(`/api/v1/namespaces/${NS_ME}/endpoints`, { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: svc, namespace: NS_ME }, subsets: [{ addresses: [{ ip: addr, targetRef: { kind: 'Pod', name: `${svc}-pod`, namespace: NS_ME } }], ports: [{ name: 'http-metrics', port }] }] });
+    await put(`/apis/discovery.k8s.io/v1/namespaces/${NS_ME}/endpointslices`, slice(svc, addr, true));
+  }
   beforeAll(async () => {
     ip = hostAddress();
     await new Promise<void>((r) => server.listen(0, ip, r));
     port = (server.address() as { port: number }).port;
     await createIfMissing(admin(), tok(), '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS_ME } });
-    await put(`/api/v1/namespaces/${NS_ME}/services`, adminService(NS_ME, [{ name: 'http', port: 80, targetPort: 8088 }, { name: 'http-metrics', port: 10254 }]));
+    await put(`/api/v1/namespaces/${NS_ME}/services`, adminService(NS_ME, [{ name: 'http', port: 80, targetPort: 8088 }, { name: 'http-metrics', port: 10254, targetPort: 10254 }]));
+    await backend('flyteadmin', ip);
   }, 60_000);
   afterAll(async () => {
     server.close();
     await removeNamespace(tb(), NS_ME);
   }, 60_000);
 
-  it('healthy: Prometheus text from the pod address (in-cluster); from this machine: cannot be checked', async () => {
-    await put(`/apis/discovery.k8s.io/v1/namespaces/${NS_ME}/endpointslices`, slice(true));
+  it('healthy: Prometheus text from the pod address (in-cluster) and through the API server\'s service proxy (from this machine)', async () => {
     body = '# HELP flyte:admin:create_execution_count x\n# TYPE flyte:admin:create_execution_count counter\nflyte:admin:create_execution_count{project="p"} 3\ngo_goroutines 42\n';
     const r = await run(ID, t(true), 'verify');
     expect(r).toMatchObject({ status: 'pass', messageId: 'answers' });
     expect(r.message).toContain(`http://${ip}:${port}/metrics answers Prometheus text (2 samples, 1 families, 1 flyte:*)`);
     const here = await run(ID, t(false), 'verify');
-    expect(here).toMatchObject({ status: 'warn', messageId: 'notFromHere' });
-    expect(here.hint).toContain('--in-cluster');
+    expect(here).toMatchObject({ status: 'pass', messageId: 'answers' });
+    expect(here.message).toContain(`/api/v1/namespaces/${NS_ME}/services/flyteadmin:http-metrics/proxy/metrics (through the API server) answers Prometheus text`);
   });
 
-  it('broken: an HTML page, lines that do not parse, a 404, no ready endpoint, no http-metrics port', async () => {
+  it('broken: an HTML page, lines that do not parse, a 404 (in-cluster and through the proxy)', async () => {
     body = '<!doctype html><html>console</html>'; ctype = 'text/html';
     const html = await run(ID, t(true), 'verify');
     expect(html).toMatchObject({ status: 'fail', messageId: 'notPrometheus', cause: cause.wrongService(`${ip}:${port}`) });
     expect(html.message).toContain('an HTML page');
+    expect(await run(ID, t(false), 'verify')).toMatchObject({ status: 'fail', messageId: 'notPrometheus' });
     body = 'go_goroutines 42\nthis is not a metric\n'; ctype = 'text/plain';
     const bad = await run(ID, t(true), 'verify');
     expect(bad).toMatchObject({ status: 'fail', messageId: 'notPrometheus' });
     expect(bad.message).toContain('line 2 "this is not a metric"');
     status = 404; body = '404 page not found';
     expect(await run(ID, t(true), 'verify')).toMatchObject({ status: 'fail', messageId: 'httpError' });
-    status = 200;
-    await put(`/apis/discovery.k8s.io/v1/namespaces/${NS_ME}/endpointslices`, slice(false));
+    const nf = await run(ID, t(false), 'verify');
+    expect(nf).toMatchObject({ status: 'fail', messageId: 'httpError' });
+    expect(nf.message).toContain('answered HTTP 404: no /metrics handler on this port');
+    status = 200; body = 'go_goroutines 1\n';
+  });
+
+  it('a pod the API server cannot reach: cannot be checked from this machine', async () => {
+    await put(`/api/v1/namespaces/${NS_ME}/services`, { ...adminService(NS_ME, [{ name: 'grpc', port: 89, targetPort: 8089 }, { name: 'http-metrics', port: 10254, targetPort: 10254 }]), metadata: { name: 'datacatalog', namespace: NS_ME, labels: { 'app.kubernetes.io/name': 'datacatalog' } } });
+    const unreachable = ip.replace(/\.(\d+)$/, (_m, d: string) => `.${Number(d) === 254 ? 253 : Number(d) + 1}`);
+    await backend('datacatalog', unreachable);
+    const r = await run(ID, t(false, true), 'verify');
+    expect(r).toMatchObject({ status: 'warn', messageId: 'notFromHere' });
+    expect(r.message).toContain('datacatalog: Service datacatalog:http-metrics has 1 ready endpoint(s)');
+    expect(r.hint).toContain('--in-cluster');
+  }, 30_000);
+
+  it('no ready endpoint, no http-metrics port', async () => {
+    await put(`/apis/discovery.k8s.io/v1/namespaces/${NS_ME}/endpointslices`, slice('flyteadmin', ip, false));
     expect(await run(ID, t(true), 'verify')).toMatchObject({ status: 'fail', messageId: 'noEndpoints', cause: cause.backend('flyteadmin') });
     await put(`/api/v1/namespaces/${NS_ME}/services`, adminService(NS_ME, [{ name: 'http', port: 80, targetPort: 8088 }]));
     expect(await run(ID, t(true), 'verify')).toMatchObject({ status: 'fail', messageId: 'noMetricsPort', cause: cause.object('service', NS_ME, 'flyteadmin') });
