@@ -33,7 +33,8 @@ export default defineCheck({
   title: 'The components\' metrics endpoints answer in Prometheus text format',
   phases: ['verify'],
   needs: ['kubernetes'],
-  dependsOn: ['kubernetes.api.reachable'],
+  // a component that is not running is flyte.deployments.ready's finding, not a metrics one
+  dependsOn: ['kubernetes.api.reachable', 'flyte.deployments.ready'],
   timeoutMs: 15_000,
   messages: MESSAGES,
   explain: {
