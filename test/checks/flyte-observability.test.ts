@@ -356,7 +356,18 @@ describe.sequential('flyte.metrics.endpoints (verify)', () => {
   const server = createServer((_q: IncomingMessage, s: ServerResponse) => { s.writeHead(status, { 'content-type': ctype }); s.end(body); });
   let port = 0;
   let ip = '';
-  const t = (inCluster: boolean, datacatalog = false) => { const x = target([core({ datacatalog: { enabled: datacatalog } })], NS_ME, 'flyte-core'); if (inCluster) x.inCluster = true; return x; };
+  // only flyteadmin (and datacatalog when asked) deployed, so flyte.deployments.ready (a dependency) judges those alone
+  const t = (inCluster: boolean, datacatalog = false) => {
+    const x = target([core({ datacatalog: { enabled: datacatalog }, flytepropeller: { enabled: false }, flyteconsole: { enabled: false }, webhook: { enabled: false }, cluster_resource_manager: { enabled: false } })], NS_ME, 'flyte-core');
+    if (inCluster) x.inCluster = true;
+    return x;
+  };
+  /** A Deployment whose status says available, as the deployment controller (not running here) would write it. */
+  async function available(name: string): Promise<void> {
+    const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': 'flyte' };
+    await put(`/apis/apps/v1/namespaces/${NS_ME}/deployments`, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: NS_ME, labels }, spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name, image: 'cr.flyte.org/flyteorg/flyteadmin:v1.16.8' }] } } } });
+    await kubeCall(admin(), tok(), 'PATCH', `/apis/apps/v1/namespaces/${NS_ME}/deployments/${name}/status`, { status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1, conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'ok' }, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: 'ok' }] } }, 'application/merge-patch+json');
+  }
   const slice = (svc: string, addr: string, ready: boolean) => ({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: `${svc}-fdobs`, namespace: NS_ME, labels: { 'kubernetes.io/service-name': svc } },
     addressType: 'IPv4', endpoints: [{ addresses: [addr], conditions: { ready }, targetRef: { kind: 'Pod', name: `${svc}-pod`, namespace: NS_ME } }], ports: [{ name: 'http-metrics', port, protocol: 'TCP' }] });
   /** A pod whose status carries the IP (no kubelet here), the Endpoints the API server's service proxy reads, and the EndpointSlice. */
@@ -373,6 +384,8 @@ describe.sequential('flyte.metrics.endpoints (verify)', () => {
     await createIfMissing(admin(), tok(), '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS_ME } });
     await put(`/api/v1/namespaces/${NS_ME}/services`, adminService(NS_ME, [{ name: 'http', port: 80, targetPort: 8088 }, { name: 'http-metrics', port: 10254, targetPort: 10254 }]));
     await backend('flyteadmin', ip);
+    await available('flyteadmin');
+    await available('datacatalog');
   }, 60_000);
   afterAll(async () => {
     server.close();
@@ -416,6 +429,12 @@ describe.sequential('flyte.metrics.endpoints (verify)', () => {
     expect(r.message).toContain('datacatalog: Service datacatalog:http-metrics has 1 ready endpoint(s)');
     expect(r.hint).toContain('--in-cluster');
   }, 30_000);
+
+  it('a component that does not run: flyte.deployments.ready says so; this check waits for it (blocked)', async () => {
+    const x = target([core({ datacatalog: { enabled: false } })], NS_ME, 'flyte-core'); // flytepropeller etc. have no Deployment here
+    const r = await run(ID, x, 'verify');
+    expect(r).toMatchObject({ status: 'skip', blockedBy: 'flyte.deployments.ready' });
+  });
 
   it('no ready endpoint, no http-metrics port', async () => {
     await put(`/apis/discovery.k8s.io/v1/namespaces/${NS_ME}/endpointslices`, slice('flyteadmin', ip, false));
