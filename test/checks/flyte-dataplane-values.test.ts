@@ -1,10 +1,10 @@
 // Multi-cluster flyte-core from the values: the data planes the loader maps (the control-plane and
 // data-plane fixtures, hand-written cluster configs), the --data-plane flag's errors, and
 // flyte.dataplane.config's findings (preflight, values only: no server is contacted).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadTarget } from '../../src/config/load.js';
 import type { Target } from '../../src/config/target.js';
@@ -13,6 +13,7 @@ import { fixture } from '../harness/fixtures.js';
 import { runCheck } from '../harness/run-check.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fd-dp-values-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 function load(values: Record<string, unknown> | string[], dataPlanes: string[] = []): Target {
   const files = Array.isArray(values) ? values : [join(dir, `v${n++}.yaml`)];

@@ -3,7 +3,7 @@
 // this file (test/infra/dataplane.ts, port 26443) is the data plane, with flyte-core installed and
 // flyteadmin's ServiceAccount token. Each case writes the control plane's values (clusterConfigs
 // pointing at keys of the Secret) and runs the real loader and checks.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await dp?.stop();
   if (cp) await removeNamespace(cp, DP_NS).catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true }); // values and a kubeconfig holding tokens
 });
 
 interface Case { token?: string; ca?: string; endpoint?: string; context?: string; flags?: string[]; projects?: string[]; secretName?: string }
