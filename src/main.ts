@@ -330,6 +330,7 @@ async function startInCluster(req: RunRequest, io: Io, target: Target, runId: st
     ...(ic.serviceAccount ? { serviceAccount: ic.serviceAccount } : {}), ...(ic.projectDomain ? { projectDomain: ic.projectDomain } : {}),
     image, timeoutMs: ic.timeoutMs ?? DEFAULT_IN_CLUSTER_TIMEOUT_MS, runId, env: io.env, cwd: io.cwd, ...(io.signal ? { signal: io.signal } : {}),
     ...(io.env['FLYTE_DOCTOR_IN_CLUSTER_POLL_MS'] ? { pollMs: Number(io.env['FLYTE_DOCTOR_IN_CLUSTER_POLL_MS']) } : {}),
+    ...(req.waitMs !== undefined ? { waitMs: req.waitMs } : {}),
   }).catch((e): LaunchResult => ({
     outcome: { status: 'error', messageId: 'apiFailed', message: `the in-cluster run failed: ${(e as Error)?.message ?? String(e)}`, hint: 'set FLYTE_DOCTOR_DEBUG=1 and report it', details: {} },
     ranAt: `in-cluster/${where.namespace}/${where.serviceAccount}`, created: [], residue: [], durationMs: 0,

@@ -120,6 +120,20 @@ describe('--in-cluster against the test bed (fake kubelet)', () => {
     expect(pod.details.created).toContain(`Secret/${rec.job}-inputs`);
   }, 120_000);
 
+  it('verify --wait: the pod waits too (its own --wait, within the in-cluster timeout)', async () => {
+    nextBehaviour = 'run'; beforeRun = undefined;
+    const dir = values();
+    const before = kubelet.pods.length;
+    const r = await runCli(['verify', ...baseArgs(dir), '--wait', '20s', '--in-cluster-timeout', '2m'], { env: env() });
+    const rec = kubelet.pods.slice(before).find((p) => p.namespace === ns && p.behaviour === 'run');
+    expect(rec, r.stderr).toBeDefined();
+    const i = rec!.args!.indexOf('--wait');
+    expect(i, rec!.args!.join(' ')).toBeGreaterThan(-1);
+    expect(rec!.args![i + 1]).toBe('20000ms');
+    expect(r.code, r.stderr).toBe(0);
+    expect(await leftovers()).toEqual([]);
+  }, 120_000);
+
   it('the pretty and markdown reports say where each result ran', async () => {
     nextBehaviour = 'run'; beforeRun = undefined;
     const dir = values();
