@@ -2,7 +2,7 @@ import { isObj, kubectl, KubeError, type KubeSession } from '../../src/clients/k
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext } from '../../src/engine/types.js';
-import { readCrd } from '../../src/flyte/backend-plugins.js';
+import { missingCrdCause, readCrd } from '../../src/flyte/backend-plugins.js';
 import { selectorMatches, type MetricsComponent } from '../../src/flyte/observability.js';
 import { rollUp, type Item } from '../kubernetes/_objects.js';
 import { API_MESSAGES, withKube } from '../kubernetes/_support.js';
@@ -77,7 +77,7 @@ export default defineCheck({
           items.push({ status: 'warn', id: 'cannotRead', text: `user "${s.identity.user}" may not read CRD ${SERVICEMONITOR_CRD} (403): whether the Prometheus Operator is installed cannot be checked`, hint: `\`${k} auth can-i get customresourcedefinitions\`; check as a user who may` });
         } else if (crd.state === 'missing') {
           const keys = rendered.map((m) => m.serviceMonitorKey);
-          items.push({ status: 'fail', id: 'crdMissing', cause: cause.object('customresourcedefinition', undefined, SERVICEMONITOR_CRD),
+          items.push({ status: 'fail', id: 'crdMissing', cause: await missingCrdCause(s, SERVICEMONITOR_CRD, signal),
             text: `${keys.join(', ')} ${keys.length > 1 ? 'are' : 'is'} true but CRD ${SERVICEMONITOR_CRD} does not exist: the Prometheus Operator is not installed, and helm install/upgrade fails with "no matches for kind \\"ServiceMonitor\\" in version \\"monitoring.coreos.com/v1\\""`,
             hint: `install the Prometheus Operator first: ${INSTALL}; or set ${keys.map((x) => `\`${x}: false\``).join(', ')}` });
         } else if (crd.state !== 'established') {

@@ -2,7 +2,7 @@ import { isObj, kubectl, KubeError, type KubeSession } from '../../src/clients/k
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext } from '../../src/engine/types.js';
-import { crdsOf, imageReferenceProblem, operatorOf, readCrd, type BackendPlugins } from '../../src/flyte/backend-plugins.js';
+import { crdsOf, imageReferenceProblem, missingCrdCause, operatorOf, readCrd, type BackendPlugins } from '../../src/flyte/backend-plugins.js';
 import { rollUp, type Item } from '../kubernetes/_objects.js';
 import { API_MESSAGES, withKube } from '../kubernetes/_support.js';
 
@@ -90,7 +90,7 @@ async function operators(ctx: CheckContext, s: KubeSession, bp: BackendPlugins, 
       const crd = await orForbidden(readCrd(s, name, signal));
       if (crd instanceof KubeError) { items.push({ status: 'warn', id: 'cannotRead', text: `user "${s.identity.user}" may not read CRD ${name} (403): the ${plugin} plugin's operator cannot be checked`, hint: `\`${k} auth can-i get customresourcedefinitions\`` }); allOk = false; continue; }
       if (crd.state === 'missing') {
-        items.push({ status: 'fail', id: 'crdMissing', cause: cause.object('customresourcedefinition', undefined, name),
+        items.push({ status: 'fail', id: 'crdMissing', cause: await missingCrdCause(s, name, signal),
           text: `the ${plugin} plugin is enabled (${bp.key}) but CRD ${name} does not exist: the ${op.name} is not installed, so every ${plugin} task fails ("no matches for kind")`,
           hint: `install the ${op.name}: ${op.install}; ${remove}` });
         allOk = false;

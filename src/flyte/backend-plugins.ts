@@ -15,6 +15,7 @@ import type { KubeSession } from '../clients/kube.js';
 import type { Reader } from '../config/charts.js';
 import type { Chart } from '../config/target.js';
 import { isDict } from '../config/values.js';
+import { cause } from '../engine/causes.js';
 
 /** An operator a plugin needs: the CRDs its tasks create and how to install it. */
 export interface Operator {
@@ -248,4 +249,16 @@ export async function readCrd(s: KubeSession, name: string, signal: AbortSignal)
   const est = cond('Established');
   if (est?.['status'] !== 'True') return { name, state: 'not-established', versions, condition: est ? text(est) : 'no Established condition yet' };
   return { name, state: 'established', versions };
+}
+
+/** Whether the API server serves an API group at all (discovery `/apis/<group>`): a missing group is the whole operator missing. */
+export async function groupServed(s: KubeSession, group: string, signal: AbortSignal): Promise<boolean> {
+  return (await s.getOptional(`/apis/${encodeURIComponent(group)}`, signal)) !== undefined;
+}
+
+/** The cause key of a missing CRD: the API group when the group is not served at all (as kubernetes.objects.apis keys it), else the CRD. */
+export async function missingCrdCause(s: KubeSession, crd: string, signal: AbortSignal): Promise<string> {
+  const group = crd.slice(crd.indexOf('.') + 1);
+  const served = await groupServed(s, group, signal).catch(() => true);
+  return served ? cause.object('customresourcedefinition', undefined, crd) : cause.object('apigroup', undefined, group);
 }
