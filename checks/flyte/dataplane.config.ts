@@ -4,8 +4,9 @@ import type { Target } from '../../src/config/target.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Json } from '../../src/engine/types.js';
-import type { Instance } from '../../src/engine/types.js';
-import { endpointUrl, inClusterService, type DataPlane, type DataPlanes } from '../../src/flyte/dataplanes.js';
+import type { CheckContext, Instance } from '../../src/engine/types.js';
+import { KubeError, kubeSession, probeSignal } from '../../src/clients/kube.js';
+import { endpointUrl, inClusterService, readLiveClusters, type DataPlane, type DataPlanes } from '../../src/flyte/dataplanes.js';
 
 /** Details as JSON (drops the optional-undefined union members object literals infer). */
 const J = (d: Record<string, unknown>): Record<string, Json> => JSON.parse(JSON.stringify(d)) as Record<string, Json>;
@@ -112,6 +113,7 @@ export default defineCheck({
     enabledUnset: { status: 'warn', summary: 'A data plane does not set enabled, which defaults to false: it gets no executions.' },
     labelsToDisabled: { status: 'warn', summary: 'Labels route to a disabled data plane: their executions go elsewhere.' },
     syncInitMissing: { status: 'warn', summary: 'The sync-cluster-resources init container does not mount the credentials at the configured paths.' },
+    liveDiffers: { status: 'warn', summary: 'verify: the cluster configuration flyteadmin runs with (its ConfigMap) differs from the values for this data plane: the release was not upgraded with them.' },
   },
   explain: {
     what: 'For every cluster named by `configmap.clusters.clusterConfigs`, `configmap.clusters.labelClusterMap` or `--data-plane NAME=CONTEXT`: the entry exists once, is enabled, has an https endpoint and token/CA paths, and those files are mounted into flyteadmin from a Secret (`flyteadmin.additionalVolumes` / `additionalVolumeMounts`, also into the sync-cluster-resources init container); labels name defined clusters with weights in 0..1. A control plane with no clusterConfigs and flytepropeller disabled is reported, and a data-plane-only install must create the flyteadmin ServiceAccount.',
@@ -162,9 +164,36 @@ export default defineCheck({
       const st = (['flagOnly', 'enabledUnset', 'labelsToDisabled', 'syncInitMissing'] as const).includes(first.id as never) ? 'warn' : 'fail';
       return { status: st, messageId: first.id, message: `${p.name}: ${first.text}${rest.length ? `; also: ${rest.join('; ')}` : ''}`, hint: first.hint, details, ...(first.cause ? { cause: first.cause } : {}) };
     }
+    if (ctx.phase === 'verify' && p.index !== undefined && !p.implicit) {
+      const live = await liveEntry(ctx, ns);
+      if (live) {
+        const e = live.clusters.find((c) => c.name === p.name);
+        const diffs = !e ? [`it has no entry "${p.name}" (it has ${live.clusters.map((c) => c.name).join(', ') || 'none'})`]
+          : [e.endpoint !== p.endpoint && !p.inCluster ? `endpoint ${e.endpoint ?? '(none)'} instead of ${p.endpoint ?? '(none)'}` : '', e.enabled !== p.enabled ? `enabled: ${e.enabled}` : '',
+            e.tokenPath !== p.token?.path && !p.inCluster ? `tokenPath ${e.tokenPath ?? '(none)'}` : '', e.certPath !== p.ca?.path && !p.inCluster ? `certPath ${e.certPath ?? '(none)'}` : ''].filter(Boolean);
+        if (diffs.length) {
+          return { status: 'warn', messageId: 'liveDiffers', details: J({ ...details, configMap: `${ns}/${live.configMap}`, differences: diffs }),
+            message: `${p.name}: flyteadmin runs with ConfigMap ${ns}/${live.configMap}, where ${diffs.join(', ')}: the release runs other values than these`,
+            hint: `apply these values: \`helm upgrade <release> flyteorg/flyte-core -n ${ns}${(ctx.target.valuesFiles ?? []).map((f) => ` -f ${f}`).join('')}\` (flyteadmin reads the cluster configuration at start-up: the upgrade restarts it); \`helm get values <release> -n ${ns}\` shows what it runs with` };
+        }
+      }
+    }
     if (p.inCluster) return { status: 'pass', messageId: 'inCluster', message: `${p.name}: flyteadmin's own cluster (inCluster: true, flyteadmin's ServiceAccount); flytepropeller runs here`, details };
     if (p.enabledSet && !p.enabled) return { status: 'pass', messageId: 'disabledOnPurpose', message: `${p.name}: defined with enabled: false; no label routes to it`, details };
     const cred = p.token?.secret ? `token ${p.token.path} and CA ${p.ca?.path} from Secret ${ns}/${p.token.secret} (keys ${p.token.key}, ${p.ca?.key})` : `token ${p.token?.path} and CA ${p.ca?.path}${dp.volumesKnown ? ` (${p.token?.otherVolume ?? 'not a Secret volume'})` : ' (the values do not say which Secret holds them)'}`;
     return { status: 'pass', messageId: 'configured', message: `${p.name}: enabled, endpoint ${p.endpoint}, ${cred}${p.labels.length ? `; labels ${p.labels.map((l) => l.label).join(', ')}` : ''}`, details };
   },
 });
+
+/** The clusters flyteadmin runs with (verify), read once per run; undefined when not readable from here (that is other checks' finding). */
+function liveEntry(ctx: CheckContext, ns: string): Promise<Awaited<ReturnType<typeof readLiveClusters>>> {
+  return ctx.shared('dataplane:live-clusters', async () => {
+    try {
+      const s = await kubeSession(ctx);
+      return await readLiveClusters(s, ns, probeSignal(ctx.signal, Math.max(300, Math.min(4000, ctx.remainingMs() - 300))));
+    } catch (e) {
+      if (e instanceof KubeError) return undefined;
+      throw e;
+    }
+  });
+}

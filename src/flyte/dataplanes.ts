@@ -21,6 +21,7 @@ import { isObj, KubeError, openKube, type KubeSession } from '../clients/kube.js
 import type { Reader } from '../config/charts.js';
 import type { Chart, KubernetesTarget } from '../config/target.js';
 import { UserError } from '../errors.js';
+import { parseYaml } from '../config/values.js';
 
 /** Where a file flyteadmin reads (tokenPath / certPath) comes from in its pod. */
 export interface MountedFile {
@@ -381,4 +382,34 @@ export function inClusterService(endpoint: string | undefined, names: readonly s
   const first = host.split('.')[0]!;
   if (!names.includes(first)) return undefined;
   return !host.includes('.') || /\.svc(\.cluster\.local)?$/.test(host) || host.split('.').length === 2 ? first : undefined;
+}
+
+/** One cluster entry of the configuration flyteadmin runs with (its ConfigMap), as far as it matters here. */
+export interface LiveCluster { name: string; endpoint?: string; enabled: boolean; tokenPath?: string; certPath?: string; inCluster?: boolean }
+
+/** The ConfigMaps flyte-core renders clusters.yaml into (newer charts: its own; older: the admin config). */
+export const CLUSTERS_CONFIGMAPS = ['flyte-admin-clusters-config', 'flyte-admin-config'] as const;
+
+/**
+ * The clusters flyteadmin runs with, read from its ConfigMap in the control plane; undefined when
+ * no such ConfigMap (or key) exists. Throws KubeError for an API failure (403 included).
+ */
+export async function readLiveClusters(s: KubeSession, ns: string, signal: AbortSignal): Promise<{ configMap: string; clusters: LiveCluster[] } | undefined> {
+  for (const name of CLUSTERS_CONFIGMAPS) {
+    const cm = await s.getOptional<Record<string, unknown>>(`/api/v1/namespaces/${encodeURIComponent(ns)}/configmaps/${name}`, signal);
+    const data = cm && isObj(cm['data']) ? cm['data'] : undefined;
+    const text = data && typeof data['clusters.yaml'] === 'string' ? data['clusters.yaml'] : undefined;
+    if (!text) continue;
+    let doc: unknown;
+    try { doc = parseYaml(`ConfigMap ${ns}/${name} clusters.yaml`, text.slice(0, 1024 * 1024)); } catch { return { configMap: name, clusters: [] }; }
+    const clusters = isObj(doc) && isObj(doc['clusters']) ? doc['clusters'] : {};
+    const list = Array.isArray(clusters['clusterConfigs']) ? clusters['clusterConfigs'].slice(0, MAX_PLANES) : [];
+    return { configMap: name, clusters: list.filter(isObj).filter((c) => typeof c['name'] === 'string').map((c) => {
+      const auth = isObj(c['auth']) ? c['auth'] : {};
+      return { name: c['name'] as string, enabled: c['enabled'] === true || c['enabled'] === 'true',
+        ...(typeof c['endpoint'] === 'string' ? { endpoint: c['endpoint'] } : {}), ...(c['inCluster'] === true ? { inCluster: true } : {}),
+        ...(typeof auth['tokenPath'] === 'string' ? { tokenPath: auth['tokenPath'] } : {}), ...(typeof auth['certPath'] === 'string' ? { certPath: auth['certPath'] } : {}) };
+    }) };
+  }
+  return undefined;
 }

@@ -15,6 +15,7 @@ import { runCheck } from '../harness/run-check.js';
 import { getTestbed, type Testbed } from '../harness/testbed.js';
 import { DP_DEAD_PORT, DP_NS, pem, putSecret, startDataPlane, writeKubeconfig, type DataPlaneBed } from '../infra/dataplane.js';
 import { startKubeEcho } from '../infra/echo-servers.js';
+import { kubeCall } from '../infra/kube.js';
 import { installFlyte, makeReady, makeUnready, removeCrd, removeNamespace } from '../infra/flyte-install.js';
 
 let cp: Testbed;
@@ -235,6 +236,25 @@ describe('flyte.dataplane.api (two real API servers)', () => {
     expect(r.status, brief(r)).toBe('fail');
     expect(r.messageId).toBe('contextInvalid');
     expect(r.hint).toContain('--data-plane dp1=<context>');
+  });
+});
+
+describe('flyte.dataplane.config in verify: the configuration flyteadmin runs with', () => {
+  it('a running ConfigMap with another endpoint (values not applied) warns with the helm upgrade', async () => {
+    const path = `/api/v1/namespaces/${DP_NS}/configmaps`;
+    const clusters = `clusters:\n  clusterConfigs:\n  - name: dp1\n    endpoint: https://10.9.9.9:6443\n    enabled: true\n    auth:\n      type: file_path\n      tokenPath: /var/run/credentials/dp1_token\n      certPath: /var/run/credentials/dp1_cacert\n  labelClusterMap: {}\n`;
+    await kubeCall(cp.kube, cp.kube.tokens.admin, 'POST', path, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'flyte-admin-clusters-config', namespace: DP_NS }, data: { 'clusters.yaml': clusters } });
+    try {
+      const { result: r } = await runCheck('flyte.dataplane.config', target(), { instance: 'dp1', phase: 'verify' });
+      expect(r.status, brief(r)).toBe('warn');
+      expect(r.messageId).toBe('liveDiffers');
+      expect(r.message).toContain('endpoint https://10.9.9.9:6443 instead of');
+      expect(r.hint).toContain('helm upgrade');
+      const pre = (await runCheck('flyte.dataplane.config', target(), { instance: 'dp1', phase: 'preflight' })).result;
+      expect(pre.messageId).toBe('configured'); // preflight judges the values only
+    } finally {
+      await kubeCall(cp.kube, cp.kube.tokens.admin, 'DELETE', `${path}/flyte-admin-clusters-config`, undefined, undefined, (st) => st < 300 || st === 404);
+    }
   });
 });
 
