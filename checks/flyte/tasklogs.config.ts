@@ -60,6 +60,22 @@ function checkTemplate(p: TaskLogPlugin, tpl: TaskLogTemplate, chart: string | u
         hint: `set ${keys.map((k) => `\`${k}\``).join(' and ')}${p.kind === 'stackdriver' ? ' (your GCP project id)' : p.kind === 'cloudwatch' ? ' (the AWS region and the log group your log agent writes container logs to)' : ' (the dashboard base URL)'}, or a whole template at \`${p.enabledKey.replace(/-enabled$/, '-template-uri')}\`` });
     }
   }
+  if (!tpl.builtFrom && (p.kind === 'cloudwatch' || p.kind === 'stackdriver')) {
+    // A template of the console's own URL must still name where the logs are.
+    const u = tpl.uri;
+    const param = (name: string) => { const m = new RegExp(`[?&#;:]${name}=([^&#;]*)`).exec(u); return m ? decodeURIComponent(m[1]!.replace(/\+/g, ' ')).trim() : undefined; };
+    const lacking: string[] = [];
+    if (p.kind === 'cloudwatch') {
+      if (/console\.aws\.amazon\.com/.test(u) && !param('region')) lacking.push('the AWS region (region=…)');
+      const group = param('group') ?? /log-groups\/log-group\/([^/?#]+)/.exec(u)?.[1];
+      if (/console\.aws\.amazon\.com\/cloudwatch/.test(u) && !group) lacking.push('the log group (group=… or log-groups/log-group/…)');
+    } else if (/console\.cloud\.google\.com/.test(u) && !param('project')) lacking.push('the GCP project (project=…)');
+    if (lacking.length) {
+      items.push({ status: 'fail', id: 'incomplete', cause: cause.config(tpl.key),
+        text: `${label}: the template does not name ${lacking.join(' or ')}, so the console opens ${p.kind === 'cloudwatch' ? 'CloudWatch' : 'Cloud Logging'} without the task's logs`,
+        hint: `set ${lacking.join(' and ')} in \`${tpl.key}\`` });
+    }
+  }
   const tokens = placeholderTokens(tpl.uri);
   if (tokens.length) {
     items.push({ status: 'warn', id: 'placeholder', cause: cause.config(tpl.key), text: `${label} still holds ${tokens.join(', ')}`, hint: `replace ${tokens.join(', ')} in \`${tpl.key}\` with the real value${chart === 'flyte-core' ? ' (or the userSettings key it comes from)' : ''}` });

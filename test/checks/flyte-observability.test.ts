@@ -189,6 +189,17 @@ describe('flyte.tasklogs.config (preflight)', () => {
     expect(r.hint).toContain('`configmap.task_logs.plugins.logs.gcp-project`');
   });
 
+  it('a CloudWatch template without region or log group, a Cloud Logging template without project', async () => {
+    const cw = await run(ID, target([binaryLogs({ cloudwatch: { enabled: true, templateUri: 'https://console.aws.amazon.com/cloudwatch/home?region=#logEventViewer:stream=var.log.containers.{{ .podName }}_{{ .namespace }}_{{ .containerName }}-{{ .containerId }}.log' } })]));
+    expect(cw).toMatchObject({ status: 'fail', messageId: 'incomplete', cause: cause.config('configuration.logging.plugins.cloudwatch.templateUri') });
+    expect(cw.message).toContain('does not name the AWS region (region=…) or the log group');
+    const gcp = await run(ID, target([binaryLogs({ stackdriver: { enabled: true, templateUri: 'https://console.cloud.google.com/logs/query;query=resource.labels.pod_name%3D%22{{ .podName }}%22' } })]));
+    expect(gcp).toMatchObject({ status: 'fail', messageId: 'incomplete' });
+    expect(gcp.message).toContain('the GCP project (project=…)');
+    const ok = await run(ID, target([binaryLogs({ cloudwatch: { enabled: true, templateUri: 'https://console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:log-groups/log-group/$252Faws$252Fcontainerinsights$252Fprod$252Fapplication$3FlogStreamNameFilter$3Dvar.log.containers.{{.podName}}_{{.namespace}}_{{.containerName}}' } })]));
+    expect(ok).toMatchObject({ status: 'pass', messageId: 'wellFormed' });
+  });
+
   it('placeholders and a relative link', async () => {
     const p = await run(ID, fixture('flyte-binary__eks-starter.yaml'));
     expect(p).toMatchObject({ status: 'warn', messageId: 'placeholder' });
