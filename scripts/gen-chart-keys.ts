@@ -109,6 +109,8 @@ const TEMPLATE_READS: Record<Chart, Record<string, string[]>> = {
       'flyteadmin.env', 'flyteadmin.resources', 'flyteadmin.additionalVolumeMounts', 'flyteadmin.additionalVolumes', 'flyteadmin.nodeSelector',
       'flyteadmin.affinity', 'flyteadmin.tolerations', 'flyteadmin.deployRedoc', 'db.checks', 'db.admin.database.host', 'db.admin.database.port',
       'cluster_resource_manager.standalone_deploy', 'configmap.adminServer.flyteadmin.profilerPort',
+      // the sync-cluster-resources init container's extra mounts (multi-cluster guide: the data planes' credentials)
+      'flyteadmin.initContainerClusterSyncAdditionalVolumeMounts',
     ],
     'admin/secret.yaml @68cd55bd': ['flyteadmin.secrets'],
     'common/ingress.yaml @94327d6e': [
@@ -152,6 +154,8 @@ const TEMPLATE_READS: Record<Chart, Record<string, string[]>> = {
       'cluster_resource_manager.podAnnotations', 'cluster_resource_manager.podEnv',
       'cluster_resource_manager.config.cluster_resources.standaloneDeployment', 'cluster_resource_manager.service_account_name',
       'cluster_resource_manager.resources', 'cluster_resource_manager.nodeSelector', 'configmap.clusters.labelClusterMap',
+      // flyteadmin's ClusterConfigs (clusters.yaml): the label used when an execution names none
+      'configmap.clusters.defaultExecutionLabel',
     ],
   },
 };

@@ -138,6 +138,7 @@ export default defineCheck({
   id: 'flyte.dataplane.api',
   title: 'Each data plane\'s API server answers with the credentials flyteadmin uses',
   phases: ['preflight', 'verify'],
+  needs: ['dataplanes'],
   dependsOn: ['flyte.dataplane.config'],
   instances: remoteInstances,
   timeoutMs: 15_000,

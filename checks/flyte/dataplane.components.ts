@@ -29,6 +29,7 @@ export default defineCheck({
   id: 'flyte.dataplane.components',
   title: 'Each data plane runs flytepropeller and the webhook, has the FlyteWorkflow CRD and the project namespaces',
   phases: ['verify'],
+  needs: ['dataplanes'],
   dependsOn: ['flyte.dataplane.api'],
   instances: remoteInstances,
   timeoutMs: 20_000,

@@ -90,6 +90,7 @@ export default defineCheck({
   id: 'flyte.dataplane.config',
   title: 'Each data plane of flyteadmin\'s cluster configuration is complete and consistent',
   phases: ['preflight', 'verify'],
+  needs: ['dataplanes'],
   instances: configInstances,
   messages: {
     configured: { status: 'pass', summary: 'The data plane is defined, enabled, with an https endpoint, and its token and CA files come from a mounted Secret.' },

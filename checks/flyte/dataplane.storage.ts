@@ -9,7 +9,7 @@ export default defineCheck({
   id: 'flyte.dataplane.storage',
   title: 'The object store is reachable from each data plane',
   phases: ['verify'],
-  needs: ['storage'],
+  needs: ['dataplanes', 'storage'],
   instances: remoteInstances,
   messages: {
     notFromHere: { status: 'warn', summary: 'Cannot be checked from this machine: the data plane\'s pods reach the object store over their own network and identity; run --in-cluster in the data plane.' },

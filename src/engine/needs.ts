@@ -34,6 +34,8 @@ export function missingNeed(target: Target, need: Need): string | undefined {
     case 'storage.gcs':
       if (!target.storage) return 'no object store configured';
       return target.storage.provider === 'gcs' ? undefined : `storage provider is ${target.storage.provider}, not GCS`;
+    case 'dataplanes':
+      return target.dataPlanes ? undefined : 'not a multi-cluster flyte-core install (no configmap.clusters.clusterConfigs in the values, no --data-plane NAME=CONTEXT)';
     case 'storage.azure':
       if (!target.storage) return 'no object store configured';
       return target.storage.provider === 'azure' ? undefined : `storage provider is ${target.storage.provider}, not Azure Blob`;
@@ -62,6 +64,7 @@ const NEED_FIELDS: Record<Need, RegExp | undefined> = {
   storage: /^storage\.(endpoint|region|accessKey|secretKey|projectId)$/,
   'storage.s3': /^storage\.(endpoint|region|accessKey|secretKey)$/,
   'storage.gcs': /^storage\.projectId$/,
+  dataplanes: /^dataPlanes\./,
   'storage.azure': /^storage\.(account|endpoint|domainSuffix|secretKey|sasToken)$/,
   endpoint: /^(client\.(endpoint|host)|ingress\.(host|grpcAddress|httpUrl))$/,
   ingress: /^ingress\.(host|httpUrl|grpcAddress)$/,

@@ -19,6 +19,7 @@ export type Need =
   | 'storage.s3'      // provider is s3 (AWS or S3-compatible)
   | 'storage.gcs'     // provider is gcs
   | 'storage.azure'   // provider is azure (Azure Blob)
+  | 'dataplanes'      // a multi-cluster flyte-core install (target.dataPlanes)
   | 'endpoint'        // a Flyte admin endpoint is known (client config, --endpoint or ingress host)
   | 'ingress'         // an ingress host / URL is known
   | 'auth'            // auth is enabled in the values or the client config

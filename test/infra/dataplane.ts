@@ -1,5 +1,5 @@
 // A second Kubernetes cluster as a multi-cluster flyte-core data plane: its own etcd + kube-apiserver
-// (the same cached binary as the shared bed, startKube on ports 26443 / 22379-22381, its own
+// (the same cached binary as the shared bed, startKube on ports 27443 / 27379-27381, its own
 // directory and its own CA), with flyte-core installed into namespace `fd-dataplane` (Deployments made
 // ready through the status subresource, the FlyteWorkflow CRD, the project-domain namespaces, the
 // flyteadmin ServiceAccount bound to its ClusterRole) and a TokenRequest token for that account:
@@ -15,7 +15,7 @@ import { makeContext, sleep, stopAll, tcpOpen } from './common.js';
 import { installFlyte } from './flyte-install.js';
 import { createIfMissing, kubeCall, startKube } from './kube.js';
 
-export const DP_PORTS = { apiserver: 26443, etcdClient: 22379, etcdPeer: 22380, etcdMetrics: 22381 } as const;
+export const DP_PORTS = { apiserver: 27443, etcdClient: 27379, etcdPeer: 27380, etcdMetrics: 27381 } as const;
 /** A port nothing listens on (the data plane "down"). */
 export const DP_DEAD_PORT = 26999;
 /** Namespace of the install in both clusters (the control plane's Secret, the data plane's Flyte). */

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { loadTarget } from '../../src/config/load.js';
-import type { Target } from '../../src/config/target.js';
-import { UserError } from '../../src/errors.js';
-import { fixture } from '../harness/fixtures.js';
-import { runCheck } from '../harness/run-check.js';
+import { loadTarget } from '../../../src/config/load.js';
+import type { Target } from '../../../src/config/target.js';
+import { UserError } from '../../../src/errors.js';
+import { fixture } from '../../harness/fixtures.js';
+import { runCheck } from '../../harness/run-check.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fd-dp-values-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -201,5 +201,17 @@ describe('flyte.dataplane.config findings', () => {
     const { results } = await runCheck('flyte.dataplane.config', t);
     const mine = results.filter((r) => r.id === 'flyte.dataplane.config');
     expect(mine.map((r) => [r.instance, r.instanceLabel, r.status])).toEqual([['dp1', 'data plane dp1', 'pass'], ['dp2', 'data plane dp2', 'pass']]);
+  });
+});
+
+describe('single-cluster installs', () => {
+  it('every data-plane check skips naming why (no clusterConfigs, no --data-plane), not a generic reason', async () => {
+    const t = load({ configmap: { adminServer: { server: { httpPort: 8088 } } } });
+    expect(t.dataPlanes).toBeUndefined();
+    for (const id of ['flyte.dataplane.config', 'flyte.dataplane.api']) {
+      const { result } = await runCheck(id, t);
+      expect(result.status, id).toBe('skip');
+      expect(result.message, id).toContain('not a multi-cluster flyte-core install');
+    }
   });
 });

@@ -1,6 +1,6 @@
 // Multi-cluster flyte-core against two real API servers: the shared bed is the control plane (the
 // credentials Secret lives in namespace fd-dataplane there), and a second kube-apiserver started by
-// this file (test/infra/dataplane.ts, port 26443) is the data plane, with flyte-core installed and
+// this file (test/infra/dataplane.ts, port 27443) is the data plane, with flyte-core installed and
 // flyteadmin's ServiceAccount token. Each case writes the control plane's values (clusterConfigs
 // pointing at keys of the Secret) and runs the real loader and checks.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,15 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { loadTarget } from '../../src/config/load.js';
-import type { Target } from '../../src/config/target.js';
-import type { CheckResult } from '../../src/engine/types.js';
-import { runCheck } from '../harness/run-check.js';
-import { getTestbed, type Testbed } from '../harness/testbed.js';
-import { DP_DEAD_PORT, DP_NS, pem, putSecret, startDataPlane, writeKubeconfig, type DataPlaneBed } from '../infra/dataplane.js';
-import { startKubeEcho } from '../infra/echo-servers.js';
-import { kubeCall } from '../infra/kube.js';
-import { installFlyte, makeReady, makeUnready, removeCrd, removeNamespace } from '../infra/flyte-install.js';
+import { loadTarget } from '../../../src/config/load.js';
+import type { Target } from '../../../src/config/target.js';
+import type { CheckResult } from '../../../src/engine/types.js';
+import { runCheck } from '../../harness/run-check.js';
+import { getTestbed, type Testbed } from '../../harness/testbed.js';
+import { DP_DEAD_PORT, DP_NS, pem, putSecret, startDataPlane, writeKubeconfig, type DataPlaneBed } from '../../infra/dataplane.js';
+import { startKubeEcho } from '../../infra/echo-servers.js';
+import { kubeCall } from '../../infra/kube.js';
+import { installFlyte, makeReady, makeUnready, removeCrd, removeNamespace } from '../../infra/flyte-install.js';
 
 let cp: Testbed;
 let dp: DataPlaneBed;
