@@ -19,6 +19,7 @@ const MESSAGES = {
   operatorFlagOnly: { status: 'warn', summary: 'flyte-core sparkoperator.enabled / daskoperator.enabled is true but the plugin is not in enabled-plugins (the flag adds its config only).' },
   badImage: { status: 'fail', summary: 'The CoPilot image is not a well-formed image reference (no pod using raw containers could pull it).' },
   malformed: { status: 'fail', summary: 'enabled-plugins (or an item) has a shape propeller cannot read.' },
+  allEnabled: { status: 'warn', summary: 'enabled-plugins is an empty list, which makes propeller enable every plugin it ships; the operators of some (their CRDs) are not installed, so tasks of those types fail.' },
   defaultNotEnabled: { status: 'fail', summary: 'default-for-task-types names a plugin that is not in enabled-plugins: propeller refuses to start ("cannot set default plugin … when it is not configured to be an enabled plugin").' },
   cannotRead: { status: 'warn', summary: 'The identity may not read CRDs or Deployments (403): cannot be checked with these credentials.' },
   ...API_MESSAGES,
@@ -80,6 +81,21 @@ export default defineCheck({
 async function operators(ctx: CheckContext, s: KubeSession, bp: BackendPlugins, signal: AbortSignal): Promise<Item<Id>[]> {
   const k = kubectl(ctx.target.kubernetes);
   const items: Item<Id>[] = [];
+  if (bp.allEnabled) {
+    // an empty list enables every plugin: say which of the operator-backed ones could not run
+    const all = ['spark', 'ray', 'dask', 'pytorch', 'tensorflow', 'mpi'];
+    const missing: string[] = [];
+    for (const plugin of all) {
+      for (const name of crdsOf(plugin)) {
+        const crd = await orForbidden(readCrd(s, name, signal));
+        if (!(crd instanceof KubeError) && crd.state === 'missing') missing.push(`${plugin} (${name})`);
+      }
+    }
+    if (!missing.length) return [{ status: 'pass', id: 'ready', text: `${bp.key} is empty (every plugin enabled) and every operator CRD exists` }];
+    return [{ status: 'warn', id: 'allEnabled', cause: cause.config(bp.key),
+      text: `${bp.key} is an empty list (${bp.source}), so propeller enables every plugin it ships, but ${missing.join(', ')} ${missing.length > 1 ? 'have' : 'has'} no CRD: tasks of those types fail`,
+      hint: `list the plugins you use in \`${bp.key}\` (e.g. [container, sidecar, k8s-array]), or install the operators (${[...new Set(missing.map((m) => operatorOf(m.split(' ')[0]!)!.name))].join(', ')})` }];
+  }
   const needing = bp.enabled.filter((p) => crdsOf(p).length);
   const doneOps = new Set<string>();
   for (const plugin of needing) {

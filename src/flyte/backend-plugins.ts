@@ -84,6 +84,8 @@ export interface BackendPlugins {
   enabled: string[];
   /** As written (for messages). */
   written: string[];
+  /** enabled-plugins is an explicit empty list: propeller then enables every plugin it ships (TaskPluginConfig.GetEnabledPlugins). */
+  allEnabled?: boolean;
   /** The values key of the list (what a fix names) and where it came from. */
   key: string;
   source: string;
@@ -180,6 +182,7 @@ export function backendPluginsFromValues(chart: Chart, r: Reader, namespace: str
   return {
     enabled, written, key: listKey, source: raw === undefined || raw === null ? 'chart default' : (safe(() => r.prov(listKey)) ?? listKey), defaults,
     ...(connector ? { connector } : {}), ...(copilot ? { copilot } : {}), malformed, operatorFlags,
+    ...(Array.isArray(raw) && raw.length === 0 ? { allEnabled: true } : {}),
   };
 }
 

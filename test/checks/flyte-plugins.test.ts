@@ -125,6 +125,9 @@ describe.sequential('flyte.plugins.crds against the bed', () => {
     expect(r.message).toContain('the spark plugin is enabled (enabled_plugins.tasks.task-plugins.enabled-plugins) but CRD sparkapplications.sparkoperator.k8s.io does not exist');
     expect(r.hint).toContain('helm install spark-operator spark-operator --repo https://kubeflow.github.io/spark-operator');
     expect(r.hint).toContain('remove `spark` from `enabled_plugins.tasks.task-plugins.enabled-plugins`');
+    const all = await run(target([binary([], { defaults: {} })].map((v) => ({ ...v, enabled_plugins: { tasks: { 'task-plugins': { 'enabled-plugins': [], 'default-for-task-types': {} } } } }))));
+    expect(all).toMatchObject({ status: 'warn', messageId: 'allEnabled', cause: cause.config('enabled_plugins.tasks.task-plugins.enabled-plugins') });
+    expect(all.message).toContain('spark (sparkapplications.sparkoperator.k8s.io)');
     const pt = await run(target([binary(['container', 'pytorch'])]));
     expect(pt).toMatchObject({ status: 'fail', messageId: 'crdMissing' });
     expect(pt.hint).toContain('kubeflow/training-operator');
