@@ -12,8 +12,8 @@
 //                    (Service port configmap.schedulerConfig.scheduler.profilerPort, default 10254)
 //   flyteconsole:    flyteconsole.enabled && flyteconsole.serviceMonitor.enabled: its Service has only port
 //                    `http` 80, so the ServiceMonitor's `http-metrics` selects nothing (a chart bug).
-// flyte-binary 1.x renders no ServiceMonitor and no Service port for 10254 (the key
-// `serviceMonitor` is Flyte 2's chart).
+// flyte-binary 1.x (v0.1.10) renders no ServiceMonitor and no Service port for 10254 (`serviceMonitor`
+// is not one of its values keys, src/flyte/chart-keys.data.ts).
 //
 // Task logs (flyteplugins/go/tasks/logs/config.go LogConfig, logging_utils.go InitializeLogPlugins,
 // pluginmachinery/tasklog/template.go): flyte-binary renders `configuration.logging.plugins.<kind>.
@@ -209,7 +209,7 @@ function metricsFromValues(chart: Chart, r: R): MetricsComponent[] {
       component: 'flyte-binary', deployed: true, portName: 'http-metrics', port: 10254, path: '/metrics',
       serviceMonitor: on, serviceMonitorKey: 'serviceMonitor.enabled', ...(on ? { serviceMonitorSource: r.prov('serviceMonitor.enabled') } : {}),
       rendered: false, labels: {}, labelsKey: 'serviceMonitor.labels',
-      ...(on ? { problem: { text: 'the flyte-binary chart (1.x, v0.1.10) renders no ServiceMonitor and no Service port for the metrics port 10254: `serviceMonitor` is a key of Flyte 2\'s chart', key: 'service.extraPorts', value: '[{name: http-metrics, port: 10254, targetPort: 10254}] and a ServiceMonitor of your own' } } : {}),
+      ...(on ? { problem: { text: 'the flyte-binary chart (1.x, v0.1.10) renders no ServiceMonitor and no Service port for the metrics port 10254 (`serviceMonitor` is not one of its keys)', key: 'service.extraPorts', value: '[{name: http-metrics, port: 10254, targetPort: 10254}] and a ServiceMonitor of your own' } } : {}),
     }];
   }
   const enabled = (c: string, def = true) => bool(r, `${c}.enabled`, bad) ?? def;
