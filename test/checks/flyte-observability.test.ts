@@ -306,6 +306,10 @@ describe.sequential('flyte.metrics.servicemonitor', () => {
     const p = await run(ID, target([core({ flytepropeller: { serviceMonitor: { enabled: true } } })], NS, 'flyte-core'));
     expect(p).toMatchObject({ status: 'warn', messageId: 'notRendered' });
     expect(p.hint).toBe('set `flytepropeller.service.enabled: true`');
+    const b = await run(ID, target([{ configuration: { database: { host: 'db.fdobs.test' } }, serviceMonitor: { enabled: true } }], NS, 'flyte-binary'));
+    expect(b).toMatchObject({ status: 'warn', messageId: 'notRendered', cause: cause.config('serviceMonitor.enabled') });
+    expect(b.message).toContain('the flyte-binary chart (1.x, v0.1.10) renders no ServiceMonitor');
+    expect(b.hint).toContain('service.extraPorts');
     const c = await run(ID, target([core({ flyteconsole: { serviceMonitor: { enabled: true } } })], NS, 'flyte-core'));
     // the chart renders the console's ServiceMonitor (so the missing CRD leads) and it scrapes nothing
     expect(c).toMatchObject({ status: 'fail', messageId: 'crdMissing' });
