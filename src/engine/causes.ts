@@ -47,7 +47,7 @@ export const cause = {
  */
 const LAYERS: readonly string[] = [
   'values.', 'kubernetes.', 'dns.', 'database.', 'storage.',
-  'flyte.crd.', 'flyte.deployments.', 'flyte.services.', 'flyte.webhook.', 'flyte.projects.',
+  'flyte.crd.', 'flyte.plugins.', 'flyte.metrics.servicemonitor', 'flyte.deployments.', 'flyte.services.', 'flyte.webhook.', 'flyte.projects.',
   'tls.', 'client.', 'flyte.', 'ingress.', 'auth.',
 ];
 const rankOf = (id: string) => { const i = LAYERS.findIndex((p) => id.startsWith(p)); return i < 0 ? LAYERS.length + AREAS.length : i; };

@@ -17,9 +17,11 @@ import { getTestbed } from '../harness/testbed.js';
 /**
  * Warnings the healthy test bed has by design: its pinned kube-apiserver 1.33 is past upstream
  * support, and its ingress certificate comes from a private CA (this machine trusts it through
- * caCertFilePath; Flyte's pods may not).
+ * caCertFilePath; Flyte's pods may not). Its values enable no task-log plugin (the chart's default:
+ * no logs link in the console), and its pods have no real pod IP for the metrics endpoints to answer
+ * from (the API server's proxy refuses the fake address: cannot be checked from here).
  */
-export const TESTBED_WARNINGS = new Set(['kubernetes.version.supported', 'tls.admin.trust']);
+export const TESTBED_WARNINGS = new Set(['kubernetes.version.supported', 'tls.admin.trust', 'flyte.tasklogs.config', 'flyte.metrics.endpoints']);
 
 export interface ScenarioInputs {
   /** Extra `--set` flags (helm syntax), applied after the test bed's values.yaml. */
