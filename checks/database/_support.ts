@@ -110,6 +110,8 @@ export const LOGIN_MESSAGES = {
   roleMissing: { status: 'fail', summary: 'The role does not exist (SQLSTATE 28000).' },
   noHbaEntry: { status: 'fail', summary: 'No pg_hba.conf line lets this user, database and address in, or a reject line matches (SQLSTATE 28000).' },
   authMethodUnsupported: { status: 'fail', summary: 'pg_hba.conf asks for an authentication method Flyte\'s connection cannot satisfy (ident, peer, GSSAPI, SSPI, client certificate) (SQLSTATE 28000).' },
+  azureUserFormat: { status: 'fail', summary: 'Azure Database for PostgreSQL Single Server wants the user as <user>@<server> ("Invalid Username specified", SQLSTATE 28000).' },
+  tlsRequired: { status: 'fail', summary: 'The server requires TLS and the connection did not use it (Azure "SSL connection is required", SQLSTATE 28000).' },
   loginRefused: { status: 'fail', summary: 'The server refused the login with another SQLSTATE 28000 message (reported verbatim).' },
   tooManyConnections: { status: 'fail', summary: 'The server refuses new connections: max_connections is reached, or the free slots are reserved for superusers (SQLSTATE 53300).' },
   roleConnectionLimit: { status: 'fail', summary: 'The role\'s CONNECTION LIMIT is reached (SQLSTATE 53300).' },
@@ -227,6 +229,15 @@ function unrecognised(target: Target, db: DatabaseTarget, e: PgServerError, stag
 
 // ---------------------------------------------------------------- login (startup + authentication)
 
+/**
+ * The server name of an Azure Database for PostgreSQL host (`<server>.postgres.database.azure.com`, and
+ * the sovereign clouds' suffixes), or undefined for any other host.
+ */
+export function azureServerName(host: string): string | undefined {
+  const m = /^([a-z0-9-]+)\.postgres\.database\.(?:azure\.com|chinacloudapi\.cn|usgovcloudapi\.net|cloudapi\.de)\.?$/i.exec(host);
+  return m ? m[1]!.toLowerCase() : undefined;
+}
+
 /** A login refused by the server (ErrorResponse during startup/authentication). */
 export function loginServerFinding(target: Target, db: DatabaseTarget, e: PgServerError, o: { tls?: boolean } = {}): F<LoginId> {
   const w = where(db);
@@ -237,16 +248,37 @@ export function loginServerFinding(target: Target, db: DatabaseTarget, e: PgServ
   const pw = passwordOrigin(target, db);
   const admin = (sql: string) => adminSql(db, sql);
   const m = e.message;
+  const azure = azureServerName(db.host);
   if (e.code === '28P01' || (e.code === '28000' && /(LDAP|PAM|RADIUS|BSD) authentication failed/i.test(m))) {
     const ext = /(LDAP|PAM|RADIUS|BSD) authentication/i.exec(m)?.[1];
+    // Azure Flexible Server takes the plain role name; user@server is Single Server's form (which
+    // answers "Invalid Username specified" instead when the suffix is missing).
+    const at = db.user.indexOf('@');
+    const azureNote = azure && at > 0 ? `. On Azure Database for PostgreSQL Flexible Server the user is the plain role name: "${db.user}" is Single Server's <user>@<server> form` : '';
+    const azureFix = azure && at > 0 ? `; on Flexible Server set ${userKey} to ${db.user.slice(0, at)}` : '';
     return {
       status: 'fail', messageId: 'passwordRejected', cause: cause.credentials('postgres', who),
-      message: `${ext ? `${ext} ` : 'password '}authentication failed for user "${db.user}" on ${w} (${sq(e)}); the password came from ${pw.text}. PostgreSQL answers the same for a wrong password, a role that does not exist and an expired password (VALID UNTIL)`,
-      hint: `${pw.fix}${ext ? ` (the server checks it against ${ext})` : ''}; or, as an admin, set the role's password to the configured one: ALTER ROLE ${ident(db.user)} PASSWORD '…'. If the password is right, an admin can tell the other two apart: ${admin(`SELECT rolname, rolvaliduntil FROM pg_roles WHERE rolname = ${literal(db.user)}`)} (no row: the role does not exist, set ${userKey}; rolvaliduntil in the past: the password expired, ALTER ROLE ${ident(db.user)} VALID UNTIL 'infinity')`,
+      message: `${ext ? `${ext} ` : 'password '}authentication failed for user "${db.user}" on ${w} (${sq(e)}); the password came from ${pw.text}. PostgreSQL answers the same for a wrong password, a role that does not exist and an expired password (VALID UNTIL)${azureNote}`,
+      hint: `${pw.fix}${azureFix}${ext ? ` (the server checks it against ${ext})` : ''}; or, as an admin, set the role's password to the configured one: ALTER ROLE ${ident(db.user)} PASSWORD '…'. If the password is right, an admin can tell the other two apart: ${admin(`SELECT rolname, rolvaliduntil FROM pg_roles WHERE rolname = ${literal(db.user)}`)} (no row: the role does not exist, set ${userKey}; rolvaliduntil in the past: the password expired, ALTER ROLE ${ident(db.user)} VALID UNTIL 'infinity')`,
       details: { ...d, passwordKey: pw.key },
     };
   }
   if (e.code === '28000') {
+    if (/Invalid Username specified|username@hostname|<username@hostname>/i.test(m)) {
+      const server = azure ?? '<server name>';
+      const base = db.user.split('@')[0] || db.user;
+      return { status: 'fail', messageId: 'azureUserFormat', cause: cause.config(userKey),
+        message: `${w} is Azure Database for PostgreSQL Single Server, which wants the user as <user>@<server>; "${db.user}"${dbSource(target, db, 'username')} is not (${sq(e)}): ${m}`,
+        hint: `${dbFix(target, db, 'username', `${base}@${server}`) ?? `set ${userKey} to ${base}@${server}`} (Single Server is retired: on Flexible Server the plain name ${base} is right)`,
+        details: d };
+    }
+    if (/SSL connection is required|SSL is required|requires? (an )?SSL|require_secure_transport/i.test(m)) {
+      const fix = dbFix(target, db, 'options', 'sslmode=require');
+      return { status: 'fail', messageId: 'tlsRequired', cause: cause.config(dbSettingKey(target, db, 'options')),
+        message: `${w} requires TLS and refused this connection without it (${sq(e)}): ${m}${azure ? ' (Azure Database for PostgreSQL enforces TLS: "Enforce SSL connection" / require_secure_transport)' : ''}`,
+        hint: `${fix ?? `set ${dbSettingKey(target, db, 'options')}: "sslmode=require"`} (or "sslmode=verify-full sslrootcert=<the provider's CA bundle, mounted in the pods>")`,
+        details: d };
+    }
     if (/is not permitted to log in/i.test(m)) {
       return { status: 'fail', messageId: 'roleNoLogin', cause: cause.credentials('postgres', who), message: `role "${db.user}" exists and the password was accepted, but the role may not log in (NOLOGIN) on ${w} (${sq(e)})`, hint: `as an admin: ${admin(`ALTER ROLE ${ident(db.user)} LOGIN`)}; or set ${userKey} to a role that may log in`, details: d };
     }

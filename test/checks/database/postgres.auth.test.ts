@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { startTcp, type Running } from '../../harness/private-servers.js';
 import { getTestbed } from '../../harness/testbed.js';
+import { makeTarget } from '../../harness/target.js';
+import { startDnsServer, type DnsServer } from '../client/dns-server.js';
 import { runCheck } from '../../harness/run-check.js';
 import { pgDb, pgTarget } from './pg-target.js';
 import { dropRole, ensureRole, sqlOf, startPrivatePg, su, type PrivatePg } from './pg-servers.js';
@@ -214,5 +216,46 @@ describe('database.postgres.auth', () => {
     expect(result.status).toBe('pass');
     expect(result.messageId).toBe('authenticatedDbRefused');
     expect(result.message).toContain('3D000');
+  });
+
+  describe('Azure Database for PostgreSQL (an impostor speaking its answers, reached by its host name through a private DNS server: no Azure server runs here)', () => {
+    const AZ_HOST = 'fdtest-srv.postgres.database.azure.com';
+    let dns: DnsServer;
+    const az: Record<string, Running> = {};
+    beforeAll(async () => {
+      dns = await startDnsServer({ [AZ_HOST]: { a: ['127.0.0.1'] } });
+      az.userFormat = await pgErrorServer('28000', 'Invalid Username specified. Please check the Username and retry connection. The Username should be in <username@hostname> format.');
+      az.tls = await pgErrorServer('28000', 'SSL connection is required. Please specify SSL options and retry.');
+      az.flexible = await pgErrorServer('28P01', 'password authentication failed for user "flyte@fdtest-srv"');
+    });
+    afterAll(async () => { await dns?.stop(); for (const x of Object.values(az)) await x.stop(); });
+    const azTarget = (port: number, over: Parameters<typeof pgDb>[0] = {}) => makeTarget({ databases: [pgDb({ host: AZ_HOST, port, sslmode: 'prefer', sslrootcert: undefined, ...over })], dnsServer: dns.server });
+
+    it('Single Server without user@server: azureUserFormat, the fix gives flyte@<server>', async () => {
+      const { result } = await runCheck('database.postgres.auth', azTarget(az.userFormat!.port, { user: 'flyte' }));
+      expect(result).toMatchObject({ status: 'fail', messageId: 'azureUserFormat', cause: 'config:configuration.database.username' });
+      expect(result.hint).toContain('configuration.database.username');
+      expect(result.hint).toContain('flyte@fdtest-srv');
+    });
+
+    it('"SSL connection is required": tlsRequired with the sslmode fix, not a verbatim refusal', async () => {
+      const { result } = await runCheck('database.postgres.auth', azTarget(az.tls!.port, { sslmode: 'disable' }));
+      expect(result).toMatchObject({ status: 'fail', messageId: 'tlsRequired' });
+      expect(result.message).toContain('Azure Database for PostgreSQL enforces TLS');
+      expect(result.hint).toContain('sslmode=require');
+    });
+
+    it('Flexible Server refusing user@server: the password finding says the plain role name is the form there', async () => {
+      const { result } = await runCheck('database.postgres.auth', azTarget(az.flexible!.port, { user: 'flyte@fdtest-srv' }));
+      expect(result).toMatchObject({ status: 'fail', messageId: 'passwordRejected' });
+      expect(result.message).toContain("Single Server's <user>@<server> form");
+      expect(result.hint).toContain('on Flexible Server set configuration.database.username to flyte');
+    });
+
+    it('the same answers from a host that is not Azure: no Azure advice', async () => {
+      const { result } = await runCheck('database.postgres.auth', pgTarget(pgDb({ host: '127.0.0.1', port: az.flexible!.port, user: 'flyte@fdtest-srv', sslmode: 'prefer', sslrootcert: undefined })));
+      expect(result).toMatchObject({ status: 'fail', messageId: 'passwordRejected' });
+      expect(result.message).not.toContain('Flexible Server');
+    });
   });
 });
