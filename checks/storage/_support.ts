@@ -8,7 +8,7 @@ import type { StorageTarget, Target } from '../../src/config/target.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
 import type { CheckContext, Json, MessageSpec, Outcome } from '../../src/engine/types.js';
 import { isClusterInternal } from '../../src/config/endpoints.js';
-import { describeAnswer, S3ProbeError, whatListens, type NetFailure, type S3Answer } from '../../src/clients/s3.js';
+import { describeAnswer, s3Send, S3ProbeError, whatListens, type NetFailure, type S3Answer } from '../../src/clients/s3.js';
 import { GcsProbeError, type GcsAnswer, type GcsIdentity } from '../../src/clients/gcs.js';
 import { AzureProbeError, type AzureAnswer } from '../../src/clients/azure.js';
 import { describeService } from '../../src/clients/sniff.js';
@@ -17,7 +17,7 @@ import {
   iamNote, identityText, s3GrantHint, s3ResourceArn, storageField, storageFix, storageKey, type S3Identity,
   AZURE_OPS, azureAccountUrl, azureEndpointParts, azureRoleHint, azureSasHint, type AzureIdentity, type AzureOpName,
 } from '../../src/flyte/storage.js';
-import { setting } from '../../src/flyte/settings.js';
+import { fixSetting, setting } from '../../src/flyte/settings.js';
 
 const m = (status: MessageSpec['status'], summary: string): MessageSpec => ({ status, summary });
 
@@ -334,7 +334,7 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
     case 'PermanentRedirect': case 'TemporaryRedirect': case 'IllegalLocationConstraintException': case 'InvalidRegion': case 'IncorrectEndpoint':
       return regionFailure(t, op, a.region ?? /expecting '([a-z0-9-]+)'/.exec(msg ?? '')?.[1], code, { ...d, redirectEndpoint: a.redirectEndpoint ?? null });
     case 'NoSuchBucket':
-      return noSuchBucket(t, op, d);
+      return withCloseBuckets(ctx, op, noSuchBucket(t, op, d));
     case 'InvalidBucketName': {
       const k = bucketKey(t, op.instanceKey);
       return { status: 'fail', messageId: 'invalidBucketName', cause: cause.config(k), message: `${what}: "${op.bucket}" is not a valid bucket name (${said})`, hint: `set ${k} to a valid bucket name (3-63 characters: lower-case letters, digits, dots and hyphens; no scheme or path)`, details: d };
@@ -381,6 +381,50 @@ function accountDisabled(t: Target, op: S3Op, said: string, d: Record<string, Js
 
 function kmsFailure(st: StorageTarget, op: S3Op, said: string, d: Record<string, Json>): S3Outcome {
   return { status: 'fail', messageId: 'kmsDenied', message: `${op.op} on s3://${op.bucket} refused by KMS or the bucket's encryption policy: ${said}`, hint: `grant kms:GenerateDataKey and kms:Decrypt on the bucket's KMS key to ${flyteIdentityText(st)} (key policy and IAM), make sure the key is enabled, or use default bucket encryption instead of a policy that requires SSE headers (Flyte does not send them)`, details: d };
+}
+
+/** Edit distance (insertions, deletions, substitutions), for "did you mean" on bucket names. */
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!; prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j]!;
+      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length]!;
+}
+
+/**
+ * A missing bucket: the buckets the same identity can list whose names are close (a typo, another
+ * case, a missing suffix) are named, and the fix offers the closest. Best effort: ListBuckets may be
+ * denied or slow, and then the finding stays as it was.
+ */
+async function withCloseBuckets(ctx: CheckContext, op: S3Op, out: S3Outcome): Promise<S3Outcome> {
+  try {
+    const { ListBucketsCommand } = await import('@aws-sdk/client-s3');
+    const { output } = await s3Send<{ Buckets?: { Name?: string }[] }>(ctx, 'ListBuckets', new ListBucketsCommand({}), { timeoutMs: 2000 });
+    const names = (output.Buckets ?? []).map((b) => b.Name).filter((n): n is string => typeof n === 'string' && n !== op.bucket);
+    const want = op.bucket.toLowerCase();
+    const close = names
+      .map((n) => ({ n, dist: editDistance(want, n.toLowerCase()) }))
+      .filter((x) => x.dist <= Math.max(2, Math.floor(want.length / 5)) || x.n.toLowerCase().startsWith(want) || want.startsWith(x.n.toLowerCase()))
+      .sort((a, b) => a.dist - b.dist || a.n.localeCompare(b.n))
+      .slice(0, 3);
+    if (!close.length) return { ...out, details: { ...(out.details as Record<string, Json>), visibleBuckets: names.length } };
+    const k = bucketKey(ctx.target, op.instanceKey);
+    const best = close[0]!.n;
+    return {
+      ...out,
+      message: `${out.message}; buckets the same credentials see with a close name: ${close.map((x) => x.n).join(', ')}`,
+      hint: `${fixSetting(ctx.target, storageField(op.instanceKey === 'userdata' ? 'userDataBucket' : 'metadataBucket'), k, best) ?? `set ${k}: ${best}`} if that is the bucket meant; else ${out.hint}`,
+      details: { ...(out.details as Record<string, Json>), closeBuckets: close.map((x) => x.n) },
+    };
+  } catch {
+    return out;
+  }
 }
 
 function noSuchBucket(t: Target, op: S3Op, d: Record<string, Json>): S3Outcome {

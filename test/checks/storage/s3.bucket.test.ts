@@ -20,6 +20,19 @@ describe('storage.s3.bucket', () => {
     expect(result.hint).toContain('configuration.storage.metadataContainer');
   });
 
+  it('a typo in the bucket name: the close bucket the same credentials list is named, and offered as the fix', async () => {
+    const m = getTestbed().minio;
+    const typo = m.buckets.metadata.slice(0, -1); // flyte-metadat
+    const { result } = await runCheck('storage.s3.bucket', s3Target(undefined, { metadataBucket: typo }), { instance: 'metadata' });
+    expect(result).toMatchObject({ status: 'fail', messageId: 'noSuchBucket' });
+    expect(result.message).toContain(`buckets the same credentials see with a close name: ${m.buckets.metadata}`);
+    expect(result.hint).toMatch(new RegExp(`^set configuration\\.storage\\.metadataContainer: ${m.buckets.metadata}`));
+    expect(result.details!['closeBuckets']).toEqual([m.buckets.metadata]);
+    // a name close to nothing: no suggestion, the create command stays the fix
+    const far = (await runCheck('storage.s3.bucket', s3Target(undefined, { metadataBucket: m.missingBucket }), { instance: 'metadata' })).result;
+    expect(far.message).not.toContain('close name');
+  });
+
   it('a region other than the server\'s is a region mismatch naming the region key', async () => {
     const { result } = await runCheck('storage.s3.bucket', s3Target(undefined, { region: 'eu-west-3' }), { instance: 'metadata' });
     expect(result.status).toBe('fail');
