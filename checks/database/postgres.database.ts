@@ -2,12 +2,14 @@ import { PgProbeError } from '../../src/clients/postgres.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Messages, Outcome } from '../../src/engine/types.js';
-import { adminSql, dbSettingKey, dbSource, ident } from '../../src/flyte/database.js';
+import { adminSql, dbFix, dbSettingKey, dbSource, ident } from '../../src/flyte/database.js';
+import { closeNames } from '../../src/distance.js';
 import { carryNotFromHere, databaseFor, dbInstances, flytePoolTotal, hpKey, NOT_FROM_HERE_MESSAGES, query, QUERY_MESSAGES, queryFinding, serverDetails, sessionFor, where } from './_support.js';
 
 const MESSAGES = {
   exists: { status: 'pass', summary: 'The configured database exists and the role may connect to it.' },
   willBeCreated: { status: 'pass', summary: 'The database does not exist yet, and the role may create it (Flyte creates it at start).' },
+  willBeCreatedNextToClose: { status: 'warn', summary: 'The database does not exist and Flyte would create it, but a database with a close name exists: a typo would start Flyte on a new, empty database.' },
   missingNoCreatedb: { status: 'fail', summary: 'The database does not exist (SQLSTATE 3D000) and the role may not create it (no CREATEDB).' },
   missingAfterInstall: { status: 'fail', summary: 'After install the database still does not exist although the role may create it: Flyte has not started against this server.' },
   missingCannotCheck: { status: 'fail', summary: 'The database does not exist and the role cannot connect to `postgres` either, which Flyte\'s auto-create uses.' },
@@ -70,12 +72,22 @@ export default defineCheck({
       }
       const [r] = await query<{ rolcreatedb: boolean; rolsuper: boolean }>(ctx, db, s.client, 'SELECT rolcreatedb, rolsuper FROM pg_roles WHERE rolname = current_user');
       const canCreate = !!(r?.rolcreatedb || r?.rolsuper);
-      const dd = { ...d, rolcreatedb: !!r?.rolcreatedb, rolsuper: !!r?.rolsuper };
+      // Databases with a close name (a typo, another case, a suffix): named, and offered as the fix.
+      const names = (await query<{ datname: string }>(ctx, db, s.client, 'SELECT datname FROM pg_database WHERE NOT datistemplate').catch(() => [])).map((x) => x.datname);
+      const close = closeNames(db.dbname, names);
+      const closeText = close.length ? `; databases with a close name on this server: ${close.join(', ')}` : '';
+      const useClose = close.length ? `${dbFix(ctx.target, db, 'dbname', close[0]!) ?? `set ${dbKeyName}: ${close[0]}`} if that is the database meant; else ` : '';
+      const dd = { ...d, rolcreatedb: !!r?.rolcreatedb, rolsuper: !!r?.rolsuper, ...(close.length ? { closeDatabases: close } : {}) };
       if (!canCreate) {
-        return { status: 'fail', messageId: 'missingNoCreatedb', message: `database ${db.dbname} does not exist (3D000) and role ${db.user} may not create it (no CREATEDB, not superuser); Flyte's CREATE DATABASE at start will fail`, hint: `create it as an admin: ${adminSql(db, create)}; or ALTER ROLE ${ident(db.user)} CREATEDB; or set ${dbKeyName} to an existing database${dbSource(ctx.target, db, 'dbname')}`, details: dd };
+        return { status: 'fail', messageId: 'missingNoCreatedb', message: `database ${db.dbname} does not exist (3D000) and role ${db.user} may not create it (no CREATEDB, not superuser); Flyte's CREATE DATABASE at start will fail${closeText}`, hint: `${useClose}create it as an admin: ${adminSql(db, create)}; or ALTER ROLE ${ident(db.user)} CREATEDB; or set ${dbKeyName} to an existing database${dbSource(ctx.target, db, 'dbname')}`, details: dd };
       }
       if (ctx.phase === 'verify') {
-        return { status: 'fail', messageId: 'missingAfterInstall', message: `database ${db.dbname} does not exist after install although ${db.user} may create it: Flyte has not started successfully against this server`, hint: `check the flyteadmin/datacatalog logs; or create it: ${adminSql(db, create)}`, details: dd };
+        return { status: 'fail', messageId: 'missingAfterInstall', message: `database ${db.dbname} does not exist after install although ${db.user} may create it: Flyte has not started successfully against this server${closeText}`, hint: `${useClose}check the flyteadmin/datacatalog logs; or create it: ${adminSql(db, create)}`, details: dd };
+      }
+      if (close.length) {
+        return { status: 'warn', messageId: 'willBeCreatedNextToClose', cause: cause.config(dbKeyName),
+          message: `database ${db.dbname} does not exist; role ${db.user} may create it, so Flyte would start on a new, empty database, while ${close.join(', ')} exist${close.length === 1 ? 's' : ''} with a close name${dbSource(ctx.target, db, 'dbname')}`,
+          hint: `${dbFix(ctx.target, db, 'dbname', close[0]!) ?? `set ${dbKeyName}: ${close[0]}`} if that is the database meant; if ${db.dbname} is really new, nothing to do`, details: dd };
       }
       return { status: 'pass', messageId: 'willBeCreated', message: `database ${db.dbname} does not exist yet; role ${db.user} has ${r?.rolsuper ? 'superuser' : 'CREATEDB'}, so Flyte will create it at start`, details: dd };
     } catch (e) {

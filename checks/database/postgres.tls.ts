@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { PgProbeError, sslPlanOf, sslRequest, startupProbe, stepBudget, tcpConnect, tlsHandshake, type PgServerError, type StartupAnswer, type TlsInfo } from '../../src/clients/postgres.js';
+import { editDistance as distance } from '../../src/distance.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Json, Messages, Outcome } from '../../src/engine/types.js';
@@ -28,13 +29,6 @@ const MESSAGES = {
 } as const satisfies Messages;
 type Id = keyof typeof MESSAGES;
 
-/** Levenshtein distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-  return d[a.length]![b.length]!;
-}
 
 /** pg_hba.conf refused this startup (no line, or a reject line), or a managed server's own TLS enforcement did (Azure Single Server: "SSL connection is required"). The pg_hba message always names the encryption used, so only a second try with the other encryption tells whether encryption is the reason. */
 const hbaRefused = (a: StartupAnswer) => a.kind === 'error' && a.error.code === '28000' && (/pg_hba\.conf/.test(a.error.message) || /SSL connection is required/i.test(a.error.message));

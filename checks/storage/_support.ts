@@ -4,6 +4,7 @@
 // "Error responses" code list and the GCS JSON API error reasons; anything else is an honest
 // "unrecognised" finding with the evidence. Only AccessDenied / forbidden means the policy.
 import { maskIdentifier } from '../../src/config/secret.js';
+import { closeNames } from '../../src/distance.js';
 import type { StorageTarget, Target } from '../../src/config/target.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
 import type { CheckContext, Json, MessageSpec, Outcome } from '../../src/engine/types.js';
@@ -383,20 +384,6 @@ function kmsFailure(st: StorageTarget, op: S3Op, said: string, d: Record<string,
   return { status: 'fail', messageId: 'kmsDenied', message: `${op.op} on s3://${op.bucket} refused by KMS or the bucket's encryption policy: ${said}`, hint: `grant kms:GenerateDataKey and kms:Decrypt on the bucket's KMS key to ${flyteIdentityText(st)} (key policy and IAM), make sure the key is enabled, or use default bucket encryption instead of a policy that requires SSE headers (Flyte does not send them)`, details: d };
 }
 
-/** Edit distance (insertions, deletions, substitutions), for "did you mean" on bucket names. */
-export function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!; prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]!;
-      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length]!;
-}
-
 /**
  * A missing bucket: the buckets the same identity can list whose names are close (a typo, another
  * case, a missing suffix) are named, and the fix offers the closest. Best effort: ListBuckets may be
@@ -406,21 +393,16 @@ async function withCloseBuckets(ctx: CheckContext, op: S3Op, out: S3Outcome): Pr
   try {
     const { ListBucketsCommand } = await import('@aws-sdk/client-s3');
     const { output } = await s3Send<{ Buckets?: { Name?: string }[] }>(ctx, 'ListBuckets', new ListBucketsCommand({}), { timeoutMs: 2000 });
-    const names = (output.Buckets ?? []).map((b) => b.Name).filter((n): n is string => typeof n === 'string' && n !== op.bucket);
-    const want = op.bucket.toLowerCase();
-    const close = names
-      .map((n) => ({ n, dist: editDistance(want, n.toLowerCase()) }))
-      .filter((x) => x.dist <= Math.max(2, Math.floor(want.length / 5)) || x.n.toLowerCase().startsWith(want) || want.startsWith(x.n.toLowerCase()))
-      .sort((a, b) => a.dist - b.dist || a.n.localeCompare(b.n))
-      .slice(0, 3);
+    const names = (output.Buckets ?? []).map((b) => b.Name).filter((n): n is string => typeof n === 'string');
+    const close = closeNames(op.bucket, names);
     if (!close.length) return { ...out, details: { ...(out.details as Record<string, Json>), visibleBuckets: names.length } };
     const k = bucketKey(ctx.target, op.instanceKey);
-    const best = close[0]!.n;
+    const best = close[0]!;
     return {
       ...out,
-      message: `${out.message}; buckets the same credentials see with a close name: ${close.map((x) => x.n).join(', ')}`,
+      message: `${out.message}; buckets the same credentials see with a close name: ${close.join(', ')}`,
       hint: `${fixSetting(ctx.target, storageField(op.instanceKey === 'userdata' ? 'userDataBucket' : 'metadataBucket'), k, best) ?? `set ${k}: ${best}`} if that is the bucket meant; else ${out.hint}`,
-      details: { ...(out.details as Record<string, Json>), closeBuckets: close.map((x) => x.n) },
+      details: { ...(out.details as Record<string, Json>), closeBuckets: close },
     };
   } catch {
     return out;

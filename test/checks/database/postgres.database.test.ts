@@ -42,6 +42,19 @@ describe('database.postgres.database', () => {
     expect(post.result.messageId).toBe('missingAfterInstall');
   });
 
+  it('a typo in the database name: the close database is named and offered; with CREATEDB it warns instead of passing on a new empty database', async () => {
+    const tb = getTestbed().postgres;
+    const typo = tb.databases.flyteadmin.slice(0, -1); // flyteadmi
+    const owner = (await runCheck('database.postgres.database', pgTarget(pgDb({ dbname: typo })))).result;
+    expect(owner).toMatchObject({ status: 'fail', messageId: 'missingNoCreatedb' });
+    expect(owner.message).toContain(`databases with a close name on this server: ${tb.databases.flyteadmin}`);
+    expect(owner.hint).toMatch(new RegExp(`^set configuration\\.database\\.dbname: ${tb.databases.flyteadmin}`));
+    const su = (await runCheck('database.postgres.database', pgTarget(pgDb({ dbname: typo, user: tb.superuser.user, pw: tb.superuser.password })))).result;
+    expect(su).toMatchObject({ status: 'warn', messageId: 'willBeCreatedNextToClose', cause: 'config:configuration.database.dbname' });
+    expect(su.message).toContain('Flyte would start on a new, empty database');
+    expect(su.details?.closeDatabases).toEqual([tb.databases.flyteadmin]);
+  });
+
   it('CONNECT revoked (42501 at login): auth passes, this check fails with a GRANT the server accepts', async () => {
     const { result, results } = await runCheck('database.postgres.database', pgTarget(pgDb({ dbname: NOCONNECT })));
     expect(results.find((r) => r.id === 'database.postgres.auth')!.messageId).toBe('authenticatedDbRefused');
