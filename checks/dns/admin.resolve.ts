@@ -2,6 +2,8 @@ import { adminEndpoint } from '../../src/config/endpoints.js';
 import { probeTimeout } from '../../src/engine/budget.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { clientSource } from '../../src/flyte/client.js';
+import { fixSetting } from '../../src/flyte/settings.js';
+import { closeNames } from '../../src/distance.js';
 import { DNS_MESSAGES, dnsOutcome } from './hosts.resolve.js';
 
 export default defineCheck({
@@ -19,6 +21,19 @@ export default defineCheck({
   async run(ctx) {
     const e = adminEndpoint(ctx.target)!;
     const from = e.source === 'admin.endpoint' ? `admin endpoint, ${clientSource(ctx.target, 'endpoint')}` : `admin endpoint (${e.source})`;
-    return dnsOutcome(ctx, e.host, from, probeTimeout(ctx));
+    const out = await dnsOutcome(ctx, e.host, from, probeTimeout(ctx));
+    // A name that does not resolve, one typo away from the Ingress host the values name: say so.
+    const ingressHost = ctx.target.ingress?.host;
+    if ((out.messageId === 'nxdomain' || out.messageId === 'dnsRefused' || out.messageId === 'noAddress' || out.messageId === 'invalidName')
+      && ingressHost && ingressHost.toLowerCase() !== e.host.toLowerCase() && closeNames(e.host, [ingressHost]).length) {
+      const fixed = e.source === 'admin.endpoint' && ctx.target.client.endpoint ? ctx.target.client.endpoint.replace(e.host, ingressHost) : undefined;
+      return {
+        ...out,
+        message: `${out.message}; the values' Ingress host is ${ingressHost}, one typo away`,
+        hint: `${fixed ? `${fixSetting(ctx.target, 'client.endpoint', 'admin.endpoint', fixed) ?? `set admin.endpoint: ${fixed}`} if ${ingressHost} is the host meant; else ` : `use ${ingressHost} if that is the host meant; else `}${out.hint ?? ''}`,
+        details: { ...(out.details ?? {}), ingressHost },
+      } as typeof out;
+    }
+    return out;
   },
 });

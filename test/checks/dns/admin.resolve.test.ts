@@ -29,6 +29,18 @@ describe('dns.admin.resolve (dnsmasq on the test bed)', () => {
     expect(all.find((r) => r.id === 'client.config.tls-mode')?.blockedBy).toBe('dns.admin.resolve');
   });
 
+  it("a client host one typo away from the values' Ingress host: says so, and offers the corrected admin.endpoint", async () => {
+    const t = at('flyte.tset', bed().nginx.https);
+    t.provenance['client.endpoint'] = '/home/u/.flyte/config.yaml: admin.endpoint';
+    const { result } = await run('dns.admin.resolve', t);
+    expect(result).toMatchObject({ status: 'fail', messageId: 'dnsRefused' });
+    expect(result.message).toContain(`the values' Ingress host is ${bed().nginx.host}, one typo away`);
+    expect(result.hint).toContain(`set admin.endpoint: "dns:///${bed().nginx.host}:${bed().nginx.https}" in /home/u/.flyte/config.yaml`);
+    // a name nowhere near the Ingress host: no such advice
+    const far = (await run('dns.admin.resolve', at('flyte.example.com'))).result;
+    expect(far.message).not.toContain('one typo away');
+  });
+
   it('tells a refusing resolver from NXDOMAIN', async () => {
     const { result } = await run('dns.admin.resolve', at('flyte.example.com'));
     expect(result.status).toBe('fail');
