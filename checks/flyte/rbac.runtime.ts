@@ -150,7 +150,7 @@ export default defineCheck({
   title: "Flyte's ServiceAccounts have the Kubernetes rights their components use at run time",
   phases: ['verify'],
   needs: ['kubernetes'],
-  dependsOn: ['kubernetes.api.reachable'],
+  dependsOn: ['kubernetes.api.reachable', 'kubernetes.namespace.exists'],
   messages: {
     granted: { status: 'pass', summary: 'Every Flyte ServiceAccount the values deploy exists and the API server grants it every right its components use (SubjectAccessReviews).' },
     serviceAccountMissing: { status: 'fail', summary: 'A ServiceAccount a Flyte Deployment runs as does not exist: its pods cannot be created.' },

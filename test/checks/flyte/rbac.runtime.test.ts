@@ -395,6 +395,12 @@ describe.sequential('flyte-core: a private install with its own <ns>-* ClusterRo
   });
 });
 
+it('verify against a namespace that does not exist: blocked by kubernetes.namespace.exists (no "ServiceAccount missing" second root)', async () => {
+  const { result, results } = await runCheck(ID, target('fd-rbac-no-such-ns', 'flyte'), { phase: 'verify' });
+  expect(result).toMatchObject({ status: 'skip', blockedBy: 'kubernetes.namespace.exists' });
+  expect(results.find((r) => r.id === 'kubernetes.namespace.exists')).toMatchObject({ status: 'fail', messageId: 'notInstalled' });
+});
+
 it('an API server that is not reachable skips the check behind kubernetes.api.reachable', async () => {
   const r = (await runCheck(ID, target('flyte', 'flyte', { kubernetes: { context: 'stalled' } as never }), { timeoutMs: 1500 })).result;
   expect(r).toMatchObject({ status: 'skip', blockedBy: 'kubernetes.api.reachable' });
@@ -422,6 +428,7 @@ describe('SubjectAccessReview answers from an API server of our own', () => {
     const forbidden = { status: 403, body: { kind: 'Status', status: 'Failure', reason: 'Forbidden', code: 403, message: 'forbidden: User "someone" cannot get resource' } };
     if (p === '/version') return send({ body: { major: '1', minor: '33', gitVersion: 'v1.33.13' } });
     if (p === '/api') return send({ body: { kind: 'APIVersions', versions: ['v1'] } });
+    if (p === '/api/v1/namespaces/flyte') return send({ body: { kind: 'Namespace', metadata: { name: 'flyte' }, status: { phase: 'Active' } } });
     if (p === `/apis/apps/v1/namespaces/flyte/deployments/${fn}`) return send({ body: { metadata: { name: fn }, spec: { template: { spec: { serviceAccountName: fn, containers: [{ name: 'flyte' }] } } } } });
     if (p === `/api/v1/namespaces/flyte/serviceaccounts/${fn}`) return send({ body: { metadata: { name: fn, namespace: 'flyte' } } });
     if (p === '/apis/authorization.k8s.io/v1/subjectaccessreviews' && req.method === 'POST') {
