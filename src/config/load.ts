@@ -146,6 +146,10 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
       throw new UserError(`${file}: this is a Flyte 2 values file (has ${v2.join(', ')}); flyte-doctor checks Flyte 1.x charts (flyte-binary, flyte-core)`);
     }
     const d = detectChart(layer.values);
+    if (d && input.chart && d.chart !== input.chart) {
+      // --chart says one chart, the file is plainly the other's values: every key would be read wrong.
+      throw new UserError(`${file}: looks like ${d.chart} values (${d.reason}), but --chart ${input.chart} was given; pass --chart ${d.chart}, or drop --chart to detect it`);
+    }
     if (d && !input.chart) {
       if (detected && detected.chart !== d.chart) {
         throw new UserError(`${file}: looks like ${d.chart} values (${d.reason}) but ${detected.file} looks like ${detected.chart}; pass --chart flyte-binary or --chart flyte-core`);
