@@ -1,4 +1,7 @@
-import { EndpointSyntaxError, parseAdminEndpoint } from '../../src/config/endpoints.js';
+import { isIP } from 'node:net';
+import { EndpointSyntaxError, isClusterInternal, parseAdminEndpoint } from '../../src/config/endpoints.js';
+import { closeNames } from '../../src/distance.js';
+import { setting } from '../../src/flyte/settings.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { clientFix, clientSettingText } from '../../src/flyte/client.js';
@@ -18,6 +21,7 @@ export default defineCheck({
     httpPort: { status: 'warn', summary: 'Port 8088 is flyteadmin\'s HTTP port; gRPC answers there only when server.security.secure is on.' },
     staleSandboxPort: { status: 'warn', summary: 'A port of the old flytectl sandbox (30081/30082/...); the demo sandbox serves on 30080.' },
     localhost: { status: 'warn', summary: 'The client dials localhost while the deployment\'s ingress host is another name.' },
+    otherHost: { status: 'warn', summary: 'The client dials another host name than the Ingress host the values give: the Ingress rules answer only for their host, so the client\'s requests reach the controller\'s default backend.' },
   },
   explain: {
     what: 'Parses `admin.endpoint` the way flytectl and pyflyte do (`dns:///host[:port]`, default port 443) and flags URL schemes, paths, `dns://` with two slashes, bad ports, flyteadmin\'s HTTP-only port 8088 and the stale sandbox ports 30081/30082.',
@@ -54,6 +58,21 @@ export default defineCheck({
     const ingHost = ctx.target.ingress?.host;
     if ((p.host === 'localhost' || p.host === '127.0.0.1') && ingHost && ingHost !== p.host && !/^(localhost|127\.)/.test(ingHost)) {
       return { status: 'warn', messageId: 'localhost', message: `admin.endpoint${file} dials ${p.host}:${p.port} while the deployment's ingress host is ${ingHost}`, hint: `set admin.endpoint: dns:///${ingHost} unless you mean a port-forward`, details };
+    }
+    // Another name than the Ingress's host (not an address, not a cluster-internal name, not covered by a wildcard).
+    const ing = ctx.target.ingress;
+    if (ingHost && ing?.enabled !== false && !isIP(p.host) && !isIP(ingHost) && !isClusterInternal(p.host) && !isClusterInternal(ingHost)
+      && p.host.toLowerCase() !== ingHost.toLowerCase() && !(ingHost.startsWith('*.') && p.host.toLowerCase().endsWith(ingHost.slice(1).toLowerCase()))) {
+      const typo = closeNames(p.host, [ingHost]).length > 0;
+      const ingKey = setting(ctx.target, 'ingress.host');
+      const setIngress = `${ingKey.key ?? 'the Ingress host key'}: ${p.host}${ingKey.file && ingKey.file !== '--set' ? ` in ${ingKey.file}` : ''}`;
+      const setClient = clientFix(ctx.target, 'endpoint', c.endpoint.replace(p.host, ingHost)) ?? `set admin.endpoint: dns:///${ingHost}`;
+      return {
+        status: 'warn', messageId: 'otherHost', cause: cause.config('admin.endpoint'),
+        message: `admin.endpoint${file} dials ${p.host}, but the values give the Ingress host ${ingHost}${typo ? ' (one typo away)' : ''} (${ingKey.source}): the Ingress answers only for ${ingHost}, so ${p.host}'s requests get the controller's default backend (HTTP 404, gRPC UNIMPLEMENTED) unless another Ingress serves it`,
+        hint: typo ? `${setClient} (or, if ${p.host} is the name meant, set ${setIngress})` : `make them the same name: ${setClient}, or set ${setIngress} (and its DNS record and certificate)`,
+        details: { ...details, ingressHost: ingHost },
+      };
     }
     return { status: 'pass', messageId: 'wellFormed', message: `admin.endpoint ${c.endpoint}: host ${p.host}, port ${p.port}${p.explicitPort ? '' : ' (default)'}`, details };
   },

@@ -49,4 +49,31 @@ describe('client.config.endpoint', () => {
     expect(result.messageId).toBe('staleSandboxPort');
     expect(result.hint).toContain('30080');
   });
+  describe('the client host and the Ingress host of the values', () => {
+    const withIngress = (endpoint: string, host: string) => {
+      const target = t(endpoint, { ingress: { host, enabled: true, annotations: {}, grpcAnnotations: {}, separateGrpcIngress: true, valuesKey: 'ingress' } as never });
+      target.provenance['ingress.host'] = '/v/values.yaml: ingress.host';
+      target.provenance['client.endpoint'] = '/home/u/.flyte/config.yaml: admin.endpoint';
+      return target;
+    };
+    it('one typo apart: warns, names both, and the fix is the client endpoint with the Ingress host', async () => {
+      const { result } = await run('client.config.endpoint', withIngress('dns:///flyte.exmaple.com', 'flyte.example.com'), { phase: 'preflight' });
+      expect(result).toMatchObject({ status: 'warn', messageId: 'otherHost', cause: 'config:admin.endpoint' });
+      expect(result.message).toContain('dials flyte.exmaple.com, but the values give the Ingress host flyte.example.com (one typo away) (/v/values.yaml: ingress.host)');
+      expect(result.hint).toContain('set admin.endpoint: "dns:///flyte.example.com" in /home/u/.flyte/config.yaml');
+      expect(result.hint).toContain('set ingress.host: flyte.exmaple.com in /v/values.yaml');
+    });
+    it('two unrelated names: warns with both ways to make them one', async () => {
+      const { result } = await run('client.config.endpoint', withIngress('dns:///flyte.corp.internal', 'flyte.example.com'), { phase: 'preflight' });
+      expect(result).toMatchObject({ status: 'warn', messageId: 'otherHost' });
+      expect(result.message).not.toContain('typo');
+      expect(result.hint).toMatch(/^make them the same name: /);
+    });
+    it('the same name (any case), a wildcard Ingress host, an IP, or a cluster-internal name: no warning', async () => {
+      for (const [ep, host] of [['dns:///Flyte.Example.com', 'flyte.example.com'], ['dns:///flyte.example.com', '*.example.com'], ['dns:///10.0.0.5:443', 'flyte.example.com'], ['dns:///flyteadmin.flyte.svc.cluster.local:81', 'flyte.example.com']] as const) {
+        const { result } = await run('client.config.endpoint', withIngress(ep, host), { phase: 'preflight' });
+        expect(result.status, `${ep} vs ${host}: ${brief(result)}`).toBe('pass');
+      }
+    });
+  });
 });
