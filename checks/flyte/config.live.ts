@@ -9,7 +9,7 @@
 import { isObj, KubeError, kubectl, selectorString, type KubeSession } from '../../src/clients/kube.js';
 import { manifestSetFromObjects, mapManifests, type ManifestMapping, type ManifestSet } from '../../src/config/manifests.js';
 import type { Chart, Target } from '../../src/config/target.js';
-import { cause } from '../../src/engine/causes.js';
+import { cause, hostPortKey } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { secretsOf } from '../../src/config/credentials.js';
 import { UserError } from '../../src/errors.js';
@@ -332,7 +332,12 @@ export default defineCheck({
         ...(live.warnings.length ? { liveWarnings: live.warnings.map((w) => w.message) } : {}) };
       if (diffs.length) {
         const keys = [...new Set(diffs.map((d) => d.valuesKey).filter((x): x is string => !!x))];
-        return { status: 'fail', messageId: 'differs', cause: cause.config(diffs[0]!.valuesKey ?? diffs[0]!.field), details: fullDetails,
+        // A database password that differs is the same fault the login probe sees with the values'
+        // password (database.postgres.auth, keyed by the login): one root, not two.
+        const pw = diffs.find((d) => /^databases\[\d+\]\.password$/.test(d.field));
+        const pwDb = pw ? t.databases[Number(/\[(\d+)\]/.exec(pw.field)![1])] : undefined;
+        const why = pwDb ? cause.credentials('postgres', `${pwDb.user}@${hostPortKey(pwDb.host, pwDb.port)}`) : cause.config(diffs[0]!.valuesKey ?? diffs[0]!.field);
+        return { status: 'fail', messageId: 'differs', cause: why, details: fullDetails,
           message: `release ${release} in ${ns} runs with another configuration than these values: ${diffs.map(describeDiff).join('; ')}${unreadNote}`,
           hint: `a values change that was never rolled out, or values that are not the installed ones: roll these values out with \`${upgrade}\` (the chart restarts the pods with the new config)${keys.length ? `; if the live setting is the right one, change ${keys.join(', ')} in the values instead` : ''}` };
       }

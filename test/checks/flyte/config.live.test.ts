@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTarget } from '../../../src/config/load.js';
 import type { Target } from '../../../src/config/target.js';
-import { cause } from '../../../src/engine/causes.js';
+import { cause, hostPortKey } from '../../../src/engine/causes.js';
 import type { CheckResult } from '../../../src/engine/types.js';
 import { deleteObject, installFlyte, patchObject, removeInstall, setPodState, type InstallOptions } from '../../infra/flyte-install.js';
 import { createIfMissing, kubeCall, RESTRICTED_GROUP, RESTRICTED_ROLE } from '../../infra/kube.js';
@@ -147,8 +147,11 @@ describe.sequential('flyte-binary: a private install whose live config is change
     await patchObject(tb(), 'Secret', sec, { stringData: { '012-database-secrets.yaml': 'database:\n  postgres:\n    password: "Live-Db-Pw-4567"\n' } }, ns);
     await restart(); // rolled out: the pods are not older than the Secret
     try {
-      const { result: r, results } = await runCheck(ID, t([valuesFile('configuration:\n  database:\n    password: Values-Db-Pw-1234\n')]));
-      expect(r).toMatchObject({ status: 'fail', messageId: 'differs', cause: cause.config('configuration.database.password') });
+      const target = t([valuesFile('configuration:\n  database:\n    password: Values-Db-Pw-1234\n')]);
+      const { result: r, results } = await runCheck(ID, target);
+      // keyed like database.postgres.auth's rejected login, so the two are one root cause
+      const db = target.databases[0]!;
+      expect(r).toMatchObject({ status: 'fail', messageId: 'differs', cause: cause.credentials('postgres', `${db.user}@${hostPortKey(db.host, db.port)}`) });
       expect(r.message).toMatch(new RegExp(`flyteadmin database password differs between the values \\(values-\\d+\\.yaml: configuration\\.database\\.password\\) and the live config \\(Secret ${ns}/${sec} key 012-database-secrets\\.yaml: database\\.postgres\\.password\\)$`));
       const all = JSON.stringify(results);
       expect(all).not.toContain('Live-Db-Pw-4567');
