@@ -68,7 +68,7 @@ export default defineCheck({
       // 3D000: the database does not exist.
       const create = `CREATE DATABASE ${ident(db.dbname)} OWNER ${ident(db.user)}`;
       if (!s.client) {
-        return { status: 'fail', messageId: 'missingCannotCheck', message: `database ${db.dbname} does not exist (3D000), and ${db.user} cannot connect to database postgres, which Flyte's auto-create uses: ${s.fallbackError?.message ?? ''}`, hint: `create it as an admin: ${adminSql(db, create)}; or set ${dbKeyName} to an existing database${dbSource(ctx.target, db, 'dbname')}`, details: { ...d } };
+        return { status: 'fail', messageId: 'missingCannotCheck', cause: cause.config(dbKeyName), message: `database ${db.dbname} does not exist (3D000), and ${db.user} cannot connect to database postgres, which Flyte's auto-create uses: ${s.fallbackError?.message ?? ''}`, hint: `create it as an admin: ${adminSql(db, create)}; or set ${dbKeyName} to an existing database${dbSource(ctx.target, db, 'dbname')}`, details: { ...d } };
       }
       const [r] = await query<{ rolcreatedb: boolean; rolsuper: boolean }>(ctx, db, s.client, 'SELECT rolcreatedb, rolsuper FROM pg_roles WHERE rolname = current_user');
       const canCreate = !!(r?.rolcreatedb || r?.rolsuper);
@@ -79,10 +79,10 @@ export default defineCheck({
       const useClose = close.length ? `${dbFix(ctx.target, db, 'dbname', close[0]!) ?? `set ${dbKeyName}: ${close[0]}`} if that is the database meant; else ` : '';
       const dd = { ...d, rolcreatedb: !!r?.rolcreatedb, rolsuper: !!r?.rolsuper, ...(close.length ? { closeDatabases: close } : {}) };
       if (!canCreate) {
-        return { status: 'fail', messageId: 'missingNoCreatedb', message: `database ${db.dbname} does not exist (3D000) and role ${db.user} may not create it (no CREATEDB, not superuser); Flyte's CREATE DATABASE at start will fail${closeText}`, hint: `${useClose}create it as an admin: ${adminSql(db, create)}; or ALTER ROLE ${ident(db.user)} CREATEDB; or set ${dbKeyName} to an existing database${dbSource(ctx.target, db, 'dbname')}`, details: dd };
+        return { status: 'fail', messageId: 'missingNoCreatedb', cause: cause.config(dbKeyName), message: `database ${db.dbname} does not exist (3D000) and role ${db.user} may not create it (no CREATEDB, not superuser); Flyte's CREATE DATABASE at start will fail${closeText}`, hint: `${useClose}create it as an admin: ${adminSql(db, create)}; or ALTER ROLE ${ident(db.user)} CREATEDB; or set ${dbKeyName} to an existing database${dbSource(ctx.target, db, 'dbname')}`, details: dd };
       }
       if (ctx.phase === 'verify') {
-        return { status: 'fail', messageId: 'missingAfterInstall', message: `database ${db.dbname} does not exist after install although ${db.user} may create it: Flyte has not started successfully against this server${closeText}`, hint: `${useClose}check the flyteadmin/datacatalog logs; or create it: ${adminSql(db, create)}`, details: dd };
+        return { status: 'fail', messageId: 'missingAfterInstall', cause: cause.config(dbKeyName), message: `database ${db.dbname} does not exist after install although ${db.user} may create it: Flyte has not started successfully against this server${closeText}`, hint: `${useClose}check the flyteadmin/datacatalog logs; or create it: ${adminSql(db, create)}`, details: dd };
       }
       if (close.length) {
         return { status: 'warn', messageId: 'willBeCreatedNextToClose', cause: cause.config(dbKeyName),

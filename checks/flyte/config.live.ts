@@ -10,6 +10,7 @@ import { isObj, KubeError, kubectl, selectorString, type KubeSession } from '../
 import { manifestSetFromObjects, mapManifests, type ManifestMapping, type ManifestSet } from '../../src/config/manifests.js';
 import type { Chart, Target } from '../../src/config/target.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
+import { maskIdentifier } from '../../src/config/secret.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { secretsOf } from '../../src/config/credentials.js';
 import { UserError } from '../../src/errors.js';
@@ -97,6 +98,28 @@ export function compareLive(t: Target, live: ManifestMapping, o: { secretsUnread
   }
   if (live.auth) add('auth.enabled', 'auth enabled', t.auth.enabled, live.auth.enabled, 'auth.enabled');
   return out;
+}
+
+/**
+ * The cause key the probe of this setting reports when the values' setting is the wrong one:
+ * database.postgres.auth (login keyed by user@host:port), database.postgres.database (the dbname
+ * key), storage.s3.* (the access key's credentials, a bucket key=name). Undefined for the others.
+ */
+export function probeCause(t: Target, d: Difference): string | undefined {
+  const m = /^databases\[(\d+)\]\.(password|user|dbname)$/.exec(d.field);
+  if (m) {
+    const db = t.databases[Number(m[1])];
+    if (!db) return undefined;
+    if (m[2] === 'dbname') return d.valuesKey ? cause.config(d.valuesKey) : undefined;
+    return cause.credentials('postgres', `${db.user}@${hostPortKey(db.host, db.port)}`);
+  }
+  const st = t.storage;
+  if (!st) return undefined;
+  if ((d.field === 'storage.secretKey' || d.field === 'storage.accessKey') && st.provider === 's3' && st.authType === 'accesskey' && st.accessKey) {
+    return cause.credentials('s3', maskIdentifier(st.accessKey));
+  }
+  if ((d.field === 'storage.metadataBucket' || d.field === 'storage.userDataBucket') && d.valuesKey && d.values) return cause.config(`${d.valuesKey}=${d.values}`);
+  return undefined;
 }
 
 function describeDiff(d: Difference): string {
@@ -332,11 +355,10 @@ export default defineCheck({
         ...(live.warnings.length ? { liveWarnings: live.warnings.map((w) => w.message) } : {}) };
       if (diffs.length) {
         const keys = [...new Set(diffs.map((d) => d.valuesKey).filter((x): x is string => !!x))];
-        // A database password that differs is the same fault the login probe sees with the values'
-        // password (database.postgres.auth, keyed by the login): one root, not two.
-        const pw = diffs.find((d) => /^databases\[\d+\]\.password$/.test(d.field));
-        const pwDb = pw ? t.databases[Number(/\[(\d+)\]/.exec(pw.field)![1])] : undefined;
-        const why = pwDb ? cause.credentials('postgres', `${pwDb.user}@${hostPortKey(pwDb.host, pwDb.port)}`) : cause.config(diffs[0]!.valuesKey ?? diffs[0]!.field);
+        // A difference is the same fault the probes see with the values' setting (a rejected login,
+        // a missing bucket or database): keyed like that finding, so the two are one root cause.
+        const probeKeyed = diffs.map((d) => probeCause(t, d)).find((x): x is string => !!x);
+        const why = probeKeyed ?? cause.config(diffs[0]!.valuesKey ?? diffs[0]!.field);
         return { status: 'fail', messageId: 'differs', cause: why, details: fullDetails,
           message: `release ${release} in ${ns} runs with another configuration than these values: ${diffs.map(describeDiff).join('; ')}${unreadNote}`,
           hint: `a values change that was never rolled out, or values that are not the installed ones: roll these values out with \`${upgrade}\` (the chart restarts the pods with the new config)${keys.length ? `; if the live setting is the right one, change ${keys.join(', ')} in the values instead` : ''}` };

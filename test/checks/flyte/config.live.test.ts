@@ -15,6 +15,9 @@ import { createIfMissing, kubeCall, RESTRICTED_GROUP, RESTRICTED_ROLE } from '..
 import { runCheck } from '../../harness/run-check.js';
 import { SHARED_FIXTURES } from '../../harness/fixtures.js';
 import { getTestbed } from '../../harness/testbed.js';
+import { makeTarget } from '../../harness/target.js';
+import { maskIdentifier } from '../../../src/config/secret.js';
+import { probeCause, type Difference } from '../../../checks/flyte/config.live.js';
 
 const ID = 'flyte.config.live';
 const tb = () => getTestbed();
@@ -101,7 +104,7 @@ describe.sequential('flyte-binary: a private install whose live config is change
     const undo = await editConfigMap(ns, cm, '003-storage.yaml', (x) => x.replace(`container: ${tb().minio.buckets.metadata}`, 'container: live-other-bucket'), [dep]);
     try {
       const r = await run(t());
-      expect(r).toMatchObject({ status: 'fail', messageId: 'differs', cause: cause.config('configuration.storage.metadataContainer') });
+      expect(r).toMatchObject({ status: 'fail', messageId: 'differs', cause: cause.config(`configuration.storage.metadataContainer=${tb().minio.buckets.metadata}`) }); // keyed like storage.s3.bucket's noSuchBucket for the values' bucket
       expect(r.message).toBe(`release fdlive in ${ns} runs with another configuration than these values: metadata bucket: the values say "${tb().minio.buckets.metadata}" (${values}: configuration.storage.metadataContainer), the live config says "live-other-bucket" (ConfigMap ${ns}/${cm} key 003-storage.yaml: storage.container)`);
       expect(r.hint).toContain(`\`helm upgrade fdlive flyteorg/flyte-binary -n ${ns} -f ${values}\``);
       expect(r.hint).toContain('change configuration.storage.metadataContainer in the values instead');
@@ -266,5 +269,22 @@ describe.sequential('flyte-core: the official EKS values against their own rende
       // the values take it from userSettings through the chart's template: the provenance says so
       expect(r.message).toContain(`raw-data bucket: the values say "<RAW_DATA_BUCKET_NAME>" (${eks}: configmap.core.propeller.rawoutput-prefix (via .Values.userSettings.rawDataBucketName from ${eks})), the live config says "live-raw-bucket" (ConfigMap ${ns}/flyte-propeller-config key core.yaml: propeller.rawoutput-prefix)`);
     } finally { await undo(); }
+  });
+});
+
+describe('probeCause: a live-config difference is keyed like the probe that fails on the values\' setting', () => {
+  it('login (user, password), database name, S3 access key credentials, bucket; others none', () => {
+    const target = makeTarget({
+      databases: [{ role: 'flyteadmin', host: 'db.x', port: 5432, dbname: 'flyteadmn', user: 'flyte', valuesKey: 'configuration.database' } as never],
+      storage: { provider: 's3', authType: 'accesskey', accessKey: 'AKIAEXAMPLEKEY1234', metadataBucket: 'b1', signedUrlKey: 'x', valuesKey: 'configuration.storage' } as never,
+    });
+    const d = (field: string, o: Partial<Difference> = {}): Difference => ({ field, what: field, secret: false, valuesSource: 'v.yaml', liveSource: 'live', ...o });
+    expect(probeCause(target, d('databases[0].password'))).toBe('credentials:postgres:flyte@db.x:5432');
+    expect(probeCause(target, d('databases[0].user'))).toBe('credentials:postgres:flyte@db.x:5432');
+    expect(probeCause(target, d('databases[0].dbname', { valuesKey: 'configuration.database.dbname' }))).toBe('config:configuration.database.dbname');
+    expect(probeCause(target, d('storage.secretKey'))).toBe(`credentials:s3:${maskIdentifier('AKIAEXAMPLEKEY1234')}`);
+    expect(probeCause(target, d('storage.metadataBucket', { valuesKey: 'configuration.storage.metadataContainer', values: 'b1' }))).toBe('config:configuration.storage.metadataContainer=b1');
+    expect(probeCause(target, d('databases[0].host'))).toBeUndefined();
+    expect(probeCause(target, d('auth.enabled'))).toBeUndefined();
   });
 });
