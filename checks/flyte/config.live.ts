@@ -103,20 +103,29 @@ export function compareLive(t: Target, live: ManifestMapping, o: { secretsUnread
 /**
  * The cause key the probe of this setting reports when the values' setting is the wrong one:
  * database.postgres.auth (login keyed by user@host:port), database.postgres.database (the dbname
- * key), storage.s3.* (the access key's credentials, a bucket key=name). Undefined for the others.
+ * key), database.postgres.connect and storage.s3.endpoint (the address: nothing or another service
+ * answers there), storage.s3.* (the access key's credentials, a bucket key=name). Undefined for the others.
  */
 export function probeCause(t: Target, d: Difference): string | undefined {
-  const m = /^databases\[(\d+)\]\.(password|user|dbname)$/.exec(d.field);
+  const m = /^databases\[(\d+)\]\.(password|user|dbname|host|port)$/.exec(d.field);
   if (m) {
     const db = t.databases[Number(m[1])];
     if (!db) return undefined;
     if (m[2] === 'dbname') return d.valuesKey ? cause.config(d.valuesKey) : undefined;
+    // another address: what the connect probe finds there (nothing, or another service) is keyed by it
+    if (m[2] === 'host' || m[2] === 'port') return cause.unreachable(hostPortKey(db.host, db.port));
     return cause.credentials('postgres', `${db.user}@${hostPortKey(db.host, db.port)}`);
   }
   const st = t.storage;
   if (!st) return undefined;
   if ((d.field === 'storage.secretKey' || d.field === 'storage.accessKey') && st.provider === 's3' && st.authType === 'accesskey' && st.accessKey) {
     return cause.credentials('s3', maskIdentifier(st.accessKey));
+  }
+  if (d.field === 'storage.endpoint' && st.endpoint) {
+    try {
+      const u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(st.endpoint) ? st.endpoint : `${st.disableSSL ? 'http' : 'https'}://${st.endpoint}`);
+      return cause.unreachable(hostPortKey(u.hostname.replace(/^\[|\]$/g, ''), Number(u.port || (u.protocol === 'http:' ? 80 : 443))));
+    } catch { return undefined; }
   }
   if ((d.field === 'storage.metadataBucket' || d.field === 'storage.userDataBucket') && d.valuesKey && d.values) return cause.config(`${d.valuesKey}=${d.values}`);
   return undefined;

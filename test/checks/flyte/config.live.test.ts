@@ -273,7 +273,7 @@ describe.sequential('flyte-core: the official EKS values against their own rende
 });
 
 describe('probeCause: a live-config difference is keyed like the probe that fails on the values\' setting', () => {
-  it('login (user, password), database name, S3 access key credentials, bucket; others none', () => {
+  it('login (user, password), database name and address, S3 endpoint, access key credentials, bucket; others none', () => {
     const target = makeTarget({
       databases: [{ role: 'flyteadmin', host: 'db.x', port: 5432, dbname: 'flyteadmn', user: 'flyte', valuesKey: 'configuration.database' } as never],
       storage: { provider: 's3', authType: 'accesskey', accessKey: 'AKIAEXAMPLEKEY1234', metadataBucket: 'b1', signedUrlKey: 'x', valuesKey: 'configuration.storage' } as never,
@@ -284,7 +284,10 @@ describe('probeCause: a live-config difference is keyed like the probe that fail
     expect(probeCause(target, d('databases[0].dbname', { valuesKey: 'configuration.database.dbname' }))).toBe('config:configuration.database.dbname');
     expect(probeCause(target, d('storage.secretKey'))).toBe(`credentials:s3:${maskIdentifier('AKIAEXAMPLEKEY1234')}`);
     expect(probeCause(target, d('storage.metadataBucket', { valuesKey: 'configuration.storage.metadataContainer', values: 'b1' }))).toBe('config:configuration.storage.metadataContainer=b1');
-    expect(probeCause(target, d('databases[0].host'))).toBeUndefined();
+    expect(probeCause(target, d('databases[0].host'))).toBe('unreachable:db.x:5432');
+    expect(probeCause(target, d('databases[0].port'))).toBe('unreachable:db.x:5432');
+    expect(probeCause({ ...target, storage: { ...target.storage!, endpoint: 'http://minio.x:9000' } }, d('storage.endpoint'))).toBe('unreachable:minio.x:9000');
+    expect(probeCause(target, d('storage.region'))).toBeUndefined();
     expect(probeCause(target, d('auth.enabled'))).toBeUndefined();
   });
 });
