@@ -122,7 +122,8 @@ describe.sequential('flyte-binary: a private install whose live config is change
     const undo = await editConfigMap(ns, cm, '002-database.yaml', (x) => x.replace('host: 127.0.0.1', 'host: db.live.example.com').replace(`port: ${tb().postgres.port}`, 'port: 6543'), [dep]);
     try {
       const r = await run(t());
-      expect(r).toMatchObject({ status: 'fail', messageId: 'differs', cause: cause.config('configuration.database.host') });
+      // keyed by the values' address, like database.postgres.connect's finding there
+      expect(r).toMatchObject({ status: 'fail', messageId: 'differs', cause: cause.unreachable(hostPortKey('127.0.0.1', tb().postgres.port)) });
       expect(r.message).toContain(`flyteadmin database host: the values say "127.0.0.1" (${values}: configuration.database.host), the live config says "db.live.example.com" (ConfigMap ${ns}/${cm} key 002-database.yaml: database.postgres.host)`);
       expect(r.message).toContain(`flyteadmin database port: the values say "${tb().postgres.port}" (${values}: configuration.database.port), the live config says "6543"`);
     } finally { await undo(); }
@@ -203,14 +204,17 @@ describe.sequential('flyte-binary: a private install whose live config is change
     const bind = (name: string, kind: 'Role' | 'ClusterRole', role: string) => createIfMissing(admin(), tb().kube.tokens.admin, `${rbac}/rolebindings`, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding',
       metadata: { name, namespace: ns }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind, name: role }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: RESTRICTED_GROUP }] });
     await bind('fd-live-deploy-only', 'Role', 'fd-live-deploy-only');
-    const denied = await run(t([], 'restricted'));
+    // the new Role reaches the authorizer through its informers: wait until deployments are readable
+    let denied = await run(t([], 'restricted'));
+    for (let i = 0; i < 50 && /may not get deployments/.test(denied.message); i++) { await new Promise((r) => setTimeout(r, 100)); denied = await run(t([], 'restricted')); }
     expect(denied).toMatchObject({ status: 'warn', messageId: 'apiForbidden' });
     expect(denied.message).toMatch(/^user "restricted" may not get configmaps\/fdlive-flyte-binary-config in namespace fd-live-bin \(403\), so the live Flyte config in namespace fd-live-bin cannot be checked with these credentials$/);
     expect(denied.hint).toContain('kubectl');
     await deleteObject(tb(), 'RoleBinding', 'fd-live-deploy-only', ns);
     await bind('fd-live-view', 'ClusterRole', RESTRICTED_ROLE);
     try {
-      const partial = await run(t([], 'restricted'));
+      let partial = await run(t([], 'restricted'));
+      for (let i = 0; i < 50 && partial.status !== 'pass'; i++) { await new Promise((r) => setTimeout(r, 100)); partial = await run(t([], 'restricted')); }
       expect(partial.status, partial.message).toBe('pass');
       expect(partial.message).toMatch(new RegExp(`; Secret ${ns}/fdlive-flyte-binary-config-secret not compared: user "restricted" may not get secrets in ${ns}$`));
       expect(partial.details!['secretsUnreadable']).toEqual(['fdlive-flyte-binary-config-secret']);
