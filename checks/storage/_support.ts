@@ -11,7 +11,7 @@ import type { CheckContext, Json, MessageSpec, Outcome } from '../../src/engine/
 import { isClusterInternal } from '../../src/config/endpoints.js';
 import { describeAnswer, s3Send, S3ProbeError, whatListens, type NetFailure, type S3Answer } from '../../src/clients/s3.js';
 import { GcsProbeError, type GcsAnswer, type GcsIdentity } from '../../src/clients/gcs.js';
-import { AzureProbeError, type AzureAnswer } from '../../src/clients/azure.js';
+import { AzureProbeError, azureService, type AzureAnswer } from '../../src/clients/azure.js';
 import { describeService } from '../../src/clients/sniff.js';
 import {
   AWS_CHAIN_SOURCES, bucketOfInstance, changeHint, credentialPrecedence, effectiveEndpoint, endpointParts, shownEndpoint, flyteIdentityText, gcsGrantHint,
@@ -786,6 +786,24 @@ export function azureContainerKey(t: Target, instanceKey: string | undefined): s
 }
 
 /** The container of this instance. */
+/**
+ * The opening every Azure probe check shares: a skip when the container check says the store cannot
+ * be probed from here, this instance's container and operation, the service client (its failure is
+ * the finding) and whose identity it uses.
+ */
+export async function azureOpen(ctx: CheckContext, op: AzureOp['op'], name: string): Promise<
+  { done: AzureOutcome | { status: 'skip'; messageId: 'notCheckedHere'; message: string } }
+  | { op: AzureOp; container: string; box: Awaited<ReturnType<typeof azureService>>; who: ReturnType<typeof azureWho> }> {
+  const skip = notCheckedHere(ctx, ['storage.azure.container'], AZURE_CANNOT_PROBE);
+  if (skip) return { done: { status: 'skip', messageId: 'notCheckedHere', message: skip } };
+  const container = containerFor(ctx);
+  const o: AzureOp = { container, op, name, instanceKey: ctx.instance?.key };
+  try {
+    const box = await azureService(ctx);
+    return { op: o, container, box, who: azureWho(ctx.target.storage!, box.identity, ctx.target) };
+  } catch (e) { return { done: await azureFailure(ctx, o, e) }; }
+}
+
 export function containerFor(ctx: CheckContext): string {
   return bucketOfInstance(ctx.target.storage!, ctx.instance?.key);
 }

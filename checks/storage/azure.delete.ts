@@ -1,8 +1,8 @@
-import { azureCall, azureProbeState, azureService, AzureProbeError, okAnswer, registerAzureCleanup } from '../../src/clients/azure.js';
+import { azureCall, azureProbeState, AzureProbeError, okAnswer, registerAzureCleanup } from '../../src/clients/azure.js';
 import { stepBudget } from '../../src/engine/budget.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { azureInstances } from '../../src/flyte/storage.js';
-import { AZURE_CANNOT_PROBE, AZURE_FAILURES, azureFailure, azureNotAzure, azureWho, containerFor, notCheckedHere, SKIP_MESSAGES, type AzureOp } from './_support.js';
+import { AZURE_FAILURES, azureFailure, azureNotAzure, SKIP_MESSAGES, azureOpen } from './_support.js';
 
 export default defineCheck({
   id: 'storage.azure.delete',
@@ -26,14 +26,9 @@ export default defineCheck({
     fix: 'Assign Storage Blob Data Contributor on the container to Flyte\'s managed identity, or issue a SAS with d.',
   },
   async run(ctx) {
-    const skip = notCheckedHere(ctx, ['storage.azure.container'], AZURE_CANNOT_PROBE);
-    if (skip) return { status: 'skip', messageId: 'notCheckedHere', message: skip };
-    const st = ctx.target.storage!;
-    const container = containerFor(ctx);
-    const op: AzureOp = { container, op: 'delete', name: 'DeleteBlob', instanceKey: ctx.instance?.key };
-    let box;
-    try { box = await azureService(ctx); } catch (e) { return azureFailure(ctx, op, e); }
-    const who = azureWho(st, box.identity, ctx.target);
+    const open = await azureOpen(ctx, 'delete', 'DeleteBlob');
+    if ('done' in open) return open.done;
+    const { op, container, box, who } = open;
     const state = await azureProbeState(ctx, container);
     const key = `${state.prefix}delete-probe.txt`;
     state.keys.add(key);

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { azureCall, azureProbeState, azureProbeWrite, azureService, AzureProbeError, okAnswer } from '../../src/clients/azure.js';
+import { azureCall, azureProbeState, azureProbeWrite, AzureProbeError, okAnswer } from '../../src/clients/azure.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { azureInstances } from '../../src/flyte/storage.js';
-import { AZURE_CANNOT_PROBE, AZURE_FAILURES, azureFailure, azureNotAzure, azureWho, containerFor, notCheckedHere, SKIP_MESSAGES, type AzureOp } from './_support.js';
+import { AZURE_FAILURES, azureFailure, azureNotAzure, SKIP_MESSAGES, azureOpen } from './_support.js';
 
 async function readAll(stream: NodeJS.ReadableStream | undefined, limit = 1 << 20): Promise<Buffer> {
   if (!stream) return Buffer.alloc(0);
@@ -38,16 +38,11 @@ export default defineCheck({
     fix: 'Assign Storage Blob Data Contributor (or Reader for read-only use) on the container to Flyte\'s managed identity, or issue a SAS with r.',
   },
   async run(ctx) {
-    const skip = notCheckedHere(ctx, ['storage.azure.container'], AZURE_CANNOT_PROBE);
-    if (skip) return { status: 'skip', messageId: 'notCheckedHere', message: skip };
-    const st = ctx.target.storage!;
-    const container = containerFor(ctx);
-    const op: AzureOp = { container, op: 'get', name: 'GetBlob', instanceKey: ctx.instance?.key };
-    let box;
-    try { box = await azureService(ctx); } catch (e) { return azureFailure(ctx, op, e); }
+    const open = await azureOpen(ctx, 'get', 'GetBlob');
+    if ('done' in open) return open.done;
+    const { op, container, box, who } = open;
     const state = await azureProbeState(ctx, container);
     const w = await azureProbeWrite(ctx, container);
-    const who = azureWho(st, box.identity, ctx.target);
     const blob = box.service.getContainerClient(container).getBlobClient(state.probeKey);
     try {
       const res = await azureCall(ctx, 'GetBlob', async (s) => {

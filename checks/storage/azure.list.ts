@@ -1,7 +1,7 @@
-import { azureCall, azureProbeState, azureProbeWrite, azureService, okAnswer } from '../../src/clients/azure.js';
+import { azureCall, azureProbeState, azureProbeWrite, okAnswer } from '../../src/clients/azure.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { azureInstances } from '../../src/flyte/storage.js';
-import { AZURE_CANNOT_PROBE, AZURE_FAILURES, azureFailure, azureNotAzure, azureWho, containerFor, notCheckedHere, SKIP_MESSAGES, type AzureOp } from './_support.js';
+import { AZURE_FAILURES, azureFailure, azureNotAzure, SKIP_MESSAGES, azureOpen } from './_support.js';
 
 export default defineCheck({
   id: 'storage.azure.list',
@@ -24,16 +24,11 @@ export default defineCheck({
     fix: 'Assign Storage Blob Data Contributor (Reader lists too) on the container to Flyte\'s managed identity, or issue a SAS with l.',
   },
   async run(ctx) {
-    const skip = notCheckedHere(ctx, ['storage.azure.container'], AZURE_CANNOT_PROBE);
-    if (skip) return { status: 'skip', messageId: 'notCheckedHere', message: skip };
-    const st = ctx.target.storage!;
-    const container = containerFor(ctx);
-    const op: AzureOp = { container, op: 'list', name: 'ListBlobs', instanceKey: ctx.instance?.key };
-    let box;
-    try { box = await azureService(ctx); } catch (e) { return azureFailure(ctx, op, e); }
+    const open = await azureOpen(ctx, 'list', 'ListBlobs');
+    if ('done' in open) return open.done;
+    const { op, container, box, who } = open;
     const state = await azureProbeState(ctx, container);
     const w = await azureProbeWrite(ctx, container);
-    const who = azureWho(st, box.identity, ctx.target);
     const c = box.service.getContainerClient(container);
     try {
       const page = await azureCall(ctx, 'ListBlobs', async (s) => (await c.listBlobsFlat({ prefix: state.prefix, abortSignal: s }).byPage({ maxPageSize: 100 }).next()).value);

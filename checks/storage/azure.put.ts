@@ -1,7 +1,7 @@
-import { azureProbeState, azureProbeWrite, azureService } from '../../src/clients/azure.js';
+import { azureProbeState, azureProbeWrite } from '../../src/clients/azure.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { azureInstances } from '../../src/flyte/storage.js';
-import { AZURE_CANNOT_PROBE, AZURE_FAILURES, azureFailure, azureNotAzure, azureWho, containerFor, notCheckedHere, SKIP_MESSAGES, type AzureOp } from './_support.js';
+import { AZURE_FAILURES, azureFailure, azureNotAzure, SKIP_MESSAGES, azureOpen } from './_support.js';
 
 export default defineCheck({
   id: 'storage.azure.put',
@@ -22,17 +22,12 @@ export default defineCheck({
     fix: 'Assign Storage Blob Data Contributor on the container (or account) to Flyte\'s managed identity, or issue a SAS with racwdl.',
   },
   async run(ctx) {
-    const skip = notCheckedHere(ctx, ['storage.azure.container'], AZURE_CANNOT_PROBE);
-    if (skip) return { status: 'skip', messageId: 'notCheckedHere', message: skip };
-    const st = ctx.target.storage!;
-    const container = containerFor(ctx);
-    const op: AzureOp = { container, op: 'put', name: 'PutBlob', instanceKey: ctx.instance?.key };
-    let box;
-    try { box = await azureService(ctx); } catch (e) { return azureFailure(ctx, op, e); }
+    const open = await azureOpen(ctx, 'put', 'PutBlob');
+    if ('done' in open) return open.done;
+    const { op, container, box, who } = open;
     const state = await azureProbeState(ctx, container);
     const w = await azureProbeWrite(ctx, container);
     if (!w.ok) return azureFailure(ctx, op, w.error, box.identity);
-    const who = azureWho(st, box.identity, ctx.target);
     const details = { container, key: state.probeKey, bytes: state.body.length, etag: w.answer?.headers.etag ?? null, httpStatus: w.answer?.status ?? null, ...who.details };
     if (!w.answer?.azure || !w.answer.headers.etag) return azureNotAzure(ctx, w.answer!, `PutBlob on abfs://${container}`, details);
     return { status: 'pass', messageId: 'written', message: `wrote abfs://${container}/${state.probeKey} (${state.body.length} bytes, ETag ${w.answer.headers.etag})${who.suffix}`, details };

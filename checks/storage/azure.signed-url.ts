@@ -1,10 +1,10 @@
-import { azureProbeState, azureProbeWrite, azureService, azureSignedUrl, AzureProbeError } from '../../src/clients/azure.js';
+import { azureProbeState, azureProbeWrite, azureSignedUrl, AzureProbeError } from '../../src/clients/azure.js';
 import { HttpProbeError, httpProbe } from '../../src/clients/s3.js';
 import { stepBudget } from '../../src/engine/budget.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { azureInstances } from '../../src/flyte/storage.js';
-import { AZURE_CANNOT_PROBE, AZURE_FAILURES, azureFailure, azureWho, containerFor, notCheckedHere, SKIP_MESSAGES, type AzureOp } from './_support.js';
+import { AZURE_FAILURES, azureFailure, SKIP_MESSAGES, azureOpen } from './_support.js';
 
 export default defineCheck({
   id: 'storage.azure.signed-url',
@@ -30,14 +30,9 @@ export default defineCheck({
     fix: 'With Azure AD, assign Storage Blob Delegator (or Reader/Contributor, which include generateUserDelegationKey) on the account; make the blob endpoint reachable by clients.',
   },
   async run(ctx) {
-    const skip = notCheckedHere(ctx, ['storage.azure.container'], AZURE_CANNOT_PROBE);
-    if (skip) return { status: 'skip', messageId: 'notCheckedHere', message: skip };
-    const st = ctx.target.storage!;
-    const container = containerFor(ctx);
-    const op: AzureOp = { container, op: 'sign', name: 'GetUserDelegationKey', instanceKey: ctx.instance?.key };
-    let box;
-    try { box = await azureService(ctx); } catch (e) { return azureFailure(ctx, op, e); }
-    const who = azureWho(st, box.identity, ctx.target);
+    const open = await azureOpen(ctx, 'sign', 'GetUserDelegationKey');
+    if ('done' in open) return open.done;
+    const { op, container, box, who } = open;
     if (box.identity.mode === 'sas') return { status: 'skip', messageId: 'cannotSign', message: `the probes use a SAS token, which cannot sign new URLs; Flyte signs with its account key or a user delegation key, so signed URLs were not checked from here`, details: { container, ...who.details } };
     const state = await azureProbeState(ctx, container);
     const w = await azureProbeWrite(ctx, container);
