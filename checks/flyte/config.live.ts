@@ -10,6 +10,7 @@ import { isObj, KubeError, kubectl, selectorString, type KubeSession } from '../
 import { manifestSetFromObjects, mapManifests, type ManifestMapping, type ManifestSet } from '../../src/config/manifests.js';
 import type { Chart, Target } from '../../src/config/target.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
+import { endpointParts } from '../../src/flyte/storage.js';
 import { maskIdentifier } from '../../src/config/secret.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { secretsOf } from '../../src/config/credentials.js';
@@ -122,10 +123,9 @@ export function probeCause(t: Target, d: Difference): string | undefined {
     return cause.credentials('s3', maskIdentifier(st.accessKey));
   }
   if (d.field === 'storage.endpoint' && st.endpoint) {
-    try {
-      const u = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(st.endpoint) ? st.endpoint : `${st.disableSSL ? 'http' : 'https'}://${st.endpoint}`);
-      return cause.unreachable(hostPortKey(u.hostname.replace(/^\[|\]$/g, ''), Number(u.port || (u.protocol === 'http:' ? 80 : 443))));
-    } catch { return undefined; }
+    // the parts storage.s3.endpoint keys its findings by
+    const p = endpointParts(st);
+    return p ? cause.unreachable(hostPortKey(p.host, p.port)) : undefined;
   }
   if ((d.field === 'storage.metadataBucket' || d.field === 'storage.userDataBucket') && d.valuesKey && d.values) return cause.config(`${d.valuesKey}=${d.values}`);
   return undefined;
