@@ -192,6 +192,17 @@ describe('Azure targets from values', () => {
     expect(t.secrets).toContain('a2V5LWNhbmFyeS1henVyZS1iaW5hcnk=');
   });
 
+  it('a SAS in a full-URL domain suffix (Azurite / Azure Stack): the endpoint without it, the SAS a secret that --dry-run never prints', async () => {
+    const sig = 'canary-sas-sig-in-domain-suffix';
+    const dir = tmpFiles({ 'v.yaml': `configuration:\n  storage:\n    provider: azure\n    metadataContainer: flyte\n    userDataContainer: flyte\n    providerConfig:\n      azure:\n        account: devstoreaccount1\n        configDomainSuffix: "http://127.0.0.1:10000/devstoreaccount1?sv=2022-11-02&sp=racwdl&sig=${sig}"\n` });
+    const t = loadTarget({ values: [join(dir, 'v.yaml')], set: [], env: {}, cwd: dir, home: '/nonexistent-home' });
+    expect(t.storage).toMatchObject({ endpoint: 'http://127.0.0.1:10000/devstoreaccount1', azureAuth: 'sas' });
+    expect(t.secrets.some((x) => x.includes(sig))).toBe(true);
+    const r = await runCli(['preflight', '--values', 'v.yaml', '--dry-run'], { cwd: dir, home: dir, env: { PATH: process.env.PATH ?? '' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(sig);
+  });
+
   it('the CLI against Azurite: the account key and a SAS signature appear in no output (JSON, markdown)', async () => {
     const canaryKey = DEV_KEY;
     const dir = tmpFiles({
