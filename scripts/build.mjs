@@ -1,29 +1,48 @@
-// Bundles the CLI with esbuild into dist/ (dist/flyte-doctor.mjs is the file `bin` points to).
-// Heavy SDKs are only reached through dynamic import() in src/clients/*, so with code splitting
-// each lands in its own lazily loaded chunk next to the entry: `--version`/`--help` parse only the
-// entry (yargs, yaml, the engine and the checks), never client-node, the AWS/GCS SDKs, pg or grpc-js.
+// Bundles the CLI with esbuild into dist/ (dist/flyte-doctor.mjs is the file `bin` points to):
+// dist/cli.cjs (yargs, yaml, the engine and the checks) and one CommonJS bundle per heavy SDK group in
+// dist/sdk/ (AWS, Azure, GCS, gRPC + flyteidl, pg, undici), each read and compiled only when a check
+// reaches it. The launcher compiles them with a V8 code cache (src/launcher.ts).
 // FLYTE_DOCTOR_SINGLE_FILE=1 builds everything into the one file instead (for comparison in bench/).
 import { build } from 'esbuild';
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
 
-// esbuild gives a dynamic import() of a CommonJS package only `default` when the importer is an ES
-// module ("node mode"), where Node itself also finds the named exports (cjs-module-lexer), so
-// `const { Agent } = await import('undici')` works in tests and breaks in the bundle. This plugin
-// puts the named exports back for the CommonJS packages the clients import.
-const CJS_NAMED = ['undici', '@grpc/grpc-js', 'yaml', 'pg'];
+// The heavy SDKs, by the specifier src/ imports them with (always a dynamic import()), grouped into
+// the bundle that holds each: dist/sdk/<group>.cjs is only read and compiled when a check reaches it.
+const SDK_GROUPS = {
+  aws: ['@aws-sdk/client-s3', '@aws-sdk/s3-request-presigner', '@smithy/node-http-handler'],
+  azure: ['@azure/identity', '@azure/storage-blob'],
+  gcs: ['@google-cloud/storage'],
+  grpc: ['@grpc/grpc-js', '@flyteorg/flyteidl/gen/pb-js/flyteidl.js', 'grpc-health-check'],
+  pg: ['pg'],
+  undici: ['undici'],
+};
+const groupOf = new Map(Object.entries(SDK_GROUPS).flatMap(([g, specs]) => specs.map((s) => [s, g])));
 const req = createRequire(import.meta.url);
-const cjsNamedExports = {
-  name: 'cjs-named-exports',
+// CommonJS output, so that src/launcher.ts can compile each file with a V8 code cache on every Node
+// (Node 20 has no compile cache for ES modules). esbuild cannot split CommonJS output, so the lazy
+// loading is by hand: an import('<sdk>') in src/ becomes require('./sdk/<group>.cjs')['<sdk>'](), a
+// separate bundle whose entry is generated here; inside it the SDK resolves normally. What the
+// import() resolves to is unchanged: the package's module namespace, as when it was bundled inline.
+const sdkSplit = {
+  name: 'sdk-split',
   setup(b) {
-    const filter = new RegExp(`^(${CJS_NAMED.map((n) => n.replace(/[/.]/g, '\\$&')).join('|')})$`);
-    b.onResolve({ filter }, (a) => (a.namespace === 'cjs-named' ? undefined : { path: a.path, namespace: 'cjs-named' }));
-    b.onLoad({ filter: /.*/, namespace: 'cjs-named' }, (a) => {
-      const names = Object.keys(req(a.path)).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default');
-      return { contents: `const m = require(${JSON.stringify(a.path)});\nexport default m;\nexport const { ${names.join(', ')} } = m;\n`, resolveDir: process.cwd(), loader: 'js' };
-    });
+    const specs = [...groupOf.keys()];
+    const filter = new RegExp(`^(${specs.map((n) => n.replace(/[/.]/g, '\\$&')).join('|')})$`);
+    b.onResolve({ filter: /^sdk-entry:/ }, (a) => ({ path: a.path.slice('sdk-entry:'.length), namespace: 'sdk-entry' }));
+    b.onLoad({ filter: /.*/, namespace: 'sdk-entry' }, (a) => ({
+      contents: `module.exports = {\n${SDK_GROUPS[a.path].map((s) => `  ${JSON.stringify(s)}: () => require(${JSON.stringify(s)}),`).join('\n')}\n};\n`,
+      resolveDir: process.cwd(), loader: 'js',
+    }));
+    // only imports from flyte-doctor's own code are redirected; inside node_modules and the sdk entries they resolve as usual
+    b.onResolve({ filter }, (a) => (a.namespace !== 'file' || a.importer.includes('node_modules') ? undefined : { path: a.path, namespace: 'sdk-ref' }));
+    b.onLoad({ filter: /.*/, namespace: 'sdk-ref' }, (a) => ({
+      contents: `module.exports = require(${JSON.stringify(`./sdk/${groupOf.get(a.path)}.cjs`)})[${JSON.stringify(a.path)}]();\n`, loader: 'js', resolveDir: process.cwd(),
+    }));
+    b.onResolve({ filter: /^\.\/sdk\/[a-z]+\.cjs$/ }, (a) => (a.namespace === 'sdk-ref' ? { path: a.path, external: true } : undefined));
   },
 };
 
@@ -60,35 +79,45 @@ rmSync(out, { recursive: true, force: true });
 process.on('exit', () => rmSync(out, { recursive: true, force: true }));
 const t0 = Date.now();
 const result = await build({
-  entryPoints: { cli: 'src/cli.ts' },
+  entryPoints: single ? { cli: 'src/cli.ts' } : { cli: 'src/cli.ts', ...Object.fromEntries(Object.keys(SDK_GROUPS).map((g) => [`sdk/${g}`, `sdk-entry:${g}`])) },
   outdir: out,
-  outExtension: { '.js': '.mjs' },
-  entryNames: '[name]',
-  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.cjs' },
+  entryNames: '[dir]/[name]',
   bundle: true,
-  splitting: !single,
   platform: 'node',
   // prefer the packages' ES module builds (the AWS SDK's dist-es): real named exports, better tree-shaking
   mainFields: ['module', 'main'],
-  plugins: [cjsNamedExports, inlineHealthProto],
-  format: 'esm',
+  plugins: single ? [inlineHealthProto] : [sdkSplit, inlineHealthProto],
+  format: 'cjs',
+  // every import() becomes a require() inside the bundle (a vm.Script has no ES module loader); a
+  // plugin module (src/plugins.ts) is imported through the launcher's own import()
+  supported: { 'dynamic-import': false },
   target: 'node20.19',
   minify: true,
+  // ASCII only (non-ASCII escaped): the launcher reads the files as latin1, the cheapest decoding
+  charset: 'ascii',
   sourcemap: false,
   legalComments: 'none',
   metafile: true,
-  define: { __FLYTE_DOCTOR_VERSION__: JSON.stringify(pkg.version) },
-  // CommonJS dependencies inside an ESM bundle need require/__dirname.
-  banner: { js: "import{createRequire as __cr}from'node:module';import{fileURLToPath as __fu}from'node:url';import{dirname as __dn}from'node:path';const require=__cr(import.meta.url);const __filename=__fu(import.meta.url);const __dirname=__dn(__filename);" },
+  define: { __FLYTE_DOCTOR_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__fd_import_meta_url' },
+  // ES module packages bundled into CommonJS: import.meta.url is the file's own URL
+  banner: { js: "var __fd_import_meta_url=require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
+// charset 'ascii' escapes strings and templates, not regular expression literals: escape what is left
+// (\uXXXX means the same inside a regular expression), so that every file is ASCII for the launcher.
+for (const f of Object.keys(result.metafile.outputs)) {
+  const text = readFileSync(f, 'utf8');
+  if (/[^\x00-\x7f]/.test(text)) writeFileSync(f, text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
+const buildId = createHash('sha256').update(Object.keys(result.metafile.outputs).sort().map((f) => readFileSync(f)).reduce((a, b) => Buffer.concat([a, b]), Buffer.alloc(0))).digest('hex').slice(0, 16);
 // The launcher (what `bin` points to): answers a bare --version/--help from text captured from the
 // CLI just built, and imports dist/cli.mjs for everything else.
-const help = execFileSync(process.execPath, [`${out}/cli.mjs`, '--help'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+const help = execFileSync(process.execPath, [`${out}/cli.cjs`, '--help'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 await build({
   entryPoints: ['src/launcher.ts'], outfile: `${out}/flyte-doctor.mjs`, bundle: true, platform: 'node', format: 'esm', target: 'node20.19',
-  minify: true, logLevel: 'warning', external: ['./cli.mjs'],
-  define: { __FLYTE_DOCTOR_VERSION__: JSON.stringify(pkg.version), __FLYTE_DOCTOR_HELP__: JSON.stringify(help) },
+  minify: true, logLevel: 'warning',
+  define: { __FLYTE_DOCTOR_VERSION__: JSON.stringify(pkg.version), __FLYTE_DOCTOR_HELP__: JSON.stringify(help), __FLYTE_DOCTOR_BUILD_ID__: JSON.stringify(buildId) },
   banner: { js: '#!/usr/bin/env node' },
 });
 chmodSync(`${out}/flyte-doctor.mjs`, 0o755);
@@ -101,5 +130,5 @@ if (existsSync('dist')) renameSync('dist', old);
 renameSync(out, 'dist');
 rmSync(old, { recursive: true, force: true });
 const outs = Object.entries(result.metafile.outputs).map(([f, o]) => [f, o.bytes]);
-const entry = outs.find(([f]) => f.endsWith('cli.mjs'));
-console.log(`built dist/flyte-doctor.mjs (launcher) + dist/cli.mjs (${(entry[1] / 1024).toFixed(0)} KiB${single ? ', single file' : `, + ${outs.length - 1} lazy chunks ${(outs.filter(([f]) => f !== entry[0]).reduce((s, [, b]) => s + b, 0) / 1048576).toFixed(1)} MiB`}) in ${Date.now() - t0} ms`);
+const entry = outs.find(([f]) => f.endsWith('cli.cjs'));
+console.log(`built dist/flyte-doctor.mjs (launcher) + dist/cli.cjs (${(entry[1] / 1024).toFixed(0)} KiB${single ? ', single file' : `, + ${outs.length - 1} lazily loaded SDK bundles ${(outs.filter(([f]) => f !== entry[0]).reduce((s, [, b]) => s + b, 0) / 1048576).toFixed(1)} MiB`}) in ${Date.now() - t0} ms`);

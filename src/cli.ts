@@ -275,7 +275,7 @@ export function residueNotice(): string {
 
 // Entry point (also the bundle's): run, write, exit. Exiting explicitly makes sure no client a
 // check started (a socket, a gRPC channel) keeps the process alive.
-const isMain = process.argv[1] && /(cli\.(ts|js|mjs)|flyte-doctor(\.mjs)?)$/.test(process.argv[1]);
+const isMain = process.argv[1] && /(cli\.(ts|js|mjs|cjs)|flyte-doctor(\.mjs)?)$/.test(process.argv[1]);
 if (isMain) {
   const ac = new AbortController();
   let first: string | undefined;

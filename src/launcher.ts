@@ -1,20 +1,79 @@
 // The file `bin` points to. A bare `--version` or `--help` is answered from text captured at build
-// time, without loading (compiling) the CLI at all; everything else loads the CLI (dist/cli.mjs),
-// which runs on import. Keeps `flyte-doctor --version` close to a bare `node -e 0` (bench/).
+// time, without loading (compiling) the CLI at all; everything else runs the CLI (dist/cli.cjs), and
+// the SDK bundles it requires (dist/sdk/*.cjs), through a V8 code cache.
+//
+// The code cache: V8's bytecode of each bundle, taken at the end of a run (so it holds every function
+// that run compiled, not only the top level), and given back to V8 on the next run, which then skips
+// parsing and compiling that code: ~100-150 ms of a preflight on Node 20, which has no compile cache
+// for ES modules (Node's own module.enableCompileCache() is Node >= 22.1). The bundles are CommonJS for
+// this (vm.Script takes cachedData; an ES module cannot on Node 20). One cache per build, Node version
+// and architecture, in ${NODE_COMPILE_CACHE:-${XDG_CACHE_HOME:-~/.cache}/flyte-doctor/v8}, a directory
+// only this user can write (V8 trusts what it is given); none when that is not so.
+// NODE_DISABLE_COMPILE_CACHE=1 turns it off, as for any Node program. FLYTE_DOCTOR_DEBUG=1 says on
+// stderr what was loaded and whether its cache was used.
 declare const __FLYTE_DOCTOR_VERSION__: string;
 declare const __FLYTE_DOCTOR_HELP__: string;
+declare const __FLYTE_DOCTOR_BUILD_ID__: string;
 
 const args = process.argv.slice(2);
 if (args.length === 1 && args[0] === '--version') process.stdout.write(`${__FLYTE_DOCTOR_VERSION__}\n`);
 else if (args.length === 1 && (args[0] === '--help' || args[0] === '-h')) process.stdout.write(__FLYTE_DOCTOR_HELP__);
-else {
-  // V8's compile cache (Node >= 22.1; a no-op where the runtime lacks it): the CLI's ~2 MB of bundled
-  // code is compiled once per version, not on every run. NODE_COMPILE_CACHE chooses the directory,
-  // NODE_DISABLE_COMPILE_CACHE=1 turns it off, as for any Node program.
-  try {
-    const mod = (await import('node:module')) as { enableCompileCache?: () => unknown };
-    if (!process.env['NODE_DISABLE_COMPILE_CACHE']) mod.enableCompileCache?.();
-  } catch { /* an unwritable cache directory only costs the compile */ }
-  const cli = './cli.mjs';
-  await import(cli);
+else await runCli();
+
+async function runCli(): Promise<void> {
+  const [fs, { createRequire }, path, os, { fileURLToPath }, vm] = await Promise.all([
+    import('node:fs'), import('node:module'), import('node:path'), import('node:os'), import('node:url'), import('node:vm'),
+  ]);
+  const env = process.env;
+  const debug = (s: string) => { if (env['FLYTE_DOCTOR_DEBUG']) process.stderr.write(`flyte-doctor: ${s}\n`); };
+  const dist = path.dirname(fileURLToPath(import.meta.url));
+  // the command decides which functions a run compiles: a cache per command holds what that command needs
+  const command = ['preflight', 'verify'].find((c) => args.includes(c)) ?? 'other';
+  const cacheDir = ((): string | undefined => {
+    if (env['NODE_DISABLE_COMPILE_CACHE']) return undefined;
+    const base = env['NODE_COMPILE_CACHE'] || path.join(env['XDG_CACHE_HOME'] || path.join(os.homedir(), '.cache'), 'flyte-doctor', 'v8');
+    const dir = path.join(base, `${__FLYTE_DOCTOR_BUILD_ID__}-${process.version}-${process.arch}`);
+    // a relative HOME or XDG_CACHE_HOME would scatter caches in whatever directory the run starts in
+    if (!path.isAbsolute(base)) { debug(`code cache off: ${base} is not an absolute path`); return undefined; }
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const st = fs.statSync(dir);
+      // V8 runs the bytecode it is given: only a directory this user owns and nobody else can write
+      if (st.isDirectory() && (st.mode & 0o022) === 0 && (typeof process.getuid !== 'function' || st.uid === process.getuid())) return dir;
+      debug(`code cache off: ${dir} is writable by others or not this user's`);
+    } catch (e) { debug(`code cache off: ${(e as Error).message}`); }
+    return undefined;
+  })();
+  const toWrite: { file: string; script: import('node:vm').Script }[] = [];
+  // the plugin modules src/plugins.ts loads are ES modules: imported here, where import() is native
+  (globalThis as { __flyteDoctorImport?: (u: string) => Promise<unknown> }).__flyteDoctorImport = (u) => import(u);
+
+  const load = (file: string): unknown => {
+    const name = path.relative(dist, file);
+    const cacheFile = cacheDir && path.join(cacheDir, `${name.replace(/[/\\]/g, '_')}.${name === 'cli.cjs' ? command : 'all'}.cache`);
+    let cachedData: Buffer | undefined;
+    if (cacheFile) try { cachedData = fs.readFileSync(cacheFile); } catch { /* first run: no cache yet */ }
+    // esbuild writes ASCII only (scripts/build.mjs checks): latin1 is the cheapest decoding
+    let src = fs.readFileSync(file, 'latin1');
+    if (src.startsWith('#!')) src = `//${src.slice(2)}`;
+    const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${src}\n})`, { filename: file, cachedData });
+    const state = !cacheFile ? 'off' : !cachedData ? 'miss' : script.cachedDataRejected ? 'rejected' : 'hit';
+    if (cacheFile && state !== 'hit') toWrite.push({ file: cacheFile, script });
+    debug(`loaded ${name} (code cache ${state})`);
+    const mod = { exports: {} as unknown };
+    const realRequire = createRequire(file);
+    const req = Object.assign((id: string) => (/^\.\/sdk\/[a-z]+\.cjs$/.test(id) ? (loaded.get(id) ?? loaded.set(id, load(path.join(dist, id))).get(id)) : realRequire(id)), realRequire);
+    (script.runInThisContext() as (...a: unknown[]) => void).call(mod.exports, mod.exports, req, mod, file, path.dirname(file));
+    return mod.exports;
+  };
+  const loaded = new Map<string, unknown>();
+  // taken at exit: the cache then holds every function this run compiled
+  process.once('exit', () => {
+    for (const { file, script } of toWrite) {
+      const tmp = `${file}.${process.pid}.tmp`;
+      try { fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 }); fs.renameSync(tmp, file); }
+      catch { try { fs.rmSync(tmp, { force: true }); } catch { /* nothing to undo */ } }
+    }
+  });
+  load(path.join(dist, 'cli.cjs'));
 }

@@ -10,6 +10,12 @@ import { UserError } from './errors.js';
 import { fileKind, INPUT_LIMIT, mib, readInputFile } from './config/read.js';
 import { parseYaml } from './config/values.js';
 
+// A plugin is an ES module. The bundled CLI runs as CommonJS compiled by the launcher (a vm.Script,
+// where import() has no loader), so the launcher hands over its own import(); from src/ (tests, tsx)
+// the native one is used.
+const importModule = (url: string): Promise<unknown> =>
+  (globalThis as { __flyteDoctorImport?: (u: string) => Promise<unknown> }).__flyteDoctorImport?.(url) ?? import(url);
+
 /** Where each plugin check came from (`--plugin ./x.mjs` or `flyte-doctor.yaml: plugins`, and the file), for messages. */
 export const pluginSource = new WeakMap<Check, string>();
 
@@ -36,7 +42,7 @@ export async function loadPlugins(paths: string[], configFile: string | undefine
     if (!st.isFile()) throw new UserError(`${from}: cannot read ${path}: is ${fileKind(st)}, expected a regular file (a JavaScript module)`);
     if (st.size > INPUT_LIMIT) throw new UserError(`${from}: cannot read ${path}: is ${mib(st.size)}, over the ${mib(INPUT_LIMIT)} limit for plugin modules`);
     let mod: Record<string, unknown>;
-    try { mod = await import(pathToFileURL(path).href); } catch (e) { throw new UserError(`${from}: cannot load ${path}: ${(e as Error).message.split('\n')[0]}`); }
+    try { mod = (await importModule(pathToFileURL(path).href)) as Record<string, unknown>; } catch (e) { throw new UserError(`${from}: cannot load ${path}: ${(e as Error).message.split('\n')[0]}`); }
     const exp = (mod.default ?? mod.checks ?? mod) as unknown;
     const list = Array.isArray(exp) ? exp : exp && typeof exp === 'object' && Array.isArray((exp as { checks?: unknown }).checks) ? (exp as { checks: unknown[] }).checks : [exp];
     for (const c of list) {

@@ -1,6 +1,6 @@
 // The published CLI: dist/flyte-doctor.mjs, spawned as a user would run it. `npm test` builds it first.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -28,30 +28,51 @@ describe('the bundled CLI', () => {
   });
 
   it('the launcher answers --help with exactly the CLI\'s help, and passes everything else to the CLI', () => {
-    const real = spawnSync(process.execPath, [join(root, 'dist', 'cli.mjs'), '--help'], { encoding: 'utf8', env: { ...env, NO_COLOR: '1' } });
+    const real = spawnSync(process.execPath, [join(root, 'dist', 'cli.cjs'), '--help'], { encoding: 'utf8', env: { ...env, NO_COLOR: '1' } });
     expect(run(['--help']).stdout).toBe(real.stdout);
     expect(run(['-h']).stdout).toBe(real.stdout);
     expect(run(['explain', '--help']).stdout).toMatch(/explain <id>/);
   });
 
-  it('--version and --help load no lazy SDK chunk', () => {
-    const hookDir = mkdtempSync(join(tmpdir(), 'fd-hook-'));
-    writeFileSync(join(hookDir, 'hooks.mjs'), `export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.includes('/dist/chunks/') || r.url.includes('/node_modules/')) process.stderr.write('LOADED ' + r.url + '\\n'); return r; }\n`);
+  it('--version and --help load nothing; list loads the CLI and no SDK bundle', () => {
     const manifest = JSON.parse(readFileSync(join(root, 'dist', 'bundle-manifest.json'), 'utf8')) as Record<string, string[]>;
-    const heavy = /^(@kubernetes\/client-node|@aws-sdk\/.*|@smithy\/.*|@google-cloud\/storage|pg|pg-protocol|@grpc\/grpc-js|undici|@flyteorg\/flyteidl|protobufjs|grpc-health-check)$/;
-    // the lazy chunks do hold the SDKs (so this test can fail)
-    expect(Object.values(manifest).flat().some((p) => heavy.test(p))).toBe(true);
-    expect(manifest['cli.mjs']!.filter((p) => heavy.test(p))).toEqual([]); // the CLI entry itself holds no SDK
-    writeFileSync(join(hookDir, 'register.mjs'), `import { register } from 'node:module'; register(${JSON.stringify('file://' + join(hookDir, 'hooks.mjs'))});\n`);
-    expect(readdirSync(join(root, 'dist', 'chunks')).length).toBeGreaterThan(0);
-    for (const args of [['--version'], ['--help'], ['list']]) {
-      const r = spawnSync(process.execPath, ['--import', join(hookDir, 'register.mjs'), bin, ...args], { encoding: 'utf8', env, timeout: 30_000 });
+    const heavy = /^(@kubernetes\/client-node|@aws-sdk\/.*|@smithy\/.*|@google-cloud\/storage|@azure\/.*|pg|pg-protocol|@grpc\/grpc-js|undici|@flyteorg\/flyteidl|protobufjs|grpc-health-check)$/;
+    // the SDK bundles do hold the SDKs (so this test can fail), the CLI bundle none
+    expect(Object.entries(manifest).filter(([f]) => f.startsWith('sdk/')).flatMap(([, p]) => p).filter((p) => heavy.test(p)).length).toBeGreaterThan(10);
+    expect(manifest['cli.cjs']!.filter((p) => heavy.test(p))).toEqual([]);
+    const loads = (args: string[]) => {
+      const r = run(args, { FLYTE_DOCTOR_DEBUG: '1' });
       expect(r.status, r.stderr).toBe(0);
-      expect(r.stderr).not.toContain('/node_modules/');
-      const loaded = [...r.stderr.matchAll(/LOADED \S*\/dist\/(chunks\/\S+)/g)].map((m) => m[1]!);
-      const sdks = loaded.flatMap((f) => (manifest[f] ?? ['unknown chunk ' + f]).filter((p) => heavy.test(p) || p.startsWith('unknown')));
-      expect(sdks, `${args.join(' ')} loaded ${loaded.join(', ')}`).toEqual([]);
-    }
+      return [...r.stderr.matchAll(/^flyte-doctor: loaded (\S+)/gm)].map((m) => m[1]);
+    };
+    expect(loads(['--version'])).toEqual([]);
+    expect(loads(['--help'])).toEqual([]);
+    expect(loads(['list'])).toEqual(['cli.cjs']);
+  });
+
+  it('the code cache: missed on the first run, used on the next; off when disabled or when the directory is writable by others', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'fd-v8-'));
+    const states = (extra: NodeJS.ProcessEnv) => {
+      const r = run(['list', '-o', 'json'], { FLYTE_DOCTOR_DEBUG: '1', ...extra });
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).length).toBeGreaterThan(20);
+      return [...r.stderr.matchAll(/^flyte-doctor: (loaded \S+ \(code cache \w+\)|code cache off: .*)$/gm)].map((m) => m[1]);
+    };
+    expect(states({ NODE_COMPILE_CACHE: cache })).toEqual(['loaded cli.cjs (code cache miss)']);
+    const dir = join(cache, readdirSync(cache)[0]!);
+    expect(readdirSync(dir)).toEqual(['cli.cjs.other.cache']);
+    expect(statSync(join(dir, 'cli.cjs.other.cache')).size).toBeGreaterThan(100_000);
+    expect(states({ NODE_COMPILE_CACHE: cache })).toEqual(['loaded cli.cjs (code cache hit)']);
+    // a cache V8 refuses (here: not a code cache at all) is compiled past and written again
+    writeFileSync(join(dir, 'cli.cjs.other.cache'), 'not a code cache');
+    expect(states({ NODE_COMPILE_CACHE: cache })).toEqual(['loaded cli.cjs (code cache rejected)']);
+    expect(states({ NODE_COMPILE_CACHE: cache })).toEqual(['loaded cli.cjs (code cache hit)']);
+    expect(states({ NODE_COMPILE_CACHE: cache, NODE_DISABLE_COMPILE_CACHE: '1' })).toEqual(['loaded cli.cjs (code cache off)']);
+    // V8 runs the bytecode it is given: a directory others can write is not used
+    chmodSync(dir, 0o777);
+    const open = states({ NODE_COMPILE_CACHE: cache });
+    expect(open[0]).toMatch(/^code cache off: .*writable by others/);
+    expect(open[1]).toBe('loaded cli.cjs (code cache off)');
   });
 
   it('list prints every check with its area and phases; -o json is parseable', () => {

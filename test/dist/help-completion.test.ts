@@ -33,7 +33,7 @@ beforeAll(() => {
 
 describe('--help examples', () => {
   it('the top-level help shows runnable examples for the main tasks', () => {
-    for (const h of [run(['--help']).stdout, spawnSync(process.execPath, [join(root, 'dist', 'cli.mjs'), '--help'], { encoding: 'utf8', env: { PATH, NO_COLOR: '1' } }).stdout]) {
+    for (const h of [run(['--help']).stdout, spawnSync(process.execPath, [join(root, 'dist', 'cli.cjs'), '--help'], { encoding: 'utf8', env: { PATH, NO_COLOR: '1' } }).stdout]) {
       const examples = h.slice(h.indexOf('Examples:'), h.indexOf('Exit codes:'));
       expect(examples.length).toBeGreaterThan(100);
       for (const s of ['flyte-doctor preflight -f values.yaml', '--dry-run', 'flyte-doctor verify -f values.yaml --wait 5m', '-o markdown', 'flyte-doctor explain database.postgres.auth', 'flyte-doctor completion >> ~/.bashrc']) {
