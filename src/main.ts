@@ -88,13 +88,13 @@ export async function allChecks(plugins: string[], configFile: string | undefine
 
 /** Words flyte-doctor itself prints (check titles, explanations, findings): see BASE_VOCABULARY in redact.ts. */
 function vocabularyOf(checks: readonly Check[]): Set<string> {
-  const words = new Set<string>();
-  const add = (t: string | undefined) => { for (const w of (t ?? '').toLowerCase().split(/[^a-z0-9]+/)) if (w.length >= 4) words.add(w); };
+  // one lower-casing and one split of all the text (~13 ms as a split per text, run once per run)
+  const texts: string[] = [];
   for (const c of checks) {
-    add(c.id); add(c.title); add(c.explain?.what); add(c.explain?.why); add(c.explain?.fix);
-    for (const m of Object.values(c.messages ?? {})) add(m.summary);
+    texts.push(c.id, c.title, c.explain?.what ?? '', c.explain?.why ?? '', c.explain?.fix ?? '');
+    for (const m of Object.values(c.messages ?? {})) texts.push(m.summary ?? '');
   }
-  return words;
+  return new Set(texts.join(' ').toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length >= 4));
 }
 
 /** The run's redactor: the target's secrets and identifiers (live), never corrupting its non-secret values. */
