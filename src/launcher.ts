@@ -44,7 +44,7 @@ async function runCli(): Promise<void> {
     } catch (e) { debug(`code cache off: ${(e as Error).message}`); }
     return undefined;
   })();
-  const toWrite: { file: string; script: import('node:vm').Script }[] = [];
+  const toWrite: { file: string; script: import('node:vm').Script; rejected: boolean }[] = [];
   // the plugin modules src/plugins.ts loads are ES modules: imported here, where import() is native
   (globalThis as { __flyteDoctorImport?: (u: string) => Promise<unknown> }).__flyteDoctorImport = (u) => import(u);
 
@@ -58,7 +58,7 @@ async function runCli(): Promise<void> {
     if (src.startsWith('#!')) src = `//${src.slice(2)}`;
     const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${src}\n})`, { filename: file, cachedData });
     const state = !cacheFile ? 'off' : !cachedData ? 'miss' : script.cachedDataRejected ? 'rejected' : 'hit';
-    if (cacheFile && state !== 'hit') toWrite.push({ file: cacheFile, script });
+    if (cacheFile && state !== 'hit') toWrite.push({ file: cacheFile, script, rejected: state === 'rejected' });
     debug(`loaded ${name} (code cache ${state})`);
     const mod = { exports: {} as unknown };
     const realRequire = createRequire(file);
@@ -67,8 +67,18 @@ async function runCli(): Promise<void> {
     return mod.exports;
   };
   const loaded = new Map<string, unknown>();
-  // taken at exit: the cache then holds every function this run compiled
+  // Taken at exit: the cache then holds every function this run compiled. Writing it costs ~0.1-0.2 s
+  // at exit, so it is written from the second run on this machine: a machine that runs flyte-doctor
+  // once (a fresh CI container) never pays for a cache it would not use. A rejected cache is
+  // rewritten at once.
   process.once('exit', () => {
+    if (!cacheDir || !toWrite.length) return;
+    const seen = path.join(cacheDir, 'seen');
+    if (!fs.existsSync(seen) && !toWrite.some((w) => w.rejected)) {
+      try { fs.writeFileSync(seen, '', { mode: 0o600 }); } catch { /* the next run tries again */ }
+      debug('code cache not written: the first run here (written from the second run on)');
+      return;
+    }
     for (const { file, script } of toWrite) {
       const tmp = `${file}.${process.pid}.tmp`;
       try { fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 }); fs.renameSync(tmp, file); }
