@@ -110,6 +110,16 @@ const out = `.dist-build-${process.pid}`;
 rmSync(out, { recursive: true, force: true });
 process.on('exit', () => rmSync(out, { recursive: true, force: true }));
 const t0 = Date.now();
+// The built-in checks' vocabulary (src/main.ts checkWords), computed here once instead of on every run.
+const vocabScript = `${out}-vocabulary.cjs`;
+process.on('exit', () => rmSync(vocabScript, { force: true }));
+await build({
+  stdin: { contents: "import { builtinChecks } from './checks/index.ts'; import { checkWords } from './src/main.ts'; process.stdout.write(checkWords(builtinChecks).join(' '));", resolveDir: process.cwd(), loader: 'ts' },
+  outfile: vocabScript, bundle: true, platform: 'node', format: 'cjs', target: 'node20.19', packages: 'external', logLevel: 'warning',
+  define: { __FLYTE_DOCTOR_VERSION__: JSON.stringify(pkg.version) },
+});
+const vocabulary = execFileSync(process.execPath, [vocabScript], { encoding: 'utf8' });
+if (!/^[a-z0-9]{4,}( [a-z0-9]{4,}){100,}$/.test(vocabulary)) throw new Error(`the built-in checks' vocabulary looks wrong: ${vocabulary.slice(0, 200)}`);
 const result = await build({
   entryPoints: single ? { cli: 'src/cli.ts' } : { cli: 'src/cli.ts', ...Object.fromEntries(Object.keys(SDK_GROUPS).map((g) => [`sdk/${g}`, `sdk-entry:${g}`])) },
   outdir: out,
@@ -133,7 +143,7 @@ const result = await build({
   sourcemap: false,
   legalComments: 'none',
   metafile: true,
-  define: { __FLYTE_DOCTOR_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__fd_import_meta_url' },
+  define: { __FLYTE_DOCTOR_VERSION__: JSON.stringify(pkg.version), __FLYTE_DOCTOR_VOCABULARY__: JSON.stringify(vocabulary), 'import.meta.url': '__fd_import_meta_url' },
   // ES module packages bundled into CommonJS: import.meta.url is the file's own URL
   banner: { js: "var __fd_import_meta_url=require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',

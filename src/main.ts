@@ -87,14 +87,28 @@ export async function allChecks(plugins: string[], configFile: string | undefine
 }
 
 /** Words flyte-doctor itself prints (check titles, explanations, findings): see BASE_VOCABULARY in redact.ts. */
-function vocabularyOf(checks: readonly Check[]): Set<string> {
-  // one lower-casing and one split of all the text (~13 ms as a split per text, run once per run)
+export function checkWords(checks: readonly Check[]): string[] {
+  // one lower-casing and one split of all the text
   const texts: string[] = [];
   for (const c of checks) {
     texts.push(c.id, c.title, c.explain?.what ?? '', c.explain?.why ?? '', c.explain?.fix ?? '');
     for (const m of Object.values(c.messages ?? {})) texts.push(m.summary ?? '');
   }
-  return new Set(texts.join(' ').toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length >= 4));
+  return [...new Set(texts.join(' ').toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length >= 4))].sort();
+}
+
+// The built-in checks' words, computed when the CLI is bundled (scripts/build.mjs): ~12 ms of
+// splitting text on every run otherwise. From src/ (tests, tsx) they are computed here.
+declare const __FLYTE_DOCTOR_VOCABULARY__: string | undefined;
+const vocabularies = new WeakMap<readonly Check[], Set<string>>();
+function vocabularyOf(checks: readonly Check[]): Set<string> {
+  let v = vocabularies.get(checks);
+  if (v) return v;
+  const built = typeof __FLYTE_DOCTOR_VOCABULARY__ === 'string' ? __FLYTE_DOCTOR_VOCABULARY__.split(' ') : undefined;
+  const builtin = new Set<Check>(builtinChecks);
+  v = new Set([...(built ?? []), ...checkWords(built ? checks.filter((c) => !builtin.has(c)) : checks)]);
+  vocabularies.set(checks, v);
+  return v;
 }
 
 /** The run's redactor: the target's secrets and identifiers (live), never corrupting its non-secret values. */
