@@ -61,9 +61,12 @@ function classes(s: string): number {
 }
 
 /** strong: long or mixed enough that finding it inside a longer word is not a coincidence. */
+/** From this length on, any text is a strong secret. */
+const STRONG_LENGTH = 12;
+
 export function strength(s: string): 'strong' | 'weak' | 'short' {
   if (s.length < 4) return 'short';
-  if (s.length >= 12 || (s.length >= 8 && classes(s) >= 2) || (s.length >= 6 && classes(s) >= 3)) return 'strong';
+  if (s.length >= STRONG_LENGTH || (s.length >= 8 && classes(s) >= 2) || (s.length >= 6 && classes(s) >= 3)) return 'strong';
   return 'weak';
 }
 
@@ -111,6 +114,19 @@ interface Compiled {
   /** Literal forms replaced wherever they occur, with their replacement. */
   anywhere: Map<string, string>;
   anywhereRe: RegExp | null;
+  /**
+   * The anywhere forms longer than LONG_FORM (keys, certificates, kubeconfigs in every encoding),
+   * longest first: replaced by plain string search, not in anywhereRe, where a few of them made a
+   * pattern V8 refuses ("Regular expression too large": the redactor threw on a text holding one).
+   */
+  longForms: [string, string][];
+  /**
+   * The first characters of every anywhere form, and the forms that start with each: anywhereRe
+   * (long secrets in every encoding: ~50 KB of pattern) costs ~30 us per text even when nothing
+   * matches, so it only runs on a text that holds one of the forms (holdsAnywhere).
+   */
+  anywhereProbe: RegExp | null;
+  byPrefix: Map<string, string[]>;
   /** Literal forms replaced only as whole tokens. */
   token: Map<string, string>;
   tokenRe: RegExp | null;
@@ -124,6 +140,23 @@ const TOKEN_AFTER = '(?![A-Za-z0-9_\\-+/~]|\\.[A-Za-z0-9])';
 function alternation(keys: Iterable<string>): string {
   return [...keys].sort((a, b) => b.length - a.length).map(esc).join('|');
 }
+
+/** Whether `text` holds one of the anywhere forms (every start of a probe prefix is tried: they overlap). */
+function holdsAnywhere(text: string, cc: Compiled): boolean {
+  const re = cc.anywhereProbe!;
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    for (const k of cc.byPrefix.get(m[0])!) if (text.includes(k)) return true;
+    re.lastIndex = m.index + 1;
+  }
+  return false;
+}
+
+/** Longer anywhere forms are replaced by string search (Compiled.longForms). */
+const LONG_FORM = 200;
+
+/** How many first characters of each anywhere form the probe looks for. */
+const PROBE_PREFIX = 6;
 
 function compile(secrets: readonly string[], identifiers: readonly string[], vocabulary: ReadonlySet<string>, plain: readonly string[]): Compiled {
   const anywhere = new Map<string, string>();
@@ -146,9 +179,14 @@ function compile(secrets: readonly string[], identifiers: readonly string[], voc
   for (const s of secrets) if (typeof s === 'string') add(s, '***', '***');
   for (const id of identifiers) if (typeof id === 'string' && !anywhere.has(id.trim())) add(id, maskIdentifier(id.trim()), '***');
   const raw = [...secrets, ...identifiers].map((x) => (typeof x === 'string' ? x.trim() : ''));
+  const short = [...anywhere.keys()].filter((k) => k.length <= LONG_FORM);
+  const byPrefix = new Map<string, string[]>();
+  for (const k of anywhere.keys()) { const p = k.slice(0, PROBE_PREFIX); const l = byPrefix.get(p); if (l) l.push(k); else byPrefix.set(p, [k]); }
   return {
     partIndex: partIndex(raw.filter((x) => anywhere.has(x)).map((x) => [x, anywhere.get(x)!] as [string, string])),
-    anywhere, anywhereRe: anywhere.size ? new RegExp(alternation(anywhere.keys()), 'g') : null,
+    anywhere, anywhereRe: short.length ? new RegExp(alternation(short), 'g') : null,
+    longForms: [...anywhere].filter(([k]) => k.length > LONG_FORM).sort((a, b) => b[0].length - a[0].length),
+    anywhereProbe: anywhere.size ? new RegExp(alternation(byPrefix.keys()), 'g') : null, byPrefix,
     token, tokenRe: token.size ? new RegExp(`${TOKEN_BEFORE}(?:${alternation(token.keys())})${TOKEN_AFTER}`, 'g') : null,
   };
 }
@@ -190,8 +228,10 @@ function partIndex(entries: Iterable<[string, string]>): PartIndex {
     for (let k = s.length - 1; k >= MIN_PART; k--) {
       // Only a strong piece counts as a cut secret: the end of `not-the-password` is the word
       // `password`, which starts every "password authentication failed" line.
-      if (strength(s.slice(0, k)) === 'strong') push(ends, s.slice(k - MIN_PART, k), [s, k, rep]);
-      if (strength(s.slice(s.length - k)) === 'strong') push(starts, s.slice(s.length - k, s.length - k + MIN_PART), [s, k, rep]);
+      // (a piece of 12 characters or more is always strong: no need to look at it, which made this
+      // loop quadratic in the length of a key or certificate)
+      if (k >= STRONG_LENGTH || strength(s.slice(0, k)) === 'strong') push(ends, s.slice(k - MIN_PART, k), [s, k, rep]);
+      if (k >= STRONG_LENGTH || strength(s.slice(s.length - k)) === 'strong') push(starts, s.slice(s.length - k, s.length - k + MIN_PART), [s, k, rep]);
     }
   }
   return { ends, starts };
@@ -282,6 +322,8 @@ export function makeRedactor(source: Iterable<string> | SecretSource, opts: Reda
   const seen = new Set<string>();
   const current = (): Compiled => {
     const [secrets, ids] = lists();
+    // the common case, once per text redacted: nothing was added since the last compile
+    if (c && seenLists && seenLists[0] === secrets && seenLists[1] === ids && secrets.length === seenLen[0] && ids.length === seenLen[1]) return c;
     let changed = !c || !seenLists || seenLists[0] !== secrets || seenLists[1] !== ids || secrets.length < seenLen[0] || ids.length < seenLen[1];
     if (changed) seen.clear();
     const from: [number, number] = changed ? [0, 0] : seenLen;
@@ -296,7 +338,10 @@ export function makeRedactor(source: Iterable<string> | SecretSource, opts: Reda
   const maskId = (id: string) => (current().anywhere.get(id) ?? current().token.get(id) ?? maskIdentifier(id));
   const literal = (text: string, cc: Compiled, tokens: boolean): string => {
     let out = text;
-    if (cc.anywhereRe) out = out.replace(cc.anywhereRe, (m) => cc.anywhere.get(m) ?? '***');
+    if (cc.anywhereProbe && holdsAnywhere(out, cc)) {
+      for (const [k, rep] of cc.longForms) if (out.includes(k)) out = out.split(k).join(rep);
+      if (cc.anywhereRe) out = out.replace(cc.anywhereRe, (m) => cc.anywhere.get(m) ?? '***');
+    }
     if (tokens && cc.tokenRe) out = out.replace(cc.tokenRe, (m) => cc.token.get(m) ?? '***');
     return truncated(out, cc);
   };

@@ -69,6 +69,28 @@ describe('redactor: hides every form of a known secret', () => {
     expect(r('AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG')).toBe('AWS_SECRET_ACCESS_KEY=***');
   });
 
+  it('secrets whose starts overlap in the text: each is found (the quick pre-check tries every position)', () => {
+    // "abcabcX9..." starts at 1 and fails; "bcabcY7..." starts at 2, inside that first start
+    const o = makeRedactor({ secrets: ['abcabcX9-secret-one', 'bcabcY7-secret-two'] });
+    expect(o('xabcabcY7-secret-two!')).toBe('xa***!');
+    expect(o('abcabcX9-secret-one and bcabcY7-secret-two')).toBe('*** and ***');
+    // and a text holding the start of a secret (not at a cut) but not the secret is left as it is
+    expect(o('abcabcX9-secret-on and more')).toBe('abcabcX9-secret-on and more');
+  });
+
+  it('a long secret (a 17 KB key) is hidden whole, in its other forms and when a text was cut inside it, in time linear in its length', () => {
+    const key = Array.from({ length: 500 }, (_, i) => `MIIEvQIBADANBgkqhkiG9w0BAQEFAASC${i}`).join('\n'); // ~17 KB
+    const k = makeRedactor({ secrets: [key] });
+    const t0 = performance.now();
+    expect(k(`payload: ${key.slice(0, 300)}...`)).toBe('payload: ***...');
+    expect(k(`...${key.slice(-200)} end`)).toBe('...*** end');
+    // the whole key, raw and in its other forms (V8 refused the pattern of them all: the redactor threw)
+    expect(k(`key: ${key} end`)).toBe('key: *** end');
+    expect(k(`b64 ${Buffer.from(key).toString('base64')}`)).toBe('b64 ***');
+    expect(k(`json "${JSON.stringify(key).slice(1, -1)}"`)).toBe('json "***"');
+    expect(performance.now() - t0).toBeLessThan(1000); // was quadratic in the key's length
+  });
+
   it('is live: a secret added after the redactor was made (ctx.addSecret) applies at once', () => {
     const secrets: string[] = [];
     const live = makeRedactor(secrets);
