@@ -444,55 +444,62 @@ const selfSigned = (c: X509) => signs(c, c);
 const dn = (c: X509) => c.subject.replace(/\n/g, ', ');
 
 /**
- * The DER names of a certificate (issuer and subject, as hex) and its SHA-256 fingerprint, read by a
- * minimal walk of the TBSCertificate: lets a trust store be searched without parsing its ~150
- * certificates (X509Certificate costs ~0.5 ms each; only the candidates are parsed).
+ * The DER names of a certificate (issuer and subject) and its whole DER, as latin1 strings (map keys),
+ * read by a minimal walk of the TBSCertificate: lets a trust store be searched without parsing its
+ * ~150 certificates (X509Certificate costs ~0.5 ms each; only the candidates are parsed). A run
+ * indexes the system roots and every CA bundle of the environment (~300 certificates).
  */
-interface NameKeys { issuer: string; subject: string; fp: string }
+interface NameKeys { issuer: string; subject: string; der: string }
 const nameKeyCache = new Map<string, NameKeys | null>();
+function derOf(pem: string): Buffer {
+  // Node's base64 decoder skips line breaks: only the armour lines need cutting off
+  const begin = pem.indexOf('-----BEGIN');
+  const from = begin < 0 ? -1 : pem.indexOf('-----', begin + 10);
+  const to = pem.indexOf('-----END', from);
+  if (from < 0 || to < 0) return Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+  return Buffer.from(pem.slice(from + 5, to), 'base64');
+}
 function nameKeys(pem: string): NameKeys | null {
   let k = nameKeyCache.get(pem);
   if (k !== undefined) return k;
   k = null;
   try {
-    const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-    const tlv = (b: Buffer, at: number): { tag: number; start: number; end: number } => {
-      const tag = b[at]!;
-      let len = b[at + 1]!, off = at + 2;
-      if (len & 0x80) { const n = len & 0x7f; if (n > 4) throw new Error('length'); len = 0; for (let i = 0; i < n; i++) len = len * 256 + b[off + i]!; off += n; }
-      if (off + len > b.length) throw new Error('truncated');
-      return { tag, start: off, end: off + len };
+    const der = derOf(pem);
+    // one TLV: [tag, start of value, end]
+    const tlv = (at: number): [number, number, number] => {
+      let len = der[at + 1]!, off = at + 2;
+      if (len & 0x80) { const n = len & 0x7f; if (n > 4) throw new Error('length'); len = 0; for (let i = 0; i < n; i++) len = len * 256 + der[off + i]!; off += n; }
+      if (off + len > der.length) throw new Error('truncated');
+      return [der[at]!, off, off + len];
     };
-    const cert = tlv(der, 0);
-    const tbs = tlv(der, cert.start);
-    let at = tbs.start;
-    const next = () => { const t = tlv(der, at); const whole = der.subarray(at, t.end); at = t.end; return { ...t, whole }; };
-    let f = next();
-    if (f.tag === 0xa0) f = next();            // [0] version
-    next();                                    // signature algorithm (f was the serial)
-    const issuer = next(); next(); const subject = next();
-    const { createHash } = require_crypto();
-    const fp = createHash('sha256').update(der).digest('hex').toUpperCase().match(/../g)!.join(':');
-    k = { issuer: issuer.whole.toString('hex'), subject: subject.whole.toString('hex'), fp };
+    const cert = tlv(0);
+    let at = tlv(cert[1])[1];                  // inside the TBSCertificate
+    let f = tlv(at);
+    if (f[0] === 0xa0) { at = f[2]; f = tlv(at); } // [0] version
+    at = f[2];                                 // the serial
+    at = tlv(at)[2];                           // signature algorithm
+    const issuer = tlv(at);
+    const issuerKey = der.toString('latin1', at, issuer[2]);
+    at = tlv(issuer[2])[2];                    // validity
+    const subject = tlv(at);
+    k = { issuer: issuerKey, subject: der.toString('latin1', at, subject[2]), der: der.toString('latin1', 0, cert[2]) };
   } catch { k = null; }
   if (nameKeyCache.size > 5000) nameKeyCache.clear();
   nameKeyCache.set(pem, k);
   return k;
 }
-let cryptoMod: typeof import('node:crypto') | undefined;
-const require_crypto = () => cryptoMod!;
 
-/** A trust store indexed by subject name and fingerprint (built once per store array). */
-interface StoreIndex { bySubject: Map<string, string[]>; byFp: Map<string, string> }
+/** A trust store indexed by subject name and by the whole certificate (built once per store array). */
+interface StoreIndex { bySubject: Map<string, string[]>; byDer: Map<string, string> }
 const storeIndexes = new WeakMap<readonly string[], StoreIndex>();
 function storeIndex(certs: readonly string[]): StoreIndex {
   let ix = storeIndexes.get(certs);
   if (ix) return ix;
-  ix = { bySubject: new Map(), byFp: new Map() };
+  ix = { bySubject: new Map(), byDer: new Map() };
   for (const pem of certs) {
     const k = nameKeys(pem);
     if (!k) continue;
-    ix.byFp.set(k.fp, pem);
+    ix.byDer.set(k.der, pem);
     const l = ix.bySubject.get(k.subject);
     if (l) l.push(pem); else ix.bySubject.set(k.subject, [pem]);
   }
@@ -511,7 +518,7 @@ async function issuersIn(ix: StoreIndex, c: X509): Promise<X509[]> {
 async function anchorIn(sent: X509[], ix: StoreIndex): Promise<StoreAnchor | undefined> {
   for (let i = 0; i < sent.length; i++) {
     const c = sent[i]!;
-    const samePem = ix.byFp.get(c.fingerprint256);
+    const samePem = ix.byDer.get(c.raw.toString('latin1'));
     const same = samePem ? await x509(samePem) : null;
     if (same) return { subject: dn(same) };
     const issuer = (await issuersIn(ix, c)).find((r) => signs(r, c));
@@ -543,7 +550,6 @@ export async function analyzeChain(chain: CertInfo[], stores: readonly TrustStor
   const lastSelf = !!last && selfSigned(last);
   const anchors: Record<string, StoreAnchor> = {};
   let issuerInStore: ChainFacts['issuerInStore'];
-  cryptoMod ??= await import('node:crypto');
   for (const st of stores) {
     const ix = storeIndex(st.certs);
     const a = await anchorIn(sent, ix);

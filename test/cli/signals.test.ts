@@ -18,7 +18,7 @@ interface Child { code: Promise<number>; out(): string; err(): string; kill(sig:
 
 function start(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Child {
   const startedAt = Date.now();
-  const child = spawn(process.execPath, [bin, ...args], { cwd, env: { PATH: process.env.PATH, HOME: cwd, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, ...args], { cwd, env: { PATH: process.env.PATH, HOME: mkdtempSync(join(tmpdir(), 'fd-signals-home-')), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '', err = '', exitedAt = 0;
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (err += d));
