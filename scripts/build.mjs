@@ -8,7 +8,6 @@ import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { dirname } from 'node:path';
 
 // The heavy SDKs, by the specifier src/ imports them with (always a dynamic import()), grouped into
 // the bundle that holds each: dist/sdk/<group>.cjs is only read and compiled when a check reaches it.
@@ -16,7 +15,7 @@ const SDK_GROUPS = {
   aws: ['@aws-sdk/client-s3', '@aws-sdk/s3-request-presigner', '@smithy/node-http-handler'],
   azure: ['@azure/identity', '@azure/storage-blob'],
   gcs: ['@google-cloud/storage'],
-  grpc: ['@grpc/grpc-js', '@flyteorg/flyteidl/gen/pb-js/flyteidl.js', 'grpc-health-check'],
+  grpc: ['@grpc/grpc-js', '@flyteorg/flyteidl/gen/pb-js/flyteidl.js'],
   pg: ['pg'],
   undici: ['undici'],
 };
@@ -49,29 +48,6 @@ const sdkSplit = {
       contents: `module.exports = require(${JSON.stringify(`./sdk/${groupOf.get(a.path)}.cjs`)})[${JSON.stringify(a.path)}]();\n`, loader: 'js', resolveDir: process.cwd(),
     }));
     b.onResolve({ filter: /^\.\/sdk\/[a-z]+\.cjs$/ }, (a) => (a.namespace === 'sdk-shim' ? { path: a.path, external: true } : undefined));
-  },
-};
-
-// grpc-health-check reads its .proto file from its own directory when it is loaded
-// (proto-loader's loadSync with includeDirs: [`${__dirname}/../../proto`]), which a bundle cannot
-// follow. This plugin parses that .proto at build time, with the package's own loader and options,
-// and swaps the call for proto-loader's fromJSON of the result: the same package definition, no
-// file read at run time, so grpc-health-check is bundled like everything else and the published
-// package needs no dependency at all. A changed grpc-health-check fails the build here, loudly.
-const inlineHealthProto = {
-  name: 'inline-health-proto',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]grpc-health-check[\\/]build[\\/]src[\\/]health\.js$/ }, (a) => {
-      const src = readFileSync(a.path, 'utf8');
-      const call = /\(0, proto_loader_1\.loadSync\)\(('[^']+\.proto'), (\{[\s\S]*?\n\})\)/;
-      const m = src.match(call);
-      if (!m) throw new Error(`${a.path}: the proto-loader loadSync call this build inlines is gone; update scripts/build.mjs (inline-health-proto)`);
-      const options = new Function('__dirname', `return ${m[2]}`)(dirname(a.path));
-      const loaderUtil = createRequire(createRequire(a.path).resolve('@grpc/proto-loader'))('./util.js');
-      const json = loaderUtil.loadProtosWithOptionsSync(JSON.parse(m[1].replace(/'/g, '"')), options).toJSON();
-      // the same options text (longs: String, enums: String are functions); fromJSON ignores includeDirs
-      return { contents: src.replace(call, `(0, proto_loader_1.fromJSON)(${JSON.stringify(json)}, ${m[2]})`), loader: 'js' };
-    });
   },
 };
 
@@ -135,7 +111,7 @@ const result = await build({
   platform: 'node',
   // prefer the packages' ES module builds (the AWS SDK's dist-es): real named exports, better tree-shaking
   mainFields: ['module', 'main'],
-  plugins: single ? [inlineHealthProto, loadTimePatches] : [sdkSplit, inlineHealthProto, loadTimePatches],
+  plugins: single ? [loadTimePatches] : [sdkSplit, loadTimePatches],
   format: 'cjs',
   // every import() becomes a require() inside the bundle (a vm.Script has no ES module loader); a
   // plugin module (src/plugins.ts) is imported through the launcher's own import(). Node 20.19 has

@@ -1,6 +1,6 @@
 // gRPC the way flytectl/pyflyte dial flyteadmin: @grpc/grpc-js as the transport, Flyte's real
 // service and message definitions from @flyteorg/flyteidl's static protobufjs module (rpcImpl hook),
-// grpc.health.v1 from grpc-health-check. Names are resolved here (through --dns-server when given)
+// grpc.health.v1 (its two one-field messages encoded here). Names are resolved here (through --dns-server when given)
 // and the address is dialled with ssl_target_name_override/default_authority = the name, so TLS
 // verifies the name the user configured. One channel per endpoint per run (ctx.shared); every call
 // has a deadline inside the check's budget and is cancelled with ctx.signal.
@@ -141,16 +141,50 @@ export async function authMetadata(ctx: CheckContext, t: GrpcTarget, o: GrpcOpti
   return { oauth2: plain(oauth), publicClient: plain(pub) };
 }
 
-/** grpc.health.v1.Health/Check; returns the serving status name ('SERVING', 'NOT_SERVING', ...). */
-export async function healthCheck(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, timeoutMs: number, service = ''): Promise<string> {
-  const hm = (await import('grpc-health-check')) as typeof import('grpc-health-check') & { default?: typeof import('grpc-health-check') };
-  const def = (hm.service ?? hm.default?.service)!.Check!;
-  const res = await unaryCall<{ service: string }, { status?: string | number }>(ctx, t, o, def.path,
-    def.requestSerialize as (r: { service: string }) => Buffer, def.responseDeserialize as (b: Buffer) => { status?: string | number },
-    { service }, timeoutMs);
-  return String(res.status ?? 'UNKNOWN');
+/**
+ * grpc.health.v1 by hand: HealthCheckRequest { string service = 1 } and HealthCheckResponse
+ * { ServingStatus status = 1 } are one field each. (grpc-health-check built a protobufjs root and
+ * descriptors for them when loaded: ~50 ms of a verify.)
+ */
+const SERVING_STATUS = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'];
+export function encodeHealthRequest(service: string): Buffer {
+  // (an empty name is sent as an empty field, as the reference serializer does)
+  const bytes = Buffer.from(service, 'utf8');
+  const len: number[] = [];
+  for (let n = bytes.length; ; n >>>= 7) { if (n < 0x80) { len.push(n); break; } len.push((n & 0x7f) | 0x80); }
+  return Buffer.concat([Buffer.from([0x0a, ...len]), bytes]);
+}
+/** The status name ('SERVING', ...; the number when the enum has no name for it). Throws on bytes that are not the message. */
+export function decodeHealthResponse(b: Buffer): string {
+  let status = 0;
+  let at = 0;
+  const varint = (): number => {
+    let v = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (at >= b.length || shift > 63) throw new Error('invalid HealthCheckResponse: truncated varint');
+      const byte = b[at++]!;
+      v += (byte & 0x7f) * 2 ** shift;
+      if (!(byte & 0x80)) return v;
+    }
+  };
+  while (at < b.length) {
+    const key = varint();
+    const field = Math.floor(key / 8), wire = key % 8;
+    if (field === 0) throw new Error('invalid HealthCheckResponse: field number 0');
+    if (wire === 0) { const v = varint(); if (field === 1) status = v; }
+    else if (wire === 1) at += 8;
+    else if (wire === 2) { const n = varint(); at += n; } // (not `at += varint()`: that adds to the old `at`)
+    else if (wire === 5) at += 4;
+    else throw new Error(`invalid HealthCheckResponse: wire type ${wire}`);
+    if (at > b.length) throw new Error('invalid HealthCheckResponse: truncated field');
+  }
+  return SERVING_STATUS[status] ?? String(status);
 }
 
+/** grpc.health.v1.Health/Check; returns the serving status name ('SERVING', 'NOT_SERVING', ...). */
+export async function healthCheck(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, timeoutMs: number, service = ''): Promise<string> {
+  return unaryCall<string, string>(ctx, t, o, '/grpc.health.v1.Health/Check', encodeHealthRequest, decodeHealthResponse, service, timeoutMs);
+}
 
 /**
  * One unary method of a Flyte service (`DataProxyService`, `SignalService`, `IdentityService`,

@@ -114,7 +114,7 @@ describe('the npm package', () => {
     expect(named.has('node:fs') || named.has('fs')).toBe(true); // the scan sees the bundle's imports
     expect(packages.filter((x) => !OPTIONAL.has(x))).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(installed, 'dist', 'bundle-manifest.json'), 'utf8')) as Record<string, string[]>;
-    expect(Object.values(manifest).flat()).toContain('grpc-health-check'); // bundled too (its .proto is inlined at build time)
+    expect(Object.values(manifest).flat()).toContain('@grpc/grpc-js');
   });
 
   it('--version, --help, list and explain work from the installed copy; explain points into the shipped docs', () => {
