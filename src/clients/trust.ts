@@ -45,7 +45,27 @@ const ENV_STORES: Omit<EnvStore, 'path' | 'certs'>[] = [
   { variable: 'NODE_EXTRA_CA_CERTS', flytectl: false, pyflyte: false, usedBy: 'Node.js programs (flyte-doctor itself), neither Flyte client' },
 ];
 
+/**
+ * Bundles read this run, by path and the file's identity (inode, size, mtime: a file fixed during
+ * --wait is read again). Every TLS check asks for the trust of the client config: a 200 KB system
+ * bundle in SSL_CERT_FILE / NODE_EXTRA_CA_CERTS was read and split ~50 times per verify, and each
+ * new array of its certificates indexed again. One array per file keeps its index too.
+ */
+const bundles = new Map<string, { id: string; value: Promise<{ certs: string[]; error?: string }> }>();
 async function readBundle(path: string): Promise<{ certs: string[]; error?: string }> {
+  const { stat } = await import('node:fs/promises');
+  const { homedir } = await import('node:os');
+  let id: string | undefined;
+  try { const st = await stat(path.replace(/^~(?=\/)/, homedir())); if (st.isFile()) id = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`; } catch { /* read below says why */ }
+  if (!id) return readBundleNow(path);
+  const hit = bundles.get(path);
+  if (hit && hit.id === id) return hit.value;
+  const value = readBundleNow(path);
+  bundles.set(path, { id, value });
+  return value;
+}
+
+async function readBundleNow(path: string): Promise<{ certs: string[]; error?: string }> {
   try {
     const certs = splitPem((await readPemFile(path)) ?? '');
     return certs.length ? { certs } : { certs, error: 'no PEM certificate in the file' };
