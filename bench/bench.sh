@@ -2,7 +2,7 @@
 # flyte-doctor benchmarks (issue 7): `npm run bench`, or `bash bench/bench.sh [--only a,b] [--quick]`.
 #
 # Sections (default: all, in this order):
-#   coldstart   node -e 0 vs flyte-doctor --version / --help (entry + lazy chunks), and the same for a single-file build
+#   coldstart   node -e 0 vs flyte-doctor --version / --help (launcher + CLI bundle + lazy SDK bundles), and the same for a single-file build
 #   preflight   full `preflight` against the healthy test bed
 #   runbook     bench/runbook.sh (kubectl, psql, mc, curl, grpcurl, dig, openssl) vs flyte-doctor preflight and verify
 #   stall       every endpoint stalled, --timeout 2s (preflight and verify)
@@ -135,7 +135,7 @@ PRIVATE="-f $TB/values.yaml --flytectl-config $TB/flytectl.yaml --kubeconfig $KU
 
 # ---------------------------------------------------------------- 1. cold start
 if want coldstart; then
-  log "cold start (entry + lazy chunks)"
+  log "cold start (launcher + CLI bundle + lazily loaded SDK bundles)"
   hf coldstart --warmup 3 --runs $((RUNS * 2)) \
     -n 'node -e 0' 'node -e 0' \
     -n 'flyte-doctor --version' "node $DIST/flyte-doctor.mjs --version" \
@@ -144,8 +144,8 @@ if want coldstart; then
   SF=$R/build-single
   snapshot "$SF"
   (cd "$SF" && FLYTE_DOCTOR_SINGLE_FILE=1 node scripts/build.mjs >&2)
-  { echo "$(stat -c %s "$SF/dist/flyte-doctor.mjs") single-file"; echo "$(stat -c %s "$DIST/flyte-doctor.mjs") split-entry"
-    echo "$(du -sb "$DIST/chunks" | cut -f1) split-lazy-chunks"; } > "$R/bundle-sizes.txt"
+  { echo "$(stat -c %s "$SF/dist/cli.cjs") single-file"; echo "$(stat -c %s "$DIST/cli.cjs") split-cli"
+    echo "$(du -sb "$DIST/sdk" | cut -f1) split-sdk-bundles"; } > "$R/bundle-sizes.txt"
   hf coldstart-single --warmup 3 --runs $((RUNS * 2)) \
     -n 'node -e 0' 'node -e 0' \
     -n 'single-file --version' "node $SF/dist/flyte-doctor.mjs --version" \
@@ -159,7 +159,10 @@ fi
 if want preflight; then
   log "full preflight against the healthy test bed"
   "${CLI[@]}" preflight $HEALTHY -o json > "$R/preflight-report.json" || true
-  hf preflight --warmup 2 --runs "$RUNS" -i -n 'preflight' "node $DIST/flyte-doctor.mjs preflight $HEALTHY -o json"
+  # the first is what every run after the second on a machine costs (src/launcher.ts: V8 code cache);
+  # the second what a first run costs (a fresh CI container): no code cache read or written
+  hf preflight --warmup 2 --runs "$RUNS" -i -n 'preflight' "node $DIST/flyte-doctor.mjs preflight $HEALTHY -o json" \
+    -n 'preflight, no code cache (a first run)' "env NODE_DISABLE_COMPILE_CACHE=1 node $DIST/flyte-doctor.mjs preflight $HEALTHY -o json"
 fi
 
 # ---------------------------------------------------------------- 3. runbook vs flyte-doctor
@@ -207,7 +210,7 @@ if want profile; then
     node --cpu-prof --cpu-prof-dir="$R/prof/verify" --cpu-prof-interval 200 "$DIST/flyte-doctor.mjs" verify $PRIVATE -o json >/dev/null || true
   fi
   for p in "$R"/prof/*/; do BENCH_DIST=$DIST node bench/cpuprofile-top.mjs "$p"/*.cpuprofile > "${p%/}.txt"; done
-  log "what each lazily loaded SDK chunk costs to import"
+  log "what each lazily loaded SDK bundle costs to load"
   node bench/chunk-cost.mjs "$DIST" 5 > "$R/chunk-cost.md"
 fi
 

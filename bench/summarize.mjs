@@ -52,7 +52,9 @@ const pf = hf('preflight');
 if (pf) {
   const r = pf[0];
   out.push('## Full preflight, healthy test bed', '', `median ${spread(r)}; exit codes ${[...new Set(r.exit_codes)].join(',')}`, '');
-  targets.push(['full preflight ≤ 0.8 s', s(r.median), mark(r.median <= 0.8)]);
+  targets.push(['full preflight ≤ 0.3 s (issue 15)', s(r.median), mark(r.median <= 0.3)]);
+  const cold = pf.find((x) => x.command.startsWith('preflight, no code cache'));
+  if (cold) targets.push(['full preflight, no code cache (a first run; reported)', s(cold.median), 'reported']);
 }
 
 const rb = hf('runbook');
@@ -76,7 +78,7 @@ if (st) {
 }
 
 const chunks = read('chunk-cost.md');
-if (chunks) out.push('## What each lazily loaded SDK chunk costs (fresh Node, `import()` of the chunk alone)', '', chunks.trim(), '');
+if (chunks) out.push('## What each lazily loaded SDK bundle costs (fresh Node, no code cache, the bundle alone)', '', chunks.trim(), '');
 
 if (rss.size) {
   out.push('## Peak RSS (median of `/usr/bin/time -v` maximum resident set size)', '', '| command | peak RSS | wall (median) | runs |', '| --- | --- | --- | --- |');
