@@ -138,7 +138,7 @@ for (const f of Object.keys(result.metafile.outputs)) {
 }
 const buildId = createHash('sha256').update(Object.keys(result.metafile.outputs).sort().map((f) => readFileSync(f)).reduce((a, b) => Buffer.concat([a, b]), Buffer.alloc(0))).digest('hex').slice(0, 16);
 // The launcher (what `bin` points to): answers a bare --version/--help from text captured from the
-// CLI just built, and imports dist/cli.mjs for everything else.
+// CLI just built, and runs dist/cli.cjs (through the code cache) for everything else.
 const help = execFileSync(process.execPath, [`${out}/cli.cjs`, '--help'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 await build({
   entryPoints: ['src/launcher.ts'], outfile: `${out}/flyte-doctor.mjs`, bundle: true, platform: 'node', format: 'esm', target: 'node20.19',
