@@ -70,10 +70,32 @@ const LOAD_TIME_PATCHES = [
     to: 'if (false) {',
   },
 ];
+// string-width's regular expressions with the v flag and Unicode properties cost ~40 ms to create on
+// Node 20 (its ICU sets), at load time, for help text that is rarely rendered: each becomes an object
+// that builds it on first use. Only .test(x) and x.search(re) use them; anything else fails the build.
+function lazyVFlagRegexes(src, path) {
+  const defs = [...src.matchAll(/^const (\w+) = (\/.*\/v);$/gm)];
+  if (!defs.length) throw new Error(`${path}: no v-flag regular expression constants left; update lazyVFlagRegexes in scripts/build.mjs`);
+  for (const [line, name, re] of defs) {
+    const uses = [...src.matchAll(new RegExp(`\\b${name}\\b`, 'g'))].length - 1;
+    const known = [...src.matchAll(new RegExp(`\\b${name}\\.test\\(|\\.search\\(${name}\\)`, 'g'))].length;
+    if (uses !== known) throw new Error(`${path}: ${name} is used other than by .test() / .search(); update lazyVFlagRegexes in scripts/build.mjs`);
+    src = src.replace(line, `let ${name}_; const ${name} = { test: (s) => (${name}_ ??= ${re}).test(s), [Symbol.search]: (s) => s.search(${name}_ ??= ${re}) };`);
+  }
+  return src;
+}
 const loadTimePatches = {
   name: 'load-time-patches',
   setup(b) {
-    for (const p of LOAD_TIME_PATCHES) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]string-width[\\/]index\.js$/ }, (a) => {
+      let src = readFileSync(a.path, 'utf8');
+      for (const p of LOAD_TIME_PATCHES) if (p.file.test(a.path)) {
+        if (!src.includes(p.from)) throw new Error(`${a.path}: "${p.from}" is gone; update LOAD_TIME_PATCHES in scripts/build.mjs`);
+        src = src.replace(p.from, p.to);
+      }
+      return { contents: /\/v;$/m.test(src) ? lazyVFlagRegexes(src, a.path) : src, loader: 'js' };
+    });
+    for (const p of LOAD_TIME_PATCHES.filter((x) => !x.file.test('/node_modules/string-width/index.js'))) {
       b.onLoad({ filter: p.file }, (a) => {
         const src = readFileSync(a.path, 'utf8');
         if (!src.includes(p.from)) throw new Error(`${a.path}: "${p.from}" is gone; update LOAD_TIME_PATCHES in scripts/build.mjs`);

@@ -51,19 +51,23 @@ async function runCli(): Promise<void> {
   const load = (file: string): unknown => {
     const name = path.relative(dist, file);
     const cacheFile = cacheDir && path.join(cacheDir, `${name.replace(/[/\\]/g, '_')}.${name === 'cli.cjs' ? command : 'all'}.cache`);
+    const t0 = performance.now();
     let cachedData: Buffer | undefined;
     if (cacheFile) try { cachedData = fs.readFileSync(cacheFile); } catch { /* first run: no cache yet */ }
     // esbuild writes ASCII only (scripts/build.mjs checks): latin1 is the cheapest decoding
     let src = fs.readFileSync(file, 'latin1');
     if (src.startsWith('#!')) src = `//${src.slice(2)}`;
+    const t1 = performance.now();
     const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${src}\n})`, { filename: file, cachedData });
+    const t2 = performance.now();
     const state = !cacheFile ? 'off' : !cachedData ? 'miss' : script.cachedDataRejected ? 'rejected' : 'hit';
     if (cacheFile && state !== 'hit') toWrite.push({ file: cacheFile, script, rejected: state === 'rejected' });
-    debug(`loaded ${name} (code cache ${state})`);
     const mod = { exports: {} as unknown };
     const realRequire = createRequire(file);
     const req = Object.assign((id: string) => (/^\.\/sdk\/[a-z]+\.cjs$/.test(id) ? (loaded.get(id) ?? loaded.set(id, load(path.join(dist, id))).get(id)) : realRequire(id)), realRequire);
     (script.runInThisContext() as (...a: unknown[]) => void).call(mod.exports, mod.exports, req, mod, file, path.dirname(file));
+    // (for cli.cjs, "run" is its top level and the synchronous start of the command)
+    debug(`loaded ${name} (code cache ${state}): read ${(t1 - t0).toFixed(0)} ms, compile ${(t2 - t1).toFixed(0)} ms, run ${(performance.now() - t2).toFixed(0)} ms`);
     return mod.exports;
   };
   const loaded = new Map<string, unknown>();

@@ -56,7 +56,7 @@ describe('the bundled CLI', () => {
       const r = run(['list', '-o', 'json'], { FLYTE_DOCTOR_DEBUG: '1', ...extra });
       expect(r.status, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout).length).toBeGreaterThan(20);
-      return [...r.stderr.matchAll(/^flyte-doctor: (loaded \S+ \(code cache \w+\)|code cache off: .*)$/gm)].map((m) => m[1]);
+      return [...r.stderr.matchAll(/^flyte-doctor: (loaded \S+ \(code cache \w+\)(?=: read \d+ ms, compile \d+ ms, run \d+ ms$)|code cache off: .*)/gm)].map((m) => m[1]);
     };
     // the first run on a machine writes no cache (a fresh CI container would never use it), the second does
     expect(states({ NODE_COMPILE_CACHE: cache })).toEqual(['loaded cli.cjs (code cache miss)']);
