@@ -63,6 +63,13 @@ const LOAD_TIME_PATCHES = [
     to: 'let segmenter_; const segmenter = { segment: (s) => (segmenter_ ??= new Intl.Segmenter()).segment(s) };',
   },
   {
+    // undici's cookie helpers read globalThis.Headers when loaded, which loads Node's own bundled
+    // undici on Node 20 (~15 ms of every verify); flyte-doctor never calls them. Read on first call.
+    file: /[\\/]undici[\\/]lib[\\/]web[\\/]cookies[\\/]index\.js$/,
+    from: 'const brandChecks = webidl.brandCheckMultiple([Headers, globalThis.Headers].filter(Boolean))',
+    to: 'let brandChecks_; const brandChecks = (h) => (brandChecks_ ??= webidl.brandCheckMultiple([Headers, globalThis.Headers].filter(Boolean)))(h)',
+  },
+  {
     // pg asks "is this a Cloudflare Worker?" when loaded by constructing a fetch Response, which
     // loads Node's bundled undici on Node 20 (~12 ms). flyte-doctor runs on Node only.
     file: /[\\/]pg[\\/]lib[\\/]stream\.js$/,
