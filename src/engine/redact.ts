@@ -201,31 +201,70 @@ const ELLIPSIS = /(\.\.\.|…)$/;
  * or its end at the start (after a leading `...`), is hidden too.
  */
 function truncated(text: string, cc: Compiled): string {
-  if (text.length < MIN_PART || !cc.partIndex.ends.size) return text;
+  const ix = cc.partIndex;
+  if (text.length < MIN_PART || !ix.secrets.length) return text;
   let out = text;
   const tail = ELLIPSIS.exec(out)?.[0] ?? '';
   const body = out.slice(0, out.length - tail.length);
-  for (const [s, k, rep] of cc.partIndex.ends.get(body.slice(-MIN_PART)) ?? []) {
-    if (body.endsWith(s.slice(0, k))) { out = `${body.slice(0, body.length - k)}${rep}${tail}`; break; }
-  }
+  const end = longestCut(ix, body, 'end');
+  if (end) out = `${body.slice(0, body.length - end[1])}${end[2]}${tail}`;
   const lead = /^(\.\.\.|…)/.exec(out)?.[0] ?? '';
   const rest = out.slice(lead.length);
-  for (const [s, k, rep] of cc.partIndex.starts.get(rest.slice(0, MIN_PART)) ?? []) {
-    if (rest.startsWith(s.slice(s.length - k))) { out = `${lead}${rep}${rest.slice(k)}`; break; }
-  }
+  const start = longestCut(ix, rest, 'start');
+  if (start) out = `${lead}${start[2]}${rest.slice(start[1])}`;
   return out;
 }
 
-/** Parts of long secrets by their 8 characters at the cut, longest first. */
-interface PartIndex { ends: Map<string, [string, number, string][]>; starts: Map<string, [string, number, string][]> }
+/**
+ * The longest piece of a long secret that `text` ends with (side 'end': the secret's first k
+ * characters) or starts with (side 'start': its last k characters): [secret, k, replacement].
+ */
+function longestCut(ix: PartIndex, text: string, side: 'end' | 'start'): [string, number, string] | undefined {
+  const key = side === 'end' ? text.slice(-MIN_PART) : text.slice(0, MIN_PART);
+  const holds = (s: string, k: number) => k <= text.length && (side === 'end' ? text.endsWith(s.slice(0, k)) : text.startsWith(s.slice(s.length - k)));
+  let best: [string, number, string] | undefined;
+  for (const e of (side === 'end' ? ix.ends : ix.starts).get(key) ?? []) if ((!best || e[1] > best[1]) && holds(e[0], e[1])) best = e;
+  // Cuts longer than the index: only a text longer than PART_INDEX_MAX can hold one (the rendered
+  // report); found by searching the secret for the 8 characters at the cut.
+  if (text.length > PART_INDEX_MAX) {
+    for (const [s, rep] of ix.secrets) {
+      if (s.length <= PART_INDEX_MAX + 1) continue;
+      const max = Math.min(s.length - 1, text.length);
+      if (side === 'end') {
+        // the window s[k-8, k) equals the key, for k in (PART_INDEX_MAX, max]
+        for (let p = s.indexOf(key, PART_INDEX_MAX - MIN_PART + 1); p >= 0 && p + MIN_PART <= max; p = s.indexOf(key, p + 1)) {
+          const k = p + MIN_PART;
+          if ((!best || k > best[1]) && holds(s, k)) best = [s, k, rep];
+        }
+      } else {
+        // the window s[len-k, len-k+8) equals the key: search backwards from len-PART_INDEX_MAX-1
+        for (let p = s.lastIndexOf(key, s.length - PART_INDEX_MAX - 1); p >= 0 && s.length - p <= max; p = p > 0 ? s.lastIndexOf(key, p - 1) : -1) {
+          const k = s.length - p;
+          if ((!best || k > best[1]) && holds(s, k)) best = [s, k, rep];
+        }
+      }
+    }
+  }
+  return best;
+}
+
+/**
+ * Parts of long secrets by their 8 characters at the cut, for cuts up to PART_INDEX_MAX characters
+ * (a report's texts are shorter); longer cuts are searched for (longestCut). Indexing every cut of a
+ * 200 KB secret (a CA bundle kept in a Secret) took ~1 s and ~100 MB.
+ */
+interface PartIndex { secrets: [string, string][]; ends: Map<string, [string, number, string][]>; starts: Map<string, [string, number, string][]> }
+const PART_INDEX_MAX = 4096;
 
 function partIndex(entries: Iterable<[string, string]>): PartIndex {
   const ends = new Map<string, [string, number, string][]>();
   const starts = new Map<string, [string, number, string][]>();
+  const secrets: [string, string][] = [];
   const push = (m: Map<string, [string, number, string][]>, key: string, v: [string, number, string]) => { const l = m.get(key); if (l) l.push(v); else m.set(key, [v]); };
   for (const [s, rep] of entries) {
     if (s.length <= MIN_PART) continue;
-    for (let k = s.length - 1; k >= MIN_PART; k--) {
+    secrets.push([s, rep]);
+    for (let k = Math.min(s.length - 1, PART_INDEX_MAX); k >= MIN_PART; k--) {
       // Only a strong piece counts as a cut secret: the end of `not-the-password` is the word
       // `password`, which starts every "password authentication failed" line.
       // (a piece of 12 characters or more is always strong: no need to look at it, which made this
@@ -234,7 +273,7 @@ function partIndex(entries: Iterable<[string, string]>): PartIndex {
       if (k >= STRONG_LENGTH || strength(s.slice(s.length - k)) === 'strong') push(starts, s.slice(s.length - k, s.length - k + MIN_PART), [s, k, rep]);
     }
   }
-  return { ends, starts };
+  return { secrets, ends, starts };
 }
 
 // --- credentials recognised by their context (free text)

@@ -91,6 +91,19 @@ describe('redactor: hides every form of a known secret', () => {
     expect(performance.now() - t0).toBeLessThan(1000); // was quadratic in the key's length
   });
 
+  it('a huge secret (600 KB, a CA bundle kept in a Secret): cuts of any length at either end are hidden, in bounded time', () => {
+    const huge = Array.from({ length: 12_000 }, (_, i) => `line-${i}-${(i * 7919) % 100_003}-QmFzZTY0LWlzaC1ibG9i`).join('/');
+    const t0 = performance.now();
+    const h = makeRedactor({ secrets: [huge] });
+    expect(h(`short cut: ${huge.slice(0, 300)}`)).toBe('short cut: ***');
+    // texts longer than the cut index (4 KB): the cut is searched for in the secret
+    const filler = 'x'.repeat(5000);
+    expect(h(`${filler} long cut: ${huge.slice(0, 10_000)}`)).toBe(`${filler} long cut: ***`);
+    expect(h(`${huge.slice(-10_000)} :long cut at the start ${filler}`)).toBe(`*** :long cut at the start ${filler}`);
+    expect(h(`${filler} whole: ${huge} end`)).toBe(`${filler} whole: *** end`);
+    expect(performance.now() - t0).toBeLessThan(1500); // ~0.15 s; with every cut indexed ~3 s and ~500 MB (quadratic before that: hours)
+  });
+
   it('is live: a secret added after the redactor was made (ctx.addSecret) applies at once', () => {
     const secrets: string[] = [];
     const live = makeRedactor(secrets);
