@@ -91,24 +91,22 @@ function lazyVFlagRegexes(src, path) {
   }
   return src;
 }
+// One onLoad for every patched file: each patch whose file matches applies, in order. string-width
+// also gets its v-flag regular expressions made lazy (only the copy that has them).
 const loadTimePatches = {
   name: 'load-time-patches',
   setup(b) {
-    b.onLoad({ filter: /[\\/]node_modules[\\/]string-width[\\/]index\.js$/ }, (a) => {
+    const filter = new RegExp(LOAD_TIME_PATCHES.map((p) => p.file.source).join('|'));
+    b.onLoad({ filter }, (a) => {
       let src = readFileSync(a.path, 'utf8');
-      for (const p of LOAD_TIME_PATCHES) if (p.file.test(a.path)) {
+      for (const p of LOAD_TIME_PATCHES) {
+        if (!p.file.test(a.path)) continue;
         if (!src.includes(p.from)) throw new Error(`${a.path}: "${p.from}" is gone; update LOAD_TIME_PATCHES in scripts/build.mjs`);
         src = src.replace(p.from, p.to);
       }
-      return { contents: /\/v;$/m.test(src) ? lazyVFlagRegexes(src, a.path) : src, loader: 'js' };
+      if (/[\\/]string-width[\\/]index\.js$/.test(a.path) && /\/v;$/m.test(src)) src = lazyVFlagRegexes(src, a.path);
+      return { contents: src, loader: 'js' };
     });
-    for (const p of LOAD_TIME_PATCHES.filter((x) => !x.file.test('/node_modules/string-width/index.js'))) {
-      b.onLoad({ filter: p.file }, (a) => {
-        const src = readFileSync(a.path, 'utf8');
-        if (!src.includes(p.from)) throw new Error(`${a.path}: "${p.from}" is gone; update LOAD_TIME_PATCHES in scripts/build.mjs`);
-        return { contents: src.replace(p.from, p.to), loader: 'js' };
-      });
-    }
   },
 };
 
