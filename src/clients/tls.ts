@@ -362,12 +362,17 @@ export async function plainProbe(o: ProbeOptions): Promise<PlainProbeResult> {
   });
 }
 
+/** A PEM path as the clients read it: a leading `~/` is the home directory. */
+export async function pemPath(path: string): Promise<string> {
+  const { homedir } = await import('node:os');
+  return path.replace(/^~(?=\/)/, homedir());
+}
+
 /** Reads a PEM bundle from disk. Undefined when the path is not set; throws ENOENT as is. */
 export async function readPemFile(path: string | undefined): Promise<string | undefined> {
   if (!path) return undefined;
   const { readFile } = await import('node:fs/promises');
-  const { homedir } = await import('node:os');
-  return readFile(path.replace(/^~(?=\/)/, homedir()), 'utf8');
+  return readFile(await pemPath(path), 'utf8');
 }
 
 /** Splits a PEM bundle into its certificates. */

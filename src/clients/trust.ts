@@ -5,7 +5,7 @@
 // gRPC (pyflyte; GRPC_DEFAULT_SSL_ROOTS_FILE_PATH replaces them) otherwise. This module reads those
 // files and says which stores exist; it judges nothing.
 import type { Target } from '../config/target.js';
-import { readPemFile, splitPem, type TrustStore } from './tls.js';
+import { pemPath, readPemFile, splitPem, type TrustStore } from './tls.js';
 
 /** A CA bundle this machine adds through an environment variable, and which clients read it. */
 export interface EnvStore {
@@ -54,9 +54,8 @@ const ENV_STORES: Omit<EnvStore, 'path' | 'certs'>[] = [
 const bundles = new Map<string, { id: string; value: Promise<{ certs: string[]; error?: string }> }>();
 async function readBundle(path: string): Promise<{ certs: string[]; error?: string }> {
   const { stat } = await import('node:fs/promises');
-  const { homedir } = await import('node:os');
   let id: string | undefined;
-  try { const st = await stat(path.replace(/^~(?=\/)/, homedir())); if (st.isFile()) id = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`; } catch { /* read below says why */ }
+  try { const st = await stat(await pemPath(path)); if (st.isFile()) id = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`; } catch { /* read below says why */ }
   if (!id) return readBundleNow(path);
   const hit = bundles.get(path);
   if (hit && hit.id === id) return hit.value;

@@ -60,10 +60,10 @@ function classes(s: string): number {
   return [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) => re.test(s)).length;
 }
 
-/** strong: long or mixed enough that finding it inside a longer word is not a coincidence. */
 /** From this length on, any text is a strong secret. */
 const STRONG_LENGTH = 12;
 
+/** strong: long or mixed enough that finding it inside a longer word is not a coincidence. */
 export function strength(s: string): 'strong' | 'weak' | 'short' {
   if (s.length < 4) return 'short';
   if (s.length >= STRONG_LENGTH || (s.length >= 8 && classes(s) >= 2) || (s.length >= 6 && classes(s) >= 3)) return 'strong';
