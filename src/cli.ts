@@ -14,6 +14,7 @@ import { pendingCleanups } from './engine/run.js';
 import { pendingInCluster } from './incluster/launcher.js';
 import { cleanupRunCommand, explainCommand, listCommand, runCommand, type Io, type OutputFormat, type RunRequest } from './main.js';
 import { VERSION } from './version.js';
+import { lastSpans, mark, phases } from './engine/trace.js';
 
 const FORMATS: readonly OutputFormat[] = ['pretty', 'json', 'junit', 'markdown'];
 
@@ -277,6 +278,7 @@ export function residueNotice(): string {
 // check started (a socket, a gRPC channel) keeps the process alive.
 const isMain = process.argv[1] && /(cli\.(ts|js|mjs|cjs)|flyte-doctor(\.mjs)?)$/.test(process.argv[1]);
 if (isMain) {
+  mark('cli loaded');
   const ac = new AbortController();
   let first: string | undefined;
   // Ctrl-C, a closed terminal or SSH session (SIGHUP) and SIGTERM: abort the checks, run the
@@ -300,7 +302,11 @@ if (isMain) {
   if (!process.env.FLYTE_DOCTOR_DEBUG) process.removeAllListeners('warning');
   const io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), home: homedir(), signal: ac.signal, startedAt: Math.round(performance.timeOrigin) };
   cli(hideBin(process.argv), io).then(
-    (code) => { process.stdout.write('', () => process.exit(code)); setTimeout(() => process.exit(code), 2000); },
+    (code) => {
+      mark('done');
+      if (process.env.FLYTE_DOCTOR_DEBUG) process.stderr.write(`flyte-doctor: ${phases()}\nflyte-doctor: the checks that ended last:\n${lastSpans()}\n`);
+      process.stdout.write('', () => process.exit(code)); setTimeout(() => process.exit(code), 2000);
+    },
     (e) => { process.stderr.write(`flyte-doctor: internal error: ${(e as Error)?.message}\n`); process.exit(EXIT.internal); },
   );
 }

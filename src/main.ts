@@ -21,6 +21,7 @@ import { getWriter, type WriterName } from '../reports/index.js';
 import { createLiveReporter } from '../reports/live.js';
 import { SCHEMA_VERSION, type Report } from '../reports/schema.js';
 import { VERSION } from './version.js';
+import { mark } from './engine/trace.js';
 import { DEFAULT_IMAGE_REPOSITORY, placement, type LaunchResult } from './incluster/launcher.js';
 import { mergeResults } from './incluster/merge.js';
 import { reportSinkName, writePodReport } from './incluster/sink.js';
@@ -247,14 +248,17 @@ export async function cleanupRunCommand(req: CleanupRunRequest, io: Io): Promise
 }
 
 export async function runCommand(req: RunRequest, io: Io): Promise<number> {
+  mark('arguments');
   const clock = io.clock ?? realClock;
   // The target first: its secrets are known before anything else can fail (a plugin error quoting one).
   const target = loadTarget({ ...req.input, env: io.env, cwd: io.cwd, home: io.home });
+  mark('target');
   let redact = redactorFor(target);
   try {
     const checks = await allChecks(req.plugins, req.configFile, io);
     // Live: secrets a check registers at run time (ctx.addSecret) apply to everything printed after.
     redact = redactorFor(target, checks);
+    mark('redactor');
     return await runLoaded(req, io, clock, checks, target, redact);
   } catch (e) {
     // Whatever ends the run early is printed by the CLI: it must not carry a secret either.
@@ -287,6 +291,7 @@ async function runLoaded(req: RunRequest, io: Io, clock: Clock, checks: Check[],
   const waitUntil = req.waitMs !== undefined ? clock.now() + req.waitMs : undefined;
   const deadlineAt = req.deadlineMs !== undefined ? clock.now() + req.deadlineMs : undefined;
   let run: RunResult;
+  mark('plan');
   let carry: Map<string, CheckResult> | undefined;
   let attempt = 1;
   for (;;) {
@@ -309,6 +314,7 @@ async function runLoaded(req: RunRequest, io: Io, clock: Clock, checks: Check[],
     attempt++;
   }
   live?.finish();
+  mark('checks');
 
   const ranAt = target.runtime?.ranAt ?? 'local';
   for (const r of run.results) r.ranAt ??= ranAt;
@@ -328,7 +334,9 @@ async function runLoaded(req: RunRequest, io: Io, clock: Clock, checks: Check[],
     const failed = await writePodReport(target, render('json', { ...opts, color: false }), io.env);
     if (failed) { io.stderr.write(`flyte-doctor: ${redact(failed)}\n`); if (exitCode === EXIT.ok) exitCode = EXIT.incomplete; }
   }
-  io.stdout.write(render(req.output));
+  const text = render(req.output);
+  mark('report');
+  io.stdout.write(text);
   const written = writeReports(req.reports, io.cwd, (f) => render(f, { ...opts, color: false }), io.stderr);
   if (!written && !signalled) exitCode = EXIT.usage;
   return exitCode;

@@ -10,6 +10,7 @@ import { PLACEHOLDER_CHECK, placeholderHits } from './needs.js';
 import type { Plan } from './plan.js';
 import type { Check, CheckContext, CheckResult, Clock, Instance, Json, Outcome, Phase, Status } from './types.js';
 import { STATUSES } from './types.js';
+import { mark, span } from './trace.js';
 
 export const realClock: Clock = {
   now: () => Date.now(),
@@ -160,10 +161,12 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
     }
     if (interrupted) return finish(n, { ...base(n), status: 'skip', message: `not run: ${interrupted}`, durationMs: 0 });
     await acquire();
+    const traced = performance.now();
     try {
       if (interrupted) return finish(n, { ...base(n), status: 'skip', message: `not run: ${interrupted}`, durationMs: 0 });
       o.onStart?.(n.check.id, n.instance?.key);
       const t0 = clock.now();
+
       const budget = stallBound(effectiveTimeout(n.check, o.timeoutMs), o.timeoutMs, Math.min(o.origin ?? startedAt, startedAt), readyAt);
       const ac = new AbortController();
       const timer = setTimeout(() => ac.abort(new TimeoutError(`timed out after ${secondsText(budget)}`)), budget);
@@ -217,6 +220,7 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
         ...(outcome.cause ? { cause: outcome.cause } : {}),
       });
     } finally {
+      span(n.key, traced);
       release();
     }
   };
@@ -224,6 +228,7 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
   await Promise.all(nodes.map((n) => runNode(n).catch((e) => finish(n, { ...base(n), status: 'error', messageId: 'internal', message: `internal error: ${firstLine(String(e))}`, durationMs: 0 }))));
   if (deadlineTimer) clearTimeout(deadlineTimer);
   o.signal?.removeEventListener('abort', onExternal);
+  mark('every check ended');
 
   // --- cleanup: deferred actions in parallel (they are independent: one per bucket), bounded as a
   // whole; what has not finished by then is reported as residue (the action keeps going in the
@@ -248,6 +253,7 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
     try { await withTimeout(e.value.then((v) => e.close!(v)), CLOSE_BUDGET_MS, 'close timed out'); } catch { /* never opened, already gone, or slow: the process exit ends it */ }
   }));
 
+  mark('cleaned up');
   const sorted = [...results.values()].sort(compareResults);
   markRootCauses(sorted, new Map(o.plan.checks.map((p) => [p.check.id, p.check])));
   return {

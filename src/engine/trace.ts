@@ -1,0 +1,26 @@
+// FLYTE_DOCTOR_DEBUG=1: when each phase of a run ended, in ms since the process started (printed on
+// stderr at exit), to see where a run's time goes without a profiler. Free when off.
+const marks: [string, number][] | undefined = process.env['FLYTE_DOCTOR_DEBUG'] ? [] : undefined;
+
+export function mark(label: string): void {
+  marks?.push([label, performance.now()]);
+}
+
+/** "phases (ms since start): cli 120, parsed 131, ..." or '' when not debugging. */
+export function phases(): string {
+  return marks?.length ? `phases (ms since the process started): ${marks.map(([l, t]) => `${l} ${t.toFixed(0)}`).join(', ')}` : '';
+}
+
+const spans: [string, number, number][] | undefined = marks ? [] : undefined;
+
+/** A check ran from `start` to now (performance.now() times). */
+export function span(label: string, start: number): void {
+  spans?.push([label, start, performance.now()]);
+}
+
+/** The checks that ended last (where a run's critical path is), one per line; '' when not debugging. */
+export function lastSpans(n = 12): string {
+  if (!spans?.length) return '';
+  return [...spans].sort((a, b) => a[2] - b[2]).slice(-n)
+    .map(([l, s, e]) => `  ${l}: ${s.toFixed(0)}-${e.toFixed(0)} ms (${(e - s).toFixed(0)})`).join('\n');
+}
