@@ -8,11 +8,11 @@ import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { resolve as resolvePath, dirname } from 'node:path';
 
 // The heavy SDKs, by the specifier src/ imports them with (always a dynamic import()), grouped into
 // the bundle that holds each: dist/sdk/<group>.cjs is only read and compiled when a check reaches it.
 const SDK_GROUPS = {
-  aws: ['@aws-sdk/client-s3', '@aws-sdk/s3-request-presigner', '@smithy/node-http-handler'],
   azure: ['@azure/identity', '@azure/storage-blob'],
   gcs: ['@google-cloud/storage'],
   grpc: ['@grpc/grpc-js', '@flyteorg/flyteidl/gen/pb-js/flyteidl.js'],
@@ -20,6 +20,11 @@ const SDK_GROUPS = {
   undici: ['undici'],
 };
 const groupOf = new Map(Object.entries(SDK_GROUPS).flatMap(([g, specs]) => specs.map((s) => [s, g])));
+// Groups built from a file of flyte-doctor's own that re-exports only the names its checks use
+// (src/sdk/<group>.ts): esbuild then leaves the rest of the SDK out, and its set-up cost with it.
+// src/ imports the SDK through that file; dist/sdk/<group>.cjs is built from it.
+const SDK_FACADES = { aws: 'src/sdk/aws.ts' };
+const facadeOf = new Map(Object.entries(SDK_FACADES).map(([g, f]) => [resolvePath(f), g]));
 const req = createRequire(import.meta.url);
 // CommonJS output, so that src/launcher.ts can compile each file with a V8 code cache on every Node
 // (Node 20 has no compile cache for ES modules). esbuild cannot split CommonJS output, so the lazy
@@ -43,11 +48,20 @@ const sdkSplit = {
     b.onLoad({ filter: /.*/, namespace: 'sdk-ref' }, (a) => ({
       contents: `export * from ${JSON.stringify(`sdk-shim:${a.path}`)};\nexport { default } from ${JSON.stringify(`sdk-shim:${a.path}`)};\n`, loader: 'js', resolveDir: process.cwd(),
     }));
+    // an import() of a facade (src/sdk/<group>.js) from the CLI: the group's bundle, required on first use
+    b.onResolve({ filter: /[\\/]sdk[\\/][a-z]+\.js$/ }, (a) => {
+      if (a.namespace !== 'file' || a.importer.includes('node_modules')) return undefined;
+      const g = facadeOf.get(resolvePath(dirname(a.importer), a.path.replace(/\.js$/, '.ts')));
+      return g && !a.importer.endsWith(SDK_FACADES[g]) ? { path: g, namespace: 'sdk-facade' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'sdk-facade' }, (a) => ({
+      contents: `module.exports = require(${JSON.stringify(`./sdk/${a.path}.cjs`)});\n`, loader: 'js', resolveDir: process.cwd(),
+    }));
     b.onResolve({ filter: /^sdk-shim:/ }, (a) => ({ path: a.path.slice('sdk-shim:'.length), namespace: 'sdk-shim' }));
     b.onLoad({ filter: /.*/, namespace: 'sdk-shim' }, (a) => ({
       contents: `module.exports = require(${JSON.stringify(`./sdk/${groupOf.get(a.path)}.cjs`)})[${JSON.stringify(a.path)}]();\n`, loader: 'js', resolveDir: process.cwd(),
     }));
-    b.onResolve({ filter: /^\.\/sdk\/[a-z]+\.cjs$/ }, (a) => (a.namespace === 'sdk-shim' ? { path: a.path, external: true } : undefined));
+    b.onResolve({ filter: /^\.\/sdk\/[a-z]+\.cjs$/ }, (a) => (a.namespace === 'sdk-shim' || a.namespace === 'sdk-facade' ? { path: a.path, external: true } : undefined));
   },
 };
 
@@ -130,7 +144,11 @@ await build({
 const vocabulary = execFileSync(process.execPath, [vocabScript], { encoding: 'utf8' });
 if (!/^[a-z0-9]{4,}( [a-z0-9]{4,}){100,}$/.test(vocabulary)) throw new Error(`the built-in checks' vocabulary looks wrong: ${vocabulary.slice(0, 200)}`);
 const result = await build({
-  entryPoints: single ? { cli: 'src/cli.ts' } : { cli: 'src/cli.ts', ...Object.fromEntries(Object.keys(SDK_GROUPS).map((g) => [`sdk/${g}`, `sdk-entry:${g}`])) },
+  entryPoints: single ? { cli: 'src/cli.ts' } : {
+    cli: 'src/cli.ts',
+    ...Object.fromEntries(Object.keys(SDK_GROUPS).map((g) => [`sdk/${g}`, `sdk-entry:${g}`])),
+    ...Object.fromEntries(Object.entries(SDK_FACADES).map(([g, f]) => [`sdk/${g}`, f])),
+  },
   outdir: out,
   outExtension: { '.js': '.cjs' },
   entryNames: '[dir]/[name]',

@@ -128,7 +128,7 @@ interface Store {
 
 function s3Store(ctx: CheckContext, timeoutMs: number): Store {
   const st = ctx.target.storage!;
-  const sdk = import('@aws-sdk/client-s3');
+  const sdk = import('./sdk/aws.js');
   return {
     async runPrefixes(bucket) {
       const { ListObjectsV2Command } = await sdk;

@@ -391,7 +391,7 @@ function kmsFailure(st: StorageTarget, op: S3Op, said: string, d: Record<string,
  */
 async function withCloseBuckets(ctx: CheckContext, op: S3Op, out: S3Outcome): Promise<S3Outcome> {
   try {
-    const { ListBucketsCommand } = await import('@aws-sdk/client-s3');
+    const { ListBucketsCommand } = await import('../../src/sdk/aws.js');
     const { output } = await s3Send<{ Buckets?: { Name?: string }[] }>(ctx, 'ListBuckets', new ListBucketsCommand({}), { timeoutMs: 2000 });
     const names = (output.Buckets ?? []).map((b) => b.Name).filter((n): n is string => typeof n === 'string');
     const close = closeNames(op.bucket, names);

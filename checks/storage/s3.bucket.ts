@@ -32,7 +32,7 @@ export default defineCheck({
     let id: S3Identity;
     try { id = await s3Identity(ctx); } catch (e) { return s3Failure(ctx, op, e); }
     const who = s3Who(st, id);
-    const { GetBucketLocationCommand, HeadBucketCommand, ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+    const { GetBucketLocationCommand, HeadBucketCommand, ListObjectsV2Command } = await import('../../src/sdk/aws.js');
     const configured = st.region ?? 'us-east-1';
     const details = { bucket, configuredRegion: configured, ...who.details };
     try {

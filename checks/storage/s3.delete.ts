@@ -32,7 +32,7 @@ export default defineCheck({
     let id: S3Identity;
     try { id = await s3Identity(ctx); } catch (e) { return s3Failure(ctx, op('DeleteObject', 's3:DeleteObject'), e); }
     const state = await probeState(ctx, 's3', bucket);
-    const { PutObjectCommand, DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+    const { PutObjectCommand, DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command } = await import('../../src/sdk/aws.js');
     const key = `${state.prefix}delete-probe.txt`;
     state.keys.add(key);
     registerS3Cleanup(ctx, state);

@@ -33,7 +33,7 @@ export default defineCheck({
     let id: S3Identity;
     try { id = await s3Identity(ctx); } catch (e) { return s3Failure(ctx, op, e); }
     const state = await probeState(ctx, 's3', bucket);
-    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const { GetObjectCommand } = await import('../../src/sdk/aws.js');
     const who = s3Who(st, id);
     try {
       const { answer } = await s3Send(ctx, 'GetObject', new GetObjectCommand({ Bucket: bucket, Key: state.probeKey }));

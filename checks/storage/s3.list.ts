@@ -31,7 +31,7 @@ export default defineCheck({
     let id: S3Identity;
     try { id = await s3Identity(ctx); } catch (e) { return s3Failure(ctx, op, e); }
     const state = await probeState(ctx, 's3', bucket);
-    const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+    const { ListObjectsV2Command } = await import('../../src/sdk/aws.js');
     const who = s3Who(st, id);
     try {
       const { output, answer } = await s3Send<{ Contents?: { Key?: string }[] }>(ctx, 'ListObjectsV2', new ListObjectsV2Command({ Bucket: bucket, Prefix: state.prefix, MaxKeys: 100 }));

@@ -30,7 +30,7 @@ export default defineCheck({
     let id: S3Identity;
     try { id = await s3Identity(ctx); } catch (e) { return s3Failure(ctx, op, e); }
     const state = await probeState(ctx, 's3', bucket);
-    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const { PutObjectCommand } = await import('../../src/sdk/aws.js');
     state.keys.add(state.probeKey);
     registerS3Cleanup(ctx, state); // before the write: an abort mid-request still cleans up
     const who = s3Who(st, id);

@@ -37,7 +37,7 @@ export default defineCheck({
     try { id = await s3Identity(ctx); } catch (e) { return s3Failure(ctx, op, e); }
     const state = await probeState(ctx, 's3', bucket);
     const client = await s3PresignClient(ctx);
-    const [{ GetObjectCommand }, { getSignedUrl }] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]);
+    const { GetObjectCommand, getSignedUrl } = await import('../../src/sdk/aws.js');
     const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: state.probeKey }), { expiresIn: 300 });
     const u = new URL(url);
     const shown = `${u.origin}${u.pathname}`; // without the signature query

@@ -142,7 +142,7 @@ function agentOpts(ctx: CheckContext) {
 }
 
 async function buildClient(st: StorageTarget, ctx: CheckContext, endpoint?: string): Promise<S3Client> {
-  const [{ S3Client }, { NodeHttpHandler }] = await Promise.all([import('@aws-sdk/client-s3'), import('@smithy/node-http-handler')]);
+  const { S3Client, NodeHttpHandler } = await import('../sdk/aws.js');
   const custom = endpoint ?? (st.endpoint ? effectiveEndpoint(st) : undefined);
   return new S3Client({
     region: st.region ?? 'us-east-1',
@@ -429,7 +429,7 @@ export function registerS3Cleanup(ctx: CheckContext, state: ProbeBucket): void {
   const st = ctx.target.storage!;
   const clientP = s3ClientFor(ctx);
   registerCleanup(ctx, state, async (signal) => {
-    const { DeleteObjectCommand, ListObjectsV2Command, HeadObjectCommand } = await import('@aws-sdk/client-s3');
+    const { DeleteObjectCommand, ListObjectsV2Command, HeadObjectCommand } = await import('../sdk/aws.js');
     const client = await clientP;
     const left = Math.max(500, CLEANUP_BUDGET_MS / 2);
     const send = <T>(op: string, cmd: { middlewareStack: unknown }, ms: number) => s3Send<T>(ctx, op, cmd, { client, signal, timeoutMs: ms });
