@@ -15,7 +15,7 @@ import { resolve as resolvePath, dirname } from 'node:path';
 const SDK_GROUPS = {
   azure: ['@azure/identity', '@azure/storage-blob'],
   gcs: ['@google-cloud/storage'],
-  grpc: ['@grpc/grpc-js', '@flyteorg/flyteidl/gen/pb-js/flyteidl.js'],
+  grpc: ['@grpc/grpc-js'],
   pg: ['pg'],
   undici: ['undici'],
 };

@@ -1,6 +1,7 @@
-// gRPC the way flytectl/pyflyte dial flyteadmin: @grpc/grpc-js as the transport, Flyte's real
-// service and message definitions from @flyteorg/flyteidl's static protobufjs module (rpcImpl hook),
-// grpc.health.v1 (its two one-field messages encoded here). Names are resolved here (through --dns-server when given)
+// gRPC the way flytectl/pyflyte dial flyteadmin: @grpc/grpc-js as the transport, Flyte's messages
+// in the wire format by hand (src/clients/flyteidl-wire.ts: empty requests, the response fields the
+// checks read; tested against @flyteorg/flyteidl's own encoder), grpc.health.v1 (its two one-field
+// messages encoded here). Names are resolved here (through --dns-server when given)
 // and the address is dialled with ssl_target_name_override/default_authority = the name, so TLS
 // verifies the name the user configured. One channel per endpoint per run (ctx.shared); every call
 // has a deadline inside the check's budget and is cancelled with ctx.signal.
@@ -16,6 +17,7 @@ import { probeTimeout, seconds } from '../engine/budget.js';
 import type { CheckContext, Json } from '../engine/types.js';
 import { DnsError, resolveHost } from './resolve.js';
 import { ProbeError, classifyNetError, type NetErrorKind } from './tls.js';
+import { RESPONSES, decodeMessage } from './flyteidl-wire.js';
 
 // ---------------------------------------------------------------- trust and budgets
 
@@ -103,42 +105,13 @@ export async function unaryCall<Req, Res>(
   });
 }
 
-type FlyteIdl = typeof import('@flyteorg/flyteidl/gen/pb-js/flyteidl.js');
-export async function flyteidlModule(): Promise<FlyteIdl['flyteidl']> {
-  const m = (await import('@flyteorg/flyteidl/gen/pb-js/flyteidl.js')) as FlyteIdl & { default?: FlyteIdl };
-  return (m.default ?? m).flyteidl;
-}
-
-/** A protobufjs rpcImpl backed by grpc-js, for a Flyte service of the static module. */
-function rpcImplFor(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, service: string, timeoutMs: number, metadata?: Record<string, string>) {
-  const id = (b: Buffer) => b;
-  return (method: { name: string }, data: Uint8Array, cb: (err: Error | null, res?: Uint8Array) => void) => {
-    unaryCall<Buffer, Buffer>(ctx, t, o, `/${service}/${method.name}`, id, id, Buffer.from(data), timeoutMs, metadata)
-      .then((r) => cb(null, r), (e: Error) => cb(e));
-  };
-}
-
 export interface AdminVersion { version: string; build: string; buildTime: string }
 
 /** flyteidl.service.AdminService/GetVersion. */
 export async function getVersion(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, timeoutMs: number): Promise<AdminVersion> {
-  const f = await flyteidlModule();
-  const svc = f.service.AdminService.create(rpcImplFor(ctx, t, o, 'flyteidl.service.AdminService', timeoutMs) as never, false, false);
-  const res = await svc.getVersion({});
-  const v = res.controlPlaneVersion;
-  return { version: v?.Version ?? '', build: v?.Build ?? '', buildTime: v?.BuildTime ?? '' };
-}
-
-export interface AuthMetadata { oauth2: Record<string, Json>; publicClient: Record<string, Json> }
-
-/** flyteidl.service.AuthMetadataService GetOAuth2Metadata + GetPublicClientConfig (anonymous). */
-export async function authMetadata(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, timeoutMs: number): Promise<AuthMetadata> {
-  const f = await flyteidlModule();
-  const svc = f.service.AuthMetadataService.create(rpcImplFor(ctx, t, o, 'flyteidl.service.AuthMetadataService', timeoutMs) as never, false, false);
-  const oauth = await svc.getOAuth2Metadata({});
-  const pub = await svc.getPublicClientConfig({});
-  const plain = (m: object): Record<string, Json> => JSON.parse(JSON.stringify(m)) as Record<string, Json>;
-  return { oauth2: plain(oauth), publicClient: plain(pub) };
+  const res = await callFlyteMethod(ctx, t, o, 'flyteidl.service.AdminService', 'GetVersion', timeoutMs);
+  const v = (res.controlPlaneVersion ?? {}) as Record<string, Json>;
+  return { version: String(v.Version ?? ''), build: String(v.Build ?? ''), buildTime: String(v.BuildTime ?? '') };
 }
 
 /**
@@ -188,21 +161,15 @@ export async function healthCheck(ctx: CheckContext, t: GrpcTarget, o: GrpcOptio
 
 /**
  * One unary method of a Flyte service (`DataProxyService`, `SignalService`, `IdentityService`,
- * `AuthMetadataService`, `AdminService`) with `request` (default: an empty message), through the
- * static flyteidl module. Resolves the response as plain JSON; rejects like unaryCall, or with the
- * protobufjs decode error when the peer's answer is not the method's response message.
+ * `AuthMetadataService`, `AdminService`) with an empty request message. Resolves the response as
+ * protobufjs's JSON of it (src/clients/flyteidl-wire.ts: the fields of the responses the checks read;
+ * other responses are checked and resolve as {}); rejects like unaryCall, or with a WireError when
+ * the peer's answer is not a protobuf message of the method's response type.
  */
-export async function callFlyteMethod(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, service: string, method: string, timeoutMs: number, request: Record<string, unknown> = {}, metadata?: Record<string, string>): Promise<Record<string, Json>> {
-  const f = await flyteidlModule();
-  const short = service.replace(/^flyteidl\.service\./, '');
-  const Svc = (f.service as unknown as Record<string, { create(rpcImpl: unknown, a: boolean, b: boolean): Record<string, (req: unknown) => Promise<object>> } | undefined>)[short];
-  if (!Svc) throw new Error(`flyteidl has no service ${service}`);
-  const svc = Svc.create(rpcImplFor(ctx, t, o, `flyteidl.service.${short}`, timeoutMs, metadata), false, false);
-  const name = method.charAt(0).toLowerCase() + method.slice(1);
-  const fn = svc[name];
-  if (typeof fn !== 'function') throw new Error(`flyteidl service ${service} has no method ${method}`);
-  const res = await fn.call(svc, request);
-  return JSON.parse(JSON.stringify(res ?? {})) as Record<string, Json>;
+export async function callFlyteMethod(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, service: string, method: string, timeoutMs: number, metadata?: Record<string, string>): Promise<Record<string, Json>> {
+  const path = `/${service}/${method}`;
+  const raw = await unaryCall<null, Buffer>(ctx, t, o, path, () => Buffer.alloc(0), (b) => b, null, timeoutMs, metadata);
+  return decodeMessage(raw, RESPONSES[path]);
 }
 
 // ---------------------------------------------------------------- classification (evidence)
@@ -242,7 +209,7 @@ export function classifyGrpcError(err: unknown): GrpcFailure {
   if (err instanceof ProbeError) return { kind: err.kind, ...(err.code ? { errorCode: err.code } : {}), detail: err.message, ...(err.address ? { address: err.address } : {}) };
   if (!(err instanceof GrpcCallError)) {
     const msg = (err as Error)?.message ?? String(err);
-    // protobufjs decoding the peer's answer as the response message failed: not this method's answer.
+    // decoding the peer's answer as the response message failed (flyteidl-wire.ts): not this method's answer.
     if (/index out of range|invalid wire type|illegal tag|invalid (?:utf8|varint)|Unexpected end|premature end/i.test(msg)) return { kind: 'protocol', code: 'INTERNAL', detail: `the answer is not the method's response message: ${msg}` };
     const c = classifyNetError(err);
     return { kind: c.kind, ...(c.code ? { errorCode: c.code } : {}), detail: msg };
