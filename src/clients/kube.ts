@@ -511,8 +511,37 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
     });
   }
 
+  // Several checks of a run GET the same thing at about the same time (the release's Deployment,
+  // the Flyte namespaces, /version: ~20 of a verify's ~90 requests): one request per path and size
+  // limit per session (one run) answers them all, in flight too. Each caller gets its own parse of
+  // the body. A failed request is not kept; a caller whose shared request was aborted by the check
+  // that started it (its budget ran out) asks again itself. Nothing a run reads changes because of
+  // the run itself (it is read-only), and nothing here polls (each --wait attempt has a new session).
+  type Answer = Awaited<ReturnType<typeof rawRequest>>;
+  const gets = new Map<string, { answer: Promise<Answer>; signal: AbortSignal }>();
+  const KEEP_ANSWER_CHARS = 256 * 1024;
+  async function request(method: 'GET' | 'POST', path: string, signal: AbortSignal, body?: Json, maxBytes?: number): Promise<Answer> {
+    if (method !== 'GET') return requestOnce(method, path, signal, body, maxBytes);
+    const key = `${path} ${maxBytes ?? ''}`;
+    const hit = gets.get(key);
+    if (hit) {
+      try {
+        const r = await hit.answer;
+        return r.json === undefined ? r : { ...r, json: JSON.parse(r.text) as unknown };
+      } catch (e) {
+        if (!hit.signal.aborted || signal.aborted) throw e;
+      }
+    }
+    const answer = requestOnce('GET', path, signal, undefined, maxBytes);
+    gets.set(key, { answer, signal });
+    // (a large answer, such as a page of a cluster's pods, is not kept once it is in: memory stays one page)
+    const drop = () => { if (gets.get(key)?.answer === answer) gets.delete(key); };
+    answer.then((r) => { if (r.text.length > KEEP_ANSWER_CHARS) drop(); }, drop);
+    return answer;
+  }
+
   /** A request with kubectl's retries: after a 401 an exec plugin runs again once; a 429 with a short Retry-After is retried once. */
-  async function request(method: 'GET' | 'POST', path: string, signal: AbortSignal, body?: Json, maxBytes?: number) {
+  async function requestOnce(method: 'GET' | 'POST', path: string, signal: AbortSignal, body?: Json, maxBytes?: number): Promise<Answer> {
     let r = await rawRequest(method, path, signal, body, maxBytes);
     if (r.status === 401 && user.exec && execCred) {
       await credentials(signal, true);

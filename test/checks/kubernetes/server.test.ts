@@ -205,6 +205,42 @@ describe('read-only: the audit log', () => {
   });
 });
 
+describe('one GET per path per run', () => {
+  it('the same GET from several checks at once is one request; each caller gets its own copy; a failure is not kept', async () => {
+    const ua = `flyte-doctor (run dedupe-${Date.now()})`;
+    const ac = new AbortController();
+    const s = await openKube(target('admin').kubernetes!, { userAgent: ua });
+    try {
+      const path = '/api/v1/namespaces/flyte';
+      const [a, b, c] = await Promise.all([s.get<{ metadata: { name: string; labels?: Record<string, string> } }>(path, ac.signal), s.get<typeof a>(path, ac.signal), s.get<typeof a>(path, ac.signal)]);
+      expect([a.metadata.name, b.metadata.name, c.metadata.name]).toEqual(['flyte', 'flyte', 'flyte']);
+      a.metadata.name = 'changed by a caller';
+      expect(b.metadata.name).toBe('flyte');
+      expect((await s.get<typeof a>(path, ac.signal)).metadata.name).toBe('flyte');
+      // a caller whose shared request is aborted by the check that started it asks again itself
+      const first = new AbortController();
+      const missing = '/api/v1/namespaces/flyte-doctor-dedupe-missing';
+      const p1 = s.getOptional(missing, first.signal);
+      const p2 = s.getOptional(missing, ac.signal);
+      first.abort();
+      await expect(p1).rejects.toBeTruthy();
+      expect(await p2).toBeUndefined();
+      expect(await s.getOptional(missing, ac.signal)).toBeUndefined();
+      type Ev = { verb: string; userAgent?: string; requestURI: string; stage: string };
+      let mine: Ev[] = [];
+      for (let i = 0; i < 50; i++) {
+        mine = readFileSync(tb().kube.auditLog, 'utf8').split('\n').filter((l) => l.includes(ua)).map((l) => JSON.parse(l) as Ev).filter((e) => e.stage === 'ResponseComplete');
+        if (mine.filter((e) => e.requestURI === missing).length >= 2) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(mine.filter((e) => e.requestURI === path).length).toBe(1);
+      // the aborted one may or may not have reached the server; the 404 answer is kept like any other
+      expect(mine.filter((e) => e.requestURI === missing).length).toBeGreaterThanOrEqual(1);
+      expect(mine.filter((e) => e.requestURI === missing).length).toBeLessThanOrEqual(2);
+    } finally { s.close(); }
+  });
+});
+
 describe('access checks: the rules pre-screen answers like one review per right', () => {
   // Every right rbac.install asks about, plus rights a rule grants only by name or by */subresource.
   const rights: AccessAttributes[] = [
