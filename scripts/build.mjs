@@ -17,13 +17,12 @@ const SDK_GROUPS = {
   gcs: ['@google-cloud/storage'],
   grpc: ['@grpc/grpc-js'],
   pg: ['pg'],
-  undici: ['undici'],
 };
 const groupOf = new Map(Object.entries(SDK_GROUPS).flatMap(([g, specs]) => specs.map((s) => [s, g])));
 // Groups built from a file of flyte-doctor's own that re-exports only the names its checks use
 // (src/sdk/<group>.ts): esbuild then leaves the rest of the SDK out, and its set-up cost with it.
 // src/ imports the SDK through that file; dist/sdk/<group>.cjs is built from it.
-const SDK_FACADES = { aws: 'src/sdk/aws.ts' };
+const SDK_FACADES = { aws: 'src/sdk/aws.ts', undici: 'src/sdk/undici.ts' };
 const facadeOf = new Map(Object.entries(SDK_FACADES).map(([g, f]) => [resolvePath(f), g]));
 const req = createRequire(import.meta.url);
 // CommonJS output, so that src/launcher.ts can compile each file with a V8 code cache on every Node
@@ -75,13 +74,6 @@ const LOAD_TIME_PATCHES = [
     file: /[\\/]string-width[\\/]index\.js$/,
     from: 'const segmenter = new Intl.Segmenter();',
     to: 'let segmenter_; const segmenter = { segment: (s) => (segmenter_ ??= new Intl.Segmenter()).segment(s) };',
-  },
-  {
-    // undici's cookie helpers read globalThis.Headers when loaded, which loads Node's own bundled
-    // undici on Node 20 (~15 ms of every verify); flyte-doctor never calls them. Read on first call.
-    file: /[\\/]undici[\\/]lib[\\/]web[\\/]cookies[\\/]index\.js$/,
-    from: 'const brandChecks = webidl.brandCheckMultiple([Headers, globalThis.Headers].filter(Boolean))',
-    to: 'let brandChecks_; const brandChecks = (h) => (brandChecks_ ??= webidl.brandCheckMultiple([Headers, globalThis.Headers].filter(Boolean)))(h)',
   },
   {
     // pg asks "is this a Cloudflare Worker?" when loaded by constructing a fetch Response, which

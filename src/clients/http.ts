@@ -34,11 +34,12 @@ export interface HttpRequestOptions extends HttpTls {
 }
 
 type Agent = import('undici').Agent;
+const undici = () => import('../sdk/undici.js');
 
 async function agentFor(ctx: CheckContext, origin: string, o: HttpTls): Promise<Agent> {
   const key = `http-agent:${origin}:${o.skipVerify ? 'skip' : 'verify'}:${(o.ca ?? []).length}:${ctx.target.dnsServer ?? 'system'}`;
   return ctx.shared(key, async () => {
-    const { Agent } = await import('undici');
+    const { Agent } = await undici();
     const lookup = lookupFor(ctx.target.dnsServer);
     const secureContext = o.ca ? await sharedSecureContext({ ca: o.ca }) : undefined;
     return new Agent({
@@ -56,7 +57,7 @@ async function agentFor(ctx: CheckContext, origin: string, o: HttpTls): Promise<
 
 /** GET/POST one URL. Throws ProbeError (kind dns/refused/timeout/tls...) when no HTTP answer came. */
 export async function httpRequest(ctx: CheckContext, url: string, o: HttpRequestOptions): Promise<HttpResponse> {
-  const { request } = await import('undici');
+  const { request } = await undici();
   const u = new URL(url);
   const dispatcher = await agentFor(ctx, u.origin, o);
   const ioTimeout = AbortSignal.timeout(Math.max(1, o.timeoutMs));
