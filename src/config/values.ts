@@ -2,6 +2,7 @@
 // apply --set, resolve `{{ .Values.x.y }}` references, detect the chart, and look keys up with
 // the source that set them (for provenance and for UserError messages).
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { fastYaml } from './yaml-fast.js';
 import { UserError } from '../errors.js';
 import { readInputFile } from './read.js';
 import { isIdentifierKeyName, isSecretKeyName } from './secret.js';
@@ -51,6 +52,12 @@ const MAX_NODES = 500_000;
 
 /** Parses one YAML document; errors become `<label>:<line>:<col>: invalid YAML: <reason>`. */
 export function parseYaml(label: string, text: string): unknown {
+  // plain block YAML (most inputs) without building a document; anything else below
+  const fast = fastYaml(text);
+  if (fast !== undefined) {
+    checkShape(label, fast);
+    return fast;
+  }
   const lineCounter = new LineCounter();
   let doc: ReturnType<typeof parseDocument>;
   try {

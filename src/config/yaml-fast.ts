@@ -1,0 +1,215 @@
+// A fast path for the plain YAML most inputs are (values files, kubeconfigs, flytectl configs, the
+// charts' ConfigMaps): block mappings and sequences of one-line scalars. The yaml package builds a
+// full document (tokens, nodes, positions) for every file; on a fresh process that is ~5-15 ms per
+// small file, and a verify parses a dozen. This parser takes only what it can read exactly as the
+// yaml package does (YAML 1.2, core schema) and declines everything else (returns undefined), which
+// then goes through the yaml package as before: block scalars (| >), flow collections other than {}
+// and [], anchors, aliases, tags, multi-line plain scalars, complex keys, tabs, directives, several
+// documents, duplicate keys (the yaml path reports them), escapes other than the common ones, and
+// keys that are not plain words. test/config/yaml-fast.test.ts holds it to the yaml package on every
+// fixture and on a corpus of edge cases.
+
+type Value = null | boolean | number | string | Value[] | { [k: string]: Value };
+
+/** Declines: the yaml package reads this text. */
+class Decline extends Error {}
+const decline = (): never => { throw new Decline(); };
+
+interface Line { indent: number; text: string }
+
+const MAX_DEPTH = 64;
+
+/** The value of `text` when it is plain YAML this parser reads exactly like the yaml package; undefined otherwise. */
+export function fastYaml(text: string): Value | undefined {
+  if (text.length > 1024 * 1024 || text.charCodeAt(0) === 0xfeff || text.includes('\t') || /\r(?!\n)/.test(text)) return undefined;
+  const lines: Line[] = [];
+  let started = false;
+  for (const raw of text.split(/\r?\n/)) {
+    const body = raw.trimStart();
+    if (!body || body.startsWith('#')) continue;
+    const indent = raw.length - body.length;
+    const t = body.trimEnd();
+    if (indent === 0 && (t === '---' || t.startsWith('--- ') || t === '...' || t.startsWith('%'))) {
+      // one leading document start marker is fine; anything else (directives, several documents, an end marker) declines
+      if (t === '---' && !started && !lines.length) { started = true; continue; }
+      return undefined;
+    }
+    lines.push({ indent, text: t });
+  }
+  if (!lines.length) return undefined;
+  try {
+    const p = new Parser(lines);
+    const v = p.block(lines[0]!.indent, 0);
+    if (p.i !== lines.length) return undefined;
+    return v;
+  } catch (e) {
+    if (e instanceof Decline) return undefined;
+    throw e;
+  }
+}
+
+class Parser {
+  i = 0;
+  constructor(private readonly lines: Line[]) {}
+
+  /** A block mapping or sequence whose lines start at `indent`. */
+  block(indent: number, depth: number): Value {
+    if (depth > MAX_DEPTH) decline();
+    const l = this.lines[this.i]!;
+    if (l.indent !== indent) decline();
+    return isSeqItem(l.text) ? this.seq(indent, depth) : this.map(indent, depth);
+  }
+
+  seq(indent: number, depth: number): Value[] {
+    const out: Value[] = [];
+    while (this.i < this.lines.length) {
+      const l = this.lines[this.i]!;
+      if (l.indent < indent) break;
+      if (l.indent > indent || !isSeqItem(l.text)) decline();
+      const rest = l.text.slice(1).trimStart();
+      if (!rest || rest.startsWith('#')) {
+        this.i++;
+        out.push(this.nested(indent, depth, false));
+      } else if (isSeqItem(rest)) {
+        decline(); // - - a
+      } else if (entryOf(rest)) {
+        // a compact mapping: its keys line up with the first one, after "- "
+        const col = indent + (l.text.length - rest.length);
+        this.lines[this.i] = { indent: col, text: rest };
+        out.push(this.map(col, depth + 1));
+      } else {
+        this.i++;
+        out.push(scalar(rest));
+        this.noDeeper(indent);
+      }
+    }
+    return out;
+  }
+
+  map(indent: number, depth: number): { [k: string]: Value } {
+    const out: { [k: string]: Value } = {};
+    while (this.i < this.lines.length) {
+      const l = this.lines[this.i]!;
+      if (l.indent < indent) break;
+      if (l.indent > indent) decline();
+      const e = entryOf(l.text);
+      if (!e) decline();
+      const { key, rest } = e!;
+      if (Object.prototype.hasOwnProperty.call(out, key)) decline(); // the yaml path reports the duplicate
+      this.i++;
+      if (!rest || rest.startsWith('#')) out[key] = this.nested(indent, depth, true);
+      else { out[key] = scalar(rest); this.noDeeper(indent); }
+    }
+    return out;
+  }
+
+  /** The value of a key or item with nothing after it: a deeper block, a sequence at the key's own indent (mappings only), or null. */
+  nested(indent: number, depth: number, sameIndentSeq: boolean): Value {
+    const n = this.lines[this.i];
+    if (!n) return null;
+    if (n.indent > indent) return this.block(n.indent, depth + 1);
+    if (sameIndentSeq && n.indent === indent && isSeqItem(n.text)) return this.seq(indent, depth + 1);
+    return null;
+  }
+
+  /** After a one-line value the next line may not be deeper (that would be a multi-line scalar or an error). */
+  noDeeper(indent: number): void {
+    const n = this.lines[this.i];
+    if (n && n.indent > indent) decline();
+  }
+}
+
+const isSeqItem = (t: string): boolean => t === '-' || t.startsWith('- ');
+
+const PLAIN_KEY = /^[A-Za-z0-9_$][A-Za-z0-9_.\/$@-]*$/;
+
+/** `key: rest` (rest may be empty) when the line is a mapping entry with a key this parser takes. */
+function entryOf(t: string): { key: string; rest: string } | undefined {
+  let key: string;
+  let after: number;
+  if (t[0] === '"' || t[0] === "'") {
+    const q = quoted(t);
+    if (!q) return undefined;
+    key = q.value;
+    after = q.end;
+  } else {
+    const m = /^([^\s:#'"][^:\s]*):(?= |$)/.exec(t);
+    if (!m) return undefined;
+    key = m[1]!;
+    if (!PLAIN_KEY.test(key) || typeof plain(key) !== 'string') decline();
+    after = key.length;
+  }
+  if (t[after] !== ':' || (after + 1 < t.length && t[after + 1] !== ' ')) return undefined;
+  if (key === '__proto__' || key === '<<') decline();
+  return { key, rest: t.slice(after + 1).trim() };
+}
+
+/** A one-line value: quoted, {} / [], or plain (core schema). */
+function scalar(t: string): Value {
+  const c = t[0]!;
+  if (c === '"' || c === "'") {
+    const q = quoted(t);
+    if (!q) decline();
+    const tail = t.slice(q!.end).trim();
+    if (tail && !tail.startsWith('#')) decline();
+    return q!.value;
+  }
+  const v = stripComment(t);
+  if (v === '{}') return {};
+  if (v === '[]') return [];
+  // indicators that start something this parser does not read (or an error)
+  if (/^[\[\]{},&*!|>%@`?]/.test(v) || /^[-?:](?: |$)/.test(v) || /: |:$/.test(v) || v.includes(' #')) decline();
+  return plain(v);
+}
+
+/** A plain value up to a comment (" #"), trimmed. */
+function stripComment(t: string): string {
+  const i = t.indexOf(' #');
+  return (i < 0 ? t : t.slice(0, i)).trimEnd();
+}
+
+const ESCAPES: Record<string, string> = { '\\': '\\', '"': '"', '/': '/', n: '\n', t: '\t', r: '\r', '0': '\0' };
+
+/** A quoted scalar at the start of `t` (one line): its value and where it ends; undefined when it does not end on this line. */
+function quoted(t: string): { value: string; end: number } | undefined {
+  const q = t[0]!;
+  let out = '';
+  for (let i = 1; i < t.length; i++) {
+    const c = t[i]!;
+    if (q === "'" && c === "'") {
+      if (t[i + 1] === "'") { out += "'"; i++; continue; }
+      return { value: out, end: i + 1 };
+    }
+    if (q === '"' && c === '"') return { value: out, end: i + 1 };
+    if (q === '"' && c === '\\') {
+      const e = ESCAPES[t[i + 1] ?? ''];
+      if (e === undefined) decline();
+      out += e; i++; continue;
+    }
+    out += c;
+  }
+  return undefined;
+}
+
+// The YAML 1.2 core schema, as the yaml package resolves plain scalars.
+const NULL = /^(?:~|[Nn]ull|NULL)?$/;
+const BOOL_TRUE = /^(?:[Tt]rue|TRUE)$/;
+const BOOL_FALSE = /^(?:[Ff]alse|FALSE)$/;
+const INT_OCT = /^0o[0-7]+$/;
+const INT = /^[-+]?[0-9]+$/;
+const INT_HEX = /^0x[0-9a-fA-F]+$/;
+const FLOAT_NAN = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
+const FLOAT_EXP = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
+const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
+
+function plain(s: string): Value {
+  if (NULL.test(s)) return null;
+  if (BOOL_TRUE.test(s)) return true;
+  if (BOOL_FALSE.test(s)) return false;
+  if (INT_OCT.test(s)) return parseInt(s.slice(2), 8);
+  if (INT.test(s)) return parseInt(s, 10);
+  if (INT_HEX.test(s)) return parseInt(s.slice(2), 16);
+  if (FLOAT_NAN.test(s)) return s.endsWith('nan') || s.endsWith('NaN') || s.endsWith('NAN') ? NaN : s[0] === '-' ? -Infinity : Infinity;
+  if (FLOAT_EXP.test(s) || FLOAT.test(s)) return parseFloat(s);
+  return s;
+}
