@@ -131,14 +131,38 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
 
   const results = new Map<string, CheckResult>();
   const shared = new Map<string, { value: Promise<unknown>; close?: (v: unknown) => unknown }>();
-  const deferred: { label: string; checkId: string; fn: () => Promise<void>; command?: string }[] = [];
+  const deferred: { label: string; checkId: string; area: string; fn: () => Promise<void>; command?: string; started?: Promise<void> }[] = [];
+  const cleanupFailures: CleanupFailure[] = [];
+  // A cleanup (deleting probe objects) starts as soon as every check of its area has ended, while
+  // the other areas still run, and at the latest when the run ends. Each is bounded; what has not
+  // finished in time is reported as residue (the action keeps going in the background until the
+  // process exits).
+  const startCleanup = (d: (typeof deferred)[number]): Promise<void> => d.started ??= (async () => {
+    const budget = interrupted ? CLEANUP_BUDGET_INTERRUPTED_MS : CLEANUP_BUDGET_MS;
+    const entry: PendingCleanup = { label: d.label, checkId: d.checkId, ...(d.command ? { command: d.command } : {}) };
+    pending.add(entry);
+    const work = Promise.resolve().then(d.fn);
+    work.then(() => pending.delete(entry), () => pending.delete(entry));
+    try {
+      await withTimeout(work, budget, `did not finish within ${secondsText(budget)}${entry.command ? `; remove with: ${entry.command}` : ''}`);
+    } catch (e) {
+      cleanupFailures.push({ label: d.label, checkId: d.checkId, error: firstLine((e as Error)?.message ?? String(e)) });
+    }
+  })();
+  const openInArea = new Map<string, number>();
+  for (const n of nodes) openInArea.set(n.check.area, (openInArea.get(n.check.area) ?? 0) + 1);
 
   const base = (n: Node) => ({
     id: n.check.id, area: n.check.area, title: n.check.title, docsUrl: n.check.docsUrl,
     ...(n.instance ? { instance: n.instance.key, instanceLabel: n.instance.label } : {}),
   });
   const endedAt = new Map<Node, number>();
-  const finish = (n: Node, r: CheckResult) => { endedAt.set(n, clock.now()); results.set(n.key, r); o.onResult?.(r); n.resolve(r); };
+  const finish = (n: Node, r: CheckResult) => {
+    endedAt.set(n, clock.now()); results.set(n.key, r); o.onResult?.(r); n.resolve(r);
+    const open = openInArea.get(n.check.area)! - 1;
+    openInArea.set(n.check.area, open);
+    if (open === 0) for (const d of deferred) if (d.area === n.check.area) void startCleanup(d);
+  };
 
   // --- concurrency limiter
   let active = 0;
@@ -186,7 +210,7 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
           }
           return e.value as Promise<T>;
         },
-        defer: (label, fn, d) => { deferred.push({ label, checkId: n.key, fn, ...(d?.command ? { command: d.command } : {}) }); },
+        defer: (label, fn, d) => { deferred.push({ label, checkId: n.key, area: n.check.area, fn, ...(d?.command ? { command: d.command } : {}) }); },
         addSecret: (v) => { if (v && !o.target.secrets.includes(v)) o.target.secrets.push(v); },
         log: (msg, data) => o.log?.(n.key, msg, data),
       };
@@ -230,22 +254,9 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
   o.signal?.removeEventListener('abort', onExternal);
   mark('every check ended');
 
-  // --- cleanup: deferred actions in parallel (they are independent: one per bucket), bounded as a
-  // whole; what has not finished by then is reported as residue (the action keeps going in the
-  // background until the process exits). Then shared resources, closed in parallel, bounded too.
-  const cleanupFailures: CleanupFailure[] = [];
-  const budget = interrupted ? CLEANUP_BUDGET_INTERRUPTED_MS : CLEANUP_BUDGET_MS;
-  await Promise.all(deferred.map(async (d) => {
-    const entry: PendingCleanup = { label: d.label, checkId: d.checkId, ...(d.command ? { command: d.command } : {}) };
-    pending.add(entry);
-    const work = Promise.resolve().then(d.fn);
-    work.then(() => pending.delete(entry), () => pending.delete(entry));
-    try {
-      await withTimeout(work, budget, `did not finish within ${secondsText(budget)}${entry.command ? `; remove with: ${entry.command}` : ''}`);
-    } catch (e) {
-      cleanupFailures.push({ label: d.label, checkId: d.checkId, error: firstLine((e as Error)?.message ?? String(e)) });
-    }
-  }));
+  // --- cleanup: the deferred actions not started yet, in parallel (they are independent: one per
+  // bucket), each bounded (startCleanup); then shared resources, closed in parallel, bounded too.
+  await Promise.all(deferred.map(startCleanup));
   runAbort.abort(new Error('run finished'));
   await Promise.all([...shared.values()].map(async (e) => {
     if (!e.close) return;

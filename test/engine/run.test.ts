@@ -162,6 +162,16 @@ describe('engine', () => {
     expect(r.cleanupFailures).toEqual([{ label: 'broken cleanup', checkId: 'storage.s3.bad', error: 'AccessDenied' }]);
   });
 
+  it('a cleanup starts once every check of its area has ended, while other areas still run; not before', async () => {
+    const log: string[] = [];
+    await run([
+      fake('storage.s3.put', async (ctx) => { ctx.defer('delete probe', async () => { log.push('cleanup'); }); return pass(); }),
+      fake('storage.s3.get', async () => { await sleep(100); log.push('storage.s3.get ended'); return pass(); }, { dependsOn: ['storage.s3.put'] }),
+      fake('database.postgres.slow', async () => { await sleep(300); log.push('database ended'); return pass(); }),
+    ]);
+    expect(log).toEqual(['storage.s3.get ended', 'cleanup', 'database ended']);
+  });
+
   it('an external abort (Ctrl-C) stops running checks, skips unstarted ones, and still runs cleanups', async () => {
     const ac = new AbortController();
     const log: string[] = [];
