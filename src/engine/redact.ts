@@ -317,23 +317,34 @@ function isBasicCredential(b64: string): boolean {
   return text.includes(':') && /^[\x20-\x7e]+$/.test(text);
 }
 
+// Each pattern runs only on a text that holds what it needs to match (a literal it starts with or
+// contains): most report strings hold none, and the key=value and JSON patterns scan every position.
+const HAS_AWS_KEY_ID = /A(?:KIA|SIA|GPA|IDA|ROA|NPA|NVA|IPA|BIA|CCA)/;
+const HAS_BEARER = /bearer|token/i;
+const HAS_BASIC = /basic/i;
+const HAS_HEADER = /authorization|security-token|api-key|auth-token/i;
+
 function contextual(text: string, maskId: (id: string) => string): string {
-  return text
-    .replace(PEM, '$1***$2')
-    .replace(PEM_OPEN, (m) => m.slice(0, m.indexOf('-----', 5) + 5) + '***')
-    .replace(URL_USERINFO, '$1***@')
-    .replace(AWS_SIGV4, (_m, pre: string, id: string, sep: string) => `${pre}${maskId(id)}${sep}`)
-    .replace(AWS_SIGV2, (_m, pre: string, id: string) => `${pre}${maskId(id)}:***`)
-    .replace(AWS_KEY_ID, (_m, id: string) => maskId(id))
-    .replace(BASIC, (m, w: string, sp: string, v: string) => (isBasicCredential(v) ? `${w}${sp}***` : m))
-    .replace(BEARER, (m, w: string, sp: string, v: string) => (looksLikeCredential(v) ? `${w}${sp}***` : m))
-    .replace(HEADER_KV, (m, k: string, sep: string, v: string) => (headerCredential(v) ? `${k}${sep}***` : m))
-    .replace(KV, (m, k: string, eq: string, v: string) => (isSecretKeyName(k.split('.').pop() ?? k) && !placeholder(v) && !MASKED.test(v) ? `${k}${eq}***` : m))
-    .replace(JSON_KV, (m, q: string, k: string, sep: string, vq: string, v: string) => (isSecretKeyName(k) && v !== '' && !placeholder(v) ? `${q}${k}${q}${sep}${vq}***${vq}` : m));
+  let t = text;
+  if (t.includes('-----BEGIN ')) t = t.replace(PEM, '$1***$2').replace(PEM_OPEN, (m) => m.slice(0, m.indexOf('-----', 5) + 5) + '***');
+  if (t.includes('://') && t.includes('@')) t = t.replace(URL_USERINFO, '$1***@');
+  if (t.includes('Credential=')) t = t.replace(AWS_SIGV4, (_m, pre: string, id: string, sep: string) => `${pre}${maskId(id)}${sep}`);
+  if (t.includes('AWS ')) t = t.replace(AWS_SIGV2, (_m, pre: string, id: string) => `${pre}${maskId(id)}:***`);
+  if (HAS_AWS_KEY_ID.test(t)) t = t.replace(AWS_KEY_ID, (_m, id: string) => maskId(id));
+  if (HAS_BASIC.test(t)) t = t.replace(BASIC, (m, w: string, sp: string, v: string) => (isBasicCredential(v) ? `${w}${sp}***` : m));
+  if (HAS_BEARER.test(t)) t = t.replace(BEARER, (m, w: string, sp: string, v: string) => (looksLikeCredential(v) ? `${w}${sp}***` : m));
+  if (HAS_HEADER.test(t)) t = t.replace(HEADER_KV, (m, k: string, sep: string, v: string) => (headerCredential(v) ? `${k}${sep}***` : m));
+  if (t.includes('=')) t = t.replace(KV, (m, k: string, eq: string, v: string) => (isSecretKeyName(k.split('.').pop() ?? k) && !placeholder(v) && !MASKED.test(v) ? `${k}${eq}***` : m));
+  if (t.includes('"')) t = t.replace(JSON_KV, (m, q: string, k: string, sep: string, vq: string, v: string) => (isSecretKeyName(k) && v !== '' && !placeholder(v) ? `${q}${k}${q}${sep}${vq}***${vq}` : m));
+  return t;
 }
 
 function structuredContext(text: string, maskId: (id: string) => string): string {
-  return text.replace(PEM, '$1***$2').replace(URL_USERINFO, '$1***@').replace(AWS_KEY_ID, (_m, id: string) => maskId(id));
+  let t = text;
+  if (t.includes('-----BEGIN ')) t = t.replace(PEM, '$1***$2');
+  if (t.includes('://') && t.includes('@')) t = t.replace(URL_USERINFO, '$1***@');
+  if (HAS_AWS_KEY_ID.test(t)) t = t.replace(AWS_KEY_ID, (_m, id: string) => maskId(id));
+  return t;
 }
 
 function isLiveList(v: unknown): v is readonly string[] {
@@ -347,11 +358,13 @@ function isLiveList(v: unknown): v is readonly string[] {
 export function makeRedactor(source: Iterable<string> | SecretSource, opts: RedactorOptions = {}): Redactor {
   const vocabulary = new Set([...BASE_VOCABULARY, ...(opts.vocabulary ?? [])].map((w) => w.toLowerCase()));
   const fixed = !isLiveList(source) && !(source && typeof source === 'object' && 'secrets' in source) ? [...(source as Iterable<string>)] : undefined;
+  // (one empty list, not a new one per call: a new array would count as a changed list and re-compile)
+  const none: readonly string[] = [];
   const lists = (): [readonly string[], readonly string[]] => {
-    if (fixed) return [fixed, []];
-    if (isLiveList(source)) return [source, []];
+    if (fixed) return [fixed, none];
+    if (isLiveList(source)) return [source, none];
     const s = source as SecretSource;
-    return [s.secrets ?? [], s.identifiers ?? []];
+    return [s.secrets ?? none, s.identifiers ?? none];
   };
   // Re-compile only when a list gained a value not seen before (ctx.addSecret may push the same
   // password once per connection) or was replaced.

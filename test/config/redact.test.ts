@@ -116,6 +116,23 @@ describe('redactor: hides every form of a known secret', () => {
     t.identifiers.push('ASIAXXXXXXXXXXXX1234');
     expect(r2('id ASIAXXXXXXXXXXXX1234')).toBe('id ASIA…1234');
   });
+
+  it('compiles its patterns once per change of the secrets, not once per text (fixed, live and source lists)', () => {
+    for (const make of [
+      (plain: () => string[]) => ({ r: makeRedactor(['s3cret-value-1'], { plain }), add: () => false }),
+      (plain: () => string[]) => { const l = ['s3cret-value-1']; return { r: makeRedactor(l, { plain }), add: () => { l.push('s3cret-value-2'); return true; } }; },
+      (plain: () => string[]) => { const t = { secrets: ['s3cret-value-1'] }; return { r: makeRedactor(t, { plain }), add: () => { t.secrets.push('s3cret-value-2'); return true; } }; },
+    ]) {
+      let compiles = 0;
+      const { r, add } = make(() => { compiles++; return []; });
+      for (let i = 0; i < 50; i++) expect(r(`text ${i} s3cret-value-1`)).toBe(`text ${i} ***`);
+      expect(compiles).toBe(1);
+      if (add()) {
+        for (let i = 0; i < 50; i++) expect(r.structured(`text ${i} s3cret-value-2`)).toBe(`text ${i} ***`);
+        expect(compiles).toBe(2);
+      }
+    }
+  });
 });
 
 describe('redactor: never corrupts what is not secret', () => {
