@@ -12,11 +12,11 @@ import { getTestbed } from '../harness/testbed.js';
 const root = resolve(import.meta.dirname, '..', '..');
 const bin = join(root, 'dist', 'flyte-doctor.mjs');
 
-function doctor(args: string[]) {
+function doctor(args: string[], env: NodeJS.ProcessEnv = {}) {
   const tb = getTestbed();
   const r = spawnSync(process.execPath, [bin, ...args,
     '-f', join(tb.dir, 'values.yaml'), '--flytectl-config', join(tb.dir, 'flytectl.yaml'), '--kubeconfig', join(tb.dir, 'kubeconfig'),
-    '--dns-server', tb.dns.server, '-o', 'json'], { encoding: 'utf8', cwd: root, env: { PATH: process.env.PATH, HOME: tb.dir }, timeout: 60_000 });
+    '--dns-server', tb.dns.server, '-o', 'json'], { encoding: 'utf8', cwd: root, env: { PATH: process.env.PATH, HOME: tb.dir, ...env }, timeout: 60_000 });
   return { ...r, doc: r.stdout ? JSON.parse(r.stdout) as { results: { id: string; instance?: string; status: string; message: string }[]; summary: Record<string, number>; residue: string[]; versions: Record<string, string> } : undefined };
 }
 // The test bed's kube-apiserver is pinned (1.33): the support window moves with the calendar, so its
@@ -44,5 +44,19 @@ describe('flyte-doctor against the healthy test bed (bundled CLI)', () => {
     addFormats.default(ajv);
     const validate = ajv.compile(JSON.parse(readFileSync(join(root, 'reports', 'report.schema.json'), 'utf8')));
     expect(validate(r.doc), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it('FLYTE_DOCTOR_DEBUG=1: when each phase ended, in order, and the checks that ended last; the report is unchanged', () => {
+    const r = doctor(['preflight'], { FLYTE_DOCTOR_DEBUG: '1' });
+    expect(r.status, r.stderr).toBe(0);
+    const m = /^flyte-doctor: phases \(ms since the process started\): (.+)$/m.exec(r.stderr);
+    expect(m, r.stderr).toBeTruthy();
+    const phases = m![1]!.split(', ').map((p) => /^(.+) (\d+)$/.exec(p)!).map((x) => [x[1], Number(x[2])] as const);
+    expect(phases.map(([l]) => l)).toEqual(['cli loaded', 'arguments', 'target', 'redactor', 'plan', 'every check ended', 'cleaned up', 'checks', 'report', 'done']);
+    for (let i = 1; i < phases.length; i++) expect(phases[i]![1]).toBeGreaterThanOrEqual(phases[i - 1]![1]);
+    const spans = r.stderr.split('the checks that ended last:\n')[1]!.split('\n').filter((l) => l.startsWith('  '));
+    expect(spans.length).toBe(12);
+    for (const l of spans) expect(l).toMatch(/^ {2}[a-z]+\.[a-z0-9-]+\.[a-z0-9-]+(\[[^\]]+\])?: \d+-\d+ ms \(\d+\)$/);
+    expect(bad(r.doc!.results)).toEqual([]);
   });
 });
