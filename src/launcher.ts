@@ -29,9 +29,9 @@ async function runCli(): Promise<void> {
   const dist = path.dirname(fileURLToPath(import.meta.url));
   // the command decides which functions a run compiles: a cache per command holds what that command needs
   const command = ['preflight', 'verify'].find((c) => args.includes(c)) ?? 'other';
+  const base = env['NODE_COMPILE_CACHE'] || path.join(env['XDG_CACHE_HOME'] || path.join(os.homedir(), '.cache'), 'flyte-doctor', 'v8');
   const cacheDir = ((): string | undefined => {
     if (env['NODE_DISABLE_COMPILE_CACHE']) return undefined;
-    const base = env['NODE_COMPILE_CACHE'] || path.join(env['XDG_CACHE_HOME'] || path.join(os.homedir(), '.cache'), 'flyte-doctor', 'v8');
     const dir = path.join(base, `${__FLYTE_DOCTOR_BUILD_ID__}-${process.version}-${process.arch}`);
     // a relative HOME or XDG_CACHE_HOME would scatter caches in whatever directory the run starts in
     if (!path.isAbsolute(base)) { debug(`code cache off: ${base} is not an absolute path`); return undefined; }
@@ -88,6 +88,26 @@ async function runCli(): Promise<void> {
       try { fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 }); fs.renameSync(tmp, file); }
       catch { try { fs.rmSync(tmp, { force: true }); } catch { /* nothing to undo */ } }
     }
+    pruneOtherBuilds();
   });
+  // Every build (an upgrade, another Node) gets its own directory of ~5 MB: when this one is written,
+  // only the KEEP most recently used others stay. Only directories named like ours are touched, and
+  // in them only the files the launcher writes (a directory holding anything else stays).
+  const KEEP = 3;
+  function pruneOtherBuilds(): void {
+    try {
+      const mine = path.basename(cacheDir!);
+      const others = fs.readdirSync(base).filter((d) => d !== mine && /^[0-9a-f]{16}-v\d+\.\d+\.\d+-[a-z0-9]+$/.test(d))
+        .map((d) => { const p = path.join(base, d); try { const st = fs.lstatSync(p); return st.isDirectory() ? { p, t: st.mtimeMs } : undefined; } catch { return undefined; } })
+        .filter((x): x is { p: string; t: number } => !!x)
+        .sort((a, b) => b.t - a.t);
+      for (const { p } of others.slice(KEEP)) {
+        try {
+          for (const f of fs.readdirSync(p)) if (f === 'seen' || /\.cache(\.\d+\.tmp)?$/.test(f)) fs.rmSync(path.join(p, f), { force: true });
+          fs.rmdirSync(p);
+        } catch { /* in use, or not only ours: left as it is */ }
+      }
+    } catch { /* pruning is best effort */ }
+  }
   load(path.join(dist, 'cli.cjs'));
 }

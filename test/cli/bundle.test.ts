@@ -1,6 +1,6 @@
 // The published CLI: dist/flyte-doctor.mjs, spawned as a user would run it. `npm test` builds it first.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +76,31 @@ describe('the bundled CLI', () => {
     const open = states({ NODE_COMPILE_CACHE: cache });
     expect(open[0]).toMatch(/^code cache off: .*writable by others/);
     expect(open[1]).toBe('loaded cli.cjs (code cache off)');
+  });
+
+  it('the code cache of other builds: when this build\'s is written, only the 3 most recently written others stay', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'fd-v8-'));
+    const build = (i: number) => `${i.toString(16).padStart(16, '0')}-v20.19.0-x64`;
+    for (let i = 1; i <= 5; i++) {
+      const d = join(cache, build(i));
+      mkdirSync(d);
+      writeFileSync(join(d, 'cli.cjs.verify.cache'), 'x');
+      writeFileSync(join(d, 'seen'), '');
+      utimesSync(d, 1_000_000 + i, 1_000_000 + i); // build 5 is the most recent
+    }
+    mkdirSync(join(cache, build(6)));
+    writeFileSync(join(cache, build(6), 'notes.txt'), 'not ours'); // oldest, but holds a file the launcher never writes
+    utimesSync(join(cache, build(6)), 1000, 1000);
+    mkdirSync(join(cache, 'something-else'));
+    utimesSync(join(cache, 'something-else'), 1000, 1000);
+    run(['list'], { NODE_COMPILE_CACHE: cache }); // first run here: nothing written, nothing pruned
+    expect(readdirSync(cache).length).toBe(8);
+    run(['list'], { NODE_COMPILE_CACHE: cache }); // second: this build's cache is written, the others pruned
+    const left = readdirSync(cache).sort();
+    expect(left.filter((d) => /^0{15}\d-/.test(d))).toEqual([build(3), build(4), build(5), build(6)]);
+    expect(readdirSync(join(cache, build(6)))).toEqual(['notes.txt']);
+    expect(left).toContain('something-else');
+    expect(left.length).toBe(6); // + this build's own directory
   });
 
   it('list prints every check with its area and phases; -o json is parseable', () => {
