@@ -11,8 +11,10 @@ if (!dist) { process.stderr.write('usage: node bench/chunk-cost.mjs <dist-dir> [
 const runs = Number(runsArg ?? 5);
 const manifest = JSON.parse(readFileSync(join(dist, 'bundle-manifest.json'), 'utf8'));
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-// require the bundle, then call each SDK's thunk (what an import() of that SDK does in the CLI)
-const probe = `const t=process.hrtime.bigint();const r0=process.memoryUsage().rss;const m=require(process.argv[1]);for(const f of Object.values(m))f();process.stdout.write(JSON.stringify({ms:Number(process.hrtime.bigint()-t)/1e6,mb:(process.memoryUsage().rss-r0)/1048576}))`;
+// require the bundle, then call each SDK's thunk (what an import() of that SDK does in the CLI). A
+// bundle built from a file of flyte-doctor's own (src/sdk/<group>.ts) exports the SDK's classes and
+// functions themselves, set up when required: it has no thunks (zero-argument functions, not classes).
+const probe = `const t=process.hrtime.bigint();const r0=process.memoryUsage().rss;const m=require(process.argv[1]);for(const f of Object.values(m))if(typeof f==='function'&&f.length===0&&!/^class\\b/.test(Function.prototype.toString.call(f)))f();process.stdout.write(JSON.stringify({ms:Number(process.hrtime.bigint()-t)/1e6,mb:(process.memoryUsage().rss-r0)/1048576}))`;
 
 const rows = [];
 for (const file of Object.keys(manifest).filter((f) => f.startsWith('sdk/'))) {
