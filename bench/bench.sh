@@ -4,7 +4,7 @@
 # Sections (default: all, in this order):
 #   coldstart   node -e 0 vs flyte-doctor --version / --help (launcher + CLI bundle + lazy SDK bundles), and the same for a single-file build
 #   preflight   full `preflight` against the healthy test bed
-#   runbook     bench/runbook.sh (kubectl, psql, mc, curl, grpcurl, dig, openssl) vs flyte-doctor preflight and verify
+#   runbook     bench/runbook.sh (kubectl, psql, mc, curl, grpcurl, dig, openssl) per phase, sequential and parallel, vs flyte-doctor preflight and verify
 #   stall       every endpoint stalled, --timeout 2s (preflight and verify)
 #   rss         peak RSS of preflight and verify
 #   profile     node --cpu-prof of --version, preflight and verify; top self-time functions
@@ -169,11 +169,14 @@ fi
 if want runbook; then
   need_private_kube
   log "runbook (real CLIs) vs flyte-doctor"
-  RUNBOOK_VERBOSE=1 bash bench/runbook.sh 2> "$R/runbook-steps.txt" # also proves it passes; keeps per-step times
-  RUNBOOK_VERBOSE=1 bash bench/runbook.sh 2> "$R/runbook-steps.txt"
+  # each runbook once first: proves it passes, keeps per-step times
+  for ph in preflight verify; do RUNBOOK_PHASE=$ph RUNBOOK_VERBOSE=1 bash bench/runbook.sh 2> "$R/runbook-steps-$ph.txt"; done
   hf runbook --warmup 1 --runs "$(( RUNS > 5 ? 5 : RUNS ))" -i \
-    -n 'runbook.sh' "bash $REPO/bench/runbook.sh" \
+    -n 'runbook preflight (sequential)' "env RUNBOOK_PHASE=preflight bash $REPO/bench/runbook.sh" \
+    -n 'runbook preflight (parallel)' "env RUNBOOK_PHASE=preflight RUNBOOK_PARALLEL=1 bash $REPO/bench/runbook.sh" \
     -n 'flyte-doctor preflight' "node $DIST/flyte-doctor.mjs preflight $HEALTHY -o json" \
+    -n 'runbook verify (sequential)' "env RUNBOOK_PHASE=verify bash $REPO/bench/runbook.sh" \
+    -n 'runbook verify (parallel)' "env RUNBOOK_PHASE=verify RUNBOOK_PARALLEL=1 bash $REPO/bench/runbook.sh" \
     -n 'flyte-doctor verify' "node $DIST/flyte-doctor.mjs verify $PRIVATE -o json"
 fi
 

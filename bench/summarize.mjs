@@ -59,14 +59,20 @@ if (pf) {
 
 const rb = hf('runbook');
 if (rb) {
-  const book = pick(rb, 'runbook.sh'), pre = pick(rb, 'flyte-doctor preflight'), ver = pick(rb, 'flyte-doctor verify');
-  out.push('## Runbook (real CLIs) vs flyte-doctor', '', '| command | median | runbook ÷ this |', '| --- | --- | --- |');
-  for (const r of rb) out.push(`| ${r.command} | ${spread(r)} | ${(book.median / r.median).toFixed(1)}× |`);
-  const steps = read('runbook-steps.txt');
-  if (steps) out.push('', 'Runbook steps (one run, after a warm-up run):', '', '```', steps.trim(), '```');
+  // issue 15: per phase, >= 5x faster than the runbook typed one step after the other, >= 3x than with every independent step in the background
+  out.push('## Runbook (real CLIs) vs flyte-doctor, per phase', '', '| command | median | ÷ flyte-doctor of the phase |', '| --- | --- | --- |');
+  for (const phase of ['preflight', 'verify']) {
+    const fd = pick(rb, `flyte-doctor ${phase}`), seq = pick(rb, `runbook ${phase} (sequential)`), par = pick(rb, `runbook ${phase} (parallel)`);
+    if (!fd || !seq || !par) continue;
+    for (const r of [seq, par, fd]) out.push(`| ${r.command} | ${spread(r)} | ${(r.median / fd.median).toFixed(1)}× |`);
+    targets.push([`sequential runbook ÷ flyte-doctor ${phase} ≥ 5×`, `${(seq.median / fd.median).toFixed(1)}× (${s(seq.median)} vs ${s(fd.median)})`, mark(seq.median / fd.median >= 5)]);
+    targets.push([`parallel runbook ÷ flyte-doctor ${phase} ≥ 3×`, `${(par.median / fd.median).toFixed(1)}× (${s(par.median)} vs ${s(fd.median)})`, mark(par.median / fd.median >= 3)]);
+  }
+  for (const phase of ['preflight', 'verify']) {
+    const steps = read(`runbook-steps-${phase}.txt`);
+    if (steps) out.push('', `Runbook steps, ${phase} (one sequential run):`, '', '```', steps.trim(), '```');
+  }
   out.push('');
-  targets.push(['runbook ÷ flyte-doctor preflight ≥ 5×', `${(book.median / pre.median).toFixed(1)}× (${s(book.median)} vs ${s(pre.median)})`, mark(book.median / pre.median >= 5)]);
-  if (ver) targets.push(['runbook ÷ flyte-doctor verify ≥ 5× (verify covers the runbook\'s ingress/TLS/gRPC steps)', `${(book.median / ver.median).toFixed(1)}× (${s(book.median)} vs ${s(ver.median)})`, mark(book.median / ver.median >= 5)]);
 }
 
 const st = hf('stall');
@@ -106,7 +112,9 @@ if (scaleRows.length) {
     if (topRow.size >= 10000) {
       const tgt = cmd === 'verify' ? '' : ' (reported; the issue names verify)';
       targets.push([`${cmd} at ${topRow.size} pods + ${topRow.counts.namespaces} ns ≤ 3 s${tgt}`, s(topRow.r.median), mark(topRow.r.median <= 3)]);
-      targets.push([`${cmd} at ${topRow.size} pods ≤ 150 MB peak RSS${tgt}`, topRow.kb ? mb(topRow.kb) : '?', mark((topRow.kb ?? Infinity) <= 150 * 1024)]);
+      // issue 15: verify at 10,000 pods within 120 MiB (preflight: the earlier 150 MB, reported)
+      const limit = cmd === 'verify' ? 120 : 150;
+      targets.push([`${cmd} at ${topRow.size} pods ≤ ${limit} MiB peak RSS${tgt}`, topRow.kb ? mb(topRow.kb) : '?', mark((topRow.kb ?? Infinity) <= limit * 1024)]);
     }
     // The checks that read the load, from the JSON report of one run per size: their own durations
     // are far less noisy than the process's wall time (which is dominated by loading the SDKs).
