@@ -80,7 +80,8 @@ if (st) {
   out.push('## Every endpoint stalled, `--timeout 2s`', '', '| command | median |', '| --- | --- |');
   for (const r of st) out.push(`| ${r.command} | ${spread(r)} |`);
   out.push('');
-  for (const r of st) if (!r.command.includes('--concurrency')) targets.push([`${r.command} ≤ 2.3 s`, s(r.median), mark(r.median <= 2.3)]);
+  // issue 15: a fully stalled run ends within the timeout (--timeout 2s) + 0.15 s
+  for (const r of st) if (!r.command.includes("--concurrency")) targets.push([`${r.command} ≤ 2.15 s (timeout + 0.15 s)`, s(r.median), mark(r.median <= 2.15)]);
 }
 
 const chunks = read('chunk-cost.md');
