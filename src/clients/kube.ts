@@ -351,7 +351,8 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
       rejectUnauthorized: !cluster.insecureSkipTlsVerify,
       ...(cluster.tlsServerName ? { servername: cluster.tlsServerName } : {}),
     };
-    try { tls.createSecureContext(opts); } catch (e) {
+    // one context for every connection of the session (Node would build one per connection from ca/cert/key)
+    try { opts.secureContext = tls.createSecureContext(opts); } catch (e) {
       const m = (e as Error).message;
       const which = /key/i.test(m) ? 'client key' : /ca|certificate authority/i.test(m) && ca ? 'CA' : 'client certificate or key';
       throw new KubeError('credential-invalid', `the ${which} in the kubeconfig cannot be used (${(e as NodeJS.ErrnoException).code ?? m.split('\n')[0]})`, { field: which });
@@ -373,7 +374,10 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
       if (!proxy) return new http.Agent(base);
       return new http.Agent(base); // plain http through an HTTP proxy: absolute-form requests, see request()
     }
-    const t = { ...tlsMaterial(), ...extra };
+    const base0 = tlsMaterial();
+    // an exec plugin's client certificate: a context of its own
+    const { secureContext: _shared, ...material } = base0;
+    const t = extra.cert || extra.key ? { ...base0, ...extra, secureContext: tls.createSecureContext({ ...material, ...extra }) } : { ...base0, ...extra };
     if (!proxy) return new https.Agent({ ...base, ...t });
     const a = new https.Agent({ ...base, ...t });
     (a as unknown as { createConnection: unknown }).createConnection = (opts: { host?: string; port?: number; servername?: string }, cb: (err: Error | null, s?: import('node:net').Socket) => void) => {
