@@ -64,8 +64,9 @@ class Parser {
     const out: Value[] = [];
     while (this.i < this.lines.length) {
       const l = this.lines[this.i]!;
-      if (l.indent < indent) break;
-      if (l.indent > indent || !isSeqItem(l.text)) decline();
+      // a key at the sequence's own indent ends it (a mapping's sequence may sit at the key's indent)
+      if (l.indent < indent || (l.indent === indent && !isSeqItem(l.text))) break;
+      if (l.indent > indent) decline();
       const rest = l.text.slice(1).trimStart();
       if (!rest || rest.startsWith('#')) {
         this.i++;
