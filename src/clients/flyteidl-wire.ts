@@ -1,4 +1,5 @@
-// Flyte's gRPC messages as the checks use them, in the protobuf wire format by hand, instead of
+// Flyte's gRPC messages as the checks use them (and grpc.health.v1's response, src/clients/grpc.ts),
+// in the protobuf wire format by hand, instead of
 // loading @flyteorg/flyteidl's static protobufjs module (the whole of flyteidl: ~20-30 ms and ~10 MB
 // of every verify, for a handful of string fields). Every request the checks send is an empty
 // message (zero bytes). Every response is walked field by field: a truncated field, a wire type
@@ -9,7 +10,7 @@
 // to @flyteorg/flyteidl's own encoder and decoder.
 import type { Json } from '../engine/types.js';
 
-type Kind = 'string' | 'strings' | Schema;
+type Kind = 'string' | 'strings' | Schema | { enum: readonly string[] };
 /** A message: field number -> [JSON name, kind]. Unknown fields are skipped after being checked. */
 export interface Schema { name: string; fields: Record<number, [string, Kind]> }
 
@@ -71,9 +72,16 @@ export function decodeMessage(b: Uint8Array, schema?: Schema, depth = 0): Record
     const wire = tag & 7;
     if (field === 0) throw new WireError(`illegal tag: field no 0 (wire type ${wire}) at offset ${at}`);
     const known = schema?.fields[field];
-    if (known && wire !== 2) throw new WireError(`invalid wire type ${wire} for ${schema!.name} field ${field} (${known[0]}) at offset ${at}`);
+    const isEnum = known !== undefined && typeof known[1] === 'object' && 'enum' in known[1];
+    if (known && wire !== (isEnum ? 0 : 2)) throw new WireError(`invalid wire type ${wire} for ${schema!.name} field ${field} (${known[0]}) at offset ${at}`);
     switch (wire) {
-      case 0: [, at] = varint(b, at); break;
+      case 0: {
+        let v: number;
+        [v, at] = varint(b, at);
+        // an enum: its name (protobufjs's JSON), the number when the enum has no name for it
+        if (isEnum) out[known![0]] = (known![1] as { enum: readonly string[] }).enum[v] ?? String(v);
+        break;
+      }
       case 1: at += 8; break;
       case 5: at += 4; break;
       case 2: {
@@ -86,7 +94,7 @@ export function decodeMessage(b: Uint8Array, schema?: Schema, depth = 0): Record
         const [name, kind] = known;
         if (kind === 'string') out[name] = utf8.decode(bytes);
         else if (kind === 'strings') ((out[name] ??= []) as Json[]).push(utf8.decode(bytes));
-        else out[name] = decodeMessage(bytes, kind, depth + 1);
+        else out[name] = decodeMessage(bytes, kind as Schema, depth + 1);
         break;
       }
       default: throw new WireError(`invalid wire type ${wire} at offset ${at}`);

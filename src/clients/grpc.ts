@@ -17,7 +17,7 @@ import { probeTimeout, seconds } from '../engine/budget.js';
 import type { CheckContext, Json } from '../engine/types.js';
 import { DnsError, resolveHost } from './resolve.js';
 import { ProbeError, classifyNetError, type NetErrorKind } from './tls.js';
-import { RESPONSES, decodeMessage } from './flyteidl-wire.js';
+import { RESPONSES, decodeMessage, type Schema } from './flyteidl-wire.js';
 
 // ---------------------------------------------------------------- trust and budgets
 
@@ -127,31 +127,12 @@ export function encodeHealthRequest(service: string): Buffer {
   for (let n = bytes.length; ; n >>>= 7) { if (n < 0x80) { len.push(n); break; } len.push((n & 0x7f) | 0x80); }
   return Buffer.concat([Buffer.from([0x0a, ...len]), bytes]);
 }
+const HEALTH_RESPONSE: Schema = { name: 'grpc.health.v1.HealthCheckResponse', fields: { 1: ['status', { enum: SERVING_STATUS }] } };
 /** The status name ('SERVING', ...; the number when the enum has no name for it). Throws on bytes that are not the message. */
 export function decodeHealthResponse(b: Buffer): string {
-  let status = 0;
-  let at = 0;
-  const varint = (): number => {
-    let v = 0;
-    for (let shift = 0; ; shift += 7) {
-      if (at >= b.length || shift > 63) throw new Error('invalid HealthCheckResponse: truncated varint');
-      const byte = b[at++]!;
-      v += (byte & 0x7f) * 2 ** shift;
-      if (!(byte & 0x80)) return v;
-    }
-  };
-  while (at < b.length) {
-    const key = varint();
-    const field = Math.floor(key / 8), wire = key % 8;
-    if (field === 0) throw new Error('invalid HealthCheckResponse: field number 0');
-    if (wire === 0) { const v = varint(); if (field === 1) status = v; }
-    else if (wire === 1) at += 8;
-    else if (wire === 2) { const n = varint(); at += n; } // (not `at += varint()`: that adds to the old `at`)
-    else if (wire === 5) at += 4;
-    else throw new Error(`invalid HealthCheckResponse: wire type ${wire}`);
-    if (at > b.length) throw new Error('invalid HealthCheckResponse: truncated field');
-  }
-  return SERVING_STATUS[status] ?? String(status);
+  let m: Record<string, Json>;
+  try { m = decodeMessage(b, HEALTH_RESPONSE); } catch (e) { throw new Error(`invalid HealthCheckResponse: ${(e as Error).message}`); }
+  return String(m.status ?? SERVING_STATUS[0]); // proto3: an absent field is the default
 }
 
 /** grpc.health.v1.Health/Check; returns the serving status name ('SERVING', 'NOT_SERVING', ...). */
