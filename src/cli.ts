@@ -14,7 +14,7 @@ import { pendingCleanups } from './engine/run.js';
 import { pendingInCluster } from './incluster/launcher.js';
 import { cleanupRunCommand, explainCommand, listCommand, runCommand, type Io, type OutputFormat, type RunRequest } from './main.js';
 import { VERSION } from './version.js';
-import { lastSpans, mark, phases } from './engine/trace.js';
+import { lastSpans, mark, peakRss, phases } from './engine/trace.js';
 
 const FORMATS: readonly OutputFormat[] = ['pretty', 'json', 'junit', 'markdown'];
 
@@ -304,7 +304,7 @@ if (isMain) {
   cli(hideBin(process.argv), io).then(
     (code) => {
       mark('done');
-      if (process.env.FLYTE_DOCTOR_DEBUG) process.stderr.write(`flyte-doctor: ${phases()}\nflyte-doctor: the checks that ended last:\n${lastSpans()}\n`);
+      if (process.env.FLYTE_DOCTOR_DEBUG) process.stderr.write(`flyte-doctor: ${phases()}\nflyte-doctor: ${peakRss()}\nflyte-doctor: the checks that ended last:\n${lastSpans()}\n`);
       process.stdout.write('', () => process.exit(code)); setTimeout(() => process.exit(code), 2000);
     },
     (e) => { process.stderr.write(`flyte-doctor: internal error: ${(e as Error)?.message}\n`); process.exit(EXIT.internal); },

@@ -11,6 +11,11 @@ export function phases(): string {
   return marks?.length ? `phases (ms since the process started): ${marks.map(([l, t]) => `${l} ${t.toFixed(0)}`).join(', ')}` : '';
 }
 
+/** "peak RSS so far: 97 MiB" (the process's maximum resident set until now) or '' when not debugging. */
+export function peakRss(): string {
+  return marks ? `peak RSS so far: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB` : '';
+}
+
 const spans: [string, number, number][] | undefined = marks ? [] : undefined;
 
 /** A check ran from `start` to now (performance.now() times). */

@@ -12,9 +12,9 @@ import { getTestbed } from '../harness/testbed.js';
 const root = resolve(import.meta.dirname, '..', '..');
 const bin = join(root, 'dist', 'flyte-doctor.mjs');
 
-function doctor(args: string[], env: NodeJS.ProcessEnv = {}) {
+function doctor(args: string[], env: NodeJS.ProcessEnv = {}, nodeFlags: string[] = []) {
   const tb = getTestbed();
-  const r = spawnSync(process.execPath, [bin, ...args,
+  const r = spawnSync(process.execPath, [...nodeFlags, bin, ...args,
     '-f', join(tb.dir, 'values.yaml'), '--flytectl-config', join(tb.dir, 'flytectl.yaml'), '--kubeconfig', join(tb.dir, 'kubeconfig'),
     '--dns-server', tb.dns.server, '-o', 'json'], { encoding: 'utf8', cwd: root, env: { PATH: process.env.PATH, HOME: tb.dir, ...env }, timeout: 60_000 });
   return { ...r, doc: r.stdout ? JSON.parse(r.stdout) as { results: { id: string; instance?: string; status: string; message: string }[]; summary: Record<string, number>; residue: string[]; versions: Record<string, string> } : undefined };
@@ -58,5 +58,22 @@ describe('flyte-doctor against the healthy test bed (bundled CLI)', () => {
     expect(spans.length).toBe(12);
     for (const l of spans) expect(l).toMatch(/^ {2}[a-z]+\.[a-z0-9-]+\.[a-z0-9-]+(\[[^\]]+\])?: \d+-\d+ ms \(\d+\)$/);
     expect(bad(r.doc!.results)).toEqual([]);
+  });
+
+  // undici's HTTP parser is WebAssembly: V8's TurboFan tier-up of it costs a verify ~20-35 MB
+  // (src/launcher.ts). The issue's goal for a verify is 120 MiB; on Node 24 V8's default tiering
+  // alone takes this verify past it.
+  it('verify: WebAssembly stays on Liftoff (unless a tiering flag is given to Node) and the run peaks under 120 MiB', () => {
+    const major = Number(process.versions.node.split('.')[0]);
+    const r = doctor(['verify'], { FLYTE_DOCTOR_DEBUG: '1' });
+    expect(bad(r.doc!.results)).toEqual([]);
+    expect(r.stderr).not.toMatch(/unrecognized flag|Error/);
+    if (major >= 20 && major <= 26) expect(r.stderr).toContain('flyte-doctor: WebAssembly: Liftoff only (--no-wasm-tier-up --no-wasm-dynamic-tiering');
+    const peak = Number(/^flyte-doctor: peak RSS so far: (\d+) MiB$/m.exec(r.stderr)?.[1]);
+    expect(peak).toBeGreaterThan(30);
+    expect(peak).toBeLessThan(120);
+    const given = doctor(['verify'], { FLYTE_DOCTOR_DEBUG: '1' }, ['--wasm-dynamic-tiering']);
+    expect(bad(given.doc!.results)).toEqual([]);
+    expect(given.stderr).toContain('flyte-doctor: WebAssembly: V8\'s default tiering (a WebAssembly flag was given to Node)');
   });
 });
