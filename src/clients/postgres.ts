@@ -185,10 +185,16 @@ export const SSL_ANSWER_GRACE_MS = 60;
 
 export type SslAnswer = { offers: boolean } | { error: PgServerError };
 
-/** Sends SSLRequest; `offers` true for 'S', false for 'N'; an old server may answer with an ErrorResponse. */
-export async function sslRequest(sock: Socket, timeoutMs: number, signal: AbortSignal): Promise<SslAnswer> {
+/**
+ * Sends SSLRequest; `offers` true for 'S', false for 'N'; an old server may answer with an ErrorResponse.
+ * `graceMs`: how long a one-byte answer is held to see whether more follows (SSL_ANSWER_GRACE_MS);
+ * 0 where that is already known (a later step on a server database.postgres.connect has seen
+ * answer with one byte and wait, where stray bytes would also break the TLS handshake or startup
+ * that follows): the wait is idle time on the database checks' chain.
+ */
+export async function sslRequest(sock: Socket, timeoutMs: number, signal: AbortSignal, graceMs = SSL_ANSWER_GRACE_MS): Promise<SslAnswer> {
   sock.write(SSL_REQUEST);
-  const b = await readAnswer(sock, { min: 1, timeoutMs, graceMs: SSL_ANSWER_GRACE_MS, signal, what: 'to the PostgreSQL SSLRequest', step: 'sslrequest' });
+  const b = await readAnswer(sock, { min: 1, timeoutMs, graceMs, signal, what: 'to the PostgreSQL SSLRequest', step: 'sslrequest' });
   if (b.length === 1 && (b[0] === 0x53 || b[0] === 0x4e)) return { offers: b[0] === 0x53 };
   if (b[0] === 0x45 && b.length >= 5) {
     const err = parseErrorResponse(b);

@@ -7,6 +7,7 @@ import { getTestbed } from '../../harness/testbed.js';
 import { runCheck } from '../../harness/run-check.js';
 import { pgDb, pgTarget } from './pg-target.js';
 import { startPrivatePg, type PrivatePg } from './pg-servers.js';
+import { PgProbeError, SSL_ANSWER_GRACE_MS, sslRequest, tcpConnect } from '../../../src/clients/postgres.js';
 
 /** A TLS-only listener (a TLS-terminating proxy, stunnel, a port that expects a ClientHello first). */
 async function startTlsOnly(): Promise<Running> {
@@ -35,6 +36,8 @@ describe('database.postgres.connect', () => {
     servers.tlsOnly = await startTlsOnly();
     // 'S' and then more bytes: PostgreSQL sends exactly one byte and waits.
     servers.sPlus = await startTcp((s) => { s.once('data', () => s.write('SSH-2.0-dropbear\r\n')); });
+    // 'S', then more bytes a moment later (two writes): seen within the grace, not after it.
+    servers.sLater = await startTcp((s) => { s.once('data', () => { s.write('S'); setTimeout(() => { if (!s.destroyed) s.write('SH-2.0-dropbear\r\n'); }, SSL_ANSWER_GRACE_MS / 2); }); });
     // A server that answers SSLRequest with a protocol ErrorResponse (a pooler refusing it).
     servers.pgError = await startTcp((s) => { s.once('data', () => s.write(errorResponse('08P01', 'unsupported startup parameter: sslrequest'))); });
     plain = await startPrivatePg();
@@ -87,6 +90,20 @@ describe('database.postgres.connect', () => {
     const { result } = await runCheck('database.postgres.connect', pgTarget(pgDb({ port: servers.sPlus!.port })));
     expect(result.messageId).toBe('notPostgres');
     expect(result.message).toMatch(/SSH server/);
+  });
+
+  it('sslRequest holds a one-byte answer for the grace (stray bytes that follow are seen); with grace 0 (database.postgres.tls, after connect has seen the server wait) it answers at once', async () => {
+    const ask = async (graceMs?: number) => {
+      const c = await tcpConnect('127.0.0.1', servers.sLater!.port, { timeoutMs: 2000, signal: new AbortController().signal });
+      try { return { answer: await sslRequest(c.socket, 2000, new AbortController().signal, ...(graceMs === undefined ? [] : [graceMs])) }; }
+      catch (e) { return { error: e as PgProbeError }; }
+      finally { c.socket.destroy(); }
+    };
+    const held = await ask();
+    expect(held.error?.kind).toBe('not-postgres');
+    expect(held.error?.message).toMatch(/'S' followed by \d+ more byte/);
+    const now = await ask(0);
+    expect(now.answer).toEqual({ offers: true });
   });
 
   it('an HTTP server answering 400 to binary input is named', async () => {
