@@ -4,6 +4,7 @@
 // ("timed out after Ns") without waiting for it. Shared clients are closed and deferred cleanups
 // run at the end, also after an abort.
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Target } from '../config/target.js';
 import { markRootCauses } from './causes.js';
 import { PLACEHOLDER_CHECK, placeholderHits } from './needs.js';
@@ -97,6 +98,8 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
   const runId = o.runId ?? newRunId(clock);
   const startedAt = clock.now();
   const runAbort = new AbortController();           // fires at the end of the run (closes shared resources) or on interrupt
+  // every check listens on it, and a check's own signal has one listener per request in flight: not a leak
+  setMaxListeners(0, runAbort.signal);
   let interrupted: string | undefined;
   const interrupt = (why: string) => { if (!interrupted) { interrupted = why; runAbort.abort(new Error(why)); } };
   const onExternal = () => interrupt('interrupted');
@@ -193,6 +196,7 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
 
       const budget = stallBound(effectiveTimeout(n.check, o.timeoutMs), o.timeoutMs, Math.min(o.origin ?? startedAt, startedAt), readyAt);
       const ac = new AbortController();
+      setMaxListeners(0, ac.signal);
       const timer = setTimeout(() => ac.abort(new TimeoutError(`timed out after ${secondsText(budget)}`)), budget);
       const onRunAbort = () => ac.abort(runAbort.signal.reason);
       runAbort.signal.addEventListener('abort', onRunAbort, { once: true });
