@@ -6,7 +6,8 @@
 # the run), so a broken runbook cannot look fast. RUNBOOK_VERBOSE=1 prints each step's wall time.
 #
 #   RUNBOOK_PHASE=preflight  Kubernetes install rights and capacity, PostgreSQL, DNS, object store, TLS
-#   RUNBOOK_PHASE=verify     the release's objects, PostgreSQL, DNS, object store, TLS, ingress HTTP and gRPC
+#   RUNBOOK_PHASE=verify     the release's objects and runtime RBAC, PostgreSQL, DNS, object store, TLS,
+#                            ingress HTTP and gRPC (the six services flyte-doctor calls)
 #   RUNBOOK_PHASE=all        both (the default)
 #   RUNBOOK_PARALLEL=1       independent steps at once (chains that depend on each other stay in order)
 #
@@ -70,7 +71,10 @@ kube_preflight() {
 }
 nodes() { step 'kubectl describe nodes' kubectl describe nodes; expect Allocatable; }
 
-# --- Kubernetes, verify: the release's workloads, Services and their endpoints, ingress, config
+# --- Kubernetes, verify: the release's workloads, Services and their endpoints, ingress, config,
+# the CRD, the webhook, Secrets, project quotas, and what Flyte's own ServiceAccount may do in its
+# namespace and in every project-domain namespace (flyte.rbac.runtime: `can-i --list` as the account
+# the Deployment runs as, one per namespace, as an operator would read it)
 kube_verify() {
   job step 'kubectl version' kubectl version -o json
   job step 'kubectl get deployments' kubectl get deployments -n "$FLYTE_NS" -o wide
@@ -79,6 +83,25 @@ kube_verify() {
   job step 'kubectl get ingresses' kubectl get ingresses -n "$FLYTE_NS"
   job step 'kubectl get configmaps' kubectl get configmaps -n "$FLYTE_NS"
   job step 'kubectl get namespaces' kubectl get namespaces
+  job crd_established
+  job step 'kubectl get mutatingwebhookconfigurations' kubectl get mutatingwebhookconfigurations
+  job step 'kubectl get secrets' kubectl get secrets -n "$FLYTE_NS"
+  job step 'kubectl get resourcequota,limitrange' kubectl get resourcequota,limitrange -A
+  job runtime_rbac
+}
+crd_established() {
+  step 'kubectl get crd flyteworkflows' kubectl get crd flyteworkflows.flyte.lyft.com -o jsonpath='{.status.conditions[?(@.type=="Established")].status}'
+  expect True
+}
+runtime_rbac() {
+  step 'kubectl get deployments (service account)' kubectl get deployments -n "$FLYTE_NS" -o jsonpath='{.items[*].spec.template.spec.serviceAccountName}'
+  local sa ns; sa=$(tr ' ' '\n' < "$out" | sort -u | head -1)
+  [ -n "$sa" ] || { echo "runbook: no service account on the Deployments in $FLYTE_NS" >&2; exit 1; }
+  step 'kubectl get namespaces (projects)' kubectl get namespaces -o name
+  local projects; projects=$(sed -n "s#^namespace/\(.*-\(development\|staging\|production\)\)\$#\1#p" "$out")
+  for ns in "$FLYTE_NS" $projects; do
+    can_i --list --as="system:serviceaccount:$FLYTE_NS:$sa" -n "$ns"; expect pods
+  done
 }
 
 # --- PostgreSQL: connect over TLS, version, TLS in use, room for connections, privileges (one session)
@@ -131,6 +154,13 @@ grpc_version() {
     -proto admin_getversion.proto "$INGRESS_ADDR:$INGRESS_PORT" flyteidl.service.AdminService/GetVersion; expect controlPlaneVersion
 }
 
+grpc_status() {
+  local code=$1 method=$2
+  step "grpcurl $method" bash -c '"$0" -cacert "$1" -authority "$2" -import-path "$3" -proto flyte_probes.proto "$4" "$5" 2>&1; true' \
+    "$GRPCURL" "$CA_CERT" "$INGRESS_HOST" "$BENCH_PROTOS" "$INGRESS_ADDR:$INGRESS_PORT" "flyteidl.service.$method"
+  expect "Code: $code"
+}
+
 if [ "$phase" = preflight ] || [ "$phase" = all ]; then
   kube_preflight; job postgres; job dns; storage; job tls
   wait_all
@@ -138,5 +168,12 @@ fi
 if [ "$phase" = verify ] || [ "$phase" = all ]; then
   kube_verify; job postgres; job dns; storage; job tls
   job healthcheck; job console; job projects; job grpc_health; job grpc_version
+  # the four other services ingress.grpc.* calls: an empty request answered with a status code that
+  # proves the route reaches flyteadmin (UNIMPLEMENTED: auth off, so not registered; INVALID_ARGUMENT:
+  # the handler refused the empty request)
+  job grpc_status Unimplemented IdentityService/UserInfo
+  job grpc_status Unimplemented AuthMetadataService/GetPublicClientConfig
+  job grpc_status InvalidArgument DataProxyService/CreateUploadLocation
+  job grpc_status InvalidArgument SignalService/ListSignals
   wait_all
 fi
