@@ -7,7 +7,6 @@
 //    encryption.
 //  - A shared, authenticated session through `pg` (imported lazily) for the read-only queries.
 // Every step is bounded by a timeout and an AbortSignal; nothing writes to the user's database.
-import { readFile } from 'node:fs/promises';
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { Client as PgClient, ClientConfig } from 'pg';
@@ -15,6 +14,7 @@ import { seconds as secs, stepBudget } from '../engine/budget.js';
 import type { CheckContext } from '../engine/types.js';
 import { DnsError, resolveHost, type DnsErrorKind } from './resolve.js';
 import { sharedSecureContext } from './secure-context.js';
+import { readSmallFileSync } from './tls.js';
 import { classifyBytes, identifyService, printable, type ServiceEvidence } from './sniff.js';
 
 export { stepBudget, seconds as secs } from '../engine/budget.js';
@@ -337,7 +337,7 @@ export async function sslPlanOf(c: Pick<PgConn, 'sslmode' | 'sslrootcert'>): Pro
   const verify: TlsVerify['mode'] = mode === 'verify-full' ? 'full' : mode === 'verify-ca' || (mode === 'require' && c.sslrootcert) ? 'ca' : 'none';
   if (!c.sslrootcert || verify === 'none') return { mode, verify };
   try {
-    return { mode, verify, caFile: c.sslrootcert, ca: await readFile(c.sslrootcert) };
+    return { mode, verify, caFile: c.sslrootcert, ca: readSmallFileSync(c.sslrootcert) };
   } catch {
     return { mode, verify, caFile: c.sslrootcert, caFileMissing: true };
   }

@@ -53,9 +53,10 @@ const ENV_STORES: Omit<EnvStore, 'path' | 'certs'>[] = [
  */
 const bundles = new Map<string, { id: string; value: Promise<{ certs: string[]; error?: string }> }>();
 async function readBundle(path: string): Promise<{ certs: string[]; error?: string }> {
-  const { stat } = await import('node:fs/promises');
+  const { statSync } = await import('node:fs');
   let id: string | undefined;
-  try { const st = await stat(await pemPath(path)); if (st.isFile()) id = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`; } catch { /* read below says why */ }
+  // (sync, as readPemFile reads: see readSmallFileSync)
+  try { const st = statSync(await pemPath(path)); if (st.isFile()) id = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`; } catch { /* read below says why */ }
   if (!id) return readBundleNow(path);
   const hit = bundles.get(path);
   if (hit && hit.id === id) return hit.value;
