@@ -123,8 +123,8 @@ async function runCli(): Promise<void> {
 // implies and are read when a module is compiled. Set before any bundle is compiled: V8 keys its
 // code cache on the flags, so the cache is written and read under the same ones. Only on the Node
 // majors where the flags are known to exist (tested on 20, 22, 24, 26: a V8 without one prints an
-// error, it does not throw); a WebAssembly flag given to Node (NODE_OPTIONS or the command line)
-// keeps what it says.
+// error, it does not throw); a tiering flag given on node's command line keeps what it says (V8
+// flags like these are not allowed in NODE_OPTIONS).
 // (A function declaration, not a module-level const: the module's top level awaits runCli() above.)
 function liftoffOnly(v8: typeof import('node:v8'), debug: (s: string) => void): void {
   const WASM_FLAGS = ['--no-wasm-tier-up', '--no-wasm-dynamic-tiering'];

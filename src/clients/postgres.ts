@@ -187,10 +187,10 @@ export type SslAnswer = { offers: boolean } | { error: PgServerError };
 
 /**
  * Sends SSLRequest; `offers` true for 'S', false for 'N'; an old server may answer with an ErrorResponse.
- * `graceMs`: how long a one-byte answer is held to see whether more follows (SSL_ANSWER_GRACE_MS);
- * 0 where that is already known (a later step on a server database.postgres.connect has seen
- * answer with one byte and wait, where stray bytes would also break the TLS handshake or startup
- * that follows): the wait is idle time on the database checks' chain.
+ * `graceMs`: how long a one-byte answer is held to see whether more follows (SSL_ANSWER_GRACE_MS).
+ * 0 where that is already known: a later step, after database.postgres.connect has seen this
+ * server answer with one byte and wait (stray bytes would also break the TLS handshake or the
+ * startup that follows). The wait is idle time on the database checks' chain.
  */
 export async function sslRequest(sock: Socket, timeoutMs: number, signal: AbortSignal, graceMs = SSL_ANSWER_GRACE_MS): Promise<SslAnswer> {
   sock.write(SSL_REQUEST);
