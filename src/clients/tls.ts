@@ -3,9 +3,8 @@
 // send SNI = the name, offer ALPN h2 + http/1.1, and hand back what the server presented.
 // Verification is never enforced here (rejectUnauthorized: false): the checks judge the chain,
 // the names and the dates themselves from what this returns.
-import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
-import { fileKind } from '../config/read.js';
+import { FileShapeError, readRegularFileSync } from '../config/read.js';
 import { DnsError, resolveHost } from './resolve.js';
 import { sharedSecureContext } from './secure-context.js';
 import type { CheckContext } from '../engine/types.js';
@@ -384,32 +383,17 @@ export const PEM_FILE_LIMIT = 4 * 1024 * 1024;
  * read is five trips through the thread pool and the event loop, and in a busy run each trip waits
  * for a whole loop iteration (~400 ms before the first gRPC call of a verify, all spent waiting to
  * read the 200 KB bundle in NODE_EXTRA_CA_CERTS); a sync read of it takes ~0.2 ms. Only a regular
- * file under PEM_FILE_LIMIT is read (stat first, opened O_NONBLOCK, checked again), so a FIFO or a
+ * file under PEM_FILE_LIMIT is read (readRegularFileSync, as for every input file), so a FIFO or a
  * device in a path can neither hang the run nor fill its memory. Throws fs errors as they are
  * (ENOENT, EACCES, EISDIR) and EINVAL/EFBIG errors naming what the path is.
  */
 export function readSmallFileSync(path: string, limit = PEM_FILE_LIMIT): Buffer {
-  const notRegular = (st: Stats) => Object.assign(new Error(st.isDirectory() ? 'is a directory, not a file' : `is ${fileKind(st)}, not a regular file`), { code: st.isDirectory() ? 'EISDIR' : 'EINVAL' });
-  const tooLarge = (n: number) => Object.assign(new Error(`is over ${Math.round(limit / 1024 / 1024)} MiB (${n} bytes): not a CA bundle`), { code: 'EFBIG' });
-  const st = statSync(path);
-  if (!st.isFile()) throw notRegular(st);
-  if (st.size > limit) throw tooLarge(st.size);
-  const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | (fsConstants.O_NOCTTY ?? 0));
-  try {
-    const fst = fstatSync(fd);
-    if (!fst.isFile()) throw notRegular(fst);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const buf = Buffer.allocUnsafe(Math.min(256 * 1024, limit + 1 - total));
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      chunks.push(buf.subarray(0, n));
-      total += n;
-      if (total > limit) throw tooLarge(total);
-    }
-    return Buffer.concat(chunks, total);
-  } finally { closeSync(fd); }
+  try { return readRegularFileSync(path, limit); } catch (e) {
+    if (!(e instanceof FileShapeError)) throw e;
+    if (e.kind === 'a directory') throw Object.assign(new Error('is a directory, not a file'), { code: 'EISDIR' });
+    if (e.kind) throw Object.assign(new Error(`is ${e.kind}, not a regular file`), { code: 'EINVAL' });
+    throw Object.assign(new Error(`is over ${Math.round(limit / 1024 / 1024)} MiB (${e.atLeast ? 'more than ' : ''}${e.size} bytes): not a CA bundle`), { code: 'EFBIG' });
+  }
 }
 
 /** Splits a PEM bundle into its certificates. */

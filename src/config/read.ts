@@ -54,40 +54,49 @@ export function readInputFile(label: string, given: string, cwd: string, o: Read
 export function readInputFile(label: string, given: string, cwd: string, o?: ReadOptions): string;
 export function readInputFile(label: string, given: string, cwd: string, o: ReadOptions = {}): string | undefined {
   const limit = o.limit ?? INPUT_LIMIT;
-  const abs = resolve(cwd, given);
   const fail = (why: string): never => { throw new UserError(`${label}: cannot read ${given}: ${why}`); };
-  let st: Stats;
-  try { st = statSync(abs); } catch (e) {
-    if (o.optional && (e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    return fail(fsReason(e));
+  let data: Buffer;
+  try { data = readRegularFileSync(resolve(cwd, given), limit); } catch (e) {
+    if (e instanceof FileShapeError) return fail(e.kind ? `is ${e.kind}, expected a regular file` : tooLarge(e.size!, limit, o.what, e.atLeast));
+    const code = (e as NodeJS.ErrnoException).code;
+    if (o.optional && code === 'ENOENT') return undefined;
+    return fail(code === 'EAGAIN' ? 'is not ready to read (not a regular file?)' : fsReason(e));
   }
-  // stat() never opens: a FIFO is refused here without blocking on it.
-  if (!st.isFile()) return fail(`is ${fileKind(st)}, expected a regular file`);
-  if (st.size > limit) return fail(tooLarge(st.size, limit, o.what));
-  let fd: number;
-  // O_NONBLOCK: if the path was swapped for a FIFO since the stat, open() still returns at once.
-  try { fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0)); } catch (e) { return fail(fsReason(e)); }
+  if (data.includes(0)) return fail('is a binary file, expected text (YAML, JSON or plain text)');
+  return data.toString('utf8');
+}
+
+/** Not a regular file (`kind`: what it is), or over the size cap (`size`, `atLeast` when it was still growing). */
+export class FileShapeError extends Error {
+  constructor(message: string, readonly kind?: string, readonly size?: number, readonly atLeast = false) { super(message); this.name = 'FileShapeError'; }
+}
+
+/**
+ * Reads `abs` whole when it is a regular file no larger than `limit`, synchronously: stat() first
+ * (it never opens, so a FIFO is refused without blocking on it), then open O_NONBLOCK (a path
+ * swapped for a FIFO since the stat still returns at once), fstat again, and read in chunks up to
+ * the cap (files like /proc/* report size 0 and still hold data). Throws FileShapeError, or the fs
+ * error as it is (ENOENT, EACCES, EAGAIN...).
+ */
+export function readRegularFileSync(abs: string, limit: number): Buffer {
+  const st = statSync(abs);
+  if (!st.isFile()) throw new FileShapeError(`is ${fileKind(st)}`, fileKind(st));
+  if (st.size > limit) throw new FileShapeError(`is ${st.size} bytes, over ${limit}`, undefined, st.size);
+  const fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0));
   try {
     const fst = fstatSync(fd);
-    if (!fst.isFile()) return fail(`is ${fileKind(fst)}, expected a regular file`);
-    // Files like /proc/* report size 0 and still hold data: read in chunks up to the cap.
+    if (!fst.isFile()) throw new FileShapeError(`is ${fileKind(fst)}`, fileKind(fst));
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
       const buf = Buffer.allocUnsafe(Math.min(64 * 1024, limit + 1 - total));
-      let n: number;
-      try { n = readSync(fd, buf, 0, buf.length, null); } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return fail('is not ready to read (not a regular file?)');
-        return fail(fsReason(e));
-      }
+      const n = readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
       chunks.push(buf.subarray(0, n));
       total += n;
-      if (total > limit) return fail(tooLarge(total, limit, o.what, true));
+      if (total > limit) throw new FileShapeError(`is more than ${total} bytes, over ${limit}`, undefined, total, true);
     }
-    const data = Buffer.concat(chunks, total);
-    if (data.includes(0)) return fail('is a binary file, expected text (YAML, JSON or plain text)');
-    return data.toString('utf8');
+    return Buffer.concat(chunks, total);
   } finally {
     closeSync(fd);
   }
