@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isPlaceholderOnly } from './hygiene.js';
 import { readInputFile, SECRET_FILE_LIMIT } from './read.js';
-import { isIdentifierKeyName, isSecretKeyName } from './secret.js';
+import { flagSecrets, isIdentifierKeyName, isSecretKeyName } from './secret.js';
 import type { Target } from './target.js';
 
 /** A multi-line YAML/JSON mapping (`key: value` lines), parsed; undefined for anything else. */
@@ -52,7 +52,7 @@ export class Credentials {
       this.secret(m[1]);
       try { this.secret(decodeURIComponent(m[1]!)); } catch { /* not URL-encoded */ }
     }
-    for (const m of text.matchAll(/(?<![A-Za-z0-9_-])([A-Za-z][A-Za-z0-9_-]{1,63})\s*=\s*('[^']*'|"[^"]*"|[^\s;&,]+)/g)) {
+    for (const m of text.matchAll(/(?<![A-Za-z0-9_-])-{0,2}([A-Za-z][A-Za-z0-9_-]{1,63})\s*=\s*('[^']*'|"[^"]*"|[^\s;&,]+)/g)) {
       const value = m[2]!.replace(/^(['"])(.*)\1$/, '$2');
       if (isSecretKeyName(m[1]!)) this.secret(value);
       else if (isIdentifierKeyName(m[1]!)) this.identifier(value);
@@ -88,7 +88,12 @@ export class Credentials {
       }
       if (typeof v !== 'object' || seen.has(v)) return;
       seen.add(v);
-      if (Array.isArray(v)) { v.forEach((x, i) => walk(x, [...path, i], parent, allSecret)); return; }
+      if (Array.isArray(v)) {
+        // an argument list (a container's or an exec plugin's args): `--client-secret X` pairs
+        for (const f of flagSecrets(v)) this.secret(f);
+        v.forEach((x, i) => walk(x, [...path, i], parent, allSecret));
+        return;
+      }
       const d = v as Record<string, unknown>;
       const isSecretObject = d['kind'] === 'Secret';
       for (const [k, x] of Object.entries(d)) {

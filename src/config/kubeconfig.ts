@@ -16,6 +16,7 @@ import type { Provenance } from './target.js';
 import { INPUT_LIMIT, readInputFile } from './read.js';
 import { isDict, parseYaml, readTextFile } from './values.js';
 import type { Dict } from './values.js';
+import { flagSecrets } from './secret.js';
 
 // ---------------------------------------------------------------------------------------------
 // Model
@@ -364,6 +365,7 @@ export function credentialSecrets(u: KubeUser, read: (path: string) => string | 
   add(u.clientKeyData);
   if (u.clientKeyData) add(decodeBase64(u.clientKeyData));
   if (u.clientKey) add(read(u.clientKey));
+  for (const v of flagSecrets(u.exec?.args ?? [])) add(v);
   for (const e of u.exec?.env ?? []) if (e.value && (SECRET_NAME.test(e.name) ? e.value.length >= 3 : e.value.length >= 8 && !PLAIN_VALUE.test(e.value))) add(e.value);
   for (const [k, v] of Object.entries(u.authProvider?.config ?? {})) if (AUTH_PROVIDER_SECRET_KEYS.test(k)) add(v);
   return [...new Set(out)];

@@ -51,3 +51,31 @@ export function isIdentifierKeyName(name: string): boolean {
   const n = norm(name);
   return /(^|[^t])accesskey(id)?$/.test(n) || n === 'accesskeyid' || /accesskeyid$/.test(n) || n === 'hmacaccessid' || n === 'accessid';
 }
+
+/**
+ * The values of credential flags in an argument list (an exec plugin's `args`, a container's
+ * `args`/`command`): `--oidc-client-secret=X`, `--client-secret X`, Go style `-token X`, and
+ * `NAME=value` words and JSON `"name": "value"` pairs whose name says secret (`sh -c "TOKEN=X cmd"`).
+ */
+export function flagSecrets(args: readonly unknown[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (typeof a !== 'string') continue;
+    const m = /^--?([A-Za-z][A-Za-z0-9_.-]*)(?:=([\s\S]*))?$/.exec(a);
+    if (m && isSecretKeyName(m[1]!.split('.').pop()!)) {
+      const next = args[i + 1];
+      if (m[2] !== undefined) out.push(m[2]);
+      else if (typeof next === 'string' && next && !next.startsWith('-')) { out.push(next); i++; }
+      continue;
+    }
+    for (const kv of a.matchAll(/(?<![A-Za-z0-9_-])-{0,2}([A-Za-z][A-Za-z0-9_.-]{1,63})=('[^']*'|"[^"]*"|[^\s;&,'"]+)/g)) {
+      if (isSecretKeyName(kv[1]!.split('.').pop()!)) out.push(kv[2]!.replace(/^(['"])([\s\S]*)\1$/, '$2'));
+    }
+    // JSON inside an argument (`sh -c 'echo {"token":"X"}'`)
+    for (const kv of a.matchAll(/(\\?")([A-Za-z][A-Za-z0-9_ .-]{0,63})\1\s*:\s*(\\?")((?:[^"\\]|\\.)+?)\3/g)) {
+      if (isSecretKeyName(kv[2]!)) out.push(kv[4]!);
+    }
+  }
+  return out.filter((v) => v.trim().length > 0);
+}

@@ -281,12 +281,16 @@ function partIndex(entries: Iterable<[string, string]>): PartIndex {
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:'"]*:)([^\s/?#@'"]+)@/gi;
 const PEM = /(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----)/g;
 const PEM_OPEN = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?:\\n|\n|\r)[\s\S]*$/g; // a truncated key block
-const BEARER = /\b(bearer|token)(\s+)([A-Za-z0-9._~+/=-]{8,})/gi;
+// (not a word that starts with '-': `aws eks get-token --cluster-name x` is a command, not a token)
+const BEARER = /\b(bearer|token)(\s+)([A-Za-z0-9._~+/=][A-Za-z0-9._~+/=-]{7,})/gi;
 const BASIC = /\b(basic)(\s+)([A-Za-z0-9+/_-]{6,}={0,2})/gi;
 const AWS_SIGV4 = /\b(Credential=)([A-Z0-9]{12,128})(\/|%2F)/g;
 const AWS_SIGV2 = /\b(AWS )([A-Z0-9]{16,128}):([A-Za-z0-9+/=]{16,})/g;
 const AWS_KEY_ID = /(?<![A-Za-z0-9])((?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|ABIA|ACCA)[A-Z0-9]{12,124})(?![A-Za-z0-9])/g;
-const KV = /(?<![A-Za-z0-9_-])([A-Za-z][A-Za-z0-9_.-]{1,63})(=)([^\s&;,'"<>)}\]]+)/g;
+const KV = /(?<![A-Za-z0-9_-])(-{0,2}[A-Za-z][A-Za-z0-9_.-]{1,63})(=)([^\s&;,'"<>)}\]]+)/g;
+// A command-line flag and its value, as an exec plugin's or a container's args echo them
+// (`--oidc-client-secret Zq8x...`, Go style `-token abc123...`); the `--flag=value` form is KV.
+const FLAG_VALUE = /(?<![A-Za-z0-9_-])(--?[A-Za-z][A-Za-z0-9_.-]{1,63})([ \t]+)(["']?)([^\s"'<>-][^\s"'<>]*)/g;
 const JSON_KV = /("|\\")([A-Za-z][A-Za-z0-9_ .-]{0,63})\1(\s*:\s*)(\\?")((?:[^"\\]|\\.)*?)\4/g;
 const HEADER_KV = /\b(authorization|proxy-authorization|x-amz-security-token|x-goog-iam-authorization-token|x-api-key|api-key|x-auth-token)(["']?\s*:\s*["']?)([^\s"',;}][^"',;}\r\n]*)/gi;
 
@@ -335,6 +339,9 @@ function contextual(text: string, maskId: (id: string) => string): string {
   if (HAS_BEARER.test(t)) t = t.replace(BEARER, (m, w: string, sp: string, v: string) => (looksLikeCredential(v) ? `${w}${sp}***` : m));
   if (HAS_HEADER.test(t)) t = t.replace(HEADER_KV, (m, k: string, sep: string, v: string) => (headerCredential(v) ? `${k}${sep}***` : m));
   if (t.includes('=')) t = t.replace(KV, (m, k: string, eq: string, v: string) => (isSecretKeyName(k.split('.').pop() ?? k) && !placeholder(v) && !MASKED.test(v) ? `${k}${eq}***` : m));
+  // (the value of a flag given as a separate word is masked only when it looks like a credential:
+  // `--password to` in a sentence is not one)
+  if (t.includes('-')) t = t.replace(FLAG_VALUE, (m, k: string, sp: string, q: string, v: string) => (isSecretKeyName(k.split('.').pop() ?? k) && looksLikeCredential(v) && !placeholder(v) && !MASKED.test(v) ? `${k}${sp}${q}***` : m));
   if (t.includes('"')) t = t.replace(JSON_KV, (m, q: string, k: string, sep: string, vq: string, v: string) => (isSecretKeyName(k) && v !== '' && !placeholder(v) ? `${q}${k}${q}${sep}${vq}***${vq}` : m));
   return t;
 }

@@ -67,6 +67,10 @@ describe('redactor: hides every form of a known secret', () => {
     expect(r('url ?X-Amz-Signature=abcdef0123&X-Amz-Security-Token=FQoGZXIvYXdzE&sig=Zm9vYmFy')).toBe('url ?X-Amz-Signature=***&X-Amz-Security-Token=***&sig=***');
     expect(r('-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----')).toBe('-----BEGIN RSA PRIVATE KEY-----***-----END RSA PRIVATE KEY-----');
     expect(r('AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG')).toBe('AWS_SECRET_ACCESS_KEY=***');
+    // command-line flags, as exec plugins' and containers' args echo them
+    expect(r('kubectl oidc-login get-token --oidc-client-id=flyte --oidc-client-secret=Zq8xSecret1')).toBe('kubectl oidc-login get-token --oidc-client-id=flyte --oidc-client-secret=***');
+    expect(r('kubelogin get-token --client-secret Wv7ySecret2 --server-id 6dae42f8')).toBe('kubelogin get-token --client-secret *** --server-id 6dae42f8');
+    expect(r('flyteadmin -db.password "Pw-x91Abc" -token=abc')).toBe('flyteadmin -db.password "***" -token=***');
   });
 
   it('secrets whose starts overlap in the text: each is found (the quick pre-check tries every position)', () => {
@@ -179,6 +183,11 @@ describe('redactor: never corrupts what is not secret', () => {
     expect(out.results[0]!.message).toBe('denied for *** with ***');
     expect(out.results[0]!.hint).toBe('key AKIA…MPLE');
     expect(out.results[0]!.details).toEqual({ hunter2: '***', nested: ['***'] });
+  });
+
+  it('a flag named like a credential in a sentence keeps the word after it (only credential-looking values are masked)', () => {
+    const rr = makeRedactor([]);
+    for (const t of ['aws eks get-token --cluster-name flyte-prod-01 --region us-east-1', 'set --password to the value of the Secret', 'pass --token plainword', 'flyte-doctor preflight --timeout 10s --only database,storage', 'the re-token flow', 'a non-secret --client-id Abc12345xyz']) expect(rr(t)).toBe(t);
   });
 
   it('placeholders in a fix are not treated as credentials', () => {

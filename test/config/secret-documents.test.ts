@@ -45,3 +45,13 @@ describe('a secret that ends or starts with a plain word', () => {
     expect(redact('header echoed: admin-secret-p')).not.toContain('admin-secret-p');
   });
 });
+
+describe('credentials passed as command-line flags', () => {
+  it('an argument list (a container\'s or plugin\'s args) gives up the values of its credential flags; other flags stay plain', () => {
+    const c = new Credentials();
+    c.scanTree({ deployment: { extraContainers: [{ name: 'proxy', args: ['--client-secret', 'cs-Arg-551', '--db-password=pw-Arg-552', '--client-id', 'public-id', '--port', '8080'] }] } });
+    c.scanText('flyteadmin serve -db.password=pw-Text-553 --verbose');
+    for (const s of ['cs-Arg-551', 'pw-Arg-552', 'pw-Text-553']) expect([...c.secrets], s).toContain(s);
+    for (const s of ['public-id', '8080', '--port']) expect([...c.secrets], s).not.toContain(s);
+  });
+});
