@@ -23,6 +23,7 @@ export default defineCheck({
     execPluginMissing: { status: 'fail', summary: 'The exec credential plugin is not installed (not on PATH, not executable).' },
     execPluginFailed: { status: 'fail', summary: 'The exec credential plugin ran and exited with an error (expired login, wrong profile).' },
     execPluginBadOutput: { status: 'fail', summary: 'The exec credential plugin printed something that is not a valid ExecCredential.' },
+    execPluginHeldOpen: { status: 'fail', summary: 'The exec credential plugin exited, but a process it started keeps its output open: kubectl waits for it and hangs.' },
     execPluginTimeout: { status: 'fail', summary: 'The exec credential plugin did not finish in time (it may wait for an interactive login).' },
   },
   explain: {
@@ -101,6 +102,9 @@ function failure(e: KubeError, ctx: CheckContext, id: KubeIdentity | undefined) 
     case 'exec-bad-output':
       return { status: 'fail' as const, messageId: 'execPluginBadOutput' as const, cause: cause.credentials('kubernetes', who), message: e.message, details,
         hint: `the plugin must print an ExecCredential JSON with the apiVersion of the kubeconfig entry and a token or a client certificate and key; update the plugin or regenerate the entry (${EXEC_REFRESH[basename(cmd)] ?? 'the provider\'s get-credentials command'})` };
+    case 'exec-held-open':
+      return { status: 'fail' as const, messageId: 'execPluginHeldOpen' as const, cause: cause.credentials('kubernetes', who), message: e.message, details: { ...details, ...(e.extra.stderr ? { stderr: e.extra.stderr } : {}) },
+        hint: `a background process the plugin starts must not inherit its standard output: in a wrapper script, start it with its output redirected (\`daemon >/dev/null 2>&1 &\`); run the plugin by hand (\`${cmd}${id?.execArgs?.length ? ` ${id.execArgs.join(' ')}` : ''} | cat\`) — it does not return either — or regenerate the entry (${EXEC_REFRESH[basename(cmd)] ?? 'the provider\'s get-credentials command'})` };
     case 'timeout':
       return { status: 'fail' as const, messageId: 'execPluginTimeout' as const, cause: cause.credentials('kubernetes', who), message: `${e.message}; it may be waiting for an interactive login`, details,
         hint: `run the plugin once by hand to complete the login (${EXEC_REFRESH[basename(cmd)] ?? '`aws sso login`, `gcloud auth login`, `az login`, `kubelogin`'}), then run again` };

@@ -44,6 +44,7 @@ export type KubeErrorKind =
   | 'exec-not-found'     // exec plugin binary not on PATH / not executable
   | 'exec-failed'        // exec plugin ran and exited non-zero
   | 'exec-bad-output'    // exec plugin printed something that is not a valid ExecCredential
+  | 'exec-held-open'     // exec plugin exited, but a process it started keeps its stdout open (kubectl waits for EOF and hangs)
   | 'proxy'              // the proxy (proxy-url / HTTPS_PROXY) refused, failed or is not reachable
   | 'dns' | 'refused' | 'timeout' | 'network'
   | 'tls-untrusted' | 'tls-hostname' | 'tls-expired'
@@ -323,7 +324,7 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
     ...(sel.context.namespace ? { contextNamespace: sel.context.namespace } : {}),
     auth,
     ...(user.authProvider ? { authProvider: user.authProvider.name } : {}),
-    ...(user.exec ? { execCommand: user.exec.command, execArgs: user.exec.args } : {}),
+    ...(user.exec ? { execCommand: user.exec.command, execArgs: user.exec.args.map((a) => scrubber.scrub(a)) } : {}), // (args may carry a credential: --client-secret X)
     ...(user.exec?.installHint ? { execInstallHint: user.exec.installHint } : {}),
     ...(user.tokenFile ? { tokenFile: user.tokenFile } : {}),
     ...(cluster.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}),
@@ -904,12 +905,36 @@ async function runExecPlugin(x: ExecRun): Promise<{ token?: string; cert?: strin
     child.stdout!.setEncoding('utf8').on('data', (d: string) => { if (out.length < cap) out += d; });
     child.stderr!.setEncoding('utf8').on('data', (d: string) => { if (errText.length < 64 * 1024) errText += d; });
     child.on('error', (e) => rej(execSpawnError(e, x)));
-    child.on('close', (code, sig) => {
+    // A process the plugin started (`daemon &`) can keep its stdout open after the plugin exits:
+    // 'close' then never comes, not even on abort, and kubectl (client-go waits for EOF) hangs. So
+    // once the plugin has exited, its output gets a short grace to end, then the pipes are let go.
+    let settled = false;
+    let heldOpen: NodeJS.Timeout | undefined;
+    child.on('exit', (code, sig) => {
+      heldOpen = setTimeout(() => {
+        child.stdout!.destroy(); child.stderr!.destroy();
+        done(code, sig, true);
+      }, EXEC_OUTPUT_GRACE_MS);
+    });
+    const onAbort = () => { if (!settled) { settled = true; clearTimeout(heldOpen); child.stdout!.destroy(); child.stderr!.destroy(); rej(timeoutErr()); } };
+    x.signal.addEventListener('abort', onAbort, { once: true });
+    child.on('close', (code, sig) => done(code, sig, false));
+    const done = (code: number | null, sig: NodeJS.Signals | null, held: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(heldOpen);
+      x.signal.removeEventListener('abort', onAbort);
       if (x.signal.aborted) return rej(timeoutErr());
+      if (held) {
+        // (a credential it printed is a secret all the same)
+        try { const c: unknown = JSON.parse(out); if (isObj(c) && isObj(c['status'])) for (const k of ['token', 'clientKeyData']) { const v = c['status'][k]; if (typeof v === 'string') x.secret(v); } } catch { /* not JSON */ }
+        const stderr = maskTokenish(x.scrubber.scrub(errText.trim().split('\n').slice(-5).join(' | '))).slice(0, 500);
+        return rej(new KubeError('exec-held-open', `exec plugin \`${shown}\` exited with ${code ?? sig}, but a process it started still holds its standard output open ${EXEC_OUTPUT_GRACE_MS} ms later: kubectl waits for that output to end and hangs${out.trim() ? ` (${out.length} bytes printed so far)` : ''}`, { command: shown, ...(stderr ? { stderr } : {}) }));
+      }
       const quoted = () => maskTokenish(x.scrubber.scrub(errText.trim().split('\n').slice(-5).join(' | '))).slice(0, 500);
       if (code !== 0) {
         const stderr = quoted();
-        return rej(new KubeError('exec-failed', `exec plugin \`${shown}${x.exec.args.length ? ` ${x.exec.args.join(' ')}` : ''}\` exited with ${code ?? sig}${stderr ? `: ${stderr}` : ''}`, { command: shown, ...(stderr ? { stderr } : {}) }));
+        return rej(new KubeError('exec-failed', `exec plugin \`${shown}${x.exec.args.length ? ` ${x.scrubber.scrub(x.exec.args.join(' '))}` : ''}\` exited with ${code ?? sig}${stderr ? `: ${stderr}` : ''}`, { command: shown, ...(stderr ? { stderr } : {}) }));
       }
       const badOut = (why: string) => rej(new KubeError('exec-bad-output', `exec plugin \`${shown}\` printed ${why}`, { command: shown, ...(errText.trim() ? { stderr: quoted() } : {}) }));
       let cred: unknown;
@@ -933,9 +958,12 @@ async function runExecPlugin(x: ExecRun): Promise<{ token?: string; cert?: strin
         if (expires <= Date.now()) return badOut(`a credential that already expired at ${new Date(expires).toISOString()}`);
       }
       res({ ...(token ? { token } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}), ...(expires !== undefined ? { expires } : {}) });
-    });
+    };
   });
 }
+
+/** How long an exec plugin's output may stay open after the plugin exited (see runExecPlugin). */
+export const EXEC_OUTPUT_GRACE_MS = 500;
 
 /**
  * A plugin's stderr may print credentials the session never learns (the token it failed to

@@ -155,6 +155,10 @@ describe('kubeconfig files and merge rules (kubectl\'s)', () => {
     expect(s.some((x) => x.includes('filekeyfilekey'))).toBe(true);
     expect(s.some((x) => x.includes('datakey'))).toBe(true);
     expect(s).not.toContain('eu-west-1');
+    const args = credentialSecrets({ exec: { command: 'x', apiVersion: 'v1', env: [], args: ['--oidc-client-secret=cs-1', '--client-secret', 'cs-2', '-token', 'tk-3', '--client-id', 'public-id', '--verbose', '--api-key', '--other'] } } as never);
+    expect(args).toEqual(expect.arrayContaining(['cs-1', 'cs-2', 'tk-3']));
+    expect(args).not.toContain('public-id');
+    expect(args).not.toContain('--other');
     expect(s).not.toContain('public-client');
   });
 });
@@ -244,6 +248,35 @@ describe('credentials against the real API server', () => {
       expect(result.message, name).toMatch(re);
       expect(JSON.stringify(results), name).not.toContain(leak);
     }
+  });
+
+  it('exec plugins: a process the plugin leaves behind holding its stdout is named within a second (kubectl would hang); one with its output redirected is fine', async () => {
+    const d = tmp();
+    const token = 'held-open-token-4711';
+    const held = plugin(d, 'held.sh', `sleep 30 &\necho '${execCred(token)}'`);
+    const t0 = Date.now();
+    const { result, results } = await runCheck('kubernetes.config.load', target(single({ exec: { command: held, apiVersion: 'client.authentication.k8s.io/v1beta1' } })), { timeoutMs: 10_000 });
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(result).toMatchObject({ status: 'fail', messageId: 'execPluginHeldOpen' });
+    expect(result.message).toMatch(/exited with 0, but a process it started still holds its standard output open 500 ms later: kubectl waits for that output to end and hangs/);
+    expect(result.hint).toContain('>/dev/null 2>&1 &');
+    expect(JSON.stringify(results)).not.toContain(token);
+    // the same daemon with its output redirected: the plugin works (kubectl returns too)
+    const ok = plugin(d, 'daemon.sh', `sleep 30 >/dev/null 2>&1 &\nprintf '%s' '${execCred(tb().kube.tokens.admin)}'`);
+    const good = await runCheck('kubernetes.config.load', target(single({ exec: { command: ok, apiVersion: 'client.authentication.k8s.io/v1beta1' } })), { timeoutMs: 10_000 });
+    expect(good.result.status, good.result.message).toBe('pass');
+  });
+
+  it('exec plugins: credentials given as args (`--oidc-client-secret=`, `--client-secret X`, JSON, NAME=value) never print', async () => {
+    const d = tmp();
+    const secrets = ['oidc-cs-Zq8x41', 'spn-secret-Wv7y', 'plainword', 'json-tok-9921', 'envstyle-Tk33'];
+    const p = plugin(d, 'oidc.sh', 'echo "login failed: $*" >&2\nexit 2');
+    const args = ['get-token', '--oidc-issuer-url=https://issuer.example.com', '--oidc-client-id=flyte-cli', `--oidc-client-secret=${secrets[0]}`, '--client-secret', secrets[1]!, '--token', secrets[2]!, `{"token":"${secrets[3]}"}`, `API_TOKEN=${secrets[4]}`];
+    const { result, results } = await runCheck('kubernetes.config.load', target(single({ exec: { command: p, args, apiVersion: 'client.authentication.k8s.io/v1beta1' } })));
+    expect(result).toMatchObject({ status: 'fail', messageId: 'execPluginFailed' });
+    expect(result.message).toContain('--oidc-client-id=flyte-cli'); // what is not secret still prints
+    expect(result.message).toContain('https://issuer.example.com');
+    for (const s of secrets) expect(JSON.stringify(results), s).not.toContain(s);
   });
 
   it('a 401 after a plugin token names the credential kind and the refresh command of that plugin', async () => {
