@@ -18,18 +18,21 @@ import { lastSpans, mark, peakRss, phases } from './engine/trace.js';
 
 const FORMATS: readonly OutputFormat[] = ['pretty', 'json', 'junit', 'markdown'];
 
+// (lines under 80 characters: yargs re-wraps longer ones at the terminal's width, mid-sentence)
 const EPILOG = `Exit codes:
-  0  nothing at or above the --fail-on level
-  1  a check failed (or warned, with --fail-on warn)
-  2  bad input or usage (a file, a flag, a values key)
-  3  no failure, but some checks could not run (error/timeout), or a probe object was left behind
-  4  internal error
-  129 hang-up (SIGHUP), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM): probe objects are cleaned
-     up and the reports hold what finished
-cleanup: 0 nothing stale is left, 1 stale probe prefixes listed (delete with --yes), 3 some could not
-  be listed or deleted
+  0    nothing at or above the --fail-on level
+  1    a check failed (or warned, with --fail-on warn)
+  2    bad input or usage (a file, a flag, a values key)
+  3    no failure, but some checks could not run (error/timeout),
+       or a probe object was left behind
+  4    internal error
+  129  hang-up (SIGHUP), 130 interrupted (Ctrl-C), 143 terminated (SIGTERM):
+       probe objects are cleaned up and the reports hold what finished
+cleanup: 0 nothing stale is left, 1 stale probe prefixes listed (delete
+  with --yes), 3 some could not be listed or deleted
 
-Docs: README.md and docs/checks.md in the installed package ($(npm root -g)/flyte-doctor/); flyte-doctor explain <id> for one check`;
+Docs: README.md and docs/checks.md in the installed package
+($(npm root -g)/flyte-doctor/); flyte-doctor explain <id> for one check`;
 
 /**
  * Shell completion (`flyte-doctor completion` prints the script; the shell calls back with

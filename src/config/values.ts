@@ -78,6 +78,8 @@ export function parseYaml(label: string, text: string): unknown {
   if (err) {
     const { line, col } = lineCounter.linePos(err.pos[0]);
     const reason = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '');
+    // (the parser records its own stack overflow as an error of the document)
+    if (/Maximum call stack size exceeded/i.test(reason)) throw new UserError(`${label}:${line}:${col}: invalid YAML: nested too deeply (expected at most ${MAX_DEPTH} levels)`);
     throw new UserError(`${label}:${line}:${col}: invalid YAML: ${reason}`);
   }
   let data: unknown;

@@ -42,6 +42,19 @@ describe('--help examples', () => {
     }
   });
 
+  it('the exit codes read as written at 80 columns and when piped (no line re-wrapped mid-sentence)', () => {
+    for (const columns of [undefined, 80]) {
+      const h = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8', env: { PATH, NO_COLOR: '1', ...(columns ? { COLUMNS: String(columns) } : {}) } }).stdout;
+      const epilog = h.slice(h.indexOf('Exit codes:')).trimEnd().split('\n');
+      expect(epilog.length).toBeGreaterThan(8);
+      for (const l of epilog) {
+        expect(l.length, l).toBeLessThanOrEqual(80);
+        expect(l.trim(), 'a line of one word is a re-wrapped sentence').not.toMatch(/^[a-z]+$/);
+      }
+      expect(epilog.join(' ')).toMatch(/3 some could not be listed or deleted/);
+    }
+  });
+
   it('every example runs as written (with --dry-run added: flags, values and paths all accepted)', () => {
     const h = run(['--help']).stdout;
     const lines = h.slice(h.indexOf('Examples:'), h.indexOf('Exit codes:')).split('\n').slice(1);
