@@ -34,7 +34,7 @@ const ids = new Map<string, string>();
 const akid = (field: string) => { const v = `AKIA${randomBytes(8).toString('hex').toUpperCase()}`; ids.set(field, v); return v; };
 
 /** Fields whose canaries only the kubeconfig module registers (helper "kubernetes"). */
-const KUBE_FIELDS = new Set(['kube-token', 'kube-tokenfile', 'kube-basic-password', 'kube-exec-token', 'kube-exec-env', 'kube-exec-fail-token', 'kube-exec-fail-env', 'kube-oidc-id-token', 'kube-oidc-refresh', 'kube-oidc-client-secret', 'kube-client-key']);
+const KUBE_FIELDS = new Set(['kube-token', 'kube-tokenfile', 'kube-basic-password', 'kube-exec-token', 'kube-exec-env', 'kube-exec-fail-token', 'kube-exec-fail-env', 'kube-exec-arg-secret', 'kube-exec-arg-secret2', 'kube-oidc-id-token', 'kube-oidc-refresh', 'kube-oidc-client-secret', 'kube-client-key']);
 
 let dir: string;
 let s3: EchoServer, http: EchoServer, pg: EchoServer, k401: EchoServer, k403: EchoServer, k500: EchoServer;
@@ -87,7 +87,7 @@ beforeAll(async () => {
       { name: 'basic', user: { username: 'canary-basic-user', password: c('kube-basic-password') } },
       { name: 'cert', user: { 'client-certificate-data': Buffer.from(key.cert).toString('base64'), 'client-key-data': Buffer.from(key.key).toString('base64') } },
       { name: 'exec', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: execOk, args: [], env: [{ name: 'CANARY_ENV', value: c('kube-exec-env') }], interactiveMode: 'Never' } } },
-      { name: 'execfail', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: execFail, args: [], env: [{ name: 'CANARY_ENV', value: c('kube-exec-fail-env') }], interactiveMode: 'Never' } } },
+      { name: 'execfail', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: execFail, args: ['get-token', '--oidc-client-id=flyte-cli', `--oidc-client-secret=${c('kube-exec-arg-secret')}`, '--client-secret', c('kube-exec-arg-secret2')], env: [{ name: 'CANARY_ENV', value: c('kube-exec-fail-env') }], interactiveMode: 'Never' } } },
       { name: 'oidc', user: { 'auth-provider': { name: 'oidc', config: { 'idp-issuer-url': `http://127.0.0.1:${http.port}/kube-oidc`, 'client-id': 'kubernetes', 'client-secret': c('kube-oidc-client-secret'), 'id-token': c('kube-oidc-id-token'), 'refresh-token': c('kube-oidc-refresh') } } } },
     ],
     contexts: [
