@@ -87,6 +87,14 @@ async function failure(e: KubeError, s: KubeSession, ctx: CheckContext, k: strin
   };
   switch (e.kind) {
     case 'timeout':
+      if (e.extra.stage === 'tls') {
+        return { status: 'fail' as const, messageId: 'timeout' as const, cause: cause.unreachable(hp), message: `${hp} accepts TCP connections but never answers the TLS handshake (nothing within ${(budget / 1000).toFixed(1)} s): no API server answers there`, details: { ...d, timeoutMs: budget, stage: 'tls' },
+          hint: `something accepts connections at ${id.server} without a working API server behind it: a load balancer without healthy control-plane targets, a \`kubectl port-forward\` or SSH tunnel whose far end is gone, or another service on that port (\`${k} config view --minify\` shows the server URL); kubectl hangs the same way` };
+      }
+      if (e.extra.stage === 'response') {
+        return { status: 'fail' as const, messageId: 'timeout' as const, cause: cause.unreachable(hp), message: `${id.server} completed the connection${id.server.startsWith('https:') ? ' and the TLS handshake' : ''} but sent no HTTP answer to ${e.extra.request ?? 'GET /version'} within ${(budget / 1000).toFixed(1)} s: the API server is stuck or overloaded`, details: { ...d, timeoutMs: budget, stage: 'response' },
+          hint: 'check the control plane\'s health (the cloud console\'s cluster status; etcd; API server logs) and its load (a flood of LIST requests, an admission webhook that hangs every request); retry with a larger --timeout to see whether it is slow rather than stuck' };
+      }
       return { status: 'fail' as const, messageId: 'timeout' as const, cause: cause.unreachable(hp), message: `no answer from the API server ${id.server} within ${(budget / 1000).toFixed(1)} s`, details: { ...d, timeoutMs: budget },
         hint: `check the network path to ${id.server} (VPN, private cluster endpoint, firewall / authorized networks${id.proxy ? `, the proxy ${id.proxy} from ${id.proxySource}` : ''}); \`${k} get --raw /readyz\` shows whether kubectl gets through` };
     case 'refused':

@@ -130,6 +130,7 @@ export const HANDSHAKE_FAILURE_MESSAGES = {
   dnsFailure: { status: 'fail', summary: 'The endpoint host could not be resolved.' },
   refused: { status: 'fail', summary: 'Nothing listens on the endpoint port (connection refused).' },
   noAnswer: { status: 'fail', summary: 'The endpoint did not answer within the probe timeout (a firewall drops it, or the load balancer is not there).' },
+  silentServer: { status: 'fail', summary: 'The port accepts TCP connections but never answers the TLS handshake: a load balancer or proxy without a healthy backend, or another protocol waiting for the client.' },
   plaintextPort: { status: 'fail', summary: 'The port speaks plaintext (HTTP/1.1 or h2c gRPC), not TLS: WRONG_VERSION_NUMBER.' },
   wrongService: { status: 'fail', summary: 'Something other than a TLS/gRPC server listens on the port (SSH, PostgreSQL, ...).' },
   protocolVersion: { status: 'fail', summary: 'The server and the client share no TLS version (protocol_version alert or unsupported protocol).' },
@@ -185,6 +186,9 @@ export async function handshakeFailure(ctx: CheckContext, e: GrpcTarget, err: Pr
     case 'refused': return { status: 'fail', messageId: 'refused', cause: c, message: `nothing listens on ${where} (connection refused${err.address && err.address !== e.host ? ` at ${err.address}` : ''})`, hint: `check the port in ${from} (an ingress listens on 443), and that the ingress controller / load balancer for ${e.host} exists and points at this address`, details };
     case 'timeout':
       if (isPrivateAddress(err.address)) return { status: 'warn', messageId: 'notFromHere', cause: c, message: `${where} (${err.address}, a private network address) does not answer from this machine within ${seconds(timeoutMs)}: it cannot be checked from here`, hint: `run flyte-doctor with --in-cluster (or from a machine on that network, e.g. over the VPN); clients outside that network cannot reach ${e.host} either: give them the public ingress host`, details };
+      if (err.connected) {
+        return { status: 'fail', messageId: 'silentServer', cause: c, message: `${err.message}: it accepts connections but no server answers behind them (a black hole, not a firewall)`, hint: `something accepts connections on ${where} without a working server behind it: a load balancer whose targets are unhealthy or not registered (the ingress controller's pods, the target group / backend service health), a \`kubectl port-forward\` to a dead pod, or a port of a service that waits for the client in another protocol; check the ingress controller pods and the load balancer's backends, or fix the port in ${from}`, details: { ...details, tcp: 'connected' } };
+      }
       return { status: 'fail', messageId: 'noAnswer', cause: c, message: `no answer from ${where} within ${seconds(timeoutMs)}`, hint: `a firewall or security group drops TCP ${e.port} from this machine, or the load balancer is not provisioned (internal-only?): open the port, or run from inside the network`, details };
     default: break;
   }

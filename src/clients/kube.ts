@@ -72,6 +72,8 @@ export interface KubeErrorExtra {
   body?: string;
   /** Which credential field or file is concerned (e.g. 'tokenFile', 'client-key-data'). */
   field?: string;
+  /** A timeout's stage: 'tls' the TCP connection was accepted but the TLS handshake never ended, 'response' no HTTP answer came on an open connection. */
+  stage?: 'tls' | 'response';
 }
 
 export class KubeError extends Error {
@@ -494,6 +496,20 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
         delete reqOpts.agent;
       }
       const req = plainViaProxy ? http.request(reqOpts) : lib.request(target, reqOpts);
+      // How far a connection got, so a timeout can tell a silent server from a dropped connection
+      // (direct connections only: through a proxy the proxy accepts the TCP connection).
+      let stage: 'connect' | 'tls' | 'response' = 'connect';
+      if (!proxy) {
+        req.on('socket', (sock) => {
+          if (!sock.connecting) { stage = 'response'; return; }
+          sock.once('connect', () => { if (stage === 'connect') stage = isHttps ? 'tls' : 'response'; });
+          sock.once('secureConnect', () => { stage = 'response'; });
+        });
+      }
+      const transportError = (e: unknown) => {
+        const ke = classifyTransportError(e, server);
+        return ke.kind === 'timeout' && stage !== 'connect' ? new KubeError('timeout', ke.message, { ...ke.extra, stage }) : ke;
+      };
       req.on('response', (resp) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -511,7 +527,7 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
           res({ status: resp.statusCode ?? 0, json, text, contentType: String(resp.headers['content-type'] ?? ''), ...(typeof ra === 'string' ? { retryAfter: ra } : {}) });
         });
       });
-      req.on('error', (e) => { try { rej(classifyTransportError(e, server)); } catch (x) { rej(x); } });
+      req.on('error', (e) => { try { rej(transportError(e)); } catch (x) { rej(x); } });
       req.end(payload);
     });
   }

@@ -29,9 +29,12 @@ export class ProbeError extends Error {
   override readonly name = 'ProbeError';
   /** The TLS alert the server sent, when the handshake ended with one. */
   readonly alert?: TlsAlert;
-  constructor(readonly kind: NetErrorKind, message: string, readonly code?: string, readonly address?: string, extra: { alert?: TlsAlert } = {}) {
+  /** The TCP connection was accepted (a timeout after it is a silent server, not a dropped SYN). */
+  readonly connected?: boolean;
+  constructor(readonly kind: NetErrorKind, message: string, readonly code?: string, readonly address?: string, extra: { alert?: TlsAlert; connected?: boolean } = {}) {
     super(message);
     if (extra.alert) this.alert = extra.alert;
+    if (extra.connected) this.connected = true;
   }
 }
 
@@ -256,10 +259,14 @@ export async function tlsProbe(o: ProbeOptions & { ca?: string[]; alpn?: string[
       sock.destroy();
       if (err) reject(err); else resolve(res!);
     };
-    const timer = setTimeout(() => done(new ProbeError('timeout', `no TLS answer from ${where} within ${Math.round(o.timeoutMs / 100) / 10}s`, 'ETIMEDOUT', address)), o.timeoutMs);
+    let connected = false;
+    const timer = setTimeout(() => done(connected
+      ? new ProbeError('timeout', `${where} accepted the TCP connection but sent nothing back to the TLS ClientHello within ${Math.round(o.timeoutMs / 100) / 10}s`, 'ETIMEDOUT', address, { connected })
+      : new ProbeError('timeout', `no TLS answer from ${where} within ${Math.round(o.timeoutMs / 100) / 10}s`, 'ETIMEDOUT', address)), o.timeoutMs);
     const onAbort = () => done(new ProbeError('aborted', `aborted while connecting to ${where}`, 'ABORT_ERR', address));
     if (o.signal?.aborted) return onAbort();
     o.signal?.addEventListener('abort', onAbort, { once: true });
+    sock.once('connect', () => { connected = true; });
     sock.once('secureConnect', () => {
       const leaf = sock.getPeerCertificate(true);
       const chain: CertInfo[] = [];

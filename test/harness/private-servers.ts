@@ -83,6 +83,29 @@ export async function startTcp(onConnect: (s: Socket) => void): Promise<Running>
   return { port, ports: [port], stop: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }) };
 }
 
+/**
+ * A port whose SYNs the kernel drops, as a firewall that drops packets does: a listener with an
+ * accept backlog of 0 that never accepts (python3, since Node always accepts), whose one queue slot
+ * this function fills. Every later connect gets no SYN-ACK and waits out its own timeout.
+ */
+export async function startDropping(): Promise<Running> {
+  const py = spawn('python3', ['-c', 'import socket,sys,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((res, rej) => {
+    py.once('error', rej);
+    py.stdout!.once('data', (d: Buffer) => res(Number(String(d).trim())));
+  });
+  const filler = connect(port, '127.0.0.1');
+  filler.on('error', () => {});
+  await new Promise<void>((r) => filler.once('connect', () => r()));
+  // the queue is full once a second connection stays pending
+  const probe = connect(port, '127.0.0.1');
+  probe.on('error', () => {});
+  const accepted = await new Promise<boolean>((r) => { probe.once('connect', () => r(true)); setTimeout(() => r(false), 300); });
+  probe.destroy();
+  if (accepted) throw new Error('startDropping: the kernel accepted a second connection; SYNs are not dropped here');
+  return { port, ports: [port], stop: async () => { filler.destroy(); py.stdin!.end(); py.kill(); } };
+}
+
 /** A plain HTTP/1.1 server with a handler (echo servers, misbehaving APIs). */
 export async function startHttp(handler: (req: IncomingMessage, res: ServerResponse, body: Buffer) => void): Promise<Running> {
   const server = createHttpServer((req, res) => { const chunks: Buffer[] = []; req.on('data', (c: Buffer) => chunks.push(c)); req.on('end', () => handler(req, res, Buffer.concat(chunks))); });

@@ -10,6 +10,8 @@ import { requirements as installRequirements } from '../../../checks/kubernetes/
 import { kubeRequest } from '../../infra/kube.js';
 import { runCheck, runSelection } from '../../harness/run-check.js';
 import { makeTarget } from '../../harness/target.js';
+import { startDropping, testCert } from '../../harness/private-servers.js';
+import { createServer as createTlsServer } from 'node:tls';
 import { getTestbed } from '../../harness/testbed.js';
 
 const tb = () => getTestbed();
@@ -138,6 +140,36 @@ describe('verify as the restricted identity (view in namespace flyte only)', () 
 });
 
 describe('kubernetes connection failures', () => {
+  const serverAt = (server: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'fd-kc-'));
+    const file = join(dir, 'kubeconfig');
+    writeFileSync(file, `apiVersion: v1\nkind: Config\nclusters:\n- name: x\n  cluster:\n    server: ${server}\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user:\n    token: t-123456\ncontexts:\n- name: c\n  context: {cluster: x, user: u}\ncurrent-context: c\n`);
+    return makeTarget({ kubernetes: { kubeconfigPath: file, namespace: 'flyte', release: 'flyte' } } as never);
+  };
+
+  it('dropped SYNs: "no answer" and the network path (VPN, firewall); a TLS server that never answers the request: a stuck API server', async () => {
+    const drop = await startDropping();
+    const cert = testCert('kube-stuck', { sans: ['IP:127.0.0.1'] });
+    const held = new Set<import('node:net').Socket>();
+    const stuck = createTlsServer({ cert: readFileSync(cert.cert), key: readFileSync(cert.key) }, (s) => { held.add(s); s.on('error', () => {}); /* reads the request, never answers */ });
+    await new Promise<void>((r) => stuck.listen(0, '127.0.0.1', r));
+    try {
+      const dropped = (await runCheck('kubernetes.api.reachable', serverAt(`https://127.0.0.1:${drop.port}`), { timeoutMs: 2500 })).result;
+      expect(dropped).toMatchObject({ status: 'fail', messageId: 'timeout' });
+      expect(dropped.message).toMatch(/no answer from the API server https:\/\/127\.0\.0\.1:\d+ within \d\.\d s/);
+      expect(dropped.hint).toMatch(/VPN, private cluster endpoint, firewall/);
+      const port = (stuck.address() as { port: number }).port;
+      const r = (await runCheck('kubernetes.api.reachable', serverAt(`https://127.0.0.1:${port}`), { timeoutMs: 2500 })).result;
+      expect(r).toMatchObject({ status: 'fail', messageId: 'timeout' });
+      expect(r.message).toMatch(/completed the connection and the TLS handshake but sent no HTTP answer to GET \/version/);
+      expect(r.hint).toMatch(/control plane.s health/);
+    } finally {
+      await drop.stop();
+      for (const s of held) s.destroy();
+      await new Promise<void>((r) => stuck.close(() => r()));
+    }
+  });
+
   it('a stalled API server fails kubernetes.api.reachable within the timeout, and costs one timeout', async () => {
     const timeoutMs = 2500;
     const t0 = Date.now();
@@ -145,7 +177,9 @@ describe('kubernetes connection failures', () => {
     const elapsed = Date.now() - t0;
     const r = run.results.find((x) => x.id === 'kubernetes.api.reachable')!;
     expect(r).toMatchObject({ status: 'fail', messageId: 'timeout' });
-    expect(r.message).toMatch(/no answer from the API server https:\/\/127\.0\.0\.1:\d+ within \d\.\d s/);
+    // the stall server accepts the TCP connection: said as such, not as a network path problem
+    expect(r.message).toMatch(/127\.0\.0\.1:\d+ accepts TCP connections but never answers the TLS handshake \(nothing within \d\.\d s\)/);
+    expect(r.hint).toMatch(/load balancer without healthy control-plane targets/);
     expectNonPassShape(r);
     expect(elapsed).toBeLessThan(timeoutMs + 1500);
     for (const id of ['kubernetes.version.supported', 'kubernetes.rbac.install', 'kubernetes.namespace.exists', 'kubernetes.capacity.resources']) {

@@ -3,7 +3,7 @@
 // intermediate, TLS 1.0/1.1 only, no h2, ingress-nginx's fake certificate, not yet valid, CN only,
 // mutual TLS). Each case asserts the finding (messageId), its cause key and what the fix names.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { impostors, startTcp, type Running } from '../../harness/private-servers.js';
+import { impostors, startDropping, startTcp, type Running } from '../../harness/private-servers.js';
 import { bed, bedTarget, brief, run, runMany } from '../client/bed.js';
 import { startTlsVariants, type TlsVariants } from './servers.js';
 
@@ -119,13 +119,27 @@ describe('tls.admin.* and client.config.tls-mode on the shared test bed variants
     expect(by(rs, 'tls.admin.handshake').status).toBe('skip');
   });
 
-  it('stalled endpoint: "no answer" within the budget', async () => {
+  it('stalled endpoint (accepts TCP, never answers): a black hole, not a firewall, within the budget', async () => {
     const s = bed().stall;
     const t0 = Date.now();
     const { result } = await run('tls.admin.handshake', bedTarget(s.port, { endpoint: `dns:///${s.host}:${s.port}`, host: s.host, port: s.port }), { timeoutMs: 3000 });
-    expect(result.messageId, brief(result)).toBe('noAnswer');
+    expect(result.messageId, brief(result)).toBe('silentServer');
+    expect(result.message).toMatch(/accepted the TCP connection but sent nothing back to the TLS ClientHello within \d\.\ds: it accepts connections but no server answers behind them/);
+    expect(result.hint).toMatch(/load balancer whose targets are unhealthy/);
+    expect(result.hint).not.toMatch(/firewall/);
     expect(result.cause).toBe(`unreachable:127.0.0.1:${s.port}`);
     expect(Date.now() - t0).toBeLessThan(3500);
+  });
+
+  it('dropped SYNs (what a firewall that drops does): "no answer", the firewall named, within the budget', async () => {
+    const drop = await startDropping();
+    try {
+      const t0 = Date.now();
+      const { result } = await run('tls.admin.handshake', bedTarget(drop.port, { endpoint: `dns:///127.0.0.1:${drop.port}`, host: '127.0.0.1', port: drop.port }), { timeoutMs: 3000 });
+      expect(result.messageId, brief(result)).toBe('noAnswer');
+      expect(result.hint).toMatch(/firewall or security group drops TCP/);
+      expect(Date.now() - t0).toBeLessThan(3500);
+    } finally { await drop.stop(); }
   });
 
   it('nowhere name: resolves, nothing listens -> refused (unreachable cause)', async () => {
