@@ -1,3 +1,4 @@
+import { surroundingWhitespace } from '../../src/config/hygiene.js';
 import { stepBudget } from '../../src/clients/postgres.js';
 import { DnsError, resolveHost } from '../../src/clients/resolve.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
@@ -39,8 +40,10 @@ export default defineCheck({
     const bare = db.host.replace(/^\[|\]$/g, '');
     if (!isIP(bare) && !validHostName(bare)) {
       const tpl = bare.includes('{{');
-      return { status: 'fail', messageId: 'invalidName', cause: cause.dns(db.host), message: `the database host ${JSON.stringify(db.host.length > 120 ? `${db.host.slice(0, 117)}...` : db.host)} is not a valid host name${tpl ? ': a Helm template the chart renders at install time' : ''}${dbSource(ctx.target, db, 'host')}`,
-        hint: tpl ? `flyte-doctor cannot render it: check the render (\`helm template … | flyte-doctor preflight --manifests -\`), or give the rendered host with --set ${hostKey}=<host>` : `set ${hostKey} to a DNS name or an IP address`, details: { host: db.host } };
+      const ws = surroundingWhitespace(db.host);
+      const trimmedOk = ws && (isIP(bare.trim()) || validHostName(bare.trim()));
+      return { status: 'fail', messageId: 'invalidName', cause: cause.dns(db.host), message: `the database host ${JSON.stringify(db.host.length > 120 ? `${db.host.slice(0, 117)}...` : db.host)} is not a valid host name${tpl ? ': a Helm template the chart renders at install time' : ''}${trimmedOk ? `: it ${ws}` : ''}${dbSource(ctx.target, db, 'host')}`,
+        hint: tpl ? `flyte-doctor cannot render it: check the render (\`helm template … | flyte-doctor preflight --manifests -\`), or give the rendered host with --set ${hostKey}=<host>` : trimmedOk ? `set ${hostKey} to ${JSON.stringify(db.host.trim())}, with nothing around it` : `set ${hostKey} to a DNS name or an IP address`, details: { host: db.host } };
     }
     try {
       const r = await resolveHost(db.host, ctx.target.dnsServer, stepBudget(ctx, 5000));

@@ -4,6 +4,7 @@
 // "Error responses" code list and the GCS JSON API error reasons; anything else is an honest
 // "unrecognised" finding with the evidence. Only AccessDenied / forbidden means the policy.
 import { maskIdentifier } from '../../src/config/secret.js';
+import { surroundingWhitespace } from '../../src/config/hygiene.js';
 import { closeNames } from '../../src/distance.js';
 import type { StorageTarget, Target } from '../../src/config/target.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
@@ -313,9 +314,18 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
     case 'InvalidAccessKeyId':
       if (/disabled|inactive/i.test(msg ?? '')) return accountDisabled(t, op, said, d, credCause);
       if (iam) return machineRejected(st, what, said, d, identity);
+      {
+        const ws = surroundingWhitespace(st.accessKey);
+        if (ws) return { status: 'fail', messageId: 'unknownAccessKey', cause: credCause, message: `${what} rejected (${said}): the access key id ${ws}, so the store looks up a key that does not exist`, hint: `${changeHint(t, 'storage.accessKey', accessKeyKey, 'the access key id')} with nothing around it${envNote(st)}`, details: { ...d, whitespace: ws } };
+      }
       return { status: 'fail', messageId: 'unknownAccessKey', cause: credCause, message: `${what} rejected: the store does not know access key ${keyId(st, identity)} (${said})`, hint: `${changeHint(t, 'storage.accessKey', accessKeyKey, 'an access key id that exists on this store')}, with its secret in ${secretKeyKey}${st.endpoint ? ' (MinIO: mc admin user list / mc admin user svcacct list)' : ' (aws iam list-access-keys)'}${envNote(st)}`, details: { ...d, precedence: credentialPrecedence(st) } };
     case 'SignatureDoesNotMatch':
       if (iam) return machineRejected(st, what, said, d, identity);
+      {
+        // S3 signs with the exact bytes of the secret: whitespace around it alone breaks every signature
+        const ws = surroundingWhitespace(st.secretKey?.reveal());
+        if (ws) return { status: 'fail', messageId: 'wrongSecretKey', cause: credCause, message: `${what} rejected (SignatureDoesNotMatch): the secret key of access key ${keyId(st, identity)} ${ws}; the signature is computed over its exact bytes, so that alone makes every request fail`, hint: `${changeHint(t, 'storage.secretKey', secretKeyKey, `the secret key of access key ${keyId(st, identity)}`)} with nothing around it (a file written by \`echo\` ends with a newline: use \`printf '%s'\`)${envNote(st)}`, details: { ...d, whitespace: ws, precedence: credentialPrecedence(st) } };
+      }
       return { status: 'fail', messageId: 'wrongSecretKey', cause: credCause, message: `${what} rejected: the secret key is not the one of access key ${keyId(st, identity)} (SignatureDoesNotMatch)`, hint: `${changeHint(t, 'storage.secretKey', secretKeyKey, `the secret key of access key ${keyId(st, identity)}`)} (no whitespace or newline around it)${envNote(st)}; if a proxy sits in front of the store, it must not change the Host header or path`, details: { ...d, precedence: credentialPrecedence(st) } };
     case 'AccountProblem': case 'NotSignedUp': case 'InvalidPayment': case 'AccountDisabled': case 'XMinioAccountDisabled':
       return accountDisabled(t, op, said, d, credCause);
@@ -338,6 +348,8 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
       return withCloseBuckets(ctx, op, noSuchBucket(t, op, d));
     case 'InvalidBucketName': {
       const k = bucketKey(t, op.instanceKey);
+      const ws = surroundingWhitespace(op.bucket);
+      if (ws) return { status: 'fail', messageId: 'invalidBucketName', cause: cause.config(k), message: `${what}: the bucket name ${JSON.stringify(op.bucket)} ${ws} (${said})`, hint: `set ${k} to ${JSON.stringify(op.bucket.trim())}, with nothing around it`, details: { ...d, whitespace: ws } };
       return { status: 'fail', messageId: 'invalidBucketName', cause: cause.config(k), message: `${what}: "${op.bucket}" is not a valid bucket name (${said})`, hint: `set ${k} to a valid bucket name (3-63 characters: lower-case letters, digits, dots and hyphens; no scheme or path)`, details: d };
     }
     case 'InternalError': case 'ServiceUnavailable': case 'SlowDown': case 'RequestTimeout': case 'OperationAborted': case 'XMinioServerNotInitialized': case 'XMinioStorageFull': case 'XMinioBackendDown': case 'XMinioReadQuorum': case 'XMinioWriteQuorum': case 'InsufficientCapacity': case 'Busy':

@@ -1,3 +1,4 @@
+import { surroundingWhitespace } from '../../src/config/hygiene.js';
 import { HttpProbeError, hasS3Headers, httpProbe, isS3Xml, probeTls } from '../../src/clients/s3.js';
 import { resolveHost } from '../../src/clients/resolve.js';
 import { isClusterInternal } from '../../src/config/endpoints.js';
@@ -27,6 +28,7 @@ export default defineCheck({
     notS3: { status: 'fail', summary: 'Something other than an S3 API answers at the endpoint (an HTML page, an empty answer, another protocol); named with what answered.' },
     serverError: { status: 'fail', summary: 'A proxy at the endpoint answers 502/503/504: the store behind it is down.' },
     unrecognised: { status: 'fail', summary: 'The endpoint answered in a way no other finding covers.' },
+    notAUrl: { status: 'fail', summary: 'The endpoint value is not a URL Flyte accepts (not parseable, or whitespace around it).' },
   },
   explain: {
     what: 'Sends one unauthenticated GET to the S3 endpoint (the custom endpoint, or AWS\'s regional one) and requires an S3 answer: x-amz-request-id/x-amz-id-2 or MinIO headers, or an S3 XML error. On failure it looks at what listens on the port (TLS, plain HTTP, SSH...).',
@@ -37,7 +39,11 @@ export default defineCheck({
     const st = ctx.target.storage!;
     const parts = endpointParts(st);
     const url = shownEndpoint(st);
-    if (!parts) return { status: 'fail', messageId: 'unrecognised', cause: cause.config(storageKey(st, 'endpoint')), message: `the endpoint ${url} is not a URL`, hint: `set ${storageKey(st, 'endpoint')} to http(s)://host:port`, details: { endpoint: url } };
+    // Go's url.Parse (Flyte's storage client) refuses a URL with whitespace around it ("invalid port
+    // \":9000 \" after host"), where a WHATWG URL parser would quietly strip it.
+    const ws = surroundingWhitespace(st.endpoint);
+    if (ws) return { status: 'fail', messageId: 'notAUrl', cause: cause.config(storageKey(st, 'endpoint')), message: `the endpoint ${JSON.stringify(st.endpoint)} (${storageKey(st, 'endpoint')}) ${ws}: Flyte's storage client refuses it as a URL and the backend does not start`, hint: `set ${storageKey(st, 'endpoint')} to ${JSON.stringify(st.endpoint!.trim())}, with nothing around it`, details: { endpoint: url, whitespace: ws } as Record<string, string> };
+    if (!parts) return { status: 'fail', messageId: 'notAUrl', cause: cause.config(storageKey(st, 'endpoint')), message: `the endpoint ${url} is not a URL`, hint: `set ${storageKey(st, 'endpoint')} to http(s)://host:port`, details: { endpoint: url } };
     const budget = stepBudget(ctx, 8000);
     const details = { endpoint: url, custom: !!st.endpoint };
     let r;

@@ -412,6 +412,24 @@ async function pgConnectOnce(c: PgConn, address: string, database: string, ssl: 
   }
 }
 
+/**
+ * One login with other credentials than the session's (the configured password without the
+ * whitespace around it): undefined when it is accepted, else the refusal. The connection is closed
+ * at once; nothing else is sent.
+ */
+export async function pgTryLogin(ctx: CheckContext, c: PgConn): Promise<PgProbeError | undefined> {
+  const timeoutMs = stepBudget(ctx, 5_000);
+  try {
+    const { address } = await resolveHost(c.host, ctx.target.dnsServer, timeoutMs);
+    const useTls = c.sslmode !== 'disable' && c.sslmode !== 'allow';
+    const client = await pgConnectOnce(c, address, c.database, await pgSslOption(c, useTls), timeoutMs, ctx.signal);
+    await client.end().catch(() => {});
+    return undefined;
+  } catch (e) {
+    return e instanceof PgProbeError ? e : classifyPgError(e, c.host, c.port);
+  }
+}
+
 async function pgSslOption(c: PgConn, wantTls: boolean): Promise<ClientConfig['ssl']> {
   if (!wantTls) return false;
   const plan = await sslPlanOf(c);

@@ -1,6 +1,7 @@
 // The one endpoint model. Every address flyte-doctor dials for Flyte's admin (the client's gRPC
 // target, the ingress gRPC address, the HTTP bases) is parsed here, once, and computed into
 // `target.endpoints` by the loader (with provenance). Clients and checks read target.endpoints.
+import { surroundingWhitespace } from './hygiene.js';
 import type { Target } from './target.js';
 import { isIP } from 'node:net';
 
@@ -29,6 +30,9 @@ export function parseAdminEndpoint(raw: string): ParsedEndpoint & { explicitPort
   const s = raw.trim();
   const suggestHost = (h: string) => `dns:///${h}`;
   if (!s) throw new EndpointSyntaxError(raw, 'empty endpoint (flytectl: "dial tcp: missing address")');
+  // flytectl parses it as a URL and pyflyte hands it to gRPC as written: whitespace around it breaks both
+  const ws = surroundingWhitespace(raw);
+  if (ws) throw new EndpointSyntaxError(raw, `the value ${ws}: flytectl refuses it as a URL and pyflyte resolves the name with it`, s);
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(s)?.[1]?.toLowerCase();
   if (scheme === 'http' || scheme === 'https' || scheme === 'grpc' || scheme === 'grpcs') {
     const u = (() => { try { return new URL(s); } catch { return undefined; } })();

@@ -222,3 +222,17 @@ function mvString(mv: MergedValues, dotted: string): string | undefined {
 export function placeholdersIn(target: Target, match: (field: string) => boolean): Placeholder[] {
   return (target.placeholders ?? []).filter((ph) => ph.fields.some(match));
 }
+
+/**
+ * What whitespace surrounds a value, for a finding ("ends with a newline", "starts with a space
+ * and ends with a tab"), or undefined when there is none. A credential or a host with a trailing
+ * newline (a file written by `echo`, a Secret made from such a file) is sent as is by Flyte.
+ */
+export function surroundingWhitespace(v: string | undefined): string | undefined {
+  if (v === undefined || v === v.trim()) return undefined;
+  const name = (c: string) => (c === '\n' ? 'a newline' : c === '\r' ? 'a carriage return' : c === '\t' ? 'a tab' : c === ' ' ? 'a space' : `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
+  const lead = /^\s+/.exec(v)?.[0] ?? '';
+  const trail = /\s+$/.exec(v)?.[0] ?? '';
+  const part = (w: string) => [...new Set([...w].map(name))].join(' and ');
+  return [lead ? `starts with ${part(lead)}` : '', trail ? `ends with ${part(trail)}` : ''].filter(Boolean).join(' and ');
+}

@@ -36,7 +36,9 @@ export function clientSource(t: Target, name: ClientSettingName): string {
 /** `admin.insecure: true (env FLYTE_PLATFORM_INSECURE)`: the value and, when not the file, where it comes from. */
 export function clientSettingText(t: Target, name: ClientSettingName): string {
   const s = setting(t, field(name));
-  const v = s.value ?? 'not set';
+  // (a value with whitespace or control characters around or in it is shown quoted, so they are seen)
+  const raw = s.value ?? 'not set';
+  const v = typeof raw === 'string' && (raw !== raw.trim() || /[\u0000-\u001f\u007f]/.test(raw)) ? JSON.stringify(raw) : raw;
   const k = CLIENT_SETTINGS[name];
   if (s.origin === 'env') return `${k.env}=${v} (environment; it overrides ${k.key})`;
   if (s.origin === 'flag') return `${k.key} ${v} (from ${s.flag})`;

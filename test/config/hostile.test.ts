@@ -246,3 +246,14 @@ describe('fuzz: random values at the keys both charts read never crash the loade
     }
   });
 });
+
+describe('surroundingWhitespace', () => {
+  it('names what surrounds a value, or nothing', async () => {
+    const { surroundingWhitespace } = await import('../../src/config/hygiene.js');
+    expect(surroundingWhitespace('pw\n')).toBe('ends with a newline');
+    expect(surroundingWhitespace(' \tpw')).toBe('starts with a space and a tab');
+    expect(surroundingWhitespace('\r\npw \n')).toBe('starts with a carriage return and a newline and ends with a space and a newline');
+    expect(surroundingWhitespace('p w')).toBeUndefined();
+    expect(surroundingWhitespace(undefined)).toBeUndefined();
+  });
+});

@@ -33,6 +33,16 @@ describe('client.config.endpoint', () => {
     expect(result.message).toContain('FLYTE_PLATFORM_URL=https://flyte.example.com');
     expect(result.hint).toContain('set FLYTE_PLATFORM_URL=dns:///flyte.example.com in the environment');
   });
+  it('whitespace around the endpoint (a pasted space, a newline from a file or Secret): named and shown quoted, from the file or the variable', async () => {
+    const { result } = await run('client.config.endpoint', t('dns:///flyte.example.com\n'), { phase: 'preflight' });
+    expect(result).toMatchObject({ status: 'fail', messageId: 'malformed' });
+    expect(result.message).toMatch(/admin\.endpoint: "dns:\/\/\/flyte\.example\.com\\n".*: the value ends with a newline/);
+    expect(result.hint).toContain('admin.endpoint: "dns:///flyte.example.com" in /home/u/.flyte/config.yaml');
+    const env = makeTarget({ client: { endpoint: ' flyte.example.com:443', insecure: false, insecureSkipVerify: false }, provenance: { 'client.endpoint': 'env FLYTE_PLATFORM_URL' } });
+    const r2 = (await run('client.config.endpoint', env, { phase: 'preflight' })).result;
+    expect(r2.message).toContain('FLYTE_PLATFORM_URL=" flyte.example.com:443" (environment; it overrides admin.endpoint): the value starts with a space');
+    expect(r2.hint).toContain('set FLYTE_PLATFORM_URL=flyte.example.com:443 in the environment');
+  });
   it('fails on an empty host', async () => {
     const { result } = await run('client.config.endpoint', t('dns:///:443'), { phase: 'preflight' });
     expect(result.status).toBe('fail');

@@ -13,6 +13,13 @@ describe('database.postgres.dns', () => {
     expect(named.result.details?.addresses).toContain('127.0.0.1');
   });
 
+  it('a host with whitespace around it: invalid, the whitespace named, the fix the host without it', async () => {
+    const { result } = await runCheck('database.postgres.dns', pgTarget(pgDb({ host: '127.0.0.1 ' })));
+    expect(result).toMatchObject({ status: 'fail', messageId: 'invalidName' });
+    expect(result.message).toMatch(/the database host "127\.0\.0\.1 " is not a valid host name: it ends with a space/);
+    expect(result.hint).toContain('to "127.0.0.1", with nothing around it');
+  });
+
   it('fails on NXDOMAIN and names the host key', async () => {
     const { result } = await runCheck('database.postgres.dns', pgTarget(pgDb({ host: getTestbed().dns.nxdomain })));
     expect(result.status).toBe('fail');

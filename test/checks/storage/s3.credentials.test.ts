@@ -31,6 +31,21 @@ describe('S3 credentials on MinIO', () => {
     expect(b.cause).toBe('credentials:s3:test…root');
   });
 
+  it('whitespace around the keys, the bucket or the endpoint is named as the cause (Flyte sends them as written)', async () => {
+    const m = getTestbed().minio;
+    const secret = (await runCheck('storage.s3.bucket', s3Target({ accessKey: m.root.accessKey, secretKey: `${m.root.secretKey}\n` }), { instance: 'metadata' })).result;
+    expect(secret).toMatchObject({ status: 'fail', messageId: 'wrongSecretKey' });
+    expect(secret.message).toMatch(/\(SignatureDoesNotMatch\): the secret key of access key \S+ ends with a newline/);
+    expect(secret.hint).toMatch(/with nothing around it/);
+    const bucket = (await runCheck('storage.s3.bucket', s3Target(m.root, { metadataBucket: `${m.buckets.metadata} ` }), { instance: 'metadata' })).result;
+    expect(bucket).toMatchObject({ status: 'fail', messageId: 'invalidBucketName' });
+    expect(bucket.message).toMatch(/the bucket name ".+ " ends with a space/);
+    const endpoint = (await runCheck('storage.s3.endpoint', s3Target(m.root, { endpoint: `${m.endpoint} ` }))).result;
+    expect(endpoint).toMatchObject({ status: 'fail', messageId: 'notAUrl' });
+    expect(endpoint.message).toMatch(/ends with a space: Flyte's storage client refuses it as a URL/);
+    expect(endpoint.hint).toContain(`to ${JSON.stringify(m.endpoint)}, with nothing around it`);
+  });
+
   it('with authType accesskey, AWS_* variables in the environment are ignored, and the fix says so', async () => {
     const m = getTestbed().minio;
     const undo = withAwsEnv({ AWS_ACCESS_KEY_ID: m.root.accessKey, AWS_SECRET_ACCESS_KEY: m.root.secretKey });
