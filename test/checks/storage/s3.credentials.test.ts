@@ -37,6 +37,10 @@ describe('S3 credentials on MinIO', () => {
     expect(secret).toMatchObject({ status: 'fail', messageId: 'wrongSecretKey' });
     expect(secret.message).toMatch(/\(SignatureDoesNotMatch\): the secret key of access key \S+ ends with a newline/);
     expect(secret.hint).toMatch(/with nothing around it/);
+    const key = (await runCheck('storage.s3.bucket', s3Target({ accessKey: `${m.root.accessKey} `, secretKey: m.root.secretKey }), { instance: 'metadata' })).result;
+    expect(key.status).toBe('fail');
+    expect(key).toMatchObject({ messageId: "unknownAccessKey" });
+    expect(key.message).toMatch(/the access key id ends with a space, so the store looks up a key that does not exist/);
     const bucket = (await runCheck('storage.s3.bucket', s3Target(m.root, { metadataBucket: `${m.buckets.metadata} ` }), { instance: 'metadata' })).result;
     expect(bucket).toMatchObject({ status: 'fail', messageId: 'invalidBucketName' });
     expect(bucket.message).toMatch(/the bucket name ".+ " ends with a space/);
