@@ -71,6 +71,17 @@ function parseReport(spec: string): { format: OutputFormat; path: string } {
   return { format, path };
 }
 
+/** What the user typed after `flag` (yargs turns a non-number into NaN for a number option). */
+let currentArgv: readonly string[] = [];
+function rawArg(flag: string): string {
+  const argv = currentArgv;
+  for (let i = argv.length - 1; i >= 0; i--) {
+    if (argv[i] === flag && i + 1 < argv.length) return argv[i + 1]!;
+    if (argv[i]!.startsWith(`${flag}=`)) return argv[i]!.slice(flag.length + 1);
+  }
+  return 'NaN';
+}
+
 function intFlag(flag: string, v: unknown, min: number, max: number): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < min || n > max) throw new UserError(`${flag} ${JSON.stringify(v)}: expected a whole number from ${min} to ${max}`);
@@ -142,6 +153,11 @@ function toRequest(command: 'preflight' | 'verify', a: Record<string, unknown>):
     if (Array.isArray(a[k])) throw new UserError(`--${k}: given more than once; expected a single value`);
     if (a[k] === '') throw new UserError(`--${k}: empty value; expected a value`);
   }
+  // A repeatable option given without a value (`-f` at the end of the line): yargs makes it an empty list.
+  const EXPECTS: Record<string, string> = { values: 'a values file', set: 'key=value', 'server-config': 'a Flyte server config file', only: 'a check id, area or glob', skip: 'a check id, area or glob', report: 'FORMAT=PATH, e.g. junit=out.xml', plugin: 'a module path', 'data-plane': 'NAME=CONTEXT' };
+  for (const [k, what] of Object.entries(EXPECTS)) {
+    if (Array.isArray(a[k]) && (a[k] as unknown[]).length === 0) throw new UserError(`--${k}: no value given; expected ${what}`);
+  }
   const chart = str('chart');
   if (chart !== undefined && chart !== 'flyte-binary' && chart !== 'flyte-core') throw new UserError(`--chart ${chart}: expected flyte-binary or flyte-core`);
   const input: RunRequest['input'] = {
@@ -162,7 +178,7 @@ function toRequest(command: 'preflight' | 'verify', a: Record<string, unknown>):
     only: splitList(a.only), skip: splitList(a.skip),
     timeoutMs: parseDuration('--timeout', String(a.timeout ?? '10s')),
     ...(a.deadline !== undefined ? { deadlineMs: parseDuration('--deadline', String(a.deadline)) } : {}),
-    concurrency: intFlag('--concurrency', a.concurrency, 1, 1024),
+    concurrency: intFlag('--concurrency', Number.isNaN(a.concurrency) ? rawArg('--concurrency') : a.concurrency, 1, 1024),
     failOn: a['fail-on'] as 'warn' | 'fail',
     output: a.output as OutputFormat,
     reports: rawList(a.report).map(parseReport),
@@ -196,6 +212,7 @@ function inClusterRequest(a: Record<string, unknown>): Pick<RunRequest, 'inClust
 }
 
 export async function cli(argv: string[], io: Io): Promise<number> {
+  currentArgv = argv;
   let code: number = EXIT.ok;
   // Lines printed before a target is loaded (bad flags, loader errors, internal errors) are redacted
   // with the environment's credentials; the loader and the run redact with everything they know.
@@ -253,7 +270,13 @@ export async function cli(argv: string[], io: Io): Promise<number> {
     .wrap(Math.min(110, io.stdout.columns ?? 100))
     .exitProcess(false)
     .showHelpOnFail(false)
-    .fail((msg, err) => { if (err) throw err; throw new UserError(`${oneLine(msg ?? 'invalid usage')} (see flyte-doctor --help)`); });
+    .fail((msg, err) => {
+      if (err) throw err;
+      // yargs' "Invalid values:\n  Argument: output, Given: "yaml", Choices: ..." as one line naming the flag
+      const choice = /Invalid values:\s*Argument: ([\w-]+), Given: (.*?), Choices: (.*)$/s.exec(msg ?? '');
+      if (choice) throw new UserError(`--${choice[1]} ${choice[2]!.replace(/^"(.*)"$/, '$1')}: expected one of ${choice[3]!.replace(/"/g, '').trim()}`);
+      throw new UserError(`${oneLine(msg ?? 'invalid usage')} (see flyte-doctor --help)`);
+    });
   // yargs renders the whole help text right after a command handler starts, only to cache it for a
   // later showHelp() (~70 ms of CPU in the middle of every run, measured); flyte-doctor never calls
   // showHelp() from a handler, and `--help` renders it on its own path.

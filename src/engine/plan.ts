@@ -99,6 +99,10 @@ export function plan(all: readonly Check[], phase: Phase, sel: { only?: readonly
   for (const c of inPhase) if (!only.length || only.some((p) => matches(p, c))) add(c, 'selected');
   if (only.length && chosen.size === 0) throw new UserError(`--only ${only.join(',')}: no check of the ${phase} phase matches; see \`flyte-doctor list\``);
   const ordered = topoOrder(inPhase.filter((c) => chosen.has(c.id)));
+  // --skip that leaves nothing to run is a mistake, not a run that passes with zero checks
+  if (skip.length && ordered.length && ordered.every((c) => skip.some((p) => matches(p, c)))) {
+    throw new UserError(`--skip ${skip.join(',')}: excludes every check ${only.length ? `--only ${only.join(',')} selects` : `of the ${phase} phase`}; nothing would run`);
+  }
   return {
     phase,
     checks: ordered.map((check) => {
