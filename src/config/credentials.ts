@@ -6,12 +6,14 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isPlaceholderOnly } from './hygiene.js';
 import { readInputFile, SECRET_FILE_LIMIT } from './read.js';
+import { nestingBeyond } from './values.js';
 import { flagSecrets, isIdentifierKeyName, isSecretKeyName } from './secret.js';
 import type { Target } from './target.js';
 
 /** A multi-line YAML/JSON mapping (`key: value` lines), parsed; undefined for anything else. */
 function configDocument(s: string): Record<string, unknown> | undefined {
   if (!s.includes('\n') || /-----BEGIN /.test(s) || !/^[\s{]*"?[A-Za-z0-9_.-]+"?\s*:/m.test(s)) return undefined;
+  if (nestingBeyond(s)) return undefined; // (too deep for the parser: not a config document)
   try {
     const v: unknown = parseYaml(s);
     return v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length ? v as Record<string, unknown> : undefined;

@@ -50,6 +50,44 @@ const MAX_DEPTH = 64;
 /** Nodes walked after aliases are expanded (a real values file has a few thousand). */
 const MAX_NODES = 500_000;
 
+/** Flow nesting ([ {) and indentation a text may reach before the YAML parser sees it (it overflows its stack at ~800 levels). */
+const PARSE_FLOW_LIMIT = 200;
+const PARSE_INDENT_LIMIT = 400;
+
+/**
+ * Where `text` nests deeper than the parser can safely recurse: a flow collection ([ or {, outside
+ * quoted scalars and comments) opened more than PARSE_FLOW_LIMIT levels deep, or a line indented by
+ * more than PARSE_INDENT_LIMIT spaces. Linear, no parsing; undefined for every real document.
+ */
+export function nestingBeyond(text: string): { line: number; col: number } | undefined {
+  let depth = 0, line = 1, lineStart = 0;
+  let quote: string | undefined;
+  let indent = 0, inIndent = true;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 10) { line++; lineStart = i + 1; indent = 0; inIndent = true; continue; }
+    if (inIndent) {
+      if (ch === 32) { if (++indent > PARSE_INDENT_LIMIT && quote === undefined) return { line, col: indent }; continue; }
+      inIndent = false;
+    }
+    if (quote !== undefined) {
+      if (quote === '"' && ch === 92) { i++; continue; } // \x in a double-quoted scalar
+      if (ch === quote.charCodeAt(0)) {
+        if (quote === "'" && text.charCodeAt(i + 1) === 39) { i++; continue; } // '' in a single-quoted scalar
+        quote = undefined;
+      }
+      continue;
+    }
+    const prev = i === lineStart ? 32 : text.charCodeAt(i - 1);
+    const afterSpace = prev === 32 || prev === 9 || prev === 91 || prev === 123 || prev === 44; // a scalar can start here
+    if (ch === 35 && (prev === 32 || prev === 9 || i === lineStart)) { const j = text.indexOf('\n', i); if (j < 0) break; i = j - 1; continue; } // # comment
+    if ((ch === 34 || ch === 39) && afterSpace) { quote = text[i]; continue; }
+    if (ch === 91 || ch === 123) { if (++depth > PARSE_FLOW_LIMIT) return { line, col: i - lineStart + 1 }; }
+    else if ((ch === 93 || ch === 125) && depth > 0) depth--;
+  }
+  return undefined;
+}
+
 /** Parses one YAML document; errors become `<label>:<line>:<col>: invalid YAML: <reason>`. */
 export function parseYaml(label: string, text: string): unknown {
   // plain block YAML (most inputs) without building a document; anything else below
@@ -58,6 +96,11 @@ export function parseYaml(label: string, text: string): unknown {
     checkShape(label, fast);
     return fast;
   }
+  // The parser is recursive: a document nested deeper than it can recurse overflows the stack, and
+  // when that happens inside V8's regular-expression compiler the process dies ("Fatal process out
+  // of memory") instead of throwing. So nothing that deep reaches it.
+  const deep = nestingBeyond(text);
+  if (deep) throw new UserError(`${label}:${deep.line}:${deep.col}: invalid YAML: nested too deeply (expected at most ${MAX_DEPTH} levels)`);
   const lineCounter = new LineCounter();
   let doc: ReturnType<typeof parseDocument>;
   try {
