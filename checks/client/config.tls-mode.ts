@@ -8,6 +8,40 @@ import type { Json } from '../../src/engine/types.js';
 import { clientFix, clientSettingText, clientUnset, CLIENT_BEHAVIOUR } from '../../src/flyte/client.js';
 import { endpointView, handshakeFailure, HANDSHAKE_FAILURE_MESSAGES, NOT_FROM_HERE_MESSAGE, whatListens } from '../tls/_support.js';
 import { uncheckableHere } from './_support.js';
+import type { EnvStore } from '../../src/clients/trust.js';
+
+/**
+ * A CA bundle variable that cannot be used, by what each client does with it: Python requests refuses
+ * to start a request ("Could not find a suitable TLS CA certificate bundle, invalid path"), grpcio
+ * has no roots at all, Go skips a missing SSL_CERT_FILE but reads whatever else is there to its end
+ * (a FIFO or a device: flytectl hangs). NODE_EXTRA_CA_CERTS concerns no Flyte client.
+ */
+function trustEnvFinding(stores: readonly EnvStore[], caFileSet: boolean): { status: 'fail' | 'warn'; messageId: 'trustEnvBroken' | 'trustEnvIgnored'; cause: string; message: string; hint: string; details: Record<string, Json> } | undefined {
+  const bad = stores.filter((s) => s.error && s.variable !== 'NODE_EXTRA_CA_CERTS');
+  if (!bad.length) return undefined;
+  const effect = (s: EnvStore): { fatal: boolean; text: string } => {
+    const missing = /does not exist/.test(s.error!);
+    switch (s.variable) {
+      case 'REQUESTS_CA_BUNDLE': return { fatal: true, text: 'flytekit\'s HTTP calls (OAuth tokens, signed-URL uploads of pyflyte run --remote) fail before connecting: "Could not find a suitable TLS CA certificate bundle, invalid path"' };
+      case 'GRPC_DEFAULT_SSL_ROOTS_FILE_PATH': return caFileSet
+        ? { fatal: false, text: 'pyflyte passes admin.caCertFilePath to its gRPC channel instead, so it does not matter for Flyte; other grpcio programs have no root certificates' }
+        : { fatal: true, text: 'pyflyte\'s gRPC channel has no root certificates and every TLS connection fails' };
+      case 'SSL_CERT_FILE': return missing
+        ? { fatal: false, text: 'flytectl (Go) skips it and uses the system certificate directories instead, so it is not what decides trust' }
+        : { fatal: !/no PEM certificate/.test(s.error!), text: /no PEM certificate/.test(s.error!) ? 'flytectl (Go) reads it as its whole system store: no public CA is trusted' : 'flytectl (Go) reads it to its end as its system store: a pipe or a device may never end, and flytectl hangs (/dev/zero, a named pipe)' };
+      default: return { fatal: false, text: '' };
+    }
+  };
+  const parts = bad.map((s) => ({ s, e: effect(s) }));
+  const fatal = parts.some((p) => p.e.fatal);
+  const shown = parts.filter((p) => p.e.fatal || !fatal);
+  return {
+    status: fatal ? 'fail' : 'warn', messageId: fatal ? 'trustEnvBroken' : 'trustEnvIgnored', cause: cause.config(`env:${shown[0]!.s.variable}`),
+    message: shown.map((p) => `${p.s.variable}=${p.s.path} (environment) ${p.s.error}: ${p.e.text}`).join('; '),
+    hint: `point ${shown.map((p) => p.s.variable).join(' and ')} at an existing PEM bundle (e.g. /etc/ssl/certs/ca-certificates.crt plus your private CA), or unset ${shown.length > 1 ? 'them' : 'it'} in the shell profile or CI job that sets ${shown.length > 1 ? 'them' : 'it'}`,
+    details: { trustEnv: Object.fromEntries(shown.map((p) => [p.s.variable, `${p.s.path}: ${p.s.error}`])) },
+  };
+}
 
 export default defineCheck({
   id: 'client.config.tls-mode',
@@ -24,6 +58,8 @@ export default defineCheck({
     httpOnlyPort: { status: 'fail', summary: 'The port answers plain HTTP/1.x, not gRPC (flyteadmin\'s 8088, an ingress\'s port 80).' },
     notGrpc: { status: 'fail', summary: 'Something other than a gRPC server listens on the port.' },
     caFileMissing: { status: 'fail', summary: 'admin.caCertFilePath cannot be read or holds no certificate: both clients stop before connecting.' },
+    trustEnvBroken: { status: 'fail', summary: 'A CA bundle variable of the environment (REQUESTS_CA_BUNDLE, GRPC_DEFAULT_SSL_ROOTS_FILE_PATH, SSL_CERT_FILE) names a file that is missing or holds no certificate: the clients that read it fail before any certificate is judged.' },
+    trustEnvIgnored: { status: 'warn', summary: 'SSL_CERT_FILE names a file that does not exist: flytectl silently falls back to the system certificate directories.' },
     skipVerifyUnneeded: { status: 'warn', summary: 'insecureSkipVerify is on although verification would succeed: it only weakens security.' },
     ...HANDSHAKE_FAILURE_MESSAGES,
     ...NOT_FROM_HERE_MESSAGE,
@@ -63,6 +99,8 @@ export default defineCheck({
       if (c.insecureSkipVerify && v.verifies) {
         return { status: 'warn', messageId: 'skipVerifyUnneeded', message: `${clientSettingText(ctx.target, 'insecureSkipVerify')} although ${where} verifies (${v.verifiesThrough}): ${CLIENT_BEHAVIOUR.skipVerifyFlytectl}`, hint: `${clientUnset(ctx.target, 'insecureSkipVerify')}: verification works, and skipping it lets anyone in the path read your token`, details };
       }
+      const broken = trustEnvFinding(v.trust.envStores, !!c.caCertFilePath);
+      if (broken) return { ...broken, details: { ...details, ...broken.details } };
       return { status: 'pass', messageId: 'tlsMatches', message: `${where} speaks TLS and the client asks for TLS (${insecureText}${c.caCertFilePath ? `, ${clientSettingText(ctx.target, 'caCertFilePath')}` : ''}); tls.admin.* judge the certificate`, details };
     }
     // A TLS alert (or a version refusal) is a TLS server talking: the mode matches, the handshake check names the refusal.

@@ -9,6 +9,28 @@ describe('client.config.tls-mode (the insecure / insecureSkipVerify confusion)',
     expect(result.status, brief(result)).toBe('pass');
     expect(result.messageId).toBe('tlsMatches');
   });
+  it('a CA bundle variable that cannot be used: what each client does with it (requests refuses, Go skips a missing file but hangs on a device, grpcio has no roots unless caCertFilePath)', async () => {
+    const b = bed();
+    const withEnv = (trustEnv: Record<string, string>, ca: string | null = b.caCert) => bedTarget(b.nginx.https, { caCertFilePath: ca ?? undefined, trustEnv } as never);
+    const requests = (await run('client.config.tls-mode', withEnv({ REQUESTS_CA_BUNDLE: '/nonexistent/bundle.pem' }))).result;
+    expect(requests).toMatchObject({ status: 'fail', messageId: 'trustEnvBroken', cause: 'config:env:REQUESTS_CA_BUNDLE' });
+    expect(requests.message).toContain('REQUESTS_CA_BUNDLE=/nonexistent/bundle.pem (environment) file does not exist');
+    expect(requests.message).toContain('Could not find a suitable TLS CA certificate bundle, invalid path');
+    expect(requests.hint).toContain('point REQUESTS_CA_BUNDLE at an existing PEM bundle');
+    const device = (await run('client.config.tls-mode', withEnv({ SSL_CERT_FILE: '/dev/zero' }))).result;
+    expect(device).toMatchObject({ status: 'fail', messageId: 'trustEnvBroken' });
+    expect(device.message).toMatch(/SSL_CERT_FILE=\/dev\/zero .*character device.*flytectl hangs/);
+    const missing = (await run('client.config.tls-mode', withEnv({ SSL_CERT_FILE: '/nonexistent/certs.pem' }))).result;
+    expect(missing).toMatchObject({ status: 'warn', messageId: 'trustEnvIgnored' });
+    const grpcNoCa = (await run('client.config.tls-mode', withEnv({ GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: '/etc/hostname', SSL_CERT_FILE: b.caCert }, null))).result;
+    expect(grpcNoCa).toMatchObject({ status: 'fail', messageId: 'trustEnvBroken' });
+    expect(grpcNoCa.message).toContain('no PEM certificate in the file: pyflyte\'s gRPC channel has no root certificates');
+    const grpcWithCa = (await run('client.config.tls-mode', withEnv({ GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: '/etc/hostname' }))).result;
+    expect(grpcWithCa).toMatchObject({ status: 'warn', messageId: 'trustEnvIgnored' });
+    // NODE_EXTRA_CA_CERTS concerns no Flyte client
+    const node = (await run('client.config.tls-mode', withEnv({ NODE_EXTRA_CA_CERTS: '/nonexistent/extra.pem' }))).result;
+    expect(node.status, brief(node)).toBe('pass');
+  });
   it('insecure: true against a TLS server fails and says to set insecure: false in the file that sets it', async () => {
     const t = bedTarget(bed().nginx.https, { insecure: true }, { provenance: { 'client.insecure': '/home/u/.flyte/config.yaml: admin.insecure' } });
     const { result } = await run('client.config.tls-mode', t);
