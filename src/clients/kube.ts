@@ -302,7 +302,10 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
   const candidates = k.kubeconfigFiles?.length ? { files: k.kubeconfigFiles, source: 'kubeconfig files from the target' } : kubeconfigFiles(k, env, o.home, o.cwd);
   const files = candidates.files.filter((f) => existsSync(f));
   if (files.length === 0) {
-    throw new KubeError('no-kubeconfig', `no kubeconfig found (${candidates.source}: ${candidates.files.join(', ') || k.kubeconfigPath || '(none)'} does not exist)`, { path: candidates.files.join(',') });
+    const named = candidates.files.join(', ') || k.kubeconfigPath;
+    // KUBECONFIG=":" (or only separators) names no file at all: kubectl then has no configuration either
+    const empty = !named && candidates.source.includes('KUBECONFIG') ? ` is set to ${JSON.stringify(env['KUBECONFIG'] ?? '')}, which names no file` : '';
+    throw new KubeError('no-kubeconfig', `no kubeconfig found (${candidates.source}${empty || `: ${named || '(none)'} does not exist`})`, { path: candidates.files.join(',') });
   }
   let sel: SelectedContext;
   try {

@@ -334,3 +334,14 @@ describe('the loader and the client agree', () => {
     expect(basename(r.kubeconfigPath!)).toBe('config');
   });
 });
+
+describe('KUBECONFIG that names no file', () => {
+  it('KUBECONFIG=":::" says it names no file (not "(none) does not exist")', async () => {
+    // (the bundled CLI: the session reads the process's environment, as in real use)
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', '..', 'dist', 'flyte-doctor.mjs'), 'preflight', '--only', 'kubernetes.config.load', '-o', 'json'], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: tmp(), KUBECONFIG: ':::' } });
+    const res = (JSON.parse(r.stdout) as { results: { id: string; message: string; messageId: string }[] }).results.find((x) => x.id === 'kubernetes.config.load')!;
+    expect(res.messageId).toBe('noKubeconfig');
+    expect(res.message).toBe('no kubeconfig found ($KUBECONFIG is set to ":::", which names no file)');
+  });
+});
