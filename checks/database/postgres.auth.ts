@@ -9,7 +9,7 @@ import { carryNotFromHere, connOf, databaseFor, dbInstances, hpKey, LOGIN_MESSAG
 
 const MESSAGES = {
   authenticated: { status: 'pass', summary: 'The user logged in with the configured password.' },
-  passwordWhitespace: { status: 'fail', summary: 'The configured password has whitespace around it (a trailing newline or space) and is refused; without it the login succeeds.' },
+  passwordWhitespace: { status: 'fail', summary: 'The configured password or user name has whitespace around it (a trailing newline or space) and is refused; without it the login succeeds.' },
   passwordNotHere: { status: 'warn', summary: 'The password Flyte uses is in a file or Secret this machine cannot read (passwordPath not local, configuration.inlineSecretRef): the server asks for one, so the login cannot be checked from here; set PGPASSWORD to check it.' },
   authenticatedDbRefused: { status: 'pass', summary: 'The password was accepted, but the configured database refused the session (missing, no CONNECT, not accepting connections, its limit): database.postgres.database reports it.' },
   loginNoAnswer: { status: 'fail', summary: 'PostgreSQL answered the SSLRequest but did not finish the login in time: an overloaded server, a slow LDAP/RADIUS lookup, or a pooler waiting for a backend.' },
@@ -60,17 +60,21 @@ export default defineCheck({
       // The password lives where this machine cannot read it: a refusal of no password proves nothing.
       return { status: 'warn', messageId: 'passwordNotHere', message: `${w} asks for a password, and the one Flyte uses is in ${origin.text}: it cannot be checked from here (${e.kind === 'password-required' ? 'it asked for one' : 'SQLSTATE 28P01 for the attempt without it'})`, hint: origin.fix, details: { ...details, code: '28P01' } };
     }
-    // A password with whitespace around it (a trailing newline from a file or `--set-file`, a pasted
-    // space): PostgreSQL compares it byte for byte. One more login without the whitespace tells.
+    // A password or user name with whitespace around it (a trailing newline from a file or
+    // `--set-file`, a pasted space): PostgreSQL compares both byte for byte. One more login without
+    // the whitespace tells.
     const pw = db.password?.reveal();
-    if (e.kind === 'server' && e.server?.code === '28P01' && pw !== undefined && pw !== pw.trim() && pw.trim() !== '') {
-      const trimmed = await pgTryLogin(ctx, { ...connOf(db), password: { reveal: () => pw.trim() } });
-      const ws = surroundingWhitespace(pw)!;
+    const pwWs = pw !== undefined && pw.trim() !== '' ? surroundingWhitespace(pw) : undefined;
+    const userWs = db.user.trim() !== '' ? surroundingWhitespace(db.user) : undefined;
+    if (e.kind === 'server' && e.server?.code === '28P01' && (pwWs || userWs)) {
+      const trimmed = await pgTryLogin(ctx, { ...connOf(db), user: db.user.trim(), ...(pw !== undefined ? { password: { reveal: () => pw.trim() } } : {}) });
+      const what = [userWs ? `the user name ${JSON.stringify(db.user)} (${dbSettingKey(ctx.target, db, 'username')}) ${userWs}` : '', pwWs ? `the password from ${origin.text} ${pwWs}` : ''].filter(Boolean).join(', and ');
       if (!trimmed) {
-        return { status: 'fail', messageId: 'passwordWhitespace', cause: cause.credentials('postgres', `${db.user}@${hpKey(db)}`), message: `password authentication failed for user "${db.user}" on ${w} (SQLSTATE 28P01): the password from ${origin.text} ${ws}, and without it the login succeeds`, hint: `remove the whitespace: ${origin.fix} exactly, with nothing around it (a file written by \`echo\` ends with a newline: use \`printf '%s'\`, or \`kubectl create secret ... --from-literal\`)`, details: { ...details, code: '28P01', whitespace: ws } };
+        const fixes = [userWs ? `set ${dbSettingKey(ctx.target, db, 'username')} to ${JSON.stringify(db.user.trim())}` : '', pwWs ? `${origin.fix} exactly` : ''].filter(Boolean).join('; ');
+        return { status: 'fail', messageId: 'passwordWhitespace', cause: cause.credentials('postgres', `${db.user.trim()}@${hpKey(db)}`), message: `password authentication failed for user ${JSON.stringify(db.user)} on ${w} (SQLSTATE 28P01): ${what}, and without it the login succeeds`, hint: `remove the whitespace: ${fixes}, with nothing around it (a file written by \`echo\` ends with a newline: use \`printf '%s'\`, or \`kubectl create secret ... --from-literal\`)`, details: { ...details, code: '28P01', ...(pwWs ? { passwordWhitespace: pwWs } : {}), ...(userWs ? { userWhitespace: userWs } : {}) } };
       }
       const f = loginServerFinding(ctx.target, db, e.server, { tls: sslmodeOf(db) !== 'disable' && sslmodeOf(db) !== 'allow' });
-      return { ...f, message: `${f.message}; the password also ${ws}, and without it the login fails too (${trimmed.code ?? trimmed.kind})` };
+      return { ...f, message: `${f.message}; ${what.replace(/^the /, 'also the ')}, and without it the login fails too (${trimmed.code ?? trimmed.kind})` };
     }
     if (e.kind === 'server' && e.server) return loginServerFinding(ctx.target, db, e.server, { tls: sslmodeOf(db) !== 'disable' && sslmodeOf(db) !== 'allow' });
     if (e.kind === 'tls' || e.kind === 'no-ssl') {

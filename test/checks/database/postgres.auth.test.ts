@@ -76,7 +76,11 @@ describe('database.postgres.auth', () => {
     expect(lead.result.message).toMatch(/starts with a space and a tab, and without it the login succeeds/);
     const wrong = await runCheck('database.postgres.auth', pgTarget(pgDb({ user: tb.owner.user, pw: 'not-the-password-xyz ' })));
     expect(wrong.result).toMatchObject({ status: 'fail', messageId: 'passwordRejected' });
-    expect(wrong.result.message).toMatch(/the password also ends with a space, and without it the login fails too \(28P01\)/);
+    expect(wrong.result.message).toMatch(/also the password from .* ends with a space, and without it the login fails too \(28P01\)/);
+    const user = await runCheck("database.postgres.auth", pgTarget(pgDb({ user: `${tb.owner.user} `, pw: tb.owner.password })));
+    expect(user.result).toMatchObject({ status: "fail", messageId: "passwordWhitespace" });
+    expect(user.result.message).toMatch(/the user name "flyte_owner " \(configuration\.database\.username\) ends with a space, and without it the login succeeds/);
+    expect(user.result.hint).toContain(`set configuration.database.username to "${tb.owner.user}"`);
   });
 
   it('a wrong password is 28P01: names the password key, says it may be a missing role or an expired password, never prints it', async () => {
