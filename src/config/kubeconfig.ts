@@ -17,6 +17,7 @@ import { INPUT_LIMIT, readInputFile } from './read.js';
 import { isDict, parseYaml, readTextFile } from './values.js';
 import type { Dict } from './values.js';
 import { flagSecrets } from './secret.js';
+import { surroundingWhitespace } from './hygiene.js';
 
 // ---------------------------------------------------------------------------------------------
 // Model
@@ -304,6 +305,9 @@ export function selectContext(m: MergedKubeconfig, name?: string, flag = '--cont
   const cluster = m.clusters.get(context.cluster);
   if (!cluster) throw new KubeconfigError(context.origin, `context "${ctxName}"`, `names cluster "${context.cluster}", which is not defined in ${shownFiles(m)}`, 'cluster-missing');
   if (!cluster.server) throw new KubeconfigError(cluster.origin, `cluster "${cluster.name}".server`, 'not set; expected the API server URL, e.g. https://<host>:6443', 'no-server');
+  // kubectl parses it with Go's url.Parse, which refuses whitespace a WHATWG URL parser would strip
+  const ws = surroundingWhitespace(cluster.server);
+  if (ws) throw new KubeconfigError(cluster.origin, `cluster "${cluster.name}".server`, `${JSON.stringify(cluster.server)} ${ws}, which kubectl refuses (Go's url.Parse: "invalid port" or "first path segment in URL cannot contain colon"); expected ${JSON.stringify(cluster.server.trim())}`, 'no-server');
   let url: URL | undefined;
   try { url = new URL(cluster.server); } catch { url = undefined; }
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname) {

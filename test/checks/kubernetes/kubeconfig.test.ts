@@ -138,6 +138,9 @@ describe('kubeconfig files and merge rules (kubectl\'s)', () => {
     expect(userError(() => load({ kubeconfig: d }))).toMatch(/is a directory/);
     const both = write(d, 'both.yaml', kubeconfig({ clusters: { c: { ...bed(), 'insecure-skip-tls-verify': true } }, contexts: { a: { cluster: 'c' } }, current: 'a' }));
     expect(userError(() => load({ kubeconfig: both }))).toContain('sets both insecure-skip-tls-verify and a certificate-authority');
+    // a server URL with whitespace around it: kubectl (Go's url.Parse) refuses it, so it is not quietly trimmed
+    const spaced = write(d, 'spaced.yaml', kubeconfig({ clusters: { c: { ...bed(), server: 'https://127.0.0.1:6443 ' } }, contexts: { a: { cluster: 'c' } }, current: 'a' }));
+    expect(userError(() => load({ kubeconfig: spaced }))).toBe(`${spaced}: cluster "c".server: "https://127.0.0.1:6443 " ends with a space, which kubectl refuses (Go's url.Parse: "invalid port" or "first path segment in URL cannot contain colon"); expected "https://127.0.0.1:6443"`);
   });
 
   it('collects every credential of the selected user: token, tokenFile content, basic password and its base64, client key, exec env, auth-provider tokens', () => {
