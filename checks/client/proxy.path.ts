@@ -1,3 +1,4 @@
+import { surroundingWhitespace } from '../../src/config/hygiene.js';
 import { tunnel, type TunnelEvidence } from '../../src/clients/proxy.js';
 import { sharedTlsProbe } from '../../src/clients/tls.js';
 import { clientTrust } from '../../src/clients/trust.js';
@@ -59,6 +60,13 @@ export default defineCheck({
     const byProxy = new Map<string, ProxyRoute[]>();
     for (const r of proxied) byProxy.set(r.proxy!, [...(byProxy.get(r.proxy!) ?? []), r]);
     for (const [p, rs] of byProxy) {
+      if (!p.trim()) {
+        return { status: 'fail', messageId: 'badProxyUrl', cause: cause.config(rs[0]!.variable!), message: `${rs[0]!.variable} is ${JSON.stringify(p)}, only whitespace: Go and Python take any non-empty value as the proxy, and it is no URL (${rs.map(label).join(', ')} would fail before connecting)`, hint: `unset ${rs[0]!.variable} (or set it to http://proxy-host:port)`, details };
+      }
+      const ws = surroundingWhitespace(p);
+      if (ws) {
+        return { status: 'fail', messageId: 'badProxyUrl', cause: cause.config(rs[0]!.variable!), message: `${rs[0]!.variable} is ${JSON.stringify(p.replace(p.trim(), shownProxy(p.trim())))}, which ${ws}: Go's url.Parse refuses it, so flytectl fails before connecting ("invalid proxy URL"; ${rs.map(label).join(', ')} use it)`, hint: `set ${rs[0]!.variable}=${shownProxy(p.trim())} with nothing around it (or unset it)`, details: { ...details, whitespace: ws } };
+      }
       if (!parseProxyUrl(p)) {
         return { status: 'fail', messageId: 'badProxyUrl', cause: cause.config(rs[0]!.variable!), message: `${rs[0]!.variable} is "${shownProxy(p)}", not a proxy URL (${rs.map(label).join(', ')} would fail before connecting)`, hint: `set ${rs[0]!.variable}=http://proxy-host:port (or unset it)`, details };
       }

@@ -34,7 +34,7 @@ export interface ProxyRoute {
 
 type Env = Readonly<Record<string, string | undefined>>;
 const first = (env: Env, names: string[]): [string, string] | undefined => {
-  for (const n of names) { const v = env[n]?.trim(); if (v) return [n, v]; }
+  for (const n of names) { const v = env[n]; if (v) return [n, v]; } // (as set: Go and Python use any non-empty value, and whitespace around it breaks Go's url.Parse, see client.proxy.path)
   return undefined;
 };
 

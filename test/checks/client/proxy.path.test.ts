@@ -104,5 +104,13 @@ describe(ID, () => {
     } finally { await ssh.stop(); }
     const bad = (await run({ https_proxy: 'http://' })).res;
     expect(bad).toMatchObject({ status: 'fail', messageId: 'badProxyUrl' });
+    // whitespace around it: Go's url.Parse refuses what Node's URL parser strips
+    const spaced = (await run({ HTTPS_PROXY: `http://${tb.stall.host}:${tb.stall.port}\n` })).res;
+    expect(spaced).toMatchObject({ status: 'fail', messageId: 'badProxyUrl', cause: 'config:HTTPS_PROXY' });
+    expect(spaced.message).toMatch(/HTTPS_PROXY is "http:\/\/127\.0\.0\.1:\d+\\n", which ends with a newline: Go's url\.Parse refuses it/);
+    // only whitespace: Go and Python take it as a proxy all the same
+    const blank = (await run({ HTTPS_PROXY: '  ' })).res;
+    expect(blank).toMatchObject({ status: 'fail', messageId: 'badProxyUrl' });
+    expect(blank.message).toContain('HTTPS_PROXY is "  ", only whitespace');
   }, 30_000);
 });
