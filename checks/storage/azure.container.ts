@@ -1,5 +1,7 @@
 import { azureCall, azureService, AzureProbeError, okAnswer } from '../../src/clients/azure.js';
 import { defineCheck } from '../../src/engine/define.js';
+import { surroundingWhitespace } from '../../src/config/hygiene.js';
+import { storageKey } from '../../src/flyte/storage.js';
 import { azureInstances, probePrefixRoot, type AzureIdentity } from '../../src/flyte/storage.js';
 import { AZURE_FAILURES, azureFailure, azureNotAzure, azureWho, containerFor, type AzureOp } from './_support.js';
 
@@ -26,6 +28,13 @@ export default defineCheck({
     let id: AzureIdentity;
     let box;
     try { box = await azureService(ctx); id = box.identity; } catch (e) { return azureFailure(ctx, op, e); }
+    // Go's base64 decoder (Flyte's Azure client) skips only \r and \n; Node's, under this probe, skips
+    // every space: a key with a space or tab around it works here and fails in Flyte.
+    const key = id.mode === 'key' ? st.secretKey?.reveal() : undefined;
+    const ws = key !== undefined && /^[ \t]|[ \t]$/.test(key.replace(/[\r\n]+$/, '').replace(/^[\r\n]+/, '')) ? surroundingWhitespace(key) : undefined;
+    if (ws) {
+      return { status: 'fail', messageId: 'wrongAccountKey', cause: `credentials:azure:key:${st.account ?? '?'}`, message: `the account key in ${storageKey(st, 'secretKey')} ${ws}: Flyte's Azure client (Go's base64 decoder) refuses it ("illegal base64 data"), though the key itself may be right`, hint: `set ${storageKey(st, 'secretKey')} to the key with nothing around it`, details: { container, account: st.account ?? null, whitespace: ws } };
+    }
     const who = azureWho(st, id, ctx.target);
     const c = box.service.getContainerClient(container);
     const details = { container, account: st.account ?? null, endpoint: c.url.split('?')[0]!, ...who.details };

@@ -105,6 +105,15 @@ describe('storage.azure.* against Azurite', () => {
     expect(c.cause).toBe('credentials:azure:key:devstoreaccount1');
   });
 
+  it('the right key with a space after it: Azurite (Node decodes base64 leniently) accepts it, Flyte (Go) would not: wrongAccountKey naming the space', async () => {
+    const res = await run(target({ secretKey: new Secret(`${DEV_KEY} `) }));
+    const c = res.get('storage.azure.container')!;
+    expect(c).toMatchObject({ status: 'fail', messageId: 'wrongAccountKey', cause: 'credentials:azure:key:devstoreaccount1' });
+    expect(c.message).toMatch(/ends with a space: Flyte's Azure client \(Go's base64 decoder\) refuses it/);
+    // a trailing newline is skipped by Go's decoder too: not a finding
+    expect((await run(target({ secretKey: new Secret(`${DEV_KEY}\n`) }))).get('storage.azure.container')!.status).toBe('pass');
+  });
+
   it('the key of another account: wrongAccountKey; the second account with its own key passes', async () => {
     const wrong = await run(target({ account: SECOND_ACCOUNT, endpoint: az.accountUrl(SECOND_ACCOUNT), metadataBucket: 'second' }));
     expect(wrong.get('storage.azure.container')).toMatchObject({ status: 'fail', messageId: 'wrongAccountKey' });
