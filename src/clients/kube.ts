@@ -944,13 +944,14 @@ async function runExecPlugin(x: ExecRun): Promise<{ token?: string; cert?: strin
       clearTimeout(heldOpen);
       x.signal.removeEventListener('abort', onAbort);
       if (x.signal.aborted) return rej(timeoutErr());
+      const quoted = () => maskTokenish(x.scrubber.scrub(errText.trim().split('\n').slice(-5).join(' | '))).slice(0, 500);
+      // Register whatever credential it printed before any message is built.
+      const register = (c: unknown) => { if (isObj(c) && isObj(c['status'])) for (const k of ['token', 'clientKeyData']) { const v = c['status'][k]; if (typeof v === 'string') x.secret(v); } };
       if (held) {
-        // (a credential it printed is a secret all the same)
-        try { const c: unknown = JSON.parse(out); if (isObj(c) && isObj(c['status'])) for (const k of ['token', 'clientKeyData']) { const v = c['status'][k]; if (typeof v === 'string') x.secret(v); } } catch { /* not JSON */ }
-        const stderr = maskTokenish(x.scrubber.scrub(errText.trim().split('\n').slice(-5).join(' | '))).slice(0, 500);
+        try { register(JSON.parse(out)); } catch { /* not JSON */ }
+        const stderr = quoted();
         return rej(new KubeError('exec-held-open', `exec plugin \`${shown}\` exited with ${code ?? sig}, but a process it started still holds its standard output open ${EXEC_OUTPUT_GRACE_MS} ms later: kubectl waits for that output to end and hangs${out.trim() ? ` (${out.length} bytes printed so far)` : ''}`, { command: shown, ...(stderr ? { stderr } : {}) }));
       }
-      const quoted = () => maskTokenish(x.scrubber.scrub(errText.trim().split('\n').slice(-5).join(' | '))).slice(0, 500);
       if (code !== 0) {
         const stderr = quoted();
         return rej(new KubeError('exec-failed', `exec plugin \`${shown}${x.exec.args.length ? ` ${x.scrubber.scrub(x.exec.args.join(' '))}` : ''}\` exited with ${code ?? sig}${stderr ? `: ${stderr}` : ''}`, { command: shown, ...(stderr ? { stderr } : {}) }));
@@ -960,8 +961,7 @@ async function runExecPlugin(x: ExecRun): Promise<{ token?: string; cert?: strin
       try { cred = JSON.parse(out); } catch { return badOut(`no ExecCredential JSON on stdout (${out.length} bytes${out.trim() ? ', not JSON' : ''})`); }
       if (!isObj(cred)) return badOut('JSON that is not an ExecCredential object');
       const st = cred['status'];
-      // Register whatever credential it returned before any further validation message is built.
-      if (isObj(st)) for (const k of ['token', 'clientKeyData']) if (typeof st[k] === 'string') { x.secret(st[k]); }
+      register(cred);
       if (cred['kind'] !== 'ExecCredential') return badOut(`an object of kind ${JSON.stringify(cred['kind'] ?? null)}, not ExecCredential`);
       if (cred['apiVersion'] !== apiVersion) return badOut(`apiVersion ${JSON.stringify(cred['apiVersion'] ?? null)}, but the kubeconfig asks for ${apiVersion}`);
       if (!isObj(st)) return badOut('an ExecCredential without status');
