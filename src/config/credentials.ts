@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { isPlaceholderOnly } from './hygiene.js';
 import { readInputFile, SECRET_FILE_LIMIT } from './read.js';
 import { nestingBeyond } from './values.js';
-import { flagSecrets, isIdentifierKeyName, isSecretKeyName } from './secret.js';
+import { assignments, flagSecrets, isIdentifierKeyName, isSecretKeyName } from './secret.js';
 import type { Target } from './target.js';
 
 /** A multi-line YAML/JSON mapping (`key: value` lines), parsed; undefined for anything else. */
@@ -54,10 +54,9 @@ export class Credentials {
       this.secret(m[1]);
       try { this.secret(decodeURIComponent(m[1]!)); } catch { /* not URL-encoded */ }
     }
-    for (const m of text.matchAll(/(?<![A-Za-z0-9_-])-{0,2}([A-Za-z][A-Za-z0-9_-]{1,63})\s*=\s*('[^']*'|"[^"]*"|[^\s;&,]+)/g)) {
-      const value = m[2]!.replace(/^(['"])(.*)\1$/, '$2');
-      if (isSecretKeyName(m[1]!)) this.secret(value);
-      else if (isIdentifierKeyName(m[1]!)) this.identifier(value);
+    for (const [name, value] of assignments(text)) {
+      if (isSecretKeyName(name)) this.secret(value);
+      else if (isIdentifierKeyName(name)) this.identifier(value);
     }
     if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text)) {
       const block = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----/.exec(text);

@@ -69,13 +69,23 @@ export function flagSecrets(args: readonly unknown[]): string[] {
       else if (typeof next === 'string' && next && !next.startsWith('-')) { out.push(next); i++; }
       continue;
     }
-    for (const kv of a.matchAll(/(?<![A-Za-z0-9_-])-{0,2}([A-Za-z][A-Za-z0-9_.-]{1,63})=('[^']*'|"[^"]*"|[^\s;&,'"]+)/g)) {
-      if (isSecretKeyName(kv[1]!.split('.').pop()!)) out.push(kv[2]!.replace(/^(['"])([\s\S]*)\1$/, '$2'));
-    }
+    for (const [name, value] of assignments(a)) if (isSecretKeyName(name.split('.').pop()!)) out.push(value);
     // JSON inside an argument (`sh -c 'echo {"token":"X"}'`)
     for (const kv of a.matchAll(/(\\?")([A-Za-z][A-Za-z0-9_ .-]{0,63})\1\s*:\s*(\\?")((?:[^"\\]|\\.)+?)\3/g)) {
       if (isSecretKeyName(kv[2]!)) out.push(kv[4]!);
     }
   }
   return out.filter((v) => v.trim().length > 0);
+}
+
+/**
+ * The `name=value` words of a text (`password=x`, `--db-password=x`, `TOKEN='x y'`), quotes removed:
+ * the credentials the inputs carry inside strings (connection strings, shell commands, flags).
+ */
+export function assignments(text: string): [string, string][] {
+  const out: [string, string][] = [];
+  for (const m of text.matchAll(/(?<![A-Za-z0-9_-])-{0,2}([A-Za-z][A-Za-z0-9_.-]{1,63})\s*=\s*('[^']*'|"[^"]*"|[^\s;&,'"]+)/g)) {
+    out.push([m[1]!, m[2]!.replace(/^(['"])([\s\S]*)\1$/, '$2')]);
+  }
+  return out;
 }
