@@ -31,7 +31,8 @@ export default defineCheck({
     // Go's base64 decoder (Flyte's Azure client) skips only \r and \n; Node's, under this probe, skips
     // every space: a key with a space or tab around it works here and fails in Flyte.
     const key = id.mode === 'key' ? st.secretKey?.reveal() : undefined;
-    const ws = key !== undefined && /^[ \t]|[ \t]$/.test(key.replace(/[\r\n]+$/, '').replace(/^[\r\n]+/, '')) ? surroundingWhitespace(key) : undefined;
+    const goSees = key?.replace(/[\r\n]/g, ''); // what Go's decoder reads
+    const ws = goSees !== undefined && goSees !== goSees.trim() ? surroundingWhitespace(key) : undefined;
     if (ws) {
       return { status: 'fail', messageId: 'wrongAccountKey', cause: `credentials:azure:key:${st.account ?? '?'}`, message: `the account key in ${storageKey(st, 'secretKey')} ${ws}: Flyte's Azure client (Go's base64 decoder) refuses it ("illegal base64 data"), though the key itself may be right`, hint: `set ${storageKey(st, 'secretKey')} to the key with nothing around it`, details: { container, account: st.account ?? null, whitespace: ws } };
     }

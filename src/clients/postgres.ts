@@ -419,6 +419,7 @@ async function pgConnectOnce(c: PgConn, address: string, database: string, ssl: 
  */
 export async function pgTryLogin(ctx: CheckContext, c: PgConn): Promise<PgProbeError | undefined> {
   const timeoutMs = stepBudget(ctx, 5_000);
+  ctx.addSecret(c.password?.reveal());
   try {
     const { address } = await resolveHost(c.host, ctx.target.dnsServer, timeoutMs);
     const useTls = c.sslmode !== 'disable' && c.sslmode !== 'allow';
