@@ -42,6 +42,7 @@ export const DNS_MESSAGES = {
   servfail: { status: 'fail', summary: 'The resolver answered SERVFAIL: the zone\'s name servers are broken or unreachable for it (DNSSEC, lame delegation).' },
   dnsTimeout: { status: 'fail', summary: 'The resolver did not answer in time (unreachable resolver, VPN split DNS).' },
   dnsRefused: { status: 'fail', summary: 'The resolver refused the query (it neither serves the zone nor recurses).' },
+  dnsUnreachable: { status: 'fail', summary: 'No DNS server answers at the resolver\'s address (connection refused: nothing listens on its port).' },
   invalidName: { status: 'fail', summary: 'The host is not a valid DNS name (spaces, braces, quotes, an unrendered template): every client fails before any lookup.' },
 } as const;
 
@@ -87,6 +88,7 @@ export async function dnsOutcome(ctx: CheckContext, host: string, role: string, 
       case 'servfail': return { status: 'fail', messageId: 'servfail', cause: key, message: `resolving ${host} failed with SERVFAIL from ${resolver}; ${role}`, hint: `the name servers of ${bare.split('.').slice(-2).join('.')} are broken or unreachable for ${resolver} (DNSSEC validation, lame delegation): fix the zone${viaFlag ? '' : ', or pass --dns-server host:port to ask another resolver'}`, details };
       case 'timeout': return { status: 'fail', messageId: 'dnsTimeout', cause: key, message: `no DNS answer for ${host} from ${resolver} within ${seconds(timeoutMs)}; ${role}`, hint: viaFlag ? `${ctx.target.dnsServer} does not answer from here: check the --dns-server address` : 'the resolver in /etc/resolv.conf is unreachable from here (VPN / split DNS?): fix it, or pass --dns-server host:port', details };
       case 'refused': return { status: 'fail', messageId: 'dnsRefused', cause: key, message: `${resolver} refused to resolve ${host}; ${role}`, hint: `${resolver} neither serves this zone nor recurses: use a resolver that knows ${host}${viaFlag ? ' (another --dns-server, or none for the system resolver)' : ' (--dns-server host:port)'}`, details };
+      case 'unreachable': return { status: 'fail', messageId: 'dnsUnreachable', cause: key, message: `no DNS server answers at ${viaFlag ? ctx.target.dnsServer : 'the address in /etc/resolv.conf'} (connection refused: nothing listens on its port), so ${host} could not be looked up; ${role}`, hint: viaFlag ? `--dns-server ${ctx.target.dnsServer} is not a DNS server: give the resolver's host:port, or leave --dns-server out to use the system resolver` : 'the name server in /etc/resolv.conf does not run (a stopped systemd-resolved or dnsmasq?): start it, or pass --dns-server host:port', details };
       default: throw e;
     }
   }

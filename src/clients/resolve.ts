@@ -11,14 +11,16 @@
 import { isIP } from 'node:net';
 import type { LookupFunction } from 'node:net';
 
-export type DnsErrorKind = 'nxdomain' | 'servfail' | 'timeout' | 'refused' | 'nodata' | 'other';
+// 'refused' is the DNS answer REFUSED (rcode 5: the server will not answer for this name);
+// 'unreachable' is no DNS server at the address at all (c-ares ECONNREFUSED: ICMP port unreachable).
+export type DnsErrorKind = 'nxdomain' | 'servfail' | 'timeout' | 'refused' | 'unreachable' | 'nodata' | 'other';
 
 export class DnsError extends Error {
   /** When the name is a CNAME: its target (the name that does not exist / has no address). */
   cnameTarget?: string;
   constructor(readonly host: string, readonly kind: DnsErrorKind, readonly code: string, readonly server: string, extra: { cnameTarget?: string } = {}) {
     const what = kind === 'nxdomain' ? (extra.cnameTarget ? `CNAME to ${extra.cnameTarget}, which does not exist (NXDOMAIN)` : 'no such host (NXDOMAIN)')
-      : kind === 'servfail' ? 'resolver failure (SERVFAIL)' : kind === 'timeout' ? 'DNS timeout' : kind === 'refused' ? 'query refused'
+      : kind === 'servfail' ? 'resolver failure (SERVFAIL)' : kind === 'timeout' ? 'DNS timeout' : kind === 'refused' ? 'query refused' : kind === 'unreachable' ? 'no DNS server answers (connection refused)'
         : kind === 'nodata' ? (extra.cnameTarget ? `CNAME to ${extra.cnameTarget}, which has no address records` : 'no address records') : code;
     super(`${host}: ${what} via ${server}`);
     if (extra.cnameTarget) this.cnameTarget = extra.cnameTarget;
@@ -30,7 +32,8 @@ function kindOf(code: string): DnsErrorKind {
     case 'ENOTFOUND': return 'nxdomain';
     case 'ESERVFAIL': return 'servfail';
     case 'ETIMEOUT': case 'ETIMEDOUT': return 'timeout';
-    case 'EREFUSED': case 'ECONNREFUSED': return 'refused';
+    case 'EREFUSED': return 'refused';
+    case 'ECONNREFUSED': return 'unreachable';
     case 'ENODATA': return 'nodata';
     default: return 'other';
   }
@@ -150,7 +153,7 @@ export function lookupFor(dnsServer?: string): LookupFunction | undefined {
   return ((hostname: string, options: { all?: boolean }, callback: (...a: unknown[]) => void) => {
     resolveHost(hostname, dnsServer).then(
       (r) => (options && options.all ? callback(null, r.addresses.map((address) => ({ address, family: isIP(address) }))) : callback(null, r.address, r.family)),
-      (e: DnsError) => callback(Object.assign(new Error(e.message), { code: e.code })),
+      (e: DnsError) => callback(e), // the DnsError itself: classifyNetError keeps it a DNS failure (its code may be ECONNREFUSED)
     );
   }) as unknown as LookupFunction;
 }

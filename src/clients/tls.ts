@@ -110,6 +110,8 @@ export function classifyNetError(err: unknown): { kind: NetErrorKind; code?: str
   let e: unknown = err;
   while (e && typeof e === 'object' && !seen.has(e)) {
     seen.add(e);
+    // a lookup failure wrapped by the connecting client (undici, the AWS SDK): never a connect error
+    if (e instanceof DnsError) return { kind: e.kind === 'nxdomain' ? 'nxdomain' : 'dns', code: e.code };
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && TLS_CODES[code]) return { kind: TLS_CODES[code]!, code };
     if ((e as Error).name === 'AbortError') return { kind: 'aborted', code: 'ABORT_ERR' };

@@ -70,6 +70,26 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    // c-ares answers a query to a port without a DNS server with ECONNREFUSED (ICMP port
+    // unreachable): that is no resolver at all, not the DNS answer REFUSED, and the HTTP routes
+    // used to report it as "nothing listens on flyte.test:18443", a second root
+    name: '--dns-server names a port where no DNS server runs: dns.admin.resolve says so and is the one root; no route blames the ingress port',
+    phase: 'verify',
+    inputs: () => ({ dnsServer: `127.0.0.1:${tb().closedPort}` }),
+    expect: {
+      failing: ['dns.admin.resolve', 'dns.ingress.address', ...ROUTES.filter((id) => id !== 'flyte.admin.grpc')], root: 'dns.admin.resolve', messageId: 'dnsUnreachable',
+      fix: [`--dns-server 127.0.0.1:${tb().closedPort} is not a DNS server`, 'leave --dns-server out'],
+      check: (r) => {
+        expect(r.results.find((x) => x.id === 'dns.admin.resolve')!.message).toContain(`no DNS server answers at 127.0.0.1:${tb().closedPort}`);
+        for (const id of HTTP) {
+          const x = r.results.find((y) => y.id === id)!;
+          expect(x.messageId, id).not.toBe('refused');
+          expect(x.explainedBy, id).toBe('dns.admin.resolve');
+        }
+      },
+    },
+  },
+  {
     name: 'the ingress certificate has expired: tls.admin.expiry is the root of every routing and admin failure',
     phase: 'verify',
     inputs: () => ({ flytectl: { admin: { endpoint: `dns:///${tb().nginx.host}:${tb().nginx.expired}` } } }),

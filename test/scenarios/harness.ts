@@ -34,6 +34,8 @@ export interface ScenarioInputs {
   env?: Record<string, string>;
   /** Extra CLI arguments (e.g. `--context`, `--endpoint`). */
   args?: string[];
+  /** A --dns-server instead of the test bed's dnsmasq. */
+  dnsServer?: string;
   /** A kubeconfig instead of the test bed's; null passes no --kubeconfig (KUBECONFIG in `env` decides). */
   kubeconfig?: string | null;
 }
@@ -85,7 +87,7 @@ export async function runScenario(phase: 'preflight' | 'verify', inputs: Scenari
   const tb = getTestbed();
   const dir = mkdtempSync(join(tmpdir(), 'fd-scn-'));
   const kubeconfig = inputs.kubeconfig === undefined ? join(tb.dir, 'kubeconfig') : inputs.kubeconfig;
-  const args = [phase, '-f', join(tb.dir, 'values.yaml'), ...(kubeconfig ? ['--kubeconfig', kubeconfig] : []), '--dns-server', tb.dns.server, '--timeout', o.timeout ?? '3s', '-o', 'json'];
+  const args = [phase, '-f', join(tb.dir, 'values.yaml'), ...(kubeconfig ? ['--kubeconfig', kubeconfig] : []), '--dns-server', inputs.dnsServer ?? tb.dns.server, '--timeout', o.timeout ?? '3s', '-o', 'json'];
   if (inputs.values) { writeFileSync(join(dir, 'values.yaml'), stringify(inputs.values)); args.push('-f', join(dir, 'values.yaml')); }
   for (const s of inputs.set ?? []) args.push('--set', s);
   const fc = parse(readFileSync(join(tb.dir, 'flytectl.yaml'), 'utf8')) as Record<string, unknown>;
