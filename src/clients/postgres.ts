@@ -391,14 +391,29 @@ export function classifyPgError(e: unknown, host: string, port: number, step = '
   return new PgProbeError('other', msg, { ...(code ? { code } : {}), step });
 }
 
+/**
+ * Builds a node-postgres client with none of this process's PG* variables in sight. node-postgres
+ * fills every parameter its config leaves empty from them (PGOPTIONS, PGSSLMODE, PGREPLICATION,
+ * PGCLIENT_ENCODING, PGSSLNEGOTIATION...), in its constructor: the operator's shell would change
+ * what the probe sends, and Flyte's pods never see that shell. The probe sends what the target
+ * configures, nothing else.
+ */
+export function withoutPgEnvironment<T>(build: () => T): T {
+  const saved = Object.keys(process.env).filter((k) => k.startsWith('PG')).map((k) => [k, process.env[k]] as const);
+  for (const [k] of saved) delete process.env[k];
+  try { return build(); } finally { for (const [k, v] of saved) process.env[k] = v; }
+}
+
 async function pgConnectOnce(c: PgConn, address: string, database: string, ssl: ClientConfig['ssl'], timeoutMs: number, runSignal: AbortSignal): Promise<PgClient> {
   const pg = (await import('pg')).default;
-  const client = new pg.Client({
+  const password = c.password?.reveal() ?? '';
+  const client = withoutPgEnvironment(() => new pg.Client({
     host: address, port: c.port, user: c.user, database,
-    // An empty password is sent as-is (never PGPASSWORD from this process): what Flyte would send.
-    password: c.password?.reveal() ?? '',
+    // A function: node-postgres takes it as is, where an empty string falls back to PGPASSWORD and
+    // then ~/.pgpass. An empty password is sent as empty: what Flyte would send.
+    password: () => password,
     ssl, connectionTimeoutMillis: timeoutMs, query_timeout: 15_000, application_name: 'flyte-doctor',
-  });
+  }));
   client.on('error', () => { /* a dropped shared session surfaces on the next query */ });
   const onAbort = () => { void client.end().catch(() => {}); };
   runSignal.addEventListener('abort', onAbort, { once: true });
