@@ -326,6 +326,11 @@ if (isMain) {
   // SDK notices (e.g. the AWS SDK's Node-version support warning) are not findings: keep stderr for
   // what flyte-doctor has to say, unless debugging.
   if (!process.env.FLYTE_DOCTOR_DEBUG) process.removeAllListeners('warning');
+  // NODE_TLS_REJECT_UNAUTHORIZED=0 in the operator's shell would turn off certificate checks in every
+  // TLS client here that does not set rejectUnauthorized itself (grpc-js, the SDKs' agents): the
+  // trust findings are about what flytectl, pyflyte and Flyte's pods accept, and none of them reads
+  // it. insecureSkipVerify / FLYTE_PLATFORM_INSECURE_SKIP_VERIFY are the clients' own switches.
+  delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
   const io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), home: homedir(), signal: ac.signal, startedAt: Math.round(performance.timeOrigin) };
   cli(hideBin(process.argv), io).then(
     (code) => {
