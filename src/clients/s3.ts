@@ -152,6 +152,18 @@ async function buildClient(st: StorageTarget, ctx: CheckContext, endpoint?: stri
     maxAttempts: 1,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    // Every setting the SDK would otherwise take from this shell's AWS_* variables or ~/.aws/config
+    // (AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT, AWS_DEFAULTS_MODE, AWS_RETRY_MODE,
+    // AWS_ENDPOINT_URL(_S3), endpoint_url, s3_use_arn_region...) is set: the probe talks to the
+    // store the target names, as Flyte's pods would, whatever the operator's shell holds. Only the
+    // credentials of authType iam come from this machine, and the findings say so.
+    useFipsEndpoint: false,
+    useDualstackEndpoint: false,
+    defaultsMode: 'standard',
+    retryMode: 'standard',
+    useArnRegion: false,
+    disableMultiregionAccessPoints: true,
+    ignoreConfiguredEndpointUrls: true,
     requestHandler: new NodeHttpHandler({
       connectionTimeout: 5000, requestTimeout: 10_000,
       httpAgent: new HttpAgent(agentOpts(ctx)),
