@@ -9,7 +9,7 @@ import { UserError } from './errors.js';
 import { Credentials, collectEnv } from './config/credentials.js';
 import { parseDuration } from './duration.js';
 import { EXIT, SIGNAL_EXIT } from './engine/exit-code.js';
-import { makeRedactor } from './engine/redact.js';
+import { makeRedactor, redactStream, setProcessRedactor } from './engine/redact.js';
 import { pendingCleanups } from './engine/run.js';
 import { pendingInCluster } from './incluster/launcher.js';
 import { cleanupRunCommand, explainCommand, listCommand, runCommand, type Io, type OutputFormat, type RunRequest } from './main.js';
@@ -219,6 +219,7 @@ export async function cli(argv: string[], io: Io): Promise<number> {
   const envCreds = new Credentials();
   collectEnv(io.env, envCreds);
   const redact = makeRedactor({ secrets: [...envCreds.secrets], identifiers: [...envCreds.identifiers] });
+  setProcessRedactor(redact);
   const parser = yargs(joinNegativeValues(argv))
     .scriptName('flyte-doctor')
     .usage('$0 <command> [options]\n\nChecks a Flyte deployment target and says what is wrong and how to fix it.')
@@ -331,6 +332,7 @@ if (isMain) {
   // trust findings are about what flytectl, pyflyte and Flyte's pods accept, and none of them reads
   // it. insecureSkipVerify / FLYTE_PLATFORM_INSECURE_SKIP_VERIFY are the clients' own switches.
   delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+  redactStream(process.stderr);
   const io: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), home: homedir(), signal: ac.signal, startedAt: Math.round(performance.timeOrigin) };
   cli(hideBin(process.argv), io).then(
     (code) => {

@@ -11,7 +11,7 @@ import type { Target } from './config/target.js';
 import { UserError } from './errors.js';
 import { EXIT, exitCodeFor, interruptExitCode, type FailOn } from './engine/exit-code.js';
 import { plan as makePlan, validateRegistry, type Plan } from './engine/plan.js';
-import { makeRedactor, redactReport, type Redactor } from './engine/redact.js';
+import { makeRedactor, redactReport, setProcessRedactor, type Redactor } from './engine/redact.js';
 import { resultKey, rootCauseGroups } from './engine/causes.js';
 import { newRunId, nodeKey, realClock, runChecks, summarize, type RunResult } from './engine/run.js';
 import type { Check, CheckResult, Clock, Phase } from './engine/types.js';
@@ -239,6 +239,7 @@ export interface CleanupRunRequest {
 export async function cleanupRunCommand(req: CleanupRunRequest, io: Io): Promise<number> {
   const target = loadTarget({ ...req.input, env: io.env, cwd: io.cwd, home: io.home });
   const redact = redactorFor(target);
+  setProcessRedactor(redact);
   const through = (s: NodeJS.WritableStream): NodeJS.WritableStream => Object.assign(Object.create(s) as NodeJS.WritableStream, {
     write: (chunk: unknown, ...rest: unknown[]) => (s.write as (...a: unknown[]) => boolean)(redact.structured(String(chunk)), ...rest),
   });
@@ -254,10 +255,12 @@ export async function runCommand(req: RunRequest, io: Io): Promise<number> {
   const target = loadTarget({ ...req.input, env: io.env, cwd: io.cwd, home: io.home });
   mark('target');
   let redact = redactorFor(target);
+  setProcessRedactor(redact);
   try {
     const checks = await allChecks(req.plugins, req.configFile, io);
     // Live: secrets a check registers at run time (ctx.addSecret) apply to everything printed after.
     redact = redactorFor(target, checks);
+    setProcessRedactor(redact);
     mark('redactor');
     return await runLoaded(req, io, clock, checks, target, redact);
   } catch (e) {

@@ -448,3 +448,32 @@ export function redactReport<T>(value: T, r: Redactor): T {
   };
   return walk(value, false) as T;
 }
+
+// ---------------------------------------------------------------- what others write to stderr
+
+let processRedactor: Redactor | undefined;
+let installed = false;
+
+/** The redactor for text that other code writes to this process's stderr; the latest one wins (the run's, once the target is loaded). */
+export function setProcessRedactor(r: Redactor): void { processRedactor = r; }
+
+/**
+ * Lines that flyte-doctor does not write itself also reach stderr: Node's NODE_DEBUG=http prints
+ * every request's headers (a Kubernetes bearer token, an S3 Authorization), grpc-js's GRPC_TRACE
+ * its calls, an SDK its warnings. NODE_DEBUG is read when Node starts, before any of our code runs,
+ * so it cannot be turned off: every write to the stream goes through the run's redactor instead.
+ */
+export function redactStream(stream: NodeJS.WriteStream): void {
+  if (installed) return;
+  installed = true;
+  const write = stream.write.bind(stream) as (...a: unknown[]) => boolean;
+  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    const r = processRedactor;
+    if (r && (typeof chunk === 'string' || chunk instanceof Uint8Array)) {
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8');
+      const out = r(text);
+      if (out !== text) return write(out, ...(typeof rest[0] === 'string' ? rest.slice(1) : rest));
+    }
+    return write(chunk, ...rest);
+  }) as typeof stream.write;
+}
