@@ -921,7 +921,13 @@ async function runExecPlugin(x: ExecRun): Promise<{ token?: string; cert?: strin
       return rej(execSpawnError(e, x));
     }
     const cap = 4 * 2 ** 20;
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => { if (out.length < cap) out += d; });
+    // An ExecCredential is a few KB. A plugin that floods its output without ending (a wrapper that
+    // loops, `yes`) would keep this loop busy until the timeout and say nothing; kubectl reads on
+    // until it runs out of memory. Past the cap it is stopped and said as such.
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      if (out.length < cap) out += d;
+      if (out.length >= cap && !settled) flooded();
+    });
     child.stderr!.setEncoding('utf8').on('data', (d: string) => { if (errText.length < 64 * 1024) errText += d; });
     child.on('error', (e) => rej(execSpawnError(e, x)));
     // A process the plugin started (`daemon &`) can keep its stdout open after the plugin exits:
@@ -935,6 +941,15 @@ async function runExecPlugin(x: ExecRun): Promise<{ token?: string; cert?: strin
         done(code, sig, true);
       }, EXEC_OUTPUT_GRACE_MS);
     });
+    const flooded = () => {
+      settled = true;
+      clearTimeout(heldOpen);
+      x.signal.removeEventListener('abort', onAbort);
+      child.stdout!.destroy(); child.stderr!.destroy();
+      try { child.kill('SIGKILL'); } catch { /* already gone */ }
+      const start = maskTokenish(x.scrubber.scrub(out.slice(0, 48))).replace(/\s+/g, ' ');
+      rej(new KubeError('exec-bad-output', `exec plugin \`${shown}\` printed more than ${cap / 2 ** 20} MiB on stdout without ending (it begins ${JSON.stringify(start)}): an ExecCredential is a few KB, and kubectl would read on until it runs out of memory`, { command: shown }));
+    };
     const onAbort = () => { if (!settled) { settled = true; clearTimeout(heldOpen); child.stdout!.destroy(); child.stderr!.destroy(); rej(timeoutErr()); } };
     x.signal.addEventListener('abort', onAbort, { once: true });
     child.on('close', (code, sig) => done(code, sig, false));
