@@ -25,7 +25,7 @@ export async function loadPlugins(paths: string[], configFile: string | undefine
   if (cfg) {
     const file = resolve(cwd, cfg);
     // Only a regular file up to the input cap; YAML errors (aliases, depth) are exit 2 like values files.
-    const text = readInputFile(`--config ${cfg}`, file, cwd, { what: 'a flyte-doctor config file' });
+    const text = readInputFile(`--config ${cfg}`, file, cwd, { what: 'a flyte-doctor config file', yaml: true });
     const doc: unknown = parseYaml(cfg, text) ?? {};
     if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new UserError(`${cfg}: expected a mapping with a plugins: list`);
     const list = (doc as Record<string, unknown>).plugins;

@@ -262,13 +262,13 @@ function readInputs(given: string, cwd: string, readStdin: () => string): Input[
     try { link = lstatSync(abs); } catch { link = undefined; }
     throw new UserError(`--manifests: cannot read ${given}: ${link?.isSymbolicLink() && (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'a symbolic link to nothing' : fsReason(e)}`);
   }
-  if (!st.isDirectory()) return [{ label: given, text: readInputFile('--manifests', given, cwd, { limit: MANIFEST_FILE_LIMIT, what: 'manifest files' }) }];
+  if (!st.isDirectory()) return [{ label: given, text: readInputFile('--manifests', given, cwd, { limit: MANIFEST_FILE_LIMIT, what: 'manifest files', yaml: true }) }];
   const files = listDir(abs, given);
   if (!files.length) throw new UserError(`--manifests ${given}: the directory holds no *.yaml, *.yml or *.json file: expected rendered manifests (helm template --output-dir <dir>)`);
   let total = 0;
   return files.map((f) => {
     const label = join(given, f);
-    const text = readInputFile('--manifests', label, cwd, { limit: MANIFEST_FILE_LIMIT, what: 'manifest files' });
+    const text = readInputFile('--manifests', label, cwd, { limit: MANIFEST_FILE_LIMIT, what: 'manifest files', yaml: true });
     total += Buffer.byteLength(text);
     if (total > MANIFEST_TOTAL_LIMIT) throw new UserError(`--manifests ${given}: the files are more than ${mib(MANIFEST_TOTAL_LIMIT)} together, over the limit for manifests; pass only the Flyte release's manifests`);
     return { label, text };

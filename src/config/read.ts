@@ -44,6 +44,53 @@ export interface ReadOptions {
   optional?: boolean;
   /** What the file is, for the size message ("a Helm values file"). */
   what?: string;
+  /**
+   * A YAML document (values, configs, manifests): read with go-yaml's rules, which helm, kubectl and
+   * flytectl use: UTF-16 with a byte-order mark is decoded, bytes that are not UTF-8 are refused.
+   */
+  yaml?: boolean;
+}
+
+/** Index of the first byte of `b` that does not start or continue a valid UTF-8 sequence, or -1. */
+export function firstInvalidUtf8(b: Uint8Array): number {
+  for (let i = 0; i < b.length;) {
+    const c = b[i]!;
+    const n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (n < 0) return i;
+    for (let k = 1; k <= n; k++) {
+      const d = b[i + k];
+      if (d === undefined || (d & 0xc0) !== 0x80) return i;
+    }
+    // overlong 3/4-byte forms, surrogates, above U+10FFFF
+    if ((c === 0xe0 && b[i + 1]! < 0xa0) || (c === 0xed && b[i + 1]! > 0x9f) || (c === 0xf0 && b[i + 1]! < 0x90) || (c === 0xf4 && b[i + 1]! > 0x8f)) return i;
+    i += n + 1;
+  }
+  return -1;
+}
+
+/** "line 3, column 7" of byte offset `at` in `b` (columns in bytes, 1-based). */
+function byteLineCol(b: Uint8Array, at: number): string {
+  let line = 1, start = 0;
+  for (let i = 0; i < at; i++) if (b[i] === 0x0a) { line++; start = i + 1; }
+  return `line ${line}, column ${at - start + 1}`;
+}
+
+/** go-yaml's reading of a YAML file's bytes: UTF-16 by its byte-order mark, else UTF-8 (a UTF-8 BOM is dropped by the parser). */
+function yamlText(data: Buffer, fail: (why: string) => never): string {
+  if (data.length >= 2 && ((data[0] === 0xff && data[1] === 0xfe) || (data[0] === 0xfe && data[1] === 0xff))) {
+    const le = data[0] === 0xff;
+    const body = Buffer.from(data.subarray(2));
+    if (body.length % 2) return fail(`is UTF-16 (${le ? 'little' : 'big'}-endian byte-order mark) with an odd number of bytes: a truncated file; save it again as UTF-8`);
+    if (!le) body.swap16();
+    return body.toString('utf16le');
+  }
+  if (data.includes(0)) {
+    const zeros = data.subarray(0, 256).filter((x, i) => x === 0 && i % 2 === 1).length;
+    return fail(zeros > 16 ? 'is UTF-16 text without a byte-order mark (every other byte is 0), which helm and flytectl cannot read either: save it as UTF-8' : 'is a binary file, expected text (YAML, JSON or plain text)');
+  }
+  const bad = firstInvalidUtf8(data);
+  if (bad >= 0) return fail(`is not UTF-8 text: byte 0x${data[bad]!.toString(16).toUpperCase().padStart(2, '0')} at ${byteLineCol(data, bad)} (saved as Latin-1 or Windows-1252?); helm and flytectl refuse it too ("invalid leading UTF-8 octet"): save it as UTF-8`);
+  return data.toString('utf8');
 }
 
 /**
@@ -62,6 +109,7 @@ export function readInputFile(label: string, given: string, cwd: string, o: Read
     if (o.optional && code === 'ENOENT') return undefined;
     return fail(code === 'EAGAIN' ? 'is not ready to read (not a regular file?)' : fsReason(e));
   }
+  if (o.yaml) return yamlText(data, fail);
   if (data.includes(0)) return fail('is a binary file, expected text (YAML, JSON or plain text)');
   return data.toString('utf8');
 }

@@ -181,7 +181,7 @@ export function serverConfigReason(values: Dict): string | undefined {
  * map without any Flyte section is a UserError naming the file and what was expected.
  */
 export function readServerConfigFile(given: string, cwd: string): ServerConfigLayer {
-  const text = readInputFile('--server-config', given, cwd, { what: 'Flyte server config files' });
+  const text = readInputFile('--server-config', given, cwd, { what: 'Flyte server config files', yaml: true });
   return parseServerConfig(given, text);
 }
 

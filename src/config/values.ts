@@ -42,7 +42,7 @@ const pathKey = (path: Path): string => JSON.stringify(path);
  * or unreadable file, a directory, a FIFO or device, or an oversized file is a UserError naming `flag`.
  */
 export function readTextFile(flag: string, given: string, cwd: string): string {
-  return readInputFile(flag, given, cwd, { what: 'values and config files' });
+  return readInputFile(flag, given, cwd, { what: 'values and config files', yaml: true });
 }
 
 /** Deeper than any real values file; deeper YAML is refused before it can overflow the stack. */
