@@ -314,6 +314,41 @@ export function loginServerFinding(target: Target, db: DatabaseTarget, e: PgServ
   return serverFault(target, db, e, 'login') ?? unrecognised(target, db, e, 'login');
 }
 
+/**
+ * The server's first authentication request is one Flyte's driver cannot answer (PgProbeError kind
+ * 'auth-method': GSSAPI, SSPI, Kerberos V5, SCM credentials, SASL without SCRAM-SHA-256), or a
+ * request code the protocol does not have (unrecognised).
+ */
+export function authMethodFinding(target: Target, db: DatabaseTarget, e: PgProbeError): F<'authMethodUnsupported' | 'unrecognised'> {
+  const w = where(db);
+  const code = Number(e.code);
+  const d = { ...baseDetails(target, db), authRequestCode: code, error: e.message };
+  const hba = `the pg_hba.conf line that matches ${db.user}/${db.dbname} from the pods' network`;
+  const driver: Record<number, string> = {
+    7: `Flyte's driver (pgx) fails with "kerberos error: no GSSAPI provider registered": Flyte's images have no GSSAPI provider`,
+    9: 'SSPI is Windows-only (a PostgreSQL server on Windows): no Linux client, Flyte\'s driver included, answers it',
+    2: 'Kerberos V5 was removed in PostgreSQL 9.4: this is a very old server or not PostgreSQL',
+    6: 'SCM credentials work over Unix sockets only, never over TCP',
+    10: `the server offers no SCRAM-SHA-256 (e.g. PostgreSQL 18's oauth method offers OAUTHBEARER), the only SASL mechanism Flyte's driver speaks`,
+  };
+  if (!(code in driver)) {
+    return {
+      status: 'fail', messageId: 'unrecognised',
+      message: `unrecognised: ${w} answered the startup of ${db.user} with AuthenticationRequest code ${Number.isFinite(code) ? code : e.code}, which the PostgreSQL protocol does not define: ${e.message}`,
+      hint: `check what serves ${w} (a pooler or proxy speaking a variant of the protocol?) and ${hba}; Flyte's driver answers trust, password, md5 and scram-sha-256`,
+      details: d,
+    };
+  }
+  return {
+    status: 'fail', messageId: 'authMethodUnsupported', cause: cause.denied('postgres', `${db.user}@${hpKey(db)}`, 'pg_hba'),
+    message: `${e.message}: ${driver[code]}`,
+    hint: code === 2 || code === 9
+      ? `point ${dbSettingKey(target, db, 'host')} / ${dbSettingKey(target, db, 'port')} at a PostgreSQL 12+ server on Linux, or change ${hba} to scram-sha-256 and reload (SELECT pg_reload_conf())`
+      : `change ${hba} to scram-sha-256 (e.g. "host${sslmodeOf(db) === 'disable' ? '' : 'ssl'} ${db.dbname} ${db.user} <pod CIDR> scram-sha-256", before the ${code === 10 ? 'oauth' : code === 7 ? 'gss' : 'current'} line), and reload (SELECT pg_reload_conf()); ${db.user} then logs in with the password Flyte sends (${passwordOrigin(target, db).text})`,
+    details: d,
+  };
+}
+
 // ---------------------------------------------------------------- queries on an open session
 
 /** A query failed: the finding, by SQLSTATE (or by what broke). `what` names the query's purpose. */

@@ -5,7 +5,7 @@ import type { Messages, Outcome } from '../../src/engine/types.js';
 import { dbSettingKey, sslmodeOf } from '../../src/flyte/database.js';
 import { passwordOrigin } from '../../src/flyte/database.js';
 import { surroundingWhitespace } from '../../src/config/hygiene.js';
-import { carryNotFromHere, connOf, databaseFor, dbInstances, hpKey, LOGIN_MESSAGES, loginServerFinding, NETWORK_MESSAGES, networkFinding, NOT_FROM_HERE_MESSAGES, sessionFor, TLS_FAILED_MESSAGES, tlsProblemText, where } from './_support.js';
+import { authMethodFinding, carryNotFromHere, connOf, databaseFor, dbInstances, hpKey, LOGIN_MESSAGES, loginServerFinding, NETWORK_MESSAGES, networkFinding, NOT_FROM_HERE_MESSAGES, sessionFor, TLS_FAILED_MESSAGES, tlsProblemText, where } from './_support.js';
 
 const MESSAGES = {
   authenticated: { status: 'pass', summary: 'The user logged in with the configured password.' },
@@ -77,6 +77,7 @@ export default defineCheck({
       return { ...f, message: `${f.message}; ${what.replace(/^the /, 'also the ')}, and without it the login fails too (${trimmed.code ?? trimmed.kind})` };
     }
     if (e.kind === 'server' && e.server) return loginServerFinding(ctx.target, db, e.server, { tls: sslmodeOf(db) !== 'disable' && sslmodeOf(db) !== 'allow' });
+    if (e.kind === 'auth-method') return authMethodFinding(ctx.target, db, e);
     if (e.kind === 'tls' || e.kind === 'no-ssl') {
       const t = e.kind === 'tls' ? tlsProblemText(e) : { what: 'the server does not offer TLS', kind: 'plaintext' as const };
       return { status: 'fail', messageId: 'tlsFailed', cause: cause.tls(t.kind, hpKey(db)), message: `TLS failed while logging in to ${w}: ${t.what}: ${e.message}`, hint: `fix the sslmode in ${dbSettingKey(ctx.target, db, 'options')} or the server's certificate (see database.postgres.tls)`, details: { ...details, kind: e.kind, error: e.message } };

@@ -48,6 +48,7 @@ export type PgErrorKind =
   | 'tls'            // the TLS handshake failed (tlsProblem, tlsCode)
   | 'server'         // a PostgreSQL ErrorResponse (server)
   | 'password-required' // the server asked for a password and there was none to send
+  | 'auth-method'    // the server asked for an authentication Flyte's driver cannot answer (GSS, SSPI, a SASL mechanism other than SCRAM)
   | 'aborted'
   | 'other';
 
@@ -286,10 +287,24 @@ function tlsError(code: string, message: string, cert?: TlsInfo): PgTlsError {
 }
 
 export type StartupAnswer =
-  | { kind: 'auth'; method: string }
+  /** `code`: the AuthenticationRequest code; `mechanisms`: the SASL mechanisms offered (code 10). */
+  | { kind: 'auth'; method: string; code: number; mechanisms?: string[] }
   | { kind: 'error'; error: PgServerError };
 
-const AUTH_METHODS: Record<number, string> = { 0: 'trust', 2: 'kerberos', 3: 'password (cleartext)', 5: 'md5', 7: 'gss', 9: 'sspi', 10: 'scram-sha-256' };
+/** The wire protocol's AuthenticationRequest codes a server opens with (8, 11, 12 only continue an exchange). */
+export const AUTH_METHODS: Readonly<Record<number, string>> = { 0: 'trust', 2: 'Kerberos V5', 3: 'password (cleartext)', 5: 'md5', 6: 'SCM credential', 7: 'GSSAPI', 9: 'SSPI', 10: 'scram-sha-256' };
+
+/**
+ * Whether Flyte's driver (pgx, built without a GSS provider) and this process's (node-postgres)
+ * can answer the server's first authentication request: trust, cleartext, md5, and SASL when
+ * SCRAM-SHA-256 is among the mechanisms (SCRAM-SHA-256-PLUS is offered next to it over TLS).
+ * GSSAPI, SSPI, Kerberos V5, SCM credentials, SASL without SCRAM (PostgreSQL 18's OAUTHBEARER)
+ * and codes the protocol does not have are not.
+ */
+export function driverAnswers(a: Extract<StartupAnswer, { kind: 'auth' }>): boolean {
+  if (a.code === 10) return (a.mechanisms ?? []).includes('SCRAM-SHA-256');
+  return a.code === 0 || a.code === 3 || a.code === 5;
+}
 
 /**
  * Sends a StartupMessage for user/database and reads the first answer: an authentication request
@@ -313,9 +328,11 @@ export async function startupProbe(sock: Socket, user: string, database: string,
   }
   if (type === 'R') {
     const code = msg.readInt32BE(5);
-    let method = AUTH_METHODS[code] ?? `auth code ${code}`;
-    if (code === 10) method = msg.subarray(9, len + 1).toString('utf8').split('\0').filter(Boolean).join(', ') || 'SASL';
-    return { kind: 'auth', method };
+    if (code === 10) {
+      const mechanisms = msg.subarray(9, len + 1).toString('utf8').split('\0').filter(Boolean);
+      return { kind: 'auth', method: mechanisms.join(', ') || 'SASL', code, mechanisms };
+    }
+    return { kind: 'auth', method: AUTH_METHODS[code] ?? `authentication request code ${code}`, code };
   }
   const err = parseErrorResponse(msg);
   if (!err) throw notPostgres(msg, 'an unreadable ErrorResponse to the PostgreSQL startup message', 'startup');
@@ -391,7 +408,44 @@ export function classifyPgError(e: unknown, host: string, port: number, step = '
   return new PgProbeError('other', msg, { ...(code ? { code } : {}), step });
 }
 
+/**
+ * The server's first answer to a startup message for this user/database, over TLS or not (the
+ * certificate is not checked here: the login that follows does). Undefined when it cannot be had
+ * (the login that follows reports why).
+ */
+async function firstAuthAnswer(c: PgConn, address: string, database: string, useTls: boolean, timeoutMs: number, signal: AbortSignal): Promise<StartupAnswer | undefined> {
+  let sock: Socket | undefined;
+  try {
+    sock = (await tcpConnect(address, c.port, { timeoutMs, signal })).socket;
+    if (useTls) {
+      const a = await sslRequest(sock, timeoutMs, signal, 0);
+      if ('error' in a || !a.offers) return undefined;
+      sock = (await tlsHandshake(sock, { mode: 'none', host: c.host }, timeoutMs, signal)).tls;
+    }
+    return await startupProbe(sock, c.user, database, timeoutMs, signal);
+  } catch {
+    return undefined;
+  } finally {
+    // Wait (briefly) for the server to close its side: its backend then no longer holds a
+    // connection slot that the login that follows may need (a server at max_connections).
+    const s = sock;
+    if (s && !s.destroyed) {
+      await new Promise<void>((resolve) => { const t = setTimeout(resolve, 300); s.once('close', () => { clearTimeout(t); resolve(); }); s.on('error', () => {}); s.end(); s.resume(); });
+    }
+    s?.destroy();
+  }
+}
+
 async function pgConnectOnce(c: PgConn, address: string, database: string, ssl: ClientConfig['ssl'], timeoutMs: number, runSignal: AbortSignal): Promise<PgClient> {
+  // node-postgres throws out of its socket handler (an uncaught exception, the process dies) on an
+  // authentication request it does not know (GSSAPI, SSPI...), and fails a SASL exchange without
+  // SCRAM: learn the server's first request without a password before handing it the connection.
+  const t0 = Date.now();
+  const first = await firstAuthAnswer(c, address, database, ssl !== false, Math.min(timeoutMs, 5_000), runSignal);
+  if (first?.kind === 'auth' && !driverAnswers(first)) {
+    throw new PgProbeError('auth-method', `${c.host}:${c.port} asks ${c.user} for ${first.code === 10 ? `SASL authentication with ${first.method}` : `${first.method} authentication`} (AuthenticationRequest code ${first.code}), which Flyte's driver cannot answer`, { code: String(first.code), step: 'login' });
+  }
+  timeoutMs = Math.max(200, timeoutMs - (Date.now() - t0));
   const pg = (await import('pg')).default;
   const client = new pg.Client({
     host: address, port: c.port, user: c.user, database,

@@ -23,19 +23,39 @@ function pgErrorServer(code: string, message: string): Promise<Running> {
   });
 }
 
+/** A PostgreSQL-protocol impostor: 'N' to SSLRequest, then AuthenticationRequest `code` (with SASL mechanisms for 10), then waits. */
+function pgAuthServer(code: number, mechanisms: string[] = []): Promise<Running> {
+  return startTcp((s) => {
+    s.on('data', (d: Buffer) => {
+      if (d.length === 8 && d.readInt32BE(4) === 80877103) { s.write('N'); return; }
+      if (d[0] === 0x70) return; // a password or SASL response: no answer
+      const extra = mechanisms.length ? Buffer.from(`${mechanisms.join('\0')}\0\0`, 'utf8') : Buffer.alloc(0);
+      const r = Buffer.alloc(9); r.write('R', 0); r.writeInt32BE(8 + extra.length, 1); r.writeInt32BE(code, 5);
+      s.write(Buffer.concat([r, extra]));
+    });
+  });
+}
+
 describe('database.postgres.auth', () => {
-  let hbaUserOnly: PrivatePg, ident: PrivatePg, tiny: PrivatePg, standbyNoHot: PrivatePg;
+  let hbaUserOnly: PrivatePg, ident: PrivatePg, tiny: PrivatePg, standbyNoHot: PrivatePg, gss: PrivatePg;
   const impostors: Record<string, Running> = {};
   beforeAll(async () => {
     await ensureRole(NOLOGIN, PW, 'NOLOGIN');
     await ensureRole(EXPIRED, PW, "LOGIN VALID UNTIL '2001-01-01'");
     await ensureRole(LIMITED, PW, 'LOGIN CONNECTION LIMIT 0');
-    [hbaUserOnly, ident, tiny, standbyNoHot] = await Promise.all([
+    [hbaUserOnly, ident, tiny, standbyNoHot, gss] = await Promise.all([
       startPrivatePg({ hba: ['host all someone_else 127.0.0.1/32 scram-sha-256'] }),
       startPrivatePg({ hba: ['host all all 127.0.0.1/32 ident'] }),
       startPrivatePg({ conf: ['max_connections = 4', 'superuser_reserved_connections = 2'], setup: [`CREATE ROLE fd_db_app LOGIN PASSWORD '${PW}'`] }),
       startPrivatePg({ conf: ['hot_standby = off'], standby: true }),
+      startPrivatePg({ hba: ['host all all 127.0.0.1/32 gss'] }),
     ]);
+    // No PostgreSQL on Linux asks for SSPI (Windows only), and PostgreSQL 18's OAUTHBEARER is not
+    // installed here (15 is): impostors send those requests byte for byte as the protocol defines.
+    impostors.sspi = await pgAuthServer(9);
+    impostors.oauth = await pgAuthServer(10, ['OAUTHBEARER']);
+    impostors.scramPlus = await pgAuthServer(10, ['SCRAM-SHA-256-PLUS']);
+    impostors.code42 = await pgAuthServer(42);
     impostors.pgbouncer = await pgErrorServer('08P01', 'unsupported startup parameter: application_name');
     impostors.unknown = await pgErrorServer('P0001', 'custom proxy says no');
     // Asks for a cleartext password, then never answers it (a pooler waiting for a backend).
@@ -49,7 +69,7 @@ describe('database.postgres.auth', () => {
   });
   afterAll(async () => {
     for (const r of [NOLOGIN, EXPIRED, LIMITED]) await dropRole(r);
-    for (const p of [hbaUserOnly, ident, tiny, standbyNoHot]) p?.stop();
+    for (const p of [hbaUserOnly, ident, tiny, standbyNoHot, gss]) p?.stop();
     for (const s of Object.values(impostors)) await s.stop();
   });
 
@@ -159,6 +179,40 @@ describe('database.postgres.auth', () => {
     const { result } = await runCheck('database.postgres.auth', pgTarget(pgDb({ port: ident.port, user: 'postgres', pw: ident.password, dbname: 'postgres', sslmode: 'disable' })));
     expect(result.messageId).toBe('authMethodUnsupported');
     expect(result.hint).toMatch(/scram-sha-256/);
+  });
+
+  it('pg_hba asks for GSSAPI (AuthenticationRequest 7): authMethodUnsupported naming GSSAPI, not a login timeout (and no uncaught exception from the driver)', async () => {
+    const t0 = Date.now();
+    const { result, results } = await runCheck('database.postgres.auth', pgTarget(pgDb({ port: gss.port, user: 'postgres', pw: gss.password, dbname: 'postgres', sslmode: 'disable' })), { timeoutMs: 8000 });
+    expect(results.find((r) => r.id === 'database.postgres.tls')!.details?.startup).toBe('password requested (GSSAPI)');
+    expect(result).toMatchObject({ status: 'fail', messageId: 'authMethodUnsupported', cause: `denied:postgres:postgres@127.0.0.1:${gss.port}:pg_hba` });
+    expect(result.message).toMatch(/asks postgres for GSSAPI authentication \(AuthenticationRequest code 7\)/);
+    expect(result.message).toContain('no GSSAPI provider registered');
+    expect(result.hint).toContain('"host postgres postgres <pod CIDR> scram-sha-256", before the gss line');
+    expect(Date.now() - t0).toBeLessThan(4000); // told at once, not after the login's time runs out
+  });
+
+  it('the same server with a scram-sha-256 line first: the pass the fix leads to', async () => {
+    const p = await startPrivatePg({ hba: ['host all all 127.0.0.1/32 scram-sha-256', 'host all all 127.0.0.1/32 gss'] });
+    try {
+      const { result } = await runCheck('database.postgres.auth', pgTarget(pgDb({ port: p.port, user: 'postgres', pw: p.password, dbname: 'postgres', sslmode: 'disable' })));
+      expect(result).toMatchObject({ status: 'pass', messageId: 'authenticated' });
+    } finally { p.stop(); }
+  });
+
+  it('requests no Linux client answers (SSPI, SASL without SCRAM-SHA-256) and a code the protocol lacks: named, or unrecognised with the code', async () => {
+    const run = (port: number) => runCheck('database.postgres.auth', pgTarget(pgDb({ port, sslmode: 'disable' })), { timeoutMs: 6000 });
+    const sspi = (await run(impostors.sspi!.port)).result;
+    expect(sspi).toMatchObject({ status: 'fail', messageId: 'authMethodUnsupported' });
+    expect(sspi.message).toMatch(/SSPI authentication \(AuthenticationRequest code 9\).*Windows-only/);
+    const oauth = (await run(impostors.oauth!.port)).result;
+    expect(oauth).toMatchObject({ status: 'fail', messageId: 'authMethodUnsupported' });
+    expect(oauth.message).toMatch(/SASL authentication with OAUTHBEARER .*offers no SCRAM-SHA-256/);
+    const plus = (await run(impostors.scramPlus!.port)).result;
+    expect(plus.messageId).toBe('authMethodUnsupported');
+    const odd = (await run(impostors.code42!.port)).result;
+    expect(odd).toMatchObject({ status: 'fail', messageId: 'unrecognised' });
+    expect(odd.message).toMatch(/^unrecognised: .* AuthenticationRequest code 42/);
   });
 
   it('all non-reserved slots taken: tooManyConnections (53300)', async () => {
