@@ -230,11 +230,13 @@ describe('database.postgres.auth', () => {
     } finally { for (const c of held) await c.end(); }
   });
 
-  it('a standby without hot standby: serverNotReady (57P03), points at the primary', async () => {
+  it('a standby without hot standby: serverNotReady (57P03), points at the primary; the first check to see it (tls) reports it and blocks the login', async () => {
     const t = pgTarget(pgDb({ port: standbyNoHot.port, user: 'postgres', pw: standbyNoHot.password, dbname: 'postgres', sslmode: 'disable' }));
     t.provenance['databases[0].host'] = 'values.yaml: configuration.database.host';
-    const { result } = await runCheck('database.postgres.auth', t);
-    expect(result.messageId).toBe('serverNotReady');
+    const { result: auth, results } = await runCheck('database.postgres.auth', t);
+    expect(auth.status).toBe('skip');
+    const result = results.find((r) => r.id === 'database.postgres.tls')!;
+    expect(result).toMatchObject({ status: 'fail', messageId: 'serverNotReady', cause: `unreachable:127.0.0.1:${standbyNoHot.port}` });
     expect(result.details?.sqlstate).toBe('57P03');
     expect(result.hint).toContain('configuration.database.host');
     expect(result.hint).toMatch(/primary/);
@@ -247,14 +249,16 @@ describe('database.postgres.auth', () => {
     holder.on('error', () => {});
     try {
       p.stop('smart', false); // a smart shutdown waits for the open session and refuses new ones
-      const { result } = await runCheck('database.postgres.auth', pgTarget(pgDb({ port: p.port, user: 'postgres', pw: p.password, dbname: 'postgres', sslmode: 'disable' })));
+      const { results } = await runCheck('database.postgres.auth', pgTarget(pgDb({ port: p.port, user: 'postgres', pw: p.password, dbname: 'postgres', sslmode: 'disable' })));
+      const result = results.find((r) => r.id === 'database.postgres.tls')!;
       expect(result.messageId).toBe('serverNotReady');
       expect(result.message).toMatch(/shutting down/);
     } finally { await holder.end().catch(() => {}); p.stop('immediate'); }
   });
 
   it('a pooler refusing a startup parameter (08P01): protocolRejected with the pooler fix', async () => {
-    const { result } = await runCheck('database.postgres.auth', pgTarget(pgDb({ port: impostors.pgbouncer!.port, sslmode: 'disable' })));
+    const { results } = await runCheck('database.postgres.auth', pgTarget(pgDb({ port: impostors.pgbouncer!.port, sslmode: 'disable' })));
+    const result = results.find((r) => r.id === 'database.postgres.tls')!; // the first startup message meets it
     expect(result.messageId).toBe('protocolRejected');
     expect(result.hint).toContain('ignore_startup_parameters');
   });
