@@ -456,6 +456,10 @@ export function tlsProblemText(e: PgProbeError): { what: string; kind: Parameter
 
 /** Faults of the server outside login and queries (an ErrorResponse to the SSLRequest): shared classes or unrecognised. */
 export function serverOnlyFinding(target: Target, db: DatabaseTarget, e: PgServerError, stage: string): F<ServerId> {
+  if (e.code === '53300') {
+    // No free connection slot (a server's "sorry, too many clients already", a pooler's max_client_conn): not unrecognised.
+    return { status: 'fail', messageId: 'serverResources', message: `the server at ${where(db)} has no free connection slot (${describeSqlstate(e.code)}) during ${stage}: ${verbatim(e)}`, hint: `raise max_connections (or the pooler's max_client_conn) on ${where(db)}, or lower ${dbKey(db, 'maxOpenConnections')} (Flyte's pools open up to ${flytePoolTotal(target, db)} connections here)`, details: { ...baseDetails(target, db), ...serverDetails(e), stage } };
+  }
   return serverFault(target, db, e, stage) ?? unrecognised(target, db, e, stage);
 }
 
