@@ -2,6 +2,8 @@
 // (network errors, what else listens, TLS problems, PostgreSQL ErrorResponses by SQLSTATE) plus
 // the target's provenance become findings with a fix. Every SQLSTATE a probe can meet maps to a
 // finding; a code without a specific one is reported as "unrecognised: SQLSTATE <code> <message>".
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { type PgConn, type PgProbeError, type PgServerError, type PgSession, pgQuery, pgSession, PgTlsError } from '../../src/clients/postgres.js';
 import { describeService, type ServiceEvidence } from '../../src/clients/sniff.js';
@@ -27,7 +29,7 @@ export function databaseFor(ctx: CheckContext): DatabaseTarget {
 
 /** What Flyte's driver connects with. */
 export function connOf(db: DatabaseTarget): PgConn {
-  return { host: db.host, port: db.port, user: db.user, database: db.dbname, password: db.password, sslmode: sslmodeOf(db), sslrootcert: db.sslrootcert };
+  return { host: db.host, port: db.port, user: db.user, database: db.dbname, password: db.password, sslmode: sslmodeOf(db), sslrootcert: db.sslrootcert, sslcert: db.sslcert, sslkey: db.sslkey };
 }
 
 export const where = (db: DatabaseTarget) => `${db.host}:${db.port}`;
@@ -115,6 +117,8 @@ export const LOGIN_MESSAGES = {
   loginRefused: { status: 'fail', summary: 'The server refused the login with another SQLSTATE 28000 message (reported verbatim).' },
   tooManyConnections: { status: 'fail', summary: 'The server refuses new connections: max_connections is reached, or the free slots are reserved for superusers (SQLSTATE 53300).' },
   roleConnectionLimit: { status: 'fail', summary: 'The role\'s CONNECTION LIMIT is reached (SQLSTATE 53300).' },
+  clientCertRejected: { status: 'fail', summary: 'pg_hba.conf wants a client certificate and refused the configured one (sslcert): its CN is not the user name, or it does not verify (SQLSTATE 28000).' },
+  clientCertNotHere: { status: 'warn', summary: 'pg_hba.conf wants a client certificate; the configured sslcert / sslkey are not readable here, so none was sent and the login could not be judged.' },
   ...SERVER_MESSAGES,
 } as const satisfies Messages;
 
@@ -297,6 +301,7 @@ export function loginServerFinding(target: Target, db: DatabaseTarget, e: PgServ
         details: { ...d, clientAddress: h.clientAddress ?? null },
       };
     }
+    if (/client certificate|certificate (authentication|validation) failed/i.test(m)) return clientCertFinding(target, db, e);
     if (/(Ident|Peer|GSSAPI|SSPI|certificate|Kerberos|RADIUS) authentication failed|requires a valid client certificate|no password supplied for|certificate/i.test(m)) {
       const method = /requires a valid client certificate|certificate/i.test(m) ? 'client certificate (cert / clientcert=verify-*)' : (/(Ident|Peer|GSSAPI|SSPI|Kerberos)/i.exec(m)?.[1] ?? 'another method');
       return { status: 'fail', messageId: 'authMethodUnsupported', cause: cause.denied('postgres', who, 'pg_hba'), message: `pg_hba.conf on ${w} asks ${db.user} for ${method} authentication, which Flyte's password login cannot satisfy (${sq(e)}): ${m}`, hint: `change the matching pg_hba.conf line for ${db.user}/${db.dbname} to scram-sha-256 (or md5) and reload${/certificate/i.test(m) ? `; or give Flyte a client certificate: sslcert=… sslkey=… in ${dbSettingKey(target, db, 'options')}, mounted into the pods` : ''}`, details: d };
@@ -312,6 +317,48 @@ export function loginServerFinding(target: Target, db: DatabaseTarget, e: PgServ
     return { status: 'fail', messageId: 'tooManyConnections', message: `${w} refuses new connections: ${m} (${sq(e)})${reserved ? '; the remaining slots are reserved for superusers' : ''}`, hint: `raise max_connections on ${w} (restart needed), put PgBouncer in front, or lower ${dbKey(db, 'maxOpenConnections')} (Flyte's pools open up to ${flytePoolTotal(target, db)} connections here); see who holds them: SELECT usename, application_name, count(*) FROM pg_stat_activity GROUP BY 1, 2`, details: d };
   }
   return serverFault(target, db, e, 'login') ?? unrecognised(target, db, e, 'login');
+}
+
+/** The subject CN of a PEM certificate file, or undefined. */
+function certCn(file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  try { return /(?:^|\n)CN=([^\n]+)/.exec(new X509Certificate(readFileSync(file)).subject)?.[1]; } catch { return undefined; }
+}
+
+/**
+ * pg_hba.conf wants a client certificate (the `cert` method, or clientcert=verify-ca/verify-full
+ * on a password line) and the server refused: none was sent, or its CN is not the user. What was
+ * configured (sslcert / sslkey in options) decides the finding: never "add sslcert" when it is there.
+ */
+function clientCertFinding(target: Target, db: DatabaseTarget, e: PgServerError): F<'authMethodUnsupported' | 'clientCertRejected' | 'clientCertNotHere'> {
+  const w = where(db);
+  const who = `${db.user}@${hpKey(db)}`;
+  const optKey = dbSettingKey(target, db, 'options');
+  const d = { ...baseDetails(target, db), ...serverDetails(e), ...(db.sslcert ? { sslcert: db.sslcert } : {}), ...(db.sslkey ? { sslkey: db.sslkey } : {}) };
+  const m = e.message;
+  const none = /requires a valid client certificate/i.test(m);
+  if (!db.sslcert || !db.sslkey) {
+    const half = db.sslcert ? `sslcert=${db.sslcert} is set but no sslkey` : db.sslkey ? `sslkey=${db.sslkey} is set but no sslcert` : '';
+    return { status: 'fail', messageId: 'authMethodUnsupported', cause: cause.denied('postgres', who, 'pg_hba'),
+      message: `pg_hba.conf on ${w} wants a client certificate from ${db.user} (the cert method, or clientcert=verify-ca/verify-full), and ${half || `${optKey} names none (no sslcert / sslkey)`} (${sq(e)}): ${m}`,
+      hint: `give Flyte a client certificate signed by the CA in the server's ssl_ca_file, with CN=${db.user}: ${half ? `add the missing ${db.sslcert ? 'sslkey' : 'sslcert'}=<file> to` : 'add "sslcert=<file> sslkey=<file>" to'} ${optKey}, the files mounted into the pods; or change the matching pg_hba.conf line to "hostssl ${db.dbname} ${db.user} <pod CIDR> scram-sha-256" without clientcert and reload (SELECT pg_reload_conf())`,
+      details: d };
+  }
+  if (none) {
+    // Configured, and the server says none came: not readable here (a path in the pods), so none was sent.
+    return { status: 'warn', messageId: 'clientCertNotHere',
+      message: `pg_hba.conf on ${w} wants a client certificate from ${db.user}; ${optKey} names sslcert=${db.sslcert} sslkey=${db.sslkey}, which are not readable here, so this check sent none (${sq(e)}): ${m}`,
+      hint: `run flyte-doctor where ${db.sslcert} and ${db.sslkey} are readable (inside the cluster: \`flyte-doctor preflight --in-cluster\`, or copy them to those paths), or check that the pods mount them there`,
+      details: d };
+  }
+  const cn = certCn(db.sslcert);
+  const cnMismatch = /certificate (authentication|validation) failed/i.test(m);
+  return { status: 'fail', messageId: 'clientCertRejected', cause: cause.denied('postgres', who, 'pg_hba'),
+    message: `${w} refused the client certificate ${db.sslcert}${cn ? ` (CN=${cn})` : ''} for user ${db.user} (${sq(e)}): ${m}${cnMismatch && cn && cn !== db.user ? `; the server matches the certificate's CN against the user name: "${cn}" is not "${db.user}"` : ''}`,
+    hint: cnMismatch
+      ? `issue ${db.sslcert} with CN=${db.user} (signed by the CA in the server's ssl_ca_file)${cn ? `, or set ${dbSettingKey(target, db, 'username')} to ${cn} if that role is meant, or map the CN to ${db.user} in pg_ident.conf ("certmap ${cn} ${db.user}") with "cert map=certmap" on the pg_hba.conf line, and reload (SELECT pg_reload_conf())` : ''}`
+      : `check ${db.sslcert} (${optKey}) against what the server's pg_hba.conf line and ssl_ca_file expect`,
+    details: { ...d, ...(cn ? { certCn: cn } : {}) } };
 }
 
 /**

@@ -78,6 +78,12 @@ export default defineCheck({
     }
     if (e.kind === 'server' && e.server) return loginServerFinding(ctx.target, db, e.server, { tls: sslmodeOf(db) !== 'disable' && sslmodeOf(db) !== 'allow' });
     if (e.kind === 'auth-method') return authMethodFinding(ctx.target, db, e);
+    const alert = /alert (unknown ca|bad certificate|certificate unknown|unsupported certificate|certificate expired|certificate revoked|decrypt error|access denied|certificate required)/i.exec(`${e.message} ${e.code ?? ''}`.replace(/_/g, ' '))?.[1]?.toLowerCase();
+    if ((e.kind === 'tls' || e.kind === 'reset') && alert && db.sslcert && db.sslkey) {
+      // The server's TLS refused the client certificate this login presented (not the server's certificate).
+      const why = alert === 'unknown ca' ? 'it is not signed by a CA in the server\'s ssl_ca_file' : alert === 'certificate expired' ? 'it has expired' : alert === 'certificate revoked' ? 'it is in the server\'s ssl_crl_file' : 'the server could not verify it';
+      return { status: 'fail', messageId: 'clientCertRejected', cause: cause.denied('postgres', `${db.user}@${hpKey(db)}`, 'pg_hba'), message: `${w} refused the client certificate ${db.sslcert} during the TLS handshake (alert "${alert}"): ${why}`, hint: `issue ${db.sslcert} (${dbSettingKey(ctx.target, db, 'options')}) from the CA the server trusts (its ssl_ca_file), with CN=${db.user}; or add that certificate's CA to the server's ssl_ca_file and reload`, details: { ...details, sslcert: db.sslcert, kind: e.kind, code: e.code ?? null, error: e.message } };
+    }
     if (e.kind === 'tls' || e.kind === 'no-ssl') {
       const t = e.kind === 'tls' ? tlsProblemText(e) : { what: 'the server does not offer TLS', kind: 'plaintext' as const };
       return { status: 'fail', messageId: 'tlsFailed', cause: cause.tls(t.kind, hpKey(db)), message: `TLS failed while logging in to ${w}: ${t.what}: ${e.message}`, hint: `fix the sslmode in ${dbSettingKey(ctx.target, db, 'options')} or the server's certificate (see database.postgres.tls)`, details: { ...details, kind: e.kind, error: e.message } };

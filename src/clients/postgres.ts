@@ -84,6 +84,15 @@ export interface PgConn {
   password?: { reveal(): string } | undefined;
   sslmode: SslMode;
   sslrootcert?: string | undefined;
+  /** Client certificate and key (libpq sslcert / sslkey), presented when the connection uses TLS. */
+  sslcert?: string | undefined;
+  sslkey?: string | undefined;
+}
+
+/** The client certificate and key, when both are configured and readable here. */
+export function clientCertOf(c: Pick<PgConn, 'sslcert' | 'sslkey'>): { cert: Buffer; key: Buffer } | undefined {
+  if (!c.sslcert || !c.sslkey) return undefined;
+  try { return { cert: readSmallFileSync(c.sslcert), key: readSmallFileSync(c.sslkey) }; } catch { return undefined; }
 }
 
 // ---------------------------------------------------------------- raw protocol
@@ -224,7 +233,7 @@ export function parseErrorResponse(b: Buffer): PgServerError | undefined {
   return { code: f.C, severity: f.V ?? f.S ?? 'FATAL', message: f.M ?? '', ...(f.D ? { detail: f.D } : {}), ...(f.H ? { serverSuggestion: f.H } : {}), ...(f.R ? { routine: f.R } : {}) };
 }
 
-export interface TlsVerify { mode: 'none' | 'ca' | 'full'; ca?: string | Buffer | undefined; host: string }
+export interface TlsVerify { mode: 'none' | 'ca' | 'full'; ca?: string | Buffer | undefined; host: string; client?: { cert: Buffer; key: Buffer } | undefined }
 
 export interface TlsInfo { protocol: string | null; cipher: string; subject: string; issuer: string; validFrom: string; validTo: string; altNames: string; selfSigned: boolean }
 
@@ -242,6 +251,7 @@ export function tlsHandshake(sock: Socket, v: TlsVerify, timeoutMs: number, sign
       ...(isIP(v.host) ? {} : { servername: v.host }),
       rejectUnauthorized: false, // verified below, so a failure can say what the certificate is
       ...(v.ca ? { ca: v.ca } : {}),
+      ...(v.client ? { cert: v.client.cert, key: v.client.key } : {}),
     });
     const cleanup = () => { clearTimeout(timer); signal.removeEventListener('abort', onAbort); };
     const onAbort = () => { cleanup(); tls.destroy(); reject(new PgProbeError('aborted', 'aborted')); };
@@ -420,7 +430,7 @@ async function firstAuthAnswer(c: PgConn, address: string, database: string, use
     if (useTls) {
       const a = await sslRequest(sock, timeoutMs, signal, 0);
       if ('error' in a || !a.offers) return undefined;
-      sock = (await tlsHandshake(sock, { mode: 'none', host: c.host }, timeoutMs, signal)).tls;
+      sock = (await tlsHandshake(sock, { mode: 'none', host: c.host, client: clientCertOf(c) }, timeoutMs, signal)).tls;
     }
     return await startupProbe(sock, c.user, database, timeoutMs, signal);
   } catch {
@@ -488,11 +498,14 @@ export async function pgTryLogin(ctx: CheckContext, c: PgConn): Promise<PgProbeE
 async function pgSslOption(c: PgConn, wantTls: boolean): Promise<ClientConfig['ssl']> {
   if (!wantTls) return false;
   const plan = await sslPlanOf(c);
-  if (plan.verify === 'none' || plan.caFileMissing) return { rejectUnauthorized: false };
-  const secureContext = plan.ca ? await sharedSecureContext({ ca: plan.ca }) : undefined;
+  const client = clientCertOf(c);
+  if (plan.verify === 'none' || plan.caFileMissing) return { rejectUnauthorized: false, ...(client ?? {}) };
+  // A client certificate goes in the options, next to a CA-only shared context.
+  const secureContext = plan.ca && !client ? await sharedSecureContext({ ca: plan.ca }) : undefined;
   return {
     rejectUnauthorized: true,
     ...(secureContext ? { secureContext } : plan.ca ? { ca: plan.ca } : {}),
+    ...(client ?? {}),
     ...(isIP(c.host) ? {} : { servername: c.host }),
     checkServerIdentity: plan.verify === 'full' ? (_h: string, cert: PeerCertificate) => checkServerIdentity(c.host, cert) : () => undefined,
   };
@@ -506,7 +519,7 @@ export const FALLBACK_DATABASES = ['postgres', 'template1'];
  * Never rejects: a failure is returned in `error` so every dependent check reports the same cause.
  */
 export function pgSession(ctx: CheckContext, c: PgConn): Promise<PgSession> {
-  const key = `pg:${c.host}:${c.port}:${c.user}:${c.database}:${c.sslmode}:${c.sslrootcert ?? ''}`;
+  const key = `pg:${c.host}:${c.port}:${c.user}:${c.database}:${c.sslmode}:${c.sslrootcert ?? ''}:${c.sslcert ?? ''}:${c.sslkey ?? ''}`;
   const timeoutMs = stepBudget(ctx, 15_000);
   ctx.addSecret(c.password?.reveal());
   const p = ctx.shared<PgSession>(key, async (runSignal) => {

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { testCert } from '../../harness/private-servers.js';
 import { startTcp, type Running } from '../../harness/private-servers.js';
 import { getTestbed } from '../../harness/testbed.js';
 import { makeTarget } from '../../harness/target.js';
@@ -331,6 +336,65 @@ describe('database.postgres.auth', () => {
       const { result } = await runCheck('database.postgres.auth', pgTarget(pgDb({ host: '127.0.0.1', port: az.flexible!.port, user: 'flyte@fdtest-srv', sslmode: 'prefer', sslrootcert: undefined })));
       expect(result).toMatchObject({ status: 'fail', messageId: 'passwordRejected' });
       expect(result.message).not.toContain('Flexible Server');
+    });
+  });
+
+  describe('pg_hba asks for a client certificate (the cert method) on a real server: what options names decides the finding', () => {
+    let p: PrivatePg, dir: string;
+    const cc: Record<string, { sslcert: string; sslkey: string }> = {};
+    beforeAll(async () => {
+      const tb = getTestbed();
+      dir = mkdtempSync(join(tmpdir(), 'fd-db-clientcert-'));
+      writeFileSync(join(dir, 'c.ext'), 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n');
+      const mk = (name: string, cn: string, selfSigned = false) => {
+        const key = join(dir, `${name}.key`), crt = join(dir, `${name}.crt`), csr = join(dir, `${name}.csr`);
+        const ssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+        if (selfSigned) ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '30', '-subj', `/CN=${cn}`]);
+        else {
+          ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${cn}`]);
+          ssl(['x509', '-req', '-in', csr, '-CA', tb.caCert, '-CAkey', tb.caCert.replace(/\.crt$/, '.key'), '-CAserial', join(dir, 'ca.srl'), '-CAcreateserial', '-days', '30', '-extfile', join(dir, 'c.ext'), '-out', crt]);
+        }
+        cc[name] = { sslcert: crt, sslkey: key };
+      };
+      mk('good', 'postgres'); mk('otherCn', 'someone'); mk('otherCa', 'postgres', true);
+      p = await startPrivatePg({ tls: testCert('db-valid', { sans: ['localhost', 'db.flyte.test', 'IP:127.0.0.1'] }), hba: ['hostssl all all 127.0.0.1/32 cert'], conf: [`ssl_ca_file = '${tb.caCert}'`] });
+    });
+    afterAll(() => { p?.stop(); if (dir) rmSync(dir, { recursive: true, force: true }); });
+    const t = (o: Partial<{ sslcert: string; sslkey: string }>) => pgTarget(pgDb({ port: p.port, user: 'postgres', pw: p.password, dbname: 'postgres', sslmode: 'require', sslrootcert: undefined, ...o }));
+
+    it('sslcert/sslkey in options with CN=user from the server\'s CA: the certificate is presented and the login passes', async () => {
+      const { result } = await runCheck('database.postgres.auth', t(cc.good!));
+      expect(result).toMatchObject({ status: 'pass', messageId: 'authenticated' });
+      expect(result.details?.tls).toBe(true);
+    });
+
+    it('none configured: authMethodUnsupported, the fix adds sslcert/sslkey to the options key', async () => {
+      const { result } = await runCheck('database.postgres.auth', t({}));
+      expect(result).toMatchObject({ status: 'fail', messageId: 'authMethodUnsupported' });
+      expect(result.hint).toContain('add "sslcert=<file> sslkey=<file>" to configuration.database.options');
+    });
+
+    it('a certificate whose CN is not the user: clientCertRejected names both, never "add sslcert"', async () => {
+      const { result } = await runCheck('database.postgres.auth', t(cc.otherCn!));
+      expect(result).toMatchObject({ status: 'fail', messageId: 'clientCertRejected', cause: `denied:postgres:postgres@127.0.0.1:${p.port}:pg_hba` });
+      expect(result.message).toContain('certificate authentication failed for user "postgres"');
+      expect(result.message).toContain('"someone" is not "postgres"');
+      expect(result.hint).toContain('with CN=postgres');
+      expect(result.hint).not.toMatch(/add "sslcert/);
+    });
+
+    it('a certificate from a CA the server does not trust: the TLS alert is about the client certificate, not "fix the sslmode or the server\'s certificate"', async () => {
+      const { result, results } = await runCheck('database.postgres.auth', t(cc.otherCa!));
+      expect(results.find((r) => r.id === 'database.postgres.tls')!.status).toBe('pass');
+      expect(result).toMatchObject({ status: 'fail', messageId: 'clientCertRejected' });
+      expect(result.message).toMatch(/alert "unknown ca"\): it is not signed by a CA in the server's ssl_ca_file/);
+      expect(result.hint).not.toMatch(/sslmode/);
+    });
+
+    it('configured but not readable here (a path in the pods): cannot be judged, a warn, not a fail asking to add it', async () => {
+      const { result } = await runCheck('database.postgres.auth', t({ sslcert: '/etc/db/client.crt', sslkey: '/etc/db/client.key' }));
+      expect(result).toMatchObject({ status: 'warn', messageId: 'clientCertNotHere' });
+      expect(result.message).toContain('sslcert=/etc/db/client.crt sslkey=/etc/db/client.key, which are not readable here');
     });
   });
 });
