@@ -100,6 +100,9 @@ export const SERVER_MESSAGES = {
   serverTerminated: { status: 'fail', summary: 'The server ended the session: administrator command, crash of another process, shutdown, idle timeout (SQLSTATE 57P01, 57P02, 57P05, 57000).' },
   serverResources: { status: 'fail', summary: 'The server is out of a resource: disk, memory, a configured limit (SQLSTATE class 53, 54).' },
   protocolRejected: { status: 'fail', summary: 'A PostgreSQL-protocol server or pooler refused the connection at the protocol level (SQLSTATE 08P01, 0A000: unsupported protocol or startup parameter, PgBouncer limits).' },
+  poolerNoDatabase: { status: 'fail', summary: 'A pooler (PgBouncer) in front of PostgreSQL has no [databases] entry for the configured database ("no such database", SQLSTATE 08P01).' },
+  poolerAuthFailed: { status: 'fail', summary: 'A pooler (PgBouncer) refused the user or password against its own auth_file / auth_query (SQLSTATE 08P01).' },
+  poolerBackendDown: { status: 'fail', summary: 'A pooler (PgBouncer) accepts connections but cannot connect to its PostgreSQL server (SQLSTATE 08P01).' },
   connectionException: { status: 'fail', summary: 'The server reported a connection exception (SQLSTATE class 08).' },
   serverInternalError: { status: 'fail', summary: 'The server reported an internal, I/O or configuration-file error (SQLSTATE XX000, XX001, XX002, class 58, F0).' },
   unrecognised: { status: 'fail', summary: 'The server answered with an SQLSTATE no finding covers: reported verbatim with its class.' },
@@ -200,6 +203,32 @@ function serverFault(target: Target, db: DatabaseTarget, e: PgServerError, stage
         : code === '53400' ? `raise the server setting the message names (e.g. max_locks_per_transaction, max_pred_locks_per_transaction, max_wal_senders) on ${w}, then restart or reload it`
           : `read the server log on ${w} for the exhausted resource`;
     return { status: 'fail', messageId: 'serverResources', message: `the server at ${w} is ${what} (${describeSqlstate(code)}): ${verbatim(e)}`, hint: fix, details: d };
+  }
+  if (code === '08P01') {
+    // PgBouncer answers its own refusals with 08P01 (seen from PgBouncer 1.18): name the cause, not "the protocol level".
+    const m = e.message;
+    const hp = hpKey(db);
+    const noDb = /^no such database: (.+)$/i.exec(m)?.[1];
+    if (noDb !== undefined) {
+      const dbk = dbSettingKey(target, db, 'dbname');
+      return { status: 'fail', messageId: 'poolerNoDatabase', cause: cause.config(dbk),
+        message: `the pooler at ${w} (PgBouncer) has no entry for database ${noDb} (${describeSqlstate(code)}): ${verbatim(e)}; a pooler refuses it before PostgreSQL sees it, so Flyte's create-if-missing (on SQLSTATE 3D000) does not run either`,
+        hint: `add "${noDb} = host=<PostgreSQL host> port=5432 dbname=${noDb}" under [databases] in pgbouncer.ini (or a "* = host=…" fallback) and reload PgBouncer (RELOAD on its admin console, or SIGHUP); or set ${dbk} to a database the pooler serves${dbSource(target, db, 'dbname')}`,
+        details: { ...d, pooler: 'pgbouncer' } };
+    }
+    if (/^(password|SASL|md5|cleartext) authentication failed|^no such user/i.test(m)) {
+      const pw = passwordOrigin(target, db);
+      return { status: 'fail', messageId: 'poolerAuthFailed', cause: cause.credentials('postgres', `${db.user}@${hp}`),
+        message: `the pooler at ${w} (PgBouncer) refused the login of ${db.user} (${describeSqlstate(code)}): ${verbatim(e)}; it checks the password Flyte sends (from ${pw.text}) against its own auth_file (userlist.txt) or auth_query, and says the same for an unknown user`,
+        hint: `${pw.fix}; and make the pooler know that password: the "${db.user}" line of its auth_file (with the role's SCRAM secret or password), or its auth_user/auth_query setup; then reload PgBouncer`,
+        details: { ...d, pooler: 'pgbouncer', passwordKey: pw.key } };
+    }
+    if (/pgbouncer cannot connect to server|server login has been failing|server conn crashed|query_wait_timeout|server_connect_timeout/i.test(m)) {
+      return { status: 'fail', messageId: 'poolerBackendDown', cause: cause.backend(`postgres-behind-pooler:${hp}`),
+        message: `the pooler at ${w} (PgBouncer) accepts connections but cannot get one from its PostgreSQL server (${describeSqlstate(code)}): ${verbatim(e)}`,
+        hint: `check the [databases] entry for ${db.dbname} in pgbouncer.ini (host, port, dbname, and the user/password PgBouncer logs in with) and that PostgreSQL server's health and pg_hba.conf; PgBouncer's log names the server error`,
+        details: { ...d, pooler: 'pgbouncer' } };
+    }
   }
   if (code === '08P01' || (code === '0A000' && stage !== 'query')) {
     const pooler = /startup parameter|max_client_conn|no more connections allowed|pool/i.test(e.message);

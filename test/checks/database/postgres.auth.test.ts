@@ -11,7 +11,7 @@ import { makeTarget } from '../../harness/target.js';
 import { startDnsServer, type DnsServer } from '../client/dns-server.js';
 import { runCheck } from '../../harness/run-check.js';
 import { pgDb, pgTarget } from './pg-target.js';
-import { dropRole, ensureRole, sqlOf, startPrivatePg, su, type PrivatePg } from './pg-servers.js';
+import { dropRole, ensureRole, pgBouncerBin, sqlOf, startPgBouncer, startPrivatePg, su, type PgBouncer, type PrivatePg } from './pg-servers.js';
 
 const NOLOGIN = 'fd_db_auth_nologin', EXPIRED = 'fd_db_auth_expired', LIMITED = 'fd_db_auth_limited';
 const PW = 'fd-db-auth-pw-1';
@@ -395,6 +395,40 @@ describe('database.postgres.auth', () => {
       const { result } = await runCheck('database.postgres.auth', t({ sslcert: '/etc/db/client.crt', sslkey: '/etc/db/client.key' }));
       expect(result).toMatchObject({ status: 'warn', messageId: 'clientCertNotHere' });
       expect(result.message).toContain('sslcert=/etc/db/client.crt sslkey=/etc/db/client.key, which are not readable here');
+    });
+  });
+
+  // A real PgBouncer (1.18) in front of a real PostgreSQL. Skipped, saying so, where no pgbouncer binary is found (FD_PGBOUNCER).
+  describe.skipIf(!pgBouncerBin())('PgBouncer in front of PostgreSQL: its own 08P01 refusals are named, not "refused at the protocol level"', () => {
+    let p: PrivatePg, bouncer: PgBouncer;
+    beforeAll(async () => {
+      p = await startPrivatePg({ setup: ['CREATE DATABASE flyteadmin'] });
+      bouncer = await startPgBouncer({ databases: { flyteadmin: `host=127.0.0.1 port=${p.port} dbname=flyteadmin` }, users: { postgres: p.password } });
+    });
+    afterAll(() => { bouncer?.stop(); p?.stop(); });
+    const t = (o: Parameters<typeof pgDb>[0] = {}) => pgTarget(pgDb({ port: bouncer.port, user: 'postgres', pw: p.password, dbname: 'flyteadmin', sslmode: 'disable', sslrootcert: undefined, ...o }));
+
+    it('through the pooler, the healthy login passes', async () => {
+      expect((await runCheck('database.postgres.auth', t())).result).toMatchObject({ status: 'pass', messageId: 'authenticated' });
+    });
+
+    it('a database the pooler has no entry for ("no such database"): poolerNoDatabase, the [databases] line or the dbname key', async () => {
+      const { result } = await runCheck('database.postgres.auth', t({ dbname: 'fd_db_not_pooled' }));
+      expect(result).toMatchObject({ status: 'fail', messageId: 'poolerNoDatabase', cause: 'config:configuration.database.dbname' });
+      expect(result.message).toContain('FATAL: no such database: fd_db_not_pooled');
+      expect(result.hint).toContain('"fd_db_not_pooled = host=<PostgreSQL host> port=5432 dbname=fd_db_not_pooled" under [databases] in pgbouncer.ini');
+      expect(result.hint).toContain('configuration.database.dbname');
+    });
+
+    it('a wrong password or an unknown user ("SASL authentication failed", 08P01): poolerAuthFailed with the password key and the auth_file', async () => {
+      for (const over of [{ pw: 'fd-db-wrong-pooled-pw' }, { user: 'fd_db_nobody' }]) {
+        const { result } = await runCheck('database.postgres.auth', t(over));
+        expect(result).toMatchObject({ status: 'fail', messageId: 'poolerAuthFailed' });
+        expect(result.cause).toMatch(/^credentials:postgres:/);
+        expect(result.message).toContain('SASL authentication failed');
+        expect(result.hint).toContain('set configuration.database.password');
+        expect(result.hint).toContain('auth_file');
+      }
     });
   });
 });
