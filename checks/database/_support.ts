@@ -401,7 +401,7 @@ export function authMethodFinding(target: Target, db: DatabaseTarget, e: PgProbe
   const d = { ...baseDetails(target, db), authRequestCode: code, error: e.message };
   const hba = `the pg_hba.conf line that matches ${db.user}/${db.dbname} from the pods' network`;
   const driver: Record<number, string> = {
-    7: `Flyte's driver (pgx) fails with "kerberos error: no GSSAPI provider registered": Flyte's images have no GSSAPI provider`,
+    7: 'pgx fails with "kerberos error: no GSSAPI provider registered" (Flyte\'s images register none)',
     9: 'SSPI is Windows-only (a PostgreSQL server on Windows): no Linux client, Flyte\'s driver included, answers it',
     2: 'Kerberos V5 was removed in PostgreSQL 9.4: this is a very old server or not PostgreSQL',
     6: 'SCM credentials work over Unix sockets only, never over TCP',
