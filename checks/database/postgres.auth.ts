@@ -1,15 +1,16 @@
-import { pgTryLogin } from '../../src/clients/postgres.js';
+import { firstAuthCodeOf, pgTryLogin } from '../../src/clients/postgres.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Messages, Outcome } from '../../src/engine/types.js';
 import { dbSettingKey, sslmodeOf } from '../../src/flyte/database.js';
 import { passwordOrigin } from '../../src/flyte/database.js';
 import { surroundingWhitespace } from '../../src/config/hygiene.js';
-import { authMethodFinding, carryNotFromHere, connOf, databaseFor, dbInstances, hpKey, LOGIN_MESSAGES, loginServerFinding, NETWORK_MESSAGES, networkFinding, NOT_FROM_HERE_MESSAGES, sessionFor, TLS_FAILED_MESSAGES, tlsProblemText, where } from './_support.js';
+import { authMethodFinding, carryNotFromHere, connOf, IN_CLUSTER_FIX, runsInCluster, databaseFor, dbInstances, hpKey, LOGIN_MESSAGES, loginServerFinding, NETWORK_MESSAGES, networkFinding, NOT_FROM_HERE_MESSAGES, sessionFor, TLS_FAILED_MESSAGES, tlsProblemText, where } from './_support.js';
 
 const MESSAGES = {
   authenticated: { status: 'pass', summary: 'The user logged in with the configured password.' },
   passwordWhitespace: { status: 'fail', summary: 'The configured password or user name has whitespace around it (a trailing newline or space) and is refused; without it the login succeeds.' },
+  passwordNotChecked: { status: 'warn', summary: 'The server let the user in without asking for a password (pg_hba.conf trust for this machine\'s address): the configured password was not checked, and Flyte\'s pods connect from another address, whose line may ask for it.' },
   passwordNotHere: { status: 'warn', summary: 'The password Flyte uses is in a file or Secret this machine cannot read (passwordPath not local, configuration.inlineSecretRef): the server asks for one, so the login cannot be checked from here; set PGPASSWORD to check it.' },
   authenticatedDbRefused: { status: 'pass', summary: 'The password was accepted, but the configured database refused the session (missing, no CONNECT, not accepting connections, its limit): database.postgres.database reports it.' },
   loginNoAnswer: { status: 'fail', summary: 'PostgreSQL answered the SSLRequest but did not finish the login in time: an overloaded server, a slow LDAP/RADIUS lookup, or a pooler waiting for a backend.' },
@@ -43,6 +44,15 @@ export default defineCheck({
     const details = { host: db.host, port: db.port, user: db.user, dbname: db.dbname, sslmode: sslmodeOf(db), passwordSource: passwordOrigin(ctx.target, db).text };
     if (!s.error) {
       const refused = s.dbRefused?.server;
+      if (firstAuthCodeOf(s.client) === 0) {
+        // AuthenticationOk without a password: pg_hba.conf trusts this address; the password proves nothing here.
+        const inCluster = runsInCluster(ctx.target);
+        const msg = `${w} let ${db.user} in without asking for a password (pg_hba.conf "trust" for this ${inCluster ? 'pod\'s' : 'machine\'s'} address): the password from ${passwordOrigin(ctx.target, db).text} was not checked`;
+        if (!inCluster) {
+          return { status: 'warn', messageId: 'passwordNotChecked', message: `${msg}; Flyte's pods connect from the pod network, where the matching pg_hba.conf line may ask for it`, hint: `${IN_CLUSTER_FIX}; or, as an admin, check the password with a line that asks for it (e.g. "host ${db.dbname} ${db.user} <pod CIDR> scram-sha-256" before the trust line)`, details: { ...details, tls: s.tls, authMethod: 'trust', passwordChecked: false } };
+        }
+        return { status: 'pass', messageId: refused ? 'authenticatedDbRefused' : 'authenticated', message: `${msg}; the pods share this network, so Flyte gets in the same way${refused ? `; but database ${db.dbname} refused the session (SQLSTATE ${refused.code}: ${refused.message}): see database.postgres.database` : ''}`, details: { ...details, tls: s.tls, authMethod: 'trust', passwordChecked: false, ...(refused ? { databaseRefusal: refused.code } : {}) } };
+      }
       return {
         status: 'pass', messageId: refused ? 'authenticatedDbRefused' : 'authenticated',
         message: `authenticated as ${db.user} on ${w}${s.tls ? ' over TLS' : ''}${refused ? `; but database ${db.dbname} refused the session (SQLSTATE ${refused.code}: ${refused.message}): see database.postgres.database` : ''}`,

@@ -43,7 +43,7 @@ const stateRefusal = (a: StartupAnswer): PgServerError | undefined => (a.kind ==
 /** pg_hba.conf refused this startup (no line, or a reject line), or a managed server's own TLS enforcement did (Azure Single Server: "SSL connection is required"). The pg_hba message always names the encryption used, so only a second try with the other encryption tells whether encryption is the reason. */
 const hbaRefused = (a: StartupAnswer) => a.kind === 'error' && a.error.code === '28000' && (/pg_hba\.conf/.test(a.error.message) || /SSL connection is required/i.test(a.error.message));
 const admitted = (a: StartupAnswer) => a.kind === 'auth' || !hbaRefused(a);
-const startupText = (a: StartupAnswer) => (a.kind === 'auth' ? `password requested (${a.method})` : `${a.error.code} ${a.error.message}`);
+const startupText = (a: StartupAnswer) => (a.kind === 'auth' ? (a.code === 0 ? 'let in without a password (trust)' : `password requested (${a.method})`) : `${a.error.code} ${a.error.message}`);
 
 export default defineCheck({
   id: 'database.postgres.tls',

@@ -446,6 +446,10 @@ async function firstAuthAnswer(c: PgConn, address: string, database: string, use
   }
 }
 
+/** The server's first authentication request for a session's client (0: trust, no password checked), when the pre-probe saw it. */
+const firstAuthCodes = new WeakMap<PgClient, number>();
+export function firstAuthCodeOf(client: PgClient | undefined): number | undefined { return client ? firstAuthCodes.get(client) : undefined; }
+
 async function pgConnectOnce(c: PgConn, address: string, database: string, ssl: ClientConfig['ssl'], timeoutMs: number, runSignal: AbortSignal): Promise<PgClient> {
   // node-postgres throws out of its socket handler (an uncaught exception, the process dies) on an
   // authentication request it does not know (GSSAPI, SSPI...), and fails a SASL exchange without
@@ -468,6 +472,7 @@ async function pgConnectOnce(c: PgConn, address: string, database: string, ssl: 
   runSignal.addEventListener('abort', onAbort, { once: true });
   try {
     await client.connect();
+    if (first?.kind === 'auth') firstAuthCodes.set(client, first.code);
     return client;
   } catch (e) {
     runSignal.removeEventListener('abort', onAbort);

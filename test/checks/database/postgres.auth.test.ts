@@ -205,6 +205,22 @@ describe('database.postgres.auth', () => {
     } finally { p.stop(); }
   });
 
+  it('pg_hba.conf trusts this machine\'s address: a wrong password is let in too, so the login proves nothing about it (warn, not "authenticated with the configured password")', async () => {
+    const p = await startPrivatePg({ hba: ['host all all 127.0.0.1/32 trust'] });
+    try {
+      const { result } = await runCheck('database.postgres.auth', pgTarget(pgDb({ port: p.port, user: 'postgres', pw: 'fd-db-not-the-password', dbname: 'postgres', sslmode: 'disable' })));
+      expect(result).toMatchObject({ status: 'warn', messageId: 'passwordNotChecked' });
+      expect(result.message).toContain('without asking for a password (pg_hba.conf "trust"');
+      expect(result.details?.passwordChecked).toBe(false);
+      expect(result.hint).toContain('--in-cluster');
+      const inCluster = pgTarget(pgDb({ port: p.port, user: 'postgres', pw: 'fd-db-not-the-password', dbname: 'postgres', sslmode: 'disable' }));
+      inCluster.inCluster = true; // from a pod, the pods' own line is the one that matched
+      const pod = (await runCheck('database.postgres.auth', inCluster)).result;
+      expect(pod).toMatchObject({ status: 'pass', messageId: 'authenticated' });
+      expect(pod.message).toContain('was not checked');
+    } finally { p.stop(); }
+  });
+
   it('requests no Linux client answers (SSPI, SASL without SCRAM-SHA-256) and a code the protocol lacks: named, or unrecognised with the code', async () => {
     const run = (port: number) => runCheck('database.postgres.auth', pgTarget(pgDb({ port, sslmode: 'disable' })), { timeoutMs: 6000 });
     const sspi = (await run(impostors.sspi!.port)).result;
