@@ -1,4 +1,4 @@
-import { firstAuthCodeOf, pgTryLogin } from '../../src/clients/postgres.js';
+import { clientCertOf, firstAuthCodeOf, pgTryLogin } from '../../src/clients/postgres.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Messages, Outcome } from '../../src/engine/types.js';
@@ -44,6 +44,11 @@ export default defineCheck({
     const details = { host: db.host, port: db.port, user: db.user, dbname: db.dbname, sslmode: sslmodeOf(db), passwordSource: passwordOrigin(ctx.target, db).text };
     if (!s.error) {
       const refused = s.dbRefused?.server;
+      // With a client certificate over TLS, no password request is the cert method (or trust): nothing to tell apart here.
+      const certPresented = s.tls && !!clientCertOf(connOf(db));
+      if (firstAuthCodeOf(s.client) === 0 && certPresented) {
+        return { status: 'pass', messageId: refused ? 'authenticatedDbRefused' : 'authenticated', message: `authenticated as ${db.user} on ${w} over TLS with the client certificate ${db.sslcert} (no password asked)${refused ? `; but database ${db.dbname} refused the session (SQLSTATE ${refused.code}: ${refused.message}): see database.postgres.database` : ''}`, details: { ...details, tls: true, authMethod: 'client certificate', sslcert: db.sslcert ?? null, ...(refused ? { databaseRefusal: refused.code } : {}) } };
+      }
       if (firstAuthCodeOf(s.client) === 0) {
         // AuthenticationOk without a password: pg_hba.conf trusts this address; the password proves nothing here.
         const inCluster = runsInCluster(ctx.target);

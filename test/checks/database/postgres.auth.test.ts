@@ -382,6 +382,7 @@ describe('database.postgres.auth', () => {
       const { result } = await runCheck('database.postgres.auth', t(cc.good!));
       expect(result).toMatchObject({ status: 'pass', messageId: 'authenticated' });
       expect(result.details?.tls).toBe(true);
+      expect(result.message).toContain(`with the client certificate ${cc.good!.sslcert} (no password asked)`);
     });
 
     it('none configured: authMethodUnsupported, the fix adds sslcert/sslkey to the options key', async () => {
