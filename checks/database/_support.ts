@@ -2,6 +2,8 @@
 // (network errors, what else listens, TLS problems, PostgreSQL ErrorResponses by SQLSTATE) plus
 // the target's provenance become findings with a fix. Every SQLSTATE a probe can meet maps to a
 // finding; a code without a specific one is reported as "unrecognised: SQLSTATE <code> <message>".
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { type PgConn, type PgProbeError, type PgServerError, type PgSession, pgQuery, pgSession, PgTlsError } from '../../src/clients/postgres.js';
 import { describeService, type ServiceEvidence } from '../../src/clients/sniff.js';
@@ -27,7 +29,7 @@ export function databaseFor(ctx: CheckContext): DatabaseTarget {
 
 /** What Flyte's driver connects with. */
 export function connOf(db: DatabaseTarget): PgConn {
-  return { host: db.host, port: db.port, user: db.user, database: db.dbname, password: db.password, sslmode: sslmodeOf(db), sslrootcert: db.sslrootcert };
+  return { host: db.host, port: db.port, user: db.user, database: db.dbname, password: db.password, sslmode: sslmodeOf(db), sslrootcert: db.sslrootcert, sslcert: db.sslcert, sslkey: db.sslkey };
 }
 
 export const where = (db: DatabaseTarget) => `${db.host}:${db.port}`;
@@ -98,6 +100,9 @@ export const SERVER_MESSAGES = {
   serverTerminated: { status: 'fail', summary: 'The server ended the session: administrator command, crash of another process, shutdown, idle timeout (SQLSTATE 57P01, 57P02, 57P05, 57000).' },
   serverResources: { status: 'fail', summary: 'The server is out of a resource: disk, memory, a configured limit (SQLSTATE class 53, 54).' },
   protocolRejected: { status: 'fail', summary: 'A PostgreSQL-protocol server or pooler refused the connection at the protocol level (SQLSTATE 08P01, 0A000: unsupported protocol or startup parameter, PgBouncer limits).' },
+  poolerNoDatabase: { status: 'fail', summary: 'A pooler (PgBouncer) in front of PostgreSQL has no [databases] entry for the configured database ("no such database", SQLSTATE 08P01).' },
+  poolerAuthFailed: { status: 'fail', summary: 'A pooler (PgBouncer) refused the user or password against its own auth_file / auth_query (SQLSTATE 08P01).' },
+  poolerBackendDown: { status: 'fail', summary: 'A pooler (PgBouncer) accepts connections but cannot connect to its PostgreSQL server (SQLSTATE 08P01).' },
   connectionException: { status: 'fail', summary: 'The server reported a connection exception (SQLSTATE class 08).' },
   serverInternalError: { status: 'fail', summary: 'The server reported an internal, I/O or configuration-file error (SQLSTATE XX000, XX001, XX002, class 58, F0).' },
   unrecognised: { status: 'fail', summary: 'The server answered with an SQLSTATE no finding covers: reported verbatim with its class.' },
@@ -115,6 +120,8 @@ export const LOGIN_MESSAGES = {
   loginRefused: { status: 'fail', summary: 'The server refused the login with another SQLSTATE 28000 message (reported verbatim).' },
   tooManyConnections: { status: 'fail', summary: 'The server refuses new connections: max_connections is reached, or the free slots are reserved for superusers (SQLSTATE 53300).' },
   roleConnectionLimit: { status: 'fail', summary: 'The role\'s CONNECTION LIMIT is reached (SQLSTATE 53300).' },
+  clientCertRejected: { status: 'fail', summary: 'pg_hba.conf wants a client certificate and refused the configured one (sslcert): its CN is not the user name, or it does not verify (SQLSTATE 28000).' },
+  clientCertNotHere: { status: 'warn', summary: 'pg_hba.conf wants a client certificate; the configured sslcert / sslkey are not readable here, so none was sent and the login could not be judged.' },
   ...SERVER_MESSAGES,
 } as const satisfies Messages;
 
@@ -196,6 +203,32 @@ function serverFault(target: Target, db: DatabaseTarget, e: PgServerError, stage
         : code === '53400' ? `raise the server setting the message names (e.g. max_locks_per_transaction, max_pred_locks_per_transaction, max_wal_senders) on ${w}, then restart or reload it`
           : `read the server log on ${w} for the exhausted resource`;
     return { status: 'fail', messageId: 'serverResources', message: `the server at ${w} is ${what} (${describeSqlstate(code)}): ${verbatim(e)}`, hint: fix, details: d };
+  }
+  if (code === '08P01') {
+    // PgBouncer answers its own refusals with 08P01 (seen from PgBouncer 1.18): name the cause, not "the protocol level".
+    const m = e.message;
+    const hp = hpKey(db);
+    const noDb = /^no such database: (.+)$/i.exec(m)?.[1];
+    if (noDb !== undefined) {
+      const dbk = dbSettingKey(target, db, 'dbname');
+      return { status: 'fail', messageId: 'poolerNoDatabase', cause: cause.config(dbk),
+        message: `the pooler at ${w} (PgBouncer) has no entry for database ${noDb} (${describeSqlstate(code)}): ${verbatim(e)}; a pooler refuses it before PostgreSQL sees it, so Flyte's create-if-missing (on SQLSTATE 3D000) does not run either`,
+        hint: `add "${noDb} = host=<PostgreSQL host> port=5432 dbname=${noDb}" under [databases] in pgbouncer.ini (or a "* = host=…" fallback) and reload PgBouncer (RELOAD on its admin console, or SIGHUP); or set ${dbk} to a database the pooler serves${dbSource(target, db, 'dbname')}`,
+        details: { ...d, pooler: 'pgbouncer' } };
+    }
+    if (/^(password|SASL|md5|cleartext) authentication failed|^no such user/i.test(m)) {
+      const pw = passwordOrigin(target, db);
+      return { status: 'fail', messageId: 'poolerAuthFailed', cause: cause.credentials('postgres', `${db.user}@${hp}`),
+        message: `the pooler at ${w} (PgBouncer) refused the login of ${db.user} (${describeSqlstate(code)}): ${verbatim(e)}; it checks the password Flyte sends (from ${pw.text}) against its own auth_file (userlist.txt) or auth_query, and says the same for an unknown user`,
+        hint: `${pw.fix}; and make the pooler know that password: the "${db.user}" line of its auth_file (with the role's SCRAM secret or password), or its auth_user/auth_query setup; then reload PgBouncer`,
+        details: { ...d, pooler: 'pgbouncer', passwordKey: pw.key } };
+    }
+    if (/pgbouncer cannot connect to server|server login has been failing|server conn crashed|query_wait_timeout|server_connect_timeout/i.test(m)) {
+      return { status: 'fail', messageId: 'poolerBackendDown', cause: cause.backend(`postgres-behind-pooler:${hp}`),
+        message: `the pooler at ${w} (PgBouncer) accepts connections but cannot get one from its PostgreSQL server (${describeSqlstate(code)}): ${verbatim(e)}`,
+        hint: `check the [databases] entry for ${db.dbname} in pgbouncer.ini (host, port, dbname, and the user/password PgBouncer logs in with) and that PostgreSQL server's health and pg_hba.conf; PgBouncer's log names the server error`,
+        details: { ...d, pooler: 'pgbouncer' } };
+    }
   }
   if (code === '08P01' || (code === '0A000' && stage !== 'query')) {
     const pooler = /startup parameter|max_client_conn|no more connections allowed|pool/i.test(e.message);
@@ -297,6 +330,7 @@ export function loginServerFinding(target: Target, db: DatabaseTarget, e: PgServ
         details: { ...d, clientAddress: h.clientAddress ?? null },
       };
     }
+    if (/client certificate|certificate (authentication|validation) failed/i.test(m)) return clientCertFinding(target, db, e);
     if (/(Ident|Peer|GSSAPI|SSPI|certificate|Kerberos|RADIUS) authentication failed|requires a valid client certificate|no password supplied for|certificate/i.test(m)) {
       const method = /requires a valid client certificate|certificate/i.test(m) ? 'client certificate (cert / clientcert=verify-*)' : (/(Ident|Peer|GSSAPI|SSPI|Kerberos)/i.exec(m)?.[1] ?? 'another method');
       return { status: 'fail', messageId: 'authMethodUnsupported', cause: cause.denied('postgres', who, 'pg_hba'), message: `pg_hba.conf on ${w} asks ${db.user} for ${method} authentication, which Flyte's password login cannot satisfy (${sq(e)}): ${m}`, hint: `change the matching pg_hba.conf line for ${db.user}/${db.dbname} to scram-sha-256 (or md5) and reload${/certificate/i.test(m) ? `; or give Flyte a client certificate: sslcert=… sslkey=… in ${dbSettingKey(target, db, 'options')}, mounted into the pods` : ''}`, details: d };
@@ -312,6 +346,83 @@ export function loginServerFinding(target: Target, db: DatabaseTarget, e: PgServ
     return { status: 'fail', messageId: 'tooManyConnections', message: `${w} refuses new connections: ${m} (${sq(e)})${reserved ? '; the remaining slots are reserved for superusers' : ''}`, hint: `raise max_connections on ${w} (restart needed), put PgBouncer in front, or lower ${dbKey(db, 'maxOpenConnections')} (Flyte's pools open up to ${flytePoolTotal(target, db)} connections here); see who holds them: SELECT usename, application_name, count(*) FROM pg_stat_activity GROUP BY 1, 2`, details: d };
   }
   return serverFault(target, db, e, 'login') ?? unrecognised(target, db, e, 'login');
+}
+
+/** The subject CN of a PEM certificate file, or undefined. */
+function certCn(file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  try { return /(?:^|\n)CN=([^\n]+)/.exec(new X509Certificate(readFileSync(file)).subject)?.[1]; } catch { return undefined; }
+}
+
+/**
+ * pg_hba.conf wants a client certificate (the `cert` method, or clientcert=verify-ca/verify-full
+ * on a password line) and the server refused: none was sent, or its CN is not the user. What was
+ * configured (sslcert / sslkey in options) decides the finding: never "add sslcert" when it is there.
+ */
+function clientCertFinding(target: Target, db: DatabaseTarget, e: PgServerError): F<'authMethodUnsupported' | 'clientCertRejected' | 'clientCertNotHere'> {
+  const w = where(db);
+  const who = `${db.user}@${hpKey(db)}`;
+  const optKey = dbSettingKey(target, db, 'options');
+  const d = { ...baseDetails(target, db), ...serverDetails(e), ...(db.sslcert ? { sslcert: db.sslcert } : {}), ...(db.sslkey ? { sslkey: db.sslkey } : {}) };
+  const m = e.message;
+  const none = /requires a valid client certificate/i.test(m);
+  if (!db.sslcert || !db.sslkey) {
+    const half = db.sslcert ? `sslcert=${db.sslcert} is set but no sslkey` : db.sslkey ? `sslkey=${db.sslkey} is set but no sslcert` : '';
+    return { status: 'fail', messageId: 'authMethodUnsupported', cause: cause.denied('postgres', who, 'pg_hba'),
+      message: `pg_hba.conf on ${w} wants a client certificate from ${db.user} (the cert method, or clientcert=verify-ca/verify-full), and ${half || `${optKey} names none (no sslcert / sslkey)`} (${sq(e)}): ${m}`,
+      hint: `give Flyte a client certificate signed by the CA in the server's ssl_ca_file, with CN=${db.user}: ${half ? `add the missing ${db.sslcert ? 'sslkey' : 'sslcert'}=<file> to` : 'add "sslcert=<file> sslkey=<file>" to'} ${optKey}, the files mounted into the pods; or change the matching pg_hba.conf line to "hostssl ${db.dbname} ${db.user} <pod CIDR> scram-sha-256" without clientcert and reload (SELECT pg_reload_conf())`,
+      details: d };
+  }
+  if (none) {
+    // Configured, and the server says none came: not readable here (a path in the pods), so none was sent.
+    return { status: 'warn', messageId: 'clientCertNotHere',
+      message: `pg_hba.conf on ${w} wants a client certificate from ${db.user}; ${optKey} names sslcert=${db.sslcert} sslkey=${db.sslkey}, which are not readable here, so this check sent none (${sq(e)}): ${m}`,
+      hint: `run flyte-doctor where ${db.sslcert} and ${db.sslkey} are readable (inside the cluster: \`flyte-doctor preflight --in-cluster\`, or copy them to those paths), or check that the pods mount them there`,
+      details: d };
+  }
+  const cn = certCn(db.sslcert);
+  const cnMismatch = /certificate (authentication|validation) failed/i.test(m);
+  return { status: 'fail', messageId: 'clientCertRejected', cause: cause.denied('postgres', who, 'pg_hba'),
+    message: `${w} refused the client certificate ${db.sslcert}${cn ? ` (CN=${cn})` : ''} for user ${db.user} (${sq(e)}): ${m}${cnMismatch && cn && cn !== db.user ? `; the server matches the certificate's CN against the user name: "${cn}" is not "${db.user}"` : ''}`,
+    hint: cnMismatch
+      ? `issue ${db.sslcert} with CN=${db.user} (signed by the CA in the server's ssl_ca_file)${cn ? `, or set ${dbSettingKey(target, db, 'username')} to ${cn} if that role is meant, or map the CN to ${db.user} in pg_ident.conf ("certmap ${cn} ${db.user}") with "cert map=certmap" on the pg_hba.conf line, and reload (SELECT pg_reload_conf())` : ''}`
+      : `check ${db.sslcert} (${optKey}) against what the server's pg_hba.conf line and ssl_ca_file expect`,
+    details: { ...d, ...(cn ? { certCn: cn } : {}) } };
+}
+
+/**
+ * The server's first authentication request is one Flyte's driver cannot answer (PgProbeError kind
+ * 'auth-method': GSSAPI, SSPI, Kerberos V5, SCM credentials, SASL without SCRAM-SHA-256), or a
+ * request code the protocol does not have (unrecognised).
+ */
+export function authMethodFinding(target: Target, db: DatabaseTarget, e: PgProbeError): F<'authMethodUnsupported' | 'unrecognised'> {
+  const w = where(db);
+  const code = Number(e.code);
+  const d = { ...baseDetails(target, db), authRequestCode: code, error: e.message };
+  const hba = `the pg_hba.conf line that matches ${db.user}/${db.dbname} from the pods' network`;
+  const driver: Record<number, string> = {
+    7: 'pgx fails with "kerberos error: no GSSAPI provider registered" (Flyte\'s images register none)',
+    9: 'SSPI is Windows-only (a PostgreSQL server on Windows): no Linux client, Flyte\'s driver included, answers it',
+    2: 'Kerberos V5 was removed in PostgreSQL 9.4: this is a very old server or not PostgreSQL',
+    6: 'SCM credentials work over Unix sockets only, never over TCP',
+    10: `the server offers no SCRAM-SHA-256 (e.g. PostgreSQL 18's oauth method offers OAUTHBEARER), the only SASL mechanism Flyte's driver speaks`,
+  };
+  if (!(code in driver)) {
+    return {
+      status: 'fail', messageId: 'unrecognised',
+      message: `unrecognised: ${w} answered the startup of ${db.user} with AuthenticationRequest code ${Number.isFinite(code) ? code : e.code}, which the PostgreSQL protocol does not define: ${e.message}`,
+      hint: `check what serves ${w} (a pooler or proxy speaking a variant of the protocol?) and ${hba}; Flyte's driver answers trust, password, md5 and scram-sha-256`,
+      details: d,
+    };
+  }
+  return {
+    status: 'fail', messageId: 'authMethodUnsupported', cause: cause.denied('postgres', `${db.user}@${hpKey(db)}`, 'pg_hba'),
+    message: `${e.message}: ${driver[code]}`,
+    hint: code === 2 || code === 9
+      ? `point ${dbSettingKey(target, db, 'host')} / ${dbSettingKey(target, db, 'port')} at a PostgreSQL 12+ server on Linux, or change ${hba} to scram-sha-256 and reload (SELECT pg_reload_conf())`
+      : `change ${hba} to scram-sha-256 (e.g. "host${sslmodeOf(db) === 'disable' ? '' : 'ssl'} ${db.dbname} ${db.user} <pod CIDR> scram-sha-256", before the ${code === 10 ? 'oauth' : code === 7 ? 'gss' : 'current'} line), and reload (SELECT pg_reload_conf()); ${db.user} then logs in with the password Flyte sends (${passwordOrigin(target, db).text})`,
+    details: d,
+  };
 }
 
 // ---------------------------------------------------------------- queries on an open session
@@ -421,6 +532,10 @@ export function tlsProblemText(e: PgProbeError): { what: string; kind: Parameter
 
 /** Faults of the server outside login and queries (an ErrorResponse to the SSLRequest): shared classes or unrecognised. */
 export function serverOnlyFinding(target: Target, db: DatabaseTarget, e: PgServerError, stage: string): F<ServerId> {
+  if (e.code === '53300') {
+    // No free connection slot (a server's "sorry, too many clients already", a pooler's max_client_conn): not unrecognised.
+    return { status: 'fail', messageId: 'serverResources', message: `the server at ${where(db)} has no free connection slot (${describeSqlstate(e.code)}) during ${stage}: ${verbatim(e)}`, hint: `raise max_connections (or the pooler's max_client_conn) on ${where(db)}, or lower ${dbKey(db, 'maxOpenConnections')} (Flyte's pools open up to ${flytePoolTotal(target, db)} connections here)`, details: { ...baseDetails(target, db), ...serverDetails(e), stage } };
+  }
   return serverFault(target, db, e, stage) ?? unrecognised(target, db, e, stage);
 }
 

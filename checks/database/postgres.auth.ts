@@ -1,15 +1,16 @@
-import { pgTryLogin } from '../../src/clients/postgres.js';
+import { clientCertOf, firstAuthCodeOf, pgTryLogin } from '../../src/clients/postgres.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Messages, Outcome } from '../../src/engine/types.js';
 import { dbSettingKey, sslmodeOf } from '../../src/flyte/database.js';
 import { passwordOrigin } from '../../src/flyte/database.js';
 import { surroundingWhitespace } from '../../src/config/hygiene.js';
-import { carryNotFromHere, connOf, databaseFor, dbInstances, hpKey, LOGIN_MESSAGES, loginServerFinding, NETWORK_MESSAGES, networkFinding, NOT_FROM_HERE_MESSAGES, sessionFor, TLS_FAILED_MESSAGES, tlsProblemText, where } from './_support.js';
+import { authMethodFinding, carryNotFromHere, connOf, IN_CLUSTER_FIX, runsInCluster, databaseFor, dbInstances, hpKey, LOGIN_MESSAGES, loginServerFinding, NETWORK_MESSAGES, networkFinding, NOT_FROM_HERE_MESSAGES, sessionFor, TLS_FAILED_MESSAGES, tlsProblemText, where } from './_support.js';
 
 const MESSAGES = {
   authenticated: { status: 'pass', summary: 'The user logged in with the configured password.' },
   passwordWhitespace: { status: 'fail', summary: 'The configured password or user name has whitespace around it (a trailing newline or space) and is refused; without it the login succeeds.' },
+  passwordNotChecked: { status: 'warn', summary: 'The server let the user in without asking for a password (pg_hba.conf trust for this machine\'s address): the configured password was not checked, and Flyte\'s pods connect from another address, whose line may ask for it.' },
   passwordNotHere: { status: 'warn', summary: 'The password Flyte uses is in a file or Secret this machine cannot read (passwordPath not local, configuration.inlineSecretRef): the server asks for one, so the login cannot be checked from here; set PGPASSWORD to check it.' },
   authenticatedDbRefused: { status: 'pass', summary: 'The password was accepted, but the configured database refused the session (missing, no CONNECT, not accepting connections, its limit): database.postgres.database reports it.' },
   loginNoAnswer: { status: 'fail', summary: 'PostgreSQL answered the SSLRequest but did not finish the login in time: an overloaded server, a slow LDAP/RADIUS lookup, or a pooler waiting for a backend.' },
@@ -43,6 +44,20 @@ export default defineCheck({
     const details = { host: db.host, port: db.port, user: db.user, dbname: db.dbname, sslmode: sslmodeOf(db), passwordSource: passwordOrigin(ctx.target, db).text };
     if (!s.error) {
       const refused = s.dbRefused?.server;
+      // With a client certificate over TLS, no password request is the cert method (or trust): nothing to tell apart here.
+      const certPresented = s.tls && !!clientCertOf(connOf(db));
+      if (firstAuthCodeOf(s.client) === 0 && certPresented) {
+        return { status: 'pass', messageId: refused ? 'authenticatedDbRefused' : 'authenticated', message: `authenticated as ${db.user} on ${w} over TLS with the client certificate ${db.sslcert} (no password asked)${refused ? `; but database ${db.dbname} refused the session (SQLSTATE ${refused.code}: ${refused.message}): see database.postgres.database` : ''}`, details: { ...details, tls: true, authMethod: 'client certificate', sslcert: db.sslcert ?? null, ...(refused ? { databaseRefusal: refused.code } : {}) } };
+      }
+      if (firstAuthCodeOf(s.client) === 0) {
+        // AuthenticationOk without a password: pg_hba.conf trusts this address; the password proves nothing here.
+        const inCluster = runsInCluster(ctx.target);
+        const msg = `${w} let ${db.user} in without asking for a password (pg_hba.conf "trust" for this ${inCluster ? 'pod\'s' : 'machine\'s'} address): the password from ${passwordOrigin(ctx.target, db).text} was not checked`;
+        if (!inCluster) {
+          return { status: 'warn', messageId: 'passwordNotChecked', message: `${msg}; Flyte's pods connect from the pod network, where the matching pg_hba.conf line may ask for it`, hint: `${IN_CLUSTER_FIX}; or, as an admin, check the password with a line that asks for it (e.g. "host ${db.dbname} ${db.user} <pod CIDR> scram-sha-256" before the trust line)`, details: { ...details, tls: s.tls, authMethod: 'trust', passwordChecked: false } };
+        }
+        return { status: 'pass', messageId: refused ? 'authenticatedDbRefused' : 'authenticated', message: `${msg}; the pods share this network, so Flyte gets in the same way${refused ? `; but database ${db.dbname} refused the session (SQLSTATE ${refused.code}: ${refused.message}): see database.postgres.database` : ''}`, details: { ...details, tls: s.tls, authMethod: 'trust', passwordChecked: false, ...(refused ? { databaseRefusal: refused.code } : {}) } };
+      }
       return {
         status: 'pass', messageId: refused ? 'authenticatedDbRefused' : 'authenticated',
         message: `authenticated as ${db.user} on ${w}${s.tls ? ' over TLS' : ''}${refused ? `; but database ${db.dbname} refused the session (SQLSTATE ${refused.code}: ${refused.message}): see database.postgres.database` : ''}`,
@@ -77,6 +92,13 @@ export default defineCheck({
       return { ...f, message: `${f.message}; ${what.replace(/^the /, 'also the ')}, and without it the login fails too (${trimmed.code ?? trimmed.kind})` };
     }
     if (e.kind === 'server' && e.server) return loginServerFinding(ctx.target, db, e.server, { tls: sslmodeOf(db) !== 'disable' && sslmodeOf(db) !== 'allow' });
+    if (e.kind === 'auth-method') return authMethodFinding(ctx.target, db, e);
+    const alert = /alert (unknown ca|bad certificate|certificate unknown|unsupported certificate|certificate expired|certificate revoked|decrypt error|access denied|certificate required)/i.exec(`${e.message} ${e.code ?? ''}`.replace(/_/g, ' '))?.[1]?.toLowerCase();
+    if ((e.kind === 'tls' || e.kind === 'reset') && alert && db.sslcert && db.sslkey) {
+      // The server's TLS refused the client certificate this login presented (not the server's certificate).
+      const why = alert === 'unknown ca' ? 'it is not signed by a CA in the server\'s ssl_ca_file' : alert === 'certificate expired' ? 'it has expired' : alert === 'certificate revoked' ? 'it is in the server\'s ssl_crl_file' : 'the server could not verify it';
+      return { status: 'fail', messageId: 'clientCertRejected', cause: cause.denied('postgres', `${db.user}@${hpKey(db)}`, 'pg_hba'), message: `${w} refused the client certificate ${db.sslcert} during the TLS handshake (alert "${alert}"): ${why}`, hint: `issue ${db.sslcert} (${dbSettingKey(ctx.target, db, 'options')}) from the CA the server trusts (its ssl_ca_file), with CN=${db.user}; or add that certificate's CA to the server's ssl_ca_file and reload`, details: { ...details, sslcert: db.sslcert, kind: e.kind, code: e.code ?? null, error: e.message } };
+    }
     if (e.kind === 'tls' || e.kind === 'no-ssl') {
       const t = e.kind === 'tls' ? tlsProblemText(e) : { what: 'the server does not offer TLS', kind: 'plaintext' as const };
       return { status: 'fail', messageId: 'tlsFailed', cause: cause.tls(t.kind, hpKey(db)), message: `TLS failed while logging in to ${w}: ${t.what}: ${e.message}`, hint: `fix the sslmode in ${dbSettingKey(ctx.target, db, 'options')} or the server's certificate (see database.postgres.tls)`, details: { ...details, kind: e.kind, error: e.message } };

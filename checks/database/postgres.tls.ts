@@ -5,7 +5,7 @@ import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Json, Messages, Outcome } from '../../src/engine/types.js';
 import { dbFix, dbSettingKey, dbSource, SSLMODES } from '../../src/flyte/database.js';
-import { carryNotFromHere, connOf, databaseFor, dbInstances, hpKey, NETWORK_MESSAGES, networkFinding, NOT_FROM_HERE_MESSAGES, SERVER_MESSAGES, serverOnlyFinding, tlsProblemText, where } from './_support.js';
+import { carryNotFromHere, connOf, databaseFor, dbInstances, hpKey, LOGIN_MESSAGES, loginServerFinding, NETWORK_MESSAGES, networkFinding, NOT_FROM_HERE_MESSAGES, SERVER_MESSAGES, serverOnlyFinding, tlsProblemText, where } from './_support.js';
 
 const MESSAGES = {
   plaintext: { status: 'pass', summary: 'TLS is off as configured and the server accepts plaintext.' },
@@ -26,14 +26,24 @@ const MESSAGES = {
   ...NETWORK_MESSAGES,
   ...NOT_FROM_HERE_MESSAGES,
   ...SERVER_MESSAGES,
+  tooManyConnections: LOGIN_MESSAGES.tooManyConnections,
+  roleConnectionLimit: LOGIN_MESSAGES.roleConnectionLimit,
 } as const satisfies Messages;
 type Id = keyof typeof MESSAGES;
+
+/**
+ * The server refused the startup for its own state before pg_hba.conf was consulted: starting up,
+ * shutting down, a standby without hot standby (57P03), no free connection slot (53300 "sorry, too
+ * many clients already"), a protocol refusal (class 08, 0A000). Whether it accepts this encryption
+ * is then unknown; the refusal is the finding.
+ */
+const stateRefusal = (a: StartupAnswer): PgServerError | undefined => (a.kind === 'error' && /^(57|53|08|0A)/.test(a.error.code) ? a.error : undefined);
 
 
 /** pg_hba.conf refused this startup (no line, or a reject line), or a managed server's own TLS enforcement did (Azure Single Server: "SSL connection is required"). The pg_hba message always names the encryption used, so only a second try with the other encryption tells whether encryption is the reason. */
 const hbaRefused = (a: StartupAnswer) => a.kind === 'error' && a.error.code === '28000' && (/pg_hba\.conf/.test(a.error.message) || /SSL connection is required/i.test(a.error.message));
 const admitted = (a: StartupAnswer) => a.kind === 'auth' || !hbaRefused(a);
-const startupText = (a: StartupAnswer) => (a.kind === 'auth' ? `password requested (${a.method})` : `${a.error.code} ${a.error.message}`);
+const startupText = (a: StartupAnswer) => (a.kind === 'auth' ? (a.code === 0 ? 'let in without a password (trust)' : `password requested (${a.method})`) : `${a.error.code} ${a.error.message}`);
 
 export default defineCheck({
   id: 'database.postgres.tls',
@@ -116,11 +126,14 @@ export default defineCheck({
       details: { ...base, ...(info ? tlsDetails(info) : {}), sqlstate: '28000' },
     });
 
+    class StateRefused { constructor(readonly error: PgServerError) {} }
+    const judge = <A extends { answer: StartupAnswer }>(x: A): A => { const r = stateRefusal(x.answer); if (r) throw new StateRefused(r); return x; };
     try {
       if (plan.mode === 'disable' || plan.mode === 'allow') {
-        const { offers, answer } = await probePlain();
+        const { offers, answer } = judge(await probePlain());
         if (hbaRefused(answer) && offers) {
           const t = await probeTls('none');
+          if (t !== 'no-tls') judge(t);
           if (t !== 'no-tls' && admitted(t.answer)) {
             if (plan.mode === 'allow') return { status: 'pass', messageId: 'tlsAfterPlainRefused', message: `server ${w} refuses plaintext; sslmode=allow falls back to TLS (${t.info.protocol}), certificate not verified`, details: { ...base, ...tlsDetails(t.info) } };
             const fix = dbFix(ctx.target, db, 'options', 'sslmode=require');
@@ -132,14 +145,17 @@ export default defineCheck({
             };
           }
         }
-        return { status: 'pass', messageId: 'plaintext', message: `TLS off as configured (sslmode=${plan.mode}); ${w} accepts plaintext${offers ? ' (the server offers TLS: consider sslmode=require)' : ''}`, details: { ...base, serverOffersTls: offers, startup: startupText(answer) } };
+        // pg_hba.conf refusing plaintext and TLS alike: the encryption is not the cause (database.postgres.auth reports the refusal).
+        const accepts = hbaRefused(answer) ? `pg_hba.conf on ${w} refuses ${db.user}/${db.dbname} from here with${offers ? ' and without' : 'out'} TLS, so the sslmode is not the cause (database.postgres.auth reports the refusal)` : `${w} accepts plaintext`;
+        return { status: 'pass', messageId: 'plaintext', message: `TLS off as configured (sslmode=${plan.mode}); ${accepts}${offers && !hbaRefused(answer) ? ' (the server offers TLS: consider sslmode=require)' : ''}`, details: { ...base, serverOffersTls: offers, startup: startupText(answer) } };
       }
 
       if (plan.mode === 'prefer') {
         const t = await probeTls('none');
-        const plainAfter = t !== 'no-tls' && hbaRefused(t.answer) ? await probePlain() : undefined;
+        if (t !== 'no-tls') judge(t);
+        const plainAfter = t !== 'no-tls' && hbaRefused(t.answer) ? judge(await probePlain()) : undefined;
         if (t === 'no-tls' || (plainAfter && admitted(plainAfter.answer))) {
-          const answer = plainAfter?.answer ?? (await probePlain()).answer;
+          const answer = plainAfter?.answer ?? judge(await probePlain()).answer;
           return { status: 'pass', messageId: 'preferPlaintext', message: `${t === 'no-tls' ? `server ${w} does not offer TLS` : `server ${w} refuses TLS for ${db.user}/${db.dbname} (pg_hba has only plaintext lines)`}; sslmode=prefer connects in plaintext`, details: { ...base, serverOffersTls: t !== 'no-tls', startup: startupText(answer) } };
         }
         return { status: 'pass', messageId: 'tls', message: `TLS (${t.info.protocol}) negotiated with ${w} (sslmode=prefer, certificate not verified)`, details: { ...base, ...tlsDetails(t.info) } };
@@ -149,16 +165,22 @@ export default defineCheck({
       if (plan.caFileMissing) {
         const t = await probeTls('none');
         if (t === 'no-tls') return noTls();
-        if (hbaRefused(t.answer) && admitted((await probePlain()).answer)) return refusesTls(t.answer, t.info);
+        judge(t);
+        if (hbaRefused(t.answer) && admitted(judge(await probePlain()).answer)) return refusesTls(t.answer, t.info);
         return { status: 'warn', messageId: 'caFileNotHere', message: `sslrootcert ${plan.caFile} is not readable where flyte-doctor runs, so the certificate chain was not verified here; TLS (${t.info.protocol}) works (certificate CN=${t.info.subject}, issuer ${t.info.issuer})`, hint: `run flyte-doctor with the CA at ${plan.caFile} (the path the Flyte pods use, e.g. mounted from the secret), or check the CA mount in the pods`, details: { ...base, ...tlsDetails(t.info) } };
       }
       const t = await probeTls(plan.verify);
       if (t === 'no-tls') return noTls();
-      if (hbaRefused(t.answer) && admitted((await probePlain()).answer)) return refusesTls(t.answer, t.info);
+      judge(t);
+      if (hbaRefused(t.answer) && admitted(judge(await probePlain()).answer)) return refusesTls(t.answer, t.info);
       const verified = plan.verify === 'full' ? 'chain and host name verified' : plan.verify === 'ca' ? 'chain verified, host name not checked' : 'certificate not verified';
       return { status: 'pass', messageId: 'tls', message: `TLS (${t.info.protocol}) with ${w}, sslmode=${plan.mode}: ${verified}${plan.verify !== 'none' ? ` against ${plan.caFile ?? 'the system CA bundle'}` : ''}`, details: { ...base, ...tlsDetails(t.info) } };
     } catch (e) {
       if (e instanceof Refused) return serverOnlyFinding(ctx.target, db, e.error, 'SSLRequest');
+      if (e instanceof StateRefused) {
+        const f = loginServerFinding(ctx.target, db, e.error);
+        return { ...f, messageId: f.messageId as Id, message: `${f.message}; whether it accepts sslmode=${plan.mode} from here cannot be seen until it does` };
+      }
       if (!(e instanceof PgProbeError) || e.kind === 'aborted') throw e;
       if (e.kind !== 'tls') return networkFinding(ctx.target, db, e);
       const { what, kind } = tlsProblemText(e);

@@ -48,6 +48,7 @@ export type PgErrorKind =
   | 'tls'            // the TLS handshake failed (tlsProblem, tlsCode)
   | 'server'         // a PostgreSQL ErrorResponse (server)
   | 'password-required' // the server asked for a password and there was none to send
+  | 'auth-method'    // the server asked for an authentication Flyte's driver cannot answer (GSS, SSPI, a SASL mechanism other than SCRAM)
   | 'aborted'
   | 'other';
 
@@ -83,6 +84,15 @@ export interface PgConn {
   password?: { reveal(): string } | undefined;
   sslmode: SslMode;
   sslrootcert?: string | undefined;
+  /** Client certificate and key (libpq sslcert / sslkey), presented when the connection uses TLS. */
+  sslcert?: string | undefined;
+  sslkey?: string | undefined;
+}
+
+/** The client certificate and key, when both are configured and readable here. */
+export function clientCertOf(c: Pick<PgConn, 'sslcert' | 'sslkey'>): { cert: Buffer; key: Buffer } | undefined {
+  if (!c.sslcert || !c.sslkey) return undefined;
+  try { return { cert: readSmallFileSync(c.sslcert), key: readSmallFileSync(c.sslkey) }; } catch { return undefined; }
 }
 
 // ---------------------------------------------------------------- raw protocol
@@ -223,7 +233,7 @@ export function parseErrorResponse(b: Buffer): PgServerError | undefined {
   return { code: f.C, severity: f.V ?? f.S ?? 'FATAL', message: f.M ?? '', ...(f.D ? { detail: f.D } : {}), ...(f.H ? { serverSuggestion: f.H } : {}), ...(f.R ? { routine: f.R } : {}) };
 }
 
-export interface TlsVerify { mode: 'none' | 'ca' | 'full'; ca?: string | Buffer | undefined; host: string }
+export interface TlsVerify { mode: 'none' | 'ca' | 'full'; ca?: string | Buffer | undefined; host: string; client?: { cert: Buffer; key: Buffer } | undefined }
 
 export interface TlsInfo { protocol: string | null; cipher: string; subject: string; issuer: string; validFrom: string; validTo: string; altNames: string; selfSigned: boolean }
 
@@ -241,6 +251,7 @@ export function tlsHandshake(sock: Socket, v: TlsVerify, timeoutMs: number, sign
       ...(isIP(v.host) ? {} : { servername: v.host }),
       rejectUnauthorized: false, // verified below, so a failure can say what the certificate is
       ...(v.ca ? { ca: v.ca } : {}),
+      ...(v.client ? { cert: v.client.cert, key: v.client.key } : {}),
     });
     const cleanup = () => { clearTimeout(timer); signal.removeEventListener('abort', onAbort); };
     const onAbort = () => { cleanup(); tls.destroy(); reject(new PgProbeError('aborted', 'aborted')); };
@@ -286,10 +297,24 @@ function tlsError(code: string, message: string, cert?: TlsInfo): PgTlsError {
 }
 
 export type StartupAnswer =
-  | { kind: 'auth'; method: string }
+  /** `code`: the AuthenticationRequest code; `mechanisms`: the SASL mechanisms offered (code 10). */
+  | { kind: 'auth'; method: string; code: number; mechanisms?: string[] }
   | { kind: 'error'; error: PgServerError };
 
-const AUTH_METHODS: Record<number, string> = { 0: 'trust', 2: 'kerberos', 3: 'password (cleartext)', 5: 'md5', 7: 'gss', 9: 'sspi', 10: 'scram-sha-256' };
+/** The wire protocol's AuthenticationRequest codes a server opens with (8, 11, 12 only continue an exchange). */
+export const AUTH_METHODS: Readonly<Record<number, string>> = { 0: 'trust', 2: 'Kerberos V5', 3: 'password (cleartext)', 5: 'md5', 6: 'SCM credential', 7: 'GSSAPI', 9: 'SSPI', 10: 'scram-sha-256' };
+
+/**
+ * Whether Flyte's driver (pgx, built without a GSS provider) and this process's (node-postgres)
+ * can answer the server's first authentication request: trust, cleartext, md5, and SASL when
+ * SCRAM-SHA-256 is among the mechanisms (SCRAM-SHA-256-PLUS is offered next to it over TLS).
+ * GSSAPI, SSPI, Kerberos V5, SCM credentials, SASL without SCRAM (PostgreSQL 18's OAUTHBEARER)
+ * and codes the protocol does not have are not.
+ */
+export function driverAnswers(a: Extract<StartupAnswer, { kind: 'auth' }>): boolean {
+  if (a.code === 10) return (a.mechanisms ?? []).includes('SCRAM-SHA-256');
+  return a.code === 0 || a.code === 3 || a.code === 5;
+}
 
 /**
  * Sends a StartupMessage for user/database and reads the first answer: an authentication request
@@ -313,9 +338,11 @@ export async function startupProbe(sock: Socket, user: string, database: string,
   }
   if (type === 'R') {
     const code = msg.readInt32BE(5);
-    let method = AUTH_METHODS[code] ?? `auth code ${code}`;
-    if (code === 10) method = msg.subarray(9, len + 1).toString('utf8').split('\0').filter(Boolean).join(', ') || 'SASL';
-    return { kind: 'auth', method };
+    if (code === 10) {
+      const mechanisms = msg.subarray(9, len + 1).toString('utf8').split('\0').filter(Boolean);
+      return { kind: 'auth', method: mechanisms.join(', ') || 'SASL', code, mechanisms };
+    }
+    return { kind: 'auth', method: AUTH_METHODS[code] ?? `authentication request code ${code}`, code };
   }
   const err = parseErrorResponse(msg);
   if (!err) throw notPostgres(msg, 'an unreadable ErrorResponse to the PostgreSQL startup message', 'startup');
@@ -404,7 +431,48 @@ export function withoutPgEnvironment<T>(build: () => T): T {
   try { return build(); } finally { for (const [k, v] of saved) process.env[k] = v; }
 }
 
+/**
+ * The server's first answer to a startup message for this user/database, over TLS or not (the
+ * certificate is not checked here: the login that follows does). Undefined when it cannot be had
+ * (the login that follows reports why).
+ */
+async function firstAuthAnswer(c: PgConn, address: string, database: string, useTls: boolean, timeoutMs: number, signal: AbortSignal): Promise<StartupAnswer | undefined> {
+  let sock: Socket | undefined;
+  try {
+    sock = (await tcpConnect(address, c.port, { timeoutMs, signal })).socket;
+    if (useTls) {
+      const a = await sslRequest(sock, timeoutMs, signal, 0);
+      if ('error' in a || !a.offers) return undefined;
+      sock = (await tlsHandshake(sock, { mode: 'none', host: c.host, client: clientCertOf(c) }, timeoutMs, signal)).tls;
+    }
+    return await startupProbe(sock, c.user, database, timeoutMs, signal);
+  } catch {
+    return undefined;
+  } finally {
+    // Wait (briefly) for the server to close its side: its backend then no longer holds a
+    // connection slot that the login that follows may need (a server at max_connections).
+    const s = sock;
+    if (s && !s.destroyed) {
+      await new Promise<void>((resolve) => { const t = setTimeout(resolve, 300); s.once('close', () => { clearTimeout(t); resolve(); }); s.on('error', () => {}); s.end(); s.resume(); });
+    }
+    s?.destroy();
+  }
+}
+
+/** The server's first authentication request for a session's client (0: trust, no password checked), when the pre-probe saw it. */
+const firstAuthCodes = new WeakMap<PgClient, number>();
+export function firstAuthCodeOf(client: PgClient | undefined): number | undefined { return client ? firstAuthCodes.get(client) : undefined; }
+
 async function pgConnectOnce(c: PgConn, address: string, database: string, ssl: ClientConfig['ssl'], timeoutMs: number, runSignal: AbortSignal): Promise<PgClient> {
+  // node-postgres throws out of its socket handler (an uncaught exception, the process dies) on an
+  // authentication request it does not know (GSSAPI, SSPI...), and fails a SASL exchange without
+  // SCRAM: learn the server's first request without a password before handing it the connection.
+  const t0 = Date.now();
+  const first = await firstAuthAnswer(c, address, database, ssl !== false, Math.min(timeoutMs, 5_000), runSignal);
+  if (first?.kind === 'auth' && !driverAnswers(first)) {
+    throw new PgProbeError('auth-method', `${c.host}:${c.port} asks ${c.user} for ${first.code === 10 ? `SASL authentication with ${first.method}` : `${first.method} authentication`} (AuthenticationRequest code ${first.code}), which Flyte's driver cannot answer`, { code: String(first.code), step: 'login' });
+  }
+  timeoutMs = Math.max(200, timeoutMs - (Date.now() - t0));
   const pg = (await import('pg')).default;
   const password = c.password?.reveal() ?? '';
   const client = withoutPgEnvironment(() => new pg.Client({
@@ -419,6 +487,7 @@ async function pgConnectOnce(c: PgConn, address: string, database: string, ssl: 
   runSignal.addEventListener('abort', onAbort, { once: true });
   try {
     await client.connect();
+    if (first?.kind === 'auth') firstAuthCodes.set(client, first.code);
     return client;
   } catch (e) {
     runSignal.removeEventListener('abort', onAbort);
@@ -449,11 +518,14 @@ export async function pgTryLogin(ctx: CheckContext, c: PgConn): Promise<PgProbeE
 async function pgSslOption(c: PgConn, wantTls: boolean): Promise<ClientConfig['ssl']> {
   if (!wantTls) return false;
   const plan = await sslPlanOf(c);
-  if (plan.verify === 'none' || plan.caFileMissing) return { rejectUnauthorized: false };
-  const secureContext = plan.ca ? await sharedSecureContext({ ca: plan.ca }) : undefined;
+  const client = clientCertOf(c);
+  if (plan.verify === 'none' || plan.caFileMissing) return { rejectUnauthorized: false, ...(client ?? {}) };
+  // A client certificate goes in the options, next to a CA-only shared context.
+  const secureContext = plan.ca && !client ? await sharedSecureContext({ ca: plan.ca }) : undefined;
   return {
     rejectUnauthorized: true,
     ...(secureContext ? { secureContext } : plan.ca ? { ca: plan.ca } : {}),
+    ...(client ?? {}),
     ...(isIP(c.host) ? {} : { servername: c.host }),
     checkServerIdentity: plan.verify === 'full' ? (_h: string, cert: PeerCertificate) => checkServerIdentity(c.host, cert) : () => undefined,
   };
@@ -467,7 +539,7 @@ export const FALLBACK_DATABASES = ['postgres', 'template1'];
  * Never rejects: a failure is returned in `error` so every dependent check reports the same cause.
  */
 export function pgSession(ctx: CheckContext, c: PgConn): Promise<PgSession> {
-  const key = `pg:${c.host}:${c.port}:${c.user}:${c.database}:${c.sslmode}:${c.sslrootcert ?? ''}`;
+  const key = `pg:${c.host}:${c.port}:${c.user}:${c.database}:${c.sslmode}:${c.sslrootcert ?? ''}:${c.sslcert ?? ''}:${c.sslkey ?? ''}`;
   const timeoutMs = stepBudget(ctx, 15_000);
   ctx.addSecret(c.password?.reveal());
   const p = ctx.shared<PgSession>(key, async (runSignal) => {

@@ -411,6 +411,12 @@ class Builder {
       db.sslrootcert = opts['sslrootcert'];
       this.provenance[`${f}.sslrootcert`] = r.prov(optionsKey);
     }
+    for (const k of ['sslcert', 'sslkey'] as const) {
+      if (!opts[k]) continue;
+      checkReadableLater(`${r.mv.originOf(r.abs(optionsKey))}: ${formatPath(r.abs(optionsKey))} ${k}`, opts[k], this.opts.cwd);
+      db[k] = opts[k];
+      this.provenance[`${f}.${k}`] = r.prov(optionsKey);
+    }
     const moc = chart === 'flyte-binary' ? 'configuration.inline.database.maxOpenConnections' : `${prefix}.maxOpenConnections`;
     db.maxOpenConnections = this.set(`${f}.maxOpenConnections`, moc, r.num(moc)) ?? this.fixed(`${f}.maxOpenConnections`, STDLIB.maxOpenConnections, CHART_DEFAULT);
     this.password(db, idx, prefix, chart);

@@ -313,6 +313,12 @@ function mapDatabase(b: Builder, role: DatabaseTarget['role']): DatabaseTarget |
     db.sslrootcert = o['sslrootcert'];
     b.provenance[`${f}.sslrootcert`] = r.prov(optKey);
   }
+  for (const k of ['sslcert', 'sslkey'] as const) {
+    if (!o[k]) continue;
+    if (b.opts.localFiles !== false) checkReadableLater(`${r.prov(optKey)} ${k}`, o[k], b.opts.cwd);
+    db[k] = o[k];
+    b.provenance[`${f}.${k}`] = r.prov(optKey);
+  }
   db.maxOpenConnections = b.set(`${f}.maxOpenConnections`, 'database.maxOpenConnections', r.num('database.maxOpenConnections'))
     ?? b.fixed(`${f}.maxOpenConnections`, STDLIB.maxOpenConnections, DEFAULT('database.maxOpenConnections'));
   password(b, db, keyOf('passwordPath'), keyOf('password'));

@@ -40,6 +40,9 @@ export interface DatabaseTarget {
   sslmodeInvalid?: string;
   /** CA file for verify-ca / verify-full (sslrootcert in options). */
   sslrootcert?: string;
+  /** Client certificate and key the driver presents (sslcert / sslkey in options), for pg_hba `cert` or clientcert=verify-*. */
+  sslcert?: string;
+  sslkey?: string;
   /** Values key prefix to name in hints: 'configuration.database' (binary), 'db.admin.database' / 'db.datacatalog.database' (core). */
   valuesKey: string;
   /** Flyte's connection pool size for this component (maxOpenConnections), used by the headroom check. */

@@ -1,7 +1,10 @@
 // Broken-environment scenarios for the database: each breaks one thing of the healthy test bed
 // (a --set, a role or database of our own, a private server on a free port) and asserts the report:
 // exactly these checks fail, the root cause and its messageId, a fix naming the real key or SQL.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { expect } from 'vitest';
 import { impostors, startTcp, testCert, type Running } from '../harness/private-servers.js';
@@ -56,7 +59,38 @@ const expiredCert = withServer(() => startPrivatePg({
   setup: [`CREATE ROLE ${getTestbed().postgres.owner.user} LOGIN PASSWORD '${getTestbed().postgres.owner.password}'`, `CREATE DATABASE flyteadmin OWNER ${getTestbed().postgres.owner.user}`],
 }));
 
+/** A server whose pg_hba.conf wants a client certificate (the cert method), and a client certificate of the test CA with CN=someone (not the user). */
+const certAuth = (() => {
+  let dir = '';
+  const srv = withServer(() => startPrivatePg({
+    tls: testCert('db-scn-valid', { sans: ['localhost', 'db.flyte.test', 'IP:127.0.0.1'] }), hba: ['hostssl all all 127.0.0.1/32 cert'], conf: [`ssl_ca_file = '${getTestbed().caCert}'`],
+    setup: [`CREATE ROLE ${getTestbed().postgres.owner.user} LOGIN`, `CREATE DATABASE flyteadmin OWNER ${getTestbed().postgres.owner.user}`],
+  }));
+  return {
+    setup: async () => {
+      dir = mkdtempSync(join(tmpdir(), 'fd-db-scn-cc-'));
+      writeFileSync(join(dir, 'c.ext'), 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n');
+      const ca = getTestbed().caCert;
+      execFileSync('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'c.key'), '-out', join(dir, 'c.csr'), '-subj', '/CN=someone'], { stdio: 'ignore' });
+      execFileSync('openssl', ['x509', '-req', '-in', join(dir, 'c.csr'), '-CA', ca, '-CAkey', ca.replace(/\.crt$/, '.key'), '-CAserial', join(dir, 'ca.srl'), '-CAcreateserial', '-days', '30', '-extfile', join(dir, 'c.ext'), '-out', join(dir, 'c.crt')], { stdio: 'ignore' });
+      const undo = await srv.setup!();
+      return async () => { if (undo) await undo(); rmSync(dir, { recursive: true, force: true }); };
+    },
+    inputs: () => ({ set: [`configuration.database.port=${srv.port()}`, `configuration.database.options=sslmode=require sslcert=${join(dir, 'c.crt')} sslkey=${join(dir, 'c.key')}`] }),
+  };
+})();
+
 const scenarios: Scenario[] = [
+  {
+    name: 'pg_hba wants a client certificate and options names one whose CN is not the user: the certificate is presented, the fix is its CN (not "add sslcert")',
+    phase: 'preflight', only,
+    setup: certAuth.setup,
+    inputs: certAuth.inputs,
+    expect: {
+      failing: [A], root: A, messageId: 'clientCertRejected', fix: ['with CN=flyte_owner', 'certmap someone flyte_owner'],
+      check: (r) => expect(r.stdout).toContain('(CN=someone) for user flyte_owner'),
+    },
+  },
   {
     name: 'wrong password (values): 28P01 names configuration.database.password and the VALID UNTIL possibility',
     phase: 'preflight', only,

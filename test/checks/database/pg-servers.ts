@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../../harness/private-servers.js';
 import { getTestbed } from '../../harness/testbed.js';
@@ -171,4 +171,46 @@ async function startOnce(o: PrivatePgOptions, port: number): Promise<PrivatePg> 
   };
   running.add(handle);
   return handle;
+}
+
+// ---------------------------------------------------------------- PgBouncer
+
+/**
+ * The PgBouncer binary: FD_PGBOUNCER, else pgbouncer on PATH or in /usr/sbin; undefined when none
+ * (tests that need it skip, saying so). A binary unpacked from the Debian package without installing
+ * it (`apt-get download pgbouncer libc-ares2 && dpkg-deb -x …`) works: its lib directory next to it
+ * is put on LD_LIBRARY_PATH.
+ */
+export function pgBouncerBin(): string | undefined {
+  for (const c of [process.env.FD_PGBOUNCER, '/usr/sbin/pgbouncer', '/usr/bin/pgbouncer']) if (c && existsSync(c)) return c;
+  try { return execFileSync('sh', ['-c', 'command -v pgbouncer'], { encoding: 'utf8' }).trim() || undefined; } catch { return undefined; }
+}
+
+export interface PgBouncer { port: number; stop(): void }
+
+/** PgBouncer on a free 127.0.0.1 port in front of `databases` (name -> libpq connection string), scram-sha-256 against `users` (name -> password). */
+export async function startPgBouncer(o: { databases: Record<string, string>; users: Record<string, string>; extra?: string[] }): Promise<PgBouncer> {
+  const bin = pgBouncerBin();
+  if (!bin) throw new Error('no pgbouncer binary (set FD_PGBOUNCER)');
+  const dir = mkdtempSync(join(tmpdir(), 'fd-db-pgbouncer-'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'users.txt'), Object.entries(o.users).map(([u, p]) => `"${u}" "${p}"`).join('\n') + '\n');
+  writeFileSync(join(dir, 'pgbouncer.ini'), [
+    '[databases]', ...Object.entries(o.databases).map(([n, c]) => `${n} = ${c}`),
+    '[pgbouncer]', 'listen_addr = 127.0.0.1', `listen_port = ${port}`, 'unix_socket_dir =', 'auth_type = scram-sha-256', `auth_file = ${join(dir, 'users.txt')}`,
+    'pool_mode = transaction', `logfile = ${join(dir, 'log')}`, `pidfile = ${join(dir, 'pid')}`, ...(o.extra ?? []), '',
+  ].join('\n'));
+  own(dir);
+  const lib = join(dirname(dirname(bin)), 'lib', 'x86_64-linux-gnu');
+  const env = existsSync(join(lib, 'libcares.so.2')) ? [`LD_LIBRARY_PATH=${lib}`] : [];
+  // PgBouncer refuses to run as root: as the server's user, daemonized (-d), stopped by its pid file.
+  run('env', [...env, bin, '-d', join(dir, 'pgbouncer.ini')]);
+  for (let i = 0; i < 50 && !existsSync(join(dir, 'pid')); i++) await new Promise((r) => setTimeout(r, 100));
+  const stop = () => {
+    try { process.kill(Number(readFileSync(join(dir, 'pid'), 'utf8').trim())); } catch { /* gone */ }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  if (!existsSync(join(dir, 'pid'))) { const log = (() => { try { return readFileSync(join(dir, 'log'), 'utf8'); } catch { return ''; } })(); stop(); throw new Error(`pgbouncer did not start: ${log}`); }
+  await new Promise((r) => setTimeout(r, 200));
+  return { port, stop };
 }

@@ -1,12 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { testCert } from '../../harness/private-servers.js';
 import { startTcp, type Running } from '../../harness/private-servers.js';
 import { getTestbed } from '../../harness/testbed.js';
 import { makeTarget } from '../../harness/target.js';
 import { startDnsServer, type DnsServer } from '../client/dns-server.js';
 import { runCheck } from '../../harness/run-check.js';
 import { pgDb, pgTarget } from './pg-target.js';
-import { dropRole, ensureRole, sqlOf, startPrivatePg, su, type PrivatePg } from './pg-servers.js';
+import { dropRole, ensureRole, pgBouncerBin, sqlOf, startPgBouncer, startPrivatePg, su, type PgBouncer, type PrivatePg } from './pg-servers.js';
 
 const NOLOGIN = 'fd_db_auth_nologin', EXPIRED = 'fd_db_auth_expired', LIMITED = 'fd_db_auth_limited';
 const PW = 'fd-db-auth-pw-1';
@@ -23,19 +28,39 @@ function pgErrorServer(code: string, message: string): Promise<Running> {
   });
 }
 
+/** A PostgreSQL-protocol impostor: 'N' to SSLRequest, then AuthenticationRequest `code` (with SASL mechanisms for 10), then waits. */
+function pgAuthServer(code: number, mechanisms: string[] = []): Promise<Running> {
+  return startTcp((s) => {
+    s.on('data', (d: Buffer) => {
+      if (d.length === 8 && d.readInt32BE(4) === 80877103) { s.write('N'); return; }
+      if (d[0] === 0x70) return; // a password or SASL response: no answer
+      const extra = mechanisms.length ? Buffer.from(`${mechanisms.join('\0')}\0\0`, 'utf8') : Buffer.alloc(0);
+      const r = Buffer.alloc(9); r.write('R', 0); r.writeInt32BE(8 + extra.length, 1); r.writeInt32BE(code, 5);
+      s.write(Buffer.concat([r, extra]));
+    });
+  });
+}
+
 describe('database.postgres.auth', () => {
-  let hbaUserOnly: PrivatePg, ident: PrivatePg, tiny: PrivatePg, standbyNoHot: PrivatePg;
+  let hbaUserOnly: PrivatePg, ident: PrivatePg, tiny: PrivatePg, standbyNoHot: PrivatePg, gss: PrivatePg;
   const impostors: Record<string, Running> = {};
   beforeAll(async () => {
     await ensureRole(NOLOGIN, PW, 'NOLOGIN');
     await ensureRole(EXPIRED, PW, "LOGIN VALID UNTIL '2001-01-01'");
     await ensureRole(LIMITED, PW, 'LOGIN CONNECTION LIMIT 0');
-    [hbaUserOnly, ident, tiny, standbyNoHot] = await Promise.all([
+    [hbaUserOnly, ident, tiny, standbyNoHot, gss] = await Promise.all([
       startPrivatePg({ hba: ['host all someone_else 127.0.0.1/32 scram-sha-256'] }),
       startPrivatePg({ hba: ['host all all 127.0.0.1/32 ident'] }),
       startPrivatePg({ conf: ['max_connections = 4', 'superuser_reserved_connections = 2'], setup: [`CREATE ROLE fd_db_app LOGIN PASSWORD '${PW}'`] }),
       startPrivatePg({ conf: ['hot_standby = off'], standby: true }),
+      startPrivatePg({ hba: ['host all all 127.0.0.1/32 gss'] }),
     ]);
+    // No PostgreSQL on Linux asks for SSPI (Windows only), and PostgreSQL 18's OAUTHBEARER is not
+    // installed here (15 is): impostors send those requests byte for byte as the protocol defines.
+    impostors.sspi = await pgAuthServer(9);
+    impostors.oauth = await pgAuthServer(10, ['OAUTHBEARER']);
+    impostors.scramPlus = await pgAuthServer(10, ['SCRAM-SHA-256-PLUS']);
+    impostors.code42 = await pgAuthServer(42);
     impostors.pgbouncer = await pgErrorServer('08P01', 'unsupported startup parameter: application_name');
     impostors.unknown = await pgErrorServer('P0001', 'custom proxy says no');
     // Asks for a cleartext password, then never answers it (a pooler waiting for a backend).
@@ -49,7 +74,7 @@ describe('database.postgres.auth', () => {
   });
   afterAll(async () => {
     for (const r of [NOLOGIN, EXPIRED, LIMITED]) await dropRole(r);
-    for (const p of [hbaUserOnly, ident, tiny, standbyNoHot]) p?.stop();
+    for (const p of [hbaUserOnly, ident, tiny, standbyNoHot, gss]) p?.stop();
     for (const s of Object.values(impostors)) await s.stop();
   });
 
@@ -161,6 +186,56 @@ describe('database.postgres.auth', () => {
     expect(result.hint).toMatch(/scram-sha-256/);
   });
 
+  it('pg_hba asks for GSSAPI (AuthenticationRequest 7): authMethodUnsupported naming GSSAPI, not a login timeout (and no uncaught exception from the driver)', async () => {
+    const t0 = Date.now();
+    const { result, results } = await runCheck('database.postgres.auth', pgTarget(pgDb({ port: gss.port, user: 'postgres', pw: gss.password, dbname: 'postgres', sslmode: 'disable' })), { timeoutMs: 8000 });
+    expect(results.find((r) => r.id === 'database.postgres.tls')!.details?.startup).toBe('password requested (GSSAPI)');
+    expect(result).toMatchObject({ status: 'fail', messageId: 'authMethodUnsupported', cause: `denied:postgres:postgres@127.0.0.1:${gss.port}:pg_hba` });
+    expect(result.message).toMatch(/asks postgres for GSSAPI authentication \(AuthenticationRequest code 7\)/);
+    expect(result.message).toContain('no GSSAPI provider registered');
+    expect(result.hint).toContain('"host postgres postgres <pod CIDR> scram-sha-256", before the gss line');
+    expect(Date.now() - t0).toBeLessThan(4000); // told at once, not after the login's time runs out
+  });
+
+  it('the same server with a scram-sha-256 line first: the pass the fix leads to', async () => {
+    const p = await startPrivatePg({ hba: ['host all all 127.0.0.1/32 scram-sha-256', 'host all all 127.0.0.1/32 gss'] });
+    try {
+      const { result } = await runCheck('database.postgres.auth', pgTarget(pgDb({ port: p.port, user: 'postgres', pw: p.password, dbname: 'postgres', sslmode: 'disable' })));
+      expect(result).toMatchObject({ status: 'pass', messageId: 'authenticated' });
+    } finally { p.stop(); }
+  });
+
+  it('pg_hba.conf trusts this machine\'s address: a wrong password is let in too, so the login proves nothing about it (warn, not "authenticated with the configured password")', async () => {
+    const p = await startPrivatePg({ hba: ['host all all 127.0.0.1/32 trust'] });
+    try {
+      const { result } = await runCheck('database.postgres.auth', pgTarget(pgDb({ port: p.port, user: 'postgres', pw: 'fd-db-not-the-password', dbname: 'postgres', sslmode: 'disable' })));
+      expect(result).toMatchObject({ status: 'warn', messageId: 'passwordNotChecked' });
+      expect(result.message).toContain('without asking for a password (pg_hba.conf "trust"');
+      expect(result.details?.passwordChecked).toBe(false);
+      expect(result.hint).toContain('--in-cluster');
+      const inCluster = pgTarget(pgDb({ port: p.port, user: 'postgres', pw: 'fd-db-not-the-password', dbname: 'postgres', sslmode: 'disable' }));
+      inCluster.inCluster = true; // from a pod, the pods' own line is the one that matched
+      const pod = (await runCheck('database.postgres.auth', inCluster)).result;
+      expect(pod).toMatchObject({ status: 'pass', messageId: 'authenticated' });
+      expect(pod.message).toContain('was not checked');
+    } finally { p.stop(); }
+  });
+
+  it('requests no Linux client answers (SSPI, SASL without SCRAM-SHA-256) and a code the protocol lacks: named, or unrecognised with the code', async () => {
+    const run = (port: number) => runCheck('database.postgres.auth', pgTarget(pgDb({ port, sslmode: 'disable' })), { timeoutMs: 6000 });
+    const sspi = (await run(impostors.sspi!.port)).result;
+    expect(sspi).toMatchObject({ status: 'fail', messageId: 'authMethodUnsupported' });
+    expect(sspi.message).toMatch(/SSPI authentication \(AuthenticationRequest code 9\).*Windows-only/);
+    const oauth = (await run(impostors.oauth!.port)).result;
+    expect(oauth).toMatchObject({ status: 'fail', messageId: 'authMethodUnsupported' });
+    expect(oauth.message).toMatch(/SASL authentication with OAUTHBEARER .*offers no SCRAM-SHA-256/);
+    const plus = (await run(impostors.scramPlus!.port)).result;
+    expect(plus.messageId).toBe('authMethodUnsupported');
+    const odd = (await run(impostors.code42!.port)).result;
+    expect(odd).toMatchObject({ status: 'fail', messageId: 'unrecognised' });
+    expect(odd.message).toMatch(/^unrecognised: .* AuthenticationRequest code 42/);
+  });
+
   it('all non-reserved slots taken: tooManyConnections (53300)', async () => {
     const held: pg.Client[] = [];
     try {
@@ -176,11 +251,13 @@ describe('database.postgres.auth', () => {
     } finally { for (const c of held) await c.end(); }
   });
 
-  it('a standby without hot standby: serverNotReady (57P03), points at the primary', async () => {
+  it('a standby without hot standby: serverNotReady (57P03), points at the primary; the first check to see it (tls) reports it and blocks the login', async () => {
     const t = pgTarget(pgDb({ port: standbyNoHot.port, user: 'postgres', pw: standbyNoHot.password, dbname: 'postgres', sslmode: 'disable' }));
     t.provenance['databases[0].host'] = 'values.yaml: configuration.database.host';
-    const { result } = await runCheck('database.postgres.auth', t);
-    expect(result.messageId).toBe('serverNotReady');
+    const { result: auth, results } = await runCheck('database.postgres.auth', t);
+    expect(auth.status).toBe('skip');
+    const result = results.find((r) => r.id === 'database.postgres.tls')!;
+    expect(result).toMatchObject({ status: 'fail', messageId: 'serverNotReady', cause: `unreachable:127.0.0.1:${standbyNoHot.port}` });
     expect(result.details?.sqlstate).toBe('57P03');
     expect(result.hint).toContain('configuration.database.host');
     expect(result.hint).toMatch(/primary/);
@@ -193,14 +270,16 @@ describe('database.postgres.auth', () => {
     holder.on('error', () => {});
     try {
       p.stop('smart', false); // a smart shutdown waits for the open session and refuses new ones
-      const { result } = await runCheck('database.postgres.auth', pgTarget(pgDb({ port: p.port, user: 'postgres', pw: p.password, dbname: 'postgres', sslmode: 'disable' })));
+      const { results } = await runCheck('database.postgres.auth', pgTarget(pgDb({ port: p.port, user: 'postgres', pw: p.password, dbname: 'postgres', sslmode: 'disable' })));
+      const result = results.find((r) => r.id === 'database.postgres.tls')!;
       expect(result.messageId).toBe('serverNotReady');
       expect(result.message).toMatch(/shutting down/);
     } finally { await holder.end().catch(() => {}); p.stop('immediate'); }
   });
 
   it('a pooler refusing a startup parameter (08P01): protocolRejected with the pooler fix', async () => {
-    const { result } = await runCheck('database.postgres.auth', pgTarget(pgDb({ port: impostors.pgbouncer!.port, sslmode: 'disable' })));
+    const { results } = await runCheck('database.postgres.auth', pgTarget(pgDb({ port: impostors.pgbouncer!.port, sslmode: 'disable' })));
+    const result = results.find((r) => r.id === 'database.postgres.tls')!; // the first startup message meets it
     expect(result.messageId).toBe('protocolRejected');
     expect(result.hint).toContain('ignore_startup_parameters');
   });
@@ -273,6 +352,100 @@ describe('database.postgres.auth', () => {
       const { result } = await runCheck('database.postgres.auth', pgTarget(pgDb({ host: '127.0.0.1', port: az.flexible!.port, user: 'flyte@fdtest-srv', sslmode: 'prefer', sslrootcert: undefined })));
       expect(result).toMatchObject({ status: 'fail', messageId: 'passwordRejected' });
       expect(result.message).not.toContain('Flexible Server');
+    });
+  });
+
+  describe('pg_hba asks for a client certificate (the cert method) on a real server: what options names decides the finding', () => {
+    let p: PrivatePg, dir: string;
+    const cc: Record<string, { sslcert: string; sslkey: string }> = {};
+    beforeAll(async () => {
+      const tb = getTestbed();
+      dir = mkdtempSync(join(tmpdir(), 'fd-db-clientcert-'));
+      writeFileSync(join(dir, 'c.ext'), 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n');
+      const mk = (name: string, cn: string, selfSigned = false) => {
+        const key = join(dir, `${name}.key`), crt = join(dir, `${name}.crt`), csr = join(dir, `${name}.csr`);
+        const ssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+        if (selfSigned) ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '30', '-subj', `/CN=${cn}`]);
+        else {
+          ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${cn}`]);
+          ssl(['x509', '-req', '-in', csr, '-CA', tb.caCert, '-CAkey', tb.caCert.replace(/\.crt$/, '.key'), '-CAserial', join(dir, 'ca.srl'), '-CAcreateserial', '-days', '30', '-extfile', join(dir, 'c.ext'), '-out', crt]);
+        }
+        cc[name] = { sslcert: crt, sslkey: key };
+      };
+      mk('good', 'postgres'); mk('otherCn', 'someone'); mk('otherCa', 'postgres', true);
+      p = await startPrivatePg({ tls: testCert('db-valid', { sans: ['localhost', 'db.flyte.test', 'IP:127.0.0.1'] }), hba: ['hostssl all all 127.0.0.1/32 cert'], conf: [`ssl_ca_file = '${tb.caCert}'`] });
+    });
+    afterAll(() => { p?.stop(); if (dir) rmSync(dir, { recursive: true, force: true }); });
+    const t = (o: Partial<{ sslcert: string; sslkey: string }>) => pgTarget(pgDb({ port: p.port, user: 'postgres', pw: p.password, dbname: 'postgres', sslmode: 'require', sslrootcert: undefined, ...o }));
+
+    it('sslcert/sslkey in options with CN=user from the server\'s CA: the certificate is presented and the login passes', async () => {
+      const { result } = await runCheck('database.postgres.auth', t(cc.good!));
+      expect(result).toMatchObject({ status: 'pass', messageId: 'authenticated' });
+      expect(result.details?.tls).toBe(true);
+      expect(result.message).toContain(`with the client certificate ${cc.good!.sslcert} (no password asked)`);
+    });
+
+    it('none configured: authMethodUnsupported, the fix adds sslcert/sslkey to the options key', async () => {
+      const { result } = await runCheck('database.postgres.auth', t({}));
+      expect(result).toMatchObject({ status: 'fail', messageId: 'authMethodUnsupported' });
+      expect(result.hint).toContain('add "sslcert=<file> sslkey=<file>" to configuration.database.options');
+    });
+
+    it('a certificate whose CN is not the user: clientCertRejected names both, never "add sslcert"', async () => {
+      const { result } = await runCheck('database.postgres.auth', t(cc.otherCn!));
+      expect(result).toMatchObject({ status: 'fail', messageId: 'clientCertRejected', cause: `denied:postgres:postgres@127.0.0.1:${p.port}:pg_hba` });
+      expect(result.message).toContain('certificate authentication failed for user "postgres"');
+      expect(result.message).toContain('"someone" is not "postgres"');
+      expect(result.hint).toContain('with CN=postgres');
+      expect(result.hint).not.toMatch(/add "sslcert/);
+    });
+
+    it('a certificate from a CA the server does not trust: the TLS alert is about the client certificate, not "fix the sslmode or the server\'s certificate"', async () => {
+      const { result, results } = await runCheck('database.postgres.auth', t(cc.otherCa!));
+      expect(results.find((r) => r.id === 'database.postgres.tls')!.status).toBe('pass');
+      expect(result).toMatchObject({ status: 'fail', messageId: 'clientCertRejected' });
+      expect(result.message).toMatch(/alert "unknown ca"\): it is not signed by a CA in the server's ssl_ca_file/);
+      expect(result.hint).not.toMatch(/sslmode/);
+    });
+
+    it('configured but not readable here (a path in the pods): cannot be judged, a warn, not a fail asking to add it', async () => {
+      const { result } = await runCheck('database.postgres.auth', t({ sslcert: '/etc/db/client.crt', sslkey: '/etc/db/client.key' }));
+      expect(result).toMatchObject({ status: 'warn', messageId: 'clientCertNotHere' });
+      expect(result.message).toContain('sslcert=/etc/db/client.crt sslkey=/etc/db/client.key, which are not readable here');
+    });
+  });
+
+  // A real PgBouncer (1.18) in front of a real PostgreSQL. Skipped, saying so, where no pgbouncer binary is found (FD_PGBOUNCER).
+  describe.skipIf(!pgBouncerBin())('PgBouncer in front of PostgreSQL: its own 08P01 refusals are named, not "refused at the protocol level"', () => {
+    let p: PrivatePg, bouncer: PgBouncer;
+    beforeAll(async () => {
+      p = await startPrivatePg({ setup: ['CREATE DATABASE flyteadmin'] });
+      bouncer = await startPgBouncer({ databases: { flyteadmin: `host=127.0.0.1 port=${p.port} dbname=flyteadmin` }, users: { postgres: p.password } });
+    });
+    afterAll(() => { bouncer?.stop(); p?.stop(); });
+    const t = (o: Parameters<typeof pgDb>[0] = {}) => pgTarget(pgDb({ port: bouncer.port, user: 'postgres', pw: p.password, dbname: 'flyteadmin', sslmode: 'disable', sslrootcert: undefined, ...o }));
+
+    it('through the pooler, the healthy login passes', async () => {
+      expect((await runCheck('database.postgres.auth', t())).result).toMatchObject({ status: 'pass', messageId: 'authenticated' });
+    });
+
+    it('a database the pooler has no entry for ("no such database"): poolerNoDatabase, the [databases] line or the dbname key', async () => {
+      const { result } = await runCheck('database.postgres.auth', t({ dbname: 'fd_db_not_pooled' }));
+      expect(result).toMatchObject({ status: 'fail', messageId: 'poolerNoDatabase', cause: 'config:configuration.database.dbname' });
+      expect(result.message).toContain('FATAL: no such database: fd_db_not_pooled');
+      expect(result.hint).toContain('"fd_db_not_pooled = host=<PostgreSQL host> port=5432 dbname=fd_db_not_pooled" under [databases] in pgbouncer.ini');
+      expect(result.hint).toContain('configuration.database.dbname');
+    });
+
+    it('a wrong password or an unknown user ("SASL authentication failed", 08P01): poolerAuthFailed with the password key and the auth_file', async () => {
+      for (const over of [{ pw: 'fd-db-wrong-pooled-pw' }, { user: 'fd_db_nobody' }]) {
+        const { result } = await runCheck('database.postgres.auth', t(over));
+        expect(result).toMatchObject({ status: 'fail', messageId: 'poolerAuthFailed' });
+        expect(result.cause).toMatch(/^credentials:postgres:/);
+        expect(result.message).toContain('SASL authentication failed');
+        expect(result.hint).toContain('set configuration.database.password');
+        expect(result.hint).toContain('auth_file');
+      }
     });
   });
 });

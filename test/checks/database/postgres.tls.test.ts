@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import { testCert } from '../../harness/private-servers.js';
 import { getTestbed } from '../../harness/testbed.js';
 import { runCheck } from '../../harness/run-check.js';
@@ -122,6 +123,40 @@ describe('database.postgres.tls', () => {
     const auth = await runCheck('database.postgres.auth', pgTarget(pgDb({ ...su(plainOnlyHba), sslmode: 'prefer' })));
     expect(auth.result.status).toBe('pass');
     expect(auth.result.details?.tls).toBe(false);
+  });
+
+  it('a server refusing every startup for its state (no free slot: "sorry, too many clients already", 53300; shutting down, 57P03): the refusal, never "accepts plaintext"', async () => {
+    const full = await startPrivatePg({ conf: ['max_connections = 3', 'superuser_reserved_connections = 0'] });
+    const held: pg.Client[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        const c = new pg.Client({ host: '127.0.0.1', port: full.port, user: 'postgres', password: full.password, database: 'postgres' });
+        c.on('error', () => {});
+        await c.connect();
+        held.push(c);
+      }
+      for (const sslmode of ['disable', 'prefer'] as const) {
+        const { result, results } = await runCheck('database.postgres.tls', pgTarget(pgDb({ ...su(full), sslmode, sslrootcert: undefined })));
+        expect(result, sslmode).toMatchObject({ status: 'fail', messageId: 'tooManyConnections' });
+        expect(result.message).toContain('sorry, too many clients already (SQLSTATE 53300)');
+        expect(result.message).not.toMatch(/accepts plaintext/);
+        expect(result.hint).toContain('max_connections');
+        expect(results.find((r) => r.id === 'database.postgres.connect')!.status).toBe('pass');
+      }
+      for (const c of held.splice(0)) await c.end();
+      const { result: healthy } = await runCheck('database.postgres.tls', pgTarget(pgDb({ ...su(full), sslmode: 'disable', sslrootcert: undefined })));
+      expect(healthy).toMatchObject({ status: 'pass', messageId: 'plaintext' });
+    } finally { for (const c of held) await c.end().catch(() => {}); full.stop(); }
+  });
+
+  it('pg_hba.conf refusing the user with and without TLS: the sslmode is not the cause (pass), and the message does not claim plaintext is accepted', async () => {
+    const p = await startPrivatePg({ tls: testCert('db-valid', { sans: ['localhost', 'IP:127.0.0.1'] }), hba: ['host all all 127.0.0.1/32 reject'] });
+    try {
+      const { result } = await runCheck('database.postgres.tls', pgTarget(pgDb({ ...su(p), sslmode: 'disable', sslrootcert: undefined })));
+      expect(result.status).toBe('pass');
+      expect(result.message).toMatch(/pg_hba\.conf on 127\.0\.0\.1:\d+ refuses postgres\/postgres from here with and without TLS/);
+      expect(result.message).not.toMatch(/accepts plaintext/);
+    } finally { p.stop(); }
   });
 
   it('a server offering only TLS 1.0/1.1 is named as such', async () => {

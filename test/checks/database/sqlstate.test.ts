@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { classifyPgError } from '../../../src/clients/postgres.js';
-import { LOGIN_MESSAGES, loginServerFinding, QUERY_MESSAGES, queryFinding } from '../../../checks/database/_support.js';
+import { LOGIN_MESSAGES, loginServerFinding, QUERY_MESSAGES, queryFinding, SERVER_MESSAGES, serverOnlyFinding } from '../../../checks/database/_support.js';
 import { describeSqlstate, SQLSTATE_CLASSES, SQLSTATE_NAMES } from '../../../checks/database/_sqlstate.js';
 import { getTestbed } from '../../harness/testbed.js';
 import { pgDb, pgTarget } from './pg-target.js';
@@ -37,6 +37,15 @@ describe('SQLSTATE findings', () => {
       expect(q.hint, code).toBeTruthy();
       if (login.messageId === 'unrecognised') expect(login.message).toContain(`unrecognised: SQLSTATE ${code} message for ${code}`);
     }
+  });
+
+  it('before the startup (an ErrorResponse to the SSLRequest), every code with a class finding gets it: 53300 is no longer unrecognised', () => {
+    for (const code of Object.keys(SQLSTATE_NAMES)) {
+      const f = serverOnlyFinding(target, db, { code, severity: 'FATAL', message: `message for ${code}` }, 'SSLRequest');
+      expect(SERVER_MESSAGES[f.messageId as keyof typeof SERVER_MESSAGES]?.status, code).toBe(f.status);
+      if (/^(53|54|57P0[1-5]|08|XX|58|F0)/.test(code)) expect(f.messageId, code).not.toBe('unrecognised');
+    }
+    expect(serverOnlyFinding(target, db, { code: '53300', severity: 'FATAL', message: 'no more connections allowed (max_client_conn)' }, 'SSLRequest').hint).toContain("max_client_conn");
   });
 
   it.each([
