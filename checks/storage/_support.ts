@@ -104,6 +104,7 @@ export const S3_FAILURES = {
   noSuchBucket: m('fail', 'NoSuchBucket: the bucket does not exist (Flyte would try CreateBucket at start).'),
   invalidBucketName: m('fail', 'InvalidBucketName: the configured bucket name is not a valid S3 bucket name.'),
   serverError: m('fail', 'The store (or a proxy in front of it) answered a server-side error: InternalError, ServiceUnavailable, SlowDown, 5xx.'),
+  storeFull: m('fail', 'The store refuses writes for lack of room: a bucket or user quota (XMinioAdminBucketQuotaExceeded, Ceph QuotaExceeded) or a full backend (XMinioStorageFull, HTTP 507); not transient, not a permission.'),
   notS3Api: m('fail', 'NotImplemented / MethodNotAllowed: a gateway or server that does not implement this S3 operation answers.'),
   notS3: m('fail', 'Something other than an S3 API answered (an HTML page, an empty answer, JSON): the endpoint is not the store\'s S3 port.'),
   requestAltered: m('fail', 'XAmzContentSHA256Mismatch / BadDigest: the request arrived changed: a proxy between here and the store rewrites it.'),
@@ -294,6 +295,7 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
     if (!a.s3) return s3NotS3(ctx, a, what, base);
     if (a.status === 301 || a.status === 307) return regionFailure(t, op, a.region, `${a.status} redirect`, d);
     if (a.status === 404 && !op.objectLevel) return noSuchBucket(t, op, d);
+    if (a.status === 507) return { status: 'fail', messageId: 'storeFull', cause: cause.backend(`s3 ${p.key}`), message: `${what}: the store answered ${said} (507 Insufficient Storage): its drives are full`, hint: 'free space on the store\'s drives (delete data or add capacity); retrying does not help', details: d };
     if (a.status >= 500) return { status: 'fail', messageId: 'serverError', cause: cause.backend(`s3 ${p.key}`), message: `${what}: the store answered ${said} (server-side; usually transient)`, hint: 'retry; if it persists, check the object store\'s health and logs', details: d };
     return { status: 'fail', messageId: 'unrecognised', message: `${what}: unrecognised answer: ${said} without an error code (${describeAnswer(a)})`, hint: `look at the store's logs for request ${a.headers['x-amz-request-id'] ?? '(no request id)'}`, details: d };
   }
@@ -352,7 +354,11 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
       if (ws) return { status: 'fail', messageId: 'invalidBucketName', cause: cause.config(k), message: `${what}: the bucket name ${JSON.stringify(op.bucket)} ${ws} (${said})`, hint: `set ${k} to ${JSON.stringify(op.bucket.trim())}, with nothing around it`, details: { ...d, whitespace: ws } };
       return { status: 'fail', messageId: 'invalidBucketName', cause: cause.config(k), message: `${what}: "${op.bucket}" is not a valid bucket name (${said})`, hint: `set ${k} to a valid bucket name (3-63 characters: lower-case letters, digits, dots and hyphens; no scheme or path)`, details: d };
     }
-    case 'InternalError': case 'ServiceUnavailable': case 'SlowDown': case 'RequestTimeout': case 'OperationAborted': case 'XMinioServerNotInitialized': case 'XMinioStorageFull': case 'XMinioBackendDown': case 'XMinioReadQuorum': case 'XMinioWriteQuorum': case 'InsufficientCapacity': case 'Busy':
+    case 'XMinioAdminBucketQuotaExceeded': case 'XMinioBucketQuotaExceeded': case 'QuotaExceeded':
+      return { status: 'fail', messageId: 'storeFull', cause: cause.backend(`s3 ${p.key} quota ${op.bucket}`), message: `${what}: the store refuses the write because a quota is used up (${said}); this is neither a permission nor transient`, hint: st.endpoint ? `raise or remove the quota: MinIO: mc quota info <alias>/${op.bucket}, then mc quota set <alias>/${op.bucket} --size <size> or mc quota clear <alias>/${op.bucket}; Ceph RGW: radosgw-admin quota set --quota-scope=bucket --bucket=${op.bucket} --max-size=<bytes> (or --quota-scope=user for the key's user); or delete old data from the bucket` : `raise the quota of the account or bucket (the provider's console), or delete old data from s3://${op.bucket}`, details: d };
+    case 'XMinioStorageFull': case 'InsufficientStorage':
+      return { status: 'fail', messageId: 'storeFull', cause: cause.backend(`s3 ${p.key}`), message: `${what}: the store's drives are full (${said}); every write to any bucket on ${p.key} fails until space is freed`, hint: 'free space on the store\'s drives (MinIO: mc admin info <alias> shows the drives; delete data, add drives or a server pool); retrying does not help', details: d };
+    case 'InternalError': case 'ServiceUnavailable': case 'SlowDown': case 'RequestTimeout': case 'OperationAborted': case 'XMinioServerNotInitialized': case 'XMinioBackendDown': case 'XMinioReadQuorum': case 'XMinioWriteQuorum': case 'InsufficientCapacity': case 'Busy':
       return { status: 'fail', messageId: 'serverError', cause: cause.backend(`s3 ${p.key}`), message: `${what}: the store answered ${said} (server-side${code === 'SlowDown' ? ': request rate too high' : ''})`, hint: code === 'SlowDown' ? 'reduce the request rate (other clients?) and retry' : 'retry; if it persists, check the object store\'s health, disks and logs', details: d };
     case 'NotImplemented': case 'MethodNotAllowed': case 'XMinioNotImplemented': case 'UnsupportedOperation':
       return { status: 'fail', messageId: 'notS3Api', cause: cause.wrongService(p.key), message: `${what}: ${p.key} does not implement this S3 operation (${said}): a gateway or a server that is not a full S3 API`, hint: `point ${storageKey(st, 'endpoint')} at the store's S3 API itself (not a gateway, a website endpoint or an S3-like proxy)`, details: d };
