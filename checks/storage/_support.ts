@@ -75,7 +75,7 @@ export const CANNOT_CHECK_HERE = {
 } as const;
 
 /** Dependency outcomes that stop the probes from running here (warn, so not a blocker for the engine). */
-export const CANNOT_PROBE = ['clusterInternal', 'cannotCheckHere', 'noCredentialsHere', 'localCredentialsFailed', 'thisMachineCredentialsRejected'];
+export const CANNOT_PROBE = ['clusterInternal', 'cannotCheckHere', 'noCredentialsHere', 'localCredentialsFailed', 'thisMachineCredentialsRejected', 'vpcScThisMachine'];
 
 /** Classifies a clock difference: warn above 1 minute, fail above S3's 15-minute limit. */
 export function skewStatus(skewMs: number): 'pass' | 'warn' | 'fail' {
@@ -467,6 +467,10 @@ export const GCS_FAILURES = {
   requesterPays: m('fail', 'The bucket is requester-pays (userProjectMissing): Flyte does not send a billing project.'),
   noSuchBucket: m('fail', 'The bucket does not exist (404 notFound).'),
   invalidBucketName: m('fail', 'The configured bucket name is not a valid GCS bucket name.'),
+  apiDisabled: m('fail', '403 accessNotConfigured: the Cloud Storage JSON API is not enabled in the project of the credentials (not a permission).'),
+  vpcScDenied: m('fail', 'In the cluster (--in-cluster): 403 vpcServiceControls: a VPC Service Controls perimeter refuses the pod\'s requests (not a permission).'),
+  vpcScThisMachine: m('warn', '403 vpcServiceControls from this machine: a VPC Service Controls perimeter refuses this network (not a permission); that says nothing about Flyte\'s pods inside the perimeter.'),
+  objectLocked: m('fail', '403 retentionPolicyNotMet / an object hold: the bucket\'s retention policy or a hold forbids deleting and overwriting objects (not a permission).'),
   rateLimited: m('fail', 'rateLimitExceeded / 429: too many requests; retry later.'),
   serverError: m('fail', 'GCS (or a proxy in front of the endpoint) answered a 5xx server error.'),
   notGcs: m('fail', 'Something other than the GCS JSON API answered (an HTML page, an empty answer).'),
@@ -545,6 +549,22 @@ export function gcsFailure(ctx: CheckContext, op: GcsOp, e: unknown, id?: GcsIde
   if (/billing|accountDisabled|userProjectAccountProblem/i.test(`${reason} ${msg}`)) return { status: 'fail', messageId: 'accountDisabled', cause: cause.config('gcs-billing'), message: `${what}: ${said}`, hint: 'enable billing for the bucket\'s project (or re-enable the account): gcloud billing projects link <project> --billing-account=<id>', details: d };
   if (/userProjectMissing|requester pays/i.test(`${reason} ${msg}`)) return { status: 'fail', messageId: 'requesterPays', message: `${what}: gs://${op.bucket} is a requester-pays bucket (${said}); Flyte does not send a billing project`, hint: `disable requester pays (gcloud storage buckets update gs://${op.bucket} --no-requester-pays) or use another bucket`, details: d };
   if (a.status === 429 || /rateLimitExceeded|userRateLimitExceeded|quotaExceeded/.test(reason ?? '')) return { status: 'fail', messageId: 'rateLimited', message: `${what}: rate limited (${said})`, hint: 'retry later; reduce request rates of other clients of the bucket or project', details: d };
+  if (a.status === 403) {
+    const text = `${reason ?? ''} ${msg}`;
+    if (/accessNotConfigured|SERVICE_DISABLED|has not been used in project|API .*is disabled/i.test(text)) {
+      const project = /project[= ](\d+|[a-z][a-z0-9-]{4,28}[a-z0-9])\b/.exec(msg)?.[1] ?? st.projectId;
+      return { status: 'fail', messageId: 'apiDisabled', cause: cause.config(`gcs-api:${project ?? 'project'}`), message: `${what}: the Cloud Storage JSON API is not enabled in project ${project ?? '(the credentials\' project)'} (${said}); no IAM grant changes this`, hint: `gcloud services enable storage-api.googleapis.com storage.googleapis.com --project ${project ?? '<project>'} (the project of ${gcsWho(st, id)}), then wait a few minutes`, details: { ...d, project: project ?? null } };
+    }
+    if (/vpcServiceControls|prohibited by organi[sz]ation'?s policy|VPC Service Controls/i.test(text)) {
+      const vpcId = /vpcServiceControlsUniqueIdentifier:\s*([A-Za-z0-9_-]+)/.exec(msg)?.[1];
+      const dd = { ...d, vpcServiceControlsUniqueIdentifier: vpcId ?? null };
+      if (!t.inCluster) return { status: 'warn', messageId: 'vpcScThisMachine', cause: cause.config('gcs-vpc-service-controls'), message: `cannot be checked from this machine: ${what} refused by a VPC Service Controls perimeter (${said}): this machine's network is outside the perimeter, which says nothing about Flyte's pods inside it; no IAM grant changes this`, hint: `run flyte-doctor --in-cluster (inside the perimeter); or add an access level for this machine's address to the perimeter (look the request up with the troubleshooter: gcloud access-context-manager ... or the console's VPC Service Controls troubleshooter with id ${vpcId ?? '<vpcServiceControlsUniqueIdentifier>'})`, details: dd };
+      return { status: 'fail', messageId: 'vpcScDenied', cause: cause.config('gcs-vpc-service-controls'), message: `${what} refused by a VPC Service Controls perimeter (${said}): the pod's network or identity is outside the perimeter of the bucket's project`, hint: `add the cluster's project (or an ingress rule for ${gcsWho(st, id)}) to the perimeter of the bucket's project; the troubleshooter takes the id ${vpcId ?? '<vpcServiceControlsUniqueIdentifier>'}`, details: dd };
+    }
+    if (/retentionPolicyNotMet|retention policy|object retention|active (Event-Based|Temporary) hold|under active .*hold/i.test(text)) {
+      return { status: 'fail', messageId: 'objectLocked', cause: cause.config(`gcs-retention:${op.bucket}`), message: `${what} refused by a retention rule of gs://${op.bucket} (${said}): objects cannot be deleted or overwritten before their retention ends; this is not a missing permission`, hint: `Flyte overwrites objects (retries, re-runs) and its operators delete old data: use a bucket without a retention policy or default event-based hold for Flyte (gcloud storage buckets describe gs://${op.bucket} --format="default(retention_policy,default_event_based_hold)"; remove an unlocked policy with gcloud storage buckets update gs://${op.bucket} --clear-retention-period); a locked policy cannot be removed`, details: d };
+    }
+  }
   if (a.status === 401) {
     const anonymous = /anonymous caller/i.test(msg);
     if (machine) return { status: 'warn', messageId: 'thisMachineCredentialsRejected', cause: credCause, message: `cannot be checked from this machine: ${anonymous ? 'the request went without credentials' : 'this machine\'s Google credentials were rejected'} (${said})`, hint: 'provide valid credentials here (GOOGLE_APPLICATION_CREDENTIALS, gcloud auth application-default login) or run flyte-doctor --in-cluster', details: d };
