@@ -294,6 +294,8 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
   if (!code) {
     if (!a.s3) return s3NotS3(ctx, a, what, base);
     if (a.status === 301 || a.status === 307) return regionFailure(t, op, a.region, `${a.status} redirect`, d);
+    // S3 answers a HEAD signed for the wrong region with a bare 400 that carries the bucket's region in x-amz-bucket-region
+    if (a.status === 400 && a.region && a.region !== (st.region ?? 'us-east-1')) return regionFailure(t, op, a.region, `HTTP 400 without a body, x-amz-bucket-region: ${a.region}`, d);
     if (a.status === 404 && !op.objectLevel) return noSuchBucket(t, op, d);
     if (a.status === 507) return { status: 'fail', messageId: 'storeFull', cause: cause.backend(`s3 ${p.key}`), message: `${what}: the store answered ${said} (507 Insufficient Storage): its drives are full`, hint: 'free space on the store\'s drives (delete data or add capacity); retrying does not help', details: d };
     if (a.status >= 500) return { status: 'fail', messageId: 'serverError', cause: cause.backend(`s3 ${p.key}`), message: `${what}: the store answered ${said} (server-side; usually transient)`, hint: 'retry; if it persists, check the object store\'s health and logs', details: d };

@@ -80,6 +80,20 @@ describe('S3 error codes: each its own finding (storage.s3.bucket)', () => {
     expect(srv.requests.slice(-3)).toEqual(['GET location', 'HEAD head-bucket', 'GET list']);
   });
 
+  it('HeadBucket signed for the wrong region: S3\'s bare 400 (no body) with x-amz-bucket-region is wrongRegion with the region from the header, not "unrecognised"', async () => {
+    // AWS answers HEAD in the wrong region with 400, headers only: x-amz-bucket-region names the bucket's region.
+    const head400 = { status: 400, headers: { 'x-amz-request-id': 'R', 'x-amz-id-2': 'i', server: 'AmazonS3', 'x-amz-bucket-region': 'eu-west-1' } };
+    answer = (op) => op === 'location' ? s3Error(403, 'AccessDenied', 'Access Denied') : op === 'head-bucket' ? head400 : undefined;
+    let { result } = await runCheck('storage.s3.bucket', target(), { instance: 'metadata' });
+    expect(result).toMatchObject({ status: 'fail', messageId: 'wrongRegion' });
+    expect(result.hint).toContain('configuration.storage.providerConfig.s3.region: eu-west-1');
+    expect(result.message).toContain('x-amz-bucket-region: eu-west-1');
+    // the same bare 400 naming the configured region is not a region problem
+    answer = (op) => op === 'location' ? s3Error(403, 'AccessDenied', 'Access Denied') : op === 'head-bucket' ? { ...head400, headers: { ...head400.headers, 'x-amz-bucket-region': 'us-east-1' } } : undefined;
+    ({ result } = await runCheck('storage.s3.bucket', target(), { instance: 'metadata' }));
+    expect(result.messageId).toBe('unrecognised');
+  });
+
   it('AccessDenied naming the action and principal (AWS wording) keeps them; KMS wording is KMS', async () => {
     answer = onBucket(s3Error(403, 'AccessDenied', 'User: arn:aws:iam::123456789012:user/flyte is not authorized to perform: s3:GetBucketLocation on resource: "arn:aws:s3:::flyte-metadata" because no identity-based policy allows the s3:GetBucketLocation action'));
     answer = (op) => op === 'location' ? s3Error(403, 'AccessDenied', 'User: arn:aws:iam::123456789012:user/flyte is not authorized to perform: s3:GetBucketLocation on resource: "arn:aws:s3:::flyte-metadata"') : undefined;
