@@ -313,6 +313,22 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
       if (iam) {
         return { status: 'warn', messageId: 'deniedForThisMachine', cause: cause.denied('s3', keyId(st, identity), named), message: `${what} denied (AccessDenied) for ${who}: it lacks ${named} on ${arn}; this says nothing about Flyte's own role (${iamNote(st)})`, hint: `run flyte-doctor --in-cluster to check Flyte's role; Flyte's role needs ${named} on ${arn} (${flyteIdentityText(st)})`, details: dd };
       }
+      // AWS names the policy that decided: an explicit Deny wins over any Allow, so "allow X" is then the wrong fix
+      const by = denyingPolicy(msg ?? '');
+      if (by && by.kind !== 'identity-allow') {
+        const subject = principal ?? who;
+        const fix: Record<string, string> = {
+          'resource-deny': `a Deny statement in the bucket policy of ${op.bucket} matches ${subject} for ${named}; adding an Allow cannot override it: read it (aws s3api get-bucket-policy --bucket ${op.bucket}) and narrow the Deny (its Condition, e.g. aws:SecureTransport, aws:SourceVpce, s3:x-amz-server-side-encryption) or exclude Flyte's identity`,
+          'resource-allow': `the bucket policy of ${op.bucket} does not allow ${subject} (another account's bucket needs an Allow for ${named} in its bucket policy, besides the identity policy)`,
+          'identity-deny': `a Deny statement in a policy attached to ${subject} matches ${named} on ${arn}: find it (aws iam list-attached-role-policies / list-role-policies, or the user's) and remove or narrow it; another Allow cannot override it`,
+          'scp': `an AWS Organizations service control policy denies ${named} to the account; nothing inside the account overrides it: ask the organization's administrators (aws organizations list-policies-for-target)`,
+          'rcp': `an AWS Organizations resource control policy denies ${named} on the bucket; nothing inside the account overrides it: ask the organization's administrators`,
+          'vpce': `the policy of the S3 VPC endpoint this request went through does not allow ${named} on ${arn}: extend the endpoint policy (aws ec2 describe-vpc-endpoints --filters Name=service-name,Values=com.amazonaws.<region>.s3)`,
+          'boundary': `the permissions boundary of ${subject} does not allow ${named}: add it to the boundary policy (aws iam get-role --role-name <role> shows PermissionsBoundary), not only to the role's policy`,
+          'session': `the session policy passed when these credentials were issued does not allow ${named}: issue them without that policy or include the action`,
+        };
+        return { status: 'fail', messageId: 'permissionDenied', cause: cause.denied('s3', keyId(st, identity), named), message: `${what} denied (AccessDenied) for ${principal ? `${principal}, ` : ''}${who} by ${by.text}: ${msg}`, hint: fix[by.kind]!, details: { ...dd, decidedBy: by.text } };
+      }
       return { status: 'fail', messageId: 'permissionDenied', cause: cause.denied('s3', keyId(st, identity), named), message: `${what} denied (AccessDenied) for ${principal ? `${principal}, ` : ''}${who}: missing ${named} on ${arn}${msg && !/^access denied\.?$/i.test(msg) ? ` (${msg})` : ''}`, hint: s3GrantHint(st, named, op.bucket, op.objectLevel), details: dd };
     }
     case 'InvalidAccessKeyId':
@@ -381,6 +397,21 @@ function requestHint(st: StorageTarget, msg: string): string {
   if (/virtual|path.?style|host.?style|bucket.*host/i.test(msg)) return 'the store wants another addressing style (path-style vs virtual-hosted): check the endpoint and the store\'s domain settings';
   if (/security-token|session token/i.test(msg)) return 'temporary credentials need their session token; use a long-lived access key in the values, or authType iam';
   return `the store refuses the request form; compare its S3 compatibility notes with Flyte's use (path-style, SigV4) and check ${storageKey(st, 'endpoint')}`;
+}
+
+/**
+ * Which policy decided an AWS AccessDenied, from AWS's own wording ("with an explicit deny in a
+ * resource-based policy", "because no VPC endpoint policy allows ..."). undefined: not said.
+ */
+export function denyingPolicy(msg: string): { kind: 'identity-allow' | 'resource-allow' | 'resource-deny' | 'identity-deny' | 'scp' | 'rcp' | 'vpce' | 'boundary' | 'session'; text: string } | undefined {
+  const m = /(with an explicit deny in an?|because no) (resource-based|identity-based|service control|resource control|VPC endpoint|permissions boundary|session)( policy| policies)?/i.exec(msg);
+  if (!m) return undefined;
+  const deny = /explicit deny/i.test(m[1]!);
+  const what = m[2]!.toLowerCase();
+  const text = `${deny ? 'an explicit deny in a' : 'no allow in any'} ${m[2]}${/boundary/.test(what) ? '' : ' policy'}`;
+  const kind = what === 'resource-based' ? (deny ? 'resource-deny' : 'resource-allow') : what === 'identity-based' ? (deny ? 'identity-deny' : 'identity-allow')
+    : what === 'service control' ? 'scp' : what === 'resource control' ? 'rcp' : what === 'vpc endpoint' ? 'vpce' : what === 'permissions boundary' ? 'boundary' : 'session';
+  return { kind, text };
 }
 
 /** With authType accesskey, AWS_* variables in this environment change nothing: say so when they are set. */
