@@ -783,6 +783,10 @@ export async function azureFailure(ctx: CheckContext, op: AzureOp, e: unknown, i
       const o = await azureNetFailure(ctx, e.net!, what, base);
       return o;
     }
+    case 'unreadable': {
+      const h = azHp(st);
+      return { status: 'fail', messageId: 'notAzure', cause: cause.wrongService(h.key), message: `${what}: ${e.message.replace(/^[^:]+: /, '')}`, hint: st.endpoint ? `point ${storageKey(st, 'endpoint')} at the blob service of the account (Azure or Azurite); ${st.endpoint} answers with Azure headers but not Azure Blob's answers (a gateway or lookalike)` : `a proxy on the path to ${h.host} answers instead of Azure Storage: check HTTPS_PROXY and the network path`, details: { ...base, sdkError: e.message } };
+    }
     case 'answer':
       break;
   }
