@@ -75,7 +75,7 @@ export const CANNOT_CHECK_HERE = {
 } as const;
 
 /** Dependency outcomes that stop the probes from running here (warn, so not a blocker for the engine). */
-export const CANNOT_PROBE = ['clusterInternal', 'cannotCheckHere', 'noCredentialsHere', 'localCredentialsFailed', 'thisMachineCredentialsRejected'];
+export const CANNOT_PROBE = ['clusterInternal', 'cannotCheckHere', 'noCredentialsHere', 'localCredentialsFailed', 'thisMachineCredentialsRejected', 'vpcScThisMachine'];
 
 /** Classifies a clock difference: warn above 1 minute, fail above S3's 15-minute limit. */
 export function skewStatus(skewMs: number): 'pass' | 'warn' | 'fail' {
@@ -104,6 +104,7 @@ export const S3_FAILURES = {
   noSuchBucket: m('fail', 'NoSuchBucket: the bucket does not exist (Flyte would try CreateBucket at start).'),
   invalidBucketName: m('fail', 'InvalidBucketName: the configured bucket name is not a valid S3 bucket name.'),
   serverError: m('fail', 'The store (or a proxy in front of it) answered a server-side error: InternalError, ServiceUnavailable, SlowDown, 5xx.'),
+  storeFull: m('fail', 'The store refuses writes for lack of room: a bucket or user quota (XMinioAdminBucketQuotaExceeded, Ceph QuotaExceeded) or a full backend (XMinioStorageFull, HTTP 507); not transient, not a permission.'),
   notS3Api: m('fail', 'NotImplemented / MethodNotAllowed: a gateway or server that does not implement this S3 operation answers.'),
   notS3: m('fail', 'Something other than an S3 API answered (an HTML page, an empty answer, JSON): the endpoint is not the store\'s S3 port.'),
   requestAltered: m('fail', 'XAmzContentSHA256Mismatch / BadDigest: the request arrived changed: a proxy between here and the store rewrites it.'),
@@ -293,7 +294,10 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
   if (!code) {
     if (!a.s3) return s3NotS3(ctx, a, what, base);
     if (a.status === 301 || a.status === 307) return regionFailure(t, op, a.region, `${a.status} redirect`, d);
+    // S3 answers a HEAD signed for the wrong region with a bare 400 that carries the bucket's region in x-amz-bucket-region
+    if (a.status === 400 && a.region && a.region !== (st.region ?? 'us-east-1')) return regionFailure(t, op, a.region, `HTTP 400 without a body, x-amz-bucket-region: ${a.region}`, d);
     if (a.status === 404 && !op.objectLevel) return noSuchBucket(t, op, d);
+    if (a.status === 507) return { status: 'fail', messageId: 'storeFull', cause: cause.backend(`s3 ${p.key}`), message: `${what}: the store answered ${said} (507 Insufficient Storage): its drives are full`, hint: 'free space on the store\'s drives (delete data or add capacity); retrying does not help', details: d };
     if (a.status >= 500) return { status: 'fail', messageId: 'serverError', cause: cause.backend(`s3 ${p.key}`), message: `${what}: the store answered ${said} (server-side; usually transient)`, hint: 'retry; if it persists, check the object store\'s health and logs', details: d };
     return { status: 'fail', messageId: 'unrecognised', message: `${what}: unrecognised answer: ${said} without an error code (${describeAnswer(a)})`, hint: `look at the store's logs for request ${a.headers['x-amz-request-id'] ?? '(no request id)'}`, details: d };
   }
@@ -308,6 +312,22 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
       const dd = { ...d, permission: named, resource: arn, ...(principal ? { principal } : {}) };
       if (iam) {
         return { status: 'warn', messageId: 'deniedForThisMachine', cause: cause.denied('s3', keyId(st, identity), named), message: `${what} denied (AccessDenied) for ${who}: it lacks ${named} on ${arn}; this says nothing about Flyte's own role (${iamNote(st)})`, hint: `run flyte-doctor --in-cluster to check Flyte's role; Flyte's role needs ${named} on ${arn} (${flyteIdentityText(st)})`, details: dd };
+      }
+      // AWS names the policy that decided: an explicit Deny wins over any Allow, so "allow X" is then the wrong fix
+      const by = denyingPolicy(msg ?? '');
+      if (by && by.kind !== 'identity-allow') {
+        const subject = principal ?? who;
+        const fix: Record<string, string> = {
+          'resource-deny': `a Deny statement in the bucket policy of ${op.bucket} matches ${subject} for ${named}; adding an Allow cannot override it: read it (aws s3api get-bucket-policy --bucket ${op.bucket}) and narrow the Deny (its Condition, e.g. aws:SecureTransport, aws:SourceVpce, s3:x-amz-server-side-encryption) or exclude Flyte's identity`,
+          'resource-allow': `the bucket policy of ${op.bucket} does not allow ${subject} (another account's bucket needs an Allow for ${named} in its bucket policy, besides the identity policy)`,
+          'identity-deny': `a Deny statement in a policy attached to ${subject} matches ${named} on ${arn}: find it (aws iam list-attached-role-policies / list-role-policies, or the user's) and remove or narrow it; another Allow cannot override it`,
+          'scp': `an AWS Organizations service control policy denies ${named} to the account; nothing inside the account overrides it: ask the organization's administrators (aws organizations list-policies-for-target)`,
+          'rcp': `an AWS Organizations resource control policy denies ${named} on the bucket; nothing inside the account overrides it: ask the organization's administrators`,
+          'vpce': `the policy of the S3 VPC endpoint this request went through does not allow ${named} on ${arn}: extend the endpoint policy (aws ec2 describe-vpc-endpoints --filters Name=service-name,Values=com.amazonaws.<region>.s3)`,
+          'boundary': `the permissions boundary of ${subject} does not allow ${named}: add it to the boundary policy (aws iam get-role --role-name <role> shows PermissionsBoundary), not only to the role's policy`,
+          'session': `the session policy passed when these credentials were issued does not allow ${named}: issue them without that policy or include the action`,
+        };
+        return { status: 'fail', messageId: 'permissionDenied', cause: cause.denied('s3', keyId(st, identity), named), message: `${what} denied (AccessDenied) for ${principal ? `${principal}, ` : ''}${who} by ${by.text}: ${msg}`, hint: fix[by.kind]!, details: { ...dd, decidedBy: by.text } };
       }
       return { status: 'fail', messageId: 'permissionDenied', cause: cause.denied('s3', keyId(st, identity), named), message: `${what} denied (AccessDenied) for ${principal ? `${principal}, ` : ''}${who}: missing ${named} on ${arn}${msg && !/^access denied\.?$/i.test(msg) ? ` (${msg})` : ''}`, hint: s3GrantHint(st, named, op.bucket, op.objectLevel), details: dd };
     }
@@ -352,7 +372,11 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
       if (ws) return { status: 'fail', messageId: 'invalidBucketName', cause: cause.config(k), message: `${what}: the bucket name ${JSON.stringify(op.bucket)} ${ws} (${said})`, hint: `set ${k} to ${JSON.stringify(op.bucket.trim())}, with nothing around it`, details: { ...d, whitespace: ws } };
       return { status: 'fail', messageId: 'invalidBucketName', cause: cause.config(k), message: `${what}: "${op.bucket}" is not a valid bucket name (${said})`, hint: `set ${k} to a valid bucket name (3-63 characters: lower-case letters, digits, dots and hyphens; no scheme or path)`, details: d };
     }
-    case 'InternalError': case 'ServiceUnavailable': case 'SlowDown': case 'RequestTimeout': case 'OperationAborted': case 'XMinioServerNotInitialized': case 'XMinioStorageFull': case 'XMinioBackendDown': case 'XMinioReadQuorum': case 'XMinioWriteQuorum': case 'InsufficientCapacity': case 'Busy':
+    case 'XMinioAdminBucketQuotaExceeded': case 'XMinioBucketQuotaExceeded': case 'QuotaExceeded':
+      return { status: 'fail', messageId: 'storeFull', cause: cause.backend(`s3 ${p.key} quota ${op.bucket}`), message: `${what}: the store refuses the write because a quota is used up (${said}); this is neither a permission nor transient`, hint: st.endpoint ? `raise or remove the quota: MinIO: mc quota info <alias>/${op.bucket}, then mc quota set <alias>/${op.bucket} --size <size> or mc quota clear <alias>/${op.bucket}; Ceph RGW: radosgw-admin quota set --quota-scope=bucket --bucket=${op.bucket} --max-size=<bytes> (or --quota-scope=user for the key's user); or delete old data from the bucket` : `raise the quota of the account or bucket (the provider's console), or delete old data from s3://${op.bucket}`, details: d };
+    case 'XMinioStorageFull': case 'InsufficientStorage':
+      return { status: 'fail', messageId: 'storeFull', cause: cause.backend(`s3 ${p.key}`), message: `${what}: the store's drives are full (${said}); every write to any bucket on ${p.key} fails until space is freed`, hint: 'free space on the store\'s drives (MinIO: mc admin info <alias> shows the drives; delete data, add drives or a server pool); retrying does not help', details: d };
+    case 'InternalError': case 'ServiceUnavailable': case 'SlowDown': case 'RequestTimeout': case 'OperationAborted': case 'XMinioServerNotInitialized': case 'XMinioBackendDown': case 'XMinioReadQuorum': case 'XMinioWriteQuorum': case 'InsufficientCapacity': case 'Busy':
       return { status: 'fail', messageId: 'serverError', cause: cause.backend(`s3 ${p.key}`), message: `${what}: the store answered ${said} (server-side${code === 'SlowDown' ? ': request rate too high' : ''})`, hint: code === 'SlowDown' ? 'reduce the request rate (other clients?) and retry' : 'retry; if it persists, check the object store\'s health, disks and logs', details: d };
     case 'NotImplemented': case 'MethodNotAllowed': case 'XMinioNotImplemented': case 'UnsupportedOperation':
       return { status: 'fail', messageId: 'notS3Api', cause: cause.wrongService(p.key), message: `${what}: ${p.key} does not implement this S3 operation (${said}): a gateway or a server that is not a full S3 API`, hint: `point ${storageKey(st, 'endpoint')} at the store's S3 API itself (not a gateway, a website endpoint or an S3-like proxy)`, details: d };
@@ -373,6 +397,21 @@ function requestHint(st: StorageTarget, msg: string): string {
   if (/virtual|path.?style|host.?style|bucket.*host/i.test(msg)) return 'the store wants another addressing style (path-style vs virtual-hosted): check the endpoint and the store\'s domain settings';
   if (/security-token|session token/i.test(msg)) return 'temporary credentials need their session token; use a long-lived access key in the values, or authType iam';
   return `the store refuses the request form; compare its S3 compatibility notes with Flyte's use (path-style, SigV4) and check ${storageKey(st, 'endpoint')}`;
+}
+
+/**
+ * Which policy decided an AWS AccessDenied, from AWS's own wording ("with an explicit deny in a
+ * resource-based policy", "because no VPC endpoint policy allows ..."). undefined: not said.
+ */
+export function denyingPolicy(msg: string): { kind: 'identity-allow' | 'resource-allow' | 'resource-deny' | 'identity-deny' | 'scp' | 'rcp' | 'vpce' | 'boundary' | 'session'; text: string } | undefined {
+  const m = /(with an explicit deny in an?|because no) (resource-based|identity-based|service control|resource control|VPC endpoint|permissions boundary|session)( policy| policies)?/i.exec(msg);
+  if (!m) return undefined;
+  const deny = /explicit deny/i.test(m[1]!);
+  const what = m[2]!.toLowerCase();
+  const text = `${deny ? 'an explicit deny in a' : 'no allow in any'} ${m[2]}${/boundary/.test(what) ? '' : ' policy'}`;
+  const kind = what === 'resource-based' ? (deny ? 'resource-deny' : 'resource-allow') : what === 'identity-based' ? (deny ? 'identity-deny' : 'identity-allow')
+    : what === 'service control' ? 'scp' : what === 'resource control' ? 'rcp' : what === 'vpc endpoint' ? 'vpce' : what === 'permissions boundary' ? 'boundary' : 'session';
+  return { kind, text };
 }
 
 /** With authType accesskey, AWS_* variables in this environment change nothing: say so when they are set. */
@@ -461,6 +500,10 @@ export const GCS_FAILURES = {
   requesterPays: m('fail', 'The bucket is requester-pays (userProjectMissing): Flyte does not send a billing project.'),
   noSuchBucket: m('fail', 'The bucket does not exist (404 notFound).'),
   invalidBucketName: m('fail', 'The configured bucket name is not a valid GCS bucket name.'),
+  apiDisabled: m('fail', '403 accessNotConfigured: the Cloud Storage JSON API is not enabled in the project of the credentials (not a permission).'),
+  vpcScDenied: m('fail', 'In the cluster (--in-cluster): 403 vpcServiceControls: a VPC Service Controls perimeter refuses the pod\'s requests (not a permission).'),
+  vpcScThisMachine: m('warn', '403 vpcServiceControls from this machine: a VPC Service Controls perimeter refuses this network (not a permission); that says nothing about Flyte\'s pods inside the perimeter.'),
+  objectLocked: m('fail', '403 retentionPolicyNotMet / an object hold: the bucket\'s retention policy or a hold forbids deleting and overwriting objects (not a permission).'),
   rateLimited: m('fail', 'rateLimitExceeded / 429: too many requests; retry later.'),
   serverError: m('fail', 'GCS (or a proxy in front of the endpoint) answered a 5xx server error.'),
   notGcs: m('fail', 'Something other than the GCS JSON API answered (an HTML page, an empty answer).'),
@@ -539,6 +582,22 @@ export function gcsFailure(ctx: CheckContext, op: GcsOp, e: unknown, id?: GcsIde
   if (/billing|accountDisabled|userProjectAccountProblem/i.test(`${reason} ${msg}`)) return { status: 'fail', messageId: 'accountDisabled', cause: cause.config('gcs-billing'), message: `${what}: ${said}`, hint: 'enable billing for the bucket\'s project (or re-enable the account): gcloud billing projects link <project> --billing-account=<id>', details: d };
   if (/userProjectMissing|requester pays/i.test(`${reason} ${msg}`)) return { status: 'fail', messageId: 'requesterPays', message: `${what}: gs://${op.bucket} is a requester-pays bucket (${said}); Flyte does not send a billing project`, hint: `disable requester pays (gcloud storage buckets update gs://${op.bucket} --no-requester-pays) or use another bucket`, details: d };
   if (a.status === 429 || /rateLimitExceeded|userRateLimitExceeded|quotaExceeded/.test(reason ?? '')) return { status: 'fail', messageId: 'rateLimited', message: `${what}: rate limited (${said})`, hint: 'retry later; reduce request rates of other clients of the bucket or project', details: d };
+  if (a.status === 403) {
+    const text = `${reason ?? ''} ${msg}`;
+    if (/accessNotConfigured|SERVICE_DISABLED|has not been used in project|API .*is disabled/i.test(text)) {
+      const project = /project[= ](\d+|[a-z][a-z0-9-]{4,28}[a-z0-9])\b/.exec(msg)?.[1] ?? st.projectId;
+      return { status: 'fail', messageId: 'apiDisabled', cause: cause.config(`gcs-api:${project ?? 'project'}`), message: `${what}: the Cloud Storage JSON API is not enabled in project ${project ?? '(the credentials\' project)'} (${said}); no IAM grant changes this`, hint: `gcloud services enable storage-api.googleapis.com storage.googleapis.com --project ${project ?? '<project>'} (the project of ${gcsWho(st, id)}), then wait a few minutes`, details: { ...d, project: project ?? null } };
+    }
+    if (/vpcServiceControls|prohibited by organi[sz]ation'?s policy|VPC Service Controls/i.test(text)) {
+      const vpcId = /vpcServiceControlsUniqueIdentifier:\s*([A-Za-z0-9_-]+)/.exec(msg)?.[1];
+      const dd = { ...d, vpcServiceControlsUniqueIdentifier: vpcId ?? null };
+      if (!t.inCluster) return { status: 'warn', messageId: 'vpcScThisMachine', cause: cause.config('gcs-vpc-service-controls'), message: `cannot be checked from this machine: ${what} refused by a VPC Service Controls perimeter (${said}): this machine's network is outside the perimeter, which says nothing about Flyte's pods inside it; no IAM grant changes this`, hint: `run flyte-doctor --in-cluster (inside the perimeter); or add an access level for this machine's address to the perimeter (look the request up with the troubleshooter: gcloud access-context-manager ... or the console's VPC Service Controls troubleshooter with id ${vpcId ?? '<vpcServiceControlsUniqueIdentifier>'})`, details: dd };
+      return { status: 'fail', messageId: 'vpcScDenied', cause: cause.config('gcs-vpc-service-controls'), message: `${what} refused by a VPC Service Controls perimeter (${said}): the pod's network or identity is outside the perimeter of the bucket's project`, hint: `add the cluster's project (or an ingress rule for ${gcsWho(st, id)}) to the perimeter of the bucket's project; the troubleshooter takes the id ${vpcId ?? '<vpcServiceControlsUniqueIdentifier>'}`, details: dd };
+    }
+    if (/retentionPolicyNotMet|retention policy|object retention|active (Event-Based|Temporary) hold|under active .*hold/i.test(text)) {
+      return { status: 'fail', messageId: 'objectLocked', cause: cause.config(`gcs-retention:${op.bucket}`), message: `${what} refused by a retention rule of gs://${op.bucket} (${said}): objects cannot be deleted or overwritten before their retention ends; this is not a missing permission`, hint: `Flyte overwrites objects (retries, re-runs) and its operators delete old data: use a bucket without a retention policy or default event-based hold for Flyte (gcloud storage buckets describe gs://${op.bucket} --format="default(retention_policy,default_event_based_hold)"; remove an unlocked policy with gcloud storage buckets update gs://${op.bucket} --clear-retention-period); a locked policy cannot be removed`, details: d };
+    }
+  }
   if (a.status === 401) {
     const anonymous = /anonymous caller/i.test(msg);
     if (machine) return { status: 'warn', messageId: 'thisMachineCredentialsRejected', cause: credCause, message: `cannot be checked from this machine: ${anonymous ? 'the request went without credentials' : 'this machine\'s Google credentials were rejected'} (${said})`, hint: 'provide valid credentials here (GOOGLE_APPLICATION_CREDENTIALS, gcloud auth application-default login) or run flyte-doctor --in-cluster', details: d };
@@ -723,6 +782,10 @@ export async function azureFailure(ctx: CheckContext, op: AzureOp, e: unknown, i
     case 'network': {
       const o = await azureNetFailure(ctx, e.net!, what, base);
       return o;
+    }
+    case 'unreadable': {
+      const h = azHp(st);
+      return { status: 'fail', messageId: 'notAzure', cause: cause.wrongService(h.key), message: `${what}: ${e.message.replace(/^[^:]+: /, '')}`, hint: st.endpoint ? `point ${storageKey(st, 'endpoint')} at the blob service of the account (Azure or Azurite); ${st.endpoint} answers with Azure headers but not Azure Blob's answers (a gateway or lookalike)` : `a proxy on the path to ${h.host} answers instead of Azure Storage: check HTTPS_PROXY and the network path`, details: { ...base, sdkError: e.message } };
     }
     case 'answer':
       break;

@@ -1,4 +1,4 @@
-import { probeState, registerS3Cleanup, s3Identity, s3Send, S3ProbeError } from '../../src/clients/s3.js';
+import { probeState, recordVersion, registerS3Cleanup, s3Identity, s3Send, S3ProbeError } from '../../src/clients/s3.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { bucketInstances, type S3Identity } from '../../src/flyte/storage.js';
 import { bucketFor, CANNOT_PROBE, notCheckedHere, S3_FAILURES, s3Failure, s3NotS3, s3Who, SKIP_MESSAGES, type S3Op } from './_support.js';
@@ -39,12 +39,14 @@ export default defineCheck({
     const who = s3Who(st, id);
     try {
       const { answer } = await s3Send(ctx, 'PutObject', new PutObjectCommand({ Bucket: bucket, Key: key, Body: state.body, ContentType: 'text/plain' }));
+      recordVersion(state, key, answer.headers);
       if (!answer.headers.etag) return s3NotS3(ctx, answer, `PutObject (delete probe) on s3://${bucket}`, { bucket, key });
     } catch (e) {
       return s3Failure(ctx, op('PutObject (delete probe)', 's3:PutObject'), e, id);
     }
     try {
       const { answer } = await s3Send(ctx, 'DeleteObject', new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+      recordVersion(state, key, answer.headers); // a versioned bucket's delete marker: the cleanup removes it with the data version
       if (!answer.s3) return s3NotS3(ctx, answer, `DeleteObject on s3://${bucket}`, { bucket, key });
     } catch (e) {
       const f = await s3Failure(ctx, op('DeleteObject', 's3:DeleteObject'), e, id);

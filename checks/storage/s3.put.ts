@@ -1,4 +1,4 @@
-import { probeState, registerS3Cleanup, s3Identity, s3Send } from '../../src/clients/s3.js';
+import { probeState, recordVersion, registerS3Cleanup, s3Identity, s3Send } from '../../src/clients/s3.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { bucketInstances, type S3Identity } from '../../src/flyte/storage.js';
 import { bucketFor, CANNOT_PROBE, notCheckedHere, S3_FAILURES, s3Failure, s3NotS3, s3Who, SKIP_MESSAGES, type S3Op } from './_support.js';
@@ -36,6 +36,7 @@ export default defineCheck({
     const who = s3Who(st, id);
     try {
       const { answer } = await s3Send<{ ETag?: string }>(ctx, 'PutObject', new PutObjectCommand({ Bucket: bucket, Key: state.probeKey, Body: state.body, ContentType: 'text/plain' }));
+      recordVersion(state, state.probeKey, answer.headers);
       const etag = answer.headers.etag;
       const details = { bucket, key: state.probeKey, bytes: state.body.length, etag: etag ?? null, httpStatus: answer.status, ...who.details };
       // S3 answers a PUT with an ETag and an empty body; an HTML page or an empty 204 is something else.

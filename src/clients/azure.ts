@@ -37,7 +37,8 @@ export type AzureErrorKind =
   | 'network'               // no HTTP answer (see net)
   | 'no-credentials'        // no key, no SAS, and no Azure AD credential available here
   | 'credentials-provider'  // an Azure AD credential exists here but getting a token failed
-  | 'config';               // nothing to dial (no account and no endpoint)
+  | 'config'                // nothing to dial (no account and no endpoint)
+  | 'unreadable';           // an HTTP answer the SDK could not read as Azure Blob's (an empty 200, another API)
 
 export class AzureProbeError extends Error {
   constructor(readonly kind: AzureErrorKind, readonly op: string, message: string, readonly evidence: { answer?: AzureAnswer; net?: NetFailure; tried?: string[] } = {}) {
@@ -187,6 +188,12 @@ export async function azureCall<T>(ctx: CheckContext, op: string, fn: (abortSign
   }
 }
 
+/** Was the error raised inside the Azure SDK (its frame on top of the stack), not in flyte-doctor's own code? */
+function thrownBySdk(err: Error | undefined): boolean {
+  const frame = (err?.stack ?? '').split('\n').find((l) => /^\s+at /.test(l));
+  return !!frame && /[\\/]@azure[\\/]/.test(frame);
+}
+
 function azureErrorOf(op: string, e: unknown, timedOutAfter: number | undefined, outer: AbortSignal): unknown {
   if (e instanceof AzureProbeError) return e;
   if (timedOutAfter !== undefined) return new AzureProbeError('network', op, `${op}: no answer within ${Math.round(timedOutAfter / 100) / 10}s`, { net: { kind: 'timeout', code: 'ETIMEDOUT', message: `no answer within ${Math.round(timedOutAfter / 100) / 10}s` } });
@@ -202,6 +209,9 @@ function azureErrorOf(op: string, e: unknown, timedOutAfter: number | undefined,
   if (net) return new AzureProbeError('network', op, `${op}: ${net.message}`, { net });
   const msg = (err?.message ?? String(e)).split('\n')[0]!.slice(0, 300);
   if (/parse|unexpected|xml|deserializ/i.test(msg)) return new AzureProbeError('network', op, `${op}: the answer could not be read (${msg})`, { net: { kind: 'not-http', code: 'PARSE', message: msg } });
+  // The SDK itself gave up on a 2xx answer it could not read (Get Blob without Content-Length, a
+  // listing without EnumerationResults): a finding about what answered, not a failure of the check.
+  if (thrownBySdk(err)) return new AzureProbeError('unreadable', op, `${op}: the answer is not one Azure Blob Storage gives (the SDK could not read it: ${msg})`);
   return e;
 }
 

@@ -336,6 +336,12 @@ export interface ProbeBucket {
   body: Buffer;
   /** Every key this run may have created (added before the write is sent). */
   keys: Set<string>;
+  /**
+   * Versioned buckets: the version ids this run created per key (its writes and the delete markers
+   * of its deletes, from x-amz-version-id). A plain DeleteObject there only hides the bytes behind a
+   * delete marker, so the cleanup deletes exactly these versions.
+   */
+  versions?: Map<string, Set<string>>;
   /** Set by the cleanup: [] = nothing remains; null = could not confirm. */
   remaining?: string[] | null;
   deleteCommand?: string;
@@ -362,6 +368,16 @@ export function probeState(ctx: CheckContext, store: 's3' | 'gcs', bucket: strin
     m.set(`${store}:${bucket}`, state);
     return state;
   });
+}
+
+/** Records the version a write or delete of this run created (versioned buckets answer x-amz-version-id; "null" means unversioned). */
+export function recordVersion(state: ProbeBucket, key: string, headers: Record<string, string>): void {
+  const v = headers['x-amz-version-id'];
+  if (!v || v === 'null') return;
+  state.versions ??= new Map();
+  let set = state.versions.get(key);
+  if (!set) { set = new Set(); state.versions.set(key, set); }
+  set.add(v);
 }
 
 export interface ResidueEntry { store: 's3' | 'gcs'; bucket: string; prefix: string; remaining: string[] | null; deleteCommand?: string; note?: string }
@@ -424,7 +440,7 @@ export function registerCleanup(ctx: CheckContext, state: ProbeBucket, run: (sig
     await g.all;
     const left = state.remaining;
     if (left === null || left === undefined) throw new Error(`residue unknown: could not confirm ${scheme}://${state.bucket}/${state.prefix} is empty${state.cleanupNote ? ` (${state.cleanupNote})` : ''}; it may hold ${[...state.keys].map((k) => k.slice(state.prefix.length)).join(', ')}; check with: ${listCommand}; delete with: ${deleteCommand}`);
-    if (left.length) throw new Error(`residue: ${left.map((k) => `${scheme}://${state.bucket}/${k}`).join(', ')} could not be deleted${state.cleanupNote ? ` (${state.cleanupNote})` : ''}; delete with: ${deleteCommand}`);
+    if (left.length) throw new Error(`residue: ${scheme}://${state.bucket}/${state.prefix} still holds ${left.map((k) => k.startsWith(state.prefix) ? k.slice(state.prefix.length) : k).join(', ')}, which could not be deleted${state.cleanupNote ? ` (${state.cleanupNote})` : ''}; delete with: ${state.deleteCommand ?? deleteCommand}`);
   }, { command: deleteCommand });
 }
 
@@ -446,7 +462,19 @@ export function registerS3Cleanup(ctx: CheckContext, state: ProbeBucket): void {
     const left = Math.max(500, CLEANUP_BUDGET_MS / 2);
     const send = <T>(op: string, cmd: { middlewareStack: unknown }, ms: number) => s3Send<T>(ctx, op, cmd, { client, signal, timeoutMs: ms });
     const errors: string[] = [];
-    const del = () => Promise.all([...state.keys].map((k) => send('DeleteObject', new DeleteObjectCommand({ Bucket: state.bucket, Key: k }), left).catch((e: unknown) => { errors.push(shortErr(e)); })));
+    // Versions of this run that could not be deleted (object lock, retention, legal hold): they keep the probe's bytes.
+    const stuck = new Map<string, string>();
+    const delVersion = (k: string, v: string) => send('DeleteObject', new DeleteObjectCommand({ Bucket: state.bucket, Key: k, VersionId: v }), left)
+      .then(() => { stuck.delete(`${k}?versionId=${v}`); state.versions?.get(k)?.delete(v); })
+      .catch((e: unknown) => { const why = shortErr(e, true); stuck.set(`${k}?versionId=${v}`, why); errors.push(why); });
+    const del = () => Promise.all([...state.keys].map((k) => {
+      const vs = [...(state.versions?.get(k) ?? [])];
+      if (vs.length) return Promise.all(vs.map((v) => delVersion(k, v)));
+      return send('DeleteObject', new DeleteObjectCommand({ Bucket: state.bucket, Key: k }), left).then(({ answer }) => {
+        // A versioned bucket answered the plain delete with a delete marker: the bytes stay as an older version we do not know
+        if (answer.headers['x-amz-version-id'] && answer.headers['x-amz-version-id'] !== 'null') stuck.set(k, `versioned bucket: an older version of ${k} may remain behind delete marker ${answer.headers['x-amz-version-id']}`);
+      }).catch((e: unknown) => { errors.push(shortErr(e)); });
+    }));
     const confirm = async (): Promise<string[] | null> => {
       try {
         const r = await send<{ Contents?: { Key?: string }[] }>('ListObjectsV2', new ListObjectsV2Command({ Bucket: state.bucket, Prefix: state.prefix, MaxKeys: 100 }), left / 2);
@@ -463,15 +491,26 @@ export function registerS3Cleanup(ctx: CheckContext, state: ProbeBucket): void {
     };
     await del();
     let remaining = await confirm();
-    if (remaining?.length && !signal.aborted) { await del(); remaining = await confirm(); }
+    if ((remaining?.length || [...stuck.keys()].some((k) => k.includes('?versionId='))) && !signal.aborted) { await del(); remaining = await confirm(); }
+    if (remaining !== null && stuck.size) {
+      // a key whose own versions are stuck is named by them (deleting our delete marker made the old version current again)
+      const byVersion = new Set([...stuck.keys()].filter((k) => k.includes('?versionId=')).map((k) => k.split('?versionId=')[0]!));
+      remaining = [...new Set([...remaining.filter((k) => !byVersion.has(k)), ...stuck.keys()])];
+    }
     state.remaining = remaining;
-    if (remaining === null || remaining.length) state.cleanupNote = signal.aborted ? `cleanup stopped after ${CLEANUP_BUDGET_MS / 1000}s` : errors[0] ?? (remaining === null ? 'no list or read permission to confirm' : undefined);
+    if (stuck.size) {
+      const ep = st.endpoint ? ` --endpoint-url ${shownEndpoint(st)}` : '';
+      state.deleteCommand = [...stuck.keys()].some((k) => k.includes('?versionId='))
+        ? `aws s3api delete-object --bucket ${state.bucket} --key <key> --version-id <id> --bypass-governance-retention${ep} (COMPLIANCE mode: wait)`
+        : `aws s3api list-object-versions --bucket ${state.bucket} --prefix ${state.prefix}${ep}, then delete-object --version-id for each`;
+    }
+    if (remaining === null || remaining.length) state.cleanupNote = signal.aborted ? `cleanup stopped after ${CLEANUP_BUDGET_MS / 1000}s` : [...stuck.values()][0] ?? errors[0] ?? (remaining === null ? 'no list or read permission to confirm' : undefined);
     if (!state.cleanupNote) delete state.cleanupNote;
   }, s3DeleteCommand(st, state.bucket, state.prefix), s3ListCommand(st, state.bucket, state.prefix));
 }
 
-function shortErr(e: unknown): string {
-  if (e instanceof S3ProbeError) return e.answer ? `HTTP ${e.answer.status}${e.answer.code ? ` ${e.answer.code}` : ''}` : e.net ? e.net.message : e.message;
+function shortErr(e: unknown, withMessage = false): string {
+  if (e instanceof S3ProbeError) return e.answer ? `HTTP ${e.answer.status}${e.answer.code ? ` ${e.answer.code}` : ''}${withMessage && e.answer.message ? `: ${e.answer.message.slice(0, 160)}` : ''}` : e.net ? e.net.message : e.message;
   return firstLine((e as Error)?.message ?? String(e));
 }
 

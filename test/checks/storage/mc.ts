@@ -41,3 +41,10 @@ export function minioUser(name: string, o: { disabled?: boolean } = {}): { acces
   if (o.disabled) mc(['admin', 'user', 'disable', 't', accessKey]);
   return { accessKey, secretKey, remove: () => { try { mc(['admin', 'user', 'remove', 't', accessKey]); } catch { /* already gone */ } } };
 }
+
+/** A bucket of this area (fd-st-<name>-<random>) on the bed's MinIO; remove() deletes it with everything in it (all versions). */
+export function minioBucket(name: string, o: { withLock?: boolean } = {}): { bucket: string; remove(): void } {
+  const bucket = `fd-st-${name}-${Math.random().toString(36).slice(2, 8)}`;
+  mc(['mb', ...(o.withLock ? ['--with-lock'] : []), `t/${bucket}`]);
+  return { bucket, remove: () => { try { mc(['rb', '--force', '--dangerous', `t/${bucket}`]); } catch { /* already gone */ } } };
+}

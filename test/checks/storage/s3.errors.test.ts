@@ -80,6 +80,44 @@ describe('S3 error codes: each its own finding (storage.s3.bucket)', () => {
     expect(srv.requests.slice(-3)).toEqual(['GET location', 'HEAD head-bucket', 'GET list']);
   });
 
+  it('AccessDenied naming the policy that decided (AWS\'s wording): an explicit Deny or an SCP is not fixed by "allow X"; the fix names that policy', async () => {
+    // AWS's exact AccessDenied texts (same-account requests name the policy type); MinIO says only "Access Denied.".
+    const who = 'User: arn:aws:sts::123456789012:assumed-role/flyte/i is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::flyte-metadata/flyte-doctor/x"';
+    const cases: [string, RegExp][] = [
+      [`${who} with an explicit deny in a resource-based policy`, /Deny statement in the bucket policy of flyte-metadata.*get-bucket-policy --bucket flyte-metadata/],
+      [`${who} with an explicit deny in an identity-based policy`, /Deny statement in a policy attached to arn:aws:sts::123456789012:assumed-role\/flyte\/i/],
+      [`${who} with an explicit deny in a service control policy`, /service control policy.*organization/],
+      [`${who} because no VPC endpoint policy allows the s3:PutObject action`, /S3 VPC endpoint/],
+      [`${who} because no permissions boundary allows the s3:PutObject action`, /permissions boundary/],
+      [`${who} because no session policy allows the s3:PutObject action`, /session policy/],
+    ];
+    for (const [text, fix] of cases) {
+      answer = (op) => (op === 'put' ? s3Error(403, 'AccessDenied', text) : undefined);
+      const { result } = await runCheck('storage.s3.put', target(), { instance: 'metadata' });
+      expect(result.messageId, text).toBe('permissionDenied');
+      expect(result.hint, text).toMatch(fix);
+      expect(result.hint, text).not.toMatch(/^allow "s3:PutObject"/);
+    }
+    // "because no identity-based policy allows" is the missing grant: the grant stays the fix
+    answer = (op) => (op === 'put' ? s3Error(403, 'AccessDenied', `${who} because no identity-based policy allows the s3:PutObject action`) : undefined);
+    const { result } = await runCheck('storage.s3.put', target(), { instance: 'metadata' });
+    expect(result.hint).toMatch(/^allow "s3:PutObject"/);
+  });
+
+  it('HeadBucket signed for the wrong region: S3\'s bare 400 (no body) with x-amz-bucket-region is wrongRegion with the region from the header, not "unrecognised"', async () => {
+    // AWS answers HEAD in the wrong region with 400, headers only: x-amz-bucket-region names the bucket's region.
+    const head400 = { status: 400, headers: { 'x-amz-request-id': 'R', 'x-amz-id-2': 'i', server: 'AmazonS3', 'x-amz-bucket-region': 'eu-west-1' } };
+    answer = (op) => op === 'location' ? s3Error(403, 'AccessDenied', 'Access Denied') : op === 'head-bucket' ? head400 : undefined;
+    let { result } = await runCheck('storage.s3.bucket', target(), { instance: 'metadata' });
+    expect(result).toMatchObject({ status: 'fail', messageId: 'wrongRegion' });
+    expect(result.hint).toContain('configuration.storage.providerConfig.s3.region: eu-west-1');
+    expect(result.message).toContain('x-amz-bucket-region: eu-west-1');
+    // the same bare 400 naming the configured region is not a region problem
+    answer = (op) => op === 'location' ? s3Error(403, 'AccessDenied', 'Access Denied') : op === 'head-bucket' ? { ...head400, headers: { ...head400.headers, 'x-amz-bucket-region': 'us-east-1' } } : undefined;
+    ({ result } = await runCheck('storage.s3.bucket', target(), { instance: 'metadata' }));
+    expect(result.messageId).toBe('unrecognised');
+  });
+
   it('AccessDenied naming the action and principal (AWS wording) keeps them; KMS wording is KMS', async () => {
     answer = onBucket(s3Error(403, 'AccessDenied', 'User: arn:aws:iam::123456789012:user/flyte is not authorized to perform: s3:GetBucketLocation on resource: "arn:aws:s3:::flyte-metadata" because no identity-based policy allows the s3:GetBucketLocation action'));
     answer = (op) => op === 'location' ? s3Error(403, 'AccessDenied', 'User: arn:aws:iam::123456789012:user/flyte is not authorized to perform: s3:GetBucketLocation on resource: "arn:aws:s3:::flyte-metadata"') : undefined;
