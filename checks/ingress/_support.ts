@@ -21,7 +21,7 @@ import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Json, Messages, Outcome } from '../../src/engine/types.js';
 import {
   FLYTEADMIN_UNAUTH_RE, GRPC_SERVICES, adminGrpcBackend, adminHttpBackend, consoleBackend, flyteadminShape, grpcIngressFix, grpcRoutesFix,
-  htmlTitle, httpAnnotationsKey, ingressKey, ingressTlsKey, looksLikeConsole, maxMessageSizeKey, rewriteTargetAnnotation, rolloutCommand,
+  htmlTitle, httpAnnotationsKey, ingressKey, ingressTlsKey, looksLikeConsole, maxMessageSizeKey, rewriteTargetAnnotation, rolloutCommand, clientCertAnnotations,
   useAuthKey, type BackendService, type GrpcServiceSpec, type NamedTarget,
 } from '../../src/flyte/ingress.js';
 import { fixSetting, setting, whereSet } from '../../src/flyte/settings.js';
@@ -53,9 +53,17 @@ export const TRANSPORT_MESSAGES = {
   unrecognised: { status: 'fail', summary: 'An answer flyte-doctor does not recognise; the message carries the evidence.' },
 } as const satisfies Messages;
 
+/** Findings of an HTTP status that something in front of flyteadmin answers for itself (both families). */
+const EDGE_MESSAGES = {
+  clientCertRequired: { status: 'fail', summary: 'The ingress requires a client certificate (mutual TLS; nginx answers its 496/495 as HTTP 400 "No required SSL certificate was sent" / "The SSL certificate error"), which flytectl and pyflyte do not present.' },
+  plainToTlsUpstream: { status: 'fail', summary: 'A TLS-terminating hop in front of the ingress controller (a load balancer, a CDN) forwards plaintext to the controller\'s HTTPS port (nginx\'s 497 as HTTP 400 "The plain HTTP request was sent to HTTPS port", over a TLS connection).' },
+  cdnOrigin: { status: 'fail', summary: 'A CDN in front of the ingress answers 520-530 (Cloudflare\'s origin codes): it cannot reach or talk to its origin, the ingress load balancer.' },
+} as const satisfies Messages;
+
 /** Findings of a gRPC routing probe. */
 export const GRPC_MESSAGES = {
   ...TRANSPORT_MESSAGES,
+  ...EDGE_MESSAGES,
   answers: { status: 'pass', summary: 'The service answered the call.' },
   handlerAnswered: { status: 'pass', summary: 'The service\'s handler rejected the empty probe request (INVALID_ARGUMENT and the like): the route reaches it.' },
   authRequired: { status: 'pass', summary: 'flyteadmin answered UNAUTHENTICATED and auth is on (or the values do not say): routed, a token is needed.' },
@@ -81,6 +89,7 @@ export const GRPC_MESSAGES = {
 /** Findings of an HTTP routing probe. */
 export const HTTP_MESSAGES = {
   ...TRANSPORT_MESSAGES,
+  ...EDGE_MESSAGES,
   authRequired: { status: 'pass', summary: 'flyteadmin answered 401 with its own JSON and auth is on (or the values do not say): routed, a token is needed.' },
   notRouted: { status: 'fail', summary: 'The ingress (or its default backend) answers 404 itself: the path is not routed.' },
   pathRewritten: { status: 'fail', summary: 'flyteadmin itself answers 404 (its JSON or Go "404 page not found"): the path reached it rewritten (a rewrite-target annotation).' },
@@ -416,6 +425,76 @@ function frontAuthOutcome(ctx: CheckContext, ep: Ep, observed: string, evidence:
   };
 }
 
+// ================================================================ answers of what stands in front of flyteadmin
+
+/**
+ * nginx answers its own codes 494-497 as HTTP 400 under their own title (a client sees "400 No
+ * required SSL certificate was sent"): which one this page is, if any.
+ */
+export function nginx400Kind(body: string | undefined): 'headerTooLarge' | 'noClientCert' | 'badClientCert' | 'plainToTls' | undefined {
+  if (!body) return undefined;
+  if (/No required SSL certificate was sent/i.test(body)) return 'noClientCert';
+  if (/The SSL certificate error/i.test(body)) return 'badClientCert';
+  if (/plain HTTP request was sent to HTTPS port|client sent an HTTP request to an HTTPS server/i.test(body)) return 'plainToTls';
+  if (/Header Or Cookie Too Large|header too (long|large)/i.test(body)) return 'headerTooLarge';
+  return undefined;
+}
+
+/** The ingress asks for a client certificate (ssl_verify_client / auth-tls-verify-client) and answers 400 without one. */
+function clientCertOutcome(ctx: CheckContext, ep: Ep, observed: string, details: Record<string, Json>): Outcome<'clientCertRequired'> {
+  const anns = clientCertAnnotations(ctx.target);
+  if (anns.length) details.clientCertAnnotations = anns.map((a) => `${a.key}: ${a.annotation}=${a.value}`);
+  const verify = anns.find((a) => /verify-client$/i.test(a.annotation));
+  return {
+    status: 'fail', messageId: 'clientCertRequired', cause: cause.frontAuth(hpOf(ep)),
+    message: `${observed}: the ingress for ${ep.host} requires a client certificate (mutual TLS), and flytectl and pyflyte present none${anns.length ? ` (the values set ${anns.map((a) => `${a.annotation}: "${a.value}" in ${a.key}`).join(', ')})` : ''}`,
+    hint: verify
+      ? `remove ${anns.map((a) => a.annotation).join(' and ')} from ${[...new Set(anns.map((a) => a.key))].join(' and ')} (or set ${verify.annotation}: "off"), then helm upgrade: Flyte's clients cannot present a client certificate`
+      : `the values set no nginx.ingress.kubernetes.io/auth-tls-* annotation, so the requirement comes from elsewhere: another Ingress for ${ep.host} with auth-tls-verify-client, a server-snippet with ssl_verify_client on, or the load balancer's mTLS setting; turn it off for ${ep.host} (\`kubectl get ingress -A -o yaml | grep -n auth-tls\`): Flyte's clients cannot present a client certificate`,
+    details,
+  };
+}
+
+/** nginx's 497 over a TLS connection: a hop in front terminates TLS and speaks plaintext to the controller's TLS port. */
+function plainToTlsUpstreamOutcome(ctx: CheckContext, ep: Ep, observed: string, details: Record<string, Json>): Outcome<'plainToTlsUpstream'> {
+  return {
+    status: 'fail', messageId: 'plainToTlsUpstream', cause: cause.tls('plaintext', `upstream-of:${hpOf(ep)}`),
+    message: `${observed}, though this client spoke TLS to ${hostPort(ep)}: a hop in front of the ingress controller (a load balancer or CDN that terminates TLS) forwards plain HTTP to the controller's HTTPS port; the values' TLS (${ingressTlsKey(ctx.target)}) is not what is wrong`,
+    hint: `point the load balancer's plaintext listener at the controller's HTTP port (80), or pass TLS through to the controller's 443 (ingress-nginx: controller.service.targetPorts.https: https, and no TLS termination on the load balancer, e.g. service.beta.kubernetes.io/aws-load-balancer-backend-protocol: tcp / ssl)`,
+    details,
+  };
+}
+
+/** Cloudflare's origin codes (also used by other CDNs): what the edge says about its hop to the origin. */
+const CDN_CODES: Readonly<Record<number, string>> = {
+  520: 'the origin answered with something empty, unknown or reset (520 Web Server Returned an Unknown Error)',
+  521: 'the origin refused the connection (521 Web Server Is Down)',
+  522: 'the connection to the origin timed out (522 Connection Timed Out)',
+  523: 'the origin is unreachable from the CDN (523 Origin Is Unreachable: no route, or a wrong origin record)',
+  524: 'the origin accepted the connection but did not answer in time (524 A Timeout Occurred)',
+  525: 'the TLS handshake between the CDN and the origin failed (525 SSL Handshake Failed)',
+  526: 'the origin\'s certificate is not valid for the CDN (526 Invalid SSL Certificate, strict TLS mode)',
+  527: 'the CDN\'s Railgun connection to the origin failed (527 Railgun Error)',
+  530: 'the CDN could not resolve or use the origin (530, with a 1xxx error on the page)',
+};
+
+/** The CDN finding for a 520-530 answer; undefined for other statuses. */
+function cdnOutcome(ctx: CheckContext, ep: Ep, status: number, observed: string, details: Record<string, Json>, grpc: boolean): Outcome<'cdnOrigin'> | undefined {
+  const what = CDN_CODES[status];
+  if (!what) return undefined;
+  const t = ctx.target;
+  const ns = t.kubernetes.namespace;
+  details.cdnCode = status;
+  const hint = status === 525 || status === 526
+    ? `give the origin a certificate and TLS the CDN accepts: the certificate of the ingress TLS Secret (${ingressTlsKey(t)}) must name ${ep.host} and come from a public CA or the CDN's origin CA, with TLS 1.2+ on the ingress (the tls.admin.* checks judge what the origin serves when run against it); or relax the CDN's TLS mode to "Full" (not "Flexible": that speaks plain HTTP to the origin)`
+    : status === 524
+      ? `the origin holds the request past the CDN's timeout (100 s on Cloudflare): check flyteadmin's log (\`${kubectl(t.kubernetes, ns)} logs deploy/${adminHttpBackend(t).deployment}\`)${grpc ? '; gRPC through a CDN also needs its gRPC support turned on (Cloudflare: Network → gRPC)' : ''}`
+      : status === 530
+        ? `fix the CDN's origin record for ${ep.host}: it must name the ingress load balancer (\`kubectl -n ${ns} get ingress -o wide\`, ADDRESS)`
+        : `make the CDN's origin for ${ep.host} the ingress load balancer (\`kubectl -n ${ns} get ingress -o wide\`, ADDRESS), and let it accept the CDN's addresses on 443 (firewall / security group, controller.service.loadBalancerSourceRanges)${grpc ? '; gRPC through a CDN needs its gRPC support turned on (Cloudflare: Network → gRPC)' : ''}`;
+  return { status: 'fail', messageId: 'cdnOrigin', cause: cause.backend(`cdn-origin:${hpOf(ep)}`), message: `${observed}: a CDN in front of ${hostPort(ep)} says ${what}; flyteadmin was not reached, and nothing here says it is down`, hint, details };
+}
+
 // ================================================================ gRPC
 
 export interface GrpcProbe<T> { ok: true; value: T; where: string; o: GrpcOptions; t: GrpcTarget }
@@ -518,7 +597,7 @@ export async function judgeGrpcFailure(ctx: CheckContext, t: GrpcTarget, o: Grpc
   ctx = await named(ctx);
   const target = ctx.target;
   switch (f.kind) {
-    case 'http': return judgeHttpStatusOnGrpc(ctx, t, o, svc, f.httpStatus!, details);
+    case 'http': return judgeHttpStatusOnGrpc(ctx, t, o, svc, f.httpStatus!, details, side);
     case 'status': {
       const code = f.code ?? 'UNKNOWN';
       const d = f.detail;
@@ -614,7 +693,7 @@ function notRoutedOutcome(ctx: CheckContext, t: GrpcTarget, svc: GrpcServiceSpec
   return { status: 'fail', messageId: 'grpcNotRouted', cause: grpcRoutesCause(ctx.target), message: `${svc.label}/${svc.method} through ${hostPort(t)}: HTTP 404${ev.contentType ? ` ${ev.contentType}` : ''}${ev.server ? ` from ${ev.server}` : ''}${ev.body && htmlTitle(ev.body) ? ` ("${htmlTitle(ev.body)}")` : ''}: the ingress does not route ${svc.service} (${svc.usedBy} calls it)`, hint: grpcRoutesFix(ctx.target, [`/${svc.service}`]), details };
 }
 
-async function judgeHttpStatusOnGrpc(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, svc: GrpcServiceSpec, status: number, details: Record<string, Json>): Promise<Outcome<GrpcId>> {
+async function judgeHttpStatusOnGrpc(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, svc: GrpcServiceSpec, status: number, details: Record<string, Json>, side: 'server' | 'client'): Promise<Outcome<GrpcId>> {
   const target = ctx.target;
   const ep: Ep = { host: t.host, port: t.port, tls: t.tls };
   const ev = await evidence(ctx, t, o, svc.path, details);
@@ -638,6 +717,15 @@ async function judgeHttpStatusOnGrpc(ctx: CheckContext, t: GrpcTarget, o: GrpcOp
     return notRoutedOutcome(ctx, t, svc, ev, details);
   }
   if (status === 405 || status === 415) return httpBackendOutcome(ctx, t, svc, seen, details);
+  if (status === 400) {
+    // nginx's own 494-497 arrive as 400 with their title: not gRPC spoken as HTTP/1.1.
+    const k = nginx400Kind(ev.body);
+    if (k === 'noClientCert' || k === 'badClientCert') return clientCertOutcome(ctx, ep, `${call}: ${seen}`, details);
+    if (k === 'plainToTls') return t.tls ? plainToTlsUpstreamOutcome(ctx, ep, `${call}: ${seen}`, details) : tlsPortAsPlainOutcome(ctx, ep, `answers ${call} with ${seen}`, details, side);
+    if (k === 'headerTooLarge') return { status: 'fail', messageId: 'messageTooLarge', message: `${call}: ${seen}: the proxy refuses the size of the request headers`, hint: 'raise the header buffers of the gRPC Ingress (nginx.ingress.kubernetes.io/proxy-buffer-size, large-client-header-buffers in the controller ConfigMap; the AKS example sets 256k): auth tokens are large', details };
+  }
+  const cdn = cdnOutcome(ctx, ep, status, `${call}: ${seen} without grpc-status`, details, true);
+  if (cdn) return cdn;
   if (status === 400 || status === 426 || status === 464 || status === 505) return grpcAsHttp1Outcome(ctx, t, svc, `${seen} without grpc-status`, details);
   if (status === 413 || status === 431 || status === 414) return { status: 'fail', messageId: 'messageTooLarge', message: `${call}: ${seen}: the proxy refuses the request size`, hint: 'raise the proxy\'s limits for the gRPC Ingress (nginx.ingress.kubernetes.io/proxy-body-size, client-header-buffer-size / large-client-header-buffers)', details };
   if (status === 421) return { status: 'fail', messageId: 'misdirected', cause: cause.config(`${ingressKey(target)}.host`), message: `${call}: ${seen}: the ingress has no server for ${t.host} on this connection`, hint: `make ${t.host} a host of the gRPC Ingress (rules and tls.hosts), so SNI and :authority select it`, details };
@@ -773,7 +861,12 @@ export async function judgeHttpAnswer(ctx: CheckContext, spec: HttpSpec, url: st
     }
     return { status: 'fail', messageId: 'notRouted', cause: httpRoutesCause(t), message: `${url} answered ${seen}: the ingress does not route ${spec.path}`, hint: `route ${spec.path} and ${spec.path}/* to ${spec.what} (${spec.backend(t).name}:${spec.backend(t).port}); the chart ingress renders them when ${ingressKey(t)}.${t.chart === 'flyte-core' ? 'enabled' : 'create'} is true`, details };
   }
-  if (s === 400 && /plain HTTP request was sent to HTTPS port|client sent an HTTP request to an HTTPS server/i.test(r.body)) {
+  const k400 = s === 400 ? nginx400Kind(r.body) : undefined;
+  if (k400 === 'noClientCert' || k400 === 'badClientCert') return clientCertOutcome(ctx, ep, `${url} answered ${seen}`, details);
+  if (k400 === 'plainToTls' && ep.tls) return plainToTlsUpstreamOutcome(ctx, ep, `${url} answered ${seen}`, details);
+  const cdn = cdnOutcome(ctx, ep, s, `${url} answered ${seen}`, details, false);
+  if (cdn) return cdn;
+  if (k400 === 'plainToTls') {
     return tlsPortAsPlainOutcome(ctx, ep, `answered ${url} with ${seen} ("plain HTTP request was sent to HTTPS port"): it speaks TLS`, details, 'server');
   }
   if (s === 413 || s === 414 || s === 431 || (s === 400 && /Header Or Cookie Too Large|header too (long|large)/i.test(r.body))) {
