@@ -626,7 +626,9 @@ export async function judgeGrpcFailure(ctx: CheckContext, t: GrpcTarget, o: Grpc
           return { status: 'fail', messageId: 'messageTooLarge', cause: cause.config(key), message: `${call}: RESOURCE_EXHAUSTED ("${d}"): flyteadmin's gRPC message size limit is smaller than its answers`, hint: `raise ${key} (flyteadmin server.grpc.maxMessageSizeBytes; e.g. 16777216), then ${rolloutCommand(target, 'none')}`, details };
         }
         case 'UNAVAILABLE': case 'DEADLINE_EXCEEDED':
-          return backendDownGrpc(ctx, t, svc, `${code} from the proxy/server ("${d}")`, details);
+          // Envoy/Istio answer a local rate limit (HTTP 429) to gRPC as UNAVAILABLE "local_rate_limited".
+          if (/rate[ _-]?limit|too many requests/i.test(d)) return { status: 'fail', messageId: 'rateLimited', cause: cause.frontAuth(hpOf(ep)), message: `${call}: ${code} ("${d}"): a rate limit in front of flyteadmin refuses the call (Envoy/Istio send their HTTP 429 to gRPC clients as UNAVAILABLE)`, hint: 'raise or remove the rate limit in front of flyteadmin for the clients (Envoy local_ratelimit / Istio EnvoyFilter token bucket, ingress limit-rps)', details };
+          return backendDownGrpc(ctx, t, svc, code === 'DEADLINE_EXCEEDED' ? `DEADLINE_EXCEEDED sent by the proxy/server ("${d}"), not this client's own deadline: its upstream did not answer within the proxy's timeout` : `${code} from the proxy/server ("${d}")`, details);
         case 'CANCELLED':
           return { status: 'fail', messageId: 'unrecognised', message: `${call}: CANCELLED ("${d}") by the peer: the proxy or server reset the stream (RST_STREAM CANCEL) before answering`, hint: `read the ingress controller's log for ${svc.path} and flyteadmin's log: a proxy cancels when its upstream resets or times out`, details };
         case 'INTERNAL': case 'UNKNOWN': case 'DATA_LOSS':
