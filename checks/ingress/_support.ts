@@ -10,7 +10,7 @@ import { httpGetFollow, httpRequest, isHtml, jsonBody, rawHttpProbe, type HttpRe
 import { KubeError, kubeSession, kubectl, probeSignal } from '../../src/clients/kube.js';
 import { resolveChartNames, type ChartNames } from '../../src/flyte/kubernetes.js';
 import { describeService, identifyService, type ServiceEvidence } from '../../src/clients/sniff.js';
-import { ProbeError, plainProbe, tlsProbe, type NetErrorKind } from '../../src/clients/tls.js';
+import { ProbeError, alertOf, plainProbe, postHandshakeAlert, tlsProbe, type NetErrorKind } from '../../src/clients/tls.js';
 import { netFailureCause, tlsFailureCause, tlsView } from '../tls/_support.js';
 import { ingressTlsSecretFix, ingressTlsSecretKey } from '../../src/flyte/client.js';
 import { clientTrust } from '../../src/clients/trust.js';
@@ -48,14 +48,14 @@ export const TRANSPORT_MESSAGES = {
   certHostname: { status: 'fail', summary: 'The certificate is not valid for the host name dialled.' },
   tlsVersion: { status: 'fail', summary: 'No common TLS version (the server offers only TLS 1.0/1.1 or the reverse).' },
   noH2Alpn: { status: 'fail', summary: 'The TLS listener does not offer HTTP/2 (ALPN h2), which gRPC needs.' },
-  tlsAlert: { status: 'fail', summary: 'The server aborted the TLS handshake with an alert (no server block for the name, no certificate).' },
+  tlsAlert: { status: 'fail', summary: 'The server aborted the TLS handshake with an alert (named in the message: unrecognized_name, handshake_failure, internal_error, access_denied...).' },
+  clientCertRequired: { status: 'fail', summary: 'The ingress requires a client certificate (mutual TLS: the certificate_required alert, or nginx\'s 496/495 sent as HTTP 400 "No required SSL certificate was sent" / "The SSL certificate error"), which flytectl and pyflyte do not present.' },
   caFileUnreadable: { status: 'fail', summary: 'admin.caCertFilePath cannot be read, so the certificate is checked against the system roots only.' },
   unrecognised: { status: 'fail', summary: 'An answer flyte-doctor does not recognise; the message carries the evidence.' },
 } as const satisfies Messages;
 
 /** Findings of an HTTP status that something in front of flyteadmin answers for itself (both families). */
 const EDGE_MESSAGES = {
-  clientCertRequired: { status: 'fail', summary: 'The ingress requires a client certificate (mutual TLS; nginx answers its 496/495 as HTTP 400 "No required SSL certificate was sent" / "The SSL certificate error"), which flytectl and pyflyte do not present.' },
   plainToTlsUpstream: { status: 'fail', summary: 'A TLS-terminating hop in front of the ingress controller (a load balancer, a CDN) forwards plaintext to the controller\'s HTTPS port (nginx\'s 497 as HTTP 400 "The plain HTTP request was sent to HTTPS port", over a TLS connection).' },
   cdnOrigin: { status: 'fail', summary: 'A CDN in front of the ingress answers 520-530 (Cloudflare\'s origin codes): it cannot reach or talk to its origin, the ingress load balancer.' },
 } as const satisfies Messages;
@@ -280,6 +280,8 @@ function tlsPortAsPlainOutcome(ctx: CheckContext, ep: Ep, observed: string, deta
   return { status: 'fail', messageId: 'tlsPortAsPlain', cause: cause.config(key), message: `${where} ${observed}, but ${key === 'admin.insecure' ? 'admin.insecure says plaintext' : `the values give the ingress no TLS (${key})`}, so it was dialled in plaintext: the values do not describe the ingress that runs`, hint: key === 'admin.insecure' ? (fixSetting(t, 'client.insecure', 'admin.insecure', false) ?? 'dial the port with TLS') : `set ${tlsFixForIngress(t)} so the values match what runs (or give the ingress's plaintext port)`, details };
 }
 
+const tlsCauseOf = (ep: Ep, kind: 'version' | 'alpn') => cause.tls(kind, hpOf(ep));
+
 /** The finding for a TLS handshake that failed, keyed like the tls.* checks key the same fault (checks/tls/_support.ts). */
 async function tlsOutcome(ctx: CheckContext, ep: Ep, kind: NetErrorKind, detail: string, details: Record<string, Json>, side: 'server' | 'client'): Promise<Outcome<TransportId>> {
   const where = hostPort(ep);
@@ -307,8 +309,23 @@ async function tlsOutcome(ctx: CheckContext, ep: Ep, kind: NetErrorKind, detail:
       };
     }
     case 'plaintext': return transportFailure(ctx, ep, 'plaintext', detail, 0, details, side);
-    default: return { status: 'fail', messageId: 'tlsAlert', cause: c, message: `${where} aborted the TLS handshake: ${detail}`, hint: `the ingress has no TLS server for ${ep.host} (SNI), or refuses this client: add ${ep.host} to the Ingress tls.hosts and its host rules`, details };
+    default: break;
   }
+  // The alert the server sent says which: the call's own error first, then the shared TLS probe's.
+  const alert = alertOf(detail) ?? (await tlsView(ctx, ep).then(() => undefined, (e: unknown) => (e instanceof ProbeError ? e.alert : undefined)));
+  if (alert) details.tlsAlert = `${alert.name} (${alert.code})`;
+  const said = alert ? `with the TLS alert ${alert.name} (${alert.code})` : '';
+  switch (alert?.code) {
+    case 116: return clientCertOutcome(ctx, ep, `${where} aborted the TLS handshake ${said}`, details);
+    case 70: case 71: return { status: 'fail', messageId: 'tlsVersion', cause: tlsCauseOf(ep, 'version'), message: `${where} aborted the TLS handshake ${said}: it accepts none of the TLS versions (1.2, 1.3) Flyte's clients speak: ${detail}`, hint: 'enable TLS 1.2 and 1.3 on the ingress (ingress-nginx ConfigMap ssl-protocols: "TLSv1.2 TLSv1.3"; ALB: an ELBSecurityPolicy-TLS13-* policy); gRPC clients refuse TLS 1.0/1.1', details };
+    case 120: return { status: 'fail', messageId: 'noH2Alpn', cause: tlsCauseOf(ep, 'alpn'), message: `${where} aborted the TLS handshake ${said}: it refuses ALPN h2, which gRPC needs`, hint: 'enable HTTP/2 on the ingress TLS listener (ingress-nginx use-http2: "true"; plain nginx: listen 443 ssl http2; an ALB HTTPS listener)', details };
+    case 112: return { status: 'fail', messageId: 'tlsAlert', cause: c, message: `${where} aborted the TLS handshake ${said}: it has no TLS server (certificate) for the name ${ep.host}`, hint: `add ${ep.host} to the Ingress tls.hosts and its host rules (${ingressTlsKey(t)}), or dial a name the ingress serves`, details };
+    case 40: return { status: 'fail', messageId: 'tlsAlert', cause: c, message: `${where} aborted the TLS handshake ${said}: no cipher suite in common, or it wants a client certificate`, hint: 'allow the usual TLS 1.2/1.3 cipher suites on the ingress (ingress-nginx ssl-ciphers; ALB security policy); if it requires client certificates (mutual TLS: auth-tls-verify-client), turn that off for the Flyte host: Flyte\'s clients cannot present one', details };
+    case 80: return { status: 'fail', messageId: 'tlsAlert', cause: c, message: `${where} failed inside the TLS handshake ${said}: ${detail}`, hint: 'the server could not complete the handshake with its certificate, key or protocol settings: check the ingress TLS Secret (tls.crt and tls.key must match) and the controller\'s log for the SSL error', details };
+    case 49: return { status: 'fail', messageId: 'tlsAlert', cause: c, message: `${where} refused the TLS handshake ${said}`, hint: 'something in front (a WAF, an allow-list by source address) rejects this machine: allow it, or run from an allowed network', details };
+    default: break;
+  }
+  return { status: 'fail', messageId: 'tlsAlert', cause: c, message: `${where} aborted the TLS handshake${said ? ` ${said}` : ''}: ${detail}`, hint: alert ? `the server rejected the handshake with ${alert.name}: check its TLS configuration (certificate, key, protocols) and its log` : `the ingress has no TLS server for ${ep.host} (SNI), or refuses this client: add ${ep.host} to the Ingress tls.hosts and its host rules`, details };
 }
 
 /**
@@ -361,6 +378,13 @@ export async function transportFailure(ctx: CheckContext, ep: Ep, kind: NetError
       const s = await sniff(ctx, ep);
       if (s) details.listener = describeService(s);
       if (!ep.tls && (s?.kind === 'tls' || (s?.kind === 'http' && (await speaksTls(ctx, ep))))) return tlsPortAsPlainOutcome(ctx, ep, `speaks TLS (${s.detail ?? 'TLS'})`, details, side);
+      if (ep.tls && (s?.kind === 'tls' || kind === 'reset')) {
+        // TLS 1.3: a server that requires a client certificate says so (certificate_required) only
+        // after the handshake the client already counted as done; the request just sees a close.
+        const ms = Math.min(1200, ctx.remainingMs() - 500);
+        const a = ms >= 200 ? await postHandshakeAlert({ host: ep.host, port: ep.port, timeoutMs: ms, signal: ctx.signal, ...(t.dnsServer ? { dnsServer: t.dnsServer } : {}) }) : undefined;
+        if (a) { details.tlsAlert = `${a.name} (${a.code})`; return tlsOutcome(ctx, ep, 'tlsAlert', `${detail}; after the handshake the server sent the TLS alert ${a.name} (SSL alert number ${a.code})`, details, side); }
+      }
       if (s && s.kind !== 'http' && s.kind !== 'tls' && s.kind !== 'unknown' && s.kind !== 'silent') {
         return { status: 'fail', messageId: s.kind === 'closes' ? 'connectionReset' : 'wrongService', cause: cause.wrongService(hp), message: `${where} ${s.kind === 'closes' ? 'accepts connections and closes them without a word' : `is not the ingress: ${describeService(s)} listens there`}`, hint: `point ${side === 'client' ? 'admin.endpoint' : 'the ingress host/port'} at the ingress (443 with TLS)`, details };
       }

@@ -7,7 +7,7 @@
 // tlsFailureCause() / netFailureCause() to build the same key.
 import { hostPort, isPrivateAddress, type GrpcTarget } from '../../src/config/endpoints.js';
 import type { Target } from '../../src/config/target.js';
-import { analyzeChain, defaultCertOf, ProbeError, plainProbe, sharedTlsProbe, type ChainFacts, type NetErrorKind, type PlainProbeResult, type StoreAnchor, type TlsProbeResult } from '../../src/clients/tls.js';
+import { analyzeChain, defaultCertOf, ProbeError, plainProbe, postHandshakeAlert, sharedTlsProbe, type ChainFacts, type NetErrorKind, type PlainProbeResult, type StoreAnchor, type TlsProbeResult } from '../../src/clients/tls.js';
 import { clientTrust, trustStores, type ClientTrust } from '../../src/clients/trust.js';
 import { describeService, identifyService, type ServiceEvidence } from '../../src/clients/sniff.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
@@ -197,7 +197,9 @@ export async function handshakeFailure(ctx: CheckContext, e: GrpcTarget, err: Pr
   if (seen.plain) details.serverSpeaks = seen.plain.kind;
   if (seen.plain?.statusLine) details.httpStatusLine = seen.plain.statusLine;
   if (seen.service) details.service = describeService(seen.service);
-  if (err.kind === 'plaintext' || seen.plain?.kind === 'h2c' || seen.plain?.kind === 'http1') {
+  // A TLS alert is TLS: nginx answers plain bytes on its TLS port with "400 Bad Request" too, so
+  // the plaintext probe's HTTP answer says nothing when the handshake ended with an alert.
+  if (err.kind === 'plaintext' || (!err.alert && (seen.plain?.kind === 'h2c' || seen.plain?.kind === 'http1'))) {
     if (seen.plain?.kind === 'h2c') {
       const fix = clientFix(ctx.target, 'insecure', true);
       return { status: 'fail', messageId: 'plaintextPort', cause: cause.tls('plaintext', hostPortKey(e.host, e.port)), message: `${where} speaks plaintext gRPC (h2c), not TLS: the TLS handshake got WRONG_VERSION_NUMBER`, hint: `${fix ? `${fix} for this plaintext port (a port-forward or flyteadmin's gRPC port 8089)` : 'the client already asks for plaintext: see client.config.tls-mode'}, or dial the TLS ingress instead (admin.endpoint: dns:///<ingress host>)`, details };
@@ -212,6 +214,13 @@ export async function handshakeFailure(ctx: CheckContext, e: GrpcTarget, err: Pr
   }
   if (seen.service && ['ssh', 'smtp', 'ftp', 'mysql', 'redis', 'imap', 'pop3', 'postgres'].includes(seen.service.kind)) {
     return { status: 'fail', messageId: 'wrongService', cause: cause.wrongService(hostPortKey(e.host, e.port)), message: `${where} is not a TLS endpoint: ${describeService(seen.service)} listens there`, hint: `admin.endpoint names a port of another service: point it at the Flyte ingress (443) or flyteadmin's gRPC port`, details };
+  }
+  // The probe offers TLS 1.0+ at any security level (to see old servers); a server limited to TLS
+  // 1.0/1.1 whose own OpenSSL refuses those at its security level answers that with internal_error.
+  // What it says to a client as Flyte's (TLS 1.2+) tells the version fault apart from a broken key.
+  if (err.alert?.code === 80) {
+    const strict = await postHandshakeAlert({ host: e.host, port: e.port, timeoutMs: Math.min(timeoutMs, 1500), signal: ctx.signal, ...(ctx.target.dnsServer ? { dnsServer: ctx.target.dnsServer } : {}) });
+    if (strict && (strict.code === 70 || strict.code === 71)) { details.tlsAlertToModernClient = `${strict.name} (${strict.code})`; err = new ProbeError('tlsVersion', `${err.message}; to a TLS 1.2+ client it answers ${strict.name} (${strict.code})`, err.code, err.address, { alert: strict }); }
   }
   const alertId = err.alert ? ALERT_IDS[err.alert.code] : undefined;
   const alertText = err.alert ? `TLS alert ${err.alert.name} (${err.alert.code})` : '';

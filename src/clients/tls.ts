@@ -295,6 +295,33 @@ export async function tlsProbe(o: ProbeOptions & { ca?: string[]; alpn?: string[
 }
 
 export type PlainKind = 'h2c' | 'http1' | 'tls' | 'closed' | 'silent';
+/**
+ * The alert a server sends right after a handshake that looked complete to the client: in TLS 1.3
+ * the client's (empty) Certificate travels with its Finished, so a server that requires a client
+ * certificate answers with certificate_required (116) only then. Connects, sends one HTTP/1.1
+ * request, and reports the alert (or undefined when the server answers or just closes). Never throws.
+ */
+export async function postHandshakeAlert(o: ProbeOptions): Promise<TlsAlert | undefined> {
+  try {
+    const tls = await import('node:tls');
+    const net = await import('node:net');
+    const address = await resolveAddress(o);
+    const servername = net.isIP(o.host) ? undefined : o.host;
+    return await new Promise<TlsAlert | undefined>((resolve) => {
+      let settled = false;
+      const sock = tls.connect({ host: address, port: o.port, ...(servername ? { servername } : {}), ALPNProtocols: ['http/1.1'], rejectUnauthorized: false });
+      const done = (a?: TlsAlert) => { if (settled) return; settled = true; clearTimeout(timer); o.signal?.removeEventListener('abort', onAbort); sock.destroy(); resolve(a); };
+      const onAbort = () => done();
+      const timer = setTimeout(() => done(), o.timeoutMs);
+      o.signal?.addEventListener('abort', onAbort, { once: true });
+      sock.once('secureConnect', () => { sock.write(`GET / HTTP/1.1\r\nHost: ${o.host}\r\nConnection: close\r\n\r\n`); });
+      sock.on('data', () => done());
+      sock.once('error', (err) => done(alertOf(err)));
+      sock.once('close', () => done());
+    });
+  } catch { return undefined; }
+}
+
 export interface PlainProbeResult { kind: PlainKind; address: string; statusLine?: string; snippet?: string }
 
 /**
