@@ -11,7 +11,7 @@ import { KubeError, kubeSession, kubectl, probeSignal } from '../../src/clients/
 import { resolveChartNames, type ChartNames } from '../../src/flyte/kubernetes.js';
 import { describeService, identifyService, type ServiceEvidence } from '../../src/clients/sniff.js';
 import { ProbeError, alertOf, plainProbe, postHandshakeAlert, tlsProbe, type NetErrorKind } from '../../src/clients/tls.js';
-import { netFailureCause, tlsFailureCause, tlsView } from '../tls/_support.js';
+import { netFailureCause, tlsFailureCause, tlsView, weakSigned } from '../tls/_support.js';
 import { ingressTlsSecretFix, ingressTlsSecretKey } from '../../src/flyte/client.js';
 import { clientTrust } from '../../src/clients/trust.js';
 import { resolveHost } from '../../src/clients/resolve.js';
@@ -43,6 +43,7 @@ export const TRANSPORT_MESSAGES = {
   certNotYetValid: { status: 'fail', summary: 'The certificate is not valid yet (clock or notBefore).' },
   certSelfSigned: { status: 'fail', summary: 'A self-signed certificate nobody trusts.' },
   certUntrusted: { status: 'fail', summary: 'The certificate chain ends at a CA the client does not trust.' },
+  certWeakSignature: { status: 'fail', summary: 'A certificate of the chain is signed with SHA-1 or MD5, which Node/OpenSSL 3 ("CA signature digest algorithm too weak"), Go and browsers refuse.' },
   chainIncomplete: { status: 'fail', summary: 'The server sends its certificate without the intermediate CA: serve the full chain.' },
   defaultCert: { status: 'fail', summary: 'The ingress controller serves its default (fake) certificate: the Ingress TLS Secret is missing or invalid.' },
   certHostname: { status: 'fail', summary: 'The certificate is not valid for the host name dialled.' },
@@ -309,6 +310,10 @@ async function tlsOutcome(ctx: CheckContext, ep: Ep, kind: NetErrorKind, detail:
       };
     }
     case 'plaintext': return transportFailure(ctx, ep, 'plaintext', detail, 0, details, side);
+    case 'weak-signature': {
+      const w = view ? weakSigned(view) : undefined;
+      return { status: 'fail', messageId: 'certWeakSignature', cause: c, message: `${where} presents a chain in which ${w ? `"${w.subject}" is signed with ${w.algorithm}` : 'a certificate has a weak signature'}: clients refuse it (${detail})`, hint: `reissue ${w && w.subject !== leaf?.subject ? `the intermediate "${w.subject}"` : 'the certificate'} with a SHA-256 signature and put it in the ingress TLS Secret (${ingressTlsKey(t)}); cert-manager and public CAs do this by default`, details };
+    }
     default: break;
   }
   // The alert the server sent says which: the call's own error first, then the shared TLS probe's.

@@ -99,6 +99,7 @@ export async function tlsFailureCause(ctx: CheckContext, e: { host: string; port
   if (v.probe.alpn !== 'h2') return tlsCause('alpn', e);
   if (v.facts.defaultCert) return tlsCause('default-cert', e);
   if (!v.trust.skipVerify && (!v.anchorFor.flytectl || !v.anchorFor.pyflyte)) return tlsCause(intermediateNotSent(v.facts) ? 'chain' : 'untrusted', e);
+  if (!v.trust.skipVerify && weakSigned(v)) return tlsCause('weak-signature', e);
   const { checkServerIdentity } = await import('node:tls');
   if (checkServerIdentity(e.host, v.probe.leaf) || v.facts.cnOnly) return tlsCause('name', e);
   const now = ctx.clock.now();
@@ -242,6 +243,12 @@ export async function handshakeFailure(ctx: CheckContext, e: GrpcTarget, err: Pr
     return { status: 'fail', messageId: 'connectionReset', cause: c, message: `${where} accepted the connection but closed it during the TLS handshake${what}`, hint: `a load balancer or proxy that routes TLS by SNI has nothing for ${e.host}, or the port is not the TLS port: check the listener for ${e.host}:${e.port}`, details };
   }
   return { status: 'fail', messageId: 'connectFailed', cause: c, message: `${where}: ${err.message}`, hint: 'check the endpoint host and port', details };
+}
+
+/** The first certificate below the root signed with an algorithm clients refuse (SHA-1, MD5), if any. A root's own signature is never checked. */
+export function weakSigned(v: TlsView): { subject: string; algorithm: string } | undefined {
+  const c = v.probe.chain.find((x, i) => x.weakSignature && !(i > 0 && x.selfIssued));
+  return c ? { subject: c.subject, algorithm: c.weakSignature! } : undefined;
 }
 
 /** The leaf's names for messages: `flyte.test, localhost, 127.0.0.1` (CN when it has no SAN). */

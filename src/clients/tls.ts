@@ -76,6 +76,10 @@ const TLS_CODES: Record<string, NetErrorKind> = {
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'untrusted',
   CERT_UNTRUSTED: 'untrusted',
   CERT_SIGNATURE_FAILURE: 'untrusted',
+  // a chain clients refuse for its algorithm (the checks name it from the chain: weakSignature)
+  CA_MD_TOO_WEAK: 'untrusted',
+  EE_KEY_TOO_SMALL: 'untrusted',
+  CA_KEY_TOO_SMALL: 'untrusted',
   ERR_TLS_CERT_ALTNAME_INVALID: 'hostname',
   ERR_SSL_WRONG_VERSION_NUMBER: 'plaintext',
   ERR_SSL_PACKET_LENGTH_TOO_LONG: 'plaintext',
@@ -123,6 +127,7 @@ export function classifyNetError(err: unknown): { kind: NetErrorKind; code?: str
     [/self[- ]signed certificate/i, 'selfSigned', 'DEPTH_ZERO_SELF_SIGNED_CERT'],
     [/unable to (verify the first certificate|get local issuer certificate|get issuer certificate)/i, 'untrusted', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
     [/does not match certificate's altnames|ERR_TLS_CERT_ALTNAME_INVALID/i, 'hostname', 'ERR_TLS_CERT_ALTNAME_INVALID'],
+    [/digest algorithm too weak|key too small|md too weak/i, 'untrusted', 'CA_MD_TOO_WEAK'],
     [/unsupported protocol|protocol version/i, 'tlsVersion', 'ERR_SSL_UNSUPPORTED_PROTOCOL'],
     [/ECONNREFUSED|connection refused/i, 'refused', 'ECONNREFUSED'],
     [/ENOTFOUND|NXDOMAIN/i, 'nxdomain', 'ENOTFOUND'],
@@ -155,6 +160,8 @@ export interface CertInfo {
   extKeyUsage?: string[];
   /** Public key size in bits. */
   bits?: number;
+  /** The signature algorithm when it is one clients refuse (SHA-1, MD5, MD2): OpenSSL 3 "CA_MD_TOO_WEAK", Go "insecure algorithm SHA1-RSA". */
+  weakSignature?: string;
 }
 
 export interface TlsProbeResult {
@@ -209,7 +216,33 @@ export function certInfo(c: PeerCertificate): CertInfo {
     ...(caIssuersOf(c).length ? { caIssuers: caIssuersOf(c) } : {}),
     ...(Array.isArray(c.ext_key_usage) ? { extKeyUsage: c.ext_key_usage } : {}),
     ...(typeof c.bits === 'number' ? { bits: c.bits } : {}),
+    ...(c.raw && weakSignatureOf(c.raw) ? { weakSignature: weakSignatureOf(c.raw)! } : {}),
   };
+}
+
+/** Signature algorithms no current client accepts on a certificate below the root (by the OID's DER bytes). */
+const WEAK_SIGNATURES: Readonly<Record<string, string>> = {
+  '2a864886f70d010105': 'sha1WithRSAEncryption', '2b0e03021d': 'sha1WithRSAEncryption', '2a864886f70d010104': 'md5WithRSAEncryption',
+  '2a864886f70d010102': 'md2WithRSAEncryption', '2a8648ce3d0401': 'ecdsa-with-SHA1', '2a8648ce380403': 'dsa-with-SHA1',
+};
+
+/** The certificate's signature algorithm (tbsCertificate.signature) when it is a weak one; undefined otherwise or when the DER does not parse. */
+export function weakSignatureOf(der: Buffer): string | undefined {
+  try {
+    const hdr = (off: number) => {
+      let len = der[off + 1]!;
+      let p = off + 2;
+      if (len & 0x80) { const n = len & 0x7f; len = 0; for (let i = 0; i < n; i++) len = len * 256 + der[p++]!; }
+      return { tag: der[off]!, start: p, end: p + len };
+    };
+    const tbs = hdr(hdr(0).start);
+    let h = hdr(tbs.start);
+    if (h.tag === 0xa0) h = hdr(h.end); // [0] version
+    const alg = hdr(h.end); // after the serial number
+    const oid = hdr(alg.start);
+    if (oid.tag !== 0x06) return undefined;
+    return WEAK_SIGNATURES[der.subarray(oid.start, oid.end).toString('hex')];
+  } catch { return undefined; }
 }
 
 function caIssuersOf(c: PeerCertificate): string[] {
