@@ -741,6 +741,9 @@ async function judgeHttpStatusOnGrpc(ctx: CheckContext, t: GrpcTarget, o: GrpcOp
       const key = ingressTlsKey(target);
       return { status: 'fail', messageId: 'tlsPortAsPlain', cause: cause.config(key), message: `${call}: ${status} redirect to ${loc}: the ingress forces TLS, but ${key} does not turn TLS on in the values`, hint: `set ${tlsFixForIngress(target)} so the values match what runs`, details };
     }
+    if (t.tls && /^https:/i.test(loc) && new URL(loc).hostname === t.host && new URL(loc).pathname === svc.path) {
+      return { status: 'fail', messageId: 'unrecognised', cause: cause.config(`use-forwarded-headers:${hpOf(ep)}`), message: `${call}: a ${status} redirect to ${loc}, the same https URL this call used: the controller sees plain HTTP behind a load balancer that terminates TLS, and ssl-redirect sends the call back to https forever`, hint: 'set use-forwarded-headers: "true" in the ingress-nginx controller ConfigMap (controller.config in its Helm values; the load balancer must send X-Forwarded-Proto), or nginx.ingress.kubernetes.io/ssl-redirect: "false" on the Flyte Ingresses; gRPC cannot follow redirects in any case', details };
+    }
     return { status: 'fail', messageId: 'unrecognised', message: `unrecognised answer to ${call}: a ${status} redirect to ${loc || '(no Location)'}`, hint: 'gRPC cannot follow redirects: remove the redirect (app-root / ssl-redirect annotations) from the gRPC Ingress', details };
   }
   if (status === 404) {
@@ -876,6 +879,10 @@ export async function judgeHttpAnswer(ctx: CheckContext, spec: HttpSpec, url: st
     if (/^https:/i.test(loc) && url.startsWith('http:') && new URL(loc).hostname === ep.host) {
       const key = ingressTlsKey(t);
       return { status: 'fail', messageId: 'httpsRedirect', cause: cause.config(key), message: `${url} redirects to ${loc}: the ingress serves TLS (ssl-redirect), but ${key} does not turn TLS on in the values`, hint: `set ${tlsFixForIngress(t)} so the values match what runs (clients need admin.insecure: false and port 443)`, details };
+    }
+    const selfLoop = loc !== '' && new URL(loc, url).toString() === new URL(url).toString();
+    if (selfLoop || (hops.length > 1 && new Set(hops.map((h) => h.url)).size < hops.length)) {
+      return { status: 'fail', messageId: 'redirected', ...(url.startsWith('https:') ? { cause: cause.config(`use-forwarded-headers:${hpOf(ep)}`) } : {}), message: `${url} redirects ${selfLoop ? `to itself (${s} ${loc})` : `in a loop (${hops.map((h) => `${h.status} ${h.location ?? ''}`).join(' → ')})`}: a redirect loop, what browsers call ERR_TOO_MANY_REDIRECTS`, hint: url.startsWith('https:') ? 'the ingress controller sees plain HTTP although this client spoke https: a load balancer in front terminates TLS, and ssl-redirect sends every request back to https. Set use-forwarded-headers: "true" in the ingress-nginx controller ConfigMap (controller.config in its Helm values; the load balancer must send X-Forwarded-Proto), or nginx.ingress.kubernetes.io/ssl-redirect: "false" on the Flyte Ingresses' : `remove the redirect that points ${spec.path} back at itself (app-root / permanent-redirect / ssl-redirect annotations of the HTTP Ingress)`, details };
     }
     return { status: 'fail', messageId: 'redirected', message: hops.length > 1 ? `${url} keeps redirecting (${hops.map((h) => `${h.status} ${h.location ?? ''}`).join(' → ')})` : `${url} answered a ${s} redirect to ${loc || '(no Location)'} instead of ${spec.what}`, hint: `fix the redirect annotations of the HTTP Ingress (app-root /console is fine for /, not for ${spec.path}; ssl-redirect loops behind a TLS-terminating load balancer need use-forwarded-headers)`, details };
   }

@@ -12,7 +12,7 @@ import { grpcLocations, healthyBody, httpLocations, privateIngress, serverBlock,
 
 const CHECKS = ['ingress.grpc.admin', 'ingress.grpc.dataproxy', 'ingress.http.healthcheck', 'ingress.http.api'];
 const CDN = [520, 521, 522, 523, 524, 525, 526, 530] as const;
-const V = ['healthy', 'mtls', 'tlsToPlainFront', 'backTls', 'nginx494', ...CDN.map((c) => `cdn${c}`)] as const;
+const V = ['healthy', 'mtls', 'tlsToPlainFront', 'backTls', 'nginx494', 'sslRedirectLoop', ...CDN.map((c) => `cdn${c}`)] as const;
 type Variant = (typeof V)[number];
 
 let ng: Running;
@@ -21,7 +21,7 @@ const port = {} as Record<Variant, number>;
 
 beforeAll(async () => {
   admin = await startPrivateAdmin();
-  const returnAll = (code: number) => `${httpLocations(0).replace(/proxy_pass[^;]*;[^}]*/g, `return ${code}; `)}\n${grpcLocations(0, { directive: `return ${code};` })}`;
+  const returnAll = (code: number | string) => `${httpLocations(0).replace(/proxy_pass[^;]*;[^}]*/g, `return ${code}; `)}\n${grpcLocations(0, { directive: `return ${code};` })}`;
   ng = await privateIngress((ports) => {
     V.forEach((v, i) => { port[v] = ports[i]!; });
     const body = (v: Variant): [string, Parameters<typeof serverBlock>[2]] => {
@@ -31,6 +31,8 @@ beforeAll(async () => {
       // a load balancer that terminates TLS and forwards plain HTTP to the controller's HTTPS port
       if (v === 'tlsToPlainFront') return [httpLocations(0).replace(/proxy_pass http:\/\/127\.0\.0\.1:0;/g, `proxy_pass http://127.0.0.1:${ports[V.indexOf('backTls')]!};`), {}];
       if (v === 'nginx494') return [returnAll(494), {}];
+      // ssl-redirect behind a load balancer that terminates TLS: the controller sees http and sends every request back to the same https URL
+      if (v === 'sslRedirectLoop') return [returnAll('308 https://$host:$server_port$request_uri'), {}];
       return [returnAll(Number(v.slice(3))), {}];
     };
     return V.map((v) => { const [b, o] = body(v); return serverBlock(port[v], b, o); }).join('\n');
@@ -85,6 +87,20 @@ describe('nginx 400 pages that are not gRPC spoken as HTTP/1.1', () => {
     const r = by(rs, 'ingress.grpc.admin');
     expect(r.messageId, brief(r)).toBe('messageTooLarge');
     expect(r.hint, brief(r)).toMatch(/large-client-header-buffers/);
+  });
+});
+
+describe('redirects', () => {
+  it('a redirect to the very same https URL (ssl-redirect behind TLS offload): a loop, fixed with use-forwarded-headers, on HTTP and gRPC', async () => {
+    const p = port.sslRedirectLoop;
+    const rs = await runMany(CHECKS, bedTarget(p), 'verify', 8000);
+    for (const id of CHECKS) {
+      const r = by(rs, id);
+      expect(r.status, brief(r)).toBe('fail');
+      expect(r.cause, brief(r)).toBe(`config:use-forwarded-headers:flyte.test:${p}`);
+      expect(r.hint, brief(r)).toMatch(/use-forwarded-headers: "true"/);
+    }
+    expect(by(rs, 'ingress.http.healthcheck').message).toMatch(/redirects to itself/);
   });
 });
 
