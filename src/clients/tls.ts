@@ -334,7 +334,7 @@ export type PlainKind = 'h2c' | 'http1' | 'tls' | 'closed' | 'silent';
  * certificate answers with certificate_required (116) only then. Connects, sends one HTTP/1.1
  * request, and reports the alert (or undefined when the server answers or just closes). Never throws.
  */
-export async function postHandshakeAlert(o: ProbeOptions): Promise<TlsAlert | undefined> {
+export async function postHandshakeAlert(o: ProbeOptions & { listenOnly?: boolean }): Promise<TlsAlert | undefined> {
   try {
     const tls = await import('node:tls');
     const net = await import('node:net');
@@ -342,12 +342,19 @@ export async function postHandshakeAlert(o: ProbeOptions): Promise<TlsAlert | un
     const servername = net.isIP(o.host) ? undefined : o.host;
     return await new Promise<TlsAlert | undefined>((resolve) => {
       let settled = false;
-      const sock = tls.connect({ host: address, port: o.port, ...(servername ? { servername } : {}), ALPNProtocols: ['http/1.1'], rejectUnauthorized: false });
+      // listenOnly: send nothing after the handshake (a gRPC-only server need not speak HTTP/1.1) and
+      // wait twice the handshake's own time (at least 100 ms) for the alert.
+      const sock = tls.connect({ host: address, port: o.port, ...(servername ? { servername } : {}), ALPNProtocols: o.listenOnly ? ['h2', 'http/1.1'] : ['http/1.1'], rejectUnauthorized: false });
       const done = (a?: TlsAlert) => { if (settled) return; settled = true; clearTimeout(timer); o.signal?.removeEventListener('abort', onAbort); sock.destroy(); resolve(a); };
       const onAbort = () => done();
-      const timer = setTimeout(() => done(), o.timeoutMs);
+      let timer = setTimeout(() => done(), o.timeoutMs);
       o.signal?.addEventListener('abort', onAbort, { once: true });
-      sock.once('secureConnect', () => { sock.write(`GET / HTTP/1.1\r\nHost: ${o.host}\r\nConnection: close\r\n\r\n`); });
+      const t0 = Date.now();
+      sock.once('secureConnect', () => {
+        if (!o.listenOnly) { sock.write(`GET / HTTP/1.1\r\nHost: ${o.host}\r\nConnection: close\r\n\r\n`); return; }
+        clearTimeout(timer);
+        timer = setTimeout(() => done(), Math.min(o.timeoutMs, Math.max(100, 2 * (Date.now() - t0))));
+      });
       sock.on('data', () => done());
       sock.once('error', (err) => done(alertOf(err)));
       sock.once('close', () => done());

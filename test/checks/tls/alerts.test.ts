@@ -74,9 +74,15 @@ describe('TLS alerts through the TLS and ingress checks', () => {
     }
   });
 
-  it('TLS 1.3 mutual TLS (certificate_required after the handshake): clientCertRequired on gRPC and HTTP, not "connection reset / another service"', async () => {
+  it('preflight (the TLS check alone) names TLS 1.3 mutual TLS too', async () => {
+    const rs = await runMany(['tls.admin.handshake'], bedTarget(port.mtls13), 'preflight', 8000);
+    const r = by(rs, 'tls.admin.handshake');
+    expect(r.messageId, brief(r)).toBe('clientCertRequired');
+  });
+
+  it('TLS 1.3 mutual TLS (certificate_required after the handshake): clientCertRequired on the TLS check (not a pass), gRPC and HTTP (not "connection reset / another service"), one cause', async () => {
     const rs = await runMany(IDS, bedTarget(port.mtls13), 'verify', 8000);
-    for (const id of ['ingress.grpc.admin', 'ingress.http.healthcheck']) {
+    for (const id of IDS) {
       const r = by(rs, id);
       expect(r.status, brief(r)).toBe('fail');
       expect(r.messageId, brief(r)).toBe('clientCertRequired');
