@@ -524,6 +524,23 @@ function cdnOutcome(ctx: CheckContext, ep: Ep, status: number, observed: string,
   return { status: 'fail', messageId: 'cdnOrigin', cause: cause.backend(`cdn-origin:${hpOf(ep)}`), message: `${observed}: a CDN in front of ${hostPort(ep)} says ${what}; flyteadmin was not reached, and nothing here says it is down`, hint, details };
 }
 
+/** nginx's own error page ("<title>500 Internal Server Error</title> ... <center>nginx</center>"): the proxy failed, not a backend's answer relayed. */
+function proxyOwnErrorPage(body: string | undefined, server: string | undefined): boolean {
+  if (!body) return false;
+  return /<title>5\d\d [^<]*<\/title>[\s\S]*<center>(nginx|openresty)[^<]*<\/center>/i.test(body) || (/^(nginx|openresty)/i.test(server ?? '') && /^\s*<html>\s*<head><title>5\d\d /i.test(body));
+}
+
+/** The ingress controller answered a 5xx of its own (500 / 501 / 507...): its log says why (an auth-url service that fails, a snippet or Lua error). */
+function proxyErrorOutcome(ep: Ep, observed: string, status: number, details: Record<string, Json>): Outcome<'serverError'> {
+  details.proxyOwnPage = true;
+  return {
+    status: 'fail', messageId: 'serverError', cause: cause.backend(`ingress-controller:${hpOf(ep)}`),
+    message: `${observed}: nginx's own error page, so the ingress controller failed before or without its backend${status === 500 ? ' (ingress-nginx answers 500 itself when an auth-url service fails or cannot be reached, or a snippet / Lua script errs)' : status === 501 ? ' (501: a method or transfer encoding it does not implement)' : ''}; flyteadmin was not blamed by this answer`,
+    hint: 'read the ingress controller\'s log for this request (`kubectl -n ingress-nginx logs deploy/ingress-nginx-controller`, or your controller\'s namespace): it names the failing auth subrequest or configuration; check nginx.ingress.kubernetes.io/auth-url and *-snippet annotations on the Flyte Ingresses',
+    details,
+  };
+}
+
 // ================================================================ gRPC
 
 export interface GrpcProbe<T> { ok: true; value: T; where: string; o: GrpcOptions; t: GrpcTarget }
@@ -776,7 +793,8 @@ async function judgeHttpStatusOnGrpc(ctx: CheckContext, t: GrpcTarget, o: GrpcOp
     }
     return backendDownGrpc(ctx, t, svc, `${seen}${httpUp === true ? ' (flyteadmin\'s HTTP side answers)' : ''}`, details);
   }
-  if (status === 500) return { status: 'fail', messageId: 'serverError', cause: cause.backend('flyteadmin'), message: `${call}: ${seen} without grpc-status: the proxy failed`, hint: 'read the ingress controller\'s log for the request (kubectl logs of the controller pod)', details };
+  if (status >= 500 && status !== 502 && status !== 503 && status !== 504 && status !== 505 && proxyOwnErrorPage(ev.body, ev.server)) return proxyErrorOutcome(ep, `${call}: ${seen} without grpc-status`, status, details);
+  if (status === 500) return { status: 'fail', messageId: 'serverError', cause: cause.backend('flyteadmin'), message: `${call}: ${seen} without grpc-status: flyteadmin or the proxy failed`, hint: `read flyteadmin's log (\`${kubectl(target.kubernetes, target.kubernetes.namespace)} logs deploy/${adminGrpcBackend(target).deployment}\`) and the ingress controller's for the request`, details };
   if (status === 200) return httpBackendOutcome(ctx, t, svc, `${seen} without grpc-status`, details);
   return { status: 'fail', messageId: 'unrecognised', message: `unrecognised answer to ${call}: ${seen} without grpc-status${ev.snippet ? `: ${ev.snippet}` : ''}`, hint: `check what serves ${svc.service} behind ${hostPort(t)}`, details };
 }
@@ -930,6 +948,7 @@ export async function judgeHttpAnswer(ctx: CheckContext, spec: HttpSpec, url: st
   }
   if (s >= 500) {
     const adminErr = shape === 'gateway-json';
+    if (!adminErr && proxyOwnErrorPage(r.body, r.headers.server)) return proxyErrorOutcome(ep, `${url} answered ${seen}`, s, details);
     return { status: 'fail', messageId: 'serverError', cause: cause.backend(adminErr ? 'flyteadmin' : spec.backend(t).component), message: `${url} answered ${seen}${adminErr ? `: flyteadmin failed ("${String(j?.message ?? '').slice(0, 140)}")` : `: ${snippet(r)}`}`, hint: `read ${adminErr ? 'flyteadmin\'s' : 'the backend\'s'} log: \`${kubectl(t.kubernetes, t.kubernetes.namespace)} logs deploy/${spec.backend(t).deployment}\``, details };
   }
   if (s >= 200 && s < 300) {

@@ -12,7 +12,7 @@ import { grpcLocations, healthyBody, httpLocations, privateIngress, serverBlock,
 
 const CHECKS = ['ingress.grpc.admin', 'ingress.grpc.dataproxy', 'ingress.http.healthcheck', 'ingress.http.api'];
 const CDN = [520, 521, 522, 523, 524, 525, 526, 530] as const;
-const V = ['healthy', 'mtls', 'tlsToPlainFront', 'backTls', 'nginx494', 'sslRedirectLoop', ...CDN.map((c) => `cdn${c}`)] as const;
+const V = ['healthy', 'mtls', 'tlsToPlainFront', 'backTls', 'nginx494', 'sslRedirectLoop', 'authUrlDown', ...CDN.map((c) => `cdn${c}`)] as const;
 type Variant = (typeof V)[number];
 
 let ng: Running;
@@ -31,6 +31,8 @@ beforeAll(async () => {
       // a load balancer that terminates TLS and forwards plain HTTP to the controller's HTTPS port
       if (v === 'tlsToPlainFront') return [httpLocations(0).replace(/proxy_pass http:\/\/127\.0\.0\.1:0;/g, `proxy_pass http://127.0.0.1:${ports[V.indexOf('backTls')]!};`), {}];
       if (v === 'nginx494') return [returnAll(494), {}];
+      // ingress-nginx auth-url renders auth_request: an auth service that cannot be reached makes nginx answer 500 itself
+      if (v === 'authUrlDown') return [`${healthyBody(admin)}\n    location = /_auth { internal; proxy_pass http://127.0.0.1:${getTestbed().closedPort}; }`, { serverExtra: '    auth_request /_auth;' }];
       // ssl-redirect behind a load balancer that terminates TLS: the controller sees http and sends every request back to the same https URL
       if (v === 'sslRedirectLoop') return [returnAll('308 https://$host:$server_port$request_uri'), {}];
       return [returnAll(Number(v.slice(3))), {}];
@@ -87,6 +89,21 @@ describe('nginx 400 pages that are not gRPC spoken as HTTP/1.1', () => {
     const r = by(rs, 'ingress.grpc.admin');
     expect(r.messageId, brief(r)).toBe('messageTooLarge');
     expect(r.hint, brief(r)).toMatch(/large-client-header-buffers/);
+  });
+});
+
+describe('the ingress controller\'s own 5xx', () => {
+  it('auth-url service unreachable (nginx\'s own 500 page): serverError keyed to the controller, not flyteadmin', async () => {
+    const p = port.authUrlDown;
+    const rs = await runMany(CHECKS, bedTarget(p), 'verify', 8000);
+    for (const id of CHECKS) {
+      const r = by(rs, id);
+      expect(r.status, brief(r)).toBe('fail');
+      expect(r.messageId, brief(r)).toBe('serverError');
+      expect(r.cause, brief(r)).toBe(`backend:ingress-controller:flyte.test:${p}`);
+      expect(r.hint, brief(r)).toMatch(/auth-url/);
+      expect(r.hint, brief(r)).not.toMatch(/logs deploy\/flyte/);
+    }
   });
 });
 
