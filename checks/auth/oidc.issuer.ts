@@ -26,6 +26,11 @@ export default defineCheck({
     refused: { status: 'fail', summary: 'Nothing listens on the issuer\'s host and port.' },
     noAnswer: { status: 'fail', summary: 'The issuer did not answer in time.' },
     unreachable: { status: 'fail', summary: 'The issuer could not be reached over TLS/HTTP (the message has the error).' },
+    issuerTls: { status: 'fail', summary: 'The issuer\'s TLS certificate is not accepted (untrusted CA, expired, wrong name): flyteadmin fails the same way unless its pod trusts that CA.' },
+    issuerError: { status: 'fail', summary: 'The issuer answers the discovery URL with a server error or a rate limit (HTTP 5xx / 429): the IdP or a proxy in front of it fails, the URL itself may be right.' },
+    issuerBlocked: { status: 'fail', summary: 'A proxy or WAF refuses the discovery request (HTTP 401/403/407): the document must be public.' },
+    issuerRedirect: { status: 'fail', summary: 'The discovery URL redirects (to https, another path or a login page); flyteadmin does not follow to another issuer.' },
+    incompleteDiscovery: { status: 'fail', summary: 'The JSON document lacks fields an OpenID discovery document must have (issuer, authorization_endpoint, jwks_uri, token_endpoint).' },
   },
   explain: {
     what: 'GET `<issuer>/.well-known/openid-configuration` from this machine and compare its `issuer` with the configured base URL.',
@@ -52,11 +57,31 @@ export default defineCheck({
         case 'dns': return { status: 'fail', messageId: 'dnsFailure', cause: cause.dns(host), message: `${host} (the OIDC issuer) could not be resolved: ${err.message}`, hint: 'check the resolver (VPN split DNS, --dns-server)', details: d };
         case 'refused': return { status: 'fail', messageId: 'refused', cause: cause.unreachable(hp), message: `nothing listens on ${hp} (the OIDC issuer)`, hint: `set ${baseUrlKey(ctx.target)} to the issuer URL your IdP documents (https, its real port)`, details: d };
         case 'timeout': return { status: 'fail', messageId: 'noAnswer', cause: cause.unreachable(hp), message: `no answer from ${hp} (the OIDC issuer) within ${Math.round(timeoutMs / 100) / 10}s`, hint: 'a firewall or proxy blocks the IdP from here; flyteadmin needs to reach it too (egress / auth.userAuth.httpProxyURL)', details: d };
+        case 'expired': case 'notYetValid': case 'selfSigned': case 'untrusted': case 'hostname': case 'tlsVersion':
+          return { status: 'fail', messageId: 'issuerTls', cause: cause.tls(err.kind === 'hostname' ? 'name' : err.kind === 'tlsVersion' ? 'version' : err.kind === 'expired' || err.kind === 'notYetValid' ? 'expired' : 'untrusted', hp), message: `the OIDC issuer ${hp} presents a certificate this machine does not accept (${err.code ?? err.kind}): ${err.message}`, hint: err.kind === 'selfSigned' || err.kind === 'untrusted' ? 'an IdP with a private CA: flyteadmin must trust that CA too (mount it into the flyteadmin pod and point SSL_CERT_FILE at it); here, the CA of admin.caCertFilePath is the one used' : err.kind === 'hostname' ? `the certificate does not name ${host}: set ${baseUrlKey(ctx.target)} to the host name the IdP's certificate has` : err.kind === 'tlsVersion' ? 'the IdP speaks no TLS version in common (TLS 1.2+ is needed)' : 'the IdP\'s certificate is out of its validity period: renew it (or check this machine\'s clock)', details: d };
         default: return { status: 'fail', messageId: 'unreachable', message: `${url} could not be fetched: ${err.message}`, hint: `check ${baseUrlKey(ctx.target)} (scheme, host, port) and the IdP's certificate`, details: d };
       }
     }
     const details = { url, httpStatus: r.status, contentType: r.contentType, configuredIssuer: issuer };
     const doc = jsonBody(r);
+    const u = new URL(url);
+    const hp = hostPortKey(u.hostname.replace(/^\[|\]$/g, ''), u.port || (u.protocol === 'https:' ? 443 : 80));
+    const served = `${url} answered ${r.status}${r.contentType ? ` ${r.contentType}` : ''}${r.headers.server ? ` from ${r.headers.server}` : ''}`;
+    if (r.status >= 300 && r.status < 400) {
+      const loc = r.location ?? '';
+      const toHttps = /^https:/i.test(loc) && u.protocol === 'http:' && new URL(loc).hostname === u.hostname;
+      return { status: 'fail', messageId: 'issuerRedirect', cause: cause.config(baseUrlKey(ctx.target)), message: `${served}, a redirect to ${loc || '(no Location)'}: flyteadmin reads the document at the base URL itself`, hint: toHttps ? `set ${baseUrlKey(ctx.target)} to the https URL (${issuer.replace(/^http:/i, 'https:')})` : `set ${baseUrlKey(ctx.target)} to the issuer URL the IdP documents (the document's own "issuer"), not an address that redirects`, details: { ...details, location: loc } };
+    }
+    if (r.status === 401 || r.status === 403 || r.status === 407) {
+      return { status: 'fail', messageId: 'issuerBlocked', cause: cause.frontAuth(hp), message: `${served}${r.headers['www-authenticate'] ? ` (WWW-Authenticate: ${r.headers['www-authenticate'].slice(0, 120)})` : ''}: something in front of the IdP refuses the public discovery request`, hint: 'the discovery document and the JWKS must be reachable without credentials: remove the auth / IP allow-list in front of them for flyteadmin (and from this machine to check), or use a proxy that allows them (auth.userAuth.httpProxyURL)', details };
+    }
+    if (r.status >= 500 || r.status === 429) {
+      return { status: 'fail', messageId: 'issuerError', cause: cause.backend(`oidc-issuer:${hp}`), message: `${served}: the IdP (or a proxy in front of it) fails now; the URL itself may well be right`, hint: `retry, and check the IdP's status; ${baseUrlKey(ctx.target)} needs no change unless the IdP's own documentation names another URL`, details };
+    }
+    if (r.status === 200 && doc && (!doc.issuer || !doc.authorization_endpoint || !doc.jwks_uri)) {
+      const missing = ['issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri'].filter((k) => !doc[k]);
+      return { status: 'fail', messageId: 'incompleteDiscovery', cause: cause.config(baseUrlKey(ctx.target)), message: `${url} answered JSON without ${missing.join(', ')}: not an OpenID Provider's discovery document (an OAuth 2.0 metadata document, an API, or a stub)`, hint: `set ${baseUrlKey(ctx.target)} to the OpenID issuer URL of the IdP (the document at <issuer>/.well-known/openid-configuration must carry issuer, authorization_endpoint, jwks_uri)`, details: { ...details, missing } };
+    }
     if (r.status !== 200 || !doc) {
       return { status: 'fail', messageId: 'noDiscovery', message: `${url} answered ${r.status} ${r.contentType || ''}: not an OpenID discovery document`, hint: `set ${baseUrlKey(ctx.target)} to the issuer URL (the part before /.well-known/openid-configuration; Azure AD: https://login.microsoftonline.com/<tenant-id>/v2.0, not .../oauth2/v2.0/authorize)`, details };
     }

@@ -10,8 +10,8 @@ import { httpGetFollow, httpRequest, isHtml, jsonBody, rawHttpProbe, type HttpRe
 import { KubeError, kubeSession, kubectl, probeSignal } from '../../src/clients/kube.js';
 import { resolveChartNames, type ChartNames } from '../../src/flyte/kubernetes.js';
 import { describeService, identifyService, type ServiceEvidence } from '../../src/clients/sniff.js';
-import { ProbeError, plainProbe, tlsProbe, type NetErrorKind } from '../../src/clients/tls.js';
-import { netFailureCause, tlsFailureCause, tlsView } from '../tls/_support.js';
+import { ProbeError, alertOf, plainProbe, postHandshakeAlert, tlsProbe, type NetErrorKind } from '../../src/clients/tls.js';
+import { netFailureCause, tlsFailureCause, tlsView, weakSigned } from '../tls/_support.js';
 import { ingressTlsSecretFix, ingressTlsSecretKey } from '../../src/flyte/client.js';
 import { clientTrust } from '../../src/clients/trust.js';
 import { resolveHost } from '../../src/clients/resolve.js';
@@ -21,7 +21,7 @@ import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Json, Messages, Outcome } from '../../src/engine/types.js';
 import {
   FLYTEADMIN_UNAUTH_RE, GRPC_SERVICES, adminGrpcBackend, adminHttpBackend, consoleBackend, flyteadminShape, grpcIngressFix, grpcRoutesFix,
-  htmlTitle, httpAnnotationsKey, ingressKey, ingressTlsKey, looksLikeConsole, maxMessageSizeKey, rewriteTargetAnnotation, rolloutCommand,
+  htmlTitle, httpAnnotationsKey, ingressKey, ingressTlsKey, looksLikeConsole, maxMessageSizeKey, rewriteTargetAnnotation, rolloutCommand, clientCertAnnotations,
   useAuthKey, type BackendService, type GrpcServiceSpec, type NamedTarget,
 } from '../../src/flyte/ingress.js';
 import { fixSetting, setting, whereSet } from '../../src/flyte/settings.js';
@@ -43,19 +43,28 @@ export const TRANSPORT_MESSAGES = {
   certNotYetValid: { status: 'fail', summary: 'The certificate is not valid yet (clock or notBefore).' },
   certSelfSigned: { status: 'fail', summary: 'A self-signed certificate nobody trusts.' },
   certUntrusted: { status: 'fail', summary: 'The certificate chain ends at a CA the client does not trust.' },
+  certWeakSignature: { status: 'fail', summary: 'A certificate of the chain is signed with SHA-1 or MD5, which Node/OpenSSL 3 ("CA signature digest algorithm too weak"), Go and browsers refuse.' },
   chainIncomplete: { status: 'fail', summary: 'The server sends its certificate without the intermediate CA: serve the full chain.' },
   defaultCert: { status: 'fail', summary: 'The ingress controller serves its default (fake) certificate: the Ingress TLS Secret is missing or invalid.' },
   certHostname: { status: 'fail', summary: 'The certificate is not valid for the host name dialled.' },
   tlsVersion: { status: 'fail', summary: 'No common TLS version (the server offers only TLS 1.0/1.1 or the reverse).' },
   noH2Alpn: { status: 'fail', summary: 'The TLS listener does not offer HTTP/2 (ALPN h2), which gRPC needs.' },
-  tlsAlert: { status: 'fail', summary: 'The server aborted the TLS handshake with an alert (no server block for the name, no certificate).' },
+  tlsAlert: { status: 'fail', summary: 'The server aborted the TLS handshake with an alert (named in the message: unrecognized_name, handshake_failure, internal_error, access_denied...).' },
+  clientCertRequired: { status: 'fail', summary: 'The ingress requires a client certificate (mutual TLS: the certificate_required alert, or nginx\'s 496/495 sent as HTTP 400 "No required SSL certificate was sent" / "The SSL certificate error"), which flytectl and pyflyte do not present.' },
   caFileUnreadable: { status: 'fail', summary: 'admin.caCertFilePath cannot be read, so the certificate is checked against the system roots only.' },
   unrecognised: { status: 'fail', summary: 'An answer flyte-doctor does not recognise; the message carries the evidence.' },
+} as const satisfies Messages;
+
+/** Findings of an HTTP status that something in front of flyteadmin answers for itself (both families). */
+const EDGE_MESSAGES = {
+  plainToTlsUpstream: { status: 'fail', summary: 'A TLS-terminating hop in front of the ingress controller (a load balancer, a CDN) forwards plaintext to the controller\'s HTTPS port (nginx\'s 497 as HTTP 400 "The plain HTTP request was sent to HTTPS port", over a TLS connection).' },
+  cdnOrigin: { status: 'fail', summary: 'A CDN in front of the ingress answers 520-530 (Cloudflare\'s origin codes): it cannot reach or talk to its origin, the ingress load balancer.' },
 } as const satisfies Messages;
 
 /** Findings of a gRPC routing probe. */
 export const GRPC_MESSAGES = {
   ...TRANSPORT_MESSAGES,
+  ...EDGE_MESSAGES,
   answers: { status: 'pass', summary: 'The service answered the call.' },
   handlerAnswered: { status: 'pass', summary: 'The service\'s handler rejected the empty probe request (INVALID_ARGUMENT and the like): the route reaches it.' },
   authRequired: { status: 'pass', summary: 'flyteadmin answered UNAUTHENTICATED and auth is on (or the values do not say): routed, a token is needed.' },
@@ -81,6 +90,7 @@ export const GRPC_MESSAGES = {
 /** Findings of an HTTP routing probe. */
 export const HTTP_MESSAGES = {
   ...TRANSPORT_MESSAGES,
+  ...EDGE_MESSAGES,
   authRequired: { status: 'pass', summary: 'flyteadmin answered 401 with its own JSON and auth is on (or the values do not say): routed, a token is needed.' },
   notRouted: { status: 'fail', summary: 'The ingress (or its default backend) answers 404 itself: the path is not routed.' },
   pathRewritten: { status: 'fail', summary: 'flyteadmin itself answers 404 (its JSON or Go "404 page not found"): the path reached it rewritten (a rewrite-target annotation).' },
@@ -271,6 +281,8 @@ function tlsPortAsPlainOutcome(ctx: CheckContext, ep: Ep, observed: string, deta
   return { status: 'fail', messageId: 'tlsPortAsPlain', cause: cause.config(key), message: `${where} ${observed}, but ${key === 'admin.insecure' ? 'admin.insecure says plaintext' : `the values give the ingress no TLS (${key})`}, so it was dialled in plaintext: the values do not describe the ingress that runs`, hint: key === 'admin.insecure' ? (fixSetting(t, 'client.insecure', 'admin.insecure', false) ?? 'dial the port with TLS') : `set ${tlsFixForIngress(t)} so the values match what runs (or give the ingress's plaintext port)`, details };
 }
 
+const tlsCauseOf = (ep: Ep, kind: 'version' | 'alpn') => cause.tls(kind, hpOf(ep));
+
 /** The finding for a TLS handshake that failed, keyed like the tls.* checks key the same fault (checks/tls/_support.ts). */
 async function tlsOutcome(ctx: CheckContext, ep: Ep, kind: NetErrorKind, detail: string, details: Record<string, Json>, side: 'server' | 'client'): Promise<Outcome<TransportId>> {
   const where = hostPort(ep);
@@ -298,8 +310,27 @@ async function tlsOutcome(ctx: CheckContext, ep: Ep, kind: NetErrorKind, detail:
       };
     }
     case 'plaintext': return transportFailure(ctx, ep, 'plaintext', detail, 0, details, side);
-    default: return { status: 'fail', messageId: 'tlsAlert', cause: c, message: `${where} aborted the TLS handshake: ${detail}`, hint: `the ingress has no TLS server for ${ep.host} (SNI), or refuses this client: add ${ep.host} to the Ingress tls.hosts and its host rules`, details };
+    case 'weak-signature': {
+      const w = view ? weakSigned(view) : undefined;
+      return { status: 'fail', messageId: 'certWeakSignature', cause: c, message: `${where} presents a chain in which ${w ? `"${w.subject}" is signed with ${w.algorithm}` : 'a certificate has a weak signature'}: clients refuse it (${detail})`, hint: `reissue ${w && w.subject !== leaf?.subject ? `the intermediate "${w.subject}"` : 'the certificate'} with a SHA-256 signature and put it in the ingress TLS Secret (${ingressTlsKey(t)}); cert-manager and public CAs do this by default`, details };
+    }
+    default: break;
   }
+  // The alert the server sent says which: the call's own error first, then the shared TLS probe's.
+  const alert = alertOf(detail) ?? (await tlsView(ctx, ep).then(() => undefined, (e: unknown) => (e instanceof ProbeError ? e.alert : undefined)));
+  if (alert) details.tlsAlert = `${alert.name} (${alert.code})`;
+  const said = alert ? `with the TLS alert ${alert.name} (${alert.code})` : '';
+  switch (alert?.code) {
+    case 116: return clientCertOutcome(ctx, ep, `${where} aborted the TLS handshake ${said}`, details);
+    case 70: case 71: return { status: 'fail', messageId: 'tlsVersion', cause: tlsCauseOf(ep, 'version'), message: `${where} aborted the TLS handshake ${said}: it accepts none of the TLS versions (1.2, 1.3) Flyte's clients speak: ${detail}`, hint: 'enable TLS 1.2 and 1.3 on the ingress (ingress-nginx ConfigMap ssl-protocols: "TLSv1.2 TLSv1.3"; ALB: an ELBSecurityPolicy-TLS13-* policy); gRPC clients refuse TLS 1.0/1.1', details };
+    case 120: return { status: 'fail', messageId: 'noH2Alpn', cause: tlsCauseOf(ep, 'alpn'), message: `${where} aborted the TLS handshake ${said}: it refuses ALPN h2, which gRPC needs`, hint: 'enable HTTP/2 on the ingress TLS listener (ingress-nginx use-http2: "true"; plain nginx: listen 443 ssl http2; an ALB HTTPS listener)', details };
+    case 112: return { status: 'fail', messageId: 'tlsAlert', cause: c, message: `${where} aborted the TLS handshake ${said}: it has no TLS server (certificate) for the name ${ep.host}`, hint: `add ${ep.host} to the Ingress tls.hosts and its host rules (${ingressTlsKey(t)}), or dial a name the ingress serves`, details };
+    case 40: return { status: 'fail', messageId: 'tlsAlert', cause: c, message: `${where} aborted the TLS handshake ${said}: no cipher suite in common, or it wants a client certificate`, hint: 'allow the usual TLS 1.2/1.3 cipher suites on the ingress (ingress-nginx ssl-ciphers; ALB security policy); if it requires client certificates (mutual TLS: auth-tls-verify-client), turn that off for the Flyte host: Flyte\'s clients cannot present one', details };
+    case 80: return { status: 'fail', messageId: 'tlsAlert', cause: c, message: `${where} failed inside the TLS handshake ${said}: ${detail}`, hint: 'the server could not complete the handshake with its certificate, key or protocol settings: check the ingress TLS Secret (tls.crt and tls.key must match) and the controller\'s log for the SSL error', details };
+    case 49: return { status: 'fail', messageId: 'tlsAlert', cause: c, message: `${where} refused the TLS handshake ${said}`, hint: 'something in front (a WAF, an allow-list by source address) rejects this machine: allow it, or run from an allowed network', details };
+    default: break;
+  }
+  return { status: 'fail', messageId: 'tlsAlert', cause: c, message: `${where} aborted the TLS handshake${said ? ` ${said}` : ''}: ${detail}`, hint: alert ? `the server rejected the handshake with ${alert.name}: check its TLS configuration (certificate, key, protocols) and its log` : `the ingress has no TLS server for ${ep.host} (SNI), or refuses this client: add ${ep.host} to the Ingress tls.hosts and its host rules`, details };
 }
 
 /**
@@ -352,6 +383,13 @@ export async function transportFailure(ctx: CheckContext, ep: Ep, kind: NetError
       const s = await sniff(ctx, ep);
       if (s) details.listener = describeService(s);
       if (!ep.tls && (s?.kind === 'tls' || (s?.kind === 'http' && (await speaksTls(ctx, ep))))) return tlsPortAsPlainOutcome(ctx, ep, `speaks TLS (${s.detail ?? 'TLS'})`, details, side);
+      if (ep.tls && (s?.kind === 'tls' || kind === 'reset')) {
+        // TLS 1.3: a server that requires a client certificate says so (certificate_required) only
+        // after the handshake the client already counted as done; the request just sees a close.
+        const ms = Math.min(1200, ctx.remainingMs() - 500);
+        const a = ms >= 200 ? await postHandshakeAlert({ host: ep.host, port: ep.port, timeoutMs: ms, signal: ctx.signal, ...(t.dnsServer ? { dnsServer: t.dnsServer } : {}) }) : undefined;
+        if (a) { details.tlsAlert = `${a.name} (${a.code})`; return tlsOutcome(ctx, ep, 'tlsAlert', `${detail}; after the handshake the server sent the TLS alert ${a.name} (SSL alert number ${a.code})`, details, side); }
+      }
       if (s && s.kind !== 'http' && s.kind !== 'tls' && s.kind !== 'unknown' && s.kind !== 'silent') {
         return { status: 'fail', messageId: s.kind === 'closes' ? 'connectionReset' : 'wrongService', cause: cause.wrongService(hp), message: `${where} ${s.kind === 'closes' ? 'accepts connections and closes them without a word' : `is not the ingress: ${describeService(s)} listens there`}`, hint: `point ${side === 'client' ? 'admin.endpoint' : 'the ingress host/port'} at the ingress (443 with TLS)`, details };
       }
@@ -412,6 +450,93 @@ function frontAuthOutcome(ctx: CheckContext, ep: Ep, observed: string, evidence:
     status: 'fail', messageId: 'frontAuth', cause: cause.frontAuth(hp),
     message: `${observed} from ${what} in front of flyteadmin${auth === 'off' ? `, while ${authSettingText(ctx.target)}` : ''}: flytectl/pyflyte cannot get through it`,
     hint: `remove the authentication in front of flyteadmin's paths (ingress annotations such as nginx.ingress.kubernetes.io/auth-type / auth-url / auth-signin, an oauth2-proxy, a WAF rule); Flyte's own auth is ${useAuthKey(ctx.target)}`,
+    details,
+  };
+}
+
+// ================================================================ answers of what stands in front of flyteadmin
+
+/**
+ * nginx answers its own codes 494-497 as HTTP 400 under their own title (a client sees "400 No
+ * required SSL certificate was sent"): which one this page is, if any.
+ */
+export function nginx400Kind(body: string | undefined): 'headerTooLarge' | 'noClientCert' | 'badClientCert' | 'plainToTls' | undefined {
+  if (!body) return undefined;
+  if (/No required SSL certificate was sent/i.test(body)) return 'noClientCert';
+  if (/The SSL certificate error/i.test(body)) return 'badClientCert';
+  if (/plain HTTP request was sent to HTTPS port|client sent an HTTP request to an HTTPS server/i.test(body)) return 'plainToTls';
+  if (/Header Or Cookie Too Large|header too (long|large)/i.test(body)) return 'headerTooLarge';
+  return undefined;
+}
+
+/** The ingress asks for a client certificate (ssl_verify_client / auth-tls-verify-client) and answers 400 without one. */
+function clientCertOutcome(ctx: CheckContext, ep: Ep, observed: string, details: Record<string, Json>): Outcome<'clientCertRequired'> {
+  const anns = clientCertAnnotations(ctx.target);
+  if (anns.length) details.clientCertAnnotations = anns.map((a) => `${a.key}: ${a.annotation}=${a.value}`);
+  const verify = anns.find((a) => /verify-client$/i.test(a.annotation));
+  return {
+    status: 'fail', messageId: 'clientCertRequired', cause: cause.frontAuth(hpOf(ep)),
+    message: `${observed}: the ingress for ${ep.host} requires a client certificate (mutual TLS), and flytectl and pyflyte present none${anns.length ? ` (the values set ${anns.map((a) => `${a.annotation}: "${a.value}" in ${a.key}`).join(', ')})` : ''}`,
+    hint: verify
+      ? `remove ${anns.map((a) => a.annotation).join(' and ')} from ${[...new Set(anns.map((a) => a.key))].join(' and ')} (or set ${verify.annotation}: "off"), then helm upgrade: Flyte's clients cannot present a client certificate`
+      : `the values set no nginx.ingress.kubernetes.io/auth-tls-* annotation, so the requirement comes from elsewhere: another Ingress for ${ep.host} with auth-tls-verify-client, a server-snippet with ssl_verify_client on, or the load balancer's mTLS setting; turn it off for ${ep.host} (\`kubectl get ingress -A -o yaml | grep -n auth-tls\`): Flyte's clients cannot present a client certificate`,
+    details,
+  };
+}
+
+/** nginx's 497 over a TLS connection: a hop in front terminates TLS and speaks plaintext to the controller's TLS port. */
+function plainToTlsUpstreamOutcome(ctx: CheckContext, ep: Ep, observed: string, details: Record<string, Json>): Outcome<'plainToTlsUpstream'> {
+  return {
+    status: 'fail', messageId: 'plainToTlsUpstream', cause: cause.tls('plaintext', `upstream-of:${hpOf(ep)}`),
+    message: `${observed}, though this client spoke TLS to ${hostPort(ep)}: a hop in front of the ingress controller (a load balancer or CDN that terminates TLS) forwards plain HTTP to the controller's HTTPS port; the values' TLS (${ingressTlsKey(ctx.target)}) is not what is wrong`,
+    hint: `point the load balancer's plaintext listener at the controller's HTTP port (80), or pass TLS through to the controller's 443 (ingress-nginx: controller.service.targetPorts.https: https, and no TLS termination on the load balancer, e.g. service.beta.kubernetes.io/aws-load-balancer-backend-protocol: tcp / ssl)`,
+    details,
+  };
+}
+
+/** Cloudflare's origin codes (also used by other CDNs): what the edge says about its hop to the origin. */
+const CDN_CODES: Readonly<Record<number, string>> = {
+  520: 'the origin answered with something empty, unknown or reset (520 Web Server Returned an Unknown Error)',
+  521: 'the origin refused the connection (521 Web Server Is Down)',
+  522: 'the connection to the origin timed out (522 Connection Timed Out)',
+  523: 'the origin is unreachable from the CDN (523 Origin Is Unreachable: no route, or a wrong origin record)',
+  524: 'the origin accepted the connection but did not answer in time (524 A Timeout Occurred)',
+  525: 'the TLS handshake between the CDN and the origin failed (525 SSL Handshake Failed)',
+  526: 'the origin\'s certificate is not valid for the CDN (526 Invalid SSL Certificate, strict TLS mode)',
+  527: 'the CDN\'s Railgun connection to the origin failed (527 Railgun Error)',
+  530: 'the CDN could not resolve or use the origin (530, with a 1xxx error on the page)',
+};
+
+/** The CDN finding for a 520-530 answer; undefined for other statuses. */
+function cdnOutcome(ctx: CheckContext, ep: Ep, status: number, observed: string, details: Record<string, Json>, grpc: boolean): Outcome<'cdnOrigin'> | undefined {
+  const what = CDN_CODES[status];
+  if (!what) return undefined;
+  const t = ctx.target;
+  const ns = t.kubernetes.namespace;
+  details.cdnCode = status;
+  const hint = status === 525 || status === 526
+    ? `give the origin a certificate and TLS the CDN accepts: the certificate of the ingress TLS Secret (${ingressTlsKey(t)}) must name ${ep.host} and come from a public CA or the CDN's origin CA, with TLS 1.2+ on the ingress (the tls.admin.* checks judge what the origin serves when run against it); or relax the CDN's TLS mode to "Full" (not "Flexible": that speaks plain HTTP to the origin)`
+    : status === 524
+      ? `the origin holds the request past the CDN's timeout (100 s on Cloudflare): check flyteadmin's log (\`${kubectl(t.kubernetes, ns)} logs deploy/${adminHttpBackend(t).deployment}\`)${grpc ? '; gRPC through a CDN also needs its gRPC support turned on (Cloudflare: Network → gRPC)' : ''}`
+      : status === 530
+        ? `fix the CDN's origin record for ${ep.host}: it must name the ingress load balancer (\`kubectl -n ${ns} get ingress -o wide\`, ADDRESS)`
+        : `make the CDN's origin for ${ep.host} the ingress load balancer (\`kubectl -n ${ns} get ingress -o wide\`, ADDRESS), and let it accept the CDN's addresses on 443 (firewall / security group, controller.service.loadBalancerSourceRanges)${grpc ? '; gRPC through a CDN needs its gRPC support turned on (Cloudflare: Network → gRPC)' : ''}`;
+  return { status: 'fail', messageId: 'cdnOrigin', cause: cause.backend(`cdn-origin:${hpOf(ep)}`), message: `${observed}: a CDN in front of ${hostPort(ep)} says ${what}; flyteadmin was not reached, and nothing here says it is down`, hint, details };
+}
+
+/** nginx's own error page ("<title>500 Internal Server Error</title> ... <center>nginx</center>"): the proxy failed, not a backend's answer relayed. */
+function proxyOwnErrorPage(body: string | undefined, server: string | undefined): boolean {
+  if (!body) return false;
+  return /<title>5\d\d [^<]*<\/title>[\s\S]*<center>(nginx|openresty)[^<]*<\/center>/i.test(body) || (/^(nginx|openresty)/i.test(server ?? '') && /^\s*<html>\s*<head><title>5\d\d /i.test(body));
+}
+
+/** The ingress controller answered a 5xx of its own (500 / 501 / 507...): its log says why (an auth-url service that fails, a snippet or Lua error). */
+function proxyErrorOutcome(ep: Ep, observed: string, status: number, details: Record<string, Json>): Outcome<'serverError'> {
+  details.proxyOwnPage = true;
+  return {
+    status: 'fail', messageId: 'serverError', cause: cause.backend(`ingress-controller:${hpOf(ep)}`),
+    message: `${observed}: nginx's own error page, so the ingress controller failed before or without its backend${status === 500 ? ' (ingress-nginx answers 500 itself when an auth-url service fails or cannot be reached, or a snippet / Lua script errs)' : status === 501 ? ' (501: a method or transfer encoding it does not implement)' : ''}; flyteadmin was not blamed by this answer`,
+    hint: 'read the ingress controller\'s log for this request (`kubectl -n ingress-nginx logs deploy/ingress-nginx-controller`, or your controller\'s namespace): it names the failing auth subrequest or configuration; check nginx.ingress.kubernetes.io/auth-url and *-snippet annotations on the Flyte Ingresses',
     details,
   };
 }
@@ -518,7 +643,7 @@ export async function judgeGrpcFailure(ctx: CheckContext, t: GrpcTarget, o: Grpc
   ctx = await named(ctx);
   const target = ctx.target;
   switch (f.kind) {
-    case 'http': return judgeHttpStatusOnGrpc(ctx, t, o, svc, f.httpStatus!, details);
+    case 'http': return judgeHttpStatusOnGrpc(ctx, t, o, svc, f.httpStatus!, details, side);
     case 'status': {
       const code = f.code ?? 'UNKNOWN';
       const d = f.detail;
@@ -547,7 +672,9 @@ export async function judgeGrpcFailure(ctx: CheckContext, t: GrpcTarget, o: Grpc
           return { status: 'fail', messageId: 'messageTooLarge', cause: cause.config(key), message: `${call}: RESOURCE_EXHAUSTED ("${d}"): flyteadmin's gRPC message size limit is smaller than its answers`, hint: `raise ${key} (flyteadmin server.grpc.maxMessageSizeBytes; e.g. 16777216), then ${rolloutCommand(target, 'none')}`, details };
         }
         case 'UNAVAILABLE': case 'DEADLINE_EXCEEDED':
-          return backendDownGrpc(ctx, t, svc, `${code} from the proxy/server ("${d}")`, details);
+          // Envoy/Istio answer a local rate limit (HTTP 429) to gRPC as UNAVAILABLE "local_rate_limited".
+          if (/rate[ _-]?limit|too many requests/i.test(d)) return { status: 'fail', messageId: 'rateLimited', cause: cause.frontAuth(hpOf(ep)), message: `${call}: ${code} ("${d}"): a rate limit in front of flyteadmin refuses the call (Envoy/Istio send their HTTP 429 to gRPC clients as UNAVAILABLE)`, hint: 'raise or remove the rate limit in front of flyteadmin for the clients (Envoy local_ratelimit / Istio EnvoyFilter token bucket, ingress limit-rps)', details };
+          return backendDownGrpc(ctx, t, svc, code === 'DEADLINE_EXCEEDED' ? `DEADLINE_EXCEEDED sent by the proxy/server ("${d}"), not this client's own deadline: its upstream did not answer within the proxy's timeout` : `${code} from the proxy/server ("${d}")`, details);
         case 'CANCELLED':
           return { status: 'fail', messageId: 'unrecognised', message: `${call}: CANCELLED ("${d}") by the peer: the proxy or server reset the stream (RST_STREAM CANCEL) before answering`, hint: `read the ingress controller's log for ${svc.path} and flyteadmin's log: a proxy cancels when its upstream resets or times out`, details };
         case 'INTERNAL': case 'UNKNOWN': case 'DATA_LOSS':
@@ -614,7 +741,7 @@ function notRoutedOutcome(ctx: CheckContext, t: GrpcTarget, svc: GrpcServiceSpec
   return { status: 'fail', messageId: 'grpcNotRouted', cause: grpcRoutesCause(ctx.target), message: `${svc.label}/${svc.method} through ${hostPort(t)}: HTTP 404${ev.contentType ? ` ${ev.contentType}` : ''}${ev.server ? ` from ${ev.server}` : ''}${ev.body && htmlTitle(ev.body) ? ` ("${htmlTitle(ev.body)}")` : ''}: the ingress does not route ${svc.service} (${svc.usedBy} calls it)`, hint: grpcRoutesFix(ctx.target, [`/${svc.service}`]), details };
 }
 
-async function judgeHttpStatusOnGrpc(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, svc: GrpcServiceSpec, status: number, details: Record<string, Json>): Promise<Outcome<GrpcId>> {
+async function judgeHttpStatusOnGrpc(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, svc: GrpcServiceSpec, status: number, details: Record<string, Json>, side: 'server' | 'client'): Promise<Outcome<GrpcId>> {
   const target = ctx.target;
   const ep: Ep = { host: t.host, port: t.port, tls: t.tls };
   const ev = await evidence(ctx, t, o, svc.path, details);
@@ -631,6 +758,9 @@ async function judgeHttpStatusOnGrpc(ctx: CheckContext, t: GrpcTarget, o: GrpcOp
       const key = ingressTlsKey(target);
       return { status: 'fail', messageId: 'tlsPortAsPlain', cause: cause.config(key), message: `${call}: ${status} redirect to ${loc}: the ingress forces TLS, but ${key} does not turn TLS on in the values`, hint: `set ${tlsFixForIngress(target)} so the values match what runs`, details };
     }
+    if (t.tls && /^https:/i.test(loc) && new URL(loc).hostname === t.host && new URL(loc).pathname === svc.path) {
+      return { status: 'fail', messageId: 'unrecognised', cause: cause.config(`use-forwarded-headers:${hpOf(ep)}`), message: `${call}: a ${status} redirect to ${loc}, the same https URL this call used: the controller sees plain HTTP behind a load balancer that terminates TLS, and ssl-redirect sends the call back to https forever`, hint: 'set use-forwarded-headers: "true" in the ingress-nginx controller ConfigMap (controller.config in its Helm values; the load balancer must send X-Forwarded-Proto), or nginx.ingress.kubernetes.io/ssl-redirect: "false" on the Flyte Ingresses; gRPC cannot follow redirects in any case', details };
+    }
     return { status: 'fail', messageId: 'unrecognised', message: `unrecognised answer to ${call}: a ${status} redirect to ${loc || '(no Location)'}`, hint: 'gRPC cannot follow redirects: remove the redirect (app-root / ssl-redirect annotations) from the gRPC Ingress', details };
   }
   if (status === 404) {
@@ -638,6 +768,15 @@ async function judgeHttpStatusOnGrpc(ctx: CheckContext, t: GrpcTarget, o: GrpcOp
     return notRoutedOutcome(ctx, t, svc, ev, details);
   }
   if (status === 405 || status === 415) return httpBackendOutcome(ctx, t, svc, seen, details);
+  if (status === 400) {
+    // nginx's own 494-497 arrive as 400 with their title: not gRPC spoken as HTTP/1.1.
+    const k = nginx400Kind(ev.body);
+    if (k === 'noClientCert' || k === 'badClientCert') return clientCertOutcome(ctx, ep, `${call}: ${seen}`, details);
+    if (k === 'plainToTls') return t.tls ? plainToTlsUpstreamOutcome(ctx, ep, `${call}: ${seen}`, details) : tlsPortAsPlainOutcome(ctx, ep, `answers ${call} with ${seen}`, details, side);
+    if (k === 'headerTooLarge') return { status: 'fail', messageId: 'messageTooLarge', message: `${call}: ${seen}: the proxy refuses the size of the request headers`, hint: 'raise the header buffers of the gRPC Ingress (nginx.ingress.kubernetes.io/proxy-buffer-size, large-client-header-buffers in the controller ConfigMap; the AKS example sets 256k): auth tokens are large', details };
+  }
+  const cdn = cdnOutcome(ctx, ep, status, `${call}: ${seen} without grpc-status`, details, true);
+  if (cdn) return cdn;
   if (status === 400 || status === 426 || status === 464 || status === 505) return grpcAsHttp1Outcome(ctx, t, svc, `${seen} without grpc-status`, details);
   if (status === 413 || status === 431 || status === 414) return { status: 'fail', messageId: 'messageTooLarge', message: `${call}: ${seen}: the proxy refuses the request size`, hint: 'raise the proxy\'s limits for the gRPC Ingress (nginx.ingress.kubernetes.io/proxy-body-size, client-header-buffer-size / large-client-header-buffers)', details };
   if (status === 421) return { status: 'fail', messageId: 'misdirected', cause: cause.config(`${ingressKey(target)}.host`), message: `${call}: ${seen}: the ingress has no server for ${t.host} on this connection`, hint: `make ${t.host} a host of the gRPC Ingress (rules and tls.hosts), so SNI and :authority select it`, details };
@@ -654,7 +793,8 @@ async function judgeHttpStatusOnGrpc(ctx: CheckContext, t: GrpcTarget, o: GrpcOp
     }
     return backendDownGrpc(ctx, t, svc, `${seen}${httpUp === true ? ' (flyteadmin\'s HTTP side answers)' : ''}`, details);
   }
-  if (status === 500) return { status: 'fail', messageId: 'serverError', cause: cause.backend('flyteadmin'), message: `${call}: ${seen} without grpc-status: the proxy failed`, hint: 'read the ingress controller\'s log for the request (kubectl logs of the controller pod)', details };
+  if (status >= 500 && status !== 502 && status !== 503 && status !== 504 && status !== 505 && proxyOwnErrorPage(ev.body, ev.server)) return proxyErrorOutcome(ep, `${call}: ${seen} without grpc-status`, status, details);
+  if (status === 500) return { status: 'fail', messageId: 'serverError', cause: cause.backend('flyteadmin'), message: `${call}: ${seen} without grpc-status: flyteadmin or the proxy failed`, hint: `read flyteadmin's log (\`${kubectl(target.kubernetes, target.kubernetes.namespace)} logs deploy/${adminGrpcBackend(target).deployment}\`) and the ingress controller's for the request`, details };
   if (status === 200) return httpBackendOutcome(ctx, t, svc, `${seen} without grpc-status`, details);
   return { status: 'fail', messageId: 'unrecognised', message: `unrecognised answer to ${call}: ${seen} without grpc-status${ev.snippet ? `: ${ev.snippet}` : ''}`, hint: `check what serves ${svc.service} behind ${hostPort(t)}`, details };
 }
@@ -758,6 +898,10 @@ export async function judgeHttpAnswer(ctx: CheckContext, spec: HttpSpec, url: st
       const key = ingressTlsKey(t);
       return { status: 'fail', messageId: 'httpsRedirect', cause: cause.config(key), message: `${url} redirects to ${loc}: the ingress serves TLS (ssl-redirect), but ${key} does not turn TLS on in the values`, hint: `set ${tlsFixForIngress(t)} so the values match what runs (clients need admin.insecure: false and port 443)`, details };
     }
+    const selfLoop = loc !== '' && new URL(loc, url).toString() === new URL(url).toString();
+    if (selfLoop || (hops.length > 1 && new Set(hops.map((h) => h.url)).size < hops.length)) {
+      return { status: 'fail', messageId: 'redirected', ...(url.startsWith('https:') ? { cause: cause.config(`use-forwarded-headers:${hpOf(ep)}`) } : {}), message: `${url} redirects ${selfLoop ? `to itself (${s} ${loc})` : `in a loop (${hops.map((h) => `${h.status} ${h.location ?? ''}`).join(' → ')})`}: a redirect loop, what browsers call ERR_TOO_MANY_REDIRECTS`, hint: url.startsWith('https:') ? 'the ingress controller sees plain HTTP although this client spoke https: a load balancer in front terminates TLS, and ssl-redirect sends every request back to https. Set use-forwarded-headers: "true" in the ingress-nginx controller ConfigMap (controller.config in its Helm values; the load balancer must send X-Forwarded-Proto), or nginx.ingress.kubernetes.io/ssl-redirect: "false" on the Flyte Ingresses' : `remove the redirect that points ${spec.path} back at itself (app-root / permanent-redirect / ssl-redirect annotations of the HTTP Ingress)`, details };
+    }
     return { status: 'fail', messageId: 'redirected', message: hops.length > 1 ? `${url} keeps redirecting (${hops.map((h) => `${h.status} ${h.location ?? ''}`).join(' → ')})` : `${url} answered a ${s} redirect to ${loc || '(no Location)'} instead of ${spec.what}`, hint: `fix the redirect annotations of the HTTP Ingress (app-root /console is fine for /, not for ${spec.path}; ssl-redirect loops behind a TLS-terminating load balancer need use-forwarded-headers)`, details };
   }
   if (s === 404) {
@@ -773,7 +917,12 @@ export async function judgeHttpAnswer(ctx: CheckContext, spec: HttpSpec, url: st
     }
     return { status: 'fail', messageId: 'notRouted', cause: httpRoutesCause(t), message: `${url} answered ${seen}: the ingress does not route ${spec.path}`, hint: `route ${spec.path} and ${spec.path}/* to ${spec.what} (${spec.backend(t).name}:${spec.backend(t).port}); the chart ingress renders them when ${ingressKey(t)}.${t.chart === 'flyte-core' ? 'enabled' : 'create'} is true`, details };
   }
-  if (s === 400 && /plain HTTP request was sent to HTTPS port|client sent an HTTP request to an HTTPS server/i.test(r.body)) {
+  const k400 = s === 400 ? nginx400Kind(r.body) : undefined;
+  if (k400 === 'noClientCert' || k400 === 'badClientCert') return clientCertOutcome(ctx, ep, `${url} answered ${seen}`, details);
+  if (k400 === 'plainToTls' && ep.tls) return plainToTlsUpstreamOutcome(ctx, ep, `${url} answered ${seen}`, details);
+  const cdn = cdnOutcome(ctx, ep, s, `${url} answered ${seen}`, details, false);
+  if (cdn) return cdn;
+  if (k400 === 'plainToTls') {
     return tlsPortAsPlainOutcome(ctx, ep, `answered ${url} with ${seen} ("plain HTTP request was sent to HTTPS port"): it speaks TLS`, details, 'server');
   }
   if (s === 413 || s === 414 || s === 431 || (s === 400 && /Header Or Cookie Too Large|header too (long|large)/i.test(r.body))) {
@@ -799,6 +948,7 @@ export async function judgeHttpAnswer(ctx: CheckContext, spec: HttpSpec, url: st
   }
   if (s >= 500) {
     const adminErr = shape === 'gateway-json';
+    if (!adminErr && proxyOwnErrorPage(r.body, r.headers.server)) return proxyErrorOutcome(ep, `${url} answered ${seen}`, s, details);
     return { status: 'fail', messageId: 'serverError', cause: cause.backend(adminErr ? 'flyteadmin' : spec.backend(t).component), message: `${url} answered ${seen}${adminErr ? `: flyteadmin failed ("${String(j?.message ?? '').slice(0, 140)}")` : `: ${snippet(r)}`}`, hint: `read ${adminErr ? 'flyteadmin\'s' : 'the backend\'s'} log: \`${kubectl(t.kubernetes, t.kubernetes.namespace)} logs deploy/${spec.backend(t).deployment}\``, details };
   }
   if (s >= 200 && s < 300) {

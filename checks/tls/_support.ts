@@ -7,7 +7,7 @@
 // tlsFailureCause() / netFailureCause() to build the same key.
 import { hostPort, isPrivateAddress, type GrpcTarget } from '../../src/config/endpoints.js';
 import type { Target } from '../../src/config/target.js';
-import { analyzeChain, defaultCertOf, ProbeError, plainProbe, sharedTlsProbe, type ChainFacts, type NetErrorKind, type PlainProbeResult, type StoreAnchor, type TlsProbeResult } from '../../src/clients/tls.js';
+import { analyzeChain, defaultCertOf, ProbeError, plainProbe, postHandshakeAlert, sharedTlsProbe, type ChainFacts, type NetErrorKind, type PlainProbeResult, type StoreAnchor, type TlsProbeResult } from '../../src/clients/tls.js';
 import { clientTrust, trustStores, type ClientTrust } from '../../src/clients/trust.js';
 import { describeService, identifyService, type ServiceEvidence } from '../../src/clients/sniff.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
@@ -99,6 +99,7 @@ export async function tlsFailureCause(ctx: CheckContext, e: { host: string; port
   if (v.probe.alpn !== 'h2') return tlsCause('alpn', e);
   if (v.facts.defaultCert) return tlsCause('default-cert', e);
   if (!v.trust.skipVerify && (!v.anchorFor.flytectl || !v.anchorFor.pyflyte)) return tlsCause(intermediateNotSent(v.facts) ? 'chain' : 'untrusted', e);
+  if (!v.trust.skipVerify && weakSigned(v)) return tlsCause('weak-signature', e);
   const { checkServerIdentity } = await import('node:tls');
   if (checkServerIdentity(e.host, v.probe.leaf) || v.facts.cnOnly) return tlsCause('name', e);
   const now = ctx.clock.now();
@@ -197,7 +198,9 @@ export async function handshakeFailure(ctx: CheckContext, e: GrpcTarget, err: Pr
   if (seen.plain) details.serverSpeaks = seen.plain.kind;
   if (seen.plain?.statusLine) details.httpStatusLine = seen.plain.statusLine;
   if (seen.service) details.service = describeService(seen.service);
-  if (err.kind === 'plaintext' || seen.plain?.kind === 'h2c' || seen.plain?.kind === 'http1') {
+  // A TLS alert is TLS: nginx answers plain bytes on its TLS port with "400 Bad Request" too, so
+  // the plaintext probe's HTTP answer says nothing when the handshake ended with an alert.
+  if (err.kind === 'plaintext' || (!err.alert && (seen.plain?.kind === 'h2c' || seen.plain?.kind === 'http1'))) {
     if (seen.plain?.kind === 'h2c') {
       const fix = clientFix(ctx.target, 'insecure', true);
       return { status: 'fail', messageId: 'plaintextPort', cause: cause.tls('plaintext', hostPortKey(e.host, e.port)), message: `${where} speaks plaintext gRPC (h2c), not TLS: the TLS handshake got WRONG_VERSION_NUMBER`, hint: `${fix ? `${fix} for this plaintext port (a port-forward or flyteadmin's gRPC port 8089)` : 'the client already asks for plaintext: see client.config.tls-mode'}, or dial the TLS ingress instead (admin.endpoint: dns:///<ingress host>)`, details };
@@ -213,6 +216,13 @@ export async function handshakeFailure(ctx: CheckContext, e: GrpcTarget, err: Pr
   if (seen.service && ['ssh', 'smtp', 'ftp', 'mysql', 'redis', 'imap', 'pop3', 'postgres'].includes(seen.service.kind)) {
     return { status: 'fail', messageId: 'wrongService', cause: cause.wrongService(hostPortKey(e.host, e.port)), message: `${where} is not a TLS endpoint: ${describeService(seen.service)} listens there`, hint: `admin.endpoint names a port of another service: point it at the Flyte ingress (443) or flyteadmin's gRPC port`, details };
   }
+  // The probe offers TLS 1.0+ at any security level (to see old servers); a server limited to TLS
+  // 1.0/1.1 whose own OpenSSL refuses those at its security level answers that with internal_error.
+  // What it says to a client as Flyte's (TLS 1.2+) tells the version fault apart from a broken key.
+  if (err.alert?.code === 80) {
+    const strict = await postHandshakeAlert({ host: e.host, port: e.port, timeoutMs: Math.min(timeoutMs, 1500), signal: ctx.signal, ...(ctx.target.dnsServer ? { dnsServer: ctx.target.dnsServer } : {}) });
+    if (strict && (strict.code === 70 || strict.code === 71)) { details.tlsAlertToModernClient = `${strict.name} (${strict.code})`; err = new ProbeError('tlsVersion', `${err.message}; to a TLS 1.2+ client it answers ${strict.name} (${strict.code})`, err.code, err.address, { alert: strict }); }
+  }
   const alertId = err.alert ? ALERT_IDS[err.alert.code] : undefined;
   const alertText = err.alert ? `TLS alert ${err.alert.name} (${err.alert.code})` : '';
   if (err.kind === 'tlsVersion' || alertId === 'protocolVersion') {
@@ -221,7 +231,7 @@ export async function handshakeFailure(ctx: CheckContext, e: GrpcTarget, err: Pr
   switch (alertId) {
     case 'handshakeFailure': return { status: 'fail', messageId: 'handshakeFailure', cause: c, message: `${where} aborted the handshake (${alertText}): it found no cipher suite in common, or wants a client certificate`, hint: 'allow the usual TLS 1.2/1.3 cipher suites on the ingress (ingress-nginx ssl-ciphers; ALB security policy); if it requires client certificates (mutual TLS), Flyte clients cannot present one: turn that off for the Flyte host', details };
     case 'unrecognizedName': return { status: 'fail', messageId: 'unrecognizedName', cause: c, message: `${where} has no TLS configuration for the name ${e.host} (${alertText})`, hint: `the ingress/load balancer serves no certificate for ${e.host} (SNI): add the host to the Ingress (ingress host and its TLS hosts) or dial a name it serves`, details };
-    case 'clientCertRequired': return { status: 'fail', messageId: 'clientCertRequired', cause: c, message: `${where} requires a client certificate (${alertText}): mutual TLS`, hint: 'Flyte clients do not present client certificates: turn off client-certificate verification for the Flyte host (ingress-nginx auth-tls-verify-client: "off"), or put Flyte behind a listener without mTLS', details };
+    case 'clientCertRequired': return { status: 'fail', messageId: 'clientCertRequired', cause: cause.frontAuth(hostPortKey(e.host, e.port)), message: `${where} requires a client certificate (${alertText}): mutual TLS`, hint: 'Flyte clients do not present client certificates: turn off client-certificate verification for the Flyte host (ingress-nginx auth-tls-verify-client: "off"), or put Flyte behind a listener without mTLS', details };
     case 'noApplicationProtocol': return { status: 'fail', messageId: 'noApplicationProtocol', cause: c, message: `${where} refused the offered ALPN protocols h2/http/1.1 (${alertText})`, hint: 'enable HTTP/2 (ALPN h2) on the TLS listener: gRPC needs it (ingress-nginx use-http2: "true"; AWS: an ALB HTTPS listener)', details };
     case 'serverInternalError': return { status: 'fail', messageId: 'serverInternalError', cause: c, message: `${where} failed inside the TLS handshake (${alertText})`, hint: 'the server could not use its certificate or key: check the TLS Secret (tls.crt and tls.key must match) and the ingress controller\'s log', details };
     case 'accessDenied': return { status: 'fail', messageId: 'accessDenied', cause: c, message: `${where} refused the handshake (${alertText})`, hint: 'something in front (WAF, allow-list by source address) rejects this machine: allow it, or run from an allowed network', details };
@@ -233,6 +243,12 @@ export async function handshakeFailure(ctx: CheckContext, e: GrpcTarget, err: Pr
     return { status: 'fail', messageId: 'connectionReset', cause: c, message: `${where} accepted the connection but closed it during the TLS handshake${what}`, hint: `a load balancer or proxy that routes TLS by SNI has nothing for ${e.host}, or the port is not the TLS port: check the listener for ${e.host}:${e.port}`, details };
   }
   return { status: 'fail', messageId: 'connectFailed', cause: c, message: `${where}: ${err.message}`, hint: 'check the endpoint host and port', details };
+}
+
+/** The first certificate below the root signed with an algorithm clients refuse (SHA-1, MD5), if any. A root's own signature is never checked. */
+export function weakSigned(v: TlsView): { subject: string; algorithm: string } | undefined {
+  const c = v.probe.chain.find((x, i) => x.weakSignature && !(i > 0 && x.selfIssued));
+  return c ? { subject: c.subject, algorithm: c.weakSignature! } : undefined;
 }
 
 /** The leaf's names for messages: `flyte.test, localhost, 127.0.0.1` (CN when it has no SAN). */

@@ -1,6 +1,7 @@
 import { adminEndpoint, hostPort } from '../../src/config/endpoints.js';
 import { probeTimeout } from '../../src/engine/budget.js';
-import { ProbeError } from '../../src/clients/tls.js';
+import { ProbeError, postHandshakeAlert } from '../../src/clients/tls.js';
+import { cause, hostPortKey } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { NOT_FROM_HERE_MESSAGE, HANDSHAKE_FAILURE_MESSAGES, handshakeFailure, tlsCause, tlsView } from './_support.js';
 import { uncheckableHere } from '../client/_support.js';
@@ -39,6 +40,13 @@ export default defineCheck({
       }
       if (p.alpn !== 'h2') {
         return { status: 'fail', messageId: 'noH2', cause: tlsCause('alpn', e), message: `${where} did not negotiate HTTP/2 (ALPN ${p.alpn || 'none'}): gRPC needs h2, so clients fail with "Trying to connect an http1.x server"`, hint: 'enable HTTP/2 on the TLS listener (ingress-nginx: on by default, use-http2: "true" in the controller ConfigMap; plain nginx: listen 443 ssl http2; AWS: an ALB HTTPS listener, not an NLB/ELB TLS listener without ALPN)', details };
+      }
+      if (p.protocol === 'TLSv1.3' && ctx.remainingMs() > 800) {
+        // TLS 1.3: a server that requires a client certificate says so only after the handshake the client counted as done.
+        const a = await postHandshakeAlert({ host: e.host, port: e.port, timeoutMs: Math.min(600, ctx.remainingMs() - 500), signal: ctx.signal, listenOnly: true, ...(ctx.target.dnsServer ? { dnsServer: ctx.target.dnsServer } : {}) });
+        if (a?.code === 116) {
+          return { status: 'fail', messageId: 'clientCertRequired', cause: cause.frontAuth(hostPortKey(e.host, e.port)), message: `${where} completes the TLS 1.3 handshake, then aborts it with the alert ${a.name} (${a.code}): it requires a client certificate (mutual TLS)`, hint: 'Flyte clients do not present client certificates: turn off client-certificate verification for the Flyte host (ingress-nginx auth-tls-verify-client: "off", or the load balancer\'s mTLS setting), or put Flyte behind a listener without mTLS', details: { ...details, tlsAlert: `${a.name} (${a.code})` } };
+        }
       }
       return { status: 'pass', messageId: 'negotiated', message: `${where}: ${p.protocol}, ALPN h2, ${p.cipher}`, details };
     } catch (err) {

@@ -4,7 +4,7 @@ import { probeTimeout } from '../../src/engine/budget.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Json } from '../../src/engine/types.js';
 import { clientFix, clientSettingText, clientUnset, ingressTlsSecretFix, CLIENT_BEHAVIOUR } from '../../src/flyte/client.js';
-import { intermediateNotSent, tlsCause, tlsView } from './_support.js';
+import { intermediateNotSent, tlsCause, tlsView, weakSigned } from './_support.js';
 import { handshakeNotFromHere } from './_support.js';
 
 /** Kept for importers: the values key that turns on the ingress TLS of a chart. */
@@ -33,6 +33,7 @@ export default defineCheck({
     untrusted: { status: 'fail', summary: 'The certificate is issued by a CA that no configured bundle knows.' },
     caFileDoesNotSign: { status: 'fail', summary: 'admin.caCertFilePath is set, but no certificate in it signs the server\'s chain.' },
     caFileReplacesSystem: { status: 'fail', summary: 'The certificate is publicly trusted, but caCertFilePath replaces the system roots and does not hold its root.' },
+    weakSignature: { status: 'fail', summary: 'A certificate below the root is signed with SHA-1 or MD5: flytectl (Go), OpenSSL 3 ("CA signature digest algorithm too weak") and browsers refuse it, whatever CA anchors it.' },
     onlyOneClient: { status: 'fail', summary: 'Only one of flytectl and pyflyte trusts the chain (they read different CA bundles).' },
   },
   explain: {
@@ -63,6 +64,12 @@ export default defineCheck({
     // The controller's default certificate: the Ingress has no usable TLS Secret. Never "trust it".
     if (f.defaultCert) {
       return { status: 'fail', messageId: 'defaultCertificate', cause: key('default-cert'), message: `${where} presents ${CONTROLLER[f.defaultCert]} (${leaf?.subject}), not a certificate for ${e.host}: the Ingress serves no TLS Secret of its own`, hint: `${ingressTlsSecretFix(ctx.target)}; do not trust the default certificate or skip verification`, details };
+    }
+    // A chain the stores anchor is still refused for a SHA-1/MD5 signature below the root.
+    const weak = trust.skipVerify ? undefined : weakSigned(v);
+    if (weak) {
+      details.weakSignature = `${weak.subject}: ${weak.algorithm}`;
+      return { status: 'fail', messageId: 'weakSignature', cause: key('weak-signature'), message: `${where}: "${weak.subject}" is signed with ${weak.algorithm}; flytectl (Go: "x509: ... insecure algorithm SHA1-RSA"), Node/OpenSSL 3 ("CA signature digest algorithm too weak") and browsers refuse it, whatever CA anchors it`, hint: `reissue ${weak.subject === leaf?.subject ? 'the certificate' : `the intermediate "${weak.subject}" and the certificates it signed`} with a SHA-256 signature (openssl -sha256; cert-manager and public CAs do by default) and put it in the Secret the Ingress's tls.secretName names`, details };
     }
     const af = v.anchorFor.flytectl, ap = v.anchorFor.pyflyte;
     const hidden = af?.viaStoreIntermediate ?? ap?.viaStoreIntermediate;

@@ -199,7 +199,9 @@ export function classifyGrpcError(err: unknown): GrpcFailure {
   const base = { code: err.codeName, detail: d, address: err.address };
   const http = /^Received HTTP status code (\d+)$/.exec(d.trim());
   if (http) return { ...base, kind: 'http', httpStatus: Number(http[1]) };
-  if (err.codeName === 'DEADLINE_EXCEEDED') return { ...base, kind: 'deadline', connected: /remote_addr=\S+/.test(d) };
+  // grpc-js's own deadline says "Deadline exceeded[ after ...]"; any other text is a status the peer
+  // sent (Envoy's "upstream request timeout", Go's "context deadline exceeded"): an answer, not silence.
+  if (err.codeName === 'DEADLINE_EXCEEDED') return /^Deadline exceeded\b/i.test(d.trim()) || !d.trim() ? { ...base, kind: 'deadline', connected: /remote_addr=\S+/.test(d) } : { ...base, kind: 'status' };
   // "Call cancelled": our own cancel (the check's signal; the caller knows) or an RST_STREAM(CANCEL) from the peer.
   if (err.codeName === 'CANCELLED' && /Call cancelled/i.test(d)) return { ...base, kind: 'status' };
   if (CLIENT_SIDE.test(d.trim()) || (err.codeName === 'UNAVAILABLE' && !d.trim())) {

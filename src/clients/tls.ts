@@ -76,6 +76,10 @@ const TLS_CODES: Record<string, NetErrorKind> = {
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'untrusted',
   CERT_UNTRUSTED: 'untrusted',
   CERT_SIGNATURE_FAILURE: 'untrusted',
+  // a chain clients refuse for its algorithm (the checks name it from the chain: weakSignature)
+  CA_MD_TOO_WEAK: 'untrusted',
+  EE_KEY_TOO_SMALL: 'untrusted',
+  CA_KEY_TOO_SMALL: 'untrusted',
   ERR_TLS_CERT_ALTNAME_INVALID: 'hostname',
   ERR_SSL_WRONG_VERSION_NUMBER: 'plaintext',
   ERR_SSL_PACKET_LENGTH_TOO_LONG: 'plaintext',
@@ -125,6 +129,7 @@ export function classifyNetError(err: unknown): { kind: NetErrorKind; code?: str
     [/self[- ]signed certificate/i, 'selfSigned', 'DEPTH_ZERO_SELF_SIGNED_CERT'],
     [/unable to (verify the first certificate|get local issuer certificate|get issuer certificate)/i, 'untrusted', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
     [/does not match certificate's altnames|ERR_TLS_CERT_ALTNAME_INVALID/i, 'hostname', 'ERR_TLS_CERT_ALTNAME_INVALID'],
+    [/digest algorithm too weak|key too small|md too weak/i, 'untrusted', 'CA_MD_TOO_WEAK'],
     [/unsupported protocol|protocol version/i, 'tlsVersion', 'ERR_SSL_UNSUPPORTED_PROTOCOL'],
     [/ECONNREFUSED|connection refused/i, 'refused', 'ECONNREFUSED'],
     [/ENOTFOUND|NXDOMAIN/i, 'nxdomain', 'ENOTFOUND'],
@@ -157,6 +162,8 @@ export interface CertInfo {
   extKeyUsage?: string[];
   /** Public key size in bits. */
   bits?: number;
+  /** The signature algorithm when it is one clients refuse (SHA-1, MD5, MD2): OpenSSL 3 "CA_MD_TOO_WEAK", Go "insecure algorithm SHA1-RSA". */
+  weakSignature?: string;
 }
 
 export interface TlsProbeResult {
@@ -211,7 +218,33 @@ export function certInfo(c: PeerCertificate): CertInfo {
     ...(caIssuersOf(c).length ? { caIssuers: caIssuersOf(c) } : {}),
     ...(Array.isArray(c.ext_key_usage) ? { extKeyUsage: c.ext_key_usage } : {}),
     ...(typeof c.bits === 'number' ? { bits: c.bits } : {}),
+    ...(c.raw && weakSignatureOf(c.raw) ? { weakSignature: weakSignatureOf(c.raw)! } : {}),
   };
+}
+
+/** Signature algorithms no current client accepts on a certificate below the root (by the OID's DER bytes). */
+const WEAK_SIGNATURES: Readonly<Record<string, string>> = {
+  '2a864886f70d010105': 'sha1WithRSAEncryption', '2b0e03021d': 'sha1WithRSAEncryption', '2a864886f70d010104': 'md5WithRSAEncryption',
+  '2a864886f70d010102': 'md2WithRSAEncryption', '2a8648ce3d0401': 'ecdsa-with-SHA1', '2a8648ce380403': 'dsa-with-SHA1',
+};
+
+/** The certificate's signature algorithm (tbsCertificate.signature) when it is a weak one; undefined otherwise or when the DER does not parse. */
+export function weakSignatureOf(der: Buffer): string | undefined {
+  try {
+    const hdr = (off: number) => {
+      let len = der[off + 1]!;
+      let p = off + 2;
+      if (len & 0x80) { const n = len & 0x7f; len = 0; for (let i = 0; i < n; i++) len = len * 256 + der[p++]!; }
+      return { tag: der[off]!, start: p, end: p + len };
+    };
+    const tbs = hdr(hdr(0).start);
+    let h = hdr(tbs.start);
+    if (h.tag === 0xa0) h = hdr(h.end); // [0] version
+    const alg = hdr(h.end); // after the serial number
+    const oid = hdr(alg.start);
+    if (oid.tag !== 0x06) return undefined;
+    return WEAK_SIGNATURES[der.subarray(oid.start, oid.end).toString('hex')];
+  } catch { return undefined; }
 }
 
 function caIssuersOf(c: PeerCertificate): string[] {
@@ -297,6 +330,40 @@ export async function tlsProbe(o: ProbeOptions & { ca?: string[]; alpn?: string[
 }
 
 export type PlainKind = 'h2c' | 'http1' | 'tls' | 'closed' | 'silent';
+/**
+ * The alert a server sends right after a handshake that looked complete to the client: in TLS 1.3
+ * the client's (empty) Certificate travels with its Finished, so a server that requires a client
+ * certificate answers with certificate_required (116) only then. Connects, sends one HTTP/1.1
+ * request, and reports the alert (or undefined when the server answers or just closes). Never throws.
+ */
+export async function postHandshakeAlert(o: ProbeOptions & { listenOnly?: boolean }): Promise<TlsAlert | undefined> {
+  try {
+    const tls = await import('node:tls');
+    const net = await import('node:net');
+    const address = await resolveAddress(o);
+    const servername = net.isIP(o.host) ? undefined : o.host;
+    return await new Promise<TlsAlert | undefined>((resolve) => {
+      let settled = false;
+      // listenOnly: send nothing after the handshake (a gRPC-only server need not speak HTTP/1.1) and
+      // wait twice the handshake's own time (at least 100 ms) for the alert.
+      const sock = tls.connect({ host: address, port: o.port, ...(servername ? { servername } : {}), ALPNProtocols: o.listenOnly ? ['h2', 'http/1.1'] : ['http/1.1'], rejectUnauthorized: false });
+      const done = (a?: TlsAlert) => { if (settled) return; settled = true; clearTimeout(timer); o.signal?.removeEventListener('abort', onAbort); sock.destroy(); resolve(a); };
+      const onAbort = () => done();
+      let timer = setTimeout(() => done(), o.timeoutMs);
+      o.signal?.addEventListener('abort', onAbort, { once: true });
+      const t0 = Date.now();
+      sock.once('secureConnect', () => {
+        if (!o.listenOnly) { sock.write(`GET / HTTP/1.1\r\nHost: ${o.host}\r\nConnection: close\r\n\r\n`); return; }
+        clearTimeout(timer);
+        timer = setTimeout(() => done(), Math.min(o.timeoutMs, Math.max(100, 2 * (Date.now() - t0))));
+      });
+      sock.on('data', () => done());
+      sock.once('error', (err) => done(alertOf(err)));
+      sock.once('close', () => done());
+    });
+  } catch { return undefined; }
+}
+
 export interface PlainProbeResult { kind: PlainKind; address: string; statusLine?: string; snippet?: string }
 
 /**

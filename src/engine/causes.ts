@@ -25,7 +25,7 @@ export const cause = {
   /** Something other than the expected service answers at host:port (HTTP, SSH, TLS-only, plain where TLS is expected...). */
   wrongService: (hostPort: string) => `wrong-service:${lower(hostPort)}`,
   /** A TLS problem of what host:port serves. */
-  tls: (kind: 'untrusted' | 'name' | 'expired' | 'chain' | 'default-cert' | 'version' | 'alpn' | 'plaintext' | 'handshake', hostPort: string) => `tls-${kind}:${lower(hostPort)}`,
+  tls: (kind: 'untrusted' | 'name' | 'expired' | 'chain' | 'default-cert' | 'version' | 'alpn' | 'plaintext' | 'handshake' | 'weak-signature', hostPort: string) => `tls-${kind}:${lower(hostPort)}`,
   /** A backend behind a proxy or Service is down or not ready (component or Service name). */
   backend: (component: string) => `backend:${lower(component)}`,
   /** Credentials rejected by a service (`s3`, `gcs`, `postgres`, `kubernetes`, `oidc`...) for one identity (masked). */

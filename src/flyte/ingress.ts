@@ -153,6 +153,17 @@ export function rewriteTargetAnnotation(t: Target): { annotation: string; value:
   return undefined;
 }
 
+/** The client-certificate (mutual TLS) annotations the values put on the HTTP or gRPC ingress (ingress-nginx auth-tls-*), with where. */
+export function clientCertAnnotations(t: Target): { annotation: string; value: string; key: string }[] {
+  const out: { annotation: string; value: string; key: string }[] = [];
+  for (const src of annotationSources(t)) {
+    for (const [k, v] of Object.entries(src.annotations)) {
+      if (/(^|\/)auth-tls-(verify-client|secret)$/i.test(k)) out.push({ annotation: k, value: String(v), key: src.key });
+    }
+  }
+  return out;
+}
+
 /** The values key holding the HTTP ingress annotations (where a rewrite-target would be). */
 export function httpAnnotationsKey(t: Target): string {
   return isCore(t) ? `${ingressKey(t)}.annotations` : `${ingressKey(t)}.httpAnnotations`;
