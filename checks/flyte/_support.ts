@@ -8,6 +8,7 @@ import { isObj, KubeError, type KubeSession } from '../../src/clients/kube.js';
 import type { Chart, Target } from '../../src/config/target.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
 import type { FlyteComponent } from '../../src/flyte/kubernetes.js';
+import { chartReads } from '../../src/flyte/chart-keys.js';
 import { chartCreatedObject, podValuesKeys } from '../../src/flyte/kubernetes.js';
 import { diagnosePod, diagnosisText, podReady, tellingLogLine, worstDiagnosis, type EventLike, type PodDiagnosis } from '../../src/flyte/pods.js';
 
@@ -64,6 +65,9 @@ export function diagnosisCause(d: PodDiagnosis | undefined, comp: Pick<FlyteComp
   return cause.backend(comp.backend);
 }
 
+/** The values key of a component's pod securityContext (flyte-binary: deployment.podSecurityContext; flyte-core: <component>.securityContext). */
+export const securityContextKey = (chart: Chart, valuesKey: string): string => (chart === 'flyte-binary' ? 'deployment.podSecurityContext' : `${valuesKey}.securityContext`);
+
 const exitMeaning = (code: number | undefined): string => {
   switch (code) {
     case undefined: return '';
@@ -80,7 +84,7 @@ const exitMeaning = (code: number | undefined): string => {
 };
 
 export type DiagnosisFindingId = 'imagePullFailed' | 'invalidImage' | 'configMissing' | 'volumeMountFailed' | 'containerCreateFailed' | 'sandboxFailed' | 'unschedulable'
-  | 'waitingForDatabase' | 'initContainerStuck' | 'oomKilled' | 'initContainerFailed' | 'crashLooping' | 'containerFailed' | 'evicted' | 'podFailed' | 'nodeLost'
+  | 'waitingForDatabase' | 'initContainerStuck' | 'oomKilled' | 'livenessFailing' | 'initContainerFailed' | 'crashLooping' | 'containerFailed' | 'evicted' | 'podFailed' | 'nodeLost'
   | 'podTerminating' | 'readinessFailing' | 'notReady' | 'unrecognised';
 
 export interface Explained {
@@ -129,23 +133,49 @@ export function explainDiagnosis(d: PodDiagnosis, comp: FlyteComponent, chart: C
             : `create the missing ${what}in namespace ${target.kubernetes.namespace} (\`${k} get ${m.kind.toLowerCase()} ${m.name === '?' ? '' : m.name}\`), or fix the reference in the values (\`${keys.env}\`, extra volumes)`, cause: c };
       }
       if (d.kind === 'mount-failed') return { id: 'volumeMountFailed', text, hint: `${describe} shows the volume error (attach, mount, CSI driver); \`${k} get pvc\` shows unbound claims`, cause: c };
+      if (/runAsNonRoot and image will run as root|runAsNonRoot and image has non-numeric user/i.test(d.message ?? '')) {
+        return { id: 'configMissing', text, hint: `the pod's securityContext sets runAsNonRoot but the image runs as root (or as a user name, not a number): set a numeric runAsUser (e.g. 1000) in \`${securityContextKey(chart, comp.valuesKey)}\` (or the container securityContext)`, cause: c };
+      }
       return { id: 'configMissing', text, hint: `${describe} shows which reference is wrong (a Secret, a ConfigMap, a key, or runAsNonRoot with a root image)`, cause: c };
     }
-    case 'create-error':
-      return { id: 'containerCreateFailed', text, hint: `the runtime could not create or start the container: ${describe}; a wrong command/args (\`${chart === 'flyte-binary' ? 'deployment.command / deployment.args' : `${comp.valuesKey}.command`}\`), a missing executable or a bad securityContext are the usual causes`, cause: c };
+    case 'create-error': {
+      const cmdKey = chart === 'flyte-binary' ? 'deployment.command / deployment.args' : `${comp.valuesKey}.command`;
+      const said = [d.message, last?.message].filter(Boolean).join(' ');
+      const notFound = /executable file not found|no such file or directory|not found in \$PATH/i.exec(said);
+      const denied = /permission denied/i.test(said);
+      return { id: 'containerCreateFailed', text, hint: notFound
+        ? `the runtime could not start the process because the command is not in the image (the process never ran, so there is no log): fix \`${cmdKey}\` or the image (\`${imageKey}\`)`
+        : denied ? `the runtime could not start the process (permission denied): the command is not executable for the container's user; check \`${cmdKey}\`, the image and the securityContext (\`${securityContextKey(chart, comp.valuesKey)}\`)`
+          : `the runtime could not create or start the container: ${describe}; a wrong command/args (\`${cmdKey}\`), a missing executable or a bad securityContext are the usual causes`, cause: c };
+    }
     case 'sandbox-failed':
       return { id: 'sandboxFailed', text, hint: `the node could not set up the pod's network (CNI): check the network plugin pods on that node (\`kubectl get pods -n kube-system -o wide\`) and ${describe}`, cause: c };
     case 'unschedulable': {
       const sc = d.scheduling;
       const parts: string[] = [];
       if (sc?.insufficient.length) parts.push(`not enough free ${sc.insufficient.join(' and ')} on any node: add nodes (or let the autoscaler) or lower \`${keys.resources}.requests\``);
+      if (sc?.noNodes) parts.push('the scheduler sees no nodes at all: `kubectl get nodes` (none registered, or every node deleted; the node group / autoscaler has 0 nodes)');
       if (sc?.taints.length) parts.push(`node taints the pod does not tolerate (${sc.taints.join('; ')}): add tolerations via \`${keys.scheduling}\` or remove the taint`);
+      for (const t of sc?.conditionTaints ?? []) {
+        const cond = t.replace(/^.*\//, '');
+        parts.push(cond === 'not-ready' || cond === 'unreachable'
+          ? `node(s) are NotReady/unreachable (taint ${t}, set by the node controller): the node is the fault, not the pod; \`kubectl get nodes\` and \`kubectl describe node <node>\` (kubelet, container runtime, CNI)`
+          : cond === 'disk-pressure' ? `node(s) report disk-pressure (taint ${t}): free disk on the node (images, logs, emptyDir) or add nodes; \`kubectl describe node <node>\``
+            : cond === 'memory-pressure' || cond === 'pid-pressure' ? `node(s) report ${cond} (taint ${t}): the node is overloaded; \`kubectl describe node <node>\`, add nodes or move load`
+              : cond === 'network-unavailable' ? `node(s) have no pod network yet (taint ${t}): the CNI plugin has not configured them; check its pods in kube-system`
+                : `node(s) carry the taint ${t} set by the node or cloud controller (${cond}): \`kubectl describe node <node>\` says why; tolerating it is not the fix`);
+      }
       if (sc?.affinity) parts.push(`no node matches the pod's nodeSelector/affinity: fix \`${keys.scheduling}\` or label a node`);
+      if (sc?.antiAffinity) parts.push(`the pod's anti-affinity rules (or those of pods already on the nodes) leave no node: there are fewer eligible nodes than replicas; relax the required anti-affinity in \`${keys.scheduling}\` (preferredDuringScheduling) or add nodes`);
+      if (sc?.podAffinity) parts.push(`no node runs the pods the pod's affinity requires next to it: fix the pod affinity in \`${keys.scheduling}\``);
+      if (sc?.topologySpread) parts.push(`the pod's topology spread constraints cannot be met by the nodes (zones/hosts) there are: relax them (whenUnsatisfiable: ScheduleAnyway, maxSkew) in \`${keys.scheduling}\` or add nodes in the missing zone`);
+      if (sc?.volumeLimits) parts.push('the nodes have reached their limit of attachable volumes (CSI/cloud per-node limit): add nodes or use larger instance types');
       if (sc?.pvc) parts.push('a PersistentVolumeClaim of the pod is not bound: check its StorageClass and provisioner (`kubectl get pvc`)');
       if (sc?.volumeAffinity) parts.push('the pod\'s volume is in another zone than the free nodes');
       if (sc?.unschedulableNodes) parts.push('nodes are cordoned: `kubectl uncordon <node>`');
       if (sc?.tooManyPods) parts.push('nodes are at their pod limit: add nodes');
       if (sc?.ports) parts.push('the pod asks for a host port already in use');
+      if (sc?.unrecognised.length) parts.push(`unrecognised scheduler reason: ${sc.unrecognised.map((x) => JSON.stringify(x)).join(', ')} (${describe} shows the FailedScheduling event in full)`);
       return { id: 'unschedulable', text, hint: parts.length ? parts.join('; ') : `${describe} shows the FailedScheduling event`, cause: c };
     }
     case 'init-waiting': case 'crash-loop': case 'terminated': {
@@ -176,12 +206,20 @@ export function explainDiagnosis(d: PodDiagnosis, comp: FlyteComponent, chart: C
       const db = dbOf(target, comp.component);
       if (db && DB_AUTH.test(crashText)) return { id: d.kind === 'crash-loop' ? 'crashLooping' : 'containerFailed', text: `${text}${d.logLine ? `; log: ${d.logLine}` : ''}`, hint: `the database refuses the password of ${db.user}: fix ${db.valuesKey}.password (or the passwordPath file); database.postgres.auth checks it from here`, cause: c };
       if (db && DB_UNREACHABLE.test(crashText)) return { id: d.kind === 'crash-loop' ? 'crashLooping' : 'containerFailed', text: `${text}${d.logLine ? `; log: ${d.logLine}` : ''}`, hint: `the pod cannot reach the database ${db.host}:${db.port}: check ${db.valuesKey}.host / port and the network path from the pods (database.postgres.connect checks it from here)`, cause: c };
+      if (d.probeKill && !d.init) {
+        const pk = d.probeKill;
+        const probeKey = keys.probe.replace('readinessProbe', pk.kind === 'Liveness' ? 'livenessProbe' : 'startupProbe');
+        const settable = chartReads(chart, probeKey);
+        return { id: 'livenessFailing', text: `${text}; the kubelet restarts it because its ${pk.kind.toLowerCase()} probe fails: ${pk.message}${pk.count && pk.count > 1 ? ` (${pk.count} times)` : ''}`,
+          hint: `the container is killed by its ${pk.kind.toLowerCase()} probe, not by a crash of its own: ${logs.replace(' --previous', '')} shows why the health endpoint does not answer in time (database, storage, a slow start); if it only needs longer, raise ${settable ? `\`${probeKey}\`` : `the ${pk.kind.toLowerCase()} probe of the chart's template (no values key for it in ${chart}; \`${k} edit deployment\` is overwritten by the next helm upgrade)`} initialDelaySeconds / timeoutSeconds / failureThreshold`, cause: c };
+      }
       if (last?.reason === 'Completed' || exit === 0) return { id: 'crashLooping', text: `${text}${exitMeaning(0)}`, hint: `the container exits right after starting: its command/args are wrong (\`${chart === 'flyte-binary' ? 'deployment.command / deployment.args' : `${comp.valuesKey}.command`}\`); ${logs}`, cause: c };
       return { id: d.kind === 'crash-loop' ? 'crashLooping' : 'containerFailed', text: `${text}${exitMeaning(exit)}${d.logLine ? `; log: ${d.logLine}` : ''}`, hint: `${logs} shows why it exits (the database, storage or auth configuration is the usual cause)${exit === 127 || exit === 126 ? `; check \`${chart === 'flyte-binary' ? 'deployment.command' : `${comp.valuesKey}.command`}\` and the image` : ''}`, cause: c };
     }
     case 'evicted':
       return { id: 'evicted', text, hint: `the node ran out of a resource and evicted the pod: set \`${keys.resources}\` requests so it is scheduled where it fits (pods without requests are evicted first), and free the node (\`kubectl describe node\`); delete the evicted pod once fixed`, cause: c };
     case 'pod-failed':
+      if (/ContainerStatusUnknown/.test(d.message ?? '')) return { id: 'podFailed', text, hint: `the kubelet lost track of the container (ContainerStatusUnknown): its node restarted, was replaced or lost its container runtime state; \`kubectl get nodes\` and \`kubectl describe node <node>\`; delete the failed pod (\`${k} delete pod ${d.pod}\`) so the Deployment makes a new one`, cause: c };
       return { id: 'podFailed', text, hint: /^OutOf/.test(d.reason) ? `the node had no room when the pod started (${d.reason}): lower \`${keys.resources}.requests\` or add nodes; delete the failed pod` : `${describe} shows why the pod failed; delete it so the Deployment makes a new one`, cause: c };
     case 'node-lost':
       return { id: 'nodeLost', text, hint: `the node of the pod stopped reporting: \`kubectl get nodes\`; the pod moves once the node is removed or recovers`, cause: c };

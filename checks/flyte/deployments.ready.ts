@@ -7,7 +7,7 @@ import { flyteComponents, podValuesKeys, resolveChartNames, type FlyteComponent 
 import type { ComponentSetting } from '../../src/config/target.js';
 import type { PodDiagnosis } from '../../src/flyte/pods.js';
 import { API_MESSAGES, withKube } from '../kubernetes/_support.js';
-import { deploymentReady, eventsFor, explainDiagnosis, podsWithDiagnosis, type DiagnosisFindingId } from './_support.js';
+import { deploymentReady, eventsFor, explainDiagnosis, podsWithDiagnosis, securityContextKey, type DiagnosisFindingId } from './_support.js';
 
 export interface DeploymentLike { metadata: { name: string; generation?: unknown }; spec?: unknown; status?: unknown }
 
@@ -48,7 +48,7 @@ export function explainUnready(c: FlyteComponent, d: DeploymentLike, diag: PodDi
     const webhook = /admission webhook "([^"]+)" denied/i.exec(msg);
     const hint = quota ? `a ResourceQuota in ${target.kubernetes.namespace} forbids the pods: \`${k} describe resourcequota\`; raise the quota or lower \`${keys.resources}\``
       : sa ? `the ServiceAccount ${sa[1]} does not exist: set \`serviceAccount.create: true\`${chart === 'flyte-core' ? ` (\`${c.valuesKey}.serviceAccount.create\`)` : ''} or create it (\`${k} create serviceaccount ${sa[1]}\`)`
-        : psa ? `the namespace's Pod Security level rejects the pod: set the pod securityContext (\`${chart === 'flyte-binary' ? 'deployment.podSecurityContext' : `${c.valuesKey}.podSecurityContext`}\`) or the namespace's pod-security labels`
+        : psa ? `the namespace's Pod Security level rejects the pod: set the pod securityContext (\`${securityContextKey(chart, c.valuesKey)}\`) or the namespace's pod-security labels`
           : webhook ? `the admission webhook ${webhook[1]} denies the pod: its policy says why (${msg.slice(0, 120)})`
             : `\`${k} describe replicaset -l ${selectorString(spec['selector'])}\` shows why the pods cannot be created`;
     return { ...base, reason: 'FailedCreate', id: 'podCreationFailed', text: `${name}: its pods cannot be created: ${msg}${stuck}`, hint, cause: backend };
@@ -101,6 +101,7 @@ export default defineCheck({
     crashLooping: { status: 'fail', summary: 'A container keeps crashing (CrashLoopBackOff), with its last exit code and reason.' },
     containerFailed: { status: 'fail', summary: 'A container terminated with an error (exit code and reason named).' },
     oomKilled: { status: 'fail', summary: 'A container was killed for using more memory than its limit (OOMKilled).' },
+    livenessFailing: { status: 'fail', summary: 'The kubelet keeps restarting a container because its liveness or startup probe fails (Unhealthy events quoted).' },
     configMissing: { status: 'fail', summary: 'A Secret, ConfigMap or key the pod references is missing (CreateContainerConfigError): it is named.' },
     containerCreateFailed: { status: 'fail', summary: 'The runtime could not create or start a container (CreateContainerError, RunContainerError, ContainerCannotRun, hook errors).' },
     volumeMountFailed: { status: 'fail', summary: 'A volume cannot be attached or mounted (FailedMount, FailedAttachVolume); a missing Secret/ConfigMap/PVC is named.' },

@@ -1,0 +1,95 @@
+// Pod states from Kubernetes' own lists (scheduler message classes, container terminated reasons the
+// runtime writes, liveness-probe restarts, a Failed pod whose only evidence is its containers) that
+// used to be mapped to a neighbouring cause or a generic line. Each is written into a private
+// flyte-binary install (namespace fd-sweep-kube-pods) on the REAL kube-apiserver of the test bed,
+// as the scheduler and kubelet write them (status subresource + core/v1 events); the healthy state
+// is checked first so a case cannot pass on an install that never worked.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Target } from '../../../src/config/target.js';
+import type { CheckResult } from '../../../src/engine/types.js';
+import { installFlyte, makeReady, podName, removeInstall, setPodState, type Install, type InstallOptions } from '../../infra/flyte-install.js';
+import { runSelection } from '../../harness/run-check.js';
+import { makeTarget } from '../../harness/target.js';
+import { getTestbed } from '../../harness/testbed.js';
+
+const tb = () => getTestbed();
+const o: InstallOptions = { namespace: 'fd-sweep-kube-pods', release: 'fdsweep', noWebhook: true };
+let inst: Install;
+const dep = () => inst.fullname!;
+const target = (): Target => makeTarget({
+  chart: 'flyte-binary',
+  kubernetes: { kubeconfigPath: tb().kube.kubeconfig, context: 'admin', namespace: o.namespace!, release: o.release! },
+  databases: [{ role: 'flyteadmin', host: tb().postgres.host, port: tb().postgres.port, dbname: 'flyteadmin', user: 'flyte_owner', valuesKey: 'configuration.database' }],
+} as never);
+const deployments = async (): Promise<CheckResult> => (await runSelection(target(), 'verify', ['flyte.deployments.ready'])).results.find((x) => x.id === 'flyte.deployments.ready')!;
+
+const sched = (message: string) => ({ unscheduled: { reason: 'Unschedulable', message }, events: [{ reason: 'FailedScheduling', message }] });
+
+describe.sequential('pod reasons from Kubernetes\' lists, on the real API server', () => {
+  beforeAll(async () => {
+    await removeInstall(tb(), 'flyte-binary', o);
+    inst = await installFlyte(tb(), 'flyte-binary', { ...o, db: { host: tb().postgres.host, port: tb().postgres.port, user: 'flyte_owner' } });
+  }, 60_000);
+  afterAll(async () => { await removeInstall(tb(), 'flyte-binary', o); }, 60_000);
+
+  it('healthy first: the private install passes', async () => {
+    const d = await deployments();
+    expect(d.status, d.message).toBe('pass');
+  });
+
+  const cases: { name: string; state: Parameters<typeof setPodState>[2]; id: string; msg?: RegExp; hint: RegExp; notHint?: RegExp }[] = [
+    // The scheduler writes node conditions and cordons as taints: tolerating them is the wrong fix.
+    { name: 'scheduler: a cordoned node (node.kubernetes.io/unschedulable taint)', id: 'unschedulable', hint: /kubectl uncordon/, notHint: /add tolerations/,
+      state: sched('0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/unschedulable: }. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.') },
+    { name: 'scheduler: the only node is NotReady (node.kubernetes.io/not-ready taint)', id: 'unschedulable', hint: /NotReady.*kubectl describe node/, notHint: /add tolerations/,
+      state: sched('0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.') },
+    { name: 'scheduler: disk pressure (node.kubernetes.io/disk-pressure taint)', id: 'unschedulable', hint: /disk-pressure.*free disk/, notHint: /add tolerations/,
+      state: sched('0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/disk-pressure: }. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.') },
+    { name: 'scheduler: a user taint still asks for a toleration', id: 'unschedulable', hint: /add tolerations via `deployment.extraPodSpec/,
+      state: sched('0/2 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 1 node(s) had untolerated taint {node.kubernetes.io/unschedulable: }. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.') },
+    { name: 'scheduler: pod anti-affinity', id: 'unschedulable', hint: /anti-affinity.*deployment.extraPodSpec/,
+      state: sched('0/1 nodes are available: 1 node(s) didn\'t match pod anti-affinity rules. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.') },
+    { name: 'scheduler: topology spread', id: 'unschedulable', hint: /topology spread constraints/,
+      state: sched('0/3 nodes are available: 3 node(s) didn\'t match pod topology spread constraints. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.') },
+    { name: 'scheduler: no nodes at all', id: 'unschedulable', hint: /no nodes.*kubectl get nodes/,
+      state: sched('no nodes available to schedule pods') },
+    { name: 'scheduler: volume limits', id: 'unschedulable', hint: /attachable volumes/,
+      state: sched('0/1 nodes are available: 1 node(s) exceed max volume count. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.') },
+    { name: 'scheduler: a message class nobody documents is quoted as unrecognised', id: 'unschedulable', hint: /unrecognised scheduler reason: "1 node\(s\) had a brand new problem"/,
+      state: sched('0/1 nodes are available: 1 node(s) had a brand new problem. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.') },
+    // containerd writes StartError (docker: ContainerCannotRun) into lastState.terminated, exit 128: the process never ran, there is no log.
+    { name: 'CrashLoopBackOff after StartError (exec: not found): the runtime could not start it', id: 'containerCreateFailed', msg: /StartError, exit 128.*executable file not found/, hint: /deployment.command \/ deployment.args/, notHint: /--previous|invalid exit argument/,
+      state: { containers: { flyte: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container=flyte' }, restarts: 3,
+        lastTerminated: { reason: 'StartError', exitCode: 128, message: 'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "flytee": executable file not found in $PATH: unknown' } } } } },
+    { name: 'ContainerCannotRun in the current state (docker)', id: 'containerCreateFailed', msg: /ContainerCannotRun/, hint: /deployment.command/, notHint: /--previous/,
+      state: { containers: { flyte: { terminated: { reason: 'ContainerCannotRun', exitCode: 128, message: 'OCI runtime create failed: container_linux.go:380: starting container process caused: exec: "flytee": executable file not found in $PATH: unknown' }, ready: false } } } },
+    // Killed by its liveness probe: the kubelet's Unhealthy/Killing events say so, not the app's log.
+    { name: 'CrashLoopBackOff after liveness-probe kills', id: 'livenessFailing', msg: /Liveness probe failed: Get "http:\/\/10\.1\.0\.5:8088\/healthcheck": context deadline exceeded/, hint: /deployment.livenessProbe/,
+      state: { containers: { flyte: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 1m20s restarting failed container=flyte' }, restarts: 4, lastTerminated: { reason: 'Error', exitCode: 137 } } },
+        events: [{ reason: 'Unhealthy', message: 'Liveness probe failed: Get "http://10.1.0.5:8088/healthcheck": context deadline exceeded (Client.Timeout exceeded while awaiting headers)', count: 12 },
+          { reason: 'Killing', message: 'Container flyte failed liveness probe, will be restarted', type: 'Normal' }] } },
+    // ...but an application that exits on its own (exit 1, its message) is its own cause even with a liveness failure in the events.
+    { name: 'CrashLoopBackOff with exit 1 and a stray liveness failure stays a crash of its own', id: 'crashLooping', msg: /exit 1, panic: cannot read config/, hint: /--previous/, notHint: /livenessProbe/,
+      state: { containers: { flyte: { waiting: { reason: 'CrashLoopBackOff' }, restarts: 2, lastTerminated: { reason: 'Error', exitCode: 1, message: 'panic: cannot read config' } } },
+        events: [{ reason: 'Unhealthy', message: 'Liveness probe failed: Get "http://10.1.0.5:8088/healthcheck": dial tcp 10.1.0.5:8088: connect: connection refused' }] } },
+    // A Failed pod with no pod-level reason: its containers say why.
+    { name: 'phase Failed without a reason, containers ContainerStatusUnknown', id: 'podFailed', msg: /ContainerStatusUnknown.*could not be located/, hint: /node/,
+      state: { phase: 'Failed', containers: { flyte: { terminated: { reason: 'ContainerStatusUnknown', exitCode: 137, message: 'The container could not be located when the pod was terminated' } } } } },
+    // runAsNonRoot with a root image is a CreateContainerConfigError without a missing object.
+    { name: 'CreateContainerConfigError: runAsNonRoot and an image that runs as root', id: 'configMissing', msg: /runAsNonRoot/, hint: /runAsUser.*`deployment.podSecurityContext`/,
+      state: { phase: 'Pending', containers: { flyte: { waiting: { reason: 'CreateContainerConfigError', message: 'container has runAsNonRoot and image will run as root (pod: "x", container: flyte)' } } } } },
+  ];
+  for (const c of cases) {
+    it(`${c.name} -> ${c.id}`, async () => {
+      await setPodState(tb(), dep(), c.state, o);
+      try {
+        const d = await deployments();
+        expect(d, d.message).toMatchObject({ status: 'fail', messageId: c.id });
+        expect(d.message).toContain(podName(dep()));
+        if (c.msg) expect(d.message).toMatch(c.msg);
+        expect(d.hint, d.hint).toMatch(c.hint);
+        if (c.notHint) expect(d.hint, d.hint).not.toMatch(c.notHint);
+      } finally { await makeReady(tb(), dep(), o); }
+    });
+  }
+});
