@@ -10,7 +10,7 @@ import { cause, hostPortKey } from '../../src/engine/causes.js';
 import type { FlyteComponent } from '../../src/flyte/kubernetes.js';
 import { chartReads } from '../../src/flyte/chart-keys.js';
 import { chartCreatedObject, podValuesKeys } from '../../src/flyte/kubernetes.js';
-import { diagnosePod, diagnosisText, podReady, tellingLogLine, worstDiagnosis, type EventLike, type PodDiagnosis } from '../../src/flyte/pods.js';
+import { classifySandbox, classifyVolume, diagnosePod, diagnosisText, podReady, tellingLogLine, worstDiagnosis, type EventLike, type PodDiagnosis } from '../../src/flyte/pods.js';
 
 export interface PodLike { metadata: { name: string; deletionTimestamp?: unknown; labels?: unknown; ownerReferences?: unknown }; spec?: unknown; status?: unknown }
 
@@ -132,7 +132,17 @@ export function explainDiagnosis(d: PodDiagnosis, comp: FlyteComponent, chart: C
           hint: generated ? `${what}is created by the chart: \`helm upgrade\` the release (or \`helm status <release> -n ${target.kubernetes.namespace}\` to see why it is missing)`
             : `create the missing ${what}in namespace ${target.kubernetes.namespace} (\`${k} get ${m.kind.toLowerCase()} ${m.name === '?' ? '' : m.name}\`), or fix the reference in the values (\`${keys.env}\`, extra volumes)`, cause: c };
       }
-      if (d.kind === 'mount-failed') return { id: 'volumeMountFailed', text, hint: `${describe} shows the volume error (attach, mount, CSI driver); \`${k} get pvc\` shows unbound claims`, cause: c };
+      if (d.kind === 'mount-failed') {
+        const v = classifyVolume(d.message ?? '');
+        const vol = v.volumes ? ` (${v.volumes})` : '';
+        const hint = v.problem === 'multi-attach'
+          ? `a ReadWriteOnce volume${vol} is still attached to another node for another pod (an old replica during a rolling update): wait for the old pod to go, or delete it (\`${k} get pods -o wide\`); with an RWO volume the Deployment needs strategy Recreate`
+          : v.problem === 'csi-driver-missing' ? `the CSI driver the volume${vol} needs is not running on the node: install or fix the driver (\`kubectl get csidrivers\`, its node pods in kube-system)`
+            : v.problem === 'attach-denied' ? `the cloud refused to attach the volume${vol} (the CSI controller's IAM role/permissions): ${describe}; fix the driver's cloud credentials`
+              : v.problem === 'timeout' ? `the volume${vol} was not attached/mounted in time: \`${k} get pvc\` (unbound?), \`kubectl get volumeattachments\` and the CSI driver's logs say why; ${describe}`
+                : `unrecognised volume error: ${describe} shows it in full; \`${k} get pvc\` shows unbound claims`;
+        return { id: 'volumeMountFailed', text, hint, cause: c };
+      }
       if (/runAsNonRoot and image will run as root|runAsNonRoot and image has non-numeric user/i.test(d.message ?? '')) {
         return { id: 'configMissing', text, hint: `the pod's securityContext sets runAsNonRoot but the image runs as root (or as a user name, not a number): set a numeric runAsUser (e.g. 1000) in \`${securityContextKey(chart, comp.valuesKey)}\` (or the container securityContext)`, cause: c };
       }
@@ -148,8 +158,16 @@ export function explainDiagnosis(d: PodDiagnosis, comp: FlyteComponent, chart: C
         : denied ? `the runtime could not start the process (permission denied): the command is not executable for the container's user; check \`${cmdKey}\`, the image and the securityContext (\`${securityContextKey(chart, comp.valuesKey)}\`)`
           : `the runtime could not create or start the container: ${describe}; a wrong command/args (\`${cmdKey}\`), a missing executable or a bad securityContext are the usual causes`, cause: c };
     }
-    case 'sandbox-failed':
-      return { id: 'sandboxFailed', text, hint: `the node could not set up the pod's network (CNI): check the network plugin pods on that node (\`kubectl get pods -n kube-system -o wide\`) and ${describe}`, cause: c };
+    case 'sandbox-failed': {
+      const p = classifySandbox(d.message ?? '');
+      const hint = p === 'ip-exhausted'
+        ? 'the pod network has no free IP address for the pod (the subnet or the node\'s IP pool is exhausted; AWS VPC CNI: the node\'s ENI/IP limit or the subnet): free or add addresses (larger subnet, prefix delegation, fewer pods per node) or add nodes in another subnet; the CNI pods in kube-system log it'
+        : p === 'runtime-handler' ? `the pod asks for a RuntimeClass whose handler the node's container runtime does not have: fix the runtimeClassName (\`${keys.scheduling}\`) or configure the runtime on the nodes (\`kubectl get runtimeclass\`)`
+          : p === 'pause-image' ? 'the node cannot pull its sandbox (pause) image: the node\'s registry access (egress, mirror, the runtime\'s sandbox_image setting) is the fault, not the pod'
+            : p === 'cni' ? `the node could not set up the pod's network (CNI): check the network plugin pods on that node (\`kubectl get pods -n kube-system -o wide\`) and ${describe}`
+              : `unrecognised sandbox error (not a CNI message): ${describe} and the node's container runtime log say why`;
+      return { id: 'sandboxFailed', text, hint, cause: c };
+    }
     case 'unschedulable': {
       const sc = d.scheduling;
       const parts: string[] = [];

@@ -102,6 +102,30 @@ export function classifyImagePull(message: string): ImageProblem {
   return 'unknown';
 }
 
+export type SandboxProblem = 'ip-exhausted' | 'cni' | 'pause-image' | 'runtime-handler' | 'unknown';
+/** What a FailedCreatePodSandBox / NetworkNotReady message says (kubelet, containerd/CRI-O, the CNI plugin). */
+export function classifySandbox(message: string): SandboxProblem {
+  const m = message;
+  if (/no (more )?IP addresses? available|failed to (assign|allocate) (an )?IP|ipam.*(exhaust|no available)|InsufficientFreeAddressesInSubnet|failed to allocate for range|range is full|no available IP/i.test(m)) return 'ip-exhausted';
+  if (/RuntimeHandler|no runtime for|runtimeclass|runtime handler/i.test(m)) return 'runtime-handler';
+  if (/pause[:@]|sandbox image|failed to (pull|get) (the )?sandbox image|pull.*pause/i.test(m)) return 'pause-image';
+  if (/network|cni|NetworkPlugin|plugin type=|calico|cilium|flannel|aws-node|weave/i.test(m)) return 'cni';
+  return 'unknown';
+}
+
+export type VolumeProblem = 'multi-attach' | 'csi-driver-missing' | 'attach-denied' | 'timeout' | 'unknown';
+/** What a FailedMount / FailedAttachVolume message says, when it names no missing object. */
+export function classifyVolume(message: string): { problem: VolumeProblem; volumes?: string } {
+  const m = message;
+  const volumes = /unmounted volumes=\[([^\]]*)\]/.exec(m)?.[1] ?? /volume "([^"]+)"/.exec(m)?.[1];
+  const w = volumes ? { volumes } : {};
+  if (/Multi-Attach error/i.test(m)) return { problem: 'multi-attach', ...w };
+  if (/driver name \S+ not found in the list of registered CSI drivers|CSI driver \S+ not found|attacher.*not found/i.test(m)) return { problem: 'csi-driver-missing', ...w };
+  if (/UnauthorizedOperation|AccessDenied|PermissionDenied|forbidden|not authorized/i.test(m)) return { problem: 'attach-denied', ...w };
+  if (/timed out waiting for the condition|context deadline exceeded|Unable to attach or mount volumes/i.test(m)) return { problem: 'timeout', ...w };
+  return { problem: 'unknown', ...w };
+}
+
 /** Taints the node lifecycle controller / kubelet set for a node condition, and cordon (kubectl cordon sets node.kubernetes.io/unschedulable). */
 const CONDITION_TAINT = /^node\.kubernetes\.io\/(not-ready|unreachable|disk-pressure|memory-pressure|pid-pressure|network-unavailable|out-of-service)\b|^node\.cloudprovider\.kubernetes\.io\/(uninitialized|shutdown)\b/;
 const CORDON_TAINT = /^node\.kubernetes\.io\/unschedulable\b/;
