@@ -54,6 +54,7 @@ const DB_UNREACHABLE = /connection refused|no such host|i\/o timeout|dial tcp|co
 
 /** The fault a diagnosis observes, as the key other checks use for it. */
 export function diagnosisCause(d: PodDiagnosis | undefined, comp: Pick<FlyteComponent, 'backend' | 'component'>, target: Target): string {
+  if (d?.kind === 'not-scheduled') return cause.backend(d.schedulerName && d.schedulerName !== 'default-scheduler' ? d.schedulerName : 'kube-scheduler');
   if (d?.waitsFor && (d.kind === 'init-waiting' || d.kind === 'crash-loop' || d.kind === 'terminated')) return cause.unreachable(hostPortKey(d.waitsFor.host, d.waitsFor.port));
   const db = dbOf(target, comp.component);
   const text = [d?.message, d?.lastTermination?.message, d?.logLine].filter(Boolean).join(' ');
@@ -245,6 +246,12 @@ export function explainDiagnosis(d: PodDiagnosis, comp: FlyteComponent, chart: C
       return { id: 'podTerminating', text, hint: `the pod does not finish terminating: if its node is gone, \`${k} delete pod ${d.pod} --grace-period=0 --force\`; finalizers on it need their controller`, cause: c };
     case 'probe-failed':
       return { id: 'readinessFailing', text, hint: `the container runs but its ${d.probe?.kind.toLowerCase() ?? 'readiness'} probe fails: ${logs.replace(' --previous', '')} shows why /healthcheck fails (database, storage); if it only needs longer to start, raise \`${keys.probe}.initialDelaySeconds\``, cause: c };
+    case 'not-scheduled': {
+      const custom = d.schedulerName && d.schedulerName !== 'default-scheduler';
+      return { id: 'unschedulable', text, hint: custom
+        ? `the pod names the scheduler "${d.schedulerName}" (spec.schedulerName) and nothing acts on it: is that scheduler running (\`kubectl get pods -A | grep ${d.schedulerName}\`)? If not, remove schedulerName from the values (\`${keys.scheduling}\`)`
+        : 'no scheduler acts on the pod: kube-scheduler is not running or cannot reach the API server (`kubectl get pods -n kube-system -l component=kube-scheduler`, `kubectl get events -A --field-selector reason=FailedScheduling`); on a managed cluster this is the provider\'s control plane', cause: c };
+    }
     case 'scheduling-gated':
       return { id: 'notReady', text, hint: `the pod waits for its scheduling gates to be removed by the controller that set them: ${describe}`, cause: c };
     case 'not-ready': case 'creating': case 'pending':

@@ -12,6 +12,7 @@ export interface EventLike { reason?: unknown; message?: unknown; type?: unknown
 
 export type DiagnosisKind =
   | 'unschedulable' | 'scheduling-gated'
+  | 'not-scheduled'     // Pending, no node, and no scheduler has said anything (no PodScheduled condition, no FailedScheduling)
   | 'image-pull' | 'invalid-image' | 'image-never-pull'
   | 'crash-loop' | 'terminated'
   | 'config-error'      // CreateContainerConfigError: a Secret/ConfigMap/key the pod references is missing
@@ -63,6 +64,8 @@ export interface PodDiagnosis {
   waitsFor?: { host: string; port: number; user?: string };
   /** What the init container does (from INIT_CONTAINERS). */
   initRole?: string;
+  /** spec.schedulerName of a pod no scheduler acted on. */
+  schedulerName?: string;
   /** The kubelet restarted the container because its liveness or startup probe failed (its Unhealthy event). */
   probeKill?: { kind: 'Liveness' | 'Startup'; message: string; count?: number };
   /** The most telling line of the container's previous log (read by the check when the status has no termination message). */
@@ -85,7 +88,7 @@ const obj = (v: unknown): Record<string, any> => (isObj(v) ? v : {});
 const one = (text: string | undefined, max = 400) => text?.replace(/\s+/g, ' ').trim().slice(0, max);
 
 /** Severity order: a diagnosis earlier in this list explains more than one later. */
-const RANK: DiagnosisKind[] = ['config-error', 'image-pull', 'invalid-image', 'image-never-pull', 'unschedulable', 'init-waiting', 'crash-loop', 'terminated', 'create-error', 'mount-failed', 'sandbox-failed',
+const RANK: DiagnosisKind[] = ['config-error', 'image-pull', 'invalid-image', 'image-never-pull', 'unschedulable', 'not-scheduled', 'init-waiting', 'crash-loop', 'terminated', 'create-error', 'mount-failed', 'sandbox-failed',
   'evicted', 'pod-failed', 'node-lost', 'probe-failed', 'scheduling-gated', 'terminating', 'unrecognised', 'not-ready', 'creating', 'pending'];
 export const rankOf = (d: PodDiagnosis) => RANK.indexOf(d.kind);
 
@@ -259,6 +262,13 @@ export function diagnosePod(pod: unknown, events: readonly EventLike[] = []): Po
   if (!s(spec['nodeName']) && (phase === 'Pending' || !phase)) {
     const e = ev(['FailedScheduling']);
     if (e) return { ...base, kind: 'unschedulable', reason: 'Unschedulable', message: e.message, scheduling: parseScheduling(e.message), event: { reason: e.reason, message: e.message, count: e.count } };
+    if (!sched && !arr(spec['schedulingGates']).length && !arr(st['containerStatuses']).length && !arr(st['initContainerStatuses']).length) {
+      const created = Date.parse(s(md['creationTimestamp']) ?? '');
+      const age = Number.isFinite(created) ? Math.max(0, Math.round((Date.now() - created) / 1000)) : undefined;
+      const schedulerName = s(spec['schedulerName']) ?? 'default-scheduler';
+      return { ...base, kind: 'not-scheduled', reason: 'NotScheduled', schedulerName,
+        message: `no scheduler has acted on the pod${age !== undefined ? ` in ${age}s` : ''}: no node, no PodScheduled condition, no FailedScheduling event (spec.schedulerName: ${schedulerName})` };
+    }
   }
 
   // A liveness/startup probe failure of this container that made the kubelet restart it (Unhealthy "Liveness probe failed: ...",
@@ -338,7 +348,8 @@ export function diagnosePod(pod: unknown, events: readonly EventLike[] = []): Po
       }
       if (init && w === undefined && !t && !running) continue;
       if (!init && c['ready'] === false) {
-        const e = ev(['Unhealthy', 'ProbeWarning']);
+        // (ProbeWarning is a probe that SUCCEEDED with a warning, e.g. a redirect: not why the container is not ready)
+        const e = ev(['Unhealthy']);
         if (e) {
           const kind = /^(\w+) probe/i.exec(e.message)?.[1] ?? 'Readiness';
           return { ...cbase, kind: 'probe-failed', reason: e.reason, message: e.message, probe: { kind, message: e.message }, event: { reason: e.reason, message: e.message, count: e.count } };

@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Target } from '../../../src/config/target.js';
 import type { CheckResult } from '../../../src/engine/types.js';
-import { installFlyte, makeReady, podName, removeInstall, setPodState, type Install, type InstallOptions } from '../../infra/flyte-install.js';
+import { installFlyte, makeReady, podName, removeInstall, setDeploymentStatus, setPodState, type Install, type InstallOptions } from '../../infra/flyte-install.js';
+import { createIfMissing, kubeCall } from '../../infra/kube.js';
 import { runSelection } from '../../harness/run-check.js';
 import { makeTarget } from '../../harness/target.js';
 import { getTestbed } from '../../harness/testbed.js';
@@ -36,6 +37,31 @@ describe.sequential('pod reasons from Kubernetes\' lists, on the real API server
     const d = await deployments();
     expect(d.status, d.message).toBe('pass');
   });
+
+  // The test bed runs no kube-scheduler: a pod created without a node stays exactly as it would on a
+  // cluster whose scheduler is down (Pending, no PodScheduled condition, no FailedScheduling event).
+  for (const schedulerName of [undefined, 'volcano']) {
+    it(`no scheduler acts on a new pod${schedulerName ? ` (spec.schedulerName ${schedulerName})` : ''}: said so, not a generic Pending`, async () => {
+      const kube = { server: tb().kube.server, caFile: tb().kube.caFile };
+      const name = `${dep()}-unscheduled`;
+      const dpl = await kubeCall(kube, tb().kube.tokens.admin, 'GET', `/apis/apps/v1/namespaces/${o.namespace}/deployments/${dep()}`);
+      const tpl = dpl.spec.template;
+      await createIfMissing(kube, tb().kube.tokens.admin, `/api/v1/namespaces/${o.namespace}/pods`, { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: tpl.metadata.labels }, spec: { ...tpl.spec, ...(schedulerName ? { schedulerName } : {}) } });
+      await setDeploymentStatus(tb(), dep(), { availableReplicas: null, readyReplicas: 1, unavailableReplicas: 1, replicas: 2, updatedReplicas: 1 }, o);
+      try {
+        const d = await deployments();
+        expect(d, d.message).toMatchObject({ status: 'fail', messageId: 'unschedulable' });
+        expect(d.message).toContain(`NotScheduled (pod ${name}): no scheduler has acted on the pod`);
+        expect(d.message).toContain(`spec.schedulerName: ${schedulerName ?? 'default-scheduler'}`);
+        if (schedulerName) expect(d.hint).toContain(`names the scheduler "${schedulerName}"`);
+        else expect(d.hint).toContain('kube-scheduler is not running');
+        expect(d.cause).toBe(`backend:${schedulerName ?? 'kube-scheduler'}`);
+      } finally {
+        await kubeCall(kube, tb().kube.tokens.admin, 'DELETE', `/api/v1/namespaces/${o.namespace}/pods/${name}?gracePeriodSeconds=0`, undefined, undefined, (st) => st < 300 || st === 404);
+        await makeReady(tb(), dep(), o);
+      }
+    });
+  }
 
   const cases: { name: string; state: Parameters<typeof setPodState>[2]; id: string; msg?: RegExp; hint: RegExp; notHint?: RegExp }[] = [
     // The scheduler writes node conditions and cordons as taints: tolerating them is the wrong fix.
@@ -88,6 +114,9 @@ describe.sequential('pod reasons from Kubernetes\' lists, on the real API server
       state: { phase: 'Pending', containers: { flyte: { waiting: { reason: 'ContainerCreating' } } }, events: [{ reason: 'FailedMount', message: 'MountVolume.MountDevice failed for volume "pvc-3f1c" : kubernetes.io/csi: attacher.MountDevice failed to create newCsiDriverClient: driver name ebs.csi.aws.com not found in the list of registered CSI drivers' }] } },
     { name: 'volume: an error nobody classified is said to be unrecognised', id: 'volumeMountFailed', msg: /something odd/, hint: /unrecognised volume error/,
       state: { phase: 'Pending', containers: { flyte: { waiting: { reason: 'ContainerCreating' } } }, events: [{ reason: 'FailedMount', message: 'MountVolume.SetUp failed for volume "data" : something odd happened' }] } },
+    // ProbeWarning is a probe that succeeded (with a warning): not a failing readiness probe.
+    { name: 'not ready with only a ProbeWarning event', id: 'notReady', msg: /NotReady \(container flyte/, hint: /describe pod/, notHint: /probe fails/,
+      state: { containers: { flyte: { running: true, ready: false } }, events: [{ reason: 'ProbeWarning', message: 'Readiness probe warning: Probe terminated redirects, Response body: ' }] } },
     // A Failed pod with no pod-level reason: its containers say why.
     { name: 'phase Failed without a reason, containers ContainerStatusUnknown', id: 'podFailed', msg: /ContainerStatusUnknown.*could not be located/, hint: /node/,
       state: { phase: 'Failed', containers: { flyte: { terminated: { reason: 'ContainerStatusUnknown', exitCode: 137, message: 'The container could not be located when the pod was terminated' } } } } },
