@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Target } from '../../../src/config/target.js';
 import type { CheckResult } from '../../../src/engine/types.js';
 import { installFlyte, makeReady, podName, removeInstall, setDeploymentStatus, setPodState, type Install, type InstallOptions } from '../../infra/flyte-install.js';
-import { createIfMissing, kubeCall } from '../../infra/kube.js';
+import { createIfMissing, kubeCall, kubeRequest } from '../../infra/kube.js';
 import { runSelection } from '../../harness/run-check.js';
 import { makeTarget } from '../../harness/target.js';
 import { getTestbed } from '../../harness/testbed.js';
@@ -62,6 +62,62 @@ describe.sequential('pod reasons from Kubernetes\' lists, on the real API server
       }
     });
   }
+
+  // Admission refusals of the pods, in the API server's own words: a dry-run pod CREATE in this
+  // namespace meets a real LimitRange / ResourceQuota / a webhook whose backend is a closed port, and
+  // the answer is written into the Deployment's ReplicaFailure condition as its controller does.
+  it('FailedCreate from admission: LimitRange, a quota that requires limits, a webhook that cannot be called', async () => {
+    const kube = { server: tb().kube.server, caFile: tb().kube.caFile };
+    const admin = tb().kube.tokens.admin;
+    const ns = o.namespace!;
+    const refused = async (): Promise<string> => {
+      const r = await kubeRequest<{ message?: string }>(kube, admin, 'POST', `/api/v1/namespaces/${ns}/pods?dryRun=All`, { apiVersion: 'v1', kind: 'Pod', metadata: { name: `${dep()}-7d9f-x2x4z` }, spec: { containers: [{ name: 'flyte', image: 'cr.flyte.org/flyteorg/flyte-binary:latest', resources: { limits: { memory: '2Gi' } } }] } });
+      expect(r.status, JSON.stringify(r.body)).toBeGreaterThanOrEqual(400);
+      return r.body!.message!;
+    };
+    const failWith = async (message: string) => {
+      const now = new Date().toISOString();
+      await setDeploymentStatus(tb(), dep(), { availableReplicas: null, readyReplicas: null, unavailableReplicas: 1, conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message, lastUpdateTime: now, lastTransitionTime: now }] }, o);
+      try { return await deployments(); } finally { await makeReady(tb(), dep(), o); }
+    };
+    const whName = 'fd-sweep-kube-pods-closed';
+    try {
+      await createIfMissing(kube, admin, `/api/v1/namespaces/${ns}/limitranges`, { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'small' }, spec: { limits: [{ type: 'Container', max: { memory: '1Gi' } }] } });
+      const lr = await refused();
+      expect(lr).toContain('maximum memory usage per Container is 1Gi, but limit is 2Gi');
+      let d = await failWith(lr);
+      expect(d, d.message).toMatchObject({ status: 'fail', messageId: 'podCreationFailed' });
+      expect(d.hint).toContain('`deployment.resources.limits.memory` within it');
+      await kubeCall(kube, admin, 'DELETE', `/api/v1/namespaces/${ns}/limitranges/small`);
+
+      await createIfMissing(kube, admin, `/api/v1/namespaces/${ns}/resourcequotas`, { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'compute' }, spec: { hard: { 'limits.cpu': '2' } } });
+      // (the quota controller does not run here: its status is written as it would write it)
+      const q = await kubeCall(kube, admin, 'GET', `/api/v1/namespaces/${ns}/resourcequotas/compute`);
+      await kubeCall(kube, admin, 'PUT', `/api/v1/namespaces/${ns}/resourcequotas/compute/status`, { ...q, status: { hard: { 'limits.cpu': '2' }, used: { 'limits.cpu': '0' } } });
+      const qm = await refused();
+      expect(qm).toContain('failed quota: compute: must specify limits.cpu');
+      d = await failWith(qm);
+      expect(d, d.message).toMatchObject({ status: 'fail', messageId: 'podCreationFailed' });
+      expect(d.hint).toContain('ResourceQuota compute in fd-sweep-kube-pods requires every container to declare limits.cpu');
+      await kubeCall(kube, admin, 'DELETE', `/api/v1/namespaces/${ns}/resourcequotas/compute`);
+
+      // Cluster-scoped, so it matches only this namespace (namespaceSelector) and is deleted right after.
+      await createIfMissing(kube, admin, '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: whName },
+        webhooks: [{ name: 'policy.fd-sweep-kube.test', admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Fail', timeoutSeconds: 2, clientConfig: { url: `https://127.0.0.1:${tb().closedPort}/validate` },
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } }, rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }] }] });
+      let wm = '';
+      for (let i = 0; i < 30 && !wm.includes('failed calling webhook'); i++) { wm = await refused().catch(() => ''); if (!wm.includes('failed calling webhook')) await new Promise((r) => setTimeout(r, 200)); }
+      expect(wm).toContain('failed calling webhook "policy.fd-sweep-kube.test"');
+      d = await failWith(wm);
+      expect(d, d.message).toMatchObject({ status: 'fail', messageId: 'podCreationFailed', cause: 'object:admissionwebhook/policy.fd-sweep-kube.test' });
+      expect(d.hint).toContain('the admission webhook policy.fd-sweep-kube.test cannot be called');
+      expect(d.hint).not.toContain('describe replicaset');
+    } finally {
+      await kubeCall(kube, admin, 'DELETE', `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${whName}`, undefined, undefined, (st) => st < 300 || st === 404);
+      await kubeCall(kube, admin, 'DELETE', `/api/v1/namespaces/${ns}/limitranges/small`, undefined, undefined, (st) => st < 300 || st === 404);
+      await kubeCall(kube, admin, 'DELETE', `/api/v1/namespaces/${ns}/resourcequotas/compute`, undefined, undefined, (st) => st < 300 || st === 404);
+    }
+  }, 30_000);
 
   const cases: { name: string; state: Parameters<typeof setPodState>[2]; id: string; msg?: RegExp; hint: RegExp; notHint?: RegExp }[] = [
     // The scheduler writes node conditions and cordons as taints: tolerating them is the wrong fix.
