@@ -241,7 +241,7 @@ export function explainDiagnosis(d: PodDiagnosis, comp: FlyteComponent, chart: C
       if (/ContainerStatusUnknown/.test(d.message ?? '')) return { id: 'podFailed', text, hint: `the kubelet lost track of the container (ContainerStatusUnknown): its node restarted, was replaced or lost its container runtime state; \`kubectl get nodes\` and \`kubectl describe node <node>\`; delete the failed pod (\`${k} delete pod ${d.pod}\`) so the Deployment makes a new one`, cause: c };
       return { id: 'podFailed', text, hint: /^OutOf/.test(d.reason) ? `the node had no room when the pod started (${d.reason}): lower \`${keys.resources}.requests\` or add nodes; delete the failed pod` : `${describe} shows why the pod failed; delete it so the Deployment makes a new one`, cause: c };
     case 'node-lost':
-      return { id: 'nodeLost', text, hint: `the node of the pod stopped reporting: \`kubectl get nodes\`; the pod moves once the node is removed or recovers`, cause: c };
+      return { id: 'nodeLost', text, hint: `the node of the pod stopped reporting (kubelet down, node powered off or cut off from the API server): \`kubectl get nodes\`${/\(node ([^)\s]+)\)/.exec(d.message ?? '') ? ` and \`kubectl describe node ${/\(node ([^)\s]+)\)/.exec(d.message ?? '')![1]}\`` : ''}; the pod is replaced on another node after the eviction timeout (tolerationSeconds for node.kubernetes.io/unreachable, 300 s by default) or once the node is removed`, cause: c };
     case 'terminating':
       return { id: 'podTerminating', text, hint: `the pod does not finish terminating: if its node is gone, \`${k} delete pod ${d.pod} --grace-period=0 --force\`; finalizers on it need their controller`, cause: c };
     case 'probe-failed':

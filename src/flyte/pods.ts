@@ -373,6 +373,13 @@ export function diagnosePod(pod: unknown, events: readonly EventLike[] = []): Po
     if (e.reason === 'Unhealthy') return { ...base, kind: 'probe-failed', reason: e.reason, message: e.message, probe: { kind: /^(\w+) probe/i.exec(e.message)?.[1] ?? 'Readiness', message: e.message }, event: e };
     if (e.reason === 'Failed' && /pull|image/i.test(e.message)) return { ...base, kind: 'image-pull', reason: 'ErrImagePull', message: e.message, imageProblem: classifyImagePull(e.message), event: e };
   }
+  // The node lifecycle controller marks the pods of a node that stopped reporting not ready and says so on each pod
+  // (Warning NodeNotReady "Node is not ready"); the container statuses are the last the kubelet wrote.
+  const nodeNotReady = warnings.find((x) => x.reason === 'NodeNotReady');
+  if (nodeNotReady && ready && ready['status'] !== 'True') {
+    const node = s(spec['nodeName']);
+    return { ...base, kind: 'node-lost', reason: 'NodeNotReady', message: `${nodeNotReady.message || 'Node is not ready'}${node ? ` (node ${node})` : ''}: the node stopped reporting; the container states shown are the last its kubelet wrote`, event: nodeNotReady };
+  }
   const unknownWarning = warnings.find((x) => !EVENT_RANK.includes(x.reason) && x.type === 'Warning');
   if (unknownWarning) return { ...base, kind: 'unrecognised', reason: unknownWarning.reason, message: unknownWarning.message, event: unknownWarning };
   if (ready && ready['status'] !== 'True') {

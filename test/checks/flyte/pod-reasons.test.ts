@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Target } from '../../../src/config/target.js';
 import type { CheckResult } from '../../../src/engine/types.js';
 import { installFlyte, makeReady, podName, removeInstall, setDeploymentStatus, setPodState, type Install, type InstallOptions } from '../../infra/flyte-install.js';
-import { createIfMissing, kubeCall, kubeRequest } from '../../infra/kube.js';
+import { createIfMissing, kubeCall, kubeRequest, NODE_NAME } from '../../infra/kube.js';
 import { runSelection } from '../../harness/run-check.js';
 import { makeTarget } from '../../harness/target.js';
 import { getTestbed } from '../../harness/testbed.js';
@@ -173,6 +173,9 @@ describe.sequential('pod reasons from Kubernetes\' lists, on the real API server
     // ProbeWarning is a probe that succeeded (with a warning): not a failing readiness probe.
     { name: 'not ready with only a ProbeWarning event', id: 'notReady', msg: /NotReady \(container flyte/, hint: /describe pod/, notHint: /probe fails/,
       state: { containers: { flyte: { running: true, ready: false } }, events: [{ reason: 'ProbeWarning', message: 'Readiness probe warning: Probe terminated redirects, Response body: ' }] } },
+    // The node lifecycle controller's Warning NodeNotReady on a pod whose kubelet stopped reporting: a known reason, not "unrecognised".
+    { name: 'the node stopped reporting (NodeNotReady on the pod, stale ready containers)', id: 'nodeLost', msg: new RegExp(`NodeNotReady \\(pod .*\\): Node is not ready \\(node ${NODE_NAME}\\)`), hint: new RegExp(`kubectl describe node ${NODE_NAME}`), notHint: /unrecognised/,
+      state: { containers: { flyte: { running: true, ready: true } }, ready: false, events: [{ reason: 'NodeNotReady', message: 'Node is not ready' }] } },
     // A Failed pod with no pod-level reason: its containers say why.
     { name: 'phase Failed without a reason, containers ContainerStatusUnknown', id: 'podFailed', msg: /ContainerStatusUnknown.*could not be located/, hint: /node/,
       state: { phase: 'Failed', containers: { flyte: { terminated: { reason: 'ContainerStatusUnknown', exitCode: 137, message: 'The container could not be located when the pod was terminated' } } } } },
