@@ -18,7 +18,12 @@ export interface PodLike { metadata: { name: string; deletionTimestamp?: unknown
 export async function podsWithDiagnosis(s: KubeSession, ns: string, selector: string, signal: AbortSignal, maxPods = 5): Promise<{ pods: PodLike[]; diag?: PodDiagnosis; eventsDenied?: boolean }> {
   const pods = await s.list<PodLike>(`/api/v1/namespaces/${encodeURIComponent(ns)}/pods`, signal, { labelSelector: selector, maxItems: 200 });
   const live = pods.filter((p) => !p.metadata.deletionTimestamp);
-  const candidates = (live.length ? live : pods).filter((p) => !podReady(p)).slice(0, maxPods);
+  // Pods that ended (Failed: Evicted, Shutdown, OutOfmemory...; Succeeded) stay until someone deletes them and
+  // are not what the ReplicaSet runs now: the current pods are looked at first, the ended ones only when no
+  // current pod says why (so last week's eviction neither hides nor crowds out today's cause).
+  const ended = (p: PodLike) => { const ph = isObj(p.status) ? p.status['phase'] : undefined; return ph === 'Failed' || ph === 'Succeeded'; };
+  const unready = (live.length ? live : pods).filter((p) => !podReady(p));
+  const candidates = [...unready.filter((p) => !ended(p)), ...unready.filter(ended)].slice(0, maxPods);
   let eventsDenied = false;
   const diags: (PodDiagnosis | undefined)[] = [];
   for (const p of candidates) {
@@ -26,7 +31,8 @@ export async function podsWithDiagnosis(s: KubeSession, ns: string, selector: st
     try { events = await eventsFor(s, ns, p.metadata.name, signal); } catch (e) { if (e instanceof KubeError && e.kind === 'forbidden') eventsDenied = true; else throw e; }
     diags.push(diagnosePod(p, events));
   }
-  const diag = worstDiagnosis(diags);
+  const current = diags.filter((d, i) => d && !ended(candidates[i]!));
+  const diag = worstDiagnosis(current.length ? current : diags);
   if (diag && diag.container && !diag.lastTermination?.message && (diag.kind === 'crash-loop' || diag.kind === 'terminated')) {
     // The termination message is often empty (terminationMessagePolicy File): the previous log says why. Best effort, bounded.
     try {

@@ -119,6 +119,31 @@ describe.sequential('pod reasons from Kubernetes\' lists, on the real API server
     }
   }, 30_000);
 
+  // Evicted pods stay (Failed) until deleted: six of them from an earlier node-pressure episode, and the
+  // current pod failing its readiness probe. The current cause is reported, not the leftovers.
+  it('leftover Evicted pods neither hide nor crowd out the current pod\'s cause', async () => {
+    const kube = { server: tb().kube.server, caFile: tb().kube.caFile };
+    const admin = tb().kube.tokens.admin;
+    const ns = o.namespace!;
+    const dpl = await kubeCall(kube, admin, 'GET', `/apis/apps/v1/namespaces/${ns}/deployments/${dep()}`);
+    const tpl = dpl.spec.template;
+    const names = Array.from({ length: 6 }, (_, i) => `${dep()}-5c8-evicted${i}`);
+    try {
+      for (const name of names) {
+        await createIfMissing(kube, admin, `/api/v1/namespaces/${ns}/pods`, { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: tpl.metadata.labels }, spec: { ...tpl.spec, nodeName: NODE_NAME } });
+        await kubeCall(kube, admin, 'PATCH', `/api/v1/namespaces/${ns}/pods/${name}/status`, { status: { phase: 'Failed', reason: 'Evicted', message: 'The node was low on resource: ephemeral-storage. Threshold quantity: 1Gi, available: 512Mi.',
+          conditions: [{ type: 'Ready', status: 'False', reason: 'PodFailed' }], containerStatuses: [{ name: 'flyte', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { reason: 'ContainerStatusUnknown', exitCode: 137, message: 'The container could not be located when the pod was terminated' } } }] } }, 'application/merge-patch+json');
+      }
+      await setPodState(tb(), dep(), { containers: { flyte: { running: true, ready: false } }, events: [{ reason: 'Unhealthy', message: 'Readiness probe failed: HTTP probe failed with statuscode: 503', count: 9 }] }, o);
+      const d = await deployments();
+      expect(d, d.message).toMatchObject({ status: 'fail', messageId: 'readinessFailing' });
+      expect(d.message).toContain(`Unhealthy (container flyte of pod ${podName(dep())})`);
+    } finally {
+      for (const name of names) await kubeCall(kube, admin, 'DELETE', `/api/v1/namespaces/${ns}/pods/${name}?gracePeriodSeconds=0`, undefined, undefined, (st) => st < 300 || st === 404);
+      await makeReady(tb(), dep(), o);
+    }
+  }, 30_000);
+
   const cases: { name: string; state: Parameters<typeof setPodState>[2]; id: string; msg?: RegExp; hint: RegExp; notHint?: RegExp }[] = [
     // The scheduler writes node conditions and cordons as taints: tolerating them is the wrong fix.
     { name: 'scheduler: a cordoned node (node.kubernetes.io/unschedulable taint)', id: 'unschedulable', hint: /kubectl uncordon/, notHint: /add tolerations/,
