@@ -249,6 +249,7 @@ export function explainDiagnosis(d: PodDiagnosis, comp: FlyteComponent, chart: C
     case 'node-lost':
       return { id: 'nodeLost', text, hint: `the node of the pod stopped reporting (kubelet down, node powered off or cut off from the API server): \`kubectl get nodes\`${/\(node ([^)\s]+)\)/.exec(d.message ?? '') ? ` and \`kubectl describe node ${/\(node ([^)\s]+)\)/.exec(d.message ?? '')![1]}\`` : ''}; the pod is replaced on another node after the eviction timeout (tolerationSeconds for node.kubernetes.io/unreachable, 300 s by default) or once the node is removed`, cause: c };
     case 'terminating':
+      if (d.inGracePeriod) return { id: 'podTerminating', text, hint: `the pod is being deleted (a rollout, scale-down, drain or helm uninstall) and still within its grace period: run again once it is over; nothing to force yet (only if it outlives the grace period: \`${k} delete pod ${d.pod} --grace-period=0 --force\`)`, cause: c };
       return { id: 'podTerminating', text, hint: `the pod does not finish terminating: if its node is gone, \`${k} delete pod ${d.pod} --grace-period=0 --force\`; finalizers on it need their controller`, cause: c };
     case 'probe-failed':
       return { id: 'readinessFailing', text, hint: `the container runs but its ${d.probe?.kind.toLowerCase() ?? 'readiness'} probe fails: ${logs.replace(' --previous', '')} shows why /healthcheck fails (database, storage); if it only needs longer to start, raise \`${keys.probe}.initialDelaySeconds\``, cause: c };

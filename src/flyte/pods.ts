@@ -64,6 +64,8 @@ export interface PodDiagnosis {
   waitsFor?: { host: string; port: number; user?: string };
   /** What the init container does (from INIT_CONTAINERS). */
   initRole?: string;
+  /** A pod being deleted whose grace period has not ended yet (a normal shutdown, not a stuck one). */
+  inGracePeriod?: boolean;
   /** spec.schedulerName of a pod no scheduler acted on. */
   schedulerName?: string;
   /** The kubelet restarted the container because its liveness or startup probe failed (its Unhealthy event). */
@@ -234,7 +236,13 @@ export function diagnosePod(pod: unknown, events: readonly EventLike[] = []): Po
   // Being deleted and stuck
   if (s(md['deletionTimestamp'])) {
     const fins = arr(md['finalizers']).filter((f): f is string => typeof f === 'string');
-    return { ...base, kind: 'terminating', reason: 'Terminating', message: `deletion requested at ${md['deletionTimestamp']}${fins.length ? `; finalizers: ${fins.join(', ')}` : ''}` };
+    // deletionTimestamp is when the grace period ENDS (deletion time + deletionGracePeriodSeconds): before it, the pod is shutting down normally.
+    const until = Date.parse(s(md['deletionTimestamp'])!);
+    const within = Number.isFinite(until) && until > Date.now();
+    const finText = fins.length ? `; finalizers: ${fins.join(', ')}` : '';
+    return { ...base, kind: 'terminating', reason: 'Terminating', inGracePeriod: within,
+      message: within ? `shutting down within its grace period (until ${md['deletionTimestamp']}, ${Math.round((until - Date.now()) / 1000)}s left)${finText}`
+        : `its grace period ended at ${md['deletionTimestamp']}${Number.isFinite(until) ? ` (${Math.round((Date.now() - until) / 1000)}s ago)` : ''} and the pod is still there${finText}` };
   }
 
   // Failed pods: Evicted, OutOfcpu/OutOfmemory, NodeAffinity, Shutdown, UnexpectedAdmissionError, DeadlineExceeded...

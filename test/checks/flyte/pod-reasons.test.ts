@@ -221,4 +221,18 @@ describe.sequential('pod reasons from Kubernetes\' lists, on the real API server
       } finally { await makeReady(tb(), dep(), o); }
     });
   }
+
+  // Last in this file: the installed pod is deleted for real (the API server sets deletionTimestamp to the end of the
+  // grace period and keeps the pod, as no kubelet confirms). Within the grace period it is a normal shutdown.
+  it('a pod being deleted within its grace period is not called stuck', async () => {
+    const kube = { server: tb().kube.server, caFile: tb().kube.caFile };
+    // (as the kubelet does when it starts the shutdown: the container is no longer ready)
+    await setPodState(tb(), dep(), { containers: { flyte: { running: true, ready: false } } }, o);
+    await kubeCall(kube, tb().kube.tokens.admin, 'DELETE', `/api/v1/namespaces/${o.namespace}/pods/${podName(dep())}?gracePeriodSeconds=600`);
+    const d = await deployments();
+    expect(d, d.message).toMatchObject({ status: 'fail', messageId: 'podTerminating' });
+    expect(d.message).toMatch(/Terminating \(pod .*\): shutting down within its grace period \(until .*, \d+s left\)/);
+    expect(d.hint).toContain('still within its grace period');
+    expect(d.hint).not.toMatch(/^if its node is gone/);
+  });
 });
