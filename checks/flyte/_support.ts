@@ -8,8 +8,9 @@ import { isObj, KubeError, type KubeSession } from '../../src/clients/kube.js';
 import type { Chart, Target } from '../../src/config/target.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
 import type { FlyteComponent } from '../../src/flyte/kubernetes.js';
+import { chartReads } from '../../src/flyte/chart-keys.js';
 import { chartCreatedObject, podValuesKeys } from '../../src/flyte/kubernetes.js';
-import { diagnosePod, diagnosisText, podReady, tellingLogLine, worstDiagnosis, type EventLike, type PodDiagnosis } from '../../src/flyte/pods.js';
+import { classifySandbox, classifyVolume, diagnosePod, diagnosisText, podReady, tellingLogLine, worstDiagnosis, type EventLike, type PodDiagnosis } from '../../src/flyte/pods.js';
 
 export interface PodLike { metadata: { name: string; deletionTimestamp?: unknown; labels?: unknown; ownerReferences?: unknown }; spec?: unknown; status?: unknown }
 
@@ -17,7 +18,12 @@ export interface PodLike { metadata: { name: string; deletionTimestamp?: unknown
 export async function podsWithDiagnosis(s: KubeSession, ns: string, selector: string, signal: AbortSignal, maxPods = 5): Promise<{ pods: PodLike[]; diag?: PodDiagnosis; eventsDenied?: boolean }> {
   const pods = await s.list<PodLike>(`/api/v1/namespaces/${encodeURIComponent(ns)}/pods`, signal, { labelSelector: selector, maxItems: 200 });
   const live = pods.filter((p) => !p.metadata.deletionTimestamp);
-  const candidates = (live.length ? live : pods).filter((p) => !podReady(p)).slice(0, maxPods);
+  // Pods that ended (Failed: Evicted, Shutdown, OutOfmemory...; Succeeded) stay until someone deletes them and
+  // are not what the ReplicaSet runs now: the current pods are looked at first, the ended ones only when no
+  // current pod says why (so last week's eviction neither hides nor crowds out today's cause).
+  const ended = (p: PodLike) => { const ph = isObj(p.status) ? p.status['phase'] : undefined; return ph === 'Failed' || ph === 'Succeeded'; };
+  const unready = (live.length ? live : pods).filter((p) => !podReady(p));
+  const candidates = [...unready.filter((p) => !ended(p)), ...unready.filter(ended)].slice(0, maxPods);
   let eventsDenied = false;
   const diags: (PodDiagnosis | undefined)[] = [];
   for (const p of candidates) {
@@ -25,7 +31,8 @@ export async function podsWithDiagnosis(s: KubeSession, ns: string, selector: st
     try { events = await eventsFor(s, ns, p.metadata.name, signal); } catch (e) { if (e instanceof KubeError && e.kind === 'forbidden') eventsDenied = true; else throw e; }
     diags.push(diagnosePod(p, events));
   }
-  const diag = worstDiagnosis(diags);
+  const current = diags.filter((d, i) => d && !ended(candidates[i]!));
+  const diag = worstDiagnosis(current.length ? current : diags);
   if (diag && diag.container && !diag.lastTermination?.message && (diag.kind === 'crash-loop' || diag.kind === 'terminated')) {
     // The termination message is often empty (terminationMessagePolicy File): the previous log says why. Best effort, bounded.
     try {
@@ -53,6 +60,7 @@ const DB_UNREACHABLE = /connection refused|no such host|i\/o timeout|dial tcp|co
 
 /** The fault a diagnosis observes, as the key other checks use for it. */
 export function diagnosisCause(d: PodDiagnosis | undefined, comp: Pick<FlyteComponent, 'backend' | 'component'>, target: Target): string {
+  if (d?.kind === 'not-scheduled') return cause.backend(d.schedulerName && d.schedulerName !== 'default-scheduler' ? d.schedulerName : 'kube-scheduler');
   if (d?.waitsFor && (d.kind === 'init-waiting' || d.kind === 'crash-loop' || d.kind === 'terminated')) return cause.unreachable(hostPortKey(d.waitsFor.host, d.waitsFor.port));
   const db = dbOf(target, comp.component);
   const text = [d?.message, d?.lastTermination?.message, d?.logLine].filter(Boolean).join(' ');
@@ -63,6 +71,9 @@ export function diagnosisCause(d: PodDiagnosis | undefined, comp: Pick<FlyteComp
   }
   return cause.backend(comp.backend);
 }
+
+/** The values key of a component's pod securityContext (flyte-binary: deployment.podSecurityContext; flyte-core: <component>.securityContext). */
+export const securityContextKey = (chart: Chart, valuesKey: string): string => (chart === 'flyte-binary' ? 'deployment.podSecurityContext' : `${valuesKey}.securityContext`);
 
 const exitMeaning = (code: number | undefined): string => {
   switch (code) {
@@ -80,7 +91,7 @@ const exitMeaning = (code: number | undefined): string => {
 };
 
 export type DiagnosisFindingId = 'imagePullFailed' | 'invalidImage' | 'configMissing' | 'volumeMountFailed' | 'containerCreateFailed' | 'sandboxFailed' | 'unschedulable'
-  | 'waitingForDatabase' | 'initContainerStuck' | 'oomKilled' | 'initContainerFailed' | 'crashLooping' | 'containerFailed' | 'evicted' | 'podFailed' | 'nodeLost'
+  | 'waitingForDatabase' | 'initContainerStuck' | 'oomKilled' | 'livenessFailing' | 'initContainerFailed' | 'crashLooping' | 'containerFailed' | 'evicted' | 'podFailed' | 'nodeLost'
   | 'podTerminating' | 'readinessFailing' | 'notReady' | 'unrecognised';
 
 export interface Explained {
@@ -128,24 +139,68 @@ export function explainDiagnosis(d: PodDiagnosis, comp: FlyteComponent, chart: C
           hint: generated ? `${what}is created by the chart: \`helm upgrade\` the release (or \`helm status <release> -n ${target.kubernetes.namespace}\` to see why it is missing)`
             : `create the missing ${what}in namespace ${target.kubernetes.namespace} (\`${k} get ${m.kind.toLowerCase()} ${m.name === '?' ? '' : m.name}\`), or fix the reference in the values (\`${keys.env}\`, extra volumes)`, cause: c };
       }
-      if (d.kind === 'mount-failed') return { id: 'volumeMountFailed', text, hint: `${describe} shows the volume error (attach, mount, CSI driver); \`${k} get pvc\` shows unbound claims`, cause: c };
+      if (d.kind === 'mount-failed') {
+        const v = classifyVolume(d.message ?? '');
+        const vol = v.volumes ? ` (${v.volumes})` : '';
+        const hint = v.problem === 'multi-attach'
+          ? `a ReadWriteOnce volume${vol} is still attached to another node for another pod (an old replica during a rolling update): wait for the old pod to go, or delete it (\`${k} get pods -o wide\`); with an RWO volume the Deployment needs strategy Recreate`
+          : v.problem === 'csi-driver-missing' ? `the CSI driver the volume${vol} needs is not running on the node: install or fix the driver (\`kubectl get csidrivers\`, its node pods in kube-system)`
+            : v.problem === 'attach-denied' ? `the cloud refused to attach the volume${vol} (the CSI controller's IAM role/permissions): ${describe}; fix the driver's cloud credentials`
+              : v.problem === 'timeout' ? `the volume${vol} was not attached/mounted in time: \`${k} get pvc\` (unbound?), \`kubectl get volumeattachments\` and the CSI driver's logs say why; ${describe}`
+                : `unrecognised volume error: ${describe} shows it in full; \`${k} get pvc\` shows unbound claims`;
+        return { id: 'volumeMountFailed', text, hint, cause: c };
+      }
+      if (/runAsNonRoot and image will run as root|runAsNonRoot and image has non-numeric user/i.test(d.message ?? '')) {
+        return { id: 'configMissing', text, hint: `the pod's securityContext sets runAsNonRoot but the image runs as root (or as a user name, not a number): set a numeric runAsUser (e.g. 1000) in \`${securityContextKey(chart, comp.valuesKey)}\` (or the container securityContext)`, cause: c };
+      }
       return { id: 'configMissing', text, hint: `${describe} shows which reference is wrong (a Secret, a ConfigMap, a key, or runAsNonRoot with a root image)`, cause: c };
     }
-    case 'create-error':
-      return { id: 'containerCreateFailed', text, hint: `the runtime could not create or start the container: ${describe}; a wrong command/args (\`${chart === 'flyte-binary' ? 'deployment.command / deployment.args' : `${comp.valuesKey}.command`}\`), a missing executable or a bad securityContext are the usual causes`, cause: c };
-    case 'sandbox-failed':
-      return { id: 'sandboxFailed', text, hint: `the node could not set up the pod's network (CNI): check the network plugin pods on that node (\`kubectl get pods -n kube-system -o wide\`) and ${describe}`, cause: c };
+    case 'create-error': {
+      const cmdKey = chart === 'flyte-binary' ? 'deployment.command / deployment.args' : `${comp.valuesKey}.command`;
+      const said = [d.message, last?.message].filter(Boolean).join(' ');
+      const notFound = /executable file not found|no such file or directory|not found in \$PATH/i.exec(said);
+      const denied = /permission denied/i.test(said);
+      return { id: 'containerCreateFailed', text, hint: notFound
+        ? `the runtime could not start the process because the command is not in the image (the process never ran, so there is no log): fix \`${cmdKey}\` or the image (\`${imageKey}\`)`
+        : denied ? `the runtime could not start the process (permission denied): the command is not executable for the container's user; check \`${cmdKey}\`, the image and the securityContext (\`${securityContextKey(chart, comp.valuesKey)}\`)`
+          : `the runtime could not create or start the container: ${describe}; a wrong command/args (\`${cmdKey}\`), a missing executable or a bad securityContext are the usual causes`, cause: c };
+    }
+    case 'sandbox-failed': {
+      const p = classifySandbox(d.message ?? '');
+      const hint = p === 'ip-exhausted'
+        ? 'the pod network has no free IP address for the pod (the subnet or the node\'s IP pool is exhausted; AWS VPC CNI: the node\'s ENI/IP limit or the subnet): free or add addresses (larger subnet, prefix delegation, fewer pods per node) or add nodes in another subnet; the CNI pods in kube-system log it'
+        : p === 'runtime-handler' ? `the pod asks for a RuntimeClass whose handler the node's container runtime does not have: fix the runtimeClassName (\`${keys.scheduling}\`) or configure the runtime on the nodes (\`kubectl get runtimeclass\`)`
+          : p === 'pause-image' ? 'the node cannot pull its sandbox (pause) image: the node\'s registry access (egress, mirror, the runtime\'s sandbox_image setting) is the fault, not the pod'
+            : p === 'cni' ? `the node could not set up the pod's network (CNI): check the network plugin pods on that node (\`kubectl get pods -n kube-system -o wide\`) and ${describe}`
+              : `unrecognised sandbox error (not a CNI message): ${describe} and the node's container runtime log say why`;
+      return { id: 'sandboxFailed', text, hint, cause: c };
+    }
     case 'unschedulable': {
       const sc = d.scheduling;
       const parts: string[] = [];
       if (sc?.insufficient.length) parts.push(`not enough free ${sc.insufficient.join(' and ')} on any node: add nodes (or let the autoscaler) or lower \`${keys.resources}.requests\``);
+      if (sc?.noNodes) parts.push('the scheduler sees no nodes at all: `kubectl get nodes` (none registered, or every node deleted; the node group / autoscaler has 0 nodes)');
       if (sc?.taints.length) parts.push(`node taints the pod does not tolerate (${sc.taints.join('; ')}): add tolerations via \`${keys.scheduling}\` or remove the taint`);
+      for (const t of sc?.conditionTaints ?? []) {
+        const cond = t.replace(/^.*\//, '');
+        parts.push(cond === 'not-ready' || cond === 'unreachable'
+          ? `node(s) are NotReady/unreachable (taint ${t}, set by the node controller): the node is the fault, not the pod; \`kubectl get nodes\` and \`kubectl describe node <node>\` (kubelet, container runtime, CNI)`
+          : cond === 'disk-pressure' ? `node(s) report disk-pressure (taint ${t}): free disk on the node (images, logs, emptyDir) or add nodes; \`kubectl describe node <node>\``
+            : cond === 'memory-pressure' || cond === 'pid-pressure' ? `node(s) report ${cond} (taint ${t}): the node is overloaded; \`kubectl describe node <node>\`, add nodes or move load`
+              : cond === 'network-unavailable' ? `node(s) have no pod network yet (taint ${t}): the CNI plugin has not configured them; check its pods in kube-system`
+                : `node(s) carry the taint ${t} set by the node or cloud controller (${cond}): \`kubectl describe node <node>\` says why; tolerating it is not the fix`);
+      }
       if (sc?.affinity) parts.push(`no node matches the pod's nodeSelector/affinity: fix \`${keys.scheduling}\` or label a node`);
+      if (sc?.antiAffinity) parts.push(`the pod's anti-affinity rules (or those of pods already on the nodes) leave no node: there are fewer eligible nodes than replicas; relax the required anti-affinity in \`${keys.scheduling}\` (preferredDuringScheduling) or add nodes`);
+      if (sc?.podAffinity) parts.push(`no node runs the pods the pod's affinity requires next to it: fix the pod affinity in \`${keys.scheduling}\``);
+      if (sc?.topologySpread) parts.push(`the pod's topology spread constraints cannot be met by the nodes (zones/hosts) there are: relax them (whenUnsatisfiable: ScheduleAnyway, maxSkew) in \`${keys.scheduling}\` or add nodes in the missing zone`);
+      if (sc?.volumeLimits) parts.push('the nodes have reached their limit of attachable volumes (CSI/cloud per-node limit): add nodes or use larger instance types');
       if (sc?.pvc) parts.push('a PersistentVolumeClaim of the pod is not bound: check its StorageClass and provisioner (`kubectl get pvc`)');
       if (sc?.volumeAffinity) parts.push('the pod\'s volume is in another zone than the free nodes');
       if (sc?.unschedulableNodes) parts.push('nodes are cordoned: `kubectl uncordon <node>`');
       if (sc?.tooManyPods) parts.push('nodes are at their pod limit: add nodes');
       if (sc?.ports) parts.push('the pod asks for a host port already in use');
+      if (sc?.unrecognised.length) parts.push(`unrecognised scheduler reason: ${sc.unrecognised.map((x) => JSON.stringify(x)).join(', ')} (${describe} shows the FailedScheduling event in full)`);
       return { id: 'unschedulable', text, hint: parts.length ? parts.join('; ') : `${describe} shows the FailedScheduling event`, cause: c };
     }
     case 'init-waiting': case 'crash-loop': case 'terminated': {
@@ -176,19 +231,34 @@ export function explainDiagnosis(d: PodDiagnosis, comp: FlyteComponent, chart: C
       const db = dbOf(target, comp.component);
       if (db && DB_AUTH.test(crashText)) return { id: d.kind === 'crash-loop' ? 'crashLooping' : 'containerFailed', text: `${text}${d.logLine ? `; log: ${d.logLine}` : ''}`, hint: `the database refuses the password of ${db.user}: fix ${db.valuesKey}.password (or the passwordPath file); database.postgres.auth checks it from here`, cause: c };
       if (db && DB_UNREACHABLE.test(crashText)) return { id: d.kind === 'crash-loop' ? 'crashLooping' : 'containerFailed', text: `${text}${d.logLine ? `; log: ${d.logLine}` : ''}`, hint: `the pod cannot reach the database ${db.host}:${db.port}: check ${db.valuesKey}.host / port and the network path from the pods (database.postgres.connect checks it from here)`, cause: c };
+      if (d.probeKill && !d.init) {
+        const pk = d.probeKill;
+        const probeKey = keys.probe.replace('readinessProbe', pk.kind === 'Liveness' ? 'livenessProbe' : 'startupProbe');
+        const settable = chartReads(chart, probeKey);
+        return { id: 'livenessFailing', text: `${text}; the kubelet restarts it because its ${pk.kind.toLowerCase()} probe fails: ${pk.message}${pk.count && pk.count > 1 ? ` (${pk.count} times)` : ''}`,
+          hint: `the container is killed by its ${pk.kind.toLowerCase()} probe, not by a crash of its own: ${logs.replace(' --previous', '')} shows why the health endpoint does not answer in time (database, storage, a slow start); if it only needs longer, raise ${settable ? `\`${probeKey}\`` : `the ${pk.kind.toLowerCase()} probe of the chart's template (no values key for it in ${chart}; \`${k} edit deployment\` is overwritten by the next helm upgrade)`} initialDelaySeconds / timeoutSeconds / failureThreshold`, cause: c };
+      }
       if (last?.reason === 'Completed' || exit === 0) return { id: 'crashLooping', text: `${text}${exitMeaning(0)}`, hint: `the container exits right after starting: its command/args are wrong (\`${chart === 'flyte-binary' ? 'deployment.command / deployment.args' : `${comp.valuesKey}.command`}\`); ${logs}`, cause: c };
       return { id: d.kind === 'crash-loop' ? 'crashLooping' : 'containerFailed', text: `${text}${exitMeaning(exit)}${d.logLine ? `; log: ${d.logLine}` : ''}`, hint: `${logs} shows why it exits (the database, storage or auth configuration is the usual cause)${exit === 127 || exit === 126 ? `; check \`${chart === 'flyte-binary' ? 'deployment.command' : `${comp.valuesKey}.command`}\` and the image` : ''}`, cause: c };
     }
     case 'evicted':
       return { id: 'evicted', text, hint: `the node ran out of a resource and evicted the pod: set \`${keys.resources}\` requests so it is scheduled where it fits (pods without requests are evicted first), and free the node (\`kubectl describe node\`); delete the evicted pod once fixed`, cause: c };
     case 'pod-failed':
+      if (/ContainerStatusUnknown/.test(d.message ?? '')) return { id: 'podFailed', text, hint: `the kubelet lost track of the container (ContainerStatusUnknown): its node restarted, was replaced or lost its container runtime state; \`kubectl get nodes\` and \`kubectl describe node <node>\`; delete the failed pod (\`${k} delete pod ${d.pod}\`) so the Deployment makes a new one`, cause: c };
       return { id: 'podFailed', text, hint: /^OutOf/.test(d.reason) ? `the node had no room when the pod started (${d.reason}): lower \`${keys.resources}.requests\` or add nodes; delete the failed pod` : `${describe} shows why the pod failed; delete it so the Deployment makes a new one`, cause: c };
     case 'node-lost':
-      return { id: 'nodeLost', text, hint: `the node of the pod stopped reporting: \`kubectl get nodes\`; the pod moves once the node is removed or recovers`, cause: c };
+      return { id: 'nodeLost', text, hint: `the node of the pod stopped reporting (kubelet down, node powered off or cut off from the API server): \`kubectl get nodes\`${/\(node ([^)\s]+)\)/.exec(d.message ?? '') ? ` and \`kubectl describe node ${/\(node ([^)\s]+)\)/.exec(d.message ?? '')![1]}\`` : ''}; the pod is replaced on another node after the eviction timeout (tolerationSeconds for node.kubernetes.io/unreachable, 300 s by default) or once the node is removed`, cause: c };
     case 'terminating':
+      if (d.inGracePeriod) return { id: 'podTerminating', text, hint: `the pod is being deleted (a rollout, scale-down, drain or helm uninstall) and still within its grace period: run again once it is over; nothing to force yet (only if it outlives the grace period: \`${k} delete pod ${d.pod} --grace-period=0 --force\`)`, cause: c };
       return { id: 'podTerminating', text, hint: `the pod does not finish terminating: if its node is gone, \`${k} delete pod ${d.pod} --grace-period=0 --force\`; finalizers on it need their controller`, cause: c };
     case 'probe-failed':
       return { id: 'readinessFailing', text, hint: `the container runs but its ${d.probe?.kind.toLowerCase() ?? 'readiness'} probe fails: ${logs.replace(' --previous', '')} shows why /healthcheck fails (database, storage); if it only needs longer to start, raise \`${keys.probe}.initialDelaySeconds\``, cause: c };
+    case 'not-scheduled': {
+      const custom = d.schedulerName && d.schedulerName !== 'default-scheduler';
+      return { id: 'unschedulable', text, hint: custom
+        ? `the pod names the scheduler "${d.schedulerName}" (spec.schedulerName) and nothing acts on it: is that scheduler running (\`kubectl get pods -A | grep ${d.schedulerName}\`)? If not, remove schedulerName from the values (\`${keys.scheduling}\`)`
+        : 'no scheduler acts on the pod: kube-scheduler is not running or cannot reach the API server (`kubectl get pods -n kube-system -l component=kube-scheduler`, `kubectl get events -A --field-selector reason=FailedScheduling`); on a managed cluster this is the provider\'s control plane', cause: c };
+    }
     case 'scheduling-gated':
       return { id: 'notReady', text, hint: `the pod waits for its scheduling gates to be removed by the controller that set them: ${describe}`, cause: c };
     case 'not-ready': case 'creating': case 'pending':

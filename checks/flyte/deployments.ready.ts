@@ -7,7 +7,7 @@ import { flyteComponents, podValuesKeys, resolveChartNames, type FlyteComponent 
 import type { ComponentSetting } from '../../src/config/target.js';
 import type { PodDiagnosis } from '../../src/flyte/pods.js';
 import { API_MESSAGES, withKube } from '../kubernetes/_support.js';
-import { deploymentReady, eventsFor, explainDiagnosis, podsWithDiagnosis, type DiagnosisFindingId } from './_support.js';
+import { deploymentReady, eventsFor, explainDiagnosis, podsWithDiagnosis, securityContextKey, type DiagnosisFindingId } from './_support.js';
 
 export interface DeploymentLike { metadata: { name: string; generation?: unknown }; spec?: unknown; status?: unknown }
 
@@ -46,9 +46,20 @@ export function explainUnready(c: FlyteComponent, d: DeploymentLike, diag: PodDi
     const sa = /serviceaccount "([^"]+)" not found/i.exec(msg);
     const psa = /violates PodSecurity|pod security/i.test(msg);
     const webhook = /admission webhook "([^"]+)" denied/i.exec(msg);
-    const hint = quota ? `a ResourceQuota in ${target.kubernetes.namespace} forbids the pods: \`${k} describe resourcequota\`; raise the quota or lower \`${keys.resources}\``
+    // A webhook that cannot be called (down, no endpoints, TLS) with failurePolicy Fail blocks every pod it matches.
+    const webhookDown = /failed calling webhook "([^"]+)": ?(.*)$/i.exec(msg);
+    const quotaSpec = /failed quota: ([\w.-]+): must specify ([\w.,\s-]+?)(?: for: ([\w,.-]+))?$/i.exec(msg);
+    const limitRange = /(maximum|minimum) (\S+) usage per (Container|Pod) is (\S+), but (limit|request) is (\S+)/i.exec(msg) ?? /(\S+) max limit to request ratio per (Container|Pod) is/i.exec(msg);
+    if (webhookDown) {
+      return { ...base, reason: 'FailedCreate', id: 'podCreationFailed', text: `${name}: its pods cannot be created: ${msg}${stuck}`, cause: cause.object('admissionwebhook', undefined, webhookDown[1]!),
+        hint: `the admission webhook ${webhookDown[1]} cannot be called (${webhookDown[2]!.slice(0, 160)}) and its failurePolicy is Fail, so the API server refuses every pod it matches: fix the webhook's backend (\`kubectl get validatingwebhookconfigurations,mutatingwebhookconfigurations\` names its Service or URL; \`kubectl get endpoints -n <its namespace>\`), or, if it is left over from an uninstalled tool, delete its configuration` };
+    }
+    const hint = quotaSpec ? `the ResourceQuota ${quotaSpec[1]} in ${target.kubernetes.namespace} requires every container to declare ${quotaSpec[2]!.trim()}${quotaSpec[3] ? ` (missing in: ${quotaSpec[3]})` : ''}: set them in \`${keys.resources}\` (requests and limits); \`${k} describe resourcequota ${quotaSpec[1]}\``
+      : limitRange && limitRange.length > 4 ? `a LimitRange in ${target.kubernetes.namespace} allows a ${limitRange[1]!.toLowerCase()} ${limitRange[2]} ${limitRange[5]} of ${limitRange[4]} per ${limitRange[3]} and the pod asks for ${limitRange[6]}: set \`${keys.resources}.${limitRange[5]!.toLowerCase() === 'limit' ? 'limits' : 'requests'}.${limitRange[2]}\` within it, or change the LimitRange (\`${k} describe limitrange\`)`
+        : limitRange ? `a LimitRange in ${target.kubernetes.namespace} bounds the limit/request ratio of ${limitRange[1]}: bring \`${keys.resources}\` limits and requests closer (\`${k} describe limitrange\`)`
+          : quota ? `a ResourceQuota in ${target.kubernetes.namespace} forbids the pods: \`${k} describe resourcequota\`; raise the quota or lower \`${keys.resources}\``
       : sa ? `the ServiceAccount ${sa[1]} does not exist: set \`serviceAccount.create: true\`${chart === 'flyte-core' ? ` (\`${c.valuesKey}.serviceAccount.create\`)` : ''} or create it (\`${k} create serviceaccount ${sa[1]}\`)`
-        : psa ? `the namespace's Pod Security level rejects the pod: set the pod securityContext (\`${chart === 'flyte-binary' ? 'deployment.podSecurityContext' : `${c.valuesKey}.podSecurityContext`}\`) or the namespace's pod-security labels`
+        : psa ? `the namespace's Pod Security level rejects the pod: set the pod securityContext (\`${securityContextKey(chart, c.valuesKey)}\`) or the namespace's pod-security labels`
           : webhook ? `the admission webhook ${webhook[1]} denies the pod: its policy says why (${msg.slice(0, 120)})`
             : `\`${k} describe replicaset -l ${selectorString(spec['selector'])}\` shows why the pods cannot be created`;
     return { ...base, reason: 'FailedCreate', id: 'podCreationFailed', text: `${name}: its pods cannot be created: ${msg}${stuck}`, hint, cause: backend };
@@ -101,6 +112,7 @@ export default defineCheck({
     crashLooping: { status: 'fail', summary: 'A container keeps crashing (CrashLoopBackOff), with its last exit code and reason.' },
     containerFailed: { status: 'fail', summary: 'A container terminated with an error (exit code and reason named).' },
     oomKilled: { status: 'fail', summary: 'A container was killed for using more memory than its limit (OOMKilled).' },
+    livenessFailing: { status: 'fail', summary: 'The kubelet keeps restarting a container because its liveness or startup probe fails (Unhealthy events quoted).' },
     configMissing: { status: 'fail', summary: 'A Secret, ConfigMap or key the pod references is missing (CreateContainerConfigError): it is named.' },
     containerCreateFailed: { status: 'fail', summary: 'The runtime could not create or start a container (CreateContainerError, RunContainerError, ContainerCannotRun, hook errors).' },
     volumeMountFailed: { status: 'fail', summary: 'A volume cannot be attached or mounted (FailedMount, FailedAttachVolume); a missing Secret/ConfigMap/PVC is named.' },

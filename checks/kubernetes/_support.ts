@@ -10,6 +10,7 @@ import type { CheckContext, Messages, Outcome } from '../../src/engine/types.js'
 /** Findings every Kubernetes-reading check declares (spread into its `messages`). */
 export const API_MESSAGES = {
   apiUnauthorized: { status: 'fail', summary: 'The API server rejected the credentials (401) while this check ran.' },
+  apiImpersonationDenied: { status: 'fail', summary: 'The kubeconfig impersonates another identity (as / as-groups) and the API server refuses the impersonation (403).' },
   apiForbidden: { status: 'warn', summary: 'The identity may not read what this check needs (403), so it cannot be checked with these credentials.' },
   apiUnreachable: { status: 'fail', summary: 'The API server stopped answering (timeout, refused, reset, TLS) while this check ran.' },
   apiThrottled: { status: 'warn', summary: 'The API server throttled the requests (429 Too Many Requests).' },
@@ -57,6 +58,25 @@ export function refreshHint(s: KubeSession, k: string): string {
   }
 }
 
+/**
+ * A 403 for impersonation (the kubeconfig user's `as` / `as-groups` / `as-uid` / `as-user-extra`, or --as):
+ * every request carries the Impersonate-* headers, so the authenticated identity lacks the
+ * `impersonate` verb; granting it read rights (view) changes nothing. Undefined for other 403s.
+ */
+export function impersonationDenied(e: KubeError, s: KubeSession | undefined, k: string): { message: string; hint: string; cause: string } | undefined {
+  if (e.kind !== 'forbidden' || e.extra.verb !== 'impersonate') return undefined;
+  const res = (e.extra.resource ?? 'users').split('/')[0]!;
+  const field = res === 'groups' ? 'as-groups' : res === 'uids' ? 'as-uid' : res === 'userextras' ? 'as-user-extra' : 'as';
+  const who = /User "([^"]+)" cannot impersonate/.exec(e.message)?.[1] ?? s?.identity.user ?? '<you>';
+  const target = e.extra.name ?? '<name>';
+  const kcUser = s?.identity.user ?? '<user>';
+  return {
+    message: `the kubeconfig asks to act as ${res === 'users' ? 'user' : res.replace(/s$/, '')} "${target}" (${field} of user "${kcUser}") but "${who}" may not impersonate ${res} (403): every request is refused, whatever its own rights`,
+    hint: `drop the impersonation (\`kubectl config unset users.${kcUser}.${field}\`, or run without --as), or a cluster admin grants it: \`kubectl create clusterrole impersonate-${target.replace(/[^a-z0-9-]/gi, '-').toLowerCase()} --verb=impersonate --resource=${res} --resource-name=${target}\` and \`kubectl create clusterrolebinding impersonate-${target.replace(/[^a-z0-9-]/gi, '-').toLowerCase()} --clusterrole=impersonate-${target.replace(/[^a-z0-9-]/gi, '-').toLowerCase()} --user=${who}\`; check with \`${k} auth can-i impersonate ${res}/${target}\``,
+    cause: cause.denied('kubernetes', who, `impersonate ${res}/${target}`),
+  };
+}
+
 function what(e: KubeError): string {
   return e.extra.verb && e.extra.resource ? `${e.extra.verb} ${e.extra.resource}${e.extra.group ? `.${e.extra.group}` : ''}${e.extra.name ? `/${e.extra.name}` : ''}${e.extra.namespace ? ` in namespace ${e.extra.namespace}` : ''}` : (e.extra.request ?? 'the request');
 }
@@ -74,6 +94,8 @@ export function apiFailure(e: KubeError, ctx: CheckContext, s: KubeSession | und
       return { status: 'fail', messageId: 'apiUnauthorized', cause: cause.credentials('kubernetes', who), details,
         message: `the API server rejected the credentials of user "${s?.identity.user ?? ''}" (401) while reading ${purpose}`, hint: s ? refreshHint(s, k) : `refresh the credentials: \`${k} auth whoami\`` };
     case 'forbidden': {
+      const imp = impersonationDenied(e, s, k);
+      if (imp) return { status: 'fail', messageId: 'apiImpersonationDenied', cause: imp.cause, details: { ...details, verb: 'impersonate', ...(e.extra.resource ? { resource: e.extra.resource } : {}) }, message: `${imp.message}; ${purpose} cannot be read`, hint: imp.hint };
       const w = what(e);
       return { status: 'warn', messageId: 'apiForbidden', cause: cause.denied('kubernetes', s?.identity.user || 'anonymous', w), details: { ...details, ...(e.extra.verb ? { verb: e.extra.verb } : {}), ...(e.extra.resource ? { resource: e.extra.resource } : {}) },
         message: `user "${s?.identity.user ?? ''}" may not ${w} (403), so ${purpose} cannot be checked with these credentials`,

@@ -4,7 +4,7 @@ import { describeService, identifyService, type ServiceEvidence } from '../../sr
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Json } from '../../src/engine/types.js';
-import { identityKey, refreshHint, serverHostPort } from './_support.js';
+import { identityKey, impersonationDenied, refreshHint, serverHostPort } from './_support.js';
 
 /** What listens at the API server's host:port (for answers that are not TLS / not Kubernetes). */
 async function sniff(server: string, ctx: CheckContext): Promise<ServiceEvidence | undefined> {
@@ -41,6 +41,7 @@ export default defineCheck({
     wrongService: { status: 'fail', summary: 'Something other than a Kubernetes API server listens at the server URL (SSH, PostgreSQL, another TLS service...).' },
     unauthorized: { status: 'fail', summary: 'The API server rejected the credentials (401): expired token, wrong certificate; the fix depends on the credential kind.' },
     forbidden: { status: 'fail', summary: 'Authenticated (or anonymous) but not allowed even to read API discovery (403).' },
+    impersonationDenied: { status: 'fail', summary: 'The kubeconfig impersonates another identity (as / as-groups / as-uid) and the identity may not impersonate it (403): read rights do not help.' },
     notKubernetes: { status: 'fail', summary: 'An HTTP server answers, but not like a Kubernetes API server (404, HTML, not the /version or /api JSON).' },
     throttled: { status: 'warn', summary: 'The API server throttled the requests (429).' },
     serverError: { status: 'fail', summary: 'The API server answered with a server error (5xx).' },
@@ -157,6 +158,8 @@ async function failure(e: KubeError, s: KubeSession, ctx: CheckContext, k: strin
         return { status: 'fail' as const, messageId: 'unauthorized' as const, cause: cause.credentials('kubernetes', identityKey(s)),
           message: `the API server did not accept the ${id.auth === 'basic' ? 'basic-auth (username/password)' : id.auth} credentials of user "${id.user}" as an identity and treated the request as anonymous (403 for system:anonymous)`, details: d, hint: refreshHint(s, k) };
       }
+      const imp = impersonationDenied(e, s, k);
+      if (imp) return { status: 'fail' as const, messageId: 'impersonationDenied' as const, cause: imp.cause, message: imp.message, details: d, hint: imp.hint };
       const w = e.extra.verb && e.extra.resource ? `${e.extra.verb} ${e.extra.resource}` : (e.extra.request ?? 'API discovery');
       return { status: 'fail' as const, messageId: 'forbidden' as const, cause: cause.denied('kubernetes', id.user || 'anonymous', w),
         message: `the API server accepted the connection but user "${id.user}" may not ${w} (403 Forbidden)${id.auth === 'none' ? '; the context sends no credentials, so the request was anonymous' : ''}: ${e.message}`, details: d,

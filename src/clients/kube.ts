@@ -663,6 +663,14 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
         if (lo.fieldSelector) q.set('fieldSelector', lo.fieldSelector);
         if (cont) q.set('continue', cont);
         const r = await request('GET', `${path}?${q}`, signal);
+        // 410 Expired in the middle of a paginated list: the continue token outlived etcd's compaction (a slow
+        // reader of a big list). The API server's Status carries a token for the remainder (metadata.continue);
+        // like kubectl's pager, go on with it once per page instead of failing a healthy server's answer.
+        if (r.status === 410 && cont && isObj(r.json) && r.json['kind'] === 'Status' && r.json['reason'] === 'Expired') {
+          const md410 = r.json['metadata'];
+          const rest = isObj(md410) && typeof md410['continue'] === 'string' && md410['continue'] ? md410['continue'] : undefined;
+          if (rest && !seen.has(`410:${rest}`)) { seen.add(`410:${rest}`); cont = rest; continue; }
+        }
         if (r.status < 200 || r.status >= 300) throw httpError('GET', path, r);
         if (!isObj(r.json)) throw notJson('GET', path, r, 'a JSON list');
         const items = r.json['items'];

@@ -12,6 +12,7 @@ export interface EventLike { reason?: unknown; message?: unknown; type?: unknown
 
 export type DiagnosisKind =
   | 'unschedulable' | 'scheduling-gated'
+  | 'not-scheduled'     // Pending, no node, and no scheduler has said anything (no PodScheduled condition, no FailedScheduling)
   | 'image-pull' | 'invalid-image' | 'image-never-pull'
   | 'crash-loop' | 'terminated'
   | 'config-error'      // CreateContainerConfigError: a Secret/ConfigMap/key the pod references is missing
@@ -26,7 +27,20 @@ export type DiagnosisKind =
 
 export type ImageProblem = 'auth' | 'not-found' | 'auth-or-not-found' | 'rate-limit' | 'network' | 'tls' | 'platform' | 'unknown';
 
-export interface Scheduling { insufficient: string[]; taints: string[]; affinity: boolean; pvc: boolean; volumeAffinity: boolean; ports: boolean; unschedulableNodes: boolean; tooManyPods: boolean; nodeCount?: number }
+export interface Scheduling {
+  insufficient: string[];
+  /** Taints someone set on purpose (a toleration or removing the taint is the fix). */
+  taints: string[];
+  /** Taints the node lifecycle controller sets for a node condition (node.kubernetes.io/not-ready, disk-pressure...): the node is the fault, tolerating it is not the fix. */
+  conditionTaints: string[];
+  affinity: boolean; pvc: boolean; volumeAffinity: boolean; ports: boolean; unschedulableNodes: boolean; tooManyPods: boolean;
+  antiAffinity: boolean; podAffinity: boolean; topologySpread: boolean; volumeLimits: boolean;
+  /** The scheduler found no node at all ("no nodes available to schedule pods", "0/0 nodes"). */
+  noNodes: boolean;
+  /** Parts of the scheduler's message that match none of the classes above, quoted as they are. */
+  unrecognised: string[];
+  nodeCount?: number;
+}
 
 export interface PodDiagnosis {
   pod: string;
@@ -50,6 +64,12 @@ export interface PodDiagnosis {
   waitsFor?: { host: string; port: number; user?: string };
   /** What the init container does (from INIT_CONTAINERS). */
   initRole?: string;
+  /** A pod being deleted whose grace period has not ended yet (a normal shutdown, not a stuck one). */
+  inGracePeriod?: boolean;
+  /** spec.schedulerName of a pod no scheduler acted on. */
+  schedulerName?: string;
+  /** The kubelet restarted the container because its liveness or startup probe failed (its Unhealthy event). */
+  probeKill?: { kind: 'Liveness' | 'Startup'; message: string; count?: number };
   /** The most telling line of the container's previous log (read by the check when the status has no termination message). */
   logLine?: string;
 }
@@ -70,7 +90,7 @@ const obj = (v: unknown): Record<string, any> => (isObj(v) ? v : {});
 const one = (text: string | undefined, max = 400) => text?.replace(/\s+/g, ' ').trim().slice(0, max);
 
 /** Severity order: a diagnosis earlier in this list explains more than one later. */
-const RANK: DiagnosisKind[] = ['config-error', 'image-pull', 'invalid-image', 'image-never-pull', 'unschedulable', 'init-waiting', 'crash-loop', 'terminated', 'create-error', 'mount-failed', 'sandbox-failed',
+const RANK: DiagnosisKind[] = ['config-error', 'image-pull', 'invalid-image', 'image-never-pull', 'unschedulable', 'not-scheduled', 'init-waiting', 'crash-loop', 'terminated', 'create-error', 'mount-failed', 'sandbox-failed',
   'evicted', 'pod-failed', 'node-lost', 'probe-failed', 'scheduling-gated', 'terminating', 'unrecognised', 'not-ready', 'creating', 'pending'];
 export const rankOf = (d: PodDiagnosis) => RANK.indexOf(d.kind);
 
@@ -87,20 +107,70 @@ export function classifyImagePull(message: string): ImageProblem {
   return 'unknown';
 }
 
+export type SandboxProblem = 'ip-exhausted' | 'cni' | 'pause-image' | 'runtime-handler' | 'unknown';
+/** What a FailedCreatePodSandBox / NetworkNotReady message says (kubelet, containerd/CRI-O, the CNI plugin). */
+export function classifySandbox(message: string): SandboxProblem {
+  const m = message;
+  if (/no (more )?IP addresses? available|failed to (assign|allocate) (an )?IP|ipam.*(exhaust|no available)|InsufficientFreeAddressesInSubnet|failed to allocate for range|range is full|no available IP/i.test(m)) return 'ip-exhausted';
+  if (/RuntimeHandler|no runtime for|runtimeclass|runtime handler/i.test(m)) return 'runtime-handler';
+  if (/pause[:@]|sandbox image|failed to (pull|get) (the )?sandbox image|pull.*pause/i.test(m)) return 'pause-image';
+  if (/network|cni|NetworkPlugin|plugin type=|calico|cilium|flannel|aws-node|weave/i.test(m)) return 'cni';
+  return 'unknown';
+}
+
+export type VolumeProblem = 'multi-attach' | 'csi-driver-missing' | 'attach-denied' | 'timeout' | 'unknown';
+/** What a FailedMount / FailedAttachVolume message says, when it names no missing object. */
+export function classifyVolume(message: string): { problem: VolumeProblem; volumes?: string } {
+  const m = message;
+  const volumes = /unmounted volumes=\[([^\]]*)\]/.exec(m)?.[1] ?? /volume "([^"]+)"/.exec(m)?.[1];
+  const w = volumes ? { volumes } : {};
+  if (/Multi-Attach error/i.test(m)) return { problem: 'multi-attach', ...w };
+  if (/driver name \S+ not found in the list of registered CSI drivers|CSI driver \S+ not found|attacher.*not found/i.test(m)) return { problem: 'csi-driver-missing', ...w };
+  if (/UnauthorizedOperation|AccessDenied|PermissionDenied|forbidden|not authorized/i.test(m)) return { problem: 'attach-denied', ...w };
+  if (/timed out waiting for the condition|context deadline exceeded|Unable to attach or mount volumes/i.test(m)) return { problem: 'timeout', ...w };
+  return { problem: 'unknown', ...w };
+}
+
+/** Taints the node lifecycle controller / kubelet set for a node condition, and cordon (kubectl cordon sets node.kubernetes.io/unschedulable). */
+const CONDITION_TAINT = /^node\.kubernetes\.io\/(not-ready|unreachable|disk-pressure|memory-pressure|pid-pressure|network-unavailable|out-of-service)\b|^node\.cloudprovider\.kubernetes\.io\/(uninitialized|shutdown)\b/;
+const CORDON_TAINT = /^node\.kubernetes\.io\/unschedulable\b/;
+
+/** The classes of a FailedScheduling part ("2 Insufficient cpu", "1 node(s) had untolerated taint {...}"), in the scheduler plugins' own words. */
+const SCHEDULING_CLASSES: RegExp[] = [
+  /Insufficient /, /taint/, /didn't match Pod's node affinity|node affinity\/selector|didn't match node selector|MatchNodeSelector/i,
+  /unbound (immediate )?PersistentVolumeClaims|persistentvolumeclaim "[^"]+" not found|PersistentVolumeClaim is not bound|didn't find available persistent volumes to bind/i,
+  /volume node affinity conflict/i, /didn't have free ports/i, /were unschedulable|unschedulable: true/i, /Too many pods/i,
+  /didn't match pod anti-affinity rules|didn't satisfy existing pods anti-affinity rules/i, /didn't match pod affinity rules|pod affinity/i,
+  /topology spread constraints/i, /exceed max volume count|max volume count/i, /no nodes available to schedule pods/i,
+];
+
 /** What a FailedScheduling message says ("0/3 nodes are available: 2 Insufficient cpu, 1 node(s) had untolerated taint {...}"). */
 export function parseScheduling(message: string): Scheduling {
   const m = message;
-  const insufficient = [...new Set([...m.matchAll(/Insufficient ([\w./-]+)/g)].map((x) => x[1]!.replace(/\.+$/, '')))];
-  const taints = [...new Set([...m.matchAll(/(?:untolerated )?taint(?:s)? \{([^}]*)\}/g)].map((x) => x[1]!.trim()))];
+  const allTaints = [...new Set([...m.matchAll(/(?:untolerated )?taint(?:s)? \{([^}]*)\}/g)].map((x) => x[1]!.trim()))];
+  const taintKey = (t: string) => t.split(/[:=]/)[0]!.trim();
   const nodes = /(\d+)\/(\d+) nodes are available/.exec(m);
+  // The parts before " preemption:" (what the scheduler saw; the preemption half repeats it).
+  const head = m.split(/\.?\s*preemption:/i)[0]!;
+  const list = /nodes are available:\s*(.*)$/s.exec(head)?.[1] ?? (nodes ? '' : head);
+  const parts = list.split(/,\s+(?=\d+ )/).map((x) => x.trim().replace(/\.$/, '')).filter(Boolean);
+  const unrecognised = parts.filter((x) => !SCHEDULING_CLASSES.some((re) => re.test(x)));
   return {
-    insufficient, taints,
+    insufficient: [...new Set([...m.matchAll(/Insufficient ([\w./-]+)/g)].map((x) => x[1]!.replace(/\.+$/, '')))],
+    taints: allTaints.filter((t) => !CONDITION_TAINT.test(taintKey(t)) && !CORDON_TAINT.test(taintKey(t))),
+    conditionTaints: allTaints.filter((t) => CONDITION_TAINT.test(taintKey(t))).map(taintKey),
     affinity: /didn't match Pod's node affinity|node affinity\/selector|didn't match node selector|MatchNodeSelector/i.test(m),
-    pvc: /unbound (immediate )?PersistentVolumeClaims|persistentvolumeclaim "[^"]+" not found|PersistentVolumeClaim is not bound/i.test(m),
+    pvc: /unbound (immediate )?PersistentVolumeClaims|persistentvolumeclaim "[^"]+" not found|PersistentVolumeClaim is not bound|didn't find available persistent volumes to bind/i.test(m),
     volumeAffinity: /volume node affinity conflict/i.test(m),
     ports: /didn't have free ports/i.test(m),
-    unschedulableNodes: /node\(s\) were unschedulable|unschedulable: true/i.test(m),
+    unschedulableNodes: /node\(s\) were unschedulable|unschedulable: true/i.test(m) || allTaints.some((t) => CORDON_TAINT.test(taintKey(t))),
     tooManyPods: /Too many pods/i.test(m),
+    antiAffinity: /didn't match pod anti-affinity rules|didn't satisfy existing pods anti-affinity rules/i.test(m),
+    podAffinity: /didn't match pod affinity rules/i.test(m),
+    topologySpread: /topology spread constraints/i.test(m),
+    volumeLimits: /max volume count/i.test(m),
+    noNodes: /no nodes available to schedule pods/i.test(m) || nodes?.[2] === '0',
+    unrecognised,
     ...(nodes ? { nodeCount: Number(nodes[2]) } : {}),
   };
 }
@@ -118,6 +188,12 @@ export function parseMissing(message: string): PodDiagnosis['missing'] | undefin
   m = /references non-existent (secret|config) key:? (\S+)/i.exec(message);
   if (m) return { kind: m[1]!.toLowerCase() === 'secret' ? 'Secret' : 'ConfigMap', name: '?', key: m[2]! };
   return undefined;
+}
+
+/** The runtime could not start the process (the reasons containerd, CRI-O and docker write into a terminated state; exit 128 with an OCI runtime message). */
+export function isStartFailure(t: { reason?: string; exitCode?: number; message?: string }): boolean {
+  if (t.reason && /^(StartError|ContainerCannotRun|RunContainerError|CreateContainerError)$/.test(t.reason)) return true;
+  return t.exitCode === 128 && /OCI runtime|failed to create (containerd|shim) task|starting container process caused|unable to start container process/i.test(t.message ?? '');
 }
 
 /** Warning events that explain a pod, most telling first. */
@@ -160,13 +236,25 @@ export function diagnosePod(pod: unknown, events: readonly EventLike[] = []): Po
   // Being deleted and stuck
   if (s(md['deletionTimestamp'])) {
     const fins = arr(md['finalizers']).filter((f): f is string => typeof f === 'string');
-    return { ...base, kind: 'terminating', reason: 'Terminating', message: `deletion requested at ${md['deletionTimestamp']}${fins.length ? `; finalizers: ${fins.join(', ')}` : ''}` };
+    // deletionTimestamp is when the grace period ENDS (deletion time + deletionGracePeriodSeconds): before it, the pod is shutting down normally.
+    const until = Date.parse(s(md['deletionTimestamp'])!);
+    const within = Number.isFinite(until) && until > Date.now();
+    const finText = fins.length ? `; finalizers: ${fins.join(', ')}` : '';
+    return { ...base, kind: 'terminating', reason: 'Terminating', inGracePeriod: within,
+      message: within ? `shutting down within its grace period (until ${md['deletionTimestamp']}, ${Math.round((until - Date.now()) / 1000)}s left)${finText}`
+        : `its grace period ended at ${md['deletionTimestamp']}${Number.isFinite(until) ? ` (${Math.round((Date.now() - until) / 1000)}s ago)` : ''} and the pod is still there${finText}` };
   }
 
   // Failed pods: Evicted, OutOfcpu/OutOfmemory, NodeAffinity, Shutdown, UnexpectedAdmissionError, DeadlineExceeded...
   if (phase === 'Failed') {
     const reason = s(st['reason']) ?? 'Failed';
-    return { ...base, kind: reason === 'Evicted' ? 'evicted' : 'pod-failed', reason, ...(s(st['message']) ? { message: one(s(st['message'])) } : {}) };
+    if (s(st['reason']) || s(st['message'])) return { ...base, kind: reason === 'Evicted' ? 'evicted' : 'pod-failed', reason, ...(s(st['message']) ? { message: one(s(st['message'])) } : {}) };
+    // No pod-level reason (the kubelet lost the pod's containers, restartPolicy Never...): the containers' terminations say why.
+    const ended = [...arr(st['initContainerStatuses']), ...arr(st['containerStatuses'])].map(obj)
+      .map((c) => ({ name: s(c['name']) ?? '?', t: obj(obj(c['state'])['terminated']) }))
+      .filter((c) => Object.keys(c.t).length && n(c.t['exitCode']) !== 0);
+    const said = ended.map((c) => `container ${c.name}: ${s(c.t['reason']) ?? 'terminated'}${n(c.t['exitCode']) !== undefined ? ` (exit ${n(c.t['exitCode'])})` : ''}${s(c.t['message']) ? ` ${one(s(c.t['message']), 300)}` : ''}`);
+    return { ...base, kind: 'pod-failed', reason, message: said.length ? said.join('; ') : 'the pod failed and neither it nor its containers say why', ...(ended[0] ? { container: ended[0].name } : {}) };
   }
   if (phase === 'Unknown' || s(st['reason']) === 'NodeLost') return { ...base, kind: 'node-lost', reason: s(st['reason']) ?? 'Unknown', message: one(s(st['message'])) ?? 'the node stopped reporting the pod' };
 
@@ -182,8 +270,27 @@ export function diagnosePod(pod: unknown, events: readonly EventLike[] = []): Po
   if (!s(spec['nodeName']) && (phase === 'Pending' || !phase)) {
     const e = ev(['FailedScheduling']);
     if (e) return { ...base, kind: 'unschedulable', reason: 'Unschedulable', message: e.message, scheduling: parseScheduling(e.message), event: { reason: e.reason, message: e.message, count: e.count } };
+    if (!sched && !arr(spec['schedulingGates']).length && !arr(st['containerStatuses']).length && !arr(st['initContainerStatuses']).length) {
+      const created = Date.parse(s(md['creationTimestamp']) ?? '');
+      const age = Number.isFinite(created) ? Math.max(0, Math.round((Date.now() - created) / 1000)) : undefined;
+      const schedulerName = s(spec['schedulerName']) ?? 'default-scheduler';
+      return { ...base, kind: 'not-scheduled', reason: 'NotScheduled', schedulerName,
+        message: `no scheduler has acted on the pod${age !== undefined ? ` in ${age}s` : ''}: no node, no PodScheduled condition, no FailedScheduling event (spec.schedulerName: ${schedulerName})` };
+    }
   }
 
+  // A liveness/startup probe failure of this container that made the kubelet restart it (Unhealthy "Liveness probe failed: ...",
+  // with the Normal Killing "Container x failed liveness probe, will be restarted").
+  // Without the Killing event, an Unhealthy liveness event counts only when the exit is the kubelet's kill (SIGKILL 137, SIGTERM 143).
+  const probeKillOf = (cname: string, exitCode: number | undefined): PodDiagnosis['probeKill'] => {
+    const killed = evs.find((e) => e.reason === 'Killing' && new RegExp(`^Container ${cname.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} failed (liveness|startup) probe`, 'i').test(e.message));
+    const unhealthy = warnings.filter((e) => e.reason === 'Unhealthy' && /^(Liveness|Startup) probe (failed|errored)/i.test(e.message) && (!e.fieldPath || e.fieldPath.includes(`{${cname}}`)));
+    const u = unhealthy.find((e) => !killed || e.message.toLowerCase().startsWith(/failed (\w+) probe/i.exec(killed.message)![1]!.toLowerCase())) ?? unhealthy[0];
+    if (!u && !killed) return undefined;
+    if (!killed && exitCode !== undefined && exitCode !== 137 && exitCode !== 143) return undefined;
+    const kind = /^startup/i.test(u?.message ?? '') || /failed startup probe/i.test(killed?.message ?? '') ? 'Startup' : 'Liveness';
+    return { kind, message: u?.message ?? killed!.message, ...(u ? { count: u.count } : {}) };
+  };
   const look = (list: unknown, init: boolean): PodDiagnosis | undefined => {
     for (const raw of arr(list)) {
       const c = obj(raw);
@@ -213,7 +320,11 @@ export function diagnosePod(pod: unknown, events: readonly EventLike[] = []): Po
           case 'InvalidImageName': return { ...cbase, kind: 'invalid-image', reason, ...withMsg };
           case 'ErrImageNeverPull': return { ...cbase, kind: 'image-never-pull', reason, ...withMsg };
           case 'CrashLoopBackOff': {
-            return { ...cbase, kind: 'crash-loop', reason, ...withMsg, ...(waitsFor ? { waitsFor } : {}) };
+            // The runtime could not start the process (containerd StartError, docker ContainerCannotRun, exit 128):
+            // it never ran, so it has no log; the kubelet backs off all the same.
+            if (lastTermination && isStartFailure(lastTermination)) return { ...cbase, kind: 'create-error', reason, ...withMsg };
+            const pk = !init ? probeKillOf(cname, lastTermination?.exitCode) : undefined;
+            return { ...cbase, kind: 'crash-loop', reason, ...withMsg, ...(waitsFor ? { waitsFor } : {}), ...(pk ? { probeKill: pk } : {}) };
           }
           case 'CreateContainerConfigError': {
             const missing = parseMissing(message ?? '');
@@ -235,14 +346,18 @@ export function diagnosePod(pod: unknown, events: readonly EventLike[] = []): Po
       }
       if (t && n(t['exitCode']) !== 0 && !(init && n(t['exitCode']) === 0)) {
         const reason = s(t['reason']) ?? 'Error';
-        return { ...cbase, kind: 'terminated', reason, ...(s(t['message']) ? { message: one(s(t['message']), 500)! } : {}) };
+        const msg = s(t['message']) ? { message: one(s(t['message']), 500)! } : {};
+        if (isStartFailure(term(t))) return { ...cbase, kind: 'create-error', reason, ...msg };
+        const pk = !init ? probeKillOf(cname, n(t['exitCode'])) : undefined;
+        return { ...cbase, kind: 'terminated', reason, ...msg, ...(pk ? { probeKill: pk } : {}) };
       }
       if (init && running) {
         return { ...cbase, kind: 'init-waiting', reason: 'Init:Running', message: `running since ${s(running['startedAt']) ?? '?'}`, ...(waitsFor ? { waitsFor } : {}) };
       }
       if (init && w === undefined && !t && !running) continue;
       if (!init && c['ready'] === false) {
-        const e = ev(['Unhealthy', 'ProbeWarning']);
+        // (ProbeWarning is a probe that SUCCEEDED with a warning, e.g. a redirect: not why the container is not ready)
+        const e = ev(['Unhealthy']);
         if (e) {
           const kind = /^(\w+) probe/i.exec(e.message)?.[1] ?? 'Readiness';
           return { ...cbase, kind: 'probe-failed', reason: e.reason, message: e.message, probe: { kind, message: e.message }, event: { reason: e.reason, message: e.message, count: e.count } };
@@ -265,6 +380,13 @@ export function diagnosePod(pod: unknown, events: readonly EventLike[] = []): Po
     if (e.reason === 'FailedCreatePodSandBox' || e.reason === 'NetworkNotReady') return { ...base, kind: 'sandbox-failed', reason: e.reason, message: e.message, event: e };
     if (e.reason === 'Unhealthy') return { ...base, kind: 'probe-failed', reason: e.reason, message: e.message, probe: { kind: /^(\w+) probe/i.exec(e.message)?.[1] ?? 'Readiness', message: e.message }, event: e };
     if (e.reason === 'Failed' && /pull|image/i.test(e.message)) return { ...base, kind: 'image-pull', reason: 'ErrImagePull', message: e.message, imageProblem: classifyImagePull(e.message), event: e };
+  }
+  // The node lifecycle controller marks the pods of a node that stopped reporting not ready and says so on each pod
+  // (Warning NodeNotReady "Node is not ready"); the container statuses are the last the kubelet wrote.
+  const nodeNotReady = warnings.find((x) => x.reason === 'NodeNotReady');
+  if (nodeNotReady && ready && ready['status'] !== 'True') {
+    const node = s(spec['nodeName']);
+    return { ...base, kind: 'node-lost', reason: 'NodeNotReady', message: `${nodeNotReady.message || 'Node is not ready'}${node ? ` (node ${node})` : ''}: the node stopped reporting; the container states shown are the last its kubelet wrote`, event: nodeNotReady };
   }
   const unknownWarning = warnings.find((x) => !EVENT_RANK.includes(x.reason) && x.type === 'Warning');
   if (unknownWarning) return { ...base, kind: 'unrecognised', reason: unknownWarning.reason, message: unknownWarning.message, event: unknownWarning };

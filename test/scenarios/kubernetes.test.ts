@@ -79,7 +79,8 @@ const scenarios: Scenario[] = [
   }),
   verify('fd-k8s-scn-taint', {
     name: 'Pending: an untolerated taint: the tolerations key',
-    setup: install('fd-k8s-scn-taint', pod({ unscheduled: { reason: 'Unschedulable', message: '0/2 nodes are available: 2 node(s) had untolerated taint {node.kubernetes.io/disk-pressure: }. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.' } })),
+    setup: install('fd-k8s-scn-taint', pod({ unscheduled: { reason: 'Unschedulable', message: '0/2 nodes are available: 2 node(s) had untolerated taint {dedicated: gpu}. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.' } })),
+    // (a node-condition taint such as node.kubernetes.io/disk-pressure is the node's fault, not a missing toleration: test/checks/flyte/pod-reasons.test.ts)
     expect: both(DEP, 'unschedulable', ['deployment.extraPodSpec (nodeSelector, tolerations, affinity)']),
   }),
   verify('fd-k8s-scn-evict', {

@@ -112,6 +112,16 @@ describe('pod diagnosis and Deployment explanations', () => {
     const scaled = explainUnready(core, { metadata: { name: 'flyte-pod-webhook' }, spec: { replicas: 0 } }, undefined, 0, 'flyte-core', 'kubectl -n flyte', target);
     expect(scaled.reason).toBe('ScaledToZero');
   });
+  it('a Pod Security refusal names the securityContext key the chart reads (flyte-core: <component>.securityContext)', () => {
+    const target = makeTarget({ chart: 'flyte-core' });
+    const admin = flyteComponents(target).find((c) => c.component === 'flyteadmin')!;
+    const msg = 'pods "flyteadmin-7d9-x" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "flyteadmin" must set securityContext.allowPrivilegeEscalation=false)';
+    const now = new Date().toISOString();
+    const u = explainUnready(admin, { metadata: { name: 'flyteadmin' }, spec: { replicas: 1 }, status: { conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: msg, lastUpdateTime: now }] } }, undefined, 0, 'flyte-core', 'kubectl -n flyte', target);
+    expect(u.id).toBe('podCreationFailed');
+    expect(u.hint).toContain('`flyteadmin.securityContext`');
+    expect(u.hint).not.toContain('podSecurityContext');
+  });
   it('names the binary Deployment from the release', () => {
     expect(binaryFullname('flyte-backend')).toBe('flyte-backend-flyte-binary');
     expect(binaryFullname('flyte-binary')).toBe('flyte-binary');
