@@ -11,6 +11,7 @@ import type { FlyteComponent } from '../../src/flyte/kubernetes.js';
 import { chartReads } from '../../src/flyte/chart-keys.js';
 import { chartCreatedObject, podValuesKeys } from '../../src/flyte/kubernetes.js';
 import { classifySandbox, classifyVolume, diagnosePod, diagnosisText, podReady, tellingLogLine, worstDiagnosis, type EventLike, type PodDiagnosis } from '../../src/flyte/pods.js';
+import { withTimeout } from '../../src/engine/budget.js';
 
 export interface PodLike { metadata: { name: string; deletionTimestamp?: unknown; labels?: unknown; ownerReferences?: unknown }; spec?: unknown; status?: unknown }
 
@@ -37,7 +38,7 @@ export async function podsWithDiagnosis(s: KubeSession, ns: string, selector: st
     // The termination message is often empty (terminationMessagePolicy File): the previous log says why. Best effort, bounded.
     try {
       const q = new URLSearchParams({ container: diag.container, previous: 'true', tailLines: '40', limitBytes: '16384' });
-      const log = await s.getText(`/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(diag.pod)}/log?${q}`, AbortSignal.any([signal, AbortSignal.timeout(1500)]), 16384);
+      const log = await s.getText(`/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(diag.pod)}/log?${q}`, withTimeout(signal, 1500), 16384);
       const line = tellingLogLine(log);
       if (line) diag.logLine = line;
     } catch { /* no kubelet reachable, no pods/log right: the status is what we have */ }

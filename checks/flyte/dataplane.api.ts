@@ -11,6 +11,7 @@ import type { Json } from '../../src/engine/types.js';
 import type { CheckContext, Instance } from '../../src/engine/types.js';
 import { endpointUrl, openContextSession, openTokenSession, planeKubectl, readPlaneSecret, type DataPlane, type SecretRead } from '../../src/flyte/dataplanes.js';
 import { DOCS_MULTICLUSTER } from './dataplane.config.js';
+import { withTimeout } from '../../src/engine/budget.js';
 
 /** Details as JSON (drops the optional-undefined union members object literals infer). */
 const J = (d: Record<string, unknown>): Record<string, Json> => JSON.parse(JSON.stringify(d)) as Record<string, Json>;
@@ -50,7 +51,7 @@ export function planeAccess(ctx: CheckContext, p: DataPlane): Promise<PlaneAcces
     const url = p.endpoint ? endpointUrl(p.endpoint) : undefined;
     if (url) a.server = url.origin;
     if (p.index !== undefined && !p.inCluster) {
-      const signal = AbortSignal.any([runSignal, AbortSignal.timeout(Math.max(500, Math.min(5000, ctx.remainingMs() - 500)))]);
+      const signal = withTimeout(runSignal, Math.max(500, Math.min(5000, ctx.remainingMs() - 500)));
       try {
         const cp = await kubeSession(ctx);
         a.secret = await readPlaneSecret(cp, ctx.target.kubernetes.namespace, p, signal, add);

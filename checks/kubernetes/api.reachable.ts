@@ -88,6 +88,15 @@ async function failure(e: KubeError, s: KubeSession, ctx: CheckContext, k: strin
   };
   switch (e.kind) {
     case 'timeout':
+      if ((e.extra.stage === 'proxy-connect' || e.extra.stage === 'proxy-handshake') && id.proxy) {
+        const socks = id.proxy.startsWith('socks5');
+        const hint = id.proxySource?.startsWith('env ') ? `fix or unset ${id.proxySource.slice(4)} (add the API server host to NO_PROXY if it is reachable directly)` : `fix proxy-url of cluster "${id.cluster}" (\`kubectl config set clusters.${id.cluster}.proxy-url <url>\`) or remove it`;
+        return { status: 'fail' as const, messageId: 'proxyFailed' as const, cause: cause.unreachable(id.proxy), details: { ...d, timeoutMs: budget, stage: e.extra.stage, proxy: id.proxy, proxySource: id.proxySource ?? null },
+          message: e.extra.stage === 'proxy-connect'
+            ? `the proxy ${id.proxy} (${id.proxySource}) did not accept a connection within ${(budget / 1000).toFixed(1)} s (dropped: a firewall, or no route to it); the requests to ${id.server} go through it`
+            : `the proxy ${id.proxy} (${id.proxySource}) accepts TCP connections but never answered the ${socks ? 'SOCKS5 greeting' : id.proxy.startsWith('https:') ? `TLS handshake or the CONNECT request for ${hp}` : `CONNECT request for ${hp}`} within ${(budget / 1000).toFixed(1)} s: no working ${socks ? 'SOCKS5' : 'HTTP'} proxy answers there (a dead tunnel's listener, another service on that port); the requests to ${id.server} go through it`,
+          hint: `${hint}; kubectl hangs the same way` };
+      }
       if (e.extra.stage === 'tls') {
         return { status: 'fail' as const, messageId: 'timeout' as const, cause: cause.unreachable(hp), message: `${hp} accepts TCP connections but never answers the TLS handshake (nothing within ${(budget / 1000).toFixed(1)} s): no API server answers there`, details: { ...d, timeoutMs: budget, stage: 'tls' },
           hint: `something accepts connections at ${id.server} without a working API server behind it: a load balancer without healthy control-plane targets, a \`kubectl port-forward\` or SSH tunnel whose far end is gone, or another service on that port (\`${k} config view --minify\` shows the server URL); kubectl hangs the same way` };

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { StorageTarget } from '../config/target.js';
-import { stepBudget } from '../engine/budget.js';
+import { stepBudget, timeoutSignal } from '../engine/budget.js';
 import type { CheckContext } from '../engine/types.js';
 import { azureAccountUrl, azureSasFacts, type AzureIdentity, type AzureSasFacts } from '../flyte/storage.js';
 import { CLEANUP_BUDGET_MS, netFailureOf, probePrefix, type NetFailure } from './s3.js';
@@ -258,7 +258,7 @@ export function registerAzureCleanup(ctx: CheckContext, state: AzureProbe): void
   const boxP = azureService(ctx);
   boxP.catch(() => undefined);
   ctx.defer(`delete probe blobs abfs://${state.container}/${state.prefix}`, async () => {
-    const signal = AbortSignal.timeout(CLEANUP_BUDGET_MS);
+    const signal = timeoutSignal(CLEANUP_BUDGET_MS);
     const errors: string[] = [];
     try {
       const box = await boxP;

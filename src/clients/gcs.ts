@@ -14,6 +14,7 @@ import type { StorageTarget } from '../config/target.js';
 import type { CheckContext } from '../engine/types.js';
 import { lookupFor } from './resolve.js';
 import { netFailureOf, registerCleanup, type NetFailure, type ProbeBucket } from './s3.js';
+import { timeoutSignal, withTimeout } from '../engine/budget.js';
 
 export const GCS_DEFAULT_ENDPOINT = 'https://storage.googleapis.com';
 
@@ -115,7 +116,7 @@ export function gcsIdentity(ctx: CheckContext): Promise<GcsIdentity> {
   const st = ctx.target.storage!;
   return ctx.shared(`gcs-identity:${st.endpoint ?? ''}:${st.authType}:${st.keyFile ?? ''}`, async (runSignal) => {
     const limit = Math.max(300, Math.min(8000, ctx.remainingMs() - 500));
-    const signal = AbortSignal.any([runSignal, AbortSignal.timeout(limit)]);
+    const signal = withTimeout(runSignal, limit);
     if (st.authType === 'keyfile' && st.keyFile) {
       const key = readKey(st.keyFile);
       const token = await jwtToken(ctx, key, st.keyFile, signal);
@@ -207,7 +208,7 @@ export async function gcsCall(ctx: CheckContext, op: string, method: string, pat
   const id = await gcsIdentity(ctx);
   const st = ctx.target.storage!;
   const timeoutMs = Math.max(200, o.timeoutMs ?? Math.min(10_000, ctx.remainingMs() - 400));
-  const timer = AbortSignal.timeout(timeoutMs);
+  const timer = timeoutSignal(timeoutMs);
   const outer = o.signal ?? ctx.signal;
   const signal = AbortSignal.any([outer, timer]);
   let a: GcsAnswer;

@@ -6,6 +6,7 @@ import type { CheckContext } from '../engine/types.js';
 import { sharedSecureContext } from './secure-context.js';
 import { lookupFor, resolveHost } from './resolve.js';
 import { ProbeError, classifyNetError } from './tls.js';
+import { timeoutSignal } from '../engine/budget.js';
 
 export interface HttpTls {
   /** PEMs to trust (undefined: Node's bundled roots). */
@@ -60,7 +61,7 @@ export async function httpRequest(ctx: CheckContext, url: string, o: HttpRequest
   const { request } = await undici();
   const u = new URL(url);
   const dispatcher = await agentFor(ctx, u.origin, o);
-  const ioTimeout = AbortSignal.timeout(Math.max(1, o.timeoutMs));
+  const ioTimeout = timeoutSignal(Math.max(1, o.timeoutMs));
   const signal = AbortSignal.any([ctx.signal, ioTimeout]);
   const where = `${u.host}`;
   try {

@@ -23,6 +23,7 @@ import {
   type AuthKind, type KubeCluster, type KubeExec, type KubeUser, type SelectedContext,
 } from '../config/kubeconfig.js';
 import type { Json } from '../engine/types.js';
+import { withTimeout } from '../engine/budget.js';
 
 export type { AuthKind } from '../config/kubeconfig.js';
 
@@ -72,8 +73,13 @@ export interface KubeErrorExtra {
   body?: string;
   /** Which credential field or file is concerned (e.g. 'tokenFile', 'client-key-data'). */
   field?: string;
-  /** A timeout's stage: 'tls' the TCP connection was accepted but the TLS handshake never ended, 'response' no HTTP answer came on an open connection. */
-  stage?: 'tls' | 'response';
+  /**
+   * A timeout's stage: 'tls' the TCP connection was accepted but the TLS handshake never ended,
+   * 'response' no HTTP answer came on an open connection; through a proxy, 'proxy-connect' the
+   * proxy did not accept the TCP connection, 'proxy-handshake' it accepted it and never answered
+   * the CONNECT request / SOCKS5 greeting.
+   */
+  stage?: 'tls' | 'response' | 'proxy-connect' | 'proxy-handshake';
 }
 
 export class KubeError extends Error {
@@ -336,6 +342,8 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
     ...(cluster.tlsServerName ? { tlsServerName: cluster.tlsServerName } : {}),
   };
   const proxy = proxyFor(cluster, url, env);
+  // how far the latest tunnel through the proxy got (a timeout then says which hop was silent)
+  const proxyProgress: TunnelProgress = {};
   if (proxy) { identity.proxy = proxy.shown; identity.proxySource = proxy.source; }
 
   const https = await import('node:https');
@@ -387,7 +395,7 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
     if (!proxy) return new https.Agent({ ...base, ...t });
     const a = new https.Agent({ ...base, ...t });
     (a as unknown as { createConnection: unknown }).createConnection = (opts: { host?: string; port?: number; servername?: string }, cb: (err: Error | null, s?: import('node:net').Socket) => void) => {
-      tunnel(proxy, url.hostname, Number(url.port || 443), t).then((raw) => {
+      tunnel(proxy, url.hostname, Number(url.port || 443), t, proxyProgress).then((raw) => {
         const s = tls.connect({ ...t, socket: raw, ...(t.servername ? {} : isIpLiteral(url.hostname) ? {} : { servername: url.hostname }) });
         cb(null, s);
       }, (e: Error) => cb(e));
@@ -495,7 +503,7 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
         ? { host: proxy!.host, port: proxy!.port, path: target.href, method, headers: { ...headers, host: target.host, ...(proxy!.auth ? { 'proxy-authorization': `Basic ${Buffer.from(proxy!.auth).toString('base64')}` } : {}) }, signal }
         : { method, headers, agent: execAgent ?? agent, signal, ...(isHttps && cluster.tlsServerName ? { servername: cluster.tlsServerName } : {}) };
       if (!isHttps && proxy?.scheme === 'socks5:') {
-        (reqOpts as { createConnection?: unknown }).createConnection = (_o: unknown, cb: (e: Error | null, s?: import('node:net').Socket) => void) => { tunnel(proxy, url.hostname, Number(url.port || 80), {}).then((s) => cb(null, s), (e: Error) => cb(e)); return undefined; };
+        (reqOpts as { createConnection?: unknown }).createConnection = (_o: unknown, cb: (e: Error | null, s?: import('node:net').Socket) => void) => { tunnel(proxy, url.hostname, Number(url.port || 80), {}, proxyProgress).then((s) => cb(null, s), (e: Error) => cb(e)); return undefined; };
         delete reqOpts.agent;
       }
       const req = plainViaProxy ? http.request(reqOpts) : lib.request(target, reqOpts);
@@ -511,6 +519,7 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
       }
       const transportError = (e: unknown) => {
         const ke = classifyTransportError(e, server);
+        if (ke.kind === 'timeout' && proxy && (proxyProgress.stage === 'proxy-connect' || proxyProgress.stage === 'proxy-handshake')) return new KubeError('timeout', ke.message, { ...ke.extra, stage: proxyProgress.stage });
         return ke.kind === 'timeout' && stage !== 'connect' ? new KubeError('timeout', ke.message, { ...ke.extra, stage }) : ke;
       };
       req.on('response', (resp) => {
@@ -531,6 +540,14 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
         });
       });
       req.on('error', (e) => { try { rej(transportError(e)); } catch (x) { rej(x); } });
+      // A request still waiting for its socket (a proxy tunnel that never opens) emits nothing when
+      // aborted: Node destroys it only once a socket comes. Settle on the signal itself.
+      const onAbort = () => {
+        try { rej(transportError(Object.assign(new Error('aborted'), { name: 'AbortError' }))); } catch (x) { rej(x); }
+        for (const sock of proxyProgress.pending ?? []) sock.destroy();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      req.once('close', () => signal.removeEventListener('abort', onAbort));
       req.end(payload);
     });
   }
@@ -815,17 +832,29 @@ function proxyFor(cluster: KubeCluster, target: URL, env: NodeJS.ProcessEnv): Pr
   return { scheme, host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || (scheme === 'https:' ? 443 : scheme === 'socks5:' ? 1080 : 80)), ...(auth ? { auth } : {}), shown: `${scheme}//${u.host}`, source };
 }
 
+interface TunnelProgress {
+  stage?: 'proxy-connect' | 'proxy-handshake' | 'tunnel';
+  /** Connections to the proxy whose tunnel is not open yet: destroyed when their request is aborted. */
+  pending?: Set<import('node:net').Socket>;
+}
+
 /** A raw TCP stream to host:port through the proxy (CONNECT for http/https proxies, SOCKS5 CONNECT). */
-async function tunnel(p: Proxy, host: string, port: number, _tls: object): Promise<import('node:net').Socket> {
+async function tunnel(p: Proxy, host: string, port: number, _tls: object, progress: TunnelProgress = {}): Promise<import('node:net').Socket> {
   const net = await import('node:net');
   const tls = await import('node:tls');
   const where = `proxy ${p.shown} (${p.source})`;
+  if (progress.stage !== 'tunnel') progress.stage = 'proxy-connect';
   const connectTo = (): Promise<import('node:net').Socket> => new Promise((res, rej) => {
     const s: import('node:net').Socket = p.scheme === 'https:' ? tls.connect({ host: p.host, port: p.port, servername: p.host }) : net.connect({ host: p.host, port: p.port });
+    (progress.pending ??= new Set()).add(s);
+    s.once('close', () => progress.pending?.delete(s));
     s.once(p.scheme === 'https:' ? 'secureConnect' : 'connect', () => res(s));
+    // the TCP connection to the proxy is up (for an https proxy, before its TLS handshake)
+    s.once('connect', () => { if (progress.stage !== 'tunnel') progress.stage = 'proxy-handshake'; });
     s.once('error', (e) => rej(new KubeError('proxy', `${where} cannot be reached: ${(e as NodeJS.ErrnoException).code ?? e.message}`, { code: (e as NodeJS.ErrnoException).code ?? 'PROXY' })));
   });
   const s = await connectTo();
+  if (progress.stage !== 'tunnel') progress.stage = 'proxy-handshake';
   const readSome = (n: number): Promise<Buffer> => new Promise((res, rej) => {
     let buf = Buffer.alloc(0);
     const onData = (d: Buffer) => { buf = Buffer.concat([buf, d]); if (buf.length >= n) { cleanup(); res(buf); } };
@@ -851,6 +880,8 @@ async function tunnel(p: Proxy, host: string, port: number, _tls: object): Promi
     const full = rep.length >= 5 ? rep : Buffer.concat([rep, await readSome(5 - rep.length)]);
     const need = full[3] === 1 ? 10 : full[3] === 4 ? 22 : 7 + full[4]!;
     if (full.length < need) await readSome(need - full.length);
+    progress.stage = 'tunnel';
+    progress.pending?.delete(s);
     return s;
   }
   s.write(`CONNECT ${host}:${port} HTTP/1.1\r\nHost: ${host}:${port}\r\n${p.auth ? `Proxy-Authorization: Basic ${Buffer.from(p.auth).toString('base64')}\r\n` : ''}\r\n`);
@@ -865,6 +896,8 @@ async function tunnel(p: Proxy, host: string, port: number, _tls: object): Promi
     const code = status?.[1] ?? 'no HTTP status';
     throw new KubeError('proxy', `${where} refused CONNECT ${host}:${port} (${code}${code === '407' ? ': proxy authentication required' : ''})`, { code: `PROXY_${code}` });
   }
+  progress.stage = 'tunnel';
+  progress.pending?.delete(s);
   return s;
 }
 
@@ -1047,7 +1080,7 @@ export function kubeSession(ctx: SessionCtx): Promise<KubeSession> {
 
 /** A signal that fires `ms` before `signal` would (or at `ms` from now), so a check can report its own timeout. */
 export function probeSignal(signal: AbortSignal, ms: number): AbortSignal {
-  return AbortSignal.any([signal, AbortSignal.timeout(Math.max(50, ms))]);
+  return withTimeout(signal, Math.max(50, ms));
 }
 
 // ---------------------------------------------------------------------------------------------

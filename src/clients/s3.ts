@@ -16,6 +16,7 @@ import type { CheckContext } from '../engine/types.js';
 import { awsSourceText, effectiveEndpoint, shownEndpoint, signedUrlEndpoint, type S3Identity } from '../flyte/storage.js';
 import { lookupFor, resolveHost } from './resolve.js';
 import { identifyService, type ServiceEvidence } from './sniff.js';
+import { timeoutSignal } from '../engine/budget.js';
 
 // ---------------------------------------------------------------- evidence of one answer
 
@@ -261,7 +262,7 @@ export async function s3Send<T>(ctx: CheckContext, op: string, command: { middle
     return out;
   }, { step: 'deserialize', name: 'flyteDoctorCapture', priority: 'low' });
   const timeoutMs = Math.max(200, o.timeoutMs ?? Math.min(10_000, ctx.remainingMs() - 400));
-  const timer = AbortSignal.timeout(timeoutMs);
+  const timer = timeoutSignal(timeoutMs);
   const signal = AbortSignal.any([o.signal ?? ctx.signal, timer]);
   try {
     const output = await (client.send as (c: unknown, o: unknown) => Promise<T>)(command, { abortSignal: signal });
@@ -426,7 +427,7 @@ export function registerCleanup(ctx: CheckContext, state: ProbeBucket, run: (sig
   state.cleanupRegistered = true;
   state.deleteCommand = deleteCommand;
   state.cleanup = async () => {
-    const signal = AbortSignal.timeout(CLEANUP_BUDGET_MS);
+    const signal = timeoutSignal(CLEANUP_BUDGET_MS);
     try { await run(signal); } catch (e) { state.remaining ??= null; state.cleanupNote ??= firstLine((e as Error)?.message ?? String(e)); }
     if (state.remaining === undefined) state.remaining = null;
   };

@@ -16,3 +16,22 @@ export function probeTimeout(ctx: CheckContext, capMs = 5000): number {
 
 /** `2.5s` */
 export function seconds(ms: number): string { return `${Math.round(ms / 100) / 10}s`; }
+
+/**
+ * AbortSignal.timeout(ms) that fires even when nothing else holds it. Node's own timeout signal is
+ * held only weakly by its timer and by AbortSignal.any(): on Node 20, after a garbage collection,
+ * `AbortSignal.any([signal, AbortSignal.timeout(ms)])` never aborts, so a probe's own deadline
+ * silently fell back to the engine's (an `error` "timed out" instead of the probe's finding). Here
+ * the timer holds its controller; the timer is unref'd, so it never keeps the process alive.
+ */
+export function timeoutSignal(ms: number): AbortSignal {
+  const ac = new AbortController();
+  const t = setTimeout(() => ac.abort(new DOMException(`The operation timed out after ${ms} ms`, 'TimeoutError')), Math.max(1, ms));
+  t.unref();
+  return ac.signal;
+}
+
+/** `signal`, or `ms` elapsed, whichever comes first (see timeoutSignal). */
+export function withTimeout(signal: AbortSignal, ms: number): AbortSignal {
+  return AbortSignal.any([signal, timeoutSignal(ms)]);
+}
