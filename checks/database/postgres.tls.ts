@@ -185,11 +185,12 @@ export default defineCheck({
       if (e.kind !== 'tls') return networkFinding(ctx.target, db, e);
       const { what, kind } = tlsProblemText(e);
       const details = { ...base, code: e.code ?? null, error: e.message, problem: e.tlsProblem ?? 'handshake' };
-      const ca = plan.caFile ?? 'the system CA bundle (no sslrootcert in options)';
+      const system = db.sslrootcert === 'system';
+      const ca = plan.caFile ?? (system ? 'the system CA bundle (sslrootcert=system, which also means verify-full)' : 'the system CA bundle (no sslrootcert in options)');
       const c = cause.tls(kind, hp);
       switch (e.tlsProblem) {
         case 'untrusted': case 'self-signed':
-          return { status: 'fail', messageId: 'certUntrusted', cause: c, message: `the certificate of ${w} is not trusted (sslmode=${plan.mode}, CA ${ca}): ${what}`, hint: `${plan.caFile ? `replace ${plan.caFile} with the CA that signed the server certificate` : `add sslrootcert=<CA file> to ${optKey} (e.g. "sslmode=${plan.mode} sslrootcert=/etc/db/ca.crt") with the CA that signed the server certificate mounted into the pods`}; for RDS/Aurora use the AWS RDS CA bundle, for Cloud SQL the instance's server CA`, details };
+          return { status: 'fail', messageId: 'certUntrusted', cause: c, message: `the certificate of ${w} is not trusted (sslmode=${plan.mode}, CA ${ca}): ${what}`, hint: `${plan.caFile ? `replace ${plan.caFile} with the CA that signed the server certificate` : system ? `the system CA bundle does not hold the CA that signed the server certificate: replace sslrootcert=system in ${optKey} with sslrootcert=<CA file> mounted into the pods` : `add sslrootcert=<CA file> to ${optKey} (e.g. "sslmode=${plan.mode} sslrootcert=/etc/db/ca.crt") with the CA that signed the server certificate mounted into the pods`}; for RDS/Aurora use the AWS RDS CA bundle, for Cloud SQL the instance's server CA`, details };
         case 'chain':
           return { status: 'fail', messageId: 'certChain', cause: c, message: `the certificate chain of ${w} cannot be built (sslmode=${plan.mode}, CA ${ca}): ${what}`, hint: `make the server send its full chain (ssl_cert_file with the server certificate followed by the intermediates), or put the intermediate and root CA in ${plan.caFile ?? `the sslrootcert file named in ${optKey}`}`, details };
         case 'expired': case 'not-yet-valid':

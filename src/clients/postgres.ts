@@ -360,6 +360,8 @@ export interface SslPlan { mode: SslMode; verify: TlsVerify['mode']; caFile?: st
 
 /** libpq/pgx semantics: require + sslrootcert behaves like verify-ca; verify-* without a CA uses the system roots. */
 export async function sslPlanOf(c: Pick<PgConn, 'sslmode' | 'sslrootcert'>): Promise<SslPlan> {
+  // sslrootcert=system (libpq 16, pgx): the system CA bundle, and verify-full whatever sslmode says (TLS at all).
+  if (c.sslrootcert === 'system' && c.sslmode !== 'disable') return { mode: c.sslmode, verify: 'full' };
   const mode = c.sslmode;
   const verify: TlsVerify['mode'] = mode === 'verify-full' ? 'full' : mode === 'verify-ca' || (mode === 'require' && c.sslrootcert) ? 'ca' : 'none';
   if (!c.sslrootcert || verify === 'none') return { mode, verify };

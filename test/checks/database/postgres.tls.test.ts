@@ -159,6 +159,14 @@ describe('database.postgres.tls', () => {
     } finally { p.stop(); }
   });
 
+  it('sslrootcert=system is the system CA bundle with verify-full (as pgx reads it), not a file "system" missing here: the test CA is not in it, so untrusted', async () => {
+    const { result } = await runCheck('database.postgres.tls', pgTarget(pgDb({ sslmode: 'require', sslrootcert: 'system' })));
+    expect(result).toMatchObject({ status: 'fail', messageId: 'certUntrusted' });
+    expect(result.message).toContain('sslrootcert=system, which also means verify-full');
+    expect(result.hint).toContain('replace sslrootcert=system in configuration.database.options with sslrootcert=<CA file>');
+    expect(result.details?.verify).toBe('full');
+  });
+
   it('a server offering only TLS 1.0/1.1 is named as such', async () => {
     const { result } = await runCheck('database.postgres.tls', pgTarget(pgDb({ ...su(oldTls), sslmode: 'require', sslrootcert: undefined as never })));
     expect(result.status).toBe('fail');
