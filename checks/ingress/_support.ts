@@ -630,7 +630,7 @@ export async function judgeGrpcFailure(ctx: CheckContext, t: GrpcTarget, o: Grpc
   // Answers that prove the route come first: they need no names from the cluster.
   if (f.kind === 'status') {
     const code = f.code ?? 'UNKNOWN';
-    if (code === 'UNIMPLEMENTED' && svc.registered === 'auth' && auth !== 'on') {
+    if (code === 'UNIMPLEMENTED' && svc.registered === 'auth' && auth !== 'on' && f.detail.trim()) {
       return { status: 'pass', messageId: 'notRegisteredAuthOff', message: `${call}: UNIMPLEMENTED from a gRPC server ("${f.detail}"): the prefix is routed; flyteadmin registers ${svc.label} only with auth on, and ${auth === 'off' ? authSettingText(ctx.target) : 'the values do not turn auth on'}`, details };
     }
     if (code === 'UNAUTHENTICATED' && svc.id !== 'authmetadata' && auth !== 'off') {
@@ -649,6 +649,10 @@ export async function judgeGrpcFailure(ctx: CheckContext, t: GrpcTarget, o: Grpc
       const d = f.detail;
       switch (code) {
         case 'UNIMPLEMENTED':
+          if (!d.trim()) {
+            // gRPC servers name the service or method they lack; an empty UNIMPLEMENTED is a proxy's own "no route" (Envoy/Istio send their 404 to gRPC clients as 12).
+            return { status: 'fail', messageId: 'grpcNotRouted', cause: grpcRoutesCause(target), message: `${call}: UNIMPLEMENTED with no message, which gRPC servers never send (they name the unknown service or method): a proxy in front (Envoy, Istio, a gateway) has no route for ${svc.service} and answers its 404 as UNIMPLEMENTED`, hint: grpcRoutesFix(target, [`/${svc.service}`]), details };
+          }
           if (svc.registered === 'auth') return authOffOnServerOutcome(ctx, where, `${svc.label} is UNIMPLEMENTED ("${d}"); flyteadmin registers it only with auth on`, details);
           if (/unknown method/i.test(d)) return { status: 'fail', messageId: 'methodMissing', message: `${call}: the server has ${svc.label} but not ${svc.method} ("${d}"): its version does not match the clients'`, hint: 'upgrade flyteadmin to the release the clients use (flyte-doctor reads its version in flyte.admin.grpc), or pin the clients to the server\'s release', details };
           return { status: 'fail', messageId: 'wrongBackend', cause: grpcRoutesCause(target), message: `${call}: a gRPC server that does not serve ${svc.label} answered UNIMPLEMENTED ("${d}"): the route reaches another gRPC server (datacatalog, a connector, another app)`, hint: `point ${svc.service} on the gRPC ingress at flyteadmin's gRPC port (${adminGrpcBackend(target).name}:${adminGrpcBackend(target).port})`, details };

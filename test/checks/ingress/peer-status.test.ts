@@ -73,6 +73,17 @@ describe('statuses a proxy sends itself', () => {
     expect(r.messageId, brief(r)).toBe('backendDown');
   });
 
+  it('UNIMPLEMENTED with no message (a proxy\'s 404 as gRPC 12): grpcNotRouted, and no pass for the auth-only services', async () => {
+    status = { code: 12, message: '' };
+    const rs = await runMany(['ingress.grpc.admin', 'ingress.grpc.authmetadata'], bedTarget(port), 'verify', 8000);
+    for (const id of ['ingress.grpc.admin', 'ingress.grpc.authmetadata']) {
+      const r = rs.find((x) => x.id === id)!;
+      expect(r.status, brief(r)).toBe('fail');
+      expect(r.messageId, brief(r)).toBe('grpcNotRouted');
+      expect(r.cause, brief(r)).toBe('config:ingress.grpc-routes');
+    }
+  });
+
   it('an unknown code (17) is an honest unrecognised finding with the evidence', async () => {
     status = { code: 17, message: 'what is this' };
     const rs = await runMany(['ingress.grpc.admin'], bedTarget(port), 'verify', 8000);
