@@ -3,20 +3,23 @@
 // ('users "jane" is forbidden: User "restricted" cannot impersonate resource "users" in API group ""
 // at the cluster scope') on every request, discovery included. That is not a missing read right:
 // the fix is to drop the impersonation or grant the `impersonate` verb, never "bind it to view".
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { cause } from '../../../src/engine/causes.js';
 import { runCheck, runSelection } from '../../harness/run-check.js';
 import { makeTarget } from '../../harness/target.js';
 import { getTestbed } from '../../harness/testbed.js';
 
 const tb = () => getTestbed();
+const dirs: string[] = [];
+afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
 
 function kubeconfig(user: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), 'fd-sweep-kube-imp-'));
+  dirs.push(dir);
   const f = join(dir, 'config');
   writeFileSync(f, stringify({
     apiVersion: 'v1', kind: 'Config', 'current-context': 'c',

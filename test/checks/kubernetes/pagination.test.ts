@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openKube } from '../../../src/clients/kube.js';
 import { testCert } from '../../harness/private-servers.js';
 import { getTestbed } from '../../harness/testbed.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -28,7 +28,8 @@ function stale(token: string): string {
 }
 
 beforeAll(async () => {
-  const c = testCert('fd-sweep-kube-pager', { sans: ['localhost', 'IP:127.0.0.1'] });
+  // (the harness's existing 127.0.0.1 certificate, as server.test.ts uses: nothing new is written into the test bed)
+  const c = testCert('kube-stuck', { sans: ['IP:127.0.0.1'] });
   const up = new URL(tb().kube.server);
   server = createServer({ cert: readFileSync(c.cert), key: readFileSync(c.key) }, (req, res) => {
     const u = new URL(req.url ?? '/', 'https://x');
@@ -76,6 +77,6 @@ describe('a paginated list whose continue token expired (410 Expired)', () => {
       // The real API server did answer 410 Expired to the stale token.
       expect(seen.some((x) => x.status === 410 && x.reason === 'Expired'), JSON.stringify(seen)).toBe(true);
       expect(got).toEqual(want);
-    } finally { direct.close(); paged.close(); }
+    } finally { direct.close(); paged.close(); rmSync(dir, { recursive: true, force: true }); }
   });
 });
