@@ -5,9 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 t_all=$(date +%s)
-# containerd, runc, containernetworking-plugins: the real-pod test's node (test/incluster/real-pod.test.ts
+# pgbouncer: a real PgBouncer in front of PostgreSQL (test/checks/database/postgres.auth.test.ts; its
+# service is never started). containerd, runc, containernetworking-plugins: the real-pod test's node (test/incluster/real-pod.test.ts
 # starts its own containerd under a temp dir; the package's service is never started)
-PKGS=(nginx-light dnsmasq-base etcd-server etcd-client libxml2-utils hyperfine postgresql-15 openssl containerd runc containernetworking-plugins)
+PKGS=(nginx-light dnsmasq-base etcd-server etcd-client libxml2-utils hyperfine postgresql-15 pgbouncer openssl containerd runc containernetworking-plugins)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
