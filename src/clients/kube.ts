@@ -541,13 +541,16 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
       });
       req.on('error', (e) => { try { rej(transportError(e)); } catch (x) { rej(x); } });
       // A request still waiting for its socket (a proxy tunnel that never opens) emits nothing when
-      // aborted: Node destroys it only once a socket comes. Settle on the signal itself.
-      const onAbort = () => {
-        try { rej(transportError(Object.assign(new Error('aborted'), { name: 'AbortError' }))); } catch (x) { rej(x); }
-        for (const sock of proxyProgress.pending ?? []) sock.destroy();
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      req.once('close', () => signal.removeEventListener('abort', onAbort));
+      // aborted: Node destroys it only once a socket comes. Settle on the signal itself (direct
+      // connections have their socket at once, and Node's own listener settles them).
+      if (proxy) {
+        const onAbort = () => {
+          try { rej(transportError(Object.assign(new Error('aborted'), { name: 'AbortError' }))); } catch (x) { rej(x); }
+          for (const sock of proxyProgress.pending ?? []) sock.destroy();
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        req.once('close', () => signal.removeEventListener('abort', onAbort));
+      }
       req.end(payload);
     });
   }
