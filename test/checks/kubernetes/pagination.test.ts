@@ -3,13 +3,17 @@
 // remainder in the Status' metadata.continue. That cannot be waited for here (compaction runs every
 // 5 minutes), so a TLS pass-through on 127.0.0.1 in front of the test bed's API server (its
 // certificate from the test bed's CA) does two things only: it asks for pages of 1 item, and it makes
-// the continue token of the first page stale (its resourceVersion set to 2, long compacted). Every
-// answer, the 410 included, is the real API server's.
+// the continue token of the first page stale (its resourceVersion set to 2). On a fresh test bed
+// revision 2 may not be compacted yet, so etcd is compacted to its current revision first (what the
+// API server's own 5-minute compaction does). Every answer, the 410 included, is the real API
+// server's.
 import { request as httpsRequest, createServer, type Server } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { openKube } from '../../../src/clients/kube.js';
+import { KUBE_PORTS } from '../../infra/kube.js';
 import { testCert } from '../../harness/private-servers.js';
 import { getTestbed } from '../../harness/testbed.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +31,20 @@ function stale(token: string): string {
   return Buffer.from(JSON.stringify({ ...raw, rv: 2 })).toString('base64').replace(/=+$/, '');
 }
 
+/** Compacts the test bed's etcd to its current revision (etcdctl of the Debian etcd-client package). */
+function compactEtcd(): void {
+  const env = { ...process.env, ETCDCTL_API: '3' };
+  const endpoints = `--endpoints=http://127.0.0.1:${KUBE_PORTS.etcdClient}`;
+  const status = JSON.parse(execFileSync('etcdctl', [endpoints, 'endpoint', 'status', '-w', 'json'], { env, encoding: 'utf8' })) as { Status: { header: { revision: number } } }[];
+  const rev = status[0]!.Status.header.revision;
+  try { execFileSync('etcdctl', [endpoints, 'compact', String(rev)], { env, stdio: 'pipe' }); } catch (e) {
+    // already compacted at or past rev (the API server's own compaction ran): fine
+    if (!/compacted/.test(String((e as { stderr?: Buffer }).stderr ?? ''))) throw e;
+  }
+}
+
 beforeAll(async () => {
+  compactEtcd();
   // (the harness's existing 127.0.0.1 certificate, as server.test.ts uses: nothing new is written into the test bed)
   const c = testCert('kube-stuck', { sans: ['IP:127.0.0.1'] });
   const up = new URL(tb().kube.server);
