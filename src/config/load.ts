@@ -1,6 +1,7 @@
 // Builds the one normalized Target from flags > env > flytectl config > values files > chart
 // defaults, with provenance for each field. Throws UserError on bad input (the CLI exits 2).
 import { UserError } from '../errors.js';
+import { readInputFile } from './read.js';
 import { makeRedactor } from '../engine/redact.js';
 import { chartDefaultsLayer, mapChart, Reader, urlPassword } from './charts.js';
 import { collectCloudFiles, collectEnv, Credentials, publishedDefault } from './credentials.js';
@@ -336,6 +337,15 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
   // The cloud SDKs' credential files (AWS, GCP, Azure): what they hold is a secret too.
   const cloud = new Credentials();
   collectCloudFiles(env, input.home, input.cwd, cloud);
+  // A PostgreSQL client key (sslkey in the database options) is a credential too, read like the
+  // SDKs' key files; one not readable here is the database checks' finding, not a load error.
+  for (const db of target.databases) {
+    if (!db.sslkey) continue;
+    try {
+      const text = readInputFile(`${provenance[`databases[${target.databases.indexOf(db)}].sslkey`] ?? 'database options'} sslkey`, db.sslkey, input.cwd, { optional: true, limit: 1024 * 1024, what: 'credential files' });
+      if (text) cloud.scanText(text);
+    } catch { /* unreadable, a FIFO, too large: database.postgres.* report it */ }
+  }
   for (const s of cloud.secrets) { creds.secret(s); early.secret(s); }
   for (const s of cloud.identifiers) { creds.identifier(s); early.identifier(s); }
 
