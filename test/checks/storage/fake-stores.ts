@@ -96,6 +96,34 @@ export async function startFakeGcs(answer: (req: IncomingMessage) => Reply | und
   return Object.assign(srv, { requests });
 }
 
+/**
+ * A fair GCS JSON API (bucket, upload, list, get, delete) over `objects`, for startHttp: the whole
+ * probe passes against it. `refuse(req, objectName)` answers instead where it returns a Reply.
+ */
+export function gcsLookalike(objects: Map<string, Buffer>, refuse: (req: IncomingMessage, name?: string) => Reply | undefined = () => undefined) {
+  return (req: IncomingMessage, res: ServerResponse, body: Buffer): void => {
+    const u = new URL(req.url ?? '/', 'http://x');
+    const send = (st: number, j?: unknown, raw?: Buffer) => { res.writeHead(st, { 'content-type': raw ? 'text/plain' : 'application/json', ...(raw ? { 'x-goog-generation': '1' } : {}) }); res.end(raw ?? (j === undefined ? undefined : JSON.stringify(j))); };
+    const obj = /^\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(u.pathname);
+    const r = refuse(req, obj ? decodeURIComponent(obj[2]!) : u.searchParams.get('name') ?? undefined);
+    if (r) { res.writeHead(r.status, r.headers ?? {}); res.end(r.body); return; }
+    let m = /^\/storage\/v1\/b\/([^/]+)$/.exec(u.pathname);
+    if (m) return send(200, { kind: 'storage#bucket', name: m[1], location: 'EU' });
+    m = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(u.pathname);
+    if (m && req.method === 'POST') { const n = u.searchParams.get('name')!; objects.set(`${m[1]}/${n}`, body); return send(200, { kind: 'storage#object', name: n, bucket: m[1] }); }
+    m = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(u.pathname);
+    if (m) return send(200, { kind: 'storage#objects', items: [...objects.keys()].filter((k) => k.startsWith(`${m![1]}/${u.searchParams.get('prefix') ?? ''}`)).map((k) => ({ kind: 'storage#object', name: k.slice(m![1]!.length + 1) })) });
+    if (obj) {
+      const n = `${obj[1]}/${decodeURIComponent(obj[2]!)}`;
+      if (req.method === 'DELETE') { objects.delete(n); return send(204); }
+      const b = objects.get(n);
+      if (!b) return send(404, { error: { code: 404, message: 'No such object', errors: [{ reason: 'notFound' }] } });
+      return u.searchParams.get('alt') === 'media' ? send(200, undefined, b) : send(200, { kind: 'storage#object', name: decodeURIComponent(obj[2]!) });
+    }
+    send(404, { error: { code: 404, message: 'Not Found', errors: [{ reason: 'notFound' }] } });
+  };
+}
+
 /** A service-account key file whose token_uri points at `tokenUri`. */
 export function serviceAccountKey(tokenUri: string, email = 'flyte-gsa@fd-test.iam.gserviceaccount.com'): string {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck, runSelection } from '../../harness/run-check.js';
-import { empty204, gcsError, html, serviceAccountKey, startFakeGcs, type Reply } from './fake-stores.js';
+import { empty204, gcsError, gcsLookalike, html, serviceAccountKey, startFakeGcs, type Reply } from './fake-stores.js';
 import { gcsTarget } from './store-target.js';
 
 let answer: () => Reply | undefined = () => undefined;
@@ -99,25 +99,7 @@ describe('GCS errors (storage.gcs.bucket, key-file credentials)', () => {
     token = undefined;
     const objects = new Map<string, Buffer>();
     const { startHttp } = await import('../../harness/private-servers.js');
-    const s = await startHttp((req, res, body) => {
-      const u = new URL(req.url ?? '/', 'http://x');
-      const send = (st: number, j?: unknown, raw?: Buffer) => { res.writeHead(st, { 'content-type': raw ? 'text/plain' : 'application/json', ...(raw ? { 'x-goog-generation': '1' } : {}) }); res.end(raw ?? (j === undefined ? undefined : JSON.stringify(j))); };
-      let m = /^\/storage\/v1\/b\/([^/]+)$/.exec(u.pathname);
-      if (m) return send(200, { kind: 'storage#bucket', name: m[1], location: 'EU' });
-      m = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(u.pathname);
-      if (m && req.method === 'POST') { const n = u.searchParams.get('name')!; objects.set(`${m[1]}/${n}`, body); return send(200, { kind: 'storage#object', name: n, bucket: m[1] }); }
-      m = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(u.pathname);
-      if (m) return send(200, { kind: 'storage#objects', items: [...objects.keys()].filter((k) => k.startsWith(`${m![1]}/${u.searchParams.get('prefix') ?? ''}`)).map((k) => ({ kind: 'storage#object', name: k.slice(m![1]!.length + 1) })) });
-      m = /^\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(u.pathname);
-      if (m) {
-        const n = `${m[1]}/${decodeURIComponent(m[2]!)}`;
-        if (req.method === 'DELETE') { objects.delete(n); return send(204); }
-        const b = objects.get(n);
-        if (!b) return send(404, { error: { code: 404, message: 'No such object', errors: [{ reason: 'notFound' }] } });
-        return u.searchParams.get('alt') === 'media' ? send(200, undefined, b) : send(200, { kind: 'storage#object', name: decodeURIComponent(m[2]!) });
-      }
-      send(404, { error: { code: 404, message: 'Not Found', errors: [{ reason: 'notFound' }] } });
-    });
+    const s = await startHttp(gcsLookalike(objects));
     try {
       const run = await runSelection(gcsTarget({ endpoint: `http://127.0.0.1:${s.port}`, authType: 'keyfile', keyFile }), 'preflight', ['storage.gcs']);
       const bad = run.results.filter((r) => r.status !== 'pass' && !(r.id === 'storage.gcs.signed-url'));

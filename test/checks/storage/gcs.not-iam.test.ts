@@ -3,11 +3,11 @@
 // GCS JSON API lookalike on 127.0.0.1 answers GCS's exact error documents for them (the
 // accessNotConfigured, vpcServiceControls and retentionPolicyNotMet bodies GCS sends), and is a
 // fair GCS otherwise: the same server passes the whole probe when it does not refuse.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck, runSelection } from '../../harness/run-check.js';
 import { startHttp } from '../../harness/private-servers.js';
-import { gcsError, serviceAccountKey, startFakeGcs, type Reply } from './fake-stores.js';
+import { gcsError, gcsLookalike, serviceAccountKey, startFakeGcs, type Reply } from './fake-stores.js';
 import { gcsTarget } from './store-target.js';
 
 const API_DISABLED = gcsError(403, 'accessNotConfigured', 'Cloud Storage JSON API has not been used in project 123456789012 before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/storage-api.googleapis.com/overview?project=123456789012 then retry. If you enabled this API recently, wait a few minutes for the action to propagate to our systems and retry.');
@@ -23,27 +23,7 @@ const objects = new Map<string, Buffer>();
 beforeAll(async () => {
   tokenSrv = await startFakeGcs(() => undefined);
   keyFile = serviceAccountKey(`http://127.0.0.1:${tokenSrv.port}/token`);
-  srv = await startHttp((req: IncomingMessage, res: ServerResponse, body: Buffer) => {
-    const u = new URL(req.url ?? '/', 'http://x');
-    const send = (st: number, j?: unknown, raw?: Buffer) => { res.writeHead(st, { 'content-type': raw ? 'text/plain' : 'application/json', ...(raw ? { 'x-goog-generation': '1' } : {}) }); res.end(raw ?? (j === undefined ? undefined : JSON.stringify(j))); };
-    const m4 = /^\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(u.pathname);
-    const r = refuse(req, m4 ? decodeURIComponent(m4[2]!) : u.searchParams.get('name') ?? undefined);
-    if (r) { res.writeHead(r.status, r.headers ?? {}); return res.end(r.body); }
-    let m = /^\/storage\/v1\/b\/([^/]+)$/.exec(u.pathname);
-    if (m) return send(200, { kind: 'storage#bucket', name: m[1], location: 'EU' });
-    m = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(u.pathname);
-    if (m && req.method === 'POST') { const n = u.searchParams.get('name')!; objects.set(`${m[1]}/${n}`, body); return send(200, { kind: 'storage#object', name: n, bucket: m[1] }); }
-    m = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(u.pathname);
-    if (m) return send(200, { kind: 'storage#objects', items: [...objects.keys()].filter((k) => k.startsWith(`${m![1]}/${u.searchParams.get('prefix') ?? ''}`)).map((k) => ({ kind: 'storage#object', name: k.slice(m![1]!.length + 1) })) });
-    if (m4) {
-      const n = `${m4[1]}/${decodeURIComponent(m4[2]!)}`;
-      if (req.method === 'DELETE') { objects.delete(n); return send(204); }
-      const b = objects.get(n);
-      if (!b) return send(404, { error: { code: 404, message: 'No such object', errors: [{ reason: 'notFound' }] } });
-      return u.searchParams.get('alt') === 'media' ? send(200, undefined, b) : send(200, { kind: 'storage#object', name: decodeURIComponent(m4[2]!) });
-    }
-    send(404, { error: { code: 404, message: 'Not Found', errors: [{ reason: 'notFound' }] } });
-  });
+  srv = await startHttp(gcsLookalike(objects, (req, name) => refuse(req, name)));
 });
 afterAll(async () => { await srv.stop(); await tokenSrv.stop(); });
 
