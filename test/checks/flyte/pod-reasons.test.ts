@@ -70,10 +70,19 @@ describe.sequential('pod reasons from Kubernetes\' lists, on the real API server
     const kube = { server: tb().kube.server, caFile: tb().kube.caFile };
     const admin = tb().kube.tokens.admin;
     const ns = o.namespace!;
-    const refused = async (): Promise<string> => {
-      const r = await kubeRequest<{ message?: string }>(kube, admin, 'POST', `/api/v1/namespaces/${ns}/pods?dryRun=All`, { apiVersion: 'v1', kind: 'Pod', metadata: { name: `${dep()}-7d9f-x2x4z` }, spec: { containers: [{ name: 'flyte', image: 'cr.flyte.org/flyteorg/flyte-binary:latest', resources: { limits: { memory: '2Gi' } } }] } });
-      expect(r.status, JSON.stringify(r.body)).toBeGreaterThanOrEqual(400);
-      return r.body!.message!;
+    // The admission plugins read LimitRanges and ResourceQuotas from informer caches (LimitRanger also
+    // keeps a 30 s cache of "none here" from a live lookup), so a just-created object can be missed for a
+    // while, and a just-deleted one still seen: the dry run is repeated until it is refused with the
+    // expected words, for at most ~12 s.
+    const refused = async (words: string): Promise<string> => {
+      let r: Awaited<ReturnType<typeof kubeRequest<{ message?: string }>>> | undefined;
+      for (let i = 0; i < 60; i++) {
+        r = await kubeRequest<{ message?: string }>(kube, admin, 'POST', `/api/v1/namespaces/${ns}/pods?dryRun=All`, { apiVersion: 'v1', kind: 'Pod', metadata: { name: `${dep()}-7d9f-x2x4z` }, spec: { containers: [{ name: 'flyte', image: 'cr.flyte.org/flyteorg/flyte-binary:latest', resources: { limits: { memory: '2Gi' } } }] } });
+        if (r.status >= 400 && String(r.body?.message).includes(words)) break;
+        await new Promise((res) => setTimeout(res, 200));
+      }
+      expect(r!.status, JSON.stringify(r!.body)).toBeGreaterThanOrEqual(400);
+      return r!.body!.message!;
     };
     const failWith = async (message: string) => {
       const now = new Date().toISOString();
@@ -83,7 +92,7 @@ describe.sequential('pod reasons from Kubernetes\' lists, on the real API server
     const whName = 'fd-sweep-kube-pods-closed';
     try {
       await createIfMissing(kube, admin, `/api/v1/namespaces/${ns}/limitranges`, { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'small' }, spec: { limits: [{ type: 'Container', max: { memory: '1Gi' } }] } });
-      const lr = await refused();
+      const lr = await refused('maximum memory usage per Container');
       expect(lr).toContain('maximum memory usage per Container is 1Gi, but limit is 2Gi');
       let d = await failWith(lr);
       expect(d, d.message).toMatchObject({ status: 'fail', messageId: 'podCreationFailed' });
@@ -94,7 +103,7 @@ describe.sequential('pod reasons from Kubernetes\' lists, on the real API server
       // (the quota controller does not run here: its status is written as it would write it)
       const q = await kubeCall(kube, admin, 'GET', `/api/v1/namespaces/${ns}/resourcequotas/compute`);
       await kubeCall(kube, admin, 'PUT', `/api/v1/namespaces/${ns}/resourcequotas/compute/status`, { ...q, status: { hard: { 'limits.cpu': '2' }, used: { 'limits.cpu': '0' } } });
-      const qm = await refused();
+      const qm = await refused('failed quota: compute');
       expect(qm).toContain('failed quota: compute: must specify limits.cpu');
       d = await failWith(qm);
       expect(d, d.message).toMatchObject({ status: 'fail', messageId: 'podCreationFailed' });
@@ -105,8 +114,7 @@ describe.sequential('pod reasons from Kubernetes\' lists, on the real API server
       await createIfMissing(kube, admin, '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: whName },
         webhooks: [{ name: 'policy.fd-sweep-kube.test', admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Fail', timeoutSeconds: 2, clientConfig: { url: `https://127.0.0.1:${tb().closedPort}/validate` },
           namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } }, rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }] }] });
-      let wm = '';
-      for (let i = 0; i < 30 && !wm.includes('failed calling webhook'); i++) { wm = await refused().catch(() => ''); if (!wm.includes('failed calling webhook')) await new Promise((r) => setTimeout(r, 200)); }
+      const wm = await refused('failed calling webhook');
       expect(wm).toContain('failed calling webhook "policy.fd-sweep-kube.test"');
       d = await failWith(wm);
       expect(d, d.message).toMatchObject({ status: 'fail', messageId: 'podCreationFailed', cause: 'object:admissionwebhook/policy.fd-sweep-kube.test' });
@@ -117,7 +125,7 @@ describe.sequential('pod reasons from Kubernetes\' lists, on the real API server
       await kubeCall(kube, admin, 'DELETE', `/api/v1/namespaces/${ns}/limitranges/small`, undefined, undefined, (st) => st < 300 || st === 404);
       await kubeCall(kube, admin, 'DELETE', `/api/v1/namespaces/${ns}/resourcequotas/compute`, undefined, undefined, (st) => st < 300 || st === 404);
     }
-  }, 30_000);
+  }, 60_000);
 
   // Evicted pods stay (Failed) until deleted: six of them from an earlier node-pressure episode, and the
   // current pod failing its readiness probe. The current cause is reported, not the leftovers.
