@@ -133,6 +133,9 @@ export async function resolveDetailed(host: string, dnsServer?: string, timeoutM
   const name = host.replace(/^\[|\]$/g, '');
   const fam = isIP(name);
   if (fam) return { address: name, family: fam as 4 | 6, addresses: [name], v4: fam === 4 ? [name] : [], v6: fam === 6 ? [name] : [], resolver: 'none (IP literal)' };
+  // RFC 6761 6.3: localhost and *.localhost are loopback and never sent to DNS (Go's resolver,
+  // glibc's /etc/hosts and systemd-resolved all answer them locally); a --dns-server refuses them.
+  if (dnsServer && /^(.+\.)?localhost\.?$/i.test(name)) return { address: '127.0.0.1', family: 4, addresses: ['127.0.0.1', '::1'], v4: ['127.0.0.1'], v6: ['::1'], resolver: 'none (localhost is loopback, RFC 6761)' };
   if (dnsServer) return ask(name, dnsServer, timeoutMs);
   const dns = await import('node:dns');
   try {

@@ -51,6 +51,18 @@ describe('database.postgres.connect', () => {
     expect(result.details?.serverOffersTls).toBe(true);
   });
 
+  // The bed's dnsmasq refuses every name outside its zone, localhost too: a --dns-server is never asked
+  // for localhost (RFC 6761 6.3; Go's resolver and /etc/hosts answer it locally, as Flyte's pods do).
+  it('localhost through --dns-server is loopback, not a REFUSED name', async () => {
+    const t = pgTarget(pgDb({ host: 'localhost', sslmode: 'require' }));
+    expect(t.dnsServer).toBe(getTestbed().dns.server);
+    const dns = (await runCheck('database.postgres.dns', t)).result;
+    expect(dns.status, dns.message).toBe('pass');
+    const { result } = await runCheck('database.postgres.connect', t);
+    expect(result.status, result.message).toBe('pass');
+    expect(result.details?.address).toBe('127.0.0.1');
+  });
+
   it('passes against a server without TLS (answers N)', async () => {
     const { result } = await runCheck('database.postgres.connect', pgTarget(pgDb({ port: plain.port })));
     expect(result.status).toBe('pass');
