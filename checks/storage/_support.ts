@@ -102,6 +102,7 @@ export const S3_FAILURES = {
   clockSkew: m('fail', 'RequestTimeTooSkewed: this machine\'s clock differs from the store\'s by more than 15 minutes.'),
   wrongRegion: m('fail', 'The bucket is in another region than configured (AuthorizationHeaderMalformed, PermanentRedirect, IllegalLocationConstraintException).'),
   noSuchBucket: m('fail', 'NoSuchBucket: the bucket does not exist (Flyte would try CreateBucket at start).'),
+  endpointHasPath: m('fail', 'NoSuchBucket or NoSuchKey on a bucket request through a custom endpoint with a path (http://host:9000/flyte): the path comes before the bucket in every path-style request, so the store reads it as the bucket.'),
   invalidBucketName: m('fail', 'InvalidBucketName: the configured bucket name is not a valid S3 bucket name.'),
   serverError: m('fail', 'The store (or a proxy in front of it) answered a server-side error: InternalError, ServiceUnavailable, SlowDown, 5xx.'),
   storeFull: m('fail', 'The store refuses writes for lack of room: a bucket or user quota (XMinioAdminBucketQuotaExceeded, Ceph QuotaExceeded) or a full backend (XMinioStorageFull, HTTP 507); not transient, not a permission.'),
@@ -296,12 +297,14 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
     if (a.status === 301 || a.status === 307) return regionFailure(t, op, a.region, `${a.status} redirect`, d);
     // S3 answers a HEAD signed for the wrong region with a bare 400 that carries the bucket's region in x-amz-bucket-region
     if (a.status === 400 && a.region && a.region !== (st.region ?? 'us-east-1')) return regionFailure(t, op, a.region, `HTTP 400 without a body, x-amz-bucket-region: ${a.region}`, d);
-    if (a.status === 404 && !op.objectLevel) return noSuchBucket(t, op, d);
+    if (a.status === 404 && !op.objectLevel) return endpointPathFinding(t, op, d, 'NoSuchBucket') ?? noSuchBucket(t, op, d);
     if (a.status === 507) return { status: 'fail', messageId: 'storeFull', cause: cause.backend(`s3 ${p.key}`), message: `${what}: the store answered ${said} (507 Insufficient Storage): its drives are full`, hint: 'free space on the store\'s drives (delete data or add capacity); retrying does not help', details: d };
     if (a.status >= 500) return { status: 'fail', messageId: 'serverError', cause: cause.backend(`s3 ${p.key}`), message: `${what}: the store answered ${said} (server-side; usually transient)`, hint: 'retry; if it persists, check the object store\'s health and logs', details: d };
     return { status: 'fail', messageId: 'unrecognised', message: `${what}: unrecognised answer: ${said} without an error code (${describeAnswer(a)})`, hint: `look at the store's logs for request ${a.headers['x-amz-request-id'] ?? '(no request id)'}`, details: d };
   }
   const kms = /\bkms\b|KMS\.|key management|x-amz-server-side-encryption|SSE-KMS/i.test(`${code} ${msg ?? ''}`);
+  const pathed = endpointPathFinding(t, op, d, code, a.body);
+  if (pathed) return pathed;
   switch (code) {
     case 'AccessDenied': case 'AllAccessDisabled': {
       if (code === 'AllAccessDisabled') return accountDisabled(t, op, said, d, credCause);
@@ -458,6 +461,39 @@ async function withCloseBuckets(ctx: CheckContext, op: S3Op, out: S3Outcome): Pr
   } catch {
     return out;
   }
+}
+
+/** The path of a custom S3 endpoint beyond `/` (`http://minio:9000/flyte` -> `/flyte`), else undefined. */
+export function endpointPath(st: StorageTarget): string | undefined {
+  if (!st.endpoint) return undefined;
+  try {
+    const u = new URL(st.endpoint.trim());
+    return u.pathname && u.pathname !== '/' ? u.pathname : undefined;
+  } catch { return undefined; }
+}
+
+/**
+ * aws-sdk-go (Flyte's stow client) and this probe keep an endpoint's path and put the bucket after it
+ * (path-style): with http://minio:9000/flyte the store reads `flyte` as the bucket and the configured
+ * bucket as a key, so a bucket-level request meets NoSuchBucket (no bucket `flyte`) or NoSuchKey (a
+ * bucket `flyte` without that key). One cause for every bucket: the endpoint's path.
+ */
+function endpointPathFinding(t: Target, op: S3Op, d: Record<string, Json>, code: string, body?: Buffer): S3Outcome | undefined {
+  const st = t.storage!;
+  const path = endpointPath(st);
+  if (!path || op.objectLevel || (code !== 'NoSuchBucket' && code !== 'NoSuchKey')) return undefined;
+  const ep = storageKey(st, 'endpoint');
+  const asked = /<BucketName>([^<]*)<\/BucketName>/.exec(body?.toString('utf8') ?? '')?.[1];
+  const origin = new URL(st.endpoint!.trim()).origin;
+  const first = decodeURIComponent(path.split('/').filter(Boolean)[0] ?? '');
+  const read = code === 'NoSuchKey' ? `the store answered NoSuchKey: it read ${first || 'the path'} as the bucket and ${op.bucket} as a key in it`
+    : asked && asked !== op.bucket ? `the store answered NoSuchBucket for bucket ${asked}, not ${op.bucket}` : `the store answered NoSuchBucket`;
+  return {
+    status: 'fail', messageId: 'endpointHasPath', cause: cause.config(ep),
+    message: `bucket ${op.bucket} not found through the S3 endpoint ${shownEndpoint(st)}, whose path ${path} comes before the bucket in every request (path-style): ${read}`,
+    hint: `${storageFix(t, 'endpoint', origin) ?? `set ${ep}: ${origin}`}: an S3 endpoint is scheme://host:port, the bucket names go in ${bucketKey(t, 'metadata')} and ${bucketKey(t, 'userdata')}`,
+    details: { ...d, endpointPath: path, ...(asked ? { bucketAsked: asked } : {}) },
+  };
 }
 
 function noSuchBucket(t: Target, op: S3Op, d: Record<string, Json>): S3Outcome {

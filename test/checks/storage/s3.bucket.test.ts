@@ -33,6 +33,23 @@ describe('storage.s3.bucket', () => {
     expect(far.message).not.toContain('close name');
   });
 
+  // aws-sdk-go (Flyte) and the probe keep an endpoint's path before the bucket (path-style): MinIO then
+  // reads the path as the bucket. A path naming no bucket meets NoSuchBucket, one naming a bucket
+  // NoSuchKey; either way one root (the endpoint key) for both buckets, and the fix drops the path.
+  for (const [path, code] of [['/flyte', 'NoSuchBucket'], ['/BUCKET', 'NoSuchKey']] as const) {
+    it(`an endpoint with a path (${code}): the path is named as the cause, not a missing bucket`, async () => {
+      const m = getTestbed().minio;
+      const endpoint = `${m.endpoint}${path === '/BUCKET' ? `/${m.buckets.userdata}` : path}`;
+      const run = await runSelection(s3Target(undefined, { endpoint }), 'preflight', ['storage.s3.bucket']);
+      const b = run.results.filter((r) => r.id === 'storage.s3.bucket');
+      expect(b.map((r) => [r.instance, r.status, r.messageId])).toEqual([['metadata', 'fail', 'endpointHasPath'], ['userdata', 'fail', 'endpointHasPath']]);
+      expect(b.filter((r) => r.rootCause).length, 'one root for both buckets').toBe(1);
+      expect(b[0]!.message).toContain(code === 'NoSuchBucket' ? 'NoSuchBucket for bucket flyte, not' : `NoSuchKey: it read ${m.buckets.userdata} as the bucket`);
+      expect(b[0]!.hint).toMatch(new RegExp(`^set configuration\\.storage\\.providerConfig\\.s3\\.endpoint: "?${m.endpoint.replace(/[.]/g, '\\.')}"?:`));
+      expect(b[0]!.hint).not.toContain('aws s3 mb');
+    });
+  }
+
   it('a region other than the server\'s is a region mismatch naming the region key', async () => {
     const { result } = await runCheck('storage.s3.bucket', s3Target(undefined, { region: 'eu-west-3' }), { instance: 'metadata' });
     expect(result.status).toBe('fail');
