@@ -117,7 +117,10 @@ function decodeBase64(v: string): string | undefined {
 const BOOLEANISH = /^(true|false|yes|no|on|off|enabled|disabled|none|null|[0-9]{1,5})$/i;
 
 /** Env vars that name a file, not a credential, although their names say "credentials". */
-const ENV_FILE_NAMES = new Set(['GOOGLE_APPLICATION_CREDENTIALS', 'GOOGLE_GHA_CREDS_PATH', 'CLOUDSDK_CONFIG', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE']);
+const ENV_FILE_NAMES = new Set(['GOOGLE_APPLICATION_CREDENTIALS', 'GOOGLE_GHA_CREDS_PATH', 'CLOUDSDK_CONFIG', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE',
+  // The shell's working directories end in `pwd` like MYSQL_PWD, but hold a path: as secrets they
+  // turned every path under the current directory into *** (`cannot read ***/values.yaml`).
+  'PWD', 'OLDPWD']);
 
 /**
  * Secrets and identifiers of the environment: every variable whose name says it holds a credential

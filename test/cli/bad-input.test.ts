@@ -71,3 +71,17 @@ describe('bad input: exit 2, one line, no stack trace', () => {
     });
   }
 });
+
+// The shell exports PWD and OLDPWD (names ending in `pwd`, like MYSQL_PWD): they hold directories, and
+// taken as secrets they turned every path under the current directory into *** in the error line.
+describe('the shell\'s working directories are not secrets', () => {
+  it('a missing file under $PWD is named whole; a password variable ending in _PWD still hides its value', async () => {
+    const file = join(dir, 'nope.yaml');
+    const r = await runCli(['preflight', '--dry-run', '-f', file], { cwd: dir, env: { PATH: process.env.PATH, PWD: dir, OLDPWD: dir, DB_PWD: dir } });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('***/nope.yaml'); // DB_PWD holds the same text: a credential, hidden
+    const clean = await runCli(['preflight', '--dry-run', '-f', file], { cwd: dir, env: { PATH: process.env.PATH, PWD: dir, OLDPWD: dir } });
+    expect(clean.code, clean.stderr).toBe(2);
+    expect(clean.stderr).toContain(`cannot read ${file}:`);
+  });
+});
