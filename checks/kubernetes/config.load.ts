@@ -81,7 +81,11 @@ function failure(e: KubeError, ctx: CheckContext, id: KubeIdentity | undefined) 
           : `fix the file path in the entry (${minify}; relative paths are relative to the kubeconfig file that defines them), or embed the data with \`kubectl config set-credentials <user> --embed-certs\`` };
     case 'credential-invalid':
       return { status: 'fail' as const, messageId: 'credentialInvalid' as const, cause: cause.credentials('kubernetes', who), message: e.message, details,
-        hint: e.extra.field === 'tokenFile' ? 'write the token into the file (it is empty), or point tokenFile at the right file' : `regenerate the credentials (the provider's get-credentials command) or fix the entry: ${minify}` };
+        hint: e.extra.field === 'tokenFile' ? 'write the token into the file (it is empty), or point tokenFile at the right file'
+          : e.extra.code === 'invalid-header-value'
+            ? (e.extra.field === 'exec.status.token' ? `the plugin's output is broken: update or reconfigure the plugin (${minify} shows its command), then check with \`${k} auth whoami\``
+              : `remove the character from ${e.extra.field} of the user entry (${minify}); a YAML block scalar (\`token: |\`) adds a line break: write the value on the key's line, e.g. \`kubectl config set-credentials ${id?.user || '<user>'} --token=<token>\``)
+            : `regenerate the credentials (the provider's get-credentials command) or fix the entry: ${minify}` };
     case 'credential-expired':
       return { status: 'fail' as const, messageId: 'credentialsExpired' as const, cause: cause.credentials('kubernetes', who), message: e.message, details,
         hint: id?.authProvider === 'oidc' ? `log in again so a fresh id-token is written (run \`${k} get --raw /version\` once: kubectl refreshes it with the refresh-token, or \`kubectl oidc-login\`)`

@@ -450,10 +450,28 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
     throw new KubeError('auth-unsupported', `user "${user.name}" uses the auth-provider "${ap.name}", which kubectl does not support (only oidc; gcp and azure were removed in 1.26)`, { field: 'auth-provider.name' });
   }
 
+  /**
+   * Go's net/http (kubectl, client-go, Flyte) refuses a header value with a control character
+   * ("net/http: invalid header field value for \"Authorization\""), and so does Node: an inline token
+   * written as a YAML block scalar (`token: |`) ends with a line break. client-go trims a tokenFile,
+   * not an inline token or an exec plugin's status.token.
+   */
+  function headerSafe(value: string | undefined, field: string, what: string): void {
+    if (value === undefined) return;
+    const i = value.search(/[\x00-\x08\x0a-\x1f\x7f]/);
+    if (i < 0) return;
+    const c = value.charCodeAt(i);
+    const name = c === 10 ? 'a line break (\\n)' : c === 13 ? 'a carriage return (\\r)' : c === 0 ? 'a NUL byte' : `the control character 0x${c.toString(16).padStart(2, '0')}`;
+    const where = i === value.length - 1 || /^[\r\n\s]*$/.test(value.slice(i)) ? 'at its end' : i === 0 ? 'at its start' : `at character ${i + 1} of ${value.length}`;
+    throw new KubeError('credential-invalid', `${what} contains ${name} ${where}: kubectl and every client-go program (Go net/http) refuse it as an HTTP header ("invalid header field value for \"${field === 'impersonate' ? 'Impersonate-User' : 'Authorization'}\""), so every request fails before it is sent`, { field, code: 'invalid-header-value' });
+  }
+
   async function credentials(signal: AbortSignal, force = false): Promise<void> {
     if (isHttps) tlsMaterial();
     if (user.tokenFile) readTokenFile();
-    if (user.authProvider) providerToken();
+    if (user.authProvider) headerSafe(providerToken(), `auth-provider.config.${user.authProvider.name === 'oidc' ? 'id-token' : 'access-token'}`, `the ${user.authProvider.name} token of user "${user.name}"`);
+    if (user.token && !user.tokenFile && !user.exec && !user.authProvider) headerSafe(user.token, 'token', `the token of user "${user.name}"`);
+    if (user.impersonate) headerSafe(user.impersonate, 'impersonate', `the user to impersonate (as) of user "${user.name}"`);
     const exec = user.exec;
     if (!exec) return;
     if (!force && execCred && (execCred.expires === undefined || execCred.expires > Date.now() + 10_000)) return;
@@ -463,7 +481,9 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
     if (exec.interactiveMode === 'Always') {
       throw new KubeError('auth-unsupported', `exec plugin \`${exec.command}\` of user "${user.name}" has interactiveMode Always: it needs a terminal, which flyte-doctor does not give it`, { field: 'exec.interactiveMode', command: exec.command });
     }
-    execCred = await runExecPlugin({ exec, user: user.name, baseEnv: env, signal, cluster, caData: clusterCaBase64(cluster), scrubber, secret });
+    const cred = await runExecPlugin({ exec, user: user.name, baseEnv: env, signal, cluster, caData: clusterCaBase64(cluster), scrubber, secret });
+    headerSafe(cred.token, 'exec.status.token', `the token that exec plugin \`${exec.command}\` of user "${user.name}" printed (status.token)`);
+    execCred = cred;
     if (execCred.cert && execCred.key && isHttps) {
       execAgent?.destroy();
       execAgent = makeAgent({ cert: execCred.cert, key: execCred.key });

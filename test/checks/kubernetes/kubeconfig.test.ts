@@ -213,6 +213,9 @@ describe('credentials against the real API server', () => {
       ['expired gcp token', single({ 'auth-provider': { name: 'gcp', config: { 'access-token': 'ya29.old', expiry: '2020-01-01T00:00:00Z' } } }), 'credentialsExpired', /gcp access-token of user "u" expired at 2020-01-01.*removed the gcp auth-provider in 1\.26/],
       ['unknown auth-provider', single({ 'auth-provider': { name: 'openstack', config: {} } }), 'authUnsupported', /auth-provider "openstack"/],
       ['exec v1alpha1', single({ exec: { command: 'true', apiVersion: 'client.authentication.k8s.io/v1alpha1' } }), 'authUnsupported', /v1alpha1/],
+      // Go's net/http refuses control characters in a header value; client-go trims a tokenFile only
+      ['inline token ending in a line break (token: |)', single({ token: `${tb().kube.tokens.admin}\n` }), 'credentialInvalid', /the token of user "u" contains a line break \(\\n\) at its end: kubectl .* refuse it as an HTTP header/],
+      ['exec token with a carriage return inside', single({ exec: { command: plugin(d, 'cr.sh', `printf '%s' '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"t-4\\rx"}}'`), apiVersion: 'client.authentication.k8s.io/v1' } }), 'credentialInvalid', /printed \(status\.token\) contains a carriage return \(\\r\) at character 4 of 5/],
     ];
     for (const [name, file, id, re] of cases) {
       const { result } = await runCheck('kubernetes.config.load', target(file));
