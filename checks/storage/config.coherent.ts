@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Json, Outcome } from '../../src/engine/types.js';
-import { bucketFromUrl, credentialPrecedence, effectiveEndpoint, shownEndpoint, storageFix, storageKey, userDataBucketOf } from '../../src/flyte/storage.js';
+import { surroundingWhitespace } from '../../src/config/hygiene.js';
+import { bucketFromUrl, changeHint, credentialPrecedence, effectiveEndpoint, shownEndpoint, storageFix, storageKey, userDataBucketOf } from '../../src/flyte/storage.js';
 
-type Problem = { id: 'noMetadataBucket' | 'rawPrefixScheme' | 'missingKeys' | 'badAuthType' | 'noRegion' | 'badEndpoint' | 'keyFileMissing' | 'rawPrefixBucket' | 'keysIgnored' | 'sslFlagMismatch' | 'endpointNoScheme' | 'noAccount'; msg: string; hint: string; cause?: string };
+type Problem = { id: 'noMetadataBucket' | 'rawPrefixScheme' | 'missingKeys' | 'badAuthType' | 'noRegion' | 'badEndpoint' | 'keyFileMissing' | 'rawPrefixBucket' | 'keysIgnored' | 'sslFlagMismatch' | 'endpointNoScheme' | 'noAccount' | 'unsendableValue'; msg: string; hint: string; cause?: string };
 
 export default defineCheck({
   id: 'storage.config.coherent',
@@ -26,6 +27,7 @@ export default defineCheck({
     rawPrefixBucket: { status: 'warn', summary: 'The raw output prefix names another bucket than the userdata bucket.' },
     keysIgnored: { status: 'warn', summary: 'Access keys are set but authType is iam: Flyte ignores them and uses its pods\' identity (IRSA).' },
     sslFlagMismatch: { status: 'warn', summary: 'The endpoint\'s scheme and disableSSL disagree; clients that build the URL from disableSSL use the other one.' },
+    unsendableValue: { status: 'fail', summary: 'The S3 access key id or region has a line break, a tab or another control character (or the region whitespace around it): it goes into every request\'s Authorization header, which Go\'s net/http (Flyte) and Node refuse to send.' },
     endpointNoScheme: { status: 'warn', summary: 'The endpoint has no scheme; it is taken from disableSSL.' },
   },
   explain: {
@@ -63,6 +65,24 @@ export default defineCheck({
       if (st.authType === 'accesskey' && (!st.accessKey || !st.secretKey)) fails.push({ id: 'missingKeys', msg: `authType is accesskey but ${!st.accessKey ? 'the access key' : 'the secret key'} is not set`, hint: `set ${storageKey(st, !st.accessKey ? 'accessKey' : 'secretKey')}, or use authType: iam (IRSA)`, cause: cause.config(storageKey(st, !st.accessKey ? 'accessKey' : 'secretKey')) });
       if (st.authType !== 'accesskey' && st.authType !== 'iam') fails.push({ id: 'badAuthType', msg: `authType ${st.authType} is not valid for S3 (iam or accesskey)`, hint: `set ${authKey} to iam or accesskey` });
       if (st.authType === 'iam' && st.accessKey) warns.push({ id: 'keysIgnored', msg: `access keys are set (${storageKey(st, 'accessKey')}) but authType is iam: Flyte ignores them and uses its pods' identity (IRSA), and flyte-doctor uses this machine's AWS credentials`, hint: `${storageFix(t, 'authType', 'accesskey') ?? `set ${authKey}: accesskey`} to use the keys, or remove them and give Flyte's service account an IAM role (IRSA)`, cause: cause.config(authKey) });
+      // The access key id and the region are written into the Authorization header (Credential=<key>/
+      // <date>/<region>/s3/aws4_request): a control character there (a value written as a YAML block
+      // scalar, a Secret made with `echo`) makes Go's net/http refuse every request ("invalid header
+      // field value"); a space around the region makes the signing scope wrong.
+      for (const [field, v, what] of [['accessKey', st.authType === 'accesskey' ? st.accessKey : undefined, 'the access key id'], ['region', st.region, 'the region']] as const) {
+        if (v === undefined) continue;
+        const ws = surroundingWhitespace(v);
+        const ctl = /[\x00-\x1f\x7f]/.exec(v.trim());
+        if (!ws && !ctl) continue;
+        if (field === 'accessKey' && !ctl && !/[\x00-\x1f\x7f]/.test(v)) continue; // spaces only: the store answers InvalidAccessKeyId (storage.s3.bucket says so)
+        const key = storageKey(st, field);
+        const how = [ws, ctl ? `contains the control character 0x${ctl[0].charCodeAt(0).toString(16).padStart(2, '0')} at character ${v.indexOf(ctl[0]) + 1}` : ''].filter(Boolean).join(' and ');
+        fails.push({
+          id: 'unsendableValue', cause: cause.config(key),
+          msg: `${what}${field === 'region' ? ` ${JSON.stringify(v)}` : ''} (${key}) ${how}: it goes into the Authorization header of every S3 request, ${/[\x00-\x1f\x7f]/.test(v) ? 'which Flyte\'s client (Go net/http: "invalid header field value") cannot send' : 'so the signature is scoped to a region that does not exist and S3 rejects every request'}`,
+          hint: field === 'accessKey' ? `${changeHint(t, 'storage.accessKey', key, 'the access key id')} with nothing around it (a YAML block scalar \`|\` or a file written by \`echo\` adds a newline: use \`printf '%s'\`)` : `${storageFix(t, 'region', v.trim()) ?? `set ${key}: ${v.trim()}`}, with nothing around it`,
+        });
+      }
       if (!st.endpoint && !st.region) fails.push({ id: 'noRegion', msg: 'AWS S3 without a region', hint: `set ${storageKey(st, 'region')} to the buckets' region` });
       if (st.endpoint) {
         const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(st.endpoint);
