@@ -6,7 +6,8 @@ import { defineCheck } from '../../src/engine/define.js';
 import { missingNeed } from '../../src/engine/needs.js';
 import type { CheckContext } from '../../src/engine/types.js';
 import { annotationController, DEFAULT_INGRESS_CLASS_ANNOTATION, GRPC_ANNOTATION, ingressController } from '../../src/flyte/references.js';
-import { forbiddenHint, forbiddenText, getOr, isForbidden, isPlaceholder, keyOf, rollUp, type Item } from './_objects.js';
+import { forbiddenHint, forbiddenText, getOr, isForbidden, isPlaceholder, keyOf, rollUp, validName, type Item } from './_objects.js';
+import { surroundingWhitespace } from '../../src/config/hygiene.js';
 import { API_MESSAGES, withKube } from './_support.js';
 
 const MESSAGES = {
@@ -16,6 +17,7 @@ const MESSAGES = {
   noIngress: { status: 'skip', summary: 'No Ingress is created and no client endpoint is given (or the values deploy no flyteadmin): nothing to check.' },
   placeholder: { status: 'skip', summary: 'The IngressClass name is a placeholder (values.inputs.placeholders reports it).' },
   missing: { status: 'fail', summary: 'The IngressClass the values name does not exist: no controller serves the Ingress (the classes that exist are named).' },
+  invalidName: { status: 'fail', summary: 'The IngressClass name in the values is not a valid Kubernetes name (whitespace around it, capitals): the API server refuses the Ingress at install.' },
   annotationClassMissing: { status: 'warn', summary: 'The Ingress names its class with the deprecated kubernetes.io/ingress.class annotation and no IngressClass of that name exists: only a controller started for that class name serves it.' },
   noDefault: { status: 'warn', summary: 'No IngressClass is named and none is marked default: most controllers ignore an Ingress without a class.' },
   severalDefaults: { status: 'warn', summary: 'No IngressClass is named and several are marked default: which one the Ingress gets depends on the Kubernetes version.' },
@@ -85,6 +87,15 @@ async function checkClass(ctx: CheckContext, s: KubeSession, r: ObjectReference,
       cause: cause.config(classKey), details: { classes: l.map((c) => c.metadata.name) } }];
   }
   if (isPlaceholder(r, t)) return [{ status: 'skip', id: 'placeholder', text: `IngressClass "${r.name}" is a placeholder (${r.source})` }];
+  if (!r.annotation && !validName(r.name)) {
+    // helm writes the value as is into spec.ingressClassName, which the API server validates as a DNS
+    // subdomain: the Ingress is refused at install (a trailing newline from a block scalar, a capital).
+    const ws = surroundingWhitespace(r.name);
+    const fixed = r.name.trim().toLowerCase();
+    return [{ status: 'fail', id: 'invalidName', text: `the IngressClass name ${JSON.stringify(r.name)} (${r.source}) ${ws ?? 'is not a valid Kubernetes name (lower case letters, digits, \'-\' and \'.\')'}: the API server refuses the Ingress at \`helm install\` (spec.ingressClassName must be a DNS subdomain)`,
+      details: { class: r.name, source: r.source }, cause: cause.config(keyOf(r)),
+      hint: validName(fixed) ? `set \`${keyOf(r)}\` to ${fixed}${ws ? ', with nothing around it' : ''}` : `set \`${keyOf(r)}\` to the name of an IngressClass (\`${kubectl(t.kubernetes)} get ingressclass\` lists them)` }];
+  }
   const got = await getOr<ClassObj>(s, `/apis/networking.k8s.io/v1/ingressclasses/${encodeURIComponent(r.name)}`, signal);
   if (got instanceof KubeError) return [forbidden(got)];
   const details = { class: r.name, source: r.source, ...(r.annotation ? { annotation: r.annotation } : {}) };

@@ -1,3 +1,4 @@
+import { surroundingWhitespace } from '../../src/config/hygiene.js';
 import { isObj, kubectl, KubeError, type KubeSession } from '../../src/clients/kube.js';
 import type { ObjectReference } from '../../src/config/target.js';
 import { cause } from '../../src/engine/causes.js';
@@ -89,7 +90,7 @@ async function checkOne(ctx: CheckContext, s: KubeSession, r: ObjectReference, s
   const details = { ...base, name, ...(r.keys?.length ? { keys: r.keys } : {}) };
   if (isPlaceholder(r, t)) return { status: 'skip', id: 'placeholder', text: `${r.kind} "${name}" is a placeholder (${r.source}): not looked up`, details };
   if (!validName(name)) {
-    return { status: 'fail', id: 'invalidName', text: `${r.kind} name "${name}" (${purpose}) is not a valid Kubernetes name (lower case letters, digits, '-' and '.'), so no such object can exist`, details,
+    return { status: 'fail', id: 'invalidName', text: `${r.kind} name ${JSON.stringify(name)} (${purpose}) ${surroundingWhitespace(name) ?? "is not a valid Kubernetes name (lower case letters, digits, '-' and '.')"}, so no such object can exist`, details,
       hint: `fix \`${keyOf(r)}\`: the name of an existing ${r.kind} in ${ns} (\`${k} get ${r.kind.toLowerCase()}s\` lists them)`, cause: cause.config(keyOf(r)) };
   }
   if (ctx.phase === 'preflight' && r.createdByChart) {

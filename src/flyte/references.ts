@@ -161,8 +161,10 @@ export function splitApiVersion(apiVersion: string): { group: string; version: s
 // ---------------------------------------------------------------------------------------------
 // From Helm values
 
+// A name is kept as written: helm renders it as is, and the API server refuses an object name with
+// whitespace around it; trimmed here, a lookup of `nginx\n` found `nginx` and passed.
 const str = (v: unknown): string | undefined => {
-  if (typeof v === 'string') { const s = v.trim(); return s ? s : undefined; }
+  if (typeof v === 'string') return v.trim() ? v : undefined;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return undefined;
 };

@@ -51,6 +51,18 @@ describe('the IngressClass the values name', () => {
     expect(r.hint).toMatch(/^set `ingress\.ingressClassName` to .*nginx/);
   });
 
+  // helm writes the value as is into spec.ingressClassName; the API server refuses a name that is not a
+  // DNS subdomain. Trimmed by the reader, `nginx\n` used to find `nginx` and pass.
+  it('a class name with a trailing newline (a block scalar) or capitals: fail before any lookup, not a pass on the trimmed name', async () => {
+    const nl = await run(target({ values: [binary({ ingressClassName: 'nginx\n' })] }));
+    expect(nl).toMatchObject({ status: 'fail', messageId: 'invalidName', cause: cause.config('ingress.ingressClassName') });
+    expect(nl.message).toMatch(/^the IngressClass name "nginx\\n" \(values-\d+\.yaml: ingress\.ingressClassName\) ends with a newline: the API server refuses the Ingress/);
+    expect(nl.hint).toBe('set `ingress.ingressClassName` to nginx, with nothing around it');
+    const caps = await run(target({ values: [binary({ ingressClassName: 'Nginx' })] }));
+    expect(caps).toMatchObject({ status: 'fail', messageId: 'invalidName' });
+    expect(caps.hint).toBe('set `ingress.ingressClassName` to nginx');
+  });
+
   it('httpIngressClassName wins over ingressClassName for the HTTP Ingress: each class is checked', async () => {
     const r = await run(target({ values: [binary({ ingressClassName: 'nginx', httpIngressClassName: 'fd-ref-nope-http' })] }));
     expect(r).toMatchObject({ status: 'fail', messageId: 'missing' });

@@ -149,6 +149,11 @@ describe('preflight: the values name Secrets and ConfigMaps', () => {
     expect(ph).toMatchObject({ status: 'skip', messageId: 'placeholder' });
     const bad = await run(target({ values: [{ configuration: { database: { host: 'db.fdref.test' }, inlineSecretRef: 'Flyte_Secrets' } }] }));
     expect(bad).toMatchObject({ status: 'fail', messageId: 'invalidName', cause: cause.config('configuration.inlineSecretRef') });
+    // kept as written (helm renders it so): a trailing newline is named, not trimmed into a lookup of another name
+    const nl = await run(target({ values: [{ configuration: { database: { host: 'db.fdref.test' }, inlineSecretRef: 'fd-ref-db-ok\n' } }] }));
+    expect(nl).toMatchObject({ status: 'fail', messageId: 'invalidName' });
+    expect(nl.message).toContain('Secret name "fd-ref-db-ok\\n" (');
+    expect(nl.message).toContain('ends with a newline, so no such object can exist');
   });
 
   it('--manifests: a Secret a Deployment mounts that the render does not contain is looked up; ones the render has are not', async () => {
