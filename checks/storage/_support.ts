@@ -485,7 +485,9 @@ function endpointPathFinding(t: Target, op: S3Op, d: Record<string, Json>, code:
   const ep = storageKey(st, 'endpoint');
   const asked = /<BucketName>([^<]*)<\/BucketName>/.exec(body?.toString('utf8') ?? '')?.[1];
   const origin = new URL(st.endpoint!.trim()).origin;
-  const first = decodeURIComponent(path.split('/').filter(Boolean)[0] ?? '');
+  const seg = path.split('/').filter(Boolean)[0] ?? '';
+  let first = seg;
+  try { first = decodeURIComponent(seg); } catch { /* shown as written */ }
   const read = code === 'NoSuchKey' ? `the store answered NoSuchKey: it read ${first || 'the path'} as the bucket and ${op.bucket} as a key in it`
     : asked && asked !== op.bucket ? `the store answered NoSuchBucket for bucket ${asked}, not ${op.bucket}` : `the store answered NoSuchBucket`;
   return {
