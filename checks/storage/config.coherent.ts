@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Json, Outcome } from '../../src/engine/types.js';
-import { surroundingWhitespace } from '../../src/config/hygiene.js';
+import { headerUnsafe, surroundingWhitespace } from '../../src/config/hygiene.js';
 import { bucketFromUrl, changeHint, credentialPrecedence, effectiveEndpoint, shownEndpoint, storageFix, storageKey, userDataBucketOf } from '../../src/flyte/storage.js';
 
 type Problem = { id: 'noMetadataBucket' | 'rawPrefixScheme' | 'missingKeys' | 'badAuthType' | 'noRegion' | 'badEndpoint' | 'keyFileMissing' | 'rawPrefixBucket' | 'keysIgnored' | 'sslFlagMismatch' | 'endpointNoScheme' | 'noAccount' | 'unsendableValue'; msg: string; hint: string; cause?: string };
@@ -72,15 +72,15 @@ export default defineCheck({
       for (const [field, v, what] of [['accessKey', st.authType === 'accesskey' ? st.accessKey : undefined, 'the access key id'], ['region', st.region, 'the region']] as const) {
         if (v === undefined) continue;
         const ws = surroundingWhitespace(v);
-        const ctl = /[\x00-\x1f\x7f]/.exec(v.trim());
-        if (!ws && !ctl) continue;
-        if (field === 'accessKey' && !ctl && !/[\x00-\x1f\x7f]/.test(v)) continue; // spaces only: the store answers InvalidAccessKeyId (storage.s3.bucket says so)
+        const bad = headerUnsafe(v);
+        const inner = field === 'region' && /\s/.test(v.trim()) ? 'contains whitespace' : undefined;
+        if (!bad && (field === 'accessKey' || (!ws && !inner))) continue; // whitespace in a key: the store answers InvalidAccessKeyId (storage.s3.bucket says so)
         const key = storageKey(st, field);
-        const how = [ws, ctl ? `contains the control character 0x${ctl[0].charCodeAt(0).toString(16).padStart(2, '0')} at character ${v.indexOf(ctl[0]) + 1}` : ''].filter(Boolean).join(' and ');
+        const how = ws ?? bad ?? inner!;
         fails.push({
           id: 'unsendableValue', cause: cause.config(key),
-          msg: `${what}${field === 'region' ? ` ${JSON.stringify(v)}` : ''} (${key}) ${how}: it goes into the Authorization header of every S3 request, ${/[\x00-\x1f\x7f]/.test(v) ? 'which Flyte\'s client (Go net/http: "invalid header field value") cannot send' : 'so the signature is scoped to a region that does not exist and S3 rejects every request'}`,
-          hint: field === 'accessKey' ? `${changeHint(t, 'storage.accessKey', key, 'the access key id')} with nothing around it (a YAML block scalar \`|\` or a file written by \`echo\` adds a newline: use \`printf '%s'\`)` : `${storageFix(t, 'region', v.trim()) ?? `set ${key}: ${v.trim()}`}, with nothing around it`,
+          msg: `${what}${field === 'region' ? ` ${JSON.stringify(v)}` : ''} (${key}) ${how}: it goes into the Authorization header of every S3 request, ${bad ? 'which Flyte\'s client (Go net/http: "invalid header field value") cannot send' : 'so the signature is scoped to a region that does not exist and S3 rejects every request'}`,
+          hint: field === 'accessKey' ? `${changeHint(t, 'storage.accessKey', key, 'the access key id')} with nothing around it (a YAML block scalar \`|\` or a file written by \`echo\` adds a newline: use \`printf '%s'\`)` : inner ? changeHint(t, 'storage.region', key, "the buckets' region, without whitespace (e.g. us-east-1)") : `${storageFix(t, 'region', v.trim()) ?? `set ${key}: ${v.trim()}`}, with nothing around it`,
         });
       }
       if (!st.endpoint && !st.region) fails.push({ id: 'noRegion', msg: 'AWS S3 without a region', hint: `set ${storageKey(st, 'region')} to the buckets' region` });

@@ -18,6 +18,7 @@
 // SelfSubjectAccessReviews and SubjectAccessReviews (answered, never stored). There is no write method.
 import { randomBytes, X509Certificate } from 'node:crypto';
 import type { KubernetesTarget } from '../config/target.js';
+import { headerUnsafe } from '../config/hygiene.js';
 import {
   authKind, AUTH_PROVIDER_SECRET_KEYS, credentialSecrets, KubeconfigError, kubeconfigFileList, readKubeFile, readMergedKubeconfig, selectContext,
   type AuthKind, type KubeCluster, type KubeExec, type KubeUser, type SelectedContext,
@@ -457,13 +458,9 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
    * not an inline token or an exec plugin's status.token.
    */
   function headerSafe(value: string | undefined, field: string, what: string): void {
-    if (value === undefined) return;
-    const i = value.search(/[\x00-\x08\x0a-\x1f\x7f]/);
-    if (i < 0) return;
-    const c = value.charCodeAt(i);
-    const name = c === 10 ? 'a line break (\\n)' : c === 13 ? 'a carriage return (\\r)' : c === 0 ? 'a NUL byte' : `the control character 0x${c.toString(16).padStart(2, '0')}`;
-    const where = i === value.length - 1 || /^[\r\n\s]*$/.test(value.slice(i)) ? 'at its end' : i === 0 ? 'at its start' : `at character ${i + 1} of ${value.length}`;
-    throw new KubeError('credential-invalid', `${what} contains ${name} ${where}: kubectl and every client-go program (Go net/http) refuse it as an HTTP header ("invalid header field value for \"${field === 'impersonate' ? 'Impersonate-User' : 'Authorization'}\""), so every request fails before it is sent`, { field, code: 'invalid-header-value' });
+    const bad = headerUnsafe(value);
+    if (!bad) return;
+    throw new KubeError('credential-invalid', `${what} ${bad}: kubectl and every client-go program (Go net/http) refuse it as an HTTP header ("invalid header field value for \"${field === 'impersonate' ? 'Impersonate-User' : 'Authorization'}\""), so every request fails before it is sent`, { field, code: 'invalid-header-value' });
   }
 
   async function credentials(signal: AbortSignal, force = false): Promise<void> {
