@@ -463,12 +463,12 @@ async function withCloseBuckets(ctx: CheckContext, op: S3Op, out: S3Outcome): Pr
   }
 }
 
-/** The path of a custom S3 endpoint beyond `/` (`http://minio:9000/flyte` -> `/flyte`), else undefined. */
-export function endpointPath(st: StorageTarget): string | undefined {
+/** A custom S3 endpoint's path beyond `/` (`http://minio:9000/flyte` -> `/flyte`) and its origin, else undefined. */
+function endpointPath(st: StorageTarget): { path: string; origin: string } | undefined {
   if (!st.endpoint) return undefined;
   try {
     const u = new URL(st.endpoint.trim());
-    return u.pathname && u.pathname !== '/' ? u.pathname : undefined;
+    return u.pathname && u.pathname !== '/' ? { path: u.pathname, origin: u.origin } : undefined;
   } catch { return undefined; }
 }
 
@@ -480,11 +480,11 @@ export function endpointPath(st: StorageTarget): string | undefined {
  */
 function endpointPathFinding(t: Target, op: S3Op, d: Record<string, Json>, code: string, body?: Buffer): S3Outcome | undefined {
   const st = t.storage!;
-  const path = endpointPath(st);
-  if (!path || op.objectLevel || (code !== 'NoSuchBucket' && code !== 'NoSuchKey')) return undefined;
+  const pathed = endpointPath(st);
+  if (!pathed || op.objectLevel || (code !== 'NoSuchBucket' && code !== 'NoSuchKey')) return undefined;
   const ep = storageKey(st, 'endpoint');
   const asked = /<BucketName>([^<]*)<\/BucketName>/.exec(body?.toString('utf8') ?? '')?.[1];
-  const origin = new URL(st.endpoint!.trim()).origin;
+  const { path, origin } = pathed;
   const seg = path.split('/').filter(Boolean)[0] ?? '';
   let first = seg;
   try { first = decodeURIComponent(seg); } catch { /* shown as written */ }
