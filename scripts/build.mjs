@@ -2,7 +2,8 @@
 // dist/cli.cjs (yargs, yaml, the engine and the checks) and one CommonJS bundle per heavy SDK group in
 // dist/sdk/ (AWS, Azure, GCS, gRPC + flyteidl, pg, undici), each read and compiled only when a check
 // reaches it. The launcher compiles them with a V8 code cache (src/launcher.ts).
-// FLYTE_DOCTOR_SINGLE_FILE=1 builds everything into the one file instead (for comparison in bench/).
+// FLYTE_DOCTOR_SINGLE_FILE=1 builds everything into the one file instead (for comparison in bench/);
+// FD_NO_MINIFY=1 keeps names and lines (for reading a --cpu-prof profile).
 import { build } from 'esbuild';
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
@@ -61,6 +62,20 @@ const sdkSplit = {
       contents: `module.exports = require(${JSON.stringify(`./sdk/${groupOf.get(a.path)}.cjs`)})[${JSON.stringify(a.path)}]();\n`, loader: 'js', resolveDir: process.cwd(),
     }));
     b.onResolve({ filter: /^\.\/sdk\/[a-z]+\.cjs$/ }, (a) => (a.namespace === 'sdk-shim' || a.namespace === 'sdk-facade' ? { path: a.path, external: true } : undefined));
+  },
+};
+
+// An import() of a Node built-in in flyte-doctor's own code (the lazy `await import('node:tls')`)
+// becomes `__toESM(require('node:tls'))` in CommonJS output, which copies every export of the
+// built-in into a new object on every call (~8 ms of a verify: readBundle alone runs per TLS check).
+// Each is redirected to an ES module re-exporting the built-in, made once on its first import().
+const builtinOnce = {
+  name: 'builtin-once',
+  setup(b) {
+    b.onResolve({ filter: /^node:[a-z0-9_/]+$/ }, (a) => (a.kind !== 'dynamic-import' || a.importer.includes('node_modules') ? undefined : { path: a.path, namespace: 'builtin-ref' }));
+    b.onLoad({ filter: /.*/, namespace: 'builtin-ref' }, (a) => ({
+      contents: `export * from ${JSON.stringify(a.path)};\nexport { default } from ${JSON.stringify(a.path)};\n`, loader: 'js', resolveDir: process.cwd(),
+    }));
   },
 };
 
@@ -148,7 +163,7 @@ const result = await build({
   platform: 'node',
   // prefer the packages' ES module builds (the AWS SDK's dist-es): real named exports, better tree-shaking
   mainFields: ['module', 'main'],
-  plugins: single ? [loadTimePatches] : [sdkSplit, loadTimePatches],
+  plugins: single ? [builtinOnce, loadTimePatches] : [builtinOnce, sdkSplit, loadTimePatches],
   format: 'cjs',
   // every import() becomes a require() inside the bundle (a vm.Script has no ES module loader); a
   // plugin module (src/plugins.ts) is imported through the launcher's own import(). Node 20.19 has
@@ -156,7 +171,7 @@ const result = await build({
   // use instead of by a new RegExp() at load time (string-width's emoji set: ~2-15 ms per run).
   supported: { 'dynamic-import': false, 'regexp-set-notation': true, 'regexp-unicode-property-escapes': true },
   target: 'node20.19',
-  minify: true,
+  minify: !process.env.FD_NO_MINIFY,
   // ASCII only (non-ASCII escaped): the launcher reads the files as latin1, the cheapest decoding
   charset: 'ascii',
   sourcemap: false,

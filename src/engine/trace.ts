@@ -23,8 +23,9 @@ export function span(label: string, start: number): void {
   spans?.push([label, start, performance.now()]);
 }
 
-/** The checks that ended last (where a run's critical path is), one per line; '' when not debugging. */
-export function lastSpans(n = 12): string {
+/** The checks that ended last (where a run's critical path is), one per line (every check with
+ * FLYTE_DOCTOR_DEBUG=all); '' when not debugging. */
+export function lastSpans(n = process.env['FLYTE_DOCTOR_DEBUG'] === 'all' ? Infinity : 12): string {
   if (!spans?.length) return '';
   return [...spans].sort((a, b) => a[2] - b[2]).slice(-n)
     .map(([l, s, e]) => `  ${l}: ${s.toFixed(0)}-${e.toFixed(0)} ms (${(e - s).toFixed(0)})`).join('\n');

@@ -50,6 +50,17 @@ describe('the bundled CLI', () => {
     expect(loads(['list'])).toEqual(['cli.cjs']);
   });
 
+  it('an import() of a Node built-in in our code is made once, not a copy of its exports per call', () => {
+    const cli = readFileSync(join(root, 'dist', 'cli.cjs'), 'latin1');
+    // esbuild's CommonJS form of import('node:x') copies every export on each call; the build
+    // (builtin-once in scripts/build.mjs) turns ours into a namespace made once
+    const perCall = [...cli.matchAll(/then\(\(\)=>[\w$]+\(require\("node:[a-z0-9_/]+"\),1\)\)/g)].map((m) => m[0]);
+    expect(perCall).toEqual([]);
+    // ...and the lazy imports are still there (so this test can fail): readBundle's import('node:fs')
+    expect(cli).toMatch(/require\("node:fs"\)/);
+    expect([...cli.matchAll(/[\w$]+\([\w$]+,require\("node:[a-z0-9_/]+"\)\)/g)].length).toBeGreaterThan(5);
+  });
+
   it('the code cache: written by the second run, used from the third; off when disabled or when the directory is writable by others', () => {
     const cache = mkdtempSync(join(tmpdir(), 'fd-v8-'));
     const states = (extra: NodeJS.ProcessEnv) => {
