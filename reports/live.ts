@@ -18,6 +18,8 @@ export interface LiveOptions {
 }
 
 export interface LiveReporter {
+  /** False when it draws nothing (not a terminal): callers need not prepare what they pass. */
+  readonly active: boolean;
   onPlan(checks: readonly { id: string; title: string; instance?: string }[]): void;
   onStart(id: string, instance?: string): void;
   onResult(result: CheckResult): void;
@@ -40,7 +42,7 @@ function truncate(text: string, width: number): string {
   return chars.length <= width ? text : chars.slice(0, Math.max(0, width - 1)).join('') + '…';
 }
 
-const NOOP: LiveReporter = { onPlan() {}, onStart() {}, onResult() {}, onWaiting() {}, finish() {} };
+const NOOP: LiveReporter = { active: false, onPlan() {}, onStart() {}, onResult() {}, onWaiting() {}, finish() {} };
 
 export function createLiveReporter(stream: LiveStream, opts: LiveOptions): LiveReporter {
   if (!opts.isTTY) return NOOP;
@@ -76,6 +78,7 @@ export function createLiveReporter(stream: LiveStream, opts: LiveOptions): LiveR
   };
 
   return {
+    active: true,
     onPlan(checks) {
       planned = checks.length;
       print(paint(DIM, `Running ${planned} check${planned === 1 ? '' : 's'}…`));

@@ -302,10 +302,12 @@ async function runLoaded(req: RunRequest, io: Io, clock: Clock, checks: Check[],
       target, plan, timeoutMs: req.timeoutMs, concurrency: req.concurrency, clock, runId,
       ...(deadlineAt !== undefined ? { deadlineAt } : {}), ...(io.signal ? { signal: io.signal } : {}), ...(carry ? { carry } : {}),
       ...(attempt === 1 && io.startedAt !== undefined && !io.clock ? { origin: io.startedAt } : {}),
-      // the status line shows ids, instance keys and statuses only: nothing else of a result is
-      // redacted for it (a whole-result redaction per check cost ~15 ms of a verify)
-      onStart: (id, inst) => live?.onStart(id, inst === undefined ? inst : redact(inst)),
-      onResult: (r) => live?.onResult({ id: r.id, area: r.area, title: r.title, status: r.status, message: '', docsUrl: r.docsUrl, durationMs: r.durationMs, ...(r.instance !== undefined ? { instance: redact(r.instance) } : {}) }),
+      // the status line (a terminal only) shows ids, instance keys and statuses: nothing else of a
+      // result is redacted for it (a whole-result redaction per check cost ~15 ms of a verify)
+      ...(live?.active ? {
+        onStart: (id: string, inst?: string) => live.onStart(id, inst === undefined ? inst : redact(inst)),
+        onResult: (r: CheckResult) => live.onResult({ id: r.id, area: r.area, title: r.title, status: r.status, message: '', docsUrl: r.docsUrl, durationMs: r.durationMs, ...(r.instance !== undefined ? { instance: redact(r.instance) } : {}) }),
+      } : {}),
       ...(req.verbose ? { log: (id: string, msg: string, data?: unknown) => io.stderr.write(`${redact(`[${id}] ${msg}${data === undefined ? '' : ` ${safeJson(data)}`}`)}\n`) } : {}),
     });
     const failing = run.results.filter((r) => r.status === 'fail' || r.status === 'error' || (r.status === 'skip' && r.blockedBy));

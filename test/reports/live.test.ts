@@ -30,6 +30,9 @@ describe('live reporter', () => {
     live.onWaiting(['database.postgres.auth'], 2, 'password authentication failed');
     live.finish();
     expect(s.chunks).toEqual([]);
+    // so the CLI prepares nothing for it
+    expect(live.active).toBe(false);
+    expect(createLiveReporter(s.stream, { color: false, isTTY: true }).active).toBe(true);
   });
 
   it('on a TTY: one status line with done, failing and running; the result lines come once, in the final report', () => {
