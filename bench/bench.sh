@@ -8,6 +8,7 @@
 #   stall       every endpoint stalled, --timeout 2s (preflight and verify)
 #   rss         peak RSS of preflight and verify
 #   profile     node --cpu-prof of --version, preflight and verify; top self-time functions
+#   nodes       preflight and verify against the healthy test bed on each Node of the matrix (the machine's, 22, 24: test/infra/node-versions.sh)
 #   scale       verify and preflight against a private kube-apiserver holding 0 / 100 / 1,000 / 10,000 pods (+ size/10 namespaces)
 # Results: bench/results/ (hyperfine JSON, rss.tsv, profiles, summary.md). Targets are checked in
 # summary.md; no timing assertion lives in the test suite.
@@ -30,11 +31,11 @@ while [ $# -gt 0 ]; do
     --only) ONLY=$2; shift 2 ;;
     --only=*) ONLY=${1#--only=}; shift ;;
     --quick) RUNS=3; SIZES=${BENCH_SCALE_SIZES:-0 100 1000}; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
-ALL=coldstart,preflight,runbook,stall,rss,profile,scale
+ALL=coldstart,preflight,runbook,stall,rss,profile,nodes,scale
 [ "$ONLY" = all ] && ONLY=$ALL
 want() { [[ ",$ONLY," == *",$1,"* ]]; }
 log() { printf '\n[bench] %s\n' "$*" >&2; }
@@ -217,7 +218,26 @@ if want profile; then
   node bench/chunk-cost.mjs "$DIST" 5 > "$R/chunk-cost.md"
 fi
 
-# ---------------------------------------------------------------- 7. scale (last: the private API server keeps what it was loaded with)
+# ---------------------------------------------------------------- 7. per Node version
+# The goals hold per supported Node: the machine's (20 here), 22 and 24, each warmed up (its own code
+# cache). nodes.tsv: "<node version>\t<hyperfine json>".
+if want nodes; then
+  log "preflight and verify on each Node of the matrix"
+  : > "$R/nodes.tsv"
+  node_dirs=("machine $(dirname "$(command -v node)")")
+  while read -r major dir; do node_dirs+=("$major $dir"); done < <(bash test/infra/node-versions.sh 22 24)
+  for entry in "${node_dirs[@]}"; do
+    dir=${entry#* }; v=$("$dir/node" --version)
+    for _ in 1 2 3; do "$dir/node" "$DIST/flyte-doctor.mjs" preflight $HEALTHY -o json >/dev/null || true; "$dir/node" "$DIST/flyte-doctor.mjs" verify $HEALTHY -o json >/dev/null || true; done
+    hf "nodes-$v" --warmup 1 --runs "$RUNS" -i \
+      -n "node -e 0" "$dir/node -e 0" \
+      -n "preflight" "$dir/node $DIST/flyte-doctor.mjs preflight $HEALTHY -o json" \
+      -n "verify" "$dir/node $DIST/flyte-doctor.mjs verify $HEALTHY -o json"
+    printf '%s\t%s\n' "$v" "nodes-$v" >> "$R/nodes.tsv"
+  done
+fi
+
+# ---------------------------------------------------------------- 8. scale (last: the private API server keeps what it was loaded with)
 if want scale; then
   need_private_kube
   : > "$R/scale.tsv"

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 const [file, topArg] = process.argv.slice(2);
 if (!file) { process.stderr.write('usage: node bench/cpuprofile-top.mjs <file.cpuprofile> [top]\n'); process.exit(2); }
-const top = Number(topArg ?? 25);
+// (a second profile file in the arguments is not a count)
+const top = /^\d+$/.test(topArg ?? '') ? Number(topArg) : 25;
 const prof = JSON.parse(readFileSync(file, 'utf8'));
 const manifestFile = join(process.env.BENCH_DIST ?? join(dirname(fileURLToPath(import.meta.url)), '..', 'dist'), 'bundle-manifest.json');
 const manifest = existsSync(manifestFile) ? JSON.parse(readFileSync(manifestFile, 'utf8')) : {};

@@ -57,6 +57,20 @@ if (pf) {
   if (cold) targets.push(['full preflight, no code cache (a first run; reported)', s(cold.median), 'reported']);
 }
 
+const nodes = (read('nodes.tsv') ?? '').split('\n').filter(Boolean).map((l) => l.split('\t')).map(([v, name]) => ({ v, res: hf(name) })).filter((x) => x.res);
+if (nodes.length) {
+  // issue 15's goals, per supported Node (the same build, the healthy test bed)
+  out.push('## Per Node version, healthy test bed (median wall)', '', '| Node | `node -e 0` | preflight | verify |', '| --- | --- | --- | --- |');
+  for (const { v, res } of nodes) {
+    const [n0, p, vf] = ['node -e 0', 'preflight', 'verify'].map((l) => pick(res, l));
+    if (!n0 || !p || !vf) continue;
+    out.push(`| ${v} | ${s(n0.median)} | ${spread(p)} | ${spread(vf)} |`);
+    targets.push([`preflight ≤ 0.3 s on Node ${v} (issue 15)`, s(p.median), mark(p.median <= 0.3)]);
+    targets.push([`verify ≤ 0.4 s on Node ${v} (issue 15)`, s(vf.median), mark(vf.median <= 0.4)]);
+  }
+  out.push('');
+}
+
 const rb = hf('runbook');
 if (rb) {
   // issue 15: per phase, >= 5x faster than the runbook typed one step after the other, >= 3x than with every independent step in the background
