@@ -1,4 +1,5 @@
 import { adminEndpoint, hostPort } from '../../src/config/endpoints.js';
+import { shownPath } from '../../src/config/read.js';
 import { probeTimeout } from '../../src/engine/budget.js';
 import { ProbeError, type TlsProbeResult } from '../../src/clients/tls.js';
 import { describeService } from '../../src/clients/sniff.js';
@@ -37,7 +38,7 @@ function trustEnvFinding(stores: readonly EnvStore[], caFileSet: boolean): { sta
   const shown = parts.filter((p) => p.e.fatal || !fatal);
   return {
     status: fatal ? 'fail' : 'warn', messageId: fatal ? 'trustEnvBroken' : 'trustEnvIgnored', cause: cause.config(`env:${shown[0]!.s.variable}`),
-    message: shown.map((p) => `${p.s.variable}=${p.s.path} (environment) ${p.s.error}: ${p.e.text}`).join('; '),
+    message: shown.map((p) => `${p.s.variable}=${shownPath(p.s.path)} (environment) ${p.s.error}: ${p.e.text}`).join('; '),
     hint: `point ${shown.map((p) => p.s.variable).join(' and ')} at an existing PEM bundle (e.g. /etc/ssl/certs/ca-certificates.crt plus your private CA), or unset ${shown.length > 1 ? 'them' : 'it'} in the shell profile or CI job that sets ${shown.length > 1 ? 'them' : 'it'}`,
     details: { trustEnv: Object.fromEntries(shown.map((p) => [p.s.variable, `${p.s.path}: ${p.s.error}`])) },
   };

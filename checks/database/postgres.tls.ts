@@ -6,6 +6,7 @@ import { defineCheck } from '../../src/engine/define.js';
 import type { Json, Messages, Outcome } from '../../src/engine/types.js';
 import { dbFix, dbSettingKey, dbSource, SSLMODES } from '../../src/flyte/database.js';
 import { carryNotFromHere, connOf, databaseFor, dbInstances, hpKey, LOGIN_MESSAGES, loginServerFinding, NETWORK_MESSAGES, networkFinding, NOT_FROM_HERE_MESSAGES, SERVER_MESSAGES, serverOnlyFinding, tlsProblemText, where } from './_support.js';
+import { invisiblePathNote, shownPath } from '../../src/config/read.js';
 
 const MESSAGES = {
   plaintext: { status: 'pass', summary: 'TLS is off as configured and the server accepts plaintext.' },
@@ -167,7 +168,7 @@ export default defineCheck({
         if (t === 'no-tls') return noTls();
         judge(t);
         if (hbaRefused(t.answer) && admitted(judge(await probePlain()).answer)) return refusesTls(t.answer, t.info);
-        return { status: 'warn', messageId: 'caFileNotHere', message: `sslrootcert ${plan.caFile} is not readable where flyte-doctor runs, so the certificate chain was not verified here; TLS (${t.info.protocol}) works (certificate CN=${t.info.subject}, issuer ${t.info.issuer})`, hint: `run flyte-doctor with the CA at ${plan.caFile} (the path the Flyte pods use, e.g. mounted from the secret), or check the CA mount in the pods`, details: { ...base, ...tlsDetails(t.info) } };
+        return { status: 'warn', messageId: 'caFileNotHere', message: `sslrootcert ${shownPath(plan.caFile!)} is not readable where flyte-doctor runs${invisiblePathNote(plan.caFile!) ? ` (${invisiblePathNote(plan.caFile!)}; Flyte's pods read the same path)` : ''}, so the certificate chain was not verified here; TLS (${t.info.protocol}) works (certificate CN=${t.info.subject}, issuer ${t.info.issuer})`, hint: `run flyte-doctor with the CA at ${plan.caFile} (the path the Flyte pods use, e.g. mounted from the secret), or check the CA mount in the pods`, details: { ...base, ...tlsDetails(t.info) } };
       }
       const t = await probeTls(plan.verify);
       if (t === 'no-tls') return noTls();

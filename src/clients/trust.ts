@@ -6,6 +6,7 @@
 // files and says which stores exist; it judges nothing.
 import type { Target } from '../config/target.js';
 import { pemPath, readPemFile, splitPem, type TrustStore } from './tls.js';
+import { invisiblePathNote } from '../config/read.js';
 
 /** A CA bundle this machine adds through an environment variable, and which clients read it. */
 export interface EnvStore {
@@ -71,7 +72,8 @@ async function readBundleNow(path: string): Promise<{ certs: string[]; error?: s
     return certs.length ? { certs } : { certs, error: 'no PEM certificate in the file' };
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    return { certs: [], error: err.code === 'ENOENT' ? 'file does not exist' : err.code === 'EACCES' ? 'file is not readable' : err.code === 'EISDIR' ? 'is a directory, not a PEM file' : err.message };
+    const note = err.code === 'ENOENT' ? invisiblePathNote(path) : undefined;
+    return { certs: [], error: err.code === 'ENOENT' ? `file does not exist${note ? `: ${note}` : ''}` : err.code === 'EACCES' ? 'file is not readable' : err.code === 'EISDIR' ? 'is a directory, not a PEM file' : err.message };
   }
 }
 

@@ -4,6 +4,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { headerUnsafe, surroundingWhitespace } from './chars.js';
 
 /** Values files, flytectl config, plugin config: 2 MiB (real ones are tens of KiB; parsing 2 MiB of YAML takes ~170 MB and a few seconds). */
 export const INPUT_LIMIT = 2 * 1024 * 1024;
@@ -27,7 +28,7 @@ export function fileKind(st: Stats): string {
 export function fsReason(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   switch (e?.code) {
-    case 'ENOENT': return 'no such file or directory';
+    case 'ENOENT': { const note = typeof e.path === 'string' ? invisiblePathNote(e.path) : undefined; return `no such file or directory${note ? `: ${note}` : ''}`; }
     case 'EACCES': case 'EPERM': return 'permission denied';
     case 'EISDIR': return 'is a directory, expected a file';
     case 'ENOTDIR': return 'a parent path is not a directory';
@@ -35,6 +36,53 @@ export function fsReason(err: unknown): string {
     case 'ENAMETOOLONG': return 'the path is too long';
     default: return e?.code ?? e?.message ?? String(err);
   }
+}
+
+const INVISIBLE = /[\x00-\x1f\x7f]/;
+const invisibleIn = (s: string): boolean => s !== s.trim() || INVISIBLE.test(s);
+
+/**
+ * A path as a message shows it: as written, or quoted with its invisible characters escaped when it
+ * holds a control character or whitespace at an end of the path or of one of its parts (a raw
+ * newline would break the message's line, and a space cannot be seen).
+ */
+export function shownPath(p: string): string {
+  return p.split('/').some(invisibleIn) ? JSON.stringify(p) : p;
+}
+
+/** What invisible characters a value holds ("ends with a newline", "contains a tab at character 4 of 9"). */
+function invisibleWhat(v: string): string | undefined {
+  const tab = v.indexOf('\t');
+  return surroundingWhitespace(v) ?? headerUnsafe(v) ?? (tab >= 0 ? `contains a tab at character ${tab + 1} of ${v.length}` : undefined);
+}
+
+/**
+ * For a path that was not found: the invisible characters it holds, and whether the file is there
+ * without them ("the path ends with a newline, and /etc/x/ca.crt exists: remove the whitespace").
+ * A YAML block scalar (`key: |`) ends a value with a line break; a path pasted from a terminal may
+ * carry a space. A relative path is read against a directory (a kubeconfig's), so ` /etc/x.pem`
+ * (a space first) is looked for as `<dir>/ /etc/x.pem`: its whitespace sits in a part of the path.
+ * Undefined for a path without any.
+ */
+export function invisiblePathNote(p: string): string | undefined {
+  const parts = p.split('/');
+  const i = parts.findIndex(invisibleIn);
+  if (i < 0) return undefined;
+  const whole = invisibleWhat(p);
+  const part = parts[i]!;
+  const what = whole && (p !== p.trim() || parts.filter(invisibleIn).length > 1 || i === parts.length - 1) ? `the path ${whole}`
+    : part.trim() === '' ? `a part of the path, ${JSON.stringify(part)}, is only whitespace (a path written with a space first is relative: it is read against the directory before it)`
+      : `a part of the path, ${JSON.stringify(part)}, ${invisibleWhat(part)}`;
+  const clean = (x: string) => x.split('/').map((s) => s.trim().replace(/[\x00-\x1f\x7f]/g, '')).join('/');
+  // the file meant: the path cleaned, or (a relative path written with a space first) what follows the space
+  const candidates = [clean(p), ...(parts[i]!.trim() === '' && i < parts.length - 1 ? [clean(`/${parts.slice(i + 1).join('/')}`)] : [])];
+  let found = '';
+  for (const c of candidates) {
+    const st = c && c !== p ? statQuiet(c) : undefined;
+    if (st) { found = `, and ${c} exists${st.isFile() ? '' : ` (${fileKind(st)})`}: remove ${/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(p) ? 'the invisible characters' : 'the whitespace'} from the path`; break; }
+  }
+  const yaml = /[\r\n]\s*$/.test(p) ? ' (a YAML block scalar, `key: |`, ends a value with a line break: write the path on the key\'s line)' : '';
+  return `${what}${found}${yaml}`;
 }
 
 export interface ReadOptions {
@@ -101,7 +149,7 @@ export function readInputFile(label: string, given: string, cwd: string, o: Read
 export function readInputFile(label: string, given: string, cwd: string, o?: ReadOptions): string;
 export function readInputFile(label: string, given: string, cwd: string, o: ReadOptions = {}): string | undefined {
   const limit = o.limit ?? INPUT_LIMIT;
-  const fail = (why: string): never => { throw new UserError(`${label}: cannot read ${given}: ${why}`); };
+  const fail = (why: string): never => { throw new UserError(`${label}: cannot read ${shownPath(given)}: ${why}`); };
   let data: Buffer;
   try { data = readRegularFileSync(resolve(cwd, given), limit); } catch (e) {
     if (e instanceof FileShapeError) return fail(e.kind ? `is ${e.kind}, expected a regular file` : tooLarge(e.size!, limit, o.what, e.atLeast));
@@ -168,6 +216,6 @@ export function checkReadableLater(label: string, given: string, cwd: string, li
   const abs = resolve(cwd, given);
   let st: Stats;
   try { st = statSync(abs); } catch { return; }
-  if (!st.isFile()) throw new UserError(`${label}: cannot read ${given}: is ${fileKind(st)}, expected a regular file`);
-  if (st.size > limit) throw new UserError(`${label}: cannot read ${given}: is ${mib(st.size)}, over the ${mib(limit)} limit for certificate files; pass the right file`);
+  if (!st.isFile()) throw new UserError(`${label}: cannot read ${shownPath(given)}: is ${fileKind(st)}, expected a regular file`);
+  if (st.size > limit) throw new UserError(`${label}: cannot read ${shownPath(given)}: is ${mib(st.size)}, over the ${mib(limit)} limit for certificate files; pass the right file`);
 }

@@ -22,6 +22,8 @@ const cases: { name: string; args: string[]; expect: RegExp }[] = [
   { name: 'no command', args: [], expect: /a command is required/ },
   { name: 'unknown command', args: ['doctorate'], expect: /Unknown argument: doctorate/ },
   { name: 'missing values file', args: ['preflight', '--dry-run', '-f', join(dir, 'nope.yaml')], expect: /nope\.yaml.*(cannot read|no such file|ENOENT)/i },
+  // a path with a space after it (copied from a terminal): quoted, and the file meant is named
+  { name: 'values path ending in a space', args: ['preflight', '--dry-run', '-f', `${join(dir, 'v2.yaml')} `], expect: new RegExp(`^flyte-doctor: --values: cannot read "${join(dir, 'v2.yaml').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} ": no such file or directory: the path ends with a space, and \\S+v2\\.yaml exists: remove the whitespace from the path$`, 'm') },
   { name: 'values file is a directory', args: ['preflight', '--dry-run', '-f', dir], expect: /cannot read|directory|EISDIR/i },
   { name: 'invalid YAML with line and column', args: ['preflight', '--dry-run', '-f', join(dir, 'bad.yaml')], expect: /bad\.yaml:\d+:\d+: invalid YAML/ },
   { name: 'values key of the wrong type', args: ['preflight', '--dry-run', '-f', join(dir, 'wrongtype.yaml')], expect: /wrongtype\.yaml: configuration\.database\.port: expected .*number.*five/ },

@@ -76,6 +76,13 @@ describe('client.config.tls-mode (the insecure / insecureSkipVerify confusion)',
     expect(result.message).toContain('does not exist');
     expect(result.cause).toBe('config:admin.caCertFilePath');
   });
+  it('caCertFilePath with a line break after it (a YAML block scalar): the path is shown quoted and the file named', async () => {
+    const { result } = await run('client.config.tls-mode', bedTarget(bed().nginx.https, { caCertFilePath: `${bed().caCert}\n` }));
+    expect(result).toMatchObject({ status: 'fail', messageId: 'caFileMissing', cause: 'config:admin.caCertFilePath' });
+    expect(result.message).toContain(`admin.caCertFilePath: ${JSON.stringify(`${bed().caCert}\n`)}`);
+    expect(result.message).toContain(`: file does not exist: the path ends with a newline, and ${bed().caCert} exists: remove the whitespace from the path (a YAML block scalar`);
+    expect(result.message).not.toMatch(/\n/);
+  });
   it('caCertFilePath that does not exist does not matter with insecure: true (neither client reads it)', async () => {
     const { result } = await run('client.config.tls-mode', direct(bed().admin.grpcPort, { insecure: true, caCertFilePath: '/nonexistent/ca.pem' }));
     expect(result.status, brief(result)).toBe('pass');

@@ -88,6 +88,17 @@ describe('database.postgres.tls', () => {
     expect(result.hint).toContain('sslrootcert');
   });
 
+  it('sslrootcert not readable here: warn caFileNotHere; a path with a line break after it says so and names the file meant', async () => {
+    const missing = await runCheck('database.postgres.tls', pgTarget(pgDb({ sslmode: 'verify-full', sslrootcert: '/etc/flyte/db-ca/ca.crt' })));
+    expect(missing.result).toMatchObject({ status: 'warn', messageId: 'caFileNotHere' });
+    expect(missing.result.message).toMatch(/^sslrootcert \/etc\/flyte\/db-ca\/ca\.crt is not readable where flyte-doctor runs, so/);
+    const ca = getTestbed().caCert;
+    const { result } = await runCheck('database.postgres.tls', pgTarget(pgDb({ sslmode: 'verify-full', sslrootcert: `${ca}\n` })));
+    expect(result).toMatchObject({ status: 'warn', messageId: 'caFileNotHere' });
+    expect(result.message).toContain(`sslrootcert ${JSON.stringify(`${ca}\n`)} is not readable where flyte-doctor runs (the path ends with a newline, and ${ca} exists: remove the whitespace from the path`);
+    expect(result.message).toContain('Flyte\'s pods read the same path)');
+  });
+
   it('an expired certificate is its own finding: renew it, not "change the CA"', async () => {
     const { result } = await runCheck('database.postgres.tls', pgTarget(pgDb({ ...su(expired) })));
     expect(result.messageId).toBe('certExpired');

@@ -202,6 +202,7 @@ describe('credentials against the real API server', () => {
 
   it('credential problems are kubernetes.config.load findings naming the field', async () => {
     const d = tmp();
+    const cy = clientCert(d, 'fd-cert-y', 'y');
     const cases: [string, string, string, RegExp][] = [
       ['missing tokenFile', single({ tokenFile: join(d, 'nope') }), 'credentialFileUnreadable', /token file of user "u" \(tokenFile\): cannot read .*nope: no such file/],
       ['empty tokenFile', single({ tokenFile: write(d, 'empty', '\n') }), 'credentialInvalid', /tokenFile .*empty\) is empty/],
@@ -215,6 +216,9 @@ describe('credentials against the real API server', () => {
       ['exec v1alpha1', single({ exec: { command: 'true', apiVersion: 'client.authentication.k8s.io/v1alpha1' } }), 'authUnsupported', /v1alpha1/],
       // Go's net/http refuses control characters in a header value; client-go trims a tokenFile only
       ['inline token ending in a line break (token: |)', single({ token: `${tb().kube.tokens.admin}\n` }), 'credentialInvalid', /the token of user "u" contains a line break \(\\n\) at its end: kubectl .* refuse it as an HTTP header/],
+      // a path written as a YAML block scalar ends with a line break: the file is there without it
+      ['CA path ending in a line break', single({ token: tb().kube.tokens.admin }, { server: tb().kube.server, 'certificate-authority': `${bed()['certificate-authority']}\n` }), 'credentialFileUnreadable', /\(certificate-authority\): cannot read "[^"\n]+ca\.crt\\n": no such file or directory: the path ends with a newline, and \S+ca\.crt exists: remove the whitespace from the path \(a YAML block scalar/],
+      ['client key path starting with a space', single({ 'client-certificate': cy.cert, 'client-key': ` ${cy.key}` }), 'credentialFileUnreadable', /cannot read "\/[^"]+\/ \/[^"]+fd-cert-y\.key": no such file or directory: a part of the path, " ", is only whitespace \(a path written with a space first is relative[^)]*\), and \/\S+fd-cert-y\.key exists: remove the whitespace/],
       ['exec token with a carriage return inside', single({ exec: { command: plugin(d, 'cr.sh', `printf '%s' '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"t-4\\rx"}}'`), apiVersion: 'client.authentication.k8s.io/v1' } }), 'credentialInvalid', /printed \(status\.token\) contains a carriage return \(\\r\) at character 4 of 5/],
     ];
     for (const [name, file, id, re] of cases) {
