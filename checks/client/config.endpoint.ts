@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { EndpointSyntaxError, isClusterInternal, parseAdminEndpoint } from '../../src/config/endpoints.js';
 import { closeNames } from '../../src/distance.js';
+import { ingressHostProblem } from '../../src/config/k8s-names.js';
 import { setting } from '../../src/flyte/settings.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
@@ -55,7 +56,8 @@ export default defineCheck({
     if (STALE_SANDBOX.has(p.port)) {
       return { status: 'warn', messageId: 'staleSandboxPort', message: `admin.endpoint${file} uses port ${p.port}, a port of the old flytectl sandbox; flytectl demo serves HTTP and gRPC on 30080`, hint: `set admin.endpoint: dns:///${p.host}:30080 (flytectl config init, or export FLYTECTL_CONFIG=~/.flyte/config-sandbox.yaml)`, details };
     }
-    const ingHost = ctx.target.ingress?.host;
+    // (a values host Kubernetes refuses is ingress.host.valid's finding: no comparison with it, and never a fix that copies it)
+    const ingHost = ctx.target.ingress?.host && !ingressHostProblem(ctx.target.ingress.host) ? ctx.target.ingress.host : undefined;
     if ((p.host === 'localhost' || p.host === '127.0.0.1') && ingHost && ingHost !== p.host && !/^(localhost|127\.)/.test(ingHost)) {
       return { status: 'warn', messageId: 'localhost', message: `admin.endpoint${file} dials ${p.host}:${p.port} while the deployment's ingress host is ${ingHost}`, hint: `set admin.endpoint: dns:///${ingHost} unless you mean a port-forward`, details };
     }

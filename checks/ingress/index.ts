@@ -8,8 +8,9 @@ import grpcDataproxy from './grpc.dataproxy.js';
 import grpcHealth from './grpc.health.js';
 import grpcIdentity from './grpc.identity.js';
 import grpcSignal from './grpc.signal.js';
+import hostValid from './host.valid.js';
 import httpApi from './http.api.js';
 import httpConsole from './http.console.js';
 import httpHealthcheck from './http.healthcheck.js';
 
-export const checks: readonly Check[] = [annotationsGrpc, annotationsHttp, grpcAdmin, grpcAuthmetadata, grpcDataproxy, grpcHealth, grpcIdentity, grpcSignal, httpApi, httpConsole, httpHealthcheck];
+export const checks: readonly Check[] = [annotationsGrpc, annotationsHttp, grpcAdmin, grpcAuthmetadata, grpcDataproxy, grpcHealth, grpcIdentity, grpcSignal, hostValid, httpApi, httpConsole, httpHealthcheck];
