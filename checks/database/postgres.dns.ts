@@ -1,4 +1,5 @@
 import { surroundingWhitespace } from '../../src/config/hygiene.js';
+import { hostValueParts } from '../../src/config/host-values.js';
 import { stepBudget } from '../../src/clients/postgres.js';
 import { DnsError, resolveHost } from '../../src/clients/resolve.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
@@ -42,6 +43,14 @@ export default defineCheck({
       const tpl = bare.includes('{{');
       const ws = surroundingWhitespace(db.host);
       const trimmedOk = ws && (isIP(bare.trim()) || validHostName(bare.trim()));
+      // a URL or host:port in the host key: Flyte's DSN then holds no valid host (the port has its own key)
+      const parts = !tpl && !trimmedOk ? hostValueParts(db.host) : undefined;
+      if (parts) {
+        const portKey = dbSettingKey(ctx.target, db, 'port');
+        const portFix = parts.port !== undefined && parts.port !== db.port ? ` and ${portKey}: ${parts.port}` : '';
+        return { status: 'fail', messageId: 'invalidName', cause: cause.dns(db.host), message: `the database host ${JSON.stringify(db.host)} ${parts.why}${parts.port !== undefined ? ` (${portKey}${parts.port === db.port ? ` is already ${db.port}` : ` is ${db.port}`})` : ''}: Flyte connects to a host of that name, which does not exist${dbSource(ctx.target, db, 'host')}`,
+          hint: `set ${hostKey}: ${parts.host}${portFix}`, details: { host: db.host, meant: parts.host, ...(parts.port !== undefined ? { port: parts.port } : {}) } };
+      }
       return { status: 'fail', messageId: 'invalidName', cause: cause.dns(db.host), message: `the database host ${JSON.stringify(db.host.length > 120 ? `${db.host.slice(0, 117)}...` : db.host)} is not a valid host name${tpl ? ': a Helm template the chart renders at install time' : ''}${trimmedOk ? `: it ${ws}` : ''}${dbSource(ctx.target, db, 'host')}`,
         hint: tpl ? `flyte-doctor cannot render it: check the render (\`helm template … | flyte-doctor preflight --manifests -\`), or give the rendered host with --set ${hostKey}=<host>` : trimmedOk ? `set ${hostKey} to ${JSON.stringify(db.host.trim())}, with nothing around it` : `set ${hostKey} to a DNS name or an IP address`, details: { host: db.host } };
     }

@@ -4,6 +4,9 @@ import { probeTimeout, seconds } from '../../src/engine/budget.js';
 import { cause } from '../../src/engine/causes.js';
 import type { Target } from '../../src/config/target.js';
 import { defineCheck } from '../../src/engine/define.js';
+import { hostValueParts } from '../../src/config/host-values.js';
+import { setting, whereSet } from '../../src/flyte/settings.js';
+import { dbSettingKey } from '../../src/flyte/database.js';
 import type { CheckContext, Instance, Outcome } from '../../src/engine/types.js';
 
 interface NamedHost extends Instance { host: string; role: string }
@@ -48,8 +51,17 @@ export const DNS_MESSAGES = {
 
 type DnsId = keyof typeof DNS_MESSAGES;
 
+/** The port a host setting held, when the port setting beside it says another (never one already set). */
+function portFix(t: Target, field: string | undefined, port: number | undefined): string {
+  if (port === undefined) return '';
+  const i = field ? /^databases\[(\d+)\]\.host$/.exec(field)?.[1] : undefined;
+  const db = i !== undefined ? t.databases[Number(i)] : undefined;
+  if (db) return db.port === port ? '' : ` and ${dbSettingKey(t, db, 'port')}: ${port}`;
+  return ` (its port, ${port}, goes in the port setting next to it)`;
+}
+
 /** Shared by dns.admin.resolve and dns.hosts.resolve. */
-export async function dnsOutcome(ctx: CheckContext, host: string, role: string, timeoutMs: number): Promise<Outcome<DnsId>> {
+export async function dnsOutcome(ctx: CheckContext, host: string, role: string, timeoutMs: number, field?: string): Promise<Outcome<DnsId>> {
   const viaFlag = !!ctx.target.dnsServer;
   const resolver = viaFlag ? `--dns-server ${ctx.target.dnsServer}` : 'the system resolver';
   const { isIP } = await import('node:net');
@@ -58,6 +70,14 @@ export async function dnsOutcome(ctx: CheckContext, host: string, role: string, 
   const key = cause.dns(bare);
   if (!validHostName(bare)) {
     const tpl = bare.includes('{{');
+    // a URL or host:port in a host setting: the host inside it is what was meant
+    const parts = tpl ? undefined : hostValueParts(host);
+    if (parts) {
+      const s = field ? setting(ctx.target, field) : undefined;
+      const key = s?.key ?? `the ${role}`;
+      return { status: 'fail', messageId: 'invalidName', cause: cause.dns(bare), message: `${JSON.stringify(host)} (${role}${s && s.origin !== 'unset' ? `, ${whereSet(s)}` : ''}) ${parts.why}: no host has that name`,
+        hint: `set ${key} to ${parts.host}${s?.file && s.file !== '--set' ? ` in ${s.file}` : ''}${portFix(ctx.target, field, parts.port)}`, details: { host, meant: parts.host, ...(parts.port !== undefined ? { port: parts.port } : {}) } };
+    }
     return { status: 'fail', messageId: 'invalidName', cause: key, message: `${JSON.stringify(host.length > 120 ? `${host.slice(0, 117)}...` : host)} (${role}) is not a valid host name${tpl ? ': a Helm template the chart renders at install time' : ''}`,
       hint: tpl ? `give the rendered name (e.g. --set with the value \`helm template\` produces), or check the render itself: \`helm template … | flyte-doctor preflight --manifests -\`` : `set the ${role} to a DNS name or an IP address (letters, digits, '-', '.')`, details: { host } };
   }
@@ -109,6 +129,6 @@ export default defineCheck({
   async run(ctx) {
     const h = namedHosts(ctx.target).find((x) => x.key === ctx.instance?.key);
     if (!h) return { status: 'skip', message: 'host no longer in the target' };
-    return dnsOutcome(ctx, h.host, h.role, probeTimeout(ctx));
+    return dnsOutcome(ctx, h.host, h.role, probeTimeout(ctx), h.fields?.[0]);
   },
 });

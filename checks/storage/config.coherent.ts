@@ -3,9 +3,11 @@ import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Json, Outcome } from '../../src/engine/types.js';
 import { headerUnsafe, surroundingWhitespace } from '../../src/config/hygiene.js';
+import { bucketNameProblem } from '../../src/config/bucket-names.js';
+import { placeholderTokens } from '../../src/config/hygiene.js';
 import { bucketFromUrl, changeHint, credentialPrecedence, effectiveEndpoint, shownEndpoint, storageFix, storageKey, userDataBucketOf } from '../../src/flyte/storage.js';
 
-type Problem = { id: 'noMetadataBucket' | 'rawPrefixScheme' | 'missingKeys' | 'badAuthType' | 'noRegion' | 'badEndpoint' | 'keyFileMissing' | 'rawPrefixBucket' | 'keysIgnored' | 'sslFlagMismatch' | 'endpointNoScheme' | 'noAccount' | 'unsendableValue'; msg: string; hint: string; cause?: string };
+type Problem = { id: 'noMetadataBucket' | 'invalidBucketName' | 'rawPrefixScheme' | 'missingKeys' | 'badAuthType' | 'noRegion' | 'badEndpoint' | 'keyFileMissing' | 'rawPrefixBucket' | 'keysIgnored' | 'sslFlagMismatch' | 'endpointNoScheme' | 'noAccount' | 'unsendableValue'; msg: string; hint: string; cause?: string };
 
 export default defineCheck({
   id: 'storage.config.coherent',
@@ -16,6 +18,7 @@ export default defineCheck({
   messages: {
     coherent: { status: 'pass', summary: 'Provider, buckets, endpoint, region and credentials mode fit together.' },
     unsupportedProvider: { status: 'skip', summary: 'Providers other than S3, GCS and Azure Blob (stow oracle, swift, local) are not probed.' },
+    invalidBucketName: { status: 'fail', summary: 'A bucket (container) name the store refuses: a URL (s3://...), a path, capitals, a character it cannot hold, or whitespace.' },
     noMetadataBucket: { status: 'fail', summary: 'No metadata bucket is configured (Flyte\'s storage.container is required).' },
     rawPrefixScheme: { status: 'fail', summary: 'The raw output prefix uses another scheme than the provider (s3:// vs gs:// vs abfs://).' },
     missingKeys: { status: 'fail', summary: 'authType accesskey without the access key or the secret key.' },
@@ -54,6 +57,20 @@ export default defineCheck({
     };
     const fails: Problem[] = [];
     const warns: Problem[] = [];
+    // a bucket name the store refuses or reads as another (s3://b, b/prefix, capitals): the SDKs refuse some before sending
+    for (const field of ['metadataBucket', 'userDataBucket'] as const) {
+      const name = st[field];
+      // (a placeholder, `<BUCKET>`, is values.inputs.placeholders' finding)
+      if (!name || (field === 'userDataBucket' && name === st.metadataBucket) || placeholderTokens(name).length || name.includes('{{')) continue;
+      const bad = bucketNameProblem(scheme === 'gs' ? 'gcs' : scheme === 'abfs' ? 'azure' : 's3', name);
+      if (!bad) continue;
+      const key = storageKey(st, field);
+      fails.push({
+        id: 'invalidBucketName', cause: cause.config(key),
+        msg: `the ${field === 'metadataBucket' ? 'metadata' : 'raw data'} ${st.provider === 'azure' ? 'container' : 'bucket'} ${JSON.stringify(name)} (${key}) ${bad.why}: ${st.provider === 'gcs' ? 'GCS' : st.provider === 'azure' ? 'Azure Blob' : 'the store'} refuses it, and Flyte cannot read or write its data`,
+        hint: bad.meant ? `${storageFix(t, field, bad.meant) ?? `set ${key}: ${bad.meant}`}` : `set ${key} to the ${st.provider === 'azure' ? 'container' : 'bucket'}'s name as the store lists it (${bad.allowed})`,
+      });
+    }
     if (!st.metadataBucket) fails.push({ id: 'noMetadataBucket', msg: 'no metadata bucket configured (Flyte\'s storage.container is required)', hint: `set ${storageKey(st, 'metadataBucket')}`, cause: cause.config(storageKey(st, 'metadataBucket')) });
     if (st.rawOutputPrefix) {
       const mm = /^([a-z0-9]+):\/\//i.exec(st.rawOutputPrefix);

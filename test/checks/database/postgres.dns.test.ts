@@ -20,6 +20,32 @@ describe('database.postgres.dns', () => {
     expect(result.hint).toContain('to "127.0.0.1", with nothing around it');
   });
 
+  it('a host:port or a connection URL in the host key: the host inside it is the fix (and the port only when the port key says another); with it the database answers', async () => {
+    const db = pgDb();
+    const other = db.port === 5432 ? 5433 : 5432;
+    const cases: [string, RegExp, string][] = [
+      [`${db.host}:${db.port}`, new RegExp(`has a port; the port is a setting of its own \\(configuration\\.database\\.port is already ${db.port}\\)`), `set configuration.database.host: ${db.host}`],
+      [`${db.host}:${other}`, new RegExp(`\\(configuration\\.database\\.port is ${db.port}\\)`), `set configuration.database.host: ${db.host} and configuration.database.port: ${other}`],
+      [`postgres://flyte@${db.host}:${db.port}/flyteadmin?sslmode=require`, /is a URL \(postgres:\/\/\); the setting takes the host name alone/, `set configuration.database.host: ${db.host}`],
+    ];
+    for (const [host, msg, hint] of cases) {
+      const { result, results } = await runCheck('database.postgres.dns', pgTarget(pgDb({ host })));
+      expect(result, host).toMatchObject({ status: 'fail', messageId: 'invalidName' });
+      expect(result.message, host).toMatch(msg);
+      expect(result.hint, host).toBe(hint);
+      expect(results.length, host).toBeGreaterThan(0);
+      // one fault: the DNS check of the same host finds the same (and, ranking first, is its root)
+      const t = pgTarget(pgDb({ host }));
+      t.provenance['databases[0].host'] = 'values.yaml: configuration.database.host';
+      const dns = (await runCheck('dns.hosts.resolve', t, { instance: 'database-flyteadmin' })).result;
+      expect(dns, host).toMatchObject({ status: 'fail', messageId: 'invalidName', cause: result.cause });
+      expect(dns.message, host).toContain('(flyteadmin database host, values.yaml: configuration.database.host)');
+      expect(dns.hint, host).toBe(`set configuration.database.host to ${db.host} in values.yaml${host.endsWith(`:${other}`) ? ` and configuration.database.port: ${other}` : ''}`);
+    }
+    const fixed = await runCheck('database.postgres.connect', pgTarget(pgDb({ host: db.host })));
+    expect(fixed.result.status).toBe('pass');
+  });
+
   it('fails on NXDOMAIN and names the host key', async () => {
     const { result } = await runCheck('database.postgres.dns', pgTarget(pgDb({ host: getTestbed().dns.nxdomain })));
     expect(result.status).toBe('fail');

@@ -4,11 +4,55 @@ import { makeTarget } from '../../harness/target.js';
 import { runCheck } from '../../harness/run-check.js';
 import { gcsTarget, s3Target } from './store-target.js';
 import { getTestbed } from '../../harness/testbed.js';
+import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { bucketNameProblem } from '../../../src/config/bucket-names.js';
 
 describe('storage.config.coherent', () => {
   it('the test bed MinIO and GCS configs are coherent', async () => {
     expect((await runCheck('storage.config.coherent', s3Target())).result.status).toBe('pass');
     expect((await runCheck('storage.config.coherent', gcsTarget())).result.status).toBe('pass');
+  });
+
+  // A bucket written as a URL or with a path (s3://b, b/prefix) or in capitals: the AWS SDK refused
+  // some before sending ('check could not run: Bucket name shouldn't contain /'), the store the rest.
+  it('a bucket name the store refuses is named before any request, with the bucket meant; that bucket is the real one', async () => {
+    const m = getTestbed().minio;
+    const url = await runCheck('storage.s3.bucket', s3Target(undefined, { metadataBucket: `s3://${m.buckets.metadata}` }), { instance: 'metadata' });
+    const c = url.results.find((r) => r.id === 'storage.config.coherent')!;
+    expect(c).toMatchObject({ status: 'fail', messageId: 'invalidBucketName', cause: 'config:configuration.storage.metadataContainer' });
+    expect(c.message).toContain(`the metadata bucket "s3://${m.buckets.metadata}" (configuration.storage.metadataContainer) is a URL (s3://); the key takes the bucket name alone`);
+    expect(c.hint).toBe(`set configuration.storage.metadataContainer: ${m.buckets.metadata}`);
+    expect(url.result.status).toBe('skip'); // blocked along storage.s3.endpoint
+    // the value meant passes against MinIO
+    expect((await runCheck('storage.s3.bucket', s3Target(undefined, { metadataBucket: bucketNameProblem('s3', `s3://${m.buckets.metadata}`)!.meant! }), { instance: 'metadata' })).result.status).toBe('pass');
+    const path = (await runCheck('storage.config.coherent', s3Target(undefined, { userDataBucket: `${m.buckets.userdata}/raw` }))).result;
+    expect(path).toMatchObject({ status: 'fail', messageId: 'invalidBucketName' });
+    expect(path.message).toContain("has a '/': the key takes the bucket name alone, without a path or prefix");
+    expect(path.hint).toContain(`set configuration.storage.userDataContainer: ${m.buckets.userdata}`);
+    const caps = (await runCheck('storage.config.coherent', s3Target(undefined, { metadataBucket: 'Flyte_Metadata' }))).result;
+    expect(caps.message).toContain('contains an uppercase letter ("F")');
+    expect(caps.hint).toBe("set configuration.storage.metadataContainer to the bucket's name as the store lists it (3 to 63 lowercase letters, digits, '.' and '-')");
+    const g = getTestbed().gcs;
+    const gs = (await runCheck('storage.config.coherent', gcsTarget({ metadataBucket: `gs://${g.buckets.metadata}/` }))).result;
+    expect(gs).toMatchObject({ status: 'fail', messageId: 'invalidBucketName' });
+    expect(gs.message).toContain('is a URL (gs://)');
+  });
+
+  it('the S3 name rules agree with MinIO: HeadBucket is refused (400) exactly for the names they refuse, 404 for a valid name not there', async () => {
+    const m = getTestbed().minio;
+    const client = new S3Client({ endpoint: m.endpoint, region: m.region, forcePathStyle: true, credentials: { accessKeyId: m.root.accessKey, secretAccessKey: m.root.secretKey } });
+    const corpus = ['fd-absent-bucket', 'fd.absent.bucket', 'fd-a1', 'abc', `fd${'a'.repeat(61)}`, 'ab', `fd${'a'.repeat(62)}`, 'Fd-absent', 'fd_absent', 'fd..absent', '-fdabsent', 'fdabsent-', '192.168.1.1', 'fd absent'];
+    const disagreements: string[] = [];
+    try {
+      for (const name of corpus) {
+        let status = 0;
+        try { await client.send(new HeadBucketCommand({ Bucket: name })); status = 200; } catch (e) { status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? -1; }
+        expect([400, 404], `${name}: ${status}`).toContain(status);
+        const refused = status === 400;
+        if (refused !== Boolean(bucketNameProblem('s3', name))) disagreements.push(`${JSON.stringify(name)}: MinIO ${status}, rules ${bucketNameProblem('s3', name)?.why ?? 'accept'}`);
+      }
+    } finally { client.destroy(); }
+    expect(disagreements).toEqual([]);
   });
 
   // The access key id and the region go into the Authorization header: Node refused the request
@@ -42,17 +86,17 @@ describe('storage.config.coherent', () => {
   });
 
   it('Azure: judged (account, abfs:// prefix), and the S3 checks skip naming the provider', async () => {
-    const az = { provider: 'azure' as const, rawType: 'azure', metadataBucket: 'c', authType: 'iam' as const, signedUrlKey: 'x', valuesKey: 'configuration.storage' };
-    const t = makeTarget({ storage: { ...az, account: 'acct', azureAuth: 'token', rawOutputPrefix: 'abfs://c/raw' } });
+    const az = { provider: 'azure' as const, rawType: 'azure', metadataBucket: 'flyte', authType: 'iam' as const, signedUrlKey: 'x', valuesKey: 'configuration.storage' };
+    const t = makeTarget({ storage: { ...az, account: 'acct', azureAuth: 'token', rawOutputPrefix: 'abfs://flyte/raw' } });
     const { result, results } = await runCheck('storage.s3.put', t).catch(async () => runCheck('storage.config.coherent', t));
     const coherent = results.find((r) => r.id === 'storage.config.coherent')!;
     expect(coherent).toMatchObject({ status: 'pass', messageId: 'coherent' });
     expect(coherent.message).toContain('Azure Blob account acct');
-    expect(coherent.message).toContain('abfs://c');
+    expect(coherent.message).toContain('abfs://flyte');
     expect(result).toMatchObject({ status: 'skip' });
     expect(result.message).toContain('storage provider is azure, not S3');
     // no account; an s3:// prefix on Azure
-    const bad = (await runCheck('storage.config.coherent', makeTarget({ storage: { ...az, rawOutputPrefix: 's3://c/raw' } }))).result;
+    const bad = (await runCheck('storage.config.coherent', makeTarget({ storage: { ...az, rawOutputPrefix: 's3://flyte/raw' } }))).result;
     expect(bad).toMatchObject({ status: 'fail', messageId: 'rawPrefixScheme' });
     expect(bad.message).toContain('Azure Blob storage without a storage account name');
     expect(bad.hint).toContain('configuration.storage.providerConfig.azure.account');

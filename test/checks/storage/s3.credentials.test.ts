@@ -41,9 +41,13 @@ describe('S3 credentials on MinIO', () => {
     expect(key.status).toBe('fail');
     expect(key).toMatchObject({ messageId: "unknownAccessKey" });
     expect(key.message).toMatch(/the access key id ends with a space, so the store looks up a key that does not exist/);
-    const bucket = (await runCheck('storage.s3.bucket', s3Target(m.root, { metadataBucket: `${m.buckets.metadata} ` }), { instance: 'metadata' })).result;
-    expect(bucket).toMatchObject({ status: 'fail', messageId: 'invalidBucketName' });
-    expect(bucket.message).toMatch(/the bucket name ".+ " ends with a space/);
+    // a bucket name with a space is named from the values, before any request (storage.config.coherent)
+    const bucketRun = await runCheck('storage.s3.bucket', s3Target(m.root, { metadataBucket: `${m.buckets.metadata} ` }), { instance: 'metadata' });
+    const bucket = bucketRun.results.find((r) => r.id === 'storage.config.coherent')!;
+    expect(bucket).toMatchObject({ status: 'fail', messageId: 'invalidBucketName', rootCause: true });
+    expect(bucket.message).toMatch(/the metadata bucket ".+ " \(configuration\.storage\.metadataContainer\) ends with a space/);
+    expect(bucket.hint).toBe(`set configuration.storage.metadataContainer: ${m.buckets.metadata}`);
+    expect(bucketRun.result.status).toBe('skip');
     const endpoint = (await runCheck('storage.s3.endpoint', s3Target(m.root, { endpoint: `${m.endpoint} ` }))).result;
     expect(endpoint).toMatchObject({ status: 'fail', messageId: 'notAUrl' });
     expect(endpoint.message).toMatch(/ends with a space: Flyte's storage client refuses it as a URL/);
