@@ -32,6 +32,8 @@ describe('storage.config.coherent', () => {
     const caps = (await runCheck('storage.config.coherent', s3Target(undefined, { metadataBucket: 'Flyte_Metadata' }))).result;
     expect(caps.message).toContain('contains an uppercase letter ("F")');
     expect(caps.hint).toBe("set configuration.storage.metadataContainer to the bucket's name as the store lists it (3 to 63 lowercase letters, digits, '.' and '-')");
+    // a placeholder is values.inputs.placeholders' finding, not a bucket name to judge
+    expect((await runCheck('storage.config.coherent', s3Target(undefined, { metadataBucket: '<METADATA_BUCKET>' }))).result.messageId).not.toBe('invalidBucketName');
     const g = getTestbed().gcs;
     const gs = (await runCheck('storage.config.coherent', gcsTarget({ metadataBucket: `gs://${g.buckets.metadata}/` }))).result;
     expect(gs).toMatchObject({ status: 'fail', messageId: 'invalidBucketName' });
