@@ -3,6 +3,7 @@
 // value the API server would refuse at `helm install` is named before it, with the value meant.
 import { isIP } from 'node:net';
 import { headerUnsafe, surroundingWhitespace } from './chars.js';
+import { hostValueParts } from './host-values.js';
 
 /** IsDNS1123Subdomain: lowercase alphanumerics, '-' and '.', alphanumeric at both ends, at most 253. */
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -39,13 +40,9 @@ function valid(name: string): boolean {
   return name.length <= MAX_SUBDOMAIN && DNS1123_SUBDOMAIN.test(name);
 }
 
-/** The host a person meant by a value that is not one: a URL's host, a name without its port, lowercased, trimmed, `_` as `-`, no trailing dot. */
+/** The host a person meant by a value that is not one: a URL's host, a name without its port (hostValueParts), lowercased, trimmed, `_` as `-`, no trailing dot. */
 function meantHost(v: string): string | undefined {
-  let h = v.trim();
-  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(h) ? (() => { try { return new URL(h); } catch { return undefined; } })() : undefined;
-  if (url) h = url.hostname;
-  else h = h.replace(/\/.*$/, '').replace(/:\d*$/, '');
-  h = h.toLowerCase().replace(/_/g, '-').replace(/\.$/, '');
+  const h = (hostValueParts(v)?.host ?? v.trim().replace(/\/.*$/, '')).toLowerCase().replace(/_/g, '-').replace(/\.$/, '');
   return h || undefined;
 }
 
