@@ -1,14 +1,18 @@
-import { clientCertOf, firstAuthCodeOf, pgTryLogin } from '../../src/clients/postgres.js';
+import { clientCertOf, firstAuthCodeOf, pgTryLogin, PgProbeError, type PgSession } from '../../src/clients/postgres.js';
+import { PGX_CONNECTION_KEYWORDS } from '../../src/config/libpq.js';
+import type { DatabaseTarget } from '../../src/config/target.js';
+import { closeNames } from '../../src/distance.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
-import type { Messages, Outcome } from '../../src/engine/types.js';
+import type { CheckContext, Json, Messages, Outcome } from '../../src/engine/types.js';
 import { dbSettingKey, sslmodeOf } from '../../src/flyte/database.js';
 import { passwordOrigin } from '../../src/flyte/database.js';
 import { surroundingWhitespace } from '../../src/config/hygiene.js';
-import { authMethodFinding, carryNotFromHere, connOf, IN_CLUSTER_FIX, runsInCluster, databaseFor, dbInstances, hpKey, LOGIN_MESSAGES, loginServerFinding, NETWORK_MESSAGES, networkFinding, NOT_FROM_HERE_MESSAGES, sessionFor, TLS_FAILED_MESSAGES, tlsProblemText, where } from './_support.js';
+import { authMethodFinding, carryNotFromHere, connOf, IN_CLUSTER_FIX, runsInCluster, databaseFor, dbInstances, hpKey, LOGIN_MESSAGES, loginServerFinding, NETWORK_MESSAGES, networkFinding, NOT_FROM_HERE_MESSAGES, query, sessionFor, TLS_FAILED_MESSAGES, tlsProblemText, where } from './_support.js';
 
 const MESSAGES = {
   authenticated: { status: 'pass', summary: 'The user logged in with the configured password.' },
+  unknownSetting: { status: 'fail', summary: 'The options values key holds a key=value that is not a connection keyword of Flyte\'s driver (pgx), which sends it to the server as a setting; the server has no such setting and refuses Flyte\'s login (42704).' },
   passwordWhitespace: { status: 'fail', summary: 'The configured password or user name has whitespace around it (a trailing newline or space) and is refused; without it the login succeeds.' },
   passwordNotChecked: { status: 'warn', summary: 'The server let the user in without asking for a password (pg_hba.conf trust for this machine\'s address): the configured password was not checked, and Flyte\'s pods connect from another address, whose line may ask for it.' },
   passwordNotHere: { status: 'warn', summary: 'The password Flyte uses is in a file or Secret this machine cannot read (passwordPath not local, configuration.inlineSecretRef): the server asks for one, so the login cannot be checked from here; set PGPASSWORD to check it.' },
@@ -44,6 +48,11 @@ export default defineCheck({
     const details = { host: db.host, port: db.port, user: db.user, dbname: db.dbname, sslmode: sslmodeOf(db), passwordSource: passwordOrigin(ctx.target, db).text };
     if (!s.error) {
       const refused = s.dbRefused?.server;
+      // options Flyte's driver sends to the server as settings: a name the server lacks refuses Flyte's login
+      if (!refused && s.client && db.runtimeParams) {
+        const unknown = await unknownSettings(ctx, db, s.client, w, details);
+        if (unknown) return unknown;
+      }
       // With a client certificate over TLS, no password request is the cert method (or trust): nothing to tell apart here.
       const certPresented = s.tls && !!clientCertOf(connOf(db));
       if (firstAuthCodeOf(s.client) === 0 && certPresented) {
@@ -110,3 +119,33 @@ export default defineCheck({
     return networkFinding(ctx.target, db, e);
   },
 });
+
+/**
+ * pgx sends each `key=value` of the options that is not one of its connection keywords to the server
+ * as a setting (case as written); PostgreSQL refuses a login naming a setting it does not have
+ * (FATAL 42704 "unrecognized configuration parameter") once authenticated, so this session, which
+ * sends none, got in where Flyte will not. Names with a dot are custom settings the server accepts.
+ */
+async function unknownSettings(ctx: CheckContext, db: DatabaseTarget, client: NonNullable<PgSession['client']>, w: string, details: Record<string, Json>): Promise<Outcome<keyof typeof MESSAGES> | undefined> {
+  const params = db.runtimeParams!;
+  const names = Object.keys(params).filter((n) => !n.includes('.'));
+  if (!names.length) return undefined;
+  let known: Set<string>;
+  try {
+    known = new Set((await query<{ name: string }>(ctx, db, client, 'SELECT name FROM pg_settings WHERE name = ANY($1::text[])', [names.map((n) => n.toLowerCase())])).map((r) => r.name));
+  } catch (e) {
+    if (e instanceof PgProbeError && e.kind === 'aborted') throw e;
+    return undefined; // not readable: nothing to say either way
+  }
+  const bad = names.filter((n) => !known.has(n.toLowerCase()));
+  if (!bad.length) return undefined;
+  const k = bad[0]!;
+  const optKey = dbSettingKey(ctx.target, db, 'options');
+  const keyword = PGX_CONNECTION_KEYWORDS.has(k.toLowerCase()) ? k.toLowerCase() : closeNames(k.toLowerCase(), [...PGX_CONNECTION_KEYWORDS])[0];
+  return {
+    status: 'fail', messageId: 'unknownSetting', cause: cause.config(optKey),
+    message: `${optKey} has ${k}=${params[k]}: Flyte's driver (pgx) does not take "${k}" as a connection keyword and sends it to the server as a setting, which ${w} does not have: Flyte's login fails with FATAL: unrecognized configuration parameter "${k}" (SQLSTATE 42704)${bad.length > 1 ? `; so do ${bad.slice(1).map((b) => `"${b}"`).join(', ')}` : ''} (this login sent no settings and got in)`,
+    hint: keyword ? `write ${keyword}=${keyword === 'sslmode' ? params[k]!.toLowerCase() : params[k]} in ${optKey}${keyword === k.toLowerCase() ? ' (connection keywords are lowercase, as libpq spells them)' : ''}` : `remove ${k}=${params[k]} from ${optKey}, or name a setting the server has (SHOW ALL lists them)`,
+    details: { ...details, unknownSettings: bad, options: optKey },
+  };
+}

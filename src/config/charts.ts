@@ -4,7 +4,7 @@
 // the flytestdlib defaults the charts leave in place (facts §C1) carry the 'chart default' source.
 import { UserError } from '../errors.js';
 import { publishedDefault } from './credentials.js';
-import { knownSslmode, parseLibpqOptions } from './libpq.js';
+import { knownSslmode, parseLibpqOptions, runtimeParamsOf } from './libpq.js';
 import { checkReadableLater, readInputFile, SECRET_FILE_LIMIT } from './read.js';
 import { Secret } from './secret.js';
 import { componentsFromValues } from '../flyte/components.js';
@@ -405,6 +405,11 @@ class Builder {
         db.sslmode = mode;
         this.provenance[`${f}.sslmode`] = options === undefined ? CHART_DEFAULT : r.prov(optionsKey);
       }
+    }
+    const runtime = runtimeParamsOf(opts);
+    if (Object.keys(runtime).length) {
+      db.runtimeParams = runtime;
+      this.provenance[`${f}.runtimeParams`] = r.prov(optionsKey);
     }
     if (opts['sslrootcert']) {
       checkReadableLater(`${r.mv.originOf(r.abs(optionsKey))}: ${formatPath(r.abs(optionsKey))} sslrootcert`, opts['sslrootcert'], this.opts.cwd);

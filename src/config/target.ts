@@ -38,6 +38,8 @@ export interface DatabaseTarget {
    * instead of the whole run exiting 2.
    */
   sslmodeInvalid?: string;
+  /** The `key=value`s of `options` Flyte's driver (pgx) sends to the server as settings (src/config/libpq.ts runtimeParamsOf). */
+  runtimeParams?: Record<string, string>;
   /** CA file for verify-ca / verify-full (sslrootcert in options). */
   sslrootcert?: string;
   /** Client certificate and key the driver presents (sslcert / sslkey in options), for pg_hba `cert` or clientcert=verify-*. */

@@ -84,6 +84,35 @@ describe('database.postgres.auth', () => {
     expect(result.details?.tls).toBe(true);
   });
 
+  // pgx (Flyte's driver) sends an options key=value that is not one of its connection keywords to
+  // the server as a setting; the server refuses a setting it lacks, after the password.
+  it('options with a setting the server lacks (a typo, a libpq-only keyword, capitals): unknownSetting; what the server does with it is shown first', async () => {
+    const tb = getTestbed().postgres;
+    const startupWith = async (extra: Record<string, string>) => {
+      const c = new pg.Client({ host: tb.host, port: tb.port, user: tb.owner.user, password: tb.owner.password, database: tb.databases.flyteadmin, ssl: { rejectUnauthorized: false } });
+      const base = (c as unknown as { getStartupConf(): Record<string, string> }).getStartupConf.bind(c);
+      (c as unknown as { getStartupConf(): Record<string, string> }).getStartupConf = () => ({ ...base(), ...extra });
+      try { await c.connect(); return 'ok'; } catch (e) { return `${(e as { code?: string }).code}: ${(e as Error).message}`; } finally { await c.end().catch(() => {}); }
+    };
+    // the real server: an unknown setting in the startup message is a FATAL 42704; a known one or a custom (dotted) one is taken
+    expect(await startupWith({ sslmod: 'verify-full' })).toBe('42704: unrecognized configuration parameter "sslmod"');
+    expect(await startupWith({ SSLMODE: 'REQUIRE' })).toBe('42704: unrecognized configuration parameter "SSLMODE"');
+    expect(await startupWith({ search_path: 'public', 'myapp.x': '1' })).toBe('ok');
+
+    const run = async (options: Record<string, string>) => (await runCheck('database.postgres.auth', pgTarget(pgDb({ runtimeParams: options })))).result;
+    const typo = await run({ sslmod: 'verify-full' });
+    expect(typo).toMatchObject({ status: 'fail', messageId: 'unknownSetting', cause: 'config:configuration.database.options' });
+    expect(typo.message).toContain('configuration.database.options has sslmod=verify-full: Flyte\'s driver (pgx) does not take "sslmod" as a connection keyword');
+    expect(typo.message).toContain('FATAL: unrecognized configuration parameter "sslmod" (SQLSTATE 42704)');
+    expect(typo.hint).toBe('write sslmode=verify-full in configuration.database.options');
+    const caps = await run({ SSLMODE: 'REQUIRE' });
+    expect(caps.hint).toBe('write sslmode=require in configuration.database.options (connection keywords are lowercase, as libpq spells them)');
+    const libpqOnly = await run({ keepalives: '1' });
+    expect(libpqOnly.hint).toBe('remove keepalives=1 from configuration.database.options, or name a setting the server has (SHOW ALL lists them)');
+    // settings the server has, and custom ones, pass
+    expect((await run({ search_path: 'public', application_name: 'flyteadmin', 'myapp.x': '1' })).status).toBe('pass');
+  });
+
   it('one server hosting both databases: both instances authenticate', async () => {
     const tb = getTestbed().postgres;
     const { results } = await runCheck('database.postgres.auth', pgTarget(pgDb(), pgDb({ role: 'datacatalog', dbname: tb.databases.datacatalog, valuesKey: 'db.datacatalog.database' })));
