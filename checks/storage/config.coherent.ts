@@ -5,9 +5,10 @@ import type { Json, Outcome } from '../../src/engine/types.js';
 import { headerUnsafe, surroundingWhitespace } from '../../src/config/hygiene.js';
 import { bucketNameProblem } from '../../src/config/bucket-names.js';
 import { placeholderTokens } from '../../src/config/hygiene.js';
+import { hostValueParts } from '../../src/config/host-values.js';
 import { bucketFromUrl, changeHint, credentialPrecedence, effectiveEndpoint, shownEndpoint, storageFix, storageKey, userDataBucketOf } from '../../src/flyte/storage.js';
 
-type Problem = { id: 'noMetadataBucket' | 'invalidBucketName' | 'rawPrefixScheme' | 'missingKeys' | 'badAuthType' | 'noRegion' | 'badEndpoint' | 'keyFileMissing' | 'rawPrefixBucket' | 'keysIgnored' | 'sslFlagMismatch' | 'endpointNoScheme' | 'noAccount' | 'unsendableValue'; msg: string; hint: string; cause?: string };
+type Problem = { id: 'noMetadataBucket' | 'invalidBucketName' | 'invalidRegion' | 'rawPrefixScheme' | 'missingKeys' | 'badAuthType' | 'noRegion' | 'badEndpoint' | 'keyFileMissing' | 'rawPrefixBucket' | 'keysIgnored' | 'sslFlagMismatch' | 'endpointNoScheme' | 'noAccount' | 'unsendableValue'; msg: string; hint: string; cause?: string };
 
 export default defineCheck({
   id: 'storage.config.coherent',
@@ -18,6 +19,7 @@ export default defineCheck({
   messages: {
     coherent: { status: 'pass', summary: 'Provider, buckets, endpoint, region and credentials mode fit together.' },
     unsupportedProvider: { status: 'skip', summary: 'Providers other than S3, GCS and Azure Blob (stow oracle, swift, local) are not probed.' },
+    invalidRegion: { status: 'fail', summary: 'The S3 region is not a region name (a URL, a port or a path in it): the clients refuse it or sign for a region that does not exist.' },
     invalidBucketName: { status: 'fail', summary: 'A bucket (container) name the store refuses: a URL (s3://...), a path, capitals, a character it cannot hold, or whitespace.' },
     noMetadataBucket: { status: 'fail', summary: 'No metadata bucket is configured (Flyte\'s storage.container is required).' },
     rawPrefixScheme: { status: 'fail', summary: 'The raw output prefix uses another scheme than the provider (s3:// vs gs:// vs abfs://).' },
@@ -86,6 +88,18 @@ export default defineCheck({
       // <date>/<region>/s3/aws4_request): a control character there (a value written as a YAML block
       // scalar, a Secret made with `echo`) makes Go's net/http refuse every request ("invalid header
       // field value"); a space around the region makes the signing scope wrong.
+      // A region is a name like us-east-1 (a DNS label): a URL, a port or a path there ("https://us-east-1")
+      // is refused by the SDKs ("Region not accepted") or signs every request for a region that does not exist.
+      if (st.region && st.region === st.region.trim() && !headerUnsafe(st.region) && !/\s/.test(st.region) && !/^[A-Za-z0-9-]+$/.test(st.region)) {
+        const key = storageKey(st, 'region');
+        const meant = (hostValueParts(st.region)?.host ?? st.region.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').split(/[/:]/)[0] ?? '').toLowerCase();
+        const ok = /^[a-z0-9-]+$/.test(meant);
+        fails.push({
+          id: 'invalidRegion', cause: cause.config(key),
+          msg: `the region ${JSON.stringify(st.region)} (${key}) is not a region name (letters, digits and '-', e.g. us-east-1): the S3 clients refuse it ("Region not accepted") or sign every request for a region that does not exist`,
+          hint: ok ? `${storageFix(t, 'region', meant) ?? `set ${key}: ${meant}`} (the endpoint has its own key: ${storageKey(st, 'endpoint')})` : `set ${key} to the buckets' region (e.g. us-east-1)`,
+        });
+      }
       for (const [field, v, what] of [['accessKey', st.authType === 'accesskey' ? st.accessKey : undefined, 'the access key id'], ['region', st.region, 'the region']] as const) {
         if (v === undefined) continue;
         const ws = surroundingWhitespace(v);

@@ -40,6 +40,20 @@ describe('storage.config.coherent', () => {
     expect(gs.message).toContain('is a URL (gs://)');
   });
 
+  // ("Region not accepted" from the AWS SDK: storage.s3.bucket was an 'exception' error)
+  it('a region written as a URL, with a port or a path is named with the region inside it; that region works against MinIO', async () => {
+    const m = getTestbed().minio;
+    for (const region of [`https://${m.region}`, `${m.region}:443`, `${m.region}/`]) {
+      const run = await runCheck('storage.s3.bucket', s3Target(undefined, { region }), { instance: 'metadata' });
+      const c = run.results.find((r) => r.id === 'storage.config.coherent')!;
+      expect(c, region).toMatchObject({ status: 'fail', messageId: 'invalidRegion', cause: 'config:configuration.storage.providerConfig.s3.region' });
+      expect(c.message, region).toContain(`the region ${JSON.stringify(region)} (configuration.storage.providerConfig.s3.region) is not a region name`);
+      expect(c.hint, region).toMatch(new RegExp(`^set configuration\\.storage\\.providerConfig\\.s3\\.region: ${m.region} \\(the endpoint has its own key`));
+      expect(run.result.status, region).toBe('skip');
+    }
+    expect((await runCheck('storage.s3.bucket', s3Target(undefined, { region: m.region }), { instance: 'metadata' })).result.status).toBe('pass');
+  });
+
   it('the S3 name rules agree with MinIO: HeadBucket is refused (400) exactly for the names they refuse, 404 for a valid name not there', async () => {
     const m = getTestbed().minio;
     const client = new S3Client({ endpoint: m.endpoint, region: m.region, forcePathStyle: true, credentials: { accessKeyId: m.root.accessKey, secretAccessKey: m.root.secretKey } });
