@@ -62,6 +62,11 @@ export default defineCheck({
     // a bucket name the store refuses or reads as another (s3://b, b/prefix, capitals): the SDKs refuse some before sending
     for (const field of ['metadataBucket', 'userDataBucket'] as const) {
       const name = st[field];
+      if (name === '') {
+        const key = storageKey(st, field);
+        fails.push({ id: 'invalidBucketName', cause: cause.config(key), msg: `${key} is set to "" (an empty string replaces the chart's default; only null removes a key): the chart renders the raw data prefix ${scheme}:///data, with no bucket, and every task's output write fails`, hint: `set ${key} to the raw data bucket${st.metadataBucket ? ` (the metadata bucket, ${st.metadataBucket}, serves too)` : ''}; removing the key gives the chart's example name, not a bucket of yours` });
+        continue;
+      }
       // (a placeholder, `<BUCKET>`, is values.inputs.placeholders' finding)
       if (!name || (field === 'userDataBucket' && name === st.metadataBucket) || placeholderTokens(name).length || name.includes('{{')) continue;
       const bad = bucketNameProblem(scheme === 'gs' ? 'gcs' : scheme === 'abfs' ? 'azure' : 's3', name);

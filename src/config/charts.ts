@@ -464,6 +464,10 @@ function mapBinary(b: Builder): Omit<ChartMapping, 'provenance' | 'secrets'> {
     st.userDataBucket = b.set('storage.userDataBucket', 'configuration.storage.userDataContainer', userData);
     const scheme = provider === 'gcs' ? 'gs' : provider === 'azure' ? 'abfs' : 's3';
     st.rawOutputPrefix = b.set('storage.rawOutputPrefix', 'configuration.storage.userDataContainer', `${scheme}://${userData}/data`);
+  } else if (r.raw('configuration.storage.userDataContainer') === '') {
+    // an explicit "" replaces the chart's default (Helm drops a key only for null): the chart renders
+    // rawoutput-prefix s3:///data, a prefix with no bucket (storage.config.coherent says so)
+    st.userDataBucket = b.set('storage.userDataBucket', 'configuration.storage.userDataContainer', '');
   }
   if (provider === 's3') {
     const s3 = 'configuration.storage.providerConfig.s3';

@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadTarget } from '../../../src/config/load.js';
 import { Secret } from '../../../src/config/secret.js';
 import { makeTarget } from '../../harness/target.js';
 import { runCheck } from '../../harness/run-check.js';
@@ -52,6 +56,18 @@ describe('storage.config.coherent', () => {
       expect(run.result.status, region).toBe('skip');
     }
     expect((await runCheck('storage.s3.bucket', s3Target(undefined, { region: m.region }), { instance: 'metadata' })).result.status).toBe('pass');
+  });
+
+  it('userDataContainer: "" (it replaces the chart default) is named: the chart renders s3:///data', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fd-ud-'));
+    const f = join(dir, 'values.yaml');
+    writeFileSync(f, 'configuration:\n  storage:\n    metadataContainer: flyte-metadata\n    userDataContainer: ""\n    providerConfig:\n      s3:\n        region: us-east-1\n');
+    const t = loadTarget({ values: [f], set: [], env: {}, cwd: dir, home: join(dir, 'home') });
+    expect(t.storage?.userDataBucket).toBe('');
+    const r = (await runCheck('storage.config.coherent', t)).result;
+    expect(r).toMatchObject({ status: 'fail', messageId: 'invalidBucketName', cause: 'config:configuration.storage.userDataContainer' });
+    expect(r.message).toContain('configuration.storage.userDataContainer is set to "" (an empty string replaces the chart\'s default; only null removes a key): the chart renders the raw data prefix s3:///data');
+    expect(r.hint).toBe('set configuration.storage.userDataContainer to the raw data bucket (the metadata bucket, flyte-metadata, serves too); removing the key gives the chart\'s example name, not a bucket of yours');
   });
 
   it('the S3 name rules agree with MinIO: HeadBucket is refused (400) exactly for the names they refuse, 404 for a valid name not there', async () => {
