@@ -60,6 +60,11 @@ export function parseAdminEndpoint(raw: string): ParsedEndpoint & { explicitPort
     if (i >= 0 && rest.indexOf(':') === i) { host = rest.slice(0, i); portText = rest.slice(i + 1); } else { host = rest; }
   }
   if (!host) throw new EndpointSyntaxError(raw, 'no host (flytectl: "dial tcp: missing address")');
+  // more than one ':' outside brackets is an IPv6 address or nothing (host:port:port, a pasted URL part)
+  if (!v6 && host.includes(':') && isIP(host) !== 6) {
+    const [h, p] = host.split(':');
+    throw new EndpointSyntaxError(raw, `"${rest}" has more than one port (an IPv6 address is written in brackets, [addr]:port)`, h && p && /^\d{1,5}$/.test(p) ? suggestHost(`${h}:${p}`) : undefined);
+  }
   if (!/^[A-Za-z0-9.:-]+$/.test(host)) throw new EndpointSyntaxError(raw, `"${host}" is not a host name`);
   if (portText !== undefined) {
     if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) throw new EndpointSyntaxError(raw, `"${portText}" is not a port`, suggestHost(host));
@@ -104,6 +109,12 @@ export function parseEndpoint(raw: string): ParsedEndpoint | undefined {
       if (!/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 65535) {
         problem = `admin.endpoint port "${p}" is not a port number (1-65535)`;
       } else port = Number(p);
+    } else if (i >= 0 && isIP(s) !== 6) {
+      // host:port:port (not an IPv6 address): the first port is taken, the rest noted (parseAdminEndpoint refuses it)
+      const [h, p] = s.split(':');
+      host = h!;
+      if (p && /^\d+$/.test(p) && Number(p) >= 1 && Number(p) <= 65535) port = Number(p);
+      problem = `admin.endpoint "${s}" has more than one port`;
     }
   }
   if (!host) return undefined;

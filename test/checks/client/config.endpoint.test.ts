@@ -18,6 +18,7 @@ describe('client.config.endpoint', () => {
     ['dns:///flyte.example.com/', 'dns:///flyte.example.com'],
     ['dns://flyte.example.com', 'dns:///flyte.example.com'],
     ['dns:///flyte.example.com:99999', 'dns:///flyte.example.com'],
+    ['dns:///flyte.example.com:443:8089', 'dns:///flyte.example.com:443'],
   ])('fails on the malformed endpoint %s and suggests %s', async (endpoint, fix) => {
     const { result } = await run('client.config.endpoint', t(endpoint), { phase: 'preflight' });
     expect(result.status).toBe('fail');
@@ -42,6 +43,28 @@ describe('client.config.endpoint', () => {
     const r2 = (await run('client.config.endpoint', env, { phase: 'preflight' })).result;
     expect(r2.message).toContain('FLYTE_PLATFORM_URL=" flyte.example.com:443" (environment; it overrides admin.endpoint): the value starts with a space');
     expect(r2.hint).toContain('set FLYTE_PLATFORM_URL=flyte.example.com:443 in the environment');
+  });
+  it('host:port:port is refused as two ports (an IPv6 address stays one host); the probes dial the first port meanwhile, so nothing else errors', async () => {
+    const two = (await run('client.config.endpoint', t('dns:///flyte.example.com:443:8089'), { phase: 'preflight' })).result;
+    expect(two.message).toContain('"flyte.example.com:443:8089" has more than one port (an IPv6 address is written in brackets, [addr]:port)');
+    expect((await run('client.config.endpoint', t('dns:///[::1]:8089'), { phase: 'preflight' })).result).toMatchObject({ status: 'pass', messageId: 'wellFormed' });
+    const { parseEndpoint } = await import('../../../src/config/endpoints.js');
+    expect(parseEndpoint('dns:///flyte.example.com:443:8089')).toMatchObject({ host: 'flyte.example.com', port: 443, problem: 'admin.endpoint "flyte.example.com:443:8089" has more than one port' });
+    expect(parseEndpoint('dns:///::1')).toMatchObject({ host: '::1', port: 443 });
+    // against the bed: the ingress answers on the first port, so only the config is the finding
+    const { bed } = await import('./bed.js');
+    const { loadTarget } = await import('../../../src/config/load.js');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const b = bed();
+    const dir = mkdtempSync(join(tmpdir(), 'fd-ep-'));
+    writeFileSync(join(dir, 'config.yaml'), `admin:\n  endpoint: dns:///${b.nginx.host}:${b.nginx.https}:8089\n  caCertFilePath: ${b.caCert}\n`);
+    const target = loadTarget({ values: [], set: [], flytectlConfig: join(dir, 'config.yaml'), dnsServer: b.dns.server, env: {}, cwd: dir, home: dir });
+    expect([target.client.host, target.client.port]).toEqual([b.nginx.host, b.nginx.https]);
+    const { result, results } = await run('tls.admin.handshake', target);
+    expect(result.status, results.map(brief).join(' | ')).toBe('pass');
+    expect((await run('client.config.endpoint', target, { phase: 'preflight' })).result).toMatchObject({ status: 'fail', messageId: 'malformed' });
   });
   it('fails on an empty host', async () => {
     const { result } = await run('client.config.endpoint', t('dns:///:443'), { phase: 'preflight' });
