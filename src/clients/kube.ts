@@ -511,7 +511,8 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
     if (user.impersonateGroups?.length) headers['impersonate-group'] = user.impersonateGroups;
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     if (payload) { headers['content-type'] = 'application/json'; headers['content-length'] = String(payload.length); }
-    const target = new URL(url.pathname.replace(/\/$/, '') + path, url);
+    // (joined as a path of the server's origin: a server path starting with "//" is not a host)
+    const target = new URL(`${url.origin}${`${url.pathname.replace(/\/$/, '')}${path}`.replace(/^\/{2,}/, '/')}`);
     const lib = isHttps ? https : http;
     const plainViaProxy = !isHttps && proxy && proxy.scheme !== 'socks5:';
     return new Promise((res, rej) => {

@@ -313,6 +313,11 @@ export function selectContext(m: MergedKubeconfig, name?: string, flag = '--cont
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname) {
     throw new KubeconfigError(cluster.origin, `cluster "${cluster.name}".server`, `"${cluster.server}" is not an http(s) URL; expected e.g. https://<host>:6443`, 'no-server');
   }
+  // "https://https://host:6443": Go's url.Parse reads host "https" and path "//host:6443", and kubectl dials https:443
+  const twice = /^(https?):\/\/(https?):\/\//i.exec(cluster.server);
+  if (twice) {
+    throw new KubeconfigError(cluster.origin, `cluster "${cluster.name}".server`, `"${cluster.server}" has the scheme twice, so kubectl dials a host named "${twice[2]!.toLowerCase()}"; expected ${JSON.stringify(cluster.server.slice(twice[1]!.length + 3))}`, 'no-server');
+  }
   if (cluster.insecureSkipTlsVerify && (cluster.certificateAuthority || cluster.certificateAuthorityData) && url.protocol === 'https:') {
     throw new KubeconfigError(cluster.origin, `cluster "${cluster.name}"`, 'sets both insecure-skip-tls-verify and a certificate-authority, which kubectl refuses ("specifying a root certificates file with the insecure flag is not allowed"); keep the CA and remove insecure-skip-tls-verify', 'invalid');
   }

@@ -151,6 +151,8 @@ export function readInputFile(label: string, given: string, cwd: string, o: Read
   const limit = o.limit ?? INPUT_LIMIT;
   const fail = (why: string): never => { throw new UserError(`${label}: cannot read ${shownPath(given)}: ${why}`); };
   let data: Buffer;
+  // "x/" names a directory: the OS (and kubectl, helm, flytectl) refuse a file there ("not a directory"); path.resolve would drop the '/'
+  if (/[\\/]$/.test(given) && statQuiet(resolve(cwd, given))?.isFile()) return fail(`the path ends with "/", which names a directory, but ${given.replace(/[\\/]+$/, '')} is a file ("not a directory"): remove the "/"`);
   try { data = readRegularFileSync(resolve(cwd, given), limit); } catch (e) {
     if (e instanceof FileShapeError) return fail(e.kind ? `is ${e.kind}, expected a regular file` : tooLarge(e.size!, limit, o.what, e.atLeast));
     const code = (e as NodeJS.ErrnoException).code;

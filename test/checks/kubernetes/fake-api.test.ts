@@ -224,6 +224,20 @@ describe('the wrong thing on the API port', () => {
     } finally { await ssh.stop(); }
     expect((await reach(`https://127.0.0.1:${getTestbed().closedPort}`))).toMatchObject({ status: 'fail', messageId: 'refused' });
   });
+  it('a server URL with a path (a Rancher-style proxy prefix) is kept: every request goes under it', async () => {
+    const seen: string[] = [];
+    const proxy = await startHttp((q, res) => {
+      seen.push(q.url ?? '');
+      if (q.url === '/k8s/clusters/c-1/version') { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify(VERSION)); return; }
+      res.writeHead(404, { 'content-type': 'application/json' }); res.end(JSON.stringify({ kind: 'Status', status: 'Failure', code: 404, reason: 'NotFound' }));
+    });
+    try {
+      await reach(`http://127.0.0.1:${proxy.port}/k8s/clusters/c-1/`);
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.filter((u) => !u.startsWith('/k8s/clusters/c-1/'))).toEqual([]);
+      expect(seen).toContain('/k8s/clusters/c-1/version');
+    } finally { await proxy.stop(); }
+  });
   it('an HTTP server that is not Kubernetes (404 on /version, HTML)', async () => {
     const web = await startHttp((_q, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<html>hello</html>'); });
     try {

@@ -141,6 +141,9 @@ describe('kubeconfig files and merge rules (kubectl\'s)', () => {
     // a server URL with whitespace around it: kubectl (Go's url.Parse) refuses it, so it is not quietly trimmed
     const spaced = write(d, 'spaced.yaml', kubeconfig({ clusters: { c: { ...bed(), server: 'https://127.0.0.1:6443 ' } }, contexts: { a: { cluster: 'c' } }, current: 'a' }));
     expect(userError(() => load({ kubeconfig: spaced }))).toBe(`${spaced}: cluster "c".server: "https://127.0.0.1:6443 " ends with a space, which kubectl refuses (Go's url.Parse: "invalid port" or "first path segment in URL cannot contain colon"); expected "https://127.0.0.1:6443"`);
+    // the scheme twice: a WHATWG URL join reached the right server by accident; kubectl dials a host named "https"
+    const twice = write(d, 'twice.yaml', kubeconfig({ clusters: { c: { ...bed(), server: `https://${tb().kube.server}` } }, contexts: { a: { cluster: 'c' } }, current: 'a' }));
+    expect(userError(() => load({ kubeconfig: twice }))).toBe(`${twice}: cluster "c".server: "https://${tb().kube.server}" has the scheme twice, so kubectl dials a host named "https"; expected "${tb().kube.server}"`);
   });
 
   it('collects every credential of the selected user: token, tokenFile content, basic password and its base64, client key, exec env, auth-provider tokens', () => {
@@ -218,6 +221,8 @@ describe('credentials against the real API server', () => {
       ['inline token ending in a line break (token: |)', single({ token: `${tb().kube.tokens.admin}\n` }), 'credentialInvalid', /the token of user "u" contains a line break \(\\n\) at its end: kubectl .* refuse it as an HTTP header/],
       // a path written as a YAML block scalar ends with a line break: the file is there without it
       ['CA path ending in a line break', single({ token: tb().kube.tokens.admin }, { server: tb().kube.server, 'certificate-authority': `${bed()['certificate-authority']}\n` }), 'credentialFileUnreadable', /\(certificate-authority\): cannot read "[^"\n]+ca\.crt\\n": no such file or directory: the path ends with a newline, and \S+ca\.crt exists: remove the whitespace from the path \(a YAML block scalar/],
+      // "ca.crt/" names a directory: Go (kubectl) answers "not a directory"; path.resolve would drop the '/'
+      ['CA path ending in a slash', single({ token: tb().kube.tokens.admin }, { server: tb().kube.server, 'certificate-authority': `${bed()['certificate-authority']}/` }), 'credentialFileUnreadable', /\(certificate-authority\): cannot read \S+ca\.crt\/: the path ends with "\/", which names a directory, but \S+ca\.crt is a file \("not a directory"\): remove the "\/"/],
       ['client key path starting with a space', single({ 'client-certificate': cy.cert, 'client-key': ` ${cy.key}` }), 'credentialFileUnreadable', /cannot read "\/[^"]+\/ \/[^"]+fd-cert-y\.key": no such file or directory: a part of the path, " ", is only whitespace \(a path written with a space first is relative[^)]*\), and \/\S+fd-cert-y\.key exists: remove the whitespace/],
       ['exec token with a carriage return inside', single({ exec: { command: plugin(d, 'cr.sh', `printf '%s' '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"t-4\\rx"}}'`), apiVersion: 'client.authentication.k8s.io/v1' } }), 'credentialInvalid', /printed \(status\.token\) contains a carriage return \(\\r\) at character 4 of 5/],
     ];
