@@ -5,7 +5,7 @@ import type { Json, Outcome } from '../../src/engine/types.js';
 import { headerUnsafe, surroundingWhitespace } from '../../src/config/hygiene.js';
 import { bucketNameProblem } from '../../src/config/bucket-names.js';
 import { placeholderTokens } from '../../src/config/hygiene.js';
-import { hostValueParts } from '../../src/config/host-values.js';
+import { nameInside } from '../../src/config/host-values.js';
 import { bucketFromUrl, changeHint, credentialPrecedence, effectiveEndpoint, shownEndpoint, storageFix, storageKey, userDataBucketOf } from '../../src/flyte/storage.js';
 
 type Problem = { id: 'noMetadataBucket' | 'invalidBucketName' | 'invalidRegion' | 'rawPrefixScheme' | 'missingKeys' | 'badAuthType' | 'noRegion' | 'badEndpoint' | 'keyFileMissing' | 'rawPrefixBucket' | 'keysIgnored' | 'sslFlagMismatch' | 'endpointNoScheme' | 'noAccount' | 'unsendableValue'; msg: string; hint: string; cause?: string };
@@ -97,7 +97,7 @@ export default defineCheck({
       // is refused by the SDKs ("Region not accepted") or signs every request for a region that does not exist.
       if (st.region && st.region === st.region.trim() && !headerUnsafe(st.region) && !/\s/.test(st.region) && !/^[A-Za-z0-9-]+$/.test(st.region)) {
         const key = storageKey(st, 'region');
-        const meant = (hostValueParts(st.region)?.host ?? st.region.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').split(/[/:]/)[0] ?? '').toLowerCase();
+        const meant = nameInside(st.region).toLowerCase();
         const ok = /^[a-z0-9-]+$/.test(meant);
         fails.push({
           id: 'invalidRegion', cause: cause.config(key),

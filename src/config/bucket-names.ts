@@ -6,6 +6,7 @@
 // containers: lowercase letters, digits and single '-', 3-63.
 import { isIP } from 'node:net';
 import { headerUnsafe, surroundingWhitespace } from './chars.js';
+import { nameInside } from './host-values.js';
 
 export type BucketStore = 's3' | 'gcs' | 'azure';
 
@@ -27,12 +28,9 @@ export function bucketNameProblem(store: BucketStore, name: string): BucketNameP
   return { why: describe(store, name, r), allowed: `3 to ${r.max} ${r.what}`, ...(meant && meant !== name && ok(meant) ? { meant } : {}) };
 }
 
-/** The bucket a person meant: the name in a URL (`s3://b/prefix`), before a '/', trimmed, lowercased. */
+/** The bucket a person meant: the name inside the value (`s3://b/prefix`, `b/prefix`; nameInside), lowercased. */
 function meantBucket(v: string): string | undefined {
-  const t = v.trim();
-  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]+)/i.exec(t);
-  const n = (m ? m[1]! : t.replace(/^\/+/, '').split('/')[0]!).toLowerCase();
-  return n || undefined;
+  return nameInside(v).toLowerCase() || undefined;
 }
 
 function describe(store: BucketStore, v: string, r: { max: number; what: string }): string {

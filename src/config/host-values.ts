@@ -21,3 +21,11 @@ export function hostValueParts(v: string): HostValueParts | undefined {
   if (m && Number(m[2]) >= 1 && Number(m[2]) <= 65535) return { why: 'has a port; the port is a setting of its own', host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
   return undefined;
 }
+
+/**
+ * The name inside a value meant as a bare name (a host, a bucket, a region): a URL's host, the part
+ * before a port or a '/', trimmed; as written otherwise. The callers' own rules then judge it.
+ */
+export function nameInside(v: string): string {
+  return hostValueParts(v)?.host ?? v.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/^\/+/, '').split(/[/?#]/)[0]!.replace(/:\d*$/, '');
+}

@@ -3,7 +3,7 @@
 // value the API server would refuse at `helm install` is named before it, with the value meant.
 import { isIP } from 'node:net';
 import { headerUnsafe, surroundingWhitespace } from './chars.js';
-import { hostValueParts } from './host-values.js';
+import { nameInside } from './host-values.js';
 
 /** IsDNS1123Subdomain: lowercase alphanumerics, '-' and '.', alphanumeric at both ends, at most 253. */
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -40,10 +40,9 @@ function valid(name: string): boolean {
   return name.length <= MAX_SUBDOMAIN && DNS1123_SUBDOMAIN.test(name);
 }
 
-/** The host a person meant by a value that is not one: a URL's host, a name without its port (hostValueParts), lowercased, trimmed, `_` as `-`, no trailing dot. */
+/** The host a person meant by a value that is not one: the name inside it (nameInside), lowercased, `_` as `-`, no trailing dot. */
 function meantHost(v: string): string | undefined {
-  const h = (hostValueParts(v)?.host ?? v.trim().replace(/\/.*$/, '')).toLowerCase().replace(/_/g, '-').replace(/\.$/, '');
-  return h || undefined;
+  return nameInside(v).toLowerCase().replace(/_/g, '-').replace(/\.$/, '') || undefined;
 }
 
 /** What makes `v` not a DNS-1123 subdomain, first problem first. */
