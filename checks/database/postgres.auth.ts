@@ -2,6 +2,7 @@ import { clientCertOf, firstAuthCodeOf, pgTryLogin, PgProbeError, type PgSession
 import { PGX_CONNECTION_KEYWORDS } from '../../src/config/libpq.js';
 import type { DatabaseTarget } from '../../src/config/target.js';
 import { closeNames } from '../../src/distance.js';
+import { isSecretKeyName } from '../../src/config/secret.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Json, Messages, Outcome } from '../../src/engine/types.js';
@@ -142,10 +143,13 @@ async function unknownSettings(ctx: CheckContext, db: DatabaseTarget, client: No
   const k = bad[0]!;
   const optKey = dbSettingKey(ctx.target, db, 'options');
   const keyword = PGX_CONNECTION_KEYWORDS.has(k.toLowerCase()) ? k.toLowerCase() : closeNames(k.toLowerCase(), [...PGX_CONNECTION_KEYWORDS])[0];
+  // a misspelled credential keyword (passwrd=, sslpasword=) is not registered as a secret: its value is not shown
+  const credential = (n: string) => isSecretKeyName(n) || /pass|pwd|secret|token/i.test(n);
+  const shown = (n: string) => (credential(n) || (keyword !== undefined && credential(keyword)) ? '<value>' : params[n]!);
   return {
     status: 'fail', messageId: 'unknownSetting', cause: cause.config(optKey),
-    message: `${optKey} has ${k}=${params[k]}: Flyte's driver (pgx) does not take "${k}" as a connection keyword and sends it to the server as a setting, which ${w} does not have: Flyte's login fails with FATAL: unrecognized configuration parameter "${k}" (SQLSTATE 42704)${bad.length > 1 ? `; so do ${bad.slice(1).map((b) => `"${b}"`).join(', ')}` : ''} (this login sent no settings and got in)`,
-    hint: keyword ? `write ${keyword}=${keyword === 'sslmode' ? params[k]!.toLowerCase() : params[k]} in ${optKey}${keyword === k.toLowerCase() ? ' (connection keywords are lowercase, as libpq spells them)' : ''}` : `remove ${k}=${params[k]} from ${optKey}, or name a setting the server has (SHOW ALL lists them)`,
+    message: `${optKey} has ${k}=${shown(k)}: Flyte's driver (pgx) does not take "${k}" as a connection keyword and sends it to the server as a setting, which ${w} does not have: Flyte's login fails with FATAL: unrecognized configuration parameter "${k}" (SQLSTATE 42704)${bad.length > 1 ? `; so do ${bad.slice(1).map((b) => `"${b}"`).join(', ')}` : ''} (this login sent no settings and got in)`,
+    hint: keyword ? `write ${keyword}=${keyword === 'sslmode' ? params[k]!.toLowerCase() : shown(k)} in ${optKey}${keyword === k.toLowerCase() ? ' (connection keywords are lowercase, as libpq spells them)' : ''}` : `remove ${k}=${shown(k)} from ${optKey}, or name a setting the server has (SHOW ALL lists them)`,
     details: { ...details, unknownSettings: bad, options: optKey },
   };
 }

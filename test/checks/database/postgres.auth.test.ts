@@ -109,6 +109,12 @@ describe('database.postgres.auth', () => {
     expect(caps.hint).toBe('write sslmode=require in configuration.database.options (connection keywords are lowercase, as libpq spells them)');
     const libpqOnly = await run({ keepalives: '1' });
     expect(libpqOnly.hint).toBe('remove keepalives=1 from configuration.database.options, or name a setting the server has (SHOW ALL lists them)');
+    // a misspelled credential keyword is no registered secret: its value is never shown
+    const pw = await run({ passwrd: 'Hunter2-not-shown' });
+    expect(pw).toMatchObject({ status: 'fail', messageId: 'unknownSetting' });
+    expect(JSON.stringify(pw)).not.toContain('Hunter2-not-shown');
+    expect(pw.message).toContain('has passwrd=<value>:');
+    expect(pw.hint).toBe('write password=<value> in configuration.database.options');
     // settings the server has, and custom ones, pass
     expect((await run({ search_path: 'public', application_name: 'flyteadmin', 'myapp.x': '1' })).status).toBe('pass');
   });
