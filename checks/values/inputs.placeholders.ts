@@ -3,9 +3,9 @@ import { cause } from '../../src/engine/causes.js';
 import type { Placeholder, PlaceholderKind } from '../../src/config/target.js';
 import type { Json } from '../../src/engine/types.js';
 
-const ORDER: readonly PlaceholderKind[] = ['marker', 'variable', 'template', 'pod-loopback', 'chart-placeholder', 'example-domain', 'render-template'];
+const ORDER: readonly PlaceholderKind[] = ['marker', 'variable', 'template', 'empty', 'pod-loopback', 'chart-placeholder', 'example-domain', 'render-template'];
 const ID = {
-  marker: 'placeholders', variable: 'placeholders', template: 'unresolvedTemplate',
+  marker: 'placeholders', variable: 'placeholders', template: 'unresolvedTemplate', empty: 'emptyValue',
   'pod-loopback': 'podLoopback', 'chart-placeholder': 'chartPlaceholder', 'example-domain': 'exampleDomain',
   'render-template': 'renderedAtInstall',
 } as const;
@@ -25,6 +25,7 @@ function fixFor(kinds: Set<PlaceholderKind>, list: Placeholder[]): string {
   const keys = [...new Set(list.filter((p) => p.kind !== 'pod-loopback').map((p) => `${p.key}${p.origin && !p.origin.startsWith('chart default') && p.origin !== p.key ? ` in ${p.origin}` : ''}`))];
   if (keys.length) parts.push(`replace each with the real value (${keys.slice(0, 6).join('; ')}${keys.length > 6 ? `; and ${keys.length - 6} more` : ''})`);
   if (kinds.has('variable')) parts.push('a file with ${var} placeholders is a Terraform templatefile()/envsubst input: render it first (terraform apply, or envsubst < values.tpl.yaml > values.yaml) and pass the rendered file');
+  if (kinds.has('empty')) parts.push('a key written as "" is not unset: set it to the value meant, or delete the line to keep the chart\'s default (null, `~`, also removes it)');
   if (kinds.has('template')) parts.push('an unresolved {{ .Values.x }} reads a key no values file sets: define that key (e.g. userSettings.*) or replace the template with the value');
   if (kinds.has('pod-loopback')) {
     const db = list.find((p) => p.kind === 'pod-loopback')!;
@@ -41,6 +42,7 @@ export default defineCheck({
   messages: {
     none: { status: 'pass', summary: 'No placeholder, unresolved template, chart example value or documentation domain in the values, the client config or the flags.' },
     placeholders: { status: 'fail', summary: 'Placeholder markers (`<DB_PASSWORD>`, `${bucket_name}`, `CHANGEME`) left in the inputs: Helm installs them verbatim. The probes that would use them are blocked.' },
+    emptyValue: { status: 'fail', summary: 'A key Flyte needs is written as an empty string (`username: ""`): that replaces the chart\'s default, the chart renders the key empty and Flyte falls back to its built-in default (database `localhost`, user and database `postgres`, port 30001). The probes that would use it are blocked.' },
     unresolvedTemplate: { status: 'fail', summary: 'A `{{ .Values.x }}` template reads a key no values file sets: the chart renders it empty or verbatim.' },
     podLoopback: { status: 'fail', summary: "The database host is 127.0.0.1:5432 from a values file or the chart default: the Flyte pod's own loopback (only right with a database sidecar), not a database this machine can judge; probing it would test this machine's own PostgreSQL." },
     chartPlaceholder: { status: 'fail', summary: "The chart's example values (`my-organization-flyte-container`, `my-s3-bucket` on AWS/GCS, `my-organization-gcp-project`, flyte-core's unset `postgres` host, the example OAuth client id): somebody else's bucket, or nothing." },
@@ -69,7 +71,7 @@ export default defineCheck({
     const shown = list.slice(0, 8).map(line);
     return {
       status: 'fail', messageId: ID[main],
-      message: `${list.length} placeholder${list.length === 1 ? '' : 's'} in the inputs: ${shown.join('; ')}${list.length > 8 ? `; and ${list.length - 8} more (details.placeholders)` : ''}${used.length ? ` — blocked: ${used.join(', ')}` : ''}`,
+      message: `${list.length} ${list.every((p) => p.kind === 'empty') ? 'key' : 'placeholder'}${list.length === 1 ? '' : 's'} ${list.every((p) => p.kind === 'empty') ? 'set empty ' : ''}in the inputs: ${shown.join('; ')}${list.length > 8 ? `; and ${list.length - 8} more (details.placeholders)` : ''}${used.length ? ` — blocked: ${used.join(', ')}` : ''}`,
       hint: fixFor(kinds, list),
       cause: cause.config('placeholders'),
       details: {

@@ -9,7 +9,7 @@ import { checkReadableLater, readInputFile, SECRET_FILE_LIMIT } from './read.js'
 import { Secret } from './secret.js';
 import { componentsFromValues } from '../flyte/components.js';
 import { identitiesFromValues } from '../flyte/identity.js';
-import type { AuthTarget, Chart, ComponentSetting, WorkloadIdentity, DatabaseTarget, IngressTarget, Provenance, StorageProvider, StorageTarget } from './target.js';
+import type { AuthTarget, Chart, ComponentSetting, WorkloadIdentity, DatabaseTarget, EmptyValue, IngressTarget, Provenance, StorageProvider, StorageTarget } from './target.js';
 import { CHART_DEFAULT, formatPath, isDict, shortJson } from './values.js';
 import type { Dict, Layer, MergedValues, Path } from './values.js';
 
@@ -222,7 +222,17 @@ export class Reader {
     });
   }
 
+  /** Whether the key holds an empty string that a values file or --set wrote (not the chart's default). */
+  setEmpty(p: string | Path): boolean {
+    return this.raw(p) === '' && this.mv.originOf(this.abs(p)) !== CHART_DEFAULT;
+  }
+
+  /**
+   * A value out of a fixed set. An empty string a values file writes is not "unset": it replaces
+   * the chart's default, and the chart's template refuses it like any other value outside the set.
+   */
   oneOf<T extends string>(p: string | Path, allowed: readonly T[]): T | undefined {
+    if (this.setEmpty(p)) this.fail(p, `one of ${allowed.join(', ')} (an empty string replaces the chart's default and the chart refuses it; remove the key to keep the default)`, '');
     const s = this.str(p);
     if (s === undefined) return undefined;
     if (!(allowed as readonly string[]).includes(s)) this.fail(p, `one of ${allowed.join(', ')}`, this.raw(p));
@@ -245,6 +255,8 @@ export interface ChartMapping {
   taskResourceDefaults?: { cpu?: string; memory?: string };
   provenance: Provenance;
   secrets: string[];
+  /** Keys set to "" that the chart renders empty (Flyte then uses its built-in default). */
+  emptied?: EmptyValue[];
 }
 
 export interface MapOptions {
@@ -274,6 +286,7 @@ function decodeURIComponentSafe(s: string): string {
 class Builder {
   readonly provenance: Provenance = {};
   readonly secrets = new Set<string>();
+  readonly emptied: EmptyValue[] = [];
   constructor(readonly r: Reader, readonly opts: MapOptions) {}
 
   /** Reads a values key into a target field, recording provenance when set. */
@@ -387,10 +400,20 @@ class Builder {
       }
       return this.set(`${f}.${name}`, `${prefix}.${key}`, read(`${prefix}.${key}`));
     };
-    const host = pick('host', 'host', (k) => r.str(k)) ?? this.fixed(`${f}.host`, 'localhost', CHART_DEFAULT);
-    const port = pick('port', 'port', (k) => r.port(k)) ?? this.fixed(`${f}.port`, 30001, CHART_DEFAULT);
-    const dbname = pick('dbname', 'dbname', (k) => r.str(k)) ?? this.fixed(`${f}.dbname`, 'postgres', CHART_DEFAULT);
-    const user = pick('user', 'username', (k) => r.str(k)) ?? this.fixed(`${f}.user`, 'postgres', CHART_DEFAULT);
+    // Unset, the key falls back to flytestdlib's registered default (database.postgres.*). Set to "",
+    // it replaces the chart's default and is rendered empty: Flyte uses the same built-in default,
+    // which is not what an operator writing the key meant (usually a value meant to come from
+    // elsewhere, or a half-edited file): listed so that values.inputs.placeholders names it.
+    const builtin = <T>(name: string, key: string, value: T): T => {
+      const k = overrides && r.setEmpty(`${overrides}.${key}`) ? `${overrides}.${key}` : r.setEmpty(`${prefix}.${key}`) ? `${prefix}.${key}` : undefined;
+      if (!k) return this.fixed(`${f}.${name}`, value, CHART_DEFAULT);
+      this.emptied.push({ field: `${f}.${name}`, key: formatPath(r.abs(k)), origin: r.mv.originOf(r.abs(k)), fallback: String(value) });
+      return this.fixed(`${f}.${name}`, value, `${r.prov(k)} (empty: Flyte's built-in default database.postgres.${key === 'username' ? 'username' : key})`);
+    };
+    const host = pick('host', 'host', (k) => r.str(k)) ?? builtin('host', 'host', 'localhost');
+    const port = pick('port', 'port', (k) => r.port(k)) ?? builtin('port', 'port', 30001);
+    const dbname = pick('dbname', 'dbname', (k) => r.str(k)) ?? builtin('dbname', 'dbname', 'postgres');
+    const user = pick('user', 'username', (k) => r.str(k)) ?? builtin('user', 'username', 'postgres');
     const db: DatabaseTarget = { role, host, port, dbname, user, valuesKey: prefix };
     const options = r.str(`${prefix}.options`) ?? (overrides ? r.str(`${overrides}.options`) : undefined);
     const optionsKey = r.str(`${prefix}.options`) !== undefined ? `${prefix}.options` : `${overrides}.options`;
@@ -754,5 +777,5 @@ export function mapChart(chart: Chart, r: Reader, opts: MapOptions): ChartMappin
     if (p) b.secrets.add(p);
   }
   if (m.storage && m.storage.endpoint === undefined) delete m.storage.endpoint;
-  return { ...m, provenance: b.provenance, secrets: [...b.secrets] };
+  return { ...m, provenance: b.provenance, secrets: [...b.secrets], ...(b.emptied.length ? { emptied: b.emptied } : {}) };
 }

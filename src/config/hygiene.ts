@@ -153,6 +153,12 @@ export function findPlaceholders(target: Target, mv: MergedValues | undefined): 
     }
   }
 
+  // Keys written as "" (a half-edited file, a value meant to come from elsewhere): the chart renders
+  // them empty and Flyte falls back to its built-in default, which no probe should stand in for.
+  for (const e of target.emptyValues ?? []) {
+    out.push({ key: e.key, origin: e.origin, shown: '""', tokens: [], kind: 'empty', fields: [e.field], why: `an empty string replaces the chart's default, so the chart renders the key empty and Flyte uses its built-in default, ${e.fallback}` });
+  }
+
   // The chart's example defaults, where they name something real somebody else owns (AWS/GCS
   // bucket names are global) or this machine instead of the pod.
   const chartDefault = (field: string, value: string, why: string, kind: PlaceholderKind = 'chart-placeholder') => {

@@ -261,6 +261,7 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
     if (m.domains) target.domains = m.domains;
     if (m.taskResourceDefaults) target.taskResourceDefaults = m.taskResourceDefaults;
     Object.assign(provenance, m.provenance);
+    if (m.emptied) target.emptyValues = m.emptied;
     for (const s of m.secrets) creds.secret(s);
     if (m.storage?.accessKey) creds.identifier(m.storage.accessKey);
   } else {

@@ -148,7 +148,22 @@ export interface AuthTarget {
   valuesKey: string;
 }
 
-export type PlaceholderKind = 'marker' | 'variable' | 'template' | 'render-template' | 'chart-placeholder' | 'pod-loopback' | 'example-domain';
+export type PlaceholderKind = 'marker' | 'variable' | 'template' | 'render-template' | 'chart-placeholder' | 'pod-loopback' | 'example-domain' | 'empty';
+
+/**
+ * A values key set to an empty string where the chart renders it as written: `""` replaces the
+ * chart's default (only null removes a key), so Flyte gets no value and uses its built-in default.
+ */
+export interface EmptyValue {
+  /** The target field it feeds (`databases[0].user`). */
+  field: string;
+  /** The key as written (`configuration.database.username`). */
+  key: string;
+  /** The file (or `--set`) that sets it empty. */
+  origin: string;
+  /** What Flyte uses instead, shown (`postgres`, flytestdlib's default). */
+  fallback: string;
+}
 
 /** A value left for the deployer to fill in (src/config/hygiene.ts). */
 export interface Placeholder {
@@ -297,6 +312,8 @@ export interface Target {
   unknownKeys?: UnknownKey[];
   /** Placeholders in the inputs (values.placeholders reports them; probes using them are blocked). */
   placeholders?: Placeholder[];
+  /** Values keys set to "" that the chart renders empty (listed as placeholders of kind 'empty'). */
+  emptyValues?: EmptyValue[];
   /** Every admin/ingress address, parsed once from client and ingress (src/config/endpoints.ts). */
   endpoints?: Endpoints;
   /** Resolver for DNS checks (`--dns-server host:port`); undefined = system resolver. */

@@ -15,6 +15,8 @@ const dir = tmpFiles({
   'noexport.mjs': 'export const x = 1;\n',
   'cfg-bad.yaml': 'plugins: ./one.mjs\n',
   'v2.yaml': '',
+  'emptyprovider.yaml': 'configuration:\n  storage:\n    provider: ""\n',
+  'emptyauthtype.yaml': 'storage:\n  type: s3\n  s3:\n    authType: ""\nflyteadmin:\n  enabled: true\n',
 });
 
 const cases: { name: string; args: string[]; expect: RegExp }[] = [
@@ -27,6 +29,10 @@ const cases: { name: string; args: string[]; expect: RegExp }[] = [
   { name: 'values file is a directory', args: ['preflight', '--dry-run', '-f', dir], expect: /cannot read|directory|EISDIR/i },
   { name: 'invalid YAML with line and column', args: ['preflight', '--dry-run', '-f', join(dir, 'bad.yaml')], expect: /bad\.yaml:\d+:\d+: invalid YAML/ },
   { name: 'values key of the wrong type', args: ['preflight', '--dry-run', '-f', join(dir, 'wrongtype.yaml')], expect: /wrongtype\.yaml: configuration\.database\.port: expected .*number.*five/ },
+  // "" replaces the chart's default, and the chart's template refuses it like any value outside its set
+  { name: 'provider written as ""', args: ['preflight', '--dry-run', '-f', join(dir, 'emptyprovider.yaml')], expect: /^flyte-doctor: \S*emptyprovider\.yaml: configuration\.storage\.provider: expected one of s3, gcs, azure \(an empty string replaces the chart's default and the chart refuses it; remove the key to keep the default\), got ""$/m },
+  { name: 'flyte-core authType written as ""', args: ['preflight', '--dry-run', '-f', join(dir, 'emptyauthtype.yaml')], expect: /emptyauthtype\.yaml: storage\.s3\.authType: expected one of iam, accesskey .*got ""$/m },
+  { name: '--set of an enum key to ""', args: ['preflight', '--dry-run', '--set', 'configuration.storage.provider='], expect: /^flyte-doctor: --set: configuration\.storage\.provider: expected one of s3, gcs, azure .*got ""$/m },
   { name: 'malformed --set', args: ['preflight', '--dry-run', '--set', 'configuration.database.host'], expect: /--set configuration\.database\.host.*expected.*key=value/ },
   { name: 'unknown check id in --only', args: ['preflight', '--dry-run', '--only', 'storage.s3.teleport'], expect: /--only storage\.s3\.teleport: no check matches; expected a check id, an area/ },
   { name: 'unknown area in --skip', args: ['preflight', '--dry-run', '--skip', 'weather'], expect: /--skip weather: no check matches/ },

@@ -50,6 +50,35 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    // "" replaces the chart's default: Flyte would log in as its built-in default user postgres.
+    // Probing that user gives "password rejected for postgres" and a fix to ALTER ROLE postgres.
+    name: 'the database username written as "": the empty key is the root cause, the login is never tried as postgres',
+    phase: 'preflight', only: ['database', 'storage.s3'],
+    inputs: { values: { configuration: { database: { username: '' } } } },
+    expect: {
+      failing: [ID], root: ID, messageId: 'emptyValue', fix: ['configuration.database.username in', 'delete the line to keep the chart\'s default'],
+      check: (r) => {
+        const me = r.results.find((x) => x.id === ID)!;
+        expect(me.message).toMatch(/^1 key set empty in the inputs: configuration\.database\.username = "" \(\S+\): an empty string replaces the chart's default, so the chart renders the key empty and Flyte uses its built-in default, postgres — blocked: database probes$/);
+        for (const x of blocked(r, 'database.')) expect(x, x.id).toMatchObject({ status: 'skip', blockedBy: ID });
+        expect(r.results.filter((x) => x.id.startsWith('storage.s3.')).every((x) => x.status === 'pass' || x.status === 'warn')).toBe(true);
+      },
+    },
+  },
+  {
+    name: 'the database host written as "" (Flyte falls back to localhost, the pod itself): named, not probed on this machine\'s loopback',
+    phase: 'preflight', only: ['database', 'dns'],
+    inputs: { values: { configuration: { database: { host: '' } } } },
+    expect: {
+      failing: [ID], root: ID, messageId: 'emptyValue', fix: ['configuration.database.host in'],
+      check: (r) => {
+        expect(r.results.find((x) => x.id === ID)!.message).toContain('configuration.database.host = "" (');
+        expect(r.results.find((x) => x.id === ID)!.message).toContain('built-in default, localhost');
+        for (const x of blocked(r, 'database.')) expect(x, x.id).toMatchObject({ status: 'skip', blockedBy: ID });
+      },
+    },
+  },
+  {
     name: 'a documentation domain as the flytectl endpoint: the endpoint, TLS and ingress probes are blocked',
     phase: 'preflight', only: ['dns.admin.resolve', 'tls', 'client.config.tls-mode'],
     inputs: { flytectl: { admin: { endpoint: 'dns:///flyte.example.com' } } },

@@ -63,6 +63,18 @@ describe(ID, () => {
     expect(results.find((r) => r.id === 'database.postgres.connect')).toMatchObject({ status: 'skip', blockedBy: ID });
   });
 
+  it('flyte-core: a database key written as "" is listed per database, with the fallback; null (the key removed) is not', () => {
+    const f = join(VALUES, 'flyte-core__values-eks.yaml');
+    const t = load({ values: [f], set: ['db.datacatalog.database.dbname=', 'db.admin.database.port='] });
+    expect(t.placeholders?.filter((p) => p.kind === 'empty').map((p) => [p.key, p.origin, p.fields, p.why?.split(', ').pop()])).toEqual([
+      ['db.admin.database.port', '--set', ['databases[0].port'], '30001'],
+      ['db.datacatalog.database.dbname', '--set', ['databases[1].dbname'], 'postgres'],
+    ]);
+    expect(t.provenance['databases[1].dbname']).toBe("--set: db.datacatalog.database.dbname (empty: Flyte's built-in default database.postgres.dbname)");
+    const removed = load({ values: [f], set: ['db.datacatalog.database.dbname=null'] });
+    expect(removed.placeholders?.some((p) => p.kind === 'empty')).toBeFalsy();
+  });
+
   it('--set of the same loopback host is deliberate (a port-forward): not a placeholder', () => {
     const t = load({ values: [join(VALUES, 'flyte-binary__values.yaml')], set: ['configuration.database.host=127.0.0.1'] });
     expect(t.placeholders?.some((p) => p.kind === 'pod-loopback')).toBe(false);
