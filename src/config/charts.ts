@@ -452,6 +452,26 @@ class Builder {
   }
 }
 
+/**
+ * flyte-binary's TLS sections as written: `tls` goes into both Ingresses, `httpTls` into the HTTP
+ * one and `grpcTls` into the gRPC one (templates/ingress/{http,grpc}.yaml, toYaml of the list).
+ */
+function binaryTlsEntries(r: Reader, ig: string): NonNullable<IngressTarget['tlsEntries']> {
+  const out: NonNullable<IngressTarget['tlsEntries']> = [];
+  const shared = (r.list(`${ig}.tls`) ?? []).length;
+  for (const list of ['tls', 'httpTls', 'grpcTls'] as const) {
+    (r.list(`${ig}.${list}`) ?? []).forEach((e, i) => {
+      const key = `${ig}.${list}[${i}]`;
+      if (!isDict(e)) return;
+      const origin = r.mv.originOf(r.abs([ig, list, i]));
+      const secretName = typeof e['secretName'] === 'string' || typeof e['secretName'] === 'number' ? String(e['secretName']) : undefined;
+      const hosts = Array.isArray(e['hosts']) ? e['hosts'].filter((h) => h !== null && h !== undefined && typeof h !== 'object').map(String) : [];
+      out.push({ key, origin, ...(secretName !== undefined ? { secretName } : {}), hosts, ...(list === 'grpcTls' ? { grpcOnly: true } : {}), spec: `spec.tls[${list === 'tls' ? i : shared + i}]` });
+    });
+  }
+  return out;
+}
+
 function providerOf(raw: string): StorageProvider {
   switch (raw) {
     case 's3': case 'minio': case 'sandbox': return 's3';
@@ -530,6 +550,8 @@ function mapBinary(b: Builder): Omit<ChartMapping, 'provenance' | 'secrets'> {
     valuesKey: 'ingress',
   };
   b.provenance['ingress.tls'] = tlsList.length ? r.prov(`${ig}.tls`) : albTls(annotations) ? `${r.prov(`${ig}.commonAnnotations`)} (ALB HTTPS listener)` : CHART_DEFAULT;
+  const tlsEntries = binaryTlsEntries(r, ig);
+  if (tlsEntries.length) ingress.tlsEntries = tlsEntries;
   const host = b.set('ingress.host', `${ig}.host`, r.str(`${ig}.host`));
   if (host) ingress.host = host;
   const cls = b.set('ingress.className', `${ig}.httpIngressClassName`, r.str(`${ig}.httpIngressClassName`))

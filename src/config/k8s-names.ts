@@ -27,13 +27,28 @@ export function ingressHostProblem(host: string): NameProblem | undefined {
   if (isIP(host) || (host.startsWith('[') && host.endsWith(']') && isIP(host.slice(1, -1)))) {
     return { why: 'is an IP address; an Ingress rule matches a DNS name (leave the host empty to match every name, including the address)', apiServer: 'must be a DNS name, not an IP address' };
   }
+  const p = subdomainProblem(host);
+  if (p?.meant && isIP(p.meant)) delete p.meant; // an address is not a rule's host either
+  return p;
+}
+
+/**
+ * Why the API server refuses `host` in an Ingress's spec.tls[].hosts: the same DNS-1123 subdomain
+ * (or `*.` and one) as a rule's host, but an IPv4 address passes (it is one by the letter of the
+ * rule) and an empty entry does not.
+ */
+export function ingressTlsHostProblem(host: string): NameProblem | undefined {
+  return subdomainProblem(host);
+}
+
+function subdomainProblem(host: string): NameProblem | undefined {
   if (host.startsWith('*.') ? valid(host.slice(2)) : valid(host)) return undefined;
   const meant = meantHost(host);
   const wildcard = host.includes('*');
   const apiServer = host.length > MAX_SUBDOMAIN ? `must be no more than ${MAX_SUBDOMAIN} characters` : wildcard
     ? "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character"
     : "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
-  return { why: describe(host), apiServer, ...(meant && meant !== host && ingressHostProblem(meant) === undefined ? { meant } : {}) };
+  return { why: describe(host), apiServer, ...(meant && meant !== host && subdomainProblem(meant) === undefined ? { meant } : {}) };
 }
 
 function valid(name: string): boolean {
@@ -47,6 +62,7 @@ function meantHost(v: string): string | undefined {
 
 /** What makes `v` not a DNS-1123 subdomain, first problem first. */
 function describe(v: string): string {
+  if (v === '') return 'is empty';
   const ws = surroundingWhitespace(v);
   if (ws) return ws;
   const ctl = headerUnsafe(v);

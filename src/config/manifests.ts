@@ -531,8 +531,8 @@ function readIngress(md: Dict, spec: Dict, name: string, namespace: string | und
         ...(port !== undefined ? { port } : typeof legacyPort === 'number' || typeof legacyPort === 'string' ? { port: legacyPort } : {}) });
     }
   }
-  const tls = arr(spec['tls']).filter(isObj).map((t) => ({ ...(str(t['secretName']) ? { secretName: str(t['secretName'])! } : {}), hosts: arr(t['hosts']).map(str).filter((h): h is string => !!h) }));
-  for (const t of tls) for (const h of t.hosts) if (!hosts.includes(h)) hosts.push(h);
+  const tls = arr(spec['tls']).filter(isObj).map((t) => ({ ...(str(t['secretName']) ? { secretName: str(t['secretName'])! } : {}), hosts: arr(t['hosts']).map(str).filter((h): h is string => h !== undefined) }));
+  for (const t of tls) for (const h of t.hosts) if (h && !hosts.includes(h)) hosts.push(h);
   const cls = str(spec['ingressClassName']);
   const annCls = annotations['kubernetes.io/ingress.class'];
   const grpc = paths.some((p) => GRPC_PATH.test(p.path)) || Object.entries(annotations).some(([k, v]) => /backend-protocol/.test(k) && /^grpcs?$/i.test(v));
@@ -750,6 +750,10 @@ function mapIngress(set: ManifestSet, prov: Provenance): IngressTarget | undefin
   prov['ingress.enabled'] = `${ingressLabel(http)} (rendered)`;
   prov['ingress.separateGrpcIngress'] = grpc && grpc !== http ? `${ingressLabel(grpc)} (gRPC paths in their own Ingress)` : `${ingressLabel(http)} (no separate gRPC Ingress)`;
   prov['ingress.tls'] = http.tls.length ? `${ingressLabel(http)}: spec.tls` : albTls(http.annotations) ? `${ingressLabel(http)}: metadata.annotations (ALB HTTPS listener)` : `${ingressLabel(http)} (no spec.tls)`;
+  const tlsEntries = [http, ...(grpc && grpc !== http ? [grpc] : [])].flatMap((i) => i.tls.map((e, n) => ({
+    key: `spec.tls[${n}]`, spec: `spec.tls[${n}]`, origin: ingressLabel(i), ...(e.secretName !== undefined ? { secretName: e.secretName } : {}), hosts: e.hosts, ...(i === grpc && grpc !== http ? { grpcOnly: true } : {}),
+  })));
+  if (tlsEntries.length) t.tlsEntries = tlsEntries;
   const host = http.hosts[0] ?? grpc?.hosts[0];
   if (host) { t.host = host; prov['ingress.host'] = `${ingressLabel(http.hosts[0] ? http : grpc!)}: spec.rules.host`; }
   if (http.className) { t.className = http.className; prov['ingress.className'] = `${ingressLabel(http)}: ${http.classSource}`; }

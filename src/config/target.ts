@@ -106,6 +106,12 @@ export interface IngressTarget {
   grpcAnnotations: Record<string, string>;
   separateGrpcIngress: boolean;
   tls: boolean;
+  /**
+   * The TLS sections as the inputs write them (flyte-binary `ingress.tls`/`httpTls`/`grpcTls`, a
+   * render's spec.tls), for ingress.host.valid: `key` names the entry (`ingress.tls[0]`), `origin`
+   * the file or object it comes from.
+   */
+  tlsEntries?: { key: string; origin: string; secretName?: string; hosts: string[]; grpcOnly?: boolean; /** Its place in the rendered Ingress (`spec.tls[1]`), as the API server names it. */ spec: string }[];
   /** Values key prefix: 'ingress' (binary) or 'common.ingress' (core). */
   valuesKey: string;
   /** Whether the chart renders an ingress at all (binary `ingress.create`, core `common.ingress.enabled`). */

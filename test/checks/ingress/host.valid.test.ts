@@ -3,7 +3,8 @@
 // (a server-side dry run, nothing is created), and the API server must refuse exactly the hosts
 // ingressHostProblem refuses, with the message the finding quotes.
 import { describe, expect, it } from 'vitest';
-import { ingressHostProblem } from '../../../src/config/k8s-names.js';
+import { ingressHostProblem, ingressTlsHostProblem } from '../../../src/config/k8s-names.js';
+import { loadTarget } from '../../../src/config/load.js';
 import { kubeRequest } from '../../infra/kube.js';
 import { makeTarget } from '../../harness/target.js';
 import { getTestbed } from '../../harness/testbed.js';
@@ -38,6 +39,31 @@ describe('ingress host rules, held to the API server (dry-run Ingress CREATE)', 
     // (the corpus holds both kinds, so this test can fail either way)
     expect(CORPUS.filter((h) => ingressHostProblem(h)).length).toBeGreaterThan(10);
     expect(CORPUS.filter((h) => !ingressHostProblem(h)).length).toBeGreaterThan(5);
+  });
+
+  it('TLS hosts (spec.tls[].hosts): the API server refuses exactly the hosts ingressTlsHostProblem refuses (an IPv4 address passes there, an empty entry does not)', async () => {
+    const kube = { server: tb().kube.server, caFile: tb().kube.caFile };
+    const disagreements: string[] = [];
+    for (const host of [...CORPUS, '', '1.2.3.4']) {
+      const body = {
+        apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'fd-tls-host-probe' },
+        spec: {
+          tls: [{ secretName: 'flyte-tls', hosts: ['flyte.example.com'] }, { secretName: 'flyte-tls', hosts: ['flyte.example.com', host] }],
+          rules: [{ host: 'flyte.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'x', port: { number: 80 } } } }] } }],
+        },
+      };
+      const r = await kubeRequest<{ message?: string }>(kube, tb().kube.tokens.admin, 'POST', '/apis/networking.k8s.io/v1/namespaces/default/ingresses?dryRun=All', body);
+      const ours = ingressTlsHostProblem(host);
+      expect([201, 422], `${JSON.stringify(host)}: ${r.status} ${JSON.stringify(r.body)}`).toContain(r.status);
+      const refused = r.status === 422;
+      if (refused !== Boolean(ours)) disagreements.push(`${JSON.stringify(host)}: API server ${refused ? `refuses (${r.body.message})` : 'accepts'}, ingressTlsHostProblem ${ours ? `refuses (${ours.why})` : 'accepts'}`);
+      else if (ours) expect(r.body.message, JSON.stringify(host)).toContain(`spec.tls[1].hosts[1]: Invalid value: ${JSON.stringify(host)}: ${ours.apiServer}`);
+    }
+    expect(disagreements).toEqual([]);
+    expect(ingressTlsHostProblem('')).toMatchObject({ why: 'is empty' });
+    expect(ingressTlsHostProblem('1.2.3.4')).toBeUndefined();
+    expect(ingressHostProblem('1.2.3.4')).toBeDefined();
+    expect(ingressHostProblem('https://10.0.0.1')?.meant).toBeUndefined(); // an address is not a rule's host either
   });
 
   it('the value meant, when it can be told, is one the API server accepts', () => {
@@ -91,6 +117,50 @@ describe('ingress.host.valid', () => {
     expect(await check('Flyte.Example.com', { source: '.flyte/config.yaml: admin.endpoint' })).toMatchObject({ status: 'skip', messageId: 'notFromValues' });
     expect(await check('Flyte.Example.com', { enabled: false })).toMatchObject({ status: 'skip', messageId: 'noIngress' });
   });
+  it('flyte-binary TLS sections from the values: tls goes into both Ingresses, httpTls/grpcTls after it; a refused host fails naming its key, file and place in the Ingress', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'fd-tls-'));
+    const file = join(dir, 'values.yaml');
+    const values = (tls: string) => `configuration:\n  database:\n    host: db.internal\ningress:\n  create: true\n  host: flyte.internal\n${tls}`;
+    writeFileSync(file, values('  tls:\n    - secretName: a\n      hosts: [flyte.internal]\n  grpcTls:\n    - secretName: b\n      hosts:\n        - flyte.internal\n        - ""\n'));
+    const t = loadTarget({ values: [file], set: [], env: {}, cwd: dir, home: '/nonexistent-home' });
+    expect(t.ingress?.tlsEntries).toEqual([
+      { key: 'ingress.tls[0]', origin: file, secretName: 'a', hosts: ['flyte.internal'], spec: 'spec.tls[0]' },
+      { key: 'ingress.grpcTls[0]', origin: file, secretName: 'b', hosts: ['flyte.internal', ''], grpcOnly: true, spec: 'spec.tls[1]' },
+    ]);
+    const { result } = await run('ingress.host.valid', t, { phase: 'preflight' });
+    expect(result).toMatchObject({ status: 'fail', messageId: 'invalidTlsHost', cause: 'config:ingress.grpcTls[0]' });
+    expect(result.message).toBe(`ingress.grpcTls[0].hosts[1] (${file}) "" is empty: the API server refuses the Ingress and \`helm install\` stops ("spec.tls[1].hosts[1]: Invalid value: "": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character")`);
+    expect(result.hint).toBe(`remove the empty entry ingress.grpcTls[0].hosts[1] in ${file}, or write the Ingress host there`);
+    // the rule host wrong too: one finding, the host first, the TLS entries after it
+    writeFileSync(file, values('  tls:\n    - secretName: a\n      hosts: ["Flyte.internal"]\n').replace('host: flyte.internal', 'host: https://flyte.internal'));
+    const both = (await run('ingress.host.valid', loadTarget({ values: [file], set: [], env: {}, cwd: dir, home: '/nonexistent-home' }), { phase: 'preflight' })).result;
+    expect(both).toMatchObject({ status: 'fail', messageId: 'invalidHost' });
+    expect(both.message).toContain('; and ingress.tls[0].hosts[0] (');
+    expect(both.hint).toBe(`set ingress.host: flyte.internal in ${file} (the DNS record and the TLS certificate name the same host); set ingress.tls[0].hosts[0]: flyte.internal in ${file}`);
+    // healthy: pass, naming the TLS section it judged
+    writeFileSync(file, values('  tls:\n    - secretName: a\n      hosts: ["*.internal", "10.0.0.1"]\n'));
+    const ok = (await run('ingress.host.valid', loadTarget({ values: [file], set: [], env: {}, cwd: dir, home: '/nonexistent-home' }), { phase: 'preflight' })).result;
+    expect(ok).toMatchObject({ status: 'pass', messageId: 'valid' });
+    expect(ok.message).toBe(`the Ingress host flyte.internal (${file}: ingress.host) is a name Kubernetes accepts; its 1 TLS section (${file}: ingress.tls[0]) too`);
+  });
+
+  it('a render (--manifests): the spec.tls of each Ingress, named by the Ingress', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'fd-tls-m-'));
+    const ing = (name: string, path: string, tlsHost: string) => `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ${name}\n  namespace: flyte\nspec:\n  tls:\n    - secretName: flyte-tls\n      hosts: [${JSON.stringify(tlsHost)}]\n  rules:\n    - host: flyte.internal\n      http:\n        paths:\n          - path: ${path}\n            pathType: ImplementationSpecific\n            backend: {service: {name: flyte-http, port: {number: 8088}}}\n`;
+    writeFileSync(join(dir, 'render.yaml'), `${ing('flyte-http', '/console', 'flyte.internal')}---\n${ing('flyte-grpc', '/flyteidl.service.AdminService/*', 'flyte.internal:443')}`);
+    const t = loadTarget({ values: [], set: [], env: {}, cwd: dir, home: '/nonexistent-home', manifests: join(dir, 'render.yaml') });
+    const { result } = await run('ingress.host.valid', t, { phase: 'preflight' });
+    expect(result).toMatchObject({ status: 'fail', messageId: 'invalidTlsHost' });
+    expect(result.message).toMatch(/^spec\.tls\[0\]\.hosts\[0\] \(Ingress flyte\/flyte-grpc\) "flyte\.internal:443" has a port/);
+    expect(result.hint).toBe('set spec.tls[0].hosts[0]: flyte.internal in Ingress flyte/flyte-grpc');
+  });
+
   it('client.config.endpoint makes no "same host" fix from a host Kubernetes refuses', async () => {
     const t = target('https://flyte.example.com');
     t.client = { ...t.client, endpoint: 'dns:///flyte.example.com', host: 'flyte.example.com', port: 443, configPath: '/home/u/.flyte/config.yaml' };
