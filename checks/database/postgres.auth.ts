@@ -7,6 +7,7 @@ import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Json, Messages, Outcome } from '../../src/engine/types.js';
 import { dbSettingKey, sslmodeOf } from '../../src/flyte/database.js';
+import { parseSource } from '../../src/flyte/settings.js';
 import { passwordOrigin } from '../../src/flyte/database.js';
 import { surroundingWhitespace } from '../../src/config/hygiene.js';
 import { authMethodFinding, carryNotFromHere, connOf, IN_CLUSTER_FIX, runsInCluster, databaseFor, dbInstances, hpKey, LOGIN_MESSAGES, loginServerFinding, NETWORK_MESSAGES, networkFinding, NOT_FROM_HERE_MESSAGES, query, sessionFor, TLS_FAILED_MESSAGES, tlsProblemText, where } from './_support.js';
@@ -142,14 +143,17 @@ async function unknownSettings(ctx: CheckContext, db: DatabaseTarget, client: No
   if (!bad.length) return undefined;
   const k = bad[0]!;
   const optKey = dbSettingKey(ctx.target, db, 'options');
+  const src = parseSource(ctx.target.provenance[`databases[${ctx.target.databases.indexOf(db)}].runtimeParams`]);
+  const file = src.origin === 'file' && src.file ? src.file : undefined;
+  const inFile = file ? (file === '--set' ? ' (given with --set)' : ` in ${file}`) : '';
   const keyword = PGX_CONNECTION_KEYWORDS.has(k.toLowerCase()) ? k.toLowerCase() : closeNames(k.toLowerCase(), [...PGX_CONNECTION_KEYWORDS])[0];
   // a misspelled credential keyword (passwrd=, sslpasword=) is not registered as a secret: its value is not shown
   const credential = (n: string) => isSecretKeyName(n) || /pass|pwd|secret|token/i.test(n);
   const shown = (n: string) => (credential(n) || (keyword !== undefined && credential(keyword)) ? '<value>' : params[n]!);
   return {
     status: 'fail', messageId: 'unknownSetting', cause: cause.config(optKey),
-    message: `${optKey} has ${k}=${shown(k)}: Flyte's driver (pgx) does not take "${k}" as a connection keyword and sends it to the server as a setting, which ${w} does not have: Flyte's login fails with FATAL: unrecognized configuration parameter "${k}" (SQLSTATE 42704)${bad.length > 1 ? `; so do ${bad.slice(1).map((b) => `"${b}"`).join(', ')}` : ''} (this login sent no settings and got in)`,
-    hint: keyword ? `write ${keyword}=${keyword === 'sslmode' ? params[k]!.toLowerCase() : shown(k)} in ${optKey}${keyword === k.toLowerCase() ? ' (connection keywords are lowercase, as libpq spells them)' : ''}` : `remove ${k}=${shown(k)} from ${optKey}, or name a setting the server has (SHOW ALL lists them)`,
+    message: `${optKey}${file ? ` (${file})` : ''} has ${k}=${shown(k)}: Flyte's driver (pgx) does not take "${k}" as a connection keyword and sends it to the server as a setting, which ${w} does not have: Flyte's login fails with FATAL: unrecognized configuration parameter "${k}" (SQLSTATE 42704)${bad.length > 1 ? `; so do ${bad.slice(1).map((b) => `"${b}"`).join(', ')}` : ''} (this login sent no settings and got in)`,
+    hint: keyword ? `write ${keyword}=${keyword === 'sslmode' ? params[k]!.toLowerCase() : shown(k)} in ${optKey}${inFile}${keyword === k.toLowerCase() ? ' (connection keywords are lowercase, as libpq spells them)' : ''}` : `remove ${k}=${shown(k)} from ${optKey}${inFile}, or name a setting the server has (SHOW ALL lists them)`,
     details: { ...details, unknownSettings: bad, options: optKey },
   };
 }

@@ -7,7 +7,7 @@
 // field, where a layer is a file or `ConfigMap ns/name key 002-database.yaml` from rendered
 // manifests (src/config/manifests.ts). Every credential is a secret; provenance never holds a value.
 import { UserError } from '../errors.js';
-import { knownSslmode, parseLibpqOptions } from './libpq.js';
+import { knownSslmode, parseLibpqOptions, runtimeParamsOf } from './libpq.js';
 import { bucketOf, Reader, STDLIB, urlPassword } from './charts.js';
 import { Credentials } from './credentials.js';
 import { checkReadableLater, readInputFile, SECRET_FILE_LIMIT } from './read.js';
@@ -307,6 +307,12 @@ function mapDatabase(b: Builder, role: DatabaseTarget['role']): DatabaseTarget |
       db.sslmode = mode;
       b.provenance[`${f}.sslmode`] = options === undefined ? DEFAULT('database.postgres.options') : r.prov(optKey);
     }
+  }
+  // What pgx sends as run-time settings (database.postgres.auth asks the server about them).
+  const runtime = runtimeParamsOf(o);
+  if (Object.keys(runtime).length) {
+    db.runtimeParams = runtime;
+    b.provenance[`${f}.runtimeParams`] = r.prov(optKey);
   }
   if (o['sslrootcert']) {
     if (b.opts.localFiles !== false) checkReadableLater(`${r.prov(optKey)} sslrootcert`, o['sslrootcert'], b.opts.cwd);

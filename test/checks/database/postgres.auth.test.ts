@@ -119,6 +119,26 @@ describe('database.postgres.auth', () => {
     expect((await run({ search_path: 'public', application_name: 'flyteadmin', 'myapp.x': '1' })).status).toBe('pass');
   });
 
+  it('a Flyte server config (--server-config) with a setting the server lacks in database.postgres.options: the same finding, naming that file and key', async () => {
+    const tb = getTestbed().postgres;
+    const { loadTarget } = await import('../../../src/config/load.js');
+    const dir = mkdtempSync(join(tmpdir(), 'fd-sc-opts-'));
+    try {
+      const file = join(dir, 'flyteadmin-config.yaml');
+      const cfg = (options: string) => `database:\n  postgres:\n    host: ${tb.host}\n    port: ${tb.port}\n    dbname: ${tb.databases.flyteadmin}\n    username: ${tb.owner.user}\n    password: ${tb.owner.password}\n    options: "${options}"\n`;
+      writeFileSync(file, cfg('sslmode=require sslmod=verify-full'));
+      const t = loadTarget({ values: [], set: [], env: {}, cwd: dir, home: '/nonexistent-home', serverConfigs: [file] });
+      expect(t.databases[0]!.runtimeParams).toEqual({ sslmod: 'verify-full' });
+      const { result } = await runCheck('database.postgres.auth', t);
+      expect(result).toMatchObject({ status: 'fail', messageId: 'unknownSetting' });
+      expect(result.message).toContain(`database.postgres.options (${file}) has sslmod=verify-full`);
+      expect(result.hint).toBe(`write sslmode=verify-full in database.postgres.options in ${file}`);
+      writeFileSync(file, cfg('sslmode=require application_name=flyteadmin'));
+      const ok = loadTarget({ values: [], set: [], env: {}, cwd: dir, home: '/nonexistent-home', serverConfigs: [file] });
+      expect((await runCheck('database.postgres.auth', ok)).result).toMatchObject({ status: 'pass' });
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+
   it('one server hosting both databases: both instances authenticate', async () => {
     const tb = getTestbed().postgres;
     const { results } = await runCheck('database.postgres.auth', pgTarget(pgDb(), pgDb({ role: 'datacatalog', dbname: tb.databases.datacatalog, valuesKey: 'db.datacatalog.database' })));
