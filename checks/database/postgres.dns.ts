@@ -67,7 +67,7 @@ export default defineCheck({
       const details = { host: db.host, port: db.port, resolver: e.server, code: e.code, kind: e.kind };
       if (isClusterInternal(db.host) && !runsInCluster(ctx.target)) {
         return {
-          status: 'warn', messageId: 'notFromHere', cause: cause.unreachable(hostPortKey(db.host, db.port)),
+          status: 'warn', messageId: 'notFromHere', cause: cause.dns(db.host), // the same fault dns.hosts.resolve reports (clusterInternal)
           message: `cannot be checked from this machine: ${db.host} is a cluster-internal name (a Kubernetes Service), which only the cluster's DNS resolves; here it gave ${e.kind === 'nxdomain' ? 'NXDOMAIN' : e.code} via ${e.server}`,
           hint: IN_CLUSTER_FIX,
           details: { ...details, clusterInternal: true, ranFrom: 'this machine', reason: `${db.host} is a cluster-internal name that only the cluster's DNS resolves (${e.kind === 'nxdomain' ? 'NXDOMAIN' : e.code} here)` },

@@ -246,6 +246,20 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    // dns.hosts.resolve says the same (clusterInternal): one fault, one root, not two unrelated warnings
+    name: 'cluster-internal host, with the DNS area too: dns.hosts.resolve is explained by the same root',
+    phase: 'preflight', only: [...only, 'dns.hosts.resolve'],
+    inputs: { set: ['configuration.database.host=postgres'] },
+    expect: {
+      failing: [], root: N, messageId: 'notFromHere', fix: ['--in-cluster'],
+      check: (r) => {
+        const d = r.results.find((x) => x.id === 'dns.hosts.resolve' && x.instance === 'database-flyteadmin')!;
+        expect(d).toMatchObject({ status: 'warn', messageId: 'clusterInternal', cause: 'dns:postgres', explainedBy: N });
+        expect(r.results.filter((x) => x.rootCause).map((x) => `${x.id}[${x.instance}]`)).toEqual([N]);
+      },
+    },
+  },
+  {
     name: 'private address that does not answer as PostgreSQL from here: warn, the check ran from this machine',
     phase: 'preflight', only,
     inputs: { set: ['configuration.database.host=10.255.255.1', 'configuration.database.port=5432'] },
