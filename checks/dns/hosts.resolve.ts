@@ -4,7 +4,7 @@ import { probeTimeout, seconds } from '../../src/engine/budget.js';
 import { cause } from '../../src/engine/causes.js';
 import type { Target } from '../../src/config/target.js';
 import { defineCheck } from '../../src/engine/define.js';
-import { hostValueParts } from '../../src/config/host-values.js';
+import { hostValueParts, schemeTwice } from '../../src/config/host-values.js';
 import { setting, whereSet } from '../../src/flyte/settings.js';
 import { dbSettingKey } from '../../src/flyte/database.js';
 import type { CheckContext, Instance, Outcome } from '../../src/engine/types.js';
@@ -12,7 +12,7 @@ import type { CheckContext, Instance, Outcome } from '../../src/engine/types.js'
 interface NamedHost extends Instance { host: string; role: string }
 
 function hostOfUrl(u: string | undefined): string | undefined {
-  if (!u) return undefined;
+  if (!u || schemeTwice(u)) return undefined; // the scheme twice: no host to resolve (the check of that URL says so)
   try { return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(u) ? u : `https://${u}`).hostname.replace(/^\[|\]$/g, '') || undefined; } catch { return undefined; }
 }
 

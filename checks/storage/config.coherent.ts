@@ -5,7 +5,7 @@ import type { Json, Outcome } from '../../src/engine/types.js';
 import { headerUnsafe, surroundingWhitespace } from '../../src/config/hygiene.js';
 import { bucketNameProblem } from '../../src/config/bucket-names.js';
 import { placeholderTokens } from '../../src/config/hygiene.js';
-import { nameInside } from '../../src/config/host-values.js';
+import { nameInside, schemeTwice } from '../../src/config/host-values.js';
 import { bucketFromUrl, changeHint, credentialPrecedence, effectiveEndpoint, shownEndpoint, storageFix, storageKey, userDataBucketOf } from '../../src/flyte/storage.js';
 
 type Problem = { id: 'noMetadataBucket' | 'invalidBucketName' | 'invalidRegion' | 'rawPrefixScheme' | 'missingKeys' | 'badAuthType' | 'noRegion' | 'badEndpoint' | 'keyFileMissing' | 'rawPrefixBucket' | 'keysIgnored' | 'sslFlagMismatch' | 'endpointNoScheme' | 'noAccount' | 'unsendableValue'; msg: string; hint: string; cause?: string };
@@ -124,7 +124,9 @@ export default defineCheck({
         const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(st.endpoint);
         let url: URL | undefined;
         const ep = storageKey(st, 'endpoint');
-        try { url = new URL(effectiveEndpoint(st)); } catch { fails.push({ id: 'badEndpoint', msg: `endpoint ${st.endpoint} is not a URL`, hint: `set ${ep} to e.g. http://minio.flyte.svc.cluster.local:9000`, cause: cause.config(ep) }); }
+        const twice = schemeTwice(st.endpoint);
+        if (twice) fails.push({ id: 'badEndpoint', cause: cause.config(ep), msg: `the endpoint ${JSON.stringify(st.endpoint)} (${ep}) has the scheme twice: Flyte's storage client (Go) reads "${twice.dialed}" as the host name and dials a host named ${twice.dialed}`, hint: `${storageFix(t, 'endpoint', twice.meant) ?? `set ${ep}: ${twice.meant}`}` });
+        else try { url = new URL(effectiveEndpoint(st)); } catch { fails.push({ id: 'badEndpoint', msg: `endpoint ${st.endpoint} is not a URL`, hint: `set ${ep} to e.g. http://minio.flyte.svc.cluster.local:9000`, cause: cause.config(ep) }); }
         if (url && url.protocol !== 'http:' && url.protocol !== 'https:') fails.push({ id: 'badEndpoint', msg: `endpoint ${st.endpoint} uses ${url.protocol}; expected http or https`, hint: `set ${ep} to http(s)://host:port`, cause: cause.config(ep) });
         if (url && hasScheme && (url.protocol === 'http:') !== !!st.disableSSL ) warns.push({ id: 'sslFlagMismatch', msg: `endpoint ${st.endpoint} is ${url.protocol.slice(0, -1)} but disableSSL is ${!!st.disableSSL}: Flyte's backend follows the scheme, clients that build the URL from disableSSL use ${st.disableSSL ? 'http' : 'https'}`, hint: `make ${ep} and ${storageKey(st, 'disableSSL')} agree on what the port speaks (storage.s3.endpoint shows whether it answers ${url.protocol.slice(0, -1)})` });
         if (!hasScheme) warns.push({ id: 'endpointNoScheme', msg: `endpoint ${st.endpoint} has no scheme; ${shownEndpoint(st)} is assumed from disableSSL`, hint: `write the scheme in ${ep} (${shownEndpoint(st)})` });

@@ -29,3 +29,14 @@ export function hostValueParts(v: string): HostValueParts | undefined {
 export function nameInside(v: string): string {
   return hostValueParts(v)?.host ?? v.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/^\/+/, '').split(/[/?#]/)[0]!.replace(/:\d*$/, '');
 }
+
+/**
+ * A URL written with the scheme twice (`https://http://minio:9000`, `https://https://idp`): Go's
+ * url.Parse and every HTTP client take the inner scheme for a host name and dial a host named
+ * `http`. `meant` is the URL after the first scheme (the inner one kept, as written).
+ */
+export function schemeTwice(v: string | undefined): { dialed: string; meant: string } | undefined {
+  const m = v ? /^([a-z][a-z0-9+.-]*):\/\/+([a-z][a-z0-9+.-]*):\/\//i.exec(v.trim()) : undefined;
+  if (!m) return undefined;
+  return { dialed: m[2]!.toLowerCase(), meant: v!.trim().slice(m[1]!.length + 3).replace(/^\/+/, '') };
+}

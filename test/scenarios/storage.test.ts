@@ -185,6 +185,21 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    // Go's url.Parse takes the inner "http" for a host name; a WHATWG parser too: the probe would ask
+    // DNS for "http" and report a cluster-internal name (cannot check from here) instead of the typo.
+    name: 'an endpoint written with the scheme twice (https://http://host:port): the value is the root cause, with the URL meant; no probe of a host named "http"',
+    phase: 'preflight', only: [...only, 'dns.hosts.resolve'],
+    inputs: () => ({ set: [`${S3}.endpoint=https://${getTestbed().minio.endpoint}`] }),
+    expect: {
+      failing: ['storage.config.coherent'], root: 'storage.config.coherent', messageId: 'badEndpoint', fix: [`${S3}.endpoint: "${getTestbed().minio.endpoint}"`],
+      check: (r) => {
+        expect(r.results.find((x) => x.id === 'storage.config.coherent')!.message).toContain('has the scheme twice: Flyte\'s storage client (Go) reads "http" as the host name');
+        expect(r.results.find((x) => x.id === 'dns.hosts.resolve' && x.instance === 'storage')).toBeUndefined();
+        expect(r.results.filter((x) => x.id.startsWith('storage.s3.')).every((x) => x.status === 'skip')).toBe(true);
+      },
+    },
+  },
+  {
     name: 'GCS without Google credentials on this machine: warn naming GOOGLE_APPLICATION_CREDENTIALS, nothing fails',
     phase: 'preflight', only,
     // (a real project: the chart's default my-organization-gcp-project is a placeholder finding of its own)

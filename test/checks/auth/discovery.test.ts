@@ -56,6 +56,16 @@ describe('auth.oidc.issuer', () => {
     expect(result.status, brief(result)).toBe('pass');
     expect(result.details?.issuer).toBe(bed().oidc.issuer);
   });
+  it('an issuer written with the scheme twice: malformedIssuer with the URL meant, nothing dialed; the URL meant passes against the bed IdP', async () => {
+    const t = authOn();
+    t.auth.oidcIssuer = `https://${bed().oidc.issuer}`;
+    const { result } = await run('auth.oidc.issuer', t, { phase: 'preflight' });
+    expect(result).toMatchObject({ status: 'fail', messageId: 'malformedIssuer', cause: 'config:configuration.auth.oidc.baseUrl' });
+    expect(result.message).toContain(`has the scheme twice: flyteadmin reads "${new URL(bed().oidc.issuer).protocol.slice(0, -1)}" as the host name`);
+    expect(result.hint).toBe(`set configuration.auth.oidc.baseUrl: ${bed().oidc.issuer}`);
+    t.auth.oidcIssuer = (result.details as { meant: string }).meant;
+    expect((await run('auth.oidc.issuer', t, { phase: 'preflight' })).result.status).toBe('pass');
+  });
   it('a base URL that is not the issuer fails (404) with the values key', async () => {
     const t = authOn();
     t.auth.oidcIssuer = `${bed().oidc.issuer}/oauth2/v2.0/authorize`;

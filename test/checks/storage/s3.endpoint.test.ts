@@ -20,6 +20,18 @@ describe('storage.s3.endpoint', () => {
     expect(result.hint).toContain('configuration.storage.providerConfig.s3.endpoint');
   });
 
+  it('the scheme twice (https://http://host:port): storage.config.coherent fails with the URL meant and this probe is blocked (no host named http is dialed)', async () => {
+    const m = getTestbed().minio;
+    const t = s3Target(undefined, { endpoint: `https://${m.endpoint}` });
+    const run = await runCheck('storage.s3.endpoint', t);
+    expect(run.results.find((r) => r.id === 'storage.config.coherent')).toMatchObject({ status: 'fail', messageId: 'badEndpoint', rootCause: true });
+    expect(run.result).toMatchObject({ status: 'skip', blockedBy: 'storage.config.coherent' });
+    const meant = (run.results.find((r) => r.id === 'storage.config.coherent')!.hint ?? '').match(/endpoint: "([^"]+)"/)?.[1];
+    expect(meant).toBe(m.endpoint);
+    // the URL meant is MinIO's
+    expect((await runCheck('storage.s3.endpoint', s3Target(undefined, { endpoint: meant! }))).result.status).toBe('pass');
+  });
+
   it('https against the plain-HTTP MinIO is a TLS mismatch pointing at disableSSL', async () => {
     const { result } = await runCheck('storage.s3.endpoint', s3Target(undefined, { endpoint: getTestbed().minio.endpoint.replace('http:', 'https:'), disableSSL: false }));
     expect(result.status).toBe('fail');
