@@ -28,7 +28,8 @@ export function namedHosts(t: Target): NamedHost[] {
   if (ing && ing !== admin) add('ingress', 'ingress/console host', ing, 'ingress.host');
   t.databases.forEach((db, i) => add(`database-${db.role}`, `${db.role} database host`, db.host, `databases[${i}].host`));
   add('storage', 'object store endpoint', hostOfUrl(t.storage?.endpoint), 'storage.endpoint');
-  add('oidc', 'OIDC issuer', hostOfUrl(t.auth.oidcIssuer), 'auth.oidcIssuer');
+  // With auth off Flyte never contacts the issuer (a chart default such as flyte-core's accounts.google.com): not named.
+  if (t.auth.enabled) add('oidc', 'OIDC issuer', hostOfUrl(t.auth.oidcIssuer), 'auth.oidcIssuer');
   return out;
 }
 

@@ -29,6 +29,16 @@ describe('dns.hosts.resolve', () => {
     expect(result.details?.addresses).toEqual([bed().dns.nowhereAddress]);
   });
 
+  it('with auth off the OIDC issuer is not named (a chart default Flyte never contacts, e.g. flyte-core\'s accounts.google.com): no instance, never a fail', async () => {
+    const t = target();
+    t.auth = { ...t.auth, enabled: false, oidcIssuer: `https://${bed().dns.nxdomain}` };
+    const { results } = await run('dns.hosts.resolve', t, { phase: 'preflight' });
+    expect(results.filter((r) => r.id === 'dns.hosts.resolve').map((r) => r.instance).sort()).toEqual(['database-flyteadmin', 'storage']);
+    t.auth.enabled = true;
+    const on = (await run('dns.hosts.resolve', t, { phase: 'preflight', instance: 'oidc' })).result;
+    expect(on).toMatchObject({ status: 'fail', messageId: 'nxdomain' });
+  });
+
   it('a cluster-internal database host: warn that it cannot be checked from here, never a fail', async () => {
     const t = target();
     t.databases[0]!.host = 'postgres.flyte.svc.cluster.local';
