@@ -18,6 +18,7 @@ import { isDict, parseYaml, readTextFile } from './values.js';
 import type { Dict } from './values.js';
 import { flagSecrets } from './secret.js';
 import { surroundingWhitespace } from './hygiene.js';
+import { schemeTwice } from './host-values.js';
 
 // ---------------------------------------------------------------------------------------------
 // Model
@@ -285,6 +286,17 @@ export interface SelectedContext {
 
 const shownFiles = (m: MergedKubeconfig) => m.files.join(', ') || '(no kubeconfig file)';
 
+/**
+ * A name that references no entry, quoted (a line break from a YAML block scalar stays visible, not
+ * turned into "; " on the one-line error), with its surrounding whitespace named and the entry meant
+ * when the name without it is defined.
+ */
+function refName(name: string, defined: Iterable<string>): string {
+  const ws = surroundingWhitespace(name);
+  const meant = ws && [...defined].includes(name.trim()) ? `, and ${JSON.stringify(name.trim())} is defined: remove the whitespace` : '';
+  return `${JSON.stringify(name)}${ws ? ` (it ${ws}${meant})` : ''}`;
+}
+
 /** Selects `name` (or the current context) and checks it names a cluster with a server and a user that exist, as kubectl does. */
 export function selectContext(m: MergedKubeconfig, name?: string, flag = '--context'): SelectedContext {
   const avail = [...m.contexts.keys()];
@@ -292,10 +304,10 @@ export function selectContext(m: MergedKubeconfig, name?: string, flag = '--cont
   let ctxName: string;
   let source: string;
   if (name) {
-    if (!m.contexts.has(name)) throw new KubeconfigError(`${flag} ${name}`, '', `no such context in ${shownFiles(m)}; available: ${list}`, 'context-missing');
+    if (!m.contexts.has(name)) throw new KubeconfigError(`${flag} ${surroundingWhitespace(name) ? JSON.stringify(name) : name}`, '', `no such context in ${shownFiles(m)}${surroundingWhitespace(name) ? ` (the name ${surroundingWhitespace(name)}${m.contexts.has(name.trim()) ? `, and ${JSON.stringify(name.trim())} is defined: remove the whitespace` : ''})` : ''}; available: ${list}`, 'context-missing');
     ctxName = name; source = flag;
   } else if (m.currentContext) {
-    if (!m.contexts.has(m.currentContext)) throw new KubeconfigError(m.currentContextFile!, 'current-context', `names context "${m.currentContext}", which is not defined in ${shownFiles(m)}; available: ${list} (pass --context or fix current-context)`, 'context-missing');
+    if (!m.contexts.has(m.currentContext)) throw new KubeconfigError(m.currentContextFile!, 'current-context', `names context ${refName(m.currentContext, m.contexts.keys())}, which is not defined in ${shownFiles(m)}; available: ${list} (pass --context or fix current-context)`, 'context-missing');
     ctxName = m.currentContext; source = `${m.currentContextFile}: current-context`;
   } else {
     throw new KubeconfigError(shownFiles(m), 'current-context', `not set and no --context given; available contexts: ${list}`, 'no-context');
@@ -303,7 +315,7 @@ export function selectContext(m: MergedKubeconfig, name?: string, flag = '--cont
   const context = m.contexts.get(ctxName)!;
   if (!context.cluster) throw new KubeconfigError(context.origin, `contexts[${ctxName}].context.cluster`, 'expected the name of a cluster', 'cluster-missing');
   const cluster = m.clusters.get(context.cluster);
-  if (!cluster) throw new KubeconfigError(context.origin, `context "${ctxName}"`, `names cluster "${context.cluster}", which is not defined in ${shownFiles(m)}`, 'cluster-missing');
+  if (!cluster) throw new KubeconfigError(context.origin, `context "${ctxName}"`, `names cluster ${refName(context.cluster, m.clusters.keys())}, which is not defined in ${shownFiles(m)}`, 'cluster-missing');
   if (!cluster.server) throw new KubeconfigError(cluster.origin, `cluster "${cluster.name}".server`, 'not set; expected the API server URL, e.g. https://<host>:6443', 'no-server');
   // kubectl parses it with Go's url.Parse, which refuses whitespace a WHATWG URL parser would strip
   const ws = surroundingWhitespace(cluster.server);
@@ -314,9 +326,9 @@ export function selectContext(m: MergedKubeconfig, name?: string, flag = '--cont
     throw new KubeconfigError(cluster.origin, `cluster "${cluster.name}".server`, `"${cluster.server}" is not an http(s) URL; expected e.g. https://<host>:6443`, 'no-server');
   }
   // "https://https://host:6443": Go's url.Parse reads host "https" and path "//host:6443", and kubectl dials https:443
-  const twice = /^(https?):\/\/(https?):\/\//i.exec(cluster.server);
+  const twice = schemeTwice(cluster.server);
   if (twice) {
-    throw new KubeconfigError(cluster.origin, `cluster "${cluster.name}".server`, `"${cluster.server}" has the scheme twice, so kubectl dials a host named "${twice[2]!.toLowerCase()}"; expected ${JSON.stringify(cluster.server.slice(twice[1]!.length + 3))}`, 'no-server');
+    throw new KubeconfigError(cluster.origin, `cluster "${cluster.name}".server`, `"${cluster.server}" has the scheme twice, so kubectl dials a host named "${twice.dialed}"; expected ${JSON.stringify(twice.meant)}`, 'no-server');
   }
   if (cluster.insecureSkipTlsVerify && (cluster.certificateAuthority || cluster.certificateAuthorityData) && url.protocol === 'https:') {
     throw new KubeconfigError(cluster.origin, `cluster "${cluster.name}"`, 'sets both insecure-skip-tls-verify and a certificate-authority, which kubectl refuses ("specifying a root certificates file with the insecure flag is not allowed"); keep the CA and remove insecure-skip-tls-verify', 'invalid');
@@ -324,7 +336,7 @@ export function selectContext(m: MergedKubeconfig, name?: string, flag = '--cont
   let user: KubeUser;
   if (context.user) {
     const u = m.users.get(context.user);
-    if (!u) throw new KubeconfigError(context.origin, `context "${ctxName}"`, `names user "${context.user}", which is not defined in ${shownFiles(m)}`, 'user-missing');
+    if (!u) throw new KubeconfigError(context.origin, `context "${ctxName}"`, `names user ${refName(context.user, m.users.keys())}, which is not defined in ${shownFiles(m)}`, 'user-missing');
     user = u;
   } else {
     user = { name: '', origin: context.origin };

@@ -15,6 +15,9 @@ const dir = tmpFiles({
   'noexport.mjs': 'export const x = 1;\n',
   'cfg-bad.yaml': 'plugins: ./one.mjs\n',
   'v2.yaml': '',
+  // a name written as a YAML block scalar (`current-context: |`) ends with a line break
+  'kube-nl': 'apiVersion: v1\nkind: Config\ncurrent-context: |\n  a\ncontexts:\n- name: a\n  context: {cluster: "c ", user: u}\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:1"}\nusers:\n- name: u\n  user: {token: t}\n',
+  'kube-sp': 'apiVersion: v1\nkind: Config\ncurrent-context: a\ncontexts:\n- name: a\n  context: {cluster: "c ", user: u}\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:1"}\nusers:\n- name: u\n  user: {token: t}\n',
   'emptyprovider.yaml': 'configuration:\n  storage:\n    provider: ""\n',
   'emptyauthtype.yaml': 'storage:\n  type: s3\n  s3:\n    authType: ""\nflyteadmin:\n  enabled: true\n',
 });
@@ -33,6 +36,9 @@ const cases: { name: string; args: string[]; expect: RegExp }[] = [
   { name: 'provider written as ""', args: ['preflight', '--dry-run', '-f', join(dir, 'emptyprovider.yaml')], expect: /^flyte-doctor: \S*emptyprovider\.yaml: configuration\.storage\.provider: expected one of s3, gcs, azure \(an empty string replaces the chart's default and the chart refuses it; remove the key to keep the default\), got ""$/m },
   { name: 'flyte-core authType written as ""', args: ['preflight', '--dry-run', '-f', join(dir, 'emptyauthtype.yaml')], expect: /emptyauthtype\.yaml: storage\.s3\.authType: expected one of iam, accesskey .*got ""$/m },
   { name: '--set of an enum key to ""', args: ['preflight', '--dry-run', '--set', 'configuration.storage.provider='], expect: /^flyte-doctor: --set: configuration\.storage\.provider: expected one of s3, gcs, azure .*got ""$/m },
+  { name: 'current-context with a line break: quoted, named, and the context meant', args: ['preflight', '--dry-run', '--kubeconfig', join(dir, 'kube-nl')], expect: /^flyte-doctor: \S*kube-nl: current-context: names context "a\\n" \(it ends with a newline, and "a" is defined: remove the whitespace\), which is not defined in /m },
+  { name: 'a context naming a cluster with a space after it', args: ['preflight', '--dry-run', '--kubeconfig', join(dir, 'kube-sp')], expect: /^flyte-doctor: \S*kube-sp: context "a": names cluster "c " \(it ends with a space, and "c" is defined: remove the whitespace\), which is not defined in /m },
+  { name: '--context with a space after it', args: ['preflight', '--dry-run', '--kubeconfig', join(dir, 'kubeconfig'), '--context', 'b '], expect: /^flyte-doctor: --context "b ": no such context in \S+ \(the name ends with a space, and "b" is defined: remove the whitespace\); available: a, b$/m },
   { name: 'malformed --set', args: ['preflight', '--dry-run', '--set', 'configuration.database.host'], expect: /--set configuration\.database\.host.*expected.*key=value/ },
   { name: 'unknown check id in --only', args: ['preflight', '--dry-run', '--only', 'storage.s3.teleport'], expect: /--only storage\.s3\.teleport: no check matches; expected a check id, an area/ },
   { name: 'unknown area in --skip', args: ['preflight', '--dry-run', '--skip', 'weather'], expect: /--skip weather: no check matches/ },
