@@ -1,5 +1,6 @@
-// Reading an input file safely: only a regular file is opened (a FIFO is never opened, a device
-// never read), and only up to a size cap, so a wrong path cannot hang the run or grow its memory.
+// Reading an input file safely: a regular file, or a pipe read without blocking and within a time
+// bound (process substitution, `-f <(helm get values …)`); a device is never read; and only up to a
+// size cap, so a wrong path cannot hang the run or grow its memory.
 // Every failure is a UserError naming the flag or file that pointed here (exit 2).
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
@@ -153,7 +154,11 @@ export function readInputFile(label: string, given: string, cwd: string, o: Read
   let data: Buffer;
   // "x/" names a directory: the OS (and kubectl, helm, flytectl) refuse a file there ("not a directory"); path.resolve would drop the '/'
   if (/[\\/]$/.test(given) && statQuiet(resolve(cwd, given))?.isFile()) return fail(`the path ends with "/", which names a directory, but ${given.replace(/[\\/]+$/, '')} is a file ("not a directory"): remove the "/"`);
-  try { data = readRegularFileSync(resolve(cwd, given), limit); } catch (e) {
+  try {
+    const abs = resolve(cwd, given);
+    data = statQuiet(abs)?.isFIFO() ? readPipeSync(abs, limit) : readRegularFileSync(abs, limit);
+  } catch (e) {
+    if (e instanceof FileShapeError && e.message.startsWith('is a pipe')) return fail(e.message);
     if (e instanceof FileShapeError) return fail(e.kind ? `is ${e.kind}, expected a regular file` : tooLarge(e.size!, limit, o.what, e.atLeast));
     const code = (e as NodeJS.ErrnoException).code;
     if (o.optional && code === 'ENOENT') return undefined;
@@ -194,6 +199,61 @@ export function readRegularFileSync(abs: string, limit: number): Buffer {
       total += n;
       if (total > limit) throw new FileShapeError(`is more than ${total} bytes, over ${limit}`, undefined, total, true);
     }
+    return Buffer.concat(chunks, total);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** How long a pipe may take to deliver its input (`-f <(helm get values …)` runs a command first). */
+export const PIPE_WAIT_MS = 15_000;
+
+/**
+ * Reads a pipe whole: process substitution (`-f <(helm get values flyte)`, `--kubeconfig <(…)`)
+ * hands over /dev/fd/N, a pipe. Opened non-blocking, so a named FIFO that nobody writes to is at
+ * its end at once instead of blocking the open; read until the writer closes it, up to `limit`
+ * bytes and `waitMs`, so a writer that never finishes costs a bounded wait, never a hang.
+ */
+export function readPipeSync(abs: string, limit: number, waitMs = PIPE_WAIT_MS): Buffer {
+  // A pipe gives its data once: the loader and a check reading the same kubeconfig share it.
+  const seen = pipeData.get(abs);
+  if (seen) {
+    if (seen.length > limit) throw new FileShapeError(`is ${seen.length} bytes, over ${limit}`, undefined, seen.length);
+    return seen;
+  }
+  const data = drainPipe(abs, limit, waitMs);
+  pipeData.set(abs, data);
+  return data;
+}
+
+const pipeData = new Map<string, Buffer>();
+
+function drainPipe(abs: string, limit: number, waitMs: number): Buffer {
+  const fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0));
+  try {
+    const fst = fstatSync(fd);
+    if (!fst.isFIFO()) throw new FileShapeError(`is ${fileKind(fst)}`, fileKind(fst));
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const deadline = Date.now() + waitMs;
+    const nap = new Int32Array(new SharedArrayBuffer(4));
+    for (;;) {
+      let n: number;
+      try {
+        const buf = Buffer.allocUnsafe(Math.min(64 * 1024, limit + 1 - total));
+        n = readSync(fd, buf, 0, buf.length, null);
+        if (n > 0) chunks.push(buf.subarray(0, n));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        if (Date.now() > deadline) throw new FileShapeError(`is a pipe whose writer ${total ? `sent ${total} bytes and did not finish` : 'sent nothing'} within ${waitMs / 1000} s`, 'a pipe that did not finish');
+        Atomics.wait(nap, 0, 0, 5); // the writer is still at work (e.g. helm fetching the values)
+        continue;
+      }
+      if (n === 0) break;
+      total += n;
+      if (total > limit) throw new FileShapeError(`is more than ${total} bytes, over ${limit}`, undefined, total, true);
+    }
+    if (!total) throw new FileShapeError('is a pipe that gave no data (nothing writes to it, or the command writing it printed nothing: see its own error)', 'an empty pipe');
     return Buffer.concat(chunks, total);
   } finally {
     closeSync(fd);

@@ -65,11 +65,11 @@ const cases: { name: string; args: string[]; expect: RegExp }[] = [
   { name: '--report twice to one file', args: [...P, '--report', `json=${join(dir, 'r.out')}`, '--report', `junit=${join(dir, 'r.out')}`], expect: /^--report junit=.*r\.out: the same file as --report json=/ },
   { name: '--report over an input file', args: [...P, '--report', `json=${values}`], expect: /^--report json=.*values\.yaml: .*values\.yaml is an input of this run and would be overwritten/ },
   // input files
-  { name: '-f FIFO', args: ['preflight', '-f', fifo, '--dry-run'], expect: /^--values: cannot read .*fifo: is a FIFO \(named pipe\), expected a regular file$/ },
+  { name: '-f FIFO', args: ['preflight', '-f', fifo, '--dry-run'], expect: /^--values: cannot read .*fifo: is a pipe that gave no data \(nothing writes to it, or the command writing it printed nothing: see its own error\)$/ },
   { name: '-f /dev/zero', args: ['preflight', '-f', '/dev/zero', '--dry-run'], expect: /^--values: cannot read \/dev\/zero: is a character device, expected a regular file$/ },
   { name: '-f /dev/urandom', args: ['preflight', '-f', '/dev/urandom', '--dry-run'], expect: /^--values: cannot read \/dev\/urandom: is a character device/ },
-  { name: '--flytectl-config FIFO', args: [...P, '--flytectl-config', fifo], expect: /^--flytectl-config: cannot read .*fifo: is a FIFO/ },
-  { name: '--config FIFO', args: ['list', '--config', fifo], expect: /^--config .*fifo: cannot read .*fifo: is a FIFO/ },
+  { name: '--flytectl-config FIFO', args: [...P, '--flytectl-config', fifo], expect: /^--flytectl-config: cannot read .*fifo: is a pipe that gave no data/ },
+  { name: '--config FIFO', args: ['list', '--config', fifo], expect: /^--config .*fifo: cannot read .*fifo: is a pipe that gave no data/ },
   { name: '--config /dev/zero', args: ['list', '--config', '/dev/zero'], expect: /^--config \/dev\/zero: cannot read \/dev\/zero: is a character device/ },
   { name: '--config self-referencing alias', args: ['list', '--config', join(dir, 'cfg-alias.yaml')], expect: /cfg-alias\.yaml: plugins(\[0\])?: invalid YAML: a self-referencing alias/ },
   { name: '--config a list', args: ['list', '--config', join(dir, 'cfg-list.yaml')], expect: /cfg-list\.yaml: expected a mapping with a plugins: list/ },
@@ -154,4 +154,34 @@ describe('bounded memory: the size cap answers a huge values file', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).dryRun).toBe(true);
   });
+});
+
+// Process substitution (`-f <(helm get values flyte)`) hands over /dev/fd/N, a pipe: it is read to
+// its end, once (the loader and kubernetes.config.load share it), within a size cap and a time bound.
+describe('inputs from a pipe (process substitution)', () => {
+  const bash = (script: string, timeout = 40_000) => spawnSync('bash', ['-c', script], { encoding: 'utf8', cwd: dir, env: { PATH: process.env.PATH, HOME: dir, BIN: bin, NODE: process.execPath }, timeout });
+  it('values, kubeconfig and flytectl config from <(…): the same target as from the files, the kubeconfig read once for both its readers', () => {
+    w('kc.yaml', 'apiVersion: v1\nkind: Config\ncurrent-context: a\ncontexts:\n- name: a\n  context: {cluster: c, user: u}\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:1"}\nusers:\n- name: u\n  user: {token: t}\n');
+    w('fc.yaml', 'admin:\n  endpoint: dns:///flyte.pipe.internal:443\n');
+    const files = bash(`"$NODE" "$BIN" preflight -f values.yaml --kubeconfig kc.yaml --flytectl-config fc.yaml --dry-run -o json`);
+    const piped = bash(`"$NODE" "$BIN" preflight -f <(cat values.yaml) --kubeconfig <(cat kc.yaml) --flytectl-config <(cat fc.yaml) --dry-run -o json`);
+    expect(piped.status, piped.stderr).toBe(0);
+    const strip = (o: string) => { const f = new Map((JSON.parse(o).target.fields as { field: string; value: unknown }[]).map((x) => [x.field, x.value])); return { db: f.get('databases[0].host'), endpoint: f.get('client.endpoint'), context: f.get('kubernetes.context') }; };
+    expect(strip(piped.stdout)).toEqual(strip(files.stdout));
+    expect(strip(piped.stdout)).toEqual({ db: 'db.example.com', endpoint: 'dns:///flyte.pipe.internal:443', context: 'a' });
+    // a real run reads the kubeconfig twice (the loader, then kubernetes.config.load): the pipe's data is shared
+    const run = bash(`"$NODE" "$BIN" preflight -f <(cat values.yaml) --kubeconfig <(cat kc.yaml) --only kubernetes.config.load -o json --timeout 2s`);
+    const load = JSON.parse(run.stdout).results.find((r: { id: string }) => r.id === 'kubernetes.config.load');
+    expect(load.status, load.message).toBe('pass');
+  });
+  it('a command that prints nothing (helm get values of a release that does not exist) is exit 2, never the chart defaults', () => {
+    const r = bash(`"$NODE" "$BIN" preflight -f <(true) --dry-run`);
+    assertOneLine({ code: r.status, stdout: r.stdout, stderr: r.stderr }, /^--values: cannot read \/(dev|proc\/self)\/fd\/\d+: is a pipe that gave no data \(nothing writes to it, or the command writing it printed nothing: see its own error\)$/);
+  });
+  it('a writer that never finishes costs the bounded wait, then exit 2 saying so', () => {
+    const t0 = Date.now();
+    const r = bash(`"$NODE" "$BIN" preflight -f <(exec 2>/dev/null; echo 'configuration:'; sleep 60) --dry-run`);
+    assertOneLine({ code: r.status, stdout: r.stdout, stderr: r.stderr }, /^--values: cannot read \S+: is a pipe whose writer sent 15 bytes and did not finish within 15 s$/);
+    expect(Date.now() - t0).toBeLessThan(25_000);
+  }, 40_000);
 });

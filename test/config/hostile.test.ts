@@ -181,23 +181,23 @@ describe('input files: only regular files, up to a size cap', () => {
   const fifo = join(dir, 'fifo.yaml');
   execFileSync('mkfifo', [fifo]);
   const cases: [string, Partial<TargetInput>, RegExp][] = [
-    ['values FIFO', { values: [fifo] }, /^--values: cannot read .*fifo\.yaml: is a FIFO \(named pipe\), expected a regular file$/],
+    ['values FIFO', { values: [fifo] }, /^--values: cannot read .*fifo\.yaml: is a pipe that gave no data \(nothing writes to it, or the command writing it printed nothing: see its own error\)$/],
     ['values /dev/zero', { values: ['/dev/zero'] }, /^--values: cannot read \/dev\/zero: is a character device, expected a regular file$/],
     ['values /dev/urandom', { values: ['/dev/urandom'] }, /^--values: cannot read \/dev\/urandom: is a character device/],
     ['values directory', { values: ['.'] }, /^--values: cannot read \.: is a directory, expected a regular file$/],
     ['values below a file', { values: [`${write('x: 1\n', 'plain.yaml')}/x.yaml`] }, /^--values: cannot read plain\.yaml\/x\.yaml: a parent path is not a directory$/],
     ['values too large', { values: [write(`configuration:\n  inline:\n${'    k: v\n'.repeat(300_000)}`, 'huge.yaml')] }, /^--values: cannot read huge\.yaml: is 2\.6 MiB, over the 2 MiB limit for values and config files .*pass the right file$/],
     ['values binary', { values: [write('configuration:\0\x01\x02', 'bin.yaml')] }, /^--values: cannot read bin\.yaml: is a binary file/],
-    ['flytectl config FIFO', { flytectlConfig: fifo }, /^--flytectl-config: cannot read .*fifo\.yaml: is a FIFO/],
+    ['flytectl config FIFO', { flytectlConfig: fifo }, /^--flytectl-config: cannot read .*fifo\.yaml: is a pipe that gave no data/],
     ['$FLYTECTL_CONFIG /dev/zero', { env: { FLYTECTL_CONFIG: '/dev/zero' } }, /^env FLYTECTL_CONFIG: cannot read \/dev\/zero: is a character device/],
-    ['passwordPath FIFO', { values: [write(`configuration:\n  database:\n    passwordPath: ${fifo}\n`)] }, /: configuration\.database\.passwordPath: cannot read .*fifo\.yaml: is a FIFO/],
+    ['passwordPath FIFO', { values: [write(`configuration:\n  database:\n    passwordPath: ${fifo}\n`)] }, /: configuration\.database\.passwordPath: cannot read .*fifo\.yaml: is a pipe that gave no data/],
     ['passwordPath /dev/urandom', { values: [write('configuration:\n  database:\n    passwordPath: /dev/urandom\n')] }, /configuration\.database\.passwordPath: cannot read \/dev\/urandom: is a character device/],
     ['passwordPath too large', { values: [write(`configuration:\n  database:\n    passwordPath: ${write('x'.repeat(100_000), 'bigpw.txt')}\n`)] }, /passwordPath: cannot read bigpw\.txt: is 98 KiB, over the 64 KiB limit for a password file/],
-    ['clientSecretLocation FIFO', { flytectlConfig: write(`admin:\n  endpoint: dns:///x:1\n  clientSecretLocation: ${fifo}\n`) }, /admin\.clientSecretLocation: cannot read .*fifo\.yaml: is a FIFO/],
+    ['clientSecretLocation FIFO', { flytectlConfig: write(`admin:\n  endpoint: dns:///x:1\n  clientSecretLocation: ${fifo}\n`) }, /admin\.clientSecretLocation: cannot read .*fifo\.yaml: is a pipe that gave no data/],
     ['caCertFilePath FIFO (a TLS check would block reading it)', { flytectlConfig: write(`admin:\n  endpoint: dns:///x:1\n  caCertFilePath: ${fifo}\n`, 'c-ca.yaml') }, /^c-ca\.yaml: admin\.caCertFilePath: cannot read .*fifo\.yaml: is a FIFO \(named pipe\), expected a regular file$/],
     ['FLYTE_PLATFORM_CA_CERT_FILE_PATH /dev/zero', { env: { FLYTE_PLATFORM_CA_CERT_FILE_PATH: '/dev/zero' } }, /^env FLYTE_PLATFORM_CA_CERT_FILE_PATH: cannot read \/dev\/zero: is a character device/],
     ['sslrootcert FIFO', { values: [write(`configuration:\n  database:\n    options: "sslmode=verify-full sslrootcert=${fifo}"\n`)] }, /: configuration\.database\.options sslrootcert: cannot read .*fifo\.yaml: is a FIFO/],
-    ['GOOGLE_APPLICATION_CREDENTIALS FIFO', { env: { GOOGLE_APPLICATION_CREDENTIALS: fifo } }, /^env GOOGLE_APPLICATION_CREDENTIALS: cannot read .*fifo\.yaml: is a FIFO/],
+    ['GOOGLE_APPLICATION_CREDENTIALS FIFO', { env: { GOOGLE_APPLICATION_CREDENTIALS: fifo } }, /^env GOOGLE_APPLICATION_CREDENTIALS: cannot read .*fifo\.yaml: is a pipe that gave no data/],
     ['AWS_SHARED_CREDENTIALS_FILE /dev/zero', { env: { AWS_SHARED_CREDENTIALS_FILE: '/dev/zero' } }, /^env AWS_SHARED_CREDENTIALS_FILE: cannot read \/dev\/zero: is a character device/],
   ];
   for (const [name, input, re] of cases) {

@@ -358,7 +358,7 @@ describe('hostile input: one UserError line naming the file and what was expecte
     writeFileSync(join(dir, 'huge.yaml'), `# ${'x'.repeat(5 * 1024 * 1024)}\n`);
     expect(userError(() => read('huge.yaml'))).toMatch(/^--manifests: cannot read huge\.yaml: is 5\.0 MiB, over the 4 MiB limit for manifest files/);
     execFileSync('mkfifo', [join(dir, 'pipe.yaml')]);
-    expect(userError(() => read('pipe.yaml'))).toBe('--manifests: cannot read pipe.yaml: is a FIFO (named pipe), expected a regular file');
+    expect(userError(() => read('pipe.yaml'))).toBe('--manifests: cannot read pipe.yaml: is a pipe that gave no data (nothing writes to it, or the command writing it printed nothing: see its own error)');
     symlinkSync('loop-b.yaml', join(dir, 'loop-a.yaml'));
     symlinkSync('loop-a.yaml', join(dir, 'loop-b.yaml'));
     expect(userError(() => read('loop-a.yaml'))).toBe('--manifests: cannot read loop-a.yaml: too many symbolic links');
@@ -371,7 +371,7 @@ describe('hostile input: one UserError line naming the file and what was expecte
     const d = join(dir, 'withfifo');
     mkdirSync(d);
     execFileSync('mkfifo', [join(d, 'a.yaml')]);
-    expect(userError(() => read('withfifo'))).toBe('--manifests: cannot read withfifo/a.yaml: is a FIFO (named pipe), expected a regular file');
+    expect(userError(() => read('withfifo'))).toBe('--manifests: cannot read withfifo/a.yaml: is a pipe that gave no data (nothing writes to it, or the command writing it printed nothing: see its own error)');
   });
 
   it('non-YAML, documents that are not objects, objects without kind or name, values and server configs given as manifests', () => {

@@ -172,7 +172,7 @@ describe('passwords', () => {
   it('a passwordPath that is a directory or a FIFO is one input error naming the key', () => {
     expect(userError(() => fromText('database:\n  postgres:\n    passwordPath: /\n'))).toMatch(/: database\.postgres\.passwordPath: cannot read \/: is a directory, expected a regular file$/);
     execFileSync('mkfifo', [join(dir, 'pw.fifo')]);
-    expect(userError(() => fromText('database:\n  postgres:\n    passwordPath: pw.fifo\n'))).toMatch(/: database\.postgres\.passwordPath: cannot read pw\.fifo: is a FIFO \(named pipe\), expected a regular file$/);
+    expect(userError(() => fromText('database:\n  postgres:\n    passwordPath: pw.fifo\n'))).toMatch(/: database\.postgres\.passwordPath: cannot read pw\.fifo: is a pipe that gave no data \(nothing writes to it, or the command writing it printed nothing: see its own error\)$/);
   });
 });
 
