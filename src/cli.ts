@@ -115,7 +115,7 @@ export function joinNegativeValues(argv: readonly string[]): string[] {
 
 function targetOptions(y: Argv) {
   return y
-    .option('values', { alias: 'f', type: 'string', array: true, describe: 'Helm values file (repeatable, merged in order like helm)' })
+    .option('values', { alias: 'f', type: 'string', array: true, describe: 'Helm values file (repeatable, merged in order like helm; - for standard input)' })
     .option('set', { type: 'string', array: true, describe: 'Set a values key, helm style: key=value (repeatable)' })
     .option('server-config', { type: 'string', array: true, describe: 'Flyte server config file (flyteadmin, datacatalog, propeller or single binary; repeatable, merged in order): what the servers read' })
     .option('manifests', { type: 'string', describe: 'Rendered manifests: a file, a directory, or - for stdin (helm template ... | flyte-doctor preflight --manifests -)' })

@@ -33,6 +33,8 @@ export interface TargetInput {
   manifests?: string;
   /** Reads stdin for `--manifests -` (tests pass their own). */
   readStdin?: () => string;
+  /** Reads stdin for `-f -` (tests pass their own). */
+  readStdinValues?: () => string;
   set: string[];
   chart?: 'flyte-binary' | 'flyte-core';
   flytectlConfig?: string;
@@ -138,10 +140,13 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
   // values files, in order
   const layers: Layer[] = [];
   let detected: (Detection & { file: string }) | undefined;
+  // standard input is read once: one `-f -`, or `--manifests -`
+  if (input.values.filter((f) => f === '-').length > 1) throw new UserError('--values -: given more than once; standard input can be read only once');
+  if (input.values.includes('-') && input.manifests === '-') throw new UserError('--values - and --manifests -: both read standard input, which can be read only once; give one of them as a file (or <(…))');
   for (const file of input.values) {
-    const layer = readValuesFile(file, input.cwd);
+    const layer = readValuesFile(file, input.cwd, input.readStdinValues);
     early.scanTree(layer.values);
-    inputs.push(file);
+    inputs.push(file === '-' ? '<stdin>' : file);
     const v2 = flyte2Reasons(layer.values);
     if (v2.length) {
       throw new UserError(`${file}: this is a Flyte 2 values file (has ${v2.join(', ')}); flyte-doctor checks Flyte 1.x charts (flyte-binary, flyte-core)`);

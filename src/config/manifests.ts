@@ -17,7 +17,8 @@ import { isatty } from 'node:tty';
 import { join, posix, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { Credentials } from './credentials.js';
-import { fsReason, mib, readInputFile } from './read.js';
+import { fsReason, mib, readInputFile, readStdinText } from './read.js';
+export { readStdinText } from './read.js';
 import { mapServerConfig, serverConfigReason, type ServerConfigLayer, type ServerConfigMapping, type ServerConfigWarning, type ServerKind } from './serverconfig.js';
 import type { Chart, DatabaseTarget, IngressTarget, Provenance } from './target.js';
 import { DEFAULT_NAMESPACE_TEMPLATE, type NamespaceMapping } from '../flyte/namespaces.js';
@@ -178,39 +179,6 @@ export class ManifestSet {
 
 // ---------------------------------------------------------------------------------------------
 // reading input
-
-/** Reads `-` (stdin): refuses a terminal, caps the size, never blocks on a TTY. */
-export function readStdinText(fd = 0, limit = MANIFEST_FILE_LIMIT): string {
-  if (isatty(fd)) throw new UserError('--manifests -: standard input is a terminal: pipe helm template output into it (helm template <release> <chart> -f values.yaml | flyte-doctor preflight --manifests -)');
-  let st: Stats;
-  try { st = fstatSync(fd); } catch (e) { throw new UserError(`--manifests -: cannot read standard input: ${fsReason(e)}`); }
-  if (st.isDirectory()) throw new UserError('--manifests -: standard input is a directory: pipe helm template output into it');
-  const chunks: Buffer[] = [];
-  let total = 0;
-  const deadline = Date.now() + 300_000;
-  const wait = new Int32Array(new SharedArrayBuffer(4));
-  for (;;) {
-    const buf = Buffer.allocUnsafe(64 * 1024);
-    let n: number;
-    try { n = readSync(fd, buf, 0, buf.length, null); } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') {
-        if (Date.now() > deadline) throw new UserError('--manifests -: standard input sent nothing more for 300 s and did not close: pipe helm template output into it');
-        Atomics.wait(wait, 0, 0, 20);
-        continue;
-      }
-      if (code === 'EOF') break;
-      throw new UserError(`--manifests -: cannot read standard input: ${fsReason(e)}`);
-    }
-    if (n === 0) break;
-    chunks.push(buf.subarray(0, n));
-    total += n;
-    if (total > limit) throw new UserError(`--manifests -: standard input is more than ${mib(limit)}, over the limit for manifests (flyte-doctor reads inputs whole); render only the Flyte release`);
-  }
-  const data = Buffer.concat(chunks, total);
-  if (data.includes(0)) throw new UserError('--manifests -: standard input is binary, expected YAML or JSON manifests (helm template output)');
-  return data.toString('utf8');
-}
 
 interface Input { label: string; text: string }
 
@@ -389,7 +357,7 @@ function leaves(v: unknown, into: Credentials, depth = 0): void {
  * Reads rendered manifests: a file, a directory (every *.yaml, *.yml and *.json, sorted, in
  * subdirectories too) or `-` (stdin). `readStdin` replaces the stdin reader (tests).
  */
-export function readManifests(given: string, cwd: string, readStdin: () => string = () => readStdinText()): ManifestSet {
+export function readManifests(given: string, cwd: string, readStdin: () => string = () => readStdinText(0, MANIFEST_FILE_LIMIT)): ManifestSet {
   const inputs = readInputs(given, cwd, readStdin);
   return buildSet(inputs.map((input) => {
     const docs = parseDocuments(input.label, input.text);

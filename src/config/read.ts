@@ -3,6 +3,7 @@
 // size cap, so a wrong path cannot hang the run or grow its memory.
 // Every failure is a UserError naming the flag or file that pointed here (exit 2).
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { isatty } from 'node:tty';
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { headerUnsafe, surroundingWhitespace } from './chars.js';
@@ -281,3 +282,41 @@ export function checkReadableLater(label: string, given: string, cwd: string, li
   if (!st.isFile()) throw new UserError(`${label}: cannot read ${shownPath(given)}: is ${fileKind(st)}, expected a regular file`);
   if (st.size > limit) throw new UserError(`${label}: cannot read ${shownPath(given)}: is ${mib(st.size)}, over the ${mib(limit)} limit for certificate files; pass the right file`);
 }
+
+/** What reads stdin: the flag, what to pipe into it, and the example. */
+export interface StdinUse { flag: string; what: string; example: string }
+const MANIFESTS_STDIN: StdinUse = { flag: '--manifests -', what: 'helm template output', example: 'helm template <release> <chart> -f values.yaml | flyte-doctor preflight --manifests -' };
+
+/** Reads `-` (stdin): refuses a terminal, caps the size, never blocks on a TTY. */
+export function readStdinText(fd = 0, limit = 4 * 1024 * 1024, use: StdinUse = MANIFESTS_STDIN): string {
+  if (isatty(fd)) throw new UserError(`${use.flag}: standard input is a terminal: pipe ${use.what} into it (${use.example})`);
+  let st: Stats;
+  try { st = fstatSync(fd); } catch (e) { throw new UserError(`${use.flag}: cannot read standard input: ${fsReason(e)}`); }
+  if (st.isDirectory()) throw new UserError(`${use.flag}: standard input is a directory: pipe ${use.what} into it`);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const deadline = Date.now() + 300_000;
+  const wait = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    const buf = Buffer.allocUnsafe(64 * 1024);
+    let n: number;
+    try { n = readSync(fd, buf, 0, buf.length, null); } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        if (Date.now() > deadline) throw new UserError(`${use.flag}: standard input sent nothing more for 300 s and did not close: pipe ${use.what} into it`);
+        Atomics.wait(wait, 0, 0, 20);
+        continue;
+      }
+      if (code === 'EOF') break;
+      throw new UserError(`${use.flag}: cannot read standard input: ${fsReason(e)}`);
+    }
+    if (n === 0) break;
+    chunks.push(buf.subarray(0, n));
+    total += n;
+    if (total > limit) throw new UserError(use === MANIFESTS_STDIN ? `--manifests -: standard input is more than ${mib(limit)}, over the limit for manifests (flyte-doctor reads inputs whole); render only the Flyte release` : `${use.flag}: standard input is more than ${mib(limit)}, over the limit for ${use.what}`);
+  }
+  const data = Buffer.concat(chunks, total);
+  if (data.includes(0)) throw new UserError(`${use.flag}: standard input is binary, expected YAML (${use.what})`);
+  return data.toString('utf8');
+}
+

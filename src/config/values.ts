@@ -4,7 +4,7 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { fastYaml } from './yaml-fast.js';
 import { UserError } from '../errors.js';
-import { readInputFile } from './read.js';
+import { INPUT_LIMIT, readInputFile, readStdinText, type StdinUse } from './read.js';
 import { isIdentifierKeyName, isSecretKeyName } from './secret.js';
 import type { Chart } from './target.js';
 
@@ -44,6 +44,8 @@ const pathKey = (path: Path): string => JSON.stringify(path);
 export function readTextFile(flag: string, given: string, cwd: string): string {
   return readInputFile(flag, given, cwd, { what: 'values and config files', yaml: true });
 }
+
+const VALUES_STDIN: StdinUse = { flag: '--values -', what: 'the values', example: 'helm get values <release> -n <namespace> | flyte-doctor preflight -f -' };
 
 /** Deeper than any real values file; deeper YAML is refused before it can overflow the stack. */
 const MAX_DEPTH = 64;
@@ -178,13 +180,15 @@ function checkShape(label: string, root: unknown): void {
   walk(root, []);
 }
 
-/** Reads a values file. An empty file (or one holding only comments) gives `{}`. */
-export function readValuesFile(given: string, cwd: string): Layer {
-  const text = readTextFile('--values', given, cwd);
-  const data = parseYaml(given, text);
-  if (data === null || data === undefined) return { label: given, values: {} };
-  if (!isDict(data)) throw new UserError(`${given}: expected a map of values at the top level, got ${shortJson(data)}`);
-  return { label: given, values: data };
+/** Reads a values file (`-`: standard input, as helm reads `-f -`). An empty file (or one holding only comments) gives `{}`. */
+export function readValuesFile(given: string, cwd: string, readStdin?: (use: StdinUse) => string): Layer {
+  const text = given === '-' ? (readStdin ?? ((use: StdinUse) => readStdinText(0, INPUT_LIMIT, use)))(VALUES_STDIN) : readTextFile('--values', given, cwd);
+  if (given === '-' && !text.trim()) throw new UserError('--values -: standard input gave no data (the command piped into it printed nothing: see its own error); pipe the values into it (helm get values <release> -n <namespace> | flyte-doctor preflight -f -)');
+  const label = given === '-' ? '<stdin>' : given;
+  const data = parseYaml(label, text);
+  if (data === null || data === undefined) return { label, values: {} };
+  if (!isDict(data)) throw new UserError(`${label}: expected a map of values at the top level, got ${shortJson(data)}`);
+  return { label, values: data };
 }
 
 /**

@@ -174,6 +174,20 @@ describe('inputs from a pipe (process substitution)', () => {
     const load = JSON.parse(run.stdout).results.find((r: { id: string }) => r.id === 'kubernetes.config.load');
     expect(load.status, load.message).toBe('pass');
   });
+  it('-f - reads the values from standard input, as helm does (helm get values … | flyte-doctor preflight -f -), its header line included; once', () => {
+    const run = (args: string[], input?: string) => {
+      const p = spawnSync(process.execPath, [bin, 'preflight', ...args], { encoding: 'utf8', cwd: dir, env: { PATH: process.env.PATH, HOME: dir }, timeout: 30_000, ...(input !== undefined ? { input } : { stdio: ['ignore', 'pipe', 'pipe'] }) });
+      return { code: p.status, status: p.status, stdout: p.stdout, stderr: p.stderr };
+    };
+    const r = run(['-f', '-', '--dry-run', '-o', 'json'], `USER-SUPPLIED VALUES:\nconfiguration:\n  database:\n    host: db.stdin.internal\n`);
+    expect(r.status, r.stderr).toBe(0);
+    const fields = JSON.parse(r.stdout).target.fields as { field: string; value: unknown; source: string }[];
+    expect(fields.find((f) => f.field === 'databases[0].host')).toMatchObject({ value: 'db.stdin.internal', source: '<stdin>: configuration.database.host' });
+    assertOneLine(run(['-f', '-', '--dry-run'], ''), /^--values -: standard input gave no data \(the command piped into it printed nothing: see its own error\); pipe the values into it \(helm get values <release> -n <namespace> \| flyte-doctor preflight -f -\)$/);
+    assertOneLine(run(['-f', '-', '--dry-run']), /^--values -: standard input gave no data/); // stdin closed (</dev/null)
+    assertOneLine(run(['-f', '-', '-f', '-', '--dry-run'], 'x: 1\n'), /^--values -: given more than once; standard input can be read only once$/);
+    assertOneLine(run(['-f', '-', '--manifests', '-', '--dry-run'], 'x: 1\n'), /^--values - and --manifests -: both read standard input, which can be read only once/);
+  });
   it('a command that prints nothing (helm get values of a release that does not exist) is exit 2, never the chart defaults', () => {
     const r = bash(`"$NODE" "$BIN" preflight -f <(true) --dry-run`);
     assertOneLine({ code: r.status, stdout: r.stdout, stderr: r.stderr }, /^--values: cannot read \/(dev|proc\/self)\/fd\/\d+: is a pipe that gave no data \(nothing writes to it, or the command writing it printed nothing: see its own error\)$/);
