@@ -91,6 +91,13 @@ const LOAD_TIME_PATCHES = [
     to: 'let segmenter_; const segmenter = { segment: (s) => (segmenter_ ??= new Intl.Segmenter()).segment(s) };',
   },
   {
+    // yargs imports Node's assert module (~2 ms to load on every run) for two internal invariant
+    // checks (assertNotStrictEqual / assertSingleKey): the same checks, without the module.
+    file: /[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/,
+    from: "import { notStrictEqual, strictEqual } from 'assert'",
+    to: "const notStrictEqual = (a, b, m) => { if (a === b) throw new Error(m ?? `expected a value other than ${String(b)}`); }; const strictEqual = (a, b, m) => { if (a !== b) throw new Error(m ?? `expected ${String(b)}, got ${String(a)}`); };",
+  },
+  {
     // pg asks "is this a Cloudflare Worker?" when loaded by constructing a fetch Response, which
     // loads Node's bundled undici on Node 20 (~12 ms). flyte-doctor runs on Node only.
     file: /[\\/]pg[\\/]lib[\\/]stream\.js$/,

@@ -11,7 +11,7 @@ import { parseDuration } from './duration.js';
 import { EXIT, SIGNAL_EXIT } from './engine/exit-code.js';
 import { makeRedactor, redactStream, setProcessRedactor } from './engine/redact.js';
 import { pendingCleanups } from './engine/run.js';
-import { pendingInCluster } from './incluster/launcher.js';
+import { pendingInCluster } from './incluster/placement.js';
 import { cleanupRunCommand, explainCommand, listCommand, runCommand, type Io, type OutputFormat, type RunRequest } from './main.js';
 import { VERSION } from './version.js';
 import { lastSpans, mark, peakRss, phases } from './engine/trace.js';

@@ -22,9 +22,9 @@ import { createLiveReporter } from '../reports/live.js';
 import { SCHEMA_VERSION, type Report } from '../reports/schema.js';
 import { VERSION } from './version.js';
 import { mark } from './engine/trace.js';
-import { DEFAULT_IMAGE_REPOSITORY, placement, type LaunchResult } from './incluster/launcher.js';
+import { DEFAULT_IMAGE_REPOSITORY, placement } from './incluster/placement.js';
+import type { LaunchResult } from './incluster/launcher.js';
 import { mergeResults } from './incluster/merge.js';
-import { reportSinkName, writePodReport } from './incluster/sink.js';
 
 export type OutputFormat = WriterName;
 
@@ -337,8 +337,10 @@ async function runLoaded(req: RunRequest, io: Io, clock: Clock, checks: Check[],
   // The structured pass again over the rendered text: a long secret in any form never gets out.
   const render = (format: OutputFormat, o = opts) => redact.structured(getWriter(format).render(report, o));
   // In a pod started by --in-cluster: the report goes to the launcher's ConfigMap too (logs truncate).
-  if (target.inCluster && reportSinkName(io.env)) {
-    const failed = await writePodReport(target, render('json', { ...opts, color: false }), io.env);
+  if (target.inCluster && io.env['FLYTE_DOCTOR_REPORT_CONFIGMAP']) {
+    // the pod side of --in-cluster (its API client, zlib) is loaded only in the pod
+    const { reportSinkName, writePodReport } = await import('./incluster/sink.js');
+    const failed = reportSinkName(io.env) === undefined ? undefined : await writePodReport(target, render('json', { ...opts, color: false }), io.env);
     if (failed) { io.stderr.write(`flyte-doctor: ${redact(failed)}\n`); if (exitCode === EXIT.ok) exitCode = EXIT.incomplete; }
   }
   const text = render(req.output);

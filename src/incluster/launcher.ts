@@ -16,14 +16,15 @@ import { basename, join, resolve } from 'node:path';
 import type { Target } from '../config/target.js';
 import { kubectl } from '../clients/kube.js';
 import { cause } from '../engine/causes.js';
-import { binaryFullname } from '../flyte/kubernetes.js';
 import type { Json, Phase, Status } from '../engine/types.js';
 import type { Report } from '../../reports/schema.js';
 import { ApiError, openApi, type Api } from './api.js';
 import { creationOrder, HOST_NETWORK_ENV, INPUTS_DIR, objectName, REPORT_KEY, RUN_LABEL, runObjects, type ObjectRef, type PodInputs } from './objects.js';
 
-export const DEFAULT_IMAGE_REPOSITORY = 'flyte-doctor';
-export const DEFAULT_IN_CLUSTER_TIMEOUT_MS = 5 * 60_000;
+// What the CLI needs before (or without) launching, kept in a module of its own so that a run
+// without --in-cluster does not load this one (child_process, zlib, the API client) at start.
+import { pendingCleanups, placement } from './placement.js';
+export { DEFAULT_IMAGE_REPOSITORY, DEFAULT_IN_CLUSTER_TIMEOUT_MS, pendingInCluster, placement } from './placement.js';
 
 export interface LaunchOptions {
   command: Phase;
@@ -75,22 +76,7 @@ export interface LaunchResult {
   durationMs: number;
 }
 
-/** Cleanups in progress (for a second Ctrl-C: what may be left and the command). */
-const pending = new Set<{ label: string; command: string }>();
-export function pendingInCluster(): { label: string; command: string }[] { return [...pending]; }
-
-/** Where the pod runs and as whom: --project-domain → `<project>-<domain>`/default; else the Flyte namespace and the chart's account. */
-export function placement(t: Target, o: { serviceAccount?: string; projectDomain?: string }): { namespace: string; serviceAccount: string; why: string } {
-  if (o.projectDomain) {
-    const ns = o.projectDomain;
-    return { namespace: ns, serviceAccount: o.serviceAccount ?? 'default', why: o.serviceAccount ? '--service-account' : `--project-domain: the default service account of task pods in ${ns} (Flyte runs tasks as "default" unless the workflow names another)` };
-  }
-  const ns = t.kubernetes.namespace;
-  if (o.serviceAccount) return { namespace: ns, serviceAccount: o.serviceAccount, why: '--service-account' };
-  if (t.chart === 'flyte-core') return { namespace: ns, serviceAccount: 'flyteadmin', why: 'flyte-core: flyteadmin\'s account (it reads the admin database and the metadata bucket; check flytepropeller and datacatalog with --service-account)' };
-  const fn = binaryFullname(t.kubernetes.release);
-  return { namespace: ns, serviceAccount: fn, why: `flyte-binary: the single binary's account ${fn} (serviceAccount.name when the values set one: pass it with --service-account)` };
-}
+const pending = pendingCleanups;
 
 /** Text of a Kubernetes-valid data key for an input file. */
 const keyFor = (prefix: string, i: number, file: string) => `${prefix}-${i}-${basename(file).replace(/[^A-Za-z0-9._-]/g, '_')}`.slice(0, 200);

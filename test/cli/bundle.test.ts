@@ -50,6 +50,18 @@ describe('the bundled CLI', () => {
     expect(loads(['list'])).toEqual(['cli.cjs']);
   });
 
+  it('a run that stays on this machine loads no --in-cluster code (child_process, the pod-side report sink) and not Node\'s assert (yargs\' is replaced at build)', () => {
+    const probe = join(mkdtempSync(join(tmpdir(), 'fd-probe-')), 'loaded-builtins.cjs');
+    writeFileSync(probe, "process.on('exit', () => process.stderr.write('BUILTINS ' + process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)).join(',') + '\\n'));\n");
+    try {
+      const r = spawnSync(process.execPath, ['-r', probe, join(root, 'dist', 'flyte-doctor.mjs'), 'preflight', '--dry-run', '--set', 'configuration.database.host=db.internal'], { encoding: 'utf8', env });
+      expect(r.status, r.stderr).toBe(0);
+      const loaded = /BUILTINS (.*)/.exec(r.stderr)![1]!.split(',');
+      expect(loaded).toContain('net'); // (the probe sees loaded modules, so this test can fail)
+      expect(loaded.filter((m) => ['child_process', 'assert', 'zlib'].includes(m))).toEqual([]);
+    } finally { writeFileSync(probe, ''); }
+  });
+
   it('an import() of a Node built-in in our code is made once, not a copy of its exports per call', () => {
     const cli = readFileSync(join(root, 'dist', 'cli.cjs'), 'latin1');
     // esbuild's CommonJS form of import('node:x') copies every export on each call; the build
