@@ -6,6 +6,7 @@ import { Credentials } from './credentials.js';
 import { parseEndpoint, type ParsedEndpoint } from './endpoints.js';
 import { checkReadableLater, readInputFile, SECRET_FILE_LIMIT } from './read.js';
 import { Secret } from './secret.js';
+import { surroundingWhitespace } from './chars.js';
 import type { ClientTarget, Provenance } from './target.js';
 import { isDict, parseYaml, readTextFile, shortJson } from './values.js';
 import type { Dict } from './values.js';
@@ -80,6 +81,11 @@ export function loadClient(input: ClientInput): ClientResult {
     const v = admin[key];
     if (v === undefined || v === null) return undefined;
     if (typeof v === 'boolean') return v;
+    // flytectl decodes a string here with Go's strconv.ParseBool (viper, mapstructure's weak typing),
+    // which takes no whitespace: a quoted "false\n" (a block scalar, a templated file) stops it at start.
+    // (An unquoted yes/on is a YAML 1.1 boolean to flytectl's yaml.v2, as to pyflyte: taken here too.)
+    const ws = typeof v === 'string' && v.trim() !== '' && parseBool(v) !== undefined ? surroundingWhitespace(v) : undefined;
+    if (ws) throw new UserError(`${label}: admin.${key}: ${JSON.stringify(v)} ${ws}, and flytectl stops at start with "cannot parse 'admin.${key}' as bool" (Go's strconv.ParseBool takes no whitespace); write ${key}: ${parseBool(v as string)}`);
     if (typeof v === 'string' && parseBool(v) !== undefined && v.trim() !== '') return parseBool(v);
     throw new UserError(`${label}: admin.${key}: expected a boolean (true or false), got ${shortJson(v)}`);
   };

@@ -18,6 +18,8 @@ const dir = tmpFiles({
   // a name written as a YAML block scalar (`current-context: |`) ends with a line break
   'kube-nl': 'apiVersion: v1\nkind: Config\ncurrent-context: |\n  a\ncontexts:\n- name: a\n  context: {cluster: "c ", user: u}\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:1"}\nusers:\n- name: u\n  user: {token: t}\n',
   'kube-sp': 'apiVersion: v1\nkind: Config\ncurrent-context: a\ncontexts:\n- name: a\n  context: {cluster: "c ", user: u}\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:1"}\nusers:\n- name: u\n  user: {token: t}\n',
+  'fc-insecure-nl.yaml': 'admin:\n  endpoint: dns:///flyte.example.internal\n  insecure: "false\\n"\n',
+  'fc-insecure-yes.yaml': 'admin:\n  endpoint: dns:///flyte.example.internal\n  insecure: yes\n',
   'emptyprovider.yaml': 'configuration:\n  storage:\n    provider: ""\n',
   'emptyauthtype.yaml': 'storage:\n  type: s3\n  s3:\n    authType: ""\nflyteadmin:\n  enabled: true\n',
 });
@@ -39,6 +41,8 @@ const cases: { name: string; args: string[]; expect: RegExp }[] = [
   { name: 'current-context with a line break: quoted, named, and the context meant', args: ['preflight', '--dry-run', '--kubeconfig', join(dir, 'kube-nl')], expect: /^flyte-doctor: \S*kube-nl: current-context: names context "a\\n" \(it ends with a newline, and "a" is defined: remove the whitespace\), which is not defined in /m },
   { name: 'a context naming a cluster with a space after it', args: ['preflight', '--dry-run', '--kubeconfig', join(dir, 'kube-sp')], expect: /^flyte-doctor: \S*kube-sp: context "a": names cluster "c " \(it ends with a space, and "c" is defined: remove the whitespace\), which is not defined in /m },
   { name: '--context with a space after it', args: ['preflight', '--dry-run', '--kubeconfig', join(dir, 'kubeconfig'), '--context', 'b '], expect: /^flyte-doctor: --context "b ": no such context in \S+ \(the name ends with a space, and "b" is defined: remove the whitespace\); available: a, b$/m },
+  // flytectl decodes a string boolean with Go's strconv.ParseBool: no whitespace
+  { name: 'admin.insecure "false\\n" (a quoted value with a newline)', args: ['preflight', '--dry-run', '--flytectl-config', join(dir, 'fc-insecure-nl.yaml')], expect: /^flyte-doctor: \S*fc-insecure-nl\.yaml: admin\.insecure: "false\\n" ends with a newline, and flytectl stops at start with "cannot parse 'admin\.insecure' as bool" \(Go's strconv\.ParseBool takes no whitespace\); write insecure: false$/m },
   { name: 'malformed --set', args: ['preflight', '--dry-run', '--set', 'configuration.database.host'], expect: /--set configuration\.database\.host.*expected.*key=value/ },
   { name: 'unknown check id in --only', args: ['preflight', '--dry-run', '--only', 'storage.s3.teleport'], expect: /--only storage\.s3\.teleport: no check matches; expected a check id, an area/ },
   { name: 'unknown area in --skip', args: ['preflight', '--dry-run', '--skip', 'weather'], expect: /--skip weather: no check matches/ },
@@ -84,6 +88,16 @@ describe('bad input: exit 2, one line, no stack trace', () => {
       expect(r.stdout).toBe('');
     });
   }
+});
+
+// flytectl reads its config with viper's yaml.v2 (YAML 1.1), where an unquoted yes/on is a boolean:
+// accepted, as flytectl and pyflyte accept it (only whitespace inside a quoted value stops flytectl).
+describe('a YAML 1.1 boolean in the client config', () => {
+  it('insecure: yes is true, not bad input', async () => {
+    const r = await runCli(['preflight', '--dry-run', '-o', 'json', '--flytectl-config', join(dir, 'fc-insecure-yes.yaml')], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout).target.fields as { field: string; value: unknown }[]).find((f) => f.field === 'client.insecure')?.value).toBe(true);
+  });
 });
 
 // The shell exports PWD and OLDPWD (names ending in `pwd`, like MYSQL_PWD): they hold directories, and
