@@ -96,7 +96,7 @@ describe('a YAML 1.1 boolean in the client config', () => {
   it('insecure: yes is true, not bad input', async () => {
     const r = await runCli(['preflight', '--dry-run', '-o', 'json', '--flytectl-config', join(dir, 'fc-insecure-yes.yaml')], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
-    expect((JSON.parse(r.stdout).target.fields as { field: string; value: unknown }[]).find((f) => f.field === 'client.insecure')?.value).toBe(true);
+    expect((JSON.parse(r.stdout).target.fields as { field: string; value: unknown }[]).find((f) => f.field === 'client.insecure')?.value).toBe('true');
   });
 });
 
