@@ -41,6 +41,9 @@ function locate(input: ClientInput): { path: string; flag: string } | undefined 
   return undefined;
 }
 
+/** The strings Go's strconv.ParseBool takes: what flytectl makes of a quoted boolean. */
+const GO_PARSE_BOOL = new Map<string, boolean>([...['1', 't', 'T', 'TRUE', 'true', 'True'].map((k) => [k, true] as const), ...['0', 'f', 'F', 'FALSE', 'false', 'False'].map((k) => [k, false] as const)]);
+
 function parseBool(v: string): boolean | undefined {
   const s = v.trim().toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(s)) return true;
@@ -81,12 +84,14 @@ export function loadClient(input: ClientInput): ClientResult {
     const v = admin[key];
     if (v === undefined || v === null) return undefined;
     if (typeof v === 'boolean') return v;
-    // flytectl decodes a string here with Go's strconv.ParseBool (viper, mapstructure's weak typing),
-    // which takes no whitespace: a quoted "false\n" (a block scalar, a templated file) stops it at start.
-    // (An unquoted yes/on is a YAML 1.1 boolean to flytectl's yaml.v2, as to pyflyte: taken here too.)
-    const ws = typeof v === 'string' && v.trim() !== '' && parseBool(v) !== undefined ? surroundingWhitespace(v) : undefined;
-    if (ws) throw new UserError(`${label}: admin.${key}: ${JSON.stringify(v)} ${ws}, and flytectl stops at start with "cannot parse 'admin.${key}' as bool" (Go's strconv.ParseBool takes no whitespace); write ${key}: ${parseBool(v as string)}`);
-    if (typeof v === 'string' && parseBool(v) !== undefined && v.trim() !== '') return parseBool(v);
+    // A string here is a quoted value (an unquoted yes/on/true is already a boolean: YAML 1.1, as
+    // flytectl's yaml.v2 reads it). flytectl decodes a string with Go's strconv.ParseBool (viper,
+    // mapstructure's weak typing): "yes" or "false\n" (a block scalar, a templated file) stop it at start.
+    if (typeof v === 'string' && GO_PARSE_BOOL.has(v)) return GO_PARSE_BOOL.get(v);
+    if (typeof v === 'string' && v.trim() !== '' && parseBool(v) !== undefined) {
+      const ws = surroundingWhitespace(v);
+      throw new UserError(`${label}: admin.${key}: ${JSON.stringify(v)} ${ws ?? 'is a quoted string'}, and flytectl stops at start with "cannot parse 'admin.${key}' as bool" (Go's strconv.ParseBool takes ${ws ? 'no whitespace' : 'true/false, 1/0, t/f'}); write ${key}: ${parseBool(v)}`);
+    }
     throw new UserError(`${label}: admin.${key}: expected a boolean (true or false), got ${shortJson(v)}`);
   };
   const env = input.env;

@@ -1,7 +1,8 @@
 // Helm values: read files, merge them like helm (maps deep-merged, everything else replaced),
 // apply --set, resolve `{{ .Values.x.y }}` references, detect the chart, and look keys up with
 // the source that set them (for provenance and for UserError messages).
-import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { yaml11Bool } from './yaml-fast.js';
 import { fastYaml } from './yaml-fast.js';
 import { UserError } from '../errors.js';
 import { INPUT_LIMIT, readInputFile, readStdinText, type StdinUse } from './read.js';
@@ -91,6 +92,22 @@ export function nestingBeyond(text: string): { line: number; col: number } | und
 }
 
 /** Parses one YAML document; errors become `<label>:<line>:<col>: invalid YAML: <reason>`. */
+/**
+ * Every input is read in the end by Go's yaml.v2 (Helm's values and rendered manifests through
+ * sigs.k8s.io/yaml, client-go's kubeconfig, flytectl's and Flyte's configs through viper 1.11): a
+ * plain (unquoted) y/yes/on/n/no/off there is a YAML 1.1 boolean, not the string the YAML 1.2 core
+ * schema makes of it. Values only; keys stay as written.
+ */
+export function goYamlBools(doc: Document): void {
+  visit(doc, {
+    Scalar(key, node) {
+      if (key === 'key' || node.type !== 'PLAIN' || typeof node.value !== 'string') return;
+      const b = yaml11Bool(node.value);
+      if (b !== undefined) node.value = b;
+    },
+  });
+}
+
 export function parseYaml(label: string, text: string): unknown {
   // plain block YAML (most inputs) without building a document; anything else below
   const fast = fastYaml(text);
@@ -127,6 +144,7 @@ export function parseYaml(label: string, text: string): unknown {
     if (/Maximum call stack size exceeded/i.test(reason)) throw new UserError(`${label}:${line}:${col}: invalid YAML: nested too deeply (expected at most ${MAX_DEPTH} levels)`);
     throw new UserError(`${label}:${line}:${col}: invalid YAML: ${reason}`);
   }
+  goYamlBools(doc);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 1000 });

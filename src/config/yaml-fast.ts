@@ -2,7 +2,8 @@
 // charts' ConfigMaps): block mappings and sequences of one-line scalars. The yaml package builds a
 // full document (tokens, nodes, positions) for every file; on a fresh process that is ~5-15 ms per
 // small file, and a verify parses a dozen. This parser takes only what it can read exactly as the
-// yaml package does (YAML 1.2, core schema) and declines everything else (returns undefined), which
+// yaml package does (YAML 1.2, core schema, plus the YAML 1.1 booleans of Go's yaml.v2: values.ts
+// goYamlBools) and declines everything else (returns undefined), which
 // then goes through the yaml package as before: block scalars (| >), flow collections other than {}
 // and [], anchors, aliases, tags, multi-line plain scalars, complex keys, tabs, directives, several
 // documents, duplicate keys (the yaml path reports them), escapes other than the common ones, and
@@ -203,10 +204,22 @@ const FLOAT_NAN = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 const FLOAT_EXP = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
 
+/**
+ * The YAML 1.1 booleans Go's yaml.v2 resolves a plain scalar to, besides true/false: what Helm,
+ * client-go and viper 1.11 (flytectl, Flyte's configs) read from every input flyte-doctor takes.
+ */
+const GO_YAML_TRUE = /^(?:[yY]|[Yy]es|YES|[Oo]n|ON)$/;
+const GO_YAML_FALSE = /^(?:[nN]|[Nn]o|NO|[Oo]ff|OFF)$/;
+export function yaml11Bool(s: string): boolean | undefined {
+  return GO_YAML_TRUE.test(s) ? true : GO_YAML_FALSE.test(s) ? false : undefined;
+}
+
 function plain(s: string): Value {
   if (NULL.test(s)) return null;
   if (BOOL_TRUE.test(s)) return true;
   if (BOOL_FALSE.test(s)) return false;
+  const b11 = yaml11Bool(s);
+  if (b11 !== undefined) return b11;
   if (INT_OCT.test(s)) return parseInt(s.slice(2), 8);
   if (INT.test(s)) return parseInt(s, 10);
   if (INT_HEX.test(s)) return parseInt(s.slice(2), 16);

@@ -19,7 +19,9 @@ const dir = tmpFiles({
   'kube-nl': 'apiVersion: v1\nkind: Config\ncurrent-context: |\n  a\ncontexts:\n- name: a\n  context: {cluster: "c ", user: u}\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:1"}\nusers:\n- name: u\n  user: {token: t}\n',
   'kube-sp': 'apiVersion: v1\nkind: Config\ncurrent-context: a\ncontexts:\n- name: a\n  context: {cluster: "c ", user: u}\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:1"}\nusers:\n- name: u\n  user: {token: t}\n',
   'fc-insecure-nl.yaml': 'admin:\n  endpoint: dns:///flyte.example.internal\n  insecure: "false\\n"\n',
+  'fc-insecure-qyes.yaml': 'admin:\n  endpoint: dns:///flyte.example.internal\n  insecure: "yes"\n',
   'fc-insecure-yes.yaml': 'admin:\n  endpoint: dns:///flyte.example.internal\n  insecure: yes\n',
+  'values-yes.yaml': 'configuration:\n  database:\n    host: db.example.internal\ningress:\n  create: yes\n  separateGrpcIngress: off\n  host: flyte.example.internal\n',
   'emptyprovider.yaml': 'configuration:\n  storage:\n    provider: ""\n',
   'emptyauthtype.yaml': 'storage:\n  type: s3\n  s3:\n    authType: ""\nflyteadmin:\n  enabled: true\n',
 });
@@ -43,6 +45,7 @@ const cases: { name: string; args: string[]; expect: RegExp }[] = [
   { name: '--context with a space after it', args: ['preflight', '--dry-run', '--kubeconfig', join(dir, 'kubeconfig'), '--context', 'b '], expect: /^flyte-doctor: --context "b ": no such context in \S+ \(the name ends with a space, and "b" is defined: remove the whitespace\); available: a, b$/m },
   // flytectl decodes a string boolean with Go's strconv.ParseBool: no whitespace
   { name: 'admin.insecure "false\\n" (a quoted value with a newline)', args: ['preflight', '--dry-run', '--flytectl-config', join(dir, 'fc-insecure-nl.yaml')], expect: /^flyte-doctor: \S*fc-insecure-nl\.yaml: admin\.insecure: "false\\n" ends with a newline, and flytectl stops at start with "cannot parse 'admin\.insecure' as bool" \(Go's strconv\.ParseBool takes no whitespace\); write insecure: false$/m },
+  { name: 'admin.insecure "yes" quoted (a string, which Go\'s ParseBool refuses)', args: ['preflight', '--dry-run', '--flytectl-config', join(dir, 'fc-insecure-qyes.yaml')], expect: /^flyte-doctor: \S*fc-insecure-qyes\.yaml: admin\.insecure: "yes" is a quoted string, and flytectl stops at start with "cannot parse 'admin\.insecure' as bool" \(Go's strconv\.ParseBool takes true\/false, 1\/0, t\/f\); write insecure: true$/m },
   { name: 'malformed --set', args: ['preflight', '--dry-run', '--set', 'configuration.database.host'], expect: /--set configuration\.database\.host.*expected.*key=value/ },
   { name: 'unknown check id in --only', args: ['preflight', '--dry-run', '--only', 'storage.s3.teleport'], expect: /--only storage\.s3\.teleport: no check matches; expected a check id, an area/ },
   { name: 'unknown area in --skip', args: ['preflight', '--dry-run', '--skip', 'weather'], expect: /--skip weather: no check matches/ },
@@ -92,7 +95,13 @@ describe('bad input: exit 2, one line, no stack trace', () => {
 
 // flytectl reads its config with viper's yaml.v2 (YAML 1.1), where an unquoted yes/on is a boolean:
 // accepted, as flytectl and pyflyte accept it (only whitespace inside a quoted value stops flytectl).
-describe('a YAML 1.1 boolean in the client config', () => {
+describe('a YAML 1.1 boolean (yes, on, off) in the inputs', () => {
+  it('values: create: yes / separateGrpcIngress: off are the booleans Helm reads (sigs.k8s.io/yaml), not bad input', async () => {
+    const r = await runCli(['preflight', '--dry-run', '-o', 'json', '-f', join(dir, 'values-yes.yaml')], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const f = new Map((JSON.parse(r.stdout).target.fields as { field: string; value: unknown }[]).map((x) => [x.field, x.value]));
+    expect([f.get('ingress.enabled'), f.get('ingress.separateGrpcIngress')]).toEqual(['true', 'false']);
+  });
   it('insecure: yes is true, not bad input', async () => {
     const r = await runCli(['preflight', '--dry-run', '-o', 'json', '--flytectl-config', join(dir, 'fc-insecure-yes.yaml')], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);

@@ -132,7 +132,7 @@ describe('wrong types: exit 2 naming file, key and expectation (generated)', () 
     expect(message(() => load({ values: [write('configuration:\n  database: postgres://u:p@db.example.com:5432/flyte\n')] })))
       .toMatch(/: configuration\.database: expected a map \(it holds host\), got "postgres:\/\/u:\*\*\*@db\.example\.com:5432\/flyte"$/);
     expect(message(() => load({ values: [write('configuration: {}\ningress: "yes"\n')] }))).toMatch(/: ingress: expected a map \(it holds .+\), got "yes"$/);
-    expect(message(() => load({ values: [write('configuration: yes\n')] }))).toMatch(/: configuration: expected a map .*got "yes"$/);
+    expect(message(() => load({ values: [write('configuration: yes\n')] }))).toMatch(/: configuration: expected a map .*got true$/); // yes: a YAML 1.1 boolean to Helm
   });
 });
 

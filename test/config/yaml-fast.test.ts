@@ -4,13 +4,19 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parseAllDocuments, parseDocument } from 'yaml';
 import { fastYaml } from '../../src/config/yaml-fast.js';
-import { parseYaml } from '../../src/config/values.js';
+import { goYamlBools, parseYaml } from '../../src/config/values.js';
 import { SHARED_FIXTURES } from '../harness/fixtures.js';
 
 const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => { const p = join(dir, f); return statSync(p).isDirectory() ? files(p) : [p]; });
-const reference = (t: string): unknown => parse(t, { uniqueKeys: false });
+// the yaml package, with Go yaml.v2's YAML 1.1 booleans (what every consumer of these files reads)
+const reference = (t: string): unknown => {
+  const doc = parseDocument(t, { uniqueKeys: false });
+  if (doc.errors.length) throw doc.errors[0];
+  goYamlBools(doc);
+  return doc.toJS();
+};
 
 describe('fast YAML', () => {
   it('every fixture document: the same value as the yaml package, or declined; most are taken', () => {
@@ -32,7 +38,7 @@ describe('fast YAML', () => {
     expect(declined).toBeGreaterThan(0); // real files with block scalars exist, and go the yaml way
   });
 
-  it('plain scalars resolve as the YAML 1.2 core schema does (null, bool, int, float, string)', () => {
+  it('plain scalars resolve as the YAML 1.2 core schema does (null, bool, int, float, string), with Go yaml.v2\'s YAML 1.1 booleans', () => {
     const scalars = ['0', '-0', '+1', '42', '0123', '0o17', '0o8', '0x1F', '0xg', '0b101', '1e3', '1E-3', '+1.5e+2', '.5', '+.5', '1.', '-1.0', '1e', 'e3',
       '.inf', '-.Inf', '+.INF', '.nan', '.NaN', '.NAN', 'inf', 'nan', 'null', 'Null', 'NULL', 'nULL', '~', 'true', 'True', 'TRUE', 'tRUE', 'false', 'False', 'FALSE',
       'yes', 'no', 'on', 'off', 'y', 'n', '1_000', '12:30', '1.2.3', 'v1.2', 'a b', 'a  b', 'a#b', 'http://x:80/p?q=1#f', 'repo:tag', '9007199254740993',
@@ -50,6 +56,9 @@ describe('fast YAML', () => {
     }
     expect(taken).toBeGreaterThan(150);
     expect(fastYaml('a: 0o17\nb: 0x1F\nc: 1e3\nd: .inf\ne: ~\nf: True\ng: 0123\nh: "0123"\n')).toEqual({ a: 15, b: 31, c: 1000, d: Infinity, e: null, f: true, g: 123, h: '0123' });
+    // Helm (sigs.k8s.io/yaml), client-go and viper 1.11 read a plain yes/on/y as true, no/off/n as false; quoted, a string
+    expect(fastYaml('a: yes\nb: Off\nc: y\nd: N\ne: "yes"\nf: yES\n')).toEqual({ a: true, b: false, c: true, d: false, e: 'yes', f: 'yES' });
+    expect(parseYaml('x', 'a: [yes, "no"]\nb: {c: on}\n')).toEqual({ a: [true, 'no'], b: { c: true } }); // the yaml package path too
   });
 
   const cases: [string, 'taken' | 'declined'][] = [
