@@ -124,7 +124,7 @@ export function parseYaml(label: string, text: string): unknown {
   let doc: ReturnType<typeof parseDocument>;
   try {
     // uniqueKeys is checked below in linear time (yaml's own check is quadratic in the keys of a map).
-    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true }); // `<<: *anchor` merge keys, as Go yaml.v2 (Helm) applies them
   } catch (e) {
     if (e instanceof RangeError) throw new UserError(`${label}: invalid YAML: nested too deeply (expected at most ${MAX_DEPTH} levels)`);
     throw new UserError(`${label}: invalid YAML: ${(e as Error).message.split('\n')[0]}`);

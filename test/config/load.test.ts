@@ -116,6 +116,14 @@ describe('values merge and --set', () => {
     expect(layer.values).toEqual({ a: { b: [null, { c: 'x' }] }, n: '0012', z: null, l: [1, 'two', true], e: '', q: 'a,b' });
   });
 
+  it('YAML merge keys (<<: *anchor) are applied as Helm applies them, with provenance of the file; a plain yes is a boolean', () => {
+    const f = write('merge.yaml', 'dbDefaults: &db\n  host: db.merge.internal\n  port: 5433\nconfiguration:\n  database:\n    <<: *db\n    dbname: flyte\ningress:\n  create: yes\n');
+    const t = load({ values: [f] });
+    expect(t.databases[0]).toMatchObject({ host: 'db.merge.internal', port: 5433, dbname: 'flyte' });
+    expect(t.provenance['databases[0].host']).toBe(`${f}: configuration.database.host`);
+    expect(t.ingress?.enabled).toBe(true);
+  });
+
   it('null in a later file removes a chart default', () => {
     write('nullport.yaml', 'configuration:\n  database:\n    port: null\n');
     const t = load({ values: ['nullport.yaml'] });

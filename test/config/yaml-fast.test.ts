@@ -12,7 +12,7 @@ import { SHARED_FIXTURES } from '../harness/fixtures.js';
 const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => { const p = join(dir, f); return statSync(p).isDirectory() ? files(p) : [p]; });
 // the yaml package, with Go yaml.v2's YAML 1.1 booleans (what every consumer of these files reads)
 const reference = (t: string): unknown => {
-  const doc = parseDocument(t, { uniqueKeys: false });
+  const doc = parseDocument(t, { uniqueKeys: false, merge: true });
   if (doc.errors.length) throw doc.errors[0];
   goYamlBools(doc);
   return doc.toJS();
@@ -59,6 +59,8 @@ describe('fast YAML', () => {
     // Helm (sigs.k8s.io/yaml), client-go and viper 1.11 read a plain yes/on/y as true, no/off/n as false; quoted, a string
     expect(fastYaml('a: yes\nb: Off\nc: y\nd: N\ne: "yes"\nf: yES\n')).toEqual({ a: true, b: false, c: true, d: false, e: 'yes', f: 'yES' });
     expect(parseYaml('x', 'a: [yes, "no"]\nb: {c: on}\n')).toEqual({ a: [true, 'no'], b: { c: true } }); // the yaml package path too
+    // merge keys (`<<: *anchor`), which Go yaml.v2 applies: explicit keys win, whatever their order
+    expect(parseYaml('x', 'base: &b\n  host: db.x\n  port: 5433\ndb:\n  port: 5434\n  <<: *b\n  name: f\n')).toEqual({ base: { host: 'db.x', port: 5433 }, db: { host: 'db.x', port: 5434, name: 'f' } });
   });
 
   const cases: [string, 'taken' | 'declined'][] = [
