@@ -5,6 +5,7 @@ import { ProbeError } from '../../src/clients/tls.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
 import type { Target } from '../../src/config/target.js';
 import { schemeTwice } from '../../src/config/host-values.js';
+import { setting, whereSet } from '../../src/flyte/settings.js';
 import { defineCheck } from '../../src/engine/define.js';
 
 function baseUrlKey(t: Target): string {
@@ -20,6 +21,7 @@ export default defineCheck({
   messages: {
     matches: { status: 'pass', summary: 'The discovery document is served and its issuer matches the configured base URL.' },
     notConfigured: { status: 'skip', summary: 'No OIDC issuer is configured (or auth is off, so Flyte does not use it).' },
+    noIssuer: { status: 'fail', summary: 'Auth is on but no OIDC issuer is set: flyteadmin builds its OIDC provider from the base URL at start and does not start ("Error creating oidc provider w/ issuer []").' },
     malformedIssuer: { status: 'fail', summary: 'The issuer URL is written with the scheme twice (`https://https://idp`): flyteadmin dials a host named `https`.' },
     noDiscovery: { status: 'fail', summary: 'The base URL does not serve an OpenID discovery document.' },
     issuerMismatch: { status: 'fail', summary: 'The document names another issuer than the configured base URL (flyteadmin refuses to start).' },
@@ -43,7 +45,14 @@ export default defineCheck({
     const issuer = ctx.target.auth.oidcIssuer;
     // A chart default Flyte does not use (auth off) is not probed.
     if (!ctx.target.auth.enabled) return { status: 'skip', messageId: 'notConfigured', message: 'auth is off in the values: Flyte does not use the OIDC issuer' };
-    if (!issuer) return { status: 'skip', messageId: 'notConfigured', message: `no OIDC issuer configured (${baseUrlKey(ctx.target)})` };
+    if (!issuer) {
+      const on = setting(ctx.target, 'auth.enabled');
+      return {
+        status: 'fail', messageId: 'noIssuer', cause: cause.config(baseUrlKey(ctx.target)),
+        message: `auth is on (${whereSet(on)}) but no OIDC issuer is set (${baseUrlKey(ctx.target)} is empty): flyteadmin builds its OIDC provider from it at start and does not start ("Error creating oidc provider w/ issuer []")`,
+        hint: `set ${baseUrlKey(ctx.target)} to your IdP's issuer URL (Okta: https://<org>.okta.com/oauth2/default; Microsoft Entra ID: https://login.microsoftonline.com/<tenant>/v2.0; Google: https://accounts.google.com; Keycloak: https://<host>/realms/<realm>), or turn auth off (${on.key ?? 'auth.enabled'}: false)`,
+      };
+    }
     const twice = schemeTwice(issuer);
     if (twice) return { status: 'fail', messageId: 'malformedIssuer', cause: cause.config(baseUrlKey(ctx.target)), message: `the OIDC issuer ${JSON.stringify(issuer)} (${baseUrlKey(ctx.target)}) has the scheme twice: flyteadmin reads "${twice.dialed}" as the host name, dials a host named ${twice.dialed} at start-up and does not start ("Error creating oidc provider"); nothing was probed`, hint: `set ${baseUrlKey(ctx.target)}: ${twice.meant}`, details: { issuer, meant: twice.meant } as Record<string, string> };
     const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;

@@ -20,7 +20,9 @@ const at = (variant: Variant, more: ScenarioInputs = {}) => async (): Promise<Sc
   const lab = await ingressLab();
   return { ...more, args: ['--endpoint', endpointFor(lab.port[variant]), ...(more.args ?? [])] };
 };
-const authOnValues: ScenarioInputs = { set: ['configuration.auth.enabled=true'], flytectl: { admin: { authType: 'Pkce' } } };
+// (with an issuer: auth on without one is auth.oidc.issuer's noIssuer, flyteadmin cannot start)
+const authOnSets = () => ['configuration.auth.enabled=true', `configuration.auth.oidc.baseUrl=${getTestbed().oidc.issuer}`];
+const authOnValues = (): ScenarioInputs => ({ set: authOnSets(), flytectl: { admin: { authType: 'Pkce' } } });
 
 // Scenarios run while other suites load the machine: a budget of 8 s per check keeps them about
 // the finding, not about the scheduler (nothing here waits for a timeout).
@@ -120,7 +122,7 @@ const scenarios: Scenario[] = ([
   },
   {
     name: 'auth on in the values but off on the server (not rolled out)',
-    phase: 'verify', only: ONLY, inputs: at('healthy', authOnValues),
+    phase: 'verify', only: ONLY, inputs: () => at('healthy', authOnValues())(),
     expect: {
       failing: ['ingress.grpc.admin', 'ingress.grpc.authmetadata', 'ingress.grpc.dataproxy', 'ingress.grpc.identity', 'ingress.grpc.signal', 'ingress.http.api', 'auth.discovery.grpc', 'auth.discovery.metadata'],
       root: 'ingress.grpc.admin', messageId: 'authOffOnServer', fix: ['rollout restart deploy/flyte-flyte-binary'],
@@ -133,7 +135,7 @@ const scenarios: Scenario[] = ([
   },
   {
     name: 'ClientSecret client without a secret (auth on everywhere)',
-    phase: 'verify', only: ONLY, inputs: at('authOn', { set: ['configuration.auth.enabled=true'], flytectl: { admin: { authType: 'ClientSecret' } } }),
+    phase: 'verify', only: ONLY, inputs: () => at('authOn', { set: authOnSets(), flytectl: { admin: { authType: 'ClientSecret' } } })(),
     expect: { failing: ['auth.client.type'], root: 'auth.client.type', messageId: 'noClientSecret', fix: ['admin.clientSecretLocation'] },
   },
   {

@@ -51,6 +51,17 @@ describe('auth.oidc.issuer', () => {
     const { result } = await run('auth.oidc.issuer', t, { phase: 'preflight' });
     expect(result.status).toBe('skip');
   });
+  it('auth on and no issuer: flyteadmin cannot start (noIssuer, naming the key); auth off and no issuer: nothing to check', async () => {
+    const t = authOn();
+    delete t.auth.oidcIssuer;
+    t.provenance['auth.enabled'] = 'values.yaml: configuration.auth.enabled';
+    const { result } = await run('auth.oidc.issuer', t, { phase: 'preflight' });
+    expect(result).toMatchObject({ status: 'fail', messageId: 'noIssuer', cause: 'config:configuration.auth.oidc.baseUrl' });
+    expect(result.message).toBe('auth is on (values.yaml: configuration.auth.enabled) but no OIDC issuer is set (configuration.auth.oidc.baseUrl is empty): flyteadmin builds its OIDC provider from it at start and does not start ("Error creating oidc provider w/ issuer []")');
+    expect(result.hint).toMatch(/^set configuration\.auth\.oidc\.baseUrl to your IdP's issuer URL .*, or turn auth off \(configuration\.auth\.enabled: false\)$/);
+    t.auth.enabled = false;
+    expect((await run('auth.oidc.issuer', t, { phase: 'preflight' })).result).toMatchObject({ status: 'skip' });
+  });
   it('the issuer serves its discovery document and the issuer matches', async () => {
     const { result } = await run('auth.oidc.issuer', authOn(), { phase: 'preflight' });
     expect(result.status, brief(result)).toBe('pass');
