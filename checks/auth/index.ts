@@ -4,5 +4,6 @@ import clientType from './client.type.js';
 import discoveryGrpc from './discovery.grpc.js';
 import discoveryMetadata from './discovery.metadata.js';
 import oidcIssuer from './oidc.issuer.js';
+import publicUri from './public.uri.js';
 
-export const checks: readonly Check[] = [clientType, discoveryGrpc, discoveryMetadata, oidcIssuer];
+export const checks: readonly Check[] = [clientType, discoveryGrpc, discoveryMetadata, oidcIssuer, publicUri];

@@ -74,6 +74,7 @@ const CORE_DEFAULTS: Dict = {
       server: { httpPort: 8088, grpc: { port: 8089 }, security: { secure: false, useAuth: false } },
       auth: {
         userAuth: { openId: { baseUrl: 'https://accounts.google.com', clientId: '657465813211-6eog7ek7li5k7i7fvgv2921075063hpe.apps.googleusercontent.com' } },
+        authorizedUris: ['https://localhost:30081', 'http://flyteadmin:80', 'http://flyteadmin.flyte.svc.cluster.local:80'],
       },
     },
     task_resource_defaults: { task_resources: { defaults: { cpu: '100m', memory: '500Mi' } } },
@@ -576,6 +577,8 @@ function mapBinary(b: Builder): Omit<ChartMapping, 'provenance' | 'secrets'> {
   const ast = r.str('configuration.inline.auth.appAuth.authServerType');
   auth.authServerType = ast ? b.set('auth.authServerType', 'configuration.inline.auth.appAuth.authServerType', ast)! : b.fixed('auth.authServerType', 'Self', CHART_DEFAULT);
   r.bool(`${a}.enableAuthServer`);
+  auth.authorizedUris = b.set('auth.authorizedUris', `${a}.authorizedUris`, r.strList(`${a}.authorizedUris`)) ?? b.fixed('auth.authorizedUris', [], CHART_DEFAULT);
+  auth.chartAddsInternalUris = true;
 
   const projects = b.set('projects', 'flyte-core-components.admin.seedProjects', r.strList('flyte-core-components.admin.seedProjects'));
   const trd = taskDefaults(b, 'configuration.inline.task_resources.defaults');
@@ -698,6 +701,8 @@ function mapCore(b: Builder): Omit<ChartMapping, 'provenance' | 'secrets'> {
   if (icid) auth.internalClientId = icid;
   const cs = b.secret(b.set('auth.clientSecret', `${sc}.clientSecret`, r.str(`${sc}.clientSecret`)), `${sc}.clientSecret`);
   if (cs) auth.clientSecret = cs;
+  const uris = b.set('auth.authorizedUris', `${as}.auth.authorizedUris`, r.strList(`${as}.auth.authorizedUris`));
+  if (uris) auth.authorizedUris = uris;
   auth.authServerType = b.set('auth.authServerType', `${as}.auth.appAuth.authServerType`, r.str(`${as}.auth.appAuth.authServerType`)) ?? b.fixed('auth.authServerType', 'Self', CHART_DEFAULT);
 
   const projects = b.set('projects', 'flyteadmin.initialProjects', r.strList('flyteadmin.initialProjects'));

@@ -512,6 +512,8 @@ function mapAuth(b: Builder): AuthTarget {
   if (issuer) auth.oidcIssuer = issuer;
   const cid = b.set('auth.oidcClientId', 'auth.userAuth.openId.clientId', r.str('auth.userAuth.openId.clientId'));
   if (cid) auth.oidcClientId = cid;
+  const uris = b.set('auth.authorizedUris', 'auth.authorizedUris', r.strList('auth.authorizedUris'));
+  if (uris) auth.authorizedUris = uris;
   const ast = r.str('auth.appAuth.authServerType');
   auth.authServerType = ast ? b.set('auth.authServerType', 'auth.appAuth.authServerType', ast)! : b.fixed('auth.authServerType', 'Self', DEFAULT('auth.appAuth.authServerType'));
   return auth;

@@ -150,6 +150,10 @@ export interface AuthTarget {
   clientSecret?: Secret;
   /** 'Self' or 'External'. */
   authServerType?: string;
+  /** auth.authorizedUris as flyteadmin gets them (flyte-binary: the values' list; the chart appends its in-cluster URIs, see chartAddsInternalUris). */
+  authorizedUris?: string[];
+  /** flyte-binary appends http://<fullname>[.<ns>[.svc[.cluster.local]]]:8088 to authorizedUris. */
+  chartAddsInternalUris?: boolean;
   /** Values key prefix: 'configuration.auth' or 'configmap.adminServer.auth'. */
   valuesKey: string;
 }

@@ -20,9 +20,16 @@ const at = (variant: Variant, more: ScenarioInputs = {}) => async (): Promise<Sc
   const lab = await ingressLab();
   return { ...more, args: ['--endpoint', endpointFor(lab.port[variant]), ...(more.args ?? [])] };
 };
-// (with an issuer: auth on without one is auth.oidc.issuer's noIssuer, flyteadmin cannot start)
-const authOnSets = () => ['configuration.auth.enabled=true', `configuration.auth.oidc.baseUrl=${getTestbed().oidc.issuer}`];
-const authOnValues = (): ScenarioInputs => ({ set: authOnSets(), flytectl: { admin: { authType: 'Pkce' } } });
+// Auth on as a deployer would write it: with an issuer (else auth.oidc.issuer's noIssuer: flyteadmin
+// cannot start) and the public URLs in authorizedUris (else auth.public.uri's publicUrlMissing).
+const authOn = (variant: Variant, flytectl: ScenarioInputs['flytectl']) => async (): Promise<ScenarioInputs> => {
+  const lab = await ingressLab();
+  const host = getTestbed().nginx.host;
+  return {
+    set: ['configuration.auth.enabled=true', `configuration.auth.oidc.baseUrl=${getTestbed().oidc.issuer}`, `configuration.auth.authorizedUris[0]=https://${host}`, `configuration.auth.authorizedUris[1]=https://${host}:${lab.port[variant]}`],
+    flytectl, args: ['--endpoint', endpointFor(lab.port[variant])],
+  };
+};
 
 // Scenarios run while other suites load the machine: a budget of 8 s per check keeps them about
 // the finding, not about the scheduler (nothing here waits for a timeout).
@@ -122,7 +129,7 @@ const scenarios: Scenario[] = ([
   },
   {
     name: 'auth on in the values but off on the server (not rolled out)',
-    phase: 'verify', only: ONLY, inputs: () => at('healthy', authOnValues())(),
+    phase: 'verify', only: ONLY, inputs: authOn('healthy', { admin: { authType: 'Pkce' } }),
     expect: {
       failing: ['ingress.grpc.admin', 'ingress.grpc.authmetadata', 'ingress.grpc.dataproxy', 'ingress.grpc.identity', 'ingress.grpc.signal', 'ingress.http.api', 'auth.discovery.grpc', 'auth.discovery.metadata'],
       root: 'ingress.grpc.admin', messageId: 'authOffOnServer', fix: ['rollout restart deploy/flyte-flyte-binary'],
@@ -135,7 +142,7 @@ const scenarios: Scenario[] = ([
   },
   {
     name: 'ClientSecret client without a secret (auth on everywhere)',
-    phase: 'verify', only: ONLY, inputs: () => at('authOn', { set: authOnSets(), flytectl: { admin: { authType: 'ClientSecret' } } })(),
+    phase: 'verify', only: ONLY, inputs: authOn('authOn', { admin: { authType: 'ClientSecret' } }),
     expect: { failing: ['auth.client.type'], root: 'auth.client.type', messageId: 'noClientSecret', fix: ['admin.clientSecretLocation'] },
   },
   {
