@@ -18,7 +18,7 @@ function kubeconfigWithExec(exec: Record<string, unknown>): string {
     clusters: [{ name: 'tb', cluster: { server: tb.kube.server, 'certificate-authority': tb.kube.caFile } }],
     users: [{ name: 'u', user: { exec } }],
     contexts: [{ name: 'c', context: { cluster: 'tb', user: 'u', namespace: 'flyte' } }],
-  }));
+  }, { version: '1.1' })); // YAML 1.1, as kubectl reads it: the command `yes` is quoted, not the boolean true
   return f;
 }
 
