@@ -2,6 +2,7 @@
 // target, the ingress gRPC address, the HTTP bases) is parsed here, once, and computed into
 // `target.endpoints` by the loader (with provenance). Clients and checks read target.endpoints.
 import { surroundingWhitespace } from './hygiene.js';
+import { schemeTwice } from './host-values.js';
 import type { Target } from './target.js';
 import { isIP } from 'node:net';
 
@@ -35,6 +36,12 @@ export function parseAdminEndpoint(raw: string): ParsedEndpoint & { explicitPort
   if (ws) throw new EndpointSyntaxError(raw, `the value ${ws}: flytectl refuses it as a URL and pyflyte resolves the name with it`, s);
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(s)?.[1]?.toLowerCase();
   if (scheme === 'http' || scheme === 'https' || scheme === 'grpc' || scheme === 'grpcs') {
+    // `https://dns:///host:443`: a URL scheme put in front of a gRPC target; the target is what was meant
+    const twice = schemeTwice(s);
+    if (twice && /^dns:\/\/\//i.test(twice.meant)) {
+      const inner = (() => { try { return parseAdminEndpoint(twice.meant); } catch { return undefined; } })();
+      if (inner) throw new EndpointSyntaxError(raw, `"${scheme}://" in front of the gRPC target ${twice.meant}, which neither flytectl nor pyflyte can dial; the scheme says nothing about TLS (admin.insecure does)`, twice.meant);
+    }
     const u = (() => { try { return new URL(s); } catch { return undefined; } })();
     const hp = u ? `${u.hostname}${u.port ? `:${u.port}` : ''}` : s.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
     throw new EndpointSyntaxError(raw, `"${scheme}://" is not a gRPC target; the scheme says nothing about TLS (admin.insecure does)`, suggestHost(hp));
@@ -79,6 +86,13 @@ export function parseAdminEndpoint(raw: string): ParsedEndpoint & { explicitPort
  * also for http:// since flytectl strips the scheme). Undefined when no host can be found.
  */
 export function parseEndpoint(raw: string): ParsedEndpoint | undefined {
+  // `https://dns:///host:443`: a URL scheme in front of a gRPC target; the probes dial the target meant
+  // (client.config.endpoint reports the value), as for host:port:port below
+  const twice = schemeTwice(raw);
+  if (twice && /^dns:\/\/\//i.test(twice.meant)) {
+    const inner = parseEndpoint(twice.meant);
+    if (inner) return { ...inner, problem: `admin.endpoint has a URL scheme in front of the gRPC target ${twice.meant}` };
+  }
   let s = raw.trim();
   let scheme: string | undefined;
   let problem: string | undefined;

@@ -88,6 +88,7 @@ export function loadClient(input: ClientInput): ClientResult {
     // flytectl's yaml.v2 reads it). flytectl decodes a string with Go's strconv.ParseBool (viper,
     // mapstructure's weak typing): "yes" or "false\n" (a block scalar, a templated file) stop it at start.
     if (typeof v === 'string' && GO_PARSE_BOOL.has(v)) return GO_PARSE_BOOL.get(v);
+    if (v === '') return false; // mapstructure's weak typing (and flytekit) read an empty string as false
     if (typeof v === 'string' && v.trim() !== '' && parseBool(v) !== undefined) {
       const ws = surroundingWhitespace(v);
       throw new UserError(`${label}: admin.${key}: ${JSON.stringify(v)} ${ws ?? 'is a quoted string'}, and flytectl stops at start with "cannot parse 'admin.${key}' as bool" (Go's strconv.ParseBool takes ${ws ? 'no whitespace' : 'true/false, 1/0, t/f'}); write ${key}: ${parseBool(v)}`);

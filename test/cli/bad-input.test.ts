@@ -102,6 +102,14 @@ describe('a YAML 1.1 boolean (yes, on, off) in the inputs', () => {
     const f = new Map((JSON.parse(r.stdout).target.fields as { field: string; value: unknown }[]).map((x) => [x.field, x.value]));
     expect([f.get('ingress.enabled'), f.get('ingress.separateGrpcIngress')]).toEqual(['true', 'false']);
   });
+  it('insecure: "" is false, as flytectl (mapstructure) and flytekit read it, not bad input', async () => {
+    const f = join(dir, 'fc-insecure-empty.yaml');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(f, 'admin:\n  endpoint: dns:///flyte.example.internal\n  insecure: ""\n');
+    const r = await runCli(['preflight', '--dry-run', '-o', 'json', '--flytectl-config', f], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout).target.fields as { field: string; value: unknown; source: string }[]).find((x) => x.field === 'client.insecure')).toMatchObject({ value: 'false', source: `${f}: admin.insecure` });
+  });
   it('insecure: yes is true, not bad input', async () => {
     const r = await runCli(['preflight', '--dry-run', '-o', 'json', '--flytectl-config', join(dir, 'fc-insecure-yes.yaml')], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);

@@ -19,6 +19,8 @@ describe('client.config.endpoint', () => {
     ['dns://flyte.example.com', 'dns:///flyte.example.com'],
     ['dns:///flyte.example.com:99999', 'dns:///flyte.example.com'],
     ['dns:///flyte.example.com:443:8089', 'dns:///flyte.example.com:443'],
+    // a URL scheme in front of a whole gRPC target: the target, not "dns:///dns"
+    ['https://dns:///flyte.example.com:443', 'dns:///flyte.example.com:443'],
   ])('fails on the malformed endpoint %s and suggests %s', async (endpoint, fix) => {
     const { result } = await run('client.config.endpoint', t(endpoint), { phase: 'preflight' });
     expect(result.status).toBe('fail');
@@ -26,6 +28,13 @@ describe('client.config.endpoint', () => {
     expect(result.hint).toContain(`admin.endpoint: "${fix}" in /home/u/.flyte/config.yaml`);
     expect(result.hint).toContain(`FLYTE_PLATFORM_URL=${fix}`);
     expect(result.cause).toBe('config:admin.endpoint');
+  });
+  it('https://dns:///host:port: the probes dial the target meant, so the value is the only finding (not a cluster-internal host "dns")', async () => {
+    const { parseEndpoint } = await import('../../../src/config/endpoints.js');
+    expect(parseEndpoint('https://dns:///flyte.example.com:8443')).toMatchObject({ host: 'flyte.example.com', port: 8443 });
+    expect(parseEndpoint('https://dns:///flyte.example.com:8443')?.problem).toContain('a URL scheme in front of the gRPC target dns:///flyte.example.com:8443');
+    const { result } = await run('client.config.endpoint', t('https://dns:///flyte.example.com:8443'), { phase: 'preflight' });
+    expect(result.message).toContain('"https://" in front of the gRPC target dns:///flyte.example.com:8443, which neither flytectl nor pyflyte can dial');
   });
   it('a malformed FLYTE_PLATFORM_URL is named as the variable that overrides the file', async () => {
     const t = makeTarget({ client: { endpoint: 'https://flyte.example.com', insecure: false, insecureSkipVerify: false, configPath: '/home/u/.flyte/config.yaml' }, provenance: { 'client.endpoint': 'env FLYTE_PLATFORM_URL' } });
