@@ -234,31 +234,45 @@ function drainPipe(abs: string, limit: number, waitMs: number): Buffer {
   try {
     const fst = fstatSync(fd);
     if (!fst.isFIFO()) throw new FileShapeError(`is ${fileKind(fst)}`, fileKind(fst));
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const deadline = Date.now() + waitMs;
-    const nap = new Int32Array(new SharedArrayBuffer(4));
-    for (;;) {
-      let n: number;
-      try {
-        const buf = Buffer.allocUnsafe(Math.min(64 * 1024, limit + 1 - total));
-        n = readSync(fd, buf, 0, buf.length, null);
-        if (n > 0) chunks.push(buf.subarray(0, n));
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-        if (Date.now() > deadline) throw new FileShapeError(`is a pipe whose writer ${total ? `sent ${total} bytes and did not finish` : 'sent nothing'} within ${waitMs / 1000} s`, 'a pipe that did not finish');
-        Atomics.wait(nap, 0, 0, 5); // the writer is still at work (e.g. helm fetching the values)
-        continue;
-      }
-      if (n === 0) break;
-      total += n;
-      if (total > limit) throw new FileShapeError(`is more than ${total} bytes, over ${limit}`, undefined, total, true);
-    }
-    if (!total) throw new FileShapeError('is a pipe that gave no data (nothing writes to it, or the command writing it printed nothing: see its own error)', 'an empty pipe');
-    return Buffer.concat(chunks, total);
+    const r = drainFd(fd, limit, waitMs);
+    if ('stalled' in r) throw new FileShapeError(`is a pipe whose writer ${r.stalled ? `sent ${r.stalled} bytes and did not finish` : 'sent nothing'} within ${waitMs / 1000} s`, 'a pipe that did not finish');
+    if ('over' in r) throw new FileShapeError(`is more than ${r.over} bytes, over ${limit}`, undefined, r.over, true);
+    if (!r.data.length) throw new FileShapeError('is a pipe that gave no data (nothing writes to it, or the command writing it printed nothing: see its own error)', 'an empty pipe');
+    return r.data;
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Reads `fd` to its end (a pipe, standard input): a read that would block (EAGAIN: the writer is
+ * still at work, e.g. helm fetching the values) naps 5 ms and tries again, until `waitMs`; more
+ * than `limit` bytes stops. Other read errors are thrown as they are.
+ */
+function drainFd(fd: number, limit: number, waitMs: number): { data: Buffer } | { over: number } | { stalled: number } {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const deadline = Date.now() + waitMs;
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    let n: number;
+    try {
+      const buf = Buffer.allocUnsafe(Math.min(64 * 1024, limit + 1 - total));
+      n = readSync(fd, buf, 0, buf.length, null);
+      if (n > 0) chunks.push(buf.subarray(0, n));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EOF') break; // (Windows: the end of a pipe)
+      if (code !== 'EAGAIN') throw e;
+      if (Date.now() > deadline) return { stalled: total };
+      Atomics.wait(nap, 0, 0, 5);
+      continue;
+    }
+    if (n === 0) break;
+    total += n;
+    if (total > limit) return { over: total };
+  }
+  return { data: Buffer.concat(chunks, total) };
 }
 
 function tooLarge(size: number, limit: number, what: string | undefined, atLeast = false): string {
@@ -293,30 +307,10 @@ export function readStdinText(fd = 0, limit = 4 * 1024 * 1024, use: StdinUse = M
   let st: Stats;
   try { st = fstatSync(fd); } catch (e) { throw new UserError(`${use.flag}: cannot read standard input: ${fsReason(e)}`); }
   if (st.isDirectory()) throw new UserError(`${use.flag}: standard input is a directory: pipe ${use.what} into it`);
-  const chunks: Buffer[] = [];
-  let total = 0;
-  const deadline = Date.now() + 300_000;
-  const wait = new Int32Array(new SharedArrayBuffer(4));
-  for (;;) {
-    const buf = Buffer.allocUnsafe(64 * 1024);
-    let n: number;
-    try { n = readSync(fd, buf, 0, buf.length, null); } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') {
-        if (Date.now() > deadline) throw new UserError(`${use.flag}: standard input sent nothing more for 300 s and did not close: pipe ${use.what} into it`);
-        Atomics.wait(wait, 0, 0, 20);
-        continue;
-      }
-      if (code === 'EOF') break;
-      throw new UserError(`${use.flag}: cannot read standard input: ${fsReason(e)}`);
-    }
-    if (n === 0) break;
-    chunks.push(buf.subarray(0, n));
-    total += n;
-    if (total > limit) throw new UserError(use === MANIFESTS_STDIN ? `--manifests -: standard input is more than ${mib(limit)}, over the limit for manifests (flyte-doctor reads inputs whole); render only the Flyte release` : `${use.flag}: standard input is more than ${mib(limit)}, over the limit for ${use.what}`);
-  }
-  const data = Buffer.concat(chunks, total);
-  if (data.includes(0)) throw new UserError(`${use.flag}: standard input is binary, expected YAML (${use.what})`);
-  return data.toString('utf8');
+  let r: ReturnType<typeof drainFd>;
+  try { r = drainFd(fd, limit, 300_000); } catch (e) { throw new UserError(`${use.flag}: cannot read standard input: ${fsReason(e)}`); }
+  if ('stalled' in r) throw new UserError(`${use.flag}: standard input sent nothing more for 300 s and did not close: pipe ${use.what} into it`);
+  if ('over' in r) throw new UserError(use === MANIFESTS_STDIN ? `--manifests -: standard input is more than ${mib(limit)}, over the limit for manifests (flyte-doctor reads inputs whole); render only the Flyte release` : `${use.flag}: standard input is more than ${mib(limit)}, over the limit for ${use.what}`);
+  if (r.data.includes(0)) throw new UserError(`${use.flag}: standard input is binary, expected YAML (${use.what})`);
+  return r.data.toString('utf8');
 }
-
