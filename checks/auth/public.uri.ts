@@ -1,7 +1,7 @@
 import { adminHttpBase, ingressHttpBase, isClusterInternal } from '../../src/config/endpoints.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
-import { binaryFullname } from '../../src/flyte/kubernetes.js';
+import { fullnameOf } from '../../src/flyte/ingress.js';
 import { setting, whereSet } from '../../src/flyte/settings.js';
 import type { Target } from '../../src/config/target.js';
 
@@ -21,7 +21,7 @@ const hostOf = (origin: string) => new URL(origin).host;
 
 /** The in-cluster URIs flyte-binary's chart appends to the list (templates/_helpers.tpl, facts §G). */
 function chartInternalUris(t: Target): string[] {
-  const fn = binaryFullname(t.kubernetes.release);
+  const fn = fullnameOf(t);
   const ns = t.kubernetes.namespace;
   return [`http://${fn}:8088`, `http://${fn}.${ns}:8088`, `http://${fn}.${ns}.svc:8088`, `http://${fn}.${ns}.svc.cluster.local:8088`];
 }

@@ -409,7 +409,7 @@ class Builder {
       const k = overrides && r.setEmpty(`${overrides}.${key}`) ? `${overrides}.${key}` : r.setEmpty(`${prefix}.${key}`) ? `${prefix}.${key}` : undefined;
       if (!k) return this.fixed(`${f}.${name}`, value, CHART_DEFAULT);
       this.emptied.push({ field: `${f}.${name}`, key: formatPath(r.abs(k)), origin: r.mv.originOf(r.abs(k)), fallback: String(value) });
-      return this.fixed(`${f}.${name}`, value, `${r.prov(k)} (empty: Flyte's built-in default database.postgres.${key === 'username' ? 'username' : key})`);
+      return this.fixed(`${f}.${name}`, value, `${r.prov(k)} (empty: Flyte's built-in default database.postgres.${key})`);
     };
     const host = pick('host', 'host', (k) => r.str(k)) ?? builtin('host', 'host', 'localhost');
     const port = pick('port', 'port', (k) => r.port(k)) ?? builtin('port', 'port', 30001);

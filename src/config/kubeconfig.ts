@@ -292,9 +292,15 @@ const shownFiles = (m: MergedKubeconfig) => m.files.join(', ') || '(no kubeconfi
  * when the name without it is defined.
  */
 function refName(name: string, defined: Iterable<string>): string {
+  const ws = whitespaceNote(name, defined);
+  return `${JSON.stringify(name)}${ws ? ` (it ${ws})` : ''}`;
+}
+
+/** "ends with a space, and "admin" is defined: remove the whitespace", or undefined without whitespace around the name. */
+function whitespaceNote(name: string, defined: Iterable<string>): string | undefined {
   const ws = surroundingWhitespace(name);
-  const meant = ws && [...defined].includes(name.trim()) ? `, and ${JSON.stringify(name.trim())} is defined: remove the whitespace` : '';
-  return `${JSON.stringify(name)}${ws ? ` (it ${ws}${meant})` : ''}`;
+  if (!ws) return undefined;
+  return `${ws}${[...defined].includes(name.trim()) ? `, and ${JSON.stringify(name.trim())} is defined: remove the whitespace` : ''}`;
 }
 
 /** Selects `name` (or the current context) and checks it names a cluster with a server and a user that exist, as kubectl does. */
@@ -304,7 +310,10 @@ export function selectContext(m: MergedKubeconfig, name?: string, flag = '--cont
   let ctxName: string;
   let source: string;
   if (name) {
-    if (!m.contexts.has(name)) throw new KubeconfigError(`${flag} ${surroundingWhitespace(name) ? JSON.stringify(name) : name}`, '', `no such context in ${shownFiles(m)}${surroundingWhitespace(name) ? ` (the name ${surroundingWhitespace(name)}${m.contexts.has(name.trim()) ? `, and ${JSON.stringify(name.trim())} is defined: remove the whitespace` : ''})` : ''}; available: ${list}`, 'context-missing');
+    if (!m.contexts.has(name)) {
+      const ws = whitespaceNote(name, m.contexts.keys());
+      throw new KubeconfigError(`${flag} ${ws ? JSON.stringify(name) : name}`, '', `no such context in ${shownFiles(m)}${ws ? ` (the name ${ws})` : ''}; available: ${list}`, 'context-missing');
+    }
     ctxName = name; source = flag;
   } else if (m.currentContext) {
     if (!m.contexts.has(m.currentContext)) throw new KubeconfigError(m.currentContextFile!, 'current-context', `names context ${refName(m.currentContext, m.contexts.keys())}, which is not defined in ${shownFiles(m)}; available: ${list} (pass --context or fix current-context)`, 'context-missing');
