@@ -194,14 +194,15 @@ afterAll(async () => {
 
 interface Run { code: number; texts: Record<string, string> }
 
-function cli(args: string[], reports: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
+function cli(args: string[], reports: string[] = [], extraEnv: NodeJS.ProcessEnv = {}, stdin?: string): Promise<Run> {
   const files = reports.map((f) => join(dir, `out-${hex()}.${f}`));
   const all = [...args, ...reports.flatMap((f, i) => ['--report', `${f}=${files[i]}`])];
   return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, [bin, ...all], { cwd: dir, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...all], { cwd: dir, env: { ...env, ...extraEnv }, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (stdin !== undefined) child.stdin!.end(stdin);
     let out = '', err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (err += d));
     const kill = setTimeout(() => child.kill('SIGKILL'), 50_000);
     child.on('exit', (code) => {
       clearTimeout(kill);
@@ -279,6 +280,18 @@ describe('canaries: no planted secret appears in any output, in any encoding', (
       }
     });
   }
+
+  it('values from standard input (-f -): the same secrets, redacted the same way in every output', async () => {
+    const values = readFileSync(join(dir, 'binary.yaml'), 'utf8');
+    const run = await cli(['preflight', ...base('-', 'tok401'), '-o', 'json', '--verbose'], ALL, {}, values);
+    expect(run.code, run.texts.stderr).toBeGreaterThanOrEqual(1);
+    expect(leaks(run)).toEqual([]);
+    expect(JSON.parse(run.texts.stdout).results.length).toBeGreaterThan(20); // it ran, from the values given on stdin
+    const dry = await cli(['preflight', ...base('-', 'tok401'), '--dry-run', '-o', 'json', '--verbose'], [], {}, values);
+    expect(dry.code, dry.texts.stderr).toBe(0);
+    expect(dry.texts.stdout).toContain('<stdin>: configuration.database.password');
+    expect(leaks(dry)).toEqual([]);
+  });
 
   it('the echo servers really received the credentials (the paths above were exercised)', () => {
     const seen = [...pg.requests, ...s3.requests, ...http.requests, ...k401.requests, ...k403.requests, ...k500.requests].join('\n');
