@@ -71,11 +71,16 @@ describe('flyte-doctor against the healthy test bed (bundled CLI)', () => {
     // every check listens on the run's signal, and a check's signal has a listener per request in flight
     expect(r.stderr).not.toMatch(/MaxListenersExceededWarning/);
     if (major >= 20 && major <= 26) expect(r.stderr).toContain('flyte-doctor: WebAssembly: Liftoff only (--no-wasm-tier-up --no-wasm-dynamic-tiering');
+    // the young generation's growth factor (src/launcher.ts youngGeneration): on the majors it was measured faster on
+    if (major >= 20 && major <= 22) expect(r.stderr).toContain('flyte-doctor: young generation: --semi-space-growth-factor=8');
+    else expect(r.stderr).toContain("flyte-doctor: young generation: V8's default growth");
     const peak = Number(/^flyte-doctor: peak RSS so far: (\d+) MiB$/m.exec(r.stderr)?.[1]);
     expect(peak).toBeGreaterThan(30);
     expect(peak).toBeLessThan(120);
     const given = doctor(['verify'], { FLYTE_DOCTOR_DEBUG: '1' }, ['--wasm-dynamic-tiering']);
     expect(bad(given.doc!.results)).toEqual([]);
     expect(given.stderr).toContain('flyte-doctor: WebAssembly: V8\'s default tiering (a WebAssembly flag was given to Node)');
+    const semi = doctor(['preflight'], { FLYTE_DOCTOR_DEBUG: '1' }, ['--max-semi-space-size=16']);
+    expect(semi.stderr).toContain("flyte-doctor: young generation: V8's default growth (a semi-space flag was given to Node)");
   });
 });
