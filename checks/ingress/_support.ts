@@ -35,6 +35,7 @@ export const TRANSPORT_MESSAGES = {
   dnsFailure: { status: 'fail', summary: 'The host name could not be resolved (SERVFAIL, resolver timeout, no address).' },
   refused: { status: 'fail', summary: 'Nothing listens on the host and port (connection refused).' },
   noAnswer: { status: 'fail', summary: 'No answer within the time: dropped by a firewall / security group, or a proxy that waits on a dead or slow upstream.' },
+  answerStalled: { status: 'fail', summary: 'The ingress answered a status and headers, then stopped sending the body: the proxy or the backend stalls in the middle of an answer (buffering, a stuck upstream).' },
   connectionReset: { status: 'fail', summary: 'The port accepts connections and closes them without an answer.' },
   wrongService: { status: 'fail', summary: 'Something other than an HTTP/gRPC ingress listens on the port (an SSH, database or other server, named from its banner).' },
   plaintextPort: { status: 'fail', summary: 'TLS is expected but the port speaks plaintext HTTP.' },
@@ -362,6 +363,8 @@ export async function transportFailure(ctx: CheckContext, ep: Ep, kind: NetError
       return { status: 'fail', messageId: 'refused', cause: cause.unreachable(hp), message: `nothing listens on ${where} (connection refused)`, hint: `check the port (the ingress listens on 443 with TLS, 80 without) and that the ingress controller / load balancer for ${ep.host} exists`, details };
     case 'timeout':
       return { status: 'fail', messageId: 'noAnswer', cause: cause.unreachable(hp), message: `no answer from ${where} within ${seconds(timeoutMs)}`, hint: `a firewall / security group drops TCP ${ep.port} from this machine, or the load balancer is not provisioned (internal-only?)`, details };
+    case 'stalled':
+      return { status: 'fail', messageId: 'answerStalled', cause: cause.backend(`ingress ${hp}`), message: `${detail}: the ingress, or the backend behind it, stalls in the middle of an answer`, hint: `look at the ingress controller's log for ${ep.host} and at its upstream (flyteadmin's pod log, proxy buffering and proxy-read-timeout settings); \`curl -v\` on the same URL shows the same stall`, details };
     case 'expired': case 'notYetValid': case 'selfSigned': case 'untrusted': case 'hostname': case 'tlsVersion': case 'tlsAlert':
       return tlsOutcome(ctx, ep, kind, detail, details, side);
     case 'plaintext': {

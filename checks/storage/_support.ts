@@ -111,6 +111,7 @@ export const S3_FAILURES = {
   requestAltered: m('fail', 'XAmzContentSHA256Mismatch / BadDigest: the request arrived changed: a proxy between here and the store rewrites it.'),
   requestRejected: m('fail', 'InvalidRequest / InvalidArgument / MissingSecurityHeader / InvalidURI: the store refuses the form of the request (signature version, required headers, addressing).'),
   unreachable: m('fail', 'No answer from the endpoint: connection refused, dropped (timeout) or no route.'),
+  answerStalled: m('fail', 'The store (or a proxy in front of it) answered with a status and headers, then stopped sending the body: it stalls in the middle of an answer (a buffering proxy, a stuck backend).'),
   dnsFailed: m('fail', 'The endpoint host does not resolve.'),
   tlsToPlainPort: m('fail', 'The endpoint is https:// but the port speaks plain HTTP.'),
   plainToTlsPort: m('fail', 'The endpoint is http:// but the port speaks TLS (HTTPS).'),
@@ -174,7 +175,7 @@ async function portEvidence(st: StorageTarget, ctx: CheckContext): Promise<strin
 }
 
 /** Outcome for a network failure of an S3 call (any check). */
-export async function s3NetFailure(ctx: CheckContext, net: NetFailure, what: string, details: Record<string, Json>): Promise<Outcome<'dnsFailed' | 'unreachable' | 'tlsToPlainPort' | 'tlsFailed' | 'plainToTlsPort' | 'notS3'>> {
+export async function s3NetFailure(ctx: CheckContext, net: NetFailure, what: string, details: Record<string, Json>): Promise<Outcome<'dnsFailed' | 'unreachable' | 'answerStalled' | 'tlsToPlainPort' | 'tlsFailed' | 'plainToTlsPort' | 'notS3'>> {
   const t = ctx.target, st = t.storage!;
   const p = hp(st);
   const ep = storageKey(st, 'endpoint');
@@ -190,10 +191,12 @@ export async function s3NetFailure(ctx: CheckContext, net: NetFailure, what: str
         const ev = left > 400 ? await whatListens(p.host, p.port, ctx.target.dnsServer, Math.min(800, left)) : {};
         how = ev.service?.kind === 'silent' ? `${p.key} accepts connections but never answers (${net.message})`
           : ev.service?.kind === 'unreachable' ? `connections to ${p.key} time out: dropped by a firewall, or a wrong address (${net.message})`
-          : `no answer from ${p.key} (${net.message})`;
+          : `no answer from ${p.key}${/^no answer/.test(net.message) ? '' : ` (${net.message})`}`;
       }
       return { status: 'fail', messageId: 'unreachable', cause: cause.unreachable(p.key), message: `${what}: ${how}`, hint: `check ${ep} (host and port) and that the object store runs and is reachable from here (firewall, proxy)`, details: d };
     }
+    case 'stalled':
+      return { status: 'fail', messageId: 'answerStalled', cause: cause.backend(`s3 ${p.key}`), message: `${what}: ${net.message.startsWith(`${p.key} `) ? net.message : `${p.key} ${net.message}`}: the store, or a proxy in front of it, stalls in the middle of its answer`, hint: `check the object store at ${p.key} (its health and log) and any proxy or load balancer between here and it (response buffering, body or idle timeouts); \`curl -v ${p.url}\` shows the same stall`, details: d };
     case 'tls-plaintext':
       return { status: 'fail', messageId: 'tlsToPlainPort', cause: cause.tls('plaintext', p.key), message: `${what}: ${p.key} answered the TLS handshake with plain text: the port speaks HTTP, not HTTPS`, hint: schemeFix(t, false), details: d };
     case 'tls-untrusted': case 'tls-name': case 'tls-expired': case 'tls-other': {
@@ -546,6 +549,7 @@ export const GCS_FAILURES = {
   serverError: m('fail', 'GCS (or a proxy in front of the endpoint) answered a 5xx server error.'),
   notGcs: m('fail', 'Something other than the GCS JSON API answered (an HTML page, an empty answer).'),
   unreachable: m('fail', 'No answer from the endpoint or token endpoint: refused, dropped, no route.'),
+  answerStalled: m('fail', 'The endpoint or token endpoint answered with a status and headers, then stopped sending the body (a stuck server or a buffering proxy in front).'),
   dnsFailed: m('fail', 'The endpoint or token host does not resolve.'),
   tlsFailed: m('fail', 'TLS with the endpoint failed (plain-HTTP port, untrusted, expired or wrong-name certificate).'),
   unrecognised: m('fail', 'An answer no other finding covers; the status, reason and message are shown.'),
@@ -604,6 +608,7 @@ export function gcsFailure(ctx: CheckContext, op: GcsOp, e: unknown, id?: GcsIde
       const tokenNote = e.op === 'token' ? ' (the token endpoint)' : '';
       const d = { ...base, network: n.kind, code: n.code };
       if (n.kind === 'dns') return { status: 'fail', messageId: 'dnsFailed', cause: cause.dns(h.host), message: `${what}: ${h.host} does not resolve (${n.code})`, hint: st.endpoint ? 'fix the GCS endpoint host' : 'check DNS and network access to storage.googleapis.com from this machine', details: d };
+      if (n.kind === 'stalled') return { status: 'fail', messageId: 'answerStalled', cause: cause.backend(`gcs ${h.key}`), message: `${what}: ${h.key}${tokenNote} ${n.message}: the server, or a proxy in front of it, stalls in the middle of its answer`, hint: `check ${h.key} (its health) and any proxy or load balancer between here and it (response buffering, body or idle timeouts)`, details: d };
       if (n.kind.startsWith('tls')) return { status: 'fail', messageId: 'tlsFailed', cause: n.kind === 'tls-plaintext' ? cause.tls('plaintext', h.key) : cause.tls(n.kind === 'tls-untrusted' ? 'untrusted' : n.kind === 'tls-name' ? 'name' : n.kind === 'tls-expired' ? 'expired' : 'handshake', h.key), message: `${what}: TLS with ${h.key} failed: ${n.message}`, hint: n.kind === 'tls-plaintext' ? `${h.key} speaks plain HTTP: use http:// for the endpoint` : 'trust the endpoint\'s CA (NODE_EXTRA_CA_CERTS) or fix its certificate', details: d };
       return { status: 'fail', messageId: 'unreachable', cause: cause.unreachable(h.key), message: `${what}: ${n.kind === 'refused' ? `connection refused by ${h.key}${tokenNote}` : n.kind === 'timeout' ? `no answer from ${h.key}${tokenNote} (${n.message})` : `${h.key}${tokenNote}: ${n.message}`}`, hint: st.endpoint ? 'check the GCS endpoint (host, port) and that it runs' : 'check network access to storage.googleapis.com (firewall, proxy)', details: d };
     }

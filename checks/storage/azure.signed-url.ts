@@ -21,6 +21,7 @@ export default defineCheck({
     cannotSign: { status: 'skip', summary: 'The probes use a SAS token, which cannot sign new URLs (Flyte signs with its account key or a user delegation key).' },
     rejected: { status: 'fail', summary: 'The SAS URL was refused or returned something else than the probe blob.' },
     urlUnreachable: { status: 'fail', summary: 'The host of the SAS URL cannot be reached from here.' },
+    urlStalled: { status: 'fail', summary: 'The host of the SAS URL answered with a status and headers, then stopped sending the body: a stuck store or a buffering proxy on the way.' },
     ...SKIP_MESSAGES,
     ...AZURE_FAILURES,
   },
@@ -53,6 +54,7 @@ export default defineCheck({
     } catch (e) {
       if (!(e instanceof HttpProbeError)) throw e;
       const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+      if (e.kind === 'stalled') return { status: 'fail', messageId: 'urlStalled', cause: cause.backend(`azure ${hostPortKey(u.hostname, port)}`), message: `the SAS URL: ${e.message}; a download through it stalls the same way for pyflyte and the console`, hint: `check the store behind ${u.host} and any proxy or load balancer on the way (response buffering, body or idle timeouts)`, details: { ...details, kind: e.kind } };
       return { status: 'fail', messageId: 'urlUnreachable', cause: e.kind === 'dns' ? cause.dns(u.hostname) : cause.unreachable(hostPortKey(u.hostname, port)), message: `the SAS URL points at ${u.host}, which cannot be reached from here: ${e.message}`, hint: 'clients (pyflyte, the console) fetch SAS URLs directly from the blob endpoint: make it reachable from where they run (public access or a private endpoint with DNS)', details };
     }
   },

@@ -22,6 +22,7 @@ export default defineCheck({
     signBlobDenied: { status: 'fail', summary: 'Signing through IAM signBlob was denied (iam.serviceAccounts.signBlob missing).' },
     rejected: { status: 'fail', summary: 'The signed URL was refused or returned something else than the probe object.' },
     urlUnreachable: { status: 'fail', summary: 'The host of the signed URL cannot be reached from here.' },
+    urlStalled: { status: 'fail', summary: 'The host of the signed URL answered with a status and headers, then stopped sending the body: a stuck store or a buffering proxy on the way.' },
     ...SKIP_MESSAGES,
   },
   explain: {
@@ -29,7 +30,7 @@ export default defineCheck({
     why: 'Flyte\'s data proxy signs upload/download URLs for pyflyte and the console; on GKE with Workload Identity that needs iam.serviceAccounts.signBlob ("Failed to get signed url").',
     fix: 'Grant roles/iam.serviceAccountTokenCreator (iam.serviceAccounts.signBlob) on the Google service account to itself.',
   },
-  async run(ctx): Promise<Outcome<'notCheckedHere' | 'fetched' | 'cannotSign' | 'signBlobDenied' | 'rejected' | 'urlUnreachable'>> {
+  async run(ctx): Promise<Outcome<'notCheckedHere' | 'fetched' | 'cannotSign' | 'signBlobDenied' | 'rejected' | 'urlUnreachable' | 'urlStalled'>> {
     const skip = notCheckedHere(ctx, ['storage.gcs.bucket'], CANNOT_PROBE);
     if (skip) return { status: 'skip', messageId: 'notCheckedHere', message: skip };
     const st = ctx.target.storage!;
@@ -55,6 +56,7 @@ export default defineCheck({
     } catch (e) {
       if (!(e instanceof HttpProbeError)) throw e;
       const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+      if (e.kind === 'stalled') return { status: 'fail', messageId: 'urlStalled', cause: cause.backend(`gcs ${hostPortKey(u.hostname, port)}`), message: `the signed URL: ${e.message}; a download through it stalls the same way for pyflyte and the console`, hint: `check the store behind ${u.host} and any proxy or load balancer on the way (response buffering, body or idle timeouts)`, details: { ...details, kind: e.kind } };
       return { status: 'fail', messageId: 'urlUnreachable', cause: e.kind === 'dns' ? cause.dns(u.hostname) : cause.unreachable(hostPortKey(u.hostname, port)), message: `the signed URL points at ${u.host}, which cannot be reached from here: ${e.message}`, hint: `set ${st.signedUrlKey} to an endpoint clients can reach`, details };
     }
   },

@@ -22,6 +22,7 @@ export default defineCheck({
     signedUrlUnreachable: { status: 'fail', summary: 'The endpoint is cluster-internal and the signed-URL override endpoint that clients outside the cluster get does not answer from here.' },
     dnsFailed: { status: 'fail', summary: 'The endpoint host does not resolve.' },
     unreachable: { status: 'fail', summary: 'Nothing answers at the endpoint: connection refused, dropped, no route, or accepted but silent.' },
+    answerStalled: { status: 'fail', summary: 'The endpoint answered with a status and headers, then stopped sending the body (a stuck store or a buffering proxy in front).' },
     tlsToPlainPort: { status: 'fail', summary: 'The endpoint says https but the port speaks plain HTTP.' },
     plainToTlsPort: { status: 'fail', summary: 'The endpoint says http but the port speaks TLS.' },
     tlsFailed: { status: 'fail', summary: 'TLS failed: the certificate is not trusted, expired or for another name, or the handshake failed.' },

@@ -18,6 +18,7 @@ export default defineCheck({
     fetched: { status: 'pass', summary: 'The pre-signed URL was fetched from here and returned the probe object.' },
     bytesDiffer: { status: 'fail', summary: 'The pre-signed URL returned other bytes than the probe object.' },
     urlUnreachable: { status: 'fail', summary: 'The host of the pre-signed URL cannot be reached from here: clients outside the cluster cannot upload or download.' },
+    urlStalled: { status: 'fail', summary: 'The host of the pre-signed URL answered with a status and headers, then stopped sending the body: a stuck store or a buffering proxy on the way.' },
     hostRewritten: { status: 'fail', summary: 'The store rejects the URL\'s signature although the same key works: something between here and the store changes the Host header or path.' },
     ...SKIP_MESSAGES,
     ...S3_FAILURES,
@@ -49,6 +50,7 @@ export default defineCheck({
     } catch (e) {
       if (!(e instanceof HttpProbeError)) throw e;
       const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+      if (e.kind === 'stalled') return { status: 'fail', messageId: 'urlStalled', cause: cause.backend(`s3 ${hostPortKey(u.hostname, port)}`), message: `the pre-signed URL: ${e.message}; a download through it stalls the same way for pyflyte and the console`, hint: `check the store behind ${u.host} and any proxy or load balancer on the way (response buffering, body or idle timeouts)`, details: { ...details, kind: e.kind } };
       return { status: 'fail', messageId: 'urlUnreachable', cause: e.kind === 'dns' ? cause.dns(u.hostname) : cause.unreachable(hostPortKey(u.hostname, port)), message: `the pre-signed URL points at ${u.host}, which cannot be reached from here: ${e.message}; pyflyte run --remote and console downloads fail the same way`, hint: `set ${st.signedUrlKey} to an endpoint of the store that clients outside the cluster can reach (an ingress or LoadBalancer for the S3 API)`, details: { ...details, kind: e.kind } };
     }
     const a = answerOf(r.status, r.headers as Record<string, unknown>, r.body);

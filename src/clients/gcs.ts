@@ -13,7 +13,7 @@ import type { Storage } from '@google-cloud/storage';
 import type { StorageTarget } from '../config/target.js';
 import type { CheckContext } from '../engine/types.js';
 import { lookupFor } from './resolve.js';
-import { netFailureOf, registerCleanup, type NetFailure, type ProbeBucket } from './s3.js';
+import { netFailureOf, registerCleanup, stalledBody, type NetFailure, type ProbeBucket } from './s3.js';
 import { timeoutSignal, withTimeout } from '../engine/budget.js';
 
 export const GCS_DEFAULT_ENDPOINT = 'https://storage.googleapis.com';
@@ -181,16 +181,28 @@ export function rawRequest(ctx: CheckContext, op: string, method: string, url: s
     const headers: Record<string, string> = { 'user-agent': 'flyte-doctor' };
     if (o.token) headers.authorization = `Bearer ${o.token}`;
     if (o.body) { headers['content-type'] = o.contentType ?? 'application/octet-stream'; headers['content-length'] = String(o.body.length); }
+    const t0 = Date.now();
     const req = fn(u, { method, headers, agent: agentFor(ctx, tls), signal: o.signal }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
-      res.on('data', (d: Buffer) => { size += d.length; if (size <= 1 << 20) chunks.push(d); });
-      res.on('end', () => resolve(gcsAnswerOf(res.statusCode ?? 0, res.headers as Record<string, unknown>, Buffer.concat(chunks))));
-      res.on('error', (e) => reject(netError(op, e, o.signal, u)));
+      const done = () => resolve(gcsAnswerOf(res.statusCode ?? 0, res.headers as Record<string, unknown>, Buffer.concat(chunks).subarray(0, 1 << 20)));
+      // an endless body ends at the cap (the answers these calls get are small), not at the timeout
+      res.on('data', (d: Buffer) => { size += d.length; chunks.push(d); if (size >= 1 << 20) { res.removeAllListeners('data'); req.destroy(); done(); } });
+      res.on('end', done);
+      // the status line and headers came: when the time runs out now, the body stopped
+      stalled = () => stalledError(op, u, stalledBody(res.statusCode ?? 0, res.headers as Record<string, unknown>, size, Date.now() - t0));
+      res.on('error', (e) => failed(e));
     });
-    req.on('error', (e) => reject(netError(op, e, o.signal, u)));
+    let stalled: (() => GcsProbeError) | undefined;
+    const failed = (e: unknown) => reject(o.signal.aborted && stalled ? stalled() : netError(op, e, o.signal, u));
+    req.on('error', failed);
     req.end(o.body);
   });
+}
+
+function stalledError(op: string, u: URL, net: NetFailure): GcsProbeError {
+  const where = `${u.hostname}:${u.port || (u.protocol === 'https:' ? 443 : 80)}`;
+  return new GcsProbeError('network', op, `${op}: ${where} ${net.message}`, { net, where });
 }
 
 function netError(op: string, e: unknown, signal: AbortSignal, u: URL): GcsProbeError {

@@ -64,6 +64,8 @@ export async function httpRequest(ctx: CheckContext, url: string, o: HttpRequest
   const ioTimeout = timeoutSignal(Math.max(1, o.timeoutMs));
   const signal = AbortSignal.any([ctx.signal, ioTimeout]);
   const where = `${u.host}`;
+  const t0 = Date.now();
+  let head: { status: number; headers: Record<string, string | string[] | undefined>; received: () => number } | undefined;
   try {
     // undici does not abort a connection still in its TLS handshake: race the signal ourselves
     // (the socket is closed when the run ends and the shared Agent is destroyed).
@@ -82,6 +84,7 @@ export async function httpRequest(ctx: CheckContext, url: string, o: HttpRequest
     const max = o.maxBodyBytes ?? 64 * 1024;
     const chunks: Buffer[] = [];
     let size = 0;
+    head = { status: res.statusCode, headers: res.headers, received: () => size };
     for await (const chunk of res.body) {
       const b = chunk as Buffer;
       chunks.push(b); size += b.length;
@@ -95,6 +98,12 @@ export async function httpRequest(ctx: CheckContext, url: string, o: HttpRequest
       body: Buffer.concat(chunks).subarray(0, max).toString('utf8'), ...(location ? { location } : {}),
     };
   } catch (err) {
+    if ((ioTimeout.aborted || (err as { code?: string })?.code === 'UND_ERR_BODY_TIMEOUT') && !ctx.signal.aborted && head) {
+      // the server answered (status line and headers), then its body stopped: not "no answer"
+      const length = Number(head.headers['content-length']);
+      const server = typeof head.headers['server'] === 'string' ? `, server ${head.headers['server'].slice(0, 60)}` : '';
+      throw new ProbeError('stalled', `${where} answered HTTP ${head.status}${server}, then its body stopped after ${head.received()} bytes${Number.isSafeInteger(length) && length > head.received() ? ` of the ${length} its Content-Length announced` : ''} (no more within ${Math.round((Date.now() - t0) / 100) / 10}s)`, 'ETIMEDOUT', undefined, { connected: true });
+    }
     if (ioTimeout.aborted && !ctx.signal.aborted) {
       throw new ProbeError('timeout', `no answer from ${where} within ${Math.round(o.timeoutMs / 100) / 10}s`, 'ETIMEDOUT');
     }

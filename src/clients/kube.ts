@@ -78,9 +78,12 @@ export interface KubeErrorExtra {
    * A timeout's stage: 'tls' the TCP connection was accepted but the TLS handshake never ended,
    * 'response' no HTTP answer came on an open connection; through a proxy, 'proxy-connect' the
    * proxy did not accept the TCP connection, 'proxy-handshake' it accepted it and never answered
-   * the CONNECT request / SOCKS5 greeting.
+   * the CONNECT request / SOCKS5 greeting; 'body' the status line and headers came (status) and
+   * the body stopped before its end (received bytes, of expected when a Content-Length said).
    */
-  stage?: 'tls' | 'response' | 'proxy-connect' | 'proxy-handshake';
+  stage?: 'tls' | 'response' | 'body' | 'proxy-connect' | 'proxy-handshake';
+  /** With stage 'body': the body bytes that came, and the Content-Length when there was one. */
+  received?: number; expected?: number;
 }
 
 export class KubeError extends Error {
@@ -535,8 +538,10 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
           sock.once('secureConnect', () => { stage = 'response'; });
         });
       }
+      let bodyStalled: ((ke: KubeError) => KubeError) | undefined;
       const transportError = (e: unknown) => {
         const ke = classifyTransportError(e, server);
+        if (ke.kind === 'timeout' && bodyStalled) return bodyStalled(ke);
         if (ke.kind === 'timeout' && proxy && (proxyProgress.stage === 'proxy-connect' || proxyProgress.stage === 'proxy-handshake')) return new KubeError('timeout', ke.message, { ...ke.extra, stage: proxyProgress.stage });
         return ke.kind === 'timeout' && stage !== 'connect' ? new KubeError('timeout', ke.message, { ...ke.extra, stage }) : ke;
       };
@@ -548,7 +553,14 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
           if (size > maxBytes) { req.destroy(); return rej(new KubeError('bad-response', `${method} ${path}: the answer is larger than ${Math.round(maxBytes / 2 ** 20)} MB`, { request: `${method} ${path}` })); }
           chunks.push(c);
         });
-        resp.on('error', (e) => { try { rej(classifyTransportError(e, server)); } catch (x) { rej(x); } });
+        // The status line and headers came: a timeout from here on is a body that stopped, not a server that never answered.
+        bodyStalled = (ke: KubeError): KubeError => {
+          const length = Number(resp.headers['content-length']);
+          const status = resp.statusCode ?? 0;
+          const expected = Number.isSafeInteger(length) && length > size ? length : undefined;
+          return new KubeError('timeout', `${method} ${path}: ${server} answered HTTP ${status}, then its body stopped after ${size} bytes${expected !== undefined ? ` of ${expected}` : ''}`, { ...ke.extra, stage: 'body', status, received: size, ...(expected !== undefined ? { expected } : {}), request: `${method} ${path}` });
+        };
+        resp.on('error', (e) => { try { rej(transportError(e)); } catch (x) { rej(x); } });
         resp.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           let json: unknown;

@@ -87,7 +87,16 @@ export function describeAnswer(a: Pick<S3Answer, 'status' | 'headers' | 'body'>)
 
 // ---------------------------------------------------------------- typed errors
 
-export type NetKind = 'dns' | 'refused' | 'timeout' | 'unreachable' | 'reset' | 'tls-plaintext' | 'tls-untrusted' | 'tls-name' | 'tls-expired' | 'tls-other' | 'not-http' | 'other';
+// 'stalled': the status line and headers came, then the body stopped (no more of it within the time):
+// the server answered, so it is neither "no answer" nor a dropped connection.
+export type NetKind = 'dns' | 'refused' | 'timeout' | 'stalled' | 'unreachable' | 'reset' | 'tls-plaintext' | 'tls-untrusted' | 'tls-name' | 'tls-expired' | 'tls-other' | 'not-http' | 'other';
+
+/** The failure of an answer whose body stopped: what came of it, in the words every storage finding uses. */
+export function stalledBody(status: number, headers: Record<string, unknown>, received: number, afterMs: number): NetFailure {
+  const length = Number(headers['content-length']);
+  const server = typeof headers['server'] === 'string' ? `, server ${String(headers['server']).slice(0, 60)}` : '';
+  return { kind: 'stalled', code: 'ETIMEDOUT', message: `answered HTTP ${status}${server}, then its body stopped after ${received} bytes${Number.isSafeInteger(length) && length > received ? ` of the ${length} its Content-Length announced` : ''} (no more within ${Math.round(afterMs / 100) / 10}s)` };
+}
 
 export interface NetFailure { kind: NetKind; code: string; message: string }
 
@@ -247,16 +256,19 @@ export interface S3Result<T> { output: T; answer: S3Answer }
 export async function s3Send<T>(ctx: CheckContext, op: string, command: { middlewareStack: unknown }, o: { timeoutMs?: number; client?: S3Client; signal?: AbortSignal } = {}): Promise<S3Result<T>> {
   const client = o.client ?? await s3ClientFor(ctx);
   let answer: S3Answer | undefined;
+  let head: { status: number; headers: Record<string, string>; received: () => number } | undefined;
   (command.middlewareStack as { add(fn: unknown, opts: unknown): void }).add((next: (a: unknown) => Promise<{ response: { statusCode: number; headers: Record<string, string>; body: unknown } }>) => async (args: unknown) => {
     const out = await next(args);
     const res = out.response;
     const chunks: Buffer[] = [];
     let size = 0;
-    const body = res.body as AsyncIterable<Uint8Array> | undefined;
+    head = { status: res.statusCode, headers: res.headers, received: () => size };
+    const body = res.body as AsyncIterable<Uint8Array> & { destroy?: () => void } | undefined;
     if (body && typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function') {
-      for await (const ch of body) { size += ch.length; if (size <= MAX_BODY) chunks.push(Buffer.from(ch)); }
+      // no S3 answer to these calls comes near the cap: an endless body is read up to it, not until the timeout
+      for await (const ch of body) { size += ch.length; chunks.push(Buffer.from(ch)); if (size >= MAX_BODY) { body.destroy?.(); break; } }
     }
-    const buf = Buffer.concat(chunks);
+    const buf = Buffer.concat(chunks).subarray(0, MAX_BODY);
     answer = answerOf(res.statusCode, res.headers, buf);
     res.body = Readable.from(buf.length ? [buf] : []);
     return out;
@@ -273,6 +285,10 @@ export async function s3Send<T>(ctx: CheckContext, op: string, command: { middle
     if (answer) {
       if (answer.status >= 200 && answer.status < 300) throw new S3ProbeError('unparseable', op, `${op}: the answer could not be read as S3 (${firstLine(err?.message)})`, { answer, sdkName: err?.name });
       throw new S3ProbeError('answer', op, `${op}: HTTP ${answer.status}${answer.code ? ` ${answer.code}` : ''}${answer.message ? `: ${answer.message}` : ''}`, { answer, sdkName: err?.name });
+    }
+    if (timer.aborted && !(o.signal ?? ctx.signal).aborted && head) {
+      const net = stalledBody(head.status, head.headers, head.received(), timeoutMs);
+      throw new S3ProbeError('network', op, `${op}: ${net.message}`, { net });
     }
     if (timer.aborted && !(o.signal ?? ctx.signal).aborted) throw new S3ProbeError('network', op, `${op}: no answer within ${Math.round(timeoutMs / 100) / 10}s`, { net: { kind: 'timeout', code: 'ETIMEDOUT', message: `no answer within ${Math.round(timeoutMs / 100) / 10}s` } });
     if ((o.signal ?? ctx.signal).aborted) throw e; // the engine reports the abort/timeout
@@ -530,16 +546,25 @@ export function httpProbe(url: string, opts: { method?: 'GET' | 'HEAD'; dnsServe
   const t0 = Date.now();
   return new Promise<HttpProbe>((resolve, reject) => {
     const fn = u.protocol === 'https:' ? httpsRequest : httpRequest;
+    // after the status line and headers, a timeout is a body that stopped (the server did answer)
+    let stalled: (() => HttpProbeError) | undefined;
+    let timedOut = false;
+    const failed = (e: NodeJS.ErrnoException) => { clearTimeout(timer); reject(stalled && (timedOut || e.code === 'ETIMEDOUT') ? stalled() : httpErr(e, u)); };
     const req = fn(u, { method: opts.method ?? 'GET', signal: opts.signal, timeout: opts.timeoutMs, ...(lookup ? { lookup } : {}), headers: { 'user-agent': 'flyte-doctor' } }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
-      res.on('data', (d: Buffer) => { size += d.length; if (size <= (opts.maxBody ?? 1 << 20)) chunks.push(d); });
-      res.on('end', () => { clearTimeout(timer); resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), ms: Date.now() - t0 }); });
-      res.on('error', (e) => { clearTimeout(timer); reject(httpErr(e as NodeJS.ErrnoException, u)); });
+      const max = opts.maxBody ?? 1 << 20;
+      const done = () => { clearTimeout(timer); resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).subarray(0, max), ms: Date.now() - t0 }); };
+      stalled = () => { const n = stalledBody(res.statusCode ?? 0, res.headers, size, Date.now() - t0); return new HttpProbeError('stalled', `${u.host} ${n.message}`, n.code); };
+      // what is past the cap is never read: an endless body ends at the cap, not at the timeout
+      res.on('data', (d: Buffer) => { size += d.length; chunks.push(d); if (size >= max) { res.removeAllListeners('data'); req.destroy(); done(); } });
+      res.on('end', done);
+      res.on('error', (e) => failed(e as NodeJS.ErrnoException));
     });
-    const timer = setTimeout(() => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), opts.timeoutMs);
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-    req.on('error', (e: NodeJS.ErrnoException) => { clearTimeout(timer); reject(httpErr(e, u)); });
+    const timeUp = () => { timedOut = true; req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })); };
+    const timer = setTimeout(timeUp, opts.timeoutMs);
+    req.on('timeout', timeUp);
+    req.on('error', (e: NodeJS.ErrnoException) => failed(e));
     req.end();
   });
 }
@@ -551,6 +576,7 @@ function httpErr(e: NodeJS.ErrnoException, u: URL): HttpProbeError {
     dns: `${u.hostname} does not resolve (${n.code})`,
     refused: `connection refused by ${where}`,
     timeout: `no answer from ${where}`,
+    stalled: `${where} ${n.message}`,
     unreachable: `${where} is unreachable (${n.code})`,
     reset: `${where} closed the connection (${n.code})`,
     'tls-plaintext': `${where} answered the TLS handshake with plain text: it speaks plain HTTP, not TLS (${n.message})`,

@@ -14,6 +14,7 @@ export type NetErrorKind =
   | 'nxdomain' | 'dns'                // name does not exist / other resolver failure
   | 'refused'                         // nothing listens
   | 'timeout'                         // no answer within the probe's own timeout
+  | 'stalled'                         // HTTP: the status line and headers came, then the body stopped
   | 'reset'                           // connection closed or reset during the handshake
   | 'plaintext'                       // the port does not speak TLS (WRONG_VERSION_NUMBER & co)
   | 'expired' | 'notYetValid'
@@ -329,7 +330,8 @@ export async function tlsProbe(o: ProbeOptions & { ca?: string[]; alpn?: string[
   });
 }
 
-export type PlainKind = 'h2c' | 'http1' | 'tls' | 'closed' | 'silent';
+// other: bytes came that are none of these (another protocol: identifyService names it)
+export type PlainKind = 'h2c' | 'http1' | 'tls' | 'closed' | 'silent' | 'other';
 /**
  * The alert a server sends right after a handshake that looked complete to the client: in TLS 1.3
  * the client's (empty) Certificate travels with its Finished, so a server that requires a client
@@ -405,10 +407,11 @@ export async function plainProbe(o: ProbeOptions): Promise<PlainProbeResult> {
     const timer = setTimeout(() => {
       const r = classify();
       if (r) finish(undefined, r);
-      else if (connected) finish(undefined, { kind: 'silent', address });
+      else if (connected) finish(undefined, buf.length ? { kind: 'other', address, snippet: buf.subarray(0, 64).toString('latin1').replace(/[^\x20-\x7e]/g, '.') } : { kind: 'silent', address });
       else finish(new ProbeError('timeout', `no answer from ${where} within ${Math.round(o.timeoutMs / 100) / 10}s`, 'ETIMEDOUT', address));
     }, o.timeoutMs);
     let quiet: NodeJS.Timeout | undefined;
+    let answered = false;
     let connected = false;
     const onAbort = () => finish(new ProbeError('aborted', `aborted while connecting to ${where}`, 'ABORT_ERR', address));
     if (o.signal?.aborted) return onAbort();
@@ -420,11 +423,17 @@ export async function plainProbe(o: ProbeOptions): Promise<PlainProbeResult> {
     });
     sock.on('data', (d: Buffer) => {
       buf = Buffer.concat([buf, d]).subarray(0, 4096);
+      if (buf.length >= 4096) sock.pause(); // what is kept is read: a flood is not drained into memory
       const r = classify();
       if (r && (r.kind !== 'http1' && r.kind !== 'tls' || buf.includes('\r\n\r\n'))) {
+        // give an HTTP body a moment to arrive for the snippet (once: a body that trickles does not postpone the answer)
+        if (!answered) { answered = true; clearTimeout(quiet); quiet = setTimeout(() => finish(undefined, classify() ?? r), r.kind === 'h2c' ? 0 : 100); }
+      } else if (!r) {
+        // bytes of another protocol: what came is the answer (a flood ends at the 4 KiB kept, a trickle after a pause)
+        const other = (): PlainProbeResult => classify() ?? { kind: 'other', address, snippet: buf.subarray(0, 64).toString('latin1').replace(/[^\x20-\x7e]/g, '.') };
         clearTimeout(quiet);
-        // give an HTTP body a moment to arrive for the snippet
-        quiet = setTimeout(() => finish(undefined, classify() ?? r), r.kind === 'h2c' ? 0 : 100);
+        if (buf.length >= 4096) finish(undefined, other());
+        else quiet = setTimeout(() => finish(undefined, other()), 150);
       }
     });
     sock.once('error', (err: NodeJS.ErrnoException) => {

@@ -20,6 +20,8 @@ beforeAll(async () => {
       case 'limited': res.writeHead(429, { 'retry-after': '30' }); return res.end('Too Many Requests');
       case 'waf': res.writeHead(403, { 'content-type': 'text/html' }); return res.end('<html><title>403 Forbidden</title></html>');
       case 'toHttps': res.writeHead(301, { location: `https://127.0.0.1:${srv.port}${path}` }); return res.end();
+      // an IdP (or a proxy in front of it) that sends the headers and the start of the document, then nothing
+      case 'stall': res.writeHead(200, { 'content-type': 'application/json', 'content-length': '900', server: 'idp-proxy' }); res.flushHeaders(); return void res.write('{"issuer":');
       case 'oauthOnly': return doc({ token_endpoint: `${base}/oauthOnly/token`, grant_types_supported: 'client_credentials' });
       default: res.writeHead(404); return res.end();
     }
@@ -45,6 +47,14 @@ describe('auth.oidc.issuer: the discovery URL\'s other answers', () => {
       expect(r.hint, brief(r)).toMatch(/needs no change/);
     });
   }
+
+  it('the headers, then a document that stops: answerStalled with the bytes that came, keyed to the IdP, not "no answer" or a firewall', async () => {
+    const r = (await run('auth.oidc.issuer', target(`${base}/stall`), { phase: 'preflight', timeoutMs: 2500 })).result;
+    expect(r.messageId, brief(r)).toBe('answerStalled');
+    expect(r.message).toContain(`127.0.0.1:${srv.port} answered HTTP 200, server idp-proxy, then its body stopped after 10 bytes of the 900 its Content-Length announced`);
+    expect(r.cause, brief(r)).toBe(`backend:oidc-issuer:127.0.0.1:${srv.port}`);
+    expect(r.hint).not.toMatch(/firewall/);
+  });
 
   it('HTTP 403 from a WAF: issuerBlocked (front-auth), the document must be public', async () => {
     const r = await check(`${base}/waf`);

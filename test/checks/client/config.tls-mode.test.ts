@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { startTcp } from '../../harness/private-servers.js';
 import { bed, bedTarget, brief, run } from './bed.js';
 
 const direct = (port: number, client: Parameters<typeof bedTarget>[1], extra: Parameters<typeof bedTarget>[2] = {}) => bedTarget(port, { endpoint: `dns:///127.0.0.1:${port}`, host: '127.0.0.1', port, caCertFilePath: undefined, ...client }, extra);
@@ -93,6 +94,28 @@ describe('client.config.tls-mode (the insecure / insecureSkipVerify confusion)',
     expect(result.status, brief(result)).toBe('fail');
     expect(result.messageId).toBe('silentServer');
     expect(Date.now() - t0).toBeLessThan(3500);
+  });
+  // What the plaintext probe reads is bounded in time and memory: an endless stream of another
+  // protocol, or an HTTP answer whose body trickles, is judged from its first bytes, not at the timeout.
+  it('a port flooding another protocol, and an HTTP answer that trickles: named at once, not at the timeout and not "silent"', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 'Z');
+    const flood = await startTcp((s) => { const go = () => { while (!s.destroyed && s.write(chunk)) { /* until pushed back */ } }; s.on('drain', go); s.on('error', () => undefined); go(); });
+    const trickle = await startTcp((s) => {
+      s.on('error', () => undefined);
+      s.once('data', () => { s.write('HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n'); const t = setInterval(() => s.write('x'), 40); s.on('close', () => clearInterval(t)); });
+    });
+    try {
+      let t0 = Date.now();
+      const f = (await run('client.config.tls-mode', direct(flood.port, { insecure: true }), { timeoutMs: 8000 })).result;
+      expect(f.messageId, brief(f)).toBe('notGrpc');
+      expect(f.message).toContain('an unknown service (ZZZZ');
+      expect(Date.now() - t0).toBeLessThan(2500);
+      t0 = Date.now();
+      const h = (await run('client.config.tls-mode', direct(trickle.port, { insecure: true }), { timeoutMs: 8000 })).result;
+      expect(h.messageId, brief(h)).toBe('httpOnlyPort');
+      expect(h.message).toContain('HTTP/1.1 200 OK');
+      expect(Date.now() - t0).toBeLessThan(2500);
+    } finally { await flood.stop(); await trickle.stop(); }
   });
   it('stalled endpoint with TLS: left to tls.admin.handshake (skip, no duplicate failure)', async () => {
     const { result } = await run('client.config.tls-mode', bedTarget(bed().stall.port, { endpoint: `dns:///127.0.0.1:${bed().stall.port}`, host: '127.0.0.1', port: bed().stall.port }), { timeoutMs: 3000 });

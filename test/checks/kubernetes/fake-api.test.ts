@@ -238,6 +238,16 @@ describe('the wrong thing on the API port', () => {
       expect(seen).toContain('/k8s/clusters/c-1/version');
     } finally { await proxy.stop(); }
   });
+  it('an answer whose body stops after the headers: "answered HTTP 200, then its body stopped", not "sent no HTTP answer"', async () => {
+    const stall = await startHttp((_q, res) => { res.writeHead(200, { 'content-type': 'application/json', 'content-length': '300' }); res.flushHeaders(); res.write('{"major":"1",'); });
+    try {
+      const r = (await runCheck('kubernetes.api.reachable', makeTarget({ kubernetes: { kubeconfigPath: writeKubeconfig(`http://127.0.0.1:${stall.port}`), namespace: 'flyte', release: 'flyte' } } as never), { timeoutMs: 2500 })).result;
+      expect(r).toMatchObject({ status: 'fail', messageId: 'timeout' });
+      expect(r.message).toContain(`http://127.0.0.1:${stall.port} answered GET /version with HTTP 200, then its body stopped after 13 bytes of the 300 its Content-Length announced`);
+      expect(r.message).not.toContain('sent no HTTP answer');
+      expect(r.details).toMatchObject({ stage: 'body', status: 200, receivedBytes: 13, contentLength: 300 });
+    } finally { await stall.stop(); }
+  });
   it('an HTTP server that is not Kubernetes (404 on /version, HTML)', async () => {
     const web = await startHttp((_q, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<html>hello</html>'); });
     try {

@@ -10,8 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHttp, type Running } from '../../harness/private-servers.js';
 
-/** status < 0: never answer. */
-export interface Reply { status: number; headers?: Record<string, string>; body?: string | Buffer }
+/**
+ * status < 0: never answer. stall: send the status line, the headers and the body given, then
+ * nothing more and never end (a store or proxy stuck in the middle of an answer). endless: after
+ * the body, send more of it for as long as the client reads.
+ */
+export interface Reply { status: number; headers?: Record<string, string>; body?: string | Buffer; stall?: boolean; endless?: boolean }
 
 export type S3OpName = 'root' | 'location' | 'head-bucket' | 'list' | 'put' | 'get' | 'head-object' | 'delete';
 
@@ -27,7 +31,8 @@ export function s3OpOf(req: IncomingMessage): S3OpName {
   return req.method === 'PUT' ? 'put' : req.method === 'DELETE' ? 'delete' : req.method === 'HEAD' ? 'head-object' : 'get';
 }
 
-const S3H = { 'x-amz-request-id': 'FAKE0REQUEST0ID', 'x-amz-id-2': 'fake/id2', server: 'AmazonS3' };
+export const S3_HEADERS = { 'x-amz-request-id': 'FAKE0REQUEST0ID', 'x-amz-id-2': 'fake/id2', server: 'AmazonS3' };
+const S3H = S3_HEADERS;
 
 /** An S3 XML error answer (HEAD answers carry no body, like S3's). */
 export function s3Error(status: number, code: string, message = `${code} (fake store)`, extra = ''): Reply {
@@ -43,6 +48,14 @@ export async function startFakeS3(override: (op: S3OpName, req: IncomingMessage)
   const requests: string[] = [];
   const send = (res: ServerResponse, r: Reply, head: boolean) => {
     res.writeHead(r.status, r.headers ?? {});
+    if (r.stall) { res.flushHeaders(); if (r.body) res.write(r.body); return; }
+    if (r.endless) {
+      const more = Buffer.alloc(64 * 1024, '<');
+      const go = () => { while (!res.destroyed && res.write(more)) { /* until the socket pushes back */ } };
+      res.on('drain', go);
+      res.write(r.body ?? ''); go();
+      return;
+    }
     res.end(head ? undefined : r.body);
   };
   const srv = await startHttp((req, res, body) => {

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secret } from '../../../src/config/secret.js';
 import { runCheck, runSelection } from '../../harness/run-check.js';
-import { empty204, html, s3Error, startFakeS3, type Reply, type S3OpName } from './fake-stores.js';
+import { empty204, html, S3_HEADERS, s3Error, startFakeS3, type Reply, type S3OpName } from './fake-stores.js';
 import { s3Target } from './store-target.js';
 
 const KEY = { accessKey: 'FAKESTORE0KEY1234567', secretKey: 'fake-store-secret-key-1' };
@@ -172,6 +172,37 @@ describe('nothing passes on a wrong answer', () => {
     expect((await runCheck('storage.s3.list', target(), { instance: 'metadata' })).result.messageId).toBe('notS3');
     answer = (op) => (op === 'delete' ? empty204 : undefined);
     expect((await runCheck('storage.s3.delete', target(), { instance: 'metadata' })).result.messageId).toBe('notS3');
+  });
+
+  // A store (or a proxy in front) that sends the status line and headers, then stops: the server
+  // answered, so it is neither "no answer" (a firewall) nor a closed connection.
+  it('headers, then a body that stops: answerStalled names the status and the bytes that came, in the endpoint check and in a bucket call', async () => {
+    const stalled: Reply = { status: 200, headers: { ...S3_HEADERS, 'content-type': 'application/xml', 'content-length': '4000' }, body: '<?xml version="1.0"?>', stall: true };
+    answer = (op) => (op === 'root' ? stalled : undefined);
+    const ep = (await runCheck('storage.s3.endpoint', target(), { timeoutMs: 2500 })).result;
+    expect(ep.messageId, ep.message).toBe('answerStalled');
+    expect(ep.message).toMatch(new RegExp(`^the S3 endpoint http://127\\.0\\.0\\.1:${srv.port}: 127\\.0\\.0\\.1:${srv.port} answered HTTP 200, server AmazonS3, then its body stopped after 21 bytes of the 4000 its Content-Length announced`));
+    expect(ep.cause).toBe(`backend:s3 127.0.0.1:${srv.port}`);
+    expect(ep.message).not.toMatch(/no answer|unreachable/);
+    answer = onBucket(stalled);
+    const b = (await runCheck('storage.s3.bucket', target(), { instance: 'metadata', timeoutMs: 2500 })).result;
+    expect(b.messageId, b.message).toBe('answerStalled');
+    expect(b.message).toMatch(/answered HTTP 200, server AmazonS3, then its body stopped after 21 bytes of the 4000/);
+    expect(b.cause).toBe(`backend:s3 127.0.0.1:${srv.port}`);
+  });
+
+  it('an answer that never ends is read up to the cap, then judged (not S3), long before the timeout', async () => {
+    const endless: Reply = { status: 200, headers: { 'content-type': 'application/xml', server: 'endless' }, body: '<?xml version="1.0"?><x>', endless: true };
+    answer = (op) => (op === 'root' ? endless : undefined);
+    const t0 = Date.now();
+    const ep = (await runCheck('storage.s3.endpoint', target(), { timeoutMs: 8000 })).result;
+    expect(ep.messageId, ep.message).toBe('notS3');
+    expect(ep.message).toContain('from endless, HTTP 200');
+    answer = onBucket(endless);
+    const b = (await runCheck('storage.s3.bucket', target(), { instance: 'metadata', timeoutMs: 8000 })).result;
+    expect(b.status).toBe('fail');
+    expect(b.messageId, b.message).toBe('notS3');
+    expect(Date.now() - t0).toBeLessThan(4000);
   });
 
   it('a healthy fake store passes the whole probe (the fake is a fair S3)', async () => {
