@@ -79,6 +79,8 @@ export default defineCheck({
           return { status: 'fail', messageId: 'nxdomain', cause: cause.dns(db.host), message: `database host ${db.host} does not resolve (${e.kind === 'nxdomain' ? 'NXDOMAIN' : 'no address records'}) via ${e.server}; Flyte cannot reach ${where}`, hint: `${fixHost}`, details };
         case 'servfail': case 'refused':
           return { status: 'fail', messageId: 'resolverFailure', cause: cause.dns(db.host), message: `the resolver ${e.server} failed to resolve ${db.host} (${e.code})`, hint: `check the DNS zone of ${db.host} and the resolver; or ${fixHost}`, details };
+        case 'badresponse': case 'notimp': case 'unreachable': case 'tcpRefused': case 'other':
+          return { status: 'fail', messageId: 'resolverFailure', cause: cause.dns(db.host), message: `the resolver ${e.server} failed to resolve ${db.host}: ${e.message.replace(/^[^:]*: /, '').replace(/ via [^ ]+$/, '')}`, hint: `check the resolver ${e.server} (a DNS server that answers A/AAAA queries, reachable from here)`, details };
         default:
           return { status: 'fail', messageId: 'dnsTimeout', cause: cause.dns(db.host), message: `no DNS answer for ${db.host} from ${e.server} (${e.code})`, hint: `check that the resolver ${e.server} is reachable; or ${fixHost}`, details };
       }

@@ -13,7 +13,12 @@ import type { LookupFunction } from 'node:net';
 
 // 'refused' is the DNS answer REFUSED (rcode 5: the server will not answer for this name);
 // 'unreachable' is no DNS server at the address at all (c-ares ECONNREFUSED: ICMP port unreachable).
-export type DnsErrorKind = 'nxdomain' | 'servfail' | 'timeout' | 'refused' | 'unreachable' | 'nodata' | 'other';
+// 'badresponse': what came back is not a valid DNS answer (c-ares EBADRESP), the server called our
+// query malformed (EFORMERR) or closed the TCP connection mid-answer (EEOF); 'notimp': the server
+// does not implement the query (rcode 4, NOTIMP). Anything else c-ares can say is 'other', with its code.
+// 'tcpRefused': the server answers over UDP with the truncation flag (the answer does not fit) and
+// refuses the TCP connection the resolver then makes (c-ares says ECONNREFUSED, as for no server).
+export type DnsErrorKind = 'nxdomain' | 'servfail' | 'timeout' | 'refused' | 'unreachable' | 'tcpRefused' | 'nodata' | 'badresponse' | 'notimp' | 'other';
 
 export class DnsError extends Error {
   /** When the name is a CNAME: its target (the name that does not exist / has no address). */
@@ -21,7 +26,9 @@ export class DnsError extends Error {
   constructor(readonly host: string, readonly kind: DnsErrorKind, readonly code: string, readonly server: string, extra: { cnameTarget?: string } = {}) {
     const what = kind === 'nxdomain' ? (extra.cnameTarget ? `CNAME to ${extra.cnameTarget}, which does not exist (NXDOMAIN)` : 'no such host (NXDOMAIN)')
       : kind === 'servfail' ? 'resolver failure (SERVFAIL)' : kind === 'timeout' ? 'DNS timeout' : kind === 'refused' ? 'query refused' : kind === 'unreachable' ? 'no DNS server answers (connection refused)'
-        : kind === 'nodata' ? (extra.cnameTarget ? `CNAME to ${extra.cnameTarget}, which has no address records` : 'no address records') : code;
+        : kind === 'nodata' ? (extra.cnameTarget ? `CNAME to ${extra.cnameTarget}, which has no address records` : 'no address records')
+          : kind === 'badresponse' ? `not a valid DNS answer (${code})` : kind === 'notimp' ? 'query not implemented by the server (NOTIMP)'
+            : kind === 'tcpRefused' ? 'a truncated UDP answer, and DNS over TCP refused' : code;
     super(`${host}: ${what} via ${server}`);
     if (extra.cnameTarget) this.cnameTarget = extra.cnameTarget;
   }
@@ -35,6 +42,8 @@ function kindOf(code: string): DnsErrorKind {
     case 'EREFUSED': return 'refused';
     case 'ECONNREFUSED': return 'unreachable';
     case 'ENODATA': return 'nodata';
+    case 'EBADRESP': case 'EFORMERR': case 'EEOF': return 'badresponse';
+    case 'ENOTIMP': return 'notimp';
     default: return 'other';
   }
 }
@@ -89,7 +98,9 @@ async function ask(host: string, dnsServer: string | undefined, timeoutMs: numbe
   let code4: string | undefined;
   try { v4 = await r.resolve4(host); } catch (e) { code4 = codeOf(e); }
   if (code4 && code4 !== 'ENODATA') {
-    const kind = kindOf(code4);
+    let kind = kindOf(code4);
+    // "connection refused" is also the TCP retry after a truncated UDP answer: ask once over UDP ourselves
+    if (kind === 'unreachable' && await truncatedOverUdp(raw.getServers()[0], host, Math.min(600, Math.max(100, deadline - Date.now())))) kind = 'tcpRefused';
     // NXDOMAIN for an alias is the answer for its target: say which name is missing.
     const cnameTarget = kind === 'nxdomain' ? await cnameOf() : undefined;
     throw new DnsError(host, kind, code4, label, cnameTarget ? { cnameTarget } : {});
@@ -106,6 +117,27 @@ async function ask(host: string, dnsServer: string | undefined, timeoutMs: numbe
   const cname = await cnameOf();
   if (!addresses.length) throw new DnsError(host, 'nodata', 'ENODATA', label, cname ? { cnameTarget: cname } : {});
   return { address: addresses[0]!, family: v4.length ? 4 : 6, addresses, v4, v6, resolver: label, ...(cname ? { cname } : {}) };
+}
+
+/** Whether `server` (c-ares' host:port form) answers an A query for `host` over UDP with the TC flag set. */
+async function truncatedOverUdp(server: string | undefined, host: string, ms: number): Promise<boolean> {
+  if (!server) return false;
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(server) ?? (server.split(':').length === 2 ? /^([^:]+):(\d+)$/.exec(server) : /^(.+)()$/.exec(server));
+  if (!m) return false;
+  const address = m[1]!, port = Number(m[2] || 53);
+  const dgram = await import('node:dgram');
+  const id = Math.floor(Math.random() * 0xffff);
+  const labels = host.replace(/\.$/, '').split('.').map((l) => Buffer.concat([Buffer.from([Buffer.byteLength(l)]), Buffer.from(l)]));
+  const query = Buffer.concat([Buffer.from([id >> 8, id & 255, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]), ...labels, Buffer.from([0, 0, 1, 0, 1])]);
+  return new Promise<boolean>((resolve) => {
+    const sock = dgram.createSocket(isIP(address) === 6 ? 'udp6' : 'udp4');
+    const done = (v: boolean) => { clearTimeout(t); try { sock.close(); } catch { /* closed */ } resolve(v); };
+    const t = setTimeout(() => done(false), ms);
+    sock.on('error', () => done(false));
+    sock.on('message', (msg) => { if (msg.length >= 4 && msg.readUInt16BE(0) === id) done((msg[2]! & 0x02) !== 0); });
+    // connected: a port where nothing listens answers with an error at once (ICMP port unreachable), not the wait
+    sock.connect(port, address, () => sock.send(query, (e) => { if (e) done(false); }));
+  });
 }
 
 /**

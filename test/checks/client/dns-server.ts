@@ -4,12 +4,16 @@
 // it asks any --dns-server.
 import { createSocket, type Socket } from 'node:dgram';
 
+// garbage: answers with bytes that are not a DNS message; truncated: a UDP answer with the TC flag
+// (the answer does not fit) and, as this server has no TCP listener, the resolver's TCP retry is refused.
 export type Answer =
   | { a?: string[]; aaaa?: string[]; cname?: string }
-  | { rcode: 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' }
-  | { silent: true };
+  | { rcode: 'NXDOMAIN' | 'SERVFAIL' | 'REFUSED' | 'NOTIMP' | 'FORMERR' }
+  | { silent: true }
+  | { garbage: true }
+  | { truncated: true };
 
-const RCODE = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5 } as const;
+const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
 const TYPE = { A: 1, CNAME: 5, AAAA: 28 } as const;
 
 function encodeName(name: string): Buffer {
@@ -60,6 +64,8 @@ export async function startDnsServer(zone: Record<string, Answer>): Promise<DnsS
       const question = msg.subarray(12, q.next + 4);
       const ans = lookup(q.name);
       if ('silent' in ans) return;
+      if ('garbage' in ans) { sock.send(Buffer.from('this is not a DNS message\n'), rinfo.port, rinfo.address); return; }
+      const tc = 'truncated' in ans ? 0x0200 : 0;
       const answers: Buffer[] = [];
       let rcode: number = RCODE.NOERROR;
       if ('rcode' in ans) rcode = RCODE[ans.rcode];
@@ -73,10 +79,10 @@ export async function startDnsServer(zone: Record<string, Answer>): Promise<DnsS
             name = cur.cname.toLowerCase();
             cur = lookup(name);
             if ('rcode' in cur) { rcode = RCODE[cur.rcode]; break; }
-            if ('silent' in cur) return;
+            if ('silent' in cur || 'garbage' in cur || 'truncated' in cur) return;
             continue;
           }
-          if (!('rcode' in cur) && !('silent' in cur)) {
+          if (!('rcode' in cur) && !('silent' in cur) && !('garbage' in cur) && !('truncated' in cur)) {
             if (qtype === TYPE.A) for (const a of cur.a ?? []) answers.push(rr(name, TYPE.A, Buffer.from(a.split('.').map(Number))));
             if (qtype === TYPE.AAAA) for (const a of cur.aaaa ?? []) answers.push(rr(name, TYPE.AAAA, ipv6Bytes(a)));
           }
@@ -85,7 +91,7 @@ export async function startDnsServer(zone: Record<string, Answer>): Promise<DnsS
       }
       const h = Buffer.alloc(12);
       h.writeUInt16BE(id, 0);
-      h.writeUInt16BE(0x8000 | (flags & 0x7900) | 0x0400 | 0x0080 | rcode, 2); // QR, opcode+RD copied, AA, RA
+      h.writeUInt16BE(0x8000 | (flags & 0x7900) | 0x0400 | tc | 0x0080 | rcode, 2); // QR, opcode+RD copied, AA, TC, RA
       h.writeUInt16BE(1, 4); h.writeUInt16BE(answers.length, 6); h.writeUInt16BE(0, 8); h.writeUInt16BE(0, 10);
       sock.send(Buffer.concat([h, question, ...answers]), rinfo.port, rinfo.address);
     } catch { /* malformed query: no answer */ }

@@ -78,6 +78,10 @@ describe('dns.admin.resolve against a DNS server of the test\'s own', () => {
       'broken.example': { rcode: 'SERVFAIL' },
       'refused.example': { rcode: 'REFUSED' },
       'slow.example': { silent: true },
+      'notimp.example': { rcode: 'NOTIMP' },
+      'formerr.example': { rcode: 'FORMERR' },
+      'garbage.example': { garbage: true },
+      'big.example': { truncated: true },
     });
   });
   afterAll(async () => { await dns?.stop(); });
@@ -91,6 +95,11 @@ describe('dns.admin.resolve against a DNS server of the test\'s own', () => {
     ['broken.example', 'fail', 'servfail', /SERVFAIL/],
     ['refused.example', 'fail', 'dnsRefused', /refused/],
     ['missing.example', 'fail', 'nxdomain', /NXDOMAIN/],
+    // the rest of what a resolver can answer: findings, never "could not run"
+    ['notimp.example', 'fail', 'dnsNotImplemented', /does not implement the address query for notimp\.example \(NOTIMP\)/],
+    ['formerr.example', 'fail', 'dnsBadAnswer', /answered the query for formerr\.example with FORMERR/],
+    ['garbage.example', 'fail', 'dnsBadAnswer', /with something that is not a valid DNS answer \(EBADRESP\)/],
+    ['big.example', 'fail', 'dnsTcpRefused', /over UDP with the truncation flag set .* and refuses DNS over TCP/],
   ] as const)('%s: %s %s', async (host, status, id, text) => {
     const { result } = await run('dns.admin.resolve', via(host));
     expect(result.status, brief(result)).toBe(status);
