@@ -143,6 +143,7 @@ export const HANDSHAKE_FAILURE_MESSAGES = {
   accessDenied: { status: 'fail', summary: 'The server refused the handshake (access_denied alert): an allow-list or WAF in front.' },
   tlsAlert: { status: 'fail', summary: 'The server aborted the handshake with another TLS alert (named in the message).' },
   connectionReset: { status: 'fail', summary: 'The server accepted TCP but closed the connection during the handshake without an alert.' },
+  handshakeTooLarge: { status: 'fail', summary: 'The server sends a handshake message (its certificate chain) larger than TLS clients accept: OpenSSL stops at 100 KiB, Go (flytectl) at 64 KiB; usually a whole CA bundle appended to the served certificate.' },
   connectFailed: { status: 'fail', summary: 'The connection failed for another reason (the message has the error).' },
 } as const;
 
@@ -192,6 +193,11 @@ export async function handshakeFailure(ctx: CheckContext, e: GrpcTarget, err: Pr
       }
       return { status: 'fail', messageId: 'noAnswer', cause: c, message: `no answer from ${where} within ${seconds(timeoutMs)}`, hint: `a firewall or security group drops TCP ${e.port} from this machine, or the load balancer is not provisioned (internal-only?): open the port, or run from inside the network`, details };
     default: break;
+  }
+  // TLS records came (OpenSSL read the server's handshake): decisive, whatever the port answers to plaintext
+  if (err.code === 'ERR_SSL_EXCESSIVE_MESSAGE_SIZE' || /excessive message size/i.test(err.message)) {
+    return { status: 'fail', messageId: 'handshakeTooLarge', cause: tlsCause('chain', e), message: `${where} sends a TLS handshake message larger than clients accept (OpenSSL: "excessive message size", over 100 KiB; Go's crypto/tls in flytectl stops at 64 KiB, "handshake message of length … exceeds maximum"): its certificate chain is far too large`,
+      hint: `serve only the server certificate and its intermediate(s) in the TLS Secret's tls.crt (\`openssl s_client -connect ${where} -showcerts </dev/null | grep -c BEGIN\` counts what it sends): a whole CA bundle appended to it, or a certificate with thousands of names, is what makes it this large`, details };
   }
   // The port accepted TCP: what speaks there?
   const seen = await whatListens(ctx, e, err.address, Math.min(timeoutMs, 2000));

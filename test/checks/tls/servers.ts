@@ -19,7 +19,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { startHttp, startPrivateNginx, type Running } from '../../harness/private-servers.js';
 import { getTestbed } from '../../harness/testbed.js';
 
-export const VARIANTS = ['chainFull', 'leafOnlyAia', 'leafOnly', 'sentRoot', 'tls10', 'noH2', 'fakeCert', 'notYetValid', 'cnOnly'] as const;
+export const VARIANTS = ['chainFull', 'leafOnlyAia', 'leafOnly', 'sentRoot', 'tls10', 'noH2', 'fakeCert', 'notYetValid', 'cnOnly', 'bundleAppended'] as const;
 export type Variant = (typeof VARIANTS)[number] | 'mtls';
 
 export interface TlsVariants {
@@ -112,6 +112,8 @@ export async function startTlsVariants(): Promise<TlsVariants> {
   const f = (n: string) => join(dir, n);
   const pk = (n: string) => join(tb.dir, 'pki', n);
   const loc = locations();
+  // a CA bundle appended to the served certificate (~180 KB of chain): more than any TLS client reads
+  writeFileSync(f('leaf-bundle.pem'), readFileSync(f('leaf-int.pem'), 'utf8') + readFileSync(f('root.crt'), 'utf8').repeat(150));
   const blocks: Record<(typeof VARIANTS)[number], (port: number) => string> = {
     chainFull: (p) => block(p, 'ssl http2', f('leaf-int.pem'), f('leaf.key')),
     leafOnlyAia: (p) => block(p, 'ssl http2', f(`aia-${process.pid}.crt`), f('leaf.key')),
@@ -122,6 +124,7 @@ export async function startTlsVariants(): Promise<TlsVariants> {
     fakeCert: (p) => block(p, 'ssl http2', f('fake.crt'), f('fake.key')),
     notYetValid: (p) => block(p, 'ssl http2', f('future.crt'), f('future.key')),
     cnOnly: (p) => block(p, 'ssl http2', f('cnonly.crt'), f('cnonly.key')),
+    bundleAppended: (p) => block(p, 'ssl http2', f('leaf-bundle.pem'), f('leaf.key')),
   };
   function block(port: number, listen: string, cert: string, key: string, extra = ''): string {
     return `  server {\n    listen 127.0.0.1:${port} ${listen};\n    server_name flyte.test localhost;\n    ssl_certificate ${cert};\n    ssl_certificate_key ${key};\n    ${extra}\n${loc}\n  }\n`;

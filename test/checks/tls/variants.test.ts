@@ -173,6 +173,16 @@ describe('tls.admin.* on private TLS servers', () => {
     expect(by(rs, 'tls.admin.trust').messageId).toBe('privateCa');
   });
 
+  it('a CA bundle appended to the served certificate (~180 KB of chain): handshakeTooLarge names the size limits and tls.crt, not "check the host and port"', async () => {
+    const rs = await runMany(SEL, at('bundleAppended', { caCertFilePath: v.pki.root }));
+    const hs = by(rs, 'tls.admin.handshake');
+    expect(hs.messageId, show(rs)).toBe('handshakeTooLarge');
+    expect(hs.message).toMatch(/larger than clients accept.*64 KiB/);
+    expect(hs.hint).toContain("TLS Secret's tls.crt");
+    expect(hs.cause).toBe(`tls-chain:flyte.test:${v.ports.bundleAppended}`);
+    expect(by(rs, 'tls.admin.trust').status).toBe('skip');
+  });
+
   it('the server does not send its intermediate (AIA names it): serve the full chain, never change caCertFilePath', async () => {
     const rs = await runMany(SEL, at('leafOnlyAia', { caCertFilePath: v.pki.root }));
     const trust = by(rs, 'tls.admin.trust');
