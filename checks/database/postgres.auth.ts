@@ -10,6 +10,8 @@ import { dbSettingKey, sslmodeOf } from '../../src/flyte/database.js';
 import { parseSource } from '../../src/flyte/settings.js';
 import { passwordOrigin } from '../../src/flyte/database.js';
 import { surroundingWhitespace } from '../../src/config/hygiene.js';
+import { installedPassword } from '../flyte/config.live.js';
+import { kubectl } from '../../src/clients/kube.js';
 import { authMethodFinding, carryNotFromHere, connOf, IN_CLUSTER_FIX, runsInCluster, databaseFor, dbInstances, hpKey, LOGIN_MESSAGES, loginServerFinding, NETWORK_MESSAGES, networkFinding, NOT_FROM_HERE_MESSAGES, query, sessionFor, TLS_FAILED_MESSAGES, tlsProblemText, where } from './_support.js';
 
 const MESSAGES = {
@@ -19,6 +21,7 @@ const MESSAGES = {
   passwordNotChecked: { status: 'warn', summary: 'The server let the user in without asking for a password (pg_hba.conf trust for this machine\'s address): the configured password was not checked, and Flyte\'s pods connect from another address, whose line may ask for it.' },
   passwordNotHere: { status: 'warn', summary: 'The password Flyte uses is in a file or Secret this machine cannot read (passwordPath not local, configuration.inlineSecretRef): the server asks for one, so the login cannot be checked from here; set PGPASSWORD to check it.' },
   authenticatedDbRefused: { status: 'pass', summary: 'The password was accepted, but the configured database refused the session (missing, no CONNECT, not accepting connections, its limit): database.postgres.database reports it.' },
+  passwordNotInstalled: { status: 'fail', summary: 'verify: the values\' password is refused (28P01), and the release runs with another password, which PostgreSQL accepts: the values are not the installed ones. Fix the values, not the role (changing its password would break the running release).' },
   loginNoAnswer: { status: 'fail', summary: 'PostgreSQL answered the SSLRequest but did not finish the login in time: an overloaded server, a slow LDAP/RADIUS lookup, or a pooler waiting for a backend.' },
   ...LOGIN_MESSAGES,
   ...NETWORK_MESSAGES,
@@ -102,6 +105,22 @@ export default defineCheck({
       const f = loginServerFinding(ctx.target, db, e.server, { tls: sslmodeOf(db) !== 'disable' && sslmodeOf(db) !== 'allow' });
       return { ...f, message: `${f.message}; ${what.replace(/^the /, 'also the ')}, and without it the login fails too (${trimmed.code ?? trimmed.kind})` };
     }
+    if (e.kind === 'server' && e.server?.code === '28P01') {
+      const f = loginServerFinding(ctx.target, db, e.server, { tls: sslmodeOf(db) !== 'disable' && sslmodeOf(db) !== 'allow' });
+      // verify: the release may run with another password than these values give. Which one the
+      // server takes decides what to fix: changing the role's password would break a running release.
+      const installed = await installedPassword(ctx, db);
+      if (!installed) return f;
+      const other = await pgTryLogin(ctx, { ...connOf(db), password: installed.password });
+      if (other) return { ...f, message: `${f.message}; the release runs with another password (${installed.source}), and the server refuses that one too (${other.code ?? other.kind}): flyteadmin cannot log in either`, details: { ...f.details, installedPassword: installed.source, installedPasswordRefused: true } };
+      const key = passwordOrigin(ctx.target, db);
+      return {
+        status: 'fail', messageId: 'passwordNotInstalled', cause: f.cause!,
+        message: `the password from ${key.text} is refused for user "${db.user}" on ${w} (SQLSTATE 28P01), but the release runs with another password (${installed.source}), which the server accepts: these values are not the ones installed`,
+        hint: `fix the values, not the role: put the installed password where this one comes from (${key.text})${readSecretCommand(ctx, installed.source)}; changing the role's password, or rolling these values out with helm upgrade, would lock the running flyteadmin out`,
+        details: { ...details, code: '28P01', installedPassword: installed.source, installedPasswordAccepted: true },
+      };
+    }
     if (e.kind === 'server' && e.server) return loginServerFinding(ctx.target, db, e.server, { tls: sslmodeOf(db) !== 'disable' && sslmodeOf(db) !== 'allow' });
     if (e.kind === 'auth-method') return authMethodFinding(ctx.target, db, e);
     const alert = /alert (unknown ca|bad certificate|certificate unknown|unsupported certificate|certificate expired|certificate revoked|decrypt error|access denied|certificate required)/i.exec(`${e.message} ${e.code ?? ''}`.replace(/_/g, ' '))?.[1]?.toLowerCase();
@@ -121,6 +140,14 @@ export default defineCheck({
     return networkFinding(ctx.target, db, e);
   },
 });
+
+/** `; it is in …: kubectl … | base64 -d` for a live source that is a Secret key, else nothing. */
+function readSecretCommand(ctx: CheckContext, source: string): string {
+  const m = /^Secret ([^/\s]+)\/(\S+) key (\S+?):/.exec(source);
+  if (!m) return `; it is in ${source}`;
+  const [, ns, name, key] = m;
+  return `; \`${kubectl(ctx.target.kubernetes, ns)} get secret ${name} -o jsonpath='{.data.${key!.replace(/\./g, '\\.')}}' | base64 -d\` shows the config that holds it (${source.replace(/^.*?: /, '')})`;
+}
 
 /**
  * pgx sends each `key=value` of the options that is not one of its connection keywords to the server

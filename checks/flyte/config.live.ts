@@ -6,7 +6,7 @@
 // enabled. A difference names the field, the values key and file, the live ConfigMap and key, both
 // values, and the rollout command. When the config matches but a pod started before its ConfigMap
 // or Secret last changed, the pod may run the old config: `kubectl rollout restart`.
-import { isObj, KubeError, kubectl, selectorString, type KubeSession } from '../../src/clients/kube.js';
+import { isObj, KubeError, kubeSession, kubectl, probeSignal, selectorString, type KubeSession } from '../../src/clients/kube.js';
 import { manifestSetFromObjects, mapManifests, type ManifestMapping, type ManifestSet } from '../../src/config/manifests.js';
 import type { Chart, Target } from '../../src/config/target.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
@@ -18,6 +18,9 @@ import { UserError } from '../../src/errors.js';
 import { flyteComponents, resolveChartNames, type ChartNames } from '../../src/flyte/kubernetes.js';
 import { parseSource } from '../../src/flyte/settings.js';
 import { API_MESSAGES, withKube } from '../kubernetes/_support.js';
+import type { CheckContext } from '../../src/engine/types.js';
+import type { DatabaseTarget } from '../../src/config/target.js';
+import type { Secret } from '../../src/config/secret.js';
 
 type Obj = Record<string, any>;
 
@@ -286,6 +289,74 @@ async function staleRollouts(s: KubeSession, ns: string, set: ManifestSet, f: Fe
   return out;
 }
 
+interface LiveRead { f: Fetched; release: string; deploymentNames: string[]; fallback: string[] }
+
+/** The release's Deployments, ConfigMaps and Secrets, read once per run (flyte.config.live and the probes that compare with it). */
+function readLive(ctx: CheckContext, s: KubeSession, callerSignal: AbortSignal): Promise<LiveRead> {
+  const t = ctx.target;
+  const chart: Chart = t.chart ?? 'flyte-binary';
+  const ns = t.kubernetes.namespace;
+  // read under the run's signal (bounded), not one check's: each caller stops waiting at its own
+  const read = ctx.shared(`live-config:${ns}:${t.kubernetes.release}:${chart}`, async (runSignal) => {
+    const signal = probeSignal(runSignal, 10_000);
+    const base: ChartNames = { chart, kubernetes: { release: t.kubernetes.release, namespace: ns } };
+    const names = await resolveChartNames(s, base, signal);
+    const fullname = names.fullname ?? (chart === 'flyte-binary' ? `${t.kubernetes.release.includes('flyte-binary') ? t.kubernetes.release : `${t.kubernetes.release}-flyte-binary`}` : undefined);
+    const deploymentNames = [...new Set(flyteComponents(names).flatMap((c) => c.deployments))];
+    const fallback = chart === 'flyte-binary' ? FALLBACK_CONFIGMAPS['flyte-binary'](fullname!) : FALLBACK_CONFIGMAPS['flyte-core']();
+    const f = await fetchLive(s, ns, deploymentNames, fallback, signal, (v) => ctx.addSecret(v));
+    const release = f.deployments.map((d) => d['metadata']?.['labels']?.['app.kubernetes.io/instance']).find((x): x is string => typeof x === 'string')
+      ?? [...f.configMaps.values()].map((c) => c['metadata']?.['labels']?.['app.kubernetes.io/instance']).find((x): x is string => typeof x === 'string') ?? names.kubernetes.release;
+    return { f, release, deploymentNames, fallback };
+  });
+  return new Promise<LiveRead>((resolve, reject) => {
+    const stop = () => reject(new KubeError('timeout', `the live config of ${ns} was not read before the time was up`, { code: 'ABORT_ERR' }));
+    if (callerSignal.aborted) return stop();
+    callerSignal.addEventListener('abort', stop, { once: true });
+    read.then(resolve, reject).finally(() => callerSignal.removeEventListener('abort', stop));
+  });
+}
+
+/** The live config as Flyte reads it from what was fetched; its secrets registered with the redactor. */
+function liveMapping(ctx: CheckContext, f: Fetched, ns: string): { set: ManifestSet; live: ManifestMapping } | { error: UserError } {
+  const objects = [...f.deployments, ...f.configMaps.values(), ...f.secrets.values()]
+    .map((o) => ({ obj: o, where: `cluster: ${o['kind']} ${ns}/${o['metadata']?.['name']}` }));
+  try {
+    const set = manifestSetFromObjects('cluster', objects);
+    for (const v of set.secretValues()) ctx.addSecret(v);
+    const live = mapManifests(set, { env: {}, cwd: '/', namespace: ns, from: 'what may be read from the cluster' });
+    for (const v of live.secrets) ctx.addSecret(v);
+    return { set, live };
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    return { error: e };
+  }
+}
+
+/**
+ * In verify: the password the installed release gives this database's role, when it is not the one
+ * the values give (read from the release's own config, as flyte.config.live reads it). Undefined when
+ * it is the same, cannot be read (no values, no API access, no right to read the Secret) or is not set.
+ */
+export async function installedPassword(ctx: CheckContext, db: DatabaseTarget): Promise<{ password: Secret; source: string } | undefined> {
+  const t = ctx.target;
+  if (ctx.phase !== 'verify' || !valuesGiven(t) || !db.password) return undefined;
+  try {
+    const s = await kubeSession(ctx);
+    const signal = probeSignal(ctx.signal, Math.max(200, Math.min(3000, ctx.remainingMs() - 1500)));
+    const { f } = await readLive(ctx, s, signal);
+    const mapped = liveMapping(ctx, f, t.kubernetes.namespace);
+    if ('error' in mapped) return undefined;
+    const j = mapped.live.databases.findIndex((d) => d.role === db.role);
+    const l = j < 0 ? undefined : mapped.live.databases[j]!;
+    if (!l?.password || l.password.reveal() === db.password.reveal()) return undefined;
+    return { password: l.password, source: mapped.live.provenance[`databases[${j}].password`] ?? 'the live config' };
+  } catch (e) {
+    if (ctx.signal.aborted) throw e;
+    return undefined; // no cluster view: nothing to compare with
+  }
+}
+
 export default defineCheck({
   id: 'flyte.config.live',
   title: 'The installed release runs with the configuration the values give',
@@ -316,14 +387,7 @@ export default defineCheck({
     const ns = t.kubernetes.namespace;
     const k = kubectl(t.kubernetes, ns);
     return withKube(ctx, `the live Flyte config in namespace ${ns}`, async (s, signal) => {
-      const base: ChartNames = { chart, kubernetes: { release: t.kubernetes.release, namespace: ns } };
-      const names = await resolveChartNames(s, base, signal);
-      const fullname = names.fullname ?? (chart === 'flyte-binary' ? `${t.kubernetes.release.includes('flyte-binary') ? t.kubernetes.release : `${t.kubernetes.release}-flyte-binary`}` : undefined);
-      const deploymentNames = [...new Set(flyteComponents(names).flatMap((c) => c.deployments))];
-      const fallback = chart === 'flyte-binary' ? FALLBACK_CONFIGMAPS['flyte-binary'](fullname!) : FALLBACK_CONFIGMAPS['flyte-core']();
-      const f = await fetchLive(s, ns, deploymentNames, fallback, signal, (v) => ctx.addSecret(v));
-      const release = f.deployments.map((d) => d['metadata']?.['labels']?.['app.kubernetes.io/instance']).find((x): x is string => typeof x === 'string')
-        ?? [...f.configMaps.values()].map((c) => c['metadata']?.['labels']?.['app.kubernetes.io/instance']).find((x): x is string => typeof x === 'string') ?? names.kubernetes.release;
+      const { f, release, deploymentNames, fallback } = await readLive(ctx, s, signal);
       const upgrade = helmUpgrade(t, release, chart, ns);
       const details = {
         chart, release, namespace: ns, deployments: f.deployments.map((d) => String(d['metadata']?.['name'])), configMaps: [...f.configMaps.keys()],
@@ -341,21 +405,14 @@ export default defineCheck({
           message: `the Flyte config is incomplete: ${list} does not exist, so the pods cannot start with it`,
           hint: `the chart creates it: \`${upgrade}\` re-creates it (\`helm status ${release} -n ${ns}\` shows the release); if it is yours (an external Secret), create it: \`${k} get ${m.kind.toLowerCase()} ${m.name}\`` };
       }
-      const objects = [...f.deployments, ...f.configMaps.values(), ...f.secrets.values()]
-        .map((o) => ({ obj: o, where: `cluster: ${o['kind']} ${ns}/${o['metadata']?.['name']}` }));
-      let set: ManifestSet;
-      let live: ManifestMapping;
-      try {
-        set = manifestSetFromObjects('cluster', objects);
-        for (const v of set.secretValues()) ctx.addSecret(v);
-        live = mapManifests(set, { env: {}, cwd: '/', namespace: ns, from: 'what may be read from the cluster' });
-      } catch (e) {
-        if (!(e instanceof UserError)) throw e;
+      const mapped = liveMapping(ctx, f, ns);
+      if ('error' in mapped) {
+        const e = mapped.error;
         return { status: 'fail', messageId: 'liveConfigInvalid', cause: cause.config(`live:${ns}/${release}`), details: { ...details, error: e.message },
           message: `the live Flyte config cannot be read as Flyte reads it: ${e.message}`,
           hint: `Flyte fails on the same file at start-up: fix the values that render it and \`${upgrade}\`, or fix the object by hand (\`${k} edit ${e.message.startsWith('Secret') ? 'secret' : 'configmap'} <name>\`)` };
       }
-      for (const v of live.secrets) ctx.addSecret(v);
+      const { set, live } = mapped;
       const unreadNote = f.unreadable.length ? `; Secret${f.unreadable.length > 1 ? 's' : ''} ${f.unreadable.map((x) => `${ns}/${x}`).join(', ')} not compared: user "${s.identity.user}" may not get secrets in ${ns}` : '';
       const comps = live.components.map((c) => `${c.deployment} (${c.layers.length} config file${c.layers.length === 1 ? '' : 's'})`).join(', ');
       const diffs = compareLive(t, live, { secretsUnreadable: f.unreadable.length > 0 });

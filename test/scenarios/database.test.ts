@@ -101,6 +101,24 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    // The values given to verify are not the installed ones (a password passed with --set at install,
+    // a placeholder in the file): the release logs in with its own. ALTER ROLE would lock it out.
+    name: 'verify: the values\' password is refused, the installed release\'s is accepted: fix the values, never ALTER ROLE; one root with flyte.config.live',
+    phase: 'verify', only: ['database', 'flyte.config.live'],
+    inputs: { set: ['configuration.database.password=fd-db-scn-not-installed'] },
+    expect: {
+      failing: [A, 'flyte.config.live'], root: A, messageId: 'passwordNotInstalled',
+      fix: ['configuration.database.password', 'get secret flyte-flyte-binary-config-secret', 'would lock the running flyteadmin out'],
+      check: (r) => {
+        const a = r.results.find((x) => x.id === 'database.postgres.auth')!;
+        expect(a.hint).not.toContain('ALTER ROLE');
+        expect(a.message).toMatch(/the release runs with another password \(Secret flyte\/flyte-flyte-binary-config-secret key 012-database-secrets\.yaml: database\.postgres\.password\), which the server accepts/);
+        expect(r.stdout).not.toContain('fd-db-scn-not-installed');
+        expect(r.stdout).not.toContain(getTestbed().postgres.owner.password);
+      },
+    },
+  },
+  {
     name: 'role that may not log in (NOLOGIN): ALTER ROLE … LOGIN',
     phase: 'preflight', only,
     setup: withRole('fd_db_scn_nologin', 'NOLOGIN'),
