@@ -425,7 +425,16 @@ export default defineCheck({
         // a missing bucket or database): keyed like that finding, so the two are one root cause.
         const probeKeyed = diffs.map((d) => probeCause(t, d)).find((x): x is string => !!x);
         const why = probeKeyed ?? cause.config(diffs[0]!.valuesKey ?? diffs[0]!.field);
-        return { status: 'fail', messageId: 'differs', cause: why, details: fullDetails,
+        // A probe's finding on the same setting fixes the server (create the bucket or database, set
+        // the role's password): the release may well work with its own. Said in that finding's fix.
+        const byCause = new Map<string, Difference[]>();
+        for (const d of diffs) { const c = probeCause(t, d); if (c) byCause.set(c, [...(byCause.get(c) ?? []), d]); }
+        const rootNotes = [...byCause].map(([c, same]) => ({
+          cause: c,
+          text: `Note: the installed release runs with another ${same.map((d) => (d.secret || d.live === undefined ? d.what : `${d.what} (${JSON.stringify(d.live)})`)).join(' and ')} (${same.map((d) => d.liveSource).join('; ')}; flyte.config.live): if Flyte works as installed, these values are not the installed ones, and the values are what to fix, not the server`,
+          unlessSaid: same[0]!.liveSource,
+        }));
+        return { status: 'fail', messageId: 'differs', cause: why, details: fullDetails, ...(rootNotes.length ? { rootNotes } : {}),
           message: `release ${release} in ${ns} runs with another configuration than these values: ${diffs.map(describeDiff).join('; ')}${unreadNote}`,
           hint: `a values change that was never rolled out, or values that are not the installed ones: roll these values out with \`${upgrade}\` (the chart restarts the pods with the new config)${keys.length ? `; if the live setting is the right one, change ${keys.join(', ')} in the values instead` : ''}` };
       }

@@ -106,6 +106,16 @@ export function markRootCauses(results: CheckResult[], checks: ReadonlyMap<strin
     const root = [...g].sort((a, b) => explains(b) - explains(a) || severity(a) - severity(b) || rankOf(a.id) - rankOf(b.id) || (resultKey(a) < resultKey(b) ? -1 : resultKey(a) > resultKey(b) ? 1 : 0))[0]!;
     for (const r of g) if (r !== root) r.explainedBy = resultKey(root);
   }
+  // What other findings know about a fault completes the fix of its root (a group of one is its own root).
+  for (const from of results) {
+    for (const n of from.rootNotes ?? []) {
+      const g = groups.get(groupKey(n.cause));
+      const root = g?.find((r) => !r.explainedBy);
+      if (!root || root === from || (n.unlessSaid && root.message.includes(n.unlessSaid)) || (root.hint ?? '').includes(n.text)) continue;
+      root.hint = root.hint ? `${root.hint}. ${n.text}` : n.text;
+    }
+  }
+  for (const r of results) delete r.rootNotes;
   // A skip blocked by a dependency is explained by whatever explains the blocker.
   const rootOf = (key: string, seen = new Set<string>()): string => {
     const r = byKey.get(key);

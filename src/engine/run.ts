@@ -246,6 +246,7 @@ export async function runChecks(o: RunOptions): Promise<RunResult> {
         ...(outcome.messageId ? { messageId: outcome.messageId } : {}),
         ...(outcome.details ? { details: outcome.details } : {}),
         ...(outcome.cause ? { cause: outcome.cause } : {}),
+        ...(outcome.rootNotes?.length ? { rootNotes: outcome.rootNotes } : {}),
       });
     } finally {
       span(n.key, traced);

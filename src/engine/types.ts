@@ -55,7 +55,15 @@ export interface Outcome<Id extends string = string> {
    * cause: the engine marks it (`rootCause`) and points the others at it (`explainedBy`).
    */
   cause?: string;
+  /**
+   * Evidence this finding adds to the fix of the finding that is the root of the fault `cause` (e.g.
+   * "the installed release runs with another bucket"): appended to that root's hint, unless the root
+   * is this finding or its message already says `unlessSaid`. Never part of a report on its own.
+   */
+  rootNotes?: RootNote[];
 }
+
+export interface RootNote { cause: string; text: string; unlessSaid?: string }
 
 /** One concrete subject a check runs for, e.g. the flyteadmin database or the metadata bucket. */
 export interface Instance {
@@ -160,4 +168,6 @@ export interface CheckResult {
   explainedBy?: string;
   /** Where it ran: `local` (this machine) or `in-cluster/<namespace>/<serviceaccount>` (a pod: --in-cluster, the Job, the helm test). */
   ranAt?: string;
+  /** Outcome.rootNotes, until markRootCauses applies them (removed there: reports never carry them). */
+  rootNotes?: RootNote[];
 }

@@ -73,6 +73,26 @@ describe('root causes', () => {
     expect(groups.map((g) => [g.root.id, g.consequences.map((x) => x.id)])).toEqual([['ingress.grpc.admin', ['dns.admin.resolve']]]);
   });
 
+  it('root notes: what another finding knows about a fault is added to the fix of that fault\'s root, once, and never reported on their own', () => {
+    const mk = (id: string, c: string, o: Partial<CheckResult> = {}): CheckResult => ({ id, area: 'storage', title: id, status: 'fail', message: `${id} message`, hint: `${id} fix`, docsUrl: '', durationMs: 0, cause: c, ...o });
+    const note = { cause: 'config:bucket', text: 'Note: the release runs with another bucket' };
+    const live = mk('flyte.config.live', 'credentials:postgres:a', { rootNotes: [note, { cause: 'credentials:s3:k', text: 'Note: another key', unlessSaid: 'Secret x' }, { cause: 'config:nothing-fails-here', text: 'never shown' }] });
+    const bucket = mk('storage.s3.bucket', 'config:bucket');
+    const put = mk('storage.s3.put', 'config:bucket');
+    const key = mk('storage.s3.list', 'credentials:s3:k', { message: 'rejected; the release uses Secret x' });
+    const auth = mk('database.postgres.auth', 'credentials:postgres:a');
+    const results = [live, bucket, put, key, auth];
+    markRootCauses(results, new Map([['storage.s3.put', { dependsOn: ['storage.s3.bucket'] }]]));
+    expect(bucket.rootCause).toBe(true);
+    expect(bucket.hint).toBe('storage.s3.bucket fix. Note: the release runs with another bucket'); // the root of another group gets it
+    expect(put.hint).toBe('storage.s3.put fix'); // not a consequence
+    expect(key.hint).toBe('storage.s3.list fix'); // its message already says it
+    expect(auth.hint).toBe('database.postgres.auth fix'); // the noting finding's own group: no note was for it
+    expect(results.some((r) => 'rootNotes' in r)).toBe(false);
+    markRootCauses(results, new Map([['storage.s3.put', { dependsOn: ['storage.s3.bucket'] }]])); // again (the in-cluster merge): no second copy
+    expect(bucket.hint).toBe('storage.s3.bucket fix. Note: the release runs with another bucket');
+  });
+
   it('instances are keyed separately: one bad database does not explain the other', async () => {
     const r = (id: string, instance: string, c: string): CheckResult => ({ id, area: 'database', title: id, status: 'fail', message: '', docsUrl: '', durationMs: 0, instance, cause: c });
     const results = [r('database.postgres.connect', 'datacatalog', 'unreachable:a:5432'), r('database.postgres.connect', 'flyteadmin', 'unreachable:b:5432')];

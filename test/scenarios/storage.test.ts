@@ -103,6 +103,17 @@ const scenarios: Scenario[] = [
     expect: { failing: ['storage.s3.bucket[metadata]'], root: 'storage.s3.bucket[metadata]', messageId: 'noSuchBucket', fix: ['configuration.storage.metadataContainer', 'aws s3 mb s3://fd-st-no-such-bucket'] },
   },
   {
+    // verify with values that are not the installed ones: the bucket they name does not exist, the
+    // release runs with another. Creating the bucket is not the fix; the fix says so, from flyte.config.live.
+    name: 'verify: a bucket the values name does not exist while the release runs with another: the fix notes the installed bucket',
+    phase: 'verify', only: [...only, 'flyte.config.live'],
+    inputs: { set: ['configuration.storage.metadataContainer=fd-st-not-installed'] },
+    expect: {
+      failing: ['storage.s3.bucket[metadata]', 'flyte.config.live'], root: 'storage.s3.bucket[metadata]', messageId: 'noSuchBucket',
+      fix: ['configuration.storage.metadataContainer', 'Note: the installed release runs with another metadata bucket ("flyte-metadata") (ConfigMap flyte/flyte-flyte-binary-config key 003-storage.yaml: storage.container; flyte.config.live): if Flyte works as installed, these values are not the installed ones'],
+    },
+  },
+  {
     name: 'userdata bucket missing: only the userdata instance fails',
     phase: 'preflight', only,
     inputs: { set: ['configuration.storage.userDataContainer=fd-st-no-such-raw-bucket'] },
