@@ -60,7 +60,29 @@ export const TRANSPORT_MESSAGES = {
 const EDGE_MESSAGES = {
   plainToTlsUpstream: { status: 'fail', summary: 'A TLS-terminating hop in front of the ingress controller (a load balancer, a CDN) forwards plaintext to the controller\'s HTTPS port (nginx\'s 497 as HTTP 400 "The plain HTTP request was sent to HTTPS port", over a TLS connection).' },
   cdnOrigin: { status: 'fail', summary: 'A CDN in front of the ingress answers 520-530 (Cloudflare\'s origin codes): it cannot reach or talk to its origin, the ingress load balancer.' },
+  networkLogin: { status: 'fail', summary: 'HTTP 511 Network Authentication Required: a captive portal or network access gateway on this machine\'s network answers instead of the ingress.' },
+  filteredOut: { status: 'fail', summary: 'HTTP 451 Unavailable For Legal Reasons: a filtering proxy (a corporate web filter) blocks the host.' },
+  requestTimedOut: { status: 'fail', summary: 'HTTP 408 Request Timeout to a complete request: a proxy in front closes requests it considers too slow (a broken client timeout, or one that does not handle HTTP/2 requests).' },
+  pathGone: { status: 'fail', summary: 'HTTP 410 Gone: a rule in front of flyteadmin retires the path (flyteadmin never answers 410).' },
+  methodRefused: { status: 'fail', summary: 'HTTP 405 to a GET flyteadmin serves: an API gateway or WAF method rule in front, or a backend that does not serve the path.' },
 } as const satisfies Messages;
+
+/**
+ * What something in front of flyteadmin answers for itself, the same for a gRPC call and an HTTP GET
+ * (flyteadmin sends none of these): one finding and one cause per host:port, whichever probe saw it.
+ */
+function edgeStatusOutcome(ctx: CheckContext, ep: Ep, status: number, observed: string, details: Record<string, Json>, grpc: boolean): Outcome<'networkLogin' | 'filteredOut' | 'requestTimedOut' | 'pathGone' | 'methodRefused'> | undefined {
+  const hp = hpOf(ep);
+  const where = hostPort(ep);
+  switch (status) {
+    case 511: return { status: 'fail', messageId: 'networkLogin', cause: cause.frontAuth(hp), message: `${observed}: the network this machine is on wants a login first (511 Network Authentication Required): a captive portal or network access gateway answers instead of the ingress`, hint: `log in to the network (open any web page in a browser for the portal), or check from another network or through the VPN; nothing in Flyte's settings causes this`, details };
+    case 451: return { status: 'fail', messageId: 'filteredOut', cause: cause.frontAuth(hp), message: `${observed}: a filtering proxy blocks ${ep.host} (451 Unavailable For Legal Reasons)`, hint: `have the web filter allow ${ep.host} (ask the network team; the answer's server header names the filter), or check from a network without it`, details };
+    case 408: return { status: 'fail', messageId: 'requestTimedOut', cause: cause.frontAuth(hp), message: `${observed}: a proxy at ${where} closed the request as too slow (408 Request Timeout), although it was complete${grpc ? ' (a gRPC call is an HTTP/2 request with a body)' : ''}`, hint: `check the proxy or load balancer in front of the ingress (its client/request timeouts${grpc ? ', and that it forwards HTTP/2 requests with bodies' : ''}); ingress-nginx: client-body-timeout / client-header-timeout in the controller ConfigMap`, details };
+    case 410: return { status: 'fail', messageId: 'pathGone', cause: cause.frontAuth(hp), message: `${observed}: a rule in front of flyteadmin answers 410 Gone (flyteadmin never does): a retired route or a redirect/deny rule on ${where}`, hint: `remove the rule that retires the path (a WAF rule, a gateway route, a server-snippet returning 410) from what serves ${ep.host}`, details };
+    case 405: return grpc ? undefined : { status: 'fail', messageId: 'methodRefused', cause: cause.frontAuth(hp), message: `${observed}: GET is refused on a path flyteadmin serves with GET (405 Method Not Allowed): an API gateway or WAF method rule in front, or a backend that does not serve the path`, hint: `allow GET (and POST for the API) through what serves ${ep.host} (a WAF or gateway method rule), and route the path to flyteadmin`, details };
+    default: return undefined;
+  }
+}
 
 /** Findings of a gRPC routing probe. */
 export const GRPC_MESSAGES = {
@@ -782,10 +804,10 @@ async function judgeHttpStatusOnGrpc(ctx: CheckContext, t: GrpcTarget, o: GrpcOp
     if (k === 'plainToTls') return t.tls ? plainToTlsUpstreamOutcome(ctx, ep, `${call}: ${seen}`, details) : tlsPortAsPlainOutcome(ctx, ep, `answers ${call} with ${seen}`, details, side);
     if (k === 'headerTooLarge') return { status: 'fail', messageId: 'messageTooLarge', message: `${call}: ${seen}: the proxy refuses the size of the request headers`, hint: 'raise the header buffers of the gRPC Ingress (nginx.ingress.kubernetes.io/proxy-buffer-size, large-client-header-buffers in the controller ConfigMap; the AKS example sets 256k): auth tokens are large', details };
   }
-  const cdn = cdnOutcome(ctx, ep, status, `${call}: ${seen} without grpc-status`, details, true);
+  const cdn = cdnOutcome(ctx, ep, status, `${call}: ${seen} without grpc-status`, details, true) ?? edgeStatusOutcome(ctx, ep, status, `${call}: ${seen} without grpc-status`, details, true);
   if (cdn) return cdn;
   if (status === 400 || status === 426 || status === 464 || status === 505) return grpcAsHttp1Outcome(ctx, t, svc, `${seen} without grpc-status`, details);
-  if (status === 413 || status === 431 || status === 414) return { status: 'fail', messageId: 'messageTooLarge', message: `${call}: ${seen}: the proxy refuses the request size`, hint: 'raise the proxy\'s limits for the gRPC Ingress (nginx.ingress.kubernetes.io/proxy-body-size, client-header-buffer-size / large-client-header-buffers)', details };
+  if (status === 413 || status === 431 || status === 414) return { status: 'fail', messageId: 'messageTooLarge', cause: cause.answer(hpOf(ep), status), message: `${call}: ${seen}: the proxy refuses the request size`, hint: 'raise the proxy\'s limits for the gRPC Ingress (nginx.ingress.kubernetes.io/proxy-body-size, client-header-buffer-size / large-client-header-buffers)', details };
   if (status === 421) return { status: 'fail', messageId: 'misdirected', cause: cause.config(`${ingressKey(target)}.host`), message: `${call}: ${seen}: the ingress has no server for ${t.host} on this connection`, hint: `make ${t.host} a host of the gRPC Ingress (rules and tls.hosts), so SNI and :authority select it`, details };
   if (status === 429) return { status: 'fail', messageId: 'rateLimited', cause: cause.frontAuth(hpOf(ep)), message: `${call}: ${seen}: rate-limited by the ingress`, hint: 'raise the ingress rate limit (nginx.ingress.kubernetes.io/limit-rps / limit-connections) for the clients', details };
   if (status === 502 || status === 503 || status === 504) {
@@ -803,7 +825,7 @@ async function judgeHttpStatusOnGrpc(ctx: CheckContext, t: GrpcTarget, o: GrpcOp
   if (status >= 500 && status !== 502 && status !== 503 && status !== 504 && status !== 505 && proxyOwnErrorPage(ev.body, ev.server)) return proxyErrorOutcome(ep, `${call}: ${seen} without grpc-status`, status, details);
   if (status === 500) return { status: 'fail', messageId: 'serverError', cause: cause.backend('flyteadmin'), message: `${call}: ${seen} without grpc-status: flyteadmin or the proxy failed`, hint: `read flyteadmin's log (\`${kubectl(target.kubernetes, target.kubernetes.namespace)} logs deploy/${adminGrpcBackend(target).deployment}\`) and the ingress controller's for the request`, details };
   if (status === 200) return httpBackendOutcome(ctx, t, svc, `${seen} without grpc-status`, details);
-  return { status: 'fail', messageId: 'unrecognised', message: `unrecognised answer to ${call}: ${seen} without grpc-status${ev.snippet ? `: ${ev.snippet}` : ''}`, hint: `check what serves ${svc.service} behind ${hostPort(t)}`, details };
+  return { status: 'fail', messageId: 'unrecognised', cause: cause.answer(hpOf(ep), status), message: `unrecognised answer to ${call}: ${seen} without grpc-status${ev.snippet ? `: ${ev.snippet}` : ''}`, hint: `check what serves ${svc.service} behind ${hostPort(t)}`, details };
 }
 
 // ================================================================ HTTP
@@ -927,16 +949,16 @@ export async function judgeHttpAnswer(ctx: CheckContext, spec: HttpSpec, url: st
   const k400 = s === 400 ? nginx400Kind(r.body) : undefined;
   if (k400 === 'noClientCert' || k400 === 'badClientCert') return clientCertOutcome(ctx, ep, `${url} answered ${seen}`, details);
   if (k400 === 'plainToTls' && ep.tls) return plainToTlsUpstreamOutcome(ctx, ep, `${url} answered ${seen}`, details);
-  const cdn = cdnOutcome(ctx, ep, s, `${url} answered ${seen}`, details, false);
+  const cdn = cdnOutcome(ctx, ep, s, `${url} answered ${seen}`, details, false) ?? edgeStatusOutcome(ctx, ep, s, `${url} answered ${seen}`, details, false);
   if (cdn) return cdn;
   if (k400 === 'plainToTls') {
     return tlsPortAsPlainOutcome(ctx, ep, `answered ${url} with ${seen} ("plain HTTP request was sent to HTTPS port"): it speaks TLS`, details, 'server');
   }
   if (s === 413 || s === 414 || s === 431 || (s === 400 && /Header Or Cookie Too Large|header too (long|large)/i.test(r.body))) {
-    return { status: 'fail', messageId: 'requestTooLarge', message: `${url} answered ${seen}: the proxy refuses the request's size`, hint: 'raise the proxy limits on the HTTP Ingress (nginx.ingress.kubernetes.io/proxy-buffer-size, large-client-header-buffers; the AKS example sets 256k): auth cookies and tokens are large', details };
+    return { status: 'fail', messageId: 'requestTooLarge', cause: cause.answer(hpOf(ep), s), message: `${url} answered ${seen}: the proxy refuses the request's size`, hint: 'raise the proxy limits on the HTTP Ingress (nginx.ingress.kubernetes.io/proxy-buffer-size, large-client-header-buffers; the AKS example sets 256k): auth cookies and tokens are large', details };
   }
   if (s === 421) return { status: 'fail', messageId: 'misdirected', cause: cause.config(`${ingressKey(t)}.host`), message: `${url} answered ${seen}: the ingress has no server for ${ep.host} on this connection`, hint: `make ${ep.host} a host of the HTTP Ingress (rules and tls.hosts)`, details };
-  if (s === 426 || s === 505) return { status: 'fail', messageId: 'protocolMismatch', message: `${url} answered ${seen}: the ingress wants another protocol version`, hint: 'serve HTTP/1.1 on the HTTP paths (the console and REST clients use it)', details };
+  if (s === 426 || s === 505) return { status: 'fail', messageId: 'protocolMismatch', cause: cause.answer(hpOf(ep), s), message: `${url} answered ${seen}: the ingress wants another protocol version`, hint: 'serve HTTP/1.1 on the HTTP paths (the console and REST clients use it)', details };
   if (s === 429) return { status: 'fail', messageId: 'rateLimited', cause: cause.frontAuth(hpOf(ep)), message: `${url} answered ${seen}: rate-limited by the ingress`, hint: 'raise the ingress rate limit (nginx.ingress.kubernetes.io/limit-rps) for the clients', details };
   if (s === 502 || s === 503 || s === 504) {
     const b = await backendEndpoints(ctx, spec.backend);
@@ -953,7 +975,8 @@ export async function judgeHttpAnswer(ctx: CheckContext, spec: HttpSpec, url: st
       details,
     };
   }
-  if (s >= 500) {
+  // a 5xx flyteadmin does not send (507, 508, 599...), in no page of a known proxy: unrecognised, keyed by the answer
+  if (s >= 500 && (s === 500 || shape === 'gateway-json' || proxyOwnErrorPage(r.body, r.headers.server))) {
     const adminErr = shape === 'gateway-json';
     if (!adminErr && proxyOwnErrorPage(r.body, r.headers.server)) return proxyErrorOutcome(ep, `${url} answered ${seen}`, s, details);
     return { status: 'fail', messageId: 'serverError', cause: cause.backend(adminErr ? 'flyteadmin' : spec.backend(t).component), message: `${url} answered ${seen}${adminErr ? `: flyteadmin failed ("${String(j?.message ?? '').slice(0, 140)}")` : `: ${snippet(r)}`}`, hint: `read ${adminErr ? 'flyteadmin\'s' : 'the backend\'s'} log: \`${kubectl(t.kubernetes, t.kubernetes.namespace)} logs deploy/${spec.backend(t).deployment}\``, details };
@@ -969,7 +992,7 @@ export async function judgeHttpAnswer(ctx: CheckContext, spec: HttpSpec, url: st
     if (spec.path === '/healthcheck') return { status: 'fail', messageId: 'notFlyteadmin', cause: httpRoutesCause(t), message: `${url} answered ${seen} with a body flyteadmin does not send (${snippet(r) || 'empty'})`, hint: `route /healthcheck to ${spec.what} (${spec.backend(t).name}:${spec.backend(t).port})`, details };
     return { status: 'fail', messageId: 'unexpectedAnswer', message: `${url} answered ${seen}, not ${spec.what}'s document: ${snippet(r) || '(empty body)'}`, hint: `route ${spec.path} to ${spec.what} (${spec.backend(t).name}:${spec.backend(t).port}) with nothing rewriting the path or the body`, details };
   }
-  return { status: 'fail', messageId: 'unrecognised', message: `unrecognised answer from ${url}: ${seen}${snippet(r) ? `: ${snippet(r)}` : ''}`, hint: `check what serves ${spec.path} behind ${hostPort(ep)}`, details };
+  return { status: 'fail', messageId: 'unrecognised', cause: cause.answer(hpOf(ep), s), message: `unrecognised answer from ${url}: ${seen}${snippet(r) ? `: ${snippet(r)}` : ''}`, hint: `check what serves ${spec.path} behind ${hostPort(ep)}`, details };
 }
 
 

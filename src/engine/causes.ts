@@ -36,6 +36,8 @@ export const cause = {
   config: (key: string) => `config:${key}`,
   /** Something in front of the service (an auth proxy, basic auth, a WAF) rejects requests. */
   frontAuth: (hostPort: string) => `front-auth:${lower(hostPort)}`,
+  /** An answer no finding recognises (an HTTP status) from host:port: every probe that met it, one fault. */
+  answer: (hostPort: string, status: number | string) => `answer:${lower(hostPort)}:${status}`,
   /** A Kubernetes object in a bad state (kind/namespace/name). */
   object: (kind: string, namespace: string | undefined, name: string) => `object:${lower(kind)}/${namespace ? `${namespace}/` : ''}${name}`,
 } as const;

@@ -12,7 +12,9 @@ import { grpcLocations, healthyBody, httpLocations, privateIngress, serverBlock,
 
 const CHECKS = ['ingress.grpc.admin', 'ingress.grpc.dataproxy', 'ingress.http.healthcheck', 'ingress.http.api'];
 const CDN = [520, 521, 522, 523, 524, 525, 526, 530] as const;
-const V = ['healthy', 'mtls', 'tlsToPlainFront', 'backTls', 'nginx494', 'sslRedirectLoop', 'authUrlDown', ...CDN.map((c) => `cdn${c}`)] as const;
+// what a filter, a captive portal or a rule in front answers for itself (flyteadmin sends none of these)
+const EDGE = [[410, 'pathGone'], [451, 'filteredOut'], [511, 'networkLogin'], [418, 'unrecognised']] as const;
+const V = ['healthy', 'mtls', 'tlsToPlainFront', 'backTls', 'nginx494', 'sslRedirectLoop', 'authUrlDown', ...CDN.map((c) => `cdn${c}`), ...EDGE.map(([c]) => `edge${c}`)] as const;
 type Variant = (typeof V)[number];
 
 let ng: Running;
@@ -35,6 +37,7 @@ beforeAll(async () => {
       if (v === 'authUrlDown') return [`${healthyBody(admin)}\n    location = /_auth { internal; proxy_pass http://127.0.0.1:${getTestbed().closedPort}; }`, { serverExtra: '    auth_request /_auth;' }];
       // ssl-redirect behind a load balancer that terminates TLS: the controller sees http and sends every request back to the same https URL
       if (v === 'sslRedirectLoop') return [returnAll('308 https://$host:$server_port$request_uri'), {}];
+      if (v.startsWith('edge')) return [returnAll(Number(v.slice(4))), {}];
       return [returnAll(Number(v.slice(3))), {}];
     };
     return V.map((v) => { const [b, o] = body(v); return serverBlock(port[v], b, o); }).join('\n');
@@ -135,6 +138,26 @@ describe('a CDN\'s 520-530 origin codes', () => {
         expect(r.hint, brief(r)).not.toMatch(/read (flyteadmin's|the backend's) log|the proxy failed/);
         if (code !== 524) expect(r.hint, brief(r)).not.toMatch(/logs deploy\//);
       }
+    });
+  }
+});
+
+describe('what something in front answers for itself: 410, 451, 511 and statuses no finding knows', () => {
+  for (const [code, id] of EDGE) {
+    it(`HTTP ${code}: ${id} on gRPC and HTTP alike, one cause for all of them, never flyteadmin's fault`, async () => {
+      const p = port[`edge${code}`];
+      const rs = await runMany(CHECKS, bedTarget(p), 'verify', 8000);
+      const causes = new Set<string | undefined>();
+      for (const cid of CHECKS) {
+        const r = by(rs, cid);
+        expect(r.status, brief(r)).toBe('fail');
+        expect(r.messageId, brief(r)).toBe(id);
+        expect(r.message, brief(r)).toContain(String(code));
+        expect(r.hint, brief(r)).not.toMatch(/logs deploy\/|flyteadmin's log/);
+        causes.add(r.cause);
+      }
+      expect([...causes]).toEqual([id === 'unrecognised' ? `answer:flyte.test:${p}:${code}` : `front-auth:flyte.test:${p}`]);
+      expect(rs.filter((r) => r.rootCause).length, rs.map(brief).join('\n')).toBe(1);
     });
   }
 });
