@@ -108,6 +108,7 @@ export const S3_FAILURES = {
   storeFull: m('fail', 'The store refuses writes for lack of room: a bucket or user quota (XMinioAdminBucketQuotaExceeded, Ceph QuotaExceeded) or a full backend (XMinioStorageFull, HTTP 507); not transient, not a permission.'),
   notS3Api: m('fail', 'NotImplemented / MethodNotAllowed: a gateway or server that does not implement this S3 operation answers.'),
   notS3: m('fail', 'Something other than an S3 API answered (an HTML page, an empty answer, JSON): the endpoint is not the store\'s S3 port.'),
+  interceptedInFront: m('fail', 'Something between here and the store answers for itself (a captive portal 511, a web filter 451, a proxy wanting credentials 407, an auth gateway 401/403 without S3\'s headers): the endpoint may be right.'),
   requestAltered: m('fail', 'XAmzContentSHA256Mismatch / BadDigest: the request arrived changed: a proxy between here and the store rewrites it.'),
   requestRejected: m('fail', 'InvalidRequest / InvalidArgument / MissingSecurityHeader / InvalidURI: the store refuses the form of the request (signature version, required headers, addressing).'),
   unreachable: m('fail', 'No answer from the endpoint: connection refused, dropped (timeout) or no route.'),
@@ -215,11 +216,19 @@ export async function s3NetFailure(ctx: CheckContext, net: NetFailure, what: str
 const PLAIN_TO_TLS = /plain HTTP request was sent to HTTPS port|Client sent an HTTP request to an HTTPS server|speak(s|ing)? plain HTTP to an SSL/i;
 
 /** Outcome for an answer without S3 evidence. */
-export function s3NotS3(ctx: CheckContext, a: Pick<S3Answer, 'status' | 'headers' | 'body'>, what: string, details: Record<string, Json>): Outcome<'plainToTlsPort' | 'serverError' | 'notS3'> {
+export function s3NotS3(ctx: CheckContext, a: Pick<S3Answer, 'status' | 'headers' | 'body'>, what: string, details: Record<string, Json>): Outcome<'plainToTlsPort' | 'serverError' | 'notS3' | 'interceptedInFront'> {
   const t = ctx.target, st = t.storage!;
   const p = hp(st);
   const seen = describeAnswer(a);
   const d = { ...details, httpStatus: a.status, answeredBy: seen };
+  // Something between here and the store answers for itself: the endpoint may well be right.
+  const h = a.headers as Record<string, string | undefined>;
+  const front = a.status === 511 ? 'the network this machine is on wants a login first (511 Network Authentication Required: a captive portal)'
+    : a.status === 451 ? 'a filtering proxy blocks it (451 Unavailable For Legal Reasons)'
+      : a.status === 407 ? `a proxy on the way wants its own credentials (407${h['proxy-authenticate'] ? `, Proxy-Authenticate: ${String(h['proxy-authenticate']).slice(0, 60)}` : ''})`
+        : (a.status === 401 || a.status === 403) && (h['www-authenticate'] || /<title>[^<]*(sign[ -]?in|log[ -]?in|access denied|forbidden by|blocked)/i.test(a.body.subarray(0, 4096).toString('utf8')))
+          ? `an auth proxy or gateway in front of it answers ${a.status}${h['www-authenticate'] ? ` (WWW-Authenticate: ${String(h['www-authenticate']).slice(0, 60)})` : ' with a login or block page'}, not S3 (S3 signs its refusals with request-id headers and an XML error)` : undefined;
+  if (front) return { status: 'fail', messageId: 'interceptedInFront', cause: cause.frontAuth(p.key), message: `${what}: ${front}: ${seen}`, hint: a.status === 511 ? 'log in to the network (open a web page for the portal), or check from another network or through the VPN; the storage settings are not the cause' : a.status === 451 || a.status === 407 ? `have the proxy or filter let ${p.host} through (NO_PROXY for the store, or an allow-list entry), or check from a network without it; Flyte's pods do not go through it` : `let S3 requests reach the store unauthenticated by the gateway at ${p.key} (S3 authenticates them itself), or point ${storageKey(st, 'endpoint')} at the store's own S3 endpoint`, details: d };
   if (PLAIN_TO_TLS.test(a.body.subarray(0, 4096).toString('utf8'))) return { status: 'fail', messageId: 'plainToTlsPort', cause: cause.wrongService(p.key), message: `${what}: ${p.key} speaks HTTPS: it answered the plain HTTP request with ${seen}`, hint: schemeFix(t, true), details: d };
   if (a.status === 502 || a.status === 503 || a.status === 504) return { status: 'fail', messageId: 'serverError', cause: cause.backend(`s3 ${p.key}`), message: `${what}: a proxy at ${p.key} answered ${seen}: the store behind it is down or unreachable`, hint: `check the object store behind the proxy at ${p.key} (is it running and ready?) and the proxy's upstream`, details: d };
   return { status: 'fail', messageId: 'notS3', cause: cause.wrongService(p.key), message: `${what}: not an S3 answer: ${seen}`, hint: `point ${storageKey(st, 'endpoint')} at the object store's S3 API (MinIO: the API port, usually 9000, not the console), not at ${p.url}${st.endpoint ? '' : ' (a proxy intercepts it?)'}`, details: d };

@@ -47,7 +47,7 @@ export default defineCheck({
     }
     // GetBucketLocation denied. HeadBucket needs s3:ListBucket; its 403 has no body, so a listing of
     // flyte-doctor/ (a GET) tells which error it is.
-    const visible = (a: S3Answer, how: string): Outcome<'locationDenied' | 'notS3' | 'plainToTlsPort' | 'serverError' | 'wrongRegion'> => {
+    const visible = (a: S3Answer, how: string): Outcome<'locationDenied' | 'notS3' | 'interceptedInFront' | 'plainToTlsPort' | 'serverError' | 'wrongRegion'> => {
       if (!a.s3) return s3NotS3(ctx, a, `${how} on s3://${bucket}`, details);
       if (a.region && st.region && a.region !== st.region && !st.endpoint) return regionFailure(ctx.target, op, a.region, how, details);
       return { status: 'warn', messageId: 'locationDenied', message: `bucket ${bucket} exists (${how}), but GetBucketLocation is denied for ${who.details.identity}: missing s3:GetBucketLocation, so its region was not compared`, hint: s3GrantHint(st, 's3:GetBucketLocation', bucket, false), details: { ...details, permission: 's3:GetBucketLocation' } };

@@ -26,6 +26,7 @@ export default defineCheck({
     tlsToPlainPort: { status: 'fail', summary: 'The endpoint says https but the port speaks plain HTTP.' },
     plainToTlsPort: { status: 'fail', summary: 'The endpoint says http but the port speaks TLS.' },
     tlsFailed: { status: 'fail', summary: 'TLS failed: the certificate is not trusted, expired or for another name, or the handshake failed.' },
+    interceptedInFront: { status: 'fail', summary: 'Something between here and the store answers for itself (a captive portal, a web filter, a proxy or auth gateway wanting its own credentials): the endpoint may be right.' },
     notS3: { status: 'fail', summary: 'Something other than an S3 API answers at the endpoint (an HTML page, an empty answer, another protocol); named with what answered.' },
     serverError: { status: 'fail', summary: 'A proxy at the endpoint answers 502/503/504: the store behind it is down.' },
     unrecognised: { status: 'fail', summary: 'The endpoint answered in a way no other finding covers.' },

@@ -149,6 +149,27 @@ describe('nothing passes on a wrong answer', () => {
     expect(run.results.filter((r) => r.status === 'pass').map((r) => r.id)).toEqual(['storage.config.coherent']);
   });
 
+  it('what stands between here and the store answers for itself: a captive portal, a web filter, a proxy or gateway wanting its own login: interceptedInFront, the endpoint is not blamed', async () => {
+    const cases: [Reply, RegExp, RegExp][] = [
+      [{ status: 511, headers: { 'content-type': 'text/html', server: 'portal' }, body: '<html><title>Network Login</title></html>' }, /captive portal/, /log in to the network/],
+      [{ status: 451, headers: { 'content-type': 'text/html', server: 'webfilter' }, body: '<html><title>Blocked</title></html>' }, /filtering proxy blocks it/, /let 127\.0\.0\.1 through/],
+      [{ status: 407, headers: { 'proxy-authenticate': 'Basic realm="corp"' }, body: '' }, /a proxy on the way wants its own credentials \(407, Proxy-Authenticate: Basic realm="corp"\)/, /NO_PROXY/],
+      [{ status: 401, headers: { 'www-authenticate': 'Bearer realm="gateway"', 'content-type': 'application/json' }, body: '{"error":"unauthorized"}' }, /an auth proxy or gateway in front of it answers 401 \(WWW-Authenticate: Bearer realm="gateway"\)/, /unauthenticated by the gateway/],
+    ];
+    for (const [reply, message, hint] of cases) {
+      answer = () => reply;
+      const { result } = await runCheck('storage.s3.endpoint', target());
+      expect(result.messageId, result.message).toBe('interceptedInFront');
+      expect(result.message).toMatch(message);
+      expect(result.hint).toMatch(hint);
+      expect(result.hint).not.toMatch(/API port, usually 9000/);
+      expect(result.cause).toBe(`front-auth:127.0.0.1:${srv.port}`);
+    }
+    // a bare 403 without S3's headers or a login page stays "not S3" (a web server's own refusal)
+    answer = () => ({ status: 403, headers: { 'content-type': 'text/plain' }, body: 'forbidden' });
+    expect((await runCheck('storage.s3.endpoint', target())).result.messageId).toBe('notS3');
+  });
+
   it('an empty 204 everywhere is not S3', async () => {
     answer = () => empty204;
     const { result } = await runCheck('storage.s3.endpoint', target());
