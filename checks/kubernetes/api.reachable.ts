@@ -45,6 +45,8 @@ export default defineCheck({
     notKubernetes: { status: 'fail', summary: 'An HTTP server answers, but not like a Kubernetes API server (404, HTML, not the /version or /api JSON).' },
     throttled: { status: 'warn', summary: 'The API server throttled the requests (429).' },
     serverError: { status: 'fail', summary: 'The API server answered with a server error (5xx).' },
+    frontAnswered: { status: 'fail', summary: 'Something in front of the API server (a gateway, a proxy, a captive portal) answered 401/403/5xx for itself, without the Status object every API server answer carries.' },
+    noApiServerBehind: { status: 'fail', summary: 'A load balancer or proxy in front of the API server answered 502/503/504 for itself (no Kubernetes Status object): it has no healthy API server behind it.' },
     credentials: { status: 'fail', summary: 'The credentials could not be obtained (kubernetes.config.load has the details).' },
   },
   explain: {
@@ -86,6 +88,22 @@ async function failure(e: KubeError, s: KubeSession, ctx: CheckContext, k: strin
   const setServer = (scheme: string) => {
     try { const u = new URL(id.server); return `\`kubectl config set-cluster ${id.cluster} --server=${scheme}//${u.host}${u.pathname === '/' ? '' : u.pathname}\``; } catch { return `\`kubectl config set-cluster ${id.cluster} --server=<url>\``; }
   };
+  // Every answer of an API server carries a Status object; a 401/403/5xx without one comes from what stands in front.
+  const foreign = e.extra.body !== undefined && e.extra.status !== undefined && (e.kind === 'unauthorized' || e.kind === 'forbidden' || e.kind === 'server-error');
+  if (foreign) {
+    const st = e.extra.status!;
+    const seen = `${e.extra.request ?? 'GET /version'} answered HTTP ${st}${e.extra.contentType ? ` ${e.extra.contentType.split(';')[0]}` : ''}${e.extra.body ? ` ("${e.extra.body.slice(0, 60)}")` : ''} without the Status object an API server sends`;
+    if (st === 502 || st === 503 || st === 504) {
+      return { status: 'fail' as const, messageId: 'noApiServerBehind' as const, cause: cause.backend('kube-apiserver'), details: d,
+        message: `${id.server}: ${seen}: a load balancer or proxy in front of the API server has no healthy API server behind it`,
+        hint: `check the control plane behind ${hp}: the load balancer's targets and their health checks (the API servers' /readyz), a stopped or upgrading control plane, or the proxy's upstream${id.proxy ? ` (the requests go through ${id.proxy})` : ''}; \`${k} get --raw /readyz\` shows the same answer` };
+    }
+    const what = st === 511 ? 'the network this machine is on wants a login first (a captive portal)' : st === 401 || st === 407 ? 'a gateway or proxy in front of the API server wants its own credentials' : st === 403 ? 'a gateway, proxy or firewall in front of the API server refuses the request' : 'something in front of the API server answers for itself';
+    return { status: 'fail' as const, messageId: 'frontAnswered' as const, cause: cause.frontAuth(hp), details: d,
+      message: `${id.server}: ${seen}: ${what}`,
+      hint: st === 511 ? 'log in to the network (open a web page for the portal), or check from another network or through the VPN; nothing in the kubeconfig causes this'
+        : `look at what sits in front of ${hp} (an authenticating gateway such as Rancher's or a cloud IAP, a corporate proxy${id.proxy ? `: the requests go through ${id.proxy}` : ''}); the kubeconfig's credentials never reached an API server, so refreshing them will not help unless the gateway is what issues them (\`${k} get --raw /version -v=8\` shows the same answer)` };
+  }
   switch (e.kind) {
     case 'timeout':
       if ((e.extra.stage === 'proxy-connect' || e.extra.stage === 'proxy-handshake') && id.proxy) {

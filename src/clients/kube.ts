@@ -642,7 +642,7 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
     }
     if (r.status === 403) {
       const denied = parseForbidden(stMsg ?? '', st);
-      return new KubeError('forbidden', `${request}: HTTP 403${detail ? `: ${detail}` : ''}`, { ...extra, ...denied });
+      return new KubeError('forbidden', `${request}: HTTP 403${detail ? `: ${detail}` : ''}`, { ...extra, ...denied, ...(st ? {} : { body: detail.slice(0, 120) }) });
     }
     const kind: KubeErrorKind = r.status === 401 ? 'unauthorized' : r.status === 404 ? 'not-found' : r.status === 429 ? 'throttled' : r.status >= 500 ? 'server-error' : 'http';
     return new KubeError(kind, `${request}: HTTP ${r.status}${detail ? `: ${detail}` : ''}`, { ...extra, ...(st ? {} : { body: detail.slice(0, 120) }) });

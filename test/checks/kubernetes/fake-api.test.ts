@@ -248,6 +248,24 @@ describe('the wrong thing on the API port', () => {
       expect(r.details).toMatchObject({ stage: 'body', status: 200, receivedBytes: 13, contentLength: 300 });
     } finally { await stall.stop(); }
   });
+  it('401/403/5xx without a Status object come from what stands in front: frontAnswered (front-auth), noApiServerBehind for a load balancer\'s 502/503/504; an API server\'s own 401 stays unauthorized', async () => {
+    const plain = async (status: number, body: string, type = 'text/plain') => {
+      const s = await startHttp((_q, res) => { res.writeHead(status, { 'content-type': type }); res.end(body); });
+      try { return { r: await reach(`http://127.0.0.1:${s.port}`), port: s.port }; } finally { await s.stop(); }
+    };
+    const lb = await plain(503, '<html><body><h1>503 Service Unavailable</h1>No server is available to handle this request.</body></html>', 'text/html');
+    expect(lb.r).toMatchObject({ status: 'fail', messageId: 'noApiServerBehind', cause: 'backend:kube-apiserver' });
+    expect(lb.r.message).toContain('GET /version answered HTTP 503 text/html');
+    expect(lb.r.hint).toMatch(/load balancer's targets/);
+    for (const [status, text] of [[401, /wants its own credentials/], [403, /refuses the request/], [511, /captive portal/]] as const) {
+      const x = await plain(status, `status ${status}`);
+      expect(x.r, `${status}`).toMatchObject({ status: 'fail', messageId: 'frontAnswered', cause: `front-auth:127.0.0.1:${x.port}` });
+      expect(x.r.message).toMatch(text);
+      expect(x.r.hint).not.toMatch(/^refresh/);
+    }
+    const own = await plain(401, JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 }), 'application/json');
+    expect(own.r.messageId).toBe('unauthorized');
+  });
   it('an HTTP server that is not Kubernetes (404 on /version, HTML)', async () => {
     const web = await startHttp((_q, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<html>hello</html>'); });
     try {
