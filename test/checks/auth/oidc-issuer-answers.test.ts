@@ -18,6 +18,8 @@ beforeAll(async () => {
       case 'ok': return doc({ issuer: `${base}/ok`, authorization_endpoint: `${base}/ok/auth`, token_endpoint: `${base}/ok/token`, jwks_uri: `${base}/ok/jwks` });
       case 'down': res.writeHead(503, { 'content-type': 'text/html' }); return res.end('<html><title>503 Service Unavailable</title></html>');
       case 'limited': res.writeHead(429, { 'retry-after': '30' }); return res.end('Too Many Requests');
+      case 'portal': res.writeHead(511, { 'content-type': 'text/html' }); return res.end('<html><title>Network Login</title></html>');
+      case 'filtered': res.writeHead(451, { 'content-type': 'text/html' }); return res.end('<html><title>Blocked by policy</title></html>');
       case 'waf': res.writeHead(403, { 'content-type': 'text/html' }); return res.end('<html><title>403 Forbidden</title></html>');
       case 'toHttps': res.writeHead(301, { location: `https://127.0.0.1:${srv.port}${path}` }); return res.end();
       // an IdP (or a proxy in front of it) that sends the headers and the start of the document, then nothing
@@ -54,6 +56,16 @@ describe('auth.oidc.issuer: the discovery URL\'s other answers', () => {
     expect(r.message).toContain(`127.0.0.1:${srv.port} answered HTTP 200, server idp-proxy, then its body stopped after 10 bytes of the 900 its Content-Length announced`);
     expect(r.cause, brief(r)).toBe(`backend:oidc-issuer:127.0.0.1:${srv.port}`);
     expect(r.hint).not.toMatch(/firewall/);
+  });
+
+  it('a captive portal (511) or a web filter (451) in front: issuerBlocked (front-auth), not "the IdP fails" nor "set the base URL"', async () => {
+    for (const [realm, text] of [['portal', /captive portal/], ['filtered', /filtering proxy blocks the IdP/]] as const) {
+      const r = await check(`${base}/${realm}`);
+      expect(r.messageId, brief(r)).toBe('issuerBlocked');
+      expect(r.message).toMatch(text);
+      expect(r.cause).toBe(`front-auth:127.0.0.1:${srv.port}`);
+      expect(r.hint).not.toMatch(/set configuration\.auth/);
+    }
   });
 
   it('HTTP 403 from a WAF: issuerBlocked (front-auth), the document must be public', async () => {
