@@ -705,12 +705,12 @@ export async function judgeGrpcFailure(ctx: CheckContext, t: GrpcTarget, o: Grpc
           if (/rate[ _-]?limit|too many requests/i.test(d)) return { status: 'fail', messageId: 'rateLimited', cause: cause.frontAuth(hpOf(ep)), message: `${call}: ${code} ("${d}"): a rate limit in front of flyteadmin refuses the call (Envoy/Istio send their HTTP 429 to gRPC clients as UNAVAILABLE)`, hint: 'raise or remove the rate limit in front of flyteadmin for the clients (Envoy local_ratelimit / Istio EnvoyFilter token bucket, ingress limit-rps)', details };
           return backendDownGrpc(ctx, t, svc, code === 'DEADLINE_EXCEEDED' ? `DEADLINE_EXCEEDED sent by the proxy/server ("${d}"), not this client's own deadline: its upstream did not answer within the proxy's timeout` : `${code} from the proxy/server ("${d}")`, details);
         case 'CANCELLED':
-          return { status: 'fail', messageId: 'unrecognised', message: `${call}: CANCELLED ("${d}") by the peer: the proxy or server reset the stream (RST_STREAM CANCEL) before answering`, hint: `read the ingress controller's log for ${svc.path} and flyteadmin's log: a proxy cancels when its upstream resets or times out`, details };
+          return { status: 'fail', messageId: 'unrecognised', cause: cause.answer(hpOf(ep), 'CANCELLED'), message: `${call}: CANCELLED ("${d}") by the peer: the proxy or server reset the stream (RST_STREAM CANCEL) before answering`, hint: `read the ingress controller's log for ${svc.path} and flyteadmin's log: a proxy cancels when its upstream resets or times out`, details };
         case 'INTERNAL': case 'UNKNOWN': case 'DATA_LOSS':
           return { status: 'fail', messageId: 'serverError', cause: cause.backend('flyteadmin'), message: `${call}: ${code} ("${d}"): flyteadmin failed while answering`, hint: `read flyteadmin's log: \`${kubectl(target.kubernetes, target.kubernetes.namespace)} logs deploy/${adminGrpcBackend(target).deployment}\``, details };
         default:
           if (svc.handlerAnswers.includes(code)) return anonymousAnswerOutcome(ctx, where, `${svc.label}/${svc.method}`, details);
-          return { status: 'fail', messageId: 'unrecognised', message: `unrecognised answer to ${call}: ${code} ("${d}")`, hint: `${svc.method} takes no arguments on flyteadmin; check what serves ${svc.service} behind ${where}`, details };
+          return { status: 'fail', messageId: 'unrecognised', cause: cause.answer(hpOf(ep), code), message: `unrecognised answer to ${call}: ${code} ("${d}")`, hint: `${svc.method} takes no arguments on flyteadmin; check what serves ${svc.service} behind ${where}`, details };
       }
     }
     case 'protocol': {

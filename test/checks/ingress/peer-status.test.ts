@@ -92,4 +92,13 @@ describe('statuses a proxy sends itself', () => {
     expect(r.messageId, brief(r)).toBe('unrecognised');
     expect(r.message, brief(r)).toMatch(/17 \("what is this"\)/);
   });
+
+  it('a status no finding covers, met by every gRPC probe: one fault (answer:<host:port>:<code>), one root', async () => {
+    status = { code: 11, message: 'out of range at the proxy' };
+    const rs = await runMany(IDS, bedTarget(port), 'verify', 8000);
+    const failing = rs.filter((x) => x.status === 'fail');
+    expect(failing.map((x) => x.messageId), rs.map(brief).join('\n')).toEqual(IDS.map(() => 'unrecognised'));
+    expect(new Set(failing.map((x) => x.cause))).toEqual(new Set([`answer:flyte.test:${port}:OUT_OF_RANGE`]));
+    expect(failing.filter((x) => x.rootCause)).toHaveLength(1);
+  });
 });
