@@ -73,7 +73,7 @@ export async function tunnel(o: {
         if (i >= 0) finish({ text: buf.subarray(0, i).toString('latin1'), rest: buf.subarray(i + 4) });
         // A first line that is not an HTTP status line (an SSH banner): no need to wait for more.
         else if ((buf.includes(10) || buf.length >= 8) && !/^HTTP\/?\d?/.test(buf.subarray(0, 5).toString('latin1')) && !'HTTP/'.startsWith(buf.subarray(0, 5).toString('latin1'))) finish({ text: buf.toString('latin1'), rest: Buffer.alloc(0) });
-        else if (buf.length > 16_384) finish({ text: buf.subarray(0, 16_384).toString('latin1'), rest: Buffer.alloc(0) });
+        else if (buf.length > 16_384) finish({ error: { kind: 'not-http', message: `the proxy answered CONNECT ${hp} with HTTP headers that do not end (16 KiB without the empty line that ends them): ${JSON.stringify(buf.subarray(0, 60).toString('latin1'))}` } });
       };
       const onEnd = () => finish(buf.length ? { text: buf.toString('latin1'), rest: Buffer.alloc(0) } : { error: { kind: 'closed', message: `the proxy ${shown} closed the connection without answering CONNECT` } });
       const onErr = (e: Error) => finish({ error: { kind: classifyNetError(e).kind, message: e.message } });
@@ -90,6 +90,13 @@ export async function tunnel(o: {
     const status = Number(m[1]);
     const pa = /^proxy-authenticate:\s*(.+)$/im.exec(head.text)?.[1]?.trim();
     if (status < 200 || status >= 300) return done({ step, ok: false, status, statusLine: first.slice(0, 200), ...(pa ? { proxyAuthenticate: pa } : {}) });
+    // A proxy that opens a tunnel sends nothing after its 2xx until the client speaks, and never a
+    // Content-Length or Transfer-Encoding (RFC 9110 9.3.6): with either, or bytes already following,
+    // a web server answered CONNECT as it answers any request, and no tunnel exists.
+    const framing = /^(content-length|transfer-encoding):\s*(.+)$/im.exec(head.text);
+    if (framing || head.rest.length) {
+      return done({ step, ok: false, statusLine: first.slice(0, 200), error: { kind: 'not-http', message: `the proxy answered CONNECT ${hp} with ${first.slice(0, 60)}${framing ? ` and ${framing[1]!.toLowerCase()}: ${framing[2]!.trim().slice(0, 30)}` : ''}${head.rest.length ? `, then content (${JSON.stringify(head.rest.subarray(0, 40).toString('latin1'))})` : ''}: a web server answering every request, not a proxy opening a tunnel (a tunnel's 2xx carries no body)` } });
+    }
     if (!o.tls) return done({ step, ok: true, status, statusLine: first.slice(0, 200) });
     // 3. TLS to the target inside the tunnel
     step = 'tls';

@@ -88,6 +88,26 @@ describe(ID, () => {
     } finally { await p.stop(); }
   });
 
+  // HTTPS_PROXY pointing at a plain web server that answers every request with 200: no tunnel
+  // exists, whatever the status says (a tunnel's 2xx never carries a body, RFC 9110 9.3.6).
+  it('a web server where the proxy should be (CONNECT answered 200 with a body, or headers that never end): proxyNotHttp at once, not a TLS failure in a tunnel', async () => {
+    const web = await startTcp((s) => { s.on('error', () => undefined); s.once('data', () => s.write('HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5000000\r\n\r\n<html>')); });
+    const endless = await startTcp((s) => {
+      s.on('error', () => undefined);
+      s.once('data', () => { s.write('HTTP/1.1 200 OK\r\n'); const pad = `X-Pad: ${'a'.repeat(1000)}\r\n`; const go = () => { while (!s.destroyed && s.write(pad)) { /* until pushed back */ } }; s.on('drain', go); go(); });
+    });
+    try {
+      const t0 = Date.now();
+      const a = (await run(both(`http://127.0.0.1:${web.port}`))).res;
+      expect(a).toMatchObject({ status: 'fail', messageId: 'proxyNotHttp' });
+      expect(a.message).toMatch(/answered CONNECT flyte\.test:\d+ with HTTP\/1\.1 200 OK and content-length: 5000000.*not a proxy opening a tunnel/);
+      const b = (await run(both(`http://127.0.0.1:${endless.port}`))).res;
+      expect(b).toMatchObject({ status: 'fail', messageId: 'proxyNotHttp' });
+      expect(b.message).toContain('HTTP headers that do not end');
+      expect(Date.now() - t0).toBeLessThan(6000);
+    } finally { await web.stop(); await endless.stop(); }
+  });
+
   it('nothing at the proxy address, a stall, an SSH server, a bad URL: refused, timeout, not an HTTP proxy, bad URL', async () => {
     const tb = getTestbed();
     const refused = (await run(both(`http://127.0.0.1:${tb.closedPort}`))).res;
