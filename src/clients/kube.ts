@@ -929,6 +929,13 @@ async function tunnel(p: Proxy, host: string, port: number, _tls: object, progre
     const code = status?.[1] ?? 'no HTTP status';
     throw new KubeError('proxy', `${where} refused CONNECT ${host}:${port} (${code}${code === '407' ? ': proxy authentication required' : ''})`, { code: `PROXY_${code}` });
   }
+  // a tunnel's 2xx carries no body (RFC 9110 9.3.6): with one, a web server answered as it answers any request
+  const end = head.indexOf('\r\n\r\n') + 4;
+  const framing = /^(content-length|transfer-encoding):\s*(.+)$/im.exec(head.subarray(0, end).toString('latin1'));
+  if (framing || head.length > end) {
+    s.destroy();
+    throw new KubeError('proxy', `${where} answered CONNECT ${host}:${port} with 200 and a body${framing ? ` (${framing[1]!.toLowerCase()}: ${framing[2]!.trim().slice(0, 30)})` : ''}: a web server answering every request, not a proxy opening a tunnel`, { code: 'PROXY_NOT_A_PROXY' });
+  }
   progress.stage = 'tunnel';
   progress.pending?.delete(s);
   return s;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../../harness/run-check.js';
-import { startDropping, type Running } from '../../harness/private-servers.js';
+import { startDropping, startTcp, type Running } from '../../harness/private-servers.js';
 import { makeTarget } from '../../harness/target.js';
 import { getTestbed } from '../../harness/testbed.js';
 
@@ -45,5 +45,14 @@ describe('kubernetes.api.reachable through a proxy that does not answer', () => 
     const { result } = await runCheck('kubernetes.api.reachable', target(viaProxy(`http://127.0.0.1:${dropping.port}`)), { timeoutMs: 3000 });
     expect(result, result.message).toMatchObject({ status: 'fail', messageId: 'proxyFailed' });
     expect(result.message).toMatch(/did not accept a connection within .* \(dropped/);
+  });
+
+  it('a web server where the proxy should be (CONNECT answered 200 with a body): proxyFailed saying no tunnel exists, not a TLS failure of the API server', async () => {
+    const web = await startTcp((sock) => { sock.on('error', () => undefined); sock.once('data', () => sock.write('HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 70000\r\n\r\n<html><title>Welcome</title>')); });
+    try {
+      const { result } = await runCheck('kubernetes.api.reachable', target(viaProxy(`http://127.0.0.1:${web.port}`)), { timeoutMs: 3000 });
+      expect(result, result.message).toMatchObject({ status: 'fail', messageId: 'proxyFailed' });
+      expect(result.message).toMatch(/answered CONNECT 127\.0\.0\.1:\d+ with 200 and a body \(content-length: 70000\): a web server answering every request, not a proxy opening a tunnel/);
+    } finally { await web.stop(); }
   });
 });
