@@ -215,20 +215,37 @@ export async function s3NetFailure(ctx: CheckContext, net: NetFailure, what: str
 
 const PLAIN_TO_TLS = /plain HTTP request was sent to HTTPS port|Client sent an HTTP request to an HTTPS server|speak(s|ing)? plain HTTP to an SSL/i;
 
+/**
+ * What something between here and a store (a captive portal, a web filter, a proxy or gateway that
+ * wants its own credentials) answered for itself, in words; undefined for anything else. 401/403
+ * count only with WWW-Authenticate or a login/block page: a store's own refusals carry its headers.
+ */
+export function interceptedInFront(a: { status: number; headers: Record<string, unknown>; body: Buffer | string }): string | undefined {
+  const h = a.headers as Record<string, string | undefined>;
+  const body = (typeof a.body === 'string' ? a.body : a.body.subarray(0, 4096).toString('utf8')).slice(0, 4096);
+  if (a.status === 511) return 'the network this machine is on wants a login first (511 Network Authentication Required: a captive portal)';
+  if (a.status === 451) return 'a filtering proxy blocks it (451 Unavailable For Legal Reasons)';
+  if (a.status === 407) return `a proxy on the way wants its own credentials (407${h['proxy-authenticate'] ? `, Proxy-Authenticate: ${String(h['proxy-authenticate']).slice(0, 60)}` : ''})`;
+  if ((a.status === 401 || a.status === 403) && (h['www-authenticate'] || /<title>[^<]*(sign[ -]?in|log[ -]?in|access denied|forbidden by|blocked)/i.test(body))) {
+    return `an auth proxy or gateway in front of it answers ${a.status}${h['www-authenticate'] ? ` (WWW-Authenticate: ${String(h['www-authenticate']).slice(0, 60)})` : ' with a login or block page'}, not the store (a store signs its refusals with its own headers and error document)`;
+  }
+  return undefined;
+}
+
+function frontHint(status: number, host: string, hostPort: string, api: string, endpointKey: string): string {
+  if (status === 511) return 'log in to the network (open a web page for the portal), or check from another network or through the VPN; the storage settings are not the cause';
+  if (status === 451 || status === 407) return `have the proxy or filter let ${host} through (NO_PROXY for the store, or an allow-list entry), or check from a network without it; Flyte's pods do not go through it`;
+  return `let ${api} requests reach the store unauthenticated by the gateway at ${hostPort} (the store authenticates them itself), or point ${endpointKey} at the store's own endpoint`;
+}
+
 /** Outcome for an answer without S3 evidence. */
 export function s3NotS3(ctx: CheckContext, a: Pick<S3Answer, 'status' | 'headers' | 'body'>, what: string, details: Record<string, Json>): Outcome<'plainToTlsPort' | 'serverError' | 'notS3' | 'interceptedInFront'> {
   const t = ctx.target, st = t.storage!;
   const p = hp(st);
   const seen = describeAnswer(a);
   const d = { ...details, httpStatus: a.status, answeredBy: seen };
-  // Something between here and the store answers for itself: the endpoint may well be right.
-  const h = a.headers as Record<string, string | undefined>;
-  const front = a.status === 511 ? 'the network this machine is on wants a login first (511 Network Authentication Required: a captive portal)'
-    : a.status === 451 ? 'a filtering proxy blocks it (451 Unavailable For Legal Reasons)'
-      : a.status === 407 ? `a proxy on the way wants its own credentials (407${h['proxy-authenticate'] ? `, Proxy-Authenticate: ${String(h['proxy-authenticate']).slice(0, 60)}` : ''})`
-        : (a.status === 401 || a.status === 403) && (h['www-authenticate'] || /<title>[^<]*(sign[ -]?in|log[ -]?in|access denied|forbidden by|blocked)/i.test(a.body.subarray(0, 4096).toString('utf8')))
-          ? `an auth proxy or gateway in front of it answers ${a.status}${h['www-authenticate'] ? ` (WWW-Authenticate: ${String(h['www-authenticate']).slice(0, 60)})` : ' with a login or block page'}, not S3 (S3 signs its refusals with request-id headers and an XML error)` : undefined;
-  if (front) return { status: 'fail', messageId: 'interceptedInFront', cause: cause.frontAuth(p.key), message: `${what}: ${front}: ${seen}`, hint: a.status === 511 ? 'log in to the network (open a web page for the portal), or check from another network or through the VPN; the storage settings are not the cause' : a.status === 451 || a.status === 407 ? `have the proxy or filter let ${p.host} through (NO_PROXY for the store, or an allow-list entry), or check from a network without it; Flyte's pods do not go through it` : `let S3 requests reach the store unauthenticated by the gateway at ${p.key} (S3 authenticates them itself), or point ${storageKey(st, 'endpoint')} at the store's own S3 endpoint`, details: d };
+  const front = interceptedInFront(a);
+  if (front) return { status: 'fail', messageId: 'interceptedInFront', cause: cause.frontAuth(p.key), message: `${what}: ${front}: ${seen}`, hint: frontHint(a.status, p.host, p.key, 'S3', storageKey(st, 'endpoint')), details: d };
   if (PLAIN_TO_TLS.test(a.body.subarray(0, 4096).toString('utf8'))) return { status: 'fail', messageId: 'plainToTlsPort', cause: cause.wrongService(p.key), message: `${what}: ${p.key} speaks HTTPS: it answered the plain HTTP request with ${seen}`, hint: schemeFix(t, true), details: d };
   if (a.status === 502 || a.status === 503 || a.status === 504) return { status: 'fail', messageId: 'serverError', cause: cause.backend(`s3 ${p.key}`), message: `${what}: a proxy at ${p.key} answered ${seen}: the store behind it is down or unreachable`, hint: `check the object store behind the proxy at ${p.key} (is it running and ready?) and the proxy's upstream`, details: d };
   return { status: 'fail', messageId: 'notS3', cause: cause.wrongService(p.key), message: `${what}: not an S3 answer: ${seen}`, hint: `point ${storageKey(st, 'endpoint')} at the object store's S3 API (MinIO: the API port, usually 9000, not the console), not at ${p.url}${st.endpoint ? '' : ' (a proxy intercepts it?)'}`, details: d };
@@ -557,6 +574,7 @@ export const GCS_FAILURES = {
   rateLimited: m('fail', 'rateLimitExceeded / 429: too many requests; retry later.'),
   serverError: m('fail', 'GCS (or a proxy in front of the endpoint) answered a 5xx server error.'),
   notGcs: m('fail', 'Something other than the GCS JSON API answered (an HTML page, an empty answer).'),
+  interceptedInFront: m('fail', 'Something between here and GCS answers for itself (a captive portal 511, a web filter 451, a proxy wanting credentials 407, an auth gateway\'s 401/403 login page): the endpoint may be right.'),
   unreachable: m('fail', 'No answer from the endpoint or token endpoint: refused, dropped, no route.'),
   answerStalled: m('fail', 'The endpoint or token endpoint answered with a status and headers, then stopped sending the body (a stuck server or a buffering proxy in front).'),
   dnsFailed: m('fail', 'The endpoint or token host does not resolve.'),
@@ -580,6 +598,8 @@ export function gcsNotGcs(ctx: CheckContext, a: GcsAnswer, what: string, details
   const st = ctx.target.storage!;
   const h = gcsHostPort(st);
   const seen = describeAnswer(a);
+  const front = interceptedInFront(a);
+  if (front) return { status: 'fail', messageId: 'interceptedInFront', cause: cause.frontAuth(h.key), message: `${what}: ${front}: ${seen}`, hint: frontHint(a.status, h.host, h.key, 'GCS', storageKey(st, 'endpoint')), details: { ...details, answeredBy: seen } };
   if (a.status === 502 || a.status === 503 || a.status === 504) return { status: 'fail', messageId: 'serverError', cause: cause.backend(`gcs ${h.key}`), message: `${what}: a proxy at ${h.key} answered ${seen}: what is behind it is down`, hint: `check the GCS endpoint ${st.endpoint ?? 'storage.googleapis.com'} and the proxy's upstream`, details: { ...details, answeredBy: seen } };
   return { status: 'fail', messageId: 'notGcs', cause: cause.wrongService(h.key), message: `${what}: not a GCS answer: ${seen}`, hint: st.endpoint ? `point the GCS endpoint at a GCS JSON API (${st.endpoint} answers something else)` : 'a proxy on the path to storage.googleapis.com answers instead of GCS: check HTTPS_PROXY and the network path', details: { ...details, answeredBy: seen } };
 }
@@ -711,6 +731,7 @@ export const AZURE_FAILURES = {
   requestRejected: m('fail', 'InvalidHeaderValue / UnsupportedHeader / InvalidQueryParameterValue / Md5Mismatch: the server refuses the form of the request (API version too new for Azurite or Azure Stack, a proxy changing it).'),
   serverError: m('fail', 'Azure Storage (or a proxy in front) answered a server-side error: ServerBusy, InternalError, OperationTimedOut, 5xx.'),
   notAzure: m('fail', 'Something other than Azure Blob Storage answered (an HTML page, an empty answer, another API).'),
+  interceptedInFront: m('fail', 'Something between here and Azure Storage answers for itself (a captive portal 511, a web filter 451, a proxy wanting credentials 407, an auth gateway\'s 401/403 login page): the endpoint may be right.'),
   unreachable: m('fail', 'No answer from the blob endpoint: connection refused, dropped (timeout) or no route.'),
   dnsFailed: m('fail', 'The blob endpoint host does not resolve (not an account name: a custom endpoint or DNS).'),
   tlsToPlainPort: m('fail', 'The endpoint is https:// but the port speaks plain HTTP.'),
@@ -758,6 +779,8 @@ export function azureNotAzure(ctx: CheckContext, a: AzureAnswer, what: string, d
   const st = ctx.target.storage!;
   const h = azHp(st);
   const seen = describeAnswer({ status: a.status, headers: a.headers, body: Buffer.from(a.body) });
+  const front = interceptedInFront({ status: a.status, headers: a.headers, body: a.body });
+  if (front) return { status: 'fail', messageId: 'interceptedInFront', cause: cause.frontAuth(h.key), message: `${what}: ${front}: ${seen}`, hint: frontHint(a.status, h.host, h.key, 'Blob', storageKey(st, st.endpoint ? 'endpoint' : 'account')), details: { ...details, answeredBy: seen } };
   if (a.status === 502 || a.status === 503 || a.status === 504) return { status: 'fail', messageId: 'serverError', cause: cause.backend(`azure ${h.key}`), message: `${what}: a proxy at ${h.key} answered ${seen}: what is behind it is down`, hint: `check the blob endpoint ${h.url} and the proxy's upstream`, details: { ...details, answeredBy: seen } };
   return { status: 'fail', messageId: 'notAzure', cause: cause.wrongService(h.key), message: `${what}: not an Azure Blob Storage answer: ${seen}`, hint: st.endpoint ? `point ${storageKey(st, 'endpoint')} at the blob service (${st.endpoint} answers something else)` : `a proxy on the path to ${h.host} answers instead of Azure Storage: check HTTPS_PROXY and the network path`, details: { ...details, answeredBy: seen } };
 }

@@ -153,6 +153,16 @@ describe('storage.azure.* against Azurite', () => {
     expect(c.message).toMatch(/HTML page/);
   });
 
+  it('a captive portal (511) where the blob service should answer: interceptedInFront (front-auth), not "point the endpoint at the blob service"', async () => {
+    const portal = await startHttp((_req, res) => { res.writeHead(511, { 'content-type': 'text/html' }); res.end('<html><title>Network Login</title></html>'); });
+    try {
+      const c = (await run(target({ endpoint: `http://127.0.0.1:${portal.port}/${DEV_ACCOUNT}` }))).get('storage.azure.container')!;
+      expect(c).toMatchObject({ status: 'fail', messageId: 'interceptedInFront', cause: `front-auth:127.0.0.1:${portal.port}` });
+      expect(c.message).toMatch(/captive portal/);
+      expect(c.hint).toMatch(/log in to the network/);
+    } finally { await portal.stop(); }
+  });
+
   it('a dead port: unreachable, one root cause for the host:port', async () => {
     const port = await freePort();
     const res = await runSelection(target({ endpoint: `http://127.0.0.1:${port}/${DEV_ACCOUNT}`, userDataBucket: 'flyte-raw' }), 'preflight', ['storage.azure.*']);

@@ -35,6 +35,9 @@ describe('GCS errors (storage.gcs.bucket, key-file credentials)', () => {
     ['an HTML page', html(200, 'Sign in'), 'notGcs', 'GCS JSON API'],
     ['an empty 204', empty204, 'notGcs', 'GCS JSON API'],
     ['an unknown 409', gcsError(409, 'conflict', 'odd'), 'unrecognised', 'status-codes'],
+    // what stands between here and the store answers for itself: the endpoint may be right
+    ['a captive portal (511)', { status: 511, headers: { 'content-type': 'text/html' }, body: '<html><title>Network Login</title></html>' }, 'interceptedInFront', 'log in to the network'],
+    ['an auth gateway (401 with WWW-Authenticate, no GCS headers)', { status: 401, headers: { 'www-authenticate': 'Basic realm="gateway"' }, body: 'no' }, 'interceptedInFront', 'unauthenticated by the gateway'],
   ];
   for (const [name, reply, messageId, fix] of cases) {
     it(`${name} -> ${messageId}`, async () => {
