@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { isPlaceholderOnly } from './hygiene.js';
 import { readInputFile, SECRET_FILE_LIMIT } from './read.js';
 import { nestingBeyond } from './values.js';
+import { fastYaml } from './yaml-fast.js';
 import { assignments, flagSecrets, isIdentifierKeyName, isSecretKeyName } from './secret.js';
 import type { Target } from './target.js';
 
@@ -15,7 +16,9 @@ function configDocument(s: string): Record<string, unknown> | undefined {
   if (!s.includes('\n') || /-----BEGIN /.test(s) || !/^[\s{]*"?[A-Za-z0-9_.-]+"?\s*:/m.test(s)) return undefined;
   if (nestingBeyond(s)) return undefined; // (too deep for the parser: not a config document)
   try {
-    const v: unknown = parseYaml(s);
+    // the plain YAML most config documents are goes through the fast path (the same value as the yaml package's)
+    const fast = fastYaml(s);
+    const v: unknown = fast !== undefined ? fast : parseYaml(s);
     return v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length ? v as Record<string, unknown> : undefined;
   } catch { return undefined; }
 }
