@@ -1,3 +1,4 @@
+import { frontAnswer, frontNetworkFix } from '../../src/clients/answers.js';
 import { probeTimeout } from '../../src/engine/budget.js';
 import { clientTrust } from '../../src/clients/trust.js';
 import { httpRequest, jsonBody } from '../../src/clients/http.js';
@@ -91,9 +92,9 @@ export default defineCheck({
       return { status: 'fail', messageId: 'issuerBlocked', cause: cause.frontAuth(hp), message: `${served}${r.headers['www-authenticate'] ? ` (WWW-Authenticate: ${r.headers['www-authenticate'].slice(0, 120)})` : ''}: something in front of the IdP refuses the public discovery request`, hint: 'the discovery document and the JWKS must be reachable without credentials: remove the auth / IP allow-list in front of them for flyteadmin (and from this machine to check), or use a proxy that allows them (auth.userAuth.httpProxyURL)', details };
     }
     // what a captive portal, a web filter or a proxy in front answers for itself: the base URL may well be right
-    if (r.status === 511 || r.status === 451 || r.status === 408) {
-      const what = r.status === 511 ? 'the network this machine is on wants a login first (511: a captive portal)' : r.status === 451 ? 'a filtering proxy blocks the IdP (451 Unavailable For Legal Reasons)' : 'a proxy in front closed the request as too slow (408 Request Timeout to a complete GET)';
-      return { status: 'fail', messageId: 'issuerBlocked', cause: cause.frontAuth(hp), message: `${served}: ${what}; the URL itself may well be right`, hint: r.status === 511 ? 'log in to the network (a web page opens the portal), or check from another network or through the VPN' : `have the network let ${u.hostname} through from here (a web filter or proxy allow-list); flyteadmin reaches the IdP from the cluster's network, which may not pass the same filter`, details };
+    const front = r.status === 407 ? undefined : frontAnswer(r, { subject: 'the IdP' }); // 407: with 401/403 below
+    if (front && front.kind !== 'gone') {
+      return { status: 'fail', messageId: 'issuerBlocked', cause: cause.frontAuth(hp), message: `${served}: ${front.text}; the URL itself may well be right`, hint: frontNetworkFix(front.kind, u.hostname) ?? `have the network let ${u.hostname} through from here (a web filter or proxy allow-list); flyteadmin reaches the IdP from the cluster's network, which may not pass the same filter`, details };
     }
     if (r.status >= 500 || r.status === 429) {
       return { status: 'fail', messageId: 'issuerError', cause: cause.backend(`oidc-issuer:${hp}`), message: `${served}: the IdP (or a proxy in front of it) fails now; the URL itself may well be right`, hint: `retry, and check the IdP's status; ${baseUrlKey(ctx.target)} needs no change unless the IdP's own documentation names another URL`, details };

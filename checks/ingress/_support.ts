@@ -3,6 +3,7 @@
 // probes, identifyService, the TLS probe, the Kubernetes API); Flyte knowledge from src/flyte. Every
 // status the probes can meet maps to a finding with its cause key, or to an honest "unrecognised"
 // finding with the evidence. Nothing passes on a wrong answer.
+import { frontAnswer, frontNetworkFix } from '../../src/clients/answers.js';
 import { hostPort, ingressGrpcEndpoint, ingressHttpBase, isClusterInternal, isPrivateAddress, type GrpcTarget } from '../../src/config/endpoints.js';
 import type { Target } from '../../src/config/target.js';
 import { callFlyteMethod, classifyGrpcError, grpcCallSetup, h2Evidence, type GrpcFailure, type GrpcOptions, type H2Evidence } from '../../src/clients/grpc.js';
@@ -74,12 +75,17 @@ const EDGE_MESSAGES = {
 function edgeStatusOutcome(ctx: CheckContext, ep: Ep, status: number, observed: string, details: Record<string, Json>, grpc: boolean): Outcome<'networkLogin' | 'filteredOut' | 'requestTimedOut' | 'pathGone' | 'methodRefused'> | undefined {
   const hp = hpOf(ep);
   const where = hostPort(ep);
-  switch (status) {
-    case 511: return { status: 'fail', messageId: 'networkLogin', cause: cause.frontAuth(hp), message: `${observed}: the network this machine is on wants a login first (511 Network Authentication Required): a captive portal or network access gateway answers instead of the ingress`, hint: `log in to the network (open any web page in a browser for the portal), or check from another network or through the VPN; nothing in Flyte's settings causes this`, details };
-    case 451: return { status: 'fail', messageId: 'filteredOut', cause: cause.frontAuth(hp), message: `${observed}: a filtering proxy blocks ${ep.host} (451 Unavailable For Legal Reasons)`, hint: `have the web filter allow ${ep.host} (ask the network team; the answer's server header names the filter), or check from a network without it`, details };
-    case 408: return { status: 'fail', messageId: 'requestTimedOut', cause: cause.frontAuth(hp), message: `${observed}: a proxy at ${where} closed the request as too slow (408 Request Timeout), although it was complete${grpc ? ' (a gRPC call is an HTTP/2 request with a body)' : ''}`, hint: `check the proxy or load balancer in front of the ingress (its client/request timeouts${grpc ? ', and that it forwards HTTP/2 requests with bodies' : ''}); ingress-nginx: client-body-timeout / client-header-timeout in the controller ConfigMap`, details };
-    case 410: return { status: 'fail', messageId: 'pathGone', cause: cause.frontAuth(hp), message: `${observed}: a rule in front of flyteadmin answers 410 Gone (flyteadmin never does): a retired route or a redirect/deny rule on ${where}`, hint: `remove the rule that retires the path (a WAF rule, a gateway route, a server-snippet returning 410) from what serves ${ep.host}`, details };
-    case 405: return grpc ? undefined : { status: 'fail', messageId: 'methodRefused', cause: cause.frontAuth(hp), message: `${observed}: GET is refused on a path flyteadmin serves with GET (405 Method Not Allowed): an API gateway or WAF method rule in front, or a backend that does not serve the path`, hint: `allow GET (and POST for the API) through what serves ${ep.host} (a WAF or gateway method rule), and route the path to flyteadmin`, details };
+  if (status === 405) {
+    return grpc ? undefined : { status: 'fail', messageId: 'methodRefused', cause: cause.frontAuth(hp), message: `${observed}: GET is refused on a path flyteadmin serves with GET (405 Method Not Allowed): an API gateway or WAF method rule in front, or a backend that does not serve the path`, hint: `allow GET (and POST for the API) through what serves ${ep.host} (a WAF or gateway method rule), and route the path to flyteadmin`, details };
+  }
+  const f = frontAnswer({ status }, { subject: ep.host });
+  if (!f || f.kind === 'proxy-auth') return undefined; // 407: frontAuthOutcome, with the other credential answers
+  const message = `${observed}: ${f.text}${f.kind === 'request-timeout' && grpc ? ' (a gRPC call is an HTTP/2 request with a body)' : ''}${f.kind === 'gone' ? `, flyteadmin never does, on ${where}` : ''}`;
+  switch (f.kind) {
+    case 'captive-portal': return { status: 'fail', messageId: 'networkLogin', cause: cause.frontAuth(hp), message, hint: frontNetworkFix(f.kind, ep.host)!, details };
+    case 'web-filter': return { status: 'fail', messageId: 'filteredOut', cause: cause.frontAuth(hp), message, hint: `have the web filter allow ${ep.host} (ask the network team; the answer's server header names the filter), or check from a network without it`, details };
+    case 'request-timeout': return { status: 'fail', messageId: 'requestTimedOut', cause: cause.frontAuth(hp), message, hint: `check the proxy or load balancer in front of the ingress (its client/request timeouts${grpc ? ', and that it forwards HTTP/2 requests with bodies' : ''}); ingress-nginx: client-body-timeout / client-header-timeout in the controller ConfigMap`, details };
+    case 'gone': return { status: 'fail', messageId: 'pathGone', cause: cause.frontAuth(hp), message, hint: `remove the rule that retires the path (a WAF rule, a gateway route, a server-snippet returning 410) from what serves ${ep.host}`, details };
     default: return undefined;
   }
 }

@@ -1,3 +1,4 @@
+import { frontAnswer, frontNetworkFix } from '../../src/clients/answers.js';
 import { isObj, KubeError, kubeSession, kubectl, probeSignal, type KubeSession } from '../../src/clients/kube.js';
 import { resolveHost } from '../../src/clients/resolve.js';
 import { describeService, identifyService, type ServiceEvidence } from '../../src/clients/sniff.js';
@@ -98,11 +99,12 @@ async function failure(e: KubeError, s: KubeSession, ctx: CheckContext, k: strin
         message: `${id.server}: ${seen}: a load balancer or proxy in front of the API server has no healthy API server behind it`,
         hint: `check the control plane behind ${hp}: the load balancer's targets and their health checks (the API servers' /readyz), a stopped or upgrading control plane, or the proxy's upstream${id.proxy ? ` (the requests go through ${id.proxy})` : ''}; \`${k} get --raw /readyz\` shows the same answer` };
     }
-    const what = st === 511 ? 'the network this machine is on wants a login first (a captive portal)' : st === 401 || st === 407 ? 'a gateway or proxy in front of the API server wants its own credentials' : st === 403 ? 'a gateway, proxy or firewall in front of the API server refuses the request' : 'something in front of the API server answers for itself';
+    const f = frontAnswer({ status: st }, { subject: 'the API server' });
+    const what = f?.text ?? (st === 401 ? 'a gateway or proxy in front of the API server wants its own credentials' : st === 403 ? 'a gateway, proxy or firewall in front of the API server refuses the request' : 'something in front of the API server answers for itself');
+    const networkFix = f ? frontNetworkFix(f.kind, hp.replace(/:\d+$/, '')) : undefined;
     return { status: 'fail' as const, messageId: 'frontAnswered' as const, cause: cause.frontAuth(hp), details: d,
       message: `${id.server}: ${seen}: ${what}`,
-      hint: st === 511 ? 'log in to the network (open a web page for the portal), or check from another network or through the VPN; nothing in the kubeconfig causes this'
-        : `look at what sits in front of ${hp} (an authenticating gateway such as Rancher's or a cloud IAP, a corporate proxy${id.proxy ? `: the requests go through ${id.proxy}` : ''}); the kubeconfig's credentials never reached an API server, so refreshing them will not help unless the gateway is what issues them (\`${k} get --raw /version -v=8\` shows the same answer)` };
+      hint: networkFix ?? `look at what sits in front of ${hp} (an authenticating gateway such as Rancher's or a cloud IAP, a corporate proxy${id.proxy ? `: the requests go through ${id.proxy}` : ''}); the kubeconfig's credentials never reached an API server, so refreshing them will not help unless the gateway is what issues them (\`${k} get --raw /version -v=8\` shows the same answer)` };
   }
   switch (e.kind) {
     case 'timeout':

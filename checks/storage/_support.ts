@@ -3,6 +3,7 @@
 // chain) to one declared messageId with its message, fix and cause key. Started from the S3
 // "Error responses" code list and the GCS JSON API error reasons; anything else is an honest
 // "unrecognised" finding with the evidence. Only AccessDenied / forbidden means the policy.
+import { frontAnswer, frontNetworkFix, type FrontKind } from '../../src/clients/answers.js';
 import { maskIdentifier } from '../../src/config/secret.js';
 import { surroundingWhitespace } from '../../src/config/hygiene.js';
 import { closeNames } from '../../src/distance.js';
@@ -215,27 +216,14 @@ export async function s3NetFailure(ctx: CheckContext, net: NetFailure, what: str
 
 const PLAIN_TO_TLS = /plain HTTP request was sent to HTTPS port|Client sent an HTTP request to an HTTPS server|speak(s|ing)? plain HTTP to an SSL/i;
 
-/**
- * What something between here and a store (a captive portal, a web filter, a proxy or gateway that
- * wants its own credentials) answered for itself, in words; undefined for anything else. 401/403
- * count only with WWW-Authenticate or a login/block page: a store's own refusals carry its headers.
- */
-export function interceptedInFront(a: { status: number; headers: Record<string, unknown>; body: Buffer | string }): string | undefined {
-  const h = a.headers as Record<string, string | undefined>;
-  const body = (typeof a.body === 'string' ? a.body : a.body.subarray(0, 4096).toString('utf8')).slice(0, 4096);
-  if (a.status === 511) return 'the network this machine is on wants a login first (511 Network Authentication Required: a captive portal)';
-  if (a.status === 451) return 'a filtering proxy blocks it (451 Unavailable For Legal Reasons)';
-  if (a.status === 407) return `a proxy on the way wants its own credentials (407${h['proxy-authenticate'] ? `, Proxy-Authenticate: ${String(h['proxy-authenticate']).slice(0, 60)}` : ''})`;
-  if ((a.status === 401 || a.status === 403) && (h['www-authenticate'] || /<title>[^<]*(sign[ -]?in|log[ -]?in|access denied|forbidden by|blocked)/i.test(body))) {
-    return `an auth proxy or gateway in front of it answers ${a.status}${h['www-authenticate'] ? ` (WWW-Authenticate: ${String(h['www-authenticate']).slice(0, 60)})` : ' with a login or block page'}, not the store (a store signs its refusals with its own headers and error document)`;
-  }
-  return undefined;
+/** What something between here and a store answered for itself (frontAnswer; a store signs its own 401/403 with its headers and error document). */
+function interceptedInFront(a: { status: number; headers: Record<string, unknown>; body: Buffer | string }): { kind: FrontKind; text: string } | undefined {
+  const f = frontAnswer(a, { gateway401: true });
+  return f && f.kind !== 'request-timeout' && f.kind !== 'gone' ? f : undefined;
 }
 
-function frontHint(status: number, host: string, hostPort: string, api: string, endpointKey: string): string {
-  if (status === 511) return 'log in to the network (open a web page for the portal), or check from another network or through the VPN; the storage settings are not the cause';
-  if (status === 451 || status === 407) return `have the proxy or filter let ${host} through (NO_PROXY for the store, or an allow-list entry), or check from a network without it; Flyte's pods do not go through it`;
-  return `let ${api} requests reach the store unauthenticated by the gateway at ${hostPort} (the store authenticates them itself), or point ${endpointKey} at the store's own endpoint`;
+function frontHint(kind: FrontKind, host: string, hostPort: string, api: string, endpointKey: string): string {
+  return frontNetworkFix(kind, host) ?? `let ${api} requests reach the store unauthenticated by the gateway at ${hostPort} (the store authenticates them itself), or point ${endpointKey} at the store's own endpoint`;
 }
 
 /** Outcome for an answer without S3 evidence. */
@@ -245,7 +233,7 @@ export function s3NotS3(ctx: CheckContext, a: Pick<S3Answer, 'status' | 'headers
   const seen = describeAnswer(a);
   const d = { ...details, httpStatus: a.status, answeredBy: seen };
   const front = interceptedInFront(a);
-  if (front) return { status: 'fail', messageId: 'interceptedInFront', cause: cause.frontAuth(p.key), message: `${what}: ${front}: ${seen}`, hint: frontHint(a.status, p.host, p.key, 'S3', storageKey(st, 'endpoint')), details: d };
+  if (front) return { status: 'fail', messageId: 'interceptedInFront', cause: cause.frontAuth(p.key), message: `${what}: ${front.text}: ${seen}`, hint: frontHint(front.kind, p.host, p.key, 'S3', storageKey(st, 'endpoint')), details: d };
   if (PLAIN_TO_TLS.test(a.body.subarray(0, 4096).toString('utf8'))) return { status: 'fail', messageId: 'plainToTlsPort', cause: cause.wrongService(p.key), message: `${what}: ${p.key} speaks HTTPS: it answered the plain HTTP request with ${seen}`, hint: schemeFix(t, true), details: d };
   if (a.status === 502 || a.status === 503 || a.status === 504) return { status: 'fail', messageId: 'serverError', cause: cause.backend(`s3 ${p.key}`), message: `${what}: a proxy at ${p.key} answered ${seen}: the store behind it is down or unreachable`, hint: `check the object store behind the proxy at ${p.key} (is it running and ready?) and the proxy's upstream`, details: d };
   return { status: 'fail', messageId: 'notS3', cause: cause.wrongService(p.key), message: `${what}: not an S3 answer: ${seen}`, hint: `point ${storageKey(st, 'endpoint')} at the object store's S3 API (MinIO: the API port, usually 9000, not the console), not at ${p.url}${st.endpoint ? '' : ' (a proxy intercepts it?)'}`, details: d };
@@ -599,7 +587,7 @@ export function gcsNotGcs(ctx: CheckContext, a: GcsAnswer, what: string, details
   const h = gcsHostPort(st);
   const seen = describeAnswer(a);
   const front = interceptedInFront(a);
-  if (front) return { status: 'fail', messageId: 'interceptedInFront', cause: cause.frontAuth(h.key), message: `${what}: ${front}: ${seen}`, hint: frontHint(a.status, h.host, h.key, 'GCS', storageKey(st, 'endpoint')), details: { ...details, answeredBy: seen } };
+  if (front) return { status: 'fail', messageId: 'interceptedInFront', cause: cause.frontAuth(h.key), message: `${what}: ${front.text}: ${seen}`, hint: frontHint(front.kind, h.host, h.key, 'GCS', storageKey(st, 'endpoint')), details: { ...details, answeredBy: seen } };
   if (a.status === 502 || a.status === 503 || a.status === 504) return { status: 'fail', messageId: 'serverError', cause: cause.backend(`gcs ${h.key}`), message: `${what}: a proxy at ${h.key} answered ${seen}: what is behind it is down`, hint: `check the GCS endpoint ${st.endpoint ?? 'storage.googleapis.com'} and the proxy's upstream`, details: { ...details, answeredBy: seen } };
   return { status: 'fail', messageId: 'notGcs', cause: cause.wrongService(h.key), message: `${what}: not a GCS answer: ${seen}`, hint: st.endpoint ? `point the GCS endpoint at a GCS JSON API (${st.endpoint} answers something else)` : 'a proxy on the path to storage.googleapis.com answers instead of GCS: check HTTPS_PROXY and the network path', details: { ...details, answeredBy: seen } };
 }
@@ -780,7 +768,7 @@ export function azureNotAzure(ctx: CheckContext, a: AzureAnswer, what: string, d
   const h = azHp(st);
   const seen = describeAnswer({ status: a.status, headers: a.headers, body: Buffer.from(a.body) });
   const front = interceptedInFront({ status: a.status, headers: a.headers, body: a.body });
-  if (front) return { status: 'fail', messageId: 'interceptedInFront', cause: cause.frontAuth(h.key), message: `${what}: ${front}: ${seen}`, hint: frontHint(a.status, h.host, h.key, 'Blob', storageKey(st, st.endpoint ? 'endpoint' : 'account')), details: { ...details, answeredBy: seen } };
+  if (front) return { status: 'fail', messageId: 'interceptedInFront', cause: cause.frontAuth(h.key), message: `${what}: ${front.text}: ${seen}`, hint: frontHint(front.kind, h.host, h.key, 'Blob', storageKey(st, st.endpoint ? 'endpoint' : 'account')), details: { ...details, answeredBy: seen } };
   if (a.status === 502 || a.status === 503 || a.status === 504) return { status: 'fail', messageId: 'serverError', cause: cause.backend(`azure ${h.key}`), message: `${what}: a proxy at ${h.key} answered ${seen}: what is behind it is down`, hint: `check the blob endpoint ${h.url} and the proxy's upstream`, details: { ...details, answeredBy: seen } };
   return { status: 'fail', messageId: 'notAzure', cause: cause.wrongService(h.key), message: `${what}: not an Azure Blob Storage answer: ${seen}`, hint: st.endpoint ? `point ${storageKey(st, 'endpoint')} at the blob service (${st.endpoint} answers something else)` : `a proxy on the path to ${h.host} answers instead of Azure Storage: check HTTPS_PROXY and the network path`, details: { ...details, answeredBy: seen } };
 }

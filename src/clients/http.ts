@@ -5,6 +5,7 @@
 import type { CheckContext } from '../engine/types.js';
 import { sharedSecureContext } from './secure-context.js';
 import { lookupFor, resolveHost } from './resolve.js';
+import { stalledText } from './answers.js';
 import { ProbeError, classifyNetError } from './tls.js';
 import { timeoutSignal } from '../engine/budget.js';
 
@@ -100,9 +101,7 @@ export async function httpRequest(ctx: CheckContext, url: string, o: HttpRequest
   } catch (err) {
     if ((ioTimeout.aborted || (err as { code?: string })?.code === 'UND_ERR_BODY_TIMEOUT') && !ctx.signal.aborted && head) {
       // the server answered (status line and headers), then its body stopped: not "no answer"
-      const length = Number(head.headers['content-length']);
-      const server = typeof head.headers['server'] === 'string' ? `, server ${head.headers['server'].slice(0, 60)}` : '';
-      throw new ProbeError('stalled', `${where} answered HTTP ${head.status}${server}, then its body stopped after ${head.received()} bytes${Number.isSafeInteger(length) && length > head.received() ? ` of the ${length} its Content-Length announced` : ''} (no more within ${Math.round((Date.now() - t0) / 100) / 10}s)`, 'ETIMEDOUT', undefined, { connected: true });
+      throw new ProbeError('stalled', `${where} ${stalledText(head.status, head.headers, head.received(), Date.now() - t0)}`, 'ETIMEDOUT', undefined, { connected: true });
     }
     if (ioTimeout.aborted && !ctx.signal.aborted) {
       throw new ProbeError('timeout', `no answer from ${where} within ${Math.round(o.timeoutMs / 100) / 10}s`, 'ETIMEDOUT');

@@ -16,6 +16,7 @@
 //
 // Read-only by construction: a session can only GET, LIST (paginated) and create
 // SelfSubjectAccessReviews and SubjectAccessReviews (answered, never stored). There is no write method.
+import { connectNotTunnel, stalledText } from './answers.js';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import type { KubernetesTarget } from '../config/target.js';
 import { headerUnsafe } from '../config/hygiene.js';
@@ -558,7 +559,7 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
           const length = Number(resp.headers['content-length']);
           const status = resp.statusCode ?? 0;
           const expected = Number.isSafeInteger(length) && length > size ? length : undefined;
-          return new KubeError('timeout', `${method} ${path}: ${server} answered HTTP ${status}, then its body stopped after ${size} bytes${expected !== undefined ? ` of ${expected}` : ''}`, { ...ke.extra, stage: 'body', status, received: size, ...(expected !== undefined ? { expected } : {}), request: `${method} ${path}` });
+          return new KubeError('timeout', `${method} ${path}: ${server} ${stalledText(status, resp.headers, size)}`, { ...ke.extra, stage: 'body', status, received: size, ...(expected !== undefined ? { expected } : {}), request: `${method} ${path}` });
         };
         resp.on('error', (e) => { try { rej(transportError(e)); } catch (x) { rej(x); } });
         resp.on('end', () => {
@@ -929,12 +930,11 @@ async function tunnel(p: Proxy, host: string, port: number, _tls: object, progre
     const code = status?.[1] ?? 'no HTTP status';
     throw new KubeError('proxy', `${where} refused CONNECT ${host}:${port} (${code}${code === '407' ? ': proxy authentication required' : ''})`, { code: `PROXY_${code}` });
   }
-  // a tunnel's 2xx carries no body (RFC 9110 9.3.6): with one, a web server answered as it answers any request
   const end = head.indexOf('\r\n\r\n') + 4;
-  const framing = /^(content-length|transfer-encoding):\s*(.+)$/im.exec(head.subarray(0, end).toString('latin1'));
-  if (framing || head.length > end) {
+  const notTunnel = connectNotTunnel(head.subarray(0, end).toString('latin1'), head.subarray(end));
+  if (notTunnel) {
     s.destroy();
-    throw new KubeError('proxy', `${where} answered CONNECT ${host}:${port} with 200 and a body${framing ? ` (${framing[1]!.toLowerCase()}: ${framing[2]!.trim().slice(0, 30)})` : ''}: a web server answering every request, not a proxy opening a tunnel`, { code: 'PROXY_NOT_A_PROXY' });
+    throw new KubeError('proxy', `${where} answered CONNECT ${host}:${port} with 200${notTunnel}`, { code: 'PROXY_NOT_A_PROXY' });
   }
   progress.stage = 'tunnel';
   progress.pending?.delete(s);

@@ -1,6 +1,7 @@
 // A tunnel through an HTTP proxy (CONNECT host:port), then the TLS handshake the client would make
 // inside it. Evidence only: what the proxy answered (status line, Proxy-Authenticate), what failed
 // at which step, and the certificate seen through the tunnel.
+import { connectNotTunnel } from './answers.js';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { certInfo, classifyNetError, type CertInfo } from './tls.js';
@@ -90,13 +91,9 @@ export async function tunnel(o: {
     const status = Number(m[1]);
     const pa = /^proxy-authenticate:\s*(.+)$/im.exec(head.text)?.[1]?.trim();
     if (status < 200 || status >= 300) return done({ step, ok: false, status, statusLine: first.slice(0, 200), ...(pa ? { proxyAuthenticate: pa } : {}) });
-    // A proxy that opens a tunnel sends nothing after its 2xx until the client speaks, and never a
-    // Content-Length or Transfer-Encoding (RFC 9110 9.3.6): with either, or bytes already following,
-    // a web server answered CONNECT as it answers any request, and no tunnel exists.
-    const framing = /^(content-length|transfer-encoding):\s*(.+)$/im.exec(head.text);
-    if (framing || head.rest.length) {
-      return done({ step, ok: false, statusLine: first.slice(0, 200), error: { kind: 'not-http', message: `the proxy answered CONNECT ${hp} with ${first.slice(0, 60)}${framing ? ` and ${framing[1]!.toLowerCase()}: ${framing[2]!.trim().slice(0, 30)}` : ''}${head.rest.length ? `, then content (${JSON.stringify(head.rest.subarray(0, 40).toString('latin1'))})` : ''}: a web server answering every request, not a proxy opening a tunnel (a tunnel's 2xx carries no body)` } });
-    }
+    // a web server answers CONNECT as it answers any request: no tunnel exists
+    const notTunnel = connectNotTunnel(head.text, head.rest);
+    if (notTunnel) return done({ step, ok: false, statusLine: first.slice(0, 200), error: { kind: 'not-http', message: `the proxy answered CONNECT ${hp} with ${first.slice(0, 60)}${notTunnel}` } });
     if (!o.tls) return done({ step, ok: true, status, statusLine: first.slice(0, 200) });
     // 3. TLS to the target inside the tunnel
     step = 'tls';

@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { StorageTarget } from '../config/target.js';
 import { maskIdentifier } from '../config/secret.js';
+import { stalledText } from './answers.js';
 import type { CheckContext } from '../engine/types.js';
 import { awsSourceText, effectiveEndpoint, shownEndpoint, signedUrlEndpoint, type S3Identity } from '../flyte/storage.js';
 import { lookupFor, resolveHost } from './resolve.js';
@@ -93,9 +94,7 @@ export type NetKind = 'dns' | 'refused' | 'timeout' | 'stalled' | 'unreachable' 
 
 /** The failure of an answer whose body stopped: what came of it, in the words every storage finding uses. */
 export function stalledBody(status: number, headers: Record<string, unknown>, received: number, afterMs: number): NetFailure {
-  const length = Number(headers['content-length']);
-  const server = typeof headers['server'] === 'string' ? `, server ${String(headers['server']).slice(0, 60)}` : '';
-  return { kind: 'stalled', code: 'ETIMEDOUT', message: `answered HTTP ${status}${server}, then its body stopped after ${received} bytes${Number.isSafeInteger(length) && length > received ? ` of the ${length} its Content-Length announced` : ''} (no more within ${Math.round(afterMs / 100) / 10}s)` };
+  return { kind: 'stalled', code: 'ETIMEDOUT', message: stalledText(status, headers, received, afterMs) };
 }
 
 export interface NetFailure { kind: NetKind; code: string; message: string }

@@ -52,7 +52,7 @@ describe('kubernetes.api.reachable through a proxy that does not answer', () => 
     try {
       const { result } = await runCheck('kubernetes.api.reachable', target(viaProxy(`http://127.0.0.1:${web.port}`)), { timeoutMs: 3000 });
       expect(result, result.message).toMatchObject({ status: 'fail', messageId: 'proxyFailed' });
-      expect(result.message).toMatch(/answered CONNECT 127\.0\.0\.1:\d+ with 200 and a body \(content-length: 70000\): a web server answering every request, not a proxy opening a tunnel/);
+      expect(result.message).toMatch(/answered CONNECT 127\.0\.0\.1:\d+ with 200 and content-length: 70000, then content \(\"<html><title>Welcome<\/title>\"\): a web server answering every request, not a proxy opening a tunnel/);
     } finally { await web.stop(); }
   });
 });
