@@ -112,7 +112,7 @@ export default defineCheck({
       const installed = await installedPassword(ctx, db);
       if (!installed) return f;
       const other = await pgTryLogin(ctx, { ...connOf(db), password: installed.password });
-      if (other) return { ...f, message: `${f.message}; the release runs with another password (${installed.source}), and the server refuses that one too (${other.code ?? other.kind}): flyteadmin cannot log in either`, details: { ...f.details, installedPassword: installed.source, installedPasswordRefused: true } };
+      if (other) return { ...f, message: `${f.message}; the release runs with another password (${installed.source}), and the server refuses that one too (${other.code ?? other.kind}): flyteadmin cannot log in either`, hint: `${f.hint}. The release runs with a third password: once the role and the values agree, roll the values out (helm upgrade) so flyteadmin uses the same one`, details: { ...f.details, installedPassword: installed.source, installedPasswordRefused: true } };
       const key = passwordOrigin(ctx.target, db);
       return {
         status: 'fail', messageId: 'passwordNotInstalled', cause: f.cause!,

@@ -119,6 +119,22 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    // Both passwords refused: the values' one and the one the release runs with (for this role): the
+    // usual passwordRejected, saying the installed one fails too (flyteadmin cannot log in either).
+    name: 'verify: the values\' password and the installed release\'s are both refused: passwordRejected, saying flyteadmin cannot log in either',
+    phase: 'verify', only,
+    setup: withRole('fd_db_scn_both', 'LOGIN'),
+    inputs: { set: ['configuration.database.username=fd_db_scn_both', 'configuration.database.password=fd-db-scn-both-wrong'] },
+    expect: {
+      failing: [A], root: A, messageId: 'passwordRejected', fix: ['configuration.database.password', 'roll the values out (helm upgrade)'],
+      check: (r) => {
+        const a = r.results.find((x) => x.id === 'database.postgres.auth')!;
+        expect(a.message).toMatch(/the release runs with another password \(Secret flyte\/flyte-flyte-binary-config-secret key 012-database-secrets\.yaml: database\.postgres\.password\), and the server refuses that one too \(28P01\): flyteadmin cannot log in either/);
+        expect(r.stdout).not.toContain(getTestbed().postgres.owner.password);
+      },
+    },
+  },
+  {
     name: 'role that may not log in (NOLOGIN): ALTER ROLE … LOGIN',
     phase: 'preflight', only,
     setup: withRole('fd_db_scn_nologin', 'NOLOGIN'),
