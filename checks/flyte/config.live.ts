@@ -289,7 +289,7 @@ async function staleRollouts(s: KubeSession, ns: string, set: ManifestSet, f: Fe
   return out;
 }
 
-interface LiveRead { f: Fetched; release: string; deploymentNames: string[]; fallback: string[] }
+interface LiveRead { f: Fetched; release: string; deploymentNames: string[]; fallback: string[]; mapped: () => ReturnType<typeof liveMapping> }
 
 /** The release's Deployments, ConfigMaps and Secrets, read once per run (flyte.config.live and the probes that compare with it). */
 function readLive(ctx: CheckContext, s: KubeSession, callerSignal: AbortSignal): Promise<LiveRead> {
@@ -307,7 +307,9 @@ function readLive(ctx: CheckContext, s: KubeSession, callerSignal: AbortSignal):
     const f = await fetchLive(s, ns, deploymentNames, fallback, signal, (v) => ctx.addSecret(v));
     const release = f.deployments.map((d) => d['metadata']?.['labels']?.['app.kubernetes.io/instance']).find((x): x is string => typeof x === 'string')
       ?? [...f.configMaps.values()].map((c) => c['metadata']?.['labels']?.['app.kubernetes.io/instance']).find((x): x is string => typeof x === 'string') ?? names.kubernetes.release;
-    return { f, release, deploymentNames, fallback };
+    // mapped once per run: flyte.config.live and the probes that compare with it read the same
+    let m: ReturnType<typeof liveMapping> | undefined;
+    return { f, release, deploymentNames, fallback, mapped: () => (m ??= liveMapping(ctx, f, ns)) };
   });
   return new Promise<LiveRead>((resolve, reject) => {
     const stop = () => reject(new KubeError('timeout', `the live config of ${ns} was not read before the time was up`, { code: 'ABORT_ERR' }));
@@ -344,8 +346,7 @@ export async function installedPassword(ctx: CheckContext, db: DatabaseTarget): 
   try {
     const s = await kubeSession(ctx);
     const signal = probeSignal(ctx.signal, Math.max(200, Math.min(3000, ctx.remainingMs() - 1500)));
-    const { f } = await readLive(ctx, s, signal);
-    const mapped = liveMapping(ctx, f, t.kubernetes.namespace);
+    const mapped = (await readLive(ctx, s, signal)).mapped();
     if ('error' in mapped) return undefined;
     const j = mapped.live.databases.findIndex((d) => d.role === db.role);
     const l = j < 0 ? undefined : mapped.live.databases[j]!;
@@ -387,7 +388,7 @@ export default defineCheck({
     const ns = t.kubernetes.namespace;
     const k = kubectl(t.kubernetes, ns);
     return withKube(ctx, `the live Flyte config in namespace ${ns}`, async (s, signal) => {
-      const { f, release, deploymentNames, fallback } = await readLive(ctx, s, signal);
+      const { f, release, deploymentNames, fallback, mapped: mapLive } = await readLive(ctx, s, signal);
       const upgrade = helmUpgrade(t, release, chart, ns);
       const details = {
         chart, release, namespace: ns, deployments: f.deployments.map((d) => String(d['metadata']?.['name'])), configMaps: [...f.configMaps.keys()],
@@ -405,7 +406,7 @@ export default defineCheck({
           message: `the Flyte config is incomplete: ${list} does not exist, so the pods cannot start with it`,
           hint: `the chart creates it: \`${upgrade}\` re-creates it (\`helm status ${release} -n ${ns}\` shows the release); if it is yours (an external Secret), create it: \`${k} get ${m.kind.toLowerCase()} ${m.name}\`` };
       }
-      const mapped = liveMapping(ctx, f, ns);
+      const mapped = mapLive();
       if ('error' in mapped) {
         const e = mapped.error;
         return { status: 'fail', messageId: 'liveConfigInvalid', cause: cause.config(`live:${ns}/${release}`), details: { ...details, error: e.message },

@@ -27,7 +27,7 @@ export class DnsError extends Error {
     const what = kind === 'nxdomain' ? (extra.cnameTarget ? `CNAME to ${extra.cnameTarget}, which does not exist (NXDOMAIN)` : 'no such host (NXDOMAIN)')
       : kind === 'servfail' ? 'resolver failure (SERVFAIL)' : kind === 'timeout' ? 'DNS timeout' : kind === 'refused' ? 'query refused' : kind === 'unreachable' ? 'no DNS server answers (connection refused)'
         : kind === 'nodata' ? (extra.cnameTarget ? `CNAME to ${extra.cnameTarget}, which has no address records` : 'no address records')
-          : kind === 'badresponse' ? `not a valid DNS answer (${code})` : kind === 'notimp' ? 'query not implemented by the server (NOTIMP)'
+          : kind === 'badresponse' ? `not a valid DNS answer (${code})` : kind === 'notimp' ? 'the server does not support the query (NOTIMP)'
             : kind === 'tcpRefused' ? 'a truncated UDP answer, and DNS over TCP refused' : code;
     super(`${host}: ${what} via ${server}`);
     if (extra.cnameTarget) this.cnameTarget = extra.cnameTarget;
