@@ -617,7 +617,8 @@ async function evidence(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, path: 
 }
 
 /** GET /healthcheck on the HTTP side of the same ingress, once per run: does flyteadmin answer HTTP there? */
-async function httpSideAnswers(ctx: CheckContext): Promise<boolean | undefined> {
+/** GET /healthcheck on the ingress's HTTP side, once per run: its status (and whether it is flyteadmin's answer). */
+async function httpSideStatus(ctx: CheckContext): Promise<{ status: number; flyteadmin: boolean; url: string } | undefined> {
   const base = serverHttpBase(ctx.target);
   if (!base) return undefined;
   const ms = Math.min(1500, ctx.remainingMs() - 600);
@@ -625,10 +626,20 @@ async function httpSideAnswers(ctx: CheckContext): Promise<boolean | undefined> 
   return ctx.shared(`ingress-http-side:${base}`, async () => {
     try {
       const trust = await clientTrust(ctx.target);
-      const r = await httpRequest(ctx, `${base}/healthcheck`, { ...(trust.ca ? { ca: trust.ca } : {}), skipVerify: true, timeoutMs: ms });
-      return r.status === 200 && !isHtml(r);
+      const url = `${base}/healthcheck`;
+      const r = await httpRequest(ctx, url, { ...(trust.ca ? { ca: trust.ca } : {}), skipVerify: true, timeoutMs: ms });
+      return { status: r.status, flyteadmin: r.status === 200 && !isHtml(r), url };
     } catch { return undefined; }
   });
+}
+
+function urlHostPort(url: string): string | undefined {
+  try { const u = new URL(url); return hostPortKey(u.hostname, u.port || (u.protocol === 'https:' ? 443 : 80)); } catch { return undefined; }
+}
+
+async function httpSideAnswers(ctx: CheckContext): Promise<boolean | undefined> {
+  const s = await httpSideStatus(ctx);
+  return s ? s.flyteadmin : undefined;
 }
 
 async function backendDownGrpc(ctx: CheckContext, t: GrpcTarget, svc: GrpcServiceSpec, observed: string, details: Record<string, Json>): Promise<Outcome<GrpcId>> {
@@ -801,6 +812,13 @@ async function judgeHttpStatusOnGrpc(ctx: CheckContext, t: GrpcTarget, o: GrpcOp
   if (status === 404) {
     if (ev.body && flyteadminShape({ status, contentType: ev.contentType ?? '', body: ev.body, headers: {} })) return httpBackendOutcome(ctx, t, svc, `${seen}, flyteadmin's HTTP 404`, details);
     return notRoutedOutcome(ctx, t, svc, ev, details);
+  }
+  if (status === 405) {
+    // 405 to gRPC's POST and to the HTTP side's GET: what answers refuses every method, not a gRPC route to an HTTP port.
+    const side = await httpSideStatus(ctx);
+    if (side?.status === 405 && urlHostPort(side.url) === hpOf(ep)) {
+      return { status: 'fail', messageId: 'methodRefused', cause: cause.frontAuth(hpOf(ep)), message: `${call}: ${seen} without grpc-status, and GET ${side.url} is refused with 405 too: what answers on ${hostPort(ep)} refuses the methods flyteadmin serves (POST for gRPC, GET for HTTP): an API gateway or WAF method rule in front, or a server that is not the ingress`, hint: `allow GET and POST through what serves ${ep.host} (a WAF or gateway method rule), and route the paths to flyteadmin`, details };
+    }
   }
   if (status === 405 || status === 415) return httpBackendOutcome(ctx, t, svc, seen, details);
   if (status === 400) {

@@ -13,7 +13,7 @@ import { grpcLocations, healthyBody, httpLocations, privateIngress, serverBlock,
 const CHECKS = ['ingress.grpc.admin', 'ingress.grpc.dataproxy', 'ingress.http.healthcheck', 'ingress.http.api'];
 const CDN = [520, 521, 522, 523, 524, 525, 526, 530] as const;
 // what a filter, a captive portal or a rule in front answers for itself (flyteadmin sends none of these)
-const EDGE = [[410, 'pathGone'], [451, 'filteredOut'], [511, 'networkLogin'], [418, 'unrecognised']] as const;
+const EDGE = [[405, 'methodRefused'], [410, 'pathGone'], [451, 'filteredOut'], [511, 'networkLogin'], [418, 'unrecognised']] as const;
 const V = ['healthy', 'mtls', 'tlsToPlainFront', 'backTls', 'nginx494', 'sslRedirectLoop', 'authUrlDown', ...CDN.map((c) => `cdn${c}`), ...EDGE.map(([c]) => `edge${c}`)] as const;
 type Variant = (typeof V)[number];
 
@@ -142,7 +142,7 @@ describe('a CDN\'s 520-530 origin codes', () => {
   }
 });
 
-describe('what something in front answers for itself: 410, 451, 511 and statuses no finding knows', () => {
+describe('what something in front answers for itself: 405 to every method, 410, 451, 511 and statuses no finding knows', () => {
   for (const [code, id] of EDGE) {
     it(`HTTP ${code}: ${id} on gRPC and HTTP alike, one cause for all of them, never flyteadmin's fault`, async () => {
       const p = port[`edge${code}`];
