@@ -10,6 +10,7 @@ import { surroundingWhitespace } from './chars.js';
 import type { ClientTarget, Provenance } from './target.js';
 import { isDict, parseYaml, readTextFile, shortJson } from './values.js';
 import type { Dict } from './values.js';
+import { closeNames } from '../distance.js';
 
 export { parseEndpoint, type ParsedEndpoint } from './endpoints.js';
 
@@ -51,6 +52,45 @@ function parseBool(v: string): boolean | undefined {
   return undefined;
 }
 
+/**
+ * The keys of flytectl's `admin` section (flyteidl clients/go/admin Config, Flyte 1.x and later);
+ * pyflyte (flytekit) reads a subset of them, spelled exactly so.
+ */
+export const ADMIN_KEYS = ['endpoint', 'insecure', 'insecureSkipVerify', 'caCertFilePath', 'maxBackoffDelay', 'perRetryTimeout', 'maxRetries', 'maxMessageSizeBytes',
+  'authType', 'tokenRefreshWindow', 'useAuth', 'clientId', 'clientSecret', 'clientSecretLocation', 'clientSecretEnvVar', 'scopes', 'useAudienceFromAdmin', 'audience',
+  'authorizationServerUrl', 'tokenUrl', 'authorizationHeader', 'pkceConfig', 'deviceFlowConfig', 'command', 'proxyCommand', 'defaultServiceConfig', 'httpProxyURL', 'defaultOrg'] as const;
+
+/** The admin settings flyte-doctor reads (a misplaced or misspelled one would silently be the default). */
+const READ_ADMIN_KEYS = ['endpoint', 'insecure', 'insecureSkipVerify', 'caCertFilePath', 'authType', 'clientId', 'clientSecretLocation', 'clientSecretEnvVar'];
+
+/**
+ * A misspelled admin key (`insecur`, `Insecure`, `endpiont`) or an admin key outside `admin:` would
+ * silently leave the setting at its default here and in pyflyte, while flytectl (strict config
+ * decoding) stops at start: bad input, named with the key meant. A key far from every known one is
+ * left alone (a newer flytectl may read it).
+ */
+function checkAdminKeys(label: string, root: Dict): void {
+  const admin = isDict(root['admin']) ? root['admin'] : undefined;
+  if (!('admin' in root)) {
+    const near = Object.keys(root).find((k) => isDict(root[k]) && (k.toLowerCase() === 'admin' || (k.length >= 4 && closeNames(k, ['admin'], 1).length > 0)));
+    if (near) {
+      throw new UserError(near.toLowerCase() === 'admin'
+        ? `${label}: ${near}: expected admin:, spelled so: pyflyte reads only that spelling and ignores ${JSON.stringify(near)} (flytectl's keys are case-insensitive); write admin:`
+        : `${label}: ${near}: not a section flytectl or pyflyte reads (pyflyte ignores it, flytectl stops at start with "strict mode is on but received keys"); did you mean admin:?`);
+    }
+  }
+  const misplaced = Object.keys(root).filter((k) => READ_ADMIN_KEYS.includes(k) && !(admin && k in admin));
+  if (misplaced.length) throw new UserError(`${label}: ${misplaced[0]}: at the top level, where flytectl and pyflyte do not read it; expected admin.${misplaced[0]} (move ${misplaced.join(', ')} under admin:)`);
+  if (!admin) return;
+  for (const k of Object.keys(admin)) {
+    if ((ADMIN_KEYS as readonly string[]).includes(k)) continue;
+    const same = ADMIN_KEYS.find((a) => a.toLowerCase() === k.toLowerCase());
+    if (same) throw new UserError(`${label}: admin.${k}: expected admin.${same}, spelled so: pyflyte reads only that spelling and ignores admin.${k} (flytectl's keys are case-insensitive); write ${same}`);
+    const near = closeNames(k, ADMIN_KEYS, 1)[0];
+    if (near && !(near in admin)) throw new UserError(`${label}: admin.${k}: not a key flytectl or pyflyte reads (pyflyte ignores it, flytectl stops at start with "invalid keys: ${k.toLowerCase()}"); did you mean admin.${near}?`);
+  }
+}
+
 export function loadClient(input: ClientInput): ClientResult {
   const provenance: Provenance = {};
   const creds = new Credentials();
@@ -70,6 +110,7 @@ export function loadClient(input: ClientInput): ClientResult {
     const root = (data ?? {}) as Dict;
     if (root['admin'] !== undefined && root['admin'] !== null && !isDict(root['admin'])) throw new UserError(`${loc.path}: admin: expected a map, got ${shortJson(root['admin'])}`);
     admin = (root['admin'] as Dict | undefined) ?? {};
+    checkAdminKeys(loc.path, root);
     // Every credential in the file by key name: admin.clientSecret, storage.connection.secret-key
     // (flytekit's S3 access; access-key is an identifier), tokens, URL passwords.
     creds.scanTree(root);

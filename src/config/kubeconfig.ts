@@ -19,6 +19,7 @@ import type { Dict } from './values.js';
 import { flagSecrets } from './secret.js';
 import { surroundingWhitespace } from './hygiene.js';
 import { schemeTwice } from './host-values.js';
+import { closeNames } from '../distance.js';
 
 // ---------------------------------------------------------------------------------------------
 // Model
@@ -38,7 +39,12 @@ export interface KubeCluster {
   proxyUrl?: string;
   /** `extensions` entry `client.authentication.k8s.io/exec` (handed to exec plugins with provideClusterInfo). */
   execExtension?: unknown;
+  /** Misspelled keys kubectl ignores silently (see misspelledKeys). */
+  misspelled?: Misspelled[];
 }
+
+/** A key kubectl does not read, close to one it does: `at` is its path in the file, `meant` the key it is close to. */
+export interface Misspelled { at: string; key: string; meant: string }
 
 export interface KubeExec {
   command: string;
@@ -70,9 +76,11 @@ export interface KubeUser {
   impersonateUid?: string;
   impersonateGroups?: string[];
   impersonateExtra?: Record<string, string[]>;
+  /** Misspelled keys kubectl ignores silently (see misspelledKeys). */
+  misspelled?: Misspelled[];
 }
 
-export interface KubeContextEntry { name: string; origin: string; cluster: string; user: string; namespace?: string }
+export interface KubeContextEntry { name: string; origin: string; cluster: string; user: string; namespace?: string; misspelled?: Misspelled[] }
 
 export interface MergedKubeconfig {
   /** Files merged, in order (absolute). */
@@ -144,11 +152,33 @@ function optMap(r: Reader, d: Dict, key: string): Dict | undefined {
   return bad(r, key, 'a map', v);
 }
 
+// The fields client-go's clientcmd v1 types read (it decodes case-sensitively and ignores any other key).
+const CLUSTER_KEYS = ['server', 'tls-server-name', 'insecure-skip-tls-verify', 'certificate-authority', 'certificate-authority-data', 'proxy-url', 'disable-compression', 'extensions'];
+const USER_KEYS = ['client-certificate', 'client-certificate-data', 'client-key', 'client-key-data', 'token', 'tokenFile', 'as', 'as-uid', 'as-groups', 'as-user-extra', 'username', 'password', 'auth-provider', 'exec', 'extensions'];
+const CONTEXT_KEYS = ['cluster', 'user', 'namespace', 'extensions'];
+const EXEC_KEYS = ['command', 'args', 'env', 'apiVersion', 'installHint', 'provideClusterInfo', 'interactiveMode'];
+
+/**
+ * Keys of `body` kubectl does not read that are a case variant or a near miss of one it does and
+ * that is not set beside them (`tokenfile`, `Token`, `certificate-authority_data`): kubectl ignores
+ * them silently, so the setting meant is not used at all.
+ */
+function misspelledKeys(body: Dict, known: readonly string[], at: string): Misspelled[] {
+  const out: Misspelled[] = [];
+  for (const k of Object.keys(body)) {
+    if (known.includes(k)) continue;
+    const meant = known.find((x) => x.toLowerCase() === k.toLowerCase() || x.replace(/[-_]/g, '').toLowerCase() === k.replace(/[-_]/g, '').toLowerCase())
+      ?? (k.length >= 3 ? closeNames(k, known.filter((x) => x.length >= 4), 1)[0] : undefined);
+    if (meant && !(meant in body)) out.push({ at: `${at}.${k}`, key: k, meant });
+  }
+  return out;
+}
+
 const abs = (base: string, p: string | undefined): string | undefined => (p === undefined || p === '' ? undefined : isAbsolute(p) ? p : resolve(base, p));
 
 interface ParsedFile { file: string; clusters: KubeCluster[]; users: KubeUser[]; contexts: KubeContextEntry[]; currentContext?: string }
 
-function namedList(file: string, data: Dict, key: 'clusters' | 'users' | 'contexts', inner: 'cluster' | 'user' | 'context'): { name: string; body: Dict; at: string }[] {
+function namedList(file: string, data: Dict, key: 'clusters' | 'users' | 'contexts', inner: 'cluster' | 'user' | 'context'): { name: string; body: Dict; at: string; misspelled: Misspelled[] }[] {
   const v = data[key];
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw new KubeconfigError(file, key, `expected a list of {name, ${inner}}, got ${typeName(v)}`);
@@ -158,7 +188,7 @@ function namedList(file: string, data: Dict, key: 'clusters' | 'users' | 'contex
     if (typeof e['name'] !== 'string' || !e['name']) throw new KubeconfigError(file, `${at}.name`, `expected a non-empty string, got ${typeName(e['name'])}`);
     const body = e[inner];
     if (body !== undefined && body !== null && !isDict(body)) throw new KubeconfigError(file, `${at}.${inner}`, `expected a map, got ${typeName(body)}`);
-    return { name: e['name'], body: (body as Dict | undefined) ?? {}, at: `${at}.${inner}` };
+    return { name: e['name'], body: (body as Dict | undefined) ?? {}, at: `${at}.${inner}`, misspelled: misspelledKeys(e, ['name', inner], at) };
   });
 }
 
@@ -172,9 +202,10 @@ export function parseKubeconfig(file: string, text: string, label = file): Parse
   const cc = data['current-context'];
   if (cc !== undefined && cc !== null && typeof cc !== 'string') throw new KubeconfigError(label, 'current-context', `expected a string, got ${typeName(cc)}`);
   if (cc) out.currentContext = cc;
-  for (const { name, body, at } of namedList(label, data, 'clusters', 'cluster')) {
+  for (const { name, body, at, misspelled } of namedList(label, data, 'clusters', 'cluster')) {
     const r = { file: label, at };
     const c: KubeCluster = { name, origin: file };
+    const cm = [...misspelled, ...misspelledKeys(body, CLUSTER_KEYS, at)]; if (cm.length) c.misspelled = cm;
     const server = optStr(r, body, 'server'); if (server !== undefined) c.server = server;
     const ca = abs(base, optStr(r, body, 'certificate-authority')); if (ca) c.certificateAuthority = ca;
     const cad = optStr(r, body, 'certificate-authority-data'); if (cad) c.certificateAuthorityData = cad;
@@ -185,9 +216,10 @@ export function parseKubeconfig(file: string, text: string, label = file): Parse
     if (Array.isArray(ext)) { const e = ext.find((x) => isDict(x) && x['name'] === 'client.authentication.k8s.io/exec'); if (isDict(e)) c.execExtension = e['extension']; }
     out.clusters.push(c);
   }
-  for (const { name, body, at } of namedList(label, data, 'users', 'user')) {
+  for (const { name, body, at, misspelled } of namedList(label, data, 'users', 'user')) {
     const r = { file: label, at };
     const u: KubeUser = { name, origin: file };
+    const um = [...misspelled, ...misspelledKeys(body, USER_KEYS, at)];
     const s = (k: string) => optStr(r, body, k);
     const token = s('token'); if (token) u.token = token;
     const tf = abs(base, s('tokenFile')); if (tf) u.tokenFile = tf;
@@ -241,12 +273,15 @@ export function parseKubeconfig(file: string, text: string, label = file): Parse
       const hint = optStr(er, ex, 'installHint'); if (hint) exec.installHint = hint;
       const im = optStr(er, ex, 'interactiveMode'); if (im) exec.interactiveMode = im;
       u.exec = exec;
+      um.push(...misspelledKeys(ex, EXEC_KEYS, `${at}.exec`));
     }
+    if (um.length) u.misspelled = um;
     out.users.push(u);
   }
-  for (const { name, body, at } of namedList(label, data, 'contexts', 'context')) {
+  for (const { name, body, at, misspelled } of namedList(label, data, 'contexts', 'context')) {
     const r = { file: label, at };
     const c: KubeContextEntry = { name, origin: file, cluster: optStr(r, body, 'cluster') ?? '', user: optStr(r, body, 'user') ?? '' };
+    const xm = [...misspelled, ...misspelledKeys(body, CONTEXT_KEYS, at)]; if (xm.length) c.misspelled = xm;
     const ns = optStr(r, body, 'namespace'); if (ns) c.namespace = ns;
     out.contexts.push(c);
   }
@@ -528,6 +563,14 @@ export function loadKubeconfig(input: KubeInput): KubeResult {
       throw new UserError(msg);
     }
     throw e;
+  }
+  // A misspelled key of the selected context, its cluster or its user: kubectl ignores it, so the
+  // setting meant (a token file, a CA) is not used; said before anything runs, not as anonymous 401s.
+  for (const [entry, what] of [[sel.context, `context "${sel.name}"`], [sel.cluster, `cluster "${sel.cluster.name}"`], [sel.user, `user "${sel.user.name}"`]] as const) {
+    const m = entry.misspelled?.[0];
+    if (!m) continue;
+    const file = loc.given[loc.files.indexOf(entry.origin)] ?? entry.origin;
+    throw new UserError(`${file}: ${m.at}: not a key kubectl reads (it ignores ${JSON.stringify(m.key)} silently, so ${what} is used without it); expected ${m.meant}`);
   }
   out.context = sel.name;
   provenance['kubernetes.context'] = sel.source === '--context' ? '--context' : `${loc.given[loc.files.indexOf(merged.currentContextFile!)] ?? merged.currentContextFile}: current-context`;

@@ -24,6 +24,23 @@ import { backendPluginsFromValues } from '../flyte/backend-plugins.js';
 import { dataPlanesFromValues } from '../flyte/dataplanes.js';
 import { namespaceMappingFromValues } from '../flyte/namespaces.js';
 import type { Detection, Layer, Path } from './values.js';
+import { closeNames } from '../distance.js';
+
+/** The FLYTE_DOCTOR_* variables an operator sets (the others are internal: the in-cluster pod's, the tests'). */
+const USER_ENV = ['FLYTE_DOCTOR_DNS_SERVER', 'FLYTE_DOCTOR_NAMESPACE'];
+const INTERNAL_ENV = /^FLYTE_DOCTOR_(DEBUG|IN_CLUSTER_HOST_NETWORK|IN_CLUSTER_POLL_MS|REPORT_CONFIGMAP|SA_DIR|SET_\d+|TERMINATION_LOG|[A-Z_]+__|NO_TESTBED|TESTBED_[A-Z_]+|SHARED_FIXTURES|FIXTURES|CACHE|NODE_REFRESH|REALPODS_[A-Z_]+|SINGLE_FILE|SKIP_DEPS)$/;
+
+/**
+ * A misspelled FLYTE_DOCTOR_NAMESPACE / FLYTE_DOCTOR_DNS_SERVER (`FLYTE_DOCTOR_NAMESPCE`, `FLYTE_DOCTOR_DNS`,
+ * lower case) would silently leave the default namespace or the system resolver: bad input.
+ */
+function checkEnvNames(env: NodeJS.ProcessEnv): void {
+  for (const name of Object.keys(env)) {
+    if (!/^flyte_doctor_/i.test(name) || USER_ENV.includes(name) || INTERNAL_ENV.test(name) || !env[name]) continue;
+    const meant = USER_ENV.find((u) => u === name.toUpperCase()) ?? closeNames(name.toUpperCase(), USER_ENV, 1)[0];
+    if (meant && !env[meant]) throw new UserError(`env ${name}: not a variable flyte-doctor reads (it would be ignored silently); expected ${meant}`);
+  }
+}
 
 export interface TargetInput {
   values: string[];
@@ -99,6 +116,7 @@ export function loadTarget(input: TargetInput): Target {
 
 function loadTargetWith(input: TargetInput, early: Credentials): Target {
   const env = input.env;
+  checkEnvNames(env);
   const provenance: Target['provenance'] = {};
   const creds = new Credentials();
   collectEnv(env, creds);
