@@ -2,7 +2,7 @@
 // apply --set, resolve `{{ .Values.x.y }}` references, detect the chart, and look keys up with
 // the source that set them (for provenance and for UserError messages).
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
-import { yaml11Bool } from './yaml-fast.js';
+import { goYamlNumber, yaml11Bool } from './yaml-fast.js';
 import { fastYaml } from './yaml-fast.js';
 import { UserError } from '../errors.js';
 import { INPUT_LIMIT, readInputFile, readStdinText, type StdinUse } from './read.js';
@@ -96,12 +96,20 @@ export function nestingBeyond(text: string): { line: number; col: number } | und
  * Every input is read in the end by Go's yaml.v2 (Helm's values and rendered manifests through
  * sigs.k8s.io/yaml, client-go's kubeconfig, flytectl's and Flyte's configs through viper 1.11): a
  * plain (unquoted) y/yes/on/n/no/off there is a YAML 1.1 boolean, not the string the YAML 1.2 core
- * schema makes of it. Values only; keys stay as written.
+ * schema makes of it, and a plain number is read by Go's ParseInt with base 0 after dropping `_`
+ * (`port: 05432` is octal 2842 for Helm, `5_432` is 5432: goYamlNumber). Values only; keys stay as written.
  */
 export function goYamlBools(doc: Document): void {
   visit(doc, {
     Scalar(key, node) {
-      if (key === 'key' || node.type !== 'PLAIN' || typeof node.value !== 'string') return;
+      if (key === 'key' || node.type !== 'PLAIN') return;
+      // a number as Go reads it (`05432` octal, `5_432`), from the text as written
+      const src = (node as { source?: unknown }).source;
+      if ((typeof node.value === 'number' || typeof node.value === 'string') && typeof src === 'string' && !node.tag) {
+        const n = goYamlNumber(src);
+        if (n !== undefined) { node.value = n; return; }
+      }
+      if (typeof node.value !== 'string') return;
       const b = yaml11Bool(node.value);
       if (b !== undefined) node.value = b;
     },
@@ -357,12 +365,18 @@ function assign(root: Dict, path: Path, value: unknown): void {
 export function parseSets(sets: string[]): Layer {
   const values: Dict = {};
   for (const raw of sets) {
+    let prev: string | undefined;
     for (const item of splitAssignments(raw)) {
       let eq = -1;
       for (let i = 0; i < item.length; i++) {
         if (item[i] === '\\') { i++; continue; }
         if (item[i] === '=') { eq = i; break; }
       }
+      // `a.password=x,y`: the part after the comma is the rest of a secret, never repeated.
+      if (eq < 0 && prev !== undefined && hideSetValue(prev) !== prev) {
+        throw new UserError(`--set ${hideSetValue(prev)}: the value holds a ",", where helm starts another key=value (and fails: the part after it has no "="); escape each comma of the value as \\, (e.g. --set 'key=a\\,b')`);
+      }
+      prev = item;
       if (eq < 0) throw setError(item, 'missing "="');
       const key = item.slice(0, eq);
       if (key.trim() === '') throw setError(item, 'empty key');

@@ -214,12 +214,33 @@ export function yaml11Bool(s: string): boolean | undefined {
   return GO_YAML_TRUE.test(s) ? true : GO_YAML_FALSE.test(s) ? false : undefined;
 }
 
+/**
+ * The number Go's yaml.v2 makes of a plain scalar that starts like one (what Helm, client-go and
+ * flytectl read): underscores are dropped, and the rest is read by Go's strconv.ParseInt with base
+ * 0, so a leading 0 is octal (`port: 05432` is 2842, where YAML 1.2 reads 5432), 0b/0B binary,
+ * 0x/0X and 0o/0O as in YAML 1.2 (`5_432` is 5432, where YAML 1.2 keeps the string); else a float.
+ * Undefined for anything that is not a number there.
+ */
+export function goYamlNumber(s: string): number | undefined {
+  if (!/^[-+0-9]/.test(s)) return undefined;
+  const p = s.replace(/_/g, '');
+  const m = /^([-+]?)(?:0[xX]([0-9a-fA-F]+)|0[oO]([0-7]+)|0[bB]([01]+)|0([0-7]+)|([1-9][0-9]*|0))$/.exec(p);
+  if (m) {
+    const n = m[2] !== undefined ? parseInt(m[2], 16) : m[3] !== undefined ? parseInt(m[3], 8) : m[4] !== undefined ? parseInt(m[4], 2) : m[5] !== undefined ? parseInt(m[5], 8) : parseInt(m[6]!, 10);
+    return m[1] === '-' ? -n : n;
+  }
+  if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/.test(p)) return parseFloat(p);
+  return undefined;
+}
+
 function plain(s: string): Value {
   if (NULL.test(s)) return null;
   if (BOOL_TRUE.test(s)) return true;
   if (BOOL_FALSE.test(s)) return false;
   const b11 = yaml11Bool(s);
   if (b11 !== undefined) return b11;
+  const go = goYamlNumber(s);
+  if (go !== undefined) return go;
   if (INT_OCT.test(s)) return parseInt(s.slice(2), 8);
   if (INT.test(s)) return parseInt(s, 10);
   if (INT_HEX.test(s)) return parseInt(s.slice(2), 16);

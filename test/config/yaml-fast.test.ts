@@ -38,6 +38,16 @@ describe('fast YAML', () => {
     expect(declined).toBeGreaterThan(0); // real files with block scalars exist, and go the yaml way
   });
 
+  // What Helm (sigs.k8s.io/yaml v1.4.0, Go's yaml.v2) makes of these, recorded with `go run`:
+  // {"a":2842,"b":5432,"c":5,"d":8,"e":31,"f":-10,"g":15,"h":1000.5,"i":"2023-01-01","j":16,"k":83}
+  it('plain numbers resolve as Go\'s yaml.v2 reads them (a leading 0 is octal, _ is dropped), in both paths', () => {
+    const go = { a: 2842, b: 5432, c: 5, d: 8, e: 31, f: -10, g: 15, h: 1000.5, i: '2023-01-01', j: 16, k: 83, q: '05432' };
+    const block = 'a: 05432\nb: 5_432\nc: 0b101\nd: 08\ne: 0X1F\nf: -012\ng: 0o17\nh: 1_000.5\ni: 2023-01-01\nj: +0x10\nk: 0123\nq: "05432"\n';
+    expect(fastYaml(block)).toEqual(go);
+    expect(parseYaml('x', `{${block.trim().split('\n').join(', ')}}`)).toEqual(go); // flow mapping: the yaml package path
+    expect(parseYaml('x', `${block}r: !!str 0123\n`)).toEqual({ ...go, r: '0123' }); // a tag: as tagged
+  });
+
   it('plain scalars resolve as the YAML 1.2 core schema does (null, bool, int, float, string), with Go yaml.v2\'s YAML 1.1 booleans', () => {
     const scalars = ['0', '-0', '+1', '42', '0123', '0o17', '0o8', '0x1F', '0xg', '0b101', '1e3', '1E-3', '+1.5e+2', '.5', '+.5', '1.', '-1.0', '1e', 'e3',
       '.inf', '-.Inf', '+.INF', '.nan', '.NaN', '.NAN', 'inf', 'nan', 'null', 'Null', 'NULL', 'nULL', '~', 'true', 'True', 'TRUE', 'tRUE', 'false', 'False', 'FALSE',
@@ -55,7 +65,8 @@ describe('fast YAML', () => {
       }
     }
     expect(taken).toBeGreaterThan(150);
-    expect(fastYaml('a: 0o17\nb: 0x1F\nc: 1e3\nd: .inf\ne: ~\nf: True\ng: 0123\nh: "0123"\n')).toEqual({ a: 15, b: 31, c: 1000, d: Infinity, e: null, f: true, g: 123, h: '0123' });
+    // (a leading 0 is octal for Go's yaml.v2: `0123` is 83, see below)
+    expect(fastYaml('a: 0o17\nb: 0x1F\nc: 1e3\nd: .inf\ne: ~\nf: True\ng: 0123\nh: "0123"\n')).toEqual({ a: 15, b: 31, c: 1000, d: Infinity, e: null, f: true, g: 83, h: '0123' });
     // Helm (sigs.k8s.io/yaml), client-go and viper 1.11 read a plain yes/on/y as true, no/off/n as false; quoted, a string
     expect(fastYaml('a: yes\nb: Off\nc: y\nd: N\ne: "yes"\nf: yES\n')).toEqual({ a: true, b: false, c: true, d: false, e: 'yes', f: 'yES' });
     expect(parseYaml('x', 'a: [yes, "no"]\nb: {c: on}\n')).toEqual({ a: [true, 'no'], b: { c: true } }); // the yaml package path too
