@@ -62,10 +62,20 @@ function rawList(v: unknown): string[] {
   return (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String);
 }
 
-function parseReport(spec: string): { format: OutputFormat; path: string } {
+/**
+ * `~/x` -> `<home>/x`: the shell expands a leading ~ only at the start of a word (and bash after
+ * `word=`), so `--kubeconfig=~/.kube/config` or, in zsh, `--report junit=~/out.xml` arrive as
+ * written; read literally they name a file under a directory called `~` in the working directory
+ * (a report would even create that directory).
+ */
+export function expandHome(p: string, home: string): string {
+  return p === '~' ? home : p.startsWith('~/') ? `${home.replace(/\/+$/, '')}/${p.slice(2)}` : p;
+}
+
+function parseReport(spec: string, home = ''): { format: OutputFormat; path: string } {
   const i = spec.indexOf('=');
   const format = (i > 0 ? spec.slice(0, i) : '') as OutputFormat;
-  const path = i > 0 ? spec.slice(i + 1) : '';
+  const path = i > 0 ? (home ? expandHome(spec.slice(i + 1), home) : spec.slice(i + 1)) : '';
   if (i <= 0 || !path) throw new UserError(`--report ${spec}: expected FORMAT=PATH, e.g. junit=out.xml`);
   if (!FORMATS.includes(format)) throw new UserError(`--report ${spec}: unknown format "${format}"; expected one of ${FORMATS.join(', ')}`);
   return { format, path };
@@ -147,8 +157,10 @@ function targetOptions(y: Argv) {
     .option('in-cluster-timeout', { type: 'string', describe: 'With --in-cluster: how long to wait for the pod and its report (default 5m)' });
 }
 
-function toRequest(command: 'preflight' | 'verify', a: Record<string, unknown>): RunRequest {
-  const str = (k: string) => (a[k] === undefined ? undefined : String(a[k]));
+function toRequest(command: 'preflight' | 'verify', a: Record<string, unknown>, home: string): RunRequest {
+  const PATHS = ['flytectl-config', 'kubeconfig', 'config', 'manifests'];
+  const str = (k: string) => (a[k] === undefined ? undefined : PATHS.includes(k) ? expandHome(String(a[k]), home) : String(a[k]));
+  const paths = (v: unknown) => rawList(v).map((p) => expandHome(p, home));
   for (const k of ['chart', 'flytectl-config', 'kubeconfig', 'context', 'namespace', 'endpoint', 'dns-server', 'timeout', 'deadline', 'config', 'wait', 'manifests', 'service-account', 'project-domain', 'in-cluster-image', 'in-cluster-timeout']) {
     if (Array.isArray(a[k])) throw new UserError(`--${k}: given more than once; expected a single value`);
     if (a[k] === '') throw new UserError(`--${k}: empty value; expected a value`);
@@ -161,8 +173,8 @@ function toRequest(command: 'preflight' | 'verify', a: Record<string, unknown>):
   const chart = str('chart');
   if (chart !== undefined && chart !== 'flyte-binary' && chart !== 'flyte-core') throw new UserError(`--chart ${chart}: expected flyte-binary or flyte-core`);
   const input: RunRequest['input'] = {
-    values: rawList(a.values), set: rawList(a.set),
-    ...(rawList(a['server-config']).length ? { serverConfigs: rawList(a['server-config']) } : {}),
+    values: paths(a.values), set: rawList(a.set),
+    ...(rawList(a['server-config']).length ? { serverConfigs: paths(a['server-config']) } : {}),
     ...(str('manifests') !== undefined ? { manifests: str('manifests')! } : {}),
     ...(chart ? { chart } : {}),
     ...(str('flytectl-config') ? { flytectlConfig: str('flytectl-config')! } : {}),
@@ -181,11 +193,11 @@ function toRequest(command: 'preflight' | 'verify', a: Record<string, unknown>):
     concurrency: intFlag('--concurrency', Number.isNaN(a.concurrency) ? rawArg('--concurrency') : a.concurrency, 1, 1024),
     failOn: a['fail-on'] as 'warn' | 'fail',
     output: a.output as OutputFormat,
-    reports: rawList(a.report).map(parseReport),
+    reports: rawList(a.report).map((r) => parseReport(r, home)),
     ...(typeof a.color === 'boolean' ? { color: a.color } : {}),
     dryRun: Boolean(a['dry-run']),
     ...(a.wait !== undefined ? { waitMs: parseDuration('--wait', String(a.wait)) } : {}),
-    plugins: rawList(a.plugin),
+    plugins: paths(a.plugin),
     ...(str('config') ? { configFile: str('config')! } : {}),
     verbose: Boolean(a.verbose),
     ...inClusterRequest(a),
@@ -223,16 +235,16 @@ export async function cli(argv: string[], io: Io): Promise<number> {
   const parser = yargs(joinNegativeValues(argv))
     .scriptName('flyte-doctor')
     .usage('$0 <command> [options]\n\nChecks a Flyte deployment target and says what is wrong and how to fix it.')
-    .command('preflight', 'Check the target before installing Flyte', (y) => targetOptions(y), async (a) => { code = await runCommand(toRequest('preflight', a), io); })
-    .command('verify', 'Check a Flyte install (post-install smoke test)', (y) => targetOptions(y).option('wait', { type: 'string', describe: 'Re-run failing checks until all pass or this time is up, e.g. 5m' }), async (a) => { code = await runCommand(toRequest('verify', a), io); })
+    .command('preflight', 'Check the target before installing Flyte', (y) => targetOptions(y), async (a) => { code = await runCommand(toRequest('preflight', a, io.home), io); })
+    .command('verify', 'Check a Flyte install (post-install smoke test)', (y) => targetOptions(y).option('wait', { type: 'string', describe: 'Re-run failing checks until all pass or this time is up, e.g. 5m' }), async (a) => { code = await runCommand(toRequest('verify', a, io.home), io); })
     .command('list', 'List every check: id, area, phases, title', (y) => y
       .option('output', { alias: 'o', type: 'string', choices: ['pretty', 'json'], default: 'pretty' })
       .option('plugin', { type: 'string', array: true }).option('config', { type: 'string' }),
-      async (a) => { code = await listCommand({ output: a.output as 'pretty' | 'json', plugins: rawList(a.plugin), ...(a.config ? { configFile: a.config } : {}) }, io); })
+      async (a) => { code = await listCommand({ output: a.output as 'pretty' | 'json', plugins: rawList(a.plugin).map((p) => expandHome(p, io.home)), ...(a.config ? { configFile: expandHome(a.config, io.home) } : {}) }, io); })
     .command('explain <id>', 'What a check checks, why it matters, how to fix typical failures', (y) => y
       .positional('id', { type: 'string', demandOption: true })
       .option('plugin', { type: 'string', array: true }).option('config', { type: 'string' }),
-      async (a) => { code = await explainCommand({ id: String(a.id), plugins: rawList(a.plugin), ...(a.config ? { configFile: a.config } : {}) }, io); })
+      async (a) => { code = await explainCommand({ id: String(a.id), plugins: rawList(a.plugin).map((p) => expandHome(p, io.home)), ...(a.config ? { configFile: expandHome(a.config, io.home) } : {}) }, io); })
     .command('cleanup', 'Find probe objects (flyte-doctor/<run-id>/) that killed runs left in the buckets; delete them with --yes', (y) => y
       .option('values', { alias: 'f', type: 'string', array: true, describe: 'Helm values file (repeatable): the buckets and credentials to use' })
       .option('set', { type: 'string', array: true, describe: 'Set a values key, helm style: key=value (repeatable)' })
@@ -247,7 +259,7 @@ export async function cli(argv: string[], io: Io): Promise<number> {
         const chart = a.chart === undefined ? undefined : String(a.chart);
         if (chart !== undefined && chart !== 'flyte-binary' && chart !== 'flyte-core') throw new UserError(`--chart ${chart}: expected flyte-binary or flyte-core`);
         code = await cleanupRunCommand({
-          input: { values: rawList(a.values), set: rawList(a.set), ...(chart ? { chart } : {}), ...(a.namespace ? { namespace: String(a.namespace) } : {}), ...(a['dns-server'] ? { dnsServer: String(a['dns-server']) } : {}) },
+          input: { values: rawList(a.values).map((p) => expandHome(p, io.home)), set: rawList(a.set), ...(chart ? { chart } : {}), ...(a.namespace ? { namespace: String(a.namespace) } : {}), ...(a['dns-server'] ? { dnsServer: String(a['dns-server']) } : {}) },
           olderThanMs: parseDuration('--older-than', String(a['older-than'])), yes: Boolean(a.yes), output: a.output as 'pretty' | 'json',
           timeoutMs: parseDuration('--timeout', String(a.timeout)),
         }, io);

@@ -3,7 +3,7 @@
 // that clash with built-in checks. Each is exit 2 with one line naming the flag or file, the key
 // and the expectation, before anything runs; never exit 4, never a hang, bounded memory.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -198,4 +198,20 @@ describe('inputs from a pipe (process substitution)', () => {
     assertOneLine({ code: r.status, stdout: r.stdout, stderr: r.stderr }, /^--values: cannot read \S+: is a pipe whose writer sent 15 bytes and did not finish within 15 s$/);
     expect(Date.now() - t0).toBeLessThan(25_000);
   }, 40_000);
+});
+
+// The shell expands a leading ~ only at the start of a word (bash also after `word=`): in zsh
+// `--report junit=~/out.xml`, and in any shell `--kubeconfig=~/.kube/config`, arrive as written.
+describe('a path written with ~/ after = is the home directory, never a directory named ~ here', () => {
+  it('--report json=~/…, --values=~/…, --flytectl-config=~/…: read from and written to the home directory', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'fd-cli-home-'));
+    const cwd = mkdtempSync(join(tmpdir(), 'fd-cli-cwd-'));
+    writeFileSync(join(home, 'v.yaml'), 'configuration:\n  database:\n    host: db.home.internal\n');
+    writeFileSync(join(home, 'fc.yaml'), 'admin:\n  endpoint: dns:///flyte.home.internal\n');
+    const r = await runCli(['preflight', '--values=~/v.yaml', '--flytectl-config=~/fc.yaml', '--only', 'values.inputs.keys', '-o', 'json', '--report', 'json=~/reports/out.json'], { cwd, home });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(cwd, '~')), 'a directory named ~ was created in the working directory').toBe(false);
+    expect(JSON.parse(readFileSync(join(home, 'reports', 'out.json'), 'utf8')).results.length).toBeGreaterThan(0);
+    expect(JSON.parse(r.stdout).target.inputs).toEqual([join(home, 'v.yaml'), join(home, 'fc.yaml')]);
+  });
 });
