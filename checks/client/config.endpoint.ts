@@ -5,7 +5,7 @@ import { ingressHostProblem } from '../../src/config/k8s-names.js';
 import { setting } from '../../src/flyte/settings.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
-import { clientFix, clientSettingText } from '../../src/flyte/client.js';
+import { clientFix, clientSettingText, clientWhere, CLIENT_SETTINGS } from '../../src/flyte/client.js';
 import type { Json } from '../../src/engine/types.js';
 
 const STALE_SANDBOX = new Set([30081, 30082, 30084, 30086]);
@@ -37,6 +37,11 @@ export default defineCheck({
       return { status: 'pass', messageId: 'notFromFile', message: `endpoint ${c.host}:${c.port ?? 443} (not from a client config file)`, details: { host: c.host, port: c.port ?? 443 } };
     }
     const ep = clientSettingText(ctx.target, 'endpoint');
+    // where the endpoint comes from (FLYTE_PLATFORM_URL overrides the file), and the fix phrased for it
+    const where = clientWhere(ctx.target, 'endpoint');
+    const fromEnv = setting(ctx.target, 'client.endpoint').origin === 'env';
+    const setEp = (v: string) => clientFix(ctx.target, 'endpoint', v) ?? `set admin.endpoint: ${v}${file}`;
+    const envNote = fromEnv ? ` (${CLIENT_SETTINGS.endpoint.env} in the environment overrides admin.endpoint${file}: change or unset it there)` : '';
     let p;
     try {
       p = parseAdminEndpoint(c.endpoint);
@@ -45,21 +50,21 @@ export default defineCheck({
       const fix = e.suggestion ? clientFix(ctx.target, 'endpoint', e.suggestion) : undefined;
       return {
         status: 'fail', messageId: 'malformed', cause: cause.config('admin.endpoint'), message: `${ep}: ${e.reason}`,
-        hint: fix ? `${fix} (flytectl config init --host ${e.suggestion!.replace(/^dns:\/\/\//, '')} writes it)` : `set admin.endpoint: dns:///<host>[:<port>]${file}`,
+        hint: fix ? `${fix}${fromEnv ? '' : ` (flytectl config init --host ${e.suggestion!.replace(/^dns:\/\/\//, '')} writes it)`}` : setEp('dns:///<host>[:<port>]'),
         details: { endpoint: c.endpoint, reason: e.reason, ...(c.configPath ? { configPath: c.configPath } : {}) } as Record<string, Json>,
       };
     }
     const details = { endpoint: c.endpoint, host: p.host, port: p.port, insecure: c.insecure, ...(c.configPath ? { configPath: c.configPath } : {}) };
     if (p.port === 8088) {
-      return { status: 'warn', messageId: 'httpPort', message: `admin.endpoint${file} uses port 8088, flyteadmin's HTTP port: it serves gRPC only when server.security.secure is true`, hint: `dial gRPC instead: the ingress (admin.endpoint: dns:///<ingress host>, insecure: false) or flyteadmin's gRPC port (admin.endpoint: dns:///${p.host}:8089, admin.insecure: true)`, details };
+      return { status: 'warn', messageId: 'httpPort', message: `${where} uses port 8088, flyteadmin's HTTP port: it serves gRPC only when server.security.secure is true`, hint: `dial gRPC instead: the ingress (admin.endpoint: dns:///<ingress host>, insecure: false) or flyteadmin's gRPC port (admin.endpoint: dns:///${p.host}:8089, admin.insecure: true)${envNote}`, details };
     }
     if (STALE_SANDBOX.has(p.port)) {
-      return { status: 'warn', messageId: 'staleSandboxPort', message: `admin.endpoint${file} uses port ${p.port}, a port of the old flytectl sandbox; flytectl demo serves HTTP and gRPC on 30080`, hint: `set admin.endpoint: dns:///${p.host}:30080 (flytectl config init, or export FLYTECTL_CONFIG=~/.flyte/config-sandbox.yaml)`, details };
+      return { status: 'warn', messageId: 'staleSandboxPort', message: `${where} uses port ${p.port}, a port of the old flytectl sandbox; flytectl demo serves HTTP and gRPC on 30080`, hint: fromEnv ? setEp(`dns:///${p.host}:30080`) : `set admin.endpoint: dns:///${p.host}:30080 (flytectl config init, or export FLYTECTL_CONFIG=~/.flyte/config-sandbox.yaml)`, details };
     }
     // (a values host Kubernetes refuses is ingress.host.valid's finding: no comparison with it, and never a fix that copies it)
     const ingHost = ctx.target.ingress?.host && !ingressHostProblem(ctx.target.ingress.host) ? ctx.target.ingress.host : undefined;
     if ((p.host === 'localhost' || p.host === '127.0.0.1') && ingHost && ingHost !== p.host && !/^(localhost|127\.)/.test(ingHost)) {
-      return { status: 'warn', messageId: 'localhost', message: `admin.endpoint${file} dials ${p.host}:${p.port} while the deployment's ingress host is ${ingHost}`, hint: `set admin.endpoint: dns:///${ingHost} unless you mean a port-forward`, details };
+      return { status: 'warn', messageId: 'localhost', message: `${where} dials ${p.host}:${p.port} while the deployment's ingress host is ${ingHost}`, hint: `${setEp(`dns:///${ingHost}`)} unless you mean a port-forward`, details };
     }
     // Another name than the Ingress's host (not an address, not a cluster-internal name, not covered by a wildcard).
     const ing = ctx.target.ingress;
@@ -71,7 +76,7 @@ export default defineCheck({
       const setClient = clientFix(ctx.target, 'endpoint', c.endpoint.replace(p.host, ingHost)) ?? `set admin.endpoint: dns:///${ingHost}`;
       return {
         status: 'warn', messageId: 'otherHost', cause: cause.config('admin.endpoint'),
-        message: `admin.endpoint${file} dials ${p.host}, but the values give the Ingress host ${ingHost}${typo ? ' (one typo away)' : ''} (${ingKey.source}): the Ingress answers only for ${ingHost}, so ${p.host}'s requests get the controller's default backend (HTTP 404, gRPC UNIMPLEMENTED) unless another Ingress serves it`,
+        message: `${where} dials ${p.host}, but the values give the Ingress host ${ingHost}${typo ? ' (one typo away)' : ''} (${ingKey.source}): the Ingress answers only for ${ingHost}, so ${p.host}'s requests get the controller's default backend (HTTP 404, gRPC UNIMPLEMENTED) unless another Ingress serves it`,
         hint: typo ? `${setClient} (or, if ${p.host} is the name meant, set ${setIngress})` : `make them the same name: ${setClient}, or set ${setIngress} (and its DNS record and certificate)`,
         details: { ...details, ingressHost: ingHost },
       };

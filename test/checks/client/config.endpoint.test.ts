@@ -43,6 +43,21 @@ describe('client.config.endpoint', () => {
     expect(result.message).toContain('FLYTE_PLATFORM_URL=https://flyte.example.com');
     expect(result.hint).toContain('set FLYTE_PLATFORM_URL=dns:///flyte.example.com in the environment');
   });
+  it('FLYTE_PLATFORM_URL without a usable value, or dialing 8088 / a stale sandbox port / localhost: every fix names the variable, never only the file key it overrides', async () => {
+    const env = (endpoint: string, extra: Parameters<typeof makeTarget>[0] = {}) => makeTarget({ client: { endpoint, insecure: false, insecureSkipVerify: false, configPath: '/home/u/.flyte/config.yaml' }, provenance: { 'client.endpoint': 'env FLYTE_PLATFORM_URL' }, ...extra });
+    const blank = (await run('client.config.endpoint', env(' '), { phase: 'preflight' })).result;
+    expect(blank.messageId).toBe('malformed');
+    expect(blank.hint).toMatch(/^set FLYTE_PLATFORM_URL=dns:\/\/\/<host>\[:<port>\] in the environment, or unset FLYTE_PLATFORM_URL/);
+    const http = (await run('client.config.endpoint', env('dns:///flyte.example.com:8088'), { phase: 'preflight' })).result;
+    expect(http.messageId).toBe('httpPort');
+    expect(http.message).toMatch(/^FLYTE_PLATFORM_URL \(environment; it overrides admin\.endpoint\) uses port 8088/);
+    expect(http.hint).toContain('FLYTE_PLATFORM_URL in the environment overrides admin.endpoint in /home/u/.flyte/config.yaml');
+    const stale = (await run('client.config.endpoint', env('dns:///localhost:30081'), { phase: 'preflight' })).result;
+    expect(stale.hint).toMatch(/^set FLYTE_PLATFORM_URL=dns:\/\/\/localhost:30080 in the environment/);
+    const local = (await run('client.config.endpoint', env('dns:///localhost:443', { ingress: { host: 'flyte.example.com', enabled: true, annotations: {}, grpcAnnotations: {}, separateGrpcIngress: true, valuesKey: 'ingress' } as never }), { phase: 'preflight' })).result;
+    expect(local.messageId).toBe('localhost');
+    expect(local.hint).toMatch(/^set FLYTE_PLATFORM_URL=dns:\/\/\/flyte\.example\.com in the environment/);
+  });
   it('whitespace around the endpoint (a pasted space, a newline from a file or Secret): named and shown quoted, from the file or the variable', async () => {
     const { result } = await run('client.config.endpoint', t('dns:///flyte.example.com\n'), { phase: 'preflight' });
     expect(result).toMatchObject({ status: 'fail', messageId: 'malformed' });
