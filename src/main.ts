@@ -131,7 +131,7 @@ const ALLOWED_DEVICES = new Set(['/dev/stdout', '/dev/stderr', '/dev/null']);
  * (/dev/full), anything under /proc or /sys, an unwritable place, one of the run's own inputs, or
  * two reports to one file are exit 2 at once (not a crash or a spin found after the whole run).
  */
-export function checkReportPaths(reports: RunRequest['reports'], cwd: string, inputs: readonly string[] = []): void {
+export function checkReportPaths(reports: RunRequest['reports'], cwd: string, inputs: readonly string[] = [], create = true): void {
   const seen = new Map<string, string>();
   const inputSet = new Set(inputs.map((i) => resolve(cwd, i)));
   for (const r of reports) {
@@ -158,6 +158,23 @@ export function checkReportPaths(reports: RunRequest['reports'], cwd: string, in
       continue;
     }
     const dir = dirname(p);
+    if (!create) {
+      // --dry-run writes nothing: the nearest existing ancestor must be a directory we may write in
+      let up = dir;
+      for (;;) {
+        let ds: Stats | undefined;
+        try { ds = statSync(up); } catch (e) { if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') fail(`a parent of ${p} is a file, not a directory`); }
+        if (ds) {
+          if (!ds.isDirectory()) fail(`a parent of ${p} is a file, not a directory`);
+          try { accessSync(up, constants.W_OK); } catch (e) { fail(`cannot create ${up === dir ? p : dir}: ${fsReason(e)}`); }
+          break;
+        }
+        const parent = dirname(up);
+        if (parent === up) break;
+        up = parent;
+      }
+      continue;
+    }
     try { mkdirSync(dir, { recursive: true }); } catch (e) {
       fail((e as NodeJS.ErrnoException).code === 'ENOTDIR' || (e as NodeJS.ErrnoException).code === 'EEXIST' ? `a parent of ${p} is a file, not a directory` : `cannot create directory ${dir}: ${fsReason(e)}`);
     }
@@ -275,7 +292,7 @@ export async function runCommand(req: RunRequest, io: Io): Promise<number> {
 
 async function runLoaded(req: RunRequest, io: Io, clock: Clock, checks: Check[], target: Target, redact: Redactor): Promise<number> {
   const plan = makePlan(checks, req.command, { only: req.only, skip: req.skip }, target);
-  checkReportPaths(req.reports, io.cwd, target.inputs);
+  checkReportPaths(req.reports, io.cwd, target.inputs, !req.dryRun);
   const color = colorFor(req, io);
 
   if (req.dryRun) {

@@ -9,6 +9,7 @@ import type { Check, CheckSpec } from './engine/types.js';
 import { UserError } from './errors.js';
 import { fileKind, INPUT_LIMIT, mib, readInputFile } from './config/read.js';
 import { parseYaml } from './config/values.js';
+import { closeNames } from './distance.js';
 
 // A plugin is an ES module. The bundled CLI runs as CommonJS compiled by the launcher (a vm.Script,
 // where import() has no loader), so the launcher hands over its own import(); from src/ (tests, tsx)
@@ -28,6 +29,10 @@ export async function loadPlugins(paths: string[], configFile: string | undefine
     const text = readInputFile(`--config ${cfg}`, file, cwd, { what: 'a flyte-doctor config file', yaml: true });
     const doc: unknown = parseYaml(cfg, text) ?? {};
     if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new UserError(`${cfg}: expected a mapping with a plugins: list`);
+    // plugins: is the only key: any other (plugin:, Plugins:) would leave the list unread, silently
+    for (const k of Object.keys(doc)) {
+      if (k !== 'plugins') throw new UserError(`${cfg}: ${k}: not a key flyte-doctor reads; expected plugins: (a list of check module paths)${closeNames(k, ['plugins']).length || k.toLowerCase() === 'plugins' ? ' (a misspelling of plugins?)' : ''}`);
+    }
     const list = (doc as Record<string, unknown>).plugins;
     if (list !== undefined) {
       if (!Array.isArray(list) || list.some((x) => typeof x !== 'string')) throw new UserError(`${cfg}: plugins: expected a list of file paths, got ${JSON.stringify(list)}`);

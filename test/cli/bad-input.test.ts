@@ -14,6 +14,7 @@ const dir = tmpFiles({
   'badflytectl.yaml': 'admin:\n  endpoint: dns:///x\n  insecure: [\n',
   'noexport.mjs': 'export const x = 1;\n',
   'cfg-bad.yaml': 'plugins: ./one.mjs\n',
+  'cfg-typo.yaml': 'plugin:\n  - ./one.mjs\n',
   'v2.yaml': '',
   // a name written as a YAML block scalar (`current-context: |`) ends with a line break
   'kube-nl': 'apiVersion: v1\nkind: Config\ncurrent-context: |\n  a\ncontexts:\n- name: a\n  context: {cluster: "c ", user: u}\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:1"}\nusers:\n- name: u\n  user: {token: t}\n',
@@ -73,6 +74,7 @@ const cases: { name: string; args: string[]; expect: RegExp }[] = [
   { name: 'explain an unknown id', args: ['explain', 'storage.s3.teleport'], expect: /explain storage\.s3\.teleport: unknown check id/ },
   { name: 'missing plugin', args: ['list', '--plugin', join(dir, 'nope.mjs')], expect: /--plugin .*nope\.mjs: cannot read/ },
   { name: 'plugin that exports no check', args: ['list', '--plugin', join(dir, 'noexport.mjs')], expect: /does not export a check/ },
+  { name: 'config file with plugin: for plugins: (the list would go unread)', args: ['list', '--config', join(dir, 'cfg-typo.yaml')], expect: /cfg-typo\.yaml: plugin: not a key flyte-doctor reads; expected plugins: .*misspelling of plugins/ },
   { name: 'config file with a malformed plugins list', args: ['list', '--config', join(dir, 'cfg-bad.yaml')], expect: /cfg-bad\.yaml: plugins: expected a list of file paths/ },
   { name: 'flag given twice', args: ['preflight', '--dry-run', '--timeout', '1s', '--timeout', '2s'], expect: /--timeout: given more than once/ },
   { name: 'bad --wait', args: ['verify', '--dry-run', '--wait', 'forever'], expect: /--wait "forever": expected a positive duration/ },
@@ -128,5 +130,21 @@ describe('the shell\'s working directories are not secrets', () => {
     const clean = await runCli(['preflight', '--dry-run', '-f', file], { cwd: dir, env: { PATH: process.env.PATH, PWD: dir, OLDPWD: dir } });
     expect(clean.code, clean.stderr).toBe(2);
     expect(clean.stderr).toContain(`cannot read ${file}:`);
+  });
+});
+
+// --dry-run writes nothing: a report path is checked (its nearest existing directory must be
+// writable) but its missing directories are not created.
+describe('--dry-run with --report', () => {
+  it('creates no directory for the report, and a report below a file is still exit 2', async () => {
+    const { existsSync, writeFileSync } = await import('node:fs');
+    const out = join(dir, 'dry-new', 'deeper', 'r.json');
+    const r = await runCli(['preflight', '--dry-run', '--report', `json=${out}`], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(dir, 'dry-new'))).toBe(false);
+    writeFileSync(join(dir, 'dry-file'), 'x');
+    const bad = await runCli(['preflight', '--dry-run', '--report', `json=${join(dir, 'dry-file', 'sub', 'r.json')}`], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/a parent of .*dry-file\/sub\/r\.json is a file, not a directory; expected a writable file path/);
   });
 });
