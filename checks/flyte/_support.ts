@@ -123,7 +123,10 @@ export function explainDiagnosis(d: PodDiagnosis, comp: FlyteComponent, chart: C
         network: `the nodes cannot reach the registry${img ? ` of${img}` : ''}: check the nodes' egress (NAT, proxy, firewall) and DNS; ${describe} shows the error`,
         tls: `the nodes do not trust the registry's certificate: add its CA to the container runtime of the nodes, or use a registry with a public certificate`,
         platform: `the image${img} has no variant for the nodes' CPU architecture: use a multi-arch tag in \`${imageKey}\``,
-        unknown: `${describe} shows the pull error; fix the image (\`${imageKey}\`) or the pull secret (\`${keys.pullSecrets}\`)`,
+        'node-disk': `the node's disk filled up while the image${img} was unpacked (no space left on device): the image and the pull secret are not the fault; free the node's disk (\`kubectl describe node <node>\`: DiskPressure, image garbage collection) or use nodes with larger disks`,
+        unknown: !d.message || /^back-?off pulling image/i.test(d.message)
+          ? `${describe} shows the pull error (the status says only that the kubelet backs off); fix the image (\`${imageKey}\`) or the pull secret (\`${keys.pullSecrets}\`)`
+          : `unrecognised pull error (quoted above; it names no known cause: credentials, a missing tag, a rate limit, the network, TLS, the platform, the node's disk): ${describe} shows it in full; then check the image (\`${imageKey}\`) and the pull secret (\`${keys.pullSecrets}\`)`,
       };
       return { id: 'imagePullFailed', text, hint: by[d.imageProblem ?? 'unknown']!, cause: c };
     }
@@ -136,6 +139,11 @@ export function explainDiagnosis(d: PodDiagnosis, comp: FlyteComponent, chart: C
       if (m) {
         const what = `${m.kind} ${m.name === '?' ? '' : `"${m.name}" `}${m.key ? `(key ${m.key}) ` : ''}`;
         const generated = chartCreatedObject({ chart, kubernetes: target.kubernetes, ...(chart === 'flyte-binary' ? { fullname: comp.deployments[0]! } : {}) }, m.name);
+        if (m.name === '?') {
+          // "configmap references non-existent config key: FOO": the kubelet names the key, not the object.
+          return { id: d.kind === 'config-error' ? 'configMissing' : 'volumeMountFailed', text,
+            hint: `an env var of the container takes key ${m.key} from a ${m.kind} (${m.kind === 'Secret' ? 'secretKeyRef' : 'configMapKeyRef'}) that has no such key: \`${k} get pod ${d.pod} -o jsonpath='{..${m.kind === 'Secret' ? 'secretKeyRef' : 'configMapKeyRef'}}'\` names the ${m.kind}; add the key to it or fix the reference in the values (\`${keys.env}\`)`, cause: c };
+        }
         return { id: d.kind === 'config-error' ? 'configMissing' : 'volumeMountFailed', text,
           hint: generated ? `${what}is created by the chart: \`helm upgrade\` the release (or \`helm status <release> -n ${target.kubernetes.namespace}\` to see why it is missing)`
             : `create the missing ${what}in namespace ${target.kubernetes.namespace} (\`${k} get ${m.kind.toLowerCase()} ${m.name === '?' ? '' : m.name}\`), or fix the reference in the values (\`${keys.env}\`, extra volumes)`, cause: c };
@@ -161,6 +169,11 @@ export function explainDiagnosis(d: PodDiagnosis, comp: FlyteComponent, chart: C
       const said = [d.message, last?.message].filter(Boolean).join(' ');
       const notFound = /executable file not found|no such file or directory|not found in \$PATH/i.exec(said);
       const denied = /permission denied/i.test(said);
+      if (/HookError$/.test(d.reason)) {
+        const hookText = d.event ? `${d.event.reason}: ${d.event.message}` : '';
+        return { id: 'containerCreateFailed', text: `${text}${hookText ? `; ${hookText}` : ''}`,
+          hint: `the container's ${/PostStart/.test(d.reason) ? 'postStart' : /PreStart|PreCreate/.test(d.reason) ? 'pre-start' : 'lifecycle'} hook fails, and the kubelet kills a container whose hook fails: the process itself may be fine; fix or remove the hook (spec.containers[].lifecycle in the pod template, from the values or a post-renderer that adds it: \`${k} get deployment -o jsonpath='{..lifecycle}'\`)${hookText ? '' : `; ${describe} shows the hook's error`}`, cause: c };
+      }
       return { id: 'containerCreateFailed', text, hint: notFound
         ? `the runtime could not start the process because the command is not in the image (the process never ran, so there is no log): fix \`${cmdKey}\` or the image (\`${imageKey}\`)`
         : denied ? `the runtime could not start the process (permission denied): the command is not executable for the container's user; check \`${cmdKey}\`, the image and the securityContext (\`${securityContextKey(chart, comp.valuesKey)}\`)`
@@ -197,6 +210,8 @@ export function explainDiagnosis(d: PodDiagnosis, comp: FlyteComponent, chart: C
       if (sc?.topologySpread) parts.push(`the pod's topology spread constraints cannot be met by the nodes (zones/hosts) there are: relax them (whenUnsatisfiable: ScheduleAnyway, maxSkew) in \`${keys.scheduling}\` or add nodes in the missing zone`);
       if (sc?.volumeLimits) parts.push('the nodes have reached their limit of attachable volumes (CSI/cloud per-node limit): add nodes or use larger instance types');
       if (sc?.pvc) parts.push('a PersistentVolumeClaim of the pod is not bound: check its StorageClass and provisioner (`kubectl get pvc`)');
+      if (sc?.storageCapacity) parts.push(`no node has enough free storage for the pod's volume (the StorageClass provisions node-local or capacity-tracked volumes): free storage on the nodes, add nodes, or ask for a smaller volume (\`kubectl get csistoragecapacities -A\`)`);
+      if (sc?.pvcDeleting) parts.push(`the PersistentVolumeClaim ${sc.pvcDeleting} is being deleted (deletionTimestamp set; the pvc-protection finalizer keeps it while a pod uses it): the pod cannot use it; recreate it once it is gone (\`${k} get pvc ${sc.pvcDeleting}\`) or point the pod at another claim`);
       if (sc?.volumeAffinity) parts.push('the pod\'s volume is in another zone than the free nodes');
       if (sc?.unschedulableNodes) parts.push('nodes are cordoned: `kubectl uncordon <node>`');
       if (sc?.tooManyPods) parts.push('nodes are at their pod limit: add nodes');
@@ -240,10 +255,28 @@ export function explainDiagnosis(d: PodDiagnosis, comp: FlyteComponent, chart: C
           hint: `the container is killed by its ${pk.kind.toLowerCase()} probe, not by a crash of its own: ${logs.replace(' --previous', '')} shows why the health endpoint does not answer in time (database, storage, a slow start); if it only needs longer, raise ${settable ? `\`${probeKey}\`` : `the ${pk.kind.toLowerCase()} probe of the chart's template (no values key for it in ${chart}; \`${k} edit deployment\` is overwritten by the next helm upgrade)`} initialDelaySeconds / timeoutSeconds / failureThreshold`, cause: c };
       }
       if (last?.reason === 'Completed' || exit === 0) return { id: 'crashLooping', text: `${text}${exitMeaning(0)}`, hint: `the container exits right after starting: its command/args are wrong (\`${chart === 'flyte-binary' ? 'deployment.command / deployment.args' : `${comp.valuesKey}.command`}\`); ${logs}`, cause: c };
+      if (exit === 137 || exit === 143) {
+        // Killed by a signal, with no OOMKilled reason and no probe failure in the events: not the application's own exit.
+        return { id: d.kind === 'crash-loop' ? 'crashLooping' : 'containerFailed', text: `${text}${exitMeaning(exit)}${d.logLine ? `; log: ${d.logLine}` : ''}`,
+          hint: exit === 137
+            ? `the process was killed with SIGKILL, and neither the status (no OOMKilled) nor the events (no liveness/startup probe failure) say by what: a process inside the container hit the memory limit, the node ran out of memory (\`kubectl describe node <node>\`: SystemOOM events, MemoryPressure), or it ignored SIGTERM for the whole grace period; check \`${keys.resources}.limits.memory\` against its use and ${logs}`
+            : `the process was stopped with SIGTERM and exited, and the events name no probe failure: something stops it (a liveness/startup probe whose events have expired, a drain or a sidecar/controller killing it); \`${k} get events --field-selector involvedObject.name=${d.pod}\` and ${logs}`, cause: c };
+      }
       return { id: d.kind === 'crash-loop' ? 'crashLooping' : 'containerFailed', text: `${text}${exitMeaning(exit)}${d.logLine ? `; log: ${d.logLine}` : ''}`, hint: `${logs} shows why it exits (the database, storage or auth configuration is the usual cause)${exit === 127 || exit === 126 ? `; check \`${chart === 'flyte-binary' ? 'deployment.command' : `${comp.valuesKey}.command`}\` and the image` : ''}`, cause: c };
     }
-    case 'evicted':
+    case 'evicted': {
+      const msg = d.message ?? '';
+      // The kubelet evicts for the pod's OWN limits too (ephemeral-storage limit, an emptyDir sizeLimit): no node pressure, and a
+      // request does not help; the limit (or writing to a volume) does.
+      const emptyDir = /Usage of EmptyDir volume "([^"]+)" exceeds the limit "([^"]+)"/i.exec(msg);
+      const ownLimit = /ephemeral local storage usage exceeds the total limit|exceeded its local ephemeral storage limit "([^"]+)"/i.exec(msg);
+      if (emptyDir) return { id: 'evicted', text, hint: `the pod wrote more into its emptyDir volume "${emptyDir[1]}" than its sizeLimit ${emptyDir[2]} (its own limit, not node pressure): raise the volume's sizeLimit or write less there; delete the evicted pod once fixed`, cause: c };
+      if (ownLimit) return { id: 'evicted', text, hint: `the pod used more local disk (logs, the container's writable layer, emptyDir) than its own ephemeral-storage limit (not node pressure): raise \`${keys.resources}.limits.ephemeral-storage\` or write to a volume; delete the evicted pod once fixed`, cause: c };
+      const res = /low on resource: ([\w-]+)/i.exec(msg)?.[1];
+      const using = /Container ([\w.-]+) was using (\S+?), request is (\S+?),/i.exec(msg);
+      if (res && using) return { id: 'evicted', text, hint: `the node ran short of ${res} and evicted the pod first because container ${using[1]} used ${using[2]} of ${res} while requesting ${using[3]}: set \`${keys.resources}.requests.${res}\` to about ${using[2]} so the scheduler places it where it fits and the kubelet evicts it last; \`kubectl describe node\` shows the node's pressure; delete the evicted pod once fixed`, cause: c };
       return { id: 'evicted', text, hint: `the node ran out of a resource and evicted the pod: set \`${keys.resources}\` requests so it is scheduled where it fits (pods without requests are evicted first), and free the node (\`kubectl describe node\`); delete the evicted pod once fixed`, cause: c };
+    }
     case 'pod-failed':
       if (/ContainerStatusUnknown/.test(d.message ?? '')) return { id: 'podFailed', text, hint: `the kubelet lost track of the container (ContainerStatusUnknown): its node restarted, was replaced or lost its container runtime state; \`kubectl get nodes\` and \`kubectl describe node <node>\`; delete the failed pod (\`${k} delete pod ${d.pod}\`) so the Deployment makes a new one`, cause: c };
       return { id: 'podFailed', text, hint: /^OutOf/.test(d.reason) ? `the node had no room when the pod started (${d.reason}): lower \`${keys.resources}.requests\` or add nodes; delete the failed pod` : `${describe} shows why the pod failed; delete it so the Deployment makes a new one`, cause: c };
@@ -252,8 +285,16 @@ export function explainDiagnosis(d: PodDiagnosis, comp: FlyteComponent, chart: C
     case 'terminating':
       if (d.inGracePeriod) return { id: 'podTerminating', text, hint: `the pod is being deleted (a rollout, scale-down, drain or helm uninstall) and still within its grace period: run again once it is over; nothing to force yet (only if it outlives the grace period: \`${k} delete pod ${d.pod} --grace-period=0 --force\`)`, cause: c };
       return { id: 'podTerminating', text, hint: `the pod does not finish terminating: if its node is gone, \`${k} delete pod ${d.pod} --grace-period=0 --force\`; finalizers on it need their controller`, cause: c };
-    case 'probe-failed':
-      return { id: 'readinessFailing', text, hint: `the container runs but its ${d.probe?.kind.toLowerCase() ?? 'readiness'} probe fails: ${logs.replace(' --previous', '')} shows why /healthcheck fails (database, storage); if it only needs longer to start, raise \`${keys.probe}.initialDelaySeconds\``, cause: c };
+    case 'probe-failed': {
+      // The probe the event names (Readiness, Liveness, Startup): its own values key, and the knob that gives it more time.
+      const kind = (d.probe?.kind ?? 'Readiness').toLowerCase();
+      const probeKey = kind === 'liveness' || kind === 'startup' ? keys.probe.replace('readinessProbe', `${kind}Probe`) : keys.probe;
+      const settable = chartReads(chart, probeKey);
+      const knob = kind === 'startup' ? 'failureThreshold' : 'initialDelaySeconds';
+      const where = settable ? `\`${probeKey}.${knob}\`${kind === 'startup' ? ' (× periodSeconds is the time it gets)' : ''}` : `${knob} of the ${kind} probe in the chart's template (no values key for it in ${chart}; \`${k} edit deployment\` is overwritten by the next helm upgrade)`;
+      const then = kind === 'liveness' ? '; the kubelet restarts the container when it keeps failing' : kind === 'startup' ? '; the kubelet restarts the container when it does not pass in time' : '';
+      return { id: 'readinessFailing', text, hint: `the container runs but its ${kind} probe fails${then}: ${logs.replace(' --previous', '')} shows why the health endpoint does not answer (database, storage); if it only needs longer to start, raise ${where}`, cause: c };
+    }
     case 'not-scheduled': {
       const custom = d.schedulerName && d.schedulerName !== 'default-scheduler';
       return { id: 'unschedulable', text, hint: custom
@@ -277,7 +318,9 @@ export function deploymentReady(d: { metadata: { generation?: unknown }; spec?: 
   const st = isObj(d.status) ? d.status : {};
   const want = num(spec['replicas']) ?? 1;
   const fresh = (num(st['observedGeneration']) ?? 0) >= (num(d.metadata.generation) ?? 0);
-  return want > 0 && fresh && (num(st['availableReplicas']) ?? 0) >= want && (num(st['updatedReplicas']) ?? want) >= want;
+  // DeploymentStatus fields are `omitempty`: a controller that has observed the spec and writes no updatedReplicas means 0 pods
+  // run the latest spec (a paused rollout, a new ReplicaSet that cannot create pods while the old one serves), not "all of them".
+  return want > 0 && fresh && (num(st['availableReplicas']) ?? 0) >= want && (num(st['updatedReplicas']) ?? 0) >= want;
 }
 
 /** `isObj` for check code that reads raw API objects. */

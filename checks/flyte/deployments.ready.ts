@@ -1,4 +1,4 @@
-import { isObj, kubectl, selectorString, type KubeSession } from '../../src/clients/kube.js';
+import { isObj, KubeError, kubectl, selectorString, type KubeSession } from '../../src/clients/kube.js';
 import type { Chart, Target } from '../../src/config/target.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
@@ -11,7 +11,7 @@ import { deploymentReady, eventsFor, explainDiagnosis, podsWithDiagnosis, securi
 
 export interface DeploymentLike { metadata: { name: string; generation?: unknown }; spec?: unknown; status?: unknown }
 
-export interface Unready { deployment: string; component: string; valuesKey: string; reason: string; id: DiagnosisFindingId | 'scaledToZero' | 'podCreationFailed' | 'rolloutStuck' | 'rolloutPending' | 'noPods'; text: string; hint: string; cause: string; pod?: string; container?: string }
+export interface Unready { deployment: string; component: string; valuesKey: string; reason: string; id: DiagnosisFindingId | 'scaledToZero' | 'podCreationFailed' | 'rolloutStuck' | 'rolloutPending' | 'noPods' | 'rolloutPaused' | 'rolloutPausedUnavailable' | 'podsUnreadable'; text: string; hint: string; cause: string; pod?: string; container?: string }
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const conditionsOf = (d: DeploymentLike): Record<string, any>[] => (isObj(d.status) && Array.isArray(d.status['conditions']) ? d.status['conditions'].filter(isObj) : []);
@@ -19,7 +19,7 @@ const conditionsOf = (d: DeploymentLike): Record<string, any>[] => (isObj(d.stat
 export { deploymentReady };
 
 /** Why a Deployment is not available: its pods' diagnosis first, then its own conditions. */
-export function explainUnready(c: FlyteComponent, d: DeploymentLike, diag: PodDiagnosis | undefined, podCount: number, chart: Chart, k: string, target: Target, rsEvent?: string): Unready {
+export function explainUnready(c: FlyteComponent, d: DeploymentLike, diag: PodDiagnosis | undefined, podCount: number, chart: Chart, k: string, target: Target, rsEvent?: string, podsDenied?: string): Unready {
   const spec = isObj(d.spec) ? d.spec : {};
   const st = isObj(d.status) ? d.status : {};
   const want = num(spec['replicas']) ?? 1;
@@ -35,10 +35,13 @@ export function explainUnready(c: FlyteComponent, d: DeploymentLike, diag: PodDi
     return { ...base, reason: 'ScaledToZero', id: 'scaledToZero', text: `${name}: scaled to 0 replicas`, cause: backend,
       hint: `\`${k} scale deployment ${name} --replicas=1\`${chart === 'flyte-core' ? ` (and set \`${keys.replicas}\` so helm keeps it)` : ''}; something scaled it down (an autoscaler, a manual scale, a cost policy)` };
   }
+  // A rollout that does not progress while the previous ReplicaSet's pods still serve: Flyte runs, the latest values do not.
+  const availNow = num(st['availableReplicas']) ?? 0;
+  const oldServes = availNow >= want && (num(st['updatedReplicas']) ?? 0) < want ? `; the previous version still serves (${availNow}/${want} available, ${num(st['updatedReplicas']) ?? 0}/${want} on the latest spec)` : '';
   const stuck = progressing && progressing['reason'] === 'ProgressDeadlineExceeded' ? `; rollout stuck (ProgressDeadlineExceeded: ${typeof progressing['message'] === 'string' ? progressing['message'] : 'no progress'})` : '';
   if (diag) {
     const e = explainDiagnosis(diag, c, chart, k, target);
-    return { ...base, reason: diag.reason, id: e.id, text: `${name}: ${e.text}${stuck}`, hint: e.hint, cause: e.cause, pod: diag.pod, ...(diag.container ? { container: diag.container } : {}) };
+    return { ...base, reason: diag.reason, id: e.id, text: `${name}: ${e.text}${stuck}${oldServes}`, hint: e.hint, cause: e.cause, pod: diag.pod, ...(diag.container ? { container: diag.container } : {}) };
   }
   if (replicaFailure || rsEvent) {
     const msg = replicaFailure ? condText(replicaFailure) : rsEvent!;
@@ -62,10 +65,19 @@ export function explainUnready(c: FlyteComponent, d: DeploymentLike, diag: PodDi
         : psa ? `the namespace's Pod Security level rejects the pod: set the pod securityContext (\`${securityContextKey(chart, c.valuesKey)}\`) or the namespace's pod-security labels`
           : webhook ? `the admission webhook ${webhook[1]} denies the pod: its policy says why (${msg.slice(0, 120)})`
             : `\`${k} describe replicaset -l ${selectorString(spec['selector'])}\` shows why the pods cannot be created`;
-    return { ...base, reason: 'FailedCreate', id: 'podCreationFailed', text: `${name}: its pods cannot be created: ${msg}${stuck}`, hint, cause: backend };
+    return { ...base, reason: 'FailedCreate', id: 'podCreationFailed', text: `${name}: its pods cannot be created: ${msg}${stuck}${oldServes}`, hint, cause: backend };
+  }
+  if (spec['paused'] === true) {
+    // `kubectl rollout pause`: the controller rolls nothing out (and checks no progress deadline) until resumed; the pods of
+    // the previous spec keep running, so the latest values are not what runs.
+    const avail = num(st['availableReplicas']) ?? 0, updated = num(st['updatedReplicas']) ?? 0;
+    const serving = avail >= want;
+    return { ...base, reason: 'DeploymentPaused', id: serving ? 'rolloutPaused' : 'rolloutPausedUnavailable',
+      text: `${name}: the Deployment is paused (spec.paused: true): ${updated}/${want} replicas run its latest spec${serving ? `, ${avail}/${want} of the previous version still serve` : `, only ${avail}/${want} available`}`,
+      cause: backend, hint: `\`${k} rollout resume deployment/${name}\` rolls the latest spec out (someone paused it with \`kubectl rollout pause\`, or a tool that stages rollouts); \`${k} rollout status deployment/${name}\` then follows it` };
   }
   if (progressing && progressing['reason'] === 'ProgressDeadlineExceeded') {
-    return { ...base, reason: 'ProgressDeadlineExceeded', id: 'rolloutStuck', text: `${name}: rollout stuck: ${condText(progressing)}`, cause: backend,
+    return { ...base, reason: 'ProgressDeadlineExceeded', id: 'rolloutStuck', text: `${name}: rollout stuck: ${condText(progressing)}${oldServes}`, cause: backend,
       hint: `\`${k} rollout status deployment/${name}\` and \`${k} describe deployment ${name}\`; \`${k} rollout undo deployment/${name}\` returns to the last working version` };
   }
   const gen = num(d.metadata.generation), obs = num(st['observedGeneration']);
@@ -74,6 +86,10 @@ export function explainUnready(c: FlyteComponent, d: DeploymentLike, diag: PodDi
       hint: `wait a moment; if it stays, kube-controller-manager is not running or cannot reach the API server (\`kubectl get --raw /readyz?verbose\`, \`${k} get events\`)` };
   }
   const avail = num(st['availableReplicas']) ?? 0;
+  if (podsDenied) {
+    return { ...base, reason: 'PodsUnreadable', id: 'podsUnreadable', text: `${name}: ${avail}/${want} replicas available (from the Deployment's status); why is not known here: its pods cannot be read (${podsDenied})`, cause: backend,
+      hint: `the pods and their events say why, but this identity may not list them: \`${k} auth can-i list pods\`; a user who may sees it with \`kubectl describe pods -n ${target.kubernetes.namespace} -l ${selectorString(spec['selector'])}\`; or a cluster admin grants list on pods and events in ${target.kubernetes.namespace}` };
+  }
   if (podCount === 0) {
     return { ...base, reason: 'NoPods', id: 'noPods', text: `${name}: ${avail}/${want} replicas available; no pods exist for its selector ${selectorString(spec['selector']) || '(none)'} and no condition says why`, cause: backend,
       hint: `\`${k} get replicasets,events\` shows whether the ReplicaSet tries to create pods; without events kube-controller-manager may not be running` };
@@ -128,14 +144,17 @@ export default defineCheck({
     readinessFailing: { status: 'fail', summary: 'A container runs but its readiness probe fails (Unhealthy events quoted).' },
     podCreationFailed: { status: 'fail', summary: 'The ReplicaSet cannot create pods (FailedCreate: quota, missing ServiceAccount, Pod Security, an admission webhook).' },
     rolloutStuck: { status: 'fail', summary: 'The rollout exceeded its progress deadline (ProgressDeadlineExceeded).' },
+    rolloutPaused: { status: 'warn', summary: 'A Deployment is paused (kubectl rollout pause): its latest spec is not rolled out; the previous version still serves.' },
+    rolloutPausedUnavailable: { status: 'fail', summary: 'A Deployment is paused (kubectl rollout pause) and not enough of its pods are available.' },
     rolloutPending: { status: 'fail', summary: 'The Deployment controller has not processed the latest spec (generation not observed).' },
+    podsUnreadable: { status: 'fail', summary: 'A Deployment is not available (its own status says so) and its pods may not be read (403), so the reason is not known here.' },
     noPods: { status: 'fail', summary: 'No pod exists for a Deployment and nothing says why.' },
     notReady: { status: 'fail', summary: 'Pods are not ready for another reason (named from the pod condition or events).' },
     unrecognised: { status: 'fail', summary: 'A pod state or event reason flyte-doctor does not know: quoted as is.' },
     ...API_MESSAGES,
   },
   explain: {
-    what: 'flyte-binary: the single Deployment `<fullname>`. flyte-core: flyteadmin, flyteconsole, datacatalog, flytepropeller, flyte-pod-webhook, and flytescheduler / syncresources when they are deployed. For each one not available, reads its pods (by the Deployment\'s selector) and their events and reports why: the init container that does not finish and what it waits for (wait-for-db: the database host), Pending with the scheduler\'s reason, ImagePullBackOff with the registry\'s answer, CrashLoopBackOff with the last exit code, a missing Secret or ConfigMap, evictions, failing readiness probes; or the Deployment\'s own conditions (ProgressDeadlineExceeded, ReplicaFailure, scaled to 0).',
+    what: 'flyte-binary: the single Deployment `<fullname>`. flyte-core: flyteadmin, flyteconsole, datacatalog, flytepropeller, flyte-pod-webhook, and flytescheduler / syncresources when they are deployed. For each one not available, reads its pods (by the Deployment\'s selector) and their events and reports why: the init container that does not finish and what it waits for (wait-for-db: the database host), Pending with the scheduler\'s reason, ImagePullBackOff with the registry\'s answer, CrashLoopBackOff with the last exit code, a missing Secret or ConfigMap, evictions, failing readiness probes; or the Deployment\'s own state (ProgressDeadlineExceeded, ReplicaFailure, scaled to 0, paused, a rollout whose previous version still serves). When its pods may not be read (403), the Deployment\'s own status still decides that it is down.',
     why: 'A Flyte component that is not running makes every later symptom (502 from the ingress, console errors, executions stuck in Queued) misleading; the underlying reason is almost always in the pod status and events.',
     fix: 'Follow the fix shown for the reason: the values key of the image, resources, scheduling or pull secret; create the missing Secret; read the previous container logs; fix the database host the init container waits for.',
   },
@@ -166,25 +185,40 @@ export default defineCheck({
       const unready: Unready[] = [];
       const ready: string[] = [];
       let eventsDenied = false;
+      let podsDeniedAny = false;
       for (const { c, d } of found) {
         if (deploymentReady(d)) { ready.push(d.metadata.name); continue; }
         const spec = isObj(d.spec) ? d.spec : {};
         const want = num(spec['replicas']) ?? 1;
         const sel = selectorString(spec['selector']);
-        const r = want > 0 && sel ? await podsWithDiagnosis(s, ns, sel, signal) : { pods: [] };
+        // The Deployment's own status already says it is not available: a 403 on its pods hides why, not that it is down.
+        let podsDenied: string | undefined;
+        const r = want > 0 && sel ? await podsWithDiagnosis(s, ns, sel, signal).catch((e: unknown) => {
+          if (e instanceof KubeError && e.kind === 'forbidden' && e.extra.verb !== 'impersonate') { podsDenied = e.message; return { pods: [] }; }
+          throw e;
+        }) : { pods: [] };
         if ('eventsDenied' in r && r.eventsDenied) eventsDenied = true;
+        if (podsDenied) podsDeniedAny = true;
         const rsEvent = want > 0 && r.pods.length === 0 ? await replicaSetEvent(s, ns, d, signal).catch(() => undefined) : undefined;
-        unready.push(explainUnready(c, d, 'diag' in r ? r.diag : undefined, r.pods.length, chart, k, ctx.target, rsEvent));
+        unready.push(explainUnready(c, d, 'diag' in r ? r.diag : undefined, r.pods.length, chart, k, ctx.target, rsEvent, podsDenied));
       }
       const details: Record<string, Json> = { chart, namespace: ns, ...(names.detected ? { detected: names.detected } : {}), ready, notDeployed, missing: missing.map((c) => c.deployments[0]!),
         unready: unready.map((u) => ({ deployment: u.deployment, component: u.component, reason: u.reason, finding: u.id, text: u.text, ...(u.pod ? { pod: u.pod } : {}), ...(u.container ? { container: u.container } : {}) })),
-        ...(eventsDenied ? { eventsDenied: true } : {}) };
+        ...(eventsDenied ? { eventsDenied: true } : {}), ...(podsDeniedAny ? { podsDenied: true } : {}) };
       if (unready.length === 0 && missing.length === 0) {
         return { status: 'pass' as const, messageId: 'ready' as const, message: `${ready.length} Deployment(s) available in ${ns}: ${ready.join(', ')}${notDeployed.length ? ` (not deployed: ${notDeployed.join(', ')})` : ''}${names.detected ? ` (release "${names.kubernetes.release}" found by label)` : ''}`, details };
       }
       const parts = [...unready.map((u) => u.text), ...missing.map((c) => `${c.deployments[0]}: Deployment missing`)];
-      const first = unready[0];
+      // A paused Deployment whose previous version still serves is a warning: a failing component leads when there is one.
+      const warnOnly = (u: Unready) => u.id === 'rolloutPaused';
+      // Several components down for one cause (the database refuses every backend; one of them says so in its log, another
+      // only fails its readiness probe): the one whose evidence names a cause outside Flyte leads, so the finding carries that
+      // cause and the check of that root (database, scheduler, webhook) is linked to it; otherwise the first component in order.
+      const own = (u: Unready) => u.cause === cause.backend(comps.find((c) => c.deployments.includes(u.deployment))?.backend ?? '');
+      const failing = unready.filter((u) => !warnOnly(u));
+      const first = failing.find((u) => !own(u)) ?? failing[0] ?? unready[0];
       const message = `${parts.length} Flyte Deployment(s) not ready in ${ns}: ${parts.join('; ')}`;
+      if (first && warnOnly(first) && missing.length === 0) return { status: 'warn' as const, messageId: first.id, cause: first.cause, message, details, hint: first.hint };
       if (!first) {
         return { status: 'fail' as const, messageId: 'deploymentMissing' as const, cause: cause.backend(missing[0]!.backend), message, details,
           hint: missingHint(ctx.target, missing.map((c) => c.deployments[0]!), chart === 'flyte-core' ? `${missing[0]!.valuesKey}.enabled` : 'the release', ns) };

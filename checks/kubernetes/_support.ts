@@ -97,11 +97,23 @@ export function apiFailure(e: KubeError, ctx: CheckContext, s: KubeSession | und
       const imp = impersonationDenied(e, s, k);
       if (imp) return { status: 'fail', messageId: 'apiImpersonationDenied', cause: imp.cause, details: { ...details, verb: 'impersonate', ...(e.extra.resource ? { resource: e.extra.resource } : {}) }, message: `${imp.message}; ${purpose} cannot be read`, hint: imp.hint };
       const w = what(e);
-      return { status: 'warn', messageId: 'apiForbidden', cause: cause.denied('kubernetes', s?.identity.user || 'anonymous', w), details: { ...details, ...(e.extra.verb ? { verb: e.extra.verb } : {}), ...(e.extra.resource ? { resource: e.extra.resource } : {}) },
-        message: `user "${s?.identity.user ?? ''}" may not ${w} (403), so ${purpose} cannot be checked with these credentials`,
+      // The API server names the identity it authenticated (a token's ServiceAccount, an impersonated user, a cloud IAM
+      // mapping): a RoleBinding must name that one, not the kubeconfig's entry name.
+      const kcUser = s?.identity.user ?? '';
+      const subject = /User "([^"]*)" cannot /.exec(e.message)?.[1] ?? kcUser;
+      const sa = /^system:serviceaccount:([^:]+):(.+)$/.exec(subject);
+      const bindTo = sa ? `--serviceaccount=${sa[1]}:${sa[2]}` : `--user=${subject || '<you>'}`;
+      if (subject === 'system:anonymous' && s) {
+        // The API server saw no credentials at all: granting rights to system:anonymous opens the cluster; credentials are the fix.
+        return { status: 'warn', messageId: 'apiForbidden', cause: cause.denied('kubernetes', s.identity.user || 'anonymous', what(e)), details: { ...details, subject },
+          message: `the API server treats the requests as anonymous (system:anonymous: no credentials it accepts were sent) and may not ${what(e)} (403), so ${purpose} cannot be checked`, hint: refreshHint(s, k) };
+      }
+      const who = subject && subject !== kcUser ? `"${subject}" (kubeconfig user "${kcUser}")` : `"${kcUser}"`;
+      return { status: 'warn', messageId: 'apiForbidden', cause: cause.denied('kubernetes', s?.identity.user || 'anonymous', w), details: { ...details, ...(e.extra.verb ? { verb: e.extra.verb } : {}), ...(e.extra.resource ? { resource: e.extra.resource } : {}), ...(subject && subject !== kcUser ? { subject } : {}) },
+        message: `user ${who} may not ${w} (403), so ${purpose} cannot be checked with these credentials`,
         hint: `check as a user who may, or grant it: \`${k} auth can-i ${e.extra.verb ?? 'get'} ${e.extra.resource ? `${e.extra.resource}${e.extra.group ? `.${e.extra.group}` : ''}${e.extra.name ? `/${e.extra.name}` : ''}` : '<resource>'}${e.extra.namespace ? ` -n ${e.extra.namespace}` : ''}\` shows the answer; a cluster admin can grant it (${e.extra.namespace
-          ? `\`kubectl create rolebinding flyte-doctor-view --clusterrole=view --user=${s?.identity.user || '<you>'} -n ${e.extra.namespace}\``
-          : `\`kubectl create clusterrole flyte-doctor-read --verb=get,list --resource=${e.extra.resource ? `${e.extra.resource}${e.extra.group ? `.${e.extra.group}` : ''}` : '<resource>'}\` and \`kubectl create clusterrolebinding flyte-doctor-read --clusterrole=flyte-doctor-read --user=${s?.identity.user || '<you>'}\``})` };
+          ? `\`kubectl create rolebinding flyte-doctor-view --clusterrole=view ${bindTo} -n ${e.extra.namespace}\``
+          : `\`kubectl create clusterrole flyte-doctor-read --verb=get,list --resource=${e.extra.resource ? `${e.extra.resource}${e.extra.group ? `.${e.extra.group}` : ''}` : '<resource>'}\` and \`kubectl create clusterrolebinding flyte-doctor-read --clusterrole=flyte-doctor-read ${bindTo}\``})` };
     }
     case 'timeout': case 'refused': case 'dns': case 'network': case 'proxy':
     case 'tls-untrusted': case 'tls-hostname': case 'tls-expired': case 'tls-plaintext': case 'tls-expected': case 'tls-client-cert': case 'tls-other':
@@ -109,7 +121,7 @@ export function apiFailure(e: KubeError, ctx: CheckContext, s: KubeSession | und
         message: `the API server ${server} stopped answering while reading ${purpose}: ${e.message}`, hint: `check the API server and the network path (\`${k} get --raw /readyz?verbose\`); kubernetes.api.reachable tells connection problems apart` };
     case 'throttled':
       return { status: 'warn', messageId: 'apiThrottled', cause: cause.backend('kube-apiserver'), details: { ...details, ...(e.extra.retryAfter ? { retryAfter: e.extra.retryAfter } : {}) },
-        message: `the API server throttled the requests for ${purpose} (429 Too Many Requests${e.extra.retryAfter ? `, Retry-After ${e.extra.retryAfter}s` : ''})`, hint: `run again later; if it persists, look at API Priority and Fairness (\`${k} get --raw /debug/api_priority_and_fairness/dump_priority_levels\`) and what floods the API server` };
+        message: `the API server throttled the requests for ${purpose} (429 Too Many Requests${e.extra.retryAfter ? `, Retry-After ${/^\d+$/.test(e.extra.retryAfter.trim()) ? `${e.extra.retryAfter.trim()}s` : e.extra.retryAfter}` : ''})`, hint: `run again later; if it persists, look at API Priority and Fairness (\`${k} get --raw /debug/api_priority_and_fairness/dump_priority_levels\`) and what floods the API server` };
     case 'server-error':
       return { status: 'fail', messageId: 'apiServerError', cause: cause.backend('kube-apiserver'), details,
         message: `the API server failed while reading ${purpose}: ${e.message}`, hint: `the API server (or an aggregated API / webhook it calls) is unhealthy: \`${k} get --raw /readyz?verbose\` and \`${k} get apiservices\` show which part; the control plane logs say why` };

@@ -25,7 +25,7 @@ export type DiagnosisKind =
   | 'not-ready' | 'creating' | 'pending'
   | 'unrecognised';
 
-export type ImageProblem = 'auth' | 'not-found' | 'auth-or-not-found' | 'rate-limit' | 'network' | 'tls' | 'platform' | 'unknown';
+export type ImageProblem = 'auth' | 'not-found' | 'auth-or-not-found' | 'rate-limit' | 'network' | 'tls' | 'platform' | 'node-disk' | 'unknown';
 
 export interface Scheduling {
   insufficient: string[];
@@ -35,6 +35,10 @@ export interface Scheduling {
   conditionTaints: string[];
   affinity: boolean; pvc: boolean; volumeAffinity: boolean; ports: boolean; unschedulableNodes: boolean; tooManyPods: boolean;
   antiAffinity: boolean; podAffinity: boolean; topologySpread: boolean; volumeLimits: boolean;
+  /** The VolumeBinding plugin found no node with enough free storage for a local/topology-aware volume ("did not have enough free storage"). */
+  storageCapacity?: boolean;
+  /** A PersistentVolumeClaim of the pod is being deleted (its name). */
+  pvcDeleting?: string;
   /** The scheduler found no node at all ("no nodes available to schedule pods", "0/0 nodes"). */
   noNodes: boolean;
   /** Parts of the scheduler's message that match none of the classes above, quoted as they are. */
@@ -89,6 +93,9 @@ const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const obj = (v: unknown): Record<string, any> => (isObj(v) ? v : {});
 const one = (text: string | undefined, max = 400) => text?.replace(/\s+/g, ' ').trim().slice(0, max);
 
+/** How recent a container's last termination must be for a running, not-ready container to count as crash-looping. */
+const RESTART_RECENT_MS = 30 * 60_000;
+
 /** Severity order: a diagnosis earlier in this list explains more than one later. */
 const RANK: DiagnosisKind[] = ['config-error', 'image-pull', 'invalid-image', 'image-never-pull', 'unschedulable', 'not-scheduled', 'init-waiting', 'crash-loop', 'terminated', 'create-error', 'mount-failed', 'sandbox-failed',
   'evicted', 'pod-failed', 'node-lost', 'probe-failed', 'scheduling-gated', 'terminating', 'unrecognised', 'not-ready', 'creating', 'pending'];
@@ -96,14 +103,18 @@ export const rankOf = (d: PodDiagnosis) => RANK.indexOf(d.kind);
 
 /** Classifies an image pull error message (kubelet's Failed / ErrImagePull event, or the waiting message). */
 export function classifyImagePull(message: string): ImageProblem {
-  const m = message.toLowerCase();
-  if (/toomanyrequests|too many requests|rate limit|429/.test(m)) return 'rate-limit';
+  // Status codes only as codes ("429 Too Many Requests", "status code [manifests v1]: 403", "403 Forbidden"), never as three digits
+  // inside a digest (sha256:8a429f...), an IP, a port or a size.
+  const m = message.toLowerCase().replace(/sha256:[0-9a-f]+/g, 'sha256:<digest>');
+  const code = (c: number) => new RegExp(`(?<![\\w.:/-])${c}(?![\\w.:/-])`).test(m);
+  if (/no space left on device|disk quota exceeded|failed to (extract|register|apply) layer.*(no space|quota)/.test(m)) return 'node-disk';
+  if (/toomanyrequests|too many requests|rate limit/.test(m) || code(429)) return 'rate-limit';
   if (/pull access denied|repository does not exist or may require/.test(m)) return 'auth-or-not-found';
-  if (/unauthorized|authentication required|denied|forbidden|403|401|no basic auth credentials|insufficient_scope|access to the resource is denied/.test(m)) return 'auth';
-  if (/not found|manifest unknown|name unknown|404|does not exist|no such image/.test(m)) return 'not-found';
+  if (/unauthorized|authentication required|denied|forbidden|no basic auth credentials|insufficient_scope|access to the resource is denied/.test(m) || code(401) || code(403)) return 'auth';
+  if (/not found|manifest unknown|name unknown|does not exist|no such image/.test(m) || code(404)) return 'not-found';
   if (/x509|certificate|tls:/.test(m)) return 'tls';
   if (/no match for platform|exec format error|not match the (specified|detected) platform/.test(m)) return 'platform';
-  if (/i\/o timeout|no such host|connection refused|dial tcp|network is unreachable|tls handshake timeout|context deadline exceeded|eof|connection reset/.test(m)) return 'network';
+  if (/i\/o timeout|no such host|connection refused|dial tcp|network is unreachable|tls handshake timeout|context deadline exceeded|\beof\b|connection reset/.test(m)) return 'network';
   return 'unknown';
 }
 
@@ -142,6 +153,7 @@ const SCHEDULING_CLASSES: RegExp[] = [
   /volume node affinity conflict/i, /didn't have free ports/i, /were unschedulable|unschedulable: true/i, /Too many pods/i,
   /didn't match pod anti-affinity rules|didn't satisfy existing pods anti-affinity rules/i, /didn't match pod affinity rules|pod affinity/i,
   /topology spread constraints/i, /exceed max volume count|max volume count/i, /no nodes available to schedule pods/i,
+  /did not have enough free storage/i, /persistentvolumeclaim "[^"]+" is being deleted/i,
 ];
 
 /** What a FailedScheduling message says ("0/3 nodes are available: 2 Insufficient cpu, 1 node(s) had untolerated taint {...}"). */
@@ -169,6 +181,8 @@ export function parseScheduling(message: string): Scheduling {
     podAffinity: /didn't match pod affinity rules/i.test(m),
     topologySpread: /topology spread constraints/i.test(m),
     volumeLimits: /max volume count/i.test(m),
+    ...(/did not have enough free storage/i.test(m) ? { storageCapacity: true } : {}),
+    ...(/persistentvolumeclaim "([^"]+)" is being deleted/i.exec(m) ? { pvcDeleting: /persistentvolumeclaim "([^"]+)" is being deleted/i.exec(m)![1]! } : {}),
     noNodes: /no nodes available to schedule pods/i.test(m) || nodes?.[2] === '0',
     unrecognised,
     ...(nodes ? { nodeCount: Number(nodes[2]) } : {}),
@@ -330,7 +344,12 @@ export function diagnosePod(pod: unknown, events: readonly EventLike[] = []): Po
             const missing = parseMissing(message ?? '');
             return { ...cbase, kind: 'config-error', reason, ...withMsg, ...(missing ? { missing } : {}) };
           }
-          case 'CreateContainerError': case 'RunContainerError': case 'PreStartHookError': case 'PostStartHookError': case 'PreCreateHookError': case 'ContainerCannotRun': case 'StartError':
+          case 'PreStartHookError': case 'PostStartHookError': case 'PreCreateHookError': {
+            // The kubelet's FailedPostStartHook / FailedPreStopHook event quotes the hook's command and its exit code.
+            const e = ev(['FailedPostStartHook', 'FailedPreStopHook']);
+            return { ...cbase, kind: 'create-error', reason, ...withMsg, ...(e ? { event: { reason: e.reason, message: e.message, count: e.count } } : {}) };
+          }
+          case 'CreateContainerError': case 'RunContainerError': case 'ContainerCannotRun': case 'StartError':
             return { ...cbase, kind: 'create-error', reason, ...withMsg };
           case 'ContainerCreating': case 'PodInitializing': {
             const e = ev(['FailedMount', 'FailedAttachVolume', 'FailedMapVolume']);
@@ -356,6 +375,20 @@ export function diagnosePod(pod: unknown, events: readonly EventLike[] = []): Po
       }
       if (init && w === undefined && !t && !running) continue;
       if (!init && c['ready'] === false) {
+        // A crash loop seen in its running window: the container was restarted and runs again, not ready yet (a liveness-killed
+        // container spends most of each cycle here). Its last run (OOMKilled, exit 1, a liveness kill) says why, not a readiness
+        // probe that fails while it starts. Only a recent end counts: one restart days ago is history, not today's cause.
+        const lastEnd = Date.parse(s(lastT['finishedAt']) ?? '');
+        const recentEnd = !Number.isFinite(lastEnd) || Date.now() - lastEnd < RESTART_RECENT_MS;
+        if (running && restarts && lastTermination && Object.keys(lastT).length && recentEnd) {
+          const pk = probeKillOf(cname, lastTermination.exitCode);
+          const failedRun = pk || lastTermination.reason === 'OOMKilled' || (lastTermination.exitCode !== undefined && lastTermination.exitCode !== 0) || isStartFailure(lastTermination);
+          if (failedRun) {
+            const message = `running again since ${s(running['startedAt']) ?? '?'} and not ready: the kubelet restarted it after its last run ended`;
+            if (isStartFailure(lastTermination)) return { ...cbase, kind: 'create-error', reason: 'Restarting', message };
+            return { ...cbase, kind: 'crash-loop', reason: 'Restarting', message, ...(pk ? { probeKill: pk } : {}) };
+          }
+        }
         // (ProbeWarning is a probe that SUCCEEDED with a warning, e.g. a redirect: not why the container is not ready)
         const e = ev(['Unhealthy']);
         if (e) {
