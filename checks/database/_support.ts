@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { type PgConn, type PgProbeError, type PgServerError, type PgSession, pgQuery, pgSession, PgTlsError } from '../../src/clients/postgres.js';
 import { describeService, type ServiceEvidence } from '../../src/clients/sniff.js';
 import { isClusterInternal, isPrivateAddress } from '../../src/config/endpoints.js';
+import { flyteDriverCredentials } from '../../src/config/libpq.js';
 import type { DatabaseTarget, Target } from '../../src/config/target.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
 import type { CheckContext, Json, Messages, Outcome } from '../../src/engine/types.js';
@@ -27,9 +28,36 @@ export function databaseFor(ctx: CheckContext): DatabaseTarget {
   return db;
 }
 
-/** What Flyte's driver connects with. */
+/**
+ * A stand-in for the options string that follows the password in flytestdlib's connection string:
+ * only its first keyword matters to how the password parses (a trailing backslash swallows it).
+ */
+function optionsStandIn(db: DatabaseTarget): string {
+  const mode = db.sslmodeInvalid ?? db.sslmode;
+  if (mode) return `sslmode=${mode}`;
+  if (db.sslrootcert) return 'sslrootcert=x';
+  if (db.sslcert) return 'sslcert=x';
+  const rt = Object.keys(db.runtimeParams ?? {})[0];
+  return rt ? `${rt}=x` : '';
+}
+
+/**
+ * The user and password Flyte's driver reads out of the connection string flytestdlib builds from
+ * these values (src/config/libpq.ts flyteDriverCredentials), or undefined when no password is
+ * configured here (a password-less string, or one this machine cannot read).
+ */
+export function driverCredentialsOf(db: DatabaseTarget): ReturnType<typeof flyteDriverCredentials> | undefined {
+  const pw = db.password?.reveal();
+  if (pw === undefined || pw === '') return undefined;
+  return flyteDriverCredentials(db.user, pw, optionsStandIn(db));
+}
+
+/** What Flyte's driver connects with: the user and password as pgx reads them out of flytestdlib's connection string. */
 export function connOf(db: DatabaseTarget): PgConn {
-  return { host: db.host, port: db.port, user: db.user, database: db.dbname, password: db.password, sslmode: sslmodeOf(db), sslrootcert: db.sslrootcert, sslcert: db.sslcert, sslkey: db.sslkey };
+  const v = driverCredentialsOf(db);
+  const seen = v && !('error' in v) ? v : undefined;
+  const password = seen && seen.password !== db.password?.reveal() ? { reveal: () => seen.password } : db.password;
+  return { host: db.host, port: db.port, user: seen?.user || db.user, database: db.dbname, password, sslmode: sslmodeOf(db), sslrootcert: db.sslrootcert, sslcert: db.sslcert, sslkey: db.sslkey };
 }
 
 export const where = (db: DatabaseTarget) => `${db.host}:${db.port}`;
@@ -88,6 +116,7 @@ export const NETWORK_MESSAGES = {
   dns: { status: 'fail', summary: 'The database host name does not resolve.' },
   notPostgres: { status: 'fail', summary: 'Something other than PostgreSQL answers on the database host and port (SSH, HTTP, TLS-only, another database): the host or port is wrong.' },
   noAnswer: { status: 'fail', summary: 'The port accepts connections but never answers, or closes them at once: a black hole (a proxy or load balancer without a backend, a half-open firewall).' },
+  startupProtocol: { status: 'fail', summary: 'The server answers PostgreSQL\'s SSLRequest, but answers the startup message with a message that is neither an authentication request nor an error (NegotiateProtocolVersion to a plain 3.0 startup, ReadyForQuery before any login...): a proxy or compatible server speaking the protocol differently.' },
 } as const satisfies Messages;
 
 export const TLS_FAILED_MESSAGES = {
@@ -475,6 +504,15 @@ export function networkFinding(target: Target, db: DatabaseTarget, e: PgProbeErr
     return { status: 'warn', messageId: 'notFromHere', cause: cause.unreachable(hp), message: `cannot be checked from this machine: ${reason}`, hint: IN_CLUSTER_FIX, details: { ...details, ranFrom: 'this machine', inCluster: false, reason } };
   }
   const ev = o.evidence ?? e.service;
+  if (e.kind === 'not-postgres' && e.step === 'startup') {
+    // It answered the SSLRequest as PostgreSQL does: the startup message is what it answers differently.
+    return {
+      status: 'fail', messageId: 'startupProtocol', cause: cause.wrongService(hp),
+      message: `${w} answers PostgreSQL's SSLRequest as PostgreSQL does, but not its startup message: ${e.message}${e.seen ? ` ("${e.seen}")` : ''}`,
+      hint: `check what serves ${w}: a pooler, proxy or PostgreSQL-compatible server that speaks the protocol differently (its log shows this connection); point ${hostKey}${dbSource(target, db, 'host')} / ${portKey}${dbSource(target, db, 'port')} at PostgreSQL 12+ or a pooler that speaks protocol 3.0 (PgBouncer, pgpool, RDS Proxy)`,
+      details: { ...details, ...(e.seen ? { answered: e.seen } : {}) },
+    };
+  }
   if (e.kind === 'not-postgres' || (ev && ['ssh', 'smtp', 'ftp', 'mysql', 'redis', 'imap', 'pop3', 'http', 'tls', 'unknown'].includes(ev.kind))) {
     const what = ev ? describeService(ev) : `a service that answered "${e.seen ?? ''}"`;
     const tlsOnly = ev?.kind === 'tls';

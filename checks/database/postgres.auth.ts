@@ -6,22 +6,23 @@ import { isSecretKeyName } from '../../src/config/secret.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Json, Messages, Outcome } from '../../src/engine/types.js';
-import { dbSettingKey, sslmodeOf } from '../../src/flyte/database.js';
+import { dbSettingKey, ident, sslmodeOf } from '../../src/flyte/database.js';
 import { parseSource } from '../../src/flyte/settings.js';
 import { passwordOrigin } from '../../src/flyte/database.js';
-import { surroundingWhitespace } from '../../src/config/hygiene.js';
 import { installedPassword } from '../flyte/config.live.js';
 import { kubectl } from '../../src/clients/kube.js';
-import { authMethodFinding, carryNotFromHere, connOf, IN_CLUSTER_FIX, runsInCluster, databaseFor, dbInstances, hpKey, LOGIN_MESSAGES, loginServerFinding, NETWORK_MESSAGES, networkFinding, NOT_FROM_HERE_MESSAGES, query, sessionFor, TLS_FAILED_MESSAGES, tlsProblemText, where } from './_support.js';
+import { authMethodFinding, carryNotFromHere, connOf, driverCredentialsOf, IN_CLUSTER_FIX, runsInCluster, databaseFor, dbInstances, hpKey, LOGIN_MESSAGES, loginServerFinding, NETWORK_MESSAGES, networkFinding, NOT_FROM_HERE_MESSAGES, query, sessionFor, TLS_FAILED_MESSAGES, tlsProblemText, where } from './_support.js';
 
 const MESSAGES = {
   authenticated: { status: 'pass', summary: 'The user logged in with the configured password.' },
   unknownSetting: { status: 'fail', summary: 'The options values key holds a key=value that is not a connection keyword of Flyte\'s driver (pgx), which sends it to the server as a setting; the server has no such setting and refuses Flyte\'s login (42704).' },
-  passwordWhitespace: { status: 'fail', summary: 'The configured password or user name has whitespace around it (a trailing newline or space) and is refused; without it the login succeeds.' },
+  passwordMangled: { status: 'fail', summary: 'The configured password is right, but flytestdlib writes it unquoted into the driver\'s connection string, where whitespace inside it, a backslash escape or quotes change it: Flyte\'s driver (pgx) sends another password and is refused (28P01).' },
+  passwordUnparseable: { status: 'fail', summary: 'flytestdlib writes the password unquoted into the driver\'s connection string, which then does not parse (whitespace inside the password with nothing after it, an unmatched single quote): flyteadmin and datacatalog exit at start.' },
   passwordNotChecked: { status: 'warn', summary: 'The server let the user in without asking for a password (pg_hba.conf trust for this machine\'s address): the configured password was not checked, and Flyte\'s pods connect from another address, whose line may ask for it.' },
   passwordNotHere: { status: 'warn', summary: 'The password Flyte uses is in a file or Secret this machine cannot read (passwordPath not local, configuration.inlineSecretRef): the server asks for one, so the login cannot be checked from here; set PGPASSWORD to check it.' },
   authenticatedDbRefused: { status: 'pass', summary: 'The password was accepted, but the configured database refused the session (missing, no CONNECT, not accepting connections, its limit): database.postgres.database reports it.' },
   passwordNotInstalled: { status: 'fail', summary: 'verify: the values\' password is refused (28P01), and the release runs with another password, which PostgreSQL accepts: the values are not the installed ones. Fix the values, not the role (changing its password would break the running release).' },
+  loginNotCheckable: { status: 'warn', summary: 'The server answers in a way the protocol allows and Flyte\'s driver follows, but this machine\'s login probe cannot (a NoticeResponse before the authentication request): the login was not attempted.' },
   loginNoAnswer: { status: 'fail', summary: 'PostgreSQL answered the SSLRequest but did not finish the login in time: an overloaded server, a slow LDAP/RADIUS lookup, or a pooler waiting for a backend.' },
   ...LOGIN_MESSAGES,
   ...NETWORK_MESSAGES,
@@ -51,6 +52,19 @@ export default defineCheck({
     const w = where(db);
     const s = await sessionFor(ctx, db);
     const details = { host: db.host, port: db.port, user: db.user, dbname: db.dbname, sslmode: sslmodeOf(db), passwordSource: passwordOrigin(ctx.target, db).text };
+    const parsed = driverCredentialsOf(db);
+    if (parsed && 'error' in parsed) {
+      // flytestdlib's connection string does not parse: flyteadmin and datacatalog exit at start, whatever the server says.
+      const origin = passwordOrigin(ctx.target, db);
+      const pwRaw = db.password?.reveal() ?? '';
+      const verdict = !s.error ? 'the server accepts the password as written' : s.error.kind === 'server' ? `the server refuses the password as written too (SQLSTATE ${s.error.code})` : `the login as written failed too (${s.error.message})`;
+      return {
+        status: 'fail', messageId: 'passwordUnparseable', cause: cause.config(origin.key),
+        message: `Flyte's driver cannot parse the connection string flytestdlib builds from these values ("host=… user=… password=<password> <options>", the password from ${origin.text} written unquoted): pgx fails with "failed to parse as keyword/value (${parsed.error})", because the password ${dsnReasons(pwRaw).join(', and ')}; flyteadmin and datacatalog exit at start (${verdict})`,
+        hint: `${CHOOSE_PASSWORD(db.user)}, and put it in ${origin.key}; or keep it and write it there as a quoted connection-string value: in single quotes, with a backslash before each \\ and ' inside ('<password>')`,
+        details: { ...details, pgxError: parsed.error, driverMangles: dsnReasons(pwRaw), loginAsWritten: s.error ? (s.error.code ?? s.error.kind) : 'accepted' },
+      };
+    }
     if (!s.error) {
       const refused = s.dbRefused?.server;
       // options Flyte's driver sends to the server as settings: a name the server lacks refuses Flyte's login
@@ -89,21 +103,22 @@ export default defineCheck({
       // The password lives where this machine cannot read it: a refusal of no password proves nothing.
       return { status: 'warn', messageId: 'passwordNotHere', message: `${w} asks for a password, and the one Flyte uses is in ${origin.text}: it cannot be checked from here (${e.kind === 'password-required' ? 'it asked for one' : 'SQLSTATE 28P01 for the attempt without it'})`, hint: origin.fix, details: { ...details, code: '28P01' } };
     }
-    // A password or user name with whitespace around it (a trailing newline from a file or
-    // `--set-file`, a pasted space): PostgreSQL compares both byte for byte. One more login without
-    // the whitespace tells.
+    // flytestdlib writes the password unquoted into pgx's keyword/value string: what pgx reads is
+    // what this session sent (connOf). Refused, while the password as configured is accepted: the
+    // connection string mangles it (whitespace inside, a backslash escape, quotes).
     const pw = db.password?.reveal();
-    const pwWs = pw !== undefined && pw.trim() !== '' ? surroundingWhitespace(pw) : undefined;
-    const userWs = db.user.trim() !== '' ? surroundingWhitespace(db.user) : undefined;
-    if (e.kind === 'server' && e.server?.code === '28P01' && (pwWs || userWs)) {
-      const trimmed = await pgTryLogin(ctx, { ...connOf(db), user: db.user.trim(), ...(pw !== undefined ? { password: { reveal: () => pw.trim() } } : {}) });
-      const what = [userWs ? `the user name ${JSON.stringify(db.user)} (${dbSettingKey(ctx.target, db, 'username')}) ${userWs}` : '', pwWs ? `the password from ${origin.text} ${pwWs}` : ''].filter(Boolean).join(', and ');
-      if (!trimmed) {
-        const fixes = [userWs ? `set ${dbSettingKey(ctx.target, db, 'username')} to ${JSON.stringify(db.user.trim())}` : '', pwWs ? `${origin.fix} exactly` : ''].filter(Boolean).join('; ');
-        return { status: 'fail', messageId: 'passwordWhitespace', cause: cause.credentials('postgres', `${db.user.trim()}@${hpKey(db)}`), message: `password authentication failed for user ${JSON.stringify(db.user)} on ${w} (SQLSTATE 28P01): ${what}, and without it the login succeeds`, hint: `remove the whitespace: ${fixes}, with nothing around it (a file written by \`echo\` ends with a newline: use \`printf '%s'\`, or \`kubectl create secret ... --from-literal\`)`, details: { ...details, code: '28P01', ...(pwWs ? { passwordWhitespace: pwWs } : {}), ...(userWs ? { userWhitespace: userWs } : {}) } };
+    const seen = driverCredentialsOf(db);
+    if (e.kind === 'server' && e.server?.code === '28P01' && pw !== undefined && seen && !('error' in seen) && (seen.password !== pw || seen.user !== db.user)) {
+      const raw = await pgTryLogin(ctx, { ...connOf(db), user: db.user, password: db.password });
+      const reasons = dsnReasons(pw);
+      if (!raw) {
+        return {
+          status: 'fail', messageId: 'passwordMangled', cause: cause.credentials('postgres', `${db.user}@${hpKey(db)}`),
+          message: `the password from ${origin.text} is right (the server accepts it as written), but Flyte's driver never sends it: flytestdlib writes it unquoted into the connection string "host=… user=… password=<password> <options>", where it ${reasons.join(', and ')}; pgx reads another password and ${w} answers 28P01 for it (this check sent what pgx reads)`,
+          hint: `${CHOOSE_PASSWORD(db.user)}, and put it in ${origin.key}; or keep it and write it there as a quoted connection-string value: in single quotes, with a backslash before each \\ and ' inside ('<password>'); pgx then reads it back exactly`,
+          details: { ...details, code: '28P01', driverMangles: reasons, ...(seen.swallowedOptions ? { swallowedOptions: true } : {}) },
+        };
       }
-      const f = loginServerFinding(ctx.target, db, e.server, { tls: sslmodeOf(db) !== 'disable' && sslmodeOf(db) !== 'allow' });
-      return { ...f, message: `${f.message}; ${what.replace(/^the /, 'also the ')}, and without it the login fails too (${trimmed.code ?? trimmed.kind})` };
     }
     if (e.kind === 'server' && e.server?.code === '28P01') {
       const f = loginServerFinding(ctx.target, db, e.server, { tls: sslmodeOf(db) !== 'disable' && sslmodeOf(db) !== 'allow' });
@@ -134,6 +149,9 @@ export default defineCheck({
       return { status: 'fail', messageId: 'tlsFailed', cause: cause.tls(t.kind, hpKey(db)), message: `TLS failed while logging in to ${w}: ${t.what}: ${e.message}`, hint: `fix the sslmode in ${dbSettingKey(ctx.target, db, 'options')} or the server's certificate (see database.postgres.tls)`, details: { ...details, kind: e.kind, error: e.message } };
     }
     if (e.kind === 'aborted') throw e;
+    if (e.kind === 'probe-limit') {
+      return { status: 'warn', messageId: 'loginNotCheckable', message: `cannot be checked from this machine: ${e.message}`, hint: `check the login from a pod with psql (e.g. kubectl run psql --rm -it --image=postgres:16 -- psql "host=${db.host} port=${db.port} dbname=${db.dbname} user=${db.user} sslmode=${sslmodeOf(db)}"), and what sends the notice on ${w} (a pooler or proxy: its log)`, details: { ...details, kind: e.kind, code: e.code ?? null, error: e.message } };
+    }
     if ((e.kind === 'silent' || e.kind === 'reset') && ctx.result('database.postgres.connect', ctx.instance?.key)?.status === 'pass') {
       return { status: 'fail', messageId: 'loginNoAnswer', cause: cause.unreachable(hpKey(db)), message: `${w} answered PostgreSQL's SSLRequest but ${e.kind === 'silent' ? 'did not finish the login in time' : 'closed the connection during the login'}: ${e.message}`, hint: `check the server's load and log on ${w} (log_connections), the authentication method of its pg_hba.conf line (an LDAP/RADIUS server that does not answer), or the pooler's backend (PgBouncer waiting for a server connection: its server_login_retry and pool limits)`, details: { ...details, kind: e.kind, error: e.message } };
     }
@@ -184,3 +202,18 @@ async function unknownSettings(ctx: CheckContext, db: DatabaseTarget, client: No
     details: { ...details, unknownSettings: bad, options: optKey },
   };
 }
+
+/** How an unquoted value misparses in pgx's keyword/value string (never the password itself). */
+export function dsnReasons(pw: string): string[] {
+  const t = pw.trim();
+  const out: string[] = [];
+  if (t.startsWith("'")) out.push('starts with a single quote, which pgx reads as the start of a quoted value (up to the next single quote, which it drops)');
+  else if (/\s/.test(t)) out.push('has whitespace inside it, which ends the value: pgx takes only the part before it, and the rest becomes part of the next keyword');
+  if (/\\\\|\\'/.test(t)) out.push("has \\\\ or \\' in it, which pgx unescapes to \\ and '");
+  if (/\\$/.test(t)) out.push('ends with a backslash, which joins the space and the options after it into the password');
+  if (t !== pw) out.push('has whitespace around it, which pgx drops');
+  if (!out.length) out.push('is changed by pgx\'s keyword/value parsing');
+  return out;
+}
+
+const CHOOSE_PASSWORD = (user: string) => `as an admin, give role ${user} a password without whitespace, single quotes or backslashes (ALTER ROLE ${ident(user)} PASSWORD '…')`;

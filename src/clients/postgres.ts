@@ -49,6 +49,7 @@ export type PgErrorKind =
   | 'server'         // a PostgreSQL ErrorResponse (server)
   | 'password-required' // the server asked for a password and there was none to send
   | 'auth-method'    // the server asked for an authentication Flyte's driver cannot answer (GSS, SSPI, a SASL mechanism other than SCRAM)
+  | 'probe-limit'    // the server answered in a way this process's driver cannot follow (Flyte's can): not judged
   | 'aborted'
   | 'other';
 
@@ -296,10 +297,14 @@ function tlsError(code: string, message: string, cert?: TlsInfo): PgTlsError {
   return new PgTlsError(code && !message.includes(code) ? `${message} (${code})` : message, { code, tlsProblem: problem }, cert);
 }
 
-export type StartupAnswer =
+export type StartupAnswer = (
   /** `code`: the AuthenticationRequest code; `mechanisms`: the SASL mechanisms offered (code 10). */
   | { kind: 'auth'; method: string; code: number; mechanisms?: string[] }
-  | { kind: 'error'; error: PgServerError };
+  | { kind: 'error'; error: PgServerError }
+) & {
+  /** NoticeResponses the server sent before this answer (the protocol allows them; pgx and libpq read past them). */
+  notices?: PgServerError[];
+};
 
 /** The wire protocol's AuthenticationRequest codes a server opens with (8, 11, 12 only continue an exchange). */
 export const AUTH_METHODS: Readonly<Record<number, string>> = { 0: 'trust', 2: 'Kerberos V5', 3: 'password (cleartext)', 5: 'md5', 6: 'SCM credential', 7: 'GSSAPI', 9: 'SSPI', 10: 'scram-sha-256' };
@@ -327,26 +332,53 @@ export async function startupProbe(sock: Socket, user: string, database: string,
   head.writeInt32BE(8 + params.length, 0);
   head.writeInt32BE(196608, 4); // protocol 3.0
   sock.write(Buffer.concat([head, params]));
-  const h = await readAnswer(sock, { min: 5, timeoutMs, signal, what: 'to the PostgreSQL startup message', step: 'startup' });
-  const type = String.fromCharCode(h[0]!);
-  const len = h.readInt32BE(1);
-  if ((type !== 'R' && type !== 'E') || len < 4 || len > 65_536) throw notPostgres(h, `unexpected answer to the PostgreSQL startup message (type ${JSON.stringify(type)}, length ${len})`, 'startup');
-  let msg = h;
-  if (msg.length < len + 1) {
-    sock.unshift(h);
-    msg = await readAnswer(sock, { min: len + 1, timeoutMs, signal, what: 'to the PostgreSQL startup message', step: 'startup' });
+  const deadline = Date.now() + timeoutMs;
+  const read = (min: number) => readAnswer(sock, { min, timeoutMs: Math.max(50, deadline - Date.now()), signal, what: 'to the PostgreSQL startup message', step: 'startup' });
+  let type: string, len: number, msg: Buffer;
+  const notices: PgServerError[] = [];
+  for (;;) {
+    const h = await read(5);
+    type = String.fromCharCode(h[0]!);
+    len = h.readInt32BE(1);
+    const known = type === 'R' || type === 'E' || (type === 'N' && notices.length < 8);
+    if (!known || len < 4 || len > 65_536) throw notPostgres(h, `unexpected answer to the PostgreSQL startup message (${describeBackendMessage(h)}): neither an authentication request nor an error`, 'startup');
+    msg = h;
+    if (msg.length < len + 1) {
+      sock.unshift(h);
+      msg = await read(len + 1);
+    }
+    if (type !== 'N') break;
+    // A NoticeResponse may come before the authentication request (libpq and pgx pass it on): read past it.
+    const asError = Buffer.from(msg.subarray(0, len + 1)); asError[0] = 0x45;
+    notices.push(parseErrorResponse(asError) ?? { code: '01000', severity: 'NOTICE', message: printable(msg.subarray(5, len + 1)) });
+    if (msg.length > len + 1) sock.unshift(msg.subarray(len + 1));
   }
+  const seen = notices.length ? { notices } : {};
   if (type === 'R') {
     const code = msg.readInt32BE(5);
     if (code === 10) {
       const mechanisms = msg.subarray(9, len + 1).toString('utf8').split('\0').filter(Boolean);
-      return { kind: 'auth', method: mechanisms.join(', ') || 'SASL', code, mechanisms };
+      return { kind: 'auth', method: mechanisms.join(', ') || 'SASL', code, mechanisms, ...seen };
     }
-    return { kind: 'auth', method: AUTH_METHODS[code] ?? `authentication request code ${code}`, code };
+    return { kind: 'auth', method: AUTH_METHODS[code] ?? `authentication request code ${code}`, code, ...seen };
   }
   const err = parseErrorResponse(msg);
   if (!err) throw notPostgres(msg, 'an unreadable ErrorResponse to the PostgreSQL startup message', 'startup');
-  return { kind: 'error', error: err };
+  return { kind: 'error', error: err, ...seen };
+}
+
+/** Names a backend message by its type byte (what an unexpected answer was), with NegotiateProtocolVersion's contents. */
+export function describeBackendMessage(b: Buffer): string {
+  const type = String.fromCharCode(b[0]!);
+  const len = b.length >= 5 ? b.readInt32BE(1) : -1;
+  const names: Record<string, string> = { v: 'NegotiateProtocolVersion', Z: 'ReadyForQuery', S: 'ParameterStatus', K: 'BackendKeyData', N: 'NoticeResponse', C: 'CommandComplete', T: 'RowDescription', D: 'DataRow', A: 'NotificationResponse' };
+  let what = names[type] ? `type ${JSON.stringify(type)} ${names[type]}` : `type ${JSON.stringify(type)}`;
+  if (type === 'v' && len >= 12 && b.length >= len + 1) {
+    const minor = b.readInt32BE(5);
+    const opts = b.subarray(13, len + 1).toString('utf8').split('\0').filter(Boolean);
+    what += `: the server's newest protocol is 3.${minor}${opts.length ? `, options it does not know: ${opts.join(', ')}` : ''}; this probe asked for 3.0 without options, so no PostgreSQL sends it`;
+  }
+  return `${what}, length ${len}`;
 }
 
 /** What listens at address:port, for failure paths (an HTTP server waiting on binary garbage, a TLS-only port, a black hole). */
@@ -473,6 +505,13 @@ async function pgConnectOnce(c: PgConn, address: string, database: string, ssl: 
   const first = await firstAuthAnswer(c, address, database, ssl !== false, Math.min(timeoutMs, 5_000), runSignal);
   if (first?.kind === 'auth' && !driverAnswers(first)) {
     throw new PgProbeError('auth-method', `${c.host}:${c.port} asks ${c.user} for ${first.code === 10 ? `SASL authentication with ${first.method}` : `${first.method} authentication`} (AuthenticationRequest code ${first.code}), which Flyte's driver cannot answer`, { code: String(first.code), step: 'login' });
+  }
+  if (first?.notices?.length) {
+    // node-postgres (8.x) spins forever, timers included, on a NoticeResponse before authentication:
+    // never hand it such a server. Its refusal is the answer; an authentication request cannot be followed here.
+    if (first.kind === 'error') throw new PgProbeError('server', first.error.message, { server: first.error, step: 'login' });
+    const n = first.notices[0]!;
+    throw new PgProbeError('probe-limit', `${c.host}:${c.port} sends a NoticeResponse before its authentication request (${n.severity} ${n.code}: ${n.message}); the protocol allows it and Flyte's driver (pgx) reads past it, but this machine's login probe (node-postgres) cannot, so the login was not attempted`, { code: n.code, step: 'login' });
   }
   timeoutMs = Math.max(200, timeoutMs - (Date.now() - t0));
   const pg = (await import('pg')).default;

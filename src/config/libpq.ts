@@ -36,3 +36,68 @@ export const PGX_CONNECTION_KEYWORDS: ReadonlySet<string> = new Set([
 export function runtimeParamsOf(opts: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(opts).filter(([k]) => !PGX_CONNECTION_KEYWORDS.has(k)));
 }
+
+const PGX_SPACE = new Set([' ', '\t', '\n', '\v', '\f', '\r']);
+
+/**
+ * pgx v5's keyword/value connection-string parser (pgconn parseKeywordValueSettings), byte for byte:
+ * an unquoted value ends at the first whitespace (a backslash keeps the next byte in it); a value
+ * starting with a single quote ends at the next unescaped one; `\\` and `\'` are then unescaped,
+ * nothing else. `dbname` is stored as `database`. The error texts are pgx's.
+ */
+export function parsePgxKeywordValue(s: string): { settings: Record<string, string> } | { error: string } {
+  const settings: Record<string, string> = {};
+  const trimLeft = (x: string) => { let i = 0; while (i < x.length && PGX_SPACE.has(x[i]!)) i++; return x.slice(i); };
+  const unescape = (x: string) => x.replace(/\\\\/g, '\\').replace(/\\'/g, "'");
+  while (s.length > 0) {
+    const eq = s.indexOf('=');
+    if (eq < 0) return { error: 'invalid keyword/value' };
+    let key = s.slice(0, eq);
+    while (key && PGX_SPACE.has(key[0]!)) key = key.slice(1);
+    while (key && PGX_SPACE.has(key[key.length - 1]!)) key = key.slice(0, -1);
+    s = trimLeft(s.slice(eq + 1));
+    let val = '';
+    if (s.length === 0) {
+      // an empty value at the end
+    } else if (s[0] !== "'") {
+      let end = 0;
+      for (; end < s.length; end++) {
+        if (PGX_SPACE.has(s[end]!)) break;
+        if (s[end] === '\\') { end++; if (end === s.length) return { error: 'invalid backslash' }; }
+      }
+      val = unescape(s.slice(0, end));
+      s = end >= s.length ? '' : s.slice(end + 1);
+    } else {
+      s = s.slice(1);
+      let end = 0;
+      for (; end < s.length; end++) {
+        if (s[end] === "'") break;
+        if (s[end] === '\\') end++;
+      }
+      if (end >= s.length) return { error: 'unterminated quoted string in connection info string' };
+      val = unescape(s.slice(0, end));
+      s = s.slice(end + 1);
+    }
+    if (key === 'dbname') key = 'database';
+    if (key === '') return { error: 'invalid keyword/value' };
+    settings[key] = val;
+  }
+  return { settings };
+}
+
+/**
+ * What Flyte's driver reads as user and password. flytestdlib's GetPostgresDsn writes them into a
+ * keyword/value string without quoting ("host=%s port=%d dbname=%s user=%s password=%s %s", the
+ * options last) and pgx parses it: whitespace around a value is dropped, whitespace inside one ends
+ * it (the rest becomes a setting, or the string does not parse), `\\` and `\'` lose their
+ * backslash, a value written in single quotes loses them, a trailing backslash swallows the options.
+ * `options`: the options string, or a stand-in with the same first keyword (only what follows the
+ * password matters). A password-less DSN has no password and no options (the development case).
+ */
+export function flyteDriverCredentials(user: string, password: string, options: string): { user: string; password: string; swallowedOptions: boolean } | { error: string } {
+  const tail = options.trim();
+  const r = parsePgxKeywordValue(`host=h port=5432 dbname=d user=${user} password=${password} ${tail}`);
+  if ('error' in r) return r;
+  const firstOption = /^([^=\s]+)=/.exec(tail)?.[1];
+  return { user: r.settings['user'] ?? '', password: r.settings['password'] ?? '', swallowedOptions: !!firstOption && !(firstOption in r.settings) && (r.settings['password'] ?? '').includes(`${firstOption}=`) };
+}
