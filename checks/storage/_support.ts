@@ -3,6 +3,7 @@
 // chain) to one declared messageId with its message, fix and cause key. Started from the S3
 // "Error responses" code list and the GCS JSON API error reasons; anything else is an honest
 // "unrecognised" finding with the evidence. Only AccessDenied / forbidden means the policy.
+import { createHash } from 'node:crypto';
 import { frontAnswer, frontNetworkFix, type FrontKind } from '../../src/clients/answers.js';
 import { maskIdentifier } from '../../src/config/secret.js';
 import { surroundingWhitespace } from '../../src/config/hygiene.js';
@@ -326,6 +327,8 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
     case 'AccessDenied': case 'AllAccessDisabled': {
       if (code === 'AllAccessDisabled') return accountDisabled(t, op, said, d, credCause);
       if (kms) return kmsFailure(st, op, said, d);
+      // AWS and MinIO answer AccessDenied when x-amz-* headers arrive that the signature does not cover: something on the way added them
+      if (/headers present in the request which were not signed/i.test(msg ?? '')) return { status: 'fail', messageId: 'requestAltered', cause: cause.wrongService(p.key), message: `${what}: the store received x-amz-* headers the request was not signed with (${said}): something between here and the store adds them; not a permission`, hint: `connect to the store directly, or stop the proxy or gateway in front of ${p.key} from adding x-amz-* headers (e.g. x-amz-server-side-encryption, x-amz-acl) to requests`, details: d };
       const named = /not authorized to perform: ([a-z0-9-]+:[A-Za-z0-9]+)/.exec(msg ?? '')?.[1] ?? op.action;
       const principal = /User: (arn:[^\s]+) is not authorized/.exec(msg ?? '')?.[1];
       const arn = s3ResourceArn(op.bucket, op.objectLevel);
@@ -358,7 +361,7 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
         const ws = surroundingWhitespace(st.accessKey);
         if (ws) return { status: 'fail', messageId: 'unknownAccessKey', cause: credCause, message: `${what} rejected (${said}): the access key id ${ws}, so the store looks up a key that does not exist`, hint: `${changeHint(t, 'storage.accessKey', accessKeyKey, 'the access key id')} with nothing around it${envNote(st)}`, details: { ...d, whitespace: ws } };
       }
-      return { status: 'fail', messageId: 'unknownAccessKey', cause: credCause, message: `${what} rejected: the store does not know access key ${keyId(st, identity)} (${said})`, hint: `${changeHint(t, 'storage.accessKey', accessKeyKey, 'an access key id that exists on this store')}, with its secret in ${secretKeyKey}${st.endpoint ? ' (MinIO: mc admin user list / mc admin user svcacct list)' : ' (aws iam list-access-keys)'}${envNote(st)}`, details: { ...d, precedence: credentialPrecedence(st) } };
+      return { status: 'fail', messageId: 'unknownAccessKey', cause: credCause, message: `${what} rejected: the store does not know access key ${keyId(st, identity)} (${said})`, hint: `${changeHint(t, 'storage.accessKey', accessKeyKey, 'an access key id that exists on this store')}, with its secret in ${secretKeyKey}${st.endpoint ? ' (MinIO: mc admin user list / mc admin user svcacct list; a service account created with --expiry no longer exists once it expired)' : ' (aws iam list-access-keys)'}${envNote(st)}`, details: { ...d, precedence: credentialPrecedence(st) } };
     case 'SignatureDoesNotMatch':
       if (iam) return machineRejected(st, what, said, d, identity);
       {
@@ -367,7 +370,7 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
         if (ws) return { status: 'fail', messageId: 'wrongSecretKey', cause: credCause, message: `${what} rejected (SignatureDoesNotMatch): the secret key of access key ${keyId(st, identity)} ${ws}; the signature is computed over its exact bytes, so that alone makes every request fail`, hint: `${changeHint(t, 'storage.secretKey', secretKeyKey, `the secret key of access key ${keyId(st, identity)}`)} with nothing around it (a file written by \`echo\` ends with a newline: use \`printf '%s'\`)${envNote(st)}`, details: { ...d, whitespace: ws, precedence: credentialPrecedence(st) } };
       }
       return { status: 'fail', messageId: 'wrongSecretKey', cause: credCause, message: `${what} rejected: the secret key is not the one of access key ${keyId(st, identity)} (SignatureDoesNotMatch)`, hint: `${changeHint(t, 'storage.secretKey', secretKeyKey, `the secret key of access key ${keyId(st, identity)}`)} (no whitespace or newline around it)${envNote(st)}; if a proxy sits in front of the store, it must not change the Host header or path`, details: { ...d, precedence: credentialPrecedence(st) } };
-    case 'AccountProblem': case 'NotSignedUp': case 'InvalidPayment': case 'AccountDisabled': case 'XMinioAccountDisabled':
+    case 'AccountProblem': case 'NotSignedUp': case 'InvalidPayment': case 'AccountDisabled': case 'XMinioAccountDisabled': case 'UserSuspended': // Ceph RGW: radosgw-admin user suspend
       return accountDisabled(t, op, said, d, credCause);
     case 'ExpiredToken': case 'TokenRefreshRequired': case 'ExpiredTokenException':
       if (iam) return machineRejected(st, what, said, d, identity);
@@ -404,6 +407,12 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
       return { status: 'fail', messageId: 'requestAltered', cause: cause.wrongService(p.key), message: `${what}: the request body arrived changed (${said}): something between here and the store rewrites requests`, hint: `connect to the store directly, or configure the proxy in front of ${p.key} to pass request bodies unchanged (no re-chunking, no compression)`, details: d };
     case 'MissingSecurityHeader': case 'InvalidRequest': case 'InvalidArgument': case 'InvalidURI': case 'MissingContentLength': case 'InvalidEncryptionAlgorithmError': case 'MalformedXML': case 'UnexpectedContent':
       if (kms) return kmsFailure(st, op, said, d);
+      {
+        // Cloudflare R2 checks the form of the key before looking it up: "Credential access key has length 20, should be 32"
+        const len = /Credential access key has length (\d+), should be (\d+)/i.exec(msg ?? '');
+        if (len && !iam) return { status: 'fail', messageId: 'unknownAccessKey', cause: credCause, message: `${what} rejected: the access key ${keyId(st, identity)} is ${len[1]} characters long, this store's keys have ${len[2]} (${said}): it is a key of another store or account, or cut short`, hint: `${changeHint(t, 'storage.accessKey', accessKeyKey, `an access key id of this store (${len[2]} characters)`)}, with its secret in ${secretKeyKey}${envNote(st)}`, details: { ...d, accessKeyLength: Number(len[1]), expectedLength: Number(len[2]) } };
+        if (len) return machineRejected(st, what, said, d, identity);
+      }
       return { status: 'fail', messageId: 'requestRejected', message: `${what}: the store refuses the request: ${said}`, hint: requestHint(st, msg ?? ''), details: d };
     default:
       if (code.startsWith('KMS.') || kms) return kmsFailure(st, op, said, d);
@@ -412,7 +421,17 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
   }
 }
 
+/**
+ * Content-MD5 of a probe body. Flyte's S3 client (aws-sdk-go v1, under stow) sends it on every
+ * PutObject; S3 refuses writes without it (or a checksum) to a bucket with an Object Lock default
+ * retention, so a probe without it would fail where Flyte works.
+ */
+export function contentMd5(body: Buffer): string {
+  return createHash('md5').update(body).digest('base64');
+}
+
 function requestHint(st: StorageTarget, msg: string): string {
+  if (/Content-MD5|x-amz-checksum/i.test(msg)) return 'the store wants an integrity header (Content-MD5 or x-amz-checksum-*) on writes, as S3 does for a bucket with Object Lock: the probe sends Content-MD5 like Flyte\'s S3 client, so something between here and the store drops it (a proxy or gateway): connect to the store directly or let the proxy pass the header';
   if (/AWS4-HMAC-SHA256|signature version|SigV2|Signature Version 2/i.test(msg)) return `the store wants another signature version: set ${st.valuesKey.startsWith('configuration.') ? 'configuration.storage.providerConfig.s3.v2Signing' : 'the stow config v2_signing'} to match it`;
   if (/virtual|path.?style|host.?style|bucket.*host/i.test(msg)) return 'the store wants another addressing style (path-style vs virtual-hosted): check the endpoint and the store\'s domain settings';
   if (/security-token|session token/i.test(msg)) return 'temporary credentials need their session token; use a long-lived access key in the values, or authType iam';
@@ -448,7 +467,7 @@ function machineRejected(st: StorageTarget, what: string, said: string, d: Recor
 function accountDisabled(t: Target, op: S3Op, said: string, d: Record<string, Json>, credCause: string): S3Outcome {
   const st = t.storage!;
   const k = st.accessKey ? maskIdentifier(st.accessKey) : '(unset)';
-  return { status: 'fail', messageId: 'accountDisabled', cause: credCause, message: `${op.op} on s3://${op.bucket} rejected: the user or account of access key ${k} is disabled (${said})`, hint: `re-enable it (MinIO: mc admin user enable <alias> <user>; AWS: make the access key Active and check the account's standing), or ${changeHint(t, 'storage.accessKey', storageKey(st, 'accessKey'), 'an enabled access key')}`, details: d };
+  return { status: 'fail', messageId: 'accountDisabled', cause: credCause, message: `${op.op} on s3://${op.bucket} rejected: the user or account of access key ${k} is disabled (${said})`, hint: `re-enable it (MinIO: mc admin user enable <alias> <user>, or for a service account mc admin user svcacct enable <alias> <access key>; AWS: make the access key Active and check the account's standing), or ${changeHint(t, 'storage.accessKey', storageKey(st, 'accessKey'), 'an enabled access key')}`, details: d };
 }
 
 function kmsFailure(st: StorageTarget, op: S3Op, said: string, d: Record<string, Json>): S3Outcome {

@@ -1,7 +1,7 @@
 import { s3Identity, s3Send, S3ProbeError, type S3Answer } from '../../src/clients/s3.js';
 import { defineCheck } from '../../src/engine/define.js';
-import type { Outcome } from '../../src/engine/types.js';
-import { bucketInstances, probePrefixRoot, s3GrantHint, type S3Identity } from '../../src/flyte/storage.js';
+import type { Json, Outcome } from '../../src/engine/types.js';
+import { bucketInstances, probePrefixRoot, s3GrantHint, storageKey, type S3Identity } from '../../src/flyte/storage.js';
 import { bucketFor, CANNOT_CHECK_HERE, cannotProbeWarn, regionFailure, S3_FAILURES, s3Failure, s3NotS3, s3Who, type S3Op } from './_support.js';
 
 export default defineCheck({
@@ -32,7 +32,7 @@ export default defineCheck({
     let id: S3Identity;
     try { id = await s3Identity(ctx); } catch (e) { return s3Failure(ctx, op, e); }
     const who = s3Who(st, id);
-    const { GetBucketLocationCommand, HeadBucketCommand, ListObjectsV2Command } = await import('../../src/sdk/aws.js');
+    const { GetBucketLocationCommand, HeadBucketCommand, ListObjectsV2Command, ListBucketsCommand } = await import('../../src/sdk/aws.js');
     const configured = st.region ?? 'us-east-1';
     const details = { bucket, configuredRegion: configured, ...who.details };
     try {
@@ -64,7 +64,26 @@ export default defineCheck({
       } catch (e3) { err = e3; }
     }
     const out = await s3Failure(ctx, { ...op, op: 'GetBucketLocation and HeadBucket', action: 's3:ListBucket' }, err, id);
-    if (out.messageId === 'permissionDenied') return { ...out, message: `${out.message}; s3:GetBucketLocation is denied too, or the bucket belongs to another account` };
-    return out;
+    if (out.messageId !== 'permissionDenied') return out;
+    const denied = { ...out, message: `${out.message}; s3:GetBucketLocation is denied too, or the bucket belongs to another account` };
+    // Every bucket request refused: one more look (ListBuckets) tells a key refused everything from
+    // a few missing grants. On a custom store (MinIO, Ceph) ListBuckets answers the buckets a policy
+    // lets the key see; AccessDenied there means the key may do nothing at all: a user without any
+    // policy, or a MinIO service account whose parent user is disabled (its requests answer the same
+    // bare AccessDenied, never "disabled"). AWS roles rarely hold s3:ListAllMyBuckets: not asked there.
+    if (!st.endpoint || ctx.remainingMs() < 1500) return denied;
+    try {
+      await s3Send(ctx, 'ListBuckets', new ListBucketsCommand({}), { timeoutMs: Math.min(2000, ctx.remainingMs() - 800) });
+      return denied;
+    } catch (e4) {
+      if (!(e4 instanceof S3ProbeError && e4.kind === 'answer' && e4.code === 'AccessDenied')) return denied;
+    }
+    const k = storageKey(st, 'accessKey');
+    return {
+      ...denied,
+      message: `${denied.message}; ListBuckets is denied as well: the key may not list any bucket`,
+      hint: `${out.hint}; if its policy grants these already, the key is refused everything: check that the key's user has a policy attached at all (MinIO: mc admin user info <alias> <user>) and, if the key in ${k} is a MinIO service account, that its parent user is enabled and has a policy (mc admin user svcacct info <alias> <access key>, then mc admin user enable <alias> <parent>)`,
+      details: { ...(denied.details as Record<string, Json>), listBuckets: 'AccessDenied' },
+    };
   },
 });

@@ -1,7 +1,7 @@
 import { probeState, recordVersion, registerS3Cleanup, s3Identity, s3Send, S3ProbeError } from '../../src/clients/s3.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { bucketInstances, type S3Identity } from '../../src/flyte/storage.js';
-import { bucketFor, CANNOT_PROBE, notCheckedHere, S3_FAILURES, s3Failure, s3NotS3, s3Who, SKIP_MESSAGES, type S3Op } from './_support.js';
+import { bucketFor, CANNOT_PROBE, contentMd5, notCheckedHere, S3_FAILURES, s3Failure, s3NotS3, s3Who, SKIP_MESSAGES, type S3Op } from './_support.js';
 
 export default defineCheck({
   id: 'storage.s3.delete',
@@ -38,7 +38,7 @@ export default defineCheck({
     registerS3Cleanup(ctx, state);
     const who = s3Who(st, id);
     try {
-      const { answer } = await s3Send(ctx, 'PutObject', new PutObjectCommand({ Bucket: bucket, Key: key, Body: state.body, ContentType: 'text/plain' }));
+      const { answer } = await s3Send(ctx, 'PutObject', new PutObjectCommand({ Bucket: bucket, Key: key, Body: state.body, ContentType: 'text/plain', ContentMD5: contentMd5(state.body) }));
       recordVersion(state, key, answer.headers);
       if (!answer.headers.etag) return s3NotS3(ctx, answer, `PutObject (delete probe) on s3://${bucket}`, { bucket, key });
     } catch (e) {

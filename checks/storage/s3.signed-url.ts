@@ -39,7 +39,8 @@ export default defineCheck({
     const state = await probeState(ctx, 's3', bucket);
     const client = await s3PresignClient(ctx);
     const { GetObjectCommand, getSignedUrl } = await import('../../src/sdk/aws.js');
-    const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: state.probeKey }), { expiresIn: 300 });
+    // signed at the run's clock (this machine's): the store judges X-Amz-Date + X-Amz-Expires against its own
+    const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: state.probeKey }), { expiresIn: 300, signingDate: new Date(ctx.clock.now()) });
     const u = new URL(url);
     const shown = `${u.origin}${u.pathname}`; // without the signature query
     const who = s3Who(st, id);
@@ -61,6 +62,15 @@ export default defineCheck({
     }
     if (a.code === 'SignatureDoesNotMatch' && a.s3) {
       return { status: 'fail', messageId: 'hostRewritten', cause: cause.wrongService(hostPortKey(u.hostname, u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80)), message: `the store rejects the pre-signed URL's signature (SignatureDoesNotMatch) although the same key signs API calls fine: something between here and the store changes the Host header or the path`, hint: `keep the Host header and path unchanged in the proxy or ingress in front of the store (nginx: proxy_set_header Host $http_host), and set ${st.signedUrlKey} to the address clients use`, details: { ...details, httpStatus: r.status, code: a.code } };
+    }
+    // S3 and MinIO answer a pre-signed URL outside its validity with AccessDenied ("Request has expired",
+    // "Request is not valid yet"): the signing clock against the store's, not a permission. API calls
+    // signed by the same clock pass up to 15 minutes off; a 5-minute URL fails well before that.
+    if (a.s3 && a.code === 'AccessDenied' && /Request has expired|Request is not valid yet/i.test(a.message ?? '')) {
+      const server = a.headers.date ? Date.parse(a.headers.date) : NaN;
+      const skew = Number.isFinite(server) ? ctx.clock.now() - server : undefined;
+      const off = skew !== undefined ? `${Math.round(Math.abs(skew) / 60_000)} min ${skew > 0 ? 'ahead of' : 'behind'} the store's (its Date header)` : 'off from the store\'s';
+      return { status: 'fail', messageId: 'clockSkew', cause: cause.config('clock'), message: `the store refused the pre-signed URL as outside its validity (HTTP ${a.status} AccessDenied: ${a.message}): it was signed here for ${details.expiresInSeconds} s, and this machine's clock is ${off}; not a permission (the same key's API calls passed)`, hint: 'synchronise the clocks with NTP on this machine, the Kubernetes nodes and the store (`timedatectl set-ntp true`, `chronyc makestep`): Flyte\'s data proxy signs URLs with its pod\'s clock, and a clock a few minutes behind makes every URL it hands out expire early', details: { ...details, httpStatus: a.status, code: a.code, serverMessage: a.message ?? null, ...(skew !== undefined ? { clockSkewMs: skew } : {}) } };
     }
     return s3Failure(ctx, op, new S3ProbeError('answer', op.op, `HTTP ${a.status}`, { answer: a }), id);
   },

@@ -70,6 +70,8 @@ describe('S3 credentials on MinIO', () => {
     expect(result.messageId).toBe('unknownAccessKey');
     expect(result.message).toContain('fd-s…-all');
     expect(result.hint).toContain('configuration.storage.providerConfig.s3.accessKey');
+    // MinIO deletes a service account when its --expiry passes: an expired one answers exactly this
+    expect(result.hint).toContain('a service account created with --expiry no longer exists once it expired');
   });
 
   it('a disabled MinIO user is its own finding (not a permission)', async () => {

@@ -27,6 +27,8 @@ describe('S3 error codes: each its own finding (storage.s3.bucket)', () => {
     ['AccountProblem', s3Error(403, 'AccountProblem'), 'accountDisabled', 'enable'],
     ['AllAccessDisabled', s3Error(403, 'AllAccessDisabled', 'All access to this Amazon S3 resource has been disabled.'), 'accountDisabled', 'enable'],
     ['NotSignedUp', s3Error(403, 'NotSignedUp'), 'accountDisabled', 'enable'],
+    ['UserSuspended (Ceph RGW: radosgw-admin user suspend)', s3Error(403, 'UserSuspended'), 'accountDisabled', 'enable'],
+    ['InvalidArgument: a key of another length (Cloudflare R2)', s3Error(400, 'InvalidArgument', 'Invalid Argument: Credential access key has length 20, should be 32'), 'unknownAccessKey', 'an access key id of this store (32 characters)'],
     ['ExpiredToken', s3Error(400, 'ExpiredToken', 'The provided token has expired.'), 'sessionTokenExpired', 'long-lived access key'],
     ['TokenRefreshRequired', s3Error(400, 'TokenRefreshRequired'), 'sessionTokenExpired', 'long-lived access key'],
     ['InvalidToken', s3Error(400, 'InvalidToken', 'The provided token is malformed or otherwise invalid.'), 'sessionTokenInvalid', 'session token'],
@@ -42,6 +44,7 @@ describe('S3 error codes: each its own finding (storage.s3.bucket)', () => {
     ['InternalError', s3Error(500, 'InternalError', 'We encountered an internal error. Please try again.'), 'serverError', 'retry'],
     ['NotImplemented', s3Error(501, 'NotImplemented', 'A header you provided implies functionality that is not implemented'), 'notS3Api', 'configuration.storage.providerConfig.s3.endpoint'],
     ['MethodNotAllowed', s3Error(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.'), 'notS3Api', 'configuration.storage.providerConfig.s3.endpoint'],
+    ['AccessDenied for unsigned x-amz-* headers (a proxy adds them)', s3Error(403, 'AccessDenied', 'There were headers present in the request which were not signed', '<HeadersNotSigned>x-amz-server-side-encryption</HeadersNotSigned>'), 'requestAltered', 'adding x-amz-* headers'],
     ['XAmzContentSHA256Mismatch', s3Error(400, 'XAmzContentSHA256Mismatch', 'The provided \'x-amz-content-sha256\' header does not match what was computed.'), 'requestAltered', 'proxy'],
     ['MissingSecurityHeader', s3Error(400, 'MissingSecurityHeader', 'Your request is missing a required header.'), 'requestRejected', 'refuses'],
     ['InvalidRequest (signature version)', s3Error(400, 'InvalidRequest', 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.'), 'requestRejected', 'v2Signing'],
@@ -77,7 +80,10 @@ describe('S3 error codes: each its own finding (storage.s3.bucket)', () => {
     expect(result.messageId).toBe('permissionDenied');
     expect(result.message).toContain('s3:ListBucket');
     expect(result.hint).toContain('arn:aws:s3:::flyte-metadata');
-    expect(srv.requests.slice(-3)).toEqual(['GET location', 'HEAD head-bucket', 'GET list']);
+    // then ListBuckets: this fake store refuses it too, so the key may be refused everything: the grant first, then the user/parent checks
+    expect(srv.requests.slice(-4)).toEqual(['GET location', 'HEAD head-bucket', 'GET list', 'GET root']);
+    expect(result.hint).toContain('parent user');
+    expect(result.hint).toMatch(/^allow "s3:ListBucket"/);
   });
 
   it('AccessDenied naming the policy that decided (AWS\'s wording): an explicit Deny or an SCP is not fixed by "allow X"; the fix names that policy', async () => {
