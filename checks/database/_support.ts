@@ -52,6 +52,14 @@ export function driverCredentialsOf(db: DatabaseTarget): ReturnType<typeof flyte
   return flyteDriverCredentials(db.user, pw, optionsStandIn(db));
 }
 
+/** Another password (the installed release's, in verify) as Flyte's driver reads it with these values' user and options. */
+export function asDriverReads(db: DatabaseTarget, password: { reveal(): string }): { reveal(): string } {
+  const pw = password.reveal();
+  if (!pw) return password;
+  const v = flyteDriverCredentials(db.user, pw, optionsStandIn(db));
+  return 'error' in v || v.password === pw ? password : { reveal: () => v.password };
+}
+
 /** What Flyte's driver connects with: the user and password as pgx reads them out of flytestdlib's connection string. */
 export function connOf(db: DatabaseTarget): PgConn {
   const v = driverCredentialsOf(db);

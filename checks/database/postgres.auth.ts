@@ -11,7 +11,7 @@ import { parseSource } from '../../src/flyte/settings.js';
 import { passwordOrigin } from '../../src/flyte/database.js';
 import { installedPassword } from '../flyte/config.live.js';
 import { kubectl } from '../../src/clients/kube.js';
-import { authMethodFinding, carryNotFromHere, connOf, driverCredentialsOf, IN_CLUSTER_FIX, runsInCluster, databaseFor, dbInstances, hpKey, LOGIN_MESSAGES, loginServerFinding, NETWORK_MESSAGES, networkFinding, NOT_FROM_HERE_MESSAGES, query, sessionFor, TLS_FAILED_MESSAGES, tlsProblemText, where } from './_support.js';
+import { asDriverReads, authMethodFinding, carryNotFromHere, connOf, driverCredentialsOf, IN_CLUSTER_FIX, runsInCluster, databaseFor, dbInstances, hpKey, LOGIN_MESSAGES, loginServerFinding, NETWORK_MESSAGES, networkFinding, NOT_FROM_HERE_MESSAGES, query, sessionFor, TLS_FAILED_MESSAGES, tlsProblemText, where } from './_support.js';
 
 const MESSAGES = {
   authenticated: { status: 'pass', summary: 'The user logged in with the configured password.' },
@@ -126,7 +126,7 @@ export default defineCheck({
       // server takes decides what to fix: changing the role's password would break a running release.
       const installed = await installedPassword(ctx, db);
       if (!installed) return f;
-      const other = await pgTryLogin(ctx, { ...connOf(db), password: installed.password });
+      const other = await pgTryLogin(ctx, { ...connOf(db), password: asDriverReads(db, installed.password) });
       if (other) return { ...f, message: `${f.message}; the release runs with another password (${installed.source}), and the server refuses that one too (${other.code ?? other.kind}): flyteadmin cannot log in either`, hint: `${f.hint}. The release runs with a third password: once the role and the values agree, roll the values out (helm upgrade) so flyteadmin uses the same one`, details: { ...f.details, installedPassword: installed.source, installedPasswordRefused: true } };
       const key = passwordOrigin(ctx.target, db);
       return {

@@ -6,6 +6,7 @@ import { flyteDriverCredentials, parsePgxKeywordValue } from '../../../src/confi
 import { runCheck } from '../../harness/run-check.js';
 import { getTestbed } from '../../harness/testbed.js';
 import { pgDb, pgTarget } from './pg-target.js';
+import { asDriverReads } from '../../../checks/database/_support.js';
 import { dropRole, ensureRole, su } from './pg-servers.js';
 
 const SPACED = 'fd_db_dsn_spaced', BACKSLASH = 'fd_db_dsn_backslash';
@@ -78,5 +79,17 @@ describe('database.postgres.auth: the password as Flyte\'s driver reads it', () 
       expect(result.message).toMatch(/unterminated quoted string .*starts with a single quote.*the server accepts the password as written/);
       expect(JSON.stringify(result)).not.toContain('fd-db-quote');
     } finally { await su(`ALTER ROLE ${SPACED} PASSWORD '${PASSPHRASE}'`); }
+  });
+});
+
+// verify tries the installed release's password when the values' one is refused: flyteadmin sends that
+// one through the same connection string, so it is tried as pgx reads it too.
+describe('the installed password is tried as Flyte\'s driver reads it', () => {
+  it('cut at whitespace, unquoted, unescaped; a plain one is sent as is', () => {
+    const db = pgDb();
+    expect(asDriverReads(db, { reveal: () => 'right pw' }).reveal()).toBe('right');
+    expect(asDriverReads(db, { reveal: () => "'a b'" }).reveal()).toBe('a b');
+    expect(asDriverReads(db, { reveal: () => 'x\\\\y' }).reveal()).toBe('x\\y');
+    expect(asDriverReads(db, { reveal: () => 'plain-pw' }).reveal()).toBe('plain-pw');
   });
 });
