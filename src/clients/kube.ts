@@ -1007,9 +1007,16 @@ async function runExecPlugin(x: ExecRun): Promise<{ token?: string; cert?: strin
     // until it runs out of memory. Past the cap it is stopped and said as such.
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       if (out.length < cap) out += d;
-      if (out.length >= cap && !settled) flooded();
+      if (out.length >= cap && !settled) flooded('stdout');
     });
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => { if (errText.length < 64 * 1024) errText += d; });
+    // A plugin flooding stderr (a loop printing an error) would run until the timeout, read as "may be
+    // waiting for an interactive login": past the cap it is stopped and said as such too.
+    let errBytes = 0;
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      if (errText.length < 64 * 1024) errText += d;
+      errBytes += d.length;
+      if (errBytes >= cap && !settled) flooded('stderr');
+    });
     child.on('error', (e) => rej(execSpawnError(e, x)));
     // A process the plugin started (`daemon &`) can keep its stdout open after the plugin exits:
     // 'close' then never comes, not even on abort, and kubectl (client-go waits for EOF) hangs. So
@@ -1022,14 +1029,16 @@ async function runExecPlugin(x: ExecRun): Promise<{ token?: string; cert?: strin
         done(code, sig, true);
       }, EXEC_OUTPUT_GRACE_MS);
     });
-    const flooded = () => {
+    const flooded = (stream: 'stdout' | 'stderr') => {
       settled = true;
       clearTimeout(heldOpen);
       x.signal.removeEventListener('abort', onAbort);
       child.stdout!.destroy(); child.stderr!.destroy();
       try { child.kill('SIGKILL'); } catch { /* already gone */ }
-      const start = maskTokenish(x.scrubber.scrub(out.slice(0, 48))).replace(/\s+/g, ' ');
-      rej(new KubeError('exec-bad-output', `exec plugin \`${shown}\` printed more than ${cap / 2 ** 20} MiB on stdout without ending (it begins ${JSON.stringify(start)}): an ExecCredential is a few KB, and kubectl would read on until it runs out of memory`, { command: shown }));
+      const start = maskTokenish(x.scrubber.scrub((stream === 'stdout' ? out : errText).slice(0, 48))).replace(/\s+/g, ' ');
+      rej(new KubeError('exec-bad-output', stream === 'stdout'
+        ? `exec plugin \`${shown}\` printed more than ${cap / 2 ** 20} MiB on stdout without ending (it begins ${JSON.stringify(start)}): an ExecCredential is a few KB, and kubectl would read on until it runs out of memory`
+        : `exec plugin \`${shown}\` printed more than ${cap / 2 ** 20} MiB on stderr without ending (it begins ${JSON.stringify(start)}): it loops on an error instead of printing an ExecCredential; run it by hand to see why`, { command: shown }));
     };
     const onAbort = () => { if (!settled) { settled = true; clearTimeout(heldOpen); child.stdout!.destroy(); child.stderr!.destroy(); rej(timeoutErr()); } };
     x.signal.addEventListener('abort', onAbort, { once: true });

@@ -31,4 +31,12 @@ describe('kubernetes.config.load: an exec plugin that floods its output', () => 
     expect(result).toMatchObject({ status: 'fail', messageId: 'execPluginBadOutput' });
     expect(result.message).toMatch(/exec plugin `yes` printed more than 4 MiB on stdout without ending \(it begins "not-a-credential not-a-credential/);
   });
+  it('flooding stderr is stopped and named too (not "did not finish", read as an interactive login)', async () => {
+    const kc = kubeconfigWithExec({ command: 'sh', args: ['-c', 'yes "error: cannot refresh" 1>&2'], apiVersion: 'client.authentication.k8s.io/v1' });
+    const t0 = Date.now();
+    const { result } = await runCheck('kubernetes.config.load', makeTarget({ kubernetes: { kubeconfigPath: kc, namespace: 'flyte', release: 'flyte' } } as never), { timeoutMs: 8000 });
+    expect(Date.now() - t0).toBeLessThan(4000);
+    expect(result).toMatchObject({ status: 'fail', messageId: 'execPluginBadOutput' });
+    expect(result.message).toMatch(/printed more than 4 MiB on stderr without ending \(it begins "error: cannot refresh error: cannot refresh/);
+  });
 });
