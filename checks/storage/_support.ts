@@ -964,3 +964,26 @@ export async function azureOpen(ctx: CheckContext, op: AzureOp['op'], name: stri
 export function containerFor(ctx: CheckContext): string {
   return bucketOfInstance(ctx.target.storage!, ctx.instance?.key);
 }
+
+/**
+ * gcsFailure, with the token endpoint's refusals told apart from the clock by whole words: "Token
+ * has been expired or revoked." (a stale `gcloud auth application-default login`, a revoked key)
+ * or "...inappropriate..." are not the JWT's iat/exp being out of range. Every GCS check maps
+ * its errors through this.
+ */
+export function gcsFinding(ctx: CheckContext, op: GcsOp, e: unknown, id?: GcsIdentity): GcsOutcome {
+  if (!(e instanceof GcsProbeError) || e.kind !== 'token') return gcsFailure(ctx, op, e, id);
+  const desc = `${e.evidence.tokenError ?? ''} ${e.evidence.tokenDescription ?? ''} ${e.message}`;
+  const clock = /\biat\b|\bexp\b|short-lived|reasonable timeframe|clock|in the future|too early/i.test(desc);
+  if (clock || !/iat|exp/i.test(desc)) return gcsFailure(ctx, op, e, id);
+  const t = ctx.target, st = t.storage!;
+  if (e.answer && !e.evidence.tokenError && !e.answer.json) return gcsFailure(ctx, op, e, id);
+  const machine = st.authType !== 'keyfile' && !t.inCluster;
+  const base: Record<string, Json> = { bucket: op.bucket, operation: op.op, endpoint: st.endpoint ?? 'https://storage.googleapis.com', identity: gcsWho(st, id), authType: st.authType, tokenError: e.evidence.tokenError ?? null };
+  const credCause = cause.credentials('gcs', id?.principal ?? (machine ? 'this-machine' : st.keyFile ?? 'key-file'));
+  const revoked = /expired or revoked|revoked|expired/i.test(desc);
+  const why = revoked ? 'the credentials expired or were revoked (a refresh token or key no longer valid), not this machine\'s clock' : /invalid_grant/.test(desc) ? 'the key was deleted or revoked, or the account disabled' : /invalid_client|unauthorized_client/.test(desc) ? 'the client (service account) is unknown or not allowed' : 'the credentials were refused';
+  const text = `${e.message}: ${why}`;
+  if (machine) return { status: 'warn', messageId: 'thisMachineCredentialsRejected', cause: credCause, message: `cannot be checked from this machine: ${text}`, hint: `refresh this machine's Google credentials (gcloud auth application-default login${process.env.GOOGLE_APPLICATION_CREDENTIALS ? `, or a valid key in GOOGLE_APPLICATION_CREDENTIALS, now ${process.env.GOOGLE_APPLICATION_CREDENTIALS}` : ''}) or run flyte-doctor --in-cluster`, details: base };
+  return { status: 'fail', messageId: 'credentialsRejected', cause: credCause, message: text, hint: `create a new key for the service account (gcloud iam service-accounts keys create) and point ${storageKey(st, 'keyFile')} at it`, details: base };
+}

@@ -36,6 +36,12 @@ export default defineCheck({
     if (ws) {
       return { status: 'fail', messageId: 'wrongAccountKey', cause: `credentials:azure:key:${st.account ?? '?'}`, message: `the account key in ${storageKey(st, 'secretKey')} ${ws}: Flyte's Azure client (Go's base64 decoder) refuses it ("illegal base64 data"), though the key itself may be right`, hint: `set ${storageKey(st, 'secretKey')} to the key with nothing around it`, details: { container, account: st.account ?? null, whitespace: ws } };
     }
+    // Node decodes any base64 leniently (missing padding, base64url, stray characters skipped), Go's
+    // StdEncoding (Flyte's azblob shared key) does not: a key it refuses must not pass here.
+    const bad = goSees !== undefined ? goBase64Problem(goSees) : undefined;
+    if (bad) {
+      return { status: 'fail', messageId: 'wrongAccountKey', cause: `credentials:azure:key:${st.account ?? '?'}`, message: `the account key in ${storageKey(st, 'secretKey')} is not standard base64 (${bad}): Flyte's Azure client (Go's base64.StdEncoding) refuses it ("decode account key: illegal base64 data"), though this machine's lenient decoder may accept it`, hint: `set ${storageKey(st, 'secretKey')} to the key exactly as az storage account keys list --account-name ${st.account ?? '<account>'} --query "[0].value" -o tsv prints it (88 characters ending in ==)`, details: { container, account: st.account ?? null, keyProblem: bad } };
+    }
     const who = azureWho(st, id, ctx.target);
     const c = box.service.getContainerClient(container);
     const details = { container, account: st.account ?? null, endpoint: c.url.split('?')[0]!, ...who.details };
@@ -61,3 +67,21 @@ export default defineCheck({
     }
   },
 });
+
+/**
+ * Why Go's base64.StdEncoding.DecodeString (after dropping \r and \n, as Go does) refuses the key,
+ * or undefined when it decodes. Names positions and kinds, never the key's characters.
+ */
+function goBase64Problem(key: string): string | undefined {
+  if (key === '') return 'it is empty';
+  const bad = [...key].findIndex((c) => !/[A-Za-z0-9+/=]/.test(c));
+  if (bad >= 0) {
+    const c = key[bad]!;
+    const kind = c === '-' || c === '_' ? 'a base64url character (- or _)' : /\s/.test(c) ? 'a space or tab' : c === '%' ? 'a URL-encoded character (%)' : 'a character outside the base64 alphabet';
+    return `${kind} at position ${bad + 1} of ${key.length}`;
+  }
+  const eq = key.indexOf('=');
+  if (eq >= 0 && (!/^={1,2}$/.test(key.slice(eq)) || key.length % 4 !== 0)) return `padding (=) in the wrong place, at position ${eq + 1} of ${key.length}`;
+  if (key.length % 4 !== 0) return `${key.length} characters, not a multiple of 4: the padding (=) at its end is missing or it was cut short${key.length % 4 === 2 ? ' (Azure keys are 88 characters ending in ==)' : ''}`;
+  return undefined;
+}

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { azureEmbeddedSecrets } from '../../src/clients/azure.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Json, Outcome } from '../../src/engine/types.js';
@@ -8,7 +9,7 @@ import { placeholderTokens } from '../../src/config/hygiene.js';
 import { nameInside, schemeTwice } from '../../src/config/host-values.js';
 import { bucketFromUrl, changeHint, credentialPrecedence, effectiveEndpoint, shownEndpoint, storageFix, storageKey, userDataBucketOf } from '../../src/flyte/storage.js';
 
-type Problem = { id: 'noMetadataBucket' | 'invalidBucketName' | 'invalidRegion' | 'rawPrefixScheme' | 'missingKeys' | 'badAuthType' | 'noRegion' | 'badEndpoint' | 'keyFileMissing' | 'rawPrefixBucket' | 'keysIgnored' | 'sslFlagMismatch' | 'endpointNoScheme' | 'noAccount' | 'unsendableValue'; msg: string; hint: string; cause?: string };
+type Problem = { id: 'noMetadataBucket' | 'invalidBucketName' | 'invalidRegion' | 'rawPrefixScheme' | 'missingKeys' | 'badAuthType' | 'noRegion' | 'badEndpoint' | 'keyFileMissing' | 'rawPrefixBucket' | 'keysIgnored' | 'sslFlagMismatch' | 'endpointNoScheme' | 'noAccount' | 'invalidAccountName' | 'unsendableValue'; msg: string; hint: string; cause?: string };
 
 export default defineCheck({
   id: 'storage.config.coherent',
@@ -28,6 +29,7 @@ export default defineCheck({
     noRegion: { status: 'fail', summary: 'AWS S3 without a region.' },
     badEndpoint: { status: 'fail', summary: 'The endpoint is not an http(s) URL.' },
     noAccount: { status: 'fail', summary: 'Azure Blob without a storage account: stow cannot dial it.' },
+    invalidAccountName: { status: 'fail', summary: 'The Azure storage account is not an account name (3-24 lower-case letters and digits): a URL, a host name, a connection string, capitals or dashes; Flyte dials and signs for an account that does not exist.' },
     keyFileMissing: { status: 'fail', summary: 'The GCS key file is not readable here.' },
     rawPrefixBucket: { status: 'warn', summary: 'The raw output prefix names another bucket than the userdata bucket.' },
     keysIgnored: { status: 'warn', summary: 'Access keys are set but authType is iam: Flyte ignores them and uses its pods\' identity (IRSA).' },
@@ -43,6 +45,7 @@ export default defineCheck({
   async run(ctx): Promise<Outcome<Problem['id'] | 'coherent' | 'unsupportedProvider'>> {
     const t = ctx.target;
     const st = t.storage!;
+    for (const s of azureEmbeddedSecrets(st)) ctx.addSecret(s);
     if (st.provider === 'other') {
       return { status: 'skip', messageId: 'unsupportedProvider', message: `storage provider ${st.rawType ?? st.provider} is not probed by flyte-doctor (S3, S3-compatible, GCS and Azure Blob are); the object store was not checked`, details: { provider: st.provider, rawType: st.rawType ?? null } };
     }
@@ -54,7 +57,7 @@ export default defineCheck({
       provider: st.provider, rawType: st.rawType ?? null, metadataBucket: st.metadataBucket ?? null, userDataBucket: ud ?? null,
       rawOutputPrefix: st.rawOutputPrefix ?? null, authType: st.authType,
       ...(st.provider === 's3' ? { endpoint: shownEndpoint(st), customEndpoint: !!st.endpoint, region: st.region ?? null, forcePathStyle: st.forcePathStyle ?? !!st.endpoint, disableSSL: st.disableSSL ?? false, credentials: credentialPrecedence(st) }
-        : st.provider === 'azure' ? { account: st.account ?? null, endpoint: st.endpoint ?? null, domainSuffix: st.domainSuffix ?? null, azureAuth: st.azureAuth ?? null }
+        : st.provider === 'azure' ? { account: st.account && azureEmbeddedSecrets(st).length ? st.account.replace(/((?:AccountKey|SharedAccessSignature)=)[^;]*/gi, '$1<redacted>').replace(/([?&]sig=)[^&;]*/g, '$1<redacted>') : st.account ?? null, endpoint: st.endpoint ?? null, domainSuffix: st.domainSuffix ?? null, azureAuth: st.azureAuth ?? null }
           : { projectId: st.projectId ?? null, endpoint: st.endpoint ?? null }),
     };
     const fails: Problem[] = [];
@@ -134,6 +137,27 @@ export default defineCheck({
     }
     if (st.provider === 'azure' && !st.account) {
       fails.push({ id: 'noAccount', msg: 'Azure Blob storage without a storage account name', hint: `set ${storageKey(st, 'account')} to the storage account`, cause: cause.config(storageKey(st, 'account')) });
+    }
+    // Without a custom endpoint the account is the first label of https://<account>.blob.<suffix> and
+    // the name in every Shared Key signature: a URL, a host name or a connection string there makes
+    // a host that does not exist; capitals sign for "/MyAcct/..." where Azure signs "/myacct/..."
+    // (AuthenticationFailed, which reads as a wrong key). Emulators (a custom endpoint) take any name.
+    if (st.provider === 'azure' && st.account && !st.endpoint && !/^[a-z0-9]{3,24}$/.test(st.account)) {
+      const key = storageKey(st, 'account');
+      const a = st.account;
+      const fromConn = /(?:^|;)\s*AccountName=([^;]+)/i.exec(a)?.[1]?.trim();
+      const hostLike = /^[a-z][a-z0-9+.-]*:\/\//i.test(a) ? (() => { try { return new URL(a).hostname; } catch { return undefined; } })() : /\./.test(a) ? a.split('/')[0] : undefined;
+      const suffix = hostLike ? /^[^.]+\.(?:blob|dfs)\.(.+)$/i.exec(hostLike)?.[1]?.toLowerCase() : undefined;
+      const meant = (fromConn ?? (hostLike ? hostLike.split('.')[0]! : a)).trim().toLowerCase();
+      const ok = /^[a-z0-9]{3,24}$/.test(meant);
+      const what = fromConn ? 'a connection string' : hostLike ? `a ${/:\/\//.test(a) ? 'URL' : 'host name'}` : /[A-Z]/.test(a) && /^[A-Za-z0-9]{3,24}$/.test(a) ? 'written with capitals' : /-|_/.test(a) ? 'holds a dash or underscore' : a.length < 3 || a.length > 24 ? `${a.length} characters long` : 'holds characters an account name cannot';
+      const shown = fromConn ? '(a connection string)' : JSON.stringify(a);
+      const domain = st.domainSuffix ?? 'core.windows.net';
+      fails.push({
+        id: 'invalidAccountName', cause: cause.config(key),
+        msg: `the storage account ${shown} (${key}) is ${what.startsWith('a ') ? what : `not an account name: it is ${what}`}: Azure account names are 3-24 lower-case letters and digits; Flyte dials https://<account>.blob.${domain} and signs every request with that name, so ${hostLike || fromConn ? 'it dials a host that does not exist' : 'Azure refuses the requests (AuthenticationFailed, though the key may be right)'}`,
+        hint: ok ? `${storageFix(t, 'account', meant) ?? `set ${key}: ${meant}`}${suffix && suffix !== domain ? `, and ${storageFix(t, 'domainSuffix', suffix) ?? `set ${storageKey(st, 'domainSuffix')}: ${suffix}`}` : ''}${fromConn ? ' (the key of the connection string goes into its own key)' : ''}` : `set ${key} to the storage account's name as \`az storage account list --query "[].name"\` prints it`,
+      });
     }
     if (st.provider === 'gcs' && st.authType === 'keyfile' && (!st.keyFile || !existsSync(st.keyFile))) {
       fails.push({ id: 'keyFileMissing', msg: `GCS key file ${st.keyFile ?? '(unset)'} is not readable here`, hint: `point ${storageKey(st, 'keyFile')} at the service-account JSON key, or use Workload Identity (adc)`, cause: cause.config(storageKey(st, 'keyFile')) });

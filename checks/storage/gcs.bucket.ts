@@ -1,7 +1,7 @@
 import { gcsCall, gcsIdentity, type GcsIdentity } from '../../src/clients/gcs.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { bucketInstances } from '../../src/flyte/storage.js';
-import { bucketFor, GCS_FAILURES, gcsFailure, gcsNotGcs, gcsWhoNote, type GcsOp } from './_support.js';
+import { bucketFor, GCS_FAILURES, gcsFinding, gcsNotGcs, gcsWhoNote, type GcsOp } from './_support.js';
 
 export default defineCheck({
   id: 'storage.gcs.bucket',
@@ -25,7 +25,7 @@ export default defineCheck({
     const bucket = bucketFor(ctx);
     const op: GcsOp = { bucket, op: 'bucket lookup', permission: 'storage.buckets.get', instanceKey: ctx.instance?.key };
     let id: GcsIdentity;
-    try { id = await gcsIdentity(ctx); } catch (e) { return gcsFailure(ctx, op, e); }
+    try { id = await gcsIdentity(ctx); } catch (e) { return gcsFinding(ctx, op, e); }
     const who = gcsWhoNote(st, id);
     try {
       const a = await gcsCall(ctx, op.op, 'GET', `/storage/v1/b/${encodeURIComponent(bucket)}`);
@@ -34,7 +34,7 @@ export default defineCheck({
       const location = typeof md?.location === 'string' ? md.location : null;
       return { status: 'pass', messageId: 'exists', message: `bucket gs://${bucket} exists${location ? ` in ${location}` : ''}${who.suffix}`, details: { bucket, location, storageClass: typeof md?.storageClass === 'string' ? md.storageClass : null, ...who.details } };
     } catch (e) {
-      return gcsFailure(ctx, op, e, id);
+      return gcsFinding(ctx, op, e, id);
     }
   },
 });

@@ -2,7 +2,7 @@ import { gcsCall, gcsIdentity, GcsProbeError, objectPath, registerGcsCleanup, up
 import { probeState } from '../../src/clients/s3.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { bucketInstances } from '../../src/flyte/storage.js';
-import { bucketFor, CANNOT_PROBE, GCS_FAILURES, gcsFailure, gcsNotGcs, gcsWhoNote, notCheckedHere, SKIP_MESSAGES, type GcsOp } from './_support.js';
+import { bucketFor, CANNOT_PROBE, GCS_FAILURES, gcsFinding, gcsNotGcs, gcsWhoNote, notCheckedHere, SKIP_MESSAGES, type GcsOp } from './_support.js';
 
 export default defineCheck({
   id: 'storage.gcs.delete',
@@ -27,7 +27,7 @@ export default defineCheck({
     const bucket = bucketFor(ctx);
     const op = (o: string, permission: string): GcsOp => ({ bucket, op: o, permission, instanceKey: ctx.instance?.key });
     let id: GcsIdentity;
-    try { id = await gcsIdentity(ctx); } catch (e) { return gcsFailure(ctx, op('object delete', 'storage.objects.delete'), e); }
+    try { id = await gcsIdentity(ctx); } catch (e) { return gcsFinding(ctx, op('object delete', 'storage.objects.delete'), e); }
     const state = await probeState(ctx, 'gcs', bucket);
     const key = `${state.prefix}delete-probe.txt`;
     state.keys.add(key);
@@ -36,9 +36,9 @@ export default defineCheck({
     try {
       const a = await gcsCall(ctx, 'object write (delete probe)', 'POST', uploadPath(bucket, key), { body: state.body, contentType: 'text/plain' });
       if ((a.json as { name?: unknown } | undefined)?.name !== key) return gcsNotGcs(ctx, a, `object write to gs://${bucket}`, { bucket, key });
-    } catch (e) { return gcsFailure(ctx, op('object write (delete probe)', 'storage.objects.create'), e, id); }
+    } catch (e) { return gcsFinding(ctx, op('object write (delete probe)', 'storage.objects.create'), e, id); }
     try { await gcsCall(ctx, 'object delete', 'DELETE', objectPath(bucket, key)); } catch (e) {
-      const f = gcsFailure(ctx, op('object delete', 'storage.objects.delete'), e, id);
+      const f = gcsFinding(ctx, op('object delete', 'storage.objects.delete'), e, id);
       return { ...f, details: { ...f.details, leftBehind: `gs://${bucket}/${key}` } };
     }
     let gone: boolean | undefined;

@@ -2,7 +2,7 @@ import { gcsCall, gcsIdentity, GcsProbeError, objectPath, type GcsIdentity } fro
 import { probeState } from '../../src/clients/s3.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { bucketInstances } from '../../src/flyte/storage.js';
-import { bucketFor, CANNOT_PROBE, GCS_FAILURES, gcsFailure, gcsNotGcs, gcsWhoNote, notCheckedHere, SKIP_MESSAGES, type GcsOp } from './_support.js';
+import { bucketFor, CANNOT_PROBE, GCS_FAILURES, gcsFinding, gcsNotGcs, gcsWhoNote, notCheckedHere, SKIP_MESSAGES, type GcsOp } from './_support.js';
 
 export default defineCheck({
   id: 'storage.gcs.get',
@@ -27,7 +27,7 @@ export default defineCheck({
     const bucket = bucketFor(ctx);
     const op: GcsOp = { bucket, op: 'object read', permission: 'storage.objects.get', instanceKey: ctx.instance?.key };
     let id: GcsIdentity;
-    try { id = await gcsIdentity(ctx); } catch (e) { return gcsFailure(ctx, op, e); }
+    try { id = await gcsIdentity(ctx); } catch (e) { return gcsFinding(ctx, op, e); }
     const state = await probeState(ctx, 'gcs', bucket);
     const who = gcsWhoNote(st, id);
     try {
@@ -39,7 +39,7 @@ export default defineCheck({
       return { status: 'fail', messageId: 'bytesDiffer', message: `read back ${got.length} bytes from gs://${bucket}/${state.probeKey} that differ from what was written`, hint: 'something rewrites objects (a proxy or gateway); check the endpoint', details };
     } catch (e) {
       if (e instanceof GcsProbeError && e.status === 404) return { status: 'fail', messageId: 'probeMissing', message: `the probe object gs://${bucket}/${state.probeKey} written moments ago is not there (404)`, hint: 'check lifecycle rules and retention settings of the bucket', details: { bucket, key: state.probeKey } };
-      return gcsFailure(ctx, op, e, id);
+      return gcsFinding(ctx, op, e, id);
     }
   },
 });

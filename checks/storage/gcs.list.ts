@@ -2,7 +2,7 @@ import { gcsCall, gcsIdentity, listedNames, listPath, type GcsIdentity } from '.
 import { probeState } from '../../src/clients/s3.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { bucketInstances } from '../../src/flyte/storage.js';
-import { bucketFor, CANNOT_PROBE, GCS_FAILURES, gcsFailure, gcsNotGcs, gcsWhoNote, notCheckedHere, SKIP_MESSAGES, type GcsOp } from './_support.js';
+import { bucketFor, CANNOT_PROBE, GCS_FAILURES, gcsFinding, gcsNotGcs, gcsWhoNote, notCheckedHere, SKIP_MESSAGES, type GcsOp } from './_support.js';
 
 export default defineCheck({
   id: 'storage.gcs.list',
@@ -26,7 +26,7 @@ export default defineCheck({
     const bucket = bucketFor(ctx);
     const op: GcsOp = { bucket, op: 'object list', permission: 'storage.objects.list', instanceKey: ctx.instance?.key };
     let id: GcsIdentity;
-    try { id = await gcsIdentity(ctx); } catch (e) { return gcsFailure(ctx, op, e); }
+    try { id = await gcsIdentity(ctx); } catch (e) { return gcsFinding(ctx, op, e); }
     const state = await probeState(ctx, 'gcs', bucket);
     const who = gcsWhoNote(st, id);
     try {
@@ -38,7 +38,7 @@ export default defineCheck({
       if (!seen.includes(state.probeKey)) return { status: 'fail', messageId: 'probeNotListed', message: `listing gs://${bucket}/${state.prefix} does not show the probe object`, hint: 'check IAM conditions on the bucket (resource.name prefixes) and the endpoint', details };
       return { status: 'pass', messageId: 'listed', message: `listing gs://${bucket}/${state.prefix} shows the probe object${who.suffix}`, details };
     } catch (e) {
-      return gcsFailure(ctx, op, e, id);
+      return gcsFinding(ctx, op, e, id);
     }
   },
 });

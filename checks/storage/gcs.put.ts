@@ -2,7 +2,7 @@ import { gcsCall, gcsIdentity, registerGcsCleanup, uploadPath, type GcsIdentity 
 import { probeState } from '../../src/clients/s3.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { bucketInstances } from '../../src/flyte/storage.js';
-import { bucketFor, CANNOT_PROBE, GCS_FAILURES, gcsFailure, gcsNotGcs, gcsWhoNote, notCheckedHere, SKIP_MESSAGES, type GcsOp } from './_support.js';
+import { bucketFor, CANNOT_PROBE, GCS_FAILURES, gcsFinding, gcsNotGcs, gcsWhoNote, notCheckedHere, SKIP_MESSAGES, type GcsOp } from './_support.js';
 
 export default defineCheck({
   id: 'storage.gcs.put',
@@ -29,7 +29,7 @@ export default defineCheck({
     const bucket = bucketFor(ctx);
     const op: GcsOp = { bucket, op: 'object write', permission: 'storage.objects.create', instanceKey: ctx.instance?.key };
     let id: GcsIdentity;
-    try { id = await gcsIdentity(ctx); } catch (e) { return gcsFailure(ctx, op, e); }
+    try { id = await gcsIdentity(ctx); } catch (e) { return gcsFinding(ctx, op, e); }
     const state = await probeState(ctx, 'gcs', bucket);
     state.keys.add(state.probeKey);
     registerGcsCleanup(ctx, state);
@@ -40,7 +40,7 @@ export default defineCheck({
       if (o?.name !== state.probeKey) return gcsNotGcs(ctx, a, `object write to gs://${bucket}`, { bucket, key: state.probeKey });
       return { status: 'pass', messageId: 'written', message: `wrote gs://${bucket}/${state.probeKey} (${state.body.length} bytes)${who.suffix}`, details: { bucket, key: state.probeKey, bytes: state.body.length, ...who.details } };
     } catch (e) {
-      return gcsFailure(ctx, op, e, id);
+      return gcsFinding(ctx, op, e, id);
     }
   },
 });

@@ -143,6 +143,7 @@ export function azureService(ctx: CheckContext): Promise<Box> {
   const st = ctx.target.storage!;
   ctx.addSecret(st.secretKey?.reveal());
   ctx.addSecret(st.sasToken?.reveal());
+  for (const s of azureEmbeddedSecrets(st)) ctx.addSecret(s);
   return ctx.shared(`azure:${azureAccountUrl(st) ?? ''}:${st.azureAuth ?? ''}`, async () => {
     const url = azureAccountUrl(st);
     if (!url) throw new AzureProbeError('config', 'build the account URL', 'no storage account and no endpoint configured');
@@ -342,4 +343,25 @@ export async function azureSignedUrl(ctx: CheckContext, container: string, blob:
   const sig = /(?:^|&)sig=([^&]+)/.exec(query)?.[1];
   if (sig) { ctx.addSecret(sig); ctx.addSecret(decodeURIComponent(sig)); }
   return { url: `${base}?${query}`, kind, sas: azureSasFacts(query) };
+}
+
+/**
+ * Credentials pasted where a name belongs: a connection string (AccountKey=..., SharedAccessSignature=...)
+ * or a SAS URL in the account, endpoint or domain suffix. They are secrets in every output.
+ */
+export function azureEmbeddedSecrets(st: StorageTarget): string[] {
+  const out: string[] = [];
+  for (const v of [st.account, st.endpoint, st.domainSuffix]) {
+    if (!v) continue;
+    for (const m of v.matchAll(/(?:^|;)\s*(AccountKey|SharedAccessSignature)=([^;]+)/gi)) {
+      const val = m[2]!.trim();
+      out.push(val);
+      try { out.push(decodeURIComponent(val)); } catch { /* not URL-encoded */ }
+      const sig = /(?:^|[?&])sig=([^&]+)/.exec(val)?.[1];
+      if (sig) { out.push(sig); try { out.push(decodeURIComponent(sig)); } catch { /* as is */ } }
+    }
+    const sig = /[?&]sig=([^&;]+)/.exec(v)?.[1];
+    if (sig) { out.push(sig); try { out.push(decodeURIComponent(sig)); } catch { /* as is */ } }
+  }
+  return out.filter((x) => x.length >= 8);
 }
