@@ -20,6 +20,7 @@ export default defineCheck({
     fetched: { status: 'pass', summary: 'A V4 signed URL was made and fetched from here; it returned the probe object.' },
     cannotSign: { status: 'skip', summary: 'The credentials here cannot sign URLs (no private key, no signBlob); signed URLs were not checked.' },
     signBlobDenied: { status: 'fail', summary: 'Signing through IAM signBlob was denied (iam.serviceAccounts.signBlob missing).' },
+    signBlobDeniedHere: { status: 'warn', summary: 'Signing as this machine\'s Google identity (not a key file of the values) was denied; Flyte\'s own service account cannot be judged from here.' },
     rejected: { status: 'fail', summary: 'The signed URL was refused or returned something else than the probe object.' },
     urlUnreachable: { status: 'fail', summary: 'The host of the signed URL cannot be reached from here.' },
     urlStalled: { status: 'fail', summary: 'The host of the signed URL answered with a status and headers, then stopped sending the body: a stuck store or a buffering proxy on the way.' },
@@ -30,7 +31,7 @@ export default defineCheck({
     why: 'Flyte\'s data proxy signs upload/download URLs for pyflyte and the console; on GKE with Workload Identity that needs iam.serviceAccounts.signBlob ("Failed to get signed url").',
     fix: 'Grant roles/iam.serviceAccountTokenCreator (iam.serviceAccounts.signBlob) on the Google service account to itself.',
   },
-  async run(ctx): Promise<Outcome<'notCheckedHere' | 'fetched' | 'cannotSign' | 'signBlobDenied' | 'rejected' | 'urlUnreachable' | 'urlStalled'>> {
+  async run(ctx): Promise<Outcome<'notCheckedHere' | 'fetched' | 'cannotSign' | 'signBlobDenied' | 'signBlobDeniedHere' | 'rejected' | 'urlUnreachable' | 'urlStalled'>> {
     const skip = notCheckedHere(ctx, ['storage.gcs.bucket'], CANNOT_PROBE);
     if (skip) return { status: 'skip', messageId: 'notCheckedHere', message: skip };
     const st = ctx.target.storage!;
@@ -43,6 +44,10 @@ export default defineCheck({
       [url] = await Promise.race([signing, new Promise<never>((_, rej) => { const t = setTimeout(() => rej(new Error('signing timed out')), Math.max(200, stepBudget(ctx, 5000))); ctx.signal.addEventListener('abort', () => { clearTimeout(t); rej(new Error('aborted')); }, { once: true }); })]);
     } catch (e) {
       const msg = ((e as Error)?.message ?? String(e)).split('\n')[0]!;
+      if (/signBlob|Permission .*denied|403|does not have permission/i.test(msg) && st.authType !== 'keyfile' && !ctx.target.inCluster) {
+        // ADC of this machine (a user, an impersonated or compute account) signs through IAM here; Flyte signs as its own GSA
+        return { status: 'warn', messageId: 'signBlobDeniedHere', message: `signing a URL as this machine's Google identity was denied (${msg}): this says nothing about Flyte's service account`, hint: 'run flyte-doctor --in-cluster to sign as Flyte\'s identity; on GKE with Workload Identity, Flyte\'s Google service account needs roles/iam.serviceAccountTokenCreator (iam.serviceAccounts.signBlob) on itself', details: { bucket, permission: 'iam.serviceAccounts.signBlob', identity: 'this machine' } };
+      }
       if (/signBlob|Permission .*denied|403|does not have permission/i.test(msg)) return { status: 'fail', messageId: 'signBlobDenied', message: `signing a URL failed: ${msg}`, hint: 'grant iam.serviceAccounts.signBlob (roles/iam.serviceAccountTokenCreator) on the Flyte Google service account to itself', details: { bucket, permission: 'iam.serviceAccounts.signBlob' } };
       return { status: 'skip', messageId: 'cannotSign', message: `the credentials available here cannot sign URLs (${msg}); signed URLs not checked`, details: { bucket } };
     }
