@@ -13,6 +13,13 @@ function baseUrlKey(t: Target): string {
   return t.chart === 'flyte-core' || t.auth.valuesKey.startsWith('configmap') ? `${t.auth.valuesKey}.userAuth.openId.baseUrl` : `${t.auth.valuesKey}.oidc.baseUrl`;
 }
 
+/** Verification errors of a chain that is anchored but refused for a certificate's own fields: no CA bundle helps. */
+const CERT_FIELD_FAULTS: Readonly<Record<string, string>> = {
+  INVALID_PURPOSE: 'the IdP\'s certificate (or a CA above it) has an extendedKeyUsage without serverAuth ("unsuitable certificate purpose"; Go: "x509: certificate specifies an incompatible key usage"): the IdP must serve a certificate issued for TLS servers (extendedKeyUsage serverAuth); no CA bundle on the flyteadmin side helps',
+  INVALID_CA: 'the IdP sends, as the issuer of its certificate, a certificate that is not a CA (basicConstraints CA:FALSE; Go: "x509: certificate is not authorized to sign other certificates"): the IdP must serve a certificate issued by a real CA, with that CA\'s intermediate; no CA bundle on the flyteadmin side helps',
+  CERT_REVOKED: 'the IdP\'s certificate is revoked: the IdP must serve a reissued certificate',
+};
+
 export default defineCheck({
   id: 'auth.oidc.issuer',
   title: 'The OIDC issuer\'s discovery document is reachable and its issuer matches',
@@ -74,7 +81,7 @@ export default defineCheck({
         case 'timeout': return { status: 'fail', messageId: 'noAnswer', cause: cause.unreachable(hp), message: `no answer from ${hp} (the OIDC issuer) within ${Math.round(timeoutMs / 100) / 10}s`, hint: 'a firewall or proxy blocks the IdP from here; flyteadmin needs to reach it too (egress / auth.userAuth.httpProxyURL)', details: d };
         case 'stalled': return { status: 'fail', messageId: 'answerStalled', cause: cause.backend(`oidc-issuer:${hp}`), message: `the OIDC issuer's discovery document ${url}: ${err.message}: the IdP, or a proxy on the way, stalls in the middle of an answer`, hint: `fetch ${url} by hand (\`curl -v\`) and look at the IdP and any proxy between here and it; flyteadmin reads the same document at start`, details: d };
         case 'expired': case 'notYetValid': case 'selfSigned': case 'untrusted': case 'hostname': case 'tlsVersion':
-          return { status: 'fail', messageId: 'issuerTls', cause: cause.tls(err.kind === 'hostname' ? 'name' : err.kind === 'tlsVersion' ? 'version' : err.kind === 'expired' || err.kind === 'notYetValid' ? 'expired' : 'untrusted', hp), message: `the OIDC issuer ${hp} presents a certificate this machine does not accept (${err.code ?? err.kind}): ${err.message}`, hint: err.kind === 'selfSigned' || err.kind === 'untrusted' ? 'an IdP with a private CA: flyteadmin must trust that CA too (mount it into the flyteadmin pod and point SSL_CERT_FILE at it); here, the CA of admin.caCertFilePath is the one used' : err.kind === 'hostname' ? `the certificate does not name ${host}: set ${baseUrlKey(ctx.target)} to the host name the IdP's certificate has` : err.kind === 'tlsVersion' ? 'the IdP speaks no TLS version in common (TLS 1.2+ is needed)' : 'the IdP\'s certificate is out of its validity period: renew it (or check this machine\'s clock)', details: d };
+          return { status: 'fail', messageId: 'issuerTls', cause: cause.tls(err.kind === 'hostname' ? 'name' : err.kind === 'tlsVersion' ? 'version' : err.kind === 'expired' || err.kind === 'notYetValid' ? 'expired' : 'untrusted', hp), message: `the OIDC issuer ${hp} presents a certificate this machine does not accept (${err.code ?? err.kind}): ${err.message}`, hint: err.code && CERT_FIELD_FAULTS[err.code] ? CERT_FIELD_FAULTS[err.code]! : err.kind === 'selfSigned' || err.kind === 'untrusted' ? 'an IdP with a private CA: flyteadmin must trust that CA too (mount it into the flyteadmin pod and point SSL_CERT_FILE at it); here, the CA of admin.caCertFilePath is the one used' : err.kind === 'hostname' ? `the certificate does not name ${host}: set ${baseUrlKey(ctx.target)} to the host name the IdP's certificate has` : err.kind === 'tlsVersion' ? 'the IdP speaks no TLS version in common (TLS 1.2+ is needed)' : 'the IdP\'s certificate is out of its validity period: renew it (or check this machine\'s clock)', details: d };
         default: return { status: 'fail', messageId: 'unreachable', message: `${url} could not be fetched: ${err.message}`, hint: `check ${baseUrlKey(ctx.target)} (scheme, host, port) and the IdP's certificate`, details: d };
       }
     }
@@ -99,15 +106,19 @@ export default defineCheck({
     if (r.status >= 500 || r.status === 429) {
       return { status: 'fail', messageId: 'issuerError', cause: cause.backend(`oidc-issuer:${hp}`), message: `${served}: the IdP (or a proxy in front of it) fails now; the URL itself may well be right`, hint: `retry, and check the IdP's status; ${baseUrlKey(ctx.target)} needs no change unless the IdP's own documentation names another URL`, details };
     }
-    if (r.status === 200 && doc && (!doc.issuer || !doc.authorization_endpoint || !doc.jwks_uri)) {
+    if (r.status === 200 && doc && (!doc.issuer || !doc.authorization_endpoint || !doc.token_endpoint || !doc.jwks_uri)) {
       const missing = ['issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri'].filter((k) => !doc[k]);
-      return { status: 'fail', messageId: 'incompleteDiscovery', cause: cause.config(baseUrlKey(ctx.target)), message: `${url} answered JSON without ${missing.join(', ')}: not an OpenID Provider's discovery document (an OAuth 2.0 metadata document, an API, or a stub)`, hint: `set ${baseUrlKey(ctx.target)} to the OpenID issuer URL of the IdP (the document at <issuer>/.well-known/openid-configuration must carry issuer, authorization_endpoint, jwks_uri)`, details: { ...details, missing } };
+      return { status: 'fail', messageId: 'incompleteDiscovery', cause: cause.config(baseUrlKey(ctx.target)), message: `${url} answered JSON without ${missing.join(', ')}: not an OpenID Provider's discovery document (an OAuth 2.0 metadata document, an API, or a stub)`, hint: `set ${baseUrlKey(ctx.target)} to the OpenID issuer URL of the IdP (the document at <issuer>/.well-known/openid-configuration must carry issuer, authorization_endpoint, token_endpoint, jwks_uri: flyteadmin reads the keys from jwks_uri and exchanges the login code at token_endpoint)`, details: { ...details, missing } };
     }
     if (r.status !== 200 || !doc) {
       return { status: 'fail', messageId: 'noDiscovery', message: `${url} answered ${r.status} ${r.contentType || ''}: not an OpenID discovery document`, hint: `set ${baseUrlKey(ctx.target)} to the issuer URL (the part before /.well-known/openid-configuration; Azure AD: https://login.microsoftonline.com/<tenant-id>/v2.0, not .../oauth2/v2.0/authorize)`, details };
     }
     const got = String(doc.issuer ?? '');
     const norm = (s: string) => s.replace(/\/+$/, '');
+    // go-oidc (flyteadmin's oidc.NewProvider) compares the two strings exactly: a trailing slash is a mismatch
+    if (got !== issuer && norm(got) === norm(issuer)) {
+      return { status: 'fail', messageId: 'issuerMismatch', cause: cause.config(baseUrlKey(ctx.target)), message: `the discovery document at ${url} names issuer "${got}", and ${baseUrlKey(ctx.target)} is "${issuer}": they differ only by the trailing slash, and flyteadmin (go-oidc) compares them exactly, so it does not start ("oidc: issuer did not match the issuer returned by provider, expected \"${issuer}\" got \"${got}\"")`, hint: `set ${baseUrlKey(ctx.target)}: ${got} (exactly as the document states it, ${/\/$/.test(got) ? 'with' : 'without'} the trailing slash)`, details: { ...details, issuer: got } };
+    }
     if (norm(got) !== norm(issuer)) {
       return { status: 'fail', messageId: 'issuerMismatch', message: `the discovery document at ${url} names issuer "${got}", not "${issuer}" (flyteadmin: "issuer did not match the issuer returned by provider")`, hint: `set ${baseUrlKey(ctx.target)}: ${got} — or, when the IdP is reached through another address, keep the base URL and set ${ctx.target.auth.valuesKey.startsWith('configmap') ? `${ctx.target.auth.valuesKey}.userAuth.openId` : 'auth.userAuth.openId'}.issuerUrl: ${got}`, details: { ...details, issuer: got } };
     }

@@ -7,7 +7,7 @@
 // tlsFailureCause() / netFailureCause() to build the same key.
 import { hostPort, isPrivateAddress, type GrpcTarget } from '../../src/config/endpoints.js';
 import type { Target } from '../../src/config/target.js';
-import { analyzeChain, defaultCertOf, ProbeError, plainProbe, postHandshakeAlert, sharedTlsProbe, type ChainFacts, type NetErrorKind, type PlainProbeResult, type StoreAnchor, type TlsProbeResult } from '../../src/clients/tls.js';
+import { analyzeChain, defaultCertOf, ProbeError, plainProbe, postHandshakeAlert, sentInOrder, sharedTlsProbe, type ChainFacts, type NetErrorKind, type PlainProbeResult, type StoreAnchor, type TlsProbeResult } from '../../src/clients/tls.js';
 import { clientTrust, trustStores, type ClientTrust } from '../../src/clients/trust.js';
 import { describeService, identifyService, type ServiceEvidence } from '../../src/clients/sniff.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
@@ -42,11 +42,20 @@ export async function tlsView(ctx: CheckContext, e: { host: string; port: number
   const probe = await sharedTlsProbe(ctx, e, probeTimeout(ctx));
   return ctx.shared(`tls-view:${hostPort(e)}:${ctx.target.dnsServer ?? 'system'}`, async () => {
     const trust = await clientTrust(ctx.target);
-    const facts = await analyzeChain(probe.chain, await trustStores(trust));
+    const all = await trustStores(trust);
     const stores = effectiveStores(trust);
+    let p = probe;
+    let facts = await analyzeChain(p.chain, all);
+    // Not anchored, and the chain Node rebuilt ends below a root: Node loses certificates of a chain
+    // sent out of order, which clients use; read the chain as sent (a TLS 1.2 handshake) and judge that.
+    const top = p.chain[p.chain.length - 1];
+    if ((!facts.anchors[stores.flytectl] || !facts.anchors[stores.pyflyte]) && p.chain.length >= 2 && top && !top.selfIssued && ctx.remainingMs() > 1000) {
+      const sent = await sentInOrder({ host: e.host, port: e.port, timeoutMs: Math.min(1500, ctx.remainingMs() - 800), signal: ctx.signal, ...(ctx.target.dnsServer ? { dnsServer: ctx.target.dnsServer } : {}) }, p.chain);
+      if (sent) { p = { ...p, chain: sent }; facts = await analyzeChain(sent, all); }
+    }
     const af = facts.anchors[stores.flytectl];
     const ap = facts.anchors[stores.pyflyte];
-    return { where: hostPort(e), probe, trust, facts, stores, anchorFor: { ...(af ? { flytectl: af } : {}), ...(ap ? { pyflyte: ap } : {}) } };
+    return { where: hostPort(e), probe: p, trust, facts, stores, anchorFor: { ...(af ? { flytectl: af } : {}), ...(ap ? { pyflyte: ap } : {}) } };
   });
 }
 
@@ -72,7 +81,7 @@ export async function endpointView(ctx: CheckContext, e: { host: string; port: n
   const anchored = !!v.anchorFor.flytectl && !!v.anchorFor.pyflyte && !v.anchorFor.flytectl.viaStoreIntermediate;
   const named = !checkServerIdentity(e.host, v.probe.leaf) && !v.facts.cnOnly;
   const dated = v.probe.chain.every((c, i) => (i > 0 && c.selfIssued) || (c.notAfterMs >= now && c.notBeforeMs <= now));
-  const verifies = anchored && named && dated && !v.facts.defaultCert;
+  const verifies = anchored && named && dated && !v.facts.defaultCert && !v.facts.ekuRefused && !v.facts.notCa;
   const through = v.stores.flytectl === 'system' ? 'system roots' : v.stores.flytectl;
   return { trust: v.trust, probe: v.probe, verifies, ...(verifies ? { verifiesThrough: through } : {}) };
 }
@@ -100,6 +109,8 @@ export async function tlsFailureCause(ctx: CheckContext, e: { host: string; port
   if (v.facts.defaultCert) return tlsCause('default-cert', e);
   if (!v.trust.skipVerify && (!v.anchorFor.flytectl || !v.anchorFor.pyflyte)) return tlsCause(intermediateNotSent(v.facts) ? 'chain' : 'untrusted', e);
   if (!v.trust.skipVerify && weakSigned(v)) return tlsCause('weak-signature', e);
+  if (!v.trust.skipVerify && v.facts.ekuRefused) return tlsCause('untrusted', e);
+  if (!v.trust.skipVerify && v.facts.notCa) return tlsCause('chain', e);
   const { checkServerIdentity } = await import('node:tls');
   if (checkServerIdentity(e.host, v.probe.leaf) || v.facts.cnOnly) return tlsCause('name', e);
   const now = ctx.clock.now();

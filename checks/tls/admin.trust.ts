@@ -1,5 +1,5 @@
 import { adminEndpoint, hostPort } from '../../src/config/endpoints.js';
-import { fetchIssuer, pemFacts } from '../../src/clients/tls.js';
+import { ekuName, fetchIssuer, pemFacts } from '../../src/clients/tls.js';
 import { probeTimeout } from '../../src/engine/budget.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Json } from '../../src/engine/types.js';
@@ -34,6 +34,8 @@ export default defineCheck({
     caFileDoesNotSign: { status: 'fail', summary: 'admin.caCertFilePath is set, but no certificate in it signs the server\'s chain.' },
     caFileReplacesSystem: { status: 'fail', summary: 'The certificate is publicly trusted, but caCertFilePath replaces the system roots and does not hold its root.' },
     weakSignature: { status: 'fail', summary: 'A certificate below the root is signed with SHA-1 or MD5: flytectl (Go), OpenSSL 3 ("CA signature digest algorithm too weak") and browsers refuse it, whatever CA anchors it.' },
+    notCaIssuer: { status: 'fail', summary: 'A certificate the server sends as an intermediate is not a CA (basicConstraints CA:FALSE or none): every client refuses what it signed (OpenSSL INVALID_CA, Go "not authorized to sign other certificates").' },
+    noServerAuth: { status: 'fail', summary: 'The certificate (or a CA above it) has an extendedKeyUsage without serverAuth: every client refuses it for a server (OpenSSL "unsupported certificate purpose", Go "incompatible key usage").' },
     onlyOneClient: { status: 'fail', summary: 'Only one of flytectl and pyflyte trusts the chain (they read different CA bundles).' },
   },
   explain: {
@@ -72,6 +74,18 @@ export default defineCheck({
       return { status: 'fail', messageId: 'weakSignature', cause: key('weak-signature'), message: `${where}: "${weak.subject}" is signed with ${weak.algorithm}; flytectl (Go: "x509: ... insecure algorithm SHA1-RSA"), Node/OpenSSL 3 ("CA signature digest algorithm too weak") and browsers refuse it, whatever CA anchors it`, hint: `reissue ${weak.subject === leaf?.subject ? 'the certificate' : `the intermediate "${weak.subject}" and the certificates it signed`} with a SHA-256 signature (openssl -sha256; cert-manager and public CAs do by default) and put it in the Secret the Ingress's tls.secretName names`, details };
     }
     const af = v.anchorFor.flytectl, ap = v.anchorFor.pyflyte;
+    // A chain the stores anchor is still refused when a certificate on it may not do what it is used for.
+    if (!trust.skipVerify && f.ekuRefused) {
+      const isLeaf = f.ekuRefused.subject === leaf?.subject;
+      const usages = f.ekuRefused.usages.map(ekuName).join(', ');
+      details.extendedKeyUsage = `${f.ekuRefused.subject}: ${usages}`;
+      return { status: 'fail', messageId: 'noServerAuth', cause: key('untrusted'), message: `${where}: ${isLeaf ? 'the certificate' : 'the CA certificate'} "${f.ekuRefused.subject}" has extendedKeyUsage ${usages}, without serverAuth: flytectl (Go: "x509: certificate specifies an incompatible key usage"), pyflyte and Node/OpenSSL ("unsupported certificate purpose") refuse it for a server, whatever CA anchors it`, hint: isLeaf ? `reissue the certificate with extendedKeyUsage serverAuth (cert-manager Certificate spec.usages: [server auth, digital signature, key encipherment], or leave usages unset; openssl -addext "extendedKeyUsage=serverAuth") and put it in the Secret the Ingress's tls.secretName names` : `the intermediate "${f.ekuRefused.subject}" may not issue server certificates (its extendedKeyUsage lacks serverAuth): issue the server certificate from a CA whose extendedKeyUsage includes serverAuth (or has none) and serve that chain`, details };
+    }
+    if (!trust.skipVerify && f.notCa && (af || ap)) {
+      details.notCa = f.notCa;
+      return { status: 'fail', messageId: 'notCaIssuer', cause: key('chain'), message: `${where} sends "${f.notCa}" as the issuer of its certificate, but it is not a CA (basicConstraints CA:FALSE or absent): flytectl (Go: "x509: certificate signed by unknown authority (possibly because of \"x509: certificate is not authorized to sign other certificates\")"), pyflyte and Node/OpenSSL ("invalid CA certificate", INVALID_CA) refuse the chain`, hint: `issue the server certificate from a real CA certificate (basicConstraints CA:TRUE, keyUsage keyCertSign; a cert-manager Issuer of kind CA needs a CA certificate in its Secret), not from "${f.notCa}", then serve the leaf followed by that CA's intermediate(s) in tls.crt of the Ingress TLS Secret`, details };
+    }
+    if (f.outOfOrder) details.chainOrder = 'out of order (clients reorder it; openssl s_client -showcerts shows it)';
     const hidden = af?.viaStoreIntermediate ?? ap?.viaStoreIntermediate;
     if (af && ap) {
       if (hidden) {

@@ -81,6 +81,18 @@ const TLS_CODES: Record<string, NetErrorKind> = {
   CA_MD_TOO_WEAK: 'untrusted',
   EE_KEY_TOO_SMALL: 'untrusted',
   CA_KEY_TOO_SMALL: 'untrusted',
+  // a chain anchored but refused for what a certificate on it may do, or for its own fields
+  INVALID_PURPOSE: 'untrusted',                 // extendedKeyUsage without serverAuth ("unsuitable certificate purpose")
+  INVALID_CA: 'untrusted',                      // an issuer that is not a CA (basicConstraints CA:FALSE)
+  PATH_LENGTH_EXCEEDED: 'untrusted',
+  CERT_CHAIN_TOO_LONG: 'untrusted',
+  CERT_REVOKED: 'untrusted',
+  CERT_REJECTED: 'untrusted',
+  UNABLE_TO_DECRYPT_CERT_SIGNATURE: 'untrusted',
+  UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY: 'untrusted',
+  ERROR_IN_CERT_NOT_BEFORE_FIELD: 'untrusted',
+  ERROR_IN_CERT_NOT_AFTER_FIELD: 'untrusted',
+  HOSTNAME_MISMATCH: 'hostname',
   ERR_TLS_CERT_ALTNAME_INVALID: 'hostname',
   ERR_SSL_WRONG_VERSION_NUMBER: 'plaintext',
   ERR_SSL_PACKET_LENGTH_TOO_LONG: 'plaintext',
@@ -131,6 +143,9 @@ export function classifyNetError(err: unknown): { kind: NetErrorKind; code?: str
     [/unable to (verify the first certificate|get local issuer certificate|get issuer certificate)/i, 'untrusted', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
     [/does not match certificate's altnames|ERR_TLS_CERT_ALTNAME_INVALID/i, 'hostname', 'ERR_TLS_CERT_ALTNAME_INVALID'],
     [/digest algorithm too weak|key too small|md too weak/i, 'untrusted', 'CA_MD_TOO_WEAK'],
+    [/unsuitable certificate purpose|unsupported certificate purpose|incompatible key usage/i, 'untrusted', 'INVALID_PURPOSE'],
+    [/invalid CA certificate|not authorized to sign other certificates/i, 'untrusted', 'INVALID_CA'],
+    [/certificate revoked/i, 'untrusted', 'CERT_REVOKED'],
     [/unsupported protocol|protocol version/i, 'tlsVersion', 'ERR_SSL_UNSUPPORTED_PROTOCOL'],
     [/ECONNREFUSED|connection refused/i, 'refused', 'ECONNREFUSED'],
     [/ENOTFOUND|NXDOMAIN/i, 'nxdomain', 'ENOTFOUND'],
@@ -265,6 +280,20 @@ async function resolveAddress(o: ProbeOptions): Promise<string> {
 }
 
 /**
+ * The chain as the server sent it, when it holds more certificates than Node's walk of
+ * getPeerCertificate(true) found (the leaf from Node kept); undefined otherwise. Costs one more
+ * handshake: call it only for a chain that does not verify and ends below a root.
+ */
+export async function sentInOrder(o: ProbeOptions, walked: CertInfo[]): Promise<CertInfo[] | undefined> {
+  const ders = await sentCertificates({ ...o, timeoutMs: Math.min(o.timeoutMs, 1500) });
+  if (!ders || ders.length <= walked.length) return undefined;
+  X509CertificateCtor ??= (await import('node:crypto')).X509Certificate;
+  const infos = ders.map(certInfoFromDer);
+  if (infos.some((i) => !i) || infos[0]!.fingerprint256 !== walked[0]!.fingerprint256) return undefined;
+  return [walked[0]!, ...(infos.slice(1) as CertInfo[])];
+}
+
+/**
  * One TLS handshake to host:port. `ca`: PEMs to verify against (undefined = Node's bundled roots).
  * Throws ProbeError for anything that prevents a completed handshake.
  */
@@ -313,13 +342,14 @@ export async function tlsProbe(o: ProbeOptions & { ca?: string[]; alpn?: string[
       }
       const cipher = sock.getCipher();
       const authErr = sock.authorizationError as unknown as Error | string | null | undefined;
-      done(undefined, {
+      const result: TlsProbeResult = {
         host: o.host, port: o.port, address, ...(servername ? { servername } : {}),
         protocol: sock.getProtocol() ?? 'unknown', alpn: sock.alpnProtocol ?? false, cipher: cipher?.standardName ?? cipher?.name ?? '',
         authorized: sock.authorized,
         ...(authErr ? { authorizationError: typeof authErr === 'string' ? authErr : ((authErr as { code?: string }).code ?? authErr.message) } : {}),
         chain, leaf,
-      });
+      };
+      done(undefined, result);
     });
     sock.once('error', (err: NodeJS.ErrnoException) => {
       const c = classifyNetError(err);
@@ -365,6 +395,94 @@ export async function postHandshakeAlert(o: ProbeOptions & { listenOnly?: boolea
     });
   } catch { return undefined; }
 }
+
+/**
+ * The certificates a server sends, in the order it sends them, read from the Certificate message of a
+ * TLS 1.2 handshake (TLS 1.3 encrypts it). Node's getPeerCertificate(true) rebuilds the chain by
+ * following issuers and loses certificates of a chain sent out of order; clients (Go, OpenSSL,
+ * BoringSSL) use every certificate sent. Undefined when the server does not speak TLS 1.2 or the
+ * message cannot be read within the timeout.
+ */
+export async function sentCertificates(o: ProbeOptions): Promise<Buffer[] | undefined> {
+  try {
+    const tls = await import('node:tls');
+    const net = await import('node:net');
+    const { Duplex } = await import('node:stream');
+    const address = await resolveAddress(o);
+    const servername = net.isIP(o.host) ? undefined : o.host;
+    return await new Promise<Buffer[] | undefined>((resolve) => {
+      let settled = false;
+      const chunks: Buffer[] = [];
+      const raw = net.connect({ host: address, port: o.port });
+      const pipe = new Duplex({
+        read() { /* pushed from raw */ },
+        write(chunk: Buffer, _enc, cb) { raw.write(chunk, cb); },
+        final(cb) { raw.end(); cb(); },
+      });
+      const sock = tls.connect({ socket: pipe, ...(servername ? { servername } : {}), maxVersion: 'TLSv1.2', minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0', ALPNProtocols: ['h2', 'http/1.1'], rejectUnauthorized: false });
+      const done = () => {
+        if (settled) return;
+        settled = true; clearTimeout(timer); o.signal?.removeEventListener('abort', done);
+        sock.destroy(); raw.destroy();
+        resolve(certificateMessage(Buffer.concat(chunks)));
+      };
+      const timer = setTimeout(done, o.timeoutMs);
+      o.signal?.addEventListener('abort', done, { once: true });
+      raw.on('data', (d: Buffer) => { chunks.push(d); pipe.push(d); });
+      raw.on('end', () => pipe.push(null));
+      raw.on('error', done);
+      sock.once('secureConnect', done);
+      sock.once('error', done);
+      sock.once('close', done);
+    });
+  } catch { return undefined; }
+}
+
+/** The certificates of the first Certificate handshake message (type 11) in plaintext TLS records. */
+function certificateMessage(bytes: Buffer): Buffer[] | undefined {
+  const hs: Buffer[] = [];
+  for (let at = 0; at + 5 <= bytes.length;) {
+    const type = bytes[at]!, len = bytes.readUInt16BE(at + 3);
+    if (type === 20) break; // ChangeCipherSpec: the rest is encrypted
+    if (type === 22) hs.push(bytes.subarray(at + 5, at + 5 + len));
+    at += 5 + len;
+  }
+  const msgs = Buffer.concat(hs);
+  for (let at = 0; at + 4 <= msgs.length;) {
+    const type = msgs[at]!, len = msgs.readUIntBE(at + 1, 3);
+    if (type === 11) {
+      const body = msgs.subarray(at + 4, at + 4 + len);
+      if (body.length < 3) return undefined;
+      const total = Math.min(body.readUIntBE(0, 3) + 3, body.length);
+      const out: Buffer[] = [];
+      for (let p = 3; p + 3 <= total;) { const n = body.readUIntBE(p, 3); if (p + 3 + n > total) break; out.push(body.subarray(p + 3, p + 3 + n)); p += 3 + n; }
+      return out.length ? out : undefined;
+    }
+    at += 4 + len;
+  }
+  return undefined;
+}
+
+/** CertInfo of a certificate read as DER (the same fields certInfo reads from a PeerCertificate). */
+export function certInfoFromDer(der: Buffer): CertInfo | undefined {
+  let x: import('node:crypto').X509Certificate;
+  try { x = new X509CertificateCtor!(der); } catch { return undefined; }
+  const name = (t: string) => t.split('\n').filter(Boolean).join(', ');
+  const subject = name(x.subject), issuer = name(x.issuer);
+  const cn = /(?:^|\n)CN=([^\n]*)/.exec(x.subject)?.[1];
+  const alt = (x.subjectAltName ?? '').split(',').map((v) => v.trim()).filter(Boolean).map((v) => v.replace(/^IP Address:/, 'IP:'));
+  const caIssuers = (x.infoAccess ?? '').split('\n').filter((l) => /^CA Issuers/i.test(l)).map((l) => l.replace(/^CA Issuers\s*-\s*URI:/i, '').trim()).filter(Boolean);
+  const bits = x.publicKey.asymmetricKeyDetails?.modulusLength;
+  const weak = weakSignatureOf(x.raw);
+  return {
+    subject, issuer, altNames: alt, ...(cn !== undefined ? { commonName: cn } : {}),
+    validFrom: x.validFrom, validTo: x.validTo, notAfterMs: Date.parse(x.validTo), notBeforeMs: Date.parse(x.validFrom),
+    fingerprint256: x.fingerprint256, selfIssued: subject === issuer, pem: x.toString(), isCa: x.ca,
+    ...(caIssuers.length ? { caIssuers } : {}), ...(x.keyUsage?.length ? { extKeyUsage: x.keyUsage } : {}),
+    ...(typeof bits === 'number' ? { bits } : {}), ...(weak ? { weakSignature: weak } : {}),
+  };
+}
+let X509CertificateCtor: typeof import('node:crypto').X509Certificate | undefined;
 
 export interface PlainProbeResult { kind: PlainKind; address: string; statusLine?: string; snippet?: string }
 
@@ -522,6 +640,12 @@ export interface ChainFacts {
   cnOnly: boolean;
   /** The leaf does not allow serverAuth (extendedKeyUsage without it). */
   noServerAuth: boolean;
+  /** The first certificate of the chain (a root sent aside) whose extendedKeyUsage excludes serverAuth: every client refuses the chain. */
+  ekuRefused?: { subject: string; usages: string[] };
+  /** The chain verifies, but the server sends its intermediates out of order (clients reorder them). */
+  outOfOrder: boolean;
+  /** A certificate the server sent that issues another on the path to the anchor but is not a CA (basicConstraints CA:FALSE or absent). */
+  notCa?: string;
 }
 
 const DEFAULT_CERTS: [RegExp, NonNullable<ChainFacts['defaultCert']>][] = [
@@ -625,14 +749,22 @@ async function issuersIn(ix: StoreIndex, c: X509): Promise<X509[]> {
   return (await Promise.all(pems.map((p) => x509(p)))).filter((x): x is X509 => !!x);
 }
 
-/** Anchors `sent` in one store the way Go and gRPC clients do: any certificate of the store is a trust anchor. */
-async function anchorIn(sent: X509[], ix: StoreIndex): Promise<StoreAnchor | undefined> {
-  for (let i = 0; i < sent.length; i++) {
-    const c = sent[i]!;
+/**
+ * Anchors `sent` in one store the way Go and gRPC clients do: any certificate of the store is a trust
+ * anchor, and the certificates the server sent after its leaf are a pool of intermediates in any order
+ * (Go's VerifyOptions.Intermediates, OpenSSL's untrusted stack): a chain sent out of order still
+ * verifies. `path` receives the sent certificates the path goes through (leaf first, anchor excluded).
+ */
+async function anchorIn(sent: X509[], ix: StoreIndex, path: X509[] = []): Promise<StoreAnchor | undefined> {
+  let c = sent[0];
+  const used = new Set<X509>();
+  while (c && !used.has(c)) {
+    used.add(c);
     const samePem = ix.byDer.get(c.raw.toString('latin1'));
     const same = samePem ? await x509(samePem) : null;
     if (same) return { subject: dn(same) };
-    const issuer = (await issuersIn(ix, c)).find((r) => signs(r, c));
+    path.push(c);
+    const issuer = (await issuersIn(ix, c)).find((r) => signs(r, c!));
     if (issuer) {
       if (selfSigned(issuer)) return { subject: dn(issuer) };
       // An intermediate of the store: clients take it as an anchor, but only this store has it.
@@ -640,8 +772,10 @@ async function anchorIn(sent: X509[], ix: StoreIndex): Promise<StoreAnchor | und
       for (let d = 0; d < 5; d++) { const up = (await issuersIn(ix, top)).find((r) => r !== top && signs(r, top)); if (!up) break; top = up; }
       return { subject: dn(top), ...(!sent.some((x) => x.fingerprint256 === issuer.fingerprint256) ? { viaStoreIntermediate: dn(issuer) } : {}) };
     }
-    const next = sent[i + 1];
-    if (!next || !signs(next, c)) return undefined;
+    const cur: X509 = c;
+    const next = sent.slice(1).find((x) => !used.has(x) && signs(x, cur));
+    if (!next) return undefined;
+    c = next;
   }
   return undefined;
 }
@@ -652,30 +786,58 @@ export async function pemFacts(pem: string): Promise<{ subject: string; selfSign
   return c ? { subject: dn(c), selfSigned: selfSigned(c) } : undefined;
 }
 
+const EKU_NAMES: Readonly<Record<string, string>> = {
+  '1.3.6.1.5.5.7.3.1': 'serverAuth', '1.3.6.1.5.5.7.3.2': 'clientAuth', '1.3.6.1.5.5.7.3.3': 'codeSigning', '1.3.6.1.5.5.7.3.4': 'emailProtection',
+  '1.3.6.1.5.5.7.3.8': 'timeStamping', '1.3.6.1.5.5.7.3.9': 'OCSPSigning', '2.5.29.37.0': 'anyExtendedKeyUsage',
+};
+/** An extended key usage OID by its name (clientAuth), else the OID. */
+export const ekuName = (oid: string): string => EKU_NAMES[oid] ?? oid;
+/** The certificate has an extendedKeyUsage that allows neither serverAuth nor any usage. */
+function refusesServerAuth(c: CertInfo | undefined): boolean {
+  return !!c?.extKeyUsage && c.extKeyUsage.length > 0 && !c.extKeyUsage.includes('1.3.6.1.5.5.7.3.1') && !c.extKeyUsage.includes('2.5.29.37.0');
+}
+
 /** Facts about the chain a server sent (leaf first), judged against each trust store. Never throws. */
 export async function analyzeChain(chain: CertInfo[], stores: readonly TrustStore[]): Promise<ChainFacts> {
   const sent = (await Promise.all(chain.map((c) => x509(c.pem)))).filter((x): x is X509 => !!x);
   const leaf = chain[0];
-  const last = sent[sent.length - 1];
   const linked = sent.every((c, i) => i === sent.length - 1 || signs(sent[i + 1]!, c));
+  // the top of what the server sent: the end of the path from the leaf through the sent certificates, in any order
+  let last = sent[0];
+  for (const seen = new Set<X509>(); last && !seen.has(last) && !selfSigned(last);) {
+    seen.add(last);
+    const cur: X509 = last;
+    const up = sent.find((x) => !seen.has(x) && signs(x, cur));
+    if (!up) break;
+    last = up;
+  }
+  if (linked) last = sent[sent.length - 1];
   const lastSelf = !!last && selfSigned(last);
   const anchors: Record<string, StoreAnchor> = {};
   let issuerInStore: ChainFacts['issuerInStore'];
+  let notCa: string | undefined;
   for (const st of stores) {
     const ix = storeIndex(st.certs);
-    const a = await anchorIn(sent, ix);
+    const path: X509[] = [];
+    const a = await anchorIn(sent, ix, path);
     if (a) anchors[st.label] = a;
+    // a sent certificate that signs the next one on the path but is not a CA (basicConstraints CA:FALSE or absent)
+    if (a && !notCa) { const bad = path.slice(1).find((x) => !x.ca); if (bad) notCa = dn(bad); }
     if (last && !lastSelf && !issuerInStore) {
       const i = (await issuersIn(ix, last)).find((r) => signs(r, last) && !selfSigned(r));
       if (i) issuerInStore = { store: st.label, subject: dn(i) };
     }
   }
-  const lastInfo = chain[chain.length - 1];
+  const lastInfo = (last && sent.length === chain.length ? chain[sent.indexOf(last)] : undefined) ?? chain[chain.length - 1];
+  // Go checks extendedKeyUsage down the whole chain, OpenSSL the leaf and its CAs: a root sent is not judged
+  const ekuRefused = chain.find((c, i) => refusesServerAuth(c) && !(i > 0 && c.selfIssued));
   const sans = leaf?.altNames ?? [];
   return {
     sent: chain.length,
     selfSigned: chain.length === 1 && lastSelf,
     linked,
+    outOfOrder: !linked && Object.keys(anchors).length > 0,
+    ...(notCa ? { notCa } : {}),
     sentRoot: chain.length > 1 && lastSelf,
     ...(last && !lastSelf ? { missingIssuer: lastInfo!.issuer } : {}),
     anchors,
@@ -684,7 +846,8 @@ export async function analyzeChain(chain: CertInfo[], stores: readonly TrustStor
     ...(issuerInStore ? { issuerInStore } : {}),
     ...(defaultCertOf(leaf) ? { defaultCert: defaultCertOf(leaf)! } : {}),
     cnOnly: !!leaf && !sans.some((n) => /^(DNS|IP):/.test(n)),
-    noServerAuth: !!leaf?.extKeyUsage && leaf.extKeyUsage.length > 0 && !leaf.extKeyUsage.includes('1.3.6.1.5.5.7.3.1') && !leaf.extKeyUsage.includes('2.5.29.37.0'),
+    noServerAuth: refusesServerAuth(leaf),
+    ...(ekuRefused ? { ekuRefused: { subject: ekuRefused.subject, usages: ekuRefused.extKeyUsage ?? [] } } : {}),
   };
 }
 
