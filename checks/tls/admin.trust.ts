@@ -36,6 +36,8 @@ export default defineCheck({
     weakSignature: { status: 'fail', summary: 'A certificate below the root is signed with SHA-1 or MD5: flytectl (Go), OpenSSL 3 ("CA signature digest algorithm too weak") and browsers refuse it, whatever CA anchors it.' },
     notCaIssuer: { status: 'fail', summary: 'A certificate the server sends as an intermediate is not a CA (basicConstraints CA:FALSE or none): every client refuses what it signed (OpenSSL INVALID_CA, Go "not authorized to sign other certificates").' },
     noServerAuth: { status: 'fail', summary: 'The certificate (or a CA above it) has an extendedKeyUsage without serverAuth: every client refuses it for a server (OpenSSL "unsupported certificate purpose", Go "incompatible key usage").' },
+    negativeSerial: { status: 'fail', summary: 'A certificate the server sends has a negative serial number: flytectl (Go 1.23 and later, "x509: negative serial number") refuses the handshake; pyflyte, Node and OpenSSL accept it.' },
+    weakKey: { status: 'warn', summary: 'A certificate below the root has an RSA key under 2048 bits: OpenSSL at security level 2 (Debian and Ubuntu\'s default: curl, Python\'s ssl, which flytekit\'s auth and requests calls use) refuses it ("ee key too small"); flytectl (Go) and grpcio accept 1024 bits.' },
     onlyOneClient: { status: 'fail', summary: 'Only one of flytectl and pyflyte trusts the chain (they read different CA bundles).' },
   },
   explain: {
@@ -73,6 +75,12 @@ export default defineCheck({
       details.weakSignature = `${weak.subject}: ${weak.algorithm}`;
       return { status: 'fail', messageId: 'weakSignature', cause: key('weak-signature'), message: `${where}: "${weak.subject}" is signed with ${weak.algorithm}; flytectl (Go: "x509: ... insecure algorithm SHA1-RSA"), Node/OpenSSL 3 ("CA signature digest algorithm too weak") and browsers refuse it, whatever CA anchors it`, hint: `reissue ${weak.subject === leaf?.subject ? 'the certificate' : `the intermediate "${weak.subject}" and the certificates it signed`} with a SHA-256 signature (openssl -sha256; cert-manager and public CAs do by default) and put it in the Secret the Ingress's tls.secretName names`, details };
     }
+    // Go 1.23+ refuses to parse a certificate with a negative serial, whatever anchors it (x509negativeserial=1 re-allows it).
+    const neg = trust.skipVerify ? undefined : p.chain.find((c) => c.negativeSerial);
+    if (neg) {
+      details.negativeSerial = neg.subject;
+      return { status: 'fail', messageId: 'negativeSerial', cause: key('negative-serial'), message: `${where}: "${neg.subject}" has a negative serial number; flytectl (Go 1.23 and later: "tls: failed to parse certificate from server: x509: negative serial number") cannot connect, while pyflyte, Node and OpenSSL accept it`, hint: `reissue ${neg.subject === leaf?.subject ? 'the certificate' : `"${neg.subject}" and the certificates it signed`} with a positive serial (openssl x509 -req ... -CAcreateserial or -set_serial with a positive number; cert-manager and public CAs always do) and put it in the Secret the Ingress's tls.secretName names; GODEBUG=x509negativeserial=1 in flytectl's environment is a stopgap`, details };
+    }
     const af = v.anchorFor.flytectl, ap = v.anchorFor.pyflyte;
     // A chain the stores anchor is still refused when a certificate on it may not do what it is used for.
     if (!trust.skipVerify && f.ekuRefused) {
@@ -90,6 +98,12 @@ export default defineCheck({
     if (af && ap) {
       if (hidden) {
         return { status: 'warn', messageId: 'intermediateNotSentHidden', cause: key('chain'), message: `${where} sends ${p.chain.length} certificate(s) without the intermediate "${hidden}"; it verifies here only because ${v.stores.flytectl === 'system' ? 'a local bundle' : v.stores.flytectl} holds that intermediate`, hint: `serve the full chain: put the leaf followed by the intermediate "${hidden}" in tls.crt of the Ingress TLS Secret (cert-manager does this itself); clients without this bundle, task pods and browsers fail now`, details };
+      }
+      // RSA under 2048 bits below the root: Node here (security level 1) and Go accept 1024, Debian/Ubuntu OpenSSL (level 2) does not.
+      const small = p.chain.find((c, i) => typeof c.rsaBits === 'number' && c.rsaBits < 2048 && !(i > 0 && c.selfIssued));
+      if (small) {
+        details.rsaBits = small.rsaBits!;
+        return { status: 'warn', messageId: 'weakKey', cause: key('weak-key'), message: `${where}: "${small.subject}" has a ${small.rsaBits}-bit RSA key; flytectl (Go) and grpcio accept it, but OpenSSL at security level 2 (the default of Debian and Ubuntu: curl, Python's ssl, which flytekit's auth and requests use) refuses it ("ee key too small" / "ca key too small")`, hint: `reissue ${small.subject === leaf?.subject ? 'the certificate' : `"${small.subject}" and the certificates it signed`} with a 2048-bit (or larger) RSA key or an ECDSA P-256 key (openssl req -newkey rsa:2048; cert-manager: privateKey.size) and put it in the Secret the Ingress's tls.secretName names`, details };
       }
       if (v.stores.flytectl === 'system' && v.stores.pyflyte === 'system') {
         return { status: 'pass', messageId: 'trusted', message: `chain of ${where} is publicly trusted (anchor: ${af.subject})`, details: { ...details, anchor: af.subject } };

@@ -180,6 +180,10 @@ export interface CertInfo {
   bits?: number;
   /** The signature algorithm when it is one clients refuse (SHA-1, MD5, MD2): OpenSSL 3 "CA_MD_TOO_WEAK", Go "insecure algorithm SHA1-RSA". */
   weakSignature?: string;
+  /** The serial number is negative (DER INTEGER with its high bit set): Go 1.23+ refuses to parse it. */
+  negativeSerial?: true;
+  /** RSA modulus size in bits (absent for EC and other keys). */
+  rsaBits?: number;
 }
 
 export interface TlsProbeResult {
@@ -235,6 +239,8 @@ export function certInfo(c: PeerCertificate): CertInfo {
     ...(Array.isArray(c.ext_key_usage) ? { extKeyUsage: c.ext_key_usage } : {}),
     ...(typeof c.bits === 'number' ? { bits: c.bits } : {}),
     ...(c.raw && weakSignatureOf(c.raw) ? { weakSignature: weakSignatureOf(c.raw)! } : {}),
+    ...(c.raw && negativeSerialOf(c.raw) ? { negativeSerial: true as const } : {}),
+    ...(typeof c.bits === 'number' && typeof (c as { modulus?: unknown }).modulus === 'string' ? { rsaBits: c.bits } : {}),
   };
 }
 
@@ -261,6 +267,22 @@ export function weakSignatureOf(der: Buffer): string | undefined {
     if (oid.tag !== 0x06) return undefined;
     return WEAK_SIGNATURES[der.subarray(oid.start, oid.end).toString('hex')];
   } catch { return undefined; }
+}
+
+/** Whether the certificate's serial number (tbsCertificate.serialNumber) is negative: Go 1.23+ "x509: negative serial number". */
+export function negativeSerialOf(der: Buffer): boolean {
+  try {
+    const hdr = (off: number) => {
+      let len = der[off + 1]!;
+      let p = off + 2;
+      if (len & 0x80) { const n = len & 0x7f; len = 0; for (let i = 0; i < n; i++) len = len * 256 + der[p++]!; }
+      return { tag: der[off]!, start: p, end: p + len };
+    };
+    const tbs = hdr(hdr(0).start);
+    let h = hdr(tbs.start);
+    if (h.tag === 0xa0) h = hdr(h.end); // [0] version
+    return h.tag === 0x02 && h.end > h.start && (der[h.start]! & 0x80) !== 0;
+  } catch { return false; }
 }
 
 function caIssuersOf(c: PeerCertificate): string[] {
@@ -480,6 +502,8 @@ export function certInfoFromDer(der: Buffer): CertInfo | undefined {
     fingerprint256: x.fingerprint256, selfIssued: subject === issuer, pem: x.toString(), isCa: x.ca,
     ...(caIssuers.length ? { caIssuers } : {}), ...(x.keyUsage?.length ? { extKeyUsage: x.keyUsage } : {}),
     ...(typeof bits === 'number' ? { bits } : {}), ...(weak ? { weakSignature: weak } : {}),
+    ...(negativeSerialOf(x.raw) ? { negativeSerial: true as const } : {}),
+    ...(typeof bits === 'number' && x.publicKey.asymmetricKeyType === 'rsa' ? { rsaBits: bits } : {}),
   };
 }
 let X509CertificateCtor: typeof import('node:crypto').X509Certificate | undefined;

@@ -20,14 +20,15 @@ import { bedTarget, brief, run } from '../client/bed.js';
 const LEAF = 'subjectAltName=DNS:flyte.test,DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n';
 let dir: string;
 const servers: Server[] = [];
-const ports: Record<'eku' | 'notCa' | 'good' | 'order', number> = { eku: 0, notCa: 0, good: 0, order: 0 };
+const ports: Record<'eku' | 'notCa' | 'good' | 'order' | 'negSerial' | 'rsa1024', number> = { eku: 0, notCa: 0, good: 0, order: 0, negSerial: 0, rsa1024: 0 };
 
 /** A key + certificate `name` for `cn` signed by `ca` (a { cert, key } pair) with the extensions `ext`. */
-function issue(name: string, cn: string, ca: { cert: string; key: string }, ext: string): { cert: string; key: string } {
+function issue(name: string, cn: string, ca: { cert: string; key: string }, ext: string, o: { bits?: number; serial?: string } = {}): { cert: string; key: string } {
   const f = (x: string) => join(dir, `${name}.${x}`);
   writeFileSync(f('ext'), ext);
-  execFileSync('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('key'), '-out', f('csr'), '-subj', `/CN=${cn}`], { stdio: 'ignore' });
-  execFileSync('openssl', ['x509', '-req', '-sha256', '-in', f('csr'), '-CA', ca.cert, '-CAkey', ca.key, '-CAserial', join(dir, 'srl'), '-CAcreateserial', '-days', '90', '-extfile', f('ext'), '-out', f('crt')], { stdio: 'ignore' });
+  execFileSync('openssl', ['req', '-newkey', `rsa:${o.bits ?? 2048}`, '-nodes', '-keyout', f('key'), '-out', f('csr'), '-subj', `/CN=${cn}`], { stdio: 'ignore' });
+  const serial = o.serial ? ['-set_serial', o.serial] : ['-CAserial', join(dir, 'srl'), '-CAcreateserial'];
+  execFileSync('openssl', ['x509', '-req', '-sha256', '-in', f('csr'), '-CA', ca.cert, '-CAkey', ca.key, ...serial, '-days', '90', '-extfile', f('ext'), '-out', f('crt')], { stdio: 'ignore' });
   return { cert: f('crt'), key: f('key') };
 }
 
@@ -53,6 +54,10 @@ beforeAll(async () => {
   const ordered = issue('ordered', 'flyte.test', int2, `${LEAF}extendedKeyUsage=serverAuth\n`);
   ports.order = await serve([ordered.cert, int1.cert, int2.cert].map((f) => readFileSync(f, 'utf8')).join(''), readFileSync(ordered.key, 'utf8'));
   ports.good = await serve(readFileSync(good.cert, 'utf8'), readFileSync(good.key, 'utf8'));
+  const neg = issue('neg', 'flyte.test', ca, `${LEAF}extendedKeyUsage=serverAuth\n`, { serial: '-4660' });
+  ports.negSerial = await serve(readFileSync(neg.cert, 'utf8'), readFileSync(neg.key, 'utf8'));
+  const small = issue('small', 'flyte.test', ca, `${LEAF}extendedKeyUsage=serverAuth\n`, { bits: 1024 });
+  ports.rsa1024 = await serve(readFileSync(small.cert, 'utf8'), readFileSync(small.key, 'utf8'));
 }, 60_000);
 afterAll(async () => { await Promise.all(servers.map((s) => new Promise((r) => s.close(r)))); });
 
@@ -97,5 +102,25 @@ describe('tls.admin.trust: what a certificate on an anchored chain may do', () =
     expect(result.messageId, brief(result)).toBe('privateCa');
     expect(result.details?.chainSent).toEqual(['CN=flyte.test', 'CN=flyte-doctor order int1', 'CN=flyte-doctor order int2']);
     expect(String(result.details?.chainOrder)).toMatch(/out of order/);
+  });
+
+  // Go and OpenSSL judge these differently from Node, which accepts both: said per client.
+  it('a negative serial number: fail negativeSerial (flytectl, Go 1.23+, refuses it; Node accepts), the fix is a reissue', async () => {
+    const { result } = await run('tls.admin.trust', bedTarget(ports.negSerial));
+    expect(result.status, brief(result)).toBe('fail');
+    expect(result.messageId, brief(result)).toBe('negativeSerial');
+    expect(result.cause).toBe(`tls-negative-serial:flyte.test:${ports.negSerial}`);
+    expect(result.message).toMatch(/x509: negative serial number/);
+    expect(result.hint).toMatch(/positive serial/);
+    expect(result.hint).not.toMatch(/caCertFilePath/);
+  });
+
+  it('a 1024-bit RSA key: warn weakKey (Debian/Ubuntu OpenSSL at level 2 refuses it), not the private-CA warn', async () => {
+    const { result } = await run('tls.admin.trust', bedTarget(ports.rsa1024));
+    expect(result.status, brief(result)).toBe('warn');
+    expect(result.messageId, brief(result)).toBe('weakKey');
+    expect(result.message).toMatch(/1024-bit RSA key/);
+    expect(result.hint).toMatch(/2048-bit/);
+    expect((await run('tls.admin.trust', bedTarget(ports.good))).result.messageId).toBe('privateCa');
   });
 });
