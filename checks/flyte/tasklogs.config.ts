@@ -1,7 +1,7 @@
 import { placeholderTokens } from '../../src/config/hygiene.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
-import { knownVariable, PLUGIN_TASKLOG_VARIABLES, resolveTemplate, TASKLOG_VARIABLES, templateVariables, type TaskLogPlugin, type TaskLogTemplate } from '../../src/flyte/observability.js';
+import { knownVariable, malformedVariables, PLUGIN_TASKLOG_VARIABLES, resolveTemplate, TASKLOG_VARIABLES, templateVariables, type TaskLogPlugin, type TaskLogTemplate } from '../../src/flyte/observability.js';
 import { rollUp, type Item } from '../kubernetes/_objects.js';
 
 const MESSAGES = {
@@ -9,6 +9,7 @@ const MESSAGES = {
   noPlugin: { status: 'warn', summary: 'No task-log plugin is enabled: the console shows no logs link for any task. The key to set is named.' },
   noValues: { status: 'skip', summary: 'No Helm values were given: the task-log configuration is not known.' },
   missingTemplate: { status: 'fail', summary: 'flyte-binary: a logging plugin is enabled without templateUri; the chart\'s `required` makes helm install fail.' },
+  malformedVariable: { status: 'fail', summary: 'A template writes a variable Flyte knows in a spelling it does not substitute (no leading dot, `{{-`…`-}}`, unbalanced braces): it stays literally in every link; the working spelling is given.' },
   unknownVariable: { status: 'fail', summary: 'A template uses a variable Flyte does not substitute (it stays literally in every link); the variable and the ones that exist are named.' },
   helmEscapeLiteral: { status: 'fail', summary: 'flyte-binary: a template carries Helm escapes (`{{ "{{" }}`, `{{`…`}}`, copied from flyte-core docs) in a key the chart does not render with tpl, so they reach Flyte and the link literally.' },
   eatenByHelm: { status: 'fail', summary: 'flyte-core (or flyte-binary inline): the values go through Helm\'s tpl, which renders an unescaped `{{ .podName }}` as nothing; the escaped spelling is given.' },
@@ -43,6 +44,13 @@ function checkTemplate(p: TaskLogPlugin, tpl: TaskLogTemplate, chart: string | u
       hint: `write Flyte's variables directly in \`${tpl.key}\` (e.g. {{ .namespace }}/{{ .podName }}): only flyte-core's configmap.task_logs and flyte-binary's configuration.inline go through Helm's tpl` });
     return items;
   }
+  const bad = malformedVariables(tpl.uri);
+  if (bad.length) {
+    items.push({ status: 'fail', id: 'malformedVariable', cause: cause.config(tpl.key),
+      text: `${label}: ${bad.map((b) => `"${b.raw}" (${b.why})`).join(', ')} ${bad.length > 1 ? 'are' : 'is'} not substituted by Flyte and ${bad.length > 1 ? 'stay' : 'stays'} literally in every link`,
+      hint: `in \`${tpl.key}\` write ${bad.map((b) => `${b.fixed} instead of ${b.raw}`).join(', ')}` });
+  }
+  const badRaw = new Set(bad.map((b) => b.raw));
   const unknown = templateVariables(tpl.uri).filter((v) => !knownVariable(v.name));
   if (unknown.length) {
     const names = [...new Set(unknown.map((u) => u.raw))];
@@ -89,7 +97,7 @@ function checkTemplate(p: TaskLogPlugin, tpl: TaskLogTemplate, chart: string | u
         text: `${label}: the link for a sample task is "${sample.slice(0, 200)}", not an absolute http(s) URL${url ? ` (scheme ${url.protocol})` : ''}: the console cannot open it`,
         hint: `set \`${tpl.key}\` to a full URL such as https://<dashboard host>/#/log/{{ .namespace }}/{{ .podName }}/pod?namespace={{ .namespace }}` });
     }
-  } else if (!templateVariables(tpl.uri).some((v) => POD_VARS.has((knownVariable(v.name) ?? '').toLowerCase())) && !p.dynamic) {
+  } else if (!bad.length && !templateVariables(tpl.uri).some((v) => !badRaw.has(v.raw) && POD_VARS.has((knownVariable(v.name) ?? '').toLowerCase())) && !p.dynamic) {
     items.push({ status: 'warn', id: 'notPerTask', cause: cause.config(tpl.key),
       text: `${label}: "${tpl.uri}" has no pod or task variable ({{ .podName }}, {{ .podUID }}, {{ .containerId }}…): every task links to the same page`,
       hint: `add the pod to \`${tpl.key}\`, e.g. …{{ .namespace }}/{{ .podName }}…` });

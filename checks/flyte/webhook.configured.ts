@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { isObj, kubectl } from '../../src/clients/kube.js';
+import { isObj, KubeError, kubectl } from '../../src/clients/kube.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { flyteComponents, resolveChartNames, webhookConfigName, webhookOwner } from '../../src/flyte/kubernetes.js';
@@ -19,6 +19,38 @@ export function inspectCaBundle(b64: string): { ok: true; notAfter: string; subj
   }
 }
 
+/** Every PEM certificate of a caBundle that parses (a bundle may hold several CAs). */
+function bundleCerts(b64: string): X509Certificate[] {
+  const pem = Buffer.from(b64.replace(/\s+/g, ''), 'base64').toString('latin1');
+  const out: X509Certificate[] = [];
+  for (const m of pem.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)) { try { out.push(new X509Certificate(m[0])); } catch { /* skipped: the first one was checked by inspectCaBundle */ } }
+  return out;
+}
+
+const fingerprint = (c: X509Certificate) => c.fingerprint256.replace(/:/g, '').slice(0, 16).toLowerCase();
+const signedBy = (leaf: X509Certificate, cas: X509Certificate[]) => cas.some((ca) => { try { return leaf.checkIssued(ca) && leaf.verify(ca.publicKey); } catch { return false; } });
+
+/**
+ * The webhook's serving certificate, as the Secret it serves from holds it (`tls.crt`, and `ca.crt`, the CA
+ * the webhook registers as caBundle; facts §A4). Only those two public keys of the Secret are read; `tls.key`
+ * is never looked at. Undefined with the reason when it cannot be read from here.
+ */
+async function servingCert(s: { getOptional<T>(p: string, signal: AbortSignal): Promise<T | undefined> }, ns: string, secret: string, signal: AbortSignal): Promise<{ cert?: X509Certificate; ca?: X509Certificate; why?: string }> {
+  let sec: Record<string, unknown> | undefined;
+  try { sec = await s.getOptional<Record<string, unknown>>(`/api/v1/namespaces/${encodeURIComponent(ns)}/secrets/${encodeURIComponent(secret)}`, signal); } catch (e) {
+    if (e instanceof KubeError && (e.extra.status === 403 || e.kind === 'forbidden')) return { why: `Secret ${ns}/${secret} may not be read from here (403), so the serving certificate was not compared with the caBundle` };
+    if (e instanceof KubeError) return { why: `Secret ${ns}/${secret} could not be read (${e.message.split('\n')[0]}), so the serving certificate was not compared with the caBundle` };
+    throw e;
+  }
+  if (!sec) return { why: `Secret ${ns}/${secret} does not exist, so the serving certificate was not compared with the caBundle` };
+  const data = isObj(sec['data']) ? sec['data'] : {};
+  const parse = (k: string) => { const v = data[k]; if (typeof v !== 'string') return undefined; try { return new X509Certificate(Buffer.from(v, 'base64')); } catch { return undefined; } };
+  const cert = parse('tls.crt');
+  if (!cert) return { why: `Secret ${ns}/${secret} has no parsable tls.crt, so the serving certificate was not compared with the caBundle` };
+  const ca = parse('ca.crt');
+  return ca ? { cert, ca } : { cert };
+}
+
 export default defineCheck({
   id: 'flyte.webhook.configured',
   title: 'The Flyte pod webhook is registered and points at an existing Service',
@@ -36,10 +68,13 @@ export default defineCheck({
     caBundleEmpty: { status: 'fail', summary: 'The configuration has no caBundle: the API server cannot verify the webhook.' },
     caBundleInvalid: { status: 'fail', summary: 'The caBundle is not a PEM certificate.' },
     caBundleExpired: { status: 'fail', summary: 'The CA certificate in the caBundle has expired (the webhook certificates are valid one year).' },
+    caBundleMismatch: { status: 'fail', summary: 'The caBundle is not the CA that signed the webhook\'s serving certificate (its Secret): the API server rejects the webhook (x509: certificate signed by unknown authority).' },
+    servingCertExpired: { status: 'fail', summary: 'The webhook\'s serving certificate (its Secret) has expired.' },
+    servingCertWrongHost: { status: 'fail', summary: 'The webhook\'s serving certificate (its Secret) is not valid for the Service name the configuration calls.' },
     ...API_MESSAGES,
   },
   explain: {
-    what: 'Reads the MutatingWebhookConfiguration the webhook registers at start-up (flyte-binary: `<fullname>-webhook`; flyte-core: `flyte-pod-webhook`) and checks that its Service exists in this install\'s namespace with the port it names, and that the caBundle is a valid, unexpired certificate. It does not read Secrets.',
+    what: 'Reads the MutatingWebhookConfiguration the webhook registers at start-up (flyte-binary: `<fullname>-webhook`; flyte-core: `flyte-pod-webhook`) and checks that its Service exists in this install\'s namespace with the port it names, and that the caBundle is a valid, unexpired certificate. When the webhook certificate Secret (flyte-binary: `<fullname>-webhook-secret`; flyte-core: `flyte-pod-webhook`) may be read, it checks that its serving certificate (`tls.crt`) is signed by the caBundle, unexpired, and valid for `<service>.<namespace>.svc`; only `tls.crt` and `ca.crt` are read, never `tls.key`.',
     why: 'Without the configuration, task pods that request secrets start without them; with a dangling Service or a bad caBundle (failurePolicy Fail) the API server rejects those pods: "failed calling webhook flyte-pod-webhook.flyte.org".',
     fix: 'Read the webhook logs (it needs RBAC to create mutatingwebhookconfigurations), delete its certificate Secret and restart it to regenerate certificates and registration, and make sure the Service exists.',
   },
@@ -100,7 +135,31 @@ export default defineCheck({
       if (Date.parse(ca.notAfter) <= ctx.clock.now()) {
         return { status: 'fail' as const, messageId: 'caBundleExpired' as const, cause: objCause, message: `the CA certificate in the caBundle of MutatingWebhookConfiguration ${name} (${ca.subject}) expired at ${ca.notAfter}; the API server rejects the webhook's certificate (x509)`, details: { ...details, caNotAfter: ca.notAfter }, hint: regenerate };
       }
-      return { status: 'pass' as const, messageId: 'configured' as const, message: `MutatingWebhookConfiguration ${name} calls Service ${svcNs}/${svcName}:${port}${str(svcRef['path']) ?? ''} (exists, caBundle valid until ${ca.notAfter.slice(0, 10)})`, details: { ...details, caNotAfter: ca.notAfter } };
+      const sc = await servingCert(s, svcNs, owner.secret, signal);
+      const host = `${svcName}.${svcNs}.svc`;
+      if (sc.cert) {
+        const leaf = sc.cert, cas = bundleCerts(caBundle);
+        const certDetails = { ...details, caNotAfter: ca.notAfter, secret: owner.secret, servingCertSubject: leaf.subject.replace(/\n/g, ', '), servingCertIssuer: leaf.issuer.replace(/\n/g, ', '), servingCertNotAfter: new Date(leaf.validTo).toISOString(), caBundleFingerprints: cas.map(fingerprint) };
+        if (!signedBy(leaf, cas)) {
+          const secretConsistent = !!sc.ca && signedBy(leaf, [sc.ca]);
+          return { status: 'fail' as const, messageId: 'caBundleMismatch' as const, cause: objCause,
+            message: `the caBundle of MutatingWebhookConfiguration ${name} (${cas.map((c) => `${c.subject.replace(/\n/g, ', ')} sha256:${fingerprint(c)}`).join('; ')}) did not sign the webhook's serving certificate in Secret ${svcNs}/${owner.secret} (issued by ${certDetails.servingCertIssuer}); the API server rejects Flyte task pods that request secrets with "x509: certificate signed by unknown authority" (failurePolicy ${failurePolicy})`,
+            details: { ...certDetails, secretCaSignsServingCert: secretConsistent },
+            hint: secretConsistent
+              ? `the registration is stale (another install, or the Secret was regenerated after it): \`${k} rollout restart deploy/${owner.deployment}\` re-registers the caBundle from the Secret's ca.crt`
+              : regenerate };
+        }
+        if (Date.parse(leaf.validTo) <= ctx.clock.now()) {
+          return { status: 'fail' as const, messageId: 'servingCertExpired' as const, cause: objCause, message: `the webhook's serving certificate in Secret ${svcNs}/${owner.secret} expired at ${certDetails.servingCertNotAfter}; the API server rejects the webhook's certificate (x509: certificate has expired)`, details: certDetails, hint: regenerate };
+        }
+        if (leaf.checkHost(host) === undefined) {
+          const sans = leaf.subjectAltName ?? '(no subjectAltName)';
+          return { status: 'fail' as const, messageId: 'servingCertWrongHost' as const, cause: objCause, message: `the webhook's serving certificate in Secret ${svcNs}/${owner.secret} is not valid for ${host}, the Service the configuration calls (${sans}); the API server rejects it (x509: certificate is valid for ..., not ${host})`, details: { ...certDetails, expectedHost: host, subjectAltName: sans },
+            hint: `the certificate was generated for another Service name (\`webhook.serviceName\` of the Flyte config, or an earlier release name): ${regenerate}` };
+        }
+        return { status: 'pass' as const, messageId: 'configured' as const, message: `MutatingWebhookConfiguration ${name} calls Service ${svcNs}/${svcName}:${port}${str(svcRef['path']) ?? ''} (exists, caBundle valid until ${ca.notAfter.slice(0, 10)} and signs the serving certificate of Secret ${owner.secret}, valid for ${host} until ${certDetails.servingCertNotAfter.slice(0, 10)})`, details: certDetails };
+      }
+      return { status: 'pass' as const, messageId: 'configured' as const, message: `MutatingWebhookConfiguration ${name} calls Service ${svcNs}/${svcName}:${port}${str(svcRef['path']) ?? ''} (exists, caBundle valid until ${ca.notAfter.slice(0, 10)}; ${sc.why})`, details: { ...details, caNotAfter: ca.notAfter, servingCertChecked: false } };
     });
   },
 });

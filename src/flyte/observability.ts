@@ -151,7 +151,7 @@ export function knownVariable(name: string): string | undefined {
 
 /** The template with every known variable replaced by the sample task's value (unknown ones stay). */
 export function resolveTemplate(uri: string, sample: Readonly<Record<string, string>> = SAMPLE_TASK): string {
-  return uri.replace(/\{\{-?\s*[.$]([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}/g, (whole, name: string) => {
+  return uri.replace(/\{\{\s*[.$]([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (whole, name: string) => {
     const k = knownVariable(name);
     return k && sample[k] !== undefined ? sample[k]! : whole;
   });
@@ -462,4 +462,32 @@ export function selectorMatches(sel: unknown, labels: Readonly<Record<string, st
     }
   }
   return true;
+}
+
+/**
+ * Spellings of a task-log variable Flyte does NOT substitute, so they stay literally in every link. Flyte
+ * replaces a variable only when written `{{ .name }}` or `{{ $name }}` (regex `(?i){{\s*[.$]name\s*}}`,
+ * flyteplugins tasklog/template.go): no dot (`{{ podName }}`), Go's trim markers (`{{- .podName -}}`) and
+ * unbalanced braces (`{{ .podName }`, `{ .podName }}`, `{ .podName }`) are not. Only names Flyte knows are
+ * reported (an unknown name is another finding), each with the spelling that works.
+ */
+export function malformedVariables(uri: string): { raw: string; name: string; why: string; fixed: string }[] {
+  const out: { raw: string; name: string; why: string; fixed: string }[] = [];
+  let rest = uri;
+  for (const m of uri.matchAll(/\{\{(-?)\s*([^{}]*?)\s*(-?)\}\}/g)) {
+    const inner = m[2]!;
+    const dotted = /^[.$]([A-Za-z_][A-Za-z0-9_]*)$/.exec(inner);
+    const bare = /^([A-Za-z_][A-Za-z0-9_]*)$/.exec(inner);
+    const name = dotted ? knownVariable(dotted[1]!) : bare ? knownVariable(bare[1]!) : undefined;
+    rest = rest.replace(m[0], ' ');
+    if (!name) continue;
+    if (m[1] || m[3]) out.push({ raw: m[0], name, why: 'Flyte does not accept Go\'s trim markers {{- -}}', fixed: `{{ .${name} }}` });
+    else if (bare) out.push({ raw: m[0], name, why: 'the variable has no leading dot', fixed: `{{ .${name} }}` });
+  }
+  for (const m of rest.matchAll(/(\{{1,2})\s*[.$]([A-Za-z_][A-Za-z0-9_]*)\s*(\}{0,2})/g)) {
+    const name = knownVariable(m[2]!);
+    if (!name || (m[1]!.length === 2 && m[3]!.length === 2)) continue;
+    out.push({ raw: m[0], name, why: 'its braces are unbalanced (Flyte needs {{ and }})', fixed: `{{ .${name} }}` });
+  }
+  return out;
 }
