@@ -75,7 +75,8 @@ export default defineCheck({
       const setIngress = `${ingKey.key ?? 'the Ingress host key'}: ${p.host}${ingKey.file && ingKey.file !== '--set' ? ` in ${ingKey.file}` : ''}`;
       const setClient = clientFix(ctx.target, 'endpoint', c.endpoint.replace(p.host, ingHost)) ?? `set admin.endpoint: dns:///${ingHost}`;
       return {
-        status: 'warn', messageId: 'otherHost', cause: cause.config('admin.endpoint'),
+        // which of the two is wrong shows where a finding observes one of the hosts (it does not resolve, no Ingress serves it)
+        status: 'warn', messageId: 'otherHost', cause: cause.hostMismatch(p.host, ingHost),
         message: `${where} dials ${p.host}, but the values give the Ingress host ${ingHost}${typo ? ' (one typo away)' : ''} (${ingKey.source}): the Ingress answers only for ${ingHost}, so ${p.host}'s requests get the controller's default backend (HTTP 404, gRPC UNIMPLEMENTED) unless another Ingress serves it`,
         hint: typo ? `${setClient} (or, if ${p.host} is the name meant, set ${setIngress})` : `make them the same name: ${setClient}, or set ${setIngress} (and its DNS record and certificate)`,
         details: { ...details, ingressHost: ingHost },

@@ -65,6 +65,13 @@ function portFix(t: Target, field: string | undefined, port: number | undefined)
   return ` (its port, ${port}, goes in the port setting next to it)`;
 }
 
+/** The setting that gave a name that does not exist, with where it was set: the other fix of an NXDOMAIN. */
+function nameFix(t: Target, field: string | undefined): string {
+  const s = field ? setting(t, field) : undefined;
+  if (!s?.key || s.origin === 'unset' || s.origin === 'derived') return 'fix the name in the values / admin.endpoint';
+  return `fix the name in ${s.key} (${whereSet(s)})`;
+}
+
 /** Shared by dns.admin.resolve and dns.hosts.resolve. */
 export async function dnsOutcome(ctx: CheckContext, host: string, role: string, timeoutMs: number, field?: string): Promise<Outcome<DnsId>> {
   const viaFlag = !!ctx.target.dnsServer;
@@ -106,7 +113,7 @@ export async function dnsOutcome(ctx: CheckContext, host: string, role: string, 
     switch (e.kind) {
       case 'nxdomain':
         if (e.cnameTarget) return { status: 'fail', messageId: 'danglingCname', cause: key, message: `${host} is a CNAME to ${e.cnameTarget}, which does not exist (NXDOMAIN from ${resolver}); ${role}`, hint: `point the CNAME ${host} at the load balancer's current name (kubectl get ingress -o wide shows it), or replace it with an A record: ${e.cnameTarget} is gone (a deleted load balancer?)`, details };
-        return { status: 'fail', messageId: 'nxdomain', cause: key, message: `${host} does not exist (NXDOMAIN from ${resolver})${other}; ${role}`, hint: `create a DNS record for ${host} (for the ingress: an A/CNAME to the load balancer address shown by kubectl get ingress -o wide), or fix the name in the values / admin.endpoint`, details };
+        return { status: 'fail', messageId: 'nxdomain', cause: key, message: `${host} does not exist (NXDOMAIN from ${resolver})${other}; ${role}`, hint: `create a DNS record for ${host} (for the ingress: an A/CNAME to the load balancer address shown by kubectl get ingress -o wide), or ${nameFix(ctx.target, field)}`, details };
       case 'nodata':
         if (e.cnameTarget) return { status: 'fail', messageId: 'danglingCname', cause: key, message: `${host} is a CNAME to ${e.cnameTarget}, which has no A/AAAA record (${resolver}); ${role}`, hint: `give ${e.cnameTarget} an address record, or point the CNAME ${host} at the load balancer's current name`, details };
         return { status: 'fail', messageId: 'noAddress', cause: key, message: `${host} exists but has no A or AAAA record (NOERROR without data from ${resolver}); ${role}`, hint: `add an A (or AAAA, or CNAME to the load balancer) record for ${host}: the name exists only with other record types`, details };

@@ -66,10 +66,17 @@ export default defineCheck({
       if (!mine.length) {
         const createKey = ctx.target.chart === 'flyte-core' ? 'common.ingress.enabled' : 'ingress.create';
         const fixes = [fixSetting(ctx.target, 'ingress.host', `${ing.valuesKey}.host`, host), fixSetting(ctx.target, 'ingress.enabled', createKey, true)].filter((x): x is string => !!x);
-        const hint = fixes.length
-          ? `${fixes.join('; ')}; or check \`${k} get ingress\``
-          : `the values already render an Ingress for ${host}, but none is in namespace ${ns}: the release is not installed here (-n) or was installed with other values (\`helm get values <release> -n ${ns}\`); \`${k} get ingress\``;
-        return { status: 'warn' as const, messageId: 'noIngress' as const, message: `no Ingress in namespace ${ns} serves host ${host} (${items.length} Ingress${items.length === 1 ? '' : 'es'} there)`, hint, details: { host, namespace: ns, ingresses: items.map((i) => i.metadata.name) } };
+        // The Ingresses there serve the host the client dials: the values' host is not the installed one.
+        // No Ingress at all: nothing is installed in that namespace (the fault of kubernetes.namespace.exists / flyte.deployments.ready).
+        const clientHost = ctx.target.client.host;
+        const served = clientHost && clientHost !== host && facts.some((f) => f.hosts.includes(clientHost) || f.tlsHosts.includes(clientHost)) ? clientHost : undefined;
+        const hostFix = served ? fixSetting(ctx.target, 'ingress.host', `${ing.valuesKey}.host`, served) : undefined;
+        const hint = hostFix
+          ? `${hostFix}: the Ingresses in ${ns} serve ${served}, the host admin.endpoint dials, so the values' ${host} is not the installed host (or roll out these values with helm upgrade, and give ${host} its DNS record and certificate); \`${k} get ingress\``
+          : fixes.length
+            ? `${fixes.join('; ')}; or check \`${k} get ingress\``
+            : `the values already render an Ingress for ${host}, but none is in namespace ${ns}: the release is not installed here (-n) or was installed with other values (\`helm get values <release> -n ${ns}\`); \`${k} get ingress\``;
+        return { status: 'warn' as const, messageId: 'noIngress' as const, cause: items.length ? cause.config(`${ing.valuesKey}.host=${host}`) : cause.object('flyte-install', ns, ctx.target.chart ?? 'flyte-binary'), message: `no Ingress in namespace ${ns} serves host ${host} (${items.length} Ingress${items.length === 1 ? '' : 'es'} there${served ? `; they serve ${served}` : ''})`, hint, details: { host, namespace: ns, ingresses: items.map((i) => i.metadata.name), ...(served ? { servedHost: served } : {}) } };
       }
       const lb = mine.flatMap((f) => f.lb.map((a) => ({ ingress: f.name, ...a })));
       if (!lb.length) {

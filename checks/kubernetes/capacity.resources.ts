@@ -1,6 +1,7 @@
 import { isObj, KubeError, formatCpu, formatMem, kubectl, parseQuantity, quantityOr0 } from '../../src/clients/kube.js';
 import { API_MESSAGES, withKube } from './_support.js';
 import type { Target } from '../../src/config/target.js';
+import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 
 export interface PodNeed { name: string; cpu: number; mem: number }
@@ -90,7 +91,7 @@ export default defineCheck({
       }, { fieldSelector: 'spec.nodeName!=,status.phase!=Succeeded,status.phase!=Failed' });
     } catch (e) {
       if (e instanceof KubeError && e.kind === 'forbidden') {
-        return { status: 'warn' as const, messageId: 'cannotList' as const, message: `user "${s.identity.user}" may not list nodes or pods cluster-wide, so capacity cannot be checked: ${e.message}`, details: { error: e.message },
+        return { status: 'warn' as const, messageId: 'cannotList' as const, cause: cause.denied('kubernetes', s.identity.user || 'anonymous', 'list nodes and pods (cluster-wide)'), message: `user "${s.identity.user}" may not list nodes or pods cluster-wide, so capacity cannot be checked: ${e.message}`, details: { error: e.message },
           hint: `check as an admin: \`${k} describe nodes | grep -A5 Allocated\`; or grant list on nodes and pods (\`kubectl create clusterrolebinding <name> --clusterrole=view --user=${s.identity.user}\` covers pods; nodes need a ClusterRole with list nodes)` };
       }
       throw e;

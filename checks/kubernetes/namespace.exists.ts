@@ -34,7 +34,7 @@ export default defineCheck({
         if (!(e instanceof KubeError) || e.kind !== 'forbidden') throw e;
         // Cannot read it: fall back to the access review alone.
         const [create] = await s.canI([{ verb: 'create', group: '', resource: 'namespaces' }], signal);
-        return { status: 'warn' as const, messageId: 'cannotRead' as const, message: `user "${s.identity.user}" may not read namespace ${ns} (403), so whether it exists is unknown${create!.allowed ? '; the user may create namespaces' : ''}`,
+        return { status: 'warn' as const, messageId: 'cannotRead' as const, cause: cause.denied('kubernetes', s.identity.user || 'anonymous', `get namespaces/${ns}`), message: `user "${s.identity.user}" may not read namespace ${ns} (403), so whether it exists is unknown${create!.allowed ? '; the user may create namespaces' : ''}`,
           details: { namespace: ns, user: s.identity.user, canCreate: create!.allowed, error: e.message },
           hint: `check as an admin: \`${k} get namespace ${ns}\`; or grant read access: \`kubectl create clusterrole ns-reader --verb=get,list --resource=namespaces && kubectl create clusterrolebinding ns-reader --clusterrole=ns-reader --user=${s.identity.user}\`` };
       }

@@ -25,7 +25,7 @@ export const cause = {
   /** Something other than the expected service answers at host:port (HTTP, SSH, TLS-only, plain where TLS is expected...). */
   wrongService: (hostPort: string) => `wrong-service:${lower(hostPort)}`,
   /** A TLS problem of what host:port serves. */
-  tls: (kind: 'untrusted' | 'name' | 'expired' | 'chain' | 'default-cert' | 'version' | 'alpn' | 'plaintext' | 'handshake' | 'weak-signature', hostPort: string) => `tls-${kind}:${lower(hostPort)}`,
+  tls: (kind: 'untrusted' | 'name' | 'expired' | 'chain' | 'default-cert' | 'version' | 'alpn' | 'plaintext' | 'handshake' | 'weak-signature' | 'negative-serial' | 'weak-key', hostPort: string) => `tls-${kind}:${lower(hostPort)}`,
   /** A backend behind a proxy or Service is down or not ready (component or Service name). */
   backend: (component: string) => `backend:${lower(component)}`,
   /** Credentials rejected by a service (`s3`, `gcs`, `postgres`, `kubernetes`, `oidc`...) for one identity (masked). */
@@ -38,6 +38,12 @@ export const cause = {
   frontAuth: (hostPort: string) => `front-auth:${lower(hostPort)}`,
   /** An answer no finding recognises (an HTTP status) from host:port: every probe that met it, one fault. */
   answer: (hostPort: string, status: number | string) => `answer:${lower(hostPort)}:${status}`,
+  /**
+   * Two settings name different hosts for one thing (the client dials `clientHost`, the values' Ingress
+   * serves `otherHost`) and the finding cannot tell which is wrong: it joins the fault another
+   * finding observes for either host (the name does not resolve, no Ingress serves it...).
+   */
+  hostMismatch: (clientHost: string, otherHost: string) => `host-mismatch:${lower(clientHost)}|${lower(otherHost)}`,
   /** A Kubernetes object in a bad state (kind/namespace/name). */
   object: (kind: string, namespace: string | undefined, name: string) => `object:${lower(kind)}/${namespace ? `${namespace}/` : ''}${name}`,
 } as const;
@@ -48,7 +54,7 @@ export const cause = {
  * its symptoms (a 502 through the ingress). First matching prefix wins.
  */
 const LAYERS: readonly string[] = [
-  'values.', 'kubernetes.', 'dns.', 'database.', 'storage.',
+  'values.', 'kubernetes.rbac.install', 'kubernetes.', 'dns.', 'database.', 'storage.',
   'flyte.crd.', 'flyte.plugins.', 'flyte.metrics.servicemonitor', 'flyte.deployments.', 'flyte.services.', 'flyte.webhook.', 'flyte.projects.',
   'tls.', 'client.', 'flyte.', 'ingress.', 'auth.',
 ];
@@ -56,12 +62,21 @@ const rankOf = (id: string) => { const i = LAYERS.findIndex((p) => id.startsWith
 
 /**
  * The key results are grouped by. An endpoint where nothing usable answers is one fault whether a
- * check saw silence (`unreachable`) or the wrong service (`wrong-service`): a pod's wait-for-db
- * that never gets through and this machine finding an HTTP server on the database port agree.
+ * check saw silence (`unreachable`), the wrong service (`wrong-service`) or plain text where TLS
+ * was asked for (`tls-plaintext`): a pod's wait-for-db that never gets through and this machine
+ * finding an HTTP server on the database port agree, and so do flyte.config.live's "the values
+ * point at another address" and the S3 probe finding plain HTTP behind an https:// endpoint.
  */
 export function groupKey(c: string): string {
-  return c.replace(/^(unreachable|wrong-service):/, 'endpoint:');
+  return c.replace(/^(unreachable|wrong-service|tls-plaintext):/, 'endpoint:').replace(K8S_DENIED, 'denied:kubernetes:$1');
 }
+/**
+ * Kubernetes denials of one identity are one fault (the identity lacks rights; one binding fixes
+ * them), whatever resource each check met: `denied:kubernetes:<identity>:<verb> <resource>`. The
+ * identity may hold colons (system:serviceaccount:ns:name, user@host:port); the resource starts
+ * with a lower-case word followed by a space or the end (`get secrets in namespace flyte`, `read`).
+ */
+const K8S_DENIED = /^denied:kubernetes:(.+?):[a-z][a-z-]*(?: .*)?$/;
 const severity = (r: CheckResult) => (r.status === 'fail' || r.status === 'error' ? 0 : 1);
 
 export function resultKey(r: Pick<CheckResult, 'id' | 'instance'>): string {
@@ -82,8 +97,9 @@ function ancestorsOf(id: string, checks: ReadonlyMap<string, Pick<Check, 'depend
 }
 
 /**
- * Marks root causes in place. Per cause key, among the results that did not pass: the root is the
- * one whose check the others depend on (directly or not), then the more severe one, then the lower
+ * Marks root causes in place. Per cause key, among the results that did not pass: the root is one
+ * whose check depends on no other of the group, the more severe one first, then the one whose
+ * check the others depend on (directly or not), then the lower
  * layer (LAYERS: kubernetes, dns, database, storage, Flyte's objects, tls, client, admin probes, ingress, auth), then the id.
  * Results blocked by a dependency (skip with blockedBy) are explained by their blocker's root. Every
  * fail or error that nothing explains is a root cause of its own.
@@ -102,16 +118,53 @@ export function markRootCauses(results: CheckResult[], checks: ReadonlyMap<strin
     const g = groups.get(k);
     if (g) g.push(r); else groups.set(k, [r]);
   }
+  // A name that does not resolve is why nothing answers at any host:port of that name (a check
+  // that only knows the address it could not reach, e.g. flyte.config.live, keys it `unreachable`).
+  const merged = new Map<string, CheckResult[]>();
+  for (const [k, g] of [...groups]) {
+    const m = /^endpoint:(.+):[^:]+$/.exec(k);
+    const dnsGroup = m ? groups.get(`dns:${m[1]!.replace(/^\[|\]$/g, '')}`) : undefined;
+    if (!dnsGroup) continue;
+    dnsGroup.push(...g);
+    groups.delete(k);
+    merged.set(k, dnsGroup);
+  }
+  // An identity whose login works but lacks a right: a finding that only guessed its login would be
+  // rejected (flyte.config.live: "the values use another access key than the release") is that fault.
+  for (const [k, g] of [...groups]) {
+    if (!k.startsWith('credentials:')) continue;
+    const id = `denied:${k.slice('credentials:'.length)}`;
+    const into = [...groups].find(([dk]) => dk === id || dk.startsWith(`${id}:`))?.[1];
+    if (!into) continue;
+    into.push(...g);
+    groups.delete(k);
+    merged.set(k, into);
+  }
+  // Two settings that disagree on a host join the fault a finding observes for one of them (the
+  // client's host first): the name that does not resolve, the host no Ingress serves.
+  for (const [k, g] of [...groups]) {
+    const m = /^host-mismatch:(.+)\|(.+)$/.exec(k);
+    if (!m) continue;
+    const names = (h: string) => (key: string) => key !== k && new RegExp(`(^|[:=])${h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|:)`).test(key);
+    const hit = [m[1]!, m[2]!].map((h) => [...groups.keys()].find(names(h))).find((x) => !!x);
+    if (!hit) continue;
+    groups.get(hit)!.push(...g);
+    groups.delete(k);
+    merged.set(k, groups.get(hit)!);
+  }
   for (const g of groups.values()) {
     if (g.length < 2) continue;
     const explains = (a: CheckResult) => g.filter((b) => b !== a && ancestorsOf(b.id, checks, memo).has(a.id)).length;
-    const root = [...g].sort((a, b) => explains(b) - explains(a) || severity(a) - severity(b) || rankOf(a.id) - rankOf(b.id) || (resultKey(a) < resultKey(b) ? -1 : resultKey(a) > resultKey(b) ? 1 : 0))[0]!;
+    // A result whose check depends on another of the group is never its root; among the rest, a
+    // fail outranks a warn (a warn that could not look does not explain a fail that did).
+    const tops = g.filter((b) => !g.some((a) => a !== b && ancestorsOf(b.id, checks, memo).has(a.id)));
+    const root = [...(tops.length ? tops : g)].sort((a, b) => severity(a) - severity(b) || explains(b) - explains(a) || rankOf(a.id) - rankOf(b.id) || (resultKey(a) < resultKey(b) ? -1 : resultKey(a) > resultKey(b) ? 1 : 0))[0]!;
     for (const r of g) if (r !== root) r.explainedBy = resultKey(root);
   }
   // What other findings know about a fault completes the fix of its root (a group of one is its own root).
   for (const from of results) {
     for (const n of from.rootNotes ?? []) {
-      const g = groups.get(groupKey(n.cause));
+      const g = groups.get(groupKey(n.cause)) ?? merged.get(groupKey(n.cause));
       const root = g?.find((r) => !r.explainedBy);
       if (!root || root === from || (n.unlessSaid && root.message.includes(n.unlessSaid)) || (root.hint ?? '').includes(n.text)) continue;
       root.hint = root.hint ? `${root.hint}. ${n.text}` : n.text;

@@ -134,3 +134,81 @@ describe('layers', () => {
     expect(results.filter((r) => r.explainedBy === 'flyte.deployments.ready').map((r) => r.id)).toEqual(['flyte.admin.grpc', 'flyte.services.endpoints', 'ingress.grpc.admin']);
   });
 });
+
+describe('Kubernetes denials of one identity are one fault', () => {
+  const mk = (id: string, status: CheckResult['status'], c: string): CheckResult => ({ id, area: 'kubernetes', title: id, status, message: id, docsUrl: '', durationMs: 0, cause: c });
+  it('whatever resource each check met; a fail that depends on nothing of the group outranks a warn others depend on', () => {
+    const results = [
+      mk('kubernetes.namespace.exists', 'warn', cause.denied('kubernetes', 'restricted', 'get namespaces/flyte')),
+      mk('kubernetes.objects.secrets', 'warn', cause.denied('kubernetes', 'restricted', 'get secrets in namespace flyte')),
+      mk('kubernetes.rbac.install', 'fail', cause.denied('kubernetes', 'restricted', 'install flyte-binary')),
+      mk('kubernetes.objects.ingressclass', 'warn', cause.denied('kubernetes', 'other-user', 'get ingressclasses.networking.k8s.io')),
+    ];
+    markRootCauses(results, new Map([['kubernetes.objects.secrets', { dependsOn: ['kubernetes.namespace.exists'] }]]));
+    expect(results.filter((r) => r.rootCause).map((r) => r.id)).toEqual(['kubernetes.rbac.install']);
+    expect(results[0]!.explainedBy).toBe('kubernetes.rbac.install');
+    expect(results[1]!.explainedBy).toBe('kubernetes.rbac.install');
+    expect(results[3]!.explainedBy).toBeUndefined(); // another identity: another fault
+  });
+  it('identities with colons (service accounts, user@host:port) keep apart', () => {
+    const sa = (name: string, what: string) => cause.denied('kubernetes', `system:serviceaccount:flyte:${name}`, what);
+    const results = [
+      mk('flyte.rbac.runtime', 'fail', sa('flyte-binary', 'create pods')),
+      mk('flyte.dataplane.components', 'warn', sa('flyte-binary', 'read')),
+      mk('kubernetes.incluster.rbac', 'fail', sa('default', 'in-cluster run')),
+      mk('flyte.dataplane.api', 'fail', cause.denied('kubernetes', 'admin@10.0.0.1:6443', 'discovery')),
+      mk('flyte.dataplane.config', 'warn', cause.denied('kubernetes', 'admin@10.0.0.1:6443', 'get pods in namespace flyte')),
+    ];
+    markRootCauses(results, new Map());
+    expect(results[1]!.explainedBy).toBe('flyte.rbac.runtime');
+    expect(results[2]!.explainedBy).toBeUndefined();
+    expect(results[2]!.rootCause).toBe(true);
+    expect(results[4]!.explainedBy).toBe('flyte.dataplane.api');
+  });
+});
+
+describe('one endpoint, one fault', () => {
+  const mk = (id: string, c: string): CheckResult => ({ id, area: 'flyte', title: id, status: 'fail', message: id, docsUrl: '', durationMs: 0, cause: c });
+  it('a name that does not resolve explains "unreachable" at any port of that name; plain text where TLS was asked is the wrong service', () => {
+    const results = [
+      mk('flyte.config.live', cause.unreachable(hostPortKey('db.missing.test', 5432))),
+      { ...mk('dns.hosts.resolve', cause.dns('db.missing.test')), rootNotes: [] },
+      mk('storage.s3.endpoint', cause.tls('plaintext', hostPortKey('minio.example', 9000))),
+      mk('flyte.deployments.ready', cause.unreachable(hostPortKey('minio.example', 9000))),
+      mk('database.postgres.connect', cause.unreachable(hostPortKey('other.example', 5432))),
+    ];
+    results[0]!.rootNotes = [{ cause: results[0]!.cause!, text: 'Note: the release runs with another host' }];
+    markRootCauses(results, new Map());
+    expect(results.filter((r) => r.rootCause).map((r) => r.id)).toEqual(['dns.hosts.resolve', 'storage.s3.endpoint', 'database.postgres.connect']);
+    expect(results[0]!.explainedBy).toBe('dns.hosts.resolve');
+    expect(results[1]!.hint).toContain('Note: the release runs with another host');
+    expect(results[3]!.explainedBy).toBe('storage.s3.endpoint');
+  });
+});
+
+describe('a guessed rejected login of an identity whose login works', () => {
+  it('is the denial the probe found for that identity', () => {
+    const mk = (id: string, c: string): CheckResult => ({ id, area: 'storage', title: id, status: 'fail', message: id, docsUrl: '', durationMs: 0, cause: c });
+    const results = [mk('flyte.config.live', cause.credentials('s3', 'no…put')), mk('storage.s3.put', cause.denied('s3', 'no…put', 's3:PutObject')), mk('storage.s3.bucket', cause.credentials('s3', 'oth…key'))];
+    markRootCauses(results, new Map());
+    expect(results.filter((r) => r.rootCause).map((r) => r.id)).toEqual(['storage.s3.put', 'storage.s3.bucket']);
+    expect(results[0]!.explainedBy).toBe('storage.s3.put');
+  });
+});
+
+describe('two settings that disagree on a host', () => {
+  const mk = (id: string, status: CheckResult['status'], c: string): CheckResult => ({ id, area: 'dns', title: id, status, message: id, docsUrl: '', durationMs: 0, cause: c });
+  it('join the fault observed for either host, and stay apart when none is observed', () => {
+    const a = [mk('client.config.endpoint', 'warn', cause.hostMismatch('flytex.test', 'flyte.test')), mk('dns.admin.resolve', 'fail', cause.dns('flytex.test'))];
+    markRootCauses(a, new Map());
+    expect(a[0]!.explainedBy).toBe('dns.admin.resolve');
+    const b = [mk('client.config.endpoint', 'warn', cause.hostMismatch('flyte.test', 'flyte-x.test')), mk('dns.ingress.address', 'warn', cause.config('ingress.host=flyte-x.test'))];
+    markRootCauses(b, new Map());
+    expect(b[1]!.rootCause).toBe(true);
+    expect(b[0]!.explainedBy).toBe('dns.ingress.address');
+    const c = [mk('client.config.endpoint', 'warn', cause.hostMismatch('flyte.test', 'flyte-x.test')), mk('tls.admin.trust', 'fail', cause.tls('untrusted', 'flyte-xy.test:443'))];
+    markRootCauses(c, new Map());
+    expect(c[0]!.explainedBy).toBeUndefined();
+    expect(c[0]!.rootCause).toBeUndefined();
+  });
+});

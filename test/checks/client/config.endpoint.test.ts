@@ -115,7 +115,7 @@ describe('client.config.endpoint', () => {
     };
     it('one typo apart: warns, names both, and the fix is the client endpoint with the Ingress host', async () => {
       const { result } = await run('client.config.endpoint', withIngress('dns:///flyte.exmaple.com', 'flyte.example.com'), { phase: 'preflight' });
-      expect(result).toMatchObject({ status: 'warn', messageId: 'otherHost', cause: 'config:admin.endpoint' });
+      expect(result).toMatchObject({ status: 'warn', messageId: 'otherHost', cause: 'host-mismatch:flyte.exmaple.com|flyte.example.com' });
       expect(result.message).toContain('dials flyte.exmaple.com, but the values give the Ingress host flyte.example.com (one typo away) (/v/values.yaml: ingress.host)');
       expect(result.hint).toContain('set admin.endpoint: "dns:///flyte.example.com" in /home/u/.flyte/config.yaml');
       expect(result.hint).toContain('set ingress.host: flyte.exmaple.com in /v/values.yaml');
