@@ -152,7 +152,7 @@ async function viaApiProxy(ctx: CheckContext, s: KubeSession, m: MetricsComponen
     ? `/api/v1/namespaces/${e(ns)}/pods/${e(a.pod ?? '')}:${a.port}/proxy${m.path}`
     : `/api/v1/namespaces/${e(ns)}/services/${e(m.service)}:${e(m.portName)}/proxy${m.path}`;
   const shown = `${k} get --raw ${path}`;
-  const cannot = (why: string, details: Record<string, string | number>): Item<Id> => ({ status: 'warn', id: 'notFromHere', details: { ...details, request: path },
+  const cannot = (why: string, details: Record<string, string | number>, cause?: string): Item<Id> => ({ status: 'warn', id: 'notFromHere', ...(cause ? { cause } : {}), details: { ...details, request: path },
     text: `${m.component}: ${where} has ${found.length} ready endpoint(s) (${found.slice(0, 3).map((x) => `${x.ip}:${x.port}`).join(', ')}), pod addresses inside the cluster, and ${why}: cannot be checked from this machine`,
     hint: `run flyte-doctor with \`--in-cluster\` to scrape them from a pod, or \`${k} port-forward\` and \`curl localhost:<port>${m.path}\`` });
   let body: string;
@@ -163,7 +163,9 @@ async function viaApiProxy(ctx: CheckContext, s: KubeSession, m: MetricsComponen
     if (ctx.signal.aborted) throw err;
     const msg = err.message;
     if (err.kind === 'forbidden' && /services\/proxy|pods\/proxy|cannot get resource/i.test(msg)) {
-      return cannot(`user "${s.identity.user}" may not use the API server's proxy (403 on ${m.component === 'flyte-binary' ? 'pods/proxy' : 'services/proxy'})`, { error: msg });
+      const res = m.component === 'flyte-binary' ? 'pods/proxy' : 'services/proxy';
+      // one fault with the identity's other denials (a restricted user): the root is where it is said first
+      return cannot(`user "${s.identity.user}" may not use the API server's proxy (403 on ${res})`, { error: msg }, cause.denied('kubernetes', s.identity.user || 'anonymous', `get ${res}`));
     }
     if (err.kind === 'timeout') return cannot('the API server\'s proxy did not answer in time (the control plane may not reach the pod network)', { error: msg });
     if (/error trying to reach service|dial tcp|no route to host|i\/o timeout|denied destination|connection refused/i.test(msg)) {

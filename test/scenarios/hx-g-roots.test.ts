@@ -21,7 +21,7 @@ function oneRoot(report: ScenarioReport, root: string, messageId: string, fix: s
   expect(loose, `non-pass results that do not point at ${root}\n  ${show()}`).toEqual([]);
 }
 
-const cases: { name: string; phase: 'preflight' | 'verify'; inputs: ScenarioInputs | (() => ScenarioInputs); root: string; messageId: string; fix: string[] }[] = [
+const cases: { name: string; phase: 'preflight' | 'verify'; inputs: ScenarioInputs | (() => ScenarioInputs); root: string; messageId: string; fix: string[]; alsoExplained?: string[] }[] = [
   // The identity may install nothing: every check that could not read (namespace, capacity,
   // IngressClass, Secret) is the same missing binding as the 94 missing install permissions.
   { name: 'preflight as a restricted user: one root, the install permissions', phase: 'preflight', inputs: { args: ['--context', 'restricted'] },
@@ -29,7 +29,7 @@ const cases: { name: string; phase: 'preflight' | 'verify'; inputs: ScenarioInpu
   // verify has no install-permission check: the first read that was refused is the root of the rest
   // (CRD, webhook, project namespaces, quotas, the access review, the TLS Secret).
   { name: 'verify as a restricted user: one root, every refused read points at it', phase: 'verify', inputs: { args: ['--context', 'restricted'] },
-    root: 'kubernetes.namespace.exists', messageId: 'cannotRead', fix: ['--user=restricted'] },
+    root: 'kubernetes.namespace.exists', messageId: 'cannotRead', fix: ['--user=restricted'], alsoExplained: ['flyte.metrics.endpoints'] },
   // verify with a values host that does not resolve: the NXDOMAIN, the connect probe and
   // flyte.config.live's "the release runs with another host" (keyed by the unreachable address) are
   // one fault, and the DNS finding's fix names the values key that gave the name.
@@ -65,6 +65,12 @@ describe.sequential('one fault, one root (helper G)', () => {
     it(c.name, async () => {
       const report = await runScenario(c.phase, typeof c.inputs === 'function' ? c.inputs() : c.inputs);
       oneRoot(report, c.root, c.messageId, c.fix);
+      // checks that warn on the healthy bed too, whose warning here is this fault (403 on the API server's proxy)
+      for (const id of c.alsoExplained ?? []) {
+        const r = report.results.find((x) => x.id === id)!;
+        expect(r.message).toMatch(/403/);
+        expect(r.explainedBy, `${id}: ${r.message}`).toBe(c.root);
+      }
     }, 60_000);
   }
 });
