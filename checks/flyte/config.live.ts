@@ -101,6 +101,27 @@ export function compareLive(t: Target, live: ManifestMapping, o: { secretsUnread
     if (st.provider === 'gcs' && ls.provider === 'gcs' && st.projectId && ls.projectId) add('storage.projectId', 'GCS project', st.projectId, ls.projectId, 'storage.projectId');
   }
   if (live.auth) add('auth.enabled', 'auth enabled', t.auth.enabled, live.auth.enabled, 'auth.enabled');
+  // authorizedUris decide which audiences flyteadmin accepts in tokens (auth on): compared as sets,
+  // the flyte-binary chart's own in-cluster URIs (http://<fullname>[.<ns>…]:8088) apart.
+  if (live.auth?.enabled && t.auth.enabled) {
+    const norm = (u: string) => u.trim().replace(/\/+$/, '').toLowerCase();
+    const internal = (u: string) => !!t.auth.chartAddsInternalUris && /^http:\/\/[a-z0-9.-]+:8088$/.test(norm(u));
+    const want = (t.auth.authorizedUris ?? []).filter((u) => !internal(u));
+    const have = (live.auth.authorizedUris ?? []).filter((u) => !internal(u));
+    const lacking = want.filter((u) => !have.some((h) => norm(h) === norm(u)));
+    const extra = have.filter((u) => !want.some((w) => norm(w) === norm(u)));
+    if (lacking.length || extra.length) {
+      const src = t.provenance['auth.authorizedUris'] ?? 'not set';
+      const ps = parseSource(src);
+      out.push({
+        field: 'auth.authorizedUris',
+        what: `authorizedUris (flyteadmin accepts tokens only for these audiences; the live config ${[lacking.length ? `lacks ${lacking.join(', ')}` : '', extra.length ? `has ${extra.join(', ')} the values do not list` : ''].filter(Boolean).join(' and ')})`,
+        secret: false, values: want.join(', ') || '(none)', live: have.join(', ') || '(none)',
+        valuesSource: src, liveSource: live.provenance['auth.authorizedUris'] ?? 'not set in the live config',
+        valuesKey: ps.key ?? `${t.auth.valuesKey}.authorizedUris`,
+      });
+    }
+  }
   return out;
 }
 
@@ -375,7 +396,7 @@ export default defineCheck({
     ...API_MESSAGES,
   },
   explain: {
-    what: 'Reads the config the installed release runs with: each Flyte Deployment\'s `--config <dir>/*.yaml` (the ConfigMap and Secret keys mounted there, merged in the order Flyte reads them) and the Secret behind a database passwordPath, and compares it with the values: database host, port, name, user and password; storage provider, buckets, endpoint, region, auth type and keys; auth enabled. Secret values are compared, never shown.',
+    what: 'Reads the config the installed release runs with: each Flyte Deployment\'s `--config <dir>/*.yaml` (the ConfigMap and Secret keys mounted there, merged in the order Flyte reads them) and the Secret behind a database passwordPath, and compares it with the values: database host, port, name, user and password; storage provider, buckets, endpoint, region, auth type and keys; auth enabled and, with auth on, authorizedUris (as sets, the flyte-binary chart\'s in-cluster URIs apart). Secret values are compared, never shown.',
     why: 'Every other check judges the values; the pods run what was rendered at the last `helm upgrade` (or edited since). A values change never rolled out, values files that are not the installed ones, or a ConfigMap edited by hand make the checks pass on settings Flyte does not use.',
     fix: 'Roll the values out: `helm upgrade <release> flyteorg/<chart> -n <namespace> -f <values files>` (the chart restarts the pods); if the live setting is the right one, fix the values instead. When the ConfigMap matches but pods are older than it: `kubectl -n <namespace> rollout restart deployment/<name>`.',
   },

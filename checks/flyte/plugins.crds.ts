@@ -2,7 +2,7 @@ import { isObj, kubectl, KubeError, type KubeSession } from '../../src/clients/k
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext } from '../../src/engine/types.js';
-import { crdsOf, imageReferenceProblem, missingCrdCause, operatorOf, readCrd, type BackendPlugins } from '../../src/flyte/backend-plugins.js';
+import { crdsOf, crdVersionProblem, imageReferenceProblem, missingCrdCause, operatorOf, readCrd, type BackendPlugins } from '../../src/flyte/backend-plugins.js';
 import { rollUp, type Item } from '../kubernetes/_objects.js';
 import { API_MESSAGES, withKube } from '../kubernetes/_support.js';
 
@@ -12,6 +12,7 @@ const MESSAGES = {
   noValues: { status: 'skip', summary: 'No Helm values were given: the enabled plugins are not known.' },
   crdMissing: { status: 'fail', summary: 'A plugin is enabled but its operator\'s CRD does not exist: every task of that type fails ("no matches for kind"). The operator to install (helm repo/chart) and the enabled-plugins key are named.' },
   crdNotReady: { status: 'fail', summary: 'The operator\'s CRD exists but is not Established, is being deleted, or its names conflict.' },
+  crdVersion: { status: 'fail', summary: 'The operator\'s CRD is Established but does not serve the API version flytepropeller\'s plugin creates its objects in (an older operator release, or another operator owning the CRD): every task of that type fails ("no matches for kind … in version …"). The operator release or the one to use instead is named.' },
   operatorNotReady: { status: 'fail', summary: 'verify: the operator\'s Deployment exists but has no ready replica: its CRs are created and never run.' },
   operatorNotFound: { status: 'warn', summary: 'verify: the CRD exists but no Deployment with the operator\'s usual labels was found (installed another way, or the CRDs were left behind by an uninstall): cannot say whether it runs.' },
   connectorMissing: { status: 'fail', summary: 'connector-service routes task types to a connector whose Service (or, with flyteconnector.enabled, Deployment) does not exist or is not ready.' },
@@ -88,12 +89,14 @@ async function operators(ctx: CheckContext, s: KubeSession, bp: BackendPlugins, 
     for (const plugin of all) {
       for (const name of crdsOf(plugin)) {
         const crd = await orForbidden(readCrd(s, name, signal));
-        if (!(crd instanceof KubeError) && crd.state === 'missing') missing.push(`${plugin} (${name})`);
+        if (crd instanceof KubeError) continue;
+        if (crd.state === 'missing') missing.push(`${plugin} (${name})`);
+        else { const v = crdVersionProblem(crd, plugin); if (v) missing.push(`${plugin} (${name} serves ${crd.versions.join(', ') || 'no version'}, not ${v.want})`); }
       }
     }
     if (!missing.length) return [{ status: 'pass', id: 'ready', text: `${bp.key} is empty (every plugin enabled) and every operator CRD exists` }];
     return [{ status: 'warn', id: 'allEnabled', cause: cause.config(bp.key),
-      text: `${bp.key} is an empty list (${bp.source}), so propeller enables every plugin it ships, but ${missing.join(', ')} ${missing.length > 1 ? 'have' : 'has'} no CRD: tasks of those types fail`,
+      text: `${bp.key} is an empty list (${bp.source}), so propeller enables every plugin it ships, but ${missing.join(', ')} ${missing.length > 1 ? 'have' : 'has'} no CRD in the version propeller uses: tasks of those types fail`,
       hint: `list the plugins you use in \`${bp.key}\` (e.g. [container, sidecar, k8s-array]), or install the operators (${[...new Set(missing.map((m) => operatorOf(m.split(' ')[0]!)!.name))].join(', ')})` }];
   }
   const needing = bp.enabled.filter((p) => crdsOf(p).length);
@@ -115,6 +118,15 @@ async function operators(ctx: CheckContext, s: KubeSession, bp: BackendPlugins, 
           text: `CRD ${name} (the ${plugin} plugin) is ${crd.state === 'terminating' ? 'being deleted' : crd.state === 'names-conflict' ? 'not served: its names conflict with another CRD' : 'not Established'}${crd.condition ? ` (${crd.condition})` : ''}`,
           hint: `\`${k} get crd ${name} -o yaml\` shows its conditions; re-install the ${op.name}: ${op.install}` });
         allOk = false;
+      } else {
+        const v = crdVersionProblem(crd, plugin);
+        if (v) {
+          const group = name.slice(name.indexOf('.') + 1);
+          items.push({ status: 'fail', id: 'crdVersion', cause: cause.object('customresourcedefinition', undefined, name),
+            text: `CRD ${name} (the ${plugin} plugin, enabled in ${bp.key}) is Established but serves ${crd.versions.join(', ') || 'no version'}, not ${group}/${v.want}, the version flytepropeller's ${plugin} plugin creates its objects in: ${v.cause}; every ${plugin} task fails with: no matches for kind "${v.kind}" in version "${group}/${v.want}"`,
+            hint: `${v.fix}; check with \`${k} get crd ${name} -o jsonpath='{.spec.versions[*].name}'\`; ${remove}` });
+          allOk = false;
+        }
       }
     }
     if (!allOk) continue;

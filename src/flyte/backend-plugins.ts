@@ -48,6 +48,49 @@ export const OPERATORS: readonly Operator[] = [
 /** The CRD each kubeflow plugin creates objects of. */
 export const KUBEFLOW_CRD: Readonly<Record<string, string>> = { pytorch: 'pytorchjobs.kubeflow.org', tensorflow: 'tfjobs.kubeflow.org', mpi: 'mpijobs.kubeflow.org' };
 
+/**
+ * The API version flytepropeller's plugin creates (and watches) objects in, per CRD (flyteplugins
+ * go/tasks/plugins/k8s: spark `sparkoperator.k8s.io/v1beta2`, ray `ray.io/v1` RayJob (KubeRay >= 1.0;
+ * the operator creates the RayClusters itself), dask `kubernetes.dask.org/v1`, kfoperators
+ * `kubeflow.org/v1` PyTorchJob/TFJob/MPIJob of the training operator). A CRD that is Established but
+ * does not serve this version makes every such task fail with `no matches for kind "<Kind>" in version
+ * "<group>/<version>"`.
+ */
+export const PLUGIN_CRD_VERSION: Readonly<Record<string, { version: string; kind: string }>> = {
+  'sparkapplications.sparkoperator.k8s.io': { version: 'v1beta2', kind: 'SparkApplication' },
+  'rayjobs.ray.io': { version: 'v1', kind: 'RayJob' },
+  'daskjobs.kubernetes.dask.org': { version: 'v1', kind: 'DaskJob' },
+  'pytorchjobs.kubeflow.org': { version: 'v1', kind: 'PyTorchJob' },
+  'tfjobs.kubeflow.org': { version: 'v1', kind: 'TFJob' },
+  'mpijobs.kubeflow.org': { version: 'v1', kind: 'MPIJob' },
+};
+
+/** Why a CRD serves other versions than the plugin uses, and what replaces it (undefined when it serves the plugin's version). */
+export function crdVersionProblem(crd: CrdState, plugin: string): { want: string; kind: string; cause: string; fix: string } | undefined {
+  const used = PLUGIN_CRD_VERSION[crd.name];
+  if (!used || crd.versions.includes(used.version)) return undefined;
+  const { version: want, kind } = used;
+  const group = crd.name.slice(crd.name.indexOf('.') + 1);
+  const op = operatorOf(plugin);
+  const replace = `helm does not upgrade the CRDs of an installed chart: apply the new release's CRDs (\`kubectl apply --server-side -f <chart>/crds/\`) before or after \`helm upgrade\``;
+  if (crd.name === 'mpijobs.kubeflow.org' && crd.versions.some((v) => v.startsWith('v2'))) {
+    return { want, kind, cause: 'the standalone MPI operator (kubeflow/mpi-operator v0.4+, kubeflow.org/v2beta1) owns this CRD; Flyte\'s mpi plugin creates kubeflow.org/v1 MPIJobs of the Kubeflow training operator',
+      fix: `replace the standalone MPI operator with the Kubeflow training operator, whose CRD serves kubeflow.org/v1 MPIJobs: ${operatorOf('mpi')!.install}` };
+  }
+  if (crd.name === 'rayjobs.ray.io') {
+    return { want, kind, cause: `a KubeRay operator older than 1.0 installed it (ray.io/v1 came with KubeRay 1.0)`,
+      fix: `upgrade the KubeRay operator to 1.0 or later and its CRDs (rayjobs, rayclusters, rayservices.ray.io): ${replace}` };
+  }
+  return { want, kind, cause: `an ${crd.versions.some((v) => older(v, want)) ? 'older' : 'other'} release of the ${op?.name ?? 'operator'} installed it`,
+    fix: `install a release of the ${op?.name ?? 'operator'} whose CRD serves ${group}/${want}${op ? ` (${op.install})` : ''}; ${replace}` };
+}
+
+/** Whether Kubernetes version `a` sorts before `b` (v1alpha1 < v1beta1 < v1 < v2alpha1 ...). */
+function older(a: string, b: string): boolean {
+  const rank = (v: string) => { const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v); return m ? Number(m[1]) * 1000 + (m[2] === 'alpha' ? 0 : m[2] === 'beta' ? 300 : 600) + Number(m[3] ?? 0) : -1; };
+  return rank(a) >= 0 && rank(b) >= 0 && rank(a) < rank(b);
+}
+
 export function operatorOf(plugin: string): Operator | undefined {
   return OPERATORS.find((o) => o.plugins.includes(plugin));
 }
