@@ -21,6 +21,7 @@ export default defineCheck({
     metadataUnavailable: { status: 'skip', summary: 'The server\'s auth metadata is not available (auth.discovery.metadata says why).' },
     invalidAuthType: { status: 'fail', summary: 'admin.authType is not one of flytectl\'s case-sensitive values.' },
     noClientSecret: { status: 'fail', summary: 'authType ClientSecret (also flytectl\'s default) without a client secret: no readable clientSecretLocation file and no clientSecretEnvVar variable.' },
+    noDeviceEndpoint: { status: 'fail', summary: 'authType DeviceFlow, but the server\'s metadata has no device_authorization_endpoint: flytectl starts the device flow there and cannot log in.' },
     notOffered: { status: 'fail', summary: 'The authType needs a grant the authorization server does not offer.' },
   },
   explain: {
@@ -57,10 +58,23 @@ export default defineCheck({
     if (!meta) return { status: 'skip', messageId: 'metadataUnavailable', message: `the server's auth metadata is not available (${oauth.url}: ${oauth.error?.message ?? oauth.res?.status}); see auth.discovery.metadata` };
     const grants = Array.isArray(meta.grant_types_supported) ? (meta.grant_types_supported as unknown[]).filter((g): g is string => typeof g === 'string') : [];
     details.grantTypesSupported = grants;
+    // flytekit's FLYTE_CREDENTIALS_AUTH_MODE overrides the file: the fix goes where the value comes from
+    const setType = (v: string) => (typeSetting.origin === 'env' ? `set ${typeSetting.envVar}=${v} (it overrides admin.authType${file})` : `set admin.authType: ${v}${file}`);
+    if (type === 'DeviceFlow' && !meta.device_authorization_endpoint) {
+      const selfIssued = typeof meta.token_endpoint === 'string' && /\/oauth2\/token\/?$/.test(meta.token_endpoint);
+      return {
+        status: 'fail', messageId: 'noDeviceEndpoint', cause: cause.config('admin.authType'),
+        message: `admin.authType DeviceFlow${file}, but ${oauth.url} has no device_authorization_endpoint${grants.length ? ` (grant_types_supported: ${grants.join(', ')})` : ''}: flytectl starts the device flow at that endpoint and cannot log in${selfIssued ? '; flyteadmin\'s own authorization server has no device flow' : ''}`,
+        hint: selfIssued
+          ? `${setType(c.clientSecret ? 'ClientSecret' : 'Pkce')} (flyteadmin's own authorization server offers ${grants.includes('client_credentials') ? 'ClientSecret and ' : ''}Pkce), or use an external IdP that offers the device grant`
+          : `enable the device authorization grant on the IdP client (Okta: grant type Device Authorization; Keycloak: OAuth 2.0 Device Authorization Grant; Entra ID: allow public client flows), or ${setType('Pkce')}`,
+        details,
+      };
+    }
     const offered = new Set<string>(['ExternalCommand']);
     if (grants.includes('client_credentials')) offered.add('ClientSecret');
     if (grants.includes('authorization_code')) offered.add('Pkce');
-    if (grants.some((g) => g.endsWith('device_code')) || meta.device_authorization_endpoint) offered.add('DeviceFlow');
+    if (meta.device_authorization_endpoint) offered.add('DeviceFlow');
     if (!grants.length) return { status: 'pass', messageId: 'grantsUnknown', message: `admin.authType ${type}; the server does not list grant_types_supported, so the offer cannot be compared`, details };
     details.offered = [...offered];
     if (!offered.has(type)) {

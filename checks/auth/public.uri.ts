@@ -6,7 +6,7 @@ import { setting, whereSet } from '../../src/flyte/settings.js';
 import type { Target } from '../../src/config/target.js';
 
 /** The values key of flyteadmin's authorizedUris. */
-function urisKey(t: Target): string {
+export function urisKey(t: Target): string {
   return t.auth.valuesKey === 'configuration.auth' ? 'configuration.auth.authorizedUris' : `${t.auth.valuesKey}.authorizedUris`;
 }
 
