@@ -250,20 +250,24 @@ const WEAK_SIGNATURES: Readonly<Record<string, string>> = {
   '2a864886f70d010102': 'md2WithRSAEncryption', '2a8648ce3d0401': 'ecdsa-with-SHA1', '2a8648ce380403': 'dsa-with-SHA1',
 };
 
+/** The DER headers of tbsCertificate's serialNumber and signature fields (the certificate's own DER walked by hand). */
+function tbsHead(der: Buffer): { serial: { tag: number; start: number; end: number }; alg: { tag: number; start: number; end: number } } {
+  const hdr = (off: number) => {
+    let len = der[off + 1]!;
+    let p = off + 2;
+    if (len & 0x80) { const n = len & 0x7f; len = 0; for (let i = 0; i < n; i++) len = len * 256 + der[p++]!; }
+    return { tag: der[off]!, start: p, end: p + len };
+  };
+  const tbs = hdr(hdr(0).start);
+  let serial = hdr(tbs.start);
+  if (serial.tag === 0xa0) serial = hdr(serial.end); // [0] version
+  return { serial, alg: hdr(hdr(serial.end).start) };
+}
+
 /** The certificate's signature algorithm (tbsCertificate.signature) when it is a weak one; undefined otherwise or when the DER does not parse. */
 export function weakSignatureOf(der: Buffer): string | undefined {
   try {
-    const hdr = (off: number) => {
-      let len = der[off + 1]!;
-      let p = off + 2;
-      if (len & 0x80) { const n = len & 0x7f; len = 0; for (let i = 0; i < n; i++) len = len * 256 + der[p++]!; }
-      return { tag: der[off]!, start: p, end: p + len };
-    };
-    const tbs = hdr(hdr(0).start);
-    let h = hdr(tbs.start);
-    if (h.tag === 0xa0) h = hdr(h.end); // [0] version
-    const alg = hdr(h.end); // after the serial number
-    const oid = hdr(alg.start);
+    const { alg: oid } = tbsHead(der);
     if (oid.tag !== 0x06) return undefined;
     return WEAK_SIGNATURES[der.subarray(oid.start, oid.end).toString('hex')];
   } catch { return undefined; }
@@ -272,15 +276,7 @@ export function weakSignatureOf(der: Buffer): string | undefined {
 /** Whether the certificate's serial number (tbsCertificate.serialNumber) is negative: Go 1.23+ "x509: negative serial number". */
 export function negativeSerialOf(der: Buffer): boolean {
   try {
-    const hdr = (off: number) => {
-      let len = der[off + 1]!;
-      let p = off + 2;
-      if (len & 0x80) { const n = len & 0x7f; len = 0; for (let i = 0; i < n; i++) len = len * 256 + der[p++]!; }
-      return { tag: der[off]!, start: p, end: p + len };
-    };
-    const tbs = hdr(hdr(0).start);
-    let h = hdr(tbs.start);
-    if (h.tag === 0xa0) h = hdr(h.end); // [0] version
+    const { serial: h } = tbsHead(der);
     return h.tag === 0x02 && h.end > h.start && (der[h.start]! & 0x80) !== 0;
   } catch { return false; }
 }
