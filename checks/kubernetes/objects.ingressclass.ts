@@ -18,6 +18,7 @@ const MESSAGES = {
   placeholder: { status: 'skip', summary: 'The IngressClass name is a placeholder (values.inputs.placeholders reports it).' },
   missing: { status: 'fail', summary: 'The IngressClass the values name does not exist: no controller serves the Ingress (the classes that exist are named).' },
   invalidName: { status: 'fail', summary: 'The IngressClass name in the values is not a valid Kubernetes name (whitespace around it, capitals): the API server refuses the Ingress at install.' },
+  classConflict: { status: 'fail', summary: 'The Ingress sets both spec.ingressClassName and the kubernetes.io/ingress.class annotation, to different classes: the API server refuses it at install ("must match `ingressClassName` when both are specified").' },
   annotationClassMissing: { status: 'warn', summary: 'The Ingress names its class with the deprecated kubernetes.io/ingress.class annotation and no IngressClass of that name exists: only a controller started for that class name serves it.' },
   noDefault: { status: 'warn', summary: 'No IngressClass is named and none is marked default: most controllers ignore an Ingress without a class.' },
   severalDefaults: { status: 'warn', summary: 'No IngressClass is named and several are marked default: which one the Ingress gets depends on the Kubernetes version.' },
@@ -96,6 +97,8 @@ async function checkClass(ctx: CheckContext, s: KubeSession, r: ObjectReference,
       details: { class: r.name, source: r.source }, cause: cause.config(keyOf(r)),
       hint: validName(fixed) ? `set \`${keyOf(r)}\` to ${fixed}${ws ? ', with nothing around it' : ''}` : `set \`${keyOf(r)}\` to the name of an IngressClass (\`${kubectl(t.kubernetes)} get ingressclass\` lists them)` }];
   }
+  const conflict = classConflict(r, t);
+  if (conflict) return [conflict];
   const got = await getOr<ClassObj>(s, `/apis/networking.k8s.io/v1/ingressclasses/${encodeURIComponent(r.name)}`, signal);
   if (got instanceof KubeError) return [forbidden(got)];
   const details = { class: r.name, source: r.source, ...(r.annotation ? { annotation: r.annotation } : {}) };
@@ -117,6 +120,26 @@ async function checkClass(ctx: CheckContext, s: KubeSession, r: ObjectReference,
   return [{ status: 'fail', id: 'missing', text: `IngressClass ${r.name} does not exist (${r.purpose}, ${r.source}): no controller will serve the Ingress${others}`,
     hint: `${choose} the ingress controller that provides class ${r.name} (\`${k} get ingressclass\` lists the classes and their controllers)`,
     cause: cause.object('ingressclass', undefined, r.name), details: { ...details, classes: (l ?? []).map((c) => c.metadata.name) } }];
+}
+
+const CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
+
+/**
+ * spec.ingressClassName and the deprecated annotation both on one Ingress, naming different classes: the
+ * API server's Ingress validation refuses the object (422 "must match `ingressClassName` when both are
+ * specified"), so `helm install` fails. Judged from the values alone; the same value in both is accepted.
+ */
+function classConflict(r: ObjectReference, t: Target): Item<Id> | undefined {
+  if (r.annotation || !r.ingressAnnotations?.includes(CLASS_ANNOTATION)) return undefined;
+  const i = t.ingress;
+  const values = [...new Set([i?.annotations[CLASS_ANNOTATION], i?.grpcAnnotations[CLASS_ANNOTATION]].filter((x): x is string => typeof x === 'string'))];
+  const other = values.find((x) => x !== r.name);
+  if (other === undefined) return undefined;
+  const annKey = t.chart === 'flyte-core' ? prefixed(t, 'common.ingress.annotations') : `${prefixed(t, 'ingress.commonAnnotations')} / ${prefixed(t, 'ingress.httpAnnotations')} / ${prefixed(t, 'ingress.grpcAnnotations')} / ${prefixed(t, 'commonAnnotations')}`;
+  return { status: 'fail', id: 'classConflict',
+    text: `the Ingress names class ${r.name} in spec.ingressClassName (${r.source}) and class ${JSON.stringify(other)} in the deprecated ${CLASS_ANNOTATION} annotation (${r.purpose}): the API server refuses an Ingress whose two differ ("annotations.${CLASS_ANNOTATION}: Invalid value: \"${other}\": must match \`ingressClassName\` when both are specified"), so \`helm install\` fails`,
+    hint: `remove \`${CLASS_ANNOTATION}\` from the Ingress annotations (${annKey}): \`${keyOf(r)}\` names the class${validName(other) ? `; if ${other} is the class meant, set \`${keyOf(r)}\` to ${other} instead` : ''}`,
+    cause: cause.config(keyOf(r)), details: { class: r.name, source: r.source, annotationClass: other } };
 }
 
 /** Annotations written for another controller than the class's: ignored by it. */
