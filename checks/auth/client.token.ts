@@ -8,6 +8,7 @@ import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { setting, whereSet } from '../../src/flyte/settings.js';
 import { fetchAuthMetadata } from './discovery.metadata.js';
+import { maskTokenish } from '../../src/clients/kube.js';
 
 const LOOPBACK = /^(localhost|127(\.\d+){3}|::1|\[::1\])$/i;
 
@@ -84,11 +85,12 @@ export default defineCheck({
     const r = await postForm(url, form, basic, { ...(trust.ca ? { ca: trust.ca } : {}), skipVerify: trust.skipVerify }, timeoutMs, ctx.signal, t.dnsServer);
     if ('error' in r) return { status: 'fail', messageId: 'unreachable', message: `POST ${url.href}: ${r.error}`, hint: 'see auth.discovery.metadata: the token endpoint the metadata announces must be reachable from where flytectl runs', details };
     const j = (() => { try { const v = JSON.parse(r.body) as unknown; return v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined; } catch { return undefined; } })();
-    // what the server says is shown, never anything of the credentials it may echo (any encoding flyte-doctor sent)
+    // what the server says is shown, never anything of the credentials it may echo (any encoding flyte-doctor sent),
+    // judged on the whole text before it is cut (a secret cut at the end is still one), and no token it issued
     const sent = [basic, c.clientSecret.reveal(), encodeURIComponent(c.clientSecret.reveal()), Buffer.from(c.clientSecret.reveal()).toString('base64')].filter((x) => x.length >= 4);
     const scrub = (x: string) => (sent.some((v) => x.includes(v)) || /authorization|basic /i.test(x) ? '(withheld: it echoes the request\'s credentials)' : x);
-    const err = typeof j?.error === 'string' ? scrub(j.error.slice(0, 60)) : undefined;
-    const desc = typeof j?.error_description === 'string' ? ` ("${scrub(j.error_description.slice(0, 160))}")` : '';
+    const err = typeof j?.error === 'string' ? scrub(j.error.slice(0, 4096)).slice(0, 60) : undefined;
+    const desc = typeof j?.error_description === 'string' ? ` ("${scrub(j.error_description.slice(0, 4096)).slice(0, 160)}")` : '';
     const said = `POST ${url.href} (client_credentials, client ${clientId}${scopes.length ? `, scope ${scopes.join(' ')}` : ''}) answered ${r.status}${err ? ` ${err}${desc}` : ''}`;
     if (r.status === 200 && j && typeof j.access_token === 'string' && j.access_token) return { status: 'pass', messageId: 'issued', message: `the token endpoint issued a ${String(j.token_type ?? 'bearer')} token to client ${clientId}${typeof j.expires_in === 'number' ? ` (expires in ${j.expires_in} s)` : ''}`, details };
     if (r.status === 200) return { status: 'fail', messageId: 'noToken', message: `${said} without an access_token${j ? '' : ' (not JSON)'}`, hint: 'the token endpoint the metadata announces is not an OAuth2 token endpoint (a login page, a proxy): see auth.discovery.metadata', details };
@@ -102,7 +104,7 @@ export default defineCheck({
       case 'unsupported_grant_type': case 'invalid_grant':
         return { status: 'fail', messageId: 'unsupportedGrant', message: `${said}: the authorization server does not offer client_credentials here`, hint: `enable the client_credentials grant on the authorization server, or use admin.authType: Pkce / DeviceFlow`, details };
       default:
-        return { status: 'fail', messageId: 'tokenError', message: `unrecognised: ${said}${err ? '' : `, body ${scrub(JSON.stringify(r.body.slice(0, 160)))}`}`, hint: 'read the authorization server\'s logs for this request; the answer is not an OAuth2 error code flyte-doctor knows', details };
+        return { status: 'fail', messageId: 'tokenError', message: `unrecognised: ${said}${err ? '' : `, body ${JSON.stringify(scrub(maskTokenish(r.body.slice(0, 4096))).slice(0, 160))}`}`, hint: 'read the authorization server\'s logs for this request; the answer is not an OAuth2 error code flyte-doctor knows', details };
     }
   },
 });

@@ -1035,7 +1035,8 @@ async function runExecPlugin(x: ExecRun): Promise<{ token?: string; cert?: strin
       x.signal.removeEventListener('abort', onAbort);
       child.stdout!.destroy(); child.stderr!.destroy();
       try { child.kill('SIGKILL'); } catch { /* already gone */ }
-      const start = maskTokenish(x.scrubber.scrub((stream === 'stdout' ? out : errText).slice(0, 48))).replace(/\s+/g, ' ');
+      // masked before it is cut: a token cut at 48 characters is below the length maskTokenish masks
+      const start = maskTokenish(x.scrubber.scrub((stream === 'stdout' ? out : errText).slice(0, 4096))).replace(/\s+/g, ' ').slice(0, 48);
       rej(new KubeError('exec-bad-output', stream === 'stdout'
         ? `exec plugin \`${shown}\` printed more than ${cap / 2 ** 20} MiB on stdout without ending (it begins ${JSON.stringify(start)}): an ExecCredential is a few KB, and kubectl would read on until it runs out of memory`
         : `exec plugin \`${shown}\` printed more than ${cap / 2 ** 20} MiB on stderr without ending (it begins ${JSON.stringify(start)}): it loops on an error instead of printing an ExecCredential; run it by hand to see why`, { command: shown }));

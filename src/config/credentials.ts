@@ -206,7 +206,9 @@ export function plainValues(t: Target): string[] {
   const ids = new Set(t.identifiers ?? []);
   const walk = (v: unknown, key: string): void => {
     if (v === null || v === undefined) return;
-    if (typeof v === 'string') { if (v && !ids.has(v)) out.add(v.replace(/(:\/\/[^\s/?#@:]*:)[^\s/?#@]+@/g, '$1@')); return; }
+    // without the credentials a value carries (URL userinfo, a connection string's AccountKey, a SAS
+    // signature): a secret inside a "plain" value would otherwise be hidden only as a whole word
+    if (typeof v === 'string') { if (v && !ids.has(v)) out.add(v.replace(/(:\/\/[^\s/?#@:]*:)[^\s/?#@]+@/g, '$1@').replace(/((?:^|;)\s*(?:AccountKey|SharedAccessSignature)=)[^;]*/gi, '$1').replace(/([?&]sig=)[^&;]*/gi, '$1')); return; }
     if (typeof v === 'number') { out.add(String(v)); return; }
     if (typeof v !== 'object') return;
     if (typeof (v as { reveal?: unknown }).reveal === 'function') return;

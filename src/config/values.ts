@@ -372,12 +372,13 @@ export function parseSets(sets: string[]): Layer {
         if (item[i] === '\\') { i++; continue; }
         if (item[i] === '=') { eq = i; break; }
       }
-      // `a.password=x,y`: the part after the comma is the rest of a secret, never repeated.
-      if (eq < 0 && prev !== undefined && hideSetValue(prev) !== prev) {
-        throw new UserError(`--set ${hideSetValue(prev)}: the value holds a ",", where helm starts another key=value (and fails: the part after it has no "="); escape each comma of the value as \\, (e.g. --set 'key=a\\,b')`);
+      // `a.password=x,y`: the part after the comma is the rest of a secret, never repeated. Any key's
+      // value: a URL or connection string under a plain key (`…dsn=postgres://u:pa,ss@h`) is cut inside its password too.
+      if (eq < 0 && prev !== undefined) {
+        throw new UserError(`--set ${prev}=***: the value holds a ",", where helm starts another key=value (and fails: the part after it has no "="); escape each comma of the value as \\, (e.g. --set 'key=a\\,b')`);
       }
-      prev = item;
       if (eq < 0) throw setError(item, 'missing "="');
+      prev = item.slice(0, eq);
       const key = item.slice(0, eq);
       if (key.trim() === '') throw setError(item, 'empty key');
       const path = parseSetKey(item, key);
