@@ -323,6 +323,9 @@ function isBasicCredential(b64: string): boolean {
 
 // Each pattern runs only on a text that holds what it needs to match (a literal it starts with or
 // contains): most report strings hold none, and the key=value and JSON patterns scan every position.
+/** `curl -u user:pass`, `--user user:pass`, `--proxy-user u:p` in a quoted command (a pod's lifecycle hook, an event): the password part. */
+const USER_PASS_FLAG = /(^|[\s"'(])(-u|--user|--proxy-user)(\s+|=)(['"]?)([^\s:'"]+):([^\s'"]+)/g;
+const HAS_USER_FLAG = /(?:^|[\s"'(])(?:-u|--user|--proxy-user)[\s=]/;
 const HAS_AWS_KEY_ID = /A(?:KIA|SIA|GPA|IDA|ROA|NPA|NVA|IPA|BIA|CCA)/;
 const HAS_BEARER = /bearer|token/i;
 const HAS_BASIC = /basic/i;
@@ -341,6 +344,8 @@ function contextual(text: string, maskId: (id: string) => string): string {
   if (t.includes('=')) t = t.replace(KV, (m, k: string, eq: string, v: string) => (isSecretKeyName(k.split('.').pop() ?? k) && !placeholder(v) && !MASKED.test(v) ? `${k}${eq}***` : m));
   // (the value of a flag given as a separate word is masked only when it looks like a credential:
   // `--password to` in a sentence is not one)
+  // (a Kubernetes identity given to --user, system:serviceaccount:ns:name, is not a user:password pair)
+  if (t.includes(':') && HAS_USER_FLAG.test(t)) t = t.replace(USER_PASS_FLAG, (m, pre: string, f: string, sp: string, q: string, u: string, p: string) => (u === 'system' || placeholder(p) || MASKED.test(p) || p === '***' ? m : `${pre}${f}${sp}${q}${u}:***`));
   if (t.includes('-')) t = t.replace(FLAG_VALUE, (m, k: string, sp: string, q: string, v: string) => (isSecretKeyName(k.split('.').pop() ?? k) && looksLikeCredential(v) && !placeholder(v) && !MASKED.test(v) ? `${k}${sp}${q}***` : m));
   if (t.includes('"')) t = t.replace(JSON_KV, (m, q: string, k: string, sep: string, vq: string, v: string) => (isSecretKeyName(k) && v !== '' && !placeholder(v) ? `${q}${k}${q}${sep}${vq}***${vq}` : m));
   return t;

@@ -71,6 +71,11 @@ describe('redactor: hides every form of a known secret', () => {
     expect(r('kubectl oidc-login get-token --oidc-client-id=flyte --oidc-client-secret=Zq8xSecret1')).toBe('kubectl oidc-login get-token --oidc-client-id=flyte --oidc-client-secret=***');
     expect(r('kubelogin get-token --client-secret Wv7ySecret2 --server-id 6dae42f8')).toBe('kubelogin get-token --client-secret *** --server-id 6dae42f8');
     expect(r('flyteadmin -db.password "Pw-x91Abc" -token=abc')).toBe('flyteadmin -db.password "***" -token=***');
+    // user:password given to curl / mc in a lifecycle hook or an event; a Kubernetes identity is no pair
+    expect(r('exec [sh -c curl -u admin:S3cr3tPw http://x/hook] failed')).toBe('exec [sh -c curl -u admin:*** http://x/hook] failed');
+    expect(r("curl --user 'svc:p@ss:w0rd' -x http://p --proxy-user=bob:Pr0xyPw")).toBe("curl --user 'svc:***' -x http://p --proxy-user=bob:***");
+    expect(r('kubectl create rolebinding r --role=x --user=system:serviceaccount:flyte:default')).toBe('kubectl create rolebinding r --role=x --user=system:serviceaccount:flyte:default');
+    expect(r('run -u 1000 as user, time 12:30')).toBe('run -u 1000 as user, time 12:30');
   });
 
   it('secrets whose starts overlap in the text: each is found (the quick pre-check tries every position)', () => {
