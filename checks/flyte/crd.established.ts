@@ -6,6 +6,9 @@ import { API_MESSAGES, withKube } from '../kubernetes/_support.js';
 export const CRD = 'flyteworkflows.flyte.lyft.com';
 const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 
+/** flyte-core renders the CRD as a template (templates/propeller/crds/flyteworkflow.yaml) when flytepropeller.createCRDs is true. */
+export const CORE_CRD_FIX = 'flyte-core renders the CRD when flytepropeller.createCRDs is true (the default), so `helm upgrade` with it applies the chart\'s own; with createCRDs: false, apply it yourself: `helm template <release> flyteorg/flyte-core --set flytepropeller.createCRDs=true --show-only templates/propeller/crds/flyteworkflow.yaml | kubectl apply -f -`';
+
 export default defineCheck({
   id: 'flyte.crd.established',
   title: 'The FlyteWorkflow CRD exists and is Established',
@@ -25,7 +28,7 @@ export default defineCheck({
   explain: {
     what: `Reads the CustomResourceDefinition \`${CRD}\` and its conditions (Established, NamesAccepted, Terminating) and served versions.`,
     why: 'flyteadmin creates one FlyteWorkflow object per execution and propeller watches them; without the CRD every execution fails to launch. flyte-binary creates it at start-up (configuration.propeller.createCRDs), flyte-core installs it from the chart\'s crds/ folder.',
-    fix: 'flyte-binary: read the pod log for "failed to create FlyteWorkflow CRD" (RBAC), or set `configuration.propeller.createCRDs: false` and let helm install it. flyte-core: `helm upgrade` does not install CRDs that were deleted; apply the chart\'s crds/flyteworkflow.yaml.',
+    fix: 'flyte-binary: read the pod log for "failed to create FlyteWorkflow CRD" (RBAC), or set `configuration.propeller.createCRDs: false` and let helm install it. flyte-core: the chart renders it (templates/propeller/crds/flyteworkflow.yaml) while `flytepropeller.createCRDs` is true, so `helm upgrade` applies it; with createCRDs false, render that template and apply it.',
   },
   async run(ctx) {
     const k = kubectl(ctx.target.kubernetes);
@@ -48,7 +51,7 @@ export default defineCheck({
           message: `CRD ${CRD} does not exist; flyteadmin cannot create executions${installed ? '' : ` (and Flyte is not installed in namespace ${ctx.target.kubernetes.namespace})`}`, details: { crd: CRD, chart, installedInNamespace: installed },
           hint: chart === 'flyte-binary'
             ? `the binary creates it at start-up: \`${kubectl(ctx.target.kubernetes, ctx.target.kubernetes.namespace)} logs deploy/<fullname> | grep -i crd\` (RBAC on customresourcedefinitions); or set \`configuration.propeller.createCRDs: false\` so helm installs it`
-            : `\`kubectl apply -f https://raw.githubusercontent.com/flyteorg/flyte/master/charts/flyte-core/crds/flyteworkflow.yaml\` (helm does not re-create CRDs on upgrade); check with \`${k} get crd ${CRD}\`` };
+            : `${CORE_CRD_FIX}; check with \`${k} get crd ${CRD}\`` };
       }
       const st = isObj(crd['status']) ? crd['status'] : {};
       const spec = isObj(crd['spec']) ? crd['spec'] : {};
@@ -61,7 +64,7 @@ export default defineCheck({
       const term = cond('Terminating');
       if (typeof md['deletionTimestamp'] === 'string' || term?.['status'] === 'True') {
         return { status: 'fail' as const, messageId: 'terminating' as const, cause: key, message: `CRD ${CRD} is being deleted (since ${typeof md['deletionTimestamp'] === 'string' ? md['deletionTimestamp'] : '?'})${term ? `: ${text(term)}` : ''}; every FlyteWorkflow object goes with it`, details,
-          hint: `FlyteWorkflow objects with finalizers block the deletion until propeller removes them: \`${k} get flyteworkflows -A\`; once deleted, re-create the CRD (${chart === 'flyte-binary' ? 'restart the binary, which creates it' : 'apply the chart\'s crds/flyteworkflow.yaml'})` };
+          hint: `FlyteWorkflow objects with finalizers block the deletion until propeller removes them: \`${k} get flyteworkflows -A\`; once deleted, re-create the CRD (${chart === 'flyte-binary' ? 'restart the binary, which creates it' : 'helm upgrade with flytepropeller.createCRDs: true renders it'})` };
       }
       const names = cond('NamesAccepted');
       if (names && names['status'] === 'False') {
@@ -75,7 +78,9 @@ export default defineCheck({
       }
       if (!versions.includes('v1alpha1')) {
         return { status: 'fail' as const, messageId: 'wrongVersion' as const, cause: key, message: `CRD ${CRD} is Established but does not serve v1alpha1 (serves ${versions.join(', ') || 'nothing'}), which Flyte 1.x uses`, details,
-          hint: `re-apply the CRD from the chart version you install: \`${k} get crd ${CRD} -o yaml\`` };
+          hint: chart === 'flyte-binary'
+            ? `the binary creates the CRD at start-up only when it is missing (configuration.propeller.createCRDs), so an older one stays: replace it with the chart's (\`helm template <release> flyteorg/flyte-binary --set configuration.propeller.createCRDs=false --show-only templates/crds/flyteworkflow.yaml | kubectl apply -f -\`); compare with \`${k} get crd ${CRD} -o yaml\``
+            : `${CORE_CRD_FIX}; compare with \`${k} get crd ${CRD} -o yaml\`` };
       }
       return { status: 'pass' as const, messageId: 'established' as const, message: `CRD ${CRD} is Established (serves ${versions.join(', ')})`, details };
     });

@@ -2,6 +2,7 @@
 // pod webhook Deployments available (syncresources too when it is deployed there), the FlyteWorkflow
 // CRD Established, and the project-domain namespaces present. Reads as the operator's context when
 // --data-plane gives one, else with flyteadmin's token (which may not read Deployments: then it says so).
+import { CORE_CRD_FIX } from './crd.established.js';
 import { KubeError, probeSignal, selectorString, type KubeSession } from '../../src/clients/kube.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
@@ -100,7 +101,7 @@ export default defineCheck({
         const crdKey = cause.object('customresourcedefinition', p.name, CRD);
         if (!crd) {
           problems.push({ id: 'crdMissing', cause: crdKey, text: `CRD ${CRD} does not exist: flyteadmin cannot create executions in ${p.name}`,
-            hint: `apply it in the data plane: \`${planeKubectl(ctx.target.kubernetes, p)} apply -f https://raw.githubusercontent.com/flyteorg/flyte/master/charts/flyte-core/crds/flyteworkflow.yaml\` (helm does not re-create deleted CRDs)` });
+            hint: `in the data plane (context of ${planeKubectl(ctx.target.kubernetes, p)}): ${CORE_CRD_FIX}` });
         } else {
           const st = isObj(crd['status']) ? crd['status'] : {};
           const conds = (Array.isArray(st['conditions']) ? st['conditions'] : []).filter(isObj);
@@ -109,7 +110,7 @@ export default defineCheck({
           const spec = isObj(crd['spec']) ? crd['spec'] : {};
           const versions = (Array.isArray(spec['versions']) ? spec['versions'] : []).filter(isObj).filter((v) => v['served'] !== false).map((v) => String(v['name']));
           const why = typeof md['deletionTimestamp'] === 'string' ? 'is being deleted' : est?.['status'] !== 'True' ? `is not Established (${est ? `${String(est['reason'] ?? '')} ${String(est['message'] ?? '')}`.trim() : 'no condition yet'})` : !versions.includes('v1alpha1') ? `does not serve v1alpha1 (serves ${versions.join(', ') || 'nothing'})` : undefined;
-          if (why) problems.push({ id: 'crdNotEstablished', cause: crdKey, text: `CRD ${CRD} ${why}`, hint: `\`${planeKubectl(ctx.target.kubernetes, p)} get crd ${CRD} -o yaml\` shows its conditions; re-apply the chart's crds/flyteworkflow.yaml` });
+          if (why) problems.push({ id: 'crdNotEstablished', cause: crdKey, text: `CRD ${CRD} ${why}`, hint: `\`${planeKubectl(ctx.target.kubernetes, p)} get crd ${CRD} -o yaml\` shows its conditions; ${CORE_CRD_FIX}` });
         }
       });
       // Namespaces

@@ -319,7 +319,8 @@ describe('flyte.dataplane.components (two real API servers)', () => {
       const r = await components({ flags: ['dp1=dp-admin'] });
       expect(r.status, brief(r)).toBe('fail');
       expect(r.messageId).toBe('crdMissing');
-      expect(r.hint).toContain('--context dp-admin apply -f');
+      expect(r.hint).toContain('--context dp-admin');
+      expect(r.hint).toContain('--show-only templates/propeller/crds/flyteworkflow.yaml | kubectl apply -f -');
     } finally {
       await installFlyte(tb, 'flyte-core', { namespace: DP_NS, noWebhook: true });
     }

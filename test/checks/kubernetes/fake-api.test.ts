@@ -185,7 +185,7 @@ describe('CRD states from a server of our own (the shared CRD is never touched)'
     const missing = await check({ name: 'none', handle: () => undefined });
     expect(missing).toMatchObject({ status: 'fail', messageId: 'crdMissing' });
     expect(missing.hint).toContain('configuration.propeller.createCRDs');
-    expect((await check({ name: 'none', handle: () => undefined }, 'flyte-core')).hint).toContain('charts/flyte-core/crds/flyteworkflow.yaml');
+    expect((await check({ name: 'none', handle: () => undefined }, 'flyte-core')).hint).toContain('--show-only templates/propeller/crds/flyteworkflow.yaml'); // the chart's template, not a crds/ file it does not have
     const notEst = await check(crd({ conditions: [{ type: 'NamesAccepted', status: 'True', reason: 'NoConflicts' }, { type: 'Established', status: 'False', reason: 'Installing', message: 'the initial names have not been accepted' }] }));
     expect(notEst).toMatchObject({ status: 'fail', messageId: 'notEstablished' });
     expect(notEst.message).toContain('Established=False (Installing: the initial names have not been accepted)');
