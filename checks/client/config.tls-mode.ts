@@ -10,6 +10,33 @@ import { clientFix, clientSettingText, clientUnset, CLIENT_BEHAVIOUR } from '../
 import { endpointView, handshakeFailure, HANDSHAKE_FAILURE_MESSAGES, NOT_FROM_HERE_MESSAGE, whatListens } from '../tls/_support.js';
 import { uncheckableHere } from './_support.js';
 import type { EnvStore } from '../../src/clients/trust.js';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { pemPath } from '../../src/clients/tls.js';
+
+/**
+ * What a CA file without a PEM certificate holds instead, from its first bytes (a regular file only:
+ * the read that found no certificate already ended): a DER certificate (an ASN.1 SEQUENCE, what
+ * Windows and Java export as .cer/.der), or only a private key. Undefined when it is neither.
+ */
+async function notPemKind(path: string): Promise<{ kind: 'der' | 'keyOnly'; text: string; fix: string } | undefined> {
+  try {
+    const real = await pemPath(path);
+    if (!statSync(real).isFile()) return undefined;
+    const fd = openSync(real, 'r');
+    const buf = Buffer.alloc(4096);
+    let n = 0;
+    try { n = readSync(fd, buf, 0, buf.length, 0); } finally { closeSync(fd); }
+    const head = buf.subarray(0, n);
+    // DER: SEQUENCE with a long-form length (0x30 0x82 / 0x30 0x83), then the tbsCertificate SEQUENCE
+    if (n >= 8 && head[0] === 0x30 && (head[1] === 0x82 || head[1] === 0x83) && head[head[1] === 0x82 ? 4 : 5] === 0x30) {
+      return { kind: 'der', text: 'it is a DER (binary) certificate, not PEM: Go\'s AppendCertsFromPEM and grpcio read PEM only', fix: `convert it (openssl x509 -inform der -in ${shownPath(path)} -out ca.pem), then` };
+    }
+    if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(head.toString('latin1'))) {
+      return { kind: 'keyOnly', text: 'it holds a private key and no certificate: a CA file needs the CA\'s certificate (never a key)', fix: 'keep the private key off client machines, and' };
+    }
+  } catch { /* the read error was already reported */ }
+  return undefined;
+}
 
 /**
  * A CA bundle variable that cannot be used, by what each client does with it: Python requests refuses
@@ -81,6 +108,10 @@ export default defineCheck({
     const base: Record<string, Json> = { endpoint: where, insecure: c.insecure, insecureSkipVerify: c.insecureSkipVerify, ...(c.caCertFilePath ? { caCertFilePath: c.caCertFilePath } : {}), ...(c.configPath ? { configPath: c.configPath } : {}) };
     const insecureText = clientSettingText(ctx.target, 'insecure');
     if (!c.insecure && v.trust.caFileError) {
+      const kind = /no PEM certificate/.test(v.trust.caFileError) && c.caCertFilePath ? await notPemKind(c.caCertFilePath) : undefined;
+      if (kind) {
+        return { status: 'fail', messageId: 'caFileMissing', cause: cause.config('admin.caCertFilePath'), message: `${clientSettingText(ctx.target, 'caCertFilePath')}: no PEM certificate in the file, ${kind.text}; ${c.insecureSkipVerify ? 'flytectl stops before connecting (it reads the file even with insecureSkipVerify; pyflyte skips it then)' : 'flytectl and pyflyte stop before connecting'}`, hint: `${kind.fix} ${clientFix(ctx.target, 'caCertFilePath', kind.kind === 'der' ? '<path of ca.pem>' : '<path of the CA certificate (PEM)>') ?? 'point admin.caCertFilePath at the PEM certificate of the CA'}`, details: { ...base, caFileContent: kind.kind } };
+      }
       return { status: 'fail', messageId: 'caFileMissing', cause: cause.config('admin.caCertFilePath'), message: `${clientSettingText(ctx.target, 'caCertFilePath')}: ${v.trust.caFileError}; ${c.insecureSkipVerify ? 'flytectl stops before connecting (it reads the file even with insecureSkipVerify; pyflyte skips it then)' : 'flytectl and pyflyte stop before connecting'}`, hint: `${clientFix(ctx.target, 'caCertFilePath', '<path to an existing PEM of the CA>') ?? 'point admin.caCertFilePath at an existing PEM file'} that signed ${where}'s certificate, or ${clientUnset(ctx.target, 'caCertFilePath')} when the certificate is publicly trusted; flytectl reads it even with insecureSkipVerify`, details: base };
     }
     const timeoutMs = probeTimeout(ctx);

@@ -24,6 +24,8 @@ const MESSAGES = {
   proxyIntercepts: { status: 'fail', summary: 'Through the proxy, the admin endpoint presents another certificate than directly, one the clients do not trust: the proxy intercepts TLS.' },
   proxyInterceptsTrusted: { status: 'warn', summary: 'The proxy intercepts TLS with a certificate the clients trust (a corporate CA in their trust store); gRPC works only while the proxy speaks HTTP/2.' },
   proxyNoH2: { status: 'fail', summary: 'Through the proxy, the TLS listener offers no HTTP/2 (ALPN h2): the proxy re-encrypts with HTTP/1.1 only, which gRPC cannot use.' },
+  proxySchemeUnsupported: { status: 'fail', summary: 'A proxy variable names a SOCKS (or other non-HTTP) proxy: grpc-go (flytectl) sends it an HTTP CONNECT anyway and fails, grpcio (pyflyte) ignores it ("scheme not supported in proxy URI") and connects directly.' },
+  proxySchemeIgnored: { status: 'warn', summary: 'Only pyflyte/flytekit read the SOCKS proxy variable: grpcio ignores it and connects directly, flytekit\'s HTTP needs PySocks for it.' },
   proxyTlsFailed: { status: 'fail', summary: 'The tunnel opened, but the TLS handshake with the admin endpoint through it failed.' },
 } as const;
 type Id = keyof typeof MESSAGES;
@@ -70,6 +72,26 @@ export default defineCheck({
       if (!parseProxyUrl(p)) {
         return { status: 'fail', messageId: 'badProxyUrl', cause: cause.config(rs[0]!.variable!), message: `${rs[0]!.variable} is "${shownProxy(p)}", not a proxy URL (${rs.map(label).join(', ')} would fail before connecting)`, hint: `set ${rs[0]!.variable}=http://proxy-host:port (or unset it)`, details };
       }
+    }
+    // gRPC goes through HTTP CONNECT only: grpc-go dials any proxy URL's host:port and sends CONNECT
+    // (no SOCKS), grpcio refuses every scheme but http and connects directly, requests needs PySocks.
+    for (const [p, rs] of byProxy) {
+      const scheme = parseProxyUrl(p)!.protocol.replace(/:$/, '');
+      if (scheme === 'http' || scheme === 'https') continue;
+      const vars = [...new Set(rs.map((r) => r.variable!))];
+      const effect = rs.map((r) => r.client === 'flytectl'
+        ? `${label(r)} sends an HTTP CONNECT to it anyway and fails ("failed to do connect handshake")`
+        : r.client === 'pyflyte'
+          ? `${label(r)} ignores it ("'${scheme}' scheme not supported in proxy URI") and connects directly`
+          : `${label(r)} needs PySocks (requests[socks]) for it, else fails with "Missing dependencies for SOCKS support"`).join('; ');
+      const fatal = rs.some((r) => r.client === 'flytectl');
+      const host = where.replace(/:\d+$/, '');
+      return {
+        status: fatal ? 'fail' : 'warn', messageId: fatal ? 'proxySchemeUnsupported' : 'proxySchemeIgnored', cause: cause.config(vars[0]!),
+        message: `${vars.join(' / ')} is ${shownProxy(p)}, a ${scheme} proxy, but gRPC clients tunnel through HTTP CONNECT only: ${effect}`,
+        hint: `set ${vars.join(' and ')} to an HTTP proxy (http://proxy-host:port; a SOCKS-only tunnel such as ssh -D cannot carry gRPC), or add ${host} to NO_PROXY and no_proxy when it needs no proxy`,
+        details: { ...details, scheme },
+      };
     }
     const trust = await clientTrust(ctx.target);
     const timeoutMs = probeTimeout(ctx, 6000);
