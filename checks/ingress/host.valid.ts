@@ -39,14 +39,20 @@ export default defineCheck({
       return { status: 'pass', messageId: 'valid', message: fromInputs ? `the Ingress host ${host} (${whereSet(s)}) is a name Kubernetes accepts${tlsNote}` : `the TLS sections of the Ingress (${[...new Set(entries.map((e) => `${e.origin}: ${e.key}`))].join(', ')}) are ones Kubernetes accepts` };
     }
     const shown = JSON.stringify(host);
-    const fix = bad.meant
+    const inFile = s.file ? (s.file === '--set' ? ' (given with --set)' : ` in ${s.file}`) : '';
+    // Several names in one value (`a.example.org b.example.org`, `a,b`): an Ingress rule has one host.
+    const names = host!.trim().split(/[\s,;]+/).filter(Boolean);
+    const several = !bad.meant && names.length > 1 && names.every((n) => n.includes('.') && !ingressHostProblem(n));
+    const fix = several
+      ? `set ${s.key ?? key}: ${names[0]}${inFile} (one name: the chart renders one Ingress rule from it; the others need DNS records pointing at the same ingress and their own Ingress)`
+      : bad.meant
       ? `${fixSetting(t, 'ingress.host', s.key ?? key, bad.meant) ?? `set ${key}: ${bad.meant}`} (the DNS record and the TLS certificate name the same host)`
       : /IP address/.test(bad.why) ? `remove ${s.key ?? key}${s.file && s.file !== '--set' ? ` from ${s.file}` : ''} (the Ingress then answers every name, the address too), or set it to a DNS name whose record points at the ingress`
-        : `set ${s.key ?? key} to the host name alone, in lowercase (letters, digits, '-' and '.')`;
+        : `set ${s.key ?? key} to the host name alone, in lowercase (letters, digits, '-' and '.')${inFile}`;
     const also = tlsBad.length ? `; and ${tlsBad.map((p) => `${p.where} ${JSON.stringify(p.value)} ${p.bad.why}`).join('; ')}` : '';
     return {
       status: 'fail', messageId: 'invalidHost', cause: cause.config(key),
-      message: `the Ingress host ${shown} (${whereSet(s)}) ${bad.why}: the API server refuses the Ingress and \`helm install\` stops ("spec.rules[0].host: Invalid value: ${shown}: ${bad.apiServer}")${also}`,
+      message: `the Ingress host ${shown} (${whereSet(s)}) ${several ? `holds ${names.length} names (an Ingress rule has one host)` : bad.why}: the API server refuses the Ingress and \`helm install\` stops ("spec.rules[0].host: Invalid value: ${shown}: ${bad.apiServer}")${also}`,
       hint: tlsBad.length ? `${fix}; ${tlsBad.map(tlsFix).join('; ')}` : fix,
       details: { host: host!, source: whereSet(s), ...(bad.meant ? { meant: bad.meant } : {}), ...(tlsBad.length ? { tls: tlsBad.map((p) => ({ where: p.where, value: p.value, why: p.bad.why })) } : {}) },
     };

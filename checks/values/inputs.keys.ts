@@ -2,12 +2,88 @@ import { defineCheck } from '../../src/engine/define.js';
 import { cause } from '../../src/engine/causes.js';
 import type { UnknownKey } from '../../src/flyte/chart-keys.js';
 import type { Json } from '../../src/engine/types.js';
+import { chartReads } from '../../src/flyte/chart-keys.js';
+import { isDict, readValuesFile, type Dict } from '../../src/config/values.js';
+import type { Target } from '../../src/config/target.js';
 
 const SHOWN = 8;
 const DETAILS = 200;
 
+/** A key at the wrong level for the umbrella chart (`flyte:` / `flyte-binary:`): its own text and fix. */
+type Key = UnknownKey & { wrapped?: { why: string; fix: string; chart: FlyteChart } };
+
+type FlyteChart = 'flyte-binary' | 'flyte-core';
+/** Umbrella charts: the key of the Flyte subchart, the subchart, and the umbrella's own top-level keys. */
+const UMBRELLAS: readonly { name: string; key: string; sub: FlyteChart; own: readonly string[] }[] = [
+  { name: 'flyte', key: 'flyte', sub: 'flyte-core', own: ['flyte', 'redis', 'postgres', 'minio', 'redoc', 'contour', 'kubernetes-dashboard', 'sparkoperator', 'daskoperator', 'flyteconnector', 'global'] },
+  { name: 'flyte-sandbox', key: 'flyte-binary', sub: 'flyte-binary', own: ['flyte-binary', 'docker-registry', 'kubernetes-dashboard', 'minio', 'postgresql', 'sandbox', 'global'] },
+];
+
+/** The top-level keys of a values map that `chart` reads (never the ones every chart shares loosely). */
+const chartTop = (chart: FlyteChart, d: Dict): string[] => Object.keys(d).filter((k) => k !== 'global' && k !== 'flyteconnector' && chartReads(chart, k, true));
+
+/**
+ * The values files as written, for what the merged values cannot show: a Flyte chart's keys one level
+ * too deep (under an umbrella chart's `flyte:` / `flyte-binary:` while the chart itself is installed),
+ * or outside the umbrella's subchart key (Helm passes only that key to the subchart).
+ */
+function readFiles(t: Target): { file: string; values: Dict }[] {
+  const out: { file: string; values: Dict }[] = [];
+  for (const f of t.valuesFiles ?? []) {
+    if (f === '-') continue;
+    try { out.push({ file: f, values: readValuesFile(f, process.cwd()).values }); } catch { /* the loader already read it; unreadable now: nothing to add */ }
+  }
+  return out;
+}
+
+function wrappedKeys(t: Target, files: { file: string; values: Dict }[]): Key[] {
+  const out: Key[] = [];
+  const umbrella = UMBRELLAS.find((u) => u.name === t.chartName);
+  for (const { file, values } of files) {
+    if (umbrella) {
+      // The umbrella's values: the subchart's keys at the top level never reach it.
+      for (const k of chartTop(umbrella.sub, values)) {
+        if (umbrella.own.includes(k)) continue;
+        const there = files.some((f) => isDict(f.values[umbrella.key]) && (f.values[umbrella.key] as Dict)[k] !== undefined);
+        out.push({
+          key: k, origin: file, section: k, suggestion: `${umbrella.key}.${k}`,
+          wrapped: {
+            why: `a ${umbrella.sub} key outside \`${umbrella.key}:\`; the umbrella ${umbrella.name} chart passes only \`${umbrella.key}:\` to ${umbrella.sub}, so Helm ignores it`,
+            chart: umbrella.sub,
+            fix: there ? `move ${k} under ${umbrella.key}: (merge its keys into the ${umbrella.key}.${k} already there)` : `move ${k} under ${umbrella.key}: (${umbrella.key}.${k})`,
+          },
+        });
+      }
+      continue;
+    }
+    // The chart itself (or no chart recognised): its keys under an umbrella's subchart key are one level too deep.
+    for (const u of UMBRELLAS) {
+      const inner = values[u.key];
+      if (!isDict(inner)) continue;
+      for (const chart of (t.chart ? [t.chart] : ['flyte-binary', 'flyte-core'] as const)) {
+        const ks = chartTop(chart, inner);
+        if (!ks.length || (t.chart && chartReads(t.chart, u.key, true))) continue;
+        for (const k of ks) {
+          const there = files.some((f) => f.values[k] !== undefined);
+          out.push({
+            key: `${u.key}.${k}`, origin: file, section: u.key, suggestion: k,
+            wrapped: {
+              why: `${chart}'s ${k} one level too deep, under \`${u.key}:\` (the umbrella ${u.name} chart's key for ${u.sub})${t.chart ? `; ${chart} reads ${k} at the top level, so Helm ignores it` : ''}`,
+              chart,
+              fix: there ? `move ${u.key}.${k} up a level, merging its keys into the ${k} already there, and remove the \`${u.key}:\` level` : `move ${u.key}.${k} up a level to ${k} (remove the \`${u.key}:\` level)`,
+            },
+          });
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 /** One line per key: what it is and the key meant. */
-function line(u: UnknownKey, chart: string): string {
+function line(u: Key, chart: string): string {
+  if (u.wrapped) return `${u.key}: ${u.wrapped.why}`;
   const other = chart === 'flyte-core' ? 'flyte-binary' : 'flyte-core';
   const set = u.suggestionSet ? ` (already set here: remove ${u.key})` : '';
   const meant = u.suggestion ? `; did you mean ${u.suggestion}?${set}` : '';
@@ -28,14 +104,15 @@ function line(u: UnknownKey, chart: string): string {
 }
 
 /** The fix for one key: the exact rename (or removal). */
-function fix(u: UnknownKey): string {
+function fix(u: Key): string {
+  if (u.wrapped) return u.wrapped.fix;
   if (u.suggestion && u.suggestionSet) return `remove ${u.key} (${u.suggestion} is already set)`;
   if (u.suggestion) return `rename ${u.key} to ${u.suggestion}`;
   return `remove ${u.key}, or find the key meant in the chart's values.yaml`;
 }
 
 /** `in <file>: a; b` per file (files in the order they first appear). */
-function byOrigin(list: UnknownKey[], text: (u: UnknownKey) => string): string {
+function byOrigin(list: Key[], text: (u: Key) => string): string {
   const groups = new Map<string, string[]>();
   for (const u of list) groups.set(u.origin, [...(groups.get(u.origin) ?? []), text(u)]);
   return [...groups].map(([o, items]) => `in ${o}: ${items.join('; ')}`).join('; ');
@@ -58,14 +135,19 @@ export default defineCheck({
   },
   async run(ctx) {
     const t = ctx.target;
-    if (!t.chart) {
+    const files = t.valuesFiles?.length ? readFiles(t) : [];
+    const wrapped = wrappedKeys(t, files);
+    if (!t.chart && !wrapped.length) {
+      const tops = [...new Set(files.flatMap((f) => Object.keys(f.values)))];
       return {
         status: 'skip', messageId: 'noValues',
-        message: t.chartName ? `the values are ${t.chartName} values: flyte-doctor knows the keys of flyte-binary and flyte-core only` : 'no Helm values were given (--values, --set): nothing to compare with the chart\'s keys',
+        message: t.chartName ? `the values are ${t.chartName} values: flyte-doctor knows the keys of flyte-binary and flyte-core only`
+          : t.valuesFiles?.length ? `the values given (${t.valuesFiles.join(', ')}) hold no key of flyte-binary or flyte-core${tops.length ? ` (top-level keys: ${tops.slice(0, 8).join(', ')}${tops.length > 8 ? ', …' : ''})` : ''}: nothing to compare with a chart's keys; pass --chart flyte-binary or --chart flyte-core if they are meant for one`
+          : 'no Helm values were given (--values, --set): nothing to compare with the chart\'s keys',
       };
     }
-    const chart = t.chart;
-    const list = (t.unknownKeys ?? []) as UnknownKey[];
+    const chart = t.chart ?? wrapped[0]!.wrapped!.chart;
+    const list: Key[] = [...wrapped, ...((t.unknownKeys ?? []) as Key[])];
     const given = !!t.valuesFiles?.length || Object.values(t.provenance).some((p) => p.startsWith('--set'));
     if (!list.length && !given) {
       return { status: 'skip', messageId: 'noValues', message: `no values file was given (--values) and no --set sets a key flyte-doctor maps: only --chart ${chart}, whose defaults are its own keys` };
@@ -99,6 +181,7 @@ export default defineCheck({
           ...(u.readBy ? { readBy: u.readBy } : {}),
           ...(u.otherKey ? { otherKey: u.otherKey } : {}),
           ...(u.suggestionSet ? { suggestionSet: true } : {}),
+          ...(u.wrapped ? { reason: 'wrapped', fix: u.wrapped.fix } : {}),
         })) as Json,
       },
     };
