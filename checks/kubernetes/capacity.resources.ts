@@ -123,16 +123,22 @@ export default defineCheck({
       needed: { cpu: formatCpu(needCpu), memory: formatMem(needMem) }, pods: need.map((p) => `${p.name} ${formatCpu(p.cpu)}/${formatMem(p.mem)}`),
       ...(chart === 'flyte-binary' ? { note: 'flyte-binary sets no resource requests by default (deployment.resources); only a task pod is counted' } : {}),
     };
+    // Nodes left out only by a taint would take the pods that tolerate it: name the taints and the values keys.
+    const tainted = excluded.filter((x) => x.includes('(taint '));
+    const tolerateHint = tainted.length ? `; or let the Flyte pods tolerate the taint(s) of ${tainted.join(', ')} (${chart === 'flyte-core' ? '`<component>.tolerations`, e.g. `flyteadmin.tolerations`, `flytepropeller.tolerations`; task pods: `configmap.k8s.plugins.k8s.default-tolerations`' : '`deployment.extraPodSpec.tolerations`; task pods: `configuration.inline.plugins.k8s.default-tolerations`'})` : '';
+    const cordoned = excluded.filter((x) => x.endsWith('(cordoned)'));
+    const uncordonHint = cordoned.length ? `; or uncordon ${cordoned.map((x) => x.replace(/ \(cordoned\)$/, '')).join(', ')} (\`kubectl uncordon <node>\`)` : '';
+    const notCounted = excluded.length ? ` (not counted: ${excluded.join(', ')})` : '';
     const lowerHint = chart === 'flyte-core' ? 'lower `<component>.resources.requests` (e.g. `webhook.resources.requests`) or `configmap.task_resource_defaults.task_resources.defaults`' : 'lower the task defaults (`configuration.inline.task_resources.defaults`)';
     if (free.length === 0) {
       return { status: 'warn' as const, messageId: 'noSchedulableNodes' as const, message: `no schedulable nodes (${nodes.length} node(s)${excluded.length ? `: ${excluded.join(', ')}` : ''}); Flyte pods will stay Pending unless the cluster autoscales from zero`, details,
-        hint: `\`${k} get nodes\`; add a node pool, uncordon nodes (\`kubectl uncordon <node>\`) or add tolerations for the taints` };
+        hint: `\`${k} get nodes\`; add a node pool${uncordonHint || ', uncordon nodes (`kubectl uncordon <node>`)'}${tolerateHint}` };
     }
     const { unplaced } = place(need, free);
     const summary = `free on ${free.length} schedulable node(s): ${formatCpu(freeCpu)} CPU / ${formatMem(freeMem)}; needed: ${formatCpu(needCpu)} CPU / ${formatMem(needMem)}`;
     if (unplaced.length > 0) {
-      return { status: 'fail' as const, messageId: 'insufficient' as const, message: `${unplaced.map((p) => `${p.name} (${formatCpu(p.cpu)} CPU / ${formatMem(p.mem)})`).join(', ')} fit(s) on no node; ${summary}`, details: { ...details, unplaced: unplaced.map((p) => p.name) },
-        hint: `add nodes or ${lowerHint}; see \`${k} describe nodes | grep -A8 "Allocated resources"\`` };
+      return { status: 'fail' as const, messageId: 'insufficient' as const, message: `${unplaced.map((p) => `${p.name} (${formatCpu(p.cpu)} CPU / ${formatMem(p.mem)})`).join(', ')} fit(s) on no node; ${summary}${notCounted}`, details: { ...details, unplaced: unplaced.map((p) => p.name) },
+        hint: `add nodes or ${lowerHint}${tolerateHint}${uncordonHint}; see \`${k} describe nodes | grep -A8 "Allocated resources"\`` };
     }
     if (needCpu > TIGHT * freeCpu || needMem > TIGHT * freeMem) {
       return { status: 'warn' as const, messageId: 'tight' as const, message: `capacity is tight: ${summary} (more than ${TIGHT * 100}% of what is free)`, details,

@@ -16,6 +16,7 @@ const MESSAGES = {
   issuerKindMismatch: { status: 'fail', summary: 'The annotation names an Issuer but only a ClusterIssuer of that name exists, or the other way round: the wrong annotation key is used.' },
   issuerNotReady: { status: 'fail', summary: 'The (Cluster)Issuer exists but is not Ready: its condition reason and message are quoted (e.g. the ACME account cannot be registered).' },
   issuerPending: { status: 'warn', summary: 'The (Cluster)Issuer has no Ready condition yet: the cert-manager controller has not processed it (is it running?).' },
+  issuerStale: { status: 'warn', summary: 'The (Cluster)Issuer\'s Ready condition was written for an older generation of its spec: the cert-manager controller has not processed the change (is it running?), so its readiness cannot be judged.' },
   externalIssuer: { status: 'warn', summary: 'The annotation names an issuer of another API group (cert-manager.io/issuer-group): an external issuer whose readiness flyte-doctor does not read.' },
   defaultIssuer: { status: 'warn', summary: 'kubernetes.io/tls-acme: "true" relies on cert-manager\'s default issuer (a controller flag), which cannot be seen from the API.' },
   certificateMissing: { status: 'fail', summary: 'verify: no Certificate exists for the Ingress TLS Secret: cert-manager\'s ingress-shim did not create one.' },
@@ -37,7 +38,7 @@ export default defineCheck({
   dependsOn: ['kubernetes.api.reachable', 'kubernetes.namespace.exists'],
   messages: MESSAGES,
   explain: {
-    what: 'When the Ingress annotations ask cert-manager for the TLS certificate (`cert-manager.io/cluster-issuer`, `cert-manager.io/issuer`, `kubernetes.io/tls-acme`): reads API discovery for cert-manager.io/v1 (certificates, issuers, clusterissuers), then the named ClusterIssuer (or the Issuer in the release namespace) and its Ready condition; an annotation of the wrong kind (issuer vs cluster-issuer) and an Issuer in another namespace are named. In verify, reads the Certificate that cert-manager\'s ingress-shim names after each TLS Secret (`tls[].secretName`), its Ready condition, and the Secret.',
+    what: 'When the Ingress annotations ask cert-manager for the TLS certificate (`cert-manager.io/cluster-issuer`, `cert-manager.io/issuer`, `kubernetes.io/tls-acme`): reads API discovery for cert-manager.io/v1 (certificates, issuers, clusterissuers), then the named ClusterIssuer (or the Issuer in the release namespace) and its Ready condition (a Ready condition written for an older generation of the spec is stale: the controller has not processed the change, which is said, not judged); an annotation of the wrong kind (issuer vs cluster-issuer) and an Issuer in another namespace are named. In verify, reads the Certificate that cert-manager\'s ingress-shim names after each TLS Secret (`tls[].secretName`), its Ready condition, and the Secret.',
     why: 'Without cert-manager the annotation does nothing; with a missing or failing issuer no certificate is ever issued. `helm install` succeeds either way and the Ingress controller serves its default self-signed certificate, so every client fails TLS verification.',
     fix: 'Install cert-manager (with its CRDs), create the ClusterIssuer/Issuer (an Issuer in the release namespace), or use the annotation key of the kind that exists. When a Certificate is not Ready, `kubectl describe certificate <secretName> -n <ns>` and the CertificateRequest/Order/Challenge say why (DNS, HTTP-01 reachability, rate limits).',
   },
@@ -142,6 +143,15 @@ async function checkIssuer(ctx: CheckContext, s: KubeSession, r: ObjectReference
   }
   const ready = conditions(got).get('Ready');
   const type = issuerType(got);
+  // A Ready condition of an older generation (cert-manager writes observedGeneration) says nothing about the spec as it is now.
+  const gen = isObj(got['metadata']) && typeof got['metadata']['generation'] === 'number' ? got['metadata']['generation'] : undefined;
+  const rawReady = isObj(got['status']) && Array.isArray(got['status']['conditions']) ? (got['status']['conditions'] as unknown[]).find((x) => isObj(x) && x['type'] === 'Ready') : undefined;
+  const observed = isObj(rawReady) && typeof rawReady['observedGeneration'] === 'number' ? rawReady['observedGeneration'] : undefined;
+  if (ready && gen !== undefined && observed !== undefined && observed < gen) {
+    const msg = s.scrub(`${ready.reason ?? ''}${ready.message ? `: ${ready.message}` : ''}`);
+    return { status: 'warn', id: 'issuerStale', text: `${what} (${type}) says Ready=${ready.status}${msg ? ` (${msg})` : ''} for generation ${observed}, but its spec is at generation ${gen}: the cert-manager controller has not processed the change, so whether it can issue cannot be judged`,
+      hint: `check that cert-manager runs (\`kubectl get pods -n cert-manager\`) and read its controller logs; \`${k} describe ${r.kind.toLowerCase()} ${r.name}${cluster ? '' : ` -n ${ns}`}\``, cause: c, details: { kind: r.kind, name: r.name, type, ready: ready.status, generation: gen, observedGeneration: observed } };
+  }
   if (ready?.status === 'True') return { status: 'pass', id: 'issuerReady', text: `${what} exists and is Ready (${type})`, details: { kind: r.kind, name: r.name, type } };
   if (!ready) {
     return { status: 'warn', id: 'issuerPending', text: `${what} exists (${type}) but has no Ready condition: the cert-manager controller has not processed it`,

@@ -19,6 +19,7 @@ const MESSAGES = {
   claimPending: { status: 'warn', summary: 'The existing claim is not Bound yet (Pending): its StorageClass and provisioner are named.' },
   noProvisioning: { status: 'warn', summary: 'storageClass "-" turns dynamic provisioning off: a PersistentVolume must be created by hand for the claim.' },
   severalDefaults: { status: 'warn', summary: 'Several StorageClasses are marked default: which one a claim without a class gets depends on the Kubernetes version.' },
+  staticOnly: { status: 'warn', summary: 'The StorageClass has provisioner kubernetes.io/no-provisioner (local volumes): nothing provisions the claim and no Available PersistentVolume of that class exists.' },
   cannotRead: { status: 'warn', summary: 'The identity may not read StorageClasses or claims (403): cannot be checked with these credentials.' },
   ...API_MESSAGES,
 } as const;
@@ -36,7 +37,7 @@ export default defineCheck({
   dependsOn: ['kubernetes.api.reachable', 'kubernetes.namespace.exists'],
   messages: MESSAGES,
   explain: {
-    what: 'Umbrella charts only. flyte-sandbox: its bitnami PostgreSQL and MinIO (and the docker registry) persist either on the PersistentVolumes the chart creates itself (hostPath, class `manual`, through `existingClaim`), on an existing claim the values name (it must exist and be Bound), or on a dynamically provisioned claim with `persistence.storageClass` / `global.storageClass` (the StorageClass must exist) or the cluster\'s default StorageClass (one must be marked `storageclass.kubernetes.io/is-default-class`). The flyte chart\'s PostgreSQL, MinIO and Redis use emptyDir volumes (nothing to provision; the data is lost when their pods restart).',
+    what: 'Umbrella charts only. flyte-sandbox: its bitnami PostgreSQL and MinIO (and the docker registry) persist either on the PersistentVolumes the chart creates itself (hostPath, class `manual`, through `existingClaim`), on an existing claim the values name (it must exist and be Bound), or on a dynamically provisioned claim with `persistence.storageClass` / `global.storageClass` (the StorageClass must exist) or the cluster\'s default StorageClass (one must be marked `storageclass.kubernetes.io/is-default-class`; with several, the newest is named: Kubernetes 1.26+ gives it the claim). A class of provisioner `kubernetes.io/no-provisioner` provisions nothing: it warns unless an Available PersistentVolume of that class exists. The flyte chart\'s PostgreSQL, MinIO and Redis use emptyDir volumes (nothing to provision; the data is lost when their pods restart).',
     why: 'A claim whose StorageClass does not exist, or that names none in a cluster without a default, stays Pending: the bundled database never starts and flyteadmin waits for it forever (wait-for-db), with nothing in `helm install` saying why.',
     fix: 'Set the dependency\'s `persistence.storageClass` (or `global.storageClass`) to a StorageClass that exists (`kubectl get storageclass`), mark one default (`kubectl patch storageclass <name> -p \'{"metadata":{"annotations":{"storageclass.kubernetes.io/is-default-class":"true"}}}\'`), or install a provisioner (e.g. local-path-provisioner).',
   },
@@ -64,6 +65,22 @@ export default defineCheck({
     });
   },
 });
+
+const NO_PROVISIONER = 'kubernetes.io/no-provisioner';
+
+/** A class of kubernetes.io/no-provisioner provisions nothing: the claim binds only to an Available PV of that class made by hand. */
+async function staticOnly(s: KubeSession, c: Obj, dep: string, how: string, scKey: string, k: string, details: Record<string, unknown>, signal: AbortSignal): Promise<Item<Id> | undefined> {
+  if (c.provisioner !== NO_PROVISIONER) return undefined;
+  const name = c.metadata.name;
+  let pvs: Obj[];
+  try { pvs = await s.list<Obj>('/api/v1/persistentvolumes', signal, { maxItems: 500 }); } catch (e) { if (isForbidden(e)) return undefined; throw e; }
+  const avail = pvs.filter((p) => isObj(p.spec) && p.spec['storageClassName'] === name && isObj(p.status) && p.status['phase'] === 'Available');
+  if (avail.length) return undefined;
+  const mode = typeof (c as Record<string, unknown>)['volumeBindingMode'] === 'string' ? String((c as Record<string, unknown>)['volumeBindingMode']) : 'Immediate';
+  return { status: 'warn', id: 'staticOnly', text: `${dep}: ${how} StorageClass ${name} has provisioner ${NO_PROVISIONER} (volumeBindingMode ${mode}): it provisions nothing, and no Available PersistentVolume of class ${name} exists, so the claim stays Pending`,
+    hint: `create a PersistentVolume with \`storageClassName: ${name}\` (local or hostPath) before install (\`${k} get pv\`), or set \`${scKey}\` to a StorageClass whose provisioner creates volumes (\`${k} get storageclass\`)`,
+    cause: cause.object('storageclass', undefined, name), details: { ...details, storageClass: name, provisioner: NO_PROVISIONER, volumeBindingMode: mode, availableVolumes: 0 } };
+}
 
 async function checkOne(ctx: CheckContext, s: KubeSession, r: ObjectReference, signal: AbortSignal, list: () => Promise<Obj[] | KubeError>): Promise<Item<Id>> {
   const t = ctx.target;
@@ -97,10 +114,16 @@ async function checkOne(ctx: CheckContext, s: KubeSession, r: ObjectReference, s
   if (l instanceof KubeError) return forbidden(l);
   if (r.useDefault) {
     const defaults = l.filter(isDefault);
-    if (defaults.length === 1) return { status: 'pass', id: 'defaultExists', text: `${dep}: no StorageClass named; the cluster's default ${describe(defaults[0]!)} provisions its volume`, details: { ...details, storageClass: defaults[0]!.metadata.name } };
+    if (defaults.length === 1) return (await staticOnly(s, defaults[0]!, dep, 'the cluster\'s default', scKey, k, details, signal)) ?? { status: 'pass', id: 'defaultExists', text: `${dep}: no StorageClass named; the cluster's default ${describe(defaults[0]!)} provisions its volume`, details: { ...details, storageClass: defaults[0]!.metadata.name } };
     if (defaults.length > 1) {
-      return { status: 'warn', id: 'severalDefaults', text: `${dep}: no StorageClass named and ${defaults.length} are marked default (${defaults.map(describe).join(', ')}): recent Kubernetes versions take the newest, older ones reject the claim`,
-        hint: `name one with \`${scKey}\`, or keep a single default`, cause: cause.config(scKey), details: { ...details, defaults: defaults.map((c) => c.metadata.name) } };
+      // The DefaultStorageClass admission plugin (1.26+) takes the newest by creationTimestamp, ties by name.
+      const ts = (c: Obj) => { const v = Date.parse(String((c.metadata as Record<string, unknown>)['creationTimestamp'] ?? '')); return Number.isNaN(v) ? 0 : v; };
+      const sorted = [...defaults].sort((a, b) => ts(b) - ts(a) || (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+      const newest = sorted[0]!;
+      const others = sorted.slice(1);
+      const unmark = others.map((c) => `\`${k} annotate storageclass ${c.metadata.name} ${DEFAULT_STORAGE_CLASS_ANNOTATIONS.filter((a) => isObj(c.metadata.annotations) && String(c.metadata.annotations[a]) === 'true').map((a) => `${a}-`).join(' ')}\``).join(', ');
+      return { status: 'warn', id: 'severalDefaults', text: `${dep}: no StorageClass named and ${defaults.length} are marked default (${defaults.map(describe).join(', ')}): Kubernetes 1.26+ gives the claim the newest, ${describe(newest)}; older versions reject the claim`,
+        hint: `name the class you mean with \`${scKey}\`, or keep a single default (${unmark})`, cause: cause.config(scKey), details: { ...details, defaults: defaults.map((c) => c.metadata.name), chosen: newest.metadata.name } };
     }
     return { status: 'fail', id: 'noDefault', text: `${dep} claims a volume without naming a StorageClass (${r.source}) and the cluster has no default StorageClass${l.length ? ` (classes: ${l.map(describe).join(', ')})` : ' nor any StorageClass'}: the claim stays Pending and ${dep} never starts`,
       hint: `${choose(l)}${l.length ? `, or mark one default: \`${k} patch storageclass ${l[0]!.metadata.name} -p '{"metadata":{"annotations":{"storageclass.kubernetes.io/is-default-class":"true"}}}'\`` : ''}`,
@@ -108,7 +131,7 @@ async function checkOne(ctx: CheckContext, s: KubeSession, r: ObjectReference, s
   }
   if (isPlaceholder(r, t)) return { status: 'pass', id: 'noClaims', text: `${dep}: StorageClass "${r.name}" is a placeholder (${r.source}), not looked up`, details };
   const found = l.find((c) => c.metadata.name === r.name);
-  if (found) return { status: 'pass', id: 'classExists', text: `${dep}: StorageClass ${describe(found)} exists`, details: { ...details, storageClass: r.name } };
+  if (found) return (await staticOnly(s, found, dep, `the named (${r.source})`, scKey, k, details, signal)) ?? { status: 'pass', id: 'classExists', text: `${dep}: StorageClass ${describe(found)} exists`, details: { ...details, storageClass: r.name } };
   return { status: 'fail', id: 'classMissing', text: `${dep}: StorageClass ${r.name} (${r.source}) does not exist${l.length ? `; the classes that exist: ${l.map(describe).join(', ')}` : '; the cluster has no StorageClass'}: the claim stays Pending`,
     hint: choose(l), cause: cause.object('storageclass', undefined, r.name), details: { ...details, classes: l.map((c) => c.metadata.name) } };
 }

@@ -1,4 +1,4 @@
-import { KubeError, kubectl } from '../../src/clients/kube.js';
+import { isObj, kubectl } from '../../src/clients/kube.js';
 import { API_MESSAGES, withKube } from './_support.js';
 import { defineCheck } from '../../src/engine/define.js';
 
@@ -68,20 +68,29 @@ export default defineCheck({
     newerThanKnown: { status: 'pass', summary: 'The version is newer than the support table flyte-doctor knows.' },
     outOfUpstreamSupport: { status: 'warn', summary: 'Upstream Kubernetes no longer patches this minor version.' },
     belowMinimum: { status: 'fail', summary: 'The version is below what the charts need (Ingress networking.k8s.io/v1, 1.19).' },
+    unrecognised: { status: 'warn', summary: 'The server\'s version is not a Kubernetes 1.x version (e.g. v0.0.0-master of a source build, or no version at all): it cannot be judged.' },
     ...API_MESSAGES,
   },
   explain: {
-    what: `Reads the server version (\`GET /version\`). Below 1.${MIN_MINOR} fails: both charts render Ingress as \`networking.k8s.io/v1\`. A minor that upstream Kubernetes no longer patches (upstream supports the three newest minors) is a warning.`,
+    what: `Reads the server version (\`GET /version\`). Below 1.${MIN_MINOR} fails: both charts render Ingress as \`networking.k8s.io/v1\`. A minor that upstream Kubernetes no longer patches (upstream supports the three newest minors) is a warning. A version that is not Kubernetes 1.x (a source build answers v0.0.0-master) is said as unrecognised, not judged.`,
     why: 'An API the chart uses that the server does not serve makes `helm install` fail with "no matches for kind"; an unsupported version gets no security fixes. Flyte CI validates the rendered manifests against 1.27-1.29 only.',
     fix: 'Upgrade the cluster (managed: the provider\'s upgrade command, e.g. `aws eks update-cluster-version`, `gcloud container clusters upgrade`, `az aks upgrade`).',
   },
   async run(ctx) {
     return withKube(ctx, 'the server version', async (s, signal) => {
-      const v = await s.get<Record<string, unknown>>('/version', signal);
+      const raw = await s.get<unknown>('/version', signal);
+      const v: Record<string, unknown> = isObj(raw) ? raw : {};
       const str = (x: unknown) => (typeof x === 'string' ? x : undefined);
       const git = str(v['gitVersion']) ?? (str(v['major']) && str(v['minor']) ? `v${str(v['major'])}.${str(v['minor'])}` : undefined);
       const parsed = (git ? parseGitVersion(git) : undefined) ?? (str(v['major']) && str(v['minor']) ? { major: Number(v['major']), minor: parseInt(str(v['minor'])!, 10), patch: 0 } : undefined);
-      if (!git || !parsed || Number.isNaN(parsed.minor)) throw new KubeError('bad-response', `GET /version: no version in the answer (${s.scrub(JSON.stringify(v).slice(0, 120))})`, { request: 'GET /version' });
+      // A source build without version stamping answers v0.0.0-master+$Format:%H$ (major/minor ""), a
+      // proxy or an odd distribution something else: not judged as "below 1.19", said as unrecognised.
+      if (!git || !parsed || Number.isNaN(parsed.minor) || parsed.major !== 1) {
+        const evidence = s.scrub(String(JSON.stringify(raw) ?? raw).slice(0, 160));
+        return { status: 'warn' as const, messageId: 'unrecognised' as const, message: `unrecognised: GET /version answered ${evidence}, which is not a Kubernetes 1.x version; whether the Flyte charts (1.${MIN_MINOR}+) install on it cannot be judged from here`,
+          details: { gitVersion: git ?? null, major: str(v['major']) ?? null, minor: str(v['minor']) ?? null, minimum: `1.${MIN_MINOR}` },
+          hint: `\`${kubectl(ctx.target.kubernetes)} version\` and the provider's console show the real version; a source build of Kubernetes without version stamping reports v0.0.0: check that the server serves networking.k8s.io/v1 (\`${kubectl(ctx.target.kubernetes)} api-resources --api-group=networking.k8s.io\`)` };
+      }
       const today = new Date(ctx.clock.now()).toISOString().slice(0, 10);
       const c = classify(parsed.minor, today);
       const details = { gitVersion: git, minor: parsed.minor, minimum: `1.${MIN_MINOR}`, checkedOn: today, flyteCiValidated: '1.27-1.29', ...('range' in c ? { upstreamSupported: c.range } : {}) };
