@@ -1,4 +1,4 @@
-import { isObj, KubeError, formatCpu, formatMem, kubectl, parseQuantity, quantityOr0 } from '../../src/clients/kube.js';
+import { isObj, KubeError, type KubeSession, formatCpu, formatMem, kubectl, parseQuantity, quantityOr0 } from '../../src/clients/kube.js';
 import { API_MESSAGES, withKube } from './_support.js';
 import type { Target } from '../../src/config/target.js';
 import { cause } from '../../src/engine/causes.js';
@@ -66,6 +66,7 @@ export default defineCheck({
     enough: { status: 'pass', summary: 'The schedulable nodes have room for the chart\'s pods and a task pod.' },
     tight: { status: 'warn', summary: 'The pods fit, but they take more than 80% of what is free.' },
     insufficient: { status: 'fail', summary: 'A pod the install needs fits on no schedulable node; it would stay Pending.' },
+    insufficientAutoscaled: { status: 'warn', summary: 'A pod fits on no current node, but a cluster autoscaler (Cluster Autoscaler status, Karpenter) may add one: Pending until it does, if its limits allow.' },
     noSchedulableNodes: { status: 'warn', summary: 'No node is schedulable (all cordoned, not Ready or tainted).' },
     cannotList: { status: 'warn', summary: 'The identity may not list nodes or pods cluster-wide, so capacity cannot be checked.' },
     ...API_MESSAGES,
@@ -137,6 +138,12 @@ export default defineCheck({
     const { unplaced } = place(need, free);
     const summary = `free on ${free.length} schedulable node(s): ${formatCpu(freeCpu)} CPU / ${formatMem(freeMem)}; needed: ${formatCpu(needCpu)} CPU / ${formatMem(needMem)}`;
     if (unplaced.length > 0) {
+      // An autoscaler adds nodes for Pending pods: what fits nowhere now may fit in a minute (or never, past its limits).
+      const scaler = await autoscalerOf(s, signal);
+      if (scaler) {
+        return { status: 'warn' as const, messageId: 'insufficientAutoscaled' as const, message: `${unplaced.map((p) => `${p.name} (${formatCpu(p.cpu)} CPU / ${formatMem(p.mem)})`).join(', ')} fit(s) on no current node; ${summary}${notCounted}; ${scaler} may add a node for them: whether its node groups allow one this size cannot be judged from here`, details: { ...details, unplaced: unplaced.map((p) => p.name), autoscaler: scaler },
+          hint: `check that the autoscaler's node groups (max size, instance types) can fit ${unplaced.map((p) => p.name).join(', ')}; otherwise add nodes or ${lowerHint}${tolerateHint}${uncordonHint}` };
+      }
       return { status: 'fail' as const, messageId: 'insufficient' as const, message: `${unplaced.map((p) => `${p.name} (${formatCpu(p.cpu)} CPU / ${formatMem(p.mem)})`).join(', ')} fit(s) on no node; ${summary}${notCounted}`, details: { ...details, unplaced: unplaced.map((p) => p.name) },
         hint: `add nodes or ${lowerHint}${tolerateHint}${uncordonHint}; see \`${k} describe nodes | grep -A8 "Allocated resources"\`` };
     }
@@ -148,3 +155,12 @@ export default defineCheck({
     });
   },
 });
+
+/** A cluster autoscaler the API shows: Cluster Autoscaler's status ConfigMap (EKS, AKS, GKE, self-run) or Karpenter's API group. */
+async function autoscalerOf(s: KubeSession, signal: AbortSignal): Promise<string | undefined> {
+  const ca = await s.getOptional('/api/v1/namespaces/kube-system/configmaps/cluster-autoscaler-status', signal).catch(() => undefined);
+  if (ca) return 'Cluster Autoscaler (kube-system/cluster-autoscaler-status)';
+  const karpenter = await s.getOptional<{ versions?: unknown[] }>('/apis/karpenter.sh', signal).catch(() => undefined);
+  if (karpenter) return 'Karpenter (karpenter.sh)';
+  return undefined;
+}
