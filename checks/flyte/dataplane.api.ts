@@ -4,6 +4,7 @@
 // result says which identity answered). Also exports the per-plane access the other data-plane
 // checks share (one session per plane and run).
 import { isObj, KubeError, kubeSession, probeSignal, type KubeSession } from '../../src/clients/kube.js';
+import { isClusterInternal, isPrivateAddress } from '../../src/config/endpoints.js';
 import type { Target } from '../../src/config/target.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
@@ -90,6 +91,22 @@ export function hostPortOf(server: string): { host: string; port: number; key: s
 
 type ProbeId = 'dnsFailed' | 'unreachable' | 'tlsUntrusted' | 'tlsHostname' | 'tlsExpired' | 'tlsFailed' | 'tokenRejected' | 'forbidden' | 'notKubernetes' | 'apiError' | 'contextInvalid';
 
+/**
+ * A data plane whose endpoint is a cluster-internal name or a private address, that does not answer
+ * from this machine: the control plane's pods may well reach it (VPC peering, a private endpoint).
+ * Said as such, not as a confident failure; --in-cluster dials it as flyteadmin does.
+ */
+function privateNotFromHere(ctx: CheckContext, e: KubeError, p: DataPlane, server: string): { status: 'warn'; messageId: 'notFromHere'; cause: string; message: string; hint: string; details: Record<string, Json> } | undefined {
+  if (ctx.target.inCluster || !['dns', 'refused', 'timeout', 'network'].includes(e.kind)) return undefined;
+  const hp = hostPortOf(server);
+  const internal = isClusterInternal(hp.host), priv = isPrivateAddress(hp.host);
+  if (!internal && !priv) return undefined;
+  return { status: 'warn', messageId: 'notFromHere', cause: cause.unreachable(hp.key),
+    message: `${p.name}: ${server} is ${internal ? 'a cluster-internal name' : 'a private address'} and does not answer from this machine (${e.message}): whether flyteadmin's pods reach it cannot be judged from here`,
+    hint: `run \`flyte-doctor verify --in-cluster\` in the control plane (it dials the data plane as flyteadmin does), or pass --data-plane ${p.name}=<context> for a kubeconfig context that reaches it (VPN, bastion)`,
+    details: { server, error: e.message } };
+}
+
 /** A KubeError met while talking to a data plane as a finding: what answered, the cause, the fix. */
 export function planeFailure(e: KubeError, p: DataPlane, server: string, who: string, via: 'secret' | 'context', ns: string, secretName: string): { id: ProbeId; message: string; hint: string; cause: string } {
   const hp = hostPortOf(server);
@@ -154,6 +171,7 @@ export default defineCheck({
     secretUnreadable: { status: 'warn', summary: 'The credentials Secret cannot be read from here and no --data-plane context is given: cannot be checked from this machine.' },
     dnsFailed: { status: 'fail', summary: 'The endpoint\'s host does not resolve.' },
     unreachable: { status: 'fail', summary: 'Nothing answers at the endpoint (refused, timeout, reset).' },
+    notFromHere: { status: 'warn', summary: 'The endpoint is a cluster-internal name or a private address that does not answer from this machine: whether flyteadmin reaches it cannot be judged from here.' },
     tlsUntrusted: { status: 'fail', summary: 'The API server\'s certificate is not signed by the CA flyteadmin uses.' },
     tlsHostname: { status: 'fail', summary: 'The API server\'s certificate does not cover the endpoint\'s host.' },
     tlsExpired: { status: 'fail', summary: 'The API server\'s certificate is expired or not yet valid.' },
@@ -200,6 +218,8 @@ export default defineCheck({
     let note = '';
     if (a.flyteadmin) { via = 'secret'; s = a.flyteadmin; }
     else if (a.flyteadminError) {
+      const nf = privateNotFromHere(ctx, a.flyteadminError, p, a.server ?? p.endpoint ?? '?');
+      if (nf) return nf;
       const f = planeFailure(a.flyteadminError, p, a.server ?? p.endpoint ?? '?', `flyteadmin@${hostPortOf(a.server ?? '').key}`, 'secret', ns, secretName);
       return { status: 'fail', messageId: f.id, cause: f.cause, message: f.message, hint: f.hint, details: J({ via: 'secret', error: a.flyteadminError.message }) };
     } else if (a.operator) {
@@ -207,6 +227,8 @@ export default defineCheck({
       note = sr?.kind === 'forbidden' ? `; Secret ${ns}/${sr.secret} may not be read from here (403), so flyteadmin's own token was not tried`
         : sr?.kind === 'untraceable' ? `; flyteadmin's token was not tried: ${sr.why}` : sr?.kind === 'error' ? `; the Secret could not be read (${sr.error.message})` : !p.endpoint ? '' : '';
     } else if (a.operatorError) {
+      const nf = privateNotFromHere(ctx, a.operatorError, p, a.server ?? '?');
+      if (nf) return nf;
       const f = planeFailure(a.operatorError, p, a.server ?? '?', `${p.context}`, 'context', ns, secretName);
       return { status: 'fail', messageId: f.id, cause: f.cause, message: f.message, hint: f.hint, details: J({ via: 'context', context: p.context ?? '', error: a.operatorError.message }) };
     } else {
@@ -234,6 +256,8 @@ export default defineCheck({
     } catch (e) {
       if (ctx.signal.aborted) throw e;
       if (!(e instanceof KubeError)) { if (e instanceof TypeError) throw e; throw e; }
+      const nf = privateNotFromHere(ctx, e, p, server);
+      if (nf) return nf;
       const f = planeFailure(e, p, server, whoKey, via, ns, secretName);
       const cl = via === 'secret' && sr?.kind === 'ok' ? sr.claims : undefined;
       const expired = cl?.exp !== undefined && cl.exp * 1000 <= Date.now();

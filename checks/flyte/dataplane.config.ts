@@ -35,6 +35,18 @@ function problemsOf(dp: DataPlanes, p: DataPlane, ns: string): Problem[] {
       text: `configmap.clusters.labelClusterMap ${p.labels.map((l) => `"${l.label}"`).join(', ')} route${p.labels.length === 1 ? 's' : ''} to "${p.name}", which configmap.clusters.clusterConfigs does not define (it defines ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'nothing'}): flyteadmin skips it, and executions of such a label go to any enabled cluster instead`,
       hint: `spell the id as a clusterConfigs name (configmap.clusters.labelClusterMap.${p.labels[0]!.label}[].id: one of ${names.join(', ') || '(none defined)'}), or add a clusterConfigs entry named "${p.name}"` });
   }
+  // defaultExecutionLabel must be a key of labelClusterMap (a cluster name there is the usual slip):
+  // flyteadmin finds no clusters for another value and sends unlabelled executions to any enabled
+  // cluster. Said once: on the cluster it names, else on the first entry.
+  const dl = dp.defaultExecutionLabel;
+  if (dl && p.index !== undefined && !dp.labels.includes(dl) && (configured.find((x) => x.name === dl) ?? configured[0]) === p) {
+    const isName = names.includes(dl);
+    out.push({ id: 'unknownLabelTarget', cause: cause.config('configmap.clusters.defaultExecutionLabel'),
+      text: `configmap.clusters.defaultExecutionLabel "${dl}" is ${isName ? 'the name of a clusterConfigs entry, not' : 'not'} a label of configmap.clusters.labelClusterMap (${dp.labels.length ? `its labels: ${dp.labels.map((l) => `"${l}"`).join(', ')}` : 'it defines no labels'}): flyteadmin finds no clusters for it, so executions without a label of their own go to any enabled cluster instead of the default`,
+      hint: dp.labels.length
+        ? `set configmap.clusters.defaultExecutionLabel to one of ${dp.labels.join(', ')}${isName ? `, or add the label: configmap.clusters.labelClusterMap.${dl}: [{id: ${dl}, weight: 1}]` : ''}`
+        : `add the label to configmap.clusters.labelClusterMap: {${dl}: [{id: ${isName ? dl : (names[0] ?? '<cluster name>')}, weight: 1}]}, or remove configmap.clusters.defaultExecutionLabel` });
+  }
   if (p.index === undefined && !p.labels.length && p.context && dp.role === 'flags-only') {
     out.push({ id: 'flagOnly', text: `--data-plane names "${p.name}" (context ${p.context}), but these values are not a flyte-core control plane: flyte-binary (or no values) runs executions in its own cluster only, so no data plane is configured to check against`,
       hint: `pass the control plane's flyte-core values (-f) with configmap.clusters.clusterConfigs, or drop --data-plane ${p.name}=${p.context}` });
@@ -47,8 +59,9 @@ function problemsOf(dp: DataPlanes, p: DataPlane, ns: string): Problem[] {
     else {
       const u = endpointUrl(p.endpoint);
       const placeholder = /[<>{}]|\b(your|testcluster\d*_endpoint|changeme)\b/i.test(p.endpoint);
-      const why = !u ? 'is not a URL' : placeholder ? 'is a placeholder' : u.protocol === 'http:' ? 'uses http://: the bearer token would travel in clear and flyteadmin\'s client expects TLS with the CA of certPath' : u.protocol !== 'https:' ? `has scheme ${u.protocol} (expected https://)` : !u.hostname ? 'has no host' : (u.pathname !== '/' && u.pathname !== '') ? undefined : undefined;
-      if (why) out.push({ id: 'endpointInvalid', text: `${k}.endpoint "${p.endpoint}" ${why}`, hint: `set ${k}.endpoint to the data plane's API server URL, https://<host>[:port] (\`kubectl --context <data plane> cluster-info\` prints it)`, cause: cause.config(`${k}.endpoint`) });
+      const why = !u ? 'is not a URL' : placeholder ? 'is a placeholder' : u.protocol === 'http:' ? 'uses http://: the bearer token would travel in clear and flyteadmin\'s client expects TLS with the CA of certPath' : u.protocol !== 'https:' ? `has scheme ${u.protocol} (expected https://)` : !u.hostname ? 'has no host' : apiPathOf(u);
+      const base = u && why && why.startsWith('has the path ') ? apiBase(u) : undefined;
+      if (why) out.push({ id: 'endpointInvalid', text: `${k}.endpoint "${p.endpoint}" ${why}`, hint: base ? `set ${k}.endpoint: ${base} (the API server's base URL, without /api; \`kubectl --context <data plane> cluster-info\` prints it)` : `set ${k}.endpoint to the data plane's API server URL, https://<host>[:port] (\`kubectl --context <data plane> cluster-info\` prints it)`, cause: cause.config(`${k}.endpoint`) });
     }
     const missing = [!p.token ? 'auth.tokenPath' : '', !p.ca ? 'auth.certPath' : ''].filter(Boolean);
     if (missing.length) out.push({ id: 'authPathsMissing', text: `${k} (${p.name}) has no ${missing.join(' and ')}: flyteadmin reads every cluster's token and CA file at start-up and panics without them ("failed to read k8s ${missing[0] === 'auth.tokenPath' ? 'bearer token' : 'CA cert'} from configured path")`, hint: `set ${missing.map((m) => `${k}.${m}`).join(' and ')} to files of the mounted credentials Secret, e.g. /var/run/credentials/${p.name}_token and /var/run/credentials/${p.name}_cacert`, cause: cause.config(`${k}.auth`) });
@@ -82,6 +95,24 @@ function problemsOf(dp: DataPlanes, p: DataPlane, ns: string): Problem[] {
   }
   void ns;
   return out.sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
+}
+
+/**
+ * An endpoint whose path is a Kubernetes API path (`https://host:6443/api`, `/apis/...`, `/version`,
+ * `/readyz`): client-go treats the path as a prefix and appends `/api/v1/...` to it, so every call
+ * flyteadmin makes answers 404. Other paths are proxies (Rancher `/k8s/clusters/c-xxx`) and are fine.
+ */
+function apiPathOf(u: URL): string | undefined {
+  const path = u.pathname.replace(/\/+$/, '');
+  const m = /(^|\/)(api|apis|version|healthz|livez|readyz|openapi|metrics)(\/|$)/i.exec(path);
+  if (!m) return undefined;
+  return `has the path ${path}, a Kubernetes API path: flyteadmin's client appends /api/v1/... and /apis/... to the endpoint's path, so every request gets 404 and executions routed here fail ("failed to create workflow in propeller"); the endpoint is the API server's base URL ${apiBase(u)}`;
+}
+/** The endpoint without its Kubernetes API path (what `kubectl cluster-info` prints). */
+function apiBase(u: URL): string {
+  const path = u.pathname.replace(/\/+$/, '');
+  const m = /(^|\/)(api|apis|version|healthz|livez|readyz|openapi|metrics)(\/|$)/i.exec(path);
+  return `${u.origin}${m ? path.slice(0, m.index) : path}`;
 }
 
 const posixDir = (p: string) => p.replace(/\/[^/]*$/, '') || '/';

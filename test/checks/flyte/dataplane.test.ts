@@ -119,6 +119,16 @@ describe('flyte.dataplane.api (two real API servers)', () => {
     expect(r.hint).toContain('clusterConfigs[0].endpoint');
   });
 
+  it('a cluster-internal endpoint that does not resolve here: notFromHere (warn: flyteadmin\'s pods may reach it), not a confident fail', async () => {
+    const t = target({ endpoint: 'https://dp-api.flyte-dp.svc.cluster.local:6443' });
+    t.dnsServer = getTestbed().dns.server; // the bed's resolver refuses every name outside *.test
+    const r = (await runCheck('flyte.dataplane.api', t, { instance: 'dp1', phase: 'preflight', timeoutMs: 15_000 })).result;
+    expect(r.status, brief(r)).toBe('warn');
+    expect(r.messageId).toBe('notFromHere');
+    expect(r.message).toContain('is a cluster-internal name and does not answer from this machine');
+    expect(r.hint).toContain('--in-cluster');
+  });
+
   it('a data plane that accepts connections and never answers: unreachable within the check\'s budget, not an engine timeout', async () => {
     const t0 = Date.now();
     const r = await api({ endpoint: `https://127.0.0.1:${cp.stall.port}` });
