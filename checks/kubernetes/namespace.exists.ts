@@ -15,6 +15,7 @@ export default defineCheck({
     missingCannotCreate: { status: 'fail', summary: 'The namespace does not exist and the identity may not create it.' },
     notInstalled: { status: 'fail', summary: 'verify: the namespace does not exist, so nothing is installed there (a wrong -n, or the release is elsewhere).' },
     terminating: { status: 'fail', summary: 'The namespace is being deleted and stuck Terminating: the finalizers or remaining objects that block it are named.' },
+    podSecurityRestricted: { status: 'warn', summary: 'The namespace enforces the Pod Security "restricted" level: the chart\'s pods are rejected unless the values give every container the restricted securityContext (the keys are named); not judged from here.' },
     cannotRead: { status: 'warn', summary: 'The identity may not read the namespace (403), so whether it exists is unknown.' },
     ...API_MESSAGES,
   },
@@ -46,7 +47,21 @@ export default defineCheck({
           const t = terminatingNamespace(obj, ns, k);
           return { status: 'fail' as const, messageId: 'terminating' as const, cause: cause.object('namespace', undefined, ns), message: t.message, details: t.details, hint: t.hint };
         }
-        return { status: 'pass' as const, messageId: 'exists' as const, message: `namespace ${ns} exists (${phase ?? 'Active'})`, details: { namespace: ns, phase: phase ?? null } };
+        const labels = isObj(md['labels']) ? md['labels'] : {};
+        const enforce = labels['pod-security.kubernetes.io/enforce'];
+        if (enforce === 'restricted') {
+          // The evidence is the label; whether the pods comply depends on securityContext values that are
+          // not judged here, so this is a warning naming what "restricted" requires and where it is set.
+          const ver = typeof labels['pod-security.kubernetes.io/enforce-version'] === 'string' ? labels['pod-security.kubernetes.io/enforce-version'] : 'latest';
+          const binary = (ctx.target.chart ?? 'flyte-binary') === 'flyte-binary';
+          const keys = binary ? '`deployment.podSecurityContext` (runAsNonRoot: true, seccompProfile.type: RuntimeDefault) and `deployment.securityContext`, `deployment.waitForDB.securityContext`, `deployment.genAdminAuthSecret.securityContext` (allowPrivilegeEscalation: false, capabilities.drop: [ALL])'
+            : 'each component\'s `<component>.securityContext` (runAsNonRoot: true, seccompProfile.type: RuntimeDefault) and a container securityContext with allowPrivilegeEscalation: false, capabilities.drop: [ALL]';
+          return { status: 'warn' as const, messageId: 'podSecurityRestricted' as const, cause: cause.object('namespace', undefined, ns),
+            message: `namespace ${ns} exists but enforces Pod Security "restricted" (label pod-security.kubernetes.io/enforce=restricted, version ${ver}): the API server rejects every pod of the chart (the Deployment stays at 0 ready, "violates PodSecurity \"restricted:${ver}\"") unless each container and init container runs as non-root with seccompProfile RuntimeDefault, allowPrivilegeEscalation false and all capabilities dropped; the chart's defaults do not set these, and the values are not judged here`,
+            details: { namespace: ns, phase: phase ?? null, podSecurity: { enforce, version: ver } },
+            hint: `unless your values already set them, set ${keys}; or relax the namespace: \`${k} label namespace ${ns} pod-security.kubernetes.io/enforce=baseline --overwrite\`` };
+        }
+        return { status: 'pass' as const, messageId: 'exists' as const, message: `namespace ${ns} exists (${phase ?? 'Active'})`, details: { namespace: ns, phase: phase ?? null, ...(typeof enforce === 'string' ? { podSecurity: { enforce } } : {}) } };
       }
       if (ctx.phase === 'verify') {
         const src = ctx.target.provenance['kubernetes.namespace'] ?? 'default';

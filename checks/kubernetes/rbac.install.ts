@@ -100,6 +100,7 @@ export default defineCheck({
   messages: {
     allowed: { status: 'pass', summary: 'The identity holds every permission installing the chart needs.' },
     missingPermissions: { status: 'fail', summary: 'Permissions the install needs are missing; each missing verb and resource is named.' },
+    deniedByPolicy: { status: 'fail', summary: 'An authorizer (a webhook or policy engine, not RBAC) explicitly denies permissions the install needs: no RoleBinding can override it; its reason is named.' },
     ...API_MESSAGES,
   },
   explain: {
@@ -118,15 +119,36 @@ export default defineCheck({
       if (missing.length === 0) {
         return { status: 'pass' as const, messageId: 'allowed' as const, message: `user "${user}" may install ${chart} into namespace ${ctx.target.kubernetes.namespace} (${reqs.length} permissions checked)`, details };
       }
-      const lines = summarize(missing);
       const k = kubectl(ctx.target.kubernetes);
-      const first = missing[0]!;
+      const canI = (m: AccessDecision) => `\`${k} auth can-i ${m.verb} ${resName(m)}${m.namespace ? ` -n ${m.namespace}` : ''}\``;
+      // Two different answers behind allowed=false: an explicit deny (denied=true: a webhook or policy
+      // authorizer said no, and no RBAC binding can override it) and no rule granting it (a binding fixes it).
+      const why = (list: readonly AccessDecision[], f: (m: AccessDecision) => string | undefined) => [...new Set(list.map(f).filter((x): x is string => !!x))].slice(0, 3);
+      const denied = missing.filter((m) => m.denied);
+      const plain = missing.filter((m) => !m.denied);
+      // evaluationError does not make allowed=false unknown (RBAC reports a binding whose role is gone
+      // with it on every review); it is shown as evidence.
+      const errs = why(plain, (m) => m.evaluationError);
+      const missingDetail = missing.map((m) => ({ verb: m.verb, resource: resName(m), namespace: m.namespace ?? null, neededFor: m.why, ...(m.denied ? { denied: true } : {}), ...(m.reason ? { reason: m.reason } : {}), ...(m.evaluationError ? { evaluationError: m.evaluationError } : {}) }));
+      const errNote = errs.length ? ` (the authorizer also reported: ${errs.join('; ')})` : '';
+      if (denied.length) {
+        const reasons = why(denied, (m) => m.reason);
+        return {
+          status: 'fail' as const, messageId: 'deniedByPolicy' as const,
+          cause: cause.denied('kubernetes', user || 'anonymous', `install ${chart}`),
+          message: `an authorizer explicitly denies user "${user}" ${denied.length} permission(s) needed to install ${chart}${reasons.length ? ` (reason: ${reasons.join('; ')})` : ' (no reason given)'}: ${summarize(denied).join('; ')}${plain.length ? `; ${plain.length} more are granted by no rule: ${summarize(plain).join('; ')}` : ''}${errNote}`,
+          details: { ...details, denied: summarize(denied), ...(plain.length ? { notGranted: summarize(plain) } : {}), missingDetail },
+          hint: `an explicit deny (a webhook or policy authorizer, not RBAC) wins over any RoleBinding or ClusterRoleBinding, so binding cluster-admin will not help: ask the owner of that policy to allow user ${user || '<you>'}, or have an identity it allows (a cluster admin) install ${chart} or apply the cluster-scoped objects; check one with ${canI(denied[0]!)}`,
+        };
+      }
+      const lines = summarize(plain);
+      const first = plain[0]!;
       return {
         status: 'fail' as const, messageId: 'missingPermissions' as const,
         cause: cause.denied('kubernetes', user || 'anonymous', `install ${chart}`),
-        message: `user "${user}" lacks ${missing.length} permission(s) needed to install ${chart}: ${lines.join('; ')}`,
-        details: { ...details, missingDetail: missing.map((m) => ({ verb: m.verb, resource: resName(m), namespace: m.namespace ?? null, neededFor: m.why })) },
-        hint: `have a cluster admin grant them (e.g. \`kubectl create clusterrolebinding flyte-installer --clusterrole=cluster-admin --user=${user || '<you>'}\`), or install as an admin; check one with \`${k} auth can-i ${first.verb} ${resName(first)}${first.namespace ? ` -n ${first.namespace}` : ''}\``,
+        message: `user "${user}" lacks ${plain.length} permission(s) needed to install ${chart}: ${lines.join('; ')}${errNote}`,
+        details: { ...details, missingDetail },
+        hint: `have a cluster admin grant them (e.g. \`kubectl create clusterrolebinding flyte-installer --clusterrole=cluster-admin --user=${user || '<you>'}\`), or install as an admin; check one with ${canI(first)}`,
       };
     });
   },
