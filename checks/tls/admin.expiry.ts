@@ -51,7 +51,11 @@ export default defineCheck({
     }
     const soonest = certs.reduce((a, c) => (c.notAfterMs < a.notAfterMs ? c : a));
     const days = Math.floor((soonest.notAfterMs - now) / DAY);
-    if (days < WARN_DAYS) return { status: 'warn', messageId: 'expiresSoon', message: `certificate "${soonest.subject}" of ${where} expires in ${days} days (${date(soonest.notAfterMs)})`, hint: renew, details };
+    if (days < WARN_DAYS) {
+      // An intermediate that runs out before the leaf is not renewed with the leaf: the Secret must carry the CA's current one.
+      if (soonest !== leaf) return { status: 'warn', messageId: 'expiresSoon', message: `intermediate certificate "${soonest.subject}" that ${where} sends expires in ${days} days (${date(soonest.notAfterMs)}), before its leaf "${leaf.subject}" (${date(leaf.notAfterMs)})`, hint: `serve the current intermediate of your CA in tls.crt of the TLS Secret (leaf first, then the new intermediate); renewing the leaf alone keeps the old intermediate if the issuer still sends it`, details: { ...details, expiringIntermediate: soonest.subject, intermediateNotAfter: new Date(soonest.notAfterMs).toISOString() } };
+      return { status: 'warn', messageId: 'expiresSoon', message: `certificate "${soonest.subject}" of ${where} expires in ${days} days (${date(soonest.notAfterMs)})`, hint: renew, details };
+    }
     return { status: 'pass', messageId: 'valid', message: `certificate of ${where} valid until ${date(leaf.notAfterMs)} (${details.daysLeft} days)`, details };
   },
 });

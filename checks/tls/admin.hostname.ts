@@ -3,6 +3,7 @@ import { defineCheck } from '../../src/engine/define.js';
 import { clientFix, clientSettingText, clientUnset, ingressTlsSecretFix } from '../../src/flyte/client.js';
 import { certNames, chartIngressHost, tlsCause, tlsView } from './_support.js';
 import { handshakeNotFromHere } from './_support.js';
+import { isIP } from 'node:net';
 
 const CONTROLLER: Record<string, string> = { 'ingress-nginx': '"Kubernetes Ingress Controller Fake Certificate"', traefik: '"TRAEFIK DEFAULT CERT"', kong: 'Kong\'s default certificate' };
 
@@ -57,20 +58,30 @@ export default defineCheck({
     const ingressHost = chartIngressHost(ctx.target);
     const onCert = names.find((n) => !n.includes('*') && !/^[\d.:]+$/.test(n));
     const port = e.port === 443 ? '' : `:${e.port}`;
+    // A wildcard that looks like it covers the host but does not: the apex (*.example.com vs example.com) or two labels deep.
+    const h = e.host.toLowerCase().replace(/\.$/, '');
+    const wild = names.find((n) => n.startsWith('*.') && (h === n.slice(2).toLowerCase() || h.endsWith(`.${n.slice(2).toLowerCase()}`)));
+    const wildNote = wild ? `; a wildcard covers exactly one label: ${wild} covers x.${wild.slice(2)}, not ${h === wild.slice(2).toLowerCase() ? `the apex ${e.host}` : `${e.host} (two or more labels deep)`}` : '';
+    const wildFix = wild ? ` (list ${e.host} itself next to ${wild})` : '';
     if (ctx.target.client.insecureSkipVerify) {
-      return { status: 'fail', messageId: 'nameMismatchSkipVerify', cause: key, message: `certificate of ${where} is valid for ${list}, not ${e.host}; ${clientSettingText(ctx.target, 'insecureSkipVerify')} hides it from flytectl only: pyflyte still fails (it trusts the served certificate but checks the host name and the dates)`, hint: `reissue the certificate with ${e.host} in subjectAltName${onCert ? `, or dial a name on it (${clientFix(ctx.target, 'endpoint', `dns:///${onCert}${port}`) ?? `admin.endpoint: dns:///${onCert}${port}`})` : ''}; then ${clientUnset(ctx.target, 'insecureSkipVerify')}`, details };
+      return { status: 'fail', messageId: 'nameMismatchSkipVerify', cause: key, message: `certificate of ${where} is valid for ${list}, not ${e.host}${wildNote}; ${clientSettingText(ctx.target, 'insecureSkipVerify')} hides it from flytectl only: pyflyte still fails (it trusts the served certificate but checks the host name and the dates)`, hint: `reissue the certificate with ${e.host} in subjectAltName${onCert ? `, or dial a name on it (${clientFix(ctx.target, 'endpoint', `dns:///${onCert}${port}`) ?? `admin.endpoint: dns:///${onCert}${port}`})` : ''}; then ${clientUnset(ctx.target, 'insecureSkipVerify')}`, details };
     }
     // The client dials another name than the one the Ingress (and its certificate) is for.
     if (ingressHost && ingressHost.toLowerCase() !== e.host.toLowerCase() && names.some((n) => covers(n, ingressHost))) {
       const fix = clientFix(ctx.target, 'endpoint', `dns:///${ingressHost}${port}`);
       return { status: 'fail', messageId: 'wrongNameDialled', cause: key, message: `the client dials ${e.host}, but the certificate of ${where} is for ${list} (the Ingress host is ${ingressHost})`, hint: `${fix ?? `dial ${ingressHost}`}: the certificate and the Ingress are for ${ingressHost}; make that name resolve to the load balancer (DNS record), rather than dialling ${e.host}`, details };
     }
+    // An IP endpoint: no SNI is sent (the server picks its default certificate), and Go and Node match an IP only against IP SANs.
+    if (isIP(e.host) && onCert) {
+      const fix = clientFix(ctx.target, 'endpoint', `dns:///${onCert}${port}`) ?? `admin.endpoint: dns:///${onCert}${port}`;
+      return { status: 'fail', messageId: 'nameMismatch', cause: key, message: `the client dials the IP address ${e.host}, but the certificate of ${where} is for ${list} (no IP SAN ${e.host}): an IP is matched only against IP SANs (Go: "x509: cannot validate certificate for ${e.host} because it doesn't contain any IP SANs"), and a client dialling an IP sends no SNI, so the server answers with its default certificate`, hint: `dial the DNS name instead (${fix}), so that SNI selects the right certificate; or add ${e.host} as an IP SAN (cert-manager Certificate ipAddresses; openssl subjectAltName=IP:${e.host})`, details };
+    }
     const onIngress = !ingressHost || ingressHost.toLowerCase() === e.host.toLowerCase();
     return {
-      status: 'fail', messageId: 'nameMismatch', cause: key, message: `certificate of ${where} is valid for ${list}, not ${e.host}`,
+      status: 'fail', messageId: 'nameMismatch', cause: key, message: `certificate of ${where} is valid for ${list}, not ${e.host}${wildNote}`,
       hint: onIngress
-        ? `the Ingress for ${e.host} serves a certificate for other names: reissue it with ${e.host} in subjectAltName (cert-manager Certificate dnsNames), or ${ingressTlsSecretFix(ctx.target)}${onCert ? `; or dial the name on it (admin.endpoint: dns:///${onCert}${port})` : ''}`
-        : `reissue the certificate with ${e.host} in subjectAltName${onCert ? `, or dial the name on it (${clientFix(ctx.target, 'endpoint', `dns:///${onCert}${port}`) ?? `admin.endpoint: dns:///${onCert}${port}`})` : ''}`,
+        ? `the Ingress for ${e.host} serves a certificate for other names: reissue it with ${e.host} in subjectAltName${wildFix} (cert-manager Certificate dnsNames), or ${ingressTlsSecretFix(ctx.target)}${onCert ? `; or dial the name on it (admin.endpoint: dns:///${onCert}${port})` : ''}`
+        : `reissue the certificate with ${e.host} in subjectAltName${wildFix}${onCert ? `, or dial the name on it (${clientFix(ctx.target, 'endpoint', `dns:///${onCert}${port}`) ?? `admin.endpoint: dns:///${onCert}${port}`})` : ''}`,
       details,
     };
   },
