@@ -9,30 +9,25 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTarget } from '../../../src/config/load.js';
-import { startHttp, type Running } from '../../harness/private-servers.js';
+import { startApiServer, type ApiServer } from '../../harness/api-server.js';
 import { runCheck } from '../../harness/run-check.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fd-cap-as-'));
 mkdirSync(join(dir, 'home'));
-let server: Running;
+let server: ApiServer;
 let kubeconfig: string;
 let scaler: 'none' | 'ca' | 'karpenter' = 'none';
 
 beforeAll(async () => {
-  server = await startHttp((req, res) => {
-    const path = (req.url ?? '').split('?')[0]!;
-    const send = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
-    const notFound = () => send(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'not found' });
-    if (path === '/version') return send(200, { major: '1', minor: '33', gitVersion: 'v1.33.13' });
-    if (path === '/api') return send(200, { kind: 'APIVersions', versions: ['v1'] });
-    if (path === '/api/v1/nodes') return send(200, { kind: 'NodeList', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items: [{ metadata: { name: 'n1' }, spec: {}, status: { allocatable: { cpu: '2', memory: '4Gi' }, conditions: [{ type: 'Ready', status: 'True' }] } }] });
-    if (path === '/api/v1/pods') return send(200, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items: [] });
-    if (path === '/api/v1/namespaces/kube-system/configmaps/cluster-autoscaler-status') return scaler === 'ca' ? send(200, { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'cluster-autoscaler-status', namespace: 'kube-system' }, data: { status: 'Health: Healthy' } }) : notFound();
-    if (path === '/apis/karpenter.sh') return scaler === 'karpenter' ? send(200, { kind: 'APIGroup', apiVersion: 'v1', name: 'karpenter.sh', versions: [{ groupVersion: 'karpenter.sh/v1', version: 'v1' }] }) : notFound();
-    return notFound();
-  });
-  kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(kubeconfig, stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'x', cluster: { server: `http://127.0.0.1:${server.port}` } }], users: [{ name: 'u', user: { token: 'fd-cap-token-4242' } }], contexts: [{ name: 'c', context: { cluster: 'x', user: 'u' } }], 'current-context': 'c' }));
+  server = await startApiServer(dir, { token: 'fd-cap-token-4242', route: (path) => {
+    const ok = (body: unknown) => ({ status: 200, body });
+    if (path === '/api/v1/nodes') return ok({ kind: 'NodeList', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items: [{ metadata: { name: 'n1' }, spec: {}, status: { allocatable: { cpu: '2', memory: '4Gi' }, conditions: [{ type: 'Ready', status: 'True' }] } }] });
+    if (path === '/api/v1/pods') return ok({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items: [] });
+    if (path === '/api/v1/namespaces/kube-system/configmaps/cluster-autoscaler-status' && scaler === 'ca') return ok({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'cluster-autoscaler-status', namespace: 'kube-system' }, data: { status: 'Health: Healthy' } });
+    if (path === '/apis/karpenter.sh' && scaler === 'karpenter') return ok({ kind: 'APIGroup', apiVersion: 'v1', name: 'karpenter.sh', versions: [{ groupVersion: 'karpenter.sh/v1', version: 'v1' }] });
+    return undefined;
+  } });
+  kubeconfig = server.kubeconfig;
 });
 afterAll(async () => { await server.stop(); });
 

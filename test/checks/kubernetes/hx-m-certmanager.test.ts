@@ -8,29 +8,24 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTarget } from '../../../src/config/load.js';
-import { startHttp, type Running } from '../../harness/private-servers.js';
+import { startApiServer, type ApiServer } from '../../harness/api-server.js';
 import { runCheck } from '../../harness/run-check.js';
 
 const NS = 'hx-m-cm';
 const dir = mkdtempSync(join(tmpdir(), 'hx-m-cm-'));
 mkdirSync(join(dir, 'home'));
 let issuer: Record<string, unknown> = {};
-let server: Running;
+let server: ApiServer;
 let kubeconfig: string;
 
 beforeAll(async () => {
-  server = await startHttp((req, res) => {
-    const path = (req.url ?? '').split('?')[0]!;
-    const send = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
-    if (path === '/version') return send(200, { major: '1', minor: '33', gitVersion: 'v1.33.13' });
-    if (path === '/api') return send(200, { kind: 'APIVersions', versions: ['v1'] });
-    if (path === `/api/v1/namespaces/${NS}`) return send(200, { kind: 'Namespace', apiVersion: 'v1', metadata: { name: NS }, status: { phase: 'Active' } });
-    if (path === '/apis/cert-manager.io/v1') return send(200, { kind: 'APIResourceList', groupVersion: 'cert-manager.io/v1', resources: ['certificates', 'issuers', 'clusterissuers'].map((name) => ({ name, namespaced: name !== 'clusterissuers', kind: 'X', verbs: ['get', 'list'] })) });
-    if (path === '/apis/cert-manager.io/v1/clusterissuers/hx-m-le') return send(200, issuer);
-    return send(404, { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404, message: 'not found' });
-  });
-  kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(kubeconfig, stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'x', cluster: { server: `http://127.0.0.1:${server.port}` } }], users: [{ name: 'u', user: { token: 'hx-m-token-7777' } }], contexts: [{ name: 'c', context: { cluster: 'x', user: 'u' } }], 'current-context': 'c' }));
+  server = await startApiServer(dir, { token: 'hx-m-token-7777', route: (path) => {
+    if (path === `/api/v1/namespaces/${NS}`) return { status: 200, body: { kind: 'Namespace', apiVersion: 'v1', metadata: { name: NS }, status: { phase: 'Active' } } };
+    if (path === '/apis/cert-manager.io/v1') return { status: 200, body: { kind: 'APIResourceList', groupVersion: 'cert-manager.io/v1', resources: ['certificates', 'issuers', 'clusterissuers'].map((name) => ({ name, namespaced: name !== 'clusterissuers', kind: 'X', verbs: ['get', 'list'] })) } };
+    if (path === '/apis/cert-manager.io/v1/clusterissuers/hx-m-le') return { status: 200, body: issuer };
+    return undefined;
+  } });
+  kubeconfig = server.kubeconfig;
   writeFileSync(join(dir, 'values.yaml'), stringify({ configuration: { database: { host: 'db.hxm.test' } },
     ingress: { create: true, host: 'flyte.test', ingressClassName: 'nginx', commonAnnotations: { 'cert-manager.io/cluster-issuer': 'hx-m-le' }, tls: [{ secretName: 'hx-m-tls', hosts: ['flyte.test'] }] } }));
 });

@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTarget } from '../../../src/config/load.js';
 import { SHARED_FIXTURES } from '../../harness/fixtures.js';
-import { startHttp, type Running } from '../../harness/private-servers.js';
+import { startApiServer, type ApiServer } from '../../harness/api-server.js';
 import { runCheck } from '../../harness/run-check.js';
 
 const NS = 'hx-m-scd';
@@ -20,22 +20,17 @@ writeFileSync(SANDBOX, readFileSync(join(SHARED_FIXTURES, 'flyte-values', 'flyte
 const PG = join(dir, 'pg.yaml');
 writeFileSync(PG, stringify({ postgresql: { primary: { persistence: { existingClaim: '' } } } }));
 let classes: unknown[] = [];
-let server: Running;
+let server: ApiServer;
 let kubeconfig: string;
 const sc = (name: string, created: string, beta = false) => ({ metadata: { name, creationTimestamp: created, annotations: { [beta ? 'storageclass.beta.kubernetes.io/is-default-class' : 'storageclass.kubernetes.io/is-default-class']: 'true' } }, provisioner: `${name}.csi.test` });
 
 beforeAll(async () => {
-  server = await startHttp((req, res) => {
-    const path = (req.url ?? '').split('?')[0]!;
-    const send = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
-    if (path === '/version') return send(200, { major: '1', minor: '33', gitVersion: 'v1.33.13' });
-    if (path === '/api') return send(200, { kind: 'APIVersions', versions: ['v1'] });
-    if (path === `/api/v1/namespaces/${NS}`) return send(200, { kind: 'Namespace', apiVersion: 'v1', metadata: { name: NS }, status: { phase: 'Active' } });
-    if (path === '/apis/storage.k8s.io/v1/storageclasses') return send(200, { kind: 'StorageClassList', apiVersion: 'storage.k8s.io/v1', metadata: { resourceVersion: '1' }, items: classes });
-    return send(404, { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404, message: 'not found' });
-  });
-  kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(kubeconfig, stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'x', cluster: { server: `http://127.0.0.1:${server.port}` } }], users: [{ name: 'u', user: { token: 'hx-m-token-5555' } }], contexts: [{ name: 'c', context: { cluster: 'x', user: 'u' } }], 'current-context': 'c' }));
+  server = await startApiServer(dir, { token: 'hx-m-token-5555', route: (path) => {
+    if (path === `/api/v1/namespaces/${NS}`) return { status: 200, body: { kind: 'Namespace', apiVersion: 'v1', metadata: { name: NS }, status: { phase: 'Active' } } };
+    if (path === '/apis/storage.k8s.io/v1/storageclasses') return { status: 200, body: { kind: 'StorageClassList', apiVersion: 'storage.k8s.io/v1', metadata: { resourceVersion: '1' }, items: classes } };
+    return undefined;
+  } });
+  kubeconfig = server.kubeconfig;
 });
 afterAll(async () => { await server.stop(); });
 

@@ -1,29 +1,21 @@
 // kubernetes.version.supported against an API server of our own (127.0.0.1) whose /version answers
 // what managed clusters and source builds answer: a version that is not Kubernetes 1.x is said as
 // "unrecognised" (warn), never judged "below 1.19" (fail) nor an `error`.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttp, type Running } from '../../harness/private-servers.js';
+import { startApiServer, type ApiServer } from '../../harness/api-server.js';
 import { runCheck } from '../../harness/run-check.js';
 import { makeTarget } from '../../harness/target.js';
 
-let server: Running;
+let server: ApiServer;
 let version: unknown = {};
 let kubeconfig: string;
 
 beforeAll(async () => {
-  server = await startHttp((req, res) => {
-    const path = (req.url ?? '').split('?')[0];
-    const body = path === '/version' ? version : path === '/api' ? { kind: 'APIVersions', versions: ['v1'] } : { kind: 'Status', status: 'Failure', code: 404, reason: 'NotFound' };
-    res.writeHead(path === '/version' || path === '/api' ? 200 : 404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-  });
-  const d = mkdtempSync(join(tmpdir(), 'hx-m-kv-'));
-  kubeconfig = join(d, 'config');
-  writeFileSync(kubeconfig, stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'x', cluster: { server: `http://127.0.0.1:${server.port}` } }], users: [{ name: 'u', user: { token: 'hx-m-secret-token-9876' } }], contexts: [{ name: 'c', context: { cluster: 'x', user: 'u' } }], 'current-context': 'c' }));
+  server = await startApiServer(mkdtempSync(join(tmpdir(), 'hx-m-kv-')), { token: 'hx-m-secret-token-9876', route: (path) => (path === '/version' ? { status: 200, body: version } : undefined) });
+  kubeconfig = server.kubeconfig;
 });
 afterAll(async () => { await server.stop(); });
 

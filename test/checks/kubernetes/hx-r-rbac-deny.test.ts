@@ -9,37 +9,32 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTarget } from '../../../src/config/load.js';
-import { startHttp, type Running } from '../../harness/private-servers.js';
+import { startApiServer, type ApiServer } from '../../harness/api-server.js';
 import { runCheck } from '../../harness/run-check.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fd-hx-r-deny-'));
 mkdirSync(join(dir, 'home'));
-let server: Running;
+let server: ApiServer;
 let kubeconfig: string;
 /** 'deny': the webhook denies cluster-scoped RBAC and CRDs; 'norule': RBAC alone, no rule grants them. */
 let mode: 'deny' | 'norule' = 'deny';
 const REASON = 'gatekeeper-authz: tenants may not manage cluster-scoped RBAC';
 
 beforeAll(async () => {
-  server = await startHttp((req, res, body) => {
-    const path = (req.url ?? '').split('?')[0]!;
-    const send = (status: number, b: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(b)); };
-    if (path === '/version') return send(200, { major: '1', minor: '33', gitVersion: 'v1.33.13' });
-    if (path === '/api') return send(200, { kind: 'APIVersions', versions: ['v1'] });
+  server = await startApiServer(dir, { token: 'fd-hx-r-token-7311', user: 'tenant', route: (path, _req, body) => {
     if (path === '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews') {
-      return send(201, { kind: 'SelfSubjectRulesReview', apiVersion: 'authorization.k8s.io/v1', status: { resourceRules: [], nonResourceRules: [], incomplete: true, evaluationError: 'webhook authorizer does not support user rule resolution' } });
+      return { status: 201, body: { kind: 'SelfSubjectRulesReview', apiVersion: 'authorization.k8s.io/v1', status: { resourceRules: [], nonResourceRules: [], incomplete: true, evaluationError: 'webhook authorizer does not support user rule resolution' } } };
     }
     if (path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews') {
       const spec = (JSON.parse(body.toString('utf8')) as { spec: { resourceAttributes: { group: string; resource: string; namespace?: string } } }).spec.resourceAttributes;
       const cluster = !spec.namespace && ['rbac.authorization.k8s.io', 'apiextensions.k8s.io'].includes(spec.group);
       const status = !cluster ? { allowed: true, reason: 'RBAC: allowed by RoleBinding "tenant/flyte"' }
         : mode === 'deny' ? { allowed: false, denied: true, reason: REASON } : { allowed: false };
-      return send(201, { kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', spec: { resourceAttributes: spec }, status });
+      return { status: 201, body: { kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', spec: { resourceAttributes: spec }, status } };
     }
-    return send(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'not found' });
-  });
-  kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(kubeconfig, stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'x', cluster: { server: `http://127.0.0.1:${server.port}` } }], users: [{ name: 'tenant', user: { token: 'fd-hx-r-token-7311' } }], contexts: [{ name: 'c', context: { cluster: 'x', user: 'tenant' } }], 'current-context': 'c' }));
+    return undefined;
+  } });
+  kubeconfig = server.kubeconfig;
 });
 afterAll(async () => { await server.stop(); });
 
