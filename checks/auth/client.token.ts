@@ -1,9 +1,6 @@
-import { request as httpsRequest } from 'node:https';
-import { request as httpRequestRaw } from 'node:http';
 import { probeTimeout } from '../../src/engine/budget.js';
 import { clientTrust } from '../../src/clients/trust.js';
-import { jsonBody } from '../../src/clients/http.js';
-import { lookupFor } from '../../src/clients/resolve.js';
+import { httpRequest, jsonBody } from '../../src/clients/http.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { setting, whereSet } from '../../src/flyte/settings.js';
@@ -11,27 +8,6 @@ import { fetchAuthMetadata } from './discovery.metadata.js';
 import { maskTokenish } from '../../src/clients/kube.js';
 
 const LOOPBACK = /^(localhost|127(\.\d+){3}|::1|\[::1\])$/i;
-
-/** One POST of a form to the token endpoint; the answer's status and body (the token itself is never kept). */
-async function postForm(url: URL, form: URLSearchParams, basic: string, tls: { ca?: string | Buffer | (string | Buffer)[]; skipVerify: boolean }, timeoutMs: number, signal: AbortSignal, dnsServer?: string): Promise<{ status: number; body: string } | { error: string }> {
-  const body = form.toString();
-  const lookup = lookupFor(dnsServer);
-  return new Promise((resolve) => {
-    const opts = { method: 'POST', ...(lookup ? { lookup } : {}), signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]), headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', authorization: `Basic ${basic}`, 'content-length': Buffer.byteLength(body) } };
-    const req = url.protocol === 'https:'
-      ? httpsRequest(url, { ...opts, ...(tls.ca ? { ca: tls.ca } : {}), rejectUnauthorized: !tls.skipVerify })
-      : httpRequestRaw(url, opts);
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => { size += c.length; if (size <= 65536) chunks.push(c); });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', (e) => resolve({ error: e.message }));
-    });
-    req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.name === 'AbortError' || e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `${e.code ?? e.name}: ${e.message}` }));
-    req.end(body);
-  });
-}
 
 export default defineCheck({
   id: 'auth.client.token',
@@ -82,8 +58,16 @@ export default defineCheck({
     const trust = await clientTrust(t);
     const timeoutMs = Math.min(probeTimeout(ctx), 6000);
     const details = { tokenEndpoint: url.href, clientId, scopes, secretFrom: secretWhere };
-    const r = await postForm(url, form, basic, { ...(trust.ca ? { ca: trust.ca } : {}), skipVerify: trust.skipVerify }, timeoutMs, ctx.signal, t.dnsServer);
-    if ('error' in r) return { status: 'fail', messageId: 'unreachable', message: `POST ${url.href}: ${r.error}`, hint: 'see auth.discovery.metadata: the token endpoint the metadata announces must be reachable from where flytectl runs', details };
+    let r: { status: number; body: string };
+    try {
+      r = await httpRequest(ctx, url.href, {
+        method: 'POST', body: form.toString(), timeoutMs, ...(trust.ca ? { ca: trust.ca } : {}), skipVerify: trust.skipVerify,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', authorization: `Basic ${basic}` },
+      });
+    } catch (e) {
+      if (ctx.signal.aborted) throw e;
+      return { status: 'fail', messageId: 'unreachable', message: `POST ${url.href}: ${(e as Error).message}`, hint: 'see auth.discovery.metadata: the token endpoint the metadata announces must be reachable from where flytectl runs', details };
+    }
     const j = (() => { try { const v = JSON.parse(r.body) as unknown; return v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined; } catch { return undefined; } })();
     // what the server says is shown, never anything of the credentials it may echo (any encoding flyte-doctor sent),
     // judged on the whole text before it is cut (a secret cut at the end is still one), and no token it issued

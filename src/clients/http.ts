@@ -30,6 +30,8 @@ export interface HttpResponse {
 export interface HttpRequestOptions extends HttpTls {
   method?: 'GET' | 'POST' | 'OPTIONS' | 'HEAD';
   headers?: Record<string, string>;
+  /** A request body (sent as is; set its content-type in headers). */
+  body?: string;
   /** The probe's own timeout: exceeding it throws ProbeError('timeout'). */
   timeoutMs: number;
   maxBodyBytes?: number;
@@ -78,6 +80,7 @@ export async function httpRequest(ctx: CheckContext, url: string, o: HttpRequest
     const pending = request(url, {
       dispatcher, signal, method: o.method ?? 'GET',
       headers: { 'user-agent': 'flyte-doctor', ...(o.headers ?? {}) },
+      ...(o.body !== undefined ? { body: o.body } : {}),
       headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs,
     });
     pending.catch(() => undefined);
