@@ -66,7 +66,8 @@ export default defineCheck({
       });
     } catch (e) {
       if (ctx.signal.aborted) throw e;
-      return { status: 'fail', messageId: 'unreachable', message: `POST ${url.href}: ${(e as Error).message}`, hint: 'see auth.discovery.metadata: the token endpoint the metadata announces must be reachable from where flytectl runs', details };
+      const stalled = (e as { kind?: string }).kind === 'stalled';
+      return { status: 'fail', messageId: 'unreachable', message: `POST ${url.href}: ${(e as Error).message}`, hint: stalled ? 'the token endpoint answered and then stopped sending: read the logs of the authorization server (or of the proxy in front of it) for this request' : 'see auth.discovery.metadata: the token endpoint the metadata announces must be reachable from where flytectl runs', details };
     }
     const j = (() => { try { const v = JSON.parse(r.body) as unknown; return v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined; } catch { return undefined; } })();
     // what the server says is shown, never anything of the credentials it may echo (any encoding flyte-doctor sent),

@@ -35,9 +35,10 @@ beforeAll(async () => {
         const [id, secret] = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString().split(':').map(decodeURIComponent);
         const oauthErr = (status: number, error: string) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify({ error, error_description: `${error} from the test IdP` })); };
         if (form.get('grant_type') !== 'client_credentials') return oauthErr(400, 'unsupported_grant_type');
-        if (!['flytepropeller', 'nocc', 'weird', 'echo'].includes(id!) || secret !== 'hx-i-good-secret') return oauthErr(401, 'invalid_client');
+        if (!['flytepropeller', 'nocc', 'weird', 'echo', 'stall'].includes(id!) || secret !== 'hx-i-good-secret') return oauthErr(401, 'invalid_client');
         if (id === 'nocc') return oauthErr(400, 'unauthorized_client');
         if (id === 'weird') return oauthErr(403, 'access_denied');
+        if (id === 'stall') { res.writeHead(200, { 'content-type': 'application/json' }); return res.write('{"access_'); }
         if (id === 'echo') { res.writeHead(502, { 'content-type': 'text/plain' }); return res.end(`bad gateway; you sent ${req.headers.authorization} and ${secret}`); }
         if ((form.get('scope') ?? '').split(' ').includes('bogus')) return oauthErr(400, 'invalid_scope');
         return json({ access_token: 'hx-i-issued-token-value', token_type: 'bearer', expires_in: 3600 });
@@ -212,6 +213,23 @@ describe('auth.client.token: the client credentials at the token endpoint, neigh
     expect(r.message).toContain('answered 502');
     const out = JSON.stringify(r);
     for (const v of ['hx-i-good-secret', Buffer.from('echo:hx-i-good-secret').toString('base64')]) expect(out).not.toContain(v);
+  });
+  it('a token endpoint where nothing listens: unreachable (a fail naming the connection refusal), never error', async () => {
+    meta = { ...selfIssued(pub()), token_endpoint: `https://127.0.0.1:${bed().closedPort}/oauth2/token` };
+    const r = await tok('flytepropeller', 'hx-i-good-secret');
+    expect(r.messageId, brief(r)).toBe('unreachable');
+    expect(r.message).toMatch(/ECONNREFUSED|refused/);
+  });
+  it('a token endpoint that answers 200 and then stalls its body: unreachable saying it answered and stalled, within the probe timeout', async () => {
+    meta = selfIssued(pub());
+    const t0 = Date.now();
+    const t = target();
+    t.client.authType = 'ClientSecret'; t.client.clientId = 'stall'; t.client.clientSecret = new Secret('hx-i-good-secret');
+    const r = (await run('auth.client.token', t, { timeoutMs: 3000 })).result;
+    expect(r.messageId, brief(r)).toBe('unreachable');
+    expect(r.message).toMatch(/answered HTTP 200.*body stopped/);
+    expect(r.hint).toContain('answered and then stopped');
+    expect(Date.now() - t0).toBeLessThan(4000);
   });
   it('a plain-http token endpoint on another machine: the secret is not sent (skip), no confident verdict', async () => {
     meta = { issuer: 'http://idp.example.com', token_endpoint: 'http://idp.example.com/oauth2/token' };
