@@ -69,6 +69,12 @@ export function reviewBody(r: ReviewRequest): Json {
  * Asks the authorizer about every request (duplicates asked once), at most `concurrency` at a
  * time, answers in input order. The first failure (403: the operator may not ask; 5xx; a body that
  * is not a SubjectAccessReview) stops the remaining requests and is thrown.
+ *
+ * The same right asked in two or more namespaces is asked once cluster-wide first (a review
+ * without a namespace: RBAC then counts only ClusterRoleBindings, so an allow holds in every
+ * namespace) and each namespace is asked only when that is not allowed. A healthy install, bound
+ * cluster-wide, costs one review per right instead of one per right and project namespace; a denial
+ * is still the authorizer's own answer for that namespace, with its reason.
  */
 export async function reviewSubjects(s: KubeSession, requests: readonly ReviewRequest[], signal: AbortSignal, o: { concurrency?: number } = {}): Promise<SubjectDecision[]> {
   const post = posterOf(s);
@@ -76,29 +82,52 @@ export async function reviewSubjects(s: KubeSession, requests: readonly ReviewRe
   const unique = [...new Map(requests.map((r) => [keyOf(r), r])).values()];
   const answers = new Map<string, SubjectDecision>();
   const path = '/apis/authorization.k8s.io/v1/subjectaccessreviews';
-  let next = 0;
-  let failed: unknown;
   const str = (v: unknown) => (typeof v === 'string' && v.trim() ? s.scrub(v.trim()).slice(0, 500) : undefined);
-  const worker = async () => {
-    while (next < unique.length && failed === undefined) {
-      const r = unique[next++]!;
-      try {
-        const body = await post(reviewBody(r), signal);
-        const st = body['status'];
-        if (!isObj(st) || typeof st['allowed'] !== 'boolean') {
-          throw new KubeError('bad-response', `POST ${path}: the answer has no status.allowed, not a SubjectAccessReview`, { request: `POST ${path}` });
+  const ask = async (list: readonly ReviewRequest[]): Promise<void> => {
+    let next = 0;
+    let failed: unknown;
+    const worker = async () => {
+      while (next < list.length && failed === undefined) {
+        const r = list[next++]!;
+        try {
+          const body = await post(reviewBody(r), signal);
+          const st = body['status'];
+          if (!isObj(st) || typeof st['allowed'] !== 'boolean') {
+            throw new KubeError('bad-response', `POST ${path}: the answer has no status.allowed, not a SubjectAccessReview`, { request: `POST ${path}` });
+          }
+          const reason = str(st['reason']), evaluationError = str(st['evaluationError']);
+          answers.set(keyOf(r), {
+            user: r.subject.user, ...r.attrs, allowed: st['allowed'],
+            ...(st['denied'] === true ? { denied: true } : {}), ...(reason ? { reason } : {}), ...(evaluationError ? { evaluationError } : {}),
+          });
+        } catch (e) {
+          failed ??= e;
         }
-        const reason = str(st['reason']), evaluationError = str(st['evaluationError']);
-        answers.set(keyOf(r), {
-          user: r.subject.user, ...r.attrs, allowed: st['allowed'],
-          ...(st['denied'] === true ? { denied: true } : {}), ...(reason ? { reason } : {}), ...(evaluationError ? { evaluationError } : {}),
-        });
-      } catch (e) {
-        failed ??= e;
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency ?? 8, list.length)) }, worker));
+    if (failed !== undefined) throw failed;
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency ?? 8, unique.length)) }, worker));
-  if (failed !== undefined) throw failed;
+  // rights asked in several namespaces: one cluster-wide review each first
+  const perRight = new Map<string, ReviewRequest[]>();
+  for (const r of unique) {
+    if (!r.attrs.namespace) continue;
+    const k = keyOf({ subject: r.subject, attrs: { ...r.attrs, namespace: '' } });
+    (perRight.get(k) ?? perRight.set(k, []).get(k)!).push(r);
+  }
+  const widened = [...perRight.values()].filter((g) => g.length >= 2);
+  const inGroup = new Set(widened.flat().map(keyOf));
+  const wide = widened.map((g) => { const { namespace: _ns, ...attrs } = g[0]!.attrs; return { subject: g[0]!.subject, attrs } as ReviewRequest; });
+  const wideKeys = new Set(wide.map(keyOf));
+  await ask([...wide, ...unique.filter((r) => !inGroup.has(keyOf(r)) && !wideKeys.has(keyOf(r)))]);
+  const rest: ReviewRequest[] = [];
+  for (const [i, g] of widened.entries()) {
+    const w = answers.get(keyOf(wide[i]!))!;
+    for (const r of g) {
+      if (w.allowed) answers.set(keyOf(r), { user: r.subject.user, ...r.attrs, allowed: true, reason: `${w.reason ? `${w.reason}; ` : ''}asked cluster-wide: allowed in every namespace` });
+      else rest.push(r);
+    }
+  }
+  await ask(rest);
   return requests.map((r) => ({ ...answers.get(keyOf(r))! }));
 }

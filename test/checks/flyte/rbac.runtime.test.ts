@@ -126,7 +126,7 @@ describe('src/flyte/rbac.ts: what Flyte needs is what a healthy install of each 
 });
 
 describe('flyte.rbac.runtime on the shared flyte-binary install (read only)', () => {
-  it('healthy: its ServiceAccount exists and has every right (one SubjectAccessReview per right and namespace)', async () => {
+  it('healthy: its ServiceAccount exists and has every right (each right in every project namespace)', async () => {
     const r = (await runCheck(ID, target('flyte', 'flyte', { chart: 'flyte-binary' }))).result;
     expect(r.status, r.message).toBe('pass');
     expect(r.messageId).toBe('granted');
@@ -158,7 +158,11 @@ describe('flyte.rbac.runtime on the shared flyte-binary install (read only)', ()
       if (mine.some((e) => e.objectRef?.resource === 'subjectaccessreviews')) break;
       await new Promise((ok) => setTimeout(ok, 100));
     }
-    expect(mine.filter((e) => e.verb === 'create' && e.objectRef?.resource === 'subjectaccessreviews').length).toBeGreaterThan(30);
+    // 44 rights x namespaces; each right of the three project namespaces asked once cluster-wide (allowed there: the
+    // chart binds a ClusterRole with a ClusterRoleBinding), so 17 + 9 reviews, not 44
+    const reviews = mine.filter((e) => e.verb === 'create' && e.objectRef?.resource === 'subjectaccessreviews').length;
+    expect(reviews).toBeGreaterThan(20);
+    expect(reviews).toBeLessThan(30);
     expect(mine.filter((e) => !['get', 'list', 'watch'].includes(e.verb) && !(e.verb === 'create' && e.objectRef?.resource === 'subjectaccessreviews')).map((e) => `${e.verb} ${e.requestURI}`)).toEqual([]);
   });
 });
