@@ -226,7 +226,7 @@ export default defineCheck({
         if (got.forbidden) saUnreadable = true; else a.exists = !!got.obj;
       }));
 
-      // One SubjectAccessReview per right and namespace.
+      // One SubjectAccessReview per right and namespace (reviewSubjects asks a right of several namespaces cluster-wide first).
       const projectNs = projectNamespaces(t).map((n) => n.namespace);
       const reviewedNs = projectNs.slice(0, MAX_PROJECT_NAMESPACES);
       const reviews: Review[] = [];
