@@ -1,8 +1,13 @@
 // The last pass over everything a run prints. Every secret the run knows becomes ***, and every
 // identifier (an access key id) its first4…last4 mask, in each form a server or a library may
 // echo it: raw, base64 (standard and URL-safe, at each byte alignment, so a secret inside a longer
-// blob such as `Basic base64(user:pass)` is caught), URL-encoded, hex, JSON- and XML-escaped.
-// Credentials the run does not know are caught by their context: URL userinfo, `Bearer`/`Basic`
+// blob such as `Basic base64(user:pass)` is caught), URL-encoded, hex, JSON- and XML-escaped, and a
+// secret with special characters in any mix of escapes a server or library writes (flexPattern: Go's
+// \u0026, Python's \u00e9, XML's &#34;, partial percent-encoding, Markdown and shell quoting).
+// A text cut inside a secret is caught at the end of the text, at an ellipsis and at the quote that
+// closes an excerpt (truncated).
+// Credentials the run does not know are caught by their context: URL userinfo (also without a
+// scheme, user:pass@host as proxy variables allow), `Bearer`/`Basic`
 // tokens, SigV4/SigV2 credentials, `password=…` / `"client_secret": "…"`, PEM private keys.
 //
 // The list is live: secrets a check registers at run time (ctx.addSecret pushes onto
@@ -110,7 +115,47 @@ export function encodedForms(s: string): string[] {
   return [...forms];
 }
 
+/**
+ * One pattern for every escaped spelling of a secret's special characters, each character spelled
+ * its own way: what encodedForms cannot list (one form per library) because each server escapes a
+ * different set. Each non-alphanumeric character is itself, or:
+ * - backslash-escaped, once or more (JSON `\"` `\\`, Markdown `\|` `\*` `\_`, a shell's "…\$…");
+ * - percent-encoded, either hex case (Python's quote keeps `/`, Node's URL userinfo keeps `&+$!`,
+ *   Go's PathEscape keeps `@:+&=`: any subset), a space as `+`;
+ * - a JSON \u escape (Go's encoding/json writes `&` `<` `>` as \u0026 \u003c \u003e, Python's
+ *   json.dumps every non-ASCII character as \u00e9), also inside JSON inside JSON;
+ * - an XML/HTML character reference: named (&amp; &quot;), decimal (Go's encoding/xml writes `"` as
+ *   &#34;) or hex (&#x22;);
+ * - `'` as a shell's `'\''` or `'"'"'` (a command quoted in single quotes).
+ * Null for a secret with no special character (its raw and encoded forms are literal).
+ */
+export function flexPattern(s: string): string | null {
+  if (!/[^A-Za-z0-9]/.test(s)) return null;
+  const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
+  const ci = (h: string) => h.replace(/[a-f]/gi, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`);
+  const named: Record<string, string[]> = { '&': ['amp'], '<': ['lt'], '>': ['gt'], '"': ['quot'], "'": ['apos'], ' ': ['nbsp'] };
+  let out = '';
+  for (const ch of s) {
+    if (/[A-Za-z0-9]/.test(ch)) { out += ch; continue; }
+    const cp = ch.codePointAt(0)!;
+    const alts = [`\\\\{0,7}${esc(ch)}`];
+    alts.push([...Buffer.from(ch, 'utf8')].map((b) => `%${ci(hex(b, 2))}`).join(''));
+    if (ch === ' ') alts.push('\\+');
+    const units = ch.length === 2 ? [ch.charCodeAt(0), ch.charCodeAt(1)] : [cp];
+    alts.push(units.map((u) => `\\\\{1,7}u${ci(hex(u, 4))}`).join(''));
+    alts.push(`&#0*${cp};`, `&#[xX]0*${ci(hex(cp, 1))};`);
+    for (const n of named[ch] ?? []) alts.push(`&${n};`);
+    if (ch === "'") alts.push("'\\\\''", `'"'"'`);
+    out += `(?:${alts.join('|')})`;
+  }
+  return out;
+}
+
+interface Flex { re: RegExp; anchor: string; raw: string; replacement: string }
+
 interface Compiled {
+  /** Secrets with special characters, matched in any mix of escapes (flexPattern); anchor: a literal part every spelling holds. */
+  flex: Flex[];
   /** Literal forms replaced wherever they occur, with their replacement. */
   anywhere: Map<string, string>;
   anywhereRe: RegExp | null;
@@ -132,6 +177,8 @@ interface Compiled {
   tokenRe: RegExp | null;
   /** Parts of the long secrets and identifiers, for texts cut inside one. */
   partIndex: PartIndex;
+  /** The non-secret values of the inputs, lower case: a cut piece inside one is not a secret. */
+  plainLower: string[];
 }
 
 const TOKEN_BEFORE = '(?<![A-Za-z0-9_.\\-+/~])';
@@ -146,7 +193,8 @@ function holdsAnywhere(text: string, cc: Compiled): boolean {
   const re = cc.anywhereProbe!;
   re.lastIndex = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    for (const k of cc.byPrefix.get(m[0])!) if (text.includes(k)) return true;
+    // (a form with this prefix starts here or nowhere at this match: every occurrence of the prefix is visited)
+    for (const k of cc.byPrefix.get(m[0])!) if (text.startsWith(k, m.index)) return true;
     re.lastIndex = m.index + 1;
   }
   return false;
@@ -176,13 +224,24 @@ function compile(secrets: readonly string[], identifiers: readonly string[], voc
     if (kind === 'strong' && !insidePlain) { anywhere.set(v, replacement); return; }
     token.set(v, replacement);
   };
-  for (const s of secrets) if (typeof s === 'string') add(s, '***', '***');
+  const flex: Flex[] = [];
+  const addFlex = (value: string) => {
+    const v = value.trim();
+    if (v.length < 6 || v.length > LONG_FORM || strength(v) !== 'strong') return;
+    const p = flexPattern(v);
+    if (!p) return;
+    // (the longest run of letters and digits: only a text holding it can hold any spelling of the secret)
+    const anchor = (v.match(/[A-Za-z0-9]+/g) ?? []).sort((a, b) => b.length - a.length)[0] ?? '';
+    flex.push({ re: new RegExp(p, 'g'), anchor: anchor.length >= 3 ? anchor : '', raw: v, replacement: '***' });
+  };
+  for (const s of secrets) if (typeof s === 'string') { add(s, '***', '***'); addFlex(s); }
   for (const id of identifiers) if (typeof id === 'string' && !anywhere.has(id.trim())) add(id, maskIdentifier(id.trim()), '***');
   const raw = [...secrets, ...identifiers].map((x) => (typeof x === 'string' ? x.trim() : ''));
   const short = [...anywhere.keys()].filter((k) => k.length <= LONG_FORM);
   const byPrefix = new Map<string, string[]>();
   for (const k of anywhere.keys()) { const p = k.slice(0, PROBE_PREFIX); const l = byPrefix.get(p); if (l) l.push(k); else byPrefix.set(p, [k]); }
   return {
+    flex, plainLower,
     partIndex: partIndex(raw.filter((x) => anywhere.has(x)).map((x) => [x, anywhere.get(x)!] as [string, string])),
     anywhere, anywhereRe: short.length ? new RegExp(alternation(short), 'g') : null,
     longForms: [...anywhere].filter(([k]) => k.length > LONG_FORM).sort((a, b) => b[0].length - a[0].length),
@@ -193,43 +252,85 @@ function compile(secrets: readonly string[], identifiers: readonly string[], voc
 
 /** Shortest part of a long secret that counts when a text was cut inside it. */
 const MIN_PART = 8;
-const ELLIPSIS = /(\.\.\.|…)$/;
+const ELLIPSIS = /\.\.\.|…/g;
+/** Texts up to this length are searched for cuts at quotes and brackets too (truncated). */
+const QUOTE_SCAN_MAX = 16 * 1024;
 
 /**
  * A text cut inside a secret (a message truncated to N characters, a server that echoes the first
- * bytes of a header): the start of a secret at the end of the text (or before a trailing `...`),
- * or its end at the start (after a leading `...`), is hidden too.
+ * bytes of a header): the start of a secret where a piece of text ends, or its end where a piece
+ * begins, is hidden too. A piece ends at the end of the text, before an ellipsis (`...`, `…`)
+ * anywhere, or before the quote or bracket that closes an excerpt (`body "<first 160 characters>",
+ * then …`: JSON.stringify(x.slice(0, N)) puts the cut before a quote); it begins at the start, after
+ * an ellipsis, or after an opening quote or bracket. A piece that is (part of) a non-secret value
+ * of the inputs is left alone: `client "flyte-admin"` stays when the secret is `flyte-admin-Pw9`.
  */
 function truncated(text: string, cc: Compiled): string {
   const ix = cc.partIndex;
   if (text.length < MIN_PART || !ix.secrets.length) return text;
-  let out = text;
-  const tail = ELLIPSIS.exec(out)?.[0] ?? '';
-  const body = out.slice(0, out.length - tail.length);
-  const end = longestCut(ix, body, 'end');
-  if (end) out = `${body.slice(0, body.length - end[1])}${end[2]}${tail}`;
-  const lead = /^(\.\.\.|…)/.exec(out)?.[0] ?? '';
-  const rest = out.slice(lead.length);
-  const start = longestCut(ix, rest, 'start');
-  if (start) out = `${lead}${start[2]}${rest.slice(start[1])}`;
-  return out;
+  // a candidate position costs one 8-character lookup in the index; the shortest piece that counts is
+  // MIN_PART at the ends and at an ellipsis (a cut for sure), STRONG_LENGTH at a quote or bracket,
+  // which also closes many a whole value
+  let cuts: [number, number, string][] | undefined;
+  const plainPiece = (piece: string) => { const l = piece.toLowerCase(); return cc.plainLower.some((p) => p.includes(l)); };
+  const atEnd = (e: number, min: number, deep: boolean) => {
+    if (e < min) return;
+    const c = longestCut(ix, text, e, 'end', deep);
+    if (c && c[1] >= min && !plainPiece(text.slice(e - c[1], e))) (cuts ??= []).push([e - c[1], e, c[2]]);
+  };
+  const atStart = (b: number, min: number, deep: boolean) => {
+    if (text.length - b < min) return;
+    const c = longestCut(ix, text, b, 'start', deep);
+    if (c && c[1] >= min && !plainPiece(text.slice(b, b + c[1]))) (cuts ??= []).push([b, b + c[1], c[2]]);
+  };
+  atEnd(text.length, MIN_PART, true);
+  atStart(0, MIN_PART, true);
+  // (quotes and brackets in the texts of a report, not in a whole rendered report: its texts were
+  // each redacted before it was rendered, and a scan of every quote of it cost ~50 ms)
+  if (text.length <= QUOTE_SCAN_MAX) {
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      // " ' ) ] ` \ close an excerpt; " ' ( [ ` open one
+      if ((c === 34 || c === 39 || c === 41 || c === 93 || c === 96 || c === 92) && i >= STRONG_LENGTH) atEnd(i, STRONG_LENGTH, false);
+      if ((c === 34 || c === 39 || c === 40 || c === 91 || c === 96) && i < text.length - STRONG_LENGTH) atStart(i + 1, STRONG_LENGTH, false);
+    }
+  }
+  if (text.includes('...') || text.includes('…')) {
+    ELLIPSIS.lastIndex = 0;
+    for (let m = ELLIPSIS.exec(text); m; m = ELLIPSIS.exec(text)) { atEnd(m.index, MIN_PART, false); atStart(m.index + m[0].length, MIN_PART, false); }
+  }
+  if (!cuts) return text;
+  // the longest first where two overlap; then left to right
+  cuts.sort((x, y) => (y[1] - y[0]) - (x[1] - x[0]));
+  const kept: [number, number, string][] = [];
+  for (const c of cuts) if (!kept.some((k) => c[0] < k[1] && k[0] < c[1])) kept.push(c);
+  kept.sort((x, y) => x[0] - y[0]);
+  let out = '';
+  let at = 0;
+  for (const [from, to, rep] of kept) { out += text.slice(at, from) + rep; at = to; }
+  return out + text.slice(at);
 }
 
 /**
- * The longest piece of a long secret that `text` ends with (side 'end': the secret's first k
- * characters) or starts with (side 'start': its last k characters): [secret, k, replacement].
+ * The longest piece of a long secret that ends at `pos` (side 'end': the secret's first k
+ * characters) or starts at `pos` (side 'start': its last k characters): [secret, k, replacement].
+ * `deep`: also cuts longer than the index (only at the very end or start of a long text).
  */
-function longestCut(ix: PartIndex, text: string, side: 'end' | 'start'): [string, number, string] | undefined {
-  const key = side === 'end' ? text.slice(-MIN_PART) : text.slice(0, MIN_PART);
-  const holds = (s: string, k: number) => k <= text.length && (side === 'end' ? text.endsWith(s.slice(0, k)) : text.startsWith(s.slice(s.length - k)));
+function longestCut(ix: PartIndex, text: string, pos: number, side: 'end' | 'start', deep: boolean): [string, number, string] | undefined {
+  const room = side === 'end' ? pos : text.length - pos;
+  if (room < MIN_PART) return undefined;
+  const key = side === 'end' ? text.slice(pos - MIN_PART, pos) : text.slice(pos, pos + MIN_PART);
+  const list = (side === 'end' ? ix.ends : ix.starts).get(key);
+  if (!list && !(deep && room > PART_INDEX_MAX)) return undefined;
+  const holds = (s: string, k: number) => k <= room && (side === 'end' ? text.startsWith(s.slice(0, k), pos - k) : text.startsWith(s.slice(s.length - k), pos));
   let best: [string, number, string] | undefined;
-  for (const e of (side === 'end' ? ix.ends : ix.starts).get(key) ?? []) if ((!best || e[1] > best[1]) && holds(e[0], e[1])) best = e;
+  for (const e of list ?? []) if ((!best || e[1] > best[1]) && holds(e[0], e[1])) best = e;
   // Cuts longer than the index: only a text longer than PART_INDEX_MAX can hold one (the rendered
   // report); found by searching the secret for the 8 characters at the cut.
-  if (text.length > PART_INDEX_MAX) {
+  if (deep && room > PART_INDEX_MAX) {
     for (const [s, rep] of ix.secrets) {
       if (s.length <= PART_INDEX_MAX + 1) continue;
-      const max = Math.min(s.length - 1, text.length);
+      const max = Math.min(s.length - 1, room);
       if (side === 'end') {
         // the window s[k-8, k) equals the key, for k in (PART_INDEX_MAX, max]
         for (let p = s.indexOf(key, PART_INDEX_MAX - MIN_PART + 1); p >= 0 && p + MIN_PART <= max; p = s.indexOf(key, p + 1)) {
@@ -279,6 +380,12 @@ function partIndex(entries: Iterable<[string, string]>): PartIndex {
 // --- credentials recognised by their context (free text)
 
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/[^\s/?#@:'"]*:)([^\s/?#@'"]+)@/gi;
+// user:password@host without a scheme: a proxy variable as curl, Go (net/http/httpproxy adds
+// http://) and Python's requests accept it (HTTPS_PROXY=alice:pw@proxy:3128). The host must follow
+// (a name or an IP, an optional numeric port, then the end of the value): an image digest
+// (`nginx:1.25@sha256:…`) is not one.
+const BARE_USERINFO = /(^|[\s"'(=,;<[{])([A-Za-z0-9._~%!$&*+-]{1,64}):([^\s/?#@'"<>]{1,256})@(?=(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*)(?::\d{1,5})?\/?(?:$|[\s"'),;\]>}]))/g;
+const bareUserinfo = (t: string): string => (t.includes('@') && t.includes(':') ? t.replace(BARE_USERINFO, (m, pre: string, u: string, p: string) => (u === 'system' || /^\d+$/.test(u + p) || p === '***' || placeholder(p) || MASKED.test(p) ? m : `${pre}${u}:***@`)) : t);
 const PEM = /(-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----)[\s\S]*?(-----END [A-Z0-9 ]*PRIVATE KEY-----)/g;
 const PEM_OPEN = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?:\\n|\n|\r)[\s\S]*$/g; // a truncated key block
 // (not a word that starts with '-': `aws eks get-token --cluster-name x` is a command, not a token)
@@ -335,6 +442,7 @@ function contextual(text: string, maskId: (id: string) => string): string {
   let t = text;
   if (t.includes('-----BEGIN ')) t = t.replace(PEM, '$1***$2').replace(PEM_OPEN, (m) => m.slice(0, m.indexOf('-----', 5) + 5) + '***');
   if (t.includes('://') && t.includes('@')) t = t.replace(URL_USERINFO, '$1***@');
+  t = bareUserinfo(t);
   if (t.includes('Credential=')) t = t.replace(AWS_SIGV4, (_m, pre: string, id: string, sep: string) => `${pre}${maskId(id)}${sep}`);
   if (t.includes('AWS ')) t = t.replace(AWS_SIGV2, (_m, pre: string, id: string) => `${pre}${maskId(id)}:***`);
   if (HAS_AWS_KEY_ID.test(t)) t = t.replace(AWS_KEY_ID, (_m, id: string) => maskId(id));
@@ -355,6 +463,7 @@ function structuredContext(text: string, maskId: (id: string) => string): string
   let t = text;
   if (t.includes('-----BEGIN ')) t = t.replace(PEM, '$1***$2');
   if (t.includes('://') && t.includes('@')) t = t.replace(URL_USERINFO, '$1***@');
+  t = bareUserinfo(t);
   if (HAS_AWS_KEY_ID.test(t)) t = t.replace(AWS_KEY_ID, (_m, id: string) => maskId(id));
   return t;
 }
@@ -407,6 +516,11 @@ export function makeRedactor(source: Iterable<string> | SecretSource, opts: Reda
       if (cc.anywhereRe) out = out.replace(cc.anywhereRe, (m) => cc.anywhere.get(m) ?? '***');
     }
     if (tokens && cc.tokenRe) out = out.replace(cc.tokenRe, (m) => cc.token.get(m) ?? '***');
+    for (const f of cc.flex) {
+      if (f.anchor && !out.includes(f.anchor)) continue;
+      // (the raw secret itself is the literal passes' to judge: one equal to a user name or a word stays)
+      out = out.replace(f.re, (m) => (m === f.raw && !cc.anywhere.has(f.raw) ? m : f.replacement));
+    }
     return truncated(out, cc);
   };
   const free = ((text: string): string => {
