@@ -79,6 +79,25 @@ export function groupKey(c: string): string {
 const K8S_DENIED = /^denied:kubernetes:(.+?):[a-z][a-z-]*(?: .*)?$/;
 const severity = (r: CheckResult) => (r.status === 'fail' || r.status === 'error' ? 0 : 1);
 
+/**
+ * The engine's own timeout: a check that did not end within its budget (error `timeout`, no
+ * cause: the check never said what it met). Several of them in one run are one fault, the time
+ * budget (a --timeout too short for this network, or slow servers), not one fault each.
+ */
+export const BUDGET_KEY = 'budget:check-timeout';
+const isBudgetTimeout = (r: CheckResult) => r.status === 'error' && r.messageId === 'timeout' && !r.cause;
+const isTimeoutFinding = (r: CheckResult) => !!r.details && (r.details as Record<string, unknown>)['kind'] === 'timeout';
+/** Seconds in an engine timeout message ("timed out after 0.3s"). */
+const budgetSeconds = (r: CheckResult) => { const m = /timed out after ([\d.]+)s/.exec(r.message); return m ? Number(m[1]) : undefined; };
+/** A longer --timeout to suggest: never the one that just ran out (the default is 10s). */
+const longerTimeout = (s: number | undefined) => `${Math.max(10, Math.ceil((s ?? 10) * 3))}s`;
+
+/**
+ * The backends (cause.backend) of Flyte's own components: when no install of the chart is found in
+ * the namespace (`object:flyte-install/<ns>/<chart>`), each one missing is that fault, not its own.
+ */
+const FLYTE_BACKENDS = new Set(['flyteadmin', 'flyteconsole', 'datacatalog', 'flytepropeller', 'flyte-pod-webhook', 'flytescheduler', 'syncresources', 'flyteconnector']);
+
 export function resultKey(r: Pick<CheckResult, 'id' | 'instance'>): string {
   return r.instance === undefined ? r.id : `${r.id}[${r.instance}]`;
 }
@@ -113,8 +132,9 @@ export function markRootCauses(results: CheckResult[], checks: ReadonlyMap<strin
   }
   const groups = new Map<string, CheckResult[]>();
   for (const r of results) {
-    if (!r.cause || r.status === 'pass' || r.status === 'skip') continue;
-    const k = groupKey(r.cause);
+    if (r.status === 'pass' || r.status === 'skip') continue;
+    const k = r.cause ? groupKey(r.cause) : isBudgetTimeout(r) ? BUDGET_KEY : undefined;
+    if (!k) continue;
     const g = groups.get(k);
     if (g) g.push(r); else groups.set(k, [r]);
   }
@@ -152,12 +172,44 @@ export function markRootCauses(results: CheckResult[], checks: ReadonlyMap<strin
     groups.delete(k);
     merged.set(k, groups.get(hit)!);
   }
+  // No install of the chart in the namespace: the Flyte components it would run and the objects it
+  // would create there (ServiceAccounts, Services...) are missing because of it, whatever check met them.
+  for (const [k, g] of [...groups]) {
+    const m = /^object:flyte-install\/([^/]+)\//.exec(k);
+    if (!m) continue;
+    for (const [ok, og] of [...groups]) {
+      if (ok === k || !groups.has(ok)) continue;
+      const b = /^backend:(.+)$/.exec(ok);
+      const o = /^object:([^/]+)\/([^/]+)\/.+$/.exec(ok);
+      if (!(b && FLYTE_BACKENDS.has(b[1]!)) && !(o && o[2] === m[1] && o[1] !== 'flyte-install')) continue;
+      g.push(...og);
+      groups.delete(ok);
+      merged.set(ok, g);
+    }
+  }
+  // An endpoint that answered a check of this run (a pass that names it) but where others found "no
+  // answer before the time was up" did not go away: those checks ran out of their time, one fault
+  // with the checks the engine timed out.
+  for (const [k, g] of [...groups]) {
+    const m = /^endpoint:(.+)$/.exec(k);
+    if (!m || !g.every(isTimeoutFinding)) continue;
+    const hp = m[1]!;
+    if (!results.some((r) => r.status === 'pass' && (r.message.includes(hp) || JSON.stringify(r.details ?? {}).includes(hp)))) continue;
+    const into = groups.get(BUDGET_KEY) ?? groups.set(BUDGET_KEY, []).get(BUDGET_KEY)!;
+    into.push(...g);
+    groups.delete(k);
+    merged.set(k, into);
+  }
+  const budget = groups.get(BUDGET_KEY);
   for (const g of groups.values()) {
     if (g.length < 2) continue;
     const explains = (a: CheckResult) => g.filter((b) => b !== a && ancestorsOf(b.id, checks, memo).has(a.id)).length;
     // A result whose check depends on another of the group is never its root; among the rest, a
     // fail outranks a warn (a warn that could not look does not explain a fail that did).
-    const tops = g.filter((b) => !g.some((a) => a !== b && ancestorsOf(b.id, checks, memo).has(a.id)));
+    let tops = g.filter((b) => !g.some((a) => a !== b && ancestorsOf(b.id, checks, memo).has(a.id)));
+    // the time budget: a check the engine timed out is the root (its fix is the budget), not a
+    // finding whose own message blames a server that answered others
+    if (g === budget && tops.some(isBudgetTimeout)) tops = tops.filter(isBudgetTimeout);
     const root = [...(tops.length ? tops : g)].sort((a, b) => severity(a) - severity(b) || explains(b) - explains(a) || rankOf(a.id) - rankOf(b.id) || (resultKey(a) < resultKey(b) ? -1 : resultKey(a) > resultKey(b) ? 1 : 0))[0]!;
     for (const r of g) if (r !== root) r.explainedBy = resultKey(root);
   }
@@ -171,6 +223,26 @@ export function markRootCauses(results: CheckResult[], checks: ReadonlyMap<strin
     }
   }
   for (const r of results) delete r.rootNotes;
+  // The time budget's root says what ran out and what to do; an engine timeout has no fix of its own.
+  if (budget) {
+    const root = budget.find((r) => !r.explainedBy);
+    if (root) {
+      // the longest budget seen: every check has at least half the --timeout, so three times it is past the --timeout given
+      const seen = budget.map(budgetSeconds).filter((x): x is number => x !== undefined);
+      const s = seen.length ? Math.max(...seen) : undefined;
+      const others = budget.filter((r) => r !== root);
+      const answered = [...new Set(others.filter(isTimeoutFinding).map((r) => /^[^:]+:(.+)$/.exec(r.cause ?? '')?.[1]).filter((x): x is string => !!x))];
+      const secs = (x: number) => (x > 0 ? `${x}s` : 'under 0.1s');
+      const each = s !== undefined ? ` (${seen.every((x) => x === s) ? '' : 'up to '}${secs(s)} each)` : '';
+      const text = answered.length
+        ? `${budget.length} checks ran out of their time budget${each} while ${answered.join(', ')} answered other checks of this run: the per-check --timeout is too short for these servers and this network, not a fault of each one; re-run with --timeout ${longerTimeout(s)}`
+        : budget.length > 1
+          ? `${budget.length} checks ran out of their time budget${each}: the per-check --timeout is too short for this network, or what they wait on stalls; re-run with --timeout ${longerTimeout(s)} (and --verbose for the step each one was in) to tell them apart`
+          : `it did not finish within its budget${s !== undefined ? ` (${secs(s)})` : ''}: what it waits on stalls, or the per-check --timeout is too short for it; re-run with --timeout ${longerTimeout(s)} (and --verbose for the step it was in) to tell them apart`;
+      // a second marking (the in-cluster merge) finds the fix already there
+      if (!/ran out of their time budget|did not finish within its budget/.test(root.hint ?? '')) root.hint = root.hint ? `${root.hint}. ${text}` : text;
+    }
+  }
   // A skip blocked by a dependency is explained by whatever explains the blocker.
   const rootOf = (key: string, seen = new Set<string>()): string => {
     const r = byKey.get(key);
