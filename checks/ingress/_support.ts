@@ -12,7 +12,7 @@ import { KubeError, kubeSession, kubectl, probeSignal } from '../../src/clients/
 import { resolveChartNames, type ChartNames } from '../../src/flyte/kubernetes.js';
 import { describeService, identifyService, type ServiceEvidence } from '../../src/clients/sniff.js';
 import { ProbeError, alertOf, plainProbe, postHandshakeAlert, tlsProbe, type NetErrorKind } from '../../src/clients/tls.js';
-import { netFailureCause, tlsFailureCause, tlsView, weakSigned } from '../tls/_support.js';
+import { CERT_ALERTS, CLIENT_HELLO_ALERTS, clientCertAlertText, clientCertAnswerText, clientCertDemand, clientHelloAlertText, netFailureCause, tlsFailureCause, tlsView, weakKeyCert, weakSigned } from '../tls/_support.js';
 import { ingressTlsSecretFix, ingressTlsSecretKey } from '../../src/flyte/client.js';
 import { clientTrust } from '../../src/clients/trust.js';
 import { resolveHost } from '../../src/clients/resolve.js';
@@ -45,12 +45,14 @@ export const TRANSPORT_MESSAGES = {
   certNotYetValid: { status: 'fail', summary: 'The certificate is not valid yet (clock or notBefore).' },
   certSelfSigned: { status: 'fail', summary: 'A self-signed certificate nobody trusts.' },
   certUntrusted: { status: 'fail', summary: 'The certificate chain ends at a CA the client does not trust.' },
+  certWeakKey: { status: 'fail', summary: 'A certificate of the chain has an RSA key under 2048 bits, which OpenSSL at security level 2 (Node 24 / OpenSSL 3.5, Debian and Ubuntu: "ee key too small" / "EE certificate key too weak") refuses.' },
   certWeakSignature: { status: 'fail', summary: 'A certificate of the chain is signed with SHA-1 or MD5, which Node/OpenSSL 3 ("CA signature digest algorithm too weak"), Go and browsers refuse.' },
   chainIncomplete: { status: 'fail', summary: 'The server sends its certificate without the intermediate CA: serve the full chain.' },
   defaultCert: { status: 'fail', summary: 'The ingress controller serves its default (fake) certificate: the Ingress TLS Secret is missing or invalid.' },
   certHostname: { status: 'fail', summary: 'The certificate is not valid for the host name dialled.' },
   tlsVersion: { status: 'fail', summary: 'No common TLS version (the server offers only TLS 1.0/1.1 or the reverse).' },
   noH2Alpn: { status: 'fail', summary: 'The TLS listener does not offer HTTP/2 (ALPN h2), which gRPC needs.' },
+  noHttp1Alpn: { status: 'fail', summary: 'The TLS listener offers only HTTP/2 (ALPN h2) and refuses http/1.1 (no_application_protocol): gRPC works, HTTP/1.1 clients (flytekit\'s requests, curl --http1.1) cannot connect.' },
   tlsAlert: { status: 'fail', summary: 'The server aborted the TLS handshake with an alert (named in the message: unrecognized_name, handshake_failure, internal_error, access_denied...).' },
   clientCertRequired: { status: 'fail', summary: 'The ingress requires a client certificate (mutual TLS: the certificate_required alert, or nginx\'s 496/495 sent as HTTP 400 "No required SSL certificate was sent" / "The SSL certificate error"), which flytectl and pyflyte do not present.' },
   caFileUnreadable: { status: 'fail', summary: 'admin.caCertFilePath cannot be read, so the certificate is checked against the system roots only.' },
@@ -312,6 +314,20 @@ function tlsPortAsPlainOutcome(ctx: CheckContext, ep: Ep, observed: string, deta
 
 const tlsCauseOf = (ep: Ep, kind: 'version' | 'alpn') => cause.tls(kind, hpOf(ep));
 
+/** A TLS listener without ALPN h2 in front of gRPC: the listener side, told apart from the backend side (backend-protocol GRPC). */
+function noH2Outcome(ctx: CheckContext, ep: Ep, c: string, offered: string, details: Record<string, Json>): Outcome<'noH2Alpn'> {
+  const bp = Object.entries(ctx.target.ingress?.grpcAnnotations ?? {}).find(([k]) => /backend-protocol$/i.test(k));
+  const backend = bp && /^grpcs?$/i.test(bp[1])
+    ? `the values already set ${bp[0]}: "${bp[1]}", which governs only the hop from the controller to flyteadmin, not what the listener offers to clients`
+    : `${bp ? `${bp[0]} is "${bp[1]}" in the values; ` : ''}nginx.ingress.kubernetes.io/backend-protocol: "GRPC" on the gRPC Ingress is needed as well (the hop from the controller to flyteadmin), but it does not change what the listener offers to clients`;
+  return {
+    status: 'fail', messageId: 'noH2Alpn', cause: c,
+    message: `${hostPort(ep)}: the TLS endpoint does not offer HTTP/2 (${offered}): its TLS listener speaks HTTP/1.1 only, and gRPC needs HTTP/2 (ALPN h2) on the listener clients connect to`,
+    hint: `enable ALPN h2 on the listener that terminates TLS for ${ep.host} (ingress-nginx offers it unless the controller ConfigMap sets use-http2: "false"; plain nginx: listen 443 ssl http2; an AWS NLB TLS listener: ALPN policy HTTP2Preferred; an ALB: an HTTPS listener with a gRPC target group); ${backend}`,
+    details,
+  };
+}
+
 /** The finding for a TLS handshake that failed, keyed like the tls.* checks key the same fault (checks/tls/_support.ts). */
 async function tlsOutcome(ctx: CheckContext, ep: Ep, kind: NetErrorKind, detail: string, details: Record<string, Json>, side: 'server' | 'client'): Promise<Outcome<TransportId>> {
   const where = hostPort(ep);
@@ -328,7 +344,7 @@ async function tlsOutcome(ctx: CheckContext, ep: Ep, kind: NetErrorKind, detail:
     case 'expired': return { status: 'fail', messageId: kind === 'notYetValid' ? 'certNotYetValid' : 'certExpired', cause: c, message: `the certificate of ${where} ${kind === 'notYetValid' ? 'is not valid yet' : 'has expired'}${leaf ? ` (valid ${leaf.validFrom} to ${leaf.validTo})` : ''}: ${detail}`, hint: kind === 'notYetValid' ? 'check this machine\'s clock and the certificate\'s notBefore' : `renew the certificate in the ingress TLS Secret (cert-manager: kubectl -n ${t.kubernetes.namespace} describe certificate)`, details };
     case 'name': return { status: 'fail', messageId: 'certHostname', cause: c, message: `the certificate of ${where} is not valid for ${ep.host}${leaf ? ` (names: ${leaf.altNames.join(', ') || leaf.subject})` : ''}: ${detail}`, hint: `reissue the certificate with ${ep.host} in subjectAltName, or dial a name it has`, details };
     case 'version': return { status: 'fail', messageId: 'tlsVersion', cause: c, message: `no common TLS version with ${where}${view ? ` (server: ${view.probe.protocol})` : ''}: ${detail}`, hint: 'enable TLS 1.2 and 1.3 on the ingress (ingress-nginx ssl-protocols "TLSv1.2 TLSv1.3"); gRPC clients refuse TLS 1.0/1.1', details };
-    case 'alpn': return { status: 'fail', messageId: 'noH2Alpn', cause: c, message: `${where} does not offer HTTP/2 (ALPN ${view ? (view.probe.alpn || 'none') : 'h2 refused'}): its TLS listener serves HTTP/1.1 only, and gRPC needs HTTP/2`, hint: 'enable HTTP/2 on the ingress TLS listener (nginx: listen 443 ssl http2; an ALB: HTTPS listener with a GRPC target group)', details };
+    case 'alpn': return noH2Outcome(ctx, ep, c, view ? `ALPN offered: ${view.probe.alpn || 'none'}` : 'ALPN h2 refused', details);
     case 'untrusted': {
       const ca = t.client.caCertFilePath;
       return {
@@ -339,6 +355,11 @@ async function tlsOutcome(ctx: CheckContext, ep: Ep, kind: NetErrorKind, detail:
       };
     }
     case 'plaintext': return transportFailure(ctx, ep, 'plaintext', detail, 0, details, side);
+    case 'weak-key': {
+      const k = view ? weakKeyCert(view) : undefined;
+      if (k?.rsaBits) details.rsaBits = k.rsaBits;
+      return { status: 'fail', messageId: 'certWeakKey', cause: c, message: `${where}: ${k ? `"${k.subject}" has a ${k.rsaBits}-bit RSA key` : 'a certificate of the chain has an RSA key under 2048 bits'}, which OpenSSL at security level 2 refuses (this client: "${detail}"); flytectl (Go) and grpcio accept it, but Node 24 and later (OpenSSL 3.5), curl and Python's ssl on Debian/Ubuntu (flytekit's auth and requests) do not`, hint: `reissue ${k && k.subject !== leaf?.subject ? `"${k.subject}" and the certificates it signed` : 'the certificate'} with a 2048-bit (or larger) RSA key or an ECDSA P-256 key (openssl req -newkey rsa:2048; cert-manager: privateKey.size) and put it in the Secret the Ingress's tls.secretName names (${ingressTlsKey(t)})`, details };
+    }
     case 'weak-signature': {
       const w = view ? weakSigned(view) : undefined;
       return { status: 'fail', messageId: 'certWeakSignature', cause: c, message: `${where} presents a chain in which ${w ? `"${w.subject}" is signed with ${w.algorithm}` : 'a certificate has a weak signature'}: clients refuse it (${detail})`, hint: `reissue ${w && w.subject !== leaf?.subject ? `the intermediate "${w.subject}"` : 'the certificate'} with a SHA-256 signature and put it in the ingress TLS Secret (${ingressTlsKey(t)}); cert-manager and public CAs do this by default`, details };
@@ -349,17 +370,32 @@ async function tlsOutcome(ctx: CheckContext, ep: Ep, kind: NetErrorKind, detail:
   const alert = alertOf(detail) ?? (await tlsView(ctx, ep).then(() => undefined, (e: unknown) => (e instanceof ProbeError ? e.alert : undefined)));
   if (alert) details.tlsAlert = `${alert.name} (${alert.code})`;
   const said = alert ? `with the TLS alert ${alert.name} (${alert.code})` : '';
+  // An alert about the client's certificate (bad_certificate from Go servers, unknown_ca, certificate_unknown ...) to a
+  // client that sent none, or a TLS 1.2 handshake_failure a throwaway certificate changes: mutual TLS, as certificate_required.
+  if (alert && alert.code !== 116 && CERT_ALERTS.has(alert.code)) return clientCertOutcome(ctx, ep, `${where} aborted the TLS handshake with the TLS alert ${clientCertAlertText(alert)}`, details);
+  if (alert?.code === 40 && c === cause.frontAuth(hpOf(ep))) {
+    const demand = await tlsView(ctx, ep).then(() => undefined, (e: unknown) => (e instanceof ProbeError ? clientCertDemand(ctx, ep, e) : undefined));
+    if (demand) details.withClientCertificate = clientCertAnswerText(demand);
+    const o = clientCertOutcome(ctx, ep, `${where} aborted the TLS handshake ${said} without a client certificate${demand ? ` and answered one with "${clientCertAnswerText(demand)}"` : ''}, so not for want of a cipher suite`, details);
+    // the messageId stays that of the alert (tls.admin.handshake's handshakeFailure); cause and reading are mutual TLS
+    return { ...o, messageId: 'tlsAlert', hint: `${o.hint}; flytectl and pyflyte never present client certificates` };
+  }
+  if (alert && CLIENT_HELLO_ALERTS.has(alert.code)) { const h = clientHelloAlertText(where, ep.host, alert); return { status: 'fail', messageId: 'tlsAlert', cause: c, message: `${h.message}: ${detail}`, hint: h.hint, details }; }
   switch (alert?.code) {
     case 116: return clientCertOutcome(ctx, ep, `${where} aborted the TLS handshake ${said}`, details);
-    case 70: case 71: return { status: 'fail', messageId: 'tlsVersion', cause: tlsCauseOf(ep, 'version'), message: `${where} aborted the TLS handshake ${said}: it accepts none of the TLS versions (1.2, 1.3) Flyte's clients speak: ${detail}`, hint: 'enable TLS 1.2 and 1.3 on the ingress (ingress-nginx ConfigMap ssl-protocols: "TLSv1.2 TLSv1.3"; ALB: an ELBSecurityPolicy-TLS13-* policy); gRPC clients refuse TLS 1.0/1.1', details };
-    case 120: return { status: 'fail', messageId: 'noH2Alpn', cause: tlsCauseOf(ep, 'alpn'), message: `${where} aborted the TLS handshake ${said}: it refuses ALPN h2, which gRPC needs`, hint: 'enable HTTP/2 on the ingress TLS listener (ingress-nginx use-http2: "true"; plain nginx: listen 443 ssl http2; an ALB HTTPS listener)', details };
+    case 71: return { status: 'fail', messageId: 'tlsVersion', cause: tlsCauseOf(ep, 'version'), message: `${where} refused the TLS handshake ${said}: it requires stronger parameters than the client offered (a newer TLS version, or cipher suites / key-exchange groups its policy allows): ${detail}`, hint: 'Flyte clients speak TLS 1.2 and 1.3 with the usual ECDHE/AES-GCM suites: keep those allowed on the ingress (ingress-nginx ssl-protocols "TLSv1.2 TLSv1.3" and the default ssl-ciphers; ALB: an ELBSecurityPolicy-TLS13-1-2-* policy, not a FIPS/PQ-only one), and check the server\'s log for the parameter it wanted', details };
+    case 70: return { status: 'fail', messageId: 'tlsVersion', cause: tlsCauseOf(ep, 'version'), message: `${where} aborted the TLS handshake ${said}: it accepts none of the TLS versions (1.2, 1.3) Flyte's clients speak: ${detail}`, hint: 'enable TLS 1.2 and 1.3 on the ingress (ingress-nginx ConfigMap ssl-protocols: "TLSv1.2 TLSv1.3"; ALB: an ELBSecurityPolicy-TLS13-* policy); gRPC clients refuse TLS 1.0/1.1', details };
+    case 120:
+      // the listener chose h2 when both were offered: what it refused is this client's http/1.1, not h2
+      if (view?.probe.alpn === 'h2') return { status: 'fail', messageId: 'noHttp1Alpn', cause: tlsCauseOf(ep, 'alpn'), message: `${where} aborted the TLS handshake ${said} to a client that offers only http/1.1, and negotiates h2 when h2 is offered: the listener speaks HTTP/2 only, so HTTP/1.1 clients (flytekit's requests for the console, auth and data-proxy URLs, curl --http1.1, this check) cannot connect`, hint: `offer http/1.1 next to h2 on the TLS listener of ${ep.host} (Envoy/Istio: alpn_protocols: [h2, http/1.1]; a Go server: NextProtos ["h2", "http/1.1"]; an NLB TLS listener: ALPN policy HTTP2Preferred, not HTTP2Only)`, details };
+      return noH2Outcome(ctx, ep, tlsCauseOf(ep, 'alpn'), `ALPN offered: none of h2, http/1.1: ${alert!.name} (${alert!.code})`, details);
     case 112: return { status: 'fail', messageId: 'tlsAlert', cause: c, message: `${where} aborted the TLS handshake ${said}: it has no TLS server (certificate) for the name ${ep.host}`, hint: `add ${ep.host} to the Ingress tls.hosts and its host rules (${ingressTlsKey(t)}), or dial a name the ingress serves`, details };
     case 40: return { status: 'fail', messageId: 'tlsAlert', cause: c, message: `${where} aborted the TLS handshake ${said}: no cipher suite in common, or it wants a client certificate`, hint: 'allow the usual TLS 1.2/1.3 cipher suites on the ingress (ingress-nginx ssl-ciphers; ALB security policy); if it requires client certificates (mutual TLS: auth-tls-verify-client), turn that off for the Flyte host: Flyte\'s clients cannot present one', details };
     case 80: return { status: 'fail', messageId: 'tlsAlert', cause: c, message: `${where} failed inside the TLS handshake ${said}: ${detail}`, hint: 'the server could not complete the handshake with its certificate, key or protocol settings: check the ingress TLS Secret (tls.crt and tls.key must match) and the controller\'s log for the SSL error', details };
     case 49: return { status: 'fail', messageId: 'tlsAlert', cause: c, message: `${where} refused the TLS handshake ${said}`, hint: 'something in front (a WAF, an allow-list by source address) rejects this machine: allow it, or run from an allowed network', details };
     default: break;
   }
-  return { status: 'fail', messageId: 'tlsAlert', cause: c, message: `${where} aborted the TLS handshake${said ? ` ${said}` : ''}: ${detail}`, hint: alert ? `the server rejected the handshake with ${alert.name}: check its TLS configuration (certificate, key, protocols) and its log` : `the ingress has no TLS server for ${ep.host} (SNI), or refuses this client: add ${ep.host} to the Ingress tls.hosts and its host rules`, details };
+  return { status: 'fail', messageId: 'tlsAlert', cause: c, message: `${where} aborted the TLS handshake${said ? ` ${said}, an alert flyte-doctor has no reading for (unrecognised: ${alert!.name})` : ''}: ${detail}`, hint: alert ? `the server rejected the handshake with ${alert.name}: check its TLS configuration (certificate, key, protocols) and its log` : `the ingress has no TLS server for ${ep.host} (SNI), or refuses this client: add ${ep.host} to the Ingress tls.hosts and its host rules`, details };
 }
 
 /**

@@ -7,7 +7,7 @@
 // tlsFailureCause() / netFailureCause() to build the same key.
 import { hostPort, isPrivateAddress, type GrpcTarget } from '../../src/config/endpoints.js';
 import type { Target } from '../../src/config/target.js';
-import { analyzeChain, defaultCertOf, ProbeError, plainProbe, postHandshakeAlert, sentInOrder, sharedTlsProbe, type ChainFacts, type NetErrorKind, type PlainProbeResult, type StoreAnchor, type TlsProbeResult } from '../../src/clients/tls.js';
+import { alertOf, analyzeChain, defaultCertOf, ProbeError, plainProbe, postHandshakeAlert, sentInOrder, sharedTlsProbe, type ChainFacts, type NetErrorKind, type PlainProbeResult, type StoreAnchor, type CertInfo, type TlsAlert, type TlsProbeResult } from '../../src/clients/tls.js';
 import { clientTrust, trustStores, type ClientTrust } from '../../src/clients/trust.js';
 import { describeService, identifyService, type ServiceEvidence } from '../../src/clients/sniff.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
@@ -25,6 +25,74 @@ export function effectiveStores(trust: ClientTrust): { flytectl: string; pyflyte
   if (trust.caFileCerts.length) return { flytectl: 'caCertFilePath', pyflyte: 'caCertFilePath' };
   const env = (v: string) => trust.envStores.find((s) => s.variable === v && s.certs.length) ? v : 'system';
   return { flytectl: env('SSL_CERT_FILE'), pyflyte: env('GRPC_DEFAULT_SSL_ROOTS_FILE_PATH') };
+}
+
+// A throwaway self-signed client certificate (trusted nowhere, its key is public on purpose): offered only to tell a
+// TLS 1.2 server that wants a client certificate from one that shares no cipher suite, when both say handshake_failure.
+const PROBE_CLIENT_CERT = `-----BEGIN CERTIFICATE-----
+MIIBzTCCAXOgAwIBAgIUe/Iw/M1QzawZ581dd1JifJQbJpYwCgYIKoZIzj0EAwIw
+OzE5MDcGA1UEAwwwZmx5dGUtZG9jdG9yIHByb2JlIGNsaWVudCAobm90IHRydXN0
+ZWQgYW55d2hlcmUpMCAXDTI2MTEyOTE0MDIyMVoYDzIxMjYxMTA1MTQwMjIxWjA7
+MTkwNwYDVQQDDDBmbHl0ZS1kb2N0b3IgcHJvYmUgY2xpZW50IChub3QgdHJ1c3Rl
+ZCBhbnl3aGVyZSkwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAATn80C5w/xvro6o
+ow5n1QEmYwEnFaQ2B9XCFZM1RTaxvA7/eM9/WfSWiC+3OoO4BEHABcpXQXMH8MX+
+Z57kJKyvo1MwUTAdBgNVHQ4EFgQU+JqBK0ZR1gSy1JAeLdrCm2cfI+owHwYDVR0j
+BBgwFoAU+JqBK0ZR1gSy1JAeLdrCm2cfI+owDwYDVR0TAQH/BAUwAwEB/zAKBggq
+hkjOPQQDAgNIADBFAiEAsy8z608BzOBGUoosG1QNw6J81Jy6Xd2viFCyKAE3fF0C
+IANWDgFxpZYQc7k+hinzTL91M1XfWcBQl59sxWNV1j3v
+-----END CERTIFICATE-----`;
+/**
+ * The alerts about the client's certificate (RFC 8446 §6.2, RFC 5246 §7.2.2): no_certificate, bad, unsupported, revoked,
+ * expired, unknown, unknown_ca, required. A server never sends them about its own certificate: to a client that sent
+ * none they mean it demands one (Go servers, Traefik among them, answer a missing one with bad_certificate on TLS 1.2).
+ */
+export const CERT_ALERTS: ReadonlySet<number> = new Set([41, 42, 43, 44, 45, 46, 48, 116]);
+const PROBE_CLIENT_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgjTI34Va7XWxMf9pD
+glcv/iYZ2lHUTWVnXnm/6iQSZj6hRANCAATn80C5w/xvro6oow5n1QEmYwEnFaQ2
+B9XCFZM1RTaxvA7/eM9/WfSWiC+3OoO4BEHABcpXQXMH8MX+Z57kJKyv
+-----END PRIVATE KEY-----`;
+
+/** How a handshake with the probe client certificate ends: an alert, 'ok', 'closed' (no alert); undefined on timeout. */
+export async function withClientCert(address: string, host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<TlsAlert | 'ok' | 'closed' | undefined> {
+  const tls = await import('node:tls');
+  const { isIP } = await import('node:net');
+  return new Promise((resolve) => {
+    let settled = false;
+    const sock = tls.connect({ host: address, port, ...(isIP(host) ? {} : { servername: host }), ALPNProtocols: ['h2', 'http/1.1'], rejectUnauthorized: false, minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0', cert: PROBE_CLIENT_CERT, key: PROBE_CLIENT_KEY });
+    const done = (r: TlsAlert | 'ok' | 'closed' | undefined) => { if (settled) return; settled = true; clearTimeout(timer); signal?.removeEventListener('abort', onAbort); sock.destroy(); resolve(r); };
+    const onAbort = () => done(undefined);
+    const timer = setTimeout(() => done(undefined), timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    sock.once('secureConnect', () => done('ok'));
+    // Node-like servers verify the certificate after the handshake and close the connection without an alert.
+    sock.once('error', (err) => done(alertOf(err) ?? 'closed'));
+    sock.once('close', () => done('closed'));
+  });
+}
+
+
+/** Alerts that say the server (or a TLS-inspecting box in the path) could not parse or accept what the client sent. */
+export const CLIENT_HELLO_ALERTS: ReadonlySet<number> = new Set([10, 20, 22, 47, 50, 51, 109, 110]);
+
+/** How the server answered the throwaway client certificate, when that tells a client-certificate demand (else undefined). */
+export type ClientCertAnswer = TlsAlert | 'ok' | 'closed';
+export const clientCertAnswerText = (r: ClientCertAnswer): string => (r === 'ok' ? 'handshake completed' : r === 'closed' ? 'closed without an alert' : `${r.name} (${r.code})`);
+
+/**
+ * Whether a handshake_failure (40) of `e` is a client-certificate demand (TLS 1.2 mutual TLS: OpenSSL and BoringSSL
+ * send 40 both for "peer did not return a certificate" and for "no shared cipher"): a second handshake with a
+ * throwaway certificate changes the answer only when the server asked for one. Once per endpoint and run; undefined
+ * when the alert is not 40, the answer does not change, or there is no time left.
+ */
+export async function clientCertDemand(ctx: CheckContext, e: { host: string; port: number }, err: ProbeError): Promise<ClientCertAnswer | undefined> {
+  if (err.alert?.code !== 40 || !err.address) return undefined;
+  const address = err.address;
+  return ctx.shared(`tls-client-cert-demand:${hostPort(e)}:${ctx.target.dnsServer ?? 'system'}`, async () => {
+    if (ctx.remainingMs() <= 800) return undefined;
+    const r = await withClientCert(address, e.host, e.port, Math.min(1500, ctx.remainingMs() - 500), ctx.signal);
+    return r && (typeof r === 'string' || CERT_ALERTS.has(r.code)) ? r : undefined;
+  });
 }
 
 export interface TlsView {
@@ -101,7 +169,9 @@ export function intermediateNotSent(f: ChainFacts): boolean {
 export async function tlsFailureCause(ctx: CheckContext, e: { host: string; port: number }): Promise<string | undefined> {
   let v: TlsView;
   try { v = await tlsView(ctx, e); } catch (err) {
-    return err instanceof ProbeError ? netFailureCause(err.kind, e, err) : undefined;
+    if (!(err instanceof ProbeError)) return undefined;
+    if (err.alert?.code === 40 && await clientCertDemand(ctx, e, err)) return cause.frontAuth(hostPortKey(e.host, e.port));
+    return netFailureCause(err.kind, e, err);
   }
   if (v.trust.caFileError) return cause.config('admin.caCertFilePath');
   if (v.probe.protocol === 'TLSv1' || v.probe.protocol === 'TLSv1.1') return tlsCause('version', e);
@@ -115,6 +185,9 @@ export async function tlsFailureCause(ctx: CheckContext, e: { host: string; port
   if (checkServerIdentity(e.host, v.probe.leaf) || v.facts.cnOnly) return tlsCause('name', e);
   const now = ctx.clock.now();
   if (v.probe.chain.some((c) => c.notAfterMs < now || c.notBeforeMs > now)) return tlsCause('expired', e);
+  // Last: OpenSSL at security level 2 (Node 24 / OpenSSL 3.5, Debian/Ubuntu) refuses an RSA key under 2048 bits,
+  // while Go and the level-1 OpenSSL of older Node accept it: it explains the failure only when nothing else does.
+  if (!v.trust.skipVerify && weakKeyCert(v)) return tlsCause('weak-key', e);
   return undefined;
 }
 
@@ -131,6 +204,8 @@ export function netFailureCause(kind: NetErrorKind, e: { host: string; port: num
     case 'selfSigned': case 'untrusted': return cause.tls('untrusted', hp);
     default:
       if (err?.alert?.code === 70) return cause.tls('version', hp);
+      // the server speaks of the client's certificate: it demands one (mutual TLS), as certificate_required says on TLS 1.3
+      if (err?.alert && CERT_ALERTS.has(err.alert.code)) return cause.frontAuth(hp);
       if (err?.alert?.code === 120) return cause.tls('alpn', hp);
       return cause.tls('handshake', hp);
   }
@@ -148,11 +223,12 @@ export const HANDSHAKE_FAILURE_MESSAGES = {
   protocolVersion: { status: 'fail', summary: 'The server and the client share no TLS version (protocol_version alert or unsupported protocol).' },
   handshakeFailure: { status: 'fail', summary: 'The server aborted the handshake with handshake_failure (no shared cipher, or a client certificate it wants).' },
   unrecognizedName: { status: 'fail', summary: 'The server has no TLS configuration for this host name (unrecognized_name alert to the SNI).' },
-  clientCertRequired: { status: 'fail', summary: 'The server requires a client certificate (mutual TLS) that Flyte clients do not send.' },
+  clientCertRequired: { status: 'fail', summary: 'The server requires a client certificate (mutual TLS) that Flyte clients do not send (certificate_required, or an alert about the client\'s certificate: bad_certificate, unknown_ca, certificate_unknown ...).' },
   noApplicationProtocol: { status: 'fail', summary: 'The server refused the ALPN protocols offered (no_application_protocol): it does not speak h2.' },
   serverInternalError: { status: 'fail', summary: 'The server failed inside the handshake (internal_error alert): its certificate or key is broken.' },
   accessDenied: { status: 'fail', summary: 'The server refused the handshake (access_denied alert): an allow-list or WAF in front.' },
-  tlsAlert: { status: 'fail', summary: 'The server aborted the handshake with another TLS alert (named in the message).' },
+  clientHelloRejected: { status: 'fail', summary: 'The server (or a TLS-inspecting box in the path) could not parse or accept what the client sent (decode_error, illegal_parameter, unexpected_message, missing_extension ...): a non-conforming TLS stack.' },
+  tlsAlert: { status: 'fail', summary: 'The server aborted the handshake with a TLS alert flyte-doctor has no reading for (unrecognised: named in the message).' },
   connectionReset: { status: 'fail', summary: 'The server accepted TCP but closed the connection during the handshake without an alert.' },
   handshakeTooLarge: { status: 'fail', summary: 'The server sends a handshake message (its certificate chain) larger than TLS clients accept: OpenSSL stops at 100 KiB, Go (flytectl) at 64 KiB; usually a whole CA bundle appended to the served certificate.' },
   connectFailed: { status: 'fail', summary: 'The connection failed for another reason (the message has the error).' },
@@ -181,7 +257,26 @@ export async function whatListens(ctx: CheckContext, e: { host: string; port: nu
   });
 }
 
-const ALERT_IDS: Record<number, HandshakeFailureId> = { 40: 'handshakeFailure', 112: 'unrecognizedName', 116: 'clientCertRequired', 120: 'noApplicationProtocol', 80: 'serverInternalError', 49: 'accessDenied', 70: 'protocolVersion', 71: 'protocolVersion' };
+const ALERT_IDS: Record<number, HandshakeFailureId> = {
+  40: 'handshakeFailure', 112: 'unrecognizedName', 120: 'noApplicationProtocol', 80: 'serverInternalError', 49: 'accessDenied', 70: 'protocolVersion', 71: 'protocolVersion',
+  ...Object.fromEntries([...CERT_ALERTS].map((c) => [c, 'clientCertRequired' as const])),
+  ...Object.fromEntries([...CLIENT_HELLO_ALERTS].map((c) => [c, 'clientHelloRejected' as const])),
+};
+
+/** Why a server sends a client that presented no certificate an alert about the client's certificate, for messages. */
+export function clientCertAlertText(a: TlsAlert): string {
+  if (a.code === 116) return `${a.name} (${a.code}): it requires a client certificate (mutual TLS)`;
+  const go = a.code === 42 ? '; Go servers (Traefik, Go proxies) answer a missing client certificate with bad_certificate on TLS 1.2' : a.code === 46 || a.code === 48 ? '; some servers answer a missing client certificate with it' : '';
+  return `${a.name} (${a.code}) to a client that sent no certificate: that alert speaks of the client's certificate, never of the server's own, so the server requires a client certificate (mutual TLS)${go}`;
+}
+
+/** The reading of an alert that says the server could not parse or accept the ClientHello (CLIENT_HELLO_ALERTS), for messages. */
+export function clientHelloAlertText(where: string, host: string, a: TlsAlert): { message: string; hint: string } {
+  return {
+    message: `${where} rejected what this client sent in the TLS handshake with the alert ${a.name} (${a.code}): the server's TLS stack, or a TLS-inspecting firewall or proxy in the path, could not parse or accept a standard ClientHello`,
+    hint: `an outdated or non-conforming TLS implementation answers this: update the load balancer / ingress controller (or the TLS library of the server), and compare from another network: if \`openssl s_client -connect ${where} -servername ${host} </dev/null\` succeeds there, a TLS-inspecting proxy on this network is the cause (have it exempt ${host}); newer clients send larger ClientHellos (post-quantum key shares) that some middleboxes mangle: \`-groups X25519\` succeeding where the default fails shows it`,
+  };
+}
 
 /**
  * The finding for a TLS handshake with `e` that did not complete (the client config asks for TLS).
@@ -240,21 +335,32 @@ export async function handshakeFailure(ctx: CheckContext, e: GrpcTarget, err: Pr
     const strict = await postHandshakeAlert({ host: e.host, port: e.port, timeoutMs: Math.min(timeoutMs, 1500), signal: ctx.signal, ...(ctx.target.dnsServer ? { dnsServer: ctx.target.dnsServer } : {}) });
     if (strict && (strict.code === 70 || strict.code === 71)) { details.tlsAlertToModernClient = `${strict.name} (${strict.code})`; err = new ProbeError('tlsVersion', `${err.message}; to a TLS 1.2+ client it answers ${strict.name} (${strict.code})`, err.code, err.address, { alert: strict }); }
   }
+  // handshake_failure on TLS 1.2 is also how OpenSSL/BoringSSL refuse a client without a certificate: a second
+  // handshake with a throwaway one decides. The messageId stays that of the alert; the cause is the one of
+  // certificate_required (TLS 1.3), so both versions of the same mutual TLS are one fault.
+  const demand = err.alert?.code === 40 ? await clientCertDemand(ctx, e, err) : undefined;
+  if (demand) {
+    return { status: 'fail', messageId: 'handshakeFailure', cause: cause.frontAuth(hostPortKey(e.host, e.port)), message: `${where} aborts the handshake with handshake_failure (40) when no client certificate is sent and ${demand === 'ok' ? 'completes it' : demand === 'closed' ? 'accepts the handshake, then closes the connection without an alert (it rejected the certificate)' : `answers ${demand.name} (${demand.code}) instead`} when one is: it requires a client certificate (mutual TLS), not a cipher suite this client lacks`, hint: 'Flyte clients (flytectl, pyflyte) do not present client certificates: turn off client-certificate verification for the Flyte host (ingress-nginx auth-tls-verify-client: "off", or the load balancer\'s mTLS setting), or put Flyte behind a listener without mTLS', details: { ...details, tlsAlert: 'handshake_failure (40)', withClientCertificate: clientCertAnswerText(demand) } };
+  }
   const alertId = err.alert ? ALERT_IDS[err.alert.code] : undefined;
   const alertText = err.alert ? `TLS alert ${err.alert.name} (${err.alert.code})` : '';
   if (err.kind === 'tlsVersion' || alertId === 'protocolVersion') {
+    if (err.alert?.code === 71) {
+      return { status: 'fail', messageId: 'protocolVersion', cause: cause.tls('version', hostPortKey(e.host, e.port)), message: `${where} refused the handshake with ${alertText}: it requires stronger parameters than the client offered (a newer TLS version, or cipher suites / key-exchange groups its policy allows): ${err.message}`, hint: 'Flyte clients speak TLS 1.2 and 1.3 with the usual ECDHE/AES-GCM suites: keep those allowed on the ingress / load balancer (ingress-nginx ssl-protocols "TLSv1.2 TLSv1.3" and the default ssl-ciphers; ALB: an ELBSecurityPolicy-TLS13-1-2-* policy, not a FIPS/PQ-only one), and check the server\'s log for the parameter it wanted', details };
+    }
     return { status: 'fail', messageId: 'protocolVersion', cause: cause.tls('version', hostPortKey(e.host, e.port)), message: `${where} and this client share no TLS version${alertText ? ` (${alertText})` : ''}: ${err.message}`, hint: 'enable TLS 1.2 and 1.3 on the ingress / load balancer (ingress-nginx ConfigMap ssl-protocols: "TLSv1.2 TLSv1.3"; ALB: an ELBSecurityPolicy-TLS13-* policy); Flyte clients refuse anything older', details };
   }
   switch (alertId) {
     case 'handshakeFailure': return { status: 'fail', messageId: 'handshakeFailure', cause: c, message: `${where} aborted the handshake (${alertText}): it found no cipher suite in common, or wants a client certificate`, hint: 'allow the usual TLS 1.2/1.3 cipher suites on the ingress (ingress-nginx ssl-ciphers; ALB security policy); if it requires client certificates (mutual TLS), Flyte clients cannot present one: turn that off for the Flyte host', details };
     case 'unrecognizedName': return { status: 'fail', messageId: 'unrecognizedName', cause: c, message: `${where} has no TLS configuration for the name ${e.host} (${alertText})`, hint: `the ingress/load balancer serves no certificate for ${e.host} (SNI): add the host to the Ingress (ingress host and its TLS hosts) or dial a name it serves`, details };
-    case 'clientCertRequired': return { status: 'fail', messageId: 'clientCertRequired', cause: cause.frontAuth(hostPortKey(e.host, e.port)), message: `${where} requires a client certificate (${alertText}): mutual TLS`, hint: 'Flyte clients do not present client certificates: turn off client-certificate verification for the Flyte host (ingress-nginx auth-tls-verify-client: "off"), or put Flyte behind a listener without mTLS', details };
+    case 'clientHelloRejected': { const t = clientHelloAlertText(where, e.host, err.alert!); return { status: 'fail', messageId: 'clientHelloRejected', cause: c, message: t.message, hint: t.hint, details }; }
+    case 'clientCertRequired': return { status: 'fail', messageId: 'clientCertRequired', cause: cause.frontAuth(hostPortKey(e.host, e.port)), message: `${where} aborted the handshake with the TLS alert ${clientCertAlertText(err.alert!)}`, hint: 'Flyte clients do not present client certificates: turn off client-certificate verification for the Flyte host (ingress-nginx auth-tls-verify-client: "off"), or put Flyte behind a listener without mTLS', details };
     case 'noApplicationProtocol': return { status: 'fail', messageId: 'noApplicationProtocol', cause: c, message: `${where} refused the offered ALPN protocols h2/http/1.1 (${alertText})`, hint: 'enable HTTP/2 (ALPN h2) on the TLS listener: gRPC needs it (ingress-nginx use-http2: "true"; AWS: an ALB HTTPS listener)', details };
     case 'serverInternalError': return { status: 'fail', messageId: 'serverInternalError', cause: c, message: `${where} failed inside the TLS handshake (${alertText})`, hint: 'the server could not use its certificate or key: check the TLS Secret (tls.crt and tls.key must match) and the ingress controller\'s log', details };
     case 'accessDenied': return { status: 'fail', messageId: 'accessDenied', cause: c, message: `${where} refused the handshake (${alertText})`, hint: 'something in front (WAF, allow-list by source address) rejects this machine: allow it, or run from an allowed network', details };
     default: break;
   }
-  if (err.alert) return { status: 'fail', messageId: 'tlsAlert', cause: c, message: `${where} aborted the handshake with ${alertText}: ${err.message}`, hint: 'the server rejected the handshake: check its TLS configuration (certificate, key, protocols) and its log', details };
+  if (err.alert) return { status: 'fail', messageId: 'tlsAlert', cause: c, message: `${where} aborted the handshake with ${alertText}, an alert flyte-doctor has no reading for (unrecognised: ${err.alert.name}): ${err.message}`, hint: 'the server rejected the handshake: check its TLS configuration (certificate, key, protocols) and its log', details };
   if (err.kind === 'reset') {
     const what = seen.service ? `; ${describeService(seen.service)} listens there` : '';
     return { status: 'fail', messageId: 'connectionReset', cause: c, message: `${where} accepted the connection but closed it during the TLS handshake${what}`, hint: `a load balancer or proxy that routes TLS by SNI has nothing for ${e.host}, or the port is not the TLS port: check the listener for ${e.host}:${e.port}`, details };
@@ -266,6 +372,11 @@ export async function handshakeFailure(ctx: CheckContext, e: GrpcTarget, err: Pr
 export function weakSigned(v: TlsView): { subject: string; algorithm: string } | undefined {
   const c = v.probe.chain.find((x, i) => x.weakSignature && !(i > 0 && x.selfIssued));
   return c ? { subject: c.subject, algorithm: c.weakSignature! } : undefined;
+}
+
+/** The first certificate below the root with an RSA key under 2048 bits (OpenSSL security level 2 refuses it), if any. */
+export function weakKeyCert(v: TlsView): CertInfo | undefined {
+  return v.probe.chain.find((c, i) => typeof c.rsaBits === 'number' && c.rsaBits < 2048 && !(i > 0 && c.selfIssued));
 }
 
 /** The leaf's names for messages: `flyte.test, localhost, 127.0.0.1` (CN when it has no SAN). */

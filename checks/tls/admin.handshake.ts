@@ -1,50 +1,10 @@
 import { adminEndpoint, hostPort } from '../../src/config/endpoints.js';
 import { probeTimeout } from '../../src/engine/budget.js';
-import { ProbeError, alertOf, postHandshakeAlert, type TlsAlert } from '../../src/clients/tls.js';
+import { ProbeError, postHandshakeAlert } from '../../src/clients/tls.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
-import { NOT_FROM_HERE_MESSAGE, HANDSHAKE_FAILURE_MESSAGES, handshakeFailure, netFailureCause, tlsCause, tlsView } from './_support.js';
+import { NOT_FROM_HERE_MESSAGE, HANDSHAKE_FAILURE_MESSAGES, handshakeFailure, tlsCause, tlsView } from './_support.js';
 import { uncheckableHere } from '../client/_support.js';
-
-// A throwaway self-signed client certificate (trusted nowhere, its key is public on purpose): offered only to tell a
-// TLS 1.2 server that wants a client certificate from one that shares no cipher suite, when both say handshake_failure.
-const PROBE_CLIENT_CERT = `-----BEGIN CERTIFICATE-----
-MIIBzTCCAXOgAwIBAgIUe/Iw/M1QzawZ581dd1JifJQbJpYwCgYIKoZIzj0EAwIw
-OzE5MDcGA1UEAwwwZmx5dGUtZG9jdG9yIHByb2JlIGNsaWVudCAobm90IHRydXN0
-ZWQgYW55d2hlcmUpMCAXDTI2MTEyOTE0MDIyMVoYDzIxMjYxMTA1MTQwMjIxWjA7
-MTkwNwYDVQQDDDBmbHl0ZS1kb2N0b3IgcHJvYmUgY2xpZW50IChub3QgdHJ1c3Rl
-ZCBhbnl3aGVyZSkwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAATn80C5w/xvro6o
-ow5n1QEmYwEnFaQ2B9XCFZM1RTaxvA7/eM9/WfSWiC+3OoO4BEHABcpXQXMH8MX+
-Z57kJKyvo1MwUTAdBgNVHQ4EFgQU+JqBK0ZR1gSy1JAeLdrCm2cfI+owHwYDVR0j
-BBgwFoAU+JqBK0ZR1gSy1JAeLdrCm2cfI+owDwYDVR0TAQH/BAUwAwEB/zAKBggq
-hkjOPQQDAgNIADBFAiEAsy8z608BzOBGUoosG1QNw6J81Jy6Xd2viFCyKAE3fF0C
-IANWDgFxpZYQc7k+hinzTL91M1XfWcBQl59sxWNV1j3v
------END CERTIFICATE-----`;
-/** The alerts about a certificate the client sent: bad, unsupported, revoked, expired, unknown, unknown_ca, required. */
-const CERT_ALERTS = new Set([42, 43, 44, 45, 46, 48, 116]);
-const PROBE_CLIENT_KEY = `-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgjTI34Va7XWxMf9pD
-glcv/iYZ2lHUTWVnXnm/6iQSZj6hRANCAATn80C5w/xvro6oow5n1QEmYwEnFaQ2
-B9XCFZM1RTaxvA7/eM9/WfSWiC+3OoO4BEHABcpXQXMH8MX+Z57kJKyv
------END PRIVATE KEY-----`;
-
-/** How a handshake with the probe client certificate ends: an alert, 'ok', 'closed' (no alert); undefined on timeout. */
-async function withClientCert(address: string, host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<TlsAlert | 'ok' | 'closed' | undefined> {
-  const tls = await import('node:tls');
-  const { isIP } = await import('node:net');
-  return new Promise((resolve) => {
-    let settled = false;
-    const sock = tls.connect({ host: address, port, ...(isIP(host) ? {} : { servername: host }), ALPNProtocols: ['h2', 'http/1.1'], rejectUnauthorized: false, minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0', cert: PROBE_CLIENT_CERT, key: PROBE_CLIENT_KEY });
-    const done = (r: TlsAlert | 'ok' | 'closed' | undefined) => { if (settled) return; settled = true; clearTimeout(timer); signal?.removeEventListener('abort', onAbort); sock.destroy(); resolve(r); };
-    const onAbort = () => done(undefined);
-    const timer = setTimeout(() => done(undefined), timeoutMs);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    sock.once('secureConnect', () => done('ok'));
-    // Node-like servers verify the certificate after the handshake and close the connection without an alert.
-    sock.once('error', (err) => done(alertOf(err) ?? 'closed'));
-    sock.once('close', () => done('closed'));
-  });
-}
 
 export default defineCheck({
   id: 'tls.admin.handshake',
@@ -91,16 +51,7 @@ export default defineCheck({
       return { status: 'pass', messageId: 'negotiated', message: `${where}: ${p.protocol}, ALPN h2, ${p.cipher}`, details };
     } catch (err) {
       if (!(err instanceof ProbeError) || err.kind === 'aborted') throw err;
-      // handshake_failure is what OpenSSL sends both for "no shared cipher" and for "peer did not return a certificate":
-      // a client certificate (any) changes the answer only when the server asked for one. The messageId and cause stay
-      // those of the alert, which the ingress checks share; the message and fix name the decided reading.
-      if (err.alert?.code === 40 && err.address && ctx.remainingMs() > 800) {
-        const r = await withClientCert(err.address, e.host, e.port, Math.min(1500, ctx.remainingMs() - 500), ctx.signal);
-        if (r && (typeof r === 'string' || CERT_ALERTS.has(r.code))) {
-          const answer = r === 'ok' ? 'completes it' : r === 'closed' ? 'accepts the handshake, then closes the connection without an alert (it rejected the certificate)' : `answers ${r.name} (${r.code}) instead`;
-          return { status: 'fail', messageId: 'handshakeFailure', cause: netFailureCause(err.kind, e, err), message: `${where} aborts the handshake with handshake_failure (40) when no client certificate is sent and ${answer} when one is: it requires a client certificate (mutual TLS), not a cipher suite this client lacks`, hint: 'Flyte clients (flytectl, pyflyte) do not present client certificates: turn off client-certificate verification for the Flyte host (ingress-nginx auth-tls-verify-client: "off", or the load balancer\'s mTLS setting), or put Flyte behind a listener without mTLS', details: { endpoint: where, address: err.address, tlsAlert: 'handshake_failure (40)', withClientCertificate: r === 'ok' ? 'handshake completed' : r === 'closed' ? 'closed without an alert' : `${r.name} (${r.code})` } };
-        }
-      }
+      // handshake_failure (40) on TLS 1.2: handshakeFailure() tells mutual TLS from no shared cipher (clientCertDemand).
       return handshakeFailure(ctx, e, err, timeoutMs);
     }
   },

@@ -4,7 +4,7 @@ import { probeTimeout } from '../../src/engine/budget.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Json } from '../../src/engine/types.js';
 import { clientFix, clientSettingText, clientUnset, ingressTlsSecretFix, CLIENT_BEHAVIOUR } from '../../src/flyte/client.js';
-import { intermediateNotSent, tlsCause, tlsView, weakSigned } from './_support.js';
+import { intermediateNotSent, tlsCause, tlsView, weakKeyCert, weakSigned } from './_support.js';
 import { handshakeNotFromHere } from './_support.js';
 
 /** Kept for importers: the values key that turns on the ingress TLS of a chart. */
@@ -100,10 +100,10 @@ export default defineCheck({
         return { status: 'warn', messageId: 'intermediateNotSentHidden', cause: key('chain'), message: `${where} sends ${p.chain.length} certificate(s) without the intermediate "${hidden}"; it verifies here only because ${v.stores.flytectl === 'system' ? 'a local bundle' : v.stores.flytectl} holds that intermediate`, hint: `serve the full chain: put the leaf followed by the intermediate "${hidden}" in tls.crt of the Ingress TLS Secret (cert-manager does this itself); clients without this bundle, task pods and browsers fail now`, details };
       }
       // RSA under 2048 bits below the root: Node here (security level 1) and Go accept 1024, Debian/Ubuntu OpenSSL (level 2) does not.
-      const small = p.chain.find((c, i) => typeof c.rsaBits === 'number' && c.rsaBits < 2048 && !(i > 0 && c.selfIssued));
+      const small = weakKeyCert(v);
       if (small) {
         details.rsaBits = small.rsaBits!;
-        return { status: 'warn', messageId: 'weakKey', cause: key('weak-key'), message: `${where}: "${small.subject}" has a ${small.rsaBits}-bit RSA key; flytectl (Go) and grpcio accept it, but OpenSSL at security level 2 (the default of Debian and Ubuntu: curl, Python's ssl, which flytekit's auth and requests use) refuses it ("ee key too small" / "ca key too small")`, hint: `reissue ${small.subject === leaf?.subject ? 'the certificate' : `"${small.subject}" and the certificates it signed`} with a 2048-bit (or larger) RSA key or an ECDSA P-256 key (openssl req -newkey rsa:2048; cert-manager: privateKey.size) and put it in the Secret the Ingress's tls.secretName names`, details };
+        return { status: 'warn', messageId: 'weakKey', cause: key('weak-key'), message: `${where}: "${small.subject}" has a ${small.rsaBits}-bit RSA key; flytectl (Go) and grpcio accept it, but OpenSSL at security level 2 (the default of Debian and Ubuntu: curl, Python's ssl, which flytekit's auth and requests use; Node 24 and later) refuses it ("ee key too small" / "ca key too small")`, hint: `reissue ${small.subject === leaf?.subject ? 'the certificate' : `"${small.subject}" and the certificates it signed`} with a 2048-bit (or larger) RSA key or an ECDSA P-256 key (openssl req -newkey rsa:2048; cert-manager: privateKey.size) and put it in the Secret the Ingress's tls.secretName names`, details };
       }
       if (v.stores.flytectl === 'system' && v.stores.pyflyte === 'system') {
         return { status: 'pass', messageId: 'trusted', message: `chain of ${where} is publicly trusted (anchor: ${af.subject})`, details: { ...details, anchor: af.subject } };

@@ -135,6 +135,11 @@ export function classifyNetError(err: unknown): { kind: NetErrorKind; code?: str
     e = (e as { cause?: unknown }).cause;
   }
   const text = typeof err === 'string' ? err : err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}` : String(err);
+  // A TLS alert the peer sent is the peer's verdict, never this client's: "sslv3 alert certificate revoked"
+  // (44) or "alert certificate expired" (45) is a server speaking of the client's certificate, not a
+  // revoked or expired server certificate. Only protocol_version (70) is a version fault.
+  const alert = alertOf(err) ?? (err instanceof Error ? alertOf((err as { cause?: unknown }).cause) : undefined);
+  if (alert) return alert.code === 70 ? { kind: 'tlsVersion', code: 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION' } : { kind: 'tlsAlert', code: 'TLS_ALERT' };
   const byText: [RegExp, NetErrorKind, string][] = [
     [/wrong version number|packet length too long|http request|WRONG_VERSION_NUMBER/i, 'plaintext', 'ERR_SSL_WRONG_VERSION_NUMBER'],
     [/certificate has expired|CERT_HAS_EXPIRED/i, 'expired', 'CERT_HAS_EXPIRED'],
@@ -142,7 +147,10 @@ export function classifyNetError(err: unknown): { kind: NetErrorKind; code?: str
     [/self[- ]signed certificate/i, 'selfSigned', 'DEPTH_ZERO_SELF_SIGNED_CERT'],
     [/unable to (verify the first certificate|get local issuer certificate|get issuer certificate)/i, 'untrusted', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
     [/does not match certificate's altnames|ERR_TLS_CERT_ALTNAME_INVALID/i, 'hostname', 'ERR_TLS_CERT_ALTNAME_INVALID'],
-    [/digest algorithm too weak|key too small|md too weak/i, 'untrusted', 'CA_MD_TOO_WEAK'],
+    [/digest algorithm too weak|md too weak/i, 'untrusted', 'CA_MD_TOO_WEAK'],
+    // OpenSSL at security level 2 (Node 24 / OpenSSL 3.5): "EE certificate key too weak", "ee key too small"
+    [/\bCA certificate key too weak|ca key too small/i, 'untrusted', 'CA_KEY_TOO_SMALL'],
+    [/key too (?:weak|small)/i, 'untrusted', 'EE_KEY_TOO_SMALL'],
     [/unsuitable certificate purpose|unsupported certificate purpose|incompatible key usage/i, 'untrusted', 'INVALID_PURPOSE'],
     [/invalid CA certificate|not authorized to sign other certificates/i, 'untrusted', 'INVALID_CA'],
     [/certificate revoked/i, 'untrusted', 'CERT_REVOKED'],
@@ -303,7 +311,10 @@ async function resolveAddress(o: ProbeOptions): Promise<string> {
  * handshake: call it only for a chain that does not verify and ends below a root.
  */
 export async function sentInOrder(o: ProbeOptions, walked: CertInfo[]): Promise<CertInfo[] | undefined> {
-  const ders = await sentCertificates({ ...o, timeoutMs: Math.min(o.timeoutMs, 1500) });
+  const t0 = Date.now();
+  // TLS 1.2 shows the Certificate message in clear; a TLS 1.3-only server encrypts it (sentCertificates13)
+  const ders = await sentCertificates({ ...o, timeoutMs: Math.min(o.timeoutMs, 1500) })
+    ?? await sentCertificates13({ ...o, timeoutMs: Math.min(o.timeoutMs - (Date.now() - t0), 1500) });
   if (!ders || ders.length <= walked.length) return undefined;
   X509CertificateCtor ??= (await import('node:crypto')).X509Certificate;
   const infos = ders.map(certInfoFromDer);
@@ -395,8 +406,11 @@ export async function postHandshakeAlert(o: ProbeOptions & { listenOnly?: boolea
     return await new Promise<TlsAlert | undefined>((resolve) => {
       let settled = false;
       // listenOnly: send nothing after the handshake (a gRPC-only server need not speak HTTP/1.1) and
-      // wait twice the handshake's own time (at least 100 ms) for the alert.
-      const sock = tls.connect({ host: address, port: o.port, ...(servername ? { servername } : {}), ALPNProtocols: o.listenOnly ? ['h2', 'http/1.1'] : ['http/1.1'], rejectUnauthorized: false });
+      // wait twice the handshake's own time (at least 100 ms) for the alert. Both ALPN protocols are
+      // offered: an h2-only listener (a gRPC server, Envoy's gRPC listener) answers an http/1.1-only
+      // offer with no_application_protocol (120), which would read as "the server refuses h2".
+      // The alert comes with the server's reading of the client's Finished flight, before any request.
+      const sock = tls.connect({ host: address, port: o.port, ...(servername ? { servername } : {}), ALPNProtocols: ['h2', 'http/1.1'], rejectUnauthorized: false });
       const done = (a?: TlsAlert) => { if (settled) return; settled = true; clearTimeout(timer); o.signal?.removeEventListener('abort', onAbort); sock.destroy(); resolve(a); };
       const onAbort = () => done();
       let timer = setTimeout(() => done(), o.timeoutMs);
@@ -453,6 +467,123 @@ export async function sentCertificates(o: ProbeOptions): Promise<Buffer[] | unde
       sock.once('error', done);
       sock.once('close', done);
     });
+  } catch { return undefined; }
+}
+
+/** TLS 1.3 cipher suites: the AEAD and the hash of the key schedule (RFC 8446 §B.4). */
+const TLS13_SUITES: Readonly<Record<string, { aead: 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305'; keyLen: number; hash: 'sha256' | 'sha384' }>> = {
+  TLS_AES_128_GCM_SHA256: { aead: 'aes-128-gcm', keyLen: 16, hash: 'sha256' },
+  TLS_AES_256_GCM_SHA384: { aead: 'aes-256-gcm', keyLen: 32, hash: 'sha384' },
+  TLS_CHACHA20_POLY1305_SHA256: { aead: 'chacha20-poly1305', keyLen: 32, hash: 'sha256' },
+};
+
+/** HKDF-Expand-Label of TLS 1.3 (RFC 8446 §7.1) with an empty context. */
+function expandLabel(createHmac: typeof import('node:crypto').createHmac, hash: string, secret: Buffer, label: string, length: number): Buffer {
+  const full = Buffer.from(`tls13 ${label}`, 'latin1');
+  const info = Buffer.concat([Buffer.from([length >> 8, length & 0xff, full.length]), full, Buffer.from([0])]);
+  const out: Buffer[] = [];
+  let t = Buffer.alloc(0);
+  for (let i = 1, n = 0; n < length; i++) { t = createHmac(hash, secret).update(Buffer.concat([t, info, Buffer.from([i])])).digest(); out.push(t); n += t.length; }
+  return Buffer.concat(out).subarray(0, length);
+}
+
+/**
+ * The certificates a TLS 1.3 server sends, in its order: TLS 1.3 encrypts the Certificate message, so the
+ * handshake's own server traffic secret (Node's 'keylog' event, as SSLKEYLOGFILE gives it) decrypts the
+ * server's handshake records. Undefined when the server does not speak TLS 1.3, the suite is not one of
+ * the three usual ones, or the message cannot be read within the timeout. Never throws.
+ */
+export async function sentCertificates13(o: ProbeOptions): Promise<Buffer[] | undefined> {
+  if (o.timeoutMs < 100) return undefined;
+  try {
+    const tls = await import('node:tls');
+    const net = await import('node:net');
+    const { Duplex } = await import('node:stream');
+    const { createHmac, createDecipheriv } = await import('node:crypto');
+    const address = await resolveAddress(o);
+    const servername = net.isIP(o.host) ? undefined : o.host;
+    const got = await new Promise<{ bytes: Buffer; secret?: Buffer; suite?: string } | undefined>((resolve) => {
+      let settled = false;
+      const chunks: Buffer[] = [];
+      let secret: Buffer | undefined;
+      const raw = net.connect({ host: address, port: o.port });
+      const pipe = new Duplex({
+        read() { /* pushed from raw */ },
+        write(chunk: Buffer, _enc, cb) { raw.write(chunk, cb); },
+        final(cb) { raw.end(); cb(); },
+      });
+      const sock = tls.connect({ socket: pipe, ...(servername ? { servername } : {}), minVersion: 'TLSv1.3', ALPNProtocols: ['h2', 'http/1.1'], rejectUnauthorized: false });
+      const done = (ok: boolean) => {
+        if (settled) return;
+        settled = true; clearTimeout(timer); o.signal?.removeEventListener('abort', onAbort);
+        const suite = ok ? sock.getCipher()?.standardName : undefined;
+        sock.destroy(); raw.destroy();
+        resolve(ok && secret && suite ? { bytes: Buffer.concat(chunks), secret, suite } : undefined);
+      };
+      const onAbort = () => done(false);
+      const timer = setTimeout(onAbort, o.timeoutMs);
+      o.signal?.addEventListener('abort', onAbort, { once: true });
+      sock.on('keylog', (line: Buffer) => {
+        const m = /^SERVER_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]+ ([0-9a-f]+)/i.exec(line.toString('latin1'));
+        if (m) secret = Buffer.from(m[1]!, 'hex');
+      });
+      raw.on('data', (d: Buffer) => { chunks.push(d); pipe.push(d); });
+      raw.on('end', () => pipe.push(null));
+      raw.on('error', onAbort);
+      sock.once('secureConnect', () => done(true));
+      sock.once('error', onAbort);
+      sock.once('close', onAbort);
+    });
+    const suite = got?.suite ? TLS13_SUITES[got.suite] : undefined;
+    if (!got?.secret || !suite) return undefined;
+    const key = expandLabel(createHmac, suite.hash, got.secret, 'key', suite.keyLen);
+    const iv = expandLabel(createHmac, suite.hash, got.secret, 'iv', 12);
+    // the server's records after its ServerHello: application_data records (23) under the handshake keys
+    const hs: Buffer[] = [];
+    let seq = 0;
+    for (let at = 0; at + 5 <= got.bytes.length;) {
+      const type = got.bytes[at]!, len = got.bytes.readUInt16BE(at + 3);
+      if (at + 5 + len > got.bytes.length) break;
+      if (type === 23 && len > 16) {
+        const body = got.bytes.subarray(at + 5, at + 5 + len);
+        const nonce = Buffer.from(iv);
+        for (let i = 0; i < 8; i++) nonce[11 - i]! ^= Math.floor(seq / 2 ** (8 * i)) & 0xff;
+        seq++;
+        let plain: Buffer;
+        try {
+          const d = createDecipheriv(suite.aead, key, nonce, { authTagLength: 16 } as never) as import('node:crypto').DecipherGCM;
+          d.setAAD(got.bytes.subarray(at, at + 5));
+          d.setAuthTag(body.subarray(len - 16));
+          plain = Buffer.concat([d.update(body.subarray(0, len - 16)), d.final()]);
+        } catch { break; } // application keys from here on (NewSessionTicket): the handshake is over
+        let end = plain.length;
+        while (end > 0 && plain[end - 1] === 0) end--;
+        if (end > 0 && plain[end - 1] === 22) hs.push(plain.subarray(0, end - 1));
+      }
+      at += 5 + len;
+    }
+    const msgs = Buffer.concat(hs);
+    for (let at = 0; at + 4 <= msgs.length;) {
+      const type = msgs[at]!, len = msgs.readUIntBE(at + 1, 3);
+      if (type === 11) {
+        const body = msgs.subarray(at + 4, at + 4 + len);
+        let p = 1 + (body[0] ?? 0);                       // certificate_request_context
+        if (p + 3 > body.length) return undefined;
+        const total = Math.min(p + 3 + body.readUIntBE(p, 3), body.length);
+        p += 3;
+        const out: Buffer[] = [];
+        while (p + 3 <= total) {
+          const n = body.readUIntBE(p, 3);
+          if (p + 3 + n + 2 > total) break;
+          out.push(body.subarray(p + 3, p + 3 + n));
+          p += 3 + n;
+          p += 2 + body.readUInt16BE(p);                  // the entry's extensions
+        }
+        return out.length ? out : undefined;
+      }
+      at += 4 + len;
+    }
+    return undefined;
   } catch { return undefined; }
 }
 
