@@ -279,7 +279,7 @@ export function explainDiagnosis(d: PodDiagnosis, comp: FlyteComponent, chart: C
     }
     case 'pod-failed':
       if (/ContainerStatusUnknown/.test(d.message ?? '')) return { id: 'podFailed', text, hint: `the kubelet lost track of the container (ContainerStatusUnknown): its node restarted, was replaced or lost its container runtime state; \`kubectl get nodes\` and \`kubectl describe node <node>\`; delete the failed pod (\`${k} delete pod ${d.pod}\`) so the Deployment makes a new one`, cause: c };
-      return { id: 'podFailed', text, hint: /^OutOf/.test(d.reason) ? `the node had no room when the pod started (${d.reason}): lower \`${keys.resources}.requests\` or add nodes; delete the failed pod` : `${describe} shows why the pod failed; delete it so the Deployment makes a new one`, cause: c };
+      return { id: 'podFailed', text, hint: podFailedHint(d, keys, describe, k), cause: c };
     case 'node-lost':
       return { id: 'nodeLost', text, hint: `the node of the pod stopped reporting (kubelet down, node powered off or cut off from the API server): \`kubectl get nodes\`${/\(node ([^)\s]+)\)/.exec(d.message ?? '') ? ` and \`kubectl describe node ${/\(node ([^)\s]+)\)/.exec(d.message ?? '')![1]}\`` : ''}; the pod is replaced on another node after the eviction timeout (tolerationSeconds for node.kubernetes.io/unreachable, 300 s by default) or once the node is removed`, cause: c };
     case 'terminating':
@@ -308,6 +308,25 @@ export function explainDiagnosis(d: PodDiagnosis, comp: FlyteComponent, chart: C
     default:
       return { id: 'unrecognised', text: `unrecognised: ${d.reason}${d.message ? ` ${d.message}` : ''} (pod ${d.pod}${d.container ? `, container ${d.container}` : ''})`, hint: `${describe} shows the full state and events`, cause: c };
   }
+}
+
+/**
+ * A pod the kubelet failed as a whole (status.reason): its admission on the node (lifecycle/predicate.go, the
+ * resource managers), a graceful node shutdown (nodeshutdown), activeDeadlineSeconds (DeadlineExceeded).
+ */
+function podFailedHint(d: PodDiagnosis, keys: ReturnType<typeof podValuesKeys>, describe: string, k: string): string {
+  const del = `delete the failed pod (\`${k} delete pod ${d.pod}\`) so the Deployment makes a new one`;
+  const r = d.reason, msg = d.message ?? '';
+  if (/^OutOf/.test(r)) return `the node had no room when the pod started (${r}): lower \`${keys.resources}.requests\` or add nodes; delete the failed pod`;
+  if (r === 'NodeAffinity' || r === 'NodeSelector' || /Predicate (NodeAffinity|NodeSelector) failed/i.test(msg)) {
+    return `the kubelet refused the pod because its node no longer matches the pod's node selector or affinity (${r}: the node's labels changed after scheduling, or the pod was bound to a node directly): check \`${keys.scheduling}\` against \`kubectl get nodes --show-labels\`; ${del}`;
+  }
+  if (r === 'UnexpectedAdmissionError') return `the node's kubelet could not admit the pod (UnexpectedAdmissionError: ${msg || 'a device plugin could not allocate what the pod asks for'}): a device plugin (GPU, SR-IOV) restarted or lost its devices; \`kubectl describe node <node>\` shows its allocatable devices; ${del}`;
+  if (r === 'TopologyAffinityError' || r === 'SMTAlignmentError') return `the node's ${r === 'TopologyAffinityError' ? 'Topology Manager' : 'CPU Manager'} policy cannot place the pod's CPUs/devices as required (${r}): lower \`${keys.resources}\` to fit one NUMA node / whole cores, or schedule it on other nodes (\`${keys.scheduling}\`); ${del}`;
+  if (r === 'Shutdown' || r === 'Terminated' || r === 'NodeShutdown' || /node shutdown/i.test(msg)) return `the pod was stopped because its node shut down (graceful node shutdown): it is not the component's fault; the Deployment makes a new pod elsewhere; \`kubectl get nodes\` shows whether the node came back; ${del} (it stays listed as Failed until deleted)`;
+  if (r === 'DeadlineExceeded') return `the pod ran longer than its activeDeadlineSeconds (DeadlineExceeded): a long-running server must not set it: remove activeDeadlineSeconds from the pod template; ${del}`;
+  if (r === 'Preempting' || r === 'Preempted' || /preempt/i.test(msg)) return `the pod was preempted by one of higher priority (${r}): give the Flyte components a PriorityClass (\`priorityClassName\`) or more room; ${del}`;
+  return `${describe} shows why the pod failed (${r}); ${del}`;
 }
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);

@@ -54,17 +54,35 @@ export function explainUnready(c: FlyteComponent, d: DeploymentLike, diag: PodDi
     const quotaSpec = /failed quota: ([\w.-]+): must specify ([\w.,\s-]+?)(?: for: ([\w,.-]+))?$/i.exec(msg);
     const limitRange = /(maximum|minimum) (\S+) usage per (Container|Pod) is (\S+), but (limit|request) is (\S+)/i.exec(msg) ?? /(\S+) max limit to request ratio per (Container|Pod) is/i.exec(msg);
     if (webhookDown) {
-      return { ...base, reason: 'FailedCreate', id: 'podCreationFailed', text: `${name}: its pods cannot be created: ${msg}${stuck}`, cause: cause.object('admissionwebhook', undefined, webhookDown[1]!),
-        hint: `the admission webhook ${webhookDown[1]} cannot be called (${webhookDown[2]!.slice(0, 160)}) and its failurePolicy is Fail, so the API server refuses every pod it matches: fix the webhook's backend (\`kubectl get validatingwebhookconfigurations,mutatingwebhookconfigurations\` names its Service or URL; \`kubectl get endpoints -n <its namespace>\`), or, if it is left over from an uninstalled tool, delete its configuration` };
+      const w = webhookCallFailure(webhookDown[1]!, webhookDown[2]!);
+      return { ...base, reason: 'FailedCreate', id: 'podCreationFailed', text: `${name}: its pods cannot be created: ${msg}${stuck}`, cause: w.cause ?? cause.object('admissionwebhook', undefined, webhookDown[1]!), hint: w.hint };
     }
-    const hint = quotaSpec ? `the ResourceQuota ${quotaSpec[1]} in ${target.kubernetes.namespace} requires every container to declare ${quotaSpec[2]!.trim()}${quotaSpec[3] ? ` (missing in: ${quotaSpec[3]})` : ''}: set them in \`${keys.resources}\` (requests and limits); \`${k} describe resourcequota ${quotaSpec[1]}\``
+    // Admission refusals that name an object other than the pod's resources: a PriorityClass or RuntimeClass that does not
+    // exist, the namespace being deleted, a LimitRange default limit below the pod's request, OpenShift's SCCs.
+    const priority = /no PriorityClass with name (\S+) was found/i.exec(msg);
+    const runtimeClass = /RuntimeClass "([^"]+)" not found/i.exec(msg);
+    const terminating = /unable to create new content in namespace (\S+) because it is being terminated/i.exec(msg);
+    const overDefault = /(spec\.(?:initC|c)ontainers\[\d+\])\.resources\.requests: Invalid value: "([^"]+)": must be less than or equal to ([\w.-]+) limit of (\S+)/i.exec(msg);
+    const quotaExceeded = /exceeded quota: ([\w.-]+), requested: ([^,]+(?:,[^,:]+=[^,]+)*), used: ([^,]+(?:,[^,:]+=[^,]+)*), limited: (.+)$/i.exec(msg);
+    const scc = /unable to validate against any security context constraint/i.test(msg);
+    if (terminating) {
+      return { ...base, reason: 'FailedCreate', id: 'podCreationFailed', text: `${name}: its pods cannot be created: ${msg}${stuck}${oldServes}`, cause: cause.object('namespace', undefined, terminating[1]!),
+        hint: `namespace ${terminating[1]} is being deleted (someone ran \`kubectl delete namespace\` or \`helm uninstall\` with a namespace template) and the API server refuses every new object in it: kubernetes.namespace.exists names what keeps it Terminating (\`kubectl get namespace ${terminating[1]} -o jsonpath='{.status.conditions}'\`); once it is gone, reinstall, or install into another namespace` };
+    }
+    const priorityKey = chart === 'flyte-binary' ? 'deployment.extraPodSpec.priorityClassName' : `${c.valuesKey}.priorityClassName`;
+    const hint = priority ? `the pods ask for priorityClassName ${priority[1]}, and no PriorityClass of that name exists in the cluster: create it (\`kubectl get priorityclasses\` lists those that exist) or set \`${priorityKey}\` to one of them (or remove it)`
+      : runtimeClass ? `the pods ask for runtimeClassName ${runtimeClass[1]}, and no RuntimeClass of that name exists (\`kubectl get runtimeclasses\`): install the runtime's RuntimeClass (e.g. the GPU operator's "nvidia") or remove runtimeClassName from the pod template (\`${chart === 'flyte-binary' ? 'deployment.extraPodSpec' : `${c.valuesKey}`}\`)`
+        : overDefault ? `${overDefault[1]} requests ${overDefault[3]} ${overDefault[2]} but sets no ${overDefault[3]} limit of its own, and the LimitRange of ${target.kubernetes.namespace} gives it the default limit ${overDefault[4]}, below the request: set \`${keys.resources}.limits.${overDefault[3]}\` to at least ${overDefault[2]}, or raise the LimitRange's default (\`${k} describe limitrange\`)`
+          : quotaSpec ? `the ResourceQuota ${quotaSpec[1]} in ${target.kubernetes.namespace} requires every container to declare ${quotaSpec[2]!.trim()}${quotaSpec[3] ? ` (missing in: ${quotaSpec[3]})` : ''}: set them in \`${keys.resources}\` (requests and limits); \`${k} describe resourcequota ${quotaSpec[1]}\``
       : limitRange && limitRange.length > 4 ? `a LimitRange in ${target.kubernetes.namespace} allows a ${limitRange[1]!.toLowerCase()} ${limitRange[2]} ${limitRange[5]} of ${limitRange[4]} per ${limitRange[3]} and the pod asks for ${limitRange[6]}: set \`${keys.resources}.${limitRange[5]!.toLowerCase() === 'limit' ? 'limits' : 'requests'}.${limitRange[2]}\` within it, or change the LimitRange (\`${k} describe limitrange\`)`
         : limitRange ? `a LimitRange in ${target.kubernetes.namespace} bounds the limit/request ratio of ${limitRange[1]}: bring \`${keys.resources}\` limits and requests closer (\`${k} describe limitrange\`)`
-          : quota ? `a ResourceQuota in ${target.kubernetes.namespace} forbids the pods: \`${k} describe resourcequota\`; raise the quota or lower \`${keys.resources}\``
+          : quotaExceeded ? quotaExceededHint(quotaExceeded, target.kubernetes.namespace, keys.resources, k)
+            : quota ? `a ResourceQuota in ${target.kubernetes.namespace} forbids the pods: \`${k} describe resourcequota\`; raise the quota or lower \`${keys.resources}\``
       : sa ? `the ServiceAccount ${sa[1]} does not exist: set \`serviceAccount.create: true\`${chart === 'flyte-core' ? ` (\`${c.valuesKey}.serviceAccount.create\`)` : ''} or create it (\`${k} create serviceaccount ${sa[1]}\`)`
         : psa ? `the namespace's Pod Security level rejects the pod: set the pod securityContext (\`${securityContextKey(chart, c.valuesKey)}\`) or the namespace's pod-security labels`
-          : webhook ? `the admission webhook ${webhook[1]} denies the pod: its policy says why (${msg.slice(0, 120)})`
-            : `\`${k} describe replicaset -l ${selectorString(spec['selector'])}\` shows why the pods cannot be created`;
+          : scc ? `OpenShift admits the pod under no SecurityContextConstraints its ServiceAccount may use (the pod asks for a user, group, fsGroup or capability outside them): remove runAsUser/fsGroup from \`${securityContextKey(chart, c.valuesKey)}\` so OpenShift assigns them, or grant an SCC (\`oc adm policy add-scc-to-user nonroot-v2 -z <serviceaccount> -n ${target.kubernetes.namespace}\`)`
+            : webhook ? `the admission webhook ${webhook[1]} denies the pod: its policy says why (${msg.slice(0, 120)})`
+              : `unrecognised admission refusal (quoted above): \`${k} describe replicaset -l ${selectorString(spec['selector'])}\` shows it in full with the ReplicaSet's events`;
     return { ...base, reason: 'FailedCreate', id: 'podCreationFailed', text: `${name}: its pods cannot be created: ${msg}${stuck}${oldServes}`, hint, cause: backend };
   }
   if (spec['paused'] === true) {
@@ -96,6 +114,40 @@ export function explainUnready(c: FlyteComponent, d: DeploymentLike, diag: PodDi
   }
   return { ...base, reason: 'NotAvailable', id: 'notReady', text: `${name}: ${avail}/${want} replicas available (pods are ready but not yet available: minReadySeconds or a rollout in progress)`, cause: backend,
     hint: `\`${k} rollout status deployment/${name}\`` };
+}
+
+/** "exceeded quota: <name>, requested: a=1, used: a=7, limited: a=8": the resources that do not fit, and what helps. */
+function quotaExceededHint(m: RegExpExecArray, ns: string, resourcesKey: string, k: string): string {
+  const pairs = (x: string) => new Map(x.split(',').map((p) => p.trim().split('=') as [string, string]).filter((p) => p.length === 2));
+  const req = pairs(m[2]!), used = pairs(m[3]!), lim = pairs(m[4]!);
+  const over = [...req.keys()].map((r) => `${r}: ${req.get(r)} asked, ${used.get(r) ?? '?'} used of ${lim.get(r) ?? '?'}`);
+  const countOnly = [...req.keys()].every((r) => r === 'pods' || r.startsWith('count/'));
+  return `the ResourceQuota ${m[1]} in ${ns} has no room left (${over.join('; ')}): ${countOnly
+    ? `it limits the number of objects, so smaller resources do not help: raise its hard ${[...req.keys()].join(', ')} or delete what uses it (Failed/Completed pods count until deleted)`
+    : `raise its hard limits or lower \`${resourcesKey}\`; what else uses the namespace's quota may also be freed`}; \`${k} describe resourcequota ${m[1]}\``;
+}
+
+/**
+ * An admission webhook the API server could not call ("failed calling webhook <name>: <why>"), with failurePolicy Fail:
+ * why, from the API server's own words: a Service without ready endpoints (its pods are down), a certificate the
+ * caBundle does not verify, a refused or timed-out connection, a name that does not resolve.
+ */
+export function webhookCallFailure(hookName: string, why: string): { hint: string; cause?: string } {
+  const url = /(?:Post|Get) "https?:\/\/([a-z0-9-]+)\.([a-z0-9-]+)\.svc(?:\.[\w.-]+)?(?::\d+)?[^"]*"/i.exec(why);
+  const noEp = /no endpoints available for service "([^"]+)"/i.exec(why);
+  const where = `\`kubectl get validatingwebhookconfigurations,mutatingwebhookconfigurations\` names its Service or URL`;
+  const leftover = 'or, if it is left over from an uninstalled tool, delete its configuration';
+  const certManager = /cert-manager/i.test(hookName) || /cert-manager/i.test(noEp?.[1] ?? url?.[1] ?? '');
+  if (noEp) {
+    const svc = noEp[1]!, ns = url && url[1] === svc ? url[2]! : undefined;
+    const nsFlag = ns ? ` -n ${ns}` : ' -n <its namespace>';
+    return { cause: ns ? cause.object('service', ns, svc) : undefined,
+      hint: `the admission webhook ${hookName} is served by Service ${ns ? `${ns}/` : ''}${svc}, which has no ready endpoints (none of its pods is ready), and its failurePolicy is Fail, so the API server refuses every pod it matches: make its pods ready (\`kubectl get pods${nsFlag}\`, \`kubectl get endpointslices${nsFlag} -l kubernetes.io/service-name=${svc}\`)${certManager ? '; cert-manager\'s webhook must run before anything whose objects it validates (install or repair cert-manager first: `kubectl get pods -n cert-manager`)' : ''}, ${leftover}` };
+  }
+  if (/x509:|tls: failed to verify certificate|certificate signed by unknown authority/i.test(why)) {
+    return { hint: `the API server does not trust the certificate the webhook ${hookName} serves (${why.slice(0, 200)}) and its failurePolicy is Fail: the caBundle of its configuration is not the CA of its serving certificate, or the certificate is for another name or expired${certManager ? ' (cert-manager\'s cainjector writes the caBundle: `kubectl get pods -n cert-manager`)' : ''}; ${where}, ${leftover}` };
+  }
+  return { hint: `the admission webhook ${hookName} cannot be called (${why.slice(0, 160)}) and its failurePolicy is Fail, so the API server refuses every pod it matches: fix the webhook's backend (${where}; \`kubectl get endpoints -n <its namespace>\`), ${leftover}` };
 }
 
 async function replicaSetEvent(s: KubeSession, ns: string, d: DeploymentLike, signal: AbortSignal): Promise<string | undefined> {

@@ -2,9 +2,10 @@ import { X509Certificate } from 'node:crypto';
 import { isObj, KubeError, kubectl } from '../../src/clients/kube.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
-import { flyteComponents, resolveChartNames, webhookConfigName, webhookOwner } from '../../src/flyte/kubernetes.js';
+import { flyteComponents, flyteServices, resolveChartNames, webhookConfigName, webhookOwner } from '../../src/flyte/kubernetes.js';
 import { API_MESSAGES, withKube } from '../kubernetes/_support.js';
 import { deploymentReady } from './_support.js';
+import { serviceEndpoints } from '../kubernetes/_objects.js';
 
 /** What a caBundle holds: a PEM certificate (and when it expires), or why it is unusable. */
 export function inspectCaBundle(b64: string): { ok: true; notAfter: string; subject: string } | { ok: false; why: string } {
@@ -65,6 +66,7 @@ export default defineCheck({
     serviceMissing: { status: 'fail', summary: 'The configuration calls a Service that does not exist.' },
     serviceElsewhere: { status: 'fail', summary: 'The configuration calls a Service in another namespace than this install (a stale registration from another install).' },
     portMissing: { status: 'fail', summary: 'The Service has no port the configuration calls.' },
+    noReadyEndpoints: { status: 'fail', summary: 'The Service the configuration calls has no ready endpoints: the API server refuses (failurePolicy Fail) or admits without secrets (Ignore) every pod the webhook matches ("no endpoints available for service").' },
     caBundleEmpty: { status: 'fail', summary: 'The configuration has no caBundle: the API server cannot verify the webhook.' },
     caBundleInvalid: { status: 'fail', summary: 'The caBundle is not a PEM certificate.' },
     caBundleExpired: { status: 'fail', summary: 'The CA certificate in the caBundle has expired (the webhook certificates are valid one year).' },
@@ -74,7 +76,7 @@ export default defineCheck({
     ...API_MESSAGES,
   },
   explain: {
-    what: 'Reads the MutatingWebhookConfiguration the webhook registers at start-up (flyte-binary: `<fullname>-webhook`; flyte-core: `flyte-pod-webhook`) and checks that its Service exists in this install\'s namespace with the port it names, and that the caBundle is a valid, unexpired certificate. When the webhook certificate Secret (flyte-binary: `<fullname>-webhook-secret`; flyte-core: `flyte-pod-webhook`) may be read, it checks that its serving certificate (`tls.crt`) is signed by the caBundle, unexpired, and valid for `<service>.<namespace>.svc`; only `tls.crt` and `ca.crt` are read, never `tls.key`.',
+    what: 'Reads the MutatingWebhookConfiguration the webhook registers at start-up (flyte-binary: `<fullname>-webhook`; flyte-core: `flyte-pod-webhook`) and checks that its Service exists in this install\'s namespace with the port it names, and that the caBundle is a valid, unexpired certificate. When the webhook certificate Secret (flyte-binary: `<fullname>-webhook-secret`; flyte-core: `flyte-pod-webhook`) may be read, it checks that its serving certificate (`tls.crt`) is signed by the caBundle, unexpired, and valid for `<service>.<namespace>.svc`; only `tls.crt` and `ca.crt` are read, never `tls.key`. It counts the ready endpoints of the Service it calls: none fails here when the Service is not one of the chart\'s (flyte.services.endpoints diagnoses those, and the result here notes it).',
     why: 'Without the configuration, task pods that request secrets start without them; with a dangling Service or a bad caBundle (failurePolicy Fail) the API server rejects those pods: "failed calling webhook flyte-pod-webhook.flyte.org".',
     fix: 'Read the webhook logs (it needs RBAC to create mutatingwebhookconfigurations), delete its certificate Secret and restart it to regenerate certificates and registration, and make sure the Service exists.',
   },
@@ -125,6 +127,30 @@ export default defineCheck({
         return { status: 'fail' as const, messageId: 'portMissing' as const, cause: objCause, message: `Service ${svcNs}/${svcName} has no port ${port}, which MutatingWebhookConfiguration ${name} calls (ports: ${ports.join(', ') || 'none'})`, details,
           hint: `align \`webhook.servicePort\` in the Flyte config with the Service port (\`${k} get service ${svcName} -o yaml\`), then \`${k} rollout restart deploy/${owner.deployment}\`` };
       }
+      // The Service exists with the port, but the API server calls one of its ready endpoints: none means every matching pod
+      // is refused ("failed calling webhook ...: no endpoints available for service") or, with Ignore, admitted unmutated.
+      // A Service of the chart is flyte.services.endpoints' to diagnose (with the pods' reason): here it is only noted, so one
+      // fault is not two failures; a Service it does not look at (webhook.serviceName set to another one) fails here.
+      const chartService = flyteServices(names).some((w) => w.name === svcName);
+      let endpointsNote = '';
+      if (isObj(svc['spec']) && svc['spec']['type'] !== 'ExternalName') {
+        const ep = await serviceEndpoints(s, svcNs, svcName, signal);
+        if (ep && ep.ready === 0 && chartService) endpointsNote = `; its Service has no ready endpoints now, so the API server cannot call it (flyte.services.endpoints says why)`;
+        if (ep && ep.ready === 0 && !chartService) {
+          const dep = await s.getOptional<{ metadata: { name: string; generation?: unknown }; spec?: unknown; status?: unknown }>(`/apis/apps/v1/namespaces/${encodeURIComponent(ns)}/deployments/${encodeURIComponent(owner.deployment)}`, signal).catch(() => undefined);
+          const depDown = !dep || !deploymentReady(dep);
+          const sel = isObj(svc['spec']['selector']) ? Object.entries(svc['spec']['selector']).map(([a, b]) => `${a}=${String(b)}`).join(',') : '';
+          const effect = failurePolicy === 'Ignore'
+            ? 'with failurePolicy Ignore the API server admits the Flyte task pods that request secrets without calling it, so they start without their secrets'
+            : `with failurePolicy ${failurePolicy} the API server refuses every Flyte task pod that requests secrets ("failed calling webhook ${str(hook['name']) ?? name}: ... no endpoints available for service \"${svcName}\"")`;
+          return { status: 'fail' as const, messageId: 'noReadyEndpoints' as const, cause: cause.backend(comp.backend),
+            message: `MutatingWebhookConfiguration ${name} calls Service ${svcNs}/${svcName}:${port}, which has no ready endpoints (${ep.notReady} not ready, from its ${ep.source === 'none' ? 'missing Endpoints' : ep.source}); ${effect}`,
+            details: { ...details, endpoints: ep, deploymentReady: !depDown },
+            hint: depDown
+              ? `the webhook's pods are not ready: Deployment ${owner.deployment} ${dep ? 'is not available' : 'does not exist'} (flyte.deployments.ready has the reason and the fix)`
+              : `Deployment ${owner.deployment} is available but the Service selects none of its ready pods: \`${k} get pods -l ${sel || '<selector>'}\` and \`${k} get endpointslices -l kubernetes.io/service-name=${svcName}\`; the Service's selector or targetPort disagrees with the pods (\`helm upgrade\` restores the chart's Service)` };
+        }
+      }
       if (!caBundle) {
         return { status: 'fail' as const, messageId: 'caBundleEmpty' as const, cause: objCause, message: `MutatingWebhookConfiguration ${name} has an empty caBundle; the API server cannot verify the webhook's certificate`, details, hint: regenerate };
       }
@@ -157,9 +183,9 @@ export default defineCheck({
           return { status: 'fail' as const, messageId: 'servingCertWrongHost' as const, cause: objCause, message: `the webhook's serving certificate in Secret ${svcNs}/${owner.secret} is not valid for ${host}, the Service the configuration calls (${sans}); the API server rejects it (x509: certificate is valid for ..., not ${host})`, details: { ...certDetails, expectedHost: host, subjectAltName: sans },
             hint: `the certificate was generated for another Service name (\`webhook.serviceName\` of the Flyte config, or an earlier release name): ${regenerate}` };
         }
-        return { status: 'pass' as const, messageId: 'configured' as const, message: `MutatingWebhookConfiguration ${name} calls Service ${svcNs}/${svcName}:${port}${str(svcRef['path']) ?? ''} (exists, caBundle valid until ${ca.notAfter.slice(0, 10)} and signs the serving certificate of Secret ${owner.secret}, valid for ${host} until ${certDetails.servingCertNotAfter.slice(0, 10)})`, details: certDetails };
+        return { status: 'pass' as const, messageId: 'configured' as const, message: `MutatingWebhookConfiguration ${name} calls Service ${svcNs}/${svcName}:${port}${str(svcRef['path']) ?? ''} (exists, caBundle valid until ${ca.notAfter.slice(0, 10)} and signs the serving certificate of Secret ${owner.secret}, valid for ${host} until ${certDetails.servingCertNotAfter.slice(0, 10)})${endpointsNote}`, details: { ...certDetails, ...(endpointsNote ? { serviceReadyEndpoints: 0 } : {}) } };
       }
-      return { status: 'pass' as const, messageId: 'configured' as const, message: `MutatingWebhookConfiguration ${name} calls Service ${svcNs}/${svcName}:${port}${str(svcRef['path']) ?? ''} (exists, caBundle valid until ${ca.notAfter.slice(0, 10)}; ${sc.why})`, details: { ...details, caNotAfter: ca.notAfter, servingCertChecked: false } };
+      return { status: 'pass' as const, messageId: 'configured' as const, message: `MutatingWebhookConfiguration ${name} calls Service ${svcNs}/${svcName}:${port}${str(svcRef['path']) ?? ''} (exists, caBundle valid until ${ca.notAfter.slice(0, 10)}; ${sc.why})${endpointsNote}`, details: { ...details, caNotAfter: ca.notAfter, servingCertChecked: false, ...(endpointsNote ? { serviceReadyEndpoints: 0 } : {}) } };
     });
   },
 });

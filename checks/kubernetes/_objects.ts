@@ -6,6 +6,7 @@ import { KubeError, type KubeSession } from '../../src/clients/kube.js';
 import type { ObjectReference, Target } from '../../src/config/target.js';
 import type { Json, Outcome, Status } from '../../src/engine/types.js';
 import { flyteComponents, resolveChartNames } from '../../src/flyte/kubernetes.js';
+import { countEndpoints } from '../flyte/services.endpoints.js';
 
 /** One object's finding inside a check that looks at several. */
 export interface Item<Id extends string> {
@@ -134,4 +135,18 @@ export async function mapLimit<T, R>(xs: readonly T[], n: number, fn: (x: T) => 
     while (next < xs.length) { const i = next++; out[i] = await fn(xs[i]!); }
   }));
   return out;
+}
+
+/** Ready / not-ready endpoints of one Service (EndpointSlices, else v1 Endpoints); undefined when they may not be read here. */
+export async function serviceEndpoints(s: KubeSession, ns: string, svc: string, signal: AbortSignal): Promise<ReturnType<typeof countEndpoints> | undefined> {
+  const base = `/namespaces/${encodeURIComponent(ns)}`;
+  try {
+    let slices: { metadata: { name?: string; labels?: unknown }; endpoints?: unknown }[] = [];
+    try { slices = await s.list(`/apis/discovery.k8s.io/v1${base}/endpointslices`, signal, { labelSelector: `kubernetes.io/service-name=${svc}` }); } catch (e) { if (!(e instanceof KubeError) || (e.kind !== 'forbidden' && e.kind !== 'not-found')) throw e; }
+    const ep = await s.getOptional<{ metadata: { name: string }; subsets?: unknown }>(`/api/v1${base}/endpoints/${encodeURIComponent(svc)}`, signal);
+    return countEndpoints(svc, slices, ep ? [ep] : []);
+  } catch (e) {
+    if (isForbidden(e)) return undefined;
+    throw e;
+  }
 }

@@ -4,10 +4,11 @@ import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext } from '../../src/engine/types.js';
 import { CERT_MANAGER_GROUP } from '../../src/flyte/references.js';
-import { conditions, forbiddenHint, forbiddenText, getOr, isForbidden, isPlaceholder, keyOf, releaseInstalled, renderedName, rollUp, type Item } from './_objects.js';
+import { conditions, forbiddenHint, forbiddenText, getOr, isForbidden, isPlaceholder, keyOf, releaseInstalled, renderedName, rollUp, serviceEndpoints, type Item } from './_objects.js';
 import { API_MESSAGES, withKube } from './_support.js';
 
 const MESSAGES = {
+  webhookUnavailable: { status: 'fail', summary: 'cert-manager\'s own admission webhook (webhook.cert-manager.io, failurePolicy Fail) has no ready endpoints: the API server refuses every Certificate and Issuer create or update ("no endpoints available for service cert-manager-webhook").' },
   issuerReady: { status: 'pass', summary: 'cert-manager\'s API is served and the (Cluster)Issuer the Ingress annotation names exists and is Ready.' },
   certificateReady: { status: 'pass', summary: 'verify: the Certificate cert-manager made for the Ingress TLS Secret is Ready and the Secret exists.' },
   notUsed: { status: 'skip', summary: 'No cert-manager annotation on the Ingresses (their TLS Secrets are checked by kubernetes.objects.secrets).' },
@@ -38,7 +39,7 @@ export default defineCheck({
   dependsOn: ['kubernetes.api.reachable', 'kubernetes.namespace.exists'],
   messages: MESSAGES,
   explain: {
-    what: 'When the Ingress annotations ask cert-manager for the TLS certificate (`cert-manager.io/cluster-issuer`, `cert-manager.io/issuer`, `kubernetes.io/tls-acme`): reads API discovery for cert-manager.io/v1 (certificates, issuers, clusterissuers), then the named ClusterIssuer (or the Issuer in the release namespace) and its Ready condition (a Ready condition written for an older generation of the spec is stale: the controller has not processed the change, which is said, not judged); an annotation of the wrong kind (issuer vs cluster-issuer) and an Issuer in another namespace are named. In verify, reads the Certificate that cert-manager\'s ingress-shim names after each TLS Secret (`tls[].secretName`), its Ready condition, and the Secret.',
+    what: 'When the Ingress annotations ask cert-manager for the TLS certificate (`cert-manager.io/cluster-issuer`, `cert-manager.io/issuer`, `kubernetes.io/tls-acme`): reads API discovery for cert-manager.io/v1 (certificates, issuers, clusterissuers), then the named ClusterIssuer (or the Issuer in the release namespace) and its Ready condition (a Ready condition written for an older generation of the spec is stale: the controller has not processed the change, which is said, not judged); an annotation of the wrong kind (issuer vs cluster-issuer) and an Issuer in another namespace are named. In verify, reads the Certificate that cert-manager\'s ingress-shim names after each TLS Secret (`tls[].secretName`), its Ready condition, and the Secret. When the webhook configurations may be listed, checks that cert-manager\'s own webhook (webhook.cert-manager.io, failurePolicy Fail) calls a Service that exists and has ready endpoints: otherwise the API server refuses every cert-manager object.',
     why: 'Without cert-manager the annotation does nothing; with a missing or failing issuer no certificate is ever issued. `helm install` succeeds either way and the Ingress controller serves its default self-signed certificate, so every client fails TLS verification.',
     fix: 'Install cert-manager (with its CRDs), create the ClusterIssuer/Issuer (an Issuer in the release namespace), or use the annotation key of the kind that exists. When a Certificate is not Ready, `kubectl describe certificate <secretName> -n <ns>` and the CertificateRequest/Order/Challenge say why (DNS, HTTP-01 reachability, rate limits).',
   },
@@ -65,7 +66,7 @@ export default defineCheck({
           hint: `${versions.length ? 'upgrade cert-manager to 1.x' : INSTALL}; or remove the annotation (\`${keyOf(first)}\`) and create the TLS Secret yourself (\`${kubectl(t.kubernetes, t.kubernetes.namespace)} create secret tls <name> --cert=<certificate.pem> --key=<key.pem>\`)`,
           details: { group: CERT_MANAGER_GROUP, served: [...served], versions } };
       }
-      const items: Item<Id>[] = [];
+      const items: Item<Id>[] = [...await certManagerWebhooks(s, signal)];
       for (const r of issuers) items.push(await checkIssuer(ctx, s, r, signal));
       if (ctx.phase === 'verify' && tlsSecrets.length) {
         if ((await releaseInstalled(s, t, signal)) === false) {
@@ -85,6 +86,46 @@ export default defineCheck({
     });
   },
 });
+
+/**
+ * cert-manager's own webhooks (webhook.cert-manager.io; failurePolicy Fail): a Service without ready endpoints makes the
+ * API server refuse every cert-manager object, so ingress-shim cannot create the Ingress's Certificate and issuers cannot
+ * be created or changed. Configurations that may not be listed here are left out (issuers and certificates still say).
+ */
+async function certManagerWebhooks(s: KubeSession, signal: AbortSignal): Promise<Item<Id>[]> {
+  const out: Item<Id>[] = [];
+  const seen = new Set<string>();
+  for (const kind of ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations']) {
+    let cfgs: Obj[] = [];
+    try { cfgs = await s.list<Obj>(`/apis/admissionregistration.k8s.io/v1/${kind}`, signal, { maxItems: 200 }); } catch (e) { if (isForbidden(e) || (e instanceof KubeError && e.kind === 'not-found')) continue; throw e; }
+    for (const cfg of cfgs) {
+      for (const h of (Array.isArray(cfg['webhooks']) ? cfg['webhooks'] : []).filter(isObj)) {
+        const hook = typeof h['name'] === 'string' ? h['name'] : '';
+        if (!/(^|\.)cert-manager\.io$/.test(hook)) continue;
+        const svc = isObj(h['clientConfig']) && isObj(h['clientConfig']['service']) ? h['clientConfig']['service'] : undefined;
+        if (!svc || typeof svc['name'] !== 'string') continue;
+        const ns = typeof svc['namespace'] === 'string' ? svc['namespace'] : 'default', name = svc['name'];
+        const key = `${ns}/${name}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const policy = typeof h['failurePolicy'] === 'string' ? h['failurePolicy'] : 'Fail';
+        if (policy !== 'Fail') continue;
+        const exists = await getOr<Obj>(s, `/api/v1/namespaces/${encodeURIComponent(ns)}/services/${encodeURIComponent(name)}`, signal);
+        if (exists instanceof KubeError) continue;
+        const ep = exists ? await serviceEndpoints(s, ns, name, signal) : undefined;
+        if (exists && (!ep || ep.ready > 0)) continue;
+        const cfgName = isObj(cfg['metadata']) ? String(cfg['metadata']['name']) : '?';
+        out.push({ status: 'fail', id: 'webhookUnavailable', cause: cause.object('service', ns, name),
+          text: `cert-manager's webhook ${hook} (${kind === 'validatingwebhookconfigurations' ? 'ValidatingWebhookConfiguration' : 'MutatingWebhookConfiguration'} ${cfgName}, failurePolicy Fail) calls Service ${key}, which ${exists ? `has no ready endpoints (${ep!.notReady} not ready)` : 'does not exist'}: the API server refuses every Certificate, Issuer and ClusterIssuer it is asked to create or change ("failed calling webhook \"${hook}\": ... ${exists ? `no endpoints available for service \"${name}\"` : `service \"${name}\" not found`}"), so ingress-shim cannot create the Ingress's Certificate`,
+          hint: exists
+            ? `make cert-manager's webhook run: \`kubectl get pods -n ${ns}\`, \`kubectl -n ${ns} rollout status deploy/${name}\` and its logs (a webhook that cannot read its CA Secret, or a NetworkPolicy / host-network setting on the control plane, are the usual causes)`
+            : `reinstall cert-manager (${INSTALL}), or, if it was uninstalled on purpose, delete its leftover configuration: \`kubectl delete ${kind.replace(/s$/, '')} ${cfgName}\``,
+          details: { webhook: hook, configuration: cfgName, service: key, serviceExists: !!exists, ...(ep ? { readyEndpoints: ep.ready, notReadyEndpoints: ep.notReady } : {}) } });
+      }
+    }
+  }
+  return out;
+}
 
 function forbiddenItem(e: KubeError, s: KubeSession, k: string, what: string): Item<Id> {
   return { status: 'warn', id: 'cannotRead', text: `${what}: ${forbiddenText(e, s.identity.user)}, so it cannot be checked with these credentials`, hint: forbiddenHint(e, s.identity.user, k),
