@@ -4,7 +4,7 @@ import type { UnknownKey } from '../../src/flyte/chart-keys.js';
 import type { Json } from '../../src/engine/types.js';
 import { chartReads } from '../../src/flyte/chart-keys.js';
 import { isDict, readValuesFile, type Dict } from '../../src/config/values.js';
-import type { Target } from '../../src/config/target.js';
+import type { HelmBoolean, Target } from '../../src/config/target.js';
 
 const SHOWN = 8;
 const DETAILS = 200;
@@ -111,6 +111,25 @@ function fix(u: Key): string {
   return `remove ${u.key}, or find the key meant in the chart's values.yaml`;
 }
 
+/** What Helm makes of a gate key written as it is (a quoted false word, "", null). */
+function helmLine(h: HelmBoolean): string {
+  const where = `${h.key}: ${h.written} (${h.origin})`;
+  if (h.helm) return `${where} is ${h.origin === '--set' ? "a string (helm's --set types only true, false, null and whole numbers)" : 'a quoted string'}, and the chart's \`if\` reads any non-empty string as true: the chart ${h.effect}`;
+  if (h.written === 'null') return `${where} removes the key, the chart's default (${h.chartDefault}) with it, and the chart's \`if\` reads a missing key as false: the chart ${h.effect}`;
+  return `${where} is an empty string, which the chart's \`if\` reads as false, not as the chart's default (${h.chartDefault}): the chart ${h.effect}`;
+}
+
+/** The exact fix for one gate key. */
+function helmFix(h: HelmBoolean): string {
+  const name = h.key.split('.').pop();
+  if (h.helm) return h.origin === '--set' ? `--set ${h.key}=false (helm's --set types only true and false)` : `write ${name}: false without quotes at ${h.key} in ${h.origin}`;
+  return `write ${name}: true or ${name}: false (unquoted) at ${h.key}${h.origin === '--set' ? ' with --set' : ` in ${h.origin}`}, or remove it to keep the chart's default (${h.chartDefault})`;
+}
+
+function helmDetails(list: HelmBoolean[]): Json {
+  return list.map((h) => ({ key: h.key, origin: h.origin, written: h.written, helmReads: h.helm, effect: h.effect, ...(h.chartDefault !== undefined ? { chartDefault: h.chartDefault } : {}) })) as Json;
+}
+
 /** `in <file>: a; b` per file (files in the order they first appear). */
 function byOrigin(list: Key[], text: (u: Key) => string): string {
   const groups = new Map<string, string[]>();
@@ -126,10 +145,11 @@ export default defineCheck({
     none: { status: 'pass', summary: 'Every key of the values under the sections flyte-doctor reads (database, storage, auth, ingress, service account, deployment and components) is one the chart reads.' },
     unknown: { status: 'warn', summary: 'Keys the chart does not read (a misspelling, a doubled or misplaced segment, a renamed key): Helm ignores them silently, so the setting never takes effect. Each is named with its file and the nearest key the chart reads.' },
     otherChart: { status: 'warn', summary: "Keys of the other Flyte chart (flyte-core's `db`, `storage`, `common.ingress` in flyte-binary values, or flyte-binary's `configuration`, `ingress` in flyte-core values): this chart reads none of them. Each is named with this chart's key for the same setting." },
+    helmBoolean: { status: 'warn', summary: "A key the chart tests with `{{ if }}` (ingress.create, common.ingress.enabled, configuration.auth.enabled, flyteadmin.enabled…) is written so Helm reads it otherwise than it looks: a quoted `\"false\"`/`\"no\"`/`\"off\"` is a non-empty string, which Go templates read as true, so the Ingress (or component, or auth) is installed; an empty string or `null` reads as false even where the chart's default is true. flyte-doctor checks what Helm renders; the fix is the unquoted boolean." },
     noValues: { status: 'skip', summary: 'No flyte-binary or flyte-core values were given (or the chart is one whose keys flyte-doctor does not know).' },
   },
   explain: {
-    what: "Compares every key of the given values files and `--set` under the sections flyte-doctor reads (flyte-binary: `configuration.database`, `configuration.storage`, `configuration.auth`, the first level of `configuration`, `ingress`, `serviceAccount`, `deployment`, `flyte-core-components`; flyte-core: `db`, `storage`, `common`, `secrets`, the first level of `configmap` and of each component, `configmap.adminServer`) with the keys the chart really reads: its values.yaml and every `.Values` path of its templates (flyteorg/flyte 89cf9cc7), and for the maps flyte-core pastes into Flyte's own config files the keys of Flyte's config. Maps users fill freely (annotations, labels, resources, `configuration.inline`, `storage.custom`, the Flyte config files under `configmap` other than `adminServer`) and top-level keys of the user's own (`userSettings`) are never judged; a key the values' own `{{ .Values.x }}` templates read is used. Each unknown key is named with its file and the nearest key the chart reads: a near spelling (case, `-`/`_`, a letter or two), the key without a doubled segment (`configmap.configmap.console` -> `configmap.console`), the same name in another section, or the other chart's name for the same setting.",
+    what: "Names every key the chart tests with `{{ if }}` (what is installed: ingress.create, common.ingress.enabled, configuration.auth.enabled, flyteadmin.enabled…) written as a quoted false word (`\"false\"`, `\"no\"`, `\"off\"`: a non-empty string, true to Go templates), an empty string or null (false, even where the chart's default is true); the target is read as Helm renders it. Compares every key of the given values files and `--set` under the sections flyte-doctor reads (flyte-binary: `configuration.database`, `configuration.storage`, `configuration.auth`, the first level of `configuration`, `ingress`, `serviceAccount`, `deployment`, `flyte-core-components`; flyte-core: `db`, `storage`, `common`, `secrets`, the first level of `configmap` and of each component, `configmap.adminServer`) with the keys the chart really reads: its values.yaml and every `.Values` path of its templates (flyteorg/flyte 89cf9cc7), and for the maps flyte-core pastes into Flyte's own config files the keys of Flyte's config. Maps users fill freely (annotations, labels, resources, `configuration.inline`, `storage.custom`, the Flyte config files under `configmap` other than `adminServer`) and top-level keys of the user's own (`userSettings`) are never judged; a key the values' own `{{ .Values.x }}` templates read is used. Each unknown key is named with its file and the nearest key the chart reads: a near spelling (case, `-`/`_`, a letter or two), the key without a doubled segment (`configmap.configmap.console` -> `configmap.console`), the same name in another section, or the other chart's name for the same setting.",
     why: "Helm does not validate values: a key no template reads is dropped without a word (these charts have no values schema). The deployment then runs with the chart's default (the example database host, the sandbox storage, ingress off) and fails far from the cause, or a setting someone believes is on (auth, TLS) is silently off. A flyte-core key in flyte-binary values (or the reverse) is the same problem for a whole section.",
     fix: 'Rename each key to the one named (or remove it when that key is already set), in the file named, then run `helm upgrade` with the corrected values. `helm get values <release> -n <namespace>` shows what the release was installed with; `helm template` shows that the key now renders.',
   },
@@ -152,6 +172,15 @@ export default defineCheck({
     if (!list.length && !given) {
       return { status: 'skip', messageId: 'noValues', message: `no values file was given (--values) and no --set sets a key flyte-doctor maps: only --chart ${chart}, whose defaults are its own keys` };
     }
+    const helm = t.helmBooleans ?? [];
+    if (!list.length && helm.length) {
+      return {
+        status: 'warn', messageId: 'helmBoolean', cause: cause.config(helm[0]!.key),
+        message: `${helm.length} key${helm.length === 1 ? '' : 's'} ${chart} tests with \`if\` ${helm.length === 1 ? 'is' : 'are'} not the boolean ${helm.length === 1 ? 'it looks' : 'they look'}: ${helm.map(helmLine).join('; ')} (flyte-doctor checks the install as Helm renders it)`,
+        hint: helm.map(helmFix).join('; '),
+        details: { chart, helmBooleans: helmDetails(helm) },
+      };
+    }
     if (!list.length) return { status: 'pass', messageId: 'none', message: `every key under the sections flyte-doctor reads is one ${chart} reads` };
     const foreign = list.filter((u) => u.readBy);
     const allForeign = foreign.length === list.length;
@@ -167,8 +196,8 @@ export default defineCheck({
     const unset = list.filter((u) => u.suggestion && !u.suggestionSet);
     return {
       status: 'warn', messageId: allForeign ? 'otherChart' : 'unknown',
-      message: `${lead}${list.length} key${list.length === 1 ? '' : 's'} ${chart} does not read (Helm ignores ${list.length === 1 ? 'it' : 'them'} silently) ${shown}${list.length > SHOWN ? `; and ${list.length - SHOWN} more (details.unknownKeys${list.length > DETAILS ? `, the first ${DETAILS}` : ''})` : ''}`,
-      hint: `${fixes}${list.length > 6 ? `; and ${list.length - 6} more (details.unknownKeys)` : ''}`,
+      message: `${lead}${list.length} key${list.length === 1 ? '' : 's'} ${chart} does not read (Helm ignores ${list.length === 1 ? 'it' : 'them'} silently) ${shown}${list.length > SHOWN ? `; and ${list.length - SHOWN} more (details.unknownKeys${list.length > DETAILS ? `, the first ${DETAILS}` : ''})` : ''}${helm.length ? `; and not the boolean it looks: ${helm.map(helmLine).join('; ')}` : ''}`,
+      hint: `${fixes}${list.length > 6 ? `; and ${list.length - 6} more (details.unknownKeys)` : ''}${helm.length ? `; ${helm.map(helmFix).join('; ')}` : ''}`,
       ...(unset.length === 1 ? { cause: cause.config(unset[0]!.suggestion!) } : {}),
       details: {
         chart,
@@ -183,6 +212,7 @@ export default defineCheck({
           ...(u.suggestionSet ? { suggestionSet: true } : {}),
           ...(u.wrapped ? { reason: 'wrapped', fix: u.wrapped.fix } : {}),
         })) as Json,
+        ...(helm.length ? { helmBooleans: helmDetails(helm) } : {}),
       },
     };
   },

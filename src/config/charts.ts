@@ -9,7 +9,7 @@ import { checkReadableLater, readInputFile, SECRET_FILE_LIMIT } from './read.js'
 import { Secret } from './secret.js';
 import { componentsFromValues } from '../flyte/components.js';
 import { identitiesFromValues } from '../flyte/identity.js';
-import type { AuthTarget, Chart, ComponentSetting, WorkloadIdentity, DatabaseTarget, EmptyValue, IngressTarget, Provenance, StorageProvider, StorageTarget } from './target.js';
+import type { AuthTarget, Chart, ComponentSetting, WorkloadIdentity, DatabaseTarget, EmptyValue, HelmBoolean, IngressTarget, Provenance, StorageProvider, StorageTarget } from './target.js';
 import { CHART_DEFAULT, formatPath, isDict, shortJson } from './values.js';
 import type { Dict, Layer, MergedValues, Path } from './values.js';
 
@@ -95,8 +95,76 @@ export const STDLIB = { dbPassword: 'postgres', dbOptions: 'sslmode=disable', ma
 // ---------------------------------------------------------------------------------------------
 // typed reads with provenance
 
+/**
+ * Keys the charts test with `{{ if .Values.x }}` / `{{ if not .Values.x }}`: they decide what is
+ * installed. Go templates read any non-empty string as true, so a quoted `create: "false"` renders
+ * the Ingress; an empty string, and a key `null` removes, are false even where the chart's default
+ * is true. (Keys the chart pastes into Flyte's config, `disableSSL: {{ .disableSSL }}`, are read by
+ * Flyte as written and are not here.) Each: the chart's default, what the chart does when it reads
+ * true, and when it reads false.
+ */
+export const HELM_GATES: Readonly<Record<string, { dflt: boolean; on: string; off: string }>> = {
+  // flyte-binary
+  'ingress.create': { dflt: false, on: 'creates the Ingress', off: 'creates no Ingress' },
+  'ingress.separateGrpcIngress': { dflt: true, on: 'creates a separate gRPC Ingress', off: 'serves the gRPC paths on the HTTP Ingress (no separate gRPC Ingress)' },
+  'configuration.auth.enabled': { dflt: false, on: 'turns authentication on', off: 'leaves authentication off' },
+  // flyte-core
+  'common.ingress.enabled': { dflt: true, on: 'creates the Ingress', off: 'creates no Ingress' },
+  'common.ingress.separateGrpcIngress': { dflt: false, on: 'creates a separate gRPC Ingress', off: 'serves the gRPC paths on the main Ingress' },
+  'common.ingress.tls.enabled': { dflt: false, on: 'adds a tls: section to the Ingress', off: 'adds no tls: section to the Ingress' },
+  'flyteadmin.enabled': { dflt: true, on: 'deploys flyteadmin', off: 'does not deploy flyteadmin' },
+  'datacatalog.enabled': { dflt: true, on: 'deploys datacatalog', off: 'does not deploy datacatalog' },
+  'flytepropeller.enabled': { dflt: true, on: 'deploys flytepropeller', off: 'does not deploy flytepropeller' },
+  'flyteconsole.enabled': { dflt: true, on: 'deploys flyteconsole', off: 'does not deploy flyteconsole' },
+  'webhook.enabled': { dflt: true, on: 'deploys the pod webhook', off: 'does not deploy the pod webhook' },
+  'workflow_scheduler.enabled': { dflt: false, on: 'turns the workflow scheduler on', off: 'leaves the workflow scheduler off' },
+  'cluster_resource_manager.enabled': { dflt: true, on: 'turns the cluster resource manager on', off: 'turns the cluster resource manager off' },
+};
+
+/** Written words that read as false to a person (and to Flyte's config), but as true to a Go template when quoted. */
+const FALSE_WORD = /^(false|no|off|n|f|0)$/i;
+const TRUE_WORD = /^(true|yes|on|y|t|1)$/i;
+
 export class Reader {
   constructor(readonly mv: MergedValues) {}
+
+  /** Whether these are Helm values, read by the chart's templates (a Flyte config file is read by Flyte, as written). */
+  protected readonly templated: boolean = true;
+
+  /** Gate keys (HELM_GATES) whose value Helm's `if` reads otherwise than it looks, by key. */
+  readonly helmBooleans = new Map<string, HelmBoolean>();
+
+  /**
+   * How the chart's `if` reads a gate key: a boolean as it is, any non-empty string as true (noting a
+   * quoted false word), "" or a key null removed as false (noting it when the chart's default is
+   * true). Undefined: not a gate key, or a value for the ordinary boolean reading.
+   */
+  private gate(p: string | Path, v: unknown): boolean | undefined {
+    if (!this.templated) return undefined;
+    const abs = this.abs(p);
+    const rel = formatPath(abs.slice(this.mv.prefix.length));
+    const g = HELM_GATES[rel];
+    if (!g) return undefined;
+    const key = formatPath(abs);
+    const note = (written: string, helm: boolean, chartDefault?: boolean): boolean => {
+      if (!this.helmBooleans.has(key)) this.helmBooleans.set(key, { key, origin: this.mv.originOf(abs), written, helm, effect: helm ? g.on : g.off, ...(chartDefault !== undefined ? { chartDefault } : {}) });
+      return helm;
+    };
+    if (typeof v === 'boolean') return v;
+    if (typeof v === 'string' && v !== '') {
+      if (FALSE_WORD.test(v.trim())) return note(JSON.stringify(v), true);
+      if (TRUE_WORD.test(v.trim())) return true;
+      return undefined; // not a boolean word: the ordinary reading refuses it
+    }
+    if (v === '' && this.mv.originOf(abs) !== CHART_DEFAULT) return g.dflt ? note('""', false, true) : false;
+    if (v === undefined || v === null) {
+      // `key: null` (or `key:` with nothing after it) removes the key, chart default included; `if` then reads false
+      const at = this.mv.origins.get(JSON.stringify(abs));
+      const parent = this.mv.rawAt(abs.slice(0, -1));
+      if (at !== undefined && at !== CHART_DEFAULT && isDict(parent) && !(String(abs[abs.length - 1]) in parent)) return g.dflt ? note('null', false, true) : false;
+    }
+    return undefined;
+  }
 
   abs(p: string | Path): Path {
     return [...this.mv.prefix, ...(typeof p === 'string' ? p.split('.') : p)];
@@ -181,6 +249,8 @@ export class Reader {
 
   bool(p: string | Path): boolean | undefined {
     const v = this.raw(p);
+    const gated = this.gate(p, v);
+    if (gated !== undefined) return gated;
     if (v === undefined || v === null || v === '') return undefined;
     if (typeof v === 'boolean') return v;
     if (typeof v === 'string' && /^(true|false)$/i.test(v.trim())) return v.trim().toLowerCase() === 'true';

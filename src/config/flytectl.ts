@@ -8,7 +8,8 @@ import { checkReadableLater, readInputFile, SECRET_FILE_LIMIT } from './read.js'
 import { Secret } from './secret.js';
 import { surroundingWhitespace } from './chars.js';
 import type { ClientTarget, Provenance } from './target.js';
-import { isDict, parseYaml, readTextFile, shortJson } from './values.js';
+import { detectChart, isDict, parseYaml, readTextFile, shortJson } from './values.js';
+import { kubeconfigReason } from './input-kind.js';
 import type { Dict } from './values.js';
 import { closeNames } from '../distance.js';
 
@@ -108,6 +109,13 @@ export function loadClient(input: ClientInput): ClientResult {
     const data = parseYaml(loc.path, text);
     if (data !== null && data !== undefined && !isDict(data)) throw new UserError(`${loc.path}: expected a map at the top level, got ${shortJson(data)}`);
     const root = (data ?? {}) as Dict;
+    if (root['admin'] === undefined) {
+      // another input passed here: read as a flytectl config it would be one without an endpoint
+      const kc = kubeconfigReason(root);
+      if (kc) throw new UserError(`${loc.path}: this is a kubeconfig (${kc}), not a flytectl config (admin.endpoint): pass it with --kubeconfig`);
+      const chart = detectChart(root);
+      if (chart) throw new UserError(`${loc.path}: this looks like Helm values (${chart.reason}), not a flytectl config (admin.endpoint): pass it with --values`);
+    }
     if (root['admin'] !== undefined && root['admin'] !== null && !isDict(root['admin'])) throw new UserError(`${loc.path}: admin: expected a map, got ${shortJson(root['admin'])}`);
     admin = (root['admin'] as Dict | undefined) ?? {};
     checkAdminKeys(loc.path, root);

@@ -9,12 +9,13 @@
 // Used by the loader (src/config/load.ts: bad input exits 2 with one line) and by the Kubernetes
 // client at run time (src/clients/kube.ts: the same merge, so both always agree). No network, no
 // @kubernetes/client-node.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import type { Provenance } from './target.js';
-import { INPUT_LIMIT, readInputFile } from './read.js';
-import { isDict, parseYaml, readTextFile } from './values.js';
+import { INPUT_LIMIT, missingReason, readInputFile } from './read.js';
+import { detectChart, isDict, parseYaml, readTextFile } from './values.js';
+import { flytectlReason } from './input-kind.js';
 import type { Dict } from './values.js';
 import { flagSecrets } from './secret.js';
 import { surroundingWhitespace } from './hygiene.js';
@@ -198,6 +199,13 @@ export function parseKubeconfig(file: string, text: string, label = file): Parse
   const out: ParsedFile = { file, clusters: [], users: [], contexts: [] };
   if (data === null || data === undefined) return out;
   if (!isDict(data)) throw new KubeconfigError(label, '', `expected a kubeconfig map (apiVersion, clusters, contexts, users, current-context), got ${typeName(data)}`);
+  if (!['apiVersion', 'kind', 'clusters', 'contexts', 'users', 'current-context'].some((k) => k in data)) {
+    // another input passed as the kubeconfig: read as one it would hold no context
+    const fc = flytectlReason(data);
+    if (fc) throw new UserError(`${label}: this is a flytectl config (${fc}), not a kubeconfig (clusters, contexts, users): pass it with --flytectl-config`);
+    const chart = detectChart(data);
+    if (chart) throw new UserError(`${label}: this looks like Helm values (${chart.reason}), not a kubeconfig (clusters, contexts, users): pass it with --values`);
+  }
   const base = dirname(file);
   const cc = data['current-context'];
   if (cc !== undefined && cc !== null && typeof cc !== 'string') throw new KubeconfigError(label, 'current-context', `expected a string, got ${typeName(cc)}`);
@@ -471,7 +479,11 @@ export interface Located {
 export function locateKubeconfigs(input: Pick<KubeInput, 'kubeconfig' | 'env' | 'cwd' | 'home'>): Located {
   if (input.kubeconfig !== undefined) {
     const f = resolve(input.cwd, input.kubeconfig);
-    if (!existsSync(f)) throw new UserError(`--kubeconfig: cannot read ${input.kubeconfig}: no such file or directory`);
+    if (!existsSync(f)) {
+      let why = 'no such file or directory';
+      try { statSync(f); } catch (e) { why = missingReason(f, e); }
+      throw new UserError(`--kubeconfig: cannot read ${input.kubeconfig}: ${why}`);
+    }
     return { files: [f], given: [input.kubeconfig], source: '--kubeconfig', missing: [] };
   }
   const env = input.env['KUBECONFIG'];

@@ -292,6 +292,8 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
   }
   const planes = dataPlanesFromValues(chart, dataPlaneReader, input.dataPlanes ?? []);
   if (planes) target.dataPlanes = planes;
+  // (after every reader of the values: a gate key any of them read)
+  if (dataPlaneReader?.helmBooleans.size) target.helmBooleans = [...dataPlaneReader.helmBooleans.values()];
   provenance['projects'] ??= 'default';
   provenance['domains'] ??= 'default';
 

@@ -2,7 +2,7 @@
 // bound (process substitution, `-f <(helm get values …)`); a device is never read; and only up to a
 // size cap, so a wrong path cannot hang the run or grow its memory.
 // Every failure is a UserError naming the flag or file that pointed here (exit 2).
-import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, statSync, type Stats } from 'node:fs';
 import { isatty } from 'node:tty';
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
@@ -38,6 +38,20 @@ export function fsReason(err: unknown): string {
     case 'ENAMETOOLONG': return 'the path is too long';
     default: return e?.code ?? e?.message ?? String(err);
   }
+}
+
+/**
+ * fsReason, and for a path that is there as a symbolic link whose target is not (`ls` lists it, the
+ * OS says "no such file"): where it points. A secret mounted from a pod (`..data/…`) or a
+ * ~/.kube/config linked to a file since deleted.
+ */
+export function missingReason(abs: string, err: unknown): string {
+  if ((err as NodeJS.ErrnoException)?.code === 'ENOENT') {
+    try {
+      if (lstatSync(abs).isSymbolicLink()) return `a symbolic link to ${shownPath(readlinkSync(abs))}, which does not exist (a dangling link): point it at the file, or pass the file itself`;
+    } catch { /* not there at all */ }
+  }
+  return fsReason(err);
 }
 
 const INVISIBLE = /[\x00-\x1f\x7f]/;
@@ -163,7 +177,7 @@ export function readInputFile(label: string, given: string, cwd: string, o: Read
     if (e instanceof FileShapeError) return fail(e.kind ? `is ${e.kind}, expected a regular file` : tooLarge(e.size!, limit, o.what, e.atLeast));
     const code = (e as NodeJS.ErrnoException).code;
     if (o.optional && code === 'ENOENT') return undefined;
-    return fail(code === 'EAGAIN' ? 'is not ready to read (not a regular file?)' : fsReason(e));
+    return fail(code === 'EAGAIN' ? 'is not ready to read (not a regular file?)' : missingReason(resolve(cwd, given), e));
   }
   if (o.yaml) return yamlText(data, fail);
   if (data.includes(0)) return fail('is a binary file, expected text (YAML, JSON or plain text)');

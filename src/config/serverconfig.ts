@@ -207,6 +207,9 @@ export function parseServerConfig(label: string, text: string): ServerConfigLaye
 class ServerReader extends Reader {
   constructor(mv: MergedValues, private readonly spellings: Map<string, Map<string, string>>) { super(mv); }
 
+  /** Flyte reads its config files itself: no Go template decides anything here. */
+  protected override readonly templated = false;
+
   override prov(p: string | Path): string {
     const abs = this.abs(p);
     const origin = this.mv.originOf(abs);

@@ -161,6 +161,26 @@ export interface AuthTarget {
 export type PlaceholderKind = 'marker' | 'variable' | 'template' | 'render-template' | 'chart-placeholder' | 'pod-loopback' | 'example-domain' | 'empty';
 
 /**
+ * A key the chart tests with `{{ if }}` (it decides what is installed) holding what Go templates read
+ * otherwise than it looks: a quoted "false" / "no" / "off" (any non-empty string is true), or an
+ * empty string or null (false, even where the chart's default is true).
+ */
+export interface HelmBoolean {
+  /** The key as written (`ingress.create`). */
+  key: string;
+  /** The file, or `--set`, that sets it. */
+  origin: string;
+  /** The value as written, shown (`"false"`, `""`, `null`). */
+  written: string;
+  /** How the chart's `if` reads it. */
+  helm: boolean;
+  /** What the chart then does (`creates the Ingress`). */
+  effect: string;
+  /** The chart's default, when the value replaces it ("" and null). */
+  chartDefault?: boolean;
+}
+
+/**
  * A values key set to an empty string where the chart renders it as written: `""` replaces the
  * chart's default (only null removes a key), so Flyte gets no value and uses its built-in default.
  */
@@ -324,6 +344,8 @@ export interface Target {
   placeholders?: Placeholder[];
   /** Values keys set to "" that the chart renders empty (listed as placeholders of kind 'empty'). */
   emptyValues?: EmptyValue[];
+  /** Keys the chart tests with `{{ if }}` written so Helm reads them otherwise than they look (values.inputs.keys). */
+  helmBooleans?: HelmBoolean[];
   /** Every admin/ingress address, parsed once from client and ingress (src/config/endpoints.ts). */
   endpoints?: Endpoints;
   /** Resolver for DNS checks (`--dns-server host:port`); undefined = system resolver. */

@@ -1,13 +1,14 @@
 // Helm values: read files, merge them like helm (maps deep-merged, everything else replaced),
 // apply --set, resolve `{{ .Values.x.y }}` references, detect the chart, and look keys up with
 // the source that set them (for provenance and for UserError messages).
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, visit, type Document } from 'yaml';
 import { goYamlNumber, yaml11Bool } from './yaml-fast.js';
 import { fastYaml } from './yaml-fast.js';
 import { UserError } from '../errors.js';
 import { INPUT_LIMIT, readInputFile, readStdinText, type StdinUse } from './read.js';
 import { isIdentifierKeyName, isSecretKeyName } from './secret.js';
 import type { Chart } from './target.js';
+import { flytectlReason, kubeconfigReason } from './input-kind.js';
 
 export type Seg = string | number;
 export type Path = Seg[];
@@ -137,6 +138,7 @@ export function parseYaml(label: string, text: string): unknown {
     if (e instanceof RangeError) throw new UserError(`${label}: invalid YAML: nested too deeply (expected at most ${MAX_DEPTH} levels)`);
     throw new UserError(`${label}: invalid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
+  if (doc.errors[0]?.code === 'MULTIPLE_DOCS') doc = firstDocument(label, text, lineCounter);
   const err = doc.errors[0];
   if (!err) {
     const dup = duplicateKey(doc.contents);
@@ -162,6 +164,32 @@ export function parseYaml(label: string, text: string): unknown {
   }
   checkShape(label, data);
   return data;
+}
+
+/**
+ * A text of several YAML documents (`---` lines): Go's yaml.v2 Unmarshal, which helm (values),
+ * client-go (kubeconfig) and flytectl read with, decodes the first document and ignores the rest
+ * without a word. Empty documents after it (a trailing `---`, one holding only comments) change
+ * nothing: the first is read. Content after it, or an empty first document before content, would be
+ * ignored by them: refused, at the `---` that starts it.
+ */
+function firstDocument(label: string, text: string, lineCounter: LineCounter): ReturnType<typeof parseDocument> {
+  const lc = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false, merge: true });
+  if (!Array.isArray(docs) || !docs.length) throw new UserError(`${label}: invalid YAML: several documents that cannot be read`);
+  const filled = docs.map((d, i) => ({ d, i })).filter(({ d }) => d.contents !== null && !(isScalar(d.contents) && d.contents.value === null));
+  const at = (d: Document): string => { const { line, col } = lc.linePos(d.range?.[0] ?? 0); return `${line}:${col}`; };
+  const ignored = filled.find(({ i }) => i > 0);
+  if (ignored) {
+    const { d, i } = ignored;
+    if (!filled.some((f) => f.i === 0)) {
+      throw new UserError(`${label}:${at(d)}: invalid YAML: the content is a YAML document after a \`---\` separator, and the first document is empty: helm, kubectl and flytectl read only the first document, so they would read nothing; remove the \`---\` separator line${i > 1 ? 's' : ''} before the content (one at the very start is fine)`);
+    }
+    throw new UserError(`${label}:${at(d)}: invalid YAML: a second YAML document (after a \`---\` separator): helm, kubectl and flytectl read only the first document and ignore the rest without a word; merge them into one document, or (Helm values) pass the second as its own -f file`);
+  }
+  // only empty documents after the first: read the first, with positions counted over the whole text
+  lineCounter.lineStarts.splice(0, lineCounter.lineStarts.length, ...lc.lineStarts);
+  return docs[0]! as ReturnType<typeof parseDocument>;
 }
 
 /** The first key repeated within one map (by value), with its position. Aliases are not followed. */
@@ -214,6 +242,13 @@ export function readValuesFile(given: string, cwd: string, readStdin?: (use: Std
   const data = parseYaml(label, text);
   if (data === null || data === undefined) return { label, values: {} };
   if (!isDict(data)) throw new UserError(`${label}: expected a map of values at the top level, got ${shortJson(data)}`);
+  if (!detectChart(data)) {
+    // another input passed as values: read as values it would be ignored (no chart's keys)
+    const kc = kubeconfigReason(data);
+    if (kc) throw new UserError(`${label}: this is a kubeconfig (${kc}), not Helm values: pass it with --kubeconfig`);
+    const fc = flytectlReason(data);
+    if (fc) throw new UserError(`${label}: this is a flytectl config (${fc}), not Helm values: pass it with --flytectl-config`);
+  }
   return { label, values: data };
 }
 
@@ -382,6 +417,8 @@ export function parseSets(sets: string[]): Layer {
       const key = item.slice(0, eq);
       if (key.trim() === '') throw setError(item, 'empty key');
       const path = parseSetKey(item, key);
+      // (the merge and every reader walk the tree recursively: a key thousands of levels deep would overflow the stack)
+      if (path.length > MAX_DEPTH) throw setError(`${formatPath(path.slice(0, 6))}...=…`, `the key is nested ${path.length} levels deep (expected at most ${MAX_DEPTH} levels)`);
       assign(values, path, parseSetValue(item.slice(eq + 1)));
     }
   }
