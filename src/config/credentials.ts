@@ -136,6 +136,8 @@ export function collectEnv(env: NodeJS.ProcessEnv, into: Credentials): void {
   for (const [name, value] of Object.entries(env)) {
     if (!value || ENV_FILE_NAMES.has(name)) continue;
     if (value.includes('://')) into.scanText(value);
+    // a proxy without a scheme: curl, Go (httpproxy) and requests read user:pass@host as http://user:pass@host
+    else if (/^(https?|all|grpc|ftp|no)_proxy$/i.test(name) && value.includes('@')) into.scanText(`http://${value.trim()}`);
     if (isIdentifierKeyName(name)) { into.identifier(value); continue; }
     if (!isSecretKeyName(name) || BOOLEANISH.test(value.trim())) continue;
     into.secret(value);

@@ -100,3 +100,14 @@ describe('user:password@host without a scheme (a proxy variable as curl, Go and 
     }
   });
 });
+
+describe('a scheme-less proxy variable registers its password', () => {
+  it('HTTPS_PROXY=alice:pw@host: the password is a secret of the run (so a proxy echoing it in another encoding is caught too)', async () => {
+    const { Credentials, collectEnv } = await import('../../src/config/credentials.js');
+    const c = new Credentials();
+    collectEnv({ HTTPS_PROXY: 'alice:Pr0xyPassw0rd-hyQ@127.0.0.1:3128', grpc_proxy: 'bob:Another-Pw-0042@proxy.example.com:3128', HOME: '/root' }, c);
+    const r = makeRedactor([...c.secrets]);
+    const b64 = Buffer.from('Pr0xyPassw0rd-hyQ').toString('base64');
+    expect(r(`407 from the proxy, it echoed ${b64} and Another-Pw-0042`)).not.toMatch(new RegExp(`${b64}|Another-Pw-0042`));
+  });
+});
