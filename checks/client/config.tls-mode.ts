@@ -6,7 +6,7 @@ import { describeService } from '../../src/clients/sniff.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Json } from '../../src/engine/types.js';
-import { clientFix, clientSettingText, clientUnset, CLIENT_BEHAVIOUR } from '../../src/flyte/client.js';
+import { clientFix, clientSettingText, clientUnset, clientWhere, CLIENT_BEHAVIOUR } from '../../src/flyte/client.js';
 import { endpointView, handshakeFailure, HANDSHAKE_FAILURE_MESSAGES, NOT_FROM_HERE_MESSAGE, whatListens } from '../tls/_support.js';
 import { uncheckableHere } from './_support.js';
 import type { EnvStore } from '../../src/clients/trust.js';
@@ -150,10 +150,10 @@ export default defineCheck({
     if (seen.plain?.kind === 'h2c') {
       if (c.insecure) return { status: 'pass', messageId: 'plaintextGrpc', message: `${where} speaks plaintext gRPC (h2c), matching ${insecureText}`, details };
       const fix = clientFix(ctx.target, 'insecure', true);
-      return { status: 'fail', messageId: 'tlsAgainstPlaintext', cause: cause.tls('plaintext', hp), message: `${insecureText} makes clients start TLS, but ${where} speaks plaintext gRPC (h2c): they fail with WRONG_VERSION_NUMBER`, hint: `${fix ?? 'set admin.insecure: true'} for this plaintext port (a port-forward, or flyteadmin's gRPC port 8089), or dial the TLS ingress instead (admin.endpoint: dns:///<ingress host>)`, details };
+      return { status: 'fail', messageId: 'tlsAgainstPlaintext', cause: cause.tls('plaintext', hp), message: `${insecureText} makes clients start TLS, but ${where} speaks plaintext gRPC (h2c): they fail with WRONG_VERSION_NUMBER`, hint: `${fix ?? 'set admin.insecure: true'} for this plaintext port (a port-forward, or flyteadmin's gRPC port 8089), or dial the TLS ingress instead (${clientWhere(ctx.target, 'endpoint')}: dns:///<ingress host>)`, details };
     }
     if (seen.plain?.kind === 'http1') {
-      return { status: 'fail', messageId: 'httpOnlyPort', cause: c.insecure ? cause.wrongService(hp) : cause.tls('plaintext', hp), message: `${where} answers plain HTTP/1.x (${seen.plain.statusLine}), not gRPC: an HTTP-only port (flyteadmin's 8088, or an ingress's plain HTTP listener)`, hint: `point admin.endpoint at a gRPC port: the TLS ingress (admin.endpoint: dns:///<ingress host>, TLS on) or flyteadmin's gRPC port 8089 with plaintext (insecure: true)`, details };
+      return { status: 'fail', messageId: 'httpOnlyPort', cause: c.insecure ? cause.wrongService(hp) : cause.tls('plaintext', hp), message: `${where} answers plain HTTP/1.x (${seen.plain.statusLine}), not gRPC: an HTTP-only port (flyteadmin's 8088, or an ingress's plain HTTP listener)`, hint: `point ${clientWhere(ctx.target, 'endpoint')} at a gRPC port: the TLS ingress (dns:///<ingress host>, TLS on) or flyteadmin's gRPC port 8089 with plaintext (insecure: true)`, details };
     }
     if (seen.plain?.kind === 'tls') {
       // A TLS server that refused our handshake: the mode matches; tls.admin.handshake names the refusal.
@@ -164,6 +164,6 @@ export default defineCheck({
       return { status: 'pass', messageId: 'tlsMatches', message: `${where} is a TLS port and the client asks for TLS; the handshake itself failed (tls.admin.handshake reports why)`, details };
     }
     if (!c.insecure) return { status: 'skip', message: `${where} answered neither TLS nor plaintext gRPC (${details.serverSpeaks}): tls.admin.handshake reports what listens there` };
-    return { status: 'fail', messageId: 'notGrpc', cause: cause.wrongService(hp), message: `${where} accepted the connection but answered neither TLS nor plaintext gRPC: ${seen.service ? describeService(seen.service) : String(details.serverSpeaks)}`, hint: 'admin.endpoint names a port of another service: point it at the ingress TLS port (443) or flyteadmin\'s gRPC port (8089, plaintext)', details };
+    return { status: 'fail', messageId: 'notGrpc', cause: cause.wrongService(hp), message: `${where} accepted the connection but answered neither TLS nor plaintext gRPC: ${seen.service ? describeService(seen.service) : String(details.serverSpeaks)}`, hint: `${clientWhere(ctx.target, 'endpoint')} names a port of another service: point it at the ingress TLS port (443) or flyteadmin's gRPC port (8089, plaintext)`, details };
   },
 });

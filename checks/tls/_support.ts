@@ -315,18 +315,18 @@ export async function handshakeFailure(ctx: CheckContext, e: GrpcTarget, err: Pr
   if (err.kind === 'plaintext' || (!err.alert && (seen.plain?.kind === 'h2c' || seen.plain?.kind === 'http1'))) {
     if (seen.plain?.kind === 'h2c') {
       const fix = clientFix(ctx.target, 'insecure', true);
-      return { status: 'fail', messageId: 'plaintextPort', cause: cause.tls('plaintext', hostPortKey(e.host, e.port)), message: `${where} speaks plaintext gRPC (h2c), not TLS: the TLS handshake got WRONG_VERSION_NUMBER`, hint: `${fix ? `${fix} for this plaintext port (a port-forward or flyteadmin's gRPC port 8089)` : 'the client already asks for plaintext: see client.config.tls-mode'}, or dial the TLS ingress instead (admin.endpoint: dns:///<ingress host>)`, details };
+      return { status: 'fail', messageId: 'plaintextPort', cause: cause.tls('plaintext', hostPortKey(e.host, e.port)), message: `${where} speaks plaintext gRPC (h2c), not TLS: the TLS handshake got WRONG_VERSION_NUMBER`, hint: `${fix ? `${fix} for this plaintext port (a port-forward or flyteadmin's gRPC port 8089)` : 'the client already asks for plaintext: see client.config.tls-mode'}, or dial the TLS ingress instead (${from}: dns:///<ingress host>)`, details };
     }
     if (seen.plain?.kind === 'http1') {
-      return { status: 'fail', messageId: 'plaintextPort', cause: cause.tls('plaintext', hostPortKey(e.host, e.port)), message: `${where} speaks plain HTTP/1.x (${seen.plain.statusLine ?? 'HTTP'}), not TLS: the TLS handshake got WRONG_VERSION_NUMBER`, hint: `this is a plain HTTP listener (an ingress's port 80, or flyteadmin's 8088) where gRPC over TLS is needed: point admin.endpoint at the TLS listener (${e.host}:443 with the ingress TLS Secret configured)`, details };
+      return { status: 'fail', messageId: 'plaintextPort', cause: cause.tls('plaintext', hostPortKey(e.host, e.port)), message: `${where} speaks plain HTTP/1.x (${seen.plain.statusLine ?? 'HTTP'}), not TLS: the TLS handshake got WRONG_VERSION_NUMBER`, hint: `this is a plain HTTP listener (an ingress's port 80, or flyteadmin's 8088) where gRPC over TLS is needed: point ${from} at the TLS listener (${e.host}:443 with the ingress TLS Secret configured)`, details };
     }
     if (seen.service && !['tls', 'http', 'unknown', 'silent', 'closes'].includes(seen.service.kind)) {
-      return { status: 'fail', messageId: 'wrongService', cause: cause.wrongService(hostPortKey(e.host, e.port)), message: `${where} is not a TLS endpoint: ${describeService(seen.service)} listens there`, hint: `admin.endpoint names a port of another service: point it at the Flyte ingress (443) or flyteadmin's gRPC port`, details };
+      return { status: 'fail', messageId: 'wrongService', cause: cause.wrongService(hostPortKey(e.host, e.port)), message: `${where} is not a TLS endpoint: ${describeService(seen.service)} listens there`, hint: `${from} names a port of another service: point it at the Flyte ingress (443) or flyteadmin's gRPC port`, details };
     }
-    return { status: 'fail', messageId: 'plaintextPort', cause: c, message: `${where} does not speak TLS (${err.code ?? 'WRONG_VERSION_NUMBER'})${seen.service ? `: ${describeService(seen.service)}` : ''}`, hint: 'point admin.endpoint at a TLS listener (the ingress on 443)', details };
+    return { status: 'fail', messageId: 'plaintextPort', cause: c, message: `${where} does not speak TLS (${err.code ?? 'WRONG_VERSION_NUMBER'})${seen.service ? `: ${describeService(seen.service)}` : ''}`, hint: `point ${from} at a TLS listener (the ingress on 443)`, details };
   }
   if (seen.service && ['ssh', 'smtp', 'ftp', 'mysql', 'redis', 'imap', 'pop3', 'postgres'].includes(seen.service.kind)) {
-    return { status: 'fail', messageId: 'wrongService', cause: cause.wrongService(hostPortKey(e.host, e.port)), message: `${where} is not a TLS endpoint: ${describeService(seen.service)} listens there`, hint: `admin.endpoint names a port of another service: point it at the Flyte ingress (443) or flyteadmin's gRPC port`, details };
+    return { status: 'fail', messageId: 'wrongService', cause: cause.wrongService(hostPortKey(e.host, e.port)), message: `${where} is not a TLS endpoint: ${describeService(seen.service)} listens there`, hint: `${from} names a port of another service: point it at the Flyte ingress (443) or flyteadmin's gRPC port`, details };
   }
   // The probe offers TLS 1.0+ at any security level (to see old servers); a server limited to TLS
   // 1.0/1.1 whose own OpenSSL refuses those at its security level answers that with internal_error.
