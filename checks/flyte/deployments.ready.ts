@@ -229,10 +229,15 @@ export default defineCheck({
         else missing.push(c);
       }
       if (found.length === 0) {
+        // the other chart's Deployments in the namespace: the values are not the install's
+        const otherName = all.map((d) => d.metadata.name).find((n) => (chart === 'flyte-core' ? /flyte-binary$/.test(n) : ['flyteadmin', 'flytepropeller'].includes(n)));
+        const otherChart = otherName ? { chart: chart === 'flyte-core' ? 'flyte-binary' : 'flyte-core', name: otherName } : undefined;
         return { status: 'fail' as const, messageId: 'notInstalled' as const, cause: cause.object('flyte-install', ns, chart),
           message: `no ${chart} Deployments in namespace ${ns} (expected ${missing.map((c) => c.deployments[0]).join(', ')}; found ${all.length ? all.map((d) => d.metadata.name).join(', ') : 'none'})`,
           details: { chart, namespace: ns, expected: missing.map((c) => c.deployments[0]!), found: all.map((d) => d.metadata.name) },
-          hint: `Flyte is not installed here: \`helm list -A | grep -i flyte\` finds the release; check the namespace (-n), release name${chart === 'flyte-binary' ? ' (the Deployment is named <release>-flyte-binary)' : ''} and chart, or install it` };
+          hint: otherChart
+            ? `namespace ${ns} runs ${otherChart.chart} (Deployment ${otherChart.name}) and these values are ${chart}'s: check them against the installed release's values (\`helm list -n ${ns}\`, then \`helm get values <release> -n ${ns}\`), or point -n / --context at the ${chart} install; do not install ${chart} beside it`
+            : `Flyte is not installed here: \`helm list -A | grep -i flyte\` finds the release; check the namespace (-n), release name${chart === 'flyte-binary' ? ' (the Deployment is named <release>-flyte-binary)' : ''} and chart, or install it` };
       }
       const unready: Unready[] = [];
       const ready: string[] = [];

@@ -78,7 +78,7 @@ describe.sequential('one fault, one named root (helper T)', () => {
     const r = await runWith('verify', flyteCoreValues());
     // the pool-size warnings are about these values' connection pools, true of any flyte-core install on this database
     const allowed = r.results.filter((x) => x.status === 'warn' && x.id === 'database.postgres.connections').map(key);
-    const root = oneRoot(r, 'flyte.deployments.ready', 'notInstalled', ['chart'], allowed);
+    const root = oneRoot(r, 'flyte.deployments.ready', 'notInstalled', ['runs flyte-binary (Deployment flyte-flyte-binary)', 'helm get values', 'do not install flyte-core beside it'], allowed);
     expect(root.message).toContain('found flyte-flyte-binary');
     for (const id of ['flyte.projects.namespaces', 'flyte.rbac.runtime']) {
       const x = r.results.find((y) => y.id === id)!;
