@@ -377,8 +377,7 @@ async function tlsOutcome(ctx: CheckContext, ep: Ep, kind: NetErrorKind, detail:
     const demand = await tlsView(ctx, ep).then(() => undefined, (e: unknown) => (e instanceof ProbeError ? clientCertDemand(ctx, ep, e) : undefined));
     if (demand) details.withClientCertificate = clientCertAnswerText(demand);
     const o = clientCertOutcome(ctx, ep, `${where} aborted the TLS handshake ${said} without a client certificate${demand ? ` and answered one with "${clientCertAnswerText(demand)}"` : ''}, so not for want of a cipher suite`, details);
-    // the messageId stays that of the alert (tls.admin.handshake's handshakeFailure); cause and reading are mutual TLS
-    return { ...o, messageId: 'tlsAlert', hint: `${o.hint}; flytectl and pyflyte never present client certificates` };
+    return { ...o, hint: `${o.hint}; flytectl and pyflyte never present client certificates` };
   }
   if (alert && CLIENT_HELLO_ALERTS.has(alert.code)) { const h = clientHelloAlertText(where, ep.host, alert); return { status: 'fail', messageId: 'tlsAlert', cause: c, message: `${h.message}: ${detail}`, hint: h.hint, details }; }
   switch (alert?.code) {

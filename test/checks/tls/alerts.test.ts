@@ -97,7 +97,7 @@ describe('TLS alerts through the TLS and ingress checks', () => {
     expect(h.messageId, brief(h)).toBe('handshakeFailure');
     for (const id of ['ingress.grpc.admin', 'ingress.http.healthcheck']) {
       const r = by(rs, id);
-      expect(r.messageId, brief(r)).toBe('tlsAlert');
+      expect(r.messageId, brief(r)).toBe('clientCertRequired');
       expect(r.message, brief(r)).toMatch(/handshake_failure \(40\)/);
       expect(r.hint, brief(r)).toMatch(/client certificates/);
       expect(r.hint, brief(r)).not.toMatch(/tls\.hosts/);
