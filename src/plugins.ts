@@ -1,7 +1,7 @@
 // User check modules: `--plugin PATH` (repeatable) and a `plugins:` list in an optional config file
 // (`--config FILE`, default ./flyte-doctor.yaml when present). A plugin module default-exports a
 // check, an array of checks, or { checks: [...] }, made with defineCheck (or a plain spec).
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { defineCheck } from './engine/define.js';
@@ -22,11 +22,14 @@ export const pluginSource = new WeakMap<Check, string>();
 
 export async function loadPlugins(paths: string[], configFile: string | undefined, cwd: string): Promise<Check[]> {
   const all: { path: string; from: string }[] = paths.map((p) => ({ path: resolve(cwd, p), from: `--plugin ${p}` }));
-  const cfg = configFile ?? (existsSync(resolve(cwd, 'flyte-doctor.yaml')) ? 'flyte-doctor.yaml' : undefined);
+  // ./flyte-doctor.yaml when present: also a link to nothing, which is a broken config, not an absent one
+  const found = (() => { try { lstatSync(resolve(cwd, 'flyte-doctor.yaml')); return true; } catch { return false; } })();
+  const cfg = configFile ?? (found ? 'flyte-doctor.yaml' : undefined);
   if (cfg) {
     const file = resolve(cwd, cfg);
+    const label = configFile !== undefined ? `--config ${cfg}` : `./flyte-doctor.yaml (found in the working directory)`;
     // Only a regular file up to the input cap; YAML errors (aliases, depth) are exit 2 like values files.
-    const text = readInputFile(`--config ${cfg}`, file, cwd, { what: 'a flyte-doctor config file', yaml: true });
+    const text = readInputFile(label, file, cwd, { what: 'a flyte-doctor config file', yaml: true });
     const doc: unknown = parseYaml(cfg, text) ?? {};
     if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new UserError(`${cfg}: expected a mapping with a plugins: list`);
     // plugins: is the only key: any other (plugin:, Plugins:) would leave the list unread, silently

@@ -148,3 +148,17 @@ describe('--dry-run with --report', () => {
     expect(bad.stderr).toMatch(/a parent of .*dry-file\/sub\/r\.json is a file, not a directory; expected a writable file path/);
   });
 });
+
+describe('./flyte-doctor.yaml found in the working directory', () => {
+  it('a dangling link there is a broken config (exit 2 naming the file as found, not a --config never given), not an absent one', async () => {
+    const { mkdtempSync, symlinkSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const cwd = mkdtempSync(join(tmpdir(), 'fd-cfg-link-'));
+    symlinkSync(join(cwd, 'gone.yaml'), join(cwd, 'flyte-doctor.yaml'));
+    const r = await runCli(['list'], { cwd });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/\.\/flyte-doctor\.yaml \(found in the working directory\): .*dangling link/);
+    expect(r.stderr).not.toContain('--config');
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+});
