@@ -3,6 +3,7 @@ import type { Check } from '../../src/engine/types.js';
 import inputsKeys from './inputs.keys.js';
 import inputsNamespaceMapping from './inputs.namespace-mapping.js';
 import inputsPlaceholders from './inputs.placeholders.js';
+import inputsReleaseNamespace from './inputs.release-namespace.js';
 import inputsServerConfig from './inputs.server-config.js';
 
-export const checks: readonly Check[] = [inputsKeys, inputsNamespaceMapping, inputsPlaceholders, inputsServerConfig];
+export const checks: readonly Check[] = [inputsKeys, inputsNamespaceMapping, inputsPlaceholders, inputsReleaseNamespace, inputsServerConfig];

@@ -78,7 +78,7 @@ const CORE_DEFAULTS: Dict = {
       },
     },
     task_resource_defaults: { task_resources: { defaults: { cpu: '100m', memory: '500Mi' } } },
-    core: { propeller: { 'rawoutput-prefix': 's3://{{ .Values.storage.bucketName }}/' } },
+    core: { propeller: { 'rawoutput-prefix': 's3://{{ .Values.storage.bucketName }}/', 'leader-election': { 'lock-config-map': { name: 'propeller-leader', namespace: 'flyte' }, enabled: true } } },
   },
 };
 

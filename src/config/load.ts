@@ -23,6 +23,7 @@ import { observabilityFromValues } from '../flyte/observability.js';
 import { backendPluginsFromValues } from '../flyte/backend-plugins.js';
 import { dataPlanesFromValues } from '../flyte/dataplanes.js';
 import { namespaceMappingFromValues } from '../flyte/namespaces.js';
+import { namespaceLiterals } from '../flyte/release-namespace.js';
 import type { Detection, Layer, Path } from './values.js';
 import { closeNames } from '../distance.js';
 
@@ -256,6 +257,8 @@ function loadTargetWith(input: TargetInput, early: Credentials): Target {
     const m = mapChart(chart, reader, { namespace, env, cwd: input.cwd });
     const refs = referencesFromValues(chart, reader, namespace);
     if (refs.length) target.references = refs;
+    const literals = namespaceLiterals(mv, namespace);
+    if (literals.length) target.namespaceLiterals = literals;
     const nsMapping = namespaceMappingFromValues(chart, reader);
     if (nsMapping) { target.namespaceMapping = nsMapping; provenance['namespaceMapping.template'] = nsMapping.source; }
     const obs = observabilityFromValues(chart, reader, namespace);

@@ -350,6 +350,8 @@ export interface Target {
   endpoints?: Endpoints;
   /** Resolver for DNS checks (`--dns-server host:port`); undefined = system resolver. */
   dnsServer?: string;
+  /** Values that name the namespace flyte for a Flyte component while the release goes to another (src/flyte/release-namespace.ts). */
+  namespaceLiterals?: import('../flyte/release-namespace.js').NamespaceLiteral[];
   /** flyteadmin's namespace mapping (project-domain → namespace), when the inputs set one (src/flyte/namespaces.ts). */
   namespaceMapping?: import('../flyte/namespaces.js').NamespaceMapping;
   /** Projects known from values (seed projects) for project-domain namespace checks. */
