@@ -18,6 +18,7 @@ const MESSAGES = {
   placeholder: { status: 'skip', summary: 'The name is a placeholder left in the values (values.inputs.placeholders reports it): not looked up.' },
   missing: { status: 'fail', summary: 'A Secret or ConfigMap the values name does not exist in the namespace the pods run in (found in another namespace, when it is).' },
   tlsSecretMissing: { status: 'fail', summary: 'The TLS Secret of the Ingress does not exist and no cert-manager annotation will create it: the controller serves its default certificate.' },
+  tlsSecretNotInstalled: { status: 'fail', summary: 'verify: the TLS Secret the values name does not exist, but the installed Ingress uses another Secret, which exists: the values are not the installed ones (fix the values, or create the Secret before upgrading with them).' },
   keyMissing: { status: 'fail', summary: 'The Secret or ConfigMap exists but lacks a key Flyte reads (e.g. pass.txt, client_secret, tls.key); the keys it has are named.' },
   keyEmpty: { status: 'fail', summary: 'A key Flyte reads is present but empty.' },
   wrongType: { status: 'fail', summary: 'An image pull Secret has a type the kubelet ignores (it reads only kubernetes.io/dockerconfigjson and kubernetes.io/dockercfg).' },
@@ -180,6 +181,16 @@ async function missing(ctx: CheckContext, s: KubeSession, r: ObjectReference, na
       hint: `kubernetes.objects.certmanager shows why: \`${k} describe certificate ${name}\` and \`${k} get certificaterequests,orders,challenges\``, cause: c };
   }
   const isTls = r.kind === 'Secret' && r.keys && TLS_KEYS.every((x) => r.keys!.includes(x)) && !r.issuedBy;
+  if (isTls && ctx.phase === 'verify') {
+    // The installed Ingresses may use another Secret, which exists: the values are not the installed ones
+    // (TLS works as installed; an upgrade with these values would break it).
+    const installed = await installedTlsSecrets(s, ns, r, name, signal, t.ingress?.host);
+    if (installed.length) {
+      const first = installed[0]!;
+      return { status: 'fail', id: 'tlsSecretNotInstalled', text: `${obj} does not exist (${purpose}), but the installed ${[...new Set(installed.map((x) => x.secret))].map((sec) => { const ings = installed.filter((x) => x.secret === sec).map((x) => x.ingress); return `Ingress${ings.length > 1 ? 'es' : ''} ${ings.join(', ')} ${ings.length > 1 ? 'use' : 'uses'} Secret ${sec}`; }).join('; ')}, which exists: these values are not the installed ones (TLS works as installed; an upgrade with these values would serve the controller's default certificate)`, details: { ...d, installedSecrets: installed.map((x) => `${x.ingress}: ${x.secret}`) },
+        hint: `set \`${keyOf(r)}: ${first.secret}\` in the values (the name the installed release uses), or create ${name} before upgrading with these values: \`${k} create secret tls ${name} --cert=<certificate.pem> --key=<key.pem>\``, cause: cause.config(keyOf(r)) };
+    }
+  }
   if (isTls) {
     const annKey = annotationsKey(r);
     return { status: 'fail', id: 'tlsSecretMissing', text: `${obj} does not exist and no cert-manager annotation will create it (${purpose})${there}${nsNote}: the Ingress controller serves its default self-signed certificate, which no client trusts`, details: d,
@@ -212,3 +223,29 @@ function annotationsKey(r: ObjectReference): string {
   return 'the Ingress annotations';
 }
 
+/**
+ * The TLS Secrets the installed Ingresses use instead of `name`, that exist (verify): the Ingresses the
+ * reference names, or any Ingress of the namespace serving one of its hosts (the release may be named
+ * otherwise than the values' default).
+ */
+async function installedTlsSecrets(s: KubeSession, ns: string, r: ObjectReference, name: string, signal: AbortSignal, ingressHost?: string): Promise<{ ingress: string; secret: string }[]> {
+  const out: { ingress: string; secret: string }[] = [];
+  const names = new Set([...r.purpose.matchAll(/TLS certificate of Ingress ([a-z0-9][a-z0-9.-]*)/g)].map((m) => m[1]!));
+  const hosts = new Set([...r.purpose.matchAll(/TLS certificate of Ingress [a-z0-9.-]+ \(([^)]*)\)/g)].flatMap((m) => m[1]!.split(', ')));
+  if (ingressHost) hosts.add(ingressHost);
+  const live = await s.list<Record<string, any>>(`/apis/networking.k8s.io/v1/namespaces/${encodeURIComponent(ns)}/ingresses`, signal, { maxItems: 50 }).catch(() => []);
+  for (const ing of live) {
+    const tls: unknown[] = Array.isArray(ing['spec']?.['tls']) ? ing['spec']['tls'] : [];
+    const ingName = String(ing['metadata']?.['name'] ?? '');
+    for (const e of tls) {
+      if (!isObj(e)) continue;
+      const sec = typeof e['secretName'] === 'string' ? e['secretName'] : undefined;
+      const eHosts: string[] = Array.isArray(e['hosts']) ? (e['hosts'] as unknown[]).filter((h): h is string => typeof h === 'string') : [];
+      if (!sec || sec === name || !(names.has(ingName) || eHosts.some((h) => hosts.has(h)))) continue;
+      if (out.some((x) => x.secret === sec && x.ingress === ingName)) continue;
+      const there = await s.getOptional(`/api/v1/namespaces/${encodeURIComponent(ns)}/secrets/${encodeURIComponent(sec)}`, signal).catch(() => undefined);
+      if (there) out.push({ ingress: ingName, secret: sec });
+    }
+  }
+  return out;
+}
