@@ -143,7 +143,27 @@ export interface S3Op {
 
 function keyId(st: StorageTarget, id: S3Identity | undefined): string {
   if (id?.mode === 'machine') return id.keyId ?? 'this-machine';
+  // a secret key in the access key's place is not shown, not even masked
+  if (swappedKeys(st)) return '(the accessKey value)';
   return st.accessKey ? maskIdentifier(st.accessKey) : '(unset)';
+}
+
+/**
+ * The access key and secret key look swapped: the secret has the shape of an access key id
+ * (AKIA/ASIA + 16) or the access key the shape of an AWS secret (40 characters with / or +).
+ * Access key ids are letters and digits; a slash in one breaks SigV4's Credential=<id>/<date>/...
+ */
+export function swappedKeys(st: StorageTarget): boolean {
+  if (st.authType !== 'accesskey' || !st.accessKey) return false;
+  const secret = st.secretKey?.reveal()?.trim() ?? '';
+  return /^(AKIA|ASIA)[A-Z0-9]{16}$/.test(secret) && !/^(AKIA|ASIA)[A-Z0-9]{16}$/.test(st.accessKey.trim())
+    || /^[A-Za-z0-9/+]{40}$/.test(st.accessKey.trim()) && /[/+]/.test(st.accessKey);
+}
+
+function swappedFinding(t: Target, what: string, said: string, d: Record<string, Json>, credCause: string): S3Outcome {
+  const st = t.storage!;
+  const accessKeyKey = storageKey(st, 'accessKey'), secretKeyKey = storageKey(st, 'secretKey');
+  return { status: 'fail', messageId: 'unknownAccessKey', cause: credCause, message: `${what} rejected (${said}): the value in ${accessKeyKey} has the shape of a secret key${/^(AKIA|ASIA)[A-Z0-9]{16}$/.test(st.secretKey?.reveal()?.trim() ?? '') ? ` and the one in ${secretKeyKey} the shape of an access key id (AKIA/ASIA...)` : ' (40 characters with / or +; access key ids are letters and digits)'}: the two look swapped`, hint: `swap the values of ${accessKeyKey} and ${secretKeyKey}: the access key id (AKIA..., 20 characters) goes in ${accessKeyKey}, its secret in ${secretKeyKey}${envNote(st)}`, details: { ...d, swappedKeys: true } };
 }
 
 /** "set X to Y" fixes joined, without the ones the inputs already have. */
@@ -253,7 +273,10 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
   const pod = t.inCluster === true;
   const iam = st.authType === 'iam' && !pod;
   const podIam = st.authType === 'iam' && pod;
-  const who = identityText(st, identity);
+  // a secret in the access key's place is never shown, not even masked, and is redacted wherever it appears
+  const swapped = swappedKeys(st);
+  if (swapped) ctx.addSecret(st.accessKey);
+  const who = swapped ? `the access key in ${storageKey(st, 'accessKey')} (not shown: it has the shape of a secret key)` : identityText(st, identity);
   const what = `${op.op} on s3://${op.bucket}`;
   const base: Record<string, Json> = { bucket: op.bucket, operation: op.op, endpoint: p.url, identity: who, authType: st.authType };
   const credCause = cause.credentials('s3', keyId(st, identity));
@@ -320,13 +343,14 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
     if (a.status >= 500) return { status: 'fail', messageId: 'serverError', cause: cause.backend(`s3 ${p.key}`), message: `${what}: the store answered ${said} (server-side; usually transient)`, hint: 'retry; if it persists, check the object store\'s health and logs', details: d };
     return { status: 'fail', messageId: 'unrecognised', message: `${what}: unrecognised answer: ${said} without an error code (${describeAnswer(a)})`, hint: `look at the store's logs for request ${a.headers['x-amz-request-id'] ?? '(no request id)'}`, details: d };
   }
-  const kms = /\bkms\b|KMS\.|key management|x-amz-server-side-encryption|SSE-KMS/i.test(`${code} ${msg ?? ''}`);
+  // "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access." is KMS too
+  const kms = /\bkms\b|KMS\.|^XMinioKMS|key management|x-amz-server-side-encryption|SSE-KMS|customer master key|ciphertext refers to/i.test(`${code} ${msg ?? ''}`);
   const pathed = endpointPathFinding(t, op, d, code, a.body);
   if (pathed) return pathed;
   switch (code) {
     case 'AccessDenied': case 'AllAccessDisabled': {
       if (code === 'AllAccessDisabled') return accountDisabled(t, op, said, d, credCause);
-      if (kms) return kmsFailure(st, op, said, d);
+      if (kms) return kmsFailure(st, op, said, d, code);
       // AWS and MinIO answer AccessDenied when x-amz-* headers arrive that the signature does not cover: something on the way added them
       if (/headers present in the request which were not signed/i.test(msg ?? '')) return { status: 'fail', messageId: 'requestAltered', cause: cause.wrongService(p.key), message: `${what}: the store received x-amz-* headers the request was not signed with (${said}): something between here and the store adds them; not a permission`, hint: `connect to the store directly, or stop the proxy or gateway in front of ${p.key} from adding x-amz-* headers (e.g. x-amz-server-side-encryption, x-amz-acl) to requests`, details: d };
       const named = /not authorized to perform: ([a-z0-9-]+:[A-Za-z0-9]+)/.exec(msg ?? '')?.[1] ?? op.action;
@@ -357,6 +381,9 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
     case 'InvalidAccessKeyId':
       if (/disabled|inactive/i.test(msg ?? '')) return accountDisabled(t, op, said, d, credCause);
       if (iam) return machineRejected(st, what, said, d, identity);
+      if (swappedKeys(st)) return swappedFinding(t, what, said, d, credCause);
+      // AWS answers InvalidAccessKeyId for a temporary key (ASIA...) sent without its session token, which the values cannot carry
+      if (/^ASIA[A-Z0-9]{16}$/.test(st.accessKey?.trim() ?? '')) return { status: 'fail', messageId: 'sessionTokenInvalid', cause: credCause, message: `${what} rejected (${said}): ${keyId(st, identity)} is a temporary access key (ASIA...), valid only with the session token it was issued with; ${accessKeyKey}/${secretKeyKey} cannot carry a session token, so the store does not accept it (and it expires within hours anyway)`, hint: `${changeHint(t, 'storage.accessKey', accessKeyKey, 'a long-lived access key id (AKIA..., aws iam create-access-key)')}, with its secret in ${secretKeyKey}; or use authType iam with an IAM role for Flyte's service account (IRSA)${envNote(st)}`, details: { ...d, temporaryKey: true } };
       {
         const ws = surroundingWhitespace(st.accessKey);
         if (ws) return { status: 'fail', messageId: 'unknownAccessKey', cause: credCause, message: `${what} rejected (${said}): the access key id ${ws}, so the store looks up a key that does not exist`, hint: `${changeHint(t, 'storage.accessKey', accessKeyKey, 'the access key id')} with nothing around it${envNote(st)}`, details: { ...d, whitespace: ws } };
@@ -381,12 +408,25 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
     case 'RequestTimeTooSkewed': case 'RequestExpired':
       return { status: 'fail', messageId: 'clockSkew', cause: cause.config('clock'), message: `${what} rejected: this machine's clock differs from the store's by more than S3 allows (${said})`, hint: 'synchronise the clocks with NTP on this machine, the Kubernetes nodes and the store (e.g. `timedatectl set-ntp true`, `chronyc makestep`)', details: { ...d, serverTime: /<ServerTime>([^<]+)</.exec(a.body.toString('utf8'))?.[1] ?? null } };
     case 'AuthorizationHeaderMalformed': case 'AuthorizationQueryParametersError': {
+      // "the region 'us-east-1' is wrong; expecting 'eu-west-1'" is the region; "the Credential is mal-formed; expecting
+      // "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request"" is the access key id (a slash in it splits the credential scope)
+      const credential = /credential is mal-?formed|non-empty Access Key|AKID/i.test(msg ?? '');
       const expect = /expecting '([a-z0-9-]+)'/i.exec(msg ?? '')?.[1] ?? a.region;
-      if (expect || /region/i.test(msg ?? '')) return regionFailure(t, op, expect, code, d);
+      if (expect || !credential && /\bregion\b/.test(msg ?? '')) return regionFailure(t, op, expect, code, d);
+      if (iam) return machineRejected(st, what, said, d, identity);
+      if (credential && swappedKeys(st)) return swappedFinding(t, what, said, d, credCause);
+      if (/non-empty Access Key/i.test(msg ?? '') || credential && !st.accessKey?.trim()) return { status: 'fail', messageId: 'unknownAccessKey', cause: credCause, message: `${what} rejected: the access key id is empty (${said})`, hint: `${changeHint(t, 'storage.accessKey', accessKeyKey, 'the access key id')}, with its secret in ${secretKeyKey}${envNote(st)}`, details: d };
+      if (credential) {
+        const bad = /[/\s]/.test(st.accessKey ?? '') ? `the access key id ${keyId(st, identity)} contains ${/\//.test(st.accessKey ?? '') ? 'a slash' : 'whitespace'}, which breaks the signature's credential scope` : `the access key id ${keyId(st, identity)} is not in a form the store can parse`;
+        return { status: 'fail', messageId: 'unknownAccessKey', cause: credCause, message: `${what} rejected (${said}): ${bad}`, hint: `${changeHint(t, 'storage.accessKey', accessKeyKey, 'the access key id (letters and digits only)')}, with its secret in ${secretKeyKey}${envNote(st)}`, details: d };
+      }
       return { status: 'fail', messageId: 'requestRejected', cause: credCause, message: `${what} rejected: ${said}`, hint: `check the access key id in ${accessKeyKey} (no spaces, slashes or line breaks)`, details: d };
     }
     case 'PermanentRedirect': case 'TemporaryRedirect': case 'IllegalLocationConstraintException': case 'InvalidRegion': case 'IncorrectEndpoint':
-      return regionFailure(t, op, a.region ?? /expecting '([a-z0-9-]+)'/.exec(msg ?? '')?.[1], code, { ...d, redirectEndpoint: a.redirectEndpoint ?? null });
+      // the bucket's region: x-amz-bucket-region / <Region>, "expecting 'eu-west-1'", "The eu-south-1 location constraint is
+      // incompatible ...", or the regional host of a PermanentRedirect's <Endpoint> (b.s3.eu-central-1.amazonaws.com)
+      return regionFailure(t, op, a.region ?? /expecting '([a-z0-9-]+)'/.exec(msg ?? '')?.[1] ?? /^The ([a-z]{2}(?:-[a-z]+)+-\d) location constraint/.exec(msg ?? '')?.[1]
+        ?? /(?:^|\.)s3[.-](?:dualstack\.)?([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com$/.exec(a.redirectEndpoint ?? '')?.[1], code, { ...d, redirectEndpoint: a.redirectEndpoint ?? null });
     case 'NoSuchBucket':
       return withCloseBuckets(ctx, op, noSuchBucket(t, op, d));
     case 'InvalidBucketName': {
@@ -402,11 +442,16 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
     case 'InternalError': case 'ServiceUnavailable': case 'SlowDown': case 'RequestTimeout': case 'OperationAborted': case 'XMinioServerNotInitialized': case 'XMinioBackendDown': case 'XMinioReadQuorum': case 'XMinioWriteQuorum': case 'InsufficientCapacity': case 'Busy':
       return { status: 'fail', messageId: 'serverError', cause: cause.backend(`s3 ${p.key}`), message: `${what}: the store answered ${said} (server-side${code === 'SlowDown' ? ': request rate too high' : ''})`, hint: code === 'SlowDown' ? 'reduce the request rate (other clients?) and retry' : 'retry; if it persists, check the object store\'s health, disks and logs', details: d };
     case 'NotImplemented': case 'MethodNotAllowed': case 'XMinioNotImplemented': case 'UnsupportedOperation':
+      if (kms) return kmsFailure(st, op, said, d, code);
       return { status: 'fail', messageId: 'notS3Api', cause: cause.wrongService(p.key), message: `${what}: ${p.key} does not implement this S3 operation (${said}): a gateway or a server that is not a full S3 API`, hint: `point ${storageKey(st, 'endpoint')} at the store's S3 API itself (not a gateway, a website endpoint or an S3-like proxy)`, details: d };
-    case 'XAmzContentSHA256Mismatch': case 'BadDigest': case 'InvalidDigest': case 'XAmzContentChecksumMismatch': case 'IncompleteBody':
-      return { status: 'fail', messageId: 'requestAltered', cause: cause.wrongService(p.key), message: `${what}: the request body arrived changed (${said}): something between here and the store rewrites requests`, hint: `connect to the store directly, or configure the proxy in front of ${p.key} to pass request bodies unchanged (no re-chunking, no compression)`, details: d };
-    case 'MissingSecurityHeader': case 'InvalidRequest': case 'InvalidArgument': case 'InvalidURI': case 'MissingContentLength': case 'InvalidEncryptionAlgorithmError': case 'MalformedXML': case 'UnexpectedContent':
-      if (kms) return kmsFailure(st, op, said, d);
+    // the probe always sends Content-Length (a fixed, small body): a store missing it got the request re-chunked on the way
+    case 'XAmzContentSHA256Mismatch': case 'BadDigest': case 'InvalidDigest': case 'XAmzContentChecksumMismatch': case 'IncompleteBody': case 'MissingContentLength':
+      return { status: 'fail', messageId: 'requestAltered', cause: cause.wrongService(p.key), message: `${what}: the request body arrived changed (${said})${code === 'MissingContentLength' ? ': the probe sent a Content-Length, the store got none (re-chunked on the way)' : ''}: something between here and the store rewrites requests`, hint: `connect to the store directly, or configure the proxy in front of ${p.key} to pass request bodies unchanged (no re-chunking, no compression)`, details: d };
+    // the probe sends no ACL: a bucket with ACLs disabled (Object Ownership: BucketOwnerEnforced) refusing one got it from something on the way
+    case 'AccessControlListNotSupported':
+      return { status: 'fail', messageId: 'requestAltered', cause: cause.wrongService(p.key), message: `${what}: the store refuses an ACL the probe did not send (${said}): something between here and the store adds an x-amz-acl header, and the bucket has ACLs disabled (Object Ownership: bucket owner enforced)`, hint: `connect to the store directly, or stop the proxy or gateway in front of ${p.key} from adding x-amz-acl (or x-amz-grant-*) headers; Flyte sends no ACL either`, details: d };
+    case 'MissingSecurityHeader': case 'InvalidRequest': case 'InvalidArgument': case 'InvalidURI': case 'InvalidEncryptionAlgorithmError': case 'MalformedXML': case 'UnexpectedContent':
+      if (kms) return kmsFailure(st, op, said, d, code);
       {
         // Cloudflare R2 checks the form of the key before looking it up: "Credential access key has length 20, should be 32"
         const len = /Credential access key has length (\d+), should be (\d+)/i.exec(msg ?? '');
@@ -415,7 +460,7 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
       }
       return { status: 'fail', messageId: 'requestRejected', message: `${what}: the store refuses the request: ${said}`, hint: requestHint(st, msg ?? ''), details: d };
     default:
-      if (code.startsWith('KMS.') || kms) return kmsFailure(st, op, said, d);
+      if (code.startsWith('KMS.') || kms) return kmsFailure(st, op, said, d, code);
       if (a.status >= 500) return { status: 'fail', messageId: 'serverError', cause: cause.backend(`s3 ${p.key}`), message: `${what}: the store answered ${said} (server-side)`, hint: 'retry; if it persists, check the object store\'s health and logs', details: d };
       return { status: 'fail', messageId: 'unrecognised', message: `${what}: unrecognised S3 error: ${said}`, hint: `look the code up in the S3 error reference (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html) or the store's documentation; request id ${a.headers['x-amz-request-id'] ?? 'none'}`, details: d };
   }
@@ -470,8 +515,26 @@ function accountDisabled(t: Target, op: S3Op, said: string, d: Record<string, Js
   return { status: 'fail', messageId: 'accountDisabled', cause: credCause, message: `${op.op} on s3://${op.bucket} rejected: the user or account of access key ${k} is disabled (${said})`, hint: `re-enable it (MinIO: mc admin user enable <alias> <user>, or for a service account mc admin user svcacct enable <alias> <access key>; AWS: make the access key Active and check the account's standing), or ${changeHint(t, 'storage.accessKey', storageKey(st, 'accessKey'), 'an enabled access key')}`, details: d };
 }
 
-function kmsFailure(st: StorageTarget, op: S3Op, said: string, d: Record<string, Json>): S3Outcome {
-  return { status: 'fail', messageId: 'kmsDenied', message: `${op.op} on s3://${op.bucket} refused by KMS or the bucket's encryption policy: ${said}`, hint: `grant kms:GenerateDataKey and kms:Decrypt on the bucket's KMS key to ${flyteIdentityText(st)} (key policy and IAM), make sure the key is enabled, or use default bucket encryption instead of a policy that requires SSE headers (Flyte does not send them)`, details: d };
+/**
+ * KMS behind S3, by what KMS said: the key's state (disabled, pending deletion, deleted or a wrong
+ * key id in the bucket's default encryption, throttled) is fixed on the key, not by a grant; only
+ * AccessDenied / KMS.AccessDeniedException / "the ciphertext refers to a customer master key ...
+ * you are not allowed to access" is the key policy or IAM.
+ */
+function kmsFailure(st: StorageTarget, op: S3Op, said: string, d: Record<string, Json>, code = ''): S3Outcome {
+  const text = `${code} ${said}`;
+  const keyArn = /arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(?:key|alias)\/[A-Za-z0-9/_-]+/.exec(said)?.[0];
+  const key = keyArn ?? 'the bucket\'s KMS key';
+  const keyArg = keyArn ?? '<key-id>';
+  const where = `${op.op} on s3://${op.bucket} refused by KMS`;
+  const dd = { ...d, ...(keyArn ? { kmsKey: keyArn } : {}) };
+  const kmsCause = cause.config(`kms-key:${keyArn ?? op.bucket}`);
+  if (/KMS\.DisabledException|\bis disabled\b/i.test(text)) return { status: 'fail', messageId: 'kmsDenied', cause: kmsCause, message: `${where}: ${key} is disabled (${said}); no permission changes this`, hint: `enable the key: aws kms enable-key --key-id ${keyArg} (or point the bucket's default encryption at an enabled key: aws s3api get-bucket-encryption --bucket ${op.bucket}); granting kms:GenerateDataKey or kms:Decrypt does not help while the key is disabled`, details: { ...dd, kmsState: 'disabled' } };
+  if (/KMS\.KMSInvalidStateException|pending (deletion|import|replica)|KMSInvalidState/i.test(text)) return { status: 'fail', messageId: 'kmsDenied', cause: kmsCause, message: `${where}: ${key} is not in a usable state (${said})${/pending deletion/i.test(said) ? ': it is scheduled for deletion' : ''}; no permission changes this`, hint: /pending deletion/i.test(said) || !/pending/i.test(said) ? `cancel the deletion and enable the key: aws kms cancel-key-deletion --key-id ${keyArg} && aws kms enable-key --key-id ${keyArg} (aws kms describe-key --key-id ${keyArg} shows its KeyState); or point the bucket's default encryption at a usable key` : `aws kms describe-key --key-id ${keyArg} shows its KeyState: finish the key material import or the replica, or point the bucket's default encryption at a usable key`, details: { ...dd, kmsState: 'invalid' } };
+  if (/KMS\.NotFoundException|XMinioKMSKeyNotFound|does not exist(?! in this region, or you are not allowed)|Invalid (arn|keyId)|not ?found/i.test(text) && !/not allowed to access/i.test(text)) return { status: 'fail', messageId: 'kmsDenied', cause: kmsCause, message: `${where}: the KMS key the bucket's encryption names does not exist (${said}): deleted, in another region or account, or a wrong key id`, hint: st.endpoint ? `create the key on the store's KMS (MinIO: mc admin kms key create <alias> <key-name>) or point the bucket's encryption at an existing key (mc encrypt info <alias>/${op.bucket})` : `point the bucket's default encryption at an existing key in the bucket's region (aws s3api get-bucket-encryption --bucket ${op.bucket}; aws s3api put-bucket-encryption ...), or use SSE-S3 (AES256)`, details: { ...dd, kmsState: 'not-found' } };
+  if (/KMS\.(ThrottlingException|LimitExceededException)|KMS\.KMSInternalException|KMS\.DependencyTimeoutException/i.test(text)) return { status: 'fail', messageId: 'kmsDenied', cause: cause.backend(`kms ${keyArn ?? op.bucket}`), message: `${where}: KMS is throttling or failing (${said}); not a permission`, hint: 'retry later; for throttling, raise the KMS request quota of the account (Service Quotas) or enable S3 Bucket Keys on the bucket to cut KMS calls', details: { ...dd, kmsState: 'throttled' } };
+  if (/KMS is not configured|XMinioKMSNotConfigured/i.test(text)) return { status: 'fail', messageId: 'kmsDenied', cause: cause.config(`kms:${op.bucket}`), message: `${where}: the store has no KMS configured, yet the bucket's encryption (or a request header) asks for SSE-KMS (${said})`, hint: `configure a KMS for the store (MinIO: MINIO_KMS_KES_* or MINIO_KMS_SECRET_KEY) or remove the SSE-KMS default encryption of the bucket (mc encrypt clear <alias>/${op.bucket})`, details: { ...dd, kmsState: 'no-kms' } };
+  return { status: 'fail', messageId: 'kmsDenied', message: `${op.op} on s3://${op.bucket} refused by KMS or the bucket's encryption policy: ${said}`, hint: `grant kms:GenerateDataKey and kms:Decrypt on ${key} to ${flyteIdentityText(st)} (key policy and IAM), make sure the key is enabled, or use default bucket encryption instead of a policy that requires SSE headers (Flyte does not send them)`, details: dd };
 }
 
 /**
@@ -693,7 +756,9 @@ export function gcsFailure(ctx: CheckContext, op: GcsOp, e: unknown, id?: GcsIde
     const k = bucketKey(t, op.instanceKey);
     return { status: 'fail', messageId: 'noSuchBucket', cause: cause.config(`${k}=${op.bucket}`), message: `bucket gs://${op.bucket} does not exist (${said})`, hint: `create it (gcloud storage buckets create gs://${op.bucket}) or fix the name in ${k}`, details: d };
   }
-  if (a.status === 400 && /invalid/i.test(`${reason} ${msg}`) && /bucket/i.test(msg)) {
+  // only the bucket's name: "Invalid bucket name: 'X'" (reason invalid); not every 400 whose text says "bucket"
+  // ("... when uniform bucket-level access is enabled", a bucket's settings)
+  if (a.status === 400 && /invalid/i.test(`${reason} ${msg}`) && /bucket name|invalid bucket\b(?!-)/i.test(msg) && !/uniform bucket-level access/i.test(msg)) {
     const k = bucketKey(t, op.instanceKey);
     return { status: 'fail', messageId: 'invalidBucketName', cause: cause.config(k), message: `${what}: ${said}`, hint: `set ${k} to a valid bucket name (3-63 lower-case letters, digits, dashes, underscores, dots; no gs:// or path)`, details: d };
   }

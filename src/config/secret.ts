@@ -13,6 +13,8 @@ export class Secret {
  * shown as its first and last four characters, never whole. Short values show as ***.
  */
 export function maskIdentifier(value: string): string {
+  // a secret access key given where the id goes (the two swapped: 40 characters with / or +) is a secret, not an id
+  if (value.length >= 30 && /^[A-Za-z0-9/+=]+$/.test(value) && /[/+]/.test(value)) return '***';
   return value.length >= 12 ? `${value.slice(0, 4)}…${value.slice(-4)}` : '***';
 }
 

@@ -111,3 +111,13 @@ describe('a scheme-less proxy variable registers its password', () => {
     expect(r(`407 from the proxy, it echoed ${b64} and Another-Pw-0042`)).not.toMatch(new RegExp(`${b64}|Another-Pw-0042`));
   });
 });
+
+describe('an access key id that is a secret access key (the two swapped)', () => {
+  it('is masked whole, not as first4…last4; a real key id keeps its first4…last4', async () => {
+    const { maskIdentifier } = await import('../../src/config/secret.js');
+    expect(maskIdentifier('hyVswap/Secret+0123456789abcdefghijklmno')).toBe('***');
+    expect(maskIdentifier('AKIAIOSFODNN7EXAMPLE')).toBe('AKIA…MPLE');
+    const r = makeRedactor({ secrets: [], identifiers: ['hyVswap/Secret+0123456789abcdefghijklmno'] });
+    expect(r('storage.accessKey = hyVswap/Secret+0123456789abcdefghijklmno')).not.toMatch(/hyVs|lmno/);
+  });
+});

@@ -38,7 +38,7 @@ describe('S3 error codes: each its own finding (storage.s3.bucket)', () => {
     ['IllegalLocationConstraintException', s3Error(400, 'IllegalLocationConstraintException', 'The eu-west-2 location constraint is incompatible for the region specific endpoint this request was sent to.'), 'wrongRegion', 'configuration.storage.providerConfig.s3.region'],
     ['NoSuchBucket', s3Error(404, 'NoSuchBucket', 'The specified bucket does not exist'), 'noSuchBucket', 'configuration.storage.metadataContainer'],
     ['InvalidBucketName', s3Error(400, 'InvalidBucketName', 'The specified bucket is not valid.'), 'invalidBucketName', 'configuration.storage.metadataContainer'],
-    ['KMS.DisabledException', s3Error(400, 'KMS.DisabledException', 'arn:aws:kms:us-east-1:1:key/x is disabled.'), 'kmsDenied', 'kms:GenerateDataKey'],
+    ['KMS.DisabledException', s3Error(400, 'KMS.DisabledException', 'arn:aws:kms:us-east-1:1:key/x is disabled.'), 'kmsDenied', 'aws kms enable-key'],
     ['SlowDown', s3Error(503, 'SlowDown', 'Please reduce your request rate.'), 'serverError', 'request rate'],
     ['ServiceUnavailable', s3Error(503, 'ServiceUnavailable', 'Reduce your request rate.'), 'serverError', 'retry'],
     ['InternalError', s3Error(500, 'InternalError', 'We encountered an internal error. Please try again.'), 'serverError', 'retry'],
