@@ -1,8 +1,10 @@
-import { PgProbeError } from '../../src/clients/postgres.js';
+import { randomBytes } from 'node:crypto';
+import { pgExtraClient, pgLocalEnd, PgProbeError, type PgSession } from '../../src/clients/postgres.js';
 import { defineCheck } from '../../src/engine/define.js';
-import type { Messages, Outcome } from '../../src/engine/types.js';
-import { adminSql, dbKey, ident } from '../../src/flyte/database.js';
-import { carryNotFromHere, databaseFor, dbInstances, NOT_FROM_HERE_MESSAGES, query, QUERY_MESSAGES, queryFinding, sessionFor } from './_support.js';
+import type { DatabaseTarget } from '../../src/config/target.js';
+import type { CheckContext, Json, Messages, Outcome } from '../../src/engine/types.js';
+import { adminSql, dbKey, dbSettingKey, dbSource, ident } from '../../src/flyte/database.js';
+import { carryNotFromHere, connOf, databaseFor, dbInstances, NOT_FROM_HERE_MESSAGES, query, QUERY_MESSAGES, queryFinding, sessionFor, where } from './_support.js';
 
 /** flytestdlib `database.maxOpenConnections` default, per component process. */
 export const DEFAULT_MAX_OPEN = 100;
@@ -13,11 +15,81 @@ const MESSAGES = {
   insufficient: { status: 'warn', summary: 'Flyte\'s pools may open more connections than the server has free.' },
   roleLimit: { status: 'warn', summary: 'The role\'s CONNECTION LIMIT is below what Flyte\'s pools may open.' },
   databaseLimit: { status: 'warn', summary: 'The database\'s CONNECTION LIMIT is below what Flyte\'s pools may open.' },
+  transactionPooler: { status: 'fail', summary: 'A pooler in transaction pooling mode serves the database (two connections open at once got the same server backend) and passes named prepared statements through: Flyte\'s driver (pgx) prepares each query under a name, so its queries fail with "prepared statement … already exists" (42P05) or "… does not exist" (26000).' },
+  statementPooler: { status: 'fail', summary: 'A pooler in statement pooling mode serves the database: it refuses transaction blocks, which Flyte\'s migrations and writes use.' },
   ...QUERY_MESSAGES,
   ...NOT_FROM_HERE_MESSAGES,
 } as const satisfies Messages;
 
-interface Row { max: number; reserved: number; used: number; role_limit: number; db_limit: number | null }
+interface Row { max: number; reserved: number; used: number; role_limit: number; db_limit: number | null; pid: number; client_addr: string | null; client_port: number | null }
+
+type PoolerOutcome = Outcome<'transactionPooler' | 'statementPooler'>;
+
+/**
+ * Is a pooler in transaction (or statement) mode in between? Only when the server does not see this
+ * machine's own end of the session's connection (something relays it): a second connection, opened
+ * while the session stays open, is served by the same backend only through such a pooler (a direct
+ * connection, or a session-mode pooler, keeps one backend per client connection). Then a named
+ * prepared statement inside a transaction (nothing written; deallocated) shows whether the pooler
+ * passes it through as named (PgBouncer before 1.21, or max_prepared_statements = 0), which breaks
+ * pgx's statement cache, or renames it (PgBouncer 1.21+ with max_prepared_statements), which works.
+ */
+async function poolerProbe(ctx: CheckContext, db: DatabaseTarget, s: PgSession, row: Row): Promise<{ outcome?: PoolerOutcome; details: Record<string, Json> }> {
+  const local = s.client ? pgLocalEnd(s.client) : {};
+  const bare = (a: string | null | undefined) => (a ?? '').replace(/^::ffff:/, '').replace(/\/\d+$/, '');
+  if (local.port !== undefined && row.client_port === local.port && bare(row.client_addr) === bare(local.address)) return { details: { relayed: false } };
+  const details: Record<string, Json> = { relayed: true, serverSeesClient: row.client_addr ? `${bare(row.client_addr)}:${row.client_port ?? '?'}` : 'a unix socket', backendPid: row.pid };
+  let b: Awaited<ReturnType<typeof pgExtraClient>> | undefined;
+  try {
+    b = await pgExtraClient(ctx, { ...connOf(db), database: s.database }, s.database, s.tls);
+    const client = b;
+    const q = async <R>(text: string | { name: string; text: string }): Promise<R[]> => {
+      const r: unknown = await client.query((typeof text === 'string' ? { text, query_timeout: 5_000 } : { ...text, query_timeout: 5_000 }) as never);
+      return (r as { rows: R[] }).rows;
+    };
+    const [other] = await q<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    details.secondConnectionPid = other?.pid ?? null;
+    if (other?.pid !== row.pid) return { details: { ...details, pooling: 'one backend per connection (direct, a proxy, or a session-mode pooler)' } };
+    const w = where(db);
+    const hostKey = dbSettingKey(ctx.target, db, 'host');
+    const portKey = dbSettingKey(ctx.target, db, 'port');
+    const seen = `two connections to ${w} open at the same time were served by the same PostgreSQL backend (pid ${row.pid}), which the server sees connected from ${details.serverSeesClient}: a pooler in front of PostgreSQL hands server connections out per transaction`;
+    try { await q('BEGIN'); } catch (e) {
+      const m = (e as Error).message ?? String(e);
+      if (/statement pooling/i.test(m)) {
+        return { outcome: { status: 'fail', messageId: 'statementPooler', message: `${seen}, and it refuses transaction blocks ("${m}"): statement pooling, under which Flyte's migrations and multi-statement writes fail`, hint: `set pool_mode = session (or transaction with max_prepared_statements, PgBouncer 1.21+) for ${db.dbname} in the pooler's configuration (pgbouncer.ini: "${db.dbname} = host=… pool_mode=session" under [databases]) and reload it; or point ${hostKey}${dbSource(ctx.target, db, 'host')} / ${portKey} at PostgreSQL itself`, details: { ...details, pooling: 'statement', serverMessage: m } }, details };
+      }
+      throw e;
+    }
+    const name = `flyte_doctor_probe_${randomBytes(6).toString('hex')}`;
+    const text = `SELECT 1 AS ${name}`;
+    try {
+      await q({ name, text });
+      const names = (await q<{ name: string }>(`SELECT name FROM pg_prepared_statements WHERE statement = '${text}'`)).map((r: { name: string }) => r.name);
+      const passedThrough = names.includes(name);
+      if (passedThrough) await q(`DEALLOCATE ${name}`);
+      await q('COMMIT');
+      if (!passedThrough) return { details: { ...details, pooling: 'transaction', preparedStatements: `renamed by the pooler (${names[0] ?? 'not kept'}): PgBouncer 1.21+ max_prepared_statements, which pgx's statement cache works with` } };
+    } catch (e) {
+      await q('ROLLBACK').catch(() => {});
+      throw e;
+    }
+    return {
+      outcome: {
+        status: 'fail', messageId: 'transactionPooler',
+        message: `${seen}; it passes named prepared statements through unchanged (one prepared as ${name} kept that name on the server). Flyte's driver (pgx) prepares every query under a name ("stmtcache_…") and reuses it on whichever server connection the pooler hands out next: flyteadmin and datacatalog fail with "prepared statement \"stmtcache_…\" already exists" (SQLSTATE 42P05) or "… does not exist" (26000)`,
+        hint: `PgBouncer 1.21 or newer: set max_prepared_statements = 200 in the [pgbouncer] section of pgbouncer.ini and reload it (older PgBouncer: upgrade); or use session pooling for Flyte's databases ("${db.dbname} = host=… pool_mode=session" under [databases]); or point ${hostKey}${dbSource(ctx.target, db, 'host')} / ${portKey} at PostgreSQL itself`,
+        details: { ...details, pooling: 'transaction', preparedStatements: 'passed through by name' },
+      },
+      details,
+    };
+  } catch (e) {
+    // Not judged: the second login or a probe statement failed (a connection limit, a pooler quirk); the main check goes on.
+    return { details: { ...details, poolerProbe: `not judged: ${e instanceof Error ? e.message : String(e)}` } };
+  } finally {
+    await b?.end().catch(() => {});
+  }
+}
 
 export default defineCheck({
   id: 'database.postgres.connections',
@@ -46,18 +118,21 @@ export default defineCheck({
           current_setting('superuser_reserved_connections')::int AS reserved,
           (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS used,
           (SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user)::int AS role_limit,
-          (SELECT datconnlimit FROM pg_database WHERE datname = $1)::int AS db_limit`, [db.dbname]);
+          (SELECT datconnlimit FROM pg_database WHERE datname = $1)::int AS db_limit,
+          pg_backend_pid() AS pid, inet_client_addr()::text AS client_addr, inet_client_port() AS client_port`, [db.dbname]);
     } catch (e) {
       if (e instanceof PgProbeError && e.kind !== 'aborted') return queryFinding(ctx.target, db, e, 'reading max_connections and pg_stat_activity');
       throw e;
     }
     if (!row || typeof row.max !== 'number') throw new PgProbeError('other', 'the server returned no connection settings', { step: 'query' });
+    const pooler = await poolerProbe(ctx, db, s, row);
+    if (pooler.outcome) return pooler.outcome;
     const sameServer = ctx.target.databases.filter((d) => d.host === db.host && d.port === db.port);
     const pools = sameServer.map((d) => ({ role: d.role, maxOpenConnections: d.maxOpenConnections ?? DEFAULT_MAX_OPEN }));
     const needed = pools.reduce((a, p) => a + p.maxOpenConnections, 0);
     const usedByOthers = Math.max(0, row.used - 1); // this session is not Flyte's
     const free = row.max - row.reserved - usedByOthers;
-    const details = { maxConnections: row.max, superuserReserved: row.reserved, inUse: usedByOthers, free, flytePools: pools, flyteMaxTotal: needed, roleConnectionLimit: row.role_limit, databaseConnectionLimit: row.db_limit, note: 'per process: multiply by replicas for flyte-core deployments with several replicas' };
+    const details = { maxConnections: row.max, superuserReserved: row.reserved, inUse: usedByOthers, free, flytePools: pools, flyteMaxTotal: needed, roleConnectionLimit: row.role_limit, databaseConnectionLimit: row.db_limit, note: 'per process: multiply by replicas for flyte-core deployments with several replicas', ...(pooler.details.relayed ? { pooler: pooler.details } : {}) };
     const fix = `lower ${dbKey(db, 'maxOpenConnections')} (each Flyte process opens up to that many), add PgBouncer, or raise max_connections on ${db.host}`;
     const roleNeeded = sameServer.filter((d) => d.user === db.user).reduce((a, d) => a + (d.maxOpenConnections ?? DEFAULT_MAX_OPEN), 0);
     if (row.role_limit >= 0 && roleNeeded > row.role_limit) {

@@ -16,6 +16,8 @@ const MESSAGES = {
   connectRevoked: { status: 'fail', summary: 'The role may not connect to the database: its CONNECT privilege is revoked (SQLSTATE 42501).' },
   notAcceptingConnections: { status: 'fail', summary: 'The database does not accept connections (datallowconn = false, SQLSTATE 55000).' },
   databaseConnectionLimit: { status: 'fail', summary: 'The database\'s CONNECTION LIMIT is reached (SQLSTATE 53300).' },
+  collationVersionMismatch: { status: 'warn', summary: 'The database\'s default collation was recorded with another library version than the server has now (an OS or ICU upgrade): indexes on text may be out of order, and PostgreSQL warns at every connection.' },
+  sqlAsciiEncoding: { status: 'warn', summary: 'The database\'s encoding is SQL_ASCII: PostgreSQL neither validates nor converts text there, while Flyte reads and writes UTF-8.' },
   ...QUERY_MESSAGES,
   ...NOT_FROM_HERE_MESSAGES,
 } as const satisfies Messages;
@@ -46,8 +48,29 @@ export default defineCheck({
     try {
       if (!refused) {
         if (!s.client) return { status: 'skip', messageId: 'noSession', message: `not checked: no session on ${w} (${s.error?.message ?? 'database.postgres.auth says why'})`, details };
-        const [row] = await query<{ owner: string }>(ctx, db, s.client, 'SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = current_database()');
-        return { status: 'pass', messageId: 'exists', message: `database ${db.dbname} exists (owner ${row?.owner ?? '?'})`, details: { ...details, owner: row?.owner ?? null } };
+        const [row] = await query<{ owner: string; encoding: string | null; v: number }>(ctx, db, s.client, `SELECT pg_get_userbyid(datdba) AS owner, pg_encoding_to_char(encoding) AS encoding, current_setting('server_version_num')::int AS v FROM pg_database WHERE datname = current_database()`);
+        // PostgreSQL 15+ records the default collation's library version (datcollversion); other versions: not judged.
+        const coll = (row?.v ?? 0) >= 150000
+          ? (await query<{ recorded: string | null; actual: string | null; provider: string | null }>(ctx, db, s.client, 'SELECT datcollversion AS recorded, pg_database_collation_actual_version(oid) AS actual, datlocprovider::text AS provider FROM pg_database WHERE datname = current_database()').catch(() => []))[0]
+          : undefined;
+        const dd = { ...details, owner: row?.owner ?? null, encoding: row?.encoding ?? null, ...(coll ? { collationVersion: coll.recorded, collationLibraryVersion: coll.actual, localeProvider: coll.provider === 'i' ? 'icu' : coll.provider === 'c' ? 'libc' : coll.provider } : {}) };
+        if (coll?.recorded && coll.actual && coll.recorded !== coll.actual) {
+          return {
+            status: 'warn', messageId: 'collationVersionMismatch',
+            message: `database ${db.dbname} on ${w} was created with version ${coll.recorded} of its ${coll.provider === 'i' ? 'ICU' : 'C library (glibc)'} collation, and the server now has ${coll.actual} (an operating-system or ICU upgrade, or a restore onto another image): indexes on text that Flyte's unique constraints rely on may be out of order, and PostgreSQL warns "database \"${db.dbname}\" has a collation version mismatch" at every connection`,
+            hint: `as the database owner or a superuser, rebuild the indexes, then record the new version: ${adminSql(db, `REINDEX DATABASE ${ident(db.dbname)}`, db.dbname)}; then ${adminSql(db, `ALTER DATABASE ${ident(db.dbname)} REFRESH COLLATION VERSION`)}`,
+            details: dd,
+          };
+        }
+        if (row?.encoding === 'SQL_ASCII') {
+          return {
+            status: 'warn', messageId: 'sqlAsciiEncoding',
+            message: `database ${db.dbname} on ${w} has encoding SQL_ASCII: PostgreSQL stores the bytes it is given without checking or converting them, so text another client writes in another encoding reaches Flyte as invalid UTF-8, and upper()/lower()/ordering work byte by byte`,
+            hint: `for a new installation, create the database as UTF8: ${adminSql(db, `CREATE DATABASE ${ident(`${db.dbname}_utf8`)} OWNER ${ident(db.user)} ENCODING 'UTF8' TEMPLATE template0`)} and set ${dbKeyName} to it${dbSource(ctx.target, db, 'dbname')}; an existing one: pg_dump it and restore into that database`,
+            details: dd,
+          };
+        }
+        return { status: 'pass', messageId: 'exists', message: `database ${db.dbname} exists (owner ${row?.owner ?? '?'})`, details: dd };
       }
       const d = { ...details, ...serverDetails(refused) };
       if (refused.code === '42501') {

@@ -7,7 +7,7 @@ import { carryNotFromHere, databaseFor, dbInstances, hpKey, NOT_FROM_HERE_MESSAG
 
 interface Row {
   usr: string; schema: string | null; superuser: boolean; owns_db: boolean; db_owner: string; db_create: boolean; schema_create: boolean; schema_usage: boolean; owns_schema: boolean; schema_owner: string | null;
-  in_recovery: boolean; tx_read_only: string; default_read_only: string; read_only_source: string | null; no_usage_schema: string | null;
+  in_recovery: boolean; tx_read_only: string; default_read_only: string; read_only_source: string | null; read_only_file: string | null; no_usage_schema: string | null;
 }
 
 const MESSAGES = {
@@ -60,6 +60,7 @@ export default defineCheck({
           current_setting('transaction_read_only') AS tx_read_only,
           current_setting('default_transaction_read_only') AS default_read_only,
           (SELECT source FROM pg_settings WHERE name = 'default_transaction_read_only') AS read_only_source,
+          (SELECT sourcefile FROM pg_settings WHERE name = 'default_transaction_read_only') AS read_only_file,
           (SELECT n.nspname FROM unnest(string_to_array(current_setting('search_path'), ',')) WITH ORDINALITY AS p(name, i)
              JOIN pg_namespace n ON n.nspname = btrim(replace(btrim(p.name), '$user', current_user), '"')
              WHERE NOT has_schema_privilege(n.oid, 'USAGE') ORDER BY p.i LIMIT 1) AS no_usage_schema
@@ -72,15 +73,63 @@ export default defineCheck({
       if (row.in_recovery) {
         return { status: 'fail', messageId: 'readReplica', cause: cause.config(hostKey), message: `${w} is a read-only replica (pg_is_in_recovery() is true): Flyte's migrations and writes fail there with "cannot execute … in a read-only transaction" (SQLSTATE 25006)`, hint: `set ${hostKey}${dbSource(ctx.target, db, 'host')} to the primary's (writer) endpoint; on RDS/Aurora the cluster (writer) endpoint, not the reader or a replica instance`, details };
       }
-      if (row.tx_read_only === 'on' || row.default_read_only === 'on') {
+      // Flyte's driver sends the options' key=values as settings at login (this probe's session does
+      // not): there, default_transaction_read_only overrides the role's, database's and server's.
+      const optKey = Object.keys(db.runtimeParams ?? {}).find((k) => k.toLowerCase() === 'default_transaction_read_only');
+      const optVal = optKey ? db.runtimeParams![optKey]!.trim() : undefined;
+      const optOn = optVal === undefined ? undefined : /^(on|t|tr|tru|true|y|ye|yes|1)$/i.test(optVal);
+      if (optOn) {
+        const optionsKey = dbSettingKey(ctx.target, db, 'options');
+        return { status: 'fail', messageId: 'readOnlyTransactions', cause: cause.config(optionsKey), message: `${optionsKey}${dbSource(ctx.target, db, 'options')} has ${optKey}=${optVal}: Flyte's driver sends it to the server as a setting at login, so Flyte's sessions on ${db.dbname} are read-only and its migrations fail with "cannot execute CREATE TABLE in a read-only transaction" (SQLSTATE 25006)${row.default_read_only === 'on' ? '' : ` (the role's own sessions are writable: this check's login, which does not send it, is)`}`, hint: `remove ${optKey}=${optVal} from ${optionsKey}`, details: { ...details, optionsReadOnly: `${optKey}=${optVal}` } };
+      }
+      if ((row.tx_read_only === 'on' || row.default_read_only === 'on') && optOn === false) {
+        // The options turn it off for Flyte's sessions: the role's setting does not reach them.
+        Object.assign(details, { optionsReadOnly: `${optKey}=${optVal}`, note: `default_transaction_read_only = on (set by ${row.read_only_source ?? '?'}) is overridden by ${optKey}=${optVal} in the options Flyte's driver sends` });
+      } else if (row.tx_read_only === 'on' || row.default_read_only === 'on') {
         const src = row.read_only_source ?? 'unknown';
+        const file = row.read_only_file;
         const fix = src === 'user' ? adminSql(db, `ALTER ROLE ${ident(db.user)} RESET default_transaction_read_only`)
           : src === 'database' ? adminSql(db, `ALTER DATABASE ${ident(db.dbname)} RESET default_transaction_read_only`)
             : src === 'database user' ? adminSql(db, `ALTER ROLE ${ident(db.user)} IN DATABASE ${ident(db.dbname)} RESET default_transaction_read_only`)
-              : src === 'configuration file' || src === 'default' ? `set default_transaction_read_only = off in the server's postgresql.conf (or the managed instance's parameter group) and reload (SELECT pg_reload_conf())`
+              : src === 'configuration file' && file && /postgresql\.auto\.conf$/.test(file) ? `${adminSql(db, 'ALTER SYSTEM RESET default_transaction_read_only')} and then ${adminSql(db, 'SELECT pg_reload_conf()')} (it is set by ALTER SYSTEM, in ${file}, which overrides postgresql.conf)`
+              : src === 'configuration file' && file ? `set default_transaction_read_only = off in ${file} (or remove the line) and reload (SELECT pg_reload_conf())`
+              : src === 'configuration file' ? `set default_transaction_read_only = off where the server's configuration sets it (its parameter group on a managed instance; else postgresql.conf, or postgresql.auto.conf when it was set by ALTER SYSTEM: ${adminSql(db, 'ALTER SYSTEM RESET default_transaction_read_only')}) and reload (SELECT pg_reload_conf())`
+              : src === 'command line' ? `remove "-c default_transaction_read_only=on" from the server's command line (the container's args, the service unit) and restart it`
+              : src === 'default' ? `set default_transaction_read_only = off in the server's postgresql.conf (or the managed instance's parameter group) and reload (SELECT pg_reload_conf())`
                 : `find where default_transaction_read_only is set (${src}: ${adminSql(db, 'SELECT * FROM pg_db_role_setting')}) and reset it`;
-        const by = src === 'user' ? `role ${db.user}` : src === 'database' ? `database ${db.dbname}` : src === 'database user' ? `role ${db.user} in database ${db.dbname}` : src === 'configuration file' ? 'the server configuration' : src;
+        const by = src === 'user' ? `role ${db.user}` : src === 'database' ? `database ${db.dbname}` : src === 'database user' ? `role ${db.user} in database ${db.dbname}` : src === 'configuration file' ? `the server configuration${file ? ` (${file})` : ''}` : src === 'command line' ? 'the server\'s command line' : src;
         return { status: 'fail', messageId: 'readOnlyTransactions', message: `sessions of ${db.user} on ${db.dbname} are read-only: default_transaction_read_only = on, set by ${by}; Flyte's migrations would fail with "cannot execute CREATE TABLE in a read-only transaction" (SQLSTATE 25006)`, hint: `as an admin: ${fix}`, details };
+      }
+      // A search_path in the options is sent by Flyte's driver at login (this probe's session does not
+      // send it): Flyte's tables go to its first existing schema the role may use, not the role's default.
+      const spKey = Object.keys(db.runtimeParams ?? {}).find((k) => k.toLowerCase() === 'search_path');
+      if (spKey) {
+        const optionsKey = dbSettingKey(ctx.target, db, 'options');
+        const raw = db.runtimeParams![spKey]!;
+        const names = raw.split(',').map((x) => x.trim()).filter(Boolean).map((x) => x === '$user' ? db.user : /^".*"$/.test(x) ? x.slice(1, -1).replace(/""/g, '"') : x.toLowerCase());
+        const rows = await query<{ name: string; found: boolean; usage: boolean; create: boolean; owns: boolean; owner: string | null }>(ctx, db, s.client, `
+          SELECT p.name, n.oid IS NOT NULL AS found, COALESCE(has_schema_privilege(n.oid, 'USAGE'), false) AS usage, COALESCE(has_schema_privilege(n.oid, 'CREATE'), false) AS create,
+            COALESCE(pg_has_role(current_user, n.nspowner, 'USAGE'), false) AS owns, pg_get_userbyid(n.nspowner) AS owner
+          FROM unnest($1::text[]) WITH ORDINALITY AS p(name, i) LEFT JOIN pg_namespace n ON n.nspname = p.name ORDER BY p.i`, [names]);
+        const target = rows.find((x) => x.found && x.usage && !/^pg_/.test(x.name));
+        const sd = { ...details, optionsSearchPath: `${spKey}=${raw}`, schema: target?.name ?? null };
+        if (!target) {
+          const first = names[0] ?? 'public';
+          const unusable = rows.find((x) => x.found && !x.usage);
+          return { status: 'fail', messageId: unusable ? 'noCreateOnSchema' : 'noSchema', cause: cause.config(optionsKey),
+            message: `${optionsKey}${dbSource(ctx.target, db, 'options')} has ${spKey}=${raw}, which Flyte's driver sends at login: ${unusable ? `schema ${unusable.name} exists but ${db.user} has no USAGE on it, and no other schema of it exists` : `no schema of it exists in ${db.dbname}`}, so Flyte's migrations fail with "no schema has been selected to create in" (SQLSTATE 3F000)`,
+            hint: unusable
+              ? `as the schema owner or a superuser: ${adminSql(db, `GRANT USAGE, CREATE ON SCHEMA ${ident(unusable.name)} TO ${ident(db.user)}`, db.dbname)}; or remove ${spKey}=${raw} from ${optionsKey}`
+              : `create the schema as an admin: ${adminSql(db, `CREATE SCHEMA ${ident(first)} AUTHORIZATION ${ident(db.user)}`, db.dbname)}; or remove ${spKey}=${raw} from ${optionsKey} (Flyte then uses ${row.schema ?? 'the role\'s search_path'})`,
+            details: sd };
+        }
+        if (!row.superuser && !target.create && !target.owns) {
+          return { status: 'fail', messageId: 'noCreateOnSchema', cause: cause.denied('postgres', `${db.user}@${hpKey(db)}`, `schema ${db.dbname}.${target.name}`),
+            message: `${optionsKey} has ${spKey}=${raw}, which Flyte's driver sends at login, so its tables go to schema ${target.name}, where role ${db.user} may not create tables (no CREATE privilege, not the owner ${target.owner ?? '?'}); Flyte's migrations will fail with "permission denied for schema ${target.name}" (SQLSTATE 42501)`,
+            hint: `as the schema owner or a superuser: ${adminSql(db, `GRANT CREATE ON SCHEMA ${ident(target.name)} TO ${ident(db.user)}`, db.dbname)}; or change ${spKey} in ${optionsKey} to a schema ${db.user} owns`,
+            details: sd };
+        }
+        return { status: 'pass', messageId: 'canCreate', message: `${db.user} may create tables in ${db.dbname}.${target.name} (${row.superuser ? 'superuser' : target.owns ? `owner of schema ${target.name}` : `CREATE on schema ${target.name}`}), the schema ${spKey}=${raw} in ${optionsKey} selects, on a writable primary`, details: sd };
       }
       // current_schema() skips schemas the role has no USAGE on: that is a privilege, not a missing schema.
       const schema = row.schema ?? row.no_usage_schema ?? 'public';

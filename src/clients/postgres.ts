@@ -556,6 +556,28 @@ export async function pgTryLogin(ctx: CheckContext, c: PgConn): Promise<PgProbeE
   }
 }
 
+/**
+ * A second login with the session's parameters (its database, its TLS choice), kept open for the
+ * caller, which ends it: for probes that need two connections open at once (is a pooler in
+ * transaction mode handing both the same server backend?). Failures are PgProbeError.
+ */
+export async function pgExtraClient(ctx: CheckContext, c: PgConn, database: string, useTls: boolean): Promise<PgClient> {
+  const timeoutMs = stepBudget(ctx, 5_000);
+  ctx.addSecret(c.password?.reveal());
+  try {
+    const { address } = await resolveHost(c.host, ctx.target.dnsServer, timeoutMs);
+    return await pgConnectOnce(c, address, database, await pgSslOption(c, useTls), timeoutMs, ctx.signal);
+  } catch (e) {
+    throw e instanceof DnsError ? new PgProbeError('dns', e.message, { code: e.code, dnsKind: e.kind, step: 'dns' }) : classifyPgError(e, c.host, c.port);
+  }
+}
+
+/** This machine's end of a client's connection (node-postgres keeps the socket as connection.stream), when known. */
+export function pgLocalEnd(client: PgClient): { address?: string; port?: number } {
+  const stream = (client as unknown as { connection?: { stream?: { localAddress?: unknown; localPort?: unknown } } }).connection?.stream;
+  return { ...(typeof stream?.localAddress === 'string' ? { address: stream.localAddress } : {}), ...(typeof stream?.localPort === 'number' ? { port: stream.localPort } : {}) };
+}
+
 async function pgSslOption(c: PgConn, wantTls: boolean): Promise<ClientConfig['ssl']> {
   if (!wantTls) return false;
   const plan = await sslPlanOf(c);
