@@ -5,6 +5,7 @@ import clientType from './client.type.js';
 import discoveryGrpc from './discovery.grpc.js';
 import discoveryMetadata from './discovery.metadata.js';
 import oidcIssuer from './oidc.issuer.js';
+import oidcJwks from './oidc.jwks.js';
 import publicUri from './public.uri.js';
 
-export const checks: readonly Check[] = [clientToken, clientType, discoveryGrpc, discoveryMetadata, oidcIssuer, publicUri];
+export const checks: readonly Check[] = [clientToken, clientType, discoveryGrpc, discoveryMetadata, oidcIssuer, oidcJwks, publicUri];

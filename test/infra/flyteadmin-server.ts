@@ -19,6 +19,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
+import { generateKeyPairSync } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 
@@ -246,7 +247,7 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
       });
       return;
     }
-    if (sub === '/keys') { json(res, 200, { keys: [] }); return; }
+    if (sub === '/keys') { json(res, 200, { keys: [signingJwk()] }); return; }
     if (sub === '/token') { json(res, 400, { error: 'invalid_client' }); return; }
   }
   res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
@@ -266,3 +267,11 @@ http.on('error', (e) => { console.error(`HTTP listen ${host}:${httpPort} failed:
 const stop = () => { http.close(); server.tryShutdown(() => process.exit(0)); setTimeout(() => process.exit(0), 2000).unref(); };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+
+// The issuer's signing key, as a JWKS serves it: a real RSA public key (a key set with no key is a
+// finding of auth.oidc.jwks). Made once, on first request.
+let jwk: Record<string, unknown> | undefined;
+function signingJwk(): Record<string, unknown> {
+  jwk ??= { ...generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' }), kid: 'testbed-1', use: 'sig', alg: 'RS256' };
+  return jwk;
+}
