@@ -21,7 +21,7 @@ const MESSAGES = {
   ...NOT_FROM_HERE_MESSAGES,
 } as const satisfies Messages;
 
-interface Row { max: number; reserved: number; used: number; role_limit: number; db_limit: number | null; pid: number; client_addr: string | null; client_port: number | null }
+interface Row { max: number; reserved: number; reserved_roles?: number; used: number; role_limit: number; db_limit: number | null; pid: number; client_addr: string | null; client_port: number | null }
 
 type PoolerOutcome = Outcome<'transactionPooler' | 'statementPooler'>;
 
@@ -116,6 +116,7 @@ export default defineCheck({
       [row] = await query<Row & Record<string, unknown>>(ctx, db, s.client, `
         SELECT current_setting('max_connections')::int AS max,
           current_setting('superuser_reserved_connections')::int AS reserved,
+          COALESCE(current_setting('reserved_connections', true), '0')::int AS reserved_roles,
           (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int AS used,
           (SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user)::int AS role_limit,
           (SELECT datconnlimit FROM pg_database WHERE datname = $1)::int AS db_limit,
@@ -131,8 +132,10 @@ export default defineCheck({
     const pools = sameServer.map((d) => ({ role: d.role, maxOpenConnections: d.maxOpenConnections ?? DEFAULT_MAX_OPEN }));
     const needed = pools.reduce((a, p) => a + p.maxOpenConnections, 0);
     const usedByOthers = Math.max(0, row.used - 1); // this session is not Flyte's
-    const free = row.max - row.reserved - usedByOthers;
-    const details = { maxConnections: row.max, superuserReserved: row.reserved, inUse: usedByOthers, free, flytePools: pools, flyteMaxTotal: needed, roleConnectionLimit: row.role_limit, databaseConnectionLimit: row.db_limit, note: 'per process: multiply by replicas for flyte-core deployments with several replicas', ...(pooler.details.relayed ? { pooler: pooler.details } : {}) };
+    // PostgreSQL 16+: reserved_connections are kept for roles with pg_use_reserved_connections too (NULL before 16)
+    const reserved = row.reserved + (row.reserved_roles ?? 0);
+    const free = row.max - reserved - usedByOthers;
+    const details = { maxConnections: row.max, superuserReserved: row.reserved, ...(row.reserved_roles ? { reservedConnections: row.reserved_roles } : {}), inUse: usedByOthers, free, flytePools: pools, flyteMaxTotal: needed, roleConnectionLimit: row.role_limit, databaseConnectionLimit: row.db_limit, note: 'per process: multiply by replicas for flyte-core deployments with several replicas', ...(pooler.details.relayed ? { pooler: pooler.details } : {}) };
     const fix = `lower ${dbKey(db, 'maxOpenConnections')} (each Flyte process opens up to that many), add PgBouncer, or raise max_connections on ${db.host}`;
     const roleNeeded = sameServer.filter((d) => d.user === db.user).reduce((a, d) => a + (d.maxOpenConnections ?? DEFAULT_MAX_OPEN), 0);
     if (row.role_limit >= 0 && roleNeeded > row.role_limit) {
@@ -143,7 +146,7 @@ export default defineCheck({
       return { status: 'warn', messageId: 'databaseLimit', message: `database ${db.dbname} is limited to ${row.db_limit} connections but Flyte's pools may open ${dbNeeded}`, hint: `as an admin: ${adminSql(db, `ALTER DATABASE ${ident(db.dbname)} CONNECTION LIMIT ${dbNeeded + 10}`)}; or ${fix}`, details };
     }
     if (needed > free) {
-      return { status: 'warn', messageId: 'insufficient', message: `Flyte's pools on ${db.host}:${db.port} may open up to ${needed} connections (${pools.map((p) => `${p.role} ${p.maxOpenConnections}`).join(' + ')}) but only ${free} of ${row.max} are free (${usedByOthers} in use, ${row.reserved} reserved)`, hint: fix, details };
+      return { status: 'warn', messageId: 'insufficient', message: `Flyte's pools on ${db.host}:${db.port} may open up to ${needed} connections (${pools.map((p) => `${p.role} ${p.maxOpenConnections}`).join(' + ')}) but only ${free} of ${row.max} are free (${usedByOthers} in use, ${reserved} reserved)`, hint: fix, details };
     }
     if (needed > 0.8 * free) {
       return { status: 'warn', messageId: 'tight', message: `Flyte's pools may use ${needed} of the ${free} free connections on ${db.host}:${db.port} (over 80%)`, hint: fix, details };
