@@ -34,9 +34,41 @@ type GrpcClient = import('@grpc/grpc-js').Client;
 
 export class GrpcCallError extends Error {
   override readonly name = 'GrpcCallError';
+  /** For a deadline grpc-js met before it called the transport ready: how far a plain connection got (watchTransport). */
+  transport?: TransportSeen;
   constructor(readonly code: number, readonly codeName: string, readonly details: string, readonly path: string, readonly address: string) {
     super(`${path}: ${codeName}: ${details}`);
   }
+}
+
+/** What a plain connection to the endpoint met, alongside the calls (see watchTransport). */
+export interface TransportSeen { tcp: boolean; /** the TLS handshake completed */ tls: boolean; alpn?: string | false; settings: boolean; bytes: number; error?: string }
+
+/**
+ * grpc-js reports "Deadline exceeded … Waiting for LB pick" both for a port that never accepts and
+ * for a server that completes TCP and TLS and then never sends its HTTP/2 SETTINGS (a hung proxy, a
+ * TLS terminator whose backend is gone): one connection per endpoint and run, made next to the calls,
+ * tells them apart without costing a call any time (its state is read when a call's deadline passes).
+ */
+function watchTransport(ctx: CheckContext, t: GrpcTarget, address: string): Promise<TransportSeen> {
+  return ctx.shared(`grpc-transport:${hostPort(t)}:${t.tls ? 'tls' : 'plain'}:${address}`, async (signal) => {
+    const net = await import('node:net');
+    const tls = await import('node:tls');
+    const seen: TransportSeen = { tcp: false, tls: false, settings: false, bytes: 0 };
+    const sock = t.tls
+      ? tls.connect({ host: address, port: t.port, rejectUnauthorized: false, ALPNProtocols: ['h2'], ...(net.isIP(t.host) ? {} : { servername: t.host }) })
+      : net.connect({ host: address, port: t.port });
+    // the client connection preface and an empty SETTINGS frame: a live HTTP/2 server answers with its SETTINGS
+    const preface = Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]);
+    const end = () => sock.destroy();
+    sock.once('connect', () => { seen.tcp = true; if (!t.tls) sock.write(preface); });
+    sock.once('secureConnect', () => { seen.tls = true; seen.alpn = (sock as import('node:tls').TLSSocket).alpnProtocol ?? false; sock.write(preface); });
+    sock.on('data', (d: Buffer) => { seen.bytes += d.length; if (d.length >= 9 && d[3] === 0x04) seen.settings = true; end(); });
+    sock.on('error', (e) => { seen.error = e.message; });
+    sock.setTimeout(0);
+    if (signal.aborted) end(); else signal.addEventListener('abort', end, { once: true });
+    return seen;
+  });
 }
 
 export interface GrpcOptions { ca?: string[]; skipVerify?: boolean }
@@ -93,11 +125,17 @@ export async function unaryCall<Req, Res>(
     // The SDKs load before the call (CPU time): keep the deadline inside what is left of the check's
     // budget, so a dead endpoint ends as this check's own finding, not as the engine's timeout.
     const deadlineMs = Math.max(100, Math.min(timeoutMs, ctx.remainingMs() - 250));
+    let seen: TransportSeen | undefined;
+    // (only for a call still unanswered at half its deadline: a healthy run opens no extra connection)
+    const watch = setTimeout(() => { watchTransport(ctx, t, ch.address).then((s) => { seen = s; }, () => undefined); }, Math.min(deadlineMs / 2, 1000));
     const call = ch.client.makeUnaryRequest(path, serialize, deserialize, req, md, { deadline: new Date(Date.now() + deadlineMs) }, (err, res) => {
+      clearTimeout(watch);
       ctx.signal.removeEventListener('abort', onAbort);
       if (err) {
         const code = err.code ?? grpc.status.UNKNOWN;
-        reject(new GrpcCallError(code, grpc.status[code] ?? String(code), err.details ?? err.message, path, `${ch.address}:${t.port}`));
+        const e = new GrpcCallError(code, grpc.status[code] ?? String(code), err.details ?? err.message, path, `${ch.address}:${t.port}`);
+        if (seen && code === grpc.status.DEADLINE_EXCEEDED) e.transport = { ...seen };
+        reject(e);
       } else resolve(res as Res);
     });
     const onAbort = () => call.cancel();
@@ -201,7 +239,18 @@ export function classifyGrpcError(err: unknown): GrpcFailure {
   if (http) return { ...base, kind: 'http', httpStatus: Number(http[1]) };
   // grpc-js's own deadline says "Deadline exceeded[ after ...]"; any other text is a status the peer
   // sent (Envoy's "upstream request timeout", Go's "context deadline exceeded"): an answer, not silence.
-  if (err.codeName === 'DEADLINE_EXCEEDED') return /^Deadline exceeded\b/i.test(d.trim()) || !d.trim() ? { ...base, kind: 'deadline', connected: /remote_addr=\S+/.test(d) } : { ...base, kind: 'status' };
+  if (err.codeName === 'DEADLINE_EXCEEDED') {
+    if (!(/^Deadline exceeded\b/i.test(d.trim()) || !d.trim())) return { ...base, kind: 'status' };
+    if (/remote_addr=\S+/.test(d)) return { ...base, kind: 'deadline', connected: true };
+    // grpc-js never called the transport ready, but a plain connection got through TCP (and TLS) and
+    // the server stayed silent: connected, not "no answer" (a firewall would not have let TCP through)
+    const tr = err.transport;
+    // (TLS endpoints only: a bare TCP accept with nothing behind it is the black hole the TLS checks name)
+    if (tr?.tls && !tr.settings) {
+      return { ...base, kind: 'deadline', connected: true, detail: `${d}; the TLS handshake completed${tr.alpn ? ` (ALPN ${tr.alpn})` : ' (no ALPN)'}, then the server sent ${tr.bytes ? `${tr.bytes} byte(s) that are not HTTP/2 SETTINGS` : 'nothing (no HTTP/2 SETTINGS)'}` };
+    }
+    return { ...base, kind: 'deadline', connected: false };
+  }
   // "Call cancelled": our own cancel (the check's signal; the caller knows) or an RST_STREAM(CANCEL) from the peer.
   if (err.codeName === 'CANCELLED' && /Call cancelled/i.test(d)) return { ...base, kind: 'status' };
   if (CLIENT_SIDE.test(d.trim()) || (err.codeName === 'UNAVAILABLE' && !d.trim())) {

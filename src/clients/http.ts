@@ -64,11 +64,18 @@ export async function httpRequest(ctx: CheckContext, url: string, o: HttpRequest
   const { request } = await undici();
   const u = new URL(url);
   const dispatcher = await agentFor(ctx, u.origin, o);
-  const ioTimeout = timeoutSignal(Math.max(1, o.timeoutMs));
+  // Within what is left of the check's budget: a check that makes its requests one after the other
+  // (a discovery document, then the client config) against a dead endpoint ends with this probe's
+  // finding ("no answer within …"), not with the engine's "timed out" once the second one starts late.
+  const timeoutMs = Math.max(100, Math.min(o.timeoutMs, ctx.remainingMs() - 250));
+  const ioTimeout = timeoutSignal(timeoutMs);
   const signal = AbortSignal.any([ctx.signal, ioTimeout]);
   const where = `${u.host}`;
   const t0 = Date.now();
-  let head: { status: number; headers: Record<string, string | string[] | undefined>; received: () => number } | undefined;
+  let head: { status: number; headers: Record<string, string | string[] | undefined>; received: () => number; at: number } | undefined;
+  // when body bytes last came, and how many reads brought them: a body that keeps trickling in (a byte
+  // a second, below any idle timeout) is not one that stopped, and the report says which it was
+  let lastAt = 0, reads = 0;
   try {
     // undici does not abort a connection still in its TLS handshake: race the signal ourselves
     // (the socket is closed when the run ends and the shared Agent is destroyed).
@@ -81,17 +88,17 @@ export async function httpRequest(ctx: CheckContext, url: string, o: HttpRequest
       dispatcher, signal, method: o.method ?? 'GET',
       headers: { 'user-agent': 'flyte-doctor', ...(o.headers ?? {}) },
       ...(o.body !== undefined ? { body: o.body } : {}),
-      headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs,
+      headersTimeout: timeoutMs, bodyTimeout: timeoutMs,
     });
     pending.catch(() => undefined);
     const res = await Promise.race([pending, aborted]).finally(() => signal.removeEventListener('abort', onAbort!));
     const max = o.maxBodyBytes ?? 64 * 1024;
     const chunks: Buffer[] = [];
     let size = 0;
-    head = { status: res.statusCode, headers: res.headers, received: () => size };
+    head = { status: res.statusCode, headers: res.headers, received: () => size, at: Date.now() };
     for await (const chunk of res.body) {
       const b = chunk as Buffer;
-      chunks.push(b); size += b.length;
+      chunks.push(b); size += b.length; lastAt = Date.now(); reads++;
       if (size >= max) { res.body.destroy(); break; }
     }
     const headers: Record<string, string> = {};
@@ -104,10 +111,14 @@ export async function httpRequest(ctx: CheckContext, url: string, o: HttpRequest
   } catch (err) {
     if ((ioTimeout.aborted || (err as { code?: string })?.code === 'UND_ERR_BODY_TIMEOUT') && !ctx.signal.aborted && head) {
       // the server answered (status line and headers), then its body stopped: not "no answer"
-      throw new ProbeError('stalled', `${where} ${stalledText(head.status, head.headers, head.received(), Date.now() - t0)}`, 'ETIMEDOUT', undefined, { connected: true });
+      const now = Date.now();
+      const text = trickling(reads, lastAt, head.at, now)
+        ? trickleText(head.status, head.headers, head.received(), now - t0, now - lastAt)
+        : stalledText(head.status, head.headers, head.received(), now - t0);
+      throw new ProbeError('stalled', `${where} ${text}`, 'ETIMEDOUT', undefined, { connected: true });
     }
     if (ioTimeout.aborted && !ctx.signal.aborted) {
-      throw new ProbeError('timeout', `no answer from ${where} within ${Math.round(o.timeoutMs / 100) / 10}s`, 'ETIMEDOUT');
+      throw new ProbeError('timeout', `no answer from ${where} within ${Math.round(timeoutMs / 100) / 10}s`, 'ETIMEDOUT');
     }
     if (ctx.signal.aborted) throw err; // the engine reports its own timeout / interruption
     const c = classifyNetError(err);
@@ -115,6 +126,23 @@ export async function httpRequest(ctx: CheckContext, url: string, o: HttpRequest
     const text = e.cause?.message && e.cause.message !== e.message ? `${e.message}: ${e.cause.message}` : e.message;
     throw new ProbeError(c.kind, `${where}: ${text}`, c.code);
   }
+}
+
+/**
+ * The body was still coming in when the time was up: more than one read brought bytes, and the last
+ * came recently (within a second and a half, or half the time since the headers), so it trickles
+ * rather than stopped.
+ */
+export function trickling(reads: number, lastAt: number, headAt: number, now: number): boolean {
+  return reads >= 2 && lastAt > headAt && now - lastAt < Math.max(1500, (now - headAt) / 2);
+}
+
+/** `answered HTTP 200, then its body trickled in too slowly: 3 bytes of the 100000 … in 2.5s, the last 0.4s ago` */
+export function trickleText(status: number, headers: Record<string, unknown>, received: number, afterMs: number, lastAgoMs: number): string {
+  const length = Number(headers['content-length']);
+  const server = typeof headers['server'] === 'string' ? `, server ${headers['server'].slice(0, 60)}` : '';
+  const s = (ms: number) => `${Math.round(ms / 100) / 10}s`;
+  return `answered HTTP ${status}${server}, then its body trickled in too slowly to finish: ${received} bytes${Number.isSafeInteger(length) && length > received ? ` of the ${length} its Content-Length announced` : ''} in ${s(afterMs)}, the last ${s(lastAgoMs)} ago (still sending, not stopped)`;
 }
 
 /** Follows up to `max` redirects within the same request options; returns every hop. */

@@ -9,11 +9,14 @@
 // kubectl 1.26) and proxy-url (say so; the checks' client supports both).
 // Evidence only: every failure is an ApiError with status, reason and the server's message (scrubbed
 // of the credentials this client knows).
-import { execFile } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpsRequest, Agent } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import type { KubernetesTarget } from '../config/target.js';
 import { readKubeFile, readMergedKubeconfig, selectContext, kubeconfigFileList } from '../config/kubeconfig.js';
+
+/** After an exec plugin exits, how long its output may take to end (a process it started may hold the pipe). */
+export const EXEC_GRACE_MS = 500;
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -63,20 +66,58 @@ export function openApi(k: KubernetesTarget, env: NodeJS.ProcessEnv = process.en
     fileTok = { v, at: Date.now() };
     return v;
   };
-  const runExec = (signal?: AbortSignal) => new Promise<void>((resolve, reject) => {
+  // The plugin runs in a process group of its own: at the time limit or on Ctrl-C the whole group is
+  // killed (a `sh -c` wrapper's children included), and nothing it started outlives the run. A plugin
+  // that exits while a process it started keeps its stdout open (`daemon & echo {...}`) would make
+  // the read wait for that process (execFile waits for the pipes to close, also after a kill): once
+  // the plugin has exited, its output gets a short grace, then it is judged on what it printed.
+  const runExec = (budgetMs: number, signal?: AbortSignal) => new Promise<void>((resolve, reject) => {
     const ex = user.exec!;
     const info = { apiVersion: ex.apiVersion ?? 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: false } };
     const childEnv: NodeJS.ProcessEnv = { ...env, KUBERNETES_EXEC_INFO: JSON.stringify(info) };
     for (const e of ex.env) childEnv[e.name] = e.value;
-    execFile(ex.command, ex.args, { env: childEnv, timeout: 30_000, maxBuffer: 2 ** 20, ...(signal ? { signal } : {}) }, (err, stdout) => {
-      if (err) return reject(new Error(`exec credential plugin \`${ex.command}\` failed: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found on PATH' : err.message.split('\n')[0]}`));
+    const shown = `exec credential plugin \`${ex.command}\``;
+    if (signal?.aborted) return reject(new Error(`${shown} was not run: interrupted`));
+    let child: ChildProcess;
+    try {
+      child = spawn(ex.command, ex.args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
+    } catch (e) {
+      return reject(new Error(`${shown} failed: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found on PATH' : (e as Error).message.split('\n')[0]}`));
+    }
+    let out = '', errText = '', settled = false, exited = false;
+    let held: NodeJS.Timeout | undefined;
+    const killGroup = () => {
+      if (exited) return;
+      try { if (child.pid && process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL'); else child.kill('SIGKILL'); } catch { /* already gone */ }
+    };
+    const finish = (e?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer); clearTimeout(held); signal?.removeEventListener('abort', onAbort);
+      child.stdout!.destroy(); child.stderr!.destroy();
+      if (e) { killGroup(); return reject(e); }
       try {
-        const st = (JSON.parse(stdout) as { status?: { token?: string; clientCertificateData?: string; clientKeyData?: string; expirationTimestamp?: string } }).status ?? {};
+        const st = (JSON.parse(out) as { status?: { token?: string; clientCertificateData?: string; clientKeyData?: string; expirationTimestamp?: string } }).status ?? {};
         execCred = { ...(st.token ? { token: keep(st.token)! } : {}), ...(st.clientCertificateData ? { cert: st.clientCertificateData } : {}), ...(st.clientKeyData ? { key: keep(st.clientKeyData)! } : {}), ...(st.expirationTimestamp ? { expires: Date.parse(st.expirationTimestamp) } : {}) };
         agent?.destroy(); agent = undefined;
         resolve();
-      } catch { reject(new Error(`exec credential plugin \`${ex.command}\` did not print an ExecCredential`)); }
-    });
+      } catch { reject(new Error(`${shown} did not print an ExecCredential`)); }
+    };
+    const timer = setTimeout(() => finish(new Error(`${shown} did not finish within ${Math.round(budgetMs / 100) / 10}s (it may be waiting for an interactive login); it was stopped`)), Math.max(1, budgetMs));
+    const onAbort = () => finish(new Error(`${shown} was stopped: interrupted`));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => { if (out.length < 2 ** 20) out += d; });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => { if (errText.length < 64 * 1024) errText += d; });
+    child.on('error', (e: NodeJS.ErrnoException) => finish(new Error(`${shown} failed: ${e.code === 'ENOENT' ? 'not found on PATH' : e.message.split('\n')[0]}`)));
+    const judge = (code: number | null, sig: NodeJS.Signals | null, heldOpen: boolean) => {
+      if (code !== 0) return finish(new Error(`${shown} failed: exited with ${code ?? sig}${errText.trim() ? `: ${scrub(errText.trim().split('\n').slice(-3).join(' | ')).slice(0, 300)}` : ''}`));
+      // kubectl waits for the output to end (and hangs); here the output it printed is used when it is
+      // complete, and the process holding the pipe is left alone (it may be the plugin's own cache agent).
+      if (heldOpen) { try { JSON.parse(out); } catch { return finish(new Error(`${shown} exited, but a process it started still holds its standard output open ${EXEC_GRACE_MS} ms later (kubectl waits for that output to end and hangs)`)); } }
+      finish();
+    };
+    child.on('exit', (code, sig) => { exited = true; held = setTimeout(() => judge(code, sig, true), EXEC_GRACE_MS); });
+    child.on('close', (code, sig) => judge(code, sig, false));
   });
   const makeAgent = () => {
     const key = execCred?.key ? Buffer.from(execCred.key) : pem(user.clientKeyData, user.clientKey);
@@ -93,7 +134,9 @@ export function openApi(k: KubernetesTarget, env: NodeJS.ProcessEnv = process.en
   const scrub = (t: string) => { let s = t; for (const x of secrets) s = s.split(x).join('***'); return s; };
 
   async function raw(method: string, path: string, body: unknown, o: { signal?: AbortSignal; timeoutMs?: number; contentType?: string }): Promise<{ status: number; json: any; text: string }> {
-    if (user.exec && (!execCred || (execCred.expires !== undefined && execCred.expires < Date.now() + 10_000))) await runExec(o.signal);
+    const timeoutMs = o.timeoutMs ?? 10_000;
+    const deadline = Date.now() + timeoutMs;
+    if (user.exec && (!execCred || (execCred.expires !== undefined && execCred.expires < Date.now() + 10_000))) await runExec(Math.min(30_000, timeoutMs), o.signal);
     if (isHttps) agent ??= makeAgent();
     const headers: Record<string, string | string[]> = { accept: 'application/json', 'user-agent': 'flyte-doctor (in-cluster launcher)' };
     const bearer = execCred?.token ?? tokenFromFile() ?? user.token;
@@ -104,14 +147,23 @@ export function openApi(k: KubernetesTarget, env: NodeJS.ProcessEnv = process.en
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     if (data) { headers['content-type'] = o.contentType ?? 'application/json'; headers['content-length'] = String(data.length); }
     const target = new URL(url.pathname.replace(/\/$/, '') + path, url);
-    const timeoutMs = o.timeoutMs ?? 10_000;
+    const left = Math.max(1, deadline - Date.now());
     return new Promise((resolve, reject) => {
-      const req = (isHttps ? httpsRequest : httpRequest)(target, { method, headers, ...(isHttps ? { agent } : {}), ...(o.signal ? { signal: o.signal } : {}), timeout: timeoutMs }, (res) => {
+      // The socket's idle timeout never fires on an answer that trickles in (a byte a second): the
+      // whole request, body included, is bounded too.
+      const total = setTimeout(() => {
+        const e = Object.assign(new Error(`${method} ${path.split('?')[0]}: ${answered ? `${cluster.server} answered HTTP ${answered}, but its body did not end` : `no answer from ${cluster.server}`} within ${Math.round(timeoutMs / 100) / 10}s`), { code: 'ETIMEDOUT' });
+        reject(e); req.destroy(e);
+      }, left);
+      let answered = 0;
+      const req = (isHttps ? httpsRequest : httpRequest)(target, { method, headers, ...(isHttps ? { agent } : {}), ...(o.signal ? { signal: o.signal } : {}), timeout: left }, (res) => {
+        answered = res.statusCode ?? 0;
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (c: Buffer) => { size += c.length; if (size <= 8 * 2 ** 20) chunks.push(c); });
-        res.on('error', reject);
+        res.on('error', (e) => { clearTimeout(total); reject(new Error(scrub(`${method} ${path.split('?')[0]}: ${(e as NodeJS.ErrnoException).code ?? ''} ${e.message}`.trim()))); });
         res.on('end', () => {
+          clearTimeout(total);
           const text = Buffer.concat(chunks).toString('utf8');
           let json: unknown;
           try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
@@ -119,7 +171,7 @@ export function openApi(k: KubernetesTarget, env: NodeJS.ProcessEnv = process.en
         });
       });
       req.on('timeout', () => req.destroy(Object.assign(new Error(`${method} ${path.split('?')[0]}: no answer from ${cluster.server} within ${Math.round(timeoutMs / 100) / 10}s`), { code: 'ETIMEDOUT' })));
-      req.on('error', (e) => reject(new Error(scrub(`${method} ${path.split('?')[0]}: ${(e as NodeJS.ErrnoException).code ?? ''} ${e.message}`.trim()))));
+      req.on('error', (e) => { clearTimeout(total); reject(new Error(scrub(`${method} ${path.split('?')[0]}: ${(e as NodeJS.ErrnoException).code ?? ''} ${e.message}`.trim()))); });
       req.end(data);
     });
   }

@@ -223,11 +223,13 @@ export async function launchInCluster(o: LaunchOptions): Promise<LaunchResult> {
   let main: Omit<LaunchResult, 'residue' | 'durationMs'>;
   try {
     main = await (async () => {
-      const call = { timeoutMs: 10_000, ...(signal ? { signal } : {}) };
+      // Each call within what is left of --in-cluster-timeout (at least 1 s, at most 10 s): a stalled
+      // API server or exec plugin costs the launcher's time limit, not 10 s per call past it.
+      const call = () => ({ timeoutMs: Math.max(1000, Math.min(10_000, deadline - Date.now())), ...(signal ? { signal } : {}) });
       // 1. the namespace and the service account exist
-      const ns = await api.getOptional(`/api/v1/namespaces/${where.namespace}`, call).catch((e) => { if (e instanceof ApiError && e.status === 403) return {}; throw e; });
+      const ns = await api.getOptional(`/api/v1/namespaces/${where.namespace}`, call()).catch((e) => { if (e instanceof ApiError && e.status === 403) return {}; throw e; });
       if (!ns) return result({ status: 'fail', messageId: 'namespaceMissing', message: `namespace ${where.namespace} does not exist, so the in-cluster run has nowhere to go`, hint: o.projectDomain ? `create the project first (flytectl create project ...: Flyte's cluster resource sync creates ${where.namespace}), or check --project-domain` : `install Flyte into ${where.namespace}, or pass the Flyte namespace with -n`, details: {} });
-      const sa = await api.getOptional(`/api/v1/namespaces/${where.namespace}/serviceaccounts/${where.serviceAccount}`, call);
+      const sa = await api.getOptional(`/api/v1/namespaces/${where.namespace}/serviceaccounts/${where.serviceAccount}`, call());
       if (!sa) return result({ status: 'fail', messageId: 'serviceAccountMissing', message: `service account ${where.serviceAccount} does not exist in namespace ${where.namespace} (${where.why})`, hint: `pass the service account Flyte runs as with --service-account (\`${k} get serviceaccounts\`), or install the chart first (preflight before an install: create it, or use --service-account default)`, details: {} });
       // 2. create
       const inputs = podInputs(o, o.target.kubernetes.namespace);
@@ -236,7 +238,7 @@ export async function launchInCluster(o: LaunchOptions): Promise<LaunchResult> {
       for (const step of creationOrder(objs)) {
         if (signal?.aborted) return result({ status: 'error', messageId: 'interrupted', message: 'the in-cluster run was interrupted before its pod started', details: {} });
         try {
-          await api.call('POST', step.collection, step.body, call);
+          await api.call('POST', step.collection, step.body, call());
           created.push(step.ref);
         } catch (e) {
           if (!(e instanceof ApiError)) throw e;
@@ -249,7 +251,7 @@ export async function launchInCluster(o: LaunchOptions): Promise<LaunchResult> {
       let last: PodView | undefined;
       let jobFailed: string | undefined;
       while (Date.now() < deadline && !signal?.aborted) {
-        const pods = await api.call(`GET`, `/api/v1/namespaces/${where.namespace}/pods?labelSelector=${encodeURIComponent(`job-name=${name}`)}`, undefined, call).catch(() => undefined);
+        const pods = await api.call(`GET`, `/api/v1/namespaces/${where.namespace}/pods?labelSelector=${encodeURIComponent(`job-name=${name}`)}`, undefined, call()).catch(() => undefined);
         const pod = Array.isArray(pods?.items) && pods.items.length ? pods.items[pods.items.length - 1] : undefined;
         if (pod) {
           last = podView(pod);
@@ -262,7 +264,7 @@ export async function launchInCluster(o: LaunchOptions): Promise<LaunchResult> {
           }
           if (last.phase === 'Succeeded' || last.phase === 'Failed') break;
         }
-        const job = await api.getOptional(`/apis/batch/v1/namespaces/${where.namespace}/jobs/${name}`, call).catch(() => undefined);
+        const job = await api.getOptional(`/apis/batch/v1/namespaces/${where.namespace}/jobs/${name}`, call()).catch(() => undefined);
         const failed = Array.isArray(job?.status?.conditions) ? job.status.conditions.find((c: any) => c?.type === 'Failed' && c?.status === 'True') : undefined;
         if (failed && !(last && (last.phase === 'Running'))) { jobFailed = `${failed.reason ?? 'Failed'}: ${failed.message ?? ''}`.trim(); if (!pod || last?.phase !== 'Pending') break; }
         await sleep(Math.min(poll, Math.max(0, deadline - Date.now())), signal);
@@ -278,7 +280,7 @@ export async function launchInCluster(o: LaunchOptions): Promise<LaunchResult> {
           hint: `raise --in-cluster-timeout, or look at \`${k} describe job ${name}\` and \`${k} get events\``, details: { ...(last ? { pod: last.name, phase: last.phase } : {}) },
         });
       }
-      const cm = await api.getOptional(`/api/v1/namespaces/${where.namespace}/configmaps/${name}-report`, call);
+      const cm = await api.getOptional(`/api/v1/namespaces/${where.namespace}/configmaps/${name}-report`, call());
       const data = cm?.data?.[REPORT_KEY];
       const term = last!.terminated?.message?.trim() ?? '';
       if (typeof data !== 'string' || !data) {
