@@ -126,6 +126,28 @@ interface Store {
   deleteCommand(bucket: string, prefix: string): string;
 }
 
+/** Pages of one listing at most (a listing that answers "more" on empty pages forever is cut there). */
+const MAX_PAGES = 100;
+
+/**
+ * The continuation tokens of one listing: a token answered twice means the pagination never ends
+ * (an S3-compatible store or proxy that ignores the token), and the whole listing gets three probe
+ * timeouts at most. Either is an error naming the listing, not a loop.
+ */
+function paging(what: string, timeoutMs: number): { next(token: string): string; readonly count: number } {
+  const seen = new Set<string>();
+  const until = Date.now() + 3 * timeoutMs;
+  return {
+    next(token: string) {
+      if (seen.has(token)) throw new Error(`the listing of ${what} keeps answering the same continuation token (pagination does not end)`);
+      if (Date.now() > until) throw new Error(`the listing of ${what} did not end within ${Math.round((3 * timeoutMs) / 1000)}s (${seen.size + 1} pages)`);
+      seen.add(token);
+      return token;
+    },
+    get count() { return seen.size; },
+  };
+}
+
 function s3Store(ctx: CheckContext, timeoutMs: number): Store {
   const st = ctx.target.storage!;
   const sdk = import('./sdk/aws.js');
@@ -134,12 +156,13 @@ function s3Store(ctx: CheckContext, timeoutMs: number): Store {
       const { ListObjectsV2Command } = await sdk;
       const out: string[] = [];
       let token: string | undefined;
+      const pages = paging(`s3://${bucket}`, timeoutMs);
       for (let page = 0; page < 20; page++) {
         const { output, answer } = await s3Send<{ CommonPrefixes?: { Prefix?: string }[]; IsTruncated?: boolean; NextContinuationToken?: string }>(ctx, 'ListObjectsV2', new ListObjectsV2Command({ Bucket: bucket, Prefix: `${PROBE_ROOT}/`, Delimiter: '/', ...(token ? { ContinuationToken: token } : {}) }), { timeoutMs });
         if (!/<ListBucketResult[\s>]/.test(answer.body.toString('utf8'))) throw new Error(`the listing of s3://${bucket} is not an S3 answer (HTTP ${answer.status})`);
-        for (const p of Array.isArray(output.CommonPrefixes) ? output.CommonPrefixes : []) if (typeof p?.Prefix === 'string') out.push(p.Prefix);
+        for (const p of Array.isArray(output.CommonPrefixes) ? output.CommonPrefixes : []) if (typeof p?.Prefix === 'string' && !out.includes(p.Prefix)) out.push(p.Prefix);
         if (!output.IsTruncated || !output.NextContinuationToken) break;
-        token = output.NextContinuationToken;
+        token = pages.next(output.NextContinuationToken);
       }
       return out;
     },
@@ -147,12 +170,13 @@ function s3Store(ctx: CheckContext, timeoutMs: number): Store {
       const { ListObjectsV2Command } = await sdk;
       const keys: string[] = [];
       let token: string | undefined;
+      const pages = paging(`s3://${bucket}/${prefix}`, timeoutMs);
       for (;;) {
         const { output } = await s3Send<{ Contents?: { Key?: string }[]; IsTruncated?: boolean; NextContinuationToken?: string }>(ctx, 'ListObjectsV2', new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }), { timeoutMs });
         for (const o of Array.isArray(output.Contents) ? output.Contents : []) if (typeof o?.Key === 'string' && o.Key.startsWith(prefix)) keys.push(o.Key);
         if (!output.IsTruncated || !output.NextContinuationToken) return { keys, truncated: false };
-        if (keys.length >= MAX_KEYS_PER_PREFIX) return { keys, truncated: true };
-        token = output.NextContinuationToken;
+        if (keys.length >= MAX_KEYS_PER_PREFIX || pages.count >= MAX_PAGES) return { keys, truncated: true };
+        token = pages.next(output.NextContinuationToken);
       }
     },
     async remove(bucket, key) {
@@ -168,28 +192,30 @@ function gcsStore(ctx: CheckContext, timeoutMs: number): Store {
     async runPrefixes(bucket) {
       const out: string[] = [];
       let token: string | undefined;
+      const pages = paging(`gs://${bucket}`, timeoutMs);
       for (let page = 0; page < 20; page++) {
         const a = await gcsCall(ctx, 'list', 'GET', listPath(bucket, `${PROBE_ROOT}/`, { delimiter: '/', max: 1000, ...(token ? { pageToken: token } : {}) }), { timeoutMs });
         const l = listedNames(a);
         if (!l) throw new Error(`the listing of gs://${bucket} is not a GCS answer (HTTP ${a.status})`);
-        out.push(...l.prefixes);
+        for (const p of l.prefixes) if (!out.includes(p)) out.push(p);
         // Emulators may ignore the delimiter: derive the run prefixes from the names.
         for (const n of l.names) { const m = /^flyte-doctor\/[^/]+\//.exec(n); if (m && !out.includes(m[0])) out.push(m[0]); }
         if (!l.next) break;
-        token = l.next;
+        token = pages.next(l.next);
       }
       return out;
     },
     async keys(bucket, prefix) {
       const keys: string[] = [];
       let token: string | undefined;
+      const pages = paging(`gs://${bucket}/${prefix}`, timeoutMs);
       for (;;) {
         const l = listedNames(await gcsCall(ctx, 'list', 'GET', listPath(bucket, prefix, { max: 1000, ...(token ? { pageToken: token } : {}) }), { timeoutMs }));
         if (!l) throw new Error(`the listing of gs://${bucket}/${prefix} is not a GCS answer`);
         keys.push(...l.names.filter((n) => n.startsWith(prefix)));
         if (!l.next) return { keys, truncated: false };
-        if (keys.length >= MAX_KEYS_PER_PREFIX) return { keys, truncated: true };
-        token = l.next;
+        if (keys.length >= MAX_KEYS_PER_PREFIX || pages.count >= MAX_PAGES) return { keys, truncated: true };
+        token = pages.next(l.next);
       }
     },
     async remove(bucket, key) {
