@@ -997,7 +997,8 @@ async function runExecPlugin(x: ExecRun): Promise<{ token?: string; cert?: strin
     let out = '', errText = '';
     let child: import('node:child_process').ChildProcess;
     try {
-      child = spawn(x.exec.command, x.exec.args, { env, signal: x.signal, stdio: ['ignore', 'pipe', 'pipe'] });
+      // its own process group: what it starts (`sleep &`, a helper) is stopped with it on a timeout, a flood or Ctrl-C
+      child = spawn(x.exec.command, x.exec.args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' });
     } catch (e) {
       return rej(execSpawnError(e, x));
     }
@@ -1018,6 +1019,9 @@ async function runExecPlugin(x: ExecRun): Promise<{ token?: string; cert?: strin
       if (errBytes >= cap && !settled) flooded('stderr');
     });
     child.on('error', (e) => rej(execSpawnError(e, x)));
+    const killGroup = () => {
+      try { if (process.platform !== 'win32' && child.pid) process.kill(-child.pid, 'SIGKILL'); else child.kill('SIGKILL'); } catch { try { child.kill('SIGKILL'); } catch { /* already gone */ } }
+    };
     // A process the plugin started (`daemon &`) can keep its stdout open after the plugin exits:
     // 'close' then never comes, not even on abort, and kubectl (client-go waits for EOF) hangs. So
     // once the plugin has exited, its output gets a short grace to end, then the pipes are let go.
@@ -1034,14 +1038,15 @@ async function runExecPlugin(x: ExecRun): Promise<{ token?: string; cert?: strin
       clearTimeout(heldOpen);
       x.signal.removeEventListener('abort', onAbort);
       child.stdout!.destroy(); child.stderr!.destroy();
-      try { child.kill('SIGKILL'); } catch { /* already gone */ }
+      killGroup();
       // masked before it is cut: a token cut at 48 characters is below the length maskTokenish masks
       const start = maskTokenish(x.scrubber.scrub((stream === 'stdout' ? out : errText).slice(0, 4096))).replace(/\s+/g, ' ').slice(0, 48);
       rej(new KubeError('exec-bad-output', stream === 'stdout'
         ? `exec plugin \`${shown}\` printed more than ${cap / 2 ** 20} MiB on stdout without ending (it begins ${JSON.stringify(start)}): an ExecCredential is a few KB, and kubectl would read on until it runs out of memory`
         : `exec plugin \`${shown}\` printed more than ${cap / 2 ** 20} MiB on stderr without ending (it begins ${JSON.stringify(start)}): it loops on an error instead of printing an ExecCredential; run it by hand to see why`, { command: shown }));
     };
-    const onAbort = () => { if (!settled) { settled = true; clearTimeout(heldOpen); child.stdout!.destroy(); child.stderr!.destroy(); rej(timeoutErr()); } };
+    const onAbort = () => { killGroup(); if (!settled) { settled = true; clearTimeout(heldOpen); child.stdout!.destroy(); child.stderr!.destroy(); rej(timeoutErr()); } };
+    if (x.signal.aborted) onAbort();
     x.signal.addEventListener('abort', onAbort, { once: true });
     child.on('close', (code, sig) => done(code, sig, false));
     const done = (code: number | null, sig: NodeJS.Signals | null, held: boolean) => {
@@ -1054,6 +1059,7 @@ async function runExecPlugin(x: ExecRun): Promise<{ token?: string; cert?: strin
       // Register whatever credential it printed before any message is built.
       const register = (c: unknown) => { if (isObj(c) && isObj(c['status'])) for (const k of ['token', 'clientKeyData']) { const v = c['status'][k]; if (typeof v === 'string') x.secret(v); } };
       if (held) {
+        killGroup(); // what holds the output open would outlive the run
         try { register(JSON.parse(out)); } catch { /* not JSON */ }
         const stderr = quoted();
         return rej(new KubeError('exec-held-open', `exec plugin \`${shown}\` exited with ${code ?? sig}, but a process it started still holds its standard output open ${EXEC_OUTPUT_GRACE_MS} ms later: kubectl waits for that output to end and hangs${out.trim() ? ` (${out.length} bytes printed so far)` : ''}`, { command: shown, ...(stderr ? { stderr } : {}) }));
