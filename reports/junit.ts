@@ -9,7 +9,7 @@
 // no `skipped` attribute for the same reason; every suite carries its own.
 import { AREAS, type CheckResult } from '../src/engine/types.js';
 import type { Report, ReportWriter } from './schema.js';
-import { displayId, displayKey, nodeKeyOf, seconds, skipReason } from './text.js';
+import { capReport, displayId, displayKey, jsonVisible, nodeKeyOf, seconds, skipReason } from './text.js';
 import { escapeXml, escapeXmlAttr } from './xml.js';
 
 const attrs = (pairs: [string, string | number][]): string => pairs.map(([k, v]) => ` ${k}="${escapeXmlAttr(String(v))}"`).join('');
@@ -43,7 +43,7 @@ function systemOut(r: CheckResult, showRanAt = false): string {
   if (r.instanceLabel) lines.push(`Instance: ${r.instanceLabel}`);
   if (r.hint) lines.push(`Fix: ${r.hint}`);
   if (r.status !== 'pass') lines.push(`Docs: flyte-doctor explain ${r.id} · ${r.docsUrl}`);
-  if (r.details && Object.keys(r.details).length > 0) lines.push(`Details: ${JSON.stringify(r.details, null, 2)}`);
+  if (r.details && Object.keys(r.details).length > 0) lines.push(`Details: ${jsonVisible(JSON.stringify(r.details, null, 2))}`);
   return lines.join('\n');
 }
 
@@ -63,7 +63,8 @@ function testcase(r: CheckResult, showRanAt = false): string {
   return `${open}>\n${inner.map((l) => `      ${l}`).join('\n')}\n    </testcase>`;
 }
 
-export function renderJunit(report: Report): string {
+export function renderJunit(full: Report): string {
+  const report = capReport(full);
   const props = properties(report);
   // Where the checks ran, when not all on this machine (--in-cluster, the Job, the helm test): every case says it.
   const places = [...new Set(report.results.map((r) => r.ranAt).filter((x): x is string => !!x))];

@@ -2,7 +2,7 @@
 // and docs link under every non-pass, then the summary and the residue line.
 import { AREAS, type CheckResult, type Status } from '../src/engine/types.js';
 import type { RenderOptions, Report, ReportWriter } from './schema.js';
-import { displayId, displayKey, escapeControls as safe, formatDuration, groupByArea, listSome, rootCauseGroups, skipReason } from './text.js';
+import { capReport, displayId, displayKey, escapeControls as safe, formatDuration, groupByArea, jsonVisible, listSome, rootCauseGroups, skipReason } from './text.js';
 
 export const SYMBOLS: Record<Status, string> = { pass: '✓', warn: '!', fail: '✗', skip: '-', error: '?' };
 
@@ -81,7 +81,7 @@ function resultLines(r: CheckResult, opts: RenderOptions, paint: Paint, where: (
   if (opts.verbose) {
     if (r.instanceLabel) out.push(`      ${paint(SGR.dim, 'Instance:')} ${indentLines(r.instanceLabel, '      ')}`);
     if (r.details && Object.keys(r.details).length > 0) {
-      out.push(`      ${paint(SGR.dim, 'Details:')} ${indentLines(JSON.stringify(r.details, null, 2), '      ')}`);
+      out.push(`      ${paint(SGR.dim, 'Details:')} ${indentLines(jsonVisible(JSON.stringify(r.details, null, 2)), '      ')}`);
     }
   }
   return out;
@@ -96,7 +96,8 @@ function summaryLine(report: Report, paint: Paint): string {
   return `${paint(SGR.bold, 'Summary:')} ${parts.join(', ')} (${s.total} checks) in ${formatDuration(report.durationMs)}`;
 }
 
-export function renderPretty(report: Report, opts: RenderOptions): string {
+export function renderPretty(full: Report, opts: RenderOptions): string {
+  const report = capReport(full);
   const paint = painter(opts.color);
   const out = header(report, paint, opts.verbose);
   const roots = rootCauseGroups(report).filter((g) => g.root.status !== 'warn' || g.consequences.length > 0);
