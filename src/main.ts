@@ -19,6 +19,7 @@ import { targetFields } from './header.js';
 import { loadPlugins, pluginSource } from './plugins.js';
 import { getWriter, type WriterName } from '../reports/index.js';
 import { createLiveReporter } from '../reports/live.js';
+import { capText, escapeControls } from '../reports/text.js';
 import { SCHEMA_VERSION, type Report } from '../reports/schema.js';
 import { VERSION } from './version.js';
 import { mark } from './engine/trace.js';
@@ -306,7 +307,7 @@ async function runLoaded(req: RunRequest, io: Io, clock: Clock, checks: Check[],
   // --in-cluster: the pod runs beside the local checks (bounded by --in-cluster-timeout, cleaned up by the launcher).
   // `--skip kubernetes.incluster.pod` keeps only the preflight of the launcher (kubernetes.incluster.rbac).
   const podSkipped = req.skip.some((sel) => sel === 'kubernetes' || new RegExp(`^${sel.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test('kubernetes.incluster.pod'));
-  const launch = req.inCluster && !podSkipped ? await startInCluster(req, io, target, runId) : undefined;
+  const launch = req.inCluster && !podSkipped ? (await startInCluster(req, io, target, runId)).done : undefined;
   if (req.inCluster && podSkipped) setInClusterPlacement(req, target);
   const waitUntil = req.waitMs !== undefined ? clock.now() + req.waitMs : undefined;
   const deadlineAt = req.deadlineMs !== undefined ? clock.now() + req.deadlineMs : undefined;
@@ -325,13 +326,15 @@ async function runLoaded(req: RunRequest, io: Io, clock: Clock, checks: Check[],
         onStart: (id: string, inst?: string) => live.onStart(id, inst === undefined ? inst : redact(inst)),
         onResult: (r: CheckResult) => live.onResult({ id: r.id, area: r.area, title: r.title, status: r.status, message: '', docsUrl: r.docsUrl, durationMs: r.durationMs, ...(r.instance !== undefined ? { instance: redact(r.instance) } : {}) }),
       } : {}),
-      ...(req.verbose ? { log: (id: string, msg: string, data?: unknown) => io.stderr.write(`${redact(`[${id}] ${msg}${data === undefined ? '' : ` ${safeJson(data)}`}`)}\n`) } : {}),
+      ...(req.verbose ? { log: (id: string, msg: string, data?: unknown) => io.stderr.write(`${escapeControls(capText(redact(`[${id}] ${msg}${data === undefined ? '' : ` ${safeJson(data)}`}`)))}\n`) } : {}),
     });
     const failing = run.results.filter((r) => r.status === 'fail' || r.status === 'error' || (r.status === 'skip' && r.blockedBy));
     if (waitUntil === undefined || run.interrupted || !failing.length || clock.now() >= waitUntil || io.signal?.aborted) break;
     const first = failing.find((r) => r.status !== 'skip') ?? failing[0]!;
     live?.onWaiting(failing.map((r) => nodeKey(r.id, r.instance)), attempt, redact(`${nodeKey(first.id, first.instance)}: ${first.message}`));
-    if (!live) io.stderr.write(redact(`waiting (attempt ${attempt}): ${failing.length} check(s) not passing; ${nodeKey(first.id, first.instance)}: ${first.message}`) + '\n');
+    // the next attempt would end past --wait: this attempt's findings are the answer
+    if (clock.now() + (run.finishedAt - run.startedAt) > waitUntil) break;
+    if (!live) io.stderr.write(escapeControls(capText(redact(`waiting (attempt ${attempt}): ${failing.length} check(s) not passing; ${nodeKey(first.id, first.instance)}: ${first.message}`))).replace(/\r\n|\r|\n/g, ' ') + '\n');
     await clock.sleep(Math.min(5000, Math.max(0, waitUntil - clock.now())), io.signal);
     if (io.signal?.aborted) break;
     carry = new Map(run.results.map((r) => [nodeKey(r.id, r.instance), r]));
@@ -344,6 +347,8 @@ async function runLoaded(req: RunRequest, io: Io, clock: Clock, checks: Check[],
   for (const r of run.results) r.ranAt ??= ranAt;
   const launched = launch ? await launch : undefined;
   if (launched) run = { ...run, results: mergeLaunch(run.results, launched, checks) };
+  // a signal while the local checks were done and the pod still ran: the run was interrupted all the same
+  if (launched && io.signal?.aborted && !run.interrupted) run = { ...run, interrupted: 'interrupted' };
   const residue = [...residueOf(run), ...(launched?.residue ?? [])];
   const summary = summarize(run.results);
   const signalled = Boolean(run.interrupted && io.signal?.aborted);
@@ -369,11 +374,12 @@ async function runLoaded(req: RunRequest, io: Io, clock: Clock, checks: Check[],
 }
 
 /** Starts the launcher (it never throws: every failure is its outcome); the target learns where the pod runs. */
-async function startInCluster(req: RunRequest, io: Io, target: Target, runId: string): Promise<Promise<LaunchResult>> {
+async function startInCluster(req: RunRequest, io: Io, target: Target, runId: string): Promise<{ done: Promise<LaunchResult> }> {
   const { launchInCluster, DEFAULT_IN_CLUSTER_TIMEOUT_MS } = await import('./incluster/launcher.js');
   const ic = req.inCluster!;
   const { where, image } = setInClusterPlacement(req, target, placement, DEFAULT_IMAGE_REPOSITORY);
-  return launchInCluster({
+  // (wrapped: an async function returning the launch's promise would make its caller wait for the whole pod run)
+  return { done: launchInCluster({
     command: req.command, target, input: req.input, only: req.only, skip: req.skip, checkTimeoutMs: req.timeoutMs,
     ...(ic.serviceAccount ? { serviceAccount: ic.serviceAccount } : {}), ...(ic.projectDomain ? { projectDomain: ic.projectDomain } : {}),
     image, timeoutMs: ic.timeoutMs ?? DEFAULT_IN_CLUSTER_TIMEOUT_MS, runId, env: io.env, cwd: io.cwd, ...(io.signal ? { signal: io.signal } : {}),
@@ -382,7 +388,7 @@ async function startInCluster(req: RunRequest, io: Io, target: Target, runId: st
   }).catch((e): LaunchResult => ({
     outcome: { status: 'error', messageId: 'apiFailed', message: `the in-cluster run failed: ${(e as Error)?.message ?? String(e)}`, hint: 'set FLYTE_DOCTOR_DEBUG=1 and report it', details: {} },
     ranAt: `in-cluster/${where.namespace}/${where.serviceAccount}`, created: [], residue: [], durationMs: 0,
-  }));
+  })) };
 }
 
 /** target.inClusterLaunch: where the pod runs, as whom, which image (kubernetes.incluster.rbac reads it). */

@@ -42,8 +42,11 @@ export interface S3Answer {
 const MAX_BODY = 1 << 20;
 
 function xmlField(body: string, tag: string): string | undefined {
-  const m = new RegExp(`<${tag}>([^<]{0,2000})</${tag}>`).exec(body);
-  return m ? m[1]!.replace(/&quot;/g, '"').replace(/&apos;/g, '\'').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&') : undefined;
+  // (a longer field is cut with a marker, not dropped; a body cut at MAX_BODY inside it still shows its start)
+  const m = new RegExp(`<${tag}>([^<]*)(</${tag}>|$)`).exec(body);
+  if (!m) return undefined;
+  const text = m[1]!.length > 2000 ? `${m[1]!.slice(0, 2000)}… [cut: ${m[2] ? `${m[1]!.length - 2000} more characters` : 'the answer was longer than flyte-doctor reads'}]` : m[1]!;
+  return text.replace(/&quot;/g, '"').replace(/&apos;/g, '\'').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
 /** Headers an S3 implementation sends on every answer (AWS, MinIO, Ceph RGW, Wasabi, Spaces, B2, GCS XML API). */
