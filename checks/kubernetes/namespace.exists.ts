@@ -2,6 +2,13 @@ import { isObj, KubeError, kubectl } from '../../src/clients/kube.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { API_MESSAGES, terminatingNamespace, withKube } from './_support.js';
+import { checkedIdentity } from './rbac.install.js';
+
+/** The identity the API server answered for, as messages name it (see checkedIdentity). */
+function whoIs(s: Parameters<typeof checkedIdentity>[0]): string {
+  const id = checkedIdentity(s);
+  return id.known ? `${id.serviceAccount ? `ServiceAccount ${id.serviceAccount.namespace}/${id.serviceAccount.name}` : `user "${id.name}"`} (${id.how})` : `user "${s.identity.user}"`;
+}
 
 export default defineCheck({
   id: 'kubernetes.namespace.exists',
@@ -35,9 +42,12 @@ export default defineCheck({
         if (!(e instanceof KubeError) || e.kind !== 'forbidden') throw e;
         // Cannot read it: fall back to the access review alone.
         const [create] = await s.canI([{ verb: 'create', group: '', resource: 'namespaces' }], signal);
-        return { status: 'warn' as const, messageId: 'cannotRead' as const, cause: cause.denied('kubernetes', s.identity.user || 'anonymous', `get namespaces/${ns}`), message: `user "${s.identity.user}" may not read namespace ${ns} (403), so whether it exists is unknown${create!.allowed ? '; the user may create namespaces' : ''}`,
-          details: { namespace: ns, user: s.identity.user, canCreate: create!.allowed, error: e.message },
-          hint: `check as an admin: \`${k} get namespace ${ns}\`; or grant read access: \`kubectl create clusterrole ns-reader --verb=get,list --resource=namespaces && kubectl create clusterrolebinding ns-reader --clusterrole=ns-reader --user=${s.identity.user}\`` };
+        // the identity the API server answered for (impersonated user, ServiceAccount of a token, certificate CN)
+        const id = checkedIdentity(s);
+        const who = whoIs(s);
+        return { status: 'warn' as const, messageId: 'cannotRead' as const, cause: cause.denied('kubernetes', s.identity.user || 'anonymous', `get namespaces/${ns}`), message: `${who} may not read namespace ${ns} (403), so whether it exists is unknown${create!.allowed ? '; the user may create namespaces' : ''}`,
+          details: { namespace: ns, user: s.identity.user, identity: id.name, canCreate: create!.allowed, error: e.message },
+          hint: `check as an admin: \`${k} get namespace ${ns}\`; or grant read access: \`kubectl create clusterrole ns-reader --verb=get,list --resource=namespaces && kubectl create clusterrolebinding ns-reader --clusterrole=ns-reader ${id.subjectFlag}\`${id.known ? '' : ` (use the name \`${k} auth whoami\` shows)`}` };
       }
       if (obj) {
         const st = isObj(obj['status']) ? obj['status'] : {};
@@ -75,7 +85,7 @@ export default defineCheck({
         return { status: 'pass' as const, messageId: 'canCreate' as const, message: `namespace ${ns} does not exist yet; user "${s.identity.user}" may create it (helm install --create-namespace)`, details: { namespace: ns, exists: false, canCreate: true } };
       }
       return { status: 'fail' as const, messageId: 'missingCannotCreate' as const, cause: cause.denied('kubernetes', s.identity.user || 'anonymous', 'create namespaces'),
-        message: `namespace ${ns} does not exist and user "${s.identity.user}" may not create it (no create on namespaces)${create!.reason ? ` (${create!.reason})` : ''}`,
+        message: `namespace ${ns} does not exist and ${whoIs(s)} may not create it (no create on namespaces)${create!.reason ? ` (${create!.reason})` : ''}`,
         details: { namespace: ns, exists: false, canCreate: false },
         hint: `ask a cluster admin to run \`kubectl create namespace ${ns}\` (or choose an existing namespace with -n)` };
     });

@@ -72,26 +72,35 @@ async function checkGroupVersion(s: KubeSession, gv: string, refs: ObjectReferen
   const on = serverVersion ? ` (the cluster runs ${serverVersion})` : '';
   if (disc) {
     const kinds = new Set(Array.isArray(disc['resources']) ? (disc['resources'] as unknown[]).filter(isObj).filter((x) => !String(x['name']).includes('/')).map((x) => String(x['kind'])) : []);
-    return refs.map((r): Item<Id> => {
-      if (kinds.has(r.kind)) return { status: 'pass', id: 'served', text: `${gv} ${r.kind} is served`, details: { apiVersion: gv, kind: r.kind } };
+    const items: Item<Id>[] = [];
+    for (const r of refs) {
+      if (kinds.has(r.kind)) { items.push({ status: 'pass', id: 'served', text: `${gv} ${r.kind} is served`, details: { apiVersion: gv, kind: r.kind } }); continue; }
       const rm = REMOVED_APIS[`${gv}/${r.kind}`];
-      if (rm) return removed(r, gv, rm, on);
-      return { status: 'fail', id: 'kindNotServed', text: `${obj(r)}: ${gv} is served but has no kind ${r.kind}${on}`, hint: `check the kind's spelling and apiVersion in the manifest (\`${k} api-resources --api-group=${group}\` lists what ${group || 'the core group'} serves)`,
-        cause: cause.object('apiversion', undefined, `${gv}/${r.kind}`), details: { apiVersion: gv, kind: r.kind } };
-    });
+      if (rm) { items.push(removed(r, gv, rm, on, await useServed(s, rm.use, r.kind, signal))); continue; }
+      items.push({ status: 'fail', id: 'kindNotServed', text: `${obj(r)}: ${gv} is served but has no kind ${r.kind}${on}`, hint: `check the kind's spelling and apiVersion in the manifest (\`${k} api-resources --api-group=${group}\` lists what ${group || 'the core group'} serves)`,
+        cause: cause.object('apiversion', undefined, `${gv}/${r.kind}`), details: { apiVersion: gv, kind: r.kind } });
+    }
+    return items;
   }
   const out: Item<Id>[] = [];
   for (const r of refs) {
     const rm = REMOVED_APIS[`${gv}/${r.kind}`];
-    if (rm) { out.push(removed(r, gv, rm, on)); continue; }
+    if (rm) { out.push(removed(r, gv, rm, on, await useServed(s, rm.use, r.kind, signal))); continue; }
     const crd = crdGroups.get(group);
     if (crd) { out.push({ status: 'pass', id: 'served', text: `${gv} ${r.kind} comes with CustomResourceDefinition ${crd} of the same render`, details: { apiVersion: gv, kind: r.kind, crd } }); continue; }
     const versions = group ? await groupVersions(group) : undefined;
     const served = Array.isArray(versions) ? versions : [];
     if (served.length || BUILTIN_GROUPS.has(group)) {
-      out.push({ status: 'fail', id: 'versionNotServed', text: `${obj(r)}: the cluster does not serve ${gv}${served.length ? `; ${group} is served as ${served.map((v) => `${group}/${v}`).join(', ')}` : ''}${on}`,
-        hint: `render the manifests for this cluster (a chart version that uses ${served.length ? `${group}/${served[0]}` : 'a served version'}, or \`helm template --kube-version ${serverVersion ?? '<cluster version>'}\`)${BUILTIN_GROUPS.has(group) ? '' : `, or upgrade the operator that serves ${group}`}`,
-        cause: cause.object('apiversion', undefined, `${gv}/${r.kind}`), details: { apiVersion: gv, kind: r.kind, served } });
+      // Which served versions of the group have this kind (discovery of each), so the version named is
+      // one the cluster serves the kind in, not merely the group's first version.
+      const having: string[] = [];
+      for (const v of served) if ((await kindsOf(s, `${group}/${v}`, signal))?.has(r.kind)) having.push(`${group}/${v}`);
+      const none = served.length > 0 && having.length === 0;
+      out.push({ status: 'fail', id: 'versionNotServed', text: `${obj(r)}: the cluster does not serve ${gv}${served.length ? `; ${group} is served as ${served.map((v) => `${group}/${v}`).join(', ')}${having.length ? `, ${r.kind} in ${having.join(', ')}` : `, but none of these versions has kind ${r.kind} (an alpha/beta API this cluster does not enable, or one Kubernetes dropped)`}` : ''}${on}`,
+        hint: none
+          ? `no version of ${group} this cluster serves has ${r.kind}: enable the API on the cluster (kube-apiserver \`--runtime-config=${gv}=true\` and its feature gate, where the provider allows it), use a Kubernetes version that serves it, or turn off what renders ${r.kind} in the values`
+          : `render the manifests for this cluster (a chart version that uses ${having.length ? having[0] : 'a served version'}, or \`helm template --kube-version ${serverVersion ?? '<cluster version>'}\`)${BUILTIN_GROUPS.has(group) ? '' : `, or upgrade the operator that serves ${group}`}`,
+        cause: cause.object('apiversion', undefined, `${gv}/${r.kind}`), details: { apiVersion: gv, kind: r.kind, served, servedWithKind: having } });
       continue;
     }
     const owner = CRD_OWNERS[group] ?? Object.entries(CRD_OWNERS).find(([g]) => group.endsWith(`.${g}`))?.[1];
@@ -101,8 +110,29 @@ async function checkGroupVersion(s: KubeSession, gv: string, refs: ObjectReferen
   return out;
 }
 
-function removed(r: ObjectReference, gv: string, rm: { use: string; removedIn: string }, on: string): Item<Id> {
-  return { status: 'fail', id: 'removed', text: `${obj(r)}: ${gv} ${r.kind} was removed in Kubernetes ${rm.removedIn}${on}; use ${rm.use}`,
-    hint: `render with a chart version that uses ${rm.use} (or \`helm template --kube-version <cluster version>\` for charts that pick the API by version), or change apiVersion to ${rm.use} in the manifest`,
-    cause: cause.object('apiversion', undefined, `${gv}/${r.kind}`), details: { apiVersion: gv, kind: r.kind, use: rm.use, removedIn: rm.removedIn } };
+const kindCache = new WeakMap<KubeSession, Map<string, Promise<Set<string> | undefined>>>();
+/** The kinds a group/version serves (discovery), undefined when it is not served or cannot be read; one request per gv and session. */
+function kindsOf(s: KubeSession, gv: string, signal: AbortSignal): Promise<Set<string> | undefined> {
+  let m = kindCache.get(s);
+  if (!m) { m = new Map(); kindCache.set(s, m); }
+  if (!m.has(gv)) {
+    const { group, version } = splitApiVersion(gv);
+    const path = group ? `/apis/${encodeURIComponent(group)}/${encodeURIComponent(version)}` : `/api/${encodeURIComponent(version)}`;
+    m.set(gv, getOr<Obj>(s, path, signal).then((d) => (d && !(d instanceof KubeError) && Array.isArray(d['resources'])
+      ? new Set((d['resources'] as unknown[]).filter(isObj).filter((x) => !String(x['name']).includes('/')).map((x) => String(x['kind']))) : undefined)));
+  }
+  return m.get(gv)!;
+}
+
+/** Whether the replacement the table names serves the kind on this cluster (discovery); undefined when `use` is not an apiVersion. */
+async function useServed(s: KubeSession, use: string, kind: string, signal: AbortSignal): Promise<boolean | undefined> {
+  if (!/^([a-z0-9.-]+\/)?v\d+[a-z0-9]*$/.test(use)) return undefined;
+  return (await kindsOf(s, use, signal))?.has(kind) ?? false;
+}
+
+function removed(r: ObjectReference, gv: string, rm: { use: string; removedIn: string }, on: string, served?: boolean): Item<Id> {
+  const notServed = served === false ? `; this cluster does not serve ${rm.use} ${r.kind} either (its discovery has no such kind)` : '';
+  return { status: 'fail', id: 'removed', text: `${obj(r)}: ${gv} ${r.kind} was removed in Kubernetes ${rm.removedIn}${on}; use ${rm.use}${notServed}`,
+    hint: `render with a chart version that uses ${rm.use} (or \`helm template --kube-version <cluster version>\` for charts that pick the API by version), or change apiVersion to ${rm.use} in the manifest${served === false ? `; first make sure the cluster serves it (\`kubectl api-resources --api-group=${splitApiVersion(rm.use).group}\`)` : ''}`,
+    cause: cause.object('apiversion', undefined, `${gv}/${r.kind}`), details: { apiVersion: gv, kind: r.kind, use: rm.use, removedIn: rm.removedIn, ...(served !== undefined ? { useServed: served } : {}) } };
 }

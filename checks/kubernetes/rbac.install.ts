@@ -1,4 +1,7 @@
-import { kubectl, type AccessAttributes, type AccessDecision } from '../../src/clients/kube.js';
+import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { KubeError, kubectl, type AccessAttributes, type AccessDecision, type KubeSession } from '../../src/clients/kube.js';
+import { readMergedKubeconfig, selectContext, type KubeUser } from '../../src/config/kubeconfig.js';
 import { binaryFullname } from '../../src/flyte/kubernetes.js';
 import { cause } from '../../src/engine/causes.js';
 import { API_MESSAGES, withKube } from './_support.js';
@@ -13,10 +16,33 @@ export interface Requirement extends AccessAttributes {
   why: string;
   /** Rules a chart ClusterRole grants: needed only when the installer lacks escalate/bind on clusterroles. */
   grant?: string;
+  /**
+   * Needed only by `helm install --create-namespace` (the release namespace exists): helm still POSTs the
+   * Namespace and only an AlreadyExists answer is ignored, so without the right that flag fails with 403.
+   */
+  createNamespaceFlag?: boolean;
 }
+
+export interface InstallState {
+  /** Whether the release namespace exists (undefined: it could not be read). */
+  namespaceExists?: boolean | undefined;
+  /** Kinds of the render (--manifests) beyond the chart's usual objects, as discovery names them. */
+  renderKinds?: RenderKind[];
+}
+
+/** One (apiVersion, kind) of the render as a resource, from the API server's discovery. */
+export interface RenderKind { kind: string; apiVersion: string; group: string; resource: string; namespace?: string; example: string; count: number }
 
 const R = (resource: string, group: string, verbs: readonly string[], namespace: string | undefined, why: string, grant?: string): Requirement[] =>
   verbs.map((verb) => ({ verb, group, resource, ...(namespace ? { namespace } : {}), why, ...(grant ? { grant } : {}) }));
+
+/** The ClusterRoles the chart creates (and binds): the RBAC `bind` check names the role (roleRef.name). */
+export function chartClusterRoles(target: Target): string[] {
+  const ns = target.kubernetes.namespace;
+  return (target.chart ?? 'flyte-binary') === 'flyte-binary'
+    ? [`${binaryFullname(target.kubernetes.release)}-cluster-role`]
+    : [`${ns}-flyteadmin`, `${ns}-flytepropeller`, `${ns}-flyte-pod-webhook`];
+}
 
 /**
  * What installing the chart needs (facts §A1-§A4). Objects helm creates: the namespaced objects in the
@@ -24,12 +50,18 @@ const R = (resource: string, group: string, verbs: readonly string[], namespace:
  * release in a Secret. The ClusterRoles grant rules (§A3) the installer must hold itself unless it may
  * `escalate` (create a role with more rights) and `bind` (bind it).
  */
-export function requirements(target: Target): Requirement[] {
+export function requirements(target: Target, state: InstallState = {}): Requirement[] {
   const ns = target.kubernetes.namespace;
   const chart: Chart = target.chart ?? 'flyte-binary';
   const ingress = target.ingress ? target.ingress.enabled : true;
+  // The release namespace: helm creates it only with --create-namespace, and only when it is missing
+  // does the install need that right (when it exists, the right matters only for that flag: a warning).
+  const createNs: Requirement = state.namespaceExists === true
+    ? { verb: 'create', group: '', resource: 'namespaces', why: `only for \`helm install --create-namespace\`: namespace ${ns} exists`, createNamespaceFlag: true }
+    : { verb: 'create', group: '', resource: 'namespaces', why: state.namespaceExists === false ? `namespace ${ns} does not exist: \`helm install --create-namespace\` creates it` : `the release namespace ${ns} (whether it exists could not be read)` };
   const out: Requirement[] = [
-    ...R('namespaces', '', ['get', 'list', 'create'], undefined, 'release and project namespaces'),
+    ...R('namespaces', '', ['get', 'list'], undefined, 'release and project namespaces'),
+    createNs,
     ...R('deployments', 'apps', HELM_VERBS, ns, 'Flyte Deployments'),
     ...R('services', '', HELM_VERBS, ns, 'Flyte Services'),
     ...R('serviceaccounts', '', HELM_VERBS, ns, 'Flyte ServiceAccounts'),
@@ -40,8 +72,20 @@ export function requirements(target: Target): Requirement[] {
     ...R('clusterroles', 'rbac.authorization.k8s.io', HELM_VERBS, undefined, 'the Flyte ClusterRoles'),
     ...R('clusterrolebindings', 'rbac.authorization.k8s.io', HELM_VERBS, undefined, 'the Flyte ClusterRoleBindings'),
     ...R('mutatingwebhookconfigurations', 'admissionregistration.k8s.io', ['get', 'list'], undefined, 'the Flyte pod webhook (registered at runtime)'),
-    ...R('clusterroles', 'rbac.authorization.k8s.io', ['escalate', 'bind'], undefined, 'granting the ClusterRole rules without holding them'),
+    // escalate is checked on the create (no name); bind on the role the binding refers to (RBAC's
+    // BindingAuthorized names roleRef.name), so a bind right limited by resourceNames to the chart's roles counts.
+    ...R('clusterroles', 'rbac.authorization.k8s.io', ['escalate'], undefined, 'granting the ClusterRole rules without holding them'),
+    ...chartClusterRoles(target).map((name): Requirement => ({ verb: 'bind', group: 'rbac.authorization.k8s.io', resource: 'clusterroles', name, why: `binding ClusterRole ${name} without holding its rules` })),
   ];
+  // Every other kind of the render (a Role, a StatefulSet, a PodDisruptionBudget, a ServiceMonitor...):
+  // helm creates, patches and (on upgrade) deletes it like the rest.
+  for (const k of state.renderKinds ?? []) {
+    const why = `${k.apiVersion} ${k.kind} of the render (${k.count > 1 ? `${k.count} objects, e.g. ${k.example}` : k.example})`;
+    for (const verb of HELM_VERBS) {
+      if (out.some((r) => !r.grant && !r.createNamespaceFlag && r.verb === verb && r.group === k.group && r.resource === k.resource && r.namespace === k.namespace)) continue;
+      out.push({ verb, group: k.group, resource: k.resource, ...(k.namespace ? { namespace: k.namespace } : {}), why });
+    }
+  }
   if (chart === 'flyte-binary') {
     const g = `ClusterRole ${binaryFullname(target.kubernetes.release)}-cluster-role`;
     for (const res of ['namespaces', 'resourcequotas', 'secrets', 'serviceaccounts']) out.push(...R(res, '', ['create', 'get', 'list', 'patch', 'update'], undefined, g, g));
@@ -67,6 +111,7 @@ const scope = (a: AccessAttributes) => (a.namespace ? ` in namespace ${a.namespa
 export function summarize(missing: readonly (AccessDecision & { grant?: string })[]): string[] {
   const groups = new Map<string, string[]>();
   for (const m of missing) {
+    // (bind is asked per chart ClusterRole, by name: it groups with the other clusterroles verbs; missingDetail names the role)
     const key = `${resName(m)}${scope(m)}${m.grant ? ` [granted by ${m.grant}]` : ''}`;
     const verbs = groups.get(key) ?? [];
     if (!verbs.includes(m.verb)) verbs.push(m.verb);
@@ -78,16 +123,110 @@ export function summarize(missing: readonly (AccessDecision & { grant?: string }
 /** Decides what is missing: direct needs always; ClusterRole grants only without escalate+bind. */
 export function evaluate(reqs: readonly Requirement[], decisions: readonly AccessDecision[]): { missing: (AccessDecision & Requirement)[]; escalateAndBind: boolean } {
   const both = reqs.map((r, i) => ({ ...r, ...decisions[i]! }));
-  const allowed = (verb: string) => both.some((d) => !d.grant && d.resource === 'clusterroles' && d.verb === verb && d.allowed);
+  // every escalate/bind asked (bind: one per chart ClusterRole, by name) must be allowed
+  const allowed = (verb: string) => { const ds = both.filter((d) => !d.grant && d.resource === 'clusterroles' && d.verb === verb); return ds.length > 0 && ds.every((d) => d.allowed); };
   const escalateAndBind = allowed('escalate') && allowed('bind');
   const missingGrants = both.filter((d) => d.grant && !d.allowed);
   const missing = both.filter((d) => {
-    if (d.allowed) return false;
+    if (d.allowed || d.createNamespaceFlag) return false;
     if (d.grant) return !escalateAndBind;
     if (d.verb === 'escalate' || d.verb === 'bind') return missingGrants.length > 0;
     return true;
   });
   return { missing, escalateAndBind };
+}
+
+/**
+ * The (apiVersion, kind)s of the render (--manifests) as resources: plural and scope from the API
+ * server's discovery of that group/version. A kind discovery does not list (not served, a CRD the render
+ * brings, discovery refused) is left out: kubernetes.objects.apis reports it.
+ */
+async function kindsOfRender(s: KubeSession, target: Target, signal: AbortSignal): Promise<RenderKind[]> {
+  const refs = (target.references ?? []).filter((r) => r.api && r.apiVersion);
+  const disc = new Map<string, Promise<{ name: string; kind: string; namespaced: boolean }[]>>();
+  const out: RenderKind[] = [];
+  for (const r of refs.slice(0, 60)) {
+    const gv = r.apiVersion!;
+    const group = gv.includes('/') ? gv.slice(0, gv.indexOf('/')) : '';
+    if (!disc.has(gv)) {
+      const path = group ? `/apis/${gv.split('/').map(encodeURIComponent).join('/')}` : `/api/${encodeURIComponent(gv)}`;
+      disc.set(gv, s.getOptional<Record<string, unknown>>(path, signal).then((d) => (Array.isArray(d?.['resources']) ? (d!['resources'] as unknown[]) : [])
+        .filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null && typeof (x as Record<string, unknown>)['name'] === 'string' && !String((x as Record<string, unknown>)['name']).includes('/'))
+        .map((x) => ({ name: String(x['name']), kind: String(x['kind']), namespaced: x['namespaced'] === true })), (e) => { if (signal.aborted) throw e; return []; }));
+    }
+    const res = (await disc.get(gv)!).find((x) => x.kind === r.kind);
+    if (!res) continue;
+    out.push({ kind: r.kind, apiVersion: gv, group, resource: res.name, ...(res.namespaced ? { namespace: r.namespace ?? target.kubernetes.namespace } : {}), example: r.name, count: r.count ?? 1 });
+  }
+  return out;
+}
+
+/**
+ * The identity the API server answers the reviews for, from the evidence the kubeconfig holds. A
+ * review (SelfSubject*) is answered for the identity the request authenticates as, which is not the
+ * kubeconfig's user entry name: with `as:` it is the impersonated user (and `as-groups`); a
+ * ServiceAccount token authenticates as system:serviceaccount:<ns>:<name> (its `sub` claim); a client
+ * certificate as its CN (groups: O). Other credentials (static or OIDC tokens, exec plugins) carry no
+ * name we can read here: the name is then unknown and the fix says how to learn it.
+ */
+export interface CheckedIdentity {
+  /** The name as RBAC subjects name it (user name, or system:serviceaccount:<ns>:<name>); the kubeconfig user when unknown. */
+  name: string;
+  known: boolean;
+  serviceAccount?: { namespace: string; name: string };
+  groups?: string[];
+  /** How the name was found, for the message ("impersonated with as: by kubeconfig user \"x\""). */
+  how: string;
+  /** The subject flag of `kubectl create (cluster)rolebinding` for this identity. */
+  subjectFlag: string;
+}
+
+const SA_RE = /^system:serviceaccount:([^:\s]+):([^:\s]+)$/;
+
+function jwtSubject(token: string | undefined): string | undefined {
+  const parts = token?.trim().split('.');
+  if (!parts || parts.length !== 3) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(parts[1]!.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')) as unknown;
+    const sub = claims && typeof claims === 'object' ? (claims as Record<string, unknown>)['sub'] : undefined;
+    return typeof sub === 'string' ? sub : undefined;
+  } catch { return undefined; }
+}
+
+function certSubject(u: KubeUser): { cn?: string; orgs: string[] } | undefined {
+  try {
+    const pem = u.clientCertificateData ? Buffer.from(u.clientCertificateData, 'base64') : u.clientCertificate ? readFileSync(u.clientCertificate) : undefined;
+    if (!pem) return undefined;
+    const lines = new X509Certificate(pem).subject.split('\n');
+    const cn = lines.find((l) => l.startsWith('CN='))?.slice(3);
+    return { ...(cn ? { cn } : {}), orgs: lines.filter((l) => l.startsWith('O=')).map((l) => l.slice(2)) };
+  } catch { return undefined; }
+}
+
+export function checkedIdentity(s: Pick<KubeSession, 'identity'>): CheckedIdentity {
+  const kc = s.identity.user;
+  const fromName = (name: string, how: string, groups?: string[]): CheckedIdentity => {
+    const sa = SA_RE.exec(name);
+    return { name, known: true, how, ...(groups?.length ? { groups } : {}),
+      ...(sa ? { serviceAccount: { namespace: sa[1]!, name: sa[2]! }, subjectFlag: `--serviceaccount=${sa[1]}:${sa[2]}` } : { subjectFlag: `--user=${name}` }) };
+  };
+  let user: KubeUser | undefined;
+  try { user = s.identity.files.length ? selectContext(readMergedKubeconfig(s.identity.files), s.identity.context).user : undefined; } catch { user = undefined; }
+  if (user?.impersonate) return fromName(user.impersonate, `impersonated: kubeconfig user "${kc}" acts as "${user.impersonate}" (as:${user.impersonateGroups?.length ? `, as-groups: ${user.impersonateGroups.join(',')}` : ''}), so its rights are checked, not "${kc}"'s`, user.impersonateGroups);
+  if (user?.impersonateGroups?.length) {
+    return { name: kc, known: false, groups: user.impersonateGroups, how: `kubeconfig user "${kc}" with as-groups: ${user.impersonateGroups.join(',')}`, subjectFlag: `--group=${user.impersonateGroups[0]}` };
+  }
+  if (user && (s.identity.auth === 'token' || s.identity.auth === 'token-file')) {
+    let token = user.token;
+    if (s.identity.auth === 'token-file' && user.tokenFile) { try { token = readFileSync(user.tokenFile, 'utf8'); } catch { token = undefined; } }
+    const sub = jwtSubject(token);
+    if (sub && SA_RE.test(sub)) return fromName(sub, `the ServiceAccount token of kubeconfig user "${kc}" (its sub claim)`);
+  }
+  if (user && s.identity.auth === 'client-certificate') {
+    const c = certSubject(user);
+    if (c?.cn) return fromName(c.cn, `the client certificate of kubeconfig user "${kc}" (CN${c.orgs.length ? `; groups from O: ${c.orgs.join(',')}` : ''})`, c.orgs);
+  }
+  return { name: kc, known: false, how: `kubeconfig user "${kc}" (${s.identity.auth} credentials: the name the API server knows it by is not in the kubeconfig)`, subjectFlag: `--user=${kc || '<you>'}` };
 }
 
 export default defineCheck({
@@ -100,27 +239,49 @@ export default defineCheck({
   messages: {
     allowed: { status: 'pass', summary: 'The identity holds every permission installing the chart needs.' },
     missingPermissions: { status: 'fail', summary: 'Permissions the install needs are missing; each missing verb and resource is named.' },
+    createNamespaceDenied: { status: 'warn', summary: 'Every permission is held and the namespace exists, but the identity may not create namespaces: `helm install --create-namespace` fails with 403 even for an existing namespace; install without that flag.' },
     deniedByPolicy: { status: 'fail', summary: 'An authorizer (a webhook or policy engine, not RBAC) explicitly denies permissions the install needs: no RoleBinding can override it; its reason is named.' },
     ...API_MESSAGES,
   },
   explain: {
-    what: 'Asks the API server (one SelfSubjectRulesReview per namespace, then a SelfSubjectAccessReview for each right no listed rule grants; both create nothing) whether the current identity may create and manage every kind of object the detected chart installs: namespaces, the CRD, ClusterRoles and ClusterRoleBindings, Deployments, Services, ServiceAccounts, ConfigMaps, Secrets, Ingresses and (at runtime) the MutatingWebhookConfiguration. The chart ClusterRoles grant rights the installer must hold itself unless it has `escalate` and `bind` on clusterroles.',
+    what: 'Asks the API server (one SelfSubjectRulesReview per namespace, then a SelfSubjectAccessReview for each right no listed rule grants; both create nothing) whether the current identity may create and manage every kind of object the detected chart installs: namespaces, the CRD, ClusterRoles and ClusterRoleBindings, Deployments, Services, ServiceAccounts, ConfigMaps, Secrets, Ingresses and (at runtime) the MutatingWebhookConfiguration. The chart ClusterRoles grant rights the installer must hold itself unless it has `escalate` on clusterroles and `bind` on each chart ClusterRole (by name, as RBAC checks it). With `--manifests`, every other kind of the render (Role, StatefulSet, PodDisruptionBudget...) is asked too. `create namespaces` is needed only when the release namespace does not exist; when it exists, lacking it is a warning about `helm install --create-namespace`. The identity named is the one the API server answers for: the impersonated user (`as:`), the ServiceAccount of a token, the CN of a client certificate.',
     why: 'In locked-down clusters `helm install` stops half-way with "is forbidden", leaving a partial release; flyte-core\'s propeller ClusterRole grants `*/*`, which only a cluster admin (or an identity with escalate) can create.',
     fix: 'Run the install as a cluster admin, or have an admin bind the installing identity (e.g. `kubectl create clusterrolebinding flyte-installer --clusterrole=cluster-admin --user=<you>`), or apply the cluster-scoped objects out of band.',
   },
   async run(ctx) {
-    const reqs = requirements(ctx.target);
     const chart = ctx.target.chart ?? 'flyte-binary';
+    const ns = ctx.target.kubernetes.namespace;
     return withKube(ctx, 'the install permissions', async (s, signal) => {
+      // Whether the release namespace exists decides whether creating namespaces is needed at all.
+      let namespaceExists: boolean | undefined;
+      try { namespaceExists = (await s.getOptional(`/api/v1/namespaces/${encodeURIComponent(ns)}`, signal)) !== undefined; } catch (e) {
+        if (!(e instanceof KubeError) || e.kind !== 'forbidden') throw e;
+      }
+      const renderKinds = await kindsOfRender(s, ctx.target, signal);
+      const reqs = requirements(ctx.target, { namespaceExists, renderKinds });
       const decisions = await s.canI(reqs, signal);
       const { missing, escalateAndBind } = evaluate(reqs, decisions);
+      // The cause key names the kubeconfig user like every other Kubernetes check (one root cause);
+      // the message and the fix name the identity the API server answered for.
       const user = s.identity.user;
-      const details = { chart, user, context: s.identity.context, checked: reqs.length, escalateAndBind, missing: summarize(missing) };
+      const id = checkedIdentity(s);
+      const who = id.known ? (id.serviceAccount ? `ServiceAccount ${id.serviceAccount.namespace}/${id.serviceAccount.name}` : `user "${id.name}"`) : `user "${user}"`;
+      const whoNote = id.known ? ` (${id.how})` : '';
+      const identity = { name: id.name, known: id.known, how: id.how, ...(id.groups ? { groups: id.groups } : {}), ...(id.serviceAccount ? { serviceAccount: `${id.serviceAccount.namespace}/${id.serviceAccount.name}` } : {}) };
+      const details = { chart, user, identity, context: s.identity.context, namespaceExists: namespaceExists ?? null, checked: reqs.length, escalateAndBind, missing: summarize(missing) };
+      const whoami = id.known ? '' : `; use the name the API server knows you by, as \`${kubectl(ctx.target.kubernetes)} auth whoami\` shows it`;
       if (missing.length === 0) {
-        return { status: 'pass' as const, messageId: 'allowed' as const, message: `user "${user}" may install ${chart} into namespace ${ctx.target.kubernetes.namespace} (${reqs.length} permissions checked)`, details };
+        const flag = decisions.find((d, i) => reqs[i]!.createNamespaceFlag && !d.allowed);
+        if (flag) {
+          return { status: 'warn' as const, messageId: 'createNamespaceDenied' as const, cause: cause.denied('kubernetes', user || 'anonymous', 'create namespaces'),
+            message: `${who}${whoNote} holds every permission installing ${chart} into the existing namespace ${ns} needs (${reqs.length} checked), but may not create namespaces: \`helm install --create-namespace\` fails with 403 even though ${ns} exists (helm still creates the Namespace and ignores only "already exists")${flag.reason ? ` (${flag.reason})` : ''}`,
+            details: { ...details, createNamespaces: false },
+            hint: `install without \`--create-namespace\` (namespace ${ns} already exists), e.g. \`helm install ${ctx.target.kubernetes.release} flyteorg/${chart} -n ${ns} -f <values>\`` };
+        }
+        return { status: 'pass' as const, messageId: 'allowed' as const, message: `${who}${whoNote} may install ${chart} into namespace ${ns} (${reqs.length} permissions checked)`, details };
       }
       const k = kubectl(ctx.target.kubernetes);
-      const canI = (m: AccessDecision) => `\`${k} auth can-i ${m.verb} ${resName(m)}${m.namespace ? ` -n ${m.namespace}` : ''}\``;
+      const canI = (m: AccessDecision) => `\`${k} auth can-i ${m.verb} ${resName(m)}${m.name ? `/${m.name}` : ''}${m.namespace ? ` -n ${m.namespace}` : ''}\``;
       // Two different answers behind allowed=false: an explicit deny (denied=true: a webhook or policy
       // authorizer said no, and no RBAC binding can override it) and no rule granting it (a binding fixes it).
       const why = (list: readonly AccessDecision[], f: (m: AccessDecision) => string | undefined) => [...new Set(list.map(f).filter((x): x is string => !!x))].slice(0, 3);
@@ -129,16 +290,16 @@ export default defineCheck({
       // evaluationError does not make allowed=false unknown (RBAC reports a binding whose role is gone
       // with it on every review); it is shown as evidence.
       const errs = why(plain, (m) => m.evaluationError);
-      const missingDetail = missing.map((m) => ({ verb: m.verb, resource: resName(m), namespace: m.namespace ?? null, neededFor: m.why, ...(m.denied ? { denied: true } : {}), ...(m.reason ? { reason: m.reason } : {}), ...(m.evaluationError ? { evaluationError: m.evaluationError } : {}) }));
+      const missingDetail = missing.map((m) => ({ verb: m.verb, resource: resName(m), ...(m.name ? { name: m.name } : {}), namespace: m.namespace ?? null, neededFor: m.why, ...(m.denied ? { denied: true } : {}), ...(m.reason ? { reason: m.reason } : {}), ...(m.evaluationError ? { evaluationError: m.evaluationError } : {}) }));
       const errNote = errs.length ? ` (the authorizer also reported: ${errs.join('; ')})` : '';
       if (denied.length) {
         const reasons = why(denied, (m) => m.reason);
         return {
           status: 'fail' as const, messageId: 'deniedByPolicy' as const,
           cause: cause.denied('kubernetes', user || 'anonymous', `install ${chart}`),
-          message: `an authorizer explicitly denies user "${user}" ${denied.length} permission(s) needed to install ${chart}${reasons.length ? ` (reason: ${reasons.join('; ')})` : ' (no reason given)'}: ${summarize(denied).join('; ')}${plain.length ? `; ${plain.length} more are granted by no rule: ${summarize(plain).join('; ')}` : ''}${errNote}`,
+          message: `an authorizer explicitly denies ${who}${whoNote} ${denied.length} permission(s) needed to install ${chart}${reasons.length ? ` (reason: ${reasons.join('; ')})` : ' (no reason given)'}: ${summarize(denied).join('; ')}${plain.length ? `; ${plain.length} more are granted by no rule: ${summarize(plain).join('; ')}` : ''}${errNote}`,
           details: { ...details, denied: summarize(denied), ...(plain.length ? { notGranted: summarize(plain) } : {}), missingDetail },
-          hint: `an explicit deny (a webhook or policy authorizer, not RBAC) wins over any RoleBinding or ClusterRoleBinding, so binding cluster-admin will not help: ask the owner of that policy to allow user ${user || '<you>'}, or have an identity it allows (a cluster admin) install ${chart} or apply the cluster-scoped objects; check one with ${canI(denied[0]!)}`,
+          hint: `an explicit deny (a webhook or policy authorizer, not RBAC) wins over any RoleBinding or ClusterRoleBinding, so binding cluster-admin will not help: ask the owner of that policy to allow ${id.known ? who : `user ${user || '<you>'}`}, or have an identity it allows (a cluster admin) install ${chart} or apply the cluster-scoped objects; check one with ${canI(denied[0]!)}`,
         };
       }
       const lines = summarize(plain);
@@ -146,9 +307,9 @@ export default defineCheck({
       return {
         status: 'fail' as const, messageId: 'missingPermissions' as const,
         cause: cause.denied('kubernetes', user || 'anonymous', `install ${chart}`),
-        message: `user "${user}" lacks ${plain.length} permission(s) needed to install ${chart}: ${lines.join('; ')}${errNote}`,
+        message: `${who}${whoNote} lacks ${plain.length} permission(s) needed to install ${chart}: ${lines.join('; ')}${errNote}`,
         details: { ...details, missingDetail },
-        hint: `have a cluster admin grant them (e.g. \`kubectl create clusterrolebinding flyte-installer --clusterrole=cluster-admin --user=${user || '<you>'}\`), or install as an admin; check one with ${canI(first)}`,
+        hint: `have a cluster admin grant them (e.g. \`kubectl create clusterrolebinding flyte-installer --clusterrole=cluster-admin ${id.subjectFlag}\`${whoami}), or install as an admin; check one with ${canI(first)}`,
       };
     });
   },
