@@ -22,6 +22,7 @@ export default defineCheck({
     httpPort: { status: 'warn', summary: 'Port 8088 is flyteadmin\'s HTTP port; gRPC answers there only when server.security.secure is on.' },
     staleSandboxPort: { status: 'warn', summary: 'A port of the old flytectl sandbox (30081/30082/...); the demo sandbox serves on 30080.' },
     localhost: { status: 'warn', summary: 'The client dials localhost while the deployment\'s ingress host is another name.' },
+    pyflyteOtherConfig: { status: 'warn', summary: 'pyflyte reads another config file than flytectl (a legacy ./flytekit.config or ~/.flyte/config first, or $_FLYTECTL_CONFIG_PYFLYTE_OVERRIDE) and it names another endpoint.' },
     otherHost: { status: 'warn', summary: 'The client dials another host name than the Ingress host the values give: the Ingress rules answer only for their host, so the client\'s requests reach the controller\'s default backend.' },
   },
   explain: {
@@ -33,6 +34,8 @@ export default defineCheck({
     const c = ctx.target.client;
     const file = c.configPath ? ` in ${c.configPath}` : '';
     if (!c.endpoint) {
+      const pyEp = ctx.target.provenance['client.pyflyteEndpoint'];
+      if (!c.host && pyEp) return { status: 'skip', message: `flytectl has no admin.endpoint (no ~/.flyte/config.yaml or $FLYTECTL_CONFIG), while pyflyte reads ${pyEp} from ${ctx.target.provenance['client.pyflyteConfig']}: pass --endpoint dns:///${pyEp} (or --flytectl-config) to check it` };
       if (!c.host) return { status: 'skip', message: 'no admin.endpoint in the client config (set it in ~/.flyte/config.yaml, $FLYTECTL_CONFIG or --flytectl-config)' };
       return { status: 'pass', messageId: 'notFromFile', message: `endpoint ${c.host}:${c.port ?? 443} (not from a client config file)`, details: { host: c.host, port: c.port ?? 443 } };
     }
@@ -42,6 +45,9 @@ export default defineCheck({
     const fromEnv = setting(ctx.target, 'client.endpoint').origin === 'env';
     const setEp = (v: string) => clientFix(ctx.target, 'endpoint', v) ?? `set admin.endpoint: ${v}${file}`;
     const envNote = fromEnv ? ` (${CLIENT_SETTINGS.endpoint.env} in the environment overrides admin.endpoint${file}: change or unset it there)` : '';
+    if (/^unix(-abstract)?:/i.test(c.endpoint.trim())) {
+      return { status: 'skip', message: `${ep} is a Unix-domain socket: flytectl (grpc-go) and pyflyte (gRPC) dial it on this machine; flyte-doctor checks network endpoints (host:port) only` };
+    }
     let p;
     try {
       p = parseAdminEndpoint(c.endpoint);
@@ -55,6 +61,19 @@ export default defineCheck({
       };
     }
     const details = { endpoint: c.endpoint, host: p.host, port: p.port, insecure: c.insecure, ...(c.configPath ? { configPath: c.configPath } : {}) };
+    // pyflyte reads another file first (a legacy ./flytekit.config or ~/.flyte/config, or
+    // _FLYTECTL_CONFIG_PYFLYTE_OVERRIDE) and it names another endpoint: the two clients part ways.
+    const pyFile = ctx.target.provenance['client.pyflyteConfig'];
+    const pyEp = ctx.target.provenance['client.pyflyteEndpoint'];
+    if (!fromEnv && setting(ctx.target, 'client.endpoint').origin !== 'flag' && pyFile && pyEp && pyEp !== c.endpoint.replace('dns:///', '')) {
+      const ini = !/\.ya?ml$/i.test(pyFile);
+      return {
+        status: 'warn', messageId: 'pyflyteOtherConfig', cause: cause.config('admin.endpoint'),
+        message: `flytectl reads ${c.configPath ?? 'its config'} (admin.endpoint ${c.endpoint}), but pyflyte reads ${pyFile} first (${ini ? '[platform] url' : 'admin.endpoint'} ${pyEp}): the two clients dial different endpoints; flyte-doctor checks flytectl's`,
+        hint: `${ini ? `remove or rename ${pyFile} (a legacy flytekit config, read before ~/.flyte/config.yaml)` : `make ${pyFile} and ${c.configPath ?? 'the flytectl config'} agree`} if ${c.endpoint} is the endpoint meant; else run flyte-doctor with --endpoint dns:///${pyEp}`,
+        details: { ...details, pyflyteConfig: pyFile, pyflyteEndpoint: pyEp },
+      };
+    }
     if (p.port === 8088) {
       return { status: 'warn', messageId: 'httpPort', message: `${where} uses port 8088, flyteadmin's HTTP port: it serves gRPC only when server.security.secure is true`, hint: `dial gRPC instead: the ingress (admin.endpoint: dns:///<ingress host>, insecure: false) or flyteadmin's gRPC port (admin.endpoint: dns:///${p.host}:8089, admin.insecure: true)${envNote}`, details };
     }

@@ -1,5 +1,5 @@
 import { resolveDetailed, DnsError } from '../../src/clients/resolve.js';
-import { adminEndpoint, ingressHttpBase, isClusterInternal, validHostName } from '../../src/config/endpoints.js';
+import { adminEndpoint, ingressHttpBase, isClusterInternal, isPrivateAddress, validHostName } from '../../src/config/endpoints.js';
 import { probeTimeout, seconds } from '../../src/engine/budget.js';
 import { cause } from '../../src/engine/causes.js';
 import type { Target } from '../../src/config/target.js';
@@ -37,11 +37,15 @@ export function namedHosts(t: Target): NamedHost[] {
 export const DNS_MESSAGES = {
   resolved: { status: 'pass', summary: 'The name resolves (A and/or AAAA records, possibly through a CNAME).' },
   ipLiteral: { status: 'pass', summary: 'The host is an IP address: nothing to resolve.' },
+  resolvedPrivate: { status: 'pass', summary: 'The name resolves, from here, to a private network address (RFC 1918, CGNAT, IPv6 ULA): whether clients on other networks get the same answer (split-horizon DNS) cannot be judged from here.' },
+  deadMember: { status: 'warn', summary: 'The admin host resolves to several addresses (DNS round robin) and some of them do not accept connections on the admin port while others do.' },
+  wildcardOnly: { status: 'warn', summary: 'The admin host is one typo away from the values\' Ingress host and resolves as any name of its zone does (a wildcard record): the typo resolves, so resolving proves nothing.' },
   clusterInternalResolves: { status: 'pass', summary: 'A cluster-internal name that resolves from this machine too (port-forward, VPN, telepresence).' },
   clusterInternal: { status: 'warn', summary: 'A cluster-internal name (`*.svc`, `*.cluster.local`, a single-label Service name): it resolves only inside the cluster, so it cannot be checked from this machine.' },
   ipv6Only: { status: 'warn', summary: 'NOERROR with AAAA records only, no A record: clients without IPv6 connectivity cannot reach it.' },
   nxdomain: { status: 'fail', summary: 'The name does not exist (NXDOMAIN).' },
   danglingCname: { status: 'fail', summary: 'The name is a CNAME to a name that does not exist (or has no address): a dangling record.' },
+  cnameLoop: { status: 'fail', summary: 'The name is a CNAME chain that comes back to a name already in it (a loop): no name in it has an address.' },
   noAddress: { status: 'fail', summary: 'The name exists but has no A or AAAA record (NOERROR, no data).' },
   servfail: { status: 'fail', summary: 'The resolver answered SERVFAIL: the zone\'s name servers are broken or unreachable for it (DNSSEC, lame delegation).' },
   dnsTimeout: { status: 'fail', summary: 'The resolver did not answer in time (unreachable resolver, VPN split DNS).' },
@@ -70,6 +74,40 @@ function nameFix(t: Target, field: string | undefined): string {
   const s = field ? setting(t, field) : undefined;
   if (!s?.key || s.origin === 'unset' || s.origin === 'derived') return 'fix the name in the values / admin.endpoint';
   return `fix the name in ${s.key} (${whereSet(s)})`;
+}
+
+/**
+ * Follows the CNAME chain of `host` one record at a time (a CNAME query needs no chasing, so a
+ * resolver answers it even where the chase loops or SERVFAILs): the names in order, and whether the
+ * chain comes back to a name already in it. Bounded by `timeoutMs` overall.
+ */
+export async function cnameChain(host: string, dnsServer: string | undefined, timeoutMs: number): Promise<{ chain: string[]; loop: boolean; endCode?: string }> {
+  const dns = await import('node:dns');
+  const r = new dns.promises.Resolver({ timeout: Math.max(200, Math.min(timeoutMs, 1500)), tries: 1 });
+  if (dnsServer) r.setServers([dnsServer]);
+  const deadline = Date.now() + timeoutMs;
+  const norm = (n: string) => n.toLowerCase().replace(/\.$/, '');
+  const chain = [norm(host)];
+  for (let i = 0; i < 16; i++) {
+    const left = deadline - Date.now();
+    if (left <= 0) return { chain, loop: false, endCode: 'ETIMEOUT' };
+    let next: string | undefined;
+    try {
+      let t: NodeJS.Timeout | undefined;
+      const answer = await Promise.race([
+        r.resolveCname(chain[chain.length - 1]!),
+        new Promise<never>((_, rej) => { t = setTimeout(() => { r.cancel(); rej(Object.assign(new Error('timeout'), { code: 'ETIMEOUT' })); }, left); }),
+      ]).finally(() => clearTimeout(t));
+      next = answer[0];
+    } catch (e) {
+      return { chain, loop: false, endCode: (e as NodeJS.ErrnoException)?.code ?? 'EOTHER' };
+    }
+    if (!next) return { chain, loop: false, endCode: 'ENODATA' };
+    const n = norm(next);
+    if (chain.includes(n)) return { chain: [...chain, n], loop: true };
+    chain.push(n);
+  }
+  return { chain, loop: true }; // 16 aliases deep: every resolver gives up long before (glibc after 8-16)
 }
 
 /** Shared by dns.admin.resolve and dns.hosts.resolve. */
@@ -102,6 +140,14 @@ export async function dnsOutcome(ctx: CheckContext, host: string, role: string, 
     if (!r.v4.length && r.v6.length) {
       return { status: 'warn', messageId: 'ipv6Only', cause: key, message: `${host} resolves only to IPv6 (${r.v6.join(', ')})${via}: NOERROR with AAAA records and no A record (${role}, via ${resolver})`, hint: `add an A record for ${host} (next to the AAAA), e.g. the load balancer's IPv4 address: clients and networks without IPv6 cannot reach it`, details };
     }
+    // A private address (RFC 1918, CGNAT, ULA): this machine's answer. Whether clients elsewhere get
+    // the same one, a public one (split-horizon DNS) or none cannot be seen from here: said so.
+    const priv = r.addresses.filter((a) => isPrivateAddress(a));
+    if (priv.length) {
+      const all = priv.length === r.addresses.length;
+      return { status: 'pass', messageId: 'resolvedPrivate', message: `${host} resolves to ${r.addresses.join(', ')}${via} (${role}, via ${resolver}); ${all ? (priv.length > 1 ? 'these are private network addresses' : 'a private network address') : `${priv.join(', ')} ${priv.length === 1 ? 'is a private network address' : 'are private network addresses'}`} (RFC 1918 / CGNAT / IPv6 ULA): reachable only from inside that network (VPC, VPN, office). That is the answer this machine gets; whether clients elsewhere get the same, a public address (split-horizon DNS) or nothing cannot be judged from here`,
+        details: { ...details, private: priv } };
+    }
     return { status: 'pass', messageId: 'resolved', message: `${host} resolves to ${r.addresses.join(', ')}${via} (${role}, via ${resolver})`, details };
   } catch (e) {
     if (!(e instanceof DnsError)) throw e;
@@ -110,6 +156,25 @@ export async function dnsOutcome(ctx: CheckContext, host: string, role: string, 
       return { status: 'warn', messageId: 'clusterInternal', cause: key, message: `${host} is a cluster-internal name (${role}): it resolves only inside the cluster (${resolver}: ${e.kind}), so it cannot be checked from this machine`, hint: 'run flyte-doctor with --in-cluster to check it from inside the cluster; from a laptop, dial the ingress host instead (or a port-forward on localhost)', details };
     }
     const other = viaFlag ? ' (asked --dns-server only: the system resolver may know more)' : '';
+    // An alias: follow its chain record by record. The name that is missing (or has no address) is
+    // the chain's last one, not the first target; a chain that comes back on itself is a loop
+    // (resolvers answer SERVFAIL or an answer without address for it).
+    if (e.cnameTarget || e.kind === 'servfail') {
+      const walk = await cnameChain(bare, ctx.target.dnsServer, Math.min(2500, Math.max(300, timeoutMs)));
+      const shown = walk.chain.join(' → ');
+      const last = walk.chain[walk.chain.length - 1]!;
+      if (walk.loop && walk.chain.length > 1) {
+        return { status: 'fail', messageId: 'cnameLoop', cause: key, message: `${host} is a CNAME loop (${shown}): no name in the chain has an address, so no client can resolve it (${e.kind === 'servfail' ? 'SERVFAIL' : e.code} from ${resolver}); ${role}`,
+          hint: `point the CNAME ${bare} at the load balancer's name (kubectl get ingress -o wide shows it), or replace one record of the loop with an A record: ${walk.chain[walk.chain.length - 2]} → ${last} closes it`, details: { ...details, cnameChain: walk.chain } };
+      }
+      if (walk.chain.length > 2 && (e.kind === 'nxdomain' || e.kind === 'nodata')) {
+        const missing = e.kind === 'nxdomain' && walk.endCode === 'ENOTFOUND';
+        return { status: 'fail', messageId: 'danglingCname', cause: key,
+          message: `${host} is a chain of CNAMEs (${shown}) whose last name ${last} ${missing ? 'does not exist (NXDOMAIN' : 'has no A/AAAA record (NOERROR without data'} from ${resolver}); ${role}`,
+          hint: missing ? `point ${walk.chain[walk.chain.length - 2]} (the CNAME to ${last}) at the load balancer's current name, or replace it with an A record: ${last} is gone (a deleted load balancer?)` : `give ${last} an address record, or point ${walk.chain[walk.chain.length - 2]} at the load balancer's current name`,
+          details: { ...details, cnameTarget: last, cnameChain: walk.chain } };
+      }
+    }
     switch (e.kind) {
       case 'nxdomain':
         if (e.cnameTarget) return { status: 'fail', messageId: 'danglingCname', cause: key, message: `${host} is a CNAME to ${e.cnameTarget}, which does not exist (NXDOMAIN from ${resolver}); ${role}`, hint: `point the CNAME ${host} at the load balancer's current name (kubectl get ingress -o wide shows it), or replace it with an A record: ${e.cnameTarget} is gone (a deleted load balancer?)`, details };

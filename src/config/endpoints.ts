@@ -47,14 +47,32 @@ export function parseAdminEndpoint(raw: string): ParsedEndpoint & { explicitPort
     throw new EndpointSyntaxError(raw, `"${scheme}://" is not a gRPC target; the scheme says nothing about TLS (admin.insecure does)`, suggestHost(hp));
   }
   let rest = s;
+  if (/^unix(-abstract)?:/i.test(s)) throw new EndpointSyntaxError(raw, 'a Unix-domain socket: flytectl and pyflyte dial it on this machine only; it has no host or port to check over the network');
+  if (scheme === 'passthrough') {
+    const hp = s.replace(/^[a-z]+:\/\/\/?/i, '');
+    throw new EndpointSyntaxError(raw, 'flytectl (grpc-go) dials passthrough:/// as written, but pyflyte does not: flytekit removes only the prefix dns:///, and gRPC Python has no "passthrough" resolver (it looks the whole string up as a host name); dns:/// works for both', `dns:///${hp}`);
+  }
   if (scheme === 'dns') {
-    if (!s.startsWith('dns:///')) {
+    // the scheme in any case: Go's url.Parse lower-cases it (flytectl), gRPC Python takes DNS:/// too (pyflyte)
+    if (!/^dns:\/\/\//i.test(s)) {
       const h = s.slice('dns://'.length).replace(/^[^/]*\//, '');
       throw new EndpointSyntaxError(raw, '"dns://x" names a DNS server x; the target needs three slashes', suggestHost(h || s.slice(6)));
     }
     rest = s.slice('dns:///'.length);
   } else if (scheme) {
-    throw new EndpointSyntaxError(raw, `unsupported scheme "${scheme}://"`, suggestHost(s.replace(/^[a-z]+:\/\//i, '')));
+    throw new EndpointSyntaxError(raw, `unsupported scheme "${scheme}://"`, suggestHost(s.replace(/^[a-z][a-z0-9+.-]*:\/\/\/?/i, '')));
+  } else {
+    // No scheme: flytectl reads admin.endpoint with Go's url.Parse, which takes "host:port" only when
+    // the host could be a URL scheme (a letter first; letters, digits, '+', '-', '.'). An IP address,
+    // a bracketed IPv6 address or a host starting with a digit stops flytectl at start; pyflyte
+    // (gRPC's default dns resolver) dials it as written.
+    const c = s.indexOf(':');
+    if (c >= 0 && !/^[A-Za-z][A-Za-z0-9+.-]*$/.test(s.slice(0, c))) {
+      const goErr = c === 0 ? 'missing protocol scheme' : 'first path segment in URL cannot contain colon';
+      const v6bare = isIP(s) === 6;
+      const meant = v6bare ? `[${s}]:443` : s;
+      throw new EndpointSyntaxError(raw, `flytectl cannot read it: Go's url.Parse refuses "${s}" without dns:/// (parse "${s}": ${goErr}), so flytectl stops at start ("expected a map, got 'string'" for admin.endpoint); pyflyte dials it as written`, `dns:///${meant}`);
+    }
   }
   if (rest.includes('/')) {
     const h = rest.replace(/\/.*$/, '');
@@ -94,6 +112,7 @@ export function parseEndpoint(raw: string): ParsedEndpoint | undefined {
     if (inner) return { ...inner, problem: `admin.endpoint has a URL scheme in front of the gRPC target ${twice.meant}` };
   }
   let s = raw.trim();
+  if (/^unix(-abstract)?:/i.test(s)) return undefined; // a Unix-domain socket: no host or port to dial over the network
   let scheme: string | undefined;
   let problem: string | undefined;
   const m = /^([a-z][a-z0-9+.-]*):\/\/\/?/i.exec(s);

@@ -1,5 +1,5 @@
 // flytectl / flytekit client config (`admin.*`), file lookup, flytekit env overrides, endpoint parsing.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { Credentials } from './credentials.js';
@@ -33,10 +33,48 @@ export interface ClientInput {
   home: string;
 }
 
+/**
+ * The file pyflyte (flytekit's get_config_file) reads when no --config is given: $_FLYTECTL_CONFIG_PYFLYTE_OVERRIDE,
+ * then $FLYTECTL_CONFIG (each only when the file exists: a missing one is ignored with a warning), then
+ * ./flytekit.config (INI), ~/.flyte/config (INI), ~/.flyte/config.yaml. flytectl reads only
+ * $FLYTECTL_CONFIG or else ~/.flyte/config.yaml.
+ */
+export function pyflyteConfigFile(input: ClientInput): string | undefined {
+  for (const v of ['_FLYTECTL_CONFIG_PYFLYTE_OVERRIDE', 'FLYTECTL_CONFIG']) {
+    const p = input.env[v];
+    if (p && existsSync(resolve(input.cwd, p))) return resolve(input.cwd, p);
+    if (p) break; // flytekit: getenv(OVERRIDE, getenv(FLYTECTL_CONFIG)) -- one of them only
+  }
+  for (const p of [resolve(input.cwd, 'flytekit.config'), join(input.home, '.flyte', 'config'), join(input.home, '.flyte', 'config.yaml')]) if (existsSync(p)) return p;
+  return undefined;
+}
+
+/** admin.endpoint (YAML) or [platform] url (flytekit's legacy INI) of a pyflyte config file, as pyflyte reads it (dns:/// removed). */
+function pyflyteEndpointOf(path: string): string | undefined {
+  let text: string;
+  try { text = readFileSync(path, 'utf8').slice(0, 256 * 1024); } catch { return undefined; }
+  if (/\.ya?ml$/i.test(path)) {
+    try { const d = parseYaml(path, text); const a = isDict(d) && isDict(d['admin']) ? d['admin']['endpoint'] : undefined; return typeof a === 'string' ? a.replace('dns:///', '') : undefined; } catch { return undefined; }
+  }
+  let section = '';
+  for (const line of text.split(/\r?\n/)) {
+    const sec = /^\s*\[([^\]]+)\]/.exec(line);
+    if (sec) { section = sec[1]!.trim().toLowerCase(); continue; }
+    const kv = /^\s*url\s*[=:]\s*(.*?)\s*$/i.exec(line);
+    if (section === 'platform' && kv) return kv[1]!.replace('dns:///', '') || undefined;
+  }
+  return undefined;
+}
+
 /** Which config file to read: --flytectl-config, then $FLYTECTL_CONFIG, then ~/.flyte/config.yaml. */
 function locate(input: ClientInput): { path: string; flag: string } | undefined {
   if (input.flytectlConfig) return { path: input.flytectlConfig, flag: '--flytectl-config' };
   const envPath = input.env['FLYTECTL_CONFIG'];
+  if (envPath && !existsSync(resolve(input.cwd, envPath))) {
+    // The two clients part ways here: say what each reads instead of a bare "cannot read".
+    const py = pyflyteConfigFile(input);
+    throw new UserError(`env FLYTECTL_CONFIG: ${envPath} does not exist. flytectl reads only that path (FLYTECTL_CONFIG replaces ~/.flyte/config.yaml), so it runs without a config; pyflyte ignores it ("does not exist, ignoring...") and reads ${py ?? 'no config at all (none of ./flytekit.config, ~/.flyte/config, ~/.flyte/config.yaml exists)'}. Point FLYTECTL_CONFIG at the config file, unset it, or pass --flytectl-config <file>`);
+  }
   if (envPath) return { path: envPath, flag: 'env FLYTECTL_CONFIG' };
   const def = join(input.home, '.flyte', 'config.yaml');
   if (existsSync(def)) return { path: def, flag: '~/.flyte/config.yaml' };
@@ -214,6 +252,16 @@ export function loadClient(input: ClientInput): ClientResult {
     }
   }
 
+  // pyflyte reads another file than flytectl (a legacy ./flytekit.config or ~/.flyte/config first, or
+  // _FLYTECTL_CONFIG_PYFLYTE_OVERRIDE): its endpoint, for client.config.endpoint to compare.
+  if (!input.flytectlConfig) {
+    const py = pyflyteConfigFile(input);
+    if (py && (!loc || resolve(input.cwd, loc.path) !== py)) {
+      provenance['client.pyflyteConfig'] = py;
+      const ep = pyflyteEndpointOf(py);
+      if (ep) provenance['client.pyflyteEndpoint'] = ep;
+    }
+  }
   const out: ClientResult = { client, provenance, secrets: [...secrets], identifiers: [...creds.identifiers], inputs };
   if (endpoint) {
     client.endpoint = endpoint;

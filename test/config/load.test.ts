@@ -276,7 +276,7 @@ describe('bad input: one line naming the file/flag, the key and what was expecte
     ['mixed charts', () => ({ values: ['base.yaml', write('core.yaml', 'db:\n  admin: {}\n')] }), 'core.yaml: looks like flyte-core values (has db.* (flyte-core)) but base.yaml looks like flyte-binary; pass --chart flyte-binary or --chart flyte-core'],
     ['unknown --chart', () => ({ chart: 'flyte' as never }), '--chart flyte: expected one of flyte-binary, flyte-core'],
     ['missing --flytectl-config', () => ({ flytectlConfig: 'nofile.yaml' }), '--flytectl-config: cannot read nofile.yaml: no such file or directory'],
-    ['missing $FLYTECTL_CONFIG', () => ({ env: { FLYTECTL_CONFIG: 'gone.yaml' } }), 'env FLYTECTL_CONFIG: cannot read gone.yaml: no such file or directory'],
+    ['missing $FLYTECTL_CONFIG', () => ({ env: { FLYTECTL_CONFIG: 'gone.yaml' } }), /^env FLYTECTL_CONFIG: gone\.yaml does not exist\. flytectl reads only that path .* pyflyte ignores it/],
     ['client insecure not a boolean', () => ({ flytectlConfig: write('c-bad.yaml', 'admin:\n  endpoint: x:1\n  insecure: sometimes\n') }), 'c-bad.yaml: admin.insecure: expected a boolean (true or false), got "sometimes"'],
     ['client admin not a map', () => ({ flytectlConfig: write('c-bad2.yaml', 'admin: dns:///x\n') }), 'c-bad2.yaml: admin: expected a map, got "dns:///x"'],
     ['env insecure not a boolean', () => ({ env: { FLYTE_PLATFORM_INSECURE: 'nah' } }), 'env FLYTE_PLATFORM_INSECURE: expected a boolean (true or false), got "nah"'],
