@@ -151,7 +151,7 @@ export function flexPattern(s: string): string | null {
   return out;
 }
 
-interface Flex { re: RegExp; anchor: string; raw: string; replacement: string }
+interface Flex { re: RegExp; anchors: string[]; raw: string; replacement: string }
 
 interface Compiled {
   /** Secrets with special characters, matched in any mix of escapes (flexPattern); anchor: a literal part every spelling holds. */
@@ -231,8 +231,9 @@ function compile(secrets: readonly string[], identifiers: readonly string[], voc
     const p = flexPattern(v);
     if (!p) return;
     // (the longest run of letters and digits: only a text holding it can hold any spelling of the secret)
-    const anchor = (v.match(/[A-Za-z0-9]+/g) ?? []).sort((a, b) => b.length - a.length)[0] ?? '';
-    flex.push({ re: new RegExp(p, 'g'), anchor: anchor.length >= 3 ? anchor : '', raw: v, replacement: '***' });
+    // (every run of 3+ letters and digits, longest first: only a text holding all of them can hold a spelling)
+    const anchors = [...new Set(v.match(/[A-Za-z0-9]{3,}/g) ?? [])].sort((a, b) => b.length - a.length);
+    flex.push({ re: new RegExp(p, 'g'), anchors, raw: v, replacement: '***' });
   };
   for (const s of secrets) if (typeof s === 'string') { add(s, '***', '***'); addFlex(s); }
   for (const id of identifiers) if (typeof id === 'string' && !anywhere.has(id.trim())) add(id, maskIdentifier(id.trim()), '***');
@@ -517,7 +518,7 @@ export function makeRedactor(source: Iterable<string> | SecretSource, opts: Reda
     }
     if (tokens && cc.tokenRe) out = out.replace(cc.tokenRe, (m) => cc.token.get(m) ?? '***');
     for (const f of cc.flex) {
-      if (f.anchor && !out.includes(f.anchor)) continue;
+      if (f.anchors.some((a) => !out.includes(a))) continue;
       // (the raw secret itself is the literal passes' to judge: one equal to a user name or a word stays)
       out = out.replace(f.re, (m) => (m === f.raw && !cc.anywhere.has(f.raw) ? m : f.replacement));
     }
