@@ -129,6 +129,20 @@ export function capText(text: string, max = MAX_TEXT): string {
   return `${text.slice(0, end)}… [cut: ${text.length - end} more characters]`;
 }
 
+/** Whether capJson would change `v` (a walk without copies: most reports have nothing to cut). */
+function overCap(v: unknown, depth = 0): boolean {
+  if (typeof v === 'string') return v.length > MAX_TEXT;
+  if (depth > 32) return true;
+  if (Array.isArray(v)) return v.length > MAX_ENTRIES || v.some((x) => overCap(x, depth + 1));
+  if (v && typeof v === 'object') {
+    let n = 0;
+    for (const k in v) {
+      if (++n > MAX_ENTRIES || k.length > 256 || overCap((v as Record<string, unknown>)[k], depth + 1)) return true;
+    }
+  }
+  return false;
+}
+
 function capJson(v: unknown, depth = 0): unknown {
   if (typeof v === 'string') return capText(v);
   if (depth > 32) return '… [cut: nested too deep]';
@@ -154,7 +168,7 @@ function capJson(v: unknown, depth = 0): unknown {
  */
 export function capReport(report: Report): Report {
   const over = (r: CheckResult) => r.message.length > MAX_TEXT || (r.hint?.length ?? 0) > MAX_TEXT || (r.instanceLabel?.length ?? 0) > MAX_TEXT
-    || (r.details !== undefined && JSON.stringify(capJson(r.details)) !== JSON.stringify(r.details));
+    || (r.details !== undefined && overCap(r.details));
   const big = (s: string | undefined) => s !== undefined && s.length > MAX_TEXT;
   if (!report.results.some(over) && !big(report.interrupted) && !report.residue.some(big) && !Object.values(report.versions).some(big)
     && !report.target.fields.some((f) => big(f.value))) return report;
