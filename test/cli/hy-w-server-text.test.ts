@@ -12,7 +12,7 @@
 // stays well-formed XML 1.0 (xmllint); Markdown cannot open HTML, a link, an image or a stray code
 // span, nor break its table; JSON parses and validates against reports/report.schema.json; a huge
 // server text is cut with a visible marker in every format.
-// Real servers on 127.0.0.1 (ports 42010-42012).
+// Real servers on 127.0.0.1 (ports 32010-32012).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -24,9 +24,9 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers.js';
 
-const S3_PORT = 42010;
-const KUBE_PORT = 42011;
-const PG_PORT = 42012;
+const S3_PORT = 32010;
+const KUBE_PORT = 32011;
+const PG_PORT = 32012;
 const dir = mkdtempSync(join(tmpdir(), 'fd-hy-w-text-'));
 
 const HOSTILE = 'clear\x1b[2J link\x1b]8;;http://evil.example/\x07click\x1b]8;;\x07 clip\x1b]52;c;ZWNobyBwd24=\x07 bell\x07 over\rwrite back\b\b'

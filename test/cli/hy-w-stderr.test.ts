@@ -1,6 +1,6 @@
 // Proposed (needs src/main.ts and src/clients/s3.ts patches): server text on stderr lines
 // (`verify --wait` without a terminal, --verbose logs) is escaped and bounded; a long S3 error
-// Message is cut with a marker, not dropped. Real S3-like server on 127.0.0.1:42013.
+// Message is cut with a marker, not dropped. Real S3-like server on 127.0.0.1:32013.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers.js';
 
-const PORT = 42013;
+const PORT = 32013;
 const dir = mkdtempSync(join(tmpdir(), 'fd-hy-w-stderr-'));
 let size = 0;
 let server: Server;

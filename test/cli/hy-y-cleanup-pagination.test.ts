@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers.js';
 
-const PORT = 41830;
+const PORT = 31830;
 let mode: 'same' | 'new' = 'same';
 let requests = 0;
 let server: Server;

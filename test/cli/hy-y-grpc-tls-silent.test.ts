@@ -10,7 +10,7 @@ import { getTestbed } from '../harness/testbed.js';
 import { runCli, tmpFiles } from './helpers.js';
 
 const bed = getTestbed();
-const PORT = 41823; // helper y's range
+const PORT = 31823; // helper y's range
 let server: Server;
 const sockets = new Set<TLSSocket>();
 

@@ -14,7 +14,7 @@ import { getTestbed } from '../harness/testbed.js';
 import { runCli, tmpFiles } from './helpers.js';
 
 const bed = getTestbed();
-const PORT = 41820; // helper y's range
+const PORT = 31820; // helper y's range
 const values = 'configuration:\n  database: {host: db.example.com, port: 5432, username: u, password: hy-y-pw-1, dbname: flyteadmin}\n';
 const cred = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: bed.kube.tokens.admin } });
 const leftPids: number[] = [];
@@ -89,7 +89,7 @@ describe('the --in-cluster launcher is bounded by --in-cluster-timeout', () => {
     writeKubeconfig(dir, kubeconfig(`http://127.0.0.1:${PORT}`, 'token: hy-y-token-123456', false));
     const { ms, pod, r } = await launch(dir, '3s');
     expect(ms, 'the trickle kept the launcher waiting').toBeLessThan(6000);
-    expect(pod).toMatchObject({ status: 'error', message: expect.stringMatching(/GET \/api\/v1\/namespaces\/flyte: http:\/\/127\.0\.0\.1:41820 answered HTTP 200, but its body did not end within 3s/) });
+    expect(pod).toMatchObject({ status: 'error', message: expect.stringMatching(/GET \/api\/v1\/namespaces\/flyte: http:\/\/127\.0\.0\.1:31820 answered HTTP 200, but its body did not end within 3s/) });
     expect(r.stdout).not.toContain('hy-y-token-123456');
   }, 40_000);
 });

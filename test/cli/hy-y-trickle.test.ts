@@ -11,7 +11,7 @@ import { runCli, tmpFiles } from './helpers.js';
 
 const bed = getTestbed();
 const tls = { cert: readFileSync(join(bed.dir, 'pki', 'nginx.crt')), key: readFileSync(join(bed.dir, 'pki', 'nginx.key')) };
-const TRICKLE = 41821, STOPPED = 41822; // helper y's range
+const TRICKLE = 31821, STOPPED = 31822; // helper y's range
 const servers: Server[] = [];
 
 function serve(port: number, every: number | undefined): Promise<void> {
@@ -46,13 +46,13 @@ describe('an HTTP body that trickles in', () => {
     const { ms, res } = await healthcheck(TRICKLE);
     expect(ms).toBeLessThan(3000 + 1000);
     expect(res.status).toBe('fail');
-    expect(res.message).toMatch(/^127\.0\.0\.1:41821 answered HTTP 200, then its body trickled in too slowly to finish: \d+ bytes of the 100000 its Content-Length announced in \d+(\.\d)?s, the last 0\.\ds ago \(still sending, not stopped\)/);
+    expect(res.message).toMatch(/^127\.0\.0\.1:31821 answered HTTP 200, then its body trickled in too slowly to finish: \d+ bytes of the 100000 its Content-Length announced in \d+(\.\d)?s, the last 0\.\ds ago \(still sending, not stopped\)/);
     expect(res.message).not.toMatch(/body stopped/);
   }, 20_000);
 
   it('a body that stopped after its first byte is still said to have stopped', async () => {
     const { ms, res } = await healthcheck(STOPPED);
     expect(ms).toBeLessThan(3000 + 1000);
-    expect(res).toMatchObject({ status: 'fail', message: expect.stringMatching(/^127\.0\.0\.1:41822 answered HTTP 200, then its body stopped after 1 bytes of the 100000 its Content-Length announced \(no more within \d+(\.\d)?s\)/) });
+    expect(res).toMatchObject({ status: 'fail', message: expect.stringMatching(/^127\.0\.0\.1:31822 answered HTTP 200, then its body stopped after 1 bytes of the 100000 its Content-Length announced \(no more within \d+(\.\d)?s\)/) });
   }, 20_000);
 });

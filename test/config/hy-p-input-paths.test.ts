@@ -17,7 +17,7 @@ execFileSync('mkfifo', [fifo]);
 symlinkSync(join(dir, 'gone.yaml'), join(dir, 'dangling.yaml'));
 symlinkSync(join(dir, 'loopB'), join(dir, 'loopA'));
 symlinkSync(join(dir, 'loopA'), join(dir, 'loopB'));
-const KC = 'apiVersion: v1\nkind: Config\ncurrent-context: a\ncontexts:\n- name: a\n  context: {cluster: c, user: u}\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:41001"}\nusers:\n- name: u\n  user: {token: t}\n';
+const KC = 'apiVersion: v1\nkind: Config\ncurrent-context: a\ncontexts:\n- name: a\n  context: {cluster: c, user: u}\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:31001"}\nusers:\n- name: u\n  user: {token: t}\n';
 writeFileSync(join(dir, 'kc'), KC);
 const load = (o: Partial<TargetInput>) => loadTarget({ values: [], set: [], env: {}, cwd: dir, home: join(dir, 'home'), ...o });
 function refusal(f: () => unknown): string {

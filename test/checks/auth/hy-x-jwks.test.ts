@@ -1,13 +1,13 @@
 // auth.oidc.jwks: the discovery document answers, but its jwks_uri does not serve keys (a login page, a
 // 404, JSON without keys, nothing listening, an error, an empty set), against a real HTTP server on
-// 127.0.0.1:41701 (helper x). Before, auth.oidc.issuer passed on every one of them (flyteadmin then fails
+// 127.0.0.1:31701 (helper x). Before, auth.oidc.issuer passed on every one of them (flyteadmin then fails
 // every login with "failed to verify signature"); now each is a finding naming jwks_uri and what it answered.
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bed, bedTarget, brief, run } from '../client/bed.js';
 
-const PORT = 41701;
-const CLOSED = 41799; // in helper x's range; nothing listens there
+const PORT = 31701;
+const CLOSED = 31799; // in helper x's range; nothing listens there
 const base = `http://127.0.0.1:${PORT}`;
 let srv: Server;
 

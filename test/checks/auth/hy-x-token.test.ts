@@ -1,5 +1,5 @@
 // auth.client.token against a real HTTPS server answering like flyteadmin with auth on (its metadata, a
-// token endpoint, /api/v1/projects that checks the token as flyteadmin does): ports 41700 (helper x).
+// token endpoint, /api/v1/projects that checks the token as flyteadmin does): ports 31700 (helper x).
 //   - an IdP client that takes its secret only in the form (client_secret_post): before, invalidClient
 //     ("the secret is not its secret"); now basicRefused (the secret is right; pyflyte fails, flytectl retries)
 //   - an authorization server listing only private_key_jwt: before, invalidClient; now authMethodUnsupported
@@ -13,7 +13,7 @@ import { testCert } from '../../harness/private-servers.js';
 import { Secret } from '../../../src/config/secret.js';
 import { bed, bedTarget, brief, run } from '../client/bed.js';
 
-const PORT = 41700;
+const PORT = 31700;
 const SECRET = 'hy-x-Secret-9f3K';
 let methods: string[] | undefined;
 let mode: 'basic' | 'post' = 'basic';

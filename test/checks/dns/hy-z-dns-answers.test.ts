@@ -106,8 +106,8 @@ describe('a wildcard zone', () => {
 });
 
 describe('round robin with a dead member', () => {
-  // servers of the test's own on 127.0.0.1 and 127.0.0.2 (port 42100, helper z's range); 127.0.0.3 has nothing
-  const PORT = 42100;
+  // servers of the test's own on 127.0.0.1 and 127.0.0.2 (port 32100, helper z's range); 127.0.0.3 has nothing
+  const PORT = 32100;
   const servers: import('node:net').Server[] = [];
   beforeAll(async () => {
     const { createServer } = await import('node:net');

@@ -27,7 +27,7 @@ const LEAF = 'subjectAltName=DNS:flyte.test,DNS:localhost,IP:127.0.0.1\nbasicCon
 const CA_EXT = 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n';
 let dir: string;
 const servers: Server[] = [];
-const port = { alpn11: 41320, h2only: 41321, order13: 41322 };
+const port = { alpn11: 31320, h2only: 31321, order13: 31322 };
 const chain: string[] = [];
 
 function issue(name: string, cn: string, ca: { cert: string; key: string }, ext: string): { cert: string; key: string } {

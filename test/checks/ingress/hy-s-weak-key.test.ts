@@ -15,7 +15,7 @@ import { getTestbed } from '../../harness/testbed.js';
 import { bedTarget, brief, runMany } from '../client/bed.js';
 import { warmUp } from './private-bed.js';
 
-const PORT = 41330;
+const PORT = 31330;
 let server: Server;
 const before = tls.DEFAULT_CIPHERS;
 

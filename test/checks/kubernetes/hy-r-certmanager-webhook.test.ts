@@ -2,7 +2,7 @@
 // failurePolicy Fail) has no ready endpoints, or its Service is gone: the API server then refuses every
 // Certificate/Issuer create or update ("failed calling webhook ... no endpoints available for service
 // \"cert-manager-webhook\""), so ingress-shim never creates the Ingress's Certificate. The check passed on a
-// Ready ClusterIssuer. Served by an API server of this test's own on 127.0.0.1:41201 (webhook configurations
+// Ready ClusterIssuer. Served by an API server of this test's own on 127.0.0.1:31201 (webhook configurations
 // are cluster-wide: one on the shared test bed would be seen by the other cert-manager tests).
 import { createServer, type Server } from 'node:http';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTarget } from '../../../src/config/load.js';
 import { runCheck } from '../../harness/run-check.js';
 
-const PORT = 41201;
+const PORT = 31201;
 const NS = 'hy-r-cm';
 const TOKEN = 'hy-r-token-4242';
 const dir = mkdtempSync(join(tmpdir(), 'hy-r-cm-'));

@@ -1,5 +1,5 @@
 // Object store error space, neighbouring codes: answers that used to land on the finding of the code
-// next to them. An S3-shaped server of this file's own (127.0.0.1, ports 41600-41699) answers AWS's
+// next to them. An S3-shaped server of this file's own (127.0.0.1, ports 31600-31699) answers AWS's
 // exact error documents where MinIO never sends them; the bed's MinIO answers the swapped keys; a
 // GCS JSON API lookalike (same ports) answers GCS's 400s.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -10,21 +10,21 @@ import { gcsTarget, s3Target } from './store-target.js';
 
 const KEY = { accessKey: 'HYVSTORE0KEY12345678', secretKey: 'hy-v-store-secret-key-1' };
 
-/** A plain HTTP server on the first free port of 41600-41699 (this helper's range). */
+/** A plain HTTP server on the first free port of 31600-31699 (this helper's range). */
 async function listen(handler: (req: IncomingMessage, body: Buffer) => Reply): Promise<{ port: number; server: Server }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => { const r = handler(req, Buffer.concat(chunks)); res.writeHead(r.status, r.headers ?? {}); res.end(req.method === 'HEAD' ? undefined : r.body); });
   });
-  for (let port = 41600; port < 41700; port++) {
+  for (let port = 31600; port < 31700; port++) {
     const ok = await new Promise<boolean>((resolve) => {
       server.once('error', () => resolve(false));
       server.listen(port, '127.0.0.1', () => resolve(true));
     });
     if (ok) return { port, server };
   }
-  throw new Error('no free port in 41600-41699');
+  throw new Error('no free port in 31600-31699');
 }
 
 let s3Answer: (op: S3OpName) => Reply | undefined = () => undefined;

@@ -29,7 +29,7 @@ async function listen(s: NetServer | Server, name: string, p: number): Promise<v
 }
 
 beforeAll(async () => {
-  let p = 41300;
+  let p = 31300;
   for (const code of ALERTS) {
     // a fatal alert record (TLS 1.2 record version, as TLS 1.3 servers send it too) in answer to the ClientHello
     await listen(netServer((sock) => { sock.on('error', () => {}); sock.once('data', () => sock.end(Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, code]))); }), `a${code}`, p++);
@@ -40,8 +40,8 @@ beforeAll(async () => {
     s.on('tlsClientError', () => {});
     return s;
   };
-  await listen(mtls('TLSv1.2'), 'mtls12', 41318);
-  await listen(mtls('TLSv1.3'), 'mtls13', 41319);
+  await listen(mtls('TLSv1.2'), 'mtls12', 31318);
+  await listen(mtls('TLSv1.3'), 'mtls13', 31319);
   await warmUp();
 }, 60_000);
 afterAll(async () => { await Promise.all(servers.map((s) => new Promise((r) => s.close(r)))); });
