@@ -1,5 +1,5 @@
 // flytectl / flytekit client config (`admin.*`), file lookup, flytekit env overrides, endpoint parsing.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { Credentials } from './credentials.js';
@@ -52,7 +52,8 @@ export function pyflyteConfigFile(input: ClientInput): string | undefined {
 /** admin.endpoint (YAML) or [platform] url (flytekit's legacy INI) of a pyflyte config file, as pyflyte reads it (dns:/// removed). */
 function pyflyteEndpointOf(path: string): string | undefined {
   let text: string;
-  try { text = readFileSync(path, 'utf8').slice(0, 256 * 1024); } catch { return undefined; }
+  // (a regular file only: a FIFO or a device there must not block the run; it is pyflyte's file, not an input of ours)
+  try { const st = statSync(path); if (!st.isFile() || st.size > 4 * 2 ** 20) return undefined; text = readFileSync(path, 'utf8').slice(0, 256 * 1024); } catch { return undefined; }
   if (/\.ya?ml$/i.test(path)) {
     try { const d = parseYaml(path, text); const a = isDict(d) && isDict(d['admin']) ? d['admin']['endpoint'] : undefined; return typeof a === 'string' ? a.replace('dns:///', '') : undefined; } catch { return undefined; }
   }

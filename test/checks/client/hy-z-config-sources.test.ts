@@ -74,3 +74,21 @@ describe('client config sources', () => {
     expect(res.messageId, res.message).not.toBe('pyflyteOtherConfig');
   });
 });
+
+describe('pyflyte\'s config files are read only when they are regular files', () => {
+  it('a FIFO at ./flytekit.config and ~/.flyte/config: the run does not block on them (the built CLI, killed if it hangs)', async () => {
+    const { execFileSync, spawnSync } = await import('node:child_process');
+    const { mkdtempSync: mk, mkdirSync } = await import('node:fs');
+    const { tmpdir: tmp } = await import('node:os');
+    const { join: j, resolve: r } = await import('node:path');
+    const cwd = mk(j(tmp(), 'fd-fifo-cfg-'));
+    const home = j(cwd, 'home');
+    mkdirSync(j(home, '.flyte'), { recursive: true });
+    execFileSync('mkfifo', [j(cwd, 'flytekit.config'), j(home, '.flyte', 'config')]);
+    const t0 = Date.now();
+    const out = spawnSync(process.execPath, [r(import.meta.dirname, '..', '..', '..', 'dist', 'flyte-doctor.mjs'), 'preflight', '--dry-run', '-o', 'json'], { cwd, env: { PATH: process.env.PATH, HOME: home }, timeout: 15_000, killSignal: 'SIGKILL', encoding: 'utf8' });
+    expect(out.signal, `the CLI hung on a FIFO (killed after ${Date.now() - t0} ms)`).toBeNull();
+    expect(out.status, out.stderr).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  }, 30_000);
+});
