@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+
+/** A kubeconfig's file reference read again only when it is a regular file (a FIFO or device must not block the run). */
+const readRegular = (path: string): Buffer | undefined => { try { const st = statSync(path); return st.isFile() && st.size <= 1 << 20 ? readFileSync(path) : undefined; } catch { return undefined; } };
 import { X509Certificate } from 'node:crypto';
 import { KubeError, kubectl, type AccessAttributes, type AccessDecision, type KubeSession } from '../../src/clients/kube.js';
 import { readMergedKubeconfig, selectContext, type KubeUser } from '../../src/config/kubeconfig.js';
@@ -195,7 +198,7 @@ function jwtSubject(token: string | undefined): string | undefined {
 
 function certSubject(u: KubeUser): { cn?: string; orgs: string[] } | undefined {
   try {
-    const pem = u.clientCertificateData ? Buffer.from(u.clientCertificateData, 'base64') : u.clientCertificate ? readFileSync(u.clientCertificate) : undefined;
+    const pem = u.clientCertificateData ? Buffer.from(u.clientCertificateData, 'base64') : u.clientCertificate ? readRegular(u.clientCertificate) : undefined;
     if (!pem) return undefined;
     const lines = new X509Certificate(pem).subject.split('\n');
     const cn = lines.find((l) => l.startsWith('CN='))?.slice(3);
@@ -218,7 +221,7 @@ export function checkedIdentity(s: Pick<KubeSession, 'identity'>): CheckedIdenti
   }
   if (user && (s.identity.auth === 'token' || s.identity.auth === 'token-file')) {
     let token = user.token;
-    if (s.identity.auth === 'token-file' && user.tokenFile) { try { token = readFileSync(user.tokenFile, 'utf8'); } catch { token = undefined; } }
+    if (s.identity.auth === 'token-file' && user.tokenFile) { token = readRegular(user.tokenFile)?.toString('utf8'); }
     const sub = jwtSubject(token);
     if (sub && SA_RE.test(sub)) return fromName(sub, `the ServiceAccount token of kubeconfig user "${kc}" (its sub claim)`);
   }
