@@ -653,16 +653,30 @@ const queues = new WeakMap<object, Promise<unknown>>();
 /** Runs a read-only query on the session, bounded by the check's remaining time. Failures are PgProbeError. */
 export async function pgQuery<R extends Record<string, unknown>>(ctx: CheckContext, client: PgClient, text: string, values: unknown[] = [], where = { host: '', port: 0 }): Promise<R[]> {
   const prev = queues.get(client) ?? Promise.resolve();
-  const run = prev.catch(() => {}).then(() => client.query<R>({ text, values, query_timeout: stepBudget(ctx, 15_000) } as never));
+  // The budget counts from now, not from when the queue gets to this query: waiting behind another
+  // check's unanswered query is the same silence, said as this check's finding, never the engine's timeout.
+  const budget = stepBudget(ctx, 15_000);
+  const deadline = Date.now() + budget;
+  const silent = () => new PgProbeError('silent', `no answer from ${where.host}:${where.port} to a query within ${(budget / 1000).toFixed(1)}s (this session still waited for the answer to an earlier query)`, { code: 'timeout', step: 'query' });
+  const run = prev.catch(() => {}).then(() => {
+    const left = deadline - Date.now();
+    if (left < 100) throw silent();
+    return client.query<R>({ text, values, query_timeout: left } as never);
+  });
   queues.set(client, run.catch(() => {}));
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(silent()), budget + 50); });
   try {
-    const res = await raceSignal(run, ctx.signal);
+    const res = await raceSignal(Promise.race([run, waited]), ctx.signal);
     const rows = (res as { rows?: unknown })?.rows;
     if (!Array.isArray(rows)) throw new PgProbeError('other', 'the server answered a query without rows', { step: 'query' });
     return rows as R[];
   } catch (e) {
     if (ctx.signal.aborted) throw e;
+    if (e instanceof PgProbeError) throw e;
     throw classifyPgError(e, where.host, where.port, 'query');
+  } finally {
+    clearTimeout(timer);
   }
 }
 
