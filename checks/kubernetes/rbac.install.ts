@@ -1,7 +1,7 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readRegularFileSync } from '../../src/config/read.js';
 
 /** A kubeconfig's file reference read again only when it is a regular file (a FIFO or device must not block the run). */
-const readRegular = (path: string): Buffer | undefined => { try { const st = statSync(path); return st.isFile() && st.size <= 1 << 20 ? readFileSync(path) : undefined; } catch { return undefined; } };
+const readRegular = (path: string): Buffer | undefined => { try { return readRegularFileSync(path, 1 << 20); } catch { return undefined; } };
 import { X509Certificate } from 'node:crypto';
 import { KubeError, kubectl, type AccessAttributes, type AccessDecision, type KubeSession } from '../../src/clients/kube.js';
 import { readMergedKubeconfig, selectContext, type KubeUser } from '../../src/config/kubeconfig.js';

@@ -1,10 +1,10 @@
 // flytectl / flytekit client config (`admin.*`), file lookup, flytekit env overrides, endpoint parsing.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { Credentials } from './credentials.js';
 import { parseEndpoint, type ParsedEndpoint } from './endpoints.js';
-import { checkReadableLater, readInputFile, SECRET_FILE_LIMIT } from './read.js';
+import { checkReadableLater, readInputFile, readRegularFileSync, SECRET_FILE_LIMIT } from './read.js';
 import { Secret } from './secret.js';
 import { surroundingWhitespace } from './chars.js';
 import type { ClientTarget, Provenance } from './target.js';
@@ -53,7 +53,7 @@ export function pyflyteConfigFile(input: ClientInput): string | undefined {
 function pyflyteEndpointOf(path: string): string | undefined {
   let text: string;
   // (a regular file only: a FIFO or a device there must not block the run; it is pyflyte's file, not an input of ours)
-  try { const st = statSync(path); if (!st.isFile() || st.size > 4 * 2 ** 20) return undefined; text = readFileSync(path, 'utf8').slice(0, 256 * 1024); } catch { return undefined; }
+  try { text = readRegularFileSync(path, 4 * 2 ** 20).toString('utf8').slice(0, 256 * 1024); } catch { return undefined; }
   if (/\.ya?ml$/i.test(path)) {
     try { const d = parseYaml(path, text); const a = isDict(d) && isDict(d['admin']) ? d['admin']['endpoint'] : undefined; return typeof a === 'string' ? a.replace('dns:///', '') : undefined; } catch { return undefined; }
   }
