@@ -22,9 +22,9 @@ beforeAll(async () => {
   } else {
     const t = tempContext();
     stop = t.stop;
-    const a = await startAdmin(t.ctx, { ports: { http: 38088, grpc: 38089, authHttp: 38188, authGrpc: 38189 } });
+    const a = await startAdmin(t.ctx, { ports: { http: 30988, grpc: 30989, authHttp: 30978, authGrpc: 30979 } });
     ng = await startNginx(t.ctx, { httpPort: a.admin.httpPort, grpcPort: a.admin.grpcPort, authHttpPort: a.authAdmin.httpPort, authGrpcPort: a.authAdmin.grpcPort },
-      { ports: { https: 38443, grpcAsHttp1: 38444, noGrpcRoutes: 38445, plaintext: 38446, expired: 38447, wrongHost: 38448, selfSigned: 38449, authHttps: 38450 } });
+      { ports: { https: 30943, grpcAsHttp1: 30944, noGrpcRoutes: 30945, plaintext: 30946, expired: 30947, wrongHost: 30948, selfSigned: 30949, authHttps: 30950 } });
     ca = readFileSync(t.ctx.ca.cert);
   }
 });
