@@ -32,10 +32,13 @@ export class ProbeError extends Error {
   readonly alert?: TlsAlert;
   /** The TCP connection was accepted (a timeout after it is a silent server, not a dropped SYN). */
   readonly connected?: boolean;
-  constructor(readonly kind: NetErrorKind, message: string, readonly code?: string, readonly address?: string, extra: { alert?: TlsAlert; connected?: boolean } = {}) {
+  /** Bytes the server sent before a handshake timed out (0 or absent: nothing came back). */
+  readonly bytesIn?: number;
+  constructor(readonly kind: NetErrorKind, message: string, readonly code?: string, readonly address?: string, extra: { alert?: TlsAlert; connected?: boolean; bytesIn?: number } = {}) {
     super(message);
     if (extra.alert) this.alert = extra.alert;
     if (extra.connected) this.connected = true;
+    if (extra.bytesIn) this.bytesIn = extra.bytesIn;
   }
 }
 
@@ -354,9 +357,15 @@ export async function tlsProbe(o: ProbeOptions & { ca?: string[]; alpn?: string[
       if (err) reject(err); else resolve(res!);
     };
     let connected = false;
-    const timer = setTimeout(() => done(connected
-      ? new ProbeError('timeout', `${where} accepted the TCP connection but sent nothing back to the TLS ClientHello within ${Math.round(o.timeoutMs / 100) / 10}s`, 'ETIMEDOUT', address, { connected })
-      : new ProbeError('timeout', `no TLS answer from ${where} within ${Math.round(o.timeoutMs / 100) / 10}s`, 'ETIMEDOUT', address)), o.timeoutMs);
+    const timer = setTimeout(() => {
+      const secs = Math.round(o.timeoutMs / 100) / 10;
+      const bytesIn = connected ? tcpBytesRead(sock) : 0;
+      done(!connected
+        ? new ProbeError('timeout', `no TLS answer from ${where} within ${secs}s`, 'ETIMEDOUT', address)
+        : bytesIn
+          ? new ProbeError('timeout', `${where} accepted the TCP connection and sent ${bytesIn} byte(s) of its answer to the TLS ClientHello, then nothing more within ${secs}s`, 'ETIMEDOUT', address, { connected, bytesIn })
+          : new ProbeError('timeout', `${where} accepted the TCP connection but sent nothing back to the TLS ClientHello within ${secs}s`, 'ETIMEDOUT', address, { connected }));
+    }, o.timeoutMs);
     const onAbort = () => done(new ProbeError('aborted', `aborted while connecting to ${where}`, 'ABORT_ERR', address));
     if (o.signal?.aborted) return onAbort();
     o.signal?.addEventListener('abort', onAbort, { once: true });
@@ -387,6 +396,16 @@ export async function tlsProbe(o: ProbeOptions & { ca?: string[]; alpn?: string[
     });
     sock.once('close', () => done(new ProbeError('reset', `${where} closed the connection during the TLS handshake`, 'ECONNRESET', address)));
   });
+}
+
+/**
+ * Bytes read from the TCP connection under a TLS socket, TLS records included (TLSSocket.bytesRead
+ * counts only decrypted data: 0 during a handshake). Node keeps the TCP handle as the TLS wrap's
+ * `_parent` (Node 20-26); 0 where that is not so.
+ */
+function tcpBytesRead(sock: TLSSocket): number {
+  const n = (sock as unknown as { _handle?: { _parent?: { bytesRead?: unknown } } })._handle?._parent?.bytesRead;
+  return typeof n === 'number' && n > 0 ? n : 0;
 }
 
 // other: bytes came that are none of these (another protocol: identifyService names it)

@@ -2,6 +2,7 @@
 // private ones (test/checks/tls/servers.ts: an intermediate-CA chain with and without the
 // intermediate, TLS 1.0/1.1 only, no h2, ingress-nginx's fake certificate, not yet valid, CN only,
 // mutual TLS). Each case asserts the finding (messageId), its cause key and what the fix names.
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { impostors, startDropping, startTcp, type Running } from '../../harness/private-servers.js';
 import { bed, bedTarget, brief, run, runMany } from '../client/bed.js';
@@ -129,6 +130,29 @@ describe('tls.admin.* and client.config.tls-mode on the shared test bed variants
     expect(result.hint).not.toMatch(/firewall/);
     expect(result.cause).toBe(`unreachable:127.0.0.1:${s.port}`);
     expect(Date.now() - t0).toBeLessThan(3500);
+  });
+
+  it('a path that delivers the first bytes of the server\'s answer and drops the rest (an MTU black hole in front of the real nginx): handshakeStalled with the byte count, not "sent nothing"', async () => {
+    // A relay to the bed's real TLS nginx that passes the ClientHello whole and only the first 60
+    // bytes of the server's flight back: the large packets of the certificate chain never arrive.
+    const relay = await startTcp((c) => {
+      const up = connect(bed().nginx.https, '127.0.0.1');
+      up.on('error', () => c.destroy());
+      c.on('close', () => up.destroy());
+      c.pipe(up);
+      let passed = 0;
+      up.on('data', (d: Buffer) => { const room = 60 - passed; if (room > 0) { c.write(d.subarray(0, room)); passed += Math.min(room, d.length); } });
+    });
+    try {
+      const t0 = Date.now();
+      const { result } = await run('tls.admin.handshake', bedTarget(relay.port), { timeoutMs: 3000 });
+      expect(result.messageId, brief(result)).toBe('handshakeStalled');
+      expect(result.message).toMatch(/accepted the TCP connection and sent 60 byte\(s\) of its answer to the TLS ClientHello, then nothing more within \d\.\ds: the handshake started and stopped midway/);
+      expect(result.hint).toMatch(/MTU black hole/);
+      expect(result.hint).not.toMatch(/unhealthy/);
+      expect(result.details).toMatchObject({ bytesReceived: 60, tcp: 'connected' });
+      expect(Date.now() - t0).toBeLessThan(3500);
+    } finally { await relay.stop(); }
   });
 
   it('dropped SYNs (what a firewall that drops does): "no answer", the firewall named, within the budget', async () => {
