@@ -23,6 +23,9 @@ function configDocument(s: string): Record<string, unknown> | undefined {
   } catch { return undefined; }
 }
 
+/** Longest string value scanned for an embedded config document. */
+const DOCUMENT_SCAN_MAX = 256 * 1024;
+
 export class Credentials {
   readonly secrets = new Set<string>();
   readonly identifiers = new Set<string>();
@@ -69,7 +72,31 @@ export class Credentials {
     if (t.startsWith('{') && /private_key|client_secret|refresh_token|"type"\s*:/.test(t)) {
       try { this.scanTree(JSON.parse(t)); } catch { /* not JSON */ }
     }
+    // A credential recognised by its scheme in any value (a header value `Bearer X` under
+    // `AUTH_HEADER`, an env list entry): the token, and the password of a Basic `user:pass`.
+    if (/\b(?:bearer|basic)\s/i.test(text)) {
+      for (const m of text.matchAll(/\b(bearer|basic)\s+([A-Za-z0-9._~+/=-]{8,})/gi)) {
+        if (m[1]!.toLowerCase() === 'bearer') { if (!/^[a-z]+$/.test(m[2]!)) this.secret(m[2]); continue; }
+        const plain = decodeBase64(m[2]!);
+        if (plain && /^[^:\s]*:\S+$/.test(plain)) { this.secret(m[2]); this.secret(plain.slice(plain.indexOf(':') + 1)); }
+      }
+    }
+    // YAML/JSON documents held in a string under any key (a ConfigMap's kubeconfig or app config,
+    // a cluster resource template holding a Secret, an inline config): scanned by key name as a
+    // values file is, a Secret manifest's data and stringData whole.
+    if (text.length <= DOCUMENT_SCAN_MAX && text.includes('\n') && text.includes(':')) {
+      for (const part of text.split(/^---[^\n]*$/m)) {
+        if (part === text && this.scanning.has(text)) break; // (the document being scanned: no recursion)
+        const doc = configDocument(part);
+        if (!doc) continue;
+        this.scanning.add(part);
+        try { this.scanTree(doc); } finally { this.scanning.delete(part); }
+      }
+    }
   }
+
+  /** Documents being scanned (scanText of a document's own text does not scan it again). */
+  private readonly scanning = new Set<string>();
 
   /**
    * Every string under a key whose name says it holds a credential (isSecretKeyName), every access
@@ -86,7 +113,11 @@ export class Credentials {
         if (allSecret) { this.secret(v); if (typeof v === 'string') this.secret(decodeBase64(v)); return; }
         if (key === undefined) return;
         const azureKey = key === 'key' && parent !== undefined && ('account' in parent || 'account_name' in parent || 'accountName' in parent);
-        if (isSecretKeyName(key, { bareKey: azureKey })) this.secret(v);
+        if (isSecretKeyName(key, { bareKey: azureKey })) {
+          this.secret(v);
+          // client-key-data: the base64 of a PEM key, whose lines a server or a library may print
+          if (typeof v === 'string' && /data$/i.test(key)) this.secret(decodeBase64(v));
+        }
         else if (isIdentifierKeyName(key)) this.identifier(String(v));
         return;
       }
@@ -99,6 +130,13 @@ export class Credentials {
         return;
       }
       const d = v as Record<string, unknown>;
+      // An environment entry {name, value} (deployment.extraEnvVars, a container's env, an exec
+      // plugin's env): its value is a secret when the variable's name says so (AWS_SECRET_ACCESS_KEY,
+      // MY_SERVICE_TOKEN), an identifier when it names an access key id.
+      if (typeof d['name'] === 'string' && (typeof d['value'] === 'string' || typeof d['value'] === 'number') && !o.skip?.([...path, 'value'], d['value'])) {
+        if (isSecretKeyName(d['name']) && !BOOLEANISH.test(String(d['value']).trim())) this.secret(d['value']);
+        else if (isIdentifierKeyName(d['name'])) this.identifier(String(d['value']));
+      }
       const isSecretObject = d['kind'] === 'Secret';
       for (const [k, x] of Object.entries(d)) {
         // A Kubernetes Secret (extraObjects, secretManifest): everything under data/stringData.

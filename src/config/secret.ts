@@ -27,7 +27,7 @@ const norm = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]/g, 
 /** Names that end like this point at a credential or describe one, but are not one (a path, a Secret's name, a URL...). */
 const NOT_SECRET_SUFFIX = /(path|paths|file|files|location|dir|name|names|ref|envvar|env|type|mode|url|uri|endpoint|issuer|audience|scopes?|header|ttl|expiry|expiration|expiresin|expiresat|lifespan|lifetime|duration|timeout|enabled|enable|disabled|length|size|format|kind|template|manifest|selector|count|version|provider|store|command|cmd|method|algorithm|source|sources|mount|volume|keys|generation|rotation|policy)$/;
 /** Names that hold a secret when they end like this. */
-const SECRET_SUFFIX = /(password|passwd|passphrase|pwd|secret|secretkey|secretaccesskey|token|apikey|privatekey|privatekeyid|accountkey|storagekey|signingkey|hashkey|blockkey|encryptionkey|masterkey|sharedkey|clientsecret|secrethash|connectionstring|sastoken|sharedaccesssignature|signature|credential|credentials|sessionkey|authkey|bearer|cookiesecret|refreshtoken|accesstoken|idtoken)$/;
+const SECRET_SUFFIX = /(password|passwd|passphrase|pwd|secret|secretkey|secretaccesskey|token|apikey|privatekey|privatekeyid|accountkey|storagekey|signingkey|hashkey|blockkey|encryptionkey|masterkey|sharedkey|clientsecret|secrethash|connectionstring|sastoken|sharedaccesssignature|signature|credential|credentials|sessionkey|authkey|bearer|cookiesecret|refreshtoken|accesstoken|idtoken|hmackey|keydata|privatekeypem)$/;
 const SECRET_EXACT = new Set(['pass', 'pw', 'sig', 'secret', 'key']);
 
 /**

@@ -1,9 +1,10 @@
 // The last pass over everything a run prints. Every secret the run knows becomes ***, and every
 // identifier (an access key id) its first4…last4 mask, in each form a server or a library may
 // echo it: raw, base64 (standard and URL-safe, at each byte alignment, so a secret inside a longer
-// blob such as `Basic base64(user:pass)` is caught), URL-encoded, hex, JSON- and XML-escaped, and a
+// blob such as `Basic base64(user:pass)` is caught; also the base64 of its JSON spellings: a JWT's
+// payload), URL-encoded (also twice), hex (also as `ab:cd` / `ab cd` bytes), JSON- and XML-escaped, and a
 // secret with special characters in any mix of escapes a server or library writes (flexPattern: Go's
-// \u0026, Python's \u00e9, XML's &#34;, partial percent-encoding, Markdown and shell quoting).
+// \u0026, Python's \u00e9 and bytes repr \xc3\xa9, XML's &#34;, partial percent-encoding, Markdown and shell quoting).
 // A text cut inside a secret is caught at the end of the text, at an ellipsis and at the quote that
 // closes an excerpt (truncated).
 // Credentials the run does not know are caught by their context: URL userinfo (also without a
@@ -105,10 +106,20 @@ export function encodedForms(s: string): string[] {
   forms.add(uri.replace(/%20/g, '+'));
   forms.add(uri.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`));
   forms.add(encodeURI(s));
+  // twice URL-encoded: a URL carried in the query of another (a redirect's `next=`, a SAS URL in a link)
+  if (uri !== s) { forms.add(encodeURIComponent(uri)); forms.add(encodeURIComponent(uri).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())); }
   if (s.length >= 6) {
-    for (const f of base64Fragments(s)) { forms.add(f); forms.add(f.replace(/\+/g, '-').replace(/\//g, '_')); }
+    // base64 of the secret, and of its JSON spellings (a JWT's payload, a base64 JSON body: the
+    // secret's `"` `\` non-ASCII characters are escaped before the encoding)
+    const goJson = json.replace(/&/g, '\\u0026').replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
+    const asciiJson = json.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    for (const v of new Set([s, json, goJson, asciiJson])) {
+      for (const f of base64Fragments(v)) { forms.add(f); forms.add(f.replace(/\+/g, '-').replace(/\//g, '_')); }
+    }
     const hex = Buffer.from(s, 'utf8').toString('hex');
     forms.add(hex); forms.add(hex.toUpperCase());
+    // hex bytes with a separator, as dumps print them (`% x` in Go, `xxd`, a certificate's `ab:cd:…`)
+    for (const sep of [':', ' ']) { const h = hex.match(/../g)!.join(sep); forms.add(h); forms.add(h.toUpperCase()); }
   }
   forms.delete(s);
   forms.delete('');
@@ -141,6 +152,10 @@ export function flexPattern(s: string): string | null {
     const alts = [`\\\\{0,7}${esc(ch)}`];
     alts.push([...Buffer.from(ch, 'utf8')].map((b) => `%${ci(hex(b, 2))}`).join(''));
     if (ch === ' ') alts.push('\\+');
+    // a byte escape: Python's bytes repr (`b'\\xc3\\xa9'`), Go's %q of invalid UTF-8, a C string
+    alts.push([...Buffer.from(ch, 'utf8')].map((b) => `\\\\{1,7}x${ci(hex(b, 2))}`).join(''));
+    // twice percent-encoded (%2540): a URL inside another URL's query
+    alts.push([...Buffer.from(ch, 'utf8')].map((b) => `%25${ci(hex(b, 2))}`).join(''));
     const units = ch.length === 2 ? [ch.charCodeAt(0), ch.charCodeAt(1)] : [cp];
     alts.push(units.map((u) => `\\\\{1,7}u${ci(hex(u, 4))}`).join(''));
     alts.push(`&#0*${cp};`, `&#[xX]0*${ci(hex(cp, 1))};`);
