@@ -12,6 +12,7 @@ import { detectChart, isDict, parseYaml, readTextFile, shortJson } from './value
 import { kubeconfigReason } from './input-kind.js';
 import type { Dict } from './values.js';
 import { closeNames } from '../distance.js';
+import { makeRedactor } from '../engine/redact.js';
 
 export { parseEndpoint, type ParsedEndpoint } from './endpoints.js';
 
@@ -132,8 +133,17 @@ function checkAdminKeys(label: string, root: Dict): void {
 }
 
 export function loadClient(input: ClientInput): ClientResult {
-  const provenance: Provenance = {};
+  // the file's own credentials, collected as it is read: an error that quotes one (a secret given
+  // at a key that expects a boolean) is redacted with them before it leaves
   const creds = new Credentials();
+  try { return loadClientWith(input, creds); } catch (e) {
+    if (e instanceof UserError) throw new UserError(makeRedactor({ secrets: [...creds.secrets], identifiers: [...creds.identifiers] })(e.message));
+    throw e;
+  }
+}
+
+function loadClientWith(input: ClientInput, creds: Credentials): ClientResult {
+  const provenance: Provenance = {};
   const secrets = creds.secrets;
   const inputs: string[] = [];
   const client: ClientTarget = { insecure: false, insecureSkipVerify: false };

@@ -24,6 +24,8 @@ const dir = tmpFiles({
   'fc-insecure-yes.yaml': 'admin:\n  endpoint: dns:///flyte.example.internal\n  insecure: yes\n',
   'values-yes.yaml': 'configuration:\n  database:\n    host: db.example.internal\ningress:\n  create: yes\n  separateGrpcIngress: off\n  host: flyte.example.internal\n',
   'emptyprovider.yaml': 'configuration:\n  storage:\n    provider: ""\n',
+  // the file's client secret, repeated at a key that expects a boolean: the exit-2 line must not print it
+  'fc-secret-as-bool.yaml': 'admin:\n  endpoint: dns:///flyte.example.internal\n  clientSecret: FcSecret-0091-zz\n  insecure: FcSecret-0091-zz\n',
   'emptyauthtype.yaml': 'storage:\n  type: s3\n  s3:\n    authType: ""\nflyteadmin:\n  enabled: true\n',
 });
 
@@ -112,6 +114,13 @@ describe('a YAML 1.1 boolean (yes, on, off) in the inputs', () => {
     expect(r.code, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout).target.fields as { field: string; value: unknown; source: string }[]).find((x) => x.field === 'client.insecure')).toMatchObject({ value: 'false', source: `${f}: admin.insecure` });
   });
+  it('a client config\'s own secret quoted by its exit-2 line is masked (the file\'s credentials redact the error)', async () => {
+    const r = await runCli(['preflight', '--dry-run', '--flytectl-config', join(dir, 'fc-secret-as-bool.yaml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`flyte-doctor: ${join(dir, 'fc-secret-as-bool.yaml')}: admin.insecure: expected a boolean (true or false), got "***"`);
+    expect(r.stderr + r.stdout).not.toContain('FcSecret-0091');
+  });
+
   it('insecure: yes is true, not bad input', async () => {
     const r = await runCli(['preflight', '--dry-run', '-o', 'json', '--flytectl-config', join(dir, 'fc-insecure-yes.yaml')], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
