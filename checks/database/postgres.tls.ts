@@ -5,7 +5,7 @@ import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Json, Messages, Outcome } from '../../src/engine/types.js';
 import { dbFix, dbSettingKey, dbSource, SSLMODES } from '../../src/flyte/database.js';
-import { carryNotFromHere, connOf, databaseFor, dbInstances, hpKey, LOGIN_MESSAGES, loginServerFinding, NETWORK_MESSAGES, networkFinding, NOT_FROM_HERE_MESSAGES, SERVER_MESSAGES, serverOnlyFinding, tlsProblemText, where } from './_support.js';
+import { carryNotFromHere, connOf, databaseFor, dbInstances, hpKey, LOGIN_MESSAGES, loginServerFinding, NETWORK_MESSAGES, networkFinding, NOT_FROM_HERE_MESSAGES, SERVER_MESSAGES, serverOnlyFinding, sessionFor, tlsProblemText, where } from './_support.js';
 import { invisiblePathNote, shownPath } from '../../src/config/read.js';
 
 const MESSAGES = {
@@ -78,6 +78,11 @@ export default defineCheck({
     }
     const carried = carryNotFromHere(ctx, db, ['database.postgres.connect']);
     if (carried) return carried;
+    // database.postgres.connect has judged the server PostgreSQL: the shared login session that
+    // database.postgres.auth and the checks after it use opens now, beside this probe, instead of
+    // after it (it is the end of a run's critical path). It connects as Flyte's driver would, with
+    // the same sslmode and certificate checks, so nothing is sent that auth would not send.
+    void sessionFor(ctx, db);
     const plan = await sslPlanOf(connOf(db));
     const defaulted = db.sslmode === undefined;
     const base: Record<string, Json> = { host: db.host, port: db.port, sslmode: plan.mode, sslmodeSource: defaulted ? 'Flyte default (sslmode=disable)' : `${optKey}`, verify: plan.verify, ...(plan.caFile ? { sslrootcert: plan.caFile } : {}) };
