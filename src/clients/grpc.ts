@@ -36,6 +36,11 @@ export class GrpcCallError extends Error {
   override readonly name = 'GrpcCallError';
   /** For a deadline grpc-js met before it called the transport ready: how far a plain connection got (watchTransport). */
   transport?: TransportSeen;
+  /**
+   * The status came from the peer (grpc-status in its headers or trailers): grpc-js hands the peer's
+   * metadata (content-type at least) with it; the statuses it makes up itself carry none.
+   */
+  fromPeer = false;
   constructor(readonly code: number, readonly codeName: string, readonly details: string, readonly path: string, readonly address: string) {
     super(`${path}: ${codeName}: ${details}`);
   }
@@ -132,8 +137,17 @@ export async function unaryCall<Req, Res>(
       clearTimeout(watch);
       ctx.signal.removeEventListener('abort', onAbort);
       if (err) {
+        // A receive filter that rejects with a plain Error (grpc-js: the answer's grpc-encoding is one it
+        // has no decompressor for) ends the call with no code and no details ("undefined undefined: undefined").
+        if (err.code === undefined && err.details === undefined) {
+          const e = new GrpcCallError(grpc.status.INTERNAL, 'INTERNAL', `${UNSUPPORTED_ENCODING} this client did not offer and cannot decode (it accepts identity, gzip and deflate, as flytectl and flytekit do): a gRPC server or proxy that compresses answers regardless of grpc-accept-encoding`, path, `${ch.address}:${t.port}`);
+          e.fromPeer = true;
+          reject(e);
+          return;
+        }
         const code = err.code ?? grpc.status.UNKNOWN;
         const e = new GrpcCallError(code, grpc.status[code] ?? String(code), err.details ?? err.message, path, `${ch.address}:${t.port}`);
+        e.fromPeer = Object.keys(err.metadata?.getMap?.() ?? {}).length > 0;
         if (seen && code === grpc.status.DEADLINE_EXCEEDED) e.transport = { ...seen };
         reject(e);
       } else resolve(res as Res);
@@ -175,7 +189,10 @@ export function decodeHealthResponse(b: Buffer): string {
 
 /** grpc.health.v1.Health/Check; returns the serving status name ('SERVING', 'NOT_SERVING', ...). */
 export async function healthCheck(ctx: CheckContext, t: GrpcTarget, o: GrpcOptions, timeoutMs: number, service = ''): Promise<string> {
-  return unaryCall<string, string>(ctx, t, o, '/grpc.health.v1.Health/Check', encodeHealthRequest, decodeHealthResponse, service, timeoutMs);
+  // Decoded after the call, as callFlyteMethod does: an answer that is not a HealthCheckResponse is
+  // evidence of another server on the path, not grpc-js's "Response message parsing error".
+  const raw = await unaryCall<string, Buffer>(ctx, t, o, '/grpc.health.v1.Health/Check', encodeHealthRequest, (b) => b, service, timeoutMs);
+  return decodeHealthResponse(raw);
 }
 
 /**
@@ -220,6 +237,10 @@ export interface GrpcFailure {
   connected?: boolean;
 }
 
+/** HTTP/2 error codes (RFC 9113 section 7). */
+const H2_ERRORS = ['NO_ERROR', 'PROTOCOL_ERROR', 'INTERNAL_ERROR', 'FLOW_CONTROL_ERROR', 'SETTINGS_TIMEOUT', 'STREAM_CLOSED', 'FRAME_SIZE_ERROR', 'REFUSED_STREAM', 'CANCEL', 'COMPRESSION_ERROR', 'CONNECT_ERROR', 'ENHANCE_YOUR_CALM', 'INADEQUATE_SECURITY', 'HTTP_1_1_REQUIRED'];
+const UNSUPPORTED_ENCODING = 'the answer is compressed with a grpc-encoding';
+
 /** Texts grpc-js synthesizes itself (no status came from the peer). */
 const CLIENT_SIDE = /^(No connection established|Connection dropped|Stream refused by server|Call cancelled|Bandwidth exhausted|Protocol not secure enough|Received RST_STREAM|No status information received|failed to connect to all addresses|Deadline exceeded|Waiting for LB pick|Name resolution failed|Failed to parse server response|Received message larger than max|Response message parsing error|read ECONNRESET|Error: )/i;
 
@@ -239,8 +260,9 @@ export function classifyGrpcError(err: unknown): GrpcFailure {
   if (http) return { ...base, kind: 'http', httpStatus: Number(http[1]) };
   // grpc-js's own deadline says "Deadline exceeded[ after ...]"; any other text is a status the peer
   // sent (Envoy's "upstream request timeout", Go's "context deadline exceeded"): an answer, not silence.
+  // So is an empty one that came with the peer's metadata (grpc-status 4 without grpc-message).
   if (err.codeName === 'DEADLINE_EXCEEDED') {
-    if (!(/^Deadline exceeded\b/i.test(d.trim()) || !d.trim())) return { ...base, kind: 'status' };
+    if (!(/^Deadline exceeded\b/i.test(d.trim()) || (!d.trim() && !err.fromPeer))) return { ...base, kind: 'status' };
     if (/remote_addr=\S+/.test(d)) return { ...base, kind: 'deadline', connected: true };
     // grpc-js never called the transport ready, but a plain connection got through TCP (and TLS) and
     // the server stayed silent: connected, not "no answer" (a firewall would not have let TCP through)
@@ -253,7 +275,38 @@ export function classifyGrpcError(err: unknown): GrpcFailure {
   }
   // "Call cancelled": our own cancel (the check's signal; the caller knows) or an RST_STREAM(CANCEL) from the peer.
   if (err.codeName === 'CANCELLED' && /Call cancelled/i.test(d)) return { ...base, kind: 'status' };
-  if (CLIENT_SIDE.test(d.trim()) || (err.codeName === 'UNAVAILABLE' && !d.trim())) {
+  // An answer compressed with an encoding grpc-js cannot decode (unaryCall): the peer answered, in a form no Flyte client reads.
+  if (d.startsWith(UNSUPPORTED_ENCODING)) return { ...base, kind: 'other' };
+  if (/^Failed to decompress \S+-encoded message/i.test(d.trim())) return { ...base, kind: 'other', detail: `${d}: the answer says it is compressed, but its bytes do not decompress (a proxy that rewrites gRPC frames, or not a gRPC answer)` };
+  // This client's receive limit (16 MB), not the server's: flyteadmin answers every probed method in
+  // well under a kilobyte, so a bigger frame is not its answer (an HTTP body read as a gRPC frame, another server).
+  const big = /^Received message (?:larger than max \((\d+) vs \d+\)|that decompresses to a size larger than \d+)/i.exec(d.trim());
+  if (big) {
+    return { ...base, kind: 'protocol', detail: `the answer is not the method's response message: ${d}: ${big[1] ? `the frame announces ${big[1]} bytes` : 'it decompresses'} past this client's receive limit (grpc.max_receive_message_length, 16 MB), while flyteadmin answers ${err.path} in well under a kilobyte (this is not flyteadmin's server.grpc.maxMessageSizeBytes, which says "Sent message larger than max")` };
+  }
+  // grpc-js's own UNIMPLEMENTED for a unary call whose answer is not exactly one message: the peer said
+  // OK (or sent more), it never said UNIMPLEMENTED, so this proves no route and no missing service.
+  if (err.codeName === 'UNIMPLEMENTED' && /^(No message received|Too many responses received)$/i.test(d.trim())) {
+    return { ...base, kind: 'protocol', code: 'OK', detail: `the answer is not the method's response message: ${/^No/i.test(d.trim()) ? 'grpc-status 0 (OK) with no response message' : 'more than one response message'} for a unary method, which answers exactly one (grpc-js: "${d.trim()}")` };
+  }
+  // HTTP/2 stream resets grpc-js reports with its own words; say what the peer did.
+  if (/^Bandwidth exhausted/i.test(d.trim())) {
+    return { ...base, kind: 'status', detail: `${d} (the peer reset the stream with RST_STREAM ENHANCE_YOUR_CALM, HTTP/2 error 11: its rate or abuse limit, e.g. Envoy's overload manager or a proxy's HTTP/2 flood protection)` };
+  }
+  if (/^Stream refused by server/i.test(d.trim())) {
+    return { ...base, kind: 'other', detail: `${d}: the HTTP/2 server refused every stream before processing it (RST_STREAM REFUSED_STREAM, or a GOAWAY that drops new streams): it is draining or shutting down, or at its concurrent-stream limit; the connection itself works` };
+  }
+  // The server ended the HTTP/2 connection with GOAWAY(error) while the call was open (Node: "Session closed with error code N").
+  // (not code 1: Node closes its own session with PROTOCOL_ERROR when the answer is not valid HTTP/2, see below)
+  const goaway = /Session closed with error code (\d+)/i.exec(d);
+  if (goaway && goaway[1] !== '1') {
+    const name = H2_ERRORS[Number(goaway[1])] ?? `error ${goaway[1]}`;
+    return { ...base, kind: 'other', detail: `${d}: the server closed the HTTP/2 connection with GOAWAY ${name} while the call was open (HTTP/2 spoken, the call dropped: a proxy that fails or restarts, or refuses this client's HTTP/2 use)` };
+  }
+  if (/^Received RST_STREAM with code 13\b/i.test(d.trim())) {
+    return { ...base, kind: 'other', detail: `${d} (HTTP_1_1_REQUIRED): the server refuses HTTP/2 for this request and asks for HTTP/1.1, which cannot carry gRPC (a WAF, or IIS/HTTP.sys wanting a client certificate by renegotiation)` };
+  }
+  if (CLIENT_SIDE.test(d.trim()) || (err.codeName === 'UNAVAILABLE' && !d.trim() && !err.fromPeer)) {
     if (/Protocol error|RST_STREAM with code \d+ \(Call ended without gRPC status\)|No status information received|Failed to parse server response|Response message parsing error|http1\.x/i.test(d)) return { ...base, kind: 'protocol' };
     if (/Received RST_STREAM with code 2/i.test(d) && !/triggered by internal client error: (?!Protocol error)/i.test(d)) return { ...base, kind: 'protocol' };
     if (/Received RST_STREAM with code 1\b/i.test(d)) return { ...base, kind: 'protocol' }; // Node >= 24 resets an answer that is not valid HTTP/2 (':status: 0' relayed from an HTTP/1.x upstream) with PROTOCOL_ERROR
