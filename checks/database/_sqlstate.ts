@@ -1,5 +1,5 @@
 // PostgreSQL's SQLSTATE table (Appendix A, "PostgreSQL Error Codes"; src/backend/utils/errcodes.txt
-// of PostgreSQL 15): every class and every condition name, so a finding can name any code the
+// of PostgreSQL 15, with 25P04 transaction_timeout of PostgreSQL 17): every class and every condition name, so a finding can name any code the
 // server sends, including ones no check has a specific finding for.
 
 /** Class (first two characters) -> class name. */
@@ -80,7 +80,7 @@ export const SQLSTATE_NAMES: Readonly<Record<string, string>> = {
   '23514': 'check_violation', '23P01': 'exclusion_violation', '24000': 'invalid_cursor_state', '25000': 'invalid_transaction_state',
   '25001': 'active_sql_transaction', '25002': 'branch_transaction_already_active', '25008': 'held_cursor_requires_same_isolation_level', '25003': 'inappropriate_access_mode_for_branch_transaction',
   '25004': 'inappropriate_isolation_level_for_branch_transaction', '25005': 'no_active_sql_transaction_for_branch_transaction', '25006': 'read_only_sql_transaction', '25007': 'schema_and_data_statement_mixing_not_supported',
-  '25P01': 'no_active_sql_transaction', '25P02': 'in_failed_sql_transaction', '25P03': 'idle_in_transaction_session_timeout', '26000': 'invalid_sql_statement_name',
+  '25P01': 'no_active_sql_transaction', '25P02': 'in_failed_sql_transaction', '25P03': 'idle_in_transaction_session_timeout', '25P04': 'transaction_timeout', '26000': 'invalid_sql_statement_name',
   '27000': 'triggered_data_change_violation', '28000': 'invalid_authorization_specification', '28P01': 'invalid_password', '2B000': 'dependent_privilege_descriptors_still_exist',
   '2BP01': 'dependent_objects_still_exist', '2D000': 'invalid_transaction_termination', '2F000': 'sql_routine_exception', '2F005': 'function_executed_no_return_statement',
   '2F002': 'modifying_sql_data_not_permitted', '2F003': 'prohibited_sql_statement_attempted', '2F004': 'reading_sql_data_not_permitted', '34000': 'invalid_cursor_name',

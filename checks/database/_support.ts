@@ -223,6 +223,11 @@ function serverFault(target: Target, db: DatabaseTarget, e: PgServerError, stage
       : /shutting down/i.test(e.message) ? `start the server again and find out what stopped it (its log); re-run when it accepts connections` : `wait until the server accepts connections and re-run; if it stays like this, read the server log (a crash loop, a long recovery)`;
     return { status: 'fail', messageId: 'serverNotReady', cause: cause.unreachable(hpKey(db)), message: `the server at ${w} ${what} (${sq(e)}): ${verbatim(e)}`, hint: fix, details: d };
   }
+  if (code === '25P03' || code === '25P04') {
+    // FATAL: the server ended the session for a per-role/database timeout (PostgreSQL 14+ / 17+).
+    const param = code === '25P03' ? 'idle_in_transaction_session_timeout' : 'transaction_timeout';
+    return { status: 'fail', messageId: 'serverTerminated', message: `the server at ${w} ended the session: ${code === '25P03' ? 'it stayed idle inside a transaction' : 'a transaction ran'} longer than ${param} (${describeSqlstate(code)}): ${verbatim(e)}`, hint: `a ${param} this low also ends Flyte's sessions (migrations run in long transactions): as an admin, ${adminSql(db, `ALTER ROLE ${ident(db.user)} RESET ${param}`)} (or ALTER DATABASE ${ident(db.dbname)} RESET ${param}; SELECT setting, source FROM pg_settings WHERE name = '${param}' says where it is set)`, details: d };
+  }
   if (code === '57P01' || code === '57P02' || code === '57P04' || code === '57P05' || code === '57000') {
     const why = code === '57P01' ? 'an administrator or a shutdown terminated the session (pg_terminate_backend, a fast shutdown, a failover)'
       : code === '57P02' ? 'another server process crashed and the server is restarting'
@@ -480,6 +485,12 @@ export function queryFinding(target: Target, db: DatabaseTarget, e: PgProbeError
     return { status: 'fail', messageId: 'permissionDenied', cause: cause.denied('postgres', `${db.user}@${hpKey(db)}`, what), message: `role ${db.user} lacks a privilege while ${what} on ${w} (${sq(s)}): ${verbatim(s)}`, hint: `grant the privilege the message names to ${db.user} as an admin (e.g. GRANT SELECT ON <table> TO ${ident(db.user)}), or run Flyte as the owning role`, details: d };
   }
   if (code === '57014') {
+    // 57014 query_canceled is also a cancel request from another session (pg_cancel_backend, a
+    // watchdog, a pooler or proxy): only "due to statement timeout" is statement_timeout.
+    if (!/statement timeout/i.test(s.message)) {
+      const byUser = /user request/i.test(s.message);
+      return { status: 'fail', messageId: 'statementTimeout', message: `the server on ${w} cancelled a query while ${what} (${sq(s)}): ${s.message}${byUser ? '; not a timeout: a cancel request from outside this session (pg_cancel_backend from another session, a watchdog job, a pooler or proxy)' : ''}`, hint: byUser ? `re-run; if it repeats, find what cancels queries on ${w}: a job or monitor calling pg_cancel_backend (log_statement / the server log names it), or the pooler or proxy in front; statement_timeout is not the cause` : `read the server log on ${w} for this cancel; re-run`, details: d };
+    }
     return { status: 'fail', messageId: 'statementTimeout', message: `the server on ${w} cancelled a query while ${what} (${sq(s)}): ${s.message}`, hint: `a statement_timeout this low also cancels Flyte's migrations: as an admin, ${adminSql(db, `ALTER ROLE ${ident(db.user)} RESET statement_timeout`)} (or ALTER DATABASE ${ident(db.dbname)} RESET statement_timeout)`, details: d };
   }
   if (['40001', '40P01', '55P03', '55006'].includes(code) || code.startsWith('40')) {
@@ -546,6 +557,10 @@ export function networkFinding(target: Target, db: DatabaseTarget, e: PgProbeErr
       const closes = e.kind !== 'silent' || ev?.kind === 'closes';
       if (e.step && e.step !== 'sslrequest' && e.step !== 'tcp') {
         // PostgreSQL answered the SSLRequest: it is the later exchange that stalls or breaks.
+        if (e.code === 'TLS_HANDSHAKE_STALLED') {
+          // the first bytes of the server's TLS flight came, the rest never did (src/clients/postgres.ts tlsHandshake)
+          return { status: 'fail', messageId: 'noAnswer', cause: cause.unreachable(hp), message: `${w} answered PostgreSQL's SSLRequest and began the TLS handshake, then stopped: ${e.message}`, hint: `the server's certificate flight is the largest packet of the connection: a path that loses large packets (an MTU black hole: a VPN, tunnel or overlay network with a smaller MTU where ICMP "fragmentation needed" is blocked) delivers its first bytes and drops the rest; compare from another network (\`psql "host=${db.host} port=${db.port} sslmode=require"\`), and lower the tunnel's MTU or clamp the TCP MSS on it; if the path is not the cause, what terminates TLS for ${w} (the server, a pooler or proxy) stalled mid-handshake: read its log`, details: { ...details, tlsBytesReceived: Number(/sent (\d+) byte/.exec(e.message)?.[1] ?? 0) } };
+        }
         return { status: 'fail', messageId: 'noAnswer', cause: cause.unreachable(hp), message: `${w} answered PostgreSQL's SSLRequest but then ${e.kind === 'silent' ? 'stopped answering' : 'closed the connection'} during the ${e.step === 'tls' ? 'TLS handshake' : e.step === 'startup' ? 'startup message' : e.step}: ${e.message}`, hint: `check the server's load and log on ${w}; a pooler or proxy in front of it may have no healthy backend (PgBouncer, pgpool, cloud-sql-proxy, RDS Proxy)`, details };
       }
       return {

@@ -256,7 +256,13 @@ export function tlsHandshake(sock: Socket, v: TlsVerify, timeoutMs: number, sign
     });
     const cleanup = () => { clearTimeout(timer); signal.removeEventListener('abort', onAbort); };
     const onAbort = () => { cleanup(); tls.destroy(); reject(new PgProbeError('aborted', 'aborted')); };
-    const timer = setTimeout(() => { cleanup(); tls.destroy(); reject(new PgProbeError('silent', `no TLS handshake answer within ${secs(timeoutMs)}`, { step: 'tls' })); }, timeoutMs);
+    // the raw socket counts every byte read from the connection, TLS records included (the 'S' before them too)
+    const before = sock.bytesRead;
+    const timer = setTimeout(() => {
+      const n = sock.bytesRead - before;
+      cleanup(); tls.destroy();
+      reject(new PgProbeError('silent', n > 0 ? `the server sent ${n} byte(s) of its TLS handshake answer, then nothing more within ${secs(timeoutMs)}` : `no TLS handshake answer within ${secs(timeoutMs)}`, { step: 'tls', ...(n > 0 ? { code: 'TLS_HANDSHAKE_STALLED' } : {}) }));
+    }, timeoutMs);
     if (signal.aborted) { onAbort(); return; }
     signal.addEventListener('abort', onAbort, { once: true });
     tls.once('secureConnect', () => {
