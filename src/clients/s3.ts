@@ -74,6 +74,19 @@ export function answerOf(status: number, rawHeaders: Record<string, unknown>, bo
   };
 }
 
+/**
+ * The compression of a body sent compressed although the request asked for none (S3 clients send no
+ * Accept-Encoding, and an object store never compresses unasked; a proxy in front may): by its
+ * Content-Encoding, or the gzip / zlib magic bytes. Such a body is never inflated (it may inflate to
+ * gigabytes), only named.
+ */
+export function compressedAs(headers: Record<string, string>, body: Buffer): string | undefined {
+  const ce = (headers['content-encoding'] ?? '').trim().toLowerCase();
+  if (ce && ce !== 'identity') return /^(x-)?gzip\b/.test(ce) ? 'gzip' : /^br\b/.test(ce) ? 'Brotli' : /^deflate\b/.test(ce) ? 'deflate' : /^zstd\b/.test(ce) ? 'zstd' : ce.slice(0, 20);
+  if (body.length >= 3 && body[0] === 0x1f && body[1] === 0x8b && body[2] === 0x08) return 'gzip';
+  return undefined;
+}
+
 /** "an HTML page (title "Sign in") from nginx/1.25.3, HTTP 200" — what answered, for messages. */
 export function describeAnswer(a: Pick<S3Answer, 'status' | 'headers' | 'body'>): string {
   const ct = (a.headers['content-type'] ?? '').toLowerCase();
@@ -81,12 +94,33 @@ export function describeAnswer(a: Pick<S3Answer, 'status' | 'headers' | 'body'>)
   const server = a.headers.server ? ` from ${a.headers.server}` : a.headers['x-powered-by'] ? ` from ${a.headers['x-powered-by']}` : '';
   const title = /<title[^>]*>([^<]{1,80})<\/title>/i.exec(text)?.[1]?.trim().replace(/\s+/g, ' ');
   let what: string;
+  const enc = compressedAs(a.headers, a.body);
   if (!a.body.length) what = `an empty answer`;
+  else if (enc) what = `a ${enc}-compressed body of ${a.body.length}${a.body.length >= MAX_BODY ? '+' : ''} bytes${a.headers['content-encoding'] ? ` (Content-Encoding: ${a.headers['content-encoding'].slice(0, 30)}` : ' (no Content-Encoding'}, though the request asked for none: not read)`;
   else if (ct.includes('html') || /^\s*(<!doctype html|<html)/i.test(text)) what = `an HTML page${title ? ` ("${title}")` : ''}`;
   else if (ct.includes('json') || /^\s*[{[]/.test(text)) what = `a JSON document (${JSON.stringify(text.slice(0, 60))})`;
   else if (ct.includes('xml') || /^\s*<\?xml|^\s*</.test(text)) what = `an XML document that is not S3's (${JSON.stringify(text.replace(/\s+/g, ' ').slice(0, 60))})`;
   else what = `${a.body.length} bytes of ${ct || 'untyped data'} (${JSON.stringify(text.replace(/\s+/g, ' ').slice(0, 60))})`;
-  return `${what}${server}, HTTP ${a.status}`;
+  return `${what}${server}, HTTP ${a.status}${redirectText(a.status, a.headers)}`;
+}
+
+/**
+ * ` redirecting to https://s3.example.com:9000/bucket/…`: where a 3xx answer points (never followed:
+ * the request carried credentials, and a redirect to another origin must not get them). The query is
+ * left out (it may hold a signature); an https Location for the same host and port as a plain http
+ * request says the endpoint wants TLS.
+ */
+export function redirectText(status: number, headers: Record<string, string>, from?: string): string {
+  const loc = status >= 300 && status < 400 ? headers['location'] : undefined;
+  if (!loc) return '';
+  let shown: string;
+  let upgrade = false;
+  try {
+    const u = new URL(loc, from ?? 'http://invalid.invalid/');
+    shown = `${from || /^[a-z][a-z0-9+.-]*:/i.test(loc) ? u.origin : ''}${u.pathname}${u.search ? '?…' : ''}`;
+    if (from) { const f = new URL(from); upgrade = f.protocol === 'http:' && u.protocol === 'https:' && u.hostname === f.hostname; }
+  } catch { shown = JSON.stringify(loc.slice(0, 80)); }
+  return ` redirecting to ${shown.slice(0, 200)}${upgrade ? ' (to HTTPS: the endpoint wants https://)' : ''}`;
 }
 
 // ---------------------------------------------------------------- typed errors
@@ -138,6 +172,7 @@ export function netFailureOf(e: unknown): NetFailure | undefined {
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return { kind: 'tls-name', code, message: msg };
   if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code)) return { kind: 'tls-untrusted', code, message: msg };
   if (code === 'EPROTO' || /^ERR_SSL|^ERR_TLS/.test(code) || /SSL|TLS/.test(msg) && !code.startsWith('HPE')) return { kind: 'tls-other', code: code || 'EPROTO', message: msg };
+  if (code === 'HPE_HEADER_OVERFLOW') return { kind: 'not-http', code, message: `the answer's header block is larger than ${MAX_HEADER_BYTES / 1024 / 1024} MiB (oversized headers, not an object store's answer)` };
   if (code.startsWith('HPE_') || /Parse Error/i.test(msg)) return { kind: 'not-http', code: code || 'HPE', message: msg };
   if (code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(msg)) return { kind: 'reset', code: code || 'ECONNRESET', message: msg };
   if (code && /^E[A-Z]+$/.test(code)) return { kind: 'other', code, message: msg };
@@ -151,6 +186,27 @@ interface ClientBox { client: S3Client; identity?: S3Identity }
 function agentOpts(ctx: CheckContext) {
   const lookup = lookupFor(ctx.target.dnsServer);
   return { keepAlive: true, maxSockets: 32, ...(lookup ? { lookup } : {}) };
+}
+
+/**
+ * The largest header block of an answer read (status line and headers). Node's default is 16 KiB;
+ * Go's net/http client, which Flyte's pods use, reads up to 10 MB (MaxResponseHeaderBytes), so an
+ * answer carrying a 20 KiB cookie or a long header list is one Flyte reads: it is read here too and
+ * judged on what it says, not refused as "closed the connection". A larger block still ends at the
+ * cap, named as oversized (headerOverflowText).
+ */
+export const MAX_HEADER_BYTES = 1 << 20;
+
+/** An Agent whose requests read header blocks up to MAX_HEADER_BYTES (set per request before its socket's parser starts). */
+export function roomyHeaders<A extends HttpAgent>(a: A): A {
+  const add = (a as unknown as { addRequest(req: { maxHeaderSize?: number }, o: unknown): void }).addRequest.bind(a);
+  (a as unknown as { addRequest(req: { maxHeaderSize?: number }, o: unknown): void }).addRequest = (req, o) => { req.maxHeaderSize ??= MAX_HEADER_BYTES; add(req, o); };
+  return a;
+}
+
+/** `127.0.0.1:9000 answered with a header block larger than 1 MiB (…)`: what a header overflow means, for messages. */
+export function headerOverflowText(where: string): string {
+  return `${where} answered with a header block larger than ${MAX_HEADER_BYTES / 1024 / 1024} MiB (HPE_HEADER_OVERFLOW: oversized headers, not an object store's answer; Flyte's clients refuse it too above 10 MB)`;
 }
 
 async function buildClient(st: StorageTarget, ctx: CheckContext, endpoint?: string): Promise<S3Client> {
@@ -178,8 +234,8 @@ async function buildClient(st: StorageTarget, ctx: CheckContext, endpoint?: stri
     ignoreConfiguredEndpointUrls: true,
     requestHandler: new NodeHttpHandler({
       connectionTimeout: 5000, requestTimeout: 10_000,
-      httpAgent: new HttpAgent(agentOpts(ctx)),
-      httpsAgent: new HttpsAgent(agentOpts(ctx)),
+      httpAgent: roomyHeaders(new HttpAgent(agentOpts(ctx))),
+      httpsAgent: roomyHeaders(new HttpsAgent(agentOpts(ctx))),
     }),
   });
 }
@@ -550,14 +606,20 @@ export function httpProbe(url: string, opts: { method?: 'GET' | 'HEAD'; dnsServe
     const fn = u.protocol === 'https:' ? httpsRequest : httpRequest;
     // after the status line and headers, a timeout is a body that stopped (the server did answer)
     let stalled: (() => HttpProbeError) | undefined;
+    // after the status line and headers, a connection closed in the middle of the body: the server answered, then broke off
+    let cutShort: ((e: NodeJS.ErrnoException) => HttpProbeError) | undefined;
     let timedOut = false;
-    const failed = (e: NodeJS.ErrnoException) => { clearTimeout(timer); reject(stalled && (timedOut || e.code === 'ETIMEDOUT') ? stalled() : httpErr(e, u)); };
-    const req = fn(u, { method: opts.method ?? 'GET', signal: opts.signal, timeout: opts.timeoutMs, ...(lookup ? { lookup } : {}), headers: { 'user-agent': 'flyte-doctor' } }, (res) => {
+    const failed = (e: NodeJS.ErrnoException) => { clearTimeout(timer); reject(stalled && (timedOut || e.code === 'ETIMEDOUT') ? stalled() : cutShort && !timedOut && (e.code === 'ECONNRESET' || e.code === 'EPIPE') ? cutShort(e) : httpErr(e, u)); };
+    const req = fn(u, { method: opts.method ?? 'GET', signal: opts.signal, timeout: opts.timeoutMs, maxHeaderSize: MAX_HEADER_BYTES, ...(lookup ? { lookup } : {}), headers: { 'user-agent': 'flyte-doctor' } }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       const max = opts.maxBody ?? 1 << 20;
       const done = () => { clearTimeout(timer); resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).subarray(0, max), ms: Date.now() - t0 }); };
       stalled = () => { const n = stalledBody(res.statusCode ?? 0, res.headers, size, Date.now() - t0); return new HttpProbeError('stalled', `${u.host} ${n.message}`, n.code); };
+      cutShort = (e) => {
+        const length = Number(res.headers['content-length']);
+        return new HttpProbeError('reset', `${u.host} answered HTTP ${res.statusCode ?? 0}${res.headers.server ? `, server ${String(res.headers.server).slice(0, 60)}` : ''}, then closed the connection in the middle of its body, after ${size} bytes${Number.isSafeInteger(length) && length > size ? ` of the ${length} its Content-Length announced` : ''} (${e.code})`, e.code);
+      };
       // what is past the cap is never read: an endless body ends at the cap, not at the timeout
       res.on('data', (d: Buffer) => { size += d.length; chunks.push(d); if (size >= max) { res.removeAllListeners('data'); req.destroy(); done(); } });
       res.on('end', done);
@@ -586,7 +648,7 @@ function httpErr(e: NodeJS.ErrnoException, u: URL): HttpProbeError {
     'tls-name': `${where}: certificate is not for ${u.hostname} (${n.code})`,
     'tls-expired': `${where}: certificate expired or not yet valid (${n.code})`,
     'tls-other': `${where}: TLS failed (${n.message})`,
-    'not-http': `${where} does not answer HTTP (${n.code})`,
+    'not-http': n.code === 'HPE_HEADER_OVERFLOW' ? headerOverflowText(where) : `${where} does not answer HTTP (${n.code})`,
     other: `${where}: ${n.message}`,
   };
   return new HttpProbeError(n.kind, text[n.kind], n.code);
