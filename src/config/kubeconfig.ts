@@ -14,7 +14,7 @@ import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import type { Provenance } from './target.js';
 import { INPUT_LIMIT, missingReason, readInputFile } from './read.js';
-import { detectChart, isDict, parseYaml, readTextFile } from './values.js';
+import { detectChart, isDict, parseYaml } from './values.js';
 import { flytectlReason } from './input-kind.js';
 import type { Dict } from './values.js';
 import { flagSecrets } from './secret.js';
@@ -102,6 +102,12 @@ export class KubeconfigError extends Error {
   }
 }
 
+/**
+ * A kubeconfig is YAML, read as client-go reads it (go-yaml: UTF-16 with a byte-order mark decoded,
+ * bytes that are not UTF-8 refused), the same by the loader and by every check that reads it again.
+ */
+const KUBECONFIG_READ = { yaml: true, readers: 'kubectl' } as const;
+
 /** Largest kubeconfig or credential file read (a kubeconfig with many embedded certificates is ~1 MB). */
 /** A kubeconfig or a credential file it names: the input cap (real ones are a few KiB; parsing 2 MiB of YAML takes ~170 MB). */
 export const KUBE_FILE_CAP = INPUT_LIMIT;
@@ -110,9 +116,9 @@ export const KUBE_FILE_CAP = INPUT_LIMIT;
  * Reads a regular file up to the cap (never a FIFO, a device or a directory; opened non-blocking,
  * so a path swapped for a FIFO cannot hang). Throws KubeconfigError(kind 'file').
  */
-export function readKubeFile(path: string, label = path, cap = KUBE_FILE_CAP): string {
+export function readKubeFile(path: string, label = path, cap = KUBE_FILE_CAP, o: { yaml?: boolean } = {}): string {
   try {
-    return readInputFile(label, path, '/', { limit: cap, what: 'a kubeconfig or credential file' });
+    return readInputFile(label, path, '/', { limit: cap, what: 'a kubeconfig or credential file', ...(o.yaml ? KUBECONFIG_READ : {}) });
   } catch (e) {
     if (e instanceof UserError) throw new KubeconfigError(label, '', e.message.startsWith(`${label}: `) ? e.message.slice(label.length + 2) : e.message, 'file');
     throw e;
@@ -310,7 +316,7 @@ export function mergeKubeconfigs(parsed: readonly ParsedFile[]): MergedKubeconfi
 
 /** Reads and merges `files` (absolute, existing). Throws KubeconfigError / UserError (YAML). */
 export function readMergedKubeconfig(files: readonly string[]): MergedKubeconfig {
-  return mergeKubeconfigs(files.map((f) => parseKubeconfig(f, readKubeFile(f))));
+  return mergeKubeconfigs(files.map((f) => parseKubeconfig(f, readKubeFile(f, f, KUBE_FILE_CAP, { yaml: true }))));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -552,7 +558,7 @@ export function loadKubeconfig(input: KubeInput): KubeResult {
     const label = loc.given[i]!;
     try {
       // Regular files only, up to the input cap (src/config/read.ts).
-      return parseKubeconfig(f, readTextFile(loc.source!, label, input.cwd), label);
+      return parseKubeconfig(f, readInputFile(loc.source!, label, input.cwd, { what: 'values and config files', ...KUBECONFIG_READ }), label);
     } catch (e) {
       if (e instanceof KubeconfigError) throw new UserError(e.message);
       throw e;

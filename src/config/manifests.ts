@@ -22,6 +22,7 @@ export { readStdinText } from './read.js';
 import { mapServerConfig, serverConfigReason, type ServerConfigLayer, type ServerConfigMapping, type ServerConfigWarning, type ServerKind } from './serverconfig.js';
 import type { Chart, DatabaseTarget, IngressTarget, Provenance } from './target.js';
 import { DEFAULT_NAMESPACE_TEMPLATE, type NamespaceMapping } from '../flyte/namespaces.js';
+import { parseDocument, visit } from 'yaml';
 import { isDict, parseYaml, shortJson } from './values.js';
 import type { Dict } from './values.js';
 
@@ -37,6 +38,13 @@ const MAX_ENTRIES = 10_000;
 const MAX_DEPTH = 5;
 /** Kubernetes objects in one input (a Flyte install has ~50). */
 const MAX_OBJECTS = 20_000;
+/**
+ * YAML aliases (`*name`) in all the documents of the manifests together. Each document is capped on
+ * its own (values.ts parseYaml: an alias bomb is refused), but a file of thousands of documents each
+ * just under that cap costs seconds apiece before any check runs, unbounded by --timeout. Rendered
+ * manifests rarely hold one (helm writes objects out, not anchors).
+ */
+export const MAX_SET_ALIASES = 1000;
 
 export interface ManifestObject {
   kind: string;
@@ -247,7 +255,7 @@ function readInputs(given: string, cwd: string, readStdin: () => string): Input[
  * The documents of a multi-document YAML text, each parsed with the one safe parser (errors give
  * the line in the file). `---` lines split documents; `...` ends one.
  */
-export function parseDocuments(label: string, text: string): { doc: unknown; line: number }[] {
+export function parseDocuments(label: string, text: string, budget: { aliases: number } = { aliases: 0 }): { doc: unknown; line: number }[] {
   const lines = text.split(/\r?\n/);
   const out: { doc: unknown; line: number }[] = [];
   let start = 0;
@@ -259,6 +267,8 @@ export function parseDocuments(label: string, text: string): { doc: unknown; lin
     const first = body.split('\n').findIndex((l) => l.trim() && !l.trim().startsWith('#'));
     if (first < 0) return;
     if (++docs > MAX_OBJECTS) throw new UserError(`${label}: more than ${MAX_OBJECTS} documents: expected the manifests of one release`);
+    budget.aliases += aliasCount(body);
+    if (budget.aliases > MAX_SET_ALIASES) throw new UserError(`${label}:${start + 1 + first}: more than ${MAX_SET_ALIASES} YAML aliases (*name) in the manifests together (an alias bomb spread over documents?): expected rendered manifests (helm template output), which rarely hold any`);
     let doc: unknown;
     try { doc = parseYaml(label, body); } catch (e) {
       // Line numbers of the file, not of the document.
@@ -285,6 +295,19 @@ export function parseDocuments(label: string, text: string): { doc: unknown; lin
   }
   flush();
   return out;
+}
+
+/**
+ * The alias nodes (`*name`) of one document, counted on the parse tree (never expanded); 0 at once
+ * for a text without both an anchor-like `&x` and an alias-like `*x` (nearly every document).
+ */
+function aliasCount(body: string): number {
+  if (!/&[^\s,[\]{}]/.test(body) || !/\*[^\s,[\]{}]/.test(body)) return 0;
+  let n = 0;
+  try {
+    visit(parseDocument(body, { prettyErrors: false, uniqueKeys: false }), { Alias: () => { n++; } });
+  } catch { return 0; } // (the parse below reports it)
+  return n;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -359,8 +382,9 @@ function leaves(v: unknown, into: Credentials, depth = 0): void {
  */
 export function readManifests(given: string, cwd: string, readStdin: () => string = () => readStdinText(0, MANIFEST_FILE_LIMIT)): ManifestSet {
   const inputs = readInputs(given, cwd, readStdin);
+  const budget = { aliases: 0 };
   return buildSet(inputs.map((input) => {
-    const docs = parseDocuments(input.label, input.text);
+    const docs = parseDocuments(input.label, input.text, budget);
     if (!docs.length && inputs.length === 1) {
       throw new UserError(given === '-' ? '--manifests -: standard input holds no Kubernetes objects: pipe helm template output into it' : `${input.label}: no Kubernetes objects in it: expected rendered manifests (helm template output)`);
     }

@@ -113,6 +113,8 @@ export interface ReadOptions {
    * flytectl use: UTF-16 with a byte-order mark is decoded, bytes that are not UTF-8 are refused.
    */
   yaml?: boolean;
+  /** Who else refuses what a YAML read refuses, for its messages (default "helm and flytectl"; a kubeconfig: "kubectl"). */
+  readers?: string;
 }
 
 /** Index of the first byte of `b` that does not start or continue a valid UTF-8 sequence, or -1. */
@@ -140,7 +142,7 @@ function byteLineCol(b: Uint8Array, at: number): string {
 }
 
 /** go-yaml's reading of a YAML file's bytes: UTF-16 by its byte-order mark, else UTF-8 (a UTF-8 BOM is dropped by the parser). */
-function yamlText(data: Buffer, fail: (why: string) => never): string {
+function yamlText(data: Buffer, fail: (why: string) => never, readers = 'helm and flytectl'): string {
   if (data.length >= 2 && ((data[0] === 0xff && data[1] === 0xfe) || (data[0] === 0xfe && data[1] === 0xff))) {
     const le = data[0] === 0xff;
     const body = Buffer.from(data.subarray(2));
@@ -150,10 +152,10 @@ function yamlText(data: Buffer, fail: (why: string) => never): string {
   }
   if (data.includes(0)) {
     const zeros = data.subarray(0, 256).filter((x, i) => x === 0 && i % 2 === 1).length;
-    return fail(zeros > 16 ? 'is UTF-16 text without a byte-order mark (every other byte is 0), which helm and flytectl cannot read either: save it as UTF-8' : 'is a binary file, expected text (YAML, JSON or plain text)');
+    return fail(zeros > 16 ? `is UTF-16 text without a byte-order mark (every other byte is 0), which ${readers} cannot read either: save it as UTF-8` : 'is a binary file, expected text (YAML, JSON or plain text)');
   }
   const bad = firstInvalidUtf8(data);
-  if (bad >= 0) return fail(`is not UTF-8 text: byte 0x${data[bad]!.toString(16).toUpperCase().padStart(2, '0')} at ${byteLineCol(data, bad)} (saved as Latin-1 or Windows-1252?); helm and flytectl refuse it too ("invalid leading UTF-8 octet"): save it as UTF-8`);
+  if (bad >= 0) return fail(`is not UTF-8 text: byte 0x${data[bad]!.toString(16).toUpperCase().padStart(2, '0')} at ${byteLineCol(data, bad)} (saved as Latin-1 or Windows-1252?); ${readers} refuse${/ and /.test(readers) ? '' : 's'} it too ("invalid leading UTF-8 octet"): save it as UTF-8`);
   return data.toString('utf8');
 }
 
@@ -179,7 +181,7 @@ export function readInputFile(label: string, given: string, cwd: string, o: Read
     if (o.optional && code === 'ENOENT') return undefined;
     return fail(code === 'EAGAIN' ? 'is not ready to read (not a regular file?)' : missingReason(resolve(cwd, given), e));
   }
-  if (o.yaml) return yamlText(data, fail);
+  if (o.yaml) return yamlText(data, fail, o.readers);
   if (data.includes(0)) return fail('is a binary file, expected text (YAML, JSON or plain text)');
   return data.toString('utf8');
 }
