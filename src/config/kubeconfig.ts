@@ -593,6 +593,10 @@ export function loadKubeconfig(input: KubeInput): KubeResult {
   out.context = sel.name;
   provenance['kubernetes.context'] = sel.source === '--context' ? '--context' : `${loc.given[loc.files.indexOf(merged.currentContextFile!)] ?? merged.currentContextFile}: current-context`;
   if (sel.context.namespace) out.contextNamespace = sel.context.namespace;
-  out.secrets = credentialSecrets(sel.user);
+  // Every user's inline credentials, not only the selected one's: a data-plane or in-cluster client
+  // may load another context of the same file later, and a server may echo any of them. Files named
+  // by other users are not read (only the selected user's tokenFile / client-key files are).
+  const others = [...merged.users.values()].filter((u) => u !== sel.user).flatMap((u) => credentialSecrets(u, () => undefined));
+  out.secrets = [...new Set([...credentialSecrets(sel.user), ...others])];
   return out;
 }

@@ -158,12 +158,24 @@ export function parseYaml(label: string, text: string): unknown {
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 1000 });
+    // !!binary: go-yaml (Helm, client-go, flytectl) decodes it to the string of its bytes; the yaml package gives a Uint8Array
+    if (/!!binary|tag:yaml\.org,2002:binary/.test(text)) data = binaryAsText(data);
   } catch (e) {
     if (e instanceof RangeError) throw new UserError(`${label}: invalid YAML: nested too deeply (expected at most ${MAX_DEPTH} levels)`);
     throw new UserError(`${label}: invalid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
   checkShape(label, data);
   return data;
+}
+
+/** Every Uint8Array (a !!binary value) as the UTF-8 string of its bytes. The tree is acyclic (toJS refuses self-referencing aliases). */
+function binaryAsText(v: unknown, depth = 0): unknown {
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
+  if (depth > 200 || v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map((x) => binaryAsText(x, depth + 1));
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) o[k] = binaryAsText(o[k], depth + 1);
+  return o;
 }
 
 /**
