@@ -3,6 +3,7 @@
 // rolled up into one outcome (the worst finding leads; every problem is listed), and the wording of
 // "where it is set" and "what to change" for a reference.
 import { KubeError, type KubeSession } from '../../src/clients/kube.js';
+import { refusedSubject } from '../../src/clients/whoami.js';
 import type { ObjectReference, Target } from '../../src/config/target.js';
 import type { Json, Outcome, Status } from '../../src/engine/types.js';
 import { flyteComponents, resolveChartNames } from '../../src/flyte/kubernetes.js';
@@ -75,15 +76,23 @@ export function isPlaceholder(r: ObjectReference, t: Target): boolean {
   return (t.placeholders ?? []).some((p) => !!r.key && p.key === r.key);
 }
 
-/** 403 on a read, as a clause: which verb on which resource. */
+/**
+ * 403 on a read, as a clause: who was refused (the name the API server's 403 gives, which is the
+ * impersonated user, a token's ServiceAccount or a certificate's CN, not the kubeconfig's entry
+ * name; see refusedSubject) and which verb on which resource.
+ */
 export function forbiddenText(e: KubeError, user: string): string {
   const what = e.extra.verb && e.extra.resource ? `${e.extra.verb} ${e.extra.resource}${e.extra.group ? `.${e.extra.group}` : ''}${e.extra.namespace ? ` in namespace ${e.extra.namespace}` : ''}` : e.extra.request ?? 'read it';
-  return `user "${user || 'anonymous'}" may not ${what} (403)`;
+  return `${refusedSubject(e, user).label} may not ${what} (403)`;
 }
 
 export function forbiddenHint(e: KubeError, user: string, k: string): string {
   const res = `${e.extra.resource ?? '<resource>'}${e.extra.group ? `.${e.extra.group}` : ''}`;
-  return `cannot be checked with these credentials: run as a user who may \`${e.extra.verb ?? 'get'} ${res}\` (\`${k} auth can-i ${e.extra.verb ?? 'get'} ${res}${e.extra.namespace ? ` -n ${e.extra.namespace}` : ''}\` shows the answer), or have a cluster admin grant it to user "${user || 'anonymous'}"`;
+  const who = refusedSubject(e, user);
+  const grant = e.extra.namespace
+    ? `\`kubectl create rolebinding flyte-doctor-view --clusterrole=view ${who.subjectFlag} -n ${e.extra.namespace}\``
+    : `\`kubectl create clusterrole flyte-doctor-read --verb=${e.extra.verb ?? 'get'},list --resource=${res}\` and \`kubectl create clusterrolebinding flyte-doctor-read --clusterrole=flyte-doctor-read ${who.subjectFlag}\``;
+  return `cannot be checked with these credentials: run as a user who may \`${e.extra.verb ?? 'get'} ${res}\` (\`${k} auth can-i ${e.extra.verb ?? 'get'} ${res}${e.extra.namespace ? ` -n ${e.extra.namespace}` : ''}\` shows the answer), or have a cluster admin grant it to ${who.label.replace(/ \(kubeconfig user "[^"]*"\)$/, '')} (${grant})`;
 }
 
 export const isForbidden = (e: unknown): e is KubeError => e instanceof KubeError && e.kind === 'forbidden';

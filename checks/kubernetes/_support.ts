@@ -3,6 +3,7 @@
 // 5xx, an answer that is not Kubernetes, a connection lost), so every such check says the same
 // thing with the same cause key, and none ends as an `error` (a misbehaving server is a finding).
 import { KubeError, EXEC_REFRESH, basename, kubeSession, kubectl, probeSignal, type KubeSession } from '../../src/clients/kube.js';
+import { refusedSubject } from '../../src/clients/whoami.js';
 import type { KubernetesTarget } from '../../src/config/target.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
 import type { CheckContext, Messages, Outcome } from '../../src/engine/types.js';
@@ -108,9 +109,9 @@ export function apiFailure(e: KubeError, ctx: CheckContext, s: KubeSession | und
         return { status: 'warn', messageId: 'apiForbidden', cause: cause.denied('kubernetes', s.identity.user || 'anonymous', what(e)), details: { ...details, subject },
           message: `the API server treats the requests as anonymous (system:anonymous: no credentials it accepts were sent) and may not ${what(e)} (403), so ${purpose} cannot be checked`, hint: refreshHint(s, k) };
       }
-      const who = subject && subject !== kcUser ? `"${subject}" (kubeconfig user "${kcUser}")` : `"${kcUser}"`;
+      const who = refusedSubject(e, kcUser).label;
       return { status: 'warn', messageId: 'apiForbidden', cause: cause.denied('kubernetes', s?.identity.user || 'anonymous', w), details: { ...details, ...(e.extra.verb ? { verb: e.extra.verb } : {}), ...(e.extra.resource ? { resource: e.extra.resource } : {}), ...(subject && subject !== kcUser ? { subject } : {}) },
-        message: `user ${who} may not ${w} (403), so ${purpose} cannot be checked with these credentials`,
+        message: `${who} may not ${w} (403), so ${purpose} cannot be checked with these credentials`,
         hint: `check as a user who may, or grant it: \`${k} auth can-i ${e.extra.verb ?? 'get'} ${e.extra.resource ? `${e.extra.resource}${e.extra.group ? `.${e.extra.group}` : ''}${e.extra.name ? `/${e.extra.name}` : ''}` : '<resource>'}${e.extra.namespace ? ` -n ${e.extra.namespace}` : ''}\` shows the answer; a cluster admin can grant it (${e.extra.namespace
           ? `\`kubectl create rolebinding flyte-doctor-view --clusterrole=view ${bindTo} -n ${e.extra.namespace}\``
           : `\`kubectl create clusterrole flyte-doctor-read --verb=get,list --resource=${e.extra.resource ? `${e.extra.resource}${e.extra.group ? `.${e.extra.group}` : ''}` : '<resource>'}\` and \`kubectl create clusterrolebinding flyte-doctor-read --clusterrole=flyte-doctor-read ${bindTo}\``})` };

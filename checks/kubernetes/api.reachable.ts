@@ -5,6 +5,7 @@ import { describeService, identifyService, type ServiceEvidence } from '../../sr
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Json } from '../../src/engine/types.js';
+import { refusedSubject, whoAmI } from '../../src/clients/whoami.js';
 import { identityKey, impersonationDenied, refreshHint, serverHostPort } from './_support.js';
 
 /** What listens at the API server's host:port (for answers that are not TLS / not Kubernetes). */
@@ -76,10 +77,16 @@ export default defineCheck({
       if (e.kind === 'timeout' && ctx.signal.aborted) throw e; // the run was interrupted: not our finding
       return await failure(e, s, ctx, k, hp, { ...details, kind: e.kind, error: e.message, ...(e.extra.code ? { code: e.extra.code } : {}), ...(e.extra.status ? { httpStatus: e.extra.status } : {}) }, budget);
     }
+    // Who the API server says this is (one SelfSubjectReview per run, shared with every check that names
+    // who was refused): the kubeconfig's entry name is only a label.
+    const who = await whoAmI(s, signal);
+    const as = who.source === 'selfsubjectreview' && who.name !== id.user
+      ? ` as ${who.serviceAccount ? `ServiceAccount ${who.serviceAccount.namespace}/${who.serviceAccount.name}` : `"${who.name}"`}${who.groups?.length ? ` (groups ${who.groups.join(', ')})` : ''}`
+      : '';
     return {
       status: 'pass', messageId: 'reachable',
-      message: `API server ${id.server} answered (${gitVersion}) and accepted user "${id.user}" (${id.auth === 'exec' ? `exec plugin \`${id.execCommand}\`` : id.auth === 'auth-provider' ? `${id.authProvider} auth-provider` : id.auth} credentials)`,
-      details: { ...details, gitVersion },
+      message: `API server ${id.server} answered (${gitVersion}) and accepted user "${id.user}"${as} (${id.auth === 'exec' ? `exec plugin \`${id.execCommand}\`` : id.auth === 'auth-provider' ? `${id.authProvider} auth-provider` : id.auth} credentials)`,
+      details: { ...details, gitVersion, identity: { name: who.name, known: who.known, source: who.source, ...(who.groups ? { groups: who.groups } : {}), ...(who.reviewApi ? { reviewApi: who.reviewApi } : {}), ...(who.reviewAsked && who.reviewNote ? { reviewNote: who.reviewNote } : {}) } },
     };
   },
 });
@@ -194,10 +201,14 @@ async function failure(e: KubeError, s: KubeSession, ctx: CheckContext, k: strin
       const imp = impersonationDenied(e, s, k);
       if (imp) return { status: 'fail' as const, messageId: 'impersonationDenied' as const, cause: imp.cause, message: imp.message, details: d, hint: imp.hint };
       const w = e.extra.verb && e.extra.resource ? `${e.extra.verb} ${e.extra.resource}` : (e.extra.request ?? 'API discovery');
+      // The 403 names who the API server refused (an impersonated user, a token's ServiceAccount, a certificate's CN);
+      // without that, whoAmI asks it (SelfSubjectReview), else the kubeconfig's evidence.
+      const who = refusedSubject(e, id.user, /User "[^"]*" cannot /.test(e.message) ? undefined : await whoAmI(s, probeSignal(ctx.signal, Math.max(200, ctx.remainingMs() - 400))));
+      if (who.name !== id.user) d['subject'] = who.name;
       return { status: 'fail' as const, messageId: 'forbidden' as const, cause: cause.denied('kubernetes', id.user || 'anonymous', w),
-        message: `the API server accepted the connection but user "${id.user}" may not ${w} (403 Forbidden)${id.auth === 'none' ? '; the context sends no credentials, so the request was anonymous' : ''}: ${e.message}`, details: d,
+        message: `the API server accepted the connection but ${who.label} may not ${w} (403 Forbidden)${id.auth === 'none' ? '; the context sends no credentials, so the request was anonymous' : ''}: ${e.message}`, details: d,
         hint: id.auth === 'none' ? `add credentials to user "${id.user}" in the kubeconfig (token, client certificate or the provider's exec plugin); \`${k} auth whoami\` shows who you are`
-          : `\`${k} auth whoami\` shows the identity; a cluster admin can bind it to a role (\`kubectl create clusterrolebinding <name> --clusterrole=view --user=<you>\`)` };
+          : `a cluster admin can bind it to a role that allows reading the API's discovery (\`kubectl create clusterrolebinding flyte-doctor-discovery --clusterrole=system:discovery ${who.subjectFlag}\`; the default ClusterRoleBinding system:discovery grants it to every authenticated user, so look for it having been removed or changed: \`kubectl get clusterrolebinding system:discovery -o yaml\`)` };
     }
     case 'not-found': case 'http':
       return { status: 'fail' as const, messageId: 'notKubernetes' as const, cause: cause.wrongService(hp), message: `${id.server} does not answer like a Kubernetes API server: ${e.message}`, details: d,

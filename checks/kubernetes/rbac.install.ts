@@ -1,10 +1,6 @@
-import { readRegularFileSync } from '../../src/config/read.js';
-
-/** A kubeconfig's file reference read again only when it is a regular file (a FIFO or device must not block the run). */
-const readRegular = (path: string): Buffer | undefined => { try { return readRegularFileSync(path, 1 << 20); } catch { return undefined; } };
-import { X509Certificate } from 'node:crypto';
 import { KubeError, kubectl, type AccessAttributes, type AccessDecision, type KubeSession } from '../../src/clients/kube.js';
-import { readMergedKubeconfig, selectContext, type KubeUser } from '../../src/config/kubeconfig.js';
+import { whoAmI } from '../../src/clients/whoami.js';
+import { readValuesFile } from '../../src/config/values.js';
 import { binaryFullname } from '../../src/flyte/kubernetes.js';
 import { cause } from '../../src/engine/causes.js';
 import { API_MESSAGES, withKube } from './_support.js';
@@ -26,11 +22,70 @@ export interface Requirement extends AccessAttributes {
   createNamespaceFlag?: boolean;
 }
 
+/**
+ * Who creates the flyteworkflows.flyte.lyft.com CRD, from the chart and its values:
+ *  - flyte-binary renders templates/crds/flyteworkflow.yaml only `if not configuration.propeller.createCRDs`
+ *    (default true), and pastes the key into the binary's config as `propeller.create-flyteworkflow-crd`:
+ *    by default the binary creates the CRD at start-up with its own ServiceAccount (rights from the chart
+ *    ClusterRole: create/get/list customresourcedefinitions), so the installer needs no right on CRDs
+ *    beyond holding that grant; with `createCRDs: false` helm creates it (the installer's rights);
+ *  - flyte-core renders templates/propeller/crds/flyteworkflow.yaml `if flytepropeller.enabled` and
+ *    `if flytepropeller.createCRDs` (default true): helm creates it; otherwise nobody does (propeller's
+ *    create-flyteworkflow-crd defaults to false), and it must exist before executions run.
+ */
+export interface CrdCreation {
+  by: 'helm' | 'propeller' | 'nobody';
+  /** The values key that decides, as written (or the chart default). */
+  key: string;
+  value: string;
+  /** Where the value comes from (a values file, or "chart default"). */
+  origin: string;
+  why: string;
+}
+
+/** A values key read from the target's values files as Helm merges them (the last file that sets it wins); --set is not seen here. */
+function valueOf(target: Target, key: string): { v: unknown; file: string } | undefined {
+  const prefix = target.chartName === 'flyte' ? ['flyte'] : target.chartName === 'flyte-sandbox' ? ['flyte-binary'] : [];
+  let hit: { v: unknown; file: string } | undefined;
+  for (const f of target.valuesFiles ?? []) {
+    if (f === '-') continue;
+    let values: unknown;
+    try { values = readValuesFile(f, process.cwd()).values; } catch { continue; }
+    for (const path of prefix.length ? [[...prefix, ...key.split('.')], key.split('.')] : [key.split('.')]) {
+      const v = path.reduce<unknown>((o, k) => (o && typeof o === 'object' && !Array.isArray(o) ? (o as Record<string, unknown>)[k] : undefined), values);
+      if (v !== undefined) hit = { v, file: f };
+    }
+  }
+  return hit;
+}
+
+/** How a Go template's `if` reads a value: false, 0, "", nil, an empty map or list are false. */
+const goTruthy = (v: unknown): boolean => !(v === false || v === null || v === undefined || v === 0 || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && Object.keys(v).length === 0));
+
+export function crdCreation(target: Target): CrdCreation {
+  const chart: Chart = target.chart ?? 'flyte-binary';
+  const read = (key: string, dflt: boolean) => { const h = valueOf(target, key); return h ? { key, raw: h.v, value: JSON.stringify(h.v), origin: h.file } : { key, raw: dflt as unknown, value: String(dflt), origin: 'chart default' }; };
+  if (chart === 'flyte-binary') {
+    const c = read('configuration.propeller.createCRDs', true);
+    if (!goTruthy(c.raw)) return { by: 'helm', key: c.key, value: c.value, origin: c.origin, why: `${c.key} is ${c.value} (${c.origin}): helm installs the CRD (templates/crds/flyteworkflow.yaml)` };
+    // A quoted false word is a non-empty string: helm renders no CRD, and the binary reads create-flyteworkflow-crd: false.
+    if (typeof c.raw === 'string' && /^(false|no|off|0)$/i.test(c.raw.trim())) return { by: 'nobody', key: c.key, value: c.value, origin: c.origin, why: `${c.key} is the string ${c.value} (${c.origin}): helm's \`if not\` reads a non-empty string as true, so the chart renders no CRD, and the binary reads create-flyteworkflow-crd as false, so it does not create one either` };
+    return { by: 'propeller', key: c.key, value: c.value, origin: c.origin, why: `${c.key} is ${c.value} (${c.origin}): the flyte-binary pod creates the CRD at start-up with its own ServiceAccount (ClusterRole ${binaryFullname(target.kubernetes.release)}-cluster-role grants create/get/list customresourcedefinitions), not helm` };
+  }
+  const en = read('flytepropeller.enabled', true);
+  if (!goTruthy(en.raw)) return { by: 'nobody', key: en.key, value: en.value, origin: en.origin, why: `${en.key} is ${en.value} (${en.origin}): the chart renders no propeller and no CRD` };
+  const c = read('flytepropeller.createCRDs', true);
+  if (goTruthy(c.raw)) return { by: 'helm', key: c.key, value: c.value, origin: c.origin, why: `${c.key} is ${c.value} (${c.origin}): helm installs the CRD (templates/propeller/crds/flyteworkflow.yaml)` };
+  return { by: 'nobody', key: c.key, value: c.value, origin: c.origin, why: `${c.key} is ${c.value} (${c.origin}): the chart renders no CRD and propeller does not create it (create-flyteworkflow-crd defaults to false): apply it before installing` };
+}
+
 export interface InstallState {
   /** Whether the release namespace exists (undefined: it could not be read). */
   namespaceExists?: boolean | undefined;
   /** Kinds of the render (--manifests) beyond the chart's usual objects, as discovery names them. */
   renderKinds?: RenderKind[];
+  /** Who creates the flyteworkflows CRD (default: crdCreation of the target). */
+  crd?: CrdCreation;
 }
 
 /** One (apiVersion, kind) of the render as a resource, from the API server's discovery. */
@@ -57,6 +112,7 @@ export function requirements(target: Target, state: InstallState = {}): Requirem
   const ns = target.kubernetes.namespace;
   const chart: Chart = target.chart ?? 'flyte-binary';
   const ingress = target.ingress ? target.ingress.enabled : true;
+  const crd = state.crd ?? crdCreation(target);
   // The release namespace: helm creates it only with --create-namespace, and only when it is missing
   // does the install need that right (when it exists, the right matters only for that flag: a warning).
   const createNs: Requirement = state.namespaceExists === true
@@ -71,7 +127,8 @@ export function requirements(target: Target, state: InstallState = {}): Requirem
     ...R('configmaps', '', HELM_VERBS, ns, 'Flyte configuration'),
     ...R('secrets', '', HELM_VERBS, ns, 'Flyte secrets and the helm release record'),
     ...(ingress ? R('ingresses', 'networking.k8s.io', HELM_VERBS, ns, 'Flyte Ingresses') : []),
-    ...R('customresourcedefinitions', 'apiextensions.k8s.io', HELM_VERBS, undefined, 'the flyteworkflows.flyte.lyft.com CRD'),
+    // the CRD: the installer's rights only when helm creates it (see crdCreation)
+    ...(crd.by === 'helm' ? R('customresourcedefinitions', 'apiextensions.k8s.io', HELM_VERBS, undefined, `the flyteworkflows.flyte.lyft.com CRD (${crd.why})`) : []),
     ...R('clusterroles', 'rbac.authorization.k8s.io', HELM_VERBS, undefined, 'the Flyte ClusterRoles'),
     ...R('clusterrolebindings', 'rbac.authorization.k8s.io', HELM_VERBS, undefined, 'the Flyte ClusterRoleBindings'),
     ...R('mutatingwebhookconfigurations', 'admissionregistration.k8s.io', ['get', 'list'], undefined, 'the Flyte pod webhook (registered at runtime)'),
@@ -165,72 +222,11 @@ async function kindsOfRender(s: KubeSession, target: Target, signal: AbortSignal
 }
 
 /**
- * The identity the API server answers the reviews for, from the evidence the kubeconfig holds. A
- * review (SelfSubject*) is answered for the identity the request authenticates as, which is not the
- * kubeconfig's user entry name: with `as:` it is the impersonated user (and `as-groups`); a
- * ServiceAccount token authenticates as system:serviceaccount:<ns>:<name> (its `sub` claim); a client
- * certificate as its CN (groups: O). Other credentials (static or OIDC tokens, exec plugins) carry no
- * name we can read here: the name is then unknown and the fix says how to learn it.
+ * The identity the API server answers the reviews for, from the kubeconfig's evidence (kept for the
+ * checks that name it without a request); the checks ask whoAmI (src/clients/whoami.ts), which asks
+ * the API server (SelfSubjectReview) and falls back to this.
  */
-export interface CheckedIdentity {
-  /** The name as RBAC subjects name it (user name, or system:serviceaccount:<ns>:<name>); the kubeconfig user when unknown. */
-  name: string;
-  known: boolean;
-  serviceAccount?: { namespace: string; name: string };
-  groups?: string[];
-  /** How the name was found, for the message ("impersonated with as: by kubeconfig user \"x\""). */
-  how: string;
-  /** The subject flag of `kubectl create (cluster)rolebinding` for this identity. */
-  subjectFlag: string;
-}
-
-const SA_RE = /^system:serviceaccount:([^:\s]+):([^:\s]+)$/;
-
-function jwtSubject(token: string | undefined): string | undefined {
-  const parts = token?.trim().split('.');
-  if (!parts || parts.length !== 3) return undefined;
-  try {
-    const claims = JSON.parse(Buffer.from(parts[1]!.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')) as unknown;
-    const sub = claims && typeof claims === 'object' ? (claims as Record<string, unknown>)['sub'] : undefined;
-    return typeof sub === 'string' ? sub : undefined;
-  } catch { return undefined; }
-}
-
-function certSubject(u: KubeUser): { cn?: string; orgs: string[] } | undefined {
-  try {
-    const pem = u.clientCertificateData ? Buffer.from(u.clientCertificateData, 'base64') : u.clientCertificate ? readRegular(u.clientCertificate) : undefined;
-    if (!pem) return undefined;
-    const lines = new X509Certificate(pem).subject.split('\n');
-    const cn = lines.find((l) => l.startsWith('CN='))?.slice(3);
-    return { ...(cn ? { cn } : {}), orgs: lines.filter((l) => l.startsWith('O=')).map((l) => l.slice(2)) };
-  } catch { return undefined; }
-}
-
-export function checkedIdentity(s: Pick<KubeSession, 'identity'>): CheckedIdentity {
-  const kc = s.identity.user;
-  const fromName = (name: string, how: string, groups?: string[]): CheckedIdentity => {
-    const sa = SA_RE.exec(name);
-    return { name, known: true, how, ...(groups?.length ? { groups } : {}),
-      ...(sa ? { serviceAccount: { namespace: sa[1]!, name: sa[2]! }, subjectFlag: `--serviceaccount=${sa[1]}:${sa[2]}` } : { subjectFlag: `--user=${name}` }) };
-  };
-  let user: KubeUser | undefined;
-  try { user = s.identity.files.length ? selectContext(readMergedKubeconfig(s.identity.files), s.identity.context).user : undefined; } catch { user = undefined; }
-  if (user?.impersonate) return fromName(user.impersonate, `impersonated: kubeconfig user "${kc}" acts as "${user.impersonate}" (as:${user.impersonateGroups?.length ? `, as-groups: ${user.impersonateGroups.join(',')}` : ''}), so its rights are checked, not "${kc}"'s`, user.impersonateGroups);
-  if (user?.impersonateGroups?.length) {
-    return { name: kc, known: false, groups: user.impersonateGroups, how: `kubeconfig user "${kc}" with as-groups: ${user.impersonateGroups.join(',')}`, subjectFlag: `--group=${user.impersonateGroups[0]}` };
-  }
-  if (user && (s.identity.auth === 'token' || s.identity.auth === 'token-file')) {
-    let token = user.token;
-    if (s.identity.auth === 'token-file' && user.tokenFile) { token = readRegular(user.tokenFile)?.toString('utf8'); }
-    const sub = jwtSubject(token);
-    if (sub && SA_RE.test(sub)) return fromName(sub, `the ServiceAccount token of kubeconfig user "${kc}" (its sub claim)`);
-  }
-  if (user && s.identity.auth === 'client-certificate') {
-    const c = certSubject(user);
-    if (c?.cn) return fromName(c.cn, `the client certificate of kubeconfig user "${kc}" (CN${c.orgs.length ? `; groups from O: ${c.orgs.join(',')}` : ''})`, c.orgs);
-  }
-  return { name: kc, known: false, how: `kubeconfig user "${kc}" (${s.identity.auth} credentials: the name the API server knows it by is not in the kubeconfig)`, subjectFlag: `--user=${kc || '<you>'}` };
-}
+export { kubeconfigIdentity as checkedIdentity, type CheckedIdentity } from '../../src/clients/whoami.js';
 
 export default defineCheck({
   id: 'kubernetes.rbac.install',
@@ -261,18 +257,21 @@ export default defineCheck({
         if (!(e instanceof KubeError) || e.kind !== 'forbidden') throw e;
       }
       const renderKinds = await kindsOfRender(s, ctx.target, signal);
-      const reqs = requirements(ctx.target, { namespaceExists, renderKinds });
+      const crd = crdCreation(ctx.target);
+      const reqs = requirements(ctx.target, { namespaceExists, renderKinds, crd });
       const decisions = await s.canI(reqs, signal);
       const { missing, escalateAndBind } = evaluate(reqs, decisions);
       // The cause key names the kubeconfig user like every other Kubernetes check (one root cause);
       // the message and the fix name the identity the API server answered for.
       const user = s.identity.user;
-      const id = checkedIdentity(s);
+      const id = await whoAmI(s, signal);
       const who = id.known ? (id.serviceAccount ? `ServiceAccount ${id.serviceAccount.namespace}/${id.serviceAccount.name}` : `user "${id.name}"`) : `user "${user}"`;
-      const whoNote = id.known ? ` (${id.how})` : '';
-      const identity = { name: id.name, known: id.known, how: id.how, ...(id.groups ? { groups: id.groups } : {}), ...(id.serviceAccount ? { serviceAccount: `${id.serviceAccount.namespace}/${id.serviceAccount.name}` } : {}) };
-      const details = { chart, user, identity, context: s.identity.context, namespaceExists: namespaceExists ?? null, checked: reqs.length, escalateAndBind, missing: summarize(missing) };
-      const whoami = id.known ? '' : `; use the name the API server knows you by, as \`${kubectl(ctx.target.kubernetes)} auth whoami\` shows it`;
+      const whoNote = id.known && id.how ? ` (${id.how})` : '';
+      const identity = { name: id.name, known: id.known, how: id.how, source: id.source, ...(id.reviewNote ? { reviewNote: id.reviewNote } : {}), ...(id.groups ? { groups: id.groups } : {}), ...(id.serviceAccount ? { serviceAccount: `${id.serviceAccount.namespace}/${id.serviceAccount.name}` } : {}) };
+      const details = { chart, user, identity, context: s.identity.context, namespaceExists: namespaceExists ?? null, crd: { createdBy: crd.by, key: crd.key, value: crd.value, origin: crd.origin, why: crd.why }, checked: reqs.length, escalateAndBind, missing: summarize(missing) };
+      const whoami = id.known ? '' : `; use the name the API server knows you by, as \`${kubectl(ctx.target.kubernetes)} auth whoami\` shows it${id.reviewAsked && id.reviewNote ? ` (the API server was asked and could not say: ${id.reviewNote})` : ''}`;
+      // Who creates the CRD, when it is not helm (so not the installer's rights): said, never asked of the installer.
+      const crdNote = crd.by === 'helm' ? '' : `; the flyteworkflows CRD is ${crd.by === 'propeller' ? 'not created by helm' : 'created by nobody'}: ${crd.why}`;
       if (missing.length === 0) {
         const flag = decisions.find((d, i) => reqs[i]!.createNamespaceFlag && !d.allowed);
         if (flag) {
@@ -281,7 +280,7 @@ export default defineCheck({
             details: { ...details, createNamespaces: false },
             hint: `install without \`--create-namespace\` (namespace ${ns} already exists), e.g. \`helm install ${ctx.target.kubernetes.release} flyteorg/${chart} -n ${ns} -f <values>\`` };
         }
-        return { status: 'pass' as const, messageId: 'allowed' as const, message: `${who}${whoNote} may install ${chart} into namespace ${ns} (${reqs.length} permissions checked)`, details };
+        return { status: 'pass' as const, messageId: 'allowed' as const, message: `${who}${whoNote} may install ${chart} into namespace ${ns} (${reqs.length} permissions checked)${crdNote}`, details };
       }
       const k = kubectl(ctx.target.kubernetes);
       const canI = (m: AccessDecision) => `\`${k} auth can-i ${m.verb} ${resName(m)}${m.name ? `/${m.name}` : ''}${m.namespace ? ` -n ${m.namespace}` : ''}\``;
@@ -310,7 +309,7 @@ export default defineCheck({
       return {
         status: 'fail' as const, messageId: 'missingPermissions' as const,
         cause: cause.denied('kubernetes', user || 'anonymous', `install ${chart}`),
-        message: `${who}${whoNote} lacks ${plain.length} permission(s) needed to install ${chart}: ${lines.join('; ')}${errNote}`,
+        message: `${who}${whoNote} lacks ${plain.length} permission(s) needed to install ${chart}: ${lines.join('; ')}${errNote}${crdNote}`,
         details: { ...details, missingDetail },
         hint: `have a cluster admin grant them (e.g. \`kubectl create clusterrolebinding flyte-installer --clusterrole=cluster-admin ${id.subjectFlag}\`${whoami}), or install as an admin; check one with ${canI(first)}`,
       };

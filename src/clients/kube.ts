@@ -248,6 +248,13 @@ export interface KubeSession {
    * JSON object. src/clients/access.ts builds the reviews and validates the answers.
    */
   postSubjectAccessReview(body: Json, signal: AbortSignal): Promise<Record<string, unknown>>;
+  /**
+   * POSTs a review the API server answers and stores nothing of (SelfSubjectReview of
+   * authentication.k8s.io, the *reviews of authorization.k8s.io): the session stays read-only. Returns
+   * the answer's JSON object; KubeError on a non-2xx answer (404: the group version is not served).
+   * src/clients/whoami.ts asks "who am I" with it.
+   */
+  postReview?(path: string, body: Json, signal: AbortSignal): Promise<Record<string, unknown>>;
   /** Removes every credential the session knows from `text`. */
   scrub(text: string): string;
   close(): void;
@@ -795,6 +802,13 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
       const r = await request('POST', path, signal, body);
       if (r.status < 200 || r.status >= 300) throw httpError('POST', path, r);
       if (!isObj(r.json)) throw notJson('POST', path, r, 'a SubjectAccessReview');
+      return r.json;
+    },
+    async postReview(path, body, signal) {
+      if (!/^\/apis\/(authentication|authorization)\.k8s\.io\/[a-z0-9]+\/[a-z]+reviews$/.test(path)) throw new Error(`postReview: ${path} is not a review resource`);
+      const r = await request('POST', path, signal, body);
+      if (r.status < 200 || r.status >= 300) throw httpError('POST', path, r);
+      if (!isObj(r.json)) throw notJson('POST', path, r, 'a review object');
       return r.json;
     },
     scrub: (t) => scrubber.scrub(t),
