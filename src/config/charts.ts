@@ -108,7 +108,9 @@ export const HELM_GATES: Readonly<Record<string, { dflt: boolean; on: string; of
   'ingress.create': { dflt: false, on: 'creates the Ingress', off: 'creates no Ingress' },
   'ingress.separateGrpcIngress': { dflt: true, on: 'creates a separate gRPC Ingress', off: 'serves the gRPC paths on the HTTP Ingress (no separate gRPC Ingress)' },
   'configuration.auth.enabled': { dflt: false, on: 'turns authentication on', off: 'leaves authentication off' },
+  'configuration.propeller.createCRDs': { dflt: true, on: 'renders no CRD (the binary creates it at start-up)', off: 'installs the flyteworkflows CRD' },
   // flyte-core
+  'flytepropeller.createCRDs': { dflt: true, on: 'renders the flyteworkflows CRD', off: 'renders no CRD' },
   'common.ingress.enabled': { dflt: true, on: 'creates the Ingress', off: 'creates no Ingress' },
   'common.ingress.separateGrpcIngress': { dflt: false, on: 'creates a separate gRPC Ingress', off: 'serves the gRPC paths on the main Ingress' },
   'common.ingress.tls.enabled': { dflt: false, on: 'adds a tls: section to the Ingress', off: 'adds no tls: section to the Ingress' },

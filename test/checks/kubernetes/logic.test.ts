@@ -53,7 +53,7 @@ describe('kubernetes.rbac.install evaluation', () => {
   const reqs = requirements(target);
   it('asks for the chart objects, escalate/bind, and the ClusterRole grants', () => {
     const direct = reqs.filter((r) => !r.grant);
-    expect(new Set(direct.map((r) => r.resource))).toEqual(new Set(['namespaces', 'deployments', 'services', 'serviceaccounts', 'configmaps', 'secrets', 'ingresses', 'customresourcedefinitions', 'clusterroles', 'clusterrolebindings', 'mutatingwebhookconfigurations']));
+    expect(new Set(direct.map((r) => r.resource))).toEqual(new Set(['namespaces', 'deployments', 'services', 'serviceaccounts', 'configmaps', 'secrets', 'ingresses', 'clusterroles', 'clusterrolebindings', 'mutatingwebhookconfigurations']));
     expect(direct.filter((r) => r.resource === 'clusterroles').map((r) => r.verb)).toEqual(expect.arrayContaining(['escalate', 'bind']));
     expect(reqs.some((r) => r.grant && r.resource === 'flyteworkflows')).toBe(true);
     expect(requirements(makeTarget({ chart: 'flyte-core' })).some((r) => r.grant && r.resource === '*' && r.group === '*')).toBe(true);
