@@ -1,7 +1,7 @@
 import { defineCheck } from '../../src/engine/define.js';
 import { cause } from '../../src/engine/causes.js';
 import type { UnknownKey } from '../../src/flyte/chart-keys.js';
-import type { Json } from '../../src/engine/types.js';
+import type { Json, Outcome } from '../../src/engine/types.js';
 import { chartReads } from '../../src/flyte/chart-keys.js';
 import { isDict, readValuesFile, type Dict } from '../../src/config/values.js';
 import type { HelmBoolean, Target } from '../../src/config/target.js';
@@ -32,6 +32,41 @@ function readFiles(t: Target): { file: string; values: Dict }[] {
   for (const f of t.valuesFiles ?? []) {
     if (f === '-') continue;
     try { out.push({ file: f, values: readValuesFile(f, process.cwd()).values }); } catch { /* the loader already read it; unreadable now: nothing to add */ }
+  }
+  return out;
+}
+
+/**
+ * Keys a chart's templates compare with `eq <key> true` (not `if <key>`): Go's `eq` refuses to compare
+ * values of different kinds, so a quoted `"true"` (a string) or a number there makes `helm install` /
+ * `helm template` stop with `error calling eq: incompatible types for comparison` (nothing is installed).
+ * From the chart's templates (flyteorg/flyte 89cf9cc7: every `eq .Values.` of charts/flyte-core/templates).
+ */
+export const EQ_COMPARED: readonly { chart: FlyteChart; key: string; with: boolean; template: string }[] = [
+  { chart: 'flyte-core', key: 'configmap.adminServer.server.security.secure', with: true, template: 'templates/common/ingress.yaml (define "grpcRoutes": `if eq .Values.configmap.adminServer.server.security.secure true`, which picks the gRPC Service port 80 or 81)' },
+];
+
+export interface EqMismatch { key: string; file: string; written: string; kind: string; with: boolean; template: string; fix: string }
+
+const at = (d: unknown, path: readonly string[]): unknown => path.reduce<unknown>((o, k) => (isDict(o) ? o[k] : undefined), d);
+
+/** The eq-compared keys the values set to something that is not a boolean (the last file that sets one wins, as Helm merges). */
+export function eqMismatches(chart: FlyteChart, files: { file: string; values: Dict }[], umbrellaKey?: string): EqMismatch[] {
+  const out: EqMismatch[] = [];
+  for (const e of EQ_COMPARED.filter((x) => x.chart === chart)) {
+    let hit: { file: string; v: unknown; key: string } | undefined;
+    for (const { file, values } of files) {
+      for (const prefix of umbrellaKey ? [[umbrellaKey], []] : [[]]) {
+        const path = [...prefix, ...e.key.split('.')];
+        const v = at(values, path);
+        if (v !== undefined) hit = { file, v, key: path.join('.') };
+      }
+    }
+    if (!hit || hit.v === null || typeof hit.v === 'boolean') continue;
+    const kind = typeof hit.v === 'string' ? 'a string' : typeof hit.v === 'number' ? 'a number' : Array.isArray(hit.v) ? 'a list' : isDict(hit.v) ? 'a map' : typeof hit.v;
+    const looks = typeof hit.v === 'string' && /^(true|yes|on|1)$/i.test(hit.v.trim()) ? true : typeof hit.v === 'string' && /^(false|no|off|0)$/i.test(hit.v.trim()) ? false : typeof hit.v === 'number' ? hit.v !== 0 : undefined;
+    out.push({ key: hit.key, file: hit.file, written: JSON.stringify(hit.v), kind, with: e.with, template: e.template,
+      fix: `in ${hit.file}: write ${hit.key}: ${looks === undefined ? 'true or false' : String(looks)} (an unquoted boolean${typeof hit.v === 'string' ? `, not the string ${JSON.stringify(hit.v)}` : ''})` });
   }
   return out;
 }
@@ -146,6 +181,7 @@ export default defineCheck({
     unknown: { status: 'warn', summary: 'Keys the chart does not read (a misspelling, a doubled or misplaced segment, a renamed key): Helm ignores them silently, so the setting never takes effect. Each is named with its file and the nearest key the chart reads.' },
     otherChart: { status: 'warn', summary: "Keys of the other Flyte chart (flyte-core's `db`, `storage`, `common.ingress` in flyte-binary values, or flyte-binary's `configuration`, `ingress` in flyte-core values): this chart reads none of them. Each is named with this chart's key for the same setting." },
     helmBoolean: { status: 'warn', summary: "A key the chart tests with `{{ if }}` (ingress.create, common.ingress.enabled, configuration.auth.enabled, flyteadmin.enabled…) is written so Helm reads it otherwise than it looks: a quoted `\"false\"`/`\"no\"`/`\"off\"` is a non-empty string, which Go templates read as true, so the Ingress (or component, or auth) is installed; an empty string or `null` reads as false even where the chart's default is true. flyte-doctor checks what Helm renders; the fix is the unquoted boolean." },
+    helmEqType: { status: 'fail', summary: "A key the chart compares with `eq ... true` (flyte-core's configmap.adminServer.server.security.secure) is written as a string or a number: Go templates refuse to compare different kinds, so `helm install` fails with \"error calling eq: incompatible types for comparison\" and nothing is installed. The fix is the unquoted boolean." },
     noValues: { status: 'skip', summary: 'No flyte-binary or flyte-core values were given (or the chart is one whose keys flyte-doctor does not know).' },
   },
   explain: {
@@ -154,8 +190,24 @@ export default defineCheck({
     fix: 'Rename each key to the one named (or remove it when that key is already set), in the file named, then run `helm upgrade` with the corrected values. `helm get values <release> -n <namespace>` shows what the release was installed with; `helm template` shows that the key now renders.',
   },
   async run(ctx) {
-    const t = ctx.target;
-    const files = t.valuesFiles?.length ? readFiles(t) : [];
+    const files = ctx.target.valuesFiles?.length ? readFiles(ctx.target) : [];
+    const base = keysOutcome(ctx.target, files);
+    const chart: FlyteChart | undefined = ctx.target.chart ?? (ctx.target.chartName === 'flyte' ? 'flyte-core' : undefined);
+    const eq = chart ? eqMismatches(chart, files, ctx.target.chartName === 'flyte' ? 'flyte' : undefined) : [];
+    if (!eq.length) return base;
+    // The render itself fails: the worst finding, with the other findings of this check kept after it.
+    const also = base.status === 'warn' ? base : undefined;
+    return {
+      status: 'fail', messageId: 'helmEqType', cause: cause.config(eq[0]!.key),
+      message: `${eq.map((m) => `${m.key} is ${m.kind} (${m.written}, in ${m.file}), but ${chart} compares it with \`eq ... ${m.with}\` in ${m.template}: Go templates refuse to compare ${m.kind} with a boolean, so \`helm install\` (and \`helm template\`) fails with "error calling eq: incompatible types for comparison" and nothing is installed`).join('; ')}${also ? `; also: ${also.message}` : ''}`,
+      hint: `${eq.map((m) => m.fix).join('; ')}${also?.hint ? `; ${also.hint}` : ''}`,
+      details: { ...(base.details ?? {}), chart: chart!, eqMismatches: eq.map((m) => ({ key: m.key, file: m.file, written: m.written, comparedWith: m.with, template: m.template })) },
+    };
+  },
+});
+
+function keysOutcome(t: Target, files: { file: string; values: Dict }[]): Outcome<'none' | 'unknown' | 'otherChart' | 'helmBoolean' | 'noValues'> {
+  {
     const wrapped = wrappedKeys(t, files);
     if (!t.chart && !wrapped.length) {
       const tops = [...new Set(files.flatMap((f) => Object.keys(f.values)))];
@@ -215,5 +267,6 @@ export default defineCheck({
         ...(helm.length ? { helmBooleans: helmDetails(helm) } : {}),
       },
     };
-  },
-});
+  }
+}
+
