@@ -65,6 +65,10 @@ export default defineCheck({
     const hp = serverHostPort(id.server);
     const details: Record<string, Json> = { server: id.server, context: id.context, user: id.user, auth: id.auth, ...(id.proxy ? { proxy: id.proxy } : {}) };
     let gitVersion: string;
+    // Who the API server says this is (one SelfSubjectReview per run, shared with every check that names
+    // who was refused): asked beside /version and /api, not after them (this check gates most others).
+    // whoAmI never throws.
+    const whoP = whoAmI(s, signal);
     try {
       const version = await s.get<Record<string, unknown>>('/version', signal);
       const gv = typeof version['gitVersion'] === 'string' ? version['gitVersion'] : typeof version['major'] === 'string' && typeof version['minor'] === 'string' ? `v${version['major']}.${version['minor']}` : undefined;
@@ -77,9 +81,8 @@ export default defineCheck({
       if (e.kind === 'timeout' && ctx.signal.aborted) throw e; // the run was interrupted: not our finding
       return await failure(e, s, ctx, k, hp, { ...details, kind: e.kind, error: e.message, ...(e.extra.code ? { code: e.extra.code } : {}), ...(e.extra.status ? { httpStatus: e.extra.status } : {}) }, budget);
     }
-    // Who the API server says this is (one SelfSubjectReview per run, shared with every check that names
-    // who was refused): the kubeconfig's entry name is only a label.
-    const who = await whoAmI(s, signal);
+    // the kubeconfig's entry name is only a label
+    const who = await whoP;
     const as = who.source === 'selfsubjectreview' && who.name !== id.user
       ? ` as ${who.serviceAccount ? `ServiceAccount ${who.serviceAccount.namespace}/${who.serviceAccount.name}` : `"${who.name}"`}${who.groups?.length ? ` (groups ${who.groups.join(', ')})` : ''}`
       : '';
