@@ -1,6 +1,7 @@
 import { probeTimeout } from '../../src/engine/budget.js';
 import { clientTrust } from '../../src/clients/trust.js';
 import { httpRequest, jsonBody } from '../../src/clients/http.js';
+import { frontAnswer, frontNetworkFix, statusFault } from '../../src/clients/answers.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import { setting, whereSet } from '../../src/flyte/settings.js';
@@ -37,6 +38,9 @@ export default defineCheck({
     tokenRefused: { status: 'fail', summary: 'flyteadmin refuses the issued token though its audience, issuer and times look right (a signature flyteadmin cannot verify: the JWKS, or a key rotation).' },
     noToken: { status: 'fail', summary: 'The token endpoint answered 200 without an access_token.' },
     unreachable: { status: 'fail', summary: 'The token endpoint the metadata announces does not answer from here.' },
+    tokenEndpointFront: { status: 'fail', summary: 'Something in front of the token endpoint answers for itself (a proxy wanting its own credentials 407, a captive portal 511, a web filter 451, a load balancer\'s auth 561, a proxy timeout 408): the client id and secret were not judged.' },
+    tokenEndpointFault: { status: 'fail', summary: 'The token endpoint answers a status that names a fault on the way (a protocol or size limit 426/505/421/413/431, a CDN origin code 520-530, a client-certificate demand 495/496): the client id and secret were not judged.' },
+    tokenEndpointDown: { status: 'fail', summary: 'The token endpoint answers a server error or a rate limit (HTTP 5xx / 429) without an OAuth error: the authorization server (or a proxy in front of it) fails now; the client settings may well be right.' },
   },
   explain: {
     what: 'With authType ClientSecret and a secret, asks the token endpoint of `/.well-known/oauth-authorization-server` for a client_credentials token, as flytectl does (HTTP Basic with admin.clientId and the secret; the scopes of admin.scopes, else the server\'s flyte_client scopes). When HTTP Basic gets invalid_client it asks again with the secret in the form (client_secret_post), as flytectl does, to tell a wrong secret from a client that takes it another way. The issued token is then shown to flyteadmin (GET /api/v1/projects) and, when refused, its claims are read without verifying it (aud, iss, exp, iat, kid) and compared with flyteadmin\'s public URL, the issuer it announces, this machine\'s clock and the key set. The token is never shown.',
@@ -71,7 +75,7 @@ export default defineCheck({
     // and retries with the secret in the form when Basic is refused; pyflyte (flytekit) sends HTTP Basic only
     const methods = Array.isArray(meta.token_endpoint_auth_methods_supported) ? (meta.token_endpoint_auth_methods_supported as unknown[]).filter((x): x is string => typeof x === 'string') : undefined;
     if (methods) details.tokenEndpointAuthMethods = methods;
-    const post = async (how: 'basic' | 'post'): Promise<{ status: number; body: string }> => {
+    const post = async (how: 'basic' | 'post'): Promise<{ status: number; body: string; headers?: Record<string, string> }> => {
       const f = new URLSearchParams(form);
       if (how === 'post') { f.set('client_id', clientId); f.set('client_secret', c.clientSecret!.reveal()); }
       return httpRequest(ctx, url.href, {
@@ -84,7 +88,7 @@ export default defineCheck({
       const stalled = (e as { kind?: string }).kind === 'stalled';
       return { status: 'fail', messageId: 'unreachable', message: `POST ${url.href}: ${(e as Error).message}`, hint: stalled ? 'the token endpoint answered and then stopped sending: read the logs of the authorization server (or of the proxy in front of it) for this request' : 'see auth.discovery.metadata: the token endpoint the metadata announces must be reachable from where flytectl runs', details };
     };
-    let r: { status: number; body: string };
+    let r: { status: number; body: string; headers?: Record<string, string> };
     try { r = await post('basic'); } catch (e) { return unreachable(e); }
     const parse = (body: string) => { try { const v = JSON.parse(body) as unknown; return v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined; } catch { return undefined; } };
     let j = parse(r.body);
@@ -133,6 +137,20 @@ export default defineCheck({
     }
     if (r.status === 200) return { status: 'fail', messageId: 'noToken', message: `${said} without an access_token${j ? '' : ' (not JSON)'}`, hint: 'the token endpoint the metadata announces is not an OAuth2 token endpoint (a login page, a proxy): see auth.discovery.metadata', details };
     if (basicRefused && err !== 'invalid_client') details.alsoFix = basicHint;
+    if (!err) {
+      // no OAuth error: what answered is not the authorization server's verdict on the client; said with its cause
+      const host = url.hostname.replace(/^\[|\]$/g, '');
+      const hp = `${host}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
+      const notJudged = 'the client id and secret were not judged';
+      const front = frontAnswer({ status: r.status, headers: r.headers ?? {} }, { subject: 'the token endpoint' });
+      if (front && front.kind !== 'gone') return { status: 'fail', messageId: 'tokenEndpointFront', cause: cause.frontAuth(hp), message: `${said}: ${front.text}; ${notJudged}`, hint: frontNetworkFix(front.kind, host) ?? `check the proxy or load balancer in front of ${hp} (its timeouts); ${secretWhere} needs no change for this answer`, details };
+      const fault = statusFault({ status: r.status, headers: r.headers ?? {} }, host);
+      if (fault && fault.kind !== 'unrecognised' && fault.kind !== 'not-implemented') return { status: 'fail', messageId: 'tokenEndpointFault', cause: fault.kind === 'cdn-origin' ? cause.backend(`oauth-server:${hp}`) : cause.answer(hp, r.status), message: `${said}: ${fault.text}; ${notJudged}`, hint: `${fault.fix}; ${secretWhere} needs no change for this answer`, details };
+      if (r.status === 429 || r.status === 500 || r.status === 502 || r.status === 503 || r.status === 504) {
+        const retry = r.headers?.['retry-after'] ? ` (Retry-After: ${r.headers['retry-after'].slice(0, 40)})` : '';
+        return { status: 'fail', messageId: 'tokenEndpointDown', cause: cause.backend(`oauth-server:${hp}`), message: `${said}${retry}: ${r.status === 429 ? 'the authorization server (or a proxy in front of it) rate-limits this client' : 'the authorization server (or a proxy in front of it) fails now'}; ${notJudged}`, hint: `retry${retry ? ' after the Retry-After time' : ''}, and check the authorization server's status and logs (flyteadmin's own: \`kubectl logs\` of flyteadmin); ${secretWhere} needs no change for this answer`, details };
+      }
+    }
     switch (err) {
       case 'invalid_client':
         return { status: 'fail', messageId: 'invalidClient', cause: cause.config('admin.clientSecretLocation'), message: `${said}: the authorization server does not know client ${clientId} (${idWhere}) or the secret (from ${secretWhere}) is not its secret`, hint: `check that client ${clientId} exists on the authorization server; put its current secret where the secret comes from (${secretWhere})${selfIssued ? ` (flyteadmin's own authorization server: the bcrypt hash of that secret is ${serverHash})` : ''}${c.clientId ? '' : ', and set admin.clientId to your IdP client\'s id'}`, details };

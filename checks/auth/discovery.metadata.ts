@@ -6,7 +6,7 @@ import { ProbeError } from '../../src/clients/tls.js';
 import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Json, Outcome } from '../../src/engine/types.js';
-import { adminHttpBackend, rolloutCommand, useAuthKey } from '../../src/flyte/ingress.js';
+import { adminHttpBackend, flyteadminShape, rolloutCommand, useAuthKey } from '../../src/flyte/ingress.js';
 import { isClusterInternal } from '../../src/config/endpoints.js';
 import { urisKey } from './public.uri.js';
 import { HTTP_MESSAGES, judgeHttpAnswer, named, serverHttpBase, transportFailure } from '../ingress/_support.js';
@@ -62,7 +62,9 @@ export default defineCheck({
       const r = f.res!;
       details[`${name}HttpStatus`] = r.status;
       details[`${name}ContentType`] = r.contentType;
-      if (r.status === 501) {
+      // flyteadmin without auth answers these routes 501 with its grpc-gateway JSON (code 12, "unknown service
+      // ...AuthMetadataService"); a 501 page of a proxy in front is not that server, and is judged as an answer
+      if (r.status === 501 && flyteadminShape(r) === 'gateway-json') {
         ctx = await named(ctx);
         return { status: 'fail', messageId: 'authOffOnServer', cause: cause.config(useAuthKey(ctx.target)), message: `${f.url} answered 501: flyteadmin runs without auth, though ${useAuthKey(ctx.target)} is true in the values (not rolled out, or deployed from other values)`, hint: `roll the values out: ${rolloutCommand(ctx.target)}; if the deployment is meant to be open, set ${useAuthKey(ctx.target)}: false`, details };
       }

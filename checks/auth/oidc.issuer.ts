@@ -1,4 +1,4 @@
-import { frontAnswer, frontNetworkFix } from '../../src/clients/answers.js';
+import { frontAnswer, frontNetworkFix, statusFault } from '../../src/clients/answers.js';
 import { probeTimeout } from '../../src/engine/budget.js';
 import { clientTrust } from '../../src/clients/trust.js';
 import { httpRequest, jsonBody } from '../../src/clients/http.js';
@@ -43,6 +43,8 @@ export default defineCheck({
     issuerError: { status: 'fail', summary: 'The issuer answers the discovery URL with a server error or a rate limit (HTTP 5xx / 429): the IdP or a proxy in front of it fails, the URL itself may be right.' },
     issuerBlocked: { status: 'fail', summary: 'A proxy or WAF refuses the discovery request (HTTP 401/403/407): the document must be public.' },
     issuerRedirect: { status: 'fail', summary: 'The discovery URL redirects (to https, another path or a login page); flyteadmin does not follow to another issuer.' },
+    issuerAnswerFault: { status: 'fail', summary: 'The discovery URL answers a status that names a fault on the way, not a wrong URL: a protocol or size limit of a proxy (426, 505, 421, 413/431), a cache (304), a CDN that cannot reach its origin (520-530), a client-certificate demand (495/496), a proxy timeout (408).' },
+    unrecognised: { status: 'fail', summary: 'An answer flyte-doctor does not recognise; the message carries the evidence.' },
     incompleteDiscovery: { status: 'fail', summary: 'The JSON document lacks fields an OpenID discovery document must have (issuer, authorization_endpoint, jwks_uri, token_endpoint).' },
   },
   explain: {
@@ -82,7 +84,10 @@ export default defineCheck({
         case 'stalled': return { status: 'fail', messageId: 'answerStalled', cause: cause.backend(`oidc-issuer:${hp}`), message: `the OIDC issuer's discovery document ${url}: ${err.message}: the IdP, or a proxy on the way, stalls in the middle of an answer`, hint: `fetch ${url} by hand (\`curl -v\`) and look at the IdP and any proxy between here and it; flyteadmin reads the same document at start`, details: d };
         case 'expired': case 'notYetValid': case 'selfSigned': case 'untrusted': case 'hostname': case 'tlsVersion':
           return { status: 'fail', messageId: 'issuerTls', cause: cause.tls(err.kind === 'hostname' ? 'name' : err.kind === 'tlsVersion' ? 'version' : err.kind === 'expired' || err.kind === 'notYetValid' ? 'expired' : 'untrusted', hp), message: `the OIDC issuer ${hp} presents a certificate this machine does not accept (${err.code ?? err.kind}): ${err.message}`, hint: err.code && CERT_FIELD_FAULTS[err.code] ? CERT_FIELD_FAULTS[err.code]! : err.kind === 'selfSigned' || err.kind === 'untrusted' ? 'an IdP with a private CA: flyteadmin must trust that CA too (mount it into the flyteadmin pod and point SSL_CERT_FILE at it); here, the CA of admin.caCertFilePath is the one used' : err.kind === 'hostname' ? `the certificate does not name ${host}: set ${baseUrlKey(ctx.target)} to the host name the IdP's certificate has` : err.kind === 'tlsVersion' ? 'the IdP speaks no TLS version in common (TLS 1.2+ is needed)' : 'the IdP\'s certificate is out of its validity period: renew it (or check this machine\'s clock)', details: d };
-        default: return { status: 'fail', messageId: 'unreachable', message: `${url} could not be fetched: ${err.message}`, hint: `check ${baseUrlKey(ctx.target)} (scheme, host, port) and the IdP's certificate`, details: d };
+        default:
+          // it answered, wrongly (an unasked-for 100 Continue, a 101 upgrade): the base URL is not what is wrong
+          if (err.connected && err.code === 'UND_ERR_SOCKET') return { status: 'fail', messageId: 'unrecognised', cause: cause.answer(hp, 'protocol'), message: `unrecognised: the OIDC issuer's discovery document ${url}: ${err.message}`, hint: `fetch ${url} by hand (\`curl -v\`) and look at the IdP and any proxy in front of it; ${baseUrlKey(ctx.target)} needs no change for this answer`, details: d };
+          return { status: 'fail', messageId: 'unreachable', message: `${url} could not be fetched: ${err.message}`, hint: `check ${baseUrlKey(ctx.target)} (scheme, host, port) and the IdP's certificate`, details: d };
       }
     }
     const details = { url, httpStatus: r.status, contentType: r.contentType, configuredIssuer: issuer };
@@ -90,18 +95,26 @@ export default defineCheck({
     const u = new URL(url);
     const hp = hostPortKey(u.hostname.replace(/^\[|\]$/g, ''), u.port || (u.protocol === 'https:' ? 443 : 80));
     const served = `${url} answered ${r.status}${r.contentType ? ` ${r.contentType}` : ''}${r.headers.server ? ` from ${r.headers.server}` : ''}`;
-    if (r.status >= 300 && r.status < 400) {
+    if (r.status >= 300 && r.status < 400 && r.status !== 304 && r.status !== 305) {
       const loc = r.location ?? '';
       const toHttps = /^https:/i.test(loc) && u.protocol === 'http:' && new URL(loc).hostname === u.hostname;
       return { status: 'fail', messageId: 'issuerRedirect', cause: cause.config(baseUrlKey(ctx.target)), message: `${served}, a redirect to ${loc || '(no Location)'}: flyteadmin reads the document at the base URL itself`, hint: toHttps ? `set ${baseUrlKey(ctx.target)} to the https URL (${issuer.replace(/^http:/i, 'https:')})` : `set ${baseUrlKey(ctx.target)} to the issuer URL the IdP documents (the document's own "issuer"), not an address that redirects`, details: { ...details, location: loc } };
     }
-    if (r.status === 401 || r.status === 403 || r.status === 407) {
-      return { status: 'fail', messageId: 'issuerBlocked', cause: cause.frontAuth(hp), message: `${served}${r.headers['www-authenticate'] ? ` (WWW-Authenticate: ${r.headers['www-authenticate'].slice(0, 120)})` : ''}: something in front of the IdP refuses the public discovery request`, hint: 'the discovery document and the JWKS must be reachable without credentials: remove the auth / IP allow-list in front of them for flyteadmin (and from this machine to check), or use a proxy that allows them (auth.userAuth.httpProxyURL)', details };
+    if (r.status === 401 || r.status === 403) {
+      return { status: 'fail', messageId: 'issuerBlocked', cause: cause.frontAuth(hp), message: `${served}${r.headers['www-authenticate'] ? ` (WWW-Authenticate: ${r.headers['www-authenticate'].slice(0, 120)})` : ''}: something in front of the IdP ${r.status === 401 ? 'wants credentials for' : 'refuses (an IP allow-list, a WAF rule)'} the public discovery request`, hint: 'the discovery document and the JWKS must be reachable without credentials: remove the auth / IP allow-list in front of them for flyteadmin (and from this machine to check), or use a proxy that allows them (auth.userAuth.httpProxyURL)', details };
     }
     // what a captive portal, a web filter or a proxy in front answers for itself: the base URL may well be right
-    const front = r.status === 407 ? undefined : frontAnswer(r, { subject: 'the IdP' }); // 407: with 401/403 below
+    const front = frontAnswer(r, { subject: 'the IdP' });
+    if (front?.kind === 'request-timeout') {
+      return { status: 'fail', messageId: 'issuerAnswerFault', cause: cause.frontAuth(hp), message: `${served}: ${front.text}; the URL itself may well be right`, hint: `check the timeouts of the proxy or load balancer in front of ${u.hostname} (its client / request timeout); ${baseUrlKey(ctx.target)} needs no change`, details };
+    }
     if (front && front.kind !== 'gone') {
       return { status: 'fail', messageId: 'issuerBlocked', cause: cause.frontAuth(hp), message: `${served}: ${front.text}; the URL itself may well be right`, hint: frontNetworkFix(front.kind, u.hostname) ?? `have the network let ${u.hostname} through from here (a web filter or proxy allow-list); flyteadmin reaches the IdP from the cluster's network, which may not pass the same filter`, details };
+    }
+    const fault = statusFault(r, u.hostname);
+    if (fault) {
+      const unknown = fault.kind === 'unrecognised';
+      return { status: 'fail', messageId: unknown ? 'unrecognised' : 'issuerAnswerFault', cause: fault.kind === 'cdn-origin' ? cause.backend(`oidc-issuer:${hp}`) : cause.answer(hp, r.status), message: `${unknown ? 'unrecognised: ' : ''}${served}: ${fault.text}${unknown ? '' : '; the URL itself may well be right'}`, hint: `${fault.fix}; ${baseUrlKey(ctx.target)} needs no change for this answer`, details };
     }
     if (r.status >= 500 || r.status === 429) {
       return { status: 'fail', messageId: 'issuerError', cause: cause.backend(`oidc-issuer:${hp}`), message: `${served}: the IdP (or a proxy in front of it) fails now; the URL itself may well be right`, hint: `retry, and check the IdP's status; ${baseUrlKey(ctx.target)} needs no change unless the IdP's own documentation names another URL`, details };
@@ -109,6 +122,10 @@ export default defineCheck({
     if (r.status === 200 && doc && (!doc.issuer || !doc.authorization_endpoint || !doc.token_endpoint || !doc.jwks_uri)) {
       const missing = ['issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri'].filter((k) => !doc[k]);
       return { status: 'fail', messageId: 'incompleteDiscovery', cause: cause.config(baseUrlKey(ctx.target)), message: `${url} answered JSON without ${missing.join(', ')}: not an OpenID Provider's discovery document (an OAuth 2.0 metadata document, an API, or a stub)`, hint: `set ${baseUrlKey(ctx.target)} to the OpenID issuer URL of the IdP (the document at <issuer>/.well-known/openid-configuration must carry issuer, authorization_endpoint, token_endpoint, jwks_uri: flyteadmin reads the keys from jwks_uri and exchanges the login code at token_endpoint)`, details: { ...details, missing } };
+    }
+    if (r.status >= 400 && r.status !== 404 && r.status !== 410) {
+      // a 4xx that says neither "not here" nor "not allowed": what it means is not known, the base URL may be right
+      return { status: 'fail', messageId: 'unrecognised', cause: cause.answer(hp, r.status), message: `unrecognised: ${served}: not an OpenID discovery document and not a status that names a cause${r.body ? ` (${JSON.stringify(r.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 100))})` : ''}`, hint: `fetch ${url} by hand (\`curl -v\`) and look at what answers it; set ${baseUrlKey(ctx.target)} to another URL only if the IdP documents another issuer`, details };
     }
     if (r.status !== 200 || !doc) {
       return { status: 'fail', messageId: 'noDiscovery', message: `${url} answered ${r.status} ${r.contentType || ''}: not an OpenID discovery document`, hint: `set ${baseUrlKey(ctx.target)} to the issuer URL (the part before /.well-known/openid-configuration; Azure AD: https://login.microsoftonline.com/<tenant-id>/v2.0, not .../oauth2/v2.0/authorize)`, details };

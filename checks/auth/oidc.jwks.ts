@@ -3,6 +3,7 @@ import { clientTrust } from '../../src/clients/trust.js';
 import { httpGetFollow, httpRequest, isHtml, jsonBody, type HttpResponse } from '../../src/clients/http.js';
 import { ProbeError } from '../../src/clients/tls.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
+import { frontAnswer, frontNetworkFix, statusFault } from '../../src/clients/answers.js';
 import type { CheckContext, Json } from '../../src/engine/types.js';
 import type { Target } from '../../src/config/target.js';
 import { defineCheck } from '../../src/engine/define.js';
@@ -49,6 +50,8 @@ export default defineCheck({
     jwksUnreachable: { status: 'fail', summary: 'The discovery document answers, but its jwks_uri does not: flyteadmin cannot fetch the keys to verify logins and tokens.' },
     jwksNotKeys: { status: 'fail', summary: 'jwks_uri answers something that is not a key set (an HTML login page, a 404, JSON without "keys"): flyteadmin cannot verify any token of this IdP.' },
     jwksError: { status: 'fail', summary: 'jwks_uri answers a server error or a rate limit (HTTP 5xx / 429): the IdP (or a proxy in front of it) fails now.' },
+    jwksAnswerFault: { status: 'fail', summary: 'jwks_uri answers a status that names a fault on the way, not a wrong URL: a proxy that wants its own credentials (407), a captive portal (511), a protocol or size limit (426, 505, 421, 413/431), a cache (304), a CDN that cannot reach its origin (520-530).' },
+    unrecognised: { status: 'fail', summary: 'An answer flyte-doctor does not recognise; the message carries the evidence.' },
     jwksEmpty: { status: 'warn', summary: 'jwks_uri serves an empty key set: flyteadmin has no key to verify the IdP\'s signed tokens with (logins fail "failed to verify signature"), unless the IdP signs with a shared secret.' },
   },
   explain: {
@@ -84,11 +87,20 @@ export default defineCheck({
     details.httpStatus = r.status;
     details.contentType = r.contentType;
     const served = `${jwksUri} answered ${r.status}${r.contentType ? ` ${r.contentType}` : ''}${via}`;
+    // what the network or a proxy answers for itself (407, 408, 451, 511, 561), and statuses that name a
+    // protocol, size, cache or CDN fault: not "the discovery document names a wrong jwks_uri"
+    const front = r.status === 401 || r.status === 403 ? undefined : frontAnswer(r, { subject: 'the IdP' });
+    const fault = front && front.kind !== 'gone' ? { text: front.text, fix: frontNetworkFix(front.kind, u.hostname) ?? (front.kind === 'request-timeout' ? `check the timeouts of the proxy or load balancer in front of ${u.hostname}` : `have what stands in front of ${u.hostname} let ${jwksUri} through without a login`), unknown: false, cdn: false } : (() => { const f = statusFault(r, u.hostname); return f ? { text: f.text, fix: f.fix, unknown: f.kind === 'unrecognised', cdn: f.kind === 'cdn-origin' } : undefined; })();
+    if (fault) return { status: 'fail', messageId: fault.unknown ? 'unrecognised' : 'jwksAnswerFault', cause: front ? cause.frontAuth(hp) : fault.cdn ? cause.backend(`oidc-issuer:${hp}`) : cause.answer(hp, r.status), message: `${fault.unknown ? 'unrecognised: ' : ''}${served}: ${fault.text}; flyteadmin fails logins while its keys are not served`, hint: `${fault.fix}; the base URL needs no change for this answer`, details };
     if (r.status >= 500 || r.status === 429) return { status: 'fail', messageId: 'jwksError', cause: cause.backend(`oidc-issuer:${hp}`), message: `${served}: the IdP (or a proxy in front of it) fails to serve its keys now; flyteadmin fails logins while it does`, hint: 'retry, and check the IdP\'s status and logs for that path; the base URL needs no change', details };
     const keys = r.status === 200 ? jwksKeys(jsonBody(r)) : undefined;
+    if (!keys && r.status >= 400 && ![401, 403, 404, 410].includes(r.status)) {
+      // a 4xx that names no cause: said as such, with the evidence, not "log in" or "fix the IdP's URL"
+      return { status: 'fail', messageId: 'unrecognised', cause: cause.answer(hp, r.status), message: `unrecognised: ${served}${r.headers.server ? ` from ${r.headers.server}` : ''}: not a key set and not a status that names a cause${r.body ? ` (${JSON.stringify(r.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 100))})` : ''}`, hint: `fetch ${jwksUri} by hand (\`curl -v\`) and look at what answers it (the IdP, or a proxy in front of it)`, details };
+    }
     if (!keys) {
-      const what = r.status === 200 ? (isHtml(r) ? 'an HTML page (a login page or a portal), not a key set' : jsonBody(r) ? 'JSON without a "keys" list' : 'not JSON') : r.status >= 300 && r.status < 400 ? `a redirect to ${r.location ?? '(no Location)'} on another host` : r.status === 401 || r.status === 403 || r.status === 407 ? 'a refusal: something in front of the IdP wants credentials' : 'no key set';
-      return { status: 'fail', messageId: 'jwksNotKeys', cause: r.status === 401 || r.status === 403 || r.status === 407 || isHtml(r) ? cause.frontAuth(hp) : cause.config(baseUrlKey(t)), message: `${served}: ${what}; flyteadmin reads the keys there to verify every login's ID token and fails them ("failed to verify signature")`, hint: isHtml(r) || r.status === 401 || r.status === 403 || r.status === 407 ? `let ${jwksUri} through without a login (the key set must be public, like the discovery document): exclude it from the SSO / WAF / proxy auth in front of the IdP` : `the IdP's discovery document names a jwks_uri that serves no keys: fix the IdP (its public URL / realm), or set ${baseUrlKey(t)} to the issuer whose document names a working jwks_uri`, details };
+      const what = r.status === 200 ? (isHtml(r) ? 'an HTML page (a login page or a portal), not a key set' : jsonBody(r) ? 'JSON without a "keys" list' : 'not JSON') : r.status >= 300 && r.status < 400 ? (r.location ? `a redirect to ${r.location}, not followed further` : 'a redirect without a Location') : r.status === 401 ? 'a refusal: something in front of the IdP wants credentials' : r.status === 403 ? 'a refusal: something in front of the IdP (an IP allow-list, a WAF rule) forbids it' : r.status === 404 || r.status === 410 ? 'not found' : `HTTP ${r.status}, no key set`;
+      return { status: 'fail', messageId: 'jwksNotKeys', cause: r.status === 401 || r.status === 403 || (r.status === 200 && isHtml(r)) ? cause.frontAuth(hp) : cause.config(baseUrlKey(t)), message: `${served}: ${what}; flyteadmin reads the keys there to verify every login's ID token and fails them ("failed to verify signature")`, hint: (r.status === 200 && isHtml(r)) || r.status === 401 || r.status === 403 ? `let ${jwksUri} through without a login (the key set must be public, like the discovery document): exclude it from the SSO / WAF / proxy auth in front of the IdP` : `the IdP's discovery document names a jwks_uri that serves no keys: fix the IdP (its public URL / realm), or set ${baseUrlKey(t)} to the issuer whose document names a working jwks_uri`, details };
     }
     details.keys = keys.count;
     details.kids = keys.kids;

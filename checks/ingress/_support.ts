@@ -3,7 +3,7 @@
 // probes, identifyService, the TLS probe, the Kubernetes API); Flyte knowledge from src/flyte. Every
 // status the probes can meet maps to a finding with its cause key, or to an honest "unrecognised"
 // finding with the evidence. Nothing passes on a wrong answer.
-import { frontAnswer, frontNetworkFix } from '../../src/clients/answers.js';
+import { frontAnswer, frontNetworkFix, statusFault } from '../../src/clients/answers.js';
 import { hostPort, ingressGrpcEndpoint, ingressHttpBase, isClusterInternal, isPrivateAddress, type GrpcTarget } from '../../src/config/endpoints.js';
 import type { Target } from '../../src/config/target.js';
 import { callFlyteMethod, classifyGrpcError, grpcCallSetup, h2Evidence, type GrpcFailure, type GrpcOptions, type H2Evidence } from '../../src/clients/grpc.js';
@@ -68,26 +68,36 @@ const EDGE_MESSAGES = {
   requestTimedOut: { status: 'fail', summary: 'HTTP 408 Request Timeout to a complete request: a proxy in front closes requests it considers too slow (a broken client timeout, or one that does not handle HTTP/2 requests).' },
   pathGone: { status: 'fail', summary: 'HTTP 410 Gone: a rule in front of flyteadmin retires the path (flyteadmin never answers 410).' },
   methodRefused: { status: 'fail', summary: 'HTTP 405 to a GET flyteadmin serves: an API gateway or WAF method rule in front, or a backend that does not serve the path.' },
+  proxyCredentials: { status: 'fail', summary: 'HTTP 407 Proxy Authentication Required: a proxy between this machine and the ingress (a TLS-intercepting corporate proxy) wants its own credentials; not Flyte\'s auth, not an ingress annotation.' },
+  lbAuthFailed: { status: 'fail', summary: 'HTTP 561: the load balancer\'s own authentication action (AWS ALB authenticate-oidc / authenticate-cognito) failed in its exchange with its IdP.' },
+  answerFault: { status: 'fail', summary: 'A status that names a fault of what stands in front, not of flyteadmin or the route: 406/415 (a content rule), 411 (a proxy wanting a body length), 425 (TLS early data refused), 501 (GET not implemented by what answers), 508 (proxies forwarding in a loop).' },
+  notModified: { status: 'fail', summary: 'HTTP 304 Not Modified to a request that asked for no revalidation: a cache in front answers from its cache instead of the backend.' },
 } as const satisfies Messages;
 
 /**
  * What something in front of flyteadmin answers for itself, the same for a gRPC call and an HTTP GET
  * (flyteadmin sends none of these): one finding and one cause per host:port, whichever probe saw it.
  */
-function edgeStatusOutcome(ctx: CheckContext, ep: Ep, status: number, observed: string, details: Record<string, Json>, grpc: boolean): Outcome<'networkLogin' | 'filteredOut' | 'requestTimedOut' | 'pathGone' | 'methodRefused'> | undefined {
+function edgeStatusOutcome(ctx: CheckContext, ep: Ep, status: number, observed: string, details: Record<string, Json>, grpc: boolean, headers: Record<string, string | undefined> = {}): Outcome<'networkLogin' | 'filteredOut' | 'requestTimedOut' | 'pathGone' | 'methodRefused' | 'proxyCredentials' | 'lbAuthFailed' | 'notModified'> | undefined {
   const hp = hpOf(ep);
   const where = hostPort(ep);
   if (status === 405) {
     return grpc ? undefined : { status: 'fail', messageId: 'methodRefused', cause: cause.frontAuth(hp), message: `${observed}: GET is refused on a path flyteadmin serves with GET (405 Method Not Allowed): an API gateway or WAF method rule in front, or a backend that does not serve the path`, hint: `allow GET (and POST for the API) through what serves ${ep.host} (a WAF or gateway method rule), and route the path to flyteadmin`, details };
   }
-  const f = frontAnswer({ status }, { subject: ep.host });
-  if (!f || f.kind === 'proxy-auth') return undefined; // 407: frontAuthOutcome, with the other credential answers
+  if (status === 304) {
+    return { status: 'fail', messageId: 'notModified', cause: cause.answer(hp, status), message: `${observed}: 304 Not Modified to a ${grpc ? 'call' : 'GET'} that sent no If-None-Match / If-Modified-Since: a cache in front of ${where} (a CDN, a caching proxy) answers from its cache, not a redirect and not flyteadmin`, hint: `exclude Flyte's paths from caching in what serves ${ep.host} (a CDN cache rule, nginx proxy_cache on the Ingress); flyteadmin's answers must not be cached`, details };
+  }
+  const f = frontAnswer({ status, headers }, { subject: ep.host });
+  if (!f) return undefined;
   const message = `${observed}: ${f.text}${f.kind === 'request-timeout' && grpc ? ' (a gRPC call is an HTTP/2 request with a body)' : ''}${f.kind === 'gone' ? `, flyteadmin never does, on ${where}` : ''}`;
   switch (f.kind) {
     case 'captive-portal': return { status: 'fail', messageId: 'networkLogin', cause: cause.frontAuth(hp), message, hint: frontNetworkFix(f.kind, ep.host)!, details };
     case 'web-filter': return { status: 'fail', messageId: 'filteredOut', cause: cause.frontAuth(hp), message, hint: `have the web filter allow ${ep.host} (ask the network team; the answer's server header names the filter), or check from a network without it`, details };
     case 'request-timeout': return { status: 'fail', messageId: 'requestTimedOut', cause: cause.frontAuth(hp), message, hint: `check the proxy or load balancer in front of the ingress (its client/request timeouts${grpc ? ', and that it forwards HTTP/2 requests with bodies' : ''}); ingress-nginx: client-body-timeout / client-header-timeout in the controller ConfigMap`, details };
     case 'gone': return { status: 'fail', messageId: 'pathGone', cause: cause.frontAuth(hp), message, hint: `remove the rule that retires the path (a WAF rule, a gateway route, a server-snippet returning 410) from what serves ${ep.host}`, details };
+    // 407 inside the TLS connection to the ingress: a proxy that terminates it (a corporate TLS-inspecting proxy) wants its own credentials
+    case 'proxy-auth': return { status: 'fail', messageId: 'proxyCredentials', cause: cause.frontAuth(hp), message: `${message}, before the request reached the ingress: not flyteadmin's auth and not an ingress annotation`, hint: frontNetworkFix(f.kind, ep.host)!, details };
+    case 'lb-auth': return { status: 'fail', messageId: 'lbAuthFailed', cause: cause.frontAuth(hp), message, hint: `check the load balancer listener rule's authenticate action for ${ep.host} (its IdP's issuer, token and user-info endpoints, client id and secret, and that the load balancer can reach the IdP), or take Flyte's API paths out of it: flytectl and pyflyte cannot pass a load balancer login in any case (Flyte's own auth is ${useAuthKey(ctx.target)})`, details };
     default: return undefined;
   }
 }
@@ -535,6 +545,12 @@ export function nginx400Kind(body: string | undefined): 'headerTooLarge' | 'noCl
   return undefined;
 }
 
+/** nginx's own 494-497, whether sent as 400 with their title or (relayed by another proxy, an error_page) as themselves. */
+export function nginxOwnKind(status: number, body: string | undefined): ReturnType<typeof nginx400Kind> {
+  if (status === 400) return nginx400Kind(body);
+  return status === 494 ? 'headerTooLarge' : status === 495 ? 'badClientCert' : status === 496 ? 'noClientCert' : status === 497 ? 'plainToTls' : undefined;
+}
+
 /** The ingress asks for a client certificate (ssl_verify_client / auth-tls-verify-client) and answers 400 without one. */
 function clientCertOutcome(ctx: CheckContext, ep: Ep, observed: string, details: Record<string, Json>): Outcome<'clientCertRequired'> {
   const anns = clientCertAnnotations(ctx.target);
@@ -829,10 +845,10 @@ async function judgeHttpStatusOnGrpc(ctx: CheckContext, t: GrpcTarget, o: GrpcOp
   const call = `${svc.label}/${svc.method} through ${hostPort(t)}`;
   const title = ev.body ? htmlTitle(ev.body) : undefined;
   const seen = `HTTP ${status}${ev.contentType ? ` ${ev.contentType}` : ''}${title ? ` ("${title}")` : ''}`;
-  if (status === 401 || status === 403 || status === 407) {
+  if (status === 401 || status === 403) {
     return frontAuthOutcome(ctx, ep, `${call}: ${seen} without grpc-status`, { ...(ev.wwwAuthenticate ? { wwwAuthenticate: ev.wwwAuthenticate } : {}), ...(title ? { title } : {}), ...(ev.server ? { server: ev.server } : {}) }, details);
   }
-  if (status >= 300 && status < 400) {
+  if (status >= 300 && status < 400 && status !== 304) {
     const loc = ev.location ?? '';
     if (LOGIN_RE.test(loc)) return frontAuthOutcome(ctx, ep, `${call}: a ${status} redirect`, { location: loc }, details);
     if (/^https:/i.test(loc) && !t.tls) {
@@ -856,14 +872,14 @@ async function judgeHttpStatusOnGrpc(ctx: CheckContext, t: GrpcTarget, o: GrpcOp
     }
   }
   if (status === 405 || status === 415) return httpBackendOutcome(ctx, t, svc, seen, details);
-  if (status === 400) {
-    // nginx's own 494-497 arrive as 400 with their title: not gRPC spoken as HTTP/1.1.
-    const k = nginx400Kind(ev.body);
+  if (status === 400 || (status >= 494 && status <= 497)) {
+    // nginx's own 494-497 arrive as 400 with their title (or as themselves from a proxy that relays them): not gRPC spoken as HTTP/1.1.
+    const k = nginxOwnKind(status, ev.body);
     if (k === 'noClientCert' || k === 'badClientCert') return clientCertOutcome(ctx, ep, `${call}: ${seen}`, details);
     if (k === 'plainToTls') return t.tls ? plainToTlsUpstreamOutcome(ctx, ep, `${call}: ${seen}`, details) : tlsPortAsPlainOutcome(ctx, ep, `answers ${call} with ${seen}`, details, side);
     if (k === 'headerTooLarge') return { status: 'fail', messageId: 'messageTooLarge', message: `${call}: ${seen}: the proxy refuses the size of the request headers`, hint: 'raise the header buffers of the gRPC Ingress (nginx.ingress.kubernetes.io/proxy-buffer-size, large-client-header-buffers in the controller ConfigMap; the AKS example sets 256k): auth tokens are large', details };
   }
-  const cdn = cdnOutcome(ctx, ep, status, `${call}: ${seen} without grpc-status`, details, true) ?? edgeStatusOutcome(ctx, ep, status, `${call}: ${seen} without grpc-status`, details, true);
+  const cdn = cdnOutcome(ctx, ep, status, `${call}: ${seen} without grpc-status`, details, true) ?? edgeStatusOutcome(ctx, ep, status, `${call}: ${seen} without grpc-status`, details, true, { server: ev.server });
   if (cdn) return cdn;
   if (status === 400 || status === 426 || status === 464 || status === 505) return grpcAsHttp1Outcome(ctx, t, svc, `${seen} without grpc-status`, details);
   if (status === 413 || status === 431 || status === 414) return { status: 'fail', messageId: 'messageTooLarge', cause: cause.answer(hpOf(ep), status), message: `${call}: ${seen}: the proxy refuses the request size`, hint: 'raise the proxy\'s limits for the gRPC Ingress (nginx.ingress.kubernetes.io/proxy-body-size, client-header-buffer-size / large-client-header-buffers)', details };
@@ -971,14 +987,14 @@ export async function judgeHttpAnswer(ctx: CheckContext, spec: HttpSpec, url: st
   const ep = endpointOfUrl(url);
   const title = isHtml(r) ? htmlTitle(r.body) : undefined;
   const seen = `${r.status}${r.contentType ? ` ${r.contentType}` : ''}${title ? ` ("${title}")` : ''}${r.headers.server ? ` from ${r.headers.server}` : ''}`;
-  if (s === 401 || s === 403 || s === 407) {
+  if (s === 401 || s === 403) {
     if (adminUnauth && spec.guarded) {
       return authOnServerOutcome(ctx, url, `flyteadmin answered ${s} ("${String(j?.message ?? '').slice(0, 120)}")`, details);
     }
     if (shape === 'gateway-json' && j?.code === 7) return { status: 'fail', messageId: 'permissionDenied', cause: cause.frontAuth(hpOf(ep)), message: `${url} answered ${s} PERMISSION_DENIED from flyteadmin ("${String(j?.message ?? '')}")`, hint: 'the identity has no permission on this path: check flyteadmin\'s authorization (RBAC) configuration', details };
     return frontAuthOutcome(ctx, ep, `${url} answered ${seen}`, { ...(r.headers['www-authenticate'] ? { wwwAuthenticate: r.headers['www-authenticate'] } : {}), ...(title ? { title } : {}), ...(r.headers.server ? { server: r.headers.server } : {}) }, details);
   }
-  if (s >= 300 && s < 400) {
+  if (s >= 300 && s < 400 && s !== 304) {
     const loc = r.location ?? r.headers.location ?? '';
     details.location = loc;
     if (LOGIN_RE.test(loc) && !(loc.startsWith(new URL(url).origin) && /\/oauth2\/authorize|\/login/.test(new URL(loc, url).pathname) && spec.path.startsWith('/login'))) return frontAuthOutcome(ctx, ep, `${url} answered a ${s} redirect`, { location: loc }, details);
@@ -1005,15 +1021,15 @@ export async function judgeHttpAnswer(ctx: CheckContext, spec: HttpSpec, url: st
     }
     return { status: 'fail', messageId: 'notRouted', cause: httpRoutesCause(t), message: `${url} answered ${seen}: the ingress does not route ${spec.path}`, hint: `route ${spec.path} and ${spec.path}/* to ${spec.what} (${spec.backend(t).name}:${spec.backend(t).port}); the chart ingress renders them when ${ingressKey(t)}.${t.chart === 'flyte-core' ? 'enabled' : 'create'} is true`, details };
   }
-  const k400 = s === 400 ? nginx400Kind(r.body) : undefined;
+  const k400 = nginxOwnKind(s, r.body);
   if (k400 === 'noClientCert' || k400 === 'badClientCert') return clientCertOutcome(ctx, ep, `${url} answered ${seen}`, details);
   if (k400 === 'plainToTls' && ep.tls) return plainToTlsUpstreamOutcome(ctx, ep, `${url} answered ${seen}`, details);
-  const cdn = cdnOutcome(ctx, ep, s, `${url} answered ${seen}`, details, false) ?? edgeStatusOutcome(ctx, ep, s, `${url} answered ${seen}`, details, false);
+  const cdn = cdnOutcome(ctx, ep, s, `${url} answered ${seen}`, details, false) ?? edgeStatusOutcome(ctx, ep, s, `${url} answered ${seen}`, details, false, r.headers);
   if (cdn) return cdn;
   if (k400 === 'plainToTls') {
     return tlsPortAsPlainOutcome(ctx, ep, `answered ${url} with ${seen} ("plain HTTP request was sent to HTTPS port"): it speaks TLS`, details, 'server');
   }
-  if (s === 413 || s === 414 || s === 431 || (s === 400 && /Header Or Cookie Too Large|header too (long|large)/i.test(r.body))) {
+  if (s === 413 || s === 414 || s === 431 || k400 === 'headerTooLarge') {
     return { status: 'fail', messageId: 'requestTooLarge', cause: cause.answer(hpOf(ep), s), message: `${url} answered ${seen}: the proxy refuses the request's size`, hint: 'raise the proxy limits on the HTTP Ingress (nginx.ingress.kubernetes.io/proxy-buffer-size, large-client-header-buffers; the AKS example sets 256k): auth cookies and tokens are large', details };
   }
   if (s === 421) return { status: 'fail', messageId: 'misdirected', cause: cause.config(`${ingressKey(t)}.host`), message: `${url} answered ${seen}: the ingress has no server for ${ep.host} on this connection`, hint: `make ${ep.host} a host of the HTTP Ingress (rules and tls.hosts)`, details };
@@ -1050,6 +1066,11 @@ export async function judgeHttpAnswer(ctx: CheckContext, spec: HttpSpec, url: st
     }
     if (spec.path === '/healthcheck') return { status: 'fail', messageId: 'notFlyteadmin', cause: httpRoutesCause(t), message: `${url} answered ${seen} with a body flyteadmin does not send (${snippet(r) || 'empty'})`, hint: `route /healthcheck to ${spec.what} (${spec.backend(t).name}:${spec.backend(t).port})`, details };
     return { status: 'fail', messageId: 'unexpectedAnswer', message: `${url} answered ${seen}, not ${spec.what}'s document: ${snippet(r) || '(empty body)'}`, hint: `route ${spec.path} to ${spec.what} (${spec.backend(t).name}:${spec.backend(t).port}) with nothing rewriting the path or the body`, details };
+  }
+  const fault = statusFault(r, ep.host);
+  if (fault) {
+    const known = fault.kind !== 'unrecognised';
+    return { status: 'fail', messageId: known ? 'answerFault' : 'unrecognised', cause: cause.answer(hpOf(ep), s), message: `${known ? '' : 'unrecognised: '}${url} answered ${seen}: ${fault.text}`, hint: fault.fix, details };
   }
   return { status: 'fail', messageId: 'unrecognised', cause: cause.answer(hpOf(ep), s), message: `unrecognised answer from ${url}: ${seen}${snippet(r) ? `: ${snippet(r)}` : ''}`, hint: `check what serves ${spec.path} behind ${hostPort(ep)}`, details };
 }

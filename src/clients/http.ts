@@ -76,6 +76,9 @@ export async function httpRequest(ctx: CheckContext, url: string, o: HttpRequest
   // when body bytes last came, and how many reads brought them: a body that keeps trickling in (a byte
   // a second, below any idle timeout) is not one that stopped, and the report says which it was
   let lastAt = 0, reads = 0;
+  // interim (1xx) answers that came before any final status: a server that sends only 103 / 102
+  // (or an endless stream of them) answered, it did not stay silent
+  const interim: number[] = [];
   try {
     // undici does not abort a connection still in its TLS handshake: race the signal ourselves
     // (the socket is closed when the run ends and the shared Agent is destroyed).
@@ -89,6 +92,7 @@ export async function httpRequest(ctx: CheckContext, url: string, o: HttpRequest
       headers: { 'user-agent': 'flyte-doctor', ...(o.headers ?? {}) },
       ...(o.body !== undefined ? { body: o.body } : {}),
       headersTimeout: timeoutMs, bodyTimeout: timeoutMs,
+      onInfo: ({ statusCode }: { statusCode: number }) => { if (interim.length < 1000) interim.push(statusCode); },
     });
     pending.catch(() => undefined);
     const res = await Promise.race([pending, aborted]).finally(() => signal.removeEventListener('abort', onAbort!));
@@ -117,6 +121,9 @@ export async function httpRequest(ctx: CheckContext, url: string, o: HttpRequest
         : stalledText(head.status, head.headers, head.received(), now - t0);
       throw new ProbeError('stalled', `${where} ${text}`, 'ETIMEDOUT', undefined, { connected: true });
     }
+    if ((ioTimeout.aborted || (err as { code?: string })?.code === 'UND_ERR_HEADERS_TIMEOUT') && !ctx.signal.aborted && interim.length) {
+      throw new ProbeError('stalled', `${where} ${interimText(interim, Date.now() - t0)}`, 'ETIMEDOUT', undefined, { connected: true });
+    }
     if (ioTimeout.aborted && !ctx.signal.aborted) {
       throw new ProbeError('timeout', `no answer from ${where} within ${Math.round(timeoutMs / 100) / 10}s`, 'ETIMEDOUT');
     }
@@ -124,8 +131,24 @@ export async function httpRequest(ctx: CheckContext, url: string, o: HttpRequest
     const c = classifyNetError(err);
     const e = err as Error & { cause?: Error };
     const text = e.cause?.message && e.cause.message !== e.message ? `${e.message}: ${e.cause.message}` : e.message;
+    // undici drops the connection on an unasked-for 100 Continue ("bad response") and on a 101
+    // Switching Protocols to a request that asked for no upgrade ("bad upgrade"): the server answered,
+    // wrongly; not a reset of a silent port
+    const bad = (err as { code?: string })?.code === 'UND_ERR_SOCKET' ? UNASKED[e.message] : undefined;
+    if (bad) throw new ProbeError('other', `${where} ${bad} (undici: ${e.message})`, 'UND_ERR_SOCKET', undefined, { connected: true });
     throw new ProbeError(c.kind, `${where}: ${text}`, c.code);
   }
+}
+
+const UNASKED: Record<string, string> = {
+  'bad response': 'answered with an interim HTTP 100 Continue this request did not ask for (it sent no Expect: 100-continue), or with an answer before any request: an HTTP/1.1 client drops such a connection; a proxy or server in front does not speak HTTP/1.1 correctly',
+  'bad upgrade': 'answered HTTP 101 Switching Protocols to a request that asked for no upgrade: the server or a proxy in front switched the connection to another protocol (a WebSocket or h2c upgrade) unasked',
+};
+
+/** `answered only interim HTTP 103 (4 of them), then no final status within 5s` */
+export function interimText(interim: number[], afterMs: number): string {
+  const codes = [...new Set(interim)].slice(0, 4);
+  return `answered only interim HTTP ${codes.join('/')} (${interim.length >= 1000 ? '1000 or more' : interim.length} of them${interim.length > 1 ? ', an endless 1xx stream' : ''}), then no final status within ${Math.round(afterMs / 100) / 10}s: the server or a proxy in front sends informational answers and never the answer itself`;
 }
 
 /**

@@ -206,10 +206,10 @@ describe('auth.client.token: the client credentials at the token endpoint, neigh
     expect(r.messageId, brief(r)).toBe('tokenError');
     expect(r.message).toMatch(/^unrecognised: .* answered 403 access_denied/);
   });
-  it('a proxy that echoes the request: tokenError with the status, the credentials withheld in every encoding', async () => {
+  it('a proxy that echoes the request with a 502: tokenEndpointDown (the credentials were not judged), withheld in every encoding', async () => {
     meta = selfIssued(pub());
     const r = await tok('echo', 'hx-i-good-secret');
-    expect(r.messageId, brief(r)).toBe('tokenError');
+    expect(r.messageId, brief(r)).toBe('tokenEndpointDown');
     expect(r.message).toContain('answered 502');
     const out = JSON.stringify(r);
     for (const v of ['hx-i-good-secret', Buffer.from('echo:hx-i-good-secret').toString('base64')]) expect(out).not.toContain(v);
