@@ -547,9 +547,12 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
         });
       }
       let bodyStalled: ((ke: KubeError) => KubeError) | undefined;
+      // interim 1xx answers (102 Processing, 103 Early Hints): a server that sends only these never answers
+      let interim = 0;
       const transportError = (e: unknown) => {
         const ke = classifyTransportError(e, server);
         if (ke.kind === 'timeout' && bodyStalled) return bodyStalled(ke);
+        if (ke.kind === 'timeout' && interim) return new KubeError('timeout', `${method} ${path}: ${server} answered only interim HTTP 1xx (${interim} of them), never a final status`, { ...ke.extra, stage: 'response' });
         if (ke.kind === 'timeout' && proxy && (proxyProgress.stage === 'proxy-connect' || proxyProgress.stage === 'proxy-handshake')) return new KubeError('timeout', ke.message, { ...ke.extra, stage: proxyProgress.stage });
         return ke.kind === 'timeout' && stage !== 'connect' ? new KubeError('timeout', ke.message, { ...ke.extra, stage }) : ke;
       };
@@ -576,6 +579,12 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
           const ra = resp.headers['retry-after'];
           res({ status: resp.statusCode ?? 0, json, text, contentType: String(resp.headers['content-type'] ?? ''), ...(typeof ra === 'string' ? { retryAfter: ra } : {}) });
         });
+      });
+      req.on('information', () => { interim++; });
+      // A 101 to a request that asked for no upgrade: Node emits 'upgrade' and never 'response' (the request would wait out its budget).
+      req.on('upgrade', (resp, sock) => {
+        sock.destroy();
+        rej(new KubeError('bad-response', `${method} ${path}: ${server} answered HTTP 101 Switching Protocols${resp.headers.upgrade ? ` (Upgrade: ${String(resp.headers.upgrade).slice(0, 40)})` : ''} to a request that asked for no upgrade`, { status: 101, request: `${method} ${path}` }));
       });
       req.on('error', (e) => { try { rej(transportError(e)); } catch (x) { rej(x); } });
       // A request still waiting for its socket (a proxy tunnel that never opens) emits nothing when
@@ -665,7 +674,8 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
   async function get<T>(path: string, signal: AbortSignal): Promise<T> {
     const r = await request('GET', path, signal);
     if (r.status < 200 || r.status >= 300) throw httpError('GET', path, r);
-    if (!isObj(r.json)) throw notJson('GET', path, r, 'a JSON object');
+    // an API server answers a GET with 200; a 201/202/204 (or an empty object) comes from something else
+    if (r.status !== 200 || !isObj(r.json)) throw notJson('GET', path, r, r.status !== 200 ? 'HTTP 200 with a JSON object' : 'a JSON object');
     return r.json as T;
   }
 
@@ -698,7 +708,9 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
     credentials: (signal) => credentials(signal),
     get,
     async getOptional<T>(path: string, signal: AbortSignal): Promise<T | undefined> {
-      try { return await get<T>(path, signal); } catch (e) { if (e instanceof KubeError && e.kind === 'not-found') return undefined; throw e; }
+      // only the API server's own NotFound says the object does not exist: a Status object, or Go's "404 page
+      // not found" for a group version it does not serve; a proxy's 404 page says nothing of it
+      try { return await get<T>(path, signal); } catch (e) { if (e instanceof KubeError && e.kind === 'not-found' && (e.extra.body === undefined || /^404 page not found$/.test(e.extra.body.trim()))) return undefined; throw e; }
     },
     async getText(path, signal, maxBytes = 256 * 1024) {
       const r = await request('GET', path, signal, undefined, maxBytes * 4);

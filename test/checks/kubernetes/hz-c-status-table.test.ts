@@ -2,9 +2,8 @@
 // bed's CA in the kubeconfig) answers GET /version (kubernetes.api.reachable) or a GET of one object
 // (kubernetes.namespace.exists) with each status of the list, and with Status objects of each reason
 // (Unauthorized, Forbidden, NotFound, Expired/Gone, TooManyRequests, ServiceUnavailable, Timeout,
-// InternalError). No row may end as `error` or `pass`. Rows marked KNOWN are wrong today and need
-// src/clients/kube.ts / checks/kubernetes/_support.ts (not helper c's files; the patches are in its
-// report): they are `it.fails` so that the table flips red once the fix lands and the mark must go.
+// InternalError). No row may end as `error` or `pass`. A row marked KNOWN would be wrong today: it runs as
+// `it.fails`, so that the table flips red once its fix lands and the mark must go (none left).
 // Port 30302 (helper c).
 import type { Socket } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -63,8 +62,8 @@ async function check(id: string, r: Row): Promise<CheckResult> {
 }
 
 // wrong today (see helper c's report for the patches to src/clients/kube.ts and checks/kubernetes/_support.ts)
-const KNOWN_REACHABLE = new Set(['101 unrequested']); // 101: Node emits 'upgrade', no 'response': the request hangs to the check's budget (error)
-const KNOWN_GET = new Set(['101 unrequested', '201', '202', '404']); // 201/202 "{}": pass "namespace exists"; a proxy's HTML 404: pass "may create it"
+const KNOWN_REACHABLE = new Set<string>([]); // (101: Node emits 'upgrade', no 'response': fixed in kube.ts rawRequest)
+const KNOWN_GET = new Set<string>([]); // (201/202 "{}" and a proxy's HTML 404: fixed in kube.ts get/getOptional)
 
 describe('kubernetes.api.reachable: each status of GET /version', () => {
   for (const r of [...ROWS, ...STATUS_ROWS, NOT_FOUND]) {
