@@ -12,6 +12,10 @@ import { chartReads } from '../../src/flyte/chart-keys.js';
 import { chartCreatedObject, podValuesKeys } from '../../src/flyte/kubernetes.js';
 import { classifySandbox, classifyVolume, diagnosePod, diagnosisText, podReady, tellingLogLine, worstDiagnosis, type EventLike, type PodDiagnosis } from '../../src/flyte/pods.js';
 import { withTimeout } from '../../src/engine/budget.js';
+import { explainCrash, readCrashText, type CrashExplained } from '../../src/flyte/crash-text.js';
+import { maskIdentifier } from '../../src/config/secret.js';
+import { makeRedactor, type Redactor } from '../../src/engine/redact.js';
+import { bucketKey, swappedKeys } from '../storage/_support.js';
 
 export interface PodLike { metadata: { name: string; deletionTimestamp?: unknown; labels?: unknown; ownerReferences?: unknown }; spec?: unknown; status?: unknown }
 
@@ -35,9 +39,10 @@ export async function podsWithDiagnosis(s: KubeSession, ns: string, selector: st
   const current = diags.filter((d, i) => d && !ended(candidates[i]!));
   const diag = worstDiagnosis(current.length ? current : diags);
   if (diag && diag.container && !diag.lastTermination?.message && (diag.kind === 'crash-loop' || diag.kind === 'terminated')) {
-    // The termination message is often empty (terminationMessagePolicy File): the previous log says why. Best effort, bounded.
+    // The termination message is often empty (terminationMessagePolicy File): the previous log says why. Best effort, bounded
+    // (80 lines: a Go panic's stack trace follows the line that says why).
     try {
-      const q = new URLSearchParams({ container: diag.container, previous: 'true', tailLines: '40', limitBytes: '16384' });
+      const q = new URLSearchParams({ container: diag.container, previous: 'true', tailLines: '80', limitBytes: '16384' });
       const log = await s.getText(`/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(diag.pod)}/log?${q}`, withTimeout(signal, 1500), 16384);
       const line = tellingLogLine(log);
       if (line) diag.logLine = line;
@@ -56,21 +61,34 @@ function dbOf(target: Target, component: string) {
   return target.databases.find((d) => d.role === (component === 'datacatalog' ? 'datacatalog' : 'flyteadmin')) ?? target.databases[0];
 }
 
-const DB_AUTH = /28P01|password authentication failed|authentication failed for user/i;
-const DB_UNREACHABLE = /connection refused|no such host|i\/o timeout|dial tcp|could not translate host|timeout expired|network is unreachable|no route to host/i;
+/**
+ * What the crash text of a diagnosis says (src/flyte/crash-text.ts): the fault it names, the fix and the cause key
+ * the check that finds the same fault from here uses. undefined: not a crash, or text no family matches.
+ */
+export function crashOf(d: PodDiagnosis | undefined, comp: Pick<FlyteComponent, 'backend' | 'component'>, target: Target, k = 'kubectl', chart: Chart | undefined = target.chart): CrashExplained | undefined {
+  if (!d || !(d.kind === 'crash-loop' || d.kind === 'terminated' || d.kind === 'init-waiting')) return undefined;
+  const usesDb = d.init ? /migrat|seed|wait-for-db|check/.test(d.container ?? '') : ['flyte-binary', 'flyteadmin', 'datacatalog', 'flytescheduler'].includes(comp.component);
+  // the telling words first (status message, termination message or its telling line, the log's telling line); the whole
+  // termination message only when they name nothing (it holds earlier lines too)
+  const told = [d.message, d.lastTermination?.message, d.logLine].filter(Boolean).join('\n');
+  const r = (told ? readCrashText(told, target, { usesDb }) : undefined) ?? (d.crashText ? readCrashText(d.crashText, target, { usesDb }) : undefined);
+  if (!r) return undefined;
+  const st = target.storage;
+  const named = r.family === 'db-unreachable' && !r.otherHost ? target.databases.find((x) => x.host === r.host && x.port === r.port) : undefined;
+  return explainCrash(r, {
+    target, chart, component: comp.component, backend: comp.backend, k,
+    ...((named ?? dbOf(target, comp.component)) ? { db: (named ?? dbOf(target, comp.component))! } : {}),
+    bucketKey: (inst) => bucketKey(target, inst),
+    // the storage checks name the access key of the values (authType accesskey: the pods use the same keys as this machine)
+    ...(st?.authType === 'accesskey' && st.accessKey ? { s3KeyId: swappedKeys(st) ? '(the accessKey value)' : maskIdentifier(st.accessKey) } : {}),
+  });
+}
 
 /** The fault a diagnosis observes, as the key other checks use for it. */
 export function diagnosisCause(d: PodDiagnosis | undefined, comp: Pick<FlyteComponent, 'backend' | 'component'>, target: Target): string {
   if (d?.kind === 'not-scheduled') return cause.backend(d.schedulerName && d.schedulerName !== 'default-scheduler' ? d.schedulerName : 'kube-scheduler');
   if (d?.waitsFor && (d.kind === 'init-waiting' || d.kind === 'crash-loop' || d.kind === 'terminated')) return cause.unreachable(hostPortKey(d.waitsFor.host, d.waitsFor.port));
-  const db = dbOf(target, comp.component);
-  const text = [d?.message, d?.lastTermination?.message, d?.logLine].filter(Boolean).join(' ');
-  const usesDb = d?.init ? /migrat|seed|wait-for-db|check/.test(d.container ?? '') : ['flyte-binary', 'flyteadmin', 'datacatalog', 'flytescheduler'].includes(comp.component);
-  if (db && usesDb && text && (d?.kind === 'crash-loop' || d?.kind === 'terminated' || d?.kind === 'init-waiting')) {
-    if (DB_AUTH.test(text)) return cause.credentials('postgres', `${db.user}@${hostPortKey(db.host, db.port)}`);
-    if (DB_UNREACHABLE.test(text)) return cause.unreachable(hostPortKey(db.host, db.port));
-  }
-  return cause.backend(comp.backend);
+  return crashOf(d, comp, target)?.cause ?? cause.backend(comp.backend);
 }
 
 /** The values key of a component's pod securityContext (flyte-binary: deployment.podSecurityContext; flyte-core: <component>.securityContext). */
@@ -103,8 +121,30 @@ export interface Explained {
   cause: string;
 }
 
+const redactors = new WeakMap<Target, Redactor>();
+/**
+ * The pods' own words (termination messages, log lines, events) may quote a credential of the target (a DSN, a
+ * key in an error): the finding never carries one, whatever the report's redactor does later.
+ */
+function redactorOf(target: Target): Redactor {
+  let r = redactors.get(target);
+  if (!r) { r = makeRedactor(target.secrets ?? []); redactors.set(target, r); }
+  return r;
+}
+
+/** diagnosisText without a credential of the target the pods' words may quote (for checks that show it: flyte.services.endpoints). */
+export function diagnosisLine(d: PodDiagnosis, target: Target): string {
+  return redactorOf(target)(diagnosisText(d));
+}
+
 /** One line, the fix and the cause for a diagnosis of `comp`'s pods. */
 export function explainDiagnosis(d: PodDiagnosis, comp: FlyteComponent, chart: Chart, k: string, target: Target): Explained {
+  const e = explainPods(d, comp, chart, k, target);
+  const r = redactorOf(target);
+  return { ...e, text: r(e.text), hint: r(e.hint) };
+}
+
+function explainPods(d: PodDiagnosis, comp: FlyteComponent, chart: Chart, k: string, target: Target): Explained {
   const keys = podValuesKeys(chart, comp.valuesKey);
   const c = diagnosisCause(d, comp, target);
   const text = diagnosisText(d);
@@ -236,17 +276,12 @@ export function explainDiagnosis(d: PodDiagnosis, comp: FlyteComponent, chart: C
         return { id: 'initContainerFailed', text: `${text}${d.initRole ? ` (it ${d.initRole})` : ''}${exitMeaning(exit)}`,
           hint: `the init container's command is not in its image: check the image (${d.container === 'wait-for-db' ? '`deployment.waitForDB.image.repository / deployment.waitForDB.image.tag`' : `\`${imageKey}\``}) and its command; ${logs}`, cause: c };
       }
+      const crash = crashOf(d, comp, target, k, chart);
       if (d.init) {
-        const dbText = [d.message, last?.message].filter(Boolean).join(' ');
-        const dbHint = DB_AUTH.test(dbText) ? 'the database refuses the password: fix the password in the values (database.postgres.auth checks it)'
-          : DB_UNREACHABLE.test(dbText) ? 'the database is not reachable from the pod: check its host/port and the network path' : undefined;
-        return { id: 'initContainerFailed', text: `${text}${d.initRole ? ` (it ${d.initRole})` : ''}${exitMeaning(exit)}`,
-          hint: dbHint ?? `${logs} shows why it fails${d.initRole && /database/.test(d.initRole) ? ' (database host, password and privileges are the usual causes)' : d.initRole && /Secret/.test(d.initRole) ? ' (RBAC on secrets is the usual cause)' : ''}`, cause: c };
+        return { id: 'initContainerFailed', text: `${text}${d.initRole ? ` (it ${d.initRole})` : ''}${exitMeaning(exit)}${crash ? `; read as: ${crash.said}` : ''}`,
+          hint: crash?.hint ?? `${logs} shows why it fails${d.initRole && /database/.test(d.initRole) ? ' (database host, password and privileges are the usual causes)' : d.initRole && /Secret/.test(d.initRole) ? ' (RBAC on secrets is the usual cause)' : ''}`, cause: c };
       }
-      const crashText = [d.message, last?.message, d.logLine].filter(Boolean).join(' ');
-      const db = dbOf(target, comp.component);
-      if (db && DB_AUTH.test(crashText)) return { id: d.kind === 'crash-loop' ? 'crashLooping' : 'containerFailed', text: `${text}${d.logLine ? `; log: ${d.logLine}` : ''}`, hint: `the database refuses the password of ${db.user}: fix ${db.valuesKey}.password (or the passwordPath file); database.postgres.auth checks it from here`, cause: c };
-      if (db && DB_UNREACHABLE.test(crashText)) return { id: d.kind === 'crash-loop' ? 'crashLooping' : 'containerFailed', text: `${text}${d.logLine ? `; log: ${d.logLine}` : ''}`, hint: `the pod cannot reach the database ${db.host}:${db.port}: check ${db.valuesKey}.host / port and the network path from the pods (database.postgres.connect checks it from here)`, cause: c };
+      if (crash) return { id: d.kind === 'crash-loop' ? 'crashLooping' : 'containerFailed', text: `${text}${d.logLine ? `; log: ${d.logLine}` : ''}; read as: ${crash.said}`, hint: crash.hint, cause: c };
       if (d.probeKill && !d.init) {
         const pk = d.probeKill;
         const probeKey = keys.probe.replace('readinessProbe', pk.kind === 'Liveness' ? 'livenessProbe' : 'startupProbe');

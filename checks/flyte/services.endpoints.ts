@@ -3,9 +3,9 @@ import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Json } from '../../src/engine/types.js';
 import { flyteServices, resolveChartNames } from '../../src/flyte/kubernetes.js';
-import { diagnosisText, podReady } from '../../src/flyte/pods.js';
+import { podReady } from '../../src/flyte/pods.js';
 import { API_MESSAGES, withKube } from '../kubernetes/_support.js';
-import { diagnosisCause, podsWithDiagnosis } from './_support.js';
+import { diagnosisCause, diagnosisLine, podsWithDiagnosis } from './_support.js';
 
 interface Service { metadata: { name: string }; spec?: unknown }
 interface Slice { metadata: { name?: string; labels?: unknown }; endpoints?: unknown }
@@ -121,7 +121,7 @@ export default defineCheck({
             hint: `a named targetPort must be a port the container declares (\`${k} get pod ${readyPods[0]} -o jsonpath='{.spec.containers[*].ports}'\`); otherwise the endpoints controller is behind (\`${k} get endpointslices -l kubernetes.io/service-name=${want.name}\`)` });
           continue;
         }
-        const why = r.diag ? diagnosisText(r.diag) : 'not ready';
+        const why = r.diag ? diagnosisLine(r.diag, ctx.target) : 'not ready';
         problems.push({ service: want.name, id: 'noReadyEndpoints', cause: diagnosisCause(r.diag, want, ctx.target),
           text: `${want.name}: no ready endpoints${c.notReady ? ` (${c.notReady} not ready)` : ''}: its pods (selector ${sel}) are not ready: ${why}`,
           hint: `the backing pods are not ready (flyte.deployments.ready has the reason and the fix); \`${k} describe service ${want.name}\` and \`${k} get endpointslices -l kubernetes.io/service-name=${want.name}\` show the endpoints` });

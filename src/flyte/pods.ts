@@ -5,6 +5,7 @@
 // Typed evidence only (no findings): checks/flyte/_support.ts turns it into text, fix and cause.
 // Every field is read defensively: an odd answer from a server never throws here.
 import { INIT_CONTAINERS, waitForDbTarget } from './kubernetes.js';
+import { familyLine } from './crash-text.js';
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -76,10 +77,17 @@ export interface PodDiagnosis {
   probeKill?: { kind: 'Liveness' | 'Startup'; message: string; count?: number };
   /** The most telling line of the container's previous log (read by the check when the status has no termination message). */
   logLine?: string;
+  /**
+   * The whole termination message (bounded) when the one shown is an excerpt of it: with terminationMessagePolicy
+   * FallbackToLogsOnError it is the log's tail, where the cause sits between earlier lines and a stack trace.
+   */
+  crashText?: string;
 }
 
-/** The last line of a log that says why a process stopped (error, fatal, panic...), trimmed. */
+/** The last line of a log that says why a process stopped (a known crash family first, then error, fatal, panic...), trimmed. */
 export function tellingLogLine(log: string): string | undefined {
+  const known = familyLine(log);
+  if (known) return known.replace(/\s+/g, ' ').slice(0, 240);
   const lines = log.split('\n').map((l) => l.trim()).filter(Boolean);
   for (let i = lines.length - 1; i >= 0; i--) {
     if (/\b(error|fatal|panic|failed|denied|refused|unable|cannot|could not|timeout|no such host|not found)\b/i.test(lines[i]!)) return lines[i]!.replace(/\s+/g, ' ').slice(0, 240);
@@ -92,6 +100,21 @@ const n = (v: unknown): number | undefined => (typeof v === 'number' && Number.i
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const obj = (v: unknown): Record<string, any> => (isObj(v) ? v : {});
 const one = (text: string | undefined, max = 400) => text?.replace(/\s+/g, ' ').trim().slice(0, max);
+/** Bound of a termination message kept for reading (the kubelet keeps at most 4096 bytes, FallbackToLogsOnError 2048). */
+const CRASH_TEXT_MAX = 4096;
+
+/**
+ * A termination message as shown: whole when it fits, else its telling line (a log tail's cause sits in the middle,
+ * not in its first characters), with the whole text kept apart for reading.
+ */
+function terminationMessage(raw: string | undefined, max = 500): { message?: string; crashText?: string } {
+  if (!raw) return {};
+  const flat = one(raw, CRASH_TEXT_MAX)!;
+  if (flat.length <= max) return flat ? { message: flat } : {};
+  const line = familyLine(raw) ?? tellingLogLine(raw);
+  const shown = line ? `… ${one(line, max - 2)}` : flat.slice(0, max);
+  return { message: shown, crashText: raw.length > CRASH_TEXT_MAX ? raw.slice(-CRASH_TEXT_MAX) : raw };
+}
 
 /** How recent a container's last termination must be for a running, not-ready container to count as crash-looping. */
 const RESTART_RECENT_MS = 30 * 60_000;
@@ -315,11 +338,12 @@ export function diagnosePod(pod: unknown, events: readonly EventLike[] = []): Po
       const running = isObj(state['running']) ? state['running'] : undefined;
       const lastT = obj(obj(c['lastState'])['terminated']);
       const restarts = n(c['restartCount']);
-      const term = (x: Record<string, any>) => ({ ...(s(x['reason']) ? { reason: s(x['reason'])! } : {}), ...(n(x['exitCode']) !== undefined ? { exitCode: n(x['exitCode'])! } : {}), ...(n(x['signal']) ? { signal: n(x['signal'])! } : {}), ...(s(x['message']) ? { message: one(s(x['message']), 500)! } : {}) });
+      const term = (x: Record<string, any>) => ({ ...(s(x['reason']) ? { reason: s(x['reason'])! } : {}), ...(n(x['exitCode']) !== undefined ? { exitCode: n(x['exitCode'])! } : {}), ...(n(x['signal']) ? { signal: n(x['signal'])! } : {}), ...(s(x['message']) ? { message: terminationMessage(s(x['message'])).message! } : {}) });
       const lastTermination = Object.keys(lastT).length ? term(lastT) : t && n(t['exitCode']) !== 0 ? term(t) : undefined;
+      const crashText = terminationMessage(s((Object.keys(lastT).length ? lastT : t ?? {})['message'])).crashText;
       const image = containerImage(spec, cname, init);
       const role = init ? INIT_CONTAINERS[cname] : undefined;
-      const cbase = { ...base, container: cname, ...(init ? { init: true } : {}), ...(restarts ? { restarts } : {}), ...(lastTermination && Object.keys(lastTermination).length ? { lastTermination } : {}), ...(image ? { image } : {}), ...(role ? { initRole: role.does } : {}) };
+      const cbase = { ...base, container: cname, ...(init ? { init: true } : {}), ...(restarts ? { restarts } : {}), ...(lastTermination && Object.keys(lastTermination).length ? { lastTermination } : {}), ...(image ? { image } : {}), ...(role ? { initRole: role.does } : {}), ...(crashText ? { crashText } : {}) };
       const waitsFor = init && cname === 'wait-for-db' ? waitForDbTarget(arr(spec['initContainers']).find((x) => isObj(x) && x['name'] === cname)) : undefined;
       if (w) {
         const reason = s(w['reason']) ?? 'Waiting';
@@ -365,7 +389,7 @@ export function diagnosePod(pod: unknown, events: readonly EventLike[] = []): Po
       }
       if (t && n(t['exitCode']) !== 0 && !(init && n(t['exitCode']) === 0)) {
         const reason = s(t['reason']) ?? 'Error';
-        const msg = s(t['message']) ? { message: one(s(t['message']), 500)! } : {};
+        const msg = s(t['message']) ? { message: terminationMessage(s(t['message'])).message! } : {};
         if (isStartFailure(term(t))) return { ...cbase, kind: 'create-error', reason, ...msg };
         const pk = !init ? probeKillOf(cname, n(t['exitCode'])) : undefined;
         return { ...cbase, kind: 'terminated', reason, ...msg, ...(pk ? { probeKill: pk } : {}) };

@@ -173,7 +173,7 @@ describe('a crash-looping pod whose status has no termination message: its previ
       expect(result).toMatchObject({ status: 'fail', messageId: 'crashLooping', cause: 'credentials:postgres:flyte@db.example:5432' });
       expect(result.message).toContain('log: {"level":"fatal","msg":"failed to connect to');
       expect(result.hint).toContain('configuration.database.password');
-      expect(logs[0]).toContain('container=flyte&previous=true&tailLines=40');
+      expect(logs[0]).toContain('container=flyte&previous=true&tailLines=80');
     } finally { current = undefined; }
   });
 });
