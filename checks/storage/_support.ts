@@ -4,6 +4,8 @@
 // "Error responses" code list and the GCS JSON API error reasons; anything else is an honest
 // "unrecognised" finding with the evidence. Only AccessDenied / forbidden means the policy.
 import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { tokenClaims } from '../../src/incluster/runtime.js';
 import { frontAnswer, frontNetworkFix, type FrontKind } from '../../src/clients/answers.js';
 import { maskIdentifier } from '../../src/config/secret.js';
 import { surroundingWhitespace } from '../../src/config/hygiene.js';
@@ -12,8 +14,8 @@ import type { StorageTarget, Target } from '../../src/config/target.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
 import type { CheckContext, Json, MessageSpec, Outcome } from '../../src/engine/types.js';
 import { isClusterInternal } from '../../src/config/endpoints.js';
-import { describeAnswer, s3Send, S3ProbeError, whatListens, type NetFailure, type S3Answer } from '../../src/clients/s3.js';
-import { GcsProbeError, type GcsAnswer, type GcsIdentity } from '../../src/clients/gcs.js';
+import { describeAnswer, netFailureOf, s3Send, S3ProbeError, whatListens, type NetFailure, type S3Answer } from '../../src/clients/s3.js';
+import { GcsProbeError, type GcsAnswer, type GcsIdentity, type MetadataRefusal } from '../../src/clients/gcs.js';
 import { AzureProbeError, azureService, type AzureAnswer } from '../../src/clients/azure.js';
 import { describeService } from '../../src/clients/sniff.js';
 import {
@@ -260,6 +262,133 @@ export function s3NotS3(ctx: CheckContext, a: Pick<S3Answer, 'status' | 'headers
   return { status: 'fail', messageId: 'notS3', cause: cause.wrongService(p.key), message: `${what}: not an S3 answer: ${seen}`, hint: `point ${storageKey(st, 'endpoint')} at the object store's S3 API (MinIO: the API port, usually 9000, not the console), not at ${p.url}${st.endpoint ? '' : ' (a proxy intercepts it?)'}`, details: d };
 }
 
+// ---------------------------------------------------------------- cloud workload identities
+// The pod's (or this machine's) web identity exchanged at the provider's token service: AWS STS
+// AssumeRoleWithWebIdentity (EKS IRSA), the GKE metadata server (Workload Identity), Entra ID's
+// token endpoint (Azure Workload Identity). Every refusal names its own cause and fix, from the
+// error code and text, the environment the SDK read (AWS_ROLE_ARN, the token file) and the token's
+// claims (iss, sub, aud, exp: never the token itself); anything else is "unrecognised: <code> <message>".
+
+interface IdentityFinding {
+  /** Short name of the cause, in details.identityFailure. */
+  reason: string;
+  cause: string;
+  text: string;
+  fix: string;
+  details: Record<string, Json>;
+}
+
+interface TokenFacts { file?: string; state: 'unset' | 'missing' | 'unreadable' | 'empty' | 'not-jwt' | 'jwt'; iss?: string; sub?: string; aud?: string[]; exp?: number }
+
+/** What the token file holds, without ever returning the token (it is registered as a secret). */
+function tokenFacts(ctx: CheckContext, file: string | undefined): TokenFacts {
+  if (!file) return { state: 'unset' };
+  let text: string;
+  try {
+    const s = statSync(file);
+    if (!s.isFile()) return { file, state: 'unreadable' };
+    text = readFileSync(file, 'utf8');
+  } catch (e) { return { file, state: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable' }; }
+  const tok = text.trim();
+  if (!tok) return { file, state: 'empty' };
+  ctx.addSecret(tok);
+  const c = tokenClaims(tok);
+  if (!c) return { file, state: 'not-jwt' };
+  const aud = typeof c['aud'] === 'string' ? [c['aud']] : Array.isArray(c['aud']) ? c['aud'].filter((x): x is string => typeof x === 'string') : undefined;
+  return {
+    file, state: 'jwt',
+    ...(typeof c['iss'] === 'string' ? { iss: c['iss'] } : {}),
+    ...(typeof c['sub'] === 'string' ? { sub: c['sub'] } : {}),
+    ...(aud ? { aud } : {}),
+    ...(typeof c['exp'] === 'number' ? { exp: c['exp'] } : {}),
+  };
+}
+
+function tokenDetails(f: TokenFacts): Record<string, Json> {
+  return { tokenFile: f.file ?? null, tokenState: f.state, ...(f.iss ? { tokenIssuer: f.iss } : {}), ...(f.sub ? { tokenSubject: f.sub } : {}), ...(f.aud ? { tokenAudience: f.aud } : {}), ...(f.exp !== undefined ? { tokenExpires: new Date(f.exp * 1000).toISOString() } : {}) };
+}
+
+/** The service account whose token this is: from the claims, else from where the run is. */
+function subjectOf(t: Target, f: TokenFacts): string {
+  if (f.sub) return f.sub;
+  const ran = /^in-cluster\/([^/]+)\/([^/]+)$/.exec(t.runtime?.ranAt ?? '');
+  return ran && ran[1] !== 'unknown' && ran[2] !== 'unknown' ? `system:serviceaccount:${ran[1]}:${ran[2]}` : 'system:serviceaccount:<namespace>:<service-account>';
+}
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const SA_ANNOTATION = 'eks.amazonaws.com/role-arn';
+
+/** A token file the SDK would fail on, told from the file itself (checked before any STS answer is read). */
+function tokenFileFinding(f: TokenFacts, envName: string, mountedBy: string, fixOwner: string): IdentityFinding | undefined {
+  const d = tokenDetails(f);
+  if (f.state === 'missing') return { reason: 'token-file-missing', cause: cause.config(`${envName}=${f.file}`), text: `${envName}=${f.file} names a file that does not exist: the projected service-account token is not mounted`, fix: `${mountedBy}; if the env var was copied into the pod spec by hand, remove it and let ${fixOwner} inject it with the volume, then restart the pods`, details: d };
+  if (f.state === 'unreadable') return { reason: 'token-file-unreadable', cause: cause.config(`${envName}=${f.file}`), text: `${envName}=${f.file} cannot be read (not a file, or no permission for this user)`, fix: `let the container's user read the projected token (the pod's securityContext fsGroup; ${mountedBy})`, details: d };
+  if (f.state === 'empty') return { reason: 'token-file-empty', cause: cause.config(`${envName}=${f.file}`), text: `the token file ${f.file} (${envName}) is empty: there is no web identity token to exchange`, fix: `${mountedBy} (a projected serviceAccountToken volume, written by the kubelet); an empty file is not one`, details: d };
+  if (f.state === 'not-jwt') return { reason: 'token-not-jwt', cause: cause.config(`${envName}=${f.file}`), text: `the token file ${f.file} (${envName}) does not hold a JWT (three base64url parts with JSON claims)`, fix: `${mountedBy}; it must hold the kubelet's projected service-account token, not another file`, details: d };
+  return undefined;
+}
+
+/** AWS web identity (IRSA / AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE): the finding for a failed credential chain, or undefined when no web identity is in play. */
+export function awsWebIdentityFinding(ctx: CheckContext, e: S3ProbeError, env: NodeJS.ProcessEnv = process.env): IdentityFinding | undefined {
+  const t = ctx.target;
+  const role = env['AWS_ROLE_ARN'], file = env['AWS_WEB_IDENTITY_TOKEN_FILE'];
+  if (!role && !file) return undefined;
+  const f = tokenFacts(ctx, file);
+  const td = tokenDetails(f);
+  const base: Record<string, Json> = { roleArn: role ?? null, ...td };
+  const restart = 'restart the pods (the EKS pod identity webhook injects AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE and the token volume only when a pod is created)';
+  if (!file) return { reason: 'role-without-token-file', cause: cause.config('AWS_WEB_IDENTITY_TOKEN_FILE'), text: `AWS_ROLE_ARN=${role} is set but AWS_WEB_IDENTITY_TOKEN_FILE is not, so the SDK does not use the role at all`, fix: `the EKS pod identity webhook sets both (with the token at /var/run/secrets/eks.amazonaws.com/serviceaccount/token): remove a hand-set AWS_ROLE_ARN from the pod spec, annotate Flyte's service account with ${SA_ANNOTATION}: ${role} and ${restart}; outside a pod, set AWS_WEB_IDENTITY_TOKEN_FILE to a token file`, details: base };
+  const fileIssue = tokenFileFinding(f, 'AWS_WEB_IDENTITY_TOKEN_FILE', 'the EKS pod identity webhook mounts the token volume aws-iam-token at /var/run/secrets/eks.amazonaws.com/serviceaccount/token when Flyte\'s service account carries ' + SA_ANNOTATION, 'the webhook');
+  if (!role) return fileIssue ?? { reason: 'token-file-without-role', cause: cause.config('AWS_ROLE_ARN'), text: `AWS_WEB_IDENTITY_TOKEN_FILE=${file} is set but AWS_ROLE_ARN is not, so the SDK has no role to assume with it`, fix: `annotate Flyte's service account with ${SA_ANNOTATION}: arn:aws:iam::<account>:role/<role> and ${restart}; outside a pod, set AWS_ROLE_ARN`, details: base };
+  if (!ROLE_ARN.test(role.trim())) return { reason: 'role-arn-malformed', cause: cause.config(`${SA_ANNOTATION}=${role}`), text: `AWS_ROLE_ARN=${JSON.stringify(role)} is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)`, fix: `set the ${SA_ANNOTATION} annotation of Flyte's service account to the role's ARN (aws iam get-role --role-name <name> --query Role.Arn) and ${restart}`, details: base };
+  if (fileIssue) return fileIssue;
+  if (e.kind === 'no-credentials') return undefined;
+  const code = e.evidence.sdkName ?? '';
+  const msg = scrub(e.message, t.storage!);
+  const account = /::(\d{12}):/.exec(role)?.[1] ?? '<account>';
+  const issHost = f.iss?.replace(/^https?:\/\//, '').replace(/\/$/, '');
+  const sub = subjectOf(t, f);
+  const said = `${code && code !== 'Error' ? `${code}: ` : ''}${msg}`;
+  const d = { ...base, stsCode: code || null, stsMessage: msg };
+  if (/^AccessDenied/.test(code) || /not authorized to perform:? sts:AssumeRoleWithWebIdentity/i.test(msg)) {
+    return { reason: 'trust-policy', cause: cause.config(`aws-role-trust:${role}`), text: `STS refused AssumeRoleWithWebIdentity on ${role} (${said}): the role's trust policy does not let ${sub} assume it${issHost ? ` through the OIDC provider ${issHost}` : ''}`,
+      fix: `in the trust policy of ${role}, allow sts:AssumeRoleWithWebIdentity for Principal {"Federated": "arn:aws:iam::${account}:oidc-provider/${issHost ?? '<cluster OIDC issuer host>'}"} with Condition StringEquals {"${issHost ?? '<issuer host>'}:sub": "${sub}", "${issHost ?? '<issuer host>'}:aud": "sts.amazonaws.com"} (aws iam get-role --role-name ${role.split('/').pop()} --query Role.AssumeRolePolicyDocument)`, details: d };
+  }
+  if (/^InvalidIdentityToken/.test(code) && /No OpenIDConnect provider found/i.test(msg)) {
+    const issuer = /provider found in your account for (\S+)/i.exec(msg)?.[1] ?? f.iss ?? '<cluster OIDC issuer>';
+    return { reason: 'oidc-provider-missing', cause: cause.config(`aws-oidc-provider:${issuer.replace(/^https?:\/\//, '')}`), text: `STS does not know the token's issuer (${said}): the cluster's OIDC provider ${issuer} is not registered in IAM of account ${account}`,
+      fix: `register it: eksctl utils associate-iam-oidc-provider --cluster <cluster> --approve (or aws iam create-open-id-connect-provider --url ${/^https?:\/\//.test(issuer) ? issuer : `https://${issuer}`} --client-id-list sts.amazonaws.com); the role's trust policy must name that provider`, details: d };
+  }
+  if (/^InvalidIdentityToken/.test(code) && /audience/i.test(msg)) {
+    const audOk = f.aud?.includes('sts.amazonaws.com');
+    return { reason: 'audience', cause: cause.config(`aws-oidc-audience:${issHost ?? role}`), text: `STS refused the token's audience (${said}): the token says aud ${f.aud ? f.aud.join(', ') : '(unknown)'}${audOk ? ', which is sts.amazonaws.com, so the OIDC provider in IAM does not list it as a client id' : ', and IRSA needs sts.amazonaws.com'}`,
+      fix: audOk ? `add the audience to the OIDC provider: aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn arn:aws:iam::${account}:oidc-provider/${issHost ?? '<issuer host>'} --client-id sts.amazonaws.com` : `project the token with audience sts.amazonaws.com (the webhook does; a hand-written projected volume needs serviceAccountToken.audience: sts.amazonaws.com, or the annotation eks.amazonaws.com/audience on the service account must be sts.amazonaws.com or listed in the OIDC provider's client ids), then restart the pods`, details: d };
+  }
+  if (/^ExpiredToken/.test(code) || /token (is )?expired/i.test(msg)) {
+    const now = ctx.clock.now();
+    if (f.exp !== undefined && f.exp * 1000 <= now) return { reason: 'token-expired', cause: cause.config(`AWS_WEB_IDENTITY_TOKEN_FILE=${file}`), text: `STS says the web identity token expired (${said}): the token in ${file} expired at ${new Date(f.exp * 1000).toISOString()}: nothing refreshes the file`, fix: `mount the token as a projected serviceAccountToken volume (the kubelet rotates it before it expires; the webhook does this), not a copied token or a Secret; restart the pods`, details: d };
+    return { reason: 'clock', cause: cause.config('clock'), text: `STS says the web identity token expired (${said}) though it is valid by this clock${f.exp !== undefined ? ` until ${new Date(f.exp * 1000).toISOString()}` : ''}: this machine's (the node's) clock is off`, fix: 'synchronise the node\'s clock with NTP (`timedatectl set-ntp true`, `chronyc makestep`); STS checks the token\'s iat/exp against AWS time', details: d };
+  }
+  if (/^IDPCommunicationError/.test(code)) return { reason: 'idp-unreachable', cause: cause.backend(`oidc-issuer ${f.iss ?? 'unknown'}`), text: `IAM could not fetch the signing keys of the token's issuer ${f.iss ?? ''} (${said})`, fix: `the issuer's ${f.iss ?? '<issuer>'}/.well-known/openid-configuration and its jwks_uri must answer over public HTTPS (EKS serves them; a self-managed cluster must publish them); retry, it is often transient`, details: d };
+  if (/^IDPRejectedClaim/.test(code)) return { reason: 'idp-rejected-claim', cause: cause.config(`aws-oidc-provider:${issHost ?? 'unknown'}`), text: `STS rejected a claim of the token (${said})`, fix: `compare the token's claims (iss ${f.iss ?? '?'}, sub ${sub}, aud ${f.aud?.join(',') ?? '?'}) with the OIDC provider and the role's trust policy conditions`, details: d };
+  if (/^InvalidIdentityToken/.test(code)) return { reason: 'invalid-token', cause: cause.config(`aws-oidc-provider:${issHost ?? 'unknown'}`), text: `STS refused the web identity token (${said})`, fix: `the OIDC provider in IAM (arn:aws:iam::${account}:oidc-provider/${issHost ?? '<issuer host>'}) must match the cluster's issuer ${f.iss ?? ''} and its current signing keys (thumbprint); aws eks describe-cluster --query cluster.identity.oidc.issuer`, details: d };
+  if (/^(ValidationError|InvalidParameterValue|MalformedInput)/.test(code) && /role ?arn|\bARN\b/i.test(msg)) return { reason: 'role-arn-malformed', cause: cause.config(`${SA_ANNOTATION}=${role}`), text: `STS refused the role ARN AWS_ROLE_ARN=${JSON.stringify(role)} (${said})`, fix: `set the ${SA_ANNOTATION} annotation of Flyte's service account to the role's exact ARN (aws iam get-role --role-name <name> --query Role.Arn) and ${restart}`, details: d };
+  if (/^(ValidationError|InvalidParameterValue)/.test(code) && /webIdentityToken/i.test(msg)) return { reason: 'token-invalid-form', cause: cause.config(`AWS_WEB_IDENTITY_TOKEN_FILE=${file}`), text: `STS refused the form of the token in ${file} (${said})`, fix: 'mount the projected service-account token the webhook provides (a JWT); the file holds something else', details: d };
+  if (/^RegionDisabled/.test(code)) {
+    const region = env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? t.storage?.region ?? '<region>';
+    return { reason: 'sts-region-disabled', cause: cause.config(`aws-sts-region:${region}`), text: `STS is not activated in ${region} for account ${account} (${said})`, fix: `activate STS in ${region} (IAM console → Account settings → Security Token Service endpoints), or set AWS_REGION to a region where it is active`, details: { ...d, region } };
+  }
+  if (/did not answer within/.test(msg)) return { reason: 'sts-unreachable', cause: cause.credentials('s3', 'web-identity'), text: `STS gave no answer in time (${msg})`, fix: 'give the pods a network path to STS (an interface VPC endpoint com.amazonaws.<region>.sts for a private cluster, or a NAT gateway); check AWS_ENDPOINT_URL_STS and HTTPS_PROXY if set', details: d };
+  const net = netFailureOf({ message: e.message, code: /\b(E[A-Z]{3,}|EAI_AGAIN)\b/.exec(e.message)?.[1] });
+  if (net && net.kind !== 'other') {
+    const sts = env['AWS_ENDPOINT_URL_STS'] ?? `https://sts.${env['AWS_REGION'] ?? t.storage?.region ?? 'us-east-1'}.amazonaws.com`;
+    let key = sts;
+    try { const u = new URL(sts); key = hostPortKey(u.hostname, u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80); } catch { /* as written */ }
+    return { reason: 'sts-unreachable', cause: cause.unreachable(key), text: `STS at ${sts} did not answer (${msg}): the role cannot be assumed`, fix: `give the pods a network path to STS: an interface VPC endpoint com.amazonaws.<region>.sts for a private cluster, or a NAT gateway; an HTTPS proxy must be in HTTPS_PROXY with STS not in NO_PROXY${env['AWS_ENDPOINT_URL_STS'] ? `; AWS_ENDPOINT_URL_STS=${env['AWS_ENDPOINT_URL_STS']} overrides the STS endpoint: check it` : ''}`, details: { ...d, stsEndpoint: sts } };
+  }
+  return { reason: 'unrecognised', cause: cause.credentials('s3', 'web-identity'), text: `unrecognised: ${code || 'Error'} ${msg}`, fix: `the exchange of the web identity token (${file}) for role ${role} failed in a way not recognised here: check the role's trust policy and the cluster's OIDC provider in IAM, and the pod's logs`, details: d };
+}
+
 /**
  * The outcome for a failed S3 call. `identity` is whose credentials were used (for messages and
  * cause keys). Async: a closed connection is explained by looking at what listens on the port.
@@ -292,6 +421,11 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
           details: { ...base, sdkError: e.message, precedence: credentialPrecedence(st) },
         };
       }
+      if (st.authType === 'iam') {
+        const w = awsWebIdentityFinding(ctx, e);
+        if (w && podIam) return { status: 'fail', messageId: 'podHasNoIdentity', cause: w.cause, message: `the pod (${t.runtime?.ranAt ?? 'in-cluster'}) has no usable AWS web identity: ${w.text}`, hint: w.fix, details: { ...base, ...w.details, identityFailure: w.reason, sdkError: scrub(e.message, st) } };
+        if (w) return { status: 'warn', messageId: 'noCredentialsHere', cause: w.cause, message: `cannot be checked from this machine: its AWS web identity is incomplete: ${w.text}`, hint: `${w.fix}; or run flyte-doctor --in-cluster to probe with Flyte's own identity`, details: { ...base, ...w.details, identityFailure: w.reason, sdkError: scrub(e.message, st) } };
+      }
       if (podIam) {
         return {
           status: 'fail', messageId: 'podHasNoIdentity', cause: cause.credentials('s3', 'pod'),
@@ -307,6 +441,11 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
         details: { ...base, sdkError: e.message, precedence: credentialPrecedence(st) },
       };
     case 'credentials-provider':
+      if (st.authType === 'iam') {
+        const w = awsWebIdentityFinding(ctx, e);
+        if (w && podIam) return { status: 'fail', messageId: 'podIdentityFailed', cause: w.cause, message: `the pod's AWS web identity failed (${t.runtime?.ranAt ?? 'in-cluster'}): ${w.text}`, hint: w.fix, details: { ...base, ...w.details, identityFailure: w.reason, sdkError: scrub(e.message, st) } };
+        if (w) return { status: 'warn', messageId: 'localCredentialsFailed', cause: w.cause, message: `cannot be checked from this machine: its AWS web identity failed: ${w.text}`, hint: `${w.fix}; this is this machine's web identity (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE here), not Flyte's: run flyte-doctor --in-cluster to probe with Flyte's own`, details: { ...base, ...w.details, identityFailure: w.reason, sdkError: scrub(e.message, st) } };
+      }
       if (podIam) {
         return {
           status: 'fail', messageId: 'podIdentityFailed', cause: cause.credentials('s3', 'pod'),
@@ -680,6 +819,34 @@ function gcsWho(st: StorageTarget, id: GcsIdentity | undefined, principal?: stri
   return `${p ?? 'this machine\'s credentials'} (from ${id.source})`;
 }
 
+/** GKE Workload Identity: the metadata server's refusal of a token, told by its status and text. */
+function gkeMetadataFinding(t: Target, md: MetadataRefusal): IdentityFinding & { serverSide?: boolean } {
+  const ran = /^in-cluster\/([^/]+)\/([^/]+)$/.exec(t.runtime?.ranAt ?? '');
+  const ns = ran?.[1] && ran[1] !== 'unknown' ? ran[1] : '<namespace>', ksa = ran?.[2] && ran[2] !== 'unknown' ? ran[2] : '<service-account>';
+  const project = md.project ?? '<project>';
+  const gsa = md.email && /@.*\.iam\.gserviceaccount\.com$/.test(md.email) ? md.email : undefined;
+  const gsaText = gsa ?? '<gsa>@<project>.iam.gserviceaccount.com';
+  const said = `HTTP ${md.status}${md.text ? `: ${md.text.split(/(?<=[.!]) /)[0]!.slice(0, 240)}` : ''}`;
+  const d: Record<string, Json> = { metadataServer: md.host, metadataStatus: md.status, metadataMessage: md.text.slice(0, 300), googleServiceAccount: md.email ?? null, project: md.project ?? null, kubernetesServiceAccount: `${ns}/${ksa}` };
+  const member = `serviceAccount:${project}.svc.id.goog[${ns}/${ksa}]`;
+  const annotate = `kubectl annotate serviceaccount -n ${ns} ${ksa} --overwrite iam.gke.io/gcp-service-account=${gsaText}`;
+  const text = `${md.text} ${md.email ?? ''}`;
+  if (/not annotated|no .*annotation|iam\.gke\.io\/gcp-service-account/i.test(md.text) || md.email && /\.svc\.id\.goog$/.test(md.email) && md.status === 404) {
+    return { reason: 'ksa-not-annotated', cause: cause.config(`gke-wi-annotation:${ns}/${ksa}`), text: `the metadata server refused a token (${said}): the Kubernetes service account ${ns}/${ksa} is not annotated with a Google service account`, fix: `${annotate}, grant that GSA roles/iam.workloadIdentityUser for ${member}, and restart the pods`, details: d };
+  }
+  if (/iamcredentials\.googleapis\.com|IAM Service Account Credentials API/i.test(md.text) && /disabled|not been used|not enabled/i.test(md.text)) {
+    return { reason: 'iamcredentials-api-disabled', cause: cause.config(`gcp-api:iamcredentials:${project}`), text: `the metadata server cannot mint a token (${said}): the IAM Service Account Credentials API is disabled in project ${project}`, fix: `gcloud services enable iamcredentials.googleapis.com --project ${project}`, details: d };
+  }
+  if (/IAM returned 404|does not exist|Gaia id not found|service account .*not found|NOT_FOUND/i.test(text) || md.status === 404) {
+    return { reason: 'gsa-missing', cause: cause.config(`gke-wi-gsa:${gsa ?? `${ns}/${ksa}`}`), text: `the metadata server refused a token (${said}): the Google service account ${gsa ?? 'named by the iam.gke.io/gcp-service-account annotation'} does not exist (deleted, mistyped, or of another project)`, fix: `check the annotation of ${ns}/${ksa} (kubectl get serviceaccount -n ${ns} ${ksa} -o jsonpath='{.metadata.annotations.iam\\.gke\\.io/gcp-service-account}'): create that GSA (gcloud iam service-accounts create) or fix the annotation to an existing one (${annotate}); then grant it roles/iam.workloadIdentityUser for ${member} and restart the pods`, details: d };
+  }
+  if (md.status === 403 || /getAccessToken|workloadIdentityUser|IAM returned 403/i.test(md.text)) {
+    return { reason: 'wi-binding-missing', cause: cause.config(`gke-wi-binding:${gsa ?? `${ns}/${ksa}`}`), text: `the metadata server refused a token (${said}): ${ns}/${ksa} may not act as ${gsa ?? 'its Google service account'} (no roles/iam.workloadIdentityUser binding for ${member})`, fix: `gcloud iam service-accounts add-iam-policy-binding ${gsaText} --role roles/iam.workloadIdentityUser --member "${member}" (IAM gives the same 403 when the GSA does not exist: gcloud iam service-accounts describe ${gsaText}); a new binding takes a few minutes`, details: d };
+  }
+  if (md.status >= 500 || md.status === 429) return { reason: 'metadata-server-error', serverSide: true, cause: cause.backend(`gke-metadata ${md.host}`), text: `the metadata server answered ${said}`, fix: 'retry; if it persists, check the gke-metadata-server pods of the node (kubectl -n kube-system get pods -l k8s-app=gke-metadata-server) and that the node pool runs with --workload-metadata=GKE_METADATA', details: d };
+  return { reason: 'unrecognised', cause: cause.credentials('gcs', 'metadata-server'), text: `unrecognised: HTTP ${md.status} ${md.text.slice(0, 300)}`, fix: `look at the metadata server's answer (curl -H 'Metadata-Flavor: Google' http://${md.host}/computeMetadata/v1/instance/service-accounts/default/email from the pod) and the Workload Identity setup of ${ns}/${ksa}`, details: d };
+}
+
 export function gcsFailure(ctx: CheckContext, op: GcsOp, e: unknown, id?: GcsIdentity): GcsOutcome {
   if (!(e instanceof GcsProbeError)) throw e;
   const t = ctx.target, st = t.storage!;
@@ -694,6 +861,15 @@ export function gcsFailure(ctx: CheckContext, op: GcsOp, e: unknown, id?: GcsIde
     case 'key-file':
       return { status: 'fail', messageId: 'keyFileUnreadable', cause: cause.config(storageKey(st, 'keyFile')), message: `${e.message}`, hint: `point ${machine ? 'GOOGLE_APPLICATION_CREDENTIALS' : storageKey(st, 'keyFile')} at the service account's JSON key (gcloud iam service-accounts keys create)`, details: base };
     case 'token': {
+      const md = e.evidence.metadata;
+      if (md) {
+        const w = gkeMetadataFinding(t, md);
+        const dd = { ...base, ...w.details, identityFailure: w.reason };
+        if (machine) return { status: 'warn', messageId: 'thisMachineCredentialsRejected', cause: w.cause, message: `cannot be checked from this machine: its Google identity (the metadata server here) failed: ${w.text}`, hint: `${w.fix}; this is this machine's identity, not Flyte's: run flyte-doctor --in-cluster to probe with Flyte's own`, details: dd };
+        if (w.reason === 'unrecognised') return { status: 'fail', messageId: 'unrecognised', cause: w.cause, message: `the pod's Google identity (${t.runtime?.ranAt ?? 'in-cluster'}): ${w.text}`, hint: w.fix, details: dd };
+        if (w.serverSide) return { status: 'fail', messageId: 'serverError', cause: w.cause, message: `the pod's Google identity (${t.runtime?.ranAt ?? 'in-cluster'}): ${w.text}`, hint: w.fix, details: dd };
+        return { status: 'fail', messageId: 'podHasNoGoogleIdentity', cause: w.cause, message: `the pod's Workload Identity failed (${t.runtime?.ranAt ?? 'in-cluster'}): ${w.text}`, hint: w.fix, details: dd };
+      }
       const desc = `${e.evidence.tokenError ?? ''} ${e.evidence.tokenDescription ?? ''} ${e.message}`;
       if (/iat|exp|short-lived|reasonable timeframe|clock/i.test(desc)) return { status: 'fail', messageId: 'clockSkew', cause: cause.config('clock'), message: `the token endpoint refused the signed JWT: ${e.message} (this machine's clock is off)`, hint: 'synchronise this machine\'s clock with NTP (`timedatectl set-ntp true`)', details: base };
       if (e.answer && !e.evidence.tokenError && !e.answer.json) return gcsNotGcs(ctx, e.answer, 'token request', base);
@@ -908,6 +1084,58 @@ async function azureNetFailure(ctx: CheckContext, net: NetFailure, what: string,
 }
 
 /** Every way an Azure Blob call can fail, mapped from the evidence to a finding. */
+/** Azure Workload Identity (AZURE_FEDERATED_TOKEN_FILE + AZURE_CLIENT_ID + AZURE_TENANT_ID): the finding for a failed token exchange, or undefined when Workload Identity is not in play. */
+function azureWorkloadIdentityFinding(ctx: CheckContext, e: AzureProbeError, env: NodeJS.ProcessEnv = process.env): IdentityFinding | undefined {
+  const t = ctx.target;
+  const file = env['AZURE_FEDERATED_TOKEN_FILE'], client = env['AZURE_CLIENT_ID'], tenant = env['AZURE_TENANT_ID'];
+  if (!file && !e.evidence.workloadIdentity) return undefined;
+  const f = tokenFacts(ctx, file);
+  const base: Record<string, Json> = { clientId: client ?? null, tenantId: tenant ?? null, ...tokenDetails(f) };
+  const restart = 'restart the pods (the Azure Workload Identity webhook injects AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE and the token volume only when a pod is created)';
+  const missing = [!client && 'AZURE_CLIENT_ID', !tenant && 'AZURE_TENANT_ID'].filter((x): x is string => !!x);
+  if (missing.length) return { reason: 'workload-identity-incomplete', cause: cause.config(missing[0]!), text: `AZURE_FEDERATED_TOKEN_FILE=${file} is set but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not, so no credential uses the token`, fix: `label the pods azure.workload.identity/use: "true" and annotate Flyte's service account with azure.workload.identity/client-id: <client id of the managed identity>${!tenant ? ' (and azure.workload.identity/tenant-id, or the webhook\'s default tenant)' : ''}, then ${restart}`, details: base };
+  const fileIssue = tokenFileFinding(f, 'AZURE_FEDERATED_TOKEN_FILE', 'the Azure Workload Identity webhook mounts the projected token at /var/run/secrets/azure/tokens/azure-identity-token in pods labelled azure.workload.identity/use: "true"', 'the webhook');
+  if (fileIssue) return fileIssue;
+  if (e.kind === 'no-credentials') return undefined;
+  const code = e.evidence.aadsts;
+  const msg = e.message.replace(/^.*? failed: /, '');
+  const d: Record<string, Json> = { ...base, aadsts: code ? `AADSTS${code}` : null, entraMessage: msg.slice(0, 400) };
+  const iss = /Assertion Issuer: '([^']+)'/.exec(msg)?.[1] ?? f.iss ?? '<the cluster\'s OIDC issuer URL>';
+  const sub = /Assertion Subject: '([^']+)'/.exec(msg)?.[1] ?? subjectOf(t, f);
+  const aud = /Assertion Audience: '([^']+)'/.exec(msg)?.[1] ?? f.aud?.join(',');
+  const fedCreate = `az identity federated-credential create --name flyte --identity-name <managed identity of client ${client}> --resource-group <rg> --issuer ${iss} --subject ${sub} --audience api://AzureADTokenExchange`;
+  const issuerCheck = 'az aks show -g <rg> -n <cluster> --query oidcIssuerProfile.issuerUrl -o tsv';
+  switch (code) {
+    case '70021':
+      return { reason: 'federated-credential-missing', cause: cause.config(`azure-federated-credential:${client}`), text: `Entra ID found no federated credential on client ${client} for this token (issuer ${iss}, subject ${sub}${aud ? `, audience ${aud}` : ''}): ${msg.slice(0, 240)}`, fix: `add one with exactly that issuer and subject: ${fedCreate} (the issuer must be ${issuerCheck}, with its trailing slash as printed)`, details: d };
+    case '700211':
+      return { reason: 'federated-issuer-mismatch', cause: cause.config(`azure-federated-credential:${client}`), text: `Entra ID has no federated credential on client ${client} for the token's issuer ${iss} (${msg.slice(0, 200)})`, fix: `set the federated credential's issuer to the cluster's OIDC issuer, exactly (${issuerCheck}; trailing slash included), or enable the cluster's OIDC issuer (az aks update --enable-oidc-issuer --enable-workload-identity)`, details: d };
+    case '700212':
+      return { reason: 'federated-audience-mismatch', cause: cause.config(`azure-federated-credential:${client}`), text: `Entra ID has no federated credential on client ${client} for the token's audience ${aud ?? '(unknown)'} (${msg.slice(0, 200)})`, fix: aud && aud !== 'api://AzureADTokenExchange' ? 'project the token with audience api://AzureADTokenExchange (the webhook does; the service account annotation azure.workload.identity/... or a hand-written projected volume changed it), then restart the pods' : `set the federated credential's audience to api://AzureADTokenExchange (az identity federated-credential update ... --audience api://AzureADTokenExchange)`, details: d };
+    case '700213':
+      return { reason: 'federated-subject-mismatch', cause: cause.config(`azure-federated-credential:${client}`), text: `Entra ID has no federated credential on client ${client} for the subject ${sub} (${msg.slice(0, 200)})`, fix: `the federated credential's subject must be exactly ${sub} (namespace and service account of the pod): ${fedCreate}`, details: d };
+    case '700016':
+      return { reason: 'client-not-found', cause: cause.config(`azure.workload.identity/client-id=${client}`), text: `Entra ID knows no application ${client} in tenant ${tenant} (${msg.slice(0, 200)}): AZURE_CLIENT_ID is not the client id of an identity in this tenant`, fix: `set the annotation azure.workload.identity/client-id of Flyte's service account to the managed identity's client id (az identity show -g <rg> -n <identity> --query clientId -o tsv), in tenant ${tenant}, and ${restart}`, details: d };
+    case '90002': case '900023': case '90072':
+      return { reason: 'tenant-not-found', cause: cause.config(`AZURE_TENANT_ID=${tenant}`), text: `Entra ID does not know tenant ${tenant} (${msg.slice(0, 200)})`, fix: `AZURE_TENANT_ID must be the tenant of the managed identity (az account show --query tenantId -o tsv): set the annotation azure.workload.identity/tenant-id on Flyte's service account (or the webhook's azureTenantID) and ${restart}`, details: d };
+    case '700024': {
+      const now = ctx.clock.now();
+      if (f.exp !== undefined && f.exp * 1000 <= now) return { reason: 'token-expired', cause: cause.config(`AZURE_FEDERATED_TOKEN_FILE=${file}`), text: `Entra ID says the federated token is outside its valid time range (${msg.slice(0, 200)}): the token in ${file} expired at ${new Date(f.exp * 1000).toISOString()}: nothing refreshes the file`, fix: 'mount the token as a projected serviceAccountToken volume (the kubelet rotates it; the webhook does this), not a copied token; restart the pods', details: d };
+      return { reason: 'clock', cause: cause.config('clock'), text: `Entra ID says the federated token is outside its valid time range (${msg.slice(0, 200)}) though it is valid by this clock${f.exp !== undefined ? ` until ${new Date(f.exp * 1000).toISOString()}` : ''}: the node's clock is off`, fix: 'synchronise the node\'s clock with NTP (`timedatectl set-ntp true`, `chronyc makestep`)', details: d };
+    }
+    case '50166': case '700027': case '5002738':
+      return { reason: 'issuer-keys', cause: cause.backend(`oidc-issuer ${f.iss ?? iss}`), text: `Entra ID could not verify the token with its issuer's published keys (${msg.slice(0, 200)})`, fix: `the issuer ${iss} must serve /.well-known/openid-configuration and its JWKS over public HTTPS (AKS does when the OIDC issuer is enabled); after a key rotation, retry`, details: d };
+    case undefined:
+      if (/endpoints_resolution_error|no token within/.test(msg)) {
+        const host = env['AZURE_AUTHORITY_HOST'] || 'https://login.microsoftonline.com';
+        let key = host;
+        try { const u = new URL(host); key = hostPortKey(u.hostname, u.port ? Number(u.port) : 443); } catch { /* as written */ }
+        return { reason: 'authority-unreachable', cause: cause.unreachable(key), text: msg, fix: `give the pods HTTPS egress to ${host} (Entra ID; a firewall or proxy must allow it)${env['AZURE_AUTHORITY_HOST'] ? `; AZURE_AUTHORITY_HOST=${env['AZURE_AUTHORITY_HOST']} overrides the authority: check it` : ''}`, details: d };
+      }
+  }
+  return { reason: 'unrecognised', cause: cause.credentials('azure', 'workload-identity'), text: `unrecognised: ${code ? `AADSTS${code}` : 'error'} ${msg.replace(/^AADSTS\d+:\s*/, '').slice(0, 300)}`, fix: `check the federated credential of client ${client} (issuer ${iss}, subject ${sub}, audience api://AzureADTokenExchange) and AZURE_TENANT_ID ${tenant}`, details: d };
+}
+
 export async function azureFailure(ctx: CheckContext, op: AzureOp, e: unknown, id?: AzureIdentity): Promise<AzureOutcome> {
   if (!(e instanceof AzureProbeError)) throw e;
   const t = ctx.target, st = t.storage!;
@@ -917,6 +1145,15 @@ export async function azureFailure(ctx: CheckContext, op: AzureOp, e: unknown, i
   const machine = id?.mode === 'token' && !t.inCluster;
   const credWho = id?.mode === 'key' ? `key:${st.account ?? '?'}` : id?.mode === 'sas' ? `sas:${st.account ?? '?'}` : machine ? 'this-machine' : 'pod';
   const credCause = cause.credentials('azure', credWho);
+  if (e.kind === 'no-credentials' || e.kind === 'credentials-provider') {
+    const w = azureWorkloadIdentityFinding(ctx, e);
+    if (w) {
+      const dd = { ...base, ...w.details, identityFailure: w.reason, ...(e.evidence.tried ? { tried: e.evidence.tried as Json } : {}) };
+      const none = e.kind === 'no-credentials';
+      if (t.inCluster) return { status: 'fail', messageId: none ? 'podHasNoIdentity' : 'podIdentityFailed', cause: w.cause, message: `the pod's Azure Workload Identity failed (${t.runtime?.ranAt ?? 'in-cluster'}): ${w.text}`, hint: w.fix, details: dd };
+      return { status: 'warn', messageId: none ? 'noCredentialsHere' : 'localCredentialsFailed', cause: w.cause, message: `cannot be checked from this machine: its Azure Workload Identity failed: ${w.text}`, hint: `${w.fix}; this is this machine's identity (AZURE_* here), not Flyte's: run flyte-doctor --in-cluster to probe with Flyte's own`, details: dd };
+    }
+  }
   switch (e.kind) {
     case 'config':
       return { status: 'fail', messageId: 'noAccount', cause: cause.config(storageKey(st, 'account')), message: `${what}: ${e.message}`, hint: `set ${storageKey(st, 'account')} to the storage account name`, details: base };
@@ -1037,7 +1274,7 @@ export function containerFor(ctx: CheckContext): string {
  * its errors through this.
  */
 export function gcsFinding(ctx: CheckContext, op: GcsOp, e: unknown, id?: GcsIdentity): GcsOutcome {
-  if (!(e instanceof GcsProbeError) || e.kind !== 'token') return gcsFailure(ctx, op, e, id);
+  if (!(e instanceof GcsProbeError) || e.kind !== 'token' || e.evidence.metadata) return gcsFailure(ctx, op, e, id);
   const desc = `${e.evidence.tokenError ?? ''} ${e.evidence.tokenDescription ?? ''} ${e.message}`;
   const clock = /\biat\b|\bexp\b|short-lived|reasonable timeframe|clock|in the future|too early/i.test(desc);
   if (clock || !/iat|exp/i.test(desc)) return gcsFailure(ctx, op, e, id);

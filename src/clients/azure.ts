@@ -41,7 +41,7 @@ export type AzureErrorKind =
   | 'unreadable';           // an HTTP answer the SDK could not read as Azure Blob's (an empty 200, another API)
 
 export class AzureProbeError extends Error {
-  constructor(readonly kind: AzureErrorKind, readonly op: string, message: string, readonly evidence: { answer?: AzureAnswer; net?: NetFailure; tried?: string[] } = {}) {
+  constructor(readonly kind: AzureErrorKind, readonly op: string, message: string, readonly evidence: { answer?: AzureAnswer; net?: NetFailure; tried?: string[]; /** The failure was Workload Identity's (AZURE_FEDERATED_TOKEN_FILE ...), the identity the environment declares. */ workloadIdentity?: boolean; /** Entra ID's AADSTS error number, when it named one. */ aadsts?: string } = {}) {
     super(message); this.name = 'AzureProbeError';
   }
   get answer(): AzureAnswer | undefined { return this.evidence.answer; }
@@ -94,6 +94,16 @@ function jwtClaims(token: string): Record<string, unknown> {
   try { return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>; } catch { return {}; }
 }
 
+const WORKLOAD_IDENTITY_NAME = (env: NodeJS.ProcessEnv) => `Azure Workload Identity (client ${env['AZURE_CLIENT_ID']}, tenant ${env['AZURE_TENANT_ID']}, token file ${env['AZURE_FEDERATED_TOKEN_FILE']})`;
+
+const MICROSOFT_AUTHORITIES = ['login.microsoftonline.com', 'login.microsoftonline.us', 'login.chinacloudapi.cn', 'login.partner.microsoftonline.cn', 'login.microsoft.com', 'login.windows.net', 'login.microsoftonline.de'];
+
+/** AZURE_AUTHORITY_HOST when it names an authority other than Microsoft's own clouds (as an https URL), else undefined. */
+function customAuthorityHost(v: string | undefined): string | undefined {
+  if (!v) return undefined;
+  try { const u = new URL(v); return MICROSOFT_AUTHORITIES.includes(u.hostname.toLowerCase()) ? undefined : v; } catch { return undefined; }
+}
+
 /**
  * Azure AD from this machine (or the pod): Workload Identity (AZURE_FEDERATED_TOKEN_FILE +
  * AZURE_CLIENT_ID + AZURE_TENANT_ID), a service principal (AZURE_CLIENT_SECRET / certificate),
@@ -105,7 +115,10 @@ async function resolveToken(ctx: CheckContext): Promise<{ credential: TokenCrede
   const env = process.env;
   const candidates: [string, () => TokenCredential][] = [];
   if (env['AZURE_FEDERATED_TOKEN_FILE'] && env['AZURE_CLIENT_ID'] && env['AZURE_TENANT_ID']) {
-    candidates.push([`Azure Workload Identity (client ${env['AZURE_CLIENT_ID']}, tenant ${env['AZURE_TENANT_ID']}, token file ${env['AZURE_FEDERATED_TOKEN_FILE']})`, () => new id.WorkloadIdentityCredential({ tenantId: env['AZURE_TENANT_ID']!, clientId: env['AZURE_CLIENT_ID']!, tokenFilePath: env['AZURE_FEDERATED_TOKEN_FILE']! })]);
+    // A custom AZURE_AUTHORITY_HOST (Azure Stack, a private authority) is validated by its own
+    // openid-configuration: MSAL's instance discovery at login.microsoftonline.com knows nothing of it.
+    const custom = customAuthorityHost(env['AZURE_AUTHORITY_HOST']);
+    candidates.push([WORKLOAD_IDENTITY_NAME(env), () => new id.WorkloadIdentityCredential({ tenantId: env['AZURE_TENANT_ID']!, clientId: env['AZURE_CLIENT_ID']!, tokenFilePath: env['AZURE_FEDERATED_TOKEN_FILE']!, ...(custom ? { authorityHost: custom, disableInstanceDiscovery: true } : {}) })]);
   }
   if (env['AZURE_CLIENT_ID'] && env['AZURE_TENANT_ID'] && (env['AZURE_CLIENT_SECRET'] || env['AZURE_CLIENT_CERTIFICATE_PATH'])) {
     candidates.push([`a service principal from the environment (AZURE_CLIENT_ID ${env['AZURE_CLIENT_ID']}, ${env['AZURE_CLIENT_SECRET'] ? 'AZURE_CLIENT_SECRET' : 'AZURE_CLIENT_CERTIFICATE_PATH'})`, () => new id.EnvironmentCredential()]);
@@ -131,6 +144,14 @@ async function resolveToken(ctx: CheckContext): Promise<{ credential: TokenCrede
       const err = e as Error;
       const msg = (err?.message ?? String(e)).split('\n')[0]!.slice(0, 300);
       if (ctx.signal.aborted) throw e;
+      // Entra ID answered (AADSTS...): a refusal, never "unavailable" (AADSTS700016/90002 say "not found")
+      const aadsts = /\bAADSTS(\d{4,})\b/.exec(err?.message ?? '')?.[1];
+      // The environment declares Workload Identity: its failure is the finding (a pod would not fall back to az login)
+      if (aadsts || name === WORKLOAD_IDENTITY_NAME(env)) {
+        const full = (err?.message ?? String(e)).replace(/\s+/g, ' ');
+        const text = aadsts ? full.slice(full.indexOf(`AADSTS${aadsts}`)).replace(/ Trace ID:.*$/, '').slice(0, 400) : ac.signal.aborted ? `no token within ${Math.round(limit / 100) / 10}s` : /endpoints_resolution_error/.test(full) ? `the Entra ID authority ${env['AZURE_AUTHORITY_HOST'] || 'https://login.microsoftonline.com'} could not be reached or did not describe the tenant ${env['AZURE_TENANT_ID'] ?? ''} (endpoints_resolution_error)` : msg;
+        throw new AzureProbeError('credentials-provider', 'get an Azure AD token', `${name} failed: ${text}`, { tried: [...tried, name], ...(name === WORKLOAD_IDENTITY_NAME(env) ? { workloadIdentity: true } : {}), ...(aadsts ? { aadsts } : {}) });
+      }
       if (err?.name === 'CredentialUnavailableError' || /not installed|not found|az login|Please run|unavailable|ENOENT/i.test(msg)) { tried.push(`${name}: ${ac.signal.aborted ? 'no answer in time' : msg}`); continue; }
       throw new AzureProbeError('credentials-provider', 'get an Azure AD token', `${name} failed: ${ac.signal.aborted ? `no token within ${Math.round(limit / 100) / 10}s` : msg}`, { tried: [...tried, name] });
     } finally { clearTimeout(timer); ctx.signal.removeEventListener('abort', onAbort); }

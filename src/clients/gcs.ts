@@ -61,13 +61,45 @@ export class GcsProbeError extends Error {
     readonly kind: GcsErrorKind,
     readonly op: string,
     message: string,
-    readonly evidence: { answer?: GcsAnswer; net?: NetFailure; tokenError?: string; tokenDescription?: string; /** host:port the failed request went to. */ where?: string } = {},
+    readonly evidence: { answer?: GcsAnswer; net?: NetFailure; tokenError?: string; tokenDescription?: string; /** host:port the failed request went to. */ where?: string; /** The metadata server's refusal of a token (GKE Workload Identity): its status, text and the identity it names. */ metadata?: MetadataRefusal } = {},
   ) { super(message); this.name = 'GcsProbeError'; }
   get answer(): GcsAnswer | undefined { return this.evidence.answer; }
   get status(): number | undefined { return this.evidence.answer?.status; }
 }
 
 // ---------------------------------------------------------------- credentials
+
+/** What the metadata server (GKE's, for Workload Identity) said when it refused a token. */
+export interface MetadataRefusal { status: number; text: string; host: string; email?: string; project?: string }
+
+/** The metadata server's host (google-auth-library's gcp-metadata: GCE_METADATA_HOST, GCE_METADATA_IP, else 169.254.169.254). */
+function metadataHost(): string {
+  return process.env['GCE_METADATA_HOST'] || process.env['GCE_METADATA_IP'] || '169.254.169.254';
+}
+
+/** One short metadata read (the service account's e-mail, the project id): evidence for a refusal, never a credential. */
+async function metadataValue(path: string, ms: number): Promise<string | undefined> {
+  try {
+    const r = await fetch(`http://${metadataHost()}/computeMetadata/v1/${path}`, { headers: { 'Metadata-Flavor': 'Google' }, signal: AbortSignal.timeout(ms) });
+    if (r.status !== 200 || r.headers.get('metadata-flavor') !== 'Google') return undefined;
+    const v = (await r.text()).trim();
+    return v && v.length < 300 && !/\s/.test(v) ? v : undefined;
+  } catch { return undefined; }
+}
+
+/** The metadata server's refusal of a token request, with the GSA and project it names (undefined when the error is not one). */
+async function metadataRefusal(err: unknown): Promise<MetadataRefusal | undefined> {
+  const e = err as { response?: { status?: number; data?: unknown; config?: { url?: unknown } }; config?: { url?: unknown } };
+  const status = e?.response?.status;
+  const url = String(e?.response?.config?.url ?? e?.config?.url ?? '');
+  if (!status || !/\/computeMetadata\/v1\//.test(url)) return undefined;
+  const data = e.response!.data;
+  const text = (typeof data === 'string' ? data : data !== undefined ? JSON.stringify(data) : '').replace(/\s+/g, ' ').trim().slice(0, 600);
+  let host = metadataHost();
+  try { host = new URL(url).host; } catch { /* the configured one */ }
+  const [email, project] = await Promise.all([metadataValue('instance/service-accounts/default/email', 1000), metadataValue('project/project-id', 1000)]);
+  return { status, text, host, ...(email ? { email } : {}), ...(project ? { project } : {}) };
+}
 
 export interface GcsIdentity {
   /** 'none': no token is sent (emulator / custom endpoint without a key file). */
@@ -147,6 +179,8 @@ export function gcsIdentity(ctx: CheckContext): Promise<GcsIdentity> {
       const err = e as Error & { response?: { data?: { error?: string; error_description?: string } } };
       const msg = (err?.message ?? String(e)).split('\n')[0]!;
       if (/could not load the default credentials/i.test(msg)) throw new GcsProbeError('no-credentials', 'token', msg);
+      const md = await metadataRefusal(e);
+      if (md) throw new GcsProbeError('token', 'token', `the metadata server ${md.host} refused a token (HTTP ${md.status})${md.text ? `: ${md.text}` : ''}`, { metadata: md });
       const data = err.response?.data;
       if (data?.error) throw new GcsProbeError('token', 'token', `${data.error}${data.error_description ? `: ${data.error_description}` : ''}`, { tokenError: data.error, ...(data.error_description ? { tokenDescription: data.error_description } : {}) });
       const net = netFailureOf(e);

@@ -18,7 +18,7 @@ describe('!!binary values', () => {
     const secret = ['bin', 'Secret', '-7Qz', '0091'].join('');
     const f = file('bin.yaml', `configuration:\n  storage:\n    provider: s3\n    metadataContainer: m\n    userDataContainer: u\n    providerConfig:\n      s3:\n        authType: accesskey\n        accessKey: minio-user\n        secretKey: !!binary ${Buffer.from(secret).toString('base64')}\n`);
     const t = load([f]);
-    expect(t.storage.secretKey?.reveal()).toBe(secret);
+    expect(t.storage?.secretKey?.reveal()).toBe(secret);
     expect(makeRedactor({ secrets: t.secrets ?? [] })(`echo ${secret}`)).toBe('echo ***');
   });
 });
