@@ -155,6 +155,17 @@ describe('database.postgres.tls', () => {
         expect(results.find((r) => r.id === 'database.postgres.connect')!.status).toBe('pass');
       }
       for (const c of held.splice(0)) await c.end();
+      // the ended sessions' backends exit a moment later; the tls probe and the login session (opened
+      // beside it) need up to three slots at once: wait until the server counts no other client
+      for (let i = 0; i < 50; i++) {
+        const c = new pg.Client({ host: '127.0.0.1', port: full.port, user: 'postgres', password: full.password, database: 'postgres' });
+        c.on('error', () => {});
+        const n = await c.connect().then(() => c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend'")).then((r) => r.rows[0].n as number, () => 99);
+        await c.end().catch(() => {});
+        if (n <= 1) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 150)); // (the counting session's own backend exits too)
       const { result: healthy } = await runCheck('database.postgres.tls', pgTarget(pgDb({ ...su(full), sslmode: 'disable', sslrootcert: undefined })));
       expect(healthy).toMatchObject({ status: 'pass', messageId: 'plaintext' });
     } finally { for (const c of held) await c.end().catch(() => {}); full.stop(); }
