@@ -5,7 +5,9 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { type PgConn, type PgProbeError, type PgServerError, type PgSession, pgQuery, pgSession, PgTlsError } from '../../src/clients/postgres.js';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import { classifyPgError, clientCertOf, type PgConn, PgProbeError, type PgServerError, type PgSession, pgQuery, pgSession, PgTlsError, sslPlanOf, stepBudget, withoutPgEnvironment } from '../../src/clients/postgres.js';
+import { resolveHost } from '../../src/clients/resolve.js';
 import { describeService, type ServiceEvidence } from '../../src/clients/sniff.js';
 import { isClusterInternal, isPrivateAddress } from '../../src/config/endpoints.js';
 import { flyteDriverCredentials } from '../../src/config/libpq.js';
@@ -76,6 +78,58 @@ export function sessionFor(ctx: CheckContext, db: DatabaseTarget): Promise<PgSes
 /** A read-only query on the shared session; failures are PgProbeError (queryFinding turns them into findings). */
 export function query<R extends Record<string, unknown>>(ctx: CheckContext, db: DatabaseTarget, client: NonNullable<PgSession['client']>, text: string, values: unknown[] = []): Promise<R[]> {
   return pgQuery<R>(ctx, client, text, values, { host: db.host, port: db.port });
+}
+
+/**
+ * One login as Flyte's driver makes it: pgx sends each options `key=value` that is not one of its
+ * connection keywords as a parameter of the startup message, and the server applies them after the
+ * password, refusing the login (FATAL) on the first it will not take. The shared session sends none.
+ * `useTls`: what the session used (it already verified the server this way). The values of the
+ * `read` settings in that session when the login is accepted, else the refusal; the connection is closed at once, nothing else is sent.
+ * Only called after the session's own login (same user, password, database) succeeded: never a
+ * second attempt with a wrong password.
+ */
+export async function loginWithSettings(ctx: CheckContext, db: DatabaseTarget, useTls: boolean, settings: Record<string, string>, read: string[] = []): Promise<PgProbeError | { values: Record<string, string | null> }> {
+  const c = connOf(db);
+  const timeoutMs = stepBudget(ctx, 5_000);
+  ctx.addSecret(c.password?.reveal());
+  let client: import('pg').Client | undefined;
+  const onAbort = () => { void client?.end().catch(() => {}); };
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const { address } = await resolveHost(c.host, ctx.target.dnsServer, timeoutMs);
+    let ssl: import('pg').ClientConfig['ssl'] = false;
+    if (useTls) {
+      const plan = await sslPlanOf(c);
+      const cert = clientCertOf(c);
+      ssl = plan.verify === 'none' || plan.caFileMissing
+        ? { rejectUnauthorized: false, ...(cert ?? {}) }
+        : { rejectUnauthorized: true, ...(plan.ca ? { ca: plan.ca } : {}), ...(cert ?? {}), ...(isIP(c.host) ? {} : { servername: c.host }), checkServerIdentity: plan.verify === 'full' ? (_h: string, pc: PeerCertificate) => checkServerIdentity(c.host, pc) : () => undefined };
+    }
+    const pg = (await import('pg')).default;
+    const password = c.password?.reveal() ?? '';
+    const made = withoutPgEnvironment(() => new pg.Client({ host: address, port: c.port, user: c.user, database: c.database, password: () => password, ssl, connectionTimeoutMillis: timeoutMs, application_name: 'flyte-doctor' }));
+    client = made;
+    made.on('error', () => {});
+    // node-postgres sends a fixed set of startup parameters; add the settings as pgx does (case as written).
+    const conf = made as unknown as { getStartupConf(): Record<string, string> };
+    const base = conf.getStartupConf.bind(made);
+    conf.getStartupConf = () => ({ ...base(), ...settings });
+    await made.connect();
+    // what the session has once logged in (a pooler may drop a parameter instead of refusing it)
+    const values: Record<string, string | null> = {};
+    if (read.length) {
+      const res = await made.query<{ n: string; v: string | null }>({ text: 'SELECT n, current_setting(n, true) AS v FROM unnest($1::text[]) AS n', values: [read], query_timeout: timeoutMs } as never);
+      for (const r of res.rows) values[r.n] = r.v;
+    }
+    return { values };
+  } catch (e) {
+    if (ctx.signal.aborted) throw new PgProbeError('aborted', 'aborted', { step: 'login' });
+    return e instanceof PgProbeError ? e : classifyPgError(e, c.host, c.port, 'login');
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    void client?.end().catch(() => {});
+  }
 }
 
 // ---------------------------------------------------------------- what can be judged from here

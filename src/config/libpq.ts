@@ -5,8 +5,15 @@ import type { DatabaseTarget } from './target.js';
 export type SslMode = NonNullable<DatabaseTarget['sslmode']>;
 export const SSLMODES: readonly SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 
-/** libpq `key=value` options (space separated; single quotes around a value are dropped). */
+/**
+ * libpq `key=value` options as Flyte's driver (pgx) reads them: whitespace separates pairs, and may
+ * stand around `=`; a value in single quotes keeps its whitespace (`default_transaction_isolation='repeatable read'`),
+ * `\\` and `\'` lose their backslash. Keys keep their spelling (`dbname` stays `dbname`). A string pgx
+ * cannot parse (a key without `=`, an unterminated quote) is read leniently, word by word, as before.
+ */
 export function parseLibpqOptions(options: string): Record<string, string> {
+  const r = parsePgxKeywordValue(options.trim(), { keepDbname: true });
+  if (!('error' in r)) return r.settings;
   const out: Record<string, string> = {};
   for (const part of options.trim().split(/\s+/)) {
     const eq = part.indexOf('=');
@@ -45,7 +52,7 @@ const PGX_SPACE = new Set([' ', '\t', '\n', '\v', '\f', '\r']);
  * starting with a single quote ends at the next unescaped one; `\\` and `\'` are then unescaped,
  * nothing else. `dbname` is stored as `database`. The error texts are pgx's.
  */
-export function parsePgxKeywordValue(s: string): { settings: Record<string, string> } | { error: string } {
+export function parsePgxKeywordValue(s: string, o: { keepDbname?: boolean } = {}): { settings: Record<string, string> } | { error: string } {
   const settings: Record<string, string> = {};
   const trimLeft = (x: string) => { let i = 0; while (i < x.length && PGX_SPACE.has(x[i]!)) i++; return x.slice(i); };
   const unescape = (x: string) => x.replace(/\\\\/g, '\\').replace(/\\'/g, "'");
@@ -78,7 +85,7 @@ export function parsePgxKeywordValue(s: string): { settings: Record<string, stri
       val = unescape(s.slice(0, end));
       s = s.slice(end + 1);
     }
-    if (key === 'dbname') key = 'database';
+    if (key === 'dbname' && !o.keepDbname) key = 'database';
     if (key === '') return { error: 'invalid keyword/value' };
     settings[key] = val;
   }
