@@ -1,4 +1,5 @@
 import { PgProbeError } from '../../src/clients/postgres.js';
+import { cause, hostPortKey } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Messages, Outcome } from '../../src/engine/types.js';
 import { adminSql, ident } from '../../src/flyte/database.js';
@@ -42,6 +43,9 @@ export default defineCheck({
     const s = await sessionFor(ctx, db);
     if (!s.client || s.dbRefused) return { status: 'skip', messageId: 'noSession', message: `not checked: no session on database ${db.dbname} (database.postgres.database says why)`, details: { dbname: db.dbname } };
     const client = s.client;
+    // keyed by the server and database it is missing in: a release that runs with another address
+    // (flyte.config.live) and this finding are one fault when the values point at another server
+    const schema = cause.object('database-schema', hostPortKey(db.host, db.port), db.dbname);
     const logs = db.role === 'datacatalog'
       ? 'the datacatalog pod logs (flyte-core: datacatalog run-migrations init container; flyte-binary: the flyte pod)'
       : 'the flyteadmin run-migrations init container (flyte-core: kubectl -n <ns> logs deploy/flyteadmin -c run-migrations) or the flyte-binary pod logs';
@@ -50,13 +54,13 @@ export default defineCheck({
         const rows = await query<{ t: string }>(ctx, db, client, `SELECT t FROM unnest($1::text[]) AS t WHERE to_regclass(quote_ident(t)) IS NULL`, [DATACATALOG_TABLES]);
         const missing = rows.map((r) => r.t);
         if (missing.length) {
-          return { status: 'fail', messageId: 'datacatalogTablesMissing', message: `datacatalog tables missing in ${db.dbname}: ${missing.join(', ')}`, hint: `check ${logs} for the database error and restart it`, details: { missing, expected: DATACATALOG_TABLES } };
+          return { status: 'fail', messageId: 'datacatalogTablesMissing', cause: schema, message: `datacatalog tables missing in ${db.dbname}: ${missing.join(', ')}`, hint: `check ${logs} for the database error and restart it`, details: { missing, expected: DATACATALOG_TABLES } };
         }
         return { status: 'pass', messageId: 'datacatalogTables', message: `datacatalog tables present in ${db.dbname} (${DATACATALOG_TABLES.length})`, details: { tables: DATACATALOG_TABLES } };
       }
       const [exists] = await query<{ t: string | null; owner: string | null }>(ctx, db, client, `SELECT to_regclass('migrations')::text AS t, (SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = to_regclass('migrations')) AS owner`);
       if (!exists?.t) {
-        return { status: 'fail', messageId: 'noMigrationsTable', message: `flyteadmin's migrations table does not exist in ${db.dbname}: migrations have not run`, hint: `check ${logs}`, details: { dbname: db.dbname } };
+        return { status: 'fail', messageId: 'noMigrationsTable', cause: schema, message: `flyteadmin's migrations table does not exist in ${db.dbname}: migrations have not run`, hint: `check ${logs}`, details: { dbname: db.dbname } };
       }
       let r: { n: number; latest: string | null; has_latest: boolean } | undefined;
       try {
@@ -73,7 +77,7 @@ export default defineCheck({
       }
       const details = { table: exists.t, owner: exists.owner, applied: r?.n ?? 0, latest: r?.latest ?? null, knownLatest: LATEST_ADMIN_MIGRATION, knownLatestApplied: !!r?.has_latest };
       if (!r?.n) {
-        return { status: 'fail', messageId: 'emptyMigrations', message: `flyteadmin's migrations table in ${db.dbname} is empty`, hint: `check ${logs} for the failing migration`, details };
+        return { status: 'fail', messageId: 'emptyMigrations', cause: schema, message: `flyteadmin's migrations table in ${db.dbname} is empty`, hint: `check ${logs} for the failing migration`, details };
       }
       return { status: 'pass', messageId: 'applied', message: `${r.n} flyteadmin migrations applied; latest ${r.latest ?? '?'}${r.has_latest ? '' : ` (${LATEST_ADMIN_MIGRATION} of Flyte 1.16 not among them: an older flyteadmin image)`}`, details };
     } catch (e) {

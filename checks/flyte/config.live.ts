@@ -453,7 +453,7 @@ export default defineCheck({
         for (const d of diffs) { const c = probeCause(t, d); if (c) byCause.set(c, [...(byCause.get(c) ?? []), d]); }
         const rootNotes = [...byCause].map(([c, same]) => ({
           cause: c,
-          text: `Note: the installed release runs with another ${same.map((d) => (d.secret || d.live === undefined ? d.what : `${d.what} (${JSON.stringify(d.live)})`)).join(' and ')} (${same.map((d) => d.liveSource).join('; ')}; flyte.config.live): if Flyte works as installed, these values are not the installed ones, and the values are what to fix, not the server`,
+          text: `Note: the installed release runs with another ${same.map((d) => (d.secret || d.live === undefined ? d.what : `${d.what} (${JSON.stringify(d.live)})`)).join(' and ')} (${same.map((d) => d.liveSource).join('; ')}; flyte.config.live): if Flyte works as installed, these values are not the installed ones, and the values are what to fix${((ks) => (ks.length ? ` (${ks.join(', ')})` : ''))([...new Set(same.map((d) => d.valuesKey).filter((x): x is string => !!x))])}, not the server`,
           unlessSaid: same[0]!.liveSource,
         }));
         return { status: 'fail', messageId: 'differs', cause: why, details: fullDetails, ...(rootNotes.length ? { rootNotes } : {}),

@@ -77,6 +77,12 @@ export function groupKey(c: string): string {
  * with a lower-case word followed by a space or the end (`get secrets in namespace flyte`, `read`).
  */
 const K8S_DENIED = /^denied:kubernetes:(.+?):[a-z][a-z-]*(?: .*)?$/;
+/**
+ * A finding that only knows the settings name an address (not what answers there): flyte.config.live's
+ * "the release runs with another configuration", keyed by the values' address for a host or port
+ * that differs from the live one.
+ */
+const isAddressFinding = (r: CheckResult) => r.id === 'flyte.config.live' && r.messageId === 'differs';
 const severity = (r: CheckResult) => (r.status === 'fail' || r.status === 'error' ? 0 : 1);
 
 /**
@@ -148,6 +154,21 @@ export function markRootCauses(results: CheckResult[], checks: ReadonlyMap<strin
     dnsGroup.push(...g);
     groups.delete(k);
     merged.set(k, dnsGroup);
+  }
+  // "The values point at another address than the installed release" (flyte.config.live keys it by
+  // the values' address, `unreachable`, for a probe that finds nothing there) is whatever fault the
+  // probes do find at that address: a certificate that does not cover the name, one nobody trusts, a
+  // login that is refused, a server without Flyte's schema. One fault, not a root of its own beside it.
+  for (const [k, g] of [...groups]) {
+    const m = /^endpoint:(.+)$/.exec(k);
+    if (!m || !g.every(isAddressFinding)) continue;
+    const hp = m[1]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const re = new RegExp(`(^|[:@/=])${hp}($|[:/])`);
+    const hit = [...groups.keys()].find((x) => x !== k && re.test(x));
+    if (!hit) continue;
+    groups.get(hit)!.push(...g);
+    groups.delete(k);
+    merged.set(k, groups.get(hit)!);
   }
   // An identity whose login works but lacks a right: a finding that only guessed its login would be
   // rejected (flyte.config.live: "the values use another access key than the release") is that fault.
