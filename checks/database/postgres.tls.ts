@@ -82,7 +82,7 @@ export default defineCheck({
     // database.postgres.auth and the checks after it use opens now, beside this probe, instead of
     // after it (it is the end of a run's critical path). It connects as Flyte's driver would, with
     // the same sslmode and certificate checks, so nothing is sent that auth would not send.
-    void sessionFor(ctx, db);
+    sessionFor(ctx, db).catch(() => { /* (database.postgres.auth reads the session and reports it) */ });
     const plan = await sslPlanOf(connOf(db));
     const defaulted = db.sslmode === undefined;
     const base: Record<string, Json> = { host: db.host, port: db.port, sslmode: plan.mode, sslmodeSource: defaulted ? 'Flyte default (sslmode=disable)' : `${optKey}`, verify: plan.verify, ...(plan.caFile ? { sslrootcert: plan.caFile } : {}) };
