@@ -57,7 +57,7 @@ export default defineCheck({
     for (const [name, f] of [['oauth', oauth], ['clientConfig', client]] as const) {
       if (f.error) {
         const u = new URL(f.url);
-        return transportFailure(ctx, { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)), tls: u.protocol === 'https:' }, f.error.kind, f.error.message, timeoutMs, details);
+        return transportFailure(ctx, { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)), tls: u.protocol === 'https:' }, f.error.kind, f.error.message, timeoutMs, details, 'server', f.error);
       }
       const r = f.res!;
       details[`${name}HttpStatus`] = r.status;

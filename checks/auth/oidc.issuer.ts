@@ -1,7 +1,7 @@
 import { frontAnswer, frontNetworkFix, statusFault } from '../../src/clients/answers.js';
 import { probeTimeout } from '../../src/engine/budget.js';
 import { clientTrust } from '../../src/clients/trust.js';
-import { httpRequest, jsonBody } from '../../src/clients/http.js';
+import { HttpNoAnswerError, httpRequest, jsonBody } from '../../src/clients/http.js';
 import { ProbeError } from '../../src/clients/tls.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
 import type { Target } from '../../src/config/target.js';
@@ -80,7 +80,10 @@ export default defineCheck({
         case 'nxdomain': return { status: 'fail', messageId: 'nxdomain', cause: cause.dns(host), message: `${host} (the OIDC issuer) does not exist in DNS`, hint: `set ${baseUrlKey(ctx.target)} to the issuer URL your IdP documents`, details: d };
         case 'dns': return { status: 'fail', messageId: 'dnsFailure', cause: cause.dns(host), message: `${host} (the OIDC issuer) could not be resolved: ${err.message}`, hint: 'check the resolver (VPN split DNS, --dns-server)', details: d };
         case 'refused': return { status: 'fail', messageId: 'refused', cause: cause.unreachable(hp), message: `nothing listens on ${hp} (the OIDC issuer)`, hint: `set ${baseUrlKey(ctx.target)} to the issuer URL your IdP documents (https, its real port)`, details: d };
-        case 'timeout': return { status: 'fail', messageId: 'noAnswer', cause: cause.unreachable(hp), message: `no answer from ${hp} (the OIDC issuer) within ${Math.round(timeoutMs / 100) / 10}s`, hint: 'a firewall or proxy blocks the IdP from here; flyteadmin needs to reach it too (egress / auth.userAuth.httpProxyURL)', details: d };
+        case 'timeout':
+          // TCP accepted: not a firewall (src/clients/http.ts says how far the connection got)
+          if (err instanceof HttpNoAnswerError && err.stage !== 'tcp') return { status: 'fail', messageId: 'noAnswer', cause: cause.unreachable(hp), message: `${err.message} (the OIDC issuer)`, hint: err.stage === 'tls-stalled' ? 'the TLS handshake with the IdP started and stopped: a path that loses large packets (an MTU black hole: a VPN, tunnel or proxy with a smaller MTU) between here and the IdP, or a TLS terminator in front of it that stalls; compare from another network' : 'the IdP (or a proxy in front of it) accepts connections and does not answer: check the IdP\'s health and what stands in front of it; flyteadmin needs to reach it too (egress / auth.userAuth.httpProxyURL)', details: d };
+          return { status: 'fail', messageId: 'noAnswer', cause: cause.unreachable(hp), message: `no answer from ${hp} (the OIDC issuer) within ${Math.round(timeoutMs / 100) / 10}s`, hint: 'a firewall or proxy blocks the IdP from here; flyteadmin needs to reach it too (egress / auth.userAuth.httpProxyURL)', details: d };
         case 'stalled': return { status: 'fail', messageId: 'answerStalled', cause: cause.backend(`oidc-issuer:${hp}`), message: `the OIDC issuer's discovery document ${url}: ${err.message}: the IdP, or a proxy on the way, stalls in the middle of an answer`, hint: `fetch ${url} by hand (\`curl -v\`) and look at the IdP and any proxy between here and it; flyteadmin reads the same document at start`, details: d };
         case 'expired': case 'notYetValid': case 'selfSigned': case 'untrusted': case 'hostname': case 'tlsVersion':
           return { status: 'fail', messageId: 'issuerTls', cause: cause.tls(err.kind === 'hostname' ? 'name' : err.kind === 'tlsVersion' ? 'version' : err.kind === 'expired' || err.kind === 'notYetValid' ? 'expired' : 'untrusted', hp), message: `the OIDC issuer ${hp} presents a certificate this machine does not accept (${err.code ?? err.kind}): ${err.message}`, hint: err.code && CERT_FIELD_FAULTS[err.code] ? CERT_FIELD_FAULTS[err.code]! : err.kind === 'selfSigned' || err.kind === 'untrusted' ? 'an IdP with a private CA: flyteadmin must trust that CA too (mount it into the flyteadmin pod and point SSL_CERT_FILE at it); here, the CA of admin.caCertFilePath is the one used' : err.kind === 'hostname' ? `the certificate does not name ${host}: set ${baseUrlKey(ctx.target)} to the host name the IdP's certificate has` : err.kind === 'tlsVersion' ? 'the IdP speaks no TLS version in common (TLS 1.2+ is needed)' : 'the IdP\'s certificate is out of its validity period: renew it (or check this machine\'s clock)', details: d };
@@ -128,7 +131,7 @@ export default defineCheck({
       return { status: 'fail', messageId: 'unrecognised', cause: cause.answer(hp, r.status), message: `unrecognised: ${served}: not an OpenID discovery document and not a status that names a cause${r.body ? ` (${JSON.stringify(r.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 100))})` : ''}`, hint: `fetch ${url} by hand (\`curl -v\`) and look at what answers it; set ${baseUrlKey(ctx.target)} to another URL only if the IdP documents another issuer`, details };
     }
     if (r.status !== 200 || !doc) {
-      return { status: 'fail', messageId: 'noDiscovery', message: `${url} answered ${r.status} ${r.contentType || ''}: not an OpenID discovery document`, hint: `set ${baseUrlKey(ctx.target)} to the issuer URL (the part before /.well-known/openid-configuration; Azure AD: https://login.microsoftonline.com/<tenant-id>/v2.0, not .../oauth2/v2.0/authorize)`, details };
+      return { status: 'fail', messageId: 'noDiscovery', message: `${url} answered ${r.status} ${r.contentType || ''}: ${r.truncated ? 'larger than 64 KiB (cut), so not read as' : 'not'} an OpenID discovery document`, hint: `set ${baseUrlKey(ctx.target)} to the issuer URL (the part before /.well-known/openid-configuration; Azure AD: https://login.microsoftonline.com/<tenant-id>/v2.0, not .../oauth2/v2.0/authorize)`, details };
     }
     const got = String(doc.issuer ?? '');
     const norm = (s: string) => s.replace(/\/+$/, '');

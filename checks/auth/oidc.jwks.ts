@@ -23,7 +23,8 @@ export function jwksKeys(doc: Record<string, unknown> | undefined): { count: num
 export async function fetchJwks(ctx: CheckContext, url: string): Promise<{ hops?: HttpResponse[]; error?: ProbeError }> {
   return ctx.shared(`oidc-jwks:${url}`, async () => {
     const trust = await clientTrust(ctx.target);
-    const o = { ...(trust.ca ? { ca: trust.ca } : {}), timeoutMs: probeTimeout(ctx), headers: { accept: 'application/json' } };
+    // Go reads a key set of any size: 1 MiB here (a large key set cut at 64 KiB would be a false fail)
+    const o = { ...(trust.ca ? { ca: trust.ca } : {}), timeoutMs: probeTimeout(ctx), maxBodyBytes: 1024 * 1024, headers: { accept: 'application/json' } };
     try {
       const hops = await httpGetFollow(ctx, url, o);
       const last = hops[hops.length - 1];
@@ -99,7 +100,7 @@ export default defineCheck({
       return { status: 'fail', messageId: 'unrecognised', cause: cause.answer(hp, r.status), message: `unrecognised: ${served}${r.headers.server ? ` from ${r.headers.server}` : ''}: not a key set and not a status that names a cause${r.body ? ` (${JSON.stringify(r.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 100))})` : ''}`, hint: `fetch ${jwksUri} by hand (\`curl -v\`) and look at what answers it (the IdP, or a proxy in front of it)`, details };
     }
     if (!keys) {
-      const what = r.status === 200 ? (isHtml(r) ? 'an HTML page (a login page or a portal), not a key set' : jsonBody(r) ? 'JSON without a "keys" list' : 'not JSON') : r.status >= 300 && r.status < 400 ? (r.location ? `a redirect to ${r.location}, not followed further` : 'a redirect without a Location') : r.status === 401 ? 'a refusal: something in front of the IdP wants credentials' : r.status === 403 ? 'a refusal: something in front of the IdP (an IP allow-list, a WAF rule) forbids it' : r.status === 404 || r.status === 410 ? 'not found' : `HTTP ${r.status}, no key set`;
+      const what = r.status === 200 ? (isHtml(r) ? 'an HTML page (a login page or a portal), not a key set' : jsonBody(r) ? 'JSON without a "keys" list' : r.truncated ? 'larger than 1 MiB (cut), not read' : 'not JSON') : r.status >= 300 && r.status < 400 ? (r.location ? `a redirect to ${r.location}, not followed further` : 'a redirect without a Location') : r.status === 401 ? 'a refusal: something in front of the IdP wants credentials' : r.status === 403 ? 'a refusal: something in front of the IdP (an IP allow-list, a WAF rule) forbids it' : r.status === 404 || r.status === 410 ? 'not found' : `HTTP ${r.status}, no key set`;
       return { status: 'fail', messageId: 'jwksNotKeys', cause: r.status === 401 || r.status === 403 || (r.status === 200 && isHtml(r)) ? cause.frontAuth(hp) : cause.config(baseUrlKey(t)), message: `${served}: ${what}; flyteadmin reads the keys there to verify every login's ID token and fails them ("failed to verify signature")`, hint: (r.status === 200 && isHtml(r)) || r.status === 401 || r.status === 403 ? `let ${jwksUri} through without a login (the key set must be public, like the discovery document): exclude it from the SSO / WAF / proxy auth in front of the IdP` : `the IdP's discovery document names a jwks_uri that serves no keys: fix the IdP (its public URL / realm), or set ${baseUrlKey(t)} to the issuer whose document names a working jwks_uri`, details };
     }
     details.keys = keys.count;

@@ -6,8 +6,8 @@
 import { frontAnswer, frontNetworkFix, statusFault } from '../../src/clients/answers.js';
 import { hostPort, ingressGrpcEndpoint, ingressHttpBase, isClusterInternal, isPrivateAddress, type GrpcTarget } from '../../src/config/endpoints.js';
 import type { Target } from '../../src/config/target.js';
-import { callFlyteMethod, classifyGrpcError, grpcCallSetup, h2Evidence, type GrpcFailure, type GrpcOptions, type H2Evidence } from '../../src/clients/grpc.js';
-import { httpGetFollow, httpRequest, isHtml, jsonBody, rawHttpProbe, type HttpResponse } from '../../src/clients/http.js';
+import { GrpcCallError, callFlyteMethod, classifyGrpcError, grpcCallSetup, h2Evidence, type GrpcFailure, type GrpcOptions, type H2Evidence } from '../../src/clients/grpc.js';
+import { HttpNoAnswerError, httpGetFollow, httpRequest, isHtml, jsonBody, rawHttpProbe, type HttpResponse } from '../../src/clients/http.js';
 import { KubeError, kubeSession, kubectl, probeSignal } from '../../src/clients/kube.js';
 import { resolveChartNames, type ChartNames } from '../../src/flyte/kubernetes.js';
 import { describeService, identifyService, type ServiceEvidence } from '../../src/clients/sniff.js';
@@ -36,6 +36,8 @@ export const TRANSPORT_MESSAGES = {
   dnsFailure: { status: 'fail', summary: 'The host name could not be resolved (SERVFAIL, resolver timeout, no address).' },
   refused: { status: 'fail', summary: 'Nothing listens on the host and port (connection refused).' },
   noAnswer: { status: 'fail', summary: 'No answer within the time: dropped by a firewall / security group, or a proxy that waits on a dead or slow upstream.' },
+  silentServer: { status: 'fail', summary: 'The port accepts the TCP connection (and completes TLS, where it says so) but sends no answer within the time: a proxy or load balancer without a working backend, or one that waits on a dead or slow upstream; not a firewall, which would not let TCP through.' },
+  handshakeStalled: { status: 'fail', summary: 'The server sent the first bytes of its TLS answer and then nothing: a path that loses large packets (MTU black hole) or a TLS terminator that stalls mid-handshake.' },
   answerStalled: { status: 'fail', summary: 'The ingress answered a status and headers, then stopped sending the body: the proxy or the backend stalls in the middle of an answer (buffering, a stuck upstream).' },
   connectionReset: { status: 'fail', summary: 'The port accepts connections and closes them without an answer.' },
   wrongService: { status: 'fail', summary: 'Something other than an HTTP/gRPC ingress listens on the port (an SSH, database or other server, named from its banner).' },
@@ -58,6 +60,13 @@ export const TRANSPORT_MESSAGES = {
   caFileUnreadable: { status: 'fail', summary: 'admin.caCertFilePath cannot be read, so the certificate is checked against the system roots only.' },
   unrecognised: { status: 'fail', summary: 'An answer flyte-doctor does not recognise; the message carries the evidence.' },
 } as const satisfies Messages;
+
+/** How far a connection that got no answer came, when the probe says (HttpNoAnswerError, or a ProbeError that says it connected). */
+function noAnswerStage(err: unknown): 'tcp' | 'tls-silent' | 'tls-stalled' | 'request' | undefined {
+  if (err instanceof HttpNoAnswerError) return err.stage;
+  if (err instanceof ProbeError && err.kind === 'timeout' && err.connected) return err.bytesIn ? 'tls-stalled' : 'tls-silent';
+  return undefined;
+}
 
 /** Findings of an HTTP status that something in front of flyteadmin answers for itself (both families). */
 const EDGE_MESSAGES = {
@@ -411,11 +420,24 @@ async function tlsOutcome(ctx: CheckContext, ep: Ep, kind: NetErrorKind, detail:
  * The finding for a connection that got no HTTP answer. `side`: 'server' judges the ingress as the
  * values define it; 'client' dials the way the client config says (flyte.admin.grpc).
  */
-export async function transportFailure(ctx: CheckContext, ep: Ep, kind: NetErrorKind | 'protocol', detail: string, timeoutMs: number, details: Record<string, Json>, side: 'server' | 'client' = 'server'): Promise<Outcome<TransportId>> {
+export async function transportFailure(ctx: CheckContext, ep: Ep, kind: NetErrorKind | 'protocol', detail: string, timeoutMs: number, details: Record<string, Json>, side: 'server' | 'client' = 'server', err?: unknown): Promise<Outcome<TransportId>> {
   const where = hostPort(ep);
   const hp = hpOf(ep);
   const t = ctx.target;
   details.error = kind;
+  // how far a connection that got no answer came (src/clients/http.ts HttpNoAnswerError): TCP accepted is no firewall
+  const stage = kind === 'timeout' ? noAnswerStage(err) : undefined;
+  if (stage && stage !== 'tcp') {
+    details.tcp = 'connected';
+    if (stage === 'tls-stalled') {
+      details.bytesReceived = (err as ProbeError).bytesIn ?? 0;
+      return { status: 'fail', messageId: 'handshakeStalled', cause: cause.unreachable(hp), message: `${detail}: the TLS handshake started and stopped midway`, hint: `the server's first flight (ServerHello and its certificate chain) is the largest part of a handshake: a path that loses large packets (an MTU black hole: a VPN, tunnel or overlay network with a smaller MTU where ICMP "fragmentation needed" is blocked) delivers the first bytes and drops the rest. Compare from another network (\`openssl s_client -connect ${where} -servername ${ep.host} </dev/null\`), and lower the tunnel's MTU or clamp the TCP MSS on it; if the path is not the cause, the TLS terminator in front of ${ep.host} stalled mid-handshake (read its logs)`, details };
+    }
+    if (stage === 'tls-silent') {
+      return { status: 'fail', messageId: 'silentServer', cause: cause.unreachable(hp), message: `${detail}: it accepts TCP connections, but no TLS server completes a handshake behind them (a black hole, not a firewall: it let TCP through)`, hint: `something accepts connections on ${where} without a working server behind it: a load balancer whose targets are unhealthy or not registered (the ingress controller's pods, the target group / backend service health), a \`kubectl port-forward\` to a dead pod, or a port of another service that waits for the client to speak first; check the ingress controller pods and the load balancer's backends`, details };
+    }
+    return { status: 'fail', messageId: 'silentServer', cause: cause.backend(`ingress ${hp}`), message: `${detail}: the connection stands, the request went out, and nothing answered it (not a firewall: it let the connection through)`, hint: `the proxy or load balancer for ${ep.host} holds the request: its upstream is dead or slow (read the ingress controller's log for ${ep.host}, and flyteadmin's pod log and readiness), or what listens on ${where} does not speak HTTP${ep.tls ? ' inside TLS' : ''} (\`curl -v ${ep.tls ? 'https' : 'http'}://${where}/healthcheck\` shows the same wait)`, details };
+  }
   // A Service name or a private address that does not resolve or answer from here says nothing about
   // the ingress: Flyte's pods may reach it. Warn with the same cause as dns.admin.resolve / tls.admin.handshake.
   const internalName = isClusterInternal(ep.host);
@@ -773,7 +795,7 @@ export async function judgeGrpcFailure(ctx: CheckContext, t: GrpcTarget, o: Grpc
           if (/rate[ _-]?limit|too many requests/i.test(d)) return { status: 'fail', messageId: 'rateLimited', cause: cause.frontAuth(hpOf(ep)), message: `${call}: ${code} ("${d}"): a rate limit in front of flyteadmin refuses the call (Envoy/Istio send their HTTP 429 to gRPC clients as UNAVAILABLE)`, hint: 'raise or remove the rate limit in front of flyteadmin for the clients (Envoy local_ratelimit / Istio EnvoyFilter token bucket, ingress limit-rps)', details };
           return backendDownGrpc(ctx, t, svc, code === 'DEADLINE_EXCEEDED' ? `DEADLINE_EXCEEDED sent by the proxy/server ("${d}"), not this client's own deadline: its upstream did not answer within the proxy's timeout` : `${code} from the proxy/server ("${d}")`, details);
         case 'CANCELLED':
-          return { status: 'fail', messageId: 'unrecognised', cause: cause.answer(hpOf(ep), 'CANCELLED'), message: `${call}: CANCELLED ("${d}") by the peer: the proxy or server reset the stream (RST_STREAM CANCEL) before answering`, hint: `read the ingress controller's log for ${svc.path} and flyteadmin's log: a proxy cancels when its upstream resets or times out`, details };
+          return { status: 'fail', messageId: 'unrecognised', cause: cause.answer(hpOf(ep), 'CANCELLED'), message: `${call}: CANCELLED ("${d}") by the peer: ${/Call cancelled/i.test(d) ? 'the proxy or server reset the stream (RST_STREAM CANCEL) before answering' : 'the proxy or server answered grpc-status 1 (CANCELLED) itself'}`, hint: `read the ingress controller's log for ${svc.path} and flyteadmin's log: a proxy cancels when its upstream resets or times out`, details };
         case 'INTERNAL': case 'UNKNOWN': case 'DATA_LOSS':
           return { status: 'fail', messageId: 'serverError', cause: cause.backend('flyteadmin'), message: `${call}: ${code} ("${d}"): flyteadmin failed while answering`, hint: `read flyteadmin's log: \`${kubectl(target.kubernetes, target.kubernetes.namespace)} logs deploy/${adminGrpcBackend(target).deployment}\``, details };
         default:
@@ -810,6 +832,12 @@ export async function judgeGrpcFailure(ctx: CheckContext, t: GrpcTarget, o: Grpc
           const ev = await evidence(ctx, t, o, svc.path, details, Math.min(1500, ctx.remainingMs() - 500));
           if (ev.status === undefined) continue;
           if (ev.status === 404) return notRoutedOutcome(ctx, t, svc, ev, details);
+          // grpc-js waited to its deadline, yet a gRPC-shaped request gets a complete gRPC answer (status
+          // and grpc-status) at once: the answer is not one unary message (two response messages: grpc-js
+          // keeps the first and waits), so not a silent backend and not gRPC spoken as HTTP/1.1
+          if (ev.status === 200 && /application\/grpc/.test(ev.contentType ?? '') && ev.grpcStatus !== undefined) {
+            return { status: 'fail', messageId: 'wrongBackend', cause: grpcRoutesCause(target), message: `${call}: no answer grpc-js could finish within ${seconds(timeoutMs)}, yet the server answers a gRPC-shaped request at once (HTTP 200 ${ev.contentType}, grpc-status ${ev.grpcStatus}${ev.grpcMessage ? ` "${ev.grpcMessage}"` : ''}) but not as one unary message (more than one response message, or a stream that stays open after it): what answers ${svc.path} is not flyteadmin's unary ${svc.method}`, hint: `point ${svc.service} at flyteadmin's gRPC port (${adminGrpcBackend(target).name}:${adminGrpcBackend(target).port}); a streaming method of another server, or a proxy that duplicates gRPC frames, answers there (read the log of what terminates HTTP/2 for ${t.host})`, details };
+          }
           if (!(ev.status === 200 && /application\/grpc/.test(ev.contentType ?? ''))) return grpcAsHttp1Outcome(ctx, t, svc, `no gRPC answer within ${seconds(timeoutMs)}, and a gRPC-shaped request gets HTTP ${ev.status === 0 ? '000 (an upstream answer that is not HTTP/1.x)' : ev.status}${ev.contentType ? ` ${ev.contentType}` : ''} without grpc-status`, details);
           break;
         }
@@ -817,12 +845,25 @@ export async function judgeGrpcFailure(ctx: CheckContext, t: GrpcTarget, o: Grpc
         if (httpUp === true) return grpcAsHttp1Outcome(ctx, t, svc, `no gRPC answer within ${seconds(timeoutMs)} although the connection stands, while flyteadmin answers /healthcheck through the same ingress at once: the proxy waits on a gRPC upstream it speaks HTTP/1.1 to`, details);
         return { status: 'fail', messageId: 'noAnswer', cause: cause.backend('flyteadmin'), message: `connected to ${where}, but ${svc.path} got no answer within ${seconds(timeoutMs)} (DEADLINE_EXCEEDED)${httpUp === false ? ', and flyteadmin\'s HTTP side does not answer either' : ''}`, hint: `the proxy waits on its upstream: flyteadmin's gRPC backend is slow or hangs (${kubectl(target.kubernetes, target.kubernetes.namespace)} logs deploy/${adminGrpcBackend(target).deployment}), or gRPC is proxied as HTTP/1.1 (${grpcIngressFix(target)})`, details };
       }
+      // grpc-js never got a transport, but the plain connection made next to the call was accepted: not a firewall
+      const tr = err instanceof GrpcCallError ? err.transport : undefined;
+      if (tr?.tcp) {
+        const seen = t.tls ? `${where} accepted the TCP connection, but the TLS handshake did not complete within ${seconds(timeoutMs)}` : `${where} accepted the TCP connection, but sent nothing back to the HTTP/2 preface within ${seconds(timeoutMs)}`;
+        return transportFailure(ctx, ep, 'timeout', `${seen} (${f.detail})`, timeoutMs, details, side, new HttpNoAnswerError(seen, f.address, t.tls ? 'tls-silent' : 'request'));
+      }
       return transportFailure(ctx, ep, 'timeout', f.detail, timeoutMs, details, side);
     }
     default:
+      // HTTP/2 refusals grpc-js words itself (src/clients/grpc.ts classifyGrpcError): the server spoke HTTP/2 and said no
+      if (f.kind === 'other' && f.code && H2_REFUSAL_RE.test(f.detail)) {
+        return { status: 'fail', messageId: 'unrecognised', cause: cause.answer(hpOf(ep), f.code ?? 'HTTP2'), message: `unrecognised answer to ${call}: ${f.code}: ${f.detail}`, hint: `the HTTP/2 exchange reached a server that refused or dropped the call: read the log of what terminates HTTP/2 for ${t.host} (ingress controller, load balancer, WAF) for ${svc.path}`, details };
+      }
       return transportFailure(ctx, ep, f.kind, f.detail, timeoutMs, details, side);
   }
 }
+
+/** What classifyGrpcError words as an HTTP/2 refusal (REFUSED_STREAM, GOAWAY, HTTP_1_1_REQUIRED) or an answer in an encoding it cannot read. */
+const H2_REFUSAL_RE = /REFUSED_STREAM|GOAWAY|HTTP_1_1_REQUIRED|grpc-encoding|decompress/i;
 
 function grpcAsHttp1Outcome(ctx: CheckContext, t: GrpcTarget, svc: GrpcServiceSpec, observed: string, details: Record<string, Json>): Outcome<GrpcId> {
   return { status: 'fail', messageId: 'grpcAsHttp1', cause: grpcProtocolCause(ctx.target), message: `${svc.label}/${svc.method} through ${hostPort(t)}: ${observed}: the ingress proxies gRPC to flyteadmin as HTTP/1.1`, hint: grpcIngressFix(ctx.target), details };
@@ -954,7 +995,7 @@ export async function httpProbe(ctx: CheckContext, spec: HttpSpec): Promise<Http
     if (notHttp1) {
       return { ok: false, url, details, outcome: { status: 'fail', messageId: 'unrecognised', cause: httpRoutesCause(ctx.target), message: `${url} answered with something that is not HTTP/1.x (${err.message}): the proxy relays the answer of a non-HTTP upstream (a gRPC h2c port, another protocol) for ${spec.path}`, hint: `point ${spec.path} on the HTTP Ingress at ${spec.what} (${spec.backend(ctx.target).name}:${spec.backend(ctx.target).port})`, details } };
     }
-    const o = await transportFailure(ctx, { host: ep.host, port: ep.port, tls: ep.tls }, err.kind, err.message, timeoutMs, details);
+    const o = await transportFailure(ctx, { host: ep.host, port: ep.port, tls: ep.tls }, err.kind, err.message, timeoutMs, details, 'server', err);
     return { ok: false, url, details, outcome: o };
   }
   const r = hops[hops.length - 1]!;
@@ -1064,8 +1105,10 @@ export async function judgeHttpAnswer(ctx: CheckContext, spec: HttpSpec, url: st
       }
       return { status: 'fail', messageId: 'htmlNotJson', cause: httpRoutesCause(t), message: `${url} answered ${seen} with an HTML page${looksLikeConsole(r.body) ? ' (the console)' : ''}: ${spec.path} is routed to ${looksLikeConsole(r.body) ? 'the console' : 'a default backend or another app'}, not ${spec.what}`, hint: `route ${spec.path} and ${spec.path}/* to ${spec.what} (${spec.backend(t).name}:${spec.backend(t).port}); the console shows "invalid wire type" / "Failed to fetch data" otherwise`, details };
     }
-    if (spec.path === '/healthcheck') return { status: 'fail', messageId: 'notFlyteadmin', cause: httpRoutesCause(t), message: `${url} answered ${seen} with a body flyteadmin does not send (${snippet(r) || 'empty'})`, hint: `route /healthcheck to ${spec.what} (${spec.backend(t).name}:${spec.backend(t).port})`, details };
-    return { status: 'fail', messageId: 'unexpectedAnswer', message: `${url} answered ${seen}, not ${spec.what}'s document: ${snippet(r) || '(empty body)'}`, hint: `route ${spec.path} to ${spec.what} (${spec.backend(t).name}:${spec.backend(t).port}) with nothing rewriting the path or the body`, details };
+    // flyteadmin's answers on these paths are a few hundred bytes: one past the read limit is not its answer, whatever it holds
+    const cut = r.truncated ? ` (a body larger than 64 KiB, cut there: flyteadmin's answer is a few hundred bytes)` : '';
+    if (spec.path === '/healthcheck') return { status: 'fail', messageId: 'notFlyteadmin', cause: httpRoutesCause(t), message: `${url} answered ${seen} with a body flyteadmin does not send${cut} (${snippet(r) || 'empty'})`, hint: `route /healthcheck to ${spec.what} (${spec.backend(t).name}:${spec.backend(t).port})`, details };
+    return { status: 'fail', messageId: 'unexpectedAnswer', message: `${url} answered ${seen}, not ${spec.what}'s document${cut}: ${snippet(r) || '(empty body)'}`, hint: `route ${spec.path} to ${spec.what} (${spec.backend(t).name}:${spec.backend(t).port}) with nothing rewriting the path or the body`, details };
   }
   const fault = statusFault(r, ep.host);
   if (fault) {

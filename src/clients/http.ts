@@ -25,6 +25,10 @@ export interface HttpResponse {
   body: string;
   /** The Location header resolved against url, for 3xx. */
   location?: string;
+  /** The body was longer than maxBodyBytes (after inflating, for a gzip answer) and was cut there. */
+  truncated?: boolean;
+  /** The server sent the body gzip-encoded and it was inflated (Content-Encoding and Content-Length dropped, as Go's transport does). */
+  inflated?: boolean;
 }
 
 export interface HttpRequestOptions extends HttpTls {
@@ -40,30 +44,84 @@ export interface HttpRequestOptions extends HttpTls {
 type Agent = import('undici').Agent;
 const undici = () => import('../sdk/undici.js');
 
-async function agentFor(ctx: CheckContext, origin: string, o: HttpTls): Promise<Agent> {
+/** How far one connection of an Agent got: TCP accepted, TLS done, the bytes the server sent. */
+interface ConnSeen { at: number; tls: boolean; tcp: boolean; secure: boolean; bytes: () => number; end: () => void }
+interface OriginAgent { agent: Agent; conns: ConnSeen[] }
+
+/**
+ * Bytes read from the TCP connection under a socket, TLS records included (TLSSocket.bytesRead counts
+ * only decrypted data: 0 during a handshake; Node keeps the TCP handle as the TLS wrap's `_parent`).
+ */
+function rawBytesRead(sock: import('node:net').Socket, tlsSock: boolean): number {
+  const n = tlsSock ? (sock as unknown as { _handle?: { _parent?: { bytesRead?: unknown } } })._handle?._parent?.bytesRead : sock.bytesRead;
+  return typeof n === 'number' && n > 0 ? n : 0;
+}
+
+async function agentFor(ctx: CheckContext, origin: string, o: HttpTls): Promise<OriginAgent> {
   const key = `http-agent:${origin}:${o.skipVerify ? 'skip' : 'verify'}:${(o.ca ?? []).length}:${ctx.target.dnsServer ?? 'system'}`;
   return ctx.shared(key, async () => {
     const { Agent } = await undici();
+    const net = await import('node:net');
+    const tls = await import('node:tls');
     const lookup = lookupFor(ctx.target.dnsServer);
     const secureContext = o.ca ? await sharedSecureContext({ ca: o.ca }) : undefined;
-    return new Agent({
-      connect: {
-        ...(secureContext ? { secureContext } : o.ca ? { ca: o.ca } : {}),
-        rejectUnauthorized: !o.skipVerify,
-        ...(lookup ? { lookup } : {}),
-        timeout: 30_000,
-      },
-      connections: 4,
-      pipelining: 0,
-    });
-  }, async (a) => { await a.destroy(); });
+    const conns: ConnSeen[] = [];
+    // undici's connector, with each connection's progress kept: a request that gets no answer can then
+    // say whether TCP was accepted, the TLS handshake stalled after the server's first bytes (a path
+    // that loses large packets), or the server stayed silent after it (not a firewall, in either case)
+    const connect = (p: { hostname: string; protocol: string; port: string | number; servername?: string | null }, cb: (err: Error | null, sock?: import('node:net').Socket) => void) => {
+      const isTls = p.protocol === 'https:';
+      const port = Number(p.port || (isTls ? 443 : 80));
+      const sock: import('node:net').Socket = isTls
+        ? tls.connect({
+          host: p.hostname, port, ...(p.servername ? { servername: p.servername } : net.isIP(p.hostname) ? {} : { servername: p.hostname }),
+          ALPNProtocols: ['http/1.1'],
+          ...(secureContext ? { secureContext } : o.ca ? { ca: o.ca } : {}), rejectUnauthorized: !o.skipVerify, ...(lookup ? { lookup } : {}),
+        })
+        : net.connect({ host: p.hostname, port, ...(lookup ? { lookup } : {}) });
+      const seen: ConnSeen = { at: Date.now(), tls: isTls, tcp: false, secure: false, bytes: () => rawBytesRead(sock, isTls), end: () => sock.destroy() };
+      conns.push(seen);
+      if (conns.length > 16) conns.shift();
+      sock.setKeepAlive(true, 60_000);
+      sock.setNoDelay(true);
+      let cbk: typeof cb | undefined = cb;
+      const timer = setTimeout(() => sock.destroy(Object.assign(new Error(`connect timeout (${p.hostname}:${port})`), { code: 'UND_ERR_CONNECT_TIMEOUT' })), 30_000);
+      timer.unref?.();
+      sock.once('connect', () => { seen.tcp = true; });
+      sock.once(isTls ? 'secureConnect' : 'connect', () => { clearTimeout(timer); seen.secure = true; const c = cbk; cbk = undefined; c?.(null, sock); });
+      sock.on('error', (err) => { clearTimeout(timer); const c = cbk; cbk = undefined; c?.(err); });
+      return sock;
+    };
+    return { agent: new Agent({ connect: connect as never, connections: 4, pipelining: 0 }), conns };
+  }, async (a) => {
+    // (a connection still in its handshake belongs to no undici client yet: end it here, or it holds the process)
+    for (const c of a.conns) if (!c.secure) c.end();
+    await a.agent.destroy();
+  });
+}
+
+/** The furthest any connection begun since `since` got (or, for a reused connection, any still known). */
+function progressSince(conns: ConnSeen[], since: number): { tcp: boolean; tls: boolean; secure: boolean; bytes: number } | undefined {
+  const recent = conns.filter((c) => c.at >= since);
+  const pool = recent.length ? recent : conns;
+  if (!pool.length) return undefined;
+  const rank = (c: ConnSeen) => (c.secure ? 3 : c.tcp && c.bytes() > 0 ? 2 : c.tcp ? 1 : 0);
+  const best = pool.reduce((a, b) => (rank(b) > rank(a) ? b : a));
+  return { tcp: best.tcp, tls: best.tls, secure: best.secure, bytes: best.bytes() };
+}
+
+/** A probe that got no HTTP answer, with how far the connection got (the message says it too). */
+export class HttpNoAnswerError extends ProbeError {
+  constructor(message: string, address: string | undefined, readonly stage: 'tcp' | 'tls-silent' | 'tls-stalled' | 'request', bytesIn = 0) {
+    super('timeout', message, 'ETIMEDOUT', address, { connected: stage !== 'tcp', bytesIn });
+  }
 }
 
 /** GET/POST one URL. Throws ProbeError (kind dns/refused/timeout/tls...) when no HTTP answer came. */
 export async function httpRequest(ctx: CheckContext, url: string, o: HttpRequestOptions): Promise<HttpResponse> {
   const { request } = await undici();
   const u = new URL(url);
-  const dispatcher = await agentFor(ctx, u.origin, o);
+  const { agent: dispatcher, conns } = await agentFor(ctx, u.origin, o);
   // Within what is left of the check's budget: a check that makes its requests one after the other
   // (a discovery document, then the client config) against a dead endpoint ends with this probe's
   // finding ("no answer within …"), not with the engine's "timed out" once the second one starts late.
@@ -87,9 +145,12 @@ export async function httpRequest(ctx: CheckContext, url: string, o: HttpRequest
       onAbort = () => reject(Object.assign(new Error('aborted'), { name: 'AbortError', code: 'ABORT_ERR' }));
       if (signal.aborted) onAbort(); else signal.addEventListener('abort', onAbort, { once: true });
     });
+    // Go's transport (flyteadmin, flytectl) asks for gzip unless the request says otherwise, and inflates
+    // the answer: an IdP or proxy that compresses discovery / JWKS documents is fine for them
+    const askGzip = (o.method ?? 'GET') !== 'HEAD' && !Object.keys(o.headers ?? {}).some((k) => /^(accept-encoding|range)$/i.test(k));
     const pending = request(url, {
       dispatcher, signal, method: o.method ?? 'GET',
-      headers: { 'user-agent': 'flyte-doctor', ...(o.headers ?? {}) },
+      headers: { 'user-agent': 'flyte-doctor', ...(askGzip ? { 'accept-encoding': 'gzip' } : {}), ...(o.headers ?? {}) },
       ...(o.body !== undefined ? { body: o.body } : {}),
       headersTimeout: timeoutMs, bodyTimeout: timeoutMs,
       onInfo: ({ statusCode }: { statusCode: number }) => { if (interim.length < 1000) interim.push(statusCode); },
@@ -98,19 +159,44 @@ export async function httpRequest(ctx: CheckContext, url: string, o: HttpRequest
     const res = await Promise.race([pending, aborted]).finally(() => signal.removeEventListener('abort', onAbort!));
     const max = o.maxBodyBytes ?? 64 * 1024;
     const chunks: Buffer[] = [];
-    let size = 0;
-    head = { status: res.statusCode, headers: res.headers, received: () => size, at: Date.now() };
-    for await (const chunk of res.body) {
-      const b = chunk as Buffer;
-      chunks.push(b); size += b.length; lastAt = Date.now(); reads++;
-      if (size >= max) { res.body.destroy(); break; }
+    let size = 0, raw = 0, truncated = false;
+    head = { status: res.statusCode, headers: res.headers, received: () => raw, at: Date.now() };
+    const encoding = String(res.headers['content-encoding'] ?? '').trim();
+    const gzip = askGzip && /^gzip$/i.test(encoding);
+    if (gzip) {
+      // inflated with the cap on the inflated bytes (a small gzip can inflate to gigabytes): both streams end at the cap
+      const zlib = await import('node:zlib');
+      const { pipeline } = await import('node:stream/promises');
+      const gunzip = zlib.createGunzip();
+      res.body.on('data', (b: Buffer) => { raw += b.length; lastAt = Date.now(); reads++; });
+      const piping = pipeline(res.body, gunzip);
+      piping.catch(() => undefined);
+      try {
+        for await (const chunk of gunzip) {
+          const b = chunk as Buffer;
+          chunks.push(b); size += b.length;
+          if (size > max) { truncated = true; gunzip.destroy(); res.body.destroy(); break; }
+        }
+      } catch (e) {
+        const z = e as { code?: string; message?: string };
+        if (!/^Z_|ERR_ZLIB|ERR__ZLIB/.test(z.code ?? '')) throw e;
+        throw new ProbeError('other', `${where} answered HTTP ${res.statusCode} with Content-Encoding: gzip, but the body does not inflate (${z.message ?? z.code}): a proxy that mislabels or corrupts compressed answers; Go's transport (flyteadmin, flytectl) fails on it the same way`, z.code, undefined, { connected: true });
+      }
+    } else {
+      for await (const chunk of res.body) {
+        const b = chunk as Buffer;
+        chunks.push(b); size += b.length; raw = size; lastAt = Date.now(); reads++;
+        if (size > max) { truncated = true; res.body.destroy(); break; }
+      }
     }
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
+    if (gzip) { delete headers['content-encoding']; delete headers['content-length']; }
     const location = headers.location ? new URL(headers.location, url).toString() : undefined;
     return {
       url, status: res.statusCode, headers, contentType: headers['content-type'] ?? '',
       body: Buffer.concat(chunks).subarray(0, max).toString('utf8'), ...(location ? { location } : {}),
+      ...(truncated ? { truncated: true } : {}), ...(gzip ? { inflated: true } : {}),
     };
   } catch (err) {
     if ((ioTimeout.aborted || (err as { code?: string })?.code === 'UND_ERR_BODY_TIMEOUT') && !ctx.signal.aborted && head) {
@@ -125,7 +211,17 @@ export async function httpRequest(ctx: CheckContext, url: string, o: HttpRequest
       throw new ProbeError('stalled', `${where} ${interimText(interim, Date.now() - t0)}`, 'ETIMEDOUT', undefined, { connected: true });
     }
     if (ioTimeout.aborted && !ctx.signal.aborted) {
-      throw new ProbeError('timeout', `no answer from ${where} within ${Math.round(timeoutMs / 100) / 10}s`, 'ETIMEDOUT');
+      const secs = `${Math.round(timeoutMs / 100) / 10}s`;
+      const p = progressSince(conns, t0);
+      if (p?.tcp && p.tls && !p.secure) {
+        throw p.bytes
+          ? new HttpNoAnswerError(`${where} accepted the TCP connection and sent ${p.bytes} byte(s) of its answer to the TLS ClientHello, then nothing more within ${secs}`, undefined, 'tls-stalled', p.bytes)
+          : new HttpNoAnswerError(`${where} accepted the TCP connection but sent nothing back to the TLS ClientHello within ${secs}`, undefined, 'tls-silent');
+      }
+      if (p?.secure) {
+        throw new HttpNoAnswerError(`${where} accepted the connection${p.tls ? ' and completed the TLS handshake' : ''}, but sent no HTTP answer to ${o.method ?? 'GET'} ${u.pathname} within ${secs}${p.bytes && !p.tls ? ` (${p.bytes} byte(s) came, no complete status line and headers)` : ''}`, undefined, 'request');
+      }
+      throw new HttpNoAnswerError(`no answer from ${where} within ${secs}`, undefined, 'tcp');
     }
     if (ctx.signal.aborted) throw err; // the engine reports its own timeout / interruption
     const c = classifyNetError(err);
