@@ -1,3 +1,4 @@
+import { frontAnswer, frontNetworkFix } from '../../src/clients/answers.js';
 import { surroundingWhitespace } from '../../src/config/hygiene.js';
 import { tunnel, type TunnelEvidence } from '../../src/clients/proxy.js';
 import { sharedTlsProbe } from '../../src/clients/tls.js';
@@ -131,7 +132,31 @@ function tunnelFinding(ev: TunnelEvidence, p: string, rs: ProxyRoute[], where: s
   }
   if (!ev.ok && ev.step === 'connect-request') {
     if (ev.status === 407) return { status: 'fail', messageId: 'proxyAuthRequired', cause: cause.credentials('proxy', proxyKey), message: `the proxy ${shown} (${v}) wants credentials for CONNECT ${where}: ${ev.statusLine}${ev.proxyAuthenticate ? ` (Proxy-Authenticate: ${ev.proxyAuthenticate})` : ''}${u.username ? '; the credentials in the variable were refused' : ''}`, hint: `${u.username ? 'fix the user or the password' : 'give the credentials'} in ${v}, as the user-info of the proxy URL (user and password, joined by a colon, before "@${u.host}"); ${who} send them as Basic credentials` };
+    // What the network in front says for itself (a captive portal's 511, a filter's 451, a proxy's 408): not the proxy's
+    // view of the admin endpoint, so neither NO_PROXY nor "allow the port" is the fix.
+    const f = frontAnswer({ status: ev.status ?? 0 });
+    if (f && f.kind !== 'proxy-auth') {
+      return { status: 'fail', messageId: 'proxyDenied', cause: cause.frontAuth(proxyKey), details: { front: f.kind },
+        message: `the proxy ${shown} (${v}) answered CONNECT ${where} with ${ev.statusLine}: ${f.text}`,
+        hint: frontNetworkFix(f.kind, where.replace(/:\d+$/, '')) ?? (f.kind === 'request-timeout' ? `check the proxy (${v}): it closes a complete CONNECT as too slow (its client timeout, or it is overloaded), ${bypassFix}` : `check the proxy's rules (${v}) for ${where}, ${bypassFix}`) };
+    }
+    // A forward proxy implements CONNECT; a web server, a reverse proxy or an ingress (an HTTPS_PROXY set to Flyte's own
+    // URL) answers it 405/501 (not implemented), 505, or nginx's 400 / a 404 (no such host:port "path").
+    if (ev.status === 501 || ev.status === 505 || ev.status === 405 || ev.status === 400 || ev.status === 404) {
+      const why = ev.status === 400 || ev.status === 404
+        ? `a forward proxy opens a tunnel for a well-formed CONNECT or refuses it with 403/407; a ${ev.status} is what a web server or reverse proxy (nginx, an ingress) answers to a method it does not proxy`
+        : 'a web server or reverse proxy, not a forward proxy';
+      return { status: 'fail', messageId: 'proxyNotHttp', cause: cause.wrongService(proxyKey), details: { connectStatus: ev.status },
+        message: `${shown} (${v}) does not implement CONNECT (it answered ${ev.statusLine}): ${why}`,
+        hint: `point ${v} at the forward proxy (http://host:port; the one the browser or \`env | grep -i proxy\` on a working machine uses), or unset it; a Flyte or ingress URL is not a proxy` };
+    }
     if (ev.status && ev.status >= 500) return { status: 'fail', messageId: 'proxyUpstreamFailed', cause: cause.unreachable(hostPortKey(where.replace(/:\d+$/, ''), Number(where.split(':').pop()))), message: `the proxy ${shown} (${v}) cannot reach ${where}: ${ev.statusLine}`, hint: `${where.replace(/:\d+$/, '')} is probably internal to this network: add it to NO_PROXY and no_proxy so ${who} connect directly, or let the proxy reach it` };
+    // Authenticating proxies and captive portals answer with a redirect to their login page: a tunnel cannot follow it.
+    if (ev.status && ev.status >= 300 && ev.status < 400) {
+      return { status: 'fail', messageId: 'proxyDenied', cause: cause.frontAuth(proxyKey), details: { front: 'redirect' },
+        message: `the proxy ${shown} (${v}) answered CONNECT ${where} with ${ev.statusLine}: a redirect, which authenticating proxies and captive portals send towards their login page; a tunnel cannot follow it, so ${who} fail`,
+        hint: `log in where the network or the proxy asks (open a web page in a browser on this machine), or give the proxy's credentials in ${v} (user and password as the user-info of the URL) if it takes them; no Flyte setting causes this, ${bypassFix}` };
+    }
     if (ev.status) return { status: 'fail', messageId: 'proxyDenied', cause: cause.denied('proxy', proxyKey, `CONNECT ${where}`), message: `the proxy ${shown} (${v}) refuses the tunnel to ${where}: ${ev.statusLine}`, hint: `ask for CONNECT to ${where} to be allowed (many proxies allow port 443 only), ${bypassFix}` };
     if (ev.error?.kind === 'timeout') return { status: 'fail', messageId: 'proxyTimeout', cause: cause.unreachable(proxyKey), message: `the proxy ${shown} (${v}) accepted the connection but did not answer CONNECT ${where}: ${ev.error.message}`, hint: `check the proxy (${v}), ${bypassFix}` };
     return { status: 'fail', messageId: 'proxyNotHttp', cause: cause.wrongService(proxyKey), message: `${shown} (${v}) is not an HTTP proxy: ${ev.error?.message ?? ev.statusLine ?? 'no answer'}`, hint: `point ${v} at the HTTP proxy (http://host:port), or unset it` };

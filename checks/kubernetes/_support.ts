@@ -2,6 +2,7 @@
 // dns.ingress.address): the findings for an API failure in the middle of a check (401, 403, 429,
 // 5xx, an answer that is not Kubernetes, a connection lost), so every such check says the same
 // thing with the same cause key, and none ends as an `error` (a misbehaving server is a finding).
+import { frontAnswer, frontNetworkFix, statusFault } from '../../src/clients/answers.js';
 import { KubeError, EXEC_REFRESH, basename, kubeSession, kubectl, probeSignal, type KubeSession } from '../../src/clients/kube.js';
 import { refusedSubject } from '../../src/clients/whoami.js';
 import type { KubernetesTarget } from '../../src/config/target.js';
@@ -19,6 +20,7 @@ export const API_MESSAGES = {
   apiBadResponse: { status: 'fail', summary: 'The API server answered with something that is not a Kubernetes API answer (HTML, an unexpected JSON shape).' },
   apiNotServed: { status: 'fail', summary: 'The API server does not serve a resource this check reads (404 on a list or API group).' },
   apiError: { status: 'fail', summary: 'The API server refused a request of this check with another HTTP status.' },
+  apiFrontAnswered: { status: 'fail', summary: 'Something in front of the API server (a proxy, a captive portal, a web filter, a CDN or load balancer) answered a request of this check for itself (401, 403, 407, 408, 451, 511, 561, 505, 520-530...) without the Status object every API server answer carries.' },
   apiCredentials: { status: 'fail', summary: 'The credentials of the context could not be obtained (see kubernetes.config.load).' },
 } as const satisfies Messages;
 
@@ -78,6 +80,38 @@ export function impersonationDenied(e: KubeError, s: KubeSession | undefined, k:
   };
 }
 
+/**
+ * What stands in front of the API server answered for itself: a status kube-apiserver only ever sends with a
+ * Status object (every 401/403, and those that are never its own: 407, 408, 410, 451, 511, 561, a protocol
+ * fault's 421/426/505, a proxy's size limits, nginx's 494-497, a CDN's 520-530, a loop's 508) arrived without
+ * one (KubeError `extra.body` set: httpError kept the text of a body that was not a Status). The reading is
+ * answers.ts's; `fix` is the network's own (portal, filter, proxy credentials) or the fault's, undefined when only
+ * "look at what is in front" can be said. undefined: the API server's own answer, or a status judged elsewhere
+ * (404, 429, 500, 502-504).
+ */
+export function frontReading(e: KubeError, host: string): { kind: string; text: string; fix?: string } | undefined {
+  const st = e.extra.status;
+  if (e.extra.body === undefined || st === undefined) return undefined;
+  if (!(['unauthorized', 'forbidden', 'not-found', 'http', 'server-error'] as const).some((k) => k === e.kind)) return undefined;
+  // nginx sends its own 494-497 as "400 Bad Request" and names them only in the page's title
+  const nginx400 = st === 400 ? [[/No required SSL certificate was sent/i, 496], [/SSL certificate error/i, 495], [/Request Header Or Cookie Too Large/i, 494]].find(([re]) => (re as RegExp).test(e.extra.body ?? '')) : undefined;
+  if (nginx400) { const sf4 = statusFault({ status: nginx400[1] as number }, host)!; return { kind: sf4.kind, text: `400 with nginx's page for ${sf4.text}`, fix: sf4.fix }; }
+  const f = frontAnswer({ status: st }, { subject: 'the API server' });
+  const sf = statusFault({ status: st }, host);
+  if (f) { const fix = frontNetworkFix(f.kind, host) ?? sf?.fix; return { kind: f.kind, text: f.text, ...(fix ? { fix } : {}) }; }
+  if (sf) return { kind: sf.kind, text: sf.text, fix: sf.fix };
+  if (st === 401) return { kind: 'auth-gateway', text: 'a gateway or proxy in front of the API server wants its own credentials' };
+  if (st === 403) return { kind: 'auth-gateway', text: 'a gateway, proxy or firewall in front of the API server refuses the request' };
+  return undefined;
+}
+
+/** The fix when a front answered and answers.ts has none of its own: look at the front, not at the credentials or the API server. */
+export function frontGenericFix(kind: string, hp: string, k: string, request: string | undefined, proxy?: string): string {
+  const path = JSON.stringify((request ?? 'GET /version').split(' ')[1] ?? '/version');
+  if (kind === 'request-timeout') return `look at the timeouts of the proxy or load balancer in front of ${hp}${proxy ? ` (the requests go through ${proxy})` : ''}: it closes requests the API server would answer; \`${k} get --raw ${path} -v=8\` shows the same answer`;
+  return `look at what sits in front of ${hp} (an authenticating gateway such as Rancher's or a cloud IAP, a corporate proxy or firewall${proxy ? `: the requests go through ${proxy}` : ''}); the kubeconfig's credentials never reached an API server, so refreshing them will not help unless the gateway is what issues them (\`${k} get --raw ${path} -v=8\` shows the same answer)`;
+}
+
 function what(e: KubeError): string {
   return e.extra.verb && e.extra.resource ? `${e.extra.verb} ${e.extra.resource}${e.extra.group ? `.${e.extra.group}` : ''}${e.extra.name ? `/${e.extra.name}` : ''}${e.extra.namespace ? ` in namespace ${e.extra.namespace}` : ''}` : (e.extra.request ?? 'the request');
 }
@@ -90,6 +124,13 @@ export function apiFailure(e: KubeError, ctx: CheckContext, s: KubeSession | und
   const hp = s ? serverHostPort(s.identity.server) : 'kubernetes';
   const who = s ? identityKey(s) : 'kubernetes';
   const details = { kind: e.kind, error: e.message, ...(e.extra.status ? { httpStatus: e.extra.status } : {}), ...(e.extra.request ? { request: e.extra.request } : {}) };
+  // An answer without a Status object comes from what stands in front (kubernetes.api.reachable says the same for /version).
+  const front = frontReading(e, hp.replace(/:\d+$/, ''));
+  if (front) {
+    const seen = `${e.extra.request ?? 'a request'} answered HTTP ${e.extra.status}${e.extra.contentType ? ` ${e.extra.contentType.split(';')[0]}` : ''}${e.extra.body ? ` ("${e.extra.body.slice(0, 60)}")` : ''} without the Status object an API server sends`;
+    return { status: 'fail', messageId: 'apiFrontAnswered', cause: cause.frontAuth(hp), details: { ...details, front: front.kind },
+      message: `${server}: ${seen}, while reading ${purpose}: ${front.text}`, hint: front.fix ?? frontGenericFix(front.kind, hp, k, e.extra.request, s?.identity.proxy) };
+  }
   switch (e.kind) {
     case 'unauthorized':
       return { status: 'fail', messageId: 'apiUnauthorized', cause: cause.credentials('kubernetes', who), details,

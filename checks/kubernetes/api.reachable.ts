@@ -6,7 +6,7 @@ import { cause } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { CheckContext, Json } from '../../src/engine/types.js';
 import { refusedSubject, whoAmI } from '../../src/clients/whoami.js';
-import { identityKey, impersonationDenied, refreshHint, serverHostPort } from './_support.js';
+import { frontGenericFix, frontReading, identityKey, impersonationDenied, refreshHint, serverHostPort } from './_support.js';
 
 /** What listens at the API server's host:port (for answers that are not TLS / not Kubernetes). */
 async function sniff(server: string, ctx: CheckContext): Promise<ServiceEvidence | undefined> {
@@ -47,7 +47,7 @@ export default defineCheck({
     notKubernetes: { status: 'fail', summary: 'An HTTP server answers, but not like a Kubernetes API server (404, HTML, not the /version or /api JSON).' },
     throttled: { status: 'warn', summary: 'The API server throttled the requests (429).' },
     serverError: { status: 'fail', summary: 'The API server answered with a server error (5xx).' },
-    frontAnswered: { status: 'fail', summary: 'Something in front of the API server (a gateway, a proxy, a captive portal) answered 401/403/5xx for itself, without the Status object every API server answer carries.' },
+    frontAnswered: { status: 'fail', summary: 'Something in front of the API server (a gateway, a proxy, a captive portal) answered for itself (a bare 401/403, 407, 408, 451, 511, 561, a protocol fault\'s 421/426/505, nginx\'s 494-497, a CDN\'s 520-530), without the Status object every API server answer carries.' },
     noApiServerBehind: { status: 'fail', summary: 'A load balancer or proxy in front of the API server answered 502/503/504 for itself (no Kubernetes Status object): it has no healthy API server behind it.' },
     credentials: { status: 'fail', summary: 'The credentials could not be obtained (kubernetes.config.load has the details).' },
   },
@@ -99,8 +99,10 @@ async function failure(e: KubeError, s: KubeSession, ctx: CheckContext, k: strin
   const setServer = (scheme: string) => {
     try { const u = new URL(id.server); return `\`kubectl config set-cluster ${id.cluster} --server=${scheme}//${u.host}${u.pathname === '/' ? '' : u.pathname}\``; } catch { return `\`kubectl config set-cluster ${id.cluster} --server=<url>\``; }
   };
-  // Every answer of an API server carries a Status object; a 401/403/5xx without one comes from what stands in front.
-  const foreign = e.extra.body !== undefined && e.extra.status !== undefined && (e.kind === 'unauthorized' || e.kind === 'forbidden' || e.kind === 'server-error');
+  // Every answer of an API server carries a Status object; a 401/403/5xx without one comes from what stands in front,
+  // and so do the statuses it never sends (407, 408, 451, 511, 561, a protocol fault's 421/426/505, nginx's 494-497, a CDN's 520-530).
+  const front = frontReading(e, hp.replace(/:\d+$/, ''));
+  const foreign = e.extra.body !== undefined && e.extra.status !== undefined && (front !== undefined || e.kind === 'unauthorized' || e.kind === 'forbidden' || e.kind === 'server-error');
   if (foreign) {
     const st = e.extra.status!;
     const seen = `${e.extra.request ?? 'GET /version'} answered HTTP ${st}${e.extra.contentType ? ` ${e.extra.contentType.split(';')[0]}` : ''}${e.extra.body ? ` ("${e.extra.body.slice(0, 60)}")` : ''} without the Status object an API server sends`;
@@ -109,12 +111,10 @@ async function failure(e: KubeError, s: KubeSession, ctx: CheckContext, k: strin
         message: `${id.server}: ${seen}: a load balancer or proxy in front of the API server has no healthy API server behind it`,
         hint: `check the control plane behind ${hp}: the load balancer's targets and their health checks (the API servers' /readyz), a stopped or upgrading control plane, or the proxy's upstream${id.proxy ? ` (the requests go through ${id.proxy})` : ''}; \`${k} get --raw /readyz\` shows the same answer` };
     }
-    const f = frontAnswer({ status: st }, { subject: 'the API server' });
-    const what = f?.text ?? (st === 401 ? 'a gateway or proxy in front of the API server wants its own credentials' : st === 403 ? 'a gateway, proxy or firewall in front of the API server refuses the request' : 'something in front of the API server answers for itself');
-    const networkFix = f ? frontNetworkFix(f.kind, hp.replace(/:\d+$/, '')) : undefined;
+    if (front) d['front'] = front.kind;
     return { status: 'fail' as const, messageId: 'frontAnswered' as const, cause: cause.frontAuth(hp), details: d,
-      message: `${id.server}: ${seen}: ${what}`,
-      hint: networkFix ?? `look at what sits in front of ${hp} (an authenticating gateway such as Rancher's or a cloud IAP, a corporate proxy${id.proxy ? `: the requests go through ${id.proxy}` : ''}); the kubeconfig's credentials never reached an API server, so refreshing them will not help unless the gateway is what issues them (\`${k} get --raw /version -v=8\` shows the same answer)` };
+      message: `${id.server}: ${seen}: ${front?.text ?? 'something in front of the API server answers for itself'}`,
+      hint: front?.fix ?? frontGenericFix(front?.kind ?? 'other', hp, k, e.extra.request, id.proxy) };
   }
   switch (e.kind) {
     case 'timeout':
@@ -146,9 +146,15 @@ async function failure(e: KubeError, s: KubeSession, ctx: CheckContext, k: strin
         hint: `nothing listens there: the server URL may be stale (cluster recreated or stopped, wrong port): \`${k} config view --minify\`; regenerate the kubeconfig for the cluster` };
     case 'dns':
       return { status: 'fail' as const, messageId: 'dnsFailed' as const, cause: cause.dns(new URL(id.server).hostname), message: e.message, details: d, hint: `the API server host name does not resolve; check the cluster still exists and your DNS/VPN (\`${k} config view --minify\`)` };
-    case 'proxy':
-      return { status: 'fail' as const, messageId: 'proxyFailed' as const, cause: cause.unreachable(id.proxy ?? hp), message: `${e.message}; the requests to ${id.server} go through it`, details: { ...d, proxy: id.proxy ?? null, proxySource: id.proxySource ?? null },
-        hint: id.proxySource?.startsWith('env ') ? `fix or unset ${id.proxySource.slice(4)} (add the API server host to NO_PROXY if it is reachable directly)` : `fix proxy-url of cluster "${id.cluster}" (\`kubectl config set clusters.${id.cluster}.proxy-url <url>\`) or remove it` };
+    case 'proxy': {
+      const pd = { ...d, proxy: id.proxy ?? null, proxySource: id.proxySource ?? null };
+      const fromEnv = id.proxySource?.startsWith('env ') ? id.proxySource.slice(4) : undefined;
+      const setIt = fromEnv ? `fix or unset ${fromEnv} (add the API server host to NO_PROXY if it is reachable directly)` : `fix proxy-url of cluster "${id.cluster}" (\`kubectl config set clusters.${id.cluster}.proxy-url <url>\`) or remove it`;
+      const c = /^PROXY_(\d{3})$/.exec(e.extra.code ?? '')?.[1];
+      const r = connectAnswer(c ? Number(c) : undefined, { id, hp, k, fromEnv });
+      if (r) return { status: 'fail' as const, messageId: 'proxyFailed' as const, cause: r.cause ?? cause.unreachable(id.proxy ?? hp), message: `${e.message}; the requests to ${id.server} go through it: ${r.text}`, details: { ...pd, connectStatus: Number(c) }, hint: r.fix };
+      return { status: 'fail' as const, messageId: 'proxyFailed' as const, cause: cause.unreachable(id.proxy ?? hp), message: `${e.message}; the requests to ${id.server} go through it`, details: pd, hint: setIt };
+    }
     case 'tls-untrusted':
       return { status: 'fail' as const, messageId: 'tlsUntrusted' as const, cause: cause.tls('untrusted', hp), message: `the API server certificate at ${id.server} is not signed by the CA in the kubeconfig (${e.extra.code})`, details: d,
         hint: `set the cluster CA: \`kubectl config set-cluster ${id.cluster} --certificate-authority=<ca.crt> --embed-certs=true\` (or regenerate the kubeconfig); do not use insecure-skip-tls-verify` };
@@ -225,4 +231,33 @@ async function failure(e: KubeError, s: KubeSession, ctx: CheckContext, k: strin
     default:
       return { status: 'fail' as const, messageId: 'credentials' as const, cause: cause.credentials('kubernetes', identityKey(s)), message: e.message, details: d, hint: 'kubernetes.config.load has the fix: it obtains the same credentials' };
   }
+}
+
+/**
+ * What a proxy's answer to CONNECT <API server> says (kubectl and this tool both need a 200): its credentials (407),
+ * a refusal of the host or port (403: many proxies allow CONNECT to 443 only, API servers listen on 6443), an
+ * upstream it cannot reach (502-504: a private endpoint), the network's own answer (a captive portal's 511, a
+ * filter's 451, a timeout's 408), or no forward proxy at all (400/404/405/501/505: a web server or an ingress).
+ */
+function connectAnswer(st: number | undefined, o: { id: KubeSession['identity']; hp: string; k: string; fromEnv: string | undefined }): { text: string; fix: string; cause?: string } | undefined {
+  if (st === undefined) return undefined;
+  const { id, hp, k, fromEnv } = o;
+  const host = hp.replace(/:\d+$/, '');
+  const port = hp.split(':').pop();
+  const proxyKey = id.proxy ? serverHostPort(id.proxy) : hp;
+  const where = fromEnv ?? `proxy-url of cluster "${id.cluster}"`;
+  const bypass = fromEnv ? `or, when ${host} is reachable without the proxy, add it to NO_PROXY (kubectl reads it too)` : `or, when ${host} is reachable without the proxy, remove proxy-url (\`kubectl config unset clusters.${id.cluster}.proxy-url\`)`;
+  if (st === 407) return { cause: cause.credentials('proxy', proxyKey), text: 'the proxy wants credentials',
+    fix: `put the proxy's user and password in ${where} as the user-info of its URL (http://user:password@${id.proxy?.replace(/^\w+:\/\//, '') ?? 'proxy:port'}; if they are there, they were refused), ${bypass}` };
+  if (st >= 300 && st < 400) return { cause: cause.frontAuth(proxyKey), text: `a redirect (${st}), which authenticating proxies and captive portals send towards their login page; a tunnel cannot follow it`,
+    fix: `log in where the network or the proxy asks (open a web page in a browser on this machine), or put the proxy's credentials in ${where} (http://user:password@host:port) if it takes them, ${bypass}` };
+  const f = frontAnswer({ status: st }, { subject: host });
+  if (f) return { cause: cause.frontAuth(proxyKey), text: f.text, fix: frontNetworkFix(f.kind, host) ?? `check the proxy ${id.proxy} (${where}) and its rules for ${hp}, ${bypass}` };
+  if (st === 403) return { cause: cause.denied('proxy', proxyKey, `CONNECT ${hp}`), text: `the proxy refuses to open a tunnel to ${hp}${port !== '443' ? ` (many proxies allow CONNECT to port 443 only; this API server listens on ${port})` : ''}`,
+    fix: `ask for CONNECT to ${hp} to be allowed on the proxy (squid: an SSL_ports / acl entry for port ${port}), ${bypass}` };
+  if (st === 502 || st === 503 || st === 504) return { cause: cause.unreachable(hp), text: `the proxy cannot reach ${hp} itself (a private cluster endpoint, or a name only this network's DNS resolves)`,
+    fix: fromEnv ? `add ${host} to NO_PROXY (and no_proxy) so kubectl and this tool connect directly, or let the proxy reach it; \`${k} get --raw /version\` shows the same` : `remove proxy-url of cluster "${id.cluster}" if ${host} is reachable directly (\`kubectl config unset clusters.${id.cluster}.proxy-url\`), or let the proxy reach it` };
+  if (st === 400 || st === 404 || st === 405 || st === 501 || st === 505) return { cause: cause.wrongService(proxyKey), text: `${id.proxy} does not implement CONNECT (${st}): a web server, a reverse proxy or an ingress, not a forward proxy`,
+    fix: `point ${where} at the forward proxy (http://host:port), or ${fromEnv ? `unset ${fromEnv}` : `remove it (\`kubectl config unset clusters.${id.cluster}.proxy-url\`)`}` };
+  return undefined;
 }
