@@ -18,6 +18,7 @@
 // SelfSubjectAccessReviews and SubjectAccessReviews (answered, never stored). There is no write method.
 import { connectNotTunnel, stalledText } from './answers.js';
 import { randomBytes, X509Certificate } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
 import type { KubernetesTarget } from '../config/target.js';
 import { headerUnsafe } from '../config/hygiene.js';
 import {
@@ -657,9 +658,11 @@ export async function openKube(k: KubernetesTarget, o: OpenOptions = {}): Promis
     if (r.status === 400 && /HTTP request to an HTTPS server|plain HTTP request was sent to HTTPS port/i.test(r.text)) {
       return new KubeError('tls-expected', `${server} speaks TLS: it answered the plain HTTP request with "${detail.slice(0, 120)}"`, extra);
     }
-    if (r.status === 403) {
+    // kube-apiserver's own 403 always carries a Status object; a bare one comes from what stands in front (a WAF,
+    // an auth gateway), which no RBAC grant fixes: it stays kind 'http' for the front reading (checks/kubernetes/_support.ts frontReading).
+    if (r.status === 403 && st) {
       const denied = parseForbidden(stMsg ?? '', st);
-      return new KubeError('forbidden', `${request}: HTTP 403${detail ? `: ${detail}` : ''}`, { ...extra, ...denied, ...(st ? {} : { body: detail.slice(0, 120) }) });
+      return new KubeError('forbidden', `${request}: HTTP 403${detail ? `: ${detail}` : ''}`, { ...extra, ...denied });
     }
     const kind: KubeErrorKind = r.status === 401 ? 'unauthorized' : r.status === 404 ? 'not-found' : r.status === 429 ? 'throttled' : r.status >= 500 ? 'server-error' : 'http';
     return new KubeError(kind, `${request}: HTTP ${r.status}${detail ? `: ${detail}` : ''}`, { ...extra, ...(st ? {} : { body: detail.slice(0, 120) }) });
@@ -878,7 +881,26 @@ function proxyFor(cluster: KubeCluster, target: URL, env: NodeJS.ProcessEnv): Pr
     const host = target.hostname.replace(/^\[|\]$/g, '');
     if (host === 'localhost' || /^127\./.test(host) || host === '::1') return undefined;
     const noProxy = env['NO_PROXY'] ?? env['no_proxy'] ?? '';
-    if (noProxy.split(',').map((s) => s.trim()).filter(Boolean).some((p) => p === '*' || host === p.replace(/^\./, '') || host.endsWith(p.startsWith('.') ? p : `.${p}`) || (p.includes('/') && false))) return undefined;
+    const port = target.port || (target.protocol === 'https:' ? '443' : '80');
+    const h = host.toLowerCase();
+    // as Go's httpproxy (kubectl): "*", a CIDR (for an IP-literal host), an IP, a domain (and its subdomains), each with an optional :port
+    const matches = (raw: string): boolean => {
+      const entry = raw.toLowerCase();
+      if (entry === '*') return true;
+      if (entry.includes('/')) {
+        const [a, b] = entry.split('/');
+        const fam = isIP(a ?? '');
+        if (!fam || isIP(h) !== fam || !/^\d+$/.test(b ?? '')) return false;
+        try { const bl = new BlockList(); bl.addSubnet(a!, Number(b), fam === 6 ? 'ipv6' : 'ipv4'); return bl.check(h, fam === 6 ? 'ipv6' : 'ipv4'); } catch { return false; }
+      }
+      if (isIP(entry.replace(/^\[|\]$/g, '')) === 6) return h === entry.replace(/^\[|\]$/g, '');
+      const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(entry);
+      if (!m || (m[2] && m[2] !== port)) return false;
+      const name = m[1]!.replace(/^\[|\]$/g, '').replace(/^\*/, '');
+      // (Go: "y.com" matches y.com and its subdomains, ".y.com" its subdomains only)
+      return (!name.startsWith('.') && h === name) || h.endsWith(name.startsWith('.') ? name : `.${name}`);
+    };
+    if (noProxy.split(',').map((s) => s.trim()).filter(Boolean).some(matches)) return undefined;
     const name = target.protocol === 'https:' ? ['HTTPS_PROXY', 'https_proxy'] : ['HTTP_PROXY', 'http_proxy'];
     const key = name.find((n) => env[n]);
     if (!key) return undefined;

@@ -60,7 +60,7 @@ function reading(status: number): { text: string; fix?: string } {
 }
 const NETWORK_FIX: Record<number, RegExp> = { 511: /log in to the network/, 451: /have the proxy or filter let 127\.0\.0\.1 through/, 407: /give this machine the proxy's credentials/, 561: /authenticate-oidc/ };
 
-const FRONT_MID = ['401 bare', '407', '408', '410', '451', '505', '511', '520', '521', '522', '523', '524', '525', '526', '530', '561'];
+const FRONT_MID = ['401 bare', '403', '407', '408', '410', '451', '505', '511', '520', '521', '522', '523', '524', '525', '526', '530', '561'];
 describe('a check in the middle (kubernetes.namespace.exists): a bare answer from the front is apiFrontAnswered', () => {
   for (const n of FRONT_MID) {
     it(n, async () => {
