@@ -14,7 +14,7 @@ import type { StorageTarget, Target } from '../../src/config/target.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
 import type { CheckContext, Json, MessageSpec, Outcome } from '../../src/engine/types.js';
 import { isClusterInternal } from '../../src/config/endpoints.js';
-import { describeAnswer, netFailureOf, s3Send, S3ProbeError, whatListens, type NetFailure, type S3Answer } from '../../src/clients/s3.js';
+import { describeAnswer, headerOverflowText, netFailureOf, redirectText, s3Send, S3ProbeError, whatListens, type NetFailure, type S3Answer } from '../../src/clients/s3.js';
 import { GcsProbeError, type GcsAnswer, type GcsIdentity, type MetadataRefusal } from '../../src/clients/gcs.js';
 import { AzureProbeError, azureService, type AzureAnswer } from '../../src/clients/azure.js';
 import { describeService } from '../../src/clients/sniff.js';
@@ -90,6 +90,84 @@ export function skewStatus(skewMs: number): 'pass' | 'warn' | 'fail' {
 export const SKIP_MESSAGES = {
   notCheckedHere: m('skip', 'An earlier storage check found that this machine cannot probe the store (cluster-internal endpoint, or no usable credentials here).'),
 } as const;
+
+// ---------------------------------------------------------------- signed URLs
+// A pre-signed / signed / SAS URL is fetched with a plain GET from the host it names (the signed-URL
+// override when set, else the store endpoint): what answers there is judged here, by the URL's host
+// and the key that sets it, never by the store endpoint the API calls used.
+
+export const SIGNED_URL_MESSAGES = {
+  bytesDiffer: m('fail', 'The signed URL returned other bytes than the probe object (a proxy or another store rewrites answers).'),
+  urlRedirected: m('fail', 'The host of the signed URL answers with a redirect (to HTTPS, a login page, another host) instead of the object.'),
+  urlIntercepted: m('fail', 'Something between here and the URL\'s host answers for itself (a proxy wanting credentials 407, a captive portal 511, a filter 451, an auth gateway).'),
+  urlNotStore: m('fail', 'Something other than the object store answers at the host of the signed URL (an HTML page, an empty or plain answer).'),
+  urlThrottled: m('fail', 'The host of the signed URL refuses the request as too many (HTTP 429 / SlowDown).'),
+  urlServerError: m('fail', 'The host of the signed URL (the store, or a proxy in front of it) answered a server-side error (5xx).'),
+  urlOtherStore: m('fail', 'The store at the signed URL\'s host does not have the probe object written through the API a moment ago: the URL reaches another store, bucket or path.'),
+  urlExpired: m('fail', 'The store refused the signed URL as outside its validity (expired or not yet valid) right after signing it: the signing clock and the store\'s differ.'),
+  urlDenied: m('fail', 'The store refused the signed URL\'s access: the identity that signed it lacks read access to the object, or a policy refuses signed-URL requests.'),
+  urlUnrecognised: m('fail', 'An answer to the signed URL that no other finding covers; the status and evidence are shown.'),
+} as const satisfies Record<string, MessageSpec>;
+
+export type SignedUrlFindingId = keyof typeof SIGNED_URL_MESSAGES;
+
+export interface SignedUrlContext {
+  /** 'S3', 'GCS', 'Azure Blob Storage': for messages. */
+  store: string;
+  /** 'pre-signed URL', 'signed URL', 'SAS URL'. */
+  what: string;
+  /** The URL fetched (its query is never shown). */
+  url: URL;
+  /** The values key that sets the URL's host (the signed-URL override, else the store endpoint). */
+  key: string;
+  /** The answer carries the store's own headers or error document. */
+  fromStore: boolean;
+  /** false when the key is not an address (Azure's domain suffix): hints then name it without "set it to <url>". */
+  keyTakesUrl?: boolean;
+  /** The store's error code and message, when it sent them. */
+  code?: string | undefined;
+  message?: string | undefined;
+  details: Record<string, Json>;
+}
+
+/**
+ * What answered a signed URL's GET when it is not the probe object: a redirect, something in front,
+ * a non-store answer, throttling, a 5xx, a 404 of the object just written, other bytes; anything
+ * else "unrecognised: HTTP <status> <evidence>". Never a pass, never an error.
+ */
+export function signedUrlAnswer(a: { status: number; headers: Record<string, string>; body: Buffer }, ctx0: SignedUrlContext): Outcome<SignedUrlFindingId> {
+  let c = ctx0;
+  const u = c.url;
+  const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+  const key = hostPortKey(u.hostname.replace(/^\[|\]$/g, ''), port);
+  const said = `HTTP ${a.status}${c.code ? ` ${c.code}` : ''}`;
+  const setKey = (v: string) => c.keyTakesUrl === false ? `make the URLs point at ${v} (their host comes from ${c.key})` : `set ${c.key} to ${v}`;
+  c = { ...c, message: c.message?.split('\n')[0]?.trim() };
+  // the store's own error document is named by its code and message, not as "a document"
+  const seen = c.fromStore && c.code ? `${said}${c.message ? `: ${c.message.slice(0, 200)}` : ''}${a.headers.server ? ` from ${a.headers.server.slice(0, 40)}` : ''}` : describeAnswer(a);
+  const d: Record<string, Json> = { ...c.details, httpStatus: a.status, code: c.code ?? null, answeredBy: seen };
+  const w = `the ${c.what} (${u.host})`;
+  if (a.status === 200 && c.fromStore) return { status: 'fail', messageId: 'bytesDiffer', cause: cause.wrongService(key), message: `${w} returned ${a.body.length} bytes that are not the probe object (${seen}): nothing may pass on a wrong answer`, hint: `something at ${key} rewrites answers (a proxy transforming bodies, or another store with an object of the same name): fetch the URL with curl and compare; ${c.key} must reach the same store the API writes to`, details: d };
+  const front = frontAnswer(a, { gateway401: !c.fromStore });
+  if (front && front.kind !== 'request-timeout' && front.kind !== 'gone') return { status: 'fail', messageId: 'urlIntercepted', cause: cause.frontAuth(key), message: `${w}: ${front.text}: ${seen}`, hint: frontNetworkFix(front.kind, u.hostname) ?? `let ${c.what}s through the gateway at ${key} unauthenticated (the signature in the query authenticates them), or ${setKey("the store's own address")}; pyflyte and the console fetch these URLs without other credentials`, details: d };
+  const loc = locationOf(a, u.origin);
+  if (a.status >= 300 && a.status < 400) {
+    const upgrade = loc && u.protocol === 'http:' && loc.protocol === 'https:' && loc.hostname === u.hostname;
+    return { status: 'fail', messageId: 'urlRedirected', cause: cause.wrongService(key), message: `${w} answers with a redirect instead of the object: ${seen}${upgrade ? ' (to HTTPS)' : ''}; the signature covers the host it was made for, so a client that followed it would be refused there`, hint: upgrade ? `${setKey(loc!.origin)} (the URL's host wants HTTPS)` : `${setKey('the address where the store itself answers')} (${loc && /^https?:$/.test(loc.protocol) && loc.origin !== u.origin ? `${loc.origin} if that is the store; ` : ''}not a proxy's login or another host), or stop what answers at ${key} from redirecting`, details: { ...d, ...(loc ? { redirectTo: `${loc.origin}${loc.pathname}` } : {}) } };
+  }
+  if (a.status === 429 || c.code === 'SlowDown' || c.code === 'TooManyRequests' || c.code === 'ServerBusy') {
+    const after = a.headers['retry-after'];
+    return { status: 'fail', messageId: 'urlThrottled', cause: cause.backend(`${c.store} ${key}`), message: `${w} was refused as too many requests (${said}${after ? `, Retry-After: ${after.slice(0, 30)}` : ''}) by ${c.fromStore ? 'the store' : `what answers there (${seen})`}`, hint: c.fromStore ? 'retry later; if it persists, find the client that floods the store (its request rate) or raise the store\'s limits' : `raise or lift the rate limit of the proxy or gateway at ${key} for the store's paths (pyflyte and the console fetch many such URLs)`, details: d };
+  }
+  if (a.status === 501 && c.fromStore) return { status: 'fail', messageId: 'urlUnrecognised', cause: cause.wrongService(key), message: `${w}: unrecognised: ${seen}: the store does not implement something in a plain GET of a ${c.what} (a header or query parameter added on the way, or a gateway that is not a full ${c.store} API)`, hint: `fetch the URL with curl -v directly at the store and through ${key}; ${setKey('an address that passes requests unchanged')}`, details: d };
+  if (a.status >= 500) {
+    const proxy = !c.fromStore && (a.status === 502 || a.status === 503 || a.status === 504);
+    return { status: 'fail', messageId: 'urlServerError', cause: cause.backend(`${c.store} ${key}`), message: proxy ? `${w}: a proxy at ${key} answered ${seen}: the store behind it is down or unreachable from it` : `${w}: ${c.fromStore ? 'the store' : 'what answers there'} answered ${c.fromStore && c.code ? seen : `${said} (${seen})`}: server-side`, hint: proxy ? `check the store behind the proxy at ${key} (is it running and ready?) and the proxy's upstream for the address ${c.key} names` : `retry; if it persists, check the health and logs of what serves ${key}`, details: d };
+  }
+  if (a.status === 404 && c.fromStore) return { status: 'fail', messageId: 'urlOtherStore', cause: cause.config(c.key), message: `${w}: the store there does not have the probe object written through the API a moment ago (${said}): the URL reaches another store, bucket or path than the API`, hint: `${setKey('an address of the same store the API calls reach')} (a proxy in front must pass the path unchanged, without a prefix)`, details: d };
+  if (!c.fromStore) return { status: 'fail', messageId: 'urlNotStore', cause: cause.wrongService(key), message: `${w}: not an answer of ${c.store}: ${seen}`, hint: `${setKey(`the address where ${c.store} itself answers for clients (an ingress or LoadBalancer that passes the path and query unchanged)`)}, not ${u.origin}`, details: d };
+  return { status: 'fail', messageId: 'urlUnrecognised', message: `${w}: unrecognised: ${c.fromStore && c.code ? seen : `HTTP ${a.status}: ${seen}`}`, hint: `fetch the URL with curl -v from here and look at the logs of what serves ${key}`, details: d };
+}
 
 // ---------------------------------------------------------------- S3
 
@@ -229,12 +307,24 @@ export async function s3NetFailure(ctx: CheckContext, net: NetFailure, what: str
       return { status: 'fail', messageId: 'tlsFailed', cause: cause.tls(kind, p.key), message: `${what}: TLS with ${p.key} failed: ${net.message}`, hint: kind === 'untrusted' ? 'serve a certificate from a CA the Flyte pods and clients trust, or add the CA to their trust stores (NODE_EXTRA_CA_CERTS / SSL_CERT_FILE for flyte-doctor)' : kind === 'name' ? `serve a certificate for ${p.host}, or use the name on the certificate in ${ep}` : kind === 'expired' ? `renew the certificate of ${p.key}` : `check the TLS setup of ${p.key} (protocol versions, ciphers)`, details: d };
     }
     default: {
+      // an answer whose header block passed the cap: something answered, with more headers than any store sends
+      if (net.code === 'HPE_HEADER_OVERFLOW') return { status: 'fail', messageId: 'notS3', cause: cause.wrongService(p.key), message: `${what}: ${net.message.startsWith(`${p.key} `) ? net.message : headerOverflowText(p.key)}`, hint: `the answer's headers are oversized: check the proxy or load balancer in front of the store at ${p.key} (a cookie or header loop) and the store itself (\`curl -sv -o /dev/null ${p.url}\` shows the headers); ${ep} must point at the store's S3 API`, details: { ...d, oversizedHeaders: true } };
       const seen = await portEvidence(st, ctx);
       if (seen?.startsWith('a TLS server') && !p.tls) return { status: 'fail', messageId: 'plainToTlsPort', cause: cause.wrongService(p.key), message: `${what}: ${p.key} closed the plain HTTP request (${net.code}): it speaks TLS: ${seen}`, hint: schemeFix(t, true), details: { ...d, listening: seen } };
       if (seen && !/plain HTTP server/.test(seen)) return { status: 'fail', messageId: 'notS3', cause: cause.wrongService(p.key), message: `${what}: ${p.key} does not answer HTTP (${net.code}): ${seen} listens there`, hint: `point ${ep} at the object store's S3 API port`, details: { ...d, listening: seen } };
-      return { status: 'fail', messageId: 'unreachable', cause: cause.unreachable(p.key), message: `${what}: ${p.key} closed the connection (${net.code}: ${net.message})`, hint: `check ${ep} and the network path (a proxy or load balancer dropping connections?)`, details: d };
+      return { status: 'fail', messageId: 'unreachable', cause: cause.unreachable(p.key), message: `${what}: ${net.message.startsWith(`${p.key} `) ? net.message : `${p.key} closed the connection (${net.code}: ${net.message})`}`, hint: `check ${ep} and the network path (a proxy or load balancer dropping connections?)`, details: d };
     }
   }
+}
+
+/** An AWS S3 host (s3.amazonaws.com, s3.eu-west-1.amazonaws.com, b.s3-accelerate.amazonaws.com, s3.dualstack.…, .amazonaws.com.cn). */
+const AWS_S3_HOST = /(^|\.)s3[.-]([a-z0-9-]+\.)*amazonaws\.com(\.cn)?(:\d+)?$/i;
+
+/** Where a 3xx answer points, resolved against the request's endpoint. */
+function locationOf(a: { status: number; headers: Record<string, unknown> }, base: string): URL | undefined {
+  const loc = a.status >= 300 && a.status < 400 ? a.headers['location'] : undefined;
+  if (typeof loc !== 'string' || !loc) return undefined;
+  try { return new URL(loc, base); } catch { return undefined; }
 }
 
 const PLAIN_TO_TLS = /plain HTTP request was sent to HTTPS port|Client sent an HTTP request to an HTTPS server|speak(s|ing)? plain HTTP to an SSL/i;
@@ -258,6 +348,14 @@ export function s3NotS3(ctx: CheckContext, a: Pick<S3Answer, 'status' | 'headers
   const front = interceptedInFront(a);
   if (front) return { status: 'fail', messageId: 'interceptedInFront', cause: cause.frontAuth(p.key), message: `${what}: ${front.text}: ${seen}`, hint: frontHint(front.kind, p.host, p.key, 'S3', storageKey(st, 'endpoint')), details: d };
   if (PLAIN_TO_TLS.test(a.body.subarray(0, 4096).toString('utf8'))) return { status: 'fail', messageId: 'plainToTlsPort', cause: cause.wrongService(p.key), message: `${what}: ${p.key} speaks HTTPS: it answered the plain HTTP request with ${seen}`, hint: schemeFix(t, true), details: d };
+  const loc = locationOf(a, p.url);
+  if (loc) {
+    // S3 clients (Flyte's, flyte-doctor's) do not follow a redirect to another place: name where it points
+    const upgrade = !p.tls && loc.protocol === 'https:' && loc.hostname === p.host;
+    const shown = `${p.key} answers with a redirect instead of S3: ${seen}${upgrade ? ' (to HTTPS: the endpoint wants https://)' : ''}`;
+    const elsewhere = loc.origin !== new URL(p.url).origin && /^https?:$/.test(loc.protocol);
+    return { status: 'fail', messageId: 'notS3', cause: cause.wrongService(p.key), message: `${what}: ${shown}`, hint: upgrade ? `the endpoint wants HTTPS: ${fixes(st.endpoint ? storageFix(t, 'endpoint', loc.origin) : undefined, storageFix(t, 'disableSSL', false)) ?? `point ${storageKey(st, 'endpoint')} at ${loc.origin}`}` : `point ${storageKey(st, 'endpoint')} at the object store's S3 API itself${elsewhere ? ` (${loc.origin} if that is the store, e.g. MinIO's API port rather than its console)` : ''}, or stop what answers at ${p.key} from redirecting S3 requests (a proxy's login or HTTPS redirect)`, details: { ...d, redirectTo: `${loc.origin}${loc.pathname}` } };
+  }
   if (a.status === 502 || a.status === 503 || a.status === 504) return { status: 'fail', messageId: 'serverError', cause: cause.backend(`s3 ${p.key}`), message: `${what}: a proxy at ${p.key} answered ${seen}: the store behind it is down or unreachable`, hint: `check the object store behind the proxy at ${p.key} (is it running and ready?) and the proxy's upstream`, details: d };
   return { status: 'fail', messageId: 'notS3', cause: cause.wrongService(p.key), message: `${what}: not an S3 answer: ${seen}`, hint: `point ${storageKey(st, 'endpoint')} at the object store's S3 API (MinIO: the API port, usually 9000, not the console), not at ${p.url}${st.endpoint ? '' : ' (a proxy intercepts it?)'}`, details: d };
 }
@@ -326,6 +424,65 @@ function tokenFileFinding(f: TokenFacts, envName: string, mountedBy: string, fix
   if (f.state === 'empty') return { reason: 'token-file-empty', cause: cause.config(`${envName}=${f.file}`), text: `the token file ${f.file} (${envName}) is empty: there is no web identity token to exchange`, fix: `${mountedBy} (a projected serviceAccountToken volume, written by the kubelet); an empty file is not one`, details: d };
   if (f.state === 'not-jwt') return { reason: 'token-not-jwt', cause: cause.config(`${envName}=${f.file}`), text: `the token file ${f.file} (${envName}) does not hold a JWT (three base64url parts with JSON claims)`, fix: `${mountedBy}; it must hold the kubelet's projected service-account token, not another file`, details: d };
   return undefined;
+}
+
+/**
+ * EKS Pod Identity (AWS_CONTAINER_CREDENTIALS_FULL_URI + AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, the
+ * agent on 169.254.170.23): the SDK's chain swallows the agent's answer ("Could not load credentials
+ * from any providers"), so the agent is asked once more here (bounded) with the pod's token, and its
+ * answer, or its silence, named. Undefined when Pod Identity is not in play.
+ */
+export async function awsPodIdentityFinding(ctx: CheckContext, env: NodeJS.ProcessEnv = process.env): Promise<IdentityFinding | undefined> {
+  const uri = env['AWS_CONTAINER_CREDENTIALS_FULL_URI'];
+  if (!uri) return undefined;
+  const file = env['AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE'];
+  const inline = env['AWS_CONTAINER_AUTHORIZATION_TOKEN'];
+  if (inline) ctx.addSecret(inline);
+  let shown = uri;
+  try { const u = new URL(uri); shown = `${u.origin}${u.pathname}`; } catch { /* shown as set */ }
+  const restart = 'restart the pods (the EKS Pod Identity webhook injects AWS_CONTAINER_CREDENTIALS_FULL_URI, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE and the eks-pod-identity-token volume only when a pod is created)';
+  const sa = subjectOf(ctx.target, { state: 'unset' }).replace(/^system:serviceaccount:/, '').split(':');
+  const assoc = `aws eks create-pod-identity-association --cluster-name <cluster> --namespace ${sa[0] ?? '<namespace>'} --service-account ${sa[1] ?? '<service-account>'} --role-arn arn:aws:iam::<account>:role/<role>`;
+  const f = tokenFacts(ctx, file);
+  const base: Record<string, Json> = { podIdentityAgent: shown, ...tokenDetails(f) };
+  if (!file && !inline) return { reason: 'pod-identity-token-unset', cause: cause.config('AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE'), text: `AWS_CONTAINER_CREDENTIALS_FULL_URI=${shown} is set but neither AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE nor AWS_CONTAINER_AUTHORIZATION_TOKEN: the agent refuses a request without the pod's token`, fix: `remove a hand-set AWS_CONTAINER_CREDENTIALS_FULL_URI from the pod spec and let the EKS Pod Identity webhook inject both with the token volume: ${restart}`, details: base };
+  const fileIssue = file && !inline ? tokenFileFinding(f, 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE', 'the EKS Pod Identity webhook mounts the token volume eks-pod-identity-token at /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token when a Pod Identity association exists for the pod\'s service account', 'the webhook') : undefined;
+  if (fileIssue) return fileIssue;
+  const token = inline ?? (file ? readFileSync(file, 'utf8').trim() : '');
+  ctx.addSecret(token);
+  const { request } = await import('node:http');
+  const timeoutMs = Math.max(300, Math.min(2000, ctx.remainingMs() - 500));
+  const ans = await new Promise<{ status: number; body: string } | { error: string; code: string }>((resolve) => {
+    let u: URL;
+    try { u = new URL(uri); } catch { resolve({ error: 'not a URL', code: 'EINVAL' }); return; }
+    const req = request(u, { method: 'GET', headers: { authorization: token }, timeout: timeoutMs, signal: ctx.signal }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => { if (body.length < 4096) body += d; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.message, code: e.code ?? 'ERR' }));
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.message, code: e.code ?? 'ERR' }));
+    req.end();
+  });
+  const agentKey = (() => { try { const u = new URL(uri); return hostPortKey(u.hostname, u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80); } catch { return shown; } })();
+  const agentFix = `check the eks-pod-identity-agent add-on (aws eks describe-addon --cluster-name <cluster> --addon-name eks-pod-identity-agent; its DaemonSet must run on this pod's node, hostNetwork, on 169.254.170.23:80) and that nothing (a NetworkPolicy, a proxy via HTTP_PROXY without NO_PROXY=169.254.170.23) blocks the pod from it`;
+  if ('error' in ans) return { reason: 'pod-identity-agent-unreachable', cause: cause.unreachable(agentKey), text: `the EKS Pod Identity Agent at ${shown} (AWS_CONTAINER_CREDENTIALS_FULL_URI) cannot be reached: ${ans.code === 'ECONNREFUSED' ? 'connection refused' : ans.code === 'ETIMEDOUT' ? ans.error : `${ans.code}: ${ans.error}`}`, fix: agentFix, details: { ...base, agentError: ans.code } };
+  let code = '', msg = '';
+  try { const j = JSON.parse(ans.body) as Record<string, unknown>; code = String(j['Code'] ?? j['code'] ?? ''); msg = String(j['Message'] ?? j['message'] ?? ''); } catch { msg = ans.body.replace(/\s+/g, ' ').slice(0, 160); }
+  msg = scrub(msg, ctx.target.storage!).split(token).join('***');
+  const said = `HTTP ${ans.status}${code ? ` ${code}` : ''}${msg ? `: ${msg.slice(0, 200)}` : ''}`;
+  const d = { ...base, agentStatus: ans.status, agentCode: code || null, agentMessage: msg || null };
+  if (ans.status >= 500) return { reason: 'pod-identity-agent-error', cause: cause.backend(`eks-pod-identity-agent ${agentKey}`), text: `the EKS Pod Identity Agent at ${shown} failed to get credentials (${said})`, fix: /assume|trust|not authorized|AccessDenied/i.test(`${code} ${msg}`) ? `the role's trust policy must allow the principal pods.eks.amazonaws.com the actions sts:AssumeRole and sts:TagSession; check the association's role (aws eks list-pod-identity-associations --cluster-name <cluster>)` : `${agentFix}; the agent's own node role needs eks-auth:AssumeRoleForPodIdentity and the node must reach the EKS Auth endpoint (its log: kubectl logs -n kube-system -l app.kubernetes.io/name=eks-pod-identity-agent)`, details: d };
+  if (ans.status >= 400) {
+    const text = `${code} ${msg}`;
+    if (/association/i.test(text)) return { reason: 'pod-identity-no-association', cause: cause.config(`eks-pod-identity-association:${sa.join('/')}`), text: `the EKS Pod Identity Agent refused (${said}): no Pod Identity association for this pod's service account`, fix: `${assoc}, then ${restart}`, details: d };
+    if (/token|jwt|audience|expired|unauthori[sz]ed/i.test(text) || ans.status === 401) return { reason: 'pod-identity-token-refused', cause: cause.config('AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE'), text: `the EKS Pod Identity Agent refused the pod's token (${said})`, fix: `the token must be the kubelet's projected service-account token with audience pods.eks.amazonaws.com (the webhook's eks-pod-identity-token volume), not another token: ${restart}`, details: d };
+    if (/assume|trust|not authorized|AccessDenied/i.test(text)) return { reason: 'pod-identity-trust-policy', cause: cause.config('eks-pod-identity-role-trust'), text: `the EKS Pod Identity Agent could not assume the associated role (${said})`, fix: 'the role\'s trust policy must allow the principal pods.eks.amazonaws.com the actions sts:AssumeRole and sts:TagSession (aws iam get-role --role-name <role> --query Role.AssumeRolePolicyDocument)', details: d };
+    return { reason: 'unrecognised', cause: cause.credentials('s3', 'pod'), text: `the EKS Pod Identity Agent at ${shown} refused: unrecognised: ${said}`, fix: `look at the agent's log (kubectl logs -n kube-system -l app.kubernetes.io/name=eks-pod-identity-agent) and the association (aws eks list-pod-identity-associations --cluster-name <cluster>)`, details: d };
+  }
+  return { reason: 'unrecognised', cause: cause.credentials('s3', 'pod'), text: `the EKS Pod Identity Agent at ${shown} answered, but the SDK got no credentials from it: unrecognised: HTTP ${ans.status} ${JSON.stringify(msg.slice(0, 80))}`, fix: `check what answers at ${shown} (it must be the eks-pod-identity-agent) and its log`, details: d };
 }
 
 /** AWS web identity (IRSA / AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE): the finding for a failed credential chain, or undefined when no web identity is in play. */
@@ -422,6 +579,9 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
         };
       }
       if (st.authType === 'iam') {
+        const pi = await awsPodIdentityFinding(ctx);
+        if (pi && podIam) return { status: 'fail', messageId: 'podIdentityFailed', cause: pi.cause, message: `the pod's EKS Pod Identity failed (${t.runtime?.ranAt ?? 'in-cluster'}): ${pi.text}`, hint: pi.fix, details: { ...base, ...pi.details, identityFailure: pi.reason, sdkError: scrub(e.message, st) } };
+        if (pi) return { status: 'warn', messageId: 'noCredentialsHere', cause: pi.cause, message: `cannot be checked from this machine: its EKS Pod Identity failed: ${pi.text}`, hint: `${pi.fix}; or run flyte-doctor --in-cluster to probe with Flyte's own identity`, details: { ...base, ...pi.details, identityFailure: pi.reason, sdkError: scrub(e.message, st) } };
         const w = awsWebIdentityFinding(ctx, e);
         if (w && podIam) return { status: 'fail', messageId: 'podHasNoIdentity', cause: w.cause, message: `the pod (${t.runtime?.ranAt ?? 'in-cluster'}) has no usable AWS web identity: ${w.text}`, hint: w.fix, details: { ...base, ...w.details, identityFailure: w.reason, sdkError: scrub(e.message, st) } };
         if (w) return { status: 'warn', messageId: 'noCredentialsHere', cause: w.cause, message: `cannot be checked from this machine: its AWS web identity is incomplete: ${w.text}`, hint: `${w.fix}; or run flyte-doctor --in-cluster to probe with Flyte's own identity`, details: { ...base, ...w.details, identityFailure: w.reason, sdkError: scrub(e.message, st) } };
@@ -442,6 +602,9 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
       };
     case 'credentials-provider':
       if (st.authType === 'iam') {
+        const pi = await awsPodIdentityFinding(ctx);
+        if (pi && podIam) return { status: 'fail', messageId: 'podIdentityFailed', cause: pi.cause, message: `the pod's EKS Pod Identity failed (${t.runtime?.ranAt ?? 'in-cluster'}): ${pi.text}`, hint: pi.fix, details: { ...base, ...pi.details, identityFailure: pi.reason, sdkError: scrub(e.message, st) } };
+        if (pi) return { status: 'warn', messageId: 'localCredentialsFailed', cause: pi.cause, message: `cannot be checked from this machine: its EKS Pod Identity failed: ${pi.text}`, hint: `${pi.fix}; this is this machine's identity, not Flyte's: run flyte-doctor --in-cluster to probe with Flyte's own`, details: { ...base, ...pi.details, identityFailure: pi.reason, sdkError: scrub(e.message, st) } };
         const w = awsWebIdentityFinding(ctx, e);
         if (w && podIam) return { status: 'fail', messageId: 'podIdentityFailed', cause: w.cause, message: `the pod's AWS web identity failed (${t.runtime?.ranAt ?? 'in-cluster'}): ${w.text}`, hint: w.fix, details: { ...base, ...w.details, identityFailure: w.reason, sdkError: scrub(e.message, st) } };
         if (w) return { status: 'warn', messageId: 'localCredentialsFailed', cause: w.cause, message: `cannot be checked from this machine: its AWS web identity failed: ${w.text}`, hint: `${w.fix}; this is this machine's web identity (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE here), not Flyte's: run flyte-doctor --in-cluster to probe with Flyte's own`, details: { ...base, ...w.details, identityFailure: w.reason, sdkError: scrub(e.message, st) } };
@@ -474,7 +637,10 @@ export async function s3Failure(ctx: CheckContext, op: S3Op, e: unknown, identit
   const said = `HTTP ${a.status}${code ? ` ${code}` : ''}${msg ? `: ${msg}` : ''}`;
   if (!code) {
     if (!a.s3) return s3NotS3(ctx, a, what, base);
-    if (a.status === 301 || a.status === 307) return regionFailure(t, op, a.region, `${a.status} redirect`, d);
+    // a redirect is the bucket's region only when it says so (x-amz-bucket-region) or points at an AWS S3 host;
+    // any other redirect is something else answering (a proxy sending to HTTPS or a login, MinIO to its console)
+    if ((a.status === 301 || a.status === 307) && (a.region || AWS_S3_HOST.test(locationOf(a, p.url)?.host ?? ''))) return regionFailure(t, op, a.region, `HTTP ${a.status}${redirectText(a.status, a.headers, p.url)}`, d);
+    if (a.status >= 300 && a.status < 400) return s3NotS3(ctx, a, what, base);
     // S3 answers a HEAD signed for the wrong region with a bare 400 that carries the bucket's region in x-amz-bucket-region
     if (a.status === 400 && a.region && a.region !== (st.region ?? 'us-east-1')) return regionFailure(t, op, a.region, `HTTP 400 without a body, x-amz-bucket-region: ${a.region}`, d);
     if (a.status === 404 && !op.objectLevel) return endpointPathFinding(t, op, d, 'NoSuchBucket') ?? noSuchBucket(t, op, d);

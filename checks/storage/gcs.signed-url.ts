@@ -4,8 +4,8 @@ import { stepBudget } from '../../src/engine/budget.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
 import type { Outcome } from '../../src/engine/types.js';
-import { bucketInstances } from '../../src/flyte/storage.js';
-import { bucketFor, CANNOT_PROBE, notCheckedHere, SKIP_MESSAGES } from './_support.js';
+import { bucketInstances, signedUrlEndpoint, storageKey } from '../../src/flyte/storage.js';
+import { bucketFor, CANNOT_PROBE, notCheckedHere, SIGNED_URL_MESSAGES, signedUrlAnswer, SKIP_MESSAGES, type SignedUrlFindingId } from './_support.js';
 
 export default defineCheck({
   id: 'storage.gcs.signed-url',
@@ -21,17 +21,18 @@ export default defineCheck({
     cannotSign: { status: 'skip', summary: 'The credentials here cannot sign URLs (no private key, no signBlob); signed URLs were not checked.' },
     signBlobDenied: { status: 'fail', summary: 'Signing through IAM signBlob was denied (iam.serviceAccounts.signBlob missing).' },
     signBlobDeniedHere: { status: 'warn', summary: 'Signing as this machine\'s Google identity (not a key file of the values) was denied; Flyte\'s own service account cannot be judged from here.' },
-    rejected: { status: 'fail', summary: 'The signed URL was refused or returned something else than the probe object.' },
+    rejected: { status: 'fail', summary: 'The signed URL\'s signature was refused (SignatureDoesNotMatch): something on the way changes the host, path or query.' },
     urlUnreachable: { status: 'fail', summary: 'The host of the signed URL cannot be reached from here.' },
     urlStalled: { status: 'fail', summary: 'The host of the signed URL answered with a status and headers, then stopped sending the body: a stuck store or a buffering proxy on the way.' },
     ...SKIP_MESSAGES,
+    ...SIGNED_URL_MESSAGES,
   },
   explain: {
     what: 'Signs a V4 GET URL for the probe object with the available credentials and fetches it. Without signing credentials (no private key, no iam.serviceAccounts.signBlob) it is skipped with the reason.',
     why: 'Flyte\'s data proxy signs upload/download URLs for pyflyte and the console; on GKE with Workload Identity that needs iam.serviceAccounts.signBlob ("Failed to get signed url").',
     fix: 'Grant roles/iam.serviceAccountTokenCreator (iam.serviceAccounts.signBlob) on the Google service account to itself.',
   },
-  async run(ctx): Promise<Outcome<'notCheckedHere' | 'fetched' | 'cannotSign' | 'signBlobDenied' | 'signBlobDeniedHere' | 'rejected' | 'urlUnreachable' | 'urlStalled'>> {
+  async run(ctx): Promise<Outcome<'notCheckedHere' | 'fetched' | 'cannotSign' | 'signBlobDenied' | 'signBlobDeniedHere' | 'rejected' | 'urlUnreachable' | 'urlStalled' | SignedUrlFindingId>> {
     const skip = notCheckedHere(ctx, ['storage.gcs.bucket'], CANNOT_PROBE);
     if (skip) return { status: 'skip', messageId: 'notCheckedHere', message: skip };
     const st = ctx.target.storage!;
@@ -57,7 +58,15 @@ export default defineCheck({
       const r = await httpProbe(url, { ...(ctx.target.dnsServer ? { dnsServer: ctx.target.dnsServer } : {}), timeoutMs: stepBudget(ctx, 8000), signal: ctx.signal });
       if (r.status === 200 && r.body.equals(state.body)) return { status: 'pass', messageId: 'fetched', message: `fetched the probe through a signed URL (${u.host})`, details };
       const a = answerOf(r.status, r.headers as Record<string, unknown>, r.body);
-      return { status: 'fail', messageId: 'rejected', message: `the signed URL answered HTTP ${r.status}${a.code ? ` ${a.code}` : ''} instead of the probe object`, hint: a.code === 'SignatureDoesNotMatch' ? 'a proxy changes the Host header or path of signed URLs; keep them unchanged' : `check the signing service account's storage.objects.get and ${st.signedUrlKey}`, details: { ...details, httpStatus: r.status, code: a.code ?? null } };
+      const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+      const urlKey = signedUrlEndpoint(st) ? st.signedUrlKey : storageKey(st, 'endpoint');
+      const d = { ...details, httpStatus: r.status, code: a.code ?? null, serverMessage: a.message ?? null };
+      const said = `HTTP ${r.status}${a.code ? ` ${a.code}` : ''}${a.message ? `: ${a.message.slice(0, 200)}` : ''}`;
+      // GCS's XML API answers signed URLs with <Error><Code>: the signature, the signer's access, the validity window
+      if (a.s3 && a.code === 'SignatureDoesNotMatch') return { status: 'fail', messageId: 'rejected', cause: cause.wrongService(hostPortKey(u.hostname, port)), message: `the signed URL's signature was refused (${said}) right after it was made: something between here and the store changes the Host header, path or query`, hint: `keep the Host header, path and query unchanged in any proxy in front of ${u.host}, and set ${urlKey} to the address clients use`, details: d };
+      if (a.s3 && (a.code === 'ExpiredToken' || a.code === 'RequestTimeTooSkewed' || /expired|not yet valid|in the future/i.test(a.message ?? '') && /^(AccessDenied|InvalidArgument|ExpiredToken)$/.test(a.code ?? ''))) return { status: 'fail', messageId: 'urlExpired', cause: cause.config('clock'), message: `the store refused the signed URL as outside its validity (${said}): it was signed here for 5 minutes, so this machine's clock differs from the store's`, hint: 'synchronise the clocks with NTP on this machine and the Kubernetes nodes (`timedatectl set-ntp true`, `chronyc makestep`): Flyte signs URLs with its pod\'s clock', details: d };
+      if (a.s3 && (a.code === 'AccessDenied' || r.status === 403 && a.code === 'UserProjectMissing')) return { status: 'fail', messageId: 'urlDenied', cause: cause.denied('gcs', 'signer', 'storage.objects.get'), message: `the signed URL was refused (${said}): the service account that signed it cannot read the object`, hint: a.code === 'UserProjectMissing' ? 'the bucket is Requester Pays: signed URLs need the userProject parameter, which Flyte does not add; turn Requester Pays off for Flyte\'s buckets' : `grant the signing service account storage.objects.get on the bucket (roles/storage.objectViewer, or Flyte's roles/storage.objectAdmin): gcloud storage buckets add-iam-policy-binding gs://${bucket} --member=serviceAccount:<gsa> --role=roles/storage.objectAdmin`, details: d };
+      return signedUrlAnswer(a, { store: 'GCS', what: 'signed URL', url: u, key: urlKey, fromStore: a.s3, code: a.code, message: a.message, details });
     } catch (e) {
       if (!(e instanceof HttpProbeError)) throw e;
       const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;

@@ -2,8 +2,8 @@ import { answerOf, HttpProbeError, httpProbe, probeState, s3Identity, s3PresignC
 import { stepBudget } from '../../src/engine/budget.js';
 import { cause, hostPortKey } from '../../src/engine/causes.js';
 import { defineCheck } from '../../src/engine/define.js';
-import { bucketInstances, signedUrlEndpoint, type S3Identity } from '../../src/flyte/storage.js';
-import { bucketFor, CANNOT_PROBE, notCheckedHere, S3_FAILURES, s3Failure, s3NotS3, s3Who, SKIP_MESSAGES, type S3Op } from './_support.js';
+import { bucketInstances, signedUrlEndpoint, storageKey, type S3Identity } from '../../src/flyte/storage.js';
+import { bucketFor, CANNOT_PROBE, notCheckedHere, S3_FAILURES, s3Failure, s3Who, SIGNED_URL_MESSAGES, signedUrlAnswer, SKIP_MESSAGES, type S3Op } from './_support.js';
 
 export default defineCheck({
   id: 'storage.s3.signed-url',
@@ -16,12 +16,12 @@ export default defineCheck({
   writes: 'none',
   messages: {
     fetched: { status: 'pass', summary: 'The pre-signed URL was fetched from here and returned the probe object.' },
-    bytesDiffer: { status: 'fail', summary: 'The pre-signed URL returned other bytes than the probe object.' },
     urlUnreachable: { status: 'fail', summary: 'The host of the pre-signed URL cannot be reached from here: clients outside the cluster cannot upload or download.' },
     urlStalled: { status: 'fail', summary: 'The host of the pre-signed URL answered with a status and headers, then stopped sending the body: a stuck store or a buffering proxy on the way.' },
     hostRewritten: { status: 'fail', summary: 'The store rejects the URL\'s signature although the same key works: something between here and the store changes the Host header or path.' },
     ...SKIP_MESSAGES,
     ...S3_FAILURES,
+    ...SIGNED_URL_MESSAGES,
   },
   explain: {
     what: 'Pre-signs a GET for this run\'s probe object the way Flyte\'s data proxy does (the signed-URL endpoint override when set, else the store endpoint) with the configured credentials, fetches it from where flyte-doctor runs and compares the bytes.',
@@ -56,10 +56,16 @@ export default defineCheck({
     }
     const a = answerOf(r.status, r.headers as Record<string, unknown>, r.body);
     if (r.status === 200 && r.body.equals(state.body)) return { status: 'pass', messageId: 'fetched', message: `fetched the probe through a pre-signed URL (${u.host}): ${r.body.length} bytes, identical${who.suffix}`, details: { ...details, httpStatus: 200 } };
-    if (r.status === 200) {
-      if (!a.s3) return s3NotS3(ctx, a, `GET with a pre-signed URL (${u.host})`, details);
-      return { status: 'fail', messageId: 'bytesDiffer', message: 'the pre-signed URL returned other bytes than the probe object', hint: 'a proxy in front of the object store rewrites responses; check the endpoint', details: { ...details, httpStatus: 200 } };
-    }
+    // what answers at the URL's host is judged there: the override's key when one is set, not the store endpoint
+    const urlKey = signedUrlEndpoint(st) ? st.signedUrlKey : storageKey(st, 'endpoint');
+    const at = { store: 'S3', what: 'pre-signed URL', url: u, key: urlKey, fromStore: a.s3, code: a.code, message: a.message, details };
+    if (r.status === 200) return signedUrlAnswer(a, at);
+    // the region's own redirects and bare 400s (x-amz-bucket-region) stay the region's finding
+    if (a.s3 && !a.code && a.region && (a.status === 301 || a.status === 307 || a.status === 400)) return s3Failure(ctx, op, new S3ProbeError('answer', op.op, `HTTP ${a.status}`, { answer: a }), id);
+    if (!a.s3 || !a.code || /^(NoSuchKey|NoSuchBucket|InternalError|ServiceUnavailable|SlowDown|NotImplemented|MethodNotAllowed|MissingContentLength|BadGateway|GatewayTimeout)$/.test(a.code)) return signedUrlAnswer(a, at);
+    // the store at the URL's host does not know the key the API calls just used: another store
+    if (a.code === 'InvalidAccessKeyId') return { status: 'fail', messageId: 'urlOtherStore', cause: cause.config(urlKey), message: `the pre-signed URL (${u.host}): the store there does not know the access key the API calls to the endpoint just used (HTTP ${a.status} InvalidAccessKeyId): the URL reaches another store than the API`, hint: `set ${urlKey} to an address of the same store the endpoint reaches`, details: { ...details, httpStatus: a.status, code: a.code } };
+    if (a.code === 'AuthorizationQueryParametersError' && !/credential|region|AKID|expecting/i.test(a.message ?? '')) return { status: 'fail', messageId: 'requestRejected', cause: cause.wrongService(hostPortKey(u.hostname, u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80)), message: `the store at ${u.host} refused the pre-signed URL's query parameters (HTTP ${a.status} AuthorizationQueryParametersError: ${a.message ?? ''}); the URL was signed with X-Amz-Expires=300 by the AWS SDK`, hint: `something between here and the store changes the query string (a proxy re-encoding or dropping X-Amz-* parameters), or the store does not accept SigV4 query authentication: fetch the URL with curl directly at the store, and keep ${urlKey} pointing at an address that passes the query unchanged`, details: { ...details, httpStatus: a.status, code: a.code, serverMessage: a.message ?? null } };
     if (a.code === 'SignatureDoesNotMatch' && a.s3) {
       return { status: 'fail', messageId: 'hostRewritten', cause: cause.wrongService(hostPortKey(u.hostname, u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80)), message: `the store rejects the pre-signed URL's signature (SignatureDoesNotMatch) although the same key signs API calls fine: something between here and the store changes the Host header or the path`, hint: `keep the Host header and path unchanged in the proxy or ingress in front of the store (nginx: proxy_set_header Host $http_host), and set ${st.signedUrlKey} to the address clients use`, details: { ...details, httpStatus: r.status, code: a.code } };
     }
@@ -72,6 +78,10 @@ export default defineCheck({
       const off = skew !== undefined ? `${Math.round(Math.abs(skew) / 60_000)} min ${skew > 0 ? 'ahead of' : 'behind'} the store's (its Date header)` : 'off from the store\'s';
       return { status: 'fail', messageId: 'clockSkew', cause: cause.config('clock'), message: `the store refused the pre-signed URL as outside its validity (HTTP ${a.status} AccessDenied: ${a.message}): it was signed here for ${details.expiresInSeconds} s, and this machine's clock is ${off}; not a permission (the same key's API calls passed)`, hint: 'synchronise the clocks with NTP on this machine, the Kubernetes nodes and the store (`timedatectl set-ntp true`, `chronyc makestep`): Flyte\'s data proxy signs URLs with its pod\'s clock, and a clock a few minutes behind makes every URL it hands out expire early', details: { ...details, httpStatus: a.status, code: a.code, serverMessage: a.message ?? null, ...(skew !== undefined ? { clockSkewMs: skew } : {}) } };
     }
-    return s3Failure(ctx, op, new S3ProbeError('answer', op.op, `HTTP ${a.status}`, { answer: a }), id);
+    const f = await s3Failure(ctx, op, new S3ProbeError('answer', op.op, `HTTP ${a.status}`, { answer: a }), id);
+    // the same key's API calls got through (storage.s3.put, .get): a refusal of the URL alone is a condition on query-string requests
+    const got = ctx.result('storage.s3.get', ctx.instance?.key);
+    if (f.messageId === 'permissionDenied' && got?.status === 'pass') return { ...f, message: `${f.message}; yet GetObject with the same key passed (storage.s3.get): only the pre-signed (query-string) request is refused`, hint: `a condition refuses pre-signed requests: look for a Deny in the bucket policy of ${bucket} on s3:authType REST-QUERY-STRING, s3:signatureAge or s3:signatureversion, or on aws:SourceIp / aws:SourceVpce (clients fetch from outside the VPC)` };
+    return f;
   },
 });
