@@ -262,6 +262,15 @@ function loadClientWith(input: ClientInput, creds: Credentials): ClientResult {
       break;
     }
   }
+  if (location && (direct || (envVarName && env[envVarName]))) {
+    // A client secret file the config names but the environment overrides: never used, but still a
+    // credential of this input (a server or a pod may echo it): registered, never an error of its own.
+    const p = isAbsolute(location) ? location : resolve(input.cwd, location);
+    try {
+      const text = readInputFile('admin.clientSecretLocation', p, input.cwd, { optional: true, limit: SECRET_FILE_LIMIT, what: 'a client secret file' });
+      if (text?.trim()) creds.secret(text.trim());
+    } catch { /* not a readable regular file: nothing to register */ }
+  }
 
   // pyflyte reads another file than flytectl (a legacy ./flytekit.config or ~/.flyte/config first, or
   // _FLYTECTL_CONFIG_PYFLYTE_OVERRIDE): its endpoint, for client.config.endpoint to compare.
