@@ -150,6 +150,12 @@ function tunnelFinding(ev: TunnelEvidence, p: string, rs: ProxyRoute[], where: s
         message: `${shown} (${v}) does not implement CONNECT (it answered ${ev.statusLine}): ${why}`,
         hint: `point ${v} at the forward proxy (http://host:port; the one the browser or \`env | grep -i proxy\` on a working machine uses), or unset it; a Flyte or ingress URL is not a proxy` };
     }
+    // a 2xx other than 200 (src/clients/proxy.ts): a tunnel Node would take, but Go's and Python's clients refuse
+    if (ev.status && ev.status > 200 && ev.status < 300) {
+      return { status: 'fail', messageId: 'proxyDenied', cause: cause.answer(proxyKey, ev.status), details: { connectStatus: ev.status },
+        message: ev.error?.message ?? `the proxy ${shown} (${v}) answered CONNECT ${where} with ${ev.statusLine}, not 200`,
+        hint: `the proxy answers CONNECT with a status its clients do not take as a tunnel: have it answer "200 Connection established" (its CONNECT handling or version), or use another proxy, ${bypassFix}` };
+    }
     if (ev.status && ev.status >= 500) return { status: 'fail', messageId: 'proxyUpstreamFailed', cause: cause.unreachable(hostPortKey(where.replace(/:\d+$/, ''), Number(where.split(':').pop()))), message: `the proxy ${shown} (${v}) cannot reach ${where}: ${ev.statusLine}`, hint: `${where.replace(/:\d+$/, '')} is probably internal to this network: add it to NO_PROXY and no_proxy so ${who} connect directly, or let the proxy reach it` };
     // Authenticating proxies and captive portals answer with a redirect to their login page: a tunnel cannot follow it.
     if (ev.status && ev.status >= 300 && ev.status < 400) {

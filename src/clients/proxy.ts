@@ -91,6 +91,9 @@ export async function tunnel(o: {
     const status = Number(m[1]);
     const pa = /^proxy-authenticate:\s*(.+)$/im.exec(head.text)?.[1]?.trim();
     if (status < 200 || status >= 300) return done({ step, ok: false, status, statusLine: first.slice(0, 200), ...(pa ? { proxyAuthenticate: pa } : {}) });
+    // Go's clients (grpc-go's proxy dialer: flytectl, flyteadmin; net/http) and Python's http.client open a
+    // tunnel only on 200: any other 2xx is a failed CONNECT to them, whatever it lets through here
+    if (status !== 200) return done({ step, ok: false, status, statusLine: first.slice(0, 200), error: { kind: 'not-http', message: `the proxy answered CONNECT ${hp} with ${first.slice(0, 60)}, not 200: flytectl and flyteadmin (Go) and pyflyte (Python) open a tunnel only on 200 Connection established, so they fail here` } });
     // a web server answers CONNECT as it answers any request: no tunnel exists
     const notTunnel = connectNotTunnel(head.text, head.rest);
     if (notTunnel) return done({ step, ok: false, statusLine: first.slice(0, 200), error: { kind: 'not-http', message: `the proxy answered CONNECT ${hp} with ${first.slice(0, 60)}${notTunnel}` } });
