@@ -6,7 +6,7 @@ import type { CheckContext } from '../engine/types.js';
 import { sharedSecureContext } from './secure-context.js';
 import { lookupFor, resolveHost } from './resolve.js';
 import { stalledText } from './answers.js';
-import { ProbeError, classifyNetError } from './tls.js';
+import { ProbeError, classifyNetError, tcpBytesRead } from './tls.js';
 import { timeoutSignal } from '../engine/budget.js';
 
 export interface HttpTls {
@@ -48,15 +48,6 @@ const undici = () => import('../sdk/undici.js');
 interface ConnSeen { at: number; tls: boolean; tcp: boolean; secure: boolean; bytes: () => number; end: () => void }
 interface OriginAgent { agent: Agent; conns: ConnSeen[] }
 
-/**
- * Bytes read from the TCP connection under a socket, TLS records included (TLSSocket.bytesRead counts
- * only decrypted data: 0 during a handshake; Node keeps the TCP handle as the TLS wrap's `_parent`).
- */
-function rawBytesRead(sock: import('node:net').Socket, tlsSock: boolean): number {
-  const n = tlsSock ? (sock as unknown as { _handle?: { _parent?: { bytesRead?: unknown } } })._handle?._parent?.bytesRead : sock.bytesRead;
-  return typeof n === 'number' && n > 0 ? n : 0;
-}
-
 async function agentFor(ctx: CheckContext, origin: string, o: HttpTls): Promise<OriginAgent> {
   const key = `http-agent:${origin}:${o.skipVerify ? 'skip' : 'verify'}:${(o.ca ?? []).length}:${ctx.target.dnsServer ?? 'system'}`;
   return ctx.shared(key, async () => {
@@ -79,7 +70,7 @@ async function agentFor(ctx: CheckContext, origin: string, o: HttpTls): Promise<
           ...(secureContext ? { secureContext } : o.ca ? { ca: o.ca } : {}), rejectUnauthorized: !o.skipVerify, ...(lookup ? { lookup } : {}),
         })
         : net.connect({ host: p.hostname, port, ...(lookup ? { lookup } : {}) });
-      const seen: ConnSeen = { at: Date.now(), tls: isTls, tcp: false, secure: false, bytes: () => rawBytesRead(sock, isTls), end: () => sock.destroy() };
+      const seen: ConnSeen = { at: Date.now(), tls: isTls, tcp: false, secure: false, bytes: () => (isTls ? tcpBytesRead(sock as import('node:tls').TLSSocket) : sock.bytesRead), end: () => sock.destroy() };
       conns.push(seen);
       if (conns.length > 16) conns.shift();
       sock.setKeepAlive(true, 60_000);

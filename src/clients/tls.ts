@@ -403,7 +403,7 @@ export async function tlsProbe(o: ProbeOptions & { ca?: string[]; alpn?: string[
  * counts only decrypted data: 0 during a handshake). Node keeps the TCP handle as the TLS wrap's
  * `_parent` (Node 20-26); 0 where that is not so.
  */
-function tcpBytesRead(sock: TLSSocket): number {
+export function tcpBytesRead(sock: TLSSocket): number {
   const n = (sock as unknown as { _handle?: { _parent?: { bytesRead?: unknown } } })._handle?._parent?.bytesRead;
   return typeof n === 'number' && n > 0 ? n : 0;
 }
