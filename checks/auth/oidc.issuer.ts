@@ -8,10 +8,9 @@ import type { Target } from '../../src/config/target.js';
 import { schemeTwice } from '../../src/config/host-values.js';
 import { setting, whereSet } from '../../src/flyte/settings.js';
 import { defineCheck } from '../../src/engine/define.js';
+import { oidcBaseUrlKey } from '../../src/flyte/settings.js';
 
-function baseUrlKey(t: Target): string {
-  return t.chart === 'flyte-core' || t.auth.valuesKey.startsWith('configmap') ? `${t.auth.valuesKey}.userAuth.openId.baseUrl` : `${t.auth.valuesKey}.oidc.baseUrl`;
-}
+const baseUrlKey = oidcBaseUrlKey;
 
 /** Verification errors of a chain that is anchored but refused for a certificate's own fields: no CA bundle helps. */
 const CERT_FIELD_FAULTS: Readonly<Record<string, string>> = {

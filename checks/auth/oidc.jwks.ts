@@ -7,10 +7,9 @@ import { frontAnswer, frontNetworkFix, statusFault } from '../../src/clients/ans
 import type { CheckContext, Json } from '../../src/engine/types.js';
 import type { Target } from '../../src/config/target.js';
 import { defineCheck } from '../../src/engine/define.js';
+import { oidcBaseUrlKey } from '../../src/flyte/settings.js';
 
-function baseUrlKey(t: Target): string {
-  return t.chart === 'flyte-core' || t.auth.valuesKey.startsWith('configmap') ? `${t.auth.valuesKey}.userAuth.openId.baseUrl` : `${t.auth.valuesKey}.oidc.baseUrl`;
-}
+const baseUrlKey = oidcBaseUrlKey;
 
 /** The keys of a JWKS answer: the key ids (kid) and how many keys there are; undefined when it is not a key set. */
 export function jwksKeys(doc: Record<string, unknown> | undefined): { count: number; kids: string[] } | undefined {

@@ -13,6 +13,7 @@
 import type { Chart, DatabaseTarget, Target } from '../config/target.js';
 import { cause, hostPortKey } from '../engine/causes.js';
 import { adminSql, dbSettingKey, ident, sslmodeOf } from './database.js';
+import { oidcBaseUrlKey } from './settings.js';
 import { configuredBuckets, endpointParts, storageKey, userDataBucketOf, S3_FLYTE_ACTIONS } from './storage.js';
 
 export type CrashFamily =
@@ -354,7 +355,7 @@ export function explainCrash(r: CrashReading, c: CrashContext): CrashExplained {
 
     // ---------------- auth
     case 'oidc-provider': case 'oidc-issuer-mismatch': case 'oidc-unreachable': {
-      const k = c.chart === 'flyte-core' || t.auth.valuesKey.startsWith('configmap') ? `${t.auth.valuesKey}.userAuth.openId.baseUrl` : `${t.auth.valuesKey}.oidc.baseUrl`;
+      const k = oidcBaseUrlKey({ ...t, chart: c.chart });
       if (r.family === 'oidc-unreachable') {
         const port = r.port ?? 443;
         return out(`flyteadmin cannot load its OIDC issuer ${r.host} at start (${r.said}): fix ${k} or the pods' egress to the IdP (proxy: httpProxyURL); auth.oidc.issuer checks it from here`, r.net === 'dns' ? cause.dns(r.host!) : cause.unreachable(hostPortKey(r.host!, port)));

@@ -105,3 +105,8 @@ export function overrideNote(target: Target, field: string): string {
   const s = setting(target, field);
   return s.origin === 'env' ? ` (set by env ${s.envVar}, which overrides the config file)` : s.origin === 'flag' ? ` (set by ${s.flag})` : '';
 }
+
+/** The values key of the OIDC issuer flyteadmin loads (flyte-binary: <auth>.oidc.baseUrl; flyte-core: <auth>.userAuth.openId.baseUrl). */
+export function oidcBaseUrlKey(t: Target): string {
+  return t.chart === 'flyte-core' || t.auth.valuesKey.startsWith('configmap') ? `${t.auth.valuesKey}.userAuth.openId.baseUrl` : `${t.auth.valuesKey}.oidc.baseUrl`;
+}
