@@ -13,9 +13,8 @@ import { chartCreatedObject, podValuesKeys } from '../../src/flyte/kubernetes.js
 import { classifySandbox, classifyVolume, diagnosePod, diagnosisText, podReady, tellingLogLine, worstDiagnosis, type EventLike, type PodDiagnosis } from '../../src/flyte/pods.js';
 import { withTimeout } from '../../src/engine/budget.js';
 import { explainCrash, readCrashText, type CrashExplained } from '../../src/flyte/crash-text.js';
-import { maskIdentifier } from '../../src/config/secret.js';
 import { makeRedactor, type Redactor } from '../../src/engine/redact.js';
-import { bucketKey, swappedKeys } from '../storage/_support.js';
+import { bucketKey, keyId } from '../storage/_support.js';
 
 export interface PodLike { metadata: { name: string; deletionTimestamp?: unknown; labels?: unknown; ownerReferences?: unknown }; spec?: unknown; status?: unknown }
 
@@ -80,7 +79,7 @@ export function crashOf(d: PodDiagnosis | undefined, comp: Pick<FlyteComponent, 
     ...((named ?? dbOf(target, comp.component)) ? { db: (named ?? dbOf(target, comp.component))! } : {}),
     bucketKey: (inst) => bucketKey(target, inst),
     // the storage checks name the access key of the values (authType accesskey: the pods use the same keys as this machine)
-    ...(st?.authType === 'accesskey' && st.accessKey ? { s3KeyId: swappedKeys(st) ? '(the accessKey value)' : maskIdentifier(st.accessKey) } : {}),
+    ...(st?.authType === 'accesskey' && st.accessKey ? { s3KeyId: keyId(st, undefined) } : {}),
   });
 }
 

@@ -221,7 +221,8 @@ export interface S3Op {
   instanceKey?: string | undefined;
 }
 
-function keyId(st: StorageTarget, id: S3Identity | undefined): string {
+/** The identity an S3 credentials cause key names: this machine's key id, or the values' access key (masked). */
+export function keyId(st: StorageTarget, id: S3Identity | undefined): string {
   if (id?.mode === 'machine') return id.keyId ?? 'this-machine';
   // a secret key in the access key's place is not shown, not even masked
   if (swappedKeys(st)) return '(the accessKey value)';
